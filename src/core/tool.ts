@@ -1,0 +1,62 @@
+// The contract between a tool (src/tools/<tool>.ts) and the shared runner (src/core/runner.ts).
+// A tool declares its usage and options and returns a pure per-record transform; the runner owns
+// reading, line numbers, the error policy, output buffering, stats and exit codes.
+import type { Options } from 'yargs';
+
+/** One input line. The object is reused between calls: copy what you keep. */
+export interface Line {
+  /** the bytes; the record is buf[start, end) without the newline */
+  buf: Buffer;
+  start: number;
+  end: number;
+  /** input name as shown in diagnostics ("-" for stdin) and 1-based line number in that input */
+  file: string;
+  no: number;
+}
+
+export interface ToolContext {
+  /** tool name, used as the diagnostics prefix */
+  readonly name: string;
+  /** write one output record (no trailing newline: the runner adds it) */
+  emit(record: string | Buffer): void;
+  /** pass an input line through byte for byte */
+  emitLine(line: Line): void;
+  /** report a bad record: counted by reason, reported `tool: file:line: reason`, raw line kept
+   *  in --rejects; with --strict the run stops with exit 1. */
+  reject(line: Line, reason: string): void;
+  /** report a bad record when the line is no longer at hand (e.g. in end()) */
+  rejectAt(file: string, no: number, raw: string, reason: string): void;
+  /** JSON.parse the line (64-bit-safe: integers beyond 2^53 become BigInt-free lossless numbers,
+   *  see core/json.ts); on failure rejects the line and returns undefined. */
+  parse(line: Line): any;
+  /** a diagnostic on stderr (`tool: message`), not counted */
+  warn(message: string): void;
+  /** add to a named counter printed with --stats */
+  count(counter: string, n?: number): void;
+}
+
+export interface Transform {
+  /** Lines that do not contain these bytes cannot produce output: the runner counts them as read
+   *  and skips them without calling record() (like grep). */
+  needle?: Buffer;
+  record(line: Line): void;
+  /** called once after the last line (aggregating tools emit here) */
+  end?(): void | Promise<void>;
+}
+
+export interface Tool<O = any> {
+  name: string;
+  /** one line for --help and the README */
+  summary: string;
+  /** e.g. "filter-engaged [options] [FILE...]" */
+  usage: string;
+  /** real examples: [command, what it does] */
+  examples: [string, string][];
+  options: Record<string, Options>;
+  /** positional arguments: 'files' (default: input files, '-' = stdin) or a yargs positional
+   *  description handled by the tool; the remaining ones are files. */
+  positionals?: { name: string; describe: string; array?: boolean; demand?: boolean }[];
+  /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
+  check?(opts: O): string | undefined;
+  create(opts: O, ctx: ToolContext): Transform;
+}
