@@ -21,11 +21,12 @@ export interface ToolContext {
   emit(record: string | Buffer): void;
   /** pass an input line through byte for byte */
   emitLine(line: Line): void;
-  /** report a bad record: counted by reason, reported `tool: file:line: reason`, raw line kept
+  /** report a bad record (reason = a short category such as "missing field", detail = the specifics;
+   *  counted per reason), reported `tool: file:line: reason`, raw line kept
    *  in --rejects; with --strict the run stops with exit 1. */
-  reject(line: Line, reason: string): void;
+  reject(line: Line, reason: string, detail?: string): void;
   /** report a bad record when the line is no longer at hand (e.g. in end()) */
-  rejectAt(file: string, no: number, raw: string, reason: string): void;
+  rejectAt(file: string, no: number, raw: string, reason: string, detail?: string): void;
   /** JSON.parse the line (64-bit-safe: integers beyond 2^53 become BigInt-free lossless numbers,
    *  see core/json.ts); on failure rejects the line and returns undefined. */
   parse(line: Line): any;
@@ -44,6 +45,9 @@ export interface Transform {
   end?(): void | Promise<void>;
 }
 
+/** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
+export class UsageError extends Error {}
+
 export interface Tool<O = any> {
   name: string;
   /** one line for --help and the README */
@@ -53,9 +57,11 @@ export interface Tool<O = any> {
   /** real examples: [command, what it does] */
   examples: [string, string][];
   options: Record<string, Options>;
-  /** positional arguments: 'files' (default: input files, '-' = stdin) or a yargs positional
-   *  description handled by the tool; the remaining ones are files. */
-  positionals?: { name: string; describe: string; array?: boolean; demand?: boolean }[];
+  /** What the positional arguments are: input files (the default; '-' is stdin) or, when `positional`
+   *  is set, values for that option (e.g. count-by's KEYs): then input files come with -i/--input. */
+  positional?: { name: string; describe: string; demand?: boolean };
+  /** a tool that reads no NDJSON input (e.g. a server or a generator) */
+  noInput?: boolean;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -1,0 +1,285 @@
+// The shared field reader: finds the few fields a tool needs in a raw NDJSON line without building
+// the whole object. It walks the top-level object byte by byte (strings are jumped over with the
+// native Buffer.indexOf), checks brackets and literals as it goes, and reports a line it cannot read
+// plainly (escaped keys, deep nesting) as UNUSUAL so the caller falls back to JSON.parse. JSON's
+// structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
+import { BigNum, getPath, parseJson, splitPath } from './json.js';
+
+const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
+
+/** scanner results */
+export const MALFORMED = -1;
+export const UNUSUAL = -2;
+
+export function skipWs(b: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i];
+    if (c === 32 || c === 9 || c === 13 || c === 10) i++;
+    else break;
+  }
+  return i;
+}
+
+/** i at an opening quote: index after the closing quote, or MALFORMED */
+export function skipString(b: Buffer, i: number, end: number): number {
+  let j = i + 1;
+  for (;;) {
+    const q = b.indexOf(QUOTE, j);
+    if (q < 0 || q >= end) return MALFORMED;
+    let k = q - 1;
+    while (k > i && b[k] === BSL) k--;
+    if (((q - 1 - k) & 1) === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
+function skipLiteral(b: Buffer, i: number, end: number): number {
+  const c = b[i];
+  if (c === 116 /* t */) return i + 4 <= end && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101 ? i + 4 : MALFORMED;
+  if (c === 102 /* f */) return i + 5 <= end && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101 ? i + 5 : MALFORMED;
+  if (c === 110 /* n */) return i + 4 <= end && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108 ? i + 4 : MALFORMED;
+  // number: -?digits[.digits][e[+-]digits]
+  let j = i;
+  if (b[j] === 45) j++;
+  const d0 = j;
+  while (j < end && b[j] >= 48 && b[j] <= 57) j++;
+  if (j === d0) return MALFORMED;
+  if (j < end && b[j] === 46) { j++; const f0 = j; while (j < end && b[j] >= 48 && b[j] <= 57) j++; if (j === f0) return MALFORMED; }
+  if (j < end && (b[j] === 101 || b[j] === 69)) {
+    j++;
+    if (j < end && (b[j] === 43 || b[j] === 45)) j++;
+    const e0 = j;
+    while (j < end && b[j] >= 48 && b[j] <= 57) j++;
+    if (j === e0) return MALFORMED;
+  }
+  return j;
+}
+
+const stack = new Uint8Array(256);
+
+/** i at the first byte of a value: index after it, or MALFORMED / UNUSUAL (nesting > 256) */
+export function skipValue(b: Buffer, i: number, end: number): number {
+  const c = b[i];
+  if (c === QUOTE) return skipString(b, i, end);
+  if (c !== LBRACE && c !== LBRACK) return skipLiteral(b, i, end);
+  let depth = 0;
+  let expectValue = true; // lenient inside containers: brackets, strings and literals are checked
+  while (i < end) {
+    const x = b[i];
+    if (x === QUOTE) { i = skipString(b, i, end); if (i < 0) return MALFORMED; continue; }
+    if (x === LBRACE || x === LBRACK) {
+      if (depth === 256) return UNUSUAL;
+      stack[depth++] = x; i++; continue;
+    }
+    if (x === RBRACE || x === RBRACK) {
+      if (depth === 0 || stack[depth - 1] !== (x === RBRACE ? LBRACE : LBRACK)) return MALFORMED;
+      depth--; i++;
+      if (depth === 0) return i;
+      continue;
+    }
+    if (x === COMMA || x === COLON || x === 32 || x === 9 || x === 13 || x === 10) { i++; continue; }
+    i = skipLiteral(b, i, end);
+    if (i < 0) return MALFORMED;
+  }
+  void expectValue;
+  return MALFORMED;
+}
+
+/** does b[s, e) contain the byte? (Buffer.indexOf has no end bound and would scan the whole chunk) */
+export function hasByte(b: Buffer, s: number, e: number, byte: number): boolean {
+  if (e - s > 64) { const i = b.indexOf(byte, s); return i >= 0 && i < e; }
+  for (let i = s; i < e; i++) if (b[i] === byte) return true;
+  return false;
+}
+
+function keyEquals(b: Buffer, ks: number, ke: number, key: Buffer): boolean {
+  const n = key.length;
+  if (ke - ks !== n) return false;
+  for (let k = 0; k < n; k++) if (b[ks + k] !== key[k]) return false;
+  return true;
+}
+
+/**
+ * Walk the object starting at `i` (its '{'), recording for each wanted key the span of its value
+ * (last occurrence wins, as with JSON.parse). Returns the index after the closing '}', or
+ * MALFORMED / UNUSUAL. starts[k] = -1 when key k is absent.
+ */
+export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array): number {
+  const nk = keys.length;
+  for (let k = 0; k < nk; k++) starts[k] = -1;
+  if (b[i] !== LBRACE) return MALFORMED;
+  i = skipWs(b, i + 1, end);
+  if (b[i] === RBRACE) return i + 1;
+  for (;;) {
+    if (b[i] !== QUOTE) return MALFORMED;
+    const ks = i + 1;
+    i = skipString(b, i, end);
+    if (i < 0) return MALFORMED;
+    const ke = i - 1;
+    i = skipWs(b, i, end);
+    if (b[i] !== COLON) return MALFORMED;
+    i = skipWs(b, i + 1, end);
+    const vs = i;
+    i = skipValue(b, i, end);
+    if (i < 0) return i;
+    for (let k = 0; k < nk; k++) {
+      if (keyEquals(b, ks, ke, keys[k])) { starts[k] = vs; ends[k] = i; }
+    }
+    // an escaped key could spell a wanted one: let JSON.parse decide
+    if (nk > 0 && hasByte(b, ks, ke, BSL)) return UNUSUAL;
+    i = skipWs(b, i, end);
+    const c = b[i];
+    if (c === COMMA) { i = skipWs(b, i + 1, end); continue; }
+    if (c === RBRACE) return i + 1;
+    return MALFORMED;
+  }
+}
+
+/** Call fn(valueStart, valueEnd) for each element of the array at i; index after ']' or error. */
+export function forEachElement(b: Buffer, i: number, end: number, fn: (s: number, e: number) => void): number {
+  if (b[i] !== LBRACK) return MALFORMED;
+  i = skipWs(b, i + 1, end);
+  if (b[i] === RBRACK) return i + 1;
+  for (;;) {
+    const vs = i;
+    i = skipValue(b, i, end);
+    if (i < 0) return i;
+    fn(vs, i);
+    i = skipWs(b, i, end);
+    if (b[i] === COMMA) { i = skipWs(b, i + 1, end); continue; }
+    if (b[i] === RBRACK) return i + 1;
+    return MALFORMED;
+  }
+}
+
+/** Is the line [start, end) one JSON object (structurally)? Returns the object's span or MALFORMED. */
+export function lineObject(b: Buffer, start: number, end: number): { s: number; e: number } | number {
+  const s = skipWs(b, start, end);
+  let e = end;
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+  if (b[s] !== LBRACE || b[e - 1] !== RBRACE) return MALFORMED;
+  return { s, e };
+}
+
+/** Decode a value span to a JS value (strings without escapes are decoded directly). */
+export function decodeValue(b: Buffer, s: number, e: number): any {
+  const c = b[s];
+  if (c === QUOTE) {
+    if (!hasByte(b, s + 1, e - 1, BSL)) return b.toString('utf8', s + 1, e - 1);
+    return JSON.parse(b.toString('utf8', s, e));
+  }
+  if (c === 116) return true;
+  if (c === 102) return false;
+  if (c === 110) return null;
+  if (c === LBRACE || c === LBRACK) return parseJson(b.toString('utf8', s, e));
+  if (e - s >= 16) {
+    const t = b.toString('latin1', s, e);
+    if (/^-?\d+$/.test(t)) return new BigNum(t);
+    return Number(t);
+  }
+  return Number(b.toString('latin1', s, e));
+}
+
+/**
+ * Reads a fixed set of field paths (dotted, e.g. "context.os.name") from raw lines. After read():
+ * found(k) says whether path k is present, value(k) decodes it, raw(k) gives its JSON text.
+ * Lines the byte scanner finds unusual are parsed with JSON.parse instead (same answers).
+ */
+export class FieldReader {
+  private readonly paths: string[][];
+  private readonly pathKeys: Buffer[][][];
+  private readonly topKeys: Buffer[];
+  private readonly topIndex: number[]; // path k -> index in topKeys
+  private readonly ts: Int32Array;
+  private readonly te: Int32Array;
+  private readonly s: Int32Array;
+  private readonly e: Int32Array;
+  private buf: Buffer = Buffer.alloc(0);
+  private parsed: any = undefined; // fallback record
+  private readonly subStarts = new Int32Array(1);
+  private readonly subEnds = new Int32Array(1);
+  /** span of the whole top-level object after read() */
+  objStart = 0;
+  objEnd = 0;
+  /** why the last read() failed */
+  error = '';
+
+  constructor(paths: string[]) {
+    this.paths = paths.map(splitPath);
+    this.pathKeys = this.paths.map((p) => p.map((seg) => [Buffer.from(seg, "utf8")]));
+    const tops: string[] = [];
+    this.topIndex = this.paths.map((p) => {
+      let k = tops.indexOf(p[0]);
+      if (k < 0) { k = tops.length; tops.push(p[0]); }
+      return k;
+    });
+    this.topKeys = tops.map((t) => Buffer.from(t, 'utf8'));
+    this.ts = new Int32Array(tops.length);
+    this.te = new Int32Array(tops.length);
+    this.s = new Int32Array(paths.length);
+    this.e = new Int32Array(paths.length);
+  }
+
+  /** false when the line is not one JSON object (this.error says why) */
+  read(b: Buffer, start: number, end: number): boolean {
+    this.buf = b;
+    this.parsed = undefined;
+    const obj = lineObject(b, start, end);
+    if (typeof obj === 'number') return this.fallback(b, start, end);
+    this.objStart = obj.s;
+    this.objEnd = obj.e;
+    const r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
+    if (r !== obj.e) return this.fallback(b, start, end);
+    for (let k = 0; k < this.paths.length; k++) {
+      const t = this.topIndex[k];
+      let vs = this.ts[t], ve = this.te[t];
+      const p = this.paths[k];
+      for (let d = 1; d < p.length && vs >= 0; d++) {
+        if (b[vs] !== LBRACE) { vs = -1; break; }
+        const sub = scanObject(b, vs, ve, this.pathKeys[k][d], this.subStarts, this.subEnds);
+        if (sub === UNUSUAL) return this.fallback(b, start, end);
+        vs = this.subStarts[0]; ve = this.subEnds[0];
+      }
+      this.s[k] = vs; this.e[k] = ve;
+    }
+    return true;
+  }
+
+  private fallback(b: Buffer, start: number, end: number): boolean {
+    try {
+      const v = parseJson(b.toString('utf8', start, end));
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) { this.error = 'not a JSON object'; return false; }
+      this.parsed = v;
+      const obj = lineObject(b, start, end);
+      if (typeof obj !== 'number') { this.objStart = obj.s; this.objEnd = obj.e; }
+      return true;
+    } catch (err) {
+      this.error = (err as Error).message;
+      return false;
+    }
+  }
+
+  found(k: number): boolean {
+    if (this.parsed !== undefined) return getPath(this.parsed, this.paths[k]) !== undefined;
+    return this.s[k] >= 0;
+  }
+
+  /** decoded value, undefined when absent */
+  value(k: number): any {
+    if (this.parsed !== undefined) return getPath(this.parsed, this.paths[k]);
+    return this.s[k] < 0 ? undefined : decodeValue(this.buf, this.s[k], this.e[k]);
+  }
+
+  /** JSON text of the value, undefined when absent */
+  raw(k: number): string | undefined {
+    if (this.parsed !== undefined) {
+      const v = getPath(this.parsed, this.paths[k]);
+      return v === undefined ? undefined : v instanceof BigNum ? v.raw : JSON.stringify(v);
+    }
+    return this.s[k] < 0 ? undefined : this.buf.toString('utf8', this.s[k], this.e[k]);
+  }
+
+  /** byte span of a top-level value (for splicing), or -1 when absent or read by the fallback */
+  spanStart(k: number): number { return this.parsed !== undefined ? -2 : this.s[k]; }
+  spanEnd(k: number): number { return this.e[k]; }
+}

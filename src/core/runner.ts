@@ -1,0 +1,186 @@
+// The shared runner every bin calls: options (yargs), --help, input reading, the error policy
+// (report, count, skip; --strict; --rejects), --stats, buffered output, EPIPE and exit codes.
+import fs from 'node:fs';
+import yargs from 'yargs';
+import type { Options } from 'yargs';
+import { Output } from './output.js';
+import { openInput, readLines } from './input.js';
+import { parseJson } from './json.js';
+import { UsageError } from './tool.js';
+import type { Line, Tool, ToolContext, Transform } from './tool.js';
+
+export const commonOptions: Record<string, Options> = {
+  input: { alias: 'i', type: 'string', array: true, describe: 'input file (repeatable; .gz read transparently; - is stdin)', group: 'Input/output:' },
+  strict: { type: 'boolean', default: false, describe: 'fail (exit 1) on the first bad record instead of skipping it', group: 'Bad records:' },
+  rejects: { type: 'string', describe: 'append bad records to FILE (raw lines, or JSON with --rejects-format json)', group: 'Bad records:' },
+  'rejects-format': { choices: ['raw', 'json'], default: 'raw', describe: 'json: {"file","line","reason","detail","raw"} per rejected record', group: 'Bad records:' },
+  'max-reports': { type: 'number', default: 10, describe: 'report at most N bad records on stderr (all are counted)', group: 'Bad records:' },
+  stats: { type: 'boolean', default: false, describe: 'print records in/out/rejected, elapsed time and rate on stderr', group: 'Input/output:' },
+  'stats-file': { type: 'string', describe: 'append the same figures as one JSON line to FILE', group: 'Input/output:' },
+  'line-buffered': { type: 'boolean', default: false, describe: 'flush every output record (default when stdout is a terminal)', group: 'Input/output:' },
+};
+
+class StrictStop extends Error {}
+
+/** Parse argv for a tool; returns null when --help/--version was printed. Throws UsageError. */
+export async function parseOptions(tool: Tool, argv: string[]): Promise<any | null> {
+  const y = yargs(argv)
+    .scriptName(tool.name)
+    .usage(`${tool.usage}\n\n${tool.summary}`)
+    .options(tool.options)
+    .options(commonOptions)
+    .strictOptions(true)
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => { throw new UsageError(msg || err?.message || 'bad arguments'); });
+  for (const [cmd, what] of tool.examples) y.example(cmd, what);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write((await y.getHelp()) + '\n');
+    return null;
+  }
+  const opts: any = await y.parse();
+  const pos = (opts._ as (string | number)[]).map(String);
+  if (tool.positional) {
+    opts[tool.positional.name] = pos;
+    opts.files = opts.input ?? [];
+    if (tool.positional.demand && pos.length === 0) throw new UsageError(`missing ${tool.positional.name.toUpperCase()}: ${tool.positional.describe}`);
+  } else {
+    opts.files = [...pos, ...(opts.input ?? [])];
+  }
+  if (opts.files.length === 0) opts.files = ['-'];
+  const problem = tool.check?.(opts);
+  if (problem) throw new UsageError(problem);
+  return opts;
+}
+
+interface Stats { in: number; out: number; rejected: number; reasons: Map<string, number>; counters: Map<string, number>; bytes: number; }
+
+/** Run a tool as a process: the body of every bin/<tool>. */
+export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): Promise<void> {
+  const name = tool.name;
+  const say = (msg: string) => process.stderr.write(`${name}: ${msg}\n`);
+  let opts: any;
+  try {
+    opts = await parseOptions(tool, argv);
+    if (opts === null) return;
+  } catch (err) {
+    if (err instanceof UsageError) { say(`${err.message} (try '${name} --help')`); process.exitCode = 2; return; }
+    throw err;
+  }
+  const t0 = process.hrtime.bigint();
+  const out = new Output(process.stdout, opts.lineBuffered || process.stdout.isTTY === true);
+  const stats: Stats = { in: 0, out: 0, rejected: 0, reasons: new Map(), counters: new Map(), bytes: 0 };
+  let rejectsFd = -1;
+  if (opts.rejects) {
+    try { rejectsFd = fs.openSync(opts.rejects, 'a'); } catch (err) { say(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
+  }
+  let reported = 0;
+  let failed = false;
+  const reject = (file: string, no: number, raw: () => string, reason: string, detail?: string) => {
+    stats.rejected++;
+    stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
+    const msg = detail ? `${reason}: ${detail}` : reason;
+    if (reported < opts.maxReports || opts.strict) { say(`${file}:${no}: ${msg}`); reported++; }
+    if (rejectsFd >= 0) {
+      const text = opts.rejectsFormat === 'json'
+        ? JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: raw() })
+        : raw();
+      fs.writeSync(rejectsFd, text + '\n');
+    }
+    if (opts.strict) throw new StrictStop(msg);
+  };
+  const ctx: ToolContext = {
+    name,
+    emit(record) {
+      if (typeof record === 'string') out.text(record); else out.bytesOf(record, 0, record.length);
+      out.endRecord();
+    },
+    emitLine(line) { out.bytesOf(line.buf, line.start, line.end); out.endRecord(); },
+    reject(line, reason, detail) { reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
+    rejectAt(file, no, raw, reason, detail) { reject(file, no, () => raw, reason, detail); },
+    parse(line) {
+      try {
+        return parseJson(line.buf.toString('utf8', line.start, line.end));
+      } catch (err) {
+        ctx.reject(line, 'malformed JSON', (err as Error).message);
+        return undefined;
+      }
+    },
+    warn(message) { say(message); },
+    count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
+  };
+
+  let transform: Transform;
+  try {
+    transform = tool.create(opts, ctx);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${name} --help')`); process.exitCode = 2; return; }
+    throw err;
+  }
+
+  try {
+    if (!tool.noInput) {
+      const sink = {
+        line(l: Line) { stats.in++; transform.record(l); },
+        skipped(l: Line, ok: boolean) { stats.in++; if (!ok) ctx.reject(l, 'malformed JSON', 'not one JSON object'); },
+        tooLong(l: Line) { stats.in++; ctx.reject(l, 'line too long'); },
+      };
+      for (const file of opts.files as string[]) {
+        if (out.closed) break;
+        const label = file === '-' ? '-' : file;
+        try {
+          const src = openInput(file);
+          stats.bytes += await readLines(label, src, transform.needle, sink, () => out.drained(), () => out.closed);
+          if (out.closed && file !== '-') src.destroy();
+        } catch (err) {
+          if (err instanceof StrictStop) throw err;
+          const e = err as NodeJS.ErrnoException;
+          if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
+            say(`${label}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+            failed = true;
+          } else throw err;
+        }
+      }
+    }
+    if (!out.closed) await transform.end?.();
+  } catch (err) {
+    if (err instanceof StrictStop) {
+      say(`stopped at the first bad record (--strict)`);
+      failed = true;
+    } else if (err instanceof UsageError) {
+      say(`${err.message} (try '${name} --help')`);
+      process.exitCode = 2;
+      await out.finish();
+      return;
+    } else {
+      say(`error: ${(err as Error).message}`);
+      if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
+      failed = true;
+    }
+  }
+  await out.finish();
+  if (rejectsFd >= 0) fs.closeSync(rejectsFd);
+  stats.out = out.records;
+
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
+  if (stats.rejected > 0 && !opts.strict) {
+    const shown = reported < stats.rejected ? `; ${reported} shown` : '';
+    say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`);
+  }
+  if (opts.stats) {
+    const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');
+    say(`stats: in=${stats.in} out=${stats.out} rejected=${stats.rejected}${extra} elapsed=${secs.toFixed(3)}s ` +
+      `rate=${Math.round(stats.in / Math.max(secs, 1e-9))} rec/s (${(stats.bytes / 1e6 / Math.max(secs, 1e-9)).toFixed(1)} MB/s)`);
+  }
+  if (opts.statsFile) {
+    fs.appendFileSync(opts.statsFile, JSON.stringify({
+      tool: name, in: stats.in, out: stats.out, rejected: stats.rejected,
+      reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
+      bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
+    }) + '\n');
+  }
+  if (failed) process.exitCode = 1;
+}

@@ -1,0 +1,99 @@
+// filter-engaged: keep engagement events whose engaged time reaches a threshold. Reads GA4 / Firebase
+// BigQuery export params (event_params: [{key, value: {int_value|double_value|float_value|string_value}}],
+// INT64 as JSON strings) or a flat top-level field. Kept lines leave byte for byte.
+import { FieldReader, decodeValue, forEachElement, scanObject } from '../core/fields.js';
+import { toNumber } from '../core/json.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface FilterEngagedOptions {
+  event: string[];
+  param: string;
+  minMs: number;
+  requireParam: string[];
+  nameField: string;
+}
+
+const KEY = [Buffer.from('key'), Buffer.from('value')];
+const VALUE_KINDS = ['int_value', 'double_value', 'float_value', 'string_value'].map((k) => Buffer.from(k));
+
+/** GA4 params: the decoded value of param `name`, null when present without a value, undefined when absent */
+export function ga4Param(b: Buffer, s: number, e: number, name: Buffer): unknown {
+  const ks = new Int32Array(2), ke = new Int32Array(2);
+  const vs = new Int32Array(4), ve = new Int32Array(4);
+  let found: unknown = undefined;
+  const r = forEachElement(b, s, e, (es, ee) => {
+    if (found !== undefined || b[es] !== 123) return;
+    if (scanObject(b, es, ee, KEY, ks, ke) < 0 || ks[0] < 0) return;
+    const k0 = ks[0] + 1, k1 = ke[0] - 1;
+    if (k1 - k0 !== name.length || b.compare(name, 0, name.length, k0, k1) !== 0) return;
+    found = null;
+    if (ks[1] < 0 || b[ks[1]] !== 123) return;
+    if (scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return;
+    for (let i = 0; i < 4; i++) {
+      if (vs[i] >= 0 && b[vs[i]] !== 110 /* null */) { found = decodeValue(b, vs[i], ve[i]); return; }
+    }
+  });
+  return r < 0 ? undefined : found;
+}
+
+export const tool: Tool<FilterEngagedOptions> = {
+  name: 'filter-engaged',
+  summary: 'Keep engagement events (GA4/Firebase export or flat records) whose engaged time is at least --min-ms; kept lines pass through byte for byte.',
+  usage: 'filter-engaged [options] [FILE...]',
+  examples: [
+    ['filter-engaged < events.ndjson > engaged.ndjson', 'keep user_engagement events with engagement_time_msec >= 3000'],
+    ['filter-engaged --min-ms 10000 --require-param engaged_session_event export.json.gz', 'stricter threshold, only events marked as an engaged session'],
+  ],
+  options: {
+    event: { type: 'string', array: true, default: ['user_engagement'], describe: 'event name(s) that count, matched exactly' },
+    param: { type: 'string', default: 'engagement_time_msec', describe: 'engaged-time parameter (in event_params, or a top-level field of that name)' },
+    'min-ms': { type: 'number', default: 3000, describe: 'keep events whose engaged time is >= this many ms' },
+    'require-param': { type: 'string', array: true, default: [], describe: 'also require these params to be present and truthy (e.g. engaged_session_event)' },
+    'name-field': { type: 'string', default: 'event_name', describe: 'top-level field holding the event name' },
+  },
+  check(o) {
+    if (!Number.isFinite(o.minMs)) return '--min-ms takes a number of milliseconds';
+    if (o.event.length === 0) return '--event needs at least one name';
+    return undefined;
+  },
+  create(o, ctx) {
+    const names = new Set(o.event);
+    const fields = new FieldReader([o.nameField, 'event_params', o.param]);
+    const paramKey = Buffer.from(o.param);
+    const required = o.requireParam.map((p) => Buffer.from(p));
+    const truthy = (v: unknown) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '0' && v !== '' && v !== 'false';
+    return {
+      // a matching line must contain the quoted event name (only when there is one name)
+      needle: o.event.length === 1 ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
+      record(line: Line) {
+        if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', fields.error);
+        const name = fields.value(0);
+        if (typeof name !== 'string' || !names.has(name)) return;
+        let engaged: unknown = fields.value(2);
+        let params: unknown[] | undefined;
+        const paramsFromText = () => {
+          if (params === undefined) { const p = fields.value(1); params = Array.isArray(p) ? p : []; }
+          return params;
+        };
+        const param = (key: Buffer): unknown => {
+          const s = fields.spanStart(1);
+          if (s >= 0) return line.buf[s] === 91 ? ga4Param(line.buf, s, fields.spanEnd(1), key) : undefined;
+          if (s === -1) return undefined;
+          const k = key.toString();
+          const hit = paramsFromText().find((p: any) => p && p.key === k) as any;
+          if (!hit) return undefined;
+          const v = hit.value ?? {};
+          return v.int_value ?? v.double_value ?? v.float_value ?? v.string_value ?? null;
+        };
+        if (engaged === undefined) engaged = param(paramKey);
+        if (engaged === undefined || engaged === null) return ctx.reject(line, `missing ${o.param}`);
+        const ms = toNumber(engaged);
+        if (Number.isNaN(ms)) return ctx.reject(line, `${o.param} is not a number`, JSON.stringify(engaged));
+        if (ms < o.minMs) return;
+        for (const r of required) if (!truthy(param(r))) return;
+        ctx.emitLine(line);
+      },
+    };
+  },
+};
+export default tool;
