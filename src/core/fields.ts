@@ -279,7 +279,40 @@ export class FieldReader {
     return this.s[k] < 0 ? undefined : this.buf.toString('utf8', this.s[k], this.e[k]);
   }
 
+  /** canonicalToken() of the value; 'null' when absent */
+  token(k: number): string {
+    if (this.parsed !== undefined) return canonicalOf(getPath(this.parsed, this.paths[k]));
+    return this.s[k] < 0 ? 'null' : canonicalToken(this.buf, this.s[k], this.e[k]);
+  }
+
   /** byte span of a top-level value (for splicing), or -1 when absent or read by the fallback */
   spanStart(k: number): number { return this.parsed !== undefined ? -2 : this.s[k]; }
   spanEnd(k: number): number { return this.e[k]; }
+}
+
+/**
+ * A canonical text of a JSON value, usable as a grouping/distinct key: the value's JSON text with
+ * escapes resolved in strings ("\u0041" and "A" are one key) and short numbers normalised (1.0 and 1
+ * are one key); integers of 16+ digits are kept exactly. Returned as latin1 of the UTF-8 bytes, so it
+ * is cheap to build and writes back byte for byte with Buffer.from(token, 'latin1').
+ */
+export function canonicalToken(b: Buffer, s: number, e: number): string {
+  const c = b[s];
+  if (c === QUOTE) {
+    if (!hasByte(b, s + 1, e - 1, BSL)) return b.toString('latin1', s, e);
+    return Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', s, e))), 'utf8').toString('latin1');
+  }
+  if ((c >= 48 && c <= 57) || c === 45) {
+    const t = b.toString('latin1', s, e);
+    if (e - s >= 16 && /^-?\d+$/.test(t)) return t;
+    return String(Number(t));
+  }
+  if (c === LBRACE || c === LBRACK) return Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', s, e))), 'utf8').toString('latin1');
+  return b.toString('latin1', s, e);
+}
+
+/** canonicalToken for an already decoded value */
+export function canonicalOf(v: unknown): string {
+  if (v instanceof BigNum) return v.raw;
+  return Buffer.from(JSON.stringify(v ?? null), 'utf8').toString('latin1');
 }

@@ -1,0 +1,146 @@
+// Aggregate functions for count-by (and any grouping tool). Each is a column store over group
+// numbers (typed arrays where it can), so memory grows with groups and distinct values only.
+// Adding a function = one entry in `ops`.
+import { BigNum, toNumber } from './json.js';
+import type { FieldReader } from './fields.js';
+
+export interface AggSpec { name: string; op: string; field?: string; args: number[] }
+
+export interface AggColumn {
+  /** account the current record (fields read by `r`, this aggregate's field at index k) to group g */
+  add(g: number, r: FieldReader, k: number): void;
+  /** the JSON value of the aggregate for group g */
+  result(g: number): unknown;
+}
+
+export interface OpDef {
+  field: 'none' | 'required' | 'optional';
+  describe: string;
+  make(spec: AggSpec, note: (what: string) => void): AggColumn;
+}
+
+class Numbers {
+  a = new Float64Array(1024);
+  get(g: number): number { return g < this.a.length ? this.a[g] : 0; }
+  at(g: number): Float64Array {
+    if (g >= this.a.length) { const n = new Float64Array(Math.max(g + 1, this.a.length * 2)); n.set(this.a); this.a = n; }
+    return this.a;
+  }
+}
+
+const isNull = (v: unknown) => v === undefined || v === null;
+const truthy = (v: unknown) => !(isNull(v) || v === false || v === 0 || v === '' || v === '0' || v === 'false');
+
+/** numeric value of a field or NaN (non-numeric values are noted once per kind) */
+function num(r: FieldReader, k: number, note: (w: string) => void, name: string): number {
+  const v = r.value(k);
+  if (isNull(v)) return NaN;
+  const x = typeof v === 'number' ? v : v instanceof BigNum || typeof v === 'string' ? toNumber(v) : NaN;
+  if (Number.isNaN(x)) note(`${name}: non-numeric values ignored`);
+  return x;
+}
+
+const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a), y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export const ops: Record<string, OpDef> = {
+  count: {
+    field: 'optional', describe: 'records in the group (with a field: records where it is not null)',
+    make(spec) {
+      const n = new Numbers();
+      return spec.field === undefined
+        ? { add(g) { n.at(g)[g]++; }, result: (g) => n.get(g) }
+        : { add(g, r, k) { if (!isNull(r.value(k))) n.at(g)[g]++; }, result: (g) => n.get(g) };
+    },
+  },
+  count_if: {
+    field: 'required', describe: 'records whose field is truthy (true, non-zero, non-empty, not "false")',
+    make() { const n = new Numbers(); return { add(g, r, k) { if (truthy(r.value(k))) n.at(g)[g]++; }, result: (g) => n.get(g) }; },
+  },
+  distinct: {
+    field: 'required', describe: 'exact number of distinct non-null values',
+    make() {
+      const sets: Set<string>[] = [];
+      return {
+        add(g, r, k) {
+          if (!r.found(k)) return;
+          const t = r.token(k);
+          if (t === 'null') return;
+          (sets[g] ??= new Set()).add(t);
+        },
+        result: (g) => sets[g]?.size ?? 0,
+      };
+    },
+  },
+  sum: {
+    field: 'required', describe: 'sum of numeric values (numeric strings count; null when none)',
+    make(spec, note) {
+      const s = new Numbers(), n = new Numbers();
+      return {
+        add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
+        result: (g) => (n.get(g) ? s.get(g) : null),
+      };
+    },
+  },
+  avg: {
+    field: 'required', describe: 'mean of numeric values (null when none)',
+    make(spec, note) {
+      const s = new Numbers(), n = new Numbers();
+      return {
+        add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
+        result: (g) => (n.get(g) ? s.get(g) / n.get(g) : null),
+      };
+    },
+  },
+  min: { field: 'required', describe: 'smallest value (numbers numerically, else as text)', make: (spec, note) => extreme(-1, spec, note) },
+  max: { field: 'required', describe: 'largest value (numbers numerically, else as text)', make: (spec, note) => extreme(1, spec, note) },
+};
+
+/** min/max keep the original value (an INT64 string stays a string) and compare numerically when both
+ *  values are numeric (numbers, numeric strings, long integers exactly via BigInt), else as text. */
+function extreme(sign: number, _spec: AggSpec, _note: (w: string) => void): AggColumn {
+  const best: unknown[] = [];
+  return {
+    add(g, r, k) {
+      const v = r.value(k);
+      if (isNull(v)) return;
+      const cur = best[g];
+      if (cur === undefined || sign * compareMixed(v, cur) > 0) best[g] = v;
+    },
+    result: (g) => best[g] ?? null,
+  };
+}
+
+const LONG_INT = /^\s*-?\d{16,}\s*$/;
+function compareMixed(a: unknown, b: unknown): number {
+  const ta = a instanceof BigNum ? a.raw : a, tb = b instanceof BigNum ? b.raw : b;
+  const na = typeof ta === 'number' || (typeof ta === 'string' && NUMERIC.test(ta));
+  const nb = typeof tb === 'number' || (typeof tb === 'string' && NUMERIC.test(tb));
+  if (na && nb) {
+    if (typeof ta === 'string' && typeof tb === 'string' && LONG_INT.test(ta) && LONG_INT.test(tb)) {
+      const x = BigInt(ta.trim()), y = BigInt(tb.trim());
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return Number(ta) - Number(tb);
+  }
+  if (na !== nb) return na ? -1 : 1; // numbers sort before text
+  return compare(ta, tb);
+}
+
+/** "name=op(field)" or "op(field)" or "op()"; the name defaults to op_field (or op) */
+export function parseAgg(text: string): AggSpec {
+  const m = /^\s*(?:([A-Za-z_][\w]*)\s*=\s*)?([a-z_][a-z0-9_]*)\s*\(\s*([^,)]*?)\s*((?:,\s*[-\d.eE]+\s*)*)\)\s*$/.exec(text);
+  if (!m) throw new Error(`cannot read aggregate '${text}': write NAME=op(field), e.g. users=distinct(user_id)`);
+  const [, name, op, field, rest] = m;
+  const def = ops[op];
+  if (!def) throw new Error(`unknown aggregate '${op}' in '${text}' (known: ${Object.keys(ops).join(', ')})`);
+  if (def.field === 'required' && !field) throw new Error(`${op}() needs a field, e.g. ${op}(duration)`);
+  if (def.field === 'none' && field) throw new Error(`${op}() takes no field`);
+  const args = rest ? rest.split(',').map((x) => x.trim()).filter(Boolean).map(Number) : [];
+  return { name: name ?? (field ? `${op}_${field.replace(/\W+/g, '_')}` : op), op, field: field || undefined, args };
+}

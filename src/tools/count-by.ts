@@ -1,0 +1,98 @@
+// count-by: grouped aggregation over NDJSON. Memory grows with the number of groups (and distinct
+// values for distinct()), never with the input. Output: one record per group, sorted by key.
+import { FieldReader } from '../core/fields.js';
+import { ops, parseAgg } from '../core/aggregates.js';
+import type { AggColumn, AggSpec } from '../core/aggregates.js';
+import { parseJson, stringify } from '../core/json.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; }
+
+/** "os=context.os.name" -> {name: "os", path: "context.os.name"}; "date" -> {name: "date", path: "date"} */
+export function parseKey(text: string): { name: string; path: string } {
+  const eq = text.indexOf('=');
+  const name = eq < 0 ? text : text.slice(0, eq);
+  const path = eq < 0 ? text : text.slice(eq + 1);
+  if (!name || !path) throw new UsageError(`cannot read key '${text}': write FIELD or NAME=FIELD.PATH`);
+  return { name: eq < 0 ? path.split('.').pop()! : name, path };
+}
+
+const SEP = '\u0001'; // cannot occur in a JSON token (control characters are escaped in strings)
+
+/** Order of key values: null, false, true, numbers (numerically), strings, then anything else. */
+export function compareValues(a: unknown, b: unknown): number {
+  const rank = (v: unknown) => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4);
+  const ra = rank(a), rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 1) return Number(a) - Number(b);
+  if (ra === 2) return (a as number) - (b as number);
+  if (ra === 3) return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  const x = JSON.stringify(a), y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export const tool: Tool<CountByOptions> = {
+  name: 'count-by',
+  summary: 'Group records by one or more key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max); output sorted by key.',
+  usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
+  positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
+  examples: [
+    ["count-by date -a 'active_user_count=distinct(user_pseudo_id)'", 'distinct users per date'],
+    ["count-by os=context.os.name country -a plays=count() -a done=count_if(data.completed) -a secs=sum(data.duration) -i events.ndjson", 'several measures per (os, country)'],
+  ],
+  options: {
+    agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },
+    distinct: { type: 'boolean', default: false, describe: 'emit only the distinct key combinations, no aggregates' },
+  },
+  check(o) {
+    try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
+    return undefined;
+  },
+  create(o, ctx) {
+    const keys = o.key.map(parseKey);
+    const specs: AggSpec[] = o.distinct ? [] : (o.agg.length ? o.agg : ['count=count()']).map(parseAgg);
+    const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new UsageError(`output field '${dup}' is named twice`);
+    const paths = [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
+    const reader = new FieldReader(paths);
+    const noted = new Set<string>();
+    const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
+    const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
+    const groups = new Map<string, number>();
+    const nk = keys.length;
+    const head = keys.map((k) => JSON.stringify(k.name) + ':');
+    const tail = specs.map((s) => JSON.stringify(s.name) + ':');
+
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        let key = reader.token(0);
+        for (let k = 1; k < nk; k++) key += SEP + reader.token(k);
+        let g = groups.get(key);
+        if (g === undefined) { g = groups.size; groups.set(key, g); }
+        for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
+      },
+      end() {
+        const rows: { tokens: string[]; values: unknown[]; g: number }[] = [];
+        for (const [key, g] of groups) {
+          const tokens = key.split(SEP);
+          rows.push({ tokens, values: tokens.map((t) => parseJson(Buffer.from(t, 'latin1').toString('utf8'))), g });
+        }
+        rows.sort((x, y) => {
+          for (let k = 0; k < nk; k++) { const c = compareValues(x.values[k], y.values[k]); if (c) return c; }
+          return 0;
+        });
+        for (const row of rows) {
+          let text = '{';
+          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + head[k] + Buffer.from(row.tokens[k], 'latin1').toString('utf8');
+          for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + stringify(cols[a].result(row.g));
+          ctx.emit(text + '}');
+        }
+        ctx.count('groups', rows.length);
+      },
+    };
+  },
+};
+export default tool;

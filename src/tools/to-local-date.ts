@@ -1,0 +1,84 @@
+// to-local-date: add the local calendar date (or period start) of a timestamp in an IANA zone,
+// DST-correct. The new field is spliced into the original text, so everything else in the line
+// (64-bit ids, INT64 strings, key order, spacing) leaves byte for byte.
+import { FieldReader } from '../core/fields.js';
+import { stringify } from '../core/json.js';
+import { parseTimestamp, ZoneClock } from '../core/time.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface ToLocalDateOptions {
+  field: string; tz: string; inputTz: string; unit: 'auto' | 's' | 'ms' | 'us' | 'ns';
+  as: string; grain: 'day' | 'week' | 'month' | 'quarter' | 'year'; weekStart: 'monday' | 'sunday';
+}
+
+export const tool: Tool<ToLocalDateOptions> = {
+  name: 'to-local-date',
+  summary: 'Add the local date (or week/month/quarter/year start) of a timestamp field in an IANA time zone, DST-correct; the rest of each line is untouched.',
+  usage: 'to-local-date --tz ZONE [options] [FILE...]',
+  examples: [
+    ['filter-engaged < ev.ndjson | to-local-date --tz America/Chicago', 'add "date" (US/Central day of event_timestamp, µs)'],
+    ["to-local-date --field occurred_at --input-tz UTC --tz Europe/Madrid --grain week --as week", 'ISO week (Monday) of a naive UTC timestamp, in Madrid'],
+  ],
+  options: {
+    tz: { type: 'string', default: 'UTC', describe: 'IANA zone of the local calendar (America/Chicago, Asia/Kolkata, ...); the TZ variable is never read' },
+    field: { alias: 'f', type: 'string', default: 'event_timestamp', describe: 'timestamp field (dotted path): epoch number/string or ISO-8601' },
+    unit: { choices: ['auto', 's', 'ms', 'us', 'ns'], default: 'auto', describe: 'epoch unit; auto decides by magnitude, an explicit unit is checked for plausibility' },
+    'input-tz': { type: 'string', default: 'UTC', describe: 'zone of ISO strings that carry no offset' },
+    as: { type: 'string', default: 'date', describe: 'name of the added field (replaced if present)' },
+    grain: { choices: ['day', 'week', 'month', 'quarter', 'year'], default: 'day', describe: 'give the first day of the period (ISO weeks start Monday)' },
+    'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
+  },
+  create(o, ctx) {
+    let clock: ZoneClock;
+    try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
+    const reader = new FieldReader([o.field, o.as]);
+    const prefix = Buffer.from(JSON.stringify(o.as) + ':"');
+    const topAs = !o.as.includes('.');
+    if (!topAs) throw new UsageError('--as takes a top-level field name (no dots)');
+    const unit = o.unit, inputTz = o.inputTz;
+    let lastRaw: unknown = undefined, lastDay = '';
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        const raw = reader.value(0);
+        if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
+        let day: string;
+        if (raw === lastRaw && typeof raw !== 'object') day = lastDay;
+        else {
+          const v = typeof raw === 'object' ? String(raw) : raw; // BigNum (19-digit ns) -> its exact text
+          if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
+          const ms = parseTimestamp(v, { unit, inputTz });
+          if (typeof ms === 'string') return ctx.reject(line, `bad ${o.field}`, ms);
+          day = o.grain === 'day' ? clock.localDate(ms) : clock.periodStart(ms, o.grain, o.weekStart);
+          lastRaw = raw; lastDay = day;
+        }
+        const b = line.buf;
+        const s = reader.spanStart(1);
+        if (s === -2) { // a line the byte reader handed to JSON.parse: re-serialise it (64-bit safe)
+          const rec = ctx.parse(line);
+          if (rec !== undefined) { rec[o.as] = day; ctx.emit(stringify(rec)); }
+          return;
+        }
+        if (s >= 0) { // the field exists: replace its value in place
+          ctx.emit(Buffer.concat([b.subarray(line.start, s), Buffer.from(JSON.stringify(day)), b.subarray(reader.spanEnd(1), line.end)]));
+          return;
+        }
+        // insert before the closing brace of the object
+        const close = reader.objEnd - 1;
+        let i = close - 1;
+        while (i > reader.objStart && (b[i] === 32 || b[i] === 9)) i--;
+        const empty = i === reader.objStart;
+        const out = Buffer.allocUnsafe(line.end - line.start + prefix.length + day.length + 3);
+        let p = b.copy(out, 0, line.start, close);
+        if (!empty) out[p++] = 44; // ,
+        p += prefix.copy(out, p);
+        p += out.write(day, p, 'latin1');
+        out[p++] = 34; // "
+        p += b.copy(out, p, close, line.end);
+        ctx.emit(out.subarray(0, p));
+      },
+    };
+  },
+};
+export default tool;

@@ -1,0 +1,25 @@
+// Miller-style regression cases: test/cases/<tool>/<NNNN>/{cmd,input,expout,experr,status}.
+// cmd is a shell line run in the case folder with bin/ on PATH and `input` on stdin; stdout must equal
+// expout; experr (when present) must equal stderr; status (when present) the exit code (else 0).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { root, sh } from './helpers/sh.mjs';
+
+const base = path.join(root, 'test', 'cases');
+for (const tool of fs.readdirSync(base).sort()) {
+  for (const id of fs.readdirSync(path.join(base, tool)).sort()) {
+    const dir = path.join(base, tool, id);
+    const read = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
+    test(`case ${tool}/${id}: ${read('cmd').trim().split('\n')[0].slice(0, 80)}`, () => {
+      const input = read('input') ?? '';
+      const r = sh(read('cmd'), { input, cwd: dir });
+      assert.is(r.stdout, read('expout') ?? '', 'stdout');
+      const experr = read('experr');
+      if (experr !== undefined) assert.is(r.stderr, experr, 'stderr');
+      assert.is(r.status, Number((read('status') ?? '0').trim()), `exit status (stderr: ${r.stderr})`);
+    });
+  }
+}
+test.run();

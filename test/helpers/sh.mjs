@@ -1,0 +1,24 @@
+// Run shell pipelines against the real bins (bin/ first on PATH), as a user would.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const real = path.resolve(root, '../shared/data/real');
+export const hasReal = fs.existsSync(real);
+
+/** bash -c script; returns {status, stdout, stderr} */
+export function sh(script, { input, cwd = root, env = {} } = {}) {
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
+    cwd, input, encoding: 'utf8', maxBuffer: 1 << 30,
+    env: { ...process.env, PATH: `${root}/bin:${root}/scripts:${process.env.PATH}`, ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tmpdir(prefix = 'ep-') { return fs.mkdtempSync(path.join(os.tmpdir(), prefix)); }
+
+/** NDJSON text -> array of objects */
+export const lines = (text) => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
