@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sliide: distinct active users per local (US/Central) day into active_user_table(date, active_user_count).
+# A user is active on a day when one of their user_engagement events that day has engagement_time_msec
+# >= 3000 (the engagement itself is the "valuable event"; --require-param engaged_session_event narrows it).
+# Loads are incremental and idempotent (see scripts/sql/active-users.*.sql).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$here/bin:$PATH"
+usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]" >&2; exit 2; }
+db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --db) db=${2:?}; shift 2 ;;
+    --tz) tz=${2:?}; shift 2 ;;
+    --min-ms) min_ms=${2:?}; shift 2 ;;
+    --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
+    --quiet) quiet=1; shift ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    --) shift; files+=("$@"); break ;;
+    -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ -n "$db" ] || usage
+[ ${#files[@]} -gt 0 ] || files=(-)
+mkdir -p "$(dirname "$db")"
+
+filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
+  | to-local-date --tz "$tz" \
+  | count-by date user_pseudo_id --distinct \
+  | load-sqlite --db "$db" --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
+      --schema "$here/scripts/sql/active-users.schema.sql" --atomic \
+      --post-sql "@$here/scripts/sql/active-users.refresh.sql"
+
+[ "$quiet" = 1 ] || query-sqlite --db "$db" --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'

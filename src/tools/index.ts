@@ -1,0 +1,16 @@
+// The registry (Miller's verb table): every tool by name, loaded lazily so a bin only pays for its own
+// imports. --help of the umbrella command, the README's tool list and `event-pipes TOOL ...` read it.
+import type { Tool } from '../core/tool.js';
+
+export const registry: Record<string, () => Promise<{ default: Tool }>> = {
+  'filter-engaged': () => import('./filter-engaged.js'),
+  'to-local-date': () => import('./to-local-date.js'),
+  'count-by': () => import('./count-by.js'),
+  'load-sqlite': () => import('./load-sqlite.js'),
+  'query-sqlite': () => import('./query-sqlite.js'),
+};
+
+export async function loadTool(name: string): Promise<Tool | undefined> {
+  const load = registry[name];
+  return load ? (await load()).default : undefined;
+}

@@ -1,0 +1,117 @@
+// End to end: the Sliide recipe (scripts/active-users.sh) and the bare pipeline, on the real sample in
+// ../shared/data/real/sliide and on hand-made adversarial events (DST days, the 3 s boundary,
+// look-alike event names, numbers as strings, bad lines), with re-runs and overlapping loads.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+
+const sample = path.join(real, 'sliide', 'bq-results-sample-data.jsons');
+const table = (db) => lines(sh(`query-sqlite --db ${db} 'SELECT date, active_user_count FROM active_user_table ORDER BY date'`).stdout);
+
+/** a GA4-shaped line */
+function ev({ name = 'user_engagement', us, user, ms, msAs = 'int' }) {
+  const value = msAs === 'int' ? { int_value: String(ms) } : msAs === 'double' ? { double_value: ms } : { string_value: String(ms) };
+  return JSON.stringify({
+    event_date: '20200308', event_timestamp: String(us), event_name: name,
+    event_params: [{ key: 'ga_session_id', value: { int_value: '1583650000' } }, { key: 'engagement_time_msec', value }],
+    user_pseudo_id: user,
+  });
+}
+const us = (iso) => BigInt(Date.parse(iso)) * 1000n;
+
+test('real sample: 11, 31, 22 active users on 2019-12-29..31 (US/Central), the published answer', () => {
+  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+  const dir = tmpdir();
+  const r = sh(`scripts/active-users.sh --db ${dir}/a.db ${sample}`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(table(`${dir}/a.db`), [
+    { date: '2019-12-29', active_user_count: 11 },
+    { date: '2019-12-30', active_user_count: 31 },
+    { date: '2019-12-31', active_user_count: 22 },
+  ]);
+  assert.match(r.stdout, /2019-12-30\s+31/);
+});
+
+test('real sample: the bare pipeline of the README gives the same counts', () => {
+  if (!hasReal) return;
+  const r = sh(`filter-engaged < ${sample} | to-local-date --tz America/Chicago | count-by date -a 'active_user_count=distinct(user_pseudo_id)'`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(lines(r.stdout), [
+    { date: '2019-12-29', active_user_count: 11 },
+    { date: '2019-12-30', active_user_count: 31 },
+    { date: '2019-12-31', active_user_count: 22 },
+  ]);
+});
+
+test('real sample: re-running and loading overlapping halves give the counts of one load', () => {
+  if (!hasReal) return;
+  const dir = tmpdir();
+  sh(`head -700 ${sample} > ${dir}/a.jsons; tail -600 ${sample} > ${dir}/b.jsons`);
+  for (const f of ['a.jsons', 'b.jsons', 'a.jsons', 'b.jsons']) assert.is(sh(`scripts/active-users.sh --quiet --db ${dir}/x.db ${dir}/${f}`).status, 0);
+  const once = tmpdir();
+  sh(`scripts/active-users.sh --quiet --db ${once}/y.db ${sample}`);
+  assert.equal(table(`${dir}/x.db`), table(`${once}/y.db`));
+  assert.equal(table(`${dir}/x.db`).map((r) => r.active_user_count), [11, 31, 22]);
+});
+
+test('DST days in America/Chicago: local midnight moves with the offset, distinct users, 2999/3000 ms', () => {
+  const events = [
+    ev({ us: us('2020-03-08T05:59:59Z'), user: 'a', ms: 3000 }), // 23:59:59 CST Mar 7
+    ev({ us: us('2020-03-08T06:00:00Z'), user: 'b', ms: 3000 }), // 00:00 CST Mar 8
+    ev({ us: us('2020-03-09T04:59:59Z'), user: 'c', ms: 5000 }), // 23:59:59 CDT Mar 8
+    ev({ us: us('2020-03-09T05:00:00Z'), user: 'd', ms: 5000 }), // 00:00 CDT Mar 9 (a fixed -6 says Mar 8)
+    ev({ us: us('2020-03-09T05:30:00Z'), user: 'd', ms: 4000 }), // same user, same day: once
+    ev({ us: us('2020-03-08T12:00:00Z'), user: 'e', ms: 2999 }), // below the threshold
+    ev({ us: us('2020-03-08T12:00:00Z'), user: 'f', ms: 3000, msAs: 'double' }),
+    ev({ us: us('2020-03-08T12:00:00Z'), user: 'g', ms: 3000, msAs: 'string' }),
+    ev({ name: 'user_engagement_extra', us: us('2020-03-08T12:00:00Z'), user: 'h', ms: 9000 }),
+    ev({ name: 'User_Engagement', us: us('2020-03-08T12:00:00Z'), user: 'i', ms: 9000 }),
+    ev({ us: us('2020-11-01T04:59:59Z'), user: 'j', ms: 3000 }), // 23:59:59 CDT Oct 31
+    ev({ us: us('2020-11-01T05:00:00Z'), user: 'k', ms: 3000 }), // 00:00 CDT Nov 1
+    ev({ us: us('2020-11-01T06:30:00Z'), user: 'l', ms: 3000 }), // 01:30 CDT Nov 1
+    ev({ us: us('2020-11-01T07:30:00Z'), user: 'l', ms: 3000 }), // 01:30 CST Nov 1 (repeated hour)
+    ev({ us: us('2020-11-02T05:30:00Z'), user: 'm', ms: 3000 }), // 23:30 CST Nov 1 (a fixed -5 says Nov 2)
+    ev({ us: us('2020-11-02T06:00:00Z'), user: 'n', ms: 3000 }), // 00:00 CST Nov 2
+    '{"event_name":"user_engagement","event_timestamp":"158365',   // truncated mid-stream
+    'not json at all',
+  ].join('\n') + '\n';
+  const dir = tmpdir();
+  fs.writeFileSync(`${dir}/ev.ndjson`, events);
+  const r = sh(`scripts/active-users.sh --quiet --db ${dir}/d.db ${dir}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /2 bad records skipped/);
+  assert.equal(table(`${dir}/d.db`), [
+    { date: '2020-03-07', active_user_count: 1 },
+    { date: '2020-03-08', active_user_count: 4 }, // b c f g
+    { date: '2020-03-09', active_user_count: 1 }, // d
+    { date: '2020-10-31', active_user_count: 1 }, // j
+    { date: '2020-11-01', active_user_count: 3 }, // k l m
+    { date: '2020-11-02', active_user_count: 1 }, // n
+  ]);
+});
+
+test('a partial day loaded first and the rest later gives the full-day count', () => {
+  const dir = tmpdir();
+  const day = [1, 2, 3, 4, 5].map((i) => ev({ us: us(`2020-06-01T1${i}:00:00Z`), user: `u${i % 3}`, ms: 4000 }));
+  fs.writeFileSync(`${dir}/morning.ndjson`, day.slice(0, 2).join('\n') + '\n');
+  fs.writeFileSync(`${dir}/evening.ndjson`, day.slice(1).join('\n') + '\n');
+  sh(`scripts/active-users.sh --quiet --db ${dir}/p.db ${dir}/morning.ndjson`);
+  assert.equal(table(`${dir}/p.db`), [{ date: '2020-06-01', active_user_count: 2 }]);
+  sh(`scripts/active-users.sh --quiet --db ${dir}/p.db ${dir}/evening.ndjson`);
+  assert.equal(table(`${dir}/p.db`), [{ date: '2020-06-01', active_user_count: 3 }]);
+});
+
+test('64-bit user ids that differ only past 2^53 stay distinct', () => {
+  const dir = tmpdir();
+  const a = '{"event_name":"user_engagement","event_timestamp":1591000000000000,"engagement_time_msec":5000,"user_pseudo_id":9007199254740993}';
+  const b = a.replace('9007199254740993', '9007199254740992');
+  fs.writeFileSync(`${dir}/ids.ndjson`, [a, b, a].join('\n') + '\n');
+  const r = sh(`filter-engaged ${dir}/ids.ndjson | to-local-date --tz America/Chicago | count-by date -a 'n=distinct(user_pseudo_id)'`);
+  assert.equal(lines(r.stdout), [{ date: '2020-06-01', n: 2 }]);
+  const pass = sh(`filter-engaged ${dir}/ids.ndjson | to-local-date --tz UTC`).stdout.split('\n')[0];
+  assert.is(pass, a.slice(0, -1) + ',"date":"2020-06-01"}');
+});
+
+test.run();
