@@ -131,9 +131,8 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
         if (out.closed) break;
         const label = file === '-' ? '-' : file;
         try {
-          const src = openInput(file);
-          stats.bytes += await readLines(label, src, transform.needle, sink, () => out.drained(), () => out.closed);
-          if (out.closed && file !== '-') src.destroy();
+          const src = await openInput(file);
+          if (src !== null) stats.bytes += await readLines(label, src, transform.needle, sink, () => out.drained(), () => out.closed);
         } catch (err) {
           if (err instanceof StrictStop) throw err;
           const e = err as NodeJS.ErrnoException;
