@@ -24,7 +24,7 @@ function revive(_key: string, value: unknown): unknown {
 /** JSON.parse that keeps long integers exact. Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
   if (!BIG_CANDIDATE.test(text)) return JSON.parse(text);
-  const marked = text.replace(STRING_OR_BIG, (tok) => (tok.charCodeAt(0) === 34 ? tok : `"${MARK}${tok}"`));
+  const marked = text.replace(STRING_OR_BIG, (tok) => (tok.charCodeAt(0) === 34 ? tok : `"\\u0000bignum:${tok}"`));
   if (marked === text) return JSON.parse(text);
   bigNumsSeen = true;
   return JSON.parse(marked, revive);

@@ -1,0 +1,97 @@
+// The shared field reader against JSON.parse: random records, random paths, truncations.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FieldReader, canonicalToken, scanObject } from '../../dist/core/fields.js';
+import { BigNum, parseJson, stringify } from '../../dist/core/json.js';
+
+let seed = 12345;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const pick = (a) => a[Math.floor(rnd() * a.length)];
+const strings = ['', 'a', 'user_engagement', 'é€😀', 'quote"in', 'back\\slash', 'new\nline', '\u0001', 'key.with.dots', '}', '{', '[', ']', ',', ':'];
+function value(depth) {
+  const r = rnd();
+  if (depth > 3 || r < 0.5) return pick([() => pick(strings), () => Math.floor(rnd() * 1e6), () => rnd() * 100 - 50, () => true, () => false, () => null, () => -0.5e-7])();
+  if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
+  return object(depth + 1);
+}
+function object(depth) {
+  const o = {};
+  const n = Math.floor(rnd() * 5);
+  for (let i = 0; i < n; i++) o[pick(['a', 'b', 'c', 'event_name', 'é', 'x y'])] = value(depth);
+  return o;
+}
+const get = (o, path) => path.reduce((c, k) => (c !== null && typeof c === 'object' && !Array.isArray(c) ? c[k] : undefined), o);
+
+test('FieldReader agrees with JSON.parse on 3000 random records and paths', () => {
+  const paths = ['a', 'b', 'event_name', 'a.b', 'c.a.b', 'é', 'x y', 'b.c'];
+  const reader = new FieldReader(paths);
+  for (let i = 0; i < 3000; i++) {
+    const rec = object(0);
+    const text = rnd() < 0.3 ? JSON.stringify(rec, null, rnd() < 0.5 ? 1 : undefined).replace(/\n/g, ' ') : JSON.stringify(rec);
+    const buf = Buffer.from('xx' + text + '\n', 'utf8');
+    assert.ok(reader.read(buf, 2, buf.length - 1), text);
+    paths.forEach((p, k) => {
+      const want = get(rec, p.split('.'));
+      assert.equal(reader.value(k), want, `${p} in ${text}`);
+      assert.is(reader.found(k), want !== undefined);
+    });
+  }
+});
+
+test('truncated and broken lines are refused, never half-read', () => {
+  const reader = new FieldReader(['a', 'b.c']);
+  let refused = 0;
+  for (let i = 0; i < 2000; i++) {
+    const text = JSON.stringify({ a: value(0), b: { c: value(1) }, d: object(1) });
+    const cut = text.slice(0, 1 + Math.floor(rnd() * (text.length - 2)));
+    let valid = true;
+    try { JSON.parse(cut); } catch { valid = false; }
+    const ok = reader.read(Buffer.from(cut), 0, Buffer.byteLength(cut));
+    if (!valid) { assert.not.ok(ok, cut); refused++; }
+  }
+  assert.ok(refused > 1900);
+  for (const bad of ['{"a":1,}', '{"a":tru}', '{"a":1 "b":2}', '{"a":[1,2}', '{"a":"x}', '{a:1}', '{"a":1}}', '[1,2]', '"str"', '{"a":-}', '{"a":1.}', '{"a":1e}']) {
+    assert.not.ok(reader.read(Buffer.from(bad), 0, bad.length), bad);
+  }
+});
+
+test('last duplicate key wins, as with JSON.parse', () => {
+  const r = new FieldReader(['a']);
+  const t = '{"a":1,"b":2,"a":3}';
+  r.read(Buffer.from(t), 0, t.length);
+  assert.is(r.value(0), 3);
+});
+
+test('escaped keys fall back to JSON.parse and still match', () => {
+  const r = new FieldReader(['event_name']);
+  const t = '{"event\\u005fname":"user_engagement"}';
+  assert.ok(r.read(Buffer.from(t), 0, t.length));
+  assert.is(r.value(0), 'user_engagement');
+});
+
+test('canonical tokens: escapes resolved, numbers normalised, long integers exact', () => {
+  const tok = (t) => canonicalToken(Buffer.from(t), 0, t.length);
+  assert.is(tok('"\\u0041"'), tok('"A"'));
+  assert.is(tok('1.0'), tok('1'));
+  assert.is(tok('1e3'), '1000');
+  assert.is(tok('12345678901234567890'), '12345678901234567890');
+  assert.is.not(tok('9007199254740993'), tok('9007199254740992'));
+  assert.is.not(tok('"1"'), tok('1'));
+});
+
+test('lossless JSON: integers beyond 2^53 round-trip exactly, strings untouched', () => {
+  const t = '{"id":9007199254740993,"neg":-12345678901234567890,"s":"x 12345678901234567","f":1.5,"a":[9007199254740995]}';
+  const v = parseJson(t);
+  assert.ok(v.id instanceof BigNum);
+  assert.is(v.id.raw, '9007199254740993');
+  assert.is(v.s, 'x 12345678901234567');
+  assert.is(stringify(v), t);
+  assert.is(stringify({ n: 10n ** 20n }), '{"n":100000000000000000000}');
+});
+
+test('scanObject reports MALFORMED for a key without a value', () => {
+  const b = Buffer.from('{"a":}');
+  assert.ok(scanObject(b, 0, b.length, [Buffer.from('a')], new Int32Array(1), new Int32Array(1)) < 0);
+});
+
+test.run();
