@@ -22,6 +22,13 @@ export function skipWs(b: Buffer, i: number, end: number): number {
 
 /** i at an opening quote: index after the closing quote, or MALFORMED */
 export function skipString(b: Buffer, i: number, end: number): number {
+  // short strings (most keys and many values) are scanned in JS: cheaper than a native call
+  const stop = i + 24 < end ? i + 24 : end;
+  for (let k = i + 1; k < stop; k++) {
+    const c = b[k];
+    if (c === QUOTE) return k + 1;
+    if (c === BSL) break;
+  }
   let j = i + 1;
   for (;;) {
     const q = b.indexOf(QUOTE, j);
