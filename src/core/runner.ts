@@ -27,7 +27,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   const y = yargs(argv)
     .scriptName(tool.name)
     .usage(`${tool.usage}\n\n${tool.summary}`)
-    .options(tool.options)
+    .options(Object.fromEntries(Object.entries(tool.options).map(([k, v]) => [k, { group: 'Options:', ...v }])))
     .options(commonOptions)
     .strictOptions(true)
     .help(false)
