@@ -1,0 +1,247 @@
+// Time for event data: epoch numbers in s/ms/µs/ns and ISO-8601 strings to epoch ms, and the local
+// calendar of an IANA zone, DST-correct and fast. Offsets come from Intl (the ICU zone database) and
+// are cached per 15-minute bucket of UTC time; a bucket that contains a transition stores the exact
+// instant of the change, found by bisection. Calendar arithmetic uses days since 1970-01-01
+// (Howard Hinnant's civil-from-days), never Date objects on the hot path.
+
+const DAY = 86_400_000;
+const BUCKET = 900_000; // 15 min: no zone has changed offset twice within 15 minutes
+
+// ---------------------------------------------------------------- calendar (days since epoch)
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function civilFromDays(z: number): [number, number, number] {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  return [era * 400 + yoe + (m <= 2 ? 1 : 0), m, d];
+}
+
+const p2 = (n: number) => (n < 10 ? '0' : '') + n;
+const p4 = (n: number) => (n >= 0 && n < 10000 ? String(n).padStart(4, '0') : String(n));
+
+export function epochDaysToDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${p4(y)}-${p2(m)}-${p2(d)}`;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const daysInMonth = (y: number, m: number) => (m === 2 ? ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28) : [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]);
+
+export function isValidDate(s: string): boolean {
+  const m = DATE_RE.exec(s);
+  if (!m) return false;
+  const y = +m[1], mo = +m[2], d = +m[3];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+export function dateToEpochDays(date: string): number {
+  if (!isValidDate(date)) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
+  return daysFromCivil(+date.slice(0, 4), +date.slice(5, 7), +date.slice(8, 10));
+}
+
+export const addDays = (date: string, n: number) => epochDaysToDate(dateToEpochDays(date) + n);
+export const daysBetween = (a: string, b: string) => dateToEpochDays(b) - dateToEpochDays(a);
+/** 0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday) */
+const weekday = (days: number) => (((days + 3) % 7) + 7) % 7;
+
+export function weekStart(date: string, start: 'monday' | 'sunday' = 'monday'): string {
+  const d = dateToEpochDays(date);
+  return epochDaysToDate(d - ((weekday(d) + (start === 'sunday' ? 1 : 0)) % 7));
+}
+export const monthStart = (date: string) => { dateToEpochDays(date); return date.slice(0, 8) + '01'; };
+export const quarterStart = (date: string) => { dateToEpochDays(date); const m = Math.floor((+date.slice(5, 7) - 1) / 3) * 3 + 1; return `${date.slice(0, 5)}${p2(m)}-01`; };
+export const yearStart = (date: string) => { dateToEpochDays(date); return date.slice(0, 5) + '01-01'; };
+
+/** ISO-8601 week: weeks start Monday; week 1 holds the year's first Thursday */
+export function isoWeek(date: string): { year: number; week: number } {
+  const d = dateToEpochDays(date);
+  const thursday = d - weekday(d) + 3;
+  const year = civilFromDays(thursday)[0];
+  return { year, week: Math.floor((thursday - daysFromCivil(year, 1, 1)) / 7) + 1 };
+}
+export const isoWeekLabel = (date: string) => { const w = isoWeek(date); return `${w.year}-W${p2(w.week)}`; };
+
+export function formatUtc(ms: number): string { return new Date(ms).toISOString(); }
+
+// ---------------------------------------------------------------- zones
+interface Change { at: number; before: number; after: number }
+
+export class ZoneClock {
+  readonly zone: string;
+  private readonly fmt: Intl.DateTimeFormat | null;
+  private readonly cache = new Map<number, number | Change>();
+  private lastDays = NaN;
+  private lastDate = '';
+
+  constructor(zone: string) {
+    this.zone = zone;
+    try {
+      this.fmt = /^(UTC|Etc\/UTC|GMT|Etc\/GMT|Z)$/i.test(zone) ? null : new Intl.DateTimeFormat('en-US', {
+        timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+      });
+    } catch {
+      throw new RangeError(`unknown time zone '${zone}' (give an IANA name such as America/Chicago or UTC)`);
+    }
+  }
+
+  /** offset in ms computed by Intl (whole seconds) */
+  private exactOffset(ms: number): number {
+    const t = Math.floor(ms / 1000) * 1000;
+    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, bc = false;
+    for (const p of this.fmt!.formatToParts(t)) {
+      switch (p.type) {
+        case 'year': y = +p.value; break;
+        case 'month': mo = +p.value; break;
+        case 'day': d = +p.value; break;
+        case 'hour': h = +p.value; break;
+        case 'minute': mi = +p.value; break;
+        case 'second': s = +p.value; break;
+        case 'era': bc = p.value === 'BC' || p.value === 'B'; break;
+      }
+    }
+    if (bc) y = 1 - y;
+    return (daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000) - t;
+  }
+
+  offsetMs(ms: number): number {
+    if (this.fmt === null) return 0;
+    const b = Math.floor(ms / BUCKET);
+    let c = this.cache.get(b);
+    if (c === undefined) {
+      const lo = b * BUCKET, hi = lo + BUCKET - 1;
+      const before = this.exactOffset(lo), after = this.exactOffset(hi);
+      if (before === after) c = before;
+      else {
+        let a = lo, z = hi; // offset(a) = before, offset(z) = after
+        while (z - a > 1000) { const mid = a + Math.floor((z - a) / 2000) * 1000; if (this.exactOffset(mid) === before) a = mid; else z = mid; }
+        c = { at: z - (z % 1000 === 0 ? 0 : z % 1000), before, after };
+      }
+      if (this.cache.size > 1_000_000) this.cache.clear();
+      this.cache.set(b, c);
+    }
+    return typeof c === 'number' ? c : ms < c.at ? c.before : c.after;
+  }
+
+  localDays(ms: number): number { return Math.floor((ms + this.offsetMs(ms)) / DAY); }
+
+  localDate(ms: number): string {
+    const days = this.localDays(ms);
+    if (days !== this.lastDays) { this.lastDays = days; this.lastDate = epochDaysToDate(days); }
+    return this.lastDate;
+  }
+
+  localDateTime(ms: number): string {
+    const local = ms + this.offsetMs(ms);
+    const days = Math.floor(local / DAY);
+    const sod = Math.floor((local - days * DAY) / 1000);
+    return `${epochDaysToDate(days)} ${p2(Math.floor(sod / 3600))}:${p2(Math.floor(sod / 60) % 60)}:${p2(sod % 60)}`;
+  }
+
+  periodStart(ms: number, grain: 'day' | 'week' | 'month' | 'quarter' | 'year', start: 'monday' | 'sunday' = 'monday'): string {
+    const date = this.localDate(ms);
+    switch (grain) {
+      case 'day': return date;
+      case 'week': return weekStart(date, start);
+      case 'month': return monthStart(date);
+      case 'quarter': return quarterStart(date);
+      case 'year': return yearStart(date);
+    }
+  }
+
+  /** the instant of a local wall-clock time: gaps (spring forward) shift forward, overlaps take the earlier */
+  fromLocal(localMs: number): number {
+    if (this.fmt === null) return localMs;
+    const oBefore = this.offsetMs(localMs - DAY), oAfter = this.offsetMs(localMs + DAY);
+    const tA = localMs - oBefore, tB = localMs - oAfter;
+    const okA = this.offsetMs(tA) === oBefore, okB = this.offsetMs(tB) === oAfter;
+    if (okA && okB) return Math.min(tA, tB);
+    if (okA) return tA;
+    if (okB) return tB;
+    return tA; // in a gap: the wall time read with the offset before the change = shifted forward
+  }
+}
+
+const clocks = new Map<string, ZoneClock>();
+export function zoneClock(zone: string): ZoneClock {
+  let c = clocks.get(zone);
+  if (!c) { c = new ZoneClock(zone); clocks.set(zone, c); }
+  return c;
+}
+
+// ---------------------------------------------------------------- parsing
+export type Unit = 'auto' | 's' | 'ms' | 'us' | 'ns';
+const SCALE: Record<Exclude<Unit, 'auto'>, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
+const MIN_MS = -2_208_988_800_000; // 1900-01-01
+const MAX_MS = 10_413_792_000_000; // 2300-01-01
+
+/** auto: |x| < 1e11 -> s (to year 5138), < 1e14 -> ms, < 1e17 -> µs, else ns */
+function unitOf(abs: number): Exclude<Unit, 'auto'> {
+  return abs < 1e11 ? 's' : abs < 1e14 ? 'ms' : abs < 1e17 ? 'us' : 'ns';
+}
+
+function fromEpoch(x: number, text: string, unit: Unit): number | string {
+  if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
+  const u = unit === 'auto' ? unitOf(Math.abs(x)) : unit;
+  let ms: number;
+  const digits = /^-?\d+$/.test(text) ? text : '';
+  if (digits && (u === 'us' || u === 'ns') && digits.replace('-', '').length > 15) {
+    // long integer strings: cut the digits instead of rounding the whole number through a double
+    const cut = u === 'us' ? 3 : 6;
+    const neg = digits.startsWith('-');
+    const abs = neg ? digits.slice(1) : digits;
+    const whole = Number(abs.slice(0, abs.length - cut)), rest = /[1-9]/.test(abs.slice(abs.length - cut));
+    ms = neg ? -whole - (rest ? 1 : 0) : whole;
+  } else ms = Math.floor(x * SCALE[u]);
+  if (ms < MIN_MS || ms > MAX_MS) {
+    const likely = unitOf(Math.abs(x));
+    return `epoch ${text} is out of range for unit ${u}${unit !== 'auto' && likely !== u ? ` (it looks like ${likely})` : ''}`;
+  }
+  return ms;
+}
+
+const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function fromIso(text: string, inputTz: string): number | string {
+  const m = ISO.exec(text);
+  const bad = `timestamp '${text}' is not a number or an ISO-8601 date`;
+  if (!m) return bad;
+  const [, ys, mos, ds, hs, mis, ss, frac, off] = m;
+  const y = +ys, mo = +mos, d = +ds, h = hs ? +hs : 0, mi = mis ? +mis : 0, s = ss ? +ss : 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return bad;
+  if (!hs && off) return bad;
+  const fracMs = frac ? Number((frac + '00').slice(0, 3)) : 0;
+  const local = daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + fracMs;
+  if (off) {
+    if (off === 'Z' || off === 'z') return local;
+    const sign = off[0] === '-' ? -1 : 1;
+    const digits = off.slice(1).replace(':', '');
+    const oh = +digits.slice(0, 2), om = digits.length > 2 ? +digits.slice(2, 4) : 0;
+    if (oh > 23 || om > 59) return bad;
+    return local - sign * (oh * 3_600_000 + om * 60_000);
+  }
+  return zoneClock(inputTz).fromLocal(local);
+}
+
+/** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason */
+export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string } = {}): number | string {
+  const unit = opts.unit ?? 'auto';
+  if (typeof raw === 'number') return fromEpoch(raw, String(raw), unit);
+  if (typeof raw !== 'string') return `timestamp ${JSON.stringify(raw)} is not a number or a string`;
+  const t = raw.trim();
+  if (t === '') return 'empty timestamp';
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
+  return fromIso(t, opts.inputTz ?? 'UTC');
+}
