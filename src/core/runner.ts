@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import yargs from 'yargs';
 import type { Options } from 'yargs';
 import { Output } from './output.js';
-import { openInput, readLines } from './input.js';
+import { readInput } from './input.js';
 import { parseJson } from './json.js';
 import { UsageError } from './tool.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
@@ -98,6 +98,9 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
       out.endRecord();
     },
     emitLine(line) { out.bytesOf(line.buf, line.start, line.end); out.endRecord(); },
+    emitSplice(line, from, to, text) {
+      out.bytesOf(line.buf, line.start, from); out.text(text); out.bytesOf(line.buf, to, line.end); out.endRecord();
+    },
     reject(line, reason, detail) { reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
     rejectAt(file, no, raw, reason, detail) { reject(file, no, () => raw, reason, detail); },
     parse(line) {
@@ -131,8 +134,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
         if (out.closed) break;
         const label = file === '-' ? '-' : file;
         try {
-          const src = await openInput(file);
-          if (src !== null) stats.bytes += await readLines(label, src, transform.needle, sink, () => out.drained(), () => out.closed);
+          stats.bytes += await readInput(label, transform.needle, sink, () => out.drained(), () => out.closed);
         } catch (err) {
           if (err instanceof StrictStop) throw err;
           const e = err as NodeJS.ErrnoException;

@@ -21,6 +21,9 @@ export interface ToolContext {
   emit(record: string | Buffer): void;
   /** pass an input line through byte for byte */
   emitLine(line: Line): void;
+  /** emit the line with its bytes [from, to) replaced by `text` (from === to inserts): the way a tool
+   *  that adds or rewrites one field keeps the rest of the record byte for byte */
+  emitSplice(line: Line, from: number, to: number, text: string): void;
   /** report a bad record (reason = a short category such as "missing field", detail = the specifics;
    *  counted per reason), reported `tool: file:line: reason`, raw line kept
    *  in --rejects; with --strict the run stops with exit 1. */

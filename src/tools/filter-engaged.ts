@@ -1,7 +1,7 @@
 // filter-engaged: keep engagement events whose engaged time reaches a threshold. Reads GA4 / Firebase
 // BigQuery export params (event_params: [{key, value: {int_value|double_value|float_value|string_value}}],
 // INT64 as JSON strings) or a flat top-level field. Kept lines leave byte for byte.
-import { FieldReader, decodeValue, forEachElement, scanObject } from '../core/fields.js';
+import { FieldReader, decodeValue, scanObject, skipValue, skipWs } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -16,24 +16,30 @@ export interface FilterEngagedOptions {
 const KEY = [Buffer.from('key'), Buffer.from('value')];
 const VALUE_KINDS = ['int_value', 'double_value', 'float_value', 'string_value'].map((k) => Buffer.from(k));
 
-/** GA4 params: the decoded value of param `name`, null when present without a value, undefined when absent */
+const ks = new Int32Array(2), ke = new Int32Array(2), vs = new Int32Array(4), ve = new Int32Array(4);
+
+/** GA4 params: the decoded value of param `name`, null when present without a value, undefined when
+ *  absent or unreadable. Walks the array in place (no objects built). */
 export function ga4Param(b: Buffer, s: number, e: number, name: Buffer): unknown {
-  const ks = new Int32Array(2), ke = new Int32Array(2);
-  const vs = new Int32Array(4), ve = new Int32Array(4);
-  let found: unknown = undefined;
-  const r = forEachElement(b, s, e, (es, ee) => {
-    if (found !== undefined || b[es] !== 123) return;
-    if (scanObject(b, es, ee, KEY, ks, ke) < 0 || ks[0] < 0) return;
-    const k0 = ks[0] + 1, k1 = ke[0] - 1;
-    if (k1 - k0 !== name.length || b.compare(name, 0, name.length, k0, k1) !== 0) return;
-    found = null;
-    if (ks[1] < 0 || b[ks[1]] !== 123) return;
-    if (scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return;
-    for (let i = 0; i < 4; i++) {
-      if (vs[i] >= 0 && b[vs[i]] !== 110 /* null */) { found = decodeValue(b, vs[i], ve[i]); return; }
+  if (b[s] !== 91) return undefined;
+  let i = skipWs(b, s + 1, e);
+  if (b[i] === 93) return undefined;
+  for (;;) {
+    const es = i;
+    i = skipValue(b, i, e);
+    if (i < 0) return undefined;
+    if (b[es] === 123 && scanObject(b, es, i, KEY, ks, ke) >= 0 && ks[0] >= 0) {
+      const k0 = ks[0] + 1, k1 = ke[0] - 1;
+      if (k1 - k0 === name.length && b.compare(name, 0, name.length, k0, k1) === 0) {
+        if (ks[1] < 0 || b[ks[1]] !== 123 || scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return null;
+        for (let k = 0; k < 4; k++) if (vs[k] >= 0 && b[vs[k]] !== 110 /* null */) return decodeValue(b, vs[k], ve[k]);
+        return null;
+      }
     }
-  });
-  return r < 0 ? undefined : found;
+    i = skipWs(b, i, e);
+    if (b[i] !== 44) return undefined;
+    i = skipWs(b, i + 1, e);
+  }
 }
 
 export const tool: Tool<FilterEngagedOptions> = {
@@ -77,7 +83,7 @@ export const tool: Tool<FilterEngagedOptions> = {
         };
         const param = (key: Buffer): unknown => {
           const s = fields.spanStart(1);
-          if (s >= 0) return line.buf[s] === 91 ? ga4Param(line.buf, s, fields.spanEnd(1), key) : undefined;
+          if (s >= 0) return ga4Param(line.buf, s, fields.spanEnd(1), key);
           if (s === -1) return undefined;
           const k = key.toString();
           const hit = paramsFromText().find((p: any) => p && p.key === k) as any;

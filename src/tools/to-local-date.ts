@@ -33,7 +33,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     const reader = new FieldReader([o.field, o.as]);
-    const prefix = Buffer.from(JSON.stringify(o.as) + ':"');
+    const prefix = JSON.stringify(o.as) + ':"';
     const topAs = !o.as.includes('.');
     if (!topAs) throw new UsageError('--as takes a top-level field name (no dots)');
     const unit = o.unit, inputTz = o.inputTz;
@@ -60,23 +60,12 @@ export const tool: Tool<ToLocalDateOptions> = {
           if (rec !== undefined) { rec[o.as] = day; ctx.emit(stringify(rec)); }
           return;
         }
-        if (s >= 0) { // the field exists: replace its value in place
-          ctx.emit(Buffer.concat([b.subarray(line.start, s), Buffer.from(JSON.stringify(day)), b.subarray(reader.spanEnd(1), line.end)]));
-          return;
-        }
+        if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(1), JSON.stringify(day)); // replace in place
         // insert before the closing brace of the object
         const close = reader.objEnd - 1;
         let i = close - 1;
         while (i > reader.objStart && (b[i] === 32 || b[i] === 9)) i--;
-        const empty = i === reader.objStart;
-        const out = Buffer.allocUnsafe(line.end - line.start + prefix.length + day.length + 3);
-        let p = b.copy(out, 0, line.start, close);
-        if (!empty) out[p++] = 44; // ,
-        p += prefix.copy(out, p);
-        p += out.write(day, p, 'latin1');
-        out[p++] = 34; // "
-        p += b.copy(out, p, close, line.end);
-        ctx.emit(out.subarray(0, p));
+        ctx.emitSplice(line, close, close, (i === reader.objStart ? '' : ',') + prefix + day + '"');
       },
     };
   },
