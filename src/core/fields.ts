@@ -111,8 +111,12 @@ function keyEquals(b: Buffer, ks: number, ke: number, key: Buffer): boolean {
  * (last occurrence wins, as with JSON.parse). Returns the index after the closing '}', or
  * MALFORMED / UNUSUAL. starts[k] = -1 when key k is absent.
  */
-export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array): number {
+export const EARLY = -3;
+
+export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array,
+  stopAfter = 0): number {
   const nk = keys.length;
+  let found = 0;
   for (let k = 0; k < nk; k++) starts[k] = -1;
   if (b[i] !== LBRACE) return MALFORMED;
   i = skipWs(b, i + 1, end);
@@ -130,8 +134,10 @@ export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], st
     i = skipValue(b, i, end);
     if (i < 0) return i;
     for (let k = 0; k < nk; k++) {
-      if (keyEquals(b, ks, ke, keys[k])) { starts[k] = vs; ends[k] = i; }
+      if (keyEquals(b, ks, ke, keys[k])) { if (starts[k] < 0) found++; starts[k] = vs; ends[k] = i; }
     }
+    // lazy readers stop once they have what they need (the caller checks for later duplicates)
+    if (stopAfter > 0 && found >= stopAfter) return EARLY;
     // an escaped key could spell a wanted one: let JSON.parse decide
     if (nk > 0 && hasByte(b, ks, ke, BSL)) return UNUSUAL;
     i = skipWs(b, i, end);
@@ -211,7 +217,22 @@ export class FieldReader {
   /** why the last read() failed */
   error = '';
 
-  constructor(paths: string[]) {
+  private readonly lazy: boolean;
+  private readonly quotedTops: Buffer[];
+  private readonly maybe: Buffer[] = [];
+  private readonly maybeIdx: number[] = [];
+  private readonly ms: Int32Array;
+  private readonly me: Int32Array;
+
+  /**
+   * lazy: read only as far as the wanted fields (keys that do not occur in the line at all, found by a
+   * native search, are not looked for) and check the rest of the line's frame only ('{' ... '}').
+   * For tools that pass records on (filters, field splicers): whatever consumes their output still
+   * checks it. Aggregating and loading tools read in full (the default), so a broken line is always
+   * reported by the tool that would have counted it.
+   */
+  constructor(paths: string[], opts: { lazy?: boolean } = {}) {
+    this.lazy = opts.lazy ?? false;
     this.paths = paths.map(splitPath);
     this.pathKeys = this.paths.map((p) => p.map((seg) => [Buffer.from(seg, "utf8")]));
     const tops: string[] = [];
@@ -225,6 +246,33 @@ export class FieldReader {
     this.te = new Int32Array(tops.length);
     this.s = new Int32Array(paths.length);
     this.e = new Int32Array(paths.length);
+    this.quotedTops = tops.map((t) => Buffer.from(JSON.stringify(t), 'utf8'));
+    this.ms = new Int32Array(tops.length);
+    this.me = new Int32Array(tops.length);
+  }
+
+  /** lazy top-level scan: true when done (spans in ts/te), false to fall back to the full scan */
+  private readLazy(b: Buffer, s: number, e: number): boolean {
+    const line = b.subarray(s, e);
+    const maybe = this.maybe, idx = this.maybeIdx;
+    maybe.length = 0; idx.length = 0;
+    for (let t = 0; t < this.topKeys.length; t++) {
+      this.ts[t] = -1;
+      if (line.indexOf(this.quotedTops[t]) >= 0) { maybe.push(this.topKeys[t]); idx.push(t); }
+    }
+    if (maybe.length === 0) return true;
+    const r = scanObject(b, s, e, maybe, this.ms, this.me, maybe.length);
+    if (r === e) { // read to the end anyway (a key occurs only as a value): that is a full read
+      for (let k = 0; k < maybe.length; k++) { this.ts[idx[k]] = this.ms[k]; this.te[idx[k]] = this.me[k]; }
+      return true;
+    }
+    if (r !== EARLY) return false; // malformed or unusual: the full path decides
+    for (let k = 0; k < maybe.length; k++) {
+      // a later duplicate of the key would win in JSON.parse: then read in full
+      if (line.indexOf(this.quotedTops[idx[k]], this.me[k] - s) >= 0) return false;
+      this.ts[idx[k]] = this.ms[k]; this.te[idx[k]] = this.me[k];
+    }
+    return true;
   }
 
   /** false when the line is not one JSON object (this.error says why) */
@@ -235,8 +283,10 @@ export class FieldReader {
     if (typeof obj === 'number') return this.fallback(b, start, end);
     this.objStart = obj.s;
     this.objEnd = obj.e;
-    const r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
-    if (r !== obj.e) return this.fallback(b, start, end);
+    if (!(this.lazy && this.readLazy(b, obj.s, obj.e))) {
+      const r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
+      if (r !== obj.e) return this.fallback(b, start, end);
+    }
     for (let k = 0; k < this.paths.length; k++) {
       const t = this.topIndex[k];
       let vs = this.ts[t], ve = this.te[t];

@@ -1,7 +1,7 @@
 // The shared runner every bin calls: options (yargs), --help, input reading, the error policy
 // (report, count, skip; --strict; --rejects), --stats, buffered output, EPIPE and exit codes.
 import fs from 'node:fs';
-import yargs from 'yargs';
+import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { Output } from './output.js';
 import { readInput } from './input.js';
@@ -22,26 +22,58 @@ export const commonOptions: Record<string, Options> = {
 
 class StrictStop extends Error {}
 
-/** Parse argv for a tool; returns null when --help/--version was printed. Throws UsageError. */
-export async function parseOptions(tool: Tool, argv: string[]): Promise<any | null> {
-  const y = yargs(argv)
+/** --help: the full yargs renderer (loaded only here: importing yargs costs ~100 ms per process). */
+async function printHelp(tool: Tool): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const y = yargs([])
     .scriptName(tool.name)
     .usage(`${tool.usage}\n\n${tool.summary}`)
     .options(Object.fromEntries(Object.entries(tool.options).map(([k, v]) => [k, { group: 'Options:', ...v }])))
     .options(commonOptions)
-    .strictOptions(true)
-    .help(false)
-    .version(false)
-    .exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => { throw new UsageError(msg || err?.message || 'bad arguments'); });
+    .help(false).version(false).exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100));
   for (const [cmd, what] of tool.examples) y.example(cmd, what);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write((await y.getHelp()) + '\n');
-    return null;
+  process.stdout.write((await y.getHelp()) + '\n');
+}
+
+const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * Parse argv for a tool with yargs' own parser (yargs-parser) and check it as yargs would: unknown
+ * options, choices, required options, numbers. Returns null when --help was printed. Throws UsageError.
+ */
+export async function parseOptions(tool: Tool, argv: string[]): Promise<any | null> {
+  if (argv.includes('--help') || argv.includes('-h')) { await printHelp(tool); return null; }
+  const all: Record<string, Options> = { ...tool.options, ...commonOptions };
+  const cfg = { string: [] as string[], boolean: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
+  const known = new Set<string>(['_', '--', '$0']);
+  for (const [name, o] of Object.entries(all)) {
+    const type = o.type ?? (o.choices ? 'string' : undefined);
+    if (type === 'boolean') cfg.boolean.push(name);
+    else if (type === 'number') cfg.number.push(name);
+    else if (type === 'string' || type === undefined) cfg.string.push(name);
+    if (o.array) cfg.array.push(name);
+    const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+    if (aliases.length) cfg.alias[name] = aliases;
+    if (o.default !== undefined) cfg.default[name] = o.default;
+    for (const n of [name, camel(name), ...aliases]) known.add(n);
   }
-  const opts: any = await y.parse();
-  const pos = (opts._ as (string | number)[]).map(String);
+  const parsed = parser.detailed(argv, { ...cfg, configuration: { 'camel-case-expansion': true, 'greedy-arrays': false, 'populate--': true, 'strip-dashed': false } });
+  if (parsed.error) throw new UsageError(parsed.error.message);
+  const opts: any = parsed.argv;
+  for (const key of Object.keys(opts)) {
+    if (!known.has(key)) throw new UsageError(`unknown option ${key.length === 1 ? '-' : '--'}${key}`);
+  }
+  for (const [name, o] of Object.entries(all)) {
+    const v = opts[name];
+    if (o.demandOption && (v === undefined || v === '')) throw new UsageError(`missing required option --${name}`);
+    if (o.choices && v !== undefined) {
+      for (const x of Array.isArray(v) ? v : [v]) if (!(o.choices as unknown[]).includes(x)) throw new UsageError(`--${name} takes one of ${(o.choices as unknown[]).join(', ')} (got '${x}')`);
+    }
+    if (o.type === 'number' && v !== undefined && (Array.isArray(v) ? v : [v]).some((x) => typeof x !== 'number' || Number.isNaN(x))) throw new UsageError(`--${name} takes a number`);
+    if (!o.array && Array.isArray(v) && o.type !== 'array') { opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name]; }
+  }
+  const pos = [...(opts._ as (string | number)[]), ...((opts['--'] as string[] | undefined) ?? [])].map(String);
   if (tool.positional) {
     opts[tool.positional.name] = pos;
     opts.files = opts.input ?? [];

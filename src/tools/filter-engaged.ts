@@ -64,7 +64,7 @@ export const tool: Tool<FilterEngagedOptions> = {
   },
   create(o, ctx) {
     const names = new Set(o.event);
-    const fields = new FieldReader([o.nameField, 'event_params', o.param]);
+    const fields = new FieldReader([o.nameField, 'event_params', o.param], { lazy: true });
     const paramKey = Buffer.from(o.param);
     const required = o.requireParam.map((p) => Buffer.from(p));
     const truthy = (v: unknown) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '0' && v !== '' && v !== 'false';

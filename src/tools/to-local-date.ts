@@ -32,7 +32,7 @@ export const tool: Tool<ToLocalDateOptions> = {
   create(o, ctx) {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
-    const reader = new FieldReader([o.field, o.as]);
+    const reader = new FieldReader([o.field, o.as], { lazy: true });
     const prefix = JSON.stringify(o.as) + ':"';
     const topAs = !o.as.includes('.');
     if (!topAs) throw new UsageError('--as takes a top-level field name (no dots)');
