@@ -193,6 +193,16 @@ export function decodeValue(b: Buffer, s: number, e: number): any {
   return Number(b.toString('latin1', s, e));
 }
 
+/** does `"key"` occur in b from `from` on, followed by optional blanks and a colon (i.e. as a key)? */
+function occursAsKey(b: Buffer, quoted: Buffer, from: number): boolean {
+  for (let i = b.indexOf(quoted, from); i >= 0; i = b.indexOf(quoted, i + 1)) {
+    let j = i + quoted.length;
+    while (j < b.length && (b[j] === 32 || b[j] === 9)) j++;
+    if (b[j] === COLON) return true;
+  }
+  return false;
+}
+
 /**
  * Reads a fixed set of field paths (dotted, e.g. "context.os.name") from raw lines. After read():
  * found(k) says whether path k is present, value(k) decodes it, raw(k) gives its JSON text.
@@ -258,7 +268,7 @@ export class FieldReader {
     maybe.length = 0; idx.length = 0;
     for (let t = 0; t < this.topKeys.length; t++) {
       this.ts[t] = -1;
-      if (line.indexOf(this.quotedTops[t]) >= 0) { maybe.push(this.topKeys[t]); idx.push(t); }
+      if (occursAsKey(line, this.quotedTops[t], 0)) { maybe.push(this.topKeys[t]); idx.push(t); }
     }
     if (maybe.length === 0) return true;
     const r = scanObject(b, s, e, maybe, this.ms, this.me, maybe.length);
@@ -269,7 +279,7 @@ export class FieldReader {
     if (r !== EARLY) return false; // malformed or unusual: the full path decides
     for (let k = 0; k < maybe.length; k++) {
       // a later duplicate of the key would win in JSON.parse: then read in full
-      if (line.indexOf(this.quotedTops[idx[k]], this.me[k] - s) >= 0) return false;
+      if (occursAsKey(line, this.quotedTops[idx[k]], this.me[k] - s)) return false;
       this.ts[idx[k]] = this.ms[k]; this.te[idx[k]] = this.me[k];
     }
     return true;

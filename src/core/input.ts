@@ -58,13 +58,33 @@ export interface LineSink {
   tooLong(l: Line): void;
 }
 
+/**
+ * The bytes to search for a tool's needle. Buffer.indexOf looks for the needle's first byte with
+ * memchr, so a needle starting with '"' (the commonest byte in JSON) is slow; searching from the
+ * needle's rarest byte in the first chunk on (a suffix of at least 4 bytes) finds a superset of the
+ * candidate lines at up to twice the speed. Tools decide on every candidate, so the answer is the same.
+ */
+export function searchNeedle(needle: Buffer, sample: Buffer): Buffer {
+  if (needle.length <= 4) return needle;
+  const freq = new Uint32Array(256);
+  const n = Math.min(sample.length, 1 << 16);
+  for (let i = 0; i < n; i++) freq[sample[i]]++;
+  let best = 0;
+  for (let i = 1; i <= needle.length - 4; i++) if (freq[needle[i]] < freq[needle[best]]) best = i;
+  return needle.subarray(best);
+}
+
 /** Splits chunks into lines (carrying a partial last line over) and hands them to a sink. */
 class Splitter {
   readonly line: Line;
   private carry: Buffer | null = null;
   private discarding = false; // inside an overlong line: drop bytes up to its newline
 
-  constructor(file: string, private readonly needle: Buffer | undefined, private readonly sink: LineSink) {
+  private needle: Buffer | undefined;
+  private chosen = false;
+
+  constructor(file: string, needle: Buffer | undefined, private readonly sink: LineSink) {
+    this.needle = needle;
     this.line = { buf: Buffer.alloc(0), start: 0, end: 0, file, no: 0 };
   }
 
@@ -86,6 +106,7 @@ class Splitter {
   }
 
   chunk(chunk: Buffer, stopped: () => boolean): void {
+    if (!this.chosen && this.needle !== undefined) { this.needle = searchNeedle(this.needle, chunk); this.chosen = true; }
     let s = 0;
     if (this.discarding) {
       const nl = chunk.indexOf(NL);
