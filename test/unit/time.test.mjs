@@ -1,0 +1,118 @@
+// core/time against independent computations: Intl's own formatting (a different code path from the
+// cached offsets) over sweeps across DST switches, and Date-based ISO-week arithmetic.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ZoneClock, parseTimestamp, isoWeek, isoWeekLabel, weekStart, addDays, daysBetween, isValidDate, quarterStart } from '../../dist/core/time.js';
+
+const fmts = new Map();
+/** "YYYY-MM-DD HH:MM:SS" by Intl's own formatter (sv-SE writes ISO-like dates) */
+function intlLocal(ms, zone) {
+  if (!fmts.has(zone)) fmts.set(zone, new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }));
+  return fmts.get(zone).format(ms);
+}
+
+test('local date-times equal Intl every 23m17s across two years in DST-heavy zones', () => {
+  for (const zone of ['America/Chicago', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'UTC']) {
+    const clock = new ZoneClock(zone);
+    let n = 0;
+    for (let t = Date.parse('2019-12-01T00:00:00Z'); t < Date.parse('2021-12-31T00:00:00Z'); t += 1_397_000 + 17) {
+      assert.is(clock.localDateTime(t), intlLocal(t, zone), `${zone} ${new Date(t).toISOString()}`);
+      n++;
+    }
+    assert.ok(n > 45000);
+  }
+});
+
+test('every second around the 2020 US switches: the instant before and at each transition', () => {
+  const c = new ZoneClock('America/Chicago');
+  for (const at of ['2020-03-08T08:00:00Z', '2020-11-01T07:00:00Z']) {
+    const t = Date.parse(at);
+    for (let d = -3600_000; d <= 3600_000; d += 1000) assert.is(c.localDateTime(t + d), intlLocal(t + d, 'America/Chicago'));
+    assert.is.not(c.offsetMs(t - 1), c.offsetMs(t));
+  }
+});
+
+test('epoch units: auto by magnitude, explicit units checked, long digit strings exact', () => {
+  const ms = Date.parse('2020-03-08T06:00:00Z');
+  assert.is(parseTimestamp(ms / 1000), ms);
+  assert.is(parseTimestamp(String(ms / 1000)), ms);
+  assert.is(parseTimestamp(ms), ms);
+  assert.is(parseTimestamp(`${ms}000`), ms);
+  assert.is(parseTimestamp(`${ms}000123`), ms);
+  assert.is(parseTimestamp(`${ms - 1}999999`), ms - 1); // 19-digit ns just before midnight stays before
+  assert.is(parseTimestamp('1682938000.5'), 1682938000500);
+  assert.is(parseTimestamp(-86400), -86400000);
+  assert.is(parseTimestamp(ms / 1000, { unit: 's' }), ms);
+  assert.is(parseTimestamp(`${ms}000`, { unit: 'us' }), ms);
+  assert.match(String(parseTimestamp(ms, { unit: 's' })), /looks like ms/);
+  assert.match(String(parseTimestamp(ms * 1000, { unit: 'ms' })), /out of range for unit ms \(it looks like us\)/);
+  for (const bad of ['', 'abc', 'NaN', '2024-13-01', '2024-02-30', '2024-01-01T25:00', '12:00', true, null]) assert.type(parseTimestamp(bad), 'string', String(bad));
+});
+
+test('ISO-8601 strings: offsets, fractions, naive times in a zone (gap shifts forward, overlap takes the earlier)', () => {
+  assert.is(parseTimestamp('2024-10-09T11:27:35Z'), Date.UTC(2024, 9, 9, 11, 27, 35));
+  assert.is(parseTimestamp('2024-10-09T11:27:35.123456+05:30'), Date.UTC(2024, 9, 9, 5, 57, 35, 123));
+  assert.is(parseTimestamp('2024-10-09 11:27:35.139000'), Date.UTC(2024, 9, 9, 11, 27, 35, 139));
+  assert.is(parseTimestamp('2021-01-31 23:01:25.295'), Date.UTC(2021, 0, 31, 23, 1, 25, 295));
+  assert.is(parseTimestamp('2024-10-09'), Date.UTC(2024, 9, 9));
+  assert.is(parseTimestamp('2024-10-09T11:27:35+0530'), Date.UTC(2024, 9, 9, 5, 57, 35));
+  assert.is(parseTimestamp('2024-10-09T11:27:35-03'), Date.UTC(2024, 9, 9, 14, 27, 35));
+  assert.is(parseTimestamp('20240309T010000Z'), Date.UTC(2024, 2, 9, 1));
+  const chi = { inputTz: 'America/Chicago' };
+  assert.is(parseTimestamp('2020-07-01 12:00:00', chi), Date.UTC(2020, 6, 1, 17));
+  assert.is(parseTimestamp('2020-03-08 02:30:00', chi), Date.UTC(2020, 2, 8, 8, 30)); // gap: 03:30 CDT
+  assert.is(parseTimestamp('2020-11-01 01:30:00', chi), Date.UTC(2020, 10, 1, 6, 30)); // overlap: the CDT one
+});
+
+/** ISO week the slow way: Thursday of the date's week, counted from the first Thursday of its year */
+function slowIsoWeek(date) {
+  const d = new Date(date + 'T00:00:00Z');
+  const wd = (d.getUTCDay() + 6) % 7;
+  const th = new Date(d.getTime() + (3 - wd) * 86400000);
+  const y = th.getUTCFullYear();
+  const jan1 = Date.UTC(y, 0, 1);
+  return { year: y, week: Math.floor((th.getTime() - jan1) / 86400000 / 7) + 1 };
+}
+
+test('ISO weeks over 1999-2031 equal a Date-based computation; labels at year ends', () => {
+  for (let t = Date.UTC(1999, 0, 1); t < Date.UTC(2031, 0, 1); t += 86400000) {
+    const date = new Date(t).toISOString().slice(0, 10);
+    assert.equal(isoWeek(date), slowIsoWeek(date), date);
+  }
+  assert.is(isoWeekLabel('2021-01-03'), '2020-W53');
+  assert.is(isoWeekLabel('2021-01-04'), '2021-W01');
+  assert.is(isoWeekLabel('2024-12-30'), '2025-W01');
+  assert.is(isoWeekLabel('2020-12-31'), '2020-W53');
+  assert.is(isoWeekLabel('2026-01-01'), '2026-W01');
+});
+
+test('periods: week starts (Monday/Sunday), quarters, period starts in a zone', () => {
+  assert.is(weekStart('2024-10-09'), '2024-10-07');
+  assert.is(weekStart('2024-10-06'), '2024-09-30');
+  assert.is(weekStart('2024-10-09', 'sunday'), '2024-10-06');
+  assert.is(weekStart('2024-10-06', 'sunday'), '2024-10-06');
+  assert.is(quarterStart('2024-08-31'), '2024-07-01');
+  assert.is(addDays('2024-02-28', 1), '2024-02-29');
+  assert.is(addDays('2023-02-28', 1), '2023-03-01');
+  assert.is(daysBetween('2020-01-01', '2021-01-01'), 366);
+  assert.ok(isValidDate('2024-02-29'));
+  assert.not.ok(isValidDate('2023-02-29'));
+  const c = new ZoneClock('Asia/Kolkata');
+  assert.is(c.periodStart(Date.parse('2021-03-31T19:00:00Z'), 'quarter'), '2021-04-01');
+  assert.is(c.periodStart(Date.parse('2021-12-31T19:00:00Z'), 'year'), '2022-01-01');
+});
+
+test('unknown zones are refused with a clear message', () => {
+  assert.throws(() => new ZoneClock('Mars/Base'), /unknown time zone 'Mars\/Base'/);
+});
+
+test('speed: offsets and local dates of close timestamps > 1M/s', () => {
+  const c = new ZoneClock('America/Chicago');
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = 0; i < 1_000_000; i++) n += c.localDate(1583600000000 + i * 997).length;
+  const rate = 1_000_000 / ((performance.now() - t0) / 1000);
+  assert.ok(rate > 1_000_000, `rate ${rate}`);
+});
+
+test.run();
