@@ -193,10 +193,25 @@ export function decodeValue(b: Buffer, s: number, e: number): any {
   return Number(b.toString('latin1', s, e));
 }
 
+// Buffer.indexOf finds a needle's first byte with memchr, and '"' is the commonest byte in JSON: key
+// searches start at the key's rarest letter instead (rank by typical English/JSON text, rarest first).
+const RARE = 'qzjxkvwybgpfhmcduln_rstoiae';
+function rareOffset(quoted: Buffer): number {
+  let best = 1, rank = 99;
+  for (let i = 1; i < quoted.length - 1; i++) {
+    const r = RARE.indexOf(String.fromCharCode(quoted[i]).toLowerCase());
+    const rr = r < 0 ? 0 : r; // digits and others: rare in key names
+    if (rr < rank) { rank = rr; best = i; }
+  }
+  return best;
+}
+
 /** does `"key"` occur in b from `from` on, followed by optional blanks and a colon (i.e. as a key)? */
-function occursAsKey(b: Buffer, quoted: Buffer, from: number): boolean {
-  for (let i = b.indexOf(quoted, from); i >= 0; i = b.indexOf(quoted, i + 1)) {
-    let j = i + quoted.length;
+function occursAsKey(b: Buffer, quoted: Buffer, tail: Buffer, off: number, from: number): boolean {
+  for (let i = b.indexOf(tail, from + off); i >= 0; i = b.indexOf(tail, i + 1)) {
+    const k = i - off;
+    if (k < from || b.compare(quoted, 0, off, k, i) !== 0) continue;
+    let j = i + tail.length;
     while (j < b.length && (b[j] === 32 || b[j] === 9)) j++;
     if (b[j] === COLON) return true;
   }
@@ -229,6 +244,8 @@ export class FieldReader {
 
   private readonly lazy: boolean;
   private readonly quotedTops: Buffer[];
+  private readonly rareOffs: number[];
+  private readonly rareTails: Buffer[];
   private readonly maybe: Buffer[] = [];
   private readonly maybeIdx: number[] = [];
   private readonly ms: Int32Array;
@@ -257,6 +274,8 @@ export class FieldReader {
     this.s = new Int32Array(paths.length);
     this.e = new Int32Array(paths.length);
     this.quotedTops = tops.map((t) => Buffer.from(JSON.stringify(t), 'utf8'));
+    this.rareOffs = this.quotedTops.map(rareOffset);
+    this.rareTails = this.quotedTops.map((q, t) => q.subarray(this.rareOffs[t]));
     this.ms = new Int32Array(tops.length);
     this.me = new Int32Array(tops.length);
   }
@@ -268,7 +287,7 @@ export class FieldReader {
     maybe.length = 0; idx.length = 0;
     for (let t = 0; t < this.topKeys.length; t++) {
       this.ts[t] = -1;
-      if (occursAsKey(line, this.quotedTops[t], 0)) { maybe.push(this.topKeys[t]); idx.push(t); }
+      if (occursAsKey(line, this.quotedTops[t], this.rareTails[t], this.rareOffs[t], 0)) { maybe.push(this.topKeys[t]); idx.push(t); }
     }
     if (maybe.length === 0) return true;
     const r = scanObject(b, s, e, maybe, this.ms, this.me, maybe.length);
@@ -279,7 +298,8 @@ export class FieldReader {
     if (r !== EARLY) return false; // malformed or unusual: the full path decides
     for (let k = 0; k < maybe.length; k++) {
       // a later duplicate of the key would win in JSON.parse: then read in full
-      if (occursAsKey(line, this.quotedTops[idx[k]], this.me[k] - s)) return false;
+      const t = idx[k];
+      if (occursAsKey(line, this.quotedTops[t], this.rareTails[t], this.rareOffs[t], this.me[k] - s)) return false;
       this.ts[idx[k]] = this.ms[k]; this.te[idx[k]] = this.me[k];
     }
     return true;

@@ -3,7 +3,7 @@
 // EPIPE (the reader of our output went away, e.g. `| head`) ends the run quietly with status 0.
 import type { Writable } from 'node:stream';
 
-const FLUSH_AT = 256 * 1024;
+const FLUSH_AT = 64 * 1024; // one pipe buffer: a blocking write of more waits on the reader
 const NL = 10;
 
 export class Output {
