@@ -3,7 +3,7 @@
 import { FieldReader } from '../core/fields.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { parseJson, stringify } from '../core/json.js';
+import { stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -62,8 +62,10 @@ export const tool: Tool<CountByOptions> = {
     const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
     const groups = new Map<string, number>();
     const nk = keys.length;
-    const head = keys.map((k) => JSON.stringify(k.name) + ':');
-    const tail = specs.map((s) => JSON.stringify(s.name) + ':');
+    // output is assembled as latin1 text of UTF-8 bytes (the form of the canonical key tokens)
+    const l1 = (t: string) => (/[^\x00-\x7f]/.test(t) ? Buffer.from(t, 'utf8').toString('latin1') : t);
+    const head = keys.map((k) => l1(JSON.stringify(k.name) + ':'));
+    const tail = specs.map((s) => l1(JSON.stringify(s.name) + ':'));
 
     return {
       record(line: Line) {
@@ -75,22 +77,46 @@ export const tool: Tool<CountByOptions> = {
         for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
       },
       end() {
-        const rows: { tokens: string[]; values: unknown[]; g: number }[] = [];
-        for (const [key, g] of groups) {
-          const tokens = key.split(SEP);
-          rows.push({ tokens, values: tokens.map((t) => parseJson(Buffer.from(t, 'latin1').toString('utf8'))), g });
+        // Sort group numbers by key without building an object per group: per key column, a type rank
+        // (null < false/true < numbers < strings < other), a number and a string (UTF-8 order, which
+        // is code point order, taken from the canonical token's bytes).
+        const n = groups.size;
+        const joined: string[] = new Array(n);
+        for (const [key, g] of groups) joined[g] = key;
+        const rank: Uint8Array[] = [], num: Float64Array[] = [], str: (string | null)[][] = [];
+        for (let k = 0; k < nk; k++) { rank.push(new Uint8Array(n)); num.push(new Float64Array(n)); str.push(new Array(n).fill(null)); }
+        for (let g = 0; g < n; g++) {
+          const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
+          for (let k = 0; k < nk; k++) {
+            const t = tokens[k], c = t.charCodeAt(0);
+            if (t === 'null') rank[k][g] = 0;
+            else if (t === 'false' || t === 'true') { rank[k][g] = 1; num[k][g] = t === 'true' ? 1 : 0; }
+            else if (c === 34) { rank[k][g] = 3; str[k][g] = t.slice(1, -1); }
+            else if (c === 45 || (c >= 48 && c <= 57)) { rank[k][g] = 2; num[k][g] = Number(t); }
+            else { rank[k][g] = 4; str[k][g] = t; }
+          }
         }
-        rows.sort((x, y) => {
-          for (let k = 0; k < nk; k++) { const c = compareValues(x.values[k], y.values[k]); if (c) return c; }
+        const order = new Uint32Array(n);
+        for (let g = 0; g < n; g++) order[g] = g;
+        order.sort((x, y) => {
+          for (let k = 0; k < nk; k++) {
+            const rx = rank[k][x], ry = rank[k][y];
+            if (rx !== ry) return rx - ry;
+            if (rx === 1 || rx === 2) { const d = num[k][x] - num[k][y]; if (d) return d < 0 ? -1 : 1; continue; }
+            const a = str[k][x], b = str[k][y];
+            if (a !== b && a !== null && b !== null) return a < b ? -1 : 1;
+          }
           return 0;
         });
-        for (const row of rows) {
+        for (let i = 0; i < n; i++) {
+          const g = order[i];
+          const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
           let text = '{';
-          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + head[k] + Buffer.from(row.tokens[k], 'latin1').toString('utf8');
-          for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + stringify(cols[a].result(row.g));
-          ctx.emit(text + '}');
+          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + head[k] + tokens[k];
+          for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + l1(stringify(cols[a].result(g)));
+          ctx.emit(Buffer.from(text + '}', 'latin1'));
         }
-        ctx.count('groups', rows.length);
+        ctx.count('groups', n);
       },
     };
   },
