@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm run demo: the Sliide job on the bundled generated sample (data/ga4-sample.ndjson.gz: 5,000
+# GA4-shaped events over 2020-03-06..09, across the US DST switch, with 3 deliberately broken lines),
+# then on a larger freshly generated file, into SQLite under data/out/.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+export PATH="$here/bin:$here/scripts:$PATH"
+[ -f dist/core/runner.js ] || npm run build
+mkdir -p data/out data/generated
+rm -f data/out/analytics.db data/out/analytics.db-*
+
+echo "== active users per US/Central day, bundled sample -> data/out/analytics.db"
+scripts/active-users.sh --db data/out/analytics.db data/ga4-sample.ndjson.gz
+
+echo
+echo "== the same load again: idempotent, the table does not change"
+scripts/active-users.sh --db data/out/analytics.db data/ga4-sample.ndjson.gz
+
+echo
+echo "== 200,000 generated events (scripts/generate-ga4 --seed 1), with --stats per stage"
+generate-ga4 --seed 1 --events 200000 --users 20000 --out data/generated/ga4-200k.ndjson
+rm -f data/out/generated.db data/out/generated.db-*
+time (filter-engaged --stats data/generated/ga4-200k.ndjson | to-local-date --stats --tz America/Chicago \
+  | count-by --stats date -a 'active_user_count=distinct(user_pseudo_id)' \
+  | load-sqlite --db data/out/generated.db --table active_user_table --key date)
+query-sqlite --db data/out/generated.db --format table 'SELECT * FROM active_user_table ORDER BY date'
