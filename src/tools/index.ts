@@ -8,6 +8,12 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'count-by': () => import('./count-by.js'),
   'load-sqlite': () => import('./load-sqlite.js'),
   'query-sqlite': () => import('./query-sqlite.js'),
+  'validate': () => import('./validate.js'),
+  'final-action': () => import('./final-action.js'),
+  'watch-ratio': () => import('./watch-ratio.js'),
+  'merge-keys': () => import('./merge-keys.js'),
+  'reel-interest': () => import('./reel-interest.js'),
+  'to-parquet': () => import('./to-parquet.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Loco clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
+# event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
+# optionally loaded into SQLite. Two jobs, as in the case study's workflow:
+#   1. ETL to files: final-action + watch-ratio -> merge-keys -> reel-interest -> out/reel_interest.{ndjson,parquet}
+#   2. load to the database: load-sqlite (table reel_interest, key user_uid, reel_uid), one transaction
+# Each output is written under a temporary name and renamed when complete; a failing step is named and
+# the script exits non-zero, leaving the previous outputs in place.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$here/bin:$PATH"
+usage() { echo "usage: reel-interest.sh --out DIR [--db FILE] [--threshold 0.6] FILE..." >&2; exit 2; }
+out=""; db=""; threshold=0.6; files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=${2:?}; shift 2 ;;
+    --db) db=${2:?}; shift 2 ;;
+    --threshold) threshold=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    -*) echo "reel-interest.sh: unknown option $1" >&2; usage ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ -n "$out" ] && [ ${#files[@]} -gt 0 ] || usage
+for f in "${files[@]}"; do [ -r "$f" ] || { echo "reel-interest.sh: cannot read $f" >&2; exit 2; }; done
+mkdir -p "$out"
+work=$(mktemp -d "$out/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
+
+# job 1: ETL to files (the event kinds may be in any files, mixed or separate)
+final-action -i "${files[@]}" > "$work/final.ndjson" || step final-action
+watch-ratio -i "${files[@]}" > "$work/ratios.ndjson" || step watch-ratio
+merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
+  | reel-interest --threshold "$threshold" > "$work/reel_interest.ndjson" || step decide
+to-parquet "$work/reel_interest.parquet" -i "$work/reel_interest.ndjson" || step to-parquet
+mv "$work/reel_interest.ndjson" "$out/reel_interest.ndjson"
+mv "$work/reel_interest.parquet" "$out/reel_interest.parquet"
+
+# job 2: load to the database (all or nothing)
+if [ -n "$db" ]; then
+  load-sqlite --db "$db" --table reel_interest --key user_uid,reel_uid --atomic \
+    --schema "$here/scripts/sql/reel-interest.schema.sql" < "$out/reel_interest.ndjson" || step load-sqlite
+fi
+echo "reel-interest.sh: $(wc -l < "$out/reel_interest.ndjson") rows in $out/reel_interest.ndjson and .parquet${db:+, table reel_interest in $db}" >&2

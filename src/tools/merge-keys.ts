@@ -1,0 +1,65 @@
+// merge-keys: full outer merge of NDJSON streams by key — every key seen in any input gives one output
+// record holding the fields of all records with that key (a later input's field wins over an earlier
+// one's). Output sorted by key. Memory holds one merged record per key.
+import { FieldReader } from '../core/fields.js';
+import { parseJson, stringify } from '../core/json.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface MergeKeysOptions { key: string[]; default: string[] }
+
+const SEP = '\u0001';
+
+export const tool: Tool<MergeKeysOptions> = {
+  name: 'merge-keys',
+  summary: 'Full outer merge of records that share a key (across any number of inputs), with defaults for fields a key lacks; sorted by key.',
+  usage: 'merge-keys --key K[,K] [--default FIELD=JSON]... FILE...',
+  examples: [
+    ["merge-keys --key user_uid,reel_uid --default liked=false --default watched_ratio=null final.ndjson ratios.ndjson", 'one record per (user, reel) from either file'],
+  ],
+  options: {
+    key: { alias: 'k', type: 'string', array: true, demandOption: true, describe: 'key fields (comma-separated or repeated)' },
+    default: { alias: 'd', type: 'string', array: true, default: [], describe: 'FIELD=JSON value for records that lack FIELD after the merge' },
+  },
+  check(o) {
+    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    for (const d of o.default) {
+      const eq = d.indexOf('=');
+      if (eq < 1) return `--default takes FIELD=JSON (got '${d}')`;
+      try { parseJson(d.slice(eq + 1)); } catch { return `--default ${d.slice(0, eq)}: '${d.slice(eq + 1)}' is not JSON (quote strings: name='"x"')`; }
+    }
+    return undefined;
+  },
+  create(o, ctx) {
+    if (o.key.length === 0) throw new UsageError('--key needs a field');
+    const reader = new FieldReader(o.key);
+    const merged = new Map<string, Record<string, unknown>>();
+    const defaults = o.default.map((d) => [d.slice(0, d.indexOf('=')), parseJson(d.slice(d.indexOf('=') + 1))] as const);
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        let key = '';
+        for (let k = 0; k < o.key.length; k++) {
+          const t = reader.token(k);
+          if (t === 'null') return ctx.reject(line, `missing ${o.key[k]}`);
+          key += (k ? SEP : '') + t;
+        }
+        const rec = ctx.parse(line);
+        if (rec === undefined) return;
+        const cur = merged.get(key);
+        if (cur === undefined) merged.set(key, rec);
+        else Object.assign(cur, rec);
+      },
+      end() {
+        const keys = [...merged.keys()].sort();
+        for (const k of keys) {
+          const rec = merged.get(k)!;
+          for (const [f, v] of defaults) if (rec[f] === undefined) rec[f] = v;
+          ctx.emit(stringify(rec));
+        }
+        ctx.count('keys', keys.length);
+      },
+    };
+  },
+};
+export default tool;

@@ -1,0 +1,118 @@
+// validate: keep the records that follow the rules, reject the others with the reason (line number,
+// counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
+// numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
+// commented sample record (the Loco schema files) given with --schema.
+import { Ajv } from 'ajv';
+import { getPath, splitPath, stringify, BigNum } from '../core/json.js';
+import { loadSchema } from '../core/schema.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface ValidateOptions { require: string[]; type: string[]; enum: string[]; coerce: boolean; schema?: string; nonEmpty: boolean }
+
+type Kind = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
+const KINDS = ['number', 'integer', 'string', 'boolean', 'object', 'array'];
+const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+function pairs(list: string[], what: string): [string, string][] {
+  return list.flatMap((x) => x.split(/,(?=[^,=]+=)/)).map((x) => {
+    const eq = x.indexOf('=');
+    if (eq < 1) throw new UsageError(`${what} takes FIELD=VALUE (got '${x}')`);
+    return [x.slice(0, eq).trim(), x.slice(eq + 1).trim()];
+  });
+}
+
+/** does v have the kind (numeric strings count as numbers when coercing)? returns the coerced value or undefined */
+function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
+  switch (kind) {
+    case 'string': return typeof v === 'string' ? v : undefined;
+    case 'boolean': return typeof v === 'boolean' ? v : coerce && (v === 'true' || v === 'false') ? v === 'true' : undefined;
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof BigNum) ? v : undefined;
+    case 'array': return Array.isArray(v) ? v : undefined;
+    case 'number': case 'integer': {
+      if (v instanceof BigNum) return v;
+      const n = typeof v === 'number' ? v : coerce && typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
+      if (!Number.isFinite(n) || (kind === 'integer' && !Number.isInteger(n))) return undefined;
+      return typeof v === 'string' && /^\s*-?\d{16,}\s*$/.test(v) ? new BigNum(v.trim()) : n;
+    }
+  }
+}
+
+export const tool: Tool<ValidateOptions> = {
+  name: 'validate',
+  summary: 'Keep records that have the required fields, types and allowed values (options or a JSON Schema / commented sample record); reject the rest with the reason.',
+  usage: 'validate [--require F,...] [--type F=KIND]... [--enum F=a|b|c]... [--coerce] [--schema FILE] [FILE...]',
+  examples: [
+    ['validate --require user_uid,reel_uid,timestamp --type timestamp=number --enum origin_platform="android|ios" --coerce ev.ndjson', 'clean like/unlike events'],
+    ['validate --schema reel_watched_schema.json --coerce < reel_watched_data', "the case study's own commented schema file as the rule"],
+  ],
+  options: {
+    require: { alias: 'r', type: 'string', array: true, default: [], describe: 'fields that must be present and not null (dotted paths; comma-separated or repeated)' },
+    type: { type: 'string', array: true, default: [], describe: `FIELD=KIND, KIND one of ${KINDS.join(', ')}` },
+    enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
+    coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
+    schema: { type: 'string', describe: 'JSON Schema file, or a sample record with // comments (every field required, typed like the sample)' },
+    'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
+  },
+  check(o) {
+    o.require = o.require.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+    try {
+      for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
+      pairs(o.enum, '--enum');
+    } catch (err) { return (err as Error).message; }
+    if (!o.require.length && !o.type.length && !o.enum.length && !o.schema) return 'give at least one rule (--require, --type, --enum or --schema)';
+    return undefined;
+  },
+  create(o, ctx) {
+    const required = o.require.map((p) => ({ p, path: splitPath(p) }));
+    const types = pairs(o.type, '--type').map(([f, k]) => ({ f, path: splitPath(f), kind: k as Kind }));
+    const enums = pairs(o.enum, '--enum').map(([f, vals]) => ({ f, path: splitPath(f), allowed: new Set(vals.split('|')) }));
+    let ajvCheck: ((rec: unknown) => string | null) | null = null;
+    if (o.schema) {
+      let loaded;
+      try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
+      const ajv = new Ajv({ allErrors: false, coerceTypes: o.coerce || loaded.fromSample, strict: false });
+      const validateFn = ajv.compile(loaded.schema);
+      ajvCheck = (rec) => {
+        if (validateFn(rec)) return null;
+        const e = validateFn.errors![0];
+        return `${e.instancePath || '/'} ${e.message}`;
+      };
+    }
+    const setPath = (rec: any, path: string[], v: unknown) => { let c = rec; for (let i = 0; i < path.length - 1; i++) c = c[path[i]]; c[path[path.length - 1]] = v; };
+    return {
+      record(line: Line) {
+        const rec = ctx.parse(line);
+        if (rec === undefined) return;
+        if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
+        for (const { p, path } of required) {
+          const v = getPath(rec, path);
+          if (v === undefined) return ctx.reject(line, `missing ${p}`);
+          if (v === null) return ctx.reject(line, `null ${p}`);
+          if (o.nonEmpty && v === '') return ctx.reject(line, `empty ${p}`);
+        }
+        let changed = false;
+        for (const { f, path, kind } of types) {
+          const v = getPath(rec, path);
+          if (v === undefined || v === null) continue;
+          const c = fits(v, kind, o.coerce);
+          if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, JSON.stringify(v instanceof BigNum ? v.raw : v));
+          if (c !== v) { setPath(rec, path, c); changed = true; }
+        }
+        for (const { f, path, allowed } of enums) {
+          const v = getPath(rec, path);
+          if (v === undefined || v === null) continue;
+          if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+        }
+        if (ajvCheck) {
+          const before = o.coerce ? stringify(rec) : '';
+          const problem = ajvCheck(rec);
+          if (problem) return ctx.reject(line, 'schema', problem);
+          if (o.coerce && stringify(rec) !== before) changed = true;
+        }
+        if (changed) ctx.emit(stringify(rec)); else ctx.emitLine(line);
+      },
+    };
+  },
+};
+export default tool;

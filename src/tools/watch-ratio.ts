@@ -1,0 +1,99 @@
+// watch-ratio: per (user, reel), how many times over a clip was watched: the sum of each watch
+// event's total watch time divided by the reel's duration. What reel_watch_duration means depends on
+// the app: android >= 2.3.0 and ios report the total; android < 2.3.0 resets at each loop, so the total
+// is reel_duration * replay_count + reel_watch_duration when replay_count > 0. Versions compare as
+// versions ("2.10.0" > "2.3.0"); platform names case-insensitively; numbers may come as strings.
+import { FieldReader } from '../core/fields.js';
+import { toNumber } from '../core/json.js';
+import { GrowF64, Slots } from '../core/keyed.js';
+import { compareParsed, parseVersion } from '../core/version.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface WatchRatioOptions {
+  key: string[]; event: string[]; resetsBefore: string; platformField: string; versionField: string;
+  watchField: string; durationField: string; replayField: string; nameField: string;
+}
+
+const SEP = '\u0001';
+
+/** total watch time of one event under the platform rules, or a reason it cannot be computed */
+export function totalWatch(platform: unknown, version: unknown, watch: unknown, duration: unknown, replays: unknown,
+  resetsBefore = parseVersion('2.3.0')!): { total: number; duration: number } | { error: string; detail?: string } {
+  const bad = (field: string, v: unknown) => (v == null ? { error: `missing ${field}` } : { error: `bad ${field}`, detail: JSON.stringify(v) });
+  const p = typeof platform === 'string' ? platform.trim().toLowerCase() : '';
+  if (p !== 'android' && p !== 'ios') return platform == null ? { error: 'missing platform' } : { error: 'unknown platform', detail: JSON.stringify(platform) };
+  const w = watch == null ? NaN : toNumber(watch), d = duration == null ? NaN : toNumber(duration);
+  if (!Number.isFinite(w) || w < 0) return bad('reel_watch_duration', watch);
+  if (!Number.isFinite(d) || d <= 0) return bad('reel_duration', duration);
+  if (p === 'ios') return { total: w, duration: d };
+  const v = parseVersion(version);
+  if (!v) return bad('app_version', version);
+  if (compareParsed(v, resetsBefore) >= 0) return { total: w, duration: d };
+  const r = replays == null ? NaN : toNumber(replays);
+  if (!Number.isFinite(r) || r < 0) return bad('replay_count', replays);
+  return { total: r > 0 ? d * r + w : w, duration: d };
+}
+
+export const tool: Tool<WatchRatioOptions> = {
+  name: 'watch-ratio',
+  summary: 'Per (user, reel), the watched ratio: total watch time over the reel duration, with the per-platform/app-version meaning of reel_watch_duration.',
+  usage: 'watch-ratio [options] [FILE...]',
+  examples: [
+    ['watch-ratio reel_watched_data', 'one {user_uid, reel_uid, watched_ratio, watch_events} per pair'],
+    ['watch-ratio --resets-before 3.0.0 events.ndjson', 'another app version where looping stopped resetting the counter'],
+  ],
+  options: {
+    key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields' },
+    event: { type: 'string', array: true, default: ['reel_watched'], describe: 'watch event name(s); other events are ignored' },
+    'name-field': { type: 'string', default: 'event_name', describe: 'field naming the event' },
+    'resets-before': { type: 'string', default: '2.3.0', describe: 'android versions below this reset the watch duration at each loop' },
+    'platform-field': { type: 'string', default: 'origin_platform' },
+    'version-field': { type: 'string', default: 'app_version' },
+    'watch-field': { type: 'string', default: 'reel_watch_duration' },
+    'duration-field': { type: 'string', default: 'reel_duration' },
+    'replay-field': { type: 'string', default: 'replay_count' },
+  },
+  check(o) {
+    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    if (!parseVersion(o.resetsBefore)) return `--resets-before takes a version such as 2.3.0`;
+    return undefined;
+  },
+  create(o, ctx) {
+    const nk = o.key.length;
+    if (nk === 0) throw new UsageError('--key needs a field');
+    const reader = new FieldReader([...o.key, o.nameField, o.platformField, o.versionField, o.watchField, o.durationField, o.replayField]);
+    const events = new Set(o.event);
+    const threshold = parseVersion(o.resetsBefore)!;
+    const slots = new Slots();
+    const ratio = new GrowF64(0), count = new GrowF64(0);
+    const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        if (!events.has(reader.value(nk))) { ctx.count('other events'); return; }
+        let key = '';
+        for (let k = 0; k < nk; k++) {
+          const t = reader.token(k);
+          if (t === 'null') return ctx.reject(line, `missing ${o.key[k]}`);
+          key += (k ? SEP : '') + t;
+        }
+        const r = totalWatch(reader.value(nk + 1), reader.value(nk + 2), reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
+        if ('error' in r) return ctx.reject(line, r.error, r.detail);
+        const s = slots.slot(key);
+        ratio.ensure(s)[s] += r.total / r.duration;
+        count.ensure(s)[s]++;
+      },
+      end() {
+        for (const s of slots.sorted()) {
+          const tokens = slots.keys[s].split(SEP);
+          let text = '{';
+          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + keyNames[k] + Buffer.from(tokens[k], 'latin1').toString('utf8');
+          ctx.emit(`${text},"watched_ratio":${ratio.a[s]},"watch_events":${count.a[s]}}`);
+        }
+        ctx.count('keys', slots.size);
+      },
+    };
+  },
+};
+export default tool;
