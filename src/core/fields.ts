@@ -366,6 +366,29 @@ export class FieldReader {
     return this.s[k] < 0 ? undefined : this.buf.toString('utf8', this.s[k], this.e[k]);
   }
 
+  /**
+   * Append the canonical token of field k to `out` at `pos` as bytes and return the new position, or
+   * -1 when the field is absent or null. Plain strings and short numbers are copied straight from the
+   * line; anything needing canonicalisation goes through token().
+   */
+  tokenInto(k: number, out: Buffer, pos: number): number {
+    if (this.parsed === undefined) {
+      const s = this.s[k], e = this.e[k];
+      if (s < 0) return -1;
+      const b = this.buf, c = b[s];
+      if (c === 110) return -1; // null
+      if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 48 && c <= 57 && e - s < 16 && !hasByte(b, s, e, 46) && !hasByte(b, s, e, 101) && !hasByte(b, s, e, 69) && !(c === 48 && e - s > 1))) {
+        if (pos + (e - s) > out.length) return -2;
+        for (let i = s; i < e; i++) out[pos++] = b[i]; // short: a JS loop beats Buffer.copy's call cost
+        return pos;
+      }
+    }
+    const t = this.token(k);
+    if (t === 'null') return -1;
+    if (pos + t.length > out.length) return -2;
+    return pos + out.write(t, pos, 'latin1');
+  }
+
   /** canonicalToken() of the value; 'null' when absent */
   token(k: number): string {
     if (this.parsed !== undefined) return canonicalOf(getPath(this.parsed, this.paths[k]));

@@ -39,6 +39,14 @@ export class Output {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** bytes of complete newline-terminated records */
+  batch(b: Buffer, s: number, e: number, records: number): void {
+    this.room(e - s);
+    this.pos += b.copy(this.buf, this.pos, s, e);
+    this.records += records;
+    if (this.lineBuffered || this.pos >= FLUSH_AT) this.flush();
+  }
+
   /** end of one record */
   endRecord(): void {
     this.buf[this.pos++] = NL;

@@ -129,6 +129,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
       if (typeof record === 'string') out.text(record); else out.bytesOf(record, 0, record.length);
       out.endRecord();
     },
+    emitBatch(bytes, start, end, records) { out.batch(bytes, start, end, records); },
     emitLine(line) { out.bytesOf(line.buf, line.start, line.end); out.endRecord(); },
     emitSplice(line, from, to, text) {
       out.bytesOf(line.buf, line.start, from); out.text(text); out.bytesOf(line.buf, to, line.end); out.endRecord();

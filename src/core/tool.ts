@@ -19,6 +19,9 @@ export interface ToolContext {
   readonly name: string;
   /** write one output record (no trailing newline: the runner adds it) */
   emit(record: string | Buffer): void;
+  /** write bytes holding `records` complete newline-terminated records (for tools that assemble
+   *  their output in batches) */
+  emitBatch(bytes: Buffer, start: number, end: number, records: number): void;
   /** pass an input line through byte for byte */
   emitLine(line: Line): void;
   /** emit the line with its bytes [from, to) replaced by `text` (from === to inserts): the way a tool

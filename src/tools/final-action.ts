@@ -4,7 +4,7 @@
 // the conservative reading, whatever order the events came in.
 import { FieldReader } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
-import { GrowF64, GrowU8, Slots } from '../core/keyed.js';
+import { ByteKeys, GrowF64, GrowU8 } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -12,7 +12,7 @@ export interface FinalActionOptions {
   key: string[]; time: string; actionField: string; on: string[]; off: string[]; onAs: string; offAs: string; keepTime: boolean;
 }
 
-const SEP = '\u0001';
+const NEWLINE_BRACE = Buffer.from('}\n');
 const ON = 1, OFF = 2;
 
 export const tool: Tool<FinalActionOptions> = {
@@ -44,39 +44,63 @@ export const tool: Tool<FinalActionOptions> = {
     const nk = o.key.length;
     const reader = new FieldReader([...o.key, o.time, o.actionField]);
     const on = new Set(o.on), off = new Set(o.off);
-    const slots = new Slots();
+    const slots = new ByteKeys();
+    let scratch = Buffer.allocUnsafe(4096);
     const times = new GrowF64(-Infinity), acts = new GrowU8();
-    const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
+    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
         const action = reader.value(nk + 1);
         const kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
         if (kind === 0) { ctx.count('other events'); return; }
-        let key = '';
+        let pos = 0;
         for (let k = 0; k < nk; k++) {
-          const t = reader.token(k);
-          if (t === 'null') return ctx.reject(line, `missing ${o.key[k]}`);
-          key += (k ? SEP : '') + t;
+          if (k) scratch[pos++] = 1; // SEP
+          const p = reader.tokenInto(k, scratch, pos);
+          if (p === -1) return ctx.reject(line, `missing ${o.key[k]}`);
+          if (p === -2) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
+          pos = p;
         }
         const raw = reader.value(nk);
         const t = raw === null || raw === undefined || typeof raw === 'boolean' ? NaN : toNumber(raw);
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(raw ?? null)}`);
-        const s = slots.slot(key);
+        const s = slots.slot(scratch, 0, pos);
         const ta = times.ensure(s), aa = acts.ensure(s);
         if (t > ta[s] || (t === ta[s] && kind === OFF)) { ta[s] = t; aa[s] = kind; }
       },
       end() {
         const order = slots.sorted();
+        // assemble the records as bytes: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…}
+        const names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
+        const onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
+        const offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
+        let batch = Buffer.allocUnsafe(1 << 16), pos = 0, records = 0;
+        const put = (b: Buffer, s: number, e: number) => {
+          if (pos + (e - s) > batch.length) {
+            ctx.emitBatch(batch, 0, pos, records); pos = 0; records = 0;
+            if (e - s > batch.length) batch = Buffer.allocUnsafe(2 * (e - s));
+          }
+          for (let i = s; i < e; i++) batch[pos++] = b[i];
+        };
         for (const s of order) {
-          const tokens = slots.keys[s].split(SEP);
-          let text = '{';
-          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + keyNames[k] + Buffer.from(tokens[k], 'latin1').toString('utf8');
-          const a = acts.a[s];
-          text += `,${JSON.stringify(o.onAs)}:${a === ON},${JSON.stringify(o.offAs)}:${a === OFF}`;
-          if (o.keepTime) text += `,"final_action_at":${times.a[s]}`;
-          ctx.emit(text + '}');
+          const [a, ks, ke] = slots.bytes(s);
+          let k = 0, from = ks;
+          put(names[0], 0, names[0].length);
+          for (let i = ks; i <= ke; i++) {
+            if (i === ke || a[i] === 1) {
+              put(a, from, i);
+              from = i + 1;
+              if (i < ke) { k++; put(names[k], 0, names[k].length); }
+            }
+          }
+          const tail = acts.a[s] === ON ? onT : offT;
+          put(tail, 0, tail.length);
+          if (o.keepTime) { const t = Buffer.from(`,"final_action_at":${times.a[s]}`); put(t, 0, t.length); }
+          put(NEWLINE_BRACE, 0, 2);
+          records++;
         }
+        ctx.emitBatch(batch, 0, pos, records);
         ctx.count('keys', slots.size);
       },
     };
