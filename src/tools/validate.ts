@@ -73,7 +73,10 @@ export const tool: Tool<ValidateOptions> = {
       try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       const ajv = new Ajv({ allErrors: false, coerceTypes: o.coerce || loaded.fromSample, strict: false });
       const validateFn = ajv.compile(loaded.schema);
+      // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
+      const sampleFields = loaded.fromSample ? (loaded.schema as { required: string[] }).required : [];
       ajvCheck = (rec) => {
+        for (const f of sampleFields) if ((rec as Record<string, unknown>)[f] === null) return `/${f} is null`;
         if (validateFn(rec)) return null;
         const e = validateFn.errors![0];
         return `${e.instancePath || '/'} ${e.message}`;

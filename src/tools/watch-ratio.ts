@@ -66,7 +66,7 @@ export const tool: Tool<WatchRatioOptions> = {
     const events = new Set(o.event);
     const threshold = parseVersion(o.resetsBefore)!;
     const slots = new Slots();
-    const ratio = new GrowF64(0), count = new GrowF64(0);
+    const ratio = new GrowF64(0), count = new GrowF64(0), total = new GrowF64(0), dur = new GrowF64(0);
     const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
     return {
       record(line: Line) {
@@ -80,16 +80,23 @@ export const tool: Tool<WatchRatioOptions> = {
         }
         const r = totalWatch(reader.value(nk + 1), reader.value(nk + 2), reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
         if ('error' in r) return ctx.reject(line, r.error, r.detail);
+        // sum the totals and divide once (exact for whole seconds: 40 + 20 over 100 is 0.6, not
+        // 0.6000000000000001, which would flip the > 0.6 decision); per-event ratios only if the
+        // reel's duration differs between events
         const s = slots.slot(key);
-        ratio.ensure(s)[s] += r.total / r.duration;
-        count.ensure(s)[s]++;
+        const n = count.ensure(s)[s]++;
+        const d = dur.ensure(s), tot = total.ensure(s), rat = ratio.ensure(s);
+        if (n === 0) d[s] = r.duration; else if (d[s] !== r.duration) d[s] = NaN;
+        tot[s] += r.total;
+        rat[s] += r.total / r.duration;
       },
       end() {
         for (const s of slots.sorted()) {
           const tokens = slots.keys[s].split(SEP);
           let text = '{';
           for (let k = 0; k < nk; k++) text += (k ? ',' : '') + keyNames[k] + Buffer.from(tokens[k], 'latin1').toString('utf8');
-          ctx.emit(`${text},"watched_ratio":${ratio.a[s]},"watch_events":${count.a[s]}}`);
+          const wr = Number.isNaN(dur.a[s]) ? ratio.a[s] : total.a[s] / dur.a[s];
+          ctx.emit(`${text},"watched_ratio":${wr},"watch_events":${count.a[s]}}`);
         }
         ctx.count('keys', slots.size);
       },

@@ -1,0 +1,127 @@
+// End to end: the Loco clip-interest recipe (scripts/reel-interest.sh) on the real like/unlike files and
+// generated watch events, checked against an independent computation written here from the case
+// study's rules; order independence; Parquet read back; the database table equal to the NDJSON.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+
+const liked = path.join(real, 'loco', 'reel_liked_data');
+const unliked = path.join(real, 'loco', 'reel_unliked_data');
+
+// ---- the reference: the case study's rules, written independently of the tools
+const num = (v) => (v === null || v === undefined || v === '' || typeof v === 'boolean' ? NaN : Number(v));
+const verLess = (a, b) => {
+  const x = String(a).split('.').map(Number), y = String(b).split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) { const d = (x[i] ?? 0) - (y[i] ?? 0); if (d) return d < 0; }
+  return false;
+};
+function reference(events) {
+  const pairs = new Map();
+  const get = (e) => { const k = `${e.user_uid}|${e.reel_uid}`; if (!pairs.has(k)) pairs.set(k, { user_uid: e.user_uid, reel_uid: e.reel_uid, t: -Infinity, last: null, total: 0, dur: null, n: 0 }); return pairs.get(k); };
+  for (const e of events) {
+    if (e.user_uid == null || e.reel_uid == null) continue;
+    if (e.event_name === 'reel_liked' || e.event_name === 'reel_unliked') {
+      const t = num(e.timestamp);
+      if (!Number.isFinite(t)) continue;
+      const p = get(e);
+      if (t > p.t || (t === p.t && e.event_name === 'reel_unliked')) { p.t = t; p.last = e.event_name; }
+    } else if (e.event_name === 'reel_watched') {
+      const platform = String(e.origin_platform ?? '').toLowerCase();
+      const w = num(e.reel_watch_duration), d = num(e.reel_duration);
+      if (!['android', 'ios'].includes(platform) || !(w >= 0) || !(d > 0)) continue;
+      let total = w;
+      if (platform === 'android') {
+        if (e.app_version == null) continue;
+        if (verLess(e.app_version, '2.3.0')) { const r = num(e.replay_count); if (!(r >= 0)) continue; if (r > 0) total = d * r + w; }
+      }
+      const p = get(e);
+      p.total += total; p.dur = d; p.n++;
+    }
+  }
+  return [...pairs.values()].map((p) => {
+    const likedF = p.last === 'reel_liked', unlikedF = p.last === 'reel_unliked';
+    const ratio = p.n ? p.total / p.dur : null;
+    return { user_uid: p.user_uid, reel_uid: p.reel_uid, liked: likedF, unliked: unlikedF, watched_ratio: ratio, is_interested: unlikedF ? false : likedF ? true : ratio !== null && ratio > 0.6 };
+  });
+}
+const byKey = (rows) => new Map(rows.map((r) => [`${r.user_uid}|${r.reel_uid}`, r]));
+
+function compare(ours, want) {
+  assert.is(ours.length, want.length, 'row count');
+  const w = byKey(want);
+  for (const r of ours) {
+    const x = w.get(`${r.user_uid}|${r.reel_uid}`);
+    assert.ok(x, `unexpected pair ${r.user_uid} ${r.reel_uid}`);
+    assert.equal([r.liked, r.unliked, r.is_interested], [x.liked, x.unliked, x.is_interested], `${r.user_uid} ${r.reel_uid}`);
+    if (x.watched_ratio === null) assert.is(r.watched_ratio, null);
+    else assert.ok(Math.abs(r.watched_ratio - x.watched_ratio) < 1e-9, `ratio ${r.watched_ratio} vs ${x.watched_ratio}`);
+    assert.equal(Object.keys(r), ['user_uid', 'reel_uid', 'liked', 'unliked', 'watched_ratio', 'is_interested']);
+  }
+}
+
+test('real like/unlike files: final actions equal the reference; watched_ratio null', () => {
+  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+  const d = tmpdir();
+  const r = sh(`scripts/reel-interest.sh --out ${d}/out ${liked} ${unliked}`);
+  assert.is(r.status, 0, r.stderr);
+  const ours = lines(fs.readFileSync(`${d}/out/reel_interest.ndjson`, 'utf8'));
+  const events = lines(fs.readFileSync(liked, 'utf8') + fs.readFileSync(unliked, 'utf8'));
+  compare(ours, reference(events));
+  assert.is(ours.length, 30);
+  assert.is(ours.filter((x) => x.unliked).length, 1);
+  assert.ok(ours.every((x) => x.watched_ratio === null));
+});
+
+test('generated watch events with every rule + real like/unlike, mixed in one file: reference, shuffle, Parquet, database', async () => {
+  const d = tmpdir();
+  sh(`scripts/generate-loco --seed 11 --events 6000 --users 80 --reels 60 > ${d}/gen.ndjson`);
+  const extra = hasReal ? `${liked} ${unliked}` : '';
+  sh(`cat ${d}/gen.ndjson ${extra} > ${d}/all.ndjson; shuf --random-source=${d}/gen.ndjson ${d}/all.ndjson > ${d}/shuffled.ndjson`);
+  const r = sh(`scripts/reel-interest.sh --out ${d}/a --db ${d}/a.db ${d}/all.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /bad records skipped/); // the generator plants nulls and a 'web' platform
+  const ours = lines(fs.readFileSync(`${d}/a/reel_interest.ndjson`, 'utf8'));
+  compare(ours, reference(lines(fs.readFileSync(`${d}/all.ndjson`, 'utf8'))));
+  assert.ok(ours.some((x) => x.is_interested && !x.liked) && ours.some((x) => !x.is_interested && !x.unliked));
+  // the same events in another order, split across files: byte-identical output
+  sh(`head -9000 ${d}/shuffled.ndjson > ${d}/p1; tail -n +9001 ${d}/shuffled.ndjson > ${d}/p2`);
+  assert.is(sh(`scripts/reel-interest.sh --out ${d}/b ${d}/p2 ${d}/p1`).status, 0);
+  assert.is(fs.readFileSync(`${d}/b/reel_interest.ndjson`, 'utf8'), fs.readFileSync(`${d}/a/reel_interest.ndjson`, 'utf8'));
+  // Parquet: same rows and types
+  const buf = fs.readFileSync(`${d}/a/reel_interest.parquet`);
+  const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) });
+  assert.is(rows.length, ours.length);
+  rows.forEach((row, i) => {
+    assert.equal({ ...row }, ours[i]);
+    assert.type(row.liked, 'boolean');
+  });
+  // database: the same rows (booleans as 0/1)
+  const db = lines(sh(`query-sqlite --db ${d}/a.db 'SELECT * FROM reel_interest ORDER BY user_uid, reel_uid'`).stdout);
+  const asDb = ours.map((x) => ({ ...x, liked: +x.liked, unliked: +x.unliked, is_interested: +x.is_interested }))
+    .sort((a, b) => (a.user_uid + a.reel_uid < b.user_uid + b.reel_uid ? -1 : 1));
+  assert.equal(db, asDb);
+  // loading again changes nothing
+  assert.match(sh(`scripts/reel-interest.sh --out ${d}/a --db ${d}/a.db ${d}/all.ndjson`).stderr, /inserted=0 updated=0 unchanged=\d+/);
+});
+
+test('a failing step is named, exits non-zero and leaves no half-written output', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/ev.ndjson`, '{"event_name":"reel_liked","timestamp":1,"user_uid":"u","reel_uid":"r"}\n');
+  let r = sh(`scripts/reel-interest.sh --out ${d}/o ${d}/missing.ndjson`);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /cannot read/);
+  r = sh(`scripts/reel-interest.sh --out ${d}/o --db ${d} ${d}/ev.ndjson`); // a directory is no database
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /step 'load-sqlite' failed/);
+  assert.equal(fs.readdirSync(`${d}/o`).sort(), ['reel_interest.ndjson', 'reel_interest.parquet']);
+  r = sh(`scripts/reel-interest.sh --out ${d}/o2 --threshold abc ${d}/ev.ndjson`);
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /step 'decide' failed/);
+  assert.not.ok(fs.existsSync(`${d}/o2/reel_interest.ndjson`));
+  assert.equal(fs.readdirSync(`${d}/o2`), []);
+});
+
+test.run();
