@@ -157,6 +157,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
   }
 
   try {
+    if (transform.init) await transform.init();
     if (!tool.noInput) {
       const sink = {
         line(l: Line) { stats.in++; transform.record(l); },

@@ -46,6 +46,8 @@ export interface Transform {
   /** Lines that do not contain these bytes cannot produce output: the runner counts them as read
    *  and skips them without calling record() (like grep). */
   needle?: Buffer;
+  /** called once before the first line (e.g. to load a side file) */
+  init?(): Promise<void>;
   record(line: Line): void;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;

@@ -14,6 +14,10 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'merge-keys': () => import('./merge-keys.js'),
   'reel-interest': () => import('./reel-interest.js'),
   'to-parquet': () => import('./to-parquet.js'),
+  'dedupe': () => import('./dedupe.js'),
+  'where': () => import('./where.js'),
+  'join': () => import('./join.js'),
+  'subscription-status': () => import('./subscription-status.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {

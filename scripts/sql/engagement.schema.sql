@@ -1,0 +1,51 @@
+-- Lingokids engagement cube: additive measures per day and slice; rollups are views.
+CREATE TABLE IF NOT EXISTS activity_engagement_daily (
+    date                DATE    NOT NULL,
+    country             TEXT,
+    os_name             TEXT,
+    os_version          TEXT,
+    app_version         TEXT,
+    subscription_status TEXT,     -- free | trial | subscribed | lapsed at the time of the event; NULL: unknown user
+    activity_id         TEXT,
+    activity_type       TEXT,     -- NULL: activity not in the catalogue
+    activity_subtype    TEXT,
+    collection_id       TEXT,
+    plays               INTEGER NOT NULL,
+    completed_plays     INTEGER NOT NULL,
+    total_duration_s    REAL    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activity_engagement_daily_by_date ON activity_engagement_daily (date);
+-- staging: one load's rows, moved into the cube by engagement.refresh.sql in the same transaction
+CREATE TABLE IF NOT EXISTS activity_engagement_daily_load AS SELECT * FROM activity_engagement_daily WHERE 0;
+
+CREATE VIEW IF NOT EXISTS activity_engagement_weekly AS
+SELECT date(date, '-' || ((CAST(strftime('%w', date) AS INTEGER) + 6) % 7) || ' days') AS period_start,  -- ISO week: Monday
+       country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(total_duration_s) AS total_duration_s
+FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+
+CREATE VIEW IF NOT EXISTS activity_engagement_monthly AS
+SELECT strftime('%Y-%m-01', date) AS period_start,
+       country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(total_duration_s) AS total_duration_s
+FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+
+CREATE VIEW IF NOT EXISTS activity_engagement_yearly AS
+SELECT strftime('%Y-01-01', date) AS period_start,
+       country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(total_duration_s) AS total_duration_s
+FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+
+-- most played activities, by count and by total time (over everything loaded; filter the daily table for a period)
+CREATE VIEW IF NOT EXISTS activity_top AS
+SELECT activity_id, activity_type, activity_subtype,
+       sum(plays) AS plays, sum(total_duration_s) AS total_duration_s,
+       rank() OVER (ORDER BY sum(plays) DESC) AS rank_by_plays,
+       rank() OVER (ORDER BY sum(total_duration_s) DESC) AS rank_by_duration
+FROM activity_engagement_daily GROUP BY activity_id, activity_type, activity_subtype;
+
+-- completion rate per activity type and day (rates are never summed: they are recomputed from the counts)
+CREATE VIEW IF NOT EXISTS activity_completion_daily AS
+SELECT date, activity_type, sum(plays) AS plays, sum(completed_plays) AS completed_plays,
+       CAST(sum(completed_plays) AS REAL) / sum(plays) AS completion_rate
+FROM activity_engagement_daily GROUP BY date, activity_type;

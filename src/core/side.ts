@@ -1,0 +1,55 @@
+// Side files for lookups (join): NDJSON, a JSON array, or CSV with a header row, loaded whole into
+// memory under a size budget. NDJSON side files are read with split2 (off the hot path: a side file is
+// read once), CSV with csv-parse.
+import fs from 'node:fs';
+import split2 from 'split2';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parseJson } from './json.js';
+
+export interface SideRecord { rec: Record<string, unknown>; line: number }
+
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$/i.exec(text);
+  if (!m) return NaN;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  return Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
+}
+
+/** load every record of a side file; bad lines go to onBad(line, reason) */
+export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
+  onBad: (line: number, reason: string) => void): Promise<SideRecord[]> {
+  const size = fs.statSync(file).size;
+  if (size > maxBytes) throw new Error(`side file ${file} is ${size} bytes, over the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
+  let kind = format;
+  if (kind === 'auto') {
+    const head = Buffer.alloc(64);
+    const fd = fs.openSync(file, 'r');
+    const n = fs.readSync(fd, head, 0, 64, 0);
+    fs.closeSync(fd);
+    const first = head.subarray(0, n).toString('utf8').trimStart()[0];
+    kind = /\.csv$/i.test(file) ? 'csv' : first === '[' ? 'json' : 'ndjson';
+  }
+  if (kind === 'json') {
+    const all = parseJson(fs.readFileSync(file, 'utf8'));
+    if (!Array.isArray(all)) throw new Error(`side file ${file}: a JSON file must hold an array of records`);
+    return all.map((rec, i) => ({ rec, line: i + 1 }));
+  }
+  if (kind === 'csv') {
+    const rows = parseCsv(fs.readFileSync(file), { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, unknown>[];
+    return rows.map((rec, i) => ({ rec, line: i + 2 }));
+  }
+  const out: SideRecord[] = [];
+  let no = 0;
+  await new Promise<void>((resolve, reject) => {
+    fs.createReadStream(file).pipe(split2()).on('data', (text: string) => {
+      no++;
+      if (!text.trim()) return;
+      try {
+        const rec = parseJson(text);
+        if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) onBad(no, 'not a JSON object');
+        else out.push({ rec, line: no });
+      } catch (err) { onBad(no, `malformed JSON (${(err as Error).message})`); }
+    }).on('end', resolve).on('error', reject);
+  });
+  return out;
+}
