@@ -1,0 +1,142 @@
+// End to end: the Lingokids engagement recipe on raw events generated against the real users and
+// activities, checked against an independent computation written here; subscription boundaries;
+// duplicates; unknown ids; rollup views equal to sums of the daily table; a cross-check with another
+// team's derived table.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+
+const L = path.join(real, 'lingokids');
+const q = (db, sql) => lines(sh(`query-sqlite --db ${db} "${sql}"`).stdout);
+
+// ---- reference: the rules, written independently of the tools
+const ms = (s) => (s == null ? null : Date.parse(s.replace(' ', 'T').slice(0, 23) + 'Z'));
+function status(u, t) {
+  if (!u) return null;
+  const [ts, te, ss, se] = [ms(u.trial_start_at), ms(u.trial_end_at), ms(u.subscription_start_at), ms(u.subscription_expire_at)];
+  if (se !== null && t >= se) return 'lapsed';
+  if (ss !== null && t >= ss) return 'subscribed';
+  if (te !== null && t >= te) return 'lapsed';
+  if (ts !== null && t >= ts) return 'trial';
+  return 'free';
+}
+function reference(events, users, activities, keyOf) {
+  const U = new Map(users.map((u) => [u.user_id, u])), A = new Map(activities.map((a) => [a.activity_id, a]));
+  const seen = new Set(), out = new Map();
+  for (const e of events) {
+    if (!e || seen.has(e.event_id)) continue;
+    seen.add(e.event_id);
+    if (e.name !== 'activity_exit') continue;
+    const u = U.get(e.user_id), a = A.get(e.data.activity_id), t = ms(e.occurred_at);
+    const k = keyOf({ date: e.occurred_at.slice(0, 10), country: u?.country_code ?? null, status: status(u, t), type: a?.type ?? null, activity: e.data.activity_id });
+    const r = out.get(k) ?? { plays: 0, completed: 0, secs: 0 };
+    r.plays++; r.completed += e.data.completed ? 1 : 0; r.secs += e.data.duration;
+    out.set(k, r);
+  }
+  return out;
+}
+const isoMonday = (d) => { const t = new Date(d + 'T00:00:00Z'); t.setUTCDate(t.getUTCDate() - ((t.getUTCDay() + 6) % 7)); return t.toISOString().slice(0, 10); };
+const parseLines = (text) => text.split('\n').filter((l) => l.trim()).map((l) => { try { return JSON.parse(l); } catch { return null; } });
+
+test('generated raw events on the real users/activities: month x country x status x type and ISO week x activity equal the reference', () => {
+  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+  const d = tmpdir();
+  sh(`scripts/generate-lingokids --seed 21 --events 30000 --users ${L}/users.json --activities ${L}/activities.json --bad-lines 4 > ${d}/ev.json`);
+  const r = sh(`scripts/engagement.sh --db ${d}/c.db --users ${L}/users.json --activities ${L}/activities.json --out ${d}/out ${d}/ev.json`);
+  assert.is(r.status, 0, r.stderr);
+  const events = parseLines(fs.readFileSync(`${d}/ev.json`, 'utf8'));
+  const broken = events.filter((e) => e === null).length;
+  assert.ok(broken >= 3);
+  assert.match(r.stderr, new RegExp(`${broken} bad records? skipped \\(malformed JSON: ${broken}\\)`));
+  const users = lines(fs.readFileSync(`${L}/users.json`, 'utf8')), acts = lines(fs.readFileSync(`${L}/activities.json`, 'utf8'));
+  assert.ok(events.length - new Set(events.filter(Boolean).map((e) => e.event_id)).size > 300, 'the input has duplicate deliveries');
+
+  const byMonth = reference(events, users, acts, (x) => [x.date.slice(0, 7) + '-01', x.country, x.status, x.type].join('|'));
+  const ours = q(`${d}/c.db`, 'SELECT period_start, country, subscription_status, activity_type, sum(plays) p, sum(completed_plays) c, sum(total_duration_s) s FROM activity_engagement_monthly GROUP BY 1, 2, 3, 4');
+  assert.is(ours.length, byMonth.size);
+  for (const o of ours) {
+    const w = byMonth.get([o.period_start, o.country, o.subscription_status, o.activity_type].join('|'));
+    assert.ok(w, JSON.stringify(o));
+    assert.equal([o.p, o.c], [w.plays, w.completed]);
+    assert.ok(Math.abs(o.s - w.secs) < 1e-6);
+  }
+  const byWeek = reference(events, users, acts, (x) => [isoMonday(x.date), x.activity].join('|'));
+  const weekly = q(`${d}/c.db`, 'SELECT period_start, activity_id, sum(plays) p, sum(completed_plays) c, sum(total_duration_s) s FROM activity_engagement_weekly GROUP BY 1, 2');
+  assert.is(weekly.length, byWeek.size);
+  for (const o of weekly) {
+    const w = byWeek.get([o.period_start, o.activity_id].join('|'));
+    assert.ok(w && o.p === w.plays && o.c === w.completed && Math.abs(o.s - w.secs) < 1e-6, JSON.stringify(o));
+  }
+  // unknown users and activities keep their events with null dimensions
+  assert.ok(q(`${d}/c.db`, 'SELECT count(*) n FROM activity_engagement_daily WHERE country IS NULL AND subscription_status IS NULL')[0].n > 0);
+  assert.ok(q(`${d}/c.db`, 'SELECT count(*) n FROM activity_engagement_daily WHERE activity_type IS NULL')[0].n > 0);
+  // rollups are sums of the daily table
+  for (const v of ['weekly', 'monthly', 'yearly']) {
+    assert.equal(q(`${d}/c.db`, `SELECT sum(plays) p, sum(completed_plays) c, round(sum(total_duration_s), 6) s FROM activity_engagement_${v}`),
+      q(`${d}/c.db`, 'SELECT sum(plays) p, sum(completed_plays) c, round(sum(total_duration_s), 6) s FROM activity_engagement_daily'));
+  }
+  // loading the same events again leaves the same cube; Parquet export present
+  const before = sh(`query-sqlite --db ${d}/c.db 'SELECT * FROM activity_engagement_daily ORDER BY 1,2,3,4,5,6,7,8,9,10'`).stdout;
+  sh(`scripts/engagement.sh --db ${d}/c.db --users ${L}/users.json --activities ${L}/activities.json ${d}/ev.json`);
+  assert.is(sh(`query-sqlite --db ${d}/c.db 'SELECT * FROM activity_engagement_daily ORDER BY 1,2,3,4,5,6,7,8,9,10'`).stdout, before);
+  assert.ok(fs.statSync(`${d}/out/activity_engagement_daily.parquet`).size > 1000);
+  // top activities and completion views answer
+  const top = q(`${d}/c.db`, 'SELECT activity_id, plays, rank_by_plays FROM activity_top ORDER BY rank_by_plays LIMIT 1')[0];
+  assert.is(top.rank_by_plays, 1);
+});
+
+test('subscription boundaries: exactly at trial start, trial end (no subscription), subscription start and expiry', () => {
+  const d = tmpdir();
+  const users = [
+    { user_id: 'u1', children_ids: ['c1'], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000', trial_start_at: '2021-01-02 00:00:00.000000', trial_end_at: '2021-01-09 00:00:00.000000', subscription_start_at: '2021-01-09 00:00:00.000000', subscription_expire_at: '2021-02-08 00:00:00.000000' },
+    { user_id: 'u2', children_ids: ['c2'], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000', trial_start_at: '2021-01-02 00:00:00.000000', trial_end_at: '2021-01-09 00:00:00.000000' },
+  ];
+  fs.writeFileSync(`${d}/users.json`, users.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify([{ activity_id: 'a', name: 'A', type: 'game', subtype: null }]));
+  const ev = (id, user, at) => JSON.stringify({ event_id: id, name: 'activity_exit', occurred_at: at, user_id: user, child_id: 'c', data: { activity_id: 'a', source: 'x', duration: 1, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  const evs = [
+    ev('1', 'u1', '2021-01-01 23:59:59.999'), ev('2', 'u1', '2021-01-02 00:00:00.000'), ev('3', 'u1', '2021-01-08 23:59:59.999'),
+    ev('4', 'u1', '2021-01-09 00:00:00.000'), ev('5', 'u1', '2021-02-07 23:59:59.999'), ev('6', 'u1', '2021-02-08 00:00:00.000'),
+    ev('7', 'u2', '2021-01-08 23:59:59.999'), ev('8', 'u2', '2021-01-09 00:00:00.000'), ev('8', 'u2', '2021-01-09 00:00:00.000'),
+  ];
+  fs.writeFileSync(`${d}/ev.json`, evs.join('\n') + '\n');
+  const r = sh(`scripts/engagement.sh --db ${d}/b.db --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json`);
+  assert.is(r.status, 0, r.stderr);
+  const rows = q(`${d}/b.db`, 'SELECT date, subscription_status s, sum(plays) p FROM activity_engagement_daily GROUP BY 1, 2 ORDER BY 1, 2');
+  assert.equal(rows, [
+    { date: '2021-01-01', s: 'free', p: 1 }, { date: '2021-01-02', s: 'trial', p: 1 }, { date: '2021-01-08', s: 'trial', p: 2 },
+    { date: '2021-01-09', s: 'lapsed', p: 1 }, { date: '2021-01-09', s: 'subscribed', p: 1 },
+    { date: '2021-02-07', s: 'subscribed', p: 1 }, { date: '2021-02-08', s: 'lapsed', p: 1 },
+  ]);
+});
+
+test("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  const derived = lines(fs.readFileSync(`${L}/derived_facundoroot_duckdb/intermediate_activity_events_enriched.jsonl`, 'utf8'));
+  // rebuild raw activity_exit events from their flattened rows (fields they dropped are filled with placeholders)
+  const raw = derived.map((e) => JSON.stringify({ event_id: e.event_id, name: 'activity_exit', occurred_at: e.occurred_at, user_id: e.user_id, child_id: null,
+    data: { activity_id: e.activity_id, source: null, duration: e.duration_seconds, completed: e.completed_flag, collection_id: e.collection_id, loading_time: null },
+    context: { device: {}, os: { name: e.os_name, version: e.os_version }, app: { version: e.app_version, build: null } } }));
+  fs.writeFileSync(`${d}/raw.json`, raw.join('\n') + '\n');
+  assert.is(sh(`scripts/engagement.sh --db ${d}/x.db --users ${L}/users.json --activities ${L}/activities.json ${d}/raw.json`).status, 0);
+  const theirs = lines(fs.readFileSync(`${L}/derived_facundoroot_duckdb/activity_engagement_metrics.jsonl`, 'utf8'));
+  const ours = q(`${d}/x.db`, 'SELECT date, country, os_name, os_version, app_version, subscription_status, activity_type, collection_id, sum(plays) p, sum(total_duration_s) s, CAST(sum(completed_plays) AS REAL) / sum(plays) r FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8');
+  const key = (x) => [x.date, x.country ?? x.country_code, x.os_name, x.os_version, x.app_version, x.subscription_status, x.activity_type, x.collection_id].join('|');
+  const mine = new Map(ours.map((o) => [key(o), o]));
+  let same = 0;
+  const differ = [];
+  for (const t of theirs) {
+    const o = mine.get(key(t));
+    if (o && o.p === t.activities_played && Math.abs(o.s - t.total_time_spent) < 1e-6 && Math.abs(o.r - t.completion_rate) <= 0.0005 + 1e-9) same++;
+    else differ.push(t);
+  }
+"  // every group matches (their completion_rate is rounded to 3 decimals: 0.3125 shows as 0.313)
+  assert.is(ours.reduce((n, o) => n + o.p, 0), derived.length);
+  assert.ok(same === theirs.length, `${same} of ${theirs.length} groups equal; first difference: ${JSON.stringify(differ[0])} ours: ${JSON.stringify(mine.get(key(differ[0])))}`);
+  console.log(`  cross-check: ${same} of ${theirs.length} groups equal`);
+});
+
+test.run();
