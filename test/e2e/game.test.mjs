@@ -1,0 +1,159 @@
+// End to end: the game-stats recipe and stats-api. The challenge sample's own expected figures by real
+// HTTP requests; the dirty rows of the realistic stream rebuilt from the other team's curated split,
+// each rejected for the right reason; hostile query strings; a bounded load test on 127.0.0.1.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { hasReal, lines, real, root, sh, tmpdir } from '../helpers/sh.mjs';
+
+const G = path.join(real, 'nordeus-game');
+
+/** start stats-api on a free port; resolves {port, stop} */
+function startApi(db, extra = []) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(root, 'bin', 'stats-api'), '--db', db, '--port', '0', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => { p.kill(); reject(new Error(`no start: ${err}`)); }, 10000);
+    p.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), stop: () => new Promise((ok) => { p.once('exit', ok); p.kill('SIGTERM'); }) }); }
+    });
+    p.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}: ${err}`)); });
+  });
+}
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function get(port, pathname) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: pathname, agent }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => { let json; try { json = JSON.parse(body); } catch { json = body; } resolve({ status: res.statusCode, json, type: res.headers['content-type'] }); });
+    }).on('error', reject);
+  });
+}
+
+test("the challenge's sample: both endpoints give the figures of the challenge's own tests", async () => {
+  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+  const d = tmpdir();
+  const r = sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
+  assert.is(r.status, 0, r.stderr);
+  const api = await startApi(`${d}/g.db`, ['--today', '2024-10-12']);
+  try {
+    const u = await get(api.port, '/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e');
+    assert.is(u.status, 200);
+    assert.equal(u.json, {
+      user_id: '52d65a1b-8012-934e-001b-19e6ba3cdc0e', country: 'US', days_since_last_login: 3,
+      registration_date_local_timezone: '2024-10-09 11:27:35', number_of_sessions: 2, time_spent_in_game: 780,
+      total_points_won_home: 3, total_points_won_away: 0, percentage_time_spent_in_match: (113 / 780) * 100,
+    });
+    const day = await get(api.port, '/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09');
+    assert.is(day.json.days_since_last_login, 0);
+    assert.is(day.json.number_of_sessions, 2);
+    const other = await get(api.port, '/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-10');
+    assert.equal([other.json.number_of_sessions, other.json.time_spent_in_game, other.json.total_points_won_home, other.json.days_since_last_login], [0, 0, 0, 1]);
+    const g = await get(api.port, '/api/game-stats');
+    assert.equal([g.json.active_users, g.json.number_of_sessions, g.json.user_with_most_points], [3, 5, '52d65a1b-8012-934e-001b-19e6ba3cdc0e']);
+    assert.ok(Math.abs(g.json.avg_sessions_for_users - 5 / 3) < 1e-9);
+    assert.is((await get(api.port, '/api/game-stats?date=2024-10-09')).json.active_users, 3);
+    assert.is((await get(api.port, '/api/game-stats?date=2024-10-10')).json.active_users, 0);
+  } finally { await api.stop(); }
+});
+
+test('hostile and malformed requests get 400/404/405 JSON and never reach SQL or crash the server', async () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
+  const api = await startApi(`${d}/g.db`);
+  try {
+    const cases = [
+      ["/api/user-stats?user_id=1'%20OR%201=1--", 400], ['/api/user-stats', 400], ['/api/user-stats?user_id=', 400],
+      ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&user_id=x', 400],
+      ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-13-01', 400],
+      ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09%27;DROP%20TABLE%20session_data;--', 400],
+      ['/api/user-stats?user_id=00000000-0000-0000-0000-000000000000', 404], [`/api/user-stats?user_id=${'a'.repeat(5000)}`, 400],
+      ['/api/user-stats?user_id=%E2%9C%93%F0%9F%98%80', 400], ['/api/user-stats?user_id=%ZZ', 400], ['/api/game-stats?date=yesterday', 400],
+      ['/api/game-stats?date[]=1', 200], ['/nope', 404], ['/api/../etc/passwd', 404],
+    ];
+    for (const [p, status] of cases) {
+      const r = await get(api.port, p);
+      assert.is(r.status, status, p);
+      assert.match(r.type, /application\/json/);
+      assert.type(r.json, 'object');
+    }
+    const post = await new Promise((ok) => { const req = http.request({ host: '127.0.0.1', port: api.port, path: '/api/game-stats', method: 'POST' }, (res) => { res.resume(); ok(res.statusCode); }); req.end('x'); });
+    assert.is(post, 405);
+    assert.is((await get(api.port, '/health')).status, 200); // still up, tables intact
+    assert.is((await get(api.port, '/api/game-stats')).json.number_of_sessions, 5);
+  } finally { await api.stop(); }
+});
+
+test('bounded load test: >= 2,000 requests/s with zero errors (3 s, 32 connections, 127.0.0.1)', async () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
+  const api = await startApi(`${d}/g.db`);
+  try {
+    const paths = ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09', '/api/game-stats', '/api/user-stats?user_id=cdb30706-5cc9-a1c0-058c-242b96206470'];
+    let ok = 0, bad = 0, i = 0;
+    const until = Date.now() + 3000;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (Date.now() < until) {
+        const r = await get(api.port, paths[i++ % paths.length]).catch(() => ({ status: 0 }));
+        if (r.status === 200) ok++; else bad++;
+      }
+    }));
+    const rate = ok / ((performance.now() - t0) / 1000);
+    console.log(`  load: ${ok} requests in 3 s = ${Math.round(rate)} req/s, ${bad} errors`);
+    assert.is(bad, 0);
+    assert.ok(rate >= 2000, `${Math.round(rate)} req/s`);
+  } finally { await api.stop(); }
+});
+
+test('the realistic stream rebuilt from the curated split: every dirty row rejected for the right reason', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  const C = path.join(G, 'derived_rbojan2000_curated');
+  const ts = (s) => Date.parse(s.replace(' ', 'T') + 'Z') / 1000;
+  const ev = [];
+  for (const r of lines(fs.readFileSync(`${C}/registration.jsonl`, 'utf8'))) ev.push({ event_id: r.event_id, event_type: 'registration', event_timestamp: ts(r.registration_timestamp), event_data: { country: r.country, user_id: r.user_id, device_os: r.device_os } });
+  for (const r of lines(fs.readFileSync(`${C}/session_ping.jsonl`, 'utf8'))) ev.push({ event_id: r.event_id, event_type: 'session_ping', event_timestamp: ts(r.session_timestamp), event_data: { user_id: r.user_id, type: r.type } });
+  for (const r of lines(fs.readFileSync(`${C}/match.jsonl`, 'utf8'))) ev.push({ event_id: r.event_id, event_type: 'match', event_timestamp: ts(r.match_timestamp), event_data: { match_id: r.match_id, home_user_id: r.home_user_id, away_user_id: r.away_user_id, home_goals_scored: r.home_goals_scored, away_goals_scored: r.away_goals_scored } });
+  ev.sort((a, b) => a.event_id - b.event_id);
+  const text = ev.map((e) => JSON.stringify(e));
+  // planted: duplicate deliveries, an unknown type, a match whose finish lacks goals, a broken line
+  const m = ev.find((e) => e.event_type === 'match' && e.event_data.home_goals_scored === null);
+  text.push(text[10], text[500], JSON.stringify({ event_id: 99001, event_type: 'purchase', event_timestamp: 1728500000, event_data: {} }),
+    JSON.stringify({ event_id: 99002, event_type: 'match', event_timestamp: 1728500000, event_data: { ...m.event_data, match_id: 'planted' } }),
+    JSON.stringify({ event_id: 99003, event_type: 'match', event_timestamp: 1728500100, event_data: { ...m.event_data, match_id: 'planted' } }), '{"event_id": 99004, "event_ty');
+  fs.writeFileSync(`${d}/events.jsonl`, text.join('\n') + '\n');
+  const r = sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl --rejects ${d}/rejects.ndjson ${d}/events.jsonl`);
+  assert.is(r.status, 0, r.stderr);
+  const rejects = lines(fs.readFileSync(`${d}/rejects.ndjson`, 'utf8'));
+  const reasonOf = (id) => rejects.filter((x) => x.raw.includes(`"event_id":${id},`)).map((x) => x.reason);
+  assert.equal(reasonOf(2379), ['event_data.country not allowed']);          // country "Mars"
+  assert.equal(reasonOf(18348), ['event_data.device_os not allowed']);       // device "ENIAC"
+  assert.equal(reasonOf(42536), ['event_timestamp out of range']);           // registration after the season
+  assert.equal(reasonOf(99001), ['event_type not allowed']);
+  assert.equal(reasonOf(99002), ['match finish lacks goals']);
+  assert.ok(rejects.some((x) => x.reason === 'duplicate' && x.raw === text[10]) && rejects.some((x) => x.reason === 'duplicate' && x.raw === text[500]));
+  assert.ok(rejects.some((x) => x.reason === 'malformed JSON' && x.raw.startsWith('{"event_id": 99004')));
+  // the user of the bad registrations never registered validly: their pings are rejected as unregistered
+  const unregistered = rejects.filter((x) => x.reason === 'no match in side file');
+  assert.ok(unregistered.length > 0 && unregistered.every((x) => /243f27de-910b-11ef-b3d1-bafd2d38177c|"user_id":"[^"]+"/.test(x.raw)));
+  assert.match(r.stderr, /rejected events by reason/);
+  // every valid registration is there, once
+  const regs = lines(sh(`query-sqlite --db ${d}/g.db 'SELECT count(*) AS n, count(DISTINCT user_id) AS u FROM registration_data'`).stdout)[0];
+  assert.is(regs.n, regs.u);
+  assert.is(regs.n, ev.filter((e) => e.event_type === 'registration').length - 3);
+  // loading twice changes nothing
+  const before = sh(`query-sqlite --db ${d}/g.db 'SELECT * FROM session_data ORDER BY 1, 2'`).stdout;
+  sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${d}/events.jsonl`);
+  assert.is(sh(`query-sqlite --db ${d}/g.db 'SELECT * FROM session_data ORDER BY 1, 2'`).stdout, before);
+});
+
+test.run();
