@@ -77,37 +77,38 @@ export const tool: Tool<CountByOptions> = {
         for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
       },
       end() {
-        // Sort group numbers by key without building an object per group: per key column, a type rank
-        // (null < false/true < numbers < strings < other), a number and a string (UTF-8 order, which
-        // is code point order, taken from the canonical token's bytes).
+        // Sort group numbers by key without building anything per group: a comparator walks the
+        // joined canonical tokens (null < false/true < numbers < strings < other; strings in UTF-8
+        // byte order, i.e. code point order).
         const n = groups.size;
         const joined: string[] = new Array(n);
         for (const [key, g] of groups) joined[g] = key;
-        const rank: Uint8Array[] = [], num: Float64Array[] = [], str: (string | null)[][] = [];
-        for (let k = 0; k < nk; k++) { rank.push(new Uint8Array(n)); num.push(new Float64Array(n)); str.push(new Array(n).fill(null)); }
-        for (let g = 0; g < n; g++) {
-          const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
+        const rankOf = (c: number) => (c === 110 ? 0 : c === 116 || c === 102 ? 1 : c === 34 ? 3 : c === 45 || (c >= 48 && c <= 57) ? 2 : 4);
+        const cmp = (x: number, y: number): number => {
+          const a = joined[x], b = joined[y];
+          let i = 0, j = 0;
           for (let k = 0; k < nk; k++) {
-            const t = tokens[k], c = t.charCodeAt(0);
-            if (t === 'null') rank[k][g] = 0;
-            else if (t === 'false' || t === 'true') { rank[k][g] = 1; num[k][g] = t === 'true' ? 1 : 0; }
-            else if (c === 34) { rank[k][g] = 3; str[k][g] = t.slice(1, -1); }
-            else if (c === 45 || (c >= 48 && c <= 57)) { rank[k][g] = 2; num[k][g] = Number(t); }
-            else { rank[k][g] = 4; str[k][g] = t; }
-          }
-        }
-        const order = new Uint32Array(n);
-        for (let g = 0; g < n; g++) order[g] = g;
-        order.sort((x, y) => {
-          for (let k = 0; k < nk; k++) {
-            const rx = rank[k][x], ry = rank[k][y];
-            if (rx !== ry) return rx - ry;
-            if (rx === 1 || rx === 2) { const d = num[k][x] - num[k][y]; if (d) return d < 0 ? -1 : 1; continue; }
-            const a = str[k][x], b = str[k][y];
-            if (a !== b && a !== null && b !== null) return a < b ? -1 : 1;
+            let ie = a.indexOf(SEP, i); if (ie < 0) ie = a.length;
+            let je = b.indexOf(SEP, j); if (je < 0) je = b.length;
+            const ca = a.charCodeAt(i), cb = b.charCodeAt(j);
+            const ra = rankOf(ca), rb = rankOf(cb);
+            if (ra !== rb) return ra - rb;
+            if (ra === 1) { if (ca !== cb) return ca === 102 ? -1 : 1; }
+            else if (ra === 2) { const d = Number(a.slice(i, ie)) - Number(b.slice(j, je)); if (d) return d < 0 ? -1 : 1; }
+            else if (ra >= 3) {
+              // compare the contents (between the quotes for strings), then the lengths
+              const o = ra === 3 ? 1 : 0;
+              const la = ie - i - 2 * o, lb = je - j - 2 * o, l = Math.min(la, lb);
+              for (let q = 0; q < l; q++) { const d = a.charCodeAt(i + o + q) - b.charCodeAt(j + o + q); if (d) return d; }
+              if (la !== lb) return la - lb;
+            }
+            i = ie + 1; j = je + 1;
           }
           return 0;
-        });
+        };
+        const order = new Uint32Array(n);
+        for (let g = 0; g < n; g++) order[g] = g;
+        order.sort(cmp);
         for (let i = 0; i < n; i++) {
           const g = order[i];
           const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
