@@ -112,6 +112,8 @@ function keyEquals(b: Buffer, ks: number, ke: number, key: Buffer): boolean {
  * MALFORMED / UNUSUAL. starts[k] = -1 when key k is absent.
  */
 export const EARLY = -3;
+/** keyInto: the scratch buffer is too small */
+export const KEY_TOO_LONG = -1_000_000;
 
 export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array,
   stopAfter = 0): number {
@@ -387,6 +389,33 @@ export class FieldReader {
     if (t === 'null') return -1;
     if (pos + t.length > out.length) return -2;
     return pos + out.write(t, pos, 'latin1');
+  }
+
+  /**
+   * The canonical tokens of fields 0..n-1 joined by byte 1 into `out` (a composite key as bytes).
+   * Returns its length; -(k + 1) when field k is absent or null; KEY_TOO_LONG when `out` is too small.
+   */
+  keyInto(n: number, out: Buffer): number {
+    let pos = 0;
+    for (let k = 0; k < n; k++) {
+      if (k) { if (pos >= out.length) return KEY_TOO_LONG; out[pos++] = 1; }
+      const p = this.tokenInto(k, out, pos);
+      if (p === -1) return -(k + 1);
+      if (p === -2) return KEY_TOO_LONG;
+      pos = p;
+    }
+    return pos;
+  }
+
+  /**
+   * Where a new top-level member goes (before the closing brace of the last read line) and the text to
+   * insert there for `member` ('"name":value'), with the separating comma when the object is not empty.
+   */
+  insertion(member: string): { at: number; text: string } {
+    const b = this.buf, close = this.objEnd - 1;
+    let i = close - 1;
+    while (i > this.objStart && (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13)) i--;
+    return { at: close, text: i === this.objStart ? member : ',' + member };
   }
 
   /** canonicalToken() of the value; 'null' when absent */

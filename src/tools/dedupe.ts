@@ -2,9 +2,10 @@
 // Memory: an exact set of the keys seen, as bytes in one arena (~key length + 20 bytes a key: 10M
 // event ids of 36 characters take ~600 MB), so a day of events dedupes exactly; for endless streams
 // run it per day (or per partition) — duplicates are delivered close together in practice.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface DedupeOptions { key: string[]; rejectDuplicates: boolean }
 
@@ -21,7 +22,7 @@ export const tool: Tool<DedupeOptions> = {
     'reject-duplicates': { type: 'boolean', default: false, describe: 'report duplicates as bad records (reason "duplicate") instead of only counting them' },
   },
   check(o) {
-    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    o.key = listOption(o.key);
     return o.key.length ? undefined : '--key needs a field';
   },
   create(o, ctx) {
@@ -32,14 +33,9 @@ export const tool: Tool<DedupeOptions> = {
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        let pos = 0;
-        for (let k = 0; k < nk; k++) {
-          if (k) scratch[pos++] = 1;
-          const p = reader.tokenInto(k, scratch, pos);
-          if (p === -1) return ctx.reject(line, `missing ${o.key[k]}`);
-          if (p === -2) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
-          pos = p;
-        }
+        const pos = reader.keyInto(nk, scratch);
+        if (pos === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
+        if (pos < 0) return ctx.reject(line, `missing ${o.key[-pos - 1]}`);
         const before = seen.size;
         seen.slot(scratch, 0, pos);
         if (seen.size === before) {

@@ -2,11 +2,12 @@
 // like/unlike button: liked = the last action is a like, unliked = it is an unlike. The answer does
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64, GrowU8 } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface FinalActionOptions {
   key: string[]; time: string; actionField: string; on: string[]; off: string[]; onAs: string; offAs: string; keepTime: boolean;
@@ -34,7 +35,7 @@ export const tool: Tool<FinalActionOptions> = {
     'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
   },
   check(o) {
-    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';
     if (o.on.some((a) => o.off.includes(a))) return 'an action cannot be both --on and --off';
     return undefined;
@@ -54,14 +55,9 @@ export const tool: Tool<FinalActionOptions> = {
         const action = reader.value(nk + 1);
         const kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
         if (kind === 0) { ctx.count('other events'); return; }
-        let pos = 0;
-        for (let k = 0; k < nk; k++) {
-          if (k) scratch[pos++] = 1; // SEP
-          const p = reader.tokenInto(k, scratch, pos);
-          if (p === -1) return ctx.reject(line, `missing ${o.key[k]}`);
-          if (p === -2) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
-          pos = p;
-        }
+        const pos = reader.keyInto(nk, scratch);
+        if (pos === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
+        if (pos < 0) return ctx.reject(line, `missing ${o.key[-pos - 1]}`);
         const raw = reader.value(nk);
         const t = raw === null || raw === undefined || typeof raw === 'boolean' ? NaN : toNumber(raw);
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(raw ?? null)}`);

@@ -7,6 +7,7 @@ import { getPath, splitPath, stringify } from '../core/json.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
@@ -33,7 +34,7 @@ export const tool: Tool<JoinOptions> = {
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
   },
   check(o) {
-    o.fields = o.fields.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+    o.fields = listOption(o.fields);
     if (!Number.isFinite(parseSize(o.maxSide))) return `--max-side takes a size such as 512MB (got '${o.maxSide}')`;
     return undefined;
   },
@@ -94,10 +95,8 @@ export const tool: Tool<JoinOptions> = {
           Object.assign(rec, JSON.parse(`{${text.slice(1)}}`));
           return ctx.emit(stringify(rec));
         }
-        const close = reader.objEnd - 1;
-        let i = close - 1;
-        while (i > reader.objStart && (line.buf[i] === 32 || line.buf[i] === 9)) i--;
-        ctx.emitSplice(line, close, close, i === reader.objStart ? text.slice(1) : text);
+        const ins = reader.insertion(text.slice(1));
+        ctx.emitSplice(line, ins.at, ins.at, ins.text);
       },
     };
   },

@@ -6,6 +6,7 @@ import { bindValue, inferType, openDb, quoteIdent, tableColumns } from '../core/
 import type { DB } from '../core/sqlite.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface LoadSqliteOptions {
   db: string; table: string; key: string[]; schema?: string; alter: boolean; batch: number;
@@ -38,7 +39,7 @@ export const tool: Tool<LoadSqliteOptions> = {
     'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for a lock held by another writer' },
   },
   check(o) {
-    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    o.key = listOption(o.key);
     if (!(o.batch >= 1)) return '--batch takes a positive number';
     if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
     if (o.postSql?.startsWith('@') && !fs.existsSync(o.postSql.slice(1))) return `--post-sql file not found: ${o.postSql.slice(1)}`;

@@ -5,6 +5,7 @@ import { FieldReader } from '../core/fields.js';
 import { parseJson, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface MergeKeysOptions { key: string[]; default: string[] }
 
@@ -22,7 +23,7 @@ export const tool: Tool<MergeKeysOptions> = {
     default: { alias: 'd', type: 'string', array: true, default: [], describe: 'FIELD=JSON value for records that lack FIELD after the merge' },
   },
   check(o) {
-    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    o.key = listOption(o.key);
     for (const d of o.default) {
       const eq = d.indexOf('=');
       if (eq < 1) return `--default takes FIELD=JSON (got '${d}')`;

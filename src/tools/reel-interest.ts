@@ -3,6 +3,7 @@
 // Emits exactly user_uid, reel_uid, liked, unliked, watched_ratio, is_interested.
 import type { Line, Tool } from '../core/tool.js';
 import { stringify } from '../core/json.js';
+import { listOption } from '../core/options.js';
 
 export interface ReelInterestOptions { threshold: number; key: string[] }
 
@@ -22,7 +23,7 @@ export const tool: Tool<ReelInterestOptions> = {
     threshold: { type: 'number', default: 0.6, describe: 'watched_ratio above which a user with no like/unlike is interested' },
     key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields, copied first' },
   },
-  check(o) { o.key = o.key.flatMap((k) => k.split(',')).filter(Boolean); return undefined; },
+  check(o) { o.key = listOption(o.key); return undefined; },
   create(o, ctx) {
     return {
       record(line: Line) {

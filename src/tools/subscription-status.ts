@@ -76,8 +76,8 @@ export const tool: Tool<SubscriptionStatusOptions> = {
         const s = reader.spanStart(6);
         if (s === -2) { const rec = ctx.parse(line); if (rec) { rec[o.as] = state; ctx.emit(stringify(rec)); } return; }
         if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(6), text);
-        const close = reader.objEnd - 1;
-        ctx.emitSplice(line, close, close, ',' + prefix + text);
+        const ins = reader.insertion(prefix + text);
+        ctx.emitSplice(line, ins.at, ins.at, ins.text);
       },
     };
   },

@@ -63,7 +63,6 @@ export const tool: Tool<ToLocalDateOptions> = {
           day = o.grain === 'day' ? zc.localDate(ms) : o.grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, o.grain, o.weekStart);
           lastRaw = raw; lastDay = day;
         }
-        const b = line.buf;
         const s = reader.spanStart(1);
         if (s === -2) { // a line the byte reader handed to JSON.parse: re-serialise it (64-bit safe)
           const rec = ctx.parse(line);
@@ -71,11 +70,8 @@ export const tool: Tool<ToLocalDateOptions> = {
           return;
         }
         if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(1), JSON.stringify(day)); // replace in place
-        // insert before the closing brace of the object
-        const close = reader.objEnd - 1;
-        let i = close - 1;
-        while (i > reader.objStart && (b[i] === 32 || b[i] === 9)) i--;
-        ctx.emitSplice(line, close, close, (i === reader.objStart ? '' : ',') + prefix + day + '"');
+        const ins = reader.insertion(prefix + day + '"'); // before the closing brace
+        ctx.emitSplice(line, ins.at, ins.at, ins.text);
       },
     };
   },

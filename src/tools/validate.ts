@@ -7,6 +7,7 @@ import { getPath, splitPath, stringify, BigNum } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface ValidateOptions { require: string[]; type: string[]; enum: string[]; range: string[]; coerce: boolean; schema?: string; nonEmpty: boolean }
 
@@ -56,7 +57,7 @@ export const tool: Tool<ValidateOptions> = {
     'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
   },
   check(o) {
-    o.require = o.require.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+    o.require = listOption(o.require);
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
       pairs(o.enum, '--enum');

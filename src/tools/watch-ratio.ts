@@ -9,6 +9,7 @@ import { GrowF64, Slots } from '../core/keyed.js';
 import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { listOption } from '../core/options.js';
 
 export interface WatchRatioOptions {
   key: string[]; event: string[]; resetsBefore: string; platformField: string; versionField: string;
@@ -55,7 +56,7 @@ export const tool: Tool<WatchRatioOptions> = {
     'replay-field': { type: 'string', default: 'replay_count' },
   },
   check(o) {
-    o.key = o.key.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
+    o.key = listOption(o.key);
     if (!parseVersion(o.resetsBefore)) return `--resets-before takes a version such as 2.3.0`;
     return undefined;
   },
