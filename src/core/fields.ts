@@ -353,6 +353,38 @@ export class FieldReader {
     return this.s[k] >= 0;
   }
 
+  /** is field k's JSON text exactly these bytes (e.g. a quoted name)? no decoding, no allocation */
+  rawEquals(k: number, bytes: Buffer): boolean {
+    if (this.parsed !== undefined) { const r = this.raw(k); return r !== undefined && r === bytes.toString('utf8'); }
+    const s = this.s[k], e = this.e[k], b = this.buf;
+    if (s < 0 || e - s !== bytes.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (b[s + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  /** field k as a number: a number, or a string holding one; NaN otherwise (plain integers parsed from the bytes) */
+  number(k: number): number {
+    if (this.parsed === undefined) {
+      let s = this.s[k], e = this.e[k];
+      const b = this.buf;
+      if (s < 0) return NaN;
+      if (b[s] === QUOTE) { s++; e--; }
+      if (e - s > 0 && e - s < 16) {
+        let v = 0, i = s;
+        const neg = b[i] === 45;
+        if (neg) i++;
+        if (i < e) {
+          for (; i < e; i++) { const c = b[i] - 48; if (c < 0 || c > 9) break; v = v * 10 + c; }
+          if (i === e) return neg ? -v : v;
+        }
+      }
+    }
+    const v = this.value(k);
+    if (v === null || v === undefined || typeof v === 'boolean' || typeof v === 'object' && !(v instanceof BigNum)) return NaN;
+    if (typeof v === 'string' && v.trim() === '') return NaN;
+    return Number(v instanceof BigNum ? v.raw : v);
+  }
+
   /** decoded value, undefined when absent */
   value(k: number): any {
     if (this.parsed !== undefined) return getPath(this.parsed, this.paths[k]);

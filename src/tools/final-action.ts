@@ -3,7 +3,6 @@
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
-import { toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64, GrowU8 } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -45,6 +44,7 @@ export const tool: Tool<FinalActionOptions> = {
     const nk = o.key.length;
     const reader = new FieldReader([...o.key, o.time, o.actionField]);
     const on = new Set(o.on), off = new Set(o.off);
+    const onQ = o.on.map((a) => Buffer.from(JSON.stringify(a))), offQ = o.off.map((a) => Buffer.from(JSON.stringify(a)));
     const slots = new ByteKeys();
     let scratch = Buffer.allocUnsafe(4096);
     const times = new GrowF64(-Infinity), acts = new GrowU8();
@@ -52,15 +52,19 @@ export const tool: Tool<FinalActionOptions> = {
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        const action = reader.value(nk + 1);
-        const kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
+        let kind = 0;
+        for (const q of onQ) if (reader.rawEquals(nk + 1, q)) kind = ON;
+        if (kind === 0) for (const q of offQ) if (reader.rawEquals(nk + 1, q)) kind = OFF;
+        if (kind === 0 && reader.found(nk + 1)) { // an escaped spelling of a name: decode to be sure
+          const action = reader.value(nk + 1);
+          kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
+        }
         if (kind === 0) { ctx.count('other events'); return; }
         const pos = reader.keyInto(nk, scratch);
         if (pos === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
         if (pos < 0) return ctx.reject(line, `missing ${o.key[-pos - 1]}`);
-        const raw = reader.value(nk);
-        const t = raw === null || raw === undefined || typeof raw === 'boolean' ? NaN : toNumber(raw);
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(raw ?? null)}`);
+        const t = reader.number(nk);
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
         const s = slots.slot(scratch, 0, pos);
         const ta = times.ensure(s), aa = acts.ensure(s);
         if (t > ta[s] || (t === ta[s] && kind === OFF)) { ta[s] = t; aa[s] = kind; }
