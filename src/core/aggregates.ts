@@ -97,9 +97,36 @@ export const ops: Record<string, OpDef> = {
       };
     },
   },
+  quantile: {
+    field: 'required', describe: 'exact quantile q of numeric values: quantile(field, 0.95); linear interpolation between closest ranks (numpy\'s default)',
+    make: (spec, note) => quantileColumn(spec.args[0], spec, note),
+  },
+  p50: { field: 'required', describe: 'exact median (quantile 0.5)', make: (spec, note) => quantileColumn(0.5, spec, note) },
+  p90: { field: 'required', describe: 'exact 90th percentile', make: (spec, note) => quantileColumn(0.9, spec, note) },
+  p95: { field: 'required', describe: 'exact 95th percentile', make: (spec, note) => quantileColumn(0.95, spec, note) },
+  p99: { field: 'required', describe: 'exact 99th percentile', make: (spec, note) => quantileColumn(0.99, spec, note) },
   min: { field: 'required', describe: 'smallest value (numbers numerically, else as text)', make: (spec, note) => extreme(-1, spec, note) },
   max: { field: 'required', describe: 'largest value (numbers numerically, else as text)', make: (spec, note) => extreme(1, spec, note) },
 };
+
+/** numpy's default ("linear"): h = (n - 1) q, between the values of ranks floor(h) and floor(h) + 1 */
+export function quantileOf(sorted: Float64Array | number[], q: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1), t = h - lo;
+  const a = sorted[lo], b = sorted[hi];
+  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t; // numpy's lerp, for identical rounding
+}
+
+/** exact quantiles keep every value of the group (8 bytes each) and sort them once at the end */
+function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
+  if (q === undefined || !(q >= 0 && q <= 1)) throw new Error(`quantile needs a fraction between 0 and 1: ${spec.name}=quantile(${spec.field}, 0.95)`);
+  const values: number[][] = [];
+  return {
+    add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
+    result(g) { const v = values[g]; if (!v) return null; const a = Float64Array.from(v).sort(); return quantileOf(a, q); },
+  };
+}
 
 /** min/max keep the original value (an INT64 string stays a string) and compare numerically when both
  *  values are numeric (numbers, numeric strings, long integers exactly via BigInt), else as text. */

@@ -21,6 +21,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'sessionize': () => import('./sessionize.js'),
   'match-points': () => import('./match-points.js'),
   'stats-api': () => import('./stats-api.js'),
+  'from-csv': () => import('./from-csv.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {
