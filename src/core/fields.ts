@@ -425,13 +425,19 @@ export class FieldReader {
 
   /**
    * The canonical tokens of fields 0..n-1 joined by byte 1 into `out` (a composite key as bytes).
-   * Returns its length; -(k + 1) when field k is absent or null; KEY_TOO_LONG when `out` is too small.
+   * Returns its length; -(k + 1) when field k is absent or null (unless nullsAllowed: then it is the
+   * token null); KEY_TOO_LONG when `out` is too small.
    */
-  keyInto(n: number, out: Buffer): number {
+  keyInto(n: number, out: Buffer, nullsAllowed = false): number {
     let pos = 0;
     for (let k = 0; k < n; k++) {
       if (k) { if (pos >= out.length) return KEY_TOO_LONG; out[pos++] = 1; }
-      const p = this.tokenInto(k, out, pos);
+      let p = this.tokenInto(k, out, pos);
+      if (p === -1 && nullsAllowed) { // a missing or null field is the token null
+        if (pos + 4 > out.length) return KEY_TOO_LONG;
+        out[pos] = 110; out[pos + 1] = 117; out[pos + 2] = 108; out[pos + 3] = 108;
+        p = pos + 4;
+      }
       if (p === -1) return -(k + 1);
       if (p === -2) return KEY_TOO_LONG;
       pos = p;

@@ -1,6 +1,6 @@
 // count-by: grouped aggregation over NDJSON. Memory grows with the number of groups (and distinct
 // values for distinct()), never with the input. Output: one record per group, sorted by key.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
 import { stringify } from '../core/json.js';
@@ -61,6 +61,7 @@ export const tool: Tool<CountByOptions> = {
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
     const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
     const groups = new Map<string, number>();
+    let scratch = Buffer.allocUnsafe(4096);
     const nk = keys.length;
     // output is assembled as latin1 text of UTF-8 bytes (the form of the canonical key tokens)
     const l1 = (t: string) => (/[^\x00-\x7f]/.test(t) ? Buffer.from(t, 'utf8').toString('latin1') : t);
@@ -70,8 +71,11 @@ export const tool: Tool<CountByOptions> = {
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        let key = reader.token(0);
-        for (let k = 1; k < nk; k++) key += SEP + reader.token(k);
+        // the key as one flat string made from bytes (a string built with += is a tree of cons
+        // strings that the Map keeps alive: ~3x the memory per group)
+        const len = reader.keyInto(nk, scratch, true);
+        if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
+        const key = scratch.toString('latin1', 0, len);
         let g = groups.get(key);
         if (g === undefined) { g = groups.size; groups.set(key, g); }
         for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
