@@ -1,14 +1,17 @@
 // sessionize: sessions from activity pings per key (user): a new session starts when the gap since the
 // previous ping exceeds --gap seconds. Only the times are used (never a "type" field such as
 // session_start/session_end, which clients get wrong). Input may be unsorted: each key's ping times
-// are kept as numbers (8 bytes a ping) and sorted at the end. One record per session:
+// are kept as numbers (8 bytes a ping) and sorted at the end. With --sorted (input in time order, e.g.
+// a day's stream) only the open sessions are kept: a session is emitted as soon as the stream's time
+// has moved more than --gap past its last ping, so memory is bounded by the sessions open at once.
+// One record per session:
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start.
 import { FieldReader } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface SessionizeOptions { key: string; time: string; gap: number; as: string }
+export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean }
 
 export const tool: Tool<SessionizeOptions> = {
   name: 'sessionize',
@@ -20,6 +23,7 @@ export const tool: Tool<SessionizeOptions> = {
     time: { type: 'string', default: 'event_timestamp', describe: 'ping time in epoch seconds (number or numeric string)' },
     gap: { type: 'number', default: 60, describe: 'seconds: a longer gap between two pings ends a session' },
     as: { type: 'string', default: 'user_id', describe: 'output name of the key' },
+    sorted: { type: 'boolean', default: false, describe: 'input is in time order: emit sessions as they close (memory: open sessions only); a ping out of order is rejected' },
   },
   check(o) { return o.gap > 0 ? undefined : '--gap takes a positive number of seconds'; },
   create(o, ctx) {
@@ -28,6 +32,34 @@ export const tool: Tool<SessionizeOptions> = {
     const times: number[][] = [];
     let scratch = Buffer.allocUnsafe(1024);
     const name = JSON.stringify(o.as);
+    // --sorted: open sessions by key text, swept when the stream's time passes their last ping + gap
+    const open = new Map<string, { start: number; last: number; n: number }>();
+    let now = -Infinity, sinceSweep = 0;
+    const emitSession = (key: string, x: { start: number; last: number; n: number }) =>
+      ctx.emit(Buffer.from(`{${name}:${key},"session_start":${x.start},"session_end":${x.last},"duration_s":${x.last - x.start},"pings":${x.n}}`, 'latin1'));
+    const sweep = (all: boolean) => {
+      for (const [k, x] of open) if (all || now - x.last > o.gap) { emitSession(k, x); open.delete(k); }
+    };
+    if (o.sorted) {
+      return {
+        record(line: Line) {
+          if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+          const pos = reader.tokenInto(0, scratch, 0);
+          if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
+          if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
+          const t = reader.number(1);
+          if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`);
+          if (t < now) return ctx.reject(line, 'out of time order (--sorted)', `${t} after ${now}`);
+          now = t;
+          const key = scratch.toString('latin1', 0, pos);
+          const x = open.get(key);
+          if (x && t - x.last <= o.gap) { x.last = t; x.n++; }
+          else { if (x) emitSession(key, x); open.set(key, { start: t, last: t, n: 1 }); }
+          if (++sinceSweep >= 1024) { sinceSweep = 0; sweep(false); }
+        },
+        end() { sweep(true); },
+      };
+    }
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);

@@ -156,4 +156,25 @@ test('the realistic stream rebuilt from the curated split: every dirty row rejec
   assert.is(sh(`query-sqlite --db ${d}/g.db 'SELECT * FROM session_data ORDER BY 1, 2'`).stdout, before);
 });
 
+test('sessionize: --sorted (memory of open sessions only) equals the unsorted mode; shuffled input gives the same sessions', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  const C = path.join(G, 'derived_rbojan2000_curated');
+  const pings = lines(fs.readFileSync(`${C}/session_ping.jsonl`, 'utf8'))
+    .map((r) => ({ event_id: r.event_id, event_type: 'session_ping', event_timestamp: Date.parse(r.session_timestamp.replace(' ', 'T') + 'Z') / 1000, event_data: { user_id: r.user_id, type: r.type } }))
+    .sort((a, b) => a.event_timestamp - b.event_timestamp || a.event_id - b.event_id);
+  fs.writeFileSync(`${d}/p.ndjson`, pings.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const sorted = sh(`sessionize --sorted < ${d}/p.ndjson | sort`).stdout;
+  assert.is(sh(`sessionize < ${d}/p.ndjson | sort`).stdout, sorted);
+  assert.is(sh(`shuf --random-source=${d}/p.ndjson ${d}/p.ndjson | sessionize | sort`).stdout, sorted);
+  // an independent count: a new session wherever a user's gap exceeds 60 s
+  const last = new Map();
+  let sessions = 0;
+  for (const p of pings) { const u = p.event_data.user_id, t = p.event_timestamp; if (!last.has(u) || t - last.get(u) > 60) sessions++; last.set(u, t); }
+  assert.is(sorted.trim().split('\n').length, sessions);
+  // out of order input in --sorted mode is reported, not silently mis-sessionized
+  const r = sh(`printf '%s\\n' '{"event_timestamp":100,"event_data":{"user_id":"a"}}' '{"event_timestamp":50,"event_data":{"user_id":"a"}}' | sessionize --sorted`);
+  assert.match(r.stderr, /out of time order/);
+});
+
 test.run();
