@@ -1,0 +1,43 @@
+// The Unix manners, for every tool in the registry: a bin of the same name, --help with a real example
+// (exit 0), a usage error as one line with exit 2, a quiet exit 0 when the reader of its output goes
+// away (| head), and a docs section in the README.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { registry } from '../../dist/tools/index.js';
+import { root, sh } from '../helpers/sh.mjs';
+
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+for (const name of Object.keys(registry)) {
+  test(`${name}: bin, --help with an example, one-line usage error, README section`, async () => {
+    const tool = (await registry[name]()).default;
+    assert.is(tool.name, name);
+    assert.ok(fs.existsSync(path.join(root, 'bin', name)), `bin/${name}`);
+    assert.ok(tool.examples.length > 0);
+    const help = sh(`${name} --help`);
+    assert.is(help.status, 0);
+    assert.match(help.stdout, /Examples:/);
+    assert.match(help.stdout, new RegExp(tool.examples[0][0].split(' ')[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    const bad = sh(`${name} --no-such-option < /dev/null`);
+    assert.is(bad.status, 2);
+    assert.is(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, new RegExp(`^${name}: .*\\(try '${name} --help'\\)`));
+    assert.ok(readme.includes(`### ${name}\n`), `README section ### ${name}`);
+  });
+}
+
+test('| head ends quietly with status 0 (EPIPE), for a pass-through tool and an aggregating one', () => {
+  const gen = `awk 'BEGIN { for (i = 0; i < 300000; i++) printf "{\\"event_name\\":\\"user_engagement\\",\\"engagement_time_msec\\":5000,\\"event_timestamp\\":%d,\\"k\\":\\"u%d\\"}\\n", 1583600000 + i, i }'`;
+  const dir = fs.mkdtempSync('/tmp/ep-head-');
+  sh(`${gen} > ${dir}/in.ndjson`);
+  for (const cmd of ['to-local-date --tz UTC', 'filter-engaged', 'count-by k', 'dedupe --key k']) {
+    const r = sh(`${cmd} < ${dir}/in.ndjson | head -1`);
+    assert.is(r.status, 0, `${cmd}: ${r.stderr}`);
+    assert.is(r.stderr, '', cmd);
+    assert.is(r.stdout.split('\n').length, 2, cmd);
+  }
+});
+
+test.run();
