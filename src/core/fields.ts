@@ -70,7 +70,6 @@ export function skipValue(b: Buffer, i: number, end: number): number {
   if (c === QUOTE) return skipString(b, i, end);
   if (c !== LBRACE && c !== LBRACK) return skipLiteral(b, i, end);
   let depth = 0;
-  let expectValue = true; // lenient inside containers: brackets, strings and literals are checked
   while (i < end) {
     const x = b[i];
     if (x === QUOTE) { i = skipString(b, i, end); if (i < 0) return MALFORMED; continue; }
@@ -88,7 +87,6 @@ export function skipValue(b: Buffer, i: number, end: number): number {
     i = skipLiteral(b, i, end);
     if (i < 0) return MALFORMED;
   }
-  void expectValue;
   return MALFORMED;
 }
 

@@ -16,39 +16,6 @@ const NL = 10;
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const CHUNK = 1 << 20;
 
-/** wait for the first bytes of a stream and put them back; null for an empty input */
-function peek(src: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const done = () => { src.off('readable', onReadable); src.off('end', onEnd); src.off('error', onError); };
-    const onReadable = () => {
-      const c = src.read() as Buffer | null;
-      if (c === null) return; // wait for more, or for 'end'
-      done(); src.unshift(c); resolve(c);
-    };
-    const onEnd = () => { done(); resolve(null); };
-    const onError = (err: Error) => { done(); reject(err); };
-    src.on('readable', onReadable); src.once('end', onEnd); src.once('error', onError);
-  });
-}
-
-/** Open an input ('-' = stdin) as a byte stream, gunzipping when it starts with the gzip magic. */
-export async function openInput(file: string): Promise<Readable | null> {
-  let src: Readable;
-  if (file === '-') {
-    src = fs.fstatSync(0).isFile()
-      ? fs.createReadStream('', { fd: 0, highWaterMark: CHUNK, autoClose: false })
-      : process.stdin;
-  } else src = fs.createReadStream(file, { highWaterMark: CHUNK });
-  const head = await peek(src);
-  if (head === null) return null;
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
-    src.on('error', (err) => gunzip.destroy(err));
-    return src.pipe(gunzip);
-  }
-  return src;
-}
-
 export interface LineSink {
   /** a candidate line (contains the needle, or there is no needle) */
   line(l: Line): void;
