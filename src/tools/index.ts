@@ -22,6 +22,8 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'match-points': () => import('./match-points.js'),
   'stats-api': () => import('./stats-api.js'),
   'from-csv': () => import('./from-csv.js'),
+  'top': () => import('./top.js'),
+  'retention': () => import('./retention.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {

@@ -1,0 +1,64 @@
+// top: the top N, or the top P percent (ceil(P% of the records)), of records by a numeric measure,
+// highest first, ties broken by the key in ascending order (so the cut is deterministic); adds a rank.
+// Holds every record's measure and key (the percent cut needs the count); --n alone keeps only N.
+import { FieldReader } from '../core/fields.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface TopOptions { by: string; key: string; n?: number; percent?: number; as: string; ascending: boolean }
+
+export const tool: Tool<TopOptions> = {
+  name: 'top',
+  summary: 'Keep the top N or top P% of records by a measure (ties broken by key), with their rank.',
+  usage: 'top --by FIELD (--n N | --percent P) [--key FIELD] [FILE...]',
+  examples: [
+    ["count-by user_id -a 'total_duration_ms=sum(duration_ms)' -i ev.ndjson | top --by total_duration_ms --percent 1 --key user_id", 'power users: the top 1% by total time'],
+  ],
+  options: {
+    by: { type: 'string', demandOption: true, describe: 'numeric measure to rank by' },
+    key: { type: 'string', default: 'user_id', describe: 'tie-breaker (ascending) and identity' },
+    n: { type: 'number', describe: 'keep N records' },
+    percent: { type: 'number', describe: 'keep ceil(P% of the records)' },
+    as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest)' },
+    ascending: { type: 'boolean', default: false, describe: 'rank the lowest first' },
+  },
+  check(o) {
+    if ((o.n === undefined) === (o.percent === undefined)) return 'give one of --n or --percent';
+    if (o.n !== undefined && !(o.n >= 0 && Number.isInteger(o.n))) return '--n takes a whole number';
+    if (o.percent !== undefined && !(o.percent > 0 && o.percent <= 100)) return '--percent takes a number in (0, 100]';
+    return undefined;
+  },
+  create(o, ctx) {
+    const reader = new FieldReader([o.by, o.key]);
+    const measures: number[] = [], keys: string[] = [], lines: Buffer[] = [];
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        const m = reader.number(0);
+        if (!Number.isFinite(m)) return ctx.reject(line, `no numeric ${o.by}`);
+        measures.push(m);
+        keys.push(reader.found(1) ? String(reader.value(1)) : '');
+        lines.push(Buffer.from(line.buf.subarray(line.start, line.end)));
+      },
+      end() {
+        const n = measures.length;
+        const keep = o.n !== undefined ? Math.min(o.n, n) : Math.ceil((n * (o.percent as number)) / 100);
+        const order = Array.from({ length: n }, (_, i) => i);
+        const dir = o.ascending ? 1 : -1;
+        order.sort((a, b) => (measures[a] !== measures[b] ? dir * (measures[a] - measures[b]) : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+        const rankName = JSON.stringify(o.as);
+        for (let i = 0; i < keep; i++) {
+          const b = lines[order[i]];
+          let close = b.length - 1;
+          while (close > 0 && b[close] !== 125) close--;
+          if (close <= 0) throw new UsageError('a record is not an object');
+          let j = close - 1;
+          while (j > 0 && (b[j] === 32 || b[j] === 9)) j--;
+          ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${j === 0 ? '' : ','}${rankName}:${i + 1}`), b.subarray(close)]));
+        }
+        ctx.count('kept', keep);
+      },
+    };
+  },
+};
+export default tool;
