@@ -11,6 +11,10 @@ export interface AggColumn {
   add(g: number, r: FieldReader, k: number): void;
   /** the JSON value of the aggregate for group g */
   result(g: number): unknown;
+  /** a mergeable partial state of group g (count-by --partial): exact, JSON-serialisable */
+  state(g: number): unknown;
+  /** fold a partial state (from another process) into group g (count-by --merge) */
+  merge(g: number, state: unknown): void;
 }
 
 export interface OpDef {
@@ -48,22 +52,37 @@ function compare(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** a counter column: count, count_if (states are the counts) */
+function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void): AggColumn {
+  const n = new Numbers();
+  return {
+    add: (g, r, k) => add(g, r, k, n), result: (g) => n.get(g), state: (g) => n.get(g),
+    merge(g, st) { n.at(g)[g] += Number(st) || 0; },
+  };
+}
+
+/** sum and avg: states are {s, n} */
+function summing(spec: AggSpec, note: (w: string) => void, result: (s: number, n: number) => number | null): AggColumn {
+  const s = new Numbers(), n = new Numbers();
+  return {
+    add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
+    result: (g) => result(s.get(g), n.get(g)),
+    state: (g) => ({ s: s.get(g), n: n.get(g) }),
+    merge(g, st) { const x = st as { s: number; n: number }; if (x && x.n) { s.at(g)[g] += x.s; n.at(g)[g] += x.n; } },
+  };
+}
+
 export const ops: Record<string, OpDef> = {
   count: {
     field: 'optional', describe: 'records in the group (with a field: records where it is not null)',
-    make(spec) {
-      const n = new Numbers();
-      return spec.field === undefined
-        ? { add(g) { n.at(g)[g]++; }, result: (g) => n.get(g) }
-        : { add(g, r, k) { if (!isNull(r.value(k))) n.at(g)[g]++; }, result: (g) => n.get(g) };
-    },
+    make: (spec) => counter(spec.field === undefined ? (g, _r, _k, n) => { n.at(g)[g]++; } : (g, r, k, n) => { if (!isNull(r.value(k))) n.at(g)[g]++; }),
   },
   count_if: {
     field: 'required', describe: 'records whose field is truthy (true, non-zero, non-empty, not "false")',
-    make() { const n = new Numbers(); return { add(g, r, k) { if (truthy(r.value(k))) n.at(g)[g]++; }, result: (g) => n.get(g) }; },
+    make: () => counter((g, r, k, n) => { if (truthy(r.value(k))) n.at(g)[g]++; }),
   },
   distinct: {
-    field: 'required', describe: 'exact number of distinct non-null values',
+    field: 'required', describe: 'exact number of distinct non-null values (the partial state is the set itself)',
     make() {
       const sets: Set<string>[] = [];
       return {
@@ -74,28 +93,18 @@ export const ops: Record<string, OpDef> = {
           (sets[g] ??= new Set()).add(t);
         },
         result: (g) => sets[g]?.size ?? 0,
+        state: (g) => [...(sets[g] ?? [])].sort(),
+        merge(g, st) { const set = (sets[g] ??= new Set()); for (const t of st as string[]) set.add(t); },
       };
     },
   },
   sum: {
     field: 'required', describe: 'sum of numeric values (numeric strings count; null when none)',
-    make(spec, note) {
-      const s = new Numbers(), n = new Numbers();
-      return {
-        add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
-        result: (g) => (n.get(g) ? s.get(g) : null),
-      };
-    },
+    make: (spec, note) => summing(spec, note, (s, n) => (n ? s : null)),
   },
   avg: {
     field: 'required', describe: 'mean of numeric values (null when none)',
-    make(spec, note) {
-      const s = new Numbers(), n = new Numbers();
-      return {
-        add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
-        result: (g) => (n.get(g) ? s.get(g) / n.get(g) : null),
-      };
-    },
+    make: (spec, note) => summing(spec, note, (s, n) => (n ? s / n : null)),
   },
   quantile: {
     field: 'required', describe: 'exact quantile q of numeric values: quantile(field, 0.95); linear interpolation between closest ranks (numpy\'s default)',
@@ -125,6 +134,8 @@ function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) 
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
     result(g) { const v = values[g]; if (!v) return null; const a = Float64Array.from(v).sort(); return quantileOf(a, q); },
+    state: (g) => values[g] ?? [],
+    merge(g, st) { const v = (values[g] ??= []); for (const x of st as number[]) v.push(x); },
   };
 }
 
@@ -140,6 +151,8 @@ function extreme(sign: number, _spec: AggSpec, _note: (w: string) => void): AggC
       if (cur === undefined || sign * compareMixed(v, cur) > 0) best[g] = v;
     },
     result: (g) => best[g] ?? null,
+    state: (g) => best[g] ?? null,
+    merge(g, st) { if (isNull(st)) return; const cur = best[g]; if (cur === undefined || sign * compareMixed(st, cur) > 0) best[g] = st; },
   };
 }
 

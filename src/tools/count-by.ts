@@ -7,7 +7,7 @@ import { stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; }
+export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean }
 
 /** "os=context.os.name" -> {name: "os", path: "context.os.name"}; "date" -> {name: "date", path: "date"} */
 export function parseKey(text: string): { name: string; path: string } {
@@ -34,19 +34,23 @@ export function compareValues(a: unknown, b: unknown): number {
 
 export const tool: Tool<CountByOptions> = {
   name: 'count-by',
-  summary: 'Group records by one or more key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max); output sorted by key.',
+  summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
   examples: [
     ["count-by date -a 'active_user_count=distinct(user_pseudo_id)'", 'distinct users per date'],
     ["count-by os=context.os.name country -a plays=count() -a done=count_if(data.completed) -a secs=sum(data.duration) -i events.ndjson", 'several measures per (os, country)'],
+    ["parallel -j 2 'count-by date --partial -a u=distinct(user_id) -i {}' ::: part-* | count-by date --merge -a u=distinct(user_id)", 'partitions in parallel, merged exactly'],
   ],
   options: {
     agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },
     distinct: { type: 'boolean', default: false, describe: 'emit only the distinct key combinations, no aggregates' },
+    partial: { type: 'boolean', default: false, describe: 'emit mergeable partial states ("_state") instead of results, for count-by --merge' },
+    merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
   },
   check(o) {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
+    if (o.distinct && (o.partial || o.merge)) return '--distinct does not combine with --partial or --merge (use count() and drop it)';
     return undefined;
   },
   create(o, ctx) {
@@ -55,7 +59,8 @@ export const tool: Tool<CountByOptions> = {
     const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new UsageError(`output field '${dup}' is named twice`);
-    const paths = [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
+    // --merge reads the keys under their output names and the states under _state
+    const paths = o.merge ? [...keys.map((k) => k.name), '_state'] : [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
     const reader = new FieldReader(paths);
     const noted = new Set<string>();
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
@@ -76,9 +81,15 @@ export const tool: Tool<CountByOptions> = {
         const len = reader.keyInto(nk, scratch, true);
         if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
         const key = scratch.toString('latin1', 0, len);
+        let state: Record<string, unknown> | undefined;
+        if (o.merge) {
+          state = reader.value(nk);
+          if (state === null || typeof state !== 'object') return ctx.reject(line, 'not a partial state', 'no _state object: produce the input with count-by --partial');
+        }
         let g = groups.get(key);
         if (g === undefined) { g = groups.size; groups.set(key, g); }
-        for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
+        if (state) for (let a = 0; a < cols.length; a++) cols[a].merge(g, state[specs[a].name]);
+        else for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
       },
       end() {
         // Sort group numbers by key without building anything per group: a comparator walks the
@@ -118,7 +129,11 @@ export const tool: Tool<CountByOptions> = {
           const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
           let text = '{';
           for (let k = 0; k < nk; k++) text += (k ? ',' : '') + head[k] + tokens[k];
-          for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + l1(stringify(cols[a].result(g)));
+          if (o.partial) {
+            const st: Record<string, unknown> = {};
+            for (let a = 0; a < cols.length; a++) st[specs[a].name] = cols[a].state(g);
+            text += ',"_state":' + l1(stringify(st));
+          } else for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + l1(stringify(cols[a].result(g)));
           ctx.emit(Buffer.from(text + '}', 'latin1'));
         }
         ctx.count('groups', n);
