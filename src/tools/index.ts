@@ -24,6 +24,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'from-csv': () => import('./from-csv.js'),
   'top': () => import('./top.js'),
   'retention': () => import('./retention.js'),
+  'anomalies': () => import('./anomalies.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {

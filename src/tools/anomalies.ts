@@ -1,0 +1,65 @@
+// anomalies: flags points of a series that deviate from a rolling robust baseline. For each point, the
+// baseline is the median of the previous --window points (of the same --by group) and the spread their
+// MAD (median absolute deviation); the score is the modified z-score 0.6745 (x - median) / MAD (Iglewicz
+// & Hoaglin), and |score| > --threshold (3.5) is an anomaly. A point with fewer than --min-points
+// earlier points is not judged; a MAD of 0 makes any different value an anomaly (score ±Infinity -> null).
+import { FieldReader } from '../core/fields.js';
+import { stringify } from '../core/json.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface AnomaliesOptions { value: string; order: string; by?: string; window: number; threshold: number; minPoints: number; all: boolean }
+
+const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
+
+export const tool: Tool<AnomaliesOptions> = {
+  name: 'anomalies',
+  summary: 'Flag points of a series (e.g. DAU per day) that deviate from a rolling median/MAD baseline beyond a modified z-score threshold.',
+  usage: 'anomalies --value FIELD [--order date] [--by FIELD] [--window 14] [--threshold 3.5] [--all] [FILE...]',
+  examples: [['query-sqlite --db insights.db "SELECT * FROM dau" | anomalies --value active_users --order date --window 14', 'unusual days, with their baseline and score']],
+  options: {
+    value: { type: 'string', demandOption: true, describe: 'the measured value' },
+    order: { type: 'string', default: 'date', describe: 'the series order (sorted as text: dates, times)' },
+    by: { type: 'string', describe: 'one series per value of this field' },
+    window: { type: 'number', default: 14, describe: 'earlier points in the baseline' },
+    threshold: { type: 'number', default: 3.5, describe: '|modified z-score| above this is an anomaly' },
+    'min-points': { type: 'number', default: 5, describe: 'judge a point only with at least this many earlier points' },
+    all: { type: 'boolean', default: false, describe: 'emit every point with its score (default: only the anomalies)' },
+  },
+  check(o) { return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window'; },
+  create(o, ctx) {
+    const reader = new FieldReader(o.by ? [o.value, o.order, o.by] : [o.value, o.order]);
+    const series = new Map<string, { order: string; x: number; rec: any }[]>();
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        const x = reader.number(0), ord = reader.value(1);
+        if (!Number.isFinite(x)) return ctx.reject(line, `no numeric ${o.value}`);
+        if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);
+        const g = o.by ? JSON.stringify(reader.value(2) ?? null) : '';
+        const rec = ctx.parse(line);
+        if (rec === undefined) return;
+        (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec });
+      },
+      end() {
+        let flagged = 0;
+        for (const g of [...series.keys()].sort()) {
+          const pts = series.get(g)!.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+          for (let i = 0; i < pts.length; i++) {
+            const prev = pts.slice(Math.max(0, i - o.window), i).map((p) => p.x);
+            let out: Record<string, unknown>;
+            if (prev.length < o.minPoints) out = { baseline_median: null, baseline_mad: null, score: null, anomaly: false };
+            else {
+              const m = median(prev), mad = median(prev.map((v) => Math.abs(v - m)));
+              const score = mad === 0 ? (pts[i].x === m ? 0 : Infinity) : (0.6745 * (pts[i].x - m)) / mad;
+              out = { baseline_median: m, baseline_mad: mad, score: Number.isFinite(score) ? score : null, anomaly: Math.abs(score) > o.threshold };
+            }
+            if (out.anomaly) flagged++;
+            if (o.all || out.anomaly) ctx.emit(stringify({ ...pts[i].rec, ...out }));
+          }
+        }
+        ctx.count('anomalies', flagged);
+      },
+    };
+  },
+};
+export default tool;
