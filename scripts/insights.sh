@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Insights (partial recipe): user interactions as CSV partitions -> dau, mau, power_users, retention and
+# app_version_p95 in SQLite, partitions processed in parallel (--jobs) with mergeable partial
+# aggregates (count-by --partial / --merge), per-stage figures in stage_stats.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$here/bin:$PATH"
+usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] INTERACTIONS.csv..." >&2; exit 2; }
+db=""; jobs=1; top=1; metadata=""; files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --db) db=${2:?}; shift 2 ;;
+    --jobs) jobs=${2:?}; shift 2 ;;
+    --top-percent) top=${2:?}; shift 2 ;;
+    --metadata) metadata=${2:?}; shift 2 ;;   # accepted; the metadata join, device statistics and report are still to come
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    -*) echo "insights.sh: unknown option $1" >&2; usage ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ -n "$db" ] && [ ${#files[@]} -gt 0 ] || usage
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+stats="$work/stats.ndjson"; : > "$stats"
+
+# 1. the partitions split into --jobs groups processed in parallel: CSV -> NDJSON with the UTC date and
+#    month, then partial aggregates per group (count-by --partial), merged below
+part() {
+  local n=$1; shift
+  from-csv --types duration_ms=int,app_version=string --stats-file "$stats" "$@" \
+    | to-local-date --field timestamp --tz UTC --stats-file "$stats" \
+    | to-local-date --field timestamp --tz UTC --grain month --as month --stats-file "$stats" > "$work/$n.part.ndjson"
+  count-by date --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.dau"
+  count-by month --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.mau"
+  count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' -i "$work/$n.part.ndjson" > "$work/$n.users"
+  where action_type=page_view -i "$work/$n.part.ndjson" | count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' > "$work/$n.p95"
+}
+pids=()
+for ((g = 0; g < jobs; g++)); do
+  group=(); for ((i = g; i < ${#files[@]}; i += jobs)); do group+=("${files[$i]}"); done
+  [ ${#group[@]} -gt 0 ] || continue
+  part "g$g" "${group[@]}" & pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a partition group failed" >&2; exit 1; }; done
+
+# 2. merge the partials and load (each table replaced whole, in one transaction)
+load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
+  --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats"; }
+cat "$work"/*.dau | count-by date --merge -a 'active_users=distinct(user_id)' | load dau date
+cat "$work"/*.mau | count-by month --merge -a 'active_users=distinct(user_id)' \
+  | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
+cat "$work"/*.users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' \
+  | top --by total_duration_ms --percent "$top" --key user_id | load power_users user_id
+cat "$work"/*.p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' | load app_version_p95 app_version
+# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
+last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
+since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
+cat "$work"/*.part.ndjson | retention --user user_id --date date --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
+
+# 3. per-stage figures (the equivalent of Spark's accumulators and stage view)
+node -e '
+const fs = require("fs"); const rows = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse);
+const now = new Date().toISOString();
+for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, records_in: r.in, records_out: r.out, rejected: r.rejected,
+  reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
+  | load-sqlite --db "$db" --table stage_stats --schema "$here/scripts/sql/insights.schema.sql" 2>/dev/null
+query-sqlite --db "$db" --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(sum(elapsed_s), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2

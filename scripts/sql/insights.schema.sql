@@ -1,0 +1,9 @@
+-- Insights tables (meanings in docs and README): all recomputed by each run of scripts/insights.sh.
+CREATE TABLE IF NOT EXISTS dau (date DATE PRIMARY KEY, active_users INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mau (month TEXT PRIMARY KEY, active_users INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS power_users (user_id TEXT PRIMARY KEY, total_duration_ms INTEGER NOT NULL, rank INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS retention (cohort_week DATE NOT NULL, week_offset INTEGER NOT NULL, cohort_size INTEGER NOT NULL,
+  retained_users INTEGER NOT NULL, retention_rate REAL NOT NULL, PRIMARY KEY (cohort_week, week_offset));
+CREATE TABLE IF NOT EXISTS app_version_p95 (app_version TEXT PRIMARY KEY, n INTEGER NOT NULL, p95_duration_ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS stage_stats (run_at TEXT, tool TEXT, records_in INTEGER, records_out INTEGER, rejected INTEGER,
+  reasons TEXT, counters TEXT, elapsed_s REAL, bytes_in INTEGER, argv TEXT);

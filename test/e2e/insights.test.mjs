@@ -1,0 +1,75 @@
+// The Insights recipe (partial): dau, mau, power_users, app_version_p95 and retention checked against an
+// independent computation from the CSV files; --jobs 2 gives the same tables as --jobs 1.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import { lines, sh, tmpdir } from '../helpers/sh.mjs';
+
+const q = (db, sql) => lines(sh(`query-sqlite --db ${db} "${sql}"`).stdout);
+const monday = (d) => { const t = new Date(d + 'T00:00:00Z'); t.setUTCDate(t.getUTCDate() - ((t.getUTCDay() + 6) % 7)); return t.toISOString().slice(0, 10); };
+const weeksBetween = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / (7 * 86400000));
+
+test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => {
+  const d = tmpdir();
+  sh(`generate-insights --seed 3 --interactions 30000 --users 3000 --out ${d}/data`);
+  const files = fs.readdirSync(`${d}/data/interactions`).map((f) => `${d}/data/interactions/${f}`);
+  const rows = files.flatMap((f) => fs.readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const [user_id, timestamp, action_type, , duration_ms, app_version] = l.split(',');
+    return { user_id, date: timestamp.slice(0, 10), action_type, duration_ms: Number(duration_ms), app_version };
+  }));
+  for (const jobs of [1, 2]) {
+    const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} ${d}/data/interactions/*.csv`);
+    assert.is(r.status, 0, r.stderr);
+  }
+  const db = `${d}/j2.db`;
+  for (const t of ['dau ORDER BY date', 'mau ORDER BY month', 'power_users ORDER BY rank', 'app_version_p95 ORDER BY app_version', 'retention ORDER BY cohort_week, week_offset']) {
+    assert.equal(q(db, `SELECT * FROM ${t}`), q(`${d}/j1.db`, `SELECT * FROM ${t}`), t);
+  }
+  // dau / mau
+  const distinct = (key) => { const m = new Map(); for (const r of rows) { const k = key(r); (m.get(k) ?? m.set(k, new Set()).get(k)).add(r.user_id); } return m; };
+  const dau = distinct((r) => r.date), mau = distinct((r) => r.date.slice(0, 7));
+  assert.equal(q(db, 'SELECT date, active_users FROM dau ORDER BY date'), [...dau].sort().map(([date, s]) => ({ date, active_users: s.size })));
+  assert.equal(q(db, 'SELECT month, active_users FROM mau ORDER BY month'), [...mau].sort().map(([month, s]) => ({ month, active_users: s.size })));
+  // power users: ceil(1% of active users) by total duration, ties by user_id
+  const tot = new Map();
+  for (const r of rows) tot.set(r.user_id, (tot.get(r.user_id) ?? 0) + r.duration_ms);
+  const ranked = [...tot].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, Math.ceil(tot.size / 100));
+  assert.equal(q(db, 'SELECT user_id, total_duration_ms, rank FROM power_users ORDER BY rank'), ranked.map(([user_id, t], i) => ({ user_id, total_duration_ms: t, rank: i + 1 })));
+  // p95 per app version over page views, numpy's linear rule
+  const byV = new Map();
+  for (const r of rows) if (r.action_type === 'page_view') (byV.get(r.app_version) ?? byV.set(r.app_version, []).get(r.app_version)).push(r.duration_ms);
+  const ours = new Map(q(db, 'SELECT * FROM app_version_p95').map((x) => [x.app_version, x]));
+  assert.is(ours.size, byV.size);
+  for (const [v, xs] of byV) {
+    xs.sort((a, b) => a - b);
+    const h = (xs.length - 1) * 0.95, lo = Math.floor(h), hi = Math.min(lo + 1, xs.length - 1);
+    const want = xs[lo] + (h - lo) * (xs[hi] - xs[lo]);
+    assert.is(ours.get(v).n, xs.length);
+    assert.ok(Math.abs(ours.get(v).p95_duration_ms - want) < 1e-6, `${v}: ${ours.get(v).p95_duration_ms} vs ${want}`);
+  }
+  // retention: cohort = Monday of the first active week; last 6 months of cohorts
+  const first = new Map(), weeks = new Map();
+  for (const r of rows) {
+    const w = monday(r.date);
+    if (!first.has(r.user_id) || w < first.get(r.user_id)) first.set(r.user_id, w);
+    (weeks.get(r.user_id) ?? weeks.set(r.user_id, new Set()).get(r.user_id)).add(w);
+  }
+  const lastWeek = monday([...dau.keys()].sort().pop());
+  const since = new Date(Date.parse(lastWeek) - 25 * 7 * 86400000).toISOString().slice(0, 10);
+  const size = new Map(), kept = new Map();
+  for (const [u, c] of first) {
+    if (c < since) continue;
+    size.set(c, (size.get(c) ?? 0) + 1);
+    for (const w of weeks.get(u)) { const k = `${c}|${weeksBetween(c, w)}`; kept.set(k, (kept.get(k) ?? 0) + 1); }
+  }
+  const ret = q(db, 'SELECT * FROM retention ORDER BY cohort_week, week_offset');
+  assert.is(new Set(ret.map((x) => x.cohort_week)).size, size.size);
+  for (const x of ret) {
+    assert.is(x.cohort_size, size.get(x.cohort_week), x.cohort_week);
+    assert.is(x.retained_users, kept.get(`${x.cohort_week}|${x.week_offset}`) ?? 0, `${x.cohort_week}+${x.week_offset}`);
+    assert.ok(Math.abs(x.retention_rate - x.retained_users / x.cohort_size) < 1e-12);
+  }
+  assert.ok(q(db, 'SELECT count(*) AS n FROM stage_stats')[0].n > 0);
+});
+
+test.run();
