@@ -12,7 +12,7 @@ while [ $# -gt 0 ]; do
     --db) db=${2:?}; shift 2 ;;
     --jobs) jobs=${2:?}; shift 2 ;;
     --top-percent) top=${2:?}; shift 2 ;;
-    --metadata) metadata=${2:?}; shift 2 ;;   # accepted; the metadata join, device statistics and report are still to come
+    --metadata) metadata=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "insights.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
@@ -33,6 +33,11 @@ part() {
   count-by month --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.mau"
   count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' -i "$work/$n.part.ndjson" > "$work/$n.users"
   where action_type=page_view -i "$work/$n.part.ndjson" | count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' > "$work/$n.p95"
+  if [ -n "$metadata" ]; then  # device type from the metadata (the first row of a repeated user_id wins)
+    join --side "$metadata" --on user_id --fields device_type --unmatched drop --stats-file "$stats" -i "$work/$n.part.ndjson" \
+      | count-by device_type --partial -a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' \
+          -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)' > "$work/$n.dev"
+  fi
 }
 pids=()
 for ((g = 0; g < jobs; g++)); do
@@ -51,6 +56,9 @@ cat "$work"/*.mau | count-by month --merge -a 'active_users=distinct(user_id)' \
 cat "$work"/*.users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' \
   | top --by total_duration_ms --percent "$top" --key user_id | load power_users user_id
 cat "$work"/*.p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' | load app_version_p95 app_version
+DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+[ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
+query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
 # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
 last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
 since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")

@@ -7,3 +7,11 @@ CREATE TABLE IF NOT EXISTS retention (cohort_week DATE NOT NULL, week_offset INT
 CREATE TABLE IF NOT EXISTS app_version_p95 (app_version TEXT PRIMARY KEY, n INTEGER NOT NULL, p95_duration_ms REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS stage_stats (run_at TEXT, tool TEXT, records_in INTEGER, records_out INTEGER, rejected INTEGER,
   reasons TEXT, counters TEXT, elapsed_s REAL, bytes_in INTEGER, argv TEXT);
+CREATE TABLE IF NOT EXISTS dau_anomalies (date DATE PRIMARY KEY, active_users INTEGER, baseline_median REAL, baseline_mad REAL, score REAL, anomaly INTEGER);
+CREATE TABLE IF NOT EXISTS device_performance (device_type TEXT PRIMARY KEY, n INTEGER, mean_duration_ms REAL, p50_duration_ms REAL,
+  p95_duration_ms REAL, sum_duration_ms REAL, sumsq_duration_ms REAL);
+-- eta squared: the share of the variance of duration_ms explained by the device type (0: none, 1: all)
+CREATE VIEW IF NOT EXISTS device_performance_effect AS
+WITH t AS (SELECT sum(n) AS n, sum(sum_duration_ms) AS s, sum(sumsq_duration_ms) AS ss FROM device_performance)
+SELECT (SELECT sum(d.n * (d.mean_duration_ms - t.s / t.n) * (d.mean_duration_ms - t.s / t.n)) FROM device_performance d) / (t.ss - t.s * t.s / t.n) AS eta_squared,
+       t.n AS n FROM t;

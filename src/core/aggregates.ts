@@ -102,6 +102,13 @@ export const ops: Record<string, OpDef> = {
     field: 'required', describe: 'sum of numeric values (numeric strings count; null when none)',
     make: (spec, note) => summing(spec, note, (s, n) => (n ? s : null)),
   },
+  sumsq: {
+    field: 'required', describe: 'sum of squares of numeric values (with count and sum gives variances and effect sizes)',
+    make(spec, note) {
+      const c = summing(spec, note, (s, n) => (n ? s : null));
+      return { ...c, add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) c.merge(g, { s: x * x, n: 1 }); } };
+    },
+  },
   avg: {
     field: 'required', describe: 'mean of numeric values (null when none)',
     make: (spec, note) => summing(spec, note, (s, n) => (n ? s / n : null)),

@@ -18,7 +18,7 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
     return { user_id, date: timestamp.slice(0, 10), action_type, duration_ms: Number(duration_ms), app_version };
   }));
   for (const jobs of [1, 2]) {
-    const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} ${d}/data/interactions/*.csv`);
+    const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} --metadata ${d}/data/user_metadata.csv ${d}/data/interactions/*.csv`);
     assert.is(r.status, 0, r.stderr);
   }
   const db = `${d}/j2.db`;
@@ -70,6 +70,25 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
     assert.ok(Math.abs(x.retention_rate - x.retained_users / x.cohort_size) < 1e-12);
   }
   assert.ok(q(db, 'SELECT count(*) AS n FROM stage_stats')[0].n > 0);
+  // device type vs performance: the first metadata row of a user wins; eta squared from the groups
+  const device = new Map();
+  for (const l of fs.readFileSync(`${d}/data/user_metadata.csv`, 'utf8').trim().split('\n').slice(1)) { const [u, , , dev] = l.split(','); if (!device.has(u)) device.set(u, dev); }
+  const byDev = new Map();
+  for (const r of rows) { const dev = device.get(r.user_id); if (dev) (byDev.get(dev) ?? byDev.set(dev, []).get(dev)).push(r.duration_ms); }
+  const dp = new Map(q(db, 'SELECT * FROM device_performance').map((x) => [x.device_type, x]));
+  assert.is(dp.size, byDev.size);
+  let N = 0, S = 0, SS = 0;
+  for (const [dev, xs] of byDev) {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.is(dp.get(dev).n, xs.length);
+    assert.ok(Math.abs(dp.get(dev).mean_duration_ms - mean) < 1e-6);
+    N += xs.length; S += xs.reduce((a, b) => a + b, 0); SS += xs.reduce((a, b) => a + b * b, 0);
+  }
+  const grand = S / N;
+  const between = [...byDev.values()].reduce((a, xs) => a + xs.length * (xs.reduce((p, c) => p + c, 0) / xs.length - grand) ** 2, 0);
+  const eta = q(db, 'SELECT eta_squared FROM device_performance_effect')[0].eta_squared;
+  assert.ok(Math.abs(eta - between / (SS - S * S / N)) < 1e-9, `${eta}`);
+  assert.is(q(db, 'SELECT count(*) AS n FROM dau_anomalies')[0].n, dau.size);
 });
 
 test.run();
