@@ -5,14 +5,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] INTERACTIONS.csv..." >&2; exit 2; }
-db=""; jobs=1; top=1; metadata=""; files=()
+usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] [--session-gap SECONDS] INTERACTIONS.csv..." >&2; exit 2; }
+db=""; jobs=1; top=1; metadata=""; gap=1800; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
     --jobs) jobs=${2:?}; shift 2 ;;
     --top-percent) top=${2:?}; shift 2 ;;
     --metadata) metadata=${2:?}; shift 2 ;;
+    --session-gap) gap=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "insights.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
@@ -63,6 +64,13 @@ query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | ano
 last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
 since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
 cat "$work"/*.part.ndjson | retention --user user_id --date date --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
+
+# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
+cat "$work"/*.part.ndjson | sessionize --key user_id --time timestamp --gap "$gap" --stats-file "$stats" \
+  | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
+      -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
+  | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
+  | load session_metrics all_users
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)
 node -e '

@@ -15,3 +15,5 @@ CREATE VIEW IF NOT EXISTS device_performance_effect AS
 WITH t AS (SELECT sum(n) AS n, sum(sum_duration_ms) AS s, sum(sumsq_duration_ms) AS ss FROM device_performance)
 SELECT (SELECT sum(d.n * (d.mean_duration_ms - t.s / t.n) * (d.mean_duration_ms - t.s / t.n)) FROM device_performance d) / (t.ss - t.s * t.s / t.n) AS eta_squared,
        t.n AS n FROM t;
+CREATE TABLE IF NOT EXISTS session_metrics (all_users TEXT PRIMARY KEY, sessions INTEGER, users INTEGER, sessions_per_user REAL,
+  avg_duration_s REAL, p50_duration_s REAL, p95_duration_s REAL, avg_actions_per_session REAL);

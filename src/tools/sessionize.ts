@@ -7,7 +7,7 @@
 // One record per session:
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start.
 import { FieldReader } from '../core/fields.js';
-import { toNumber } from '../core/json.js';
+import { parseTimestamp } from '../core/time.js';
 import { ByteKeys } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -20,7 +20,7 @@ export const tool: Tool<SessionizeOptions> = {
   examples: [['where event_type=session_ping -i events.jsonl | sessionize --gap 60', 'sessions of the game challenge']],
   options: {
     key: { alias: 'k', type: 'string', default: 'event_data.user_id', describe: 'whose sessions (field path)' },
-    time: { type: 'string', default: 'event_timestamp', describe: 'ping time in epoch seconds (number or numeric string)' },
+    time: { type: 'string', default: 'event_timestamp', describe: 'ping time: epoch seconds (number or numeric string) or an ISO-8601 date-time (UTC without an offset)' },
     gap: { type: 'number', default: 60, describe: 'seconds: a longer gap between two pings ends a session' },
     as: { type: 'string', default: 'user_id', describe: 'output name of the key' },
     sorted: { type: 'boolean', default: false, describe: 'input is in time order: emit sessions as they close (memory: open sessions only); a ping out of order is rejected' },
@@ -32,6 +32,15 @@ export const tool: Tool<SessionizeOptions> = {
     const times: number[][] = [];
     let scratch = Buffer.allocUnsafe(1024);
     const name = JSON.stringify(o.as);
+    /** the ping time in seconds: epoch seconds, or an ISO-8601 date-time (UTC unless it has an offset) */
+    const timeOf = (): number => {
+      const n = reader.number(1);
+      if (Number.isFinite(n)) return n;
+      const v = reader.value(1);
+      if (typeof v !== 'string') return NaN;
+      const ms = parseTimestamp(v);
+      return typeof ms === 'number' ? ms / 1000 : NaN;
+    };
     // --sorted: open sessions by key text, swept when the stream's time passes their last ping + gap
     const open = new Map<string, { start: number; last: number; n: number }>();
     let now = -Infinity, sinceSweep = 0;
@@ -47,7 +56,7 @@ export const tool: Tool<SessionizeOptions> = {
           const pos = reader.tokenInto(0, scratch, 0);
           if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
           if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
-          const t = reader.number(1);
+          const t = timeOf();
           if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`);
           if (t < now) return ctx.reject(line, 'out of time order (--sorted)', `${t} after ${now}`);
           now = t;
@@ -66,9 +75,8 @@ export const tool: Tool<SessionizeOptions> = {
         const pos = reader.tokenInto(0, scratch, 0);
         if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
         if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
-        const raw = reader.value(1);
-        const t = raw == null || typeof raw === 'boolean' ? NaN : toNumber(raw);
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(raw ?? null)}`);
+        const t = timeOf();
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`);
         const s = keys.slot(scratch, 0, pos);
         (times[s] ??= []).push(t);
       },

@@ -12,10 +12,12 @@ const weeksBetween = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / (7 *
 test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => {
   const d = tmpdir();
   sh(`generate-insights --seed 3 --interactions 30000 --users 3000 --out ${d}/data`);
+  // a few heavy users, so that sessions have several actions: their rows are appended to a partition
+  fs.appendFileSync(`${d}/data/interactions/date=2023-03-01.csv`, Array.from({ length: 200 }, (_, i) => `u000042,2023-03-01 ${String(8 + Math.floor(i / 20)).padStart(2, '0')}:${String((i * 3) % 60).padStart(2, '0')}:00,page_view,p1,${1000 + i},6.0.${i % 3}`).join('\n') + '\n');
   const files = fs.readdirSync(`${d}/data/interactions`).map((f) => `${d}/data/interactions/${f}`);
   const rows = files.flatMap((f) => fs.readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => {
     const [user_id, timestamp, action_type, , duration_ms, app_version] = l.split(',');
-    return { user_id, date: timestamp.slice(0, 10), action_type, duration_ms: Number(duration_ms), app_version };
+    return { user_id, date: timestamp.slice(0, 10), t: Date.parse(timestamp.replace(' ', 'T') + 'Z') / 1000, action_type, duration_ms: Number(duration_ms), app_version };
   }));
   for (const jobs of [1, 2]) {
     const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} --metadata ${d}/data/user_metadata.csv ${d}/data/interactions/*.csv`);
@@ -89,6 +91,19 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
   const eta = q(db, 'SELECT eta_squared FROM device_performance_effect')[0].eta_squared;
   assert.ok(Math.abs(eta - between / (SS - S * S / N)) < 1e-9, `${eta}`);
   assert.is(q(db, 'SELECT count(*) AS n FROM dau_anomalies')[0].n, dau.size);
+  // sessions: a gap over 30 minutes between a user's interactions starts a new session
+  const times = new Map();
+  for (const r of rows) (times.get(r.user_id) ?? times.set(r.user_id, []).get(r.user_id)).push(r.t);
+  let sessions = 0, dur = 0;
+  for (const ts of times.values()) {
+    ts.sort((a, b) => a - b);
+    let start = ts[0];
+    for (let i = 1; i <= ts.length; i++) if (i === ts.length || ts[i] - ts[i - 1] > 1800) { sessions++; dur += ts[i - 1] - start; start = ts[i]; }
+  }
+  const sm = q(db, 'SELECT * FROM session_metrics')[0];
+  assert.equal([sm.sessions, sm.users], [sessions, times.size]);
+  assert.ok(Math.abs(sm.avg_duration_s - dur / sessions) < 1e-9);
+  assert.ok(Math.abs(sm.avg_actions_per_session - rows.length / sessions) < 1e-9);
 });
 
 test.run();
