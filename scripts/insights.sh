@@ -5,8 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] [--session-gap SECONDS] INTERACTIONS.csv..." >&2; exit 2; }
-db=""; jobs=1; top=1; metadata=""; gap=1800; files=()
+usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv..." >&2; exit 2; }
+db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
     --top-percent) top=${2:?}; shift 2 ;;
     --metadata) metadata=${2:?}; shift 2 ;;
     --session-gap) gap=${2:?}; shift 2 ;;
+    --report) report=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "insights.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
@@ -80,3 +81,4 @@ for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, re
   reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
   | load-sqlite --db "$db" --table stage_stats --schema "$here/scripts/sql/insights.schema.sql" 2>/dev/null
 query-sqlite --db "$db" --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(sum(elapsed_s), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2
+[ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

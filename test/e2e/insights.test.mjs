@@ -20,7 +20,7 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
     return { user_id, date: timestamp.slice(0, 10), t: Date.parse(timestamp.replace(' ', 'T') + 'Z') / 1000, action_type, duration_ms: Number(duration_ms), app_version };
   }));
   for (const jobs of [1, 2]) {
-    const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} --metadata ${d}/data/user_metadata.csv ${d}/data/interactions/*.csv`);
+    const r = sh(`scripts/insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} --metadata ${d}/data/user_metadata.csv --report ${d}/report${jobs} ${d}/data/interactions/*.csv`);
     assert.is(r.status, 0, r.stderr);
   }
   const db = `${d}/j2.db`;
@@ -72,6 +72,10 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
     assert.ok(Math.abs(x.retention_rate - x.retained_users / x.cohort_size) < 1e-12);
   }
   assert.ok(q(db, 'SELECT count(*) AS n FROM stage_stats')[0].n > 0);
+  // the report: figures in words and four charts
+  const report = fs.readFileSync(`${d}/report2/report.md`, 'utf8');
+  assert.match(report, new RegExp(`\\*\\*Active users\\*\\*: ${dau.size} days`));
+  for (const f of ['dau.svg', 'retention.svg', 'p95.svg', 'devices.svg']) assert.match(fs.readFileSync(`${d}/report2/${f}`, 'utf8'), /^<svg [^>]*>.*<\/svg>\n$/s);
   // device type vs performance: the first metadata row of a user wins; eta squared from the groups
   const device = new Map();
   for (const l of fs.readFileSync(`${d}/data/user_metadata.csv`, 'utf8').trim().split('\n').slice(1)) { const [u, , , dev] = l.split(','); if (!device.has(u)) device.set(u, dev); }
