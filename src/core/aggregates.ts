@@ -3,6 +3,7 @@
 // Adding a function = one entry in `ops`.
 import { BigNum, toNumber } from './json.js';
 import type { FieldReader } from './fields.js';
+import { HyperLogLog, TDigest } from './sketches.js';
 
 export interface AggSpec { name: string; op: string; field?: string; args: number[] }
 
@@ -95,6 +96,32 @@ export const ops: Record<string, OpDef> = {
         result: (g) => sets[g]?.size ?? 0,
         state: (g) => [...(sets[g] ?? [])].sort(),
         merge(g, st) { const set = (sets[g] ??= new Set()); for (const t of st as string[]) set.add(t); },
+      };
+    },
+  },
+  approx_distinct: {
+    field: 'required', describe: 'HyperLogLog estimate of distinct non-null values: standard error 1.6 %, 4 KiB per group, mergeable',
+    make() {
+      const h: HyperLogLog[] = [];
+      return {
+        add(g, r, k) { if (!r.found(k)) return; const t = r.token(k); if (t !== 'null') (h[g] ??= new HyperLogLog()).add(t); },
+        result: (g) => h[g]?.estimate() ?? 0,
+        state: (g) => (h[g] ?? new HyperLogLog()).toState(),
+        merge(g, st) { (h[g] ??= new HyperLogLog()).merge(HyperLogLog.fromState(String(st))); },
+      };
+    },
+  },
+  approx_quantile: {
+    field: 'required', describe: 't-digest estimate of quantile q: approx_quantile(field, 0.95); within ~1 % of rank, memory bounded per group, mergeable',
+    make(spec, note) {
+      const q = spec.args[0];
+      if (q === undefined || !(q >= 0 && q <= 1)) throw new Error(`approx_quantile needs a fraction between 0 and 1: ${spec.name}=approx_quantile(${spec.field}, 0.95)`);
+      const d: TDigest[] = [];
+      return {
+        add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (d[g] ??= new TDigest()).add(x); },
+        result: (g) => d[g]?.quantile(q) ?? null,
+        state: (g) => d[g]?.toState() ?? [],
+        merge(g, st) { (d[g] ??= new TDigest()).merge(st as [number, number][]); },
       };
     },
   },
