@@ -5,8 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--metadata FILE] [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv..." >&2; exit 2; }
-db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; files=()
+usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [--metadata FILE] [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv..." >&2; exit 2; }
+db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
     --metadata) metadata=${2:?}; shift 2 ;;
     --session-gap) gap=${2:?}; shift 2 ;;
     --report) report=${2:?}; shift 2 ;;
+    --cap-duration) cap=${2:?}; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
     -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "insights.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
@@ -33,7 +34,8 @@ part() {
     | to-local-date --field timestamp --tz UTC --grain month --as month --stats-file "$stats" > "$work/$n.part.ndjson"
   count-by date --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.dau"
   count-by month --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.mau"
-  count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' -i "$work/$n.part.ndjson" > "$work/$n.users"
+  if [ -n "$cap" ]; then clip --field duration_ms --max "$cap" --stats-file "$stats" -i "$work/$n.part.ndjson"; else cat "$work/$n.part.ndjson"; fi \
+    | count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' > "$work/$n.users"
   where action_type=page_view -i "$work/$n.part.ndjson" | count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' > "$work/$n.p95"
   if [ -n "$metadata" ]; then  # device type from the metadata (the first row of a repeated user_id wins)
     join --side "$metadata" --on user_id --fields device_type --unmatched drop --stats-file "$stats" -i "$work/$n.part.ndjson" \

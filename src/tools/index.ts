@@ -25,6 +25,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'top': () => import('./top.js'),
   'retention': () => import('./retention.js'),
   'anomalies': () => import('./anomalies.js'),
+  'clip': () => import('./clip.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {
