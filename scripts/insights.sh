@@ -43,13 +43,21 @@ part() {
           -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)' > "$work/$n.dev"
   fi
 }
-pids=()
+# groups of partitions (round robin), one list file each
 for ((g = 0; g < jobs; g++)); do
-  group=(); for ((i = g; i < ${#files[@]}; i += jobs)); do group+=("${files[$i]}"); done
-  [ ${#group[@]} -gt 0 ] || continue
-  part "g$g" "${group[@]}" & pids+=($!)
+  : > "$work/group-$g.list"
+  for ((i = g; i < ${#files[@]}; i += jobs)); do printf '%s\n' "${files[$i]}" >> "$work/group-$g.list"; done
+  [ -s "$work/group-$g.list" ] || rm "$work/group-$g.list"
 done
-for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a partition group failed" >&2; exit 1; }; done
+if command -v parallel >/dev/null 2>&1; then   # GNU parallel (Debian package parallel): stops everything on the first failure
+  export -f part; export work stats cap metadata PATH
+  parallel --halt now,fail=1 -j "$jobs" 'mapfile -t fs < {}; part "$(basename {} .list)" "${fs[@]}"' ::: "$work"/group-*.list \
+    || { echo "insights.sh: a partition group failed" >&2; exit 1; }
+else                                            # without it: background jobs
+  pids=()
+  for l in "$work"/group-*.list; do mapfile -t fs < "$l"; part "$(basename "$l" .list)" "${fs[@]}" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a partition group failed" >&2; exit 1; }; done
+fi
 
 # 2. merge the partials and load (each table replaced whole, in one transaction)
 load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
