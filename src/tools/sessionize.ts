@@ -41,6 +41,16 @@ export const tool: Tool<SessionizeOptions> = {
       const ms = parseTimestamp(v);
       return typeof ms === 'number' ? ms / 1000 : NaN;
     };
+    /** read a ping: [key length in scratch, time], or [-1, 0] after rejecting the line */
+    const ping = (line: Line): [number, number] => {
+      if (!reader.read(line.buf, line.start, line.end)) { ctx.reject(line, 'malformed JSON', reader.error); return [-1, 0]; }
+      let pos = reader.tokenInto(0, scratch, 0);
+      while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
+      if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return [-1, 0]; }
+      const t = timeOf();
+      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`); return [-1, 0]; }
+      return [pos, t];
+    };
     // --sorted: open sessions by key text, swept when the stream's time passes their last ping + gap
     const open = new Map<string, { start: number; last: number; n: number }>();
     let now = -Infinity, sinceSweep = 0;
@@ -52,12 +62,8 @@ export const tool: Tool<SessionizeOptions> = {
     if (o.sorted) {
       return {
         record(line: Line) {
-          if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-          const pos = reader.tokenInto(0, scratch, 0);
-          if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
-          if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
-          const t = timeOf();
-          if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`);
+          const [pos, t] = ping(line);
+          if (pos < 0) return;
           if (t < now) return ctx.reject(line, 'out of time order (--sorted)', `${t} after ${now}`);
           now = t;
           const key = scratch.toString('latin1', 0, pos);
@@ -71,12 +77,8 @@ export const tool: Tool<SessionizeOptions> = {
     }
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        const pos = reader.tokenInto(0, scratch, 0);
-        if (pos === -1) return ctx.reject(line, `missing ${o.key}`);
-        if (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); return this.record(line); }
-        const t = timeOf();
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`);
+        const [pos, t] = ping(line);
+        if (pos < 0) return;
         const s = keys.slot(scratch, 0, pos);
         (times[s] ??= []).push(t);
       },
@@ -86,10 +88,7 @@ export const tool: Tool<SessionizeOptions> = {
           const ts = times[s].sort((a, b) => a - b);
           const key = keys.text(s);
           let start = ts[0], prev = ts[0], n = 1;
-          const emit = () => {
-            ctx.emit(Buffer.from(`{${name}:${key},"session_start":${start},"session_end":${prev},"duration_s":${prev - start},"pings":${n}}`, 'latin1'));
-            sessions++;
-          };
+          const emit = () => { emitSession(key, { start, last: prev, n }); sessions++; };
           for (let i = 1; i < ts.length; i++) {
             if (ts[i] - prev > o.gap) { emit(); start = ts[i]; n = 0; }
             prev = ts[i]; n++;
