@@ -14,7 +14,7 @@ import type { Line } from './tool.js';
 const NL = 10;
 /** a line longer than this is rejected instead of being buffered without end */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 17;
 
 export interface LineSink {
   /** a candidate line (contains the needle, or there is no needle) */

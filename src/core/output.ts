@@ -5,9 +5,14 @@ import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 64 * 1024; // one pipe buffer: a blocking write of more waits on the reader
 const NL = 10;
+const SLAB = 4 << 20;
 
 export class Output {
-  private buf = Buffer.allocUnsafe(1 << 20);
+  // records are written into a slab; a flush hands its filled part [start, pos) to the stream and the
+  // next records go on after it, so a new slab is needed only every SLAB bytes (the stream may still
+  // hold a flushed part, so no byte of a slab is ever overwritten)
+  private buf = Buffer.allocUnsafe(SLAB);
+  private start = 0;
   private pos = 0;
   private waiting: Promise<void> | null = null;
   /** the consumer closed the pipe: stop producing */
@@ -24,8 +29,11 @@ export class Output {
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    this.flush();
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n * 2);
+    // move the unfinished tail (part of a record, not yet flushed) into a fresh slab
+    const tail = this.buf.subarray(this.start, this.pos);
+    const next = Buffer.allocUnsafe(Math.max(SLAB, (tail.length + n) * 2));
+    tail.copy(next, 0);
+    this.buf = next; this.start = 0; this.pos = tail.length;
   }
 
   /** bytes of a record, without its newline */
@@ -44,23 +52,22 @@ export class Output {
     this.room(e - s);
     this.pos += b.copy(this.buf, this.pos, s, e);
     this.records += records;
-    if (this.lineBuffered || this.pos >= FLUSH_AT) this.flush();
+    if (this.lineBuffered || this.pos - this.start >= FLUSH_AT) this.flush();
   }
 
   /** end of one record */
   endRecord(): void {
     this.buf[this.pos++] = NL;
     this.records++;
-    if (this.lineBuffered || this.pos >= FLUSH_AT) this.flush();
+    if (this.lineBuffered || this.pos - this.start >= FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (this.pos === 0) return;
-    if (this.closed) { this.pos = 0; return; }
-    const chunk = this.buf.subarray(0, this.pos);
-    this.bytes += this.pos;
-    this.buf = Buffer.allocUnsafe(this.buf.length);
-    this.pos = 0;
+    if (this.pos === this.start) return;
+    if (this.closed) { this.start = this.pos; return; }
+    const chunk = this.buf.subarray(this.start, this.pos);
+    this.bytes += chunk.length;
+    this.start = this.pos;
     if (!this.stream.write(chunk) && !this.waiting) {
       this.waiting = new Promise((resolve) => {
         const done = () => { this.stream.off('drain', done); this.stream.off('close', done); this.waiting = null; resolve(); };

@@ -24,7 +24,7 @@ export const tool: Tool<ClipOptions> = {
     return undefined;
   },
   create(o, ctx) {
-    const reader = new FieldReader([o.field], { lazy: true });
+    const reader = new FieldReader([o.field]);
     if (!o.field) throw new UsageError('--field is empty');
     return {
       record(line: Line) {

@@ -27,7 +27,7 @@ export const tool: Tool<DedupeOptions> = {
   },
   create(o, ctx) {
     const nk = o.key.length;
-    const reader = new FieldReader(o.key, { lazy: true });
+    const reader = new FieldReader(o.key);
     const seen = new ByteKeys();
     let scratch = Buffer.allocUnsafe(4096);
     return {

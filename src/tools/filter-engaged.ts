@@ -22,6 +22,8 @@ const ks = new Int32Array(2), ke = new Int32Array(2), vs = new Int32Array(4), ve
  *  absent or unreadable. Walks the array in place (no objects built). */
 export function ga4Param(b: Buffer, s: number, e: number, name: Buffer): unknown {
   if (b[s] !== 91) return undefined;
+  const quick = ga4ParamQuick(b, s, e, name);
+  if (quick !== NOT_QUICK) return quick;
   let i = skipWs(b, s + 1, e);
   if (b[i] === 93) return undefined;
   for (;;) {
@@ -41,6 +43,43 @@ export function ga4Param(b: Buffer, s: number, e: number, name: Buffer): unknown
     i = skipWs(b, i + 1, e);
   }
 }
+
+const NOT_QUICK = Symbol('not quick');
+const isWs = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
+const KEY_COLON = Buffer.from('"key"');
+
+/**
+ * The common case without walking every element: a native search for the quoted name; absent bytes
+ * mean an absent param. When its first occurrence reads `[ or , { "key" : "name"` with no nested array
+ * before it, it is the key of a top-level element of this array: that one element is read. Anything
+ * else (escapes, nesting, "key" not first) is left to the element-by-element walk.
+ */
+function ga4ParamQuick(b: Buffer, s: number, e: number, name: Buffer): unknown {
+  let q = quotedCache.get(name);
+  if (q === undefined) { q = Buffer.from(`"${name.toString('latin1')}"`, 'latin1'); quotedCache.set(name, q); }
+  const p = b.indexOf(q, s);
+  if (p < 0 || p + q.length > e) return undefined;
+  let i = p - 1;
+  while (i > s && isWs(b[i])) i--;
+  if (b[i] !== 58 /* : */) return NOT_QUICK;
+  i--;
+  while (i > s && isWs(b[i])) i--;
+  if (i - 4 <= s || b.compare(KEY_COLON, 0, 5, i - 4, i + 1) !== 0) return NOT_QUICK;
+  i -= 5;
+  while (i > s && isWs(b[i])) i--;
+  if (b[i] !== 123 /* { */) return NOT_QUICK;
+  const o = i;
+  i--;
+  while (i > s && isWs(b[i])) i--;
+  if (!(i === s || b[i] === 44 /* , */)) return NOT_QUICK;
+  if (o - s > 1) { const a = b.indexOf(91, s + 1); if (a >= 0 && a < o) return NOT_QUICK; }
+  const end = skipValue(b, o, e);
+  if (end < 0 || scanObject(b, o, end, KEY, ks, ke) < 0 || ks[0] !== p) return NOT_QUICK;
+  if (ks[1] < 0 || b[ks[1]] !== 123 || scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return null;
+  for (let k = 0; k < 4; k++) if (vs[k] >= 0 && b[vs[k]] !== 110 /* null */) return decodeValue(b, vs[k], ve[k]);
+  return null;
+}
+const quotedCache = new Map<Buffer, Buffer>();
 
 export const tool: Tool<FilterEngagedOptions> = {
   name: 'filter-engaged',
@@ -64,7 +103,7 @@ export const tool: Tool<FilterEngagedOptions> = {
   },
   create(o, ctx) {
     const names = new Set(o.event);
-    const fields = new FieldReader([o.nameField, 'event_params', o.param], { lazy: true });
+    const fields = new FieldReader([o.nameField, 'event_params', o.param]);
     const paramKey = Buffer.from(o.param);
     const required = o.requireParam.map((p) => Buffer.from(p));
     const truthy = (v: unknown) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '0' && v !== '' && v !== 'false';

@@ -45,7 +45,7 @@ export const tool: Tool<JoinOptions> = {
     let fields = o.fields;
     let nullText = '';
     const names = () => fields.map((f) => o.prefix + f.split('.').pop());
-    const reader = new FieldReader([streamKey], { lazy: true });
+    const reader = new FieldReader([streamKey]);
     let existing: FieldReader;
     return {
       async init() {
@@ -59,7 +59,7 @@ export const tool: Tool<JoinOptions> = {
           fields = [...seen];
         }
         const paths = fields.map(splitPath), out = names();
-        existing = new FieldReader(out, { lazy: true });
+        existing = new FieldReader(out);
         nullText = out.map((n) => `,${JSON.stringify(n)}:null`).join('');
         let dupes = 0;
         for (const { rec, line } of recs) {

@@ -47,7 +47,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     try { new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     const p = o.prefix;
     const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, o.as];
-    const reader = new FieldReader(fields, { lazy: true });
+    const reader = new FieldReader(fields);
     const cache = new Map<string, number | string>();
     const ts = (v: unknown): number | null | string => {
       if (v === undefined || v === null || v === '') return null;

@@ -33,7 +33,7 @@ export const tool: Tool<ToLocalDateOptions> = {
   create(o, ctx) {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
-    const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as], { lazy: true });
+    const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as]);
     const clocks = new Map<string, ZoneClock>();
     const clockFor = (zone: unknown): ZoneClock | string => {
       if (typeof zone !== 'string' || zone === '') return clock;

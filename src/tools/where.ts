@@ -23,7 +23,7 @@ export const tool: Tool<WhereOptions> = {
       if (!m) throw new UsageError(`cannot read condition '${c}': write FIELD=VALUE or FIELD!=VALUE`);
       return { path: m[1], neg: m[2] === '!=', values: new Set(m[3].split('|')) };
     });
-    const reader = new FieldReader(conds.map((c) => c.path), { lazy: true });
+    const reader = new FieldReader(conds.map((c) => c.path));
     const single = conds.length === 1 && !conds[0].neg && conds[0].values.size === 1 ? [...conds[0].values][0] : null;
     return {
       needle: single !== null && single !== '' ? Buffer.from(single) : undefined,

@@ -50,7 +50,10 @@ test('truncated and broken lines are refused, never half-read', () => {
     if (!valid) { assert.not.ok(ok, cut); refused++; }
   }
   assert.ok(refused > 1900);
-  for (const bad of ['{"a":1,}', '{"a":tru}', '{"a":1 "b":2}', '{"a":[1,2}', '{"a":"x}', '{a:1}', '{"a":1}}', '[1,2]', '"str"', '{"a":-}', '{"a":1.}', '{"a":1e}']) {
+  for (const bad of ['{"a":1,}', '{"a":tru}', '{"a":1 "b":2}', '{"a":[1,2}', '{"a":"x}', '{a:1}', '{"a":1}}', '[1,2]', '"str"', '{"a":-}', '{"a":1.}', '{"a":1e}',
+    // broken inside nested values, where the table-driven walk runs
+    '{"a":[1,{"b":2]}', '{"a":{"b":[1,2}}', '{"a":[tru]}', '{"a":{"b":"x\\"}}', '{"a":[1,@]}', '{"a":{"b":nul}}',
+    '{"d":{"e":[1,2]]},"a":1}', '{"d":[{"e":"\\\\\\"}],"a":1}', '{"a":[1.e5]}', '{"a":[-]}']) {
     assert.not.ok(reader.read(Buffer.from(bad), 0, bad.length), bad);
   }
 });
