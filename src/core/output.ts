@@ -1,9 +1,14 @@
 // Buffered stdout: records are copied into a large buffer and written in batches (one write per line
-// is ~20x slower, nodejs/node#6379). A write that returns false makes the reader wait for 'drain'.
-// EPIPE (the reader of our output went away, e.g. `| head`) ends the run quietly with status 0.
+// is ~20x slower, nodejs/node#6379). Standard output is written with blocking fs.writeSync on fd 1,
+// without ever creating process.stdout (whose pipe handle would switch the descriptor to non-blocking
+// and route every batch through the event loop): a full pipe then simply makes us wait in the kernel
+// until the reader has room, which is backpressure at no cost. If the descriptor is non-blocking
+// anyway (inherited so), an EAGAIN hands the rest to the process.stdout stream, whose 'drain' the
+// reader then awaits. EPIPE (the reader went away, e.g. `| head`) ends the run quietly with status 0.
+import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 
-const FLUSH_AT = 64 * 1024; // one pipe buffer: a blocking write of more waits on the reader
+const FLUSH_AT = 64 * 1024; // one pipe buffer
 const NL = 10;
 const SLAB = 4 << 20;
 
@@ -20,11 +25,35 @@ export class Output {
   records = 0;
   bytes = 0;
 
-  constructor(private readonly stream: Writable, private readonly lineBuffered: boolean) {
+  private stream: Writable | null = null;
+
+  /** out: a file descriptor written synchronously (1 = stdout), or a stream */
+  constructor(out: number | Writable, private readonly lineBuffered: boolean, private readonly fd = typeof out === 'number' ? out : -1) {
+    if (typeof out !== 'number') this.useStream(out);
+  }
+
+  private useStream(stream: Writable): void {
+    this.stream = stream;
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
       else throw err;
     });
+  }
+
+  /** blocking write of the whole chunk to the fd; the unwritten rest when the fd is non-blocking */
+  private writeFd(chunk: Buffer): Buffer | null {
+    let off = 0;
+    while (off < chunk.length) {
+      try {
+        off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') { this.closed = true; return null; }
+        if (code === 'EAGAIN') return chunk.subarray(off);
+        throw err;
+      }
+    }
+    return null;
   }
 
   private room(n: number): void {
@@ -68,11 +97,23 @@ export class Output {
     const chunk = this.buf.subarray(this.start, this.pos);
     this.bytes += chunk.length;
     this.start = this.pos;
-    if (!this.stream.write(chunk) && !this.waiting) {
+    if (this.stream === null) {
+      const rest = this.writeFd(chunk);
+      if (rest === null) { this.start = this.pos = 0; return; } // written: the slab is free again
+      this.useStream(this.fd === 1 ? process.stdout : fs.createWriteStream('', { fd: this.fd, autoClose: false }));
+      this.streamWrite(rest);
+      return;
+    }
+    this.streamWrite(chunk);
+  }
+
+  private streamWrite(chunk: Buffer): void {
+    if (!this.stream!.write(chunk) && !this.waiting) {
       this.waiting = new Promise((resolve) => {
-        const done = () => { this.stream.off('drain', done); this.stream.off('close', done); this.waiting = null; resolve(); };
-        this.stream.on('drain', done);
-        this.stream.on('close', done);
+        const stream = this.stream!;
+        const done = () => { stream.off('drain', done); stream.off('close', done); this.waiting = null; resolve(); };
+        stream.on('drain', done);
+        stream.on('close', done);
       });
     }
   }
@@ -85,13 +126,14 @@ export class Output {
   /** flush everything and wait until it has been handed to the OS */
   async finish(): Promise<void> {
     this.flush();
-    if (this.closed) return;
+    const stream = this.stream;
+    if (this.closed || stream === null) return;
     await new Promise<void>((resolve) => {
-      if (this.stream.writableNeedDrain) {
+      if (stream.writableNeedDrain) {
         const done = () => resolve();
-        this.stream.once('drain', done);
-        this.stream.once('close', done);
-        this.stream.once('error', done);
+        stream.once('drain', done);
+        stream.once('close', done);
+        stream.once('error', done);
       } else resolve();
     });
   }

@@ -1,6 +1,7 @@
 // The shared runner every bin calls: options (yargs), --help, input reading, the error policy
 // (report, count, skip; --strict; --rejects), --stats, buffered output, EPIPE and exit codes.
 import fs from 'node:fs';
+import tty from 'node:tty';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { Output } from './output.js';
@@ -102,7 +103,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
     throw err;
   }
   const t0 = process.hrtime.bigint();
-  const out = new Output(process.stdout, opts.lineBuffered || process.stdout.isTTY === true);
+  const out = new Output(1, opts.lineBuffered || tty.isatty(1));
   const stats: Stats = { in: 0, out: 0, rejected: 0, reasons: new Map(), counters: new Map(), bytes: 0 };
   let rejectsFd = -1;
   if (opts.rejects) {
