@@ -236,8 +236,19 @@ function fromIso(text: string, inputTz: string): number | string {
 }
 
 /** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason */
+/** the common case, an unsigned epoch of 10-19 digits with --unit auto: ms without regexes, or -1 */
+function plainEpochMs(t: string): number {
+  const n = t.length;
+  if (n < 10 || n > 19 || t.charCodeAt(0) === 48) return -1;
+  for (let i = 0; i < n; i++) { const c = t.charCodeAt(i) - 48; if (c < 0 || c > 9) return -1; }
+  // unit by magnitude as in unitOf(): < 1e11 s, < 1e14 ms, < 1e17 µs, else ns (no leading zero: n digits < 10^n)
+  const ms = n <= 11 ? Number(t) * 1000 : n <= 14 ? Number(t) : Number(t.slice(0, n - (n <= 17 ? 3 : 6)));
+  return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
+}
+
 export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string } = {}): number | string {
   const unit = opts.unit ?? 'auto';
+  if (unit === 'auto' && typeof raw === 'string') { const ms = plainEpochMs(raw); if (ms >= 0) return ms; }
   if (typeof raw === 'number') return fromEpoch(raw, String(raw), unit);
   if (typeof raw !== 'string') return `timestamp ${JSON.stringify(raw)} is not a number or a string`;
   const t = raw.trim();
