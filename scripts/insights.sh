@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Insights (partial recipe): user interactions as CSV partitions -> dau, mau, power_users, retention and
-# app_version_p95 in SQLite, partitions processed in parallel (--jobs) with mergeable partial
-# aggregates (count-by --partial / --merge), per-stage figures in stage_stats.
+# Insights: user interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
+# device performance, anomalies and sessions in SQLite (and report.md with --report), partitions
+# processed in parallel (--jobs) with mergeable partial aggregates (count-by --partial / --merge),
+# per-stage figures in stage_stats.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
@@ -16,13 +17,13 @@ while [ $# -gt 0 ]; do
     --session-gap) gap=${2:?}; shift 2 ;;
     --report) report=${2:?}; shift 2 ;;
     --cap-duration) cap=${2:?}; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "insights.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
   esac
 done
 [ -n "$db" ] && [ ${#files[@]} -gt 0 ] || usage
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 
 # 1. the partitions split into --jobs groups processed in parallel: CSV -> NDJSON with the UTC date and
@@ -63,6 +64,27 @@ fi
 load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
   --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats"; }
 cat "$work"/*.dau | count-by date --merge -a 'active_users=distinct(user_id)' | load dau date
+
+# retention and sessions read every interaction: they run in the background beside the small merges
+# below (2 cores) and leave files, loaded after them (an --atomic load holds SQLite's write lock from
+# its first row to its last, so loads are not run beside long-running producers)
+# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
+last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
+since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
+retention_job() {
+  cat "$work"/*.part.ndjson | retention --user user_id --date date --since "$since" --stats-file "$stats" > "$work/retention.ndjson"
+}
+# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
+sessions_job() {
+  cat "$work"/*.part.ndjson | sessionize --key user_id --time timestamp --gap "$gap" --stats-file "$stats" \
+    | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
+        -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
+    | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
+    > "$work/sessions.ndjson"
+}
+retention_job & retention_pid=$!
+sessions_job & sessions_pid=$!
+
 cat "$work"/*.mau | count-by month --merge -a 'active_users=distinct(user_id)' \
   | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
 cat "$work"/*.users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' \
@@ -71,17 +93,10 @@ cat "$work"/*.p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration
 DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
 [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
 query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
-# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
-last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
-since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
-cat "$work"/*.part.ndjson | retention --user user_id --date date --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
-
-# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
-cat "$work"/*.part.ndjson | sessionize --key user_id --time timestamp --gap "$gap" --stats-file "$stats" \
-  | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
-      -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
-  | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
-  | load session_metrics all_users
+wait "$retention_pid" || { echo "insights.sh: the retention step failed" >&2; exit 1; }
+wait "$sessions_pid" || { echo "insights.sh: the sessions step failed" >&2; exit 1; }
+load retention cohort_week,week_offset < "$work/retention.ndjson"
+load session_metrics all_users < "$work/sessions.ndjson"
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)
 node -e '

@@ -75,6 +75,16 @@ test('a reader holding the database does not block the loader (WAL)', () => {
   assert.equal(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 2 }]);
 });
 
+test('another writer holding the lock past --busy-timeout: one line on stderr, exit 1, table unchanged', () => {
+  const d = tmpdir(), db = `${d}/g.db`;
+  sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"id":1,"v":1}\n' });
+  const r = sh(`node -e "const D=require('better-sqlite3'); const db=new D('${db}'); db.exec('BEGIN IMMEDIATE'); setTimeout(()=>db.exec('COMMIT'), 2000)" & sleep 0.5; echo '{"id":1,"v":2}' | load-sqlite --db ${db} -t t -k id --atomic --busy-timeout 200; s=$?; wait; exit $s`);
+  assert.is(r.status, 1, r.stderr);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^load-sqlite: error: database is locked/);
+  assert.equal(rows(db, 'SELECT v FROM t'), [{ v: 1 }]);
+});
+
 test('usage errors exit 2 with a one-line hint', () => {
   const r = sh('load-sqlite --table t < /dev/null');
   assert.is(r.status, 2);
