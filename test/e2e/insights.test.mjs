@@ -1,4 +1,4 @@
-// The Insights recipe (partial): dau, mau, power_users, app_version_p95 and retention checked against an
+// The Insights recipe: dau, mau, power_users, app_version_p95 and retention checked against an
 // independent computation from the CSV files; --jobs 2 gives the same tables as --jobs 1.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
