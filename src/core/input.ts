@@ -55,6 +55,10 @@ class Splitter {
     this.line = { buf: Buffer.alloc(0), start: 0, end: 0, file, no: 0 };
   }
 
+  /** the next backslash at or after the current line (an escape could spell the needle differently) */
+  private escape = -1;
+  private escapeBuf: Buffer | null = null;
+
   private deliver(b: Buffer, s: number, e: number, hit: number): number {
     const line = this.line;
     line.no++;
@@ -66,6 +70,9 @@ class Splitter {
     if (needle === undefined) { this.sink.line(line); return hit; }
     if (hit !== -1 && hit < s) hit = b.indexOf(needle, s);
     if (hit !== -1 && hit < end) { this.sink.line(line); return hit; }
+    // a line with an escape sequence is a candidate too: "user\u005fengagement" is the same name
+    if (this.escapeBuf !== b || (this.escape !== -1 && this.escape < s)) { this.escapeBuf = b; this.escape = b.indexOf(92, s); }
+    if (this.escape !== -1 && this.escape < end) { this.sink.line(line); return hit; }
     let i = s; while (i < end && (b[i] === 32 || b[i] === 9)) i++;
     let j = end; while (j > i && (b[j - 1] === 32 || b[j - 1] === 9)) j--;
     if (j > i) this.sink.skipped(line, b[i] === 123 && b[j - 1] === 125);

@@ -73,6 +73,8 @@ function ga4ParamQuick(b: Buffer, s: number, e: number, name: Buffer): unknown {
   while (i > s && isWs(b[i])) i--;
   if (!(i === s || b[i] === 44 /* , */)) return NOT_QUICK;
   if (o - s > 1) { const a = b.indexOf(91, s + 1); if (a >= 0 && a < o) return NOT_QUICK; }
+  const canonical = exportForm(b, p + q.length, e);
+  if (canonical !== NOT_QUICK) return canonical;
   const end = skipValue(b, o, e);
   if (end < 0 || scanObject(b, o, end, KEY, ks, ke) < 0 || ks[0] !== p) return NOT_QUICK;
   if (ks[1] < 0 || b[ks[1]] !== 123 || scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return null;
@@ -80,6 +82,50 @@ function ga4ParamQuick(b: Buffer, s: number, e: number, name: Buffer): unknown {
   return null;
 }
 const quotedCache = new Map<Buffer, Buffer>();
+
+const VALUE_OPEN = Buffer.from(',"value":{"');
+const KIND_TAGS = VALUE_KINDS.map((k) => Buffer.from(`${k.toString()}":`));
+const same = (b: Buffer, i: number, bytes: Buffer) => {
+  for (let k = 0; k < bytes.length; k++) if (b[i + k] !== bytes[k]) return false;
+  return true;
+};
+
+/**
+ * The rest of an element exactly as BigQuery exports it, read straight from the bytes: `,"value":{"
+ * <kind>":<scalar>}}` after the key (so the element has just these two members and the value just
+ * one). Digit strings and short integers come back as numbers (what the caller makes of them anyway);
+ * anything else (blanks, escapes, long integers, more members) is NOT_QUICK.
+ */
+function exportForm(b: Buffer, j: number, e: number): unknown {
+  if (j + VALUE_OPEN.length >= e || !same(b, j, VALUE_OPEN)) return NOT_QUICK;
+  j += VALUE_OPEN.length;
+  let tag = -1;
+  for (let k = 0; k < KIND_TAGS.length; k++) if (same(b, j, KIND_TAGS[k])) { tag = k; break; }
+  if (tag < 0) return NOT_QUICK;
+  j += KIND_TAGS[tag].length;
+  let value: unknown, k = j;
+  if (b[j] === 34 /* " */) {
+    let digits = 0;
+    for (k = j + 1; k < e && b[k] !== 34; k++) {
+      if (b[k] === 92 /* \ */) return NOT_QUICK;
+      if (b[k] >= 48 && b[k] <= 57) digits++;
+    }
+    if (k >= e) return NOT_QUICK;
+    const n = k - j - 1;
+    value = n > 0 && n < 16 && digits === n && !(b[j + 1] === 48 && n > 1) ? Number(b.toString('latin1', j + 1, k)) : b.toString('utf8', j + 1, k);
+    k++;
+  } else if (b[j] === 110 /* n */) {
+    if (!(b[j + 1] === 117 && b[j + 2] === 108 && b[j + 3] === 108)) return NOT_QUICK;
+    value = null; k = j + 4;
+  } else {
+    if (b[k] === 45) k++; // plain integers only; decimals and exponents take the general path
+    const d0 = k;
+    for (; k < e && b[k] >= 48 && b[k] <= 57; k++);
+    if (k === d0 || k - j >= 16 || (b[d0] === 48 && k - d0 > 1)) return NOT_QUICK;
+    value = Number(b.toString('latin1', j, k));
+  }
+  return b[k] === 125 && b[k + 1] === 125 && k + 1 < e ? value : NOT_QUICK; // }}
+}
 
 export const tool: Tool<FilterEngagedOptions> = {
   name: 'filter-engaged',
@@ -103,6 +149,7 @@ export const tool: Tool<FilterEngagedOptions> = {
   },
   create(o, ctx) {
     const names = new Set(o.event);
+    const quotedNames = o.event.map((n) => Buffer.from(JSON.stringify(n)));
     const fields = new FieldReader([o.nameField, 'event_params', o.param]);
     const paramKey = Buffer.from(o.param);
     const required = o.requireParam.map((p) => Buffer.from(p));
@@ -112,8 +159,10 @@ export const tool: Tool<FilterEngagedOptions> = {
       needle: o.event.length === 1 ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
       record(line: Line) {
         if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', fields.error);
-        const name = fields.value(0);
-        if (typeof name !== 'string' || !names.has(name)) return;
+        // the name's raw bytes first (no string made); a decoded compare for escaped spellings
+        let named = false;
+        for (let k = 0; k < quotedNames.length && !named; k++) named = fields.rawEquals(0, quotedNames[k]);
+        if (!named) { const name = fields.value(0); if (typeof name !== 'string' || !names.has(name)) return; }
         let engaged: unknown = fields.value(2);
         let params: unknown[] | undefined;
         const paramsFromText = () => {
