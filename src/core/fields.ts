@@ -230,7 +230,6 @@ export class FieldReader {
   /** why the last read() failed */
   error = '';
 
-
   constructor(paths: string[]) {
     this.paths = paths.map(splitPath);
     this.pathKeys = this.paths.map((p) => p.map((seg) => [Buffer.from(seg, "utf8")]));
