@@ -45,6 +45,8 @@ load-sqlite --db "$db" --table activity_engagement_daily_load --atomic ${stats[@
 if [ -n "$out" ]; then
   mkdir -p "$out"
   query-sqlite --db "$db" 'SELECT * FROM activity_engagement_daily ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, collection_id' \
-    | to-parquet "$out/activity_engagement_daily.parquet"
+    | to-parquet --types date=string,country=string,os_name=string,os_version=string,app_version=string,subscription_status=string \
+        --types activity_id=string,activity_type=string,activity_subtype=string,collection_id=string \
+        --types plays=int64,completed_plays=int64,total_duration_s=double "$out/activity_engagement_daily.parquet"
 fi
 query-sqlite --db "$db" --format table 'SELECT substr(date, 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(sum(total_duration_s) / 3600, 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2

@@ -33,7 +33,8 @@ final-action -i "${files[@]}" > "$work/final.ndjson" || step final-action
 watch-ratio -i "${files[@]}" > "$work/ratios.ndjson" || step watch-ratio
 merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
   | reel-interest --threshold "$threshold" > "$work/reel_interest.ndjson" || step decide
-to-parquet "$work/reel_interest.parquet" -i "$work/reel_interest.ndjson" || step to-parquet
+to-parquet --types user_uid=string,reel_uid=string,liked=boolean,unliked=boolean,watched_ratio=double,is_interested=boolean \
+  "$work/reel_interest.parquet" -i "$work/reel_interest.ndjson" || step to-parquet
 mv "$work/reel_interest.ndjson" "$out/reel_interest.ndjson"
 mv "$work/reel_interest.parquet" "$out/reel_interest.parquet"
 

@@ -70,6 +70,14 @@ const compressors = {
   BROTLI: (b: Uint8Array) => new Uint8Array(zlib.brotliCompressSync(b)),
 };
 
+/** inferred columns with the declared types put over them; declared columns no record has come last */
+export function withDeclared(inferred: Column[], declared?: Map<string, ColumnType>): Column[] {
+  if (!declared || declared.size === 0) return inferred;
+  const cols = inferred.map((c) => ({ name: c.name, type: declared.get(c.name) ?? c.type }));
+  for (const [name, type] of declared) if (!cols.some((c) => c.name === name)) cols.push({ name, type });
+  return cols;
+}
+
 /** Streams records into a Parquet file written under a temporary name and renamed on close. */
 export class ParquetFileWriter {
   private rows: Record<string, unknown>[] = [];
@@ -80,7 +88,8 @@ export class ParquetFileWriter {
   readonly misfits = new Map<string, number>();
   rowsWritten = 0;
 
-  constructor(private readonly path: string, private readonly opts: { codec: Codec; rowGroupSize: number; schema?: Column[] }) {
+  constructor(private readonly path: string,
+    private readonly opts: { codec: Codec; rowGroupSize: number; schema?: Column[]; declared?: Map<string, ColumnType> }) {
     this.schema = opts.schema ?? null;
     this.tmp = `${path}.tmp-${process.pid}`;
   }
@@ -92,7 +101,7 @@ export class ParquetFileWriter {
 
   private flushGroup(): void {
     if (this.rows.length === 0 && this.writer) return;
-    if (!this.schema) this.schema = inferSchema(this.rows);
+    if (!this.schema) this.schema = withDeclared(inferSchema(this.rows), this.opts.declared);
     if (!this.writer) {
       this.writer = new ParquetWriter({
         writer: fileWriter(this.tmp), codec: this.opts.codec, compressors,

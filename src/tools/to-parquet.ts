@@ -1,11 +1,14 @@
 // to-parquet: NDJSON to a Parquet file, column types inferred from the first row group; written under a
 // temporary name and renamed only when complete, so a failed run leaves no half-written file.
 import { ParquetFileWriter } from '../core/parquet.js';
-import type { Codec } from '../core/parquet.js';
+import type { Codec, ColumnType } from '../core/parquet.js';
+import { listOption } from '../core/options.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface ToParquetOptions { out: string[]; compression: string; rowGroupSize: number }
+export interface ToParquetOptions { out: string[]; compression: string; rowGroupSize: number; types: string[] }
+
+const TYPES: Record<string, ColumnType> = { boolean: 'BOOLEAN', int64: 'INT64', double: 'DOUBLE', string: 'STRING', timestamp: 'TIMESTAMP', json: 'JSON' };
 
 export const tool: Tool<ToParquetOptions> = {
   name: 'to-parquet',
@@ -15,10 +18,12 @@ export const tool: Tool<ToParquetOptions> = {
   examples: [
     ['reel-interest < merged.ndjson | to-parquet out/reel_interest.parquet', 'one row per record'],
     ['to-parquet --compression gzip --row-group-size 1000000 cube.parquet -i cube.ndjson', 'bigger row groups, gzip'],
+    ['to-parquet --types watched_ratio=double,liked=boolean out.parquet -i rows.ndjson', 'fixed types: the same schema even when a run has only nulls'],
   ],
   options: {
     compression: { choices: ['snappy', 'gzip', 'brotli', 'none'], default: 'snappy', describe: 'page compression' },
     'row-group-size': { type: 'number', default: 100000, describe: 'rows per row group (memory holds one row group)' },
+    types: { type: 'string', array: true, default: [], describe: 'COL=boolean|int64|double|string|timestamp|json: a fixed type (and the column even when no record has it); others are inferred' },
   },
   check(o) {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
@@ -28,7 +33,13 @@ export const tool: Tool<ToParquetOptions> = {
   create(o, ctx) {
     const codec = (o.compression === 'none' ? 'UNCOMPRESSED' : o.compression.toUpperCase()) as Codec;
     if (o.out[0] === '-' ) throw new UsageError('Parquet needs a file name, not stdout');
-    const writer = new ParquetFileWriter(o.out[0], { codec, rowGroupSize: o.rowGroupSize });
+    const declared = new Map<string, ColumnType>();
+    for (const t of listOption(o.types)) {
+      const [col, ty] = t.split('=');
+      if (!col || !TYPES[ty]) throw new UsageError(`--types takes COL=boolean|int64|double|string|timestamp|json (got '${t}')`);
+      declared.set(col.trim(), TYPES[ty]);
+    }
+    const writer = new ParquetFileWriter(o.out[0], { codec, rowGroupSize: o.rowGroupSize, declared });
     process.once('exit', () => writer.abort());
     return {
       record(line: Line) {
