@@ -72,6 +72,7 @@ export const tool: Tool<FromCsvOptions> = {
           uniqueHeader = new Set(header).size === header.length;
           return;
         }
+        ctx.countIn();
         const raw = () => record.join(sep);
         if (record.length !== header.length) { ctx.rejectAt(file, at, raw(), 'wrong number of fields', `${record.length} instead of ${header.length}`); return; }
         let text = '{', bad = '';
