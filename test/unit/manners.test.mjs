@@ -40,4 +40,19 @@ test('| head ends quietly with status 0 (EPIPE), for a pass-through tool and an 
   }
 });
 
+test('a non-blocking stdout (handed over so) with a slow reader loses nothing, and | head still ends with 0', () => {
+  if (sh('command -v python3').status !== 0) return; // python3 sets O_NONBLOCK before exec'ing the tool
+  const gen = `awk 'BEGIN { for (i = 0; i < 200000; i++) printf "{\\"event_timestamp\\":%d,\\"k\\":\\"u%d\\"}\\n", 1583600000 + i, i }'`;
+  const dir = fs.mkdtempSync('/tmp/ep-nb-');
+  sh(`${gen} > ${dir}/in.ndjson`);
+  const nb = `python3 -c "import os,fcntl,sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])"`;
+  const want = sh(`to-local-date --tz UTC < ${dir}/in.ndjson | md5sum`).stdout;
+  const r = sh(`${nb} to-local-date --tz UTC < ${dir}/in.ndjson | (sleep 0.5; cat) | md5sum`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, want);
+  const h = sh(`${nb} to-local-date --tz UTC < ${dir}/in.ndjson | (sleep 0.5; head -c 100) | wc -c`);
+  assert.is(h.status, 0, h.stderr);
+  assert.is(h.stdout.trim(), '100');
+});
+
 test.run();
