@@ -20,6 +20,22 @@ export function parseKey(text: string): { name: string; path: string } {
 
 const SEP = '\u0001'; // cannot occur in a JSON token (control characters are escaped in strings)
 
+/** a string token (latin1 text of its UTF-8 bytes, escapes and all) as the UTF-8 bytes of its value */
+const utf8Of = (token: string) => Buffer.from(JSON.parse(Buffer.from(token, 'latin1').toString('utf8')) as string, 'utf8');
+
+/** is the joined key made of quoted strings only, without escapes or bytes below '#'? */
+function plainKey(key: string): boolean {
+  let inside = false, start = true;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (start) { if (c !== 34) return false; start = false; inside = true; continue; }
+    if (inside) { if (c === 34) inside = false; else if (c < 0x23 || c === 92) return false; continue; }
+    if (c !== 1) return false; // SEP between tokens
+    start = true;
+  }
+  return !inside && !start;
+}
+
 /** Order of key values: null, false, true, numbers (numerically), strings, then anything else. */
 export function compareValues(a: unknown, b: unknown): number {
   const rank = (v: unknown) => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4);
@@ -110,7 +126,11 @@ export const tool: Tool<CountByOptions> = {
             if (ra !== rb) return ra - rb;
             if (ra === 1) { if (ca !== cb) return ca === 102 ? -1 : 1; }
             else if (ra === 2) { const d = Number(a.slice(i, ie)) - Number(b.slice(j, je)); if (d) return d < 0 ? -1 : 1; }
-            else if (ra >= 3) {
+            else if (ra === 3 && (a.lastIndexOf('\\', ie) >= i || b.lastIndexOf('\\', je) >= j)) {
+              // an escape (\t, \u00e9, \"): compare what the strings say, as UTF-8 bytes
+              const d = Buffer.compare(utf8Of(a.slice(i, ie)), utf8Of(b.slice(j, je)));
+              if (d) return d;
+            } else if (ra >= 3) {
               // compare the contents (between the quotes for strings), then the lengths
               const o = ra === 3 ? 1 : 0;
               const la = ie - i - 2 * o, lb = je - j - 2 * o, l = Math.min(la, lb);
@@ -121,9 +141,17 @@ export const tool: Tool<CountByOptions> = {
           }
           return 0;
         };
+        // Keys made only of plain strings (no escapes, no byte below '#') sort as their joined text: a
+        // shorter token's closing quote (0x22) sorts below any content byte, so the engine's native
+        // string order is cmp's order for two such keys (1M groups of six string keys: 10.0 -> 8.3-9.2 s).
+        const plain = new Uint8Array(n);
+        for (let g = 0; g < n; g++) plain[g] = plainKey(joined[g]) ? 1 : 0;
         const order = new Uint32Array(n);
         for (let g = 0; g < n; g++) order[g] = g;
-        order.sort(cmp);
+        order.sort((x, y) => {
+          if (plain[x] & plain[y]) { const a = joined[x], b = joined[y]; return a < b ? -1 : a > b ? 1 : 0; }
+          return cmp(x, y);
+        });
         for (let i = 0; i < n; i++) {
           const g = order[i];
           const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
