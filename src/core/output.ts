@@ -27,10 +27,8 @@ export class Output {
 
   private stream: Writable | null = null;
 
-  /** out: a file descriptor written synchronously (1 = stdout), or a stream */
-  constructor(out: number | Writable, private readonly lineBuffered: boolean, private readonly fd = typeof out === 'number' ? out : -1) {
-    if (typeof out !== 'number') this.useStream(out);
-  }
+  /** fd: written synchronously (1 = stdout); a stream only as the fallback for a non-blocking fd */
+  constructor(private readonly fd: number, private readonly lineBuffered: boolean) {}
 
   private useStream(stream: Writable): void {
     this.stream = stream;

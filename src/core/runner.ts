@@ -156,8 +156,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
   } catch (err) {
     if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${name} --help')`); process.exitCode = 2; return; }
     // a runtime failure while setting up (a locked database, an unreadable side file): one line, status 1
-    const code = (err as { code?: string }).code;
-    say(`error: ${(err as Error).message}${code === 'SQLITE_BUSY' ? ' (another writer held the database longer than the busy timeout)' : ''}`);
+    say(`error: ${(err as Error).message}`);
     if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
     process.exitCode = 1;
     return;

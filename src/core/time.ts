@@ -235,7 +235,6 @@ function fromIso(text: string, inputTz: string): number | string {
   return zoneClock(inputTz).fromLocal(local);
 }
 
-/** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason */
 /** the common case, an unsigned epoch of 10-19 digits with --unit auto: ms without regexes, or -1 */
 function plainEpochMs(t: string): number {
   const n = t.length;
@@ -246,6 +245,7 @@ function plainEpochMs(t: string): number {
   return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
 }
 
+/** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason */
 export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string } = {}): number | string {
   const unit = opts.unit ?? 'auto';
   if (unit === 'auto' && typeof raw === 'string') { const ms = plainEpochMs(raw); if (ms >= 0) return ms; }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse';
 import { BigNum, stringify } from '../core/json.js';
 import { isValidDate } from '../core/time.js';
-import { UsageError } from '../core/tool.js';
+import { columnTypes } from '../core/options.js';
 import type { Tool } from '../core/tool.js';
 
 export interface FromCsvOptions { files: string[]; types: string[]; delimiter: string; infer: boolean; tsv: boolean }
@@ -48,12 +48,7 @@ export const tool: Tool<FromCsvOptions> = {
     tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
   },
   create(o, ctx) {
-    const types = new Map<string, string>();
-    for (const t of o.types.flatMap((x) => x.split(','))) {
-      const [c, ty] = t.split('=');
-      if (!c || !['int', 'float', 'bool', 'string', 'date'].includes(ty)) throw new UsageError(`--types takes COL=int|float|bool|string|date (got '${t}')`);
-      types.set(c.trim(), ty);
-    }
+    const types = columnTypes(o.types, ['int', 'float', 'bool', 'string', 'date']);
     const files = o.files.length ? o.files : ['-'];
     const sep = o.tsv ? '\t' : o.delimiter;
     /** the JSON text of a typed value (numbers as they print, BigNum digits exact) */

@@ -2,7 +2,7 @@
 // temporary name and renamed only when complete, so a failed run leaves no half-written file.
 import { ParquetFileWriter } from '../core/parquet.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
-import { listOption } from '../core/options.js';
+import { columnTypes } from '../core/options.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -33,12 +33,7 @@ export const tool: Tool<ToParquetOptions> = {
   create(o, ctx) {
     const codec = (o.compression === 'none' ? 'UNCOMPRESSED' : o.compression.toUpperCase()) as Codec;
     if (o.out[0] === '-' ) throw new UsageError('Parquet needs a file name, not stdout');
-    const declared = new Map<string, ColumnType>();
-    for (const t of listOption(o.types)) {
-      const [col, ty] = t.split('=');
-      if (!col || !TYPES[ty]) throw new UsageError(`--types takes COL=boolean|int64|double|string|timestamp|json (got '${t}')`);
-      declared.set(col.trim(), TYPES[ty]);
-    }
+    const declared = new Map([...columnTypes(o.types, Object.keys(TYPES))].map(([col, t]) => [col, TYPES[t]]));
     const writer = new ParquetFileWriter(o.out[0], { codec, rowGroupSize: o.rowGroupSize, declared });
     process.once('exit', () => writer.abort());
     return {
