@@ -4,6 +4,7 @@
 // read plainly (escaped keys, deep nesting) as UNUSUAL so the caller falls back to JSON.parse. JSON's
 // structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
 import { BigNum, getPath, parseJson, splitPath } from './json.js';
+import { TopScan, UNSURE } from './simd-scan.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
 
@@ -224,6 +225,7 @@ export class FieldReader {
   private parsed: any = undefined; // fallback record
   private readonly subStarts = new Int32Array(1);
   private readonly subEnds = new Int32Array(1);
+  private readonly simd: TopScan | null;
   /** span of the whole top-level object after read() */
   objStart = 0;
   objEnd = 0;
@@ -244,6 +246,7 @@ export class FieldReader {
     this.te = new Int32Array(tops.length);
     this.s = new Int32Array(paths.length);
     this.e = new Int32Array(paths.length);
+    this.simd = TopScan.create(this.topKeys);
   }
 
   /** false when the line is not one JSON object (this.error says why) */
@@ -254,7 +257,9 @@ export class FieldReader {
     if (typeof obj === 'number') return this.fallback(b, start, end);
     this.objStart = obj.s;
     this.objEnd = obj.e;
-    const r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
+    // the SIMD walk when it is sure, else the JavaScript one (the same answers: scan-wasm.test.mjs)
+    let r = this.simd === null ? UNSURE : this.simd.scan(b, obj.s, obj.e, this.ts, this.te);
+    if (r === UNSURE) r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
     if (r !== obj.e) return this.fallback(b, start, end);
     for (let k = 0; k < this.paths.length; k++) {
       const t = this.topIndex[k];

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
+import { chunkBuffer, releaseChunk } from './simd-scan.js';
 
 const NL = 10;
 /** a line longer than this is rejected instead of being buffered without end */
@@ -165,7 +166,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 export async function readInput(file: string, needle: Buffer | undefined, sink: LineSink,
   waitDrain: () => Promise<void> | null, stopped: () => boolean): Promise<number> {
   const fd = file === '-' ? 0 : fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const buf = chunkBuffer(CHUNK); // inside the SIMD walk's memory when free: lines are scanned in place
   const splitter = new Splitter(file, needle, sink);
   let bytes = 0, chunks = 0;
   try {
@@ -199,6 +200,7 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
     splitter.finish();
     return bytes;
   } finally {
+    releaseChunk(buf);
     if (fd !== 0) fs.closeSync(fd);
   }
 }
