@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
-import { chunkBuffer, releaseChunk } from './simd-scan.js';
+import { LineSplit, chunkBuffer, releaseChunk } from './simd-scan.js';
 
 const NL = 10;
 /** a line longer than this is rejected instead of being buffered without end */
@@ -51,6 +51,7 @@ class Splitter {
 
   private needle: Buffer | undefined;
   private chosen = false;
+  private simd: LineSplit | null = null; // the SIMD splitter, for chunks read into its memory
 
   constructor(file: string, needle: Buffer | undefined, private readonly sink: LineSink) {
     this.needle = needle;
@@ -81,8 +82,26 @@ class Splitter {
     return hit;
   }
 
+  /** a line whose candidacy is already known (the SIMD splitter) */
+  private deliverKnown(b: Buffer, s: number, e: number, candidate: boolean): void {
+    const line = this.line;
+    line.no++;
+    let end = e;
+    if (end > s && b[end - 1] === 13) end--; // CRLF
+    if (end === s) return;
+    line.buf = b; line.start = s; line.end = end;
+    if (candidate || this.needle === undefined) { this.sink.line(line); return; }
+    let i = s; while (i < end && (b[i] === 32 || b[i] === 9)) i++;
+    let j = end; while (j > i && (b[j - 1] === 32 || b[j - 1] === 9)) j--;
+    if (j > i) this.sink.skipped(line, b[i] === 123 && b[j - 1] === 125);
+  }
+
   chunk(chunk: Buffer, stopped: () => boolean): void {
-    if (!this.chosen && this.needle !== undefined) { this.needle = searchNeedle(this.needle, chunk); this.chosen = true; }
+    if (!this.chosen) {
+      this.simd = LineSplit.create(this.needle, chunk);
+      if (this.needle !== undefined) this.needle = searchNeedle(this.needle, chunk);
+      this.chosen = true;
+    }
     let s = 0;
     if (this.discarding) {
       const nl = chunk.indexOf(NL);
@@ -99,6 +118,18 @@ class Splitter {
       this.deliver(first, 0, first.length, this.needle === undefined ? -1 : first.indexOf(this.needle));
       s = nl + 1;
       if (stopped()) return;
+    }
+    const simd = this.simd;
+    if (simd !== null && simd.accepts(chunk)) {
+      const from = s, n = simd.split(chunk, from);
+      for (let k = 0; k < n; k++) {
+        const nl = simd.lineEnd(k, from);
+        this.deliverKnown(chunk, s, nl, simd.candidate(k));
+        s = nl + 1;
+        if (stopped()) return;
+      }
+      if (s < chunk.length) { this.carry = Buffer.from(chunk.subarray(s)); this.checkLength(); }
+      return;
     }
     let hit = this.needle === undefined ? -1 : chunk.indexOf(this.needle, s);
     for (;;) {

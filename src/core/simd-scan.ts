@@ -8,6 +8,7 @@ import fs from 'node:fs';
 interface ScanExports {
   memory: WebAssembly.Memory;
   scan(s: number, e: number, keys: number, nkeys: number, results: number): number;
+  split(s: number, e: number, needle: number, nlen: number, i1: number, i2: number, out: number): number;
   FREE: WebAssembly.Global;
   MAX_LINE: WebAssembly.Global;
   UNSURE: WebAssembly.Global;
@@ -27,18 +28,21 @@ function load(): ScanExports | null {
 const wasm = load();
 export const UNSURE = -3;
 const SLACK = 64; // the walk reads up to 64 bytes past a line's end
-const CHUNK_MAX = (1 << 17) + SLACK;
+const CHUNK = 1 << 17;
+const CHUNK_SLACK = 256; // the splitter reads up to 64 + needle length bytes past a chunk's end
+const MAX_NEEDLE = CHUNK_SLACK - 64 - 16;
 const KEY_SPACE = 1 << 16;
 
 let memory: Buffer | null = null, i32: Int32Array | null = null;
-let keysAt = 0, keysEnd = 0, chunkAt = 0, lineAt = 0, maxLine = 0;
+let keysAt = 0, keysEnd = 0, chunkAt = 0, endsAt = 0, lineAt = 0, maxLine = 0;
 if (wasm) {
   memory = Buffer.from(wasm.memory.buffer);
   i32 = new Int32Array(wasm.memory.buffer);
   keysAt = wasm.FREE.value;
   keysEnd = keysAt + KEY_SPACE;
   chunkAt = keysEnd;
-  lineAt = chunkAt + CHUNK_MAX;
+  endsAt = chunkAt + CHUNK + CHUNK_SLACK; // one i32 per newline of a chunk
+  lineAt = endsAt + 4 * CHUNK;
   maxLine = Math.min(wasm.MAX_LINE.value, memory.length - lineAt - SLACK);
   if (maxLine < 1 << 16) { memory = null; i32 = null; }
 }
@@ -52,11 +56,66 @@ let chunkInUse = false;
  * or a plain one when that is taken or not there. Give it back with releaseChunk.
  */
 export function chunkBuffer(size: number): Buffer {
-  if (memory === null || chunkInUse || size + SLACK > CHUNK_MAX) return Buffer.allocUnsafe(size);
+  if (memory === null || chunkInUse || size > CHUNK) return Buffer.allocUnsafe(size);
   chunkInUse = true;
   return memory.subarray(chunkAt, chunkAt + size);
 }
 export function releaseChunk(b: Buffer): void { if (memory !== null && b.buffer === memory.buffer) chunkInUse = false; }
+
+/** bump-allocate n bytes of the key space (8-aligned), or -1 when it is full */
+function keySpace(n: number): number {
+  const at = (keysAt + 7) & ~7;
+  if (at + n > keysEnd) return -1;
+  keysAt = at + n;
+  return at;
+}
+
+/**
+ * The input reader's line splitter for chunks from chunkBuffer(): newlines, and which lines hold the
+ * needle (or a backslash), found 64 bytes at a time. After split(), lineEnd(k) and candidate(k) give
+ * the k-th newline (its index in the chunk) and whether the line before it is a candidate.
+ */
+export class LineSplit {
+  private readonly at: number;
+  private readonly n: number;
+  private readonly i1: number;
+  private readonly i2: number;
+  private readonly ends: Int32Array;
+
+  /** null when the SIMD walk is not there, or the needle is too long for the chunk's slack */
+  static create(needle: Buffer | undefined, sample: Buffer): LineSplit | null {
+    if (memory === null || (needle !== undefined && needle.length > MAX_NEEDLE)) return null;
+    const n = needle?.length ?? 0;
+    const at = keySpace(Math.max(n, 1));
+    if (at < 0) return null;
+    if (needle) needle.copy(memory, at);
+    // tell needle candidates apart by its two rarest bytes in the sample
+    const freq = new Uint32Array(256);
+    for (let i = 0; i < Math.min(sample.length, 1 << 16); i++) freq[sample[i]]++;
+    let i1 = 0, i2 = 0;
+    for (let i = 1; i < n; i++) if (freq[needle![i]] < freq[needle![i1]]) i1 = i;
+    i2 = i1 === 0 ? n - 1 : 0;
+    for (let i = 0; i < n; i++) if (i !== i1 && freq[needle![i]] < freq[needle![i2]]) i2 = i;
+    return new LineSplit(at, n, i1, Math.max(i2, 0));
+  }
+
+  private constructor(at: number, n: number, i1: number, i2: number) {
+    this.at = at; this.n = n; this.i1 = i1; this.i2 = i2;
+    this.ends = new Int32Array(memory!.buffer, endsAt, CHUNK);
+  }
+
+  /** can this buffer be split here? (a chunk from chunkBuffer) */
+  accepts(b: Buffer): boolean { return b.buffer === memory!.buffer && b.byteOffset === chunkAt; }
+
+  /** split b[from, b.length): the number of newlines */
+  split(b: Buffer, from: number): number {
+    return wasm!.split(chunkAt + from, chunkAt + b.length, this.at, this.n, this.i1, this.i2, endsAt);
+  }
+
+  /** index in the chunk of the k-th newline (relative to `from`'s chunk start) */
+  lineEnd(k: number, from: number): number { return (this.ends[k] & 0x7fffffff) + from; }
+  candidate(k: number): boolean { return this.ends[k] < 0; }
+}
 
 /** One reader's wanted top-level keys, placed in the walk's memory. */
 export class TopScan {
@@ -67,11 +126,8 @@ export class TopScan {
   /** null when the walk is not there or its key space is full */
   static create(keys: Buffer[]): TopScan | null {
     if (memory === null || keys.length > 64) return null;
-    const size = 8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0);
-    const at = (keysAt + 7) & ~7;
-    if (at + size > keysEnd) return null;
-    keysAt = at + size;
-    return new TopScan(keys, at);
+    const at = keySpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
+    return at < 0 ? null : new TopScan(keys, at);
   }
 
   private constructor(keys: Buffer[], at: number) {

@@ -201,3 +201,58 @@ export function scan(s: usize, e: usize, keys: usize, nkeys: i32, results: usize
   }
   return UNSURE;
 }
+
+/**
+ * Split [s, e) at newlines for the input reader: for each newline, its index from s into `out` (i32),
+ * with bit 31 set when the line before it holds the needle (nlen bytes at `needle`, told apart first
+ * by its bytes at i1 and i2) or a backslash (an escape could spell the needle). Returns the number of
+ * newlines. Reads up to 64 + nlen bytes past e.
+ */
+export function split(s: usize, e: usize, needle: usize, nlen: usize, i1: usize, i2: usize, out: usize): i32 {
+  const NL = i8x16.splat(10), BS = i8x16.splat(92);
+  const B1 = i8x16.splat(nlen > 0 ? load<i8>(needle + i1) : 0), B2 = i8x16.splat(nlen > 0 ? load<i8>(needle + i2) : 0);
+  let count: usize = 0, held: u64 = 0;
+  for (let p = s; p < e; p += 64) {
+    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+    const n0 = i8x16.eq(x0, NL), n1 = i8x16.eq(x1, NL), n2 = i8x16.eq(x2, NL), n3 = i8x16.eq(x3, NL);
+    const b0 = i8x16.eq(x0, BS), b1 = i8x16.eq(x1, BS), b2 = i8x16.eq(x2, BS), b3 = i8x16.eq(x3, BS);
+    let c0 = n0, c1 = n0, c2 = n0, c3 = n0; // needle candidates by its two rarest bytes (when there is a needle)
+    let any = v128.or(v128.or(v128.or(n0, n1), v128.or(n2, n3)), v128.or(v128.or(b0, b1), v128.or(b2, b3)));
+    if (nlen > 0) {
+      const a = p + i1, b = p + i2;
+      c0 = v128.and(i8x16.eq(v128.load(a), B1), i8x16.eq(v128.load(b), B2));
+      c1 = v128.and(i8x16.eq(v128.load(a, 16), B1), i8x16.eq(v128.load(b, 16), B2));
+      c2 = v128.and(i8x16.eq(v128.load(a, 32), B1), i8x16.eq(v128.load(b, 32), B2));
+      c3 = v128.and(i8x16.eq(v128.load(a, 48), B1), i8x16.eq(v128.load(b, 48), B2));
+      any = v128.or(any, v128.or(v128.or(c0, c1), v128.or(c2, c3)));
+    }
+    if (!v128.any_true(any)) continue; // most blocks: no newline, no backslash, no needle
+    let nl = bits(n0) | bits(n1) << 16 | bits(n2) << 32 | bits(n3) << 48;
+    let hits = bits(b0) | bits(b1) << 16 | bits(b2) << 32 | bits(b3) << 48;
+    if (nlen > 0) {
+      let maybe = bits(c0) | bits(c1) << 16 | bits(c2) << 32 | bits(c3) << 48;
+      while (maybe != 0) {
+        const at = p + <usize>ctz(maybe);
+        const bit = maybe & (~maybe + 1);
+        maybe &= maybe - 1;
+        if (at + nlen > e) continue;
+        let i: usize = 0;
+        while (i < nlen && load<u8>(at + i) == load<u8>(needle + i)) i++;
+        if (i == nlen) hits |= bit;
+      }
+    }
+    if (e - p < 64) { const m = ((<u64>1) << <u64>(e - p)) - 1; nl &= m; hits &= m; }
+    while (nl != 0) {
+      const q = <u64>ctz(nl);
+      const upto = q == 63 ? ~(<u64>0) : ((<u64>1) << (q + 1)) - 1;
+      const flag: u32 = (held | (hits & upto)) != 0 ? 0x80000000 : 0;
+      hits &= ~upto;
+      held = 0;
+      store<u32>(out + (count << 2), <u32>(p - s + <usize>q) | flag);
+      count++;
+      nl &= nl - 1;
+    }
+    if (hits != 0) held = 1;
+  }
+  return <i32>count;
+}

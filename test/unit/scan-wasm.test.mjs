@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { scanObject, lineObject } from '../../dist/core/fields.js';
-import { TopScan, UNSURE, simdScan, chunkBuffer, releaseChunk } from '../../dist/core/simd-scan.js';
+import { TopScan, UNSURE, simdScan, chunkBuffer, releaseChunk, LineSplit } from '../../dist/core/simd-scan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const real = path.resolve(root, '../shared/data/real');
@@ -175,6 +175,62 @@ test('the pipeline gives the same bytes with either walk (EVENT_PIPES_SCAN=js)',
   assert.is(sh(local, {}), sh(local, { EVENT_PIPES_SCAN: 'js' }));
   assert.ok(sh(count, {}).split('\n').length > 3);
   assert.is(sh(count, {}), sh(count, { EVENT_PIPES_SCAN: 'js' }));
+});
+
+test('the SIMD line splitter: every newline, and exactly the lines holding the needle or a backslash', () => {
+  const needle = Buffer.from('"user_engagement"');
+  const parts = ['"user_engagement"', '"user_engagemen"', 'user_engagement', '"user_engagement_extra"', '\\', 'x', '"', '{"a":1}', 'g', 'm', '   ', '\r'];
+  const chunk = chunkBuffer(1 << 17);
+  try {
+    for (let round = 0; round < 200; round++) {
+      const lines = Array.from({ length: 1 + Math.floor(rnd() * 60) }, () => Array.from({ length: Math.floor(rnd() * 8) }, () => pick(parts)).join(pick(['', ' ', '"x":'])));
+      const text = Buffer.from(lines.join('\n') + (rnd() < 0.5 ? '\n' : ''));
+      const length = Math.min(text.length, chunk.length);
+      text.copy(chunk, 0, 0, length);
+      const view = chunk.subarray(0, length);
+      const split = LineSplit.create(round % 5 === 0 ? undefined : needle, view);
+      assert.ok(split && split.accepts(view));
+      const from = Math.floor(rnd() * Math.min(10, length));
+      const n = split.split(view, from);
+      // the reference: indexOf per line
+      let s = from, k = 0;
+      for (;;) {
+        const nl = view.indexOf(10, s);
+        if (nl < 0 || nl >= length) break;
+        assert.ok(k < n, `newline ${k} found`);
+        assert.is(split.lineEnd(k, from), nl);
+        const line = view.subarray(s, nl);
+        if (round % 5 !== 0) assert.is(split.candidate(k), line.includes(needle) || line.includes(92), line.toString());
+        s = nl + 1; k++;
+      }
+      assert.is(n, k);
+    }
+  } finally {
+    releaseChunk(chunk);
+  }
+});
+
+test('needles and lines across the 128 KiB read boundary: the same lines kept as with the JavaScript reader', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'split-'));
+  const file = path.join(dir, 'edge.ndjson');
+  const line = (ms, pad) => `{"event_name":"user_engagement","pad":"${'p'.repeat(pad)}","engagement_time_msec":${ms},"user_pseudo_id":"u${pad}","event_timestamp":"1583914934382858"}`;
+  const at = line(0, 0).indexOf('"user_engagement"');
+  const out = [];
+  let size = 0;
+  const filler = (n) => { const l = `{"f":"${'p'.repeat(n - 9)}"}\n`; out.push(l); size += l.length; };
+  // chunk boundary k: the needle starts k - 20 bytes before it (straddling it for the first 17)
+  for (let k = 1; k <= 26; k++) {
+    const start = k * 131072 - (k - 1) - at - 20 + 20;
+    while (start - size > 1100) filler(1000);
+    filler(start - size);
+    const l = line(k % 4 ? 5000 : 100, k) + (k % 5 ? '\n' : '\r\n');
+    out.push(l); size += l.length;
+  }
+  fs.writeFileSync(file, out.join('') + line(4000, 3)); // no newline at the end
+  const sh = (env) => execFileSync(path.join(root, 'bin/filter-engaged'), ['--stats', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const a = sh({});
+  assert.is(a.split('\n').length - 1, 21); // 26 lines at the boundaries, 6 of them under 3000 ms, and the last line
+  assert.is(a, sh({ EVENT_PIPES_SCAN: 'js' }));
 });
 
 test.run();
