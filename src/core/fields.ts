@@ -1,8 +1,9 @@
 // The shared field reader: finds the few fields a tool needs in a raw NDJSON line without building
-// the whole object. It walks every line in full, byte by byte through a byte-class table (strings
-// inline), checks the top-level grammar, brackets and literals as it goes, and reports a line it cannot
-// read plainly (escaped keys, deep nesting) as UNUSUAL so the caller falls back to JSON.parse. JSON's
-// structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
+// the whole object. It walks every line in full: the SIMD kernel (simd-scan.ts) when it can prove the
+// answer below is the same, else byte by byte through a byte-class table (strings inline), checking
+// the top-level grammar, brackets and literals as it goes; a line it cannot read plainly (escaped
+// keys, deep nesting) is UNUSUAL and the caller falls back to JSON.parse. JSON's structural bytes are
+// ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
 import { BigNum, getPath, parseJson, splitPath } from './json.js';
 import { TopScan, UNSURE } from './simd-scan.js';
 

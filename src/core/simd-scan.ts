@@ -82,13 +82,20 @@ export class LineSplit {
   private readonly i2: number;
   private readonly ends: Int32Array;
 
-  /** null when the SIMD walk is not there, or the needle is too long for the chunk's slack */
+  /** null when the SIMD walk is not there, or the needle is too long for the chunk's slack; one per
+   *  needle for the process (every input file of a run shares it) */
   static create(needle: Buffer | undefined, sample: Buffer): LineSplit | null {
     if (memory === null || (needle !== undefined && needle.length > MAX_NEEDLE)) return null;
+    const id = needle === undefined ? '' : '=' + needle.toString('latin1');
+    if (!splitters.has(id)) splitters.set(id, LineSplit.place(needle, sample));
+    return splitters.get(id)!;
+  }
+
+  private static place(needle: Buffer | undefined, sample: Buffer): LineSplit | null {
     const n = needle?.length ?? 0;
     const at = keySpace(Math.max(n, 1));
     if (at < 0) return null;
-    if (needle) needle.copy(memory, at);
+    if (needle) needle.copy(memory!, at);
     // tell needle candidates apart by its two rarest bytes in the sample
     const freq = new Uint32Array(256);
     for (let i = 0; i < Math.min(sample.length, 1 << 16); i++) freq[sample[i]]++;
@@ -116,6 +123,8 @@ export class LineSplit {
   lineEnd(k: number, from: number): number { return (this.ends[k] & 0x7fffffff) + from; }
   candidate(k: number): boolean { return this.ends[k] < 0; }
 }
+
+const splitters = new Map<string, LineSplit | null>();
 
 /** One reader's wanted top-level keys, placed in the walk's memory. */
 export class TopScan {

@@ -233,4 +233,12 @@ test('needles and lines across the 128 KiB read boundary: the same lines kept as
   assert.is(a, sh({ EVENT_PIPES_SCAN: 'js' }));
 });
 
+test('one splitter per needle: any number of input files never exhausts the kernel\'s memory', () => {
+  const sample = Buffer.from('{"event_name":"user_engagement"}\n');
+  const first = LineSplit.create(Buffer.from('"user_engagement"'), sample);
+  assert.ok(first);
+  for (let i = 0; i < 20000; i++) assert.is(LineSplit.create(Buffer.from('"user_engagement"'), sample), first);
+  assert.ok(LineSplit.create(Buffer.from('"other"'), sample));
+});
+
 test.run();
