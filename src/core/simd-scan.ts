@@ -1,5 +1,5 @@
 // The WebAssembly SIMD walk (src/wasm/scan.ts, built to dist/core/scan.wasm) seen from JavaScript: a
-// fixed 2 MiB memory (it never grows, so views on it stay valid) that holds each reader's wanted keys,
+// fixed 3 MiB memory (it never grows, so views on it stay valid) that holds each reader's wanted keys,
 // the input chunk (input.ts reads straight into it: no copy for most lines) and a scratch copy for
 // lines that live elsewhere (lines spanning two chunks, gzip input, callers' own buffers). Without the
 // .wasm file, or with EVENT_PIPES_SCAN=js, every read takes the JavaScript walk (same answers).
@@ -11,7 +11,6 @@ interface ScanExports {
   split(s: number, e: number, needle: number, nlen: number, i1: number, i2: number, out: number): number;
   FREE: WebAssembly.Global;
   MAX_LINE: WebAssembly.Global;
-  UNSURE: WebAssembly.Global;
 }
 
 function load(): ScanExports | null {
