@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { scanObject, lineObject } from '../../dist/core/fields.js';
 import { TopScan, UNSURE, simdScan, chunkBuffer, releaseChunk, LineSplit } from '../../dist/core/simd-scan.js';
@@ -239,6 +239,32 @@ test('one splitter per needle: any number of input files never exhausts the kern
   assert.ok(first);
   for (let i = 0; i < 20000; i++) assert.is(LineSplit.create(Buffer.from('"user_engagement"'), sample), first);
   assert.ok(LineSplit.create(Buffer.from('"other"'), sample));
+});
+
+test('tools on broken input: the same output, the same rejects and messages with either walk', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-'));
+  const file = path.join(dir, 'mixed.ndjson');
+  const lines = [];
+  for (let i = 0; i < 4000; i++) {
+    const text = corpus[i % corpus.length];
+    lines.push(rnd() < 0.3 ? mutate(text).toString('latin1') : text);
+  }
+  fs.writeFileSync(file, lines.map((l) => l.replace(/\n/g, ' ')).join('\n') + '\n', 'latin1');
+  const run = (cmd, env) => {
+    const r = spawnSync('bash', ['-c', cmd], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+    return { out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1'), status: r.status };
+  };
+  for (const cmd of [
+    `bin/to-local-date --tz America/Chicago --max-reports 100000 ${file}`,
+    `bin/count-by event_name event_type -a 'n=distinct(user_pseudo_id)' --max-reports 100000 -i ${file}`,
+    `bin/filter-engaged --max-reports 100000 ${file}`,
+  ]) {
+    const a = run(cmd, {}), b = run(cmd, { EVENT_PIPES_SCAN: 'js' });
+    assert.ok(a.err.includes('bad record'), cmd + ': ' + a.err.slice(-300)); // the file does hold broken lines
+    assert.is(a.status, b.status, cmd);
+    assert.is(a.out, b.out, cmd);
+    assert.is(a.err, b.err, cmd);
+  }
 });
 
 test.run();
