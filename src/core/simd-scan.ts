@@ -81,10 +81,10 @@ export class LineSplit {
   private readonly i2: number;
   private readonly ends: Int32Array;
 
-  /** null when the SIMD walk is not there, or the needle is too long for the chunk's slack; one per
-   *  needle for the process (every input file of a run shares it) */
+  /** null when the SIMD walk is not there, or the needle is empty or too long for the chunk's slack;
+   *  one per needle for the process (every input file of a run shares it) */
   static create(needle: Buffer | undefined, sample: Buffer): LineSplit | null {
-    if (memory === null || (needle !== undefined && needle.length > MAX_NEEDLE)) return null;
+    if (memory === null || (needle !== undefined && (needle.length > MAX_NEEDLE || needle.length === 0))) return null;
     const id = needle === undefined ? '' : '=' + needle.toString('latin1');
     if (!splitters.has(id)) splitters.set(id, LineSplit.place(needle, sample));
     return splitters.get(id)!;
