@@ -40,8 +40,8 @@ export interface ToolContext {
   warn(message: string): void;
   /** add to a named counter printed with --stats */
   count(counter: string, n?: number): void;
-  /** for tools that read their own input (noInput): count records read, for --stats' `in` */
-  countIn(n?: number): void;
+  /** for tools that read their own input (noInput): count records (and bytes) read, for --stats */
+  countIn(n?: number, bytes?: number): void;
 }
 
 export interface Transform {

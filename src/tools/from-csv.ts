@@ -92,6 +92,7 @@ export const tool: Tool<FromCsvOptions> = {
       let buf: Buffer;
       try { if (fs.statSync(file).size > 64 << 20) return false; buf = fs.readFileSync(file); } catch { return false; }
       if (buf.indexOf(34) >= 0) return false;
+      ctx.countIn(0, buf.length);
       const text = buf.toString('utf8', buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0);
       const each = reader(file);
       let s = 0, no = 0;
@@ -128,6 +129,7 @@ export const tool: Tool<FromCsvOptions> = {
       parser.on('error', (err) => { ctx.warn(`${file}: ${err.message}`); resolve(); });
       parser.on('end', resolve);
       src.on('error', reject);
+      src.on('data', (chunk: Buffer) => ctx.countIn(0, chunk.length));
       src.pipe(parser);
     });
     return {
