@@ -9,10 +9,10 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const real = path.resolve(root, '../shared/data/real');
 export const hasReal = fs.existsSync(real);
 
-/** bash -c script; returns {status, stdout, stderr} */
-export function sh(script, { input, cwd = root, env = {} } = {}) {
+/** bash -c script; returns {status, stdout, stderr} (decoded as `encoding`: latin1 keeps every byte) */
+export function sh(script, { input, cwd = root, env = {}, encoding = 'utf8' } = {}) {
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
-    cwd, input, encoding: 'utf8', maxBuffer: 1 << 30,
+    cwd, input, encoding, maxBuffer: 1 << 30,
     env: { ...process.env, PATH: `${root}/bin:${root}/scripts:${process.env.PATH}`, ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

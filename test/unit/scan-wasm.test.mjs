@@ -6,15 +6,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { scanObject, lineObject } from '../../dist/core/fields.js';
 import { TopScan, UNSURE, simdScan, chunkBuffer, releaseChunk, LineSplit } from '../../dist/core/simd-scan.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const real = path.resolve(root, '../shared/data/real');
+import { root, real, sh, tmpdir } from '../helpers/sh.mjs';
 
 let seed = 977;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -23,9 +19,8 @@ const pick = (a) => a[Math.floor(rnd() * a.length)];
 const linesOf = (file) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
 
 function generatedGa4() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-'));
-  const out = path.join(dir, 'ga4.ndjson');
-  execFileSync(path.join(root, 'scripts/generate-ga4'), ['--seed', '5', '--events', '3000', '--out', out]);
+  const out = path.join(tmpdir('scan-'), 'ga4.ndjson');
+  assert.is(sh(`generate-ga4 --seed 5 --events 3000 --out ${out}`).status, 0);
   return linesOf(out);
 }
 
@@ -168,13 +163,13 @@ test('deep nesting, long lines and literal runs', () => {
 
 test('the pipeline gives the same bytes with either walk (EVENT_PIPES_SCAN=js)', () => {
   const file = path.join(real, 'sliide/bq-results-sample-data.jsons');
-  const sh = (cmd, env) => execFileSync('bash', ['-c', cmd], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  const local = `bin/filter-engaged < "${file}" | bin/to-local-date --tz America/Chicago`;
-  const count = `${local} | bin/count-by date -a 'n=distinct(user_pseudo_id)'`;
-  assert.ok(sh(local, {}).split('\n').length > 50);
-  assert.is(sh(local, {}), sh(local, { EVENT_PIPES_SCAN: 'js' }));
-  assert.ok(sh(count, {}).split('\n').length > 3);
-  assert.is(sh(count, {}), sh(count, { EVENT_PIPES_SCAN: 'js' }));
+  const out = (cmd, env = {}) => sh(cmd, { env }).stdout;
+  const local = `filter-engaged < "${file}" | to-local-date --tz America/Chicago`;
+  const count = `${local} | count-by date -a 'n=distinct(user_pseudo_id)'`;
+  assert.ok(out(local).split('\n').length > 50);
+  assert.is(out(local), out(local, { EVENT_PIPES_SCAN: 'js' }));
+  assert.ok(out(count).split('\n').length > 3);
+  assert.is(out(count), out(count, { EVENT_PIPES_SCAN: 'js' }));
 });
 
 test('the SIMD line splitter: every newline, and exactly the lines holding the needle or a backslash', () => {
@@ -211,26 +206,25 @@ test('the SIMD line splitter: every newline, and exactly the lines holding the n
 });
 
 test('needles and lines across the 128 KiB read boundary: the same lines kept as with the JavaScript reader', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'split-'));
-  const file = path.join(dir, 'edge.ndjson');
+  const file = path.join(tmpdir('split-'), 'edge.ndjson');
   const line = (ms, pad) => `{"event_name":"user_engagement","pad":"${'p'.repeat(pad)}","engagement_time_msec":${ms},"user_pseudo_id":"u${pad}","event_timestamp":"1583914934382858"}`;
   const at = line(0, 0).indexOf('"user_engagement"');
   const out = [];
   let size = 0;
   const filler = (n) => { const l = `{"f":"${'p'.repeat(n - 9)}"}\n`; out.push(l); size += l.length; };
-  // chunk boundary k: the needle starts k - 20 bytes before it (straddling it for the first 17)
+  // chunk boundary k: the needle starts k - 1 bytes before it (straddling it for k = 2..17)
   for (let k = 1; k <= 26; k++) {
-    const start = k * 131072 - (k - 1) - at - 20 + 20;
+    const start = k * 131072 - (k - 1) - at;
     while (start - size > 1100) filler(1000);
     filler(start - size);
     const l = line(k % 4 ? 5000 : 100, k) + (k % 5 ? '\n' : '\r\n');
     out.push(l); size += l.length;
   }
   fs.writeFileSync(file, out.join('') + line(4000, 3)); // no newline at the end
-  const sh = (env) => execFileSync(path.join(root, 'bin/filter-engaged'), ['--stats', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  const a = sh({});
+  const kept = (env = {}) => sh(`filter-engaged ${file}`, { env }).stdout;
+  const a = kept();
   assert.is(a.split('\n').length - 1, 21); // 26 lines at the boundaries, 6 of them under 3000 ms, and the last line
-  assert.is(a, sh({ EVENT_PIPES_SCAN: 'js' }));
+  assert.is(a, kept({ EVENT_PIPES_SCAN: 'js' }));
 });
 
 test('one splitter per needle: any number of input files never exhausts the kernel\'s memory', () => {
@@ -242,28 +236,23 @@ test('one splitter per needle: any number of input files never exhausts the kern
 });
 
 test('tools on broken input: the same output, the same rejects and messages with either walk', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-'));
-  const file = path.join(dir, 'mixed.ndjson');
+  const file = path.join(tmpdir('broken-'), 'mixed.ndjson');
   const lines = [];
   for (let i = 0; i < 4000; i++) {
     const text = corpus[i % corpus.length];
     lines.push(rnd() < 0.3 ? mutate(text).toString('latin1') : text);
   }
   fs.writeFileSync(file, lines.map((l) => l.replace(/\n/g, ' ')).join('\n') + '\n', 'latin1');
-  const run = (cmd, env) => {
-    const r = spawnSync('bash', ['-c', cmd], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
-    return { out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1'), status: r.status };
-  };
   for (const cmd of [
-    `bin/to-local-date --tz America/Chicago --max-reports 100000 ${file}`,
-    `bin/count-by event_name event_type -a 'n=distinct(user_pseudo_id)' --max-reports 100000 -i ${file}`,
-    `bin/filter-engaged --max-reports 100000 ${file}`,
+    `to-local-date --tz America/Chicago --max-reports 100000 ${file}`,
+    `count-by event_name event_type -a 'n=distinct(user_pseudo_id)' --max-reports 100000 -i ${file}`,
+    `filter-engaged --max-reports 100000 ${file}`,
   ]) {
-    const a = run(cmd, {}), b = run(cmd, { EVENT_PIPES_SCAN: 'js' });
-    assert.ok(a.err.includes('bad record'), cmd + ': ' + a.err.slice(-300)); // the file does hold broken lines
+    const a = sh(cmd, { encoding: 'latin1' }), b = sh(cmd, { encoding: 'latin1', env: { EVENT_PIPES_SCAN: 'js' } });
+    assert.ok(a.stderr.includes('bad record'), cmd + ': ' + a.stderr.slice(-300)); // the file does hold broken lines
     assert.is(a.status, b.status, cmd);
-    assert.is(a.out, b.out, cmd);
-    assert.is(a.err, b.err, cmd);
+    assert.is(a.stdout, b.stdout, cmd);
+    assert.is(a.stderr, b.stderr, cmd);
   }
 });
 
