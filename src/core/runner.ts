@@ -148,6 +148,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
     warn(message) { say(message); },
     count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
     countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
+    inputFailed() { return failed; },
   };
 
   let transform: Transform;

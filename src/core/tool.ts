@@ -42,6 +42,9 @@ export interface ToolContext {
   count(counter: string, n?: number): void;
   /** for tools that read their own input (noInput): count records (and bytes) read, for --stats */
   countIn(n?: number, bytes?: number): void;
+  /** true once an input could not be read (missing file, bad gzip): the run will exit 1, so an
+   *  all-or-nothing sink (load-sqlite --atomic) should keep nothing */
+  inputFailed(): boolean;
 }
 
 export interface Transform {
