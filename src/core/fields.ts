@@ -1,108 +1,250 @@
-// The shared field reader: finds the few fields a tool needs in a raw NDJSON line without building
-// the whole object. It walks every line in full: the SIMD kernel (simd-scan.ts) when it can prove the
-// answer below is the same, else byte by byte through a byte-class table (strings inline), checking
-// the top-level grammar, brackets and literals as it goes; a line it cannot read plainly (escaped
-// keys, deep nesting) is UNUSUAL and the caller falls back to JSON.parse. JSON's structural bytes are
-// ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
-import { BigNum, getPath, parseJson, splitPath } from './json.js';
+// The shared field reader: checks a whole NDJSON line by JSON's grammar (RFC 8259) and finds the few
+// fields a tool needs without building the record. A line is either valid and read, or rejected with
+// a reason; nothing is re-parsed or re-serialised behind a tool's back.
+//
+// The walk: the SIMD kernel (simd-scan.ts) when it can prove the answer is the one below, else one
+// strict state machine here, byte by byte: objects, arrays, strings (no raw control characters, only
+// JSON's escapes), numbers (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), literals, blanks (space, tab, CR), and
+// nesting up to MAX_DEPTH. UTF-8 validity is checked by the input reader for whole chunks (input.ts).
+// JSON's structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
+import { BigNum, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
 import { TopScan, UNSURE } from './simd-scan.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
 
-/** scanner results */
+/** deepest nesting of arrays and objects accepted in a line (RFC 8259 section 9 allows a limit) */
+export const MAX_DEPTH = 1024;
+
+/** a walk's failure; why() tells the reason and where */
 export const MALFORMED = -1;
-export const UNUSUAL = -2;
+let whyText = '';
+let whyAt = 0;
+function fail(text: string, at: number): number { whyText = text; whyAt = at; return MALFORMED; }
+/** the reason of the last MALFORMED, with its column relative to `start` (1-based) */
+export function why(start: number): string { return `${whyText} at column ${whyAt - start + 1}`; }
+
+const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
 
 export function skipWs(b: Buffer, i: number, end: number): number {
-  while (i < end) {
-    const c = b[i];
-    if (c === 32 || c === 9 || c === 13 || c === 10) i++;
-    else break;
+  while (i < end && isBlank(b[i])) i++;
+  return i;
+}
+
+// bytes inside a string: 0 plain, 1 the closing quote, 2 a backslash, 3 a control character
+const STR = new Uint8Array(256);
+for (let c = 0; c < 32; c++) STR[c] = 3;
+STR[QUOTE] = 1; STR[BSL] = 2;
+// what may follow a backslash: 1 a one-byte escape, 2 'u'
+const ESC = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESC[c.charCodeAt(0)] = 1;
+ESC[117] = 2;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/** set by stringEnd: whether the string had an escape */
+let escaped = false;
+
+/** i at an opening quote: the index after the closing quote, or MALFORMED */
+function stringEnd(b: Buffer, i: number, end: number): number {
+  const open = i;
+  i++;
+  escaped = false;
+  for (;;) {
+    if (i >= end) return fail('unterminated string', open);
+    const k = STR[b[i]];
+    if (k === 0) { i++; continue; }
+    if (k === 1) return i + 1;
+    if (k === 3) return fail('control character in a string (write it as \\u00XX)', i);
+    // a backslash
+    const e = ESC[b[i + 1]];
+    if (i + 1 >= end || e === 0) return fail('bad escape in a string', i);
+    escaped = true;
+    if (e === 1) { i += 2; continue; }
+    if (i + 5 >= end || !(HEX[b[i + 2]] & HEX[b[i + 3]] & HEX[b[i + 4]] & HEX[b[i + 5]])) return fail('bad \\u escape in a string', i);
+    i += 6;
+  }
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** i at '-' or a digit: the index after the number, or MALFORMED */
+function numberEnd(b: Buffer, i: number, end: number): number {
+  const s = i;
+  if (b[i] === 45) i++;
+  if (i >= end || !isDigit(b[i])) return fail('bad number', s);
+  if (b[i] === 48) { i++; if (i < end && isDigit(b[i])) return fail('number with a leading zero', s); }
+  else while (i < end && isDigit(b[i])) i++;
+  if (i < end && b[i] === 46) {
+    i++;
+    if (i >= end || !isDigit(b[i])) return fail('bad number', s);
+    while (i < end && isDigit(b[i])) i++;
+  }
+  if (i < end && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    if (i < end && (b[i] === 43 || b[i] === 45)) i++;
+    if (i >= end || !isDigit(b[i])) return fail('bad number', s);
+    while (i < end && isDigit(b[i])) i++;
   }
   return i;
 }
 
-function skipLiteral(b: Buffer, i: number, end: number): number {
+/** i at 't', 'f' or 'n': the index after the literal, or MALFORMED */
+function literalEnd(b: Buffer, i: number, end: number): number {
   const c = b[i];
-  if (c === 116 /* t */) return i + 4 <= end && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101 ? i + 4 : MALFORMED;
-  if (c === 102 /* f */) return i + 5 <= end && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101 ? i + 5 : MALFORMED;
-  if (c === 110 /* n */) return i + 4 <= end && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108 ? i + 4 : MALFORMED;
-  // number: -?digits[.digits][e[+-]digits]
-  let j = i;
-  if (b[j] === 45) j++;
-  const d0 = j;
-  while (j < end && b[j] >= 48 && b[j] <= 57) j++;
-  if (j === d0) return MALFORMED;
-  if (j < end && b[j] === 46) { j++; const f0 = j; while (j < end && b[j] >= 48 && b[j] <= 57) j++; if (j === f0) return MALFORMED; }
-  if (j < end && (b[j] === 101 || b[j] === 69)) {
-    j++;
-    if (j < end && (b[j] === 43 || b[j] === 45)) j++;
-    const e0 = j;
-    while (j < end && b[j] >= 48 && b[j] <= 57) j++;
-    if (j === e0) return MALFORMED;
-  }
-  return j;
+  if (c === 116) { if (i + 4 <= end && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) return i + 4; }
+  else if (c === 102) { if (i + 5 <= end && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) return i + 5; }
+  else if (c === 110 && i + 4 <= end && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108) return i + 4;
+  return fail('unexpected character', i);
 }
 
-const stack = new Uint8Array(256);
+const stack = new Uint8Array(MAX_DEPTH + 1);
+// walk states
+const VALUE = 0, ARRAY_FIRST = 1, OBJECT_FIRST = 2, KEY = 3, AFTER = 4;
 
-// byte classes for the nested-value walk: 0 passes (blanks, ',' and ':' inside nested values), 1 a
-// quote, 2 an opening bracket, 3 a closing one, 4 starts a literal, 5 cannot appear outside a string
-const CLASS = new Uint8Array(256).fill(5);
-for (const c of [32, 9, 13, 10, COMMA, COLON]) CLASS[c] = 0;
-CLASS[QUOTE] = 1; CLASS[LBRACE] = 2; CLASS[LBRACK] = 2; CLASS[RBRACE] = 3; CLASS[RBRACK] = 3;
-for (const c of '-0123456789tfn') CLASS[c.charCodeAt(0)] = 4;
+function describe(c: number | undefined): string {
+  if (c === undefined) return 'end of line';
+  return c >= 33 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
 
-/** i at an opening quote: index after the closing quote, or MALFORMED (escapes skip the next byte) */
-function endOfString(b: Buffer, i: number, end: number): number {
-  i++;
+/**
+ * Walk the object b[s, end) (b[s] is '{') by the grammar, in full. For each wanted top-level key,
+ * starts/ends get the span of its value (the last occurrence wins, as with JSON.parse; -1 when
+ * absent); escaped key names are compared by what they spell. Returns the index after the object's
+ * closing brace, or MALFORMED (why() says why).
+ */
+export function walkObject(b: Buffer, s: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array): number {
+  const nk = keys.length;
+  for (let k = 0; k < nk; k++) starts[k] = -1;
+  if (b[s] !== LBRACE) return fail(`expected '{'`, s);
+  let i = s + 1, depth = 1, state = OBJECT_FIRST;
+  stack[0] = LBRACE;
+  let ks = 0, ke = 0, kEscaped = false, vs = 0; // the current top-level member's key and value start
   for (;;) {
-    if (i >= end) return MALFORMED;
-    const d = b[i++];
-    if (d === QUOTE) return i;
-    if (d === BSL) i++;
+    while (i < end && isBlank(b[i])) i++;
+    if (i >= end) return fail('unexpected end of line', i);
+    const c = b[i];
+    if (state === AFTER) {
+      if (c === COMMA) { i++; state = stack[depth - 1] === LBRACE ? KEY : VALUE; continue; }
+      if (c === RBRACE || c === RBRACK) {
+        if (stack[depth - 1] !== c - 2) return fail(`unexpected ${describe(c)}`, i); // '}' - 2 = '{', ']' - 2 = '['
+        i++;
+        if (--depth === 0) return i;
+        if (depth === 1 && nk > 0) record(b, keys, starts, ends, ks, ke, kEscaped, vs, i);
+        continue;
+      }
+      return fail(`expected ',' or '${stack[depth - 1] === LBRACE ? '}' : ']'}' but found ${describe(c)}`, i);
+    }
+    if (state === OBJECT_FIRST || state === KEY) {
+      if (c === QUOTE) {
+        const k0 = i;
+        i = stringEnd(b, i, end);
+        if (i < 0) return i;
+        if (depth === 1) { ks = k0 + 1; ke = i - 1; kEscaped = escaped; }
+        while (i < end && isBlank(b[i])) i++;
+        if (b[i] !== COLON || i >= end) return fail(`expected ':' after a key but found ${describe(i < end ? b[i] : undefined)}`, i);
+        i++;
+        state = VALUE;
+        continue;
+      }
+      if (c === RBRACE && state === OBJECT_FIRST) { state = AFTER; continue; } // closed by the AFTER branch
+      return fail(state === KEY ? `expected a key after ',' but found ${describe(c)}` : `expected a key or '}' but found ${describe(c)}`, i);
+    }
+    // VALUE or ARRAY_FIRST
+    if (depth === 1) vs = i;
+    if (c === QUOTE) { i = stringEnd(b, i, end); if (i < 0) return i; }
+    else if (c === LBRACE || c === LBRACK) {
+      if (depth === MAX_DEPTH) return fail(`nested deeper than ${MAX_DEPTH} levels`, i);
+      stack[depth++] = c; i++;
+      state = c === LBRACE ? OBJECT_FIRST : ARRAY_FIRST;
+      continue;
+    } else if (c === 45 || isDigit(c)) { i = numberEnd(b, i, end); if (i < 0) return i; }
+    else if (c === 116 || c === 102 || c === 110) { i = literalEnd(b, i, end); if (i < 0) return i; }
+    else if (c === RBRACK && state === ARRAY_FIRST) { state = AFTER; continue; } // closed by the AFTER branch
+    else return fail(`expected a value but found ${describe(c)}`, i);
+    state = AFTER;
+    if (depth === 1 && nk > 0) record(b, keys, starts, ends, ks, ke, kEscaped, vs, i);
+  }
+}
+
+/** note member (key b[ks, ke), value b[vs, ve)) for every wanted key it spells */
+function record(b: Buffer, keys: Buffer[], starts: Int32Array, ends: Int32Array, ks: number, ke: number, kEscaped: boolean, vs: number, ve: number): void {
+  if (kEscaped) {
+    const name = Buffer.from(JSON.parse(b.toString('utf8', ks - 1, ke + 1)) as string, 'utf8');
+    for (let k = 0; k < keys.length; k++) if (name.equals(keys[k])) { starts[k] = vs; ends[k] = ve; }
+    return;
+  }
+  const n = ke - ks;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    if (key.length !== n) continue;
+    let j = 0;
+    while (j < n && b[ks + j] === key[j]) j++;
+    if (j === n) { starts[k] = vs; ends[k] = ve; }
   }
 }
 
 /**
- * i at the first byte of a value: index after it, or MALFORMED / UNUSUAL (nesting > 256). Nested
- * values are walked in one tight loop over a byte-class table (strings inline, brackets matched,
- * literals checked), about 1.4 ns a byte here: a function call per string cost a third more.
+ * Index after the value at i in text already checked by walkObject (no grammar checks: strings and
+ * bracket depth only). Used to look inside nested values of a valid line.
  */
 export function skipValue(b: Buffer, i: number, end: number): number {
-  const c0 = b[i];
-  if (c0 === QUOTE) return endOfString(b, i, end);
-  if (c0 !== LBRACE && c0 !== LBRACK) return skipLiteral(b, i, end);
   let depth = 0;
   while (i < end) {
-    const x = b[i];
-    const k = CLASS[x];
-    if (k === 0) { i++; continue; }
-    if (k === 1) {
+    const c = b[i];
+    if (c === QUOTE) {
       i++;
-      for (;;) {
-        if (i >= end) return MALFORMED;
-        const d = b[i++];
-        if (d === QUOTE) break;
-        if (d === BSL) i++;
-      }
+      for (;;) { const d = b[i++]; if (d === QUOTE) break; if (d === BSL) i++; }
+      if (depth === 0) return i;
       continue;
     }
-    if (k === 2) {
-      if (depth === 256) return UNUSUAL;
-      stack[depth++] = x; i++; continue;
-    }
-    if (k === 3) {
-      // '}' - 2 === '{' and ']' - 2 === '['
-      if (depth === 0 || stack[depth - 1] !== x - 2) return MALFORMED;
-      i++;
-      if (--depth === 0) return i;
-      continue;
-    }
-    if (k === 4) { i = skipLiteral(b, i, end); if (i < 0) return MALFORMED; continue; }
-    return MALFORMED;
+    if (c === LBRACE || c === LBRACK) { depth++; i++; continue; }
+    if (c === RBRACE || c === RBRACK) { i++; if (--depth === 0) return i; if (depth < 0) return i - 1; continue; }
+    if (depth === 0 && (c === COMMA || isBlank(c))) return i;
+    i++;
   }
-  return MALFORMED;
+  return i;
+}
+
+/**
+ * In a valid object at b[s, e) (from walkObject), the span of member `key`'s value (the last
+ * occurrence wins); escaped names are compared by what they spell. Returns false when absent.
+ */
+export function memberSpan(b: Buffer, s: number, e: number, key: Buffer, span: Int32Array): boolean {
+  span[0] = -1;
+  let i = skipWs(b, s + 1, e);
+  if (b[i] === RBRACE) return false;
+  for (;;) {
+    const ks = i + 1;
+    let esc = false;
+    for (i = ks; ; ) { const d = b[i++]; if (d === QUOTE) break; if (d === BSL) { esc = true; i++; } }
+    const ke = i - 1;
+    i = skipWs(b, i, e) + 1; // ':'
+    i = skipWs(b, i, e);
+    const vs = i;
+    i = skipValue(b, i, e);
+    let hit: boolean;
+    if (esc) hit = Buffer.from(JSON.parse(b.toString('utf8', ks - 1, ke + 1)) as string, 'utf8').equals(key);
+    else if (ke - ks !== key.length) hit = false;
+    else { let j = 0; while (j < key.length && b[ks + j] === key[j]) j++; hit = j === key.length; }
+    if (hit) { span[0] = vs; span[1] = i; }
+    i = skipWs(b, i, e);
+    if (b[i] !== COMMA) return span[0] >= 0;
+    i = skipWs(b, i + 1, e);
+  }
+}
+
+/** Call fn(valueStart, valueEnd) for each element of the valid array at b[i] ('['). */
+export function forEachElement(b: Buffer, i: number, end: number, fn: (s: number, e: number) => void): void {
+  i = skipWs(b, i + 1, end);
+  if (b[i] === RBRACK) return;
+  for (;;) {
+    const vs = i;
+    i = skipValue(b, i, end);
+    fn(vs, i);
+    i = skipWs(b, i, end);
+    if (b[i] !== COMMA) return;
+    i = skipWs(b, i + 1, end);
+  }
 }
 
 /** does b[s, e) contain the byte? (Buffer.indexOf has no end bound and would scan the whole chunk) */
@@ -112,84 +254,7 @@ export function hasByte(b: Buffer, s: number, e: number, byte: number): boolean 
   return false;
 }
 
-function keyEquals(b: Buffer, ks: number, ke: number, key: Buffer): boolean {
-  const n = key.length;
-  if (ke - ks !== n) return false;
-  for (let k = 0; k < n; k++) if (b[ks + k] !== key[k]) return false;
-  return true;
-}
-
-/** keyInto: the scratch buffer is too small */
-export const KEY_TOO_LONG = -1_000_000;
-
-/**
- * Walk the object starting at `i` (its '{'), recording for each wanted key the span of its value
- * (last occurrence wins, as with JSON.parse). Returns the index after the closing '}', or
- * MALFORMED / UNUSUAL. starts[k] = -1 when key k is absent.
- */
-export function scanObject(b: Buffer, i: number, end: number, keys: Buffer[], starts: Int32Array, ends: Int32Array): number {
-  const nk = keys.length;
-  for (let k = 0; k < nk; k++) starts[k] = -1;
-  if (b[i] !== LBRACE) return MALFORMED;
-  i = skipWs(b, i + 1, end);
-  if (b[i] === RBRACE) return i + 1;
-  for (;;) {
-    if (b[i] !== QUOTE) return MALFORMED;
-    const ks = i + 1;
-    let escaped = false;
-    for (i = ks; ; ) {
-      if (i >= end) return MALFORMED;
-      const d = b[i++];
-      if (d === QUOTE) break;
-      if (d === BSL) { escaped = true; i++; }
-    }
-    const ke = i - 1;
-    if (b[i] !== COLON) { i = skipWs(b, i, end); if (b[i] !== COLON) return MALFORMED; }
-    i++;
-    if (CLASS[b[i]] === 0) i = skipWs(b, i, end);
-    const vs = i;
-    i = skipValue(b, i, end);
-    if (i < 0) return i;
-    for (let k = 0; k < nk; k++) {
-      if (keyEquals(b, ks, ke, keys[k])) { starts[k] = vs; ends[k] = i; }
-    }
-    // an escaped key could spell a wanted one: let JSON.parse decide
-    if (escaped && nk > 0) return UNUSUAL;
-    i = skipWs(b, i, end);
-    const c = b[i];
-    if (c === COMMA) { i = skipWs(b, i + 1, end); continue; }
-    if (c === RBRACE) return i + 1;
-    return MALFORMED;
-  }
-}
-
-/** Call fn(valueStart, valueEnd) for each element of the array at i; index after ']' or error. */
-export function forEachElement(b: Buffer, i: number, end: number, fn: (s: number, e: number) => void): number {
-  if (b[i] !== LBRACK) return MALFORMED;
-  i = skipWs(b, i + 1, end);
-  if (b[i] === RBRACK) return i + 1;
-  for (;;) {
-    const vs = i;
-    i = skipValue(b, i, end);
-    if (i < 0) return i;
-    fn(vs, i);
-    i = skipWs(b, i, end);
-    if (b[i] === COMMA) { i = skipWs(b, i + 1, end); continue; }
-    if (b[i] === RBRACK) return i + 1;
-    return MALFORMED;
-  }
-}
-
-/** Is the line [start, end) one JSON object (structurally)? Returns the object's span or MALFORMED. */
-export function lineObject(b: Buffer, start: number, end: number): { s: number; e: number } | number {
-  const s = skipWs(b, start, end);
-  let e = end;
-  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
-  if (b[s] !== LBRACE || b[e - 1] !== RBRACE) return MALFORMED;
-  return { s, e };
-}
-
-/** Decode a value span to a JS value (strings without escapes are decoded directly). */
+/** Decode the value at b[s, e) of a valid line: numbers exact (BigNum where a double cannot hold them). */
 export function decodeValue(b: Buffer, s: number, e: number): any {
   const c = b[s];
   if (c === QUOTE) {
@@ -200,22 +265,23 @@ export function decodeValue(b: Buffer, s: number, e: number): any {
   if (c === 102) return false;
   if (c === 110) return null;
   if (c === LBRACE || c === LBRACK) return parseJson(b.toString('utf8', s, e));
-  if (e - s >= 16) {
-    const t = b.toString('latin1', s, e);
-    if (/^-?\d+$/.test(t)) return new BigNum(t);
-    return Number(t);
-  }
-  return Number(b.toString('latin1', s, e));
+  return numberOf(b.toString('latin1', s, e));
 }
 
+/** keyInto: the scratch buffer is too small */
+export const KEY_TOO_LONG = -1_000_000;
+
+/** why read() refused a line: a reason for the bad-record report */
+export type ReadReason = 'malformed JSON' | 'not a JSON object';
+
 /**
- * Reads a fixed set of field paths (dotted, e.g. "context.os.name") from raw lines. After read():
- * found(k) says whether path k is present, value(k) decodes it, raw(k) gives its JSON text.
- * Lines the byte scanner finds unusual are parsed with JSON.parse instead (same answers).
+ * Reads a fixed set of field paths (dotted, e.g. "context.os.name") from raw lines. read() checks the
+ * whole line; after it, found(k) says whether path k is present, value(k) decodes it, raw(k) gives its
+ * JSON text, spanStart/End(k) its bytes.
  */
 export class FieldReader {
   private readonly paths: string[][];
-  private readonly pathKeys: Buffer[][][];
+  private readonly pathKeys: Buffer[][];
   private readonly topKeys: Buffer[];
   private readonly topIndex: number[]; // path k -> index in topKeys
   private readonly ts: Int32Array;
@@ -223,19 +289,18 @@ export class FieldReader {
   private readonly s: Int32Array;
   private readonly e: Int32Array;
   private buf: Buffer = Buffer.alloc(0);
-  private parsed: any = undefined; // fallback record
-  private readonly subStarts = new Int32Array(1);
-  private readonly subEnds = new Int32Array(1);
+  private readonly sub = new Int32Array(2);
   private readonly simd: TopScan | null;
   /** span of the whole top-level object after read() */
   objStart = 0;
   objEnd = 0;
-  /** why the last read() failed */
+  /** why the last read() failed: the reason category and the specifics */
+  reason: ReadReason = 'malformed JSON';
   error = '';
 
   constructor(paths: string[]) {
     this.paths = paths.map(splitPath);
-    this.pathKeys = this.paths.map((p) => p.map((seg) => [Buffer.from(seg, "utf8")]));
+    this.pathKeys = this.paths.map((p) => p.map((seg) => Buffer.from(seg, 'utf8')));
     const tops: string[] = [];
     this.topIndex = this.paths.map((p) => {
       let k = tops.indexOf(p[0]);
@@ -250,126 +315,126 @@ export class FieldReader {
     this.simd = TopScan.create(this.topKeys);
   }
 
-  /** false when the line is not one JSON object (this.error says why) */
+  /** the top-level name of path k (for setting it) */
+  topName(k: number): string { return this.paths[k][0]; }
+  isTopLevel(k: number): boolean { return this.paths[k].length === 1; }
+
+  /** false when the line is not one valid JSON object (reason and error say why) */
   read(b: Buffer, start: number, end: number): boolean {
     this.buf = b;
-    this.parsed = undefined;
-    const obj = lineObject(b, start, end);
-    if (typeof obj === 'number') return this.fallback(b, start, end);
-    this.objStart = obj.s;
-    this.objEnd = obj.e;
+    let s = start, e = end;
+    while (s < e && isBlank(b[s])) s++;
+    while (e > s && isBlank(b[e - 1])) e--;
+    if (b[s] !== LBRACE || b[e - 1] !== RBRACE || e - s < 2) return this.notObject(b, start, end);
+    this.objStart = s;
+    this.objEnd = e;
     // the SIMD walk when it is sure, else the JavaScript one (the same answers: scan-wasm.test.mjs)
-    let r = this.simd === null ? UNSURE : this.simd.scan(b, obj.s, obj.e, this.ts, this.te);
-    if (r === UNSURE) r = scanObject(b, obj.s, obj.e, this.topKeys, this.ts, this.te);
-    if (r !== obj.e) return this.fallback(b, start, end);
+    let r = this.simd === null ? UNSURE : this.simd.scan(b, s, e, this.ts, this.te);
+    if (r === UNSURE) {
+      r = walkObject(b, s, e, this.topKeys, this.ts, this.te);
+      if (r !== e) {
+        this.reason = 'malformed JSON';
+        if (r >= 0) r = fail(`unexpected ${describe(b[skipWs(b, r, e)])} after the object`, skipWs(b, r, e));
+        this.error = why(start);
+        return false;
+      }
+    }
     for (let k = 0; k < this.paths.length; k++) {
       const t = this.topIndex[k];
       let vs = this.ts[t], ve = this.te[t];
-      const p = this.paths[k];
+      const p = this.pathKeys[k];
       for (let d = 1; d < p.length && vs >= 0; d++) {
-        if (b[vs] !== LBRACE) { vs = -1; break; }
-        const sub = scanObject(b, vs, ve, this.pathKeys[k][d], this.subStarts, this.subEnds);
-        if (sub === UNUSUAL) return this.fallback(b, start, end);
-        vs = this.subStarts[0]; ve = this.subEnds[0];
+        if (b[vs] !== LBRACE || !memberSpan(b, vs, ve, p[d], this.sub)) { vs = -1; break; }
+        vs = this.sub[0]; ve = this.sub[1];
       }
       this.s[k] = vs; this.e[k] = ve;
     }
     return true;
   }
 
-  private fallback(b: Buffer, start: number, end: number): boolean {
+  /** a line that is not framed as {...}: say whether it is valid JSON of another kind, or broken */
+  private notObject(b: Buffer, start: number, end: number): false {
+    const text = b.toString('utf8', start, end);
     try {
-      const v = parseJson(b.toString('utf8', start, end));
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) { this.error = 'not a JSON object'; return false; }
-      this.parsed = v;
-      const obj = lineObject(b, start, end);
-      if (typeof obj !== 'number') { this.objStart = obj.s; this.objEnd = obj.e; }
-      return true;
+      const v = JSON.parse(text);
+      this.reason = 'not a JSON object';
+      this.error = Array.isArray(v) ? 'an array (from-json splits arrays into records)' : `a ${v === null ? 'null' : typeof v}`;
     } catch (err) {
-      this.error = (err as Error).message;
-      return false;
+      this.reason = 'malformed JSON';
+      const t = text.trim();
+      this.error = t === '{' || t === '[' ? `a lone '${t}': pretty-printed JSON? (from-json reads it)` : (err as Error).message;
     }
+    return false;
   }
 
-  found(k: number): boolean {
-    if (this.parsed !== undefined) return getPath(this.parsed, this.paths[k]) !== undefined;
-    return this.s[k] >= 0;
-  }
+  found(k: number): boolean { return this.s[k] >= 0; }
 
   /** is field k's JSON text exactly these bytes (e.g. a quoted name)? no decoding, no allocation */
   rawEquals(k: number, bytes: Buffer): boolean {
-    if (this.parsed !== undefined) { const r = this.raw(k); return r !== undefined && r === bytes.toString('utf8'); }
     const s = this.s[k], e = this.e[k], b = this.buf;
     if (s < 0 || e - s !== bytes.length) return false;
     for (let i = 0; i < bytes.length; i++) if (b[s + i] !== bytes[i]) return false;
     return true;
   }
 
-  /** field k as a number: a number, or a string holding one; NaN otherwise (plain integers parsed from the bytes) */
+  /** field k as a number: a number, or a string holding one (JSON's number grammar); NaN otherwise.
+   *  Short plain integers are read straight from the bytes. */
   number(k: number): number {
-    if (this.parsed === undefined) {
-      let s = this.s[k], e = this.e[k];
-      const b = this.buf;
-      if (s < 0) return NaN;
-      if (b[s] === QUOTE) { s++; e--; }
-      if (e - s > 0 && e - s < 16) {
-        let v = 0, i = s;
-        const neg = b[i] === 45;
-        if (neg) i++;
-        if (i < e) {
-          for (; i < e; i++) { const c = b[i] - 48; if (c < 0 || c > 9) break; v = v * 10 + c; }
-          if (i === e) return neg ? -v : v;
-        }
+    let s = this.s[k], e = this.e[k];
+    const b = this.buf;
+    if (s < 0) return NaN;
+    if (b[s] === QUOTE) { s++; e--; }
+    if (e - s > 0 && e - s < 16) {
+      let v = 0, i = s;
+      const neg = b[i] === 45;
+      if (neg) i++;
+      if (i < e && !(b[i] === 48 && e - i > 1)) {
+        for (; i < e; i++) { const c = b[i] - 48; if (c < 0 || c > 9) break; v = v * 10 + c; }
+        if (i === e) return neg ? -v : v;
       }
     }
     const v = this.value(k);
-    if (v === null || v === undefined || typeof v === 'boolean' || typeof v === 'object' && !(v instanceof BigNum)) return NaN;
-    if (typeof v === 'string' && v.trim() === '') return NaN;
-    return Number(v instanceof BigNum ? v.raw : v);
+    if (typeof v === 'number') return v;
+    if (v instanceof BigNum) return Number(v.raw);
+    if (typeof v === 'string') { const t = v.trim(); return NUMBER_TEXT.test(t) ? Number(t) : NaN; }
+    return NaN;
   }
 
   /** decoded value, undefined when absent */
   value(k: number): any {
-    if (this.parsed !== undefined) return getPath(this.parsed, this.paths[k]);
     return this.s[k] < 0 ? undefined : decodeValue(this.buf, this.s[k], this.e[k]);
   }
 
   /** JSON text of the value, undefined when absent */
   raw(k: number): string | undefined {
-    if (this.parsed !== undefined) {
-      const v = getPath(this.parsed, this.paths[k]);
-      return v === undefined ? undefined : v instanceof BigNum ? v.raw : JSON.stringify(v);
-    }
     return this.s[k] < 0 ? undefined : this.buf.toString('utf8', this.s[k], this.e[k]);
   }
 
   /**
    * Append the canonical token of field k to `out` at `pos` as bytes and return the new position, or
-   * -1 when the field is absent or null. Plain strings and short numbers are copied straight from the
-   * line; anything needing canonicalisation goes through token().
+   * -1 when the field is absent or null, -2 when `out` is too small. Plain strings and short integers
+   * are copied straight from the line; anything needing canonicalisation goes through token().
    */
   tokenInto(k: number, out: Buffer, pos: number): number {
-    if (this.parsed === undefined) {
-      const s = this.s[k], e = this.e[k];
-      if (s < 0) return -1;
-      const b = this.buf, c = b[s];
-      if (c === 110) return -1; // null
-      if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 48 && c <= 57 && e - s < 16 && !hasByte(b, s, e, 46) && !hasByte(b, s, e, 101) && !hasByte(b, s, e, 69) && !(c === 48 && e - s > 1))) {
-        if (pos + (e - s) > out.length) return -2;
-        for (let i = s; i < e; i++) out[pos++] = b[i]; // short: a JS loop beats Buffer.copy's call cost
-        return pos;
-      }
+    const s = this.s[k], e = this.e[k];
+    if (s < 0) return -1;
+    const b = this.buf, c = b[s];
+    if (c === 110) return -1; // null
+    if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 49 && c <= 57 && e - s < 16 && plainDigits(b, s, e)) || (c === 48 && e - s === 1)) {
+      if (pos + (e - s) > out.length) return -2;
+      for (let i = s; i < e; i++) out[pos++] = b[i]; // short: a JS loop beats Buffer.copy's call cost
+      return pos;
     }
     const t = this.token(k);
-    if (t === 'null') return -1;
     if (pos + t.length > out.length) return -2;
     return pos + out.write(t, pos, 'latin1');
   }
 
   /**
-   * The canonical tokens of fields 0..n-1 joined by byte 1 into `out` (a composite key as bytes).
-   * Returns its length; -(k + 1) when field k is absent or null (unless nullsAllowed: then it is the
-   * token null); KEY_TOO_LONG when `out` is too small.
+   * The canonical tokens of fields 0..n-1 joined by byte 1 into `out` (a composite key as bytes; byte
+   * 1 cannot occur in a token: control characters are escaped in valid strings). Returns its length;
+   * -(k + 1) when field k is absent or null (unless nullsAllowed: then it is the token null);
+   * KEY_TOO_LONG when `out` is too small.
    */
   keyInto(n: number, out: Buffer, nullsAllowed = false): number {
     let pos = 0;
@@ -388,33 +453,73 @@ export class FieldReader {
     return pos;
   }
 
-  /**
-   * Where a new top-level member goes (before the closing brace of the last read line) and the text to
-   * insert there for `member` ('"name":value'), with the separating comma when the object is not empty.
-   */
-  insertion(member: string): { at: number; text: string } {
-    const b = this.buf, close = this.objEnd - 1;
-    let i = close - 1;
-    while (i > this.objStart && (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13)) i--;
-    return { at: close, text: i === this.objStart ? member : ',' + member };
-  }
-
   /** canonicalToken() of the value; 'null' when absent */
   token(k: number): string {
-    if (this.parsed !== undefined) return canonicalOf(getPath(this.parsed, this.paths[k]));
     return this.s[k] < 0 ? 'null' : canonicalToken(this.buf, this.s[k], this.e[k]);
   }
 
-  /** byte span of a top-level value (for splicing), or -1 when absent or read by the fallback */
-  spanStart(k: number): number { return this.parsed !== undefined ? -2 : this.s[k]; }
+  /** byte span of field k's value in the last line; spanStart is -1 when absent */
+  spanStart(k: number): number { return this.s[k]; }
   spanEnd(k: number): number { return this.e[k]; }
+
+  /**
+   * The one edit that gives the last read line top-level field k (a top-level path of this reader)
+   * the JSON text `text`: its value replaced in place, or the member appended before the closing
+   * brace. Fills and returns `into` (no allocation: the per-line path of tools adding one field).
+   */
+  edit(k: number, text: string, into: Edit): Edit {
+    if (this.s[k] >= 0) { into.from = this.s[k]; into.to = this.e[k]; into.text = text; return into; }
+    if (this.paths[k].length !== 1) throw new Error(`cannot set the nested field ${this.paths[k].join('.')}`);
+    const b = this.buf, close = this.objEnd - 1;
+    let i = close - 1;
+    while (i > this.objStart && isBlank(b[i])) i--;
+    const member = this.memberPrefix[k] ??= JSON.stringify(this.paths[k][0]) + ':';
+    into.from = close; into.to = close; into.text = (i === this.objStart ? member : ',' + member) + text;
+    return into;
+  }
+  private readonly memberPrefix: string[] = [];
+
+  /**
+   * The edits that give the last read line the top-level fields of paths `ks` (top-level paths of this
+   * reader) with the JSON texts `texts`: a present field's value is replaced in place, the others are
+   * appended before the closing brace in the given order. Edits come sorted by position.
+   */
+  edits(ks: readonly number[], texts: readonly string[]): Edit[] {
+    const out: Edit[] = [];
+    let added = '';
+    for (let j = 0; j < ks.length; j++) {
+      const k = ks[j];
+      if (this.paths[k].length !== 1) throw new Error(`cannot set the nested field ${this.paths[k].join('.')}`);
+      if (this.s[k] >= 0) out.push({ from: this.s[k], to: this.e[k], text: texts[j] });
+      else added += (added === '' ? '' : ',') + JSON.stringify(this.paths[k][0]) + ':' + texts[j];
+    }
+    out.sort((x, y) => x.from - y.from);
+    if (added !== '') {
+      const b = this.buf, close = this.objEnd - 1;
+      let i = close - 1;
+      while (i > this.objStart && isBlank(b[i])) i--;
+      out.push({ from: close, to: close, text: i === this.objStart ? added : ',' + added });
+    }
+    return out;
+  }
+}
+
+/** a replacement of line bytes [from, to) by text (from === to inserts) */
+export interface Edit { from: number; to: number; text: string }
+
+const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
+/** digits only (no '.', exponent or sign) */
+function plainDigits(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] < 48 || b[i] > 57) return false;
+  return true;
 }
 
 /**
  * A canonical text of a JSON value, usable as a grouping/distinct key: the value's JSON text with
- * escapes resolved in strings ("\u0041" and "A" are one key) and short numbers normalised (1.0 and 1
- * are one key); integers of 16+ digits are kept exactly. Returned as latin1 of the UTF-8 bytes, so it
- * is cheap to build and writes back byte for byte with Buffer.from(token, 'latin1').
+ * escapes resolved in strings ("\u0041" and "A" are one key) and numbers normalised (1.0, 1e0 and 1
+ * are one key); numbers a double cannot hold keep their exact text. Returned as latin1 of the UTF-8
+ * bytes, so it is cheap to build and writes back byte for byte with Buffer.from(token, 'latin1').
  */
 export function canonicalToken(b: Buffer, s: number, e: number): string {
   const c = b[s];
@@ -423,16 +528,18 @@ export function canonicalToken(b: Buffer, s: number, e: number): string {
     return Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', s, e))), 'utf8').toString('latin1');
   }
   if ((c >= 48 && c <= 57) || c === 45) {
-    const t = b.toString('latin1', s, e);
-    if (e - s >= 16 && /^-?\d+$/.test(t)) return t;
-    return String(Number(t));
+    const v = numberOf(b.toString('latin1', s, e));
+    return typeof v === 'number' ? String(v) : v.raw;
   }
-  if (c === LBRACE || c === LBRACK) return Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', s, e))), 'utf8').toString('latin1');
+  if (c === LBRACE || c === LBRACK) return Buffer.from(stringify(parseJson(b.toString('utf8', s, e))), 'utf8').toString('latin1');
   return b.toString('latin1', s, e);
 }
 
 /** canonicalToken for an already decoded value */
 export function canonicalOf(v: unknown): string {
   if (v instanceof BigNum) return v.raw;
-  return Buffer.from(JSON.stringify(v ?? null), 'utf8').toString('latin1');
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  return Buffer.from(stringify(v ?? null), 'utf8').toString('latin1');
 }
+
+export { getPath };

@@ -9,6 +9,7 @@
 // goes through a zlib stream. split2 (one string per line) is
 // kept off this path; see docs/PERFORMANCE.md.
 import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
@@ -26,6 +27,28 @@ export interface LineSink {
   skipped(l: Line, ok: boolean): void;
   /** a line too long to buffer */
   tooLong(l: Line): void;
+  /** a line that is not valid UTF-8 (why: where) */
+  invalid(l: Line, why: string): void;
+}
+
+/** where the first invalid UTF-8 sequence of b[s, e) starts (as a 1-based column); the rare path
+ *  after isUtf8 said no (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF) */
+export function badUtf8(b: Buffer, s: number, e: number): string {
+  let i = s;
+  while (i < e) {
+    const c = b[i];
+    if (c < 0x80) { i++; continue; }
+    let n = 0, lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
+    else break;
+    let ok = i + n < e;
+    for (let k = 1; ok && k <= n; k++) { const d = b[i + k]; ok = k === 1 ? d >= lo && d <= hi : (d & 0xc0) === 0x80; }
+    if (!ok) break;
+    i += n + 1;
+  }
+  return `invalid UTF-8 at column ${i - s + 1}`;
 }
 
 /**
@@ -51,6 +74,9 @@ class Splitter {
   private carry: Buffer | null = null;
   private discarding = false; // inside an overlong line: drop bytes up to its newline
 
+  private first = true; // the input's first chunk (a byte order mark is skipped there)
+  private checkEach = false; // the current chunk is not all valid UTF-8: check each line
+
   private needle: Buffer | undefined; // what is searched: the tool's needle or a suffix of it
   private whole: Buffer | undefined; // the tool's needle
   private chosen = false;
@@ -68,7 +94,7 @@ class Splitter {
 
   /** the line b[s, e) (its newline at e) with the needle's next hit at or after s, or -1: finds out
    *  whether the line is a candidate, then delivers it; returns the hit for the next line */
-  private deliver(b: Buffer, s: number, e: number, hit: number): number {
+  private deliver(b: Buffer, s: number, e: number, hit: number, own = false): number {
     const needle = this.needle;
     let candidate = true;
     if (needle !== undefined) {
@@ -81,7 +107,7 @@ class Splitter {
         candidate = this.escape !== -1 && this.escape < e;
       }
     }
-    this.deliverKnown(b, s, e, candidate);
+    this.deliverKnown(b, s, e, candidate, own);
     return hit;
   }
 
@@ -93,14 +119,22 @@ class Splitter {
     return true;
   }
 
-  /** a line whose candidacy is known: to the tool, or (not a candidate) only checked to be one {...} */
-  private deliverKnown(b: Buffer, s: number, e: number, candidate: boolean): void {
+  /** a line whose candidacy is known: to the tool, or (not a candidate) only checked to be one {...};
+   *  blank lines (nothing, or only spaces and tabs) are skipped; invalid UTF-8 goes to sink.invalid.
+   *  `own`: the line does not lie in a chunk checked as a whole */
+  private deliverKnown(b: Buffer, s: number, e: number, candidate: boolean, own = false): void {
     const line = this.line;
     line.no++;
     let end = e;
     if (end > s && b[end - 1] === 13) end--; // CRLF
     if (end === s) return;
+    if (b[s] === 32 || b[s] === 9 || b[s] === 13) {
+      let i = s + 1;
+      while (i < end && (b[i] === 32 || b[i] === 9 || b[i] === 13)) i++;
+      if (i === end) return;
+    }
     line.buf = b; line.start = s; line.end = end;
+    if ((own || this.checkEach) && !isUtf8(b.subarray(s, end))) { this.sink.invalid(line, badUtf8(b, s, end)); return; }
     if (candidate || this.needle === undefined) { this.sink.line(line); return; }
     let i = s; while (i < end && (b[i] === 32 || b[i] === 9)) i++;
     let j = end; while (j > i && (b[j - 1] === 32 || b[j - 1] === 9)) j--;
@@ -114,6 +148,10 @@ class Splitter {
       this.chosen = true;
     }
     let s = 0;
+    if (this.first) {
+      this.first = false;
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) s = 3; // a byte order mark
+    }
     if (this.discarding) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) return;
@@ -126,10 +164,13 @@ class Splitter {
       if (nl < 0) { this.carry = Buffer.concat([this.carry, chunk.subarray(s)]); this.checkLength(); return; } // concat copies
       const first = Buffer.concat([this.carry, chunk.subarray(s, nl)]);
       this.carry = null;
-      this.deliver(first, 0, first.length, this.needle === undefined ? -1 : first.indexOf(this.needle));
+      this.deliver(first, 0, first.length, this.needle === undefined ? -1 : first.indexOf(this.needle), true);
       s = nl + 1;
       if (stopped()) return;
     }
+    // UTF-8 for the whole chunk up to its last newline at once (native, fast); each line only when that fails
+    const last = chunk.lastIndexOf(NL);
+    this.checkEach = last >= s && !isUtf8(chunk.subarray(s, last + 1));
     const simd = this.simd;
     if (simd !== null && simd.accepts(chunk)) {
       const from = s, n = simd.split(chunk, from);
@@ -164,7 +205,7 @@ class Splitter {
   finish(): void {
     const c = this.carry;
     this.carry = null;
-    if (c !== null && c.length > 0 && !this.discarding) this.deliver(c, 0, c.length, this.needle === undefined ? -1 : c.indexOf(this.needle));
+    if (c !== null && c.length > 0 && !this.discarding) this.deliver(c, 0, c.length, this.needle === undefined ? -1 : c.indexOf(this.needle), true);
   }
 }
 

@@ -1,73 +1,178 @@
-// 64-bit-safe JSON. JSON.parse turns 9007199254740993 into 9007199254740992 and would merge distinct
-// ids; here integer literals of 16 digits or more are kept as their exact text (BigNum) and written
-// back unchanged by stringify(). The fast path is plain JSON.parse: the lossless path only runs for a
-// line that has such a literal outside a string.
+// Lossless JSON values and the one writer of values.
+//
+// JSON.parse turns 9007199254740993 into 9007199254740992 (and would merge distinct ids), 1E400 into
+// Infinity and 1e-400 into 0. Here a number token that a double cannot hold exactly as written (an
+// integer of 16 digits or more, or a number whose double is not finite or underflows to zero) is kept
+// as its exact text, a BigNum, and written back unchanged by stringify(). Decimals of ordinary range
+// are doubles (shortest round-trip text, as JSON.parse gives). The fast path is plain JSON.parse; the
+// exact decoder below only runs for a text holding a 16-digit run or a 3-digit exponent somewhere.
 
-/** An integer literal too long for a double, kept as its decimal text. */
+/** A JSON number kept as its exact token text (see above). Number(x) is the nearest double. */
 export class BigNum {
   constructor(readonly raw: string) {}
   toString(): string { return this.raw; }
   valueOf(): number { return Number(this.raw); }
+  toJSON(): number { return Number(this.raw); } // only reached through a bare JSON.stringify
 }
 
-const MARK = '\u0000bignum:';
-let bigNumsSeen = false;
+/** does the text hold a number token that plain JSON.parse could alter? (a cheap over-approximation) */
+const MAY_ALTER = /\d{16}|[eE][-+]?\d{3}/;
 
-// A digit run of 16+ right after a JSON structural character (not inside a string, in practice).
-const BIG_CANDIDATE = /[:\[,]\s*-?\d{16}/;
-const STRING_OR_BIG = /"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.eE\d])/g;
-
-function revive(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.startsWith(MARK) ? new BigNum(value.slice(MARK.length)) : value;
-}
-
-/** JSON.parse that keeps long integers exact. Throws SyntaxError like JSON.parse. */
+/** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
-  if (!BIG_CANDIDATE.test(text)) return JSON.parse(text);
-  const marked = text.replace(STRING_OR_BIG, (tok) => (tok.charCodeAt(0) === 34 ? tok : `"\\u0000bignum:${tok}"`));
-  if (marked === text) return JSON.parse(text);
-  bigNumsSeen = true;
-  return JSON.parse(marked, revive);
+  const v = JSON.parse(text); // validates (and is the answer when no number could be altered)
+  return MAY_ALTER.test(text) ? decodeExact(text) : v;
 }
 
-function replace(_key: string, value: unknown): unknown {
-  if (value instanceof BigNum) return MARK + value.raw;
-  if (typeof value === 'bigint') return MARK + value.toString();
-  return value;
+/** the value of a number token: a double when it holds the token exactly enough, else a BigNum */
+export function numberOf(t: string): number | BigNum {
+  let exp = false, frac = false, nonzero = false, digits = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) { if (!exp) { digits++; if (c !== 48) nonzero = true; } }
+    else if (c === 46) frac = true;
+    else if (c === 101 || c === 69) exp = true;
+  }
+  if (!exp && !frac && digits >= 16) return new BigNum(t);
+  const n = Number(t);
+  if (!Number.isFinite(n) || (n === 0 && nonzero)) return new BigNum(t);
+  return n;
 }
-const MARKED = new RegExp(`"${MARK.replace('\u0000', '\\\\u0000')}(-?\\d+)"`, 'g');
 
-/** JSON.stringify that writes BigNum and bigint values as bare integer literals. */
+/** Decode a valid JSON text (already checked by JSON.parse or the field reader) keeping numbers exact.
+ *  Iterative: any depth. */
+function decodeExact(t: string): any {
+  const stack: any[] = []; // containers being filled
+  const keys: (string | null)[] = []; // pending key per container (null for arrays)
+  let i = 0, root: any;
+  const n = t.length;
+  const ws = () => { while (i < n) { const c = t.charCodeAt(i); if (c === 32 || c === 9 || c === 10 || c === 13) i++; else break; } };
+  const put = (v: any) => {
+    if (stack.length === 0) { root = v; return; }
+    const top = stack[stack.length - 1];
+    const k = keys[keys.length - 1]!;
+    if (Array.isArray(top)) top.push(v);
+    else if (k === '__proto__') Object.defineProperty(top, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else top[k] = v;
+  };
+  const str = (): string => {
+    const s = i;
+    i++;
+    let esc = false;
+    for (;;) { const c = t.charCodeAt(i++); if (c === 34) break; if (c === 92) { esc = true; i++; } }
+    return esc ? JSON.parse(t.slice(s, i)) : t.slice(s + 1, i - 1);
+  };
+  for (;;) {
+    ws();
+    // a value starts here (or a container closes, handled below)
+    const c = t.charCodeAt(i);
+    if (c === 123 || c === 91) {
+      const box: any = c === 123 ? {} : [];
+      put(box);
+      stack.push(box); keys.push(null);
+      i++; ws();
+      const d = t.charCodeAt(i);
+      if (d === 125 || d === 93) { i++; stack.pop(); keys.pop(); }
+      else if (c === 123) { keys[keys.length - 1] = str(); ws(); i++; /* ':' */ continue; }
+      else continue;
+    } else if (c === 34) put(str());
+    else if (c === 116) { put(true); i += 4; }
+    else if (c === 102) { put(false); i += 5; }
+    else if (c === 110) { put(null); i += 4; }
+    else {
+      const s = i;
+      i++;
+      while (i < n) { const d = t.charCodeAt(i); if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) i++; else break; }
+      put(numberOf(t.slice(s, i)));
+    }
+    // after a value: ',' continues the container, a closing bracket ends it (maybe several)
+    for (;;) {
+      ws();
+      if (stack.length === 0) return root;
+      const d = t.charCodeAt(i++);
+      if (d === 44) {
+        if (!Array.isArray(stack[stack.length - 1])) { ws(); keys[keys.length - 1] = str(); ws(); i++; }
+        break;
+      }
+      stack.pop(); keys.pop(); // '}' or ']'
+    }
+  }
+}
+
+/** A finite number as a JSON token; null for NaN and ±Infinity (which JSON cannot write). */
+export function numberToken(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * The one writer of values: JSON text with BigNum and bigint as bare number tokens, never NaN or
+ * Infinity (written as null, as JSON.stringify does). Iterative over containers: any depth.
+ */
 export function stringify(value: unknown): string {
-  if (!bigNumsSeen && !hasBigint(value)) return JSON.stringify(value);
-  return JSON.stringify(value, replace).replace(MARKED, '$1');
+  if (!needsExact(value)) return JSON.stringify(value) ?? 'null';
+  let out = '';
+  const write = (v: unknown): void => {
+    if (v instanceof BigNum) { out += v.raw; return; }
+    if (typeof v === 'bigint') { out += v.toString(); return; }
+    if (v === null || typeof v !== 'object') { out += JSON.stringify(v) ?? 'null'; return; }
+    if (Array.isArray(v)) {
+      out += '[';
+      for (let k = 0; k < v.length; k++) { if (k) out += ','; write(v[k] === undefined ? null : v[k]); }
+      out += ']';
+      return;
+    }
+    out += '{';
+    let first = true;
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === undefined || typeof x === 'function') continue;
+      out += (first ? '' : ',') + JSON.stringify(k) + ':';
+      first = false;
+      write(x);
+    }
+    out += '}';
+  };
+  write(value);
+  return out;
 }
 
-function hasBigint(v: unknown): boolean {
-  if (typeof v === 'bigint') return true;
+/** does the value hold a BigNum or bigint anywhere? (iterative) */
+function needsExact(v: unknown): boolean {
+  if (typeof v === 'bigint' || v instanceof BigNum) return true;
   if (v === null || typeof v !== 'object') return false;
-  if (v instanceof BigNum) return true;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasBigint(x)) return true;
+  const todo: unknown[] = [v];
+  while (todo.length) {
+    const x = todo.pop();
+    if (typeof x === 'bigint' || x instanceof BigNum) return true;
+    if (x === null || typeof x !== 'object') continue;
+    if (Array.isArray(x)) { for (const y of x) if (y !== null && (typeof y === 'object' || typeof y === 'bigint')) todo.push(y); }
+    else for (const k in x) { const y = (x as Record<string, unknown>)[k]; if (y !== null && (typeof y === 'object' || typeof y === 'bigint')) todo.push(y); }
+  }
   return false;
 }
 
-/** A number from a JSON value: numbers, BigNum, numeric strings ("25622", " 1.5e3"). NaN otherwise. */
+/** A number from a JSON value: numbers, BigNum, numeric strings in JSON's number grammar with
+ *  optional surrounding blanks ("25622", " 1.5e3"). NaN otherwise ("0x1388", "Infinity", "1_000"). */
 export function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v instanceof BigNum) return Number(v.raw);
   if (typeof v === 'string') {
     const t = v.trim();
-    return t === '' ? NaN : Number(t);
+    return NUMBER.test(t) ? Number(t) : NaN;
   }
   if (typeof v === 'bigint') return Number(v);
   return NaN;
 }
+
+/** JSON's number grammar (RFC 8259 section 6) */
+export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 /** Look up a dotted path (a.b.0.c) in a parsed record. */
 export function getPath(obj: any, path: string[]): unknown {
   let cur = obj;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
     cur = cur[seg];
   }
   return cur;

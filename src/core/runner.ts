@@ -7,6 +7,7 @@ import type { Options } from 'yargs';
 import { Output } from './output.js';
 import { readInput } from './input.js';
 import { parseJson } from './json.js';
+import { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
@@ -19,6 +20,7 @@ export const commonOptions: Record<string, Options> = {
   stats: { type: 'boolean', default: false, describe: 'print records in/out/rejected, elapsed time and rate on stderr', group: 'Input/output:' },
   'stats-file': { type: 'string', describe: 'append the same figures as one JSON line to FILE', group: 'Input/output:' },
   'line-buffered': { type: 'boolean', default: false, describe: 'flush every output record (default when stdout is a terminal)', group: 'Input/output:' },
+  'max-reject-rate': { type: 'number', describe: 'exit 1 when more than this share of the records read (0..1) was rejected (always: when every one was)', group: 'Bad records:' },
 };
 
 class StrictStop extends Error {}
@@ -111,8 +113,12 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
   }
   let reported = 0;
   let failed = false;
+  const checker = new FieldReader([]); // ctx.parse's grammar check
+  const inputs = new Set<string>(opts.files as string[]);
+  let inputRejected = 0; // rejected records of the inputs (not of a side file)
   const reject = (file: string, no: number, raw: () => string, reason: string, detail?: string) => {
     stats.rejected++;
+    if (inputs.has(file)) inputRejected++;
     stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
     const msg = detail ? `${reason}: ${detail}` : reason;
     if (reported < opts.maxReports || opts.strict) { say(`${file}:${no}: ${msg}`); reported++; }
@@ -135,21 +141,32 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
     emitSplice(line, from, to, text) {
       out.bytesOf(line.buf, line.start, from); out.text(text); out.bytesOf(line.buf, to, line.end); out.endRecord();
     },
+    emitEdit(line, ed) {
+      out.bytesOf(line.buf, line.start, ed.from); out.text(ed.text); out.bytesOf(line.buf, ed.to, line.end); out.endRecord();
+    },
+    emitEdits(line, edits) {
+      let at = line.start;
+      for (const ed of edits) { out.bytesOf(line.buf, at, ed.from); out.text(ed.text); at = ed.to; }
+      out.bytesOf(line.buf, at, line.end); out.endRecord();
+    },
     reject(line, reason, detail) { reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
     rejectAt(file, no, raw, reason, detail) { reject(file, no, () => raw, reason, detail); },
     parse(line) {
-      try {
-        return parseJson(line.buf.toString('utf8', line.start, line.end));
-      } catch (err) {
-        ctx.reject(line, 'malformed JSON', (err as Error).message);
-        return undefined;
-      }
+      if (!checker.read(line.buf, line.start, line.end)) { ctx.reject(line, checker.reason, checker.error); return undefined; }
+      return parseJson(line.buf.toString('utf8', checker.objStart, checker.objEnd));
     },
     warn(message) { say(message); },
     count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
     countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
     inputFailed() { return failed; },
+    failInput(file, message) { say(`${file}: ${message}`); failed = true; },
+    willFail() { return failed || tooManyRejected(); },
+    waitDrain() { return out.drained(); },
+    stopped() { return out.closed; },
   };
+  /** the run kept nothing of what it read (every record rejected), or more than --max-reject-rate */
+  const tooManyRejected = () => stats.in > 0 && inputRejected > 0
+    && (inputRejected >= stats.in || (opts.maxRejectRate !== undefined && inputRejected / stats.in > opts.maxRejectRate));
 
   let transform: Transform;
   try {
@@ -170,6 +187,7 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
         line(l: Line) { stats.in++; transform.record(l); },
         skipped(l: Line, ok: boolean) { stats.in++; if (!ok) ctx.reject(l, 'malformed JSON', 'not one JSON object'); },
         tooLong(l: Line) { stats.in++; ctx.reject(l, 'line too long'); },
+        invalid(l: Line, why: string) { stats.in++; ctx.reject(l, 'malformed JSON', why); },
       };
       for (const file of opts.files as string[]) {
         if (out.closed) break;
@@ -223,6 +241,11 @@ export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): P
       reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
       bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
     }) + '\n');
+  }
+  if (!failed && tooManyRejected()) {
+    say(inputRejected >= stats.in ? `every record read was rejected (${inputRejected} of ${stats.in}): nothing kept`
+      : `${inputRejected} of ${stats.in} records rejected: more than --max-reject-rate ${opts.maxRejectRate}`);
+    failed = true;
   }
   if (failed) process.exitCode = 1;
 }

@@ -1,10 +1,12 @@
 // Side files for lookups (join): NDJSON, a JSON array, or CSV with a header row, loaded whole into
-// memory under a size budget. NDJSON side files are read with split2 (off the hot path: a side file is
-// read once), CSV with csv-parse.
+// memory under a size budget. NDJSON side files go through the one line reader and grammar check of
+// every input (input.ts, fields.ts), CSV through csv-parse.
 import fs from 'node:fs';
-import split2 from 'split2';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseJson } from './json.js';
+import { FieldReader } from './fields.js';
+import { readInput } from './input.js';
+import type { Line } from './tool.js';
 
 export interface SideRecord { rec: Record<string, unknown>; line: number }
 
@@ -17,7 +19,7 @@ export function parseSize(text: string): number {
 
 /** load every record of a side file; bad lines go to onBad(line, reason) */
 export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
-  onBad: (line: number, reason: string) => void): Promise<SideRecord[]> {
+  onBad: (line: number, reason: string, detail?: string) => void): Promise<SideRecord[]> {
   const size = fs.statSync(file).size;
   if (size > maxBytes) throw new Error(`side file ${file} is ${size} bytes, over the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
   let kind = format;
@@ -39,17 +41,15 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
     return rows.map((rec, i) => ({ rec, line: i + 2 }));
   }
   const out: SideRecord[] = [];
-  let no = 0;
-  await new Promise<void>((resolve, reject) => {
-    fs.createReadStream(file).pipe(split2()).on('data', (text: string) => {
-      no++;
-      if (!text.trim()) return;
-      try {
-        const rec = parseJson(text);
-        if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) onBad(no, 'not a JSON object');
-        else out.push({ rec, line: no });
-      } catch (err) { onBad(no, `malformed JSON (${(err as Error).message})`); }
-    }).on('end', resolve).on('error', reject);
-  });
+  const checker = new FieldReader([]);
+  await readInput(file, undefined, {
+    line(l: Line) {
+      if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error); return; }
+      out.push({ rec: parseJson(l.buf.toString('utf8', checker.objStart, checker.objEnd)), line: l.no });
+    },
+    skipped() { /* no needle: never called */ },
+    tooLong(l: Line) { onBad(l.no, 'line too long'); },
+    invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why); },
+  }, () => null, () => false);
   return out;
 }

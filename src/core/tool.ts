@@ -2,6 +2,7 @@
 // A tool declares its usage and options and returns a pure per-record transform; the runner owns
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
+import type { Edit } from './fields.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -27,15 +28,21 @@ export interface ToolContext {
   /** emit the line with its bytes [from, to) replaced by `text` (from === to inserts): the way a tool
    *  that adds or rewrites one field keeps the rest of the record byte for byte */
   emitSplice(line: Line, from: number, to: number, text: string): void;
+  /** emit the line with several byte ranges replaced (edits sorted by position, not overlapping):
+   *  see FieldReader.edits(), the one way a tool adds or replaces top-level fields */
+  emitEdits(line: Line, edits: readonly Edit[]): void;
+  /** emitEdits of one edit */
+  emitEdit(line: Line, edit: Edit): void;
   /** report a bad record (reason = a short category such as "missing field", detail = the specifics;
    *  counted per reason), reported `tool: file:line: reason`, raw line kept
    *  in --rejects; with --strict the run stops with exit 1. */
   reject(line: Line, reason: string, detail?: string): void;
   /** report a bad record when the line is no longer at hand (e.g. in end()) */
   rejectAt(file: string, no: number, raw: string, reason: string, detail?: string): void;
-  /** JSON.parse the line (64-bit-safe: integers beyond 2^53 become BigInt-free lossless numbers,
-   *  see core/json.ts); on failure rejects the line and returns undefined. */
-  parse(line: Line): any;
+  /** the line as a record: checked by the grammar like every line (core/fields.ts), decoded with
+   *  numbers exact (core/json.ts BigNum); a line that is not one valid JSON object is rejected and
+   *  undefined returned. */
+  parse(line: Line): Record<string, any> | undefined;
   /** a diagnostic on stderr (`tool: message`), not counted */
   warn(message: string): void;
   /** add to a named counter printed with --stats */
@@ -45,6 +52,17 @@ export interface ToolContext {
   /** true once an input could not be read (missing file, bad gzip): the run will exit 1, so an
    *  all-or-nothing sink (load-sqlite --atomic) should keep nothing */
   inputFailed(): boolean;
+  /** for tools that read their own input: report an input that could not be read (`tool: FILE:
+   *  message`); the run goes on with the other inputs and exits 1 */
+  failInput(file: string, message: string): void;
+  /** will the run exit 1 as things stand (an input failed, or every record read was rejected, or more
+   *  than --max-reject-rate)? A sink that writes a file in end() keeps nothing then */
+  willFail(): boolean;
+  /** for tools that read their own input: a promise while the output waits for its reader (await it
+   *  between chunks), null otherwise */
+  waitDrain(): Promise<void> | null;
+  /** the reader of our output went away (`| head`): stop reading */
+  stopped(): boolean;
 }
 
 export interface Transform {

@@ -2,6 +2,7 @@
 // interaction durations before ranking power users, so one runaway value cannot dominate a total.
 // Values are replaced in the record's text; other records pass byte for byte; clipped ones are counted.
 import { FieldReader } from '../core/fields.js';
+import { numberToken } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -28,17 +29,14 @@ export const tool: Tool<ClipOptions> = {
     if (!o.field) throw new UsageError('--field is empty');
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
         if (!reader.found(0) || reader.value(0) === null) return ctx.emitLine(line);
         const x = reader.number(0);
-        if (!Number.isFinite(x)) return ctx.reject(line, `${o.field} is not a number`);
+        if (Number.isNaN(x)) return ctx.reject(line, `${o.field} is not a number`); // (1E400 reads as Infinity: clipped)
         const y = o.max !== undefined && x > o.max ? o.max : o.min !== undefined && x < o.min ? o.min : x;
         if (y === x) return ctx.emitLine(line);
         ctx.count('clipped');
-        const s = reader.spanStart(0);
-        if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(0), String(y));
-        const rec = ctx.parse(line);
-        if (rec) { rec[o.field] = y; ctx.emit(JSON.stringify(rec)); }
+        ctx.emitEdits(line, reader.edits([0], [numberToken(y)]));
       },
     };
   },

@@ -1,7 +1,7 @@
 // filter-engaged: keep engagement events whose engaged time reaches a threshold. Reads GA4 / Firebase
 // BigQuery export params (event_params: [{key, value: {int_value|double_value|float_value|string_value}}],
 // INT64 as JSON strings) or a flat top-level field. Kept lines leave byte for byte.
-import { FieldReader, decodeValue, scanObject, skipValue, skipWs } from '../core/fields.js';
+import { FieldReader, decodeValue, forEachElement, hasByte, memberSpan, skipValue } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -13,35 +13,38 @@ export interface FilterEngagedOptions {
   nameField: string;
 }
 
-const KEY = [Buffer.from('key'), Buffer.from('value')];
+const KEY = Buffer.from('key'), VALUE = Buffer.from('value');
 const VALUE_KINDS = ['int_value', 'double_value', 'float_value', 'string_value'].map((k) => Buffer.from(k));
+const span = new Int32Array(2);
 
-const ks = new Int32Array(2), ke = new Int32Array(2), vs = new Int32Array(4), ve = new Int32Array(4);
+/** in a valid param element {key, value: {<kind>: v}} at b[s, e): is its key `name`? */
+function keyIs(b: Buffer, s: number, e: number, name: Buffer): boolean {
+  if (!memberSpan(b, s, e, KEY, span) || b[span[0]] !== 34) return false;
+  const k0 = span[0] + 1, k1 = span[1] - 1;
+  if (k1 - k0 === name.length && b.compare(name, 0, name.length, k0, k1) === 0) return true;
+  return hasByte(b, k0, k1, 92) && decodeValue(b, span[0], span[1]) === name.toString('utf8'); // an escaped spelling
+}
 
-/** GA4 params: the decoded value of param `name`, null when present without a value, undefined when
- *  absent or unreadable. Walks the array in place (no objects built). */
+/** the first non-null of the element's value kinds, null when there is none */
+function paramValue(b: Buffer, s: number, e: number): unknown {
+  if (!memberSpan(b, s, e, VALUE, span) || b[span[0]] !== 123) return null;
+  const vs = span[0], ve = span[1];
+  for (const kind of VALUE_KINDS) if (memberSpan(b, vs, ve, kind, span) && b[span[0]] !== 110 /* null */) return decodeValue(b, span[0], span[1]);
+  return null;
+}
+
+/** GA4 params (in a valid line): the decoded value of param `name`, null when present without a
+ *  value, undefined when absent. Walks the array in place (no objects built); the first element with
+ *  the key wins. */
 export function ga4Param(b: Buffer, s: number, e: number, name: Buffer): unknown {
   if (b[s] !== 91) return undefined;
   const quick = ga4ParamQuick(b, s, e, name);
   if (quick !== NOT_QUICK) return quick;
-  let i = skipWs(b, s + 1, e);
-  if (b[i] === 93) return undefined;
-  for (;;) {
-    const es = i;
-    i = skipValue(b, i, e);
-    if (i < 0) return undefined;
-    if (b[es] === 123 && scanObject(b, es, i, KEY, ks, ke) >= 0 && ks[0] >= 0) {
-      const k0 = ks[0] + 1, k1 = ke[0] - 1;
-      if (k1 - k0 === name.length && b.compare(name, 0, name.length, k0, k1) === 0) {
-        if (ks[1] < 0 || b[ks[1]] !== 123 || scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return null;
-        for (let k = 0; k < 4; k++) if (vs[k] >= 0 && b[vs[k]] !== 110 /* null */) return decodeValue(b, vs[k], ve[k]);
-        return null;
-      }
-    }
-    i = skipWs(b, i, e);
-    if (b[i] !== 44) return undefined;
-    i = skipWs(b, i + 1, e);
-  }
+  let found: unknown = undefined;
+  forEachElement(b, s, e, (es, ee) => {
+    if (found === undefined && b[es] === 123 && keyIs(b, es, ee, name)) found = paramValue(b, es, ee);
+  });
+  return found;
 }
 
 const NOT_QUICK = Symbol('not quick');
@@ -76,10 +79,8 @@ function ga4ParamQuick(b: Buffer, s: number, e: number, name: Buffer): unknown {
   const canonical = exportForm(b, p + q.length, e);
   if (canonical !== NOT_QUICK) return canonical;
   const end = skipValue(b, o, e);
-  if (end < 0 || scanObject(b, o, end, KEY, ks, ke) < 0 || ks[0] !== p) return NOT_QUICK;
-  if (ks[1] < 0 || b[ks[1]] !== 123 || scanObject(b, ks[1], ke[1], VALUE_KINDS, vs, ve) < 0) return null;
-  for (let k = 0; k < 4; k++) if (vs[k] >= 0 && b[vs[k]] !== 110 /* null */) return decodeValue(b, vs[k], ve[k]);
-  return null;
+  if (!memberSpan(b, o, end, KEY, span) || span[0] !== p) return NOT_QUICK; // (a later "key" member would win)
+  return paramValue(b, o, end);
 }
 const quotedCache = new Map<Buffer, Buffer>();
 
@@ -158,7 +159,7 @@ export const tool: Tool<FilterEngagedOptions> = {
       // a matching line must contain the quoted event name (only when there is one name)
       needle: o.event.length === 1 ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
       record(line: Line) {
-        if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', fields.error);
+        if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, fields.reason, fields.error);
         // the name's raw bytes first (no string made); a decoded compare for escaped spellings
         let named = false;
         for (let k = 0; k < quotedNames.length && !named; k++) named = fields.rawEquals(0, quotedNames[k]);

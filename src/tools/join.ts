@@ -2,8 +2,8 @@
 // chosen fields of the matching side record to each streamed record, spliced into its text (the rest
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
-import { FieldReader, canonicalOf } from '../core/fields.js';
-import { getPath, splitPath, stringify } from '../core/json.js';
+import { FieldReader } from '../core/fields.js';
+import { BigNum, NUMBER, getPath, numberOf, splitPath, stringify } from '../core/json.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -11,7 +11,7 @@ import { listOption } from '../core/options.js';
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
-  maxSide: string; sideFormat: 'auto' | 'ndjson' | 'json' | 'csv';
+  maxSide: string; sideFormat: 'auto' | 'ndjson' | 'json' | 'csv'; existing: 'replace' | 'keep' | 'reject';
 }
 
 export const tool: Tool<JoinOptions> = {
@@ -31,6 +31,7 @@ export const tool: Tool<JoinOptions> = {
     explode: { type: 'boolean', default: false, describe: 'an array-valued side key indexes each of its elements' },
     unmatched: { choices: ['keep', 'drop', 'reject'], default: 'keep', describe: 'records with no side match: keep with null fields, drop (counted), or reject' },
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
+    existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value (counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
   },
   check(o) {
@@ -41,64 +42,82 @@ export const tool: Tool<JoinOptions> = {
   create(o, ctx) {
     const eq = o.on.indexOf('=');
     const streamKey = eq < 0 ? o.on : o.on.slice(0, eq), sideKey = splitPath(eq < 0 ? o.on : o.on.slice(eq + 1));
-    const index = new Map<string, string>(); // key token -> the text to splice in
+    const index = new Map<string, string[]>(); // key text -> the JSON texts of the added fields
     let fields = o.fields;
-    let nullText = '';
-    const names = () => fields.map((f) => o.prefix + f.split('.').pop());
-    const reader = new FieldReader([streamKey]);
-    let existing: FieldReader;
+    let nullTexts: string[] = [];
+    let reader = new FieldReader([streamKey]);
+    let added: number[] = []; // reader paths of the added fields
+    let warned = false;
     return {
       async init() {
         let recs;
         try {
-          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason) => ctx.rejectAt(o.side, no, '', reason));
+          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail) => ctx.rejectAt(o.side, no, '', reason, detail));
         } catch (err) { throw new UsageError((err as Error).message); }
         if (fields.length === 0) {
           const seen = new Set<string>();
           for (const { rec } of recs) for (const k of Object.keys(rec)) if (k !== sideKey[0]) seen.add(k);
           fields = [...seen];
         }
-        const paths = fields.map(splitPath), out = names();
-        existing = new FieldReader(out);
-        nullText = out.map((n) => `,${JSON.stringify(n)}:null`).join('');
+        const paths = fields.map(splitPath), out = fields.map((f) => o.prefix + splitPath(f).pop());
+        // the added fields are top-level paths of the reader (escaped so a dot in a name stays one name)
+        reader = new FieldReader([streamKey, ...out.map((n) => n.replace(/[\\.]/g, '\\$&'))]);
+        added = out.map((_n, i) => i + 1);
+        nullTexts = out.map(() => 'null');
         let dupes = 0;
         for (const { rec, line } of recs) {
           const k = getPath(rec, sideKey);
           if (k === undefined || k === null) { ctx.rejectAt(o.side, line, '', `side record without ${sideKey.join('.')}`); continue; }
-          const text = out.map((n, i) => `,${JSON.stringify(n)}:${stringify(getPath(rec, paths[i]) ?? null)}`).join('');
+          const texts = paths.map((p) => stringify(getPath(rec, p) ?? null));
           for (const key of o.explode && Array.isArray(k) ? k : [k]) {
-            const t = Buffer.from(canonicalOf(key), 'latin1').toString('latin1');
+            const t = keyText(key);
+            if (t === null) continue;
             if (index.has(t)) { dupes++; continue; } // the first side record with a key wins
-            index.set(t, text);
+            index.set(t, texts);
           }
         }
         if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
         ctx.count('side keys', index.size);
       },
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        const token = reader.found(0) ? reader.token(0) : 'null';
-        let text = token === 'null' ? undefined : index.get(Buffer.from(token, 'latin1').toString('latin1'));
-        if (text === undefined) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        const key = reader.found(0) ? keyText(reader.value(0)) : null;
+        let texts = key === null ? undefined : index.get(key);
+        if (texts === undefined) {
           ctx.count('unmatched');
           if (o.unmatched === 'drop') return;
-          if (o.unmatched === 'reject') return ctx.reject(line, 'no match in side file', `${streamKey}=${token}`);
-          text = nullText;
+          if (o.unmatched === 'reject') return ctx.reject(line, 'no match in side file', `${streamKey}=${reader.raw(0) ?? 'missing'}`);
+          texts = nullTexts;
         } else ctx.count('matched');
-        // a field of that name in the record already: re-serialise with it replaced (rare)
-        existing.read(line.buf, line.start, line.end);
-        let clash = false;
-        for (let k = 0; k < fields.length; k++) if (existing.found(k)) clash = true;
-        if (clash) {
-          const rec = ctx.parse(line);
-          if (rec === undefined) return;
-          Object.assign(rec, JSON.parse(`{${text.slice(1)}}`));
-          return ctx.emit(stringify(rec));
+        // a field of that name in the record already: --existing decides
+        let ks = added;
+        if (added.some((k) => reader.found(k))) {
+          const clash = added.filter((k) => reader.found(k)).map((k) => reader.topName(k));
+          if (o.existing === 'reject') return ctx.reject(line, 'field already present', clash.join(', '));
+          ctx.count(o.existing === 'keep' ? 'kept existing' : 'replaced existing');
+          if (!warned) { warned = true; ctx.warn(`records already hold ${clash.join(', ')}: ${o.existing === 'keep' ? 'their own values are kept' : 'replaced by the side file\'s values'} (--existing; or --prefix to add both)`); }
+          if (o.existing === 'keep') {
+            const keep = added.map((k) => !reader.found(k));
+            ks = added.filter((_k, i) => keep[i]);
+            texts = texts.filter((_t, i) => keep[i]);
+          }
         }
-        const ins = reader.insertion(text.slice(1));
-        ctx.emitSplice(line, ins.at, ins.at, ins.text);
+        ctx.emitEdits(line, reader.edits(ks, texts));
       },
     };
   },
 };
+
+/** A join key as text: numbers and strings holding a JSON number by their canonical number text (so
+ *  1, 1.0 and "1" from a CSV side match), other strings by their value, true/false as words, arrays
+ *  and objects by their JSON text; null for null (never matches). */
+export function keyText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof BigNum) return canonicalNumber(v.raw);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  if (typeof v === 'string') return NUMBER.test(v) ? canonicalNumber(v) : v;
+  if (typeof v === 'boolean') return String(v);
+  return '\u0001' + stringify(v);
+}
+const canonicalNumber = (t: string) => { const v = numberOf(t); return typeof v === 'number' ? String(v) : v.raw; };
 export default tool;

@@ -6,7 +6,6 @@
 // other team's derived table reads it). Users without a registration time (unknown users) get null.
 import { FieldReader } from '../core/fields.js';
 import { parseTimestamp, ZoneClock } from '../core/time.js';
-import { stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -45,6 +44,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
   },
   create(o: SubscriptionStatusOptions & { prefix: string }, ctx) {
     try { new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
+    if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
     const p = o.prefix;
     const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, o.as];
     const reader = new FieldReader(fields);
@@ -57,10 +57,10 @@ export const tool: Tool<SubscriptionStatusOptions> = {
       if (ms === undefined) { ms = parseTimestamp(v, { inputTz: o.inputTz }); if (cache.size > 100000) cache.clear(); cache.set(key, ms); }
       return ms;
     };
-    const prefix = JSON.stringify(o.as) + ':';
+    const AS = [6];
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
         const t = ts(reader.value(0));
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);
@@ -72,12 +72,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
         }
         const state = statusAt(t, { registration: b[0], trialStart: b[1], trialEnd: b[2], subStart: b[3], subExpire: b[4] });
         if (state === null) ctx.count('unknown users');
-        const text = JSON.stringify(state);
-        const s = reader.spanStart(6);
-        if (s === -2) { const rec = ctx.parse(line); if (rec) { rec[o.as] = state; ctx.emit(stringify(rec)); } return; }
-        if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(6), text);
-        const ins = reader.insertion(prefix + text);
-        ctx.emitSplice(line, ins.at, ins.at, ins.text);
+        ctx.emitEdits(line, reader.edits(AS, [JSON.stringify(state)]));
       },
     };
   },

@@ -2,7 +2,8 @@
 // DST-correct. The new field is spliced into the original text, so everything else in the line
 // (64-bit ids, INT64 strings, key order, spacing) leaves byte for byte.
 import { FieldReader } from '../core/fields.js';
-import { stringify } from '../core/json.js';
+import type { Edit } from '../core/fields.js';
+import { BigNum } from '../core/json.js';
 import { parseTimestamp, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -41,14 +42,14 @@ export const tool: Tool<ToLocalDateOptions> = {
       if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
       return c;
     };
-    const prefix = JSON.stringify(o.as) + ':"';
-    const topAs = !o.as.includes('.');
-    if (!topAs) throw new UsageError('--as takes a top-level field name (no dots)');
+    if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
+    const edit: Edit = { from: 0, to: 0, text: '' };
+    let lastText = '', lastJson = '';
     const unit = o.unit, inputTz = o.inputTz;
     let lastRaw: unknown = undefined, lastDay = '';
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
         const raw = reader.value(0);
         if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
         let day: string;
@@ -56,22 +57,15 @@ export const tool: Tool<ToLocalDateOptions> = {
         if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
         if (raw === lastRaw && typeof raw !== 'object' && !o.tzField) day = lastDay;
         else {
-          const v = typeof raw === 'object' ? String(raw) : raw; // BigNum (19-digit ns) -> its exact text
+          const v = raw instanceof BigNum ? raw.raw : raw; // a 19-digit ns epoch: its exact text
           if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
           const ms = parseTimestamp(v, { unit, inputTz });
           if (typeof ms === 'string') return ctx.reject(line, `bad ${o.field}`, ms);
           day = o.grain === 'day' ? zc.localDate(ms) : o.grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, o.grain, o.weekStart);
           lastRaw = raw; lastDay = day;
         }
-        const s = reader.spanStart(1);
-        if (s === -2) { // a line the byte reader handed to JSON.parse: re-serialise it (64-bit safe)
-          const rec = ctx.parse(line);
-          if (rec !== undefined) { rec[o.as] = day; ctx.emit(stringify(rec)); }
-          return;
-        }
-        if (s >= 0) return ctx.emitSplice(line, s, reader.spanEnd(1), JSON.stringify(day)); // replace in place
-        const ins = reader.insertion(prefix + day + '"'); // before the closing brace
-        ctx.emitSplice(line, ins.at, ins.at, ins.text);
+        if (day !== lastText) { lastText = day; lastJson = JSON.stringify(day); }
+        ctx.emitEdit(line, reader.edit(1, lastJson, edit)); // replaced in place, or added at the end
       },
     };
   },

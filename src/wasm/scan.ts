@@ -1,24 +1,37 @@
-// AssemblyScript (compiled to dist/core/scan.wasm by `npm run build`, not by tsc): the top-level walk of
-// one JSON object line with WebAssembly SIMD, 16 bytes per instruction instead of one. It answers only
-// when it can prove that the JavaScript walk (scanObject in src/core/fields.ts) gives the same answer:
-// the line's end and the value span of every wanted top-level key. Anything else (a backslash or a
-// control byte anywhere, unbalanced quotes, a bracket mismatch, a literal that is not exactly one JSON
-// literal, any grammar surprise) is UNSURE and the JavaScript walk decides. test/unit/scan-wasm.test.mjs
+// AssemblyScript (compiled to dist/core/scan.wasm by `npm run build`, not by tsc): the walk of one
+// JSON object line with WebAssembly SIMD, 16 bytes per instruction instead of one. It answers only
+// when it can prove that the JavaScript walk (walkObject in src/core/fields.ts) gives the same answer:
+// the line is valid by JSON's grammar, with its end and the value span of every wanted top-level key.
+// Anything else (a backslash or a control byte anywhere, any grammar error, nesting past 256) is
+// UNSURE and the JavaScript walk decides (and says why a line is broken). test/unit/scan-wasm.test.mjs
 // holds the two walks to that on real, generated and mutated lines.
 //
-// Stage 1, per 64-byte block: bit masks of quotes, blanks, brackets and separators; the in-string mask
-// is the running XOR of the quote mask (no escapes: a backslash makes the line UNSURE); from those, the
-// events the grammar needs: EVT (every quote, structural byte and literal start outside strings) and
-// EVN (only brackets and literal starts: what a nested value needs). Stage 2 walks the top-level
-// members over EVT and each nested value over EVN with a bracket stack.
+// How the grammar is checked without walking every token: outside strings, every non-blank byte is a
+// structural byte or part of a literal run, so a line is valid JSON exactly when (1) brackets match,
+// (2) each literal run is exactly one literal, and (3) every token's next token is one the grammar
+// allows after it: after '{' a key or '}'; after '[' a value or ']'; after ':' a value; after ',' a
+// key (in an object) or a value (in an array); after a key ':' (and every ':' follows a key); after a
+// value ',' or a closing bracket. A key is a string right after '{' or an object's ','.
+// (3) is bit arithmetic per 64-byte block: the position of the next non-blank byte after each token
+// of a kind is one addition (a bit at a blank run's start carries through the run to its end), and
+// the string of an opening quote is followed to its closing quote the same way. Only brackets are
+// walked one by one (a stack, 256 deep, and the kind of container each comma is in).
+//
+// Stage 1, per block: bit masks of quotes, blanks, brackets and separators; the in-string mask is the
+// running XOR of the quote mask (no escapes: a backslash or control byte makes the line UNSURE); the
+// bracket walk; the rules. Stage 2 reads the spans of wanted keys' values at the top level.
 
-/** scratch: bracket stack (256), then the two event arrays (one u64 per 64-byte block) */
+/** scratch: bracket stack (256), carries (64 bytes), then the keys found per block (one u64 per
+ *  64-byte block) and the spans of depth-1 nested values (an i32 pair each) */
 const STACK: usize = 65536;
+const MASKS: usize = STACK + 512; // six u64 masks per block of a segment
+const SEG_BLOCKS: usize = 64;
 const EVT: usize = STACK + 4096;
 const MAX_BLOCKS: usize = 16384;
-const EVN: usize = EVT + MAX_BLOCKS * 8;
+const PAIRS: usize = EVT + MAX_BLOCKS * 16;
+const MAX_PAIRS: usize = MAX_BLOCKS / 2;
 /** memory from here on belongs to the JavaScript side (keys, results, the input chunk, a line copy) */
-export const FREE: usize = EVN + MAX_BLOCKS * 8;
+export const FREE: usize = PAIRS + MAX_PAIRS * 8;
 /** longest line scanned here (the event arrays' size) */
 export const MAX_LINE: usize = MAX_BLOCKS * 64;
 export const UNSURE: i32 = -3;
@@ -42,7 +55,7 @@ function literal(p: usize, e: usize): isize {
     if (load<u8>(j) == 45) j++;
     const d0 = j;
     while (j < e && <u32>load<u8>(j) - 48 < 10) j++;
-    if (j == d0) return -1;
+    if (j == d0 || (load<u8>(d0) == 48 && j - d0 > 1)) return -1; // no digits, or a leading zero
     if (j < e && load<u8>(j) == 46) { j++; const f0 = j; while (j < e && <u32>load<u8>(j) - 48 < 10) j++; if (j == f0) return -1; }
     if (j < e && (load<u8>(j) | 32) == 101) {
       j++;
@@ -54,50 +67,6 @@ function literal(p: usize, e: usize): isize {
   }
   if (j > e || (j < e && litByte(<u32>load<u8>(j)))) return -1;
   return <isize>j;
-}
-
-// the event iterator: the current block's remaining bits
-let cur: u64 = 0;
-let blk: usize = 0;
-let nblocks: usize = 0;
-let base: usize = 0;
-
-@inline function next(events: usize): isize {
-  while (cur == 0) {
-    if (++blk >= nblocks) return -1;
-    cur = load<u64>(events + (blk << 3));
-  }
-  const p = base + (blk << 6) + <usize>ctz(cur);
-  cur &= cur - 1;
-  return <isize>p;
-}
-
-/** continue `events` after position p */
-@inline function seek(events: usize, p: usize): void {
-  blk = (p - base) >> 6;
-  cur = load<u64>(events + (blk << 3)) & ~(((<u64>2) << <u64>((p - base) & 63)) - 1);
-}
-
-/** the nested value at vs ('{' or '['): the index after its closing bracket, or -1 */
-function nested(vs: usize, e: usize): isize {
-  let depth: usize = 1;
-  store<u8>(STACK, load<u8>(vs));
-  seek(EVN, vs);
-  for (;;) {
-    const p = next(EVN);
-    if (p < 0) return -1;
-    const d = <u32>load<u8>(p);
-    if ((d | 32) == 123) {
-      if (depth == 256) return -1;
-      store<u8>(STACK + depth, <u8>d); depth++;
-    } else if ((d | 32) == 125) {
-      if (<u32>load<u8>(STACK + depth - 1) != d - 2) return -1; // '}' - 2 == '{', ']' - 2 == '['
-      if (--depth == 0) return p + 1;
-    } else if (!(d == 110 && load<u32>(p) == 0x6c6c756e && <usize>p + 4 <= e && !litByte(<u32>load<u8>(p + 4))) && literal(<usize>p, e) < 0) {
-      return -1;
-    }
-  }
-  return -1;
 }
 
 /** record member (ks, ke) -> (vs, ve) for every wanted key it equals (the last occurrence wins) */
@@ -113,6 +82,16 @@ function record(keys: usize, nkeys: i32, results: usize, ks: usize, ke: usize, v
   }
 }
 
+/** bits a..b-1 of a block (0 <= a <= b <= 64) */
+@inline function span(a: u64, b: u64): u64 {
+  const hi: u64 = b >= 64 ? ~(<u64>0) : ((<u64>1) << b) - 1;
+  return hi & ~(((<u64>1) << a) - 1);
+}
+
+// the kinds of token a token's successor is checked against (see (3) below)
+const NONE: u32 = 0, AFTER_OBJECT_OPEN: u32 = 1, AFTER_ARRAY_OPEN: u32 = 2, AFTER_OBJECT_COMMA: u32 = 3,
+  AFTER_VALUE_SEP: u32 = 4, AFTER_KEY: u32 = 5, AFTER_VALUE: u32 = 6;
+
 /**
  * The object at [s, e) (its first byte '{', its last '}'), wanted keys at `keys` (a u64 mask of their
  * lengths mod 64, then an (offset, length) i32 pair per key): e with `results` holding a (start, end)
@@ -121,85 +100,200 @@ function record(keys: usize, nkeys: i32, results: usize, ks: usize, ke: usize, v
 export function scan(s: usize, e: usize, keys: usize, nkeys: i32, results: usize): i32 {
   for (let k: usize = 0; k < <usize>nkeys; k++) store<i32>(results + (k << 3), -1);
   if (e <= s || e - s > MAX_LINE) return UNSURE;
-  const QT = i8x16.splat(34), BS = i8x16.splat(92), SP = i8x16.splat(32);
-  const OB = i8x16.splat(123), CB = i8x16.splat(125), CM = i8x16.splat(44), CL = i8x16.splat(58);
-  base = s;
-  nblocks = (e - s + 63) >> 6;
-  let inside: u64 = 0, carry: u64 = 0, litCarry: u64 = 0, bad: u64 = 0;
-  for (let b: usize = 0; b < nblocks; b++) {
-    const p = s + (b << 6);
-    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
-    // '[' | 32 == '{' and ']' | 32 == '}'
-    const y0 = v128.or(x0, SP), y1 = v128.or(x1, SP), y2 = v128.or(x2, SP), y3 = v128.or(x3, SP);
-    const q = bits(i8x16.eq(x0, QT)) | bits(i8x16.eq(x1, QT)) << 16 | bits(i8x16.eq(x2, QT)) << 32 | bits(i8x16.eq(x3, QT)) << 48;
-    const ws = bits(i8x16.eq(x0, SP)) | bits(i8x16.eq(x1, SP)) << 16 | bits(i8x16.eq(x2, SP)) << 32 | bits(i8x16.eq(x3, SP)) << 48;
-    const br = bits(v128.or(i8x16.eq(y0, OB), i8x16.eq(y0, CB))) | bits(v128.or(i8x16.eq(y1, OB), i8x16.eq(y1, CB))) << 16
-      | bits(v128.or(i8x16.eq(y2, OB), i8x16.eq(y2, CB))) << 32 | bits(v128.or(i8x16.eq(y3, OB), i8x16.eq(y3, CB))) << 48;
-    const sep = bits(v128.or(i8x16.eq(x0, CM), i8x16.eq(x0, CL))) | bits(v128.or(i8x16.eq(x1, CM), i8x16.eq(x1, CL))) << 16
-      | bits(v128.or(i8x16.eq(x2, CM), i8x16.eq(x2, CL))) << 32 | bits(v128.or(i8x16.eq(x3, CM), i8x16.eq(x3, CL))) << 48;
-    let odd = bits(v128.or(i8x16.eq(x0, BS), i8x16.lt_u(x0, SP))) | bits(v128.or(i8x16.eq(x1, BS), i8x16.lt_u(x1, SP))) << 16
-      | bits(v128.or(i8x16.eq(x2, BS), i8x16.lt_u(x2, SP))) << 32 | bits(v128.or(i8x16.eq(x3, BS), i8x16.lt_u(x3, SP))) << 48;
-    inside = q;
-    inside ^= inside << 1; inside ^= inside << 2; inside ^= inside << 4;
-    inside ^= inside << 8; inside ^= inside << 16; inside ^= inside << 32;
-    inside ^= carry;
-    carry = <u64>(<i64>inside >> 63);
-    const outside = ~(inside | q);
-    const st = br | sep;
-    const lit = outside & ~ws & ~st;
-    const starts = lit & ~((lit << 1) | litCarry);
-    litCarry = lit >> 63;
-    let evt = q | (st & outside) | starts;
-    let evn = (br & outside) | starts;
-    if (b == nblocks - 1) {
-      const r = (e - s) & 63;
-      if (r != 0) { const m = ((<u64>1) << <u64>r) - 1; evt &= m; evn &= m; odd &= m; }
+  const nblocks = (e - s + 63) >> 6;
+  let carry: u64 = 0; // the in-string state after the previous block
+  let litCarry: u64 = 0; // a literal run reaching the previous block's last byte
+  let keyCarry: u64 = 0; // a key string running on into this block
+  let pending: u32 = NONE; // the kind of the last token of the blocks so far, when its successor is still to come
+  let depth: usize = 0, top: u32 = 0, pairs: usize = 0;
+  for (let seg: usize = 0; seg < nblocks; seg += SEG_BLOCKS) {
+    const segEnd = seg + SEG_BLOCKS < nblocks ? seg + SEG_BLOCKS : nblocks;
+    // pass 1 (SIMD): the byte classes of each block as bit masks
+    const QT = i8x16.splat(34), BS = i8x16.splat(92), SP = i8x16.splat(32), HI3 = i8x16.splat(<i8>0xe0), Z = i8x16.splat(0);
+    const OB = i8x16.splat(123), CB = i8x16.splat(125), CM = i8x16.splat(44), CL = i8x16.splat(58);
+    let bad: u64 = 0, odd = i8x16.splat(0);
+    for (let b = seg; b < segEnd; b++) {
+      const p = s + (b << 6), m = MASKS + ((b - seg) * 48);
+      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+      // '[' | 32 == '{' and ']' | 32 == '}'
+      const y0 = v128.or(x0, SP), y1 = v128.or(x1, SP), y2 = v128.or(x2, SP), y3 = v128.or(x3, SP);
+      store<u64>(m, bits(i8x16.eq(x0, QT)) | bits(i8x16.eq(x1, QT)) << 16 | bits(i8x16.eq(x2, QT)) << 32 | bits(i8x16.eq(x3, QT)) << 48);
+      store<u64>(m, bits(i8x16.eq(x0, SP)) | bits(i8x16.eq(x1, SP)) << 16 | bits(i8x16.eq(x2, SP)) << 32 | bits(i8x16.eq(x3, SP)) << 48, 8);
+      store<u64>(m, bits(i8x16.eq(y0, OB)) | bits(i8x16.eq(y1, OB)) << 16 | bits(i8x16.eq(y2, OB)) << 32 | bits(i8x16.eq(y3, OB)) << 48, 16);
+      store<u64>(m, bits(i8x16.eq(y0, CB)) | bits(i8x16.eq(y1, CB)) << 16 | bits(i8x16.eq(y2, CB)) << 32 | bits(i8x16.eq(y3, CB)) << 48, 24);
+      store<u64>(m, bits(i8x16.eq(x0, CM)) | bits(i8x16.eq(x1, CM)) << 16 | bits(i8x16.eq(x2, CM)) << 32 | bits(i8x16.eq(x3, CM)) << 48, 32);
+      store<u64>(m, bits(i8x16.eq(x0, CL)) | bits(i8x16.eq(x1, CL)) << 16 | bits(i8x16.eq(x2, CL)) << 32 | bits(i8x16.eq(x3, CL)) << 48, 40);
+      // a backslash or a control byte (top three bits clear)
+      const o0 = v128.or(i8x16.eq(x0, BS), i8x16.eq(v128.and(x0, HI3), Z)), o1 = v128.or(i8x16.eq(x1, BS), i8x16.eq(v128.and(x1, HI3), Z));
+      const o2 = v128.or(i8x16.eq(x2, BS), i8x16.eq(v128.and(x2, HI3), Z)), o3 = v128.or(i8x16.eq(x3, BS), i8x16.eq(v128.and(x3, HI3), Z));
+      if (b == nblocks - 1) {
+        const r = (e - s) & 63;
+        bad |= (bits(o0) | bits(o1) << 16 | bits(o2) << 32 | bits(o3) << 48) & (r != 0 ? ((<u64>1) << <u64>r) - 1 : ~(<u64>0));
+      } else odd = v128.or(odd, v128.or(v128.or(o0, o1), v128.or(o2, o3)));
     }
-    bad |= odd;
-    store<u64>(EVT + (b << 3), evt);
-    store<u64>(EVN + (b << 3), evn);
-  }
-  // a backslash or control byte anywhere, or a string still open at the last byte
-  if (bad != 0 || ((inside >> <u64>((e - s - 1) & 63)) & 1) != 0) return UNSURE;
+    if (bad != 0 || v128.any_true(odd)) return UNSURE;
+    // pass 2: strings, the bracket walk and the grammar's rules over the masks
+    for (let b = seg; b < segEnd; b++) {
+      const p = s + (b << 6), m = MASKS + ((b - seg) * 48);
+      const q = load<u64>(m);
+      let inside = q;
+      inside ^= inside << 1; inside ^= inside << 2; inside ^= inside << 4;
+      inside ^= inside << 8; inside ^= inside << 16; inside ^= inside << 32;
+      inside ^= carry;
+      carry = <u64>(<i64>inside >> 63);
+      let valid: u64 = ~(<u64>0); // bytes of the line in this block
+      if (b == nblocks - 1) {
+        const r = (e - s) & 63;
+        if (r != 0) valid = ((<u64>1) << <u64>r) - 1;
+        if (((inside >> <u64>((e - s - 1) & 63)) & 1) != 0) return UNSURE; // a string still open at the end
+      }
+      const outside = ~(inside | q) & valid;
+      const ws = load<u64>(m, 8) & outside, ox = load<u64>(m, 16) & outside, cx = load<u64>(m, 24) & outside;
+      const cm = load<u64>(m, 32) & outside, cl = load<u64>(m, 40) & outside;
+      const opens = q & inside & valid; // opening quotes
+      const closes = q & ~inside & valid; // closing quotes
+      const lit = outside & ~ws & ~(ox | cx | cm | cl);
+      const litStart = lit & ~((lit << 1) | litCarry);
+      const litLast = lit & ~(lit >> 1); // each literal run's last byte (at bit 63 maybe not: see pending)
+      if (litCarry != 0 && (lit & 1) != 0) pending = NONE; // the literal at the previous block's end goes on
+      litCarry = lit >> 63;
 
-  const lengths = load<u64>(keys);
-  blk = 0;
-  cur = load<u64>(EVT) & ~(<u64>1); // past the '{'
-  let pos = next(EVT);
-  if (pos < 0) return UNSURE;
-  if (load<u8>(pos) == 125) return <usize>pos + 1 == e ? <i32>e : UNSURE; // {}
-  for (;;) {
-    if (load<u8>(pos) != 34) return UNSURE;
-    const ks = <usize>pos + 1;
-    const ke = next(EVT); // the key's closing quote
-    const colon = next(EVT);
-    if (ke < 0 || colon < 0 || load<u8>(colon) != 58) return UNSURE;
-    const vs = next(EVT);
-    if (vs < 0) return UNSURE;
-    const c = <u32>load<u8>(vs);
-    let ve: isize;
-    if (c == 34) {
-      ve = next(EVT);
-      if (ve < 0) return UNSURE;
-      ve++;
-    } else if (c == 123 || c == 91) {
-      ve = nested(<usize>vs, e);
-      if (ve < 0) return UNSURE;
-      seek(EVT, <usize>ve - 1);
-    } else {
-      ve = literal(<usize>vs, e);
-      if (ve < 0) return UNSURE;
+      // the bracket walk: matching, depth, the kind of container of each comma, the top level's
+      // bytes, and the spans of the top level's nested values
+      let brs = ox | cx;
+      let from: u64 = 0, objCommas: u64 = 0, level1: u64 = 0, ob: u64 = 0;
+      while (brs != 0) {
+        const i = <u64>ctz(brs);
+        brs &= brs - 1;
+        const sg = span(from, i);
+        if (top == 123) objCommas |= cm & sg;
+        if (depth == 1) level1 |= sg;
+        from = i + 1;
+        const at = p + <usize>i;
+        const c = <u32>load<u8>(at);
+        if ((c | 32) == 123) {
+          if (depth == 256) return UNSURE;
+          if (c == 123) ob |= (<u64>1) << i;
+          if (depth == 1) { if (pairs == MAX_PAIRS) return UNSURE; store<i32>(PAIRS + (pairs << 3), <i32>at); }
+          store<u8>(STACK + depth, <u8>c); depth++; top = c;
+        } else {
+          if (depth == 0 || <u32>load<u8>(STACK + depth - 1) != c - 2) return UNSURE; // '}' - 2 == '{', ']' - 2 == '['
+          depth--;
+          if (depth == 0) { if (at + 1 != e) return UNSURE; top = 0; }
+          else {
+            top = <u32>load<u8>(STACK + depth - 1);
+            if (depth == 1) { store<i32>(PAIRS + (pairs << 3), <i32>at + 1, 4); pairs++; }
+          }
+        }
+      }
+      if (from < 64) {
+        const sg = span(from, 64);
+        if (top == 123) objCommas |= cm & sg;
+        if (depth == 1) level1 |= sg;
+      }
+      const ok = ox & ~ob, arrCommas = cm & ~objCommas;
+      const values = opens | litStart | ox;
+
+      // keys: the strings right after '{' or an object's ','; their closing quotes by carrying
+      // through the string (an addition: the carry runs through the in-string bits)
+      // (3) the next token after each token: after '{' a key or '}' (a ']' fails the bracket walk);
+      // after an object's ',' a key; after '[' a value or ']'; after an array's ',' or ':' a value;
+      // after a key ':' (and every ':' follows a key); after a value ',' or a closing bracket. Within
+      // a block: the byte after each token (X << 1), or with blanks the next non-blank byte (ws + X:
+      // the carry runs through a blank run and lands after it). Across blocks: `pending`.
+      let a1: u64, co: u64, a2: u64, sep: u64, afterKey: u64, afterValue: u64, keyOpens: u64, keyCloses: u64;
+      let first: u64 = ~ws & valid; first &= ~first + 1; // the block's first non-blank byte
+      if (ws == 0) {
+        a1 = ob << 1; co = objCommas << 1; a2 = ok << 1; sep = (arrCommas | cl) << 1;
+        keyOpens = (a1 | co) & opens;
+        if (pending == AFTER_OBJECT_OPEN || pending == AFTER_OBJECT_COMMA) keyOpens |= first & opens;
+        const t = inside + keyOpens, u = t + keyCarry;
+        keyCarry = <u64>(t < inside) | <u64>(u < t);
+        keyCloses = u & ~inside & closes;
+        afterKey = keyCloses << 1;
+        afterValue = (((closes & ~keyCloses) | cx | litLast) << 1);
+      } else {
+        a1 = ws + (ob << 1); co = ws + (objCommas << 1); a2 = ws + (ok << 1); sep = ws + ((arrCommas | cl) << 1);
+        a1 &= ~ws; co &= ~ws; a2 &= ~ws; sep &= ~ws;
+        keyOpens = (a1 | co) & opens;
+        if (pending == AFTER_OBJECT_OPEN || pending == AFTER_OBJECT_COMMA) keyOpens |= first & opens;
+        const t = inside + keyOpens, u = t + keyCarry;
+        keyCarry = <u64>(t < inside) | <u64>(u < t);
+        keyCloses = u & ~inside & closes;
+        afterKey = (ws + (keyCloses << 1)) & ~ws;
+        afterValue = (ws + (((closes & ~keyCloses) | cx | litLast) << 1)) & ~ws;
+      }
+      if ((((a1 & ~(opens | cx)) | (co & ~opens) | (a2 & ~(values | cx)) | (sep & ~values)) & valid) != 0) return UNSURE;
+      if ((((afterKey & valid) ^ cl) & ~first) != 0 || (afterValue & valid & ~(cm | cx)) != 0) return UNSURE;
+      // the first non-blank byte after the previous blocks' last token
+      if (pending != NONE && first != 0) {
+        const ok1 = pending == AFTER_OBJECT_OPEN ? (first & (opens | cx)) != 0
+          : pending == AFTER_ARRAY_OPEN ? (first & (values | cx)) != 0
+          : pending == AFTER_OBJECT_COMMA ? (first & opens) != 0
+          : pending == AFTER_VALUE_SEP ? (first & values) != 0
+          : pending == AFTER_KEY ? (first & cl) != 0
+          : (first & (cm | cx)) != 0;
+        if (!ok1) return UNSURE;
+        pending = NONE;
+      } else if (first != 0 && (first & cl) != 0) return UNSURE; // a ':' first in a block needs a key just before
+      // a token whose successor lies in a later block: the last token, when blanks (or nothing) follow it
+      const tokens = (outside & ~ws) | closes;
+      if (tokens != 0 && (inside >> 63) == 0) {
+        const bit: u64 = (<u64>1) << (63 - clz(tokens));
+        pending = (ob & bit) != 0 ? AFTER_OBJECT_OPEN : (ok & bit) != 0 ? AFTER_ARRAY_OPEN
+          : (objCommas & bit) != 0 ? AFTER_OBJECT_COMMA : ((arrCommas | cl) & bit) != 0 ? AFTER_VALUE_SEP
+          : (keyCloses & bit) != 0 ? AFTER_KEY : AFTER_VALUE; // (a literal that goes on: cleared above, next block)
+      }
+
+      // (2) each literal run is exactly one literal
+      let lits = litStart;
+      while (lits != 0) {
+        const at = p + <usize>ctz(lits);
+        lits &= lits - 1;
+        if (load<u32>(at) == 0x6c6c756e && at + 4 <= e && !litByte(<u32>load<u8>(at + 4))) continue; // null
+        if (literal(at, e) < 0) return UNSURE;
+      }
+      // the top-level object's keys and closing quotes, for stage 2
+      store<u64>(EVT + (b << 4), keyOpens & level1);
+      store<u64>(EVT + (b << 4), closes & level1, 8);
     }
-    if ((lengths >> <u64>((<usize>ke - ks) & 63)) & 1) record(keys, nkeys, results, ks, <usize>ke, <usize>vs, <usize>ve);
-    pos = next(EVT);
-    if (pos < 0) return UNSURE;
-    const d = load<u8>(pos);
-    if (d == 125) return <usize>pos + 1 == e ? <i32>e : UNSURE;
-    if (d != 44) return UNSURE;
-    pos = next(EVT);
-    if (pos < 0) return UNSURE;
   }
-  return UNSURE;
+  if (depth != 0) return UNSURE; // brackets left open
+  if (nkeys == 0) return <i32>e;
+
+  // Stage 2: the wanted members of the top-level object
+  const lengths = load<u64>(keys);
+  let pair: usize = 0;
+  for (let b: usize = 0; b < nblocks; b++) {
+    let k1 = load<u64>(EVT + (b << 4));
+    while (k1 != 0) {
+      const i = <usize>ctz(k1);
+      k1 &= k1 - 1;
+      const ks = s + (b << 6) + i + 1;
+      const ke = closeAfter(s, b, i);
+      if (((lengths >> <u64>((ke - ks) & 63)) & 1) == 0) continue;
+      let vs = ke + 1;
+      while (load<u8>(vs) == 32) vs++;
+      vs++; // ':'
+      while (load<u8>(vs) == 32) vs++;
+      const c = <u32>load<u8>(vs);
+      let ve: usize;
+      if (c == 34) ve = closeAfter(s, (vs - s) >> 6, (vs - s) & 63) + 1;
+      else if ((c | 32) == 123) {
+        while (<usize>load<i32>(PAIRS + (pair << 3)) < vs) pair++; // the top level's nested values in order
+        ve = <usize>load<i32>(PAIRS + (pair << 3), 4);
+      } else ve = <usize>literal(vs, e);
+      record(keys, nkeys, results, ks, ke, vs, ve);
+    }
+  }
+  return <i32>e;
+}
+
+/** the top level's first closing quote after bit i of block b */
+function closeAfter(s: usize, b: usize, i: usize): usize {
+  let c = load<u64>(EVT + (b << 4), 8) & ~(((<u64>2) << <u64>i) - 1);
+  while (c == 0) c = load<u64>(EVT + (++b << 4), 8);
+  return s + (b << 6) + <usize>ctz(c);
 }
 
 /**
