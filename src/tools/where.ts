@@ -140,7 +140,11 @@ export function parseCondition(text: string): Cond {
   const alts: string[] = [];
   let cur: { c: string; esc: boolean }[] = [];
   const flush = () => { alts.push(unescape(cur.map((x) => (x.esc ? '\\' + x.c : x.c)).join(''), VALUE_ESCAPES).map((x) => x.c).join('')); cur = []; };
-  for (const x of chars) { if (x.c === '|' && !x.esc && (op === '=' || op === '!=')) flush(); else cur.push(x); }
+  for (const x of chars) {
+    if (x.c !== '|' || x.esc) { cur.push(x); continue; }
+    if (op !== '=' && op !== '!=') throw new UsageError(`cannot read condition '${text}': alternatives (|) are for = and != only (a literal | is written \\|)`);
+    flush();
+  }
   flush();
   if (op !== '=' && op !== '!=') {
     if (alts[0] === '') throw new UsageError(`cannot read condition '${text}': '${op}' needs a value`);

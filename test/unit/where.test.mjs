@@ -139,7 +139,7 @@ test('conditions: the operator is the first unescaped operator character; escape
   assert.equal(p('x=\\ a\\ '), ['x', '=', [' a ']]);
   assert.equal(p('x='), ['x', '=', ['']]);
   assert.equal(p('x!~*^bot'), ['x', '!~*', ['^bot']]);
-  for (const bad of ['x', '=1', 'x==1', 'x=>1', 'x<>1', 'x=~a', 'a!b=1', 'x<', 'x>.5', 'x<=5.', 'x~(', '  =1']) {
+  for (const bad of ['x', '=1', 'x<5|6', 'x==1', 'x=>1', 'x<>1', 'x=~a', 'a!b=1', 'x<', 'x>.5', 'x<=5.', 'x~(', '  =1']) {
     assert.throws(() => where.parseCondition(bad), (e) => e.constructor.name === 'UsageError', bad);
   }
 });
