@@ -191,7 +191,12 @@ export function holds(c: Cond, v: unknown, raw: () => string | undefined): boole
   const wantNum = c.nums.length > 0;
   let num: string | null = null, text: string;
   if (typeof v === 'string') { text = v; if (wantNum && JSON_NUMBER.test(v)) num = v; }
-  else if (typeof v === 'number' || v instanceof BigNum) { text = num = raw() ?? String(v); }
+  else if (typeof v === 'number' || v instanceof BigNum) {
+    text = raw() ?? String(v);
+    // the number's text as written (a reader that decoded it through a double could give "null" for
+    // 1E400: then it is no number to compare)
+    if (wantNum && JSON_NUMBER.test(text)) num = text;
+  }
   else if (v === null || typeof v === 'boolean') text = String(v);
   else text = stringify(v);
   if (c.re !== null) return c.re.test(text) === (op === '~' || op === '~*');
