@@ -2,7 +2,8 @@
 # Loco clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
 # event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
 # optionally loaded into SQLite. Two jobs, as in the case study's workflow:
-#   1. ETL to files: final-action + watch-ratio -> merge-keys -> reel-interest -> out/reel_interest.{ndjson,parquet}
+#   1. ETL to files: final-action + (watch events with no null important field) watch-ratio -> merge-keys
+#      -> reel-interest -> out/reel_interest.{ndjson,parquet}
 #   2. load to the database: load-sqlite (table reel_interest, key user_uid, reel_uid), one transaction
 # Each output is written under a temporary name and renamed when complete; a failing step is named and
 # the script exits non-zero, leaving the previous outputs in place.
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?}; shift 2 ;;
     --db) db=${2:?}; shift 2 ;;
     --threshold) threshold=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     -*) echo "reel-interest.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
   esac
@@ -30,7 +31,14 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate)
 final-action -i "${files[@]}" > "$work/final.ndjson" || step final-action
-watch-ratio -i "${files[@]}" > "$work/ratios.ndjson" || step watch-ratio
+# "Ignore the events where important fields are null": a watch event counts only when its key and every
+# field the watched-ratio rules read are present and not null, whatever its platform (an ios event
+# with a null app_version or replay_count is ignored too); validate reports each one dropped.
+important=user_uid,reel_uid,origin_platform,app_version,reel_watch_duration,reel_duration,replay_count
+inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
+where event_name=reel_watched "${inputs[@]}" \
+  | validate --require "$important" \
+  | watch-ratio > "$work/ratios.ndjson" || step watch-ratio
 merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
   | reel-interest --threshold "$threshold" > "$work/reel_interest.ndjson" || step decide
 to-parquet --types user_uid=string,reel_uid=string,liked=boolean,unliked=boolean,watched_ratio=double,is_interested=boolean \

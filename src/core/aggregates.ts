@@ -3,6 +3,7 @@
 // Adding a function = one entry in `ops`.
 import { BigNum, toNumber } from './json.js';
 import type { FieldReader } from './fields.js';
+import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
 
 export interface AggSpec { name: string; op: string; field?: string; args: number[] }
@@ -21,6 +22,8 @@ export interface AggColumn {
 export interface OpDef {
   field: 'none' | 'required' | 'optional';
   describe: string;
+  /** checks the arguments after the field (default: none allowed); a message makes parseAgg fail */
+  params?(spec: AggSpec): string | undefined;
   make(spec: AggSpec, note: (what: string) => void): AggColumn;
 }
 
@@ -62,15 +65,134 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
   };
 }
 
-/** sum and avg: states are {s, n} */
-function summing(spec: AggSpec, note: (w: string) => void, result: (s: number, n: number) => number | null): AggColumn {
-  const s = new Numbers(), n = new Numbers();
+// ---- exact sums. A group's sum is kept as a double while every value is an integer and the sum stays
+// within +-(2^53 - 1) (where a double is exact), as a BigInt once an integer sum goes beyond (or an
+// integer of 16+ digits arrives: those come as BigNum, exact), and as a double (floating point) from
+// the first value that is not an integer on. A floating sum that leaves the double range (+-1.8e308)
+// has no value: it is written as null with a warning naming the output record, never silently.
+const INT = 0, BIG = 1, FLOAT = 2;
+const MAX = Number.MAX_SAFE_INTEGER;
+const LONG_DIGITS = /^[+-]?\d{16,}$/;
+
+/** the last numeric value read: in `numOut` (INT, FLOAT) or `bigOut` (BIG) */
+let numOut = 0, bigOut = 0n;
+
+/** What kind of number does the decoded value hold: INT (a safe integer), BIG (an integer beyond),
+ *  FLOAT (any other finite or infinite number), or -1 (none: null, missing, not numeric). */
+function kindOf(v: unknown): number {
+  if (typeof v === 'number') { numOut = v; return Number.isSafeInteger(v) ? INT : Number.isNaN(v) ? -1 : FLOAT; }
+  let t: string;
+  if (v instanceof BigNum) t = v.raw;
+  else if (typeof v === 'string') t = v.trim();
+  else return -1;
+  if (LONG_DIGITS.test(t)) {
+    bigOut = BigInt(t);
+    if (bigOut >= -MAX && bigOut <= MAX) { numOut = Number(bigOut); return INT; }
+    return BIG;
+  }
+  numOut = toNumber(t);
+  return Number.isSafeInteger(numOut) ? INT : Number.isNaN(numOut) ? -1 : FLOAT;
+}
+
+/** A column of exact sums with their counts (sum, sumsq, avg). States: {s, n} with s a number or a
+ *  bare integer beyond 2^53 (exact), plus "float": true for a floating sum and "overflow": true (s
+ *  null) for one that left the double range, so a merge continues exactly where one pass would. */
+class Sums {
+  readonly s = new Numbers();
+  readonly n = new Numbers();
+  mode = new Uint8Array(1024);
+  readonly big = new Map<number, bigint>();
+
+  private modeAt(g: number): Uint8Array {
+    if (g >= this.mode.length) { const m = new Uint8Array(Math.max(g + 1, this.mode.length * 2)); m.set(this.mode); this.mode = m; }
+    return this.mode;
+  }
+
+  /** add the value of kind k (in numOut / bigOut) counted as `count` values to group g */
+  add(g: number, k: number, count: number): void {
+    const s = this.s.at(g), mode = this.modeAt(g);
+    this.n.at(g)[g] += count;
+    const m = mode[g];
+    if (m === FLOAT) { s[g] += k === BIG ? Number(bigOut) : numOut; return; }
+    if (k === FLOAT) {
+      s[g] = (m === BIG ? Number(this.big.get(g)!) : s[g]) + numOut;
+      mode[g] = FLOAT; this.big.delete(g);
+      return;
+    }
+    if (m === INT && k === INT) {
+      const t = s[g] + numOut;
+      if (t <= MAX && t >= -MAX) { s[g] = t; return; } // exact: the true sum is within 2^53
+    }
+    // BigInt arithmetic; back to a double when the sum is small again
+    const b = (m === BIG ? this.big.get(g)! : BigInt(s[g])) + (k === BIG ? bigOut : BigInt(numOut));
+    if (b >= -MAX && b <= MAX) { s[g] = Number(b); mode[g] = INT; this.big.delete(g); }
+    else { this.big.set(g, b); mode[g] = BIG; }
+  }
+
+  count(g: number): number { return this.n.get(g); }
+  isFloat(g: number): boolean { return g < this.mode.length && this.mode[g] === FLOAT; }
+  /** the sum: a number, a bigint beyond 2^53, or a non-finite number (overflow) */
+  sum(g: number): number | bigint { return g < this.mode.length && this.mode[g] === BIG ? this.big.get(g)! : this.s.get(g); }
+
+  state(g: number): unknown {
+    const x = this.sum(g), n = this.count(g);
+    if (!this.isFloat(g)) return { s: x, n };
+    return Number.isFinite(x) ? { s: x, n, float: true } : { s: null, n, float: true, overflow: true };
+  }
+
+  merge(g: number, st: unknown): void {
+    const x = st as { s?: unknown; n?: unknown; float?: unknown; overflow?: unknown } | null;
+    if (!x || typeof x !== 'object' || !Number(x.n)) return;
+    const n = Number(x.n);
+    if (x.overflow === true) { numOut = NaN; this.add(g, FLOAT, n); return; }
+    let k = kindOf(x.s);
+    if (k < 0) return;
+    if (x.float === true && k !== FLOAT) { if (k === BIG) numOut = Number(bigOut); k = FLOAT; }
+    this.add(g, k, n);
+  }
+}
+
+/** sum, sumsq and avg over a Sums column; `square` adds x * x (exactly for integers) */
+function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
+  result: (sum: number | bigint, n: number) => number | bigint | null): AggColumn {
+  const c = new Sums();
+  let row = 0; // result() is called once per group, in output order
   return {
-    add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) { s.at(g)[g] += x; n.at(g)[g]++; } },
-    result: (g) => result(s.get(g), n.get(g)),
-    state: (g) => ({ s: s.get(g), n: n.get(g) }),
-    merge(g, st) { const x = st as { s: number; n: number }; if (x && x.n) { s.at(g)[g] += x.s; n.at(g)[g] += x.n; } },
+    add(g, r, k) {
+      const v = r.value(k);
+      if (isNull(v)) return;
+      let kind = kindOf(v);
+      if (kind < 0) { note(`${spec.name}: non-numeric values ignored`); return; }
+      if (square) {
+        if (kind === FLOAT) numOut *= numOut;
+        else if (kind === INT && Math.abs(numOut) <= 94906265) numOut *= numOut; // below 2^26.5: exact
+        else { const b = kind === BIG ? bigOut : BigInt(numOut); bigOut = b * b; kind = BIG; }
+      }
+      c.add(g, kind, 1);
+    },
+    result(g) {
+      row++;
+      const n = c.count(g);
+      if (!n) return null;
+      const out = result(c.sum(g), n);
+      if (typeof out === 'number' && !Number.isFinite(out)) {
+        note(`${spec.name}: the value of output record ${row} is beyond the double range (+-1.8e308): written as null`);
+        return null;
+      }
+      return out;
+    },
+    state: (g) => c.state(g),
+    merge: (g, st) => c.merge(g, st),
   };
+}
+
+/** the mean; of an integer sum beyond 2^53, exact when n divides it (the mean of equal 64-bit values is
+ *  that value), else the quotient plus the remainder's fraction as a double */
+function mean(s: number | bigint, n: number): number | bigint {
+  if (typeof s === 'number') return s / n;
+  const d = BigInt(n), q = s / d, r = s % d;
+  if (r === 0n) return q >= -MAX && q <= MAX ? Number(q) : q;
+  return Number(q) + Number(r) / n;
 }
 
 export const ops: Record<string, OpDef> = {
@@ -113,9 +235,10 @@ export const ops: Record<string, OpDef> = {
   },
   approx_quantile: {
     field: 'required', describe: 't-digest estimate of quantile q: approx_quantile(field, 0.95); within ~1 % of rank, memory bounded per group, mergeable',
+    params: (spec) => fraction(spec, 'approx_quantile'),
     make(spec, note) {
       const q = spec.args[0];
-      if (q === undefined || !(q >= 0 && q <= 1)) throw new Error(`approx_quantile needs a fraction between 0 and 1: ${spec.name}=approx_quantile(${spec.field}, 0.95)`);
+      if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'approx_quantile'));
       const d: TDigest[] = [];
       return {
         add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (d[g] ??= new TDigest()).add(x); },
@@ -126,22 +249,20 @@ export const ops: Record<string, OpDef> = {
     },
   },
   sum: {
-    field: 'required', describe: 'sum of numeric values (numeric strings count; null when none)',
-    make: (spec, note) => summing(spec, note, (s, n) => (n ? s : null)),
+    field: 'required', describe: 'sum of numeric values (numeric strings count; null when none); integers exactly, beyond 2^53 too',
+    make: (spec, note) => summing(spec, note, false, (s) => s),
   },
   sumsq: {
-    field: 'required', describe: 'sum of squares of numeric values (with count and sum gives variances and effect sizes)',
-    make(spec, note) {
-      const c = summing(spec, note, (s, n) => (n ? s : null));
-      return { ...c, add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) c.merge(g, { s: x * x, n: 1 }); } };
-    },
+    field: 'required', describe: 'sum of squares of numeric values (with count and sum gives variances and effect sizes); integers exactly',
+    make: (spec, note) => summing(spec, note, true, (s) => s),
   },
   avg: {
     field: 'required', describe: 'mean of numeric values (null when none)',
-    make: (spec, note) => summing(spec, note, (s, n) => (n ? s / n : null)),
+    make: (spec, note) => summing(spec, note, false, mean),
   },
   quantile: {
     field: 'required', describe: 'exact quantile q of numeric values: quantile(field, 0.95); linear interpolation between closest ranks (numpy\'s default)',
+    params: (spec) => fraction(spec, 'quantile'),
     make: (spec, note) => quantileColumn(spec.args[0], spec, note),
   },
   p50: { field: 'required', describe: 'exact median (quantile 0.5)', make: (spec, note) => quantileColumn(0.5, spec, note) },
@@ -151,6 +272,14 @@ export const ops: Record<string, OpDef> = {
   min: { field: 'required', describe: 'smallest value (numbers numerically, else as text)', make: (spec, note) => extreme(-1, spec, note) },
   max: { field: 'required', describe: 'largest value (numbers numerically, else as text)', make: (spec, note) => extreme(1, spec, note) },
 };
+
+/** the one argument of a quantile: a fraction q with 0 <= q <= 1 */
+function fraction(spec: AggSpec, op: string): string | undefined {
+  const q = spec.args[0];
+  if (spec.args.length === 1 && q >= 0 && q <= 1) return undefined;
+  const got = spec.args.length === 0 ? 'none' : spec.args.join(', ');
+  return `${op} takes one fraction q with 0 <= q <= 1 (got ${got}): ${spec.name}=${op}(${spec.field}, 0.95)`;
+}
 
 /** numpy's default ("linear"): h = (n - 1) q, between the values of ranks floor(h) and floor(h) + 1 */
 export function quantileOf(sorted: Float64Array | number[], q: number): number | null {
@@ -163,7 +292,7 @@ export function quantileOf(sorted: Float64Array | number[], q: number): number |
 
 /** exact quantiles keep every value of the group (8 bytes each) and sort them once at the end */
 function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
-  if (q === undefined || !(q >= 0 && q <= 1)) throw new Error(`quantile needs a fraction between 0 and 1: ${spec.name}=quantile(${spec.field}, 0.95)`);
+  if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'quantile') ?? 'quantile needs a fraction');
   const values: number[][] = [];
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
@@ -215,6 +344,11 @@ export function parseAgg(text: string): AggSpec {
   if (!def) throw new Error(`unknown aggregate '${op}' in '${text}' (known: ${Object.keys(ops).join(', ')})`);
   if (def.field === 'required' && !field) throw new Error(`${op}() needs a field, e.g. ${op}(duration)`);
   if (def.field === 'none' && field) throw new Error(`${op}() takes no field`);
-  const args = rest ? rest.split(',').map((x) => x.trim()).filter(Boolean).map(Number) : [];
-  return { name: name ?? (field ? `${op}_${field.replace(/\W+/g, '_')}` : op), op, field: field || undefined, args };
+  const texts = rest ? rest.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  const bad = texts.find((x) => !/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(x));
+  if (bad !== undefined) throw new Error(`cannot read '${bad}' in '${text}': arguments are numbers`);
+  const spec: AggSpec = { name: name ?? (field ? `${op}_${field.replace(/\W+/g, '_')}` : op), op, field: field || undefined, args: texts.map(Number) };
+  const problem = def.params ? def.params(spec) : spec.args.length ? `${op}() takes no argument after the field (got ${texts.join(', ')})` : undefined;
+  if (problem) throw new Error(problem);
+  return spec;
 }

@@ -3,6 +3,9 @@
 //   GET /api/user-stats?user_id=UUID[&date=YYYY-MM-DD]   GET /api/game-stats[?date=YYYY-MM-DD]   GET /health
 // Parameters are validated before any query (400 JSON on a malformed user_id or date), an unknown user
 // is 404, SQL uses bound parameters only, the database is opened read-only, and it binds 127.0.0.1.
+// A user_id is a UUID: matched case-insensitively (RFC 9562: UUIDs are compared as 128-bit values; the
+// hex digits may come in either case). SIGTERM/SIGINT stop it promptly with status 0: no new
+// connections, idle keep-alive ones closed at once, a request in progress given a short grace.
 import http from 'node:http';
 import { openDb } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
@@ -10,6 +13,9 @@ import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
 
 export interface StatsApiOptions { db: string; port: number; host: string; today?: string }
+
+/** how long a connection with a request in progress may take to finish once a stop is asked for */
+const STOP_GRACE_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,7 +38,9 @@ export const tool: Tool<StatsApiOptions> = {
     let db;
     try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
     const q = {
-      user: db.prepare('SELECT country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
+      user: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
+      // the ids as stored in another case (the table's key is binary-collated: a scan, only on a miss)
+      userAnyCase: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id COLLATE NOCASE ORDER BY user_id LIMIT 1'),
       sessions: db.prepare('SELECT coalesce(sum(session_count), 0) AS n, coalesce(sum(time_spent_in_game), 0) AS t FROM session_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
       lastLogin: db.prepare('SELECT max(date) AS last FROM session_data WHERE user_id = @id AND date <= @date'),
       points: db.prepare('SELECT coalesce(sum(total_points_home), 0) AS home, coalesce(sum(total_points_away), 0) AS away, coalesce(sum(total_duration), 0) AS d FROM match_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
@@ -64,12 +72,18 @@ export const tool: Tool<StatsApiOptions> = {
       const u = url.searchParams;
       if (url.pathname === '/health') return send(res, 200, { ok: true });
       if (url.pathname === '/api/user-stats') {
-        const id = param(u, 'user_id', true), date = dateParam(u);
+        let id = param(u, 'user_id', true);
+        const date = dateParam(u);
         if (id !== null && typeof id === 'object') return send(res, 400, id);
         if (date !== null && typeof date === 'object') return send(res, 400, date);
         if (!UUID.test(id as string)) return send(res, 400, { error: 'user_id must be a UUID' });
-        const user = q.user.get({ id }) as { country: string; registration_date_local_timezone: string } | undefined;
-        if (!user) return send(res, 404, { error: 'unknown user', user_id: id });
+        // the canonical form is lowercase (what the recipe stores); another spelling in the database is
+        // found too, and its stored form keys the other tables
+        const given = (id as string).toLowerCase();
+        type User = { user_id: string; country: string; registration_date_local_timezone: string };
+        const user = (q.user.get({ id: given }) ?? q.userAnyCase.get({ id: given })) as User | undefined;
+        if (!user) return send(res, 404, { error: 'unknown user', user_id: given });
+        id = user.user_id;
         const s = q.sessions.get({ id, date }) as { n: number; t: number };
         const last = (q.lastLogin.get({ id, date: date ?? today() }) as { last: string | null }).last;
         const p = q.points.get({ id, date }) as { home: number; away: number; d: number };
@@ -100,7 +114,9 @@ export const tool: Tool<StatsApiOptions> = {
       record() { /* no input */ },
       end() {
         return new Promise<void>((resolve, reject) => {
+          let stopping = false;
           const server = http.createServer((req, res) => {
+            if (stopping) res.shouldKeepAlive = false; // answer, then close: the server is going away
             try { handle(req, res); } catch (err) { ctx.warn(`error: ${(err as Error).message}`); if (!res.headersSent) send(res, 500, { error: 'internal error' }); }
           });
           server.keepAliveTimeout = 5000;
@@ -109,9 +125,19 @@ export const tool: Tool<StatsApiOptions> = {
             const a = server.address() as { port: number };
             ctx.warn(`listening on http://${o.host}:${a.port}`);
           });
-          const stop = () => server.close(() => { db.close(); resolve(); });
-          process.once('SIGTERM', stop);
-          process.once('SIGINT', stop);
+          // A stop: no new connections; idle keep-alive connections closed now (a client holding one
+          // must not keep the process alive), and those with a request in progress (or connected but
+          // silent) closed after a short grace. Status 0: the stop was asked for.
+          const stop = (signal: string) => {
+            if (stopping) return;
+            stopping = true;
+            ctx.warn(`${signal}: stopping`);
+            server.close(() => { db.close(); resolve(); });
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref();
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
         });
       },
     };

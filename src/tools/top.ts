@@ -2,8 +2,20 @@
 // highest first, ties broken by the key in ascending order (so the cut is deterministic); adds a rank.
 // Holds every record's measure and key (the percent cut needs the count); --n alone keeps only N.
 import { FieldReader } from '../core/fields.js';
-import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+
+const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** Where the rank goes in a record's bytes: the offset of its closing brace, negated minus one when the
+ *  object is empty (no comma needed); null when the bytes do not end with an object. */
+export function closingBrace(b: Buffer, start: number, end: number): number | null {
+  let close = end - 1;
+  while (close > start && isWs(b[close])) close--;
+  if (close <= start || b[close] !== 125) return null;
+  let j = close - 1;
+  while (j > start && isWs(b[j])) j--;
+  return b[j] === 123 ? -(close - start) - 1 : close - start;
+}
 
 export interface TopOptions { by: string; key: string; n?: number; percent?: number; as: string; ascending: boolean }
 
@@ -30,12 +42,17 @@ export const tool: Tool<TopOptions> = {
   },
   create(o, ctx) {
     const reader = new FieldReader([o.by, o.key]);
-    const measures: number[] = [], keys: string[] = [], lines: Buffer[] = [];
+    const measures: number[] = [], keys: string[] = [], lines: Buffer[] = [], at: number[] = [];
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
         const m = reader.number(0);
         if (!Number.isFinite(m)) return ctx.reject(line, `no numeric ${o.by}`);
+        // where the rank will go, found now: a record it cannot go into is this record's problem (a
+        // rejected line), never the invocation's
+        const close = closingBrace(line.buf, line.start, line.end);
+        if (close === null) return ctx.reject(line, 'not a JSON object', 'no closing brace to add the rank before');
+        at.push(close);
         measures.push(m);
         keys.push(reader.found(1) ? String(reader.value(1)) : '');
         lines.push(Buffer.from(line.buf.subarray(line.start, line.end)));
@@ -48,13 +65,9 @@ export const tool: Tool<TopOptions> = {
         order.sort((a, b) => (measures[a] !== measures[b] ? dir * (measures[a] - measures[b]) : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
         const rankName = JSON.stringify(o.as);
         for (let i = 0; i < keep; i++) {
-          const b = lines[order[i]];
-          let close = b.length - 1;
-          while (close > 0 && b[close] !== 125) close--;
-          if (close <= 0) throw new UsageError('a record is not an object');
-          let j = close - 1;
-          while (j > 0 && (b[j] === 32 || b[j] === 9)) j--;
-          ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${j === 0 ? '' : ','}${rankName}:${i + 1}`), b.subarray(close)]));
+          const b = lines[order[i]], a = at[order[i]];
+          const close = a < 0 ? -a - 1 : a;
+          ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${a < 0 ? '' : ','}${rankName}:${i + 1}`), b.subarray(close)]));
         }
         ctx.count('kept', keep);
       },

@@ -1,39 +1,249 @@
-// where: keep the records whose fields equal given values (FIELD=VALUE, all must hold; FIELD!=VALUE
-// excludes). Values compare as text, so 7 and "7" both match 7. The kept lines pass byte for byte;
-// the others are counted, not reported (they are not bad, just not wanted).
+// where: keep the records whose fields satisfy every condition. A condition is FIELD OP VALUE with OP
+// one of = != < <= > >= ~ ~* !~ !~* (the first unescaped operator character ends the field, so
+// 'duration_ms>=100000' is the field duration_ms, never "duration_ms>"). Numbers compare as numbers,
+// exactly (1e1 = 10; 1234567890123456789 and 1234567890123456788 differ: decimal texts are compared
+// digit by digit, never through doubles); everything else as text. The kept lines pass byte for byte;
+// the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
+// README ("where") and in `where --help`.
 import { FieldReader } from '../core/fields.js';
+import { BigNum, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+
+export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '~*' | '!~' | '!~*';
+
+/** an exact decimal: sign * 0.digits * 10^exp, digits without leading or trailing zeros ('' for 0) */
+export interface Dec { sign: number; digits: string; exp: bigint }
+
+export interface Cond {
+  /** the condition as written (for messages) */
+  text: string;
+  /** the field path in FieldReader's syntax (dotted; backslash escapes kept) */
+  path: string;
+  op: Op;
+  /** =, !=: the alternatives; <, <=, >, >=: one value; ~: the pattern text */
+  values: string[];
+  /** the numeric values (JSON numbers) exactly, with their short form for the fast comparison (NaN
+   *  when not usable) */
+  nums: { d: Dec; q: number }[];
+  /** the other values (text) */
+  texts: Set<string>;
+  re: RegExp | null;
+}
+
+/** RFC 8259's number grammar */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** what a user may mean as a number although JSON would not write it so (.5, 5., +5, 007) */
+const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const OP_CHARS = '=!<>~';
+
+export function isJsonNumber(t: string): boolean { return JSON_NUMBER.test(t); }
+
+/** The exact decimal value of a JSON number text (see isJsonNumber). */
+export function parseDec(t: string): Dec {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
+  if (!m) throw new Error(`not a number: ${t}`);
+  const frac = m[3] ?? '', all = m[2] + frac;
+  let lead = 0;
+  while (lead < all.length && all.charCodeAt(lead) === 48) lead++;
+  if (lead === all.length) return { sign: 0, digits: '', exp: 0n };
+  let end = all.length;
+  while (all.charCodeAt(end - 1) === 48) end--;
+  const e = m[4] === undefined ? 0n : BigInt(m[4].replace('+', ''));
+  return { sign: m[1] ? -1 : 1, digits: all.slice(lead, end), exp: BigInt(all.length - lead - frac.length) + e };
+}
+
+/** -1, 0 or 1: the order of two exact decimals */
+export function compareDec(a: Dec, b: Dec): number {
+  if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
+  if (a.sign === 0) return 0;
+  const c = a.exp !== b.exp ? (a.exp < b.exp ? -1 : 1) : a.digits === b.digits ? 0 : a.digits < b.digits ? -1 : 1;
+  return a.sign * c;
+}
+
+/** A short plain decimal (at most 15 characters, no exponent) has at most 15 significant digits, so
+ *  its double is exact enough: distinct such decimals give distinct doubles, in the same order. */
+function quickOf(t: string): number {
+  if (t.length > 15) return NaN;
+  for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c === 101 || c === 69) return NaN; }
+  return Number(t);
+}
+
+/** -1, 0 or 1: two JSON number texts compared exactly (the second also as Dec and quick form) */
+function compareNumberText(t: string, d: Dec, q: number): number {
+  if (q === q) { const x = quickOf(t); if (x === x) return x < q ? -1 : x > q ? 1 : 0; }
+  return compareDec(parseDec(t), d);
+}
+
+/** -1, 0 or 1: strings by code point (= UTF-8 byte order), not by UTF-16 code unit */
+export function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    // surrogates (astral code points) sort after U+E000..U+FFFF
+    if (x >= 0xd800 && y >= 0xd800) { x = x >= 0xe000 ? x - 0x800 : x + 0x2000; y = y >= 0xe000 ? y - 0x800 : y + 0x2000; }
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+const isBlank = (c: string) => c === ' ' || c === '\t';
+
+/** characters after a backslash, each with whether it was escaped; unescaped blanks trimmed at both ends */
+function unescape(s: string, escapable: (c: string) => boolean): { c: string; esc: boolean }[] {
+  const out: { c: string; esc: boolean }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '\\' && i + 1 < s.length && escapable(s[i + 1])) { out.push({ c: s[++i], esc: true }); continue; }
+    out.push({ c: s[i], esc: false });
+  }
+  let a = 0, b = out.length;
+  while (a < b && !out[a].esc && isBlank(out[a].c)) a++;
+  while (b > a && !out[b - 1].esc && isBlank(out[b - 1].c)) b--;
+  return out.slice(a, b);
+}
+
+const VALUE_ESCAPES = (c: string) => c === '\\' || c === '|' || isBlank(c) || OP_CHARS.includes(c);
+
+/** Read one condition (throws UsageError with a hint). */
+export function parseCondition(text: string): Cond {
+  // the field ends at the first operator character not escaped by a backslash
+  let i = 0;
+  for (; i < text.length; i++) {
+    if (text[i] === '\\') { i++; continue; }
+    if (OP_CHARS.includes(text[i])) break;
+  }
+  const hint = 'write FIELD=V, FIELD!=V, FIELD<V, FIELD<=V, FIELD>V, FIELD>=V, FIELD~REGEX or FIELD!~REGEX';
+  if (i >= text.length) throw new UsageError(`cannot read condition '${text}': no operator; ${hint}`);
+  // the field: escapes kept for the path syntax (a\.b is the key "a.b"), blanks around it trimmed
+  const fieldChars = unescape(text.slice(0, i), () => true);
+  if (fieldChars.length === 0) throw new UsageError(`cannot read condition '${text}': no field before the operator; ${hint}`);
+  const path = fieldChars.map((x) => (x.esc ? '\\' + x.c : x.c)).join('');
+  let op: Op | undefined;
+  for (const cand of ['!~*', '~*', '!~', '!=', '<=', '>=', '=', '<', '>', '~'] as Op[]) if (text.startsWith(cand, i)) { op = cand; break; }
+  if (op === undefined) throw new UsageError(`cannot read condition '${text}': '${text[i]}' is no operator (to use it in a field name, write \\${text[i]}); ${hint}`);
+  const rest = text.slice(i + op.length).replace(/^[ \t]+/, '');
+  if (rest !== '' && OP_CHARS.includes(rest[0])) {
+    throw new UsageError(`cannot read condition '${text}': '${op}${rest[0]}' is no operator (a value starting with '${rest[0]}' is written \\${rest[0]}); ${hint}`);
+  }
+  const cond: Cond = { text, path, op, values: [], nums: [], texts: new Set(), re: null };
+  if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
+    const pattern = rest.replace(/(?<!\\)[ \t]+$/, '');
+    try { cond.re = new RegExp(pattern, op.endsWith('*') ? 'i' : ''); } catch (err) {
+      throw new UsageError(`cannot read condition '${text}': bad regular expression: ${(err as Error).message}`);
+    }
+    cond.values = [pattern];
+    return cond;
+  }
+  // values: a backslash makes \ | = ! < > ~ and blanks literal (other backslashes are themselves)
+  const chars = unescape(rest, VALUE_ESCAPES);
+  const alts: string[] = [];
+  let cur: { c: string; esc: boolean }[] = [];
+  const flush = () => { alts.push(unescape(cur.map((x) => (x.esc ? '\\' + x.c : x.c)).join(''), VALUE_ESCAPES).map((x) => x.c).join('')); cur = []; };
+  for (const x of chars) {
+    if (x.c !== '|' || x.esc) { cur.push(x); continue; }
+    if (op !== '=' && op !== '!=') throw new UsageError(`cannot read condition '${text}': alternatives (|) are for = and != only (a literal | is written \\|)`);
+    flush();
+  }
+  flush();
+  if (op !== '=' && op !== '!=') {
+    if (alts[0] === '') throw new UsageError(`cannot read condition '${text}': '${op}' needs a value`);
+    if (!isJsonNumber(alts[0]) && LOOSE_NUMBER.test(alts[0])) {
+      throw new UsageError(`cannot read condition '${text}': '${alts[0]}' is not a JSON number (write it as JSON does, e.g. ${String(Number(alts[0]))})`);
+    }
+  }
+  cond.values = alts;
+  for (const v of alts) {
+    if (isJsonNumber(v)) cond.nums.push({ d: parseDec(v), q: quickOf(v) });
+    else cond.texts.add(v);
+  }
+  return cond;
+}
+
+/**
+ * The bytes every kept line must contain (or hold a backslash, which the runner also lets through):
+ * the longest text alternative of an `=` condition that has only that one alternative. A text value
+ * (not a JSON number, not an object or array) equals a field only when the field is a string whose
+ * decoded value is that text (its bytes appear in the line verbatim, or the string has an escape) or
+ * the literal true/false/null written as those bytes. A numeric value can be matched by another
+ * spelling (10 by 1e1, 10.0, "10"), an object by other spacing: no needle for those.
+ */
+export function needleOf(conds: Cond[]): Buffer | undefined {
+  let best: string | undefined;
+  for (const c of conds) {
+    if (c.op !== '=' || c.values.length !== 1) continue;
+    const v = c.values[0];
+    if (v === '' || c.nums.length || v[0] === '{' || v[0] === '[') continue;
+    if (best === undefined || Buffer.byteLength(v) > Buffer.byteLength(best)) best = v;
+  }
+  return best === undefined ? undefined : Buffer.from(best, 'utf8');
+}
+
+/**
+ * Does the condition hold for a field? `v` is its decoded value (undefined: missing), `raw` its JSON
+ * text (needed for numbers only: read lazily).
+ */
+export function holds(c: Cond, v: unknown, raw: () => string | undefined): boolean {
+  const op = c.op;
+  if (v === undefined) return op === '!=' || op === '!~' || op === '!~*';
+  // the field's text, and its number text when a numeric value needs it (a JSON number, or a string
+  // that is one)
+  const wantNum = c.nums.length > 0;
+  let num: string | null = null, text: string;
+  if (typeof v === 'string') { text = v; if (wantNum && JSON_NUMBER.test(v)) num = v; }
+  else if (typeof v === 'number' || v instanceof BigNum) {
+    text = raw() ?? String(v);
+    // the number's text as written (a reader that decoded it through a double could give "null" for
+    // 1E400: then it is no number to compare)
+    if (wantNum && JSON_NUMBER.test(text)) num = text;
+  }
+  else if (v === null || typeof v === 'boolean') text = String(v);
+  else text = stringify(v);
+  if (c.re !== null) return c.re.test(text) === (op === '~' || op === '~*');
+  if (op === '=' || op === '!=') {
+    // a text value can only equal a field's text (a number's text is a JSON number, never a text
+    // value); a numeric value only a number
+    let hit = c.texts.has(text);
+    if (!hit && num !== null) for (let a = 0; a < c.nums.length && !hit; a++) hit = compareNumberText(num, c.nums[a].d, c.nums[a].q) === 0;
+    return hit === (op === '=');
+  }
+  // ordering: numbers with a numeric value, strings with a text value; nothing else
+  let cmp: number;
+  if (c.nums.length) { if (num === null) return false; cmp = compareNumberText(num, c.nums[0].d, c.nums[0].q); }
+  else { if (typeof v !== 'string') return false; cmp = compareText(text, c.values[0]); }
+  return op === '<' ? cmp < 0 : op === '<=' ? cmp <= 0 : op === '>' ? cmp > 0 : cmp >= 0;
+}
 
 export interface WhereOptions { cond: string[] }
 
 export const tool: Tool<WhereOptions> = {
   name: 'where',
-  summary: 'Keep records whose fields equal (FIELD=VALUE) or differ from (FIELD!=VALUE) given values; lines pass byte for byte.',
-  usage: 'where FIELD=VALUE|FIELD!=VALUE... [-i FILE]',
-  positional: { name: 'cond', describe: 'conditions, all of which must hold (VALUE may list alternatives: name=a|b)', demand: true },
+  summary: 'Keep records whose fields satisfy every condition: = != < <= > >= (numbers exactly, else text) and ~ !~ (regular expressions); lines pass byte for byte.',
+  usage: 'where FIELD{=,!=,<,<=,>,>=}VALUE|FIELD{~,~*,!~,!~*}REGEX ... [-i FILE]',
+  positional: {
+    name: 'cond',
+    describe: 'conditions, all of which must hold. = and != take alternatives (name=a|b); numbers (JSON numbers, or strings holding one) compare exactly as numbers, other values as text; <, <=, >, >= order numbers against a numeric value and strings (by code point) against a text value; ~ is an unanchored JavaScript regular expression (~* ignores case); a missing field satisfies only != and !~. A backslash makes the next character literal: in a field (a\\>b, a\\.b) and in a value (\\| \\= \\\\)',
+    demand: true,
+  },
   examples: [
     ['where name=activity_exit -i events.json', 'only activity_exit events'],
     ["where 'context.os.name=iOS|Android' 'data.source!=test'", 'alternatives and exclusions'],
+    ["where 'duration_ms>=100000' 'ts>=2024-03-01' 'ts<2024-04-01'", 'long events in March (ISO dates order as text)'],
+    ["where 'user_id=1234567890123456789'", '64-bit ids compare exactly (number or string)'],
+    ["where 'page~^/checkout/' 'agent!~*bot'", 'regular expressions; ~* ignores case'],
   ],
   options: {},
   create(o, ctx) {
-    const conds = o.cond.map((c) => {
-      const m = /^([^!=]+)(!?=)(.*)$/.exec(c);
-      if (!m) throw new UsageError(`cannot read condition '${c}': write FIELD=VALUE or FIELD!=VALUE`);
-      return { path: m[1], neg: m[2] === '!=', values: new Set(m[3].split('|')) };
-    });
+    const conds = o.cond.map(parseCondition);
     const reader = new FieldReader(conds.map((c) => c.path));
-    const single = conds.length === 1 && !conds[0].neg && conds[0].values.size === 1 ? [...conds[0].values][0] : null;
+    let k = 0;
+    const raw = () => reader.raw(k);
     return {
-      needle: single !== null && single !== '' ? Buffer.from(single) : undefined,
+      needle: needleOf(conds),
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
-        for (let k = 0; k < conds.length; k++) {
-          const v = reader.value(k);
-          const text = v === undefined ? undefined : v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-          const hit = text !== undefined && conds[k].values.has(text);
-          if (hit === conds[k].neg) { ctx.count('not kept'); return; }
+        for (k = 0; k < conds.length; k++) {
+          if (!holds(conds[k], reader.value(k), raw)) { ctx.count('not kept'); return; }
         }
         ctx.emitLine(line);
       },

@@ -18,6 +18,7 @@ const verLess = (a, b) => {
   for (let i = 0; i < Math.max(x.length, y.length); i++) { const d = (x[i] ?? 0) - (y[i] ?? 0); if (d) return d < 0; }
   return false;
 };
+const IMPORTANT = ['origin_platform', 'app_version', 'reel_watch_duration', 'reel_duration', 'replay_count'];
 function reference(events) {
   const pairs = new Map();
   const get = (e) => { const k = `${e.user_uid}|${e.reel_uid}`; if (!pairs.has(k)) pairs.set(k, { user_uid: e.user_uid, reel_uid: e.reel_uid, t: -Infinity, last: null, total: 0, dur: null, n: 0 }); return pairs.get(k); };
@@ -29,6 +30,8 @@ function reference(events) {
       const p = get(e);
       if (t > p.t || (t === p.t && e.event_name === 'reel_unliked')) { p.t = t; p.last = e.event_name; }
     } else if (e.event_name === 'reel_watched') {
+      // "ignore the events where important fields are null": every field the rules read, any platform
+      if (IMPORTANT.some((f) => e[f] === null || e[f] === undefined)) continue;
       const platform = String(e.origin_platform ?? '').toLowerCase();
       const w = num(e.reel_watch_duration), d = num(e.reel_duration);
       if (!['android', 'ios'].includes(platform) || !(w >= 0) || !(d > 0)) continue;
@@ -105,6 +108,30 @@ test('generated watch events with every rule + real like/unlike, mixed in one fi
   assert.equal(db, asDb);
   // loading again changes nothing
   assert.match(sh(`scripts/reel-interest.sh --out ${d}/a --db ${d}/a.db ${d}/all.ndjson`).stderr, /inserted=0 updated=0 unchanged=\d+/);
+});
+
+test("watch events with a null important field are ignored whatever the platform (an ios event's null app_version too), each reported", () => {
+  const d = tmpdir();
+  const w = (reel, extra) => JSON.stringify({ event_name: 'reel_watched', timestamp: 1, user_uid: 'u1', reel_uid: reel, origin_platform: 'ios', app_version: '5.7.9', reel_watch_duration: 90, reel_duration: 100, replay_count: 0, ...extra });
+  fs.writeFileSync(`${d}/ev.ndjson`, [
+    w('r1', { app_version: null }),                      // ios: app_version unused by the rule, still null: ignored
+    w('r2', {}), w('r2', { app_version: null, reel_watch_duration: 1000 }), // the null one does not add its 1000 s
+    w('r3', { replay_count: null }),
+    w('r4', { origin_platform: 'android', app_version: '2.4.0' }),
+    w('r5', { app_version: null }),
+    JSON.stringify({ event_name: 'reel_liked', timestamp: 5, user_uid: 'u1', reel_uid: 'r5', app_version: null }), // a like: app_version not important
+  ].join('\n') + '\n');
+  const r = sh(`scripts/reel-interest.sh --out ${d}/o ${d}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  const rows = lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8'));
+  assert.equal(rows.map((x) => [x.reel_uid, x.watched_ratio, x.liked, x.is_interested]), [
+    ['r2', 0.9, false, true], ['r4', 0.9, false, true], ['r5', null, true, true],
+  ]);
+  assert.match(r.stderr, /null app_version: 3/);
+  assert.match(r.stderr, /null replay_count: 1/);
+  // watch-ratio alone stays generic: it computes the ios event without app_version
+  const alone = lines(sh(`watch-ratio -i ${d}/ev.ndjson`).stdout);
+  assert.ok(alone.some((x) => x.reel_uid === 'r1'));
 });
 
 test('a failing step is named, exits non-zero and leaves no half-written output', () => {

@@ -1,0 +1,132 @@
+// stats-api as a user runs it: a real server process over a database loaded with the bins, real HTTP
+// clients. UUIDs match whatever the case of their hex digits; SIGTERM and SIGINT stop the server
+// promptly with status 0 even while clients hold keep-alive connections, half-sent requests or silent
+// sockets open.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { root, sh, tmpdir } from '../helpers/sh.mjs';
+
+const LOWER = '52d65a1b-8012-934e-001b-19e6ba3cdc0e';
+const STORED_UPPER = 'C4BF11BF-F279-5235-0CB3-023072CE1456'; // stored so by some other loader
+
+function database() {
+  const d = tmpdir(), db = `${d}/g.db`, schema = path.join(root, 'scripts/sql/game.schema.sql');
+  const load = (table, key, rows) => {
+    const r = sh(`load-sqlite --db ${db} --table ${table} --key ${key} --schema ${schema}`, { input: rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
+    assert.is(r.status, 0, r.stderr);
+  };
+  load('registration_data', 'user_id', [
+    { user_id: LOWER, country: 'US', registration_date_local_timezone: '2024-10-09 11:27:35', registration_date_utc: '2024-10-09 15:27:35', device: 'iOS' },
+    { user_id: STORED_UPPER, country: 'DE', registration_date_local_timezone: '2024-10-09 10:00:00', registration_date_utc: '2024-10-09 08:00:00', device: 'Web' },
+  ]);
+  load('session_data', 'user_id,date', [
+    { user_id: LOWER, date: '2024-10-09', session_count: 2, time_spent_in_game: 780 },
+    { user_id: STORED_UPPER, date: '2024-10-10', session_count: 1, time_spent_in_game: 60 },
+  ]);
+  load('match_data', 'user_id,date', [{ user_id: LOWER, date: '2024-10-09', total_duration: 113, total_points_home: 3, total_points_away: 0 }]);
+  return db;
+}
+
+function start(db) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(root, 'bin', 'stats-api'), '--db', db, '--port', '0', '--today', '2024-10-12'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`no start: ${err}`)); }, 10000);
+    p.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m && !p.port) { p.port = Number(m[1]); clearTimeout(timer); resolve(p); }
+    });
+    p.exited = new Promise((ok) => p.on('exit', (code, signal) => ok({ code, signal, stderr: err })));
+    p.on('exit', () => { clearTimeout(timer); reject(new Error(`exited: ${err}`)); });
+  });
+}
+
+function get(port, pathname, agent) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: pathname, agent }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(body) }));
+    }).on('error', reject);
+  });
+}
+
+test('user_id is matched whatever the case of its hex digits; the answer names the stored id', async () => {
+  const p = await start(database());
+  try {
+    const want = await get(p.port, `/api/user-stats?user_id=${LOWER}`);
+    assert.is(want.status, 200);
+    assert.is(want.json.number_of_sessions, 2);
+    for (const id of [LOWER.toUpperCase(), '52D65a1b-8012-934E-001b-19e6BA3cdc0e']) {
+      const r = await get(p.port, `/api/user-stats?user_id=${id}`);
+      assert.is(r.status, 200, id);
+      assert.equal(r.json, want.json, id);
+    }
+    assert.is((await get(p.port, `/api/user-stats?user_id=${LOWER.toUpperCase()}&date=2024-10-09`)).json.total_points_won_home, 3);
+    // an id stored in upper case is found by its lowercase form, and its sessions with it
+    const up = await get(p.port, `/api/user-stats?user_id=${STORED_UPPER.toLowerCase()}`);
+    assert.is(up.status, 200);
+    assert.equal([up.json.user_id, up.json.country, up.json.number_of_sessions, up.json.time_spent_in_game], [STORED_UPPER, 'DE', 1, 60]);
+    // unknown stays 404, malformed stays 400
+    const none = await get(p.port, '/api/user-stats?user_id=AAAAAAAA-0000-0000-0000-000000000000');
+    assert.equal([none.status, none.json.user_id], [404, 'aaaaaaaa-0000-0000-0000-000000000000']);
+    assert.is((await get(p.port, `/api/user-stats?user_id=${LOWER}x`)).status, 400);
+  } finally { p.kill('SIGKILL'); }
+});
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  test(`${signal} stops it promptly with status 0 while clients hold connections open`, async () => {
+    const p = await start(database());
+    const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60000 });
+    const sockets = [];
+    try {
+      // a keep-alive client that got its answer and keeps the connection
+      assert.is((await get(p.port, '/health', agent)).status, 200);
+      assert.is(agent.freeSockets[Object.keys(agent.freeSockets)[0]]?.length, 1, 'an idle keep-alive connection is held');
+      // a client that sent half a request, and one that connected and says nothing
+      const half = net.connect(p.port, '127.0.0.1');
+      await new Promise((ok) => half.on('connect', ok));
+      half.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+      const silent = net.connect(p.port, '127.0.0.1');
+      await new Promise((ok) => silent.on('connect', ok));
+      sockets.push(half, silent);
+      for (const s of sockets) s.on('error', () => {});
+      await new Promise((ok) => setTimeout(ok, 100));
+      const t0 = Date.now();
+      p.kill(signal);
+      const end = await Promise.race([p.exited, new Promise((ok) => setTimeout(() => ok(null), 5000))]);
+      const ms = Date.now() - t0;
+      assert.ok(end, `still running 5 s after ${signal}`);
+      assert.equal([end.code, end.signal], [0, null], end.stderr);
+      assert.ok(ms < 3000, `${ms} ms to stop`);
+      assert.match(end.stderr, new RegExp(`${signal}: stopping`));
+      // nothing listens any more
+      const refused = await new Promise((ok) => { const s = net.connect(p.port, '127.0.0.1'); s.on('connect', () => { s.destroy(); ok(false); }); s.on('error', () => ok(true)); });
+      assert.ok(refused, 'the port no longer accepts connections');
+    } finally {
+      for (const s of sockets) s.destroy();
+      agent.destroy();
+      p.kill('SIGKILL');
+    }
+  });
+}
+
+test('idle keep-alive connections alone: the stop takes no grace period', async () => {
+  const p = await start(database());
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    await Promise.all([1, 2, 3].map(() => get(p.port, `/api/user-stats?user_id=${LOWER}`, agent)));
+    const t0 = Date.now();
+    p.kill('SIGTERM');
+    const end = await p.exited;
+    assert.is(end.code, 0, end.stderr);
+    assert.ok(Date.now() - t0 < 800, `${Date.now() - t0} ms`);
+  } finally { agent.destroy(); p.kill('SIGKILL'); }
+});
+
+test.run();

@@ -1,0 +1,91 @@
+// count-by's sums: integer sums exact beyond 2^53 (against a BigInt oracle), the same through
+// --partial/--merge in any partitioning (nested merges too), overflow never a silent null, bad
+// aggregate arguments a usage error (exit 2).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import { lines, sh, tmpdir } from '../helpers/sh.mjs';
+
+let seed = 53;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const pick = (a) => a[Math.floor(rnd() * a.length)];
+const MAX = 2n ** 53n - 1n;
+
+/** an integer as JSON text: small ones, ones near 2^53, 64-bit ids, and numeric strings of them */
+function randomInt() {
+  const kind = rnd();
+  let b;
+  if (kind < 0.4) b = BigInt(Math.floor(rnd() * 2000) - 1000);
+  else if (kind < 0.7) b = MAX - BigInt(Math.floor(rnd() * 1000));
+  else b = BigInt(Math.floor(rnd() * 2 ** 31)) * BigInt(Math.floor(rnd() * 2 ** 31)) + BigInt(Math.floor(rnd() * 1e6));
+  if (rnd() < 0.3) b = -b;
+  return { b, text: rnd() < 0.2 ? `"${b}"` : String(b) };
+}
+
+test('integer sums and sums of squares are exact (BigInt oracle); partial states merged in any partitioning give the one-pass answer', () => {
+  const d = tmpdir();
+  const rows = [], want = new Map();
+  for (let i = 0; i < 3000; i++) {
+    const g = `g${Math.floor(rnd() * 12)}`, { b, text } = randomInt();
+    rows.push(`{"g":"${g}","v":${text}}`);
+    const w = want.get(g) ?? { s: 0n, q: 0n, n: 0 };
+    w.s += b; w.q += b * b; w.n++;
+    want.set(g, w);
+  }
+  // a group whose sum crosses 2^53 and comes back, and one that never leaves the double range
+  rows.push('{"g":"back","v":9007199254740991}', '{"g":"back","v":9007199254740991}', '{"g":"back","v":-9007199254740991}');
+  want.set('back', { s: MAX, q: 3n * MAX * MAX, n: 3 });
+  fs.writeFileSync(`${d}/all.ndjson`, rows.join('\n') + '\n');
+  const A = `-a 's=sum(v)' -a 'q=sumsq(v)' -a 'm=avg(v)' -a 'n=count()'`;
+  const one = sh(`count-by g ${A} -i ${d}/all.ndjson`);
+  assert.is(one.status, 0, one.stderr);
+  assert.is(one.stderr, '');
+  const out = one.stdout.trim().split('\n');
+  assert.is(out.length, want.size);
+  for (const line of out) {
+    const g = /"g":"([^"]+)"/.exec(line)[1], w = want.get(g);
+    // compare the written tokens (JSON.parse would round them)
+    assert.is(/"s":(-?\d+)/.exec(line)[1], String(w.s), `sum of ${g}`);
+    assert.is(/"q":(-?\d+)/.exec(line)[1], String(w.q), `sum of squares of ${g}`);
+  }
+  assert.ok([...want.values()].filter((w) => w.s > MAX || w.s < -MAX).length >= 5, 'several sums beyond 2^53');
+  // three random partitionings, merged flat and nested
+  for (let p = 0; p < 3; p++) {
+    const parts = [[], [], [], []];
+    for (const r of rows) parts[Math.floor(rnd() * 4)].push(r);
+    parts.forEach((x, i) => fs.writeFileSync(`${d}/p${i}`, x.join('\n') + (x.length ? '\n' : '')));
+    const flat = sh(`for i in 0 1 2 3; do count-by g --partial ${A} -i ${d}/p$i; done | count-by g --merge ${A}`);
+    assert.is(flat.status, 0, flat.stderr);
+    assert.is(flat.stdout, one.stdout, `partitioning ${p}`);
+    const nested = sh(`(cat ${d}/p0 ${d}/p1 | count-by g --partial ${A}; for i in 2 3; do count-by g --partial ${A} -i ${d}/p$i; done | count-by g --merge --partial ${A}) | count-by g --merge ${A}`);
+    assert.is(nested.stdout, one.stdout, `nested merge ${p}`);
+  }
+});
+
+test('a float group stays floating through a merge; an overflowing sum is null with a warning naming the record, in one pass and merged', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/a`, ['{"g":"f","v":0.5}', '{"g":"f","v":9007199254740991}', '{"g":"o","v":1e308}', '{"g":"z","v":1}'].join('\n') + '\n');
+  fs.writeFileSync(`${d}/b`, ['{"g":"f","v":9007199254740991}', '{"g":"o","v":1e308}', '{"g":"o","v":-1}'].join('\n') + '\n');
+  const A = `-a 's=sum(v)'`;
+  const one = sh(`cat ${d}/a ${d}/b | count-by g ${A}`);
+  const merged = sh(`(count-by g --partial ${A} -i ${d}/a; count-by g --partial ${A} -i ${d}/b) | count-by g --merge ${A}`);
+  for (const r of [one, merged]) {
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(lines(r.stdout), [{ g: 'f', s: 0.5 + 9007199254740991 + 9007199254740991 }, { g: 'o', s: null }, { g: 'z', s: 1 }]);
+    assert.is(r.stderr, 'count-by: s: the value of output record 2 is beyond the double range (+-1.8e308): written as null\n');
+  }
+  // the partial state says so (a null sum alone would read as "no values")
+  assert.match(sh(`cat ${d}/a ${d}/b | count-by g --partial ${A}`).stdout, /"g":"o","_state":\{"s":\{"s":null,"n":3,"float":true,"overflow":true\}/);
+});
+
+test('bad aggregate arguments are usage errors (exit 2, one line), before any input is read', () => {
+  for (const a of ['x=quantile(v,2)', 'x=quantile(v)', 'x=quantile(v, -0.1)', 'x=approx_quantile(v, 1.5)', 'x=sum(v, 3)', 'x=p95(v, 0.5)', 'x=quantile(v, 1e)']) {
+    const r = sh(`count-by k -a '${a}' -i /nonexistent/file`);
+    assert.is(r.status, 2, `${a}: ${r.stderr}`);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^count-by: .*\(try 'count-by --help'\)\n$/);
+  }
+  assert.is(sh(`echo '{"k":1,"v":2}' | count-by k -a 'x=quantile(v, 0.5)' -a 'y=approx_quantile(v,1)'`).status, 0);
+});
+
+test.run();
