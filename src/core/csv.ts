@@ -65,7 +65,7 @@ export function fieldText(r: CsvRecord, i: number): string {
   return r.quoted[i] === 2 ? s.replaceAll('""', '"') : s;
 }
 
-/** A byte that the scanner reads as "need more input" (never a real outcome). */
+/** rejectLine(): the line's end is not at hand yet */
 const MORE = -1;
 
 export class CsvScanner {
@@ -153,33 +153,31 @@ export class CsvScanner {
     return isUtf8(this.buf.subarray(start, end));
   }
 
-  private malformed(start: number, line: number, problem: CsvProblem, detail: string, eof: boolean): number {
-    // the line where the record starts is rejected alone; reading resumes on the next line
-    const b = this.buf, len = this.len;
+  /**
+   * Reject the record starting at `start` by its first line alone and resume on the next line; a first
+   * line longer than maxRecord is rejected as too long (its first maxRecord bytes kept) and skipped to
+   * its end, however far that is. MORE when that line's end is not at hand yet.
+   */
+  private rejectLine(start: number, line: number, problem: CsvProblem, detail: string, eof: boolean): number {
+    const b = this.buf, len = this.len, max = this.maxRecord;
     let lf = b.indexOf(LF, start);
     if (lf >= len) lf = -1;
-    if (lf < 0 && !eof) {
-      if (len - start < this.maxRecord) return MORE;
-      return this.tooLong(start, line);
+    if (lf < 0 && !eof && len - start <= max) return MORE;
+    const m = this.bad;
+    m.line = line; m.start = start;
+    if ((lf < 0 ? len : lf) - start > max) {
+      m.end = start + max; m.problem = 'record too long';
+      m.detail = `line longer than ${max} bytes (--max-record-bytes): skipped, its first ${max} bytes kept`;
+      if (lf < 0 && !eof) { this.discarding = true; this.pos = len; this.line = line; this.sink.malformed(m); return MORE; }
+    } else {
+      m.end = lf < 0 ? len : lf;
+      if (m.end > start && b[m.end - 1] === CR) m.end--;
+      m.problem = problem; m.detail = detail;
     }
     const next = lf < 0 ? len : lf + 1;
-    let end = lf < 0 ? len : lf;
-    if (end > start && b[end - 1] === CR) end--;
-    const m = this.bad;
-    m.start = start; m.end = end; m.line = line; m.problem = problem; m.detail = detail;
     this.pos = next; this.line = line + 1;
     this.sink.malformed(m);
     return next;
-  }
-
-  private tooLong(start: number, line: number): number {
-    const m = this.bad;
-    m.start = start; m.end = Math.min(this.len, start + this.maxRecord); m.line = line; m.problem = 'record too long';
-    m.detail = `no line end within ${this.maxRecord} bytes (--max-record-bytes); the line is skipped, its first ${this.maxRecord} bytes kept`;
-    this.discarding = true;
-    this.pos = this.len; this.line = line;
-    this.sink.malformed(m);
-    return this.len;
   }
 
   private grow(): void {
@@ -218,7 +216,7 @@ export class CsvScanner {
       }
       const start = pos;
       let p = pos, ln = line, nf = 0, end = 0, next = 0;
-      let problem: CsvProblem | null = null, detail = '', open = false;
+      let problem: CsvProblem | null = null, detail = '', k = 0; // k: the last byte looked at (len for the end of the input)
       fields: for (;;) {
         if (nf === rec.starts.length) this.grow();
         if (p < len && b[p] === QUOTE) {
@@ -230,8 +228,8 @@ export class CsvScanner {
               if (x === LF) ln++;
               q++;
             }
-            if (q + 1 >= len && !eof) { open = q >= len; break fields; } // the closing quote (or what follows it) is yet to come
-            if (q >= len) { problem = 'unclosed quote'; detail = `the quoted field ${nf + 1} is not closed by the end of the input`; break fields; }
+            if (q + 1 >= len && !eof) break fields; // the closing quote (or what follows it) is yet to come
+            if (q >= len) { problem = 'unclosed quote'; k = len; detail = `the quoted field ${nf + 1} is not closed by the end of the input`; break fields; }
             if (q + 1 < len && b[q + 1] === QUOTE) { flag = 2; q += 2; continue; }
             break;
           }
@@ -243,7 +241,7 @@ export class CsvScanner {
           if (c === LF) { end = p; next = p + 1; break; }
           if (c === CR && p + 1 < len && b[p + 1] === LF) { end = p; next = p + 2; break; }
           if (c === CR && p + 1 >= len) { if (!eof) break fields; end = p; next = len; break; }
-          problem = 'text after closing quote';
+          problem = 'text after closing quote'; k = c === CR ? p + 1 : p;
           detail = `${show(b, p, len)} after the closing quote of field ${nf}`;
           break;
         } else {
@@ -257,26 +255,32 @@ export class CsvScanner {
           if (c === CR) {
             if (q + 1 >= len) { if (!eof) break fields; end = q; next = len; break; }
             if (b[q + 1] === LF) { end = q; next = q + 2; break; }
-            problem = 'stray CR';
+            problem = 'stray CR'; k = q + 1;
             detail = `a CR not followed by LF in field ${nf} (a CR belongs inside quotes or before LF)`;
             break;
           }
-          problem = 'stray quote';
+          problem = 'stray quote'; k = q;
           detail = `'"' inside the unquoted field ${nf} (a field with quotes must be quoted whole, its quotes doubled)`;
           break;
         }
       }
-      if (problem === null && next === 0) {
-        // the record goes on past the bytes at hand
-        if (len - start < this.maxRecord) break records;
-        if (ln === line) { pos = this.tooLong(start, line); break records; }
-        problem = open ? 'unclosed quote' : 'record too long';
-        detail = open ? `the quoted field ${nf + 1} is not closed within ${this.maxRecord} bytes (--max-record-bytes)`
-          : `the record does not end within ${this.maxRecord} bytes (--max-record-bytes)`;
+      // a record is too long when the reader has to look more than maxRecord + 1 bytes past its start
+      // to find its end (or its flaw): decided by positions, so the same whatever the chunks. A record
+      // of up to maxRecord bytes (without its terminator) is always read.
+      const max = this.maxRecord;
+      if (problem === null) {
+        if (next === 0) {
+          if (len - start <= max + 1) break records; // the record goes on past the bytes at hand
+          problem = 'record too long'; k = len;
+        } else k = next === len && b[len - 1] !== LF ? len : next - 1; // ended by the end of the input: looked at len
+      }
+      if (k - start > max + 1) {
+        problem = 'record too long';
+        detail = `the record does not end within ${max} bytes (--max-record-bytes)`;
       }
       if (problem !== null) {
         if (ln > line) detail += `, found on line ${ln} (a quote opened on line ${line} may be stray: line ${line} is rejected alone, reading resumes on line ${line + 1})`;
-        const r = this.malformed(start, line, problem, detail, eof);
+        const r = this.rejectLine(start, line, problem, detail, eof);
         if (r === MORE) break records;
         pos = r; line++;
         continue;
