@@ -10,12 +10,15 @@
 //
 // Bad input and how the reader recovers (no bad record can cost another record):
 //   - a MALFORMED record (a quote inside an unquoted field, text after a closing quote, a stray CR, a
-//     quoted field not closed by the end of the input or within `maxRecord` bytes) rejects the text of
-//     the line where the record starts, alone, and reading starts again on the next line. So a stray
-//     opening quote that would otherwise swallow everything up to the next quote (or the end of the file)
-//     costs exactly one line: the lines after it are read again as records of their own.
-//   - a line longer than `maxRecord` without a terminator is rejected ("record too long", its first
-//     `maxRecord` bytes kept) and skipped up to its end.
+//     quoted field not closed by the end of the input) rejects the text of the line where the record
+//     starts, alone, and reading starts again on the next line. So a stray opening quote that would
+//     otherwise swallow everything up to the next quote (or the end of the file) costs exactly one
+//     line: the lines after it are read again as records of their own.
+//   - a record is TOO LONG when the reader has to look more than `maxRecord` + 1 bytes past its start
+//     to find its end or its flaw (a record of up to `maxRecord` bytes without its line end is always
+//     read); it is handled like a malformed one, and a first line longer than `maxRecord` is skipped to
+//     its end (its first `maxRecord` bytes are reported). Decided by byte positions only, so the same
+//     input gives the same records however it is cut into chunks (a property the tests check).
 //   - a well-formed record is handed over whole (lines `line`..`endLine`), with `utf8` telling whether its
 //     bytes are valid UTF-8; the caller decides about field counts and values.
 import { isUtf8 } from 'node:buffer';
@@ -229,7 +232,12 @@ export class CsvScanner {
               q++;
             }
             if (q + 1 >= len && !eof) break fields; // the closing quote (or what follows it) is yet to come
-            if (q >= len) { problem = 'unclosed quote'; k = len; detail = `the quoted field ${nf + 1} is not closed by the end of the input`; break fields; }
+            if (q >= len) {
+              problem = 'unclosed quote'; k = len;
+              detail = `the quoted field ${nf + 1} is not closed by the end of the input`;
+              if (b[len - 1] === LF) ln--; // the input's last line is the one before its final newline
+              break fields;
+            }
             if (q + 1 < len && b[q + 1] === QUOTE) { flag = 2; q += 2; continue; }
             break;
           }
