@@ -124,6 +124,7 @@ interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes:
 const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 const CHUNK = 1 << 17;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
 
 /** header names as keys: trimmed; empty -> column_N; repeated -> NAME_2, NAME_3... (never a name the header has) */
 export function headerNames(raw: string[]): { names: string[]; notes: string[] } {
@@ -326,6 +327,9 @@ export const tool: Tool<FromCsvOptions> = {
           ctx.countIn(0, n);
           scanner.commit(n);
           if (sink.skip) break;
+          // now and then let the event loop run: when stdout was handed over non-blocking, the runner's
+          // output stream drains (and notices a closed pipe) only then
+          if ((chunks & 7) === 7) await tick();
         }
         if (!sink.skip) scanner.end();
         out.flush();
