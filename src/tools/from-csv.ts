@@ -150,7 +150,7 @@ export function headerNames(raw: string[]): { names: string[]; notes: string[] }
 export const tool: Tool<FromCsvOptions> = {
   name: 'from-csv',
   summary: 'CSV/TSV with a header row to NDJSON (strict RFC 4180): quoted fields, typed columns (--types or inference), bad rows reported with their line and skipped.',
-  usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [FILE...]',
+  usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [--max-record-bytes N] [FILE...]',
   noInput: true,
   examples: [
     ['from-csv user_interactions.csv | head -2', '{"user_id":"u123","timestamp":"2023-07-01 14:30:15",...,"duration_ms":12000,...}'],
@@ -162,7 +162,7 @@ export const tool: Tool<FromCsvOptions> = {
     infer: { type: 'boolean', default: true, describe: 'infer numbers from values (--no-infer: undeclared columns stay strings)' },
     delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
     tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
-    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record read; a quoted field still open after this many bytes is an unclosed quote' },
+    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
   },
   check(o) {
     const d = o.delimiter;
