@@ -1,140 +1,355 @@
-// from-csv: CSV (or TSV) with a header row to NDJSON, on csv-parse (quoted fields, embedded commas,
-// quotes and newlines). Column types come from --types (int, float, bool, string, date) or, by default,
-// from each value: integers (16+ digits kept exact), decimals, and text; an empty field is null.
-// A row with the wrong number of fields or a value that does not fit its declared type is reported
-// with its line number and skipped.
+// from-csv: CSV (or TSV) with a header row to NDJSON, on the strict RFC 4180 byte reader of
+// core/csv.ts (quoted fields with delimiters, doubled quotes, LF and CRLF; CRLF and LF record ends,
+// mixed; blank lines skipped; a BOM skipped). JSON is written straight from the input bytes.
+//
+// Decisions (the README's from-csv section states them for users):
+// - Every file (and stdin) has its own header: the first non-blank record. Names are trimmed; an empty
+//   name becomes column_N (N = its 1-based position), a repeated one gets _2, _3... (a name the header
+//   already has is never reused); each renaming is reported once per file on stderr. A header that
+//   cannot be read (malformed, invalid UTF-8) makes the file unreadable: reported, the file skipped,
+//   exit 1 at the end; the other files are read.
+// - Values: an empty unquoted field is null, a quoted empty field ("") the empty string. An undeclared
+//   column (inference on) gives a number only for a cell that is a JSON number (RFC 8259 grammar) whose
+//   double is finite, written as its exact text (1.50 stays 1.50, 20-digit ids stay exact); anything
+//   else is a string: 007, 1E400, Infinity, NaN, 0x10, 1_000, " 12", +5, .5. Declared types: int = a
+//   JSON integer within a double's range (exact text); float = a JSON number (exact text) or a plain
+//   decimal such as .5, 5. or +1.5 (written as the number); bool = true/false/1/0/yes/no (any case);
+//   date = YYYY-MM-DD; string. A typed column's empty cell is null. NaN or Infinity are never written.
+// - Bad records (the project's policy: reported as from-csv: FILE:LINE: reason, counted, skipped,
+//   --strict, --rejects): the scanner's malformed records (one line each, see core/csv.ts), and for a
+//   well-formed record, in this order: invalid UTF-8, a wrong number of fields, a value that does not
+//   fit its declared type. Those are rejected whole, reported at the line where they start (the lines
+//   they span in the detail), their raw text (all their lines) kept in --rejects.
 import fs from 'node:fs';
-import { parse } from 'csv-parse';
-import { BigNum, stringify } from '../core/json.js';
+import zlib from 'node:zlib';
+import { CsvScanner, fieldText } from '../core/csv.js';
+import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { columnTypes } from '../core/options.js';
-import type { Tool } from '../core/tool.js';
+import type { Tool, ToolContext } from '../core/tool.js';
 
-export interface FromCsvOptions { files: string[]; types: string[]; delimiter: string; infer: boolean; tsv: boolean }
+export interface FromCsvOptions { files: string[]; types: string[]; delimiter: string; infer: boolean; tsv: boolean; maxRecordBytes: number }
 
-const INT = /^-?(0|[1-9]\d*)$/, DEC = /^-?(0|[1-9]\d*)?\.\d+([eE][+-]?\d+)?$|^-?(0|[1-9]\d*)[eE][+-]?\d+$/;
+// what a column's cells become
+const INFER = 0, STRING = 1, INT = 2, FLOAT = 3, BOOL = 4, DATE = 5;
+const KIND: Record<string, number> = { string: STRING, int: INT, float: FLOAT, bool: BOOL, date: DATE };
 
-/** a field's value by declared type; undefined when it does not fit */
-export function typed(v: string, type: string | undefined, infer: boolean): unknown {
-  if (v === '') return null;
-  switch (type) {
-    case 'string': return v;
-    case 'int': return INT.test(v) ? (v.replace('-', '').length >= 16 ? new BigNum(v) : Number(v)) : undefined;
-    case 'float': return INT.test(v) || DEC.test(v) ? Number(v) : undefined;
-    case 'bool': return /^(true|1|yes)$/i.test(v) ? true : /^(false|0|no)$/i.test(v) ? false : undefined;
-    case 'date': return isValidDate(v) ? v : undefined;
+const QUOTE = 0x22, BACKSLASH = 0x5c, MINUS = 0x2d, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
+const NOT_NUMBER = 0, INTEGER = 1, FRACTION = 2, EXPONENT = 3;
+
+/** whether b[s, e) is a number by RFC 8259's grammar: NOT_NUMBER, INTEGER, FRACTION (no exponent) or EXPONENT */
+export function jsonNumber(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  if (i < e && b[i] === MINUS) i++;
+  if (i >= e) return NOT_NUMBER;
+  let c = b[i];
+  if (c === ZERO) i++;
+  else if (c > ZERO && c <= NINE) { i++; while (i < e && b[i] >= ZERO && b[i] <= NINE) i++; }
+  else return NOT_NUMBER;
+  if (i === e) return INTEGER;
+  if (b[i] === DOT) {
+    i++;
+    const d = i;
+    while (i < e && b[i] >= ZERO && b[i] <= NINE) i++;
+    if (i === d) return NOT_NUMBER;
+    if (i === e) return FRACTION;
   }
-  if (!infer) return v;
-  const c = v.charCodeAt(0); // a number starts with '-', '.' or a digit
-  if (c !== 45 && c !== 46 && (c < 48 || c > 57)) return v;
-  if (INT.test(v)) return v.replace('-', '').length >= 16 ? new BigNum(v) : Number(v);
-  if (DEC.test(v)) return Number(v);
-  return v;
+  c = b[i];
+  if (c !== 0x65 && c !== 0x45) return NOT_NUMBER; // e E
+  i++;
+  if (i < e && (b[i] === 0x2b || b[i] === MINUS)) i++;
+  const d = i;
+  while (i < e && b[i] >= ZERO && b[i] <= NINE) i++;
+  return i === d || i !== e ? NOT_NUMBER : EXPONENT;
+}
+
+/** a JSON number's double is finite (a token of up to 308 characters without exponent always is) */
+function finite(b: Buffer, s: number, e: number, kind: number): boolean {
+  if (kind !== EXPONENT && e - s <= 308) return true;
+  return Number.isFinite(Number(b.toString('latin1', s, e)));
+}
+
+const LENIENT_FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const TRUE = /^(true|1|yes)$/i, FALSE = /^(false|0|no)$/i;
+const HEX = '0123456789abcdef';
+/** bytes a JSON string holds as they are (1): not a control character, '"' or '\\' */
+const PLAIN = new Uint8Array(256).fill(1, 0x20);
+PLAIN[QUOTE] = 0; PLAIN[BACKSLASH] = 0;
+
+/** a JSON string of the field's bytes (valid UTF-8) at ob[o]; doubled quotes undone when q === 2 */
+function writeString(ob: Buffer, o: number, b: Buffer, s: number, e: number, q: number): number {
+  ob[o++] = QUOTE;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (PLAIN[c] === 1) { ob[o++] = c; continue; }
+    ob[o++] = BACKSLASH;
+    if (c === QUOTE) { ob[o++] = QUOTE; if (q === 2) i++; } // inside quotes a quote is always doubled
+    else if (c === BACKSLASH) ob[o++] = BACKSLASH;
+    else if (c === 0x0a) ob[o++] = 0x6e; // \n
+    else if (c === 0x0d) ob[o++] = 0x72; // \r
+    else if (c === 0x09) ob[o++] = 0x74; // \t
+    else { ob[o++] = 0x75; ob[o++] = ZERO; ob[o++] = ZERO; ob[o++] = HEX.charCodeAt(c >> 4); ob[o++] = HEX.charCodeAt(c & 15); }
+  }
+  ob[o++] = QUOTE;
+  return o;
+}
+
+function writeAscii(ob: Buffer, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) ob[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/** Output records assembled as bytes, handed to the runner in batches. */
+class JsonBatch {
+  buf = Buffer.allocUnsafe(1 << 20);
+  pos = 0;
+  records = 0;
+  constructor(private readonly ctx: ToolContext) {}
+  /** room for n more bytes */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n * 2);
+  }
+  flush(): void {
+    if (this.pos > 0) this.ctx.emitBatch(this.buf, 0, this.pos, this.records);
+    this.pos = 0;
+    this.records = 0;
+  }
+}
+
+/** the header of one input and what each of its columns becomes */
+interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number }
+
+const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
+const CHUNK = 1 << 17;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** header names as keys: trimmed; empty -> column_N; repeated -> NAME_2, NAME_3... (never a name the header has) */
+export function headerNames(raw: string[]): { names: string[]; notes: string[] } {
+  const trimmed = raw.map((h) => h.trim());
+  const given = new Set(trimmed.filter((h) => h !== ''));
+  const used = new Set<string>(), names: string[] = [], notes: string[] = [];
+  trimmed.forEach((h, i) => {
+    const base = h === '' ? `column_${i + 1}` : h;
+    let name = base;
+    if (used.has(name) || (h === '' && given.has(name))) {
+      let k = 2;
+      while (used.has(`${base}_${k}`) || given.has(`${base}_${k}`)) k++;
+      name = `${base}_${k}`;
+    }
+    used.add(name);
+    names.push(name);
+    if (h === '') notes.push(`column ${i + 1} has no name: ${JSON.stringify(name)}`);
+    else if (name !== h) notes.push(`column ${i + 1} repeats ${JSON.stringify(h)}: ${JSON.stringify(name)}`);
+  });
+  return { names, notes };
 }
 
 export const tool: Tool<FromCsvOptions> = {
   name: 'from-csv',
-  summary: 'CSV/TSV with a header row to NDJSON: quoted fields, typed columns (--types or inference), bad rows reported with their line.',
-  usage: 'from-csv [--types col=int,col=float,...] [--tsv] [FILE...]',
+  summary: 'CSV/TSV with a header row to NDJSON (strict RFC 4180): quoted fields, typed columns (--types or inference), bad rows reported with their line and skipped.',
+  usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [--max-record-bytes N] [FILE...]',
   noInput: true,
   examples: [
     ['from-csv user_interactions.csv | head -2', '{"user_id":"u123","timestamp":"2023-07-01 14:30:15",...,"duration_ms":12000,...}'],
-    ['from-csv --types duration_ms=int,app_version=string --tsv data.tsv', 'declared types, tab-separated'],
+    ['from-csv --types duration_ms=int,app_version=string --rejects bad.csv day1.csv day2.csv', 'declared types; bad rows kept in bad.csv'],
+    ['from-csv --tsv data.tsv', 'tab-separated'],
   ],
   options: {
     types: { type: 'string', array: true, default: [], describe: 'COL=int|float|bool|string|date (comma-separated or repeated); others are inferred' },
     infer: { type: 'boolean', default: true, describe: 'infer numbers from values (--no-infer: undeclared columns stay strings)' },
-    delimiter: { type: 'string', default: ',', describe: 'field delimiter' },
+    delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
     tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
+    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
+  },
+  check(o) {
+    const d = o.delimiter;
+    if (typeof d !== 'string' || d === '') return `--delimiter takes one character (got '')`;
+    if (o.tsv && d !== ',' && d !== '\t' && d !== '\\t') return `--tsv and --delimiter '${d}' disagree: give one of them`;
+    const c = d === '\\t' ? '\t' : d;
+    if (c.length !== 1) return `--delimiter takes one character (got '${d}'; "\\t" is a tab)`;
+    if (c === '"' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) return `--delimiter must be one ASCII character other than '"', CR and LF (got ${JSON.stringify(d)})`;
+    const m = o.maxRecordBytes;
+    if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;
+    return undefined;
   },
   create(o, ctx) {
-    const types = columnTypes(o.types, ['int', 'float', 'bool', 'string', 'date']);
+    const types = columnTypes(o.types, Object.keys(KIND));
     const files = o.files.length ? o.files : ['-'];
-    const sep = o.tsv ? '\t' : o.delimiter;
-    /** the JSON text of a typed value (numbers as they print, BigNum digits exact) */
-    const json = (v: unknown): string =>
-      v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : v instanceof BigNum ? v.raw : String(v);
-    /** one reader per file: the header, then each record with the line it starts on */
-    const reader = (file: string) => {
-      let header: string[] | null = null, colTypes: (string | undefined)[] = [], keys: string[] = [];
-      let uniqueHeader = true;
-      return (record: string[], at: number) => {
-        if (record.length === 1 && record[0] === '') return; // a blank line
-        if (header === null) {
-          header = record.map((h) => h.trim());
-          colTypes = header.map((h) => types.get(h));
-          keys = header.map((h) => JSON.stringify(h) + ':');
-          uniqueHeader = new Set(header).size === header.length;
-          return;
-        }
-        ctx.countIn();
-        const raw = () => record.join(sep);
-        if (record.length !== header.length) { ctx.rejectAt(file, at, raw(), 'wrong number of fields', `${record.length} instead of ${header.length}`); return; }
-        let text = '{', bad = '';
-        const out: Record<string, unknown> = {}; // only for a header that repeats a name (the last one wins, as in JSON)
-        for (let i = 0; i < header.length; i++) {
-          const v = typed(record[i], colTypes[i], o.infer);
-          if (v === undefined) { bad = `${header[i]}=${JSON.stringify(record[i])} is not ${colTypes[i]}`; break; }
-          if (uniqueHeader) text += (i === 0 ? keys[i] : ',' + keys[i]) + json(v);
-          else out[header[i]] = v;
-        }
-        if (bad) { ctx.rejectAt(file, at, raw(), 'bad value', bad); return; }
-        ctx.emit(uniqueHeader ? text + '}' : stringify(out));
-      };
+    const delim = (o.tsv || o.delimiter === '\\t' ? '\t' : o.delimiter).charCodeAt(0);
+    const out = new JsonBatch(ctx);
+    const typedSeen = new Set<string>();
+    let failures = 0, headers = 0;
+
+    const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
+      ctx.warn(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      failures++;
     };
-    /**
-     * A file without a single '"' byte has no quoting: records are its lines and fields split at the
-     * delimiter, exactly as csv-parse would split them, ~3x faster. Anything else (and stdin, and
-     * files over 64 MiB) goes through csv-parse.
-     */
-    const readPlain = (file: string): boolean => {
-      if (file === '-') return false;
-      let buf: Buffer;
-      try { if (fs.statSync(file).size > 64 << 20) return false; buf = fs.readFileSync(file); } catch { return false; }
-      if (buf.indexOf(34) >= 0) return false;
-      ctx.countIn(0, buf.length);
-      const text = buf.toString('utf8', buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0);
-      const each = reader(file);
-      let s = 0, no = 0;
-      while (s < text.length) {
-        let nl = text.indexOf('\n', s);
-        if (nl < 0) nl = text.length;
-        no++;
-        const line = text.charCodeAt(nl - 1) === 13 && nl > s ? text.slice(s, nl - 1) : text.slice(s, nl);
-        each(line.split(sep), no);
-        s = nl + 1;
+
+    /** the records of one input, header first */
+    class FileSink implements CsvSink {
+      header: Header | null = null;
+      /** the header could not be read: the rest of the input is skipped */
+      skip = false;
+      constructor(private readonly file: string) {}
+
+      private readHeader(r: CsvRecord): void {
+        if (!r.utf8) { this.unreadable(r.line, 'invalid UTF-8'); return; }
+        const raw: string[] = [];
+        for (let i = 0; i < r.count; i++) raw.push(fieldText(r, i));
+        const { names, notes } = headerNames(raw);
+        if (notes.length) ctx.warn(`${this.file}:${r.line}: header: ${notes.join('; ')}`);
+        const kinds = new Uint8Array(names.length);
+        names.forEach((n, i) => {
+          const t = types.get(n);
+          if (t !== undefined) typedSeen.add(n);
+          kinds[i] = t !== undefined ? KIND[t] : o.infer ? INFER : STRING;
+        });
+        const keys = names.map((n, i) => Buffer.from((i === 0 ? '{' : ',') + JSON.stringify(n) + ':'));
+        headers++;
+        this.header = { names, keys, kinds, keyBytes: keys.reduce((a, k) => a + k.length, 0) };
       }
-      return true;
-    };
-    const readOne = (file: string) => new Promise<void>((resolve, reject) => {
-      if (readPlain(file)) { resolve(); return; }
-      const src = file === '-' ? process.stdin : fs.createReadStream(file);
-      const each = reader(file);
-      // line numbers are counted here (csv-parse's per-record `info` objects cost ~40% of its time):
-      // a record spans one line plus the newlines inside its quoted fields, and is reported by the line
-      // it ends on; blank lines come through as one empty field and are skipped
-      let line = 0;
-      const parser = parse({ delimiter: sep, relax_column_count: true, skip_empty_lines: false, bom: true });
-      parser.on('readable', () => {
-        let record: string[] | null;
-        while ((record = parser.read()) !== null) {
-          line++;
-          for (let i = 0; i < record.length; i++) {
-            const f = record[i];
-            for (let k = f.indexOf('\n'); k >= 0; k = f.indexOf('\n', k + 1)) line++;
+
+      private unreadable(line: number, why: string): void {
+        ctx.warn(`${this.file}:${line}: cannot read the header (${why}): file skipped`);
+        failures++;
+        this.skip = true;
+      }
+
+      private reject(r: CsvRecord, reason: string, detail: string): void {
+        out.flush(); // the records before it are out, even if --strict stops here
+        if (r.endLine > r.line) detail += ` (record on lines ${r.line}-${r.endLine})`;
+        ctx.rejectAt(this.file, r.line, r.buf.toString('utf8', r.start, r.end), reason, detail);
+      }
+
+      malformed(m: CsvMalformed): void {
+        if (this.skip) return;
+        if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.detail}`); return; }
+        ctx.countIn();
+        out.flush();
+        ctx.rejectAt(this.file, m.line, m.buf.toString('utf8', m.start, m.end), m.problem, m.detail);
+      }
+
+      record(r: CsvRecord): void {
+        if (this.skip) return;
+        const h = this.header;
+        if (h === null) { this.readHeader(r); return; }
+        ctx.countIn();
+        if (!r.utf8) { this.reject(r, 'invalid UTF-8', 'the row holds bytes that are not UTF-8'); return; }
+        const n = h.keys.length;
+        if (r.count !== n) { this.reject(r, 'wrong number of fields', `${r.count} instead of ${n}`); return; }
+        out.room(h.keyBytes + 6 * (r.end - r.start) + 8 * n + 2);
+        const ob = out.buf, b = r.buf, starts = r.starts, ends = r.ends, quoted = r.quoted, kinds = h.kinds;
+        let o = out.pos;
+        for (let i = 0; i < n; i++) {
+          const key = h.keys[i];
+          for (let j = 0; j < key.length; j++) ob[o++] = key[j];
+          const s = starts[i], e = ends[i], q = quoted[i], kind = kinds[i];
+          if (s === e && (q === 0 || kind > STRING)) { o = writeAscii(ob, o, 'null'); continue; }
+          if (kind === INFER) {
+            const c = b[s];
+            if (q !== 2 && (c === MINUS || (c >= ZERO && c <= NINE))) {
+              const num = jsonNumber(b, s, e);
+              if (num !== NOT_NUMBER && finite(b, s, e, num)) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
+            }
+            o = writeString(ob, o, b, s, e, q);
+          } else if (kind === STRING) {
+            o = writeString(ob, o, b, s, e, q);
+          } else {
+            const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e);
+            if (kind === INT || kind === FLOAT) {
+              const fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
+              if (fits && finite(b, s, e, num)) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
+              const v = fieldText(r, i);
+              const f = Number(v);
+              if (kind === FLOAT && !fits && LENIENT_FLOAT.test(v) && Number.isFinite(f)) { o = writeAscii(ob, o, String(f)); continue; }
+              this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(v)} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
+              return;
+            }
+            const v = fieldText(r, i);
+            if (kind === BOOL && (TRUE.test(v) || FALSE.test(v))) { o = writeAscii(ob, o, TRUE.test(v) ? 'true' : 'false'); continue; }
+            if (kind === DATE && isValidDate(v)) { o = writeString(ob, o, b, s, e, q); continue; }
+            this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(v)} is not ${kind === BOOL ? 'bool' : 'date'}`);
+            return;
           }
-          each(record, line); // the line the record ends on (as csv-parse's info.lines)
         }
-      });
-      parser.on('error', (err) => { ctx.warn(`${file}: ${err.message}`); resolve(); });
-      parser.on('end', resolve);
-      src.on('error', reject);
-      src.on('data', (chunk: Buffer) => ctx.countIn(0, chunk.length));
-      src.pipe(parser);
-    });
+        ob[o++] = 0x7d; // }
+        ob[o++] = 0x0a;
+        out.pos = o;
+        out.records++;
+        if (o >= 1 << 18) out.flush();
+      }
+    }
+
+    /** a gzip input: the rest of the descriptor through zlib (the stream owns and closes the descriptor) */
+    const gunzip = async (fd: number, head: Buffer, scanner: CsvScanner, sink: FileSink) => {
+      const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
+      const z = zlib.createGunzip({ chunkSize: CHUNK });
+      rest.on('error', (e) => z.destroy(e));
+      z.write(head);
+      rest.pipe(z);
+      try {
+        for await (const chunk of z as AsyncIterable<Buffer>) {
+          ctx.countIn(0, chunk.length);
+          if (!sink.skip) scanner.push(chunk);
+        }
+      } finally {
+        rest.unpipe(z);
+        if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
+      }
+    };
+
+    const readOne = async (file: string) => {
+      let fd: number;
+      try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(file, err as NodeJS.ErrnoException); return; }
+      const sink = new FileSink(file);
+      const scanner = new CsvScanner(delim, sink, o.maxRecordBytes);
+      let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
+      try {
+        for (let chunks = 0; ; chunks++) {
+          const { buf, at } = scanner.space(CHUNK);
+          let n: number;
+          try {
+            n = fs.readSync(fd, buf, at, CHUNK, null);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'EAGAIN') { await sleep(1); chunks--; continue; } // a non-blocking pipe with nothing yet
+            if (code === 'EOF') n = 0; else throw err;
+          }
+          if (n === 0) break;
+          if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
+            owned = false;
+            await gunzip(fd, Buffer.from(buf.subarray(at, at + n)), scanner, sink);
+            break;
+          }
+          ctx.countIn(0, n);
+          scanner.commit(n);
+          if (sink.skip) break;
+          // now and then let the event loop run: when stdout was handed over non-blocking, the runner's
+          // output stream drains (and notices a closed pipe) only then
+          if ((chunks & 7) === 7) await tick();
+        }
+        if (!sink.skip) scanner.end();
+        out.flush();
+      } catch (err) {
+        out.flush();
+        if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) cannotRead(file, err as NodeJS.ErrnoException);
+        else throw err;
+      } finally {
+        if (fd !== 0 && owned) fs.closeSync(fd);
+      }
+    };
+
     return {
       record() { /* reads its own input */ },
-      async end() { for (const f of files) await readOne(f); },
+      async end() {
+        for (const f of files) await readOne(f);
+        const unused = [...types.keys()].filter((c) => !typedSeen.has(c));
+        if (unused.length && headers > 0) ctx.warn(`--types names no column of the input: ${unused.join(', ')}`);
+        if (failures > 0) throw new Error(`${failures} of ${files.length} input${files.length === 1 ? '' : 's'} could not be read`);
+      },
     };
   },
 };
