@@ -1,20 +1,22 @@
 // NDJSON records -> Parquet with hyparquet-writer (pure JavaScript: nothing native to build or download,
 // a streaming row-group writer, snappy built in; gzip and brotli here through node:zlib).
 //
-// The schema is decided from ALL accepted records, never from the first row group alone. Records are held
-// in memory up to one row group; when the input is longer, every accepted line is also written ("spilled"),
-// as its raw NDJSON text, to an anonymous temporary file beside the output and read back in a second pass
-// once every column and every kind of value is known. Memory stays one row group; a long input costs one
-// more parse of it and free disk about its size.
+// The schema is decided from ALL accepted records, never from the first row group alone. Up to one row
+// group, records are held in memory. Past it, the first row group's schema is a guess that row groups
+// are written with, and every accepted line is also spilled (as its NDJSON text) to an anonymous
+// temporary file beside the output; when a later record brings a new column or widens a type, the file
+// is written again from the spill with the final schema. Memory stays one row group; the price is the
+// spill's disk (about the input's size) and, when the guess fails, one more parse of the input.
 //
-// Column types, from the kinds of a column's non-null values (rules in README.md, "to-parquet"):
+// Column types, from the kinds of a column's non-null values (the rules in README.md, "to-parquet"):
 //   booleans -> BOOLEAN; integers within int64 -> INT64 (exact, as BigInt); other numbers -> DOUBLE;
 //   ISO-8601 date-times with a zone (Z or ±hh:mm) and at most 6 fractional digits -> TIMESTAMP (µs UTC);
 //   other strings -> STRING; objects and arrays -> JSON (the text, numbers exact).
 // Mixed kinds widen, never lose a value: int64 + double -> DOUBLE when every integer is exact as a double;
 // anything with an object/array -> JSON; any other mix, and a number that neither int64 nor a double holds
 // exactly (beyond int64, 1E400) -> STRING holding each value's exact JSON text. Only nulls -> STRING.
-// A column pinned with --types keeps its type: a value that does not fit it rejects its record.
+// A column pinned with --types keeps its type (and comes first, in --types order): a value that does not
+// fit it rejects its record.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
@@ -311,8 +313,8 @@ class RowGroupWriter {
  *  Up to one row group, records are held in memory and written at close. When the input is longer, the
  *  schema of the first row group is taken as a guess: row groups are written with it as they fill, and
  *  every accepted line also goes to the spill file. If the guess holds to the end (no new column, no
- *  column's type widened) the spill is dropped: the cost was writing it. If it fails, the writing stops
- *  there and, at the end, the whole file is written again from the spill with the final schema. */
+ *  column's type widened) the spill is dropped: its cost was writing it. If it fails, writing stops
+ *  there and, at close, the whole file is written again from the spill with the final schema. */
 export class ParquetSink {
   private readonly cols = new Map<string, ColumnStat>();
   private held: Record<string, unknown>[] = [];
@@ -334,9 +336,6 @@ export class ParquetSink {
     fs.writeFileSync(this.tmp, ''); // fail now, not after reading the input, when FILE's folder is not writable
   }
 
-  /** true once records went to the spill file (the input was longer than a row group) */
-  get spilled(): boolean { return this.spill !== null; }
-
   /** take one record; a Rejection when it cannot be written (nothing of it is kept then) */
   add(rec: Record<string, unknown>, line: Line): Rejection | undefined {
     const keys = Object.keys(rec), kinds = this.kinds;
@@ -354,10 +353,10 @@ export class ParquetSink {
         if (fit === 'truncated') kinds[i] = -1;
       }
     }
-    let changed: string | undefined; // a column that is new or has a new kind of value
+    let changed = false; // a column is new or has a new kind of value
     for (let i = 0; i < keys.length; i++) {
       let c = this.cols.get(keys[i]);
-      if (c === undefined) { c = new ColumnStat(); this.cols.set(keys[i], c); changed = keys[i]; }
+      if (c === undefined) { c = new ColumnStat(); this.cols.set(keys[i], c); changed = true; }
       let kind = kinds[i];
       if (kind === -1) { // a pinned timestamp cut to µs (the kinds of a pinned column only place it)
         if (c.truncated++ === 0) c.truncatedAt = `${line.file}:${line.no}`;
@@ -366,16 +365,20 @@ export class ParquetSink {
       if ((c.kinds | kind) !== c.kinds) {
         for (const [bit] of KIND_NAMES) if (kind & bit && !(c.kinds & bit)) c.firstAt.set(bit, `${line.file}:${line.no}`);
         c.kinds |= kind;
-        changed = keys[i];
+        changed = true;
       }
     }
     this.accepted++;
     if (this.spill === null) {
       if (this.held.length < this.opts.rowGroupSize) { this.held.push(rec); return undefined; }
       this.startSpill(); // (its guess includes this record)
-    } else if (changed !== undefined && this.guess && !sameSchema(this.schema(), this.guess.schema)) {
-      this.guess = null; // (its writer is dropped; the file is truncated when written again)
-      this.rewriteCause = `column ${changed} at ${line.file}:${line.no}`;
+    } else if (changed && this.guess) {
+      const now = this.schema(), was = this.guess.schema;
+      const i = now.findIndex((c, j) => j >= was.length || c.name !== was[j].name || c.type !== was[j].type);
+      if (i >= 0) {
+        this.guess = null; // (its writer is dropped; the file is truncated when written again)
+        this.rewriteCause = `${i < was.length ? `column ${now[i].name} became ${now[i].type}` : `new column ${now[i].name}`} at ${line.file}:${line.no}`;
+      }
     }
     this.spill!.put(line.buf, line.start, line.end);
     this.guess?.writer.add(rec);
@@ -384,8 +387,6 @@ export class ParquetSink {
 
   /** the first row group is full: guess the schema from it, write it, and spill from now on */
   private startSpill(): void {
-    // declared columns the first row group lacks take their place now, so that seeing them later is no change
-    for (const name of this.declared.keys()) if (!this.cols.has(name)) this.cols.set(name, new ColumnStat());
     const schema = this.schema();
     this.guess = { schema, writer: new RowGroupWriter(this.tmp, schema, this.opts) };
     this.spill = new Spill(`${this.path}.spill-${process.pid}`);
@@ -393,10 +394,11 @@ export class ParquetSink {
     this.held = [];
   }
 
-  /** the columns in first-seen order with their types; declared columns no record has come last */
+  /** the columns: the declared ones first (in --types order: seeing them late changes nothing), then the
+   *  others in first-seen order with their inferred types */
   schema(): Column[] {
-    const cols: Column[] = [...this.cols].map(([name, c]) => ({ name, type: this.declared.get(name) ?? typeOf(c.kinds) }));
-    for (const [name, type] of this.declared) if (!this.cols.has(name)) cols.push({ name, type });
+    const cols: Column[] = [...this.declared].map(([name, type]) => ({ name, type }));
+    for (const [name, c] of this.cols) if (!this.declared.has(name)) cols.push({ name, type: typeOf(c.kinds) });
     return cols;
   }
 

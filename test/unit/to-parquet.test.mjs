@@ -36,12 +36,24 @@ test('a column first seen after the first row group is in the file, with its val
   const recs = Array.from({ length: 40 }, (_, i) => (i >= 25 ? { id: i, late: `v${i}` } : { id: i }));
   const r = toParquet('--row-group-size 10', ndjson(recs));
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /did not hold \(column late at -:26\)/);
+  assert.match(r.stderr, /did not hold \(new column late at -:26\)/);
   assert.match(r.stderr, /40 rows, id INT64, late STRING/);
   const { columns, rows } = await readParquet(r.file);
   assert.equal(columns, ['id INT64', 'late STRING']);
   assert.equal(rows, recs.map((x, i) => ({ id: BigInt(i), late: x.late ?? null })));
   assert.equal(fs.readdirSync(r.d), ['out.parquet']); // no temporary or spill file left
+});
+
+test('--types columns come first, in --types order, whatever the row group size; one first seen late rewrites nothing', async () => {
+  const recs = Array.from({ length: 20 }, (_, i) => (i < 15 ? { a: i, b: 'x' } : { a: i, b: 'y', p: i % 2 === 0 }));
+  const small = toParquet('--row-group-size 4 --types p=boolean,q=int64', ndjson(recs));
+  const big = toParquet('--types p=boolean,q=int64', ndjson(recs));
+  assert.is(small.status, 0, small.stderr);
+  assert.not.match(small.stderr, /did not hold/);
+  const a = await readParquet(small.file);
+  assert.equal(a, await readParquet(big.file));
+  assert.equal(a.columns, ['p BOOLEAN', 'q INT64', 'a INT64', 'b STRING']);
+  assert.equal(a.rows, recs.map((x) => ({ p: x.p ?? null, q: null, a: BigInt(x.a), b: x.b })));
 });
 
 test('a type that widens after the first row group rewrites the file; the schema does not depend on --row-group-size', async () => {
