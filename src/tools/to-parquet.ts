@@ -1,6 +1,10 @@
-// to-parquet: NDJSON to a Parquet file, column types inferred from the first row group; written under a
-// temporary name and renamed only when complete, so a failed run leaves no half-written file.
-import { ParquetFileWriter } from '../core/parquet.js';
+// to-parquet: NDJSON to one Parquet file. The schema comes from every record, not the first row group
+// (core/parquet.ts: held in memory up to one row group, spilled to an anonymous temporary file beyond);
+// mixed kinds in a column widen by fixed rules and never lose a value; a value that does not fit a type
+// pinned with --types rejects its record (reported, counted, skipped). The file is written under a
+// temporary name and renamed only when complete: a failed run (an unreadable input, --strict, every
+// record rejected, an error) leaves no output file and an existing one untouched.
+import { ParquetSink } from '../core/parquet.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
 import { columnTypes } from '../core/options.js';
 import { UsageError } from '../core/tool.js';
@@ -12,45 +16,55 @@ const TYPES: Record<string, ColumnType> = { boolean: 'BOOLEAN', int64: 'INT64', 
 
 export const tool: Tool<ToParquetOptions> = {
   name: 'to-parquet',
-  summary: 'Write NDJSON records to a Parquet file (types inferred: boolean, int64, double, timestamp, string, json); atomic rename on success.',
+  summary: 'Write NDJSON records to a Parquet file (types from all records: boolean, int64, double, timestamp, string, json; mixed kinds widen, nothing dropped); atomic rename on success.',
   usage: 'to-parquet [options] FILE.parquet [-i INPUT]',
   positional: { name: 'out', describe: 'the Parquet file to write', demand: true },
   examples: [
     ['reel-interest < merged.ndjson | to-parquet out/reel_interest.parquet', 'one row per record'],
     ['to-parquet --compression gzip --row-group-size 1000000 cube.parquet -i cube.ndjson', 'bigger row groups, gzip'],
-    ['to-parquet --types watched_ratio=double,liked=boolean out.parquet -i rows.ndjson', 'fixed types: the same schema even when a run has only nulls'],
+    ['to-parquet --types watched_ratio=double,liked=boolean out.parquet -i rows.ndjson', 'fixed types: the same schema even when a run has only nulls; a value that does not fit rejects its record'],
   ],
   options: {
     compression: { choices: ['snappy', 'gzip', 'brotli', 'none'], default: 'snappy', describe: 'page compression' },
-    'row-group-size': { type: 'number', default: 100000, describe: 'rows per row group (memory holds one row group)' },
-    types: { type: 'string', array: true, default: [], describe: 'COL=boolean|int64|double|string|timestamp|json: a fixed type (and the column even when no record has it); others are inferred' },
+    'row-group-size': { type: 'number', default: 100000, describe: 'rows per row group (memory holds one row group; a longer input is spilled to a temporary file beside FILE)' },
+    types: { type: 'string', array: true, default: [], describe: 'COL=boolean|int64|double|string|timestamp|json: a fixed type (and the column even when no record has it); others are inferred from all records' },
   },
   check(o) {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
-    if (!(o.rowGroupSize >= 1)) return '--row-group-size takes a positive number';
+    if (!(o.rowGroupSize >= 1) || !Number.isInteger(o.rowGroupSize)) return '--row-group-size takes a positive whole number';
     return undefined;
   },
   create(o, ctx) {
     const codec = (o.compression === 'none' ? 'UNCOMPRESSED' : o.compression.toUpperCase()) as Codec;
-    if (o.out[0] === '-' ) throw new UsageError('Parquet needs a file name, not stdout');
+    const out = o.out[0];
+    if (out === '-') throw new UsageError('Parquet needs a file name, not stdout');
     const declared = new Map([...columnTypes(o.types, Object.keys(TYPES))].map(([col, t]) => [col, TYPES[t]]));
-    const writer = new ParquetFileWriter(o.out[0], { codec, rowGroupSize: o.rowGroupSize, declared });
-    process.once('exit', () => writer.abort());
+    const sink = new ParquetSink(out, { codec, rowGroupSize: o.rowGroupSize, declared });
+    // the temporary file goes whatever ends the run: an error, --strict, a signal
+    process.once('exit', () => sink.abort());
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(sig, () => { sink.abort(); process.kill(process.pid, sig); });
+    }
+    let records = 0;
     return {
       record(line: Line) {
+        records++;
         const rec = ctx.parse(line);
         if (rec === undefined) return;
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
-        writer.write(rec);
+        const bad = sink.add(rec, line);
+        if (bad) ctx.reject(line, bad.reason, bad.detail);
       },
       end() {
+        if (ctx.inputFailed()) { sink.abort(); ctx.warn(`${out}: not written (an input could not be read)`); return; }
+        if (records > 0 && sink.accepted === 0) { sink.abort(); throw new Error(`${out}: not written: every record was rejected`); }
         try {
-          const schema = writer.close();
-          for (const [col, n] of writer.misfits) ctx.warn(`${n} value(s) of column ${col} did not fit its type and were written as null`);
-          ctx.warn(`${o.out[0]}: ${writer.rowsWritten} rows, ${schema.map((c) => `${c.name} ${c.type}`).join(', ')}`);
-          ctx.count('rows', writer.rowsWritten);
+          const { schema, rows } = sink.close();
+          for (const note of sink.notes()) ctx.warn(note);
+          ctx.warn(`${out}: ${rows} rows, ${schema.map((c) => `${c.name} ${c.type}`).join(', ')}`);
+          ctx.count('rows', rows);
         } catch (err) {
-          writer.abort();
+          sink.abort();
           throw err;
         }
       },
