@@ -253,11 +253,16 @@ interface Shape {
   inOrder: boolean;
 }
 
-interface Item extends Row, Where {
-  rec: Record<string, unknown>;
+/** A record on its way: checked (shape, checked values) before the lock is taken, then converted to
+ *  a Row (spec, values) for the driver, or failed. */
+interface Pending extends Where { rec: Record<string, unknown> }
+
+interface Item extends Pending {
   shape: Shape;
   checked: Value[];
   fail?: RecordError;
+  spec?: WriteSpec;
+  values?: unknown[];
   /** index in the batch's rows */
   row: number;
 }
@@ -278,7 +283,7 @@ export class Loader {
   readonly totals: Counts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
   private readonly txn = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly d: Dialect;
-  private pending: Item[] = [];
+  private pending: Pending[] = [];
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown;
   private reporting = false;
@@ -326,7 +331,7 @@ export class Loader {
   /** queue a record (an object); throws the failure of an earlier batch */
   add(rec: Record<string, unknown>, file: string, no: number, raw: string): void {
     if (this.failure !== undefined) throw this.failure;
-    this.pending.push({ rec, file, no, raw, shape: undefined as unknown as Shape, checked: [], spec: undefined as unknown as WriteSpec, values: [], row: -1 });
+    this.pending.push({ rec, file, no, raw });
     if (this.pending.length >= this.o.batch) {
       const items = this.pending;
       this.pending = [];
@@ -346,13 +351,6 @@ export class Loader {
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;
-  }
-
-  /** after a failure elsewhere (the caller's): roll back and close */
-  async abort(): Promise<void> {
-    await this.queue;
-    await this.rollbackQuietly();
-    try { await this.driver.close(); } catch { /* closing is best effort after a failure */ }
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -431,8 +429,8 @@ export class Loader {
     for (const n of notes) this.events.note(n);
   }
 
-  private async flush(items: Item[], last: boolean): Promise<void> {
-    for (const it of items) this.check(it); // no database work: before the lock is taken
+  private async flush(batch: Pending[], last: boolean): Promise<void> {
+    const items = batch.map((p) => this.check(p)); // no database work: before the lock is taken
     if (this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
     let rows: Item[] = [];
     let result: BatchResult | undefined;
@@ -443,7 +441,7 @@ export class Loader {
       for (const it of items) if (!it.fail) this.toRow(it);
       rows = items.filter((it) => !it.fail);
       rows.forEach((r, i) => { r.row = i; });
-      if (rows.length) result = await this.driver.write(rows);
+      if (rows.length) result = await this.driver.write(rows as Row[]);
     }
     this.tally(items, result);
     if (last && this.o.postSql !== undefined) {
@@ -485,23 +483,24 @@ export class Loader {
   }
 
   /** the checks that need no database: names, keys, values */
-  private check(it: Item): void {
-    const names = Object.keys(it.rec);
-    const shape = it.shape = this.shapeOf(names);
+  private check(p: Pending): Item {
+    const names = Object.keys(p.rec);
+    const shape = this.shapeOf(names);
+    const it: Item = { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape, checked: new Array(names.length), fail: undefined, spec: undefined, values: undefined, row: -1 };
     try {
       if (shape.bad) throw shape.bad;
       for (let k = 0; k < shape.keyAt.length; k++) {
         const at = shape.keyAt[k];
-        const v = at < 0 ? undefined : it.rec[names[at]];
+        const v = at < 0 ? undefined : p.rec[names[at]];
         if (v === undefined || v === null) throw new RecordError('missing key', this.o.key[k]);
         if (typeof v === 'object' && !(v instanceof BigNum)) throw new RecordError('bad key', `${this.o.key[k]}: ${Array.isArray(v) ? 'an array' : 'an object'}`);
       }
-      const checked = it.checked = new Array(names.length);
-      for (let i = 0; i < names.length; i++) checked[i] = normalize(it.rec[names[i]], names[i]);
+      for (let i = 0; i < names.length; i++) it.checked[i] = normalize(p.rec[names[i]], names[i]);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       it.fail = err;
     }
+    return it;
   }
 
   /** the table from the first batch: key columns first, then the names in order of appearance */

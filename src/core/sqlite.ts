@@ -50,8 +50,6 @@ export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
-export const PLAIN_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** SQLite compares identifiers ignoring ASCII case only */
 const foldAscii = (name: string) => (/[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : name);
 
