@@ -104,8 +104,12 @@ export interface Driver {
   commit(): MaybePromise<void>;
   /** roll back the open transaction, if any */
   rollback(): MaybePromise<void>;
-  /** write rows in order (upsert by spec); a row the database refuses for its own values is REFUSED
-   *  with its message and costs no other row; anything else throws (a failure of the run) */
+  /** write rows in order (upsert by spec; with spec.keepKeys also into loaded_keys); a row the
+   *  database refuses for its own values is REFUSED with its message and costs no other row; anything
+   *  else throws (a failure of the run). SQLite runs one statement per row. A set-based driver (e.g.
+   *  PostgreSQL: COPY a run of rows of one spec into a staging table, then one INSERT ... SELECT ...
+   *  ON CONFLICT ... RETURNING for the counts, keys repeated within a run split into runs) goes back to
+   *  row-by-row under savepoints for a batch in which the database refused something. */
   write(rows: readonly Row[]): MaybePromise<BatchResult>;
   close(): MaybePromise<void>;
 }
@@ -462,6 +466,7 @@ export class Loader {
     if (last && sameNames(last.names, names)) return last;
     const sig = names.join('\u0000');
     let s = this.shapes.get(sig);
+    if (s && !sameNames(s.names, names)) s = undefined; // ["a\u0000b"] and ["a", "b"] share a signature
     if (!s) {
       s = { names, keyAt: [], gen: -1, target: [], missing: [], pos: [], inOrder: false };
       const seen = new Map<string, string>();
@@ -476,7 +481,7 @@ export class Loader {
       const at = new Map([...seen.values()].map((n) => [this.d.fold(n), names.indexOf(n)]));
       s.keyAt = this.keyFolds.map((f) => at.get(f) ?? -1);
       if (this.shapes.size > 10000) this.shapes.clear(); // records with ever-new keys: keep memory bounded
-      this.shapes.set(sig, s);
+      if (!this.shapes.has(sig)) this.shapes.set(sig, s);
     }
     this.lastShape = s;
     return s;

@@ -1,6 +1,8 @@
 // load-sqlite: upsert NDJSON records into a SQLite table with INSERT ... ON CONFLICT DO UPDATE (never
-// REPLACE, which would wipe columns the record does not carry). Batches run in transactions, so a
-// failing batch leaves the database as it was; counts of inserted/updated/unchanged/rejected go to stderr.
+// REPLACE, which would wipe columns the record does not carry). The work is the loader core's
+// (src/core/loader.ts: batches, checks, conversion, counts, transactions, bad record vs failure of the
+// run) over the SQLite driver (src/core/sqlite.ts); this file is the command line. The rules are in
+// the README's load-sqlite section.
 import fs from 'node:fs';
 import { Loader } from '../core/loader.js';
 import { badName, SqliteDriver } from '../core/sqlite.js';
@@ -32,8 +34,8 @@ export const tool: Tool<LoadSqliteOptions> = {
     batch: { type: 'number', default: 10000, describe: 'records per transaction' },
     'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
     'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
-    atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing' },
-    'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for a lock held by another writer' },
+    atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read)' },
+    'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for the write lock held by another writer (then exit 1, nothing of the transaction written)' },
   },
   check(o) {
     o.key = listOption(o.key);
