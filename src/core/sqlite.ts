@@ -1,56 +1,238 @@
-// SQLite helpers shared by the loader and the readers (stats-api, scripts): opening with WAL and a
-// busy timeout, identifier quoting, value binding, column type inference.
+// SQLite for the loader and the readers (query-sqlite, stats-api, the insights report): opening with
+// WAL and a busy timeout, identifier quoting, and the loader's Dialect and Driver (src/core/loader.ts).
+//
+// Values by the column's type affinity (https://sqlite.org/datatype3.html, section 3.1), so that what
+// is stored is what the JSON said:
+// - TEXT (CHAR, CLOB, TEXT): a number is stored as its JSON text ("7", never "7.0"), a big integer as
+//   its exact digits;
+// - INTEGER, NUMERIC (e.g. DATE), REAL: numbers as numbers; an integer within 64 bits binds as an
+//   integer (BigInt past 2^53); an integer beyond 64 bits is refused for INTEGER and NUMERIC columns
+//   (SQLite would turn its text into an approximate REAL) and approximated for REAL columns;
+// - none (BLOB or no declared type): integers as integers, other numbers as REAL, integers beyond 64
+//   bits as the text of their digits;
+// - everywhere: booleans 0/1, strings as text, objects and arrays as JSON text with exact numbers.
+// Column names are matched as SQLite matches them: ignoring ASCII case ("A" and "a" are one column).
 import Database from 'better-sqlite3';
 import { BigNum } from './json.js';
+import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
+import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
 export type DB = Database.Database;
 
 export function openDb(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}): DB {
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10000))}`);
-  if (!opts.readonly) {
-    db.pragma('journal_mode = WAL'); // readers never block the loader, nor it them
-    db.pragma('synchronous = NORMAL');
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10000))}`);
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL'); // readers never block the loader, nor it them
+      db.pragma('synchronous = NORMAL');
+    }
+  } catch (err) {
+    db.close();
+    throw err;
   }
   return db;
 }
 
+/** why a name cannot be a table or column name, or undefined when it can */
+export function badName(name: string): string | undefined {
+  if (name.length === 0) return 'empty';
+  if (name.length > 128) return 'longer than 128 characters';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character';
+  if (!(name as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'not valid Unicode (a lone surrogate)';
+  return undefined;
+}
+
 /** "name" with embedded quotes doubled; refuses what is not a sensible column/table name */
 export function quoteIdent(name: string): string {
-  if (name.length === 0 || name.length > 128 || /[\u0000-\u001f]/.test(name)) throw new Error(`bad identifier ${JSON.stringify(name)}`);
+  const why = badName(name);
+  if (why) throw new Error(`bad identifier ${JSON.stringify(name)}: ${why}`);
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
-export const PLAIN_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** SQLite compares identifiers ignoring ASCII case only */
+const foldAscii = (name: string) => (/[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : name);
 
-/** a JSON value as a SQLite bind value */
-export function bindValue(v: unknown): string | number | bigint | null | Buffer {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'bigint') return v;
-  if (v instanceof BigNum) return BigInt(v.raw);
-  return JSON.stringify(v, (_k, x) => (x instanceof BigNum ? Number(x.raw) : x));
+export type Affinity = 'TEXT' | 'INTEGER' | 'REAL' | 'NUMERIC' | 'BLOB';
+
+/** a declared type's affinity, by SQLite's rules in their order */
+export function affinity(type: string): Affinity {
+  const t = type.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t === '' || t.includes('BLOB')) return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TYPES: Record<Kind, string> = { boolean: 'INTEGER', integer: 'INTEGER', bigint: 'TEXT', real: 'REAL', date: 'DATE', text: 'TEXT', json: 'TEXT' };
+const INTEGER_TEXT = /^-?\d+$/;
+const shown = (name: string) => (/^[\x20-\x7e]+$/.test(name) ? name : JSON.stringify(name));
 
-/** declared SQLite type for a set of JSON values */
-export function inferType(values: unknown[]): string {
-  let kind = '';
-  for (const v of values) {
-    if (v === null || v === undefined) continue;
-    const k = typeof v === 'boolean' ? 'INTEGER'
-      : v instanceof BigNum || (typeof v === 'number' && Number.isInteger(v)) ? 'INTEGER'
-      : typeof v === 'number' ? 'REAL'
-      : typeof v === 'string' && DATE.test(v) ? 'DATE'
-      : 'TEXT';
-    if (kind === '' || kind === k) kind = k;
-    else if ((kind === 'INTEGER' && k === 'REAL') || (kind === 'REAL' && k === 'INTEGER')) kind = 'REAL';
-    else kind = 'TEXT';
+/** an exact-text number (beyond int64 or a double) where the column wants a number */
+function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number {
+  if (INTEGER_TEXT.test(v.raw) && aff !== 'REAL') {
+    throw new RecordError('out of range', `${shown(name)}: ${v.raw} does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
   }
-  return kind || 'TEXT';
+  const n = Number(v.raw);
+  if (!Number.isFinite(n)) throw new RecordError('out of range', `${shown(name)}: ${v.raw} does not fit a double (column type ${type || 'none'})`);
+  return n;
 }
 
-export function tableColumns(db: DB, table: string): string[] {
-  return (db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name);
+export const sqliteDialect: Dialect = {
+  fold: foldAscii,
+  badName,
+  typeFor: (kind) => TYPES[kind],
+  encoder(column) {
+    const type = column.type;
+    const aff = affinity(type);
+    const common = (v: Value): unknown => (v === null || typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 1n : 0n) : (v as JsonText).text);
+    switch (aff) {
+      case 'TEXT':
+        return (v) => (typeof v === 'number' ? String(v) : typeof v === 'bigint' || v instanceof BigNum ? String(v) : common(v));
+      case 'INTEGER':
+      case 'REAL':
+        // SQLite stores an integral double in an INTEGER column as an integer
+        return (v, name) => (typeof v === 'number' || typeof v === 'bigint' ? v : v instanceof BigNum ? numberFor(v, name, type, aff) : common(v));
+      case 'NUMERIC':
+        return (v, name) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
+          : v instanceof BigNum ? numberFor(v, name, type, aff) : common(v));
+      default:
+        return (v) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
+          : v instanceof BigNum ? (INTEGER_TEXT.test(v.raw) ? v.raw : Number.isFinite(Number(v.raw)) ? Number(v.raw) : v.raw) : common(v));
+    }
+  },
+};
+
+interface Statements {
+  upsert: Database.Statement;
+  exists: Database.Statement | null;
+  keys: Database.Statement | null;
+}
+
+/** errors that belong to the row's own values: constraints (NOT NULL, CHECK, UNIQUE, FOREIGN KEY,
+ *  STRICT types, RAISE(ABORT) in a trigger), a type mismatch, a value too big */
+export function recordError(err: unknown): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  if (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG') return (err as Error).message;
+  return undefined;
+}
+
+const isBusy = (err: unknown) => String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
+
+/** The loader's driver for one SQLite database file (better-sqlite3: synchronous, so no call awaits). */
+export class SqliteDriver implements Driver {
+  readonly dialect = sqliteDialect;
+  private readonly db: DB;
+  private readonly statements = new WeakMap<WriteSpec, Statements>();
+  private keysInsert: Database.Statement | null = null;
+
+  constructor(readonly file: string, private readonly busyTimeoutMs: number) {
+    this.db = openDb(file, { busyTimeoutMs });
+  }
+
+  columns(table: string): Column[] {
+    return (this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string; type: string }[])
+      .map((c) => ({ name: c.name, type: c.type }));
+  }
+
+  schemaVersion(): number { return this.db.pragma('schema_version', { simple: true }) as number; }
+
+  exec(sql: string): void { this.db.exec(sql); }
+
+  createTable(table: string, columns: Column[], key: string[]): string {
+    const keys = new Set(key.map(foldAscii));
+    const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}${keys.has(foldAscii(c.name)) ? ' NOT NULL' : ''}`).join(', ');
+    const pk = key.length ? `, PRIMARY KEY (${key.map(quoteIdent).join(', ')})` : '';
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${quoteIdent(table)} (${defs}${pk})`);
+    return defs;
+  }
+
+  addColumn(table: string, column: Column): void {
+    this.db.exec(`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(column.name)} ${column.type}`);
+  }
+
+  createKeysTable(key: Column[]): void {
+    const names = key.map((c) => quoteIdent(c.name));
+    this.db.exec(`DROP TABLE IF EXISTS temp.loaded_keys; CREATE TEMP TABLE loaded_keys (${key.map((c, i) => `${names[i]} ${c.type}`.trimEnd()).join(', ')}, PRIMARY KEY (${names.join(', ')}))`);
+    this.keysInsert = this.db.prepare(`INSERT OR IGNORE INTO temp.loaded_keys VALUES (${key.map(() => '?').join(', ')})`);
+  }
+
+  begin(): void {
+    try {
+      this.db.exec('BEGIN IMMEDIATE'); // the write lock now (waiting up to the busy timeout), not at the first write
+    } catch (err) {
+      if (isBusy(err)) throw new LockTimeout(`database is locked: another writer held ${this.file} longer than --busy-timeout (${this.busyTimeoutMs} ms)`);
+      throw err;
+    }
+  }
+
+  commit(): void {
+    try { this.db.exec('COMMIT'); } catch (err) {
+      if (isBusy(err)) throw new LockTimeout(`database is locked: the commit waited longer than --busy-timeout (${this.busyTimeoutMs} ms)`);
+      throw err;
+    }
+  }
+
+  rollback(): void { if (this.db.inTransaction) this.db.exec('ROLLBACK'); }
+
+  close(): void { if (this.db.open) this.db.close(); }
+
+  private prepare(spec: WriteSpec): Statements {
+    let s = this.statements.get(spec);
+    if (s) return s;
+    const T = quoteIdent(spec.table);
+    const q = spec.columns.map((c) => quoteIdent(c.name));
+    const keyCols = spec.keyIndex.map((i) => q[i]);
+    const keyList = keyCols.join(', ');
+    const nonKey = q.filter((_c, i) => !spec.keyIndex.includes(i));
+    let sql = `INSERT INTO ${T} (${q.join(', ')}) VALUES (${q.map(() => '?').join(', ')})`;
+    if (keyCols.length) {
+      if (spec.onConflict === 'ignore' || nonKey.length === 0) sql += ` ON CONFLICT (${keyList}) DO NOTHING`;
+      else sql += ` ON CONFLICT (${keyList}) DO UPDATE SET ${nonKey.map((c) => `${c} = excluded.${c}`).join(', ')}` +
+        ` WHERE ${nonKey.map((c) => `${T}.${c} IS NOT excluded.${c}`).join(' OR ')}`;
+    }
+    s = {
+      upsert: this.db.prepare(sql),
+      exists: keyCols.length ? this.db.prepare(`SELECT 1 FROM ${T} WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}`).pluck() : null,
+      keys: spec.keepKeys && keyCols.length ? this.keysInsert : null,
+    };
+    this.statements.set(spec, s);
+    return s;
+  }
+
+  /** row by row: a failing statement is undone alone by SQLite (the transaction goes on), so a refused
+   *  record costs no other record and needs no savepoint */
+  write(rows: readonly Row[]): BatchResult {
+    const outcomes = new Uint8Array(rows.length);
+    const errors: (string | undefined)[] = [];
+    let spec: WriteSpec | undefined;
+    let s: Statements | undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (row.spec !== spec) { spec = row.spec; s = this.prepare(spec); }
+      const values = row.values;
+      const keyIndex = spec.keyIndex;
+      try {
+        let existed = false;
+        let key: unknown[] | undefined;
+        if (s!.exists) {
+          key = keyIndex.length === 1 ? [values[keyIndex[0]]] : keyIndex.length === 2 ? [values[keyIndex[0]], values[keyIndex[1]]] : keyIndex.map((k) => values[k]);
+          existed = s!.exists.get(key) !== undefined;
+        }
+        const changes = s!.upsert.run(values).changes;
+        if (s!.keys) s!.keys.run(key);
+        outcomes[i] = changes === 0 ? UNCHANGED : existed ? UPDATED : INSERTED;
+      } catch (err) {
+        const why = recordError(err);
+        if (why === undefined) throw err;
+        // ON CONFLICT ROLLBACK in the schema or RAISE(ROLLBACK) in a trigger end the transaction
+        if (!this.db.inTransaction) throw new Error(`the database rolled back the whole transaction on one record (${why})`);
+        outcomes[i] = REFUSED;
+        errors[i] = why;
+      }
+    }
+    return { outcomes, errors };
+  }
 }

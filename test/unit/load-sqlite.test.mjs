@@ -1,6 +1,8 @@
-// load-sqlite through its bin: upserts, counts, idempotent re-runs, --alter, rejects, atomic failure.
+// load-sqlite through its bin: upserts, counts, idempotent re-runs, --alter, rejects, atomic failure,
+// real concurrency (two loaders at once, a lock held by another process), failures of the run vs bad records.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
 import { lines, sh, tmpdir } from '../helpers/sh.mjs';
 
 const rows = (db, sql) => lines(sh(`query-sqlite --db ${db} "${sql}"`).stdout);
@@ -53,7 +55,7 @@ test('--atomic: a failing --post-sql leaves the database as it was, exit 1', () 
   sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"id":1,"v":1}\n' });
   const r = sh(`load-sqlite --db ${db} -t t -k id --atomic --post-sql 'INSERT INTO nowhere VALUES (1)'`, { input: '{"id":1,"v":9}\n{"id":2,"v":2}\n' });
   assert.is(r.status, 1);
-  assert.match(r.stderr, /load failed, nothing written: no such table: nowhere/);
+  assert.match(r.stderr, /^load-sqlite: error: load failed, nothing written: --post-sql: no such table: nowhere\n$/);
   assert.equal(rows(db, 'SELECT id, v FROM t'), [{ id: 1, v: 1 }]);
 });
 
@@ -83,6 +85,94 @@ test('another writer holding the lock past --busy-timeout: one line on stderr, e
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^load-sqlite: error: database is locked/);
   assert.equal(rows(db, 'SELECT v FROM t'), [{ v: 1 }]);
+});
+
+test('two loaders at once into one database (not atomic, --batch 500, 40,000 records each): 80,000 rows, both exit 0', () => {
+  const d = tmpdir(), db = `${d}/two.db`;
+  for (const w of ['a', 'b']) fs.writeFileSync(`${d}/${w}.ndjson`, Array.from({ length: 40000 }, (_, i) => JSON.stringify({ id: `${w}${i}`, v: i })).join('\n') + '\n');
+  // both start on a database that does not exist yet: each creates the table unless the other did
+  const r = sh(`load-sqlite --db ${db} -t t -k id --batch 500 < ${d}/a.ndjson 2> ${d}/a.err & a=$!; ` +
+    `load-sqlite --db ${db} -t t -k id --batch 500 < ${d}/b.ndjson 2> ${d}/b.err & b=$!; wait $a; sa=$?; wait $b; sb=$?; echo "$sa $sb"`);
+  const errs = ['a', 'b'].map((w) => fs.readFileSync(`${d}/${w}.err`, 'utf8'));
+  assert.is(r.stdout.trim(), '0 0', errs.join(''));
+  for (const e of errs) assert.match(e, /t: inserted=40000 updated=0 unchanged=0 rejected=0\n$/);
+  assert.equal(rows(db, "SELECT count(*) AS n, count(DISTINCT id) AS k, sum(id LIKE 'a%') AS a FROM t"), [{ n: 80000, k: 80000, a: 40000 }]);
+});
+
+const holdLock = (db, ms) => `node -e "const D=require('better-sqlite3'); const db=new D('${db}'); db.exec('BEGIN IMMEDIATE'); setTimeout(()=>db.exec('COMMIT'), ${ms})" & sleep 0.5;`;
+
+test('not atomic, a lock held past --busy-timeout: one line, exit 1, no bad records, the table unchanged', () => {
+  const d = tmpdir(), db = `${d}/h.db`;
+  sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"id":1,"v":1}\n' });
+  const input = Array.from({ length: 100 }, (_, i) => JSON.stringify({ id: i, v: 2 })).join('\n') + '\n';
+  fs.writeFileSync(`${d}/in.ndjson`, input);
+  const r = sh(`${holdLock(db, 2500)} load-sqlite --db ${db} -t t -k id --batch 10 --busy-timeout 300 < ${d}/in.ndjson; s=$?; wait; exit $s`);
+  assert.is(r.status, 1, r.stderr);
+  assert.is(r.stderr, `load-sqlite: error: database is locked: another writer held ${db} longer than --busy-timeout (300 ms); nothing written\n`);
+  assert.equal(rows(db, 'SELECT id, v FROM t'), [{ id: 1, v: 1 }]);
+});
+
+test('a lock held for less than --busy-timeout: the loader waits for it and loads everything', () => {
+  const d = tmpdir(), db = `${d}/w.db`;
+  sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"id":1,"v":1}\n' });
+  const r = sh(`${holdLock(db, 1500)} printf '{"id":1,"v":2}\\n{"id":2,"v":2}\\n' | load-sqlite --db ${db} -t t -k id --busy-timeout 10000; s=$?; wait; exit $s`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /t: inserted=1 updated=1 unchanged=0 rejected=0/);
+  assert.equal(rows(db, 'SELECT id, v FROM t ORDER BY id'), [{ id: 1, v: 2 }, { id: 2, v: 2 }]);
+});
+
+test('--strict: the first bad record stops the run (exit 1); its batch is rolled back, earlier batches stay', () => {
+  const d = tmpdir(), db = `${d}/s.db`;
+  const input = Array.from({ length: 25 }, (_, i) => JSON.stringify(i === 13 ? { v: i } : { id: i, v: i })).join('\n') + '\n';
+  const r = sh(`load-sqlite --db ${db} -t t -k id --batch 10 --strict`, { input });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /-:14: missing key: id\n.*stopped at the first bad record/s);
+  assert.equal(rows(db, 'SELECT count(*) AS n, max(id) AS m FROM t'), [{ n: 10, m: 9 }]);
+});
+
+test('every record rejected: exit status as for any tool (the rule of the runner); empty input: exit 0', () => {
+  const d = tmpdir(), db = `${d}/r.db`;
+  const expected = sh('where a=1', { input: '{"a":\n' }).status; // the runner's status for a run that rejected all it read
+  const r = sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"v":1}\n{"v":2}\n' });
+  assert.is(r.status, expected, r.stderr);
+  assert.match(r.stderr, /t: inserted=0 updated=0 unchanged=0 rejected=2\n/);
+  const e = sh(`load-sqlite --db ${db} -t t -k id < /dev/null`);
+  assert.is(e.status, 0, e.stderr);
+  assert.is(e.stderr, 'load-sqlite: t: inserted=0 updated=0 unchanged=0 rejected=0\n');
+});
+
+test('a schema whose constraint rolls back the transaction (ON CONFLICT ROLLBACK) fails the run instead of losing the batch silently', () => {
+  const d = tmpdir(), db = `${d}/rb.db`;
+  fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL ON CONFLICT ROLLBACK);\n');
+  const r = sh(`load-sqlite --db ${db} -t t -k id --schema ${d}/s.sql`, { input: '{"id":1,"v":1}\n{"id":2,"v":null}\n{"id":3,"v":3}\n' });
+  assert.is(r.status, 1);
+  assert.is(r.stderr, 'load-sqlite: error: load failed, nothing written: the database rolled back the whole transaction on one record (NOT NULL constraint failed: t.v)\n');
+  assert.equal(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 0 }]);
+});
+
+test('without --atomic, --post-sql runs in the last batch\'s transaction: when it fails that batch is rolled back, earlier ones stay', () => {
+  const d = tmpdir(), db = `${d}/p.db`;
+  const input = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: i })).join('\n') + '\n';
+  const r = sh(`load-sqlite --db ${db} -t t -k id --batch 10 --post-sql 'INSERT INTO nowhere VALUES (1)'`, { input });
+  assert.is(r.status, 1);
+  assert.is(r.stderr.split('\n').filter((l) => l.includes('error')).length, 1, r.stderr);
+  assert.match(r.stderr, /load-sqlite: error: load failed, batches committed before stay \(inserted=20 updated=0 unchanged=0\): --post-sql: no such table: nowhere\n$/);
+  assert.equal(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 20 }]);
+});
+
+test('record keys name columns as SQLite does (ASCII case ignored); --alter adds a column once with the type of all its values', () => {
+  const d = tmpdir(), db = `${d}/c.db`;
+  sh(`load-sqlite --db ${db} -t t -k id`, { input: '{"id":1,"name":"a"}\n' });
+  const r = sh(`load-sqlite --db ${db} -t t -k ID --alter`, { input: '{"ID":2,"Name":"b","Extra":1}\n{"Id":3,"extra":2.5}\n{"id":4,"é":"x","É":"y"}\n' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /added column\(s\) Extra, é, É to t/);
+  assert.equal(rows(db, 'SELECT * FROM t ORDER BY id'), [
+    { id: 1, name: 'a', Extra: null, 'é': null, 'É': null },
+    { id: 2, name: 'b', Extra: 1, 'é': null, 'É': null },
+    { id: 3, name: null, Extra: 2.5, 'é': null, 'É': null },
+    { id: 4, name: null, Extra: null, 'é': 'x', 'É': 'y' },
+  ]);
+  assert.match(rows(db, "SELECT sql FROM sqlite_master WHERE name = 't'")[0].sql, /"Extra" REAL/);
 });
 
 test('usage errors exit 2 with a one-line hint', () => {

@@ -1,0 +1,628 @@
+// The loader core shared by the database sinks (load-sqlite now; a PostgreSQL sink later): batching,
+// record -> row conversion (column names, values, type inference, JSON columns), key checks, the counts,
+// --alter, --on-conflict, --post-sql with the loaded keys, --atomic, the transaction policy, and the
+// line between a bad record (rejected, reported, never costing another record) and a failure of the
+// run (the open transaction rolled back, one line, exit 1). A database is reached through a small
+// Driver (connection, transactions, statements) and its Dialect (names, types, value encoding);
+// src/core/sqlite.ts implements both for SQLite.
+//
+// Transaction policy:
+// - every transaction takes the write lock up front (Driver.begin: SQLite BEGIN IMMEDIATE, waiting up
+//   to the busy timeout); a lock not obtained is a failure of the run, never a bad record;
+// - without --atomic each batch is one transaction, and the last batch, --post-sql and the commit are
+//   one; with --atomic the whole load and --post-sql are one transaction, begun at the first batch;
+// - any failure of the run rolls the open transaction back: with --atomic nothing is written, without
+//   it the batches committed before stay; with --atomic an input that could not be read
+//   (ToolContext.inputFailed) means nothing is committed.
+// Per-record isolation: each record is checked and converted before anything is bound (names, keys,
+// nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
+// UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
+// the failing statement; a set-based driver falls back to row-by-row under savepoints).
+import { BigNum, stringify } from './json.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A column as the database declares it (type: the declared type text, '' for none). */
+export interface Column { name: string; type: string }
+
+/** A JSON value after the record checks: objects and arrays become JsonText; integers within 64 bits
+ *  that came as BigNum become bigint; BigNum stays only for numbers beyond int64 or a double. */
+export type Value = null | boolean | number | bigint | string | BigNum | JsonText;
+
+/** A nested value (object or array) as exact JSON text (BigNum digits kept). */
+export class JsonText { constructor(readonly text: string) {} }
+
+/** What a value is, for the declared type of a column created or added for it. */
+export type Kind = 'boolean' | 'integer' | 'bigint' | 'real' | 'date' | 'text' | 'json';
+
+/** A record-level problem: the record is rejected with this reason (counted per reason) and detail. */
+export class RecordError extends Error {
+  constructor(readonly reason: string, readonly detail: string) { super(`${reason}: ${detail}`); }
+}
+
+/** The write lock could not be had within the busy timeout (a failure of the run). */
+export class LockTimeout extends Error {}
+
+/** A failure of the run with the stage it happened in (e.g. "--post-sql: no such table: x"). */
+export class RunFailure extends Error {}
+
+export interface Dialect {
+  /** the key two spellings of one column share (SQLite: ASCII case folded; quoted PostgreSQL: itself) */
+  fold(name: string): string;
+  /** why a name cannot be a column or table name here, or undefined when it can */
+  badName(name: string): string | undefined;
+  /** the declared type of a column created or added for values of this kind */
+  typeFor(kind: Kind): string;
+  /** the value -> bind value conversion for a column of this declared type; throws RecordError for a
+   *  value the column cannot hold exactly (e.g. an integer beyond 64 bits for an INTEGER column) */
+  encoder(column: Column): (v: Value, name: string) => unknown;
+}
+
+/** One statement shape: the columns a group of records carries, in table order. */
+export interface WriteSpec {
+  readonly table: string;
+  readonly columns: readonly Column[];
+  /** positions of the key columns in `columns` ([] = plain inserts) */
+  readonly keyIndex: readonly number[];
+  readonly onConflict: 'update' | 'ignore';
+  /** also record each written key in the loaded-keys table */
+  readonly keepKeys: boolean;
+}
+
+export interface Row { spec: WriteSpec; values: unknown[] }
+
+export const INSERTED = 0, UPDATED = 1, UNCHANGED = 2, REFUSED = 3;
+
+export interface BatchResult {
+  /** per row: INSERTED, UPDATED, UNCHANGED or REFUSED */
+  outcomes: Uint8Array;
+  /** per REFUSED row: the database's message */
+  errors: (string | undefined)[];
+}
+
+/**
+ * A database connection as the loader uses it. Methods may return promises (a network database);
+ * the loader awaits once per call, so a synchronous driver (SQLite) costs nothing per row.
+ */
+export interface Driver {
+  readonly dialect: Dialect;
+  /** the table's columns in table order; [] when it does not exist */
+  columns(table: string): MaybePromise<Column[]>;
+  /** a value that changes whenever the schema changes (another writer may alter the table between
+   *  our transactions) */
+  schemaVersion(): MaybePromise<number | string>;
+  /** run SQL text (--schema, --post-sql) */
+  exec(sql: string): MaybePromise<void>;
+  /** CREATE TABLE for these columns (key columns NOT NULL + PRIMARY KEY); returns the column list
+   *  as declared, for the "created table" note */
+  createTable(table: string, columns: Column[], key: string[]): MaybePromise<string>;
+  addColumn(table: string, column: Column): MaybePromise<void>;
+  /** (re)create the temp table loaded_keys with these columns, empty */
+  createKeysTable(key: Column[]): MaybePromise<void>;
+  /** begin a transaction holding the write lock (waiting as configured); LockTimeout when it cannot */
+  begin(): MaybePromise<void>;
+  commit(): MaybePromise<void>;
+  /** roll back the open transaction, if any */
+  rollback(): MaybePromise<void>;
+  /** write rows in order (upsert by spec; with spec.keepKeys also into loaded_keys); a row the
+   *  database refuses for its own values is REFUSED with its message and costs no other row; anything
+   *  else throws (a failure of the run). SQLite runs one statement per row. A set-based driver (e.g.
+   *  PostgreSQL: COPY a run of rows of one spec into a staging table, then one INSERT ... SELECT ...
+   *  ON CONFLICT ... RETURNING for the counts, keys repeated within a run split into runs) goes back to
+   *  row-by-row under savepoints for a batch in which the database refused something. */
+  write(rows: readonly Row[]): MaybePromise<BatchResult>;
+  close(): MaybePromise<void>;
+}
+
+export interface LoaderOptions {
+  table: string;
+  /** key column names ([] = plain inserts) */
+  key: string[];
+  alter: boolean;
+  batch: number;
+  onConflict: 'update' | 'ignore';
+  atomic: boolean;
+  /** SQL text run first, in its own transaction */
+  schemaSql?: string;
+  /** SQL text run after the last batch, in its transaction, with temp.loaded_keys */
+  postSql?: string;
+}
+
+/** Where a record came from, for its rejection. */
+export interface Where { file: string; no: number; raw: string }
+
+export interface LoaderEvents {
+  reject(where: Where, reason: string, detail: string): void;
+  /** a note on stderr (created table, added columns), given once its transaction committed */
+  note(message: string): void;
+  /** an input could not be read (with --atomic nothing is committed) */
+  inputFailed(): boolean;
+}
+
+export interface Counts { inserted: number; updated: number; unchanged: number; rejected: number }
+
+/** JSON columns are nested at most this deep (SQLite's JSON functions refuse deeper text). */
+export const MAX_DEPTH = 1000;
+/** json.ts marks big integers with this prefix inside its parser and writer: a string starting with it
+ *  could come back as a number (or turn into one in JSON text), so such records are refused. */
+const BIGNUM_MARK = '\u0000bignum:';
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)$/;
+const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
+
+/** the name as shown in a detail: plain when printable, else JSON-quoted */
+const show = (name: string) => (/^[\x20-\x7e]*$/.test(name) && name !== '' ? name : JSON.stringify(name));
+
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** A string value: refused when it could be mistaken for a big number or is not valid Unicode. */
+function checkString(s: string, name: string): string {
+  if (s.charCodeAt(0) === 0 && s.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a string starting with the internal big-number marker`);
+  if (!isWellFormed(s)) throw new RecordError('bad string', `${show(name)}: not valid Unicode (a lone surrogate)`);
+  return s;
+}
+
+/** An object or array value: checked (depth, marker strings, numbers) and written as exact JSON text. */
+function jsonText(v: object, name: string): JsonText {
+  walk(v, 1, name);
+  return new JsonText(stringify(v));
+}
+
+function walk(x: unknown, depth: number, name: string): void {
+  if (typeof x === 'string') {
+    if (x.charCodeAt(0) === 0 && x.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a string starting with the internal big-number marker`);
+  } else if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new RecordError('bad number', `${show(name)}: not a finite number`);
+  } else if (x instanceof BigNum) {
+    if (!NUMBER_TEXT.test(x.raw)) throw new RecordError('bad number', `${show(name)}: ${JSON.stringify(x.raw)}`);
+  } else if (x !== null && typeof x === 'object') {
+    if (depth > MAX_DEPTH) throw new RecordError('nested too deep', `${show(name)}: more than ${MAX_DEPTH} levels`);
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) walk(x[i], depth + 1, name);
+    } else {
+      for (const k in x) {
+        if (k.charCodeAt(0) === 0 && k.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a key starting with the internal big-number marker`);
+        walk((x as Record<string, unknown>)[k], depth + 1, name);
+      }
+    }
+  }
+}
+
+/** A record's value after the checks (throws RecordError). */
+export function normalize(v: unknown, name: string): Value {
+  switch (typeof v) {
+    case 'string': return checkString(v, name);
+    case 'number':
+      if (!Number.isFinite(v)) throw new RecordError('bad number', `${show(name)}: not a finite number`);
+      return v;
+    case 'boolean': return v;
+    case 'bigint': return v >= INT64_MIN && v <= INT64_MAX ? v : new BigNum(v.toString());
+    case 'undefined': return null;
+    default:
+      if (v === null) return null;
+      if (v instanceof BigNum) {
+        if (INTEGER_TEXT.test(v.raw)) {
+          const b = BigInt(v.raw);
+          return b >= INT64_MIN && b <= INT64_MAX ? b : v;
+        }
+        if (NUMBER_TEXT.test(v.raw)) return v;
+        throw new RecordError('bad number', `${show(name)}: ${JSON.stringify(v.raw)}`);
+      }
+      return jsonText(v as object, name);
+  }
+}
+
+/** The kind of a checked value (undefined for null). */
+export function kindOf(v: Value): Kind | undefined {
+  if (v === null) return undefined;
+  switch (typeof v) {
+    case 'boolean': return 'boolean';
+    case 'number': return Number.isSafeInteger(v) ? 'integer' : 'real';
+    case 'bigint': return 'integer';
+    case 'string': return DATE.test(v) ? 'date' : 'text';
+    default: return v instanceof JsonText ? 'json' : INTEGER_TEXT.test(v.raw) ? 'bigint' : 'real';
+  }
+}
+
+/** The kind of a column holding values of kinds a and b. */
+export function mergeKinds(a: Kind | undefined, b: Kind | undefined): Kind | undefined {
+  if (a === undefined || a === b) return b;
+  if (b === undefined) return a;
+  const numeric: Kind[] = ['boolean', 'integer', 'bigint', 'real'];
+  if (numeric.includes(a) && numeric.includes(b)) {
+    // the widest: bigint (exact digits) over real over integer over boolean
+    for (const k of ['bigint', 'real', 'integer'] as Kind[]) if (a === k || b === k) return k;
+  }
+  return 'text';
+}
+
+/** A record's key list, checked once per distinct list. */
+interface Shape {
+  names: string[];
+  /** the record-level problem of these names (bad name, two names for one column) */
+  bad?: RecordError;
+  /** for each key column: the index of its name in `names`, or -1 */
+  keyAt: number[];
+  /** resolved against the table's columns of generation `gen`: */
+  gen: number;
+  /** table column index per name (-1: the table has no such column) */
+  target: number[];
+  /** names without a table column */
+  missing: string[];
+  spec?: WriteSpec & { encoders: ((v: Value, name: string) => unknown)[] };
+  /** for each name: its position in spec.columns */
+  pos: number[];
+  /** pos is 0, 1, 2, ... */
+  inOrder: boolean;
+}
+
+/** A record on its way: checked (shape, checked values) before the lock is taken, then converted to
+ *  a Row (spec, values) for the driver, or failed. */
+interface Pending extends Where { rec: Record<string, unknown> }
+
+interface Item extends Pending {
+  shape: Shape;
+  checked: Value[];
+  fail?: RecordError;
+  spec?: WriteSpec;
+  values?: unknown[];
+  /** index in the batch's rows */
+  row: number;
+}
+
+const sameNames = (a: string[], b: string[]) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * Loads records into one table through a Driver. add() queues a record and writes a full batch
+ * (batches are written one after another, in order); finish() writes the rest, runs --post-sql and
+ * commits. A failure of the run makes the next add() or finish() throw.
+ */
+export class Loader {
+  /** committed figures (rejected: every record refused, committed or not) */
+  readonly totals: Counts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+  private readonly txn = { inserted: 0, updated: 0, unchanged: 0 };
+  private readonly d: Dialect;
+  private pending: Pending[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private reporting = false;
+  private inTxn = false;
+  private committed = false;
+  private notes: string[] = [];
+  private columns: Column[] = [];
+  private byFold = new Map<string, number>();
+  private gen = 0;
+  private schemaSeen: number | string | undefined;
+  private keyFolds: string[];
+  private keyIndex: number[] = [];
+  private keysTable = false;
+  private shapes = new Map<string, Shape>();
+  private lastShape: Shape | undefined;
+  private specs = new Map<string, Shape['spec']>();
+
+  constructor(private readonly driver: Driver, private readonly o: LoaderOptions, private readonly events: LoaderEvents) {
+    this.d = driver.dialect;
+    const bad = [o.table, ...o.key].map((n) => [n, this.d.badName(n)] as const).find(([, why]) => why);
+    if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
+    this.keyFolds = o.key.map((k) => this.d.fold(k));
+    if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
+  }
+
+  /** run --schema, read the table */
+  async start(): Promise<void> {
+    try {
+      if (this.o.schemaSql !== undefined) {
+        await this.driver.begin();
+        this.inTxn = true;
+        await this.stage('--schema', () => this.driver.exec(this.o.schemaSql!));
+        await this.driver.commit();
+        this.inTxn = false;
+      }
+      await this.loadColumns();
+    } catch (err) {
+      const failure = this.describe(err);
+      await this.rollbackQuietly();
+      try { await this.driver.close(); } catch { /* the failure is what is reported */ }
+      throw failure;
+    }
+  }
+
+  /** queue a record (an object); throws the failure of an earlier batch */
+  add(rec: Record<string, unknown>, file: string, no: number, raw: string): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.pending.push({ rec, file, no, raw });
+    if (this.pending.length >= this.o.batch) {
+      const items = this.pending;
+      this.pending = [];
+      this.enqueue(() => this.flush(items, false));
+    }
+  }
+
+  /** count a record the caller refused before add() (malformed, not an object) */
+  countRejected(): void { this.totals.rejected++; }
+
+  /** write the rest, run --post-sql, commit; returns the totals. Throws the failure of the run. */
+  async finish(): Promise<Counts> {
+    const items = this.pending;
+    this.pending = [];
+    this.enqueue(() => this.flush(items, true));
+    await this.queue;
+    if (this.failure !== undefined) throw this.failure;
+    await this.driver.close();
+    return this.totals;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.failure !== undefined) return;
+      try {
+        await step();
+      } catch (err) {
+        this.failure = this.describe(err);
+        await this.rollbackQuietly();
+        try { await this.driver.close(); } catch { /* the failure is what is reported */ }
+      }
+    });
+  }
+
+  private async rollbackQuietly(): Promise<void> {
+    if (!this.inTxn) return;
+    this.inTxn = false;
+    this.notes = [];
+    this.txn.inserted = this.txn.updated = this.txn.unchanged = 0;
+    try { await this.driver.rollback(); } catch { /* the transaction is gone either way */ }
+  }
+
+  /** the one-line message of a failure (an error raised by the reject callback, e.g. --strict's, as it is) */
+  private describe(err: unknown): unknown {
+    if (this.reporting) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    const written = this.o.atomic || !this.committed ? 'nothing written'
+      : `batches committed before stay (inserted=${this.totals.inserted} updated=${this.totals.updated} unchanged=${this.totals.unchanged})`;
+    if (err instanceof LockTimeout) return new Error(`${msg}; ${written}`);
+    return new Error(`load failed, ${written}: ${msg}`);
+  }
+
+  /** run a step, naming it in its failure */
+  private async stage<T>(what: string, step: () => MaybePromise<T>): Promise<T> {
+    try { return await step(); } catch (err) {
+      if (err instanceof LockTimeout) throw err;
+      throw new RunFailure(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async loadColumns(): Promise<void> {
+    this.columns = await this.driver.columns(this.o.table);
+    this.schemaSeen = await this.driver.schemaVersion();
+    this.byFold = new Map();
+    this.columns.forEach((c, i) => { const f = this.d.fold(c.name); if (!this.byFold.has(f)) this.byFold.set(f, i); });
+    this.gen++;
+    this.specs.clear();
+    if (this.columns.length === 0) { this.keyIndex = []; return; }
+    this.keyIndex = this.keyFolds.map((f, i) => {
+      const at = this.byFold.get(f);
+      if (at === undefined) throw new RunFailure(`table ${this.o.table} has no column ${this.o.key[i]} (--key)`);
+      return at;
+    });
+    if (this.o.postSql !== undefined && this.keyIndex.length && !this.keysTable) {
+      await this.driver.createKeysTable(this.keyIndex.map((i) => this.columns[i]));
+      this.keysTable = true;
+    }
+  }
+
+  private async begin(): Promise<void> {
+    await this.driver.begin();
+    this.inTxn = true;
+    // another writer may have created or altered the table since we looked
+    if ((await this.driver.schemaVersion()) !== this.schemaSeen) await this.loadColumns();
+  }
+
+  private async commit(): Promise<void> {
+    await this.driver.commit();
+    this.inTxn = false;
+    this.committed = true;
+    this.totals.inserted += this.txn.inserted; this.totals.updated += this.txn.updated; this.totals.unchanged += this.txn.unchanged;
+    this.txn.inserted = this.txn.updated = this.txn.unchanged = 0;
+    const notes = this.notes;
+    this.notes = [];
+    for (const n of notes) this.events.note(n);
+  }
+
+  private async flush(batch: Pending[], last: boolean): Promise<void> {
+    const items = batch.map((p) => this.check(p)); // no database work: before the lock is taken
+    if (this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
+    let rows: Item[] = [];
+    let result: BatchResult | undefined;
+    if (items.some((it) => !it.fail)) {
+      if (!this.inTxn) await this.begin();
+      if (this.columns.length === 0) await this.createTable(items);
+      await this.addColumns(items);
+      for (const it of items) if (!it.fail) this.toRow(it);
+      rows = items.filter((it) => !it.fail);
+      rows.forEach((r, i) => { r.row = i; });
+      if (rows.length) result = await this.driver.write(rows as Row[]);
+    }
+    this.tally(items, result);
+    if (last && this.o.postSql !== undefined) {
+      if (!this.inTxn) await this.begin();
+      if (!this.keysTable && this.o.key.length) { // no table and no record: the keys table, empty
+        await this.driver.createKeysTable(this.o.key.map((name) => ({ name, type: '' })));
+        this.keysTable = true;
+      }
+      await this.stage('--post-sql', () => this.driver.exec(this.o.postSql!));
+    }
+    if (last && this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
+    if (this.inTxn && (last || !this.o.atomic)) await this.commit();
+  }
+
+  /** the shape of a key list (cached: records of one source share it) */
+  private shapeOf(names: string[]): Shape {
+    const last = this.lastShape;
+    if (last && sameNames(last.names, names)) return last;
+    const sig = names.join('\u0000');
+    let s = this.shapes.get(sig);
+    if (s && !sameNames(s.names, names)) s = undefined; // ["a\u0000b"] and ["a", "b"] share a signature
+    if (!s) {
+      s = { names, keyAt: [], gen: -1, target: [], missing: [], pos: [], inOrder: false };
+      const seen = new Map<string, string>();
+      for (const n of names) {
+        const why = this.d.badName(n);
+        if (why) { s.bad = new RecordError('bad column name', `${JSON.stringify(n)}: ${why}`); break; }
+        const f = this.d.fold(n);
+        const other = seen.get(f);
+        if (other !== undefined) { s.bad = new RecordError('duplicate column', `${show(other)} and ${show(n)} name one column`); break; }
+        seen.set(f, n);
+      }
+      const at = new Map([...seen.values()].map((n) => [this.d.fold(n), names.indexOf(n)]));
+      s.keyAt = this.keyFolds.map((f) => at.get(f) ?? -1);
+      if (this.shapes.size > 10000) this.shapes.clear(); // records with ever-new keys: keep memory bounded
+      if (!this.shapes.has(sig)) this.shapes.set(sig, s);
+    }
+    this.lastShape = s;
+    return s;
+  }
+
+  /** the checks that need no database: names, keys, values */
+  private check(p: Pending): Item {
+    const names = Object.keys(p.rec);
+    const shape = this.shapeOf(names);
+    const it: Item = { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape, checked: new Array(names.length), fail: undefined, spec: undefined, values: undefined, row: -1 };
+    try {
+      if (shape.bad) throw shape.bad;
+      for (let k = 0; k < shape.keyAt.length; k++) {
+        const at = shape.keyAt[k];
+        const v = at < 0 ? undefined : p.rec[names[at]];
+        if (v === undefined || v === null) throw new RecordError('missing key', this.o.key[k]);
+        if (typeof v === 'object' && !(v instanceof BigNum)) throw new RecordError('bad key', `${this.o.key[k]}: ${Array.isArray(v) ? 'an array' : 'an object'}`);
+      }
+      for (let i = 0; i < names.length; i++) it.checked[i] = normalize(p.rec[names[i]], names[i]);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      it.fail = err;
+    }
+    return it;
+  }
+
+  /** the table from the first batch: key columns first, then the names in order of appearance */
+  private async createTable(items: Item[]): Promise<void> {
+    const cols = new Map<string, { name: string; kind: Kind | undefined }>();
+    for (let k = 0; k < this.o.key.length; k++) cols.set(this.keyFolds[k], { name: this.o.key[k], kind: undefined });
+    for (const it of items) {
+      if (it.fail) continue;
+      const names = it.shape.names;
+      for (let i = 0; i < names.length; i++) {
+        const f = this.d.fold(names[i]);
+        const c = cols.get(f);
+        if (c) c.kind = mergeKinds(c.kind, kindOf(it.checked[i]));
+        else cols.set(f, { name: names[i], kind: kindOf(it.checked[i]) });
+      }
+    }
+    const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
+    const declared = await this.stage(`creating table ${this.o.table}`, () => this.driver.createTable(this.o.table, columns, this.o.key));
+    this.notes.push(`created table ${this.o.table} (${declared})`);
+    await this.loadColumns();
+  }
+
+  /** columns the table lacks: added with --alter (types from this batch's values), else the records are rejected */
+  private async addColumns(items: Item[]): Promise<void> {
+    const add = new Map<string, { name: string; kind: Kind | undefined }>();
+    for (const it of items) {
+      if (it.fail) continue;
+      const shape = it.shape;
+      const target = this.targets(shape);
+      if (shape.missing.length === 0) continue;
+      if (!this.o.alter) { it.fail = new RecordError('unknown column (use --alter to add it)', shape.missing.join(', ')); continue; }
+      for (let i = 0; i < target.length; i++) {
+        if (target[i] >= 0) continue;
+        const f = this.d.fold(shape.names[i]);
+        const c = add.get(f);
+        if (c) c.kind = mergeKinds(c.kind, kindOf(it.checked[i]));
+        else add.set(f, { name: shape.names[i], kind: kindOf(it.checked[i]) });
+      }
+    }
+    if (add.size === 0) return;
+    for (const c of add.values()) {
+      await this.stage(`adding column ${c.name}`, () => this.driver.addColumn(this.o.table, { name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
+    }
+    this.notes.push(`added column(s) ${[...add.values()].map((c) => c.name).join(', ')} to ${this.o.table}`);
+    await this.loadColumns();
+  }
+
+  /** the table column of each of the shape's names (-1: none), for the current columns */
+  private targets(shape: Shape): number[] {
+    if (shape.gen !== this.gen) {
+      shape.target = shape.names.map((n) => this.byFold.get(this.d.fold(n)) ?? -1);
+      shape.missing = shape.names.filter((_n, i) => shape.target[i] < 0);
+      shape.spec = undefined;
+      shape.gen = this.gen;
+    }
+    return shape.target;
+  }
+
+  /** the row of a checked record: its columns' statement shape and its values encoded for them */
+  private toRow(it: Item): void {
+    const shape = it.shape;
+    this.targets(shape);
+    if (!shape.spec) this.specFor(shape);
+    const spec = shape.spec!;
+    const n = shape.names.length;
+    // the record's values in table order (encoded in place when the record has the table's order)
+    const values = shape.inOrder ? it.checked as unknown[] : new Array(n);
+    try {
+      for (let i = 0; i < n; i++) {
+        const p = shape.pos[i];
+        values[p] = spec.encoders[p](it.checked[i], shape.names[i]);
+      }
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      it.fail = err;
+      return;
+    }
+    it.spec = spec;
+    it.values = values;
+  }
+
+  private specFor(shape: Shape): void {
+    const cols = [...shape.target].sort((a, b) => a - b);
+    const sig = cols.join(',');
+    let spec = this.specs.get(sig);
+    if (!spec) {
+      const columns = cols.map((i) => this.columns[i]);
+      spec = {
+        table: this.o.table, columns, onConflict: this.o.onConflict,
+        keyIndex: this.keyIndex.map((k) => cols.indexOf(k)),
+        keepKeys: this.keysTable,
+        encoders: columns.map((c) => this.d.encoder(c)),
+      };
+      this.specs.set(sig, spec);
+    }
+    shape.spec = spec;
+    shape.pos = shape.target.map((t) => cols.indexOf(t));
+    shape.inOrder = shape.pos.every((p, i) => p === i);
+  }
+
+  /** counts and rejections, in record order */
+  private tally(items: Item[], result: BatchResult | undefined): void {
+    this.reporting = true;
+    for (const it of items) {
+      if (it.fail) { this.refuse(it, it.fail.reason, it.fail.detail); continue; }
+      switch (result!.outcomes[it.row]) {
+        case INSERTED: this.txn.inserted++; break;
+        case UPDATED: this.txn.updated++; break;
+        case UNCHANGED: this.txn.unchanged++; break;
+        default: this.refuse(it, 'database', result!.errors[it.row] ?? 'refused');
+      }
+    }
+    this.reporting = false;
+  }
+
+  private refuse(it: Item, reason: string, detail: string): void {
+    this.totals.rejected++;
+    this.events.reject(it, reason, detail);
+  }
+}
