@@ -109,7 +109,7 @@ fi
 
 # 1. stage the keys of the files' events (event id, type, user, match, players), then read the state
 #    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*)
-count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
+lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
     home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
   | lenient load-sqlite --db "$db" --table game_stage_keys --key event_id --atomic \
       --schema "$sql/game.schema.sql" --post-sql "@$sql/game.stage.sql" 2>> "$work/keys.err" \

@@ -1,6 +1,8 @@
 -- Run by load-sqlite in the transaction that loaded a game-stats load's results into game_stage_rows
 -- (see the marker columns in game.schema.sql): update the state, then recompute the three tables for
 -- the users the load touched, and empty the stage. All or nothing.
+-- The state keeps ids as loaded (7 and "7" differ, as in JSON); the three tables hold them as TEXT,
+-- and SQLite does not convert between a TEXT column and an untyped one when comparing: hence the CASTs.
 
 -- 0. the options the state is built with (game-stats.sh refused different ones)
 INSERT INTO game_settings (name, value)
@@ -36,12 +38,13 @@ DELETE FROM game_sessions
     WHERE user_id IN (SELECT user_id FROM game_stage_rows WHERE session_start IS NOT NULL);
 INSERT INTO game_sessions (user_id, session_start, session_end, pings)
     SELECT user_id, session_start, session_end, pings FROM game_stage_rows WHERE session_start IS NOT NULL;
-DELETE FROM session_data WHERE user_id IN (SELECT user_id FROM temp.session_users);
+DELETE FROM session_data WHERE user_id IN (SELECT CAST(user_id AS TEXT) FROM temp.session_users);
 INSERT INTO session_data (user_id, date, session_count, time_spent_in_game)
-    SELECT user_id, date(session_start, 'unixepoch') AS day, count(*), sum(session_end - session_start) FROM game_sessions
+    SELECT CAST(user_id AS TEXT) AS id, date(session_start, 'unixepoch') AS day, count(*), sum(session_end - session_start)
+    FROM game_sessions
     WHERE user_id IN (SELECT user_id FROM temp.session_users)
       AND user_id IN (SELECT user_id FROM game_registrations)
-    GROUP BY user_id, day;
+    GROUP BY id, day;
 
 -- 4. matches: the stage holds every event of each match scored again, and the scores of the finished ones
 DROP TABLE IF EXISTS temp.scored_matches;
@@ -65,11 +68,12 @@ DELETE FROM game_match_points WHERE match_id IN (SELECT match_id FROM temp.score
 INSERT INTO game_match_points (match_id, side, user_id, match_start, duration_s, points_home, points_away)
     SELECT match_id, side, user_id, match_start, duration_s, points_home, points_away
     FROM game_stage_rows WHERE side IS NOT NULL;
-DELETE FROM match_data WHERE user_id IN (SELECT user_id FROM temp.match_users);
+DELETE FROM match_data WHERE user_id IN (SELECT CAST(user_id AS TEXT) FROM temp.match_users);
 INSERT INTO match_data (user_id, date, total_duration, total_points_home, total_points_away)
-    SELECT user_id, date(match_start, 'unixepoch') AS day, sum(duration_s), sum(points_home), sum(points_away) FROM game_match_points
+    SELECT CAST(user_id AS TEXT) AS id, date(match_start, 'unixepoch') AS day, sum(duration_s), sum(points_home), sum(points_away)
+    FROM game_match_points
     WHERE user_id IN (SELECT user_id FROM temp.match_users)
-    GROUP BY user_id, day;
+    GROUP BY id, day;
 
 -- 5. the stage is empty between loads
 DELETE FROM game_stage_rows;

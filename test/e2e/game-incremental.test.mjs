@@ -107,6 +107,22 @@ test('regression: the sample as two halves, in either order: no event rejected f
   assert.equal(dump(`${d}/ba.db`), one);
 });
 
+test('a 19-digit numeric user id across loads: registered in the first, pings and the match finish in the second', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  const text = fs.readFileSync(`${G}/events_test.jsonl`, 'utf8').replaceAll('"52d65a1b-8012-934e-001b-19e6ba3cdc0e"', '1234567890123456789');
+  fs.writeFileSync(`${d}/all.jsonl`, text);
+  sh(`head -24 ${d}/all.jsonl > ${d}/a.jsonl; tail -n +25 ${d}/all.jsonl > ${d}/b.jsonl`);
+  load(`${d}/one.db`, [`${d}/all.jsonl`]);
+  load(`${d}/ab.db`, [`${d}/a.jsonl`]);
+  load(`${d}/ab.db`, [`${d}/b.jsonl`]);
+  const one = dump(`${d}/one.db`);
+  assert.equal(dump(`${d}/ab.db`), one);
+  assert.match(one.session_data, /"user_id":"1234567890123456789","date":"2024-10-09","session_count":2,"time_spent_in_game":780/);
+  assert.match(one.match_data, /"user_id":"1234567890123456789","date":"2024-10-09","total_duration":113,"total_points_home":3/);
+  assert.match(one.game_registrations, /"user_id":"1234567890123456789n"/); // kept as the exact integer
+});
+
 test('--help documents every option and changes nothing; other options or an old database are refused (exit 2)', () => {
   const d = tmpdir();
   const h = sh(`game-stats.sh --help --db ${d}/g.db`);
