@@ -67,7 +67,7 @@ mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
-printf '{"setting":"gap","value":%s}\n{"setting":"season_end","value":%s}\n{"setting":"season_start","value":%s}\n{"setting":"timezones","value":"sha256:%s"}\n' \
+printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"
 countries=$(sed -nE 's/.*"country" *: *"([^"]+)".*/\1/p' "$tzs" | paste -sd'|')
 
@@ -114,17 +114,14 @@ lenient count-by --distinct event_id event_type user_id=event_data.user_id match
   | lenient load-sqlite --db "$db" --table game_stage_keys --key event_id --atomic \
       --schema "$sql/game.schema.sql" --post-sql "@$sql/game.stage.sql" 2>> "$work/keys.err" \
   || { cat "$work/keys.err" >&2; exit 1; }
-q() { query-sqlite --db "$db" "$2" > "$work/$1"; }
-q settings.ndjson "SELECT name AS setting, value FROM game_settings ORDER BY name" &
-q seen.ndjson 'SELECT event_id FROM game_stage_keys WHERE event_id IN (SELECT event_id FROM game_events)' &
-q known.ndjson 'SELECT user_id, event_timestamp, event_id, country, device_os FROM game_registrations WHERE user_id IN (SELECT user_id FROM game_stage_users)' &
-q sessions.ndjson "SELECT user_id, session_start, session_end, pings FROM game_sessions WHERE user_id IN (SELECT user_id FROM game_stage_new WHERE event_type = 'session_ping')" &
-q stored-matches.ndjson 'SELECT * FROM game_stage_match_events' &
-for job in $(jobs -p); do wait "$job"; done
+for f in settings seen known sessions stored-matches; do : > "$work/$f.ndjson"; done
+query-sqlite --db "$db" --format csv "$(grep -v '^--' "$sql/game.read.sql")" \
+  | sed -e '1d' -e 's/^"//' -e 's/"$//' -e 's/""/"/g' \
+  | awk -v dir="$work" '{ tag = $1; sub(/^[a-z-]+ /, ""); print > (dir "/" tag ".ndjson") }'
 
 # 2. the state depends on the season, the gap and the timezones: refuse a database built with others
 #    (and empty the stage again: nothing of this load stays)
-if [ -s "$work/settings.ndjson" ] && ! cmp -s "$work/settings.ndjson" "$work/want-settings.ndjson"; then
+if [ -s "$work/settings.ndjson" ] && [ "$(sort "$work/settings.ndjson")" != "$(sort "$work/want-settings.ndjson")" ]; then
   { echo "$me: $db was loaded with other options or another timezones file; use the same ones or a new database. It has:"
     cat "$work/settings.ndjson"; } >&2
   load-sqlite --db "$db" --table game_stage_keys --key event_id --post-sql 'DELETE FROM game_stage_keys' < /dev/null 2> /dev/null || true
@@ -143,14 +140,13 @@ figures=$work/read.figures lenient dedupe --key event_id --reject-duplicates "${
 read_in=$(( $(sed -nE 's/.*"in":([0-9]+),.*/\1/p' "$work/read.figures") - seen ))
 
 # 4. registrations: complete, known country and device; per user the earliest (time, then event_id) of
-#    the valid ones, stored or new, counts; the others are duplicates
+#    the valid ones, stored (read back as registration events) or new, counts; the others are duplicates
 registrations() {
   where event_type=registration < "$work/events.ndjson" \
     | lenient validate --require event_data.user_id,event_data.country,event_data.device_os --non-empty \
         --enum event_data.country="$countries" --enum event_data.device_os='iOS|Android|Web' "${R2[@]}" \
-    | count-by --distinct user_id=event_data.user_id event_timestamp event_id country=event_data.country device_os=event_data.device_os \
     | cat "$work/known.ndjson" - \
-    | count-by --distinct user_id event_timestamp event_id country device_os \
+    | count-by --distinct user_id=event_data.user_id event_timestamp event_id country=event_data.country device_os=event_data.device_os \
     | dedupe --key user_id --reject-duplicates "${R2[@]}" > "$work/registered.ndjson"
 }
 registration_rows() {
@@ -194,12 +190,19 @@ match_points() {
         --away-goals away_goals_scored "${R6[@]}" > "$work/stage-points.ndjson"
 }
 
-registrations & r=$!
-pings & p=$!
-match_events & m=$!
-wait $p; sessions & s=$!
-wait $r; registration_rows & rr=$!; unregistered_pings & u=$!
-wait $m; match_points & mp=$!
+# Steps with nothing to read are skipped (a repeat of a loaded file runs none of them).
+has() { for f in "$@"; do [ -s "$work/$f" ] && return 0; done; return 1; }
+for f in registered pings stage-registrations stage-sessions stage-match-events stage-points; do : > "$work/$f.ndjson"; done
+if has events.ndjson known.ndjson; then registrations & r=$!; else r=; fi
+if has events.ndjson; then pings & p=$!; else p=; fi
+if has events.ndjson stored-matches.ndjson; then match_events & m=$!; else m=; fi
+[ -z "$p" ] || wait $p
+if has pings.ndjson sessions.ndjson; then sessions & s=$!; else s=; fi
+[ -z "$r" ] || wait $r
+if has registered.ndjson; then registration_rows & rr=$!; else rr=; fi
+if has pings.ndjson; then unregistered_pings & u=$!; else u=; fi
+[ -z "$m" ] || wait $m
+if has stage-match-events.ndjson; then match_points & mp=$!; else mp=; fi
 for job in $s $rr $u $mp; do wait "$job"; done
 
 # 7. apply everything in one transaction (scripts/sql/game.apply.sql): the state, then the three tables

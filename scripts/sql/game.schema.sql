@@ -33,7 +33,7 @@ CREATE INDEX IF NOT EXISTS match_data_by_date ON match_data (date);
 
 -- The options the state was built with (gap, season_start, season_end) and the SHA-256 of the
 -- timezones file: a load with other ones is refused (the stored sessions and rejections depend on them).
-CREATE TABLE IF NOT EXISTS game_settings (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS game_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
 -- Every integer event_id loaded (valid event or not): a later delivery of it is a duplicate, as a second
 -- delivery within one load is. ~10-15 bytes an event.
