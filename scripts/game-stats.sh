@@ -1,13 +1,48 @@
 #!/usr/bin/env bash
 # Game user stats (Nordeus): clean the raw events with every rule (each dropped event goes to the
-# rejects file with its reason and line; a per-reason summary is printed), build sessions from pings
-# (gap > 60 s, the `type` field unused), score matches (3/1/0, on the day the match started), and load
-# registration_data, session_data and match_data into SQLite (idempotent upserts). Serve with stats-api.
+# rejects file with its reason; a per-reason summary is printed), build sessions from pings (gap > 60 s,
+# the `type` field unused), score matches (3/1/0, on the day the match started), and keep
+# registration_data, session_data and match_data in SQLite. Serve with stats-api.
+# Loads are incremental: what a later file may need (registrations, each user's sessions, every match
+# event, the event ids seen) is kept in the database, so nightly files loaded in any order, split
+# anywhere, or loaded twice, give the tables of one load of everything (scripts/sql/game.*.sql).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: game-stats.sh --db FILE --timezones FILE [--rejects FILE] [--season-start EPOCH] [--season-end EPOCH] [--gap 60] EVENTS..." >&2; exit 2; }
-db=""; tzs=""; rejects=""; season_start=1728259200; season_end=1730678399; gap=60; files=()   # season: 2024-10-07 .. 2024-11-03 UTC
+sql="$here/scripts/sql"
+me=game-stats.sh
+
+usage() { echo "usage: $me --db FILE --timezones FILE [--rejects FILE] [--season-start EPOCH] [--season-end EPOCH] [--gap SECONDS] EVENTS... (try '$me --help')" >&2; exit 2; }
+help() {
+  cat <<'EOF'
+usage: game-stats.sh --db FILE --timezones FILE [options] EVENTS...
+
+Load game events (NDJSON: event_id, event_type, event_timestamp, event_data) into the SQLite tables
+registration_data, session_data and match_data, after cleaning them with the challenge's rules. Loads
+are incremental and idempotent: files may arrive in any order, split anywhere, and be loaded again;
+the tables are always those of one load of every event loaded so far.
+
+Options:
+  --db FILE            the SQLite database (created if missing); it also keeps the state later loads
+                       need (registrations, sessions, match events, event ids seen: tables game_*)
+  --timezones FILE     NDJSON {country, timezone}: the allowed countries and their zones (local
+                       registration time); every load of a database must use the same one
+  --rejects FILE       write the events not counted by this load as JSON lines {file, line, reason,
+                       detail, raw} (default: a temporary file); a per-reason summary goes to stderr
+  --season-start EPOCH first second of the season, UTC (default 1728259200 = 2024-10-07 00:00:00)
+  --season-end EPOCH   last second of the season, UTC (default 1730678399 = 2024-11-03 23:59:59)
+  --gap SECONDS        a longer gap between two pings of a user starts a new session (default 60)
+  -h, --help           print this help and exit
+
+The season bounds, the gap and the timezones file are stored with the state on the first load; a
+later load with different ones is refused (exit 2): start a new database instead. One load at a time
+per database (a lock on FILE.lock; a second load waits). Exit status: 0 done, 1 a load that failed
+(nothing written) or that read events and rejected all of them, 2 a usage error.
+See docs/recipes/game-stats.md.
+EOF
+  exit 0
+}
+db=""; tzs=""; rejects=""; season_start=1728259200; season_end=1730678399; gap=60; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
@@ -16,55 +51,174 @@ while [ $# -gt 0 ]; do
     --season-start) season_start=${2:?}; shift 2 ;;
     --season-end) season_end=${2:?}; shift 2 ;;
     --gap) gap=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
-    -*) echo "game-stats.sh: unknown option $1" >&2; usage ;;
+    -h|--help) help ;;
+    --) shift; files+=("$@"); break ;;
+    -*) echo "$me: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
   esac
 done
 [ -n "$db" ] && [ -n "$tzs" ] && [ ${#files[@]} -gt 0 ] || usage
+int='^-?[0-9]{1,15}$'
+[[ $season_start =~ $int && $season_end =~ $int ]] || { echo "$me: --season-start and --season-end take epoch seconds" >&2; usage; }
+[[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || { echo "$me: --gap takes a positive whole number of seconds" >&2; usage; }
+[ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
+inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
+mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
-R=(--rejects "$rejects" --rejects-format json --max-reports 0)
+printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
+  "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"
 countries=$(sed -nE 's/.*"country" *: *"([^"]+)".*/\1/p' "$tzs" | paste -sd'|')
 
-# 1. every event: unique id, known type, a timestamp within the season
-dedupe --key event_id --reject-duplicates "${R[@]}" -i "${files[@]}" \
-  | validate --require event_id,event_type,event_timestamp,event_data --type event_timestamp=integer --type event_data=object \
-      --enum event_type='registration|session_ping|match' --range event_timestamp="$season_start..$season_end" "${R[@]}" > "$work/events.ndjson"
+# A step that rejects every record it reads exits 1 (the runner's rule for a whole run). Inside this
+# recipe that is a normal outcome (a file whose only pings are of users not registered yet), so status 1
+# is accepted when the tool's own figures say it read records and rejected all of them.
+lenient() {
+  local figures=${figures:-}; [ -n "$figures" ] || figures=$(mktemp "$work/figures.XXXXXX")
+  local status=0
+  "$@" --stats-file "$figures" || status=$?
+  [ $status -eq 0 ] && return 0
+  local in_out_rej; in_out_rej=$(sed -nE 's/.*"in":([0-9]+),"out":([0-9]+),"rejected":([0-9]+),.*/\1 \2 \3/p' "$figures" | tail -n 1)
+  read -r n_in n_out n_rej <<< "${in_out_rej:-0 0 0}"
+  [ $status -eq 1 ] && [ "$n_in" -gt 0 ] && [ "$n_out" -eq 0 ] && [ "$n_rej" -eq "$n_in" ] && return 0
+  return $status
+}
 
-# 2. registrations: complete, known country and device, one per user (the first)
-where event_type=registration -i "$work/events.ndjson" \
-  | validate --require event_data.user_id,event_data.country,event_data.device_os --non-empty \
-      --enum event_data.country="$countries" --enum event_data.device_os='iOS|Android|Web' "${R[@]}" \
-  | dedupe --key event_data.user_id --reject-duplicates "${R[@]}" > "$work/registrations.ndjson"
+# One load at a time: a load reads the state, computes, and writes it back in one transaction.
+exec 9>>"$db.lock"
+flock 9
 
-# 3. sessions: pings of registered users only
-where event_type=session_ping -i "$work/events.ndjson" \
-  | validate --require event_data.user_id "${R[@]}" \
-  | join --side "$work/registrations.ndjson" --on event_data.user_id=event_data.user_id --fields event_id --prefix registration_ --unmatched reject "${R[@]}" \
-  | sessionize --key event_data.user_id --time event_timestamp --gap "$gap" > "$work/sessions.ndjson"
+# Each step writes its rejects to its own file; they are joined in this order at the end.
+R1=(--rejects "$work/rejects.1" --rejects-format json --max-reports 0)
+R2=(--rejects "$work/rejects.2" --rejects-format json --max-reports 0)
+R3=(--rejects "$work/rejects.3" --rejects-format json --max-reports 0)
+R4=(--rejects "$work/rejects.4" --rejects-format json --max-reports 0)
+R5=(--rejects "$work/rejects.5" --rejects-format json --max-reports 0)
+R6=(--rejects "$work/rejects.6" --rejects-format json --max-reports 0)
 
-# 4. matches: both players registered, start and finish paired
-where event_type=match -i "$work/events.ndjson" \
-  | validate --require event_data.match_id,event_data.home_user_id,event_data.away_user_id "${R[@]}" \
-  | join --side "$work/registrations.ndjson" --on event_data.home_user_id=event_data.user_id --fields event_id --prefix home_registration_ --unmatched reject "${R[@]}" \
-  | join --side "$work/registrations.ndjson" --on event_data.away_user_id=event_data.user_id --fields event_id --prefix away_registration_ --unmatched reject "${R[@]}" \
-  | match-points "${R[@]}" > "$work/points.ndjson"
+# 0. a database of the earlier recipe has the tables but none of the state: refuse it rather than mix
+if [ -s "$db" ]; then
+  shape=$(query-sqlite --db "$db" --format csv "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'game_settings') || ' ' ||
+    (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('registration_data', 'session_data', 'match_data')) AS shape" | tail -n 1)
+  case "$shape" in
+    "0 0"|"1 "*) ;;
+    *) echo "$me: $db was written by the earlier, non-incremental game-stats.sh (no state kept): load all its files into a new database" >&2; exit 2 ;;
+  esac
+fi
 
-# 5. the three tables
-schema=(--schema "$here/scripts/sql/game.schema.sql")
-join --side "$tzs" --on event_data.country=country --fields timezone -i "$work/registrations.ndjson" \
-  | to-local-date --field event_timestamp --tz-field timezone --grain second --as registration_date_local_timezone \
-  | to-local-date --field event_timestamp --tz UTC --grain second --as registration_date_utc \
-  | count-by --distinct user_id=event_data.user_id country=event_data.country registration_date_local_timezone registration_date_utc device=event_data.device_os \
-  | load-sqlite --db "$db" --table registration_data --key user_id --atomic "${schema[@]}"
-to-local-date --field session_start --tz UTC -i "$work/sessions.ndjson" \
-  | count-by user_id date -a 'session_count=count()' -a 'time_spent_in_game=sum(duration_s)' \
-  | load-sqlite --db "$db" --table session_data --key user_id,date --atomic "${schema[@]}"
-to-local-date --field match_start --tz UTC -i "$work/points.ndjson" \
-  | count-by user_id date -a 'total_duration=sum(duration_s)' -a 'total_points_home=sum(points_home)' -a 'total_points_away=sum(points_away)' \
-  | load-sqlite --db "$db" --table match_data --key user_id,date --atomic "${schema[@]}"
+# 1. stage the keys of the files' events (event id, type, user, match, players), then read the state
+#    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*)
+lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
+    home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
+  | lenient load-sqlite --db "$db" --table game_stage_keys --key event_id --atomic \
+      --schema "$sql/game.schema.sql" --post-sql "@$sql/game.stage.sql" 2>> "$work/keys.err" \
+  || { cat "$work/keys.err" >&2; exit 1; }
+for f in settings seen known sessions stored-matches; do : > "$work/$f.ndjson"; done
+query-sqlite --db "$db" --format csv "$(grep -v '^--' "$sql/game.read.sql")" \
+  | sed -e '1d' -e 's/^"//' -e 's/"$//' -e 's/""/"/g' \
+  | awk -v dir="$work" '{ tag = $1; sub(/^[a-z-]+ /, ""); print > (dir "/" tag ".ndjson") }'
 
-echo "game-stats.sh: rejected events by reason (details in $rejects):" >&2
+# 2. the state depends on the season, the gap and the timezones: refuse a database built with others
+#    (and empty the stage again: nothing of this load stays)
+if [ -s "$work/settings.ndjson" ] && [ "$(sort "$work/settings.ndjson")" != "$(sort "$work/want-settings.ndjson")" ]; then
+  { echo "$me: $db was loaded with other options or another timezones file; use the same ones or a new database. It has:"
+    cat "$work/settings.ndjson"; } >&2
+  load-sqlite --db "$db" --table game_stage_keys --key event_id --post-sql 'DELETE FROM game_stage_keys' < /dev/null 2> /dev/null || true
+  exit 2
+fi
+
+# 3. every event: unique id (the first delivery counts, in this load or an earlier one), known type, a
+#    timestamp within the season. The ids seen before go first, so their repeats are duplicates; tail
+#    drops them again. event_id must fit SQLite's 64-bit INTEGER (validate compares doubles: 2^63-1024).
+seen=$(grep -c . "$work/seen.ndjson" || true)
+figures=$work/read.figures lenient dedupe --key event_id --reject-duplicates "${R1[@]}" -i "$work/seen.ndjson" "${inputs[@]}" \
+  | tail -n +$((seen + 1)) \
+  | lenient validate --require event_id,event_type,event_timestamp,event_data --type event_id=integer --type event_timestamp=integer \
+      --type event_data=object --range event_id=-9223372036854774784..9223372036854774784 \
+      --enum event_type='registration|session_ping|match' --range event_timestamp="$season_start..$season_end" "${R1[@]}" > "$work/events.ndjson"
+read_in=$(( $(sed -nE 's/.*"in":([0-9]+),.*/\1/p' "$work/read.figures") - seen ))
+
+# 4. registrations: complete, known country and device; per user the earliest (time, then event_id) of
+#    the valid ones, stored (read back as registration events) or new, counts; the others are duplicates
+registrations() {
+  where event_type=registration < "$work/events.ndjson" \
+    | lenient validate --require event_data.user_id,event_data.country,event_data.device_os --non-empty \
+        --enum event_data.country="$countries" --enum event_data.device_os='iOS|Android|Web' "${R2[@]}" \
+    | cat "$work/known.ndjson" - \
+    | count-by --distinct user_id=event_data.user_id event_timestamp event_id country=event_data.country device_os=event_data.device_os \
+    | dedupe --key user_id --reject-duplicates "${R2[@]}" > "$work/registered.ndjson"
+}
+registration_rows() {
+  join --side "$tzs" --on country=country --fields timezone < "$work/registered.ndjson" \
+    | to-local-date --field event_timestamp --tz-field timezone --grain second --as registration_date_local_timezone \
+        > "$work/stage-registrations.ndjson"
+}
+
+# 5. sessions: every new ping joins its user's stored sessions, registered or not yet (a user's sessions
+#    count once the registration arrives); pings of users not registered (yet) are reported
+pings() {
+  where event_type=session_ping < "$work/events.ndjson" | lenient validate --require event_data.user_id "${R3[@]}" > "$work/pings.ndjson"
+}
+sessions() {
+  count-by user_id=event_data.user_id session_start=event_timestamp -a 'session_end=max(event_timestamp)' -a 'pings=count()' < "$work/pings.ndjson" \
+    | cat "$work/sessions.ndjson" - \
+    | sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" > "$work/stage-sessions.ndjson"
+}
+unregistered_pings() {
+  lenient join --side "$work/registered.ndjson" --on event_data.user_id=user_id --fields event_id --prefix registration_ \
+    --unmatched reject "${R4[@]}" < "$work/pings.ndjson" > /dev/null
+}
+
+# 6. matches: the new events with the stored events of the same matches; both players registered,
+#    start and finish paired (unfinished matches and events of unregistered players wait in the database)
+match_events() {
+  where event_type=match < "$work/events.ndjson" \
+    | lenient validate --require event_data.match_id,event_data.home_user_id,event_data.away_user_id \
+        --type event_data.home_goals_scored=integer --type event_data.away_goals_scored=integer \
+        --range event_data.home_goals_scored=0.. --range event_data.away_goals_scored=0.. "${R5[@]}" \
+    | count-by --distinct event_id event_timestamp match_id=event_data.match_id home_user_id=event_data.home_user_id \
+        away_user_id=event_data.away_user_id home_goals_scored=event_data.home_goals_scored away_goals_scored=event_data.away_goals_scored \
+    | cat "$work/stored-matches.ndjson" - > "$work/stage-match-events.ndjson"
+}
+match_points() {
+  lenient join --side "$work/registered.ndjson" --on home_user_id=user_id --fields event_id --prefix home_registration_ \
+      --unmatched reject "${R6[@]}" < "$work/stage-match-events.ndjson" \
+    | lenient join --side "$work/registered.ndjson" --on away_user_id=user_id --fields event_id --prefix away_registration_ \
+        --unmatched reject "${R6[@]}" \
+    | lenient match-points --match match_id --home home_user_id --away away_user_id --home-goals home_goals_scored \
+        --away-goals away_goals_scored "${R6[@]}" > "$work/stage-points.ndjson"
+}
+
+# Steps with nothing to read are skipped (a repeat of a loaded file runs none of them).
+has() { for f in "$@"; do [ -s "$work/$f" ] && return 0; done; return 1; }
+for f in registered pings stage-registrations stage-sessions stage-match-events stage-points; do : > "$work/$f.ndjson"; done
+if has events.ndjson known.ndjson; then registrations & r=$!; else r=; fi
+if has events.ndjson; then pings & p=$!; else p=; fi
+if has events.ndjson stored-matches.ndjson; then match_events & m=$!; else m=; fi
+[ -z "$p" ] || wait $p
+if has pings.ndjson sessions.ndjson; then sessions & s=$!; else s=; fi
+[ -z "$r" ] || wait $r
+if has registered.ndjson; then registration_rows & rr=$!; else rr=; fi
+if has pings.ndjson; then unregistered_pings & u=$!; else u=; fi
+[ -z "$m" ] || wait $m
+if has stage-match-events.ndjson; then match_points & mp=$!; else mp=; fi
+for job in $s $rr $u $mp; do wait "$job"; done
+
+# 7. apply everything in one transaction (scripts/sql/game.apply.sql): the state, then the three tables
+#    for the users touched
+cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
+    "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
+  | load-sqlite --db "$db" --table game_stage_rows --atomic --strict --post-sql "@$sql/game.apply.sql" 2> "$work/apply.err" \
+  || { cat "$work/apply.err" >&2; exit 1; }
+
+cat "$work"/rejects.[1-6] > "$rejects" 2>/dev/null || true
+n() { grep -c . "$1" || true; }
+new=$(n "$work/events.ndjson")
+echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \
+  "$(( $(n "$work/stage-points.ndjson") / 2 )) scored matches (re)written" >&2
+echo "$me: rejected events by reason (details in $rejects):" >&2
 sed -nE 's/.*"reason":"([^"]*)".*/\1/p' "$rejects" | sort | uniq -c | sort -rn >&2 || true
+if [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ]; then
+  echo "$me: no event of this load could be used" >&2; exit 1
+fi

@@ -3,44 +3,64 @@
 // side played, and the points won (win 3, draw 1, loss 0, from the finish's goals). A match without a
 // finish, with goals on its start, without goals on its finish, with more than two events, or whose
 // two events disagree on the players, is rejected with the reason.
-import { stringify, toNumber } from '../core/json.js';
+// Ids (match and players) are compared by their canonical JSON text, never by object identity or as
+// doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
+// are different ids. The field options read flat records too (e.g. match events kept in a database
+// by an earlier load: --match match_id --home home_user_id ...).
+import { getPath, splitPath, stringify, toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface MatchPointsOptions { time: string }
+export interface MatchPointsOptions { time: string; match: string; home: string; away: string; homeGoals: string; awayGoals: string }
 
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
+
+/** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
+const idText = (v: unknown): string => (v === undefined || v === null ? '' : stringify(v));
 
 export const tool: Tool<MatchPointsOptions> = {
   name: 'match-points',
   summary: 'Pair match start/finish events by match_id and emit per player the start time, duration, side and points (3/1/0); broken matches rejected with the reason.',
-  usage: 'match-points [--time event_timestamp] [FILE...]',
-  examples: [['where event_type=match -i events.jsonl | match-points', 'one record per player per finished match']],
-  options: { time: { type: 'string', default: 'event_timestamp', describe: 'event time (epoch seconds)' } },
+  usage: 'match-points [--time event_timestamp] [--match event_data.match_id] [--home F] [--away F] [--home-goals F] [--away-goals F] [FILE...]',
+  examples: [
+    ['where event_type=match -i events.jsonl | match-points', 'one record per player per finished match'],
+    ['match-points --match match_id --home home_user_id --away away_user_id --home-goals home_goals_scored --away-goals away_goals_scored -i stored.ndjson', 'flat match events (e.g. read back from a database)'],
+  ],
+  options: {
+    time: { type: 'string', default: 'event_timestamp', describe: 'event time (epoch seconds; field path)' },
+    match: { type: 'string', default: 'event_data.match_id', describe: 'match id (field path): the same on a match\'s start and finish' },
+    home: { type: 'string', default: 'event_data.home_user_id', describe: 'home player id (field path)' },
+    away: { type: 'string', default: 'event_data.away_user_id', describe: 'away player id (field path)' },
+    'home-goals': { type: 'string', default: 'event_data.home_goals_scored', describe: 'home goals (field path): null on the start, a whole number on the finish' },
+    'away-goals': { type: 'string', default: 'event_data.away_goals_scored', describe: 'away goals (field path)' },
+  },
   create(o, ctx) {
-    const matches = new Map<string, Ev[]>();
+    const P = { time: splitPath(o.time), match: splitPath(o.match), home: splitPath(o.home), away: splitPath(o.away), hg: splitPath(o.homeGoals), ag: splitPath(o.awayGoals) };
+    const matches = new Map<string, { id: unknown; evs: Ev[] }>();
     return {
       record(line: Line) {
         const r = ctx.parse(line);
         if (r === undefined) return;
-        const d = r?.event_data ?? {};
-        if (d.match_id == null) return ctx.reject(line, 'missing event_data.match_id');
-        const t = toNumber(r[o.time]);
+        const matchId = getPath(r, P.match);
+        if (matchId == null) return ctx.reject(line, `missing ${o.match}`);
+        const t = toNumber(getPath(r, P.time));
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time');
-        const id = String(d.match_id);
-        const list = matches.get(id) ?? [];
-        list.push({ t, home: d.home_user_id, away: d.away_user_id, hg: d.home_goals_scored, ag: d.away_goals_scored, file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end) });
-        matches.set(id, list);
+        const key = idText(matchId);
+        let m = matches.get(key);
+        if (!m) matches.set(key, (m = { id: matchId, evs: [] }));
+        m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end) });
       },
       end() {
         const isGoal = (g: unknown) => typeof g === 'number' && Number.isInteger(g) && g >= 0;
         const bad = (evs: Ev[], reason: string) => { for (const e of evs) ctx.rejectAt(e.file, e.no, e.raw, reason); };
-        for (const id of [...matches.keys()].sort()) {
-          const evs = matches.get(id)!.sort((a, b) => a.t - b.t || a.no - b.no);
+        for (const key of [...matches.keys()].sort()) {
+          const { id, evs } = matches.get(key)!;
+          evs.sort((a, b) => a.t - b.t || a.no - b.no);
           if (evs.length === 1) { bad(evs, isGoal(evs[0].hg) ? 'match finish without a start' : 'match start without a finish'); continue; }
           if (evs.length > 2) { bad(evs, 'more than two events for a match'); continue; }
           const [s, f] = evs;
-          if (s.home !== f.home || s.away !== f.away || s.home == null || s.away == null) { bad(evs, 'match events disagree on the players'); continue; }
-          if (s.home === s.away) { bad(evs, 'a player cannot play themself'); continue; }
+          const home = idText(s.home), away = idText(s.away);
+          if (home === '' || away === '' || home !== idText(f.home) || away !== idText(f.away)) { bad(evs, 'match events disagree on the players'); continue; }
+          if (home === away) { bad(evs, 'a player cannot play themself'); continue; }
           if (s.hg != null || s.ag != null) { bad(evs, 'match start carries goals'); continue; }
           if (!isGoal(f.hg) || !isGoal(f.ag)) { bad(evs, 'match finish lacks goals'); continue; }
           const hg = f.hg as number, ag = f.ag as number;
