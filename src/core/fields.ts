@@ -7,7 +7,7 @@
 // JSON's escapes), numbers (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), literals, blanks (space, tab, CR), and
 // nesting up to MAX_DEPTH. UTF-8 validity is checked by the input reader for whole chunks (input.ts).
 // JSON's structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
-import { BigNum, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
+import { BigNum, canonicalNumber, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
 import { TopScan, UNSURE } from './simd-scan.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
@@ -527,17 +527,37 @@ export function canonicalToken(b: Buffer, s: number, e: number): string {
     if (!hasByte(b, s + 1, e - 1, BSL)) return b.toString('latin1', s, e);
     return Buffer.from(JSON.stringify(JSON.parse(b.toString('utf8', s, e))), 'utf8').toString('latin1');
   }
-  if ((c >= 48 && c <= 57) || c === 45) {
-    const v = numberOf(b.toString('latin1', s, e));
-    return typeof v === 'number' ? String(v) : v.raw;
-  }
-  if (c === LBRACE || c === LBRACK) return Buffer.from(stringify(parseJson(b.toString('utf8', s, e))), 'utf8').toString('latin1');
+  if ((c >= 48 && c <= 57) || c === 45) return canonicalNumber(b.toString('latin1', s, e));
+  if (c === LBRACE || c === LBRACK) return canonicalNested(b, s, e);
   return b.toString('latin1', s, e);
+}
+
+/** canonicalToken of an array or object (valid): blanks dropped, each string and number canonical */
+function canonicalNested(b: Buffer, s: number, e: number): string {
+  let out = '';
+  let i = s;
+  while (i < e) {
+    const c = b[i];
+    if (c === QUOTE) {
+      let j = i + 1, esc = false;
+      for (;;) { const d = b[j++]; if (d === QUOTE) break; if (d === BSL) { esc = true; j++; } }
+      out += esc ? canonicalToken(b, i, j) : b.toString('latin1', i, j);
+      i = j;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      const j = numberEnd(b, i, e);
+      out += canonicalNumber(b.toString('latin1', i, j));
+      i = j;
+    } else {
+      if (!isBlank(c)) out += String.fromCharCode(c);
+      i++;
+    }
+  }
+  return out;
 }
 
 /** canonicalToken for an already decoded value */
 export function canonicalOf(v: unknown): string {
-  if (v instanceof BigNum) return v.raw;
+  if (v instanceof BigNum) return canonicalNumber(v.raw);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
   return Buffer.from(stringify(v ?? null), 'utf8').toString('latin1');
 }

@@ -39,6 +39,31 @@ export function numberOf(t: string): number | BigNum {
   return n;
 }
 
+/** the double of a number token when it is finite and does not underflow to zero, else undefined */
+export function doubleOf(raw: string): number | undefined {
+  const n = Number(raw);
+  return Number.isFinite(n) && (n !== 0 || !/[1-9]/.test(raw.replace(/[eE].*$/, ''))) ? n : undefined;
+}
+
+/**
+ * A number token as a grouping key: the shortest double text when the token has at most 15
+ * significant digits (any such decimal survives a double: 1.0, 1e0 and 1 are one key), else the
+ * token's own text (a double would merge 390843300297759264.15 with its neighbours).
+ */
+export function canonicalNumber(t: string): string {
+  let sig = 0, started = false, zeros = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 101 || c === 69) break;
+    if (c < 48 || c > 57) continue;
+    if (c === 48) { if (started) zeros++; continue; }
+    started = true; sig += zeros + 1; zeros = 0;
+  }
+  if (sig > 15) return t;
+  const n = doubleOf(t);
+  return n === undefined ? t : String(n);
+}
+
 /** Decode a valid JSON text (already checked by JSON.parse or the field reader) keeping numbers exact.
  *  Iterative: any depth. */
 function decodeExact(t: string): any {

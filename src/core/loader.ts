@@ -18,7 +18,7 @@
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
 // the failing statement; a set-based driver falls back to row-by-row under savepoints).
-import { BigNum, stringify } from './json.js';
+import { BigNum, doubleOf, stringify } from './json.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -143,9 +143,6 @@ export interface Counts { inserted: number; updated: number; unchanged: number; 
 
 /** JSON columns are nested at most this deep (SQLite's JSON functions refuse deeper text). */
 export const MAX_DEPTH = 1000;
-/** json.ts marks big integers with this prefix inside its parser and writer: a string starting with it
- *  could come back as a number (or turn into one in JSON text), so such records are refused. */
-const BIGNUM_MARK = '\u0000bignum:';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)$/;
 const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -156,23 +153,20 @@ const show = (name: string) => (/^[\x20-\x7e]*$/.test(name) && name !== '' ? nam
 
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-/** A string value: refused when it could be mistaken for a big number or is not valid Unicode. */
+/** A string value: refused when it is not valid Unicode. */
 function checkString(s: string, name: string): string {
-  if (s.charCodeAt(0) === 0 && s.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a string starting with the internal big-number marker`);
   if (!isWellFormed(s)) throw new RecordError('bad string', `${show(name)}: not valid Unicode (a lone surrogate)`);
   return s;
 }
 
-/** An object or array value: checked (depth, marker strings, numbers) and written as exact JSON text. */
+/** An object or array value: checked (depth, numbers) and written as exact JSON text. */
 function jsonText(v: object, name: string): JsonText {
   walk(v, 1, name);
   return new JsonText(stringify(v));
 }
 
 function walk(x: unknown, depth: number, name: string): void {
-  if (typeof x === 'string') {
-    if (x.charCodeAt(0) === 0 && x.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a string starting with the internal big-number marker`);
-  } else if (typeof x === 'number') {
+  if (typeof x === 'number') {
     if (!Number.isFinite(x)) throw new RecordError('bad number', `${show(name)}: not a finite number`);
   } else if (x instanceof BigNum) {
     if (!NUMBER_TEXT.test(x.raw)) throw new RecordError('bad number', `${show(name)}: ${JSON.stringify(x.raw)}`);
@@ -181,10 +175,7 @@ function walk(x: unknown, depth: number, name: string): void {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) walk(x[i], depth + 1, name);
     } else {
-      for (const k in x) {
-        if (k.charCodeAt(0) === 0 && k.startsWith(BIGNUM_MARK)) throw new RecordError('reserved text', `${show(name)}: a key starting with the internal big-number marker`);
-        walk((x as Record<string, unknown>)[k], depth + 1, name);
-      }
+      for (const k in x) walk((x as Record<string, unknown>)[k], depth + 1, name);
     }
   }
 }
@@ -221,7 +212,8 @@ export function kindOf(v: Value): Kind | undefined {
     case 'number': return Number.isSafeInteger(v) ? 'integer' : 'real';
     case 'bigint': return 'integer';
     case 'string': return DATE.test(v) ? 'date' : 'text';
-    default: return v instanceof JsonText ? 'json' : INTEGER_TEXT.test(v.raw) ? 'bigint' : 'real';
+    // a number a double cannot hold (beyond int64, 1E400, 1e-400) makes a column of exact text
+    default: return v instanceof JsonText ? 'json' : INTEGER_TEXT.test(v.raw) || doubleOf(v.raw) === undefined ? 'bigint' : 'real';
   }
 }
 

@@ -13,7 +13,7 @@
 // - everywhere: booleans 0/1, strings as text, objects and arrays as JSON text with exact numbers.
 // Column names are matched as SQLite matches them: ignoring ASCII case ("A" and "a" are one column).
 import Database from 'better-sqlite3';
-import { BigNum } from './json.js';
+import { BigNum, doubleOf } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -74,8 +74,8 @@ function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number
   if (INTEGER_TEXT.test(v.raw) && aff !== 'REAL') {
     throw new RecordError('out of range', `${shown(name)}: ${v.raw} does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
   }
-  const n = Number(v.raw);
-  if (!Number.isFinite(n)) throw new RecordError('out of range', `${shown(name)}: ${v.raw} does not fit a double (column type ${type || 'none'})`);
+  const n = doubleOf(v.raw);
+  if (n === undefined) throw new RecordError('out of range', `${shown(name)}: ${v.raw} does not fit a double (column type ${type || 'none'}; a TEXT column keeps the exact text)`);
   return n;
 }
 
@@ -99,7 +99,7 @@ export const sqliteDialect: Dialect = {
           : v instanceof BigNum ? numberFor(v, name, type, aff) : common(v));
       default:
         return (v) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
-          : v instanceof BigNum ? (INTEGER_TEXT.test(v.raw) ? v.raw : Number.isFinite(Number(v.raw)) ? Number(v.raw) : v.raw) : common(v));
+          : v instanceof BigNum ? (INTEGER_TEXT.test(v.raw) ? v.raw : doubleOf(v.raw) ?? v.raw) : common(v));
     }
   },
 };

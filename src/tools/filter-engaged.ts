@@ -6,6 +6,7 @@ import { toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 
 export interface FilterEngagedOptions {
+  checkAll: boolean;
   event: string[];
   param: string;
   minMs: number;
@@ -142,6 +143,7 @@ export const tool: Tool<FilterEngagedOptions> = {
     'min-ms': { type: 'number', default: 3000, describe: 'keep events whose engaged time is >= this many ms' },
     'require-param': { type: 'string', array: true, default: [], describe: 'also require these params to be present and truthy (e.g. engaged_session_event)' },
     'name-field': { type: 'string', default: 'event_name', describe: 'top-level field holding the event name' },
+    'check-all': { type: 'boolean', default: false, describe: 'read every line by the grammar (a broken line is reported even when it cannot be an engagement event); by default lines without the quoted event name are only counted' },
   },
   check(o) {
     if (!Number.isFinite(o.minMs)) return '--min-ms takes a number of milliseconds';
@@ -156,8 +158,9 @@ export const tool: Tool<FilterEngagedOptions> = {
     const required = o.requireParam.map((p) => Buffer.from(p));
     const truthy = (v: unknown) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '0' && v !== '' && v !== 'false';
     return {
-      // a matching line must contain the quoted event name (only when there is one name)
-      needle: o.event.length === 1 ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
+      // a matching line must contain the quoted event name (only when there is one name); the other
+      // lines are counted as read without being looked at, unless --check-all
+      needle: o.event.length === 1 && !o.checkAll ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
       record(line: Line) {
         if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, fields.reason, fields.error);
         // the name's raw bytes first (no string made); a decoded compare for escaped spellings
@@ -165,20 +168,9 @@ export const tool: Tool<FilterEngagedOptions> = {
         for (let k = 0; k < quotedNames.length && !named; k++) named = fields.rawEquals(0, quotedNames[k]);
         if (!named) { const name = fields.value(0); if (typeof name !== 'string' || !names.has(name)) return; }
         let engaged: unknown = fields.value(2);
-        let params: unknown[] | undefined;
-        const paramsFromText = () => {
-          if (params === undefined) { const p = fields.value(1); params = Array.isArray(p) ? p : []; }
-          return params;
-        };
         const param = (key: Buffer): unknown => {
           const s = fields.spanStart(1);
-          if (s >= 0) return ga4Param(line.buf, s, fields.spanEnd(1), key);
-          if (s === -1) return undefined;
-          const k = key.toString();
-          const hit = paramsFromText().find((p: any) => p && p.key === k) as any;
-          if (!hit) return undefined;
-          const v = hit.value ?? {};
-          return v.int_value ?? v.double_value ?? v.float_value ?? v.string_value ?? null;
+          return s < 0 ? undefined : ga4Param(line.buf, s, fields.spanEnd(1), key);
         };
         if (engaged === undefined) engaged = param(paramKey);
         if (engaged === undefined || engaged === null) return ctx.reject(line, `missing ${o.param}`);

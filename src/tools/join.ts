@@ -3,7 +3,7 @@
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
 import { FieldReader } from '../core/fields.js';
-import { BigNum, NUMBER, getPath, numberOf, splitPath, stringify } from '../core/json.js';
+import { BigNum, NUMBER, canonicalNumber, getPath, splitPath, stringify } from '../core/json.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -119,5 +119,4 @@ export function keyText(v: unknown): string | null {
   if (typeof v === 'boolean') return String(v);
   return '\u0001' + stringify(v);
 }
-const canonicalNumber = (t: string) => { const v = numberOf(t); return typeof v === 'number' ? String(v) : v.raw; };
 export default tool;

@@ -161,25 +161,6 @@ export function parseCondition(text: string): Cond {
 }
 
 /**
- * The bytes every kept line must contain (or hold a backslash, which the runner also lets through):
- * the longest text alternative of an `=` condition that has only that one alternative. A text value
- * (not a JSON number, not an object or array) equals a field only when the field is a string whose
- * decoded value is that text (its bytes appear in the line verbatim, or the string has an escape) or
- * the literal true/false/null written as those bytes. A numeric value can be matched by another
- * spelling (10 by 1e1, 10.0, "10"), an object by other spacing: no needle for those.
- */
-export function needleOf(conds: Cond[]): Buffer | undefined {
-  let best: string | undefined;
-  for (const c of conds) {
-    if (c.op !== '=' || c.values.length !== 1) continue;
-    const v = c.values[0];
-    if (v === '' || c.nums.length || v[0] === '{' || v[0] === '[') continue;
-    if (best === undefined || Buffer.byteLength(v) > Buffer.byteLength(best)) best = v;
-  }
-  return best === undefined ? undefined : Buffer.from(best, 'utf8');
-}
-
-/**
  * Does the condition hold for a field? `v` is its decoded value (undefined: missing), `raw` its JSON
  * text (needed for numbers only: read lazily).
  */
@@ -239,9 +220,8 @@ export const tool: Tool<WhereOptions> = {
     let k = 0;
     const raw = () => reader.raw(k);
     return {
-      needle: needleOf(conds),
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, 'malformed JSON', reader.error);
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
         for (k = 0; k < conds.length; k++) {
           if (!holds(conds[k], reader.value(k), raw)) { ctx.count('not kept'); return; }
         }
