@@ -194,36 +194,31 @@ export function scan(s: usize, e: usize, keys: usize, nkeys: i32, results: usize
       const ok = ox & ~ob, arrCommas = cm & ~objCommas;
       const values = opens | litStart | ox;
 
-      // keys: the strings right after '{' or an object's ','; their closing quotes by carrying
-      // through the string (an addition: the carry runs through the in-string bits)
-      // (3) the next token after each token: after '{' a key or '}' (a ']' fails the bracket walk);
-      // after an object's ',' a key; after '[' a value or ']'; after an array's ',' or ':' a value;
-      // after a key ':' (and every ':' follows a key); after a value ',' or a closing bracket. Within
-      // a block: the byte after each token (X << 1), or with blanks the next non-blank byte (ws + X:
-      // the carry runs through a blank run and lands after it). Across blocks: `pending`.
-      let a1: u64, co: u64, a2: u64, sep: u64, afterKey: u64, afterValue: u64, keyOpens: u64, keyCloses: u64;
+      // (3) the next token after each token. Within a block: the byte after each token (X << 1), or
+      // with blanks the next non-blank byte (ws + X: the carry runs through a blank run and lands
+      // after it). Across blocks: `pending`. The keys' closing quotes: by carrying through the string
+      // (inside + the opening quote). A ']' after '{' or a '}' after '[' fails the bracket walk.
+      // Two kinds of "after": A (after '{' or an object's ','): a key, or '}' right after '{'; B (after
+      // '[', an array's ',' or ':'): a value, or ']' right after '['. No closing bracket right after a
+      // ',' or ':' (C). The strings right after A are the keys.
+      const openA = ob | objCommas, openB = ok | arrCommas | cl, seps = cm | cl;
+      let afterA: u64, afterB: u64, afterSep: u64, afterKey: u64, afterValue: u64, keyOpens: u64, keyCloses: u64;
       let first: u64 = ~ws & valid; first &= ~first + 1; // the block's first non-blank byte
       if (ws == 0) {
-        a1 = ob << 1; co = objCommas << 1; a2 = ok << 1; sep = (arrCommas | cl) << 1;
-        keyOpens = (a1 | co) & opens;
-        if (pending == AFTER_OBJECT_OPEN || pending == AFTER_OBJECT_COMMA) keyOpens |= first & opens;
-        const t = inside + keyOpens, u = t + keyCarry;
-        keyCarry = <u64>(t < inside) | <u64>(u < t);
-        keyCloses = u & ~inside & closes;
-        afterKey = keyCloses << 1;
-        afterValue = (((closes & ~keyCloses) | cx | litLast) << 1);
+        afterA = openA << 1; afterB = openB << 1; afterSep = seps << 1;
       } else {
-        a1 = ws + (ob << 1); co = ws + (objCommas << 1); a2 = ws + (ok << 1); sep = ws + ((arrCommas | cl) << 1);
-        a1 &= ~ws; co &= ~ws; a2 &= ~ws; sep &= ~ws;
-        keyOpens = (a1 | co) & opens;
-        if (pending == AFTER_OBJECT_OPEN || pending == AFTER_OBJECT_COMMA) keyOpens |= first & opens;
-        const t = inside + keyOpens, u = t + keyCarry;
-        keyCarry = <u64>(t < inside) | <u64>(u < t);
-        keyCloses = u & ~inside & closes;
-        afterKey = (ws + (keyCloses << 1)) & ~ws;
-        afterValue = (ws + (((closes & ~keyCloses) | cx | litLast) << 1)) & ~ws;
+        afterA = (ws + (openA << 1)) & ~ws; afterB = (ws + (openB << 1)) & ~ws; afterSep = (ws + (seps << 1)) & ~ws;
       }
-      if ((((a1 & ~(opens | cx)) | (co & ~opens) | (a2 & ~(values | cx)) | (sep & ~values)) & valid) != 0) return UNSURE;
+      keyOpens = afterA & opens;
+      if (pending == AFTER_OBJECT_OPEN || pending == AFTER_OBJECT_COMMA) keyOpens |= first & opens;
+      const t = inside + keyOpens, u = t + keyCarry;
+      keyCarry = <u64>(t < inside) | <u64>(u < t);
+      keyCloses = u & ~inside & closes;
+      const ends = (closes & ~keyCloses) | cx | litLast; // a value's last byte
+      if (ws == 0) { afterKey = keyCloses << 1; afterValue = ends << 1; }
+      else { afterKey = (ws + (keyCloses << 1)) & ~ws; afterValue = (ws + (ends << 1)) & ~ws; }
+      if ((((afterA & ~(opens | cx)) | (afterB & ~(values | cx)) | (afterSep & cx)) & valid) != 0) return UNSURE;
+      // after a key ':' (and every ':' follows a key); after a value ',' or a closing bracket
       if ((((afterKey & valid) ^ cl) & ~first) != 0 || (afterValue & valid & ~(cm | cx)) != 0) return UNSURE;
       // the first non-blank byte after the previous blocks' last token
       if (pending != NONE && first != 0) {
