@@ -4,7 +4,7 @@
 // is reel_duration * replay_count + reel_watch_duration when replay_count > 0. Versions compare as
 // versions ("2.10.0" > "2.3.0"); platform names case-insensitively; numbers may come as strings.
 import { FieldReader } from '../core/fields.js';
-import { toNumber } from '../core/json.js';
+import { numberToken, toNumber } from '../core/json.js';
 import { GrowF64, Slots } from '../core/keyed.js';
 import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
@@ -81,6 +81,7 @@ export const tool: Tool<WatchRatioOptions> = {
         }
         const r = totalWatch(reader.value(nk + 1), reader.value(nk + 2), reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
         if ('error' in r) return ctx.reject(line, r.error, r.detail);
+        if (!Number.isFinite(r.total / r.duration)) return ctx.reject(line, 'ratio out of range', `${r.total} / ${r.duration} is beyond a double`);
         // sum the totals and divide once (exact for whole seconds: 40 + 20 over 100 is 0.6, not
         // 0.6000000000000001, which would flip the > 0.6 decision); per-event ratios only if the
         // reel's duration differs between events
@@ -97,7 +98,7 @@ export const tool: Tool<WatchRatioOptions> = {
           let text = '{';
           for (let k = 0; k < nk; k++) text += (k ? ',' : '') + keyNames[k] + Buffer.from(tokens[k], 'latin1').toString('utf8');
           const wr = Number.isNaN(dur.a[s]) ? ratio.a[s] : total.a[s] / dur.a[s];
-          ctx.emit(`${text},"watched_ratio":${wr},"watch_events":${count.a[s]}}`);
+          ctx.emit(`${text},"watched_ratio":${numberToken(wr)},"watch_events":${count.a[s]}}`);
         }
         ctx.count('keys', slots.size);
       },
