@@ -1,8 +1,10 @@
 // Side files for lookups (join): NDJSON, a JSON array, or CSV with a header row, loaded whole into
 // memory under a size budget. NDJSON side files go through the one line reader and grammar check of
-// every input (input.ts, fields.ts), CSV through csv-parse.
+// every input (input.ts, fields.ts), CSV through the strict CSV reader of from-csv (csv.ts): a header
+// row, values as text, a malformed row reported with its line and skipped.
 import fs from 'node:fs';
-import { parse as parseCsv } from 'csv-parse/sync';
+import { CsvScanner, fieldText } from './csv.js';
+import type { CsvMalformed, CsvRecord } from './csv.js';
 import { parseJson } from './json.js';
 import { FieldReader } from './fields.js';
 import { readInput } from './input.js';
@@ -36,10 +38,7 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
     if (!Array.isArray(all)) throw new Error(`side file ${file}: a JSON file must hold an array of records`);
     return all.map((rec, i) => ({ rec, line: i + 1 }));
   }
-  if (kind === 'csv') {
-    const rows = parseCsv(fs.readFileSync(file), { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, unknown>[];
-    return rows.map((rec, i) => ({ rec, line: i + 2 }));
-  }
+  if (kind === 'csv') return loadCsv(file, onBad);
   const out: SideRecord[] = [];
   const checker = new FieldReader([]);
   await readInput(file, undefined, {
@@ -51,5 +50,28 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
     tooLong(l: Line) { onBad(l.no, 'line too long'); },
     invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why); },
   }, () => null, () => false);
+  return out;
+}
+
+/** a CSV side file: the header names the fields; each well-formed row a record of text values */
+function loadCsv(file: string, onBad: (line: number, reason: string, detail?: string) => void): SideRecord[] {
+  const out: SideRecord[] = [];
+  let names: string[] | null = null;
+  const scanner = new CsvScanner(44, {
+    record(r: CsvRecord) {
+      if (r.count === 1 && r.end === r.start) return; // a blank line
+      if (!r.utf8) { onBad(r.line, 'malformed CSV', 'invalid UTF-8'); return; }
+      if (names === null) { names = Array.from({ length: r.count }, (_x, i) => fieldText(r, i).trim()); return; }
+      if (r.count !== names.length) { onBad(r.line, 'malformed CSV', `${r.count} fields, the header has ${names.length}`); return; }
+      const rec: Record<string, unknown> = {};
+      for (let i = 0; i < r.count; i++) rec[names[i]] = fieldText(r, i);
+      out.push({ rec, line: r.line });
+    },
+    malformed(m: CsvMalformed) { onBad(m.line, 'malformed CSV', `${m.problem}: ${m.detail}`); },
+  });
+  const data = fs.readFileSync(file);
+  scanner.push(data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data);
+  scanner.end();
+  if (names === null) throw new Error(`side file ${file}: no header row`);
   return out;
 }

@@ -181,11 +181,10 @@ export const tool: Tool<FromCsvOptions> = {
     const delim = (o.tsv || o.delimiter === '\\t' ? '\t' : o.delimiter).charCodeAt(0);
     const out = new JsonBatch(ctx);
     const typedSeen = new Set<string>();
-    let failures = 0, headers = 0;
+    let headers = 0;
 
     const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
-      ctx.warn(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      failures++;
+      ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
     };
 
     /** the records of one input, header first */
@@ -213,8 +212,7 @@ export const tool: Tool<FromCsvOptions> = {
       }
 
       private unreadable(line: number, why: string): void {
-        ctx.warn(`${this.file}:${line}: cannot read the header (${why}): file skipped`);
-        failures++;
+        ctx.failInput(`${this.file}:${line}`, `cannot read the header (${why}): file skipped`);
         this.skip = true;
       }
 
@@ -294,6 +292,9 @@ export const tool: Tool<FromCsvOptions> = {
         for await (const chunk of z as AsyncIterable<Buffer>) {
           ctx.countIn(0, chunk.length);
           if (!sink.skip) scanner.push(chunk);
+          const wait = ctx.waitDrain();
+          if (wait) await wait;
+          if (ctx.stopped()) { sink.skip = true; break; }
         }
       } finally {
         rest.unpipe(z);
@@ -327,8 +328,12 @@ export const tool: Tool<FromCsvOptions> = {
           ctx.countIn(0, n);
           scanner.commit(n);
           if (sink.skip) break;
-          // now and then let the event loop run: when stdout was handed over non-blocking, the runner's
-          // output stream drains (and notices a closed pipe) only then
+          // wait while the output waits for its reader; stop when the reader went away (| head); now and
+          // then let the event loop run (a non-blocking stdout drains and notices a closed pipe only then)
+          out.flush();
+          const wait = ctx.waitDrain();
+          if (wait) await wait;
+          if (ctx.stopped()) { sink.skip = true; break; }
           if ((chunks & 7) === 7) await tick();
         }
         if (!sink.skip) scanner.end();
@@ -348,7 +353,6 @@ export const tool: Tool<FromCsvOptions> = {
         for (const f of files) await readOne(f);
         const unused = [...types.keys()].filter((c) => !typedSeen.has(c));
         if (unused.length && headers > 0) ctx.warn(`--types names no column of the input: ${unused.join(', ')}`);
-        if (failures > 0) throw new Error(`${failures} of ${files.length} input${files.length === 1 ? '' : 's'} could not be read`);
       },
     };
   },

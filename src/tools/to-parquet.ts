@@ -56,8 +56,13 @@ export const tool: Tool<ToParquetOptions> = {
         if (bad) ctx.reject(line, bad.reason, bad.detail);
       },
       end() {
-        if (ctx.inputFailed()) { sink.abort(); ctx.warn(`${out}: not written (an input could not be read)`); return; }
-        if (records > 0 && sink.accepted === 0) { sink.abort(); throw new Error(`${out}: not written: every record was rejected`); }
+        // a run that will exit 1 (an input could not be read, every record rejected, more than
+        // --max-reject-rate) leaves no file and any earlier one untouched
+        if (ctx.willFail()) {
+          sink.abort();
+          ctx.warn(`${out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : records > 0 && sink.accepted === 0 ? 'every record was rejected' : 'too many records rejected'}`);
+          return;
+        }
         try {
           const { schema, rows } = sink.close();
           for (const note of sink.notes()) ctx.warn(note);

@@ -2,7 +2,6 @@
 // counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
-import { Ajv } from 'ajv';
 import { getPath, splitPath, stringify, BigNum } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -75,11 +74,17 @@ export const tool: Tool<ValidateOptions> = {
       return { f, path: splitPath(f), lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi) };
     });
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
+    let loaded: ReturnType<typeof loadSchema> | undefined;
     if (o.schema) {
-      let loaded;
       try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
+    }
+    // ajv is loaded only for --schema (importing it costs ~70 ms per process)
+    const compile = async () => {
+      if (!loaded) return;
+      const { Ajv } = await import('ajv');
       const ajv = new Ajv({ allErrors: false, coerceTypes: o.coerce || loaded.fromSample, strict: false });
-      const validateFn = ajv.compile(loaded.schema);
+      let validateFn: ReturnType<typeof ajv.compile>;
+      try { validateFn = ajv.compile(loaded.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
       const sampleFields = loaded.fromSample ? (loaded.schema as { required: string[] }).required : [];
       ajvCheck = (rec) => {
@@ -88,9 +93,10 @@ export const tool: Tool<ValidateOptions> = {
         const e = validateFn.errors![0];
         return `${e.instancePath || '/'} ${e.message}`;
       };
-    }
+    };
     const setPath = (rec: any, path: string[], v: unknown) => { let c = rec; for (let i = 0; i < path.length - 1; i++) c = c[path[i]]; c[path[path.length - 1]] = v; };
     return {
+      init: compile,
       record(line: Line) {
         const rec = ctx.parse(line);
         if (rec === undefined) return;
