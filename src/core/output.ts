@@ -7,12 +7,34 @@
 // reader then awaits. EPIPE (the reader went away, e.g. `| head`) ends the run quietly with status 0.
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { Edit } from './fields.js';
+
+/**
+ * Where a stage's output records go: a file descriptor (Output), the next stage of an in-process
+ * chain (ChainSink in stage.ts), or a library stream. A record is handed over whole.
+ */
+export interface RecordSink {
+  /** one record: the bytes b[s, e) (no newline) */
+  record(b: Buffer, s: number, e: number): void;
+  /** one record: b[s, e) with the edits applied (sorted, not overlapping) */
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void;
+  /** one record given as text */
+  textRecord(t: string): void;
+  /** `n` complete newline-terminated records b[s, e) */
+  batch(b: Buffer, s: number, e: number, n: number): void;
+  /** the consumer went away (| head): stop producing */
+  readonly closed: boolean;
+  /** a promise while the consumer has no room (await it between input chunks), else null */
+  drained(): Promise<void> | null;
+  /** records handed over */
+  readonly records: number;
+}
 
 const FLUSH_AT = 64 * 1024; // one pipe buffer
 const NL = 10;
 const SLAB = 4 << 20;
 
-export class Output {
+export class Output implements RecordSink {
   // records are written into a slab; a flush hands its filled part [start, pos) to the stream and the
   // next records go on after it, so a new slab is needed only every SLAB bytes (the stream may still
   // hold a flushed part, so no byte of a slab is ever overwritten)
@@ -28,7 +50,7 @@ export class Output {
   private stream: Writable | null = null;
 
   /** fd: written synchronously (1 = stdout); a stream only as the fallback for a non-blocking fd */
-  constructor(private readonly fd: number, private readonly lineBuffered: boolean) {}
+  constructor(private readonly fd: number, public lineBuffered: boolean) {}
 
   private useStream(stream: Writable): void {
     this.stream = stream;
@@ -81,6 +103,17 @@ export class Output {
     this.records += records;
     if (this.lineBuffered || this.pos - this.start >= FLUSH_AT) this.flush();
   }
+
+  record(b: Buffer, s: number, e: number): void { this.bytesOf(b, s, e); this.endRecord(); }
+
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    let at = s;
+    for (const ed of edits) { this.bytesOf(b, at, ed.from); this.text(ed.text); at = ed.to; }
+    this.bytesOf(b, at, e); this.endRecord();
+  }
+
+  /** one record given as text (text() appends to the record being written) */
+  textRecord(t: string): void { this.text(t); this.endRecord(); }
 
   /** end of one record */
   endRecord(): void {

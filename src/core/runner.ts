@@ -5,11 +5,11 @@ import tty from 'node:tty';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { Output } from './output.js';
+import type { RecordSink } from './output.js';
 import { readInput } from './input.js';
-import { parseJson } from './json.js';
-import { FieldReader } from './fields.js';
+import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
-import type { Line, Tool, ToolContext, Transform } from './tool.js';
+import type { Tool } from './tool.js';
 
 export const commonOptions: Record<string, Options> = {
   input: { alias: 'i', type: 'string', array: true, describe: 'input file (repeatable; .gz read transparently; - is stdin)', group: 'Input/output:' },
@@ -22,8 +22,6 @@ export const commonOptions: Record<string, Options> = {
   'line-buffered': { type: 'boolean', default: false, describe: 'flush every output record (default when stdout is a terminal)', group: 'Input/output:' },
   'max-reject-rate': { type: 'number', describe: 'exit 1 when more than this share of the records read (0..1) was rejected (always: when every one was)', group: 'Bad records:' },
 };
-
-class StrictStop extends Error {}
 
 /** --help: the full yargs renderer (loaded only here: importing yargs costs ~100 ms per process). */
 async function printHelp(tool: Tool): Promise<void> {
@@ -90,162 +88,98 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   return opts;
 }
 
-interface Stats { in: number; out: number; rejected: number; reasons: Map<string, number>; counters: Map<string, number>; bytes: number; }
+/** the input errors that fail the run but not the other inputs */
+const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 
-/** Run a tool as a process: the body of every bin/<tool>. */
-export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): Promise<void> {
-  const name = tool.name;
-  const say = (msg: string) => process.stderr.write(`${name}: ${msg}\n`);
-  let opts: any;
-  try {
-    opts = await parseOptions(tool, argv);
-    if (opts === null) return;
-  } catch (err) {
-    if (err instanceof UsageError) { say(`${err.message} (try '${name} --help')`); process.exitCode = 2; return; }
-    throw err;
-  }
-  const t0 = process.hrtime.bigint();
-  const out = new Output(1, opts.lineBuffered || tty.isatty(1));
-  const stats: Stats = { in: 0, out: 0, rejected: 0, reasons: new Map(), counters: new Map(), bytes: 0 };
-  let rejectsFd = -1;
-  if (opts.rejects) {
-    try { rejectsFd = fs.openSync(opts.rejects, 'a'); } catch (err) { say(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
-  }
-  let reported = 0;
-  let failed = false;
-  const checker = new FieldReader([]); // ctx.parse's grammar check
-  const inputs = new Set<string>(opts.files as string[]);
-  let inputRejected = 0; // rejected records of the inputs (not of a side file)
-  const reject = (file: string, no: number, raw: () => string, reason: string, detail?: string) => {
-    stats.rejected++;
-    if (inputs.has(file)) inputRejected++;
-    stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
-    const msg = detail ? `${reason}: ${detail}` : reason;
-    if (reported < opts.maxReports || opts.strict) { say(`${file}:${no}: ${msg}`); reported++; }
-    if (rejectsFd >= 0) {
-      const text = opts.rejectsFormat === 'json'
-        ? JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: raw() })
-        : raw();
-      fs.writeSync(rejectsFd, text + '\n');
+const debug = (err: unknown) => { if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n'); };
+
+/**
+ * Run tools as one process: the body of every bin/<tool> (one tool) and of `event-pipes A ... then B
+ * ...` (a chain, Miller's `then`): the stages are created in order, the first reads the inputs, each
+ * hands its records to the next in process, the last writes stdout. Same output, rejects, stats and
+ * exit status as the shell pipeline of the same tools (with pipefail).
+ */
+export async function runChain(specs: { tool: Tool; argv: string[] }[]): Promise<void> {
+  const stages: Stage[] = [];
+  const out = new Output(1, false);
+  let lineBuffered = false;
+  // options of every stage first: a usage error anywhere runs nothing (exit 2)
+  const parsed: any[] = [];
+  for (const [k, { tool, argv }] of specs.entries()) {
+    const say = (msg: string) => process.stderr.write(`${tool.name}: ${msg}\n`);
+    let opts: any;
+    try {
+      opts = await parseOptions(tool, argv);
+      if (opts === null) return; // --help
+      if (k > 0 && tool.noInput) throw new UsageError(`${tool.name} reads its own input: it can only start a chain`);
+      if (k > 0 && (opts.input ?? []).length + (tool.positional ? 0 : opts.files.filter((f: string) => f !== '-').length) > 0) {
+        throw new UsageError('only the first tool of a chain reads input files');
+      }
+    } catch (err) {
+      if (err instanceof UsageError) { say(`${err.message} (try '${tool.name} --help')`); process.exitCode = 2; return; }
+      throw err;
     }
-    if (opts.strict) throw new StrictStop(msg);
-  };
-  const ctx: ToolContext = {
-    name,
-    emit(record) {
-      if (typeof record === 'string') out.text(record); else out.bytesOf(record, 0, record.length);
-      out.endRecord();
-    },
-    emitBatch(bytes, start, end, records) { out.batch(bytes, start, end, records); },
-    emitLine(line) { out.bytesOf(line.buf, line.start, line.end); out.endRecord(); },
-    emitSplice(line, from, to, text) {
-      out.bytesOf(line.buf, line.start, from); out.text(text); out.bytesOf(line.buf, to, line.end); out.endRecord();
-    },
-    emitEdit(line, ed) {
-      out.bytesOf(line.buf, line.start, ed.from); out.text(ed.text); out.bytesOf(line.buf, ed.to, line.end); out.endRecord();
-    },
-    emitEdits(line, edits) {
-      let at = line.start;
-      for (const ed of edits) { out.bytesOf(line.buf, at, ed.from); out.text(ed.text); at = ed.to; }
-      out.bytesOf(line.buf, at, line.end); out.endRecord();
-    },
-    reject(line, reason, detail) { reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
-    rejectAt(file, no, raw, reason, detail) { reject(file, no, () => raw, reason, detail); },
-    parse(line) {
-      if (!checker.read(line.buf, line.start, line.end)) { ctx.reject(line, checker.reason, checker.error); return undefined; }
-      return parseJson(line.buf.toString('utf8', checker.objStart, checker.objEnd));
-    },
-    warn(message) { say(message); },
-    count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
-    countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
-    inputFailed() { return failed; },
-    failInput(file, message) { say(`${file}: ${message}`); failed = true; },
-    willFail() { return failed || tooManyRejected(); },
-    waitDrain() { return out.drained(); },
-    stopped() { return out.closed; },
-  };
-  /** the run kept nothing of what it read (every record rejected), or more than --max-reject-rate */
-  const tooManyRejected = () => stats.in > 0 && inputRejected > 0
-    && (inputRejected >= stats.in || (opts.maxRejectRate !== undefined && inputRejected / stats.in > opts.maxRejectRate));
-
-  let transform: Transform;
-  try {
-    transform = tool.create(opts, ctx);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${name} --help')`); process.exitCode = 2; return; }
-    // a runtime failure while setting up (a locked database, an unreadable side file): one line, status 1
-    say(`error: ${(err as Error).message}`);
-    if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
-    process.exitCode = 1;
-    return;
+    if (opts.lineBuffered) lineBuffered = true;
+    parsed.push(opts);
   }
-
+  if (lineBuffered || tty.isatty(1)) out.lineBuffered = true;
+  // stages last to first: each writes into the next one's input
+  let sink: RecordSink = out;
+  for (let k = specs.length - 1; k >= 0; k--) {
+    const tool = specs[k].tool;
+    const say = (msg: string) => process.stderr.write(`${tool.name}: ${msg}\n`);
+    let stage: Stage;
+    try { stage = new Stage(tool, parsed[k], sink, { say }); } catch (err) {
+      say(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return;
+    }
+    stages.unshift(stage);
+    sink = k > 0 ? new ChainSink(stage, out) : sink;
+  }
+  for (const stage of stages) {
+    try { stage.create(); } catch (err) {
+      const say = (m: string) => process.stderr.write(`${stage.name}: ${m}\n`);
+      if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${stage.name} --help')`); process.exitCode = 2; return; }
+      // a runtime failure while setting up (a locked database, an unreadable side file): one line, status 1
+      say(`error: ${(err as Error).message}`); debug(err);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  let usage = false;
   try {
-    if (transform.init) await transform.init();
-    if (!tool.noInput) {
-      const sink = {
-        line(l: Line) { stats.in++; transform.record(l); },
-        skipped(l: Line, ok: boolean) { stats.in++; if (!ok) ctx.reject(l, 'malformed JSON', 'not one JSON object'); },
-        tooLong(l: Line) { stats.in++; ctx.reject(l, 'line too long'); },
-        invalid(l: Line, why: string) { stats.in++; ctx.reject(l, 'malformed JSON', why); },
-      };
-      for (const file of opts.files as string[]) {
+    for (const stage of stages) await stage.init();
+    const first = stages[0];
+    if (!first.tool.noInput) {
+      for (const file of first.opts.files as string[]) {
         if (out.closed) break;
-        const label = file === '-' ? '-' : file;
         try {
-          stats.bytes += await readInput(label, transform.needle, sink, () => out.drained(), () => out.closed);
+          first.stats.bytes += await readInput(file, first.transform.needle, first, () => out.drained(), () => out.closed);
         } catch (err) {
-          if (err instanceof StrictStop) throw err;
           const e = err as NodeJS.ErrnoException;
-          if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
-            say(`${label}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-            failed = true;
-          } else throw err;
+          if (err instanceof StrictStop || !INPUT_ERRORS.has(e.code ?? '')) throw err;
+          process.stderr.write(`${first.name}: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}\n`);
+          first.failed = true;
         }
       }
     }
-    if (!out.closed) await transform.end?.();
-  } catch (err) {
-    if (err instanceof StrictStop) {
-      say(`stopped at the first bad record (--strict)`);
-      failed = true;
-    } else if (err instanceof UsageError) {
-      say(`${err.message} (try '${name} --help')`);
-      process.exitCode = 2;
-      await out.finish();
-      return;
-    } else {
-      say(`error: ${(err as Error).message}`);
-      if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
-      failed = true;
-    }
+    for (const stage of stages) await stage.end(); // each end() may emit into the next stage
+  } catch (e) {
+    const stage = e instanceof StrictStop || e instanceof StageError ? e.stage : stages[0];
+    const err = e instanceof StageError ? e.cause : e;
+    const say = (m: string) => process.stderr.write(`${stage.name}: ${m}\n`);
+    if (err instanceof StrictStop) say('stopped at the first bad record (--strict)');
+    else if (err instanceof UsageError) { say(`${err.message} (try '${stage.name} --help')`); usage = true; }
+    else { say(`error: ${(err as Error).message}`); debug(err); }
+    stage.failed = true;
   }
   await out.finish();
-  if (rejectsFd >= 0) fs.closeSync(rejectsFd);
-  stats.out = out.records;
+  let failed = false;
+  for (const [k, stage] of stages.entries()) if (stage.finish(specs[k].argv)) failed = true;
+  if (usage) process.exitCode = 2;
+  else if (failed) process.exitCode = 1;
+}
 
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
-  if (stats.rejected > 0 && !opts.strict) {
-    const shown = reported < stats.rejected ? `; ${reported} shown` : '';
-    say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`);
-  }
-  if (opts.stats) {
-    const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');
-    say(`stats: in=${stats.in} out=${stats.out} rejected=${stats.rejected}${extra} elapsed=${secs.toFixed(3)}s ` +
-      `rate=${Math.round(stats.in / Math.max(secs, 1e-9))} rec/s (${(stats.bytes / 1e6 / Math.max(secs, 1e-9)).toFixed(1)} MB/s)`);
-  }
-  if (opts.statsFile) {
-    fs.appendFileSync(opts.statsFile, JSON.stringify({
-      tool: name, in: stats.in, out: stats.out, rejected: stats.rejected,
-      reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
-      bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
-    }) + '\n');
-  }
-  if (!failed && tooManyRejected()) {
-    say(inputRejected >= stats.in ? `every record read was rejected (${inputRejected} of ${stats.in}): nothing kept`
-      : `${inputRejected} of ${stats.in} records rejected: more than --max-reject-rate ${opts.maxRejectRate}`);
-    failed = true;
-  }
-  if (failed) process.exitCode = 1;
+/** Run one tool as a process: the body of every bin/<tool>. */
+export async function run(tool: Tool, argv: string[] = process.argv.slice(2)): Promise<void> {
+  await runChain([{ tool, argv }]);
 }

@@ -1,0 +1,229 @@
+// One tool at work: its transform, its context (the ToolContext every tool is written against), its
+// bad-record policy (report, count, skip; --strict; --rejects), its stats and whether it failed. The
+// command line (runner.ts), an in-process chain (`event-pipes A then B`, runner.ts) and the library
+// stream (api.ts) all drive stages; only where the records come from and go to differs.
+import fs from 'node:fs';
+import { parseJson } from './json.js';
+import { FieldReader } from './fields.js';
+import type { Edit } from './fields.js';
+import type { LineSink } from './input.js';
+import type { RecordSink } from './output.js';
+import type { Line, Tool, ToolContext, Transform } from './tool.js';
+
+/** thrown through the record calls by --strict at the first bad record */
+export class StrictStop extends Error {
+  constructor(message: string, readonly stage: Stage) { super(message); }
+}
+
+/** an error thrown by a stage's tool, tagged with the stage (for the one-line report) */
+export class StageError extends Error {
+  constructor(override readonly cause: unknown, readonly stage: Stage) { super((cause as Error)?.message ?? String(cause)); }
+}
+
+/** a rejected record, as --rejects-format json writes it */
+export interface RejectInfo { tool: string; file: string; line: number; reason: string; detail: string | null; raw: string }
+
+export interface StageHooks {
+  /** a diagnostic line for stderr, without the `tool: ` prefix */
+  say(message: string): void;
+  /** every rejected record (the library's 'reject' events) */
+  onReject?(r: RejectInfo): void;
+}
+
+export interface Stats {
+  in: number; out: number; rejected: number; bytes: number;
+  reasons: Map<string, number>; counters: Map<string, number>;
+}
+
+/** One tool with its options, writing to `sink`. Feed it lines (LineSink), then end(), then finish(). */
+export class Stage implements LineSink {
+  readonly name: string;
+  readonly stats: Stats = { in: 0, out: 0, rejected: 0, bytes: 0, reasons: new Map(), counters: new Map() };
+  readonly ctx: ToolContext;
+  transform!: Transform;
+  /** the run failed (exit 1): an input could not be read, --strict stopped it, an error */
+  failed = false;
+  private reported = 0;
+  private inputRejected = 0; // rejected records of the inputs (not of a side file)
+  private rejectsFd = -1;
+  private readonly inputs: Set<string>;
+  private readonly checker = new FieldReader([]); // ctx.parse's grammar check
+  private readonly t0 = process.hrtime.bigint();
+
+  constructor(readonly tool: Tool, readonly opts: any, readonly sink: RecordSink, private readonly hooks: StageHooks) {
+    this.name = tool.name;
+    this.inputs = new Set<string>(opts.files as string[]);
+    if (opts.rejects) this.rejectsFd = fs.openSync(opts.rejects, 'a'); // (the caller reports a failure as a usage error)
+    const stage = this, stats = this.stats, out = sink;
+    const ctx: ToolContext = {
+      name: this.name,
+      emit(record) { if (typeof record === 'string') out.textRecord(record); else out.record(record, 0, record.length); },
+      emitBatch(bytes, start, end, records) { out.batch(bytes, start, end, records); },
+      emitLine(line) { out.record(line.buf, line.start, line.end); },
+      emitSplice(line, from, to, text) { out.edited(line.buf, line.start, line.end, [{ from, to, text }]); },
+      emitEdit(line, ed) { one[0] = ed; out.edited(line.buf, line.start, line.end, one); },
+      emitEdits(line, edits) { out.edited(line.buf, line.start, line.end, edits); },
+      reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
+      rejectAt(file, no, raw, reason, detail) { stage.reject(file, no, () => raw, reason, detail); },
+      parse(line) {
+        const c = stage.checker;
+        if (!c.read(line.buf, line.start, line.end)) { ctx.reject(line, c.reason, c.error); return undefined; }
+        return parseJson(line.buf.toString('utf8', c.objStart, c.objEnd));
+      },
+      warn(message) { hooks.say(message); },
+      count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
+      countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
+      inputFailed() { return stage.failed; },
+      failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
+      willFail() { return stage.failed || stage.tooManyRejected(); },
+      waitDrain() { return out.drained(); },
+      stopped() { return out.closed; },
+    };
+    const one: Edit[] = [{ from: 0, to: 0, text: '' }];
+    this.ctx = ctx;
+  }
+
+  /** create the transform (UsageError or RangeError: a usage problem; other errors: a failed setup) */
+  create(): void { this.transform = this.tool.create(this.opts, this.ctx); }
+
+  // LineSink: the lines of the input
+  line(l: Line): void {
+    this.stats.in++;
+    try { this.transform.record(l); } catch (err) { throw this.tag(err); }
+  }
+
+  /** an error leaving this stage, tagged with it (a strict stop or a downstream error as it is) */
+  tag(err: unknown): unknown { return err instanceof StrictStop || err instanceof StageError ? err : new StageError(err, this); }
+  skipped(l: Line, ok: boolean): void { this.stats.in++; if (!ok) this.ctx.reject(l, 'malformed JSON', 'not one JSON object'); }
+  tooLong(l: Line): void { this.stats.in++; this.ctx.reject(l, 'line too long'); }
+  invalid(l: Line, why: string): void { this.stats.in++; this.ctx.reject(l, 'malformed JSON', why); }
+
+  private reject(file: string, no: number, raw: () => string, reason: string, detail?: string): void {
+    const stats = this.stats, opts = this.opts;
+    stats.rejected++;
+    if (this.inputs.has(file)) this.inputRejected++;
+    stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
+    const msg = detail ? `${reason}: ${detail}` : reason;
+    if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
+    if (this.rejectsFd >= 0 || this.hooks.onReject) {
+      const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: raw() };
+      if (this.rejectsFd >= 0) {
+        const text = opts.rejectsFormat === 'json'
+          ? JSON.stringify({ file, line: no, reason, detail: info.detail, raw: info.raw })
+          : info.raw;
+        fs.writeSync(this.rejectsFd, text + '\n');
+      }
+      this.hooks.onReject?.(info);
+    }
+    if (opts.strict) throw new StrictStop(msg, this);
+  }
+
+  /** the run kept nothing of what it read (every record rejected), or more than --max-reject-rate */
+  tooManyRejected(): boolean {
+    const n = this.stats.in, r = this.inputRejected, rate = this.opts.maxRejectRate;
+    return n > 0 && r > 0 && (r >= n || (rate !== undefined && r / n > rate));
+  }
+
+  /** after the last line: the tool's end() (aggregates emit here), unless the consumer went away */
+  async end(): Promise<void> {
+    try { if (!this.sink.closed) await this.transform.end?.(); } catch (err) { throw this.tag(err); }
+  }
+
+  async init(): Promise<void> {
+    try { await this.transform.init?.(); } catch (err) { throw this.tag(err); }
+  }
+
+  /**
+   * The closing report (bad-record summary, --stats, --stats-file) and the verdict: true when the run
+   * failed. `argv` goes to --stats-file.
+   */
+  finish(argv: string[]): boolean {
+    const stats = this.stats, opts = this.opts, say = this.hooks.say;
+    if (this.rejectsFd >= 0) { fs.closeSync(this.rejectsFd); this.rejectsFd = -1; }
+    stats.out = this.sink.records;
+    const secs = Number(process.hrtime.bigint() - this.t0) / 1e9;
+    const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
+    if (stats.rejected > 0 && !opts.strict) {
+      const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
+      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`);
+    }
+    if (opts.stats) {
+      const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');
+      say(`stats: in=${stats.in} out=${stats.out} rejected=${stats.rejected}${extra} elapsed=${secs.toFixed(3)}s ` +
+        `rate=${Math.round(stats.in / Math.max(secs, 1e-9))} rec/s (${(stats.bytes / 1e6 / Math.max(secs, 1e-9)).toFixed(1)} MB/s)`);
+    }
+    if (opts.statsFile) {
+      fs.appendFileSync(opts.statsFile, JSON.stringify({
+        tool: this.name, in: stats.in, out: stats.out, rejected: stats.rejected,
+        reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
+        bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
+      }) + '\n');
+    }
+    if (!this.failed && this.tooManyRejected()) {
+      const r = this.inputRejected, n = stats.in;
+      say(r >= n ? `every record read was rejected (${r} of ${n}): nothing kept`
+        : `${r} of ${n} records rejected: more than --max-reject-rate ${opts.maxRejectRate}`);
+      this.failed = true;
+    }
+    return this.failed;
+  }
+}
+
+/**
+ * The output of one stage as the input of the next, in process: each record is handed to the next
+ * stage as a Line (numbered from 1, input '-', as behind a pipe) without a copy when it is a line of
+ * the input passed on whole; edited and generated records are assembled in one reused buffer.
+ */
+export class ChainSink implements RecordSink {
+  records = 0;
+  private readonly view: Line = { buf: Buffer.alloc(0), start: 0, end: 0, file: '-', no: 0 };
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  private used = 0; // bytes of the record being assembled in scratch
+
+  /** `last`: the sink at the end of the chain (its closed state and drain promise are the chain's) */
+  constructor(private readonly next: Stage, private readonly last: RecordSink) {}
+
+  get closed(): boolean { return this.last.closed; }
+  drained(): Promise<void> | null { return this.last.drained(); }
+
+  record(b: Buffer, s: number, e: number): void {
+    this.records++;
+    const v = this.view;
+    v.buf = b; v.start = s; v.end = e; v.no++;
+    this.next.stats.bytes += e - s + 1;
+    this.next.line(v);
+  }
+
+  private room(n: number): void {
+    if (this.used + n <= this.scratch.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.used + n));
+    this.scratch.copy(next, 0, 0, this.used);
+    this.scratch = next;
+  }
+
+  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.used += b.copy(this.scratch, this.used, s, e); }
+  private putText(t: string): void { this.room(t.length * 3); this.used += this.scratch.write(t, this.used, 'utf8'); }
+
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    this.used = 0;
+    let at = s;
+    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
+    this.put(b, at, e);
+    this.record(this.scratch, 0, this.used);
+  }
+
+  textRecord(t: string): void {
+    this.used = 0;
+    this.putText(t);
+    this.record(this.scratch, 0, this.used);
+  }
+
+  batch(b: Buffer, s: number, e: number, _n: number): void {
+    while (s < e) {
+      let nl = b.indexOf(10, s);
+      if (nl < 0 || nl >= e) nl = e;
+      this.record(b, s, nl);
+      s = nl + 1;
+    }
+  }
+}
