@@ -1,15 +1,37 @@
 // event-pipes: the umbrella command. `event-pipes` lists the tools; `event-pipes TOOL ARGS` runs one;
 // `event-pipes TOOL ARGS then TOOL ARGS ...` runs a chain in one process (Miller's `then`).
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
-import { runChain } from './core/runner.js';
+import { runChain, version } from './core/runner.js';
+
+/** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
+const scripts = new URL('../scripts/', import.meta.url);
+function recipes(): { name: string; summary: string }[] {
+  let files: string[] = [];
+  try { files = fs.readdirSync(scripts).filter((f) => f.endsWith('.sh')).sort(); } catch { /* not shipped */ }
+  return files.map((f) => {
+    const second = fs.readFileSync(new URL(f, scripts), 'utf8').split('\n')[1] ?? '';
+    return { name: f.slice(0, -3), summary: second.replace(/^#\s*/, '').replace(/\s+$/, '') };
+  });
+}
 
 const argv = process.argv.slice(2);
 const [name] = argv;
-if (!name || name === '--help' || name === '-h' || name === 'list') {
+if (name === '--version') process.stdout.write(`event-pipes ${version()}\n`);
+else if (!name || name === '--help' || name === '-h' || name === 'list') {
   const out: string[] = ['event-pipes: small Unix filters for NDJSON events. Tools (each is also a bin of its own):', ''];
   for (const n of Object.keys(registry)) out.push(`  ${n.padEnd(22)} ${(await loadTool(n))!.summary}`);
-  out.push('', "Run 'TOOL --help' for a tool's options and examples; 'event-pipes A ARGS then B ARGS' runs A | B in one process.");
+  const rs = recipes();
+  if (rs.length) {
+    out.push('', 'Recipes (event-pipes RECIPE ARGS, or scripts/RECIPE.sh):', '');
+    for (const r of rs) out.push(`  ${r.name.padEnd(22)} ${r.summary}`);
+  }
+  out.push('', "Run 'TOOL --help' (or 'event-pipes RECIPE --help') for options and examples; 'event-pipes A ARGS then B ARGS' runs A | B in one process.");
   process.stdout.write(out.join('\n') + '\n');
+} else if (!registry[name] && recipes().some((r) => r.name === name)) {
+  const r = spawnSync('bash', [new URL(`${name}.sh`, scripts).pathname, ...argv.slice(1)], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
 } else {
   // split at each `then`: the tool names and their arguments
   const specs: { tool: NonNullable<Awaited<ReturnType<typeof loadTool>>>; argv: string[] }[] = [];

@@ -68,8 +68,9 @@ export function searchNeedle(needle: Buffer, sample: Buffer): Buffer {
   return needle.subarray(best);
 }
 
-/** Splits chunks into lines (carrying a partial last line over) and hands them to a sink. */
-class Splitter {
+/** Splits chunks into lines (carrying a partial last line over) and hands them to a sink (the CLI's
+ *  readInput and the library stream share it). */
+export class Splitter {
   readonly line: Line;
   private carry: Buffer | null = null;
   private discarding = false; // inside an overlong line: drop bytes up to its newline

@@ -11,6 +11,19 @@ import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
 import type { Tool } from './tool.js';
 
+/** the options of tools that read records (input files and the bad-record policy) */
+const INPUT_OPTIONS = new Set(['input', 'strict', 'rejects', 'rejects-format', 'max-reports', 'max-reject-rate']);
+
+/** the options every tool shares, without the input ones for a tool that reads nothing */
+export function sharedOptions(tool: Tool): Record<string, Options> {
+  return tool.readsNothing ? Object.fromEntries(Object.entries(commonOptions).filter(([k]) => !INPUT_OPTIONS.has(k))) : commonOptions;
+}
+
+/** the package's version (package.json beside dist/) */
+export function version(): string {
+  try { return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version; } catch { return 'unknown'; }
+}
+
 export const commonOptions: Record<string, Options> = {
   input: { alias: 'i', type: 'string', array: true, describe: 'input file (repeatable; .gz read transparently; - is stdin)', group: 'Input/output:' },
   strict: { type: 'boolean', default: false, describe: 'fail (exit 1) on the first bad record instead of skipping it', group: 'Bad records:' },
@@ -30,8 +43,8 @@ async function printHelp(tool: Tool): Promise<void> {
     .scriptName(tool.name)
     .usage(`${tool.usage}\n\n${tool.summary}`)
     .options(Object.fromEntries(Object.entries(tool.options).map(([k, v]) => [k, { group: 'Options:', ...v }])))
-    .options(commonOptions)
-    .help(false).version(false).exitProcess(false)
+    .options(sharedOptions(tool))
+    .help(false).version('version', 'print the version and exit', version()).exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100));
   for (const [cmd, what] of tool.examples) y.example(cmd, what);
   process.stdout.write((await y.getHelp()) + '\n');
@@ -45,7 +58,8 @@ const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpper
  */
 export async function parseOptions(tool: Tool, argv: string[]): Promise<any | null> {
   if (argv.includes('--help') || argv.includes('-h')) { await printHelp(tool); return null; }
-  const all: Record<string, Options> = { ...tool.options, ...commonOptions };
+  if (argv.includes('--version')) { process.stdout.write(`${tool.name} ${version()} (event-pipes)\n`); return null; }
+  const all: Record<string, Options> = { ...tool.options, ...sharedOptions(tool) };
   const cfg = { string: [] as string[], boolean: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
   const known = new Set<string>(['_', '--', '$0']);
   for (const [name, o] of Object.entries(all)) {

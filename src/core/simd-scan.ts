@@ -125,17 +125,27 @@ export class LineSplit {
 
 const splitters = new Map<string, LineSplit | null>();
 
+const scans = new Map<string, TopScan | null>();
+
 /** One reader's wanted top-level keys, placed in the walk's memory. */
 export class TopScan {
   private readonly at: number;
   private readonly results: number;
   private readonly n: number;
 
-  /** null when the walk is not there or its key space is full */
+  /** null when the walk is not there or its key space is full. One placement per set of keys for the
+   *  process (readers with the same keys share it: results are copied out at once), so a long-lived
+   *  process creating reader after reader (the library's streams) never fills the key space. */
   static create(keys: Buffer[]): TopScan | null {
     if (memory === null || keys.length > 64) return null;
-    const at = keySpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
-    return at < 0 ? null : new TopScan(keys, at);
+    const id = keys.map((k) => k.toString('latin1')).join('\u0000') + '\u0000' + keys.length;
+    let scan = scans.get(id);
+    if (scan === undefined) {
+      const at = keySpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
+      scan = at < 0 ? null : new TopScan(keys, at);
+      scans.set(id, scan);
+    }
+    return scan;
   }
 
   private constructor(keys: Buffer[], at: number) {

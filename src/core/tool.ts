@@ -93,6 +93,8 @@ export interface Tool<O = any> {
   positional?: { name: string; describe: string; demand?: boolean };
   /** a tool that reads no NDJSON input (e.g. a server or a generator) */
   noInput?: boolean;
+  /** a tool that reads no records at all (a server, a query): no input or bad-record options */
+  readsNothing?: boolean;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -26,6 +26,7 @@ export const tool: Tool<QuerySqliteOptions> = {
   usage: 'query-sqlite --db FILE SQL',
   positional: { name: 'sql', describe: 'the query', demand: true },
   noInput: true,
+  readsNothing: true,
   examples: [
     ["query-sqlite --db analytics.db --format table 'SELECT * FROM active_user_table ORDER BY date'", 'print the Sliide table'],
   ],

@@ -24,6 +24,7 @@ export const tool: Tool<StatsApiOptions> = {
   summary: 'Read-only HTTP API over the game-stats SQLite database: /api/user-stats and /api/game-stats, JSON answers, 400/404 on bad input.',
   usage: 'stats-api --db FILE [--port 5000] [--host 127.0.0.1]',
   noInput: true,
+  readsNothing: true,
   examples: [
     ['stats-api --db game.db --port 5000 &', "then curl 'http://127.0.0.1:5000/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09'"],
   ],

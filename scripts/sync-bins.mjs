@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// scripts/sync-bins.mjs [--check]: the package's commands from the tool registry (src/tools/index.ts),
+// so a new tool cannot be forgotten: writes bin/<tool> for every registered tool (and removes the
+// bins of tools no longer registered) and the "bin" map of package.json. With --check it changes
+// nothing and exits 1 when anything is out of date (the test suite runs it).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const check = process.argv.includes('--check');
+const registry = fs.readFileSync(path.join(root, 'src/tools/index.ts'), 'utf8');
+const tools = [...registry.matchAll(/^\s*'([a-z0-9-]+)': \(\) => import\('\.\/([a-z0-9-]+)\.js'\)/gm)].map((m) => m[1]);
+if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/index.ts'); process.exit(2); }
+
+const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"  # (sh, then node) no tool makes TLS connections: skipping the extra CA bundle saves ~80 ms per start\n';
+const binText = (tool) => `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
+const wanted = new Map([['event-pipes', `${PREAMBLE}import "../dist/cli.js";\n`], ...tools.map((t) => [t, binText(t)])]);
+
+const problems = [];
+for (const [name, text] of wanted) {
+  const file = path.join(root, 'bin', name);
+  const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  if (now === text) continue;
+  problems.push(now === null ? `bin/${name} is missing` : `bin/${name} differs from the template`);
+  if (!check) { fs.writeFileSync(file, text); fs.chmodSync(file, 0o755); }
+}
+for (const name of fs.readdirSync(path.join(root, 'bin'))) {
+  if (wanted.has(name)) continue;
+  problems.push(`bin/${name} is no registered tool`);
+  if (!check) fs.rmSync(path.join(root, 'bin', name));
+}
+const pkgFile = path.join(root, 'package.json');
+const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+const bin = Object.fromEntries([...wanted.keys()].map((n) => [n, `bin/${n}`]));
+if (JSON.stringify(pkg.bin) !== JSON.stringify(bin)) {
+  problems.push('package.json "bin" does not list exactly the registered tools');
+  if (!check) { pkg.bin = bin; fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n'); }
+}
+if (problems.length) {
+  console.error(`sync-bins: ${problems.join('; ')}${check ? " (run 'node scripts/sync-bins.mjs')" : ': fixed'}`);
+  if (check) process.exit(1);
+}

@@ -1,0 +1,190 @@
+// The library API: every tool as a Node stream, with the command line's options and behaviour.
+//
+//   import { createStream } from 'event-pipes';
+//   fs.createReadStream('events.ndjson')
+//     .pipe(createStream('filter-engaged'))
+//     .pipe(createStream('to-local-date', ['--tz', 'America/Chicago']))
+//     .pipe(createStream('count-by', ['date', '-a', 'users=distinct(user_pseudo_id)']))
+//     .pipe(process.stdout);
+//
+// A stream takes NDJSON bytes and gives NDJSON bytes (a Transform built on through2), one Stage of
+// the same engine as the command line: the same option spec, the same reading by the grammar, the
+// same output bytes. Bad records do not go to stderr: each is a 'reject' event ({tool, file, line,
+// reason, detail, raw}; --rejects FILE works too), diagnostics are 'warning' events, the closing
+// figures a 'stats' event; --strict stops the stream with an error at the first bad record, and a
+// run the command line would end with status 1 (every record rejected, --max-reject-rate) ends the
+// stream with an error. Backpressure is the stream's: a tool's output for a chunk is pushed before
+// the next chunk is taken. objects() and fromObjects() convert between NDJSON bytes and records for
+// programs that hold objects (numbers a double cannot hold come as BigNum and go back exactly).
+import { Transform } from 'node:stream';
+import through2 from 'through2';
+import { registry, loadTool } from './tools/index.js';
+import { parseOptions } from './core/runner.js';
+import { Splitter } from './core/input.js';
+import type { RecordSink } from './core/output.js';
+import { Stage, StageError, StrictStop } from './core/stage.js';
+import type { RejectInfo, Stats } from './core/stage.js';
+import type { Edit } from './core/fields.js';
+import { FieldReader } from './core/fields.js';
+import { BigNum, parseJson, stringify } from './core/json.js';
+import { UsageError } from './core/tool.js';
+import type { Line, Tool } from './core/tool.js';
+
+export { BigNum, stringify, UsageError };
+export type { RejectInfo, Stats, Tool };
+
+/** the names of the tools (each is also a command of its own) */
+export const tools: readonly string[] = Object.keys(registry);
+
+/** Records collected as NDJSON bytes until the stream pushes them. */
+class BufferSink implements RecordSink {
+  records = 0;
+  closed = false;
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+
+  drained(): Promise<void> | null { return null; }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.pos += b.copy(this.buf, this.pos, s, e); }
+  private putText(t: string): void { this.room(t.length * 3); this.pos += this.buf.write(t, this.pos, 'utf8'); }
+  private end(): void { this.room(1); this.buf[this.pos++] = 10; this.records++; }
+
+  record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.end(); }
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    let at = s;
+    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
+    this.put(b, at, e); this.end();
+  }
+  textRecord(t: string): void { this.putText(t); this.end(); }
+  batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
+
+  /** the bytes collected since the last take (a copy), or null */
+  take(): Buffer | null {
+    if (this.pos === 0) return null;
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+}
+
+/** a tool by name or the Tool itself, checked to read NDJSON input */
+function toolOf(tool: string | Tool): Promise<Tool> | Tool {
+  if (typeof tool !== 'string') return tool;
+  if (!registry[tool]) throw new UsageError(`unknown tool '${tool}' (one of: ${tools.join(', ')})`);
+  return loadTool(tool) as Promise<Tool>;
+}
+
+/**
+ * A tool as a Node Transform stream: NDJSON bytes in, NDJSON bytes out; `args` are the command line's
+ * arguments (options and, for tools like count-by, positional values), without input files. Throws a
+ * UsageError (synchronously for an unknown tool, as a stream error for bad options).
+ */
+export function createStream(tool: string | Tool, args: readonly string[] = []): Transform {
+  if (typeof tool === 'string' && !registry[tool]) throw new UsageError(`unknown tool '${tool}' (one of: ${tools.join(', ')})`);
+  const sink = new BufferSink();
+  let stage: Stage | null = null;
+  let splitter: Splitter | null = null;
+  let starting: Promise<void> | null = null;
+  let failure: Error | null = null;
+
+  const start = async (stream: Transform): Promise<void> => {
+    const t = await toolOf(tool);
+    if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
+    if (args.includes('--help') || args.includes('-h')) throw new UsageError('--help is for the command line');
+    const opts = await parseOptions(t, [...args]);
+    if (opts.files.some((f: string) => f !== '-')) throw new UsageError(`${t.name}: a stream reads no input files (pipe them into it)`);
+    stage = new Stage(t, opts, sink, {
+      say: (message) => stream.emit('warning', `${t.name}: ${message}`),
+      onReject: (r) => stream.emit('reject', r),
+    });
+    stage.create();
+    await stage.init();
+    splitter = new Splitter('-', stage.transform.needle, stage);
+  };
+
+  /** an error of the run as the stream's error (a strict stop or a tool's failure) */
+  const asError = (e: unknown): Error => {
+    const err = e instanceof StageError ? e.cause : e;
+    if (err instanceof StrictStop) return new Error(`${err.stage.name}: stopped at the first bad record (--strict): ${err.message}`);
+    return err instanceof Error ? err : new Error(String(err));
+  };
+
+  const stream: Transform = through2(
+    function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
+      const go = () => {
+        try {
+          const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+          stage!.stats.bytes += b.length;
+          splitter!.chunk(b, () => sink.closed);
+          const out = sink.take();
+          if (out) this.push(out);
+          done();
+        } catch (e) { failure = asError(e); done(failure); }
+      };
+      if (stage) return go();
+      starting ??= start(this);
+      starting.then(go, (e) => { failure = asError(e); done(failure); });
+    },
+    function (this: Transform, done: (err?: Error | null) => void) {
+      const finish = async () => {
+        if (!stage) { starting ??= start(this); await starting; }
+        const st = stage!;
+        try {
+          splitter!.finish();
+          await st.end();
+        } catch (e) { failure = asError(e); }
+        const out = sink.take();
+        if (out) this.push(out);
+        const failed = st.finish([...args]) || failure !== null;
+        this.emit('stats', { tool: st.name, ...st.stats, reasons: Object.fromEntries(st.stats.reasons), counters: Object.fromEntries(st.stats.counters) });
+        done(failed ? failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`) : null);
+      };
+      finish().catch((e) => done(asError(e)));
+    },
+  );
+  stream.on('close', () => { sink.closed = true; });
+  return stream;
+}
+
+/**
+ * NDJSON bytes to records (an object-mode Transform): each line read by the grammar like every tool's
+ * input, decoded with numbers exact (BigNum where a double cannot hold them); a broken line is a
+ * 'reject' event ({file: '-', line, reason, detail, raw}) and skipped.
+ */
+export function objects(): Transform {
+  const reader = new FieldReader([]);
+  const reject = (l: Line, reason: string, detail?: string) => stream.emit('reject',
+    { tool: 'objects', file: '-', line: l.no, reason, detail: detail ?? null, raw: l.buf.toString('utf8', l.start, l.end) });
+  const splitter = new Splitter('-', undefined, {
+    line(l) {
+      if (!reader.read(l.buf, l.start, l.end)) return reject(l, reader.reason, reader.error);
+      stream.push(parseJson(l.buf.toString('utf8', reader.objStart, reader.objEnd)));
+    },
+    skipped() { /* no needle */ },
+    tooLong(l) { reject(l, 'line too long'); },
+    invalid(l, why) { reject(l, 'malformed JSON', why); },
+  });
+  const stream: Transform = through2({ readableObjectMode: true },
+    function (chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
+      try { splitter.chunk(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, () => false); done(); } catch (e) { done(e as Error); }
+    },
+    function (done: (err?: Error | null) => void) {
+      try { splitter.finish(); done(); } catch (e) { done(e as Error); }
+    });
+  return stream;
+}
+
+/** records to NDJSON bytes (an object-mode Transform): one line per record, written by the one writer
+ *  (BigNum and bigint as exact numbers; never NaN or Infinity) */
+export function fromObjects(): Transform {
+  return through2({ writableObjectMode: true }, function (rec: unknown, _enc: BufferEncoding, done: (err?: Error | null, data?: unknown) => void) {
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return done(new TypeError('fromObjects(): each record must be an object'));
+    done(null, stringify(rec) + '\n');
+  });
+}

@@ -1,0 +1,89 @@
+// The package as a user gets it: `npm pack`, `npm install -g --prefix DIR` of the tarball, then the
+// commands and the library used from another directory. Slow (npm builds better-sqlite3's native
+// addon from source where no prebuilt binary can be fetched): one install for all the checks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { root, real, hasReal, tmpdir } from '../helpers/sh.mjs';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const registry = fs.readFileSync(path.join(root, 'src/tools/index.ts'), 'utf8');
+const tools = [...registry.matchAll(/^\s*'([a-z0-9-]+)': \(\) => import/gm)].map((m) => m[1]);
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+
+test('every registered tool has a bin file and a package.json "bin" entry (scripts/sync-bins.mjs --check)', () => {
+  const r = run(process.execPath, [path.join(root, 'scripts/sync-bins.mjs'), '--check']);
+  assert.is(r.status, 0, r.stderr);
+  for (const t of tools) assert.is(pkg.bin[t], `bin/${t}`, t);
+  assert.is(Object.keys(pkg.bin).length, tools.length + 1); // + event-pipes
+  assert.is(pkg.scripts.prepack, 'npm run build', 'the tarball is built from the sources being packed');
+  assert.ok(fs.existsSync(path.join(root, 'LICENSE')) && fs.existsSync(path.join(root, 'CHANGELOG.md')));
+});
+
+const dir = tmpdir('ep-pkg-');
+let tarball, prefix;
+
+test('npm pack: dist, the commands, the recipes, README, LICENSE and CHANGELOG; no tests, bench or CI', () => {
+  const r = run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], { cwd: root });
+  assert.is(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout)[0];
+  tarball = path.join(dir, info.filename);
+  const files = info.files.map((f) => f.path);
+  for (const must of ['dist/api.js', 'dist/api.d.ts', 'dist/core/scan.wasm', 'dist/cli.js', 'bin/event-pipes', 'bin/count-by',
+    'scripts/active-users.sh', 'scripts/sql/active-users.schema.sql', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+    assert.ok(files.includes(must), `${must} in the tarball`);
+  }
+  for (const t of tools) assert.ok(files.includes(`bin/${t}`), `bin/${t}`);
+  assert.not.ok(files.some((f) => /^(test|bench|\.ci|src|data|docs)\//.test(f)), files.filter((f) => /^(test|bench|\.ci|src|data|docs)\//.test(f)).join(' '));
+});
+
+test('npm install -g --prefix DIR of the tarball: a pipeline, a chain, a load and every --version from another directory', () => {
+  prefix = path.join(dir, 'prefix');
+  const r = run('npm', ['install', '-g', '--prefix', prefix, tarball, '--no-audit', '--no-fund'], { cwd: dir, timeout: 20 * 60 * 1000 });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  const bin = path.join(prefix, 'bin');
+  const env = { ...process.env, PATH: `${bin}:/usr/bin:/bin` }; // the installed commands only
+  const work = tmpdir('ep-user-');
+  const sh = (script) => run('bash', ['-o', 'pipefail', '-c', script], { cwd: work, env });
+  for (const t of ['event-pipes', ...tools]) {
+    const v = sh(`${t} --version`);
+    assert.is(v.status, 0, `${t}: ${v.stderr}`);
+    assert.match(v.stdout, new RegExp(`^${t === 'event-pipes' ? 'event-pipes' : t} ${pkg.version.replace(/\./g, '\\.')}`));
+  }
+  if (hasReal) {
+    const sample = path.join(real, 'sliide/bq-results-sample-data.jsons');
+    const p = sh(`filter-engaged ${sample} | to-local-date --tz America/Chicago | count-by date -a 'n=distinct(user_pseudo_id)'`);
+    assert.is(p.stdout, '{"date":"2019-12-29","n":11}\n{"date":"2019-12-30","n":31}\n{"date":"2019-12-31","n":22}\n', p.stderr);
+    const c = sh(`event-pipes filter-engaged ${sample} then to-local-date --tz America/Chicago then count-by date -a 'n=distinct(user_pseudo_id)'`);
+    assert.is(c.stdout, p.stdout, c.stderr);
+    const l = sh(`event-pipes active-users --db a.db --quiet ${sample} && query-sqlite --db a.db 'SELECT sum(active_user_count) AS n FROM active_user_table'`);
+    assert.is(l.stdout, '{"n":64}\n', l.stderr);
+  }
+  const q = sh(`printf '{"k":1}\\n{"k":1}\\n' | load-sqlite --db t.db -t t -k k 2>&1 && query-sqlite --db t.db 'SELECT count(*) AS n FROM t'`);
+  assert.match(q.stdout, /\{"n":1\}/, q.stderr); // the native addon was built and loads
+});
+
+test('the installed library: import { createStream } from "event-pipes" gives the same answer', () => {
+  if (!hasReal) return;
+  const app = tmpdir('ep-app-');
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  fs.symlinkSync(path.join(prefix, 'lib/node_modules/event-pipes'), path.join(app, 'node_modules/event-pipes'));
+  fs.writeFileSync(path.join(app, 'main.mjs'), `
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createStream, objects } from 'event-pipes';
+const rows = [];
+await pipeline(fs.createReadStream(${JSON.stringify(path.join(real, 'sliide/bq-results-sample-data.jsons'))}),
+  createStream('filter-engaged'), createStream('to-local-date', ['--tz', 'America/Chicago']),
+  createStream('count-by', ['date', '-a', 'n=distinct(user_pseudo_id)']), objects(),
+  async function* (src) { for await (const r of src) rows.push(r.n); });
+console.log(rows.join(','));
+`);
+  const r = run(process.execPath, ['main.mjs'], { cwd: app });
+  assert.is(r.stdout.trim(), '11,31,22', r.stderr);
+  assert.ok(fs.existsSync(path.join(prefix, 'lib/node_modules/event-pipes/dist/api.d.ts')), 'type declarations installed');
+});
+
+test.run();

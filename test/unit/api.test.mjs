@@ -1,0 +1,97 @@
+// The library API: createStream() over the real Sliide sample gives the published answer, rejects
+// are events, --strict is a stream error, backpressure holds, many streams in one process do not
+// use up the SIMD walk's key space; objects()/fromObjects() keep 64-bit numbers exact.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { root, real, hasReal } from '../helpers/sh.mjs';
+
+const api = await import(path.join(root, 'dist/api.js'));
+const { createStream, objects, fromObjects, BigNum, tools } = api;
+
+async function rejects(promise, re) {
+  try { await promise; } catch (err) { assert.match(String(err.message), re); return; }
+  assert.unreachable(`expected an error matching ${re}`);
+}
+async function collect(stream) { const out = []; for await (const x of stream) out.push(x); return out; }
+const text = (chunks) => Buffer.concat(chunks.map((c) => Buffer.from(c))).toString('utf8');
+
+test('the Sliide sample through three streams: 11, 31 and 22 active users (the published answer)', async () => {
+  if (!hasReal) { console.log('  (no ../shared/data/real: skipped)'); return; }
+  const rows = [];
+  await pipeline(
+    fs.createReadStream(path.join(real, 'sliide/bq-results-sample-data.jsons'), { highWaterMark: 4096 }), // small chunks: lines cut across them
+    createStream('filter-engaged'),
+    createStream('to-local-date', ['--tz', 'America/Chicago']),
+    createStream('count-by', ['date', '-a', 'active_user_count=distinct(user_pseudo_id)']),
+    objects(),
+    new Writable({ objectMode: true, write(r, _e, cb) { rows.push(r); cb(); } }),
+  );
+  assert.equal(rows, [
+    { date: '2019-12-29', active_user_count: 11 },
+    { date: '2019-12-30', active_user_count: 31 },
+    { date: '2019-12-31', active_user_count: 22 },
+  ]);
+});
+
+test('the same bytes as the command line, rejects as events, stats at the end', async () => {
+  const input = '{"ts":1577600000,"id":9007199254740993}\n{"ts":"soon"}\n{"v":[1 true]}\n{"ts":1577700000}\n';
+  const s = createStream('to-local-date', ['--tz', 'UTC', '--field', 'ts']);
+  const rejects = [], warnings = [];
+  let stats;
+  s.on('reject', (r) => rejects.push(r));
+  s.on('warning', (w) => warnings.push(w));
+  s.on('stats', (x) => { stats = x; });
+  const out = text(await collect(Readable.from([input]).pipe(s)));
+  assert.is(out, '{"ts":1577600000,"id":9007199254740993,"date":"2019-12-29"}\n{"ts":1577700000,"date":"2019-12-30"}\n');
+  assert.equal(rejects.map((r) => [r.line, r.reason]), [[2, 'bad ts'], [3, 'malformed JSON']]);
+  assert.is(rejects[1].raw, '{"v":[1 true]}');
+  assert.ok(warnings.some((w) => /2 bad records skipped/.test(w)), warnings.join('\n'));
+  assert.is(stats.in, 4);
+  assert.is(stats.out, 2);
+});
+
+test('--strict and a run that keeps nothing end the stream with an error; bad options too', async () => {
+  await rejects(pipeline(Readable.from(['{"a":1}\n', 'nope\n', '{"a":2}\n']), createStream('where', ['a=1', '--strict']), new Writable({ write(_c, _e, cb) { cb(); } })), /--strict/);
+  await rejects(pipeline(Readable.from(['{"ts":"x"}\n']), createStream('to-local-date', ['--field', 'ts']), new Writable({ write(_c, _e, cb) { cb(); } })), /rejected/);
+  await rejects(pipeline(Readable.from(['{}\n']), createStream('count-by', ['--no-such-option']), new Writable({ write(_c, _e, cb) { cb(); } })), /unknown option/);
+  assert.throws(() => createStream('no-such-tool'), /unknown tool/);
+  assert.ok(tools.includes('count-by') && tools.includes('filter-engaged'));
+});
+
+test('backpressure: an unread stream stops taking input (its buffers stay bounded)', async () => {
+  const s = createStream('where', ['k!=x']);
+  const line = JSON.stringify({ k: 'a', pad: 'x'.repeat(1000) }) + '\n';
+  let accepted = 0;
+  while (s.write(line) && accepted < 100000) accepted++;
+  assert.ok(accepted < 1000, `write() said go on for ${accepted} lines without a reader`);
+  s.destroy();
+});
+
+test('many streams in one process: the SIMD key space is shared per key set, never used up', async () => {
+  const { FieldReader } = await import(path.join(root, 'dist/core/fields.js'));
+  for (let i = 0; i < 3000; i++) {
+    const s = createStream('count-by', [`k${i % 50}`]);
+    const out = text(await collect(Readable.from([`{"k${i % 50}":${i}}\n`]).pipe(s)));
+    assert.is(out, `{"k${i % 50}":${i},"count":1}\n`);
+  }
+  const r = new FieldReader(['a brand new key']);
+  assert.ok(r['simd'] !== null, 'a reader created after 3000 streams still gets the SIMD walk');
+});
+
+test('objects() and fromObjects(): records in and out, 64-bit exact, broken lines as reject events', async () => {
+  const o = objects();
+  const rejects = [];
+  o.on('reject', (r) => rejects.push(r.line));
+  const recs = await collect(Readable.from(['{"id":12345678901234567890,"x":1.5}\n{bad}\n{"id":2}\n']).pipe(o));
+  assert.ok(recs[0].id instanceof BigNum);
+  assert.is(recs[0].id.raw, '12345678901234567890');
+  assert.equal(rejects, [2]);
+  const back = text(await collect(Readable.from(recs).pipe(fromObjects())));
+  assert.is(back, '{"id":12345678901234567890,"x":1.5}\n{"id":2}\n');
+});
+
+test.run();
