@@ -1,6 +1,7 @@
 // event-pipes: the umbrella command. `event-pipes` lists the tools; `event-pipes TOOL ARGS` runs one;
 // `event-pipes TOOL ARGS then TOOL ARGS ...` runs a chain in one process (Miller's `then`).
 import fs from 'node:fs';
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
 import { runChain, version } from './core/runner.js';
@@ -17,6 +18,17 @@ function recipes(): { name: string; summary: string }[] {
 }
 
 const argv = process.argv.slice(2);
+// --threads N|auto before the first tool: the chain over N threads (core/parallel.ts)
+let threads = 1;
+if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
+  const v = argv[0].includes('=') ? argv[0].slice(10) : argv[1];
+  argv.splice(0, argv[0].includes('=') ? 1 : 2);
+  threads = v === 'auto' ? os.availableParallelism() : Number(v);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    process.stderr.write(`event-pipes: --threads takes a number of threads or auto (got '${v}')\n`);
+    process.exit(2);
+  }
+}
 const [name] = argv;
 if (name === '--version') process.stdout.write(`event-pipes ${version()}\n`);
 else if (!name || name === '--help' || name === '-h' || name === 'list') {
@@ -50,5 +62,5 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     i = j + 1;
     if (j === argv.length - 1) { process.stderr.write(`event-pipes: 'then' needs a tool after it\n`); process.exitCode = 2; ok = false; }
   }
-  if (ok) await runChain(specs);
+  if (ok) await runChain(specs, threads);
 }

@@ -142,6 +142,10 @@ export class Splitter {
     if (j > i) this.sink.skipped(line, b[i] === 123 && b[j - 1] === 125);
   }
 
+  /** the bytes to come are not the start of an input (a piece of a file read in parallel): no byte
+   *  order mark to skip, and lines are numbered from `firstLine` */
+  notAtStart(): void { this.first = false; }
+
   chunk(chunk: Buffer, stopped: () => boolean): void {
     if (!this.chosen) {
       this.simd = LineSplit.create(this.needle, chunk);

@@ -8,6 +8,7 @@ import { Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { readInput } from './input.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
+import { plan, runParallel } from './parallel.js';
 import { UsageError } from './tool.js';
 import type { Tool } from './tool.js';
 
@@ -113,7 +114,7 @@ const debug = (err: unknown) => { if (process.env.EVENT_PIPES_DEBUG) process.std
  * hands its records to the next in process, the last writes stdout. Same output, rejects, stats and
  * exit status as the shell pipeline of the same tools (with pipefail).
  */
-export async function runChain(specs: { tool: Tool; argv: string[] }[]): Promise<void> {
+export async function runChain(specs: { tool: Tool; argv: string[] }[], threads = 1): Promise<void> {
   const stages: Stage[] = [];
   const out = new Output(1, false);
   let lineBuffered = false;
@@ -137,6 +138,10 @@ export async function runChain(specs: { tool: Tool; argv: string[] }[]): Promise
     parsed.push(opts);
   }
   if (lineBuffered || tty.isatty(1)) out.lineBuffered = true;
+  if (threads > 1) {
+    const p = plan(specs, parsed);
+    if (p) { process.exitCode = await runParallel(specs, parsed, threads, out, p); return; }
+  }
   // stages last to first: each writes into the next one's input
   let sink: RecordSink = out;
   for (let k = specs.length - 1; k >= 0; k--) {

@@ -184,6 +184,8 @@ export class ChainSink implements RecordSink {
   constructor(private readonly next: Stage, private readonly last: RecordSink) {}
 
   get closed(): boolean { return this.last.closed; }
+  /** number the records handed on from 1 again (a new piece of the input, parallel.ts) */
+  renumber(): void { this.view.no = 0; }
   drained(): Promise<void> | null { return this.last.drained(); }
 
   record(b: Buffer, s: number, e: number): void {

@@ -95,6 +95,14 @@ export interface Tool<O = any> {
   noInput?: boolean;
   /** a tool that reads no records at all (a server, a query): no input or bad-record options */
   readsNothing?: boolean;
+  /**
+   * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
+   * depends on its input record alone (and the options), so pieces of the input can go through
+   * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
+   * one copy combine their states with --merge (count-by). Absent: the tool sees every record, in
+   * order, in one place.
+   */
+  parallel?: 'local' | 'partial' | ((opts: any) => 'local' | 'partial' | undefined);
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -10,6 +10,7 @@ export interface ClipOptions { field: string; max?: number; min?: number }
 
 export const tool: Tool<ClipOptions> = {
   name: 'clip',
+  parallel: 'local',
   summary: 'Cap a numeric field at --max (and/or floor it at --min) before aggregating; clipped values counted, other bytes untouched.',
   usage: 'clip --field FIELD [--max N] [--min N] [FILE...]',
   examples: [['clip --field duration_ms --max 3600000 < interactions.ndjson', 'count no interaction as longer than an hour']],

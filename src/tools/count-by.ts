@@ -50,6 +50,9 @@ export function compareValues(a: unknown, b: unknown): number {
 
 export const tool: Tool<CountByOptions> = {
   name: 'count-by',
+  // pieces aggregated with --partial in threads and combined with --merge (not with --distinct, nor when
+  // the user already asked for states or a merge)
+  parallel: (o: CountByOptions) => (o.distinct || o.partial || o.merge ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },

@@ -131,6 +131,7 @@ function exportForm(b: Buffer, j: number, e: number): unknown {
 
 export const tool: Tool<FilterEngagedOptions> = {
   name: 'filter-engaged',
+  parallel: 'local',
   summary: 'Keep engagement events (GA4/Firebase export or flat records) whose engaged time is at least --min-ms; kept lines pass through byte for byte.',
   usage: 'filter-engaged [options] [FILE...]',
   examples: [

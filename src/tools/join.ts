@@ -16,6 +16,7 @@ export interface JoinOptions {
 
 export const tool: Tool<JoinOptions> = {
   name: 'join',
+  parallel: 'local',
   summary: 'Enrich each record with fields of the matching record of a side file (NDJSON, JSON array or CSV) by key; unmatched kept with nulls, dropped or rejected.',
   usage: 'join --side FILE --on STREAM_KEY[=SIDE_KEY] --fields F[,F...] [options] [FILE...]',
   examples: [

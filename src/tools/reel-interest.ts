@@ -16,6 +16,7 @@ export function isInterested(liked: boolean, unliked: boolean, ratio: number | n
 
 export const tool: Tool<ReelInterestOptions> = {
   name: 'reel-interest',
+  parallel: 'local',
   summary: 'Decide is_interested per (user, reel): unliked -> no, liked -> yes, else watched_ratio > 0.6.',
   usage: 'reel-interest [--threshold 0.6] [FILE...]',
   examples: [['merge-keys -k user_uid,reel_uid final.ndjson ratios.ndjson | reel-interest', 'the Loco output rows']],

@@ -26,6 +26,7 @@ export function statusAt(t: number, b: { registration: number | null; trialStart
 
 export const tool: Tool<SubscriptionStatusOptions> = {
   name: 'subscription-status',
+  parallel: 'local',
   summary: "Add the user's subscription state (free, trial, subscribed, lapsed) at the event's time, from the user's timestamps on the record.",
   usage: 'subscription-status [--time occurred_at] [--as subscription_status] [--input-tz UTC] [FILE...]',
   examples: [

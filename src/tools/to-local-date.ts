@@ -15,6 +15,7 @@ export interface ToLocalDateOptions {
 
 export const tool: Tool<ToLocalDateOptions> = {
   name: 'to-local-date',
+  parallel: 'local',
   summary: 'Add the local date (or week/month/quarter/year start) of a timestamp field in an IANA time zone, DST-correct; the rest of each line is untouched.',
   usage: 'to-local-date --tz ZONE [options] [FILE...]',
   examples: [

@@ -40,6 +40,7 @@ function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
 
 export const tool: Tool<ValidateOptions> = {
   name: 'validate',
+  parallel: 'local',
   summary: 'Keep records that have the required fields, types and allowed values (options or a JSON Schema / commented sample record); reject the rest with the reason.',
   usage: 'validate [--require F,...] [--type F=KIND]... [--enum F=a|b|c]... [--coerce] [--schema FILE] [FILE...]',
   examples: [

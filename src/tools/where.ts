@@ -199,6 +199,7 @@ export interface WhereOptions { cond: string[] }
 
 export const tool: Tool<WhereOptions> = {
   name: 'where',
+  parallel: 'local',
   summary: 'Keep records whose fields satisfy every condition: = != < <= > >= (numbers exactly, else text) and ~ !~ (regular expressions); lines pass byte for byte.',
   usage: 'where FIELD{=,!=,<,<=,>,>=}VALUE|FIELD{~,~*,!~,!~*}REGEX ... [-i FILE]',
   positional: {

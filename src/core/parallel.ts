@@ -1,0 +1,223 @@
+// `event-pipes --threads N A then B ...`: the chain over N worker threads (worker.ts), the main thread
+// keeping everything a reader sees exactly as one thread gives it.
+//
+// The plan: the chain's first stages that are 'local' (each output record depends on its input
+// record alone: filter-engaged, to-local-date, where, join, ...) run in every worker over pieces of
+// the input files (~8 MiB, cut after a newline); when the next stage is 'partial' (count-by), the
+// workers also aggregate their pieces with --partial and the main thread combines the states with
+// --merge; the rest of the chain runs in the main thread. The main thread takes the pieces' results
+// in input order: it numbers their bad records as one thread would (lines before the piece + the
+// line within it), reports, counts and keeps them (--rejects), stops at the first under --strict,
+// and hands the records on in order. So the output, the rejects, --stats and the exit status are
+// those of one thread; only the time differs. Inputs that cannot be cut into pieces (stdin, gzip)
+// and chains without a local first stage run in one thread.
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { Output } from './output.js';
+import type { RecordSink } from './output.js';
+import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
+import { UsageError } from './tool.js';
+import type { Tool } from './tool.js';
+import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec } from './worker.js';
+
+/** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
+const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
+
+interface Spec { tool: Tool; argv: string[] }
+
+/** the worker part of the chain, or null when it cannot be spread over threads */
+export function plan(specs: Spec[], parsed: any[]): { local: number; partial: boolean } | null {
+  const kind = (k: number) => { const p = specs[k].tool.parallel; return typeof p === 'function' ? p(parsed[k]) : p; };
+  let local = 0;
+  while (local < specs.length && kind(local) === 'local') local++;
+  const partial = local < specs.length && kind(local) === 'partial';
+  if (local === 0 && !partial) return null;
+  const files = parsed[0].files as string[];
+  for (const f of files) {
+    if (f === '-') return null;
+    try {
+      const st = fs.statSync(f);
+      if (!st.isFile()) return null;
+      const fd = fs.openSync(f, 'r'), head = Buffer.alloc(2);
+      fs.readSync(fd, head, 0, 2, 0); fs.closeSync(fd);
+      if (head[0] === 0x1f && head[1] === 0x8b) return null; // gzip: one stream
+    } catch { return null; } // (a missing file: the one-thread path reports it)
+  }
+  return { local, partial };
+}
+
+/** the pieces of the files: [start, end) cut right after a newline */
+function pieces(files: string[]): PieceTask[] {
+  const out: PieceTask[] = [];
+  const probe = Buffer.alloc(1 << 16);
+  for (const file of files) {
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    let start = 0;
+    while (start < size) {
+      let end = Math.min(size, start + PIECE);
+      while (end < size) { // to the end of the line that crosses the cut
+        const n = fs.readSync(fd, probe, 0, probe.length, end);
+        const nl = probe.subarray(0, n).indexOf(10);
+        if (nl >= 0) { end += nl + 1; break; }
+        end += n;
+        if (n === 0) { end = size; break; }
+      }
+      out.push({ id: out.length, file, start, end: Math.min(end, size) });
+      start = end;
+    }
+    if (size === 0) out.push({ id: out.length, file, start: 0, end: 0 });
+    fs.closeSync(fd);
+  }
+  return out;
+}
+
+/** a sink that only counts (the main thread's stand-in for a worker stage's output) */
+class Tally implements RecordSink {
+  records = 0; closed = false;
+  drained(): null { return null; }
+  record(): void { this.records++; }
+  edited(): void { this.records++; }
+  textRecord(): void { this.records++; }
+  batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
+}
+
+/**
+ * Run the chain over `threads` workers (see above). `say(stage, message)` writes a diagnostic. Returns
+ * the exit status.
+ */
+export async function runParallel(specs: Spec[], parsed: any[], threads: number, out: Output,
+  p: { local: number; partial: boolean }): Promise<number> {
+  const nWorker = p.local + (p.partial ? 1 : 0);
+  const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? [...s.argv, '--partial'] : s.argv }));
+  // the main thread's stages: stand-ins for the workers' (they report and count), then the rest
+  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new Tally(), { say: sayer(s.tool.name) }));
+  const mainSpecs: Spec[] = specs.slice(p.local);
+  const mainParsed = parsed.slice(p.local);
+  // a partial stage: count-by --partial in the workers, count-by --merge here, reported as the one
+  // count-by of the chain (its records in, its rejects, its groups out)
+  if (p.partial) mainParsed[0] = { ...mainParsed[0], merge: true };
+  const main: Stage[] = [];
+  let sink: RecordSink = out;
+  for (let k = mainSpecs.length - 1; k >= 0; k--) {
+    const stage = new Stage(mainSpecs[k].tool, mainParsed[k], sink, { say: sayer(mainSpecs[k].tool.name) });
+    main.unshift(stage);
+    sink = new ChainSink(stage, out);
+  }
+  const into: RecordSink = sink; // the records for the main thread's first stage (or stdout)
+  const partialIn = { in: 0, bytes: 0 }; // what the workers' copies of the partial stage read
+  let status = 0;
+  try {
+    for (const s of main) s.create();
+    for (const s of main) await s.init();
+  } catch (err) {
+    const stage = main.find(() => true)!;
+    if (err instanceof UsageError || err instanceof RangeError) { sayer(stage.name)(`${(err as Error).message} (try '${stage.name} --help')`); return 2; }
+    sayer((err as StageError).stage?.name ?? stage.name)(`error: ${(err as Error).message}`);
+    return 1;
+  }
+
+  const tasks = pieces(parsed[0].files as string[]);
+  if (process.env.EVENT_PIPES_TRACE) {
+    process.stderr.write(`event-pipes: ${Math.min(threads, tasks.length)} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
+      `${p.partial ? ` (+ ${specs[p.local].tool.name} --partial, merged here)` : ''} in threads; ${mainSpecs.map((s) => s.tool.name).join(', ') || 'nothing'} here\n`);
+  }
+  const workers: Worker[] = [];
+  const results = new Map<number, PieceResult>();
+  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string }[] = [];
+  let nextTask = 0, nextResult = 0, fatal: string | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => { const w = wake; wake = null; w?.(); };
+  const warned = new Set<string>();
+  const linesBefore = new Map<string, number>();
+  const recsBefore = new Array<number>(nWorker).fill(0);
+  let stopped: StrictStop | StageError | null = null;
+
+  const dispatch = (w: Worker) => {
+    // at most two pieces per worker waiting to be taken in order
+    if (nextTask < tasks.length && nextTask - nextResult < 2 * threads) w.postMessage(tasks[nextTask++]);
+    else idle.push(w);
+  };
+  const idle: Worker[] = [];
+  const workerFile = new URL('./worker.js', import.meta.url);
+  for (let i = 0; i < Math.min(threads, Math.max(1, tasks.length)); i++) {
+    const w = new Worker(workerFile, { workerData: { specs: workerSpecs } });
+    workers.push(w);
+    w.on('message', (m: any) => {
+      if (m.fatal) { fatal = m.fatal; notify(); return; }
+      if (m.ready) { dispatch(w); return; }
+      if (m.end) { finals.push(m); notify(); return; }
+      results.set(m.id, m);
+      dispatch(w);
+      notify();
+    });
+    w.on('error', (e) => { fatal = e.message; notify(); });
+  }
+
+  /** a worker's bad records, numbered as one thread would, through the stand-in stages */
+  const report = (rejects: WorkerReject[], file: string | null) => {
+    for (const r of rejects) {
+      const before = r.stage === 0 && file !== null ? linesBefore.get(file) ?? 0 : recsBefore[r.stage];
+      (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.raw, r.reason, r.detail ?? undefined);
+    }
+  };
+  const warn = (warnings: string[], stage: string) => { for (const w of warnings) if (!warned.has(w)) { warned.add(w); sayer(stage)(w); } };
+
+  try {
+    while (nextResult < tasks.length) {
+      if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+      const res = results.get(nextResult);
+      if (!res) { await new Promise<void>((r) => { wake = r; }); continue; }
+      results.delete(nextResult);
+      const task = tasks[nextResult++];
+      if (res.error) throw new Error(res.error);
+      report(res.rejects, task.file);
+      warn(res.warnings, specs[0].tool.name);
+      linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
+      for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
+      if (res.out && !p.partial) into.batch(Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength), 0, res.out.byteLength, res.records);
+      while (idle.length && nextTask < tasks.length && nextTask - nextResult < 2 * threads) dispatch(idle.shift()!);
+      if (out.closed) break;
+    }
+    // the end: each worker's stages end (a partial stage writes its states), then the main thread's
+    for (const w of workers) w.postMessage({ finish: true });
+    while (finals.length < workers.length) {
+      if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+      await new Promise<void>((r) => { wake = r; });
+    }
+    for (const f of finals) {
+      if (f.error) throw new Error(f.error);
+      report(f.rejects, null);
+      warn(f.warnings, specs[0].tool.name);
+      f.counts.forEach((c, k) => {
+        if (k === p.local) { partialIn.in += c.in; partialIn.bytes += c.bytes; return; }
+        const st = shadows[k].stats;
+        st.in += c.in; st.bytes += c.bytes;
+        (shadows[k].sink as Tally).records += c.out;
+        for (const [name, n] of c.counters) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
+      });
+      if (f.out) into.batch(Buffer.from(f.out.buffer, f.out.byteOffset, f.out.byteLength), 0, f.out.byteLength, 0);
+    }
+    if (p.partial) { main[0].stats.in = partialIn.in; main[0].stats.bytes = partialIn.bytes; }
+    for (const s of main) await s.end();
+  } catch (err) {
+    if (err instanceof StrictStop || err instanceof StageError) stopped = err;
+    else { sayer(specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1; }
+  } finally {
+    for (const w of workers) await w.terminate();
+  }
+  if (stopped) {
+    const stage = stopped.stage, cause = stopped instanceof StageError ? stopped.cause : stopped;
+    if (cause instanceof StrictStop) sayer(cause.stage.name)('stopped at the first bad record (--strict)');
+    else if (cause instanceof UsageError) { sayer(stage.name)(`${cause.message} (try '${stage.name} --help')`); status = 2; }
+    else sayer(stage.name)(`error: ${(cause as Error).message}`);
+    (cause instanceof StrictStop ? cause.stage : stage).failed = true;
+  }
+  await out.finish();
+  let failed = false;
+  shadows.forEach((s, k) => { if (s.finish(specs[k].argv)) failed = true; });
+  main.forEach((s, k) => { if (s.finish(mainSpecs[k].argv)) failed = true; });
+  return status || (failed ? 1 : 0);
+}
+
+const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };

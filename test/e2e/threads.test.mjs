@@ -1,0 +1,84 @@
+// event-pipes --threads N: the same stdout, the same rejects (numbered as one thread numbers them),
+// the same --stats counts and the same exit status as one thread, over inputs cut into many small
+// pieces (EVENT_PIPES_PIECE_BYTES), with broken lines, for local stages, a partial stage (count-by)
+// and stages that stay in the main thread.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sh, tmpdir, real, hasReal } from '../helpers/sh.mjs';
+
+const dir = tmpdir('ep-threads-');
+const ga4 = path.join(dir, 'ga4.ndjson');
+const mixed = path.join(dir, 'mixed.ndjson');
+test('setup: generated GA4 lines, and a copy with broken lines spread through it', () => {
+  assert.is(sh(`generate-ga4 --seed 11 --events 6000 --days 4 --out ${ga4}`).status, 0);
+  const lines = fs.readFileSync(ga4, 'utf8').split('\n').filter(Boolean);
+  const bad = ['{"v":[1 true]}', '{"event_name":"user_engagement","event_timestamp":"soon","user_pseudo_id":"x","engagement_time_msec":5000}', 'not json', '{"event_name":"user_engagement" "x":1}', '  '];
+  const out = [];
+  lines.forEach((l, i) => { out.push(l); if (i % 97 === 5) out.push(bad[i % bad.length]); });
+  fs.writeFileSync(mixed, out.join('\n') + '\n');
+});
+
+const stderrSet = (t) => t.split('\n').filter(Boolean).map((l) => l.replace(/elapsed=\S+ rate=\S+ rec\/s \(\S+ MB\/s\)/, '')).sort().join('\n');
+
+function same(chain, { env = {}, threads = [2, 3] } = {}) {
+  const one = sh(`event-pipes ${chain}`, { env });
+  for (const n of threads) {
+    const many = sh(`event-pipes --threads ${n} ${chain}`, { env: { EVENT_PIPES_PIECE_BYTES: '65536', ...env } });
+    assert.is(many.stdout, one.stdout, `stdout, ${n} threads: ${chain}`);
+    assert.is(stderrSet(many.stderr), stderrSet(one.stderr), `stderr, ${n} threads: ${chain}`);
+    assert.is(many.status, one.status, `status, ${n} threads: ${chain}`);
+  }
+  return one;
+}
+
+test('Sliide as one chain: local stages in threads, count-by partial in threads and merged', () => {
+  const r = same(`filter-engaged ${mixed} --stats then to-local-date --tz America/Chicago --stats then count-by date -a 'u=distinct(user_pseudo_id)' -a 'n=count()' -a 'p=p50(event_server_timestamp_offset)' --stats`);
+  assert.ok(r.stdout.split('\n').filter(Boolean).length >= 4, r.stdout);
+  assert.match(r.stderr, /filter-engaged: .*malformed JSON/);
+});
+
+test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
+  same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
+  same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
+});
+
+test('a keyed stage after the local ones runs in the main thread, in order', () => {
+  same(`to-local-date --tz UTC -i ${mixed} --max-reports 500 then dedupe --key user_pseudo_id,date then count-by date`);
+  same(`where 'event_name!=x' -i ${mixed} then top --by event_server_timestamp_offset --n 5 --key user_pseudo_id`);
+});
+
+test('--strict stops at the first bad record of the input, whatever thread read it; --rejects files alike', () => {
+  same(`where 'event_name!=x' -i ${mixed} --strict then count-by event_name`);
+  const a = path.join(dir, 'r1.json'), b = path.join(dir, 'r2.json');
+  sh(`event-pipes filter-engaged --check-all ${mixed} --rejects ${a} --rejects-format json then count-by event_name`);
+  sh(`event-pipes --threads 2 filter-engaged --check-all ${mixed} --rejects ${b} --rejects-format json then count-by event_name`, { env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+  assert.is(fs.readFileSync(b, 'utf8'), fs.readFileSync(a, 'utf8'));
+  assert.ok(fs.readFileSync(a, 'utf8').split('\n').length > 20);
+});
+
+test('the plans: which stages run in threads (EVENT_PIPES_TRACE)', () => {
+  const trace = (chain) => sh(`event-pipes --threads 2 ${chain} >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } }).stderr.split('\n').find((l) => l.startsWith('event-pipes:')) ?? '(one thread)';
+  assert.match(trace(`filter-engaged ${mixed} then to-local-date then count-by date`), /2 threads over \d+ pieces: filter-engaged, to-local-date \(\+ count-by --partial, merged here\) in threads; count-by here/);
+  assert.match(trace(`where x!=1 -i ${mixed} then dedupe --key user_pseudo_id`), /where in threads; dedupe here/);
+  assert.match(trace(`count-by event_name -i ${mixed}`), /\(\+ count-by --partial, merged here\) in threads/);
+  assert.is(trace(`dedupe --key user_pseudo_id -i ${mixed} then count-by event_name`), '(one thread)'); // no local first stage
+  assert.is(trace(`where x!=1 < ${mixed}`), '(one thread)'); // stdin cannot be cut into pieces
+});
+
+test('several input files, a missing one, an empty one', () => {
+  const empty = path.join(dir, 'empty.ndjson');
+  fs.writeFileSync(empty, '');
+  same(`filter-engaged ${ga4} ${empty} ${mixed} then to-local-date --tz UTC then count-by date`);
+  const r = same(`filter-engaged ${ga4} ${dir}/missing.ndjson then count-by event_name`);
+  assert.is(r.status, 1);
+});
+
+test('the real Sliide sample: 11, 31 and 22 with any number of threads', () => {
+  if (!hasReal) return;
+  const r = same(`filter-engaged ${path.join(real, 'sliide/bq-results-sample-data.jsons')} then to-local-date --tz America/Chicago then count-by date -a 'n=distinct(user_pseudo_id)'`, { threads: [2, 4] });
+  assert.is(r.stdout, '{"date":"2019-12-29","n":11}\n{"date":"2019-12-30","n":31}\n{"date":"2019-12-31","n":22}\n');
+});
+
+test.run();
