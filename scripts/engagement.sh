@@ -33,7 +33,7 @@ Options:
   -h, --help         print this help and exit
 
 Loads are incremental and idempotent. Every activity_exit event loaded is kept in activity_exit_facts
-(one row per event_id: the day, the cube's slice and the measures, ~190 bytes with its index); an
+(one row per event_id: the day, the cube's slice and the measures, ~200 bytes with its index); an
 event id already stored is a duplicate and is not counted again (the load's summary calls it
 "unchanged"). The cube rows of the days that got new events are recomputed from all their facts in
 the load's transaction. So files split anywhere (within a day or across days), loaded in any order,

@@ -90,7 +90,7 @@ test('real users and activities, days cut by --tz America/New_York: random split
   assert.match(one.engagement_settings, /"setting":"tz","value":"America\/New_York"/);
 });
 
-test('regression: a day in two files keeps both halves; a duplicate in a later file counts once; a repeat recomputes nothing', () => {
+test('regression: a day in two files keeps both halves; a duplicate in a later file counts once; a repeat changes nothing; concurrent loads', () => {
   const w = world();
   const d = tmpdir();
   const day = generate(5, 600, w).filter((l) => valid(l)?.name === 'activity_exit' && valid(l).occurred_at.startsWith('2021-01-1'));
@@ -113,6 +113,10 @@ test('regression: a day in two files keeps both halves; a duplicate in a later f
   const again = load(`${d}/x.db`, [`${d}/b.json`, `${d}/a.json`], w);
   assert.match(again.stderr, new RegExp(`inserted=0 updated=0 unchanged=${unique.length} `));
   assert.equal(dumpAll(`${d}/x.db`), before);
+  // two loads at once into one database: they take turns (the lock), and give the same tables
+  const both = sh(`for f in a b; do engagement.sh --db ${d}/z.db --users ${w.users} --activities ${w.acts} ${d}/$f.json 2> /dev/null & done; wait -n && wait -n`);
+  assert.is(both.status, 0, both.stderr);
+  assert.equal(dumpAll(`${d}/z.db`), dumpAll(`${d}/y.db`));
 });
 
 test('--help exits 0, documents every option and the incremental model, and creates nothing', () => {
