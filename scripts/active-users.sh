@@ -7,6 +7,31 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]" >&2; exit 2; }
+help() {
+  cat <<'EOF'
+usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]
+
+Sliide: distinct active users per local day into the SQLite table active_user_table(date,
+active_user_count). A user is active on a day when one of their user_engagement events that day has
+engagement_time_msec >= 3000. FILEs are GA4 / Firebase export lines (plain or gzipped); none: stdin.
+
+Options:
+  --db FILE             the SQLite database (created if missing)
+  --tz ZONE             the IANA zone of the day (default America/Chicago, DST included)
+  --min-ms N            the engaged time that makes a user active (default 3000)
+  --require-param NAME  also require a truthy event param (e.g. engaged_session_event)
+  --quiet               do not print the table after the load
+  -h, --help            print this help and exit
+
+Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
+active_user_pairs (one row per pair), and each load recounts, in its own transaction, the dates it
+touched. So files loaded in any order, split anywhere, overlapping or loaded twice give the table of
+one load of everything. Use the same --tz, --min-ms and --require-param for every load of a database.
+Exit status: 0 done, 1 a failure (said on stderr; loading again is harmless), 2 a usage error.
+See docs/recipes/active-users.md.
+EOF
+  exit 0
+}
 db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -15,7 +40,7 @@ while [ $# -gt 0 ]; do
     --min-ms) min_ms=${2:?}; shift 2 ;;
     --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
     --quiet) quiet=1; shift ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
+    -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;

@@ -2,11 +2,51 @@
 # Lingokids engagement: raw activity_exit events -> the daily cube activity_engagement_daily (plays,
 # completed_plays, total_duration_s by date, country, OS name/version, app version, subscription status
 # at event time, activity id/type/subtype, collection) with weekly/monthly/yearly, top-activity and
-# completion-rate views, in SQLite; also as Parquet with --out. A load replaces the days it carries.
+# completion-rate views, in SQLite; also as Parquet with --out.
+# Loads are incremental and idempotent: every activity_exit event loaded is kept at the event grain
+# (activity_exit_facts, keyed by event_id, loaded with on-conflict ignore) and the cube rows of the
+# dates that got new events are recomputed from it in the same transaction, so files split anywhere,
+# loaded in any order or twice give the cube of one load of everything (scripts/sql/engagement.*.sql).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: engagement.sh --db FILE --users FILE --activities FILE [--out DIR] [--tz ZONE] [--input-tz ZONE] [--stats-file F] EVENTS..." >&2; exit 2; }
+me=engagement.sh
+usage() { echo "usage: $me --db FILE --users FILE --activities FILE [--out DIR] [--tz ZONE] [--input-tz ZONE] [--stats-file F] EVENTS... (try '$me --help')" >&2; exit 2; }
+help() {
+  cat <<'EOF'
+usage: engagement.sh --db FILE --users FILE --activities FILE [options] EVENTS...
+
+Load raw Lingokids events (JSON Lines; only name = activity_exit is counted) into the SQLite cube
+activity_engagement_daily: plays, completed_plays and total_duration_s per day, country, OS name and
+version, app version, subscription status at the event's time, activity id, type and subtype, and
+collection; with the views activity_engagement_weekly/_monthly/_yearly, activity_top and
+activity_completion_daily. A summary per month goes to stderr.
+
+Options:
+  --db FILE          the SQLite database (created if missing)
+  --users FILE       users (JSON Lines: user_id, country_code, registration/trial/subscription times)
+  --activities FILE  the activity catalogue (JSON Lines or a JSON array: activity_id, type, subtype)
+  --out DIR          also write the whole daily cube as DIR/activity_engagement_daily.parquet
+  --tz ZONE          the IANA zone of the day (default UTC)
+  --input-tz ZONE    the zone of the naive timestamps occurred_at and the users' times (default UTC)
+  --stats-file F     append each step's figures (records in, out, rejected) to F as JSON lines
+  -h, --help         print this help and exit
+
+Loads are incremental and idempotent. Every activity_exit event loaded is kept in activity_exit_facts
+(one row per event_id: the day, the cube's slice and the measures, ~200 bytes with its index); an
+event id already stored is a duplicate and is not counted again (the load's summary calls it
+"unchanged"). The cube rows of the days that got new events are recomputed from all their facts in
+the load's transaction. So files split anywhere (within a day or across days), loaded in any order,
+overlapping, or loaded again give the cube of one load of everything; a failed load writes nothing.
+Within a file (and across files) the first delivery of an event id counts; two different events
+sharing an id: the first loaded wins. Country, subscription status and activity type are resolved
+when an event is loaded, from the users and activities files given then. --tz and --input-tz are
+stored on the first load; a later load with others is refused (exit 2): use a new database.
+Exit status: 0 done, 1 a failure (said on stderr; nothing written when the load failed), 2 a usage
+error. See docs/recipes/engagement.md.
+EOF
+  exit 0
+}
 db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -17,8 +57,9 @@ while [ $# -gt 0 ]; do
     --tz) tz=${2:?}; shift 2 ;;
     --input-tz) input_tz=${2:?}; shift 2 ;;
     --stats-file) stats=(--stats-file "${2:?}"); shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
-    -*) echo "engagement.sh: unknown option $1" >&2; usage ;;
+    -h|--help) help ;;
+    --) shift; files+=("$@"); break ;;
+    -*) echo "$me: unknown option $1" >&2; usage ;;
     *) files+=("$1"); shift ;;
   esac
 done
@@ -26,6 +67,32 @@ done
 mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
+# The facts depend on --tz and --input-tz: a database loaded with others is refused, and so is one of
+# the earlier recipe (a cube without facts: recomputing its days from facts would lose their events).
+# Checked now (fail fast) and again under the lock, before the load.
+sq() { printf "'%s'" "${1//\'/\'\'}"; }
+printf 'setting,value\ninput_tz,%s\ntz,%s\n' "$input_tz" "$tz" > "$work/want-settings.csv"
+check_db() {
+  [ -s "$db" ] || return 0
+  if query-sqlite --db "$db" --format csv 'SELECT setting, value FROM engagement_settings ORDER BY setting' > "$work/settings.csv" 2> /dev/null; then
+    if [ "$(wc -l < "$work/settings.csv")" -gt 1 ] && ! cmp -s "$work/settings.csv" "$work/want-settings.csv"; then
+      { echo "$me: $db was loaded with another --tz or --input-tz; use the same ones or a new database. It has:"
+        tail -n +2 "$work/settings.csv"; } >&2
+      exit 2
+    fi
+    return 0
+  fi
+  local old  # no settings: a new database, or one of the earlier recipe (the cube without the facts)
+  old=$(query-sqlite --db "$db" --format csv "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'activity_engagement_daily'" | tail -n 1)
+  if [ "$old" != 0 ]; then
+    echo "$me: $db was written by the earlier, non-incremental engagement.sh (a cube without the event facts): load all its files into a new database" >&2
+    exit 2
+  fi
+}
+check_db
+
+# Events -> one fact per activity_exit event (the first delivery of each event_id in these files): its
+# day, slice and measures. count-by groups by event_id plus the slice, so each event is one row.
 dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   | where name=activity_exit ${stats[@]+"${stats[@]}"} \
   | join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
@@ -33,18 +100,27 @@ dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   | join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
   | subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
   | to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
-  | count-by date country=user_country_code os_name=context.os.name os_version=context.os.version \
+  | count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
       collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
-      -a 'plays=count()' -a 'completed_plays=count_if(data.completed)' -a 'total_duration_s=sum(data.duration)' \
-  > "$work/cube.ndjson"
+      -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' \
+  > "$work/facts.ndjson"
 
-load-sqlite --db "$db" --table activity_engagement_daily_load --atomic ${stats[@]+"${stats[@]}"} \
-  --schema "$here/scripts/sql/engagement.schema.sql" --post-sql "@$here/scripts/sql/engagement.refresh.sql" < "$work/cube.ndjson"
+# One load at a time per database (a lock on FILE.lock; the steps above run in parallel with another
+# load): the database is checked under it, then the new facts and the recomputed days of the cube are
+# one transaction.
+exec 9>>"$db.lock"
+flock 9
+check_db
+{ cat "$here/scripts/sql/engagement.refresh.sql"
+  echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")) ON CONFLICT (setting) DO NOTHING;"
+} > "$work/post.sql"
+load-sqlite --db "$db" --table activity_exit_facts --key event_id --on-conflict ignore --atomic ${stats[@]+"${stats[@]}"} \
+  --schema "$here/scripts/sql/engagement.schema.sql" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
 
 if [ -n "$out" ]; then
   mkdir -p "$out"
-  query-sqlite --db "$db" 'SELECT * FROM activity_engagement_daily ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, collection_id' \
+  query-sqlite --db "$db" 'SELECT * FROM activity_engagement_daily ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id' \
     | to-parquet --types date=string,country=string,os_name=string,os_version=string,app_version=string,subscription_status=string \
         --types activity_id=string,activity_type=string,activity_subtype=string,collection_id=string \
         --types plays=int64,completed_plays=int64,total_duration_s=double "$out/activity_engagement_daily.parquet"

@@ -1,3 +1,40 @@
+-- Lingokids engagement. The daily cube (additive measures per day and slice; rollups are views) is
+-- derived from an event-grain fact table that later loads need: one row per activity_exit event ever
+-- loaded, keyed by event_id, holding the cube's group keys and measures as resolved at load time.
+
+-- The facts, loaded with --on-conflict ignore: an event id already stored is a duplicate (kept as
+-- first loaded), so a repeat of a file adds nothing.
+CREATE TABLE IF NOT EXISTS activity_exit_facts (
+    event_id            TEXT    NOT NULL PRIMARY KEY,  -- compared as text: 7 and "7" are one id
+    date                DATE    NOT NULL,              -- local day of occurred_at (--tz)
+    country             TEXT,
+    os_name             TEXT,
+    os_version          TEXT,
+    app_version         TEXT,
+    subscription_status TEXT,
+    activity_id         TEXT,
+    activity_type       TEXT,
+    activity_subtype    TEXT,
+    collection_id       TEXT,
+    completed           INTEGER NOT NULL,              -- 1 when data.completed is truthy, else 0
+    duration_s          REAL                           -- data.duration; NULL when missing or not a number
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_exit_facts_by_date ON activity_exit_facts (date);
+
+-- The dates that got new facts in the running load: filled by the trigger, read and emptied by
+-- engagement.refresh.sql in the same transaction (so it is empty between loads).
+CREATE TABLE IF NOT EXISTS activity_exit_dirty_dates (date DATE NOT NULL PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS activity_exit_facts_dirty AFTER INSERT ON activity_exit_facts
+BEGIN
+    INSERT OR IGNORE INTO activity_exit_dirty_dates (date) VALUES (NEW.date);
+END;
+
+-- The options the facts were resolved with (tz, input_tz): every load of a database uses the same.
+CREATE TABLE IF NOT EXISTS engagement_settings (
+    setting TEXT NOT NULL PRIMARY KEY,
+    value   TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- Lingokids engagement cube: additive measures per day and slice; rollups are views.
 CREATE TABLE IF NOT EXISTS activity_engagement_daily (
     date                DATE    NOT NULL,
@@ -15,8 +52,6 @@ CREATE TABLE IF NOT EXISTS activity_engagement_daily (
     total_duration_s    REAL    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS activity_engagement_daily_by_date ON activity_engagement_daily (date);
--- staging: one load's rows, moved into the cube by engagement.refresh.sql in the same transaction
-CREATE TABLE IF NOT EXISTS activity_engagement_daily_load AS SELECT * FROM activity_engagement_daily WHERE 0;
 
 CREATE VIEW IF NOT EXISTS activity_engagement_weekly AS
 SELECT date(date, '-' || ((CAST(strftime('%w', date) AS INTEGER) + 6) % 7) || ' days') AS period_start,  -- ISO week: Monday
