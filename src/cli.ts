@@ -5,6 +5,7 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
 import { runChain, version } from './core/runner.js';
+import type { ChainSpec } from './core/runner.js';
 
 /** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
 const scripts = new URL('../scripts/', import.meta.url);
@@ -39,28 +40,50 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     out.push('', 'Recipes (event-pipes RECIPE ARGS, or scripts/RECIPE.sh):', '');
     for (const r of rs) out.push(`  ${r.name.padEnd(22)} ${r.summary}`);
   }
-  out.push('', "Run 'TOOL --help' (or 'event-pipes RECIPE --help') for options and examples; 'event-pipes A ARGS then B ARGS' runs A | B in one process.");
+  out.push('', 'One process (a chain):', '',
+    '  event-pipes [--threads N|auto] TOOL ARGS then TOOL ARGS ...',
+    '      the tools of a pipeline in one process (the same output, rejects, stats and exit status);',
+    '      --threads: the first stages that read record by record (and a count-by after them) in N threads',
+    '  ... then fork [ TOOL ARGS then ... ] [ TOOL ARGS then ... ]',
+    '      every record into each branch; a branch ends with a tool that writes somewhere (save FILE,',
+    '      load-sqlite, to-parquet, ...); nothing follows a fork',
+    '', 'Example:', '',
+    "  event-pipes filter-engaged events.ndjson then to-local-date --tz America/Chicago then fork \\",
+    "    [ count-by date -a 'users=distinct(user_pseudo_id)' then save daily.ndjson ] \\",
+    "    [ count-by user_pseudo_id then load-sqlite --db a.db --table per_user --key user_pseudo_id ]",
+    '', "Run 'TOOL --help' (or 'event-pipes RECIPE --help') for options and examples; 'event-pipes --version' for the version.");
   process.stdout.write(out.join('\n') + '\n');
 } else if (!registry[name] && recipes().some((r) => r.name === name)) {
   const r = spawnSync('bash', [new URL(`${name}.sh`, scripts).pathname, ...argv.slice(1)], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
 } else {
-  // split at each `then`: the tool names and their arguments
-  const specs: { tool: NonNullable<Awaited<ReturnType<typeof loadTool>>>; argv: string[] }[] = [];
+  // the chain: TOOL ARGS (then TOOL ARGS)* (then fork [ CHAIN ] [ CHAIN ]...)?
   let ok = true;
-  for (let i = 0; i < argv.length && ok;) {
-    let j = argv.indexOf('then', i);
-    if (j < 0) j = argv.length;
-    const [toolName, ...args] = argv.slice(i, j);
-    const tool = toolName === undefined ? undefined : await loadTool(toolName);
-    if (!tool) {
-      process.stderr.write(toolName === undefined ? `event-pipes: 'then' needs a tool after it (try 'event-pipes list')\n`
-        : `event-pipes: unknown tool '${toolName}' (try 'event-pipes list')\n`);
-      process.exitCode = 2;
-      ok = false;
-    } else specs.push({ tool, argv: args });
-    i = j + 1;
-    if (j === argv.length - 1) { process.stderr.write(`event-pipes: 'then' needs a tool after it\n`); process.exitCode = 2; ok = false; }
-  }
+  const fail = (m: string) => { if (ok) process.stderr.write(`event-pipes: ${m} (try 'event-pipes --help')\n`); process.exitCode = 2; ok = false; };
+  let i = 0;
+  const parseChain = async (inBranch: boolean): Promise<ChainSpec> => {
+    const chain: ChainSpec = [];
+    for (;;) {
+      const word = argv[i];
+      if (word === 'fork') {
+        i++;
+        const branches: ChainSpec[] = [];
+        while (argv[i] === '[') { i++; branches.push(await parseChain(true)); if (argv[i] !== ']') { fail("a fork branch needs its closing ']'"); return chain; } i++; }
+        if (branches.length === 0) fail("fork needs branches: fork [ TOOL ARGS ... ] [ TOOL ARGS ... ]");
+        chain.push({ fork: branches });
+      } else {
+        const tool = word === undefined ? undefined : await loadTool(word);
+        if (!tool) { fail(word === undefined ? "a tool is missing (after 'then' or '[')" : `unknown tool '${word}'`); return chain; }
+        i++;
+        const args: string[] = [];
+        while (i < argv.length && argv[i] !== 'then' && !(inBranch && argv[i] === ']') && argv[i] !== '[') args.push(argv[i++]);
+        chain.push({ tool, argv: args });
+      }
+      if (argv[i] === 'then') { i++; continue; }
+      return chain;
+    }
+  };
+  const specs = await parseChain(false);
+  if (ok && i < argv.length) fail(`unexpected '${argv[i]}'`);
   if (ok) await runChain(specs, threads);
 }

@@ -17,6 +17,8 @@ import { Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
+import { reportStop } from './runner.js';
+import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec } from './worker.js';
 
@@ -87,40 +89,28 @@ class Tally implements RecordSink {
  * the exit status.
  */
 export async function runParallel(specs: Spec[], parsed: any[], threads: number, out: Output,
-  p: { local: number; partial: boolean }): Promise<number> {
+  p: { local: number; partial: boolean }, built: Built): Promise<number> {
   const nWorker = p.local + (p.partial ? 1 : 0);
   const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? [...s.argv, '--partial'] : s.argv }));
-  // the main thread's stages: stand-ins for the workers' (they report and count), then the rest
+  // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
+  // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one
+  // count-by: its records in, its rejects, its groups out)
   const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new Tally(), { say: sayer(s.tool.name) }));
-  const mainSpecs: Spec[] = specs.slice(p.local);
-  const mainParsed = parsed.slice(p.local);
-  // a partial stage: count-by --partial in the workers, count-by --merge here, reported as the one
-  // count-by of the chain (its records in, its rejects, its groups out)
-  if (p.partial) mainParsed[0] = { ...mainParsed[0], merge: true };
-  const main: Stage[] = [];
-  let sink: RecordSink = out;
-  for (let k = mainSpecs.length - 1; k >= 0; k--) {
-    const stage = new Stage(mainSpecs[k].tool, mainParsed[k], sink, { say: sayer(mainSpecs[k].tool.name) });
-    main.unshift(stage);
-    sink = new ChainSink(stage, out);
-  }
-  const into: RecordSink = sink; // the records for the main thread's first stage (or stdout)
+  const main = built.stages;
+  const into: RecordSink = main.length ? built.head : out; // the records for the main thread's first stage (or stdout)
   const partialIn = { in: 0, bytes: 0 }; // what the workers' copies of the partial stage read
   let status = 0;
   try {
-    for (const s of main) s.create();
     for (const s of main) await s.init();
   } catch (err) {
-    const stage = main.find(() => true)!;
-    if (err instanceof UsageError || err instanceof RangeError) { sayer(stage.name)(`${(err as Error).message} (try '${stage.name} --help')`); return 2; }
-    sayer((err as StageError).stage?.name ?? stage.name)(`error: ${(err as Error).message}`);
+    reportStop(err, main[0]);
     return 1;
   }
 
   const tasks = pieces(parsed[0].files as string[]);
   if (process.env.EVENT_PIPES_TRACE) {
     process.stderr.write(`event-pipes: ${Math.min(threads, tasks.length)} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
-      `${p.partial ? ` (+ ${specs[p.local].tool.name} --partial, merged here)` : ''} in threads; ${mainSpecs.map((s) => s.tool.name).join(', ') || 'nothing'} here\n`);
+      `${p.partial ? ` (+ ${specs[p.local].tool.name} --partial, merged here)` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
@@ -216,7 +206,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   await out.finish();
   let failed = false;
   shadows.forEach((s, k) => { if (s.finish(specs[k].argv)) failed = true; });
-  main.forEach((s, k) => { if (s.finish(mainSpecs[k].argv)) failed = true; });
+  main.forEach((s, k) => { if (s.finish(built.argvs[k])) failed = true; });
   return status || (failed ? 1 : 0);
 }
 

@@ -6,6 +6,7 @@ import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { Output } from './output.js';
 import type { RecordSink } from './output.js';
+import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { plan, runParallel } from './parallel.js';
@@ -108,62 +109,185 @@ const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'Z_DATA_ERROR', 'Z_B
 
 const debug = (err: unknown) => { if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n'); };
 
+/** a tool with its arguments, one stage of a chain */
+export interface StageSpec { tool: Tool; argv: string[] }
+/** `fork [ CHAIN ] [ CHAIN ] ...`: every record to every branch (the end of a chain) */
+export interface ForkSpec { fork: ChainSpec[] }
+export type ChainSpec = (StageSpec | ForkSpec)[];
+
+const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
+const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };
+
+/** a sink that drops records (the end of a fork's branch: its last tool writes no records) */
+class Discard implements RecordSink {
+  records = 0; closed = false;
+  drained(): null { return null; }
+  record(): void { this.records++; }
+  edited(): void { this.records++; }
+  textRecord(): void { this.records++; }
+  batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
+}
+
+/** every record to each branch's first stage (assembled once when edited) */
+class ForkSink implements RecordSink {
+  records = 0; closed = false;
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  constructor(private readonly branches: RecordSink[]) {}
+  drained(): null { return null; }
+  record(b: Buffer, s: number, e: number): void { this.records++; for (const x of this.branches) x.record(b, s, e); }
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    let n = 0, at = s;
+    const put = (t: Buffer | string, from = 0, to = 0) => {
+      const need = typeof t === 'string' ? t.length * 3 : to - from;
+      if (n + need > this.scratch.length) { const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need)); this.scratch.copy(x, 0, 0, n); this.scratch = x; }
+      n += typeof t === 'string' ? this.scratch.write(t, n, 'utf8') : t.copy(this.scratch, n, from, to);
+    };
+    for (const ed of edits) { put(b, at, ed.from); put(ed.text); at = ed.to; }
+    put(b, at, e);
+    this.record(this.scratch, 0, n);
+  }
+  textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
+  batch(b: Buffer, s: number, e: number): void {
+    while (s < e) { let nl = b.indexOf(10, s); if (nl < 0 || nl >= e) nl = e; this.record(b, s, nl); s = nl + 1; }
+  }
+}
+
+/** a chain's stages built in order: Stage objects (depth first: a fork's branches after its trunk),
+ *  the argv of each (for --stats-file) and the sink that feeds the first stage */
+export interface Built { stages: Stage[]; argvs: string[][]; head: RecordSink }
+
 /**
- * Run tools as one process: the body of every bin/<tool> (one tool) and of `event-pipes A ... then B
- * ...` (a chain, Miller's `then`): the stages are created in order, the first reads the inputs, each
- * hands its records to the next in process, the last writes stdout. Same output, rejects, stats and
- * exit status as the shell pipeline of the same tools (with pipefail).
+ * Build the stages of `chain` (options parsed in `parsed`, the same shape) writing into `terminal`;
+ * `last` is the chain's real end (stdout: its closed state and drain are every link's).
  */
-export async function runChain(specs: { tool: Tool; argv: string[] }[], threads = 1): Promise<void> {
-  const stages: Stage[] = [];
-  const out = new Output(1, false);
-  let lineBuffered = false;
-  // options of every stage first: a usage error anywhere runs nothing (exit 2)
+function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: RecordSink): Built {
+  const tail = chain[chain.length - 1];
+  const forked = tail !== undefined && isFork(tail);
+  let sink = terminal;
+  const branchStages: Stage[] = [], branchArgvs: string[][] = [];
+  if (forked) {
+    const heads: RecordSink[] = [];
+    (tail as ForkSpec).fork.forEach((branch, i) => {
+      const b = build(branch, parsed[chain.length - 1][i], new Discard(), new Discard());
+      heads.push(b.head); branchStages.push(...b.stages); branchArgvs.push(...b.argvs);
+    });
+    sink = new ForkSink(heads);
+  }
+  const trunk: Stage[] = [], trunkArgvs: string[][] = [];
+  for (let k = (forked ? chain.length - 1 : chain.length) - 1; k >= 0; k--) {
+    const spec = chain[k] as StageSpec;
+    const stage = new Stage(spec.tool, parsed[k], sink, { say: sayer(spec.tool.name) });
+    trunk.unshift(stage); trunkArgvs.unshift(spec.argv);
+    sink = new ChainSink(stage, last);
+  }
+  return { stages: [...trunk, ...branchStages], argvs: [...trunkArgvs, ...branchArgvs], head: sink };
+}
+
+/**
+ * Parse every stage's options (a usage error anywhere runs nothing: exit 2 with the hint) and check
+ * the chain's shape. Returns the parsed options in the chain's shape, or null (help printed or a
+ * usage error reported).
+ */
+async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null> {
   const parsed: any[] = [];
-  for (const [k, { tool, argv }] of specs.entries()) {
-    const say = (msg: string) => process.stderr.write(`${tool.name}: ${msg}\n`);
-    let opts: any;
+  for (const [k, el] of chain.entries()) {
+    if (isFork(el)) {
+      const say = (m: string) => sayer('event-pipes')(`${m} (try 'event-pipes --help')`);
+      if (k === 0) { say(`fork needs a tool before it (try 'event-pipes --help')`); process.exitCode = 2; return null; }
+      if (k !== chain.length - 1) { say(`fork ends a chain: nothing can follow its branches (put it in a branch)`); process.exitCode = 2; return null; }
+      const branches: any[] = [];
+      for (const br of el.fork) {
+        const end = br[br.length - 1];
+        if (end === undefined) { say('a fork branch is empty'); process.exitCode = 2; return null; }
+        if (!isFork(end) && !end.tool.sink) {
+          say(`a fork branch must end with a tool that writes its records somewhere (save FILE, load-sqlite, to-parquet, ...), not ${end.tool.name}`);
+          process.exitCode = 2; return null;
+        }
+        const p = await parseChain(br, false);
+        if (p === null) return null;
+        branches.push(p);
+      }
+      parsed.push(branches);
+      continue;
+    }
+    const { tool, argv } = el, say = sayer(tool.name);
     try {
-      opts = await parseOptions(tool, argv);
-      if (opts === null) return; // --help
-      if (k > 0 && tool.noInput) throw new UsageError(`${tool.name} reads its own input: it can only start a chain`);
-      if (k > 0 && (opts.input ?? []).length + (tool.positional ? 0 : opts.files.filter((f: string) => f !== '-').length) > 0) {
+      const opts = await parseOptions(tool, argv);
+      if (opts === null) return null; // --help
+      const first = top && k === 0;
+      if (!first && tool.noInput) throw new UsageError(`${tool.name} reads its own input: it can only start a chain`);
+      if (!first && (opts.input ?? []).length + (tool.positional ? 0 : opts.files.filter((f: string) => f !== '-').length) > 0) {
         throw new UsageError('only the first tool of a chain reads input files');
       }
+      parsed.push(opts);
     } catch (err) {
-      if (err instanceof UsageError) { say(`${err.message} (try '${tool.name} --help')`); process.exitCode = 2; return; }
+      if (err instanceof UsageError) { say(`${err.message} (try '${tool.name} --help')`); process.exitCode = 2; return null; }
       throw err;
     }
-    if (opts.lineBuffered) lineBuffered = true;
-    parsed.push(opts);
   }
-  if (lineBuffered || tty.isatty(1)) out.lineBuffered = true;
-  if (threads > 1) {
-    const p = plan(specs, parsed);
-    if (p) { process.exitCode = await runParallel(specs, parsed, threads, out, p); return; }
-  }
-  // stages last to first: each writes into the next one's input
-  let sink: RecordSink = out;
-  for (let k = specs.length - 1; k >= 0; k--) {
-    const tool = specs[k].tool;
-    const say = (msg: string) => process.stderr.write(`${tool.name}: ${msg}\n`);
-    let stage: Stage;
-    try { stage = new Stage(tool, parsed[k], sink, { say }); } catch (err) {
-      say(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return;
-    }
-    stages.unshift(stage);
-    sink = k > 0 ? new ChainSink(stage, out) : sink;
-  }
+  return parsed;
+}
+
+/** create every stage's transform; false (exit status set) on a usage problem or a failed setup */
+function createAll(stages: Stage[]): boolean {
   for (const stage of stages) {
     try { stage.create(); } catch (err) {
-      const say = (m: string) => process.stderr.write(`${stage.name}: ${m}\n`);
-      if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${stage.name} --help')`); process.exitCode = 2; return; }
+      const say = sayer(stage.name);
+      if (err instanceof UsageError || err instanceof RangeError) { say(`${err.message} (try '${stage.name} --help')`); process.exitCode = 2; return false; }
       // a runtime failure while setting up (a locked database, an unreadable side file): one line, status 1
       say(`error: ${(err as Error).message}`); debug(err);
       process.exitCode = 1;
+      return false;
+    }
+  }
+  return true;
+}
+
+/** report what stopped a run (a strict stop, a usage problem found late, an error); true for usage */
+export function reportStop(e: unknown, fallback: Stage): boolean {
+  const stage = e instanceof StrictStop || e instanceof StageError ? e.stage : fallback;
+  const err = e instanceof StageError ? e.cause : e;
+  const say = sayer(stage.name);
+  let usage = false;
+  if (err instanceof StrictStop) say('stopped at the first bad record (--strict)');
+  else if (err instanceof UsageError) { say(`${err.message} (try '${stage.name} --help')`); usage = true; }
+  else { say(`error: ${(err as Error).message}`); debug(err); }
+  stage.failed = true;
+  return usage;
+}
+
+/**
+ * Run tools as one process: the body of every bin/<tool> (one tool) and of `event-pipes A ... then B
+ * ...` (a chain, Miller's `then`; `fork [ ... ] [ ... ]` at its end sends every record down several
+ * branches): the first stage reads the inputs, each hands its records to the next in process, the
+ * last writes stdout. Same output, rejects, stats and exit status as the shell pipeline of the same
+ * tools (with pipefail; a fork as `tee` into process substitutions).
+ */
+export async function runChain(chain: ChainSpec, threads = 1): Promise<void> {
+  const out = new Output(1, false);
+  const parsed = await parseChain(chain, true);
+  if (parsed === null) return;
+  const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
+  if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
+  if (threads > 1) {
+    const linear = chain.findIndex(isFork);
+    const specs = (linear < 0 ? chain : chain.slice(0, linear)) as StageSpec[];
+    const p = plan(specs, parsed);
+    if (p) {
+      const from = p.local;
+      const mainParsed = parsed.slice(from);
+      if (p.partial) mainParsed[0] = { ...mainParsed[0], merge: true };
+      let built: Built;
+      try { built = build(chain.slice(from), mainParsed, out, out); } catch (err) { sayer('event-pipes')(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
+      if (!createAll(built.stages)) return;
+      process.exitCode = await runParallel(specs, parsed, threads, out, p, built);
       return;
     }
   }
+  let built: Built;
+  try { built = build(chain, parsed, out, out); } catch (err) { sayer('event-pipes')(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
+  const stages = built.stages;
+  if (!createAll(stages)) return;
   let usage = false;
   try {
     for (const stage of stages) await stage.init();
@@ -176,24 +300,18 @@ export async function runChain(specs: { tool: Tool; argv: string[] }[], threads 
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           if (err instanceof StrictStop || !INPUT_ERRORS.has(e.code ?? '')) throw err;
-          process.stderr.write(`${first.name}: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}\n`);
+          sayer(first.name)(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
           first.failed = true;
         }
       }
     }
     for (const stage of stages) await stage.end(); // each end() may emit into the next stage
   } catch (e) {
-    const stage = e instanceof StrictStop || e instanceof StageError ? e.stage : stages[0];
-    const err = e instanceof StageError ? e.cause : e;
-    const say = (m: string) => process.stderr.write(`${stage.name}: ${m}\n`);
-    if (err instanceof StrictStop) say('stopped at the first bad record (--strict)');
-    else if (err instanceof UsageError) { say(`${err.message} (try '${stage.name} --help')`); usage = true; }
-    else { say(`error: ${(err as Error).message}`); debug(err); }
-    stage.failed = true;
+    usage = reportStop(e, stages[0]);
   }
   await out.finish();
   let failed = false;
-  for (const [k, stage] of stages.entries()) if (stage.finish(specs[k].argv)) failed = true;
+  for (const [k, stage] of stages.entries()) if (stage.finish(built.argvs[k])) failed = true;
   if (usage) process.exitCode = 2;
   else if (failed) process.exitCode = 1;
 }

@@ -93,6 +93,9 @@ export interface Tool<O = any> {
   positional?: { name: string; describe: string; demand?: boolean };
   /** a tool that reads no NDJSON input (e.g. a server or a generator) */
   noInput?: boolean;
+  /** a tool that writes its records somewhere else than stdout (a file, a table): it can end a fork's
+   *  branch */
+  sink?: boolean;
   /** a tool that reads no records at all (a server, a query): no input or bad-record options */
   readsNothing?: boolean;
   /**

@@ -19,6 +19,7 @@ const sqlText = (s: string) => (s.startsWith('@') ? fs.readFileSync(s.slice(1), 
 
 export const tool: Tool<LoadSqliteOptions> = {
   name: 'load-sqlite',
+  sink: true,
   summary: 'Upsert NDJSON records into a SQLite table by key (ON CONFLICT DO UPDATE), creating or widening the table; idempotent, transactional, with counts.',
   usage: 'load-sqlite --db FILE --table NAME [--key COL[,COL]] [options] [FILE...]',
   examples: [

@@ -16,6 +16,7 @@ const TYPES: Record<string, ColumnType> = { boolean: 'BOOLEAN', int64: 'INT64', 
 
 export const tool: Tool<ToParquetOptions> = {
   name: 'to-parquet',
+  sink: true,
   summary: 'Write NDJSON records to a Parquet file (types from all records: boolean, int64, double, timestamp, string, json; mixed kinds widen, nothing dropped); atomic rename on success.',
   usage: 'to-parquet [options] FILE.parquet [-i INPUT]',
   positional: { name: 'out', describe: 'the Parquet file to write', demand: true },

@@ -1,0 +1,61 @@
+// save: write the records to a file, the way a chain's branch ends (`event-pipes ... then fork [
+// count-by date then save dau.ndjson ] [ ... ]`) or a shell line keeps a stage's output. The file is
+// written under a temporary name beside it and renamed into place when the run succeeds, so a reader
+// never sees half a file and a failed run leaves the previous file as it was; `--append` appends.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FieldReader } from '../core/fields.js';
+import { Output } from '../core/output.js';
+import { UsageError } from '../core/tool.js';
+import type { Line, Tool } from '../core/tool.js';
+
+export interface SaveOptions { file: string[]; append: boolean; files: string[] }
+
+export const tool: Tool<SaveOptions> = {
+  name: 'save',
+  summary: 'Write the records to FILE (renamed into place when the run succeeds; --append to add to it): the end of a fork branch.',
+  usage: 'save FILE [--append] [-i INPUT]',
+  positional: { name: 'file', describe: 'the file to write', demand: true },
+  sink: true,
+  parallel: undefined,
+  examples: [
+    ["event-pipes where event_name=login -i events.ndjson then fork [ save logins.ndjson ] [ count-by date then save logins-per-day.ndjson ]", 'one read, two files'],
+    ['count-by date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
+  ],
+  options: {
+    append: { type: 'boolean', default: false, describe: 'append to FILE instead of replacing it (written in place)' },
+  },
+  check(o) {
+    if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
+    return undefined;
+  },
+  create(o, ctx) {
+    const target = o.file[0];
+    const dir = path.dirname(path.resolve(target));
+    if (!fs.existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
+    const tmp = o.append ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
+    let fd: number;
+    try { fd = fs.openSync(tmp, o.append ? 'a' : 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
+    const out = new Output(fd, false);
+    let records = 0, done = false;
+    // a run stopped early (--strict, an error) leaves no temporary file behind
+    if (!o.append) process.once('exit', () => { if (!done) fs.rmSync(tmp, { force: true }); });
+    const reader = new FieldReader([]);
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        out.record(line.buf, line.start, line.end); records++;
+      },
+      async end() {
+        await out.finish();
+        fs.closeSync(fd);
+        if (o.append) { ctx.count('records', records); return; }
+        if (ctx.willFail()) { fs.rmSync(tmp, { force: true }); ctx.warn(`${target}: not written (the run failed)`); return; }
+        fs.renameSync(tmp, target);
+        done = true;
+        ctx.count('records', records);
+      },
+    };
+  },
+};
+export default tool;

@@ -1,0 +1,70 @@
+// `... then fork [ CHAIN ] [ CHAIN ]`: one read feeding several chains, each ending in a file or a
+// table; the same files and tables as one pipeline per branch; nested forks; with threads; usage
+// errors for a fork in the wrong place. And `save`: a file appears only when complete.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sh, tmpdir } from '../helpers/sh.mjs';
+
+const dir = tmpdir('ep-fork-');
+const ga4 = path.join(dir, 'ga4.ndjson');
+const read = (f) => fs.readFileSync(path.join(dir, f), 'utf8');
+test('setup', () => {
+  assert.is(sh(`generate-ga4 --seed 3 --events 4000 --days 3 --bad-lines 20 --out ${ga4}`).status, 0);
+});
+
+test('each branch writes what its own pipeline writes; rejects and stats per stage as in the pipelines', () => {
+  const r = sh(`event-pipes filter-engaged ${ga4} --stats then to-local-date --tz America/Chicago then fork `
+    + `[ count-by date -a 'u=distinct(user_pseudo_id)' then save a.ndjson ] `
+    + `[ where 'date>=2020-03-06' then count-by date user_pseudo_id --distinct then load-sqlite --db t.db -t pairs -k date,user_pseudo_id ] `
+    + `[ to-local-date --tz UTC --grain week --as week then fork [ count-by week then save b.ndjson ] [ save all.ndjson ] ]`, { cwd: dir });
+  assert.is(r.status, 0, r.stderr);
+  const base = `filter-engaged ${ga4} | to-local-date --tz America/Chicago`;
+  assert.is(read('a.ndjson'), sh(`${base} | count-by date -a 'u=distinct(user_pseudo_id)'`, { cwd: dir }).stdout);
+  assert.is(read('b.ndjson'), sh(`${base} | to-local-date --tz UTC --grain week --as week | count-by week`, { cwd: dir }).stdout);
+  assert.is(read('all.ndjson'), sh(`${base} | to-local-date --tz UTC --grain week --as week`, { cwd: dir }).stdout);
+  const pairs = sh(`query-sqlite --db t.db 'SELECT count(*) AS n FROM pairs'`, { cwd: dir }).stdout;
+  const want = sh(`${base} | where 'date>=2020-03-06' | count-by date user_pseudo_id --distinct | wc -l`, { cwd: dir }).stdout.trim();
+  assert.is(pairs, `{"n":${want}}\n`);
+  assert.match(r.stderr, /filter-engaged: .*bad records? skipped/);
+  assert.match(r.stderr, /filter-engaged: stats: in=\d+/);
+  assert.is(r.stdout, '', 'nothing on stdout: every branch writes somewhere');
+});
+
+test('with --threads 2: the same files', () => {
+  const r = sh(`event-pipes --threads 2 filter-engaged ${ga4} then to-local-date --tz America/Chicago then fork [ count-by date -a 'u=distinct(user_pseudo_id)' then save a2.ndjson ] [ save all2.ndjson ]`,
+    { cwd: dir, env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(read('a2.ndjson'), read('a.ndjson'));
+  assert.is(read('all2.ndjson'), sh(`filter-engaged ${ga4} | to-local-date --tz America/Chicago`).stdout);
+});
+
+test('usage errors (exit 2, nothing run): a branch that ends on stdout, anything after a fork, a fork first, no branches', () => {
+  for (const chain of [`where x=1 -i ${ga4} then fork [ count-by x ]`, `where x=1 -i ${ga4} then fork [ save ${dir}/x ] then count-by x`,
+    `fork [ save ${dir}/x ]`, `where x=1 -i ${ga4} then fork`, `where x=1 -i ${ga4} then fork [ save ${dir}/x`]) {
+    const r = sh(`event-pipes ${chain}`);
+    assert.is(r.status, 2, chain);
+    assert.match(r.stderr, /^event-pipes: .*\(try 'event-pipes --help'\)\n$/, chain);
+  }
+  assert.not.ok(fs.existsSync(path.join(dir, 'x')));
+});
+
+test('save: the file appears only when the run succeeds; --append adds; a failed run keeps the old file', () => {
+  const f = path.join(dir, 's.ndjson');
+  fs.writeFileSync(f, 'old\n');
+  let r = sh(`printf '{"a":1}\\n{"a":2}\\n' | save ${f}`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(fs.readFileSync(f, 'utf8'), '{"a":1}\n{"a":2}\n');
+  r = sh(`printf '{"a":3}\\n' | save --append ${f}`);
+  assert.is(fs.readFileSync(f, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
+  r = sh(`printf '{"a":4}\\nbroken\\n' | save --strict ${f}`);
+  assert.is(r.status, 1);
+  assert.is(fs.readFileSync(f, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n', 'a strict stop keeps the old file');
+  r = sh(`printf 'broken\\n' | save ${f}`);
+  assert.is(r.status, 1, 'every record rejected');
+  assert.is(fs.readFileSync(f, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
+  assert.is(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')).length, 0, 'no temporary file left');
+});
+
+test.run();
