@@ -26,6 +26,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'retention': () => import('./retention.js'),
   'anomalies': () => import('./anomalies.js'),
   'clip': () => import('./clip.js'),
+  'plot': () => import('./plot.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {
