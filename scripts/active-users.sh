@@ -6,8 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]" >&2; exit 2; }
-db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; files=()
+usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]" >&2; exit 2; }
+db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
     --min-ms) min_ms=${2:?}; shift 2 ;;
     --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --plot) plot=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
     --) shift; files+=("$@"); break ;;
     -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
@@ -33,3 +34,7 @@ filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
       --post-sql "@$here/scripts/sql/active-users.refresh.sql"
 
 [ "$quiet" = 1 ] || query-sqlite --db "$db" --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'
+
+# --plot: a chart of active users per day (the whole table after this load), format by extension
+[ -z "$plot" ] || { mkdir -p "$(dirname "$plot")"; query-sqlite --db "$db" 'SELECT date, active_user_count FROM active_user_table ORDER BY date' \
+  | plot --x date --y active_user_count --kind bar --title "Active users per day ($tz)" --out "$plot"; }
