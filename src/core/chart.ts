@@ -168,15 +168,16 @@ export function niceTicks(lo: number, hi: number, count: number, integer = false
   return { lo: ticks[0], hi: ticks[ticks.length - 1], step, ticks };
 }
 
-/** a tick label: thousands separators, or M/B/T for large values, as many decimals as the step needs */
-export function formatTick(v: number, step: number, maxAbs: number): string {
+/** a tick label: thousands separators (`group`), or M/B/T for large values, as many decimals as the
+ *  step needs */
+export function formatTick(v: number, step: number, maxAbs: number, group = true): string {
   const [div, suffix] = maxAbs >= 1e12 ? [1e12, 'T'] : maxAbs >= 1e9 ? [1e9, 'B'] : maxAbs >= 1e6 ? [1e6, 'M'] : [1, ''];
   const d = decimalsOf(step / div);
   let s = (Math.abs(v) / div).toFixed(d);
   if (Number(s) === 0) return '0';
   const dot = s.indexOf('.');
   const int = dot < 0 ? s : s.slice(0, dot), frac = dot < 0 ? '' : s.slice(dot);
-  s = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + frac;
+  s = (group ? int.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : int) + frac;
   return (v < 0 ? '-' : '') + s + suffix;
 }
 
@@ -277,6 +278,7 @@ interface Layout {
 /** "v2" before "v10", "1.9.0" before "1.10.0": digit runs compare as numbers */
 export function naturalCompare(a: string, b: string): number {
   const ra = a.match(/\d+|\D+/g) ?? [], rb = b.match(/\d+|\D+/g) ?? [];
+  let zeros = 0; // "1" before "01" when nothing else differs
   for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
     const x = ra[i], y = rb[i];
     if (x === y) continue;
@@ -285,12 +287,12 @@ export function naturalCompare(a: string, b: string): number {
       const nx = x.replace(/^0+(?=\d)/, ''), ny = y.replace(/^0+(?=\d)/, '');
       if (nx.length !== ny.length) return nx.length - ny.length;
       if (nx !== ny) return nx < ny ? -1 : 1;
-      if (x.length !== y.length) return x.length - y.length;
+      if (!zeros) zeros = x.length - y.length;
       continue;
     }
     return x < y ? -1 : 1;
   }
-  return ra.length - rb.length;
+  return ra.length - rb.length || zeros;
 }
 
 export function xKindOf(series: ChartSeries[]): XKind {
@@ -393,10 +395,11 @@ function xTicks(L: Layout, room: number, width: (s: string) => number, gap: numb
   const fits = (labels: string[]) => labels.reduce((a, s) => a + width(s) + gap, 0) <= room;
   if (L.xKind === 'time') return dateTicks(L.lo, L.hi, fits);
   for (let count = Math.max(2, Math.floor(room / 40)); count >= 1; count--) {
-    const t = niceTicks(L.lo, L.hi, count);
+    const t = niceTicks(L.lo, L.hi, count, L.marks.every((ms) => ms.every((m) => Number.isInteger(m.pos))));
     const inside = t.ticks.filter((v) => v >= L.lo - 1e-9 && v <= L.hi + 1e-9);
     const maxAbs = Math.max(Math.abs(L.lo), Math.abs(L.hi));
-    const ticks = inside.map((v) => ({ v, label: formatTick(v, t.step, maxAbs) }));
+    // x values below 10,000 are often years or codes: no separators ("2024", not "2,024")
+    const ticks = inside.map((v) => ({ v, label: formatTick(v, t.step, maxAbs, maxAbs >= 10000) }));
     if (fits(ticks.map((x) => x.label)) || count === 1) return ticks;
   }
   return [];
@@ -493,7 +496,8 @@ export function svgChart(spec: ChartSpec): string {
   const yt = niceTicks(ylo, yhi, Math.max(2, Math.round((H - top - 60) / 55)), L.yInteger);
   const maxAbsY = Math.max(Math.abs(yt.lo), Math.abs(yt.hi));
   const yLabels = yt.ticks.map((v) => formatTick(v, yt.step, maxAbsY));
-  let left = 12 + (spec.yLabel ? 20 : 0) + Math.max(...yLabels.map((s) => textWidth(s, 11))) + 8;
+  const yTickW = Math.max(...yLabels.map((s) => textWidth(s, 11)));
+  let left = 12 + (spec.yLabel ? 20 : 0) + yTickW + 8;
   let right = 20;
   let plotW = W - left - right;
   // x labels: categories horizontal, else rotated, else rotated and thinned; ticks on other axes
@@ -545,8 +549,9 @@ export function svgChart(spec: ChartSpec): string {
     out.push(`<text x="${n1(left - 6)}" y="${n1(Y(v) + 4)}" font-size="11" fill="${SOFT}" text-anchor="end">${xmlEscape(yLabels[i])}</text>`);
   });
   if (spec.yLabel) {
-    const cy = top + plotH / 2;
-    out.push(`<text x="16" y="${n1(cy)}" font-size="12" fill="${INK}" text-anchor="middle" transform="rotate(-90 16 ${n1(cy)})">${xmlEscape(fitPx(spec.yLabel, plotH, 12))}</text>`);
+    // beside the tick labels, wherever a wide left margin put them
+    const cy = top + plotH / 2, lx = Math.max(16, left - 6 - yTickW - 14);
+    out.push(`<text x="${n1(lx)}" y="${n1(cy)}" font-size="12" fill="${INK}" text-anchor="middle" transform="rotate(-90 ${n1(lx)} ${n1(cy)})">${xmlEscape(fitPx(spec.yLabel, plotH, 12))}</text>`);
   }
   // x axis
   const axisY = top + plotH;
@@ -622,7 +627,7 @@ export interface DataTable { columns: string[]; rows: string[][]; numeric?: bool
  */
 export function htmlPage(spec: ChartSpec, table?: DataTable): string {
   const title = spec.title ?? `${spec.series.map((s) => s.yName ?? s.name).filter((v, i, a) => a.indexOf(v) === i).join(', ')} by ${spec.xLabel ?? 'x'}`;
-  const svg = svgChart(spec).trimEnd();
+  const svg = svgChart({ ...spec, title: undefined }).trimEnd(); // the page's heading is the title
   const rows = table?.rows ?? [];
   const numeric = table?.numeric ?? [];
   const head = table ? `<tr>${table.columns.map((c, i) => `<th${numeric[i] ? ' class="n"' : ''}>${xmlEscape(c)}</th>`).join('')}</tr>` : '';
