@@ -394,7 +394,8 @@ function yRange(kind: ChartKind, L: Layout): [number, number] {
 function xTicks(L: Layout, room: number, width: (s: string) => number, gap: number): Tick[] {
   const fits = (labels: string[]) => labels.reduce((a, s) => a + width(s) + gap, 0) <= room;
   if (L.xKind === 'time') return dateTicks(L.lo, L.hi, fits);
-  for (let count = Math.max(2, Math.floor(room / 40)); count >= 1; count--) {
+  const guess = width(formatTick(Math.max(Math.abs(L.lo), Math.abs(L.hi)), 1, 0)) + gap;
+  for (let count = Math.max(2, Math.floor(room / guess)); count >= 1; count--) {
     const t = niceTicks(L.lo, L.hi, count, L.marks.every((ms) => ms.every((m) => Number.isInteger(m.pos))));
     const inside = t.ticks.filter((v) => v >= L.lo - 1e-9 && v <= L.hi + 1e-9);
     const maxAbs = Math.max(Math.abs(L.lo), Math.abs(L.hi));
