@@ -46,7 +46,7 @@ export function formatOf(o: Pick<PlotOptions, 'format' | 'out'>): 'text' | 'svg'
 }
 
 /** text chart width: --width, else $COLUMNS, else the terminal's, else 80 */
-function textWidth(o: PlotOptions, toFile: boolean): number {
+function textColumns(o: PlotOptions, toFile: boolean): number {
   if (o.width !== undefined) return o.width;
   if (toFile) return 80;
   const env = Number(process.env.COLUMNS);
@@ -176,7 +176,7 @@ export const tool: Tool<PlotOptions> = {
         };
         const spec: ChartSpec = {
           kind: o.kind, title: o.title, xLabel: o.x, yLabel: ys.join(', '), series, sortCategories: o.sort,
-          width: format === 'text' ? textWidth(o, toFile) : o.width, height: o.height,
+          width: format === 'text' ? textColumns(o, toFile) : o.width, height: o.height,
         };
         const text = format === 'svg' ? svgChart(spec) : format === 'html' ? htmlPage(spec, data) : textChart(spec);
         ctx.count('points', points);
