@@ -203,13 +203,14 @@ interface Tick { v: number; label: string }
 /** date ticks: days, Mondays, months, years, the finest kind whose labels fit `maxCount(labelWidth)` */
 function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean): Tick[] {
   const first = Math.ceil(lo - 1e-9), last = Math.floor(hi + 1e-9);
-  // day ticks: the first one and the first of each new year in full, the others MM-DD
-  const days = (every: number, offset: number): Tick[] => {
+  // day ticks in full, or (short) only the first one and the first of each new year in full, the
+  // others MM-DD
+  const days = (every: number, offset: number, short: boolean): Tick[] => {
     const out: Tick[] = [];
     for (let t = first; t <= last; t++) {
       if (((t + offset) % every + every) % every !== 0) continue;
       const full = dayText(t);
-      out.push({ v: t, label: out.length && out[out.length - 1].v >= dayNumber(full.slice(0, 4) + '-01-01')! ? full.slice(5) : full });
+      out.push({ v: t, label: short && out.length && out[out.length - 1].v >= dayNumber(full.slice(0, 4) + '-01-01')! ? full.slice(5) : full });
     }
     return out;
   };
@@ -225,7 +226,7 @@ function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean):
   };
   const span = last - first;
   const kinds: (() => Tick[])[] = [];
-  if (span <= 400) kinds.push(() => days(1, 0), () => days(2, 0), () => days(7, 3), () => days(14, 3));
+  if (span <= 400) for (const [every, offset] of [[1, 0], [2, 0], [7, 3], [14, 3]]) kinds.push(() => days(every, offset, false), () => days(every, offset, true));
   kinds.push(() => months(1, false), () => months(2, false), () => months(3, false), () => months(6, false));
   for (const y of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]) kinds.push(() => months(12 * y, true));
   let ticks: Tick[] = [];
