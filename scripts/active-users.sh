@@ -6,10 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]" >&2; exit 2; }
+usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]" >&2; exit 2; }
 help() {
   cat <<'EOF'
-usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [FILE ...]
+usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]
 
 Sliide: distinct active users per local day into the SQLite table active_user_table(date,
 active_user_count). A user is active on a day when one of their user_engagement events that day has
@@ -21,6 +21,7 @@ Options:
   --min-ms N            the engaged time that makes a user active (default 3000)
   --require-param NAME  also require a truthy event param (e.g. engaged_session_event)
   --quiet               do not print the table after the load
+  --plot FILE           draw active users per day after the load: FILE.svg, FILE.html or FILE.txt
   -h, --help            print this help and exit
 
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
@@ -32,7 +33,7 @@ See docs/recipes/active-users.md.
 EOF
   exit 0
 }
-db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; files=()
+db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) db=${2:?}; shift 2 ;;
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
     --min-ms) min_ms=${2:?}; shift 2 ;;
     --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --plot) plot=${2:?}; shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
@@ -58,3 +60,7 @@ filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
       --post-sql "@$here/scripts/sql/active-users.refresh.sql"
 
 [ "$quiet" = 1 ] || query-sqlite --db "$db" --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'
+
+# --plot: a chart of active users per day (the whole table after this load), format by extension
+[ -z "$plot" ] || { mkdir -p "$(dirname "$plot")"; query-sqlite --db "$db" 'SELECT date, active_user_count FROM active_user_table ORDER BY date' \
+  | plot --x date --y active_user_count --kind bar --title "Active users per day ($tz)" --out "$plot"; }

@@ -1,45 +1,12 @@
 // The Insights report: report.md with the key figures in plain words and tables, and SVG charts
-// (DAU line, retention heatmap, p95 by app version, device performance) that need no service to view.
+// (DAU line, retention heatmap, p95 by app version, device performance) that need no service to view,
+// drawn by the chart module `plot` uses too (src/core/chart.ts): axes, tooltips, escaping in one place.
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '../core/sqlite.js';
+import { formatTick, svgChart, svgHeatmap } from '../core/chart.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const W = 720, H = 260, PAD = 40;
-
-function line(points: { x: string; y: number }[], title: string, flags: Set<string>): string {
-  const max = Math.max(1, ...points.map((p) => p.y));
-  const sx = (i: number) => PAD + (i * (W - 2 * PAD)) / Math.max(1, points.length - 1), sy = (y: number) => H - PAD - (y * (H - 2 * PAD)) / max;
-  const d = points.map((p, i) => `${i ? 'L' : 'M'}${sx(i).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
-  const dots = points.map((p, i) => (flags.has(p.x) ? `<circle cx="${sx(i).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="4" fill="#d62728"><title>${esc(p.x)}: ${p.y}</title></circle>` : '')).join('');
-  return svg(title, `<path d="${d}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>${dots}
-<text x="${PAD}" y="${H - 10}" font-size="11">${esc(points[0]?.x ?? '')}</text><text x="${W - PAD}" y="${H - 10}" font-size="11" text-anchor="end">${esc(points.at(-1)?.x ?? '')}</text>
-<text x="${PAD - 4}" y="${PAD}" font-size="11" text-anchor="end">${max}</text>`);
-}
-
-function bars(items: { label: string; v: number }[], title: string): string {
-  const max = Math.max(1, ...items.map((b) => b.v)), bw = (W - 2 * PAD) / Math.max(1, items.length);
-  const body = items.map((b, i) => {
-    const h = (b.v * (H - 2 * PAD)) / max, x = PAD + i * bw;
-    return `<rect x="${x.toFixed(1)}" y="${(H - PAD - h).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="#2ca02c"><title>${esc(b.label)}: ${Math.round(b.v)}</title></rect>
-<text x="${(x + bw * 0.4).toFixed(1)}" y="${H - PAD + 12}" font-size="9" text-anchor="middle">${esc(b.label)}</text>`;
-  }).join('');
-  return svg(title, body);
-}
-
-function heatmap(rows: { cohort_week: string; week_offset: number; retention_rate: number }[], title: string): string {
-  const cohorts = [...new Set(rows.map((r) => r.cohort_week))].sort(), maxOff = Math.max(0, ...rows.map((r) => r.week_offset));
-  const cw = (W - 110) / (maxOff + 1), ch = Math.min(18, (H * 2 - 40) / Math.max(1, cohorts.length));
-  const body = rows.map((r) => {
-    const y = 30 + cohorts.indexOf(r.cohort_week) * ch, x = 100 + r.week_offset * cw, a = Math.max(0.05, r.retention_rate);
-    return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" fill="rgba(31,119,180,${a.toFixed(3)})"><title>${r.cohort_week} +${r.week_offset}w: ${(r.retention_rate * 100).toFixed(1)}%</title></rect>`;
-  }).join('') + cohorts.map((c, i) => `<text x="95" y="${(30 + i * ch + ch * 0.75).toFixed(1)}" font-size="9" text-anchor="end">${c}</text>`).join('');
-  return svg(title, body, 30 + cohorts.length * ch + 10);
-}
-
-function svg(title: string, body: string, height = H): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Math.ceil(height)}" font-family="sans-serif"><text x="${W / 2}" y="16" font-size="13" text-anchor="middle">${esc(title)}</text>${body}</svg>\n`;
-}
+const W = 760;
 
 export function main(argv: string[]): void {
   const get = (f: string) => { const i = argv.indexOf(f); return i >= 0 ? argv[i + 1] : undefined; };
@@ -50,13 +17,29 @@ export function main(argv: string[]): void {
   fs.mkdirSync(out, { recursive: true });
   const dau = all('SELECT date, active_users FROM dau ORDER BY date');
   const flags = new Set(all('SELECT date FROM dau_anomalies WHERE anomaly = 1').map((r) => r.date as string));
-  fs.writeFileSync(path.join(out, 'dau.svg'), line(dau.map((r) => ({ x: r.date, y: r.active_users })), 'Daily active users (red: unusual days)', flags));
+  fs.writeFileSync(path.join(out, 'dau.svg'), svgChart({
+    kind: 'line', title: 'Daily active users', xLabel: 'date', yLabel: 'active users', width: W, height: 320,
+    series: [{ name: 'active users', points: dau.map((r) => ({ x: r.date, y: r.active_users, note: flags.has(r.date) ? 'unusual day (dau_anomalies)' : undefined })) }],
+  }));
   const ret = all('SELECT * FROM retention ORDER BY cohort_week, week_offset');
-  fs.writeFileSync(path.join(out, 'retention.svg'), heatmap(ret, 'Weekly cohort retention (darker = more users came back)'));
+  const cohorts = [...new Set(ret.map((r) => r.cohort_week as string))].sort();
+  const maxOffset = Math.max(0, ...ret.map((r) => r.week_offset as number));
+  fs.writeFileSync(path.join(out, 'retention.svg'), svgHeatmap({
+    title: 'Weekly cohort retention (darker = more users came back)', rowLabel: 'cohort week', colLabel: 'weeks after the first',
+    rows: cohorts, cols: Array.from({ length: maxOffset + 1 }, (_, i) => `+${i}`), width: W,
+    cells: ret.map((r) => ({
+      row: cohorts.indexOf(r.cohort_week), col: r.week_offset, value: r.retention_rate, text: `${Math.round(r.retention_rate * 100)}`,
+      title: `cohort ${r.cohort_week}, week +${r.week_offset}: ${(r.retention_rate * 100).toFixed(1)}% (${r.retained_users} of ${r.cohort_size})`,
+    })),
+  }));
   const p95 = all('SELECT app_version, p95_duration_ms FROM app_version_p95 ORDER BY p95_duration_ms DESC LIMIT 20');
-  fs.writeFileSync(path.join(out, 'p95.svg'), bars(p95.map((r) => ({ label: r.app_version, v: r.p95_duration_ms })), 'Slowest app versions: 95th percentile of page view time (ms)'));
+  const bars = (title: string, xLabel: string, yLabel: string, items: { x: string; y: number }[]) => svgChart({
+    kind: 'bar', title, xLabel, yLabel, width: W, height: 340,
+    series: [{ name: yLabel, points: items.map((b) => ({ x: String(b.x), y: b.y, yText: formatTick(Math.round(b.y), 1, 0) })) }],
+  });
+  fs.writeFileSync(path.join(out, 'p95.svg'), bars('Slowest app versions: 95th percentile of page view time', 'app version', 'p95 ms', p95.map((r) => ({ x: r.app_version, y: r.p95_duration_ms }))));
   const dev = all('SELECT * FROM device_performance ORDER BY mean_duration_ms DESC');
-  if (dev.length) fs.writeFileSync(path.join(out, 'devices.svg'), bars(dev.map((r) => ({ label: r.device_type, v: r.mean_duration_ms })), 'Average interaction time by device (ms)'));
+  if (dev.length) fs.writeFileSync(path.join(out, 'devices.svg'), bars('Average interaction time by device', 'device type', 'mean ms', dev.map((r) => ({ x: r.device_type, y: r.mean_duration_ms }))));
   const mau = all('SELECT month, active_users FROM mau ORDER BY month');
   const power = all('SELECT count(*) AS n, min(total_duration_ms) AS floor FROM power_users')[0];
   const sm = all('SELECT * FROM session_metrics')[0];

@@ -27,6 +27,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'anomalies': () => import('./anomalies.js'),
   'clip': () => import('./clip.js'),
   'save': () => import('./save.js'),
+  'plot': () => import('./plot.js'),
 };
 
 export async function loadTool(name: string): Promise<Tool | undefined> {
