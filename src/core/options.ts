@@ -16,3 +16,33 @@ export function columnTypes(values: readonly string[], allowed: readonly string[
   }
   return types;
 }
+
+// Option types derived from a tool's option table (xsv's "the usage is the spec"): a tool declares
+// `const options = { ... } as const satisfies Record<string, Options>` and its options type is
+// `OptionsOf<typeof options>`, so the table and the type cannot drift apart.
+import type { Options } from 'yargs';
+
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+type ElemOf<O> = O extends { choices: readonly (infer C)[] } ? C
+  : O extends { type: 'number' } ? number : O extends { type: 'boolean' } ? boolean : string;
+type HasValue<O> = O extends { default: unknown } ? true : O extends { demandOption: true } ? true : false;
+type ValueOf<O> = O extends { array: true } ? ElemOf<O>[] : HasValue<O> extends true ? ElemOf<O> : ElemOf<O> | undefined;
+
+/** the parsed options of a table: camel-cased names, typed by `type`/`choices`/`array`, optional
+ *  unless they have a default or are demanded */
+export type OptionsOf<T extends Record<string, Options>> = { -readonly [K in keyof T as CamelCase<K & string>]: ValueOf<T[K]> };
+
+/** what every tool that reads records gets besides its own options (see runner.ts commonOptions) */
+export interface InputOptions {
+  /** input files ('-' is stdin): positional arguments and -i */
+  files: string[];
+  input?: string[];
+  strict: boolean;
+  rejects?: string;
+  rejectsFormat: 'raw' | 'json';
+  maxReports: number;
+  maxRejectRate?: number;
+  stats: boolean;
+  statsFile?: string;
+  lineBuffered: boolean;
+}

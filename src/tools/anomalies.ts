@@ -6,8 +6,20 @@
 import { FieldReader } from '../core/fields.js';
 import { stringify } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface AnomaliesOptions { value: string; order: string; by?: string; window: number; threshold: number; minPoints: number; all: boolean }
+const options = {
+  value: { type: 'string', demandOption: true, describe: 'the measured value' },
+  order: { type: 'string', default: 'date', describe: 'the series order (sorted as text: dates, times)' },
+  by: { type: 'string', describe: 'one series per value of this field' },
+  window: { type: 'number', default: 14, describe: 'earlier points in the baseline' },
+  threshold: { type: 'number', default: 3.5, describe: '|modified z-score| above this is an anomaly' },
+  'min-points': { type: 'number', default: 5, describe: 'judge a point only with at least this many earlier points' },
+  all: { type: 'boolean', default: false, describe: 'emit every point with its score (default: only the anomalies)' },
+} as const satisfies Record<string, Options>;
+
+export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 
 const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
 
@@ -16,15 +28,7 @@ export const tool: Tool<AnomaliesOptions> = {
   summary: 'Flag points of a series (e.g. DAU per day) that deviate from a rolling median/MAD baseline beyond a modified z-score threshold.',
   usage: 'anomalies --value FIELD [--order date] [--by FIELD] [--window 14] [--threshold 3.5] [--all] [FILE...]',
   examples: [['query-sqlite --db insights.db "SELECT * FROM dau" | anomalies --value active_users --order date --window 14', 'unusual days, with their baseline and score']],
-  options: {
-    value: { type: 'string', demandOption: true, describe: 'the measured value' },
-    order: { type: 'string', default: 'date', describe: 'the series order (sorted as text: dates, times)' },
-    by: { type: 'string', describe: 'one series per value of this field' },
-    window: { type: 'number', default: 14, describe: 'earlier points in the baseline' },
-    threshold: { type: 'number', default: 3.5, describe: '|modified z-score| above this is an anomaly' },
-    'min-points': { type: 'number', default: 5, describe: 'judge a point only with at least this many earlier points' },
-    all: { type: 'boolean', default: false, describe: 'emit every point with its score (default: only the anomalies)' },
-  },
+  options,
   check(o) { return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window'; },
   create(o, ctx) {
     const reader = new FieldReader(o.by ? [o.value, o.order, o.by] : [o.value, o.order]);

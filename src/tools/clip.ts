@@ -5,8 +5,16 @@ import { FieldReader } from '../core/fields.js';
 import { numberToken } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface ClipOptions { field: string; max?: number; min?: number }
+const options = {
+  field: { type: 'string', demandOption: true, describe: 'a top-level numeric field' },
+  max: { type: 'number', describe: 'values above become this' },
+  min: { type: 'number', describe: 'values below become this' },
+} as const satisfies Record<string, Options>;
+
+export type ClipOptions = OptionsOf<typeof options> & InputOptions;
 
 export const tool: Tool<ClipOptions> = {
   name: 'clip',
@@ -14,11 +22,7 @@ export const tool: Tool<ClipOptions> = {
   summary: 'Cap a numeric field at --max (and/or floor it at --min) before aggregating; clipped values counted, other bytes untouched.',
   usage: 'clip --field FIELD [--max N] [--min N] [FILE...]',
   examples: [['clip --field duration_ms --max 3600000 < interactions.ndjson', 'count no interaction as longer than an hour']],
-  options: {
-    field: { type: 'string', demandOption: true, describe: 'a top-level numeric field' },
-    max: { type: 'number', describe: 'values above become this' },
-    min: { type: 'number', describe: 'values below become this' },
-  },
+  options,
   check(o) {
     if (o.max === undefined && o.min === undefined) return 'give --max and/or --min';
     if (o.max !== undefined && o.min !== undefined && o.min > o.max) return '--min is above --max';

@@ -4,15 +4,19 @@
 import { FieldReader, decodeValue, forEachElement, hasByte, memberSpan, skipValue } from '../core/fields.js';
 import { toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface FilterEngagedOptions {
-  checkAll: boolean;
-  event: string[];
-  param: string;
-  minMs: number;
-  requireParam: string[];
-  nameField: string;
-}
+const options = {
+  event: { type: 'string', array: true, default: ['user_engagement'], describe: 'event name(s) that count, matched exactly' },
+  param: { type: 'string', default: 'engagement_time_msec', describe: 'engaged-time parameter (in event_params, or a top-level field of that name)' },
+  'min-ms': { type: 'number', default: 3000, describe: 'keep events whose engaged time is >= this many ms' },
+  'require-param': { type: 'string', array: true, default: [], describe: 'also require these params to be present and truthy (e.g. engaged_session_event)' },
+  'name-field': { type: 'string', default: 'event_name', describe: 'top-level field holding the event name' },
+  'check-all': { type: 'boolean', default: false, describe: 'read every line by the grammar (a broken line is reported even when it cannot be an engagement event); by default lines without the quoted event name are only counted' },
+} as const satisfies Record<string, Options>;
+
+export type FilterEngagedOptions = OptionsOf<typeof options> & InputOptions;
 
 const KEY = Buffer.from('key'), VALUE = Buffer.from('value');
 const VALUE_KINDS = ['int_value', 'double_value', 'float_value', 'string_value'].map((k) => Buffer.from(k));
@@ -138,14 +142,7 @@ export const tool: Tool<FilterEngagedOptions> = {
     ['filter-engaged < events.ndjson > engaged.ndjson', 'keep user_engagement events with engagement_time_msec >= 3000'],
     ['filter-engaged --min-ms 10000 --require-param engaged_session_event export.json.gz', 'stricter threshold, only events marked as an engaged session'],
   ],
-  options: {
-    event: { type: 'string', array: true, default: ['user_engagement'], describe: 'event name(s) that count, matched exactly' },
-    param: { type: 'string', default: 'engagement_time_msec', describe: 'engaged-time parameter (in event_params, or a top-level field of that name)' },
-    'min-ms': { type: 'number', default: 3000, describe: 'keep events whose engaged time is >= this many ms' },
-    'require-param': { type: 'string', array: true, default: [], describe: 'also require these params to be present and truthy (e.g. engaged_session_event)' },
-    'name-field': { type: 'string', default: 'event_name', describe: 'top-level field holding the event name' },
-    'check-all': { type: 'boolean', default: false, describe: 'read every line by the grammar (a broken line is reported even when it cannot be an engagement event); by default lines without the quoted event name are only counted' },
-  },
+  options,
   check(o) {
     if (!Number.isFinite(o.minMs)) return '--min-ms takes a number of milliseconds';
     if (o.event.length === 0) return '--event needs at least one name';

@@ -26,9 +26,19 @@ import { CsvScanner, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { columnTypes } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 import type { Tool, ToolContext } from '../core/tool.js';
 
-export interface FromCsvOptions { files: string[]; types: string[]; delimiter: string; infer: boolean; tsv: boolean; maxRecordBytes: number }
+const options = {
+  types: { type: 'string', array: true, default: [], describe: 'COL=int|float|bool|string|date (comma-separated or repeated); others are inferred' },
+  infer: { type: 'boolean', default: true, describe: 'infer numbers from values (--no-infer: undeclared columns stay strings)' },
+  delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
+  tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
+  'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
+} as const satisfies Record<string, Options>;
+
+export type FromCsvOptions = OptionsOf<typeof options> & InputOptions;
 
 // what a column's cells become
 const INFER = 0, STRING = 1, INT = 2, FLOAT = 3, BOOL = 4, DATE = 5;
@@ -157,13 +167,7 @@ export const tool: Tool<FromCsvOptions> = {
     ['from-csv --types duration_ms=int,app_version=string --rejects bad.csv day1.csv day2.csv', 'declared types; bad rows kept in bad.csv'],
     ['from-csv --tsv data.tsv', 'tab-separated'],
   ],
-  options: {
-    types: { type: 'string', array: true, default: [], describe: 'COL=int|float|bool|string|date (comma-separated or repeated); others are inferred' },
-    infer: { type: 'boolean', default: true, describe: 'infer numbers from values (--no-infer: undeclared columns stay strings)' },
-    delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
-    tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
-    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
-  },
+  options,
   check(o) {
     const d = o.delimiter;
     if (typeof d !== 'string' || d === '') return `--delimiter takes one character (got '')`;

@@ -9,8 +9,19 @@
 // by an earlier load: --match match_id --home home_user_id ...).
 import { getPath, splitPath, stringify, toNumber } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface MatchPointsOptions { time: string; match: string; home: string; away: string; homeGoals: string; awayGoals: string }
+const options = {
+  time: { type: 'string', default: 'event_timestamp', describe: 'event time (epoch seconds; field path)' },
+  match: { type: 'string', default: 'event_data.match_id', describe: 'match id (field path): the same on a match\'s start and finish' },
+  home: { type: 'string', default: 'event_data.home_user_id', describe: 'home player id (field path)' },
+  away: { type: 'string', default: 'event_data.away_user_id', describe: 'away player id (field path)' },
+  'home-goals': { type: 'string', default: 'event_data.home_goals_scored', describe: 'home goals (field path): null on the start, a whole number on the finish' },
+  'away-goals': { type: 'string', default: 'event_data.away_goals_scored', describe: 'away goals (field path)' },
+} as const satisfies Record<string, Options>;
+
+export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
 
@@ -25,14 +36,7 @@ export const tool: Tool<MatchPointsOptions> = {
     ['where event_type=match -i events.jsonl | match-points', 'one record per player per finished match'],
     ['match-points --match match_id --home home_user_id --away away_user_id --home-goals home_goals_scored --away-goals away_goals_scored -i stored.ndjson', 'flat match events (e.g. read back from a database)'],
   ],
-  options: {
-    time: { type: 'string', default: 'event_timestamp', describe: 'event time (epoch seconds; field path)' },
-    match: { type: 'string', default: 'event_data.match_id', describe: 'match id (field path): the same on a match\'s start and finish' },
-    home: { type: 'string', default: 'event_data.home_user_id', describe: 'home player id (field path)' },
-    away: { type: 'string', default: 'event_data.away_user_id', describe: 'away player id (field path)' },
-    'home-goals': { type: 'string', default: 'event_data.home_goals_scored', describe: 'home goals (field path): null on the start, a whole number on the finish' },
-    'away-goals': { type: 'string', default: 'event_data.away_goals_scored', describe: 'away goals (field path)' },
-  },
+  options,
   create(o, ctx) {
     const P = { time: splitPath(o.time), match: splitPath(o.match), home: splitPath(o.home), away: splitPath(o.away), hg: splitPath(o.homeGoals), ag: splitPath(o.awayGoals) };
     const matches = new Map<string, { id: unknown; evs: Ev[] }>();

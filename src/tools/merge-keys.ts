@@ -6,8 +6,15 @@ import { parseJson, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 
-export interface MergeKeysOptions { key: string[]; default: string[] }
+const options = {
+  key: { alias: 'k', type: 'string', array: true, demandOption: true, describe: 'key fields (comma-separated or repeated)' },
+  default: { alias: 'd', type: 'string', array: true, default: [], describe: 'FIELD=JSON value for records that lack FIELD after the merge' },
+} as const satisfies Record<string, Options>;
+
+export type MergeKeysOptions = OptionsOf<typeof options> & InputOptions;
 
 const SEP = '\u0001';
 
@@ -18,10 +25,7 @@ export const tool: Tool<MergeKeysOptions> = {
   examples: [
     ["merge-keys --key user_uid,reel_uid --default liked=false --default watched_ratio=null final.ndjson ratios.ndjson", 'one record per (user, reel) from either file'],
   ],
-  options: {
-    key: { alias: 'k', type: 'string', array: true, demandOption: true, describe: 'key fields (comma-separated or repeated)' },
-    default: { alias: 'd', type: 'string', array: true, default: [], describe: 'FIELD=JSON value for records that lack FIELD after the merge' },
-  },
+  options,
   check(o) {
     o.key = listOption(o.key);
     for (const d of o.default) {

@@ -22,15 +22,28 @@ import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
 import { listOption } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 import { dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
 import type { ChartPoint, ChartSeries, ChartSpec, DataTable } from '../core/chart.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface PlotOptions {
-  x: string; y: string[]; kind: 'line' | 'bar'; by?: string; title?: string; out?: string;
-  format?: 'text' | 'svg' | 'html'; sort: boolean; width?: number; height?: number; maxPoints: number;
-}
+const options = {
+  x: { type: 'string', demandOption: true, describe: 'field on the x axis: YYYY-MM-DD dates make a time axis, numbers a linear one, other values categories' },
+  y: { type: 'string', array: true, demandOption: true, describe: 'numeric field(s) on the y axis (comma-separated or repeated), one series each' },
+  kind: { choices: ['line', 'bar'], default: 'line', describe: 'line (with a marker per point) or bar (grouped for several series)' },
+  by: { type: 'string', describe: 'field whose values split the rows into series (a legend entry each)' },
+  title: { type: 'string', describe: 'chart title' },
+  out: { alias: 'o', type: 'string', describe: 'write FILE.svg, FILE.html or FILE.txt (by extension) instead of a text chart on stdout' },
+  format: { choices: ['text', 'svg', 'html'], describe: 'output format (default: from --out\'s extension, else text); e.g. --format svg > chart.svg' },
+  sort: { type: 'boolean', default: false, describe: 'order categories by x in natural order ("v2" before "v10"); dates and numbers are always placed by value' },
+  width: { type: 'number', describe: 'chart width: cells for text (default $COLUMNS, the terminal, else 80), pixels for SVG/HTML (800)' },
+  height: { type: 'number', describe: 'chart height: plot rows for a text line chart (12), pixels for SVG/HTML (420)' },
+  'max-points': { type: 'number', default: 10000, describe: 'refuse (exit 1) beyond N points instead of holding more: aggregate first (count-by)' },
+} as const satisfies Record<string, Options>;
+
+export type PlotOptions = OptionsOf<typeof options> & InputOptions;
 
 const MAX_SERIES = 24;
 
@@ -67,19 +80,7 @@ export const tool: Tool<PlotOptions> = {
     ["count-by date platform -i ev.ndjson | plot --x date --y count --by platform --out daily.svg", 'one line per platform, as SVG with tooltips'],
     ["query-sqlite --db analytics.db 'SELECT * FROM dau ORDER BY date' | plot --x date --y active_users --title DAU --out dau.html", 'a self-contained page: chart and data table'],
   ],
-  options: {
-    x: { type: 'string', demandOption: true, describe: 'field on the x axis: YYYY-MM-DD dates make a time axis, numbers a linear one, other values categories' },
-    y: { type: 'string', array: true, demandOption: true, describe: 'numeric field(s) on the y axis (comma-separated or repeated), one series each' },
-    kind: { choices: ['line', 'bar'], default: 'line', describe: 'line (with a marker per point) or bar (grouped for several series)' },
-    by: { type: 'string', describe: 'field whose values split the rows into series (a legend entry each)' },
-    title: { type: 'string', describe: 'chart title' },
-    out: { alias: 'o', type: 'string', describe: 'write FILE.svg, FILE.html or FILE.txt (by extension) instead of a text chart on stdout' },
-    format: { choices: ['text', 'svg', 'html'], describe: 'output format (default: from --out\'s extension, else text); e.g. --format svg > chart.svg' },
-    sort: { type: 'boolean', default: false, describe: 'order categories by x in natural order ("v2" before "v10"); dates and numbers are always placed by value' },
-    width: { type: 'number', describe: 'chart width: cells for text (default $COLUMNS, the terminal, else 80), pixels for SVG/HTML (800)' },
-    height: { type: 'number', describe: 'chart height: plot rows for a text line chart (12), pixels for SVG/HTML (420)' },
-    'max-points': { type: 'number', default: 10000, describe: 'refuse (exit 1) beyond N points instead of holding more: aggregate first (count-by)' },
-  },
+  options,
   check(o) {
     if (listOption(o.y).length === 0) return '--y needs at least one field';
     if (!(o.maxPoints >= 1) || !Number.isInteger(o.maxPoints)) return '--max-points takes a positive whole number';

@@ -4,8 +4,15 @@ import { BigNum, stringify } from '../core/json.js';
 import { openDb } from '../core/sqlite.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface QuerySqliteOptions { db: string; sql: string[]; format: 'ndjson' | 'table' | 'csv'; }
+const options = {
+  db: { type: 'string', demandOption: true, describe: 'SQLite database file (opened read-only)' },
+  format: { choices: ['ndjson', 'table', 'csv'], default: 'ndjson', describe: 'output format' },
+} as const satisfies Record<string, Options>;
+
+export type QuerySqliteOptions = OptionsOf<typeof options> & { files: string[] } & { sql: string[] };
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
@@ -30,10 +37,7 @@ export const tool: Tool<QuerySqliteOptions> = {
   examples: [
     ["query-sqlite --db analytics.db --format table 'SELECT * FROM active_user_table ORDER BY date'", 'print the Sliide table'],
   ],
-  options: {
-    db: { type: 'string', demandOption: true, describe: 'SQLite database file (opened read-only)' },
-    format: { choices: ['ndjson', 'table', 'csv'], default: 'ndjson', describe: 'output format' },
-  },
+  options,
   create(o, ctx) {
     return {
       record() { /* no input */ },

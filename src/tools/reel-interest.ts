@@ -4,8 +4,15 @@
 import type { Line, Tool } from '../core/tool.js';
 import { stringify } from '../core/json.js';
 import { listOption } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 
-export interface ReelInterestOptions { threshold: number; key: string[] }
+const options = {
+  threshold: { type: 'number', default: 0.6, describe: 'watched_ratio above which a user with no like/unlike is interested' },
+  key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields, copied first' },
+} as const satisfies Record<string, Options>;
+
+export type ReelInterestOptions = OptionsOf<typeof options> & InputOptions;
 
 /** the rule itself, for tests and reuse */
 export function isInterested(liked: boolean, unliked: boolean, ratio: number | null, threshold = 0.6): boolean {
@@ -20,10 +27,7 @@ export const tool: Tool<ReelInterestOptions> = {
   summary: 'Decide is_interested per (user, reel): unliked -> no, liked -> yes, else watched_ratio > 0.6.',
   usage: 'reel-interest [--threshold 0.6] [FILE...]',
   examples: [['merge-keys -k user_uid,reel_uid final.ndjson ratios.ndjson | reel-interest', 'the Loco output rows']],
-  options: {
-    threshold: { type: 'number', default: 0.6, describe: 'watched_ratio above which a user with no like/unlike is interested' },
-    key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields, copied first' },
-  },
+  options,
   check(o) { o.key = listOption(o.key); return undefined; },
   create(o, ctx) {
     return {

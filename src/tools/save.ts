@@ -8,8 +8,14 @@ import { FieldReader } from '../core/fields.js';
 import { Output } from '../core/output.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface SaveOptions { file: string[]; append: boolean; files: string[] }
+const options = {
+  append: { type: 'boolean', default: false, describe: 'append to FILE instead of replacing it (written in place)' },
+} as const satisfies Record<string, Options>;
+
+export type SaveOptions = OptionsOf<typeof options> & InputOptions & { file: string[] };
 
 export const tool: Tool<SaveOptions> = {
   name: 'save',
@@ -22,9 +28,7 @@ export const tool: Tool<SaveOptions> = {
     ["event-pipes where event_name=login -i events.ndjson then fork [ save logins.ndjson ] [ count-by date then save logins-per-day.ndjson ]", 'one read, two files'],
     ['count-by date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
   ],
-  options: {
-    append: { type: 'boolean', default: false, describe: 'append to FILE instead of replacing it (written in place)' },
-  },
+  options,
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     return undefined;

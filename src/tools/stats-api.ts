@@ -11,8 +11,17 @@ import { openDb } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface StatsApiOptions { db: string; port: number; host: string; today?: string }
+const options = {
+  db: { type: 'string', demandOption: true, describe: 'the database written by scripts/game-stats.sh (opened read-only)' },
+  port: { type: 'number', default: 5000, describe: 'TCP port (0: any free port, printed on stderr)' },
+  host: { type: 'string', default: '127.0.0.1', describe: 'address to bind' },
+  today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC)' },
+} as const satisfies Record<string, Options>;
+
+export type StatsApiOptions = OptionsOf<typeof options> & { files: string[] };
 
 /** how long a connection with a request in progress may take to finish once a stop is asked for */
 const STOP_GRACE_MS = 1000;
@@ -28,12 +37,7 @@ export const tool: Tool<StatsApiOptions> = {
   examples: [
     ['stats-api --db game.db --port 5000 &', "then curl 'http://127.0.0.1:5000/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09'"],
   ],
-  options: {
-    db: { type: 'string', demandOption: true, describe: 'the database written by scripts/game-stats.sh (opened read-only)' },
-    port: { type: 'number', default: 5000, describe: 'TCP port (0: any free port, printed on stderr)' },
-    host: { type: 'string', default: '127.0.0.1', describe: 'address to bind' },
-    today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC)' },
-  },
+  options,
   check(o) { return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined; },
   create(o, ctx) {
     let db;

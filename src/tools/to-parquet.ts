@@ -7,10 +7,18 @@
 import { ParquetSink } from '../core/parquet.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
 import { columnTypes } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface ToParquetOptions { out: string[]; compression: string; rowGroupSize: number; types: string[] }
+const options = {
+  compression: { choices: ['snappy', 'gzip', 'brotli', 'none'], default: 'snappy', describe: 'page compression' },
+  'row-group-size': { type: 'number', default: 100000, describe: 'rows per row group (memory holds one row group; a longer input is spilled to a temporary file beside FILE)' },
+  types: { type: 'string', array: true, default: [], describe: 'COL=boolean|int64|double|string|timestamp|json: a fixed type (and the column even when no record has it); others are inferred from all records' },
+} as const satisfies Record<string, Options>;
+
+export type ToParquetOptions = OptionsOf<typeof options> & InputOptions & { out: string[] };
 
 const TYPES: Record<string, ColumnType> = { boolean: 'BOOLEAN', int64: 'INT64', double: 'DOUBLE', string: 'STRING', timestamp: 'TIMESTAMP', json: 'JSON' };
 
@@ -25,11 +33,7 @@ export const tool: Tool<ToParquetOptions> = {
     ['to-parquet --compression gzip --row-group-size 1000000 cube.parquet -i cube.ndjson', 'bigger row groups, gzip'],
     ['to-parquet --types watched_ratio=double,liked=boolean out.parquet -i rows.ndjson', 'fixed types: the same schema even when a run has only nulls; a value that does not fit rejects its record'],
   ],
-  options: {
-    compression: { choices: ['snappy', 'gzip', 'brotli', 'none'], default: 'snappy', describe: 'page compression' },
-    'row-group-size': { type: 'number', default: 100000, describe: 'rows per row group (memory holds one row group; a longer input is spilled to a temporary file beside FILE)' },
-    types: { type: 'string', array: true, default: [], describe: 'COL=boolean|int64|double|string|timestamp|json: a fixed type (and the column even when no record has it); others are inferred from all records' },
-  },
+  options,
   check(o) {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
     if (!(o.rowGroupSize >= 1) || !Number.isInteger(o.rowGroupSize)) return '--row-group-size takes a positive whole number';

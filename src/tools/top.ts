@@ -3,6 +3,8 @@
 // Holds every record's measure and key (the percent cut needs the count); --n alone keeps only N.
 import { FieldReader } from '../core/fields.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
@@ -17,7 +19,16 @@ export function closingBrace(b: Buffer, start: number, end: number): number | nu
   return b[j] === 123 ? -(close - start) - 1 : close - start;
 }
 
-export interface TopOptions { by: string; key: string; n?: number; percent?: number; as: string; ascending: boolean }
+const options = {
+  by: { type: 'string', demandOption: true, describe: 'numeric measure to rank by' },
+  key: { type: 'string', default: 'user_id', describe: 'tie-breaker (ascending) and identity' },
+  n: { type: 'number', describe: 'keep N records' },
+  percent: { type: 'number', describe: 'keep ceil(P% of the records)' },
+  as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest)' },
+  ascending: { type: 'boolean', default: false, describe: 'rank the lowest first' },
+} as const satisfies Record<string, Options>;
+
+export type TopOptions = OptionsOf<typeof options> & InputOptions;
 
 export const tool: Tool<TopOptions> = {
   name: 'top',
@@ -26,14 +37,7 @@ export const tool: Tool<TopOptions> = {
   examples: [
     ["count-by user_id -a 'total_duration_ms=sum(duration_ms)' -i ev.ndjson | top --by total_duration_ms --percent 1 --key user_id", 'power users: the top 1% by total time'],
   ],
-  options: {
-    by: { type: 'string', demandOption: true, describe: 'numeric measure to rank by' },
-    key: { type: 'string', default: 'user_id', describe: 'tie-breaker (ascending) and identity' },
-    n: { type: 'number', describe: 'keep N records' },
-    percent: { type: 'number', describe: 'keep ceil(P% of the records)' },
-    as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest)' },
-    ascending: { type: 'boolean', default: false, describe: 'rank the lowest first' },
-  },
+  options,
   check(o) {
     if ((o.n === undefined) === (o.percent === undefined)) return 'give one of --n or --percent';
     if (o.n !== undefined && !(o.n >= 0 && Number.isInteger(o.n))) return '--n takes a whole number';

@@ -7,11 +7,24 @@ import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 
-export interface ValidateOptions { require: string[]; type: string[]; enum: string[]; range: string[]; coerce: boolean; schema?: string; nonEmpty: boolean }
+const KINDS = ['number', 'integer', 'string', 'boolean', 'object', 'array'];
+
+const options = {
+  require: { alias: 'r', type: 'string', array: true, default: [], describe: 'fields that must be present and not null (dotted paths; comma-separated or repeated)' },
+  type: { type: 'string', array: true, default: [], describe: `FIELD=KIND, KIND one of ${KINDS.join(', ')}` },
+  enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
+  range: { type: 'string', array: true, default: [], describe: 'FIELD=MIN..MAX: numbers (or numeric strings) within the bounds, inclusive; either bound may be left out' },
+  coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
+  schema: { type: 'string', describe: 'JSON Schema file, or a sample record with // comments (every field required, typed like the sample)' },
+  'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
+} as const satisfies Record<string, Options>;
+
+export type ValidateOptions = OptionsOf<typeof options> & InputOptions;
 
 type Kind = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
-const KINDS = ['number', 'integer', 'string', 'boolean', 'object', 'array'];
 const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 function pairs(list: string[], what: string): [string, string][] {
@@ -47,15 +60,7 @@ export const tool: Tool<ValidateOptions> = {
     ['validate --require user_uid,reel_uid,timestamp --type timestamp=number --enum origin_platform="android|ios" --coerce ev.ndjson', 'clean like/unlike events'],
     ['validate --schema reel_watched_schema.json --coerce < reel_watched_data', "the case study's own commented schema file as the rule"],
   ],
-  options: {
-    require: { alias: 'r', type: 'string', array: true, default: [], describe: 'fields that must be present and not null (dotted paths; comma-separated or repeated)' },
-    type: { type: 'string', array: true, default: [], describe: `FIELD=KIND, KIND one of ${KINDS.join(', ')}` },
-    enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
-    range: { type: 'string', array: true, default: [], describe: 'FIELD=MIN..MAX: numbers (or numeric strings) within the bounds, inclusive; either bound may be left out' },
-    coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
-    schema: { type: 'string', describe: 'JSON Schema file, or a sample record with // comments (every field required, typed like the sample)' },
-    'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
-  },
+  options,
   check(o) {
     o.require = listOption(o.require);
     try {

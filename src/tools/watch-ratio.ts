@@ -10,11 +10,22 @@ import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
+import type { InputOptions, OptionsOf } from '../core/options.js';
+import type { Options } from 'yargs';
 
-export interface WatchRatioOptions {
-  key: string[]; event: string[]; resetsBefore: string; platformField: string; versionField: string;
-  watchField: string; durationField: string; replayField: string; nameField: string;
-}
+const options = {
+  key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields' },
+  event: { type: 'string', array: true, default: ['reel_watched'], describe: 'watch event name(s); other events are ignored' },
+  'name-field': { type: 'string', default: 'event_name', describe: 'field naming the event' },
+  'resets-before': { type: 'string', default: '2.3.0', describe: 'android versions below this reset the watch duration at each loop' },
+  'platform-field': { type: 'string', default: 'origin_platform' },
+  'version-field': { type: 'string', default: 'app_version' },
+  'watch-field': { type: 'string', default: 'reel_watch_duration' },
+  'duration-field': { type: 'string', default: 'reel_duration' },
+  'replay-field': { type: 'string', default: 'replay_count' },
+} as const satisfies Record<string, Options>;
+
+export type WatchRatioOptions = OptionsOf<typeof options> & InputOptions;
 
 const SEP = '\u0001';
 
@@ -44,17 +55,7 @@ export const tool: Tool<WatchRatioOptions> = {
     ['watch-ratio reel_watched_data', 'one {user_uid, reel_uid, watched_ratio, watch_events} per pair'],
     ['watch-ratio --resets-before 3.0.0 events.ndjson', 'another app version where looping stopped resetting the counter'],
   ],
-  options: {
-    key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields' },
-    event: { type: 'string', array: true, default: ['reel_watched'], describe: 'watch event name(s); other events are ignored' },
-    'name-field': { type: 'string', default: 'event_name', describe: 'field naming the event' },
-    'resets-before': { type: 'string', default: '2.3.0', describe: 'android versions below this reset the watch duration at each loop' },
-    'platform-field': { type: 'string', default: 'origin_platform' },
-    'version-field': { type: 'string', default: 'app_version' },
-    'watch-field': { type: 'string', default: 'reel_watch_duration' },
-    'duration-field': { type: 'string', default: 'reel_duration' },
-    'replay-field': { type: 'string', default: 'replay_count' },
-  },
+  options,
   check(o) {
     o.key = listOption(o.key);
     if (!parseVersion(o.resetsBefore)) return `--resets-before takes a version such as 2.3.0`;

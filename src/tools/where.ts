@@ -9,6 +9,7 @@ import { FieldReader } from '../core/fields.js';
 import { BigNum, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import type { InputOptions } from '../core/options.js';
 
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '~*' | '!~' | '!~*';
 
@@ -195,7 +196,7 @@ export function holds(c: Cond, v: unknown, raw: () => string | undefined): boole
   return op === '<' ? cmp < 0 : op === '<=' ? cmp <= 0 : op === '>' ? cmp > 0 : cmp >= 0;
 }
 
-export interface WhereOptions { cond: string[] }
+export type WhereOptions = InputOptions & { cond: string[] };
 
 export const tool: Tool<WhereOptions> = {
   name: 'where',
