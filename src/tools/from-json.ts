@@ -42,10 +42,11 @@ export const tool: Tool<FromJsonOptions> = {
   usage: 'from-json [--wrap KEY] [--max-record-bytes N] [FILE...]',
   noInput: true,
   examples: [
-    ['from-json user_engagement.examples.json | head -1', 'the elements of a JSON array, one per line'],
-    ['jq . events.ndjson | from-json', 'pretty-printed documents back to NDJSON (64-bit ids exact)'],
+    ['echo \'[{"id": 1}, {"id": 12345678901234567890}]\' | from-json', 'an array: {"id":1} and {"id":12345678901234567890}'],
     ['echo \'{"a":1}{"b":2} [{"c":3}]\' | from-json', 'concatenated documents: {"a":1}, {"b":2}, {"c":3}'],
     ['echo \'["x", 2]\' | from-json --wrap value', '{"value":"x"} and {"value":2}'],
+    ['jq . events.ndjson | from-json', 'pretty-printed documents back to NDJSON, line for line'],
+    ['from-json --rejects bad.json export.json.gz > events.ndjson', 'a gzipped array; broken elements kept in bad.json'],
   ],
   options: {
     wrap: { type: 'string', describe: 'an element that is not an object becomes {"KEY": element} (default: rejected as "not a JSON object")' },
