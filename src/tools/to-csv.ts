@@ -230,11 +230,14 @@ export const tool: Tool<ToCsvOptions> = {
       out.pos = 0;
       rows = 0;
     };
+    /** the row in `out` is complete: rows of --fields go out one by one (the runner batches them, and
+     *  flushes each with --line-buffered or on a terminal); the spooled ones in batches */
+    let rowByRow = false;
     const endRow = () => {
       out.room(2);
       for (let k = 0; k < eol.length; k++) out.buf[out.pos++] = eol[k];
       rows++;
-      if (out.pos >= FLUSH) flush();
+      if (rowByRow || out.pos >= FLUSH) flush();
     };
     const header = (names: string[]) => {
       if (!o.header || names.length === 0) return;
@@ -248,6 +251,7 @@ export const tool: Tool<ToCsvOptions> = {
       // streaming: the columns are known
       const reader = new FieldReader(fields);
       const found = new Uint8Array(fields.length);
+      rowByRow = true;
       return {
         init() { header(fields); return Promise.resolve(); },
         record(line) {
