@@ -6,7 +6,7 @@
 // (RFC 3629), a byte order mark skipped at the start of the input.
 //
 // What an element is: the input is a sequence of top-level JSON values separated by optional
-// whitespace. A top-level array is opened and each of its elements is an element; any other top-level
+// whitespace (and RFC 7464's record separator, 0x1E, which `jq --seq` writes before each document). A top-level array is opened and each of its elements is an element; any other top-level
 // value (an object, or a scalar) is one element itself. Only the top level is split: an array inside a
 // top-level array is one element (not an object).
 //
@@ -32,7 +32,7 @@ import { isUtf8 } from 'node:buffer';
 import { FieldReader, MAX_DEPTH } from './fields.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
-const LF = 10, CR = 13, SP = 32, TAB = 9, MINUS = 45;
+const LF = 10, CR = 13, SP = 32, TAB = 9, MINUS = 45, RS = 0x1e;
 
 // bytes inside a string: 0 plain, 1 the closing quote, 2 a backslash, 3 a control character
 const STR = new Uint8Array(256);
@@ -52,6 +52,11 @@ for (const c of '{}[],:') STRUCTURAL[c.charCodeAt(0)] = 1;
 for (const c of '"-0123456789tfn{[') VALUE_START[c.charCodeAt(0)] = 1;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** the core's reader that checks a whole object at once (fastElement), one for every stream reader: each
+ *  FieldReader takes room in the SIMD kernel's fixed memory, and its read() leaves nothing behind that
+ *  the next call needs */
+const wholeReader = new FieldReader([]);
 
 /** what a broken element is reported as */
 export type StreamReason = 'malformed JSON' | 'record too long';
@@ -180,8 +185,7 @@ export class JsonStreamReader {
   private errText = '';
   private errAt = 0;
   private errInStr = false;
-  /** the fast way for lines (lineElement): the core's reader, and where no LF is before */
-  private readonly lineReader = new FieldReader([]);
+  /** the fast way (fastElement): where no LF is before */
   private noLfBefore = 0;
 
   // skipping a broken element (see the file comment)
@@ -311,6 +315,7 @@ export class JsonStreamReader {
       while (i < len) {
         const c = b[i];
         if (c === SP || c === TAB || c === CR) { if (this.head) this.lineIndent++; i++; }
+        else if (c === RS && this.outer === TOP) i++; // RFC 7464 JSON text sequences (jq --seq): RS before each document
         else if (c === LF) { i++; this.line++; this.lineStart = this.base + i; this.head = true; this.lineIndent = 0; }
         else break;
       }
@@ -549,7 +554,7 @@ export class JsonStreamReader {
    * why it is broken.
    */
   private fastElement(s: number, end: number): number {
-    const b = this.buf, reader = this.lineReader;
+    const b = this.buf, reader = wholeReader;
     let e = 0;
     if (this.base + s >= this.noLfBefore) {
       const lf = b.indexOf(LF, s);

@@ -95,6 +95,7 @@ test('concatenated documents without separators, whitespace and newlines everywh
     ['{"a":1}\n\n  {"b":2} \t{"c":3}\r\n', ['{"a":1}', '{"b":2}', '{"c":3}']],
     [' [ \n{ "a" :\n1 , "b"\t: [ 1 ,2 ] } ,\r\n {"c":{ } } ] [{"d":null}]{"e":true}', ['{"a":1,"b":[1,2]}', '{"c":{}}', '{"d":null}', '{"e":true}']],
     ['[]\n[ ]\n{}', ['{}']],
+    ['\x1e{"a":1}\n\x1e[{"b":2}]\n', ['{"a":1}', '{"b":2}']], // RFC 7464 (jq --seq)
     ['[{"a":"x y, z: {w}"} ,{"b":"\\"}"}]', ['{"a":"x y, z: {w}"}', '{"b":"\\"}"}']],
   ];
   for (const [input, want] of cases) {
