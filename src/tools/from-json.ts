@@ -1,0 +1,171 @@
+// from-json: a JSON array, JSON documents one after another (pretty-printed or concatenated, with or
+// without separators) or NDJSON, to NDJSON: one line per top-level object, streaming over bytes
+// (core/json-stream.ts), memory bounded by the largest element.
+//
+// Decisions (the README's from-json section states them for users):
+// - What is split: the top level only. A top-level array gives its elements; any other top-level value
+//   is one element. An array inside the top-level array is one element (not an object).
+// - Output: each object's own bytes with only insignificant whitespace removed (numbers, escapes, key
+//   order and duplicate keys exactly as written); an element that is already compact (an NDJSON line)
+//   passes byte for byte.
+// - Elements that are not objects (numbers, strings, literals, nested arrays): rejected as `not a JSON
+//   object` with their position, like the core rejects such a line; --wrap KEY makes them records
+//   {"KEY": value} instead.
+// - Checked by RFC 8259's grammar exactly as the core checks a line (README "What is a bad line");
+//   broken elements are reported `from-json: FILE:LINE: malformed JSON: what at column C`, counted,
+//   skipped, and reading resumes by the rule in core/json-stream.ts; --strict, --rejects (the raw text
+//   of the broken element, at most --max-record-bytes of it) as everywhere.
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { JsonStreamReader, compactInto } from '../core/json-stream.js';
+import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
+import type { Tool, ToolContext } from '../core/tool.js';
+
+export interface FromJsonOptions { files: string[]; wrap?: string; maxRecordBytes: number }
+
+const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
+const CHUNK = 1 << 17;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
+
+function kindOf(c: number): string {
+  if (c === 0x5b) return 'an array';
+  if (c === 0x22) return 'a string';
+  if (c === 0x74 || c === 0x66) return 'a boolean';
+  if (c === 0x6e) return 'null';
+  return 'a number';
+}
+
+export const tool: Tool<FromJsonOptions> = {
+  name: 'from-json',
+  summary: 'A JSON array, pretty-printed or concatenated JSON documents (or NDJSON) to NDJSON, one line per object, streaming with bounded memory; broken elements reported with line and column and skipped.',
+  usage: 'from-json [--wrap KEY] [--max-record-bytes N] [FILE...]',
+  noInput: true,
+  examples: [
+    ['echo \'[{"id": 1}, {"id": 12345678901234567890}]\' | from-json', 'an array: {"id":1} and {"id":12345678901234567890}'],
+    ['echo \'{"a":1}{"b":2} [{"c":3}]\' | from-json', 'concatenated documents: {"a":1}, {"b":2}, {"c":3}'],
+    ['echo \'["x", 2]\' | from-json --wrap value', '{"value":"x"} and {"value":2}'],
+    ['jq . events.ndjson | from-json', 'pretty-printed documents back to NDJSON, line for line'],
+    ['from-json --rejects bad.json export.json.gz > events.ndjson', 'a gzipped array; broken elements kept in bad.json'],
+  ],
+  options: {
+    wrap: { type: 'string', describe: 'an element that is not an object becomes {"KEY": element} (default: rejected as "not a JSON object")' },
+    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest element (bytes) read; a longer one is skipped and rejected as "record too long", its first N bytes kept in --rejects' },
+  },
+  check(o) {
+    const m = o.maxRecordBytes;
+    if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;
+    if (o.wrap !== undefined && (typeof o.wrap !== 'string' || o.wrap === '')) return '--wrap takes a key name';
+    return undefined;
+  },
+  create(o, ctx: ToolContext) {
+    const files = o.files.length ? o.files : ['-'];
+    const prefix = o.wrap === undefined ? null : Buffer.from(`{${JSON.stringify(o.wrap)}:`);
+    let scratch = Buffer.allocUnsafe(1 << 16);
+
+    const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
+      ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
+    };
+
+    class Sink implements JsonStreamSink {
+      constructor(private readonly file: string) {}
+      element(b: Buffer, s: number, e: number, info: ElementInfo): void {
+        ctx.countIn();
+        if (!info.object && prefix === null) {
+          const where = info.index >= 0 ? `element ${info.index + 1} of the array, ` : '';
+          ctx.rejectAt(this.file, info.line, b.toString('utf8', s, e), 'not a JSON object', `${kindOf(b[s])} (${where}column ${info.column})`);
+          return;
+        }
+        if (info.object && !info.ws) { ctx.emit(b.subarray(s, e)); return; }
+        const extra = prefix === null || info.object ? 0 : prefix.length + 1;
+        if (scratch.length < e - s + extra) scratch = Buffer.allocUnsafe((e - s + extra) * 2);
+        let o = 0;
+        if (extra) { prefix!.copy(scratch, 0); o = prefix!.length; }
+        o = info.ws ? compactInto(b, s, e, scratch, o) : o + b.copy(scratch, o, s, e);
+        if (extra) scratch[o++] = 0x7d; // }
+        ctx.emit(scratch.subarray(0, o));
+      }
+      bad(raw: Buffer, line: number, reason: StreamReason, detail: string): void {
+        ctx.countIn();
+        ctx.rejectAt(this.file, line, raw.toString('utf8'), reason, detail);
+      }
+    }
+
+    /** a gzip input: the rest of the descriptor through zlib (the stream owns and closes the descriptor) */
+    const gunzip = async (fd: number, head: Buffer, reader: JsonStreamReader) => {
+      const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
+      const z = zlib.createGunzip({ chunkSize: CHUNK });
+      rest.on('error', (e) => z.destroy(e));
+      z.write(head);
+      rest.pipe(z);
+      try {
+        for await (const chunk of z as AsyncIterable<Buffer>) {
+          ctx.countIn(0, chunk.length);
+          reader.push(chunk);
+          const wait = ctx.waitDrain();
+          if (wait) await wait;
+          if (ctx.stopped()) return false;
+        }
+        return true;
+      } finally {
+        rest.unpipe(z);
+        if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
+      }
+    };
+
+    const readOne = async (file: string) => {
+      let fd: number;
+      try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(file, err as NodeJS.ErrnoException); return; }
+      const reader = new JsonStreamReader(new Sink(file), o.maxRecordBytes);
+      let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
+      try {
+        let complete = true;
+        for (let chunks = 0; ; chunks++) {
+          // read at least as much as the unfinished element holds: an element cut by many chunk ends is
+          // re-read from its last token only a logarithmic number of times
+          const want = Math.max(CHUNK, reader.pending());
+          const { buf, at } = reader.space(want);
+          let n: number;
+          try {
+            n = fs.readSync(fd, buf, at, want, null);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'EAGAIN') { await sleep(1); chunks--; continue; } // a non-blocking pipe with nothing yet
+            if (code === 'EOF') n = 0; else throw err;
+          }
+          if (n === 0) break;
+          if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
+            owned = false;
+            complete = await gunzip(fd, Buffer.from(buf.subarray(at, at + n)), reader);
+            break;
+          }
+          ctx.countIn(0, n);
+          reader.commit(n);
+          // wait while the output waits for its reader; stop when the reader went away (| head); now and
+          // then let the event loop run (a non-blocking stdout drains and notices a closed pipe only then)
+          const wait = ctx.waitDrain();
+          if (wait) await wait;
+          if (ctx.stopped()) { complete = false; break; }
+          if ((chunks & 7) === 7) await tick();
+        }
+        if (complete) reader.end();
+      } catch (err) {
+        if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) cannotRead(file, err as NodeJS.ErrnoException);
+        else throw err;
+      } finally {
+        if (fd !== 0 && owned) fs.closeSync(fd);
+      }
+    };
+
+    return {
+      record() { /* reads its own input */ },
+      async end() {
+        for (const f of files) {
+          if (ctx.stopped()) break;
+          await readOne(f);
+        }
+      },
+    };
+  },
+};
+export default tool;

@@ -1,0 +1,223 @@
+// to-table: NDJSON records as aligned columns for a terminal (the way `mlr --opprint` or DuckDB's box
+// mode print them).
+//
+// Decisions (the README's to-table section states them for users):
+// - Columns: --fields (paths, in that order), else the top-level fields in first-seen order among the
+//   first --rows records (default 1000). Those records are held to size the columns, then printed; the
+//   rest stream with the same widths (memory: --rows records). A field first seen later is not shown
+//   (named in a warning at the end); a longer value later is cut to its column's width.
+// - Cells: strings as their text; numbers exactly as written, right-aligned; true/false; JSON null as
+//   `null` (a missing field is empty, so the two stay apart); objects and arrays as compact JSON text.
+//   Control characters (and line/paragraph separators and bidirectional controls, which would move
+//   the text around on a terminal) are shown escaped as in JSON (\n, \t, \u001b), so data never
+//   drives the terminal. A column whose values are all numbers has its name right-aligned too.
+// - Widths are display widths: East Asian wide and fullwidth characters and emoji count 2 columns,
+//   combining marks and other zero-width characters 0, counted per grapheme cluster
+//   (Intl.Segmenter), so CJK, emoji and accents keep the columns aligned. A value wider than
+//   --max-width (default 40; 0: no limit) is cut with '…'.
+// - No colour: the same bytes on a terminal and in a file (`to-table | less` works as is).
+// - Layout: names, a rule of '-', rows; columns two spaces apart; no trailing blanks. --box draws the
+//   table with box-drawing lines like DuckDB.
+import { FieldReader } from '../core/fields.js';
+import { compact } from '../core/json-stream.js';
+import { MemberCursor } from '../core/members.js';
+import { listOption } from '../core/options.js';
+import type { Tool, ToolContext } from '../core/tool.js';
+
+export interface ToTableOptions { files: string[]; fields: string[]; rows: number; maxWidth: number; box: boolean }
+
+const QUOTE = 0x22, BSL = 0x5c;
+
+// ---- display width ----
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator}/u;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff]$/u;
+// East Asian Wide (W) and Fullwidth (F) outside the emoji (Unicode 15 EastAsianWidth.txt, main blocks)
+const WIDE: [number, number][] = [
+  [0x1100, 0x115f], [0x2329, 0x232a], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf], [0xa960, 0xa97f], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe10, 0xfe19], [0xfe30, 0xfe6f],
+  [0xff00, 0xff60], [0xffe0, 0xffe6], [0x16fe0, 0x16fe4], [0x17000, 0x18aff], [0x1b000, 0x1b2ff],
+  [0x1f200, 0x1f202], [0x1f210, 0x1f23b], [0x1f240, 0x1f248], [0x1f250, 0x1f251], [0x20000, 0x2fffd], [0x30000, 0x3fffd],
+];
+
+function wideCodePoint(cp: number): boolean {
+  if (cp < 0x1100) return false;
+  for (const [lo, hi] of WIDE) { if (cp < lo) return false; if (cp <= hi) return true; }
+  return false;
+}
+
+/** the columns a grapheme cluster takes on a terminal: 0, 1 or 2 */
+function graphemeWidth(g: string): number {
+  if (EMOJI.test(g)) return 2;
+  let w = 0;
+  for (const ch of g) {
+    const cp = ch.codePointAt(0)!;
+    if (wideCodePoint(cp)) w += 2;
+    else if (!ZERO_WIDTH.test(ch)) w += 1;
+  }
+  return Math.min(w, 2);
+}
+
+/** the display width of a text (already free of control characters) */
+export function displayWidth(s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length;
+  let w = 0;
+  for (const { segment } of segmenter.segment(s)) w += graphemeWidth(segment);
+  return w;
+}
+
+/** the text cut to at most `max` columns with '…' at the end (whole grapheme clusters only) */
+export function truncate(s: string, max: number): string {
+  if (max <= 0) return s;
+  if (PRINTABLE_ASCII.test(s)) return s.length <= max ? s : s.slice(0, max - 1) + '…';
+  if (displayWidth(s) <= max) return s;
+  let w = 0, out = '';
+  for (const { segment } of segmenter.segment(s)) {
+    const g = graphemeWidth(segment);
+    if (w + g > max - 1) break;
+    out += segment; w += g;
+  }
+  return out + '…';
+}
+
+// characters shown escaped: C0 controls, DEL, C1 controls, line/paragraph separators, bidi controls
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const ESCAPED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
+function safe(s: string): string {
+  return s.replace(UNSAFE, (c) => ESCAPED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// ---- cells ----
+
+/** one cell: its text, its display width, whether it is a number (right-aligned) */
+interface Cell { text: string; width: number; num: boolean }
+const EMPTY: Cell = { text: '', width: 0, num: false };
+const NULL: Cell = { text: 'null', width: 4, num: false };
+
+function cellOf(b: Buffer, vs: number, ve: number, max: number): Cell {
+  const c = b[vs];
+  let text: string, num = false;
+  if (c === QUOTE) {
+    let esc = false;
+    for (let i = vs + 1; i < ve - 1; i++) if (b[i] === BSL) { esc = true; break; }
+    text = esc ? JSON.parse(b.toString('utf8', vs, ve)) as string : b.toString('utf8', vs + 1, ve - 1);
+  } else if (c === 0x6e) return NULL;
+  else if (c === 0x7b || c === 0x5b) text = compact(b, vs, ve).toString('utf8');
+  else { text = b.toString('latin1', vs, ve); num = c !== 0x74 && c !== 0x66; } // a number, or true/false
+  text = truncate(safe(text), max);
+  return { text, width: displayWidth(text), num };
+}
+
+export const tool: Tool<ToTableOptions> = {
+  name: 'to-table',
+  summary: 'NDJSON as aligned columns for a terminal (like mlr --opprint or DuckDB box mode): numbers right-aligned, Unicode-width aware, long values cut to --max-width.',
+  usage: 'to-table [--fields a,b.c,...] [--rows N] [--max-width N] [--box] [FILE...]',
+  examples: [
+    ['echo \'{"city":"東京","n":14}\' | to-table', 'two aligned columns (the name is 2 columns wide per character)'],
+    ['from-json user_engagement.examples.json | to-table --fields event_date,user_pseudo_id,version | head', 'three columns of the Sliide examples'],
+    ['count-by date < events.ndjson | to-table --box', 'an aggregate as a box-drawn table'],
+    ['to-table --rows 100 --max-width 20 events.ndjson | less -S', 'columns sized by the first 100 records, values cut at 20 columns'],
+  ],
+  options: {
+    fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object), comma-separated or repeated' },
+    rows: { type: 'number', default: 1000, describe: 'records read before the columns are sized and printed; later rows keep those widths (a longer value is cut)' },
+    'max-width': { type: 'number', default: 40, describe: "the widest a column gets (display columns); longer values end in '…' (0: no limit)" },
+    box: { type: 'boolean', default: false, describe: 'draw the table with box-drawing lines (DuckDB style)' },
+  },
+  check(o) {
+    if (!Number.isInteger(o.rows) || o.rows < 1) return `--rows takes a whole number, at least 1 (got ${o.rows})`;
+    if (!Number.isInteger(o.maxWidth) || o.maxWidth < 0 || (o.maxWidth > 0 && o.maxWidth < 2)) return `--max-width takes a whole number of columns, at least 2 (0: no limit; got ${o.maxWidth})`;
+    return undefined;
+  },
+  create(o, ctx: ToolContext) {
+    const fields = listOption(o.fields);
+    const max = o.maxWidth;
+    const names: string[] = [...fields];
+    const columns = new Map<string, number>(fields.map((f, k) => [f, k]));
+    const reader = new FieldReader(fields);
+    const cursor = new MemberCursor();
+    let held: Cell[][] | null = []; // the first rows, until the columns are sized
+    let widths: number[] = [];
+    let numeric: boolean[] = [];
+    const later = new Set<string>(); // fields first seen after the columns were fixed
+
+    const pad = (s: string, w: number, n: number, right: boolean) => (right ? ' '.repeat(n - w) + s : s + ' '.repeat(n - w));
+    const line = (cells: Cell[], nameRow: boolean): string => {
+      const parts: string[] = [];
+      for (let k = 0; k < widths.length; k++) {
+        let c = cells[k] ?? EMPTY;
+        if (c.width > widths[k]) { const t = truncate(c.text, widths[k]); c = { text: t, width: displayWidth(t), num: c.num }; }
+        const right = nameRow ? numeric[k] : c.num;
+        parts.push(pad(c.text, c.width, widths[k], right));
+      }
+      if (o.box) return `│ ${parts.join(' │ ')} │`;
+      return parts.join('  ').replace(/ +$/, '');
+    };
+    const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+
+    /** size the columns by the rows held, print the names and those rows */
+    const start = () => {
+      const rows = held!;
+      held = null;
+      if (names.length === 0) return;
+      const head = names.map((n) => { const t = truncate(safe(n), max); return { text: t, width: displayWidth(t), num: false }; });
+      widths = head.map((h) => Math.max(1, h.width));
+      numeric = names.map(() => true);
+      const seen = names.map(() => false);
+      for (const r of rows) {
+        r.forEach((c, k) => {
+          if (c.width > widths[k]) widths[k] = c.width;
+          if (c === EMPTY || c === NULL) return;
+          seen[k] = true;
+          if (!c.num) numeric[k] = false;
+        });
+      }
+      numeric = numeric.map((v, k) => v && seen[k]);
+      if (o.box) ctx.emit(rule('┌', '┬', '┐'));
+      ctx.emit(line(head, true));
+      ctx.emit(o.box ? rule('├', '┼', '┤') : widths.map((w) => '-'.repeat(w)).join('  '));
+      for (const r of rows) ctx.emit(line(r, false));
+    };
+
+    const row = (cells: Cell[]) => {
+      if (held === null) { ctx.emit(line(cells, false)); return; }
+      held.push(cells);
+      if (held.length >= o.rows) start();
+    };
+
+    return {
+      record(l) {
+        const b = l.buf;
+        if (!reader.read(b, l.start, l.end)) { ctx.reject(l, reader.reason, reader.error); return; }
+        const cells: Cell[] = [];
+        if (fields.length > 0) {
+          for (let k = 0; k < fields.length; k++) cells.push(reader.found(k) ? cellOf(b, reader.spanStart(k), reader.spanEnd(k), max) : EMPTY);
+        } else {
+          cursor.reset(b, reader.objStart, reader.objEnd);
+          while (cursor.next()) {
+            const name = cursor.key();
+            let col = columns.get(name);
+            if (col === undefined) {
+              if (held === null) { later.add(name); continue; }
+              col = names.length; columns.set(name, col); names.push(name);
+            }
+            cells[col] = cellOf(b, cursor.vs, cursor.ve, max);
+          }
+          for (let k = 0; k < names.length; k++) cells[k] ??= EMPTY;
+        }
+        row(cells);
+      },
+      end() {
+        if (held !== null) start();
+        if (o.box && widths.length > 0) ctx.emit(rule('└', '┴', '┘'));
+        if (later.size) {
+          const list = [...later];
+          ctx.warn(`not shown: field${list.length === 1 ? '' : 's'} first seen after the first ${o.rows} records: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ` and ${list.length - 10} more` : ''} (name them with --fields, or raise --rows)`);
+        }
+      },
+    };
+  },
+};
+export default tool;
