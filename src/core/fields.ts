@@ -271,6 +271,10 @@ export function decodeValue(b: Buffer, s: number, e: number): any {
 /** keyInto: the scratch buffer is too small */
 export const KEY_TOO_LONG = -1_000_000;
 
+/** the hint for lines of JSON arrays and pretty-printed JSON (the runner's summary repeats it) */
+export const FROM_JSON = '(from-json reads such files)';
+const PRETTY_LINES = new Set(['{', '[', '}', ']', '},', '],', '{}', '[]', '{},', '[],']);
+
 /** why read() refused a line: a reason for the bad-record report */
 export type ReadReason = 'malformed JSON' | 'not a JSON object';
 
@@ -352,17 +356,21 @@ export class FieldReader {
     return true;
   }
 
-  /** a line that is not framed as {...}: say whether it is valid JSON of another kind, or broken */
+  /** a line that is not framed as {...}: say whether it is valid JSON of another kind, or broken, and
+   *  when it looks like a line of a JSON array or of pretty-printed JSON, that from-json reads those */
   private notObject(b: Buffer, start: number, end: number): false {
     const text = b.toString('utf8', start, end);
+    const t = text.trim();
+    const parses = (x: string) => { try { JSON.parse(x); return true; } catch { return false; } };
     try {
       const v = JSON.parse(text);
       this.reason = 'not a JSON object';
-      this.error = Array.isArray(v) ? 'an array (from-json splits arrays into records)' : `a ${v === null ? 'null' : typeof v}`;
+      this.error = Array.isArray(v) ? `a JSON array ${FROM_JSON}` : `a ${v === null ? 'null' : typeof v}`;
     } catch (err) {
       this.reason = 'malformed JSON';
-      const t = text.trim();
-      this.error = t === '{' || t === '[' ? `a lone '${t}': pretty-printed JSON? (from-json reads it)` : (err as Error).message;
+      if (PRETTY_LINES.has(t) || /^"(?:[^"\\]|\\.)*"\s*:/.test(t) || (t.endsWith(',') && parses(t.slice(0, -1))) || t[0] === '[') {
+        this.error = `a line of a JSON array or of pretty-printed JSON? ${FROM_JSON}`;
+      } else this.error = (err as Error).message;
     }
     return false;
   }

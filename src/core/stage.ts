@@ -4,7 +4,7 @@
 // stream (api.ts) all drive stages; only where the records come from and go to differs.
 import fs from 'node:fs';
 import { parseJson } from './json.js';
-import { FieldReader } from './fields.js';
+import { FieldReader, FROM_JSON } from './fields.js';
 import type { Edit } from './fields.js';
 import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
@@ -44,6 +44,7 @@ export class Stage implements LineSink {
   /** the run failed (exit 1): an input could not be read, --strict stopped it, an error */
   failed = false;
   private reported = 0;
+  private jsonHint = false; // a rejected line looked like a line of a JSON array or of pretty JSON
   private inputRejected = 0; // rejected records of the inputs (not of a side file)
   private rejectsFd = -1;
   private readonly inputs: Set<string>;
@@ -103,6 +104,7 @@ export class Stage implements LineSink {
     stats.rejected++;
     if (this.inputs.has(file)) this.inputRejected++;
     stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
+    if (detail?.endsWith(FROM_JSON)) this.jsonHint = true;
     const msg = detail ? `${reason}: ${detail}` : reason;
     if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
     if (this.rejectsFd >= 0 || this.hooks.onReject) {
@@ -145,7 +147,8 @@ export class Stage implements LineSink {
     const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
     if (stats.rejected > 0 && !opts.strict) {
       const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
-      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`);
+      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`
+        + (this.jsonHint ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
     }
     if (opts.stats) {
       const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');

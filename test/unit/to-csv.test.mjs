@@ -190,7 +190,7 @@ test('bad records: not JSON objects (the core\'s reasons), a lone surrogate (bad
   assert.is(r.status, 0);
   assert.is(r.stdout, 'a\n1\n😀\n');
   const err = r.stderr.split('\n');
-  assert.is(err[0], 'to-csv: -:2: not a JSON object: an array (from-json splits arrays into records)');
+  assert.is(err[0], 'to-csv: -:2: not a JSON object: a JSON array (from-json reads such files)');
   assert.is(err[1], 'to-csv: -:3: bad string: a string holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair): it has no UTF-8 form');
   assert.match(err[2], /^to-csv: -:5: malformed JSON: /);
   assert.is(err[3], 'to-csv: 3 bad records skipped (not a JSON object: 1, bad string: 1, malformed JSON: 1)');
