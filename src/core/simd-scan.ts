@@ -33,12 +33,15 @@ const MAX_NEEDLE = CHUNK_SLACK - 64 - 16;
 const KEY_SPACE = 1 << 16;
 
 let memory: Buffer | null = null, i32: Int32Array | null = null;
+const NEEDLE_SPACE = 4096;
+let keysBase = 0, scanAt = 0, generation = 0;
 let keysAt = 0, keysEnd = 0, chunkAt = 0, endsAt = 0, lineAt = 0, maxLine = 0;
 if (wasm) {
   memory = Buffer.from(wasm.memory.buffer);
   i32 = new Int32Array(wasm.memory.buffer);
-  keysAt = wasm.FREE.value;
+  keysAt = keysBase = wasm.FREE.value;
   keysEnd = keysAt + KEY_SPACE;
+  scanAt = keysAt + NEEDLE_SPACE;
   chunkAt = keysEnd;
   endsAt = chunkAt + CHUNK + CHUNK_SLACK; // one i32 per newline of a chunk
   lineAt = endsAt + 4 * CHUNK;
@@ -61,11 +64,25 @@ export function chunkBuffer(size: number): Buffer {
 }
 export function releaseChunk(b: Buffer): void { if (memory !== null && b.buffer === memory.buffer) chunkInUse = false; }
 
-/** bump-allocate n bytes of the key space (8-aligned), or -1 when it is full */
+/** bump-allocate n bytes of the key space (8-aligned) for the splitters' needles (the first 4 KiB),
+ *  or -1 when it is full */
 function keySpace(n: number): number {
   const at = (keysAt + 7) & ~7;
-  if (at + n > keysEnd) return -1;
+  if (at + n > keysBase + NEEDLE_SPACE) return -1;
   keysAt = at + n;
+  return at;
+}
+/** the readers' keys: the rest of the key space, handed out in turn; when it is full, everything is
+ *  handed out anew (a new generation) and each reader places its keys again on its next scan, so a
+ *  long-lived process creating reader after reader with ever-new keys never runs out */
+function scanSpace(n: number): number {
+  let at = (scanAt + 7) & ~7;
+  if (at + n > keysEnd) {
+    generation++; scans.clear();
+    at = (keysBase + NEEDLE_SPACE + 7) & ~7;
+    if (at + n > keysEnd) return -1;
+  }
+  scanAt = at + n;
   return at;
 }
 
@@ -125,33 +142,37 @@ export class LineSplit {
 
 const splitters = new Map<string, LineSplit | null>();
 
-const scans = new Map<string, TopScan | null>();
+const scans = new Map<string, TopScan>();
 
 /** One reader's wanted top-level keys, placed in the walk's memory. */
 export class TopScan {
-  private readonly at: number;
-  private readonly results: number;
+  private at = 0;
+  private results = 0;
+  private gen = -1;
   private readonly n: number;
 
-  /** null when the walk is not there or its key space is full. One placement per set of keys for the
-   *  process (readers with the same keys share it: results are copied out at once), so a long-lived
-   *  process creating reader after reader (the library's streams) never fills the key space. */
+  /** null when the walk is not there. One placement per set of keys (readers with the same keys share
+   *  it: results are copied out at once). */
   static create(keys: Buffer[]): TopScan | null {
     if (memory === null || keys.length > 64) return null;
     const id = keys.map((k) => k.toString('latin1')).join('\u0000') + '\u0000' + keys.length;
     let scan = scans.get(id);
     if (scan === undefined) {
-      const at = keySpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
-      scan = at < 0 ? null : new TopScan(keys, at);
-      scans.set(id, scan);
+      scan = new TopScan(keys.map((k) => Buffer.from(k)), id);
+      if (!scan.place()) return null;
     }
     return scan;
   }
 
-  private constructor(keys: Buffer[], at: number) {
+  private constructor(private readonly keys: Buffer[], private readonly id: string) { this.n = keys.length; }
+
+  /** copy the keys into the walk's memory (again after the key space was handed out anew) */
+  private place(): boolean {
+    const keys = this.keys;
+    const at = scanSpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
+    if (at < 0) return false;
     const mem = memory!, words = i32!;
     this.at = at;
-    this.n = keys.length;
     this.results = at + 8 + keys.length * 8;
     let lengths = 0n;
     let text = this.results + keys.length * 8;
@@ -163,6 +184,9 @@ export class TopScan {
       text += k.length;
     });
     mem.writeBigUInt64LE(lengths, at);
+    this.gen = generation;
+    scans.set(this.id, this);
+    return true;
   }
 
   /**
@@ -170,6 +194,7 @@ export class TopScan {
    * (the caller walks it in JavaScript).
    */
   scan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array): number {
+    if (this.gen !== generation && !this.place()) return UNSURE;
     const mem = memory!, words = i32!;
     let from: number;
     if (b.buffer === mem.buffer) from = b.byteOffset + s;

@@ -82,6 +82,17 @@ test('many streams in one process: the SIMD key space is shared per key set, nev
   assert.ok(r['simd'] !== null, 'a reader created after 3000 streams still gets the SIMD walk');
 });
 
+test('readers with ever-new keys: the key space is handed out anew, every reader keeps the SIMD walk and right answers', async () => {
+  const { FieldReader } = await import(path.join(root, 'dist/core/fields.js'));
+  const b = Buffer.from('{"a":1,"b":2}');
+  const first = new FieldReader(['b']);
+  for (let i = 0; i < 20000; i++) {
+    const r = new FieldReader([`key_number_${i}_with_a_rather_long_name`, 'a']);
+    assert.ok(r.read(b, 0, b.length) && r.value(1) === 1 && r['simd'] !== null, `reader ${i}`);
+  }
+  assert.ok(first.read(b, 0, b.length) && first.value(0) === 2, 'a reader made before still reads right');
+});
+
 test('objects() and fromObjects(): records in and out, 64-bit exact, broken lines as reject events', async () => {
   const o = objects();
   const rejects = [];
