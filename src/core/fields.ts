@@ -323,8 +323,9 @@ export class FieldReader {
   topName(k: number): string { return this.paths[k][0]; }
   isTopLevel(k: number): boolean { return this.paths[k].length === 1; }
 
-  /** false when the line is not one valid JSON object (reason and error say why) */
-  read(b: Buffer, start: number, end: number): boolean {
+  /** false when the line is not one valid JSON object (reason and error say why). `trusted`: the line
+   *  is known to be valid (Line.trusted): its top-level fields are found without the grammar check. */
+  read(b: Buffer, start: number, end: number, trusted = false): boolean {
     this.buf = b;
     let s = start, e = end;
     while (s < e && isBlank(b[s])) s++;
@@ -333,7 +334,8 @@ export class FieldReader {
     this.objStart = s;
     this.objEnd = e;
     // the SIMD walk when it is sure, else the JavaScript one (the same answers: scan-wasm.test.mjs)
-    let r = this.simd === null ? UNSURE : this.simd.scan(b, s, e, this.ts, this.te);
+    let r = this.simd === null ? UNSURE : this.simd.scan(b, s, e, this.ts, this.te, trusted);
+    if (r === UNSURE && trusted && this.simd !== null) r = this.simd.scan(b, s, e, this.ts, this.te); // an escape: the full kernel
     if (r === UNSURE) {
       r = walkObject(b, s, e, this.topKeys, this.ts, this.te);
       if (r !== e) {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 interface ScanExports {
   memory: WebAssembly.Memory;
   scan(s: number, e: number, keys: number, nkeys: number, results: number): number;
+  scanTrusted(s: number, e: number, keys: number, nkeys: number, results: number): number;
   split(s: number, e: number, needle: number, nlen: number, i1: number, i2: number, out: number): number;
   FREE: WebAssembly.Global;
   MAX_LINE: WebAssembly.Global;
@@ -193,7 +194,7 @@ export class TopScan {
    * The object at b[s, e): its end (e) with starts/ends filled as scanObject fills them, or UNSURE
    * (the caller walks it in JavaScript).
    */
-  scan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array): number {
+  scan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array, trusted = false): number {
     if (this.gen !== generation && !this.place()) return UNSURE;
     const mem = memory!, words = i32!;
     let from: number;
@@ -203,7 +204,7 @@ export class TopScan {
       b.copy(mem, lineAt, s, e);
       from = lineAt;
     }
-    const r = wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
+    const r = trusted ? wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) : wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
     if (r < 0) return UNSURE;
     const shift = s - from, res = this.results >> 2;
     for (let k = 0; k < this.n; k++) {

@@ -68,7 +68,7 @@ export class Stage implements LineSink {
       rejectAt(file, no, raw, reason, detail) { stage.reject(file, no, () => raw, reason, detail); },
       parse(line) {
         const c = stage.checker;
-        if (!c.read(line.buf, line.start, line.end)) { ctx.reject(line, c.reason, c.error); return undefined; }
+        if (!c.read(line.buf, line.start, line.end, line.trusted)) { ctx.reject(line, c.reason, c.error); return undefined; }
         return parseJson(line.buf.toString('utf8', c.objStart, c.objEnd));
       },
       warn(message) { hooks.say(message); },
@@ -179,7 +179,8 @@ export class Stage implements LineSink {
  */
 export class ChainSink implements RecordSink {
   records = 0;
-  private readonly view: Line = { buf: Buffer.alloc(0), start: 0, end: 0, file: '-', no: 0 };
+  // the records of a stage are valid JSON (read by the grammar, or written by the one writer)
+  private readonly view: Line = { buf: Buffer.alloc(0), start: 0, end: 0, file: '-', no: 0, trusted: process.env.EVENT_PIPES_TRUST !== '0' };
   private scratch = Buffer.allocUnsafe(1 << 16);
   private used = 0; // bytes of the record being assembled in scratch
 

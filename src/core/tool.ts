@@ -13,6 +13,9 @@ export interface Line {
   /** input name as shown in diagnostics ("-" for stdin) and 1-based line number in that input */
   file: string;
   no: number;
+  /** the line is known to be valid JSON (an earlier stage of an in-process chain read it by the
+   *  grammar or wrote it): readers may skip the grammar check (FieldReader.read's `trusted`) */
+  trusted?: boolean;
 }
 
 export interface ToolContext {

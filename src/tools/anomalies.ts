@@ -35,7 +35,7 @@ export const tool: Tool<AnomaliesOptions> = {
     const series = new Map<string, { order: string; x: number; rec: any }[]>();
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const x = reader.number(0), ord = reader.value(1);
         if (!Number.isFinite(x)) return ctx.reject(line, `no numeric ${o.value}`);
         if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);

@@ -34,7 +34,7 @@ export const tool: Tool<ClipOptions> = {
     if (!o.field) throw new UsageError('--field is empty');
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         if (!reader.found(0) || reader.value(0) === null) return ctx.emitLine(line);
         const x = reader.number(0);
         if (Number.isNaN(x)) return ctx.reject(line, `${o.field} is not a number`); // (1E400 reads as Infinity: clipped)

@@ -94,7 +94,7 @@ export const tool: Tool<CountByOptions> = {
 
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         // the key as one flat string made from bytes (a string built with += is a tree of cons
         // strings that the Map keeps alive: ~3x the memory per group)
         const len = reader.keyInto(nk, scratch, true);

@@ -32,7 +32,7 @@ export const tool: Tool<DedupeOptions> = {
     let scratch = Buffer.allocUnsafe(4096);
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const pos = reader.keyInto(nk, scratch);
         if (pos === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
         if (pos < 0) return ctx.reject(line, `missing ${o.key[-pos - 1]}`);

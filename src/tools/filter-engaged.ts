@@ -160,7 +160,7 @@ export const tool: Tool<FilterEngagedOptions> = {
       // lines are counted as read without being looked at, unless --check-all
       needle: o.event.length === 1 && !o.checkAll ? Buffer.from(JSON.stringify(o.event[0])) : undefined,
       record(line: Line) {
-        if (!fields.read(line.buf, line.start, line.end)) return ctx.reject(line, fields.reason, fields.error);
+        if (!fields.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, fields.reason, fields.error);
         // the name's raw bytes first (no string made); a decoded compare for escaped spellings
         let named = false;
         for (let k = 0; k < quotedNames.length && !named; k++) named = fields.rawEquals(0, quotedNames[k]);

@@ -51,7 +51,7 @@ export const tool: Tool<FinalActionOptions> = {
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         let kind = 0;
         for (const q of onQ) if (reader.rawEquals(nk + 1, q)) kind = ON;
         if (kind === 0) for (const q of offQ) if (reader.rawEquals(nk + 1, q)) kind = OFF;

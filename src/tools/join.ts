@@ -81,7 +81,7 @@ export const tool: Tool<JoinOptions> = {
         ctx.count('side keys', index.size);
       },
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const key = reader.found(0) ? keyText(reader.value(0)) : null;
         let texts = key === null ? undefined : index.get(key);
         if (texts === undefined) {

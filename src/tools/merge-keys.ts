@@ -42,7 +42,7 @@ export const tool: Tool<MergeKeysOptions> = {
     const defaults = o.default.map((d) => [d.slice(0, d.indexOf('=')), parseJson(d.slice(d.indexOf('=') + 1))] as const);
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         let key = '';
         for (let k = 0; k < o.key.length; k++) {
           const t = reader.token(k);

@@ -107,7 +107,7 @@ export const tool: Tool<PlotOptions> = {
     let points = 0;
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const xv = reader.value(0);
         if (xv === undefined || xv === null) return ctx.reject(line, 'missing x', `no ${o.x}`);
         if (typeof xv === 'object' && !(xv instanceof BigNum)) return ctx.reject(line, 'bad x', `${o.x} is ${Array.isArray(xv) ? 'an array' : 'an object'}, not a value to place on an axis`);

@@ -29,7 +29,7 @@ export const tool: Tool<RetentionOptions> = {
     const weekOf = (d: string) => dateToEpochDays(weekStart(d)) / 7; // Mondays are whole weeks apart
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const u = reader.token(0), d = reader.value(1);
         if (u === 'null') return ctx.reject(line, `missing ${o.user}`);
         if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return ctx.reject(line, `bad ${o.date}`, JSON.stringify(d ?? null));

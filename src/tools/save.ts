@@ -47,7 +47,7 @@ export const tool: Tool<SaveOptions> = {
     const reader = new FieldReader([]);
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         out.record(line.buf, line.start, line.end); records++;
       },
       async end() {

@@ -60,7 +60,7 @@ export const tool: Tool<SessionizeOptions> = {
     let end = 0, count = 1;
     /** read a record: [key length in scratch, time] (its end and pings in `end`, `count`), or [-1, 0] after rejecting the line */
     const ping = (line: Line): [number, number] => {
-      if (!reader.read(line.buf, line.start, line.end)) { ctx.reject(line, reader.reason, reader.error); return [-1, 0]; }
+      if (!reader.read(line.buf, line.start, line.end, line.trusted)) { ctx.reject(line, reader.reason, reader.error); return [-1, 0]; }
       let pos = reader.tokenInto(0, scratch, 0);
       while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
       if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return [-1, 0]; }

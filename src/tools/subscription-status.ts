@@ -61,7 +61,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const AS = [6];
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const t = ts(reader.value(0));
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);

@@ -50,7 +50,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     let lastRaw: unknown = undefined, lastDay = '';
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const raw = reader.value(0);
         if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
         let day: string;

@@ -49,7 +49,7 @@ export const tool: Tool<TopOptions> = {
     const measures: number[] = [], keys: string[] = [], lines: Buffer[] = [], at: number[] = [];
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const m = reader.number(0);
         if (!Number.isFinite(m)) return ctx.reject(line, `no numeric ${o.by}`);
         // where the rank will go, found now: a record it cannot go into is this record's problem (a

@@ -72,7 +72,7 @@ export const tool: Tool<WatchRatioOptions> = {
     const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         if (!events.has(reader.value(nk))) { ctx.count('other events'); return; }
         let key = '';
         for (let k = 0; k < nk; k++) {

@@ -223,7 +223,7 @@ export const tool: Tool<WhereOptions> = {
     const raw = () => reader.raw(k);
     return {
       record(line: Line) {
-        if (!reader.read(line.buf, line.start, line.end)) return ctx.reject(line, reader.reason, reader.error);
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         for (k = 0; k < conds.length; k++) {
           if (!holds(conds[k], reader.value(k), raw)) { ctx.count('not kept'); return; }
         }

@@ -292,6 +292,104 @@ function closeAfter(s: usize, b: usize, i: usize): usize {
 }
 
 /**
+ * A line known to be valid JSON (an earlier stage of an in-process chain read it by the grammar, or
+ * made it with the one writer): only the spans of the wanted top-level keys are wanted, no grammar
+ * check. Per block: the quote, bracket and separator masks and the in-string mask; the brackets walked
+ * for the depth (the top level's nested values noted); then the top level's quotes and separators in
+ * order. A backslash anywhere (an escape could hide a quote) is UNSURE: the caller reads the line the
+ * full way. Returns e with `results` filled as scan() fills them.
+ */
+export function scanTrusted(s: usize, e: usize, keys: usize, nkeys: i32, results: usize): i32 {
+  for (let k: usize = 0; k < <usize>nkeys; k++) store<i32>(results + (k << 3), -1);
+  if (e <= s || e - s > MAX_LINE) return UNSURE;
+  const QT = i8x16.splat(34), BS = i8x16.splat(92), SP = i8x16.splat(32);
+  const OB = i8x16.splat(123), CB = i8x16.splat(125), CM = i8x16.splat(44), CL = i8x16.splat(58);
+  const nblocks = (e - s + 63) >> 6;
+  let carry: u64 = 0, bs = i8x16.splat(0);
+  let depth: usize = 0, pairs: usize = 0;
+  for (let b: usize = 0; b < nblocks; b++) {
+    const p = s + (b << 6);
+    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+    const y0 = v128.or(x0, SP), y1 = v128.or(x1, SP), y2 = v128.or(x2, SP), y3 = v128.or(x3, SP);
+    let valid: u64 = ~(<u64>0);
+    if (b == nblocks - 1) { const r = (e - s) & 63; if (r != 0) valid = ((<u64>1) << <u64>r) - 1; }
+    const q = (bits(i8x16.eq(x0, QT)) | bits(i8x16.eq(x1, QT)) << 16 | bits(i8x16.eq(x2, QT)) << 32 | bits(i8x16.eq(x3, QT)) << 48) & valid;
+    const ox = bits(i8x16.eq(y0, OB)) | bits(i8x16.eq(y1, OB)) << 16 | bits(i8x16.eq(y2, OB)) << 32 | bits(i8x16.eq(y3, OB)) << 48;
+    const cx = bits(i8x16.eq(y0, CB)) | bits(i8x16.eq(y1, CB)) << 16 | bits(i8x16.eq(y2, CB)) << 32 | bits(i8x16.eq(y3, CB)) << 48;
+    const sep = bits(v128.or(i8x16.eq(x0, CM), i8x16.eq(x0, CL))) | bits(v128.or(i8x16.eq(x1, CM), i8x16.eq(x1, CL))) << 16
+      | bits(v128.or(i8x16.eq(x2, CM), i8x16.eq(x2, CL))) << 32 | bits(v128.or(i8x16.eq(x3, CM), i8x16.eq(x3, CL))) << 48;
+    if (b == nblocks - 1) {
+      const r = (e - s) & 63;
+      const bsm = (bits(i8x16.eq(x0, BS)) | bits(i8x16.eq(x1, BS)) << 16 | bits(i8x16.eq(x2, BS)) << 32 | bits(i8x16.eq(x3, BS)) << 48)
+        & (r != 0 ? ((<u64>1) << <u64>r) - 1 : ~(<u64>0));
+      if (bsm != 0) return UNSURE;
+    } else bs = v128.or(bs, v128.or(v128.or(i8x16.eq(x0, BS), i8x16.eq(x1, BS)), v128.or(i8x16.eq(x2, BS), i8x16.eq(x3, BS))));
+    let inside = q;
+    inside ^= inside << 1; inside ^= inside << 2; inside ^= inside << 4;
+    inside ^= inside << 8; inside ^= inside << 16; inside ^= inside << 32;
+    inside ^= carry;
+    carry = <u64>(<i64>inside >> 63);
+    const outside = ~(inside | q) & valid;
+    let brs = (ox | cx) & outside;
+    let from: u64 = 0, level1: u64 = 0;
+    while (brs != 0) {
+      const i = <u64>ctz(brs);
+      brs &= brs - 1;
+      if (depth == 1) level1 |= span(from, i);
+      from = i + 1;
+      const at = p + <usize>i;
+      if ((load<u8>(at) & 2) != 0) { // an opening bracket
+        if (depth == 1) { if (pairs == MAX_PAIRS) return UNSURE; store<i32>(PAIRS + (pairs << 3), <i32>at); }
+        depth++;
+      } else {
+        if (depth == 0) return UNSURE;
+        depth--;
+        if (depth == 1) { store<i32>(PAIRS + (pairs << 3), <i32>at + 1, 4); pairs++; }
+      }
+    }
+    if (depth == 1 && from < 64) level1 |= span(from, 64);
+    // the top level's opening quotes and separators, for stage 2
+    store<u64>(EVT + (b << 4), level1 & ((q & inside) | (sep & outside)));
+  }
+  if (v128.any_true(bs) || depth != 0) return UNSURE;
+  if (nkeys == 0) return <i32>e;
+  // Stage 2: the members in order: a quote after '{' or ',' opens a key, one after ':' a string value
+  let pair: usize = 0, keyNext = true;
+  let ks: usize = 0, ke: usize = 0;
+  for (let b: usize = 0; b < nblocks; b++) {
+    let ev = load<u64>(EVT + (b << 4));
+    while (ev != 0) {
+      const at = s + (b << 6) + <usize>ctz(ev);
+      ev &= ev - 1;
+      const c = <u32>load<u8>(at);
+      if (c == 44) { keyNext = true; continue; }
+      if (c == 34) {
+        if (!keyNext) continue; // a string value (read at its ':')
+        ks = at + 1; ke = ks;
+        while (load<u8>(ke) != 34) ke++;
+        keyNext = false;
+        continue;
+      }
+      // ':' : the value of the key just read
+      let vs = at + 1;
+      while (load<u8>(vs) == 32 || load<u8>(vs) == 9 || load<u8>(vs) == 13 || load<u8>(vs) == 10) vs++;
+      const v = <u32>load<u8>(vs);
+      let ve: usize;
+      if (v == 34) { ve = vs + 1; while (load<u8>(ve) != 34) ve++; ve++; }
+      else if ((v | 32) == 123) {
+        while (<usize>load<i32>(PAIRS + (pair << 3)) < vs) pair++;
+        ve = <usize>load<i32>(PAIRS + (pair << 3), 4);
+      } else {
+        ve = vs;
+        while (ve < e) { const d = <u32>load<u8>(ve); if (d == 44 || d == 125 || d == 93 || d == 32 || d == 9 || d == 13 || d == 10) break; ve++; }
+      }
+      record(keys, nkeys, results, ks, ke, vs, ve);
+    }
+  }
+  return <i32>e;
+}
+
+/**
  * Split [s, e) at newlines for the input reader: for each newline, its index from s into `out` (i32),
  * with bit 31 set when the line before it holds the needle (nlen bytes at `needle`, told apart first
  * by its bytes at i1 and i2) or a backslash (an escape could spell the needle). Returns the number of
