@@ -44,7 +44,7 @@ export class Stage implements LineSink {
   /** the run failed (exit 1): an input could not be read, --strict stopped it, an error */
   failed = false;
   private reported = 0;
-  private jsonHint = false; // a rejected line looked like a line of a JSON array or of pretty JSON
+  private jsonHint = 0; // rejected lines that looked like lines of a JSON array or of pretty JSON
   private inputRejected = 0; // rejected records of the inputs (not of a side file)
   private rejectsFd = -1;
   private readonly inputs: Set<string>;
@@ -104,7 +104,7 @@ export class Stage implements LineSink {
     stats.rejected++;
     if (this.inputs.has(file)) this.inputRejected++;
     stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
-    if (detail?.endsWith(FROM_JSON)) this.jsonHint = true;
+    if (detail?.endsWith(FROM_JSON)) this.jsonHint++;
     const msg = detail ? `${reason}: ${detail}` : reason;
     if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
     if (this.rejectsFd >= 0 || this.hooks.onReject) {
@@ -148,7 +148,7 @@ export class Stage implements LineSink {
     if (stats.rejected > 0 && !opts.strict) {
       const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
       say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`
-        + (this.jsonHint ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
+        + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
     }
     if (opts.stats) {
       const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');

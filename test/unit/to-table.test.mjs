@@ -96,7 +96,7 @@ test('--fields with dotted paths; no input prints nothing, or the header of --fi
   const b = toTable('', '{"a":1}\nnope\n[1]\n');
   assert.is(b.stdout, 'a\n-\n1\n');
   assert.match(b.stderr, 'to-table: -:2: malformed JSON: ');
-  assert.match(b.stderr, 'to-table: -:3: not a JSON object: an array');
+  assert.match(b.stderr, 'to-table: -:3: not a JSON object: a JSON array (from-json reads such files)');
   for (const bad of ['--rows 0', '--max-width 1', '--max-width -2', '--rows x']) {
     const u = sh(`to-table ${bad} < /dev/null`);
     assert.is(u.status, 2, bad);
