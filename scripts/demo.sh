@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Sliide job on the bundled sample, then on 200,000 generated events (npm run demo).
+# A demo: the Sliide job on the bundled sample and on 200k generated events.
 # npm run demo: the Sliide job on the bundled generated sample (data/ga4-sample.ndjson.gz: 5,000
 # GA4-shaped events over 2020-03-06..09, across the US DST switch, with 3 deliberately broken lines),
 # then on a larger freshly generated file, into SQLite under data/out/.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Lingokids: activity_exit events -> the daily engagement cube and its views (incremental).
-# The cube activity_engagement_daily (plays,
-# completed_plays, total_duration_s by date, country, OS name/version, app version, subscription status
-# at event time, activity id/type/subtype, collection) with weekly/monthly/yearly, top-activity and
-# completion-rate views, in SQLite; also as Parquet with --out.
+# Lingokids: activity_exit events -> the daily engagement cube (incremental).
+# The cube activity_engagement_daily (plays, completed_plays, total_duration_s by date, country, OS
+# name/version, app version, subscription status at event time, activity id/type/subtype, collection)
+# with weekly/monthly/yearly, top-activity and completion-rate views, in SQLite; also as Parquet with
+# --out.
 # Loads are incremental and idempotent: every activity_exit event loaded is kept at the event grain
 # (activity_exit_facts, keyed by event_id, loaded with on-conflict ignore) and the cube rows of the
 # dates that got new events are recomputed from it in the same transaction, so files split anywhere,

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Game (Nordeus): cleaned events -> registration, session and match tables (incremental).
-# Clean the raw events with every rule (each dropped event goes to the
-# rejects file with its reason; a per-reason summary is printed), build sessions from pings (gap > 60 s,
-# the `type` field unused), score matches (3/1/0, on the day the match started), and keep
-# registration_data, session_data and match_data in SQLite. Serve with stats-api.
+# Nordeus game: events -> registration, session and match data (incremental).
+# Clean the raw events with every rule (each dropped event goes to the rejects file with its reason; a
+# per-reason summary is printed), build sessions from pings (gap > 60 s, the `type` field unused), score
+# matches (3/1/0, on the day the match started), and keep registration_data, session_data and
+# match_data in SQLite. Serve with stats-api.
 # Loads are incremental: what a later file may need (registrations, each user's sessions, every match
 # event, the event ids seen) is kept in the database, so nightly files loaded in any order, split
 # anywhere, or loaded twice, give the tables of one load of everything (scripts/sql/game.*.sql).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Insights: interaction CSVs -> dau, mau, power users, retention, ... (parallel partitions).
+# Insights: interaction CSVs -> DAU, MAU, power users, retention, anomalies.
 # User interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
 # device performance, anomalies and sessions in SQLite (and report.md with --report), partitions
 # processed in parallel (--jobs) with mergeable partial aggregates (count-by --partial / --merge),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Loco: likes, unlikes and watches -> is_interested per (user, reel): files and SQLite.
+# Loco: likes, unlikes and watches -> is_interested per (user, reel).
 # Clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
 # event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
 # optionally loaded into SQLite. Two jobs, as in the case study's workflow:
