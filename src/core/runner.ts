@@ -87,9 +87,9 @@ async function printHelp(tool: Tool): Promise<void> {
       cur += c;
     }
     if (cur) out.push(cur);
-    // an option and its value stay on one line when they can
+    // an option and its value stay on one line when they fit on one
     for (let i = out.length - 2; i >= 0; i--) {
-      if (/^-/.test(out[i]) && !/^(-|[|<>&;]|then$)/.test(out[i + 1])) out.splice(i, 2, `${out[i]} ${out[i + 1]}`);
+      if (/^-/.test(out[i]) && !/^(-|[|<>&;]|then$)/.test(out[i + 1]) && out[i].length + out[i + 1].length < width - 6) out.splice(i, 2, `${out[i]} ${out[i + 1]}`);
     }
     return out;
   };
