@@ -17,7 +17,8 @@ need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
 usage: reel-interest.sh --out DIR [--db FILE] [--threshold R] FILE...
-   or: event-pipes reel-interest ARGS
+   or, in the package folder: scripts/reel-interest.sh ARGS
+      (not event-pipes reel-interest: that runs the tool reel-interest)
 
 Loco clip interest: one row per (user_uid, reel_uid) with liked and unliked (the final like or
 unlike by event time), watched_ratio (the platform and app-version rules of reel_watch_duration) and
@@ -39,9 +40,9 @@ complete; a failing step is named and the previous outputs stay in place. Exit s
 step failed, 2 a usage error or an unreadable FILE. See docs/recipes/reel-interest.md.
 
 Examples:
-  event-pipes reel-interest --out out reel_liked_data reel_unliked_data reel_watched_data
+  scripts/reel-interest.sh --out out reel_liked_data reel_unliked_data reel_watched_data
       out/reel_interest.ndjson and out/reel_interest.parquet
-  event-pipes reel-interest --out out --db loco.db --threshold 0.8 reel_*_data
+  scripts/reel-interest.sh --out out --db loco.db --threshold 0.8 reel_*_data
       a stricter threshold; the rows also in the table reel_interest of loco.db
 EOF
   exit 0

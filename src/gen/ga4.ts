@@ -3,7 +3,8 @@
 // deterministic by --seed. About 31% user_engagement, engagement times spread across the 3 s boundary.
 import { BatchWriter, Rng, die, genArgs, openOut } from './random.js';
 
-const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD] [--bad-lines N] [--out FILE]
+const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD]
+                    [--bad-lines N] [--out FILE]
 
 Writes GA4/Firebase export NDJSON shaped like the Sliide sample (default 100000 events, 5000 users,
 7 days from 2020-03-06, which include the US DST switch of 2020-03-08), to --out FILE or stdout; the

@@ -4,9 +4,9 @@
 // subscription boundaries, optional malformed lines.
 import { BatchWriter, Rng, genArgs, openOut, readRecords, writeOut } from './random.js';
 
-const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE] [--make-users N]
-                          [--make-activities N] [--out-users FILE] [--out-activities FILE] [--bad-lines N]
-                          [--out FILE]
+const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE]
+                          [--make-users N] [--make-activities N] [--out-users FILE]
+                          [--out-activities FILE] [--bad-lines N] [--out FILE]
 
 Writes raw Lingokids activity_exit events (NDJSON; default 10000) to --out FILE or stdout, with
 duplicate deliveries, unknown users and activities and other event names planted. Without --users /

@@ -5,9 +5,9 @@ import { BatchWriter, Rng, genArgs, openOut } from './random.js';
 
 const USAGE = `usage: generate-loco [--seed N] [--events N] [--users N] [--reels N] [--out FILE]
 
-Writes Loco clip events (NDJSON: reel_watched, reel_liked and reel_unliked mixed; default 10000 events
-of 50 users on 40 reels) to --out FILE or stdout, covering every watch rule; the same --seed gives the
-same bytes.
+Writes Loco clip events (NDJSON: reel_watched, reel_liked and reel_unliked mixed; default 10000
+events of 50 users on 40 reels) to --out FILE or stdout, covering every watch rule; the same --seed
+gives the same bytes.
 
 Examples:
   generate-loco --seed 3 --events 10000 --out loco.ndjson
