@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Sliide: distinct active users per local (US/Central) day into active_user_table(date, active_user_count).
+# Sliide: distinct active users per local day -> active_user_table (incremental).
+# The table active_user_table(date, active_user_count) in SQLite, by US/Central day unless --tz says.
 # A user is active on a day when one of their user_engagement events that day has engagement_time_msec
 # >= 3000 (the engagement itself is the "valuable event"; --require-param engaged_session_event narrows it).
 # Loads are incremental and idempotent (see scripts/sql/active-users.*.sql).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]" >&2; exit 2; }
+me=active-users.sh
+usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]
+usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]
+                       [--plot FILE.svg|.html|.txt] [FILE ...]
+   or: event-pipes active-users ARGS
 
 Sliide: distinct active users per local day into the SQLite table active_user_table(date,
 active_user_count). A user is active on a day when one of their user_engagement events that day has
@@ -27,28 +32,37 @@ Options:
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
 active_user_pairs (one row per pair), and each load recounts, in its own transaction, the dates it
 touched. So files loaded in any order, split anywhere, overlapping or loaded twice give the table of
-one load of everything. Use the same --tz, --min-ms and --require-param for every load of a database.
-Exit status: 0 done, 1 a failure (said on stderr; loading again is harmless), 2 a usage error.
+one load of everything. Use the same --tz, --min-ms and --require-param for every load of a
+database. Exit status: 0 done, 1 a failure (said on stderr; loading again is harmless), 2 a usage
+error.
 See docs/recipes/active-users.md.
+
+Examples:
+  event-pipes active-users --db analytics.db events.ndjson
+      load an export and print the table
+  event-pipes active-users --db analytics.db --quiet --plot active-users.svg export.json.gz
+      load a gzipped export, no table printed; the chart of every day loaded so far
 EOF
   exit 0
 }
 db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) db=${2:?}; shift 2 ;;
-    --tz) tz=${2:?}; shift 2 ;;
-    --min-ms) min_ms=${2:?}; shift 2 ;;
-    --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
+    --db) need "$@"; db=$2; shift 2 ;;
+    --tz) need "$@"; tz=$2; shift 2 ;;
+    --min-ms) need "$@"; min_ms=$2; shift 2 ;;
+    --require-param) need "$@"; extra+=(--require-param "$2"); shift 2 ;;
     --quiet) quiet=1; shift ;;
-    --plot) plot=${2:?}; shift 2 ;;
+    --plot) need "$@"; plot=$2; shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
-    -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
+    -?*) usage_error "unknown option $1" ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] || usage
+[ -n "$db" ] || usage_error "missing --db FILE"
+[[ $min_ms =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--min-ms takes a number of milliseconds (got '$min_ms')"
+case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
 [ ${#files[@]} -gt 0 ] || files=(-)
 mkdir -p "$(dirname "$db")"
 

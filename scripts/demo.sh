@@ -1,8 +1,30 @@
 #!/usr/bin/env bash
+# A demo: the Sliide job on the bundled sample and on 200k generated events.
 # npm run demo: the Sliide job on the bundled generated sample (data/ga4-sample.ndjson.gz: 5,000
 # GA4-shaped events over 2020-03-06..09, across the US DST switch, with 3 deliberately broken lines),
 # then on a larger freshly generated file, into SQLite under data/out/.
 set -euo pipefail
+me=demo.sh
+help() {
+  cat <<'EOF'
+usage: demo.sh
+   or: npm run demo, event-pipes demo
+
+The Sliide job (active users per US/Central day) on the bundled generated sample
+data/ga4-sample.ndjson.gz (5,000 GA4-shaped events over 2020-03-06..09, across the US DST switch,
+with 3 deliberately broken lines, reported and skipped), loaded twice into data/out/analytics.db to
+show that a second load changes nothing; then 200,000 freshly generated events (data/generated/)
+through the same tools with --stats per stage into data/out/generated.db. Takes no arguments. It
+replaces data/out/analytics.db and data/out/generated.db in the package folder (builds dist/ first
+if needed).
+
+Options:
+  -h, --help  print this help and exit (nothing is run)
+EOF
+  exit 0
+}
+for a in "$@"; do case "$a" in -h|--help) help ;; esac; done
+[ $# -eq 0 ] || { echo "$me: takes no arguments, got '$1' (try '$me --help')" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 export PATH="$here/bin:$here/scripts:$PATH"

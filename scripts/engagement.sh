@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Lingokids engagement: raw activity_exit events -> the daily cube activity_engagement_daily (plays,
-# completed_plays, total_duration_s by date, country, OS name/version, app version, subscription status
-# at event time, activity id/type/subtype, collection) with weekly/monthly/yearly, top-activity and
-# completion-rate views, in SQLite; also as Parquet with --out.
+# Lingokids: activity_exit events -> the daily engagement cube (incremental).
+# The cube activity_engagement_daily (plays, completed_plays, total_duration_s by date, country, OS
+# name/version, app version, subscription status at event time, activity id/type/subtype, collection)
+# with weekly/monthly/yearly, top-activity and completion-rate views, in SQLite; also as Parquet with
+# --out.
 # Loads are incremental and idempotent: every activity_exit event loaded is kept at the event grain
 # (activity_exit_facts, keyed by event_id, loaded with on-conflict ignore) and the cube rows of the
 # dates that got new events are recomputed from it in the same transaction, so files split anywhere,
@@ -11,10 +12,12 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=engagement.sh
-usage() { echo "usage: $me --db FILE --users FILE --activities FILE [--out DIR] [--tz ZONE] [--input-tz ZONE] [--stats-file F] EVENTS... (try '$me --help')" >&2; exit 2; }
+usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
 usage: engagement.sh --db FILE --users FILE --activities FILE [options] EVENTS...
+   or: event-pipes engagement ARGS
 
 Load raw Lingokids events (JSON Lines; only name = activity_exit is counted) into the SQLite cube
 activity_engagement_daily: plays, completed_plays and total_duration_s per day, country, OS name and
@@ -24,7 +27,8 @@ activity_completion_daily. A summary per month goes to stderr.
 
 Options:
   --db FILE          the SQLite database (created if missing)
-  --users FILE       users (JSON Lines: user_id, country_code, registration/trial/subscription times)
+  --users FILE       users (JSON Lines: user_id, country_code, registration, trial and subscription
+                     times)
   --activities FILE  the activity catalogue (JSON Lines or a JSON array: activity_id, type, subtype)
   --out DIR          also write the whole daily cube as DIR/activity_engagement_daily.parquet
   --tz ZONE          the IANA zone of the day (default UTC)
@@ -32,38 +36,47 @@ Options:
   --stats-file F     append each step's figures (records in, out, rejected) to F as JSON lines
   -h, --help         print this help and exit
 
-Loads are incremental and idempotent. Every activity_exit event loaded is kept in activity_exit_facts
-(one row per event_id: the day, the cube's slice and the measures, ~200 bytes with its index); an
-event id already stored is a duplicate and is not counted again (the load's summary calls it
-"unchanged"). The cube rows of the days that got new events are recomputed from all their facts in
-the load's transaction. So files split anywhere (within a day or across days), loaded in any order,
-overlapping, or loaded again give the cube of one load of everything; a failed load writes nothing.
-Within a file (and across files) the first delivery of an event id counts; two different events
-sharing an id: the first loaded wins. Country, subscription status and activity type are resolved
-when an event is loaded, from the users and activities files given then. --tz and --input-tz are
-stored on the first load; a later load with others is refused (exit 2): use a new database.
-Exit status: 0 done, 1 a failure (said on stderr; nothing written when the load failed), 2 a usage
-error. See docs/recipes/engagement.md.
+Loads are incremental and idempotent. Every activity_exit event loaded is kept in
+activity_exit_facts (one row per event_id: the day, the cube's slice and the measures, ~200 bytes
+with its index); an event id already stored is a duplicate and is not counted again (the load's
+summary calls it "unchanged"). The cube rows of the days that got new events are recomputed from all
+their facts in the load's transaction. So files split anywhere (within a day or across days), loaded
+in any order, overlapping, or loaded again give the cube of one load of everything; a failed load
+writes nothing. Within a file (and across files) the first delivery of an event id counts; two
+different events sharing an id: the first loaded wins. Country, subscription status and activity
+type are resolved when an event is loaded, from the users and activities files given then. --tz and
+--input-tz are stored on the first load; a later load with others is refused (exit 2): use a new
+database. Exit status: 0 done, 1 a failure (said on stderr; nothing written when the load failed), 2
+a usage error. See docs/recipes/engagement.md.
+
+Examples:
+  event-pipes engagement --db engagement.db --users users.json --activities activities.json \
+    events.json
+      load a day's events; the summary per month on stderr
+  event-pipes engagement --db engagement.db --users users.json --activities activities.json \
+    --tz Europe/Madrid --out cube events.json
+      days in Madrid time (for a new database); the whole cube also as cube/*.parquet
 EOF
   exit 0
 }
 db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) db=${2:?}; shift 2 ;;
-    --users) users=${2:?}; shift 2 ;;
-    --activities) activities=${2:?}; shift 2 ;;
-    --out) out=${2:?}; shift 2 ;;
-    --tz) tz=${2:?}; shift 2 ;;
-    --input-tz) input_tz=${2:?}; shift 2 ;;
-    --stats-file) stats=(--stats-file "${2:?}"); shift 2 ;;
+    --db) need "$@"; db=$2; shift 2 ;;
+    --users) need "$@"; users=$2; shift 2 ;;
+    --activities) need "$@"; activities=$2; shift 2 ;;
+    --out) need "$@"; out=$2; shift 2 ;;
+    --tz) need "$@"; tz=$2; shift 2 ;;
+    --input-tz) need "$@"; input_tz=$2; shift 2 ;;
+    --stats-file) need "$@"; stats=(--stats-file "$2"); shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
-    -*) echo "$me: unknown option $1" >&2; usage ;;
+    -?*) usage_error "unknown option $1" ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] && [ -n "$users" ] && [ -n "$activities" ] && [ ${#files[@]} -gt 0 ] || usage
+for o in db users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
+[ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Game user stats (Nordeus): clean the raw events with every rule (each dropped event goes to the
-# rejects file with its reason; a per-reason summary is printed), build sessions from pings (gap > 60 s,
-# the `type` field unused), score matches (3/1/0, on the day the match started), and keep
-# registration_data, session_data and match_data in SQLite. Serve with stats-api.
+# Nordeus game: events -> registration, session and match data (incremental).
+# Clean the raw events with every rule (each dropped event goes to the rejects file with its reason; a
+# per-reason summary is printed), build sessions from pings (gap > 60 s, the `type` field unused), score
+# matches (3/1/0, on the day the match started), and keep registration_data, session_data and
+# match_data in SQLite. Serve with stats-api.
 # Loads are incremental: what a later file may need (registrations, each user's sessions, every match
 # event, the event ids seen) is kept in the database, so nightly files loaded in any order, split
 # anywhere, or loaded twice, give the tables of one load of everything (scripts/sql/game.*.sql).
@@ -12,15 +13,17 @@ export PATH="$here/bin:$PATH"
 sql="$here/scripts/sql"
 me=game-stats.sh
 
-usage() { echo "usage: $me --db FILE --timezones FILE [--rejects FILE] [--season-start EPOCH] [--season-end EPOCH] [--gap SECONDS] EVENTS... (try '$me --help')" >&2; exit 2; }
+usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
 usage: game-stats.sh --db FILE --timezones FILE [options] EVENTS...
+   or: event-pipes game-stats ARGS
 
 Load game events (NDJSON: event_id, event_type, event_timestamp, event_data) into the SQLite tables
-registration_data, session_data and match_data, after cleaning them with the challenge's rules. Loads
-are incremental and idempotent: files may arrive in any order, split anywhere, and be loaded again;
-the tables are always those of one load of every event loaded so far.
+registration_data, session_data and match_data, after cleaning them with the challenge's rules.
+Loads are incremental and idempotent: files may arrive in any order, split anywhere, and be loaded
+again; the tables are always those of one load of every event loaded so far.
 
 Options:
   --db FILE            the SQLite database (created if missing); it also keeps the state later loads
@@ -37,30 +40,37 @@ Options:
 The season bounds, the gap and the timezones file are stored with the state on the first load; a
 later load with different ones is refused (exit 2): start a new database instead. One load at a time
 per database (a lock on FILE.lock; a second load waits). Exit status: 0 done, 1 a load that failed
-(nothing written) or that read events and rejected all of them, 2 a usage error.
-See docs/recipes/game-stats.md.
+(nothing written) or that read events and rejected all of them, 2 a usage error. See
+docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help).
+
+Examples:
+  event-pipes game-stats --db game.db --timezones timezones.jsonl --rejects rejects.ndjson \
+    events.jsonl
+      load a day's events; the events not counted, with their reasons, in rejects.ndjson
 EOF
   exit 0
 }
 db=""; tzs=""; rejects=""; season_start=1728259200; season_end=1730678399; gap=60; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) db=${2:?}; shift 2 ;;
-    --timezones) tzs=${2:?}; shift 2 ;;
-    --rejects) rejects=${2:?}; shift 2 ;;
-    --season-start) season_start=${2:?}; shift 2 ;;
-    --season-end) season_end=${2:?}; shift 2 ;;
-    --gap) gap=${2:?}; shift 2 ;;
+    --db) need "$@"; db=$2; shift 2 ;;
+    --timezones) need "$@"; tzs=$2; shift 2 ;;
+    --rejects) need "$@"; rejects=$2; shift 2 ;;
+    --season-start) need "$@"; season_start=$2; shift 2 ;;
+    --season-end) need "$@"; season_end=$2; shift 2 ;;
+    --gap) need "$@"; gap=$2; shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
-    -*) echo "$me: unknown option $1" >&2; usage ;;
+    -?*) usage_error "unknown option $1" ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] && [ -n "$tzs" ] && [ ${#files[@]} -gt 0 ] || usage
+[ -n "$db" ] || usage_error "missing --db FILE"
+[ -n "$tzs" ] || usage_error "missing --timezones FILE"
+[ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 int='^-?[0-9]{1,15}$'
-[[ $season_start =~ $int && $season_end =~ $int ]] || { echo "$me: --season-start and --season-end take epoch seconds" >&2; usage; }
-[[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || { echo "$me: --gap takes a positive whole number of seconds" >&2; usage; }
+[[ $season_start =~ $int && $season_end =~ $int ]] || usage_error "--season-start and --season-end take epoch seconds"
+[[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || usage_error "--gap takes a positive whole number of seconds"
 [ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 mkdir -p "$(dirname "$db")"

@@ -1,28 +1,73 @@
 #!/usr/bin/env bash
-# Insights: user interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
+# Insights: interaction CSVs -> DAU, MAU, power users, retention, anomalies.
+# User interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
 # device performance, anomalies and sessions in SQLite (and report.md with --report), partitions
 # processed in parallel (--jobs) with mergeable partial aggregates (count-by --partial / --merge),
 # per-stage figures in stage_stats.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [--metadata FILE] [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv..." >&2; exit 2; }
+me=insights.sh
+usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+help() {
+  cat <<'EOF'
+usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [--metadata FILE]
+                   [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv...
+   or: event-pipes insights ARGS
+
+Insights: user interactions (CSV with user_id, timestamp, action_type, page_id, duration_ms and
+app_version; e.g. one file per day, as generate-insights writes them) into the SQLite tables dau,
+mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and stage_stats (and
+device_performance with --metadata). The files are processed in --jobs groups in parallel with
+mergeable partial aggregates; every table is replaced whole by a run.
+
+Options:
+  --db FILE              the SQLite database (created if missing)
+  --jobs N               groups of files processed in parallel (default 1; by GNU parallel when it
+                         is installed, else by background jobs)
+  --top-percent P        power_users: the top P% of active users by total duration_ms (default 1)
+  --cap-duration MS      cap each interaction's duration_ms before the power-user ranking (default:
+                         no cap)
+  --metadata FILE        user metadata CSV (user_id, device_type, ...): adds device_performance
+  --session-gap SECONDS  a longer gap between a user's interactions starts a new session (default
+                         1800)
+  --report DIR           also write DIR/report.md with SVG charts
+  -h, --help             print this help and exit
+
+Exit status: 0 done, 1 a failure (said on stderr), 2 a usage error. See docs/recipes/insights.md.
+
+Examples:
+  event-pipes insights --db insights.db --jobs 2 interactions/*.csv
+      the tables from every daily file, two groups in parallel
+  event-pipes insights --db insights.db --metadata user_metadata.csv --report report \
+    interactions/*.csv
+      also device_performance, and report/report.md with its charts
+EOF
+  exit 0
+}
 db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) db=${2:?}; shift 2 ;;
-    --jobs) jobs=${2:?}; shift 2 ;;
-    --top-percent) top=${2:?}; shift 2 ;;
-    --metadata) metadata=${2:?}; shift 2 ;;
-    --session-gap) gap=${2:?}; shift 2 ;;
-    --report) report=${2:?}; shift 2 ;;
-    --cap-duration) cap=${2:?}; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
-    -*) echo "insights.sh: unknown option $1" >&2; usage ;;
+    --db) need "$@"; db=$2; shift 2 ;;
+    --jobs) need "$@"; jobs=$2; shift 2 ;;
+    --top-percent) need "$@"; top=$2; shift 2 ;;
+    --metadata) need "$@"; metadata=$2; shift 2 ;;
+    --session-gap) need "$@"; gap=$2; shift 2 ;;
+    --report) need "$@"; report=$2; shift 2 ;;
+    --cap-duration) need "$@"; cap=$2; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
+    -h|--help) help ;;
+    --) shift; files+=("$@"); break ;;
+    -?*) usage_error "unknown option $1" ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] && [ ${#files[@]} -gt 0 ] || usage
+[ -n "$db" ] || usage_error "missing --db FILE"
+[ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
+[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
+[[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
+[[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
+[[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Loco clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
+# Loco: likes, unlikes and watches -> is_interested per (user, reel).
+# Clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
 # event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
 # optionally loaded into SQLite. Two jobs, as in the case study's workflow:
 #   1. ETL to files: final-action + (watch events with no null important field) watch-ratio -> merge-keys
@@ -10,20 +11,58 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
-usage() { echo "usage: reel-interest.sh --out DIR [--db FILE] [--threshold 0.6] FILE..." >&2; exit 2; }
+me=reel-interest.sh
+usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+help() {
+  cat <<'EOF'
+usage: reel-interest.sh --out DIR [--db FILE] [--threshold R] FILE...
+   or, in the package folder: scripts/reel-interest.sh ARGS
+      (not event-pipes reel-interest: that runs the tool reel-interest)
+
+Loco clip interest: one row per (user_uid, reel_uid) with liked and unliked (the final like or
+unlike by event time), watched_ratio (the platform and app-version rules of reel_watch_duration) and
+is_interested (unliked: no; liked: yes; else watched_ratio > R), written as DIR/reel_interest.ndjson
+and DIR/reel_interest.parquet and, with --db, loaded into the SQLite table reel_interest (key
+user_uid, reel_uid). FILEs hold reel_watched, reel_liked and reel_unliked events (NDJSON), in any
+mix.
+
+Options:
+  --out DIR        the output folder (created if missing)
+  --db FILE        also load the rows into this SQLite database (one transaction)
+  --threshold R    the watched_ratio above which a user with no like or unlike is interested
+                   (default 0.6)
+  -h, --help       print this help and exit
+
+A watch event counts only when its key and every field the watch rules read are present and not null
+(validate reports each one dropped). Each output is written under a temporary name and renamed when
+complete; a failing step is named and the previous outputs stay in place. Exit status: 0 done, 1 a
+step failed, 2 a usage error or an unreadable FILE. See docs/recipes/reel-interest.md.
+
+Examples:
+  scripts/reel-interest.sh --out out reel_liked_data reel_unliked_data reel_watched_data
+      out/reel_interest.ndjson and out/reel_interest.parquet
+  scripts/reel-interest.sh --out out --db loco.db --threshold 0.8 reel_*_data
+      a stricter threshold; the rows also in the table reel_interest of loco.db
+EOF
+  exit 0
+}
 out=""; db=""; threshold=0.6; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --out) out=${2:?}; shift 2 ;;
-    --db) db=${2:?}; shift 2 ;;
-    --threshold) threshold=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; usage ;;
-    -*) echo "reel-interest.sh: unknown option $1" >&2; usage ;;
+    --out) need "$@"; out=$2; shift 2 ;;
+    --db) need "$@"; db=$2; shift 2 ;;
+    --threshold) need "$@"; threshold=$2; shift 2 ;;
+    -h|--help) help ;;
+    --) shift; files+=("$@"); break ;;
+    -?*) usage_error "unknown option $1" ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$out" ] && [ ${#files[@]} -gt 0 ] || usage
-for f in "${files[@]}"; do [ -r "$f" ] || { echo "reel-interest.sh: cannot read $f" >&2; exit 2; }; done
+[ -n "$out" ] || usage_error "missing --out DIR"
+[ ${#files[@]} -gt 0 ] || usage_error "no FILE given"
+[[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
+for f in "${files[@]}"; do [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 2; }; done
 mkdir -p "$out"
 work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT

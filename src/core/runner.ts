@@ -38,18 +38,68 @@ export const commonOptions: Record<string, Options> = {
   'max-reject-rate': { type: 'number', describe: 'exit 1 when more than this share of the records read (0..1) was rejected (always: when every one was)', group: 'Bad records:' },
 };
 
-/** --help: the full yargs renderer (loaded only here: importing yargs costs ~100 ms per process). */
+/**
+ * --help: the yargs renderer (loaded only here: importing yargs costs ~100 ms per process), then the
+ * examples. Width: the terminal's, else $COLUMNS, else 100; at most 110. cliui cuts a word longer than
+ * its column (wrap-ansi with hard: true), so the width is the nearest one (a few narrower first, then
+ * wider) at which the wrapped text has exactly the words of the unwrapped one: lines break only
+ * between words. Examples are printed one per line (not in yargs' half-width column) and, when too
+ * long, continued with ` \` at spaces outside quotes, so each runs as pasted.
+ */
 async function printHelp(tool: Tool): Promise<void> {
   const { default: yargs } = await import('yargs');
-  const y = yargs([])
+  const render = (wrap: number | null): Promise<string> => yargs([])
     .scriptName(tool.name)
     .usage(`${tool.usage}\n\n${tool.summary}`)
     .options(Object.fromEntries(Object.entries(tool.options).map(([k, v]) => [k, { group: 'Options:', ...v }])))
     .options(sharedOptions(tool))
     .help(false).version('version', 'print the version and exit', version()).exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns || 100));
-  for (const [cmd, what] of tool.examples) y.example(cmd, what);
-  process.stdout.write((await y.getHelp()) + '\n');
+    .wrap(wrap).getHelp() as Promise<string>;
+  const words = (s: string) => s.split(/\s+/).filter(Boolean).sort().join(' ');
+  const cols = (process.stdout.isTTY && process.stdout.columns) || Number(process.env.COLUMNS) || 100;
+  const want = Math.max(20, Math.min(110, Math.floor(cols)));
+  const whole = words(await render(null));
+  // cliui also glues a description to its [type] column at some widths ("terminal)[boolean]"): the
+  // same check avoids that; a few narrower widths first, then wider ones
+  let width = want, text = await render(width);
+  for (let w = want - 1; words(text) !== whole && w >= want - 8 && w >= 20; w--) text = await render(width = w);
+  for (let w = want + 1; words(text) !== whole && w <= 400; w++) text = await render(width = w);
+  if (words(text) !== whole) { width = want; text = await render(null); }
+  // a line: words joined by spaces up to `max` columns (a longer word stands alone)
+  const fill = (parts: string[], max: number): string[] => {
+    const rows: string[] = [];
+    for (const p of parts) {
+      if (rows.length && rows[rows.length - 1].length + 1 + p.length <= max) rows[rows.length - 1] += ' ' + p;
+      else rows.push(p);
+    }
+    return rows;
+  };
+  // a command's pieces between the spaces outside quotes (a break inside quotes would change the word)
+  const pieces = (cmd: string): string[] => {
+    const out: string[] = [];
+    let cur = '', quote = '';
+    for (let i = 0; i < cmd.length; i++) {
+      const c = cmd[i];
+      if (quote) { if (c === quote) quote = ''; else if (c === '\\' && quote === '"' && i + 1 < cmd.length) { cur += c + cmd[++i]; continue; } }
+      else if (c === "'" || c === '"') quote = c;
+      else if (c === '\\' && i + 1 < cmd.length) { cur += c + cmd[++i]; continue; }
+      else if (c === ' ') { if (cur) out.push(cur); cur = ''; continue; }
+      cur += c;
+    }
+    if (cur) out.push(cur);
+    // an option and its value stay on one line when they fit on one
+    for (let i = out.length - 2; i >= 0; i--) {
+      if (/^-/.test(out[i]) && !/^(-|[|<>&;]|then$)/.test(out[i + 1]) && out[i].length + out[i + 1].length < width - 6) out.splice(i, 2, `${out[i]} ${out[i + 1]}`);
+    }
+    return out;
+  };
+  const ex: string[] = [];
+  for (const [cmd, what] of tool.examples) {
+    const rows = fill(pieces(cmd), width - 6);  // 2 of indent (4 when continued), 2 for ' \'
+    rows.forEach((r, i) => ex.push(`${i ? '    ' : '  '}${r}${i < rows.length - 1 ? ' \\' : ''}`));
+    for (const r of fill(what.split(/\s+/).filter(Boolean), width - 6)) ex.push(`      ${r}`);
+  }
+  process.stdout.write(text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
 }
 
 const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -1,12 +1,20 @@
 // generate-ga4: GA4 / Firebase BigQuery export lines shaped like the Sliide sample (the same 12 keys in
 // the same order, event_params / user_properties arrays, INT64 values as JSON strings, µs timestamps),
 // deterministic by --seed. About 31% user_engagement, engagement times spread across the 3 s boundary.
-import fs from 'node:fs';
-import { BatchWriter, Rng, genArgs } from './random.js';
+import { BatchWriter, Rng, die, genArgs, openOut } from './random.js';
 
-const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD] [--bad-lines N] [--out FILE]
-Writes GA4/Firebase export NDJSON (default 100000 events, 5000 users, 7 days from 2020-03-06, which
-includes the US DST switch of 2020-03-08). Example: generate-ga4 --seed 7 --events 1000000 --out ga4.ndjson`;
+const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD]
+                    [--bad-lines N] [--out FILE]
+
+Writes GA4/Firebase export NDJSON shaped like the Sliide sample (default 100000 events, 5000 users,
+7 days from 2020-03-06, which include the US DST switch of 2020-03-08), to --out FILE or stdout; the
+same --seed gives the same bytes. --bad-lines N plants N malformed lines.
+
+Examples:
+  generate-ga4 --seed 7 --events 10000 --out ga4.ndjson
+      10,000 events of 5,000 users in a file
+  generate-ga4 --events 5000 --bad-lines 3 | gzip > export.json.gz
+      a gzipped export with 3 broken lines`;
 
 const EVENTS: [string, number][] = [
   ['user_engagement', 31], ['push_received', 38], ['screen_view', 9], ['session_start', 5], ['model_view', 4],
@@ -27,7 +35,7 @@ const up = (key: string, kind: 'string_value' | 'int_value', v: string, at: stri
 export async function main(argv: string[]): Promise<void> {
   const o = genArgs(argv, { seed: 1, events: 100000, users: 5000, days: 7, start: '2020-03-06', 'bad-lines': 0, out: '-' }, USAGE);
   const start = Date.parse(`${o.start}T00:00:00Z`);
-  if (!Number.isFinite(start)) { process.stderr.write(`generate-ga4: --start takes YYYY-MM-DD\n`); process.exit(2); }
+  if (!Number.isFinite(start)) { die('generate-ga4', '--start takes YYYY-MM-DD', 2); }
   const rng = new Rng(Number(o.seed));
   const nEvents = Number(o.events), nUsers = Math.max(1, Number(o.users)), spanUs = Number(o.days) * 86_400_000_000;
   const users: User[] = [];
@@ -39,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const bad = new Set<number>();
   for (let i = 0; i < Number(o['bad-lines']) && nEvents > 0; i++) bad.add(Math.floor(((i + 0.5) / Number(o['bad-lines'])) * nEvents));
-  const out = new BatchWriter(o.out === '-' ? process.stdout : fs.createWriteStream(String(o.out)));
+  const out = new BatchWriter(openOut('generate-ga4', String(o.out)));
   process.stdout.on('error', () => process.exit(0));
   for (let i = 0; i < nEvents; i++) {
     const u = users[Math.floor(rng.next() ** 1.3 * nUsers)]; // some users far more active

@@ -2,22 +2,33 @@
 // given users/activities files (e.g. the real samples) or generated ones; deterministic by --seed.
 // Planted: duplicate deliveries, unknown users and activities, other event names, events at the exact
 // subscription boundaries, optional malformed lines.
-import fs from 'node:fs';
-import { BatchWriter, Rng, genArgs } from './random.js';
+import { BatchWriter, Rng, genArgs, openOut, readRecords, writeOut } from './random.js';
 
-const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE] [--make-users N] [--make-activities N] [--out-users FILE] [--out-activities FILE] [--bad-lines N] [--out FILE]
-Writes activity_exit events (NDJSON). Without --users/--activities it generates them (and writes them with --out-users/--out-activities).
-Example: generate-lingokids --seed 1 --events 100000 --users users.json --activities activities.json --out events.json`;
+const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE]
+                          [--make-users N] [--make-activities N] [--out-users FILE]
+                          [--out-activities FILE] [--bad-lines N] [--out FILE]
+
+Writes raw Lingokids activity_exit events (NDJSON; default 10000) to --out FILE or stdout, with
+duplicate deliveries, unknown users and activities and other event names planted. Without --users /
+--activities it makes them up (--make-users, --make-activities) and writes them with --out-users /
+--out-activities. The same --seed gives the same bytes.
+
+Examples:
+  generate-lingokids --seed 1 --events 10000 --users users.json --activities activities.json \\
+    --out events.json
+      events of the given users and activities
+  generate-lingokids --events 2000 --out-users my-users.json --out-activities my-activities.json \\
+    > my-events.json
+      events, users and activities all made up`;
 
 const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-const readLines = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 export async function main(argv: string[]): Promise<void> {
   const o = genArgs(argv, { seed: 1, events: 10000, users: '', activities: '', 'make-users': 300, 'make-activities': 200, 'out-users': '', 'out-activities': '', 'bad-lines': 0, out: '-' }, USAGE);
   const rng = new Rng(Number(o.seed));
   const start = Date.parse('2021-01-01T00:00:00Z'), span = 31 * 86400000;
   let users: any[], activities: any[];
-  if (o.users) users = readLines(String(o.users));
+  if (o.users) users = readRecords('generate-lingokids', '--users', String(o.users));
   else {
     users = Array.from({ length: Number(o['make-users']) }, () => {
       const reg = start - rng.int(0, 20) * 86400000 + rng.int(0, 86399999);
@@ -30,15 +41,15 @@ export async function main(argv: string[]): Promise<void> {
       }
       return u;
     });
-    if (o['out-users']) fs.writeFileSync(String(o['out-users']), users.map((u) => JSON.stringify(u)).join('\n') + '\n');
+    if (o['out-users']) writeOut('generate-lingokids', String(o['out-users']), users.map((u) => JSON.stringify(u)).join('\n') + '\n');
   }
-  if (o.activities) activities = readLines(String(o.activities));
+  if (o.activities) activities = readRecords('generate-lingokids', '--activities', String(o.activities));
   else {
     activities = Array.from({ length: Number(o['make-activities']) }, (_, i) => ({ activity_id: `act_${i}`, name: `Activity ${i}`, type: rng.pick(['game', 'video', 'song', 'book', 'traceable']), subtype: rng.next() < 0.3 ? null : rng.pick(['hide_and_seek', 'word', 'unique']) }));
-    if (o['out-activities']) fs.writeFileSync(String(o['out-activities']), activities.map((a) => JSON.stringify(a)).join('\n') + '\n');
+    if (o['out-activities']) writeOut('generate-lingokids', String(o['out-activities']), activities.map((a) => JSON.stringify(a)).join('\n') + '\n');
   }
   const bounds = ['registration_at', 'trial_start_at', 'trial_end_at', 'subscription_start_at', 'subscription_expire_at'];
-  const out = new BatchWriter(o.out === '-' ? process.stdout : fs.createWriteStream(String(o.out)));
+  const out = new BatchWriter(openOut('generate-lingokids', String(o.out)));
   process.stdout.on('error', () => process.exit(0));
   const n = Number(o.events), bad = Number(o['bad-lines']);
   const recent: string[] = [];

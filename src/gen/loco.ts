@@ -1,11 +1,19 @@
 // generate-loco: reel_watched / reel_liked / reel_unliked events shaped like the Loco case study's
 // schema files, deterministic by --seed, covering every watch rule: android before and after 2.3.0
 // (incl. 2.10.0 and "2.3"), ios, replays, numbers as strings, null fields, unknown platforms.
-import fs from 'node:fs';
-import { BatchWriter, Rng, genArgs } from './random.js';
+import { BatchWriter, Rng, genArgs, openOut } from './random.js';
 
 const USAGE = `usage: generate-loco [--seed N] [--events N] [--users N] [--reels N] [--out FILE]
-Writes Loco clip events (NDJSON, the three kinds mixed). Example: generate-loco --seed 3 --events 100000 --out loco.ndjson`;
+
+Writes Loco clip events (NDJSON: reel_watched, reel_liked and reel_unliked mixed; default 10000
+events of 50 users on 40 reels) to --out FILE or stdout, covering every watch rule; the same --seed
+gives the same bytes.
+
+Examples:
+  generate-loco --seed 3 --events 10000 --out loco.ndjson
+      the three kinds of events in one file
+  generate-loco --events 5000 | where event_name=reel_watched > reel_watched_data
+      only the watch events`;
 
 const VERSIONS: [string, string][] = [['android', '1.7.8'], ['android', '2.2.9'], ['android', '2.3'], ['android', '2.3.0'], ['android', '2.10.0'], ['Android', '10.0.1'], ['ios', '5.7.9'], ['IOS', '1.0.0']];
 
@@ -14,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   const rng = new Rng(Number(o.seed));
   const users = Array.from({ length: Number(o.users) }, () => rng.hex(6).toUpperCase());
   const reels = Array.from({ length: Number(o.reels) }, () => ({ uid: rng.uuid(), duration: rng.int(10, 180), streamer: rng.hex(7).toUpperCase(), cat: rng.pick(['freefire', 'bgmi', 'valorant']) }));
-  const out = new BatchWriter(o.out === '-' ? process.stdout : fs.createWriteStream(String(o.out)));
+  const out = new BatchWriter(openOut('generate-loco', String(o.out)));
   process.stdout.on('error', () => process.exit(0));
   const t0 = 1682900000;
   for (let i = 0; i < Number(o.events); i++) {

@@ -1,4 +1,8 @@
-// Deterministic pseudo-random numbers for the sample-data generators (mulberry32): same seed, same bytes.
+// Deterministic pseudo-random numbers for the sample-data generators (mulberry32): same seed, same bytes;
+// the generators' shared option parsing and output files (every failure one line on stderr).
+import fs from 'node:fs';
+import path from 'node:path';
+
 export class Rng {
   private s: number;
   constructor(seed: number) { this.s = seed >>> 0 || 0x9e3779b9; }
@@ -45,21 +49,62 @@ export class BatchWriter {
   }
 }
 
-/** a tiny --flag value parser for generator scripts: usage errors exit 2 */
+/** a generator's name, from the first line of its usage text (`usage: NAME ...`) */
+const nameOf = (usage: string) => /^usage: (\S+)/.exec(usage)?.[1] ?? 'generate';
+
+/** a one-line failure on stderr, `NAME: message`, then exit: 2 a usage error (with the hint), 1 any other */
+export function die(name: string, message: string, code: 1 | 2): never {
+  process.stderr.write(`${name}: ${message}${code === 2 ? ` (try '${name} --help')` : ''}\n`);
+  process.exit(code);
+}
+
+/** a tiny --flag value parser for generator scripts: --help prints the usage text (exit 0); usage errors exit 2 */
 export function genArgs(argv: string[], spec: Record<string, string | number>, usage: string): Record<string, string | number> {
+  const name = nameOf(usage);
   const out: Record<string, string | number> = { ...spec };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') { process.stdout.write(usage + '\n'); process.exit(0); }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !(m[1] in spec)) { process.stderr.write(`${usage.split('\n')[0]}\nunknown argument: ${a}\n`); process.exit(2); }
+    if (!m || !(m[1] in spec)) die(name, m ? `unknown option --${m[1]}` : `unexpected argument '${a}'`, 2);
     const v = m[2] ?? argv[++i];
-    if (v === undefined) { process.stderr.write(`--${m[1]} needs a value\n`); process.exit(2); }
+    if (v === undefined) die(name, `--${m[1]} needs a value`, 2);
     if (typeof spec[m[1]] === 'number') {
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) { process.stderr.write(`--${m[1]} takes a non-negative number\n`); process.exit(2); }
+      if (v.trim() === '' || !Number.isFinite(n) || n < 0) die(name, `--${m[1]} takes a non-negative number (got '${v}')`, 2);
       out[m[1]] = n;
     } else out[m[1]] = v;
   }
   return out;
+}
+
+/** why a file cannot be opened, in one line; a missing folder is a usage error (2), the rest exit 1 */
+function openError(name: string, file: string, err: NodeJS.ErrnoException): never {
+  if (err.code === 'ENOENT') die(name, `no such folder: ${path.dirname(file)}`, 2);
+  die(name, `cannot write ${file}: ${err.code === 'EISDIR' ? 'it is a folder' : err.message}`, 1);
+}
+
+/** the output stream: stdout for '-', else FILE created or replaced (opened now, so a bad path fails at once) */
+export function openOut(name: string, file: string): NodeJS.WritableStream {
+  if (file === '-') return process.stdout;
+  let fd: number;
+  try { fd = fs.openSync(file, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  const stream = fs.createWriteStream('', { fd });
+  stream.on('error', (err) => die(name, `cannot write ${file}: ${err.message}`, 1));
+  return stream;
+}
+
+/** write a whole file (created or replaced), failing in one line */
+export function writeOut(name: string, file: string, text: string): void {
+  try { fs.writeFileSync(file, text); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+}
+
+/** the records of an NDJSON file given with an option: unreadable is a usage error, a bad line exit 1 */
+export function readRecords(name: string, option: string, file: string): any[] {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (err) { die(name, `cannot read ${option} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2); }
+  return text.split('\n').map((l, i) => {
+    if (!l.trim()) return undefined;
+    try { return JSON.parse(l); } catch (err) { die(name, `${file}:${i + 1}: not JSON (${(err as Error).message})`, 1); }
+  }).filter((r) => r !== undefined);
 }

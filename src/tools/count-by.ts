@@ -57,9 +57,9 @@ export const tool: Tool<CountByOptions> = {
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
   examples: [
-    ["count-by date -a 'active_user_count=distinct(user_pseudo_id)'", 'distinct users per date'],
-    ["count-by os=context.os.name country -a plays=count() -a done=count_if(data.completed) -a secs=sum(data.duration) -i events.ndjson", 'several measures per (os, country)'],
-    ["parallel -j 2 'count-by date --partial -a u=distinct(user_id) -i {}' ::: part-* | count-by date --merge -a u=distinct(user_id)", 'partitions in parallel, merged exactly'],
+    ["filter-engaged events.ndjson | to-local-date --tz America/Chicago | count-by date -a 'active_user_count=distinct(user_pseudo_id)'", 'distinct engaged users per US/Central day'],
+    ["count-by os=context.os.name source=data.source -a 'plays=count()' -a 'done=count_if(data.completed)' -a 'secs=sum(data.duration)' -i events.json", 'several measures per (os, source)'],
+    ["parallel -j 2 \"count-by date --partial -a 'users=distinct(user_id)' -i {}\" ::: part-* | count-by date --merge -a 'users=distinct(user_id)'", 'partitions in parallel (GNU parallel), merged exactly'],
   ],
   options: {
     agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },

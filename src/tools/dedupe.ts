@@ -14,8 +14,8 @@ export const tool: Tool<DedupeOptions> = {
   summary: 'Drop repeated deliveries of a record by key (first one kept, bytes untouched); duplicates counted, or rejected with --reject-duplicates.',
   usage: 'dedupe --key FIELD[,FIELD] [FILE...]',
   examples: [
-    ['dedupe --key event_id --stats < events.ndjson > unique.ndjson', 'one record per event_id'],
-    ['dedupe --key event_id --reject-duplicates --rejects dups.ndjson --rejects-format json', 'keep the dropped copies with line numbers'],
+    ['dedupe --key event_id --stats < events.json > unique.json', 'one record per event_id'],
+    ['dedupe --key event_id --reject-duplicates --rejects dups.ndjson --rejects-format json < events.json > unique.json', 'keep the dropped copies with line numbers'],
   ],
   options: {
     key: { alias: 'k', type: 'string', array: true, default: ['event_id'], describe: 'key field(s), comma-separated or repeated' },

@@ -21,7 +21,7 @@ export const tool: Tool<FinalActionOptions> = {
   usage: 'final-action [options] [FILE...]',
   examples: [
     ['cat reel_liked_data reel_unliked_data | final-action', 'one {user_uid, reel_uid, liked, unliked} per pair'],
-    ['final-action --key account,item --time ts --on follow --off unfollow --on-as following --off-as unfollowed ev.ndjson', 'any toggle'],
+    ['final-action --key account,item --time ts --on follow --off unfollow --on-as following --off-as unfollowed follows.ndjson', 'any toggle: who follows whom'],
   ],
   options: {
     key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields (comma-separated or repeated)' },

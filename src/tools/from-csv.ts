@@ -165,7 +165,7 @@ export const tool: Tool<FromCsvOptions> = {
   examples: [
     ['from-csv user_interactions.csv | head -2', '{"user_id":"u123","timestamp":"2023-07-01 14:30:15",...,"duration_ms":12000,...}'],
     ['from-csv --types duration_ms=int,app_version=string --rejects bad.csv day1.csv day2.csv', 'declared types; bad rows kept in bad.csv'],
-    ['from-csv --tsv data.tsv', 'tab-separated'],
+    ['from-csv --tsv interactions.tsv', 'tab-separated'],
   ],
   options,
   check(o) {

@@ -20,9 +20,9 @@ export const tool: Tool<JoinOptions> = {
   summary: 'Enrich each record with fields of the matching record of a side file (NDJSON, JSON array or CSV) by key; unmatched kept with nulls, dropped or rejected.',
   usage: 'join --side FILE --on STREAM_KEY[=SIDE_KEY] --fields F[,F...] [options] [FILE...]',
   examples: [
-    ['join --side users.json --on user_id --fields country_code,registration_at < events.ndjson', 'add the user\'s country and registration time'],
-    ['join --side activities.json --on data.activity_id=activity_id --fields type,subtype --prefix activity_', 'nested stream key, renamed fields'],
-    ['join --side users.json --on child_id=children_ids --explode --fields user_id --prefix parent_', 'match any element of an array-valued side key'],
+    ['join --side users.json --on user_id --fields country_code,registration_at < events.json', 'add the user\'s country and registration time'],
+    ['join --side activities.json --on data.activity_id=activity_id --fields type,subtype --prefix activity_ < events.json', 'nested stream key, renamed fields'],
+    ['join --side users.json --on child_id=children_ids --explode --fields user_id --prefix parent_ < events.json', 'match any element of an array-valued side key'],
   ],
   options: {
     side: { type: 'string', demandOption: true, describe: 'the side file (loaded into memory)' },

@@ -23,7 +23,7 @@ export const tool: Tool<LoadSqliteOptions> = {
   summary: 'Upsert NDJSON records into a SQLite table by key (ON CONFLICT DO UPDATE), creating or widening the table; idempotent, transactional, with counts.',
   usage: 'load-sqlite --db FILE --table NAME [--key COL[,COL]] [options] [FILE...]',
   examples: [
-    ['count-by date -a n=count() -i ev.ndjson | load-sqlite --db analytics.db --table daily --key date', 'upsert daily counts'],
+    ["count-by date -a 'n=count()' -i ev.ndjson | load-sqlite --db analytics.db --table daily --key date", 'upsert daily counts'],
     ["load-sqlite --db a.db --table pairs --key date,user_id --on-conflict ignore --atomic --post-sql @refresh.sql < pairs.ndjson", 'load a side table and refresh a derived one in the same transaction (temp.loaded_keys holds the keys loaded)'],
   ],
   options: {

@@ -77,8 +77,8 @@ export const tool: Tool<PlotOptions> = {
   usage: 'plot --x FIELD --y FIELD[,FIELD...] [--kind line|bar] [--by FIELD] [--title TEXT] [--out FILE.svg|FILE.html|FILE.txt] [FILE...]',
   examples: [
     ["plot --x date --y active_user_count --kind bar -i daily.ndjson", 'bars in the terminal, one row per day'],
-    ["count-by date platform -i ev.ndjson | plot --x date --y count --by platform --out daily.svg", 'one line per platform, as SVG with tooltips'],
-    ["query-sqlite --db analytics.db 'SELECT * FROM dau ORDER BY date' | plot --x date --y active_users --title DAU --out dau.html", 'a self-contained page: chart and data table'],
+    ["count-by date version -i ev.ndjson | plot --x date --y count --by version --out daily.svg", 'one line per app version, as SVG with tooltips'],
+    ["query-sqlite --db insights.db 'SELECT * FROM dau ORDER BY date' | plot --x date --y active_users --title DAU --out dau.html", 'a self-contained page: chart and data table'],
   ],
   options,
   check(o) {

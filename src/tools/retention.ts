@@ -13,7 +13,7 @@ export const tool: Tool<RetentionOptions> = {
   summary: 'Weekly cohort retention: cohort = ISO week of the first activity (or a cohort field); retained users and rate per week offset.',
   usage: 'retention [--user user_id] [--date date] [--cohort-field join_date] [--since YYYY-MM-DD] [FILE...]',
   examples: [
-    ['to-local-date --field timestamp --tz UTC -i ev.ndjson | retention --user user_id --date date --since 2023-07-03', 'weekly cohorts of the last 6 months'],
+    ['to-local-date --field timestamp --tz UTC -i interactions.ndjson | retention --user user_id --date date --since 2023-07-03', 'weekly cohorts of the last 6 months'],
   ],
   options: {
     user: { type: 'string', default: 'user_id', describe: 'user field' },

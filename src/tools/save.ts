@@ -25,8 +25,8 @@ export const tool: Tool<SaveOptions> = {
   sink: true,
   parallel: undefined,
   examples: [
-    ["event-pipes where event_name=login -i events.ndjson then fork [ save logins.ndjson ] [ count-by date then save logins-per-day.ndjson ]", 'one read, two files'],
-    ['count-by date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
+    ["event-pipes where event_name=session_start -i events.ndjson then fork [ save sessions.ndjson ] [ count-by event_date then save sessions-per-day.ndjson ]", 'one read, two files'],
+    ['count-by event_date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
   ],
   options,
   check(o) {

@@ -35,7 +35,9 @@ export const tool: Tool<StatsApiOptions> = {
   noInput: true,
   readsNothing: true,
   examples: [
-    ['stats-api --db game.db --port 5000 &', "then curl 'http://127.0.0.1:5000/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09'"],
+    ['stats-api --db game.db --port 5000', 'serve the tables of scripts/game-stats.sh (Ctrl-C stops it); then, from another terminal:'],
+    ['curl -sG http://127.0.0.1:5000/api/user-stats -d user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e -d date=2024-10-09', "a user's figures on a day"],
+    ["curl -s 'http://127.0.0.1:5000/api/game-stats?date=2024-10-09'", "the day's figures for the whole game"],
   ],
   options,
   check(o) { return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined; },

@@ -30,7 +30,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
   summary: "Add the user's subscription state (free, trial, subscribed, lapsed) at the event's time, from the user's timestamps on the record.",
   usage: 'subscription-status [--time occurred_at] [--as subscription_status] [--input-tz UTC] [FILE...]',
   examples: [
-    ['join --side users.json --on user_id --fields registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at --prefix user_ < ev.ndjson | subscription-status --prefix user_', 'state at each event'],
+    ['join --side users.json --on user_id --prefix user_ < events.json | subscription-status --prefix user_', "the user's state at each event"],
   ],
   options: {
     time: { type: 'string', default: 'occurred_at', describe: 'event time field' },

@@ -19,8 +19,8 @@ export const tool: Tool<ToLocalDateOptions> = {
   summary: 'Add the local date (or week/month/quarter/year start) of a timestamp field in an IANA time zone, DST-correct; the rest of each line is untouched.',
   usage: 'to-local-date --tz ZONE [options] [FILE...]',
   examples: [
-    ['filter-engaged < ev.ndjson | to-local-date --tz America/Chicago', 'add "date" (US/Central day of event_timestamp, µs)'],
-    ["to-local-date --field occurred_at --input-tz UTC --tz Europe/Madrid --grain week --as week", 'ISO week (Monday) of a naive UTC timestamp, in Madrid'],
+    ['filter-engaged < events.ndjson | to-local-date --tz America/Chicago', 'add "date" (US/Central day of event_timestamp, µs)'],
+    ["to-local-date --field occurred_at --input-tz UTC --tz Europe/Madrid --grain week --as week < events.json", 'ISO week (Monday) of a naive UTC timestamp, in Madrid'],
   ],
   options: {
     tz: { type: 'string', default: 'UTC', describe: 'IANA zone of the local calendar (America/Chicago, Asia/Kolkata, ...); the TZ variable is never read' },

@@ -29,9 +29,9 @@ export const tool: Tool<ToParquetOptions> = {
   usage: 'to-parquet [options] FILE.parquet [-i INPUT]',
   positional: { name: 'out', describe: 'the Parquet file to write', demand: true },
   examples: [
-    ['reel-interest < merged.ndjson | to-parquet out/reel_interest.parquet', 'one row per record'],
+    ['reel-interest < merged.ndjson | to-parquet reel_interest.parquet', 'one row per record'],
     ['to-parquet --compression gzip --row-group-size 1000000 cube.parquet -i cube.ndjson', 'bigger row groups, gzip'],
-    ['to-parquet --types watched_ratio=double,liked=boolean out.parquet -i rows.ndjson', 'fixed types: the same schema even when a run has only nulls; a value that does not fit rejects its record'],
+    ['to-parquet --types watched_ratio=double,liked=boolean interest.parquet -i reel_interest.ndjson', 'fixed types: the same schema even when a run has only nulls; a value that does not fit rejects its record'],
   ],
   options,
   check(o) {

@@ -57,7 +57,7 @@ export const tool: Tool<ValidateOptions> = {
   summary: 'Keep records that have the required fields, types and allowed values (options or a JSON Schema / commented sample record); reject the rest with the reason.',
   usage: 'validate [--require F,...] [--type F=KIND]... [--enum F=a|b|c]... [--coerce] [--schema FILE] [FILE...]',
   examples: [
-    ['validate --require user_uid,reel_uid,timestamp --type timestamp=number --enum origin_platform="android|ios" --coerce ev.ndjson', 'clean like/unlike events'],
+    ['validate --require user_uid,reel_uid,timestamp --type timestamp=number --enum origin_platform="android|ios" --coerce reel_liked_data', 'clean like/unlike events'],
     ['validate --schema reel_watched_schema.json --coerce < reel_watched_data', "the case study's own commented schema file as the rule"],
   ],
   options,

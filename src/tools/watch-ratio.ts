@@ -53,7 +53,7 @@ export const tool: Tool<WatchRatioOptions> = {
   usage: 'watch-ratio [options] [FILE...]',
   examples: [
     ['watch-ratio reel_watched_data', 'one {user_uid, reel_uid, watched_ratio, watch_events} per pair'],
-    ['watch-ratio --resets-before 3.0.0 events.ndjson', 'another app version where looping stopped resetting the counter'],
+    ['watch-ratio --resets-before 3.0.0 reel_watched_data', 'another app version where looping stopped resetting the counter'],
   ],
   options,
   check(o) {

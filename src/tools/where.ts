@@ -210,10 +210,10 @@ export const tool: Tool<WhereOptions> = {
   },
   examples: [
     ['where name=activity_exit -i events.json', 'only activity_exit events'],
-    ["where 'context.os.name=iOS|Android' 'data.source!=test'", 'alternatives and exclusions'],
-    ["where 'duration_ms>=100000' 'ts>=2024-03-01' 'ts<2024-04-01'", 'long events in March (ISO dates order as text)'],
-    ["where 'user_id=1234567890123456789'", '64-bit ids compare exactly (number or string)'],
-    ["where 'page~^/checkout/' 'agent!~*bot'", 'regular expressions; ~* ignores case'],
+    ["where 'context.os.name=iOS|Android' 'data.source!=launcher' -i events.json", 'alternatives and exclusions'],
+    ["where 'duration_ms>=100000' 'timestamp>=2023-03-01' 'timestamp<2023-04-01' -i interactions.ndjson", 'long interactions in March (ISO dates order as text)'],
+    ["where 'event_timestamp>=1577750400000000' -i events.ndjson", 'INT64 strings compare as exact numbers (µs): events from 2019-12-31 UTC on'],
+    ["where 'data.activity_id~^song_' 'context.device.brand!~*samsung' -i events.json", 'regular expressions; ~* ignores case'],
   ],
   options: {},
   create(o, ctx) {
