@@ -31,6 +31,9 @@ export PATH="$ROOT/bin:$ROOT/scripts:$PATH"
 # This machine sets NODE_EXTRA_CA_CERTS, which node parses at start-up (~0.1 s). Our bins unset it
 # themselves (no tool makes a TLS connection); DuckDB's node process is started without it too.
 unset NODE_EXTRA_CA_CERTS
+# the real samples handed out with the challenges (users, activities, timezones)
+REAL=${REAL:-$(cd "$ROOT/../shared/data/real" 2>/dev/null && pwd || echo "$ROOT/../shared/data/real")}
+export REAL
 mkdir -p data results
 
 _failed=0

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 size_mb=${1:-$([ "$SMALL" = 1 ] && echo 30 || echo 465)}
 data="data/ga4-${size_mb}mb-seed7.ndjson"
 [ -s "$data" ] || generate-ga4 --seed 7 --events $((size_mb * 1000000 / 1390)) --users 20000 --days 7 --out "$data"
-bench_begin sliide "GA4 export, $(( $(stat -c %s "$data") / 1000000 )) MB, $(wc -l < "$data") events"
+bench_begin sliide "GA4 export, $(( $(stat -c %s "$data") / 1000000 )) MB, $(thousands "$(wc -l < "$data")") events"
 warm "$data"
 
 agg="count-by date -a 'active_user_count=distinct(user_pseudo_id)'"

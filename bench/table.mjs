@@ -14,9 +14,12 @@ const esc = (s) => s.replaceAll('|', '\\|');
 if (!commands) {
   console.log('| job | input | event-pipes | seconds best / median | DuckDB 2 threads | seconds best / median | ratio (DuckDB / ours) best (median) | peak RSS MB ours / DuckDB | same answer | bar |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
+  let last = '';
   for (const r of rows) {
+    const input = r.job === last ? '' : esc(r.input);
+    last = r.job;
     const bar = r.bar ? `>= ${r.bar}x: ${r.met}` : '';
-    console.log(`| ${r.job} | ${esc(r.input)} | ${esc(r.oLabel)} | ${s2(r.ob)} / ${s2(r.om)} | ${esc(r.dLabel)} | ${s2(r.db)} / ${s2(r.dm)} | **${r.rb}x** (${r.rm}x) | ${r.oRss} / ${r.dRss} | ${r.eq} | ${bar} |`);
+    console.log(`| ${input ? r.job : ''} | ${input} | ${esc(r.oLabel)} | ${s2(r.ob)} / ${s2(r.om)} | ${esc(r.dLabel)} | ${s2(r.db)} / ${s2(r.dm)} | **${r.rb}x** (${r.rm}x) | ${r.oRss} / ${r.dRss} | ${r.eq} | ${bar} |`);
   }
 } else {
   const seen = new Set();
