@@ -18,7 +18,7 @@ declare -A cmd
 cmd[event-pipes]="$root/bin/filter-engaged < $data | $root/bin/to-local-date --tz America/Chicago | $root/bin/count-by date -a 'active_user_count=distinct(user_pseudo_id)'"
 cmd[jq]="TZ=America/Chicago jq -r 'select(.event_name == \"user_engagement\") | select(any(.event_params[]; .key == \"engagement_time_msec\" and (((.value.int_value // .value.double_value // .value.float_value // \"0\") | tonumber) >= 3000))) | [(.event_timestamp | tonumber / 1000000 | floor | strflocaltime(\"%Y-%m-%d\")), .user_pseudo_id] | @tsv' < $data | sort -u | cut -f1 | uniq -c"
 cmd[miller]="mlr --ijson --ocsv --from $data filter '\$event_name == \"user_engagement\"' then put 'var ok = false; for (i, p in \$event_params) { if (p[\"key\"] == \"engagement_time_msec\" && float(p[\"value\"][\"int_value\"] ?? p[\"value\"][\"double_value\"]) >= 3000) { ok = true } } filter ok; \$date = strftime_local(int(\$event_timestamp) // 1000000, \"%Y-%m-%d\", \"America/Chicago\")' then cut -o -f date,user_pseudo_id then count-distinct -f date,user_pseudo_id then count -g date"
-cmd[duckdb]="env -u NODE_EXTRA_CA_CERTS node duckdb-query.mjs \"\$(sed 's|FILE|$data|' sliide.sql)\" 2"
+cmd[duckdb]="env -u NODE_EXTRA_CA_CERTS node duckdb-query.mjs \"\$(sed 's|{{FILE}}|$data|' sliide.sql)\" 2"
 names=(event-pipes jq miller duckdb)
 
 # normalise every answer to "date count" lines
