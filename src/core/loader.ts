@@ -18,7 +18,11 @@
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
 // the failing statement; a set-based driver falls back to row-by-row under savepoints).
+import fs from 'node:fs';
+import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
+import { listOption } from './options.js';
+import type { Line, ToolContext, Transform } from './tool.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -94,8 +98,9 @@ export interface Driver {
   /** run SQL text (--schema, --post-sql) */
   exec(sql: string): MaybePromise<void>;
   /** CREATE TABLE for these columns (key columns NOT NULL + PRIMARY KEY); returns the column list
-   *  as declared, for the "created table" note */
-  createTable(table: string, columns: Column[], key: string[]): MaybePromise<string>;
+   *  as declared, for the "created table" note, or undefined when another writer created the table
+   *  first (nothing created: the loader reads the table's columns) */
+  createTable(table: string, columns: Column[], key: string[]): MaybePromise<string | undefined>;
   addColumn(table: string, column: Column): MaybePromise<void>;
   /** (re)create the temp table loaded_keys with these columns, empty */
   createKeysTable(key: Column[]): MaybePromise<void>;
@@ -516,7 +521,7 @@ export class Loader {
     }
     const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
     const declared = await this.stage(`creating table ${this.o.table}`, () => this.driver.createTable(this.o.table, columns, this.o.key));
-    this.notes.push(`created table ${this.o.table} (${declared})`);
+    if (declared !== undefined) this.notes.push(`created table ${this.o.table} (${declared})`);
     await this.loadColumns();
   }
 
@@ -617,4 +622,76 @@ export class Loader {
     this.totals.rejected++;
     this.events.reject(it, reason, detail);
   }
+}
+
+// ---- The command line every database sink shares (load-sqlite, load-postgres): the options besides
+// where the database is, their checks, and the transform that feeds the Loader. ----
+
+export interface LoaderToolOptions {
+  table: string; key: string[]; schema?: string; alter: boolean; batch: number;
+  onConflict: 'update' | 'ignore'; postSql?: string; atomic: boolean; busyTimeout: number;
+}
+
+/** the options of a loader tool after its database option (a tool may reword a description) */
+export const LOADER_OPTIONS: Record<string, Options> = {
+  table: { alias: 't', type: 'string', demandOption: true, describe: 'target table' },
+  key: { alias: 'k', type: 'string', array: true, default: [], describe: 'primary-key column(s), comma-separated or repeated; none = plain inserts' },
+  schema: { type: 'string', describe: 'SQL file run first (CREATE TABLE IF NOT EXISTS ...); else the table is created from inferred types' },
+  alter: { type: 'boolean', default: false, describe: 'add columns the table lacks (ALTER TABLE ADD COLUMN); without it such records are rejected' },
+  batch: { type: 'number', default: 10000, describe: 'records per transaction' },
+  'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
+  'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
+  atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read)' },
+  'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for the write lock held by another writer (then exit 1, nothing of the transaction written)' },
+};
+
+/** the checks of LOADER_OPTIONS (a message for a usage error, or undefined); normalizes o.key */
+export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string) => string | undefined): string | undefined {
+  o.key = listOption(o.key);
+  if (!(o.batch >= 1) || !Number.isInteger(o.batch)) return '--batch takes a positive integer';
+  if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
+  for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
+  if (o.postSql?.startsWith('@') && !fs.existsSync(o.postSql.slice(1))) return `--post-sql file not found: ${o.postSql.slice(1)}`;
+  return undefined;
+}
+
+/** --post-sql takes SQL text or @FILE */
+const sqlText = (s: string) => (s.startsWith('@') ? fs.readFileSync(s.slice(1), 'utf8') : s);
+
+/**
+ * The transform of a loader tool: opens the driver in init(), hands each record to the Loader, and
+ * prints the committed counts at the end (`TABLE: inserted=… updated=… unchanged=… rejected=…`).
+ */
+export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: () => MaybePromise<Driver>): Transform {
+  let loader: Loader;
+  return {
+    async init() {
+      const driver = await open();
+      loader = new Loader(driver, {
+        table: o.table, key: o.key, alter: o.alter, batch: o.batch, onConflict: o.onConflict, atomic: o.atomic,
+        schemaSql: o.schema ? fs.readFileSync(o.schema, 'utf8') : undefined,
+        postSql: o.postSql === undefined ? undefined : sqlText(o.postSql),
+      }, {
+        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, w.raw, reason, detail),
+        note: (m) => ctx.warn(m),
+        inputFailed: () => ctx.inputFailed(),
+      });
+      await loader.start();
+    },
+    record(line: Line) {
+      const rec = ctx.parse(line);
+      if (rec === undefined) return loader.countRejected();
+      if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+        loader.countRejected();
+        return ctx.reject(line, 'not a JSON object');
+      }
+      loader.add(rec, line.file, line.no, line.buf.toString('utf8', line.start, line.end));
+    },
+    async end() {
+      const c = await loader.finish();
+      ctx.count('inserted', c.inserted); ctx.count('updated', c.updated); ctx.count('unchanged', c.unchanged);
+      ctx.warn(`${o.table}: inserted=${c.inserted} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected}`);
+    },
+  };
 }
