@@ -117,6 +117,11 @@ export interface Driver {
    *  row-by-row under savepoints for a batch in which the database refused something. */
   write(rows: readonly Row[]): MaybePromise<BatchResult>;
   close(): MaybePromise<void>;
+  /** for a driver whose calls may return promises: the loader says when records pile up behind the
+   *  call in progress (the runner calls record() synchronously and yields only between input chunks,
+   *  so a promise settles at the next chunk at the earliest); while `pressed()` is true the driver
+   *  should finish its calls before returning, so that the queue drains */
+  backpressure?(pressed: () => boolean): void;
 }
 
 export interface LoaderOptions {
@@ -286,6 +291,8 @@ export class Loader {
   private readonly d: Dialect;
   private pending: Pending[] = [];
   private queue: Promise<void> = Promise.resolve();
+  /** records in batches queued and not yet written */
+  private queued = 0;
   private failure: unknown;
   private reporting = false;
   private inTxn = false;
@@ -308,6 +315,7 @@ export class Loader {
     if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
+    driver.backpressure?.(() => this.queued + this.pending.length > 2 * this.o.batch);
   }
 
   /** run --schema, read the table */
@@ -336,7 +344,7 @@ export class Loader {
     if (this.pending.length >= this.o.batch) {
       const items = this.pending;
       this.pending = [];
-      this.enqueue(() => this.flush(items, false));
+      this.enqueue(() => this.flush(items, false), items.length);
     }
   }
 
@@ -347,22 +355,25 @@ export class Loader {
   async finish(): Promise<Counts> {
     const items = this.pending;
     this.pending = [];
-    this.enqueue(() => this.flush(items, true));
+    this.enqueue(() => this.flush(items, true), items.length);
     await this.queue;
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;
   }
 
-  private enqueue(step: () => Promise<void>): void {
+  private enqueue(step: () => Promise<void>, records: number): void {
+    this.queued += records;
     this.queue = this.queue.then(async () => {
-      if (this.failure !== undefined) return;
       try {
+        if (this.failure !== undefined) return;
         await step();
       } catch (err) {
         this.failure = this.describe(err);
         await this.rollbackQuietly();
         try { await this.driver.close(); } catch { /* the failure is what is reported */ }
+      } finally {
+        this.queued -= records;
       }
     });
   }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench/load-postgres.sh [ROWS] [BATCH]: load-postgres speed on a private PostgreSQL started here (Debian's
+# postgresql package: initdb into a temporary directory, stock settings but for the port and socket,
+# so fsync and synchronous_commit are on), stopped and removed at the end. Loads ROWS (1,000,000)
+# generated records of 5 columns three times: into a new table (inserts), the same file again
+# (unchanged), and a file with one column changed (updates); prints rows/s and peak RSS of each.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+rows=${1:-1000000}; batch=${2:-10000}
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then echo "load-postgres bench: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; fi
+dir=$(mktemp -d /tmp/ep-pgbench-XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$dir"
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+cleanup() { as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
+trap cleanup EXIT
+as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >"$dir/initdb.log" 2>&1
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+url="postgres://postgres@127.0.0.1:$port/postgres"
+
+gen() { # $1 = value added to n (0: the first file, 1: every row's n changed)
+  node -e '
+    const [rows, bump] = process.argv.slice(1).map(Number);
+    const out = [];
+    for (let i = 0; i < rows; i++) {
+      out.push(`{"id":${1000000000000 + i},"user":"user-${i % 50000}","n":${i * 7 + bump},"score":${(i % 1000) / 8},"date":"2024-03-${String(1 + (i % 28)).padStart(2, "0")}"}\n`);
+      if (out.length === 10000) { process.stdout.write(out.join("")); out.length = 0; }
+    }
+    process.stdout.write(out.join(""));' "$rows" "$1"
+}
+gen 0 > "$dir/a.ndjson"; gen 1 > "$dir/b.ndjson"
+cat "$dir/a.ndjson" "$dir/b.ndjson" > /dev/null
+echo "# load-postgres, $(date -u +%Y-%m-%d), $(nproc) cores, $(node --version), $("$bindir/postgres" --version), $rows rows of 5 columns, --batch $batch"
+for step in "insert a.ndjson" "unchanged a.ndjson" "update b.ndjson"; do
+  set -- $step
+  /usr/bin/time -f '%e %M' -o "$dir/time" "$root/bin/load-postgres" --url "$url" -t bench -k id --batch "$batch" < "$dir/$2" 2> "$dir/err" || { cat "$dir/err" >&2; exit 1; }
+  read -r secs kb < "$dir/time"
+  awk -v s="$1" -v t="$secs" -v n="$rows" -v kb="$kb" -v c="$(tail -1 "$dir/err")" 'BEGIN { printf "%-9s %6.2f s %8.0f rows/s  peak RSS %4.0f MB  (%s)\n", s, t, n / t, kb / 1024, c }'
+done
