@@ -3,7 +3,9 @@
 # postgresql package: initdb into a temporary directory, stock settings but for the port and socket,
 # so fsync and synchronous_commit are on), stopped and removed at the end. Loads ROWS (1,000,000)
 # generated records of 5 columns three times: into a new table (inserts), the same file again
-# (unchanged), and a file with one column changed (updates); prints rows/s and peak RSS of each.
+# (unchanged), and a file with one column changed (updates); prints rows/s, peak RSS, and the CPU
+# seconds of load-postgres (its threads) and of the server (the postmaster and its backends), which
+# say more than the wall time on a machine shared with other work.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -19,6 +21,10 @@ trap cleanup EXIT
 as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >"$dir/initdb.log" 2>&1
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
 url="postgres://postgres@127.0.0.1:$port/postgres"
+pm=$(head -1 "$dir/data/postmaster.pid")
+# CPU ticks of the server: the postmaster, its reaped children (backends that ended) and the live ones
+server_ticks() { local t; t=$(awk '{print $14+$15+$16+$17}' "/proc/$pm/stat"); for p in $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+hz=$(getconf CLK_TCK)
 
 gen() { # $1 = value added to n (0: the first file, 1: every row's n changed)
   node -e '
@@ -35,7 +41,10 @@ cat "$dir/a.ndjson" "$dir/b.ndjson" > /dev/null
 echo "# load-postgres, $(date -u +%Y-%m-%d), $(nproc) cores, $(node --version), $("$bindir/postgres" --version), $rows rows of 5 columns, --batch $batch"
 for step in "insert a.ndjson" "unchanged a.ndjson" "update b.ndjson"; do
   set -- $step
-  /usr/bin/time -f '%e %M' -o "$dir/time" "$root/bin/load-postgres" --url "$url" -t bench -k id --batch "$batch" < "$dir/$2" 2> "$dir/err" || { cat "$dir/err" >&2; exit 1; }
-  read -r secs kb < "$dir/time"
-  awk -v s="$1" -v t="$secs" -v n="$rows" -v kb="$kb" -v c="$(tail -1 "$dir/err")" 'BEGIN { printf "%-9s %6.2f s %8.0f rows/s  peak RSS %4.0f MB  (%s)\n", s, t, n / t, kb / 1024, c }'
+  before=$(server_ticks)
+  /usr/bin/time -f '%e %M %U %S' -o "$dir/time" "$root/bin/load-postgres" --url "$url" -t bench -k id --batch "$batch" < "$dir/$2" 2> "$dir/err" || { cat "$dir/err" >&2; exit 1; }
+  server=$(( $(server_ticks) - before ))
+  read -r secs kb user sys < "$dir/time"
+  awk -v s="$1" -v t="$secs" -v n="$rows" -v kb="$kb" -v cl="$user + $sys" -v sv="$server" -v hz="$hz" -v c="$(tail -1 "$dir/err" | sed 's/^load-postgres: //')" \
+    'BEGIN { split(cl, a, " + "); printf "%-9s %6.2f s %8.0f rows/s  peak RSS %4.0f MB  CPU: load-postgres %5.2f s, server %5.2f s  (%s)\n", s, t, n / t, kb / 1024, a[1] + a[2], sv / hz, c }'
 done

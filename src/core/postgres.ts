@@ -325,18 +325,23 @@ export class PgDriver implements Driver {
     return { outcomes, errors };
   }
 
-  /** the batch as COPY text in runs (statement shape x how often its key came before in the batch) */
+  /** the batch as COPY text in runs: a run per statement shape and per how often its key came before
+   *  in the batch (without a key: per stretch of records of one shape) */
   private wire(rows: readonly Row[]): { batch: WireBatch; order: Int32Array } {
     const generations: Map<WriteSpec, number[]>[] = [];
     const seen = new Map<string, number>();
+    let stretch = -1, last: WriteSpec | undefined;
     for (let i = 0; i < rows.length; i++) {
       const { spec, values } = rows[i];
-      let g = 0;
+      let g: number;
       const k = spec.keyIndex;
       if (k.length) {
         const key = k.length === 1 ? values[k[0]] as string : k.map((j) => values[j]).join('\t');
         g = seen.get(key) ?? 0;
         seen.set(key, g + 1);
+      } else { // plain inserts keep the input's order: one run per stretch of one shape
+        if (spec !== last) { stretch++; last = spec; }
+        g = stretch;
       }
       const runs = generations[g] ?? (generations[g] = new Map());
       const run = runs.get(spec);
@@ -469,9 +474,10 @@ class PgWorkerDriver {
     return this.client.query(sql, values);
   }
 
-  /** the results of a text of several statements */
+  /** the results of a text of several statements (rows as arrays) */
   private async multi(sql: string): Promise<QueryResult[]> {
-    const r = await this.q(sql) as QueryResult | QueryResult[];
+    if (this.broken) throw this.broken;
+    const r = await this.client.query({ text: sql, rowMode: 'array' }) as QueryResult | QueryResult[];
     return Array.isArray(r) ? r : [r];
   }
 
@@ -583,7 +589,7 @@ class PgWorkerDriver {
     const ins = results[1];
     if (sql.counting === 'inserted') return [ins.rowCount ?? 0, 0];
     let inserted = 0;
-    for (const row of ins.rows) if (Object.values(row)[0] === true) inserted++;
+    for (const row of ins.rows as unknown as unknown[][]) if (row[0] === true) inserted++;
     return [inserted, ins.rows.length - inserted];
   }
 
