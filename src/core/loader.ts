@@ -1,10 +1,10 @@
-// The loader core shared by the database sinks (load-sqlite now; a PostgreSQL sink later): batching,
+// The loader core shared by the database sinks (load-sqlite, load-postgres): batching,
 // record -> row conversion (column names, values, type inference, JSON columns), key checks, the counts,
 // --alter, --on-conflict, --post-sql with the loaded keys, --atomic, the transaction policy, and the
 // line between a bad record (rejected, reported, never costing another record) and a failure of the
 // run (the open transaction rolled back, one line, exit 1). A database is reached through a small
 // Driver (connection, transactions, statements) and its Dialect (names, types, value encoding);
-// src/core/sqlite.ts implements both for SQLite.
+// src/core/sqlite.ts implements both for SQLite, src/core/postgres.ts for PostgreSQL.
 //
 // Transaction policy:
 // - every transaction takes the write lock up front (Driver.begin: SQLite BEGIN IMMEDIATE, waiting up
@@ -17,7 +17,7 @@
 // Per-record isolation: each record is checked and converted before anything is bound (names, keys,
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
-// the failing statement; a set-based driver falls back to row-by-row under savepoints).
+// the failing statement; PostgreSQL retries a refused set in halves under savepoints down to the row).
 import fs from 'node:fs';
 import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
