@@ -223,11 +223,12 @@ interface WireResult { outcomes: Uint8Array; errors: [number, string][] }
 
 interface WireError { message: string; code?: string; lock?: boolean }
 
-// ---- the driver the loader calls (main thread): each call waits for the worker ----
+// ---- the driver the loader calls (main thread), a proxy of the worker's ----
 
 const WORKER_ROLE = 'event-pipes postgres driver';
 
-/** the loader's Driver for PostgreSQL: a pg client in a worker thread, called synchronously */
+/** the loader's Driver for PostgreSQL: a pg client in a worker thread; writes and commits return a
+ *  promise unless the loader's queue is long, the other calls return once the worker answered */
 export class PgDriver implements Driver {
   readonly dialect = pgDialect;
   private readonly worker: Worker;
