@@ -132,15 +132,17 @@ export const pgDialect: Dialect = {
       case 'int4':
       case 'int8': {
         const [lo, hi] = INT_RANGE[base];
+        const [nlo, nhi] = [Number(lo), Number(hi)];
         return (v, name) => {
+          if (typeof v === 'number') {
+            if (!Number.isInteger(v)) throw new RecordError('wrong type', `${shown(name)}: ${v} is not an integer (column type ${type})`);
+            if (Number.isSafeInteger(v) && v >= nlo && v <= nhi) return String(v);
+          }
           if (v === null) return NULL_FIELD;
           if (typeof v === 'string') return field(v, name);
           if (typeof v === 'boolean') return v ? '1' : '0';
-          if (typeof v === 'number' && !Number.isInteger(v)) throw new RecordError('wrong type', `${shown(name)}: ${v} is not an integer (column type ${type})`);
-          if (typeof v === 'number' || typeof v === 'bigint') {
-            const b = BigInt(v);
-            if (b >= lo && b <= hi) return b.toString();
-          }
+          if (typeof v === 'bigint' && v >= lo && v <= hi) return v.toString();
+          if (typeof v === 'number' && v >= nlo && v <= nhi) return BigInt(v).toString(); // 2^53 and up: exact digits
           if (typeof v === 'number' || typeof v === 'bigint' || v instanceof BigNum) {
             throw new RecordError('out of range', `${shown(name)}: ${String(v)} does not fit column type ${type}`);
           }
