@@ -229,8 +229,8 @@ interface WireError { message: string; code?: string; lock?: boolean }
 
 const WORKER_ROLE = 'event-pipes postgres driver';
 
-/** the loader's Driver for PostgreSQL: a pg client in a worker thread; writes and commits return a
- *  promise unless the loader's queue is long, the other calls return once the worker answered */
+/** the loader's Driver for PostgreSQL: a pg client in a worker thread; begin, write and commit return
+ *  a promise unless the loader's queue is long, the other calls return once the worker answered */
 export class PgDriver implements Driver {
   readonly dialect = pgDialect;
   private readonly worker: Worker;
@@ -240,6 +240,7 @@ export class PgDriver implements Driver {
   private nextSpec = 1;
   private seq = 0;
   private closed = false;
+  private versionAtBegin: string | undefined;
   /** finish calls before returning (until the loader says how its queue stands: always) */
   private pressed: () => boolean = () => true;
 
@@ -280,7 +281,8 @@ export class PgDriver implements Driver {
     return answer<T>(got.message);
   }
 
-  /** a call that returns a promise, unless the loader's queue is long: then it returns once answered */
+  /** a call that returns a promise (the main thread reads on meanwhile), unless the loader's queue is
+   *  long: then it returns once answered */
   private callSoon<T>(method: string, ...args: unknown[]): T | Promise<T> {
     if (this.pressed()) return this.call(method, ...args);
     this.post(method, args);
@@ -300,12 +302,24 @@ export class PgDriver implements Driver {
   }
 
   columns(table: string): PgColumn[] { return this.call('columns', table); }
-  schemaVersion(): string { return this.call('schemaVersion'); }
+
+  /** the version read with BEGIN (one round trip for both), else a fresh one */
+  schemaVersion(): string {
+    const v = this.versionAtBegin;
+    this.versionAtBegin = undefined;
+    return v ?? this.call('schemaVersion');
+  }
+
   exec(sql: string): void { this.call('exec', sql); }
   createTable(table: string, columns: Column[], key: string[]): string | undefined { return this.call('createTable', table, columns, key); }
   addColumn(table: string, column: Column): void { this.call('addColumn', table, column); }
   createKeysTable(key: Column[]): void { this.call('createKeysTable', key); }
-  begin(): void { this.call('begin'); }
+  begin(): void | Promise<void> {
+    const got = this.callSoon<string>('begin');
+    if (got instanceof Promise) return got.then((v) => { this.versionAtBegin = v; });
+    this.versionAtBegin = got;
+  }
+
   commit(): void | Promise<void> { return this.callSoon('commit'); }
   rollback(): void { if (!this.closed) this.call('rollback'); }
 
@@ -454,11 +468,11 @@ class PgWorkerDriver {
   private copyFrom!: (sql: string) => import('pg-copy-streams').CopyStreamQuery;
   private broken: Error | undefined;
   private readonly specs = new Map<number, SpecSql>();
-  /** staging tables made in this session (forgotten on rollback: their creation may be undone) */
+  /** staging tables made in this session, and those known empty (both forgotten on rollback, which
+   *  may undo a creation or a TRUNCATE) */
   private staged = new Set<number>();
+  private empty = new Set<number>();
   private inTxn = false;
-
-  constructor(private readonly config: PgConfig) {}
 
   async connect(): Promise<void> {
     const pg = (await import('pg')).default;
@@ -493,11 +507,18 @@ class PgWorkerDriver {
     return r.rows as PgColumn[];
   }
 
+  /** the table's oid and columns as one text (another writer may create or alter the table) */
+  private readonly versionSql: string;
+
+  constructor(private readonly config: PgConfig) {
+    this.versionSql = `SELECT coalesce((SELECT c.oid::text || ' ' || coalesce((SELECT string_agg(a.attname || ':' || a.atttypid || ':' || a.atttypmod, ',' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+    FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(${literal(quoteIdent(config.table))})), '')`;
+  }
+
   async schemaVersion(): Promise<string> {
-    const r = await this.q(`SELECT coalesce((SELECT c.oid::text || ' ' || coalesce((SELECT string_agg(a.attname || ':' || a.atttypid || ':' || a.atttypmod, ',' ORDER BY a.attnum)
-        FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-      FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)), '') AS v`, [quoteIdent(this.config.table)]);
-    return r.rows[0].v as string;
+    const [r] = await this.multi(this.versionSql);
+    return r.rows[0][0] as string;
   }
 
   async exec(sql: string): Promise<void> { await this.q(sql); }
@@ -526,7 +547,12 @@ class PgWorkerDriver {
     await this.q(`DROP TABLE IF EXISTS pg_temp.loaded_keys; CREATE TEMP TABLE loaded_keys (${key.map((c, i) => `${names[i]} ${c.type || 'text'}`).join(', ')}, PRIMARY KEY (${names.join(', ')}))`);
   }
 
-  async begin(): Promise<void> { await this.q('BEGIN'); this.inTxn = true; }
+  /** BEGIN, and the schema version in the same round trip */
+  async begin(): Promise<string> {
+    const [, version] = await this.multi(`BEGIN; ${this.versionSql}`);
+    this.inTxn = true;
+    return version.rows[0][0] as string;
+  }
 
   async commit(): Promise<void> {
     const r = await this.q('COMMIT');
@@ -537,6 +563,7 @@ class PgWorkerDriver {
 
   async rollback(): Promise<void> {
     this.staged.clear();
+    this.empty.clear();
     if (!this.inTxn || this.broken) return;
     this.inTxn = false;
     await this.q('ROLLBACK');
@@ -551,12 +578,16 @@ class PgWorkerDriver {
     for (const s of batch.specs) this.specs.set(s.id, specSql(s));
     const W = batch.width;
     const stage = `pg_temp.ep_stage_${W}`;
+    const truncate = `TRUNCATE ${stage}`;
+    let before = '';
     if (!this.staged.has(W)) {
       const cols = Array.from({ length: W }, (_, i) => `c${i + 1} text`).join(', ');
-      await this.q(`CREATE TEMP TABLE IF NOT EXISTS ep_stage_${W} (r int, n int${cols ? ', ' + cols : ''})`);
+      before = `CREATE TEMP TABLE IF NOT EXISTS ep_stage_${W} (r int, n int${cols ? ', ' + cols : ''}); `;
       this.staged.add(W);
     }
-    await this.q(`TRUNCATE ${stage}`);
+    if (!this.empty.has(W)) before += truncate;
+    if (before) await this.q(before);
+    this.empty.delete(W);
     await this.copy(`COPY ${stage} FROM STDIN`, batch.text);
     const total = batch.runs.reduce((a, r) => a + r.count, 0);
     const out: WireResult = { outcomes: new Uint8Array(total), errors: [] };
@@ -565,8 +596,11 @@ class PgWorkerDriver {
     for (let r = 0; r < batch.runs.length; r++) {
       const run = batch.runs[r];
       const sql = this.specs.get(run.spec)!;
+      const last = r === batch.runs.length - 1;
       try {
-        this.tally(out, at, run.count, await this.part(sql, stage, `r = ${r}`));
+        // the last run empties the stage for the next batch in the same round trip
+        this.tally(out, at, run.count, await this.part(sql, stage, `r = ${r}`, last ? truncate : ''));
+        if (last) this.empty.add(W);
       } catch (err) {
         if (!rowError((err as { code?: unknown }).code)) throw err;
         if (!indexed) { await this.q(`CREATE INDEX ep_stage_${W}_rn ON ${stage} (r, n)`); indexed = true; }
@@ -579,9 +613,9 @@ class PgWorkerDriver {
   }
 
   /** one statement over some staged rows under a savepoint; returns [inserted, updated] */
-  private async part(sql: SpecSql, stage: string, where: string): Promise<[number, number]> {
+  private async part(sql: SpecSql, stage: string, where: string, then = ''): Promise<[number, number]> {
     const keys = sql.keys(stage, where);
-    const text = `SAVEPOINT ep_part; ${sql.insert(stage, where)}; ${keys ? keys + '; ' : ''}RELEASE SAVEPOINT ep_part`;
+    const text = `SAVEPOINT ep_part; ${sql.insert(stage, where)}; ${keys ? keys + '; ' : ''}RELEASE SAVEPOINT ep_part${then ? '; ' + then : ''}`;
     let results: QueryResult[];
     try {
       results = await this.multi(text);
@@ -630,6 +664,9 @@ class PgWorkerDriver {
     });
   }
 }
+
+/** a SQL string literal (an E'' string: the same whatever standard_conforming_strings says) */
+const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 /** a refused row's message: the server's, with the key of a unique violation */
 function describeRowError(err: Error): string {
