@@ -267,6 +267,7 @@ export class PgDriver implements Driver {
   /** send a call; returns its number (the worker stores the number of the call it answered in flag) */
   private post(method: string, args: unknown[]): number {
     if (this.closed) throw new Error('the database connection is closed');
+    this.versionAtBegin = undefined; // good for the call right after begin only
     const seq = this.seq = (this.seq + 1) | 0;
     this.port.postMessage({ seq, method, args });
     return seq;
