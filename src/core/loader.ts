@@ -1,10 +1,10 @@
-// The loader core shared by the database sinks (load-sqlite now; a PostgreSQL sink later): batching,
+// The loader core shared by the database sinks (load-sqlite, load-postgres): batching,
 // record -> row conversion (column names, values, type inference, JSON columns), key checks, the counts,
 // --alter, --on-conflict, --post-sql with the loaded keys, --atomic, the transaction policy, and the
 // line between a bad record (rejected, reported, never costing another record) and a failure of the
 // run (the open transaction rolled back, one line, exit 1). A database is reached through a small
 // Driver (connection, transactions, statements) and its Dialect (names, types, value encoding);
-// src/core/sqlite.ts implements both for SQLite.
+// src/core/sqlite.ts implements both for SQLite, src/core/postgres.ts for PostgreSQL.
 //
 // Transaction policy:
 // - every transaction takes the write lock up front (Driver.begin: SQLite BEGIN IMMEDIATE, waiting up
@@ -17,8 +17,12 @@
 // Per-record isolation: each record is checked and converted before anything is bound (names, keys,
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
-// the failing statement; a set-based driver falls back to row-by-row under savepoints).
+// the failing statement; PostgreSQL retries a refused set in halves under savepoints down to the row).
+import fs from 'node:fs';
+import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
+import { listOption } from './options.js';
+import type { Line, ToolContext, Transform } from './tool.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -94,8 +98,9 @@ export interface Driver {
   /** run SQL text (--schema, --post-sql) */
   exec(sql: string): MaybePromise<void>;
   /** CREATE TABLE for these columns (key columns NOT NULL + PRIMARY KEY); returns the column list
-   *  as declared, for the "created table" note */
-  createTable(table: string, columns: Column[], key: string[]): MaybePromise<string>;
+   *  as declared, for the "created table" note, or undefined when another writer created the table
+   *  first (nothing created: the loader reads the table's columns) */
+  createTable(table: string, columns: Column[], key: string[]): MaybePromise<string | undefined>;
   addColumn(table: string, column: Column): MaybePromise<void>;
   /** (re)create the temp table loaded_keys with these columns, empty */
   createKeysTable(key: Column[]): MaybePromise<void>;
@@ -112,6 +117,11 @@ export interface Driver {
    *  row-by-row under savepoints for a batch in which the database refused something. */
   write(rows: readonly Row[]): MaybePromise<BatchResult>;
   close(): MaybePromise<void>;
+  /** for a driver whose calls may return promises: the loader says when records pile up behind the
+   *  call in progress (the runner calls record() synchronously and yields only between input chunks,
+   *  so a promise settles at the next chunk at the earliest); while `pressed()` is true the driver
+   *  should finish its calls before returning, so that the queue drains */
+  backpressure?(pressed: () => boolean): void;
 }
 
 export interface LoaderOptions {
@@ -281,6 +291,8 @@ export class Loader {
   private readonly d: Dialect;
   private pending: Pending[] = [];
   private queue: Promise<void> = Promise.resolve();
+  /** records in batches queued and not yet written */
+  private queued = 0;
   private failure: unknown;
   private reporting = false;
   private inTxn = false;
@@ -303,6 +315,7 @@ export class Loader {
     if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
+    driver.backpressure?.(() => this.queued + this.pending.length > 2 * this.o.batch);
   }
 
   /** run --schema, read the table */
@@ -331,7 +344,7 @@ export class Loader {
     if (this.pending.length >= this.o.batch) {
       const items = this.pending;
       this.pending = [];
-      this.enqueue(() => this.flush(items, false));
+      this.enqueue(() => this.flush(items, false), items.length);
     }
   }
 
@@ -342,22 +355,25 @@ export class Loader {
   async finish(): Promise<Counts> {
     const items = this.pending;
     this.pending = [];
-    this.enqueue(() => this.flush(items, true));
+    this.enqueue(() => this.flush(items, true), items.length);
     await this.queue;
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;
   }
 
-  private enqueue(step: () => Promise<void>): void {
+  private enqueue(step: () => Promise<void>, records: number): void {
+    this.queued += records;
     this.queue = this.queue.then(async () => {
-      if (this.failure !== undefined) return;
       try {
+        if (this.failure !== undefined) return;
         await step();
       } catch (err) {
         this.failure = this.describe(err);
         await this.rollbackQuietly();
         try { await this.driver.close(); } catch { /* the failure is what is reported */ }
+      } finally {
+        this.queued -= records;
       }
     });
   }
@@ -516,7 +532,7 @@ export class Loader {
     }
     const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
     const declared = await this.stage(`creating table ${this.o.table}`, () => this.driver.createTable(this.o.table, columns, this.o.key));
-    this.notes.push(`created table ${this.o.table} (${declared})`);
+    if (declared !== undefined) this.notes.push(`created table ${this.o.table} (${declared})`);
     await this.loadColumns();
   }
 
@@ -617,4 +633,76 @@ export class Loader {
     this.totals.rejected++;
     this.events.reject(it, reason, detail);
   }
+}
+
+// ---- The command line every database sink shares (load-sqlite, load-postgres): the options besides
+// where the database is, their checks, and the transform that feeds the Loader. ----
+
+export interface LoaderToolOptions {
+  table: string; key: string[]; schema?: string; alter: boolean; batch: number;
+  onConflict: 'update' | 'ignore'; postSql?: string; atomic: boolean; busyTimeout: number;
+}
+
+/** the options of a loader tool after its database option (a tool may reword a description) */
+export const LOADER_OPTIONS: Record<string, Options> = {
+  table: { alias: 't', type: 'string', demandOption: true, describe: 'target table' },
+  key: { alias: 'k', type: 'string', array: true, default: [], describe: 'primary-key column(s), comma-separated or repeated; none = plain inserts' },
+  schema: { type: 'string', describe: 'SQL file run first (CREATE TABLE IF NOT EXISTS ...); else the table is created from inferred types' },
+  alter: { type: 'boolean', default: false, describe: 'add columns the table lacks (ALTER TABLE ADD COLUMN); without it such records are rejected' },
+  batch: { type: 'number', default: 10000, describe: 'records per transaction' },
+  'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
+  'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
+  atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read)' },
+  'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for the write lock held by another writer (then exit 1, nothing of the transaction written)' },
+};
+
+/** the checks of LOADER_OPTIONS (a message for a usage error, or undefined); normalizes o.key */
+export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string) => string | undefined): string | undefined {
+  o.key = listOption(o.key);
+  if (!(o.batch >= 1) || !Number.isInteger(o.batch)) return '--batch takes a positive integer';
+  if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
+  for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
+  if (o.postSql?.startsWith('@') && !fs.existsSync(o.postSql.slice(1))) return `--post-sql file not found: ${o.postSql.slice(1)}`;
+  return undefined;
+}
+
+/** --post-sql takes SQL text or @FILE */
+const sqlText = (s: string) => (s.startsWith('@') ? fs.readFileSync(s.slice(1), 'utf8') : s);
+
+/**
+ * The transform of a loader tool: opens the driver in init(), hands each record to the Loader, and
+ * prints the committed counts at the end (`TABLE: inserted=… updated=… unchanged=… rejected=…`).
+ */
+export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: () => MaybePromise<Driver>): Transform {
+  let loader: Loader;
+  return {
+    async init() {
+      const driver = await open();
+      loader = new Loader(driver, {
+        table: o.table, key: o.key, alter: o.alter, batch: o.batch, onConflict: o.onConflict, atomic: o.atomic,
+        schemaSql: o.schema ? fs.readFileSync(o.schema, 'utf8') : undefined,
+        postSql: o.postSql === undefined ? undefined : sqlText(o.postSql),
+      }, {
+        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, w.raw, reason, detail),
+        note: (m) => ctx.warn(m),
+        inputFailed: () => ctx.inputFailed(),
+      });
+      await loader.start();
+    },
+    record(line: Line) {
+      const rec = ctx.parse(line);
+      if (rec === undefined) return loader.countRejected();
+      if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+        loader.countRejected();
+        return ctx.reject(line, 'not a JSON object');
+      }
+      loader.add(rec, line.file, line.no, line.buf.toString('utf8', line.start, line.end));
+    },
+    async end() {
+      const c = await loader.finish();
+      ctx.count('inserted', c.inserted); ctx.count('updated', c.updated); ctx.count('unchanged', c.unchanged);
+      ctx.warn(`${o.table}: inserted=${c.inserted} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected}`);
+    },
+  };
 }

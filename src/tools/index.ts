@@ -7,6 +7,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'to-local-date': () => import('./to-local-date.js'),
   'count-by': () => import('./count-by.js'),
   'load-sqlite': () => import('./load-sqlite.js'),
+  'load-postgres': () => import('./load-postgres.js'),
   'query-sqlite': () => import('./query-sqlite.js'),
   'validate': () => import('./validate.js'),
   'final-action': () => import('./final-action.js'),

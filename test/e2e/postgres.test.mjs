@@ -1,0 +1,306 @@
+// load-postgres through its bin against a real PostgreSQL that this file starts itself: Debian's
+// postgresql package, initdb into a temporary directory (as the postgres user when run as root),
+// pg_ctl start on 127.0.0.1 and a free port with the socket in that directory, stopped and removed after
+// the tests (also when one fails). Without PostgreSQL installed the file says so loudly and skips.
+// Covered: tables from inferred types and from --schema, upsert counts (the same as load-sqlite's on the
+// same input), --on-conflict ignore, --alter, bad records with their lines (the good rows of the batch
+// loaded), 64-bit integers exact in BIGINT and JSONB, integers beyond 64 bits, --atomic, --post-sql with
+// loaded_keys, failures of the run as one line (connection refused, a lock held past --busy-timeout),
+// two loaders at once. The speed figure is bench/load-postgres.sh's.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { lines, root, sh, tmpdir } from '../helpers/sh.mjs';
+
+/** a bash script run in the background: resolves to { status, stderr } */
+const shAsync = (script, input) => new Promise((resolve) => {
+  const p = spawn('bash', ['-c', script], { env: { ...process.env, PATH: `${root}/bin:${process.env.PATH}` } });
+  let stderr = '';
+  p.stderr.on('data', (x) => { stderr += x; });
+  p.on('close', (status) => resolve({ status, stderr }));
+  p.stdin.end(input);
+});
+
+const bindir = (() => {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return undefined;
+  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+  return versions.length ? path.join(base, versions.at(-1), 'bin') : undefined;
+})();
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+/** a private server: { url, port, stop() } */
+async function startServer() {
+  const root = process.getuid() === 0;
+  const dir = fs.mkdtempSync('/tmp/ep-pg-');
+  let stopped = false;
+  const as = (cmd, args) => {
+    const r = root ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed (${r.status}): ${r.stderr || r.stdout || r.error}`);
+    return r;
+  };
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    try { as(`${bindir}/pg_ctl`, ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); } catch { /* not started */ }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', stop); // the after hook's backstop
+  if (root) {
+    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    if (id.status !== 0) throw new Error('running as root and there is no postgres user to run initdb as');
+    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout);
+    fs.chownSync(dir, Number(id.stdout), gid);
+  }
+  const port = await freePort();
+  as(`${bindir}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-locale']);
+  as(`${bindir}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '60',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start']);
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop };
+}
+
+if (!bindir) {
+  const why = 'PostgreSQL is not installed (Debian: apt-get install postgresql): the load-postgres tests did NOT run';
+  console.error(`\n  SKIPPED test/e2e/postgres.test.mjs: ${why}\n`);
+  test.skip(`load-postgres against a real PostgreSQL: ${why}`, () => {});
+  test.run();
+} else {
+  let server;
+  let client;
+  let startError;
+
+  test.before(async () => {
+    try {
+      server = await startServer();
+      client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+    } catch (err) {
+      startError = err;
+    }
+  });
+  test.after(async () => {
+    try { await client?.end(); } catch { /* the server goes anyway */ }
+    server?.stop();
+  });
+  test.before.each(() => { if (startError) throw startError; });
+
+  const q = async (sql, values) => (await client.query(sql, values)).rows;
+  const load = (args, opts = {}) => sh(`load-postgres --url ${server.url} ${args}`, opts);
+  const ndjson = (records) => records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+
+  test('creates the table from inferred types; 64-bit integers exact in BIGINT and JSONB; upserts count inserted/updated/unchanged', async () => {
+    const first = '{"date":"2020-01-01","n":1,"share":0.5,"ok":true,"id":9007199254740993,"max":9223372036854775807,"j":{"a":9223372036854775807,"b":[9007199254740993,1.5]}}\n' +
+      '{"date":"2020-01-02","n":2,"share":1,"ok":false,"id":1,"max":-9223372036854775808,"j":[1]}\n';
+    let r = load('-t daily -k date', { input: first });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stderr, 'load-postgres: created table daily ("date" DATE NOT NULL, "n" BIGINT, "share" DOUBLE PRECISION, "ok" BOOLEAN, "id" BIGINT, "max" BIGINT, "j" JSONB)\n' +
+      'load-postgres: daily: inserted=2 updated=0 unchanged=0 rejected=0\n');
+    assert.equal(await q(`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS nn FROM pg_attribute a
+      WHERE a.attrelid = 'daily'::regclass AND a.attnum > 0 ORDER BY a.attnum`), [
+      { name: 'date', type: 'date', nn: true }, { name: 'n', type: 'bigint', nn: false }, { name: 'share', type: 'double precision', nn: false },
+      { name: 'ok', type: 'boolean', nn: false }, { name: 'id', type: 'bigint', nn: false }, { name: 'max', type: 'bigint', nn: false }, { name: 'j', type: 'jsonb', nn: false },
+    ]);
+    assert.equal(await q(`SELECT conname FROM pg_constraint WHERE conrelid = 'daily'::regclass AND contype = 'p'`), [{ conname: 'daily_pkey' }]);
+    r = load('-t daily -k date', { input: '{"date":"2020-01-01","n":1}\n{"date":"2020-01-02","n":5}\n{"date":"2020-01-03","n":3}\n' });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stderr, 'load-postgres: daily: inserted=1 updated=1 unchanged=1 rejected=0\n');
+    // columns the record does not carry are kept; integers as their digits (pg gives int8 as text)
+    assert.equal(await q(`SELECT date::text, n, share, ok, id, max, j::text FROM daily ORDER BY date`), [
+      { date: '2020-01-01', n: '1', share: 0.5, ok: true, id: '9007199254740993', max: '9223372036854775807', j: '{"a": 9223372036854775807, "b": [9007199254740993, 1.5]}' },
+      { date: '2020-01-02', n: '5', share: 1, ok: false, id: '1', max: '-9223372036854775808', j: '[1]' },
+      { date: '2020-01-03', n: '3', share: null, ok: null, id: null, max: null, j: null },
+    ]);
+    r = load('-t daily -k date', { input: '{"date":"2020-01-01","n":1}\n{"date":"2020-01-02","n":5}\n{"date":"2020-01-03","n":3}\n' });
+    assert.is(r.stderr, 'load-postgres: daily: inserted=0 updated=0 unchanged=3 rejected=0\n');
+  });
+
+  test('the same counts and the same table as load-sqlite on one input (keys repeated within and across batches, records with different columns)', async () => {
+    const d = tmpdir();
+    const input = ndjson(Array.from({ length: 25000 }, (_, i) => (i % 7 === 3 ? { k: `u${i % 20000}`, v: i, w: `w${i}` } : { k: `u${i % 20000}`, v: i })));
+    for (let round = 1; round <= 2; round++) {
+      const p = load('-t same -k k --batch 1000', { input });
+      const s = sh(`load-sqlite --db ${d}/same.db -t same -k k --batch 1000`, { input });
+      assert.is(p.status, 0, p.stderr);
+      const counts = (text) => /inserted=\d+ updated=\d+ unchanged=\d+ rejected=\d+/.exec(text)?.[0];
+      assert.is(counts(p.stderr), counts(s.stderr), `round ${round}: ${p.stderr} vs ${s.stderr}`);
+      if (round === 2) assert.is(counts(p.stderr), 'inserted=0 updated=10000 unchanged=15000 rejected=0');
+    }
+    const fromSqlite = lines(sh(`query-sqlite --db ${d}/same.db "SELECT k, v, w FROM same ORDER BY k"`).stdout);
+    const fromPg = (await q('SELECT k, v::int AS v, w FROM same ORDER BY k COLLATE "C"')).map((r) => ({ k: r.k, v: r.v, w: r.w }));
+    assert.is(fromPg.length, 20000);
+    assert.equal(fromPg, fromSqlite);
+  });
+
+  test('--schema, --on-conflict ignore, and --post-sql seeing the loaded keys (the same SQL text works in load-sqlite)', async () => {
+    const d = tmpdir();
+    fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE IF NOT EXISTS p (d TEXT, u TEXT, PRIMARY KEY (d, u));\nCREATE TABLE IF NOT EXISTS c (d TEXT PRIMARY KEY, n INTEGER);\n');
+    const post = 'INSERT INTO c SELECT d, count(*) FROM p WHERE d IN (SELECT d FROM loaded_keys) GROUP BY d ON CONFLICT (d) DO UPDATE SET n = excluded.n';
+    const inputs = ['{"d":"x","u":"1"}\n{"d":"x","u":"2"}\n{"d":"y","u":"1"}\n', '{"d":"x","u":"2"}\n{"d":"x","u":"3"}\n'];
+    const r1 = load(`-t p -k d,u --schema ${d}/s.sql --on-conflict ignore --atomic --post-sql "${post}"`, { input: inputs[0] });
+    assert.is(r1.stderr, 'load-postgres: p: inserted=3 updated=0 unchanged=0 rejected=0\n');
+    const r2 = load(`-t p -k d,u --schema ${d}/s.sql --on-conflict ignore --atomic --post-sql "${post}"`, { input: inputs[1] });
+    assert.is(r2.stderr, 'load-postgres: p: inserted=1 updated=0 unchanged=1 rejected=0\n');
+    assert.equal(await q('SELECT d, n FROM c ORDER BY d'), [{ d: 'x', n: 3 }, { d: 'y', n: 1 }]);
+    for (const input of inputs) sh(`load-sqlite --db ${d}/a.db -t p -k d,u --schema ${d}/s.sql --on-conflict ignore --atomic --post-sql "${post}"`, { input });
+    assert.equal(lines(sh(`query-sqlite --db ${d}/a.db "SELECT d, n FROM c ORDER BY d"`).stdout), [{ d: 'x', n: 3 }, { d: 'y', n: 1 }]);
+    // --on-conflict ignore keeps the existing row's values
+    load('-t p -k d,u --on-conflict ignore', { input: '{"d":"y","u":"1"}\n' });
+    assert.equal(await q(`SELECT count(*)::int AS n FROM p`), [{ n: 4 }]);
+  });
+
+  test('unknown columns are rejected unless --alter adds them (typed from the batch); names are case-sensitive', async () => {
+    load('-t alt -k id', { input: '{"id":1,"a":"x"}\n' });
+    let r = load('-t alt -k id', { input: '{"id":2,"a":"y","b":3}\n{"id":3,"a":"z"}\n' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^load-postgres: -:1: unknown column \(use --alter to add it\): b\n/);
+    assert.match(r.stderr, /alt: inserted=1 updated=0 unchanged=0 rejected=1\n/);
+    r = load('-t alt -k id --alter', { input: '{"id":2,"a":"y","b":3,"c":{"x":1}}\n{"id":4,"A":"upper"}\n' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /added column\(s\) b, c, A to alt/);
+    assert.equal(await q(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'alt'::regclass AND attname IN ('b', 'c', 'A') ORDER BY attnum`),
+      [{ t: 'bigint' }, { t: 'jsonb' }, { t: 'text' }]);
+    assert.equal(await q('SELECT id::int, a, b::int, c::text, "A" FROM alt ORDER BY id'), [
+      { id: 1, a: 'x', b: null, c: null, A: null }, { id: 2, a: 'y', b: 3, c: '{"x": 1}', A: null },
+      { id: 3, a: 'z', b: null, c: null, A: null }, { id: 4, a: null, b: null, c: null, A: 'upper' },
+    ]);
+  });
+
+  test('bad records: one rejected record each, with its line, and every good row of the batch loaded', async () => {
+    const d = tmpdir();
+    fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE IF NOT EXISTS bad (id BIGINT PRIMARY KEY, v TEXT NOT NULL, u INTEGER UNIQUE, day DATE, n BIGINT);\n');
+    const records = Array.from({ length: 40 }, (_, i) => ({ id: i, v: `v${i}`, u: 1000 + i }));
+    records[3] = { v: 'no key' }; // line 4
+    records[9] = { id: 9, v: 'x', extra: 1 }; // line 10
+    records[14] = { id: 14, u: 2014 }; // line 15: NOT NULL
+    records[20] = { id: 20, v: 'dup', u: 1005 }; // line 21: UNIQUE (u of line 6)
+    records[25] = { id: 25, v: 'date', day: '2020-02-30' }; // line 26: not a date
+    records[31] = { id: 31, v: 'text', n: 'abc' }; // line 32: not an integer
+    records[36] = { id: 36, v: 'big', n: 9223372036854775808n }; // line 37: beyond BIGINT
+    const input = ndjson(records.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `@${v}@` : v)).replace(/"@(\d+)@"/, '$1')));
+    const r = load(`-t bad -k id --schema ${d}/s.sql --batch 20`, { input });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stderr, [
+      'load-postgres: -:4: missing key: id',
+      'load-postgres: -:10: unknown column (use --alter to add it): extra',
+      'load-postgres: -:15: database: null value in column "v" of relation "bad" violates not-null constraint',
+      'load-postgres: -:21: database: duplicate key value violates unique constraint "bad_u_key" (Key (u)=(1005) already exists)',
+      'load-postgres: -:26: database: date/time field value out of range: "2020-02-30"',
+      'load-postgres: -:32: database: invalid input syntax for type bigint: "abc"',
+      'load-postgres: -:37: out of range: n: 9223372036854775808 does not fit column type bigint',
+      'load-postgres: bad: inserted=33 updated=0 unchanged=0 rejected=7',
+      'load-postgres: 7 bad records skipped (database: 4, missing key: 1, unknown column (use --alter to add it): 1, out of range: 1)',
+    ].join('\n') + '\n');
+    assert.equal(await q('SELECT count(*)::int AS n, sum(id)::int AS s FROM bad'), [{ n: 33, s: 780 - (3 + 9 + 14 + 20 + 25 + 31 + 36) }]);
+  });
+
+  test('integers beyond 64 bits: a NUMERIC column of their exact digits (inferred), rejected by a BIGINT column', async () => {
+    const big = '123456789012345678901234567890';
+    let r = load('-t wide -k id', { input: `{"id":1,"x":${big},"y":1E400}\n{"id":2,"x":-${big},"y":0.5}\n` });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /created table wide \("id" BIGINT NOT NULL, "x" NUMERIC, "y" NUMERIC\)/);
+    const rows = await q('SELECT x::text, (y = 1e400) AS huge FROM wide ORDER BY id');
+    assert.equal(rows, [{ x: big, huge: true }, { x: `-${big}`, huge: false }]);
+    r = load('-t wide -k id', { input: `{"id":${big}}\n` });
+    assert.is(r.status, 1);
+    assert.match(r.stderr, new RegExp(`-:1: out of range: id: ${big} does not fit column type bigint`));
+  });
+
+  test('--atomic: an input that cannot be read loads nothing (exit 1); a failing --post-sql leaves the table as it was', async () => {
+    const d = tmpdir();
+    fs.writeFileSync(`${d}/good.ndjson`, ndjson(Array.from({ length: 50 }, (_, i) => ({ id: i, v: 1 }))));
+    let r = load(`-t atom -k id --atomic --batch 10 ${d}/good.ndjson ${d}/missing.ndjson`);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /missing\.ndjson: no such file/);
+    assert.match(r.stderr, /error: load failed, nothing written: an input could not be read \(--atomic\)/);
+    assert.equal(await q(`SELECT to_regclass('atom') IS NULL AS gone`), [{ gone: true }]);
+    load('-t atom -k id', { input: '{"id":1,"v":1}\n' });
+    r = load(`-t atom -k id --atomic --post-sql 'INSERT INTO nowhere VALUES (1)'`, { input: '{"id":1,"v":9}\n{"id":2,"v":2}\n' });
+    assert.is(r.status, 1);
+    assert.is(r.stderr, 'load-postgres: error: load failed, nothing written: --post-sql: relation "nowhere" does not exist\n');
+    assert.equal(await q('SELECT id::int, v::int FROM atom'), [{ id: 1, v: 1 }]);
+  });
+
+  test('connection refused: one line, exit 1, the password in the URL never printed', async () => {
+    const port = await freePort();
+    const r = sh(`load-postgres --url postgres://etl:s3cret-pw@127.0.0.1:${port}/x -t t -k id`, { input: '{"id":1}\n' });
+    assert.is(r.status, 1);
+    assert.is(r.stderr, `load-postgres: error: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    const bad = sh(`load-postgres --url 'postgres://etl:s3cret-pw@[nonsense/x' -t t`, { input: '' });
+    assert.is(bad.status, 2);
+    assert.not.match(bad.stderr, /s3cret/);
+    // the PG* variables, as libpq reads them
+    const env = sh(`PGHOST=127.0.0.1 PGPORT=${server.port} PGUSER=postgres PGDATABASE=postgres load-postgres -t envt -k id`, { input: '{"id":1}\n' });
+    assert.is(env.status, 0, env.stderr);
+    assert.equal(await q('SELECT id::int FROM envt'), [{ id: 1 }]);
+  });
+
+  test('a row lock held past --busy-timeout: one line, exit 1, the table unchanged; held briefly: the loader waits', async () => {
+    load('-t locked -k id', { input: '{"id":1,"v":1}\n{"id":2,"v":1}\n' });
+    const holder = new pg.Client({ connectionString: server.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN; UPDATE locked SET v = 5 WHERE id = 1');
+      const r = load('-t locked -k id --busy-timeout 300', { input: '{"id":2,"v":2}\n{"id":1,"v":2}\n' });
+      assert.is(r.status, 1);
+      assert.is(r.stderr, 'load-postgres: error: database is locked: another transaction held a lock longer than --busy-timeout (300 ms); nothing written\n');
+      const waiting = shAsync(`load-postgres --url ${server.url} -t locked -k id --busy-timeout 10000`, '{"id":1,"v":3}\n');
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await holder.query('COMMIT');
+      const w = await waiting;
+      assert.is(w.status, 0, w.stderr);
+      assert.match(w.stderr, /locked: inserted=0 updated=1 unchanged=0/);
+      assert.equal(await q('SELECT id::int, v::int FROM locked ORDER BY id'), [{ id: 1, v: 3 }, { id: 2, v: 1 }]);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test('two loaders at once on a table neither has created: keys overlapping and not, in opposite orders; both load everything', async () => {
+    const d = tmpdir();
+    const a = Array.from({ length: 30000 }, (_, i) => ({ id: i, src: 'a', v: i }));
+    const b = Array.from({ length: 30000 }, (_, i) => ({ id: 45000 - i, src: 'b', v: 45000 - i })); // 15001..45000, descending
+    fs.writeFileSync(`${d}/a.ndjson`, ndjson(a));
+    fs.writeFileSync(`${d}/b.ndjson`, ndjson(b));
+    const r = sh(`load-postgres --url ${server.url} -t two -k id --batch 2000 < ${d}/a.ndjson 2> ${d}/a.err & a=$!; ` +
+      `load-postgres --url ${server.url} -t two -k id --batch 2000 < ${d}/b.ndjson 2> ${d}/b.err & b=$!; wait $a; sa=$?; wait $b; sb=$?; echo "$sa $sb"`);
+    const errs = ['a', 'b'].map((w) => fs.readFileSync(`${d}/${w}.err`, 'utf8'));
+    assert.is(r.stdout.trim(), '0 0', errs.join(''));
+    const counts = errs.map((e) => /two: inserted=(\d+) updated=(\d+) unchanged=(\d+) rejected=0\n$/.exec(e)?.slice(1).map(Number));
+    for (const c of counts) assert.is(c && c[0] + c[1] + c[2], 30000, errs.join(''));
+    assert.is(counts[0][0] + counts[1][0], 45001, errs.join('')); // every key inserted once, by one of them
+    assert.is(errs.filter((e) => e.includes('created table two')).length, 1, errs.join(''));
+    assert.equal(await q(`SELECT count(*)::int AS n, count(*) FILTER (WHERE id < 15001 AND src = 'a')::int AS only_a,
+      count(*) FILTER (WHERE id > 29999 AND src = 'b')::int AS only_b, count(*) FILTER (WHERE v <> id)::int AS wrong FROM two`),
+    [{ n: 45001, only_a: 15001, only_b: 15001, wrong: 0 }]);
+  });
+
+  test('--strict stops at the first bad record (exit 1): its batch rolled back, the batches before it kept', async () => {
+    const input = ndjson(Array.from({ length: 25 }, (_, i) => (i === 13 ? { v: i } : { id: i, v: i })));
+    const r = load('-t strict -k id --batch 10 --strict', { input });
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /-:14: missing key: id\n.*stopped at the first bad record/s);
+    assert.equal(await q('SELECT count(*)::int AS n, max(id)::int AS m FROM strict'), [{ n: 10, m: 9 }]);
+  });
+
+  test('strings as PostgreSQL text: escapes kept byte for byte; U+0000 rejected; values into TEXT as their JSON text', async () => {
+    const weird = 'tab\there\nnew\\line\r"q" é \u2028 \ud83d\ude00';
+    const r = load('-t str -k id', { input: ndjson([{ id: 1, s: weird, t: 'x' }, { id: 2, s: 'nul\u0000', t: 'x' }, { id: 3, s: 'ok', t: 7 }, { id: 4, s: 'ok', t: true },
+      '{"id":5,"s":"ok","t":[1,{"a":9007199254740993}]}']) });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /-:2: bad string: s: holds U\+0000, which PostgreSQL text cannot hold/);
+    assert.equal(await q('SELECT id::int, s, t FROM str ORDER BY id'), [
+      { id: 1, s: weird, t: 'x' }, { id: 3, s: 'ok', t: '7' }, { id: 4, s: 'ok', t: 'true' }, { id: 5, s: 'ok', t: '[1,{"a":9007199254740993}]' },
+    ]);
+  });
+
+  test.run();
+}
