@@ -6,6 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
+. "$here/scripts/lib/hosts.sh"
 usage() { echo "usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet] [--plot FILE.svg|.html|.txt] [FILE ...]" >&2; exit 2; }
 help() {
   cat <<'EOF'
@@ -31,6 +32,7 @@ one load of everything. Use the same --tz, --min-ms and --require-param for ever
 Exit status: 0 done, 1 a failure (said on stderr; loading again is harmless), 2 a usage error.
 See docs/recipes/active-users.md.
 EOF
+  hosts_help
   exit 0
 }
 db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
@@ -42,6 +44,8 @@ while [ $# -gt 0 ]; do
     --require-param) extra+=(--require-param "${2:?}"); shift 2 ;;
     --quiet) quiet=1; shift ;;
     --plot) plot=${2:?}; shift 2 ;;
+    --hosts|--remote-path|--retries) hosts_opt "$1" "${2:?}"; shift 2 ;;
+    --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -*) echo "active-users.sh: unknown option $1" >&2; usage ;;
@@ -52,9 +56,27 @@ done
 [ ${#files[@]} -gt 0 ] || files=(-)
 mkdir -p "$(dirname "$db")"
 
-filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
-  | to-local-date --tz "$tz" \
-  | count-by date user_pseudo_id --distinct \
+# the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
+# the hosts (the same chain in one process there), the pairs of every partition merged here
+pairs() {
+  filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
+    | to-local-date --tz "$tz" \
+    | count-by date user_pseudo_id --distinct
+}
+if hosts_on; then
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  hosts_setup active-users.sh "$work" "${files[@]}" || exit
+  hosts_check || exit 1
+  partition_pairs() {  # IN OUT TZ MIN_MS [--require-param NAME]...
+    local in=$1 out=$2 tz=$3 min_ms=$4; shift 4
+    ep filter-engaged --min-ms "$min_ms" "$@" "$in" then to-local-date --tz "$tz" then count-by date user_pseudo_id --distinct > "$out.pairs"
+  }
+  export -f partition_pairs
+  stage_args=(--arg "$tz" --arg "$min_ms"); for x in ${extra[@]+"${extra[@]}"}; do stage_args+=(--arg "$x"); done
+  hosts_run --stage partition_pairs --result pairs "${stage_args[@]}" -- "${files[@]}" || exit 1
+  pairs() { hosts_cat pairs | count-by date user_pseudo_id --distinct; }
+fi
+pairs \
   | load-sqlite --db "$db" --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
       --schema "$here/scripts/sql/active-users.schema.sql" --atomic \
       --post-sql "@$here/scripts/sql/active-users.refresh.sql"
