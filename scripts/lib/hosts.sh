@@ -196,11 +196,11 @@ hosts_run() {
       *) echo "hosts_run: unknown argument $1" >&2; return 2 ;;
     esac
   done
-  local files=() list="$HOSTS_DIR/inputs"
-  : > "$list"
+  local files=()
+  HOSTS_INPUTS=("$@")
   for f in "$@"; do  # /./ABSOLUTE: rsync -R puts it under the job's directory as ABSOLUTE less its /
     abs=$(cd "$(dirname -- "$f")" && pwd)/$(basename -- "$f"); abs=${abs#/}
-    files+=("/./$abs"); printf '%s\n' "$f" >> "$list"
+    files+=("/./$abs")
   done
   HOSTS_SIDES=""
   for s in ${sides[@]+"${sides[@]}"}; do
@@ -221,23 +221,22 @@ hosts_run() {
     --env HOSTS_SIDES --env HOSTS_ARGS --env HOSTS_STAGE --env HOSTS_EXTS \
     '_hosts_job {#} {}' ::: "${files[@]}" || status=$?
   if [ "$status" != 0 ]; then
-    # the partitions that failed (their last try), from the job log: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command
-    awk -F '\t' 'NR > 1 && ($7 != 0 || $8 != 0) { print $1 "\t" $2 "\t" $7 "\t" $8 }' "$HOSTS_DIR/joblog" | sort -n -u \
-      | while IFS=$'\t' read -r i host code sig; do
-          [ "$sig" = 0 ] && sig="" || sig=", signal $sig"
-          echo "$HOSTS_ME: $(sed -n "${i}p" "$list") failed on $host (exit $code$sig) after $HOSTS_RETRIES tries" >&2
+    # the partitions that failed (their last try), from the job log (Seq Host Starttime JobRuntime Send
+    # Receive Exitval Signal Command); a job with a signal was stopped here (by --halt), not failed
+    awk -F '\t' 'NR > 1 && $7 != 0 && $8 == 0 { print $1 "\t" $2 "\t" $7 }' "$HOSTS_DIR/joblog" | sort -n -u \
+      | while IFS=$'\t' read -r i host code; do
+          [ "$code" = 255 ] && code="255: the connection failed"
+          echo "$HOSTS_ME: ${HOSTS_INPUTS[$((i - 1))]} failed on $host (exit $code), tried $HOSTS_RETRIES times" >&2
         done
     echo "$HOSTS_ME: a partition failed on every try (its messages above): nothing was loaded" >&2
     return 1
   fi
-  i=0
-  while IFS= read -r f; do
-    i=$((i + 1))
+  HOSTS_COUNT=${#files[@]}
+  for ((i = 1; i <= HOSTS_COUNT; i++)); do
     for ext in "${exts[@]}"; do
-      [ -f "$HOSTS_OUT/$i/$ext" ] || { echo "$HOSTS_ME: the result of $f did not come back from its host: nothing was loaded" >&2; return 1; }
+      [ -f "$HOSTS_OUT/$i/$ext" ] || { echo "$HOSTS_ME: the result of ${HOSTS_INPUTS[$((i - 1))]} did not come back from its host: nothing was loaded" >&2; return 1; }
     done
-  done < "$list"
-  HOSTS_COUNT=$i
+  done
   return 0
 }
 

@@ -40,12 +40,20 @@ const H2 = () => sshd.login('127.0.0.2', { jobs: 2 });
 // parallel sends a job's command to its host hex-encoded (perl -e GNU_Parallel_worker ... HEX): a job
 // of hosts_run names _hosts_job (the toolkit check does not)
 const JOB = `*GNU_Parallel_worker*${Buffer.from('_hosts_job').toString('hex')}*`;
-/** an ssh wrapper that logs the partition jobs it carries (one line: the arguments) and runs ssh */
+/** an ssh wrapper that logs the partition jobs it carries (NAME.log) and the files sent with rsync
+ *  (NAME.sent), one line each (the arguments), and runs ssh */
 function loggingSsh(name) {
   const f = `${work}/${name}`;
-  fs.writeFileSync(f, `#!/bin/bash\ncase "$*" in ${JOB}) echo "$*" | cut -c 1-200 >> '${f}.log' ;; esac\nexec ssh "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(f, `#!/bin/bash
+case "$*" in
+  ${JOB}) echo "$*" | cut -c 1-200 >> '${f}.log' ;;
+  *"rsync --server"*) case "$*" in *--sender*) ;; *) echo "$*" >> '${f}.sent' ;; esac ;;
+esac
+exec ssh "$@"
+`, { mode: 0o755 });
   return f;
 }
+const count = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 const jobsOn = (wrapper, address) => (fs.existsSync(`${wrapper}.log`) ? fs.readFileSync(`${wrapper}.log`, 'utf8').split('\n').filter((l) => l.includes(` ${address} `)).length : 0);
 /** parallel's job directories on the hosts (under the session's login directory; `sshlogin` is the
  *  cache of the controlling parallel, which shares this file system) */
@@ -100,15 +108,23 @@ it('active-users.sh --hosts: two ssh hosts give exactly the tables of a local ru
   assert.match(r.stderr, /bad records? skipped/, `the hosts' messages come through: ${r.stderr}`);
   assert.ok(jobsOn(w, '127.0.0.1') > 0 && jobsOn(w, '127.0.0.2') > 0, 'jobs ran on both hosts');
   assert.is(jobsOn(w, '127.0.0.1') + jobsOn(w, '127.0.0.2'), files.length, 'one job per partition');
+  assert.is(count(`${w}.sent`), files.length, 'each input sent with its job');
   assert.equal(leftOnHosts(), before, 'no job directory left on the hosts');
 });
 
-it('active-users.sh --hosts @FILE: `:` (this host) beside an ssh host, N/ and comments', () => {
-  const files = sliideInputs();
-  fs.writeFileSync(`${work}/hosts.txt`, `# the hosts of the test\n${H2()}\n\n1/:\n`);
+it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --shared-storage: nothing sent, the same tables', () => {
+  const files = sliideInputs().map((f) => {  // where the hosts can read them
+    const g = `${work}/${path.basename(f)}`;
+    fs.copyFileSync(f, g);
+    return g;
+  });
+  const w = loggingSsh('ssh-shared');
+  fs.writeFileSync(`${work}/hosts.txt`, `# the hosts of the test\n${sshd.login('127.0.0.2', { jobs: 2, ssh: w })}\n\n1/:\n`);
   const db = `${work}/sliide-file.db`;
-  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt ${files.join(' ')}`), '@FILE');
+  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage ${files.join(' ')}`), '@FILE');
   assert.equal(dumpAll(db), sliideLocal);
+  assert.ok(count(`${w}.log`) > 0 && count(`${w}.log`) < files.length, 'jobs on the ssh host and here');
+  assert.is(count(`${w}.sent`), 0, 'no file sent');
 });
 
 it('a host without the toolkit is named, nothing runs, nothing is loaded (exit 1)', () => {
@@ -174,7 +190,7 @@ it('a partition that fails on every host: exit 1, it is named, the database is u
   const left = leftOnHosts();
   const r = sh(`active-users.sh --quiet --db ${db} --hosts '${H1()},${H2()}' ${bad} ${files.slice(0, 2).join(' ')}`);
   assert.is(r.status, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`${bad.replace(/[.]/g, '\\.')} failed on .* after 2 tries`));
+  assert.match(r.stderr, new RegExp(`${bad.replace(/[.]/g, '\\.')} failed on .*, tried 2 times`));
   assert.match(r.stderr, /nothing was loaded/);
   assert.equal(dumpAll(db), before);
   assert.equal(leftOnHosts(), left);
