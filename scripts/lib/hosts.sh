@@ -92,7 +92,9 @@ hosts_setup() {
     [ -f "$f" ] && [ -r "$f" ] || { echo "$HOSTS_ME: cannot read $f (nothing was run)" >&2; return 1; }
   done
   command -v parallel > /dev/null 2>&1 || { echo "$HOSTS_ME: --hosts needs GNU parallel (Debian package parallel)" >&2; return 1; }
+  HOSTS_REMOTE=0
   if grep -qv '^\([0-9]*/\)\{0,1\}:$' "$HOSTS_LOGINS"; then  # a remote host: files go and come back with rsync
+    HOSTS_REMOTE=1
     command -v rsync > /dev/null 2>&1 || { echo "$HOSTS_ME: --hosts needs rsync here and on the hosts (Debian package rsync)" >&2; return 1; }
   fi
   HOSTS_LOCAL_VERSION=$("$here/bin/event-pipes" --version)
@@ -212,9 +214,11 @@ hosts_run() {
   HOSTS_STAGE=$stage; HOSTS_EXTS="${exts[*]}"
   export HOSTS_SIDES HOSTS_ARGS HOSTS_STAGE HOSTS_EXTS
   [ "$HOSTS_SHARED" = 1 ] || tfs+=(--transferfile {})
+  # only this host (`:`): nothing to send or bring back (parallel would warn that it ignores them)
+  if [ "$HOSTS_REMOTE" = 1 ]; then tfs+=(--workdir ... --return "$HOSTS_OUT/./{#}" --cleanup); else tfs=(); fi
   rm -rf "${HOSTS_OUT:?}"/*
   local status=0
-  PARALLEL_SHELL=bash parallel --slf "$HOSTS_LOGINS" --workdir ... "${tfs[@]}" --return "$HOSTS_OUT/./{#}" --cleanup \
+  PARALLEL_SHELL=bash parallel --slf "$HOSTS_LOGINS" ${tfs[@]+"${tfs[@]}"} \
     --retries "$HOSTS_RETRIES" --halt now,fail=1 --joblog "$HOSTS_DIR/joblog" \
     --env _hosts_ep --env _hosts_job --env "$stage" ${envs[@]+"${envs[@]}"} \
     --env HOSTS_LOCAL_HOME --env HOSTS_REMOTE_PATH --env HOSTS_OUT --env HOSTS_SHARED \
