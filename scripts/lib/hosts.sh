@@ -54,9 +54,10 @@ Other hosts (GNU parallel and rsync here; on each host: this toolkit, node, bash
                       this host. Each input is sent with its job (rsync) into a private directory on the
                       host, the partial result comes back, nothing is left there; the merge and the load
                       run here, in one transaction: the tables are those of a run without --hosts.
-  --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes; default: this toolkit's
-                      path, else `event-pipes` on the host's PATH). Every host is checked first (same
-                      version as here); a host that lacks it is named and nothing runs (exit 1).
+  --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes, DIR relative to the home
+                      there unless absolute; default: this toolkit's path, else `event-pipes` on the
+                      host's PATH). Every host is checked first (same version as here, node, rsync); a
+                      host that lacks it is named and nothing runs (exit 1).
   --shared-storage    the hosts read the inputs (and side files) at the same paths: nothing is sent
   --retries N         tries of a job: a job that fails or whose host fails or disconnects is run again
                       on another host (default: the number of hosts, at least 2); a partition that
@@ -102,11 +103,14 @@ hosts_setup() {
   return 0
 }
 
-# the toolkit on this host (the job's and the check's): --remote-path DIR, else the same path as the
-# toolkit that started the run, else event-pipes on PATH; empty when there is none
+# the toolkit on this host (the job's and the check's): --remote-path DIR (a relative one from the home
+# directory there), else the same path as the toolkit that started the run, else event-pipes on PATH;
+# empty when there is none
 _hosts_ep() {
   if [ -n "$HOSTS_REMOTE_PATH" ]; then
-    [ -x "$HOSTS_REMOTE_PATH/bin/event-pipes" ] && printf '%s\n' "$HOSTS_REMOTE_PATH/bin/event-pipes"
+    local d=$HOSTS_REMOTE_PATH
+    case $d in /*) ;; "~") d=$HOME ;; "~/"*) d=$HOME/${d#"~/"} ;; *) d=$HOME/$d ;; esac  # relative: to the home there
+    [ -x "$d/bin/event-pipes" ] && printf '%s\n' "$d/bin/event-pipes"
   elif [ -x "$HOSTS_LOCAL_HOME/bin/event-pipes" ]; then printf '%s\n' "$HOSTS_LOCAL_HOME/bin/event-pipes"
   else command -v event-pipes
   fi

@@ -112,7 +112,7 @@ it('active-users.sh --hosts: two ssh hosts give exactly the tables of a local ru
   assert.equal(leftOnHosts(), before, 'no job directory left on the hosts');
 });
 
-it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --shared-storage: nothing sent, the same tables', () => {
+it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --shared-storage --remote-path (relative): nothing sent, the same tables', () => {
   const files = sliideInputs().map((f) => {  // where the hosts can read them
     const g = `${work}/${path.basename(f)}`;
     fs.copyFileSync(f, g);
@@ -121,7 +121,9 @@ it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --share
   const w = loggingSsh('ssh-shared');
   fs.writeFileSync(`${work}/hosts.txt`, `# the hosts of the test\n${sshd.login('127.0.0.2', { jobs: 2, ssh: w })}\n\n1/:\n`);
   const db = `${work}/sliide-file.db`;
-  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage ${files.join(' ')}`), '@FILE');
+  // --remote-path relative: from the home directory on the hosts (the private sshd's sessions get their own)
+  const rel = path.relative(sshd.home, root);
+  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage --remote-path ${rel} ${files.join(' ')}`), '@FILE');
   assert.equal(dumpAll(db), sliideLocal);
   assert.ok(count(`${w}.log`) > 0 && count(`${w}.log`) < files.length, 'jobs on the ssh host and here');
   assert.is(count(`${w}.sent`), 0, 'no file sent');
