@@ -8,6 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=active-users.sh
+. "$here/scripts/lib/hosts.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
@@ -43,6 +44,7 @@ Examples:
   event-pipes active-users --db analytics.db --quiet --plot active-users.svg export.json.gz
       load a gzipped export, no table printed; the chart of every day loaded so far
 EOF
+  hosts_help
   exit 0
 }
 db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
@@ -54,6 +56,8 @@ while [ $# -gt 0 ]; do
     --require-param) need "$@"; extra+=(--require-param "$2"); shift 2 ;;
     --quiet) quiet=1; shift ;;
     --plot) need "$@"; plot=$2; shift 2 ;;
+    --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
+    --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -?*) usage_error "unknown option $1" ;;
@@ -66,9 +70,27 @@ case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg,
 [ ${#files[@]} -gt 0 ] || files=(-)
 mkdir -p "$(dirname "$db")"
 
-filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
-  | to-local-date --tz "$tz" \
-  | count-by date user_pseudo_id --distinct \
+# the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
+# the hosts (the same chain in one process there), the pairs of every partition merged here
+pairs() {
+  filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
+    | to-local-date --tz "$tz" \
+    | count-by date user_pseudo_id --distinct
+}
+if hosts_on; then
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  hosts_setup active-users.sh "$work" "${files[@]}" || exit
+  hosts_check || exit 1
+  partition_pairs() {  # IN OUT TZ MIN_MS [--require-param NAME]...
+    local in=$1 out=$2 tz=$3 min_ms=$4; shift 4
+    ep filter-engaged --min-ms "$min_ms" "$@" "$in" then to-local-date --tz "$tz" then count-by date user_pseudo_id --distinct > "$out.pairs"
+  }
+  export -f partition_pairs
+  stage_args=(--arg "$tz" --arg "$min_ms"); for x in ${extra[@]+"${extra[@]}"}; do stage_args+=(--arg "$x"); done
+  hosts_run --stage partition_pairs --result pairs "${stage_args[@]}" -- "${files[@]}" || exit 1
+  pairs() { hosts_cat pairs | count-by date user_pseudo_id --distinct; }
+fi
+pairs \
   | load-sqlite --db "$db" --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
       --schema "$here/scripts/sql/active-users.schema.sql" --atomic \
       --post-sql "@$here/scripts/sql/active-users.refresh.sql"

@@ -11,6 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
+. "$here/scripts/lib/hosts.sh"
 me=engagement.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
@@ -57,6 +58,7 @@ Examples:
     --tz Europe/Madrid --out cube events.json
       days in Madrid time (for a new database); the whole cube also as cube/*.parquet
 EOF
+  hosts_help
   exit 0
 }
 db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); files=()
@@ -69,6 +71,8 @@ while [ $# -gt 0 ]; do
     --tz) need "$@"; tz=$2; shift 2 ;;
     --input-tz) need "$@"; input_tz=$2; shift 2 ;;
     --stats-file) need "$@"; stats=(--stats-file "$2"); shift 2 ;;
+    --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
+    --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -?*) usage_error "unknown option $1" ;;
@@ -106,6 +110,34 @@ check_db
 
 # Events -> one fact per activity_exit event (the first delivery of each event_id in these files): its
 # day, slice and measures. count-by groups by event_id plus the slice, so each event is one row.
+# With --hosts: the facts of each partition (input file) on the hosts, in one process there (the same
+# steps as a chain, the users and activities files sent with each job); here they are put together in
+# the order of the files, and the load keeps the first fact of an event id (--on-conflict ignore).
+if hosts_on; then
+  hosts_setup "$me" "$work" "${files[@]}" || exit
+  hosts_check || exit 1
+  partition_facts() {  # IN OUT INPUT_TZ TZ STATS(0|1); $users and $activities: the side files there
+    local in=$1 out=$2 input_tz=$3 tz=$4 st=()
+    [ "$5" = 0 ] || st=(--stats-file "$out.stats")
+    : > "$out.stats"
+    ep dedupe --key event_id ${st[@]+"${st[@]}"} -i "$in" \
+      then where name=activity_exit ${st[@]+"${st[@]}"} \
+      then join --side "$users" --on user_id --prefix user_ ${st[@]+"${st[@]}"} \
+        --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
+      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${st[@]+"${st[@]}"} \
+      then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${st[@]+"${st[@]}"} \
+      then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${st[@]+"${st[@]}"} \
+      then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
+        app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
+        collection_id=data.collection_id ${st[@]+"${st[@]}"} \
+        -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' > "$out.facts"
+  }
+  export -f partition_facts
+  hosts_run --stage partition_facts --result facts --result stats --side users="$users" --side activities="$activities" \
+    --arg "$input_tz" --arg "$tz" --arg "${#stats[@]}" -- "${files[@]}" || exit 1
+  hosts_cat facts > "$work/facts.ndjson"
+  [ ${#stats[@]} = 0 ] || hosts_cat stats >> "${stats[1]}"
+else
 dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   | where name=activity_exit ${stats[@]+"${stats[@]}"} \
   | join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
@@ -118,6 +150,7 @@ dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
       collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
       -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' \
   > "$work/facts.ndjson"
+fi
 
 # One load at a time per database (a lock on FILE.lock; the steps above run in parallel with another
 # load): the database is checked under it, then the new facts and the recomputed days of the cube are

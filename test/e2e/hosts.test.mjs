@@ -1,0 +1,250 @@
+// --hosts: the recipes' per-partition stage on other hosts through GNU parallel, tested for real over a
+// private sshd (Debian's openssh-server, key-only, on a high port of 127.0.0.1 and 127.0.0.2: two
+// "hosts", started and stopped by this file). The inputs live in a directory that the hosts cannot see
+// (an empty tmpfs over it in the sshd's mount namespace), so every job reads the copy parallel sent
+// with it. Checked: the tables of a run over the two hosts (and over `:` with one) are exactly those of
+// a run without --hosts; nothing is left on the hosts; a host lacking the toolkit is named and nothing
+// runs; a job whose connection is killed is retried elsewhere and the tables are still exact; a
+// partition that fails everywhere leaves the database as it was, exit 1.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hasReal, real, root, sh, tmpdir } from '../helpers/sh.mjs';
+import { dumpAll } from '../helpers/incremental.mjs';
+import { canHide, missing, startSshd } from '../helpers/sshd.mjs';
+
+const lacking = missing();
+if (lacking) {
+  const msg = `hosts.test.mjs: SKIPPED, the --hosts tests cannot run here: missing ${lacking} (Debian packages openssh-server, parallel, rsync)`;
+  console.error(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}\n`);
+  if (process.env.EVENT_PIPES_REQUIRE_SSHD) throw new Error(msg);
+}
+const it = lacking ? test.skip : test;
+
+let sshd, bare, data, work;
+const hidden = canHide();
+test.before(async () => {
+  if (lacking) return;
+  data = tmpdir('ep-hosts-data-');   // the inputs: not visible to the hosts (when namespaces work here)
+  work = tmpdir('ep-hosts-work-');   // wrappers, logs, databases
+  if (!hidden) console.error('hosts.test.mjs: no private mount namespace here: the hosts share this file system (inputs are still sent: jobs read them by relative names)');
+  sshd = await startSshd({ hide: hidden ? [data] : [] });
+  // a third host without the toolkit: this checkout hidden from it
+  if (hidden) bare = await startSshd({ addresses: ['127.0.0.3'], hide: [data, root] });
+});
+test.after(() => { sshd?.stop(); bare?.stop(); });
+
+const H1 = () => sshd.login('127.0.0.1', { jobs: 2 });
+const H2 = () => sshd.login('127.0.0.2', { jobs: 2 });
+// parallel sends a job's command to its host hex-encoded (perl -e GNU_Parallel_worker ... HEX): a job
+// of hosts_run names _hosts_job (the toolkit check does not)
+const JOB = `*GNU_Parallel_worker*${Buffer.from('_hosts_job').toString('hex')}*`;
+/** an ssh wrapper that logs the partition jobs it carries (NAME.log) and the files sent with rsync
+ *  (NAME.sent), one line each (the arguments), and runs ssh */
+function loggingSsh(name) {
+  const f = `${work}/${name}`;
+  fs.writeFileSync(f, `#!/bin/bash
+case "$*" in
+  ${JOB}) echo "$*" | cut -c 1-200 >> '${f}.log' ;;
+  *"rsync --server"*) case "$*" in *--sender*) ;; *) echo "$*" >> '${f}.sent' ;; esac ;;
+esac
+exec ssh "$@"
+`, { mode: 0o755 });
+  return f;
+}
+const count = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+const jobsOn = (wrapper, address) => (fs.existsSync(`${wrapper}.log`) ? fs.readFileSync(`${wrapper}.log`, 'utf8').split('\n').filter((l) => l.includes(` ${address} `)).length : 0);
+/** parallel's job directories on the hosts (under the session's login directory; `sshlogin` is the
+ *  cache of the controlling parallel, which shares this file system) */
+const leftOnHosts = () => {
+  const r = sshd.ssh('127.0.0.2', 'ls -A .parallel/tmp 2>/dev/null; true');
+  return r.stdout.split('\n').filter((l) => l && l !== 'sshlogin');
+};
+
+function ok(r, what) { assert.is(r.status, 0, `${what}: ${r.stderr}`); return r; }
+
+// ---- Sliide: active-users.sh ----------------------------------------------------------------------
+
+let sliideFiles, sliideLocal;
+function sliideInputs() {
+  if (sliideFiles) return sliideFiles;
+  const parts = [];
+  if (hasReal) {  // the real sample in two partitions (scattered lines: every day in both)
+    const lines = fs.readFileSync(path.join(real, 'sliide', 'bq-results-sample-data.jsons'), 'utf8').trim().split('\n');
+    for (let i = 0; i < 2; i++) parts.push(lines.filter((_, j) => j % 2 === i));
+  }
+  // a generated export over 4 days across the US DST switch, users active on several days, 3 broken
+  // lines, in two contiguous runs (a day cut in the middle)
+  const g = ok(sh('generate-ga4 --seed 5 --events 4000 --users 150 --days 4 --start 2020-03-06 --bad-lines 3'), 'generate-ga4').stdout.trim().split('\n');
+  parts.push(g.slice(0, 1700), g.slice(1700));
+  sliideFiles = parts.map((p, i) => {
+    const f = `${data}/sliide-${i}.jsons`;
+    fs.writeFileSync(f, p.join('\n') + '\n');
+    return f;
+  });
+  // one partition gzipped, one empty
+  ok(sh(`gzip -k ${sliideFiles[1]}`), 'gzip');
+  sliideFiles[1] += '.gz';
+  fs.writeFileSync(`${data}/sliide-empty.jsons`, '');
+  sliideFiles.push(`${data}/sliide-empty.jsons`);
+  const db = `${work}/sliide-local.db`;
+  ok(sh(`active-users.sh --quiet --db ${db} ${sliideFiles.join(' ')}`), 'local run');
+  sliideLocal = dumpAll(db);
+  assert.equal(Object.keys(sliideLocal), ['active_user_pairs', 'active_user_table']);
+  return sliideFiles;
+}
+
+it('active-users.sh --hosts: two ssh hosts give exactly the tables of a local run; inputs sent, nothing left there', () => {
+  const files = sliideInputs();
+  if (hidden) assert.is(sshd.ssh('127.0.0.2', `test -e ${files[0]}`).status, 1, 'the hosts cannot read the inputs here');
+  const before = leftOnHosts();
+  const w = loggingSsh('ssh-log');
+  const hosts = `${sshd.login('127.0.0.1', { jobs: 1, ssh: w })},${sshd.login('127.0.0.2', { jobs: 1, ssh: w })}`;
+  const db = `${work}/sliide-hosts.db`;
+  const r = ok(sh(`active-users.sh --db ${db} --hosts '${hosts}' ${files.join(' ')}`), 'hosts run');
+  assert.equal(dumpAll(db), sliideLocal);
+  if (hasReal) assert.match(r.stdout, /2019-12-29\s+11\n2019-12-30\s+31\n2019-12-31\s+22/);
+  assert.match(r.stderr, /bad records? skipped/, `the hosts' messages come through: ${r.stderr}`);
+  assert.ok(jobsOn(w, '127.0.0.1') > 0 && jobsOn(w, '127.0.0.2') > 0, 'jobs ran on both hosts');
+  assert.is(jobsOn(w, '127.0.0.1') + jobsOn(w, '127.0.0.2'), files.length, 'one job per partition');
+  assert.is(count(`${w}.sent`), files.length, 'each input sent with its job');
+  assert.equal(leftOnHosts(), before, 'no job directory left on the hosts');
+});
+
+it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --shared-storage --remote-path (relative): nothing sent, the same tables', () => {
+  const files = sliideInputs().map((f) => {  // where the hosts can read them
+    const g = `${work}/${path.basename(f)}`;
+    fs.copyFileSync(f, g);
+    return g;
+  });
+  const w = loggingSsh('ssh-shared');
+  fs.writeFileSync(`${work}/hosts.txt`, `# the hosts of the test\n${sshd.login('127.0.0.2', { jobs: 2, ssh: w })}\n\n1/:\n`);
+  const db = `${work}/sliide-file.db`;
+  // --remote-path relative: from the home directory on the hosts (the private sshd's sessions get their own)
+  const rel = path.relative(sshd.home, root);
+  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage --remote-path ${rel} ${files.join(' ')}`), '@FILE');
+  assert.equal(dumpAll(db), sliideLocal);
+  assert.ok(count(`${w}.log`) > 0 && count(`${w}.log`) < files.length, 'jobs on the ssh host and here');
+  assert.is(count(`${w}.sent`), 0, 'no file sent');
+});
+
+it('a host without the toolkit is named, nothing runs, nothing is loaded (exit 1)', () => {
+  const files = sliideInputs();
+  const db = `${work}/sliide-missing.db`;
+  ok(sh(`active-users.sh --quiet --db ${db} ${files[0]}`), 'a first load');
+  const before = dumpAll(db);
+  // --remote-path where no host has it: each host named
+  let r = sh(`active-users.sh --quiet --db ${db} --remote-path /nonexistent/event-pipes --hosts '${H1()},${H2()}' ${files.join(' ')}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`host ${H1().replace(/[.]/g, '\\.')} lacks the toolkit: no /nonexistent/event-pipes/bin/event-pipes`));
+  assert.match(r.stderr, /root@127\.0\.0\.2 lacks the toolkit/);
+  assert.match(r.stderr, /nothing was run/);
+  assert.equal(dumpAll(db), before);
+  // a host whose file system does not have this checkout (nor event-pipes on its PATH)
+  if (bare) {
+    r = sh(`active-users.sh --quiet --db ${db} --hosts '${H1()},${bare.login('127.0.0.3')}' ${files.join(' ')}`);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, /host ssh -F \S+ root@127\.0\.0\.3 lacks the toolkit: neither \S+\/bin\/event-pipes \(its path here\) nor event-pipes on its PATH/);
+    assert.not.match(r.stderr, /127\.0\.0\.1 lacks/);
+  }
+  // a host that cannot be reached
+  r = sh(`active-users.sh --quiet --db ${db} --hosts '${H1()},ssh -o BatchMode=yes -p 1 root@127.0.0.2' ${files.join(' ')}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /host ssh -o BatchMode=yes -p 1 root@127\.0\.0\.2 could not be reached or ran nothing: ssh: connect to host 127\.0\.0\.2 port 1/);
+  assert.equal(dumpAll(db), before);
+});
+
+it('a job whose connection is killed mid-way is run again on the other host: the tables are still exact', () => {
+  const files = sliideInputs();
+  // kills the ssh carrying the first partition job it is given once the job's stage runs there (its
+  // output file is open: the hosts share this machine's file system), exit 255 as ssh does when a
+  // connection is lost; that connection is not shared, so the job dies with it
+  const flaky = `${work}/flaky-ssh`;
+  fs.writeFileSync(flaky, `#!/bin/bash
+case "$*" in ${JOB})
+  if mkdir '${work}/flaky.done' 2>/dev/null; then
+    ssh -o ControlPath=none "$@" & pid=$!
+    hex=""; for a in "$@"; do [[ $a =~ ^[0-9a-f]+$ ]] && hex+=$a; done
+    dir=$(perl -e 'print pack("H*", $ARGV[0])' "$hex" | grep -a -o -m 1 '[.]parallel/tmp/[^/"]*-[0-9]*' | head -n 1)
+    for i in $(seq 500); do compgen -G "${sshd.loginDir}/$dir/*.tmp.pairs" > /dev/null && break; sleep 0.02; done
+    kill -9 $pid; wait $pid; echo "$i $dir" > '${work}/flaky.done/polls'; exit 255
+  fi ;;
+esac
+exec ssh "$@"
+`, { mode: 0o755 });
+  const before = leftOnHosts();
+  const db = `${work}/sliide-flaky.db`;
+  const r = ok(sh(`active-users.sh --quiet --db ${db} --hosts '1/${flaky} -F ${sshd.config} root@127.0.0.2,${H1()}' ${files.join(' ')}`), 'flaky run');
+  const [polls, dir] = fs.readFileSync(`${work}/flaky.done/polls`, 'utf8').trim().split(' ');
+  assert.ok(dir && Number(polls) < 500, `the connection was killed while the job's stage ran (${polls} ${dir})`);
+  assert.equal(dumpAll(db), sliideLocal);
+  assert.equal(leftOnHosts(), before, `nothing left on the hosts (${r.stderr})`);
+});
+
+it('a partition that fails on every host: exit 1, it is named, the database is unchanged, nothing left there', () => {
+  const files = sliideInputs();
+  const bad = `${data}/broken.jsons.gz`;
+  fs.writeFileSync(bad, Buffer.concat([fs.readFileSync(files[1]).subarray(0, 200), Buffer.from('not gzip any more')]));
+  const db = `${work}/sliide-fail.db`;
+  ok(sh(`active-users.sh --quiet --db ${db} ${files[0]}`), 'a first load');
+  const before = dumpAll(db);
+  const left = leftOnHosts();
+  const r = sh(`active-users.sh --quiet --db ${db} --hosts '${H1()},${H2()}' ${bad} ${files.slice(0, 2).join(' ')}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`${bad.replace(/[.]/g, '\\.')} failed on .*, tried 2 times`));
+  assert.match(r.stderr, /nothing was loaded/);
+  assert.equal(dumpAll(db), before);
+  assert.equal(leftOnHosts(), left);
+  // usage: standard input cannot be sent; a bad --retries
+  assert.is(sh(`active-users.sh --quiet --db ${db} --hosts : < ${files[0]}`).status, 2);
+  assert.is(sh(`active-users.sh --quiet --db ${db} --hosts : --retries x ${files[0]}`).status, 2);
+  assert.is(sh(`active-users.sh --quiet --db ${db} --hosts , ${files[0]}`).status, 2);
+  const missingFile = sh(`active-users.sh --quiet --db ${db} --hosts : ${files[0]} ${data}/no-such-file.jsons`);
+  assert.is(missingFile.status, 1);
+  assert.match(missingFile.stderr, /cannot read .*no-such-file\.jsons \(nothing was run\)/);
+  assert.equal(dumpAll(db), before);
+});
+
+// ---- Lingokids: engagement.sh ---------------------------------------------------------------------
+
+it('engagement.sh --hosts: the facts of each partition made on the two hosts (users and activities sent along) give every table of a local run', () => {
+  const d = data;
+  ok(sh(`generate-lingokids --seed 9 --events 0 --make-users 40 --make-activities 8 --out-users ${d}/users.json --out-activities ${d}/acts.json`), 'world');
+  const ev = ok(sh(`generate-lingokids --seed 4 --events 1500 --users ${d}/users.json --activities ${d}/acts.json --bad-lines 3`), 'events').stdout.trim().split('\n');
+  // three partitions: every third line (every day in each), the last also with every 40th line of the
+  // others (late duplicates across partitions, beside the generator's own duplicate deliveries)
+  const files = [0, 1, 2].map((i) => {
+    const f = `${d}/lingo-${i}.json`;
+    fs.writeFileSync(f, ev.filter((_, j) => j % 3 === i || (i === 2 && j % 40 === 0)).join('\n') + '\n');
+    return f;
+  });
+  const opts = `--users ${d}/users.json --activities ${d}/acts.json --tz America/New_York`;
+  ok(sh(`engagement.sh --db ${work}/lingo-local.db ${opts} --out ${work}/lingo-local ${files.join(' ')}`), 'local');
+  const local = dumpAll(`${work}/lingo-local.db`);
+  assert.ok(local.activity_exit_facts.split('\n').length > 1000);
+  const ids = ev.map((l) => { try { return JSON.parse(l).event_id; } catch { return null; } }).filter(Boolean);
+  assert.ok(ids.length - new Set(ids).size > 10, 'duplicate deliveries');
+  const before = leftOnHosts();
+  const r = ok(sh(`engagement.sh --db ${work}/lingo-hosts.db ${opts} --out ${work}/lingo-hosts --stats-file ${work}/lingo.stats --hosts '${H1()},${H2()}' ${files.join(' ')}`), 'hosts');
+  assert.equal(dumpAll(`${work}/lingo-hosts.db`), local);
+  assert.ok(fs.readFileSync(`${work}/lingo-hosts/activity_engagement_daily.parquet`).equals(fs.readFileSync(`${work}/lingo-local/activity_engagement_daily.parquet`)), 'Parquet');
+  assert.match(r.stderr, /bad records? skipped/);
+  // --stats-file: each partition's steps (as run on its host), then the load
+  const stats = fs.readFileSync(`${work}/lingo.stats`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(stats.filter((s) => s.tool === 'dedupe').length, files.length);
+  const lineCount = files.reduce((a, f) => a + fs.readFileSync(f, 'utf8').trim().split('\n').length, 0);
+  assert.is(stats.filter((s) => s.tool === 'dedupe').reduce((a, s) => a + s.in, 0), lineCount, 'every line of every partition read');
+  assert.is(stats.at(-1).tool, 'load-sqlite');
+  assert.equal(leftOnHosts(), before);
+});
+
+it('--help of both recipes documents --hosts and its options', () => {
+  for (const s of ['active-users.sh', 'engagement.sh']) {
+    const h = sh(`${s} --help`);
+    assert.is(h.status, 0);
+    for (const o of ['--hosts', '@FILE', 'sshlogin', '--remote-path', '--retries', '--shared-storage', ':']) assert.ok(h.stdout.includes(o), `${s}: ${o}`);
+  }
+});
+
+test.run();
