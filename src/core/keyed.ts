@@ -155,3 +155,60 @@ export class ByteKeys {
     return src;
   }
 }
+
+/**
+ * A set of (slot, value) pairs of 32-bit integers (e.g. a user and an active week), kept in typed
+ * arrays: 8 bytes a pair plus the table, no object per pair. Open addressing on a mixed hash.
+ */
+export class PairSet {
+  private a = new Int32Array(1 << 12);
+  private b = new Int32Array(1 << 12);
+  private table = new Int32Array(1 << 13).fill(-1);
+  private mask = (1 << 13) - 1;
+  size = 0;
+
+  private static hash(x: number, y: number): number {
+    let h = Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca77);
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 13;
+    return h;
+  }
+
+  /** add the pair (x, y) (integers within 32 bits); false when it was there already */
+  add(x: number, y: number): boolean {
+    const a = this.a, b = this.b, t = this.table, mask = this.mask;
+    let i = PairSet.hash(x, y) & mask;
+    for (;;) {
+      const p = t[i];
+      if (p < 0) break;
+      if (a[p] === x && b[p] === y) return false;
+      i = (i + 1) & mask;
+    }
+    const p = this.size++;
+    if (p >= a.length) { this.grow(); }
+    this.a[p] = x; this.b[p] = y;
+    this.table[i] = p;
+    if (this.size * 10 > (mask + 1) * 6) this.rehash();
+    return true;
+  }
+
+  private grow(): void {
+    const a = new Int32Array(this.a.length * 2); a.set(this.a); this.a = a;
+    const b = new Int32Array(this.b.length * 2); b.set(this.b); this.b = b;
+  }
+
+  private rehash(): void {
+    const cap = (this.mask + 1) * 2;
+    const t = new Int32Array(cap).fill(-1), mask = cap - 1;
+    for (let p = 0; p < this.size; p++) {
+      let i = PairSet.hash(this.a[p], this.b[p]) & mask;
+      while (t[i] >= 0) i = (i + 1) & mask;
+      t[i] = p;
+    }
+    this.table = t; this.mask = mask;
+  }
+
+  /** every pair, in the order first added */
+  forEach(fn: (x: number, y: number) => void): void {
+    for (let p = 0; p < this.size; p++) fn(this.a[p], this.b[p]);
+  }
+}

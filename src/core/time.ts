@@ -334,3 +334,13 @@ export function epochBytesMs(b: Uint8Array, s: number, e: number): number {
   const ms = n <= 11 ? v * 1000 : v;
   return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
 }
+
+/** days since 1970-01-01 of the date YYYY-MM-DD at b[i, i + 10) (years 0001-9999), or NaN */
+export function dateBytesDays(b: Uint8Array, i: number): number {
+  if (b[i + 4] !== 45 || b[i + 7] !== 45) return NaN;
+  const y1 = two(b, i), y2 = two(b, i + 2), mo = two(b, i + 5), d = two(b, i + 8);
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1) return NaN;
+  const y = y1 * 100 + y2;
+  if (y === 0 || d > daysInMonth(y, mo)) return NaN;
+  return daysFromCivil(y, mo, d);
+}
