@@ -119,39 +119,226 @@ export class ByteKeys {
   /** the bytes of a slot's key */
   bytes(slot: number): [Buffer, number, number] { return [this.arena, this.offs[slot], this.offs[slot] + this.lens[slot]]; }
 
-  /**
-   * Slots ordered by key bytes (shorter first on a common prefix). An LSD radix sort on the first six
-   * bytes (three 16-bit digits) orders millions of keys in linear time; runs sharing those six bytes
-   * are then sorted by comparing the rest.
-   */
-  sorted(): Uint32Array {
-    const n = this.size, a = this.arena, offs = this.offs, lens = this.lens;
-    const digit = (slot: number, d: number) => {
-      const o = offs[slot], l = lens[slot], i = d * 2;
-      return ((i < l ? a[o + i] : 0) << 8) | (i + 1 < l ? a[o + i + 1] : 0);
-    };
-    let src = new Uint32Array(n), dst = new Uint32Array(n);
-    for (let i = 0; i < n; i++) src[i] = i;
-    const count = new Uint32Array(65537);
-    for (let d = 2; d >= 0; d--) {
-      count.fill(0);
-      for (let i = 0; i < n; i++) count[digit(src[i], d) + 1]++;
-      for (let v = 0; v < 65536; v++) count[v + 1] += count[v];
-      for (let i = 0; i < n; i++) { const slot = src[i]; dst[count[digit(slot, d)]++] = slot; }
-      const t = src; src = dst; dst = t;
+  /** Slots ordered by key bytes (shorter first on a common prefix): see sortKeys() */
+  sorted(): Uint32Array { return sortKeys(this.arena, this.offs, this.lens, this.size); }
+}
+
+/**
+ * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
+ * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, passes over a digit all
+ * keys share skipped) orders them by their first eight bytes, moving their first sixteen bytes (four
+ * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
+ * the next eight (as numbers, at hand) and the rest. Memory: 40 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
+ * equals the one before it.
+ */
+export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array): Uint32Array {
+  // the first sixteen bytes of each key as four big-endian words (zero-padded), moved with the numbers
+  let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), src = new Uint32Array(n);
+  for (let s = 0; s < n; s++) {
+    const o = offs[s], l = lens[s];
+    if (l >= 16) {
+      w0[s] = (a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3];
+      w1[s] = (a[o + 4] << 24) | (a[o + 5] << 16) | (a[o + 6] << 8) | a[o + 7];
+      w2[s] = (a[o + 8] << 24) | (a[o + 9] << 16) | (a[o + 10] << 8) | a[o + 11];
+      w3[s] = (a[o + 12] << 24) | (a[o + 13] << 16) | (a[o + 14] << 8) | a[o + 15];
+    } else {
+      let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+      for (let k = 0; k < 4; k++) x0 = (x0 << 8) | (k < l ? a[o + k] : 0);
+      for (let k = 4; k < 8; k++) x1 = (x1 << 8) | (k < l ? a[o + k] : 0);
+      for (let k = 8; k < 12; k++) x2 = (x2 << 8) | (k < l ? a[o + k] : 0);
+      for (let k = 12; k < 16; k++) x3 = (x3 << 8) | (k < l ? a[o + k] : 0);
+      w0[s] = x0; w1[s] = x1; w2[s] = x2; w3[s] = x3;
     }
-    const cmpTail = (x: number, y: number) => {
-      const ox = offs[x], oy = offs[y], lx = lens[x], ly = lens[y], l = Math.min(lx, ly);
-      for (let k = 6; k < l; k++) { const d = a[ox + k] - a[oy + k]; if (d) return d; }
-      return lx - ly;
-    };
-    const samePrefix = (x: number, y: number) => digit(x, 0) === digit(y, 0) && digit(x, 1) === digit(y, 1) && digit(x, 2) === digit(y, 2);
-    for (let i = 0; i < n;) {
-      let j = i + 1;
-      while (j < n && samePrefix(src[i], src[j])) j++;
-      if (j - i > 1) src.subarray(i, j).sort(cmpTail);
-      i = j;
+    src[s] = s;
+  }
+  // an LSD radix sort by the first eight bytes
+  let v0 = new Uint32Array(n), v1 = new Uint32Array(n), v2 = new Uint32Array(n), v3 = new Uint32Array(n), dst = new Uint32Array(n);
+  const count = new Uint32Array(2049);
+  for (const [word, shift, bits] of RADIX_DIGITS) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
+    const m = (1 << bits) - 1;
+    const key = word === 0 ? w1 : w0;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((key[i] >>> shift) & m) + 1]++;
+    let uniform = false;
+    for (let v = 0; v <= m; v++) if (count[v + 1] === n) { uniform = true; break; }
+    if (uniform) continue; // every key has the same digit here: the order stays
+    for (let v = 0; v < m; v++) count[v + 1] += count[v];
+    for (let i = 0; i < n; i++) {
+      const j = count[(key[i] >>> shift) & m]++;
+      v0[j] = w0[i]; v1[j] = w1[i]; v2[j] = w2[i]; v3[j] = w3[i]; dst[j] = src[i];
     }
-    return src;
+    let t = w0; w0 = v0; v0 = t;
+    t = w1; w1 = v1; v1 = t;
+    t = w2; w2 = v2; v2 = t;
+    t = w3; w3 = v3; v3 = t;
+    t = src; src = dst; dst = t;
+  }
+  // runs sharing the first eight bytes: by the next eight (two numbers), then the rest
+  const perm = dst, run: number[] = [];
+  const cmp = (x: number, y: number) => w2[x] - w2[y] || w3[x] - w3[y] || tail(x, y);
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && w0[j] === w0[i] && w1[j] === w1[i]) j++;
+    if (j - i > 1) {
+      run.length = 0;
+      for (let k = i; k < j; k++) run.push(k);
+      if (j - i > 32) run.sort(cmp);
+      else for (let k = 1; k < run.length; k++) { // insertion sort of a few
+        const x = run[k], xh = w2[x], xl = w3[x];
+        let q = k - 1;
+        for (; q >= 0; q--) {
+          const y = run[q], d = w2[y] - xh || w3[y] - xl;
+          if (d < 0 || (d === 0 && tail(y, x) <= 0)) break;
+          run[q + 1] = y;
+        }
+        run[q + 1] = x;
+      }
+      if (dup) for (let k = 1; k < run.length; k++) { const x = run[k], y = run[k - 1]; if (w2[x] === w2[y] && w3[x] === w3[y] && tail(y, x) === 0) dup[i + k] = 1; }
+      for (let k = i; k < j; k++) perm[k] = src[run[k - i]];
+      for (let k = i; k < j; k++) src[k] = perm[k];
+    }
+    i = j;
+  }
+  return src;
+
+  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
+  function tail(x: number, y: number): number {
+    const sx = src[x], sy = src[y], ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
+    for (let k = 16; k < l; k++) { const d = a[ox + k] - a[oy + k]; if (d) return d; }
+    return lx - ly;
+  }
+}
+
+const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];
+
+/**
+ * A set of (slot, value) pairs of 32-bit integers (e.g. a user and an active week), kept in typed
+ * arrays: 8 bytes a pair plus the table, no object per pair. Open addressing on a mixed hash.
+ */
+export class PairSet {
+  private a = new Int32Array(1 << 12);
+  private b = new Int32Array(1 << 12);
+  private table = new Int32Array(1 << 13).fill(-1);
+  private mask = (1 << 13) - 1;
+  size = 0;
+
+  private static hash(x: number, y: number): number {
+    let h = Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca77);
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 13;
+    return h;
+  }
+
+  /** add the pair (x, y) (integers within 32 bits); false when it was there already */
+  add(x: number, y: number): boolean {
+    const a = this.a, b = this.b, t = this.table, mask = this.mask;
+    let i = PairSet.hash(x, y) & mask;
+    for (;;) {
+      const p = t[i];
+      if (p < 0) break;
+      if (a[p] === x && b[p] === y) return false;
+      i = (i + 1) & mask;
+    }
+    const p = this.size++;
+    if (p >= a.length) { this.grow(); }
+    this.a[p] = x; this.b[p] = y;
+    this.table[i] = p;
+    if (this.size * 10 > (mask + 1) * 6) this.rehash();
+    return true;
+  }
+
+  private grow(): void {
+    const a = new Int32Array(this.a.length * 2); a.set(this.a); this.a = a;
+    const b = new Int32Array(this.b.length * 2); b.set(this.b); this.b = b;
+  }
+
+  private rehash(): void {
+    const cap = (this.mask + 1) * 2;
+    const t = new Int32Array(cap).fill(-1), mask = cap - 1;
+    for (let p = 0; p < this.size; p++) {
+      let i = PairSet.hash(this.a[p], this.b[p]) & mask;
+      while (t[i] >= 0) i = (i + 1) & mask;
+      t[i] = p;
+    }
+    this.table = t; this.mask = mask;
+  }
+
+  /** every pair, in the order first added */
+  forEach(fn: (x: number, y: number) => void): void {
+    for (let p = 0; p < this.size; p++) fn(this.a[p], this.b[p]);
+  }
+}
+
+export class GrowU32 {
+  a = new Uint32Array(1024);
+  ensure(i: number): Uint32Array {
+    if (i >= this.a.length) { const b = new Uint32Array(Math.max(i + 1, this.a.length * 2)); b.set(this.a); this.a = b; }
+    return this.a;
+  }
+}
+
+/**
+ * Keys appended one per record into one byte arena (no hash table: appending touches no random
+ * memory), ordered by sortKeys() when needed; a tool that keeps state per key sorts and folds the
+ * records of each key now and then (see final-action) so memory follows the keys, not the records.
+ */
+export class KeyLog {
+  arena = Buffer.allocUnsafe(1 << 20);
+  used = 0;
+  offs = new Int32Array(1 << 12);
+  lens = new Int32Array(1 << 12);
+  size = 0;
+
+  /** room for `n` more bytes at arena[used...] (a key written there in place is then appended by commit()) */
+  room(n: number): Buffer {
+    if (this.used + n > this.arena.length) {
+      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      this.arena.copy(a, 0, 0, this.used);
+      this.arena = a;
+    }
+    return this.arena;
+  }
+
+  /** append the key written in place at arena[used, end); returns its number */
+  commit(end: number): number {
+    const i = this.size++;
+    if (i >= this.offs.length) {
+      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
+      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
+    }
+    this.offs[i] = this.used; this.lens[i] = end - this.used; this.used = end;
+    return i;
+  }
+
+  /** append the key b[s, e); returns its number */
+  add(b: Uint8Array, s: number, e: number): number {
+    const n = e - s, i = this.size++;
+    if (i >= this.offs.length) {
+      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
+      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
+    }
+    if (this.used + n > this.arena.length) {
+      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      this.arena.copy(a, 0, 0, this.used);
+      this.arena = a;
+    }
+    const a = this.arena, o = this.used;
+    for (let k = 0; k < n; k++) a[o + k] = b[s + k];
+    this.offs[i] = o; this.lens[i] = n; this.used = o + n;
+    return i;
+  }
+
+  /** the key numbers in key order; dup (when given, size bytes) marks a key equal to the one before */
+  order(dup?: Uint8Array): Uint32Array { return sortKeys(this.arena, this.offs, this.lens, this.size, dup); }
+
+  /** a new log holding the keys `keep` (numbers of this log), in that order */
+  subset(keep: Uint32Array | number[], count = keep.length): KeyLog {
+    const out = new KeyLog();
+    let bytes = 0;
+    for (let k = 0; k < count; k++) bytes += this.lens[keep[k]];
+    out.arena = Buffer.allocUnsafe(Math.max(1 << 20, bytes + (bytes >> 1)));
+    out.offs = new Int32Array(Math.max(1 << 12, count + (count >> 1)));
+    out.lens = new Int32Array(out.offs.length);
+    for (let k = 0; k < count; k++) out.add(this.arena, this.offs[keep[k]], this.offs[keep[k]] + this.lens[keep[k]]);
+    return out;
   }
 }

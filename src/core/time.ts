@@ -256,3 +256,91 @@ export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputT
   if (/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
   return fromIso(t, opts.inputTz ?? 'UTC');
 }
+
+// ---------------------------------------------------------------- parsing from bytes (hot paths)
+// The shapes almost every record has, read straight from a line's bytes without a string or a regex:
+// each returns exactly what parseTimestamp gives for that text, or NaN for any other text (the caller
+// then falls back to parseTimestamp, which accepts more and words the refusals).
+
+/** two ASCII digits at b[i] as a number, or -1 */
+function two(b: Uint8Array, i: number): number {
+  const x = b[i] - 48, y = b[i + 1] - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+/**
+ * Epoch ms of the ISO-8601 text b[s, e) (the string's contents, without quotes) when it has one of the
+ * plain shapes YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS[.f…]] with an optional Z/z or +HH[[:]MM]/-HH[[:]MM]
+ * right after the time; times without an offset are wall-clock times of `inputTz` (a clock). NaN for
+ * anything else, including shapes parseTimestamp would refuse (out-of-range fields).
+ */
+export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClock): number {
+  const n = e - s;
+  if (n < 10 || b[s + 4] !== 45 || b[s + 7] !== 45) return NaN;
+  const y1 = two(b, s), y2 = two(b, s + 2), mo = two(b, s + 5), d = two(b, s + 8);
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1) return NaN;
+  const y = y1 * 100 + y2;
+  if (d > daysInMonth(y, mo)) return NaN;
+  let ms = daysFromCivil(y, mo, d) * DAY;
+  if (n === 10) return inputTz.fromLocal(ms);
+  let i = s + 10;
+  if ((b[i] !== 84 && b[i] !== 32) || e - i < 6 || b[i + 3] !== 58) return NaN; // 'T' or ' ', HH:MM
+  const h = two(b, i + 1), mi = two(b, i + 4);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59) return NaN;
+  ms += h * 3_600_000 + mi * 60_000;
+  i += 6;
+  if (i < e && b[i] === 58) { // :SS
+    const sec = i + 3 <= e ? two(b, i + 1) : -1;
+    if (sec < 0 || sec > 60) return NaN;
+    ms += sec * 1000;
+    i += 3;
+    if (i < e && (b[i] === 46 || b[i] === 44)) { // .f… or ,f…: the first three digits are ms
+      let j = i + 1, f = 0;
+      while (j < e && b[j] >= 48 && b[j] <= 57) { if (j - i <= 3) f = f * 10 + (b[j] - 48); j++; }
+      if (j === i + 1) return NaN;
+      for (let k = j - i - 1; k < 3; k++) f *= 10;
+      ms += f;
+      i = j;
+    }
+  }
+  if (i === e) return inputTz.fromLocal(ms);
+  const c = b[i];
+  if (c === 90 || c === 122) return i + 1 === e ? ms : NaN; // Z, z
+  if (c !== 43 && c !== 45) return NaN;
+  const oh = i + 3 <= e ? two(b, i + 1) : -1;
+  if (oh < 0 || oh > 23) return NaN;
+  let om = 0;
+  i += 3;
+  if (i < e) {
+    if (b[i] === 58) i++;
+    om = i + 2 === e ? two(b, i) : -1;
+    if (om < 0 || om > 59) return NaN;
+  }
+  return ms - (c === 45 ? -1 : 1) * (oh * 3_600_000 + om * 60_000);
+}
+
+/** As plainEpochMs on the text b[s, e): an unsigned epoch of 10-19 digits with --unit auto, or -1 */
+export function epochBytesMs(b: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n < 10 || n > 19 || b[s] === 48) return -1;
+  // unit by magnitude: 10-11 digits s, 12-14 ms, 15-17 µs, 18-19 ns; whole ms = the leading digits
+  const keep = n <= 14 ? n : n - (n <= 17 ? 3 : 6);
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i] - 48;
+    if (c < 0 || c > 9) return -1;
+    if (i < s + keep) v = v * 10 + c;
+  }
+  const ms = n <= 11 ? v * 1000 : v;
+  return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
+}
+
+/** days since 1970-01-01 of the date YYYY-MM-DD at b[i, i + 10) (years 0001-9999), or NaN */
+export function dateBytesDays(b: Uint8Array, i: number): number {
+  if (b[i + 4] !== 45 || b[i + 7] !== 45) return NaN;
+  const y1 = two(b, i), y2 = two(b, i + 2), mo = two(b, i + 5), d = two(b, i + 8);
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1) return NaN;
+  const y = y1 * 100 + y2;
+  if (y === 0 || d > daysInMonth(y, mo)) return NaN;
+  return daysFromCivil(y, mo, d);
+}

@@ -2,8 +2,8 @@
 // like/unlike button: liked = the last action is a like, unliked = it is an unlike. The answer does
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
-import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
-import { ByteKeys, GrowF64, GrowU8 } from '../core/keyed.js';
+import { FieldReader } from '../core/fields.js';
+import { GrowF64, GrowU8, KeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -12,8 +12,10 @@ export interface FinalActionOptions {
   key: string[]; time: string; actionField: string; on: string[]; off: string[]; onAs: string; offAs: string; keepTime: boolean;
 }
 
-const NEWLINE_BRACE = Buffer.from('}\n');
 const ON = 1, OFF = 2;
+/** events logged before they are first folded to one per key (then: twice the keys kept, at least this);
+ *  EVENT_PIPES_FOLD_AT overrides it (the tests fold small inputs many times) */
+const FOLD_AT = Number(process.env.EVENT_PIPES_FOLD_AT) || 1 << 23;
 
 export const tool: Tool<FinalActionOptions> = {
   name: 'final-action',
@@ -45,10 +47,38 @@ export const tool: Tool<FinalActionOptions> = {
     const reader = new FieldReader([...o.key, o.time, o.actionField]);
     const on = new Set(o.on), off = new Set(o.off);
     const onQ = o.on.map((a) => Buffer.from(JSON.stringify(a))), offQ = o.off.map((a) => Buffer.from(JSON.stringify(a)));
-    const slots = new ByteKeys();
-    let scratch = Buffer.allocUnsafe(4096);
-    const times = new GrowF64(-Infinity), acts = new GrowU8();
+    // Each event is logged (its key bytes, time and kind; appending touches no random memory, unlike a
+    // hash table of millions of keys); now and then, and at the end, the log is sorted by key and each
+    // key's events folded into one (the latest time; at a tie, off wins), so memory follows the keys.
+    let log = new KeyLog(), foldAt = FOLD_AT;
+    let room = 4096; // bytes of free arena a key may take (grows for longer keys)
+    let times = new GrowF64(0), acts = new GrowU8();
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
+    /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
+     *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
+    const fold = (): { keep: Uint32Array; m: number } => {
+      const n = log.size, dup = new Uint8Array(n), order = log.order(dup);
+      let kept = n;
+      for (let k = 0; k < n; k++) kept -= dup[k];
+      const ta = times.a, aa = acts.a;
+      const keep = new Uint32Array(kept), nt = new GrowF64(0, Math.max(1024, kept)), na = new GrowU8();
+      na.a = new Uint8Array(Math.max(1024, kept));
+      const t2 = nt.a, a2 = na.a;
+      let m = -1;
+      for (let k = 0; k < n; k++) {
+        const r = order[k], t = ta[r], kind = aa[r];
+        if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
+        else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
+      }
+      times = nt; acts = na;
+      return { keep, m: m + 1 };
+    };
+    /** fold and continue with a log of the keys kept */
+    const compact = () => {
+      const { keep, m } = fold();
+      log = log.subset(keep, m);
+      foldAt = Math.max(FOLD_AT, 2 * m);
+    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -60,48 +90,52 @@ export const tool: Tool<FinalActionOptions> = {
           kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
         }
         if (kind === 0) { ctx.count('other events'); return; }
-        const pos = reader.keyInto(nk, scratch);
-        if (pos === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
-        if (pos < 0) return ctx.reject(line, `missing ${o.key[-pos - 1]}`);
+        // the key (canonical tokens joined by byte 1, as keyInto) written in place at the end of the log
+        let a = log.room(room), pos = log.used;
+        for (let k = 0; k < nk; k++) {
+          if (k) { if (pos >= a.length) { room *= 4; return this.record(line); } a[pos++] = 1; }
+          pos = reader.tokenInto(k, a, pos);
+          if (pos === -2) { room *= 4; return this.record(line); }
+          if (pos === -1) return ctx.reject(line, `missing ${o.key[k]}`);
+        }
         const t = reader.number(nk);
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
-        const s = slots.slot(scratch, 0, pos);
-        const ta = times.ensure(s), aa = acts.ensure(s);
-        if (t > ta[s] || (t === ta[s] && kind === OFF)) { ta[s] = t; aa[s] = kind; }
+        const i = log.commit(pos);
+        times.ensure(i)[i] = t; acts.ensure(i)[i] = kind;
+        if (log.size >= foldAt) compact();
       },
       end() {
-        const order = slots.sorted();
+        const { keep, m } = fold();
         // assemble the records as bytes: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…}
         const names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
         const onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
         const offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
         let batch = Buffer.allocUnsafe(1 << 16), pos = 0, records = 0;
-        const put = (b: Buffer, s: number, e: number) => {
-          if (pos + (e - s) > batch.length) {
+        const namesLength = names.reduce((n, b) => n + b.length, 0) - (nk - 1); // (the key's separators are not written)
+        const a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a;
+        for (let s = 0; s < m; s++) {
+          const r = keep[s], ks = offs[r], ke = ks + lens[r];
+          const tail = aa[s] === ON ? onT : offT;
+          const at = o.keepTime ? Buffer.from(`,"final_action_at":${ta[s]}`) : null;
+          // room for the whole record: a batch holds complete records only
+          const size = namesLength + (ke - ks) + tail.length + (at ? at.length : 0) + 2;
+          if (pos + size > batch.length) {
             ctx.emitBatch(batch, 0, pos, records); pos = 0; records = 0;
-            if (e - s > batch.length) batch = Buffer.allocUnsafe(2 * (e - s));
+            if (size > batch.length) batch = Buffer.allocUnsafe(2 * size);
           }
-          for (let i = s; i < e; i++) batch[pos++] = b[i];
-        };
-        for (const s of order) {
-          const [a, ks, ke] = slots.bytes(s);
-          let k = 0, from = ks;
-          put(names[0], 0, names[0].length);
-          for (let i = ks; i <= ke; i++) {
-            if (i === ke || a[i] === 1) {
-              put(a, from, i);
-              from = i + 1;
-              if (i < ke) { k++; put(names[k], 0, names[k].length); }
-            }
+          batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
+          for (let i = ks, k = 0; i < ke; i++) {
+            const c = a[i];
+            if (c !== 1) batch[pos++] = c;
+            else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
           }
-          const tail = acts.a[s] === ON ? onT : offT;
-          put(tail, 0, tail.length);
-          if (o.keepTime) { const t = Buffer.from(`,"final_action_at":${times.a[s]}`); put(t, 0, t.length); }
-          put(NEWLINE_BRACE, 0, 2);
+          batch.set(tail, pos); pos += tail.length;
+          if (at) { batch.set(at, pos); pos += at.length; }
+          batch[pos++] = 125; batch[pos++] = 10; // }\n
           records++;
         }
         ctx.emitBatch(batch, 0, pos, records);
-        ctx.count('keys', slots.size);
+        ctx.count('keys', m);
       },
     };
   },

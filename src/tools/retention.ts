@@ -1,9 +1,10 @@
 // retention: weekly cohort retention. A user's cohort is the ISO week (Monday) of their first activity
 // (or of a given cohort field such as join_date); the user is retained in week offset k when active in
 // the week cohort_week + k. Emits, per cohort and offset from 0, cohort_size, retained_users and
-// retention_rate — a heatmap's rows. Memory: per user the first week and the set of active weeks.
+// retention_rate — a heatmap's rows. Memory: per user its key bytes, first week and cohort (~40 bytes), and 8 bytes per (user, active week).
 import { FieldReader } from '../core/fields.js';
-import { dateToEpochDays, epochDaysToDate, isValidDate, weekStart } from '../core/time.js';
+import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart } from '../core/time.js';
+import { ByteKeys, GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
 export interface RetentionOptions { user: string; date: string; cohortField?: string; since?: string; maxWeeks?: number }
@@ -25,46 +26,69 @@ export const tool: Tool<RetentionOptions> = {
   check(o) { return o.since !== undefined && !isValidDate(o.since) ? '--since takes YYYY-MM-DD' : undefined; },
   create(o, ctx) {
     const reader = new FieldReader(o.cohortField ? [o.user, o.date, o.cohortField] : [o.user, o.date]);
-    const first = new Map<string, number>(), weeks = new Map<string, Set<number>>(), cohortOf = new Map<string, number>();
     const weekOf = (d: string) => dateToEpochDays(weekStart(d)) / 7; // Mondays are whole weeks apart
+    // per user (a slot of the user's token bytes): the Monday (epoch days) of the first active week and
+    // of the cohort; the (user, Monday) pairs of activity in a hash set. A week number is Monday / 7.
+    const users = new ByteKeys();
+    const first = new GrowF64(Infinity), cohort = new GrowF64(NaN);
+    const pairs = new PairSet();
+    let scratch = Buffer.allocUnsafe(1024);
+    /** the Monday (epoch days) of the week of field k's date (its first 10 characters), or NaN */
+    const mondayOf = (b: Buffer, k: number): number => {
+      const s = reader.spanStart(k);
+      const days = s >= 0 && b[s] === 34 && reader.spanEnd(k) - s >= 12 ? dateBytesDays(b, s + 1) : NaN;
+      if (days === days) return days - (((days + 3) % 7) + 7) % 7;
+      const d = reader.value(k); // the general path: escapes, bad dates (and year 0, where weekStart fails)
+      if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return NaN;
+      return dateToEpochDays(weekStart(d.slice(0, 10)));
+    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        const u = reader.token(0), d = reader.value(1);
-        if (u === 'null') return ctx.reject(line, `missing ${o.user}`);
-        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return ctx.reject(line, `bad ${o.date}`, JSON.stringify(d ?? null));
-        const w = weekOf(d.slice(0, 10));
+        let pos = reader.tokenInto(0, scratch, 0);
+        while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
+        if (pos === -1) return ctx.reject(line, `missing ${o.user}`);
+        const m = mondayOf(line.buf, 1);
+        if (m !== m) return ctx.reject(line, `bad ${o.date}`, JSON.stringify(reader.value(1) ?? null));
+        let c = NaN;
         if (o.cohortField) {
-          const c = reader.value(2);
-          if (typeof c !== 'string' || !isValidDate(c.slice(0, 10))) return ctx.reject(line, `bad ${o.cohortField}`, JSON.stringify(c ?? null));
-          cohortOf.set(u, weekOf(c.slice(0, 10)));
+          c = mondayOf(line.buf, 2);
+          if (c !== c) return ctx.reject(line, `bad ${o.cohortField}`, JSON.stringify(reader.value(2) ?? null));
         }
-        const f = first.get(u);
-        if (f === undefined || w < f) first.set(u, w);
-        let s = weeks.get(u);
-        if (!s) { s = new Set(); weeks.set(u, s); }
-        s.add(w);
+        const u = users.slot(scratch, 0, pos);
+        const f = first.ensure(u);
+        if (m < f[u]) f[u] = m;
+        if (o.cohortField) cohort.ensure(u)[u] = c;
+        pairs.add(u, m);
       },
       end() {
-        const size = new Map<number, number>(), kept = new Map<string, number>();
+        const n = users.size;
+        const weekOfMonday = (m: number) => m / 7; // as weekOf: dateToEpochDays(Monday) / 7
+        const cw = new Float64Array(n);
+        for (let u = 0; u < n; u++) cw[u] = weekOfMonday(o.cohortField ? cohort.a[u] : first.a[u]);
+        const size = new Map<number, number>(), kept = new Map<number, Map<number, number>>();
+        for (let u = 0; u < n; u++) { const c = cw[u]; size.set(c, (size.get(c) ?? 0) + 1); }
         let maxWeek = -Infinity;
-        for (const s of weeks.values()) for (const w of s) if (w > maxWeek) maxWeek = w;
-        for (const [u, s] of weeks) {
-          const c = o.cohortField ? cohortOf.get(u)! : first.get(u)!;
-          size.set(c, (size.get(c) ?? 0) + 1);
-          for (const w of s) if (w >= c) kept.set(`${c}:${w - c}`, (kept.get(`${c}:${w - c}`) ?? 0) + 1);
-        }
+        pairs.forEach((u, m) => {
+          const w = weekOfMonday(m), c = cw[u];
+          if (w > maxWeek) maxWeek = w;
+          if (w < c) return;
+          let row = kept.get(c);
+          if (!row) { row = new Map(); kept.set(c, row); }
+          row.set(w - c, (row.get(w - c) ?? 0) + 1);
+        });
         const sinceWeek = o.since ? weekOf(o.since) : -Infinity;
         for (const c of [...size.keys()].sort((a, b) => a - b)) {
           if (c < sinceWeek) continue;
           const cohortWeek = epochDaysToDate(c * 7); // the Monday of week c
           const last = Math.min(maxWeek - c, o.maxWeeks ?? Infinity);
+          const row = kept.get(c);
           for (let k = 0; k <= last; k++) {
-            const r = kept.get(`${c}:${k}`) ?? 0, n = size.get(c)!;
+            const r = row?.get(k) ?? 0, n = size.get(c)!;
             ctx.emit(JSON.stringify({ cohort_week: cohortWeek, week_offset: k, cohort_size: n, retained_users: r, retention_rate: r / n }));
           }
         }
-        ctx.count('users', weeks.size);
+        ctx.count('users', n);
       },
     };
   },

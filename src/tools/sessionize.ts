@@ -1,18 +1,18 @@
 // sessionize: sessions from activity pings per key (user): a new session starts when the gap since the
 // previous ping exceeds --gap seconds. Only the times are used (never a "type" field such as
-// session_start/session_end, which clients get wrong). Input may be unsorted: each key's ping times
-// are kept as numbers (8 bytes a ping) and sorted at the end. With --sorted (input in time order, e.g.
+// session_start/session_end, which clients get wrong). Input may be unsorted: each ping is kept as
+// its key's slot and time (12 bytes a ping) and the pings are sorted by key and time at the end. With --sorted (input in time order, e.g.
 // a day's stream) only the open sessions are kept: a session is emitted as soon as the stream's time
 // has moved more than --gap past its last ping, so memory is bounded by the sessions open at once.
 // With --end (and --pings) a record may also be a stretch already known to be one session, from --time
 // to --end and standing for --pings pings, e.g. a session stored by an earlier load: stretches and
 // pings within --gap of each other merge, so sessionize(A + B) = sessionize(sessionize(A) + B) — the
-// sessions of any split of the pings, loaded in any order, are those of one load (24 bytes a record).
+// sessions of any split of the pings, loaded in any order, are those of one load (28 bytes a record).
 // One record per session:
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start.
 import { FieldReader } from '../core/fields.js';
-import { parseTimestamp } from '../core/time.js';
-import { ByteKeys } from '../core/keyed.js';
+import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
+import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
@@ -45,11 +45,19 @@ export const tool: Tool<SessionizeOptions> = {
     const PINGS = o.pings !== undefined ? paths.push(o.pings) - 1 : -1;
     const reader = new FieldReader(paths);
     const keys = new ByteKeys();
-    const times: number[][] = []; // per key: ping times, or with --end/--pings [start, end, pings] triples
+    // per record: its key's slot and time, with --end/--pings also its end and ping count
+    const slotOf = new GrowU32(), timeAt = new GrowF64(), endAt = new GrowF64(), countAt = new GrowF64();
+    let records = 0;
     let scratch = Buffer.allocUnsafe(1024);
     const name = JSON.stringify(o.as);
+    const utc = new ZoneClock('UTC');
     /** field k as seconds: epoch seconds, or an ISO-8601 date-time (UTC unless it has an offset) */
-    const timeOf = (k: number): number => {
+    const timeOf = (b: Buffer, k: number): number => {
+      const s = reader.spanStart(k);
+      if (s >= 0 && b[s] === 34) { // a plain ISO date-time straight from the bytes (never a number's text)
+        const ms = isoBytesMs(b, s + 1, reader.spanEnd(k) - 1, utc);
+        if (ms === ms) return ms / 1000;
+      }
       const n = reader.number(k);
       if (Number.isFinite(n)) return n;
       const v = reader.value(k);
@@ -57,26 +65,27 @@ export const tool: Tool<SessionizeOptions> = {
       const ms = parseTimestamp(v);
       return typeof ms === 'number' ? ms / 1000 : NaN;
     };
-    let end = 0, count = 1;
-    /** read a record: [key length in scratch, time] (its end and pings in `end`, `count`), or [-1, 0] after rejecting the line */
-    const ping = (line: Line): [number, number] => {
-      if (!reader.read(line.buf, line.start, line.end, line.trusted)) { ctx.reject(line, reader.reason, reader.error); return [-1, 0]; }
+    let end = 0, count = 1, pingTime = 0;
+    /** read a record: the key's length in scratch (its time in pingTime, its end and pings in `end`, `count`), or -1 after rejecting the line */
+    const ping = (line: Line): number => {
+      if (!reader.read(line.buf, line.start, line.end, line.trusted)) { ctx.reject(line, reader.reason, reader.error); return -1; }
       let pos = reader.tokenInto(0, scratch, 0);
       while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
-      if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return [-1, 0]; }
-      const t = timeOf(1);
-      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`); return [-1, 0]; }
+      if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return -1; }
+      const t = timeOf(line.buf, 1);
+      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`); return -1; }
       end = t; count = 1;
       if (END >= 0 && reader.found(END) && reader.value(END) !== null) {
-        end = timeOf(END);
-        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${JSON.stringify(reader.value(END))}`); return [-1, 0]; }
-        if (end < t) { ctx.reject(line, 'end before start', `${o.end}=${end} < ${o.time}=${t}`); return [-1, 0]; }
+        end = timeOf(line.buf, END);
+        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${JSON.stringify(reader.value(END))}`); return -1; }
+        if (end < t) { ctx.reject(line, 'end before start', `${o.end}=${end} < ${o.time}=${t}`); return -1; }
       }
       if (PINGS >= 0 && reader.found(PINGS) && reader.value(PINGS) !== null) {
         count = reader.number(PINGS);
-        if (!(Number.isSafeInteger(count) && count > 0)) { ctx.reject(line, 'no usable ping count', `${o.pings}=${JSON.stringify(reader.value(PINGS))}`); return [-1, 0]; }
+        if (!(Number.isSafeInteger(count) && count > 0)) { ctx.reject(line, 'no usable ping count', `${o.pings}=${JSON.stringify(reader.value(PINGS))}`); return -1; }
       }
-      return [pos, t];
+      pingTime = t;
+      return pos;
     };
     // --sorted: open sessions by key text, swept when the stream's time passes their last ping + gap
     const open = new Map<string, Open>();
@@ -89,8 +98,9 @@ export const tool: Tool<SessionizeOptions> = {
     if (o.sorted) {
       return {
         record(line: Line) {
-          const [pos, t] = ping(line);
+          const pos = ping(line);
           if (pos < 0) return;
+          const t = pingTime;
           if (t < now) return ctx.reject(line, 'out of time order (--sorted)', `${t} after ${now}`);
           now = t;
           const key = scratch.toString('latin1', 0, pos);
@@ -104,32 +114,62 @@ export const tool: Tool<SessionizeOptions> = {
     }
     return {
       record(line: Line) {
-        const [pos, t] = ping(line);
+        const pos = ping(line);
         if (pos < 0) return;
-        const s = keys.slot(scratch, 0, pos);
-        const list = (times[s] ??= []);
-        if (stretches) list.push(t, end, count); else list.push(t);
+        const r = records++;
+        slotOf.ensure(r)[r] = keys.slot(scratch, 0, pos);
+        timeAt.ensure(r)[r] = pingTime;
+        if (stretches) { endAt.ensure(r)[r] = end; countAt.ensure(r)[r] = count; }
       },
       end() {
-        let sessions = 0;
-        for (const s of keys.sorted()) {
-          const key = keys.text(s);
-          let x: Open | undefined;
-          const add = (t: number, e: number, n: number) => {
-            if (x && t - x.last <= o.gap) { x.last = Math.max(x.last, e); x.n += n; return; }
-            if (x) { emitSession(key, x); sessions++; }
-            x = { start: t, last: e, n };
-          };
+        // the records in key order (a counting sort by the rank of their key), then each key's by time
+        const order = keys.sorted(), nk = order.length, n = records;
+        const rank = new Uint32Array(nk);
+        for (let i = 0; i < nk; i++) rank[order[i]] = i;
+        const at = new Uint32Array(nk + 1), slots = slotOf.a;
+        for (let r = 0; r < n; r++) at[rank[slots[r]] + 1]++;
+        for (let i = 0; i < nk; i++) at[i + 1] += at[i];
+        const idx = new Uint32Array(n), fill = at.slice(0, nk);
+        for (let r = 0; r < n; r++) idx[fill[rank[slots[r]]]++] = r;
+        const ts = timeAt.a, es = endAt.a, cs = countAt.a;
+        let sorted = new Float64Array(1024);
+        // the output in batches of bytes
+        let text = '', batched = 0, sessions = 0;
+        const flush = () => { const b = Buffer.from(text, 'latin1'); ctx.emitBatch(b, 0, b.length, batched); text = ''; batched = 0; };
+        let key = '', start = 0, last = 0, pings = 0, open = false;
+        const close = () => {
+          text += `{${name}:${key},"session_start":${start},"session_end":${last},"duration_s":${last - start},"pings":${pings}}\n`;
+          sessions++;
+          if (++batched >= 512) flush();
+        };
+        const add = (t: number, e: number, c: number) => {
+          if (open && t - last <= o.gap) { last = Math.max(last, e); pings += c; return; }
+          if (open) close();
+          open = true; start = t; last = e; pings = c;
+        };
+        for (let i = 0; i < nk; i++) {
+          const from = at[i], to = at[i + 1];
+          key = keys.text(order[i]);
+          open = false;
           if (stretches) {
-            const list = times[s];
-            const order = Array.from({ length: list.length / 3 }, (_, i) => 3 * i)
-              .sort((a, b) => list[a] - list[b] || list[a + 1] - list[b + 1]);
-            for (const i of order) add(list[i], list[i + 1], list[i + 2]);
+            if (to - from > 1) idx.subarray(from, to).sort((a, b) => ts[a] - ts[b] || es[a] - es[b]);
+            for (let j = from; j < to; j++) { const r = idx[j]; add(ts[r], es[r], cs[r]); }
           } else {
-            for (const t of times[s].sort((a, b) => a - b)) add(t, t, 1);
+            const m = to - from;
+            if (m > sorted.length) sorted = new Float64Array(Math.max(m, sorted.length * 2));
+            for (let j = 0; j < m; j++) sorted[j] = ts[idx[from + j]];
+            if (m > 16) sorted.subarray(0, m).sort();
+            else for (let j = 1; j < m; j++) { // insertion sort of a few
+              const v = sorted[j];
+              let k = j - 1;
+              while (k >= 0 && sorted[k] > v) { sorted[k + 1] = sorted[k]; k--; }
+              sorted[k + 1] = v;
+            }
+            for (let j = 0; j < m; j++) add(sorted[j], sorted[j], 1);
           }
-          if (x) { emitSession(key, x); sessions++; }
+          if (open) close();
         }
+        if (batched) flush();
         ctx.count('sessions', sessions);
       },
     };

@@ -4,7 +4,7 @@
 import { FieldReader } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
-import { parseTimestamp, ZoneClock } from '../core/time.js';
+import { epochBytesMs, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -45,28 +45,54 @@ export const tool: Tool<ToLocalDateOptions> = {
     };
     if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
     const edit: Edit = { from: 0, to: 0, text: '' };
-    let lastText = '', lastJson = '';
-    const unit = o.unit, inputTz = o.inputTz;
+    const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = o.grain;
+    const dayOf = (zc: ZoneClock, ms: number): string =>
+      grain === 'day' ? zc.localDate(ms) : grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, grain, o.weekStart);
+    // the JSON text of the last output, by clock and local day (every grain but 'second' is a function of the local day)
+    let lastClock: ZoneClock | null = null, lastDays = NaN, lastText = '', lastJson = '';
     let lastRaw: unknown = undefined, lastDay = '';
+    /** the timestamp's epoch ms read from the line's bytes for the common shapes, else NaN */
+    const fastMs = (b: Buffer): number => {
+      let s = reader.spanStart(0), e = reader.spanEnd(0);
+      if (s < 0) return NaN;
+      const q = b[s] === 34;
+      if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; } // an escape: decode first
+      else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN; // a bare number: positive integers of 10-14 or 16-19 digits only
+      if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
+      return q ? isoBytesMs(b, s, e, inputClock) : NaN;
+    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        const raw = reader.value(0);
-        if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
-        let day: string;
         const zc = o.tzField ? clockFor(reader.value(2)) : clock;
-        if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
-        if (raw === lastRaw && typeof raw !== 'object' && !o.tzField) day = lastDay;
-        else {
-          const v = raw instanceof BigNum ? raw.raw : raw; // a 19-digit ns epoch: its exact text
-          if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
-          const ms = parseTimestamp(v, { unit, inputTz });
-          if (typeof ms === 'string') return ctx.reject(line, `bad ${o.field}`, ms);
-          day = o.grain === 'day' ? zc.localDate(ms) : o.grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, o.grain, o.weekStart);
-          lastRaw = raw; lastDay = day;
+        let json: string;
+        const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
+        if (ms === ms) { // the fast path
+          const z = zc as ZoneClock;
+          if (grain === 'second') json = JSON.stringify(z.localDateTime(ms));
+          else {
+            const days = z.localDays(ms);
+            if (days !== lastDays || z !== lastClock) { lastDays = days; lastClock = z; lastText = dayOf(z, ms); lastJson = JSON.stringify(lastText); }
+            json = lastJson;
+          }
+        } else {
+          const raw = reader.value(0);
+          if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
+          let day: string;
+          if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
+          if (raw === lastRaw && typeof raw !== 'object' && !o.tzField) day = lastDay;
+          else {
+            const v = raw instanceof BigNum ? raw.raw : raw; // a 19-digit ns epoch: its exact text
+            if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
+            const t = parseTimestamp(v, { unit, inputTz });
+            if (typeof t === 'string') return ctx.reject(line, `bad ${o.field}`, t);
+            day = dayOf(zc, t);
+            lastRaw = raw; lastDay = day;
+          }
+          if (day !== lastText) { lastText = day; lastJson = JSON.stringify(day); lastDays = NaN; }
+          json = lastJson;
         }
-        if (day !== lastText) { lastText = day; lastJson = JSON.stringify(day); }
-        ctx.emitEdit(line, reader.edit(1, lastJson, edit)); // replaced in place, or added at the end
+        ctx.emitEdit(line, reader.edit(1, json, edit)); // replaced in place, or added at the end
       },
     };
   },

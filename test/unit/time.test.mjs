@@ -2,7 +2,7 @@
 // cached offsets) over sweeps across DST switches, and Date-based ISO-week arithmetic.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ZoneClock, parseTimestamp, isoWeek, isoWeekLabel, weekStart, addDays, daysBetween, isValidDate, quarterStart } from '../../dist/core/time.js';
+import { ZoneClock, parseTimestamp, isoBytesMs, epochBytesMs, isoWeek, isoWeekLabel, weekStart, addDays, daysBetween, isValidDate, quarterStart } from '../../dist/core/time.js';
 
 const fmts = new Map();
 /** "YYYY-MM-DD HH:MM:SS" by Intl's own formatter (sv-SE writes ISO-like dates) */
@@ -113,6 +113,40 @@ test('speed: offsets and local dates of close timestamps > 1M/s', () => {
   for (let i = 0; i < 1_000_000; i++) n += c.localDate(1583600000000 + i * 997).length;
   const rate = 1_000_000 / ((performance.now() - t0) / 1000);
   assert.ok(rate > 1_000_000, `rate ${rate}`);
+});
+
+test('the byte-level parsers (isoBytesMs, epochBytesMs) give parseTimestamp\'s answer or step aside (NaN, -1)', () => {
+  let seed = 1;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const pick = (a) => a[rnd(a.length)];
+  const d2 = () => String(rnd(100)).padStart(2, '0');
+  const clocks = ['UTC', 'America/Chicago', 'Asia/Kolkata', 'Australia/Lord_Howe'].map((z) => new ZoneClock(z));
+  let fast = 0;
+  for (let i = 0; i < 200_000; i++) {
+    let t;
+    if (rnd(10) < 7) {
+      t = `${pick(['2023', '2020', '1900', '2100', '0000', '9999', '2024', '20a3'])}${pick(['-', '-', '-', '', '/'])}${pick(['01', '02', '03', '11', '12', '00', '13', d2()])}-${pick(['01', '28', '29', '30', '31', '08', d2()])}`;
+      if (rnd(10) < 8) {
+        t += pick(['T', ' ', 't', '_']) + pick(['00', '23', '24', '02', d2()]) + pick([':', ':', '']) + pick(['00', '59', '60', d2()]);
+        if (rnd(10) < 7) t += pick([':', ':', '']) + pick(['00', '59', '60', '61', d2(), '5']);
+        if (rnd(10) < 3) t += pick(['.', ',', '.', ':']) + pick(['', '5', '12', '123', '1234', '000001', '9999999', 'x']);
+        if (rnd(10) < 4) t += pick(['Z', 'z', '+', '-', ' Z', '+05:30', '-08:00', '+0530', '+05', '-05:', '+24:00', '+05:60', '+5', 'ZZ', 'Z ', '+05:300', '-1200']);
+      }
+      if (rnd(20) === 0) t = ' ' + t;
+      if (rnd(20) === 0) t += ' ';
+    } else {
+      t = '';
+      for (let j = 8 + rnd(13); j > 0; j--) t += String(rnd(10));
+      if (rnd(20) === 0) t = '-' + t;
+      if (rnd(30) === 0) t += '.5';
+    }
+    const b = Buffer.from(t), clock = pick(clocks);
+    const want = parseTimestamp(t, { inputTz: clock.zone });
+    let got = epochBytesMs(b, 0, b.length);
+    if (got < 0) got = isoBytesMs(b, 0, b.length, clock);
+    if (got === got) { fast++; assert.is(got, want, `${JSON.stringify(t)} in ${clock.zone}`); }
+  }
+  assert.ok(fast > 20_000, `fast path taken ${fast} times`);
 });
 
 test.run();

@@ -1,0 +1,47 @@
+// core/keyed against plain JavaScript: ByteKeys slots and their byte order (Buffer.compare), PairSet
+// against a Set of joined pairs.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ByteKeys, PairSet } from '../../dist/core/keyed.js';
+
+let seed = 7;
+const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+
+test('ByteKeys: one slot per distinct key; sorted() is byte order, shorter first on a common prefix', () => {
+  // keys around the 8- and 16-byte prefix boundaries, with zero bytes (padding must not tie them), shared prefixes
+  const alphabet = [0, 1, 2, 34, 97, 98, 127, 128, 255];
+  for (const [count, maxLen] of [[5000, 20], [20000, 40], [3000, 9], [1, 3], [0, 0]]) {
+    const keys = new ByteKeys(), seen = new Map();
+    for (let i = 0; i < count; i++) {
+      const stem = rnd(3) === 0 ? [34, 117, 49, 50, 51, 52, 53, 54, 55, 56, 57, 48, 49, 50, 51, 52].slice(0, rnd(17)) : [];
+      const len = rnd(maxLen + 1);
+      const bytes = stem.concat(Array.from({ length: len }, () => alphabet[rnd(1 + rnd(alphabet.length))]));
+      const b = Buffer.from([7, 7, ...bytes, 7]); // the key is b[2, length - 1)
+      const slot = keys.slot(b, 2, b.length - 1);
+      const text = Buffer.from(bytes).toString('latin1');
+      if (seen.has(text)) assert.is(slot, seen.get(text), 'the same key, the same slot');
+      else { assert.is(slot, seen.size, 'new keys get the next slot'); seen.set(text, slot); }
+    }
+    assert.is(keys.size, seen.size);
+    const order = [...keys.sorted()];
+    const want = [...seen.keys()].map((t) => Buffer.from(t, 'latin1')).sort(Buffer.compare).map((b) => seen.get(b.toString('latin1')));
+    assert.equal(order, want);
+    for (const [text, slot] of seen) assert.is(keys.text(slot), text);
+  }
+});
+
+test('PairSet: add() says whether the pair is new; forEach gives each pair once in insertion order', () => {
+  const set = new PairSet(), ref = new Set(), order = [];
+  for (let i = 0; i < 200_000; i++) {
+    const x = rnd(5000), y = rnd(300) - 150;
+    const k = `${x},${y}`;
+    assert.is(set.add(x, y), !ref.has(k));
+    if (!ref.has(k)) { ref.add(k); order.push(k); }
+  }
+  const got = [];
+  set.forEach((x, y) => got.push(`${x},${y}`));
+  assert.equal(got, order);
+  assert.is(set.size, ref.size);
+});
+
+test.run();
