@@ -17,6 +17,8 @@
 // exactly (beyond int64, 1E400) -> STRING holding each value's exact JSON text. Only nulls -> STRING.
 // A column pinned with --types keeps its type (and comes first, in --types order): a value that does not
 // fit it rejects its record.
+import { fileTarget } from './files.js';
+import type { FileTarget } from './files.js';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
@@ -324,6 +326,7 @@ export class ParquetSink {
   /** why the first row group's schema did not hold (the file is written again from the spill) */
   rewriteCause = '';
   private readonly tmp: string;
+  private readonly target: FileTarget;
   private readonly declared: Map<string, ColumnType>;
   /** per-record scratch: the kind of each field, in Object.keys order */
   private readonly kinds: number[] = [];
@@ -332,8 +335,9 @@ export class ParquetSink {
 
   constructor(private readonly path: string, private readonly opts: ParquetOptions) {
     this.declared = opts.declared ?? new Map();
-    this.tmp = `${path}.tmp-${process.pid}`;
-    fs.writeFileSync(this.tmp, ''); // fail now, not after reading the input, when FILE's folder is not writable
+    this.target = fileTarget(path, `${process.pid}`, true);
+    this.tmp = this.target.write;
+    if (!this.target.inPlace) fs.writeFileSync(this.tmp, ''); // fail now, not after reading the input, when FILE's folder is not writable
   }
 
   /** take one record; a Rejection when it cannot be written (nothing of it is kept then) */
@@ -440,7 +444,7 @@ export class ParquetSink {
       this.held = [];
       writer.finish();
       if (writer.rowsWritten !== this.accepted) throw new Error(`internal error: ${writer.rowsWritten} rows written of ${this.accepted}`);
-      fs.renameSync(this.tmp, this.path);
+      this.target.commit();
       return { schema, rows: writer.rowsWritten };
     } finally {
       this.spill?.close();
@@ -452,7 +456,7 @@ export class ParquetSink {
     this.held = [];
     this.guess = null;
     this.spill?.close();
-    fs.rmSync(this.tmp, { force: true });
+    this.target.abort();
   }
 }
 

@@ -17,6 +17,8 @@
 // - A file is written under a temporary name and renamed when complete; a run that will exit 1 (an
 //   unreadable input, --strict, every row rejected) writes nothing.
 import fs from 'node:fs';
+import { fileTarget } from '../core/files.js';
+import type { FileTarget } from '../core/files.js';
 import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
@@ -183,12 +185,13 @@ export const tool: Tool<PlotOptions> = {
         ctx.count('points', points);
         if (!toFile) { ctx.emit(text.replace(/\n$/, '')); return; }
         const out = o.out as string;
-        const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.tmp`);
+        let t: FileTarget | undefined;
         try {
-          fs.writeFileSync(tmp, text);
-          fs.renameSync(tmp, out);
+          t = fileTarget(out);
+          fs.writeFileSync(t.write, text);
+          t.commit();
         } catch (err) {
-          try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
+          t?.abort();
           throw new Error(`${out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
         }
         ctx.warn(`${out}: ${o.kind} chart, ${series.length} series, ${points} point${points === 1 ? '' : 's'}`);

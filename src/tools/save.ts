@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FieldReader } from '../core/fields.js';
 import { Output } from '../core/output.js';
+import { fileTarget } from '../core/files.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -37,13 +38,14 @@ export const tool: Tool<SaveOptions> = {
     const target = o.file[0];
     const dir = path.dirname(path.resolve(target));
     if (!fs.existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
-    const tmp = o.append ? target : path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
+    const t = o.append ? null : fileTarget(target);
+    const tmp = t ? t.write : target;
     let fd: number;
     try { fd = fs.openSync(tmp, o.append ? 'a' : 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
     const out = new Output(fd, false);
     let records = 0, done = false;
     // a run stopped early (--strict, an error) leaves no temporary file behind
-    if (!o.append) process.once('exit', () => { if (!done) fs.rmSync(tmp, { force: true }); });
+    if (t) process.once('exit', () => { if (!done) t.abort(); });
     const reader = new FieldReader([]);
     return {
       record(line: Line) {
@@ -53,9 +55,9 @@ export const tool: Tool<SaveOptions> = {
       async end() {
         await out.finish();
         fs.closeSync(fd);
-        if (o.append) { ctx.count('records', records); return; }
-        if (ctx.willFail()) { fs.rmSync(tmp, { force: true }); ctx.warn(`${target}: not written (the run failed)`); return; }
-        fs.renameSync(tmp, target);
+        if (!t) { ctx.count('records', records); return; }
+        if (ctx.willFail()) { t.abort(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }
+        t.commit();
         done = true;
         ctx.count('records', records);
       },

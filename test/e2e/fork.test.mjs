@@ -67,4 +67,21 @@ test('save: the file appears only when the run succeeds; --append adds; a failed
   assert.is(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')).length, 0, 'no temporary file left');
 });
 
+test('save, to-parquet and plot --out into a FIFO or through a symbolic link: written there, never replaced by a plain file', () => {
+  const d = tmpdir('ep-fifo-');
+  for (const [cmd, ext] of [['save', 'nd'], ['to-parquet', 'parquet'], ['plot --x a --y a --format svg --out', 'svg']]) {
+    const fifo = path.join(d, `p.${ext}`);
+    assert.is(sh(`mkfifo ${fifo}`).status, 0);
+    const r = sh(`(cat ${fifo} > ${d}/got.${ext} &) ; echo '{"a":1}' | ${cmd} ${fifo}; sleep 0.2`);
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(fs.lstatSync(fifo).isFIFO(), `${cmd}: the FIFO is still a FIFO`);
+    assert.ok(fs.statSync(`${d}/got.${ext}`).size > 0, `${cmd}: the reader got the output`);
+    fs.symlinkSync(path.join(d, `real.${ext}`), path.join(d, `link.${ext}`));
+    assert.is(sh(`echo '{"a":1}' | ${cmd} ${d}/link.${ext}`).status, 0);
+    assert.ok(fs.lstatSync(path.join(d, `link.${ext}`)).isSymbolicLink(), `${cmd}: the link stays a link`);
+    assert.ok(fs.statSync(path.join(d, `real.${ext}`)).size > 0, `${cmd}: the file it points to was written`);
+  }
+  assert.equal(fs.readdirSync(d).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+});
+
 test.run();

@@ -1,0 +1,54 @@
+// Files written whole: under a temporary name beside the target, renamed into place when complete, so
+// a reader never sees half a file and a failed run leaves the previous one untouched. A target that
+// exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place instead: a
+// rename would replace the device or the pipe with a plain file. A symbolic link is followed (the file
+// it points to is replaced, the link stays).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface FileTarget {
+  /** the path to write to (the temporary file, or the target itself when written in place) */
+  readonly write: string;
+  /** written in place: no rename, nothing to remove on failure */
+  readonly inPlace: boolean;
+  /** the written file into place */
+  commit(): void;
+  /** the temporary file removed (a failed run) */
+  abort(): void;
+}
+
+/** `staged`: a writer that opens its file more than once (hyparquet-writer appends chunk by chunk)
+ *  writes a target that is not a regular file through a temporary file, copied there at commit */
+export function fileTarget(target: string, tag = `${process.pid}`, staged = false): FileTarget {
+  let st: fs.Stats | undefined;
+  try { st = fs.statSync(target); } catch { st = undefined; }
+  if (st && !st.isFile()) {
+    if (!staged) return { write: target, inPlace: true, commit() {}, abort() {} };
+    const tmp = path.join(os.tmpdir(), `event-pipes-${path.basename(target)}.${tag}.tmp`);
+    return {
+      write: tmp, inPlace: false,
+      commit() { try { copyInto(tmp, target); } finally { fs.rmSync(tmp, { force: true }); } },
+      abort() { try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ } },
+    };
+  }
+  let real = target;
+  if (st) real = fs.realpathSync(target);
+  else { try { if (fs.lstatSync(target).isSymbolicLink()) real = path.resolve(path.dirname(target), fs.readlinkSync(target)); } catch { /* no such file yet */ } }
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${tag}.tmp`);
+  return {
+    write: tmp, inPlace: false,
+    commit() { fs.renameSync(tmp, real); },
+    abort() { try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ } },
+  };
+}
+
+/** the bytes of file `from` written to `to` (a device or a FIFO: copyFile refuses those) */
+function copyInto(from: string, to: string): void {
+  const src = fs.openSync(from, 'r'), dst = fs.openSync(to, 'w'), buf = Buffer.allocUnsafe(1 << 16);
+  try {
+    for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0;) {
+      for (let off = 0; off < n;) off += fs.writeSync(dst, buf, off, n - off);
+    }
+  } finally { fs.closeSync(src); fs.closeSync(dst); }
+}
