@@ -1,0 +1,13 @@
+-- Sliide: active users per US/Central day (PostgreSQL; active-users.schema.sql is SQLite's).
+CREATE TABLE IF NOT EXISTS active_user_table (
+    date              DATE    PRIMARY KEY,
+    active_user_count INTEGER NOT NULL
+);
+
+-- Side table: one row per (local date, user) ever seen active. Counts are recomputed from it, so a
+-- re-run, overlapping files or the rest of a day loaded later give the counts of one load of everything.
+CREATE TABLE IF NOT EXISTS active_user_pairs (
+    date           DATE NOT NULL,
+    user_pseudo_id TEXT NOT NULL,
+    PRIMARY KEY (date, user_pseudo_id)
+);
