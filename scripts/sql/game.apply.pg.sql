@@ -21,10 +21,13 @@ INSERT INTO game_registrations (user_id, event_timestamp, event_id, country, dev
     WHERE registration_date_local_timezone IS NOT NULL AND user_id IN (SELECT user_id FROM pg_temp.registered_now)
     ON CONFLICT (user_id) DO UPDATE SET event_timestamp = excluded.event_timestamp, event_id = excluded.event_id,
         country = excluded.country, device_os = excluded.device_os;
+-- (a numeric id and a string of the same digits are one row here: of the two, the later registration,
+-- where SQLite writes both and keeps the one it wrote last; PostgreSQL refuses to upsert a row twice)
 INSERT INTO registration_data (user_id, country, registration_date_local_timezone, registration_date_utc, device)
-    SELECT user_id #>> '{}', country, registration_date_local_timezone,
+    SELECT DISTINCT ON (user_id #>> '{}') user_id #>> '{}', country, registration_date_local_timezone,
         to_char(to_timestamp(event_timestamp) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), device_os FROM game_stage_rows
     WHERE registration_date_local_timezone IS NOT NULL AND user_id IN (SELECT user_id FROM pg_temp.registered_now)
+    ORDER BY user_id #>> '{}', event_timestamp DESC, event_id DESC
     ON CONFLICT (user_id) DO UPDATE SET country = excluded.country,
         registration_date_local_timezone = excluded.registration_date_local_timezone,
         registration_date_utc = excluded.registration_date_utc, device = excluded.device;
