@@ -3,6 +3,9 @@
 -- without a type (kept exactly as loaded: the string "7" and the number 7 differ, 64-bit integers
 -- exact), PostgreSQL keeps it as JSONB, which does the same; the three tables hold ids as TEXT
 -- (id #>> '{}': a string's text, a number's digits), as SQLite's CAST(id AS TEXT) does.
+-- Loads that start at once on a new database create the tables one after the other (two CREATE TABLE
+-- IF NOT EXISTS of one table at the same moment can fail in PostgreSQL). The lock ends with --schema's transaction.
+SELECT pg_advisory_xact_lock(hashtext('event-pipes game schema'));
 CREATE TABLE IF NOT EXISTS registration_data (
     user_id                          TEXT PRIMARY KEY,
     country                          TEXT NOT NULL,
