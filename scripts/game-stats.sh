@@ -115,6 +115,7 @@ R5=(--rejects "$work/rejects.5" --rejects-format json --max-reports 0)
 R6=(--rejects "$work/rejects.6" --rejects-format json --max-reports 0)
 
 # 0. a database of the earlier recipe has the tables but none of the state: refuse it rather than mix
+shape=""
 if sink_is_pg; then
   shape=$(sink_query --format csv "SELECT (to_regclass('game_settings') IS NOT NULL)::int || ' ' ||
     (SELECT count(*) FROM unnest(ARRAY['registration_data', 'session_data', 'match_data']) t WHERE to_regclass(t) IS NOT NULL) AS shape" | tail -n 1)
