@@ -49,19 +49,20 @@ hosts_help() {
 
 Other hosts (GNU parallel and rsync here; on each host: this toolkit, node, bash, perl and rsync):
   --hosts LIST|@FILE  run the per-partition stage (one job per input file) on these hosts, in GNU
-                      parallel's sshlogin syntax: comma-separated, or @FILE with one a line (# comments);
-                      `N/ssh -p PORT user@host` runs N jobs there at a time (default: its cores), `:` is
-                      this host. Each input is sent with its job (rsync) into a private directory on the
-                      host, the partial result comes back, nothing is left there; the merge and the load
-                      run here, in one transaction: the tables are those of a run without --hosts.
-  --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes, DIR relative to the home
-                      there unless absolute; default: this toolkit's path, else `event-pipes` on the
-                      host's PATH). Every host is checked first (same version as here, node, rsync); a
-                      host that lacks it is named and nothing runs (exit 1).
+                      parallel's sshlogin syntax: comma-separated, or @FILE with one a line (#
+                      comments); `N/ssh -p PORT user@host` runs N jobs there at a time (default: its
+                      cores), `:` is this host. Each input is sent with its job (rsync) into a
+                      private directory on the host, the partial result comes back, nothing is left
+                      there; the merge and the load run here, in one transaction: the tables are
+                      those of a run without --hosts.
+  --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes, DIR relative to the
+                      home there unless absolute; default: this toolkit's path, else `event-pipes`
+                      on the host's PATH). Every host is checked first (same version as here, node,
+                      rsync); a host that lacks it is named and nothing runs (exit 1).
   --shared-storage    the hosts read the inputs (and side files) at the same paths: nothing is sent
-  --retries N         tries of a job: a job that fails or whose host fails or disconnects is run again
-                      on another host (default: the number of hosts, at least 2); a partition that
-                      fails every time stops the run (exit 1) and nothing is loaded
+  --retries N         tries of a job: a job that fails or whose host fails or disconnects is run
+                      again on another host (default: the number of hosts, at least 2); a partition
+                      that fails every time stops the run (exit 1) and nothing is loaded
 EOF
 }
 

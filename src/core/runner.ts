@@ -243,7 +243,7 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
   for (const [k, el] of chain.entries()) {
     if (isFork(el)) {
       const say = (m: string) => sayer('event-pipes')(`${m} (try 'event-pipes --help')`);
-      if (k === 0) { say(`fork needs a tool before it (try 'event-pipes --help')`); process.exitCode = 2; return null; }
+      if (k === 0) { say('fork needs a tool before it: the chain starts with the tool that reads the input'); process.exitCode = 2; return null; }
       if (k !== chain.length - 1) { say(`fork ends a chain: nothing can follow its branches (put it in a branch)`); process.exitCode = 2; return null; }
       const branches: any[] = [];
       for (const br of el.fork) {

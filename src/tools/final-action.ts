@@ -7,10 +7,21 @@ import { GrowF64, GrowU8, KeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface FinalActionOptions {
-  key: string[]; time: string; actionField: string; on: string[]; off: string[]; onAs: string; offAs: string; keepTime: boolean;
-}
+const options = {
+  key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields (comma-separated or repeated)' },
+  time: { type: 'string', default: 'timestamp', describe: 'event time field: a number or numeric string (epoch, any unit, compared as numbers)' },
+  'action-field': { type: 'string', default: 'event_name', describe: 'field naming the action' },
+  on: { type: 'string', array: true, default: ['reel_liked'], describe: 'action value(s) that switch on' },
+  off: { type: 'string', array: true, default: ['reel_unliked'], describe: 'action value(s) that switch off' },
+  'on-as': { type: 'string', default: 'liked', describe: 'output field: the final action is on' },
+  'off-as': { type: 'string', default: 'unliked', describe: 'output field: the final action is off' },
+  'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
+} as const satisfies Record<string, Options>;
+
+export type FinalActionOptions = OptionsOf<typeof options> & InputOptions;
 
 const ON = 1, OFF = 2;
 /** events logged before they are first folded to one per key (then: twice the keys kept, at least this);
@@ -25,16 +36,7 @@ export const tool: Tool<FinalActionOptions> = {
     ['cat reel_liked_data reel_unliked_data | final-action', 'one {user_uid, reel_uid, liked, unliked} per pair'],
     ['final-action --key account,item --time ts --on follow --off unfollow --on-as following --off-as unfollowed follows.ndjson', 'any toggle: who follows whom'],
   ],
-  options: {
-    key: { alias: 'k', type: 'string', array: true, default: ['user_uid', 'reel_uid'], describe: 'key fields (comma-separated or repeated)' },
-    time: { type: 'string', default: 'timestamp', describe: 'event time field: a number or numeric string (epoch, any unit, compared as numbers)' },
-    'action-field': { type: 'string', default: 'event_name', describe: 'field naming the action' },
-    on: { type: 'string', array: true, default: ['reel_liked'], describe: 'action value(s) that switch on' },
-    off: { type: 'string', array: true, default: ['reel_unliked'], describe: 'action value(s) that switch off' },
-    'on-as': { type: 'string', default: 'liked', describe: 'output field: the final action is on' },
-    'off-as': { type: 'string', default: 'unliked', describe: 'output field: the final action is off' },
-    'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
-  },
+  options,
   check(o) {
     o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';

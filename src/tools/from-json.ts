@@ -20,8 +20,15 @@ import zlib from 'node:zlib';
 import { JsonStreamReader, compactInto } from '../core/json-stream.js';
 import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
 import type { Tool, ToolContext } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface FromJsonOptions { files: string[]; wrap?: string; maxRecordBytes: number }
+const options = {
+  wrap: { type: 'string', describe: 'an element that is not an object becomes {"KEY": element} (default: rejected as "not a JSON object")' },
+  'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest element (bytes) read; a longer one is skipped and rejected as "record too long", its first N bytes kept in --rejects' },
+} as const satisfies Record<string, Options>;
+
+export type FromJsonOptions = OptionsOf<typeof options> & InputOptions;
 
 const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 const CHUNK = 1 << 17;
@@ -48,10 +55,7 @@ export const tool: Tool<FromJsonOptions> = {
     ['jq . events.ndjson | from-json', 'pretty-printed documents back to NDJSON, line for line'],
     ['from-json --rejects bad.json export.json.gz > events.ndjson', 'a gzipped array; broken elements kept in bad.json'],
   ],
-  options: {
-    wrap: { type: 'string', describe: 'an element that is not an object becomes {"KEY": element} (default: rejected as "not a JSON object")' },
-    'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest element (bytes) read; a longer one is skipped and rejected as "record too long", its first N bytes kept in --rejects' },
-  },
+  options,
   check(o) {
     const m = o.maxRecordBytes;
     if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;

@@ -15,7 +15,7 @@ export const tool: Tool<LoadPostgresOptions> = {
   summary: 'Upsert NDJSON records into a PostgreSQL table by key (COPY into a staging table, ON CONFLICT DO UPDATE), creating or widening the table; idempotent, transactional, with counts.',
   usage: 'load-postgres [--url URL] --table NAME [--key COL[,COL]] [options] [FILE...]',
   examples: [
-    ['count-by date -a n=count() -i ev.ndjson | load-postgres --url postgres://etl@db.internal:5432/analytics --table daily --key date', 'upsert daily counts'],
+    ["count-by date -a 'n=count()' -i ev.ndjson | load-postgres --url postgres://etl@db.internal:5432/analytics --table daily --key date", 'upsert daily counts'],
     ["load-postgres --url postgres://etl@localhost/analytics --table pairs --key date,user_id --on-conflict ignore --atomic --post-sql @refresh.sql < pairs.ndjson", 'load a side table and refresh a derived one in the same transaction (the temp table loaded_keys holds the keys loaded)'],
   ],
   options: {

@@ -29,8 +29,18 @@ import { compactInto } from '../core/json-stream.js';
 import { MemberCursor, hasLoneSurrogate } from '../core/members.js';
 import { listOption } from '../core/options.js';
 import type { Line, Tool, ToolContext } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface ToCsvOptions { files: string[]; fields: string[]; delimiter: string; tsv: boolean; crlf: boolean; header: boolean }
+const options = {
+  fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object; \\. is a dot in a name), comma-separated or repeated; rows are then written as they come' },
+  delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\', CR and LF ("\\t" is a tab)' },
+  tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t"; quoted where needed, as from-csv --tsv reads)' },
+  crlf: { type: 'boolean', default: false, describe: 'end rows with CRLF as RFC 4180 says (default LF)' },
+  header: { type: 'boolean', default: true, describe: 'write the header row (--no-header: rows only)' },
+} as const satisfies Record<string, Options>;
+
+export type ToCsvOptions = OptionsOf<typeof options> & InputOptions;
 
 const QUOTE = 0x22, BSL = 0x5c, LF = 0x0a, CR = 0x0d;
 /** rows kept in memory before they go to a temporary file */
@@ -209,13 +219,7 @@ export const tool: Tool<ToCsvOptions> = {
     ['to-csv events.ndjson > events.csv', 'every top-level field in first-seen order; nested values as JSON text'],
     ['to-csv --tsv --fields id,context.os.name < events.ndjson', 'tab-separated; a nested field by its dotted path'],
   ],
-  options: {
-    fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object; \\. is a dot in a name), comma-separated or repeated; rows are then written as they come' },
-    delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\', CR and LF ("\\t" is a tab)' },
-    tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t"; quoted where needed, as from-csv --tsv reads)' },
-    crlf: { type: 'boolean', default: false, describe: 'end rows with CRLF as RFC 4180 says (default LF)' },
-    header: { type: 'boolean', default: true, describe: 'write the header row (--no-header: rows only)' },
-  },
+  options,
   check(o) {
     return checkDelimiter(o);
   },

@@ -23,8 +23,17 @@ import { compact } from '../core/json-stream.js';
 import { MemberCursor } from '../core/members.js';
 import { listOption } from '../core/options.js';
 import type { Tool, ToolContext } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { InputOptions, OptionsOf } from '../core/options.js';
 
-export interface ToTableOptions { files: string[]; fields: string[]; rows: number; maxWidth: number; box: boolean }
+const options = {
+  fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object), comma-separated or repeated' },
+  rows: { type: 'number', default: 1000, describe: 'records read before the columns are sized and printed; later rows keep those widths (a longer value is cut)' },
+  'max-width': { type: 'number', default: 40, describe: "the widest a column gets (display columns); longer values end in '…' (0: no limit)" },
+  box: { type: 'boolean', default: false, describe: 'draw the table with box-drawing lines (DuckDB style)' },
+} as const satisfies Record<string, Options>;
+
+export type ToTableOptions = OptionsOf<typeof options> & InputOptions;
 
 const QUOTE = 0x22, BSL = 0x5c;
 
@@ -120,12 +129,7 @@ export const tool: Tool<ToTableOptions> = {
     ['count-by date < events.ndjson | to-table --box', 'an aggregate as a box-drawn table'],
     ['to-table --rows 100 --max-width 20 events.ndjson | less -S', 'columns sized by the first 100 records, values cut at 20 columns'],
   ],
-  options: {
-    fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object), comma-separated or repeated' },
-    rows: { type: 'number', default: 1000, describe: 'records read before the columns are sized and printed; later rows keep those widths (a longer value is cut)' },
-    'max-width': { type: 'number', default: 40, describe: "the widest a column gets (display columns); longer values end in '…' (0: no limit)" },
-    box: { type: 'boolean', default: false, describe: 'draw the table with box-drawing lines (DuckDB style)' },
-  },
+  options,
   check(o) {
     if (!Number.isInteger(o.rows) || o.rows < 1) return `--rows takes a whole number, at least 1 (got ${o.rows})`;
     if (!Number.isInteger(o.maxWidth) || o.maxWidth < 0 || (o.maxWidth > 0 && o.maxWidth < 2)) return `--max-width takes a whole number of columns, at least 2 (0: no limit; got ${o.maxWidth})`;
