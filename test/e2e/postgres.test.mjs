@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import pg from 'pg';
 import { lines, root, sh, tmpdir } from '../helpers/sh.mjs';
-import { bindir, startServer } from '../helpers/postgres.mjs';
+import { bindir, freePort, startServer } from '../helpers/postgres.mjs';
 
 /** a bash script run in the background: resolves to { status, stderr } */
 const shAsync = (script, input) => new Promise((resolve) => {

@@ -14,7 +14,7 @@ export const bindir = (() => {
   return versions.length ? path.join(base, versions.at(-1), 'bin') : undefined;
 })();
 
-const freePort = () => new Promise((resolve, reject) => {
+export const freePort = () => new Promise((resolve, reject) => {
   const s = net.createServer();
   s.once('error', reject);
   s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
