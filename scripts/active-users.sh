@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # Sliide: distinct active users per local day -> active_user_table (incremental).
-# The table active_user_table(date, active_user_count) in SQLite, by US/Central day unless --tz says.
+# The table active_user_table(date, active_user_count) in SQLite (--db) or PostgreSQL (--pg), by
+# US/Central day unless --tz says.
 # A user is active on a day when one of their user_engagement events that day has engagement_time_msec
 # >= 3000 (the engagement itself is the "valuable event"; --require-param engaged_session_event narrows it).
-# Loads are incremental and idempotent (see scripts/sql/active-users.*.sql).
+# Loads are incremental and idempotent (see scripts/sql/active-users.*.sql; *.pg.sql: PostgreSQL's).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=active-users.sh
 . "$here/scripts/lib/hosts.sh"
+. "$here/scripts/lib/sink.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: active-users.sh --db FILE [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]
+usage: active-users.sh --db FILE|--pg URL [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]
                        [--plot FILE.svg|.html|.txt] [FILE ...]
    or: event-pipes active-users ARGS
 
-Sliide: distinct active users per local day into the SQLite table active_user_table(date,
-active_user_count). A user is active on a day when one of their user_engagement events that day has
-engagement_time_msec >= 3000. FILEs are GA4 / Firebase export lines (plain or gzipped); none: stdin.
+Sliide: distinct active users per local day into the table active_user_table(date,
+active_user_count), in SQLite (--db) or PostgreSQL (--pg). A user is active on a day when one of
+their user_engagement events that day has engagement_time_msec >= 3000. FILEs are GA4 / Firebase
+export lines (plain or gzipped); none: stdin.
 
 Options:
   --db FILE             the SQLite database (created if missing)
+  --pg URL              or a PostgreSQL database: postgres://USER@HOST:PORT/DB (the same tables;
+                        a password in PGPASSWORD or ~/.pgpass rather than in the URL)
   --tz ZONE             the IANA zone of the day (default America/Chicago, DST included)
   --min-ms N            the engaged time that makes a user active (default 3000)
   --require-param NAME  also require a truthy event param (e.g. engaged_session_event)
@@ -43,14 +48,16 @@ Examples:
       load an export and print the table
   event-pipes active-users --db analytics.db --quiet --plot active-users.svg export.json.gz
       load a gzipped export, no table printed; the chart of every day loaded so far
+  event-pipes active-users --pg postgres://etl@db.internal/analytics events.ndjson
+      the same tables in PostgreSQL
 EOF
   hosts_help
   exit 0
 }
-db=""; tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
+tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) need "$@"; db=$2; shift 2 ;;
+    --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
     --tz) need "$@"; tz=$2; shift 2 ;;
     --min-ms) need "$@"; min_ms=$2; shift 2 ;;
     --require-param) need "$@"; extra+=(--require-param "$2"); shift 2 ;;
@@ -64,11 +71,10 @@ while [ $# -gt 0 ]; do
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] || usage_error "missing --db FILE"
+sink_check
 [[ $min_ms =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--min-ms takes a number of milliseconds (got '$min_ms')"
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
 [ ${#files[@]} -gt 0 ] || files=(-)
-mkdir -p "$(dirname "$db")"
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
 # the hosts (the same chain in one process there), the pairs of every partition merged here
@@ -91,12 +97,12 @@ if hosts_on; then
   pairs() { hosts_cat pairs | count-by date user_pseudo_id --distinct; }
 fi
 pairs \
-  | load-sqlite --db "$db" --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
-      --schema "$here/scripts/sql/active-users.schema.sql" --atomic \
-      --post-sql "@$here/scripts/sql/active-users.refresh.sql"
+  | sink_load --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
+      --schema "$(sink_sql active-users.schema)" --atomic \
+      --post-sql "@$(sink_sql active-users.refresh)"
 
-[ "$quiet" = 1 ] || query-sqlite --db "$db" --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'
+[ "$quiet" = 1 ] || sink_query --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'
 
 # --plot: a chart of active users per day (the whole table after this load), format by extension
-[ -z "$plot" ] || { mkdir -p "$(dirname "$plot")"; query-sqlite --db "$db" 'SELECT date, active_user_count FROM active_user_table ORDER BY date' \
+[ -z "$plot" ] || { mkdir -p "$(dirname "$plot")"; sink_query 'SELECT date, active_user_count FROM active_user_table ORDER BY date' \
   | plot --x date --y active_user_count --kind bar --title "Active users per day ($tz)" --out "$plot"; }

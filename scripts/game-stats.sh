@@ -3,31 +3,36 @@
 # Clean the raw events with every rule (each dropped event goes to the rejects file with its reason; a
 # per-reason summary is printed), build sessions from pings (gap > 60 s, the `type` field unused), score
 # matches (3/1/0, on the day the match started), and keep registration_data, session_data and
-# match_data in SQLite. Serve with stats-api.
+# match_data in SQLite (--db) or PostgreSQL (--pg). Serve with stats-api (SQLite).
 # Loads are incremental: what a later file may need (registrations, each user's sessions, every match
 # event, the event ids seen) is kept in the database, so nightly files loaded in any order, split
-# anywhere, or loaded twice, give the tables of one load of everything (scripts/sql/game.*.sql).
+# anywhere, or loaded twice, give the tables of one load of everything (scripts/sql/game.*.sql;
+# game.*.pg.sql: the same for PostgreSQL).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 sql="$here/scripts/sql"
 me=game-stats.sh
+. "$here/scripts/lib/sink.sh"
 
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: game-stats.sh --db FILE --timezones FILE [options] EVENTS...
+usage: game-stats.sh --db FILE|--pg URL --timezones FILE [options] EVENTS...
    or: event-pipes game-stats ARGS
 
-Load game events (NDJSON: event_id, event_type, event_timestamp, event_data) into the SQLite tables
-registration_data, session_data and match_data, after cleaning them with the challenge's rules.
+Load game events (NDJSON: event_id, event_type, event_timestamp, event_data) into the tables
+registration_data, session_data and match_data of SQLite (--db) or PostgreSQL (--pg), after cleaning
+them with the challenge's rules.
 Loads are incremental and idempotent: files may arrive in any order, split anywhere, and be loaded
 again; the tables are always those of one load of every event loaded so far.
 
 Options:
   --db FILE            the SQLite database (created if missing); it also keeps the state later loads
                        need (registrations, sessions, match events, event ids seen: tables game_*)
+  --pg URL             or a PostgreSQL database: postgres://USER@HOST:PORT/DB (the same tables and
+                       state; a password in PGPASSWORD or ~/.pgpass rather than in the URL)
   --timezones FILE     NDJSON {country, timezone}: the allowed countries and their zones (local
                        registration time); every load of a database must use the same one
   --rejects FILE       write the events not counted by this load as JSON lines {file, line, reason,
@@ -39,7 +44,8 @@ Options:
 
 The season bounds, the gap and the timezones file are stored with the state on the first load; a
 later load with different ones is refused (exit 2): start a new database instead. One load at a time
-per database (a lock on FILE.lock; a second load waits). Exit status: 0 done, 1 a load that failed
+per database (a lock on FILE.lock, or with --pg an advisory lock in the database; a second load
+waits). Exit status: 0 done, 1 a load that failed
 (nothing written) or that read events and rejected all of them, 2 a usage error. See
 docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help).
 
@@ -47,13 +53,15 @@ Examples:
   event-pipes game-stats --db game.db --timezones timezones.jsonl --rejects rejects.ndjson \
     events.jsonl
       load a day's events; the events not counted, with their reasons, in rejects.ndjson
+  event-pipes game-stats --pg postgres://etl@db.internal/game --timezones timezones.jsonl ev.jsonl
+      the same tables in PostgreSQL
 EOF
   exit 0
 }
-db=""; tzs=""; rejects=""; season_start=1728259200; season_end=1730678399; gap=60; files=()
+tzs=""; rejects=""; season_start=1728259200; season_end=1730678399; gap=60; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) need "$@"; db=$2; shift 2 ;;
+    --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
     --timezones) need "$@"; tzs=$2; shift 2 ;;
     --rejects) need "$@"; rejects=$2; shift 2 ;;
     --season-start) need "$@"; season_start=$2; shift 2 ;;
@@ -65,7 +73,7 @@ while [ $# -gt 0 ]; do
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] || usage_error "missing --db FILE"
+sink_check
 [ -n "$tzs" ] || usage_error "missing --timezones FILE"
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 int='^-?[0-9]{1,15}$'
@@ -73,7 +81,6 @@ int='^-?[0-9]{1,15}$'
 [[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || usage_error "--gap takes a positive whole number of seconds"
 [ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
-mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
@@ -96,8 +103,8 @@ lenient() {
 }
 
 # One load at a time: a load reads the state, computes, and writes it back in one transaction.
-exec 9>>"$db.lock"
-flock 9
+sink_lock game-stats
+db=$(sink_name)
 
 # Each step writes its rejects to its own file; they are joined in this order at the end.
 R1=(--rejects "$work/rejects.1" --rejects-format json --max-reports 0)
@@ -108,9 +115,15 @@ R5=(--rejects "$work/rejects.5" --rejects-format json --max-reports 0)
 R6=(--rejects "$work/rejects.6" --rejects-format json --max-reports 0)
 
 # 0. a database of the earlier recipe has the tables but none of the state: refuse it rather than mix
-if [ -s "$db" ]; then
+shape=""
+if sink_is_pg; then
+  shape=$(sink_query --format csv "SELECT (to_regclass('game_settings') IS NOT NULL)::int || ' ' ||
+    (SELECT count(*) FROM unnest(ARRAY['registration_data', 'session_data', 'match_data']) t WHERE to_regclass(t) IS NOT NULL) AS shape" | tail -n 1)
+elif [ -s "$db" ]; then
   shape=$(query-sqlite --db "$db" --format csv "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'game_settings') || ' ' ||
     (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('registration_data', 'session_data', 'match_data')) AS shape" | tail -n 1)
+fi
+if [ -n "${shape-}" ]; then
   case "$shape" in
     "0 0"|"1 "*) ;;
     *) echo "$me: $db was written by the earlier, non-incremental game-stats.sh (no state kept): load all its files into a new database" >&2; exit 2 ;;
@@ -121,11 +134,11 @@ fi
 #    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*)
 lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
     home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
-  | lenient load-sqlite --db "$db" --table game_stage_keys --key event_id --atomic \
-      --schema "$sql/game.schema.sql" --post-sql "@$sql/game.stage.sql" 2>> "$work/keys.err" \
+  | lenient sink_load --table game_stage_keys --key event_id --atomic \
+      --schema "$(sink_sql game.schema)" --post-sql "@$(sink_sql game.stage)" 2>> "$work/keys.err" \
   || { cat "$work/keys.err" >&2; exit 1; }
 for f in settings seen known sessions stored-matches; do : > "$work/$f.ndjson"; done
-query-sqlite --db "$db" --format csv "$(grep -v '^--' "$sql/game.read.sql")" \
+sink_query --format csv "$(grep -v '^--' "$(sink_sql game.read)")" \
   | sed -e '1d' -e 's/^"//' -e 's/"$//' -e 's/""/"/g' \
   | awk -v dir="$work" '{ tag = $1; sub(/^[a-z-]+ /, ""); print > (dir "/" tag ".ndjson") }'
 
@@ -134,7 +147,7 @@ query-sqlite --db "$db" --format csv "$(grep -v '^--' "$sql/game.read.sql")" \
 if [ -s "$work/settings.ndjson" ] && [ "$(sort "$work/settings.ndjson")" != "$(sort "$work/want-settings.ndjson")" ]; then
   { echo "$me: $db was loaded with other options or another timezones file; use the same ones or a new database. It has:"
     cat "$work/settings.ndjson"; } >&2
-  load-sqlite --db "$db" --table game_stage_keys --key event_id --post-sql 'DELETE FROM game_stage_keys' < /dev/null 2> /dev/null || true
+  sink_load --table game_stage_keys --key event_id --post-sql 'DELETE FROM game_stage_keys' < /dev/null 2> /dev/null || true
   exit 2
 fi
 
@@ -219,7 +232,7 @@ for job in $s $rr $u $mp; do wait "$job"; done
 #    for the users touched
 cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
     "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
-  | load-sqlite --db "$db" --table game_stage_rows --atomic --strict --post-sql "@$sql/game.apply.sql" 2> "$work/apply.err" \
+  | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
   || { cat "$work/apply.err" >&2; exit 1; }
 
 cat "$work"/rejects.[1-6] > "$rejects" 2>/dev/null || true

@@ -2,34 +2,38 @@
 # Loco: likes, unlikes and watches -> is_interested per (user, reel).
 # Clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
 # event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
-# optionally loaded into SQLite. Two jobs, as in the case study's workflow:
+# optionally loaded into SQLite (--db) or PostgreSQL (--pg). Two jobs, as in the case study's workflow:
 #   1. ETL to files: final-action + (watch events with no null important field) watch-ratio -> merge-keys
 #      -> reel-interest -> out/reel_interest.{ndjson,parquet}
-#   2. load to the database: load-sqlite (table reel_interest, key user_uid, reel_uid), one transaction
+#   2. load to the database: load-sqlite or load-postgres (table reel_interest, key user_uid, reel_uid),
+#      one transaction
 # Each output is written under a temporary name and renamed when complete; a failing step is named and
 # the script exits non-zero, leaving the previous outputs in place.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=reel-interest.sh
+. "$here/scripts/lib/sink.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: reel-interest.sh --out DIR [--db FILE] [--threshold R] FILE...
+usage: reel-interest.sh --out DIR [--db FILE|--pg URL] [--threshold R] FILE...
    or, in the package folder: scripts/reel-interest.sh ARGS
       (not event-pipes reel-interest: that runs the tool reel-interest)
 
 Loco clip interest: one row per (user_uid, reel_uid) with liked and unliked (the final like or
 unlike by event time), watched_ratio (the platform and app-version rules of reel_watch_duration) and
 is_interested (unliked: no; liked: yes; else watched_ratio > R), written as DIR/reel_interest.ndjson
-and DIR/reel_interest.parquet and, with --db, loaded into the SQLite table reel_interest (key
-user_uid, reel_uid). FILEs hold reel_watched, reel_liked and reel_unliked events (NDJSON), in any
-mix.
+and DIR/reel_interest.parquet and, with --db or --pg, loaded into the table reel_interest (key
+user_uid, reel_uid) of SQLite or PostgreSQL. FILEs hold reel_watched, reel_liked and reel_unliked
+events (NDJSON), in any mix.
 
 Options:
   --out DIR        the output folder (created if missing)
   --db FILE        also load the rows into this SQLite database (one transaction)
+  --pg URL         or into this PostgreSQL database: postgres://USER@HOST:PORT/DB (the same table;
+                   a password in PGPASSWORD or ~/.pgpass rather than in the URL)
   --threshold R    the watched_ratio above which a user with no like or unlike is interested
                    (default 0.6)
   -h, --help       print this help and exit
@@ -44,14 +48,16 @@ Examples:
       out/reel_interest.ndjson and out/reel_interest.parquet
   scripts/reel-interest.sh --out out --db loco.db --threshold 0.8 reel_*_data
       a stricter threshold; the rows also in the table reel_interest of loco.db
+  scripts/reel-interest.sh --out out --pg postgres://etl@db.internal/loco reel_*_data
+      the rows also in the table reel_interest of a PostgreSQL database
 EOF
   exit 0
 }
-out=""; db=""; threshold=0.6; files=()
+out=""; threshold=0.6; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) need "$@"; out=$2; shift 2 ;;
-    --db) need "$@"; db=$2; shift 2 ;;
+    --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
     --threshold) need "$@"; threshold=$2; shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
@@ -60,6 +66,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || usage_error "missing --out DIR"
+sink_check optional
 [ ${#files[@]} -gt 0 ] || usage_error "no FILE given"
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
 for f in "${files[@]}"; do [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 2; }; done
@@ -86,8 +93,8 @@ mv "$work/reel_interest.ndjson" "$out/reel_interest.ndjson"
 mv "$work/reel_interest.parquet" "$out/reel_interest.parquet"
 
 # job 2: load to the database (all or nothing)
-if [ -n "$db" ]; then
-  load-sqlite --db "$db" --table reel_interest --key user_uid,reel_uid --atomic \
-    --schema "$here/scripts/sql/reel-interest.schema.sql" < "$out/reel_interest.ndjson" || step load-sqlite
+if sink_on; then
+  sink_load --table reel_interest --key user_uid,reel_uid --atomic \
+    --schema "$(sink_sql reel-interest.schema)" < "$out/reel_interest.ndjson" || step "$(sink_is_pg && echo load-postgres || echo load-sqlite)"
 fi
-echo "reel-interest.sh: $(wc -l < "$out/reel_interest.ndjson") rows in $out/reel_interest.ndjson and .parquet${db:+, table reel_interest in $db}" >&2
+echo "reel-interest.sh: $(wc -l < "$out/reel_interest.ndjson") rows in $out/reel_interest.ndjson and .parquet$(sink_on && echo ", table reel_interest in $(sink_name)")" >&2

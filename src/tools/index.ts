@@ -9,6 +9,7 @@ export const registry: Record<string, () => Promise<{ default: Tool }>> = {
   'load-sqlite': () => import('./load-sqlite.js'),
   'load-postgres': () => import('./load-postgres.js'),
   'query-sqlite': () => import('./query-sqlite.js'),
+  'query-postgres': () => import('./query-postgres.js'),
   'validate': () => import('./validate.js'),
   'final-action': () => import('./final-action.js'),
   'watch-ratio': () => import('./watch-ratio.js'),

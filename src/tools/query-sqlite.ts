@@ -14,7 +14,7 @@ const options = {
 
 export type QuerySqliteOptions = OptionsOf<typeof options> & { files: string[] } & { sql: string[] };
 
-const csvCell = (v: unknown) => {
+export const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 };

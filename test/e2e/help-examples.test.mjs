@@ -6,7 +6,8 @@
 //    lines, a SQLite database with rows, a Parquet file, an SVG or HTML page). A server example
 //    (a tool with --port) is started, the other examples of its help (curl) are run against it, and
 //    it is stopped. An example needing a program that is not installed is reported loudly (only its
-//    syntax checked); load-postgres examples need a PostgreSQL server and are reported the same way.
+//    syntax checked); load-postgres, query-postgres and the recipes' --pg examples need a PostgreSQL
+//    server and are reported the same way (test/e2e/postgres-recipes.test.mjs runs those recipes).
 //  - tools' --help at COLUMNS 80, 100 and 200: no line break inside a word (the words of every
 //    rendering are the same, and each is a word of the tool's own texts or of yargs' labels), and no
 //    line wider than the width unless it is one unbreakable word.
@@ -165,7 +166,7 @@ const STACK = /^\s+at .+(:\d+:\d+\)?|\(node:.+\))$/m;
 
 /**
  * Run one example as pasted in a fresh copy of the fixtures; returns a list of problems ([] = fine).
- * A program not installed, or load-postgres (no server here), is reported loudly and only checked by bash -n.
+ * A program not installed, or a PostgreSQL example (no server here), is reported loudly and only checked by bash -n.
  */
 async function runExample(where, cmd, { fixtures, port } = {}) {
   const problems = [];
@@ -177,7 +178,7 @@ async function runExample(where, cmd, { fixtures, port } = {}) {
     if (!installed(prog)) { loud(`${where}: \`${cmd}\` not run: ${prog} is not installed (syntax checked)`); return problems; }
   }
   if (problems.length) return problems;
-  if (programs(cmd).includes('load-postgres')) { loud(`${where}: \`${cmd}\` not run: it needs the PostgreSQL server it names (syntax checked)`); return []; }
+  if (programs(cmd).some((p) => p === 'load-postgres' || p === 'query-postgres') || /\s--pg\s/.test(cmd)) { loud(`${where}: \`${cmd}\` not run: it needs the PostgreSQL server it names (syntax checked)`); return []; }
   if (!fixtures) { loud(`${where}: \`${cmd}\` not run: ../shared/data/real is missing, no fixtures (syntax checked)`); return []; }
   const dir = tmpdir('ep-example-');
   copyFixtures(fixtures, dir, cmd);

@@ -9,12 +9,11 @@
 // two loaders at once. The speed figure is bench/load-postgres.sh's.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { lines, root, sh, tmpdir } from '../helpers/sh.mjs';
+import { bindir, freePort, startServer } from '../helpers/postgres.mjs';
 
 /** a bash script run in the background: resolves to { status, stderr } */
 const shAsync = (script, input) => new Promise((resolve) => {
@@ -24,49 +23,6 @@ const shAsync = (script, input) => new Promise((resolve) => {
   p.on('close', (status) => resolve({ status, stderr }));
   p.stdin.end(input);
 });
-
-const bindir = (() => {
-  const base = '/usr/lib/postgresql';
-  if (!fs.existsSync(base)) return undefined;
-  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
-  return versions.length ? path.join(base, versions.at(-1), 'bin') : undefined;
-})();
-
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-
-/** a private server: { url, port, stop() } */
-async function startServer() {
-  const root = process.getuid() === 0;
-  const dir = fs.mkdtempSync('/tmp/ep-pg-');
-  let stopped = false;
-  const as = (cmd, args) => {
-    const r = root ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed (${r.status}): ${r.stderr || r.stdout || r.error}`);
-    return r;
-  };
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    try { as(`${bindir}/pg_ctl`, ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']); } catch { /* not started */ }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', stop); // the after hook's backstop
-  if (root) {
-    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    if (id.status !== 0) throw new Error('running as root and there is no postgres user to run initdb as');
-    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout);
-    fs.chownSync(dir, Number(id.stdout), gid);
-  }
-  const port = await freePort();
-  as(`${bindir}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-locale']);
-  as(`${bindir}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '60',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start']);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop };
-}
 
 if (!bindir) {
   const why = 'PostgreSQL is not installed (Debian: apt-get install postgresql): the load-postgres tests did NOT run';

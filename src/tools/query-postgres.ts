@@ -1,0 +1,125 @@
+// query-postgres: query-sqlite's sibling for PostgreSQL. Runs one SQL query in a READ ONLY transaction
+// (rolled back at the end) and prints the rows as NDJSON (default), an aligned table or CSV, as
+// query-sqlite does. The connection is load-postgres' (--url, else the PG* variables and ~/.pgpass).
+// Values are printed exactly: BIGINT as its digits (a number; beyond 2^53 still the exact digits),
+// NUMERIC as its exact number text, DATE and timestamps as PostgreSQL writes them (never through a JS
+// Date, so no time zone shift), JSON/JSONB as the JSON value itself (64-bit numbers exact), booleans
+// true/false; NaN and infinities (which JSON cannot hold) as the strings "NaN", "Infinity", "-Infinity".
+// One statement only (the extended protocol refuses several); a query that returns no rows' shape
+// (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
+import { BigNum, parseJson, stringify } from '../core/json.js';
+import { UsageError } from '../core/tool.js';
+import type { Tool } from '../core/tool.js';
+import type { Options } from 'yargs';
+import type { OptionsOf } from '../core/options.js';
+import { csvCell, formatTable } from './query-sqlite.js';
+
+const options = {
+  url: { type: 'string', describe: 'postgres://USER@HOST:PORT/DB; without it the PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD variables as libpq reads them (as load-postgres)' },
+  format: { choices: ['ndjson', 'table', 'csv'], default: 'ndjson', describe: 'output format' },
+} as const satisfies Record<string, Options>;
+
+export type QueryPostgresOptions = OptionsOf<typeof options> & { files: string[] } & { sql: string[] };
+
+// type OIDs (pg_type.oid, fixed for the built-in types)
+const INT8 = 20, NUMERIC = 1700, FLOAT4 = 700, FLOAT8 = 701, JSON_OID = 114, JSONB = 3802;
+const DATE = 1082, TIMESTAMP = 1114, TIMESTAMPTZ = 1184, TIME = 1083, TIMETZ = 1266, INTERVAL = 1186;
+const AS_TEXT = new Set([DATE, TIMESTAMP, TIMESTAMPTZ, TIME, TIMETZ, INTERVAL]);
+const NOT_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+const exactInteger = (s: string) => {
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : new BigNum(s);
+};
+
+/** the text PostgreSQL sends for a value of type `oid`, as the value printed */
+function parserFor(oid: number, builtin: (oid: number) => (text: string) => unknown): (text: string) => unknown {
+  if (oid === INT8) return exactInteger;
+  if (oid === NUMERIC) return (s) => (NOT_FINITE.has(s) ? s : /^-?\d+$/.test(s) ? exactInteger(s) : new BigNum(s));
+  if (oid === FLOAT4 || oid === FLOAT8) return (s) => (NOT_FINITE.has(s) ? s : Number(s));
+  if (oid === JSON_OID || oid === JSONB) return parseJson;
+  if (AS_TEXT.has(oid)) return (s) => s;
+  return builtin(oid);
+}
+
+/** a value in a table or CSV cell */
+const cellText = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : v);
+
+export const tool: Tool<QueryPostgresOptions> = {
+  name: 'query-postgres',
+  summary: 'Run one read-only SQL query on PostgreSQL and print the rows as NDJSON, a table or CSV (BIGINT and NUMERIC exact, dates as text); query-sqlite for PostgreSQL.',
+  usage: 'query-postgres [--url URL] [--format ndjson|table|csv] SQL',
+  positional: { name: 'sql', describe: 'the query', demand: true },
+  noInput: true,
+  readsNothing: true,
+  examples: [
+    ["query-postgres --url postgres://etl@db.internal/analytics --format table 'SELECT * FROM active_user_table ORDER BY date'", 'print the Sliide table'],
+  ],
+  options,
+  check(o) {
+    if (o.url !== undefined) {
+      let url: URL | undefined;
+      try { url = new URL(o.url); } catch { /* below */ }
+      if (!url || !['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) return '--url takes postgres://USER@HOST:PORT/DB';
+    }
+    return undefined;
+  },
+  create(o, ctx) {
+    return {
+      record() { /* no input */ },
+      async end() {
+        const pg = (await import('pg')).default;
+        const builtin = (oid: number) => pg.types.getTypeParser(oid, 'text') as (text: string) => unknown;
+        const client = new pg.Client({ connectionString: o.url, application_name: 'event-pipes query-postgres' });
+        client.on('error', () => { /* the query's promise rejects */ });
+        client.on('notice', () => { /* notices are not rows */ });
+        try {
+          await client.connect();
+        } catch (err) {
+          throw new Error(oneLine(err)); // the URL is never repeated: it may hold a password
+        }
+        try {
+          await client.query('BEGIN READ ONLY');
+          let r;
+          try {
+            r = await client.query({
+              text: o.sql.join(' '), rowMode: 'array', queryMode: 'extended',
+              types: { getTypeParser: (oid: number) => parserFor(oid, builtin) },
+            } as never) as unknown as { fields: { name: string }[]; rows: unknown[][]; command: string };
+          } catch (err) {
+            const code = (err as { code?: unknown }).code;
+            // a query the server refuses as written (syntax, names, read-only) is a usage error
+            if (typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '42601')) throw new UsageError(`query failed: ${oneLine(err)}`);
+            throw new Error(`query failed: ${oneLine(err)}`);
+          }
+          if (!r.fields.length) throw new UsageError('only queries that return rows are allowed');
+          const columns = r.fields.map((f) => f.name);
+          if (o.format === 'table') {
+            ctx.emit(formatTable(r.rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, cellText(row[i])]))), columns));
+          } else if (o.format === 'csv') {
+            ctx.emit(columns.map(csvCell).join(','));
+            for (const row of r.rows) ctx.emit(row.map((v) => csvCell(cellText(v))).join(','));
+          } else {
+            for (const row of r.rows) {
+              const rec: Record<string, unknown> = {};
+              columns.forEach((c, i) => { rec[c] = row[i]; });
+              ctx.emit(stringify(rec));
+            }
+          }
+        } finally {
+          try { await client.query('ROLLBACK'); } catch { /* the connection went: nothing to undo */ }
+          await client.end().catch(() => undefined);
+        }
+      },
+    };
+  },
+};
+export default tool;
+
+function oneLine(err: unknown): string {
+  const e = err as Error & { errors?: Error[]; code?: unknown };
+  let message = e instanceof Error ? e.message : String(err);
+  if (!message && Array.isArray(e.errors)) message = e.errors.map((x) => x.message).join('; ');
+  if (!message) message = String(e.code ?? 'unknown error');
+  return message.replace(/\s*\n\s*/g, ' ');
+}
