@@ -1,0 +1,14 @@
+-- PostgreSQL form of engagement.refresh.sql (total() is coalesce(sum(), 0) here). Run by load-postgres in the load's transaction, after the facts: the cube rows of every date that got
+-- new facts (activity_exit_dirty_dates, filled by the trigger on activity_exit_facts) are recomputed
+-- from all the stored facts of that date. A repeat of a loaded file adds no fact and recomputes nothing.
+-- The duration is summed in event_id order, so the sum does not depend on the order the facts came in.
+DELETE FROM activity_engagement_daily WHERE date IN (SELECT date FROM activity_exit_dirty_dates);
+INSERT INTO activity_engagement_daily (date, country, os_name, os_version, app_version, subscription_status, activity_id,
+                                       activity_type, activity_subtype, collection_id, plays, completed_plays, total_duration_s)
+SELECT date, country, os_name, os_version, app_version, subscription_status, activity_id,
+       activity_type, activity_subtype, collection_id, count(*), sum(completed), coalesce(sum(duration_s ORDER BY event_id), 0)
+FROM activity_exit_facts
+WHERE date IN (SELECT date FROM activity_exit_dirty_dates)
+GROUP BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id
+ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id;
+DELETE FROM activity_exit_dirty_dates;
