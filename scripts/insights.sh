@@ -7,6 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
+. "$here/scripts/lib/hosts.sh"
+. "$here/scripts/lib/insights-incremental.sh"
 me=insights.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
@@ -46,7 +48,7 @@ Examples:
 EOF
   exit 0
 }
-db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
+db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) need "$@"; db=$2; shift 2 ;;
@@ -56,6 +58,10 @@ while [ $# -gt 0 ]; do
     --session-gap) need "$@"; gap=$2; shift 2 ;;
     --report) need "$@"; report=$2; shift 2 ;;
     --cap-duration) need "$@"; cap=$2; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
+    --incremental) incremental=1; shift ;;
+    --partition-key) need "$@"; partition_key=$2; shift 2 ;;
+    --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
+    --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -?*) usage_error "unknown option $1" ;;
@@ -63,6 +69,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$db" ] || usage_error "missing --db FILE"
+# --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
+if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
+[ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
 [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"

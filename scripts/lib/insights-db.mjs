@@ -1,0 +1,252 @@
+// scripts/lib/insights-db.mjs: the database side of `insights.sh --incremental` (sourced logic in
+// scripts/lib/insights-incremental.sh). Each partition (an input file, keyed by its name or
+// --partition-key) leaves states in the database:
+//   insights_state(kind, key, partition, line)   count-by --partial lines (kinds dau, mau, users, p95,
+//                                                dev), keyed by the group's key token
+//   insights_part_weeks(partition, user, week)   the ISO weeks (Mondays) each user was active in
+//   insights_part_sessions(partition, user, session_start, session_end, pings)
+//                                                the partition's sessions (sessionize), merged across
+//                                                partitions by sessionize --end/--pings
+// A partition fed again replaces its rows. The keys whose states changed are kept in insights_touched
+// until their tables are recomputed (a run that fails in between leaves them to the next run), and
+// per-user derivatives are maintained for the touched users: insights_user_weeks (the distinct active
+// weeks), insights_cohort_counts (users per cohort week and week offset: a user's contribution is taken
+// out before their weeks change and put back after), insights_user_totals, insights_sessions.
+// User ids and other keys are kept as their exact JSON tokens (TEXT), so they go back out unchanged.
+//
+//   node insights-db.mjs apply DB LIST SETTINGS   LIST: partition<TAB>file<TAB>dir lines; one transaction
+//   node insights-db.mjs states DB KIND           the stored lines of KIND's touched keys (count-by --merge input)
+//   node insights-db.mjs stretches DB             the stored sessions of the touched users (sessionize input)
+//   node insights-db.mjs store-totals DB          stdin: count-by --merge output of the touched users' sums
+//   node insights-db.mjs store-sessions DB        stdin: sessionize output for the touched users
+//   node insights-db.mjs totals DB | sessions DB  every user's total / every session (for top, count-by)
+//   node insights-db.mjs prune DB                 drop table rows of touched keys left without states
+//   node insights-db.mjs retention DB             the retention rows (as the retention tool writes them)
+//   node insights-db.mjs done DB                  forget the touched keys (all tables recomputed)
+//   node insights-db.mjs copy-tables FROM DB      the result tables of FROM replace those of DB (one transaction)
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const me = 'insights.sh';
+const KINDS = ['dau', 'mau', 'users', 'p95', 'dev'];
+export const TABLES = ['dau', 'mau', 'power_users', 'retention', 'app_version_p95', 'device_performance', 'dau_anomalies', 'session_metrics'];
+// the table and key column each kind's merged states load into
+const TARGET = { dau: ['dau', 'date'], mau: ['mau', 'month'], p95: ['app_version_p95', 'app_version'], dev: ['device_performance', 'device_type'] };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS insights_settings (setting TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS insights_partitions (partition TEXT PRIMARY KEY, file TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS insights_state (kind TEXT NOT NULL, key TEXT NOT NULL, partition TEXT NOT NULL, line TEXT NOT NULL,
+  PRIMARY KEY (kind, key, partition)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS insights_state_partition ON insights_state (partition);
+CREATE TABLE IF NOT EXISTS insights_part_weeks (partition TEXT NOT NULL, user TEXT NOT NULL, week TEXT NOT NULL,
+  PRIMARY KEY (partition, user, week)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS insights_part_weeks_user ON insights_part_weeks (user);
+CREATE TABLE IF NOT EXISTS insights_part_sessions (partition TEXT NOT NULL, user TEXT NOT NULL, session_start INTEGER NOT NULL,
+  session_end INTEGER NOT NULL, pings INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS insights_part_sessions_partition ON insights_part_sessions (partition);
+CREATE INDEX IF NOT EXISTS insights_part_sessions_user ON insights_part_sessions (user);
+CREATE TABLE IF NOT EXISTS insights_touched (kind TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS insights_user_weeks (user TEXT NOT NULL, week TEXT NOT NULL, PRIMARY KEY (user, week)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS insights_user_weeks_week ON insights_user_weeks (week);
+CREATE TABLE IF NOT EXISTS insights_cohort_counts (cohort_week TEXT NOT NULL, week_offset INTEGER NOT NULL, users INTEGER NOT NULL,
+  PRIMARY KEY (cohort_week, week_offset)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS insights_user_totals (user TEXT PRIMARY KEY, total TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS insights_sessions (user TEXT NOT NULL, session_start INTEGER NOT NULL, session_end INTEGER NOT NULL,
+  duration_s INTEGER NOT NULL, pings INTEGER NOT NULL, PRIMARY KEY (user, session_start)) WITHOUT ROWID;
+`;
+
+const fail = (msg, code = 1) => { process.stderr.write(`${me}: ${msg}\n`); process.exit(code); };
+const open = (file) => { const db = new Database(file); db.pragma('journal_mode = WAL'); db.pragma('busy_timeout = 60000'); return db; };
+
+/** the token of the first field of a line written as {"NAME":TOKEN,"NEXT":...}: a string token cannot
+ *  hold `,"NEXT":` (its quotes are escaped), so the first one ends it */
+function token(line, next) {
+  const s = line.indexOf(':') + 1, e = line.indexOf(`,"${next}":`, s);
+  if (s <= 0 || e < 0) throw new Error(`unexpected line: ${line.slice(0, 200)}`);
+  return line.slice(s, e);
+}
+const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const DAY = 86400000;
+/** the Monday (YYYY-MM-DD) of a date's ISO week */
+function monday(date) {
+  const days = Date.parse(date + 'T00:00:00Z') / DAY;
+  if (!Number.isInteger(days)) throw new Error(`bad date ${date}`);
+  return new Date((days - ((((days + 3) % 7) + 7) % 7)) * DAY).toISOString().slice(0, 10);
+}
+const weeksBetween = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / (7 * DAY));
+
+function schema(db) {
+  db.exec(fs.readFileSync(path.join(here, '..', 'sql', 'insights.schema.sql'), 'utf8'));
+  db.exec(SCHEMA);
+}
+
+/** settings the states depend on: a database fed with others is refused (exit 2) */
+function checkSettings(db, want) {
+  const isNew = !db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'insights_state'").get();
+  if (isNew && db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'dau'").get() && db.prepare('SELECT 1 FROM dau LIMIT 1').get()) {
+    fail('the database holds tables of a run without --incremental (no partition states): feed every partition with --incremental into a new database', 2);
+  }
+  schema(db);
+  const have = Object.fromEntries(db.prepare('SELECT setting, value FROM insights_settings').all().map((r) => [r.setting, r.value]));
+  const diff = Object.keys(want).filter((k) => k in have && have[k] !== want[k]);
+  if (diff.length) fail(`the database's states were made with ${diff.map((k) => `${k} ${have[k] || '(none)'}`).join(', ')}, not ${diff.map((k) => want[k] || '(none)').join(', ')}: use the same options or a new database`, 2);
+  const ins = db.prepare('INSERT INTO insights_settings (setting, value) VALUES (?, ?) ON CONFLICT (setting) DO NOTHING');
+  for (const [k, v] of Object.entries(want)) ins.run(k, v);
+}
+
+function apply(dbFile, listFile, settingsJson) {
+  const parts = lines(listFile).map((l) => { const [partition, file, dir] = l.split('\t'); return { partition, file, dir }; });
+  const db = open(dbFile);
+  const run = db.transaction(() => {
+    checkSettings(db, JSON.parse(settingsJson));
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS tu (user TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.tu;');
+    const touch = db.prepare('INSERT OR IGNORE INTO insights_touched (kind, key) VALUES (?, ?)');
+    const tu = db.prepare('INSERT OR IGNORE INTO temp.tu (user) VALUES (?)');
+    // 1. what the partitions held before: those keys and users are touched
+    for (const p of parts) {
+      db.prepare('INSERT OR IGNORE INTO insights_touched (kind, key) SELECT kind, key FROM insights_state WHERE partition = ?').run(p.partition);
+      db.prepare('INSERT OR IGNORE INTO temp.tu (user) SELECT user FROM insights_part_weeks WHERE partition = ?').run(p.partition);
+      db.prepare('INSERT OR IGNORE INTO temp.tu (user) SELECT user FROM insights_part_sessions WHERE partition = ?').run(p.partition);
+    }
+    // 2. the new states, read before anything changes (a broken file fails the transaction)
+    const fresh = parts.map((p) => {
+      const st = [];
+      for (const kind of KINDS) for (const l of lines(path.join(p.dir, kind))) st.push([kind, token(l, '_state'), l]);
+      const weeks = new Set();
+      for (const l of lines(path.join(p.dir, 'days'))) weeks.add(token(l, 'date') + '\t' + monday(JSON.parse(l.slice(l.indexOf(',"date":') + 8, -1))));
+      const sess = lines(path.join(p.dir, 'sess')).map((l) => { const u = token(l, 'session_start'); const r = JSON.parse('{' + l.slice(l.indexOf('"session_start":'))); return [u, r.session_start, r.session_end, r.pings]; });
+      return { ...p, st, weeks, sess };
+    });
+    for (const p of fresh) { for (const w of p.weeks) tu.run(w.slice(0, w.indexOf('\t'))); for (const s of p.sess) tu.run(s[0]); }
+    // 3. the touched users' cohort contributions out (their weeks as stored now)
+    const contrib = (sign) => {
+      const delta = new Map();
+      let user = null, first = null;
+      for (const r of db.prepare('SELECT w.user, w.week FROM insights_user_weeks w JOIN temp.tu t ON t.user = w.user ORDER BY w.user, w.week').iterate()) {
+        if (r.user !== user) { user = r.user; first = r.week; }
+        const k = first + '\t' + weeksBetween(first, r.week);
+        delta.set(k, (delta.get(k) ?? 0) + sign);
+      }
+      const up = db.prepare('INSERT INTO insights_cohort_counts (cohort_week, week_offset, users) VALUES (?, ?, ?) ON CONFLICT (cohort_week, week_offset) DO UPDATE SET users = users + excluded.users');
+      for (const [k, n] of delta) { const [c, o] = k.split('\t'); up.run(c, Number(o), n); }
+    };
+    contrib(-1);
+    // 4. the partitions' rows replaced
+    const del = ['insights_state', 'insights_part_weeks', 'insights_part_sessions', 'insights_partitions'].map((t) => db.prepare(`DELETE FROM ${t} WHERE partition = ?`));
+    const insState = db.prepare('INSERT INTO insights_state (kind, key, partition, line) VALUES (?, ?, ?, ?)');
+    const insWeek = db.prepare('INSERT INTO insights_part_weeks (partition, user, week) VALUES (?, ?, ?)');
+    const insSess = db.prepare('INSERT INTO insights_part_sessions (partition, user, session_start, session_end, pings) VALUES (?, ?, ?, ?, ?)');
+    const insPart = db.prepare('INSERT INTO insights_partitions (partition, file) VALUES (?, ?)');
+    for (const p of fresh) {
+      for (const d of del) d.run(p.partition);
+      insPart.run(p.partition, p.file);
+      for (const [kind, key, l] of p.st) { insState.run(kind, key, p.partition, l); touch.run(kind, key); }
+      for (const w of p.weeks) { const i = w.indexOf('\t'); insWeek.run(p.partition, w.slice(0, i), w.slice(i + 1)); }
+      for (const s of p.sess) insSess.run(p.partition, ...s);
+    }
+    // 5. the touched users' weeks from all their partitions, and their contributions back in
+    db.exec(`DELETE FROM insights_user_weeks WHERE user IN (SELECT user FROM temp.tu);
+      INSERT OR IGNORE INTO insights_user_weeks (user, week) SELECT p.user, p.week FROM insights_part_weeks p JOIN temp.tu t ON t.user = p.user;`);
+    contrib(1);
+    db.exec(`DELETE FROM insights_cohort_counts WHERE users = 0;
+      INSERT OR IGNORE INTO insights_touched (kind, key) SELECT 'sess', user FROM temp.tu;`);
+  });
+  run.immediate();
+  db.close();
+}
+
+function out(text) { if (!process.stdout.write(text)) return new Promise((r) => process.stdout.once('drain', r)); }
+async function emit(iter, fn) {
+  let buf = '';
+  for (const r of iter) { buf += fn(r) + '\n'; if (buf.length > 1 << 20) { await out(buf); buf = ''; } }
+  if (buf) await out(buf);
+}
+
+async function storeFromStdin() {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const rows = [];
+  for await (const l of rl) if (l) rows.push(l);
+  return rows;
+}
+
+const cmd = process.argv[2];
+const args = process.argv.slice(3);
+try {
+  if (cmd === 'apply') apply(args[0], args[1], args[2]);
+  else if (cmd === 'states') {
+    const db = open(args[0]);
+    await emit(db.prepare("SELECT s.line FROM insights_touched t JOIN insights_state s ON s.kind = t.kind AND s.key = t.key WHERE t.kind = ? ORDER BY s.key, s.partition").pluck().iterate(args[1]), (l) => l);
+  } else if (cmd === 'stretches') {
+    const db = open(args[0]);
+    await emit(db.prepare("SELECT s.user, s.session_start, s.session_end, s.pings FROM insights_touched t JOIN insights_part_sessions s ON s.user = t.key WHERE t.kind = 'sess' ORDER BY s.user, s.session_start").raw().iterate(),
+      (r) => `{"user_id":${r[0]},"session_start":${r[1]},"session_end":${r[2]},"pings":${r[3]}}`);
+  } else if (cmd === 'store-totals') {
+    const db = open(args[0]);
+    const rows = await storeFromStdin();
+    const up = db.prepare('INSERT INTO insights_user_totals (user, total) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total');
+    db.transaction(() => {
+      for (const l of rows) up.run(token(l, 'total_duration_ms'), l.slice(l.indexOf(',"total_duration_ms":') + 21, -1));
+      db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
+    }).immediate();
+  } else if (cmd === 'store-sessions') {
+    const db = open(args[0]);
+    const rows = await storeFromStdin();
+    const ins = db.prepare('INSERT INTO insights_sessions (user, session_start, session_end, duration_s, pings) VALUES (?, ?, ?, ?, ?)');
+    db.transaction(() => {
+      db.exec("DELETE FROM insights_sessions WHERE user IN (SELECT key FROM insights_touched WHERE kind = 'sess')");
+      for (const l of rows) { const r = JSON.parse('{' + l.slice(l.indexOf('"session_start":'))); ins.run(token(l, 'session_start'), r.session_start, r.session_end, r.duration_s, r.pings); }
+    }).immediate();
+  } else if (cmd === 'totals') {
+    const db = open(args[0]);
+    await emit(db.prepare('SELECT user, total FROM insights_user_totals ORDER BY user').raw().iterate(), (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
+  } else if (cmd === 'sessions') {
+    const db = open(args[0]);
+    await emit(db.prepare('SELECT user, duration_s, pings FROM insights_sessions ORDER BY user, session_start').raw().iterate(), (r) => `{"user_id":${r[0]},"duration_s":${r[1]},"pings":${r[2]}}`);
+  } else if (cmd === 'prune') {
+    const db = open(args[0]);
+    db.transaction(() => {
+      for (const [kind, [table, col]] of Object.entries(TARGET)) {
+        const keyExpr = kind === 'mau' ? 'substr(json_extract(t.key, \'$\'), 1, 7)' : 'json_extract(t.key, \'$\')';
+        db.prepare(`DELETE FROM ${table} WHERE ${col} IN (SELECT ${keyExpr} FROM insights_touched t WHERE t.kind = ? AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = t.kind AND s.key = t.key))`).run(kind);
+      }
+    }).immediate();
+  } else if (cmd === 'retention') {
+    // as `retention --since` over every (user, date): cohort = the Monday of a user's first active week;
+    // cohorts from 25 weeks before the last week; offsets 0 .. the last week
+    const db = open(args[0]);
+    const last = db.prepare('SELECT max(date) FROM dau').pluck().get();
+    if (last) {
+      const lastWeek = monday(last);
+      const since = new Date(Date.parse(lastWeek) - 25 * 7 * DAY).toISOString().slice(0, 10);
+      const counts = new Map();
+      for (const r of db.prepare('SELECT cohort_week, week_offset, users FROM insights_cohort_counts WHERE cohort_week >= ?').iterate(since)) counts.set(r.cohort_week + '\t' + r.week_offset, r.users);
+      const cohorts = db.prepare('SELECT cohort_week, users FROM insights_cohort_counts WHERE cohort_week >= ? AND week_offset = 0 ORDER BY cohort_week').all(since);
+      let text = '';
+      for (const { cohort_week: c, users: n } of cohorts) {
+        for (let k = 0; k <= weeksBetween(c, lastWeek); k++) {
+          const r = counts.get(c + '\t' + k) ?? 0;
+          text += JSON.stringify({ cohort_week: c, week_offset: k, cohort_size: n, retained_users: r, retention_rate: r / n }) + '\n';
+        }
+      }
+      await out(text);
+    }
+  } else if (cmd === 'done') {
+    const db = open(args[0]);
+    db.exec('DELETE FROM insights_touched');
+  } else if (cmd === 'copy-tables') {
+    const from = args[0], db = open(args[1]);
+    schema(db);
+    db.prepare('ATTACH DATABASE ? AS scratch').run(from);
+    db.transaction(() => {
+      for (const t of TABLES) db.exec(`DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM scratch.${t};`);
+      db.exec('INSERT INTO main.stage_stats SELECT * FROM scratch.stage_stats');
+    }).immediate();
+  } else fail(`insights-db.mjs: unknown command ${cmd}`, 2);
+} catch (err) {
+  fail(err.message);
+}

@@ -1,0 +1,147 @@
+# shellcheck shell=bash
+# scripts/lib/insights-incremental.sh: `insights.sh --incremental` and `insights.sh --hosts`, sourced
+# by scripts/insights.sh (which parses the options: db, jobs, top, metadata, gap, report, cap, files,
+# partition_key, incremental; here, me, usage_error).
+#
+# Each input file is a partition, keyed by its file name (or --partition-key for a single file). Its
+# states are computed from it alone, in one process (a chain with fork) per partition, here (--jobs at a
+# time, by GNU parallel) or on the hosts of --hosts (scripts/lib/hosts.sh):
+#   dau, mau        count-by date / month --partial -a 'active_users=distinct(user_id)'
+#   users           count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' (after clip with --cap-duration)
+#   p95             page views: count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)'
+#   dev             with --metadata: join, count-by device_type --partial (n, avg, p50, p95, sum, sumsq)
+#   days            count-by user_id date --distinct: each user's active dates (their ISO weeks are kept)
+#   sess            sessionize: the partition's sessions (start, end, pings) per user
+# The database keeps them per partition (scripts/lib/insights-db.mjs says how): a partition fed again
+# replaces its states. The tables are then recomputed from the merged states (count-by --merge,
+# sessionize --end/--pings) of the keys the batch touched only; retention from per-cohort counts kept
+# up to date user by user; power_users, session_metrics, retention and dau_anomalies from the
+# maintained per-user totals, sessions, counts and dau (their size, not the history's).
+
+insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (there)
+  local in=$1 out=$2 cap=$3 gap=$4 meta=$5 st=(--stats-file "$2.stats") clip=() dev=()
+  : > "$out.stats"; : > "$out.dev"
+  [ -z "$cap" ] || clip=(clip --field duration_ms --max "$cap" "${st[@]}" then)
+  [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
+    then count-by device_type --partial -a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
+      -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
+    then save "$out.dev" ']')
+  ep from-csv --types duration_ms=int,app_version=string "${st[@]}" "$in" \
+    then to-local-date --field timestamp --tz UTC "${st[@]}" \
+    then to-local-date --field timestamp --tz UTC --grain month --as month "${st[@]}" \
+    then fork \
+      [ count-by date --partial -a 'active_users=distinct(user_id)' then save "$out.dau" ] \
+      [ count-by month --partial -a 'active_users=distinct(user_id)' then save "$out.mau" ] \
+      [ ${clip[@]+"${clip[@]}"} count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' then save "$out.users" ] \
+      [ where action_type=page_view then count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
+      ${dev[@]+"${dev[@]}"} \
+      [ count-by user_id date --distinct then save "$out.days" ] \
+      [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then save "$out.sess" ]
+}
+INSIGHTS_RESULTS=(dau mau users p95 dev days sess stats)
+
+insights_incremental() {
+  local full=$1 i f key seen=() work idb="$db" status=0
+  [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
+  [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
+  [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
+  [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel jobs (got '$jobs')"
+  [ "$full" = 0 ] || [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
+  [ -z "$partition_key" ] || [ ${#files[@]} = 1 ] || usage_error "--partition-key names the partition of one input file (got ${#files[@]} files)"
+  [ -z "$metadata" ] || [ -r "$metadata" ] || { echo "$me: cannot read $metadata (nothing was run)" >&2; exit 1; }
+  # the partition keys: the file names (or --partition-key), distinct within a run
+  local keys=()
+  for f in "${files[@]}"; do
+    key=${partition_key:-$(basename -- "$f")}
+    for i in ${keys[@]+"${keys[@]}"}; do [ "$i" != "$key" ] || usage_error "two inputs have the partition key '$key' (a partition is fed once a run; give one of them later)"; done
+    keys+=("$key")
+  done
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  # without --incremental (--hosts): everything is built in a scratch database, and its tables replace
+  # those of --db in one transaction at the end
+  [ "$full" = 0 ] || idb="$work/scratch.db"
+  mkdir -p "$(dirname "$db")"
+
+  # 1. the partitions' states: on the hosts (--hosts), or here through GNU parallel (--jobs at a time)
+  export metadata
+  export -f insights_partition
+  local run_args=(--stage insights_partition)
+  for i in "${INSIGHTS_RESULTS[@]}"; do run_args+=(--result "$i"); done
+  [ -z "$metadata" ] || run_args+=(--side metadata="$metadata")
+  run_args+=(--arg "$cap" --arg "$gap" --arg "$([ -n "$metadata" ] && echo 1 || echo 0)")
+  if [ ${#files[@]} -gt 0 ]; then
+    if hosts_on; then
+      hosts_setup "$me" "$work" "${files[@]}" || exit
+      hosts_check || exit 1
+    elif command -v parallel > /dev/null 2>&1; then
+      HOSTS_SPEC="$jobs/:"; hosts_setup "$me" "$work" "${files[@]}" || exit
+    else  # no GNU parallel: one partition after the other here
+      HOSTS_DIR="$work/hosts"; HOSTS_OUT="$HOSTS_DIR/out"; HOSTS_COUNT=${#files[@]}
+      ep() { event-pipes "$@"; }
+      for ((i = 1; i <= HOSTS_COUNT; i++)); do
+        mkdir -p "$HOSTS_OUT/$i"
+        insights_partition "${files[$((i - 1))]}" "$HOSTS_OUT/$i/r" "$cap" "$gap" "$([ -n "$metadata" ] && echo 1 || echo 0)" \
+          || { echo "$me: ${files[$((i - 1))]} failed: nothing was loaded" >&2; exit 1; }
+        for f in "${INSIGHTS_RESULTS[@]}"; do mv "$HOSTS_OUT/$i/r.$f" "$HOSTS_OUT/$i/$f"; done
+      done
+    fi
+    [ -n "${HOSTS_COUNT-}" ] || { hosts_run "${run_args[@]}" -- "${files[@]}" || exit 1; }
+  fi
+  : > "$work/list"
+  for ((i = 1; i <= ${#files[@]}; i++)); do
+    f=$(cd "$(dirname -- "${files[$((i - 1))]}")" && pwd)/$(basename -- "${files[$((i - 1))]}")
+    printf '%s\t%s\t%s\n' "${keys[$((i - 1))]}" "$f" "$HOSTS_OUT/$i" >> "$work/list"
+  done
+  local stats="$work/stats.ndjson"
+  for ((i = 1; i <= ${#files[@]}; i++)); do cat "$HOSTS_OUT/$i/stats" >> "$stats"; done
+  [ -f "$stats" ] || : > "$stats"
+
+  # 2. the states stored (one transaction), then the tables of the touched keys recomputed; one run at
+  #    a time per database (a lock on DB.lock, held to the end)
+  exec 9>>"$db.lock"
+  flock 9
+  local idbjs="$here/scripts/lib/insights-db.mjs"
+  db_() { node "$idbjs" "$@"; }
+  db_ apply "$idb" "$work/list" "{\"cap_duration\":\"$cap\",\"session_gap\":\"$gap\",\"metadata\":\"$([ -n "$metadata" ] && echo yes || echo no)\"}" || exit
+  upsert() { load-sqlite --db "$idb" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" --stats-file "$stats" 2> "$work/load.err" \
+    || { cat "$work/load.err" >&2; return 1; }; }
+  replace() { load-sqlite --db "$idb" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
+    --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats" 2> "$work/load.err" \
+    || { cat "$work/load.err" >&2; return 1; }; }
+  local DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+  {
+    db_ states "$idb" dau | count-by date --merge -a 'active_users=distinct(user_id)' | upsert dau date
+    db_ states "$idb" mau | count-by month --merge -a 'active_users=distinct(user_id)' \
+      | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | upsert mau month
+    db_ states "$idb" p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' | upsert app_version_p95 app_version
+    [ -z "$metadata" ] || db_ states "$idb" dev | count-by device_type --merge "${DEV[@]}" | upsert device_performance device_type
+    db_ states "$idb" users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' | db_ store-totals "$idb"
+    db_ stretches "$idb" | sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" --stats-file "$stats" \
+      | db_ store-sessions "$idb"
+    db_ prune "$idb"
+    # the tables over everything, from the maintained totals, sessions, cohort counts and dau
+    db_ totals "$idb" | top --by total_duration_ms --percent "$top" --key user_id | replace power_users user_id
+    db_ sessions "$idb" | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
+        -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
+      | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
+      | replace session_metrics all_users
+    db_ retention "$idb" | replace retention cohort_week,week_offset
+    query-sqlite --db "$idb" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | replace dau_anomalies date
+  } || status=1
+  if [ "$status" != 0 ]; then
+    echo "$me: recomputing the tables failed (the partitions' states are stored: the next --incremental run, even without files, recomputes them)" >&2
+    exit 1
+  fi
+  # the figures of this run's stages (stage_stats), then the touched keys forgotten
+  node -e '
+const fs = require("fs"); const rows = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse);
+const now = new Date().toISOString();
+for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, records_in: r.in, records_out: r.out, rejected: r.rejected,
+  reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
+    | load-sqlite --db "$idb" --table stage_stats --schema "$here/scripts/sql/insights.schema.sql" 2> /dev/null
+  db_ done "$idb"
+  [ "$full" = 0 ] || db_ copy-tables "$idb" "$db" || exit 1
+  query-sqlite --db "$db" --format table "SELECT (SELECT count(*) FROM dau) AS days, (SELECT count(*) FROM mau) AS months, (SELECT count(*) FROM power_users) AS power_users, (SELECT count(*) FROM retention) AS retention_rows, (SELECT count(*) FROM app_version_p95) AS app_versions" >&2
+  [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "$me: report in $report/report.md" >&2; }
+  exit 0
+}
