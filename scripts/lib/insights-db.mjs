@@ -15,19 +15,14 @@
 // User ids and other keys are kept as their exact JSON tokens (TEXT), so they go back out unchanged.
 //
 //   node insights-db.mjs apply DB LIST SETTINGS   LIST: partition<TAB>file<TAB>dir lines; one transaction
-//   node insights-db.mjs states DB KIND           the stored lines of KIND's touched keys (count-by --merge input)
-//   node insights-db.mjs stretches DB             the stored sessions of the touched users (sessionize input)
-//   node insights-db.mjs store-totals DB          stdin: count-by --merge output of the touched users' sums
-//   node insights-db.mjs store-sessions DB        stdin: sessionize output for the touched users
-//   node insights-db.mjs totals DB | sessions DB  every user's total / every session (for top, count-by)
-//   node insights-db.mjs prune DB                 drop table rows of touched keys left without states
-//   node insights-db.mjs retention DB             the retention rows (as the retention tool writes them)
-//   node insights-db.mjs done DB                  forget the touched keys (all tables recomputed)
+//   node insights-db.mjs dump DB DIR              the touched keys' states (count-by --merge input) and sessions
+//   node insights-db.mjs store DB DIR             the touched users' merged totals and sessions stored, stale rows
+//                                                 dropped; every total, session and the retention rows written out
+//   node insights-db.mjs finish DB STATS          the run's figures into stage_stats; the touched keys forgotten
 //   node insights-db.mjs copy-tables FROM DB      the result tables of FROM replace those of DB (one transaction)
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -160,85 +155,88 @@ function apply(dbFile, listFile, settingsJson) {
   db.close();
 }
 
-function out(text) { if (!process.stdout.write(text)) return new Promise((r) => process.stdout.once('drain', r)); }
-async function emit(iter, fn) {
-  let buf = '';
-  for (const r of iter) { buf += fn(r) + '\n'; if (buf.length > 1 << 20) { await out(buf); buf = ''; } }
-  if (buf) await out(buf);
-}
-
-async function storeFromStdin() {
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  const rows = [];
-  for await (const l of rl) if (l) rows.push(l);
-  return rows;
-}
 
 const cmd = process.argv[2];
 const args = process.argv.slice(3);
+const write = (file, iter, fn) => {
+  const fd = fs.openSync(file, 'w');
+  let buf = '';
+  for (const r of iter) { buf += fn(r) + '\n'; if (buf.length > 1 << 20) { fs.writeSync(fd, buf); buf = ''; } }
+  if (buf) fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+};
+
+/** the touched keys' stored states, by kind, into DIR/KIND (count-by --merge input; the mau keys as
+ *  YYYY-MM), and the touched users' stored sessions into DIR/stretches (sessionize input) */
+function dump(dbFile, dir) {
+  const db = open(dbFile);
+  const q = db.prepare('SELECT s.line FROM insights_touched t JOIN insights_state s ON s.kind = t.kind AND s.key = t.key WHERE t.kind = ? ORDER BY s.key, s.partition').pluck();
+  for (const kind of KINDS) write(path.join(dir, kind), q.iterate(kind), kind === 'mau' ? (l) => l.replace(/^\{"month":"(\d{4}-\d{2})-01"/, '{"month":"$1"') : (l) => l);
+  write(path.join(dir, 'stretches'), db.prepare("SELECT s.user, s.session_start, s.session_end, s.pings FROM insights_touched t JOIN insights_part_sessions s ON s.user = t.key WHERE t.kind = 'sess' ORDER BY s.user, s.session_start").raw().iterate(),
+    (r) => `{"user_id":${r[0]},"session_start":${r[1]},"session_end":${r[2]},"pings":${r[3]}}`);
+  db.close();
+}
+
+/** DIR/totals (count-by --merge of the touched users' sums) and DIR/sessions (sessionize of their
+ *  stretches) stored; the table rows of touched keys left without states dropped; then every user's
+ *  total into DIR/all-totals, every session into DIR/all-sessions, the retention rows into DIR/retention */
+function store(dbFile, dir) {
+  const db = open(dbFile);
+  const up = db.prepare('INSERT INTO insights_user_totals (user, total) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total');
+  const ins = db.prepare('INSERT INTO insights_sessions (user, session_start, session_end, duration_s, pings) VALUES (?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const l of lines(path.join(dir, 'totals'))) up.run(token(l, 'total_duration_ms'), l.slice(l.indexOf(',"total_duration_ms":') + 21, -1));
+    db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
+    db.exec("DELETE FROM insights_sessions WHERE user IN (SELECT key FROM insights_touched WHERE kind = 'sess')");
+    for (const l of lines(path.join(dir, 'sessions'))) { const r = JSON.parse('{' + l.slice(l.indexOf('"session_start":'))); ins.run(token(l, 'session_start'), r.session_start, r.session_end, r.duration_s, r.pings); }
+    for (const [kind, [table, col]] of Object.entries(TARGET)) {
+      const keyExpr = kind === 'mau' ? 'substr(json_extract(t.key, \'$\'), 1, 7)' : 'json_extract(t.key, \'$\')';
+      db.prepare(`DELETE FROM ${table} WHERE ${col} IN (SELECT ${keyExpr} FROM insights_touched t WHERE t.kind = ? AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = t.kind AND s.key = t.key))`).run(kind);
+    }
+  }).immediate();
+  write(path.join(dir, 'all-totals'), db.prepare('SELECT user, total FROM insights_user_totals ORDER BY user').raw().iterate(), (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
+  write(path.join(dir, 'all-sessions'), db.prepare('SELECT user, duration_s, pings FROM insights_sessions ORDER BY user, session_start').raw().iterate(), (r) => `{"user_id":${r[0]},"duration_s":${r[1]},"pings":${r[2]}}`);
+  // retention as `retention --since` over every (user, date): cohort = the Monday of a user's first
+  // active week; cohorts from 25 weeks before the last week; offsets 0 .. the last week
+  const rows = [];
+  const last = db.prepare('SELECT max(date) FROM dau').pluck().get();
+  if (last) {
+    const lastWeek = monday(last);
+    const since = new Date(Date.parse(lastWeek) - 25 * 7 * DAY).toISOString().slice(0, 10);
+    const counts = new Map();
+    for (const r of db.prepare('SELECT cohort_week, week_offset, users FROM insights_cohort_counts WHERE cohort_week >= ?').iterate(since)) counts.set(r.cohort_week + '\t' + r.week_offset, r.users);
+    for (const { cohort_week: c, users: n } of db.prepare('SELECT cohort_week, users FROM insights_cohort_counts WHERE cohort_week >= ? AND week_offset = 0 ORDER BY cohort_week').all(since)) {
+      for (let k = 0; k <= weeksBetween(c, lastWeek); k++) {
+        const r = counts.get(c + '\t' + k) ?? 0;
+        rows.push({ cohort_week: c, week_offset: k, cohort_size: n, retained_users: r, retention_rate: r / n });
+      }
+    }
+  }
+  write(path.join(dir, 'retention'), rows, (r) => JSON.stringify(r));
+  db.close();
+}
+
+/** the run's stage figures into stage_stats, and the touched keys forgotten (every table is recomputed) */
+function finish(dbFile, statsFile) {
+  const db = open(dbFile);
+  const now = new Date().toISOString();
+  const ins = db.prepare('INSERT INTO stage_stats (run_at, tool, records_in, records_out, rejected, reasons, counters, elapsed_s, bytes_in, argv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const l of lines(statsFile)) {
+      const r = JSON.parse(l);
+      ins.run(now, r.tool, r.in ?? null, r.out ?? null, r.rejected ?? null, JSON.stringify(r.reasons), JSON.stringify(r.counters), r.elapsed_s ?? null, r.bytes_in ?? null, (r.argv ?? []).join(' '));
+    }
+    db.exec('DELETE FROM insights_touched');
+  }).immediate();
+  db.close();
+}
+
 try {
   if (cmd === 'apply') apply(args[0], args[1], args[2]);
-  else if (cmd === 'states') {
-    const db = open(args[0]);
-    await emit(db.prepare("SELECT s.line FROM insights_touched t JOIN insights_state s ON s.kind = t.kind AND s.key = t.key WHERE t.kind = ? ORDER BY s.key, s.partition").pluck().iterate(args[1]), (l) => l);
-  } else if (cmd === 'stretches') {
-    const db = open(args[0]);
-    await emit(db.prepare("SELECT s.user, s.session_start, s.session_end, s.pings FROM insights_touched t JOIN insights_part_sessions s ON s.user = t.key WHERE t.kind = 'sess' ORDER BY s.user, s.session_start").raw().iterate(),
-      (r) => `{"user_id":${r[0]},"session_start":${r[1]},"session_end":${r[2]},"pings":${r[3]}}`);
-  } else if (cmd === 'store-totals') {
-    const db = open(args[0]);
-    const rows = await storeFromStdin();
-    const up = db.prepare('INSERT INTO insights_user_totals (user, total) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total');
-    db.transaction(() => {
-      for (const l of rows) up.run(token(l, 'total_duration_ms'), l.slice(l.indexOf(',"total_duration_ms":') + 21, -1));
-      db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
-    }).immediate();
-  } else if (cmd === 'store-sessions') {
-    const db = open(args[0]);
-    const rows = await storeFromStdin();
-    const ins = db.prepare('INSERT INTO insights_sessions (user, session_start, session_end, duration_s, pings) VALUES (?, ?, ?, ?, ?)');
-    db.transaction(() => {
-      db.exec("DELETE FROM insights_sessions WHERE user IN (SELECT key FROM insights_touched WHERE kind = 'sess')");
-      for (const l of rows) { const r = JSON.parse('{' + l.slice(l.indexOf('"session_start":'))); ins.run(token(l, 'session_start'), r.session_start, r.session_end, r.duration_s, r.pings); }
-    }).immediate();
-  } else if (cmd === 'totals') {
-    const db = open(args[0]);
-    await emit(db.prepare('SELECT user, total FROM insights_user_totals ORDER BY user').raw().iterate(), (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
-  } else if (cmd === 'sessions') {
-    const db = open(args[0]);
-    await emit(db.prepare('SELECT user, duration_s, pings FROM insights_sessions ORDER BY user, session_start').raw().iterate(), (r) => `{"user_id":${r[0]},"duration_s":${r[1]},"pings":${r[2]}}`);
-  } else if (cmd === 'prune') {
-    const db = open(args[0]);
-    db.transaction(() => {
-      for (const [kind, [table, col]] of Object.entries(TARGET)) {
-        const keyExpr = kind === 'mau' ? 'substr(json_extract(t.key, \'$\'), 1, 7)' : 'json_extract(t.key, \'$\')';
-        db.prepare(`DELETE FROM ${table} WHERE ${col} IN (SELECT ${keyExpr} FROM insights_touched t WHERE t.kind = ? AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = t.kind AND s.key = t.key))`).run(kind);
-      }
-    }).immediate();
-  } else if (cmd === 'retention') {
-    // as `retention --since` over every (user, date): cohort = the Monday of a user's first active week;
-    // cohorts from 25 weeks before the last week; offsets 0 .. the last week
-    const db = open(args[0]);
-    const last = db.prepare('SELECT max(date) FROM dau').pluck().get();
-    if (last) {
-      const lastWeek = monday(last);
-      const since = new Date(Date.parse(lastWeek) - 25 * 7 * DAY).toISOString().slice(0, 10);
-      const counts = new Map();
-      for (const r of db.prepare('SELECT cohort_week, week_offset, users FROM insights_cohort_counts WHERE cohort_week >= ?').iterate(since)) counts.set(r.cohort_week + '\t' + r.week_offset, r.users);
-      const cohorts = db.prepare('SELECT cohort_week, users FROM insights_cohort_counts WHERE cohort_week >= ? AND week_offset = 0 ORDER BY cohort_week').all(since);
-      let text = '';
-      for (const { cohort_week: c, users: n } of cohorts) {
-        for (let k = 0; k <= weeksBetween(c, lastWeek); k++) {
-          const r = counts.get(c + '\t' + k) ?? 0;
-          text += JSON.stringify({ cohort_week: c, week_offset: k, cohort_size: n, retained_users: r, retention_rate: r / n }) + '\n';
-        }
-      }
-      await out(text);
-    }
-  } else if (cmd === 'done') {
-    const db = open(args[0]);
-    db.exec('DELETE FROM insights_touched');
-  } else if (cmd === 'copy-tables') {
+  else if (cmd === 'dump') dump(args[0], args[1]);
+  else if (cmd === 'store') store(args[0], args[1]);
+  else if (cmd === 'finish') finish(args[0], args[1]);
+  else if (cmd === 'copy-tables') {
     const from = args[0], db = open(args[1]);
     schema(db);
     db.prepare('ATTACH DATABASE ? AS scratch').run(from);

@@ -103,43 +103,44 @@ insights_incremental() {
   local idbjs="$here/scripts/lib/insights-db.mjs"
   db_() { node "$idbjs" "$@"; }
   db_ apply "$idb" "$work/list" "{\"cap_duration\":\"$cap\",\"session_gap\":\"$gap\",\"metadata\":\"$([ -n "$metadata" ] && echo yes || echo no)\"}" || exit
-  upsert() { load-sqlite --db "$idb" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" --stats-file "$stats" 2> "$work/load.err" \
-    || { cat "$work/load.err" >&2; return 1; }; }
-  replace() { load-sqlite --db "$idb" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
-    --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats" 2> "$work/load.err" \
-    || { cat "$work/load.err" >&2; return 1; }; }
+  local r="$work/r"; mkdir -p "$r"
+  local up=(load-sqlite --db "$idb" --atomic --schema "$here/scripts/sql/insights.schema.sql" --stats-file "$stats")
+  # a table replaced whole: the rows of keys not loaded go
+  rep() { printf '%s\n' --table "$1" --key "$2" --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)"; }
   local DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+  local SESS=(-a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
+  local a
+  : > "$r/err"
   {
-    db_ states "$idb" dau | count-by date --merge -a 'active_users=distinct(user_id)' | upsert dau date
-    db_ states "$idb" mau | count-by month --merge -a 'active_users=distinct(user_id)' \
-      | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | upsert mau month
-    db_ states "$idb" p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' | upsert app_version_p95 app_version
-    [ -z "$metadata" ] || db_ states "$idb" dev | count-by device_type --merge "${DEV[@]}" | upsert device_performance device_type
-    db_ states "$idb" users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' | db_ store-totals "$idb"
-    db_ stretches "$idb" | sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" --stats-file "$stats" \
-      | db_ store-sessions "$idb"
-    db_ prune "$idb"
+    db_ dump "$idb" "$r" &&
+    # the touched keys' rows from their merged states (a chain each: merge, then upsert)
+    event-pipes count-by date --merge -a 'active_users=distinct(user_id)' -i "$r/dau" then "${up[@]}" --table dau --key date 2>> "$r/err" &&
+    event-pipes count-by month --merge -a 'active_users=distinct(user_id)' -i "$r/mau" then "${up[@]}" --table mau --key month 2>> "$r/err" &&
+    event-pipes count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' -i "$r/p95" \
+      then "${up[@]}" --table app_version_p95 --key app_version 2>> "$r/err" &&
+    { [ -z "$metadata" ] || event-pipes count-by device_type --merge "${DEV[@]}" -i "$r/dev" then "${up[@]}" --table device_performance --key device_type 2>> "$r/err"; } &&
+    count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' -i "$r/users" > "$r/totals" &&
+    sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" --stats-file "$stats" -i "$r/stretches" > "$r/sessions" &&
+    db_ store "$idb" "$r" &&
     # the tables over everything, from the maintained totals, sessions, cohort counts and dau
-    db_ totals "$idb" | top --by total_duration_ms --percent "$top" --key user_id | replace power_users user_id
-    db_ sessions "$idb" | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
-        -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
+    mapfile -t a < <(rep power_users user_id) &&
+    event-pipes top --by total_duration_ms --percent "$top" --key user_id -i "$r/all-totals" then "${up[@]}" "${a[@]}" 2>> "$r/err" &&
+    mapfile -t a < <(rep session_metrics all_users) &&
+    count-by all_users=none "${SESS[@]}" -i "$r/all-sessions" \
       | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
-      | replace session_metrics all_users
-    db_ retention "$idb" | replace retention cohort_week,week_offset
-    query-sqlite --db "$idb" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | replace dau_anomalies date
+      | "${up[@]}" "${a[@]}" 2>> "$r/err" &&
+    mapfile -t a < <(rep retention cohort_week,week_offset) &&
+    "${up[@]}" "${a[@]}" -i "$r/retention" 2>> "$r/err" &&
+    mapfile -t a < <(rep dau_anomalies date) &&
+    event-pipes query-sqlite --db "$idb" "SELECT date, active_users FROM dau ORDER BY date" \
+      then anomalies --value active_users --order date --window 14 --all then "${up[@]}" "${a[@]}" 2>> "$r/err"
   } || status=1
   if [ "$status" != 0 ]; then
+    grep -v ': inserted=' "$r/err" >&2 || true
     echo "$me: recomputing the tables failed (the partitions' states are stored: the next --incremental run, even without files, recomputes them)" >&2
     exit 1
   fi
-  # the figures of this run's stages (stage_stats), then the touched keys forgotten
-  node -e '
-const fs = require("fs"); const rows = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse);
-const now = new Date().toISOString();
-for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, records_in: r.in, records_out: r.out, rejected: r.rejected,
-  reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
-    | load-sqlite --db "$idb" --table stage_stats --schema "$here/scripts/sql/insights.schema.sql" 2> /dev/null
-  db_ done "$idb"
+  db_ finish "$idb" "$stats"
   [ "$full" = 0 ] || db_ copy-tables "$idb" "$db" || exit 1
   query-sqlite --db "$db" --format table "SELECT (SELECT count(*) FROM dau) AS days, (SELECT count(*) FROM mau) AS months, (SELECT count(*) FROM power_users) AS power_users, (SELECT count(*) FROM retention) AS retention_rows, (SELECT count(*) FROM app_version_p95) AS app_versions" >&2
   [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "$me: report in $report/report.md" >&2; }
