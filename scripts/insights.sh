@@ -72,6 +72,7 @@ done
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
+insights_refuse_states
 [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"

@@ -40,6 +40,15 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
 }
 INSIGHTS_RESULTS=(dau mau users p95 dev days sess stats)
 
+# a run without --incremental (and without --hosts) would replace the tables and leave the states
+# behind: refused on a database that holds them
+insights_refuse_states() {
+  [ -s "$db" ] || return 0
+  local n
+  n=$(query-sqlite --db "$db" --format csv "SELECT count(*) AS n FROM sqlite_master WHERE name = 'insights_state'" 2> /dev/null | tail -n 1) || return 0
+  [ "$n" = 0 ] || usage_error "$db holds partition states (fed with --incremental): feed it with --incremental, or use another database"
+}
+
 insights_incremental() {
   local full=$1 i f key seen=() work idb="$db" status=0
   [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
