@@ -110,7 +110,7 @@ test('generate-insights output (heavy user, session across midnight, --metadata,
   fs.appendFileSync(`${dir}/date=2023-03-01.csv`, Array.from({ length: 60 }, (_, i) => `u000042,2023-03-01 ${String(8 + Math.floor(i / 20)).padStart(2, '0')}:${String((i * 3) % 60).padStart(2, '0')}:00,page_view,p1,${1000 + i},6.0.${i % 3}`).join('\n') + '\n');
   fs.appendFileSync(`${dir}/date=2023-06-15.csv`, 'u000042,2023-06-15 23:50:00,edit,p2,500000,6.0.1\n');
   fs.appendFileSync(`${dir}/date=2023-06-16.csv`, 'u000042,2023-06-16 00:10:00,edit,p2,7000,6.0.1\n');
-  const files = [...new Set([...pick, `${dir}/date=2023-06-16.csv`])];
+  const files = [...new Set([...pick, `${dir}/date=2023-06-15.csv`, `${dir}/date=2023-06-16.csv`])];
   const opts = `--metadata ${d}/meta.csv --cap-duration 250000 --top-percent 5`;
   const { one } = batchesEqualOneRun('generated', files, { seeds: [3], opts, jobs: 1 });
   assert.ok(one.device_performance.split('\n').length === 6, one.device_performance);
