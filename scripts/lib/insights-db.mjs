@@ -238,7 +238,7 @@ try {
   else if (cmd === 'finish') finish(args[0], args[1]);
   else if (cmd === 'copy-tables') {
     const from = args[0], db = open(args[1]);
-    schema(db);
+    db.exec(fs.readFileSync(path.join(here, '..', 'sql', 'insights.schema.sql'), 'utf8'));
     db.prepare('ATTACH DATABASE ? AS scratch').run(from);
     db.transaction(() => {
       for (const t of TABLES) db.exec(`DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM scratch.${t};`);

@@ -68,7 +68,7 @@ insights_incremental() {
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
   # without --incremental (--hosts): everything is built in a scratch database, and its tables replace
   # those of --db in one transaction at the end
-  [ "$full" = 0 ] || idb="$work/scratch.db"
+  if [ "$full" = 1 ]; then insights_refuse_states; idb="$work/scratch.db"; fi
   mkdir -p "$(dirname "$db")"
 
   # 1. the partitions' states: on the hosts (--hosts), or here through GNU parallel (--jobs at a time)
