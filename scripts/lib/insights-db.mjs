@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantileOf } from '../../dist/core/aggregates.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const me = 'insights.sh';
@@ -53,6 +54,11 @@ CREATE TABLE IF NOT EXISTS insights_cohort_counts (cohort_week TEXT NOT NULL, we
 CREATE TABLE IF NOT EXISTS insights_user_totals (user TEXT PRIMARY KEY, total TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS insights_sessions (user TEXT NOT NULL, session_start INTEGER NOT NULL, session_end INTEGER NOT NULL,
   duration_s INTEGER NOT NULL, pings INTEGER NOT NULL, PRIMARY KEY (user, session_start)) WITHOUT ROWID;
+-- over every session: how many last each number of seconds, and the totals (sessions, users with
+-- sessions, their seconds and pings), kept up to date with the touched users' sessions: session_metrics
+-- from them (its quantiles from the counts) costs what the batch changed, not the number of sessions
+CREATE TABLE IF NOT EXISTS insights_session_durations (duration_s INTEGER PRIMARY KEY, sessions INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS insights_session_totals (total TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 const fail = (msg, code = 1) => { process.stderr.write(`${me}: ${msg}\n`); process.exit(code); };
@@ -179,7 +185,7 @@ function dump(dbFile, dir) {
 
 /** DIR/totals (count-by --merge of the touched users' sums) and DIR/sessions (sessionize of their
  *  stretches) stored; the table rows of touched keys left without states dropped; then every user's
- *  total into DIR/all-totals, every session into DIR/all-sessions, the retention rows into DIR/retention */
+ *  total into DIR/all-totals, session_metrics into DIR/session-metrics, the retention rows into DIR/retention */
 function store(dbFile, dir) {
   const db = open(dbFile);
   const up = db.prepare('INSERT INTO insights_user_totals (user, total) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total');
@@ -187,15 +193,43 @@ function store(dbFile, dir) {
   db.transaction(() => {
     for (const l of lines(path.join(dir, 'totals'))) up.run(token(l, 'total_duration_ms'), l.slice(l.indexOf(',"total_duration_ms":') + 21, -1));
     db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
+    // the touched users' sessions replaced, their share of the duration counts and totals taken out and put back
+    const dur = new Map(), tot = { sessions: 0, users: 0, duration_s: 0, pings: 0 };
+    const share = (sign) => {
+      let user = null;
+      for (const r of db.prepare("SELECT s.user, s.duration_s, s.pings FROM insights_touched t JOIN insights_sessions s ON s.user = t.key WHERE t.kind = 'sess'").iterate()) {
+        if (r.user !== user) { user = r.user; tot.users += sign; }
+        dur.set(r.duration_s, (dur.get(r.duration_s) ?? 0) + sign);
+        tot.sessions += sign; tot.duration_s += sign * r.duration_s; tot.pings += sign * r.pings;
+      }
+    };
+    share(-1);
     db.exec("DELETE FROM insights_sessions WHERE user IN (SELECT key FROM insights_touched WHERE kind = 'sess')");
     for (const l of lines(path.join(dir, 'sessions'))) { const r = JSON.parse('{' + l.slice(l.indexOf('"session_start":'))); ins.run(token(l, 'session_start'), r.session_start, r.session_end, r.duration_s, r.pings); }
+    share(1);
+    const upDur = db.prepare('INSERT INTO insights_session_durations (duration_s, sessions) VALUES (?, ?) ON CONFLICT (duration_s) DO UPDATE SET sessions = sessions + excluded.sessions');
+    for (const [d, n] of dur) if (n) upDur.run(d, n);
+    db.exec('DELETE FROM insights_session_durations WHERE sessions = 0');
+    const upTot = db.prepare('INSERT INTO insights_session_totals (total, value) VALUES (?, ?) ON CONFLICT (total) DO UPDATE SET value = value + excluded.value');
+    for (const [k, v] of Object.entries(tot)) upTot.run(k, v);
     for (const [kind, [table, col]] of Object.entries(TARGET)) {
       const keyExpr = kind === 'mau' ? 'substr(json_extract(t.key, \'$\'), 1, 7)' : 'json_extract(t.key, \'$\')';
       db.prepare(`DELETE FROM ${table} WHERE ${col} IN (SELECT ${keyExpr} FROM insights_touched t WHERE t.kind = ? AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = t.kind AND s.key = t.key))`).run(kind);
     }
   }).immediate();
   write(path.join(dir, 'all-totals'), db.prepare('SELECT user, total FROM insights_user_totals ORDER BY user').raw().iterate(), (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
-  write(path.join(dir, 'all-sessions'), db.prepare('SELECT user, duration_s, pings FROM insights_sessions ORDER BY user, session_start').raw().iterate(), (r) => `{"user_id":${r[0]},"duration_s":${r[1]},"pings":${r[2]}}`);
+  // session_metrics as count-by computes it over every session (count, distinct users, the means as
+  // exact sum / count, the quantiles by numpy's rule), from the duration counts and the totals
+  const t = Object.fromEntries(db.prepare('SELECT total, value FROM insights_session_totals').raw().all());
+  const metrics = [];
+  if (t.sessions > 0) {
+    const n = t.sessions, counts = db.prepare('SELECT duration_s, sessions FROM insights_session_durations ORDER BY duration_s').raw().all();
+    const at = (i) => { let c = 0; for (const [d, k] of counts) { c += k; if (i < c) return d; } throw new Error('insights_session_durations does not add up'); };
+    const q = (p) => { const h = (n - 1) * p, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1); return quantileOf({ length: n, [lo]: at(lo), [hi]: at(hi) }, p); };
+    metrics.push({ all_users: 'all', sessions: n, users: t.users, avg_duration_s: t.duration_s / n, p50_duration_s: q(0.5), p95_duration_s: q(0.95),
+      avg_actions_per_session: t.pings / n, sessions_per_user: t.users ? n / t.users : null });
+  }
+  write(path.join(dir, 'session-metrics'), metrics, (r) => JSON.stringify(r));
   // retention as `retention --since` over every (user, date): cohort = the Monday of a user's first
   // active week; cohorts from 25 weeks before the last week; offsets 0 .. the last week
   const rows = [];

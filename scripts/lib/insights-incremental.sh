@@ -117,7 +117,6 @@ insights_incremental() {
   # a table replaced whole: the rows of keys not loaded go
   rep() { printf '%s\n' --table "$1" --key "$2" --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)"; }
   local DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
-  local SESS=(-a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
   local a
   : > "$r/err"
   {
@@ -135,9 +134,7 @@ insights_incremental() {
     mapfile -t a < <(rep power_users user_id) &&
     event-pipes top --by total_duration_ms --percent "$top" --key user_id -i "$r/all-totals" then "${up[@]}" "${a[@]}" 2>> "$r/err" &&
     mapfile -t a < <(rep session_metrics all_users) &&
-    count-by all_users=none "${SESS[@]}" -i "$r/all-sessions" \
-      | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
-      | "${up[@]}" "${a[@]}" 2>> "$r/err" &&
+    "${up[@]}" "${a[@]}" -i "$r/session-metrics" 2>> "$r/err" &&
     mapfile -t a < <(rep retention cohort_week,week_offset) &&
     "${up[@]}" "${a[@]}" -i "$r/retention" 2>> "$r/err" &&
     mapfile -t a < <(rep dau_anomalies date) &&

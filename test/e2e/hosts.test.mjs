@@ -241,7 +241,7 @@ it('engagement.sh --hosts: the facts of each partition made on the two hosts (us
 
 // ---- Insights: insights.sh ------------------------------------------------------------------------
 
-it('insights.sh --hosts (with and without --incremental): each partition's states made on the two hosts (the metadata sent along) give every table of a local run', () => {
+it('insights.sh --hosts (with and without --incremental): the partitions\' states made on the two hosts (the metadata sent along) give every table of a local run', () => {
   const d = data;
   ok(sh(`generate-insights --seed 6 --interactions 3000 --users 200 --out ${d}/ins`), 'generate-insights');
   const files = fs.readdirSync(`${d}/ins/interactions`).filter((f) => /2023-0[1-3]-0[1-3]\.csv$/.test(f)).sort().map((f) => `${d}/ins/interactions/${f}`);
