@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS insights_user_weeks (user TEXT NOT NULL, week TEXT NO
 CREATE INDEX IF NOT EXISTS insights_user_weeks_week ON insights_user_weeks (week);
 CREATE TABLE IF NOT EXISTS insights_cohort_counts (cohort_week TEXT NOT NULL, week_offset INTEGER NOT NULL, users INTEGER NOT NULL,
   PRIMARY KEY (cohort_week, week_offset)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS insights_user_totals (user TEXT PRIMARY KEY, total TEXT NOT NULL) WITHOUT ROWID;
+-- each user's total duration (its exact token, and as the double top ranks by)
+CREATE TABLE IF NOT EXISTS insights_user_totals (user TEXT PRIMARY KEY, total TEXT NOT NULL, total_num REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS insights_user_totals_num ON insights_user_totals (total_num);
 CREATE TABLE IF NOT EXISTS insights_sessions (user TEXT NOT NULL, session_start INTEGER NOT NULL, session_end INTEGER NOT NULL,
   duration_s INTEGER NOT NULL, pings INTEGER NOT NULL, PRIMARY KEY (user, session_start)) WITHOUT ROWID;
 -- over every session: how many last each number of seconds, and the totals (sessions, users with
@@ -185,13 +187,13 @@ function dump(dbFile, dir) {
 
 /** DIR/totals (count-by --merge of the touched users' sums) and DIR/sessions (sessionize of their
  *  stretches) stored; the table rows of touched keys left without states dropped; then every user's
- *  total into DIR/all-totals, session_metrics into DIR/session-metrics, the retention rows into DIR/retention */
-function store(dbFile, dir) {
+ *  the candidates of power_users into DIR/top-candidates (and how many to keep into DIR/top-n), session_metrics into DIR/session-metrics, the retention rows into DIR/retention */
+function store(dbFile, dir, percent) {
   const db = open(dbFile);
-  const up = db.prepare('INSERT INTO insights_user_totals (user, total) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total');
+  const up = db.prepare('INSERT INTO insights_user_totals (user, total, total_num) VALUES (?, ?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total, total_num = excluded.total_num');
   const ins = db.prepare('INSERT INTO insights_sessions (user, session_start, session_end, duration_s, pings) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
-    for (const l of lines(path.join(dir, 'totals'))) up.run(token(l, 'total_duration_ms'), l.slice(l.indexOf(',"total_duration_ms":') + 21, -1));
+    for (const l of lines(path.join(dir, 'totals'))) { const t = l.slice(l.indexOf(',"total_duration_ms":') + 21, -1); up.run(token(l, 'total_duration_ms'), t, Number(t)); }
     db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
     // the touched users' sessions replaced, their share of the duration counts and totals taken out and put back
     const dur = new Map(), tot = { sessions: 0, users: 0, duration_s: 0, pings: 0 };
@@ -217,7 +219,14 @@ function store(dbFile, dir) {
       db.prepare(`DELETE FROM ${table} WHERE ${col} IN (SELECT ${keyExpr} FROM insights_touched t WHERE t.kind = ? AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = t.kind AND s.key = t.key))`).run(kind);
     }
   }).immediate();
-  write(path.join(dir, 'all-totals'), db.prepare('SELECT user, total FROM insights_user_totals ORDER BY user').raw().iterate(), (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
+  // power_users: `top --percent P` keeps the first ceil(P% of the users) by total (ties by user id); the
+  // users whose total reaches the k-th largest are all it can keep: they go to `top --n k`, the same rows
+  const users = db.prepare('SELECT count(*) FROM insights_user_totals').pluck().get();
+  const k = Math.ceil((users * percent) / 100);
+  const kth = k > 0 ? db.prepare('SELECT total_num FROM insights_user_totals ORDER BY total_num DESC LIMIT 1 OFFSET ?').pluck().get(k - 1) : null;
+  write(path.join(dir, 'top-candidates'), kth === null ? [] : db.prepare('SELECT user, total FROM insights_user_totals WHERE total_num >= ? ORDER BY user').raw().iterate(kth),
+    (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
+  fs.writeFileSync(path.join(dir, 'top-n'), `${k}\n`);
   // session_metrics as count-by computes it over every session (count, distinct users, the means as
   // exact sum / count, the quantiles by numpy's rule), from the duration counts and the totals
   const t = Object.fromEntries(db.prepare('SELECT total, value FROM insights_session_totals').raw().all());
@@ -268,7 +277,7 @@ function finish(dbFile, statsFile) {
 try {
   if (cmd === 'apply') apply(args[0], args[1], args[2]);
   else if (cmd === 'dump') dump(args[0], args[1]);
-  else if (cmd === 'store') store(args[0], args[1]);
+  else if (cmd === 'store') store(args[0], args[1], Number(args[2]));
   else if (cmd === 'finish') finish(args[0], args[1]);
   else if (cmd === 'copy-tables') {
     const from = args[0], db = open(args[1]);

@@ -129,10 +129,10 @@ insights_incremental() {
     { [ -z "$metadata" ] || event-pipes count-by device_type --merge "${DEV[@]}" -i "$r/dev" then "${up[@]}" --table device_performance --key device_type 2>> "$r/err"; } &&
     count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' -i "$r/users" > "$r/totals" &&
     sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" --stats-file "$stats" -i "$r/stretches" > "$r/sessions" &&
-    db_ store "$idb" "$r" &&
+    db_ store "$idb" "$r" "$top" &&
     # the tables over everything, from the maintained totals, sessions, cohort counts and dau
     mapfile -t a < <(rep power_users user_id) &&
-    event-pipes top --by total_duration_ms --percent "$top" --key user_id -i "$r/all-totals" then "${up[@]}" "${a[@]}" 2>> "$r/err" &&
+    event-pipes top --by total_duration_ms --n "$(cat "$r/top-n")" --key user_id -i "$r/top-candidates" then "${up[@]}" "${a[@]}" 2>> "$r/err" &&
     mapfile -t a < <(rep session_metrics all_users) &&
     "${up[@]}" "${a[@]}" -i "$r/session-metrics" 2>> "$r/err" &&
     mapfile -t a < <(rep retention cohort_week,week_offset) &&
