@@ -103,7 +103,7 @@ test('generate-insights output (heavy user, session across midnight, --metadata,
   const devices = ['iPhone', 'iPad', 'Android Phone', 'Android Tablet', 'Windows', 'Mac'];
   const users = new Set();
   const dir = `${d}/data/interactions`;
-  const pick = fs.readdirSync(dir).filter((f) => /-(0[15]|2[28])\.csv$/.test(f)).map((f) => `${dir}/${f}`); // 4 days a month
+  const pick = fs.readdirSync(dir).filter((f) => /-(01|15)\.csv$/.test(f)).map((f) => `${dir}/${f}`); // 2 days a month
   for (const f of pick) for (const l of fs.readFileSync(f, 'utf8').trim().split('\n').slice(1)) users.add(l.split(',')[0]);
   [...users].sort().forEach((u, i) => meta.push(`${u},2022-01-01,US,${devices[i % 6]},free`));
   fs.writeFileSync(`${d}/meta.csv`, meta.join('\n') + '\n');
