@@ -122,12 +122,12 @@ insights_incremental() {
   {
     db_ dump "$idb" "$r" &&
     # the touched keys' rows from their merged states (a chain each: merge, then upsert)
-    event-pipes count-by date --merge -a 'active_users=distinct(user_id)' -i "$r/dau" then "${up[@]}" --table dau --key date 2>> "$r/err" &&
-    event-pipes count-by month --merge -a 'active_users=distinct(user_id)' -i "$r/mau" then "${up[@]}" --table mau --key month 2>> "$r/err" &&
-    event-pipes count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' -i "$r/p95" \
+    event-pipes count-by date --merge --stats-file "$stats" -a 'active_users=distinct(user_id)' -i "$r/dau" then "${up[@]}" --table dau --key date 2>> "$r/err" &&
+    event-pipes count-by month --merge --stats-file "$stats" -a 'active_users=distinct(user_id)' -i "$r/mau" then "${up[@]}" --table mau --key month 2>> "$r/err" &&
+    event-pipes count-by app_version --merge --stats-file "$stats" -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' -i "$r/p95" \
       then "${up[@]}" --table app_version_p95 --key app_version 2>> "$r/err" &&
-    { [ -z "$metadata" ] || event-pipes count-by device_type --merge "${DEV[@]}" -i "$r/dev" then "${up[@]}" --table device_performance --key device_type 2>> "$r/err"; } &&
-    count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' -i "$r/users" > "$r/totals" &&
+    { [ -z "$metadata" ] || event-pipes count-by device_type --merge --stats-file "$stats" "${DEV[@]}" -i "$r/dev" then "${up[@]}" --table device_performance --key device_type 2>> "$r/err"; } &&
+    count-by user_id --merge --stats-file "$stats" -a 'total_duration_ms=sum(duration_ms)' -i "$r/users" > "$r/totals" &&
     sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" --stats-file "$stats" -i "$r/stretches" > "$r/sessions" &&
     db_ store "$idb" "$r" "$top" &&
     # the tables over everything, from the maintained totals, sessions, cohort counts and dau
