@@ -14,9 +14,10 @@
 #   sess            sessionize: the partition's sessions (start, end, pings) per user
 # The database keeps them per partition (scripts/lib/insights-db.mjs says how): a partition fed again
 # replaces its states. The tables are then recomputed from the merged states (count-by --merge,
-# sessionize --end/--pings) of the keys the batch touched only; retention from per-cohort counts kept
-# up to date user by user; power_users, session_metrics, retention and dau_anomalies from the
-# maintained per-user totals, sessions, counts and dau (their size, not the history's).
+# sessionize --end/--pings) of the keys the batch touched only; what spans everything from aggregates
+# kept up to date user by user: retention from per-cohort counts, session_metrics from the counts of
+# sessions per duration and their totals, power_users from the indexed per-user totals (the users
+# whose total reaches the k-th largest, ranked by top), dau_anomalies from dau.
 
 insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (there)
   local in=$1 out=$2 cap=$3 gap=$4 meta=$5 st=(--stats-file "$2.stats") clip=() dev=()
@@ -50,7 +51,7 @@ insights_refuse_states() {
 }
 
 insights_incremental() {
-  local full=$1 i f key seen=() work idb="$db" status=0
+  local full=$1 i f key work idb="$db" status=0
   [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
   [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
   [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
