@@ -11,13 +11,15 @@
 // until their tables are recomputed (a run that fails in between leaves them to the next run), and
 // per-user derivatives are maintained for the touched users: insights_user_weeks (the distinct active
 // weeks), insights_cohort_counts (users per cohort week and week offset: a user's contribution is taken
-// out before their weeks change and put back after), insights_user_totals, insights_sessions.
+// out before their weeks change and put back after), insights_user_totals, insights_sessions and,
+// over every session, insights_session_durations / insights_session_totals (taken out and put back the same way).
 // User ids and other keys are kept as their exact JSON tokens (TEXT), so they go back out unchanged.
 //
 //   node insights-db.mjs apply DB LIST SETTINGS   LIST: partition<TAB>file<TAB>dir lines; one transaction
 //   node insights-db.mjs dump DB DIR              the touched keys' states (count-by --merge input) and sessions
-//   node insights-db.mjs store DB DIR             the touched users' merged totals and sessions stored, stale rows
-//                                                 dropped; every total, session and the retention rows written out
+//   node insights-db.mjs store DB DIR PERCENT     the touched users' merged totals and sessions stored, stale rows
+//                                                 dropped; power_users' candidates, session_metrics and the
+//                                                 retention rows written out
 //   node insights-db.mjs finish DB STATS          the run's figures into stage_stats; the touched keys forgotten
 //   node insights-db.mjs copy-tables FROM DB      the result tables of FROM replace those of DB (one transaction)
 import Database from 'better-sqlite3';
