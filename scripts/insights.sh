@@ -7,6 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
+. "$here/scripts/lib/hosts.sh"
+. "$here/scripts/lib/insights-incremental.sh"
 me=insights.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
@@ -14,6 +16,8 @@ help() {
   cat <<'EOF'
 usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [--metadata FILE]
                    [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv...
+   or: insights.sh --incremental --db FILE [--partition-key KEY] [options] [INTERACTIONS.csv...]
+   or: insights.sh --hosts LIST|@FILE [--incremental] --db FILE [options] INTERACTIONS.csv...
    or: event-pipes insights ARGS
 
 Insights: user interactions (CSV with user_id, timestamp, action_type, page_id, duration_ms and
@@ -33,7 +37,24 @@ Options:
   --session-gap SECONDS  a longer gap between a user's interactions starts a new session (default
                          1800)
   --report DIR           also write DIR/report.md with SVG charts
+  --incremental          add these partitions to what the database holds (see below)
+  --partition-key KEY    with --incremental and one file: its partition key (default: its file name)
   -h, --help             print this help and exit
+
+Incremental (--incremental): each input file is a partition (e.g. one day), keyed by its file name.
+Its states are computed from it alone and kept in the database per partition (insights_state: the
+count-by --partial states of dau, mau, the per-user sums, p95 per app version and device stats;
+insights_part_weeks: each user's active weeks; insights_part_sessions: its sessions, start, end and
+pings, so that a session across midnight joins its two days). A partition fed again REPLACES its
+states (a corrected day is fed again under the same name). The tables are then recomputed from the
+merged states of the keys this batch touched (its dates, months, app versions, devices and users);
+power_users, session_metrics, retention and dau_anomalies from per-user totals, sessions and
+per-cohort counts kept up to date. Partitions fed in any order, in any number of runs, with repeats,
+give the tables of one run over all of them. --cap-duration, --session-gap and --metadata (given or
+not) are stored with the first batch; a later one with others is refused (exit 2), and so is a run
+without --incremental on such a database (it would leave the states behind), or --incremental on a
+database written without it. With no file, the tables are recomputed (what a run that failed after
+storing its states leaves to the next one). One run at a time per database (a lock on FILE.lock).
 
 Exit status: 0 done, 1 a failure (said on stderr), 2 a usage error. See docs/recipes/insights.md.
 
@@ -43,10 +64,17 @@ Examples:
   event-pipes insights --db insights.db --metadata user_metadata.csv --report report \
     interactions/*.csv
       also device_performance, and report/report.md with its charts
+  event-pipes insights --incremental --db daily.db interactions/date=2023-03-0*.csv
+      feed the first days of March; later runs add (or replace) other days
+  event-pipes insights --incremental --db daily.db --partition-key date=2023-03-02.csv day2.csv
+      a day's file under another name: it replaces the partition date=2023-03-02.csv
+  event-pipes insights --hosts 2/: --metadata user_metadata.csv --db insights.db interactions/*.csv
+      the per-partition stage by GNU parallel (`2/:`: two jobs on this host; or ssh hosts)
 EOF
+  hosts_help
   exit 0
 }
-db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
+db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) need "$@"; db=$2; shift 2 ;;
@@ -56,6 +84,10 @@ while [ $# -gt 0 ]; do
     --session-gap) need "$@"; gap=$2; shift 2 ;;
     --report) need "$@"; report=$2; shift 2 ;;
     --cap-duration) need "$@"; cap=$2; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
+    --incremental) incremental=1; shift ;;
+    --partition-key) need "$@"; partition_key=$2; shift 2 ;;
+    --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
+    --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -?*) usage_error "unknown option $1" ;;
@@ -63,6 +95,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$db" ] || usage_error "missing --db FILE"
+# --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
+if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
+[ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
+insights_refuse_states
 [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"

@@ -239,8 +239,44 @@ it('engagement.sh --hosts: the facts of each partition made on the two hosts (us
   assert.equal(leftOnHosts(), before);
 });
 
-it('--help of both recipes documents --hosts and its options', () => {
-  for (const s of ['active-users.sh', 'engagement.sh']) {
+// ---- Insights: insights.sh ------------------------------------------------------------------------
+
+it('insights.sh --hosts (with and without --incremental): the partitions\' states made on the two hosts (the metadata sent along) give every table of a local run', () => {
+  const d = data;
+  ok(sh(`generate-insights --seed 6 --interactions 3000 --users 200 --out ${d}/ins`), 'generate-insights');
+  const files = fs.readdirSync(`${d}/ins/interactions`).filter((f) => /2023-0[1-3]-0[1-3]\.csv$/.test(f)).sort().map((f) => `${d}/ins/interactions/${f}`);
+  // metadata for every user (the generator's ids rarely meet) and a session across midnight
+  const users = new Set(files.flatMap((f) => fs.readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0])));
+  fs.writeFileSync(`${d}/ins-meta.csv`, ['user_id,join_date,country,device_type,subscription_type', ...[...users].sort().map((u, i) => `${u},2022-01-01,US,${['iPhone', 'Mac', 'Windows'][i % 3]},free`)].join('\n') + '\n');
+  fs.appendFileSync(files[0], 'u000001,2023-01-01 23:55:00,page_view,p1,1000,5.0.0\n');
+  fs.appendFileSync(files[1], 'u000001,2023-01-02 00:05:00,page_view,p1,2000,5.0.0\n');
+  const opts = `--metadata ${d}/ins-meta.csv`;
+  ok(sh(`insights.sh --db ${work}/ins-local.db ${opts} ${files.join(' ')}`), 'local');
+  const T = ['dau', 'mau', 'power_users', 'retention', 'app_version_p95', 'device_performance', 'device_performance_effect', 'dau_anomalies', 'session_metrics'];
+  const local = dumpAll(`${work}/ins-local.db`);
+  const same = (db, what) => { const got = dumpAll(db); for (const t of T) assert.is(got[t], local[t], `${what}: ${t}`); };
+  const before = leftOnHosts();
+  const w = loggingSsh('ssh-insights');
+  const hosts = `${sshd.login('127.0.0.1', { jobs: 2, ssh: w })},${sshd.login('127.0.0.2', { jobs: 2, ssh: w })}`;
+  ok(sh(`insights.sh --db ${work}/ins-hosts.db ${opts} --hosts '${hosts}' ${files.join(' ')}`), 'hosts');
+  same(`${work}/ins-hosts.db`, '--hosts');
+  assert.ok(jobsOn(w, '127.0.0.1') > 0 && jobsOn(w, '127.0.0.2') > 0, 'jobs ran on both hosts');
+  assert.is(jobsOn(w, '127.0.0.1') + jobsOn(w, '127.0.0.2'), files.length, 'one job per partition');
+  assert.ok(fs.readFileSync(`${w}.sent`, 'utf8').includes('ins-meta.csv') || count(`${w}.sent`) >= files.length, 'inputs (and the metadata) sent');
+  // incremental over the hosts, in two batches (the second repeats a partition of the first)
+  ok(sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --hosts '${H1()},${H2()}' ${files.slice(0, 4).join(' ')}`), 'hosts, first batch');
+  ok(sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --hosts '${H1()},${H2()}' ${files.slice(3).join(' ')}`), 'hosts, second batch');
+  same(`${work}/ins-inc.db`, '--hosts --incremental');
+  assert.equal(leftOnHosts(), before, 'nothing left on the hosts');
+  // a host without the toolkit: named, nothing stored
+  const r = sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --remote-path /nonexistent/event-pipes --hosts '${H1()}' ${files[0]}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /lacks the toolkit/);
+  same(`${work}/ins-inc.db`, 'after a refused run');
+});
+
+it('--help of the recipes documents --hosts and its options', () => {
+  for (const s of ['active-users.sh', 'engagement.sh', 'insights.sh']) {
     const h = sh(`${s} --help`);
     assert.is(h.status, 0);
     for (const o of ['--hosts', '@FILE', 'sshlogin', '--remote-path', '--retries', '--shared-storage', ':']) assert.ok(h.stdout.includes(o), `${s}: ${o}`);
