@@ -4,7 +4,8 @@
 # of them all, written between the markers at the top of docs/PERFORMANCE.md.
 # Environment: ROUNDS (default 3); SMALL=1: small inputs, a smoke run of the harness and the answers,
 # which writes the block to bench/results/PERFORMANCE-block.md only (DOC=1 writes the doc anyway);
-# ONLY="sliide loco": run these benches only (the doc then keeps the other jobs' rows out).
+# ONLY="sliide loco": run these benches only (the doc then keeps the other jobs' rows out, unless KEEP=1:
+# the rows of the benches run before are kept and tabled with them).
 # Exit status: 1 if a bench failed or some answers differed (the table says which), else 0.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +13,7 @@ root=$(cd .. && pwd)
 export ROUNDS=${ROUNDS:-3} SMALL=${SMALL:-0}
 benches=(${ONLY:-sliide loco lingokids insights game})
 mkdir -p results
-rm -f results/*/rows.tsv
+[ "${KEEP:-0}" = 1 ] || rm -f results/*/rows.tsv   # KEEP=1: the rows of benches run before are kept (and tabled)
 status=0
 loads=()
 load() { uptime | sed -E 's/.*load average: //'; }
