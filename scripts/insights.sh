@@ -121,21 +121,32 @@ fi
 #    per-user figures add up (no user is in two shards), partial states merge exactly
 load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
   --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats"; }
+# the two larger combinations run in the background beside the small ones (2 cores) and leave files,
+# loaded after them (an --atomic load holds SQLite's write lock from its first row to its last, so
+# loads are not run beside long-running producers)
+power_job() { cat "$work"/*.users | top --by total_duration_ms --percent "$top" --key user_id --stats-file "$stats" > "$work/power_users.ndjson"; }
+# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
+sessions_job() {
+  cat "$work"/*.sess | count-by all_users --merge "${SESS[@]}" \
+    | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
+    > "$work/sessions.ndjson"
+}
+power_job & power_pid=$!
+sessions_job & sessions_pid=$!
 cat "$work"/*.dau | count-by date -a 'active_users=sum(active_users)' | load dau date
 cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
   | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
-cat "$work"/*.users | top --by total_duration_ms --percent "$top" --key user_id | load power_users user_id
 cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" | load app_version_p95 app_version
 [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
 query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
 # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
 last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
 since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
-cat "$work"/*.ret | retention --merge --since "$since" | load retention cohort_week,week_offset
-# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
-cat "$work"/*.sess | count-by all_users --merge "${SESS[@]}" \
-  | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
-  | load session_metrics all_users
+cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
+wait "$power_pid" || { echo "insights.sh: the power-users step failed" >&2; exit 1; }
+wait "$sessions_pid" || { echo "insights.sh: the sessions step failed" >&2; exit 1; }
+load power_users user_id < "$work/power_users.ndjson"
+load session_metrics all_users < "$work/sessions.ndjson"
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)
 node -e '
