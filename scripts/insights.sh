@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Insights: interaction CSVs -> DAU, MAU, power users, retention, anomalies.
 # User interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
-# device performance, anomalies and sessions in SQLite (and report.md with --report), partitions
-# processed in parallel (--jobs) with mergeable partial aggregates (count-by --partial / --merge),
-# per-stage figures in stage_stats.
+# device performance, anomalies and sessions in SQLite (and report.md with --report): --jobs shards of
+# users processed in parallel, each one read of the files and one in-process chain with fork, combined
+# exactly (sums of disjoint shards, count-by --merge, retention --merge); per-stage figures in stage_stats.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
@@ -19,13 +19,14 @@ usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [-
 Insights: user interactions (CSV with user_id, timestamp, action_type, page_id, duration_ms and
 app_version; e.g. one file per day, as generate-insights writes them) into the SQLite tables dau,
 mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and stage_stats (and
-device_performance with --metadata). The files are processed in --jobs groups in parallel with
-mergeable partial aggregates; every table is replaced whole by a run.
+device_performance with --metadata). The files are read once by each of --jobs processes, each keeping
+one shard of the users (from-csv --shard) and computing every table's part in one in-process chain;
+the shards combine exactly. Every table is replaced whole by a run.
 
 Options:
   --db FILE              the SQLite database (created if missing)
-  --jobs N               groups of files processed in parallel (default 1; by GNU parallel when it
-                         is installed, else by background jobs)
+  --jobs N               shards of users processed in parallel (default 2: both cores; by GNU
+                         parallel when it is installed, else by background jobs)
   --top-percent P        power_users: the top P% of active users by total duration_ms (default 1)
   --cap-duration MS      cap each interaction's duration_ms before the power-user ranking (default:
                          no cap)
@@ -46,7 +47,7 @@ Examples:
 EOF
   exit 0
 }
-db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
+db=""; jobs=2; top=1; metadata=""; gap=1800; report=""; cap=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) need "$@"; db=$2; shift 2 ;;
