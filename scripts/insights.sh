@@ -84,10 +84,13 @@ aggregates() {  # the aggregates of the partial states, the same in the shards a
   P95=(-a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)')
 }
 aggregates
-# part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess}
+# part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess}; the
+# sessions in two more processes behind a pipe (sessionize | count-by), so a shard keeps more than one
+# core busy (the chain alone is one thread)
 part() {
   local k=$1 n=$2; shift 2
   local SESS DEV P95; aggregates
+  set -o pipefail
   local shard=() users=() dev=() st=(--stats-file "$stats")
   [ "$n" -eq 1 ] || shard=(--shard "$k/$n:user_id")
   [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${st[@]}" then)
@@ -103,7 +106,9 @@ part() {
       [ where action_type=page_view "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
       "${dev[@]}" \
       [ retention --user user_id --date date "${st[@]}" then save "$work/$k.ret" ] \
-      [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then count-by all_users=none --partial "${SESS[@]}" then save "$work/$k.sess" ]
+      [ save --append /dev/stdout ] \
+    | sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" \
+    | count-by all_users=none --partial "${SESS[@]}" "${st[@]}" > "$work/$k.sess"
 }
 if [ "$jobs" -eq 1 ]; then
   part 0 1 "${files[@]}"

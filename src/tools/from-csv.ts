@@ -181,6 +181,7 @@ export const tool: Tool<FromCsvOptions> = {
     ['from-csv user_interactions.csv | head -2', '{"user_id":"u123","timestamp":"2023-07-01 14:30:15",...,"duration_ms":12000,...}'],
     ['from-csv --types duration_ms=int,app_version=string --rejects bad.csv day1.csv day2.csv', 'declared types; bad rows kept in bad.csv'],
     ['from-csv --tsv interactions.tsv', 'tab-separated'],
+    ['from-csv --shard 1/2:user_id user_interactions.csv', 'the rows of the users of shard 1 of 2 (a second run with 0/2 has the others)'],
   ],
   options,
   check(o) {

@@ -15,7 +15,8 @@ export const tool: Tool<RetentionOptions> = {
   usage: 'retention [--user user_id] [--date date] [--cohort-field join_date] [--since YYYY-MM-DD] [--merge] [FILE...]',
   examples: [
     ['to-local-date --field timestamp --tz UTC -i interactions.ndjson | retention --user user_id --date date --since 2023-07-03', 'weekly cohorts of the last 6 months'],
-    ['cat shard-*.retention.ndjson | retention --merge --since 2023-07-03', 'the rows of runs over disjoint sets of users (e.g. from-csv --shard) combined: as one run over all of them'],
+    ['for k in 0 1; do from-csv --shard $k/2:user_id user_interactions.csv | to-local-date --field timestamp | retention > r$k.ndjson; done; cat r0.ndjson r1.ndjson | retention --merge --since 2023-07-03',
+      'runs over disjoint sets of users (two shards) combined: the rows of one run over all of them'],
   ],
   options: {
     user: { type: 'string', default: 'user_id', describe: 'user field' },

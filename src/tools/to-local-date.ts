@@ -36,7 +36,7 @@ export const tool: Tool<ToLocalDateOptions> = {
   examples: [
     ['filter-engaged < events.ndjson | to-local-date --tz America/Chicago', 'add "date" (US/Central day of event_timestamp, µs)'],
     ["to-local-date --field occurred_at --input-tz UTC --tz Europe/Madrid --grain week --as week < events.json", 'ISO week (Monday) of a naive UTC timestamp, in Madrid'],
-    ["from-csv interactions.csv | to-local-date --field timestamp --grain day,month --as date,month", 'the UTC date and the first day of its month, two fields from one reading'],
+    ["from-csv user_interactions.csv | to-local-date --field timestamp --grain day,month --as date,month", 'the UTC date and the first day of its month, two fields from one reading'],
   ],
   options: {
     tz: { type: 'string', default: 'UTC', describe: 'IANA zone of the local calendar (America/Chicago, Asia/Kolkata, ...); the TZ variable is never read' },
