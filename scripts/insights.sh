@@ -19,9 +19,9 @@ usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [-
 Insights: user interactions (CSV with user_id, timestamp, action_type, page_id, duration_ms and
 app_version; e.g. one file per day, as generate-insights writes them) into the SQLite tables dau,
 mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and stage_stats (and
-device_performance with --metadata). The files are read once by each of --jobs processes, each keeping
-one shard of the users (from-csv --shard) and computing every table's part in one in-process chain;
-the shards combine exactly. Every table is replaced whole by a run.
+device_performance with --metadata). The files are read once by each of --jobs processes, each
+keeping one shard of the users (from-csv --shard) and computing every table's part in one
+in-process chain; the shards combine exactly. Every table is replaced whole by a run.
 
 Options:
   --db FILE              the SQLite database (created if missing)
