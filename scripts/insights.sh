@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Insights: interaction CSVs -> DAU, MAU, power users, retention, anomalies.
 # User interactions as CSV partitions -> dau, mau, power_users, retention, app_version_p95,
-# device performance, anomalies and sessions in SQLite (and report.md with --report), partitions
-# processed in parallel (--jobs) with mergeable partial aggregates (count-by --partial / --merge),
-# per-stage figures in stage_stats.
+# device performance, anomalies and sessions in SQLite (and report.md with --report): --jobs shards of
+# users processed in parallel, each one read of the files and one in-process chain with fork, combined
+# exactly (sums of disjoint shards, count-by --merge, retention --merge); per-stage figures in stage_stats.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
@@ -23,13 +23,14 @@ usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [-
 Insights: user interactions (CSV with user_id, timestamp, action_type, page_id, duration_ms and
 app_version; e.g. one file per day, as generate-insights writes them) into the SQLite tables dau,
 mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and stage_stats (and
-device_performance with --metadata). The files are processed in --jobs groups in parallel with
-mergeable partial aggregates; every table is replaced whole by a run.
+device_performance with --metadata). The files are read once by each of --jobs processes, each
+keeping one shard of the users (from-csv --shard) and computing every table's part in one
+in-process chain; the shards combine exactly. Every table is replaced whole by a run.
 
 Options:
   --db FILE              the SQLite database (created if missing)
-  --jobs N               groups of files processed in parallel (default 1; by GNU parallel when it
-                         is installed, else by background jobs)
+  --jobs N               shards of users processed in parallel (default 2: both cores; by GNU
+                         parallel when it is installed, else by background jobs)
   --top-percent P        power_users: the top P% of active users by total duration_ms (default 1)
   --cap-duration MS      cap each interaction's duration_ms before the power-user ranking (default:
                          no cap)
@@ -74,7 +75,7 @@ EOF
   hosts_help
   exit 0
 }
-db=""; jobs=1; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
+db=""; jobs=2; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) need "$@"; db=$2; shift 2 ;;
@@ -107,76 +108,86 @@ insights_refuse_states
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 
-# 1. the partitions split into --jobs groups processed in parallel: CSV -> NDJSON with the UTC date and
-#    month, then partial aggregates per group (count-by --partial), merged below
-part() {
-  local n=$1; shift
-  from-csv --types duration_ms=int,app_version=string --stats-file "$stats" "$@" \
-    | to-local-date --field timestamp --tz UTC --stats-file "$stats" \
-    | to-local-date --field timestamp --tz UTC --grain month --as month --stats-file "$stats" > "$work/$n.part.ndjson"
-  count-by date --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.dau"
-  count-by month --partial -a 'active_users=distinct(user_id)' -i "$work/$n.part.ndjson" > "$work/$n.mau"
-  if [ -n "$cap" ]; then clip --field duration_ms --max "$cap" --stats-file "$stats" -i "$work/$n.part.ndjson"; else cat "$work/$n.part.ndjson"; fi \
-    | count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' > "$work/$n.users"
-  where action_type=page_view -i "$work/$n.part.ndjson" | count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' > "$work/$n.p95"
-  if [ -n "$metadata" ]; then  # device type from the metadata (the first row of a repeated user_id wins)
-    join --side "$metadata" --on user_id --fields device_type --unmatched drop --stats-file "$stats" -i "$work/$n.part.ndjson" \
-      | count-by device_type --partial -a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' \
-          -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)' > "$work/$n.dev"
-  fi
+# 1. one read of the files per shard: --jobs N processes, each reading every file and keeping the
+#    interactions of the users whose user_id hashes to its shard (from-csv --shard K/N:user_id), all
+#    tables' work in one in-process chain (event-pipes ... then fork [...] [...]). A user's interactions
+#    all sit in one shard, so per-user work (power users, retention, sessions) is complete there and
+#    distinct users add up across shards; the rest is exact partial states (count-by --partial),
+#    combined below. (--threads cannot help here: a chain that starts with from-csv runs in one thread.)
+aggregates() {  # the aggregates of the partial states, the same in the shards and in the merges
+  SESS=(-a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
+  DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+  P95=(-a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)')
 }
-# groups of partitions (round robin), one list file each
-for ((g = 0; g < jobs; g++)); do
-  : > "$work/group-$g.list"
-  for ((i = g; i < ${#files[@]}; i += jobs)); do printf '%s\n' "${files[$i]}" >> "$work/group-$g.list"; done
-  [ -s "$work/group-$g.list" ] || rm "$work/group-$g.list"
-done
-if command -v parallel >/dev/null 2>&1; then   # GNU parallel (Debian package parallel): stops everything on the first failure
-  export -f part; export work stats cap metadata PATH
-  parallel --halt now,fail=1 -j "$jobs" 'mapfile -t fs < {}; part "$(basename {} .list)" "${fs[@]}"' ::: "$work"/group-*.list \
-    || { echo "insights.sh: a partition group failed" >&2; exit 1; }
+aggregates
+# part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess}; the
+# sessions in two more processes behind a pipe (sessionize | count-by), so a shard keeps more than one
+# core busy (the chain alone is one thread)
+part() {
+  local k=$1 n=$2; shift 2
+  local SESS DEV P95; aggregates
+  set -o pipefail
+  local shard=() users=() dev=() st=(--stats-file "$stats")
+  [ "$n" -eq 1 ] || shard=(--shard "$k/$n:user_id")
+  [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${st[@]}" then)
+  # device type from the metadata (the first row of a repeated user_id wins)
+  [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
+    then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
+  event-pipes from-csv --types duration_ms=int,app_version=string "${shard[@]}" "${st[@]}" "$@" \
+    then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
+    then fork \
+      [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
+      [ count-by month -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.mau" ] \
+      [ "${users[@]}" count-by user_id -a 'total_duration_ms=sum(duration_ms)' "${st[@]}" then save "$work/$k.users" ] \
+      [ where action_type=page_view "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
+      "${dev[@]}" \
+      [ retention --user user_id --date date "${st[@]}" then save "$work/$k.ret" ] \
+      [ save --append /dev/stdout ] \
+    | sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" \
+    | count-by all_users=none --partial "${SESS[@]}" "${st[@]}" > "$work/$k.sess"
+}
+if [ "$jobs" -eq 1 ]; then
+  part 0 1 "${files[@]}"
+elif command -v parallel >/dev/null 2>&1; then   # GNU parallel (Debian package parallel): stops everything on the first failure
+  printf '%s\n' "${files[@]}" > "$work/files.list"
+  export -f part aggregates; export work stats cap metadata gap PATH
+  parallel --halt now,fail=1 -j "$jobs" 'mapfile -t fs < "$work/files.list"; part {} '"$jobs"' "${fs[@]}"' ::: $(seq 0 $((jobs - 1))) \
+    || { echo "insights.sh: a shard failed" >&2; exit 1; }
 else                                            # without it: background jobs
   pids=()
-  for l in "$work"/group-*.list; do mapfile -t fs < "$l"; part "$(basename "$l" .list)" "${fs[@]}" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a partition group failed" >&2; exit 1; }; done
+  for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a shard failed" >&2; exit 1; }; done
 fi
 
-# 2. merge the partials and load (each table replaced whole, in one transaction)
+# 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
+#    per-user figures add up (no user is in two shards), partial states merge exactly
 load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
   --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats"; }
-cat "$work"/*.dau | count-by date --merge -a 'active_users=distinct(user_id)' | load dau date
-
-# retention and sessions read every interaction: they run in the background beside the small merges
-# below (2 cores) and leave files, loaded after them (an --atomic load holds SQLite's write lock from
-# its first row to its last, so loads are not run beside long-running producers)
-# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
-last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
-since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
-retention_job() {
-  cat "$work"/*.part.ndjson | retention --user user_id --date date --since "$since" --stats-file "$stats" > "$work/retention.ndjson"
-}
+# the two larger combinations run in the background beside the small ones (2 cores) and leave files,
+# loaded after them (an --atomic load holds SQLite's write lock from its first row to its last, so
+# loads are not run beside long-running producers)
+power_job() { cat "$work"/*.users | top --by total_duration_ms --percent "$top" --key user_id --stats-file "$stats" > "$work/power_users.ndjson"; }
 # sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
 sessions_job() {
-  cat "$work"/*.part.ndjson | sessionize --key user_id --time timestamp --gap "$gap" --stats-file "$stats" \
-    | count-by all_users=none -a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' \
-        -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)' \
+  cat "$work"/*.sess | count-by all_users --merge "${SESS[@]}" \
     | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
     > "$work/sessions.ndjson"
 }
-retention_job & retention_pid=$!
+power_job & power_pid=$!
 sessions_job & sessions_pid=$!
-
-cat "$work"/*.mau | count-by month --merge -a 'active_users=distinct(user_id)' \
+cat "$work"/*.dau | count-by date -a 'active_users=sum(active_users)' | load dau date
+cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
   | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
-cat "$work"/*.users | count-by user_id --merge -a 'total_duration_ms=sum(duration_ms)' \
-  | top --by total_duration_ms --percent "$top" --key user_id | load power_users user_id
-cat "$work"/*.p95 | count-by app_version --merge -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' | load app_version_p95 app_version
-DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" | load app_version_p95 app_version
 [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
 query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
-wait "$retention_pid" || { echo "insights.sh: the retention step failed" >&2; exit 1; }
+# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
+last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
+since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
+cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
+wait "$power_pid" || { echo "insights.sh: the power-users step failed" >&2; exit 1; }
 wait "$sessions_pid" || { echo "insights.sh: the sessions step failed" >&2; exit 1; }
-load retention cohort_week,week_offset < "$work/retention.ndjson"
+load power_users user_id < "$work/power_users.ndjson"
 load session_metrics all_users < "$work/sessions.ndjson"
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)

@@ -36,7 +36,22 @@ const options = {
   delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
   tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
   'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
+  shard: { type: 'string', describe: 'K/N:COLUMN: only the rows whose COLUMN value hashes to K of N (0 <= K < N): N runs over the same files split the rows by that key, each row (and each bad row) in exactly one run' },
 } as const satisfies Record<string, Options>;
+
+/** --shard K/N:COLUMN parsed, or a reason */
+export function parseShard(v: string): { k: number; n: number; column: string } | string {
+  const m = /^(\d{1,6})\/(\d{1,6}):(.+)$/.exec(v);
+  if (!m || +m[2] < 1 || +m[1] >= +m[2]) return `--shard takes K/N:COLUMN with 0 <= K < N, e.g. 0/2:user_id (got '${v}')`;
+  return { k: +m[1], n: +m[2], column: m[3].trim() };
+}
+
+/** the shard (0..n-1) of a value's bytes b[s, e): FNV-1a, 32 bits, unsigned, mod n */
+export function shardOf(b: Uint8Array, s: number, e: number, n: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return (h >>> 0) % n;
+}
 
 export type FromCsvOptions = OptionsOf<typeof options> & InputOptions;
 
@@ -129,7 +144,7 @@ class JsonBatch {
 }
 
 /** the header of one input and what each of its columns becomes */
-interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number }
+interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number; shardCol: number }
 
 const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 const CHUNK = 1 << 17;
@@ -160,12 +175,13 @@ export function headerNames(raw: string[]): { names: string[]; notes: string[] }
 export const tool: Tool<FromCsvOptions> = {
   name: 'from-csv',
   summary: 'CSV/TSV with a header row to NDJSON (strict RFC 4180): quoted fields, typed columns (--types or inference), bad rows reported with their line and skipped.',
-  usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [--max-record-bytes N] [FILE...]',
+  usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [--max-record-bytes N] [--shard K/N:COLUMN] [FILE...]',
   noInput: true,
   examples: [
     ['from-csv user_interactions.csv | head -2', '{"user_id":"u123","timestamp":"2023-07-01 14:30:15",...,"duration_ms":12000,...}'],
     ['from-csv --types duration_ms=int,app_version=string --rejects bad.csv day1.csv day2.csv', 'declared types; bad rows kept in bad.csv'],
     ['from-csv --tsv interactions.tsv', 'tab-separated'],
+    ['from-csv --shard 1/2:user_id user_interactions.csv', 'the rows of the users of shard 1 of 2 (a second run with 0/2 has the others)'],
   ],
   options,
   check(o) {
@@ -177,6 +193,7 @@ export const tool: Tool<FromCsvOptions> = {
     if (c === '"' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) return `--delimiter must be one ASCII character other than '"', CR and LF (got ${JSON.stringify(d)})`;
     const m = o.maxRecordBytes;
     if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;
+    if (o.shard !== undefined) { const sh = parseShard(String(o.shard)); if (typeof sh === 'string') return sh; }
     return undefined;
   },
   create(o, ctx) {
@@ -186,6 +203,10 @@ export const tool: Tool<FromCsvOptions> = {
     const out = new JsonBatch(ctx);
     const typedSeen = new Set<string>();
     let headers = 0;
+    // --shard: this run keeps the rows of shard k (bad rows that have no key cell belong to shard 0);
+    // diagnostics about headers come from shard 0 alone, so N runs say each thing once
+    const shard = o.shard === undefined ? null : parseShard(String(o.shard)) as { k: number; n: number; column: string };
+    const first = shard === null || shard.k === 0;
 
     const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
       ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
@@ -203,7 +224,7 @@ export const tool: Tool<FromCsvOptions> = {
         const raw: string[] = [];
         for (let i = 0; i < r.count; i++) raw.push(fieldText(r, i));
         const { names, notes } = headerNames(raw);
-        if (notes.length) ctx.warn(`${this.file}:${r.line}: header: ${notes.join('; ')}`);
+        if (notes.length && first) ctx.warn(`${this.file}:${r.line}: header: ${notes.join('; ')}`);
         const kinds = new Uint8Array(names.length);
         names.forEach((n, i) => {
           const t = types.get(n);
@@ -212,7 +233,9 @@ export const tool: Tool<FromCsvOptions> = {
         });
         const keys = names.map((n, i) => Buffer.from((i === 0 ? '{' : ',') + JSON.stringify(n) + ':'));
         headers++;
-        this.header = { names, keys, kinds, keyBytes: keys.reduce((a, k) => a + k.length, 0) };
+        const shardCol = shard ? names.indexOf(shard.column) : -1;
+        if (shard && shardCol < 0 && first) ctx.warn(`${this.file}:${r.line}: no column ${JSON.stringify(shard.column)} to shard by: its rows all belong to shard 0`);
+        this.header = { names, keys, kinds, keyBytes: keys.reduce((a, k) => a + k.length, 0), shardCol };
       }
 
       private unreadable(line: number, why: string): void {
@@ -226,9 +249,18 @@ export const tool: Tool<FromCsvOptions> = {
         ctx.rejectAt(this.file, r.line, r.buf.toString('utf8', r.start, r.end), reason, detail);
       }
 
+      /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone) */
+      private mine(r: CsvRecord, col: number): boolean {
+        const sh = shard!;
+        if (col < 0 || col >= r.count) return sh.k === 0;
+        if (r.quoted[col] === 2) { const v = Buffer.from(fieldText(r, col)); return shardOf(v, 0, v.length, sh.n) === sh.k; }
+        return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
+      }
+
       malformed(m: CsvMalformed): void {
         if (this.skip) return;
         if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.detail}`); return; }
+        if (!first) return; // a malformed record has no key cell: shard 0's
         ctx.countIn();
         out.flush();
         ctx.rejectAt(this.file, m.line, m.buf.toString('utf8', m.start, m.end), m.problem, m.detail);
@@ -238,6 +270,7 @@ export const tool: Tool<FromCsvOptions> = {
         if (this.skip) return;
         const h = this.header;
         if (h === null) { this.readHeader(r); return; }
+        if (shard !== null && !this.mine(r, h.shardCol)) return;
         ctx.countIn();
         if (!r.utf8) { this.reject(r, 'invalid UTF-8', 'the row holds bytes that are not UTF-8'); return; }
         const n = h.keys.length;
@@ -356,7 +389,7 @@ export const tool: Tool<FromCsvOptions> = {
       async end() {
         for (const f of files) await readOne(f);
         const unused = [...types.keys()].filter((c) => !typedSeen.has(c));
-        if (unused.length && headers > 0) ctx.warn(`--types names no column of the input: ${unused.join(', ')}`);
+        if (unused.length && headers > 0 && first) ctx.warn(`--types names no column of the input: ${unused.join(', ')}`);
       },
     };
   },

@@ -7,14 +7,16 @@ import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart
 import { ByteKeys, GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface RetentionOptions { user: string; date: string; cohortField?: string; since?: string; maxWeeks?: number }
+export interface RetentionOptions { user: string; date: string; cohortField?: string; since?: string; maxWeeks?: number; merge: boolean }
 
 export const tool: Tool<RetentionOptions> = {
   name: 'retention',
   summary: 'Weekly cohort retention: cohort = ISO week of the first activity (or a cohort field); retained users and rate per week offset.',
-  usage: 'retention [--user user_id] [--date date] [--cohort-field join_date] [--since YYYY-MM-DD] [FILE...]',
+  usage: 'retention [--user user_id] [--date date] [--cohort-field join_date] [--since YYYY-MM-DD] [--merge] [FILE...]',
   examples: [
     ['to-local-date --field timestamp --tz UTC -i interactions.ndjson | retention --user user_id --date date --since 2023-07-03', 'weekly cohorts of the last 6 months'],
+    ['for k in 0 1; do from-csv --shard $k/2:user_id user_interactions.csv | to-local-date --field timestamp | retention > r$k.ndjson; done; cat r0.ndjson r1.ndjson | retention --merge --since 2023-07-03',
+      'runs over disjoint sets of users (two shards) combined: the rows of one run over all of them'],
   ],
   options: {
     user: { type: 'string', default: 'user_id', describe: 'user field' },
@@ -22,9 +24,11 @@ export const tool: Tool<RetentionOptions> = {
     'cohort-field': { type: 'string', describe: 'a date field that defines the cohort instead of the first activity (e.g. join_date)' },
     since: { type: 'string', describe: 'only cohorts whose week starts on or after this date' },
     'max-weeks': { type: 'number', describe: 'offsets up to this many weeks' },
+    merge: { type: 'boolean', default: false, describe: 'input is retention output of runs over disjoint sets of users (no --since, --max-weeks there): sum them into the rows one run over all the users gives' },
   },
   check(o) { return o.since !== undefined && !isValidDate(o.since) ? '--since takes YYYY-MM-DD' : undefined; },
   create(o, ctx) {
+    if (o.merge) return merger(o, ctx);
     const reader = new FieldReader(o.cohortField ? [o.user, o.date, o.cohortField] : [o.user, o.date]);
     const weekOf = (d: string) => dateToEpochDays(weekStart(d)) / 7; // Mondays are whole weeks apart
     // per user (a slot of the user's token bytes): the Monday (epoch days) of the first active week and
@@ -93,4 +97,48 @@ export const tool: Tool<RetentionOptions> = {
     };
   },
 };
+/**
+ * --merge: rows {cohort_week, week_offset, cohort_size, retained_users} of runs over disjoint users. A
+ * run gives every cohort it has an offset-0 row, and offsets up to its own last active week, so the
+ * cohort's size is the sum of its offset-0 rows' sizes, a missing (cohort, offset) row of a run means
+ * none of its users retained there, and the last week of all the data is the largest cohort + offset.
+ */
+function merger(o: RetentionOptions, ctx: Parameters<Tool<RetentionOptions>['create']>[1]) {
+  const reader = new FieldReader(['cohort_week', 'week_offset', 'cohort_size', 'retained_users']);
+  const size = new Map<number, number>(), kept = new Map<number, Map<number, number>>();
+  let maxWeek = -Infinity;
+  const count = (k: number) => { const n = reader.number(k); return Number.isSafeInteger(n) && n >= 0 ? n : NaN; };
+  return {
+    record(line: Line) {
+      if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+      const d = reader.value(0);
+      const days = typeof d === 'string' && isValidDate(d) ? dateToEpochDays(d) : NaN;
+      const k = count(1), n = count(2), r = count(3);
+      if (days !== days || (((days + 3) % 7) + 7) % 7 !== 0 || k !== k || n !== n || r !== r || r > n) {
+        return ctx.reject(line, 'not a retention row', 'a row of retention (without --merge): cohort_week a Monday, week_offset, cohort_size >= retained_users, whole numbers');
+      }
+      const c = days / 7;
+      if (c + k > maxWeek) maxWeek = c + k;
+      if (k === 0) size.set(c, (size.get(c) ?? 0) + n);
+      let row = kept.get(c);
+      if (!row) { row = new Map(); kept.set(c, row); }
+      row.set(k, (row.get(k) ?? 0) + r);
+    },
+    end() {
+      const sinceWeek = o.since ? dateToEpochDays(weekStart(o.since)) / 7 : -Infinity;
+      for (const c of [...kept.keys()].sort((a, b) => a - b)) {
+        if (c < sinceWeek) continue;
+        const n = size.get(c);
+        if (n === undefined) { ctx.warn(`cohort ${epochDaysToDate(c * 7)} has no week_offset 0 row: left out`); continue; }
+        const cohortWeek = epochDaysToDate(c * 7), row = kept.get(c)!;
+        const last = Math.min(maxWeek - c, o.maxWeeks ?? Infinity);
+        for (let k = 0; k <= last; k++) {
+          const r = row.get(k) ?? 0;
+          ctx.emit(JSON.stringify({ cohort_week: cohortWeek, week_offset: k, cohort_size: n, retained_users: r, retention_rate: r / n }));
+        }
+      }
+      ctx.count('cohorts', size.size);
+    },
+  };
+}
 export default tool;

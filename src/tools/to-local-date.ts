@@ -8,9 +8,24 @@ import { epochBytesMs, isoBytesMs, parseTimestamp, ZoneClock } from '../core/tim
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
+type Grain = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second';
+const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year', 'second'];
+
 export interface ToLocalDateOptions {
   field: string; tz: string; inputTz: string; unit: 'auto' | 's' | 'ms' | 'us' | 'ns';
-  as: string; grain: 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second'; weekStart: 'monday' | 'sunday'; tzField?: string;
+  as: string; grain: string; weekStart: 'monday' | 'sunday'; tzField?: string;
+}
+
+/** --grain and --as as lists of equal length (comma-separated: several fields from one reading), or a reason */
+function fieldsOf(o: ToLocalDateOptions): { grains: Grain[]; names: string[] } | string {
+  const grains = String(o.grain).split(',').map((g) => g.trim()) as Grain[];
+  const bad = grains.find((g) => !GRAINS.includes(g));
+  if (bad !== undefined) return `--grain takes ${GRAINS.join(', ')} or a comma-separated list of them (got '${bad}')`;
+  const names = grains.length === 1 ? [String(o.as)] : String(o.as).split(',').map((n) => n.trim());
+  if (names.length !== grains.length) return `--as names one field per --grain (${grains.length} grains, ${names.length} names)`;
+  if (names.some((n) => n === '' || n.includes('.'))) return '--as takes top-level field names (no dots)';
+  if (new Set(names).size !== names.length) return '--as names a field twice';
+  return { grains, names };
 }
 
 export const tool: Tool<ToLocalDateOptions> = {
@@ -21,18 +36,23 @@ export const tool: Tool<ToLocalDateOptions> = {
   examples: [
     ['filter-engaged < events.ndjson | to-local-date --tz America/Chicago', 'add "date" (US/Central day of event_timestamp, µs)'],
     ["to-local-date --field occurred_at --input-tz UTC --tz Europe/Madrid --grain week --as week < events.json", 'ISO week (Monday) of a naive UTC timestamp, in Madrid'],
+    ["from-csv user_interactions.csv | to-local-date --field timestamp --grain day,month --as date,month", 'the UTC date and the first day of its month, two fields from one reading'],
   ],
   options: {
     tz: { type: 'string', default: 'UTC', describe: 'IANA zone of the local calendar (America/Chicago, Asia/Kolkata, ...); the TZ variable is never read' },
     field: { alias: 'f', type: 'string', default: 'event_timestamp', describe: 'timestamp field (dotted path): epoch number/string or ISO-8601' },
     unit: { choices: ['auto', 's', 'ms', 'us', 'ns'], default: 'auto', describe: 'epoch unit; auto decides by magnitude, an explicit unit is checked for plausibility' },
     'input-tz': { type: 'string', default: 'UTC', describe: 'zone of ISO strings that carry no offset' },
-    as: { type: 'string', default: 'date', describe: 'name of the added field (replaced if present)' },
-    grain: { choices: ['day', 'week', 'month', 'quarter', 'year', 'second'], default: 'day', describe: "give the first day of the period (ISO weeks start Monday); 'second': the local date-time YYYY-MM-DD HH:MM:SS" },
+    as: { type: 'string', default: 'date', describe: 'name of the added field (replaced if present); with several grains one name each: date,month' },
+    grain: { type: 'string', default: 'day', describe: "day, week, month, quarter, year: the first day of the period (ISO weeks start Monday); 'second': the local date-time YYYY-MM-DD HH:MM:SS; a comma-separated list (day,month, with --as date,month) adds one field each in one pass" },
     'tz-field': { type: 'string', describe: "take each record's zone from this field (e.g. the user's timezone); --tz is the fallback when it is missing" },
     'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
   },
+  check(o) { const f = fieldsOf(o); return typeof f === 'string' ? f : undefined; },
   create(o, ctx) {
+    const f = fieldsOf(o);
+    if (typeof f === 'string') throw new UsageError(f);
+    if (f.grains.length > 1) return several(o, ctx, f.grains, f.names);
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as]);
@@ -43,9 +63,8 @@ export const tool: Tool<ToLocalDateOptions> = {
       if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
       return c;
     };
-    if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
     const edit: Edit = { from: 0, to: 0, text: '' };
-    const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = o.grain;
+    const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
     const dayOf = (zc: ZoneClock, ms: number): string =>
       grain === 'day' ? zc.localDate(ms) : grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, grain, o.weekStart);
     // the JSON text of the last output, by clock and local day (every grain but 'second' is a function of the local day)
@@ -97,4 +116,61 @@ export const tool: Tool<ToLocalDateOptions> = {
     };
   },
 };
+/** --grain G1,G2,... --as N1,N2,...: the same reading of the timestamp, one field per grain (one edit pass) */
+function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>['create']>[1], grains: Grain[], names: string[]) {
+  let clock: ZoneClock, inputClock: ZoneClock;
+  try { clock = new ZoneClock(o.tz); inputClock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
+  const m = grains.length, TZ = 1 + m;
+  const reader = new FieldReader(o.tzField ? [o.field, ...names, o.tzField] : [o.field, ...names]);
+  const ks = names.map((_, j) => 1 + j);
+  const clocks = new Map<string, ZoneClock>();
+  const clockFor = (zone: unknown): ZoneClock | string => {
+    if (typeof zone !== 'string' || zone === '') return clock;
+    let c = clocks.get(zone);
+    if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
+    return c;
+  };
+  const unit = o.unit, inputTz = o.inputTz;
+  const textOf = (zc: ZoneClock, ms: number, g: Grain): string =>
+    g === 'day' ? zc.localDate(ms) : g === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, g, o.weekStart);
+  // the JSON texts by clock and local day (every grain but 'second' is a function of the local day)
+  let lastClock: ZoneClock | null = null, lastDays = NaN;
+  const texts: string[] = new Array(m).fill('');
+  const fill = (zc: ZoneClock, ms: number) => {
+    const days = zc.localDays(ms);
+    if (days !== lastDays || zc !== lastClock) {
+      lastDays = days; lastClock = zc;
+      for (let j = 0; j < m; j++) if (grains[j] !== 'second') texts[j] = JSON.stringify(textOf(zc, ms, grains[j]));
+    }
+    for (let j = 0; j < m; j++) if (grains[j] === 'second') texts[j] = JSON.stringify(zc.localDateTime(ms));
+  };
+  const fastMs = (b: Buffer): number => {
+    let s = reader.spanStart(0), e = reader.spanEnd(0);
+    if (s < 0) return NaN;
+    const q = b[s] === 34;
+    if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; }
+    else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN;
+    if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
+    return q ? isoBytesMs(b, s, e, inputClock) : NaN;
+  };
+  return {
+    record(line: Line) {
+      if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+      const zc = o.tzField ? clockFor(reader.value(TZ)) : clock;
+      const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
+      if (ms === ms) fill(zc as ZoneClock, ms);
+      else {
+        const raw = reader.value(0);
+        if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
+        if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
+        const v = raw instanceof BigNum ? raw.raw : raw;
+        if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
+        const t = parseTimestamp(v, { unit, inputTz });
+        if (typeof t === 'string') return ctx.reject(line, `bad ${o.field}`, t);
+        fill(zc, t);
+      }
+      ctx.emitEdits(line, reader.edits(ks, texts));
+    },
+  };
+}
 export default tool;

@@ -1,7 +1,9 @@
 // top: the top N, or the top P percent (ceil(P% of the records)), of records by a numeric measure,
 // highest first, ties broken by the key in ascending order (so the cut is deterministic); adds a rank.
-// Holds every record's measure and key (the percent cut needs the count); --n alone keeps only N.
+// Holds every record's measure and bytes (the percent cut needs the count); the records that can make
+// the cut (the keep-th measure or better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
+import { GrowF64 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -46,7 +48,10 @@ export const tool: Tool<TopOptions> = {
   },
   create(o, ctx) {
     const reader = new FieldReader([o.by, o.key]);
-    const measures: number[] = [], keys: string[] = [], lines: Buffer[] = [], at: number[] = [];
+    // per record: its measure, where the rank goes, and its bytes in one arena (no object per record);
+    // the keys are read again at the end, only for the records that can make the cut
+    const measures = new GrowF64(), at = new GrowF64(), starts = new GrowF64();
+    let arena = Buffer.allocUnsafe(1 << 20), used = 0, n = 0;
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -56,22 +61,46 @@ export const tool: Tool<TopOptions> = {
         // rejected line), never the invocation's
         const close = closingBrace(line.buf, line.start, line.end);
         if (close === null) return ctx.reject(line, 'not a JSON object', 'no closing brace to add the rank before');
-        at.push(close);
-        measures.push(m);
-        keys.push(reader.found(1) ? String(reader.value(1)) : '');
-        lines.push(Buffer.from(line.buf.subarray(line.start, line.end)));
+        const len = line.end - line.start;
+        if (used + len > arena.length) {
+          const a = Buffer.allocUnsafe(Math.max(arena.length * 2, used + len));
+          arena.copy(a, 0, 0, used);
+          arena = a;
+        }
+        line.buf.copy(arena, used, line.start, line.end);
+        at.ensure(n)[n] = close;
+        measures.ensure(n)[n] = m;
+        starts.ensure(n + 1)[n] = used;
+        used += len;
+        starts.a[++n] = used;
       },
       end() {
-        const n = measures.length;
         const keep = o.n !== undefined ? Math.min(o.n, n) : Math.ceil((n * (o.percent as number)) / 100);
-        const order = Array.from({ length: n }, (_, i) => i);
+        const ms = measures.a, st = starts.a;
         const dir = o.ascending ? 1 : -1;
-        order.sort((a, b) => (measures[a] !== measures[b] ? dir * (measures[a] - measures[b]) : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+        // the cut's measure (the keep-th in order): only records at least as good can be kept
+        let cand: number[] = [];
+        if (keep > 0) {
+          const sorted = ms.slice(0, n).sort();
+          const v = o.ascending ? sorted[keep - 1] : sorted[n - keep];
+          for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
+        }
+        const keys = new Map<number, string>();
+        for (const i of cand) {
+          reader.read(arena, st[i], st[i + 1]);
+          keys.set(i, reader.found(1) ? String(reader.value(1)) : '');
+        }
+        cand.sort((a, b) => {
+          if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
+          const ka = keys.get(a)!, kb = keys.get(b)!;
+          return ka < kb ? -1 : ka > kb ? 1 : 0;
+        });
+        cand = cand.slice(0, keep);
         const rankName = JSON.stringify(o.as);
-        for (let i = 0; i < keep; i++) {
-          const b = lines[order[i]], a = at[order[i]];
+        for (let r = 0; r < cand.length; r++) {
+          const i = cand[r], b = arena.subarray(st[i], st[i + 1]), a = at.a[i];
           const close = a < 0 ? -a - 1 : a;
-          ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${a < 0 ? '' : ','}${rankName}:${i + 1}`), b.subarray(close)]));
+          ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${a < 0 ? '' : ','}${rankName}:${r + 1}`), b.subarray(close)]));
         }
         ctx.count('kept', keep);
       },

@@ -119,6 +119,32 @@ test('insights.sh: one stray quote no longer deletes that day from dau', () => {
   assert.equal(lines(sh(`query-sqlite --db ${d}/i.db "SELECT active_users FROM dau WHERE date = '${date}'"`).stdout), [{ active_users: users.size }]);
 });
 
+test('--shard K/N:COLUMN: N runs split the rows by key, each row and each bad row in exactly one run', () => {
+  const d = tmpdir();
+  const rows = ['user_id,v'];
+  for (let i = 0; i < 400; i++) rows.push(`${i % 3 === 0 ? `"u${i % 37}"` : `u${i % 37}`},${i}`);
+  rows.push('"u""q",1', '"u""q",2', 'u5,notanumber', 'u6,"stray', 'u7', ',9');
+  fs.writeFileSync(`${d}/a.csv`, rows.join('\n') + '\n');
+  fs.writeFileSync(`${d}/b.csv`, 'v,user_id\n1,u5\n2,u8\n');
+  const whole = sh(`from-csv --types v=int ${d}/a.csv ${d}/b.csv`);
+  const runs = [0, 1, 2].map((k) => sh(`from-csv --types v=int --shard ${k}/3:user_id ${d}/a.csv ${d}/b.csv`));
+  for (const r of runs) assert.is(r.status, 0, r.stderr);
+  const got = runs.flatMap((r) => records(r.stdout));
+  assert.equal(got.map((x) => JSON.stringify(x)).sort(), records(whole.stdout).map((x) => JSON.stringify(x)).sort());
+  // every key in one run only (quoted or not, doubled quotes undone), and every run holds some
+  const owner = new Map();
+  runs.forEach((r, k) => { const xs = records(r.stdout); assert.ok(xs.length > 0); for (const x of xs) { assert.ok((owner.get(x.user_id) ?? k) === k, String(x.user_id)); owner.set(x.user_id, k); } });
+  assert.ok(owner.has('u"q'));
+  // the bad rows (a bad value, a stray quote, a short row): each reported by one run, the total as one run
+  const reports = runs.flatMap((r) => r.stderr.split('\n').filter((l) => /\/a\.csv:\d+: /.test(l)));
+  assert.equal(reports.sort(), whole.stderr.split('\n').filter((l) => /\/a\.csv:\d+: /.test(l)).sort());
+  assert.is(reports.length, 3);
+  // usage
+  const bad = sh('from-csv --shard 2/2:user_id /dev/null');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, '--shard takes K/N:COLUMN');
+});
+
 test('a missing file among several is reported, the others are read, exit 1 at the end; each file has its own header', () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/a.csv`, 'a,b\n1,2\n');
