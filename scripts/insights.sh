@@ -11,11 +11,12 @@ export PATH="$here/bin:$PATH"
 . "$here/scripts/lib/insights-incremental.sh"
 me=insights.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
+. "$here/scripts/lib/sink.sh"
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: insights.sh --db FILE [--jobs N] [--top-percent P] [--cap-duration MS] [--metadata FILE]
-                   [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv...
+usage: insights.sh --db FILE|--pg URL [--jobs N] [--top-percent P] [--cap-duration MS]
+                   [--metadata FILE] [--session-gap SECONDS] [--report DIR] INTERACTIONS.csv...
    or: insights.sh --incremental --db FILE [--partition-key KEY] [options] [INTERACTIONS.csv...]
    or: insights.sh --hosts LIST|@FILE [--incremental] --db FILE [options] INTERACTIONS.csv...
    or: event-pipes insights ARGS
@@ -29,6 +30,8 @@ in-process chain; the shards combine exactly. Every table is replaced whole by a
 
 Options:
   --db FILE              the SQLite database (created if missing)
+  --pg URL               or a PostgreSQL database, postgres://USER@HOST:PORT/DB (the same tables;
+                         not with --incremental, --hosts or --report)
   --jobs N               shards of users processed in parallel (default 2: both cores; by GNU
                          parallel when it is installed, else by background jobs)
   --top-percent P        power_users: the top P% of active users by total duration_ms (default 1)
@@ -78,7 +81,7 @@ EOF
 db=""; jobs=2; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) need "$@"; db=$2; shift 2 ;;
+    --db|--pg) need "$@"; sink_opt "$1" "$2"; db=$sink_db; shift 2 ;;
     --jobs) need "$@"; jobs=$2; shift 2 ;;
     --top-percent) need "$@"; top=$2; shift 2 ;;
     --metadata) need "$@"; metadata=$2; shift 2 ;;
@@ -95,7 +98,11 @@ while [ $# -gt 0 ]; do
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$db" ] || usage_error "missing --db FILE"
+sink_check
+if sink_is_pg; then
+  [ "$incremental" = 0 ] && ! hosts_on || usage_error "--pg goes without --incremental and --hosts (their partition states are kept in a SQLite file: use --db)"
+  [ -z "$report" ] || usage_error "--report reads a SQLite database: use --db, or query the tables with query-postgres"
+fi
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
@@ -161,8 +168,8 @@ fi
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly
-load() { load-sqlite --db "$db" --table "$1" --key "$2" --atomic --schema "$here/scripts/sql/insights.schema.sql" \
-  --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)" --stats-file "$stats"; }
+load() { sink_load --table "$1" --key "$2" --atomic --schema "$(sink_sql insights.schema)" \
+  --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM loaded_keys)" --stats-file "$stats"; }
 # the two larger combinations run in the background beside the small ones (2 cores) and leave files,
 # loaded after them (an --atomic load holds SQLite's write lock from its first row to its last, so
 # loads are not run beside long-running producers)
@@ -180,9 +187,9 @@ cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
   | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
 cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" | load app_version_p95 app_version
 [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
-query-sqlite --db "$db" "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
+sink_query "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
 # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
-last=$(query-sqlite --db "$db" "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
+last=$(sink_query "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
 since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
 cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
 wait "$power_pid" || { echo "insights.sh: the power-users step failed" >&2; exit 1; }
@@ -196,6 +203,6 @@ const fs = require("fs"); const rows = fs.readFileSync(process.argv[1], "utf8").
 const now = new Date().toISOString();
 for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, records_in: r.in, records_out: r.out, rejected: r.rejected,
   reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
-  | load-sqlite --db "$db" --table stage_stats --schema "$here/scripts/sql/insights.schema.sql" 2>/dev/null
-query-sqlite --db "$db" --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(sum(elapsed_s), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2
+  | sink_load --table stage_stats --schema "$(sink_sql insights.schema)" 2>/dev/null
+sink_query --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(sum(elapsed_s), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2
 [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

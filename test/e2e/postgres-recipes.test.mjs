@@ -217,6 +217,28 @@ if (!bindir) {
     sameTables(await pgTables(url, GAME_TABLES), want, 'sample: --pg vs --db');
   });
 
+  // ---- insights.sh ----------------------------------------------------------------------------------
+  const INS = ['dau', 'mau', 'power_users', 'retention', 'app_version_p95', 'dau_anomalies', 'device_performance', 'session_metrics'];
+
+  test('insights.sh: --db and --pg give the same tables (stage_stats aside: its timings differ); twice = once; --pg refuses --incremental and --report', async () => {
+    const d = tmpdir();
+    run(`generate-insights --seed 4 --interactions 6000 --users 300 --out ${d}/g`);
+    const files = fs.readdirSync(`${d}/g/interactions`).sort().map((f) => `${d}/g/interactions/${f}`).join(' ');
+    const url = await newDb();
+    run(`insights.sh --db ${d}/i.db --metadata ${d}/g/user_metadata.csv --cap-duration 600000 ${files}`);
+    run(`insights.sh --pg ${url} --metadata ${d}/g/user_metadata.csv --cap-duration 600000 ${files}`);
+    const want = sqliteTables(`${d}/i.db`, INS);
+    for (const t of INS) assert.ok(want[t].length > 0, `${t} has rows`);
+    sameTables(await pgTables(url, INS), want, 'insights --pg vs --db');
+    run(`insights.sh --pg ${url} --metadata ${d}/g/user_metadata.csv --cap-duration 600000 ${files}`);
+    sameTables(await pgTables(url, INS), want, 'insights --pg run twice');
+    for (const bad of ['--incremental', `--report ${d}/r`]) {
+      const r = sh(`insights.sh --pg ${url} ${bad} ${files}`);
+      assert.is(r.status, 2, bad);
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
   test('query-postgres: the rows exact (BIGINT, NUMERIC, JSONB), DATE as text, booleans; csv and table; one statement, read only', async () => {
     const url = await newDb();
     const sql = "SELECT 9007199254740993::int8 AS big, 12345678901234567890.5::numeric AS num, DATE '2020-01-02' AS d, true AS ok, " +
