@@ -138,14 +138,16 @@ if hosts_on; then
   hosts_cat facts > "$work/facts.ndjson"
   [ ${#stats[@]} = 0 ] || hosts_cat stats >> "${stats[1]}"
 else
-dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
-  | where name=activity_exit ${stats[@]+"${stats[@]}"} \
-  | join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
+# Three processes (both cores): dedupe, filter and the two joins in one chain; the status, the local
+# day and the facts in another; the load below. Each chain hands its records on without re-reading.
+event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
+  then where name=activity_exit ${stats[@]+"${stats[@]}"} \
+  then join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-  | join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
-  | subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
-  | to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
-  | count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
+  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
+  | event-pipes subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
+  then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
+  then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
       collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
       -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' \

@@ -417,11 +417,14 @@ export class Loader {
       if (at === undefined) throw new RunFailure(`table ${this.o.table} has no column ${this.o.key[i]} (--key)`);
       return at;
     });
-    if (this.o.postSql !== undefined && this.keyIndex.length && !this.keysTable) {
+    if (this.wantsKeys() && this.keyIndex.length && !this.keysTable) {
       await this.driver.createKeysTable(this.keyIndex.map((i) => this.columns[i]));
       this.keysTable = true;
     }
   }
+
+  /** the loaded keys are kept (a row more per record) only for a --post-sql that reads loaded_keys */
+  private wantsKeys(): boolean { return this.o.postSql !== undefined && /loaded_keys/i.test(this.o.postSql); }
 
   private async begin(): Promise<void> {
     await this.driver.begin();
@@ -458,7 +461,7 @@ export class Loader {
     this.tally(items, result);
     if (last && this.o.postSql !== undefined) {
       if (!this.inTxn) await this.begin();
-      if (!this.keysTable && this.o.key.length) { // no table and no record: the keys table, empty
+      if (!this.keysTable && this.o.key.length && this.wantsKeys()) { // no table and no record: the keys table, empty
         await this.driver.createKeysTable(this.o.key.map((name) => ({ name, type: '' })));
         this.keysTable = true;
       }

@@ -23,17 +23,23 @@ const SEP = '\u0001'; // cannot occur in a JSON token (control characters are es
 /** a string token (latin1 text of its UTF-8 bytes, escapes and all) as the UTF-8 bytes of its value */
 const utf8Of = (token: string) => Buffer.from(JSON.parse(Buffer.from(token, 'latin1').toString('utf8')) as string, 'utf8');
 
-/** is the joined key made of quoted strings only, without escapes or bytes below '#'? */
-function plainKey(key: string): boolean {
-  let inside = false, start = true;
-  for (let i = 0; i < key.length; i++) {
+/** PLAIN: the joined key is made of quoted strings only, without escapes or bytes below '#';
+ *  FIRST_PLAIN: its first token is such a string */
+const PLAIN = 1, FIRST_PLAIN = 2;
+function classify(key: string): number {
+  let inside = false, start = true, first = true, plain = true;
+  let i = 0;
+  for (; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    if (start) { if (c !== 34) return false; start = false; inside = true; continue; }
-    if (inside) { if (c === 34) inside = false; else if (c < 0x23 || c === 92) return false; continue; }
-    if (c !== 1) return false; // SEP between tokens
+    if (start) { if (c !== 34) { plain = false; break; } start = false; inside = true; continue; }
+    if (inside) { if (c === 34) inside = false; else if (c < 0x23 || c === 92) { plain = false; break; } continue; }
+    if (c !== 1) { plain = false; break; } // SEP between tokens
+    first = false;
     start = true;
   }
-  return !inside && !start;
+  if (plain && !inside && !start) return PLAIN | FIRST_PLAIN;
+  if (!first) return FIRST_PLAIN; // the first token was done before anything not plain
+  return 0;
 }
 
 /** Order of key values: null, false, true, numbers (numerically), strings, then anything else. */
@@ -147,14 +153,55 @@ export const tool: Tool<CountByOptions> = {
         // Keys made only of plain strings (no escapes, no byte below '#') sort as their joined text: a
         // shorter token's closing quote (0x22) sorts below any content byte, so the engine's native
         // string order is cmp's order for two such keys (1M groups of six string keys: 10.0 -> 8.3-9.2 s).
+        // A key with a plain first string token (most keys lead with an id or a date) is ordered by that
+        // token natively first; cmp only breaks its ties (1M groups of 11 keys, some null: 17 -> 2 s).
         const plain = new Uint8Array(n);
-        for (let g = 0; g < n; g++) plain[g] = plainKey(joined[g]) ? 1 : 0;
+        for (let g = 0; g < n; g++) plain[g] = classify(joined[g]);
         const order = new Uint32Array(n);
-        for (let g = 0; g < n; g++) order[g] = g;
-        order.sort((x, y) => {
-          if (plain[x] & plain[y]) { const a = joined[x], b = joined[y]; return a < b ? -1 : a > b ? 1 : 0; }
+        const compare = (x: number, y: number): number => {
+          const p = plain[x] & plain[y];
+          if (p & PLAIN) { const a = joined[x], b = joined[y]; return a < b ? -1 : a > b ? 1 : 0; }
+          if (p & FIRST_PLAIN) {
+            // the first tokens, char by char (a closing quote sorts below any content byte)
+            const a = joined[x], b = joined[y];
+            for (let i = 1; ; i++) {
+              const ca = a.charCodeAt(i), cb = b.charCodeAt(i);
+              if (ca !== cb) return ca - cb;
+              if (ca === 34) break;
+            }
+          }
           return cmp(x, y);
-        });
+        };
+        let firstPlain = n > 1 && n < 1 << 24;
+        for (let g = 0; g < n && firstPlain; g++) if (!(plain[g] & FIRST_PLAIN)) firstPlain = false;
+        if (firstPlain) {
+          // Every first token a plain string: a native numeric sort of (its first 5 bytes, group) packed
+          // in 64 bits, then the comparator only within runs of one prefix (calling a comparator ~20
+          // times a group is most of the cost: 1M groups keyed by an id, 7 -> 1 s).
+          const packed = new BigUint64Array(n), u = new Uint32Array(packed.buffer);
+          for (let g = 0; g < n; g++) {
+            const a = joined[g];
+            let hi = 0, c5 = 0, q = 0;
+            for (; q < 5; q++) {
+              const c = a.charCodeAt(q + 1);
+              if (c === 34) break;
+              if (q < 4) hi = hi * 256 + c; else c5 = c;
+            }
+            for (; q < 4; q++) hi *= 256; // a shorter token: zeros, below any content byte
+            u[2 * g + 1] = hi; u[2 * g] = (c5 * 0x1000000 + g) >>> 0; // little-endian halves
+          }
+          packed.sort();
+          for (let i = 0; i < n; i++) order[i] = u[2 * i] & 0xffffff;
+          for (let i = 0; i < n; ) {
+            let j = i + 1;
+            while (j < n && u[2 * j + 1] === u[2 * i + 1] && u[2 * j] >>> 24 === u[2 * i] >>> 24) j++;
+            if (j - i > 1) order.subarray(i, j).sort(compare);
+            i = j;
+          }
+        } else {
+          for (let g = 0; g < n; g++) order[g] = g;
+          order.sort(compare);
+        }
         for (let i = 0; i < n; i++) {
           const g = order[i];
           const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);

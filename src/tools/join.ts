@@ -4,6 +4,7 @@
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
 import { FieldReader } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, splitPath, stringify } from '../core/json.js';
+import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -49,6 +50,19 @@ export const tool: Tool<JoinOptions> = {
     let reader = new FieldReader([streamKey]);
     let added: number[] = []; // reader paths of the added fields
     let warned = false;
+    // the per-record path: the stream key's JSON text (its bytes) -> the side entry, remembered for up
+    // to CACHED distinct texts (no decoding, no key string); then one edit appending the added members
+    // prepared once per side entry, when the record has none of them (the common case)
+    const CACHED = 100000;
+    let cache = new ByteKeys();
+    let hits: (number | undefined)[] = [];
+    let entries: string[][] = [];
+    let members: string[] = []; // per entry: "name":text,... of the added fields
+    const entryIds = new Map<string[], number>();
+    const ed = { from: 0, to: 0, text: '' };
+    const memberText = (texts: string[]) => texts.map((t, i) => JSON.stringify(outNames[i]) + ':' + t).join(',');
+    let outNames: string[] = [];
+    let nullMembers: string | undefined;
     return {
       async init() {
         let recs;
@@ -65,6 +79,7 @@ export const tool: Tool<JoinOptions> = {
         reader = new FieldReader([streamKey, ...out.map((n) => n.replace(/[\\.]/g, '\\$&'))]);
         added = out.map((_n, i) => i + 1);
         nullTexts = out.map(() => 'null');
+        outNames = out;
         let dupes = 0;
         for (const { rec, line } of recs) {
           const k = getPath(rec, sideKey);
@@ -82,17 +97,45 @@ export const tool: Tool<JoinOptions> = {
       },
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        const key = reader.found(0) ? keyText(reader.value(0)) : null;
-        let texts = key === null ? undefined : index.get(key);
+        let texts: string[] | undefined;
+        let entry = -1;
+        if (reader.found(0)) {
+          const slot = cache.slot(line.buf, reader.spanStart(0), reader.spanEnd(0));
+          if (slot < hits.length) {
+            const h = hits[slot];
+            if (h !== undefined) { entry = h; texts = entries[h]; }
+          } else {
+            const key = keyText(reader.value(0));
+            texts = key === null ? undefined : index.get(key);
+            if (texts !== undefined) {
+              entry = entryIds.get(texts) ?? -1;
+              if (entry < 0) { entry = entries.length; entries.push(texts); members.push(memberText(texts)); entryIds.set(texts, entry); }
+            }
+            hits.push(texts === undefined ? undefined : entry);
+            if (cache.size > CACHED) { cache = new ByteKeys(); hits = []; }
+          }
+        }
         if (texts === undefined) {
           ctx.count('unmatched');
           if (o.unmatched === 'drop') return;
           if (o.unmatched === 'reject') return ctx.reject(line, 'no match in side file', `${streamKey}=${reader.raw(0) ?? 'missing'}`);
           texts = nullTexts;
+          entry = -1;
         } else ctx.count('matched');
+        let present = false;
+        for (let j = 0; j < added.length; j++) if (reader.found(added[j])) { present = true; break; }
+        if (!present && added.length) {
+          // the added members before the closing brace (reader.edits' append, prepared once)
+          const b = line.buf, close = reader.objEnd - 1;
+          let i = close - 1;
+          while (i > reader.objStart && (b[i] === 32 || b[i] === 9 || b[i] === 13 || b[i] === 10)) i--;
+          const text = entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts));
+          ed.from = close; ed.to = close; ed.text = i === reader.objStart ? text : ',' + text;
+          return ctx.emitEdit(line, ed);
+        }
         // a field of that name in the record already: --existing decides
         let ks = added;
-        if (added.some((k) => reader.found(k))) {
+        {
           const clash = added.filter((k) => reader.found(k)).map((k) => reader.topName(k));
           if (o.existing === 'reject') return ctx.reject(line, 'field already present', clash.join(', '));
           ctx.count(o.existing === 'keep' ? 'kept existing' : 'replaced existing');
