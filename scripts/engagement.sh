@@ -15,9 +15,10 @@ export PATH="$here/bin:$PATH"
 me=engagement.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+. "$here/scripts/lib/sink.sh"
 help() {
   cat <<'EOF'
-usage: engagement.sh --db FILE --users FILE --activities FILE [options] EVENTS...
+usage: engagement.sh --db FILE|--pg URL --users FILE --activities FILE [options] EVENTS...
    or: event-pipes engagement ARGS
 
 Load raw Lingokids events (JSON Lines; only name = activity_exit is counted) into the SQLite cube
@@ -28,6 +29,7 @@ activity_completion_daily. A summary per month goes to stderr.
 
 Options:
   --db FILE          the SQLite database (created if missing)
+  --pg URL           or a PostgreSQL database, postgres://USER@HOST:PORT/DB (the same tables)
   --users FILE       users (JSON Lines: user_id, country_code, registration, trial and subscription
                      times)
   --activities FILE  the activity catalogue (JSON Lines or a JSON array: activity_id, type, subtype)
@@ -64,7 +66,7 @@ EOF
 db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); files=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) need "$@"; db=$2; shift 2 ;;
+    --db|--pg) need "$@"; sink_opt "$1" "$2"; db=$(sink_name); shift 2 ;;
     --users) need "$@"; users=$2; shift 2 ;;
     --activities) need "$@"; activities=$2; shift 2 ;;
     --out) need "$@"; out=$2; shift 2 ;;
@@ -79,9 +81,9 @@ while [ $# -gt 0 ]; do
     *) files+=("$1"); shift ;;
   esac
 done
-for o in db users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
+sink_check
+for o in users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
-mkdir -p "$(dirname "$db")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # The facts depend on --tz and --input-tz: a database loaded with others is refused, and so is one of
@@ -90,8 +92,8 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 sq() { printf "'%s'" "${1//\'/\'\'}"; }
 printf 'setting,value\ninput_tz,%s\ntz,%s\n' "$input_tz" "$tz" > "$work/want-settings.csv"
 check_db() {
-  [ -s "$db" ] || return 0
-  if query-sqlite --db "$db" --format csv 'SELECT setting, value FROM engagement_settings ORDER BY setting' > "$work/settings.csv" 2> /dev/null; then
+  sink_is_pg || [ -s "$sink_db" ] || return 0
+  if sink_query --format csv 'SELECT setting, value FROM engagement_settings ORDER BY setting' > "$work/settings.csv" 2> /dev/null; then
     if [ "$(wc -l < "$work/settings.csv")" -gt 1 ] && ! cmp -s "$work/settings.csv" "$work/want-settings.csv"; then
       { echo "$me: $db was loaded with another --tz or --input-tz; use the same ones or a new database. It has:"
         tail -n +2 "$work/settings.csv"; } >&2
@@ -100,7 +102,8 @@ check_db() {
     return 0
   fi
   local old  # no settings: a new database, or one of the earlier recipe (the cube without the facts)
-  old=$(query-sqlite --db "$db" --format csv "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'activity_engagement_daily'" | tail -n 1)
+  if sink_is_pg; then old=$(sink_query --format csv "SELECT (to_regclass('activity_engagement_daily') IS NOT NULL)::int AS n" | tail -n 1)
+  else old=$(sink_query --format csv "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'activity_engagement_daily'" | tail -n 1); fi
   if [ "$old" != 0 ]; then
     echo "$me: $db was written by the earlier, non-incremental engagement.sh (a cube without the event facts): load all its files into a new database" >&2
     exit 2
@@ -154,23 +157,22 @@ event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   > "$work/facts.ndjson"
 fi
 
-# One load at a time per database (a lock on FILE.lock; the steps above run in parallel with another
-# load): the database is checked under it, then the new facts and the recomputed days of the cube are
-# one transaction.
-exec 9>>"$db.lock"
-flock 9
+# One load at a time per database (a lock on FILE.lock, or a PostgreSQL advisory lock; the steps above
+# run in parallel with another load): the database is checked under it, then the new facts and the
+# recomputed days of the cube are one transaction.
+sink_lock engagement
 check_db
-{ cat "$here/scripts/sql/engagement.refresh.sql"
+{ cat "$(sink_sql engagement.refresh)"
   echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")) ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
-load-sqlite --db "$db" --table activity_exit_facts --key event_id --on-conflict ignore --atomic ${stats[@]+"${stats[@]}"} \
-  --schema "$here/scripts/sql/engagement.schema.sql" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
+sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic ${stats[@]+"${stats[@]}"} \
+  --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
 
 if [ -n "$out" ]; then
   mkdir -p "$out"
-  query-sqlite --db "$db" 'SELECT * FROM activity_engagement_daily ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id' \
+  sink_query 'SELECT * FROM activity_engagement_daily ORDER BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id' \
     | to-parquet --types date=string,country=string,os_name=string,os_version=string,app_version=string,subscription_status=string \
         --types activity_id=string,activity_type=string,activity_subtype=string,collection_id=string \
         --types plays=int64,completed_plays=int64,total_duration_s=double "$out/activity_engagement_daily.parquet"
 fi
-query-sqlite --db "$db" --format table 'SELECT substr(date, 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(sum(total_duration_s) / 3600, 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2
+sink_query --format table 'SELECT substr(CAST(date AS TEXT), 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(CAST(sum(total_duration_s) / 3600 AS NUMERIC), 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2

@@ -204,5 +204,5 @@ const now = new Date().toISOString();
 for (const r of rows) console.log(JSON.stringify({ run_at: now, tool: r.tool, records_in: r.in, records_out: r.out, rejected: r.rejected,
   reasons: JSON.stringify(r.reasons), counters: JSON.stringify(r.counters), elapsed_s: r.elapsed_s, bytes_in: r.bytes_in, argv: r.argv.join(" ") }));' "$stats" \
   | sink_load --table stage_stats --schema "$(sink_sql insights.schema)" 2>/dev/null
-sink_query --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(sum(elapsed_s), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2
+sink_query --format table "SELECT tool, count(*) AS runs, sum(records_in) AS records_in, sum(rejected) AS rejected, round(CAST(sum(elapsed_s) AS NUMERIC), 2) AS seconds FROM stage_stats GROUP BY tool ORDER BY seconds DESC" >&2
 [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

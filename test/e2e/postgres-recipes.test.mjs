@@ -239,6 +239,36 @@ if (!bindir) {
     }
   });
 
+  // ---- engagement.sh --------------------------------------------------------------------------------
+  const ENG = ['activity_exit_facts', 'activity_engagement_daily', 'engagement_settings', 'activity_engagement_monthly', 'activity_completion_daily'];
+
+  test('engagement.sh: --db and --pg give the same facts, cube and rollups; twice = once; two halves in either order = one load', async () => {
+    const d = tmpdir();
+    const L = hasReal ? path.join(real, 'lingokids') : null;
+    let users = `${L}/users.json`, acts = `${L}/activities.json`;
+    if (!hasReal) { run(`generate-lingokids --seed 3 --events 10 --out-users ${d}/users.json --out-activities ${d}/acts.json > /dev/null`); users = `${d}/users.json`; acts = `${d}/acts.json`; }
+    const ev = run(`generate-lingokids --seed 22 --events 6000 --users ${users} --activities ${acts} --bad-lines 3`).stdout.trim().split('\n');
+    fs.writeFileSync(`${d}/ev.json`, ev.join('\n') + '\n');
+    const half = Math.floor(ev.length / 2);
+    fs.writeFileSync(`${d}/a.json`, ev.slice(0, half).join('\n') + '\n');
+    fs.writeFileSync(`${d}/b.json`, ev.slice(half).join('\n') + '\n');
+    const side = `--users ${users} --activities ${acts} --tz Europe/Madrid`;
+    run(`engagement.sh --db ${d}/e.db ${side} ${d}/ev.json`);
+    const want = sqliteTables(`${d}/e.db`, ENG);
+    assert.ok(want.activity_engagement_daily.length > 0);
+    const url = await newDb();
+    run(`engagement.sh --pg ${url} ${side} ${d}/ev.json`);
+    sameTables(await pgTables(url, ENG), want, 'engagement --pg vs --db');
+    run(`engagement.sh --pg ${url} ${side} ${d}/ev.json`);
+    sameTables(await pgTables(url, ENG), want, 'engagement --pg loaded twice');
+    const split = await newDb();
+    run(`engagement.sh --pg ${split} ${side} ${d}/b.json`);
+    run(`engagement.sh --pg ${split} ${side} ${d}/a.json`);
+    sameTables(await pgTables(split, ENG), want, 'engagement --pg: the second half first');
+    const r = sh(`engagement.sh --pg ${split} --users ${users} --activities ${acts} --tz UTC ${d}/a.json`);
+    assert.is(r.status, 2, 'another --tz is refused');
+  });
+
   test('query-postgres: the rows exact (BIGINT, NUMERIC, JSONB), DATE as text, booleans; csv and table; one statement, read only', async () => {
     const url = await newDb();
     const sql = "SELECT 9007199254740993::int8 AS big, 12345678901234567890.5::numeric AS num, DATE '2020-01-02' AS d, true AS ok, " +
