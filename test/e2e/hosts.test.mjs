@@ -121,9 +121,10 @@ it('active-users.sh --hosts @FILE (`:` beside an ssh host, N/, comments) --share
   const w = loggingSsh('ssh-shared');
   fs.writeFileSync(`${work}/hosts.txt`, `# the hosts of the test\n${sshd.login('127.0.0.2', { jobs: 2, ssh: w })}\n\n1/:\n`);
   const db = `${work}/sliide-file.db`;
-  // --remote-path relative: from the home directory on the hosts (the private sshd's sessions get their own)
+  // --remote-path relative: from the home directory on each host (the private sshd's sessions get their
+  // own; the run here gets the same HOME, so that `:` finds the toolkit at the same relative path)
   const rel = path.relative(sshd.home, root);
-  ok(sh(`active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage --remote-path ${rel} ${files.join(' ')}`), '@FILE');
+  ok(sh(`HOME=${sshd.home} active-users.sh --quiet --db ${db} --hosts @${work}/hosts.txt --shared-storage --remote-path ${rel} ${files.join(' ')}`), '@FILE');
   assert.equal(dumpAll(db), sliideLocal);
   assert.ok(count(`${w}.log`) > 0 && count(`${w}.log`) < files.length, 'jobs on the ssh host and here');
   assert.is(count(`${w}.sent`), 0, 'no file sent');
