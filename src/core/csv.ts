@@ -308,3 +308,19 @@ function show(b: Buffer, p: number, len: number): string {
   const t = b.toString('utf8', p, Math.min(len, p + 12)).split(/[\r\n]/)[0];
   return JSON.stringify(t.length > 10 ? t.slice(0, 10) + '…' : t);
 }
+
+/** the delimiter byte of the options (check() has vetted them) */
+export function delimiterOf(o: { delimiter: string; tsv: boolean }): number {
+  return (o.tsv || o.delimiter === '\\t' ? '\t' : o.delimiter).charCodeAt(0);
+}
+
+/** the check of --delimiter/--tsv (from-csv and to-csv) */
+export function checkDelimiter(o: { delimiter: string; tsv: boolean }): string | undefined {
+  const d = o.delimiter;
+  if (typeof d !== 'string' || d === '') return `--delimiter takes one character (got '')`;
+  if (o.tsv && d !== ',' && d !== '\t' && d !== '\\t') return `--tsv and --delimiter '${d}' disagree: give one of them`;
+  const c = d === '\\t' ? '\t' : d;
+  if (c.length !== 1) return `--delimiter takes one character (got '${d}'; "\\t" is a tab)`;
+  if (c === '"' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) return `--delimiter must be one ASCII character other than '"', CR and LF (got ${JSON.stringify(d)})`;
+  return undefined;
+}

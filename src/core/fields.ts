@@ -30,15 +30,16 @@ export function skipWs(b: Buffer, i: number, end: number): number {
   return i;
 }
 
-// bytes inside a string: 0 plain, 1 the closing quote, 2 a backslash, 3 a control character
-const STR = new Uint8Array(256);
+// bytes inside a string: 0 plain, 1 the closing quote, 2 a backslash, 3 a control character (the
+// grammar's tables, shared with the stream reader of json-stream.ts)
+export const STR = new Uint8Array(256);
 for (let c = 0; c < 32; c++) STR[c] = 3;
 STR[QUOTE] = 1; STR[BSL] = 2;
 // what may follow a backslash: 1 a one-byte escape, 2 'u'
-const ESC = new Uint8Array(256);
+export const ESC = new Uint8Array(256);
 for (const c of '"\\/bfnrt') ESC[c.charCodeAt(0)] = 1;
 ESC[117] = 2;
-const HEX = new Uint8Array(256);
+export const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
 /** set by stringEnd: whether the string had an escape */

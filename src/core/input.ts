@@ -31,9 +31,9 @@ export interface LineSink {
   invalid(l: Line, why: string): void;
 }
 
-/** where the first invalid UTF-8 sequence of b[s, e) starts (as a 1-based column); the rare path
- *  after isUtf8 said no (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF) */
-export function badUtf8(b: Buffer, s: number, e: number): string {
+/** index of the first invalid UTF-8 sequence in b[s, e) (RFC 3629: no overlong forms, no surrogates,
+ *  nothing above U+10FFFF), e when there is none */
+export function badUtf8At(b: Buffer, s: number, e: number): number {
   let i = s;
   while (i < e) {
     const c = b[i];
@@ -42,13 +42,18 @@ export function badUtf8(b: Buffer, s: number, e: number): string {
     if (c >= 0xc2 && c <= 0xdf) n = 1;
     else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
     else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
-    else break;
-    let ok = i + n < e;
-    for (let k = 1; ok && k <= n; k++) { const d = b[i + k]; ok = k === 1 ? d >= lo && d <= hi : (d & 0xc0) === 0x80; }
-    if (!ok) break;
+    else return i;
+    if (i + n >= e) return i;
+    for (let k = 1; k <= n; k++) { const d = b[i + k]; if (k === 1 ? d < lo || d > hi : (d & 0xc0) !== 0x80) return i; }
     i += n + 1;
   }
-  return `invalid UTF-8 at column ${i - s + 1}`;
+  return e;
+}
+
+/** where the first invalid UTF-8 sequence of b[s, e) starts (as a 1-based column); the rare path
+ *  after isUtf8 said no */
+export function badUtf8(b: Buffer, s: number, e: number): string {
+  return `invalid UTF-8 at column ${badUtf8At(b, s, e) - s + 1}`;
 }
 
 /**

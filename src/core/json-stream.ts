@@ -29,21 +29,12 @@
 // stray quote cannot swallow the lines after it. The reader goes on there as if an element had ended
 // (after a '}' or ']'), a ',' had been read, or a new element or document starts.
 import { isUtf8 } from 'node:buffer';
-import { FieldReader, MAX_DEPTH } from './fields.js';
+import { ESC, FieldReader, HEX, MAX_DEPTH, STR } from './fields.js';
+import { badUtf8At } from './input.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
 const LF = 10, CR = 13, SP = 32, TAB = 9, MINUS = 45, RS = 0x1e;
 
-// bytes inside a string: 0 plain, 1 the closing quote, 2 a backslash, 3 a control character
-const STR = new Uint8Array(256);
-for (let c = 0; c < 32; c++) STR[c] = 3;
-STR[QUOTE] = 1; STR[BSL] = 2;
-// what may follow a backslash: 1 a one-byte escape, 2 'u'
-const ESC = new Uint8Array(256);
-for (const c of '"\\/bfnrt') ESC[c.charCodeAt(0)] = 1;
-ESC[117] = 2;
-const HEX = new Uint8Array(256);
-for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 /** 1 for bytes that can start a JSON value */
 const VALUE_START = new Uint8Array(256);
 /** 1 for {}[],: */
@@ -95,23 +86,6 @@ function describe(c: number | undefined): string {
   return c >= 33 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
-/** index of the first invalid UTF-8 sequence in b[s, e) (RFC 3629), e when there is none */
-export function badUtf8At(b: Buffer, s: number, e: number): number {
-  let i = s;
-  while (i < e) {
-    const c = b[i];
-    if (c < 0x80) { i++; continue; }
-    let n = 0, lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 1;
-    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
-    else return i;
-    if (i + n >= e) return i;
-    for (let k = 1; k <= n; k++) { const d = b[i + k]; if (k === 1 ? d < lo || d > hi : (d & 0xc0) !== 0x80) return i; }
-    i += n + 1;
-  }
-  return e;
-}
 
 /**
  * Copy the valid JSON text b[s, e) to out[o...] without its insignificant whitespace (everything else

@@ -169,3 +169,14 @@ export class Output implements RecordSink {
     });
   }
 }
+
+/** a sink that only counts the records it is given (the end of a fork's branch, whose last tool writes
+ *  no records; the main thread's stand-in for a worker stage's output) */
+export class CountSink implements RecordSink {
+  records = 0; closed = false;
+  drained(): null { return null; }
+  record(): void { this.records++; }
+  edited(): void { this.records++; }
+  textRecord(): void { this.records++; }
+  batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
+}

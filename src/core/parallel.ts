@@ -13,7 +13,7 @@
 // and chains without a local first stage run in one thread.
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { Output } from './output.js';
+import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
@@ -74,16 +74,6 @@ function pieces(files: string[]): PieceTask[] {
   return out;
 }
 
-/** a sink that only counts (the main thread's stand-in for a worker stage's output) */
-class Tally implements RecordSink {
-  records = 0; closed = false;
-  drained(): null { return null; }
-  record(): void { this.records++; }
-  edited(): void { this.records++; }
-  textRecord(): void { this.records++; }
-  batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
-}
-
 /**
  * Run the chain over `threads` workers (see above). `say(stage, message)` writes a diagnostic. Returns
  * the exit status.
@@ -95,7 +85,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
   // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one
   // count-by: its records in, its rejects, its groups out)
-  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new Tally(), { say: sayer(s.tool.name) }));
+  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: sayer(s.tool.name) }));
   const main = built.stages;
   const into: RecordSink = main.length ? built.head : out; // the records for the main thread's first stage (or stdout)
   const partialIn = { in: 0, bytes: 0 }; // what the workers' copies of the partial stage read
@@ -183,7 +173,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         if (k === p.local) { partialIn.in += c.in; partialIn.bytes += c.bytes; return; }
         const st = shadows[k].stats;
         st.in += c.in; st.bytes += c.bytes;
-        (shadows[k].sink as Tally).records += c.out;
+        (shadows[k].sink as CountSink).records += c.out;
         for (const [name, n] of c.counters) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
       });
       if (f.out) into.batch(Buffer.from(f.out.buffer, f.out.byteOffset, f.out.byteLength), 0, f.out.byteLength, 0);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import tty from 'node:tty';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
-import { Output } from './output.js';
+import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
@@ -168,16 +168,6 @@ export type ChainSpec = (StageSpec | ForkSpec)[];
 const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };
 
-/** a sink that drops records (the end of a fork's branch: its last tool writes no records) */
-class Discard implements RecordSink {
-  records = 0; closed = false;
-  drained(): null { return null; }
-  record(): void { this.records++; }
-  edited(): void { this.records++; }
-  textRecord(): void { this.records++; }
-  batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
-}
-
 /** every record to each branch's first stage (assembled once when edited) */
 class ForkSink implements RecordSink {
   records = 0; closed = false;
@@ -218,7 +208,7 @@ function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: Reco
   if (forked) {
     const heads: RecordSink[] = [];
     (tail as ForkSpec).fork.forEach((branch, i) => {
-      const b = build(branch, parsed[chain.length - 1][i], new Discard(), new Discard());
+      const b = build(branch, parsed[chain.length - 1][i], new CountSink(), new CountSink());
       heads.push(b.head); branchStages.push(...b.stages); branchArgvs.push(...b.argvs);
     });
     sink = new ForkSink(heads);

@@ -22,7 +22,7 @@
 //   they span in the detail), their raw text (all their lines) kept in --rejects.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { CsvScanner, fieldText } from '../core/csv.js';
+import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { columnTypes } from '../core/options.js';
@@ -185,12 +185,8 @@ export const tool: Tool<FromCsvOptions> = {
   ],
   options,
   check(o) {
-    const d = o.delimiter;
-    if (typeof d !== 'string' || d === '') return `--delimiter takes one character (got '')`;
-    if (o.tsv && d !== ',' && d !== '\t' && d !== '\\t') return `--tsv and --delimiter '${d}' disagree: give one of them`;
-    const c = d === '\\t' ? '\t' : d;
-    if (c.length !== 1) return `--delimiter takes one character (got '${d}'; "\\t" is a tab)`;
-    if (c === '"' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) return `--delimiter must be one ASCII character other than '"', CR and LF (got ${JSON.stringify(d)})`;
+    const bad = checkDelimiter(o);
+    if (bad) return bad;
     const m = o.maxRecordBytes;
     if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;
     if (o.shard !== undefined) { const sh = parseShard(String(o.shard)); if (typeof sh === 'string') return sh; }
@@ -199,7 +195,7 @@ export const tool: Tool<FromCsvOptions> = {
   create(o, ctx) {
     const types = columnTypes(o.types, Object.keys(KIND));
     const files = o.files.length ? o.files : ['-'];
-    const delim = (o.tsv || o.delimiter === '\\t' ? '\t' : o.delimiter).charCodeAt(0);
+    const delim = delimiterOf(o);
     const out = new JsonBatch(ctx);
     const typedSeen = new Set<string>();
     let headers = 0;

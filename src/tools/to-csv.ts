@@ -28,6 +28,7 @@ import { FieldReader, hasByte } from '../core/fields.js';
 import { compactInto } from '../core/json-stream.js';
 import { MemberCursor, hasLoneSurrogate } from '../core/members.js';
 import { listOption } from '../core/options.js';
+import { checkDelimiter, delimiterOf } from '../core/csv.js';
 import type { Line, Tool, ToolContext } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -48,21 +49,6 @@ const SPOOL_MEM = 32 << 20;
 const BLOCK = 1 << 20;
 const FLUSH = 1 << 18;
 
-/** the delimiter byte of the options (check() has vetted them) */
-function delimiterOf(o: { delimiter: string; tsv: boolean }): number {
-  return (o.tsv || o.delimiter === '\\t' ? '\t' : o.delimiter).charCodeAt(0);
-}
-
-/** the check of --delimiter/--tsv shared with from-csv's rules */
-export function checkDelimiter(o: { delimiter: string; tsv: boolean }): string | undefined {
-  const d = o.delimiter;
-  if (typeof d !== 'string' || d === '') return `--delimiter takes one character (got '')`;
-  if (o.tsv && d !== ',' && d !== '\t' && d !== '\\t') return `--tsv and --delimiter '${d}' disagree: give one of them`;
-  const c = d === '\\t' ? '\t' : d;
-  if (c.length !== 1) return `--delimiter takes one character (got '${d}'; "\\t" is a tab)`;
-  if (c === '"' || c === '\r' || c === '\n' || c.charCodeAt(0) > 0x7f) return `--delimiter must be one ASCII character other than '"', CR and LF (got ${JSON.stringify(d)})`;
-  return undefined;
-}
 
 /** A growable byte buffer. */
 class Bytes {

@@ -28,6 +28,18 @@ function fieldsOf(o: ToLocalDateOptions): { grains: Grain[]; names: string[] } |
   return { grains, names };
 }
 
+/** the clock of a --tz-field value (cached per zone): the default clock for a missing or empty one,
+ *  the reason for a zone that does not exist */
+function zoneClocks(clock: ZoneClock): (zone: unknown) => ZoneClock | string {
+  const clocks = new Map<string, ZoneClock>();
+  return (zone) => {
+    if (typeof zone !== 'string' || zone === '') return clock;
+    let c = clocks.get(zone);
+    if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
+    return c;
+  };
+}
+
 export const tool: Tool<ToLocalDateOptions> = {
   name: 'to-local-date',
   parallel: 'local',
@@ -56,13 +68,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as]);
-    const clocks = new Map<string, ZoneClock>();
-    const clockFor = (zone: unknown): ZoneClock | string => {
-      if (typeof zone !== 'string' || zone === '') return clock;
-      let c = clocks.get(zone);
-      if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
-      return c;
-    };
+    const clockFor = zoneClocks(clock);
     const edit: Edit = { from: 0, to: 0, text: '' };
     const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
     const dayOf = (zc: ZoneClock, ms: number): string =>
@@ -123,13 +129,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   const m = grains.length, TZ = 1 + m;
   const reader = new FieldReader(o.tzField ? [o.field, ...names, o.tzField] : [o.field, ...names]);
   const ks = names.map((_, j) => 1 + j);
-  const clocks = new Map<string, ZoneClock>();
-  const clockFor = (zone: unknown): ZoneClock | string => {
-    if (typeof zone !== 'string' || zone === '') return clock;
-    let c = clocks.get(zone);
-    if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
-    return c;
-  };
+  const clockFor = zoneClocks(clock);
   const unit = o.unit, inputTz = o.inputTz;
   const textOf = (zc: ZoneClock, ms: number, g: Grain): string =>
     g === 'day' ? zc.localDate(ms) : g === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, g, o.weekStart);
