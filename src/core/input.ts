@@ -248,7 +248,23 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
+export const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** Things on this thread that wait for the event loop: a reply that has arrived and is handled only
+ *  there (load-postgres's database worker registers one). The read loops yield after the chunk in hand
+ *  while one is ready, not only every 8 chunks, so the reply is not held up behind ~1 MiB of parsing
+ *  (the database would sit idle meanwhile). */
+const turnWaiters = new Set<() => boolean>();
+/** register `ready` (true while something waits for the event loop); returns the unregistering call */
+export function wantTurns(ready: () => boolean): () => void {
+  turnWaiters.add(ready);
+  return () => { turnWaiters.delete(ready); };
+}
+/** does something wait for the event loop? */
+export function turnWanted(): boolean {
+  for (const ready of turnWaiters) if (ready()) return true;
+  return false;
+}
 
 /**
  * Read one input ('-' = stdin) to its end with blocking reads; gzip input is handed to the stream
@@ -287,7 +303,7 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       if (stopped()) return bytes;
       const wait = waitDrain();
       if (wait) await wait;
-      if ((chunks & 7) === 0) { await tick(); if (stopped()) return bytes; }
+      if ((chunks & 7) === 0 || turnWanted()) { await tick(); if (stopped()) return bytes; }
     }
     splitter.finish();
     return bytes;

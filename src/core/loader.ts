@@ -315,7 +315,7 @@ export class Loader {
     if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
-    driver.backpressure?.(() => this.queued + this.pending.length > 2 * this.o.batch);
+    driver.backpressure?.(() => this.queued + this.pending.length > 3 * this.o.batch);
   }
 
   /** run --schema, read the table */

@@ -24,9 +24,10 @@
 //   INSERT INTO t AS ep_t (cols) SELECT casts FROM stage WHERE r = R ORDER BY key
 //   ON CONFLICT (key) DO UPDATE SET c = excluded.c, ... WHERE (ep_t.c, ...) IS DISTINCT FROM (excluded.c, ...)
 //   RETURNING (xmax = 0)
-// under a savepoint: returned rows with xmax = 0 were inserted, the others updated, and the rows not
-// returned were unchanged (a run's counts are exact; within a run they are given to its rows in
-// order). Rows go in key order, so concurrent loaders take row locks in one order and do not deadlock.
+// inside `WITH ep_i AS (...) SELECT count(*) FILTER (WHERE ins), count(*) FROM ep_i`, under a savepoint:
+// returned rows with xmax = 0 were inserted, the others updated, and the rows not returned were
+// unchanged; one row of counts comes back, not a row per record (a run's counts are exact; within a
+// run they are given to its rows in order). Rows go in key order, so concurrent loaders take row locks in one order and do not deadlock.
 // A run the database refuses (a constraint, a value its type cannot read, a trigger's exception:
 // SQLSTATE classes 22 and 23, P0001, 54000) is rolled back to its savepoint and retried in halves, down
 // to single rows: each refused row is one rejected record, the others load.
@@ -40,6 +41,7 @@
 // input chunk are held. The other calls (begin, the catalog, DDL) always wait: they are short.
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { wantTurns } from './input.js';
 import { BigNum, doubleOf } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
@@ -243,6 +245,9 @@ export class PgDriver implements Driver {
   private versionAtBegin: string | undefined;
   /** finish calls before returning (until the loader says how its queue stands: always) */
   private pressed: () => boolean = () => true;
+  /** the call whose promise is out (0: none) */
+  private awaited = 0;
+  private readonly unwant: () => void;
 
   /** connects (throws the connection's error as one line) */
   constructor(config: PgConfig) {
@@ -254,6 +259,8 @@ export class PgDriver implements Driver {
       stdout: true, stderr: true, // the worker says nothing; its replies are messages
     });
     this.worker.unref();
+    // while a call's reply has arrived and waits for the event loop, the reader yields sooner
+    this.unwant = wantTurns(() => this.awaited !== 0 && Atomics.load(this.flag, 0) === this.awaited);
     try {
       this.call('connect');
     } catch (err) {
@@ -286,10 +293,11 @@ export class PgDriver implements Driver {
    *  long: then it returns once answered */
   private callSoon<T>(method: string, ...args: unknown[]): T | Promise<T> {
     if (this.pressed()) return this.call(method, ...args);
-    this.post(method, args);
+    this.awaited = this.post(method, args);
     return new Promise<T>((resolve, reject) => {
       this.port.ref(); // the reply keeps the process alive
       this.port.once('message', (message) => {
+        this.awaited = 0;
         this.port.unref();
         try { resolve(answer<T>(message)); } catch (err) { reject(err); }
       });
@@ -298,6 +306,7 @@ export class PgDriver implements Driver {
 
   private shutDown(): void {
     this.closed = true;
+    this.unwant();
     this.port.close();
     void this.worker.terminate();
   }
@@ -444,18 +453,22 @@ function specSql(spec: WireSpec): SpecSql {
   let counting: SpecSql['counting'] = 'inserted';
   if (keyCols.length) {
     counting = 'returning';
-    if (spec.onConflict === 'ignore' || nonKey.length === 0) tail = ` ON CONFLICT (${keyCols.join(', ')}) DO NOTHING RETURNING true`;
+    if (spec.onConflict === 'ignore' || nonKey.length === 0) tail = ` ON CONFLICT (${keyCols.join(', ')}) DO NOTHING RETURNING true AS ins`;
     else {
       const row = (alias: string) => nonKey.map((i) => cmp(`${alias}.${q[i]}`, i)).join(', ');
       tail = ` ON CONFLICT (${keyCols.join(', ')}) DO UPDATE SET ${nonKey.map((i) => `${q[i]} = excluded.${q[i]}`).join(', ')}` +
-        ` WHERE (${row('ep_t')}) IS DISTINCT FROM (${row('excluded')}) RETURNING (xmax = 0)`;
+        ` WHERE (${row('ep_t')}) IS DISTINCT FROM (${row('excluded')}) RETURNING (xmax = 0) AS ins`;
     }
   }
   const keyNames = spec.keyIndex.map((i) => q[i]).join(', ');
   const keyExprs = spec.keyIndex.map((i) => e[i]).join(', ');
   return {
     spec, counting,
-    insert: (stage, where) => `INSERT INTO ${T} AS ep_t (${q.join(', ')}) SELECT ${e.join(', ')} FROM ${stage} WHERE ${where} ORDER BY ${orderBy}${tail}`,
+    insert: (stage, where) => {
+      const insert = `INSERT INTO ${T} AS ep_t (${q.join(', ')}) SELECT ${e.join(', ')} FROM ${stage} WHERE ${where} ORDER BY ${orderBy}${tail}`;
+      // the counts come back as one row, not a row per record
+      return counting === 'returning' ? `WITH ep_i AS (${insert}) SELECT count(*) FILTER (WHERE ins), count(*) FROM ep_i` : insert;
+    },
     keys: (stage, where) => (spec.keepKeys && keyCols.length
       ? `INSERT INTO pg_temp.loaded_keys (${keyNames}) SELECT ${keyExprs} FROM ${stage} WHERE ${where} ON CONFLICT DO NOTHING` : ''),
   };
@@ -626,9 +639,8 @@ class PgWorkerDriver {
     }
     const ins = results[1];
     if (sql.counting === 'inserted') return [ins.rowCount ?? 0, 0];
-    let inserted = 0;
-    for (const row of ins.rows as unknown as unknown[][]) if (row[0] === true) inserted++;
-    return [inserted, ins.rows.length - inserted];
+    const [inserted, written] = (ins.rows as unknown as unknown[][])[0].map(Number);
+    return [inserted, written - inserted];
   }
 
   /** a refused run, retried in halves down to single rows (each refused row: its message) */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { parseJson } from './json.js';
 import { FieldReader, FROM_JSON } from './fields.js';
 import type { Edit } from './fields.js';
+import { tick, turnWanted } from './input.js';
 import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
@@ -77,7 +78,7 @@ export class Stage implements LineSink {
       inputFailed() { return stage.failed; },
       failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
       willFail() { return stage.failed || stage.tooManyRejected(); },
-      waitDrain() { return out.drained(); },
+      waitDrain() { return out.drained() ?? (turnWanted() ? tick() : null); },
       stopped() { return out.closed; },
     };
     const one: Edit[] = [{ from: 0, to: 0, text: '' }];
