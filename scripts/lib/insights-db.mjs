@@ -14,6 +14,9 @@
 // out before their weeks change and put back after), insights_user_totals, insights_sessions and,
 // over every session, insights_session_durations / insights_session_totals (taken out and put back the same way).
 // User ids and other keys are kept as their exact JSON tokens (TEXT), so they go back out unchanged.
+// Every look-up of the touched keys or users is driven from them (CROSS JOIN fixes SQLite's join order):
+// left to itself, the planner scanned the big tables (a million states, weeks) and probed the few
+// touched keys, which made a batch's cost grow with the history.
 //
 //   node insights-db.mjs apply DB LIST SETTINGS   LIST: partition<TAB>file<TAB>dir lines; one transaction
 //   node insights-db.mjs dump DB DIR              the touched keys' states (count-by --merge input) and sessions
@@ -132,7 +135,7 @@ function apply(dbFile, listFile, settingsJson) {
     const contrib = (sign) => {
       const delta = new Map();
       let user = null, first = null;
-      for (const r of db.prepare('SELECT w.user, w.week FROM insights_user_weeks w JOIN temp.tu t ON t.user = w.user ORDER BY w.user, w.week').iterate()) {
+      for (const r of db.prepare('SELECT w.user, w.week FROM temp.tu t CROSS JOIN insights_user_weeks w ON w.user = t.user ORDER BY t.user, w.week').iterate()) {
         if (r.user !== user) { user = r.user; first = r.week; }
         const k = first + '\t' + weeksBetween(first, r.week);
         delta.set(k, (delta.get(k) ?? 0) + sign);
@@ -156,7 +159,7 @@ function apply(dbFile, listFile, settingsJson) {
     }
     // 5. the touched users' weeks from all their partitions, and their contributions back in
     db.exec(`DELETE FROM insights_user_weeks WHERE user IN (SELECT user FROM temp.tu);
-      INSERT OR IGNORE INTO insights_user_weeks (user, week) SELECT p.user, p.week FROM insights_part_weeks p JOIN temp.tu t ON t.user = p.user;`);
+      INSERT OR IGNORE INTO insights_user_weeks (user, week) SELECT p.user, p.week FROM temp.tu t CROSS JOIN insights_part_weeks p ON p.user = t.user;`);
     contrib(1);
     db.exec(`DELETE FROM insights_cohort_counts WHERE users = 0;
       INSERT OR IGNORE INTO insights_touched (kind, key) SELECT 'sess', user FROM temp.tu;`);
@@ -180,7 +183,7 @@ const write = (file, iter, fn) => {
  *  YYYY-MM), and the touched users' stored sessions into DIR/stretches (sessionize input) */
 function dump(dbFile, dir) {
   const db = open(dbFile);
-  const q = db.prepare('SELECT s.line FROM insights_touched t JOIN insights_state s ON s.kind = t.kind AND s.key = t.key WHERE t.kind = ? ORDER BY s.key, s.partition').pluck();
+  const q = db.prepare('SELECT s.line FROM insights_touched t CROSS JOIN insights_state s ON s.kind = t.kind AND s.key = t.key WHERE t.kind = ? ORDER BY t.key, s.partition').pluck();
   for (const kind of KINDS) write(path.join(dir, kind), q.iterate(kind), kind === 'mau' ? (l) => l.replace(/^\{"month":"(\d{4}-\d{2})-01"/, '{"month":"$1"') : (l) => l);
   write(path.join(dir, 'stretches'), db.prepare("SELECT s.user, s.session_start, s.session_end, s.pings FROM insights_touched t JOIN insights_part_sessions s ON s.user = t.key WHERE t.kind = 'sess' ORDER BY s.user, s.session_start").raw().iterate(),
     (r) => `{"user_id":${r[0]},"session_start":${r[1]},"session_end":${r[2]},"pings":${r[3]}}`);
@@ -226,7 +229,7 @@ function store(dbFile, dir, percent) {
   const users = db.prepare('SELECT count(*) FROM insights_user_totals').pluck().get();
   const k = Math.ceil((users * percent) / 100);
   const kth = k > 0 ? db.prepare('SELECT total_num FROM insights_user_totals ORDER BY total_num DESC LIMIT 1 OFFSET ?').pluck().get(k - 1) : null;
-  write(path.join(dir, 'top-candidates'), kth === null ? [] : db.prepare('SELECT user, total FROM insights_user_totals WHERE total_num >= ? ORDER BY user').raw().iterate(kth),
+  write(path.join(dir, 'top-candidates'), kth === null ? [] : db.prepare('SELECT user, total FROM insights_user_totals INDEXED BY insights_user_totals_num WHERE total_num >= ? ORDER BY user').raw().iterate(kth),
     (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);
   fs.writeFileSync(path.join(dir, 'top-n'), `${k}\n`);
   // session_metrics as count-by computes it over every session (count, distinct users, the means as
