@@ -36,9 +36,12 @@
 // event loop only between input chunks, so a client on the main thread would see its replies only
 // there, and the input would queue in memory ahead of the database. Instead, a write and a commit
 // return a promise while the worker and the server work, and the main thread goes on reading and
-// parsing the next batch (the two overlap); when the loader says records pile up (backpressure) the
-// calls wait for the worker (Atomics.wait) before returning, so at most about two batches and one
-// input chunk are held. The other calls (begin, the catalog, DDL) always wait: they are short.
+// parsing the next batch (the two overlap). A reply is taken as soon as it is there: while one waits,
+// the reader yields to the event loop after the chunk in hand (input.ts wantTurns), so the server is not
+// left idle behind a megabyte of parsing. When the loader says records pile up (backpressure) the
+// calls wait for the worker (Atomics.wait) before returning, so at most about three batches and one
+// input chunk are held. Begin, write and commit return promises; the other calls (the catalog, DDL)
+// always wait: they are short.
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
