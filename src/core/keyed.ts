@@ -342,3 +342,60 @@ export class KeyLog {
     return out;
   }
 }
+
+/**
+ * Keys in byte order (each once) with `width` numbers each, in shared memory: one worker's per-key
+ * state at the end of a threaded run (parallel.ts, a 'keyed' tool), which the threads that merge key
+ * ranges of every worker's run read in place. Key i is keys[starts[i], starts[i + 1]), its numbers
+ * vals[i * width, (i + 1) * width). Memory: the key bytes + 4 + 8 * width bytes a key.
+ */
+export interface KeyRun { n: number; width: number; keys: Uint8Array; starts: Int32Array; vals: Float64Array }
+
+/** a KeyRun of `n` keys of `bytes` bytes in all, in SharedArrayBuffers, to be filled */
+export function newKeyRun(n: number, bytes: number, width: number): KeyRun {
+  return {
+    n, width,
+    keys: new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes))),
+    starts: new Int32Array(new SharedArrayBuffer(4 * (n + 1))),
+    vals: new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n * width))),
+  };
+}
+
+/** byte order of a[as, ae) and b[bs, be), shorter first on a common prefix (the order of sortKeys) */
+export function compareKeys(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const la = ae - as, lb = be - bs, l = la < lb ? la : lb;
+  for (let k = 0; k < l; k++) { const d = a[as + k] - b[bs + k]; if (d) return d; }
+  return la - lb;
+}
+
+/** the first key of `run` at or after the key b[s, e) in byte order */
+export function lowerBound(run: KeyRun, b: Uint8Array, s: number, e: number): number {
+  let lo = 0, hi = run.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(run.keys, run.starts[mid], run.starts[mid + 1], b, s, e) < 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Cut `runs` (each in key order) into `parts` key ranges of about equal size, a key in the same range
+ * of every run: the split keys are evenly spaced keys of the largest run. Returns, per part, the
+ * [from, to) of each run.
+ */
+export function splitRuns(runs: KeyRun[], parts: number): [number, number][][] {
+  let big = runs[0];
+  for (const r of runs) if (r.n > big.n) big = r;
+  const cuts = runs.map(() => [0]);
+  for (let j = 1; j < parts; j++) {
+    const at = Math.floor((big.n * j) / parts);
+    runs.forEach((r, i) => {
+      const c = at >= big.n ? r.n : r === big ? at : lowerBound(r, big.keys, big.starts[at], big.starts[at + 1]);
+      cuts[i].push(Math.max(c, cuts[i][j - 1]));
+    });
+  }
+  runs.forEach((r, i) => cuts[i].push(r.n));
+  const out: [number, number][][] = [];
+  for (let j = 0; j < parts; j++) out.push(runs.map((_r, i) => [cuts[i][j], cuts[i][j + 1]] as [number, number]));
+  return out;
+}

@@ -3,6 +3,7 @@
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
+import type { KeyRun } from './keyed.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -77,6 +78,8 @@ export interface Transform {
   record(line: Line): void;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
+  /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): the state per key, in key order */
+  partial?(): KeyRun;
 }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
@@ -105,10 +108,14 @@ export interface Tool<O = any> {
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through
    * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
-   * one copy combine their states with --merge (count-by). Absent: the tool sees every record, in
-   * order, in one place.
+   * one copy combine their states with --merge (count-by); 'keyed' when copies keep a state per key
+   * over pieces (Transform.partial gives it, in key order) and threads merge key ranges of every
+   * copy's states into the output records (mergeRuns), written in key order (final-action). Absent:
+   * the tool sees every record, in order, in one place.
    */
-  parallel?: 'local' | 'partial' | ((opts: any) => 'local' | 'partial' | undefined);
+  parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
+  /** ('keyed') the output records of the key ranges `ranges[i]` of the runs, NDJSON bytes */
+  mergeRuns?(opts: O, runs: KeyRun[], ranges: [number, number][]): { out: Uint8Array; records: number };
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -3,7 +3,8 @@
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, compareKeys, newKeyRun } from '../core/keyed.js';
+import type { KeyRun } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -19,6 +20,7 @@ const options = {
   'on-as': { type: 'string', default: 'liked', describe: 'output field: the final action is on' },
   'off-as': { type: 'string', default: 'unliked', describe: 'output field: the final action is off' },
   'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
+  threads: { type: 'string', default: 'auto', describe: 'threads over a file input: N, or auto: 2 when the machine has two cores and the files are 16 MB or more, else 1 (the output is the same)' },
 } as const satisfies Record<string, Options>;
 
 export type FinalActionOptions = OptionsOf<typeof options> & InputOptions;
@@ -37,10 +39,12 @@ export const tool: Tool<FinalActionOptions> = {
     ['final-action --key account,item --time ts --on follow --off unfollow --on-as following --off-as unfollowed follows.ndjson', 'any toggle: who follows whom'],
   ],
   options,
+  parallel: 'keyed',
   check(o) {
     o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';
     if (o.on.some((a) => o.off.includes(a))) return 'an action cannot be both --on and --off';
+    if (o.threads !== 'auto' && !(Number.isInteger(Number(o.threads)) && Number(o.threads) >= 1 && Number(o.threads) <= 256)) return `--threads takes a number of threads or auto (got '${o.threads}')`;
     return undefined;
   },
   create(o, ctx) {
@@ -55,7 +59,6 @@ export const tool: Tool<FinalActionOptions> = {
     let log = new KeyLog(), foldAt = FOLD_AT;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
     let times = new GrowF64(0), acts = new GrowU8();
-    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
      *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
@@ -108,38 +111,123 @@ export const tool: Tool<FinalActionOptions> = {
       },
       end() {
         const { keep, m } = fold();
-        // assemble the records as bytes: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…}
-        const names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
-        const onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
-        const offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
-        let batch = Buffer.allocUnsafe(1 << 16), pos = 0, records = 0;
-        const namesLength = names.reduce((n, b) => n + b.length, 0) - (nk - 1); // (the key's separators are not written)
+        const w = new RecordWriter(o, false, (b, e, n) => ctx.emitBatch(b, 0, e, n));
         const a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a;
-        for (let s = 0; s < m; s++) {
-          const r = keep[s], ks = offs[r], ke = ks + lens[r];
-          const tail = aa[s] === ON ? onT : offT;
-          const at = o.keepTime ? Buffer.from(`,"final_action_at":${ta[s]}`) : null;
-          // room for the whole record: a batch holds complete records only
-          const size = namesLength + (ke - ks) + tail.length + (at ? at.length : 0) + 2;
-          if (pos + size > batch.length) {
-            ctx.emitBatch(batch, 0, pos, records); pos = 0; records = 0;
-            if (size > batch.length) batch = Buffer.allocUnsafe(2 * size);
-          }
-          batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
-          for (let i = ks, k = 0; i < ke; i++) {
-            const c = a[i];
-            if (c !== 1) batch[pos++] = c;
-            else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
-          }
-          batch.set(tail, pos); pos += tail.length;
-          if (at) { batch.set(at, pos); pos += at.length; }
-          batch[pos++] = 125; batch[pos++] = 10; // }\n
-          records++;
-        }
-        ctx.emitBatch(batch, 0, pos, records);
+        for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], aa[s], ta[s]); }
+        w.flush();
         ctx.count('keys', m);
+      },
+      /** (in a worker of a threaded run) the state per key, in key order: [time, kind] a key */
+      partial(): KeyRun {
+        const { keep, m } = fold();
+        const lens = log.lens, offs = log.offs, a = log.arena, ta = times.a, aa = acts.a;
+        let bytes = 0;
+        for (let s = 0; s < m; s++) bytes += lens[keep[s]];
+        const run = newKeyRun(m, bytes, 2), keys = run.keys, starts = run.starts, vals = run.vals;
+        let pos = 0;
+        for (let s = 0; s < m; s++) {
+          const r = keep[s], o0 = offs[r], l = lens[r];
+          starts[s] = pos;
+          if (l < 64) for (let k = 0; k < l; k++) keys[pos + k] = a[o0 + k];
+          else keys.set(a.subarray(o0, o0 + l), pos);
+          pos += l;
+          vals[2 * s] = ta[s]; vals[2 * s + 1] = aa[s];
+        }
+        starts[m] = pos;
+        return run;
       },
     };
   },
+  /** (in a worker of a threaded run) the output records of the key range ranges[i] of each worker's
+   *  run, each key's states folded as fold() does: the latest time, at a tie off */
+  mergeRuns(o: FinalActionOptions, runs: KeyRun[], ranges: [number, number][]) {
+    const w = new RecordWriter(o, true, () => {});
+    const heads = ranges.map((r) => r[0]), ends = ranges.map((r) => r[1]), nr = runs.length;
+    let records = 0;
+    for (;;) {
+      let best = -1, bk: Uint8Array | null = null, bs = 0, be = 0;
+      for (let i = 0; i < nr; i++) {
+        const h = heads[i];
+        if (h >= ends[i]) continue;
+        const r = runs[i], s = r.starts[h], e = r.starts[h + 1];
+        if (best < 0 || compareKeys(r.keys, s, e, bk!, bs, be) < 0) { best = i; bk = r.keys; bs = s; be = e; }
+      }
+      if (best < 0) break;
+      const v = runs[best].vals, hb = heads[best]++;
+      let t = v[2 * hb], kind = v[2 * hb + 1];
+      for (let i = best + 1; i < nr; i++) { // the same key in the runs after it (any before it held a greater key)
+        const h = heads[i];
+        if (h >= ends[i]) continue;
+        const r = runs[i];
+        if (compareKeys(r.keys, r.starts[h], r.starts[h + 1], bk!, bs, be) !== 0) continue;
+        const t2 = r.vals[2 * h], k2 = r.vals[2 * h + 1];
+        if (t2 > t || (t2 === t && k2 === OFF)) { t = t2; kind = k2; }
+        heads[i]++;
+      }
+      w.put(bk!, bs, be, kind, t);
+      records++;
+    }
+    return { out: w.take(), records };
+  },
 };
+
+/**
+ * The output records, assembled as bytes in batches: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…} from
+ * the key (its tokens joined by byte 1), its final kind and time. A batch holds complete records only;
+ * it goes to `emit` when full, or (`grow`) grows and is taken whole at the end.
+ */
+class RecordWriter {
+  private batch = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+  private records = 0;
+  private readonly names: Buffer[];
+  private readonly namesLength: number;
+  private readonly onT: Buffer;
+  private readonly offT: Buffer;
+  private readonly keepTime: boolean;
+
+  constructor(o: FinalActionOptions, private readonly grow: boolean, private readonly emit: (b: Buffer, end: number, records: number) => void) {
+    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
+    this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
+    this.namesLength = this.names.reduce((n, b) => n + b.length, 0) - (o.key.length - 1); // (the key's separators are not written)
+    this.onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
+    this.offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
+    this.keepTime = o.keepTime;
+  }
+
+  /** one record: the key a[ks, ke), its kind (ON or OFF) and time */
+  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number): void {
+    const names = this.names, tail = kind === ON ? this.onT : this.offT;
+    const at = this.keepTime ? `,"final_action_at":${t}` : '';
+    const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
+    let batch = this.batch, pos = this.pos;
+    if (pos + size > batch.length) {
+      if (this.grow) {
+        const b = Buffer.allocUnsafe(Math.max(2 * batch.length, pos + size));
+        batch.copy(b, 0, 0, pos);
+        batch = this.batch = b;
+      } else {
+        this.emit(batch, pos, this.records); pos = 0; this.records = 0;
+        if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
+      }
+    }
+    batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
+    for (let i = ks, k = 0; i < ke; i++) {
+      const c = a[i];
+      if (c !== 1) batch[pos++] = c;
+      else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
+    }
+    batch.set(tail, pos); pos += tail.length;
+    if (at) pos += batch.write(at, pos, 'latin1');
+    batch[pos++] = 125; batch[pos++] = 10; // }\n
+    this.pos = pos;
+    this.records++;
+  }
+
+  /** emit what is left (always once at the end, as before: possibly empty) */
+  flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
+
+  /** (grow) the bytes written */
+  take(): Uint8Array { return new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.pos); }
+}
 export default tool;
