@@ -20,7 +20,7 @@ function recipes(): { name: string; summary: string }[] {
 
 const argv = process.argv.slice(2);
 // --threads N|auto before the first tool: the chain over N threads (core/parallel.ts)
-let threads = 1;
+let threads: number | undefined; // (not given: the first tool's own --threads, else 1)
 if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
   const v = argv[0].includes('=') ? argv[0].slice(10) : argv[1];
   argv.splice(0, argv[0].includes('=') ? 1 : 2);

@@ -5,7 +5,11 @@
 // record alone: filter-engaged, to-local-date, where, join, ...) run in every worker over pieces of
 // the input files (~8 MiB, cut after a newline); when the next stage is 'partial' (count-by), the
 // workers also aggregate their pieces with --partial and the main thread combines the states with
-// --merge; the rest of the chain runs in the main thread. The main thread takes the pieces' results
+// --merge; when it is 'keyed' (final-action), the workers keep its state per key over their pieces and
+// hand it over in key order (a KeyRun each), the main thread cuts the keys into one range per worker
+// and each worker merges its range of every run into output records, which the main thread writes in
+// key range order, so they come out as one thread writes them; the rest of the chain runs in the main
+// thread. The main thread takes the pieces' results
 // in input order: it numbers their bad records as one thread would (lines before the piece + the
 // line within it), reports, counts and keeps them (--rejects), stops at the first under --strict,
 // and hands the records on in order. So the output, the rejects, --stats and the exit status are
@@ -20,32 +24,47 @@ import { UsageError } from './tool.js';
 import { reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
-import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec } from './worker.js';
+import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec, MergeTask } from './worker.js';
+import { splitRuns } from './keyed.js';
+import type { KeyRun } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
-const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
+export const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
 
 interface Spec { tool: Tool; argv: string[] }
 
-/** the worker part of the chain, or null when it cannot be spread over threads */
-export function plan(specs: Spec[], parsed: any[]): { local: number; partial: boolean } | null {
+export interface Plan {
+  /** the first stages, 'local' */
+  local: number;
+  /** the stage after them aggregates in the workers too: 'partial' (count-by), or 'keyed' (final-action) */
+  partial: boolean;
+  keyed: boolean;
+}
+
+/** the worker part of the chain, or null when it cannot be spread over threads (or the input files
+ *  hold fewer than `minBytes` bytes) */
+export function plan(specs: Spec[], parsed: any[], minBytes = 0): Plan | null {
   const kind = (k: number) => { const p = specs[k].tool.parallel; return typeof p === 'function' ? p(parsed[k]) : p; };
   let local = 0;
   while (local < specs.length && kind(local) === 'local') local++;
-  const partial = local < specs.length && kind(local) === 'partial';
+  const after = local < specs.length ? kind(local) : undefined;
+  const partial = after === 'partial' || after === 'keyed', keyed = after === 'keyed';
   if (local === 0 && !partial) return null;
   const files = parsed[0].files as string[];
+  let bytes = 0;
   for (const f of files) {
     if (f === '-') return null;
     try {
       const st = fs.statSync(f);
       if (!st.isFile()) return null;
+      bytes += st.size;
       const fd = fs.openSync(f, 'r'), head = Buffer.alloc(2);
       fs.readSync(fd, head, 0, 2, 0); fs.closeSync(fd);
       if (head[0] === 0x1f && head[1] === 0x8b) return null; // gzip: one stream
     } catch { return null; } // (a missing file: the one-thread path reports it)
   }
-  return { local, partial };
+  if (bytes < minBytes) return null;
+  return { local, partial, keyed };
 }
 
 /** the pieces of the files: [start, end) cut right after a newline */
@@ -79,9 +98,14 @@ function pieces(files: string[]): PieceTask[] {
  * the exit status.
  */
 export async function runParallel(specs: Spec[], parsed: any[], threads: number, out: Output,
-  p: { local: number; partial: boolean }, built: Built): Promise<number> {
+  p: Plan, built: Built): Promise<number> {
   const nWorker = p.local + (p.partial ? 1 : 0);
-  const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? [...s.argv, '--partial'] : s.argv }));
+  const tasks = pieces(parsed[0].files as string[]);
+  const nThreads = Math.min(threads, Math.max(1, tasks.length));
+  // the partial stage's copies: count-by --partial; final-action told the number of copies (each folds
+  // its events a share of the one-thread size, so the events held stay about the same)
+  const partialArgv = (argv: string[]) => (p.keyed ? [...argv, `--threads=${nThreads}`] : [...argv, '--partial']);
+  const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? partialArgv(s.argv) : s.argv }));
   // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
   // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one
   // count-by: its records in, its rejects, its groups out)
@@ -97,14 +121,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     return 1;
   }
 
-  const tasks = pieces(parsed[0].files as string[]);
   if (process.env.EVENT_PIPES_TRACE) {
-    process.stderr.write(`event-pipes: ${Math.min(threads, tasks.length)} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
-      `${p.partial ? ` (+ ${specs[p.local].tool.name} --partial, merged here)` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
+    process.stderr.write(`event-pipes: ${nThreads} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
+      `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
-  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string }[] = [];
+  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string; run?: KeyRun }[] = [];
+  // the merged output of each key range, in batches as the workers send them, until done
+  const merged: { out: Uint8Array[]; records: number[]; done: boolean; error?: string }[] = [];
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
@@ -120,13 +145,20 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
   const idle: Worker[] = [];
   const workerFile = new URL('./worker.js', import.meta.url);
-  for (let i = 0; i < Math.min(threads, Math.max(1, tasks.length)); i++) {
-    const w = new Worker(workerFile, { workerData: { specs: workerSpecs } });
+  for (let i = 0; i < nThreads; i++) {
+    const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
       if (m.ready) { dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
+      if (m.merged) {
+        const part = merged[m.part] ??= { out: [], records: [], done: false };
+        if (m.out) { part.out.push(m.out); part.records.push(m.records); }
+        if (m.done) { part.done = true; part.error = m.error; }
+        notify();
+        return;
+      }
       results.set(m.id, m);
       dispatch(w);
       notify();
@@ -170,7 +202,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       report(f.rejects, null);
       warn(f.warnings, specs[0].tool.name);
       f.counts.forEach((c, k) => {
-        if (k === p.local) { partialIn.in += c.in; partialIn.bytes += c.bytes; return; }
+        if (k === p.local) {
+          partialIn.in += c.in; partialIn.bytes += c.bytes;
+          // a keyed stage's counters are the stage's own (count-by --merge counts its own)
+          if (p.keyed) for (const [name, n] of c.counters) main[0].stats.counters.set(name, (main[0].stats.counters.get(name) ?? 0) + n);
+          return;
+        }
         const st = shadows[k].stats;
         st.in += c.in; st.bytes += c.bytes;
         (shadows[k].sink as CountSink).records += c.out;
@@ -179,7 +216,33 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (f.out) into.batch(Buffer.from(f.out.buffer, f.out.byteOffset, f.out.byteLength), 0, f.out.byteLength, 0);
     }
     if (p.partial) { main[0].stats.in = partialIn.in; main[0].stats.bytes = partialIn.bytes; }
-    for (const s of main) await s.end();
+    if (p.keyed) {
+      // the keyed stage's end: one key range per worker, merged there, written here in range order
+      const runs = finals.map((f) => f.run!);
+      const parts = splitRuns(runs, workers.length);
+      workers.forEach((w, j) => w.postMessage({ merge: true, part: j, runs, ranges: parts[j] } satisfies MergeTask));
+      const stage = main[0];
+      let records = 0;
+      for (let j = 0; j < workers.length; j++) {
+        for (let k = 0; ; k++) {
+          const part = merged[j];
+          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          if (part?.error) throw stage.tag(new Error(part.error));
+          if (part && k < part.out.length) {
+            const b = part.out[k], n = part.records[k];
+            part.out[k] = EMPTY; // (written: let it go)
+            if (!out.closed) stage.ctx.emitBatch(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength, n);
+            records += n;
+            continue;
+          }
+          if (part?.done) break;
+          k--;
+          await new Promise<void>((r) => { wake = r; });
+        }
+      }
+      stage.ctx.count('keys', records);
+    }
+    for (const s of p.keyed ? main.slice(1) : main) await s.end();
   } catch (err) {
     if (err instanceof StrictStop || err instanceof StageError) stopped = err;
     else { sayer(specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1; }
@@ -200,4 +263,5 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   return status || (failed ? 1 : 0);
 }
 
+const EMPTY = new Uint8Array(0);
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };

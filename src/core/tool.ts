@@ -114,8 +114,9 @@ export interface Tool<O = any> {
    * the tool sees every record, in order, in one place.
    */
   parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
-  /** ('keyed') the output records of the key ranges `ranges[i]` of the runs, NDJSON bytes */
-  mergeRuns?(opts: O, runs: KeyRun[], ranges: [number, number][]): { out: Uint8Array; records: number };
+  /** ('keyed') the output records of the key ranges `ranges[i]` of the runs, in batches (NDJSON bytes
+   *  b[0, end) holding `records` records; b is the receiver's) */
+  mergeRuns?(opts: O, runs: KeyRun[], ranges: [number, number][], emit: (b: Buffer, end: number, records: number) => void): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -3,7 +3,9 @@
 // records the last stage here wrote (in piece order the main thread passes them on), the lines it
 // read, the bad records (numbered within the piece: the main thread knows the lines before it and
 // reports them), its warnings, and at the end the stages' counts; a 'partial' last stage (count-by
-// --partial) keeps its state across pieces and writes it once, at the end.
+// --partial) keeps its state across pieces and writes it once, at the end; a 'keyed' last stage
+// (final-action) keeps its state across pieces and hands it at the end as a KeyRun, then merges the
+// key range of every worker's run the main thread gives it into output records.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadTool } from '../tools/index.js';
@@ -14,8 +16,11 @@ import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
+import type { KeyRun } from './keyed.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
+/** (a 'keyed' last stage) merge these ranges of the workers' runs: the part-th part of the output */
+export interface MergeTask { merge: true; part: number; runs: KeyRun[]; ranges: [number, number][] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
 export interface PieceResult {
@@ -59,12 +64,13 @@ class Collect implements RecordSink {
 }
 
 async function main(): Promise<void> {
-  const { specs } = workerData as { specs: WorkerSpec[] };
+  const { specs, keyed } = workerData as { specs: WorkerSpec[]; keyed: boolean };
   const port = parentPort!;
   const sink = new Collect();
   let rejects: WorkerReject[] = [];
   let warnings: string[] = [];
   const stages: Stage[] = [];
+  const toolsOpts: { tool: Awaited<ReturnType<typeof loadTool>>; opts: any }[] = [];
   const links: ChainSink[] = [];
   let next: RecordSink = sink;
   for (let k = specs.length - 1; k >= 0; k--) {
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
     // the main thread reports, counts, keeps --rejects and decides --strict, in input order
     opts.maxReports = 0; opts.rejects = undefined; opts.strict = false; opts.stats = false; opts.statsFile = undefined; opts.maxRejectRate = undefined;
     opts.files = ['-'];
+    toolsOpts.unshift({ tool, opts });
     const stage: Stage = new Stage(tool, opts, next, {
       say: (m) => { warnings.push(m); },
       onReject: (r) => { rejects.push({ ...r, stage: k }); },
@@ -85,14 +92,28 @@ async function main(): Promise<void> {
   const first = stages[0];
   const buf = chunkBuffer(1 << 17);
 
-  port.on('message', (m: PieceTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | { finish: true }): Promise<void> => {
+  port.on('message', (m: PieceTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
+  const handle = async (m: PieceTask | MergeTask | { finish: true }): Promise<void> => {
     if ('finish' in m) {
-      let error: string | undefined;
-      try { for (const s of stages) await s.end(); } catch (err) { error = (err as Error).message; }
+      let error: string | undefined, run: KeyRun | undefined;
+      try {
+        for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
+        if (keyed) { const last = stages[stages.length - 1]; try { run = last.transform.partial!(); } catch (err) { throw last.tag(err); } }
+      } catch (err) { error = (err as Error).message; }
       const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
       const out = sink.take();
-      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error }, out ? [out.buffer as ArrayBuffer] : []);
+      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error, run }, out ? [out.buffer as ArrayBuffer] : []);
+      return;
+    }
+    if ('merge' in m) {
+      const { tool, opts } = toolsOpts[toolsOpts.length - 1];
+      let error: string | undefined;
+      const emit = (b: Buffer, end: number, records: number) => {
+        const out = new Uint8Array(b.buffer, b.byteOffset, end);
+        port.postMessage({ merged: true, part: m.part, out, records }, b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : []);
+      };
+      try { tool!.mergeRuns!(opts, m.runs, m.ranges, emit); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;
     }
     const msg = m as PieceTask;

@@ -2,6 +2,7 @@
 // like/unlike button: liked = the last action is a like, unliked = it is an unlike. The answer does
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
+import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
 import { GrowF64, GrowU8, KeyLog, compareKeys, newKeyRun } from '../core/keyed.js';
 import type { KeyRun } from '../core/keyed.js';
@@ -56,7 +57,10 @@ export const tool: Tool<FinalActionOptions> = {
     // Each event is logged (its key bytes, time and kind; appending touches no random memory, unlike a
     // hash table of millions of keys); now and then, and at the end, the log is sorted by key and each
     // key's events folded into one (the latest time; at a tie, off wins), so memory follows the keys.
-    let log = new KeyLog(), foldAt = FOLD_AT;
+    // in a worker of a threaded run (told the number of threads), a share of FOLD_AT: the events held
+    // in all threads stay about those of one thread
+    const foldBase = isMainThread ? FOLD_AT : Math.ceil(FOLD_AT / (Number(o.threads) || 1));
+    let log = new KeyLog(), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
     let times = new GrowF64(0), acts = new GrowU8();
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
@@ -82,7 +86,7 @@ export const tool: Tool<FinalActionOptions> = {
     const compact = () => {
       const { keep, m } = fold();
       log = log.subset(keep, m);
-      foldAt = Math.max(FOLD_AT, 2 * m);
+      foldAt = Math.max(foldBase, 2 * m);
     };
     return {
       record(line: Line) {
@@ -139,45 +143,62 @@ export const tool: Tool<FinalActionOptions> = {
     };
   },
   /** (in a worker of a threaded run) the output records of the key range ranges[i] of each worker's
-   *  run, each key's states folded as fold() does: the latest time, at a tie off */
-  mergeRuns(o: FinalActionOptions, runs: KeyRun[], ranges: [number, number][]) {
-    const w = new RecordWriter(o, true, () => {});
+   *  run, each key's states folded as fold() does (the latest time, at a tie off), in batches to `emit` */
+  mergeRuns(o: FinalActionOptions, runs: KeyRun[], ranges: [number, number][], emit: (b: Buffer, end: number, records: number) => void) {
+    const w = new RecordWriter(o, true, emit);
+    const K = runs.map((r) => r.keys), S = runs.map((r) => r.starts), V = runs.map((r) => r.vals);
     const heads = ranges.map((r) => r[0]), ends = ranges.map((r) => r[1]), nr = runs.length;
-    let records = 0;
+    if (nr === 2) { // two threads: a plain two-way merge, one comparison a key
+      const k0 = K[0], s0 = S[0], v0 = V[0], e0 = ends[0], k1 = K[1], s1 = S[1], v1 = V[1], e1 = ends[1];
+      let h0 = heads[0], h1 = heads[1];
+      while (h0 < e0 && h1 < e1) {
+        const c = compareKeys(k0, s0[h0], s0[h0 + 1], k1, s1[h1], s1[h1 + 1]);
+        if (c < 0) { w.put(k0, s0[h0], s0[h0 + 1], v0[2 * h0 + 1], v0[2 * h0]); h0++; }
+        else if (c > 0) { w.put(k1, s1[h1], s1[h1 + 1], v1[2 * h1 + 1], v1[2 * h1]); h1++; }
+        else {
+          let t = v0[2 * h0], kind = v0[2 * h0 + 1];
+          const t2 = v1[2 * h1], k2 = v1[2 * h1 + 1];
+          if (t2 > t || (t2 === t && k2 === OFF)) { t = t2; kind = k2; }
+          w.put(k0, s0[h0], s0[h0 + 1], kind, t); h0++; h1++;
+        }
+      }
+      for (; h0 < e0; h0++) w.put(k0, s0[h0], s0[h0 + 1], v0[2 * h0 + 1], v0[2 * h0]);
+      for (; h1 < e1; h1++) w.put(k1, s1[h1], s1[h1 + 1], v1[2 * h1 + 1], v1[2 * h1]);
+      w.flush();
+      return;
+    }
     for (;;) {
       let best = -1, bk: Uint8Array | null = null, bs = 0, be = 0;
       for (let i = 0; i < nr; i++) {
         const h = heads[i];
         if (h >= ends[i]) continue;
-        const r = runs[i], s = r.starts[h], e = r.starts[h + 1];
-        if (best < 0 || compareKeys(r.keys, s, e, bk!, bs, be) < 0) { best = i; bk = r.keys; bs = s; be = e; }
+        const s = S[i][h], e = S[i][h + 1];
+        if (best < 0 || compareKeys(K[i], s, e, bk!, bs, be) < 0) { best = i; bk = K[i]; bs = s; be = e; }
       }
       if (best < 0) break;
-      const v = runs[best].vals, hb = heads[best]++;
+      const v = V[best], hb = heads[best]++;
       let t = v[2 * hb], kind = v[2 * hb + 1];
       for (let i = best + 1; i < nr; i++) { // the same key in the runs after it (any before it held a greater key)
         const h = heads[i];
-        if (h >= ends[i]) continue;
-        const r = runs[i];
-        if (compareKeys(r.keys, r.starts[h], r.starts[h + 1], bk!, bs, be) !== 0) continue;
-        const t2 = r.vals[2 * h], k2 = r.vals[2 * h + 1];
+        if (h >= ends[i] || compareKeys(K[i], S[i][h], S[i][h + 1], bk!, bs, be) !== 0) continue;
+        const t2 = V[i][2 * h], k2 = V[i][2 * h + 1];
         if (t2 > t || (t2 === t && k2 === OFF)) { t = t2; kind = k2; }
         heads[i]++;
       }
       w.put(bk!, bs, be, kind, t);
-      records++;
     }
-    return { out: w.take(), records };
+    w.flush();
   },
 };
 
 /**
  * The output records, assembled as bytes in batches: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…} from
  * the key (its tokens joined by byte 1), its final kind and time. A batch holds complete records only;
- * it goes to `emit` when full, or (`grow`) grows and is taken whole at the end.
+ * it goes to `emit` when full (and at the end); `handOver`: emit keeps it (it goes to another thread),
+ * the next batch is a new one (of 1 MiB, not 64 KiB).
  */
 class RecordWriter {
-  private batch = Buffer.allocUnsafe(1 << 16);
+  private batch: Buffer;
   private pos = 0;
   private records = 0;
   private readonly names: Buffer[];
@@ -186,7 +207,8 @@ class RecordWriter {
   private readonly offT: Buffer;
   private readonly keepTime: boolean;
 
-  constructor(o: FinalActionOptions, private readonly grow: boolean, private readonly emit: (b: Buffer, end: number, records: number) => void) {
+  constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => void) {
+    this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
     this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
     this.namesLength = this.names.reduce((n, b) => n + b.length, 0) - (o.key.length - 1); // (the key's separators are not written)
@@ -202,14 +224,8 @@ class RecordWriter {
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
     let batch = this.batch, pos = this.pos;
     if (pos + size > batch.length) {
-      if (this.grow) {
-        const b = Buffer.allocUnsafe(Math.max(2 * batch.length, pos + size));
-        batch.copy(b, 0, 0, pos);
-        batch = this.batch = b;
-      } else {
-        this.emit(batch, pos, this.records); pos = 0; this.records = 0;
-        if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
-      }
+      this.emit(batch, pos, this.records); pos = 0; this.records = 0;
+      if (size > batch.length || this.handOver) batch = this.batch = Buffer.allocUnsafe(Math.max(size > batch.length ? 2 * size : 0, this.handOver ? 1 << 20 : 0));
     }
     batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
     for (let i = ks, k = 0; i < ke; i++) {
@@ -226,8 +242,5 @@ class RecordWriter {
 
   /** emit what is left (always once at the end, as before: possibly empty) */
   flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
-
-  /** (grow) the bytes written */
-  take(): Uint8Array { return new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.pos); }
 }
 export default tool;
