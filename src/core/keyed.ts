@@ -344,15 +344,15 @@ export class KeyLog {
 }
 
 /**
- * Keys in byte order (each once) with `width` numbers each, in shared memory: one worker's per-key
- * state at the end of a threaded run (parallel.ts, a 'keyed' tool), which the threads that merge key
- * ranges of every worker's run read in place. Key i is keys[starts[i], starts[i + 1]), its numbers
+ * Keys (composite key bytes, as KeyLog holds them) with `width` numbers each, in shared memory: the
+ * part of a worker's per-key log that falls in one key range, which the thread merging that range
+ * reads in place (parallel.ts, a 'keyed' tool). Key i is keys[starts[i], starts[i + 1]), its numbers
  * vals[i * width, (i + 1) * width). Memory: the key bytes + 4 + 8 * width bytes a key.
  */
-export interface KeyRun { n: number; width: number; keys: Uint8Array; starts: Int32Array; vals: Float64Array }
+export interface KeyBatch { n: number; width: number; keys: Uint8Array; starts: Int32Array; vals: Float64Array }
 
-/** a KeyRun of `n` keys of `bytes` bytes in all, in SharedArrayBuffers, to be filled */
-export function newKeyRun(n: number, bytes: number, width: number): KeyRun {
+/** a KeyBatch of `n` keys of `bytes` bytes in all, in SharedArrayBuffers, to be filled */
+export function newKeyBatch(n: number, bytes: number, width: number): KeyBatch {
   return {
     n, width,
     keys: new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes))),
@@ -368,34 +368,46 @@ export function compareKeys(a: Uint8Array, as: number, ae: number, b: Uint8Array
   return la - lb;
 }
 
-/** the first key of `run` at or after the key b[s, e) in byte order */
-export function lowerBound(run: KeyRun, b: Uint8Array, s: number, e: number): number {
-  let lo = 0, hi = run.n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(run.keys, run.starts[mid], run.starts[mid + 1], b, s, e) < 0) lo = mid + 1; else hi = mid;
+/** about `max` keys of the log, evenly spaced (a KeyBatch without numbers) */
+export function sampleKeys(log: KeyLog, max: number): KeyBatch {
+  const step = Math.max(1, Math.ceil(log.size / max)), n = Math.ceil(log.size / step);
+  let bytes = 0;
+  for (let i = 0; i < log.size; i += step) bytes += log.lens[i];
+  const out = newKeyBatch(n, bytes, 0);
+  let pos = 0, k = 0;
+  for (let i = 0; i < log.size; i += step) {
+    out.starts[k++] = pos;
+    out.keys.set(log.arena.subarray(log.offs[i], log.offs[i] + log.lens[i]), pos);
+    pos += log.lens[i];
   }
-  return lo;
+  out.starts[k] = pos;
+  return out;
 }
 
-/**
- * Cut `runs` (each in key order) into `parts` key ranges of about equal size, a key in the same range
- * of every run: the split keys are evenly spaced keys of the largest run. Returns, per part, the
- * [from, to) of each run.
- */
-export function splitRuns(runs: KeyRun[], parts: number): [number, number][][] {
-  let big = runs[0];
-  for (const r of runs) if (r.n > big.n) big = r;
-  const cuts = runs.map(() => [0]);
-  for (let j = 1; j < parts; j++) {
-    const at = Math.floor((big.n * j) / parts);
-    runs.forEach((r, i) => {
-      const c = at >= big.n ? r.n : r === big ? at : lowerBound(r, big.keys, big.starts[at], big.starts[at + 1]);
-      cuts[i].push(Math.max(c, cuts[i][j - 1]));
-    });
+/** the keys that cut the samples' keys into `parts` ranges of about equal size (at most parts - 1,
+ *  in order, each once: a key k is in range j when j split keys are <= k) */
+export function splitKeys(samples: KeyBatch[], parts: number): KeyBatch {
+  const all: [Uint8Array, number, number][] = [];
+  for (const s of samples) for (let i = 0; i < s.n; i++) all.push([s.keys, s.starts[i], s.starts[i + 1]]);
+  all.sort((x, y) => compareKeys(x[0], x[1], x[2], y[0], y[1], y[2]));
+  const cuts: [Uint8Array, number, number][] = [];
+  for (let j = 1; j < parts && all.length; j++) {
+    const c = all[Math.floor((all.length * j) / parts)], last = cuts[cuts.length - 1];
+    if (!last || compareKeys(last[0], last[1], last[2], c[0], c[1], c[2]) < 0) cuts.push(c);
   }
-  runs.forEach((r, i) => cuts[i].push(r.n));
-  const out: [number, number][][] = [];
-  for (let j = 0; j < parts; j++) out.push(runs.map((_r, i) => [cuts[i][j], cuts[i][j + 1]] as [number, number]));
+  const out = newKeyBatch(cuts.length, cuts.reduce((n, c) => n + c[2] - c[1], 0), 0);
+  let pos = 0;
+  cuts.forEach((c, i) => { out.starts[i] = pos; out.keys.set(c[0].subarray(c[1], c[2]), pos); pos += c[2] - c[1]; });
+  out.starts[cuts.length] = pos;
   return out;
+}
+
+/** the key range of a[s, e) among those `splits` cut (the number of split keys <= it) */
+export function rangeOf(splits: KeyBatch, a: Uint8Array, s: number, e: number): number {
+  let lo = 0, hi = splits.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(splits.keys, splits.starts[mid], splits.starts[mid + 1], a, s, e) <= 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }

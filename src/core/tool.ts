@@ -3,7 +3,7 @@
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
-import type { KeyRun } from './keyed.js';
+import type { KeyBatch } from './keyed.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -78,8 +78,11 @@ export interface Transform {
   record(line: Line): void;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
-  /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): the state per key, in key order */
-  partial?(): KeyRun;
+  /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
+   *  which the key ranges are chosen */
+  sample?(max: number): KeyBatch;
+  /** (then) its state cut into the key ranges of `splits` (see keyed.ts rangeOf): one batch a range */
+  partition?(splits: KeyBatch): KeyBatch[];
 }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
@@ -108,15 +111,16 @@ export interface Tool<O = any> {
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through
    * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
-   * one copy combine their states with --merge (count-by); 'keyed' when copies keep a state per key
-   * over pieces (Transform.partial gives it, in key order) and threads merge key ranges of every
-   * copy's states into the output records (mergeRuns), written in key order (final-action). Absent:
-   * the tool sees every record, in order, in one place.
+   * one copy combine their states with --merge (count-by); 'keyed' when the output is per key in key
+   * order and copies keep a state per key over pieces: their states are cut into key ranges
+   * (Transform.sample, partition) and each range is merged into output records in a thread
+   * (mergeRange), the ranges written in order (final-action). Absent: the tool sees every record, in
+   * order, in one place.
    */
   parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
-  /** ('keyed') the output records of the key ranges `ranges[i]` of the runs, in batches (NDJSON bytes
-   *  b[0, end) holding `records` records; b is the receiver's) */
-  mergeRuns?(opts: O, runs: KeyRun[], ranges: [number, number][], emit: (b: Buffer, end: number, records: number) => void): void;
+  /** ('keyed') the output records of one key range from every copy's batch of it, in batches (NDJSON
+   *  bytes b[0, end) holding `records` records; b is the receiver's) */
+  mergeRange?(opts: O, batches: KeyBatch[], emit: (b: Buffer, end: number, records: number) => void): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

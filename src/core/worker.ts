@@ -4,8 +4,9 @@
 // read, the bad records (numbered within the piece: the main thread knows the lines before it and
 // reports them), its warnings, and at the end the stages' counts; a 'partial' last stage (count-by
 // --partial) keeps its state across pieces and writes it once, at the end; a 'keyed' last stage
-// (final-action) keeps its state across pieces and hands it at the end as a KeyRun, then merges the
-// key range of every worker's run the main thread gives it into output records.
+// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then its state
+// cut into the key ranges the main thread chose, then merges the range it is given (every worker's
+// part of it) into output records.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadTool } from '../tools/index.js';
@@ -16,11 +17,13 @@ import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
-import type { KeyRun } from './keyed.js';
+import type { KeyBatch } from './keyed.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
-/** (a 'keyed' last stage) merge these ranges of the workers' runs: the part-th part of the output */
-export interface MergeTask { merge: true; part: number; runs: KeyRun[]; ranges: [number, number][] }
+/** (a 'keyed' last stage) cut the state into the key ranges of `splits` */
+export interface SplitTask { split: KeyBatch }
+/** (then) merge every worker's batch of key range `part` into its output records */
+export interface MergeTask { merge: true; part: number; batches: KeyBatch[] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
 export interface PieceResult {
@@ -63,6 +66,9 @@ class Collect implements RecordSink {
   }
 }
 
+/** keys a 'keyed' stage samples to choose the key ranges */
+const SAMPLE = 4096;
+
 async function main(): Promise<void> {
   const { specs, keyed } = workerData as { specs: WorkerSpec[]; keyed: boolean };
   const port = parentPort!;
@@ -92,17 +98,24 @@ async function main(): Promise<void> {
   const first = stages[0];
   const buf = chunkBuffer(1 << 17);
 
-  port.on('message', (m: PieceTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | MergeTask | { finish: true }): Promise<void> => {
+  port.on('message', (m: PieceTask | SplitTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
+  const handle = async (m: PieceTask | SplitTask | MergeTask | { finish: true }): Promise<void> => {
+    const last = stages[stages.length - 1];
     if ('finish' in m) {
-      let error: string | undefined, run: KeyRun | undefined;
+      let error: string | undefined, sample: KeyBatch | undefined;
       try {
         for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
-        if (keyed) { const last = stages[stages.length - 1]; try { run = last.transform.partial!(); } catch (err) { throw last.tag(err); } }
+        if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
       } catch (err) { error = (err as Error).message; }
       const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
       const out = sink.take();
-      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error, run }, out ? [out.buffer as ArrayBuffer] : []);
+      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error, sample }, out ? [out.buffer as ArrayBuffer] : []);
+      return;
+    }
+    if ('split' in m) {
+      let parts: KeyBatch[] | undefined, error: string | undefined;
+      try { parts = last.transform.partition!(m.split); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ cut: true, parts, error });
       return;
     }
     if ('merge' in m) {
@@ -112,7 +125,7 @@ async function main(): Promise<void> {
         const out = new Uint8Array(b.buffer, b.byteOffset, end);
         port.postMessage({ merged: true, part: m.part, out, records }, b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : []);
       };
-      try { tool!.mergeRuns!(opts, m.runs, m.ranges, emit); } catch (err) { error = (err as Error).message; }
+      try { tool!.mergeRange!(opts, m.batches, emit); } catch (err) { error = (err as Error).message; }
       port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;
     }

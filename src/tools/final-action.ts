@@ -4,8 +4,8 @@
 // the conservative reading, whatever order the events came in.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog, compareKeys, newKeyRun } from '../core/keyed.js';
-import type { KeyRun } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, newKeyBatch, rangeOf, sampleKeys } from '../core/keyed.js';
+import type { KeyBatch } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -66,21 +66,9 @@ export const tool: Tool<FinalActionOptions> = {
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
      *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
-      const n = log.size, dup = new Uint8Array(n), order = log.order(dup);
-      let kept = n;
-      for (let k = 0; k < n; k++) kept -= dup[k];
-      const ta = times.a, aa = acts.a;
-      const keep = new Uint32Array(kept), nt = new GrowF64(0, Math.max(1024, kept)), na = new GrowU8();
-      na.a = new Uint8Array(Math.max(1024, kept));
-      const t2 = nt.a, a2 = na.a;
-      let m = -1;
-      for (let k = 0; k < n; k++) {
-        const r = order[k], t = ta[r], kind = aa[r];
-        if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
-        else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
-      }
-      times = nt; acts = na;
-      return { keep, m: m + 1 };
+      const r = foldLog(log, times.a, acts.a);
+      times = new GrowF64(0, 0); times.a = r.times; acts = new GrowU8(); acts.a = r.acts;
+      return r;
     };
     /** fold and continue with a log of the keys kept */
     const compact = () => {
@@ -121,75 +109,74 @@ export const tool: Tool<FinalActionOptions> = {
         w.flush();
         ctx.count('keys', m);
       },
-      /** (in a worker of a threaded run) the state per key, in key order: [time, kind] a key */
-      partial(): KeyRun {
-        const { keep, m } = fold();
-        const lens = log.lens, offs = log.offs, a = log.arena, ta = times.a, aa = acts.a;
-        let bytes = 0;
-        for (let s = 0; s < m; s++) bytes += lens[keep[s]];
-        const run = newKeyRun(m, bytes, 2), keys = run.keys, starts = run.starts, vals = run.vals;
-        let pos = 0;
-        for (let s = 0; s < m; s++) {
-          const r = keep[s], o0 = offs[r], l = lens[r];
-          starts[s] = pos;
-          if (l < 64) for (let k = 0; k < l; k++) keys[pos + k] = a[o0 + k];
-          else keys.set(a.subarray(o0, o0 + l), pos);
-          pos += l;
-          vals[2 * s] = ta[s]; vals[2 * s + 1] = aa[s];
+      /** (in a worker of a threaded run) instead of end(): about `max` keys of the log */
+      sample(max: number): KeyBatch { return sampleKeys(log, max); },
+      /** then: the logged events cut into the key ranges of `splits`, [time, kind] an event */
+      partition(splits: KeyBatch): KeyBatch[] {
+        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, parts = splits.n + 1;
+        const range = new Uint8Array(n), count = new Array<number>(parts).fill(0), bytes = new Array<number>(parts).fill(0);
+        for (let i = 0; i < n; i++) {
+          const j = parts === 1 ? 0 : rangeOf(splits, a, offs[i], offs[i] + lens[i]);
+          range[i] = j; count[j]++; bytes[j] += lens[i];
         }
-        starts[m] = pos;
-        return run;
+        const out = count.map((c, j) => newKeyBatch(c, bytes[j], 2)), at = new Array<number>(parts).fill(0), pos = new Array<number>(parts).fill(0);
+        for (let i = 0; i < n; i++) {
+          const j = range[i], b = out[j], k = at[j]++, o0 = offs[i], l = lens[i];
+          let p = pos[j];
+          b.starts[k] = p;
+          const keys = b.keys;
+          for (let x = 0; x < l; x++) keys[p + x] = a[o0 + x];
+          pos[j] = p + l;
+          b.vals[2 * k] = ta[i]; b.vals[2 * k + 1] = aa[i];
+        }
+        out.forEach((b, j) => { b.starts[b.n] = pos[j]; });
+        log = new KeyLog(); times = new GrowF64(0); acts = new GrowU8(); // (handed over)
+        return out;
       },
     };
   },
-  /** (in a worker of a threaded run) the output records of the key range ranges[i] of each worker's
-   *  run, each key's states folded as fold() does (the latest time, at a tie off), in batches to `emit` */
-  mergeRuns(o: FinalActionOptions, runs: KeyRun[], ranges: [number, number][], emit: (b: Buffer, end: number, records: number) => void) {
+  /** (in a worker of a threaded run) the output records of one key range: every worker's events of it
+   *  sorted and folded per key as fold() does (the latest time, at a tie off), in batches to `emit` */
+  mergeRange(o: FinalActionOptions, batches: KeyBatch[], emit: (b: Buffer, end: number, records: number) => void) {
+    let n = 0, bytes = 0;
+    for (const b of batches) { n += b.n; bytes += b.starts[b.n]; }
+    const log = new KeyLog();
+    log.arena = Buffer.allocUnsafe(Math.max(1, bytes)); log.offs = new Int32Array(n); log.lens = new Int32Array(n);
+    const ta = new Float64Array(n), aa = new Uint8Array(n);
+    let i = 0, pos = 0;
+    for (const b of batches) {
+      log.arena.set(b.keys.subarray(0, b.starts[b.n]), pos);
+      const st = b.starts, v = b.vals;
+      for (let k = 0; k < b.n; k++, i++) { log.offs[i] = pos + st[k]; log.lens[i] = st[k + 1] - st[k]; ta[i] = v[2 * k]; aa[i] = v[2 * k + 1]; }
+      pos += st[b.n];
+    }
+    log.size = n; log.used = bytes;
+    const { keep, m, times, acts } = foldLog(log, ta, aa);
     const w = new RecordWriter(o, true, emit);
-    const K = runs.map((r) => r.keys), S = runs.map((r) => r.starts), V = runs.map((r) => r.vals);
-    const heads = ranges.map((r) => r[0]), ends = ranges.map((r) => r[1]), nr = runs.length;
-    if (nr === 2) { // two threads: a plain two-way merge, one comparison a key
-      const k0 = K[0], s0 = S[0], v0 = V[0], e0 = ends[0], k1 = K[1], s1 = S[1], v1 = V[1], e1 = ends[1];
-      let h0 = heads[0], h1 = heads[1];
-      while (h0 < e0 && h1 < e1) {
-        const c = compareKeys(k0, s0[h0], s0[h0 + 1], k1, s1[h1], s1[h1 + 1]);
-        if (c < 0) { w.put(k0, s0[h0], s0[h0 + 1], v0[2 * h0 + 1], v0[2 * h0]); h0++; }
-        else if (c > 0) { w.put(k1, s1[h1], s1[h1 + 1], v1[2 * h1 + 1], v1[2 * h1]); h1++; }
-        else {
-          let t = v0[2 * h0], kind = v0[2 * h0 + 1];
-          const t2 = v1[2 * h1], k2 = v1[2 * h1 + 1];
-          if (t2 > t || (t2 === t && k2 === OFF)) { t = t2; kind = k2; }
-          w.put(k0, s0[h0], s0[h0 + 1], kind, t); h0++; h1++;
-        }
-      }
-      for (; h0 < e0; h0++) w.put(k0, s0[h0], s0[h0 + 1], v0[2 * h0 + 1], v0[2 * h0]);
-      for (; h1 < e1; h1++) w.put(k1, s1[h1], s1[h1 + 1], v1[2 * h1 + 1], v1[2 * h1]);
-      w.flush();
-      return;
-    }
-    for (;;) {
-      let best = -1, bk: Uint8Array | null = null, bs = 0, be = 0;
-      for (let i = 0; i < nr; i++) {
-        const h = heads[i];
-        if (h >= ends[i]) continue;
-        const s = S[i][h], e = S[i][h + 1];
-        if (best < 0 || compareKeys(K[i], s, e, bk!, bs, be) < 0) { best = i; bk = K[i]; bs = s; be = e; }
-      }
-      if (best < 0) break;
-      const v = V[best], hb = heads[best]++;
-      let t = v[2 * hb], kind = v[2 * hb + 1];
-      for (let i = best + 1; i < nr; i++) { // the same key in the runs after it (any before it held a greater key)
-        const h = heads[i];
-        if (h >= ends[i] || compareKeys(K[i], S[i][h], S[i][h + 1], bk!, bs, be) !== 0) continue;
-        const t2 = V[i][2 * h], k2 = V[i][2 * h + 1];
-        if (t2 > t || (t2 === t && k2 === OFF)) { t = t2; kind = k2; }
-        heads[i]++;
-      }
-      w.put(bk!, bs, be, kind, t);
-    }
+    const a = log.arena, offs = log.offs, lens = log.lens;
+    for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], acts[s], times[s]); }
     w.flush();
   },
 };
+
+/**
+ * Sort the log by key and fold each key's events (time ta[i] and kind aa[i] of event i) into one: the
+ * numbers of the events kept (the first of each key, in key order), with the key's latest time and its
+ * kind (at a tie, off) in `times` and `acts` by position (arrays of at least 1024).
+ */
+function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
+  const n = log.size, dup = new Uint8Array(n), order = log.order(dup);
+  let kept = n;
+  for (let k = 0; k < n; k++) kept -= dup[k];
+  const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint8Array(Math.max(1024, kept));
+  let m = -1;
+  for (let k = 0; k < n; k++) {
+    const r = order[k], t = ta[r], kind = aa[r];
+    if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
+    else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
+  }
+  return { keep, m: m + 1, times: t2, acts: a2 };
+}
 
 /**
  * The output records, assembled as bytes in batches: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…} from
