@@ -151,8 +151,9 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     }
     src[s] = s;
   }
-  // an LSD radix sort by the first eight bytes
-  let v0 = new Uint32Array(n), v1 = new Uint32Array(n), v2 = new Uint32Array(n), v3 = new Uint32Array(n), dst = new Uint32Array(n);
+  // an LSD radix sort by the first eight bytes, moving those (and the numbers) only; the next eight
+  // are gathered after it
+  let v0 = new Uint32Array(n), v1 = new Uint32Array(n), dst = new Uint32Array(n);
   const count = new Uint32Array(2049);
   for (const [word, shift, bits] of RADIX_DIGITS) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
     const m = (1 << bits) - 1;
@@ -165,13 +166,16 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     for (let v = 0; v < m; v++) count[v + 1] += count[v];
     for (let i = 0; i < n; i++) {
       const j = count[(key[i] >>> shift) & m]++;
-      v0[j] = w0[i]; v1[j] = w1[i]; v2[j] = w2[i]; v3[j] = w3[i]; dst[j] = src[i];
+      v0[j] = w0[i]; v1[j] = w1[i]; dst[j] = src[i];
     }
     let t = w0; w0 = v0; v0 = t;
     t = w1; w1 = v1; v1 = t;
-    t = w2; w2 = v2; v2 = t;
-    t = w3; w3 = v3; v3 = t;
     t = src; src = dst; dst = t;
+  }
+  { // bytes 8-15 in sorted order
+    const g2 = v0, g3 = v1;
+    for (let i = 0; i < n; i++) { const x = src[i]; g2[i] = w2[x]; g3[i] = w3[x]; }
+    w2 = g2; w3 = g3;
   }
   // runs sharing the first eight bytes: by the next eight (two numbers), then the rest
   const perm = dst, run: number[] = [];
