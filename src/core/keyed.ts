@@ -347,22 +347,25 @@ export class KeyLog {
   }
 }
 
-/**
- * Keys (composite key bytes, as KeyLog holds them) with `width` numbers each, in shared memory: the
- * part of a worker's per-key log that falls in one key range, which the thread merging that range
- * reads in place (parallel.ts, a 'keyed' tool). Key i is keys[starts[i], starts[i + 1]), its numbers
- * vals[i * width, (i + 1) * width). Memory: the key bytes + 4 + 8 * width bytes a key.
- */
-export interface KeyBatch { n: number; width: number; keys: Uint8Array; starts: Int32Array; vals: Float64Array }
+/** keys in one byte array (key i is keys[starts[i], starts[i + 1])), in shared memory: samples of the
+ *  keys of threads and the keys that cut them into ranges (parallel.ts, a 'keyed' tool) */
+export interface KeyList { n: number; keys: Uint8Array; starts: Int32Array }
 
-/** a KeyBatch of `n` keys of `bytes` bytes in all, in SharedArrayBuffers, to be filled */
-export function newKeyBatch(n: number, bytes: number, width: number): KeyBatch {
-  return {
-    n, width,
-    keys: new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes))),
-    starts: new Int32Array(new SharedArrayBuffer(4 * (n + 1))),
-    vals: new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n * width))),
-  };
+function newKeyList(n: number, bytes: number): KeyList {
+  return { n, keys: new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes))), starts: new Int32Array(new SharedArrayBuffer(4 * (n + 1))) };
+}
+
+/**
+ * A log of keyed events in shared memory: every thread's events of one key range, written by each
+ * thread at its own offsets, then sorted and folded by the thread that merges the range (parallel.ts,
+ * a 'keyed' tool). Event i: the key keys[offs[i], offs[i] + lens[i]), a number nums[i] and a byte
+ * tags[i] (final-action: the time and the kind). Memory: the key bytes + 17 bytes an event.
+ */
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array }
+
+export function newSharedKeyLog(n: number, bytes: number): SharedKeyLog {
+  const sab = (k: number) => new SharedArrayBuffer(Math.max(8, k));
+  return { n, keys: new Uint8Array(sab(bytes)), offs: new Int32Array(sab(4 * n)), lens: new Int32Array(sab(4 * n)), nums: new Float64Array(sab(8 * n)), tags: new Uint8Array(sab(n)) };
 }
 
 /** byte order of a[as, ae) and b[bs, be), shorter first on a common prefix (the order of sortKeys) */
@@ -372,12 +375,12 @@ export function compareKeys(a: Uint8Array, as: number, ae: number, b: Uint8Array
   return la - lb;
 }
 
-/** about `max` keys of the log, evenly spaced (a KeyBatch without numbers) */
-export function sampleKeys(log: KeyLog, max: number): KeyBatch {
+/** about `max` keys of the log, evenly spaced */
+export function sampleKeys(log: KeyLog, max: number): KeyList {
   const step = Math.max(1, Math.ceil(log.size / max)), n = Math.ceil(log.size / step);
   let bytes = 0;
   for (let i = 0; i < log.size; i += step) bytes += log.lens[i];
-  const out = newKeyBatch(n, bytes, 0);
+  const out = newKeyList(n, bytes);
   let pos = 0, k = 0;
   for (let i = 0; i < log.size; i += step) {
     out.starts[k++] = pos;
@@ -390,7 +393,7 @@ export function sampleKeys(log: KeyLog, max: number): KeyBatch {
 
 /** the keys that cut the samples' keys into `parts` ranges of about equal size (at most parts - 1,
  *  in order, each once: a key k is in range j when j split keys are <= k) */
-export function splitKeys(samples: KeyBatch[], parts: number): KeyBatch {
+export function splitKeys(samples: KeyList[], parts: number): KeyList {
   const all: [Uint8Array, number, number][] = [];
   for (const s of samples) for (let i = 0; i < s.n; i++) all.push([s.keys, s.starts[i], s.starts[i + 1]]);
   all.sort((x, y) => compareKeys(x[0], x[1], x[2], y[0], y[1], y[2]));
@@ -399,7 +402,7 @@ export function splitKeys(samples: KeyBatch[], parts: number): KeyBatch {
     const c = all[Math.floor((all.length * j) / parts)], last = cuts[cuts.length - 1];
     if (!last || compareKeys(last[0], last[1], last[2], c[0], c[1], c[2]) < 0) cuts.push(c);
   }
-  const out = newKeyBatch(cuts.length, cuts.reduce((n, c) => n + c[2] - c[1], 0), 0);
+  const out = newKeyList(cuts.length, cuts.reduce((n, c) => n + c[2] - c[1], 0));
   let pos = 0;
   cuts.forEach((c, i) => { out.starts[i] = pos; out.keys.set(c[0].subarray(c[1], c[2]), pos); pos += c[2] - c[1]; });
   out.starts[cuts.length] = pos;
@@ -407,7 +410,7 @@ export function splitKeys(samples: KeyBatch[], parts: number): KeyBatch {
 }
 
 /** the key range of a[s, e) among those `splits` cut (the number of split keys <= it) */
-export function rangeOf(splits: KeyBatch, a: Uint8Array, s: number, e: number): number {
+export function rangeOf(splits: KeyList, a: Uint8Array, s: number, e: number): number {
   let lo = 0, hi = splits.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

@@ -6,10 +6,10 @@
 // the input files (~8 MiB, cut after a newline); when the next stage is 'partial' (count-by), the
 // workers also aggregate their pieces with --partial and the main thread combines the states with
 // --merge; when it is 'keyed' (final-action), the workers keep its state per key over their pieces,
-// the main thread chooses key ranges (one per worker) from samples of their keys, each worker cuts its
-// state into them, and each range is merged (every worker's part of it) into output records in a
-// worker; the main thread writes the ranges in key order, so the records come out as one thread writes
-// them; the rest of the chain runs in the main thread. The main thread takes the pieces' results
+// the main thread chooses key ranges (one per worker) from samples of their keys, each worker writes
+// its events into the shared log of their range, and each range is sorted and folded into output
+// records in a worker; the main thread writes the ranges in key order, so the records come out as one
+// thread writes them; the rest of the chain runs in the main thread. The main thread takes the pieces' results
 // in input order: it numbers their bad records as one thread would (lines before the piece + the
 // line within it), reports, counts and keeps them (--rejects), stops at the first under --strict,
 // and hands the records on in order. So the output, the rejects, --stats and the exit status are
@@ -24,9 +24,9 @@ import { UsageError } from './tool.js';
 import { reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
-import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec, MergeTask, SplitTask } from './worker.js';
-import { splitKeys } from './keyed.js';
-import type { KeyBatch } from './keyed.js';
+import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec, FillTask, MergeTask, SplitTask } from './worker.js';
+import { newSharedKeyLog, splitKeys } from './keyed.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
 export const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
@@ -127,10 +127,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   }
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
-  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string; sample?: KeyBatch }[] = [];
+  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string; sample?: KeyList }[] = [];
   // the merged output of each key range, in batches as the workers send them, until done
   const merged: { out: Uint8Array[]; records: number[]; done: boolean; error?: string }[] = [];
-  const cuts = new Map<Worker, { parts?: KeyBatch[]; error?: string }>(); // each worker's state cut into the key ranges
+  // (keyed) each worker's answers: its events and bytes in each key range, then its events written
+  const cuts = new Map<Worker, { counts?: { events: number[]; bytes: number[] }; error?: string }>();
+  const filled = new Map<Worker, { error?: string }>();
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
@@ -154,6 +156,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (m.ready) { dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
+      if (m.filled) { filled.set(w, m); notify(); return; }
       if (m.merged) {
         const part = merged[m.part] ??= { out: [], records: [], done: false };
         if (m.out) { part.out.push(m.out); part.records.push(m.records); }
@@ -221,16 +224,28 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     if (p.keyed) {
       // the keyed stage's end: one key range per worker, merged there, written here in range order
       const splits = splitKeys(finals.map((f) => f.sample!), workers.length);
+      const answers = async <T extends { error?: string }>(from: Map<Worker, T>): Promise<T[]> => {
+        while (from.size < workers.length) {
+          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          await new Promise<void>((r) => { wake = r; });
+        }
+        const all = workers.map((w) => from.get(w)!);
+        for (const a of all) if (a.error) throw main[0].tag(new Error(a.error));
+        return all;
+      };
       for (const w of workers) w.postMessage({ split: splits } satisfies SplitTask);
-      while (cuts.size < workers.length) {
-        if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
-        await new Promise<void>((r) => { wake = r; });
-      }
-      const parts = workers.map((w) => cuts.get(w)!);
-      for (const c of parts) if (c.error) throw main[0].tag(new Error(c.error));
-      cuts.clear();
+      const counts = (await answers(cuts)).map((c) => c.counts!);
       const nParts = splits.n + 1;
-      for (let j = 0; j < nParts; j++) workers[j].postMessage({ merge: true, part: j, batches: parts.map((c) => c.parts![j]) } satisfies MergeTask);
+      // each range's shared log, each worker's events at its own offsets in it
+      const ranges: SharedKeyLog[] = [], at: [number, number][][] = workers.map(() => []);
+      for (let j = 0; j < nParts; j++) {
+        let n = 0, bytes = 0;
+        counts.forEach((c, i) => { at[i].push([n, bytes]); n += c.events[j]; bytes += c.bytes[j]; });
+        ranges.push(newSharedKeyLog(n, bytes));
+      }
+      workers.forEach((w, i) => w.postMessage({ fill: ranges, at: at[i] } satisfies FillTask));
+      await answers(filled);
+      for (let j = 0; j < nParts; j++) workers[j].postMessage({ merge: true, part: j, range: ranges[j] } satisfies MergeTask);
       const stage = main[0];
       let records = 0;
       for (let j = 0; j < nParts; j++) {

@@ -3,7 +3,7 @@
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
-import type { KeyBatch } from './keyed.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -80,9 +80,13 @@ export interface Transform {
   end?(): void | Promise<void>;
   /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
    *  which the key ranges are chosen */
-  sample?(max: number): KeyBatch;
-  /** (then) its state cut into the key ranges of `splits` (see keyed.ts rangeOf): one batch a range */
-  partition?(splits: KeyBatch): KeyBatch[];
+  sample?(max: number): KeyList;
+  /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangeOf):
+   *  the events and key bytes of each range */
+  cut?(splits: KeyList): { events: number[]; bytes: number[] };
+  /** (then) its events written into the shared log of their range, from event at[j][0] and key byte
+   *  at[j][1] of range j on */
+  fill?(into: SharedKeyLog[], at: [number, number][]): void;
 }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
@@ -113,14 +117,14 @@ export interface Tool<O = any> {
    * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
    * one copy combine their states with --merge (count-by); 'keyed' when the output is per key in key
    * order and copies keep a state per key over pieces: their states are cut into key ranges
-   * (Transform.sample, partition) and each range is merged into output records in a thread
+   * (Transform.sample, cut, fill) and each range is merged into output records in a thread
    * (mergeRange), the ranges written in order (final-action). Absent: the tool sees every record, in
    * order, in one place.
    */
   parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
-  /** ('keyed') the output records of one key range from every copy's batch of it, in batches (NDJSON
+  /** ('keyed') the output records of one key range from every copy's events of it, in batches (NDJSON
    *  bytes b[0, end) holding `records` records; b is the receiver's) */
-  mergeRange?(opts: O, batches: KeyBatch[], emit: (b: Buffer, end: number, records: number) => void): void;
+  mergeRange?(opts: O, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => void): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

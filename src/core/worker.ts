@@ -4,9 +4,9 @@
 // read, the bad records (numbered within the piece: the main thread knows the lines before it and
 // reports them), its warnings, and at the end the stages' counts; a 'partial' last stage (count-by
 // --partial) keeps its state across pieces and writes it once, at the end; a 'keyed' last stage
-// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then its state
-// cut into the key ranges the main thread chose, then merges the range it is given (every worker's
-// part of it) into output records.
+// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then counts
+// its events in the key ranges the main thread chose, writes them into the ranges' shared logs, and
+// merges the range it is given (every worker's events of it) into output records.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadTool } from '../tools/index.js';
@@ -17,13 +17,15 @@ import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
-import type { KeyBatch } from './keyed.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
-/** (a 'keyed' last stage) cut the state into the key ranges of `splits` */
-export interface SplitTask { split: KeyBatch }
-/** (then) merge every worker's batch of key range `part` into its output records */
-export interface MergeTask { merge: true; part: number; batches: KeyBatch[] }
+/** (a 'keyed' last stage) count the events in the key ranges of `splits` */
+export interface SplitTask { split: KeyList }
+/** (then) write them into the ranges' logs, from event at[j][0] and byte at[j][1] of range j on */
+export interface FillTask { fill: SharedKeyLog[]; at: [number, number][] }
+/** (then) merge key range `part` (every worker's events of it) into its output records */
+export interface MergeTask { merge: true; part: number; range: SharedKeyLog }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
 export interface PieceResult {
@@ -98,11 +100,11 @@ async function main(): Promise<void> {
   const first = stages[0];
   const buf = chunkBuffer(1 << 17);
 
-  port.on('message', (m: PieceTask | SplitTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | SplitTask | MergeTask | { finish: true }): Promise<void> => {
+  port.on('message', (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
+  const handle = async (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }): Promise<void> => {
     const last = stages[stages.length - 1];
     if ('finish' in m) {
-      let error: string | undefined, sample: KeyBatch | undefined;
+      let error: string | undefined, sample: KeyList | undefined;
       try {
         for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
         if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
@@ -113,9 +115,15 @@ async function main(): Promise<void> {
       return;
     }
     if ('split' in m) {
-      let parts: KeyBatch[] | undefined, error: string | undefined;
-      try { parts = last.transform.partition!(m.split); } catch (err) { error = (err as Error).message; }
-      port.postMessage({ cut: true, parts, error });
+      let counts: { events: number[]; bytes: number[] } | undefined, error: string | undefined;
+      try { counts = last.transform.cut!(m.split); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ cut: true, counts, error });
+      return;
+    }
+    if ('fill' in m) {
+      let error: string | undefined;
+      try { last.transform.fill!(m.fill, m.at); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ filled: true, error });
       return;
     }
     if ('merge' in m) {
@@ -125,7 +133,7 @@ async function main(): Promise<void> {
         const out = new Uint8Array(b.buffer, b.byteOffset, end);
         port.postMessage({ merged: true, part: m.part, out, records }, b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : []);
       };
-      try { tool!.mergeRange!(opts, m.batches, emit); } catch (err) { error = (err as Error).message; }
+      try { tool!.mergeRange!(opts, m.range, emit); } catch (err) { error = (err as Error).message; }
       port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;
     }

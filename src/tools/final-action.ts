@@ -4,8 +4,8 @@
 // the conservative reading, whatever order the events came in.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog, newKeyBatch, rangeOf, sampleKeys } from '../core/keyed.js';
-import type { KeyBatch } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, rangeOf, sampleKeys, sortKeys } from '../core/keyed.js';
+import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -63,6 +63,7 @@ export const tool: Tool<FinalActionOptions> = {
     let log = new KeyLog(), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
     let times = new GrowF64(0), acts = new GrowU8();
+    let ranges: Uint8Array | null = null; // (a threaded run's end) the key range of each logged event
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
      *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
@@ -110,62 +111,55 @@ export const tool: Tool<FinalActionOptions> = {
         ctx.count('keys', m);
       },
       /** (in a worker of a threaded run) instead of end(): about `max` keys of the log */
-      sample(max: number): KeyBatch { return sampleKeys(log, max); },
-      /** then: the logged events cut into the key ranges of `splits`, [time, kind] an event */
-      partition(splits: KeyBatch): KeyBatch[] {
-        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, parts = splits.n + 1;
-        const range = new Uint8Array(n), count = new Array<number>(parts).fill(0), bytes = new Array<number>(parts).fill(0);
+      sample(max: number): KeyList { return sampleKeys(log, max); },
+      /** then: the key range of each logged event among those `splits` cut; the events and key bytes
+       *  of each range */
+      cut(splits: KeyList): { events: number[]; bytes: number[] } {
+        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, parts = splits.n + 1;
+        const events = new Array<number>(parts).fill(0), bytes = new Array<number>(parts).fill(0);
+        ranges = new Uint8Array(n);
         for (let i = 0; i < n; i++) {
           const j = parts === 1 ? 0 : rangeOf(splits, a, offs[i], offs[i] + lens[i]);
-          range[i] = j; count[j]++; bytes[j] += lens[i];
+          ranges[i] = j; events[j]++; bytes[j] += lens[i];
         }
-        const out = count.map((c, j) => newKeyBatch(c, bytes[j], 2)), at = new Array<number>(parts).fill(0), pos = new Array<number>(parts).fill(0);
+        return { events, bytes };
+      },
+      /** then: the logged events written into the shared logs of their ranges, from event at[j][0] and
+       *  byte at[j][1] of range j on (the log is let go) */
+      fill(into: SharedKeyLog[], at: [number, number][]): void {
+        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, r = ranges!;
+        const ev = at.map((x) => x[0]), pos = at.map((x) => x[1]);
         for (let i = 0; i < n; i++) {
-          const j = range[i], b = out[j], k = at[j]++, o0 = offs[i], l = lens[i];
-          let p = pos[j];
-          b.starts[k] = p;
-          const keys = b.keys;
+          const j = r[i], t = into[j], k = ev[j]++, o0 = offs[i], l = lens[i], p = pos[j], keys = t.keys;
           for (let x = 0; x < l; x++) keys[p + x] = a[o0 + x];
           pos[j] = p + l;
-          b.vals[2 * k] = ta[i]; b.vals[2 * k + 1] = aa[i];
+          t.offs[k] = p; t.lens[k] = l; t.nums[k] = ta[i]; t.tags[k] = aa[i];
         }
-        out.forEach((b, j) => { b.starts[b.n] = pos[j]; });
-        log = new KeyLog(); times = new GrowF64(0); acts = new GrowU8(); // (handed over)
-        return out;
+        log = new KeyLog(); times = new GrowF64(0); acts = new GrowU8(); ranges = null;
       },
     };
   },
   /** (in a worker of a threaded run) the output records of one key range: every worker's events of it
    *  sorted and folded per key as fold() does (the latest time, at a tie off), in batches to `emit` */
-  mergeRange(o: FinalActionOptions, batches: KeyBatch[], emit: (b: Buffer, end: number, records: number) => void) {
-    let n = 0, bytes = 0;
-    for (const b of batches) { n += b.n; bytes += b.starts[b.n]; }
-    const log = new KeyLog();
-    log.arena = Buffer.allocUnsafe(Math.max(1, bytes)); log.offs = new Int32Array(n); log.lens = new Int32Array(n);
-    const ta = new Float64Array(n), aa = new Uint8Array(n);
-    let i = 0, pos = 0;
-    for (const b of batches) {
-      log.arena.set(b.keys.subarray(0, b.starts[b.n]), pos);
-      const st = b.starts, v = b.vals;
-      for (let k = 0; k < b.n; k++, i++) { log.offs[i] = pos + st[k]; log.lens[i] = st[k + 1] - st[k]; ta[i] = v[2 * k]; aa[i] = v[2 * k + 1]; }
-      pos += st[b.n];
-    }
-    log.size = n; log.used = bytes;
-    const { keep, m, times, acts } = foldLog(log, ta, aa);
+  mergeRange(o: FinalActionOptions, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => void) {
+    const { keep, m, times, acts } = foldEvents(range.keys, range.offs, range.lens, range.n, range.nums, range.tags);
     const w = new RecordWriter(o, true, emit);
-    const a = log.arena, offs = log.offs, lens = log.lens;
+    const a = range.keys, offs = range.offs, lens = range.lens;
     for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], acts[s], times[s]); }
     w.flush();
   },
 };
 
 /**
- * Sort the log by key and fold each key's events (time ta[i] and kind aa[i] of event i) into one: the
+ * Sort the log (or the keys a[offs[i], offs[i] + lens[i]) of events 0..n-1) by key and fold each key's
+ * events (time ta[i] and kind aa[i] of event i) into one: the
  * numbers of the events kept (the first of each key, in key order), with the key's latest time and its
  * kind (at a tie, off) in `times` and `acts` by position (arrays of at least 1024).
  */
-function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
-  const n = log.size, dup = new Uint8Array(n), order = log.order(dup);
+function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
+
+function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint8Array): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
+  const dup = new Uint8Array(n), order = sortKeys(a, offs, lens, n, dup);
   let kept = n;
   for (let k = 0; k < n; k++) kept -= dup[k];
   const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint8Array(Math.max(1024, kept));
