@@ -16,7 +16,8 @@
 // those of one thread; only the time differs. Inputs that cannot be cut into pieces (stdin, gzip)
 // and chains without a local first stage run in one thread.
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
@@ -141,9 +142,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const recsBefore = new Array<number>(nWorker).fill(0);
   let stopped: StrictStop | StageError | null = null;
 
+  // pieces handed out ahead of the one taken next: two per worker when their records come back with
+  // them (to be held until their turn); more when they come back small (a partial or keyed stage keeps
+  // them: only rejects come back), so a slow piece does not leave the other workers idle
+  const ahead = (p.partial ? 16 : 2) * threads;
   const dispatch = (w: Worker) => {
-    // at most two pieces per worker waiting to be taken in order
-    if (nextTask < tasks.length && nextTask - nextResult < 2 * threads) w.postMessage(tasks[nextTask++]);
+    if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(tasks[nextTask++]);
     else idle.push(w);
   };
   const idle: Worker[] = [];
@@ -193,7 +197,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
       if (res.out && !p.partial) into.batch(Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength), 0, res.out.byteLength, res.records);
-      while (idle.length && nextTask < tasks.length && nextTask - nextResult < 2 * threads) dispatch(idle.shift()!);
+      while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;
     }
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
@@ -245,7 +249,20 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       }
       workers.forEach((w, i) => w.postMessage({ fill: ranges, at: at[i] } satisfies FillTask));
       await answers(filled);
-      for (let j = 0; j < nParts; j++) workers[j].postMessage({ merge: true, part: j, range: ranges[j] } satisfies MergeTask);
+      // each merging worker gets the batches written here back to reuse (fresh memory costs page faults)
+      const spares: MessagePort[] = [];
+      for (let j = 0; j < nParts; j++) {
+        const ch = new MessageChannel();
+        spares.push(ch.port1);
+        workers[j].postMessage({ merge: true, part: j, range: ranges[j], spares: ch.port2 } satisfies MergeTask, [ch.port2]);
+      }
+      let turn = 0;
+      const giveBack = (b: Uint8Array) => { // to the next worker still merging
+        for (let k = 0; k < nParts; k++) {
+          const j = (turn + k) % nParts;
+          if (!merged[j]?.done && b.byteOffset === 0 && b.buffer.byteLength >= 1 << 20) { turn = j + 1; spares[j].postMessage(b.buffer, [b.buffer as ArrayBuffer]); return; }
+        }
+      };
       const stage = main[0];
       let records = 0;
       for (let j = 0; j < nParts; j++) {
@@ -258,6 +275,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
             part.out[k] = EMPTY; // (written: let it go)
             if (!out.closed) stage.ctx.emitBatch(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength, n);
             records += n;
+            giveBack(b);
             continue;
           }
           if (part?.done) break;
@@ -265,6 +283,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
           await new Promise<void>((r) => { wake = r; });
         }
       }
+      for (const s of spares) s.close();
       stage.ctx.count('keys', records);
     }
     for (const s of p.keyed ? main.slice(1) : main) await s.end();
@@ -272,7 +291,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     if (err instanceof StrictStop || err instanceof StageError) stopped = err;
     else { sayer(specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1; }
   } finally {
-    for (const w of workers) await w.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
   if (stopped) {
     const stage = stopped.stage, cause = stopped instanceof StageError ? stopped.cause : stopped;

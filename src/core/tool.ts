@@ -123,8 +123,9 @@ export interface Tool<O = any> {
    */
   parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
   /** ('keyed') the output records of one key range from every copy's events of it, in batches (NDJSON
-   *  bytes b[0, end) holding `records` records; b is the receiver's) */
-  mergeRange?(opts: O, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => void): void;
+   *  bytes b[0, end) holding `records` records; b is the receiver's; emit may give back a buffer to
+   *  write the next batch into, one the receiver is done with) */
+  mergeRange?(opts: O, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -8,7 +8,8 @@
 // its events in the key ranges the main thread chose, writes them into the ranges' shared logs, and
 // merges the range it is given (every worker's events of it) into output records.
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { loadTool } from '../tools/index.js';
 import { parseOptions } from './runner.js';
 import { Splitter } from './input.js';
@@ -25,7 +26,7 @@ export interface SplitTask { split: KeyList }
 /** (then) write them into the ranges' logs, from event at[j][0] and byte at[j][1] of range j on */
 export interface FillTask { fill: SharedKeyLog[]; at: [number, number][] }
 /** (then) merge key range `part` (every worker's events of it) into its output records */
-export interface MergeTask { merge: true; part: number; range: SharedKeyLog }
+export interface MergeTask { merge: true; part: number; range: SharedKeyLog; spares: MessagePort }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
 export interface PieceResult {
@@ -132,8 +133,11 @@ async function main(): Promise<void> {
       const emit = (b: Buffer, end: number, records: number) => {
         const out = new Uint8Array(b.buffer, b.byteOffset, end);
         port.postMessage({ merged: true, part: m.part, out, records }, b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : []);
+        const back = receiveMessageOnPort(m.spares); // a batch the main thread has written, to reuse
+        return back ? Buffer.from(back.message as ArrayBuffer) : undefined;
       };
       try { tool!.mergeRange!(opts, m.range, emit); } catch (err) { error = (err as Error).message; }
+      m.spares.close();
       port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;
     }

@@ -141,7 +141,7 @@ export const tool: Tool<FinalActionOptions> = {
   },
   /** (in a worker of a threaded run) the output records of one key range: every worker's events of it
    *  sorted and folded per key as fold() does (the latest time, at a tie off), in batches to `emit` */
-  mergeRange(o: FinalActionOptions, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => void) {
+  mergeRange(o: FinalActionOptions, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined) {
     const { keep, m, times, acts } = foldEvents(range.keys, range.offs, range.lens, range.n, range.nums, range.tags);
     const w = new RecordWriter(o, true, emit);
     const a = range.keys, offs = range.offs, lens = range.lens;
@@ -175,8 +175,8 @@ function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number
 /**
  * The output records, assembled as bytes in batches: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…} from
  * the key (its tokens joined by byte 1), its final kind and time. A batch holds complete records only;
- * it goes to `emit` when full (and at the end); `handOver`: emit keeps it (it goes to another thread),
- * the next batch is a new one (of 1 MiB, not 64 KiB).
+ * it goes to `emit` when full (and at the end); `handOver`: emit keeps it (it goes to another thread)
+ * and may give back one written before, else the next batch is a new one (of 1 MiB, not 64 KiB).
  */
 class RecordWriter {
   private batch: Buffer;
@@ -188,7 +188,7 @@ class RecordWriter {
   private readonly offT: Buffer;
   private readonly keepTime: boolean;
 
-  constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => void) {
+  constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => Buffer | undefined | void) {
     this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
     this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
@@ -205,8 +205,9 @@ class RecordWriter {
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
     let batch = this.batch, pos = this.pos;
     if (pos + size > batch.length) {
-      this.emit(batch, pos, this.records); pos = 0; this.records = 0;
-      if (size > batch.length || this.handOver) batch = this.batch = Buffer.allocUnsafe(Math.max(size > batch.length ? 2 * size : 0, this.handOver ? 1 << 20 : 0));
+      const back = this.emit(batch, pos, this.records); pos = 0; this.records = 0;
+      if (this.handOver) batch = this.batch = back && back.length >= size ? back : Buffer.allocUnsafe(Math.max(2 * size, 1 << 20));
+      else if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
     }
     batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
     for (let i = ks, k = 0; i < ke; i++) {
