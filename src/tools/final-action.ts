@@ -2,6 +2,10 @@
 // like/unlike button: liked = the last action is a like, unliked = it is an unlike. The answer does
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
+// Over threads (--threads, or event-pipes --threads; core/parallel.ts, a 'keyed' stage): each worker
+// logs and folds the events of its pieces; at the end they are cut into key ranges, and each range is
+// sorted, folded and written in a worker, the ranges in key order: the same bytes as one thread, since
+// the output is in key order and the fold does not depend on the order of the events.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
 import { GrowF64, GrowU8, KeyLog, rangeOf, sampleKeys, sortKeys } from '../core/keyed.js';
