@@ -103,7 +103,8 @@ export const tool: Tool<FinalActionOptions> = {
         const t = reader.number(nk);
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
         const i = log.commit(pos);
-        times.ensure(i)[i] = t; acts.ensure(i)[i] = kind;
+        const ta = i < times.a.length ? times.a : times.ensure(i), aa = i < acts.a.length ? acts.a : acts.ensure(i);
+        ta[i] = t; aa[i] = kind;
         if (log.size >= foldAt) compact();
       },
       end() {
