@@ -9,10 +9,10 @@
 // the main thread chooses key ranges (one per worker) from samples of their keys, each worker writes
 // its events into the shared log of their range, and each range is sorted and folded into output
 // records in a worker; the main thread writes the ranges in key order, so the records come out as one
-// thread writes them; the rest of the chain runs in the main thread. The main thread takes the pieces' results
-// in input order: it numbers their bad records as one thread would (lines before the piece + the
-// line within it), reports, counts and keeps them (--rejects), stops at the first under --strict,
-// and hands the records on in order. So the output, the rejects, --stats and the exit status are
+// thread writes them; the rest of the chain runs in the main thread. The main thread takes the
+// pieces' results in input order: it numbers their bad records as one thread would (lines before the
+// piece + the line within it), reports, counts and keeps them (--rejects), stops at the first under
+// --strict, and hands the records on in order. So the output, the rejects, --stats and the exit status are
 // those of one thread; only the time differs. Inputs that cannot be cut into pieces (stdin, gzip)
 // and chains without a local first stage run in one thread.
 import fs from 'node:fs';
