@@ -61,8 +61,8 @@ export const tool: Tool<FinalActionOptions> = {
     // Each event is logged (its key bytes, time and kind; appending touches no random memory, unlike a
     // hash table of millions of keys); now and then, and at the end, the log is sorted by key and each
     // key's events folded into one (the latest time; at a tie, off wins), so memory follows the keys.
-    // in a worker of a threaded run (told the number of threads), a share of FOLD_AT: the events held
-    // in all threads stay about those of one thread
+    // In a worker of a threaded run (told the number of threads), a share of FOLD_AT: the events held
+    // in all threads stay about those of one thread.
     const foldBase = isMainThread ? FOLD_AT : Math.ceil(FOLD_AT / (Number(o.threads) || 1));
     let log = new KeyLog(), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
@@ -156,10 +156,10 @@ export const tool: Tool<FinalActionOptions> = {
 };
 
 /**
- * Sort the log (or the keys a[offs[i], offs[i] + lens[i]) of events 0..n-1) by key and fold each key's
- * events (time ta[i] and kind aa[i] of event i) into one: the
- * numbers of the events kept (the first of each key, in key order), with the key's latest time and its
- * kind (at a tie, off) in `times` and `acts` by position (arrays of at least 1024).
+ * Sort the log (foldEvents: the keys a[offs[i], offs[i] + lens[i]) of events 0..n-1) by key and fold
+ * each key's events (time ta[i] and kind aa[i] of event i) into one: the numbers of the events kept
+ * (the first of each key, in key order), with the key's latest time and its kind (at a tie, off) in
+ * `times` and `acts` by position (arrays of at least 1024).
  */
 function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
 
