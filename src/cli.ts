@@ -20,7 +20,7 @@ function recipes(): { name: string; summary: string }[] {
 
 const argv = process.argv.slice(2);
 // --threads N|auto before the first tool: the chain over N threads (core/parallel.ts)
-let threads = 1;
+let threads: number | undefined; // (not given: the first tool's own --threads, else 1)
 if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
   const v = argv[0].includes('=') ? argv[0].slice(10) : argv[1];
   argv.splice(0, argv[0].includes('=') ? 1 : 2);
@@ -43,7 +43,8 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
   out.push('', 'One process (a chain):', '',
     '  event-pipes [--threads N|auto] TOOL ARGS then TOOL ARGS ...',
     '      the tools of a pipeline in one process (the same output, rejects, stats and exit status);',
-    '      --threads: the first stages that read record by record (and a count-by after them) in N threads',
+    '      --threads: the first stages that read record by record (and a count-by or final-action after them) in N threads',
+    '      (without it: the first tool\'s own --threads, e.g. final-action\'s; else one thread)',
     '  ... then fork [ TOOL ARGS then ... ] [ TOOL ARGS then ... ]',
     '      every record into each branch; a branch ends with a tool that writes somewhere (save FILE,',
     '      load-sqlite, to-parquet, ...); nothing follows a fork',

@@ -431,7 +431,12 @@ export class FieldReader {
     if (s < 0) return -1;
     const b = this.buf, c = b[s];
     if (c === 110) return -1; // null
-    if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 49 && c <= 57 && e - s < 16 && plainDigits(b, s, e)) || (c === 48 && e - s === 1)) {
+    if (c === QUOTE && e - s <= 64 && pos + (e - s) <= out.length) {
+      // a short string: copied while looking for a backslash (one pass); one found: canonicalised below
+      let p = pos, i = s;
+      for (; i < e; i++) { const x = b[i]; if (x === BSL) break; out[p++] = x; }
+      if (i === e) return p;
+    } else if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 49 && c <= 57 && e - s < 16 && plainDigits(b, s, e)) || (c === 48 && e - s === 1)) {
       if (pos + (e - s) > out.length) return -2;
       for (let i = s; i < e; i++) out[pos++] = b[i]; // short: a JS loop beats Buffer.copy's call cost
       return pos;

@@ -151,8 +151,9 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     }
     src[s] = s;
   }
-  // an LSD radix sort by the first eight bytes
-  let v0 = new Uint32Array(n), v1 = new Uint32Array(n), v2 = new Uint32Array(n), v3 = new Uint32Array(n), dst = new Uint32Array(n);
+  // an LSD radix sort by the first eight bytes, moving those (and the numbers) only; the next eight
+  // are gathered after it
+  let v0 = new Uint32Array(n), v1 = new Uint32Array(n), dst = new Uint32Array(n);
   const count = new Uint32Array(2049);
   for (const [word, shift, bits] of RADIX_DIGITS) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
     const m = (1 << bits) - 1;
@@ -165,13 +166,16 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     for (let v = 0; v < m; v++) count[v + 1] += count[v];
     for (let i = 0; i < n; i++) {
       const j = count[(key[i] >>> shift) & m]++;
-      v0[j] = w0[i]; v1[j] = w1[i]; v2[j] = w2[i]; v3[j] = w3[i]; dst[j] = src[i];
+      v0[j] = w0[i]; v1[j] = w1[i]; dst[j] = src[i];
     }
     let t = w0; w0 = v0; v0 = t;
     t = w1; w1 = v1; v1 = t;
-    t = w2; w2 = v2; v2 = t;
-    t = w3; w3 = v3; v3 = t;
     t = src; src = dst; dst = t;
+  }
+  { // bytes 8-15 in sorted order
+    const g2 = v0, g3 = v1;
+    for (let i = 0; i < n; i++) { const x = src[i]; g2[i] = w2[x]; g3[i] = w3[x]; }
+    w2 = g2; w3 = g3;
   }
   // runs sharing the first eight bytes: by the next eight (two numbers), then the rest
   const perm = dst, run: number[] = [];
@@ -341,4 +345,76 @@ export class KeyLog {
     for (let k = 0; k < count; k++) out.add(this.arena, this.offs[keep[k]], this.offs[keep[k]] + this.lens[keep[k]]);
     return out;
   }
+}
+
+/** keys in one byte array (key i is keys[starts[i], starts[i + 1])), in shared memory: samples of the
+ *  keys of threads and the keys that cut them into ranges (parallel.ts, a 'keyed' tool) */
+export interface KeyList { n: number; keys: Uint8Array; starts: Int32Array }
+
+function newKeyList(n: number, bytes: number): KeyList {
+  return { n, keys: new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes))), starts: new Int32Array(new SharedArrayBuffer(4 * (n + 1))) };
+}
+
+/**
+ * A log of keyed events in shared memory: every thread's events of one key range, written by each
+ * thread at its own offsets, then sorted and folded by the thread that merges the range (parallel.ts,
+ * a 'keyed' tool). Event i: the key keys[offs[i], offs[i] + lens[i]), a number nums[i] and a byte
+ * tags[i] (final-action: the time and the kind). Memory: the key bytes + 17 bytes an event.
+ */
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array }
+
+export function newSharedKeyLog(n: number, bytes: number): SharedKeyLog {
+  const sab = (k: number) => new SharedArrayBuffer(Math.max(8, k));
+  return { n, keys: new Uint8Array(sab(bytes)), offs: new Int32Array(sab(4 * n)), lens: new Int32Array(sab(4 * n)), nums: new Float64Array(sab(8 * n)), tags: new Uint8Array(sab(n)) };
+}
+
+/** byte order of a[as, ae) and b[bs, be), shorter first on a common prefix (the order of sortKeys) */
+export function compareKeys(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const la = ae - as, lb = be - bs, l = la < lb ? la : lb;
+  for (let k = 0; k < l; k++) { const d = a[as + k] - b[bs + k]; if (d) return d; }
+  return la - lb;
+}
+
+/** about `max` keys of the log, evenly spaced */
+export function sampleKeys(log: KeyLog, max: number): KeyList {
+  const step = Math.max(1, Math.ceil(log.size / max)), n = Math.ceil(log.size / step);
+  let bytes = 0;
+  for (let i = 0; i < log.size; i += step) bytes += log.lens[i];
+  const out = newKeyList(n, bytes);
+  let pos = 0, k = 0;
+  for (let i = 0; i < log.size; i += step) {
+    out.starts[k++] = pos;
+    out.keys.set(log.arena.subarray(log.offs[i], log.offs[i] + log.lens[i]), pos);
+    pos += log.lens[i];
+  }
+  out.starts[k] = pos;
+  return out;
+}
+
+/** the keys that cut the samples' keys into `parts` ranges of about equal size (at most parts - 1,
+ *  in order, each once: a key k is in range j when j split keys are <= k) */
+export function splitKeys(samples: KeyList[], parts: number): KeyList {
+  const all: [Uint8Array, number, number][] = [];
+  for (const s of samples) for (let i = 0; i < s.n; i++) all.push([s.keys, s.starts[i], s.starts[i + 1]]);
+  all.sort((x, y) => compareKeys(x[0], x[1], x[2], y[0], y[1], y[2]));
+  const cuts: [Uint8Array, number, number][] = [];
+  for (let j = 1; j < parts && all.length; j++) {
+    const c = all[Math.floor((all.length * j) / parts)], last = cuts[cuts.length - 1];
+    if (!last || compareKeys(last[0], last[1], last[2], c[0], c[1], c[2]) < 0) cuts.push(c);
+  }
+  const out = newKeyList(cuts.length, cuts.reduce((n, c) => n + c[2] - c[1], 0));
+  let pos = 0;
+  cuts.forEach((c, i) => { out.starts[i] = pos; out.keys.set(c[0].subarray(c[1], c[2]), pos); pos += c[2] - c[1]; });
+  out.starts[cuts.length] = pos;
+  return out;
+}
+
+/** the key range of a[s, e) among those `splits` cut (the number of split keys <= it) */
+export function rangeOf(splits: KeyList, a: Uint8Array, s: number, e: number): number {
+  let lo = 0, hi = splits.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(splits.keys, splits.starts[mid], splits.starts[mid + 1], a, s, e) <= 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }

@@ -98,6 +98,21 @@ export class Output implements RecordSink {
 
   /** bytes of complete newline-terminated records */
   batch(b: Buffer, s: number, e: number, records: number): void {
+    if (e - s >= FLUSH_AT && this.stream === null && !this.lineBuffered) {
+      // a large batch (a thread's merged output, 1 MiB): written from where it is, not copied
+      this.flush();
+      if (this.stream === null) {
+        this.records += records;
+        if (this.closed) return;
+        this.bytes += e - s;
+        const rest = this.writeFd(b.subarray(s, e));
+        if (rest !== null) { // a non-blocking fd after all: the stream takes a copy of the rest
+          this.useStream(this.fd === 1 ? process.stdout : fs.createWriteStream('', { fd: this.fd, autoClose: false }));
+          this.streamWrite(Buffer.from(rest));
+        }
+        return;
+      }
+    }
     this.room(e - s);
     this.pos += b.copy(this.buf, this.pos, s, e);
     this.records += records;

@@ -5,14 +5,19 @@
 // record alone: filter-engaged, to-local-date, where, join, ...) run in every worker over pieces of
 // the input files (~8 MiB, cut after a newline); when the next stage is 'partial' (count-by), the
 // workers also aggregate their pieces with --partial and the main thread combines the states with
-// --merge; the rest of the chain runs in the main thread. The main thread takes the pieces' results
-// in input order: it numbers their bad records as one thread would (lines before the piece + the
-// line within it), reports, counts and keeps them (--rejects), stops at the first under --strict,
-// and hands the records on in order. So the output, the rejects, --stats and the exit status are
+// --merge; when it is 'keyed' (final-action), the workers keep its state per key over their pieces,
+// the main thread chooses key ranges (one per worker) from samples of their keys, each worker writes
+// its events into the shared log of their range, and each range is sorted and folded into output
+// records in a worker; the main thread writes the ranges in key order, so the records come out as one
+// thread writes them; the rest of the chain runs in the main thread. The main thread takes the
+// pieces' results in input order: it numbers their bad records as one thread would (lines before the
+// piece + the line within it), reports, counts and keeps them (--rejects), stops at the first under
+// --strict, and hands the records on in order. So the output, the rejects, --stats and the exit status are
 // those of one thread; only the time differs. Inputs that cannot be cut into pieces (stdin, gzip)
 // and chains without a local first stage run in one thread.
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
@@ -20,32 +25,47 @@ import { UsageError } from './tool.js';
 import { reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
-import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec } from './worker.js';
+import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec, FillTask, MergeTask, SplitTask } from './worker.js';
+import { newSharedKeyLog, splitKeys } from './keyed.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
-const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
+export const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
 
 interface Spec { tool: Tool; argv: string[] }
 
-/** the worker part of the chain, or null when it cannot be spread over threads */
-export function plan(specs: Spec[], parsed: any[]): { local: number; partial: boolean } | null {
+export interface Plan {
+  /** the first stages, 'local' */
+  local: number;
+  /** the stage after them aggregates in the workers too: 'partial' (count-by), or 'keyed' (final-action) */
+  partial: boolean;
+  keyed: boolean;
+}
+
+/** the worker part of the chain, or null when it cannot be spread over threads (or the input files
+ *  hold fewer than `minBytes` bytes) */
+export function plan(specs: Spec[], parsed: any[], minBytes = 0): Plan | null {
   const kind = (k: number) => { const p = specs[k].tool.parallel; return typeof p === 'function' ? p(parsed[k]) : p; };
   let local = 0;
   while (local < specs.length && kind(local) === 'local') local++;
-  const partial = local < specs.length && kind(local) === 'partial';
+  const after = local < specs.length ? kind(local) : undefined;
+  const partial = after === 'partial' || after === 'keyed', keyed = after === 'keyed';
   if (local === 0 && !partial) return null;
   const files = parsed[0].files as string[];
+  let bytes = 0;
   for (const f of files) {
     if (f === '-') return null;
     try {
       const st = fs.statSync(f);
       if (!st.isFile()) return null;
+      bytes += st.size;
       const fd = fs.openSync(f, 'r'), head = Buffer.alloc(2);
       fs.readSync(fd, head, 0, 2, 0); fs.closeSync(fd);
       if (head[0] === 0x1f && head[1] === 0x8b) return null; // gzip: one stream
     } catch { return null; } // (a missing file: the one-thread path reports it)
   }
-  return { local, partial };
+  if (bytes < minBytes) return null;
+  return { local, partial, keyed };
 }
 
 /** the pieces of the files: [start, end) cut right after a newline */
@@ -79,9 +99,14 @@ function pieces(files: string[]): PieceTask[] {
  * the exit status.
  */
 export async function runParallel(specs: Spec[], parsed: any[], threads: number, out: Output,
-  p: { local: number; partial: boolean }, built: Built): Promise<number> {
+  p: Plan, built: Built): Promise<number> {
   const nWorker = p.local + (p.partial ? 1 : 0);
-  const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? [...s.argv, '--partial'] : s.argv }));
+  const tasks = pieces(parsed[0].files as string[]);
+  const nThreads = Math.min(threads, Math.max(1, tasks.length));
+  // the partial stage's copies: count-by --partial; final-action told the number of copies (each folds
+  // its events a share of the one-thread size, so the events held stay about the same)
+  const partialArgv = (argv: string[]) => (p.keyed ? [...argv, `--threads=${nThreads}`] : [...argv, '--partial']);
+  const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? partialArgv(s.argv) : s.argv }));
   // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
   // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one
   // count-by: its records in, its rejects, its groups out)
@@ -97,14 +122,18 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     return 1;
   }
 
-  const tasks = pieces(parsed[0].files as string[]);
   if (process.env.EVENT_PIPES_TRACE) {
-    process.stderr.write(`event-pipes: ${Math.min(threads, tasks.length)} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
-      `${p.partial ? ` (+ ${specs[p.local].tool.name} --partial, merged here)` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
+    process.stderr.write(`event-pipes: ${nThreads} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
+      `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
-  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string }[] = [];
+  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string; sample?: KeyList }[] = [];
+  // the merged output of each key range, in batches as the workers send them, until done
+  const merged: { out: Uint8Array[]; records: number[]; done: boolean; error?: string }[] = [];
+  // (keyed) each worker's answers: its events and bytes in each key range, then its events written
+  const cuts = new Map<Worker, { counts?: { events: number[]; bytes: number[] }; error?: string }>();
+  const filled = new Map<Worker, { error?: string }>();
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
@@ -113,20 +142,32 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const recsBefore = new Array<number>(nWorker).fill(0);
   let stopped: StrictStop | StageError | null = null;
 
+  // pieces handed out ahead of the one taken next: two per worker when their records come back with
+  // them (to be held until their turn); more when they come back small (a partial or keyed stage keeps
+  // them: only rejects come back), so a slow piece does not leave the other workers idle
+  const ahead = (p.partial ? 16 : 2) * threads;
   const dispatch = (w: Worker) => {
-    // at most two pieces per worker waiting to be taken in order
-    if (nextTask < tasks.length && nextTask - nextResult < 2 * threads) w.postMessage(tasks[nextTask++]);
+    if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(tasks[nextTask++]);
     else idle.push(w);
   };
   const idle: Worker[] = [];
   const workerFile = new URL('./worker.js', import.meta.url);
-  for (let i = 0; i < Math.min(threads, Math.max(1, tasks.length)); i++) {
-    const w = new Worker(workerFile, { workerData: { specs: workerSpecs } });
+  for (let i = 0; i < nThreads; i++) {
+    const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
       if (m.ready) { dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
+      if (m.cut) { cuts.set(w, m); notify(); return; }
+      if (m.filled) { filled.set(w, m); notify(); return; }
+      if (m.merged) {
+        const part = merged[m.part] ??= { out: [], records: [], done: false };
+        if (m.out) { part.out.push(m.out); part.records.push(m.records); }
+        if (m.done) { part.done = true; part.error = m.error; }
+        notify();
+        return;
+      }
       results.set(m.id, m);
       dispatch(w);
       notify();
@@ -156,7 +197,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
       if (res.out && !p.partial) into.batch(Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength), 0, res.out.byteLength, res.records);
-      while (idle.length && nextTask < tasks.length && nextTask - nextResult < 2 * threads) dispatch(idle.shift()!);
+      while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;
     }
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
@@ -170,7 +211,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       report(f.rejects, null);
       warn(f.warnings, specs[0].tool.name);
       f.counts.forEach((c, k) => {
-        if (k === p.local) { partialIn.in += c.in; partialIn.bytes += c.bytes; return; }
+        if (k === p.local) {
+          partialIn.in += c.in; partialIn.bytes += c.bytes;
+          // a keyed stage's counters are the stage's own (count-by --merge counts its own)
+          if (p.keyed) for (const [name, n] of c.counters) main[0].stats.counters.set(name, (main[0].stats.counters.get(name) ?? 0) + n);
+          return;
+        }
         const st = shadows[k].stats;
         st.in += c.in; st.bytes += c.bytes;
         (shadows[k].sink as CountSink).records += c.out;
@@ -179,12 +225,73 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (f.out) into.batch(Buffer.from(f.out.buffer, f.out.byteOffset, f.out.byteLength), 0, f.out.byteLength, 0);
     }
     if (p.partial) { main[0].stats.in = partialIn.in; main[0].stats.bytes = partialIn.bytes; }
-    for (const s of main) await s.end();
+    if (p.keyed) {
+      // the keyed stage's end: one key range per worker, merged there, written here in range order
+      const splits = splitKeys(finals.map((f) => f.sample!), workers.length);
+      const answers = async <T extends { error?: string }>(from: Map<Worker, T>): Promise<T[]> => {
+        while (from.size < workers.length) {
+          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          await new Promise<void>((r) => { wake = r; });
+        }
+        const all = workers.map((w) => from.get(w)!);
+        for (const a of all) if (a.error) throw main[0].tag(new Error(a.error));
+        return all;
+      };
+      for (const w of workers) w.postMessage({ split: splits } satisfies SplitTask);
+      const counts = (await answers(cuts)).map((c) => c.counts!);
+      const nParts = splits.n + 1;
+      // each range's shared log, each worker's events at its own offsets in it
+      const ranges: SharedKeyLog[] = [], at: [number, number][][] = workers.map(() => []);
+      for (let j = 0; j < nParts; j++) {
+        let n = 0, bytes = 0;
+        counts.forEach((c, i) => { at[i].push([n, bytes]); n += c.events[j]; bytes += c.bytes[j]; });
+        ranges.push(newSharedKeyLog(n, bytes));
+      }
+      workers.forEach((w, i) => w.postMessage({ fill: ranges, at: at[i] } satisfies FillTask));
+      await answers(filled);
+      // each merging worker gets the batches written here back to reuse (fresh memory costs page faults)
+      const spares: MessagePort[] = [];
+      for (let j = 0; j < nParts; j++) {
+        const ch = new MessageChannel();
+        spares.push(ch.port1);
+        workers[j].postMessage({ merge: true, part: j, range: ranges[j], spares: ch.port2 } satisfies MergeTask, [ch.port2]);
+      }
+      let turn = 0;
+      const giveBack = (b: Uint8Array) => { // to the next worker still merging
+        for (let k = 0; k < nParts; k++) {
+          const j = (turn + k) % nParts;
+          if (!merged[j]?.done && b.byteOffset === 0 && b.buffer.byteLength >= 1 << 20) { turn = j + 1; spares[j].postMessage(b.buffer, [b.buffer as ArrayBuffer]); return; }
+        }
+      };
+      const stage = main[0];
+      let records = 0;
+      for (let j = 0; j < nParts; j++) {
+        for (let k = 0; ; k++) {
+          const part = merged[j];
+          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          if (part?.error) throw stage.tag(new Error(part.error));
+          if (part && k < part.out.length) {
+            const b = part.out[k], n = part.records[k];
+            part.out[k] = EMPTY; // (written: let it go)
+            if (!out.closed) stage.ctx.emitBatch(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength, n);
+            records += n;
+            giveBack(b);
+            continue;
+          }
+          if (part?.done) break;
+          k--;
+          await new Promise<void>((r) => { wake = r; });
+        }
+      }
+      for (const s of spares) s.close();
+      stage.ctx.count('keys', records);
+    }
+    for (const s of p.keyed ? main.slice(1) : main) await s.end();
   } catch (err) {
     if (err instanceof StrictStop || err instanceof StageError) stopped = err;
     else { sayer(specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1; }
   } finally {
-    for (const w of workers) await w.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
   if (stopped) {
     const stage = stopped.stage, cause = stopped instanceof StageError ? stopped.cause : stopped;
@@ -200,4 +307,5 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   return status || (failed ? 1 : 0);
 }
 
+const EMPTY = new Uint8Array(0);
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };

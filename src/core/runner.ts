@@ -1,6 +1,7 @@
 // The shared runner every bin calls: options (yargs), --help, input reading, the error policy
 // (report, count, skip; --strict; --rejects), --stats, buffered output, EPIPE and exit codes.
 import fs from 'node:fs';
+import os from 'node:os';
 import tty from 'node:tty';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
@@ -9,7 +10,7 @@ import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
-import { plan, runParallel } from './parallel.js';
+import { PIECE, plan, runParallel } from './parallel.js';
 import { UsageError } from './tool.js';
 import type { Tool } from './tool.js';
 
@@ -303,16 +304,24 @@ export function reportStop(e: unknown, fallback: Stage): boolean {
  * last writes stdout. Same output, rejects, stats and exit status as the shell pipeline of the same
  * tools (with pipefail; a fork as `tee` into process substitutions).
  */
-export async function runChain(chain: ChainSpec, threads = 1): Promise<void> {
+export async function runChain(chain: ChainSpec, threads?: number): Promise<void> {
   const out = new Output(1, false);
   const parsed = await parseChain(chain, true);
   if (parsed === null) return;
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
+  // no `event-pipes --threads`: the first tool's own --threads, if it has one (final-action): auto is
+  // two threads on a machine with two cores or more, for files of two pieces (16 MB) or more
+  let minBytes = 0;
+  if (threads === undefined) {
+    const own = (chain[0] as StageSpec).tool?.options?.threads ? parsed[0].threads : undefined;
+    if (own === 'auto') { threads = Math.min(2, os.availableParallelism()); minBytes = 2 * PIECE; }
+    else threads = own === undefined ? 1 : Number(own);
+  }
   if (threads > 1) {
     const linear = chain.findIndex(isFork);
     const specs = (linear < 0 ? chain : chain.slice(0, linear)) as StageSpec[];
-    const p = plan(specs, parsed);
+    const p = plan(specs, parsed, minBytes);
     if (p) {
       const from = p.local;
       const mainParsed = parsed.slice(from);

@@ -3,6 +3,7 @@
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -77,6 +78,15 @@ export interface Transform {
   record(line: Line): void;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
+  /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
+   *  which the key ranges are chosen */
+  sample?(max: number): KeyList;
+  /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangeOf):
+   *  the events and key bytes of each range */
+  cut?(splits: KeyList): { events: number[]; bytes: number[] };
+  /** (then) its events written into the shared log of their range, from event at[j][0] and key byte
+   *  at[j][1] of range j on */
+  fill?(into: SharedKeyLog[], at: [number, number][]): void;
 }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
@@ -105,10 +115,17 @@ export interface Tool<O = any> {
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through
    * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
-   * one copy combine their states with --merge (count-by). Absent: the tool sees every record, in
+   * one copy combine their states with --merge (count-by); 'keyed' when the output is per key in key
+   * order and copies keep a state per key over pieces: their states are cut into key ranges
+   * (Transform.sample, cut, fill) and each range is merged into output records in a thread
+   * (mergeRange), the ranges written in order (final-action). Absent: the tool sees every record, in
    * order, in one place.
    */
-  parallel?: 'local' | 'partial' | ((opts: any) => 'local' | 'partial' | undefined);
+  parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
+  /** ('keyed') the output records of one key range from every copy's events of it, in batches (NDJSON
+   *  bytes b[0, end) holding `records` records; b is the receiver's; emit may give back a buffer to
+   *  write the next batch into, one the receiver is done with) */
+  mergeRange?(opts: O, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

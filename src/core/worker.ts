@@ -3,9 +3,13 @@
 // records the last stage here wrote (in piece order the main thread passes them on), the lines it
 // read, the bad records (numbered within the piece: the main thread knows the lines before it and
 // reports them), its warnings, and at the end the stages' counts; a 'partial' last stage (count-by
-// --partial) keeps its state across pieces and writes it once, at the end.
+// --partial) keeps its state across pieces and writes it once, at the end; a 'keyed' last stage
+// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then counts
+// its events in the key ranges the main thread chose, writes them into the ranges' shared logs, and
+// merges the range it is given (every worker's events of it) into output records.
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { loadTool } from '../tools/index.js';
 import { parseOptions } from './runner.js';
 import { Splitter } from './input.js';
@@ -14,8 +18,15 @@ import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
+import type { KeyList, SharedKeyLog } from './keyed.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
+/** (a 'keyed' last stage) count the events in the key ranges of `splits` */
+export interface SplitTask { split: KeyList }
+/** (then) write them into the ranges' logs, from event at[j][0] and byte at[j][1] of range j on */
+export interface FillTask { fill: SharedKeyLog[]; at: [number, number][] }
+/** (then) merge key range `part` (every worker's events of it) into its output records */
+export interface MergeTask { merge: true; part: number; range: SharedKeyLog; spares: MessagePort }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
 export interface PieceResult {
@@ -58,13 +69,17 @@ class Collect implements RecordSink {
   }
 }
 
+/** keys a 'keyed' stage samples to choose the key ranges */
+const SAMPLE = 4096;
+
 async function main(): Promise<void> {
-  const { specs } = workerData as { specs: WorkerSpec[] };
+  const { specs, keyed } = workerData as { specs: WorkerSpec[]; keyed: boolean };
   const port = parentPort!;
   const sink = new Collect();
   let rejects: WorkerReject[] = [];
   let warnings: string[] = [];
   const stages: Stage[] = [];
+  const toolsOpts: { tool: Awaited<ReturnType<typeof loadTool>>; opts: any }[] = [];
   const links: ChainSink[] = [];
   let next: RecordSink = sink;
   for (let k = specs.length - 1; k >= 0; k--) {
@@ -73,6 +88,7 @@ async function main(): Promise<void> {
     // the main thread reports, counts, keeps --rejects and decides --strict, in input order
     opts.maxReports = 0; opts.rejects = undefined; opts.strict = false; opts.stats = false; opts.statsFile = undefined; opts.maxRejectRate = undefined;
     opts.files = ['-'];
+    toolsOpts.unshift({ tool, opts });
     const stage: Stage = new Stage(tool, opts, next, {
       say: (m) => { warnings.push(m); },
       onReject: (r) => { rejects.push({ ...r, stage: k }); },
@@ -85,14 +101,44 @@ async function main(): Promise<void> {
   const first = stages[0];
   const buf = chunkBuffer(1 << 17);
 
-  port.on('message', (m: PieceTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | { finish: true }): Promise<void> => {
+  port.on('message', (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
+  const handle = async (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }): Promise<void> => {
+    const last = stages[stages.length - 1];
     if ('finish' in m) {
-      let error: string | undefined;
-      try { for (const s of stages) await s.end(); } catch (err) { error = (err as Error).message; }
+      let error: string | undefined, sample: KeyList | undefined;
+      try {
+        for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
+        if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
+      } catch (err) { error = (err as Error).message; }
       const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
       const out = sink.take();
-      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error }, out ? [out.buffer as ArrayBuffer] : []);
+      port.postMessage({ end: true, out, records: sink.records, counts, rejects, warnings, error, sample }, out ? [out.buffer as ArrayBuffer] : []);
+      return;
+    }
+    if ('split' in m) {
+      let counts: { events: number[]; bytes: number[] } | undefined, error: string | undefined;
+      try { counts = last.transform.cut!(m.split); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ cut: true, counts, error });
+      return;
+    }
+    if ('fill' in m) {
+      let error: string | undefined;
+      try { last.transform.fill!(m.fill, m.at); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ filled: true, error });
+      return;
+    }
+    if ('merge' in m) {
+      const { tool, opts } = toolsOpts[toolsOpts.length - 1];
+      let error: string | undefined;
+      const emit = (b: Buffer, end: number, records: number) => {
+        const out = new Uint8Array(b.buffer, b.byteOffset, end);
+        port.postMessage({ merged: true, part: m.part, out, records }, b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : []);
+        const back = receiveMessageOnPort(m.spares); // a batch the main thread has written, to reuse
+        return back ? Buffer.from(back.message as ArrayBuffer) : undefined;
+      };
+      try { tool!.mergeRange!(opts, m.range, emit); } catch (err) { error = (err as Error).message; }
+      m.spares.close();
+      port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;
     }
     const msg = m as PieceTask;

@@ -2,8 +2,14 @@
 // like/unlike button: liked = the last action is a like, unliked = it is an unlike. The answer does
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
+// Over threads (--threads, or event-pipes --threads; core/parallel.ts, a 'keyed' stage): each worker
+// logs and folds the events of its pieces; at the end they are cut into key ranges, and each range is
+// sorted, folded and written in a worker, the ranges in key order: the same bytes as one thread, since
+// the output is in key order and the fold does not depend on the order of the events.
+import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, rangeOf, sampleKeys, sortKeys } from '../core/keyed.js';
+import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -19,6 +25,7 @@ const options = {
   'on-as': { type: 'string', default: 'liked', describe: 'output field: the final action is on' },
   'off-as': { type: 'string', default: 'unliked', describe: 'output field: the final action is off' },
   'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
+  threads: { type: 'string', default: 'auto', describe: 'threads over a file input: N, or auto: 2 when the machine has two cores and the files are 16 MB or more, else 1 (the output is the same)' },
 } as const satisfies Record<string, Options>;
 
 export type FinalActionOptions = OptionsOf<typeof options> & InputOptions;
@@ -37,10 +44,12 @@ export const tool: Tool<FinalActionOptions> = {
     ['final-action --key account,item --time ts --on follow --off unfollow --on-as following --off-as unfollowed follows.ndjson', 'any toggle: who follows whom'],
   ],
   options,
+  parallel: 'keyed',
   check(o) {
     o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';
     if (o.on.some((a) => o.off.includes(a))) return 'an action cannot be both --on and --off';
+    if (o.threads !== 'auto' && !(Number.isInteger(Number(o.threads)) && Number(o.threads) >= 1 && Number(o.threads) <= 256)) return `--threads takes a number of threads or auto (got '${o.threads}')`;
     return undefined;
   },
   create(o, ctx) {
@@ -52,34 +61,25 @@ export const tool: Tool<FinalActionOptions> = {
     // Each event is logged (its key bytes, time and kind; appending touches no random memory, unlike a
     // hash table of millions of keys); now and then, and at the end, the log is sorted by key and each
     // key's events folded into one (the latest time; at a tie, off wins), so memory follows the keys.
-    let log = new KeyLog(), foldAt = FOLD_AT;
+    // In a worker of a threaded run (told the number of threads), a share of FOLD_AT: the events held
+    // in all threads stay about those of one thread.
+    const foldBase = isMainThread ? FOLD_AT : Math.ceil(FOLD_AT / (Number(o.threads) || 1));
+    let log = new KeyLog(), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
     let times = new GrowF64(0), acts = new GrowU8();
-    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
+    let ranges: Uint8Array | null = null; // (a threaded run's end) the key range of each logged event
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
      *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
-      const n = log.size, dup = new Uint8Array(n), order = log.order(dup);
-      let kept = n;
-      for (let k = 0; k < n; k++) kept -= dup[k];
-      const ta = times.a, aa = acts.a;
-      const keep = new Uint32Array(kept), nt = new GrowF64(0, Math.max(1024, kept)), na = new GrowU8();
-      na.a = new Uint8Array(Math.max(1024, kept));
-      const t2 = nt.a, a2 = na.a;
-      let m = -1;
-      for (let k = 0; k < n; k++) {
-        const r = order[k], t = ta[r], kind = aa[r];
-        if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
-        else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
-      }
-      times = nt; acts = na;
-      return { keep, m: m + 1 };
+      const r = foldLog(log, times.a, acts.a);
+      times = new GrowF64(0, 0); times.a = r.times; acts = new GrowU8(); acts.a = r.acts;
+      return r;
     };
     /** fold and continue with a log of the keys kept */
     const compact = () => {
       const { keep, m } = fold();
       log = log.subset(keep, m);
-      foldAt = Math.max(FOLD_AT, 2 * m);
+      foldAt = Math.max(foldBase, 2 * m);
     };
     return {
       record(line: Line) {
@@ -103,43 +103,131 @@ export const tool: Tool<FinalActionOptions> = {
         const t = reader.number(nk);
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
         const i = log.commit(pos);
-        times.ensure(i)[i] = t; acts.ensure(i)[i] = kind;
+        const ta = i < times.a.length ? times.a : times.ensure(i), aa = i < acts.a.length ? acts.a : acts.ensure(i);
+        ta[i] = t; aa[i] = kind;
         if (log.size >= foldAt) compact();
       },
       end() {
         const { keep, m } = fold();
-        // assemble the records as bytes: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…}
-        const names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
-        const onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
-        const offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
-        let batch = Buffer.allocUnsafe(1 << 16), pos = 0, records = 0;
-        const namesLength = names.reduce((n, b) => n + b.length, 0) - (nk - 1); // (the key's separators are not written)
+        const w = new RecordWriter(o, false, (b, e, n) => ctx.emitBatch(b, 0, e, n));
         const a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a;
-        for (let s = 0; s < m; s++) {
-          const r = keep[s], ks = offs[r], ke = ks + lens[r];
-          const tail = aa[s] === ON ? onT : offT;
-          const at = o.keepTime ? Buffer.from(`,"final_action_at":${ta[s]}`) : null;
-          // room for the whole record: a batch holds complete records only
-          const size = namesLength + (ke - ks) + tail.length + (at ? at.length : 0) + 2;
-          if (pos + size > batch.length) {
-            ctx.emitBatch(batch, 0, pos, records); pos = 0; records = 0;
-            if (size > batch.length) batch = Buffer.allocUnsafe(2 * size);
-          }
-          batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
-          for (let i = ks, k = 0; i < ke; i++) {
-            const c = a[i];
-            if (c !== 1) batch[pos++] = c;
-            else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
-          }
-          batch.set(tail, pos); pos += tail.length;
-          if (at) { batch.set(at, pos); pos += at.length; }
-          batch[pos++] = 125; batch[pos++] = 10; // }\n
-          records++;
-        }
-        ctx.emitBatch(batch, 0, pos, records);
+        for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], aa[s], ta[s]); }
+        w.flush();
         ctx.count('keys', m);
+      },
+      /** (in a worker of a threaded run) instead of end(): about `max` keys of the log */
+      sample(max: number): KeyList { return sampleKeys(log, max); },
+      /** then: the key range of each logged event among those `splits` cut; the events and key bytes
+       *  of each range */
+      cut(splits: KeyList): { events: number[]; bytes: number[] } {
+        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, parts = splits.n + 1;
+        const events = new Array<number>(parts).fill(0), bytes = new Array<number>(parts).fill(0);
+        ranges = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          const j = parts === 1 ? 0 : rangeOf(splits, a, offs[i], offs[i] + lens[i]);
+          ranges[i] = j; events[j]++; bytes[j] += lens[i];
+        }
+        return { events, bytes };
+      },
+      /** then: the logged events written into the shared logs of their ranges, from event at[j][0] and
+       *  byte at[j][1] of range j on (the log is let go) */
+      fill(into: SharedKeyLog[], at: [number, number][]): void {
+        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, r = ranges!;
+        const ev = at.map((x) => x[0]), pos = at.map((x) => x[1]);
+        for (let i = 0; i < n; i++) {
+          const j = r[i], t = into[j], k = ev[j]++, o0 = offs[i], l = lens[i], p = pos[j], keys = t.keys;
+          for (let x = 0; x < l; x++) keys[p + x] = a[o0 + x];
+          pos[j] = p + l;
+          t.offs[k] = p; t.lens[k] = l; t.nums[k] = ta[i]; t.tags[k] = aa[i];
+        }
+        log = new KeyLog(); times = new GrowF64(0); acts = new GrowU8(); ranges = null;
       },
     };
   },
+  /** (in a worker of a threaded run) the output records of one key range: every worker's events of it
+   *  sorted and folded per key as fold() does (the latest time, at a tie off), in batches to `emit` */
+  mergeRange(o: FinalActionOptions, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined) {
+    const { keep, m, times, acts } = foldEvents(range.keys, range.offs, range.lens, range.n, range.nums, range.tags);
+    const w = new RecordWriter(o, true, emit);
+    const a = range.keys, offs = range.offs, lens = range.lens;
+    for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], acts[s], times[s]); }
+    w.flush();
+  },
 };
+
+/**
+ * Sort the log (foldEvents: the keys a[offs[i], offs[i] + lens[i]) of events 0..n-1) by key and fold
+ * each key's events (time ta[i] and kind aa[i] of event i) into one: the numbers of the events kept
+ * (the first of each key, in key order), with the key's latest time and its kind (at a tie, off) in
+ * `times` and `acts` by position (arrays of at least 1024).
+ */
+function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
+
+function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint8Array): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
+  const dup = new Uint8Array(n), order = sortKeys(a, offs, lens, n, dup);
+  let kept = n;
+  for (let k = 0; k < n; k++) kept -= dup[k];
+  const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint8Array(Math.max(1024, kept));
+  let m = -1;
+  for (let k = 0; k < n; k++) {
+    const r = order[k], t = ta[r], kind = aa[r];
+    if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
+    else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
+  }
+  return { keep, m: m + 1, times: t2, acts: a2 };
+}
+
+/**
+ * The output records, assembled as bytes in batches: {"k1":tok1,"k2":tok2,"liked":…,"unliked":…} from
+ * the key (its tokens joined by byte 1), its final kind and time. A batch holds complete records only;
+ * it goes to `emit` when full (and at the end); `handOver`: emit keeps it (it goes to another thread)
+ * and may give back one written before, else the next batch is a new one (of 1 MiB, not 64 KiB).
+ */
+class RecordWriter {
+  private batch: Buffer;
+  private pos = 0;
+  private records = 0;
+  private readonly names: Buffer[];
+  private readonly namesLength: number;
+  private readonly onT: Buffer;
+  private readonly offT: Buffer;
+  private readonly keepTime: boolean;
+
+  constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => Buffer | undefined | void) {
+    this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
+    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
+    this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
+    this.namesLength = this.names.reduce((n, b) => n + b.length, 0) - (o.key.length - 1); // (the key's separators are not written)
+    this.onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
+    this.offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
+    this.keepTime = o.keepTime;
+  }
+
+  /** one record: the key a[ks, ke), its kind (ON or OFF) and time */
+  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number): void {
+    const names = this.names, tail = kind === ON ? this.onT : this.offT;
+    const at = this.keepTime ? `,"final_action_at":${t}` : '';
+    const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
+    let batch = this.batch, pos = this.pos;
+    if (pos + size > batch.length) {
+      const back = this.emit(batch, pos, this.records); pos = 0; this.records = 0;
+      if (this.handOver) batch = this.batch = back && back.length >= size ? back : Buffer.allocUnsafe(Math.max(2 * size, 1 << 20));
+      else if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
+    }
+    batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
+    for (let i = ks, k = 0; i < ke; i++) {
+      const c = a[i];
+      if (c !== 1) batch[pos++] = c;
+      else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
+    }
+    batch.set(tail, pos); pos += tail.length;
+    if (at) pos += batch.write(at, pos, 'latin1');
+    batch[pos++] = 125; batch[pos++] = 10; // }\n
+    this.pos = pos;
+    this.records++;
+  }
+
+  /** emit what is left (always once at the end, as before: possibly empty) */
+  flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
+}
 export default tool;

@@ -1,8 +1,8 @@
 // core/keyed against plain JavaScript: ByteKeys slots and their byte order (Buffer.compare), PairSet
-// against a Set of joined pairs.
+// against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, PairSet } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, rangeOf, sampleKeys, splitKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -42,6 +42,31 @@ test('PairSet: add() says whether the pair is new; forEach gives each pair once 
   set.forEach((x, y) => got.push(`${x},${y}`));
   assert.equal(got, order);
   assert.is(set.size, ref.size);
+});
+
+test('key ranges: rangeOf follows byte order (a key after another is in the same range or a later one), splits from samples', () => {
+  for (const [count, parts, logs] of [[3000, 2, 2], [5000, 3, 3], [40, 4, 1], [0, 2, 2], [500, 2, 1]]) {
+    const all = [], ls = [];
+    for (let l = 0; l < logs; l++) {
+      const log = new KeyLog();
+      for (let i = 0; i < count; i++) {
+        const b = Buffer.from(`"U${rnd(50)}"\x01"r${rnd(7)}"`.repeat(1 + rnd(2)), 'latin1');
+        log.add(b, 0, b.length); all.push(b);
+      }
+      ls.push(log);
+    }
+    const splits = splitKeys(ls.map((l) => sampleKeys(l, 64)), parts);
+    assert.ok(splits.n <= parts - 1);
+    const sorted = all.slice().sort(Buffer.compare);
+    let last = 0;
+    const used = new Set();
+    for (const b of sorted) {
+      const j = rangeOf(splits, b, 0, b.length);
+      assert.ok(j >= last && j <= splits.n, `range ${j} after ${last}`);
+      last = j; used.add(j);
+    }
+    if (count >= 500) assert.is(used.size, parts, 'every range gets keys');
+  }
 });
 
 test.run();
