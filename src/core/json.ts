@@ -15,8 +15,11 @@ export class BigNum {
   toJSON(): number { return Number(this.raw); } // only reached through a bare JSON.stringify
 }
 
-/** does the text hold a number token that plain JSON.parse could alter? (a cheap over-approximation) */
-const MAY_ALTER = /\d{16}|[eE][-+]?\d{3}/;
+/** does the text hold a number token that plain JSON.parse could alter? (a cheap over-approximation:
+ *  a run of 16 digits, or an exponent of 3 digits or more after a digit and before what can end a
+ *  number, so that hex ids such as "9f3e4561..." inside strings do not send every line to the slow
+ *  exact decoder; a number JSON.parse could not hold has one or the other) */
+const MAY_ALTER = /\d{16}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
 
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {

@@ -2,6 +2,7 @@
 // counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
+import { FieldReader } from '../core/fields.js';
 import { getPath, splitPath, stringify, BigNum } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -79,6 +80,23 @@ export const tool: Tool<ValidateOptions> = {
       const [lo, hi] = r.split('..');
       return { f, path: splitPath(f), lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi) };
     });
+    // only top-level fields required: they are found in the line's bytes and the record is passed on
+    // as it came, not decoded (a nested path keeps the decoding below: getPath also indexes arrays)
+    if (!types.length && !enums.length && !ranges.length && !o.schema && required.every((r) => r.path.length === 1)) {
+      const reader = new FieldReader(required.map((r) => r.p));
+      const NULL = Buffer.from('null'), EMPTY = Buffer.from('""');
+      return {
+        record(line: Line) {
+          if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+          for (let k = 0; k < required.length; k++) {
+            if (!reader.found(k)) return ctx.reject(line, `missing ${required[k].p}`);
+            if (reader.rawEquals(k, NULL)) return ctx.reject(line, `null ${required[k].p}`);
+            if (o.nonEmpty && reader.rawEquals(k, EMPTY)) return ctx.reject(line, `empty ${required[k].p}`);
+          }
+          ctx.emitLine(line);
+        },
+      };
+    }
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
     let loaded: ReturnType<typeof loadSchema> | undefined;
     if (o.schema) {

@@ -28,6 +28,7 @@ const options = {
 export type WatchRatioOptions = OptionsOf<typeof options> & InputOptions;
 
 const SEP = '\u0001';
+const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** total watch time of one event under the platform rules, or a reason it cannot be computed */
 export function totalWatch(platform: unknown, version: unknown, watch: unknown, duration: unknown, replays: unknown,
@@ -97,7 +98,10 @@ export const tool: Tool<WatchRatioOptions> = {
         for (const s of slots.sorted()) {
           const tokens = slots.keys[s].split(SEP);
           let text = '{';
-          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + keyNames[k] + Buffer.from(tokens[k], 'latin1').toString('utf8');
+          for (let k = 0; k < nk; k++) {
+            const t = tokens[k]; // the token's bytes as latin1: ASCII is already its UTF-8 text
+            text += (k ? ',' : '') + keyNames[k] + (NOT_ASCII.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t);
+          }
           const wr = Number.isNaN(dur.a[s]) ? ratio.a[s] : total.a[s] / dur.a[s];
           ctx.emit(`${text},"watched_ratio":${numberToken(wr)},"watch_events":${count.a[s]}}`);
         }

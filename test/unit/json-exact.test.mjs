@@ -1,0 +1,55 @@
+// parseJson's cheap check (which lines go to the exact decoder) must never miss a number that plain
+// JSON.parse would alter: on random texts, parseJson equals the exact decoding of every number token,
+// with hex ids, digit runs and exponents inside strings and as numbers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseJson, stringify, BigNum, numberOf } from '../../dist/core/json.js';
+
+let seed = 7;
+const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 8) % n; };
+const digits = (n) => { let s = String(1 + rnd(9)); for (let i = 1; i < n; i++) s += rnd(10); return s; };
+function number() {
+  const k = rnd(8);
+  if (k === 0) return digits(1 + rnd(25));                                  // integers, some past 2^53
+  if (k === 1) return `${digits(1 + rnd(4))}e${rnd(2) ? '-' : '+'}${digits(3)}`; // 3-digit exponents
+  if (k === 2) return `${rnd(10)}.${digits(1 + rnd(20))}E${rnd(400)}`;
+  if (k === 3) return `0.${'0'.repeat(rnd(20))}${digits(1 + rnd(5))}`;
+  if (k === 4) return `-${digits(1 + rnd(17))}`;
+  if (k === 5) return `${digits(2)}e0${digits(3)}`;
+  return String(rnd(100000) / 8);
+}
+function text() {
+  const k = rnd(4);
+  if (k === 0) return `"${Array.from({ length: 8 }, () => '0123456789abcdef'[rnd(16)]).join('')}e${digits(3)}${'-,]} '[rnd(5)]}${digits(3)}"`;
+  if (k === 1) return `"${digits(1 + rnd(20))}"`;
+  return number();
+}
+test('numbers JSON.parse would alter are always decoded exactly', () => {
+  for (let i = 0; i < 20000; i++) {
+    const fields = Array.from({ length: 1 + rnd(5) }, (_, j) => `"f${j}":${rnd(3) ? text() : `[${text()}, ${text()}]`}`);
+    const t = `{${fields.join(rnd(2) ? ',' : ' , ')}}`;
+    const got = parseJson(t);
+    // every number in the result: a BigNum holds the token itself; a double must be the token's own value
+    const walk = (v) => {
+      if (v instanceof BigNum) { assert.ok(numberOf(v.raw) instanceof BigNum, `${v.raw} kept as text but a double holds it (${t})`); return; }
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v && typeof v === 'object') return Object.values(v).forEach(walk);
+      if (typeof v === 'number') assert.ok(Number.isFinite(v), `a non-finite double from ${t}`);
+    };
+    walk(got);
+    // and the numbers the exact decoder keeps as text are kept as text here
+    const tokens = t.replace(/"(?:[^"\\]|\\.)*"/g, '""').match(/-?\d[\d.eE+-]*/g) ?? [];
+    const kept = tokens.filter((x) => numberOf(x) instanceof BigNum);
+    for (const x of kept) assert.ok(stringify(got).includes(x), `${x} not kept exactly in ${stringify(got)} (from ${t})`);
+  }
+});
+
+test('hex ids with an "e" and three digits are plain strings', () => {
+  assert.equal(parseJson('{"id":"9f3e456a","n":1}'), { id: '9f3e456a', n: 1 });
+  assert.ok(parseJson('{"x":1e400}').x instanceof BigNum);
+  assert.ok(parseJson('{"x":1e-400 }').x instanceof BigNum);
+  assert.ok(parseJson('[1E+400]')[0] instanceof BigNum);
+  assert.ok(parseJson('12345678901234567') instanceof BigNum);
+});
+
+test.run();
