@@ -16,6 +16,8 @@ function number() {
   if (k === 3) return `0.${'0'.repeat(rnd(20))}${digits(1 + rnd(5))}`;
   if (k === 4) return `-${digits(1 + rnd(17))}`;
   if (k === 5) return `${digits(2)}e0${digits(3)}`;
+  if (k === 6 && rnd(4) === 0) return rnd(2) ? `0.${'0'.repeat(320 + rnd(20))}${digits(2)}` : `${digits(300 + rnd(20))}.${digits(2)}`;
+  if (k === 6) return `${rnd(10)}.${digits(15 + rnd(3))}`; // a double written out in full
   return String(rnd(100000) / 8);
 }
 function text() {

@@ -1,0 +1,46 @@
+// merge-keys keeps each member's text instead of decoding records: its output must be exactly what
+// decoding every record, merging them per key (a later field wins, in the earlier one's place) and
+// writing the merged objects with the one writer gives. Random records with integer-like names,
+// escapes, nested values with spaces, numbers in every form, repeated names and defaults.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseJson, stringify } from '../../dist/core/json.js';
+
+const bin = fileURLToPath(new URL('../../bin/merge-keys', import.meta.url));
+let seed = 11;
+const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 8) % n; };
+const pick = (a) => a[rnd(a.length)];
+const NAMES = ['a', 'b', 'liked', '2', '10', '0', 'x y', 'caf\\u00e9', 'é', 'n\\"q', '4294967295', '01'];
+const VALUES = ['1', '-0', '1.50', '1e2', '1E+400', '12345678901234567', '0.5454545454545454', '-3', 'true', 'false', 'null',
+  '"s"', '"a\\u0041\\n"', '"é"', '[1, 2 ,{"k" : 1.0}]', '{ "z" : [ ] , "y" : "\\/" }', '{}', '[]', '3.0', '1234567890123456'];
+
+test('the output is decode, merge, write', () => {
+  for (let round = 0; round < 30; round++) {
+    const lines = [];
+    for (let i = 0; i < 40; i++) {
+      const members = [`"u":"${pick(['k1', 'k2', 'k3'])}"`];
+      for (let j = rnd(5); j > 0; j--) members.push(`"${pick(NAMES)}"${pick(['', ' '])}:${pick(['', ' '])}${pick(VALUES)}`);
+      lines.push(`{${members.join(pick([',', ' , ']))}}`);
+    }
+    const defaults = ['liked=false', 'b=null'];
+    const got = spawnSync(bin, ['--key', 'u', ...defaults.flatMap((d) => ['--default', d])], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    assert.is(got.status, 0, got.stderr);
+    const want = [];
+    const keyed = new Map(); // by the key's token, which merge-keys sorts by
+    for (const l of lines) {
+      const rec = parseJson(l), t = stringify(rec.u);
+      if (!keyed.has(t)) keyed.set(t, rec); else Object.assign(keyed.get(t), rec);
+    }
+    for (const t of [...keyed.keys()].sort()) {
+      const rec = keyed.get(t);
+      if (rec.liked === undefined) rec.liked = false;
+      if (rec.b === undefined) rec.b = null;
+      want.push(stringify(rec));
+    }
+    assert.is(got.stdout, want.join('\n') + '\n');
+  }
+});
+
+test.run();
