@@ -3,6 +3,7 @@
 // first (FieldReader.read), so this walk only follows what is known to be valid text. Values stay bytes:
 // numbers exactly as written, strings decoded only when asked.
 import { skipValue, skipWs } from './fields.js';
+import { parseJson, stringify } from './json.js';
 
 const QUOTE = 34, BSL = 92, COMMA = 44, RBRACE = 125;
 
@@ -60,3 +61,53 @@ export function hasLoneSurrogate(s: string): boolean {
   }
   return false;
 }
+
+// ---- records as their members' texts (merge-keys, reel-interest): [name, text, name, text, ...] ----
+
+/** a value's JSON text b[s, e) as decoding it and writing it with the one writer gives: strings
+ *  without escapes, literals and numbers already in the writer's form as they are, the rest through
+ *  the exact decoder and the writer */
+export function valueText(b: Buffer, s: number, e: number): string {
+  const c = b[s];
+  if (c === QUOTE) {
+    const t = b.toString('utf8', s, e);
+    return t.indexOf('\\') < 0 ? t : stringify(parseJson(t));
+  }
+  if (c === 116 || c === 102 || c === 110) return b.toString('latin1', s, e); // true, false, null
+  if (c !== 123 && c !== 91) { // a number already in the form the writer gives it
+    const t = b.toString('latin1', s, e);
+    if (String(Number(t)) === t) return t;
+  }
+  return stringify(parseJson(b.toString('utf8', s, e)));
+}
+
+/** where a member's name is in [name, text, ...] (-1: absent) */
+export const memberAt = (rec: string[], name: string): number => {
+  for (let i = 0; i < rec.length; i += 2) if (rec[i] === name) return i;
+  return -1;
+};
+/** a later value wins, in the first one's place */
+export function setMember(rec: string[], name: string, text: string): void {
+  const i = memberAt(rec, name);
+  if (i < 0) rec.push(name, text); else rec[i + 1] = text;
+}
+
+/** {"name":value,...} with the keys in the order a JavaScript object of these members would give */
+export function objectText(rec: string[]): string {
+  let text = '{', first = true, indexed: number[] | undefined;
+  for (let i = 0; i < rec.length; i += 2) if (isIndex(rec[i])) (indexed ??= []).push(i);
+  if (indexed) {
+    indexed.sort((a, b) => Number(rec[a]) - Number(rec[b]));
+    for (const i of indexed) { text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1]; first = false; }
+  }
+  for (let i = 0; i < rec.length; i += 2) {
+    if (indexed && isIndex(rec[i])) continue;
+    text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1];
+    first = false;
+  }
+  return text + '}';
+}
+
+/** an array index (JavaScript puts these keys first in an object, ascending) */
+const INDEX = /^(0|[1-9][0-9]{0,9})$/;
+const isIndex = (k: string) => INDEX.test(k) && Number(k) < 4294967295;

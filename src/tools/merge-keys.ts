@@ -9,7 +9,7 @@
 // ascending, then the others in the order they were first seen).
 import { FieldReader } from '../core/fields.js';
 import { parseJson, stringify } from '../core/json.js';
-import { MemberCursor } from '../core/members.js';
+import { MemberCursor, memberAt, objectText, setMember, valueText } from '../core/members.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -49,20 +49,6 @@ export const tool: Tool<MergeKeysOptions> = {
     // per key its members as [name, text, name, text, ...] (a later value replaces the text in place)
     const merged = new Map<string, string[]>();
     const defaults = o.default.map((d) => [d.slice(0, d.indexOf('=')), stringify(parseJson(d.slice(d.indexOf('=') + 1)))] as const);
-    /** a value's text as decoding and writing it would give */
-    const valueText = (b: Buffer, s: number, e: number): string => {
-      const c = b[s];
-      if (c === 34) { // a string: as it is unless it holds an escape
-        const t = b.toString('utf8', s, e);
-        return t.indexOf('\\') < 0 ? t : stringify(parseJson(t));
-      }
-      if (c === 116 || c === 102 || c === 110) return b.toString('latin1', s, e); // true, false, null
-      if (c !== 123 && c !== 91) { // a number already in the form the writer gives it
-        const t = b.toString('latin1', s, e);
-        if (String(Number(t)) === t) return t;
-      }
-      return stringify(parseJson(b.toString('utf8', s, e)));
-    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -91,33 +77,5 @@ export const tool: Tool<MergeKeysOptions> = {
   },
 };
 
-/** an array index (JavaScript puts these keys first in an object, ascending) */
-const INDEX = /^(0|[1-9][0-9]{0,9})$/;
-const isIndex = (k: string) => INDEX.test(k) && Number(k) < 4294967295;
 
-const memberAt = (rec: string[], name: string): number => {
-  for (let i = 0; i < rec.length; i += 2) if (rec[i] === name) return i;
-  return -1;
-};
-/** a later value wins, in the first one's place */
-function setMember(rec: string[], name: string, text: string): void {
-  const i = memberAt(rec, name);
-  if (i < 0) rec.push(name, text); else rec[i + 1] = text;
-}
-
-/** {"name":value,...} with the keys in the order a JavaScript object of these members would give */
-function objectText(rec: string[]): string {
-  let text = '{', first = true, indexed: number[] | undefined;
-  for (let i = 0; i < rec.length; i += 2) if (isIndex(rec[i])) (indexed ??= []).push(i);
-  if (indexed) {
-    indexed.sort((a, b) => Number(rec[a]) - Number(rec[b]));
-    for (const i of indexed) { text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1]; first = false; }
-  }
-  for (let i = 0; i < rec.length; i += 2) {
-    if (indexed && isIndex(rec[i])) continue;
-    text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1];
-    first = false;
-  }
-  return text + '}';
-}
 export default tool;

@@ -2,7 +2,9 @@
 // like means interested, and with neither the user is interested when watched_ratio > threshold.
 // Emits exactly user_uid, reel_uid, liked, unliked, watched_ratio, is_interested.
 import type { Line, Tool } from '../core/tool.js';
-import { stringify } from '../core/json.js';
+import { FieldReader } from '../core/fields.js';
+import { numberToken } from '../core/json.js';
+import { objectText, setMember, valueText } from '../core/members.js';
 import { listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -30,21 +32,32 @@ export const tool: Tool<ReelInterestOptions> = {
   options,
   check(o) { o.key = listOption(o.key); return undefined; },
   create(o, ctx) {
+    // the fields are read from the line's bytes (key names taken literally: a dot is not a path); the
+    // output is the object {keys..., liked, unliked, watched_ratio, is_interested} as the one writer
+    // writes it (a key's value through valueText, names ordered as a JavaScript object orders them)
+    const nk = o.key.length;
+    const literal = (name: string) => name.replace(/[\\.]/g, '\\$&');
+    const reader = new FieldReader([...o.key.map(literal), 'liked', 'unliked', 'watched_ratio']);
+    const bool = (v: unknown) => v === true || v === 'true';
     return {
       record(line: Line) {
-        const r = ctx.parse(line);
-        if (r === undefined) return;
-        if (r === null || typeof r !== 'object') return ctx.reject(line, 'not a JSON object');
-        const missing = o.key.find((k) => r[k] === undefined || r[k] === null);
-        if (missing) return ctx.reject(line, `missing ${missing}`);
-        const bool = (v: unknown) => v === true || v === 'true';
-        const liked = bool(r.liked), unliked = bool(r.unliked);
-        const ratio = typeof r.watched_ratio === 'number' ? r.watched_ratio : r.watched_ratio == null ? null : Number(r.watched_ratio);
-        if (ratio !== null && !Number.isFinite(ratio)) return ctx.reject(line, 'bad watched_ratio', JSON.stringify(r.watched_ratio));
-        const out: Record<string, unknown> = {};
-        for (const k of o.key) out[k] = r[k];
-        Object.assign(out, { liked, unliked, watched_ratio: ratio, is_interested: isInterested(liked, unliked, ratio, o.threshold) });
-        ctx.emit(stringify(out));
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+        const b = line.buf;
+        const out: string[] = [];
+        for (let k = 0; k < nk; k++) {
+          const v = reader.value(k);
+          if (v === undefined || v === null) return ctx.reject(line, `missing ${o.key[k]}`);
+        }
+        const liked = bool(reader.value(nk)), unliked = bool(reader.value(nk + 1));
+        const w = reader.value(nk + 2);
+        const ratio = typeof w === 'number' ? w : w == null ? null : Number(w);
+        if (ratio !== null && !Number.isFinite(ratio)) return ctx.reject(line, 'bad watched_ratio', JSON.stringify(w));
+        for (let k = 0; k < nk; k++) setMember(out, o.key[k], valueText(b, reader.spanStart(k), reader.spanEnd(k)));
+        setMember(out, 'liked', String(liked));
+        setMember(out, 'unliked', String(unliked));
+        setMember(out, 'watched_ratio', ratio === null ? 'null' : numberToken(ratio));
+        setMember(out, 'is_interested', String(isInterested(liked, unliked, ratio, o.threshold)));
+        ctx.emit(objectText(out));
       },
     };
   },
