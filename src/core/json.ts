@@ -15,11 +15,13 @@ export class BigNum {
   toJSON(): number { return Number(this.raw); } // only reached through a bare JSON.stringify
 }
 
-/** does the text hold a number token that plain JSON.parse could alter? (a cheap over-approximation:
- *  a run of 16 digits, or an exponent of 3 digits or more after a digit and before what can end a
- *  number, so that hex ids such as "9f3e4561..." inside strings do not send every line to the slow
- *  exact decoder; a number JSON.parse could not hold has one or the other) */
-const MAY_ALTER = /\d{16}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
+/** does the text hold a number token that plain JSON.parse could alter? A cheap over-approximation:
+ *  an integer of 16 digits or more (a run not next to a digit, '.' or exponent: the 16 or 17 digits of
+ *  a double written out, 0.5454545454545454, are a decimal JSON.parse reads as written), a run of 300
+ *  digits (a decimal whose double overflows or underflows to zero), or an exponent of 3 digits or more
+ *  after a digit and before what can end a number (hex ids such as "9f3e4561..." inside strings do
+ *  not count). Texts that match go to the exact decoder, which decides number by number. */
+const MAY_ALTER = /(?<![\d.])\d{16,}(?![\d.eE])|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
 
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
