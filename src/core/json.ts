@@ -26,7 +26,27 @@ const MAY_ALTER = /(?<![\d.])\d{16,}(?![\d.eE])|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
   const v = JSON.parse(text); // validates (and is the answer when no number could be altered)
-  return MAY_ALTER.test(text) ? decodeExact(text) : v;
+  return suspect(v) && MAY_ALTER.test(text) ? decodeExact(text) : v;
+}
+
+/** could a number in the parsed value be one JSON.parse altered? Only an integer-valued double of
+ *  1e15 or more (what an integer token of 16 digits becomes), a non-finite one, or a zero (what an
+ *  underflowing token becomes) can be; the text is then looked at (MAY_ALTER). Cheaper than the
+ *  pattern for the common record whose numbers are small or fractional. */
+function suspect(v: unknown): boolean {
+  if (typeof v === 'number') return v === 0 || !Number.isFinite(v) || (Math.abs(v) >= 1e15 && Number.isInteger(v));
+  if (v === null || typeof v !== 'object') return false;
+  const stack: object[] = [v as object];
+  while (stack.length) {
+    const o = stack.pop()!;
+    const values = Array.isArray(o) ? o : Object.values(o);
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i];
+      if (typeof x === 'number') { if (x === 0 || !Number.isFinite(x) || (Math.abs(x) >= 1e15 && Number.isInteger(x))) return true; }
+      else if (x !== null && typeof x === 'object') stack.push(x);
+    }
+  }
+  return false;
 }
 
 /** the value of a number token: a double when it holds the token exactly enough, else a BigNum */

@@ -46,6 +46,18 @@ test('numbers JSON.parse would alter are always decoded exactly', () => {
   }
 });
 
+test('each number alone: kept as text exactly when a double would not hold it', () => {
+  for (let i = 0; i < 20000; i++) {
+    const t = number();
+    const forms = [[`{"x":${t}}`, (v) => v.x], [`[${t}]`, (v) => v[0]], [t, (v) => v], [`{"a":{"b":[1.5, ${t}]}}`, (v) => v.a.b[1]]];
+    for (const [text, at] of forms) {
+      const x = at(parseJson(text));
+      if (numberOf(t) instanceof BigNum) assert.ok(x instanceof BigNum && x.raw === t, `${t} in ${text}: got ${x}`);
+      else assert.is(x, Number(t), `${t} in ${text}`);
+    }
+  }
+});
+
 test('hex ids with an "e" and three digits are plain strings', () => {
   assert.equal(parseJson('{"id":"9f3e456a","n":1}'), { id: '9f3e456a', n: 1 });
   assert.ok(parseJson('{"x":1e400}').x instanceof BigNum);
