@@ -4,13 +4,20 @@
 
 export interface Version { nums: number[]; pre: string }
 
+/** the versions read lately (a stream holds a few distinct ones; frozen, as they are shared) */
+const seen = new Map<string, Version | null>();
+
 /** null when the text is not a version (digits separated by dots, optional -tag / +build) */
 export function parseVersion(text: unknown): Version | null {
   if (typeof text === 'number') text = String(text);
   if (typeof text !== 'string') return null;
+  const hit = seen.get(text);
+  if (hit !== undefined) return hit;
   const m = /^\s*v?(\d+(?:\.\d+)*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?\s*$/.exec(text);
-  if (!m) return null;
-  return { nums: m[1].split('.').map(Number), pre: m[2] ?? '' };
+  const v = m ? Object.freeze({ nums: Object.freeze(m[1].split('.').map(Number)) as number[], pre: m[2] ?? '' }) : null;
+  if (seen.size >= 4096) seen.clear();
+  seen.set(text, v);
+  return v;
 }
 
 function comparePre(a: string, b: string): number {

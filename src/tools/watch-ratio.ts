@@ -3,9 +3,9 @@
 // the app: android >= 2.3.0 and ios report the total; android < 2.3.0 resets at each loop, so the total
 // is reel_duration * replay_count + reel_watch_duration when replay_count > 0. Versions compare as
 // versions ("2.10.0" > "2.3.0"); platform names case-insensitively; numbers may come as strings.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { numberToken, toNumber } from '../core/json.js';
-import { GrowF64, Slots } from '../core/keyed.js';
+import { ByteKeys, GrowF64 } from '../core/keyed.js';
 import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -27,8 +27,6 @@ const options = {
 
 export type WatchRatioOptions = OptionsOf<typeof options> & InputOptions;
 
-const SEP = '\u0001';
-const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** total watch time of one event under the platform rules, or a reason it cannot be computed */
 export function totalWatch(platform: unknown, version: unknown, watch: unknown, duration: unknown, replays: unknown,
@@ -68,26 +66,25 @@ export const tool: Tool<WatchRatioOptions> = {
     const reader = new FieldReader([...o.key, o.nameField, o.platformField, o.versionField, o.watchField, o.durationField, o.replayField]);
     const events = new Set(o.event);
     const threshold = parseVersion(o.resetsBefore)!;
-    const slots = new Slots();
+    // a key is its fields' canonical tokens joined by byte 1 (FieldReader.keyInto), kept as bytes
+    const slots = new ByteKeys();
+    let scratch = Buffer.allocUnsafe(1 << 12);
     const ratio = new GrowF64(0), count = new GrowF64(0), total = new GrowF64(0), dur = new GrowF64(0);
     const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         if (!events.has(reader.value(nk))) { ctx.count('other events'); return; }
-        let key = '';
-        for (let k = 0; k < nk; k++) {
-          const t = reader.token(k);
-          if (t === 'null') return ctx.reject(line, `missing ${o.key[k]}`);
-          key += (k ? SEP : '') + t;
-        }
+        let len = reader.keyInto(nk, scratch);
+        while (len === KEY_TOO_LONG) { scratch = Buffer.allocUnsafe(scratch.length * 4); len = reader.keyInto(nk, scratch); }
+        if (len < 0) return ctx.reject(line, `missing ${o.key[-len - 1]}`);
         const r = totalWatch(reader.value(nk + 1), reader.value(nk + 2), reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
         if ('error' in r) return ctx.reject(line, r.error, r.detail);
         if (!Number.isFinite(r.total / r.duration)) return ctx.reject(line, 'ratio out of range', `${r.total} / ${r.duration} is beyond a double`);
         // sum the totals and divide once (exact for whole seconds: 40 + 20 over 100 is 0.6, not
         // 0.6000000000000001, which would flip the > 0.6 decision); per-event ratios only if the
         // reel's duration differs between events
-        const s = slots.slot(key);
+        const s = slots.slot(scratch, 0, len);
         const n = count.ensure(s)[s]++;
         const d = dur.ensure(s), tot = total.ensure(s), rat = ratio.ensure(s);
         if (n === 0) d[s] = r.duration; else if (d[s] !== r.duration) d[s] = NaN;
@@ -95,12 +92,14 @@ export const tool: Tool<WatchRatioOptions> = {
         rat[s] += r.total / r.duration;
       },
       end() {
-        for (const s of slots.sorted()) {
-          const tokens = slots.keys[s].split(SEP);
+        for (const s of slots.sorted()) { // by the key's bytes
+          const [a, from, to] = slots.bytes(s);
           let text = '{';
-          for (let k = 0; k < nk; k++) {
-            const t = tokens[k]; // the token's bytes as latin1: ASCII is already its UTF-8 text
-            text += (k ? ',' : '') + keyNames[k] + (NOT_ASCII.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t);
+          // the tokens between the separators (a JSON token holds no raw byte 1)
+          for (let i = from, start = from, k = 0; i <= to; i++) {
+            if (i < to && a[i] !== 1) continue;
+            text += (k ? ',' : '') + keyNames[k] + a.toString('utf8', start, i);
+            k++; start = i + 1;
           }
           const wr = Number.isNaN(dur.a[s]) ? ratio.a[s] : total.a[s] / dur.a[s];
           ctx.emit(`${text},"watched_ratio":${numberToken(wr)},"watch_events":${count.a[s]}}`);
