@@ -380,6 +380,12 @@ export class FieldReader {
 
   found(k: number): boolean { return this.s[k] >= 0; }
 
+  /** is field k present and JSON null? */
+  isNull(k: number): boolean {
+    const s = this.s[k], b = this.buf;
+    return s >= 0 && this.e[k] - s === 4 && b[s] === 110 && b[s + 1] === 117 && b[s + 2] === 108 && b[s + 3] === 108;
+  }
+
   /** is field k's JSON text exactly these bytes (e.g. a quoted name)? no decoding, no allocation */
   rawEquals(k: number, bytes: Buffer): boolean {
     const s = this.s[k], e = this.e[k], b = this.buf;

@@ -228,6 +228,9 @@ export function getPath(obj: any, path: string[]): unknown {
   return cur;
 }
 
+/** a key name as a path of one segment (its dots and backslashes escaped for splitPath) */
+export const literalPath = (name: string): string => name.replace(/[\\.]/g, '\\$&');
+
 /** "context.os.name" -> ["context","os","name"]; a backslash escapes a dot in a key name. */
 export function splitPath(path: string): string[] {
   const out: string[] = [];

@@ -1,28 +1,5 @@
-// Compact keyed state: composite string keys -> small integer slots, with per-slot numbers in typed
-// arrays that grow by doubling. Millions of keys cost a Map entry each, not an object each.
-export class Slots {
-  private readonly index = new Map<string, number>();
-  readonly keys: string[] = [];
-
-  get size(): number { return this.keys.length; }
-
-  /** the slot of a key, created on first sight */
-  slot(key: string): number {
-    let s = this.index.get(key);
-    if (s === undefined) { s = this.keys.length; this.index.set(key, s); this.keys.push(key); }
-    return s;
-  }
-
-  /** slot numbers ordered by key (code unit order of the joined key text; V8's native string sort,
-   *  then one lookup per key: much faster than a comparator sort of millions of slots) */
-  sorted(): Uint32Array {
-    const keys = this.keys.slice().sort();
-    const order = new Uint32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) order[i] = this.index.get(keys[i])!;
-    return order;
-  }
-}
-
+// Compact keyed state: keys -> small integer slots (ByteKeys: key bytes in one arena), with per-slot
+// numbers in typed arrays that grow by doubling. Millions of keys cost no object each.
 export class GrowF64 {
   a: Float64Array;
   constructor(fill = 0, n = 1024) { this.a = new Float64Array(n).fill(fill); this.fill = fill; }

@@ -3,7 +3,7 @@
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
 import { FieldReader } from '../core/fields.js';
-import { BigNum, NUMBER, canonicalNumber, getPath, splitPath, stringify } from '../core/json.js';
+import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { UsageError } from '../core/tool.js';
@@ -76,7 +76,7 @@ export const tool: Tool<JoinOptions> = {
         }
         const paths = fields.map(splitPath), out = fields.map((f) => o.prefix + splitPath(f).pop());
         // the added fields are top-level paths of the reader (escaped so a dot in a name stays one name)
-        reader = new FieldReader([streamKey, ...out.map((n) => n.replace(/[\\.]/g, '\\$&'))]);
+        reader = new FieldReader([streamKey, ...out.map(literalPath)]);
         added = out.map((_n, i) => i + 1);
         nullTexts = out.map(() => 'null');
         outNames = out;

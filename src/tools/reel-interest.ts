@@ -3,7 +3,7 @@
 // Emits exactly user_uid, reel_uid, liked, unliked, watched_ratio, is_interested.
 import type { Line, Tool } from '../core/tool.js';
 import { FieldReader } from '../core/fields.js';
-import { numberToken } from '../core/json.js';
+import { literalPath, numberToken } from '../core/json.js';
 import { objectText, setMember, valueText } from '../core/members.js';
 import { listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -36,18 +36,14 @@ export const tool: Tool<ReelInterestOptions> = {
     // output is the object {keys..., liked, unliked, watched_ratio, is_interested} as the one writer
     // writes it (a key's value through valueText, names ordered as a JavaScript object orders them)
     const nk = o.key.length;
-    const literal = (name: string) => name.replace(/[\\.]/g, '\\$&');
-    const reader = new FieldReader([...o.key.map(literal), 'liked', 'unliked', 'watched_ratio']);
+    const reader = new FieldReader([...o.key.map(literalPath), 'liked', 'unliked', 'watched_ratio']);
     const bool = (v: unknown) => v === true || v === 'true';
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const b = line.buf;
         const out: string[] = [];
-        for (let k = 0; k < nk; k++) {
-          const v = reader.value(k);
-          if (v === undefined || v === null) return ctx.reject(line, `missing ${o.key[k]}`);
-        }
+        for (let k = 0; k < nk; k++) if (!reader.found(k) || reader.isNull(k)) return ctx.reject(line, `missing ${o.key[k]}`);
         const liked = bool(reader.value(nk)), unliked = bool(reader.value(nk + 1));
         const w = reader.value(nk + 2);
         const ratio = typeof w === 'number' ? w : w == null ? null : Number(w);

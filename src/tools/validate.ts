@@ -84,13 +84,13 @@ export const tool: Tool<ValidateOptions> = {
     // as it came, not decoded (a nested path keeps the decoding below: getPath also indexes arrays)
     if (!types.length && !enums.length && !ranges.length && !o.schema && required.every((r) => r.path.length === 1)) {
       const reader = new FieldReader(required.map((r) => r.p));
-      const NULL = Buffer.from('null'), EMPTY = Buffer.from('""');
+      const EMPTY = Buffer.from('""');
       return {
         record(line: Line) {
           if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
           for (let k = 0; k < required.length; k++) {
             if (!reader.found(k)) return ctx.reject(line, `missing ${required[k].p}`);
-            if (reader.rawEquals(k, NULL)) return ctx.reject(line, `null ${required[k].p}`);
+            if (reader.isNull(k)) return ctx.reject(line, `null ${required[k].p}`);
             if (o.nonEmpty && reader.rawEquals(k, EMPTY)) return ctx.reject(line, `empty ${required[k].p}`);
           }
           ctx.emitLine(line);

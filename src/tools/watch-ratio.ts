@@ -27,7 +27,6 @@ const options = {
 
 export type WatchRatioOptions = OptionsOf<typeof options> & InputOptions;
 
-
 /** total watch time of one event under the platform rules, or a reason it cannot be computed */
 export function totalWatch(platform: unknown, version: unknown, watch: unknown, duration: unknown, replays: unknown,
   resetsBefore = parseVersion('2.3.0')!): { total: number; duration: number } | { error: string; detail?: string } {
