@@ -19,12 +19,24 @@ import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec 
 
 export type DB = Database.Database;
 
+const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // a blocking sleep (Atomics.wait)
+
 export function openDb(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}): DB {
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10000))}`);
+    const timeout = Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10000));
+    db.pragma(`busy_timeout = ${timeout}`);
     if (!opts.readonly) {
-      db.pragma('journal_mode = WAL'); // readers never block the loader, nor it them
+      // readers never block the loader, nor it them. Switching a new file to WAL can answer "database
+      // is locked" at once, without SQLite's busy handler, while another connection opens it too (two
+      // loaders starting on one new database): retried here until the busy timeout
+      const until = Date.now() + timeout;
+      for (;;) {
+        try { db.pragma('journal_mode = WAL'); break; } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw err;
+          Atomics.wait(PAUSE, 0, 0, 10);
+        }
+      }
       db.pragma('synchronous = NORMAL');
     }
   } catch (err) {

@@ -87,6 +87,14 @@ test('another writer holding the lock past --busy-timeout: one line on stderr, e
   assert.equal(rows(db, 'SELECT v FROM t'), [{ v: 1 }]);
 });
 
+test('two loaders starting at once on a new database, 20 times: both exit 0 every time (switching the file to WAL is retried while the other opens it)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/one.ndjson`, '{"id":"x","v":1}\n');
+  const r = sh(`for i in $(seq 20); do rm -f ${d}/r.db*; load-sqlite --db ${d}/r.db -t t -k id < ${d}/one.ndjson 2>> ${d}/err & a=$!; ` +
+    `load-sqlite --db ${d}/r.db -t t -k id < ${d}/one.ndjson 2>> ${d}/err & b=$!; wait $a || echo fail; wait $b || echo fail; done`);
+  assert.is(r.stdout, '', fs.readFileSync(`${d}/err`, 'utf8').split('\n').filter((l) => !/inserted=|created table/.test(l)).join('\n'));
+});
+
 test('two loaders at once into one database (not atomic, --batch 500, 40,000 records each): 80,000 rows, both exit 0', () => {
   const d = tmpdir(), db = `${d}/two.db`;
   for (const w of ['a', 'b']) fs.writeFileSync(`${d}/${w}.ndjson`, Array.from({ length: 40000 }, (_, i) => JSON.stringify({ id: `${w}${i}`, v: i })).join('\n') + '\n');
