@@ -1,5 +1,8 @@
-// `event-pipes --threads N A then B ...`: the chain over N worker threads (worker.ts), the main thread
-// keeping everything a reader sees exactly as one thread gives it.
+// `event-pipes --threads N A then B ...`: the chain over N threads, the main thread and N - 1 workers
+// (worker.ts; N workers for a keyed stage), the main thread keeping everything a reader sees exactly
+// as one thread gives it. The main thread runs its own copy of the workers' stages (pieces.ts) over a
+// piece whenever the next result is not back yet: the first pieces while the workers start, then its
+// share; each worker holds two pieces, so it goes on while the main thread is busy with one.
 //
 // The plan: the chain's first stages that are 'local' (each output record depends on its input
 // record alone: filter-engaged, to-local-date, where, join, ...) run in every worker over pieces of
@@ -25,7 +28,9 @@ import { UsageError } from './tool.js';
 import { reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
-import type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec, FillTask, MergeTask, SplitTask } from './worker.js';
+import type { FillTask, MergeTask, SplitTask } from './worker.js';
+import { Pieces } from './pieces.js';
+import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec } from './pieces.js';
 import { newSharedKeyLog, splitKeys } from './keyed.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
@@ -103,6 +108,10 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const nWorker = p.local + (p.partial ? 1 : 0);
   const tasks = pieces(parsed[0].files as string[]);
   const nThreads = Math.min(threads, Math.max(1, tasks.length));
+  // the main thread is one of the threads (it takes pieces while it waits: the first ones while the
+  // workers start), except for a keyed stage, whose ranges are merged by workers only
+  const here = !p.keyed && process.env.EVENT_PIPES_MAIN_PIECES !== '0';
+  const nWorkers = here ? nThreads - 1 : nThreads;
   // the partial stage's copies: count-by --partial; final-action told the number of copies (each folds
   // its events a share of the one-thread size, so the events held stay about the same)
   const partialArgv = (argv: string[]) => (p.keyed ? [...argv, `--threads=${nThreads}`] : [...argv, '--partial']);
@@ -124,11 +133,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
 
   if (process.env.EVENT_PIPES_TRACE) {
     process.stderr.write(`event-pipes: ${nThreads} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
-      `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
+      `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads` +
+      `${here ? ' (this one and ' + nWorkers + ' workers)' : ''}; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
-  const finals: { out: Uint8Array | null; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[]; error?: string; sample?: KeyList }[] = [];
+  const finals: PiecesEnd[] = [];
   // the merged output of each key range, in batches as the workers send them, until done
   const merged: { out: Uint8Array[]; records: number[]; done: boolean; error?: string }[] = [];
   // (keyed) each worker's answers: its events and bytes in each key range, then its events written
@@ -150,14 +160,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(tasks[nextTask++]);
     else idle.push(w);
   };
-  const idle: Worker[] = [];
+  const idle: Worker[] = []; // a worker's free places: each holds up to IN_FLIGHT pieces, so that it
+  // starts its next piece at once, not after the main thread (busy with a piece of its own) answered
   const workerFile = new URL('./worker.js', import.meta.url);
-  for (let i = 0; i < nThreads; i++) {
+  for (let i = 0; i < nWorkers; i++) {
     const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
-      if (m.ready) { dispatch(w); return; }
+      if (m.ready) { for (let k = 0; k < IN_FLIGHT; k++) dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
       if (m.filled) { filled.set(w, m); notify(); return; }
@@ -175,6 +186,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     w.on('error', (e) => { fatal = e.message; notify(); });
   }
 
+  let mine: Pieces | null = null, piecesHere = 0; // the main thread's copy of the stages, the pieces it took
+  if (here) {
+    try { mine = await Pieces.create(workerSpecs, false); } catch (err) { fatal = (err as Error).message; }
+  }
+
   /** a worker's bad records, numbered as one thread would, through the stand-in stages */
   const report = (rejects: WorkerReject[], file: string | null) => {
     for (const r of rejects) {
@@ -188,7 +204,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     while (nextResult < tasks.length) {
       if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
       const res = results.get(nextResult);
-      if (!res) { await new Promise<void>((r) => { wake = r; }); continue; }
+      if (!res) {
+        if (mine && nextTask < tasks.length) { // a piece here, then the workers' messages
+          const task = tasks[nextTask++];
+          results.set(task.id, mine.piece(task));
+          piecesHere++;
+          await new Promise<void>((r) => { setImmediate(r); });
+        } else await new Promise<void>((r) => { wake = r; });
+        continue;
+      }
       results.delete(nextResult);
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
@@ -202,7 +226,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
     for (const w of workers) w.postMessage({ finish: true });
-    while (finals.length < workers.length) {
+    if (mine) finals.push(await mine.finish());
+    if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: pieces taken by this thread: ${piecesHere} of ${tasks.length}\n`);
+    while (finals.length < workers.length + (mine ? 1 : 0)) {
       if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
       await new Promise<void>((r) => { wake = r; });
     }
@@ -308,4 +334,5 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
 }
 
 const EMPTY = new Uint8Array(0);
+const IN_FLIGHT = 2;
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };

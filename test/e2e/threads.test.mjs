@@ -24,11 +24,13 @@ const stderrSet = (t) => t.split('\n').filter(Boolean).map((l) => l.replace(/ela
 
 function same(chain, { env = {}, threads = [2, 3] } = {}) {
   const one = sh(`event-pipes ${chain}`, { env });
-  for (const n of threads) {
-    const many = sh(`event-pipes --threads ${n} ${chain}`, { env: { EVENT_PIPES_PIECE_BYTES: '65536', ...env } });
-    assert.is(many.stdout, one.stdout, `stdout, ${n} threads: ${chain}`);
-    assert.is(stderrSet(many.stderr), stderrSet(one.stderr), `stderr, ${n} threads: ${chain}`);
-    assert.is(many.status, one.status, `status, ${n} threads: ${chain}`);
+  // each number of threads with the main thread taking pieces too (the default), and 2 with workers only
+  for (const [n, mainPieces] of [...threads.map((n) => [n, '1']), [2, '0']]) {
+    const many = sh(`event-pipes --threads ${n} ${chain}`, { env: { EVENT_PIPES_PIECE_BYTES: '65536', EVENT_PIPES_MAIN_PIECES: mainPieces, ...env } });
+    const how = `${n} threads${mainPieces === '0' ? ', workers only' : ''}: ${chain}`;
+    assert.is(many.stdout, one.stdout, `stdout, ${how}`);
+    assert.is(stderrSet(many.stderr), stderrSet(one.stderr), `stderr, ${how}`);
+    assert.is(many.status, one.status, `status, ${how}`);
   }
   return one;
 }
@@ -60,11 +62,23 @@ test('--strict stops at the first bad record of the input, whatever thread read 
 
 test('the plans: which stages run in threads (EVENT_PIPES_TRACE)', () => {
   const trace = (chain) => sh(`event-pipes --threads 2 ${chain} >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } }).stderr.split('\n').find((l) => l.startsWith('event-pipes:')) ?? '(one thread)';
-  assert.match(trace(`filter-engaged ${mixed} then to-local-date then count-by date`), /2 threads over \d+ pieces: filter-engaged, to-local-date \(\+ count-by --partial, merged here\) in threads; count-by here/);
-  assert.match(trace(`where x!=1 -i ${mixed} then dedupe --key user_pseudo_id`), /where in threads; dedupe here/);
+  assert.match(trace(`filter-engaged ${mixed} then to-local-date then count-by date`), /2 threads over \d+ pieces: filter-engaged, to-local-date \(\+ count-by --partial, merged here\) in threads \(this one and 1 workers\); count-by here/);
+  assert.match(trace(`where x!=1 -i ${mixed} then dedupe --key user_pseudo_id`), /where in threads \(this one and 1 workers\); dedupe here/);
   assert.match(trace(`count-by event_name -i ${mixed}`), /\(\+ count-by --partial, merged here\) in threads/);
   assert.is(trace(`dedupe --key user_pseudo_id -i ${mixed} then count-by event_name`), '(one thread)'); // no local first stage
   assert.is(trace(`where x!=1 < ${mixed}`), '(one thread)'); // stdin cannot be cut into pieces
+});
+
+test('the main thread takes pieces while it waits (the first ones while the workers start)', () => {
+  const taken = (mainPieces) => {
+    const r = sh(`event-pipes --threads 2 where x!=1 -i ${mixed} then count-by event_name >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '4096', EVENT_PIPES_MAIN_PIECES: mainPieces } });
+    const m = /pieces taken by this thread: (\d+) of (\d+)/.exec(r.stderr);
+    return m ? [Number(m[1]), Number(m[2])] : null;
+  };
+  const [here, all] = taken('1');
+  assert.ok(all > 10, `many pieces (${all})`);
+  assert.ok(here >= 1, `the main thread took ${here} of ${all}`);
+  assert.is(taken('0')[0], 0);
 });
 
 test('several input files, a missing one, an empty one', () => {

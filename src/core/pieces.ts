@@ -1,0 +1,153 @@
+// The chain's first stages over pieces of the input files (parallel.ts): one copy of them per worker
+// thread (worker.ts) and, beside the workers, one in the main thread, which takes pieces while it has
+// nothing else to do (the first ones while the workers start, then whenever the next result is not
+// back yet). A piece is read from its file with the same splitter as one thread reads the whole file;
+// its result carries the records the last stage here wrote, the lines read, the bad records numbered
+// within the piece (the main thread knows the lines before it), the warnings; `finish` ends the
+// stages (a 'partial' last stage writes its state then) and gives their counts.
+import fs from 'node:fs';
+import { loadTool } from '../tools/index.js';
+import { parseOptions } from './runner.js';
+import { Splitter } from './input.js';
+import { chunkBuffer } from './simd-scan.js';
+import { ChainSink, Stage } from './stage.js';
+import type { RejectInfo } from './stage.js';
+import type { RecordSink } from './output.js';
+import type { Edit } from './fields.js';
+import type { KeyList } from './keyed.js';
+import type { Tool } from './tool.js';
+
+export interface WorkerSpec { tool: string; argv: string[] }
+export interface PieceTask { id: number; file: string; start: number; end: number }
+export interface WorkerReject extends RejectInfo { stage: number }
+export interface PieceResult {
+  id: number; out: Uint8Array | null; records: number; lines: number; bytes: number;
+  /** records each stage read in this piece (its rejects are numbered within them) */
+  ins: number[];
+  rejects: WorkerReject[]; warnings: string[]; error?: string;
+}
+export interface StageCounts { in: number; out: number; bytes: number; counters: [string, number][] }
+/** the end of a copy of the stages: what its last stage wrote at the end, their counts, a keyed
+ *  stage's sample of keys */
+export interface PiecesEnd {
+  out: Uint8Array | null; records: number; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[];
+  error?: string; sample?: KeyList;
+}
+
+/** records collected as NDJSON bytes, taken per piece */
+class Collect implements RecordSink {
+  records = 0;
+  closed = false;
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  drained(): null { return null; }
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.pos += b.copy(this.buf, this.pos, s, e); }
+  private nl(): void { this.room(1); this.buf[this.pos++] = 10; this.records++; }
+  record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.nl(); }
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    let at = s;
+    for (const ed of edits) { this.put(b, at, ed.from); this.room(ed.text.length * 3); this.pos += this.buf.write(ed.text, this.pos, 'utf8'); at = ed.to; }
+    this.put(b, at, e); this.nl();
+  }
+  textRecord(t: string): void { this.room(t.length * 3); this.pos += this.buf.write(t, this.pos, 'utf8'); this.nl(); }
+  batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
+  take(): Uint8Array | null {
+    if (this.pos === 0) return null;
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+}
+
+/** keys a 'keyed' stage samples to choose the key ranges */
+const SAMPLE = 4096;
+
+/** one copy of the chain's first stages, run piece by piece */
+export class Pieces {
+  readonly stages: Stage[] = [];
+  readonly toolsOpts: { tool: Tool; opts: any }[] = [];
+  private readonly links: ChainSink[] = [];
+  private readonly sink = new Collect();
+  private rejects: WorkerReject[] = [];
+  private warnings: string[] = [];
+  private buf: Buffer | null = null;
+
+  private constructor(private readonly keyed: boolean) {}
+
+  static async create(specs: WorkerSpec[], keyed: boolean): Promise<Pieces> {
+    const p = new Pieces(keyed);
+    let next: RecordSink = p.sink;
+    for (let k = specs.length - 1; k >= 0; k--) {
+      const tool = (await loadTool(specs[k].tool))!;
+      const opts = await parseOptions(tool, specs[k].argv);
+      // the main thread reports, counts, keeps --rejects and decides --strict, in input order
+      opts.maxReports = 0; opts.rejects = undefined; opts.strict = false; opts.stats = false; opts.statsFile = undefined; opts.maxRejectRate = undefined;
+      opts.files = ['-'];
+      p.toolsOpts.unshift({ tool, opts });
+      const stage: Stage = new Stage(tool, opts, next, {
+        say: (m) => { p.warnings.push(m); },
+        onReject: (r) => { p.rejects.push({ ...r, stage: k }); },
+      });
+      p.stages.unshift(stage);
+      if (k > 0) { const link = new ChainSink(stage, p.sink); p.links.push(link); next = link; }
+    }
+    for (const s of p.stages) s.create();
+    for (const s of p.stages) await s.init();
+    return p;
+  }
+
+  /** one piece through the stages */
+  piece(task: PieceTask): PieceResult {
+    const { stages, sink } = this, first = stages[0];
+    const res: PieceResult = { id: task.id, out: null, records: 0, lines: 0, bytes: 0, ins: [], rejects: [], warnings: [] };
+    const before = sink.records;
+    const insBefore = stages.map((s) => s.stats.in);
+    for (const link of this.links) link.renumber(); // records numbered within the piece
+    const splitter = new Splitter(task.file, first.transform.needle, first);
+    if (task.start > 0) splitter.notAtStart();
+    const buf = this.buf ??= chunkBuffer(1 << 17);
+    try {
+      const fd = fs.openSync(task.file, 'r');
+      try {
+        for (let at = task.start; at < task.end;) {
+          const n = fs.readSync(fd, buf, 0, Math.min(buf.length, task.end - at), at);
+          if (n === 0) break;
+          splitter.chunk(n === buf.length ? buf : buf.subarray(0, n), () => false);
+          at += n;
+          res.bytes += n;
+        }
+        splitter.finish();
+      } finally { fs.closeSync(fd); }
+    } catch (err) { res.error = (err as Error).message; }
+    res.lines = splitter.line.no;
+    res.ins = stages.map((s, k) => s.stats.in - insBefore[k]);
+    first.stats.bytes += res.bytes;
+    res.out = sink.take();
+    res.records = sink.records - before;
+    res.rejects = this.rejects; this.rejects = [];
+    res.warnings = this.warnings; this.warnings = [];
+    return res;
+  }
+
+  /** the end of the stages (a keyed last stage keeps its state: it gives a sample of its keys) */
+  async finish(): Promise<PiecesEnd> {
+    const { stages, sink, keyed } = this, last = stages[stages.length - 1];
+    let error: string | undefined, sample: KeyList | undefined;
+    try {
+      for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
+      if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
+    } catch (err) { error = (err as Error).message; }
+    const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
+    const out = sink.take();
+    const rejects = this.rejects, warnings = this.warnings;
+    this.rejects = []; this.warnings = [];
+    return { out, records: sink.records, counts, rejects, warnings, error, sample };
+  }
+}
