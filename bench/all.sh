@@ -5,7 +5,8 @@
 # Environment: ROUNDS (default 3); SMALL=1: small inputs, a smoke run of the harness and the answers,
 # which writes the block to bench/results/PERFORMANCE-block.md only (DOC=1 writes the doc anyway);
 # ONLY="sliide loco": run these benches only (the doc then keeps the other jobs' rows out, unless KEEP=1:
-# the rows of the benches run before are kept and tabled with them).
+# the rows of the benches run before are kept and tabled with them; the header says for each bench
+# when, at which commit and under which load it ran).
 # Exit status: 1 if a bench failed or some answers differed (the table says which), else 0.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,14 +14,18 @@ root=$(cd .. && pwd)
 export ROUNDS=${ROUNDS:-3} SMALL=${SMALL:-0}
 benches=(${ONLY:-sliide loco lingokids insights game})
 mkdir -p results
-[ "${KEEP:-0}" = 1 ] || rm -f results/*/rows.tsv   # KEEP=1: the rows of benches run before are kept (and tabled)
+[ "${KEEP:-0}" = 1 ] || rm -f results/*/rows.tsv results/*/when.txt   # KEEP=1: the rows of benches run before are kept (and tabled)
 status=0
 loads=()
 load() { uptime | sed -E 's/.*load average: //'; }
 t0=$(date +%s)
+rev() { echo "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' (with uncommitted changes)' || true)"; }
 for b in "${benches[@]}"; do
-  loads+=("$b: $(load)")
+  before=$(load)
+  loads+=("$b: $before")
   bash "$b.sh" || { echo "bench/all.sh: bench/$b.sh failed" >&2; status=1; }
+  mkdir -p "results/$b"
+  echo "$b: $(date -u +%Y-%m-%d), commit $(rev), load before $before" > "results/$b/when.txt"
 done
 loads+=("end: $(load)")
 minutes=$(( ($(date +%s) - t0 + 59) / 60 ))
@@ -46,6 +51,10 @@ block=results/PERFORMANCE-block.md
   echo "$(date -u +%Y-%m-%d), commit $commit$dirty, $(nproc) cores, Node $(node --version), DuckDB $duckv (its node API, 2 threads);" \
     "$ROUNDS alternated rounds$([ "$SMALL" = 1 ] && echo ', SMALL inputs (a smoke run)'); $minutes minutes in all."
   echo "Load average (1, 5, 15 min) before each bench: $(IFS=';'; echo "${loads[*]}" | sed 's/;/; /g')."
+  if [ "${KEEP:-0}" = 1 ]; then # rows kept from earlier runs: when each bench ran
+    echo "With rows kept from earlier runs (KEEP=1), each bench's run (date, commit, load average before it):"
+    for j in sliide loco lingokids insights game; do [ -s "results/$j/when.txt" ] && echo "- $(cat "results/$j/when.txt")"; done
+  fi
   echo
   echo 'Each bench runs its commands alternated, one per round, wall time and peak RSS by GNU time (start-up'
   echo 'included; peak RSS is that of the largest single process of a shell pipeline or recipe). Ratio ='
