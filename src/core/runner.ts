@@ -9,6 +9,7 @@ import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
+import { memoTaken, scanMark } from './simd-scan.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { UsageError } from './tool.js';
@@ -175,7 +176,11 @@ class ForkSink implements RecordSink {
   private scratch = Buffer.allocUnsafe(1 << 16);
   constructor(private readonly branches: RecordSink[]) {}
   drained(): null { return null; }
-  record(b: Buffer, s: number, e: number): void { this.records++; for (const x of this.branches) x.record(b, s, e); }
+  record(b: Buffer, s: number, e: number): void {
+    this.records++;
+    const since = scanMark(); // a branch's walk of these bytes serves the next branch (simd-scan.ts)
+    for (const x of this.branches) { if (x instanceof ChainSink) x.record(b, s, e, since); else x.record(b, s, e); }
+  }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let n = 0, at = s;
     const put = (t: Buffer | string, from = 0, to = 0) => {
@@ -359,6 +364,7 @@ export async function runChain(chain: ChainSpec, threads?: number): Promise<void
     usage = reportStop(e, stages[0]);
   }
   await out.finish();
+  if (process.env.EVENT_PIPES_TRACE && stages.length > 1) sayer('event-pipes')(`walks of a line taken over by the next stage: ${memoTaken()}`);
   let failed = false;
   for (const [k, stage] of stages.entries()) if (stage.finish(built.argvs[k])) failed = true;
   if (usage) process.exitCode = 2;

@@ -145,6 +145,78 @@ const splitters = new Map<string, LineSplit | null>();
 
 const scans = new Map<string, TopScan>();
 
+// ---------------------------------------------------------------- one walk per line in a chain
+// Every scan walks for the union of all readers' wanted top-level keys (up to 64), so that when a
+// stage hands the line it was given on whole to the next stage of an in-process chain (ChainSink),
+// the next stage's reader takes the spans from that walk instead of walking the line again. The walk
+// is only taken over when it is known to be of the very bytes handed on: it was made (or taken over)
+// by the stage handing them on, while it held the line it hands on (enterLine numbers each line a
+// stage gets), and the next reader asks for the same span first. EVENT_PIPES_SCAN_MEMO=0 turns it off.
+const MEMO = process.env.EVENT_PIPES_SCAN_MEMO !== '0';
+const union: Buffer[] = [];
+const unionIndex = new Map<string, number>();
+let unionAt = 0, unionResults = 0, unionGen = -1, unionPlaced = 0; // placed in the walk's memory: the first unionPlaced keys
+/** who holds the line being read (a stage of a chain), and the number of its current line */
+export interface LineHolder { lineNo: number }
+let holder: LineHolder | null = null, counter = 0;
+// the last walk for the union: of b[s, e) (scanned at `from` in the walk's memory), by whom, when
+let memoBuf: Buffer | null = null, memoS = 0, memoE = 0, memoFrom = 0, memoN = 0, memoGen = -1, memoBy: LineHolder | null = null, memoAt = 0;
+// the next reader of b[s, e) may take the memo (set by passOn for `armedFor`'s line)
+let armed = false, armedFor: LineHolder | null = null;
+let taken = 0; // walks taken over (for the tests: memoTaken())
+/** how many times a reader took another stage's walk instead of walking the line */
+export function memoTaken(): number { return taken; }
+
+/** a stage starts on a line (returns who held one before: give it to leaveLine) */
+export function enterLine(h: LineHolder): LineHolder | null {
+  const before = holder;
+  if (armedFor !== h) armed = false;
+  armedFor = null;
+  holder = h; h.lineNo = ++counter;
+  return before;
+}
+export function leaveLine(before: LineHolder | null): void { holder = before; }
+/** the current stage hands b[s, e) on whole to `next`: its walk of those bytes, if it made one while it
+ *  held this line, may serve next's reader; so may any walk of them since `since` (a fork hands the
+ *  same bytes to each branch in turn: a walk by an earlier branch's reader serves the next one) */
+export function passOn(b: Buffer, s: number, e: number, next: LineHolder, since = -1): void {
+  // (the walk is of the object without the blanks around it: the next reader trims them alike)
+  armed = MEMO && memoBuf === b && memoS >= s && memoE <= e && memoGen === generation &&
+    ((holder !== null && memoBy === holder && memoAt > holder.lineNo) || (since >= 0 && memoAt > since));
+  armedFor = armed ? next : null;
+}
+/** a number that walks made from now on are after (for passOn's `since`) */
+export function scanMark(): number { return ++counter; }
+/** new bytes are handed on (an edited or generated record): no walk serves them */
+export function disarm(): void { armed = false; armedFor = null; }
+
+/** the union placed in the walk's memory (again when keys joined it or the key space was handed out anew) */
+function placeUnion(): boolean {
+  if (unionGen === generation && unionPlaced === union.length) return true;
+  const at = scanSpace(8 + union.length * 16 + union.reduce((a, k) => a + k.length, 0));
+  if (at < 0) return false;
+  writeKeys(at, union);
+  unionAt = at; unionResults = at + 8 + union.length * 8; unionGen = generation; unionPlaced = union.length;
+  memoBuf = null;
+  return true;
+}
+
+/** keys at `at`: a u64 mask of their lengths mod 64, an (offset, length) i32 pair per key, room for
+ *  an i32 (start, end) result per key, then the key bytes */
+function writeKeys(at: number, keys: Buffer[]): void {
+  const mem = memory!, words = i32!;
+  let lengths = 0n;
+  let text = at + 8 + keys.length * 16;
+  keys.forEach((k, j) => {
+    lengths |= 1n << BigInt(k.length & 63);
+    k.copy(mem, text);
+    words[(at >> 2) + 2 + 2 * j] = text;
+    words[(at >> 2) + 3 + 2 * j] = k.length;
+    text += k.length;
+  });
+  mem.writeBigUInt64LE(lengths, at);
+}
+
 /** One reader's wanted top-level keys, placed in the walk's memory. */
 export class TopScan {
   private at = 0;
@@ -165,26 +237,31 @@ export class TopScan {
     return scan;
   }
 
-  private constructor(private readonly keys: Buffer[], private readonly id: string) { this.n = keys.length; }
+  /** each key's index in the union, or null when the union has no room for them */
+  private readonly inUnion: Int32Array | null = null;
+  private readonly unionNeeded: number = 0; // the union's keys up to the last of these
+
+  private constructor(private readonly keys: Buffer[], private readonly id: string) {
+    this.n = keys.length;
+    if (!MEMO) return;
+    const fresh = keys.filter((k) => !unionIndex.has(k.toString('latin1')));
+    if (union.length + new Set(fresh.map((k) => k.toString('latin1'))).size > 64) return;
+    for (const k of fresh) {
+      const t = k.toString('latin1');
+      if (!unionIndex.has(t)) { unionIndex.set(t, union.length); union.push(Buffer.from(k)); }
+    }
+    this.inUnion = Int32Array.from(keys, (k) => unionIndex.get(k.toString('latin1'))!);
+    this.unionNeeded = Math.max(0, ...this.inUnion) + 1;
+  }
 
   /** copy the keys into the walk's memory (again after the key space was handed out anew) */
   private place(): boolean {
     const keys = this.keys;
     const at = scanSpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
     if (at < 0) return false;
-    const mem = memory!, words = i32!;
     this.at = at;
     this.results = at + 8 + keys.length * 8;
-    let lengths = 0n;
-    let text = this.results + keys.length * 8;
-    keys.forEach((k, j) => {
-      lengths |= 1n << BigInt(k.length & 63);
-      k.copy(mem, text);
-      words[(at >> 2) + 2 + 2 * j] = text;
-      words[(at >> 2) + 3 + 2 * j] = k.length;
-      text += k.length;
-    });
-    mem.writeBigUInt64LE(lengths, at);
+    writeKeys(at, keys);
     this.gen = generation;
     scans.set(this.id, this);
     return true;
@@ -195,8 +272,23 @@ export class TopScan {
    * (the caller walks it in JavaScript).
    */
   scan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array, trusted = false): number {
+    const inUnion = this.inUnion, words = i32!;
+    if (armed) {
+      armed = false;
+      if (inUnion !== null && memoBuf === b && memoS === s && memoE === e && memoGen === generation && this.unionNeeded <= memoN) {
+        const shift = s - memoFrom, res = unionResults >> 2;
+        for (let k = 0; k < this.n; k++) {
+          const u = inUnion[k], vs = words[res + 2 * u];
+          starts[k] = vs < 0 ? -1 : vs + shift;
+          ends[k] = words[res + 2 * u + 1] + shift;
+        }
+        memoBy = holder; memoAt = ++counter; taken++;
+        return e;
+      }
+    }
+    if (inUnion !== null && placeUnion()) return this.unionScan(b, s, e, starts, ends, trusted, inUnion);
     if (this.gen !== generation && !this.place()) return UNSURE;
-    const mem = memory!, words = i32!;
+    const mem = memory!;
     let from: number;
     if (b.buffer === mem.buffer) from = b.byteOffset + s;
     else {
@@ -212,6 +304,30 @@ export class TopScan {
       starts[k] = vs < 0 ? -1 : vs + shift;
       ends[k] = words[res + 2 * k + 1] + shift;
     }
+    return e;
+  }
+
+  /** the walk for the union's keys, remembered (the memo) */
+  private unionScan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array, trusted: boolean, inUnion: Int32Array): number {
+    const mem = memory!, words = i32!;
+    let from: number;
+    if (b.buffer === mem.buffer) from = b.byteOffset + s;
+    else {
+      if (e - s > maxLine) return UNSURE;
+      b.copy(mem, lineAt, s, e);
+      from = lineAt;
+    }
+    memoBuf = null;
+    const n = unionPlaced;
+    const r = trusted ? wasm!.scanTrusted(from, from + (e - s), unionAt, n, unionResults) : wasm!.scan(from, from + (e - s), unionAt, n, unionResults);
+    if (r < 0) return UNSURE;
+    const shift = s - from, res = unionResults >> 2;
+    for (let k = 0; k < this.n; k++) {
+      const u = inUnion[k], vs = words[res + 2 * u];
+      starts[k] = vs < 0 ? -1 : vs + shift;
+      ends[k] = words[res + 2 * u + 1] + shift;
+    }
+    memoBuf = b; memoS = s; memoE = e; memoFrom = from; memoN = n; memoGen = generation; memoBy = holder; memoAt = ++counter;
     return e;
   }
 }

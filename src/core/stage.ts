@@ -7,6 +7,7 @@ import { parseJson } from './json.js';
 import { FieldReader, FROM_JSON } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
+import { disarm, enterLine, leaveLine, passOn } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
@@ -91,8 +92,11 @@ export class Stage implements LineSink {
   // LineSink: the lines of the input
   line(l: Line): void {
     this.stats.in++;
-    try { this.transform.record(l); } catch (err) { throw this.tag(err); }
+    const before = enterLine(this);
+    try { this.transform.record(l); } catch (err) { throw this.tag(err); } finally { leaveLine(before); }
   }
+  /** the number of the line this stage holds (simd-scan.ts: which walks are of its line) */
+  lineNo = 0;
 
   /** an error leaving this stage, tagged with it (a strict stop or a downstream error as it is) */
   tag(err: unknown): unknown { return err instanceof StrictStop || err instanceof StageError ? err : new StageError(err, this); }
@@ -193,7 +197,14 @@ export class ChainSink implements RecordSink {
   renumber(): void { this.view.no = 0; }
   drained(): Promise<void> | null { return this.last.drained(); }
 
-  record(b: Buffer, s: number, e: number): void {
+  /** b[s, e) handed on whole (the walk of those bytes may serve the next stage: simd-scan.ts); `since`:
+   *  a fork's mark (scanMark) */
+  record(b: Buffer, s: number, e: number, since = -1): void {
+    passOn(b, s, e, this.next, since);
+    this.deliver(b, s, e);
+  }
+
+  private deliver(b: Buffer, s: number, e: number): void {
     this.records++;
     const v = this.view;
     v.buf = b; v.start = s; v.end = e; v.no++;
@@ -216,20 +227,23 @@ export class ChainSink implements RecordSink {
     let at = s;
     for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
     this.put(b, at, e);
-    this.record(this.scratch, 0, this.used);
+    disarm();
+    this.deliver(this.scratch, 0, this.used);
   }
 
   textRecord(t: string): void {
     this.used = 0;
     this.putText(t);
-    this.record(this.scratch, 0, this.used);
+    disarm();
+    this.deliver(this.scratch, 0, this.used);
   }
 
   batch(b: Buffer, s: number, e: number, _n: number): void {
     while (s < e) {
       let nl = b.indexOf(10, s);
       if (nl < 0 || nl >= e) nl = e;
-      this.record(b, s, nl);
+      disarm();
+      this.deliver(b, s, nl);
       s = nl + 1;
     }
   }

@@ -33,7 +33,8 @@ test('setup: generated GA4 lines with broken ones, and records of every shape', 
 const norm = (t) => t.split('\n').filter(Boolean).map((l) => l.replace(/elapsed=\S+ rate=\S+ rec\/s \(\S+ MB\/s\)/, '')).sort().join('\n');
 function same(stages) {
   const pipe = sh(stages.join(' | '));
-  for (const env of [{}, { EVENT_PIPES_TRUST: '0' }]) {
+  // and with each stage walking its lines itself (EVENT_PIPES_SCAN_MEMO=0: no walk taken over)
+  for (const env of [{}, { EVENT_PIPES_TRUST: '0' }, { EVENT_PIPES_SCAN_MEMO: '0' }]) {
     const chain = sh(`event-pipes ${stages.join(' then ')}`, { env });
     assert.is(chain.stdout, pipe.stdout, `stdout ${JSON.stringify(env)}: ${stages.join(' | ')}`);
     assert.is(norm(chain.stderr), norm(pipe.stderr), `stderr ${JSON.stringify(env)}: ${stages.join(' | ')}`);
@@ -52,6 +53,36 @@ test('records of every shape through filters, edits and aggregates', () => {
   same([`to-local-date --field ts --tz Asia/Kolkata -i ${odd} --max-reports 100`, 'where g=a', 'dedupe --key k', 'top --by id --n 7 --key id']);
   same([`validate --require id -i ${odd} --max-reports 100`, 'count-by name', "where 'count>0'"]);
   same([`dedupe --key id -i ${odd}`, 'join --side ' + odd + ' --on id --fields g --prefix side_', 'count-by side_g g']);
+});
+
+test('a line handed on whole is walked once: the next stages and the branches of a fork take the walk', () => {
+  const run = (chain, env = {}) => {
+    const r = sh(`event-pipes ${chain} > ${dir}/out.ndjson`, { env: { EVENT_PIPES_TRACE: '1', ...env } });
+    const saved = ['out', 'b1', 'b2', 'b3'].map((f) => fs.existsSync(`${dir}/${f}.ndjson`) ? fs.readFileSync(`${dir}/${f}.ndjson`, 'utf8') : '');
+    for (const f of ['out', 'b1', 'b2', 'b3']) fs.rmSync(`${dir}/${f}.ndjson`, { force: true });
+    return { taken: Number(/walks of a line taken over by the next stage: (\d+)/.exec(r.stderr)?.[1] ?? -1), saved, stderr: norm(r.stderr.replace(/.*walks of a line.*\n/, '')), status: r.status };
+  };
+  // (generated GA4 lines are compact: the SIMD walk reads them; blanks and escapes go the JavaScript way)
+  const lines = fs.readFileSync(ga4, 'utf8').split('\n').filter(Boolean).length;
+  const straight = `dedupe --key user_pseudo_id,event_timestamp -i ${ga4} then where event_name!=zz then count-by event_name`;
+  const on = run(straight), off = run(straight, { EVENT_PIPES_SCAN_MEMO: '0' });
+  assert.ok(on.taken > lines * 1.5, `where and count-by take dedupe's walk (${on.taken} for ${lines} lines)`);
+  assert.is(off.taken, 0);
+  assert.equal(on.saved, off.saved);
+  // a fork: every branch gets the same bytes; the first branch's reader walks them, the others take it;
+  // branches that edit and filter before they read
+  const fork = `dedupe --key user_pseudo_id,event_timestamp -i ${ga4} then fork [ count-by event_name then save ${dir}/b1.ndjson ]` +
+    ` [ to-local-date --tz Asia/Kolkata then count-by date user_pseudo_id then save ${dir}/b2.ndjson ]` +
+    ` [ where event_name=session_start then to-local-date --tz UTC then count-by date then save ${dir}/b3.ndjson ]`;
+  const fOn = run(fork), fOff = run(fork, { EVENT_PIPES_SCAN_MEMO: '0' });
+  // (the first branch takes dedupe's walk; to-local-date finds the GA4 timestamp without a walk;
+  // the third branch's where takes the first branch's walk: ~2 per line, ~1 without the fork rule)
+  assert.ok(fOn.taken > lines * 1.8, `the later branches take the first one's walk (${fOn.taken} for ${lines} lines)`);
+  assert.is(fOff.taken, 0);
+  assert.equal(fOn.saved, fOff.saved);
+  assert.ok(fOn.saved.slice(1).every((t) => t.length > 0));
+  assert.is(fOn.stderr, fOff.stderr);
+  assert.is(fOn.status, fOff.status);
 });
 
 test('--strict in a later stage stops the chain like the pipeline (stdout and status; upstream reports depend on timing in a pipeline)', () => {

@@ -61,7 +61,7 @@ test('--strict stops at the first bad record of the input, whatever thread read 
 });
 
 test('the plans: which stages run in threads (EVENT_PIPES_TRACE)', () => {
-  const trace = (chain) => sh(`event-pipes --threads 2 ${chain} >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } }).stderr.split('\n').find((l) => l.startsWith('event-pipes:')) ?? '(one thread)';
+  const trace = (chain) => sh(`event-pipes --threads 2 ${chain} >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } }).stderr.split('\n').find((l) => /^event-pipes: \d+ threads/.test(l)) ?? '(one thread)';
   assert.match(trace(`filter-engaged ${mixed} then to-local-date then count-by date`), /2 threads over \d+ pieces: filter-engaged, to-local-date \(\+ count-by --partial, merged here\) in threads \(this one and 1 workers\); count-by here/);
   assert.match(trace(`where x!=1 -i ${mixed} then dedupe --key user_pseudo_id`), /where in threads \(this one and 1 workers\); dedupe here/);
   assert.match(trace(`count-by event_name -i ${mixed}`), /\(\+ count-by --partial, merged here\) in threads/);
