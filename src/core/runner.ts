@@ -7,9 +7,10 @@ import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
+import { walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
-import { memoTaken, scanMark } from './simd-scan.js';
+import { editedWalk, memoTaken, scanMark } from './simd-scan.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { UsageError } from './tool.js';
@@ -176,9 +177,9 @@ class ForkSink implements RecordSink {
   private scratch = Buffer.allocUnsafe(1 << 16);
   constructor(private readonly branches: RecordSink[]) {}
   drained(): null { return null; }
-  record(b: Buffer, s: number, e: number): void {
+  record(b: Buffer, s: number, e: number, since = scanMark()): void {
     this.records++;
-    const since = scanMark(); // a branch's walk of these bytes serves the next branch (simd-scan.ts)
+    // a branch's walk of these bytes serves the next branch (simd-scan.ts)
     for (const x of this.branches) { if (x instanceof ChainSink) x.record(b, s, e, since); else x.record(b, s, e); }
   }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
@@ -190,7 +191,9 @@ class ForkSink implements RecordSink {
     };
     for (const ed of edits) { put(b, at, ed.from); put(ed.text); at = ed.to; }
     put(b, at, e);
-    this.record(this.scratch, 0, n);
+    const since = scanMark();
+    editedWalk(b, s, e, edits, this.scratch, 0, n, walkObject, null); // the walk of b, moved to the edited record: the branches take it
+    this.record(this.scratch, 0, n, since);
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
   batch(b: Buffer, s: number, e: number): void {

@@ -173,6 +173,7 @@ export function enterLine(h: LineHolder): LineHolder | null {
   if (armedFor !== h) armed = false;
   armedFor = null;
   holder = h; h.lineNo = ++counter;
+  if (armed) { memoBy = h; memoAt = ++counter; } // the walk handed on is of h's line: h holds it (and may hand it on)
   return before;
 }
 export function leaveLine(before: LineHolder | null): void { holder = before; }
@@ -189,6 +190,93 @@ export function passOn(b: Buffer, s: number, e: number, next: LineHolder, since 
 export function scanMark(): number { return ++counter; }
 /** new bytes are handed on (an edited or generated record): no walk serves them */
 export function disarm(): void { armed = false; armedFor = null; }
+
+/** a walk of a member list text (`{` + text + `}`): the union's keys' spans in it, or a negative end */
+export type MemberWalk = (b: Buffer, s: number, e: number, keys: Buffer[], starts: Int32Array, ends: Int32Array) => number;
+let oldSpans = new Int32Array(128), textSpans = new Int32Array(64), textEnds = new Int32Array(64);
+let textBuf = Buffer.allocUnsafe(256);
+
+/**
+ * The current stage edits the line b[s, e) it holds into out[os, oe) (the edits applied in order):
+ * when the walk of b[s, e) is its own (made or taken while it holds this line), the spans of the
+ * edited record are worked out from it, and that walk serves `next` (or, with `next` null, whoever
+ * passOn arms). A wanted member untouched by every edit moves by the edits before it; a value replaced
+ * whole is the edit's text; members written at the object's start or end (a member list) are walked
+ * for the wanted keys (the last occurrence of a key wins, as in a walk of the whole record); an edit
+ * elsewhere holding no member (a value written over a value, or within one that is not wanted) moves
+ * what follows. Anything else (an edit cutting into a wanted member, members written inside a value)
+ * drops the walk. Returns whether the walk was kept.
+ */
+export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { from: number; to: number; text: string }[],
+  out: Buffer, os: number, oe: number, walk: MemberWalk, next: LineHolder | null): boolean {
+  armed = false; armedFor = null;
+  const mine = MEMO && holder !== null && memoBy === holder && memoAt > holder.lineNo && memoBuf === b && memoS === s && memoE === e && memoGen === generation;
+  memoBuf = null;
+  if (!mine) return false;
+  const n = memoN, words = i32!, res = unionResults >> 2, shift = s - memoFrom, last = e - s - 1; // (last: the closing brace)
+  if (oldSpans.length < 3 * n) oldSpans = new Int32Array(3 * n);
+  const fresh = new Int32Array(2 * n).fill(-1);
+  for (let u = 0; u < n; u++) { // each wanted member: its key's start, its value's span, relative to the line
+    const r = words[res + 2 * u];
+    if (r < 0) { oldSpans[3 * u] = -1; continue; }
+    const vs = r + shift - s, ve = words[res + 2 * u + 1] + shift - s;
+    let k = s + vs - 1; // back over blanks, the colon, blanks, the key (no backslash in a walked line)
+    while (isBlankByte(b[k])) k--;
+    if (b[k] !== 0x3a) return false;
+    k--;
+    while (isBlankByte(b[k])) k--;
+    if (b[k] !== 0x22) return false;
+    k--;
+    while (k > s && b[k] !== 0x22) k--;
+    const ks = k - s;
+    oldSpans[3 * u] = ks; oldSpans[3 * u + 1] = vs; oldSpans[3 * u + 2] = ve;
+    let delta = 0, ns = -1, ne = -1;
+    for (const ed of edits) {
+      const from = ed.from - s, to = ed.to - s, len = Buffer.byteLength(ed.text, 'utf8');
+      if (to <= ks) { delta += len - (to - from); continue; } // before the member
+      if (from > ve || (from === ve && from === to && (len === 0 || /^\s*,/.test(ed.text)))) break; // after it (members written right after the value: the text starts with a comma)
+      if (from === vs && to === ve && from < to) { ns = vs + delta; ne = ns + len; delta += len - (to - from); continue; }
+      return false; // an edit cutting into the member
+    }
+    if (ns < 0) { ns = vs + delta; ne = ve + delta; }
+    fresh[2 * u] = ns; fresh[2 * u + 1] = ne;
+  }
+  // what the edits write: members at the object's start or end, or values
+  let delta = 0;
+  for (const ed of edits) {
+    const from = ed.from - s, to = ed.to - s, len = Buffer.byteLength(ed.text, 'utf8');
+    const at = from + delta; // where the text starts in the record
+    delta += len - (to - from);
+    let wanted = false;
+    for (let u = 0; u < n && !wanted; u++) if (oldSpans[3 * u] >= 0 && oldSpans[3 * u + 1] === from && oldSpans[3 * u + 2] === to) wanted = true;
+    if (wanted || len === 0) continue;
+    if (textBuf.length < len + 2) textBuf = Buffer.allocUnsafe(2 * len + 2);
+    textBuf.write(ed.text, 1, 'utf8');
+    let ts = 1, te = 1 + len;
+    if (textBuf[ts] === 0x2c) ts++; // a leading comma
+    if (te > ts && textBuf[te - 1] === 0x2c) te--; // a trailing one
+    if (te === ts) continue;
+    textBuf[ts - 1] = 0x7b; textBuf[te] = 0x7d; // {members}
+    if (textSpans.length < n) { textSpans = new Int32Array(2 * n); textEnds = new Int32Array(2 * n); }
+    if (walk(textBuf, ts - 1, te + 1, union.slice(0, n), textSpans, textEnds) === te + 1) {
+      // members: known to be the object's own only at its start or end
+      if (!(from === to && (from === last || from === 1))) return false;
+      for (let u = 0; u < n; u++) {
+        if (textSpans[u] < 0) continue;
+        const ns = at + (textSpans[u] - ts) + (ts - 1); // (textBuf[1] is the text's first byte)
+        if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = ns + (textEnds[u] - textSpans[u]); } // the last occurrence wins
+      }
+    } else if (from === to || !/^\s*[-0-9"[{tfn]/.test(ed.text)) return false; // not a value written over a value
+  }
+  for (let u = 0; u < n; u++) {
+    words[res + 2 * u] = fresh[2 * u] < 0 ? -1 : os + fresh[2 * u];
+    words[res + 2 * u + 1] = fresh[2 * u] < 0 ? 0 : os + fresh[2 * u + 1];
+  }
+  memoBuf = out; memoS = os; memoE = oe; memoFrom = os; memoBy = holder; memoAt = ++counter;
+  if (next !== null) { armed = true; armedFor = next; }
+  return true;
+}
+const isBlankByte = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** the union placed in the walk's memory (again when keys joined it or the key space was handed out anew) */
 function placeUnion(): boolean {

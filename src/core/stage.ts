@@ -4,10 +4,10 @@
 // stream (api.ts) all drive stages; only where the records come from and go to differs.
 import fs from 'node:fs';
 import { parseJson } from './json.js';
-import { FieldReader, FROM_JSON } from './fields.js';
+import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
-import { disarm, enterLine, leaveLine, passOn } from './simd-scan.js';
+import { disarm, editedWalk, enterLine, leaveLine, passOn } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
@@ -227,7 +227,7 @@ export class ChainSink implements RecordSink {
     let at = s;
     for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
     this.put(b, at, e);
-    disarm();
+    editedWalk(b, s, e, edits, this.scratch, 0, this.used, walkObject, this.next); // the walk of b, moved to the edited record
     this.deliver(this.scratch, 0, this.used);
   }
 

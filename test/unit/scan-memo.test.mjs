@@ -3,8 +3,8 @@
 // would go unnoticed otherwise, and checks the spans read are those of the bytes there now.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FieldReader } from '../../dist/core/fields.js';
-import { enterLine, leaveLine, passOn, disarm, scanMark, memoTaken, simdScan } from '../../dist/core/simd-scan.js';
+import { FieldReader, walkObject } from '../../dist/core/fields.js';
+import { enterLine, leaveLine, passOn, disarm, scanMark, memoTaken, simdScan, editedWalk } from '../../dist/core/simd-scan.js';
 
 const a = { lineNo: 0, name: 'a' }, b = { lineNo: 0, name: 'b' }, c = { lineNo: 0, name: 'c' };
 const upstream = new FieldReader(['x', 'y']), downstream = new FieldReader(['y', 'x']);
@@ -95,6 +95,50 @@ run('a fork: the same bytes to each branch, the first branch walks them, the nex
   assert.equal([downstream.value(0), downstream.value(1)], ['hhh', 'ggg']);
   assert.is(memoTaken(), before + 1);
   leaveLine(p); leaveLine(prev);
+});
+
+// an edited record: the walk of the line moved to it, or dropped where it cannot be known
+const reader = new FieldReader(['x', 'y', 'd', 'o']); // (every reader's keys are walked for)
+function edited(text, edits) {
+  const buf = Buffer.from(text), parts = [];
+  let at = 0;
+  for (const ed of edits) { parts.push(buf.subarray(at, ed.from), Buffer.from(ed.text)); at = ed.to; }
+  parts.push(buf.subarray(at));
+  const out = Buffer.concat(parts);
+  const prev = enterLine(a);
+  upstream.read(buf, 0, buf.length);
+  const kept = editedWalk(buf, 0, buf.length, edits, out, 0, out.length, walkObject, b);
+  const before = memoTaken(), p = enterLine(b);
+  assert.ok(reader.read(out, 0, out.length, true), `valid: ${out}`);
+  const got = [0, 1, 2, 3].map((k) => (reader.found(k) ? reader.value(k) : undefined));
+  leaveLine(p); leaveLine(prev);
+  const want = JSON.parse(out.toString()); // what a walk of the whole record gives
+  assert.equal(got, [want.x, want.y, want.d, want.o], `values: ${out}`);
+  assert.is(memoTaken() - before, kept ? 1 : 0);
+  return kept;
+}
+const at = (t, s) => t.indexOf(s);
+
+run('edits: members appended or put first, values replaced whole: the walk moves with them', () => {
+  const t = '{"x":"aaa","o":{"x":1},"y":"bbb"}';
+  assert.ok(edited(t, [{ from: t.length - 1, to: t.length - 1, text: ',"d":"2020-01-01"' }]), 'appended');
+  assert.ok(edited(t, [{ from: 1, to: 1, text: '"d":7,' }]), 'put first');
+  assert.ok(edited(t, [{ from: at(t, '"aaa"'), to: at(t, '"aaa"') + 5, text: '"a much longer value"' }]), 'a value replaced');
+  assert.ok(edited(t, [{ from: at(t, '"aaa"'), to: at(t, '"aaa"') + 5, text: '1' }, { from: t.length - 1, to: t.length - 1, text: ',"x":"again","d":null' }]), 'replaced, then written again at the end: the last wins');
+  const u = '{"x":"aaa","zq":{"x":1},"y":"bbb"}'; // (no reader wants zq)
+  assert.ok(edited(u, [{ from: at(u, '1}'), to: at(u, '1}') + 1, text: '[2,3]' }]), 'a value inside a value no reader wants');
+});
+
+run('edits the walk cannot follow: dropped, and the record walked again', () => {
+  const t = '{"x":"aaa","o":{"x":1},"y":"bbb"}';
+  assert.not.ok(edited(t, [{ from: 1, to: 4, text: '"d"' }]), 'a key renamed');
+  assert.not.ok(edited(t, [{ from: at(t, '1}') + 1, to: at(t, '1}') + 1, text: ',"y":2' }]), 'members written inside a wanted value');
+  const u = '{"x":"aaa","zq":{"x":1},"y":"bbb"}';
+  assert.not.ok(edited(u, [{ from: at(u, '1}') + 1, to: at(u, '1}') + 1, text: ',"d":5' }]), 'members written inside a value no reader wants');
+  assert.not.ok(edited(t, [{ from: at(t, '"aaa"') + 4, to: at(t, '"aaa"') + 4, text: 'zz' }]), 'a wanted value cut into');
+  assert.not.ok(edited(t, [{ from: at(t, '1}'), to: at(t, '1}') + 1, text: '[2,3]' }]), 'within a wanted value (o)');
+  assert.not.ok(edited('{"x":1,"y":2}', [{ from: 6, to: 6, text: '0' }]), 'a wanted value extended at its end');
+  assert.not.ok(edited(t, [{ from: at(t, ',"y"'), to: t.length - 1, text: '' }]), 'a wanted member deleted');
 });
 
 test.run();
