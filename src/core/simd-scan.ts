@@ -195,6 +195,8 @@ export function disarm(): void { armed = false; armedFor = null; }
 export type MemberWalk = (b: Buffer, s: number, e: number, keys: Buffer[], starts: Int32Array, ends: Int32Array) => number;
 let oldSpans = new Int32Array(128), textSpans = new Int32Array(64), textEnds = new Int32Array(64);
 let textBuf = Buffer.allocUnsafe(256);
+let fresh = new Int32Array(128), edFrom = new Int32Array(16), edTo = new Int32Array(16), edLen = new Int32Array(16), edComma = new Uint8Array(16);
+let unionSlice: Buffer[] = [];
 
 /**
  * The current stage edits the line b[s, e) it holds into out[os, oe) (the edits applied in order):
@@ -214,12 +216,25 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   memoBuf = null;
   if (!mine) return false;
   const n = memoN, words = i32!, res = unionResults >> 2, shift = s - memoFrom, last = e - s - 1; // (last: the closing brace)
-  if (oldSpans.length < 3 * n) oldSpans = new Int32Array(3 * n);
-  const fresh = new Int32Array(2 * n).fill(-1);
+  if (oldSpans.length < 3 * n) { oldSpans = new Int32Array(3 * n); fresh = new Int32Array(2 * n); }
+  const ne_ = edits.length;
+  if (edFrom.length < ne_) { edFrom = new Int32Array(2 * ne_); edTo = new Int32Array(2 * ne_); edLen = new Int32Array(2 * ne_); edComma = new Uint8Array(2 * ne_); }
+  for (let j = 0; j < ne_; j++) {
+    const ed = edits[j], t = ed.text;
+    edFrom[j] = ed.from - s; edTo[j] = ed.to - s;
+    let ascii = true; // (the byte length: the text's length unless it holds other than ASCII)
+    for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) > 0x7f) ascii = false;
+    edLen[j] = ascii ? t.length : Buffer.byteLength(t, 'utf8');
+    let i = 0;
+    while (i < t.length && isBlankByte(t.charCodeAt(i))) i++;
+    edComma[j] = t.length === 0 || t.charCodeAt(i) === 0x2c ? 1 : 0; // nothing, or members after a comma
+  }
+
   for (let u = 0; u < n; u++) { // each wanted member: its key's start, its value's span, relative to the line
     const r = words[res + 2 * u];
-    if (r < 0) { oldSpans[3 * u] = -1; continue; }
+    if (r < 0) { oldSpans[3 * u] = -1; fresh[2 * u] = -1; continue; }
     const vs = r + shift - s, ve = words[res + 2 * u + 1] + shift - s;
+    if (ne_ === 0 || after(0, ve)) { oldSpans[3 * u] = vs; oldSpans[3 * u + 1] = vs; oldSpans[3 * u + 2] = ve; fresh[2 * u] = vs; fresh[2 * u + 1] = ve; continue; } // every edit after it
     let k = s + vs - 1; // back over blanks, the colon, blanks, the key (no backslash in a walked line)
     while (isBlankByte(b[k])) k--;
     if (b[k] !== 0x3a) return false;
@@ -231,10 +246,10 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
     const ks = k - s;
     oldSpans[3 * u] = ks; oldSpans[3 * u + 1] = vs; oldSpans[3 * u + 2] = ve;
     let delta = 0, ns = -1, ne = -1;
-    for (const ed of edits) {
-      const from = ed.from - s, to = ed.to - s, len = Buffer.byteLength(ed.text, 'utf8');
+    for (let j = 0; j < ne_; j++) {
+      const from = edFrom[j], to = edTo[j], len = edLen[j];
       if (to <= ks) { delta += len - (to - from); continue; } // before the member
-      if (from > ve || (from === ve && from === to && (len === 0 || /^\s*,/.test(ed.text)))) break; // after it (members written right after the value: the text starts with a comma)
+      if (after(j, ve)) break; // after it
       if (from === vs && to === ve && from < to) { ns = vs + delta; ne = ns + len; delta += len - (to - from); continue; }
       return false; // an edit cutting into the member
     }
@@ -243,8 +258,9 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   }
   // what the edits write: members at the object's start or end, or values
   let delta = 0;
-  for (const ed of edits) {
-    const from = ed.from - s, to = ed.to - s, len = Buffer.byteLength(ed.text, 'utf8');
+  if (unionSlice.length !== n) unionSlice = union.slice(0, n);
+  for (let j = 0; j < ne_; j++) {
+    const ed = edits[j], from = edFrom[j], to = edTo[j], len = edLen[j];
     const at = from + delta; // where the text starts in the record
     delta += len - (to - from);
     let wanted = false;
@@ -258,7 +274,7 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
     if (te === ts) continue;
     textBuf[ts - 1] = 0x7b; textBuf[te] = 0x7d; // {members}
     if (textSpans.length < n) { textSpans = new Int32Array(2 * n); textEnds = new Int32Array(2 * n); }
-    if (walk(textBuf, ts - 1, te + 1, union.slice(0, n), textSpans, textEnds) === te + 1) {
+    if (walk(textBuf, ts - 1, te + 1, unionSlice, textSpans, textEnds) === te + 1) {
       // members: known to be the object's own only at its start or end
       if (!(from === to && (from === last || from === 1))) return false;
       for (let u = 0; u < n; u++) {
@@ -277,6 +293,8 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   return true;
 }
 const isBlankByte = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+/** edit j is after the value [vs, ve): it starts past it, or right at its end with nothing or members */
+const after = (j: number, ve: number) => edFrom[j] > ve || (edFrom[j] === ve && edTo[j] === ve && edComma[j] === 1);
 
 /** the union placed in the walk's memory (again when keys joined it or the key space was handed out anew) */
 function placeUnion(): boolean {
