@@ -21,10 +21,9 @@ import through2 from 'through2';
 import { registry, loadTool } from './tools/index.js';
 import { parseOptions } from './core/runner.js';
 import { Splitter } from './core/input.js';
-import type { RecordSink } from './core/output.js';
+import { BytesSink } from './core/output.js';
 import { Stage, StageError, StrictStop } from './core/stage.js';
 import type { RejectInfo, Stats } from './core/stage.js';
-import type { Edit } from './core/fields.js';
 import { FieldReader } from './core/fields.js';
 import { BigNum, parseJson, stringify } from './core/json.js';
 import { UsageError } from './core/tool.js';
@@ -35,43 +34,6 @@ export type { RejectInfo, Stats, Tool };
 
 /** the names of the tools (each is also a command of its own) */
 export const tools: readonly string[] = Object.keys(registry);
-
-/** Records collected as NDJSON bytes until the stream pushes them. */
-class BufferSink implements RecordSink {
-  records = 0;
-  closed = false;
-  private buf = Buffer.allocUnsafe(1 << 16);
-  private pos = 0;
-
-  drained(): Promise<void> | null { return null; }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.pos += b.copy(this.buf, this.pos, s, e); }
-  private putText(t: string): void { this.room(t.length * 3); this.pos += this.buf.write(t, this.pos, 'utf8'); }
-  private end(): void { this.room(1); this.buf[this.pos++] = 10; this.records++; }
-
-  record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.end(); }
-  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
-    let at = s;
-    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
-    this.put(b, at, e); this.end();
-  }
-  textRecord(t: string): void { this.putText(t); this.end(); }
-  batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
-
-  /** the bytes collected since the last take (a copy), or null */
-  take(): Buffer | null {
-    if (this.pos === 0) return null;
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-    return out;
-  }
-}
 
 /** a tool by name or the Tool itself, checked to read NDJSON input */
 function toolOf(tool: string | Tool): Promise<Tool> | Tool {
@@ -87,7 +49,8 @@ function toolOf(tool: string | Tool): Promise<Tool> | Tool {
  */
 export function createStream(tool: string | Tool, args: readonly string[] = []): Transform {
   if (typeof tool === 'string' && !registry[tool]) throw new UsageError(`unknown tool '${tool}' (one of: ${tools.join(', ')})`);
-  const sink = new BufferSink();
+  const sink = new BytesSink();
+  const taken = () => { const t = sink.take(); return t && Buffer.from(t.buffer, t.byteOffset, t.byteLength); };
   let stage: Stage | null = null;
   let splitter: Splitter | null = null;
   let starting: Promise<void> | null = null;
@@ -122,7 +85,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           stage!.stats.bytes += b.length;
           splitter!.chunk(b, () => sink.closed);
-          const out = sink.take();
+          const out = taken();
           if (out) this.push(out);
           done();
         } catch (e) { failure = asError(e); done(failure); }
@@ -139,7 +102,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           splitter!.finish();
           await st.end();
         } catch (e) { failure = asError(e); }
-        const out = sink.take();
+        const out = taken();
         if (out) this.push(out);
         const failed = st.finish([...args]) || failure !== null;
         this.emit('stats', { tool: st.name, ...st.stats, reasons: Object.fromEntries(st.stats.reasons), counters: Object.fromEntries(st.stats.counters) });

@@ -185,6 +185,41 @@ export class Output implements RecordSink {
   }
 }
 
+/** records collected as NDJSON bytes, taken in turns (a worker's piece, the library API's stream
+ *  chunks): take() gives the bytes since the last take in memory of their own (a worker transfers it) */
+export class BytesSink implements RecordSink {
+  records = 0;
+  closed = false;
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  drained(): null { return null; }
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.pos += b.copy(this.buf, this.pos, s, e); }
+  private putText(t: string): void { this.room(t.length * 3); this.pos += this.buf.write(t, this.pos, 'utf8'); }
+  private nl(): void { this.room(1); this.buf[this.pos++] = 10; this.records++; }
+  record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.nl(); }
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    let at = s;
+    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
+    this.put(b, at, e); this.nl();
+  }
+  textRecord(t: string): void { this.putText(t); this.nl(); }
+  batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
+  /** the bytes collected since the last take, or null */
+  take(): Uint8Array | null {
+    if (this.pos === 0) return null;
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+}
+
 /** a sink that only counts the records it is given (the end of a fork's branch, whose last tool writes
  *  no records; the main thread's stand-in for a worker stage's output) */
 export class CountSink implements RecordSink {

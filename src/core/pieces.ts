@@ -12,8 +12,8 @@ import { Splitter } from './input.js';
 import { chunkBuffer } from './simd-scan.js';
 import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
+import { BytesSink } from './output.js';
 import type { RecordSink } from './output.js';
-import type { Edit } from './fields.js';
 import type { KeyList } from './keyed.js';
 import type { Tool } from './tool.js';
 
@@ -34,38 +34,6 @@ export interface PiecesEnd {
   error?: string; sample?: KeyList;
 }
 
-/** records collected as NDJSON bytes, taken per piece */
-class Collect implements RecordSink {
-  records = 0;
-  closed = false;
-  private buf = Buffer.allocUnsafe(1 << 20);
-  private pos = 0;
-  drained(): null { return null; }
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.pos += b.copy(this.buf, this.pos, s, e); }
-  private nl(): void { this.room(1); this.buf[this.pos++] = 10; this.records++; }
-  record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.nl(); }
-  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
-    let at = s;
-    for (const ed of edits) { this.put(b, at, ed.from); this.room(ed.text.length * 3); this.pos += this.buf.write(ed.text, this.pos, 'utf8'); at = ed.to; }
-    this.put(b, at, e); this.nl();
-  }
-  textRecord(t: string): void { this.room(t.length * 3); this.pos += this.buf.write(t, this.pos, 'utf8'); this.nl(); }
-  batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
-  take(): Uint8Array | null {
-    if (this.pos === 0) return null;
-    const out = new Uint8Array(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-    return out;
-  }
-}
-
 /** keys a 'keyed' stage samples to choose the key ranges */
 const SAMPLE = 4096;
 
@@ -74,7 +42,7 @@ export class Pieces {
   readonly stages: Stage[] = [];
   readonly toolsOpts: { tool: Tool; opts: any }[] = [];
   private readonly links: ChainSink[] = [];
-  private readonly sink = new Collect();
+  private readonly sink = new BytesSink();
   private rejects: WorkerReject[] = [];
   private warnings: string[] = [];
   private buf: Buffer | null = null;

@@ -292,6 +292,13 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   if (next !== null) { armed = true; armedFor = next; }
   return true;
 }
+/** where the walk reads b[s, e): in place when it is in the walk's memory, else copied in (-1: too long) */
+function lineIn(b: Buffer, s: number, e: number): number {
+  if (b.buffer === memory!.buffer) return b.byteOffset + s;
+  if (e - s > maxLine) return -1;
+  b.copy(memory!, lineAt, s, e);
+  return lineAt;
+}
 const isBlankByte = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 /** edit j is after the value [vs, ve): it starts past it, or right at its end with nothing or members */
 const after = (j: number, ve: number) => edFrom[j] > ve || (edFrom[j] === ve && edTo[j] === ve && edComma[j] === 1);
@@ -394,14 +401,8 @@ export class TopScan {
     }
     if (inUnion !== null && placeUnion()) return this.unionScan(b, s, e, starts, ends, trusted, inUnion);
     if (this.gen !== generation && !this.place()) return UNSURE;
-    const mem = memory!;
-    let from: number;
-    if (b.buffer === mem.buffer) from = b.byteOffset + s;
-    else {
-      if (e - s > maxLine) return UNSURE;
-      b.copy(mem, lineAt, s, e);
-      from = lineAt;
-    }
+    const from = lineIn(b, s, e);
+    if (from < 0) return UNSURE;
     const r = trusted ? wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) : wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
     if (r < 0) return UNSURE;
     const shift = s - from, res = this.results >> 2;
@@ -415,14 +416,9 @@ export class TopScan {
 
   /** the walk for the union's keys, remembered (the memo) */
   private unionScan(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array, trusted: boolean, inUnion: Int32Array): number {
-    const mem = memory!, words = i32!;
-    let from: number;
-    if (b.buffer === mem.buffer) from = b.byteOffset + s;
-    else {
-      if (e - s > maxLine) return UNSURE;
-      b.copy(mem, lineAt, s, e);
-      from = lineAt;
-    }
+    const words = i32!;
+    const from = lineIn(b, s, e);
+    if (from < 0) return UNSURE;
     memoBuf = null;
     const n = unionPlaced;
     const r = trusted ? wasm!.scanTrusted(from, from + (e - s), unionAt, n, unionResults) : wasm!.scan(from, from + (e - s), unionAt, n, unionResults);
