@@ -1,12 +1,16 @@
 // Compact keyed state: keys -> small integer slots (ByteKeys: key bytes in one arena), with per-slot
 // numbers in typed arrays that grow by doubling. Millions of keys cost no object each.
+/** memory for n bytes: a SharedArrayBuffer (other threads may read it) or not */
+export function memory(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer { return shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n); }
+
 export class GrowF64 {
   a: Float64Array;
-  constructor(fill = 0, n = 1024) { this.a = new Float64Array(n).fill(fill); this.fill = fill; }
+  /** `shared`: the arrays are in shared memory */
+  constructor(fill = 0, n = 1024, private readonly shared = false) { this.a = new Float64Array(memory(8 * n, shared)).fill(fill); this.fill = fill; }
   private readonly fill: number;
   ensure(i: number): Float64Array {
     if (i >= this.a.length) {
-      const b = new Float64Array(Math.max(i + 1, this.a.length * 2)).fill(this.fill);
+      const b = new Float64Array(memory(8 * Math.max(i + 1, this.a.length * 2), this.shared)).fill(this.fill);
       b.set(this.a);
       this.a = b;
     }
@@ -15,9 +19,11 @@ export class GrowF64 {
 }
 
 export class GrowU8 {
-  a = new Uint8Array(1024);
+  a: Uint8Array;
+  /** `shared`: the arrays are in shared memory */
+  constructor(private readonly shared = false) { this.a = new Uint8Array(memory(1024, shared)); }
   ensure(i: number): Uint8Array {
-    if (i >= this.a.length) { const b = new Uint8Array(Math.max(i + 1, this.a.length * 2)); b.set(this.a); this.a = b; }
+    if (i >= this.a.length) { const b = new Uint8Array(memory(Math.max(i + 1, this.a.length * 2), this.shared)); b.set(this.a); this.a = b; }
     return this.a;
   }
 }
@@ -106,13 +112,14 @@ export class ByteKeys {
  * keys share skipped) orders them by their first eight bytes, moving their first sixteen bytes (four
  * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
  * the next eight (as numbers, at hand) and the rest. Memory: 40 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
- * equals the one before it.
+ * equals the one before it. With `from`, the keys lie in several arenas: key i in arenas[from[i]] (`a` unused).
  */
-export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array): Uint32Array {
+export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
   // the first sixteen bytes of each key as four big-endian words (zero-padded), moved with the numbers
   let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), src = new Uint32Array(n);
   for (let s = 0; s < n; s++) {
     const o = offs[s], l = lens[s];
+    if (from !== undefined) a = arenas![from[s]];
     if (l >= 16) {
       w0[s] = (a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3];
       w1[s] = (a[o + 4] << 24) | (a[o + 5] << 16) | (a[o + 6] << 8) | a[o + 7];
@@ -185,7 +192,8 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
   function tail(x: number, y: number): number {
     const sx = src[x], sy = src[y], ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
-    for (let k = 16; k < l; k++) { const d = a[ox + k] - a[oy + k]; if (d) return d; }
+    const ax = from === undefined ? a : arenas![from[sx]], ay = from === undefined ? a : arenas![from[sy]];
+    for (let k = 16; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
     return lx - ly;
   }
 }
@@ -263,16 +271,30 @@ export class GrowU32 {
  * records of each key now and then (see final-action) so memory follows the keys, not the records.
  */
 export class KeyLog {
-  arena = Buffer.allocUnsafe(1 << 20);
+  arena: Buffer;
   used = 0;
-  offs = new Int32Array(1 << 12);
-  lens = new Int32Array(1 << 12);
+  offs: Int32Array;
+  lens: Int32Array;
   size = 0;
+
+  /** `shared`: the arena and arrays are in shared memory (a worker's log that another thread reads
+   *  its key range of: parallel.ts, a 'keyed' tool) */
+  constructor(readonly shared = false) {
+    this.arena = this.bytes(1 << 20);
+    this.offs = new Int32Array(memory(4 << 12, shared));
+    this.lens = new Int32Array(memory(4 << 12, shared));
+  }
+
+  private bytes(n: number): Buffer { return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafe(n); }
+  private grow(): void {
+    const o = new Int32Array(memory(8 * this.offs.length, this.shared)); o.set(this.offs); this.offs = o;
+    const l = new Int32Array(memory(8 * this.lens.length, this.shared)); l.set(this.lens); this.lens = l;
+  }
 
   /** room for `n` more bytes at arena[used...] (a key written there in place is then appended by commit()) */
   room(n: number): Buffer {
     if (this.used + n > this.arena.length) {
-      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(this.arena.length * 2, this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
@@ -282,10 +304,7 @@ export class KeyLog {
   /** append the key written in place at arena[used, end); returns its number */
   commit(end: number): number {
     const i = this.size++;
-    if (i >= this.offs.length) {
-      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
-      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
-    }
+    if (i >= this.offs.length) this.grow();
     this.offs[i] = this.used; this.lens[i] = end - this.used; this.used = end;
     return i;
   }
@@ -293,12 +312,9 @@ export class KeyLog {
   /** append the key b[s, e); returns its number */
   add(b: Uint8Array, s: number, e: number): number {
     const n = e - s, i = this.size++;
-    if (i >= this.offs.length) {
-      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
-      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
-    }
+    if (i >= this.offs.length) this.grow();
     if (this.used + n > this.arena.length) {
-      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(this.arena.length * 2, this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
@@ -313,12 +329,12 @@ export class KeyLog {
 
   /** a new log holding the keys `keep` (numbers of this log), in that order */
   subset(keep: Uint32Array | number[], count = keep.length): KeyLog {
-    const out = new KeyLog();
+    const out = new KeyLog(this.shared);
     let bytes = 0;
     for (let k = 0; k < count; k++) bytes += this.lens[keep[k]];
-    out.arena = Buffer.allocUnsafe(Math.max(1 << 20, bytes + (bytes >> 1)));
-    out.offs = new Int32Array(Math.max(1 << 12, count + (count >> 1)));
-    out.lens = new Int32Array(out.offs.length);
+    out.arena = out.bytes(Math.max(1 << 20, bytes + (bytes >> 1)));
+    out.offs = new Int32Array(memory(4 * Math.max(1 << 12, count + (count >> 1)), this.shared));
+    out.lens = new Int32Array(memory(4 * out.offs.length, this.shared));
     for (let k = 0; k < count; k++) out.add(this.arena, this.offs[keep[k]], this.offs[keep[k]] + this.lens[keep[k]]);
     return out;
   }
@@ -333,16 +349,38 @@ function newKeyList(n: number, bytes: number): KeyList {
 }
 
 /**
- * A log of keyed events in shared memory: every thread's events of one key range, written by each
- * thread at its own offsets, then sorted and folded by the thread that merges the range (parallel.ts,
- * a 'keyed' tool). Event i: the key keys[offs[i], offs[i] + lens[i]), a number nums[i] and a byte
- * tags[i] (final-action: the time and the kind). Memory: the key bytes + 17 bytes an event.
+ * A thread's log of keyed events in shared memory, read by the threads that merge its key ranges
+ * (parallel.ts, a 'keyed' tool): event i has the key keys[offs[i], offs[i] + lens[i]), a number
+ * nums[i] and a byte tags[i] (final-action: the time and the kind), and is in key range ranges[i].
  */
-export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array }
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; ranges: Uint8Array }
 
-export function newSharedKeyLog(n: number, bytes: number): SharedKeyLog {
-  const sab = (k: number) => new SharedArrayBuffer(Math.max(8, k));
-  return { n, keys: new Uint8Array(sab(bytes)), offs: new Int32Array(sab(4 * n)), lens: new Int32Array(sab(4 * n)), nums: new Float64Array(sab(8 * n)), tags: new Uint8Array(sab(n)) };
+/** a typed array's first n elements in shared memory: itself when it is there already, else a copy */
+export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: T, n: number): T {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const C = x.constructor as new (b: SharedArrayBuffer) => T, y = new C(new SharedArrayBuffer(Math.max(8, n * x.BYTES_PER_ELEMENT)));
+  y.set(x.subarray(0, n) as any);
+  return y;
+}
+
+/**
+ * The events of key range `part` in every thread's log: event k is event (the k-th of its log in
+ * range `part`) of logs[from[k]], its key at offs[k] in the arena keys[from[k]], with lens, nums and
+ * tags as in the log (the logs' arenas are not copied).
+ */
+export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array } {
+  let n = 0;
+  for (const l of logs) { const r = l.ranges; for (let i = 0; i < l.n; i++) if (r[i] === part) n++; }
+  const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint8Array(n);
+  let k = 0;
+  logs.forEach((l, j) => {
+    const r = l.ranges, lo = l.offs, ll = l.lens, ln = l.nums, lt = l.tags;
+    for (let i = 0; i < l.n; i++) {
+      if (r[i] !== part) continue;
+      from[k] = j; offs[k] = lo[i]; lens[k] = ll[i]; nums[k] = ln[i]; tags[k] = lt[i]; k++;
+    }
+  });
+  return { n, keys: logs.map((l) => l.keys), from, offs, lens, nums, tags };
 }
 
 /** byte order of a[as, ae) and b[bs, be), shorter first on a common prefix (the order of sortKeys) */
