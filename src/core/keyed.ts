@@ -6,11 +6,12 @@ export function memory(n: number, shared: boolean): ArrayBuffer | SharedArrayBuf
 export class GrowF64 {
   a: Float64Array;
   /** `shared`: the arrays are in shared memory */
-  constructor(fill = 0, n = 1024, private readonly shared = false) { this.a = new Float64Array(memory(8 * n, shared)).fill(fill); this.fill = fill; }
+  constructor(fill = 0, n = 1024, private readonly shared = false) { this.a = new Float64Array(memory(8 * n, shared)); if (fill !== 0) this.a.fill(fill); this.fill = fill; }
   private readonly fill: number;
   ensure(i: number): Float64Array {
     if (i >= this.a.length) {
-      const b = new Float64Array(memory(8 * Math.max(i + 1, this.a.length * 2), this.shared)).fill(this.fill);
+      const b = new Float64Array(memory(8 * Math.max(i + 1, this.a.length * 2), this.shared));
+      if (this.fill !== 0) b.fill(this.fill, this.a.length); // (new memory is zeros)
       b.set(this.a);
       this.a = b;
     }

@@ -173,21 +173,23 @@ export function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n:
  */
 export class RecordWriter {
   private batch: Buffer;
+  private view: DataView;
   private pos = 0;
   private records = 0;
-  private readonly names: Buffer[];
+  private readonly names: Piece[];
   private readonly namesLength: number;
-  private readonly onT: Buffer;
-  private readonly offT: Buffer;
+  private readonly onT: Piece;
+  private readonly offT: Piece;
   private readonly keepTime: boolean;
 
   constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => Buffer | undefined | void) {
     this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
+    this.view = viewOf(this.batch);
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
-    this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
-    this.namesLength = this.names.reduce((n, b) => n + b.length, 0) - (o.key.length - 1); // (the key's separators are not written)
-    this.onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
-    this.offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
+    this.names = keyNames.map((k, i) => piece(Buffer.from((i ? ',' : '{') + k, 'latin1')));
+    this.namesLength = this.names.reduce((n, p) => n + p.length, 0) - (o.key.length - 1); // (the key's separators are not written)
+    this.onT = piece(Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`));
+    this.offT = piece(Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`));
     this.keepTime = o.keepTime;
   }
 
@@ -196,19 +198,21 @@ export class RecordWriter {
     const names = this.names, tail = kind === ON ? this.onT : this.offT;
     const at = this.keepTime ? `,"final_action_at":${t}` : '';
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
-    let batch = this.batch, pos = this.pos;
-    if (pos + size > batch.length) {
+    let batch = this.batch, view = this.view, pos = this.pos;
+    if (pos + size + 3 > batch.length) { // (+ 3: a constant piece's last word may reach past it)
       const back = this.emit(batch, pos, this.records); pos = 0; this.records = 0;
-      if (this.handOver) batch = this.batch = back && back.length >= size ? back : Buffer.allocUnsafe(Math.max(2 * size, 1 << 20));
-      else if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
+      if (this.handOver) batch = this.batch = back && back.length >= size + 3 ? back : Buffer.allocUnsafe(Math.max(2 * size + 3, 1 << 20));
+      else if (size + 3 > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size + 3);
+      if (batch.buffer !== view.buffer || batch.byteOffset !== view.byteOffset) view = this.view = viewOf(batch);
     }
-    batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
+    // the constant pieces four bytes a store (their last word's extra bytes are overwritten next)
+    pos = put(view, pos, names[0]);
     for (let i = ks, k = 0; i < ke; i++) {
       const c = a[i];
       if (c !== 1) batch[pos++] = c;
-      else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
+      else pos = put(view, pos, names[++k]);
     }
-    batch.set(tail, pos); pos += tail.length;
+    pos = put(view, pos, tail);
     if (at) pos += batch.write(at, pos, 'latin1');
     batch[pos++] = 125; batch[pos++] = 10; // }\n
     this.pos = pos;
@@ -217,5 +221,21 @@ export class RecordWriter {
 
   /** emit what is left (always once at the end, as before: possibly empty) */
   flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
+}
+/** a constant piece of the records: its bytes as little-endian words (the last one zero-padded) */
+interface Piece { words: Uint32Array; length: number }
+function piece(b: Buffer): Piece {
+  const padded = Buffer.alloc((b.length + 3) & ~3);
+  b.copy(padded);
+  const words = new Uint32Array(padded.length >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = padded.readUInt32LE(4 * i);
+  return { words, length: b.length };
+}
+function viewOf(b: Buffer): DataView { return new DataView(b.buffer, b.byteOffset, b.length); }
+/** piece p at v[pos...] (up to 3 bytes more written after it): the position after it */
+function put(v: DataView, pos: number, p: Piece): number {
+  const w = p.words;
+  for (let i = 0; i < w.length; i++) v.setUint32(pos + 4 * i, w[i], true);
+  return pos + p.length;
 }
 export default tool;
