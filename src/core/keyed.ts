@@ -109,7 +109,8 @@ export class ByteKeys {
 
 /**
  * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
- * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, passes over a digit all
+ * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, 16-bit from 64K keys on: four
+ * passes instead of six, and keys sharing their first two bytes need three; passes over a digit all
  * keys share skipped) orders them by their first eight bytes, moving their first sixteen bytes (four
  * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
  * the next eight (as numbers, at hand) and the rest. Memory: 40 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
@@ -139,8 +140,8 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   // an LSD radix sort by the first eight bytes, moving those (and the numbers) only; the next eight
   // are gathered after it
   let v0 = new Uint32Array(n), v1 = new Uint32Array(n), dst = new Uint32Array(n);
-  const count = new Uint32Array(2049);
-  for (const [word, shift, bits] of RADIX_DIGITS) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
+  const digits = n >= 1 << 16 ? RADIX_DIGITS_16 : RADIX_DIGITS, count = new Uint32Array(n >= 1 << 16 ? 65537 : 2049);
+  for (const [word, shift, bits] of digits) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
     const m = (1 << bits) - 1;
     const key = word === 0 ? w1 : w0;
     count.fill(0);
@@ -200,6 +201,9 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
 }
 
 const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];
+/** (many keys) wider digits: fewer passes; the 256 KiB of counters is small beside the keys (measured on
+ *  the 5M-event bench's 2.5M keys of a range: 5 passes 185 ms -> 3 passes 125 ms) */
+const RADIX_DIGITS_16 = [[0, 0, 16], [0, 16, 16], [1, 0, 16], [1, 16, 16]];
 
 /**
  * A set of (slot, value) pairs of 32-bit integers (e.g. a user and an active week), kept in typed

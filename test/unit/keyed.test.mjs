@@ -100,6 +100,25 @@ test('key ranges read in the threads\' logs: gatherRange takes exactly the event
   }
 });
 
+test('sortKeys: byte order with 16-bit digits too (from 64K keys on), dup marks repeats', () => {
+  const alphabet = [0, 1, 2, 34, 48, 49, 57, 85, 114, 128, 200, 255];
+  for (const count of [70000, 65536, 65535]) {
+    const log = new KeyLog();
+    for (let i = 0; i < count; i++) {
+      // a shared stem (uniform first bytes: passes skipped), then bytes around the 8- and 16-byte boundaries
+      const stem = rnd(4) ? [34, 85] : [];
+      const bytes = stem.concat(Array.from({ length: rnd(22) }, () => alphabet[rnd(alphabet.length)]));
+      log.add(Buffer.from(bytes), 0, bytes.length);
+    }
+    const dup = new Uint8Array(count), order = log.order(dup);
+    const key = (k) => log.arena.subarray(log.offs[k], log.offs[k] + log.lens[k]);
+    const got = [...order].map((k) => key(k).toString('latin1'));
+    const want = Array.from({ length: count }, (_, k) => Buffer.from(key(k))).sort(Buffer.compare).map((b) => b.toString('latin1'));
+    assert.equal(got, want);
+    got.forEach((t, k) => { if (dup[k] !== (k > 0 && t === got[k - 1] ? 1 : 0)) assert.unreachable(`dup at ${k}`); });
+  }
+});
+
 test('sharedCopy: a typed array in shared memory as it is, else its first n elements copied there', () => {
   const s = new Int32Array(new SharedArrayBuffer(16)); s[1] = 5;
   assert.is(sharedCopy(s, 2), s);
