@@ -169,35 +169,41 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && w0[j] === w0[i] && w1[j] === w1[i]) j++;
-    if (j - i > 1) {
+    if (j - i > 64) {
       run.length = 0;
       for (let k = i; k < j; k++) run.push(k);
-      if (j - i > 32) run.sort(cmp);
-      else for (let k = 1; k < run.length; k++) { // insertion sort of a few
-        const x = run[k], xh = w2[x], xl = w3[x];
-        let q = k - 1;
-        for (; q >= 0; q--) {
-          const y = run[q], d = w2[y] - xh || w3[y] - xl;
-          if (d < 0 || (d === 0 && tail(y, x) <= 0)) break;
-          run[q + 1] = y;
-        }
-        run[q + 1] = x;
-      }
+      run.sort(cmp);
       if (dup) for (let k = 1; k < run.length; k++) { const x = run[k], y = run[k - 1]; if (w2[x] === w2[y] && w3[x] === w3[y] && tail(y, x) === 0) dup[i + k] = 1; }
       for (let k = i; k < j; k++) perm[k] = src[run[k - i]];
       for (let k = i; k < j; k++) src[k] = perm[k];
+    } else if (j - i > 1) {
+      // a few: an insertion sort in place (bytes 8-15 and the numbers moved together, no indirection)
+      for (let k = i + 1; k < j; k++) {
+        const xh = w2[k], xl = w3[k], xs = src[k];
+        let q = k - 1;
+        for (; q >= i; q--) {
+          const d = w2[q] - xh || w3[q] - xl;
+          if (d < 0 || (d === 0 && tailOf(src[q], xs) <= 0)) break;
+          w2[q + 1] = w2[q]; w3[q + 1] = w3[q]; src[q + 1] = src[q];
+        }
+        w2[q + 1] = xh; w3[q + 1] = xl; src[q + 1] = xs;
+      }
+      if (dup) for (let k = i + 1; k < j; k++) if (w2[k] === w2[k - 1] && w3[k] === w3[k - 1] && tailOf(src[k - 1], src[k]) === 0) dup[k] = 1;
     }
     i = j;
   }
   return src;
 
-  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
-  function tail(x: number, y: number): number {
-    const sx = src[x], sy = src[y], ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
+  /** keys number sx and sy sharing their first sixteen bytes (zero-padded): by the rest, then length */
+  function tailOf(sx: number, sy: number): number {
+    const ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
     const ax = from === undefined ? a : arenas![from[sx]], ay = from === undefined ? a : arenas![from[sy]];
     for (let k = 16; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
     return lx - ly;
   }
+
+  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
+  function tail(x: number, y: number): number { return tailOf(src[x], src[y]); }
 }
 
 const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];
