@@ -151,13 +151,14 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     else idle.push(w);
   };
   const idle: Worker[] = [];
+  trace('starting workers');
   const workerFile = new URL('./worker.js', import.meta.url);
   for (let i = 0; i < nThreads; i++) {
     const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
-      if (m.ready) { dispatch(w); return; }
+      if (m.ready) { trace('a worker ready'); dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
       if (m.merged) {
