@@ -3,6 +3,10 @@
 /** memory for n bytes: a SharedArrayBuffer (other threads may read it) or not */
 export function memory(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer { return shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n); }
 
+/** the next size of a growing array of `len` elements: twice, four times from 1M on (fewer copies of the
+ *  large arrays, and fewer fresh pages for copies; room not yet written takes no memory) */
+export function grown(len: number): number { return len >= 1 << 20 ? 4 * len : 2 * len; }
+
 export class GrowF64 {
   a: Float64Array;
   /** `shared`: the arrays are in shared memory */
@@ -10,7 +14,7 @@ export class GrowF64 {
   private readonly fill: number;
   ensure(i: number): Float64Array {
     if (i >= this.a.length) {
-      const b = new Float64Array(memory(8 * Math.max(i + 1, this.a.length * 2), this.shared));
+      const b = new Float64Array(memory(8 * Math.max(i + 1, grown(this.a.length)), this.shared));
       if (this.fill !== 0) b.fill(this.fill, this.a.length); // (new memory is zeros)
       b.set(this.a);
       this.a = b;
@@ -24,7 +28,7 @@ export class GrowU8 {
   /** `shared`: the arrays are in shared memory */
   constructor(private readonly shared = false) { this.a = new Uint8Array(memory(1024, shared)); }
   ensure(i: number): Uint8Array {
-    if (i >= this.a.length) { const b = new Uint8Array(memory(Math.max(i + 1, this.a.length * 2), this.shared)); b.set(this.a); this.a = b; }
+    if (i >= this.a.length) { const b = new Uint8Array(memory(Math.max(i + 1, grown(this.a.length)), this.shared)); b.set(this.a); this.a = b; }
     return this.a;
   }
 }
@@ -298,14 +302,14 @@ export class KeyLog {
 
   private bytes(n: number): Buffer { return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafe(n); }
   private grow(): void {
-    const o = new Int32Array(memory(8 * this.offs.length, this.shared)); o.set(this.offs); this.offs = o;
-    const l = new Int32Array(memory(8 * this.lens.length, this.shared)); l.set(this.lens); this.lens = l;
+    const o = new Int32Array(memory(4 * grown(this.offs.length), this.shared)); o.set(this.offs); this.offs = o;
+    const l = new Int32Array(memory(4 * grown(this.lens.length), this.shared)); l.set(this.lens); this.lens = l;
   }
 
   /** room for `n` more bytes at arena[used...] (a key written there in place is then appended by commit()) */
   room(n: number): Buffer {
     if (this.used + n > this.arena.length) {
-      const a = this.bytes(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(grown(this.arena.length), this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
@@ -325,7 +329,7 @@ export class KeyLog {
     const n = e - s, i = this.size++;
     if (i >= this.offs.length) this.grow();
     if (this.used + n > this.arena.length) {
-      const a = this.bytes(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(grown(this.arena.length), this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
