@@ -296,6 +296,7 @@ export class FieldReader {
   private buf: Buffer = Buffer.alloc(0);
   private readonly sub = new Int32Array(2);
   private readonly simd: TopScan | null;
+  private readonly flat: boolean;
   /** span of the whole top-level object after read() */
   objStart = 0;
   objEnd = 0;
@@ -313,10 +314,12 @@ export class FieldReader {
       return k;
     });
     this.topKeys = tops.map((t) => Buffer.from(t, 'utf8'));
-    this.ts = new Int32Array(tops.length);
-    this.te = new Int32Array(tops.length);
     this.s = new Int32Array(paths.length);
     this.e = new Int32Array(paths.length);
+    // every path a distinct top-level name (the common case): the walks write the paths' spans directly
+    this.flat = this.paths.every((p, k) => p.length === 1 && this.topIndex[k] === k);
+    this.ts = this.flat ? this.s : new Int32Array(tops.length);
+    this.te = this.flat ? this.e : new Int32Array(tops.length);
     this.simd = TopScan.create(this.topKeys);
   }
 
@@ -346,6 +349,7 @@ export class FieldReader {
         return false;
       }
     }
+    if (this.flat) return true;
     for (let k = 0; k < this.paths.length; k++) {
       const t = this.topIndex[k];
       let vs = this.ts[t], ve = this.te[t];

@@ -1,12 +1,21 @@
 // Compact keyed state: keys -> small integer slots (ByteKeys: key bytes in one arena), with per-slot
 // numbers in typed arrays that grow by doubling. Millions of keys cost no object each.
+/** memory for n bytes: a SharedArrayBuffer (other threads may read it) or not */
+export function memory(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer { return shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n); }
+
+/** the next size of a growing array of `len` elements: twice, four times from 1M on (fewer copies of the
+ *  large arrays, and fewer fresh pages for copies; room not yet written takes no memory) */
+export function grown(len: number): number { return len >= 1 << 20 ? 4 * len : 2 * len; }
+
 export class GrowF64 {
   a: Float64Array;
-  constructor(fill = 0, n = 1024) { this.a = new Float64Array(n).fill(fill); this.fill = fill; }
+  /** `shared`: the arrays are in shared memory */
+  constructor(fill = 0, n = 1024, private readonly shared = false) { this.a = new Float64Array(memory(8 * n, shared)); if (fill !== 0) this.a.fill(fill); this.fill = fill; }
   private readonly fill: number;
   ensure(i: number): Float64Array {
     if (i >= this.a.length) {
-      const b = new Float64Array(Math.max(i + 1, this.a.length * 2)).fill(this.fill);
+      const b = new Float64Array(memory(8 * Math.max(i + 1, grown(this.a.length)), this.shared));
+      if (this.fill !== 0) b.fill(this.fill, this.a.length); // (new memory is zeros)
       b.set(this.a);
       this.a = b;
     }
@@ -15,9 +24,11 @@ export class GrowF64 {
 }
 
 export class GrowU8 {
-  a = new Uint8Array(1024);
+  a: Uint8Array;
+  /** `shared`: the arrays are in shared memory */
+  constructor(private readonly shared = false) { this.a = new Uint8Array(memory(1024, shared)); }
   ensure(i: number): Uint8Array {
-    if (i >= this.a.length) { const b = new Uint8Array(Math.max(i + 1, this.a.length * 2)); b.set(this.a); this.a = b; }
+    if (i >= this.a.length) { const b = new Uint8Array(memory(Math.max(i + 1, grown(this.a.length)), this.shared)); b.set(this.a); this.a = b; }
     return this.a;
   }
 }
@@ -102,17 +113,19 @@ export class ByteKeys {
 
 /**
  * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
- * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, passes over a digit all
+ * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, 16-bit from 64K keys on: four
+ * passes instead of six, and keys sharing their first two bytes need three; passes over a digit all
  * keys share skipped) orders them by their first eight bytes, moving their first sixteen bytes (four
  * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
  * the next eight (as numbers, at hand) and the rest. Memory: 40 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
- * equals the one before it.
+ * equals the one before it. With `from`, the keys lie in several arenas: key i in arenas[from[i]] (`a` unused).
  */
-export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array): Uint32Array {
+export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
   // the first sixteen bytes of each key as four big-endian words (zero-padded), moved with the numbers
   let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), src = new Uint32Array(n);
   for (let s = 0; s < n; s++) {
     const o = offs[s], l = lens[s];
+    if (from !== undefined) a = arenas![from[s]];
     if (l >= 16) {
       w0[s] = (a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3];
       w1[s] = (a[o + 4] << 24) | (a[o + 5] << 16) | (a[o + 6] << 8) | a[o + 7];
@@ -131,8 +144,8 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   // an LSD radix sort by the first eight bytes, moving those (and the numbers) only; the next eight
   // are gathered after it
   let v0 = new Uint32Array(n), v1 = new Uint32Array(n), dst = new Uint32Array(n);
-  const count = new Uint32Array(2049);
-  for (const [word, shift, bits] of RADIX_DIGITS) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
+  const digits = n >= 1 << 16 ? RADIX_DIGITS_16 : RADIX_DIGITS, count = new Uint32Array(n >= 1 << 16 ? 65537 : 2049);
+  for (const [word, shift, bits] of digits) { // least significant first: [word (0: bytes 4-7, 1: bytes 0-3), shift, bits]
     const m = (1 << bits) - 1;
     const key = word === 0 ? w1 : w0;
     count.fill(0);
@@ -160,37 +173,47 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && w0[j] === w0[i] && w1[j] === w1[i]) j++;
-    if (j - i > 1) {
+    if (j - i > 64) {
       run.length = 0;
       for (let k = i; k < j; k++) run.push(k);
-      if (j - i > 32) run.sort(cmp);
-      else for (let k = 1; k < run.length; k++) { // insertion sort of a few
-        const x = run[k], xh = w2[x], xl = w3[x];
-        let q = k - 1;
-        for (; q >= 0; q--) {
-          const y = run[q], d = w2[y] - xh || w3[y] - xl;
-          if (d < 0 || (d === 0 && tail(y, x) <= 0)) break;
-          run[q + 1] = y;
-        }
-        run[q + 1] = x;
-      }
+      run.sort(cmp);
       if (dup) for (let k = 1; k < run.length; k++) { const x = run[k], y = run[k - 1]; if (w2[x] === w2[y] && w3[x] === w3[y] && tail(y, x) === 0) dup[i + k] = 1; }
       for (let k = i; k < j; k++) perm[k] = src[run[k - i]];
       for (let k = i; k < j; k++) src[k] = perm[k];
+    } else if (j - i > 1) {
+      // a few: an insertion sort in place (bytes 8-15 and the numbers moved together, no indirection)
+      for (let k = i + 1; k < j; k++) {
+        const xh = w2[k], xl = w3[k], xs = src[k];
+        let q = k - 1;
+        for (; q >= i; q--) {
+          const d = w2[q] - xh || w3[q] - xl;
+          if (d < 0 || (d === 0 && tailOf(src[q], xs) <= 0)) break;
+          w2[q + 1] = w2[q]; w3[q + 1] = w3[q]; src[q + 1] = src[q];
+        }
+        w2[q + 1] = xh; w3[q + 1] = xl; src[q + 1] = xs;
+      }
+      if (dup) for (let k = i + 1; k < j; k++) if (w2[k] === w2[k - 1] && w3[k] === w3[k - 1] && tailOf(src[k - 1], src[k]) === 0) dup[k] = 1;
     }
     i = j;
   }
   return src;
 
-  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
-  function tail(x: number, y: number): number {
-    const sx = src[x], sy = src[y], ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
-    for (let k = 16; k < l; k++) { const d = a[ox + k] - a[oy + k]; if (d) return d; }
+  /** keys number sx and sy sharing their first sixteen bytes (zero-padded): by the rest, then length */
+  function tailOf(sx: number, sy: number): number {
+    const ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
+    const ax = from === undefined ? a : arenas![from[sx]], ay = from === undefined ? a : arenas![from[sy]];
+    for (let k = 16; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
     return lx - ly;
   }
+
+  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
+  function tail(x: number, y: number): number { return tailOf(src[x], src[y]); }
 }
 
 const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];
+/** (many keys) wider digits: fewer passes; the 256 KiB of counters is small beside the keys (measured on
+ *  the 5M-event bench's 2.5M keys of a range: 5 passes 185 ms -> 3 passes 125 ms) */
+const RADIX_DIGITS_16 = [[0, 0, 16], [0, 16, 16], [1, 0, 16], [1, 16, 16]];
 
 /**
  * A set of (slot, value) pairs of 32-bit integers (e.g. a user and an active week), kept in typed
@@ -263,16 +286,30 @@ export class GrowU32 {
  * records of each key now and then (see final-action) so memory follows the keys, not the records.
  */
 export class KeyLog {
-  arena = Buffer.allocUnsafe(1 << 20);
+  arena: Buffer;
   used = 0;
-  offs = new Int32Array(1 << 12);
-  lens = new Int32Array(1 << 12);
+  offs: Int32Array;
+  lens: Int32Array;
   size = 0;
+
+  /** `shared`: the arena and arrays are in shared memory (a worker's log that another thread reads
+   *  its key range of: parallel.ts, a 'keyed' tool) */
+  constructor(readonly shared = false) {
+    this.arena = this.bytes(1 << 20);
+    this.offs = new Int32Array(memory(4 << 12, shared));
+    this.lens = new Int32Array(memory(4 << 12, shared));
+  }
+
+  private bytes(n: number): Buffer { return this.shared ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafe(n); }
+  private grow(): void {
+    const o = new Int32Array(memory(4 * grown(this.offs.length), this.shared)); o.set(this.offs); this.offs = o;
+    const l = new Int32Array(memory(4 * grown(this.lens.length), this.shared)); l.set(this.lens); this.lens = l;
+  }
 
   /** room for `n` more bytes at arena[used...] (a key written there in place is then appended by commit()) */
   room(n: number): Buffer {
     if (this.used + n > this.arena.length) {
-      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(grown(this.arena.length), this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
@@ -282,10 +319,7 @@ export class KeyLog {
   /** append the key written in place at arena[used, end); returns its number */
   commit(end: number): number {
     const i = this.size++;
-    if (i >= this.offs.length) {
-      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
-      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
-    }
+    if (i >= this.offs.length) this.grow();
     this.offs[i] = this.used; this.lens[i] = end - this.used; this.used = end;
     return i;
   }
@@ -293,12 +327,9 @@ export class KeyLog {
   /** append the key b[s, e); returns its number */
   add(b: Uint8Array, s: number, e: number): number {
     const n = e - s, i = this.size++;
-    if (i >= this.offs.length) {
-      const o = new Int32Array(this.offs.length * 2); o.set(this.offs); this.offs = o;
-      const l = new Int32Array(this.lens.length * 2); l.set(this.lens); this.lens = l;
-    }
+    if (i >= this.offs.length) this.grow();
     if (this.used + n > this.arena.length) {
-      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
+      const a = this.bytes(Math.max(grown(this.arena.length), this.used + n));
       this.arena.copy(a, 0, 0, this.used);
       this.arena = a;
     }
@@ -313,12 +344,12 @@ export class KeyLog {
 
   /** a new log holding the keys `keep` (numbers of this log), in that order */
   subset(keep: Uint32Array | number[], count = keep.length): KeyLog {
-    const out = new KeyLog();
+    const out = new KeyLog(this.shared);
     let bytes = 0;
     for (let k = 0; k < count; k++) bytes += this.lens[keep[k]];
-    out.arena = Buffer.allocUnsafe(Math.max(1 << 20, bytes + (bytes >> 1)));
-    out.offs = new Int32Array(Math.max(1 << 12, count + (count >> 1)));
-    out.lens = new Int32Array(out.offs.length);
+    out.arena = out.bytes(Math.max(1 << 20, bytes + (bytes >> 1)));
+    out.offs = new Int32Array(memory(4 * Math.max(1 << 12, count + (count >> 1)), this.shared));
+    out.lens = new Int32Array(memory(4 * out.offs.length, this.shared));
     for (let k = 0; k < count; k++) out.add(this.arena, this.offs[keep[k]], this.offs[keep[k]] + this.lens[keep[k]]);
     return out;
   }
@@ -333,16 +364,38 @@ function newKeyList(n: number, bytes: number): KeyList {
 }
 
 /**
- * A log of keyed events in shared memory: every thread's events of one key range, written by each
- * thread at its own offsets, then sorted and folded by the thread that merges the range (parallel.ts,
- * a 'keyed' tool). Event i: the key keys[offs[i], offs[i] + lens[i]), a number nums[i] and a byte
- * tags[i] (final-action: the time and the kind). Memory: the key bytes + 17 bytes an event.
+ * A thread's log of keyed events in shared memory, read by the threads that merge its key ranges
+ * (parallel.ts, a 'keyed' tool): event i has the key keys[offs[i], offs[i] + lens[i]), a number
+ * nums[i] and a byte tags[i] (final-action: the time and the kind), and is in key range ranges[i].
  */
-export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array }
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; ranges: Uint8Array }
 
-export function newSharedKeyLog(n: number, bytes: number): SharedKeyLog {
-  const sab = (k: number) => new SharedArrayBuffer(Math.max(8, k));
-  return { n, keys: new Uint8Array(sab(bytes)), offs: new Int32Array(sab(4 * n)), lens: new Int32Array(sab(4 * n)), nums: new Float64Array(sab(8 * n)), tags: new Uint8Array(sab(n)) };
+/** a typed array's first n elements in shared memory: itself when it is there already, else a copy */
+export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: T, n: number): T {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const C = x.constructor as new (b: SharedArrayBuffer) => T, y = new C(new SharedArrayBuffer(Math.max(8, n * x.BYTES_PER_ELEMENT)));
+  y.set(x.subarray(0, n) as any);
+  return y;
+}
+
+/**
+ * The events of key range `part` in every thread's log: event k is event (the k-th of its log in
+ * range `part`) of logs[from[k]], its key at offs[k] in the arena keys[from[k]], with lens, nums and
+ * tags as in the log (the logs' arenas are not copied).
+ */
+export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array } {
+  let n = 0;
+  for (const l of logs) { const r = l.ranges; for (let i = 0; i < l.n; i++) if (r[i] === part) n++; }
+  const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint8Array(n);
+  let k = 0;
+  logs.forEach((l, j) => {
+    const r = l.ranges, lo = l.offs, ll = l.lens, ln = l.nums, lt = l.tags;
+    for (let i = 0; i < l.n; i++) {
+      if (r[i] !== part) continue;
+      from[k] = j; offs[k] = lo[i]; lens[k] = ll[i]; nums[k] = ln[i]; tags[k] = lt[i]; k++;
+    }
+  });
+  return { n, keys: logs.map((l) => l.keys), from, offs, lens, nums, tags };
 }
 
 /** byte order of a[as, ae) and b[bs, be), shorter first on a common prefix (the order of sortKeys) */

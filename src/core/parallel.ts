@@ -9,9 +9,9 @@
 // the input files (~8 MiB, cut after a newline); when the next stage is 'partial' (count-by), the
 // workers also aggregate their pieces with --partial and the main thread combines the states with
 // --merge; when it is 'keyed' (final-action), the workers keep its state per key over their pieces,
-// the main thread chooses key ranges (one per worker) from samples of their keys, each worker writes
-// its events into the shared log of their range, and each range is sorted and folded into output
-// records in a worker; the main thread writes the ranges in key order, so the records come out as one
+// the main thread chooses key ranges (one per worker) from samples of their keys, each worker finds
+// the range of each of its events (its log is in shared memory), and each range is gathered from every
+// worker's log, sorted and folded into output records in a worker; the main thread writes the ranges in key order, so the records come out as one
 // thread writes them; the rest of the chain runs in the main thread. The main thread takes the
 // pieces' results in input order: it numbers their bad records as one thread would (lines before the
 // piece + the line within it), reports, counts and keeps them (--rejects), stops at the first under
@@ -28,10 +28,10 @@ import { UsageError } from './tool.js';
 import { reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
-import type { FillTask, MergeTask, SplitTask } from './worker.js';
+import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces } from './pieces.js';
 import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec } from './pieces.js';
-import { newSharedKeyLog, splitKeys } from './keyed.js';
+import { splitKeys } from './keyed.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
@@ -136,14 +136,14 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads` +
       `${here ? ' (this one and ' + nWorkers + ' workers)' : ''}; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }
+  const trace = (what: string) => { if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: ${what} at ${(performance.now() / 1000).toFixed(3)} s\n`); };
   const workers: Worker[] = [];
   const results = new Map<number, PieceResult>();
   const finals: PiecesEnd[] = [];
   // the merged output of each key range, in batches as the workers send them, until done
   const merged: { out: Uint8Array[]; records: number[]; done: boolean; error?: string }[] = [];
-  // (keyed) each worker's answers: its events and bytes in each key range, then its events written
-  const cuts = new Map<Worker, { counts?: { events: number[]; bytes: number[] }; error?: string }>();
-  const filled = new Map<Worker, { error?: string }>();
+  // (keyed) each worker's answer: its log (in shared memory), each event's key range found
+  const cuts = new Map<Worker, { log?: SharedKeyLog; error?: string }>();
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
@@ -162,16 +162,16 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
   const idle: Worker[] = []; // a worker's free places: each holds up to IN_FLIGHT pieces, so that it
   // starts its next piece at once, not after the main thread (busy with a piece of its own) answered
+  trace('starting workers');
   const workerFile = new URL('./worker.js', import.meta.url);
   for (let i = 0; i < nWorkers; i++) {
     const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
-      if (m.ready) { for (let k = 0; k < IN_FLIGHT; k++) dispatch(w); return; }
+      if (m.ready) { trace('a worker ready'); for (let k = 0; k < IN_FLIGHT; k++) dispatch(w); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
-      if (m.filled) { filled.set(w, m); notify(); return; }
       if (m.merged) {
         const part = merged[m.part] ??= { out: [], records: [], done: false };
         if (m.out) { part.out.push(m.out); part.records.push(m.records); }
@@ -224,6 +224,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;
     }
+    trace('pieces read');
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
     for (const w of workers) w.postMessage({ finish: true });
     if (mine) finals.push(await mine.finish());
@@ -253,6 +254,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     if (p.partial) { main[0].stats.in = partialIn.in; main[0].stats.bytes = partialIn.bytes; }
     if (p.keyed) {
       // the keyed stage's end: one key range per worker, merged there, written here in range order
+      trace('ended, samples in');
       const splits = splitKeys(finals.map((f) => f.sample!), workers.length);
       const answers = async <T extends { error?: string }>(from: Map<Worker, T>): Promise<T[]> => {
         while (from.size < workers.length) {
@@ -264,23 +266,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         return all;
       };
       for (const w of workers) w.postMessage({ split: splits } satisfies SplitTask);
-      const counts = (await answers(cuts)).map((c) => c.counts!);
+      const logs = (await answers(cuts)).map((c) => c.log!);
+      trace('cut');
       const nParts = splits.n + 1;
-      // each range's shared log, each worker's events at its own offsets in it
-      const ranges: SharedKeyLog[] = [], at: [number, number][][] = workers.map(() => []);
-      for (let j = 0; j < nParts; j++) {
-        let n = 0, bytes = 0;
-        counts.forEach((c, i) => { at[i].push([n, bytes]); n += c.events[j]; bytes += c.bytes[j]; });
-        ranges.push(newSharedKeyLog(n, bytes));
-      }
-      workers.forEach((w, i) => w.postMessage({ fill: ranges, at: at[i] } satisfies FillTask));
-      await answers(filled);
       // each merging worker gets the batches written here back to reuse (fresh memory costs page faults)
       const spares: MessagePort[] = [];
       for (let j = 0; j < nParts; j++) {
         const ch = new MessageChannel();
         spares.push(ch.port1);
-        workers[j].postMessage({ merge: true, part: j, range: ranges[j], spares: ch.port2 } satisfies MergeTask, [ch.port2]);
+        workers[j].postMessage({ merge: true, part: j, logs, spares: ch.port2 } satisfies MergeTask, [ch.port2]);
       }
       let turn = 0;
       const giveBack = (b: Uint8Array) => { // to the next worker still merging
@@ -304,12 +298,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
             giveBack(b);
             continue;
           }
-          if (part?.done) break;
+          if (part?.done) { trace(`range ${j} written`); break; }
           k--;
           await new Promise<void>((r) => { wake = r; });
         }
       }
       for (const s of spares) s.close();
+      trace('merged and written');
       stage.ctx.count('keys', records);
     }
     for (const s of p.keyed ? main.slice(1) : main) await s.end();

@@ -82,11 +82,8 @@ export interface Transform {
    *  which the key ranges are chosen */
   sample?(max: number): KeyList;
   /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangeOf):
-   *  the events and key bytes of each range */
-  cut?(splits: KeyList): { events: number[]; bytes: number[] };
-  /** (then) its events written into the shared log of their range, from event at[j][0] and key byte
-   *  at[j][1] of range j on */
-  fill?(into: SharedKeyLog[], at: [number, number][]): void;
+   *  its log in shared memory with the ranges, which the threads merging them read */
+  cut?(splits: KeyList): SharedKeyLog;
 }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
@@ -117,15 +114,15 @@ export interface Tool<O = any> {
    * copies of the tool in any thread; 'partial' when copies can aggregate pieces with --partial and
    * one copy combine their states with --merge (count-by); 'keyed' when the output is per key in key
    * order and copies keep a state per key over pieces: their states are cut into key ranges
-   * (Transform.sample, cut, fill) and each range is merged into output records in a thread
+   * (Transform.sample, cut) and each range is merged into output records in a thread
    * (mergeRange), the ranges written in order (final-action). Absent: the tool sees every record, in
    * order, in one place.
    */
   parallel?: 'local' | 'partial' | 'keyed' | ((opts: any) => 'local' | 'partial' | 'keyed' | undefined);
-  /** ('keyed') the output records of one key range from every copy's events of it, in batches (NDJSON
-   *  bytes b[0, end) holding `records` records; b is the receiver's; emit may give back a buffer to
-   *  write the next batch into, one the receiver is done with) */
-  mergeRange?(opts: O, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined): void;
+  /** ('keyed') the output records of key range `part` from every copy's events of it (in the copies'
+   *  logs, from cut()), in batches (NDJSON bytes b[0, end) holding `records` records; b is the
+   *  receiver's; emit may give back a buffer to write the next batch into, one the receiver is done with) */
+  mergeRange?(opts: O, logs: SharedKeyLog[], part: number, emit: (b: Buffer, end: number, records: number) => Buffer | undefined): void;
   /** checks of the parsed options; return a message to fail with a usage error (exit 2) */
   check?(opts: O): string | undefined;
   create(opts: O, ctx: ToolContext): Transform;

@@ -4,9 +4,10 @@
 // read, the bad records (numbered within the piece: the main thread knows the lines before it and
 // reports them), its warnings, and at the end the stages' counts; a 'partial' last stage (count-by
 // --partial) keeps its state across pieces and writes it once, at the end; a 'keyed' last stage
-// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then counts
-// its events in the key ranges the main thread chose, writes them into the ranges' shared logs, and
-// merges the range it is given (every worker's events of it) into output records.
+// (final-action) keeps its state across pieces, hands a sample of its keys at the end, then finds the
+// key range of each of its events among those the main thread chose and hands its log (in shared
+// memory), and merges the range it is given (every worker's events of it, read in their logs) into
+// output records.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Pieces } from './pieces.js';
@@ -14,12 +15,11 @@ import type { PieceTask, WorkerSpec } from './pieces.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
 export type { PieceResult, PieceTask, StageCounts, WorkerReject, WorkerSpec } from './pieces.js';
-/** (a 'keyed' last stage) count the events in the key ranges of `splits` */
+/** (a 'keyed' last stage) find the key range of each event among those of `splits`: answered with the
+ *  stage's log */
 export interface SplitTask { split: KeyList }
-/** (then) write them into the ranges' logs, from event at[j][0] and byte at[j][1] of range j on */
-export interface FillTask { fill: SharedKeyLog[]; at: [number, number][] }
-/** (then) merge key range `part` (every worker's events of it) into its output records */
-export interface MergeTask { merge: true; part: number; range: SharedKeyLog; spares: MessagePort }
+/** (then) merge key range `part` (every worker's events of it, in their logs) into its output records */
+export interface MergeTask { merge: true; part: number; logs: SharedKeyLog[]; spares: MessagePort }
 
 async function main(): Promise<void> {
   const { specs, keyed } = workerData as { specs: WorkerSpec[]; keyed: boolean };
@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   const pieces = await Pieces.create(specs, keyed);
   const { stages, toolsOpts } = pieces;
 
-  port.on('message', (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | SplitTask | FillTask | MergeTask | { finish: true }): Promise<void> => {
+  port.on('message', (m: PieceTask | SplitTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
+  const handle = async (m: PieceTask | SplitTask | MergeTask | { finish: true }): Promise<void> => {
     const last = stages[stages.length - 1];
     if ('finish' in m) {
       const end = await pieces.finish();
@@ -36,15 +36,9 @@ async function main(): Promise<void> {
       return;
     }
     if ('split' in m) {
-      let counts: { events: number[]; bytes: number[] } | undefined, error: string | undefined;
-      try { counts = last.transform.cut!(m.split); } catch (err) { error = (err as Error).message; }
-      port.postMessage({ cut: true, counts, error });
-      return;
-    }
-    if ('fill' in m) {
-      let error: string | undefined;
-      try { last.transform.fill!(m.fill, m.at); } catch (err) { error = (err as Error).message; }
-      port.postMessage({ filled: true, error });
+      let log: SharedKeyLog | undefined, error: string | undefined;
+      try { log = last.transform.cut!(m.split); } catch (err) { error = (err as Error).message; }
+      port.postMessage({ cut: true, log, error });
       return;
     }
     if ('merge' in m) {
@@ -56,7 +50,7 @@ async function main(): Promise<void> {
         const back = receiveMessageOnPort(m.spares); // a batch the main thread has written, to reuse
         return back ? Buffer.from(back.message as ArrayBuffer) : undefined;
       };
-      try { tool!.mergeRange!(opts, m.range, emit); } catch (err) { error = (err as Error).message; }
+      try { tool!.mergeRange!(opts, m.logs, m.part, emit); } catch (err) { error = (err as Error).message; }
       m.spares.close();
       port.postMessage({ merged: true, part: m.part, out: null, records: 0, done: true, error });
       return;

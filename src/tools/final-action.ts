@@ -3,12 +3,13 @@
 // not depend on input order: the latest time wins, and at an exact tie the "off" action (unlike) wins,
 // the conservative reading, whatever order the events came in.
 // Over threads (--threads, or event-pipes --threads; core/parallel.ts, a 'keyed' stage): each worker
-// logs and folds the events of its pieces; at the end they are cut into key ranges, and each range is
-// sorted, folded and written in a worker, the ranges in key order: the same bytes as one thread, since
-// the output is in key order and the fold does not depend on the order of the events.
+// logs and folds the events of its pieces (its log in shared memory); at the end they are cut into key
+// ranges, and each range is gathered from every worker's log, sorted, folded and written in a worker,
+// the ranges in key order: the same bytes as one thread, since the output is in key order and the fold
+// does not depend on the order of the events.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog, rangeOf, sampleKeys, sortKeys } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, gatherRange, rangeOf, sampleKeys, sharedCopy, sortKeys } from '../core/keyed.js';
 import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -63,16 +64,17 @@ export const tool: Tool<FinalActionOptions> = {
     // key's events folded into one (the latest time; at a tie, off wins), so memory follows the keys.
     // In a worker of a threaded run (told the number of threads), a share of FOLD_AT: the events held
     // in all threads stay about those of one thread.
+    // A worker's log is in shared memory: the thread merging a key range reads its events there.
     const foldBase = isMainThread ? FOLD_AT : Math.ceil(FOLD_AT / (Number(o.threads) || 1));
-    let log = new KeyLog(), foldAt = foldBase;
+    const shared = !isMainThread;
+    let log = new KeyLog(shared), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
-    let times = new GrowF64(0), acts = new GrowU8();
-    let ranges: Uint8Array | null = null; // (a threaded run's end) the key range of each logged event
+    let times = new GrowF64(0, 1024, shared), acts = new GrowU8(shared);
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
      *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
       const r = foldLog(log, times.a, acts.a);
-      times = new GrowF64(0, 0); times.a = r.times; acts = new GrowU8(); acts.a = r.acts;
+      times = new GrowF64(0, 0, shared); times.a = r.times; acts = new GrowU8(shared); acts.a = r.acts;
       return r;
     };
     /** fold and continue with a log of the keys kept */
@@ -117,40 +119,26 @@ export const tool: Tool<FinalActionOptions> = {
       },
       /** (in a worker of a threaded run) instead of end(): about `max` keys of the log */
       sample(max: number): KeyList { return sampleKeys(log, max); },
-      /** then: the key range of each logged event among those `splits` cut; the events and key bytes
-       *  of each range */
-      cut(splits: KeyList): { events: number[]; bytes: number[] } {
+      /** then: the key range of each logged event among those `splits` cut; the log (in shared
+       *  memory, with the ranges) for the threads that merge them */
+      cut(splits: KeyList): SharedKeyLog {
         const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, parts = splits.n + 1;
-        const events = new Array<number>(parts).fill(0), bytes = new Array<number>(parts).fill(0);
-        ranges = new Uint8Array(n);
-        for (let i = 0; i < n; i++) {
-          const j = parts === 1 ? 0 : rangeOf(splits, a, offs[i], offs[i] + lens[i]);
-          ranges[i] = j; events[j]++; bytes[j] += lens[i];
-        }
-        return { events, bytes };
-      },
-      /** then: the logged events written into the shared logs of their ranges, from event at[j][0] and
-       *  byte at[j][1] of range j on (the log is let go) */
-      fill(into: SharedKeyLog[], at: [number, number][]): void {
-        const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, r = ranges!;
-        const ev = at.map((x) => x[0]), pos = at.map((x) => x[1]);
-        for (let i = 0; i < n; i++) {
-          const j = r[i], t = into[j], k = ev[j]++, o0 = offs[i], l = lens[i], p = pos[j], keys = t.keys;
-          for (let x = 0; x < l; x++) keys[p + x] = a[o0 + x];
-          pos[j] = p + l;
-          t.offs[k] = p; t.lens[k] = l; t.nums[k] = ta[i]; t.tags[k] = aa[i];
-        }
-        log = new KeyLog(); times = new GrowF64(0); acts = new GrowU8(); ranges = null;
+        const ranges = new Uint8Array(new SharedArrayBuffer(Math.max(8, n)));
+        if (parts > 1) for (let i = 0; i < n; i++) ranges[i] = rangeOf(splits, a, offs[i], offs[i] + lens[i]);
+        // (after a fold, the times and kinds are fold()'s arrays: copied to shared memory)
+        return { n, keys: sharedCopy(a, log.used), offs: sharedCopy(offs, n), lens: sharedCopy(lens, n), nums: sharedCopy(times.a, n), tags: sharedCopy(acts.a, n), ranges };
       },
     };
   },
-  /** (in a worker of a threaded run) the output records of one key range: every worker's events of it
-   *  sorted and folded per key as fold() does (the latest time, at a tie off), in batches to `emit` */
-  mergeRange(o: FinalActionOptions, range: SharedKeyLog, emit: (b: Buffer, end: number, records: number) => Buffer | undefined) {
-    const { keep, m, times, acts } = foldEvents(range.keys, range.offs, range.lens, range.n, range.nums, range.tags);
+  /** (in a worker of a threaded run) the output records of key range `part`: every worker's events of
+   *  it (in their logs) sorted and folded per key as fold() does (the latest time, at a tie off), in
+   *  batches to `emit` */
+  mergeRange(o: FinalActionOptions, logs: SharedKeyLog[], part: number, emit: (b: Buffer, end: number, records: number) => Buffer | undefined) {
+    const range = gatherRange(logs, part), keys = range.keys, from = range.from;
+    const { keep, m, times, acts } = foldEvents(keys[0], range.offs, range.lens, range.n, range.nums, range.tags, from, keys);
     const w = new RecordWriter(o, true, emit);
-    const a = range.keys, offs = range.offs, lens = range.lens;
-    for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], acts[s], times[s]); }
+    const offs = range.offs, lens = range.lens;
+    for (let s = 0; s < m; s++) { const r = keep[s]; w.put(keys[from[r]], offs[r], offs[r] + lens[r], acts[s], times[s]); }
     w.flush();
   },
 };
@@ -163,8 +151,8 @@ export const tool: Tool<FinalActionOptions> = {
  */
 function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
 
-function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint8Array): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
-  const dup = new Uint8Array(n), order = sortKeys(a, offs, lens, n, dup);
+export function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
+  const dup = new Uint8Array(n), order = sortKeys(a, offs, lens, n, dup, from, arenas);
   let kept = n;
   for (let k = 0; k < n; k++) kept -= dup[k];
   const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint8Array(Math.max(1024, kept));
@@ -183,23 +171,25 @@ function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number
  * it goes to `emit` when full (and at the end); `handOver`: emit keeps it (it goes to another thread)
  * and may give back one written before, else the next batch is a new one (of 1 MiB, not 64 KiB).
  */
-class RecordWriter {
+export class RecordWriter {
   private batch: Buffer;
+  private view: DataView;
   private pos = 0;
   private records = 0;
-  private readonly names: Buffer[];
+  private readonly names: Piece[];
   private readonly namesLength: number;
-  private readonly onT: Buffer;
-  private readonly offT: Buffer;
+  private readonly onT: Piece;
+  private readonly offT: Piece;
   private readonly keepTime: boolean;
 
   constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => Buffer | undefined | void) {
     this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
+    this.view = viewOf(this.batch);
     const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
-    this.names = keyNames.map((k, i) => Buffer.from((i ? ',' : '{') + k, 'latin1'));
-    this.namesLength = this.names.reduce((n, b) => n + b.length, 0) - (o.key.length - 1); // (the key's separators are not written)
-    this.onT = Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`);
-    this.offT = Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`);
+    this.names = keyNames.map((k, i) => piece(Buffer.from((i ? ',' : '{') + k, 'latin1')));
+    this.namesLength = this.names.reduce((n, p) => n + p.length, 0) - (o.key.length - 1); // (the key's separators are not written)
+    this.onT = piece(Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`));
+    this.offT = piece(Buffer.from(`,${JSON.stringify(o.onAs)}:false,${JSON.stringify(o.offAs)}:true`));
     this.keepTime = o.keepTime;
   }
 
@@ -208,19 +198,21 @@ class RecordWriter {
     const names = this.names, tail = kind === ON ? this.onT : this.offT;
     const at = this.keepTime ? `,"final_action_at":${t}` : '';
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
-    let batch = this.batch, pos = this.pos;
-    if (pos + size > batch.length) {
+    let batch = this.batch, view = this.view, pos = this.pos;
+    if (pos + size + 3 > batch.length) { // (+ 3: a constant piece's last word may reach past it)
       const back = this.emit(batch, pos, this.records); pos = 0; this.records = 0;
-      if (this.handOver) batch = this.batch = back && back.length >= size ? back : Buffer.allocUnsafe(Math.max(2 * size, 1 << 20));
-      else if (size > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size);
+      if (this.handOver) batch = this.batch = back && back.length >= size + 3 ? back : Buffer.allocUnsafe(Math.max(2 * size + 3, 1 << 20));
+      else if (size + 3 > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size + 3);
+      if (batch.buffer !== view.buffer || batch.byteOffset !== view.byteOffset) view = this.view = viewOf(batch);
     }
-    batch.set(names[0], pos); pos += names[0].length; // whole constant pieces: one native copy each
+    // the constant pieces four bytes a store (their last word's extra bytes are overwritten next)
+    pos = put(view, pos, names[0]);
     for (let i = ks, k = 0; i < ke; i++) {
       const c = a[i];
       if (c !== 1) batch[pos++] = c;
-      else { const nm = names[++k]; batch.set(nm, pos); pos += nm.length; }
+      else pos = put(view, pos, names[++k]);
     }
-    batch.set(tail, pos); pos += tail.length;
+    pos = put(view, pos, tail);
     if (at) pos += batch.write(at, pos, 'latin1');
     batch[pos++] = 125; batch[pos++] = 10; // }\n
     this.pos = pos;
@@ -229,5 +221,21 @@ class RecordWriter {
 
   /** emit what is left (always once at the end, as before: possibly empty) */
   flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
+}
+/** a constant piece of the records: its bytes as little-endian words (the last one zero-padded) */
+interface Piece { words: Uint32Array; length: number }
+function piece(b: Buffer): Piece {
+  const padded = Buffer.alloc((b.length + 3) & ~3);
+  b.copy(padded);
+  const words = new Uint32Array(padded.length >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = padded.readUInt32LE(4 * i);
+  return { words, length: b.length };
+}
+function viewOf(b: Buffer): DataView { return new DataView(b.buffer, b.byteOffset, b.length); }
+/** piece p at v[pos...] (up to 3 bytes more written after it): the position after it */
+function put(v: DataView, pos: number, p: Piece): number {
+  const w = p.words;
+  for (let i = 0; i < w.length; i++) v.setUint32(pos + 4 * i, w[i], true);
+  return pos + p.length;
 }
 export default tool;

@@ -2,7 +2,7 @@
 // against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, KeyLog, PairSet, rangeOf, sampleKeys, splitKeys } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, gatherRange, rangeOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -67,6 +67,65 @@ test('key ranges: rangeOf follows byte order (a key after another is in the same
     }
     if (count >= 500) assert.is(used.size, parts, 'every range gets keys');
   }
+});
+
+test('key ranges read in the threads\' logs: gatherRange takes exactly the events of a range; sortKeys over several arenas is byte order, dup marks repeats', () => {
+  for (const [count, logsN] of [[3000, 2], [2000, 3], [0, 2], [1, 1]]) {
+    const logs = [], events = [];
+    for (let l = 0; l < logsN; l++) {
+      const log = new KeyLog(true);
+      assert.ok(log.arena.buffer instanceof SharedArrayBuffer && log.offs.buffer instanceof SharedArrayBuffer);
+      const nums = new Float64Array(count), tags = new Uint8Array(count), ranges = new Uint8Array(count);
+      for (let i = 0; i < count; i++) {
+        // keys around the 16-byte prefix the radix passes see, sharing long prefixes across logs
+        const b = Buffer.from(`"U${rnd(40)}"\x01"r${rnd(5)}"` + 'x'.repeat(rnd(3) * 9) + (rnd(2) ? String(rnd(9)) : ''), 'latin1');
+        log.add(b, 0, b.length);
+        nums[i] = rnd(1000); tags[i] = 1 + rnd(2); ranges[i] = rnd(3);
+        events.push({ key: b, num: nums[i], tag: tags[i], range: ranges[i] });
+      }
+      logs.push({ n: count, keys: log.arena, offs: log.offs, lens: log.lens, nums, tags, ranges });
+    }
+    for (let part = 0; part < 3; part++) {
+      const g = gatherRange(logs, part);
+      const want = events.filter((e) => e.range === part);
+      assert.is(g.n, want.length);
+      const got = [];
+      for (let k = 0; k < g.n; k++) got.push({ key: Buffer.from(g.keys[g.from[k]].subarray(g.offs[k], g.offs[k] + g.lens[k])), num: g.nums[k], tag: g.tags[k], range: part });
+      assert.equal(got, want, 'the events of the range, in log order');
+      const dup = new Uint8Array(g.n), order = sortKeys(g.keys[0], g.offs, g.lens, g.n, dup, g.from, g.keys);
+      const keys = [...order].map((k) => got[k].key);
+      assert.equal(keys.map((b) => b.toString('latin1')), got.map((e) => e.key).sort(Buffer.compare).map((b) => b.toString('latin1')));
+      keys.forEach((b, k) => assert.is(dup[k], k > 0 && b.equals(keys[k - 1]) ? 1 : 0));
+    }
+  }
+});
+
+test('sortKeys: byte order with 16-bit digits too (from 64K keys on), dup marks repeats', () => {
+  const alphabet = [0, 1, 2, 34, 48, 49, 57, 85, 114, 128, 200, 255];
+  for (const count of [70000, 65536, 65535]) {
+    const log = new KeyLog();
+    for (let i = 0; i < count; i++) {
+      // a shared stem (uniform first bytes: passes skipped), then bytes around the 8- and 16-byte boundaries
+      const stem = rnd(4) ? [34, 85] : [];
+      const bytes = stem.concat(Array.from({ length: rnd(22) }, () => alphabet[rnd(alphabet.length)]));
+      log.add(Buffer.from(bytes), 0, bytes.length);
+    }
+    const dup = new Uint8Array(count), order = log.order(dup);
+    const key = (k) => log.arena.subarray(log.offs[k], log.offs[k] + log.lens[k]);
+    const got = [...order].map((k) => key(k).toString('latin1'));
+    const want = Array.from({ length: count }, (_, k) => Buffer.from(key(k))).sort(Buffer.compare).map((b) => b.toString('latin1'));
+    assert.equal(got, want);
+    got.forEach((t, k) => { if (dup[k] !== (k > 0 && t === got[k - 1] ? 1 : 0)) assert.unreachable(`dup at ${k}`); });
+  }
+});
+
+test('sharedCopy: a typed array in shared memory as it is, else its first n elements copied there', () => {
+  const s = new Int32Array(new SharedArrayBuffer(16)); s[1] = 5;
+  assert.is(sharedCopy(s, 2), s);
+  const x = Float64Array.from([1.5, 2.5, 3.5]), y = sharedCopy(x, 2);
+  assert.ok(y instanceof Float64Array && y.buffer instanceof SharedArrayBuffer);
+  assert.equal([...y.subarray(0, 2)], [1.5, 2.5]);
+  x[0] = 9; assert.is(y[0], 1.5, 'a copy');
 });
 
 test.run();

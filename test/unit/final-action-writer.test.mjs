@@ -1,0 +1,51 @@
+// final-action's RecordWriter (constant pieces stored four bytes at a time) against records built
+// with JSON.stringify: key names and on/off names of every length mod 4, one to three key fields,
+// --keep-time, batches handed over or kept, across many batch boundaries.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RecordWriter } from '../../dist/tools/final-action.js';
+
+let seed = 11;
+const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+
+test('RecordWriter: the same bytes as JSON.stringify, batches of whole records', () => {
+  const names = ['k', 'ab', 'abc', 'abcd', 'user_uid', 'a.reel_uid', 'ééx'];
+  for (let round = 0; round < 24; round++) {
+    const nk = 1 + rnd(3);
+    const key = Array.from({ length: nk }, (_, i) => names[rnd(names.length)] + i);
+    const o = { key, onAs: 'o'.repeat(1 + rnd(6)), offAs: 'f'.repeat(1 + rnd(7)), keepTime: rnd(2) === 1 };
+    const handOver = rnd(2) === 1;
+    const out = [];
+    let records = 0, spare;
+    const w = new RecordWriter(o, handOver, (b, end, n) => {
+      const text = b.toString('utf8', 0, end);
+      assert.ok(end === 0 || text.endsWith('\n'), 'whole records');
+      assert.is(text.split('\n').length - 1, n);
+      out.push(text); records += n;
+      if (handOver) { const back = spare; spare = Buffer.from(b); return back; }
+      return undefined;
+    });
+    const want = [];
+    const count = 30000 + rnd(3000);
+    const arena = Buffer.alloc(count * 200);
+    let used = 0;
+    for (let r = 0; r < count; r++) {
+      const toks = Array.from({ length: nk }, () => rnd(3) === 0 ? String(rnd(100000)) : JSON.stringify('v'.repeat(rnd(40)) + rnd(1000)));
+      const bytes = Buffer.from(toks.join('\x01'), 'latin1');
+      const ks = used; used += bytes.copy(arena, used);
+      const kind = 1 + rnd(2), t = 1700000000 + rnd(1000);
+      w.put(arena, ks, used, kind, t);
+      const rec = {};
+      key.forEach((k, i) => { rec[k.split('.').pop()] = JSON.parse(toks[i]); });
+      rec[o.onAs] = kind === 1; rec[o.offAs] = kind === 2;
+      if (o.keepTime) rec.final_action_at = t;
+      want.push(JSON.stringify(rec));
+    }
+    w.flush();
+    assert.is(records, count);
+    assert.ok(out.length > 2, 'several batches');
+    assert.is(out.join(''), want.join('\n') + '\n');
+  }
+});
+
+test.run();
