@@ -11,6 +11,7 @@ import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
+import { inScanMemory, scanScratch } from './simd-scan.js';
 import { UsageError } from './tool.js';
 import type { Tool } from './tool.js';
 
@@ -169,15 +170,31 @@ export type ChainSpec = (StageSpec | ForkSpec)[];
 const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };
 
-/** every record to each branch's first stage (assembled once when edited) */
+/**
+ * Every record to each branch's first stage, assembled once when edited. Its buffer lies in the SIMD
+ * walk's memory when there is room (scanScratch): each branch's reader then reads the record where it
+ * is instead of copying it in first (one copy per branch and record before); a record from elsewhere
+ * is copied there once for all the branches.
+ */
 class ForkSink implements RecordSink {
   records = 0; closed = false;
-  private scratch = Buffer.allocUnsafe(1 << 16);
-  constructor(private readonly branches: RecordSink[]) {}
+  private readonly home: Buffer;
+  private scratch: Buffer;
+  private readonly walk: boolean;
+  constructor(private readonly branches: RecordSink[]) {
+    const w = branches.length > 1 ? scanScratch(1 << 16) : null;
+    this.walk = w !== null;
+    this.home = this.scratch = w ?? Buffer.allocUnsafe(1 << 16);
+  }
   drained(): null { return null; }
-  record(b: Buffer, s: number, e: number): void { this.records++; for (const x of this.branches) x.record(b, s, e); }
+  record(b: Buffer, s: number, e: number): void {
+    if (this.walk && e - s <= this.home.length && !inScanMemory(b)) { b.copy(this.home, 0, s, e); b = this.home; e -= s; s = 0; }
+    this.records++;
+    for (const x of this.branches) x.record(b, s, e);
+  }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let n = 0, at = s;
+    if (this.walk) this.scratch = this.home; // (a longer record than it holds went to a buffer of its own)
     const put = (t: Buffer | string, from = 0, to = 0) => {
       const need = typeof t === 'string' ? t.length * 3 : to - from;
       if (n + need > this.scratch.length) { const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need)); this.scratch.copy(x, 0, 0, n); this.scratch = x; }
@@ -185,7 +202,8 @@ class ForkSink implements RecordSink {
     };
     for (const ed of edits) { put(b, at, ed.from); put(ed.text); at = ed.to; }
     put(b, at, e);
-    this.record(this.scratch, 0, n);
+    this.records++;
+    for (const x of this.branches) x.record(this.scratch, 0, n);
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
   batch(b: Buffer, s: number, e: number): void {
