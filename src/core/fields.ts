@@ -502,6 +502,19 @@ export class FieldReader {
   private readonly memberPrefix: string[] = [];
 
   /**
+   * The edit that appends `members` ("name":text,... prepared by the caller, e.g. once per value)
+   * before the last read line's closing brace, with a comma when the object has members: what edit()
+   * and edits() append for absent fields, without building the text per line. Fills and returns `into`.
+   */
+  appendEdit(members: string, into: Edit): Edit {
+    const b = this.buf, close = this.objEnd - 1;
+    let i = close - 1;
+    while (i > this.objStart && isBlank(b[i])) i--;
+    into.from = close; into.to = close; into.text = i === this.objStart ? members : ',' + members;
+    return into;
+  }
+
+  /**
    * The edits that give the last read line the top-level fields of paths `ks` (top-level paths of this
    * reader) with the JSON texts `texts`: a present field's value is replaced in place, the others are
    * appended before the closing brace in the given order. Edits come sorted by position.

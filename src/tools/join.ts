@@ -126,12 +126,7 @@ export const tool: Tool<JoinOptions> = {
         for (let j = 0; j < added.length; j++) if (reader.found(added[j])) { present = true; break; }
         if (!present && added.length) {
           // the added members before the closing brace (reader.edits' append, prepared once)
-          const b = line.buf, close = reader.objEnd - 1;
-          let i = close - 1;
-          while (i > reader.objStart && (b[i] === 32 || b[i] === 9 || b[i] === 13 || b[i] === 10)) i--;
-          const text = entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts));
-          ed.from = close; ed.to = close; ed.text = i === reader.objStart ? text : ',' + text;
-          return ctx.emitEdit(line, ed);
+          return ctx.emitEdit(line, reader.appendEdit(entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts)), ed));
         }
         // a field of that name in the record already: --existing decides
         let ks = added;
