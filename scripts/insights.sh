@@ -170,9 +170,11 @@ fi
 #    per-user figures add up (no user is in two shards), partial states merge exactly
 load() { sink_load --table "$1" --key "$2" --atomic --schema "$(sink_sql insights.schema)" \
   --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM loaded_keys)" --stats-file "$stats"; }
-# the two larger combinations run in the background beside the small ones (2 cores) and leave files,
-# loaded after them (an --atomic load holds SQLite's write lock from its first row to its last, so
-# loads are not run beside long-running producers)
+# the combinations run in the background, side by side, and leave files, loaded one after the other:
+# the small ones' as soon as they are all done, while the two larger ones (power users, sessions) go on
+# (an --atomic load holds SQLite's write lock from its first row to its last, so loads are not run
+# beside long-running producers); dau_anomalies and the retention window are read from the combined
+# dau file rather than from the loaded table (the same rows: the table is replaced by them)
 power_job() { cat "$work"/*.users | top --by total_duration_ms --percent "$top" --key user_id --stats-file "$stats" > "$work/power_users.ndjson"; }
 # sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
 sessions_job() {
@@ -180,18 +182,34 @@ sessions_job() {
     | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
     > "$work/sessions.ndjson"
 }
+dau_job() {
+  cat "$work"/*.dau | event-pipes count-by date -a 'active_users=sum(active_users)' \
+    then fork [ save "$work/dau.ndjson" ] [ anomalies --value active_users --order date --window 14 --all then save "$work/dau_anomalies.ndjson" ]
+  # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data: the
+  # Monday of the last date's week, the combined dau's last line, less 25 weeks; GNU date, else node)
+  local last since
+  last=$(tail -n 1 "$work/dau.ndjson" | sed -E 's/.*"date":"([^"]+)".*/\1/')
+  since=$(d=$(date -u -d "$last" +%u 2>/dev/null) && date -u -d "$last -$((d - 1 + 7 * 25)) days" +%F 2>/dev/null) \
+    || since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
+  cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" > "$work/retention.ndjson"
+}
+mau_job() {
+  cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
+    | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' > "$work/mau.ndjson"
+}
+p95_job() { cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" > "$work/app_version_p95.ndjson"; }
+dev_job() { [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" > "$work/device_performance.ndjson"; }
 power_job & power_pid=$!
 sessions_job & sessions_pid=$!
-cat "$work"/*.dau | count-by date -a 'active_users=sum(active_users)' | load dau date
-cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
-  | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' | load mau month
-cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" | load app_version_p95 app_version
-[ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" | load device_performance device_type
-sink_query "SELECT date, active_users FROM dau ORDER BY date" | anomalies --value active_users --order date --window 14 --all | load dau_anomalies date
-# retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data)
-last=$(sink_query "SELECT max(date) AS d FROM dau" | sed -E 's/.*"d":"([^"]+)".*/\1/')
-since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
-cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" | load retention cohort_week,week_offset
+steps=(dau mau p95 dev); pids=()
+for j in "${steps[@]}"; do "${j}_job" & pids+=($!); done
+for i in "${!steps[@]}"; do wait "${pids[$i]}" || { echo "insights.sh: the ${steps[$i]} step failed" >&2; exit 1; }; done
+load dau date < "$work/dau.ndjson"
+load mau month < "$work/mau.ndjson"
+load app_version_p95 app_version < "$work/app_version_p95.ndjson"
+[ -z "$metadata" ] || load device_performance device_type < "$work/device_performance.ndjson"
+load dau_anomalies date < "$work/dau_anomalies.ndjson"
+load retention cohort_week,week_offset < "$work/retention.ndjson"
 wait "$power_pid" || { echo "insights.sh: the power-users step failed" >&2; exit 1; }
 wait "$sessions_pid" || { echo "insights.sh: the sessions step failed" >&2; exit 1; }
 load power_users user_id < "$work/power_users.ndjson"

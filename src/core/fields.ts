@@ -337,6 +337,7 @@ export class FieldReader {
     if (b[s] !== LBRACE || b[e - 1] !== RBRACE || e - s < 2) return this.notObject(b, start, end);
     this.objStart = s;
     this.objEnd = e;
+    if (trusted && this.paths.length === 0) return true; // known valid, and nothing to find in it (save)
     // the SIMD walk when it is sure, else the JavaScript one (the same answers: scan-wasm.test.mjs)
     let r = this.simd === null ? UNSURE : this.simd.scan(b, s, e, this.ts, this.te, trusted);
     if (r === UNSURE && trusted && this.simd !== null) r = this.simd.scan(b, s, e, this.ts, this.te); // an escape: the full kernel
@@ -504,6 +505,19 @@ export class FieldReader {
     return into;
   }
   private readonly memberPrefix: string[] = [];
+
+  /**
+   * The edit that appends `members` ("name":text,... prepared by the caller, e.g. once per value)
+   * before the last read line's closing brace, with a comma when the object has members: what edit()
+   * and edits() append for absent fields, without building the text per line. Fills and returns `into`.
+   */
+  appendEdit(members: string, into: Edit): Edit {
+    const b = this.buf, close = this.objEnd - 1;
+    let i = close - 1;
+    while (i > this.objStart && isBlank(b[i])) i--;
+    into.from = close; into.to = close; into.text = i === this.objStart ? members : ',' + members;
+    return into;
+  }
 
   /**
    * The edits that give the last read line the top-level fields of paths `ks` (top-level paths of this

@@ -54,6 +54,21 @@ export class ByteKeys {
     return h;
   }
 
+  /** the slot of the key b[s, e), or -1 when it has none (nothing is added) */
+  find(b: Buffer, s: number, e: number): number {
+    const h = ByteKeys.hash(b, s, e), n = e - s;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const slot = this.table[i];
+      if (slot < 0) return -1;
+      if (this.hashes[slot] === h && this.lens[slot] === n) {
+        const o = this.offs[slot];
+        let k = 0;
+        while (k < n && this.arena[o + k] === b[s + k]) k++;
+        if (k === n) return slot;
+      }
+    }
+  }
+
   /** the slot of the key b[s, e), created on first sight */
   slot(b: Buffer, s: number, e: number): number {
     const h = ByteKeys.hash(b, s, e), n = e - s;

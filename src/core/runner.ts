@@ -10,9 +10,9 @@ import type { RecordSink } from './output.js';
 import { walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
-import { editedWalk, memoTaken, scanMark } from './simd-scan.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
+import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
 import type { Tool } from './tool.js';
 
@@ -171,19 +171,34 @@ export type ChainSpec = (StageSpec | ForkSpec)[];
 const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };
 
-/** every record to each branch's first stage (assembled once when edited) */
+/**
+ * Every record to each branch's first stage, assembled once when edited. Its buffer lies in the SIMD
+ * walk's memory when there is room (scanScratch): each branch's reader then reads the record where it
+ * is instead of copying it in first (one copy per branch and record before); a record from elsewhere
+ * is copied there once for all the branches.
+ */
 class ForkSink implements RecordSink {
   records = 0; closed = false;
-  private scratch = Buffer.allocUnsafe(1 << 16);
-  constructor(private readonly branches: RecordSink[]) {}
+  private readonly home: Buffer;
+  private scratch: Buffer;
+  private readonly walk: boolean;
+  constructor(private readonly branches: RecordSink[]) {
+    const w = branches.length > 1 ? scanScratch(1 << 16) : null;
+    this.walk = w !== null;
+    this.home = this.scratch = w ?? Buffer.allocUnsafe(1 << 16);
+  }
   drained(): null { return null; }
   record(b: Buffer, s: number, e: number, since = scanMark()): void {
+    if (this.walk && e - s <= this.home.length && !inScanMemory(b)) { // (the walk of b, if any, moves with it)
+      b.copy(this.home, 0, s, e); walkMoved(b, s, e, this.home, 0); b = this.home; e -= s; s = 0;
+    }
     this.records++;
     // a branch's walk of these bytes serves the next branch (simd-scan.ts)
     for (const x of this.branches) { if (x instanceof ChainSink) x.record(b, s, e, since); else x.record(b, s, e); }
   }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let n = 0, at = s;
+    if (this.walk) this.scratch = this.home; // (a longer record than it holds went to a buffer of its own)
     const put = (t: Buffer | string, from = 0, to = 0) => {
       const need = typeof t === 'string' ? t.length * 3 : to - from;
       if (n + need > this.scratch.length) { const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need)); this.scratch.copy(x, 0, 0, n); this.scratch = x; }
@@ -193,7 +208,8 @@ class ForkSink implements RecordSink {
     put(b, at, e);
     const since = scanMark();
     editedWalk(b, s, e, edits, this.scratch, 0, n, walkObject, null); // the walk of b, moved to the edited record: the branches take it
-    this.record(this.scratch, 0, n, since);
+    this.records++;
+    for (const x of this.branches) { if (x instanceof ChainSink) x.record(this.scratch, 0, n, since); else x.record(this.scratch, 0, n); }
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
   batch(b: Buffer, s: number, e: number): void {

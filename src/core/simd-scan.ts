@@ -53,6 +53,25 @@ if (wasm) {
 /** whether reads take the SIMD walk */
 export const simdScan = memory !== null;
 
+// the rest of the memory (past the line copy): scratch buffers for records assembled in process (a
+// fork's record, which every branch reads; a chain link's edited record), scanned where they are
+let scratchAt = memory === null ? 0 : lineAt + maxLine + SLACK;
+/**
+ * A scratch buffer of `size` bytes inside the walk's memory (a record assembled there is read by the
+ * next stages' readers without being copied in first), or null when that memory is used up or not
+ * there. Handed out for the process's lifetime (a chain's sinks take one each while they last).
+ */
+/** is b a view of the walk's memory (read there without a copy)? */
+export function inScanMemory(b: Buffer): boolean { return memory !== null && b.buffer === memory.buffer; }
+
+export function scanScratch(size: number): Buffer | null {
+  if (memory === null) return null;
+  const at = (scratchAt + 7) & ~7;
+  if (at + size + SLACK > memory.length) return null;
+  scratchAt = at + size + SLACK; // the walk reads up to 64 bytes past a line's end
+  return memory.subarray(at, at + size);
+}
+
 let chunkInUse = false;
 /**
  * A buffer for input chunks inside the walk's memory (lines read into it are scanned where they are),
@@ -188,6 +207,10 @@ export function passOn(b: Buffer, s: number, e: number, next: LineHolder, since 
 }
 /** a number that walks made from now on are after (for passOn's `since`) */
 export function scanMark(): number { return ++counter; }
+/** b[s, e) was copied to to[ts, ...): a walk of them is one of the copy */
+export function walkMoved(b: Buffer, s: number, e: number, to: Buffer, ts: number): void {
+  if (memoBuf === b && memoS >= s && memoE <= e) { memoBuf = to; memoS += ts - s; memoE += ts - s; } // (the spans are taken relative to memoS)
+}
 /** new bytes are handed on (an edited or generated record): no walk serves them */
 export function disarm(): void { armed = false; armedFor = null; }
 

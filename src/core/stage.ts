@@ -7,7 +7,7 @@ import { parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
-import { disarm, editedWalk, enterLine, leaveLine, passOn } from './simd-scan.js';
+import { disarm, editedWalk, enterLine, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
@@ -182,11 +182,17 @@ export class Stage implements LineSink {
  * stage as a Line (numbered from 1, input '-', as behind a pipe) without a copy when it is a line of
  * the input passed on whole; edited and generated records are assembled in one reused buffer.
  */
+const EMPTY: Buffer = Buffer.alloc(0);
+
 export class ChainSink implements RecordSink {
   records = 0;
   // the records of a stage are valid JSON (read by the grammar, or written by the one writer)
   private readonly view: Line = { buf: Buffer.alloc(0), start: 0, end: 0, file: '-', no: 0, trusted: process.env.EVENT_PIPES_TRUST !== '0' };
-  private scratch = Buffer.allocUnsafe(1 << 16);
+  // records are assembled in a buffer of the SIMD walk's memory when there is room (scanScratch: the
+  // next stage reads them there, not copied in first), taken at the first assembled record (a link that
+  // only hands lines on takes none); a longer record than it holds gets a buffer of its own
+  private home: Buffer | null = null;
+  private scratch = EMPTY;
   private used = 0; // bytes of the record being assembled in scratch
 
   /** `last`: the sink at the end of the chain (its closed state and drain promise are the chain's) */
@@ -212,6 +218,11 @@ export class ChainSink implements RecordSink {
     this.next.line(v);
   }
 
+  private start(): void {
+    this.used = 0;
+    this.scratch = this.home ??= scanScratch(1 << 16) ?? Buffer.allocUnsafe(1 << 16);
+  }
+
   private room(n: number): void {
     if (this.used + n <= this.scratch.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.used + n));
@@ -223,7 +234,7 @@ export class ChainSink implements RecordSink {
   private putText(t: string): void { this.room(t.length * 3); this.used += this.scratch.write(t, this.used, 'utf8'); }
 
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
-    this.used = 0;
+    this.start();
     let at = s;
     for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
     this.put(b, at, e);
@@ -232,7 +243,7 @@ export class ChainSink implements RecordSink {
   }
 
   textRecord(t: string): void {
-    this.used = 0;
+    this.start();
     this.putText(t);
     disarm();
     this.deliver(this.scratch, 0, this.used);

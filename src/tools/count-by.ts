@@ -92,6 +92,8 @@ export const tool: Tool<CountByOptions> = {
     const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
     const groups = new Map<string, number>();
     let scratch = Buffer.allocUnsafe(4096);
+    const lastKey = Buffer.allocUnsafe(256);
+    let lastLen = -1, lastGroup = 0;
     const nk = keys.length;
     // output is assembled as latin1 text of UTF-8 bytes (the form of the canonical key tokens)
     const l1 = (t: string) => (/[^\x00-\x7f]/.test(t) ? Buffer.from(t, 'utf8').toString('latin1') : t);
@@ -105,14 +107,22 @@ export const tool: Tool<CountByOptions> = {
         // strings that the Map keeps alive: ~3x the memory per group)
         const len = reader.keyInto(nk, scratch, true);
         if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
-        const key = scratch.toString('latin1', 0, len);
         let state: Record<string, unknown> | undefined;
         if (o.merge) {
           state = reader.value(nk);
           if (state === null || typeof state !== 'object') return ctx.reject(line, 'not a partial state', 'no _state object: produce the input with count-by --partial');
         }
-        let g = groups.get(key);
-        if (g === undefined) { g = groups.size; groups.set(key, g); }
+        // the group of the record before when the key bytes are the same (records come in runs of a key
+        // in time-ordered input: a date, a month), else by the key text
+        let g = lastGroup;
+        let same = len === lastLen;
+        for (let i = 0; same && i < len; i++) if (scratch[i] !== lastKey[i]) same = false;
+        if (!same) {
+          const key = scratch.toString('latin1', 0, len);
+          g = groups.get(key) ?? -1;
+          if (g < 0) { g = groups.size; groups.set(key, g); }
+          if (len <= lastKey.length) { for (let i = 0; i < len; i++) lastKey[i] = scratch[i]; lastLen = len; lastGroup = g; } else lastLen = -1;
+        }
         if (state) for (let a = 0; a < cols.length; a++) cols[a].merge(g, state[specs[a].name]);
         else for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
       },

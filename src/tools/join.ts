@@ -2,7 +2,7 @@
 // chosen fields of the matching side record to each streamed record, spliced into its text (the rest
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, hasByte } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
@@ -59,6 +59,18 @@ export const tool: Tool<JoinOptions> = {
     let entries: string[][] = [];
     let members: string[] = []; // per entry: "name":text,... of the added fields
     const entryIds = new Map<string[], number>();
+    const entryOf = (texts: string[]) => {
+      let entry = entryIds.get(texts) ?? -1;
+      if (entry < 0) { entry = entries.length; entries.push(texts); members.push(memberText(texts)); entryIds.set(texts, entry); }
+      return entry;
+    };
+    // the side's keys as the JSON text of a plain string (no escape, not a number's text: what keyText
+    // gives such a stream value is its content) -> their entry: a stream key written that way is found
+    // from its bytes at once, without the cache (most keys of a stream of many users are seen once or
+    // twice: the cache misses there, and a miss decodes the key and looks it up by text)
+    const plain = new ByteKeys();
+    let plainEntry = new Int32Array(0);
+    const plainTexts: string[][] = [];
     const ed = { from: 0, to: 0, text: '' };
     const memberText = (texts: string[]) => texts.map((t, i) => JSON.stringify(outNames[i]) + ':' + t).join(',');
     let outNames: string[] = [];
@@ -93,24 +105,37 @@ export const tool: Tool<JoinOptions> = {
           }
         }
         if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
+        plainEntry = new Int32Array(index.size).fill(-1); // (made when first matched)
+        for (const [t, texts] of index) {
+          const json = JSON.stringify(t);
+          if (json.slice(1, -1) !== t || NUMBER.test(t)) continue; // escaped, or a number's text
+          const b = Buffer.from(json, 'utf8'), n = plain.size, slot = plain.slot(b, 0, b.length);
+          if (plain.size > n) plainTexts[slot] = texts;
+        }
         ctx.count('side keys', index.size);
       },
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         let texts: string[] | undefined;
         let entry = -1;
-        if (reader.found(0)) {
-          const slot = cache.slot(line.buf, reader.spanStart(0), reader.spanEnd(0));
+        const b = line.buf, ys = reader.spanStart(0), ye = reader.spanEnd(0);
+        if (ys >= 0 && b[ys] === 34 && !(b[ys + 1] === 45 || (b[ys + 1] >= 48 && b[ys + 1] <= 57)) && !hasByte(b, ys + 1, ye - 1, 92)) {
+          // a plain string: its key is its content, on the side or nowhere
+          const slot = plain.find(b, ys, ye);
+          if (slot >= 0) {
+            entry = plainEntry[slot];
+            if (entry < 0) entry = plainEntry[slot] = entryOf(plainTexts[slot]);
+            texts = entries[entry];
+          }
+        } else if (ys >= 0) {
+          const slot = cache.slot(b, ys, ye);
           if (slot < hits.length) {
             const h = hits[slot];
             if (h !== undefined) { entry = h; texts = entries[h]; }
           } else {
             const key = keyText(reader.value(0));
             texts = key === null ? undefined : index.get(key);
-            if (texts !== undefined) {
-              entry = entryIds.get(texts) ?? -1;
-              if (entry < 0) { entry = entries.length; entries.push(texts); members.push(memberText(texts)); entryIds.set(texts, entry); }
-            }
+            if (texts !== undefined) entry = entryOf(texts);
             hits.push(texts === undefined ? undefined : entry);
             if (cache.size > CACHED) { cache = new ByteKeys(); hits = []; }
           }
@@ -126,12 +151,7 @@ export const tool: Tool<JoinOptions> = {
         for (let j = 0; j < added.length; j++) if (reader.found(added[j])) { present = true; break; }
         if (!present && added.length) {
           // the added members before the closing brace (reader.edits' append, prepared once)
-          const b = line.buf, close = reader.objEnd - 1;
-          let i = close - 1;
-          while (i > reader.objStart && (b[i] === 32 || b[i] === 9 || b[i] === 13 || b[i] === 10)) i--;
-          const text = entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts));
-          ed.from = close; ed.to = close; ed.text = i === reader.objStart ? text : ',' + text;
-          return ctx.emitEdit(line, ed);
+          return ctx.emitEdit(line, reader.appendEdit(entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts)), ed));
         }
         // a field of that name in the record already: --existing decides
         let ks = added;

@@ -136,13 +136,19 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   // the JSON texts by clock and local day (every grain but 'second' is a function of the local day)
   let lastClock: ZoneClock | null = null, lastDays = NaN;
   const texts: string[] = new Array(m).fill('');
+  // a line without any of the fields (the common case) gets them in one edit appending `members`,
+  // made again only when the texts change (version)
+  const top = ks.every((k) => reader.isTopLevel(k));
+  const prefixes = ks.map((k) => JSON.stringify(reader.topName(k)) + ':');
+  let version = 0, made = -1, members = '';
+  const edit: Edit = { from: 0, to: 0, text: '' };
   const fill = (zc: ZoneClock, ms: number) => {
     const days = zc.localDays(ms);
     if (days !== lastDays || zc !== lastClock) {
-      lastDays = days; lastClock = zc;
+      lastDays = days; lastClock = zc; version++;
       for (let j = 0; j < m; j++) if (grains[j] !== 'second') texts[j] = JSON.stringify(textOf(zc, ms, grains[j]));
     }
-    for (let j = 0; j < m; j++) if (grains[j] === 'second') texts[j] = JSON.stringify(zc.localDateTime(ms));
+    for (let j = 0; j < m; j++) if (grains[j] === 'second') { texts[j] = JSON.stringify(zc.localDateTime(ms)); version++; }
   };
   const fastMs = (b: Buffer): number => {
     let s = reader.spanStart(0), e = reader.spanEnd(0);
@@ -169,7 +175,11 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.field}`, t);
         fill(zc, t);
       }
-      ctx.emitEdits(line, reader.edits(ks, texts));
+      let absent = top;
+      for (let j = 0; j < m && absent; j++) if (reader.found(ks[j])) absent = false;
+      if (!absent) return ctx.emitEdits(line, reader.edits(ks, texts));
+      if (made !== version) { made = version; members = prefixes.map((p, j) => p + texts[j]).join(','); }
+      ctx.emitEdit(line, reader.appendEdit(members, edit));
     },
   };
 }

@@ -40,6 +40,32 @@ test('with --threads 2: the same files', () => {
   assert.is(read('all2.ndjson'), sh(`filter-engaged ${ga4} | to-local-date --tz America/Chicago`).stdout);
 });
 
+test('records assembled in the SIMD walk\'s memory (a fork\'s, a link\'s): long ones, escapes, many branches', () => {
+  // short records, ones longer than the 64 KiB scratch buffers, ones with escapes; edited by to-local-date
+  // (assembled by the fork) or passed on whole (copied there once); sixteen links that assemble records
+  // use up the scratch memory, so the later ones take buffers of their own: the same files either way
+  const f = path.join(dir, 'mixed.ndjson');
+  const lines = [];
+  for (let i = 0; i < 300; i++) {
+    const pad = i % 50 === 7 ? 'x'.repeat(70000 + i) : i % 10 === 3 ? 'q\\"'.repeat(i) : 'y'.repeat(i % 13);
+    lines.push(JSON.stringify({ id: `u${i % 17}`, t: `2024-01-0${1 + (i % 9)}T0${i % 10}:00:00Z`, pad, n: i }));
+  }
+  fs.writeFileSync(f, lines.join('\n') + '\n');
+  const branches = (tag) => Array.from({ length: 16 }, (_, k) => `[ to-local-date --field t --tz UTC --as d${k} then count-by id d${k} -a 's=sum(n)' -a 'l=max(pad)' then save ${tag}${k}.ndjson ]`).join(' ');
+  for (const [tag, head] of [['e', `to-local-date --field t --tz UTC -i ${f}`], ['w', `where 'n>=0' -i ${f}`]]) {
+    const r = sh(`event-pipes ${head} then fork ${branches(tag)} [ save ${tag}all.ndjson ] [ where 'pad!=' then save ${tag}pad.ndjson ]`, { cwd: dir });
+    assert.is(r.status, 0, r.stderr);
+    const base = head;
+    assert.is(read(`${tag}all.ndjson`), sh(base, { cwd: dir }).stdout);
+    assert.is(read(`${tag}pad.ndjson`), sh(`${base} | where 'pad!='`, { cwd: dir }).stdout);
+    for (let k = 0; k < 16; k++) {
+      const want = sh(`${base} | to-local-date --field t --tz UTC --as d${k} | count-by id d${k} -a 's=sum(n)' -a 'l=max(pad)'`, { cwd: dir }).stdout;
+      assert.ok(want.length > 1000);
+      assert.is(read(`${tag}${k}.ndjson`), want, `${tag} branch ${k}`);
+    }
+  }
+});
+
 test('usage errors (exit 2, nothing run): a branch that ends on stdout, anything after a fork, a fork first, no branches', () => {
   for (const chain of [`where x=1 -i ${ga4} then fork [ count-by x ]`, `where x=1 -i ${ga4} then fork [ save ${dir}/x ] then count-by x`,
     `fork [ save ${dir}/x ]`, `where x=1 -i ${ga4} then fork`, `where x=1 -i ${ga4} then fork [ save ${dir}/x`]) {

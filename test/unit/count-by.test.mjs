@@ -35,4 +35,33 @@ test('groups come out in the documented key order (mixed types, escapes, plain s
   assert.equal(out.map((o) => [o.k, o.j]), want.map((o) => [o.k, o.j]));
 });
 
+
+test('runs of one key (the group of the record before is reused) and keys that change in length or one byte', () => {
+  // keys in runs and alternating, prefixes of each other (12 then 1: a token that begins the one before), long keys (past the remembered key's 256
+  // bytes), composite keys whose joined bytes differ in the second field only, null and absent keys
+  const long = 'L'.repeat(300), long2 = 'L'.repeat(299) + 'M';
+  const seq = ['a', 'a', 'ab', 'ab', 'a', 'b', 'b', 'b', 'ba', long, long, long2, long, null, null, undefined, 'a', '', '', 'a', 12, 12, 1, 1, 123];
+  const lines = [], want = new Map(), sums = new Map();
+  seq.forEach((k, i) => {
+    for (const j of ['x', 'x', 'y']) {
+      lines.push(JSON.stringify(k === undefined ? { j, n: i } : { k, j, n: i }));
+      const key = JSON.stringify([k ?? null, j]);
+      want.set(key, (want.get(key) ?? 0) + 1);
+      sums.set(key, (sums.get(key) ?? 0) + i);
+    }
+  });
+  const r = sh(`count-by k j -a 'c=count()' -a 's=sum(n)'`, { input: lines.join('\n') + '\n' });
+  assert.is(r.status, 0, r.stderr);
+  const got = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(got.length, want.size);
+  for (const g of got) {
+    const key = JSON.stringify([g.k, g.j]);
+    assert.is(g.c, want.get(key), key);
+    assert.is(g.s, sums.get(key), key);
+  }
+  const one = sh(`count-by k -a 'c=count()'`, { input: lines.join('\n') + '\n' });
+  const counts = Object.fromEntries(one.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((g) => [String(g.k), g.c]));
+  assert.equal(counts, { null: 9, '': 6, a: 15, ab: 6, b: 9, ba: 3, [long]: 9, [long2]: 3, 1: 6, 12: 6, 123: 3 });
+});
+
 test.run();

@@ -3,6 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FieldReader, canonicalToken, walkObject } from '../../dist/core/fields.js';
 import { BigNum, parseJson, stringify } from '../../dist/core/json.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sh, tmpdir } from '../helpers/sh.mjs';
 
 let seed = 12345;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -95,6 +98,23 @@ test('lossless JSON: integers beyond 2^53 round-trip exactly, strings untouched'
 test('walkObject reports MALFORMED for a key without a value', () => {
   const b = Buffer.from('{"a":}');
   assert.ok(walkObject(b, 0, b.length, [Buffer.from('a')], new Int32Array(1), new Int32Array(1)) < 0);
+});
+
+test('a reader of no fields: a trusted line (valid by the chain) is taken as framed, an untrusted one is checked', () => {
+  const r = new FieldReader([]);
+  const good = Buffer.from('xx  {"a":[1,{"b":"\\""}],"c":null} yy');
+  assert.ok(r.read(good, 2, good.length - 3, true));
+  assert.is(good.toString('latin1', r.objStart, r.objEnd), '{"a":[1,{"b":"\\""}],"c":null}');
+  assert.ok(r.read(good, 2, good.length - 3, false));
+  const bad = Buffer.from('{"a":1,}');
+  assert.not.ok(r.read(bad, 0, bad.length, false));
+  assert.is(r.reason, 'malformed JSON');
+  const arr = Buffer.from('[1]');
+  assert.not.ok(r.read(arr, 0, arr.length, true)); // not framed as an object, trusted or not
+  const tmp = tmpdir('ep-fields-');
+  const ok = sh(`printf '{"a":1}\\n{"a":2,}\\n' | save ${path.join(tmp, 'saved.ndjson')}`);
+  assert.match(ok.stderr, /malformed JSON/);
+  assert.is(fs.readFileSync(path.join(tmp, 'saved.ndjson'), 'utf8'), '{"a":1}\n');
 });
 
 test.run();

@@ -128,4 +128,17 @@ test('sharedCopy: a typed array in shared memory as it is, else its first n elem
   x[0] = 9; assert.is(y[0], 1.5, 'a copy');
 });
 
+test('ByteKeys.find: the slot of a key added before, -1 for any other, and nothing added', () => {
+  const k = new ByteKeys();
+  const keys = Array.from({ length: 20000 }, (_, i) => Buffer.from(`"u${i}"`));
+  keys.forEach((b, i) => assert.is(k.slot(b, 0, b.length), i));
+  const probe = Buffer.from('xx"u123"yy');
+  assert.is(k.find(probe, 2, 8), 123);
+  assert.is(k.find(probe, 2, 7), -1); // a prefix
+  assert.is(k.find(Buffer.from('"u20000"'), 0, 8), -1);
+  assert.is(k.find(Buffer.from(''), 0, 0), -1);
+  for (let i = 0; i < 20000; i += 997) assert.is(k.find(keys[i], 0, keys[i].length), i);
+  assert.is(k.size, 20000);
+});
+
 test.run();

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FieldReader, walkObject } from '../../dist/core/fields.js';
-import { enterLine, leaveLine, passOn, disarm, scanMark, memoTaken, simdScan, editedWalk } from '../../dist/core/simd-scan.js';
+import { enterLine, leaveLine, passOn, disarm, scanMark, memoTaken, simdScan, editedWalk, walkMoved } from '../../dist/core/simd-scan.js';
 
 const a = { lineNo: 0, name: 'a' }, b = { lineNo: 0, name: 'b' }, c = { lineNo: 0, name: 'c' };
 const upstream = new FieldReader(['x', 'y']), downstream = new FieldReader(['y', 'x']);
@@ -94,6 +94,21 @@ run('a fork: the same bytes to each branch, the first branch walks them, the nex
   downstream.read(buf, 0, buf.length, true);
   assert.equal([downstream.value(0), downstream.value(1)], ['hhh', 'ggg']);
   assert.is(memoTaken(), before + 1);
+  leaveLine(p); leaveLine(prev);
+});
+
+run('a line copied elsewhere whole (a fork puts it in the walk\'s memory): the walk moves with it', () => {
+  const buf = Buffer.from('  ' + line('aaa', 'bbb').toString() + '  '), copy = Buffer.alloc(buf.length + 10, 0x20), before = memoTaken();
+  const prev = enterLine(a);
+  upstream.read(buf, 0, buf.length);
+  buf.copy(copy, 7, 0, buf.length);
+  walkMoved(buf, 0, buf.length, copy, 7);
+  buf.fill(0x20); // the old place is reused: only the copy counts now
+  passOn(copy, 7, 7 + buf.length, b);
+  const p = enterLine(b);
+  assert.ok(downstream.read(copy, 7, 7 + buf.length, true));
+  assert.is(memoTaken(), before + 1);
+  assert.equal([downstream.value(0), downstream.value(1)], ['bbb', 'aaa']);
   leaveLine(p); leaveLine(prev);
 });
 
