@@ -165,6 +165,11 @@ else                                            # without it: background jobs
   for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a shard failed" >&2; exit 1; }; done
 fi
+# a shard whose rows were all rejected kept nothing; the run kept nothing only when every shard did
+if [ "$jobs" -gt 1 ]; then
+  kept=$(node -e 'let i = 0, o = 0; for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) { if (!l) continue; const r = JSON.parse(l); if (r.tool === "from-csv") { i += r.in; o += r.out; } } console.log(i > 0 && o === 0 ? "none" : "some")' "$stats")
+  [ "$kept" = some ] || { echo "insights.sh: every interaction read was rejected: nothing kept" >&2; exit 1; }
+fi
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly

@@ -128,8 +128,9 @@ export class Stage implements LineSink {
   /** the run kept nothing of what it read (every record rejected), or more than --max-reject-rate */
   tooManyRejected(): boolean {
     const n = this.stats.in, r = this.inputRejected, rate = this.opts.maxRejectRate;
-    return n > 0 && r > 0 && (r >= n || (rate !== undefined && r / n > rate));
+    return n > 0 && r > 0 && ((r >= n && !this.partOfRun()) || (rate !== undefined && r / n > rate));
   }
+  private partOfRun(): boolean { return this.tool.partOfRun?.(this.opts) === true; }
 
   /** after the last line: the tool's end() (aggregates emit here), unless the consumer went away */
   async end(): Promise<void> {
@@ -166,6 +167,9 @@ export class Stage implements LineSink {
         reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
         bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
       }) + '\n');
+    }
+    if (!this.failed && this.partOfRun() && stats.in > 0 && this.inputRejected >= stats.in && !this.tooManyRejected()) {
+      say(`every record of this part was rejected (${this.inputRejected} of ${stats.in}): nothing kept here (one part of a run: the parts together decide)`);
     }
     if (!this.failed && this.tooManyRejected()) {
       const r = this.inputRejected, n = stats.in;

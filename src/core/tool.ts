@@ -108,6 +108,9 @@ export interface Tool<O = any> {
   sink?: boolean;
   /** a tool that reads no records at all (a server, a query): no input or bad-record options */
   readsNothing?: boolean;
+  /** the run is one part of a larger one (from-csv --shard K/N): that this part kept nothing is said,
+   *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
+  partOfRun?: (opts: O) => boolean;
   /**
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through

@@ -36,7 +36,7 @@ const options = {
   delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
   tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
   'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
-  shard: { type: 'string', describe: 'K/N:COLUMN: only the rows whose COLUMN value hashes to K of N (0 <= K < N): N runs over the same files split the rows by that key, each row (and each bad row) in exactly one run' },
+  shard: { type: 'string', describe: 'K/N:COLUMN: only the rows whose COLUMN value hashes to K of N (0 <= K < N): N runs over the same files split the rows by that key, each row (and each bad row) in exactly one run; a run whose rows were all rejected says so and exits 0 (the N runs together decide)' },
 } as const satisfies Record<string, Options>;
 
 /** --shard K/N:COLUMN parsed, or a reason */
@@ -175,6 +175,7 @@ export function headerNames(raw: string[]): { names: string[]; notes: string[] }
 export const tool: Tool<FromCsvOptions> = {
   name: 'from-csv',
   summary: 'CSV/TSV with a header row to NDJSON (strict RFC 4180): quoted fields, typed columns (--types or inference), bad rows reported with their line and skipped.',
+  partOfRun: (o) => o.shard !== undefined,
   usage: 'from-csv [--types col=int,col=float,...] [--no-infer] [--tsv | --delimiter C] [--max-record-bytes N] [--shard K/N:COLUMN] [FILE...]',
   noInput: true,
   examples: [

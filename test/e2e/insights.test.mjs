@@ -110,4 +110,22 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
   assert.ok(Math.abs(sm.avg_actions_per_session - rows.length / sessions) < 1e-9);
 });
 
+test('a shard whose rows were all rejected: the run goes on with the others; nothing kept by any: exit 1', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  // u1 hashes to shard 1 of 2, u2 to shard 0 (from-csv --shard 1/2:user_id keeps u1's rows)
+  fs.writeFileSync(`${d}/some.csv`, head + 'u1,2023-01-01 00:00:00,view,p1,bad,1.0\nu2,2023-01-01 00:01:00,view,p1,100,1.0\n');
+  fs.writeFileSync(`${d}/none.csv`, head + 'u1,2023-01-01 00:00:00,view,p1,bad,1.0\nu2,2023-01-01 00:01:00,view,p1,bad,1.0\n');
+  assert.is(sh(`from-csv --shard 1/2:user_id ${d}/some.csv --types duration_ms=int | wc -l`).stdout.trim(), '0', 'u1 is shard 1\'s');
+  const r = sh(`insights.sh --db ${d}/a.db --jobs 2 ${d}/some.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /from-csv: .*some\.csv:2: bad value: duration_ms="bad" is not int/);
+  assert.match(r.stderr, /every record of this part was rejected \(1 of 1\)/);
+  assert.equal(lines(sh(`query-sqlite --db ${d}/a.db 'SELECT date, active_users FROM dau'`).stdout), [{ date: '2023-01-01', active_users: 1 }]);
+  const none = sh(`insights.sh --db ${d}/b.db --jobs 2 ${d}/none.csv`);
+  assert.is(none.status, 1);
+  assert.match(none.stderr, /insights\.sh: every interaction read was rejected: nothing kept/);
+  assert.is(sh(`insights.sh --db ${d}/c.db --jobs 1 ${d}/none.csv`).status, 1);
+});
+
 test.run();
