@@ -50,6 +50,7 @@ if (wasm) {
   if (maxLine < 1 << 16) { memory = null; i32 = null; }
 }
 
+const memoryBuffer = memory?.buffer ?? null; // (the memory never grows: its buffer stays)
 /** whether reads take the SIMD walk */
 export const simdScan = memory !== null;
 
@@ -317,7 +318,7 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
 }
 /** where the walk reads b[s, e): in place when it is in the walk's memory, else copied in (-1: too long) */
 function lineIn(b: Buffer, s: number, e: number): number {
-  if (b.buffer === memory!.buffer) return b.byteOffset + s;
+  if (b.buffer === memoryBuffer) return b.byteOffset + s;
   if (e - s > maxLine) return -1;
   b.copy(memory!, lineAt, s, e);
   return lineAt;
@@ -422,7 +423,7 @@ export class TopScan {
         return e;
       }
     }
-    if (inUnion !== null && placeUnion()) return this.unionScan(b, s, e, starts, ends, trusted, inUnion);
+    if (inUnion !== null && ((unionGen === generation && unionPlaced === union.length) || placeUnion())) return this.unionScan(b, s, e, starts, ends, trusted, inUnion);
     if (this.gen !== generation && !this.place()) return UNSURE;
     const from = lineIn(b, s, e);
     if (from < 0) return UNSURE;
