@@ -252,6 +252,7 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
     let i = 0;
     while (i < t.length && isBlankByte(t.charCodeAt(i))) i++;
     edComma[j] = t.length === 0 || t.charCodeAt(i) === 0x2c ? 1 : 0; // nothing, or members after a comma
+    if (edFrom[j] > edTo[j] || (j > 0 && edFrom[j] < edTo[j - 1])) return false; // edits out of order or overlapping
   }
 
   for (let u = 0; u < n; u++) { // each wanted member: its key's start, its value's span, relative to the line
@@ -266,7 +267,8 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
     while (isBlankByte(b[k])) k--;
     if (b[k] !== 0x22) return false;
     k--;
-    while (k > s && b[k] !== 0x22) k--;
+    while (k > s && b[k] !== 0x22) { if (b[k] === 0x5c) return false; k--; } // (an escape in the key: not followed)
+    if (b[k - 1] === 0x5c) return false;
     const ks = k - s;
     oldSpans[3 * u] = ks; oldSpans[3 * u + 1] = vs; oldSpans[3 * u + 2] = ve;
     let delta = 0, ns = -1, ne = -1;
@@ -306,7 +308,7 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
         const ns = at + (textSpans[u] - ts) + (ts - 1); // (textBuf[1] is the text's first byte)
         if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = ns + (textEnds[u] - textSpans[u]); } // the last occurrence wins
       }
-    } else if (from === to || !/^\s*[-0-9"[{tfn]/.test(ed.text)) return false; // not a value written over a value
+    } else if (from === to || !valueOver(b, s + from, s + to, ed.text)) return false; // not a value written over a value
   }
   for (let u = 0; u < n; u++) {
     words[res + 2 * u] = fresh[2 * u] < 0 ? -1 : os + fresh[2 * u];
@@ -322,6 +324,15 @@ function lineIn(b: Buffer, s: number, e: number): number {
   if (e - s > maxLine) return -1;
   b.copy(memory!, lineAt, s, e);
   return lineAt;
+}
+/** the text is one JSON value written over b[from, to), a span standing where a value stands (after a
+ *  colon, a comma or a bracket, before a comma or a closing bracket) */
+function valueOver(b: Buffer, from: number, to: number, text: string): boolean {
+  let i = from - 1, j = to;
+  while (i >= 0 && isBlankByte(b[i])) i--;
+  while (j < b.length && isBlankByte(b[j])) j++;
+  if (i < 0 || (b[i] !== 0x3a && b[i] !== 0x2c && b[i] !== 0x5b) || (b[j] !== 0x2c && b[j] !== 0x7d && b[j] !== 0x5d)) return false;
+  try { JSON.parse(text); return true; } catch { return false; }
 }
 const isBlankByte = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 /** edit j is after the value [vs, ve): it starts past it, or right at its end with nothing or members */
@@ -412,7 +423,8 @@ export class TopScan {
     const inUnion = this.inUnion, words = i32!;
     if (armed) {
       armed = false;
-      if (inUnion !== null && memoBuf === b && memoS === s && memoE === e && memoGen === generation && this.unionNeeded <= memoN) {
+      // (only for a reader that trusts the line: one that checks every line by the grammar walks it)
+      if (trusted && inUnion !== null && memoBuf === b && memoS === s && memoE === e && memoGen === generation && this.unionNeeded <= memoN) {
         const shift = s - memoFrom, res = unionResults >> 2;
         for (let k = 0; k < this.n; k++) {
           const u = inUnion[k], vs = words[res + 2 * u];

@@ -38,6 +38,9 @@ export const tool: Tool<JoinOptions> = {
   },
   check(o) {
     o.fields = listOption(o.fields);
+    const names = o.fields.map((f) => o.prefix + splitPath(f).pop());
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) return `--fields adds the field ${JSON.stringify(twice)} twice (fields are added under their last name): give --prefix, or join twice`;
     if (!Number.isFinite(parseSize(o.maxSide))) return `--max-side takes a size such as 512MB (got '${o.maxSide}')`;
     return undefined;
   },

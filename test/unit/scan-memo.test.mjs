@@ -24,6 +24,17 @@ run('a line handed on whole: the next reader takes the walk (and reads the right
   leaveLine(prevB); leaveLine(prev);
 });
 
+run('a reader that checks every line by the grammar (not trusting it) walks it itself', () => {
+  const buf = line('aaa', 'bbb'), before = memoTaken();
+  const prev = enterLine(a);
+  upstream.read(buf, 0, buf.length);
+  passOn(buf, 0, buf.length, b);
+  const prevB = enterLine(b);
+  assert.ok(downstream.read(buf, 0, buf.length, false));
+  assert.is(memoTaken(), before);
+  leaveLine(prevB); leaveLine(prev);
+});
+
 run('bytes rewritten in place and handed on by a stage that did not walk them: walked again', () => {
   const buf = line('aaa', 'bbb'), before = memoTaken();
   let prev = enterLine(a);
@@ -115,6 +126,7 @@ run('a line copied elsewhere whole (a fork puts it in the walk\'s memory): the w
 // an edited record: the walk of the line moved to it, or dropped where it cannot be known
 const reader = new FieldReader(['x', 'y', 'd', 'o']); // (every reader's keys are walked for)
 function edited(text, edits) {
+  // (the reader trusts the record, as a chain's next stage does: only such a reader takes a walk)
   const buf = Buffer.from(text), parts = [];
   let at = 0;
   for (const ed of edits) { parts.push(buf.subarray(at, ed.from), Buffer.from(ed.text)); at = ed.to; }
@@ -154,6 +166,12 @@ run('edits the walk cannot follow: dropped, and the record walked again', () => 
   assert.not.ok(edited(t, [{ from: at(t, '1}'), to: at(t, '1}') + 1, text: '[2,3]' }]), 'within a wanted value (o)');
   assert.not.ok(edited('{"x":1,"y":2}', [{ from: 6, to: 6, text: '0' }]), 'a wanted value extended at its end');
   assert.not.ok(edited(t, [{ from: at(t, ',"y"'), to: t.length - 1, text: '' }]), 'a wanted member deleted');
+  // (found in review) edits the walk must not follow even where no wanted member is touched
+  const v = '{"x":1,"zq":2,"y":3}';
+  assert.not.ok(edited(v, [{ from: at(v, '"zq"'), to: at(v, '"zq"') + 4, text: '"d"' }]), 'a key no reader wants renamed to a wanted one');
+  assert.not.ok(edited(v, [{ from: at(v, '2'), to: at(v, '2') + 1, text: '2,"d":9' }]), 'a value written with members after it');
+  assert.not.ok(edited(v, [{ from: 5, to: 6, text: '11' }, { from: 5, to: 6, text: '22' }]), 'two edits of one span');
+  assert.not.ok(edited(v, [{ from: at(v, '3'), to: at(v, '3') + 1, text: '4' }, { from: at(v, '2'), to: at(v, '2') + 1, text: '5' }]), 'edits out of order');
 });
 
 test.run();
