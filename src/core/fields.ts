@@ -234,6 +234,60 @@ export function memberSpan(b: Buffer, s: number, e: number, key: Buffer, span: I
   }
 }
 
+/**
+ * memberSpan for several keys in one walk of the valid object at b[s, e): starts[k]/ends[k] the span
+ * of keys[k]'s value (the last occurrence wins), starts[k] -1 when absent.
+ */
+export function memberSpans(b: Buffer, s: number, e: number, keys: readonly Buffer[], starts: Int32Array, ends: Int32Array): void {
+  const nk = keys.length;
+  starts.fill(-1, 0, nk);
+  let i = skipWs(b, s + 1, e);
+  if (b[i] === RBRACE) return;
+  for (;;) {
+    const ks = i + 1;
+    let esc = false;
+    for (i = ks; ; ) { const d = b[i++]; if (d === QUOTE) break; if (d === BSL) { esc = true; i++; } }
+    const ke = i - 1;
+    i = skipWs(b, i, e) + 1; // ':'
+    i = skipWs(b, i, e);
+    const vs = i;
+    i = skipValue(b, i, e);
+    if (esc) {
+      const name = Buffer.from(JSON.parse(b.toString('utf8', ks - 1, ke + 1)) as string, 'utf8');
+      for (let k = 0; k < nk; k++) if (name.equals(keys[k])) { starts[k] = vs; ends[k] = i; }
+    } else {
+      const n = ke - ks;
+      for (let k = 0; k < nk; k++) {
+        const key = keys[k];
+        if (key.length !== n) continue;
+        let j = 0;
+        while (j < n && b[ks + j] === key[j]) j++;
+        if (j === n) { starts[k] = vs; ends[k] = i; }
+      }
+    }
+    i = skipWs(b, i, e);
+    if (b[i] !== COMMA) return;
+    i = skipWs(b, i + 1, e);
+  }
+}
+
+/** the nested paths under one member: its wanted child names, the paths ending at each child, the
+ *  node of each child's own wanted children (FieldReader walks each object on the paths once) */
+interface PathNode { keys: Buffer[]; ends: number[][]; kids: (PathNode | null)[]; starts: Int32Array; stops: Int32Array }
+function pathTree(paths: readonly (readonly Buffer[])[], depth: number, of: readonly number[]): PathNode {
+  const node: PathNode = { keys: [], ends: [], kids: [], starts: new Int32Array(0), stops: new Int32Array(0) };
+  const groups: number[][] = [];
+  for (const k of of) {
+    const seg = paths[k][depth];
+    let c = node.keys.findIndex((x) => x.equals(seg));
+    if (c < 0) { c = node.keys.length; node.keys.push(seg); node.ends.push([]); groups.push([]); }
+    if (paths[k].length === depth + 1) node.ends[c].push(k); else groups[c].push(k);
+  }
+  node.kids = groups.map((g) => (g.length ? pathTree(paths, depth + 1, g) : null));
+  node.starts = new Int32Array(node.keys.length); node.stops = new Int32Array(node.keys.length);
+  return node;
+}
+
 /** Call fn(valueStart, valueEnd) for each element of the valid array at b[i] ('['). */
 export function forEachElement(b: Buffer, i: number, end: number, fn: (s: number, e: number) => void): void {
   i = skipWs(b, i + 1, end);
@@ -294,7 +348,8 @@ export class FieldReader {
   private readonly s: Int32Array;
   private readonly e: Int32Array;
   private buf: Buffer = Buffer.alloc(0);
-  private readonly sub = new Int32Array(2);
+  /** per top-level name (by topIndex), the tree of the nested paths under it (null: none) */
+  private readonly nests: (PathNode | null)[] = [];
   private readonly simd: TopScan | null;
   private readonly flat: boolean;
   /** span of the whole top-level object after read() */
@@ -321,6 +376,12 @@ export class FieldReader {
     this.ts = this.flat ? this.s : new Int32Array(tops.length);
     this.te = this.flat ? this.e : new Int32Array(tops.length);
     this.simd = TopScan.create(this.topKeys);
+    if (!this.flat) {
+      this.nests = tops.map((_t, i) => {
+        const under = this.paths.map((_p, k) => k).filter((k) => this.topIndex[k] === i && this.paths[k].length > 1);
+        return under.length ? pathTree(this.pathKeys, 1, under) : null;
+      });
+    }
   }
 
   /** the top-level name of path k (for setting it) */
@@ -352,16 +413,29 @@ export class FieldReader {
     }
     if (this.flat) return true;
     for (let k = 0; k < this.paths.length; k++) {
+      if (this.paths[k].length !== 1) continue;
       const t = this.topIndex[k];
-      let vs = this.ts[t], ve = this.te[t];
-      const p = this.pathKeys[k];
-      for (let d = 1; d < p.length && vs >= 0; d++) {
-        if (b[vs] !== LBRACE || !memberSpan(b, vs, ve, p[d], this.sub)) { vs = -1; break; }
-        vs = this.sub[0]; ve = this.sub[1];
-      }
-      this.s[k] = vs; this.e[k] = ve;
+      this.s[k] = this.ts[t]; this.e[k] = this.te[t];
+    }
+    for (let t = 0; t < this.nests.length; t++) {
+      const node = this.nests[t];
+      if (node !== null) this.nested(b, node, this.ts[t], this.te[t]);
     }
     return true;
+  }
+
+  /** the spans of the paths under a member whose value is b[vs, ve) (vs -1: absent): each object on
+   *  the way walked once for all the wanted names in it */
+  private nested(b: Buffer, node: PathNode, vs: number, ve: number): void {
+    const n = node.keys.length, st = node.starts, sp = node.stops;
+    if (vs >= 0 && b[vs] === LBRACE) memberSpans(b, vs, ve, node.keys, st, sp);
+    else st.fill(-1, 0, n);
+    for (let c = 0; c < n; c++) {
+      const ends = node.ends[c];
+      for (let j = 0; j < ends.length; j++) { this.s[ends[j]] = st[c]; this.e[ends[j]] = sp[c]; }
+      const kid = node.kids[c];
+      if (kid !== null) this.nested(b, kid, st[c], sp[c]);
+    }
   }
 
   /** a line that is not framed as {...}: say whether it is valid JSON of another kind, or broken, and
@@ -495,27 +569,45 @@ export class FieldReader {
    * brace. Fills and returns `into` (no allocation: the per-line path of tools adding one field).
    */
   edit(k: number, text: string, into: Edit): Edit {
+    into.bytes = undefined; into.names = undefined; into.spans = undefined;
     if (this.s[k] >= 0) { into.from = this.s[k]; into.to = this.e[k]; into.text = text; return into; }
     if (this.paths[k].length !== 1) throw new Error(`cannot set the nested field ${this.paths[k].join('.')}`);
     const b = this.buf, close = this.objEnd - 1;
     let i = close - 1;
     while (i > this.objStart && isBlank(b[i])) i--;
     const member = this.memberPrefix[k] ??= JSON.stringify(this.paths[k][0]) + ':';
-    into.from = close; into.to = close; into.text = (i === this.objStart ? member : ',' + member) + text;
+    const empty = i === this.objStart;
+    into.from = close; into.to = close; into.text = (empty ? member : ',' + member) + text;
+    // the member's name and its value's span in the text (simd-scan.ts moves a walk over it unwalked)
+    let spans = this.editSpans.get(into);
+    if (spans === undefined) this.editSpans.set(into, spans = new Int32Array(2));
+    const vs = (empty ? 0 : 1) + (this.memberBytes[k] ??= Buffer.byteLength(member, 'utf8'));
+    spans[0] = vs; spans[1] = vs + Buffer.byteLength(text, 'utf8');
+    into.names = this.memberName[k] ??= [this.paths[k][0]]; into.spans = spans;
     return into;
   }
   private readonly memberPrefix: string[] = [];
+  private readonly memberBytes: number[] = [];
+  private readonly memberName: string[][] = [];
+  private readonly editSpans = new WeakMap<Edit, Int32Array>();
 
   /**
    * The edit that appends `members` ("name":text,... prepared by the caller, e.g. once per value)
    * before the last read line's closing brace, with a comma when the object has members: what edit()
    * and edits() append for absent fields, without building the text per line. Fills and returns `into`.
+   * Given as `Members`, the edit carries their bytes (copied, not encoded, by the writers) and names.
    */
-  appendEdit(members: string, into: Edit): Edit {
+  appendEdit(members: string | Members, into: Edit): Edit {
     const b = this.buf, close = this.objEnd - 1;
     let i = close - 1;
     while (i > this.objStart && isBlank(b[i])) i--;
-    into.from = close; into.to = close; into.text = i === this.objStart ? members : ',' + members;
+    const empty = i === this.objStart;
+    into.from = close; into.to = close;
+    if (typeof members === 'string') { into.text = empty ? members : ',' + members; into.bytes = undefined; into.names = undefined; into.spans = undefined; }
+    else {
+      into.text = empty ? members.text : members.comma; into.bytes = empty ? members.bytes.subarray(1) : members.bytes;
+      into.names = members.names; into.spans = empty ? members.spans0 : members.spans;
+    }
     return into;
   }
 
@@ -544,8 +636,36 @@ export class FieldReader {
   }
 }
 
-/** a replacement of line bytes [from, to) by text (from === to inserts) */
-export interface Edit { from: number; to: number; text: string }
+/** a replacement of line bytes [from, to) by text (from === to inserts); `bytes`: the text's UTF-8
+ *  bytes when the stage has them at hand (the writers copy them instead of encoding the text);
+ *  `names` and `spans`: the text is members with these names and nothing else, the values at these
+ *  (start, end) byte offsets of it (simd-scan.ts need not walk it) */
+export interface Edit { from: number; to: number; text: string; bytes?: Buffer; names?: readonly string[]; spans?: Int32Array }
+
+/** members ("name":text,... of the given names and value texts) prepared once, to append to many
+ *  lines (appendEdit): the text, and with a leading comma as text and as UTF-8 bytes; the byte spans of
+ *  the values in each */
+export class Members {
+  readonly text: string;
+  readonly comma: string;
+  readonly bytes: Buffer;
+  /** (start, end) of each value in `bytes` (with the comma), and in the text without it */
+  readonly spans: Int32Array;
+  readonly spans0: Int32Array;
+  constructor(readonly names: readonly string[], texts: readonly string[]) {
+    const parts = names.map((k, i) => JSON.stringify(k) + ':' + texts[i]);
+    this.text = parts.join(',');
+    this.comma = ',' + this.text;
+    this.bytes = Buffer.from(this.comma, 'utf8');
+    this.spans = new Int32Array(2 * names.length); this.spans0 = new Int32Array(2 * names.length);
+    let at = 1;
+    for (let i = 0; i < names.length; i++) {
+      const vs = at + Buffer.byteLength(JSON.stringify(names[i]), 'utf8') + 1, ve = vs + Buffer.byteLength(texts[i], 'utf8');
+      this.spans[2 * i] = vs; this.spans[2 * i + 1] = ve; this.spans0[2 * i] = vs - 1; this.spans0[2 * i + 1] = ve - 1;
+      at = ve + 1;
+    }
+  }
+}
 
 const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 

@@ -123,7 +123,7 @@ export class Output implements RecordSink {
 
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let at = s;
-    for (const ed of edits) { this.bytesOf(b, at, ed.from); this.text(ed.text); at = ed.to; }
+    for (const ed of edits) { this.bytesOf(b, at, ed.from); if (ed.bytes !== undefined) this.bytesOf(ed.bytes, 0, ed.bytes.length); else this.text(ed.text); at = ed.to; }
     this.bytesOf(b, at, e); this.endRecord();
   }
 
@@ -205,7 +205,7 @@ export class BytesSink implements RecordSink {
   record(b: Buffer, s: number, e: number): void { this.put(b, s, e); this.nl(); }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let at = s;
-    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
+    for (const ed of edits) { this.put(b, at, ed.from); if (ed.bytes !== undefined) this.put(ed.bytes, 0, ed.bytes.length); else this.putText(ed.text); at = ed.to; }
     this.put(b, at, e); this.nl();
   }
   textRecord(t: string): void { this.putText(t); this.nl(); }

@@ -204,7 +204,7 @@ class ForkSink implements RecordSink {
       if (n + need > this.scratch.length) { const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need)); this.scratch.copy(x, 0, 0, n); this.scratch = x; }
       n += typeof t === 'string' ? this.scratch.write(t, n, 'utf8') : t.copy(this.scratch, n, from, to);
     };
-    for (const ed of edits) { put(b, at, ed.from); put(ed.text); at = ed.to; }
+    for (const ed of edits) { put(b, at, ed.from); if (ed.bytes !== undefined) put(ed.bytes, 0, ed.bytes.length); else put(ed.text); at = ed.to; }
     put(b, at, e);
     const since = scanMark();
     editedWalk(b, s, e, edits, this.scratch, 0, n, walkObject, null); // the walk of b, moved to the edited record: the branches take it

@@ -4,6 +4,7 @@
 // lines that live elsewhere (lines spanning two chunks, gzip input, callers' own buffers). Without the
 // .wasm file, or with EVENT_PIPES_SCAN=js, every read takes the JavaScript walk (same answers).
 import fs from 'node:fs';
+import type { Edit } from './fields.js';
 
 interface ScanExports {
   memory: WebAssembly.Memory;
@@ -174,6 +175,8 @@ const scans = new Map<string, TopScan>();
 // stage gets), and the next reader asks for the same span first. EVENT_PIPES_SCAN_MEMO=0 turns it off.
 const MEMO = process.env.EVENT_PIPES_SCAN_MEMO !== '0';
 const union: Buffer[] = [];
+/** each union key as the text of a JSON string ("key"), to look for in an edit's text */
+const unionQuoted: string[] = [];
 const unionIndex = new Map<string, number>();
 let unionAt = 0, unionResults = 0, unionGen = -1, unionPlaced = 0; // placed in the walk's memory: the first unionPlaced keys
 /** who holds the line being read (a stage of a chain), and the number of its current line */
@@ -233,7 +236,7 @@ let unionSlice: Buffer[] = [];
  * what follows. Anything else (an edit cutting into a wanted member, members written inside a value)
  * drops the walk. Returns whether the walk was kept.
  */
-export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { from: number; to: number; text: string }[],
+export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit[],
   out: Buffer, os: number, oe: number, walk: MemberWalk, next: LineHolder | null): boolean {
   armed = false; armedFor = null;
   const mine = MEMO && holder !== null && memoBy === holder && memoAt > holder.lineNo && memoBuf === b && memoS === s && memoE === e && memoGen === generation;
@@ -246,9 +249,12 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   for (let j = 0; j < ne_; j++) {
     const ed = edits[j], t = ed.text;
     edFrom[j] = ed.from - s; edTo[j] = ed.to - s;
-    let ascii = true; // (the byte length: the text's length unless it holds other than ASCII)
-    for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) > 0x7f) ascii = false;
-    edLen[j] = ascii ? t.length : Buffer.byteLength(t, 'utf8');
+    if (ed.bytes !== undefined) edLen[j] = ed.bytes.length;
+    else {
+      let ascii = true; // (the byte length: the text's length unless it holds other than ASCII)
+      for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) > 0x7f) ascii = false;
+      edLen[j] = ascii ? t.length : Buffer.byteLength(t, 'utf8');
+    }
     let i = 0;
     while (i < t.length && isBlankByte(t.charCodeAt(i))) i++;
     edComma[j] = t.length === 0 || t.charCodeAt(i) === 0x2c ? 1 : 0; // nothing, or members after a comma
@@ -292,8 +298,23 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
     let wanted = false;
     for (let u = 0; u < n && !wanted; u++) if (oldSpans[3 * u] >= 0 && oldSpans[3 * u + 1] === from && oldSpans[3 * u + 2] === to) wanted = true;
     if (wanted || len === 0) continue;
+    // members written at the object's start or end naming no wanted key (no key's text in them, and no
+    // escape that could spell one): they move what follows them and nothing more, no walk of them needed
+    if (from === to && (from === last || from === 1)) {
+      if (ed.names !== undefined && ed.spans !== undefined) { // members whose names and value spans the stage knows
+        const idx = namesWanted(ed.names, n);
+        for (let i = 0; idx !== null && i < idx.length; i++) {
+          const u = idx[i];
+          if (u < 0) continue;
+          const ns = at + ed.spans[2 * i];
+          if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = at + ed.spans[2 * i + 1]; } // the last occurrence wins
+        }
+        continue;
+      }
+      if (!mayName(ed.text, n)) continue;
+    }
     if (textBuf.length < len + 2) textBuf = Buffer.allocUnsafe(2 * len + 2);
-    textBuf.write(ed.text, 1, 'utf8');
+    if (ed.bytes !== undefined) ed.bytes.copy(textBuf, 1); else textBuf.write(ed.text, 1, 'utf8');
     let ts = 1, te = 1 + len;
     if (textBuf[ts] === 0x2c) ts++; // a leading comma
     if (te > ts && textBuf[te - 1] === 0x2c) te--; // a trailing one
@@ -317,6 +338,23 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly { fr
   memoBuf = out; memoS = os; memoE = oe; memoFrom = os; memoBy = holder; memoAt = ++counter;
   if (next !== null) { armed = true; armedFor = next; }
   return true;
+}
+const wantedNames = new WeakMap<readonly string[], { n: number; idx: Int32Array | null }>();
+/** each member name's index among the union's first n keys, or -1 (null: none is; remembered per list) */
+function namesWanted(names: readonly string[], n: number): Int32Array | null {
+  let w = wantedNames.get(names);
+  if (w === undefined || w.n !== n) {
+    const idx = Int32Array.from(names, (k) => { const u = unionIndex.get(Buffer.from(k, 'utf8').toString('latin1')) ?? -1; return u < n ? u : -1; });
+    w = { n, idx: idx.some((u) => u >= 0) ? idx : null };
+    wantedNames.set(names, w);
+  }
+  return w.idx;
+}
+/** may this text name one of the union's first n keys (it holds the key as a JSON string, or an escape)? */
+function mayName(text: string, n: number): boolean {
+  if (text.includes('\\')) return true;
+  for (let u = 0; u < n; u++) if (text.includes(unionQuoted[u])) return true;
+  return false;
 }
 /** where the walk reads b[s, e): in place when it is in the walk's memory, else copied in (-1: too long) */
 function lineIn(b: Buffer, s: number, e: number): number {
@@ -396,7 +434,7 @@ export class TopScan {
     if (union.length + new Set(fresh.map((k) => k.toString('latin1'))).size > 64) return;
     for (const k of fresh) {
       const t = k.toString('latin1');
-      if (!unionIndex.has(t)) { unionIndex.set(t, union.length); union.push(Buffer.from(k)); }
+      if (!unionIndex.has(t)) { unionIndex.set(t, union.length); union.push(Buffer.from(k)); unionQuoted.push(JSON.stringify(k.toString('utf8'))); }
     }
     this.inUnion = Int32Array.from(keys, (k) => unionIndex.get(k.toString('latin1'))!);
     this.unionNeeded = Math.max(0, ...this.inUnion) + 1;

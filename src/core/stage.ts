@@ -240,7 +240,7 @@ export class ChainSink implements RecordSink {
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     this.start();
     let at = s;
-    for (const ed of edits) { this.put(b, at, ed.from); this.putText(ed.text); at = ed.to; }
+    for (const ed of edits) { this.put(b, at, ed.from); if (ed.bytes !== undefined) this.put(ed.bytes, 0, ed.bytes.length); else this.putText(ed.text); at = ed.to; }
     this.put(b, at, e);
     editedWalk(b, s, e, edits, this.scratch, 0, this.used, walkObject, this.next); // the walk of b, moved to the edited record
     this.deliver(this.scratch, 0, this.used);

@@ -2,7 +2,8 @@
 // chosen fields of the matching side record to each streamed record, spliced into its text (the rest
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
-import { FieldReader, hasByte } from '../core/fields.js';
+import { FieldReader, Members, hasByte } from '../core/fields.js';
+import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
@@ -60,11 +61,11 @@ export const tool: Tool<JoinOptions> = {
     let cache = new ByteKeys();
     let hits: (number | undefined)[] = [];
     let entries: string[][] = [];
-    let members: string[] = []; // per entry: "name":text,... of the added fields
+    let members: Members[] = []; // per entry: "name":text,... of the added fields
     const entryIds = new Map<string[], number>();
     const entryOf = (texts: string[]) => {
       let entry = entryIds.get(texts) ?? -1;
-      if (entry < 0) { entry = entries.length; entries.push(texts); members.push(memberText(texts)); entryIds.set(texts, entry); }
+      if (entry < 0) { entry = entries.length; entries.push(texts); members.push(new Members(outNames, texts)); entryIds.set(texts, entry); }
       return entry;
     };
     // the side's keys as the JSON text of a plain string (no escape, not a number's text: what keyText
@@ -74,10 +75,9 @@ export const tool: Tool<JoinOptions> = {
     const plain = new ByteKeys();
     let plainEntry = new Int32Array(0);
     const plainTexts: string[][] = [];
-    const ed = { from: 0, to: 0, text: '' };
-    const memberText = (texts: string[]) => texts.map((t, i) => JSON.stringify(outNames[i]) + ':' + t).join(',');
+    const ed: Edit = { from: 0, to: 0, text: '', bytes: undefined, names: undefined, spans: undefined };
     let outNames: string[] = [];
-    let nullMembers: string | undefined;
+    let nullMembers: Members | undefined;
     return {
       async init() {
         let recs;
@@ -154,7 +154,7 @@ export const tool: Tool<JoinOptions> = {
         for (let j = 0; j < added.length; j++) if (reader.found(added[j])) { present = true; break; }
         if (!present && added.length) {
           // the added members before the closing brace (reader.edits' append, prepared once)
-          return ctx.emitEdit(line, reader.appendEdit(entry >= 0 ? members[entry] : (nullMembers ??= memberText(nullTexts)), ed));
+          return ctx.emitEdit(line, reader.appendEdit(entry >= 0 ? members[entry] : (nullMembers ??= new Members(outNames, nullTexts)), ed));
         }
         // a field of that name in the record already: --existing decides
         let ks = added;

@@ -1,7 +1,7 @@
 // to-local-date: add the local calendar date (or period start) of a timestamp in an IANA zone,
 // DST-correct. The new field is spliced into the original text, so everything else in the line
 // (64-bit ids, INT64 strings, key order, spacing) leaves byte for byte.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, Members } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
 import { epochBytesMs, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
@@ -139,9 +139,9 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   // a line without any of the fields (the common case) gets them in one edit appending `members`,
   // made again only when the texts change (version)
   const top = ks.every((k) => reader.isTopLevel(k));
-  const prefixes = ks.map((k) => JSON.stringify(reader.topName(k)) + ':');
-  let version = 0, made = -1, members = '';
-  const edit: Edit = { from: 0, to: 0, text: '' };
+  const memberNames = ks.map((k) => reader.topName(k));
+  let version = 0, made = -1, members: Members | undefined;
+  const edit: Edit = { from: 0, to: 0, text: '', bytes: undefined, names: undefined, spans: undefined };
   const fill = (zc: ZoneClock, ms: number) => {
     const days = zc.localDays(ms);
     if (days !== lastDays || zc !== lastClock) {
@@ -178,7 +178,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
       let absent = top;
       for (let j = 0; j < m && absent; j++) if (reader.found(ks[j])) absent = false;
       if (!absent) return ctx.emitEdits(line, reader.edits(ks, texts));
-      if (made !== version) { made = version; members = prefixes.map((p, j) => p + texts[j]).join(','); }
+      if (made !== version || members === undefined) { made = version; members = new Members(memberNames, texts); }
       ctx.emitEdit(line, reader.appendEdit(members, edit));
     },
   };

@@ -41,6 +41,34 @@ test('FieldReader agrees with JSON.parse on 3000 random records and paths', () =
   }
 });
 
+test('nested paths sharing objects, with repeated and escaped names: as JSON.parse reads them', () => {
+  // (paths under one member are found in one walk of each object on the way: the last occurrence of a
+  // name wins, a name spelled with escapes is the name it spells, a path through a non-object is absent)
+  const paths = ['a.b', 'a.c', 'a.b.c', 'a.b.a', 'b', 'a', 'c.a.b', 'c.a.c', 'a.b.c.a', 'é.a'];
+  const reader = new FieldReader(paths);
+  const names = ['a', 'b', 'c', 'é', '\\u0061', '\\u0062', '\\u00e9', 'd'];
+  const text = (depth) => {
+    const r = rnd();
+    if (depth > 3 || r < 0.25) return JSON.stringify(value(3));
+    const n = Math.floor(rnd() * 5);
+    return '{' + Array.from({ length: n }, () => `"${pick(names)}"${rnd() < 0.2 ? ' : ' : ':'}${text(depth + 1)}`).join(rnd() < 0.2 ? ' , ' : ',') + '}';
+  };
+  let nestedSeen = 0;
+  for (let i = 0; i < 3000; i++) {
+    const t = text(0);
+    if (!t.startsWith('{')) continue;
+    const rec = JSON.parse(t);
+    const buf = Buffer.from(t);
+    assert.ok(reader.read(buf, 0, buf.length), t);
+    paths.forEach((p, k) => {
+      const want = get(rec, p.split('.'));
+      if (want !== undefined && p.includes('.')) nestedSeen++;
+      assert.equal(reader.value(k), want, `${p} in ${t}`);
+    });
+  }
+  assert.ok(nestedSeen > 500, `nested values found: ${nestedSeen}`);
+});
+
 test('truncated and broken lines are refused, never half-read', () => {
   const reader = new FieldReader(['a', 'b.c']);
   let refused = 0;

@@ -3,7 +3,7 @@
 // would go unnoticed otherwise, and checks the spans read are those of the bytes there now.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FieldReader, walkObject } from '../../dist/core/fields.js';
+import { FieldReader, Members, walkObject } from '../../dist/core/fields.js';
 import { enterLine, leaveLine, passOn, disarm, scanMark, memoTaken, simdScan, editedWalk, walkMoved } from '../../dist/core/simd-scan.js';
 
 const a = { lineNo: 0, name: 'a' }, b = { lineNo: 0, name: 'b' }, c = { lineNo: 0, name: 'c' };
@@ -154,6 +154,35 @@ run('edits: members appended or put first, values replaced whole: the walk moves
   assert.ok(edited(t, [{ from: at(t, '"aaa"'), to: at(t, '"aaa"') + 5, text: '1' }, { from: t.length - 1, to: t.length - 1, text: ',"x":"again","d":null' }]), 'replaced, then written again at the end: the last wins');
   const u = '{"x":"aaa","zq":{"x":1},"y":"bbb"}'; // (no reader wants zq)
   assert.ok(edited(u, [{ from: at(u, '1}'), to: at(u, '1}') + 1, text: '[2,3]' }]), 'a value inside a value no reader wants');
+});
+
+run('members a stage prepared (their names and value spans known): the walk moves without walking them', () => {
+  const t = '{"x":"aaa","o":{"x":1},"y":"bbb"}';
+  const withComma = (m) => ({ from: t.length - 1, to: t.length - 1, text: m.comma, bytes: m.bytes, names: m.names, spans: m.spans });
+  // wanted names among others, values with multi-byte characters before them (byte offsets, not characters)
+  const m = new Members(['zz', 'd', 'q', 'x'], ['"é€😀"', '"2020-01-01"', '[1,{"d":2}]', '"ünï"']);
+  assert.ok(edited(t, [withComma(m)]), 'appended: d and x found (x the last occurrence)');
+  assert.ok(edited(t, [withComma(new Members(['zz', 'q'], ['1', '"\\"d\\":"']))]), 'no wanted name: nothing to find, spans kept');
+  const first = new Members(['d', 'y'], ['"ä"', '5']);
+  assert.ok(edited(t, [{ from: 1, to: 1, text: first.text + ',', bytes: Buffer.from(first.text + ','), names: first.names, spans: first.spans0 }]), 'put first: y written again later in the line wins');
+  const e = '{}', m0 = new Members(['x', 'd'], ['"😀"', 'null']);
+  const prev = enterLine(a);
+  upstream.read(Buffer.from(e), 0, 2);
+  leaveLine(prev);
+  assert.ok(edited(e, [{ from: 1, to: 1, text: m0.text, bytes: m0.bytes.subarray(1), names: m0.names, spans: m0.spans0 }]), 'into an empty object');
+});
+
+run('one field added by FieldReader.edit (its name and value span given): the walk moves with it', () => {
+  const adder = new FieldReader(['x', 'd']);
+  for (const t of ['{"x":"aaa","o":{"x":1},"y":"bbb"}', '{}', '{ }']) {
+    for (const text of ['"2020-01-01"', '"ünï€😀"', '{"d":1,"x":2}']) {
+      const buf = Buffer.from(t);
+      assert.ok(adder.read(buf, 0, buf.length));
+      const ed = adder.edit(1, text, {});
+      assert.ok(ed.names && ed.spans, 'names and spans given');
+      assert.ok(edited(t, [{ ...ed }]), `${t} + d=${text}`);
+    }
+  }
 });
 
 run('edits the walk cannot follow: dropped, and the record walked again', () => {
