@@ -639,7 +639,7 @@ export class FieldReader {
 /** a replacement of line bytes [from, to) by text (from === to inserts); `bytes`: the text's UTF-8
  *  bytes when the stage has them at hand (the writers copy them instead of encoding the text);
  *  `names` and `spans`: the text is members with these names and nothing else, the values at these
- *  (start, end) byte offsets of it (simd-scan.ts need not walk it) */
+ *  (start, end) byte offsets of it, the last one ending the text (simd-scan.ts need not walk it) */
 export interface Edit { from: number; to: number; text: string; bytes?: Buffer; names?: readonly string[]; spans?: Int32Array }
 
 /** members ("name":text,... of the given names and value texts) prepared once, to append to many

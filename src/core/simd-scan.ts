@@ -250,6 +250,7 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
     const ed = edits[j], t = ed.text;
     edFrom[j] = ed.from - s; edTo[j] = ed.to - s;
     if (ed.bytes !== undefined) edLen[j] = ed.bytes.length;
+    else if (ed.spans !== undefined && ed.spans.length > 0) edLen[j] = ed.spans[ed.spans.length - 1]; // (the last value ends the text)
     else {
       let ascii = true; // (the byte length: the text's length unless it holds other than ASCII)
       for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) > 0x7f) ascii = false;
