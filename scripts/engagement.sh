@@ -140,9 +140,11 @@ if hosts_on; then
     --arg "$input_tz" --arg "$tz" --arg "${#stats[@]}" -- "${files[@]}" || exit 1
   hosts_cat facts > "$work/facts.ndjson"
   [ ${#stats[@]} = 0 ] || hosts_cat stats >> "${stats[1]}"
+  event-pipes count-by date < "$work/facts.ndjson" > "$work/dates.ndjson"
 else
 # Three processes (both cores): dedupe, filter and the two joins in one chain; the status, the local
-# day and the facts in another; the load below. Each chain hands its records on without re-reading.
+# day, the facts and the load's days (a fork) in another; the load below. Each chain hands its records
+# on without re-reading.
 event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   then where name=activity_exit ${stats[@]+"${stats[@]}"} \
   then join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
@@ -150,11 +152,11 @@ event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
   then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
   | event-pipes subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
   then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
-  then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
+  then fork [ count-by date then save "$work/dates.ndjson" ] \
+    [ count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
       collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
-      -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' \
-  > "$work/facts.ndjson"
+      -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' then save "$work/facts.ndjson" ]
 fi
 
 # One load at a time per database (a lock on FILE.lock, or a PostgreSQL advisory lock; the steps above
@@ -162,7 +164,30 @@ fi
 # recomputed days of the cube are one transaction.
 sink_lock engagement
 check_db
-{ cat "$(sink_sql engagement.refresh)"
+# The days whose cube rows are recomputed: the load's days (dates.ndjson) whose number of facts grows
+# in the load. Each one's facts are counted here, under the lock (a new database has no table: none);
+# the post-load SQL, in the load's transaction, marks those with more facts after the inserts. (Counts
+# only grow, so a failed count, or a writer outside this lock, can only mark a day more, recomputed
+# the same from its facts; a repeat of a loaded file adds no fact and marks nothing.)
+grep -oE '^\{"date":"[0-9]{4}-[0-9]{2}-[0-9]{2}"' "$work/dates.ndjson" | cut -c10-19 > "$work/dates.txt" || true
+if [ "$(wc -l < "$work/dates.txt")" != "$(wc -l < "$work/dates.ndjson")" ]; then
+  echo "$me: a local date that is not YYYY-MM-DD in the facts ($(grep -vE '^\{"date":"[0-9]{4}-[0-9]{2}-[0-9]{2}"' "$work/dates.ndjson" | head -1))" >&2; exit 1
+fi
+: > "$work/before.csv"
+if [ -s "$work/dates.txt" ]; then
+  list=$(sed "s/.*/'&'/" "$work/dates.txt" | paste -sd, -)
+  sink_query --format csv "SELECT CAST(date AS TEXT) AS date, count(*) AS n FROM activity_exit_facts WHERE date IN ($list) GROUP BY date" \
+    > "$work/before.csv" 2> /dev/null || : > "$work/before.csv"
+fi
+pg=0; ! sink_is_pg || pg=1
+{ if [ -s "$work/dates.txt" ]; then
+    echo "WITH load_dates(date, n) AS (VALUES"
+    awk -F, -v pg="$pg" -v q="'" 'FILENAME == ARGV[1] { if (FNR > 1) n[$1] = $2; next }
+      { printf "%s  (%s%s%s%s, %d)", (c++ ? ",\n" : ""), (pg ? "DATE " : ""), q, $0, q, ($0 in n ? n[$0] : 0) } END { print "" }' "$work/before.csv" "$work/dates.txt"
+    echo ") INSERT INTO activity_exit_dirty_dates (date)"
+    echo "  SELECT l.date FROM load_dates l WHERE (SELECT count(*) FROM activity_exit_facts f WHERE f.date = l.date) > l.n;"
+  fi
+  cat "$(sink_sql engagement.refresh)"
   echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")) ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
 sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic ${stats[@]+"${stats[@]}"} \

@@ -1,5 +1,5 @@
 -- Run by load-sqlite in the load's transaction, after the facts: the cube rows of every date that got
--- new facts (activity_exit_dirty_dates, filled by the trigger on activity_exit_facts) are recomputed
+-- new facts (activity_exit_dirty_dates, written just before by engagement.sh's post-load SQL) are recomputed
 -- from all the stored facts of that date. A repeat of a loaded file adds no fact and recomputes nothing.
 -- The duration is summed in event_id order, so the sum does not depend on the order the facts came in.
 DELETE FROM activity_engagement_daily WHERE date IN (SELECT date FROM activity_exit_dirty_dates);

@@ -1,6 +1,5 @@
 -- Lingokids engagement (PostgreSQL; engagement.schema.sql is SQLite's, and says what each table is).
--- REAL is DOUBLE PRECISION here (PostgreSQL's REAL has 4 bytes, SQLite's 8); the dirty-dates trigger
--- is a plpgsql function (CREATE OR REPLACE TRIGGER: PostgreSQL 14 or later); the rollups are views.
+-- REAL is DOUBLE PRECISION here (PostgreSQL's REAL has 4 bytes, SQLite's 8); the rollups are views.
 -- Loads that start at once on a new database create the tables one after the other (the lock ends
 -- with --schema's transaction).
 SELECT pg_advisory_xact_lock(hashtext('event-pipes engagement schema'));
@@ -23,13 +22,9 @@ CREATE TABLE IF NOT EXISTS activity_exit_facts (
 CREATE INDEX IF NOT EXISTS activity_exit_facts_by_date ON activity_exit_facts (date);
 
 CREATE TABLE IF NOT EXISTS activity_exit_dirty_dates (date DATE NOT NULL PRIMARY KEY);
-CREATE OR REPLACE FUNCTION activity_exit_facts_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO activity_exit_dirty_dates (date) VALUES (NEW.date) ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER activity_exit_facts_dirty AFTER INSERT ON activity_exit_facts
-    FOR EACH ROW EXECUTE FUNCTION activity_exit_facts_dirty();
+-- (marked by engagement.sh's post-load SQL; earlier versions' trigger per fact is dropped)
+DROP TRIGGER IF EXISTS activity_exit_facts_dirty ON activity_exit_facts;
+DROP FUNCTION IF EXISTS activity_exit_facts_dirty();
 
 CREATE TABLE IF NOT EXISTS engagement_settings (
     setting TEXT NOT NULL PRIMARY KEY,

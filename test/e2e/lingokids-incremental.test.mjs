@@ -116,6 +116,40 @@ test('regression: days split across two files keep both parts; a duplicate in a 
   assert.equal(dumpAll(`${d}/z.db`), before);
 });
 
+test('only the days that got new facts are recomputed (a repeat none); a database made with the earlier dirty-dates trigger loads alike', () => {
+  const w = world();
+  const d = tmpdir();
+  const ev = [...new Map(generate(7, 800, w).map(valid).filter((e) => e && e.name === 'activity_exit').map((e) => [e.event_id, e])).values()];
+  const dayOf = (e) => e.occurred_at.slice(0, 10);
+  const days = [...new Set(ev.map(dayOf))].sort();
+  assert.ok(days.length >= 10, 'several days');
+  // a day in the middle (not the last: its rows' rowids would come back alike) with events before the late ones
+  const late = days.find((x, i) => i > 0 && i < days.length - 1 && ev.filter((e) => dayOf(e) === x).length >= 4), extra = ev.filter((e) => dayOf(e) === late).slice(0, 2), rest = ev.filter((e) => !extra.includes(e));
+  fs.writeFileSync(`${d}/rest.json`, rest.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  fs.writeFileSync(`${d}/late.json`, [...extra, rest[0], rest[rest.length - 1]].map((e) => JSON.stringify(e)).join('\n') + '\n'); // two of rest again
+  const rows = (db) => new Map(q(db, 'SELECT rowid AS r, date FROM activity_engagement_daily ORDER BY rowid').map((x) => [x.r, x.date]));
+  load(`${d}/x.db`, [`${d}/rest.json`], w);
+  const first = rows(`${d}/x.db`);
+  load(`${d}/x.db`, [`${d}/rest.json`], w);
+  assert.equal(rows(`${d}/x.db`), first, 'a repeat recomputes no cube row (same rowids)');
+  load(`${d}/x.db`, [`${d}/late.json`], w);
+  const after = rows(`${d}/x.db`);
+  const moved = new Set([...first].filter(([r, date]) => after.get(r) !== date).map(([, date]) => date));
+  assert.equal([...moved], [late], 'only the day with new facts is recomputed (the days of the repeated two are not)');
+  // the same loads into a database with the trigger of earlier versions: the trigger is dropped, the tables are the same
+  load(`${d}/old.db`, [`${d}/rest.json`], w);
+  const db = new Database(`${d}/old.db`);
+  db.exec(`CREATE TRIGGER activity_exit_facts_dirty AFTER INSERT ON activity_exit_facts BEGIN
+    INSERT OR IGNORE INTO activity_exit_dirty_dates (date) VALUES (NEW.date); END`);
+  db.close();
+  load(`${d}/old.db`, [`${d}/late.json`], w);
+  assert.equal(q(`${d}/old.db`, "SELECT name FROM sqlite_master WHERE type = 'trigger'"), []);
+  const one = tmpdir();
+  load(`${one}/one.db`, [`${d}/rest.json`, `${d}/late.json`], w);
+  assert.equal(dumpAll(`${d}/old.db`), dumpAll(`${one}/one.db`));
+  assert.equal(dumpAll(`${d}/x.db`), dumpAll(`${one}/one.db`));
+});
+
 test('--help exits 0, documents every option and the incremental model, and creates nothing', () => {
   const d = tmpdir();
   const h = sh(`engagement.sh --help --db ${d}/e.db`);
