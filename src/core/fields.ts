@@ -211,36 +211,21 @@ export function skipValue(b: Buffer, i: number, end: number): number {
  * occurrence wins); escaped names are compared by what they spell. Returns false when absent.
  */
 export function memberSpan(b: Buffer, s: number, e: number, key: Buffer, span: Int32Array): boolean {
-  span[0] = -1;
-  let i = skipWs(b, s + 1, e);
-  if (b[i] === RBRACE) return false;
-  for (;;) {
-    const ks = i + 1;
-    let esc = false;
-    for (i = ks; ; ) { const d = b[i++]; if (d === QUOTE) break; if (d === BSL) { esc = true; i++; } }
-    const ke = i - 1;
-    i = skipWs(b, i, e) + 1; // ':'
-    i = skipWs(b, i, e);
-    const vs = i;
-    i = skipValue(b, i, e);
-    let hit: boolean;
-    if (esc) hit = Buffer.from(JSON.parse(b.toString('utf8', ks - 1, ke + 1)) as string, 'utf8').equals(key);
-    else if (ke - ks !== key.length) hit = false;
-    else { let j = 0; while (j < key.length && b[ks + j] === key[j]) j++; hit = j === key.length; }
-    if (hit) { span[0] = vs; span[1] = i; }
-    i = skipWs(b, i, e);
-    if (b[i] !== COMMA) return span[0] >= 0;
-    i = skipWs(b, i + 1, e);
-  }
+  oneKey[0] = key;
+  memberSpans(b, s, e, oneKey, oneStart, oneEnd);
+  span[0] = oneStart[0]; span[1] = oneEnd[0];
+  return oneStart[0] >= 0;
 }
+const oneKey: Buffer[] = [Buffer.alloc(0)], oneStart = new Int32Array(1), oneEnd = new Int32Array(1);
 
 /**
- * memberSpan for several keys in one walk of the valid object at b[s, e): starts[k]/ends[k] the span
- * of keys[k]'s value (the last occurrence wins), starts[k] -1 when absent.
+ * In a valid object at b[s, e) (from walkObject), the spans of several members' values in one walk:
+ * starts[k]/ends[k] that of keys[k] (the last occurrence wins; escaped names are compared by what they
+ * spell), starts[k] -1 when absent.
  */
 export function memberSpans(b: Buffer, s: number, e: number, keys: readonly Buffer[], starts: Int32Array, ends: Int32Array): void {
   const nk = keys.length;
-  starts.fill(-1, 0, nk);
+  for (let k = 0; k < nk; k++) starts[k] = -1;
   let i = skipWs(b, s + 1, e);
   if (b[i] === RBRACE) return;
   for (;;) {
