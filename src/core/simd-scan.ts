@@ -175,8 +175,6 @@ const scans = new Map<string, TopScan>();
 // stage gets), and the next reader asks for the same span first. EVENT_PIPES_SCAN_MEMO=0 turns it off.
 const MEMO = process.env.EVENT_PIPES_SCAN_MEMO !== '0';
 const union: Buffer[] = [];
-/** each union key as the text of a JSON string ("key"), to look for in an edit's text */
-const unionQuoted: string[] = [];
 const unionIndex = new Map<string, number>();
 let unionAt = 0, unionResults = 0, unionGen = -1, unionPlaced = 0; // placed in the walk's memory: the first unionPlaced keys
 /** who holds the line being read (a stage of a chain), and the number of its current line */
@@ -299,20 +297,17 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
     let wanted = false;
     for (let u = 0; u < n && !wanted; u++) if (oldSpans[3 * u] >= 0 && oldSpans[3 * u + 1] === from && oldSpans[3 * u + 2] === to) wanted = true;
     if (wanted || len === 0) continue;
-    // members written at the object's start or end naming no wanted key (no key's text in them, and no
-    // escape that could spell one): they move what follows them and nothing more, no walk of them needed
-    if (from === to && (from === last || from === 1)) {
-      if (ed.names !== undefined && ed.spans !== undefined) { // members whose names and value spans the stage knows
-        const idx = namesWanted(ed.names, n);
-        for (let i = 0; idx !== null && i < idx.length; i++) {
-          const u = idx[i];
-          if (u < 0) continue;
-          const ns = at + ed.spans[2 * i];
-          if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = at + ed.spans[2 * i + 1]; } // the last occurrence wins
-        }
-        continue;
+    // members written at the object's start or end whose names and value spans the stage gave: the
+    // wanted ones placed from them, no walk of the text
+    if (from === to && (from === last || from === 1) && ed.names !== undefined && ed.spans !== undefined) {
+      const idx = namesWanted(ed.names, n);
+      for (let i = 0; idx !== null && i < idx.length; i++) {
+        const u = idx[i];
+        if (u < 0) continue;
+        const ns = at + ed.spans[2 * i];
+        if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = at + ed.spans[2 * i + 1]; } // the last occurrence wins
       }
-      if (!mayName(ed.text, n)) continue;
+      continue;
     }
     if (textBuf.length < len + 2) textBuf = Buffer.allocUnsafe(2 * len + 2);
     if (ed.bytes !== undefined) ed.bytes.copy(textBuf, 1); else textBuf.write(ed.text, 1, 'utf8');
@@ -350,12 +345,6 @@ function namesWanted(names: readonly string[], n: number): Int32Array | null {
     wantedNames.set(names, w);
   }
   return w.idx;
-}
-/** may this text name one of the union's first n keys (it holds the key as a JSON string, or an escape)? */
-function mayName(text: string, n: number): boolean {
-  if (text.includes('\\')) return true;
-  for (let u = 0; u < n; u++) if (text.includes(unionQuoted[u])) return true;
-  return false;
 }
 /** where the walk reads b[s, e): in place when it is in the walk's memory, else copied in (-1: too long) */
 function lineIn(b: Buffer, s: number, e: number): number {
@@ -435,7 +424,7 @@ export class TopScan {
     if (union.length + new Set(fresh.map((k) => k.toString('latin1'))).size > 64) return;
     for (const k of fresh) {
       const t = k.toString('latin1');
-      if (!unionIndex.has(t)) { unionIndex.set(t, union.length); union.push(Buffer.from(k)); unionQuoted.push(JSON.stringify(k.toString('utf8'))); }
+      if (!unionIndex.has(t)) { unionIndex.set(t, union.length); union.push(Buffer.from(k)); }
     }
     this.inUnion = Int32Array.from(keys, (k) => unionIndex.get(k.toString('latin1'))!);
     this.unionNeeded = Math.max(0, ...this.inUnion) + 1;

@@ -335,6 +335,21 @@ export function epochBytesMs(b: Uint8Array, s: number, e: number): number {
   return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
 }
 
+/**
+ * The epoch ms of a timestamp field read from its JSON value's bytes b[s, e) (s < 0: absent) for the
+ * common shapes: a string without escapes holding ISO-8601 (times without an offset in `inputTz`) or,
+ * with unit auto, epoch digits; a bare positive integer of 10-14 or 16-19 digits with unit auto. What
+ * parseTimestamp gives the decoded value; NaN when it steps aside (then decode and parseTimestamp it).
+ */
+export function valueBytesMs(b: Uint8Array, s: number, e: number, unit: Unit, inputTz: ZoneClock): number {
+  if (s < 0) return NaN;
+  const q = b[s] === 34;
+  if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; } // an escape: decode first
+  else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN; // (a 15-digit number: µs or ms by value, decoded)
+  if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
+  return q ? isoBytesMs(b, s, e, inputTz) : NaN;
+}
+
 /** days since 1970-01-01 of the date YYYY-MM-DD at b[i, i + 10) (years 0001-9999), or NaN */
 export function dateBytesDays(b: Uint8Array, i: number): number {
   if (b[i + 4] !== 45 || b[i + 7] !== 45) return NaN;

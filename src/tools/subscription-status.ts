@@ -6,7 +6,7 @@
 // other team's derived table reads it). Users without a registration time (unknown users) get null.
 import { FieldReader } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
-import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
+import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -71,22 +71,14 @@ export const tool: Tool<SubscriptionStatusOptions> = {
       if (seen.size > 100000) { seen = new ByteKeys(); known = []; }
       return v;
     };
-    /** the event time read from the line's bytes when it is an ISO-8601 string without escapes (what
-     *  parseTimestamp gives it), else NaN: then it is decoded and parsed */
-    const eventMs = (buf: Buffer): number => {
-      let s = reader.spanStart(0), e = reader.spanEnd(0);
-      if (s < 0 || buf[s] !== 34) return NaN;
-      s++; e--;
-      for (let i = s; i < e; i++) if (buf[i] === 92) return NaN;
-      return isoBytesMs(buf, s, e, clock);
-    };
     const b = { registration: null as number | null, trialStart: null as number | null, trialEnd: null as number | null, subStart: null as number | null, subExpire: null as number | null };
     const texts = new Map<string | null, string>();
     const ed = { from: 0, to: 0, text: '' };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        let t: number | null | string = eventMs(line.buf);
+        // (the common shapes read from the bytes, as to-local-date reads them; else decoded and parsed)
+        let t: number | null | string = valueBytesMs(line.buf, reader.spanStart(0), reader.spanEnd(0), 'auto', clock);
         if (Number.isNaN(t)) t = ts(reader.value(0));
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);

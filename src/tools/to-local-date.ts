@@ -4,7 +4,7 @@
 import { FieldReader, Members } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
-import { epochBytesMs, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
+import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -77,15 +77,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     let lastClock: ZoneClock | null = null, lastDays = NaN, lastText = '', lastJson = '';
     let lastRaw: unknown = undefined, lastDay = '';
     /** the timestamp's epoch ms read from the line's bytes for the common shapes, else NaN */
-    const fastMs = (b: Buffer): number => {
-      let s = reader.spanStart(0), e = reader.spanEnd(0);
-      if (s < 0) return NaN;
-      const q = b[s] === 34;
-      if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; } // an escape: decode first
-      else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN; // a bare number: positive integers of 10-14 or 16-19 digits only
-      if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
-      return q ? isoBytesMs(b, s, e, inputClock) : NaN;
-    };
+    const fastMs = (b: Buffer): number => valueBytesMs(b, reader.spanStart(0), reader.spanEnd(0), unit, inputClock);
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -150,15 +142,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
     }
     for (let j = 0; j < m; j++) if (grains[j] === 'second') { texts[j] = JSON.stringify(zc.localDateTime(ms)); version++; }
   };
-  const fastMs = (b: Buffer): number => {
-    let s = reader.spanStart(0), e = reader.spanEnd(0);
-    if (s < 0) return NaN;
-    const q = b[s] === 34;
-    if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; }
-    else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN;
-    if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
-    return q ? isoBytesMs(b, s, e, inputClock) : NaN;
-  };
+  const fastMs = (b: Buffer): number => valueBytesMs(b, reader.spanStart(0), reader.spanEnd(0), unit, inputClock);
   return {
     record(line: Line) {
       if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
