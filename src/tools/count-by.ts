@@ -1,6 +1,7 @@
 // count-by: grouped aggregation over NDJSON. Memory grows with the number of groups (and distinct
 // values for distinct()), never with the input. Output: one record per group, sorted by key.
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
+import { ByteKeys } from '../core/keyed.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
 import { stringify } from '../core/json.js';
@@ -90,7 +91,8 @@ export const tool: Tool<CountByOptions> = {
     const noted = new Set<string>();
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
     const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
-    const groups = new Map<string, number>();
+    // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
+    const groups = new ByteKeys();
     let scratch = Buffer.allocUnsafe(4096);
     const lastKey = Buffer.allocUnsafe(256);
     let lastLen = -1, lastGroup = 0;
@@ -118,9 +120,7 @@ export const tool: Tool<CountByOptions> = {
         let same = len === lastLen;
         for (let i = 0; same && i < len; i++) if (scratch[i] !== lastKey[i]) same = false;
         if (!same) {
-          const key = scratch.toString('latin1', 0, len);
-          g = groups.get(key) ?? -1;
-          if (g < 0) { g = groups.size; groups.set(key, g); }
+          g = groups.slot(scratch, 0, len);
           if (len <= lastKey.length) { for (let i = 0; i < len; i++) lastKey[i] = scratch[i]; lastLen = len; lastGroup = g; } else lastLen = -1;
         }
         if (state) for (let a = 0; a < cols.length; a++) cols[a].merge(g, state[specs[a].name]);
@@ -132,7 +132,7 @@ export const tool: Tool<CountByOptions> = {
         // byte order, i.e. code point order).
         const n = groups.size;
         const joined: string[] = new Array(n);
-        for (const [key, g] of groups) joined[g] = key;
+        for (let g = 0; g < n; g++) joined[g] = groups.text(g);
         const rankOf = (c: number) => (c === 110 ? 0 : c === 116 || c === 102 ? 1 : c === 34 ? 3 : c === 45 || (c >= 48 && c <= 57) ? 2 : 4);
         const cmp = (x: number, y: number): number => {
           const a = joined[x], b = joined[y];
