@@ -34,13 +34,19 @@ export class GrowU8 {
 }
 
 /**
- * A hash table from key bytes to slot numbers, with the keys kept in one growing byte arena: no JS
- * string or object per key, so millions of keys cost ~(key length + 20) bytes each and no GC work.
- * Open addressing (linear probing) on FNV-1a hashes.
+ * A hash table from key bytes to slot numbers, with the keys kept in byte blocks: no JS string or
+ * object per key, so millions of keys cost ~(key length + 21) bytes each and no GC work. A full block
+ * is kept and a new one started (half the bytes held so far, at least 1 MiB): keys are never copied,
+ * and the room not yet used is at most a third. Open addressing (linear probing) on a murmur3-style
+ * hash of four bytes a step.
  */
 export class ByteKeys {
-  private arena = Buffer.allocUnsafe(1 << 20);
+  private blocks: Buffer[] = [Buffer.allocUnsafe(1 << 20)];
+  /** the block keys are added to, and its bytes used */
+  private arena = this.blocks[0];
   private used = 0;
+  private held = 0;
+  private blk = new Uint8Array(1 << 12);
   private offs = new Int32Array(1 << 12);
   private lens = new Int32Array(1 << 12);
   private hashes = new Int32Array(1 << 12);
@@ -48,61 +54,72 @@ export class ByteKeys {
   private mask = (1 << 13) - 1;
   size = 0;
 
-  static hash(b: Buffer, s: number, e: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  static hash(b: Uint8Array, s: number, e: number): number {
+    let h = (e - s) ^ 0x811c9dc5, i = s;
+    for (; i + 4 <= e; i += 4) {
+      let k = Math.imul(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24), 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h ^= k;
+      h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+    }
+    let k = 0;
+    for (let q = 0; i < e; i++, q += 8) k |= b[i] << q;
+    k = Math.imul(k, 0xcc9e2d51);
+    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
     return h;
   }
 
   /** the slot of the key b[s, e), or -1 when it has none (nothing is added) */
-  find(b: Buffer, s: number, e: number): number {
+  find(b: Uint8Array, s: number, e: number): number {
     const h = ByteKeys.hash(b, s, e), n = e - s;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const slot = this.table[i];
       if (slot < 0) return -1;
-      if (this.hashes[slot] === h && this.lens[slot] === n) {
-        const o = this.offs[slot];
-        let k = 0;
-        while (k < n && this.arena[o + k] === b[s + k]) k++;
-        if (k === n) return slot;
-      }
+      if (this.hashes[slot] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
     }
   }
 
   /** the slot of the key b[s, e), created on first sight */
-  slot(b: Buffer, s: number, e: number): number {
+  slot(b: Uint8Array, s: number, e: number): number {
     const h = ByteKeys.hash(b, s, e), n = e - s;
     let i = h & this.mask;
     for (;;) {
       const slot = this.table[i];
       if (slot < 0) break;
-      if (this.hashes[slot] === h && this.lens[slot] === n) {
-        const o = this.offs[slot];
-        let k = 0;
-        while (k < n && this.arena[o + k] === b[s + k]) k++;
-        if (k === n) return slot;
-      }
+      if (this.hashes[slot] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
       i = (i + 1) & this.mask;
     }
     const slot = this.size++;
     if (slot >= this.offs.length) this.growSlots();
     if (this.used + n > this.arena.length) {
-      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
-      this.arena.copy(a, 0, 0, this.used);
-      this.arena = a;
+      this.held += this.used;
+      if (this.blocks.length === 255) throw new Error('ByteKeys: too many keys');
+      this.arena = Buffer.allocUnsafe(Math.max(n, 1 << 20, this.held >> 1));
+      this.blocks.push(this.arena);
+      this.used = 0;
     }
-    const a = this.arena;
-    for (let k = 0, o = this.used; k < n; k++) a[o + k] = b[s + k];
-    this.offs[slot] = this.used; this.lens[slot] = n; this.hashes[slot] = h;
-    this.used += n;
+    const a = this.arena, o = this.used;
+    if (n <= 64) for (let k = 0; k < n; k++) a[o + k] = b[s + k];
+    else a.set(b.subarray(s, e), o);
+    this.blk[slot] = this.blocks.length - 1; this.offs[slot] = o; this.lens[slot] = n; this.hashes[slot] = h;
+    this.used = o + n;
     this.table[i] = slot;
     if (this.size * 10 > (this.mask + 1) * 6) this.rehash();
     return slot;
   }
 
+  private equals(slot: number, b: Uint8Array, s: number, n: number): boolean {
+    const a = this.blocks[this.blk[slot]], o = this.offs[slot];
+    let k = 0;
+    while (k < n && a[o + k] === b[s + k]) k++;
+    return k === n;
+  }
+
   private growSlots(): void {
     const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
     this.offs = grow(this.offs); this.lens = grow(this.lens); this.hashes = grow(this.hashes);
+    const blk = new Uint8Array(this.blk.length * 2); blk.set(this.blk); this.blk = blk;
   }
 
   private rehash(): void {
@@ -117,13 +134,21 @@ export class ByteKeys {
   }
 
   /** the key bytes of a slot as latin1 text (one char per byte) */
-  text(slot: number): string { return this.arena.toString('latin1', this.offs[slot], this.offs[slot] + this.lens[slot]); }
+  text(slot: number): string { return this.blocks[this.blk[slot]].toString('latin1', this.offs[slot], this.offs[slot] + this.lens[slot]); }
 
   /** the bytes of a slot's key */
-  bytes(slot: number): [Buffer, number, number] { return [this.arena, this.offs[slot], this.offs[slot] + this.lens[slot]]; }
+  bytes(slot: number): [Buffer, number, number] { return [this.blocks[this.blk[slot]], this.offs[slot], this.offs[slot] + this.lens[slot]]; }
+
+  /** the bytes of a slot's key are keyArena(slot)[keyStart(slot), keyStart(slot) + keyLength(slot))
+   *  (no array made per call) */
+  keyArena(slot: number): Buffer { return this.blocks[this.blk[slot]]; }
+  keyStart(slot: number): number { return this.offs[slot]; }
+  keyLength(slot: number): number { return this.lens[slot]; }
 
   /** Slots ordered by key bytes (shorter first on a common prefix): see sortKeys() */
-  sorted(): Uint32Array { return sortKeys(this.arena, this.offs, this.lens, this.size); }
+  sorted(): Uint32Array {
+    return this.blocks.length === 1 ? sortKeys(this.arena, this.offs, this.lens, this.size) : sortKeys(this.arena, this.offs, this.lens, this.size, undefined, this.blk, this.blocks);
+  }
 }
 
 /**

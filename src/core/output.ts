@@ -230,3 +230,62 @@ export class CountSink implements RecordSink {
   textRecord(): void { this.records++; }
   batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
 }
+
+/**
+ * A tool's output records assembled as bytes and handed on in batches (ToolContext.emitBatch), not a
+ * string and a Buffer per record: write a record at buf[pos...] (latin1(), bytes(), or in place after
+ * room()), then end() it. Only complete records are handed on: room() keeps the record being written.
+ */
+export class RecordBatch {
+  buf = Buffer.allocUnsafe(1 << 20);
+  pos = 0;
+  records = 0;
+  /** where the record being written begins */
+  private start = 0;
+  constructor(private readonly emit: (b: Buffer, s: number, e: number, records: number) => void) {}
+  /** room for n more bytes at buf[pos...] */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.start > 0) this.emit(this.buf, 0, this.start, this.records);
+    this.records = 0;
+    const part = this.pos - this.start; // (the record being written moves to the front)
+    if (part + n > this.buf.length) {
+      const b = Buffer.allocUnsafe(2 * (part + n));
+      this.buf.copy(b, 0, this.start, this.pos);
+      this.buf = b;
+    } else this.buf.copyWithin(0, this.start, this.pos);
+    this.start = 0;
+    this.pos = part;
+  }
+  /** text whose characters are all below 256 (latin1: e.g. UTF-8 bytes held as a string), at pos */
+  latin1(t: string): void {
+    this.room(t.length);
+    const b = this.buf;
+    let p = this.pos;
+    if (t.length < 32) for (let i = 0; i < t.length; i++) b[p++] = t.charCodeAt(i);
+    else p += b.write(t, p, 'latin1');
+    this.pos = p;
+  }
+  /** bytes s[from, to) at pos */
+  bytes(s: Uint8Array, from: number, to: number): void {
+    this.room(to - from);
+    const b = this.buf;
+    let p = this.pos;
+    if (to - from < 64) for (let i = from; i < to; i++) b[p++] = s[i];
+    else { b.set(s.subarray(from, to), p); p += to - from; }
+    this.pos = p;
+  }
+  /** the record ends at pos (its newline written: `newline` false when the caller wrote it) */
+  end(newline = true): void {
+    if (newline) { this.room(1); this.buf[this.pos++] = 10; }
+    this.records++;
+    this.start = this.pos;
+    if (this.pos >= 1 << 18) this.flush();
+  }
+  /** hand on the complete records (a record being written stays) */
+  flush(): void {
+    if (this.start > 0) this.emit(this.buf, 0, this.start, this.records);
+    this.records = 0;
+    if (this.start > 0) { this.buf.copyWithin(0, this.start, this.pos); this.pos -= this.start; this.start = 0; }
+  }
+}

@@ -2,6 +2,7 @@
 // values for distinct()), never with the input. Output: one record per group, sorted by key.
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
+import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
 import { stringify } from '../core/json.js';
@@ -27,11 +28,11 @@ const utf8Of = (token: string) => Buffer.from(JSON.parse(Buffer.from(token, 'lat
 /** PLAIN: the joined key is made of quoted strings only, without escapes or bytes below '#';
  *  FIRST_PLAIN: its first token is such a string */
 const PLAIN = 1, FIRST_PLAIN = 2;
-function classify(key: string): number {
+function classify(key: Uint8Array, from: number, to: number): number {
   let inside = false, start = true, first = true, plain = true;
-  let i = 0;
-  for (; i < key.length; i++) {
-    const c = key.charCodeAt(i);
+  let i = from;
+  for (; i < to; i++) {
+    const c = key[i];
     if (start) { if (c !== 34) { plain = false; break; } start = false; inside = true; continue; }
     if (inside) { if (c === 34) inside = false; else if (c < 0x23 || c === 92) { plain = false; break; } continue; }
     if (c !== 1) { plain = false; break; } // SEP between tokens
@@ -131,11 +132,12 @@ export const tool: Tool<CountByOptions> = {
         // joined canonical tokens (null < false/true < numbers < strings < other; strings in UTF-8
         // byte order, i.e. code point order).
         const n = groups.size;
+        // the keys as text (latin1 of their bytes), made only where a comparison needs them
         const joined: string[] = new Array(n);
-        for (let g = 0; g < n; g++) joined[g] = groups.text(g);
+        const text = (g: number) => joined[g] ?? (joined[g] = groups.text(g));
         const rankOf = (c: number) => (c === 110 ? 0 : c === 116 || c === 102 ? 1 : c === 34 ? 3 : c === 45 || (c >= 48 && c <= 57) ? 2 : 4);
         const cmp = (x: number, y: number): number => {
-          const a = joined[x], b = joined[y];
+          const a = text(x), b = text(y);
           let i = 0, j = 0;
           for (let k = 0; k < nk; k++) {
             let ie = a.indexOf(SEP, i); if (ie < 0) ie = a.length;
@@ -166,34 +168,41 @@ export const tool: Tool<CountByOptions> = {
         // A key with a plain first string token (most keys lead with an id or a date) is ordered by that
         // token natively first; cmp only breaks its ties (1M groups of 11 keys, some null: 17 -> 2 s).
         const plain = new Uint8Array(n);
-        for (let g = 0; g < n; g++) plain[g] = classify(joined[g]);
-        const order = new Uint32Array(n);
+        let allPlain = true, firstPlain = n > 1 && n < 1 << 24;
+        for (let g = 0; g < n; g++) {
+          const p = plain[g] = classify(groups.keyArena(g), groups.keyStart(g), groups.keyStart(g) + groups.keyLength(g));
+          if (!(p & PLAIN)) allPlain = false;
+          if (!(p & FIRST_PLAIN)) firstPlain = false;
+        }
+        let order: Uint32Array;
         const compare = (x: number, y: number): number => {
           const p = plain[x] & plain[y];
-          if (p & PLAIN) { const a = joined[x], b = joined[y]; return a < b ? -1 : a > b ? 1 : 0; }
+          if (p & PLAIN) { const a = text(x), b = text(y); return a < b ? -1 : a > b ? 1 : 0; }
           if (p & FIRST_PLAIN) {
-            // the first tokens, char by char (a closing quote sorts below any content byte)
-            const a = joined[x], b = joined[y];
+            // the first tokens, byte by byte (a closing quote sorts below any content byte)
+            const a = groups.keyArena(x), b = groups.keyArena(y), as = groups.keyStart(x), bs = groups.keyStart(y);
             for (let i = 1; ; i++) {
-              const ca = a.charCodeAt(i), cb = b.charCodeAt(i);
+              const ca = a[as + i], cb = b[bs + i];
               if (ca !== cb) return ca - cb;
               if (ca === 34) break;
             }
           }
           return cmp(x, y);
         };
-        let firstPlain = n > 1 && n < 1 << 24;
-        for (let g = 0; g < n && firstPlain; g++) if (!(plain[g] & FIRST_PLAIN)) firstPlain = false;
-        if (firstPlain) {
+        if (allPlain) {
+          // their order is that of their bytes: sorted where they lie, no text made
+          order = groups.sorted();
+        } else if (firstPlain) {
           // Every first token a plain string: a native numeric sort of (its first 5 bytes, group) packed
           // in 64 bits, then the comparator only within runs of one prefix (calling a comparator ~20
           // times a group is most of the cost: 1M groups keyed by an id, 7 -> 1 s).
+          order = new Uint32Array(n);
           const packed = new BigUint64Array(n), u = new Uint32Array(packed.buffer);
           for (let g = 0; g < n; g++) {
-            const a = joined[g];
+            const a = groups.keyArena(g), s = groups.keyStart(g);
             let hi = 0, c5 = 0, q = 0;
             for (; q < 5; q++) {
-              const c = a.charCodeAt(q + 1);
+              const c = a[s + q + 1];
               if (c === 34) break;
               if (q < 4) hi = hi * 256 + c; else c5 = c;
             }
@@ -209,21 +218,33 @@ export const tool: Tool<CountByOptions> = {
             i = j;
           }
         } else {
+          order = new Uint32Array(n);
           for (let g = 0; g < n; g++) order[g] = g;
           order.sort(compare);
         }
+        // the records as bytes: the key's tokens straight from the table (byte 1 between them)
+        const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
+        const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1'));
         for (let i = 0; i < n; i++) {
-          const g = order[i];
-          const tokens = nk === 1 ? [joined[g]] : joined[g].split(SEP);
-          let text = '{';
-          for (let k = 0; k < nk; k++) text += (k ? ',' : '') + head[k] + tokens[k];
+          const g = order[i], arena = groups.keyArena(g), s = groups.keyStart(g), e = s + groups.keyLength(g);
+          out.bytes(heads[0], 0, heads[0].length);
+          for (let k = 0, from = s; k < nk; k++) {
+            let to = from;
+            while (to < e && arena[to] !== 1) to++;
+            if (k) out.bytes(heads[k], 0, heads[k].length);
+            out.bytes(arena, from, to);
+            from = to + 1;
+          }
           if (o.partial) {
             const st: Record<string, unknown> = {};
             for (let a = 0; a < cols.length; a++) st[specs[a].name] = cols[a].state(g);
-            text += ',"_state":' + l1(stringify(st));
-          } else for (let a = 0; a < cols.length; a++) text += ',' + tail[a] + l1(stringify(cols[a].result(g)));
-          ctx.emit(Buffer.from(text + '}', 'latin1'));
+            out.latin1(',"_state":');
+            out.latin1(l1(stringify(st)));
+          } else for (let a = 0; a < cols.length; a++) { out.latin1(','); out.latin1(tail[a]); out.latin1(l1(stringify(cols[a].result(g)))); }
+          out.latin1('}');
+          out.end();
         }
+        out.flush();
         ctx.count('groups', n);
       },
     };

@@ -22,6 +22,7 @@
 //   they span in the detail), their raw text (all their lines) kept in --rejects.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
@@ -124,25 +125,6 @@ function writeAscii(ob: Buffer, o: number, s: string): number {
   return o;
 }
 
-/** Output records assembled as bytes, handed to the runner in batches. */
-class JsonBatch {
-  buf = Buffer.allocUnsafe(1 << 20);
-  pos = 0;
-  records = 0;
-  constructor(private readonly ctx: ToolContext) {}
-  /** room for n more bytes */
-  room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    this.flush();
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n * 2);
-  }
-  flush(): void {
-    if (this.pos > 0) this.ctx.emitBatch(this.buf, 0, this.pos, this.records);
-    this.pos = 0;
-    this.records = 0;
-  }
-}
-
 /** the header of one input and what each of its columns becomes */
 interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number; shardCol: number }
 
@@ -197,7 +179,7 @@ export const tool: Tool<FromCsvOptions> = {
     const types = columnTypes(o.types, Object.keys(KIND));
     const files = o.files.length ? o.files : ['-'];
     const delim = delimiterOf(o);
-    const out = new JsonBatch(ctx);
+    const out = new RecordBatch((b, s, e, n) => ctx.emitBatch(b, s, e, n));
     const typedSeen = new Set<string>();
     let headers = 0;
     // --shard: this run keeps the rows of shard k (bad rows that have no key cell belong to shard 0);
@@ -310,8 +292,7 @@ export const tool: Tool<FromCsvOptions> = {
         ob[o++] = 0x7d; // }
         ob[o++] = 0x0a;
         out.pos = o;
-        out.records++;
-        if (o >= 1 << 18) out.flush();
+        out.end(false);
       }
     }
 

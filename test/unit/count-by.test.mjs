@@ -64,4 +64,28 @@ test('runs of one key (the group of the record before is reused) and keys that c
   assert.equal(counts, { null: 9, '': 6, a: 15, ab: 6, b: 9, ba: 3, [long]: 9, [long2]: 3, 1: 6, 12: 6, 123: 3 });
 });
 
+
+test('plain-string keys only (sorted as bytes where they lie) over several key blocks; records across batch ends', () => {
+  // ~3 MB of keys: ByteKeys starts new blocks past 1 MiB; the output batches (RecordBatch) flush past
+  // 256 KiB, so records are cut into several batches; keys of one and two tokens, prefixes of each other
+  const lines = [], want = new Map();
+  for (let i = 0; i < 12000; i++) {
+    const k = `u${Math.floor(rnd() * 6000)}` + 'x'.repeat(Math.floor(rnd() * 3) * 120), j = `d${Math.floor(rnd() * 3)}`;
+    lines.push(JSON.stringify({ k, j, v: i }));
+    const key = JSON.stringify([k, j]);
+    want.set(key, (want.get(key) ?? 0) + i);
+  }
+  const r = sh(`count-by k j -a 's=sum(v)'`, { input: lines.join('\n') + '\n' });
+  assert.is(r.status, 0, r.stderr);
+  const got = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(got.length, want.size);
+  const sorted = [...got].sort((x, y) => cmpv(x.k, y.k) || cmpv(x.j, y.j));
+  assert.equal(got.map((o) => [o.k, o.j]), sorted.map((o) => [o.k, o.j]));
+  for (const g of got) assert.is(g.s, want.get(JSON.stringify([g.k, g.j])));
+  // one key alone: the same order and sums
+  const one = sh(`count-by k`, { input: lines.join('\n') + '\n' });
+  const ks = one.stdout.trim().split('\n').map((l) => JSON.parse(l).k);
+  assert.equal(ks, [...new Set(lines.map((l) => JSON.parse(l).k))].sort((x, y) => cmpv(x, y)));
+});
+
 test.run();

@@ -141,4 +141,27 @@ test('ByteKeys.find: the slot of a key added before, -1 for any other, and nothi
   assert.is(k.size, 20000);
 });
 
+
+test('ByteKeys over several blocks (keys past 1 MiB): one slot per key, text, find, sorted() in byte order', () => {
+  const keys = new ByteKeys(), seen = new Map();
+  let x = 12345; // (the high bits of a xorshift: the low bits of the LCG above repeat too soon here)
+  const r = (n) => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 8) % n; };
+  for (let i = 0; i < 30000; i++) {
+    const len = 1 + r(r(4) === 0 ? 700 : 60);
+    const b = Buffer.from(Array.from({ length: len }, () => [0, 1, 34, 97, 98, 200, 255][r(7)]));
+    const slot = keys.slot(b, 0, b.length), text = b.toString('latin1');
+    if (seen.has(text)) assert.is(slot, seen.get(text)); else { assert.is(slot, seen.size); seen.set(text, slot); }
+  }
+  assert.ok(keys.keyArena(0) !== keys.keyArena(keys.size - 1), 'the keys lie in more than one block');
+  for (const [text, slot] of seen) {
+    assert.is(keys.text(slot), text);
+    const b = Buffer.from(text, 'latin1');
+    assert.is(keys.find(b, 0, b.length), slot);
+    assert.is(keys.keyArena(slot).toString('latin1', keys.keyStart(slot), keys.keyStart(slot) + keys.keyLength(slot)), text);
+  }
+  assert.is(keys.find(Buffer.from('not there'), 0, 9), -1);
+  const want = [...seen.keys()].map((t) => Buffer.from(t, 'latin1')).sort(Buffer.compare).map((b) => seen.get(b.toString('latin1')));
+  assert.equal([...keys.sorted()], want);
+});
+
 test.run();

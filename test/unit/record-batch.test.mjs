@@ -1,0 +1,36 @@
+// RecordBatch (core/output.ts): records written in pieces go out only whole, in batches that end at a
+// record's end and count their records, whatever the sizes (a record larger than the buffer, a buffer
+// that fills in the middle of a record).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RecordBatch } from '../../dist/core/output.js';
+
+function run(records, piece) {
+  const batches = [];
+  const out = new RecordBatch((b, s, e, n) => batches.push({ bytes: Buffer.from(b.subarray(s, e)), n }));
+  for (const r of records) {
+    for (let i = 0; i < r.length; i += piece) {
+      if (i % (2 * piece) === 0) { const p = Buffer.from(r.slice(i, i + piece), 'latin1'); out.bytes(p, 0, p.length); } else out.latin1(r.slice(i, i + piece));
+    }
+    out.end();
+  }
+  out.flush();
+  return batches;
+}
+
+test('whole records in every batch, counted, in order (a buffer full mid-record; a record beyond the buffer)', () => {
+  const sizes = [[200_000, 900_000, 10], [100, 1_500_000, 5], [300_000, 300_000, 300_000, 700_000, 50], [1, 2, 3]];
+  for (const sz of sizes) {
+    const records = sz.map((n, k) => String.fromCharCode(97 + k).repeat(n));
+    for (const piece of [7, 10_000, 65_536]) {
+      const batches = run(records, piece);
+      assert.is(Buffer.concat(batches.map((b) => b.bytes)).toString('latin1'), records.join('\n') + '\n', `sizes ${sz}, pieces of ${piece}`);
+      for (const b of batches) {
+        assert.is(b.bytes[b.bytes.length - 1], 10, 'a batch ends at a record end');
+        assert.is(b.bytes.toString('latin1').split('\n').length - 1, b.n, 'its records counted');
+      }
+    }
+  }
+});
+
+test.run();
