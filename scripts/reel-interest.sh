@@ -72,19 +72,21 @@ sink_check optional
 for f in "${files[@]}"; do [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 2; }; done
 mkdir -p "$out"
 work=$(mktemp -d "$out/.work.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
-# job 1: ETL to files (the event kinds may be in any files, mixed or separate)
-final-action -i "${files[@]}" > "$work/final.ndjson" || step final-action
+# job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and
+# the watch ratios read the files side by side: final-action in the background, the watch chain here
+final-action -i "${files[@]}" > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and every
 # field the watched-ratio rules read are present and not null, whatever its platform (an ios event
 # with a null app_version or replay_count is ignored too); validate reports each one dropped.
 important=user_uid,reel_uid,origin_platform,app_version,reel_watch_duration,reel_duration,replay_count
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
-where event_name=reel_watched "${inputs[@]}" \
-  | validate --require "$important" \
-  | watch-ratio > "$work/ratios.ndjson" || step watch-ratio
+event-pipes where event_name=reel_watched "${inputs[@]}" \
+  then validate --require "$important" \
+  then watch-ratio > "$work/ratios.ndjson" || step watch-ratio
+wait "$final_pid" || step final-action
 merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
   | reel-interest --threshold "$threshold" > "$work/reel_interest.ndjson" || step decide
 to-parquet --types user_uid=string,reel_uid=string,liked=boolean,unliked=boolean,watched_ratio=double,is_interested=boolean \
