@@ -72,7 +72,7 @@ sink_check optional
 for f in "${files[@]}"; do [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 2; }; done
 mkdir -p "$out"
 work=$(mktemp -d "$out/.work.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and

@@ -7,7 +7,8 @@
 // objects and arrays through the exact decoder and the one writer, so the output is what decoding and
 // writing the merged object gives), and written back in the order JavaScript gives an object's keys (integer-like keys first,
 // ascending, then the others in the order they were first seen).
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
+import { ByteKeys } from '../core/keyed.js';
 import { parseJson, stringify } from '../core/json.js';
 import { MemberCursor, memberAt, objectText, setMember, valueText } from '../core/members.js';
 import { UsageError } from '../core/tool.js';
@@ -23,7 +24,6 @@ const options = {
 
 export type MergeKeysOptions = OptionsOf<typeof options> & InputOptions;
 
-const SEP = '\u0001';
 
 export const tool: Tool<MergeKeysOptions> = {
   name: 'merge-keys',
@@ -46,36 +46,35 @@ export const tool: Tool<MergeKeysOptions> = {
     if (o.key.length === 0) throw new UsageError('--key needs a field');
     const reader = new FieldReader(o.key);
     const cursor = new MemberCursor();
-    // per key its members as [name, text, name, text, ...] (a later value replaces the text in place)
-    const merged = new Map<string, string[]>();
+    // the keys (their canonical tokens as bytes, byte 1 between) -> slots; per slot its members as
+    // [name, text, name, text, ...] (a later value replaces the text in place)
+    const keys = new ByteKeys(), merged: string[][] = [];
+    let scratch = Buffer.allocUnsafe(4096);
     const defaults = o.default.map((d) => [d.slice(0, d.indexOf('=')), stringify(parseJson(d.slice(d.indexOf('=') + 1)))] as const);
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        let key = '';
-        for (let k = 0; k < o.key.length; k++) {
-          const t = reader.token(k);
-          if (t === 'null') return ctx.reject(line, `missing ${o.key[k]}`);
-          key += (k ? SEP : '') + t;
-        }
-        let rec = merged.get(key);
-        if (rec === undefined) merged.set(key, rec = []);
+        const len = reader.keyInto(o.key.length, scratch);
+        if (len === KEY_TOO_LONG) { scratch = Buffer.allocUnsafe(scratch.length * 4); return this.record(line); }
+        if (len < 0) return ctx.reject(line, `missing ${o.key[-len - 1]}`);
+        const slot = keys.slot(scratch, 0, len);
+        const rec = merged[slot] ??= [];
         const b = line.buf;
         cursor.reset(b, reader.objStart, reader.objEnd);
         while (cursor.next()) setMember(rec, cursor.key(), valueText(b, cursor.vs, cursor.ve));
       },
       end() {
-        const keys = [...merged.keys()].sort();
-        for (const k of keys) {
-          const rec = merged.get(k)!;
+        // in the order of the keys' bytes (that of their tokens' text: the order before, by strings)
+        const order = keys.sorted();
+        for (const slot of order) {
+          const rec = merged[slot];
           for (const [f, v] of defaults) if (memberAt(rec, f) < 0) rec.push(f, v);
           ctx.emit(objectText(rec));
         }
-        ctx.count('keys', keys.length);
+        ctx.count('keys', order.length);
       },
     };
   },
 };
-
 
 export default tool;

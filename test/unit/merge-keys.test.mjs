@@ -43,4 +43,15 @@ test('the output is decode, merge, write', () => {
   }
 });
 
+test('keys in the order of their canonical tokens\' bytes (strings by UTF-8 bytes, then numbers as text, literals); a null or missing key is rejected', () => {
+  const pairs = [['"b"', 'x'], ['"a"', 'y'], ['"\\u00e9"', 'x'], ['"é"', 'x'], ['"ab"', 'x'], ['10', 'y'], ['9', 'x'], ['-1', 'y'], ['true', 'x'], ['"a"', 'y'], ['1.0', 'x'], ['"a"', 'xy']];
+  const lines = pairs.map(([u, v], i) => `{"u":${u},"v":"${v}","i":${i}}`);
+  lines.push('{"v":"x","i":99}', '{"u":null,"v":"x","i":98}');
+  const got = spawnSync(bin, ['--key', 'u,v'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  assert.is(got.status, 0, got.stderr);
+  const out = got.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(out.map((r) => [r.u, r.v, r.i]), [['a', 'xy', 11], ['a', 'y', 9], ['ab', 'x', 4], ['b', 'x', 0], ['é', 'x', 3], [-1, 'y', 7], [1, 'x', 10], [10, 'y', 5], [9, 'x', 6], [true, 'x', 8]]);
+  assert.is((got.stderr.match(/:\d+: missing u/g) ?? []).length, 2, got.stderr);
+});
+
 test.run();
