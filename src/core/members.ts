@@ -95,17 +95,30 @@ export function setMember(rec: string[], name: string, text: string): void {
 /** {"name":value,...} with the keys in the order a JavaScript object of these members would give */
 export function objectText(rec: string[]): string {
   let text = '{', first = true, indexed: number[] | undefined;
-  for (let i = 0; i < rec.length; i += 2) if (isIndex(rec[i])) (indexed ??= []).push(i);
+  for (let i = 0; i < rec.length; i += 2) if (nameOf(rec[i]).index) (indexed ??= []).push(i);
   if (indexed) {
     indexed.sort((a, b) => Number(rec[a]) - Number(rec[b]));
-    for (const i of indexed) { text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1]; first = false; }
+    for (const i of indexed) { text += (first ? '' : ',') + nameOf(rec[i]).quoted + rec[i + 1]; first = false; }
   }
   for (let i = 0; i < rec.length; i += 2) {
-    if (indexed && isIndex(rec[i])) continue;
-    text += (first ? '' : ',') + JSON.stringify(rec[i]) + ':' + rec[i + 1];
+    const n = nameOf(rec[i]);
+    if (n.index) continue;
+    text += (first ? '' : ',') + n.quoted + rec[i + 1];
     first = false;
   }
   return text + '}';
+}
+
+/** a member name as written ("name":) and whether it is an array index; the names a run sees repeat,
+ *  so they are kept (up to 4096 of them) */
+const names = new Map<string, { quoted: string; index: boolean }>();
+function nameOf(name: string): { quoted: string; index: boolean } {
+  let n = names.get(name);
+  if (n === undefined) {
+    n = { quoted: JSON.stringify(name) + ':', index: isIndex(name) };
+    if (names.size < 4096) names.set(name, n);
+  }
+  return n;
 }
 
 /** an array index (JavaScript puts these keys first in an object, ascending) */
