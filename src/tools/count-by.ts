@@ -174,7 +174,7 @@ export const tool: Tool<CountByOptions> = {
           if (!(p & PLAIN)) allPlain = false;
           if (!(p & FIRST_PLAIN)) firstPlain = false;
         }
-        let order: Uint32Array;
+        let order: Uint32Array | null;
         const compare = (x: number, y: number): number => {
           const p = plain[x] & plain[y];
           if (p & PLAIN) { const a = text(x), b = text(y); return a < b ? -1 : a > b ? 1 : 0; }
@@ -217,10 +217,37 @@ export const tool: Tool<CountByOptions> = {
             if (j - i > 1) order.subarray(i, j).sort(compare);
             i = j;
           }
+        } else if ((order = byFirstCount(n)) !== null) {
+          // every first token a whole number below 10^12 (an event id): a native sort of (it, group)
+          // packed in 64 bits, then the comparator only among groups of one number (1M groups keyed by
+          // event id and five more fields: 4.4 -> 1.9 s)
         } else {
           order = new Uint32Array(n);
           for (let g = 0; g < n; g++) order[g] = g;
           order.sort(compare);
+        }
+        /** the order when every key's first token is a whole number 0..10^12 - 1 written plainly (no
+         *  sign, fraction, exponent or leading zero), else null */
+        function byFirstCount(n: number): Uint32Array | null {
+          if (n < 2 || n >= 1 << 24) return null;
+          const packed = new BigUint64Array(n), u = new Uint32Array(packed.buffer);
+          for (let g = 0; g < n; g++) {
+            const a = groups.keyArena(g), s = groups.keyStart(g), e = s + groups.keyLength(g);
+            let v = 0, i = s;
+            for (; i < e && a[i] !== 1; i++) { const c = a[i] - 48; if (c < 0 || c > 9) return null; v = v * 10 + c; }
+            if (i === s || i - s > 12 || (a[s] === 48 && i - s > 1)) return null;
+            u[2 * g + 1] = Math.floor(v / 256); u[2 * g] = ((v % 256) * 0x1000000 + g) >>> 0; // (little-endian halves)
+          }
+          packed.sort();
+          const order = new Uint32Array(n);
+          for (let i = 0; i < n; i++) order[i] = u[2 * i] & 0xffffff;
+          for (let i = 0; i < n; ) {
+            let j = i + 1;
+            while (j < n && u[2 * j + 1] === u[2 * i + 1] && u[2 * j] >>> 24 === u[2 * i] >>> 24) j++;
+            if (j - i > 1) order.subarray(i, j).sort(compare);
+            i = j;
+          }
+          return order;
         }
         // the records as bytes: the key's tokens straight from the table (byte 1 between them)
         const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));

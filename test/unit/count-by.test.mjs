@@ -88,4 +88,23 @@ test('plain-string keys only (sorted as bytes where they lie) over several key b
   assert.equal(ks, [...new Set(lines.map((l) => JSON.parse(l).k))].sort((x, y) => cmpv(x, y)));
 });
 
+test('keys led by a whole number (event ids: a packed numeric sort, then the comparator among equal numbers)', () => {
+  for (const big of [false, true]) {
+    const lines = [];
+    for (let i = 0; i < 5000; i++) {
+      // small ids with ties, ids near 2^32 and 10^12 - 1 (the packed sort's halves); with big, one id past
+      // 10^12 (the comparator for all)
+      const k = [Math.floor(rnd() * 60), 4294967296 + Math.floor(rnd() * 3), 999999999999, 0][Math.floor(rnd() * 4)];
+      lines.push(JSON.stringify({ k, j: vals[Math.floor(rnd() * vals.length)] }));
+    }
+    if (big) lines.push('{"k":1000000000000,"j":"x"}');
+    const r = sh('count-by k j', { input: lines.join('\n') + '\n' });
+    assert.is(r.status, 0, r.stderr);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const want = [...out].sort((x, y) => cmpv(x.k, y.k) || cmpv(x.j, y.j));
+    assert.equal(out.map((o) => [o.k, o.j]), want.map((o) => [o.k, o.j]));
+    assert.ok(out.length > 500, `${out.length} groups`);
+  }
+});
+
 test.run();
