@@ -241,7 +241,10 @@ new=$(n "$work/events.ndjson")
 echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \
   "$(( $(n "$work/stage-points.ndjson") / 2 )) scored matches (re)written" >&2
 echo "$me: rejected events by reason (details in $rejects):" >&2
-sed -nE 's/.*"reason":"([^"]*)".*/\1/p' "$rejects" | sort | uniq -c | sort -rn >&2 || true
+# (the "reason" member's text: quotes inside the other members' texts are escaped, so it is the one
+# match on a line; grep -o rather than sed's .*"reason": the backtracking over long raw lines cost 1.1 s
+# for 45k rejects)
+grep -o '"reason":"[^"]*"' "$rejects" | sed -e 's/^"reason":"//' -e 's/"$//' | sort | uniq -c | sort -rn >&2 || true
 if [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ]; then
   echo "$me: no event of this load could be used" >&2; exit 1
 fi
