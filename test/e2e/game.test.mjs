@@ -146,6 +146,11 @@ test('the realistic stream rebuilt from the curated split: every dirty row rejec
   const unregistered = rejects.filter((x) => x.reason === 'no match in side file');
   assert.ok(unregistered.length > 0 && unregistered.every((x) => /243f27de-910b-11ef-b3d1-bafd2d38177c|"user_id":"[^"]+"/.test(x.raw)));
   assert.match(r.stderr, /rejected events by reason/);
+  // the counts by reason on stderr are the rejects file's
+  const said = new Map([...r.stderr.matchAll(/^\s+(\d+) (.+)$/gm)].map((m) => [m[2], Number(m[1])]));
+  const counted = new Map();
+  for (const x of rejects) counted.set(x.reason, (counted.get(x.reason) ?? 0) + 1);
+  assert.equal(said, counted);
   // every valid registration is there, once
   const regs = lines(sh(`query-sqlite --db ${d}/g.db 'SELECT count(*) AS n, count(DISTINCT user_id) AS u FROM registration_data'`).stdout)[0];
   assert.is(regs.n, regs.u);
