@@ -186,8 +186,29 @@ export const tool: Tool<CountByOptions> = {
               if (ca !== cb) return ca - cb;
               if (ca === 34) break;
             }
+            // the same first token: a second token that is a whole number in both decides when they
+            // differ (a user's sessions by start time), without making the keys' text
+            if (nk > 1) { const d = secondOf(x) - secondOf(y); if (d) return d < 0 ? -1 : 1; }
           }
           return cmp(x, y);
+        };
+        // the second token's value when it is a whole number of at most 15 digits written plainly
+        // (else NaN: cmp decides), read from the key's bytes once
+        let seconds: Float64Array | undefined;
+        const secondOf = (g: number): number => {
+          seconds ??= new Float64Array(n).fill(Infinity);
+          let v = seconds[g];
+          if (v !== Infinity) return v;
+          const a = groups.keyArena(g), e = groups.keyStart(g) + groups.keyLength(g);
+          let i = groups.keyStart(g);
+          while (i < e && a[i] !== 1) i++;
+          const s = ++i, neg = a[s] === 45;
+          if (neg) i++;
+          v = 0;
+          const d0 = i;
+          for (; i < e && a[i] !== 1; i++) { const c = a[i] - 48; if (c < 0 || c > 9) { v = NaN; break; } v = v * 10 + c; }
+          if (i === d0 || i - d0 > 15 || (a[d0] === 48 && i - d0 > 1)) v = NaN;
+          return (seconds[g] = neg ? -v : v);
         };
         if (allPlain) {
           // their order is that of their bytes: sorted where they lie, no text made

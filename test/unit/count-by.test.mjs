@@ -107,4 +107,20 @@ test('keys led by a whole number (event ids: a packed numeric sort, then the com
   }
 });
 
+test('keys of a plain string then a number (a user and a time): ordered by the number within a user, whatever its form', () => {
+  const lines = [];
+  const nums = [0, -0, 5, -5, 12, 9, 1700000000, 1700000000.5, 12345678901234567, 1e21, -1e-7, 3];
+  for (let i = 0; i < 6000; i++) {
+    const u = `user-${Math.floor(rnd() * 40)}`, t = nums[Math.floor(rnd() * nums.length)] + (rnd() < 0.5 ? Math.floor(rnd() * 1000) : 0);
+    lines.push(`{"u":"${u}","t":${JSON.stringify(t)},"x":${i}}`);
+  }
+  lines.push('{"u":"user-1","t":"7","x":1}', '{"u":"user-1","t":null,"x":1}', '{"u":"user-1","t":-0,"x":1}', '{"u":"user-1","t":0.0,"x":1}');
+  const r = sh(`count-by u t -a 'n=count()'`, { input: lines.join('\n') + '\n' });
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const want = [...out].sort((x, y) => cmpv(x.u, y.u) || cmpv(x.t, y.t));
+  assert.equal(out.map((o) => [o.u, o.t]), want.map((o) => [o.u, o.t]));
+  assert.ok(out.length > 1000, `${out.length} groups`);
+});
+
 test.run();
