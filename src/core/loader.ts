@@ -139,7 +139,29 @@ export interface LoaderOptions {
 }
 
 /** Where a record came from, for its rejection. */
-export interface Where { file: string; no: number; raw: string }
+export interface Where { file: string; no: number; raw: string | RawLine }
+
+/** a record's input line as bytes, decoded only when the record is reported (most never are) */
+export class RawLine {
+  constructor(readonly buf: Buffer, readonly start: number, readonly end: number) {}
+  toString(): string { return this.buf.toString('utf8', this.start, this.end); }
+}
+
+/** the input lines of the records waiting for their batch, copied into blocks of bytes (no string per
+ *  line: 0.5 s of 6 on 882k 330-byte facts); a block is let go with the last record that holds it */
+export class RawLines {
+  private block = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  /** a copy of b[s, e) */
+  keep(b: Buffer, s: number, e: number): RawLine {
+    const n = e - s;
+    if (this.used + n > this.block.length) { this.block = Buffer.allocUnsafe(Math.max(1 << 20, n)); this.used = 0; }
+    const at = this.used;
+    b.copy(this.block, at, s, e);
+    this.used += n;
+    return new RawLine(this.block, at, at + n);
+  }
+}
 
 export interface LoaderEvents {
   reject(where: Where, reason: string, detail: string): void;
@@ -338,7 +360,7 @@ export class Loader {
   }
 
   /** queue a record (an object); throws the failure of an earlier batch */
-  add(rec: Record<string, unknown>, file: string, no: number, raw: string): void {
+  add(rec: Record<string, unknown>, file: string, no: number, raw: string | RawLine): void {
     if (this.failure !== undefined) throw this.failure;
     this.pending.push({ rec, file, no, raw });
     if (this.pending.length >= this.o.batch) {
@@ -679,6 +701,7 @@ const sqlText = (s: string) => (s.startsWith('@') ? fs.readFileSync(s.slice(1), 
  */
 export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: () => MaybePromise<Driver>): Transform {
   let loader: Loader;
+  const raws = new RawLines();
   return {
     async init() {
       const driver = await open();
@@ -687,7 +710,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
         schemaSql: o.schema ? fs.readFileSync(o.schema, 'utf8') : undefined,
         postSql: o.postSql === undefined ? undefined : sqlText(o.postSql),
       }, {
-        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, w.raw, reason, detail),
+        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, String(w.raw), reason, detail),
         note: (m) => ctx.warn(m),
         inputFailed: () => ctx.inputFailed(),
       });
@@ -700,7 +723,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
         loader.countRejected();
         return ctx.reject(line, 'not a JSON object');
       }
-      loader.add(rec, line.file, line.no, line.buf.toString('utf8', line.start, line.end));
+      loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.end));
     },
     async end() {
       const c = await loader.finish();

@@ -183,6 +183,24 @@ test('record keys name columns as SQLite does (ASCII case ignored); --alter adds
   assert.match(rows(db, "SELECT sql FROM sqlite_master WHERE name = 't'")[0].sql, /"Extra" REAL/);
 });
 
+test('records refused by the database (a CHECK) long after they were read: --rejects keeps their lines exactly, with their numbers', () => {
+  // 30,000 records over several --batch 1000 batches: the input's buffers and the kept lines' blocks
+  // (1 MiB) are reused and renewed many times before a batch is written
+  const d = tmpdir(), db = `${d}/c.db`;
+  fs.writeFileSync(`${d}/schema.sql`, 'CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER CHECK (v >= 0), s TEXT);');
+  const input = [], bad = [];
+  for (let i = 0; i < 30000; i++) {
+    const line = JSON.stringify({ id: i, v: i % 997 === 5 ? -i : i, s: `café ☕ ${'x'.repeat(i % 50)} ${i}` });
+    input.push(line);
+    if (i % 997 === 5) bad.push({ no: i + 1, line });
+  }
+  const r = sh(`load-sqlite --db ${db} -t t -k id --schema ${d}/schema.sql --batch 1000 --rejects ${d}/rej.ndjson --rejects-format json --max-reports 0`, { input: input.join('\n') + '\n' });
+  assert.is(r.status, 0, r.stderr);
+  const rej = lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8'));
+  assert.equal(rej.map((x) => [x.line, x.raw]), bad.map((b) => [b.no, b.line]));
+  assert.equal(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 30000 - bad.length }]);
+});
+
 test('usage errors exit 2 with a one-line hint', () => {
   const r = sh('load-sqlite --table t < /dev/null');
   assert.is(r.status, 2);
