@@ -95,7 +95,7 @@ export class ByteKeys {
     if (this.used + n > this.arena.length) {
       this.held += this.used;
       if (this.blocks.length === 255) throw new Error('ByteKeys: too many keys');
-      this.arena = Buffer.allocUnsafe(Math.max(n, 1 << 20, this.held >> 1));
+      this.arena = Buffer.allocUnsafe(Math.max(n, 1 << 20, Math.floor(this.held / 2)));
       this.blocks.push(this.arena);
       this.used = 0;
     }
