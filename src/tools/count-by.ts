@@ -230,14 +230,7 @@ export const tool: Tool<CountByOptions> = {
             for (; q < 4; q++) hi *= 256; // a shorter token: zeros, below any content byte
             u[2 * g + 1] = hi; u[2 * g] = (c5 * 0x1000000 + g) >>> 0; // little-endian halves
           }
-          packed.sort();
-          for (let i = 0; i < n; i++) order[i] = u[2 * i] & 0xffffff;
-          for (let i = 0; i < n; ) {
-            let j = i + 1;
-            while (j < n && u[2 * j + 1] === u[2 * i + 1] && u[2 * j] >>> 24 === u[2 * i] >>> 24) j++;
-            if (j - i > 1) order.subarray(i, j).sort(compare);
-            i = j;
-          }
+          sortPacked(packed, order);
         } else if ((order = byFirstCount(n)) !== null) {
           // every first token a whole number below 10^12 (an event id): a native sort of (it, group)
           // packed in 64 bits, then the comparator only among groups of one number (1M groups keyed by
@@ -259,8 +252,13 @@ export const tool: Tool<CountByOptions> = {
             if (i === s || i - s > 12 || (a[s] === 48 && i - s > 1)) return null;
             u[2 * g + 1] = Math.floor(v / 256); u[2 * g] = ((v % 256) * 0x1000000 + g) >>> 0; // (little-endian halves)
           }
+          return sortPacked(packed, new Uint32Array(n));
+        }
+        /** sort (40 bits of key, group) pairs packed in 64 bits natively, their groups into `order`, and
+         *  each run of one key value by the comparator */
+        function sortPacked(packed: BigUint64Array, order: Uint32Array): Uint32Array {
+          const u = new Uint32Array(packed.buffer), n = order.length;
           packed.sort();
-          const order = new Uint32Array(n);
           for (let i = 0; i < n; i++) order[i] = u[2 * i] & 0xffffff;
           for (let i = 0; i < n; ) {
             let j = i + 1;
