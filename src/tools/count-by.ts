@@ -44,6 +44,15 @@ function classify(key: Uint8Array, from: number, to: number): number {
   return 0;
 }
 
+/** the whole number written plainly (digits only, no leading zero, at most `max` of them) in a key's
+ *  token at a[i...] (up to byte 1 or e), else NaN */
+function wholeNumber(a: Uint8Array, i: number, e: number, max: number): number {
+  const d0 = i;
+  let v = 0;
+  for (; i < e && a[i] !== 1; i++) { const c = a[i] - 48; if (c < 0 || c > 9) return NaN; v = v * 10 + c; }
+  return i === d0 || i - d0 > max || (a[d0] === 48 && i - d0 > 1) ? NaN : v;
+}
+
 /** Order of key values: null, false, true, numbers (numerically), strings, then anything else. */
 export function compareValues(a: unknown, b: unknown): number {
   const rank = (v: unknown) => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4);
@@ -202,12 +211,8 @@ export const tool: Tool<CountByOptions> = {
           const a = groups.keyArena(g), e = groups.keyStart(g) + groups.keyLength(g);
           let i = groups.keyStart(g);
           while (i < e && a[i] !== 1) i++;
-          const s = ++i, neg = a[s] === 45;
-          if (neg) i++;
-          v = 0;
-          const d0 = i;
-          for (; i < e && a[i] !== 1; i++) { const c = a[i] - 48; if (c < 0 || c > 9) { v = NaN; break; } v = v * 10 + c; }
-          if (i === d0 || i - d0 > 15 || (a[d0] === 48 && i - d0 > 1)) v = NaN;
+          const neg = a[++i] === 45;
+          v = wholeNumber(a, neg ? i + 1 : i, e, 15);
           return (seconds[g] = neg ? -v : v);
         };
         if (allPlain) {
@@ -246,10 +251,8 @@ export const tool: Tool<CountByOptions> = {
           if (n < 2 || n >= 1 << 24) return null;
           const packed = new BigUint64Array(n), u = new Uint32Array(packed.buffer);
           for (let g = 0; g < n; g++) {
-            const a = groups.keyArena(g), s = groups.keyStart(g), e = s + groups.keyLength(g);
-            let v = 0, i = s;
-            for (; i < e && a[i] !== 1; i++) { const c = a[i] - 48; if (c < 0 || c > 9) return null; v = v * 10 + c; }
-            if (i === s || i - s > 12 || (a[s] === 48 && i - s > 1)) return null;
+            const s = groups.keyStart(g), v = wholeNumber(groups.keyArena(g), s, s + groups.keyLength(g), 12);
+            if (Number.isNaN(v)) return null;
             u[2 * g + 1] = Math.floor(v / 256); u[2 * g] = ((v % 256) * 0x1000000 + g) >>> 0; // (little-endian halves)
           }
           return sortPacked(packed, new Uint32Array(n));
@@ -270,7 +273,7 @@ export const tool: Tool<CountByOptions> = {
         }
         // the records as bytes: the key's tokens straight from the table (byte 1 between them)
         const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
-        const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1'));
+        const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
         for (let i = 0; i < n; i++) {
           const g = order[i], arena = groups.keyArena(g), s = groups.keyStart(g), e = s + groups.keyLength(g);
           out.bytes(heads[0], 0, heads[0].length);
@@ -286,7 +289,7 @@ export const tool: Tool<CountByOptions> = {
             for (let a = 0; a < cols.length; a++) st[specs[a].name] = cols[a].state(g);
             out.latin1(',"_state":');
             out.latin1(l1(stringify(st)));
-          } else for (let a = 0; a < cols.length; a++) { out.latin1(','); out.latin1(tail[a]); out.latin1(l1(stringify(cols[a].result(g)))); }
+          } else for (let a = 0; a < cols.length; a++) { out.latin1(tails[a]); out.latin1(l1(stringify(cols[a].result(g)))); }
           out.latin1('}');
           out.end();
         }
