@@ -275,6 +275,22 @@ export class RecordBatch {
     else { b.set(s.subarray(from, to), p); p += to - from; }
     this.pos = p;
   }
+  /** a composite key's tokens a[s, e) (joined by byte 1, as FieldReader.keyInto writes them), token k
+   *  after heads[k] (e.g. `{"name":`, then `,"name":`; headsLength: theirs in all), in one pass over
+   *  the key's bytes */
+  tokens(a: Uint8Array, s: number, e: number, heads: readonly Uint8Array[], headsLength: number): void {
+    this.room(e - s + headsLength);
+    const b = this.buf;
+    let p = this.pos, k = 0, h = heads[0];
+    for (let j = 0; j < h.length; j++) b[p++] = h[j];
+    for (let i = s; i < e; i++) {
+      const c = a[i];
+      if (c !== 1) { b[p++] = c; continue; }
+      h = heads[++k];
+      for (let j = 0; j < h.length; j++) b[p++] = h[j];
+    }
+    this.pos = p;
+  }
   /** the record ends at pos (its newline written: `newline` false when the caller wrote it) */
   end(newline = true): void {
     if (newline) { this.room(1); this.buf[this.pos++] = 10; }

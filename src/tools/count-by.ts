@@ -274,16 +274,10 @@ export const tool: Tool<CountByOptions> = {
         // the records as bytes: the key's tokens straight from the table (byte 1 between them)
         const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
         const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
+        const headsLength = heads.reduce((m, h) => m + h.length, 0);
         for (let i = 0; i < n; i++) {
-          const g = order[i], arena = groups.keyArena(g), s = groups.keyStart(g), e = s + groups.keyLength(g);
-          out.bytes(heads[0], 0, heads[0].length);
-          for (let k = 0, from = s; k < nk; k++) {
-            let to = from;
-            while (to < e && arena[to] !== 1) to++;
-            if (k) out.bytes(heads[k], 0, heads[k].length);
-            out.bytes(arena, from, to);
-            from = to + 1;
-          }
+          const g = order[i], s = groups.keyStart(g);
+          out.tokens(groups.keyArena(g), s, s + groups.keyLength(g), heads, headsLength);
           if (o.partial) {
             const st: Record<string, unknown> = {};
             for (let a = 0; a < cols.length; a++) st[specs[a].name] = cols[a].state(g);

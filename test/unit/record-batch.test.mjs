@@ -33,4 +33,21 @@ test('whole records in every batch, counted, in order (a buffer full mid-record;
   }
 });
 
+test('tokens: a composite key written with a head before each token, across a full buffer', () => {
+  const heads = ['{"a":', ',"bb":', ',"c":'].map((h) => Buffer.from(h, 'latin1'));
+  const batches = [];
+  const out = new RecordBatch((b, s, e, n) => batches.push(Buffer.from(b.subarray(s, e))));
+  const want = [];
+  for (let i = 0; i < 30_000; i++) {
+    const t = [`"u${i}"`, String(i * 7), i % 3 ? '"x"' : 'null'];
+    const key = Buffer.from(t.join('\x01'), 'latin1'), pad = Buffer.concat([Buffer.from('zz'), key, Buffer.from('\x01')]);
+    out.tokens(pad, 2, 2 + key.length, heads, 5 + 6 + 5); // (bytes around the key are not written)
+    out.latin1('}'); out.end();
+    want.push(`{"a":${t[0]},"bb":${t[1]},"c":${t[2]}}`);
+  }
+  out.flush();
+  assert.ok(batches.length > 1, 'several batches');
+  assert.is(Buffer.concat(batches).toString('latin1'), want.join('\n') + '\n');
+});
+
 test.run();
