@@ -3,9 +3,13 @@
 -- loaded, keyed by event_id, holding the cube's group keys and measures as resolved at load time.
 
 -- The facts, loaded with --on-conflict ignore: an event id already stored is a duplicate (kept as
--- first loaded), so a repeat of a file adds nothing.
+-- first loaded), so a repeat of a file adds nothing. Stored in (date, event_id) order, the order the
+-- recompute reads them in (a date's facts side by side, no lookup per fact: on 882,630 facts of 69
+-- days, load and recompute 7.0 -> 5.6 s); the UNIQUE event_id is the key the load's conflicts are on.
+-- (Databases made before keep their layout, event_id as the primary key and an index on date: the
+-- same statements work on both.)
 CREATE TABLE IF NOT EXISTS activity_exit_facts (
-    event_id            TEXT    NOT NULL PRIMARY KEY,  -- compared as text: 7 and "7" are one id
+    event_id            TEXT    NOT NULL UNIQUE,       -- compared as text: 7 and "7" are one id
     date                DATE    NOT NULL,              -- local day of occurred_at (--tz)
     country             TEXT,
     os_name             TEXT,
@@ -17,9 +21,9 @@ CREATE TABLE IF NOT EXISTS activity_exit_facts (
     activity_subtype    TEXT,
     collection_id       TEXT,
     completed           INTEGER NOT NULL,              -- 1 when data.completed is truthy, else 0
-    duration_s          REAL                           -- data.duration; NULL when missing or not a number
+    duration_s          REAL,                          -- data.duration; NULL when missing or not a number
+    PRIMARY KEY (date, event_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS activity_exit_facts_by_date ON activity_exit_facts (date);
 
 -- The dates that got new facts in the running load: written by engagement.sh's post-load SQL (the
 -- load's dates whose number of facts grew: counted before the load, under the load's lock), read and

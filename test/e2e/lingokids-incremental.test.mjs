@@ -148,6 +148,22 @@ test('only the days that got new facts are recomputed (a repeat none); a databas
   load(`${one}/one.db`, [`${d}/rest.json`, `${d}/late.json`], w);
   assert.equal(dumpAll(`${d}/old.db`), dumpAll(`${one}/one.db`));
   assert.equal(dumpAll(`${d}/x.db`), dumpAll(`${one}/one.db`));
+  // the same loads into a database whose facts have the earlier layout (event_id the primary key, an
+  // index on date; now they are stored by date): it keeps it, and the tables are the same
+  load(`${d}/layout.db`, [`${d}/rest.json`], w);
+  const ldb = new Database(`${d}/layout.db`);
+  const cols = ldb.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all('activity_exit_facts');
+  assert.is(ldb.prepare("SELECT count(*) FROM pragma_table_info('activity_exit_facts') WHERE pk > 0").pluck().get(), 2, 'a new database stores its facts by (date, event_id)');
+  ldb.exec(`BEGIN; ALTER TABLE activity_exit_facts RENAME TO facts_new;
+    CREATE TABLE activity_exit_facts (event_id TEXT NOT NULL PRIMARY KEY, date DATE NOT NULL, country TEXT, os_name TEXT, os_version TEXT,
+      app_version TEXT, subscription_status TEXT, activity_id TEXT, activity_type TEXT, activity_subtype TEXT, collection_id TEXT,
+      completed INTEGER NOT NULL, duration_s REAL) WITHOUT ROWID;
+    CREATE INDEX activity_exit_facts_by_date ON activity_exit_facts (date);
+    INSERT INTO activity_exit_facts (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM facts_new; DROP TABLE facts_new; COMMIT;`);
+  ldb.close();
+  load(`${d}/layout.db`, [`${d}/late.json`], w);
+  assert.equal(q(`${d}/layout.db`, "SELECT name FROM pragma_table_info('activity_exit_facts') WHERE pk > 0"), [{ name: 'event_id' }], 'the earlier layout is kept');
+  assert.equal(dumpAll(`${d}/layout.db`), dumpAll(`${one}/one.db`));
 });
 
 test('--help exits 0, documents every option and the incremental model, and creates nothing', () => {
