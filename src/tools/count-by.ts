@@ -1,5 +1,6 @@
 // count-by: grouped aggregation over NDJSON. Memory grows with the number of groups (and distinct
-// values for distinct()), never with the input. Output: one record per group, sorted by key.
+// values for distinct()), never with the input. Output: one record per group, sorted by key; with
+// --each, one per record (its own group), in input order, nothing held.
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
@@ -9,7 +10,10 @@ import { stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
-export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean }
+export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean }
+
+/** (--each) records between two fresh sets of aggregate columns: each record is group 0, 1, ... of a set */
+const EACH_BLOCK = 4096;
 
 /** "os=context.os.name" -> {name: "os", path: "context.os.name"}; "date" -> {name: "date", path: "date"} */
 export function parseKey(text: string): { name: string; path: string } {
@@ -69,7 +73,8 @@ export const tool: Tool<CountByOptions> = {
   name: 'count-by',
   // pieces aggregated with --partial in threads and combined with --merge (not with --distinct, nor when
   // the user already asked for states or a merge)
-  parallel: (o: CountByOptions) => (o.distinct || o.partial || o.merge ? undefined : 'partial'),
+  // (--each: each output record is that of one input record, so it runs in threads as such)
+  parallel: (o: CountByOptions) => (o.each ? 'local' : o.distinct || o.partial || o.merge ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
@@ -77,16 +82,19 @@ export const tool: Tool<CountByOptions> = {
     ["filter-engaged events.ndjson | to-local-date --tz America/Chicago | count-by date -a 'active_user_count=distinct(user_pseudo_id)'", 'distinct engaged users per US/Central day'],
     ["count-by os=context.os.name source=data.source -a 'plays=count()' -a 'done=count_if(data.completed)' -a 'secs=sum(data.duration)' -i events.json", 'several measures per (os, source)'],
     ["parallel -j 2 \"count-by date --partial -a 'users=distinct(user_id)' -i {}\" ::: part-* | count-by date --merge -a 'users=distinct(user_id)'", 'partitions in parallel (GNU parallel), merged exactly'],
+    ["dedupe --key event_id -i events.json | count-by --each event_id os=context.os.name -a 'done=count_if(data.completed)' -a 'secs=sum(data.duration)'", 'one row per event, reshaped (input order, nothing held)'],
   ],
   options: {
     agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },
     distinct: { type: 'boolean', default: false, describe: 'emit only the distinct key combinations, no aggregates' },
     partial: { type: 'boolean', default: false, describe: 'emit mergeable partial states ("_state") instead of results, for count-by --merge' },
     merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
+    each: { type: 'boolean', default: false, describe: 'every record is a group of its own: its key fields and the aggregates of it alone, written as it comes (input order, nothing held: memory stays flat), e.g. one row per event after dedupe' },
   },
   check(o) {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
     if (o.distinct && (o.partial || o.merge)) return '--distinct does not combine with --partial or --merge (use count() and drop it)';
+    if (o.each && (o.partial || o.merge)) return '--each does not combine with --partial or --merge (each record is its own group: there is nothing to merge)';
     return undefined;
   },
   create(o, ctx) {
@@ -100,7 +108,8 @@ export const tool: Tool<CountByOptions> = {
     const reader = new FieldReader(paths);
     const noted = new Set<string>();
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
-    const cols: AggColumn[] = specs.map((s) => ops[s.op].make(s, note));
+    const make = () => specs.map((s) => ops[s.op].make(s, note));
+    let cols: AggColumn[] = make();
     // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
     const groups = new ByteKeys();
     let scratch = Buffer.allocUnsafe(4096);
@@ -111,6 +120,23 @@ export const tool: Tool<CountByOptions> = {
     const l1 = (t: string) => (/[^\x00-\x7f]/.test(t) ? Buffer.from(t, 'utf8').toString('latin1') : t);
     const head = keys.map((k) => l1(JSON.stringify(k.name) + ':'));
     const tail = specs.map((s) => l1(JSON.stringify(s.name) + ':'));
+    // the records as bytes: the key's tokens straight from its bytes (byte 1 between them)
+    const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
+    const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
+    const headsLength = heads.reduce((m, h) => m + h.length, 0);
+    /** the output record of group g, whose key is a[s, e) */
+    const write = (g: number, a: Uint8Array, s: number, e: number) => {
+      out.tokens(a, s, e, heads, headsLength);
+      if (o.partial) {
+        const st: Record<string, unknown> = {};
+        for (let c = 0; c < cols.length; c++) st[specs[c].name] = cols[c].state(g);
+        out.latin1(',"_state":');
+        out.latin1(l1(stringify(st)));
+      } else for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); out.latin1(l1(stringify(cols[c].result(g)))); }
+      out.latin1('}');
+      out.end();
+    };
+    let each = 0, written = 0; // (--each) the record's group in the set of columns; records written
 
     return {
       record(line: Line) {
@@ -119,6 +145,14 @@ export const tool: Tool<CountByOptions> = {
         // strings that the Map keeps alive: ~3x the memory per group)
         const len = reader.keyInto(nk, scratch, true);
         if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
+        if (o.each) { // its own group, written now (and handed on: a stage in a thread hands on each piece's records)
+          for (let a = 0; a < cols.length; a++) cols[a].add(each, reader, nk + a);
+          write(each, scratch, 0, len);
+          out.flush();
+          written++;
+          if (++each === EACH_BLOCK) { each = 0; cols = make(); }
+          return;
+        }
         let state: Record<string, unknown> | undefined;
         if (o.merge) {
           state = reader.value(nk);
@@ -137,6 +171,7 @@ export const tool: Tool<CountByOptions> = {
         else for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
       },
       end() {
+        if (o.each) { ctx.count('groups', written); return; }
         // Sort group numbers by key without building anything per group: a comparator walks the
         // joined canonical tokens (null < false/true < numbers < strings < other; strings in UTF-8
         // byte order, i.e. code point order).
@@ -271,22 +306,7 @@ export const tool: Tool<CountByOptions> = {
           }
           return order;
         }
-        // the records as bytes: the key's tokens straight from the table (byte 1 between them)
-        const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
-        const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
-        const headsLength = heads.reduce((m, h) => m + h.length, 0);
-        for (let i = 0; i < n; i++) {
-          const g = order[i], s = groups.keyStart(g);
-          out.tokens(groups.keyArena(g), s, s + groups.keyLength(g), heads, headsLength);
-          if (o.partial) {
-            const st: Record<string, unknown> = {};
-            for (let a = 0; a < cols.length; a++) st[specs[a].name] = cols[a].state(g);
-            out.latin1(',"_state":');
-            out.latin1(l1(stringify(st)));
-          } else for (let a = 0; a < cols.length; a++) { out.latin1(tails[a]); out.latin1(l1(stringify(cols[a].result(g)))); }
-          out.latin1('}');
-          out.end();
-        }
+        for (let i = 0; i < n; i++) { const g = order[i], s = groups.keyStart(g); write(g, groups.keyArena(g), s, s + groups.keyLength(g)); }
         out.flush();
         ctx.count('groups', n);
       },

@@ -123,4 +123,25 @@ test('keys of a plain string then a number (a user and a time): ordered by the n
   assert.ok(out.length > 1000, `${out.length} groups`);
 });
 
+test('--each: one row per record, in input order, each the row a group of that record alone would give; state and memory flat', () => {
+  const lines = [];
+  for (let i = 0; i < 9000; i++) { // (more than one set of columns: 4096 records a set)
+    const k = vals[Math.floor(rnd() * vals.length)], v = vals[Math.floor(rnd() * vals.length)];
+    lines.push(JSON.stringify({ id: i, k, d: { v, w: rnd() < 0.5 ? String(i) : i * 0.5 } }));
+    if (i % 1000 === 7) lines.push('{"id": bad}');
+  }
+  const aggs = "-a 'n=count()' -a 'c=count_if(d.v)' -a 's=sum(d.w)' -a 'u=distinct(d.v)' -a 'hi=max(d.w)' -a 'p=p95(d.w)'";
+  const each = sh(`count-by --each k id v=d.v ${aggs} --stats`, { input: lines.join('\n') + '\n' });
+  assert.is(each.status, 0, each.stderr);
+  const rows = each.stdout.trim().split('\n');
+  assert.is(rows.length, 9000);
+  assert.equal(rows.map((r) => JSON.parse(r).id), [...Array(9000).keys()], 'input order');
+  assert.ok(/stats: in=9009 out=9000 rejected=9 groups=9000/.test(each.stderr), each.stderr);
+  // the same rows as grouping by a key that is unique per record (the id), sorted by it
+  const grouped = sh(`count-by k id v=d.v ${aggs}`, { input: lines.join('\n') + '\n' });
+  assert.is(grouped.status, 0, grouped.stderr);
+  assert.equal([...rows].sort(), grouped.stdout.trim().split('\n').sort());
+  assert.is(sh('count-by --each k --partial', { input: '' }).status, 2, '--each with --partial is a usage error');
+});
+
 test.run();
