@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
-import { runChain, version } from './core/runner.js';
+import { forkInput, runChain, version } from './core/runner.js';
 import type { ChainSpec } from './core/runner.js';
 
 /** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
@@ -32,7 +32,7 @@ if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
 }
 const [name] = argv;
 if (name === '--version') process.stdout.write(`event-pipes ${version()}\n`);
-else if (!name || name === '--help' || name === '-h' || name === 'list') {
+else if (!name || name === '--help' || name === '-h' || name === 'list' || (name === 'fork' && (argv[1] === '--help' || argv[1] === '-h'))) {
   const out: string[] = ['event-pipes: small Unix filters for NDJSON events. Tools (each is also a bin of its own):', ''];
   for (const n of Object.keys(registry)) out.push(`  ${n.padEnd(22)} ${(await loadTool(n))!.summary}`);
   const rs = recipes();
@@ -48,6 +48,9 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     '  ... then fork [ TOOL ARGS then ... ] [ TOOL ARGS then ... ]',
     '      every record into each branch; a branch ends with a tool that writes somewhere (save FILE,',
     '      load-sqlite, to-parquet, ...); nothing follows a fork',
+    '  event-pipes fork [-i FILE]... [ ... ] [ ... ]',
+    '      a chain may start with the fork: the input (the files, else stdin), each record checked once,',
+    '      into every branch',
     '', 'Example:', '',
     "  event-pipes filter-engaged events.ndjson then to-local-date --tz America/Chicago then fork \\",
     "    [ count-by date -a 'users=distinct(user_pseudo_id)' then save daily.ndjson ] \\",
@@ -68,6 +71,11 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
       const word = argv[i];
       if (word === 'fork') {
         i++;
+        if (!inBranch && chain.length === 0) { // a chain that starts with fork reads the input: its options
+          const args: string[] = []; // (-i FILE, --strict, --rejects FILE, --stats ...) come before the branches
+          while (i < argv.length && argv[i] !== '[') args.push(argv[i++]);
+          chain.push({ tool: forkInput, argv: args });
+        }
         const branches: ChainSpec[] = [];
         while (argv[i] === '[') { i++; branches.push(await parseChain(true)); if (argv[i] !== ']') { fail("a fork branch needs its closing ']'"); return chain; } i++; }
         if (branches.length === 0) fail("fork needs branches: fork [ TOOL ARGS ... ] [ TOOL ARGS ... ]");

@@ -7,14 +7,14 @@ import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
-import { walkObject } from './fields.js';
+import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
-import type { Tool } from './tool.js';
+import type { Line, Tool } from './tool.js';
 
 /** the options of tools that read records (input files and the bad-record policy) */
 const INPUT_OPTIONS = new Set(['input', 'strict', 'rejects', 'rejects-format', 'max-reports', 'max-reject-rate']);
@@ -164,6 +164,29 @@ const debug = (err: unknown) => { if (process.env.EVENT_PIPES_DEBUG) process.std
 
 /** a tool with its arguments, one stage of a chain */
 export interface StageSpec { tool: Tool; argv: string[] }
+
+/**
+ * The stage that reads the input of a chain that starts with a fork (`event-pipes fork [ ... ] [ ... ]
+ * < FILE`, or `fork -i FILE ...`): every record, checked once (a bad line is reported as the fork's and
+ * skipped, not once per branch; the input options --strict, --rejects, --stats ... come before the
+ * branches), handed on as it came to each branch. Not a tool of the registry.
+ */
+export const forkInput: Tool = {
+  name: 'fork',
+  summary: 'the records of the input into every branch of a fork that starts a chain',
+  usage: 'event-pipes fork [-i FILE]... [--strict] [--rejects FILE] [--stats] [ TOOL ARGS ... ] [ TOOL ARGS ... ]',
+  examples: [],
+  options: {},
+  create(_o, ctx) {
+    const reader = new FieldReader([]);
+    return {
+      record(line: Line) {
+        if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+        ctx.emitLine(line);
+      },
+    };
+  },
+};
 /** `fork [ CHAIN ] [ CHAIN ] ...`: every record to every branch (the end of a chain) */
 export interface ForkSpec { fork: ChainSpec[] }
 export type ChainSpec = (StageSpec | ForkSpec)[];
@@ -258,7 +281,7 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
   for (const [k, el] of chain.entries()) {
     if (isFork(el)) {
       const say = (m: string) => sayer('event-pipes')(`${m} (try 'event-pipes --help')`);
-      if (k === 0) { say('fork needs a tool before it: the chain starts with the tool that reads the input'); process.exitCode = 2; return null; }
+      if (k === 0) { say(top ? 'a chain that starts with fork reads its input itself: event-pipes fork [-i FILE]... [ ... ] [ ... ]' : 'a fork branch cannot start with fork: put the fork after a tool of the branch'); process.exitCode = 2; return null; }
       if (k !== chain.length - 1) { say(`fork ends a chain: nothing can follow its branches (put it in a branch)`); process.exitCode = 2; return null; }
       const branches: any[] = [];
       for (const br of el.fork) {
@@ -286,7 +309,7 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
       }
       parsed.push(opts);
     } catch (err) {
-      if (err instanceof UsageError) { say(`${err.message} (try '${tool.name} --help')`); process.exitCode = 2; return null; }
+      if (err instanceof UsageError) { say(`${err.message} (try '${tool === forkInput ? 'event-pipes' : tool.name} --help')`); process.exitCode = 2; return null; }
       throw err;
     }
   }

@@ -66,14 +66,44 @@ test('records assembled in the SIMD walk\'s memory (a fork\'s, a link\'s): long 
   }
 });
 
-test('usage errors (exit 2, nothing run): a branch that ends on stdout, anything after a fork, a fork first, no branches', () => {
+test('usage errors (exit 2, nothing run): a branch that ends on stdout, anything after a fork, a branch that starts with a fork, no branches, a bad option of a fork that starts the chain', () => {
   for (const chain of [`where x=1 -i ${ga4} then fork [ count-by x ]`, `where x=1 -i ${ga4} then fork [ save ${dir}/x ] then count-by x`,
-    `fork [ save ${dir}/x ]`, `where x=1 -i ${ga4} then fork`, `where x=1 -i ${ga4} then fork [ save ${dir}/x`]) {
+    `where x=1 -i ${ga4} then fork [ fork [ save ${dir}/x ] [ save ${dir}/x ] ]`, `where x=1 -i ${ga4} then fork`, `where x=1 -i ${ga4} then fork [ save ${dir}/x`,
+    `fork --no-such-option -i ${ga4} [ save ${dir}/x ]`, `fork -i ${ga4}`, `fork -i ${ga4} [ count-by x ]`]) {
     const r = sh(`event-pipes ${chain}`);
     assert.is(r.status, 2, chain);
-    assert.match(r.stderr, /^event-pipes: .*\(try 'event-pipes --help'\)\n$/, chain);
+    assert.match(r.stderr, /^(event-pipes|fork): .*\(try 'event-pipes --help'\)\n$/, chain);
   }
   assert.not.ok(fs.existsSync(path.join(dir, 'x')));
+});
+
+test('a chain that starts with fork: the input (files, else stdin) into every branch, each bad line reported once as the fork\'s; --strict, --rejects, --stats', () => {
+  const r = sh(`event-pipes fork -i ${ga4} --rejects ff-rejects.txt --stats [ count-by event_name then save ff-names.ndjson ] `
+    + `[ filter-engaged then to-local-date --tz America/Chicago then count-by date -a 'u=distinct(user_pseudo_id)' then save ff-a.ndjson ] [ save ff-all.ndjson ]`, { cwd: dir });
+  assert.is(r.status, 0, r.stderr);
+  const ref = sh(`save ff-ref.ndjson -i ${ga4}`, { cwd: dir });
+  assert.is(ref.status, 0, ref.stderr);
+  const all = read('ff-ref.ndjson'); // (the valid records, as they came: save checks each line too)
+  const nbad = Number(/: (\d+) bad records? skipped/.exec(ref.stderr)[1]);
+  assert.ok(nbad > 10, ref.stderr);
+  assert.ok(all.split('\n').length > 3000);
+  assert.is(read('ff-all.ndjson'), all);
+  assert.is(read('ff-names.ndjson'), sh(`count-by event_name -i ${ga4}`).stdout);
+  assert.is(read('ff-a.ndjson'), read('a.ndjson'), 'the same as the chain that reads the file with filter-engaged');
+  const bad = r.stderr.split('\n').filter((l) => /^fork: .*ga4.ndjson:\d+: /.test(l));
+  assert.is(bad.length, 10, 'the bad lines reported once, by the fork (the first 10, as every stage)');
+  assert.match(r.stderr, new RegExp(`^fork: ${nbad} bad records skipped `, 'm'));
+  assert.not.match(r.stderr, /^(count-by|filter-engaged|save): .*ga4.ndjson:\d+/m, 'the branches never see a bad line');
+  assert.is(read('ff-rejects.txt').split('\n').filter(Boolean).length, nbad);
+  assert.match(r.stderr, new RegExp(`^fork: stats: in=\\d+ out=\\d+ rejected=${nbad} `, 'm'));
+  // stdin, and --strict: the first bad line stops the run, and no branch's file appears
+  const s = sh(`event-pipes fork [ save ff-stdin.ndjson ]`, { cwd: dir, input: fs.readFileSync(ga4) });
+  assert.is(s.status, 0, s.stderr);
+  assert.is(read('ff-stdin.ndjson'), all);
+  const st = sh(`event-pipes fork --strict [ save ff-strict.ndjson ]`, { cwd: dir, input: fs.readFileSync(ga4) });
+  assert.is(st.status, 1);
+  assert.match(st.stderr, /^fork: stopped at the first bad record \(--strict\)$/m);
+  assert.not.ok(fs.existsSync(path.join(dir, 'ff-strict.ndjson')));
 });
 
 test('save: the file appears only when the run succeeds; --append adds; a failed run keeps the old file', () => {
