@@ -6,7 +6,12 @@ import type { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
 
-export interface AggSpec { name: string; op: string; field?: string; args: number[] }
+export interface AggSpec {
+  name: string; op: string; field?: string; args: number[];
+  /** output records written before this column's first (its warnings name records by number): count-by
+   *  --each makes a fresh set of columns every few thousand records */
+  rowsBefore?: number;
+}
 
 export interface AggColumn {
   /** account the current record (fields read by `r`, this aggregate's field at index k) to group g */
@@ -156,7 +161,7 @@ class Sums {
 function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
   result: (sum: number | bigint, n: number) => number | bigint | null): AggColumn {
   const c = new Sums();
-  let row = 0; // result() is called once per group, in output order
+  let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
   return {
     add(g, r, k) {
       const v = r.value(k);

@@ -73,8 +73,9 @@ export const tool: Tool<CountByOptions> = {
   name: 'count-by',
   // pieces aggregated with --partial in threads and combined with --merge (not with --distinct, nor when
   // the user already asked for states or a merge)
-  // (--each: each output record is that of one input record, so it runs in threads as such)
-  parallel: (o: CountByOptions) => (o.each ? 'local' : o.distinct || o.partial || o.merge ? undefined : 'partial'),
+  // (--each: in the main thread, after the stages before it ran in threads: its warnings name output
+  // records by their number, which a thread's piece does not know)
+  parallel: (o: CountByOptions) => (o.distinct || o.partial || o.merge || o.each ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
@@ -108,7 +109,7 @@ export const tool: Tool<CountByOptions> = {
     const reader = new FieldReader(paths);
     const noted = new Set<string>();
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
-    const make = () => specs.map((s) => ops[s.op].make(s, note));
+    const make = (rowsBefore = 0) => specs.map((s) => ops[s.op].make(rowsBefore ? { ...s, rowsBefore } : s, note));
     let cols: AggColumn[] = make();
     // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
     const groups = new ByteKeys();
@@ -145,12 +146,12 @@ export const tool: Tool<CountByOptions> = {
         // strings that the Map keeps alive: ~3x the memory per group)
         const len = reader.keyInto(nk, scratch, true);
         if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
-        if (o.each) { // its own group, written now (and handed on: a stage in a thread hands on each piece's records)
+        if (o.each) { // its own group, written now
           for (let a = 0; a < cols.length; a++) cols[a].add(each, reader, nk + a);
           write(each, scratch, 0, len);
           out.flush();
           written++;
-          if (++each === EACH_BLOCK) { each = 0; cols = make(); }
+          if (++each === EACH_BLOCK) { each = 0; cols = make(written); }
           return;
         }
         let state: Record<string, unknown> | undefined;

@@ -142,6 +142,11 @@ test('--each: one row per record, in input order, each the row a group of that r
   assert.is(grouped.status, 0, grouped.stderr);
   assert.equal([...rows].sort(), grouped.stdout.trim().split('\n').sort());
   assert.is(sh('count-by --each k --partial', { input: '' }).status, 2, '--each with --partial is a usage error');
+  // a warning names the output record by its number, past the first set of columns too
+  const big = Array.from({ length: 9000 }, (_, i) => JSON.stringify({ id: i, v: i === 5000 ? '1e400' : 1 })).join('\n') + '\n';
+  const w = sh("count-by --each id -a 's=sum(v)'", { input: big });
+  assert.is(w.stdout.trim().split('\n')[5000], '{"id":5000,"s":null}');
+  assert.match(w.stderr, /s: the value of output record 5001 is beyond the double range/);
 });
 
 test.run();
