@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
-import { forkInput, runChain, version } from './core/runner.js';
+import { forkInput, parseOptions, runChain, version } from './core/runner.js';
 import type { ChainSpec } from './core/runner.js';
 
 /** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
@@ -32,7 +32,7 @@ if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
 }
 const [name] = argv;
 if (name === '--version') process.stdout.write(`event-pipes ${version()}\n`);
-else if (!name || name === '--help' || name === '-h' || name === 'list' || (name === 'fork' && (argv[1] === '--help' || argv[1] === '-h'))) {
+else if (!name || name === '--help' || name === '-h' || name === 'list') {
   const out: string[] = ['event-pipes: small Unix filters for NDJSON events. Tools (each is also a bin of its own):', ''];
   for (const n of Object.keys(registry)) out.push(`  ${n.padEnd(22)} ${(await loadTool(n))!.summary}`);
   const rs = recipes();
@@ -74,6 +74,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list' || (name
         if (!inBranch && chain.length === 0) { // a chain that starts with fork reads the input: its options
           const args: string[] = []; // (-i FILE, --strict, --rejects FILE, --stats ...) come before the branches
           while (i < argv.length && argv[i] !== '[') args.push(argv[i++]);
+          if (args.includes('--help') || args.includes('-h')) { await parseOptions(forkInput, ['--help']); process.exit(0); } // its usage and options
           chain.push({ tool: forkInput, argv: args });
         }
         const branches: ChainSpec[] = [];

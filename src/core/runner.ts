@@ -10,7 +10,7 @@ import type { RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
-import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
+import { ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
@@ -132,7 +132,10 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   if (parsed.error) throw new UsageError(parsed.error.message);
   const opts: any = parsed.argv;
   for (const key of Object.keys(opts)) {
-    if (!known.has(key)) throw new UsageError(`unknown option ${key.length === 1 ? '-' : '--'}${key}`);
+    if (!known.has(key)) { // (as written: the parser reads --no-x as x = false)
+      const negated = argv.some((a) => a === `--no-${key}` || a.startsWith(`--no-${key}=`));
+      throw new UsageError(`unknown option ${negated ? '--no-' : key.length === 1 ? '-' : '--'}${key}`);
+    }
   }
   for (const [name, o] of Object.entries(all)) {
     const v = opts[name];
@@ -143,6 +146,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     if (o.type === 'number' && v !== undefined && (Array.isArray(v) ? v : [v]).some((x) => typeof x !== 'number' || Number.isNaN(x))) throw new UsageError(`--${name} takes a number`);
     if (!o.array && Array.isArray(v) && o.type !== 'array') { opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name]; }
   }
+  if (opts.maxRejectRate !== undefined && !(opts.maxRejectRate >= 0 && opts.maxRejectRate <= 1)) throw new UsageError(`--max-reject-rate takes a share of the records read, from 0 to 1 (got ${opts.maxRejectRate})`);
   const pos = [...(opts._ as (string | number)[]), ...((opts['--'] as string[] | undefined) ?? [])].map(String);
   if (tool.positional) {
     opts[tool.positional.name] = pos;
@@ -173,7 +177,7 @@ export interface StageSpec { tool: Tool; argv: string[] }
  */
 export const forkInput: Tool = {
   name: 'fork',
-  summary: 'the records of the input into every branch of a fork that starts a chain',
+  summary: 'A chain that starts with a fork: the input (the files, else stdin), each line checked once (a bad line reported as the fork\'s and skipped), every record into each branch.',
   usage: 'event-pipes fork [-i FILE]... [--strict] [--rejects FILE] [--stats] [ TOOL ARGS ... ] [ TOOL ARGS ... ]',
   examples: [],
   options: {},
@@ -309,11 +313,18 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
       }
       parsed.push(opts);
     } catch (err) {
-      if (err instanceof UsageError) { say(`${err.message} (try '${tool === forkInput ? 'event-pipes' : tool.name} --help')`); process.exitCode = 2; return null; }
+      if (err instanceof UsageError) { say(`${err.message} (try '${tool === forkInput ? 'event-pipes fork' : tool.name} --help')`); process.exitCode = 2; return null; }
       throw err;
     }
   }
   return parsed;
+}
+
+/** a stage's --rejects or --stats-file that cannot be opened (exit 2, one line); anything else rethrown */
+function openFailed(err: unknown): void {
+  if (!(err instanceof OpenFailed)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exitCode = 2;
 }
 
 /** create every stage's transform; false (exit status set) on a usage problem or a failed setup */
@@ -374,14 +385,14 @@ export async function runChain(chain: ChainSpec, threads?: number): Promise<void
       const mainParsed = parsed.slice(from);
       if (p.partial) mainParsed[0] = { ...mainParsed[0], merge: true };
       let built: Built;
-      try { built = build(chain.slice(from), mainParsed, out, out); } catch (err) { sayer('event-pipes')(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
+      try { built = build(chain.slice(from), mainParsed, out, out); } catch (err) { openFailed(err); return; }
       if (!createAll(built.stages)) return;
-      process.exitCode = await runParallel(specs, parsed, threads, out, p, built);
+      try { process.exitCode = await runParallel(specs, parsed, threads, out, p, built); } catch (err) { openFailed(err); } // (the threaded stages' files are opened first thing there)
       return;
     }
   }
   let built: Built;
-  try { built = build(chain, parsed, out, out); } catch (err) { sayer('event-pipes')(`cannot open --rejects file: ${(err as Error).message}`); process.exitCode = 2; return; }
+  try { built = build(chain, parsed, out, out); } catch (err) { openFailed(err); return; }
   const stages = built.stages;
   if (!createAll(stages)) return;
   let usage = false;

@@ -13,6 +13,9 @@ import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
 /** thrown through the record calls by --strict at the first bad record */
+/** a file a stage appends to (--rejects, --stats-file) cannot be opened: a usage error, said in the message */
+export class OpenFailed extends Error {}
+
 export class StrictStop extends Error {
   constructor(message: string, readonly stage: Stage) { super(message); }
 }
@@ -56,7 +59,13 @@ export class Stage implements LineSink {
   constructor(readonly tool: Tool, readonly opts: any, readonly sink: RecordSink, private readonly hooks: StageHooks) {
     this.name = tool.name;
     this.inputs = new Set<string>(opts.files as string[]);
-    if (opts.rejects) this.rejectsFd = fs.openSync(opts.rejects, 'a'); // (the caller reports a failure as a usage error)
+    // the files a stage appends to, opened now: one that cannot be is a usage error before any input is
+    // read (the caller reports it), not a crash at the end (the stats file is appended to at the end)
+    const open = (option: string, file: string): number => {
+      try { return fs.openSync(file, 'a'); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+    };
+    if (opts.rejects) this.rejectsFd = open('--rejects', opts.rejects);
+    if (opts.statsFile) fs.closeSync(open('--stats-file', opts.statsFile));
     const stage = this, stats = this.stats, out = sink;
     const ctx: ToolContext = {
       name: this.name,
@@ -162,11 +171,16 @@ export class Stage implements LineSink {
         `rate=${Math.round(stats.in / Math.max(secs, 1e-9))} rec/s (${(stats.bytes / 1e6 / Math.max(secs, 1e-9)).toFixed(1)} MB/s)`);
     }
     if (opts.statsFile) {
-      fs.appendFileSync(opts.statsFile, JSON.stringify({
-        tool: this.name, in: stats.in, out: stats.out, rejected: stats.rejected,
-        reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
-        bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
-      }) + '\n');
+      try {
+        fs.appendFileSync(opts.statsFile, JSON.stringify({
+          tool: this.name, in: stats.in, out: stats.out, rejected: stats.rejected,
+          reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
+          bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
+        }) + '\n');
+      } catch (err) { // (removed or made unwritable during the run)
+        say(`cannot append to --stats-file ${opts.statsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        this.failed = true;
+      }
     }
     if (!this.failed && this.partOfRun() && stats.in > 0 && this.inputRejected >= stats.in && !this.tooManyRejected()) {
       say(`every record of this part was rejected (${this.inputRejected} of ${stats.in}): nothing kept here (one part of a run: the parts together decide)`);

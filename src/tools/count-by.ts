@@ -96,6 +96,7 @@ export const tool: Tool<CountByOptions> = {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
     if (o.distinct && (o.partial || o.merge)) return '--distinct does not combine with --partial or --merge (use count() and drop it)';
     if (o.each && (o.partial || o.merge)) return '--each does not combine with --partial or --merge (each record is its own group: there is nothing to merge)';
+    if (o.each && o.distinct) return '--each does not combine with --distinct (--each writes every record; the distinct keys are count-by KEY... --distinct)';
     return undefined;
   },
   create(o, ctx) {

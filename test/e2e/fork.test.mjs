@@ -72,7 +72,13 @@ test('usage errors (exit 2, nothing run): a branch that ends on stdout, anything
     `fork --no-such-option -i ${ga4} [ save ${dir}/x ]`, `fork -i ${ga4}`, `fork -i ${ga4} [ count-by x ]`]) {
     const r = sh(`event-pipes ${chain}`);
     assert.is(r.status, 2, chain);
-    assert.match(r.stderr, /^(event-pipes|fork): .*\(try 'event-pipes --help'\)\n$/, chain);
+    assert.match(r.stderr, /^(event-pipes|fork): .*\(try 'event-pipes( fork)? --help'\)\n$/, chain);
+  }
+  for (const h of ['fork --help', 'fork --stats -h', `fork -i ${ga4} --help [ save ${dir}/x ]`]) { // the fork's own usage and input options
+    const r = sh(`event-pipes ${h}`);
+    assert.is(r.status, 0, h);
+    assert.match(r.stdout, /^event-pipes fork \[-i FILE\]/, h);
+    assert.match(r.stdout, /--strict/, h);
   }
   assert.not.ok(fs.existsSync(path.join(dir, 'x')));
 });

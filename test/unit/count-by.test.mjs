@@ -123,7 +123,7 @@ test('keys of a plain string then a number (a user and a time): ordered by the n
   assert.ok(out.length > 1000, `${out.length} groups`);
 });
 
-test('--each: one row per record, in input order, each the row a group of that record alone would give; state and memory flat', () => {
+test('--each: one row per record, in input order, each the row a group of that record alone would give; record numbers in warnings; usage errors', () => {
   const lines = [];
   for (let i = 0; i < 9000; i++) { // (more than one set of columns: 4096 records a set)
     const k = vals[Math.floor(rnd() * vals.length)], v = vals[Math.floor(rnd() * vals.length)];
@@ -141,7 +141,7 @@ test('--each: one row per record, in input order, each the row a group of that r
   const grouped = sh(`count-by k id v=d.v ${aggs}`, { input: lines.join('\n') + '\n' });
   assert.is(grouped.status, 0, grouped.stderr);
   assert.equal([...rows].sort(), grouped.stdout.trim().split('\n').sort());
-  assert.is(sh('count-by --each k --partial', { input: '' }).status, 2, '--each with --partial is a usage error');
+  for (const bad of ['--partial', '--merge', '--distinct']) assert.is(sh(`count-by --each k ${bad}`, { input: '' }).status, 2, `--each with ${bad} is a usage error`);
   // a warning names the output record by its number, past the first set of columns too
   const big = Array.from({ length: 9000 }, (_, i) => JSON.stringify({ id: i, v: i === 5000 ? '1e400' : 1 })).join('\n') + '\n';
   const w = sh("count-by --each id -a 's=sum(v)'", { input: big });

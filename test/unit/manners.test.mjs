@@ -24,6 +24,7 @@ for (const name of Object.keys(registry)) {
     assert.is(bad.status, 2);
     assert.is(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, new RegExp(`^${name}: .*\\(try '${name} --help'\\)`));
+    assert.match(bad.stderr, /unknown option --no-such-option /, 'the option as written');
     // the bin starts node without NODE_EXTRA_CA_CERTS (node would warn about a missing file, and
     // parse the bundle on every start where it exists)
     const certs = sh(`NODE_EXTRA_CA_CERTS=/nonexistent/ca.pem ${name} --no-such-option < /dev/null`);
@@ -57,6 +58,29 @@ test('a non-blocking stdout (handed over so) with a slow reader loses nothing, a
   const h = sh(`${nb} to-local-date --tz UTC < ${dir}/in.ndjson | (sleep 0.5; head -c 100) | wc -c`);
   assert.is(h.status, 0, h.stderr);
   assert.is(h.stdout.trim(), '100');
+});
+
+test('a --stats-file or --rejects that cannot be opened: one line naming it, exit 2, before any input is read (one tool, a chain, threads, a fork first)', () => {
+  const d = fs.mkdtempSync('/tmp/ep-manners-'), input = path.join(d, 'in.ndjson');
+  fs.writeFileSync(input, '{"a":1}\n{"a":2}\n');
+  for (const [cmd, who] of [
+    [`count-by a -i ${input} --stats-file ${d}/no/such/dir/s.ndjson`, 'count-by'],
+    [`event-pipes where a=1 -i ${input} then count-by a --rejects ${d}/no/such/dir/r.txt`, 'count-by'],
+    [`event-pipes --threads 2 where a=1 -i ${input} --stats-file ${d}/no/such/dir/s.ndjson then count-by a`, 'where'],
+    [`event-pipes fork -i ${input} --rejects ${d}/no/such/dir/r.txt [ save ${d}/out.ndjson ]`, 'fork'],
+  ]) {
+    const r = sh(cmd);
+    assert.is(r.status, 2, `${cmd}: ${r.stderr}`);
+    assert.is(r.stdout, '', cmd);
+    assert.match(r.stderr, new RegExp(`^${who}: cannot open --(stats-file|rejects) ${d}/no/such/dir/[a-z.]+: ENOENT\n$`), cmd);
+  }
+  assert.not.ok(fs.existsSync(path.join(d, 'out.ndjson')), 'nothing written');
+  for (const rate of ['2', '-0.1']) { // a share of the records: 0 to 1
+    const r = sh(`count-by a -i ${input} --max-reject-rate=${rate}`);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^count-by: --max-reject-rate takes a share of the records read, from 0 to 1 /);
+  }
+  fs.rmSync(d, { recursive: true });
 });
 
 test.run();
