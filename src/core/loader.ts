@@ -502,6 +502,8 @@ export class Loader {
     if (s && !sameNames(s.names, names)) s = undefined; // ["a\u0000b"] and ["a", "b"] share a signature
     if (!s) {
       s = { names, keyAt: [], gen: -1, target: [], missing: [], pos: [], inOrder: false };
+      // ({}: no column to write; a row of nulls says nothing)
+      if (names.length === 0) s.bad = new RecordError('empty record', 'no fields to load');
       const seen = new Map<string, string>();
       for (const n of names) {
         const why = this.d.badName(n);

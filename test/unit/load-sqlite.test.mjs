@@ -207,4 +207,18 @@ test('usage errors exit 2 with a one-line hint', () => {
   assert.is(r.stderr, "load-sqlite: missing required option --db (try 'load-sqlite --help')\n");
 });
 
+test('an empty record ({}) is one rejected record, first in a batch or later, with --atomic or not: the others are loaded', () => {
+  const d = tmpdir();
+  for (const [i, input] of ['{}\n{"a":1}\n{"a":2}\n', '{"a":1}\n{}\n{"a":2}\n'].entries()) {
+    for (const extra of ['', '--atomic', '-k a']) {
+      const db = `${d}/e${i}${extra.replace(/\W/g, '')}.db`;
+      const r = sh(`load-sqlite --db ${db} -t t ${extra}`, { input });
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`-:${i + 1}: empty record: no fields to load`));
+      assert.match(r.stderr, /inserted=2 updated=0 unchanged=0 rejected=1/);
+      assert.equal(rows(db, 'SELECT a FROM t ORDER BY a'), [{ a: 1 }, { a: 2 }]);
+    }
+  }
+});
+
 test.run();
