@@ -121,6 +121,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // count-by: its records in, its rejects, its groups out)
   const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: sayer(s.tool.name) }));
   const main = built.stages;
+  // (each stage sees whether the run fails before it: the stand-ins stand for the threads' stages)
+  for (let k = 1; k < shadows.length; k++) shadows[k].upstream = shadows[k - 1];
+  if (shadows.length) for (const st of main) if (st.upstream === null) st.upstream = shadows[shadows.length - 1]; // (the heads: the first stage, or each branch's of a fork right after the threads' stages)
   const into: RecordSink = main.length ? built.head : out; // the records for the main thread's first stage (or stdout)
   const partialIn = { in: 0, bytes: 0 }; // what the workers' copies of the partial stage read
   let status = 0;

@@ -256,12 +256,13 @@ function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: Reco
   const tail = chain[chain.length - 1];
   const forked = tail !== undefined && isFork(tail);
   let sink = terminal;
-  const branchStages: Stage[] = [], branchArgvs: string[][] = [];
+  const branchStages: Stage[] = [], branchArgvs: string[][] = [], branchFirsts: Stage[] = [];
   if (forked) {
     const heads: RecordSink[] = [];
     (tail as ForkSpec).fork.forEach((branch, i) => {
       const b = build(branch, parsed[chain.length - 1][i], new CountSink(), new CountSink());
       heads.push(b.head); branchStages.push(...b.stages); branchArgvs.push(...b.argvs);
+      if (b.stages.length) branchFirsts.push(b.stages[0]);
     });
     sink = new ForkSink(heads);
   }
@@ -272,6 +273,9 @@ function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: Reco
     trunk.unshift(stage); trunkArgvs.unshift(spec.argv);
     sink = new ChainSink(stage, last);
   }
+  // each stage sees whether the run fails before it (a sink keeps nothing then): its feeder's state
+  for (let k = 1; k < trunk.length; k++) trunk[k].upstream = trunk[k - 1];
+  if (trunk.length) for (const f of branchFirsts) f.upstream = trunk[trunk.length - 1];
   return { stages: [...trunk, ...branchStages], argvs: [...trunkArgvs, ...branchArgvs], head: sink };
 }
 

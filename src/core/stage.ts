@@ -85,9 +85,9 @@ export class Stage implements LineSink {
       warn(message) { hooks.say(message); },
       count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
       countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
-      inputFailed() { return stage.failed; },
+      inputFailed() { return stage.failed || (stage.upstream?.inputsFailed() ?? false); },
       failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
-      willFail() { return stage.failed || stage.tooManyRejected(); },
+      willFail() { return stage.fails() || (stage.upstream?.runFails() ?? false); },
       waitDrain() { return out.drained() ?? (turnWanted() ? tick() : null); },
       stopped() { return out.closed; },
     };
@@ -133,6 +133,15 @@ export class Stage implements LineSink {
     }
     if (opts.strict) throw new StrictStop(msg, this);
   }
+
+  /** the stage that feeds this one in a chain (a fork's branches: the stage before the fork), or null */
+  upstream: Stage | null = null;
+  /** this stage will make the run exit 1 as things stand */
+  private fails(): boolean { return this.failed || this.tooManyRejected(); }
+  /** this stage or one before it will make the run exit 1 (a sink after them keeps nothing) */
+  runFails(): boolean { return this.fails() || (this.upstream?.runFails() ?? false); }
+  /** this stage or one before it failed (an input that could not be read, a stop) */
+  inputsFailed(): boolean { return this.failed || (this.upstream?.inputsFailed() ?? false); }
 
   /** the run kept nothing of what it read (every record rejected), or more than --max-reject-rate */
   tooManyRejected(): boolean {

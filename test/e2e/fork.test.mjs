@@ -112,6 +112,36 @@ test('a chain that starts with fork: the input (files, else stdin) into every br
   assert.not.ok(fs.existsSync(path.join(dir, 'ff-strict.ndjson')));
 });
 
+test('a run that fails before the sink (an input missing, too many rejects upstream) keeps nothing: save, to-parquet, load-sqlite --atomic, in a chain, a fork, with threads, after a fork that starts the chain', () => {
+  const old = 'the file before\n';
+  const sinks = (p) => `[ save ${p}.ndjson ] [ to-parquet ${p}.parquet ] [ load-sqlite --db ${p}.db --table t --atomic ]`;
+  const runs = [
+    [`event-pipes where event_name!=x -i ${ga4} -i ${dir}/no-such.ndjson then fork ${sinks('up1')}`, 'up1'],
+    [`event-pipes where event_name!=x -i ${ga4} --max-reject-rate 0.001 then to-local-date --tz UTC then fork ${sinks('up2')}`, 'up2'],
+    [`event-pipes --threads 2 where event_name!=x -i ${ga4} --max-reject-rate 0.001 then fork ${sinks('up3')}`, 'up3'],
+    [`event-pipes fork -i ${ga4} -i ${dir}/no-such.ndjson ${sinks('up4')}`, 'up4'],
+    [`event-pipes where event_name!=x -i ${ga4} --max-reject-rate 0.001 then save up5.ndjson`, 'up5'],
+  ];
+  for (const [cmd, p] of runs) {
+    fs.writeFileSync(path.join(dir, `${p}.ndjson`), old);
+    const r = sh(cmd, { cwd: dir, env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+    assert.is(r.status, 1, `${cmd}: ${r.stderr}`);
+    assert.is(read(`${p}.ndjson`), old, `${cmd}: the earlier file stays`);
+    assert.not.ok(fs.existsSync(path.join(dir, `${p}.parquet`)), cmd);
+    // (load-sqlite --atomic keeps nothing when an input could not be read; rejects past --max-reject-rate
+    // set the exit status of a load, as they do for load-sqlite alone)
+    if (cmd.includes('no-such.ndjson') && fs.existsSync(path.join(dir, `${p}.db`))) {
+      const n = sh(`query-sqlite --db ${p}.db "SELECT count(*) AS n FROM sqlite_master WHERE name = 't'"`, { cwd: dir }).stdout;
+      assert.is(n, '{"n":0}\n', `${cmd}: no table written`);
+    }
+  }
+  // and the same chains that do not fail write everything
+  const ok = sh(`event-pipes where event_name!=x -i ${ga4} then fork ${sinks('up6')}`, { cwd: dir });
+  assert.is(ok.status, 0, ok.stderr);
+  assert.ok(read('up6.ndjson').length > 100000);
+  assert.ok(fs.existsSync(path.join(dir, 'up6.parquet')));
+});
+
 test('save: the file appears only when the run succeeds; --append adds; a failed run keeps the old file', () => {
   const f = path.join(dir, 's.ndjson');
   fs.writeFileSync(f, 'old\n');
