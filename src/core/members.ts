@@ -5,7 +5,7 @@
 import { skipValue, skipWs } from './fields.js';
 import { parseJson, stringify } from './json.js';
 
-const QUOTE = 34, BSL = 92, COMMA = 44, RBRACE = 125;
+const QUOTE = 34, BSL = 92, COLON = 58, COMMA = 44, LBRACE = 123, RBRACE = 125;
 
 /** One member of a valid object: key b[ks, ke) without its quotes (kEscaped: holds an escape), value b[vs, ve). */
 export class MemberCursor {
@@ -124,3 +124,47 @@ function nameOf(name: string): { quoted: string; index: boolean } {
 /** an array index (JavaScript puts these keys first in an object, ascending) */
 const INDEX = /^(0|[1-9][0-9]{0,9})$/;
 const isIndex = (k: string) => INDEX.test(k) && Number(k) < 4294967295;
+
+/**
+ * Are the bytes of the valid object b[s, e) what objectText of its members (valueText of each)
+ * gives, so that they can be written back as they are? No blank between tokens; each name without
+ * escapes, not an array index (objectText writes those first), and once; each value a string without
+ * escapes, a literal, or a number already in the writer's form (an object or an array: no, to be sure).
+ */
+export function writtenAsIs(b: Buffer, s: number, e: number, cursor: MemberCursor): boolean {
+  if (b[s] !== LBRACE || b[e - 1] !== RBRACE) return false;
+  if (e - s === 2) return true; // {}
+  cursor.reset(b, s, e);
+  let at = s + 1, n = 0; // where the next member's name must begin
+  while (cursor.next()) {
+    const ks = cursor.ks, ke = cursor.ke, vs = cursor.vs, ve = cursor.ve;
+    if (cursor.kEscaped || ks !== at + 1 || b[ke + 1] !== COLON || vs !== ke + 2) return false;
+    if (isIndexBytes(b, ks, ke)) return false;
+    const c = b[vs];
+    if (c === QUOTE) { for (let i = vs + 1; i < ve - 1; i++) if (b[i] === BSL) return false; }
+    else if (c === 116 || c === 102 || c === 110) { /* true, false, null */ }
+    else if (c === LBRACE || c === 91) return false;
+    else { const t = b.toString('latin1', vs, ve); if (String(Number(t)) !== t) return false; }
+    // a name seen before in this record (the records of a source have a handful of members)
+    for (let k = 0; k < n; k++) {
+      const q = seenAt[k], l = seenEnd[k] - q;
+      if (l === ke - ks && b.compare(b, q, q + l, ks, ke) === 0) return false;
+    }
+    if (n === seenAt.length) return false; // (a record of very many members: through its members)
+    seenAt[n] = ks; seenEnd[n] = ke; n++;
+    if (ve === e - 1) return true; // the closing brace right after the last value
+    if (b[ve] !== COMMA) return false;
+    at = ve + 1;
+  }
+  return false;
+}
+const seenAt = new Int32Array(64), seenEnd = new Int32Array(64); // (the names of the record so far)
+
+/** isIndex() of the name whose bytes are b[s, e) */
+function isIndexBytes(b: Buffer, s: number, e: number): boolean {
+  const l = e - s;
+  if (l === 0 || l > 10 || (b[s] === 48 && l > 1)) return false;
+  let v = 0;
+  for (let i = s; i < e; i++) { const d = b[i] - 48; if (d < 0 || d > 9) return false; v = v * 10 + d; }
+  return v < 4294967295;
+}

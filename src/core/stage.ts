@@ -12,10 +12,10 @@ import type { LineSink } from './input.js';
 import type { RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
-/** thrown through the record calls by --strict at the first bad record */
 /** a file a stage appends to (--rejects, --stats-file) cannot be opened: a usage error, said in the message */
 export class OpenFailed extends Error {}
 
+/** thrown through the record calls by --strict at the first bad record */
 export class StrictStop extends Error {
   constructor(message: string, readonly stage: Stage) { super(message); }
 }

@@ -2,7 +2,7 @@
 // record holding the fields of all records with that key (a later input's field wins over an earlier
 // one's). Output sorted by key. Memory holds one merged record per key, as its members' texts.
 //
-// A key's first record whose bytes are already what the writer gives for it (see canonical()) is kept as
+// A key's first record whose bytes are already what the writer gives for it (members.ts writtenAsIs) is kept as
 // those bytes and written back as they are when no other record has its key (most keys of a full outer
 // merge: 92% of Loco's); a second record of the key turns it into members.
 // The records are not decoded: each member's value is kept as its JSON text (strings without escapes,
@@ -13,7 +13,7 @@
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
 import { parseJson, stringify } from '../core/json.js';
-import { MemberCursor, memberAt, objectText, setMember, valueText } from '../core/members.js';
+import { MemberCursor, memberAt, objectText, setMember, valueText, writtenAsIs } from '../core/members.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -71,7 +71,7 @@ export const tool: Tool<MergeKeysOptions> = {
         let rec = merged[slot];
         if (rec === undefined) {
           if (!raw.has(slot)) { // the key's first record
-            if (asIs && canonical(b, s, e, cursor)) { raw.keep(slot, b, s, e); return; }
+            if (asIs && writtenAsIs(b, s, e, cursor)) { raw.keep(slot, b, s, e); return; }
           }
           rec = merged[slot] = [];
           if (raw.has(slot)) { take(rec, raw.block(slot), raw.start(slot), raw.end(slot)); raw.drop(slot); }
@@ -92,52 +92,6 @@ export const tool: Tool<MergeKeysOptions> = {
     };
   },
 };
-
-const QUOTE = 34, BSL = 92, COLON = 58, COMMA = 44, LBRACE = 123, RBRACE = 125;
-
-/**
- * Are the bytes of the valid object b[s, e) what writing its decoded members with the one writer
- * gives (objectText of its members)? No blank between tokens; each name without escapes, not an array
- * index (JavaScript writes those first), and once; each value a string without escapes, a literal, or
- * a number already in the writer's form (an object or an array: no, to be sure).
- */
-function canonical(b: Buffer, s: number, e: number, cursor: MemberCursor): boolean {
-  if (b[s] !== LBRACE || b[e - 1] !== RBRACE) return false;
-  if (e - s === 2) return true; // {}
-  cursor.reset(b, s, e);
-  let at = s + 1, n = 0; // where the next member's name must begin
-  while (cursor.next()) {
-    const ks = cursor.ks, ke = cursor.ke, vs = cursor.vs, ve = cursor.ve;
-    if (cursor.kEscaped || ks !== at + 1 || b[ke + 1] !== COLON || vs !== ke + 2) return false;
-    if (isIndex(b, ks, ke)) return false;
-    const c = b[vs];
-    if (c === QUOTE) { for (let i = vs + 1; i < ve - 1; i++) if (b[i] === BSL) return false; }
-    else if (c === 116 || c === 102 || c === 110) { /* true, false, null */ }
-    else if (c === LBRACE || c === 91) return false;
-    else { const t = b.toString('latin1', vs, ve); if (String(Number(t)) !== t) return false; }
-    // a name seen before in this record (the records of a source have a handful of members)
-    for (let k = 0; k < n; k++) {
-      const q = names[k], l = namesEnd[k] - q;
-      if (l === ke - ks && b.compare(b, q, q + l, ks, ke) === 0) return false;
-    }
-    if (n === names.length) return false; // (a record of very many members: through its members)
-    names[n] = ks; namesEnd[n] = ke; n++;
-    if (ve === e - 1) return true; // the closing brace right after the last value
-    if (b[ve] !== COMMA) return false;
-    at = ve + 1;
-  }
-  return false;
-}
-const names = new Int32Array(64), namesEnd = new Int32Array(64);
-
-/** b[s, e) (the bytes of a name) is an array index: 0, or up to ten digits without a leading zero below 2^32 - 1 */
-function isIndex(b: Buffer, s: number, e: number): boolean {
-  const l = e - s;
-  if (l === 0 || l > 10 || (b[s] === 48 && l > 1)) return false;
-  let v = 0;
-  for (let i = s; i < e; i++) { const d = b[i] - 48; if (d < 0 || d > 9) return false; v = v * 10 + d; }
-  return v < 4294967295;
-}
 
 /** records kept as their bytes, by slot: in blocks of at least 1 MiB (no copy as they fill) */
 class RawRecords {
