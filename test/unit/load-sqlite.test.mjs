@@ -221,4 +221,44 @@ test('an empty record ({}) is one rejected record, first in a batch or later, wi
   }
 });
 
+test('upserts against a model: inserted/updated/unchanged/refused per row, affinities, NULLs, repeats in a batch; loaded_keys holds the keys written', () => {
+  // (one insert a row, an update only after a conflict; the loaded keys go in many a statement:
+  // checked here across batches of 7 and runs longer than a statement's worth of keys)
+  const d = tmpdir(), db = `${d}/m.db`;
+  const schema = `${d}/s.sql`;
+  fs.writeFileSync(schema, "CREATE TABLE IF NOT EXISTS t (a INTEGER NOT NULL, b TEXT NOT NULL, x INTEGER, y TEXT CHECK (y IS NULL OR y <> 'bad'), z, PRIMARY KEY (a, b));");
+  const post = 'DROP TABLE IF EXISTS kk; CREATE TABLE kk AS SELECT * FROM temp.loaded_keys';
+  const model = new Map(); // key -> {x, y, z} as SQLite stores them (x: INTEGER affinity, y: TEXT)
+  let seed = 7;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const norm = (col, v) => (v === undefined ? null : col === 'x' && typeof v === 'string' && /^-?[0-9]+$/.test(v) ? Number(v) : col === 'y' && typeof v === 'number' ? String(v) : v);
+  for (const [round, n, batch] of [[0, 3000, 7], [1, 9000, 1000], [2, 9000, 10000]]) {
+    const recs = [], want = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 }, keys = new Set();
+    for (let i = 0; i < n; i++) {
+      const a = rnd(round === 0 ? 4000 : 6000), b = `k${a % 3}`;
+      const rec = { a, b };
+      const xv = rnd(5), yv = rnd(6);
+      if (xv > 0) rec.x = xv === 1 ? null : xv === 2 ? String(rnd(3)) : rnd(3);
+      if (yv > 0) rec.y = yv === 1 ? null : yv === 2 ? 'bad' : yv === 3 ? rnd(2) : `v${rnd(2)}`;
+      rec.z = rnd(3);
+      recs.push(rec);
+      const row = { x: norm('x', rec.x), y: norm('y', rec.y), z: rec.z }, k = `${a}|${b}`, old = model.get(k);
+      if (row.y === 'bad') { want.rejected++; continue; }
+      keys.add(k);
+      if (!old) { model.set(k, row); want.inserted++; continue; }
+      // a column the record does not carry keeps its value
+      const next = { x: 'x' in rec ? row.x : old.x, y: 'y' in rec ? row.y : old.y, z: row.z };
+      if (next.x === old.x && next.y === old.y && next.z === old.z) want.unchanged++;
+      else { want.updated++; model.set(k, next); }
+    }
+    const r = sh(`load-sqlite --db ${db} -t t -k a,b --batch ${batch} --schema ${schema} --post-sql '${post}'`, { input: recs.map((x) => JSON.stringify(x)).join('\n') + '\n' });
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`t: inserted=${want.inserted} updated=${want.updated} unchanged=${want.unchanged} rejected=${want.rejected}\n`), `round ${round}`);
+    const got = new Map(rows(db, 'SELECT a, b, x, y, z FROM t').map((o) => [`${o.a}|${o.b}`, { x: o.x, y: o.y, z: o.z }]));
+    assert.equal(Object.fromEntries([...got].sort()), Object.fromEntries([...model].sort()), `round ${round}: the table`);
+    const kk = rows(db, 'SELECT a, b FROM kk').map((o) => `${o.a}|${o.b}`).sort();
+    assert.equal(kk, [...keys].sort(), `round ${round}: loaded_keys`);
+  }
+});
+
 test.run();
