@@ -13,7 +13,8 @@
 //   one; with --atomic the whole load and --post-sql are one transaction, begun at the first batch;
 // - any failure of the run rolls the open transaction back: with --atomic nothing is written, without
 //   it the batches committed before stay; with --atomic an input that could not be read
-//   (ToolContext.inputFailed) means nothing is committed.
+//   (ToolContext.inputFailed), or a step before the load in a chain that fails the run (too many
+//   rejects: ToolContext.upstreamFails), means nothing is committed.
 // Per-record isolation: each record is checked and converted before anything is bound (names, keys,
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
@@ -169,6 +170,8 @@ export interface LoaderEvents {
   note(message: string): void;
   /** an input could not be read (with --atomic nothing is committed) */
   inputFailed(): boolean;
+  /** a step before the load (in a chain) fails the run: with --atomic nothing is committed */
+  upstreamFails(): boolean;
 }
 
 export interface Counts { inserted: number; updated: number; unchanged: number; rejected: number }
@@ -490,6 +493,7 @@ export class Loader {
       await this.stage('--post-sql', () => this.driver.exec(this.o.postSql!));
     }
     if (last && this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
+    if (last && this.o.atomic && this.events.upstreamFails()) throw new RunFailure('a step before the load fails the run (--atomic)');
     if (this.inTxn && (last || !this.o.atomic)) await this.commit();
   }
 
@@ -679,7 +683,7 @@ export const LOADER_OPTIONS: Record<string, Options> = {
   batch: { type: 'number', default: 10000, describe: 'records per transaction' },
   'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
   'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
-  atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read)' },
+  atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read or, in a chain, a step before fails the run)' },
   'busy-timeout': { type: 'number', default: 10000, describe: 'ms to wait for the write lock held by another writer (then exit 1, nothing of the transaction written)' },
 };
 
@@ -715,6 +719,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
         reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, String(w.raw), reason, detail),
         note: (m) => ctx.warn(m),
         inputFailed: () => ctx.inputFailed(),
+        upstreamFails: () => ctx.upstreamFails(),
       });
       await loader.start();
     },

@@ -88,6 +88,7 @@ export class Stage implements LineSink {
       inputFailed() { return stage.failed || (stage.upstream?.inputsFailed() ?? false); },
       failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
       willFail() { return stage.fails() || (stage.upstream?.runFails() ?? false); },
+      upstreamFails() { return stage.upstream?.runFails() ?? false; },
       waitDrain() { return out.drained() ?? (turnWanted() ? tick() : null); },
       stopped() { return out.closed; },
     };

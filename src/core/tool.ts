@@ -62,6 +62,10 @@ export interface ToolContext {
   /** will the run exit 1 as things stand (an input failed, or every record read was rejected, or more
    *  than --max-reject-rate)? A sink that writes a file in end() keeps nothing then */
   willFail(): boolean;
+  /** will a stage before this one (in a chain) make the run exit 1 as things stand (an input failed,
+   *  every record it read was rejected, or more than its --max-reject-rate)? load-sqlite --atomic
+   *  commits nothing then */
+  upstreamFails(): boolean;
   /** for tools that read their own input: a promise while the output waits for its reader (await it
    *  between chunks), null otherwise */
   waitDrain(): Promise<void> | null;
