@@ -41,18 +41,29 @@ export class GrowU8 {
  * hash of four bytes a step.
  */
 export class ByteKeys {
-  private blocks: Buffer[] = [Buffer.allocUnsafe(1 << 20)];
+  private blocks: Buffer[];
   /** the block keys are added to, and its bytes used */
-  private arena = this.blocks[0];
+  private arena: Buffer;
   private used = 0;
   private held = 0;
-  private blk = new Uint8Array(1 << 12);
-  private offs = new Int32Array(1 << 12);
-  private lens = new Int32Array(1 << 12);
-  private hashes = new Int32Array(1 << 12);
-  private table = new Int32Array(1 << 13).fill(-1);
-  private mask = (1 << 13) - 1;
+  private blk: Uint8Array;
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private hashes: Int32Array;
+  private table: Int32Array;
+  private mask: number;
   size = 0;
+
+  /** small: start with room for a few hundred keys (64 KiB), not a few thousand (1 MiB), for tables
+   *  made by the hundred (one per group); they grow the same */
+  constructor(small = false) {
+    const slots = small ? 1 << 8 : 1 << 12;
+    this.blocks = [Buffer.allocUnsafe(small ? 1 << 16 : 1 << 20)];
+    this.arena = this.blocks[0];
+    this.blk = new Uint8Array(slots); this.offs = new Int32Array(slots); this.lens = new Int32Array(slots); this.hashes = new Int32Array(slots);
+    this.table = new Int32Array(2 * slots).fill(-1);
+    this.mask = 2 * slots - 1;
+  }
 
   static hash(b: Uint8Array, s: number, e: number): number {
     let h = (e - s) ^ 0x811c9dc5, i = s;

@@ -149,4 +149,42 @@ test('--each: one row per record, in input order, each the row a group of that r
   assert.match(w.stderr, /s: the value of output record 5001 is beyond the double range/);
 });
 
+test('distinct() against grouping by the value (--distinct): spellings of one value, escapes, nested values, long tokens, nulls; --partial + --merge the same; hand-made states', () => {
+  // the distinct values of a group are kept as bytes (group number + canonical token): checked against
+  // the other path that canonicalises values, count-by's own keys
+  const long = 'x'.repeat(300), nested = [{ a: 1, b: [1, 'y'] }, { b: [1, 'y'], a: 1 }];
+  const spell = [['1', '1.0', '1e0', '10e-1'], ['"A"', '"\\u0041"'], ['"é"', '"\\u00e9"'], ['9007199254740993'], ['9007199254740992'],
+    ['null'], ['true'], ['""'], [JSON.stringify(long)], [JSON.stringify(long + 'é')], ['{"a":1,"b":[1,"y"]}', '{ "a" : 1.0, "b" : [ 1, "\\u0079" ] }'], ['{"b":[1,"y"],"a":1}'], ['[1,2]'], ['"😀"'], ['-0.5', '-5e-1']];
+  void nested;
+  const lines = [];
+  for (let i = 0; i < 30000; i++) {
+    const g = Math.floor(rnd() * 700), c = spell[Math.floor(rnd() * spell.length)], v = c[Math.floor(rnd() * c.length)];
+    lines.push(rnd() < 0.05 ? `{"g":${g}}` : `{"g":${g},"v":${v}}`);
+  }
+  const input = lines.join('\n') + '\n';
+  const got = new Map(sh("count-by g -a 'n=distinct(v)'", { input }).stdout.trim().split('\n').map((l) => { const r = JSON.parse(l); return [r.g, r.n]; }));
+  const want = new Map();
+  for (const l of sh('count-by g v --distinct', { input }).stdout.trim().split('\n')) {
+    const r = JSON.parse(l);
+    if (!want.has(r.g)) want.set(r.g, 0);
+    if (r.v !== null && r.v !== undefined) want.set(r.g, want.get(r.g) + 1);
+  }
+  assert.equal([...got].sort((a, b) => a[0] - b[0]), [...want].sort((a, b) => a[0] - b[0]));
+  assert.ok([...got.values()].some((n) => n >= 10), 'groups with many values');
+  // in three parts, merged: the same answer and the same states
+  const parts = [0, 1, 2].map((k) => lines.filter((_l, i) => i % 3 === k).join('\n') + '\n');
+  const partial = parts.map((p) => sh("count-by g --partial -a 'n=distinct(v)'", { input: p }).stdout).join('');
+  const merged = sh("count-by g --merge -a 'n=distinct(v)'", { input: partial }).stdout;
+  assert.is(merged, sh("count-by g -a 'n=distinct(v)'", { input }).stdout);
+  const states = sh("count-by g --merge --partial -a 'n=distinct(v)'", { input: partial }).stdout;
+  assert.is(states, sh("count-by g --partial -a 'n=distinct(v)'", { input }).stdout);
+  const st = JSON.parse(states.split('\n')[0])._state.n;
+  assert.equal(st, [...st].sort(), 'a state is sorted');
+  assert.ok(st.every((t) => typeof t === 'string' && t !== 'null'));
+  // states written by hand: any strings, each itself ('€' and '¬' share a low byte; '' and '\u0000a')
+  const hand = ['"€"', '"¬"', '""', '"\\u0000a"', '"a"'].map((t, i) => `{"g":1,"_state":{"n":[${t}${i % 2 ? ',"a"' : ''}]}}`).join('\n') + '\n';
+  assert.is(sh("count-by g --merge -a 'n=distinct(v)'", { input: hand }).stdout, '{"g":1,"n":5}\n');
+  assert.equal(JSON.parse(sh("count-by g --merge --partial -a 'n=distinct(v)'", { input: hand }).stdout)._state.n, ['', '\u0000a', 'a', '¬', '€']);
+});
+
 test.run();
