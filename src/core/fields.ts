@@ -444,6 +444,9 @@ export class FieldReader {
 
   found(k: number): boolean { return this.s[k] >= 0; }
 
+  /** the first byte of field k's JSON text (" { [ t f n - or a digit), -1 when absent */
+  firstByte(k: number): number { return this.s[k] < 0 ? -1 : this.buf[this.s[k]]; }
+
   /** is field k present and JSON null? */
   isNull(k: number): boolean {
     const s = this.s[k], b = this.buf;

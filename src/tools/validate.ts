@@ -97,6 +97,52 @@ export const tool: Tool<ValidateOptions> = {
         },
       };
     }
+    // rules on fields reached through objects only (no array index), nothing to coerce, no schema: the
+    // fields are found in the line's bytes, decoded only where a rule needs the value (an enum, a
+    // number's kind, a rejection's detail), and the record passes on as it came. The same answers as
+    // the decoding below (test/unit/validate.test.mjs holds the two to that).
+    if (!o.schema && !o.coerce && ![...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path)].some((p) => p.some((seg) => /^\d+$/.test(seg)))) {
+      const fields: string[] = [];
+      const at = (f: string) => { let i = fields.indexOf(f); if (i < 0) { i = fields.length; fields.push(f); } return i; };
+      const req = required.map((r) => ({ ...r, k: at(r.p) })), typ = types.map((t) => ({ ...t, k: at(t.f) }));
+      const enu = enums.map((e) => ({ ...e, k: at(e.f) })), ran = ranges.map((r) => ({ ...r, k: at(r.f) }));
+      const reader = new FieldReader(fields);
+      const EMPTY = Buffer.from('""');
+      const shown = (v: unknown) => JSON.stringify(v instanceof BigNum ? v.raw : v);
+      const NUMBER_START = (c: number) => c === 45 || (c >= 48 && c <= 57);
+      return {
+        record(line: Line) {
+          if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+          for (const { p, k } of req) {
+            if (!reader.found(k)) return ctx.reject(line, `missing ${p}`);
+            if (reader.isNull(k)) return ctx.reject(line, `null ${p}`);
+            if (o.nonEmpty && reader.rawEquals(k, EMPTY)) return ctx.reject(line, `empty ${p}`);
+          }
+          for (const { f, k, kind } of typ) {
+            const c = reader.firstByte(k);
+            if (c < 0 || c === 110) continue; // absent or null
+            const ok = kind === 'string' ? c === 34 : kind === 'boolean' ? c === 116 || c === 102 : kind === 'object' ? c === 123
+              : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.value(k), kind, false) !== undefined;
+            if (!ok) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shown(reader.value(k)));
+          }
+          for (const { f, k, allowed } of enu) {
+            const c = reader.firstByte(k);
+            if (c < 0 || c === 110) continue;
+            const v = reader.value(k);
+            if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+          }
+          for (const { f, k, lo, hi } of ran) {
+            const c = reader.firstByte(k);
+            if (c < 0 || c === 110) continue;
+            let n: number;
+            if (NUMBER_START(c)) n = reader.number(k);
+            else { const v = reader.value(k); n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN; }
+            if (!(n >= lo && n <= hi)) return ctx.reject(line, `${f} out of range`, `${shown(reader.value(k))} not in ${lo}..${hi}`);
+          }
+          ctx.emitLine(line);
+        },
+      };
+    }
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
     let loaded: ReturnType<typeof loadSchema> | undefined;
     if (o.schema) {

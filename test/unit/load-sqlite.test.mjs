@@ -230,7 +230,7 @@ test('upserts against a model: inserted/updated/unchanged/refused per row, affin
   const post = 'DROP TABLE IF EXISTS kk; CREATE TABLE kk AS SELECT * FROM temp.loaded_keys';
   const model = new Map(); // key -> {x, y, z} as SQLite stores them (x: INTEGER affinity, y: TEXT)
   let seed = 7;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; }; // xorshift32
   const norm = (col, v) => (v === undefined ? null : col === 'x' && typeof v === 'string' && /^-?[0-9]+$/.test(v) ? Number(v) : col === 'y' && typeof v === 'number' ? String(v) : v);
   for (const [round, n, batch] of [[0, 3000, 7], [1, 9000, 1000], [2, 9000, 10000]]) {
     const recs = [], want = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 }, keys = new Set();
