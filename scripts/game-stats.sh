@@ -81,7 +81,10 @@ int='^-?[0-9]{1,15}$'
 [[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || usage_error "--gap takes a positive whole number of seconds"
 [ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d); stage_pid=""
+# (a first load's staging, step 1, runs in the background: a failure elsewhere waits for it, as one
+# before it would have been done by then)
+trap '[ -z "$stage_pid" ] || wait "$stage_pid" 2> /dev/null; rm -rf "$work"' EXIT
 rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
@@ -106,13 +109,13 @@ lenient() {
 sink_lock game-stats
 db=$(sink_name)
 
-# Each step writes its rejects to its own file; they are joined in this order at the end.
-R1=(--rejects "$work/rejects.1" --rejects-format json --max-reports 0)
-R2=(--rejects "$work/rejects.2" --rejects-format json --max-reports 0)
-R3=(--rejects "$work/rejects.3" --rejects-format json --max-reports 0)
-R4=(--rejects "$work/rejects.4" --rejects-format json --max-reports 0)
-R5=(--rejects "$work/rejects.5" --rejects-format json --max-reports 0)
-R6=(--rejects "$work/rejects.6" --rejects-format json --max-reports 0)
+# Each tool writes its rejects to its own file; they are joined in step order at the end (within a
+# step, tool by tool; each file in input order).
+R() { printf '%s\n' --rejects "$work/rejects.$1" --rejects-format json --max-reports 0; }
+# (one file per tool: two tools of a pipeline writing one file would interleave their lines by timing)
+mapfile -t R1 < <(R 1a); mapfile -t R1b < <(R 1b); mapfile -t R2 < <(R 2a); mapfile -t R2b < <(R 2b)
+mapfile -t R3 < <(R 3); mapfile -t R4 < <(R 4); mapfile -t R5 < <(R 5)
+mapfile -t R6 < <(R 6a); mapfile -t R6b < <(R 6b); mapfile -t R6c < <(R 6c)
 
 # 0. a database of the earlier recipe has the tables but none of the state: refuse it rather than mix
 shape=""
@@ -131,16 +134,25 @@ if [ -n "${shape-}" ]; then
 fi
 
 # 1. stage the keys of the files' events (event id, type, user, match, players), then read the state
-#    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*)
-lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
-    home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
-  | lenient sink_load --table game_stage_keys --key event_id --atomic \
-      --schema "$(sink_sql game.schema)" --post-sql "@$(sink_sql game.stage)" 2>> "$work/keys.err" \
-  || { cat "$work/keys.err" >&2; exit 1; }
+#    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*).
+#    A first load (a new database: none of the recipe's tables) has no state to read: its keys are
+#    staged beside steps 3-6 (only the apply, step 7, reads them), not before them.
+stage_keys() {
+  lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
+      home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
+    | lenient sink_load --table game_stage_keys --key event_id --atomic \
+        --schema "$(sink_sql game.schema)" --post-sql "@$(sink_sql game.stage)" 2>> "$work/keys.err"
+}
+first=0; [ -n "$shape" ] && [ "$shape" != "0 0" ] || first=1
 for f in settings seen known sessions stored-matches; do : > "$work/$f.ndjson"; done
-sink_query --format csv "$(grep -v '^--' "$(sink_sql game.read)")" \
-  | sed -e '1d' -e 's/^"//' -e 's/"$//' -e 's/""/"/g' \
-  | awk -v dir="$work" '{ tag = $1; sub(/^[a-z-]+ /, ""); print > (dir "/" tag ".ndjson") }'
+if [ "$first" = 1 ]; then
+  stage_keys & stage_pid=$!
+else
+  stage_keys || { cat "$work/keys.err" >&2; exit 1; }
+  sink_query --format csv "$(grep -v '^--' "$(sink_sql game.read)")" \
+    | sed -e '1d' -e 's/^"//' -e 's/"$//' -e 's/""/"/g' \
+    | awk -v dir="$work" '{ tag = $1; sub(/^[a-z-]+ /, ""); print > (dir "/" tag ".ndjson") }'
+fi
 
 # 2. the state depends on the season, the gap and the timezones: refuse a database built with others
 #    (and empty the stage again: nothing of this load stays)
@@ -159,7 +171,7 @@ figures=$work/read.figures lenient dedupe --key event_id --reject-duplicates "${
   | tail -n +$((seen + 1)) \
   | lenient validate --require event_id,event_type,event_timestamp,event_data --type event_id=integer --type event_timestamp=integer \
       --type event_data=object --range event_id=-9223372036854774784..9223372036854774784 \
-      --enum event_type='registration|session_ping|match' --range event_timestamp="$season_start..$season_end" "${R1[@]}" > "$work/events.ndjson"
+      --enum event_type='registration|session_ping|match' --range event_timestamp="$season_start..$season_end" "${R1b[@]}" > "$work/events.ndjson"
 read_in=$(( $(sed -nE 's/.*"in":([0-9]+),.*/\1/p' "$work/read.figures") - seen ))
 
 # 4. registrations: complete, known country and device; per user the earliest (time, then event_id) of
@@ -170,7 +182,7 @@ registrations() {
         --enum event_data.country="$countries" --enum event_data.device_os='iOS|Android|Web' "${R2[@]}" \
     | cat "$work/known.ndjson" - \
     | count-by --distinct user_id=event_data.user_id event_timestamp event_id country=event_data.country device_os=event_data.device_os \
-    | dedupe --key user_id --reject-duplicates "${R2[@]}" > "$work/registered.ndjson"
+    | dedupe --key user_id --reject-duplicates "${R2b[@]}" > "$work/registered.ndjson"
 }
 registration_rows() {
   join --side "$tzs" --on country=country --fields timezone < "$work/registered.ndjson" \
@@ -208,9 +220,9 @@ match_points() {
   lenient join --side "$work/registered.ndjson" --on home_user_id=user_id --fields event_id --prefix home_registration_ \
       --unmatched reject "${R6[@]}" < "$work/stage-match-events.ndjson" \
     | lenient join --side "$work/registered.ndjson" --on away_user_id=user_id --fields event_id --prefix away_registration_ \
-        --unmatched reject "${R6[@]}" \
+        --unmatched reject "${R6b[@]}" \
     | lenient match-points --match match_id --home home_user_id --away away_user_id --home-goals home_goals_scored \
-        --away-goals away_goals_scored "${R6[@]}" > "$work/stage-points.ndjson"
+        --away-goals away_goals_scored "${R6c[@]}" > "$work/stage-points.ndjson"
 }
 
 # Steps with nothing to read are skipped (a repeat of a loaded file runs none of them).
@@ -229,13 +241,14 @@ if has stage-match-events.ndjson; then match_points & mp=$!; else mp=; fi
 for job in $s $rr $u $mp; do wait "$job"; done
 
 # 7. apply everything in one transaction (scripts/sql/game.apply.sql): the state, then the three tables
-#    for the users touched
+#    for the users touched (a first load: once its keys are staged)
+[ "$first" = 0 ] || wait "$stage_pid" || { cat "$work/keys.err" >&2; exit 1; }
 cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
     "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
   | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
   || { cat "$work/apply.err" >&2; exit 1; }
 
-cat "$work"/rejects.[1-6] > "$rejects" 2>/dev/null || true
+cat "$work"/rejects.[1-6]* > "$rejects" 2>/dev/null || true
 n() { grep -c . "$1" || true; }
 new=$(n "$work/events.ndjson")
 echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \

@@ -182,4 +182,20 @@ test('sessionize: --sorted (memory of open sessions only) equals the unsorted mo
   assert.match(r.stderr, /out of time order/);
 });
 
+test('the rejects file is the same bytes run after run (200k generated events with every rule broken)', () => {
+  if (!hasReal) return;
+  // each tool has its own rejects file, joined in step order: two tools of one pipeline writing one
+  // file interleaved their lines by timing (this failed then)
+  const d = tmpdir();
+  sh(`node bench/gen-game.mjs ${d}/ev.ndjson 200000 5`);
+  const run = (k) => {
+    const r = sh(`scripts/game-stats.sh --db ${d}/g${k}.db --timezones ${G}/timezones.jsonl --rejects ${d}/rej${k}.ndjson ${d}/ev.ndjson`);
+    assert.is(r.status, 0, r.stderr);
+    return fs.readFileSync(`${d}/rej${k}.ndjson`, 'utf8');
+  };
+  const first = run(1);
+  assert.ok(first.split('\n').length > 5000);
+  assert.is(run(2), first);
+});
+
 test.run();
