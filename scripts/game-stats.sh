@@ -196,7 +196,9 @@ pings() {
   where event_type=session_ping < "$work/events.ndjson" | lenient validate --require event_data.user_id "${R3[@]}" > "$work/pings.ndjson"
 }
 sessions() {
-  count-by user_id=event_data.user_id session_start=event_timestamp -a 'session_end=max(event_timestamp)' -a 'pings=count()' < "$work/pings.ndjson" \
+  # (each ping a one-ping session, as it comes: sessionize merges pings of one second as it merges any
+  # within the gap, and its answer does not depend on the order; grouping them first cost 1 s a million)
+  count-by --each user_id=event_data.user_id session_start=event_timestamp -a 'session_end=max(event_timestamp)' -a 'pings=count()' < "$work/pings.ndjson" \
     | cat "$work/sessions.ndjson" - \
     | sessionize --key user_id --time session_start --end session_end --pings pings --gap "$gap" > "$work/stage-sessions.ndjson"
 }
