@@ -153,6 +153,15 @@ export class ByteKeys {
   /** the bytes of a slot's key are keyArena(slot)[keyStart(slot), keyStart(slot) + keyLength(slot))
    *  (no array made per call) */
   keyArena(slot: number): Buffer { return this.blocks[this.blk[slot]]; }
+  /** where the keys of `slots` lie, gathered in that order (a loop of independent reads: a writer then
+   *  walks them in sequence instead of reading three arrays at random per key): key k is
+   *  arenas[blk[k]][offs[k], offs[k] + lens[k]) */
+  gather(slots: Uint32Array): { arenas: Buffer[]; blk: Uint8Array; offs: Int32Array; lens: Int32Array } {
+    const n = slots.length, blk = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n);
+    const b = this.blk, o = this.offs, l = this.lens;
+    for (let k = 0; k < n; k++) { const s = slots[k]; blk[k] = b[s]; offs[k] = o[s]; lens[k] = l[s]; }
+    return { arenas: this.blocks, blk, offs, lens };
+  }
   keyStart(slot: number): number { return this.offs[slot]; }
   keyLength(slot: number): number { return this.lens[slot]; }
 

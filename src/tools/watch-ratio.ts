@@ -6,6 +6,7 @@
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { numberToken, toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64 } from '../core/keyed.js';
+import { RecordBatch } from '../core/output.js';
 import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -69,7 +70,9 @@ export const tool: Tool<WatchRatioOptions> = {
     const slots = new ByteKeys();
     let scratch = Buffer.allocUnsafe(1 << 12);
     const ratio = new GrowF64(0), count = new GrowF64(0), total = new GrowF64(0), dur = new GrowF64(0);
-    const keyNames = o.key.map((k) => JSON.stringify(k.split('.').pop()) + ':');
+    // the output's constant pieces as bytes: `{"k1":`, `,"k2":` before the key's tokens
+    const heads = o.key.map((k, i) => Buffer.from((i ? ',' : '{') + JSON.stringify(k.split('.').pop()) + ':', 'utf8'));
+    const headsLength = heads.reduce((n, h) => n + h.length, 0);
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -91,18 +94,21 @@ export const tool: Tool<WatchRatioOptions> = {
         rat[s] += r.total / r.duration;
       },
       end() {
-        for (const s of slots.sorted()) { // by the key's bytes
-          const [a, from, to] = slots.bytes(s);
-          let text = '{';
-          // the tokens between the separators (a JSON token holds no raw byte 1)
-          for (let i = from, start = from, k = 0; i <= to; i++) {
-            if (i < to && a[i] !== 1) continue;
-            text += (k ? ',' : '') + keyNames[k] + a.toString('utf8', start, i);
-            k++; start = i + 1;
-          }
-          const wr = Number.isNaN(dur.a[s]) ? ratio.a[s] : total.a[s] / dur.a[s];
-          ctx.emit(`${text},"watched_ratio":${numberToken(wr)},"watch_events":${count.a[s]}}`);
+        // written as bytes in batches: the key's tokens from its bytes (a JSON token holds no raw byte
+        // 1, the separator), then the ratio and the count (no string per record)
+        const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
+        // the keys' figures gathered in key order first (a loop of independent reads the processor
+        // overlaps), then written in that order
+        const order = slots.sorted(), n = order.length, wrs = new Float64Array(n), cnt = new Float64Array(n);
+        const da = dur.a, ra = ratio.a, ta = total.a, ca = count.a;
+        for (let k = 0; k < n; k++) { const s = order[k], d = da[s]; wrs[k] = Number.isNaN(d) ? ra[s] : ta[s] / d; cnt[k] = ca[s]; }
+        const at = slots.gather(order);
+        for (let k = 0; k < n; k++) { // by the key's bytes
+          out.tokens(at.arenas[at.blk[k]], at.offs[k], at.offs[k] + at.lens[k], heads, headsLength);
+          out.latin1(`,"watched_ratio":${numberToken(wrs[k])},"watch_events":${cnt[k]}}`);
+          out.end();
         }
+        out.flush();
         ctx.count('keys', slots.size);
       },
     };

@@ -164,4 +164,18 @@ test('ByteKeys over several blocks (keys past 1 MiB): one slot per key, text, fi
   assert.equal([...keys.sorted()], want);
 });
 
+test('ByteKeys.gather: the keys of the slots given, in their order, across several arena blocks', () => {
+  const keys = new ByteKeys();
+  const texts = [];
+  for (let i = 0; i < 120000; i++) { const t = `user-${(i * 7919) % 120000}-${'x'.repeat(i % 23)}`; texts.push(t); keys.slot(Buffer.from(t), 0, Buffer.byteLength(t)); }
+  const order = keys.sorted();
+  const at = keys.gather(order);
+  assert.ok(new Set(at.blk).size > 1, 'keys in more than one block');
+  for (let k = 0; k < order.length; k++) {
+    const [a, s, e] = keys.bytes(order[k]);
+    assert.is(at.arenas[at.blk[k]].toString('latin1', at.offs[k], at.offs[k] + at.lens[k]), a.toString('latin1', s, e));
+  }
+  assert.is(order.length, new Set(texts).size);
+});
+
 test.run();
