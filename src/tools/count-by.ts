@@ -127,9 +127,11 @@ export const tool: Tool<CountByOptions> = {
     const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
     const headsLength = heads.reduce((m, h) => m + h.length, 0);
     /** the output record of group g, whose key is a[s, e) */
-    const write = (g: number, a: Uint8Array, s: number, e: number) => {
+    /** a group's record; `results` (when given): each aggregate's results by output position i */
+    const write = (g: number, a: Uint8Array, s: number, e: number, results?: unknown[][], i = 0) => {
       out.tokens(a, s, e, heads, headsLength);
-      if (o.partial) {
+      if (results) { for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); out.latin1(l1(stringify(results[c][i]))); } }
+      else if (o.partial) {
         const st: Record<string, unknown> = {};
         for (let c = 0; c < cols.length; c++) st[specs[c].name] = cols[c].state(g);
         out.latin1(',"_state":');
@@ -308,7 +310,12 @@ export const tool: Tool<CountByOptions> = {
           }
           return order;
         }
-        for (let i = 0; i < n; i++) { const g = order[i], s = groups.keyStart(g); write(g, groups.keyArena(g), s, s + groups.keyLength(g)); }
+        // (the keys' places gathered in output order first: the writer then reads them in sequence)
+        // (the keys' places, and the aggregates' results, gathered in output order first, each in a loop
+        // of independent reads: the writer then reads them in sequence)
+        const at = groups.gather(order);
+        const results = o.partial ? undefined : cols.map((col) => { const r = new Array(n); for (let i = 0; i < n; i++) r[i] = col.result(order[i]); return r; });
+        for (let i = 0; i < n; i++) { const s = at.offs[i]; write(order[i], at.arenas[at.blk[i]], s, s + at.lens[i], results, i); }
         out.flush();
         ctx.count('groups', n);
       },
