@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
-import { forkInput, parseOptions, runChain, version } from './core/runner.js';
+import { forkInput, parseOptions, runChain, valueFlags, version } from './core/runner.js';
 import type { ChainSpec } from './core/runner.js';
 
 /** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
@@ -73,7 +73,11 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
         i++;
         if (!inBranch && chain.length === 0) { // a chain that starts with fork reads the input: its options
           const args: string[] = []; // (-i FILE, --strict, --rejects FILE, --stats ...) come before the branches
-          while (i < argv.length && argv[i] !== '[') args.push(argv[i++]);
+          const valued = valueFlags(forkInput);
+          while (i < argv.length && argv[i] !== '[') {
+            args.push(argv[i++]);
+            if (valued.has(args[args.length - 1]) && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
+          }
           if (args.includes('--help') || args.includes('-h')) { await parseOptions(forkInput, ['--help']); process.exit(0); } // its usage and options
           chain.push({ tool: forkInput, argv: args });
         }
@@ -85,8 +89,11 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
         const tool = word === undefined ? undefined : await loadTool(word);
         if (!tool) { fail(word === undefined ? "a tool is missing (after 'then' or '[')" : `unknown tool '${word}'`); return chain; }
         i++;
-        const args: string[] = [];
-        while (i < argv.length && argv[i] !== 'then' && !(inBranch && argv[i] === ']') && argv[i] !== '[') args.push(argv[i++]);
+        const args: string[] = [], valued = valueFlags(tool);
+        while (i < argv.length && argv[i] !== 'then' && !(inBranch && argv[i] === ']') && argv[i] !== '[') {
+          args.push(argv[i++]);
+          if (valued.has(args[args.length - 1]) && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
+        }
         chain.push({ tool, argv: args });
       }
       if (argv[i] === 'then') { i++; continue; }

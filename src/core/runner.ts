@@ -107,6 +107,20 @@ async function printHelp(tool: Tool): Promise<void> {
 
 const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
+/** the words that take the next word as their value for this tool (--name and -alias of its options
+ *  that are not booleans): in a chain, a value spelt `then`, `[` or `]` (a file so named) is the
+ *  option's, not the chain's */
+export function valueFlags(tool: Tool): Set<string> {
+  const flags = new Set<string>();
+  for (const [name, o] of Object.entries({ ...tool.options, ...sharedOptions(tool) })) {
+    if ((o.type ?? (o.choices ? 'string' : undefined)) === 'boolean') continue;
+    flags.add(`--${name}`);
+    const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+    for (const a of aliases) flags.add(a.length === 1 ? `-${a}` : `--${a}`);
+  }
+  return flags;
+}
+
 /**
  * Parse argv for a tool with yargs' own parser (yargs-parser) and check it as yargs would: unknown
  * options, choices, required options, numbers. Returns null when --help was printed. Throws UsageError.
@@ -127,6 +141,16 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     if (aliases.length) cfg.alias[name] = aliases;
     if (o.default !== undefined) cfg.default[name] = o.default;
     for (const n of [name, camel(name), ...aliases]) known.add(n);
+  }
+  // `-i -` (stdin): the parser leaves a lone "-" after an array option as a positional (count-by took
+  // it for a key, where for a condition), so it is handed over as `--input=-`
+  if (all.input !== undefined) {
+    const args: string[] = [];
+    for (let j = 0; j < argv.length; j++) {
+      if (argv[j] === '--') { args.push(...argv.slice(j)); break; }
+      if ((argv[j] === '-i' || argv[j] === '--input') && argv[j + 1] === '-') { args.push('--input=-'); j++; } else args.push(argv[j]);
+    }
+    argv = args;
   }
   const parsed = parser.detailed(argv, { ...cfg, configuration: { 'camel-case-expansion': true, 'greedy-arrays': false, 'populate--': true, 'strip-dashed': false } });
   if (parsed.error) throw new UsageError(parsed.error.message);

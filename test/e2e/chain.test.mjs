@@ -94,4 +94,25 @@ test('--strict in a later stage stops the chain like the pipeline (stdout and st
   assert.match(chain.stderr, /to-local-date: -:1: bad k: .*\nto-local-date: stopped at the first bad record \(--strict\)/);
 });
 
+test("an option's value is its own whatever it is: files named then, [ and ], and -i - (stdin), in a chain, a branch and before a fork", () => {
+  const d = tmpdir('ep-names-');
+  const recs = '{"k":"a","n":1}\n{"k":"b","n":2}\n{"k":"a","n":3}\n';
+  for (const f of ['then', '[', ']']) fs.writeFileSync(path.join(d, f), recs);
+  const want = '{"k":"a","count":2}\n{"k":"b","count":1}\n';
+  const run = (cmd, input) => { const r = sh(cmd, { cwd: d, input }); assert.is(r.status, 0, `${cmd}: ${r.stderr}`); return r.stdout; };
+  assert.is(run("event-pipes where n!=0 -i then then count-by k"), want);
+  assert.is(run("event-pipes where n!=0 -i '[' then count-by k"), want);
+  assert.is(run("event-pipes where n!=0 --input ']' then count-by k"), want);
+  assert.is(run('event-pipes where n!=0 -i - then count-by k', recs), want);
+  assert.is(run('count-by k -i -', recs), want); // (the "-" was taken for a key field)
+  run("event-pipes fork -i '[' [ count-by k then save f1.ndjson ] [ where k=a --stats-file then then save f2.ndjson ]");
+  assert.is(fs.readFileSync(path.join(d, 'f1.ndjson'), 'utf8'), want);
+  assert.is(fs.readFileSync(path.join(d, 'f2.ndjson'), 'utf8'), '{"k":"a","n":1}\n{"k":"a","n":3}\n');
+  assert.match(fs.readFileSync(path.join(d, 'then'), 'utf8'), /"tool":"where"/, 'the stats went to the file named then');
+  run("event-pipes where n!=0 -i '[' then fork [ count-by k then save f3.ndjson ] [ where n=2 --stats-file ']' then save f4.ndjson ]");
+  assert.is(fs.readFileSync(path.join(d, 'f3.ndjson'), 'utf8'), want);
+  assert.is(fs.readFileSync(path.join(d, 'f4.ndjson'), 'utf8'), '{"k":"b","n":2}\n');
+  assert.match(fs.readFileSync(path.join(d, ']'), 'utf8'), /"tool":"where"/, "the branch's value ']' is a file");
+});
+
 test.run();
