@@ -78,10 +78,13 @@ case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg,
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
 # the hosts (the same chain in one process there), the pairs of every partition merged here
+# (one process: the chain hands each record on without a pipe; its output is that of the pipeline
+# filter-engaged | to-local-date | count-by, 0.74 -> 0.55 s on a 464 MB export)
+inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 pairs() {
-  filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} -- "${files[@]}" \
-    | to-local-date --tz "$tz" \
-    | count-by date user_pseudo_id --distinct
+  event-pipes filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
+    then to-local-date --tz "$tz" \
+    then count-by date user_pseudo_id --distinct
 }
 if hosts_on; then
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
