@@ -145,7 +145,8 @@ else
 # Three processes (both cores): dedupe, filter and the two joins in one chain; the status, the local
 # day, the facts and the load's days (a fork) in another; the load below. Each chain hands its records
 # on without re-reading.
-event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} -i "${files[@]}" \
+inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
+event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
   then where name=activity_exit ${stats[@]+"${stats[@]}"} \
   then join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \

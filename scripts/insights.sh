@@ -146,7 +146,8 @@ part() {
   # device type from the metadata (the first row of a repeated user_id wins)
   [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
     then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
-  event-pipes from-csv --types duration_ms=int,app_version=string "${shard[@]}" "${st[@]}" "$@" \
+  local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
+  event-pipes from-csv --types duration_ms=int,app_version=string "${shard[@]}" "${st[@]}" "${inputs[@]}" \
     then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
     then fork \
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
