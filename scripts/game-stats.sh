@@ -84,7 +84,8 @@ inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 work=$(mktemp -d); stage_pid=""
 # (a first load's staging, step 1, runs in the background: a failure elsewhere waits for it, as one
 # before it would have been done by then)
-trap '[ -z "$stage_pid" ] || wait "$stage_pid" 2> /dev/null; rm -rf "$work"' EXIT
+# (and says why it failed, if it did: another step's failure may have ended the run first)
+trap 'if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"' EXIT
 rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
@@ -244,7 +245,10 @@ for job in $s $rr $u $mp; do wait "$job"; done
 
 # 7. apply everything in one transaction (scripts/sql/game.apply.sql): the state, then the three tables
 #    for the users touched (a first load: once its keys are staged)
-[ "$first" = 0 ] || wait "$stage_pid" || { cat "$work/keys.err" >&2; exit 1; }
+if [ "$first" = 1 ]; then
+  pid=$stage_pid; stage_pid=""
+  wait "$pid" || { cat "$work/keys.err" >&2; exit 1; }
+fi
 cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
     "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
   | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \

@@ -76,7 +76,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
           const valued = valueFlags(forkInput);
           while (i < argv.length && argv[i] !== '[') {
             args.push(argv[i++]);
-            if (valued.has(args[args.length - 1]) && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
+            if (valued.has(args[args.length - 1]) && !args.includes('--') && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
           }
           if (args.includes('--help') || args.includes('-h')) { await parseOptions(forkInput, ['--help']); process.exit(0); } // its usage and options
           chain.push({ tool: forkInput, argv: args });
@@ -92,7 +92,8 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
         const args: string[] = [], valued = valueFlags(tool);
         while (i < argv.length && argv[i] !== 'then' && !(inBranch && argv[i] === ']') && argv[i] !== '[') {
           args.push(argv[i++]);
-          if (valued.has(args[args.length - 1]) && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
+          // (an option's value, whatever it is; after a lone -- every word is a positional)
+          if (valued.has(args[args.length - 1]) && !args.includes('--') && i < argv.length) args.push(argv[i++]);
         }
         chain.push({ tool, argv: args });
       }

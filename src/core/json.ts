@@ -223,6 +223,7 @@ export function getPath(obj: any, path: string[]): unknown {
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
     if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+    if (Array.isArray(cur) && !/^(?:0|[1-9]\d*)$/.test(seg)) return undefined; // (an array's own "length" is no member)
     cur = cur[seg];
   }
   return cur;

@@ -123,6 +123,10 @@ interface Statements {
    *  set, when one differs (IS NOT, so NULLs compare), bound as [others, key, others] */
   update: Database.Statement | null;
   others: number[];
+  /** (the same, on a table with triggers or a collation: see plainTable) the upsert, after a look-up
+   *  that tells an update from an insert, as the loader always did */
+  upsert: Database.Statement | null;
+  exists: Database.Statement | null;
   /** --post-sql reads temp.loaded_keys: the key of each row written */
   keys: boolean;
 }
@@ -182,7 +186,9 @@ export class SqliteDriver implements Driver {
 
   createKeysTable(key: Column[]): void {
     const names = key.map((c) => quoteIdent(c.name));
-    this.db.exec(`DROP TABLE IF EXISTS temp.loaded_keys; CREATE TEMP TABLE loaded_keys (${key.map((c, i) => `${names[i]} ${c.type}`.trimEnd()).join(', ')}, PRIMARY KEY (${names.join(', ')}))`);
+    // (WITHOUT ROWID: an INTEGER key is not the rowid then, so it takes what the table's column took,
+    // e.g. "x" where the table is WITHOUT ROWID too, as the column's affinity allows)
+    this.db.exec(`DROP TABLE IF EXISTS temp.loaded_keys; CREATE TEMP TABLE loaded_keys (${key.map((c, i) => `${names[i]} ${c.type}`.trimEnd()).join(', ')}, PRIMARY KEY (${names.join(', ')})) WITHOUT ROWID`);
     const row = `(${key.map(() => '?').join(', ')})`;
     this.keysInsert = this.db.prepare(`INSERT OR IGNORE INTO temp.loaded_keys VALUES ${row}`);
     this.keysWidth = key.length;
@@ -224,18 +230,36 @@ export class SqliteDriver implements Driver {
     // (an upsert's DO UPDATE would cost a look-up per row to tell an update from an insert; this way a
     // new row is one statement, a row whose key is there two, as before. The same affinities and
     // collations apply: the column's, to the bound value, in SET and in the comparisons.)
-    const update = keyCols.length && spec.onConflict !== 'ignore' && nonKey.length
+    const updates = keyCols.length > 0 && spec.onConflict !== 'ignore' && nonKey.length > 0;
+    const plain = !updates || this.plainTable(spec.table);
+    const update = updates && plain
       ? `UPDATE ${T} SET ${nonKey.map((c) => `${c} = ?`).join(', ')} WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}` +
         ` AND (${nonKey.map((c) => `${c} IS NOT ?`).join(' OR ')})`
+      : null;
+    const upsert = updates && !plain
+      ? `INSERT INTO ${T} (${q.join(', ')}) VALUES (${q.map(() => '?').join(', ')}) ON CONFLICT (${keyList}) DO UPDATE SET ` +
+        `${nonKey.map((c) => `${c} = excluded.${c}`).join(', ')} WHERE ${nonKey.map((c) => `${T}.${c} IS NOT excluded.${c}`).join(' OR ')}`
       : null;
     s = {
       insert: this.db.prepare(sql),
       update: update === null ? null : this.db.prepare(update),
       others,
+      upsert: upsert === null ? null : this.db.prepare(upsert),
+      exists: upsert === null ? null : this.db.prepare(`SELECT 1 FROM ${T} WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}`).pluck(),
       keys: spec.keepKeys && keyCols.length > 0,
     };
     this.statements.set(spec, s);
     return s;
+  }
+
+  /** may a conflict be followed by a plain UPDATE ... WHERE key = ? (the fast way)? Not when the table
+   *  has triggers (its BEFORE INSERT trigger may veto a row, RAISE(IGNORE), and would run twice) or a
+   *  collation anywhere in its or its indexes' SQL (the conflict found through a NOCASE index, the
+   *  UPDATE's = would compare by the column's own): those load as they always did, a look-up and an
+   *  upsert */
+  private plainTable(table: string): boolean {
+    const rows = this.db.prepare('SELECT type, sql FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE UNION ALL SELECT type, sql FROM sqlite_temp_master WHERE tbl_name = ? COLLATE NOCASE').all(table, table) as { type: string; sql: string | null }[];
+    return !rows.some((r) => r.type === 'trigger' || /\bCOLLATE\b/i.test(r.sql ?? ''));
   }
 
   /** row by row: a failing statement is undone alone by SQLite (the transaction goes on), so a refused
@@ -252,7 +276,12 @@ export class SqliteDriver implements Driver {
       const values = row.values;
       try {
         let outcome = INSERTED;
-        if (s!.insert.run(values).changes === 0) {
+        if (s!.upsert) { // (a table with triggers or collations: the look-up, then the upsert)
+          const keyIndex = spec.keyIndex, key: unknown[] = [];
+          for (const k of keyIndex) key.push(values[k]);
+          const existed = s!.exists!.get(key) !== undefined;
+          outcome = s!.upsert.run(values).changes === 0 ? UNCHANGED : existed ? UPDATED : INSERTED;
+        } else if (s!.insert.run(values).changes === 0) {
           outcome = UNCHANGED;
           if (s!.update) {
             const others = s!.others, keyIndex = spec.keyIndex, args: unknown[] = [];

@@ -105,6 +105,8 @@ test("an option's value is its own whatever it is: files named then, [ and ], an
   assert.is(run("event-pipes where n!=0 --input ']' then count-by k"), want);
   assert.is(run('event-pipes where n!=0 -i - then count-by k', recs), want);
   assert.is(run('count-by k -i -', recs), want); // (the "-" was taken for a key field)
+  // after a lone --, a word is a positional even when it reads like an option: then is the chain's
+  assert.is(run('event-pipes count-by -- -a then to-csv', '{"-a":1}\n{"-a":1}\n'), '-a,count\n1,2\n');
   run("event-pipes fork -i '[' [ count-by k then save f1.ndjson ] [ where k=a --stats-file then then save f2.ndjson ]");
   assert.is(fs.readFileSync(path.join(d, 'f1.ndjson'), 'utf8'), want);
   assert.is(fs.readFileSync(path.join(d, 'f2.ndjson'), 'utf8'), '{"k":"a","n":1}\n{"k":"a","n":3}\n');

@@ -261,4 +261,24 @@ test('upserts against a model: inserted/updated/unchanged/refused per row, affin
   }
 });
 
+test('tables with triggers, collations or a WITHOUT ROWID integer key load as before (the look-up and upsert way where the fast way would differ)', () => {
+  const d = tmpdir();
+  const make = (db, sql) => sh(`query-sqlite --db ${db} "SELECT 1" >/dev/null; node -e 'new (require("better-sqlite3"))(process.argv[1]).exec(process.argv[2])' ${db} "${sql}"`, { env: { NODE_PATH: `${process.cwd()}/node_modules` } });
+  // a key index with its own collation: "A" conflicts with "a" and updates it
+  make(`${d}/b.db`, 'CREATE TABLE t (k TEXT NOT NULL, v TEXT, PRIMARY KEY (k COLLATE NOCASE))');
+  let r = sh(`load-sqlite --db ${d}/b.db --table t --key k`, { input: '{"k":"a","v":"1"}\n{"k":"A","v":"2"}\n' });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(rows(`${d}/b.db`, 'SELECT * FROM t'), [{ k: 'a', v: '2' }]);
+  // a BEFORE INSERT trigger that vetoes a row: the row stays as it was
+  make(`${d}/c.db`, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); CREATE TRIGGER veto BEFORE INSERT ON t WHEN NEW.v = 'skip' BEGIN SELECT RAISE(IGNORE); END");
+  r = sh(`load-sqlite --db ${d}/c.db --table t --key k`, { input: '{"k":1,"v":"a"}\n{"k":1,"v":"skip"}\n' });
+  assert.match(r.stderr, /inserted=1 updated=0 unchanged=1 rejected=0/);
+  assert.equal(rows(`${d}/c.db`, 'SELECT * FROM t'), [{ k: 1, v: 'a' }]);
+  // an INTEGER key of a WITHOUT ROWID table holds "x" (affinity, not a rowid): so does loaded_keys
+  make(`${d}/a.db`, 'CREATE TABLE t (k INTEGER NOT NULL, v TEXT, PRIMARY KEY (k)) WITHOUT ROWID');
+  r = sh(`load-sqlite --db ${d}/a.db --table t --key k --post-sql 'CREATE TABLE n AS SELECT count(*) AS c FROM temp.loaded_keys'`, { input: '{"k":1,"v":"a"}\n{"k":"x","v":"b"}\n' });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(rows(`${d}/a.db`, 'SELECT c FROM n'), [{ c: 2 }]);
+});
+
 test.run();

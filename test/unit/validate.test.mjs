@@ -33,6 +33,7 @@ test('the byte path and the decoding path agree on every rule', () => {
     "--enum a='1|x|A|true|12345678901234567|[object Object]' --enum b.c='x|5| 5 |é'",
     "--range a=0..100 --range b.c=-1..1.5 --range e=..0",
     "--require b.d --type a=number --enum e='x|1' --range a=1..",
+    "--type a.length=number --range e.length=0..9", // (an array's length is no member: both paths say so)
   ];
   let kept = 0, rejected = 0;
   for (const r of rules) {
