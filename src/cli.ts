@@ -65,6 +65,19 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
   let ok = true;
   const fail = (m: string) => { if (ok) process.stderr.write(`event-pipes: ${m} (try 'event-pipes --help')\n`); process.exitCode = 2; ok = false; };
   let i = 0;
+  /** a stage's words, from argv[i] up to a word that ends it (`stop`); the word after an option that
+   *  takes a value is that value, whatever it is (a file named then), except after a lone -- */
+  const wordsOf = (tool: Parameters<typeof valueFlags>[0], stop: (word: string) => boolean): string[] => {
+    const args: string[] = [], valued = valueFlags(tool);
+    let dashes = false;
+    while (i < argv.length && !stop(argv[i])) {
+      const w = argv[i++];
+      args.push(w);
+      if (w === '--') dashes = true;
+      else if (!dashes && valued.has(w) && i < argv.length) args.push(argv[i++]);
+    }
+    return args;
+  };
   const parseChain = async (inBranch: boolean): Promise<ChainSpec> => {
     const chain: ChainSpec = [];
     for (;;) {
@@ -72,12 +85,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
       if (word === 'fork') {
         i++;
         if (!inBranch && chain.length === 0) { // a chain that starts with fork reads the input: its options
-          const args: string[] = []; // (-i FILE, --strict, --rejects FILE, --stats ...) come before the branches
-          const valued = valueFlags(forkInput);
-          while (i < argv.length && argv[i] !== '[') {
-            args.push(argv[i++]);
-            if (valued.has(args[args.length - 1]) && !args.includes('--') && i < argv.length) args.push(argv[i++]); // (its value, whatever it is)
-          }
+          const args = wordsOf(forkInput, (w) => w === '['); // (-i FILE, --strict, --rejects FILE, --stats ...) come before the branches
           if (args.includes('--help') || args.includes('-h')) { await parseOptions(forkInput, ['--help']); process.exit(0); } // its usage and options
           chain.push({ tool: forkInput, argv: args });
         }
@@ -89,12 +97,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
         const tool = word === undefined ? undefined : await loadTool(word);
         if (!tool) { fail(word === undefined ? "a tool is missing (after 'then' or '[')" : `unknown tool '${word}'`); return chain; }
         i++;
-        const args: string[] = [], valued = valueFlags(tool);
-        while (i < argv.length && argv[i] !== 'then' && !(inBranch && argv[i] === ']') && argv[i] !== '[') {
-          args.push(argv[i++]);
-          // (an option's value, whatever it is; after a lone -- every word is a positional)
-          if (valued.has(args[args.length - 1]) && !args.includes('--') && i < argv.length) args.push(argv[i++]);
-        }
+        const args = wordsOf(tool, (w) => w === 'then' || w === '[' || (inBranch && w === ']'));
         chain.push({ tool, argv: args });
       }
       if (argv[i] === 'then') { i++; continue; }

@@ -224,8 +224,8 @@ export class SqliteDriver implements Driver {
     const keyCols = spec.keyIndex.map((i) => q[i]);
     const keyList = keyCols.join(', ');
     const nonKey = q.filter((_c, i) => !spec.keyIndex.includes(i));
-    let sql = `INSERT INTO ${T} (${q.join(', ')}) VALUES (${q.map(() => '?').join(', ')})`;
-    if (keyCols.length) sql += ` ON CONFLICT (${keyList}) DO NOTHING`;
+    const insert = `INSERT INTO ${T} (${q.join(', ')}) VALUES (${q.map(() => '?').join(', ')})`;
+    const byKey = keyCols.map((c) => `${c} = ?`).join(' AND ');
     const others = spec.columns.map((_c, i) => i).filter((i) => !spec.keyIndex.includes(i));
     // (an upsert's DO UPDATE would cost a look-up per row to tell an update from an insert; this way a
     // new row is one statement, a row whose key is there two, as before. The same affinities and
@@ -233,19 +233,19 @@ export class SqliteDriver implements Driver {
     const updates = keyCols.length > 0 && spec.onConflict !== 'ignore' && nonKey.length > 0;
     const plain = !updates || this.plainTable(spec.table);
     const update = updates && plain
-      ? `UPDATE ${T} SET ${nonKey.map((c) => `${c} = ?`).join(', ')} WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}` +
+      ? `UPDATE ${T} SET ${nonKey.map((c) => `${c} = ?`).join(', ')} WHERE ${byKey}` +
         ` AND (${nonKey.map((c) => `${c} IS NOT ?`).join(' OR ')})`
       : null;
     const upsert = updates && !plain
-      ? `INSERT INTO ${T} (${q.join(', ')}) VALUES (${q.map(() => '?').join(', ')}) ON CONFLICT (${keyList}) DO UPDATE SET ` +
+      ? `${insert} ON CONFLICT (${keyList}) DO UPDATE SET ` +
         `${nonKey.map((c) => `${c} = excluded.${c}`).join(', ')} WHERE ${nonKey.map((c) => `${T}.${c} IS NOT excluded.${c}`).join(' OR ')}`
       : null;
     s = {
-      insert: this.db.prepare(sql),
+      insert: this.db.prepare(keyCols.length ? `${insert} ON CONFLICT (${keyList}) DO NOTHING` : insert),
       update: update === null ? null : this.db.prepare(update),
       others,
       upsert: upsert === null ? null : this.db.prepare(upsert),
-      exists: upsert === null ? null : this.db.prepare(`SELECT 1 FROM ${T} WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}`).pluck(),
+      exists: upsert === null ? null : this.db.prepare(`SELECT 1 FROM ${T} WHERE ${byKey}`).pluck(),
       keys: spec.keepKeys && keyCols.length > 0,
     };
     this.statements.set(spec, s);

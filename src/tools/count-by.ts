@@ -126,8 +126,8 @@ export const tool: Tool<CountByOptions> = {
     const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
     const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
     const headsLength = heads.reduce((m, h) => m + h.length, 0);
-    /** the output record of group g, whose key is a[s, e) */
-    /** a group's record; `results` (when given): each aggregate's results by output position i */
+    /** the output record of group g, whose key is a[s, e); `results` (when given): each aggregate's
+     *  results by output position i */
     const write = (g: number, a: Uint8Array, s: number, e: number, results?: unknown[][], i = 0) => {
       out.tokens(a, s, e, heads, headsLength);
       if (results) { for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); out.latin1(l1(stringify(results[c][i]))); } }
@@ -310,7 +310,6 @@ export const tool: Tool<CountByOptions> = {
           }
           return order;
         }
-        // (the keys' places gathered in output order first: the writer then reads them in sequence)
         // (the keys' places, and the aggregates' results, gathered in output order first, each in a loop
         // of independent reads: the writer then reads them in sequence)
         const at = groups.gather(order);

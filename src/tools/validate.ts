@@ -80,28 +80,13 @@ export const tool: Tool<ValidateOptions> = {
       const [lo, hi] = r.split('..');
       return { f, path: splitPath(f), lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi) };
     });
-    // only top-level fields required: they are found in the line's bytes and the record is passed on
-    // as it came, not decoded (a nested path keeps the decoding below: getPath also indexes arrays)
-    if (!types.length && !enums.length && !ranges.length && !o.schema && required.every((r) => r.path.length === 1)) {
-      const reader = new FieldReader(required.map((r) => r.p));
-      const EMPTY = Buffer.from('""');
-      return {
-        record(line: Line) {
-          if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-          for (let k = 0; k < required.length; k++) {
-            if (!reader.found(k)) return ctx.reject(line, `missing ${required[k].p}`);
-            if (reader.isNull(k)) return ctx.reject(line, `null ${required[k].p}`);
-            if (o.nonEmpty && reader.rawEquals(k, EMPTY)) return ctx.reject(line, `empty ${required[k].p}`);
-          }
-          ctx.emitLine(line);
-        },
-      };
-    }
-    // rules on fields reached through objects only (no array index), nothing to coerce, no schema: the
-    // fields are found in the line's bytes, decoded only where a rule needs the value (an enum, a
-    // number's kind, a rejection's detail), and the record passes on as it came. The same answers as
-    // the decoding below (test/unit/validate.test.mjs holds the two to that).
-    if (!o.schema && !o.coerce && ![...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path)].some((p) => p.some((seg) => /^\d+$/.test(seg)))) {
+    // No --schema, and no --coerce where a --type would convert a value: the fields are found in the
+    // line's bytes (FieldReader; paths through objects only: a later segment of digits may index an
+    // array, which getPath below does), decoded only where a rule needs the value (an enum, a number's
+    // kind, a rejection's detail), and the record passes on as it came. The same answers as the
+    // decoding below (test/unit/validate.test.mjs holds the two to that).
+    const paths = [...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path)];
+    if (!o.schema && !(o.coerce && types.length) && !paths.some((p) => p.slice(1).some((seg) => /^\d+$/.test(seg)))) {
       const fields: string[] = [];
       const at = (f: string) => { let i = fields.indexOf(f); if (i < 0) { i = fields.length; fields.push(f); } return i; };
       const req = required.map((r) => ({ ...r, k: at(r.p) })), typ = types.map((t) => ({ ...t, k: at(t.f) }));

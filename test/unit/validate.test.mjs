@@ -34,6 +34,7 @@ test('the byte path and the decoding path agree on every rule', () => {
     "--range a=0..100 --range b.c=-1..1.5 --range e=..0",
     "--require b.d --type a=number --enum e='x|1' --range a=1..",
     "--type a.length=number --range e.length=0..9", // (an array's length is no member: both paths say so)
+    "--coerce --require e --enum a='1|x|5' --range b.c=0..5", // (--coerce changes only what a --type converts)
   ];
   let kept = 0, rejected = 0;
   for (const r of rules) {
