@@ -175,14 +175,16 @@ export class ByteKeys {
  * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
  * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, 16-bit from 64K keys on: four
  * passes instead of six, and keys sharing their first two bytes need three; passes over a digit all
- * keys share skipped) orders them by their first eight bytes, moving their first sixteen bytes (four
+ * keys share skipped) orders them by their first eight bytes, moving their first eight bytes (two
  * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
- * the next eight (as numbers, at hand) and the rest. Memory: 40 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
+ * the next twelve (as numbers, gathered in order with the lengths) and, for keys sharing twenty bytes,
+ * by length or (both longer) the rest. Memory: 36 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
  * equals the one before it. With `from`, the keys lie in several arenas: key i in arenas[from[i]] (`a` unused).
  */
 export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
-  // the first sixteen bytes of each key as four big-endian words (zero-padded), moved with the numbers
-  let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), src = new Uint32Array(n);
+  // the first twenty bytes of each key as five big-endian words (zero-padded); the first two are moved
+  // with the numbers, the other three (and the lengths) gathered in order after
+  let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), w4 = new Uint32Array(n), src = new Uint32Array(n);
   for (let s = 0; s < n; s++) {
     const o = offs[s], l = lens[s];
     if (from !== undefined) a = arenas![from[s]];
@@ -191,13 +193,15 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
       w1[s] = (a[o + 4] << 24) | (a[o + 5] << 16) | (a[o + 6] << 8) | a[o + 7];
       w2[s] = (a[o + 8] << 24) | (a[o + 9] << 16) | (a[o + 10] << 8) | a[o + 11];
       w3[s] = (a[o + 12] << 24) | (a[o + 13] << 16) | (a[o + 14] << 8) | a[o + 15];
+      if (l >= 20) w4[s] = (a[o + 16] << 24) | (a[o + 17] << 16) | (a[o + 18] << 8) | a[o + 19];
+      else { let x4 = 0; for (let k = 16; k < 20; k++) x4 = (x4 << 8) | (k < l ? a[o + k] : 0); w4[s] = x4; }
     } else {
       let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
       for (let k = 0; k < 4; k++) x0 = (x0 << 8) | (k < l ? a[o + k] : 0);
       for (let k = 4; k < 8; k++) x1 = (x1 << 8) | (k < l ? a[o + k] : 0);
       for (let k = 8; k < 12; k++) x2 = (x2 << 8) | (k < l ? a[o + k] : 0);
       for (let k = 12; k < 16; k++) x3 = (x3 << 8) | (k < l ? a[o + k] : 0);
-      w0[s] = x0; w1[s] = x1; w2[s] = x2; w3[s] = x3;
+      w0[s] = x0; w1[s] = x1; w2[s] = x2; w3[s] = x3; // (w4[s] stays 0)
     }
     src[s] = s;
   }
@@ -222,52 +226,62 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     t = w1; w1 = v1; v1 = t;
     t = src; src = dst; dst = t;
   }
-  { // bytes 8-15 in sorted order
-    const g2 = v0, g3 = v1;
-    for (let i = 0; i < n; i++) { const x = src[i]; g2[i] = w2[x]; g3[i] = w3[x]; }
-    w2 = g2; w3 = g3;
+  // bytes 8-19 and the lengths in sorted order (into the radix sort's spare arrays, and w2's once read)
+  {
+    const g2 = v0, g3 = v1, g4 = dst;
+    for (let i = 0; i < n; i++) { const x = src[i]; g2[i] = w2[x]; g3[i] = w3[x]; g4[i] = w4[x]; }
+    for (let i = 0; i < n; i++) w2[i] = lens[src[i]];
+    v0 = w2; w2 = g2; w3 = g3; w4 = g4;
   }
-  // runs sharing the first eight bytes: by the next eight (two numbers), then the rest
-  const perm = dst, run: number[] = [];
-  const cmp = (x: number, y: number) => w2[x] - w2[y] || w3[x] - w3[y] || tail(x, y);
+  const ln = v0;
+  // runs sharing the first eight bytes: by the next twelve (three numbers), then by the length when one
+  // key ends within twenty bytes, else by the rest (tie(): the arena, seldom); an insertion sort in
+  // place (bytes 8-19, the length and the number moved together, no indirection), or for a long run,
+  // a sort of its positions. (On the final-action bench's ~20-byte keys, sixteen bytes left 2M ties of
+  // 2.5M keys a thread to the arena, out of cache: the runs took 210-236 ms, now 93-131; runs of up to
+  // 256 are still cheaper in place than by Array.prototype.sort there.)
+  const run: number[] = [];
+  let t2 = new Uint32Array(0), t3 = t2, t4 = t2, tl = t2, ts = t2;
+  const cmp = (x: number, y: number) => w2[x] - w2[y] || w3[x] - w3[y] || w4[x] - w4[y] || tie(ln[x], ln[y], src[x], src[y]);
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && w0[j] === w0[i] && w1[j] === w1[i]) j++;
-    if (j - i > 64) {
+    if (j - i > 256) {
+      const len = j - i;
       run.length = 0;
       for (let k = i; k < j; k++) run.push(k);
       run.sort(cmp);
-      if (dup) for (let k = 1; k < run.length; k++) { const x = run[k], y = run[k - 1]; if (w2[x] === w2[y] && w3[x] === w3[y] && tail(y, x) === 0) dup[i + k] = 1; }
-      for (let k = i; k < j; k++) perm[k] = src[run[k - i]];
-      for (let k = i; k < j; k++) src[k] = perm[k];
+      if (t2.length < len) { const c = 2 * len; t2 = new Uint32Array(c); t3 = new Uint32Array(c); t4 = new Uint32Array(c); tl = new Uint32Array(c); ts = new Uint32Array(c); }
+      for (let k = 0; k < len; k++) { const x = run[k]; t2[k] = w2[x]; t3[k] = w3[x]; t4[k] = w4[x]; tl[k] = ln[x]; ts[k] = src[x]; }
+      w2.set(t2.subarray(0, len), i); w3.set(t3.subarray(0, len), i); w4.set(t4.subarray(0, len), i); ln.set(tl.subarray(0, len), i); src.set(ts.subarray(0, len), i);
     } else if (j - i > 1) {
-      // a few: an insertion sort in place (bytes 8-15 and the numbers moved together, no indirection)
       for (let k = i + 1; k < j; k++) {
-        const xh = w2[k], xl = w3[k], xs = src[k];
+        const x2 = w2[k], x3 = w3[k], x4 = w4[k], xl = ln[k], xs = src[k];
         let q = k - 1;
         for (; q >= i; q--) {
-          const d = w2[q] - xh || w3[q] - xl;
-          if (d < 0 || (d === 0 && tailOf(src[q], xs) <= 0)) break;
-          w2[q + 1] = w2[q]; w3[q + 1] = w3[q]; src[q + 1] = src[q];
+          const d = w2[q] - x2 || w3[q] - x3 || w4[q] - x4;
+          if (d < 0 || (d === 0 && tie(ln[q], xl, src[q], xs) <= 0)) break;
+          w2[q + 1] = w2[q]; w3[q + 1] = w3[q]; w4[q + 1] = w4[q]; ln[q + 1] = ln[q]; src[q + 1] = src[q];
         }
-        w2[q + 1] = xh; w3[q + 1] = xl; src[q + 1] = xs;
+        w2[q + 1] = x2; w3[q + 1] = x3; w4[q + 1] = x4; ln[q + 1] = xl; src[q + 1] = xs;
       }
-      if (dup) for (let k = i + 1; k < j; k++) if (w2[k] === w2[k - 1] && w3[k] === w3[k - 1] && tailOf(src[k - 1], src[k]) === 0) dup[k] = 1;
+    }
+    if (j - i > 1) {
+      if (dup) for (let k = i + 1; k < j; k++) if (w2[k] === w2[k - 1] && w3[k] === w3[k - 1] && w4[k] === w4[k - 1] && tie(ln[k - 1], ln[k], src[k - 1], src[k]) === 0) dup[k] = 1;
     }
     i = j;
   }
   return src;
 
-  /** keys number sx and sy sharing their first sixteen bytes (zero-padded): by the rest, then length */
-  function tailOf(sx: number, sy: number): number {
-    const ox = offs[sx], oy = offs[sy], lx = lens[sx], ly = lens[sy], l = Math.min(lx, ly);
+  /** keys number sx and sy of lengths lx and ly sharing their first twenty bytes (zero-padded): by the
+   *  rest, then by length (one that ends within the twenty bytes is a prefix of the other) */
+  function tie(lx: number, ly: number, sx: number, sy: number): number {
+    if (lx <= 20 || ly <= 20) return lx - ly;
+    const ox = offs[sx], oy = offs[sy], l = Math.min(lx, ly);
     const ax = from === undefined ? a : arenas![from[sx]], ay = from === undefined ? a : arenas![from[sy]];
-    for (let k = 16; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
+    for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
     return lx - ly;
   }
-
-  /** keys at positions x and y sharing their first sixteen bytes (zero-padded): by the rest, then length */
-  function tail(x: number, y: number): number { return tailOf(src[x], src[y]); }
 }
 
 const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];

@@ -205,10 +205,16 @@ export class RecordWriter {
       else if (size + 3 > batch.length) batch = this.batch = Buffer.allocUnsafe(2 * size + 3);
       if (batch.buffer !== view.buffer || batch.byteOffset !== view.byteOffset) view = this.view = viewOf(batch);
     }
-    // the constant pieces four bytes a store (their last word's extra bytes are overwritten next)
+    // the constant pieces four bytes a store (their last word's extra bytes are overwritten next); the
+    // key's tokens four bytes at a time up to the word holding a separator (byte 1), that one by bytes
     pos = put(view, pos, names[0]);
-    for (let i = ks, k = 0; i < ke; i++) {
-      const c = a[i];
+    const av = this.viewOfKeys(a);
+    for (let i = ks, k = 0; i < ke;) {
+      if (i + 4 <= ke) {
+        const x = av.getUint32(i, true), y = x ^ 0x01010101;
+        if ((((y - 0x01010101) | 0) & ~y & 0x80808080) === 0) { view.setUint32(pos, x, true); pos += 4; i += 4; continue; }
+      }
+      const c = a[i++];
       if (c !== 1) batch[pos++] = c;
       else pos = put(view, pos, names[++k]);
     }
@@ -217,6 +223,19 @@ export class RecordWriter {
     batch[pos++] = 125; batch[pos++] = 10; // }\n
     this.pos = pos;
     this.records++;
+  }
+
+  private keysA: Uint8Array | null = null;
+  private keysV: DataView | null = null;
+  private keysB: Uint8Array | null = null;
+  private keysW: DataView | null = null;
+  /** a view of an arena of keys (the last two kept: a merged range's keys lie in one arena a thread) */
+  private viewOfKeys(a: Uint8Array): DataView {
+    if (a === this.keysA) return this.keysV!;
+    if (a !== this.keysB) { this.keysB = a; this.keysW = new DataView(a.buffer, a.byteOffset, a.length); }
+    const b = this.keysA, w = this.keysV;
+    this.keysA = this.keysB; this.keysV = this.keysW; this.keysB = b; this.keysW = w;
+    return this.keysV!;
   }
 
   /** emit what is left (always once at the end, as before: possibly empty) */

@@ -1,6 +1,7 @@
 // final-action's RecordWriter (constant pieces stored four bytes at a time) against records built
 // with JSON.stringify: key names and on/off names of every length mod 4, one to three key fields,
-// --keep-time, batches handed over or kept, across many batch boundaries.
+// --keep-time, batches handed over or kept, across many batch boundaries; keys (copied four bytes at a
+// time) in several arenas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordWriter } from '../../dist/tools/final-action.js';
@@ -27,14 +28,16 @@ test('RecordWriter: the same bytes as JSON.stringify, batches of whole records',
     });
     const want = [];
     const count = 30000 + rnd(3000);
-    const arena = Buffer.alloc(count * 200);
-    let used = 0;
+    // keys in one to three arenas taken in turns at random (views at an offset in their memory)
+    const arenas = Array.from({ length: 1 + rnd(3) }, (_, i) => new Uint8Array(new ArrayBuffer(count * 200 + i), i));
+    const used = arenas.map(() => 0);
     for (let r = 0; r < count; r++) {
       const toks = Array.from({ length: nk }, () => rnd(3) === 0 ? String(rnd(100000)) : JSON.stringify('v'.repeat(rnd(40)) + rnd(1000)));
       const bytes = Buffer.from(toks.join('\x01'), 'latin1');
-      const ks = used; used += bytes.copy(arena, used);
+      const j = rnd(arenas.length), arena = arenas[j], ks = used[j];
+      arena.set(bytes, ks); used[j] += bytes.length;
       const kind = 1 + rnd(2), t = 1700000000 + rnd(1000);
-      w.put(arena, ks, used, kind, t);
+      w.put(arena, ks, used[j], kind, t);
       const rec = {};
       key.forEach((k, i) => { rec[k.split('.').pop()] = JSON.parse(toks[i]); });
       rec[o.onAs] = kind === 1; rec[o.offAs] = kind === 2;

@@ -119,6 +119,33 @@ test('sortKeys: byte order with 16-bit digits too (from 64K keys on), dup marks 
   }
 });
 
+test('sortKeys: runs sharing eight bytes (long ones, sorted apart; short ones in place) ordered by the bytes after, ties within twenty bytes by length, beyond by the rest; one arena or several', () => {
+  // keys of a few 8-byte stems (runs of thousands) and many (runs of 1-300), then bytes around the 16-
+  // and 20-byte words from a small alphabet with zero bytes (a key ending inside a word ties its padding)
+  const alphabet = [0, 1, 34, 48, 49, 255];
+  for (const [count, arenasN] of [[20000, 1], [6000, 3]]) {
+    const logs = Array.from({ length: arenasN }, () => new KeyLog(arenasN > 1));
+    const where = [];
+    for (let i = 0; i < count; i++) {
+      const stem = rnd(2) ? [34, 85, 49, 50, 51, 52, 34, 1] : [34, 85, 55, rnd(40), rnd(3), 56, 34, 1];
+      const bytes = stem.concat(Array.from({ length: rnd(24) }, () => alphabet[rnd(rnd(3) ? 2 : alphabet.length)]));
+      const l = rnd(arenasN);
+      where.push([l, logs[l].size]);
+      logs[l].add(Buffer.from(bytes), 0, bytes.length);
+    }
+    const from = new Uint8Array(count), offs = new Int32Array(count), lens = new Int32Array(count);
+    where.forEach(([l, k], i) => { from[i] = l; offs[i] = logs[l].offs[k]; lens[i] = logs[l].lens[k]; });
+    const arenas = logs.map((g) => g.arena);
+    const dup = new Uint8Array(count);
+    const order = arenasN > 1 ? sortKeys(arenas[0], offs, lens, count, dup, from, arenas) : sortKeys(arenas[0], offs, lens, count, dup);
+    const key = (i) => Buffer.from(arenas[from[i]].subarray(offs[i], offs[i] + lens[i])).toString('latin1');
+    const got = [...order].map(key);
+    const want = Array.from({ length: count }, (_, i) => Buffer.from(key(i), 'latin1')).sort(Buffer.compare).map((b) => b.toString('latin1'));
+    assert.equal(got, want);
+    got.forEach((t, k) => { if (dup[k] !== (k > 0 && t === got[k - 1] ? 1 : 0)) assert.unreachable(`dup at ${k}`); });
+  }
+});
+
 test('sharedCopy: a typed array in shared memory as it is, else its first n elements copied there', () => {
   const s = new Int32Array(new SharedArrayBuffer(16)); s[1] = 5;
   assert.is(sharedCopy(s, 2), s);
