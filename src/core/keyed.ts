@@ -185,15 +185,15 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
   // the first twenty bytes of each key as five big-endian words (zero-padded); the first two are moved
   // with the numbers, the other three (and the lengths) gathered in order after
   let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), w4 = new Uint32Array(n), src = new Uint32Array(n);
+  // (whole words read as big-endian through a view of the key's arena)
+  const views = (from === undefined ? [a] : arenas!).map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
+  let dv = views[0];
   for (let s = 0; s < n; s++) {
     const o = offs[s], l = lens[s];
-    if (from !== undefined) a = arenas![from[s]];
+    if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
     if (l >= 16) {
-      w0[s] = (a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3];
-      w1[s] = (a[o + 4] << 24) | (a[o + 5] << 16) | (a[o + 6] << 8) | a[o + 7];
-      w2[s] = (a[o + 8] << 24) | (a[o + 9] << 16) | (a[o + 10] << 8) | a[o + 11];
-      w3[s] = (a[o + 12] << 24) | (a[o + 13] << 16) | (a[o + 14] << 8) | a[o + 15];
-      if (l >= 20) w4[s] = (a[o + 16] << 24) | (a[o + 17] << 16) | (a[o + 18] << 8) | a[o + 19];
+      w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12);
+      if (l >= 20) w4[s] = dv.getUint32(o + 16);
       else { let x4 = 0; for (let k = 16; k < 20; k++) x4 = (x4 << 8) | (k < l ? a[o + k] : 0); w4[s] = x4; }
     } else {
       let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
