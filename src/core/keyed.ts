@@ -440,9 +440,29 @@ function newKeyList(n: number, bytes: number): KeyList {
 /**
  * A thread's log of keyed events in shared memory, read by the threads that merge its key ranges
  * (parallel.ts, a 'keyed' tool): event i has the key keys[offs[i], offs[i] + lens[i]), a number
- * nums[i] and a byte tags[i] (final-action: the time and the kind), and is in key range ranges[i].
+ * nums[i] and a byte tags[i] (final-action: the time and the kind); the events of key range r are
+ * starts[r] .. starts[r + 1] - 1, in the order logged (partitionLog()).
  */
-export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; ranges: Uint8Array }
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; starts: Int32Array }
+
+/**
+ * The log of events 0..n-1 (as in SharedKeyLog, their arena `keys` shared as it is) with event i in
+ * key range ranges[i] of `parts`: its events grouped by range, in the order logged within each, in
+ * new shared memory (a merging thread then takes a range's events as one slice of each log)
+ */
+export function partitionLog(n: number, keys: Uint8Array, offs: Int32Array, lens: Int32Array, nums: Float64Array, tags: Uint8Array, ranges: Uint8Array, parts: number): SharedKeyLog {
+  const starts = new Int32Array(new SharedArrayBuffer(4 * (parts + 1)));
+  for (let i = 0; i < n; i++) starts[ranges[i] + 1]++;
+  for (let r = 0; r < parts; r++) starts[r + 1] += starts[r];
+  const at = Int32Array.from(starts.subarray(0, parts));
+  const shared = <T extends Int32Array | Float64Array | Uint8Array>(C: new (b: SharedArrayBuffer) => T, bytes: number) => new C(new SharedArrayBuffer(Math.max(8, n * bytes)));
+  const po = shared(Int32Array, 4), pl = shared(Int32Array, 4), pn = shared(Float64Array, 8), pt = shared(Uint8Array, 1);
+  for (let i = 0; i < n; i++) {
+    const k = at[ranges[i]]++;
+    po[k] = offs[i]; pl[k] = lens[i]; pn[k] = nums[i]; pt[k] = tags[i];
+  }
+  return { n, keys: sharedCopy(keys, keys.length), offs: po, lens: pl, nums: pn, tags: pt, starts };
+}
 
 /** a typed array's first n elements in shared memory: itself when it is there already, else a copy */
 export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: T, n: number): T {
@@ -459,15 +479,14 @@ export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: 
  */
 export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array } {
   let n = 0;
-  for (const l of logs) { const r = l.ranges; for (let i = 0; i < l.n; i++) if (r[i] === part) n++; }
+  for (const l of logs) n += l.starts[part + 1] - l.starts[part];
   const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint8Array(n);
   let k = 0;
   logs.forEach((l, j) => {
-    const r = l.ranges, lo = l.offs, ll = l.lens, ln = l.nums, lt = l.tags;
-    for (let i = 0; i < l.n; i++) {
-      if (r[i] !== part) continue;
-      from[k] = j; offs[k] = lo[i]; lens[k] = ll[i]; nums[k] = ln[i]; tags[k] = lt[i]; k++;
-    }
+    const s = l.starts[part], e = l.starts[part + 1];
+    from.fill(j, k, k + e - s);
+    offs.set(l.offs.subarray(s, e), k); lens.set(l.lens.subarray(s, e), k); nums.set(l.nums.subarray(s, e), k); tags.set(l.tags.subarray(s, e), k);
+    k += e - s;
   });
   return { n, keys: logs.map((l) => l.keys), from, offs, lens, nums, tags };
 }
@@ -511,6 +530,31 @@ export function splitKeys(samples: KeyList[], parts: number): KeyList {
   cuts.forEach((c, i) => { out.starts[i] = pos; out.keys.set(c[0].subarray(c[1], c[2]), pos); pos += c[2] - c[1]; });
   out.starts[cuts.length] = pos;
   return out;
+}
+
+/**
+ * The key range (as rangeOf) of each key a[offs[i], offs[i] + lens[i]) of 0..n-1, into out[i]: first
+ * by the keys' first eight bytes as two big-endian words (zero-padded; words that differ order the
+ * keys as their bytes do), by all their bytes only where those tie
+ */
+export function rangesOf(splits: KeyList, a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, out: Uint8Array): void {
+  const m = splits.n;
+  if (m === 0) { out.fill(0, 0, n); return; }
+  const first = (b: Uint8Array, o: number, l: number, k: number) => { let x = 0; for (let j = 4 * k; j < 4 * k + 4; j++) x = x * 256 + (j < l ? b[o + j] : 0); return x; };
+  const s0 = new Float64Array(m), s1 = new Float64Array(m);
+  for (let j = 0; j < m; j++) { const o = splits.starts[j], l = splits.starts[j + 1] - o; s0[j] = first(splits.keys, o, l, 0); s1[j] = first(splits.keys, o, l, 1); }
+  const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  for (let i = 0; i < n; i++) {
+    const o = offs[i], l = lens[i];
+    const k0 = l >= 8 ? dv.getUint32(o) : first(a, o, l, 0), k1 = l >= 8 ? dv.getUint32(o + 4) : first(a, o, l, 1);
+    let lo = 0, hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const d = s0[mid] - k0 || s1[mid] - k1 || compareKeys(splits.keys, splits.starts[mid], splits.starts[mid + 1], a, o, o + l);
+      if (d <= 0) lo = mid + 1; else hi = mid;
+    }
+    out[i] = lo;
+  }
 }
 
 /** the key range of a[s, e) among those `splits` cut (the number of split keys <= it) */

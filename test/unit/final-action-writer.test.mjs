@@ -4,6 +4,7 @@
 // time) in several arenas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { RecordWriter } from '../../dist/tools/final-action.js';
 
 let seed = 11;
@@ -49,6 +50,17 @@ test('RecordWriter: the same bytes as JSON.stringify, batches of whole records',
     assert.ok(out.length > 2, 'several batches');
     assert.is(out.join(''), want.join('\n') + '\n');
   }
+});
+
+test('final-action where code from strings is disallowed: the same output (the writer falls back to a loop)', () => {
+  const lines = [];
+  for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ event_name: rnd(3) ? 'reel_liked' : 'reel_unliked', timestamp: 1700000000 + rnd(50), user_uid: `U${rnd(40)}`, reel_uid: `r${rnd(90)}` }));
+  const input = lines.join('\n') + '\n', bin = new URL('../../bin/final-action', import.meta.url).pathname;
+  const plain = spawnSync('node', [bin, '--keep-time'], { input, encoding: 'utf8' });
+  const strict = spawnSync('node', ['--disallow-code-generation-from-strings', bin, '--keep-time'], { input, encoding: 'utf8' });
+  assert.is(plain.status, 0); assert.is(strict.status, 0, strict.stderr);
+  assert.ok(plain.stdout.split('\n').length > 100, plain.stdout.slice(0, 200));
+  assert.is(strict.stdout, plain.stdout);
 });
 
 test.run();

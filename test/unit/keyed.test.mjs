@@ -2,7 +2,7 @@
 // against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, KeyLog, PairSet, gatherRange, rangeOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, gatherRange, partitionLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -69,7 +69,27 @@ test('key ranges: rangeOf follows byte order (a key after another is in the same
   }
 });
 
-test('key ranges read in the threads\' logs: gatherRange takes exactly the events of a range; sortKeys over several arenas is byte order, dup marks repeats', () => {
+test('rangesOf: the range rangeOf gives every key (keys shorter than eight bytes, zero bytes, ties on eight bytes)', () => {
+  const alphabet = [0, 1, 34, 48, 49, 255];
+  for (const [count, parts] of [[4000, 2], [4000, 5], [300, 9], [10, 1]]) {
+    const log = new KeyLog(), samples = new KeyLog();
+    for (let i = 0; i < count; i++) {
+      const bytes = (rnd(2) ? [34, 85, 49, 50] : []).concat(Array.from({ length: rnd(14) }, () => alphabet[rnd(rnd(3) ? 3 : alphabet.length)]));
+      log.add(Buffer.from(bytes), 0, bytes.length);
+      if (rnd(8) === 0) samples.add(Buffer.from(bytes), 0, bytes.length);
+    }
+    const splits = splitKeys([sampleKeys(samples, 64)], parts);
+    const out = new Uint8Array(count).fill(99);
+    rangesOf(splits, log.arena, log.offs, log.lens, count, out);
+    for (let i = 0; i < count; i++) {
+      const want = rangeOf(splits, log.arena, log.offs[i], log.offs[i] + log.lens[i]);
+      if (out[i] !== want) assert.unreachable(`key ${i}: ${out[i]} against ${want}`);
+    }
+    if (parts > 1 && count > 1000) assert.ok(new Set(out).size > 1, 'several ranges');
+  }
+});
+
+test('key ranges read in the threads\' logs: partitionLog groups a log by range, gatherRange takes exactly the events of a range; sortKeys over several arenas is byte order, dup marks repeats', () => {
   for (const [count, logsN] of [[3000, 2], [2000, 3], [0, 2], [1, 1]]) {
     const logs = [], events = [];
     for (let l = 0; l < logsN; l++) {
@@ -83,7 +103,10 @@ test('key ranges read in the threads\' logs: gatherRange takes exactly the event
         nums[i] = rnd(1000); tags[i] = 1 + rnd(2); ranges[i] = rnd(3);
         events.push({ key: b, num: nums[i], tag: tags[i], range: ranges[i] });
       }
-      logs.push({ n: count, keys: log.arena, offs: log.offs, lens: log.lens, nums, tags, ranges });
+      const shared = partitionLog(count, log.arena, log.offs, log.lens, nums, tags, ranges, 3);
+      for (const x of [shared.offs, shared.lens, shared.nums, shared.tags, shared.starts]) assert.ok(x.buffer instanceof SharedArrayBuffer);
+      assert.equal([...shared.starts], [0, 1, 2, 3].map((r) => ranges.filter((x) => x < r).length));
+      logs.push(shared);
     }
     for (let part = 0; part < 3; part++) {
       const g = gatherRange(logs, part);
