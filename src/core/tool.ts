@@ -85,8 +85,8 @@ export interface Transform {
   /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
    *  which the key ranges are chosen */
   sample?(max: number): KeyList;
-  /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangeOf):
-   *  its log in shared memory with the ranges, which the threads merging them read */
+  /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangesOf):
+   *  its log in shared memory grouped by range (partitionLog), which the threads merging them read */
   cut?(splits: KeyList): SharedKeyLog;
 }
 
