@@ -137,7 +137,8 @@ export const tool: Tool<FinalActionOptions> = {
     const { keep, m, times, acts } = foldEvents(keys[0], range.offs, range.lens, range.n, range.nums, range.tags, from, keys);
     const w = new RecordWriter(o, true, emit);
     const offs = range.offs, lens = range.lens;
-    for (let s = 0; s < m; s++) { const r = keep[s]; w.put(keys[from[r]], offs[r], offs[r] + lens[r], acts[s], times[s]); }
+    const views = keys.map((k) => new DataView(k.buffer, k.byteOffset, k.byteLength)); // (one a thread's arena)
+    for (let s = 0; s < m; s++) { const r = keep[s], j = from[r]; w.put(keys[j], offs[r], offs[r] + lens[r], acts[s], times[s], views[j]); }
     w.flush();
   },
 };
@@ -192,8 +193,9 @@ export class RecordWriter {
     this.keepTime = o.keepTime;
   }
 
-  /** one record: the key a[ks, ke), its kind (ON or OFF) and time */
-  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number): void {
+  /** one record: the key a[ks, ke), its kind (ON or OFF) and time; `av`: a view of a (else one of the
+   *  last two arenas' views is kept) */
+  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number, av: DataView = this.viewOfKeys(a)): void {
     const names = this.names, tail = kind === ON ? this.onT : this.offT;
     const at = this.keepTime ? `,"final_action_at":${t}` : '';
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
@@ -207,7 +209,6 @@ export class RecordWriter {
     // the constant pieces four bytes a store (their last word's extra bytes are overwritten next); the
     // key's tokens four bytes at a time up to the word holding a separator (byte 1), that one by bytes
     pos = names[0].write(view, pos);
-    const av = this.viewOfKeys(a);
     for (let i = ks, k = 0; i < ke;) {
       if (i + 4 <= ke) {
         const x = av.getUint32(i, true), y = x ^ 0x01010101;
