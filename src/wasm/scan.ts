@@ -77,6 +77,8 @@ function record(keys: usize, nkeys: i32, results: usize, ks: usize, ke: usize, v
     if (<usize>load<i32>(at, 4) != n) continue;
     const key = <usize>load<i32>(at);
     let i: usize = 0;
+    while (i + 8 <= n && load<u64>(key + i) == load<u64>(ks + i)) i += 8; // eight bytes a compare
+    if (i + 8 <= n) continue;
     while (i < n && load<u8>(key + i) == load<u8>(ks + i)) i++;
     if (i == n) { store<i32>(results + (k << 3), <i32>vs); store<i32>(results + (k << 3), <i32>ve, 4); }
   }
