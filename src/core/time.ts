@@ -83,6 +83,8 @@ export class ZoneClock {
   readonly zone: string;
   private readonly fmt: Intl.DateTimeFormat | null;
   private readonly cache = new Map<number, number | Change>();
+  /** the offset at the start of bucket b, by b */
+  private readonly edges = new Map<number, number>();
   private lastDays = NaN;
   private lastDate = '';
 
@@ -116,20 +118,30 @@ export class ZoneClock {
     return (daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000) - t;
   }
 
+  /** the offset at the start of bucket b (asked of Intl once) */
+  private edge(b: number): number {
+    let o = this.edges.get(b);
+    if (o === undefined) { o = this.exactOffset(b * BUCKET); this.edges.set(b, o); }
+    return o;
+  }
+
   offsetMs(ms: number): number {
     if (this.fmt === null) return 0;
     const b = Math.floor(ms / BUCKET);
     let c = this.cache.get(b);
     if (c === undefined) {
-      const lo = b * BUCKET, hi = lo + BUCKET - 1;
-      const before = this.exactOffset(lo), after = this.exactOffset(hi);
+      // the offsets at the bucket's start and at the next one's (each edge asked once, shared by the
+      // two buckets it bounds): equal, the offset holds over the bucket (a zone changes at most once
+      // in 15 minutes); else the second of the change by halving
+      const lo = b * BUCKET, hi = lo + BUCKET;
+      const before = this.edge(b), after = this.edge(b + 1);
       if (before === after) c = before;
       else {
         let a = lo, z = hi; // offset(a) = before, offset(z) = after
         while (z - a > 1000) { const mid = a + Math.floor((z - a) / 2000) * 1000; if (this.exactOffset(mid) === before) a = mid; else z = mid; }
-        c = { at: z - (z % 1000 === 0 ? 0 : z % 1000), before, after };
+        c = { at: z, before, after };
       }
-      if (this.cache.size > 1_000_000) this.cache.clear();
+      if (this.cache.size > 1_000_000) { this.cache.clear(); this.edges.clear(); }
       this.cache.set(b, c);
     }
     return typeof c === 'number' ? c : ms < c.at ? c.before : c.after;
