@@ -193,15 +193,9 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
     if (l >= 16) {
       w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12);
-      if (l >= 20) w4[s] = dv.getUint32(o + 16);
-      else { let x4 = 0; for (let k = 16; k < 20; k++) x4 = (x4 << 8) | (k < l ? a[o + k] : 0); w4[s] = x4; }
+      w4[s] = l >= 20 ? dv.getUint32(o + 16) : wordOf(a, o, l, 4);
     } else {
-      let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
-      for (let k = 0; k < 4; k++) x0 = (x0 << 8) | (k < l ? a[o + k] : 0);
-      for (let k = 4; k < 8; k++) x1 = (x1 << 8) | (k < l ? a[o + k] : 0);
-      for (let k = 8; k < 12; k++) x2 = (x2 << 8) | (k < l ? a[o + k] : 0);
-      for (let k = 12; k < 16; k++) x3 = (x3 << 8) | (k < l ? a[o + k] : 0);
-      w0[s] = x0; w1[s] = x1; w2[s] = x2; w3[s] = x3; // (w4[s] stays 0)
+      w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); // (w4[s] stays 0)
     }
     src[s] = s;
   }
@@ -282,6 +276,13 @@ export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: n
     for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
     return lx - ly;
   }
+}
+
+/** bytes 4k .. 4k + 3 of the key b[o, o + l) as a big-endian word (0 .. 2^32 - 1), zero past its end */
+function wordOf(b: Uint8Array, o: number, l: number, k: number): number {
+  let x = 0;
+  for (let j = 4 * k; j < 4 * k + 4; j++) x = (x << 8) | (j < l ? b[o + j] : 0);
+  return x >>> 0;
 }
 
 const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 11], [1, 22, 10]];
@@ -540,13 +541,12 @@ export function splitKeys(samples: KeyList[], parts: number): KeyList {
 export function rangesOf(splits: KeyList, a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, out: Uint8Array): void {
   const m = splits.n;
   if (m === 0) { out.fill(0, 0, n); return; }
-  const first = (b: Uint8Array, o: number, l: number, k: number) => { let x = 0; for (let j = 4 * k; j < 4 * k + 4; j++) x = x * 256 + (j < l ? b[o + j] : 0); return x; };
   const s0 = new Float64Array(m), s1 = new Float64Array(m);
-  for (let j = 0; j < m; j++) { const o = splits.starts[j], l = splits.starts[j + 1] - o; s0[j] = first(splits.keys, o, l, 0); s1[j] = first(splits.keys, o, l, 1); }
+  for (let j = 0; j < m; j++) { const o = splits.starts[j], l = splits.starts[j + 1] - o; s0[j] = wordOf(splits.keys, o, l, 0); s1[j] = wordOf(splits.keys, o, l, 1); }
   const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
   for (let i = 0; i < n; i++) {
     const o = offs[i], l = lens[i];
-    const k0 = l >= 8 ? dv.getUint32(o) : first(a, o, l, 0), k1 = l >= 8 ? dv.getUint32(o + 4) : first(a, o, l, 1);
+    const k0 = l >= 8 ? dv.getUint32(o) : wordOf(a, o, l, 0), k1 = l >= 8 ? dv.getUint32(o + 4) : wordOf(a, o, l, 1);
     let lo = 0, hi = m;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

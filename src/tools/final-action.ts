@@ -112,8 +112,8 @@ export const tool: Tool<FinalActionOptions> = {
       end() {
         const { keep, m } = fold();
         const w = new RecordWriter(o, false, (b, e, n) => ctx.emitBatch(b, 0, e, n));
-        const a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a;
-        for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], aa[s], ta[s]); }
+        const a = log.arena, offs = log.offs, lens = log.lens, ta = times.a, aa = acts.a, av = viewOf(a);
+        for (let s = 0; s < m; s++) { const r = keep[s]; w.put(a, offs[r], offs[r] + lens[r], aa[s], ta[s], av); }
         w.flush();
         ctx.count('keys', m);
       },
@@ -137,7 +137,7 @@ export const tool: Tool<FinalActionOptions> = {
     const { keep, m, times, acts } = foldEvents(keys[0], range.offs, range.lens, range.n, range.nums, range.tags, from, keys);
     const w = new RecordWriter(o, true, emit);
     const offs = range.offs, lens = range.lens;
-    const views = keys.map((k) => new DataView(k.buffer, k.byteOffset, k.byteLength)); // (one a thread's arena)
+    const views = keys.map(viewOf); // (one a thread's arena)
     for (let s = 0; s < m; s++) { const r = keep[s], j = from[r]; w.put(keys[j], offs[r], offs[r] + lens[r], acts[s], times[s], views[j]); }
     w.flush();
   },
@@ -193,9 +193,8 @@ export class RecordWriter {
     this.keepTime = o.keepTime;
   }
 
-  /** one record: the key a[ks, ke), its kind (ON or OFF) and time; `av`: a view of a (else one of the
-   *  last two arenas' views is kept) */
-  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number, av: DataView = this.viewOfKeys(a)): void {
+  /** one record: the key a[ks, ke) (`av`: a view of a), its kind (ON or OFF) and time */
+  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number, av: DataView): void {
     const names = this.names, tail = kind === ON ? this.onT : this.offT;
     const at = this.keepTime ? `,"final_action_at":${t}` : '';
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
@@ -225,19 +224,6 @@ export class RecordWriter {
     this.records++;
   }
 
-  private keysA: Uint8Array | null = null;
-  private keysV: DataView | null = null;
-  private keysB: Uint8Array | null = null;
-  private keysW: DataView | null = null;
-  /** a view of an arena of keys (the last two kept: a merged range's keys lie in one arena a thread) */
-  private viewOfKeys(a: Uint8Array): DataView {
-    if (a === this.keysA) return this.keysV!;
-    if (a !== this.keysB) { this.keysB = a; this.keysW = new DataView(a.buffer, a.byteOffset, a.length); }
-    const b = this.keysA, w = this.keysV;
-    this.keysA = this.keysB; this.keysV = this.keysW; this.keysB = b; this.keysW = w;
-    return this.keysV!;
-  }
-
   /** emit what is left (always once at the end, as before: possibly empty) */
   flush(): void { this.emit(this.batch, this.pos, this.records); this.pos = 0; this.records = 0; }
 }
@@ -257,5 +243,5 @@ function piece(b: Buffer): Piece {
   }
   return { length: b.length, write };
 }
-function viewOf(b: Buffer): DataView { return new DataView(b.buffer, b.byteOffset, b.length); }
+function viewOf(b: Uint8Array): DataView { return new DataView(b.buffer, b.byteOffset, b.byteLength); }
 export default tool;

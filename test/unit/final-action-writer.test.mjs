@@ -31,14 +31,14 @@ test('RecordWriter: the same bytes as JSON.stringify, batches of whole records',
     const count = 30000 + rnd(3000);
     // keys in one to three arenas taken in turns at random (views at an offset in their memory)
     const arenas = Array.from({ length: 1 + rnd(3) }, (_, i) => new Uint8Array(new ArrayBuffer(count * 200 + i), i));
-    const used = arenas.map(() => 0);
+    const used = arenas.map(() => 0), views = arenas.map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
     for (let r = 0; r < count; r++) {
       const toks = Array.from({ length: nk }, () => rnd(3) === 0 ? String(rnd(100000)) : JSON.stringify('v'.repeat(rnd(40)) + rnd(1000)));
       const bytes = Buffer.from(toks.join('\x01'), 'latin1');
       const j = rnd(arenas.length), arena = arenas[j], ks = used[j];
       arena.set(bytes, ks); used[j] += bytes.length;
       const kind = 1 + rnd(2), t = 1700000000 + rnd(1000);
-      w.put(arena, ks, used[j], kind, t);
+      w.put(arena, ks, used[j], kind, t, views[j]);
       const rec = {};
       key.forEach((k, i) => { rec[k.split('.').pop()] = JSON.parse(toks[i]); });
       rec[o.onAs] = kind === 1; rec[o.offAs] = kind === 2;
