@@ -122,12 +122,14 @@ stats="$work/stats.ndjson"; : > "$stats"
 #    distinct users add up across shards; the rest is exact partial states (count-by --partial),
 #    combined below. (--threads cannot help here: a chain that starts with from-csv runs in one thread.)
 aggregates() {  # the aggregates of the partial states, the same in the shards and in the merges
-  SESS=(-a 'sessions=count()' -a 'users=distinct(user_id)' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
+  # (a session's users are counted apart, as a number per shard, summed: the shards' users are disjoint,
+  # and a distinct() state is the set of every user: 6 MB a shard to write, read and merge again)
+  SESS=(-a 'sessions=count()' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
   DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
   P95=(-a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)')
 }
 aggregates
-# part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess}. With one
+# part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess,susers}. With one
 # shard, its sessions run in two more processes behind a pipe (sessionize | count-by), so that the run
 # keeps the second core busy (the chain alone is one thread); with two or more, the shards keep the
 # cores busy and the sessions are a branch of the fork (no records written to a pipe and read again:
@@ -140,8 +142,9 @@ part() {
   local shard=() users=() dev=() st=(--stats-file "$stats")
   [ "$n" -eq 1 ] || shard=(--shard "$k/$n:user_id")
   local sess=('[' save --append /dev/stdout ']')
-  [ "$n" -eq 1 ] || sess=('[' sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}"
-    then count-by all_users=none --partial "${SESS[@]}" "${st[@]}" then save "$work/$k.sess" ']')
+  [ "$n" -eq 1 ] || sess=('[' sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then fork
+    '[' count-by all_users=none --partial "${SESS[@]}" "${st[@]}" then save "$work/$k.sess" ']'
+    '[' count-by all_users=none -a 'users=distinct(user_id)' "${st[@]}" then save "$work/$k.susers" ']' ']')
   [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${st[@]}" then)
   # device type from the metadata (the first row of a repeated user_id wins)
   [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
@@ -159,7 +162,8 @@ part() {
       "${sess[@]}" \
     | if [ "$n" -eq 1 ]; then
         sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" \
-          | count-by all_users=none --partial "${SESS[@]}" "${st[@]}" > "$work/$k.sess"
+          | event-pipes fork [ count-by all_users=none --partial "${SESS[@]}" "${st[@]}" then save "$work/$k.sess" ] \
+              [ count-by all_users=none -a 'users=distinct(user_id)' "${st[@]}" then save "$work/$k.susers" ]
       else cat; fi
 }
 if [ "$jobs" -eq 1 ]; then
@@ -182,18 +186,31 @@ fi
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly
-load() { sink_load --table "$1" --key "$2" --atomic --schema "$(sink_sql insights.schema)" \
-  --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM loaded_keys)" --stats-file "$stats"; }
-# the combinations run in the background, side by side, and leave files, loaded one after the other:
-# the small ones' as soon as they are all done, while the two larger ones (power users, sessions) go on
-# (an --atomic load holds SQLite's write lock from its first row to its last, so loads are not run
-# beside long-running producers); dau_anomalies and the retention window are read from the combined
-# dau file rather than from the loaded table (the same rows: the table is replaced by them)
+# the combinations run in the background, side by side, and leave files; when every one is done (no
+# table is loaded unless all could be computed), the files are loaded side by side too, the first alone
+# (it creates the database and its tables): an --atomic load holds SQLite's write lock from its first
+# row to its last, which for a finished file is a few milliseconds, and the others wait that long
+# (--busy-timeout). Each load's messages and figures are kept apart and shown in the tables' order.
+# dau_anomalies and the retention window are read from the combined dau file rather than from the
+# loaded table (the same rows: the table is replaced by them)
+load() { # TABLE KEY FILE
+  sink_load --table "$1" --key "$2" --atomic --schema "$(sink_sql insights.schema)" \
+    --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM loaded_keys)" --stats-file "$work/$1.load-stats" \
+    < "$work/$3" 2> "$work/$1.load-err"
+}
 power_job() { cat "$work"/*.users | top --by total_duration_ms --percent "$top" --key user_id --stats-file "$stats" > "$work/power_users.ndjson"; }
 # sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
 sessions_job() {
   cat "$work"/*.sess | count-by all_users --merge "${SESS[@]}" \
-    | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{for(const l of t.split("\n").filter(Boolean)){const r=JSON.parse(l);r.all_users="all";r.sessions_per_user=r.users?r.sessions/r.users:null;console.log(JSON.stringify(r));}})' \
+    | node -e '
+const fs = require("fs");
+let users = 0; // users of different shards are different: the sum of their counts
+for (const f of process.argv.slice(1)) for (const l of fs.readFileSync(f, "utf8").split("\n")) if (l) users += JSON.parse(l).users;
+for (const l of fs.readFileSync(0, "utf8").split("\n")) {
+  if (!l) continue;
+  const { all_users, sessions, ...rest } = JSON.parse(l);
+  console.log(JSON.stringify({ all_users: "all", sessions, users, ...rest, sessions_per_user: users ? sessions / users : null }));
+}' "$work"/*.susers \
     > "$work/sessions.ndjson"
 }
 dau_job() {
@@ -213,21 +230,21 @@ mau_job() {
 }
 p95_job() { cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" > "$work/app_version_p95.ndjson"; }
 dev_job() { [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" > "$work/device_performance.ndjson"; }
-power_job & power_pid=$!
-sessions_job & sessions_pid=$!
-steps=(dau mau p95 dev); pids=()
+steps=(power sessions dau mau p95 dev); pids=()
 for j in "${steps[@]}"; do "${j}_job" & pids+=($!); done
 for i in "${!steps[@]}"; do wait "${pids[$i]}" || { echo "insights.sh: the ${steps[$i]} step failed" >&2; exit 1; }; done
-load dau date < "$work/dau.ndjson"
-load mau month < "$work/mau.ndjson"
-load app_version_p95 app_version < "$work/app_version_p95.ndjson"
-[ -z "$metadata" ] || load device_performance device_type < "$work/device_performance.ndjson"
-load dau_anomalies date < "$work/dau_anomalies.ndjson"
-load retention cohort_week,week_offset < "$work/retention.ndjson"
-wait "$power_pid" || { echo "insights.sh: the power-users step failed" >&2; exit 1; }
-wait "$sessions_pid" || { echo "insights.sh: the sessions step failed" >&2; exit 1; }
-load power_users user_id < "$work/power_users.ndjson"
-load session_metrics all_users < "$work/sessions.ndjson"
+loads=(dau:date:dau.ndjson mau:month:mau.ndjson app_version_p95:app_version:app_version_p95.ndjson
+  dau_anomalies:date:dau_anomalies.ndjson retention:cohort_week,week_offset:retention.ndjson
+  power_users:user_id:power_users.ndjson session_metrics:all_users:sessions.ndjson)
+[ -z "$metadata" ] || loads+=(device_performance:device_type:device_performance.ndjson)
+pids=(); failed=""
+for i in "${!loads[@]}"; do
+  IFS=: read -r table key file <<< "${loads[$i]}"
+  if [ "$i" -eq 0 ]; then load "$table" "$key" "$file" || failed+=" $table"; else load "$table" "$key" "$file" & pids+=($!); fi
+done
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=" ${loads[$((i + 1))]%%:*}"; done
+for l in "${loads[@]}"; do cat "$work/${l%%:*}.load-err" >&2; cat "$work/${l%%:*}.load-stats" >> "$stats" 2>/dev/null || true; done
+[ -z "$failed" ] || { echo "insights.sh: loading failed:$failed" >&2; exit 1; }
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)
 node -e '

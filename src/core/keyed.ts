@@ -49,7 +49,9 @@ export class ByteKeys {
   private blk: Uint8Array;
   private offs: Int32Array;
   private lens: Int32Array;
-  private hashes: Int32Array;
+  /** bucket i: its slot (-1: empty) at 2i and the key's hash at 2i + 1, side by side, so that a probe
+   *  past other keys reads no per-slot array (one cache line, where a separate hash array cost a random
+   *  read per key passed) */
   private table: Int32Array;
   private mask: number;
   size = 0;
@@ -60,8 +62,8 @@ export class ByteKeys {
     const slots = small ? 1 << 8 : 1 << 12;
     this.blocks = [Buffer.allocUnsafe(small ? 1 << 16 : 1 << 20)];
     this.arena = this.blocks[0];
-    this.blk = new Uint8Array(slots); this.offs = new Int32Array(slots); this.lens = new Int32Array(slots); this.hashes = new Int32Array(slots);
-    this.table = new Int32Array(2 * slots).fill(-1);
+    this.blk = new Uint8Array(slots); this.offs = new Int32Array(slots); this.lens = new Int32Array(slots);
+    this.table = new Int32Array(4 * slots).fill(-1);
     this.mask = 2 * slots - 1;
   }
 
@@ -83,23 +85,23 @@ export class ByteKeys {
 
   /** the slot of the key b[s, e), or -1 when it has none (nothing is added) */
   find(b: Uint8Array, s: number, e: number): number {
-    const h = ByteKeys.hash(b, s, e), n = e - s;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const slot = this.table[i];
+    const h = ByteKeys.hash(b, s, e), n = e - s, t = this.table, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = t[2 * i];
       if (slot < 0) return -1;
-      if (this.hashes[slot] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
+      if (t[2 * i + 1] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
     }
   }
 
   /** the slot of the key b[s, e), created on first sight */
   slot(b: Uint8Array, s: number, e: number): number {
-    const h = ByteKeys.hash(b, s, e), n = e - s;
-    let i = h & this.mask;
+    const h = ByteKeys.hash(b, s, e), n = e - s, t = this.table, mask = this.mask;
+    let i = h & mask;
     for (;;) {
-      const slot = this.table[i];
+      const slot = t[2 * i];
       if (slot < 0) break;
-      if (this.hashes[slot] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
-      i = (i + 1) & this.mask;
+      if (t[2 * i + 1] === h && this.lens[slot] === n && this.equals(slot, b, s, n)) return slot;
+      i = (i + 1) & mask;
     }
     const slot = this.size++;
     if (slot >= this.offs.length) this.growSlots();
@@ -113,10 +115,10 @@ export class ByteKeys {
     const a = this.arena, o = this.used;
     if (n <= 64) for (let k = 0; k < n; k++) a[o + k] = b[s + k];
     else a.set(b.subarray(s, e), o);
-    this.blk[slot] = this.blocks.length - 1; this.offs[slot] = o; this.lens[slot] = n; this.hashes[slot] = h;
+    this.blk[slot] = this.blocks.length - 1; this.offs[slot] = o; this.lens[slot] = n;
     this.used = o + n;
-    this.table[i] = slot;
-    if (this.size * 10 > (this.mask + 1) * 6) this.rehash();
+    t[2 * i] = slot; t[2 * i + 1] = h;
+    if (this.size * 10 > (mask + 1) * 6) this.rehash();
     return slot;
   }
 
@@ -129,19 +131,20 @@ export class ByteKeys {
 
   private growSlots(): void {
     const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
-    this.offs = grow(this.offs); this.lens = grow(this.lens); this.hashes = grow(this.hashes);
+    this.offs = grow(this.offs); this.lens = grow(this.lens);
     const blk = new Uint8Array(this.blk.length * 2); blk.set(this.blk); this.blk = blk;
   }
 
   private rehash(): void {
-    const cap = (this.mask + 1) * 2;
-    this.table = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    for (let slot = 0; slot < this.size; slot++) {
-      let i = this.hashes[slot] & this.mask;
-      while (this.table[i] >= 0) i = (i + 1) & this.mask;
-      this.table[i] = slot;
+    const old = this.table, cap = (this.mask + 1) * 2, mask = cap - 1, t = new Int32Array(2 * cap).fill(-1);
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] < 0) continue;
+      const h = old[j + 1];
+      let i = h & mask;
+      while (t[2 * i] >= 0) i = (i + 1) & mask;
+      t[2 * i] = old[j]; t[2 * i + 1] = h;
     }
+    this.table = t; this.mask = mask;
   }
 
   /** the key bytes of a slot as latin1 text (one char per byte) */

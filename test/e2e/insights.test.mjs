@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { lines, sh, tmpdir } from '../helpers/sh.mjs';
 
 const q = (db, sql) => lines(sh(`query-sqlite --db ${db} "${sql}"`).stdout);
@@ -24,7 +25,7 @@ test('tables equal an independent computation; --jobs 2 equals --jobs 1', () => 
     assert.is(r.status, 0, r.stderr);
   }
   const db = `${d}/j2.db`;
-  for (const t of ['dau ORDER BY date', 'mau ORDER BY month', 'power_users ORDER BY rank', 'app_version_p95 ORDER BY app_version', 'retention ORDER BY cohort_week, week_offset']) {
+  for (const t of ['dau ORDER BY date', 'mau ORDER BY month', 'power_users ORDER BY rank', 'app_version_p95 ORDER BY app_version', 'retention ORDER BY cohort_week, week_offset', 'session_metrics', 'device_performance ORDER BY device_type']) {
     assert.equal(q(db, `SELECT * FROM ${t}`), q(`${d}/j1.db`, `SELECT * FROM ${t}`), t);
   }
   // dau / mau
@@ -126,6 +127,20 @@ test('a shard whose rows were all rejected: the run goes on with the others; not
   assert.is(none.status, 1);
   assert.match(none.stderr, /insights\.sh: every interaction read was rejected: nothing kept/);
   assert.is(sh(`insights.sh --db ${d}/c.db --jobs 1 ${d}/none.csv`).status, 1);
+});
+
+test('a table that cannot be loaded: the others are, its load says why, the run exits 1 naming it', () => {
+  const d = tmpdir();
+  sh(`generate-insights --seed 4 --interactions 2000 --users 300 --out ${d}/data`);
+  const v = new Database(`${d}/v.db`); v.exec('CREATE VIEW power_users AS SELECT 1 AS user_id'); v.close();
+  const r = sh(`insights.sh --db ${d}/v.db --jobs 2 ${d}/data/interactions/*.csv`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /load-sqlite: error: load failed, nothing written: .*power_users/);
+  assert.match(r.stderr, /insights\.sh: loading failed: power_users\n/);
+  // the messages of the loads in the tables' order, whichever finished first
+  const order = [...r.stderr.matchAll(/load-sqlite: (\w+): inserted/g)].map((m) => m[1]);
+  assert.equal(order, ['dau', 'mau', 'app_version_p95', 'dau_anomalies', 'retention', 'session_metrics']);
+  assert.ok(q(`${d}/v.db`, 'SELECT count(*) AS n FROM dau')[0].n > 0);
 });
 
 test.run();
