@@ -47,6 +47,8 @@ const truthy = (v: unknown) => !(isNull(v) || v === false || v === 0 || v === ''
 
 /** numeric value of a field or NaN (non-numeric values are noted once per kind) */
 function num(r: FieldReader, k: number, note: (w: string) => void, name: string): number {
+  const p = r.plainInt(k); // (a plain whole number from its bytes: no text decoded)
+  if (p === p) return p;
   const v = r.value(k);
   if (isNull(v)) return NaN;
   const x = typeof v === 'number' ? v : v instanceof BigNum || typeof v === 'string' ? toNumber(v) : NaN;
@@ -165,10 +167,14 @@ function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
   let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
   return {
     add(g, r, k) {
-      const v = r.value(k);
-      if (isNull(v)) return;
-      let kind = kindOf(v);
-      if (kind < 0) { note(`${spec.name}: non-numeric values ignored`); return; }
+      let kind: number;
+      const p = r.plainInt(k); // (a plain whole number from its bytes: no text decoded)
+      if (p === p) { numOut = p; kind = INT; } else {
+        const v = r.value(k);
+        if (isNull(v)) return;
+        kind = kindOf(v);
+        if (kind < 0) { note(`${spec.name}: non-numeric values ignored`); return; }
+      }
       if (square) {
         if (kind === FLOAT) numOut *= numOut;
         else if (kind === INT && Math.abs(numOut) <= 94906265) numOut *= numOut; // below 2^26.5: exact

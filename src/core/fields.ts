@@ -461,9 +461,10 @@ export class FieldReader {
     return true;
   }
 
-  /** field k as a number: a number, or a string holding one (JSON's number grammar); NaN otherwise.
-   *  Short plain integers are read straight from the bytes. */
-  number(k: number): number {
+  /** path k as a whole number written plainly in at most 15 characters (digits, a leading minus, no
+   *  leading zero), as a number token or the whole of a string; else NaN (absent, null, anything else:
+   *  value() decides). Read from the bytes: no text made. */
+  plainInt(k: number): number {
     let s = this.s[k], e = this.e[k];
     const b = this.buf;
     if (s < 0) return NaN;
@@ -477,6 +478,14 @@ export class FieldReader {
         if (i === e) return neg ? -v : v;
       }
     }
+    return NaN;
+  }
+
+  /** field k as a number: a number, or a string holding one (JSON's number grammar); NaN otherwise.
+   *  Short plain integers are read straight from the bytes. */
+  number(k: number): number {
+    const x = this.plainInt(k);
+    if (x === x) return x;
     const v = this.value(k);
     if (typeof v === 'number') return v;
     if (v instanceof BigNum) return Number(v.raw);
