@@ -186,11 +186,12 @@ fi
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly
-# the combinations run in the background, side by side, and leave files; when every one is done (no
-# table is loaded unless all could be computed), the files are loaded side by side too, the first alone
-# (it creates the database and its tables): an --atomic load holds SQLite's write lock from its first
-# row to its last, which for a finished file is a few milliseconds, and the others wait that long
-# (--busy-timeout). Each load's messages and figures are kept apart and shown in the tables' order.
+# the combinations run in the background, side by side, and leave files, while the database and its
+# tables are made (a load of no record, schema_job); when every one is done (no table is loaded unless
+# all could be computed), the files are loaded side by side too: an --atomic load holds SQLite's write
+# lock from its first row to its last, which for a finished file is a few milliseconds, and the others
+# wait that long (--busy-timeout). Each load's messages and figures are kept apart and shown in the
+# tables' order.
 # dau_anomalies and the retention window are read from the combined dau file rather than from the
 # loaded table (the same rows: the table is replaced by them)
 load() { # TABLE KEY FILE
@@ -230,7 +231,8 @@ mau_job() {
 }
 p95_job() { cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" > "$work/app_version_p95.ndjson"; }
 dev_job() { [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" > "$work/device_performance.ndjson"; }
-steps=(power sessions dau mau p95 dev); pids=()
+schema_job() { sink_load --table stage_stats --schema "$(sink_sql insights.schema)" < /dev/null 2> "$work/schema.err" || { cat "$work/schema.err" >&2; return 1; }; }
+steps=(schema power sessions dau mau p95 dev); pids=()
 for j in "${steps[@]}"; do "${j}_job" & pids+=($!); done
 for i in "${!steps[@]}"; do wait "${pids[$i]}" || { echo "insights.sh: the ${steps[$i]} step failed" >&2; exit 1; }; done
 loads=(dau:date:dau.ndjson mau:month:mau.ndjson app_version_p95:app_version:app_version_p95.ndjson
@@ -240,9 +242,9 @@ loads=(dau:date:dau.ndjson mau:month:mau.ndjson app_version_p95:app_version:app_
 pids=(); failed=""
 for i in "${!loads[@]}"; do
   IFS=: read -r table key file <<< "${loads[$i]}"
-  if [ "$i" -eq 0 ]; then load "$table" "$key" "$file" || failed+=" $table"; else load "$table" "$key" "$file" & pids+=($!); fi
+  load "$table" "$key" "$file" & pids+=($!)
 done
-for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=" ${loads[$((i + 1))]%%:*}"; done
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=" ${loads[$i]%%:*}"; done
 for l in "${loads[@]}"; do cat "$work/${l%%:*}.load-err" >&2; cat "$work/${l%%:*}.load-stats" >> "$stats" 2>/dev/null || true; done
 [ -z "$failed" ] || { echo "insights.sh: loading failed:$failed" >&2; exit 1; }
 
