@@ -5,7 +5,7 @@
 // digit by digit, never through doubles); everything else as text. The kept lines pass byte for byte;
 // the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
 // README ("where") and in `where --help`.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, hasByte } from '../core/fields.js';
 import { BigNum, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -221,11 +221,23 @@ export const tool: Tool<WhereOptions> = {
     const reader = new FieldReader(conds.map((c) => c.path));
     let k = 0;
     const raw = () => reader.raw(k);
+    // = and != with text values only: a field that is a string without escapes is compared as bytes
+    // with each value's JSON text (no string decoded per record); anything else goes through holds()
+    const asBytes = conds.map((c) => ((c.op === '=' || c.op === '!=') && c.nums.length === 0 ? c.values.map((v) => Buffer.from(JSON.stringify(v), 'utf8')) : null));
+    /** the condition k decided from the field's bytes, or undefined (holds() decides) */
+    const byBytes = (b: Buffer, alts: Buffer[], eq: boolean): boolean | undefined => {
+      const s = reader.spanStart(k), e = reader.spanEnd(k);
+      if (s < 0 || b[s] !== 34) return undefined;
+      for (const a of alts) if (reader.rawEquals(k, a)) return eq;
+      return hasByte(b, s + 1, e - 1, 92) ? undefined : !eq; // (an escape: the same text may be written otherwise)
+    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         for (k = 0; k < conds.length; k++) {
-          if (!holds(conds[k], reader.value(k), raw)) { ctx.count('not kept'); return; }
+          const alts = asBytes[k];
+          const fast = alts === null ? undefined : byBytes(line.buf, alts, conds[k].op === '=');
+          if (!(fast ?? holds(conds[k], reader.value(k), raw))) { ctx.count('not kept'); return; }
         }
         ctx.emitLine(line);
       },

@@ -75,6 +75,25 @@ test('the real bin keeps exactly the lines record() keeps, and reads every line 
   assert.ok(nonEmpty > 12, `${nonEmpty} of ${sets.length} condition sets kept something`);
 });
 
+test('record() decides as holds() does on the decoded values (= and != on text read from the bytes)', async () => {
+  const { FieldReader } = await import(path.join(root, 'dist/core/fields.js'));
+  const lines = records(2000);
+  const sets = [['x=abc'], ['x!=abc'], ['x=é|abc'], ['x!=é|ab'], ['x=true'], ['x=null'], ['x='], ['x=😀'], ['s=a\\|b'], ['x=abc', 'y!=ab']];
+  for (let i = 0; i < 40; i++) sets.push(Array.from({ length: 1 + Math.floor(rnd() * 2) }, condition));
+  let checked = 0, kept = 0;
+  for (const conds of sets) {
+    const k = keeper(conds);
+    const cs = conds.map(where.parseCondition);
+    for (const l of lines) {
+      const b = Buffer.from(l, 'utf8');
+      const want = cs.every((c) => { const r = new FieldReader([c.path]); r.read(b, 0, b.length); return where.holds(c, r.value(0), () => r.raw(0)); });
+      assert.is(k.keeps(l), want, `${conds.join(' ')} on ${l}`);
+      checked++; if (want) kept++;
+    }
+  }
+  assert.ok(kept > 1000 && kept < checked - 1000, `${kept} of ${checked} kept`);
+});
+
 // ---- exact numbers against an independent oracle: value = mantissa * 10^exp in BigInt
 const oracle = (t) => {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
