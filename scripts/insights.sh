@@ -245,7 +245,7 @@ for i in "${!loads[@]}"; do
   load "$table" "$key" "$file" & pids+=($!)
 done
 for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=" ${loads[$i]%%:*}"; done
-for l in "${loads[@]}"; do cat "$work/${l%%:*}.load-err" >&2; cat "$work/${l%%:*}.load-stats" >> "$stats" 2>/dev/null || true; done
+for l in "${loads[@]}"; do cat "$work/${l%%:*}.load-err" >&2 2>/dev/null || true; cat "$work/${l%%:*}.load-stats" >> "$stats" 2>/dev/null || true; done
 [ -z "$failed" ] || { echo "insights.sh: loading failed:$failed" >&2; exit 1; }
 
 # 3. per-stage figures (the equivalent of Spark's accumulators and stage view)

@@ -35,10 +35,10 @@ export class GrowU8 {
 
 /**
  * A hash table from key bytes to slot numbers, with the keys kept in byte blocks: no JS string or
- * object per key, so millions of keys cost ~(key length + 21) bytes each and no GC work. A full block
- * is kept and a new one started (half the bytes held so far, at least 1 MiB): keys are never copied,
- * and the room not yet used is at most a third. Open addressing (linear probing) on a murmur3-style
- * hash of four bytes a step.
+ * object per key, so millions of keys cost ~(key length + 22..36) bytes each (9 a slot, 8 a bucket,
+ * 1.7-3.3 buckets a key) and no GC work. A full block is kept and a new one started (half the bytes
+ * held so far, at least 1 MiB): keys are never copied, and the room not yet used is at most a third.
+ * Open addressing (linear probing) on a murmur3-style hash of four bytes a step.
  */
 export class ByteKeys {
   private blocks: Buffer[];

@@ -26,6 +26,7 @@ import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
+import { canonicalNumber } from '../core/json.js';
 import { columnTypes } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -228,12 +229,31 @@ export const tool: Tool<FromCsvOptions> = {
         ctx.rejectAt(this.file, r.line, r.buf.toString('utf8', r.start, r.end), reason, detail);
       }
 
-      /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone) */
+      /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone;
+       *  a cell written as a number, by that number's canonical text, as distinct() and count-by compare
+       *  it: 1, 1.0 and 1e0 are one key, so they must be in one shard) */
       private mine(r: CsvRecord, col: number): boolean {
         const sh = shard!;
         if (col < 0 || col >= r.count) return sh.k === 0;
+        const num = this.numberKey(r, col);
+        if (num !== null) { const v = Buffer.from(num, 'latin1'); return shardOf(v, 0, v.length, sh.n) === sh.k; }
         if (r.quoted[col] === 2) { const v = Buffer.from(fieldText(r, col)); return shardOf(v, 0, v.length, sh.n) === sh.k; }
         return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
+      }
+
+      /** the canonical number text of cell `col` when record() writes it as a number (by the same rules),
+       *  else null */
+      private numberKey(r: CsvRecord, col: number): string | null {
+        const kind = this.header!.kinds[col], b = r.buf, s = r.starts[col], e = r.ends[col], q = r.quoted[col];
+        if (s === e || q === 2 || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
+        const c = b[s];
+        if (kind === INFER && !(c === MINUS || (c >= ZERO && c <= NINE))) return null;
+        const num = jsonNumber(b, s, e);
+        const fits = kind === INT ? num === INTEGER : num !== NOT_NUMBER;
+        if (fits && finite(b, s, e, num)) return canonicalNumber(b.toString('latin1', s, e));
+        if (kind !== FLOAT) return null;
+        const v = fieldText(r, col), f = Number(v);
+        return !fits && LENIENT_FLOAT.test(v) && Number.isFinite(f) ? canonicalNumber(String(f)) : null;
       }
 
       malformed(m: CsvMalformed): void {

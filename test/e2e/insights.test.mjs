@@ -129,6 +129,21 @@ test('a shard whose rows were all rejected: the run goes on with the others; not
   assert.is(sh(`insights.sh --db ${d}/c.db --jobs 1 ${d}/none.csv`).status, 1);
 });
 
+test('numeric user ids written differently (1, 1e0, 1.0; -0, 0.0) are one user in one shard: every --jobs gives the same tables', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/a.csv`, head + ['1,2023-01-02 00:00:00', '1e0,2023-01-02 00:10:00', '2,2023-01-02 00:00:00', '1.0,2023-01-02 00:20:00',
+    '-0,2023-01-03 00:00:00', '0.0,2023-01-03 00:05:00', '10E-1,2023-01-09 00:00:00'].map((l) => `${l},page_view,p1,100,1.0`).join('\n') + '\n');
+  const tables = (jobs) => {
+    const r = sh(`insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} ${d}/a.csv`);
+    assert.is(r.status, 0, r.stderr);
+    return ['session_metrics', 'dau ORDER BY date', 'mau', 'retention ORDER BY cohort_week, week_offset', 'power_users ORDER BY rank'].map((t) => q(`${d}/j${jobs}.db`, `SELECT * FROM ${t}`));
+  };
+  const one = tables(1);
+  assert.equal(one[0].map((r) => [r.sessions, r.users]), [[4, 3]]); // users 1, 2 and 0; user 1: a session of three pings, another a week later
+  for (const jobs of [2, 3]) assert.equal(tables(jobs), one, `--jobs ${jobs}`);
+});
+
 test('a table that cannot be loaded: the others are, its load says why, the run exits 1 naming it', () => {
   const d = tmpdir();
   sh(`generate-insights --seed 4 --interactions 2000 --users 300 --out ${d}/data`);
