@@ -13,7 +13,12 @@ const registry = fs.readFileSync(path.join(root, 'src/tools/index.ts'), 'utf8');
 const tools = [...registry.matchAll(/^\s*'([a-z0-9-]+)': \(\) => import\('\.\/([a-z0-9-]+)\.js'\)/gm)].map((m) => m[1]);
 if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/index.ts'); process.exit(2); }
 
-const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"  # (sh, then node) no tool makes TLS connections: skipping the extra CA bundle saves ~80 ms per start\n';
+// (sh, then node) No tool makes TLS connections: skipping the extra CA bundle saves ~80 ms per start.
+// --no-concurrent-recompilation: Node 20 can deadlock at exit when a background optimizing compile
+// waits for a garbage collection while the main thread waits for that compile (nodejs/node#54918;
+// seen twice in this project's test runs, a process that never ends: in cron, a stuck lock). The
+// optimizing compiles then run on the main thread (README, "Known issues": the measured cost).
+const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
 const binText = (tool) => `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
 const wanted = new Map([['event-pipes', `${PREAMBLE}import "../dist/cli.js";\n`], ...tools.map((t) => [t, binText(t)])]);
 
