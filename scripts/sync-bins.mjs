@@ -17,8 +17,9 @@ if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/
 // --no-concurrent-recompilation: Node 20 can deadlock at exit when a background optimizing compile
 // waits for a garbage collection while the main thread waits for that compile (nodejs/node#54918;
 // seen twice in this project's test runs, a process that never ends: in cron, a stuck lock). The
-// optimizing compiles then run on the main thread (README, "Known issues": the measured cost).
-const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
+// optimizing compiles then run on the main thread (README, "Every run ends": the measured cost);
+// EVENT_PIPES_CONCURRENT_JIT=1 puts them back on their thread (the later flag wins).
+const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation ${EVENT_PIPES_CONCURRENT_JIT:+--concurrent-recompilation} "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
 const binText = (tool) => `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
 const wanted = new Map([['event-pipes', `${PREAMBLE}import "../dist/cli.js";\n`], ...tools.map((t) => [t, binText(t)])]);
 
