@@ -97,6 +97,31 @@ function finite(b: Buffer, s: number, e: number, kind: number): boolean {
 }
 
 const LENIENT_FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** the number a FLOAT cell of lenient spelling (1., .5, +5, 007) is written as (numberCell's 2) */
+let lenientValue = 0;
+/**
+ * How a cell of kind INFER, INT or FLOAT is written as a number, the one rule of record() and --shard:
+ * 1 its own bytes (a finite JSON number), 2 lenientValue (a FLOAT spelled otherwise), 0 not as a
+ * number (INFER: a string; INT and FLOAT: a bad value). The cell is not empty.
+ */
+function numberCell(r: CsvRecord, i: number, kind: number): number {
+  const b = r.buf, s = r.starts[i], e = r.ends[i], q = r.quoted[i];
+  if (kind === INFER) {
+    const c = b[s];
+    if (q === 2 || !(c === MINUS || (c >= ZERO && c <= NINE))) return 0;
+    const num = jsonNumber(b, s, e);
+    return num !== NOT_NUMBER && finite(b, s, e, num) ? 1 : 0;
+  }
+  const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e);
+  const fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
+  if (fits && finite(b, s, e, num)) return 1;
+  if (kind === FLOAT && !fits) {
+    const v = fieldText(r, i), f = Number(v);
+    if (LENIENT_FLOAT.test(v) && Number.isFinite(f)) { lenientValue = f; return 2; }
+  }
+  return 0;
+}
 const TRUE = /^(true|1|yes)$/i, FALSE = /^(false|0|no)$/i;
 const HEX = '0123456789abcdef';
 /** bytes a JSON string holds as they are (1): not a control character, '"' or '\\' */
@@ -241,19 +266,12 @@ export const tool: Tool<FromCsvOptions> = {
         return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
       }
 
-      /** the canonical number text of cell `col` when record() writes it as a number (by the same rules),
-       *  else null */
+      /** the canonical number text of cell `col` when record() writes it as a number, else null */
       private numberKey(r: CsvRecord, col: number): string | null {
-        const kind = this.header!.kinds[col], b = r.buf, s = r.starts[col], e = r.ends[col], q = r.quoted[col];
-        if (s === e || q === 2 || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
-        const c = b[s];
-        if (kind === INFER && !(c === MINUS || (c >= ZERO && c <= NINE))) return null;
-        const num = jsonNumber(b, s, e);
-        const fits = kind === INT ? num === INTEGER : num !== NOT_NUMBER;
-        if (fits && finite(b, s, e, num)) return canonicalNumber(b.toString('latin1', s, e));
-        if (kind !== FLOAT) return null;
-        const v = fieldText(r, col), f = Number(v);
-        return !fits && LENIENT_FLOAT.test(v) && Number.isFinite(f) ? canonicalNumber(String(f)) : null;
+        const kind = this.header!.kinds[col];
+        if (r.starts[col] === r.ends[col] || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
+        const w = numberCell(r, col, kind);
+        return w === 1 ? canonicalNumber(r.buf.toString('latin1', r.starts[col], r.ends[col])) : w === 2 ? canonicalNumber(String(lenientValue)) : null;
       }
 
       malformed(m: CsvMalformed): void {
@@ -283,23 +301,17 @@ export const tool: Tool<FromCsvOptions> = {
           const s = starts[i], e = ends[i], q = quoted[i], kind = kinds[i];
           if (s === e && (q === 0 || kind > STRING)) { o = writeAscii(ob, o, 'null'); continue; }
           if (kind === INFER) {
-            const c = b[s];
-            if (q !== 2 && (c === MINUS || (c >= ZERO && c <= NINE))) {
-              const num = jsonNumber(b, s, e);
-              if (num !== NOT_NUMBER && finite(b, s, e, num)) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
-            }
+            if (numberCell(r, i, kind) === 1) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
             o = writeString(ob, o, b, s, e, q);
           } else if (kind === STRING) {
             o = writeString(ob, o, b, s, e, q);
           } else {
-            const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e);
             if (kind === INT || kind === FLOAT) {
-              const fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
-              if (fits && finite(b, s, e, num)) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
-              const v = fieldText(r, i);
-              const f = Number(v);
-              if (kind === FLOAT && !fits && LENIENT_FLOAT.test(v) && Number.isFinite(f)) { o = writeAscii(ob, o, String(f)); continue; }
-              this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(v)} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
+              const w = numberCell(r, i, kind);
+              if (w === 1) { for (let j = s; j < e; j++) ob[o++] = b[j]; continue; }
+              if (w === 2) { o = writeAscii(ob, o, String(lenientValue)); continue; }
+              const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e), fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
+              this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(fieldText(r, i))} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
               return;
             }
             const v = fieldText(r, i);
