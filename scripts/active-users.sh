@@ -16,7 +16,7 @@ need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
 usage: active-users.sh --db FILE|--pg URL [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]
-                       [--plot FILE.svg|.html|.txt] [FILE ...]
+                       [--plot FILE.svg|.html|.txt] [--threads N|auto] [FILE ...]
    or: event-pipes active-users ARGS
 
 Sliide: distinct active users per local day into the table active_user_table(date,
@@ -33,6 +33,8 @@ Options:
   --require-param NAME  also require a truthy event param (e.g. engaged_session_event)
   --quiet               do not print the table after the load
   --plot FILE           draw active users per day after the load: FILE.svg, FILE.html or FILE.txt
+  --threads N|auto      threads reading plain files (event-pipes --threads; default auto: one
+                        a core for files of 16 MB or more; 1: one thread). Stdin, gzip: one
   -h, --help            print this help and exit
 
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
@@ -54,7 +56,7 @@ EOF
   hosts_help
   exit 0
 }
-tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; files=()
+tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; threads=auto; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
@@ -63,6 +65,7 @@ while [ $# -gt 0 ]; do
     --require-param) need "$@"; extra+=(--require-param "$2"); shift 2 ;;
     --quiet) quiet=1; shift ;;
     --plot) need "$@"; plot=$2; shift 2 ;;
+    --threads) need "$@"; threads=$2; shift 2 ;;
     --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
     --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
@@ -74,6 +77,7 @@ done
 sink_check
 [[ $min_ms =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--min-ms takes a number of milliseconds (got '$min_ms')"
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
+[[ $threads =~ ^(auto|[1-9][0-9]{0,2})$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"
 [ ${#files[@]} -gt 0 ] || files=(-)
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
@@ -82,7 +86,7 @@ case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg,
 # filter-engaged | to-local-date | count-by, 0.74 -> 0.55 s on a 464 MB export)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 pairs() {
-  event-pipes filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
+  event-pipes --threads "$threads" filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
     then to-local-date --tz "$tz" \
     then count-by date user_pseudo_id --distinct
 }

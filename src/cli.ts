@@ -1,7 +1,6 @@
 // event-pipes: the umbrella command. `event-pipes` lists the tools; `event-pipes TOOL ARGS` runs one;
 // `event-pipes TOOL ARGS then TOOL ARGS ...` runs a chain in one process (Miller's `then`).
 import fs from 'node:fs';
-import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
 import { forkInput, parseOptions, runChain, valueFlags, version } from './core/runner.js';
@@ -20,12 +19,12 @@ function recipes(): { name: string; summary: string }[] {
 
 const argv = process.argv.slice(2);
 // --threads N|auto before the first tool: the chain over N threads (core/parallel.ts)
-let threads: number | undefined; // (not given: the first tool's own --threads, else 1)
+let threads: number | 'auto' | undefined; // (not given: the first tool's own --threads, else 1)
 if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
   const v = argv[0].includes('=') ? argv[0].slice(10) : argv[1];
   argv.splice(0, argv[0].includes('=') ? 1 : 2);
-  threads = v === 'auto' ? os.availableParallelism() : Number(v);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+  threads = v === 'auto' ? 'auto' : Number(v);
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1 || threads > 256)) {
     process.stderr.write(`event-pipes: --threads takes a number of threads or auto (got '${v}')\n`);
     process.exit(2);
   }
@@ -44,7 +43,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     '  event-pipes [--threads N|auto] TOOL ARGS then TOOL ARGS ...',
     '      the tools of a pipeline in one process (the same output, rejects, stats and exit status);',
     '      --threads: the first stages that read record by record (and a count-by or final-action after them) in N threads',
-    '      (without it: the first tool\'s own --threads, e.g. final-action\'s; else one thread)',
+    '      (auto: one a core for files of 16 MB or more, else one; without it: the first tool\'s own --threads, e.g. final-action\'s; else one thread)',
     '  ... then fork [ TOOL ARGS then ... ] [ TOOL ARGS then ... ]',
     '      every record into each branch; a branch ends with a tool that writes somewhere (save FILE,',
     '      load-sqlite, to-parquet, ...); nothing follows a fork',

@@ -241,6 +241,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
       await new Promise<void>((r) => { wake = r; });
     }
+    trace('finals here');
     for (const f of finals) {
       if (f.error) throw new Error(f.error);
       report(f.rejects, null);

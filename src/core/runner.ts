@@ -390,16 +390,18 @@ export function reportStop(e: unknown, fallback: Stage): boolean {
  * last writes stdout. Same output, rejects, stats and exit status as the shell pipeline of the same
  * tools (with pipefail; a fork as `tee` into process substitutions).
  */
-export async function runChain(chain: ChainSpec, threads?: number): Promise<void> {
+export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Promise<void> {
   const out = new Output(1, false);
   const parsed = await parseChain(chain, true);
   if (parsed === null) return;
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
   // no `event-pipes --threads`: the first tool's own --threads, if it has one (final-action): auto is
-  // two threads on a machine with two cores or more, for files of two pieces (16 MB) or more
+  // two threads on a machine with two cores or more, for files of two pieces (16 MB) or more;
+  // `event-pipes --threads auto`: one a core, for files of two pieces or more
   let minBytes = 0;
-  if (threads === undefined) {
+  if (threads === 'auto') { threads = os.availableParallelism(); minBytes = 2 * PIECE; }
+  else if (threads === undefined) {
     const own = (chain[0] as StageSpec).tool?.options?.threads ? parsed[0].threads : undefined;
     if (own === 'auto') { threads = Math.min(2, os.availableParallelism()); minBytes = 2 * PIECE; }
     else threads = own === undefined ? 1 : Number(own);

@@ -34,6 +34,27 @@ test('real sample: 11, 31, 22 active users on 2019-12-29..31 (US/Central), the p
   assert.match(r.stdout, /2019-12-30\s+31/);
 });
 
+test('real sample: --threads 2 (64 KiB pieces, the sample cut in ~12) gives the tables of --threads 1, with the bad lines counted once; --threads x is a usage error', () => {
+  if (!hasReal) return;
+  const dir = tmpdir();
+  // the sample with two bad lines in the middle of it
+  sh(`head -600 ${sample} > ${dir}/s.jsons; echo '{"event_name": broken' >> ${dir}/s.jsons; echo '[1]' >> ${dir}/s.jsons; tail -n +601 ${sample} >> ${dir}/s.jsons`);
+  const run = (t, db) => sh(`scripts/active-users.sh --quiet --threads ${t} --db ${dir}/${db} ${dir}/s.jsons`, { env: { EVENT_PIPES_PIECE_BYTES: '65536', EVENT_PIPES_TRACE: '1' } });
+  const one = run(1, 'one.db'), two = run(2, 'two.db');
+  assert.is(one.status, 0, one.stderr); assert.is(two.status, 0, two.stderr);
+  assert.match(two.stderr, /event-pipes: 2 threads over \d+ pieces/);
+  assert.not.match(one.stderr, /threads over/);
+  const pairs = (db) => sh(`query-sqlite --db ${dir}/${db} 'SELECT * FROM active_user_pairs ORDER BY date, user_pseudo_id'`).stdout;
+  assert.equal(table(`${dir}/two.db`), table(`${dir}/one.db`));
+  assert.is(pairs('two.db'), pairs('one.db'));
+  assert.equal(table(`${dir}/two.db`).map((r) => r.active_user_count), [11, 31, 22]);
+  const bad = (r) => r.stderr.split('\n').filter((l) => /^filter-engaged: .*:\d+: /.test(l)).sort();
+  assert.is(bad(one).length, 2, one.stderr);
+  assert.equal(bad(two), bad(one));
+  const u = sh(`scripts/active-users.sh --quiet --threads x --db ${dir}/x.db ${dir}/s.jsons`);
+  assert.is(u.status, 2); assert.match(u.stderr, /--threads takes a number of threads or auto/);
+});
+
 test('real sample: the bare pipeline of the README gives the same counts', () => {
   if (!hasReal) return;
   const r = sh(`filter-engaged < ${sample} | to-local-date --tz America/Chicago | count-by date -a 'active_user_count=distinct(user_pseudo_id)'`);
