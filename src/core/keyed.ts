@@ -56,16 +56,24 @@ export class ByteKeys {
   private mask: number;
   size = 0;
 
+  /** the least size of the next block (1 MiB; a tiny table's doubles from its first block's up to it) */
+  private nextBlock = 1 << 20;
+
   /** small: start with room for a few hundred keys (64 KiB), not a few thousand (1 MiB), for tables
-   *  made by the hundred (one per group); they grow the same */
-  constructor(small = false) {
-    const slots = small ? 1 << 8 : 1 << 12;
-    this.blocks = [Buffer.allocUnsafe(small ? 1 << 16 : 1 << 20)];
+   *  made by the hundred; they grow the same. See also tiny(). */
+  constructor(small = false, tiny = false) {
+    const slots = tiny ? 1 << 4 : small ? 1 << 8 : 1 << 12;
+    this.blocks = [Buffer.allocUnsafe(tiny ? 1 << 9 : small ? 1 << 16 : 1 << 20)];
+    if (tiny) this.nextBlock = 1 << 10;
     this.arena = this.blocks[0];
     this.blk = new Uint8Array(slots); this.offs = new Int32Array(slots); this.lens = new Int32Array(slots);
     this.table = new Int32Array(4 * slots).fill(-1);
     this.mask = 2 * slots - 1;
   }
+
+  /** a table for a few keys that may grow to many: room for 16 keys (512 bytes of keys, ~1 KiB in
+   *  all), its blocks doubling up to 1 MiB; for tables made by the thousand (a set per group) */
+  static tiny(): ByteKeys { return new ByteKeys(false, true); }
 
   static hash(b: Uint8Array, s: number, e: number): number {
     let h = (e - s) ^ 0x811c9dc5, i = s;
@@ -108,7 +116,8 @@ export class ByteKeys {
     if (this.used + n > this.arena.length) {
       this.held += this.used;
       if (this.blocks.length === 255) throw new Error('ByteKeys: too many keys');
-      this.arena = Buffer.allocUnsafe(Math.max(n, 1 << 20, Math.floor(this.held / 2)));
+      this.arena = Buffer.allocUnsafe(Math.max(n, this.nextBlock, Math.floor(this.held / 2)));
+      if (this.nextBlock < 1 << 20) this.nextBlock *= 2;
       this.blocks.push(this.arena);
       this.used = 0;
     }

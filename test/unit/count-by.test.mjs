@@ -187,4 +187,39 @@ test('distinct() against grouping by the value (--distinct): spellings of one va
   assert.equal(JSON.parse(sh("count-by g --merge --partial -a 'n=distinct(v)'", { input: hand }).stdout)._state.n, ['', '\u0000a', 'a', '¬', '€']);
 });
 
+test('distinct() keeps a table per group while groups are few and not small, else one table of pairs: both layouts, and the move from one to the other, give the counts of --distinct and the same states', () => {
+  // a value of many kinds (spellings of one value included), or one of `wide` user ids
+  const kinds = ['1', '1.0', '"A"', '"\\u0041"', '"é"', '"\\u00e9"', 'null', 'true', '"😀"', '[1,2]', '{"a":1}', '""', '"a\\"b"'];
+  const make = (n, groups, order, wide) => {
+    const lines = [];
+    for (let i = 0; i < n; i++) {
+      const g = order === 'runs' ? Math.floor((i / n) * groups) : Math.floor(rnd() * groups);
+      const v = rnd() < 0.3 ? kinds[Math.floor(rnd() * kinds.length)] : `"u${Math.floor(rnd() * wide)}"`;
+      lines.push(rnd() < 0.03 ? `{"g":${g}}` : `{"g":${g},"v":${v}}`);
+    }
+    return lines;
+  };
+  const layouts = [
+    ['40 groups in runs (a table each throughout)', make(20000, 40, 'runs', 3000)],
+    ['40 groups interleaved (a table each throughout)', make(20000, 40, 'random', 3000)],
+    ['300 groups of ~4 values (small: moved to pairs at the 64th group)', make(1200, 300, 'runs', 50)],
+    ['8300 groups of ~40 values in runs (a table each, moved to pairs past 8192)', make(8300 * 48, 8300, 'runs', 1e6)],
+  ];
+  for (const [what, lines] of layouts) {
+    const input = lines.join('\n') + '\n';
+    const got = sh("count-by g -a 'n=distinct(v)'", { input }).stdout;
+    const want = new Map();
+    for (const l of sh('count-by g v --distinct', { input }).stdout.trim().split('\n')) {
+      const r = JSON.parse(l);
+      if (!want.has(r.g)) want.set(r.g, 0);
+      if (r.v !== null && r.v !== undefined) want.set(r.g, want.get(r.g) + 1);
+    }
+    assert.is(got, [...want].sort((a, b) => a[0] - b[0]).map(([g, n]) => JSON.stringify({ g, n })).join('\n') + '\n', what);
+    const parts = [0, 1].map((k) => lines.filter((_l, i) => i % 2 === k).join('\n') + '\n');
+    const partial = parts.map((p) => sh("count-by g --partial -a 'n=distinct(v)'", { input: p }).stdout).join('');
+    assert.is(sh("count-by g --merge -a 'n=distinct(v)'", { input: partial }).stdout, got, `${what}: --partial + --merge`);
+    assert.is(sh("count-by g --merge --partial -a 'n=distinct(v)'", { input: partial }).stdout, sh("count-by g --partial -a 'n=distinct(v)'", { input }).stdout, `${what}: states`);
+  }
+});
+
 test.run();

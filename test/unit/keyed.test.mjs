@@ -7,11 +7,11 @@ import { ByteKeys, KeyLog, PairSet, gatherRange, partitionLog, rangeOf, rangesOf
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
 
-test('ByteKeys: one slot per distinct key; sorted() is byte order, shorter first on a common prefix', () => {
+test('ByteKeys (and ByteKeys.tiny(), its key blocks doubling from 512 bytes): one slot per distinct key; sorted() is byte order, shorter first on a common prefix', () => {
   // keys around the 8- and 16-byte prefix boundaries, with zero bytes (padding must not tie them), shared prefixes
   const alphabet = [0, 1, 2, 34, 97, 98, 127, 128, 255];
-  for (const [count, maxLen] of [[5000, 20], [20000, 40], [3000, 9], [1, 3], [0, 0]]) {
-    const keys = new ByteKeys(), seen = new Map();
+  for (const [count, maxLen, tiny] of [[5000, 20], [20000, 40], [3000, 9], [1, 3], [0, 0], [20000, 40, true], [300, 700, true], [17, 5, true]]) {
+    const keys = tiny ? ByteKeys.tiny() : new ByteKeys(), seen = new Map();
     for (let i = 0; i < count; i++) {
       const stem = rnd(3) === 0 ? [34, 117, 49, 50, 51, 52, 53, 54, 55, 56, 57, 48, 49, 50, 51, 52].slice(0, rnd(17)) : [];
       const len = rnd(maxLen + 1);
