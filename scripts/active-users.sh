@@ -33,8 +33,8 @@ Options:
   --require-param NAME  also require a truthy event param (e.g. engaged_session_event)
   --quiet               do not print the table after the load
   --plot FILE           draw active users per day after the load: FILE.svg, FILE.html or FILE.txt
-  --threads N|auto      threads reading plain files (event-pipes --threads; default auto: one
-                        a core for files of 16 MB or more; 1: one thread). Stdin, gzip: one
+  --threads N|auto      threads reading plain files (event-pipes --threads, 1-256; default auto:
+                        one a core for files of 16 MiB or more). Stdin, gzip, --hosts: one
   -h, --help            print this help and exit
 
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
@@ -77,7 +77,7 @@ done
 sink_check
 [[ $min_ms =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--min-ms takes a number of milliseconds (got '$min_ms')"
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
-[[ $threads =~ ^(auto|[1-9][0-9]{0,2})$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"
+[[ $threads =~ ^(auto|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"
 [ ${#files[@]} -gt 0 ] || files=(-)
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on

@@ -43,7 +43,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     '  event-pipes [--threads N|auto] TOOL ARGS then TOOL ARGS ...',
     '      the tools of a pipeline in one process (the same output, rejects, stats and exit status);',
     '      --threads: the first stages that read record by record (and a count-by or final-action after them) in N threads',
-    '      (auto: one a core for files of 16 MB or more, else one; without it: the first tool\'s own --threads, e.g. final-action\'s; else one thread)',
+    '      (auto: one a core for files of 16 MiB or more, else one; without it: the first tool\'s own --threads, e.g. final-action\'s; else one thread)',
     '  ... then fork [ TOOL ARGS then ... ] [ TOOL ARGS then ... ]',
     '      every record into each branch; a branch ends with a tool that writes somewhere (save FILE,',
     '      load-sqlite, to-parquet, ...); nothing follows a fork',

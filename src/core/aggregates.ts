@@ -207,8 +207,9 @@ function mean(s: number | bigint, n: number): number | bigint {
   return Number(q) + Number(r) / n;
 }
 
-/** distinct: a table per group up to this many groups (then one table of pairs) */
-const SETS_MAX = 8192;
+/** distinct: a table per group up to this many groups (then one table of pairs); EVENT_PIPES_DISTINCT_SETS
+ *  overrides it (the tests move the sets at a few hundred groups) */
+const SETS_MAX = Number(process.env.EVENT_PIPES_DISTINCT_SETS) || 8192;
 
 export const ops: Record<string, OpDef> = {
   count: {
@@ -228,9 +229,10 @@ export const ops: Record<string, OpDef> = {
       // (a date, a month, in time-ordered input), so the table of the group at hand stays in cache
       // (one table for all meant a cache miss a value once it outgrew the cache: the Insights shard's
       // per-day and per-month distinct users ~4 % faster). Past SETS_MAX groups, or when the sets are
-      // small (fewer than 32 values a group on average when a group past the 64th comes: a table's
-      // ~1.5 KiB would outweigh its values; one row per record, --each), one table of (group number:
-      // 4 bytes, token) pairs, into which the sets are moved (at most 8192 tables: ~12 MiB).
+      // small (fewer than 64 values a group on average when a group past the 64th comes: a table's
+      // ~2.5 KiB would outweigh its values; one row per record, --each), one table of (group number:
+      // 4 bytes, token) pairs, into which the sets are moved (at most 8192 tables: ~20 MiB beside
+      // their values).
       let sets: ByteKeys[] | null = [];
       let inSets = 0; // values in sets
       let pairs: ByteKeys | null = null;
@@ -256,7 +258,7 @@ export const ops: Record<string, OpDef> = {
         let added: boolean;
         if (sets !== null) {
           let set = sets[g];
-          if (set === undefined && (g >= SETS_MAX || (g >= 64 && inSets < 32 * g))) toPairs();
+          if (set === undefined && (g >= SETS_MAX || (g >= 64 && inSets < 64 * g))) toPairs();
           else {
             set ??= sets[g] = ByteKeys.tiny();
             const n = set.size;

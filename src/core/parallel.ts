@@ -212,7 +212,10 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
       const res = results.get(nextResult);
       if (!res) {
-        if (mine && nextTask < tasks.length) { // a piece here, then the workers' messages
+        // a piece here, then the workers' messages; unless, its records coming back with it, that would
+        // hold more than MAIN_AHEAD pieces' results until a worker's comes (a worker is up ~0.1 s after
+        // the main thread: the main thread would go through the input meanwhile, and on after `| head`)
+        if (mine && nextTask < tasks.length && (p.partial || nextTask - nextResult < MAIN_AHEAD)) {
           const task = tasks[nextTask++];
           results.set(task.id, mine.piece(task));
           piecesHere++;
@@ -341,4 +344,6 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
 
 const EMPTY = new Uint8Array(0);
 const IN_FLIGHT = 2;
+/** pieces the main thread may go past the next result it waits for, when results carry records */
+const MAIN_AHEAD = 16;
 const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };

@@ -397,7 +397,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
   // no `event-pipes --threads`: the first tool's own --threads, if it has one (final-action): auto is
-  // two threads on a machine with two cores or more, for files of two pieces (16 MB) or more;
+  // two threads on a machine with two cores or more, for files of two pieces (16 MiB) or more;
   // `event-pipes --threads auto`: one a core, for files of two pieces or more
   let minBytes = 0;
   if (threads === 'auto') { threads = os.availableParallelism(); minBytes = 2 * PIECE; }
