@@ -154,10 +154,16 @@ event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
   | event-pipes subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
   then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
-    [ count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
+    [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
       collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
       -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' then save "$work/facts.ndjson" ]
+  # one fact a record as it comes (count-by --each holds nothing: the ids are unique after dedupe), then
+  # in id order for the load (SQLite inserts them twice as fast in key order: 882k facts 6.8 s against
+  # 11.9 s) by GNU sort in 64 MiB and temporary files (byte order: count-by's order for ids without
+  # escapes). Was: count-by grouping by the id, which held every fact (the chain's second process 9.0 s
+  # and 343 MB against 7.1 s and 78 MB, the sort ~1.1 s and 67 MB)
+  LC_ALL=C sort -S 64M -T "$work" -o "$work/facts.ndjson" "$work/facts.ndjson"
 fi
 
 # One load at a time per database (a lock on FILE.lock, or a PostgreSQL advisory lock; the steps above
