@@ -71,8 +71,9 @@ export class ByteKeys {
     this.mask = 2 * slots - 1;
   }
 
-  /** a table for a few keys that may grow to many: room for 16 keys (512 bytes of keys, ~1 KiB in
-   *  all), its blocks doubling up to 1 MiB; for tables made by the thousand (a set per group) */
+  /** a table for a few keys that may grow to many: room for 16 keys (512 bytes of keys; ~2.5 KiB with
+   *  its arrays and objects), its blocks doubling up to 1 MiB; for tables made by the thousand (a set
+   *  per group) */
   static tiny(): ByteKeys { return new ByteKeys(false, true); }
 
   static hash(b: Uint8Array, s: number, e: number): number {
