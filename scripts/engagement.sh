@@ -142,17 +142,19 @@ if hosts_on; then
   [ ${#stats[@]} = 0 ] || hosts_cat stats >> "${stats[1]}"
   event-pipes count-by date < "$work/facts.ndjson" > "$work/dates.ndjson"
 else
-# Three processes (both cores): dedupe, filter and the two joins in one chain; the status, the local
-# day, the facts and the load's days (a fork) in another; the load below. Each chain hands its records
-# on without re-reading.
+# Three processes (both cores): dedupe, filter, the two joins and the subscription status in one
+# chain; the local day, the facts and the load's days (a fork) in another; the load below. Each chain
+# hands its records on without re-reading. (With the facts written as they come, the status belongs in
+# the first chain: the two chains 7.0-7.4 -> 6.0-6.5 s on 1M events; with count-by grouping the facts,
+# the second chain was the lighter one and the status sat there.)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
 event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
   then where name=activity_exit ${stats[@]+"${stats[@]}"} \
   then join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
   then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
-  | event-pipes subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
-  then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
+  then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
+  | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
