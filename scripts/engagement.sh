@@ -162,10 +162,12 @@ event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
       -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' then save "$work/facts.ndjson" ]
   # one fact a record as it comes (count-by --each holds nothing: the ids are unique after dedupe), then
   # in id order for the load (SQLite inserts them twice as fast in key order: 882k facts 6.8 s against
-  # 11.9 s) by GNU sort in 64 MiB and temporary files (byte order: count-by's order for ids without
-  # escapes). Was: count-by grouping by the id, which held every fact (the chain's second process 9.0 s
-  # and 343 MB against 7.1 s and 78 MB, the sort ~1.1 s and 67 MB)
-  LC_ALL=C sort -S 64M -T "$work" -o "$work/facts.ndjson" "$work/facts.ndjson"
+  # 11.9 s) by GNU sort in 64 MiB and temporary files in $work (room for the facts twice, ~320 bytes a
+  # fact; byte order, which is count-by's for string ids without escapes). Was: count-by grouping by the
+  # id, which held every fact (the chain's second process 9.0 s and 343 MB against 7.1 s and 78 MB, the
+  # sort ~1.1 s and 67 MB)
+  LC_ALL=C sort -S 64M -T "$work" -o "$work/facts.ndjson" "$work/facts.ndjson" \
+    || { echo "$me: sorting the facts failed (room for them twice in ${TMPDIR:-/tmp}?); nothing loaded" >&2; exit 1; }
 fi
 
 # One load at a time per database (a lock on FILE.lock, or a PostgreSQL advisory lock; the steps above

@@ -87,6 +87,28 @@ test('generated raw events on the real users/activities: month x country x statu
   assert.is(top.rank_by_plays, 1);
 });
 
+test('the facts are sorted by id with sort: one that fails (a full disk) stops the run with exit 1 and loads nothing; a second load of the same file changes nothing', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  sh(`scripts/generate-lingokids --seed 5 --events 3000 --users ${L}/users.json --activities ${L}/activities.json > ${d}/ev.json`);
+  fs.mkdirSync(`${d}/bin`);
+  fs.writeFileSync(`${d}/bin/sort`, '#!/bin/sh\necho "sort: write failed: No space left on device" >&2\nexit 2\n', { mode: 0o755 });
+  const run = (env = {}) => sh(`scripts/engagement.sh --db ${d}/f.db --users ${L}/users.json --activities ${L}/activities.json ${d}/ev.json`, { env });
+  const bad = run({ PATH: `${d}/bin:${process.env.PATH}` });
+  assert.is(bad.status, 1, bad.stderr);
+  assert.match(bad.stderr, /engagement\.sh: sorting the facts failed .*nothing loaded/);
+  assert.not.ok(fs.existsSync(`${d}/f.db`) && q(`${d}/f.db`, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'activity_exit_facts'")[0].n > 0 && q(`${d}/f.db`, 'SELECT count(*) AS n FROM activity_exit_facts')[0].n > 0, 'no fact loaded');
+  const ok = run();
+  assert.is(ok.status, 0, ok.stderr);
+  const facts = q(`${d}/f.db`, 'SELECT count(*) AS n FROM activity_exit_facts')[0].n;
+  assert.ok(facts > 1000);
+  const ids = lines(sh(`query-sqlite --db ${d}/f.db 'SELECT event_id FROM activity_exit_facts ORDER BY event_id'`).stdout).map((r) => r.event_id);
+  assert.is(new Set(ids).size, ids.length);
+  const again = run();
+  assert.is(again.status, 0, again.stderr);
+  assert.is(q(`${d}/f.db`, 'SELECT count(*) AS n FROM activity_exit_facts')[0].n, facts);
+});
+
 test('subscription boundaries: exactly at trial start, trial end (no subscription), subscription start and expiry', () => {
   const d = tmpdir();
   const users = [
