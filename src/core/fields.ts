@@ -518,7 +518,7 @@ export class FieldReader {
       let p = pos, i = s;
       for (; i < e; i++) { const x = b[i]; if (x === BSL) break; out[p++] = x; }
       if (i === e) return p;
-    } else if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : (c >= 49 && c <= 57 && e - s < 16 && plainDigits(b, s, e)) || (c === 48 && e - s === 1)) {
+    } else if (c === QUOTE ? !hasByte(b, s + 1, e - 1, BSL) : canonicalNumberBytes(b, s, e)) {
       if (pos + (e - s) > out.length) return -2;
       for (let i = s; i < e; i++) out[pos++] = b[i]; // short: a JS loop beats Buffer.copy's call cost
       return pos;
@@ -670,6 +670,14 @@ const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 function plainDigits(b: Buffer, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (b[i] < 48 || b[i] > 57) return false;
   return true;
+}
+
+/** is the JSON number b[s, e) its own canonical token (canonicalToken: the text a double gives)? A
+ *  whole number of 1-15 digits with no sign or leading zero, or 0; others may be written otherwise
+ *  (1.0, 1e0, -0, long digits) and are canonicalised */
+export function canonicalNumberBytes(b: Buffer, s: number, e: number): boolean {
+  const c = b[s];
+  return (c >= 49 && c <= 57 && e - s < 16 && plainDigits(b, s, e)) || (c === 48 && e - s === 1);
 }
 
 /**

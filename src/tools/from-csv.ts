@@ -27,6 +27,7 @@ import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { canonicalNumber } from '../core/json.js';
+import { canonicalNumberBytes } from '../core/fields.js';
 import { columnTypes } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -97,6 +98,8 @@ function finite(b: Buffer, s: number, e: number, kind: number): boolean {
 }
 
 const LENIENT_FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** (--shard) a number cell whose bytes are its canonical text */
+const AS_IS = '';
 
 /** the number a FLOAT cell of lenient spelling (1., .5, +5, 007) is written as (numberCell's 2) */
 let lenientValue = 0;
@@ -261,17 +264,21 @@ export const tool: Tool<FromCsvOptions> = {
         const sh = shard!;
         if (col < 0 || col >= r.count) return sh.k === 0;
         const num = this.numberKey(r, col);
+        if (num === AS_IS) return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
         if (num !== null) { const v = Buffer.from(num, 'latin1'); return shardOf(v, 0, v.length, sh.n) === sh.k; }
         if (r.quoted[col] === 2) { const v = Buffer.from(fieldText(r, col)); return shardOf(v, 0, v.length, sh.n) === sh.k; }
         return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
       }
 
-      /** the canonical number text of cell `col` when record() writes it as a number, else null */
+      /** the canonical number text of cell `col` when record() writes it as a number (AS_IS: its own
+       *  bytes are that text, as for most ids: no string made), else null */
       private numberKey(r: CsvRecord, col: number): string | null {
         const kind = this.header!.kinds[col];
-        if (r.starts[col] === r.ends[col] || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
+        const s = r.starts[col], e = r.ends[col];
+        if (s === e || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
         const w = numberCell(r, col, kind);
-        return w === 1 ? canonicalNumber(r.buf.toString('latin1', r.starts[col], r.ends[col])) : w === 2 ? canonicalNumber(String(lenientValue)) : null;
+        if (w === 1) return canonicalNumberBytes(r.buf, s, e) ? AS_IS : canonicalNumber(r.buf.toString('latin1', s, e));
+        return w === 2 ? canonicalNumber(String(lenientValue)) : null;
       }
 
       malformed(m: CsvMalformed): void {
