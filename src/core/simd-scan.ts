@@ -254,9 +254,15 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
       for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) > 0x7f) ascii = false;
       edLen[j] = ascii ? t.length : Buffer.byteLength(t, 'utf8');
     }
-    let i = 0;
-    while (i < t.length && isBlankByte(t.charCodeAt(i))) i++;
-    edComma[j] = t.length === 0 || t.charCodeAt(i) === 0x2c ? 1 : 0; // nothing, or members after a comma
+    let i = 0; // nothing, or members after a comma? (from the bytes when the edit has them)
+    if (ed.bytes !== undefined) {
+      const tb = ed.bytes;
+      while (i < tb.length && isBlankByte(tb[i])) i++;
+      edComma[j] = tb.length === 0 || tb[i] === 0x2c ? 1 : 0;
+    } else {
+      while (i < t.length && isBlankByte(t.charCodeAt(i))) i++;
+      edComma[j] = t.length === 0 || t.charCodeAt(i) === 0x2c ? 1 : 0;
+    }
     if (edFrom[j] > edTo[j] || (j > 0 && edFrom[j] < edTo[j - 1])) return false; // edits out of order or overlapping
   }
 
@@ -300,12 +306,12 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
     // members written at the object's start or end whose names and value spans the stage gave: the
     // wanted ones placed from them, no walk of the text
     if (from === to && (from === last || from === 1) && ed.names !== undefined && ed.spans !== undefined) {
-      const idx = namesWanted(ed.names, n);
+      const idx = namesWanted(ed.names, n), sp = ed.spans;
       for (let i = 0; idx !== null && i < idx.length; i++) {
         const u = idx[i];
         if (u < 0) continue;
-        const ns = at + ed.spans[2 * i];
-        if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = at + ed.spans[2 * i + 1]; } // the last occurrence wins
+        const ns = at + sp[2 * i];
+        if (ns > fresh[2 * u]) { fresh[2 * u] = ns; fresh[2 * u + 1] = at + sp[2 * i + 1]; } // the last occurrence wins
       }
       continue;
     }
@@ -328,22 +334,30 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
     } else if (from === to || !valueOver(b, s + from, s + to, ed.text)) return false; // not a value written over a value
   }
   for (let u = 0; u < n; u++) {
-    words[res + 2 * u] = fresh[2 * u] < 0 ? -1 : os + fresh[2 * u];
-    words[res + 2 * u + 1] = fresh[2 * u] < 0 ? 0 : os + fresh[2 * u + 1];
+    const f = fresh[2 * u];
+    if (f < 0) { words[res + 2 * u] = -1; words[res + 2 * u + 1] = 0; } else { words[res + 2 * u] = os + f; words[res + 2 * u + 1] = os + fresh[2 * u + 1]; }
   }
   memoBuf = out; memoS = os; memoE = oe; memoFrom = os; memoBy = holder; memoAt = ++counter;
   if (next !== null) { armed = true; armedFor = next; }
   return true;
 }
 const wantedNames = new WeakMap<readonly string[], { n: number; idx: Int32Array | null }>();
+// the last two lists asked for (a chain's splicing stages each give theirs, the same list every record:
+// a WeakMap look-up a call was a quarter of editedWalk's time)
+let wantedA: readonly string[] | null = null, wantedB: readonly string[] | null = null;
+let wantedAw: { n: number; idx: Int32Array | null } | null = null, wantedBw: { n: number; idx: Int32Array | null } | null = null;
 /** each member name's index among the union's first n keys, or -1 (null: none is; remembered per list) */
 function namesWanted(names: readonly string[], n: number): Int32Array | null {
+  if (names === wantedA && wantedAw!.n === n) return wantedAw!.idx;
+  if (names === wantedB && wantedBw!.n === n) return wantedBw!.idx;
   let w = wantedNames.get(names);
   if (w === undefined || w.n !== n) {
+    // (the union only grows: a key's index never changes)
     const idx = Int32Array.from(names, (k) => { const u = unionIndex.get(Buffer.from(k, 'utf8').toString('latin1')) ?? -1; return u < n ? u : -1; });
     w = { n, idx: idx.some((u) => u >= 0) ? idx : null };
     wantedNames.set(names, w);
   }
+  wantedB = wantedA; wantedBw = wantedAw; wantedA = names; wantedAw = w;
   return w.idx;
 }
 /** where the walk reads b[s, e): in place when it is in the walk's memory, else copied in (-1: too long) */
