@@ -23,6 +23,11 @@ export interface AggColumn {
   state(g: number): unknown;
   /** fold a partial state (from another process) into group g (count-by --merge) */
   merge(g: number, state: unknown): void;
+  /** (a threaded run, where they exist) the states of groups 0..n-1 at once, as typed arrays a
+   *  structured clone copies as they are (no JSON, no string a value) */
+  states?(n: number): unknown;
+  /** fold what another copy's states() gave: its group i is group gs[i] here */
+  mergeStates?(gs: Int32Array, states: unknown): void;
 }
 
 export interface OpDef {
@@ -70,6 +75,8 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
   return {
     add: (g, r, k) => add(g, r, k, n), result: (g) => n.get(g), state: (g) => n.get(g),
     merge(g, st) { n.at(g)[g] += Number(st) || 0; },
+    states(m) { const c = new Float64Array(m); for (let g = 0; g < m; g++) c[g] = n.get(g); return c; },
+    mergeStates(gs, st) { const c = st as Float64Array; for (let i = 0; i < gs.length; i++) n.at(gs[i])[gs[i]] += c[i]; },
   };
 }
 
@@ -304,6 +311,30 @@ export const ops: Record<string, OpDef> = {
             for (const ts of byGroup) ts?.sort();
           }
           return byGroup[g] ?? [];
+        },
+        // every value's token bytes one after another, their lengths, their groups (sets: no order)
+        states(m) {
+          let total = 0, count = 0;
+          const each = (f: (g: number, a: Buffer, o: number, n: number) => void) => {
+            if (sets !== null) sets.forEach((set, g) => { if (g < m) for (let s = 0; s < set.size; s++) f(g, set.keyArena(s), set.keyStart(s), set.keyLength(s)); });
+            else for (let s = 0; s < pairs!.size; s++) { const a = pairs!.keyArena(s), o = pairs!.keyStart(s), g = a.readInt32LE(o); if (g < m) f(g, a, o + 4, pairs!.keyLength(s) - 4); }
+          };
+          each((_g, _a, _o, n) => { total += n; count++; });
+          const bytes = new Uint8Array(total), lens = new Int32Array(count), groups = new Int32Array(count);
+          let at = 0, k = 0;
+          each((g, a, o, n) => { bytes.set(a.subarray(o, o + n), at); at += n; lens[k] = n; groups[k++] = g; });
+          return { bytes, lens, groups };
+        },
+        mergeStates(gs, st) {
+          const { bytes, lens, groups } = st as { bytes: Uint8Array; lens: Int32Array; groups: Int32Array };
+          for (let k = 0, at = 0; k < lens.length; k++) {
+            const n = lens[k];
+            if (pair.length < n + 4) pair = Buffer.allocUnsafe(2 * (n + 4));
+            const p = pair;
+            for (let i = 0; i < n; i++) p[4 + i] = bytes[at + i];
+            at += n;
+            seen(gs[groups[k]], 4 + n);
+          }
         },
         merge(g, st) {
           for (const t of st as string[]) {

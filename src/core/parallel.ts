@@ -207,9 +207,14 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
   const warn = (warnings: string[], stage: string) => { for (const w of warnings) if (!warned.has(w)) { warned.add(w); sayer(stage)(w); } };
 
+  // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
+  // that they give their states while the main thread still works on its last pieces)
+  let finishing = false;
+  const finish = () => { if (!finishing) { finishing = true; for (const w of workers) w.postMessage({ finish: true }); } };
   try {
     while (nextResult < tasks.length) {
       if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+      if (p.partial && !p.keyed && nextTask === tasks.length) finish();
       const res = results.get(nextResult);
       if (!res) {
         // a piece here, then the workers' messages; unless, its records coming back with it, that would
@@ -236,7 +241,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
     trace('pieces read');
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
-    for (const w of workers) w.postMessage({ finish: true });
+    finish();
     if (mine) finals.push(await mine.finish());
     trace('this thread finished');
     if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: pieces taken by this thread: ${piecesHere} of ${tasks.length}\n`);
@@ -261,6 +266,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         (shadows[k].sink as CountSink).records += c.out;
         for (const [name, n] of c.counters) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
       });
+      if (f.states) { // (count-by's groups and states as values: folded as they are, no records)
+        const merge = main[0];
+        try { merge.transform.mergeStates!(f.states); } catch (err) { throw merge.tag(err); }
+        trace('states folded');
+      }
       if (f.out) into.batch(Buffer.from(f.out.buffer, f.out.byteOffset, f.out.byteLength), 0, f.out.byteLength, 0);
     }
     if (p.partial) { main[0].stats.in = partialIn.in; main[0].stats.bytes = partialIn.bytes; }

@@ -15,7 +15,7 @@ import type { RejectInfo } from './stage.js';
 import { BytesSink } from './output.js';
 import type { RecordSink } from './output.js';
 import type { KeyList } from './keyed.js';
-import type { Tool } from './tool.js';
+import type { PartialStates, Tool } from './tool.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
@@ -32,6 +32,8 @@ export interface StageCounts { in: number; out: number; bytes: number; counters:
 export interface PiecesEnd {
   out: Uint8Array | null; records: number; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[];
   error?: string; sample?: KeyList;
+  /** a partial last stage's groups and states as values (count-by: PartialStates), instead of records */
+  states?: PartialStates;
 }
 
 /** keys a 'keyed' stage samples to choose the key ranges */
@@ -107,15 +109,21 @@ export class Pieces {
   /** the end of the stages (a keyed last stage keeps its state: it gives a sample of its keys) */
   async finish(): Promise<PiecesEnd> {
     const { stages, sink, keyed } = this, last = stages[stages.length - 1];
-    let error: string | undefined, sample: KeyList | undefined;
+    let error: string | undefined, sample: KeyList | undefined, states: PartialStates | undefined;
     try {
-      for (const s of keyed ? stages.slice(0, -1) : stages) await s.end();
+      // (a partial last stage that can give its states as values gives them instead of its records)
+      const byValue = !keyed && last.transform.states !== undefined;
+      for (const s of keyed || byValue ? stages.slice(0, -1) : stages) await s.end();
       if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
+      if (byValue) {
+        try { states = last.transform.states!() ?? undefined; } catch (err) { throw last.tag(err); }
+        if (states === undefined) await last.end();
+      }
     } catch (err) { error = (err as Error).message; }
     const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
     const out = sink.take();
     const rejects = this.rejects, warnings = this.warnings;
     this.rejects = []; this.warnings = [];
-    return { out, records: sink.records, counts, rejects, warnings, error, sample };
+    return { out, records: sink.records, counts, rejects, warnings, error, sample, states };
   }
 }

@@ -88,7 +88,18 @@ export interface Transform {
   /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangesOf):
    *  its log in shared memory grouped by range (partitionLog), which the threads merging them read */
   cut?(splits: KeyList): SharedKeyLog;
+  /** (count-by --partial, the last stage in a thread of a threaded run) instead of end(): its groups
+   *  and their states as values, which the main thread's count-by --merge folds with mergeStates (no
+   *  records written and read back); null when an aggregate has no such form (AggColumn.states) */
+  states?(): PartialStates | null;
+  /** (count-by --merge) fold the groups and states given by a copy's states() */
+  mergeStates?(s: PartialStates): void;
 }
+
+/** groups and their aggregates' states as values a structured clone copies as they are (typed
+ *  arrays): group i's key is keys[sum of lens before i, + lens[i]) in the group table's byte form, and
+ *  cols[c] is column c's states of every group (AggColumn.states) */
+export interface PartialStates { keys: Uint8Array; lens: Int32Array; cols: unknown[] }
 
 /** Thrown from check()/create() (or anywhere) for a bad invocation: exit 2 with a one-line hint. */
 export class UsageError extends Error {}

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     const last = stages[stages.length - 1];
     if ('finish' in m) {
       const end = await pieces.finish();
-      port.postMessage({ end: true, ...end }, end.out ? [end.out.buffer as ArrayBuffer] : []);
+      const transfer = end.out ? [end.out.buffer as ArrayBuffer] : [];
+      if (end.states) transfer.push(end.states.keys.buffer as ArrayBuffer);
+      port.postMessage({ end: true, ...end }, transfer);
       return;
     }
     if ('split' in m) {

@@ -8,7 +8,7 @@ import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
 import { stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
-import type { Line, Tool } from '../core/tool.js';
+import type { Line, PartialStates, Tool } from '../core/tool.js';
 
 export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean }
 
@@ -173,6 +173,25 @@ export const tool: Tool<CountByOptions> = {
         }
         if (state) for (let a = 0; a < cols.length; a++) cols[a].merge(g, state[specs[a].name]);
         else for (let a = 0; a < cols.length; a++) cols[a].add(g, reader, nk + a);
+      },
+      states(): PartialStates | null {
+        if (!o.partial || !cols.every((c) => c.states !== undefined)) return null;
+        const n = groups.size, lens = new Int32Array(n);
+        let total = 0;
+        for (let g = 0; g < n; g++) total += (lens[g] = groups.keyLength(g));
+        const keys = new Uint8Array(total);
+        for (let g = 0, at = 0; g < n; g++) {
+          const a = groups.keyArena(g), s = groups.keyStart(g);
+          keys.set(a.subarray(s, s + lens[g]), at);
+          at += lens[g];
+        }
+        return { keys, lens, cols: cols.map((col) => col.states!(n)) };
+      },
+      mergeStates(p: PartialStates) {
+        if (!o.merge) throw new Error('count-by: states given to a count-by without --merge');
+        const gs = new Int32Array(p.lens.length);
+        for (let i = 0, at = 0; i < gs.length; i++) { gs[i] = groups.slot(p.keys, at, at + p.lens[i]); at += p.lens[i]; }
+        for (let a = 0; a < cols.length; a++) cols[a].mergeStates!(gs, p.cols[a]);
       },
       end() {
         if (o.each) { ctx.count('groups', written); return; }

@@ -41,6 +41,24 @@ test('Sliide as one chain: local stages in threads, count-by partial in threads 
   assert.match(r.stderr, /filter-engaged: .*malformed JSON/);
 });
 
+test('count-by whose aggregates all hand their states over as values (count, count_if, distinct): one table per group, one of pairs, and the move between them', () => {
+  const trace = (chain, env = {}) => sh(`event-pipes --threads 2 ${chain} >/dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536', ...env } }).stderr;
+  // many groups of few values (distinct in its table of pairs), with numbers, arrays and nulls as values
+  const byUser = `where 'event_name!=x' -i ${mixed} then count-by user_pseudo_id -a 'e=distinct(event_name)' -a 'n=count()' -a 'k=count_if(event_params)' -a 'o=distinct(event_server_timestamp_offset)' -a 'p=distinct(event_params)' -a 'u=count(user_id)'`;
+  const r = same(byUser);
+  assert.ok(r.stdout.split('\n').filter(Boolean).length >= 64, 'enough groups for the table of pairs');
+  assert.match(trace(byUser), /states folded/, 'the states went over as values');
+  // few groups of many values (a table per group), and the same moved to pairs at 8 groups
+  const byDay = `filter-engaged ${mixed} then to-local-date --tz UTC then count-by date event_name -a 'u=distinct(user_pseudo_id)' -a 'n=count()'`;
+  same(byDay);
+  same(byDay, { env: { EVENT_PIPES_DISTINCT_SETS: '8' } });
+  same(`where 'event_name!=x' -i ${mixed} then count-by event_name -a 'd=distinct(event_date)' -a 'u=distinct(user_pseudo_id)'`, { env: { EVENT_PIPES_DISTINCT_SETS: '2' } });
+  // an aggregate without that form: the states go as --partial records, as before
+  const p50 = `where 'event_name!=x' -i ${mixed} then count-by event_name -a 'u=distinct(user_pseudo_id)' -a 'p=p50(event_server_timestamp_offset)'`;
+  same(p50);
+  assert.not.match(trace(p50), /states folded/);
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
