@@ -71,11 +71,11 @@ export function compareValues(a: unknown, b: unknown): number {
 
 export const tool: Tool<CountByOptions> = {
   name: 'count-by',
-  // pieces aggregated with --partial in threads and combined with --merge (not with --distinct, nor when
-  // the user already asked for states or a merge)
+  // pieces aggregated with --partial in threads and combined with --merge (--distinct too: its groups
+  // are its keys; not when the user already asked for states or a merge)
   // (--each: in the main thread, after the stages before it ran in threads: its warnings name output
   // records by their number, which a thread's piece does not know)
-  parallel: (o: CountByOptions) => (o.distinct || o.partial || o.merge || o.each ? undefined : 'partial'),
+  parallel: (o: CountByOptions) => (o.partial || o.merge || o.each ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
@@ -87,14 +87,13 @@ export const tool: Tool<CountByOptions> = {
   ],
   options: {
     agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },
-    distinct: { type: 'boolean', default: false, describe: 'emit only the distinct key combinations, no aggregates' },
+    distinct: { type: 'boolean', default: false, describe: 'emit only the distinct key combinations, no aggregates (with --partial: each with an empty "_state", which --distinct --merge combines)' },
     partial: { type: 'boolean', default: false, describe: 'emit mergeable partial states ("_state") instead of results, for count-by --merge' },
     merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
     each: { type: 'boolean', default: false, describe: 'every record is a group of its own: its key fields and the aggregates of it alone, written as it comes (input order, nothing held: memory stays flat), e.g. one row per event after dedupe' },
   },
   check(o) {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
-    if (o.distinct && (o.partial || o.merge)) return '--distinct does not combine with --partial or --merge (use count() and drop it)';
     if (o.each && (o.partial || o.merge)) return '--each does not combine with --partial or --merge (each record is its own group: there is nothing to merge)';
     if (o.each && o.distinct) return '--each does not combine with --distinct (--each writes every record; the distinct keys are count-by KEY... --distinct)';
     return undefined;

@@ -53,6 +53,11 @@ test('count-by whose aggregates all hand their states over as values (count, cou
   same(byDay);
   same(byDay, { env: { EVENT_PIPES_DISTINCT_SETS: '8' } });
   same(`where 'event_name!=x' -i ${mixed} then count-by event_name -a 'd=distinct(event_date)' -a 'u=distinct(user_pseudo_id)'`, { env: { EVENT_PIPES_DISTINCT_SETS: '2' } });
+  // count-by --distinct (the recipe's pairs): its keys go over, no records come back
+  const pairs = `filter-engaged ${mixed} then to-local-date --tz America/Chicago then count-by date user_pseudo_id --distinct`;
+  const d = same(pairs);
+  assert.ok(d.stdout.split('\n').filter(Boolean).length >= 64, d.stdout.slice(0, 200));
+  assert.match(trace(pairs), /count-by --partial, merged here[^]*states folded/);
   // an aggregate without that form: the states go as --partial records, as before
   const p50 = `where 'event_name!=x' -i ${mixed} then count-by event_name -a 'u=distinct(user_pseudo_id)' -a 'p=p50(event_server_timestamp_offset)'`;
   same(p50);

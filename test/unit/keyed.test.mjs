@@ -146,11 +146,12 @@ test('sortKeys: runs sharing eight bytes (long ones, sorted apart; short ones in
   // keys of a few 8-byte stems (runs of thousands) and many (runs of 1-300), then bytes around the 16-
   // and 20-byte words from a small alphabet with zero bytes (a key ending inside a word ties its padding)
   const alphabet = [0, 1, 34, 48, 49, 255];
-  for (const [count, arenasN] of [[20000, 1], [6000, 3]]) {
+  // (`one`: every key shares the stem, one run, e.g. (date, user) keys of one month)
+  for (const [count, arenasN, one] of [[20000, 1], [6000, 3], [40000, 1, true], [3000, 2, true]]) {
     const logs = Array.from({ length: arenasN }, () => new KeyLog(arenasN > 1));
     const where = [];
     for (let i = 0; i < count; i++) {
-      const stem = rnd(2) ? [34, 85, 49, 50, 51, 52, 34, 1] : [34, 85, 55, rnd(40), rnd(3), 56, 34, 1];
+      const stem = one || rnd(2) ? [34, 85, 49, 50, 51, 52, 34, 1] : [34, 85, 55, rnd(40), rnd(3), 56, 34, 1];
       const bytes = stem.concat(Array.from({ length: rnd(24) }, () => alphabet[rnd(rnd(3) ? 2 : alphabet.length)]));
       const l = rnd(arenasN);
       where.push([l, logs[l].size]);
