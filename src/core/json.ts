@@ -217,6 +217,32 @@ export function toNumber(v: unknown): number {
 /** JSON's number grammar (RFC 8259 section 6) */
 export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
+/** an exact decimal: sign * 0.digits * 10^exp, digits without leading or trailing zeros ('' for 0) */
+export interface Dec { sign: number; digits: string; exp: bigint }
+
+/** The exact decimal value of a JSON number text (see isJsonNumber). */
+export function parseDec(t: string): Dec {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
+  if (!m) throw new Error(`not a number: ${t}`);
+  const frac = m[3] ?? '', all = m[2] + frac;
+  let lead = 0;
+  while (lead < all.length && all.charCodeAt(lead) === 48) lead++;
+  if (lead === all.length) return { sign: 0, digits: '', exp: 0n };
+  let end = all.length;
+  while (all.charCodeAt(end - 1) === 48) end--;
+  const e = m[4] === undefined ? 0n : BigInt(m[4].replace('+', ''));
+  return { sign: m[1] ? -1 : 1, digits: all.slice(lead, end), exp: BigInt(all.length - lead - frac.length) + e };
+}
+
+/** -1, 0 or 1: the order of two exact decimals */
+export function compareDec(a: Dec, b: Dec): number {
+  if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
+  if (a.sign === 0) return 0;
+  const c = a.exp !== b.exp ? (a.exp < b.exp ? -1 : 1) : a.digits === b.digits ? 0 : a.digits < b.digits ? -1 : 1;
+  return a.sign * c;
+}
+
+
 /** Look up a dotted path (a.b.0.c) in a parsed record. */
 export function getPath(obj: any, path: string[]): unknown {
   let cur = obj;

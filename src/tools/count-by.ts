@@ -6,7 +6,7 @@ import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { stringify } from '../core/json.js';
+import { compareDec, parseDec, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
 
@@ -212,7 +212,13 @@ export const tool: Tool<CountByOptions> = {
             const ra = rankOf(ca), rb = rankOf(cb);
             if (ra !== rb) return ra - rb;
             if (ra === 1) { if (ca !== cb) return ca === 102 ? -1 : 1; }
-            else if (ra === 2) { const d = Number(a.slice(i, ie)) - Number(b.slice(j, je)); if (d) return d < 0 ? -1 : 1; }
+            else if (ra === 2) {
+              const ta = a.slice(i, ie), tb = b.slice(j, je), d = Number(ta) - Number(tb);
+              if (d) return d < 0 ? -1 : 1;
+              // one double for two numbers (16+ digit integers, 0.1 and 0.10000000000000000001, 1e400 and
+              // 2e400): exactly, else the order would be the groups' first appearance (threads: timing)
+              if (ta !== tb) return compareDec(parseDec(ta), parseDec(tb)) || (ta < tb ? -1 : 1);
+            }
             else if (ra === 3 && (a.lastIndexOf('\\', ie) >= i || b.lastIndexOf('\\', je) >= j)) {
               // an escape (\t, \u00e9, \"): compare what the strings say, as UTF-8 bytes
               const d = Buffer.compare(utf8Of(a.slice(i, ie)), utf8Of(b.slice(j, je)));

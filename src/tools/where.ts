@@ -6,15 +6,17 @@
 // the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
 // README ("where") and in `where --help`.
 import { FieldReader, hasByte } from '../core/fields.js';
-import { BigNum, stringify } from '../core/json.js';
+import { BigNum, compareDec, parseDec, stringify } from '../core/json.js';
+import type { Dec } from '../core/json.js';
+
+export { compareDec, parseDec };
+export type { Dec };
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { InputOptions } from '../core/options.js';
 
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '~*' | '!~' | '!~*';
 
-/** an exact decimal: sign * 0.digits * 10^exp, digits without leading or trailing zeros ('' for 0) */
-export interface Dec { sign: number; digits: string; exp: bigint }
 
 export interface Cond {
   /** the condition as written (for messages) */
@@ -39,28 +41,6 @@ const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const OP_CHARS = '=!<>~';
 
 export function isJsonNumber(t: string): boolean { return JSON_NUMBER.test(t); }
-
-/** The exact decimal value of a JSON number text (see isJsonNumber). */
-export function parseDec(t: string): Dec {
-  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
-  if (!m) throw new Error(`not a number: ${t}`);
-  const frac = m[3] ?? '', all = m[2] + frac;
-  let lead = 0;
-  while (lead < all.length && all.charCodeAt(lead) === 48) lead++;
-  if (lead === all.length) return { sign: 0, digits: '', exp: 0n };
-  let end = all.length;
-  while (all.charCodeAt(end - 1) === 48) end--;
-  const e = m[4] === undefined ? 0n : BigInt(m[4].replace('+', ''));
-  return { sign: m[1] ? -1 : 1, digits: all.slice(lead, end), exp: BigInt(all.length - lead - frac.length) + e };
-}
-
-/** -1, 0 or 1: the order of two exact decimals */
-export function compareDec(a: Dec, b: Dec): number {
-  if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
-  if (a.sign === 0) return 0;
-  const c = a.exp !== b.exp ? (a.exp < b.exp ? -1 : 1) : a.digits === b.digits ? 0 : a.digits < b.digits ? -1 : 1;
-  return a.sign * c;
-}
 
 /** A short plain decimal (at most 15 characters, no exponent) has at most 15 significant digits, so
  *  its double is exact enough: distinct such decimals give distinct doubles, in the same order. */
