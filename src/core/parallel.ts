@@ -30,7 +30,7 @@ import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces } from './pieces.js';
-import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec } from './pieces.js';
+import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
@@ -198,14 +198,18 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     try { mine = await Pieces.create(workerSpecs, false); } catch (err) { fatal = (err as Error).message; }
   }
 
-  /** a worker's bad records, numbered as one thread would, through the stand-in stages */
-  const report = (rejects: WorkerReject[], file: string | null) => {
+  /** a worker's bad records, numbered as one thread would, through the stand-in stages (`absolute`:
+   *  lines of a stage's own files, found as it started, numbered already) */
+  const report = (rejects: WorkerReject[], file: string | null, absolute = false) => {
     for (const r of rejects) {
-      const before = r.stage === 0 && file !== null ? linesBefore.get(file) ?? 0 : recsBefore[r.stage];
+      const before = absolute ? 0 : r.stage === 0 && file !== null ? linesBefore.get(file) ?? 0 : recsBefore[r.stage];
       (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.raw, r.reason, r.detail ?? undefined);
     }
   };
-  const warn = (warnings: string[], stage: string) => { for (const w of warnings) if (!warned.has(w)) { warned.add(w); sayer(stage)(w); } };
+  // (each copy of a stage says the same things: once each, under the stage's name)
+  const warn = (warnings: WorkerWarning[]) => {
+    for (const [k, w] of warnings) { const name = specs[k].tool.name, key = `${name}\u0000${w}`; if (!warned.has(key)) { warned.add(key); sayer(name)(w); } }
+  };
 
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
   // that they give their states while the main thread still works on its last pieces)
@@ -231,8 +235,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       results.delete(nextResult);
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
+      if (task.id === 0 && res.initRejects) report(res.initRejects, null, true); // (one copy's: all find the same)
       report(res.rejects, task.file);
-      warn(res.warnings, specs[0].tool.name);
+      warn(res.warnings);
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
       if (res.out && !p.partial) into.batch(Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength), 0, res.out.byteLength, res.records);
@@ -253,7 +258,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     for (const f of finals) {
       if (f.error) throw new Error(f.error);
       report(f.rejects, null);
-      warn(f.warnings, specs[0].tool.name);
+      warn(f.warnings);
       f.counts.forEach((c, k) => {
         if (k === p.local) {
           partialIn.in += c.in; partialIn.bytes += c.bytes;

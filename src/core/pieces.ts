@@ -20,17 +20,22 @@ import type { PartialStates, Tool } from './tool.js';
 export interface WorkerSpec { tool: string; argv: string[] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 export interface WorkerReject extends RejectInfo { stage: number }
+/** a warning of stage `stage` (the main thread says it once, under that stage's name) */
+export type WorkerWarning = [stage: number, text: string];
 export interface PieceResult {
   id: number; out: Uint8Array | null; records: number; lines: number; bytes: number;
   /** records each stage read in this piece (its rejects are numbered within them) */
   ins: number[];
-  rejects: WorkerReject[]; warnings: string[]; error?: string;
+  rejects: WorkerReject[]; warnings: WorkerWarning[]; error?: string;
+  /** (a copy's first piece) the bad lines its stages found while they started (a join's side file),
+   *  numbered in their own files: every copy finds the same, the main thread reports those of piece 0 */
+  initRejects?: WorkerReject[];
 }
 export interface StageCounts { in: number; out: number; bytes: number; counters: [string, number][] }
 /** the end of a copy of the stages: what its last stage wrote at the end, their counts, a keyed
  *  stage's sample of keys */
 export interface PiecesEnd {
-  out: Uint8Array | null; records: number; counts: StageCounts[]; rejects: WorkerReject[]; warnings: string[];
+  out: Uint8Array | null; records: number; counts: StageCounts[]; rejects: WorkerReject[]; warnings: WorkerWarning[];
   error?: string; sample?: KeyList;
   /** a partial last stage's groups and states as values (count-by: PartialStates), instead of records */
   states?: PartialStates;
@@ -46,7 +51,8 @@ export class Pieces {
   private readonly links: ChainSink[] = [];
   private readonly sink = new BytesSink();
   private rejects: WorkerReject[] = [];
-  private warnings: string[] = [];
+  private initRejects: WorkerReject[] | null = null;
+  private warnings: WorkerWarning[] = [];
   private buf: Buffer | null = null;
 
   private constructor(private readonly keyed: boolean) {}
@@ -62,7 +68,7 @@ export class Pieces {
       opts.files = ['-'];
       p.toolsOpts.unshift({ tool, opts });
       const stage: Stage = new Stage(tool, opts, next, {
-        say: (m) => { p.warnings.push(m); },
+        say: (m) => { p.warnings.push([k, m]); },
         onReject: (r) => { p.rejects.push({ ...r, stage: k }); },
       });
       p.stages.unshift(stage);
@@ -70,6 +76,7 @@ export class Pieces {
     }
     for (const s of p.stages) s.create();
     for (const s of p.stages) await s.init();
+    p.initRejects = p.rejects; p.rejects = [];
     return p;
   }
 
@@ -77,6 +84,7 @@ export class Pieces {
   piece(task: PieceTask): PieceResult {
     const { stages, sink } = this, first = stages[0];
     const res: PieceResult = { id: task.id, out: null, records: 0, lines: 0, bytes: 0, ins: [], rejects: [], warnings: [] };
+    if (this.initRejects !== null) { res.initRejects = this.initRejects; this.initRejects = null; }
     const before = sink.records;
     const insBefore = stages.map((s) => s.stats.in);
     for (const link of this.links) link.renumber(); // records numbered within the piece

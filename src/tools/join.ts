@@ -7,6 +7,7 @@ import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
+import { StrictStop } from '../core/stage.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
@@ -83,7 +84,10 @@ export const tool: Tool<JoinOptions> = {
         let recs;
         try {
           recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail) => ctx.rejectAt(o.side, no, '', reason, detail));
-        } catch (err) { throw new UsageError((err as Error).message); }
+        } catch (err) {
+          if (err instanceof StrictStop) throw err; // (a bad side line under --strict: a stop, exit 1)
+          throw new UsageError((err as Error).message);
+        }
         if (fields.length === 0) {
           const seen = new Set<string>();
           for (const { rec } of recs) for (const k of Object.keys(rec)) if (k !== sideKey[0]) seen.add(k);

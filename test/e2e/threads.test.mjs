@@ -64,6 +64,20 @@ test('count-by whose aggregates all hand their states over as values (count, cou
   assert.not.match(trace(p50), /states folded/);
 });
 
+test('a join\'s side file with a bad line: reported once, at its own line, as one thread does; warnings under the stage that gave them', () => {
+  const side = path.join(dir, 'side.ndjson');
+  fs.writeFileSync(side, '{"event_name":"user_engagement","kind":"e","event_date":1}\nnot json\n{"event_name":"page_view","kind":"p"}\n');
+  // join's "records already hold event_date" and count-by's "non-numeric values ignored" come from stages after the first
+  const r = same(`where 'event_name!=x' -i ${mixed} then join --side ${side} --on event_name --fields kind,event_date then count-by kind -a 'n=count()' -a 's=sum(event_name)'`);
+  assert.match(r.stderr, /join: .*side\.ndjson:2: malformed JSON/);
+  assert.match(r.stderr, /join: 1 bad record skipped/);
+  assert.match(r.stderr, /join: records already hold event_date/);
+  assert.match(r.stderr, /count-by: s: non-numeric values ignored/);
+  const strict = same(`where 'event_name!=x' -i ${mixed} then join --side ${side} --on event_name --fields kind --strict then count-by kind`);
+  assert.is(strict.status, 1);
+  assert.match(strict.stderr, /join: stopped at the first bad record \(--strict\)/);
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
