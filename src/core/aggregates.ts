@@ -1,7 +1,7 @@
 // Aggregate functions for count-by (and any grouping tool). Each is a column store over group
 // numbers (typed arrays where it can), so memory grows with groups and distinct values only.
 // Adding a function = one entry in `ops`.
-import { BigNum, toNumber } from './json.js';
+import { BigNum, NUMBER, compareDec, parseDec, stringify, toNumber } from './json.js';
 import type { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
@@ -438,13 +438,33 @@ function extreme(sign: number, _spec: AggSpec, _note: (w: string) => void): AggC
       const v = r.value(k);
       if (isNull(v)) return;
       const cur = best[g];
-      if (cur === undefined || sign * compareMixed(v, cur) > 0) best[g] = v;
+      if (cur === undefined || sign * compareTotal(v, cur) > 0) best[g] = v;
     },
     result: (g) => best[g] ?? null,
     state: (g) => best[g] ?? null,
-    merge(g, st) { if (isNull(st)) return; const cur = best[g]; if (cur === undefined || sign * compareMixed(st, cur) > 0) best[g] = st; },
+    merge(g, st) { if (isNull(st)) return; const cur = best[g]; if (cur === undefined || sign * compareTotal(st, cur) > 0) best[g] = st; },
   };
 }
+
+/** compareMixed, then for values it finds equal (or cannot order: 1e400 and 2e400) that are not the
+ *  same value (0 and "0", 1 and "1.0"): exactly when both are JSON numbers, else numbers before text,
+ *  then by their JSON text. A total order, so min/max do not depend on which value came first (in
+ *  threads, on timing). */
+function compareTotal(a: unknown, b: unknown): number {
+  const c = compareMixed(a, b);
+  if (c) return c < 0 ? -1 : 1; // (NaN: not ordered, falls through)
+  const ka = kindOfValue(a), kb = kindOfValue(b); // (a number, a BigNum: 0; text: 1; else 2)
+  const ta = a instanceof BigNum ? a.raw : a, tb = b instanceof BigNum ? b.raw : b;
+  if (ka === kb && ta === tb) return 0;
+  const ja = typeof ta === 'number' ? String(ta) : typeof ta === 'string' && NUMBER.test(ta) ? ta : null;
+  const jb = typeof tb === 'number' ? String(tb) : typeof tb === 'string' && NUMBER.test(tb) ? tb : null;
+  if (ja !== null && jb !== null && NUMBER.test(ja) && NUMBER.test(jb)) { const d = compareDec(parseDec(ja), parseDec(jb)); if (d) return d; }
+  if (ka !== kb) return ka - kb;
+  const x = stringify(a), y = stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const kindOfValue = (v: unknown) => (typeof v === 'number' || v instanceof BigNum ? 0 : typeof v === 'string' ? 1 : 2);
 
 const LONG_INT = /^\s*-?\d{16,}\s*$/;
 function compareMixed(a: unknown, b: unknown): number {
