@@ -212,7 +212,8 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
 
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
-  // that they give their states while the main thread still works on its last pieces)
+  // that they give their states while the main thread still works on its last pieces; a worker takes
+  // its messages in order and runs each piece without waiting, so the end comes after its last piece)
   let finishing = false;
   const finish = () => { if (!finishing) { finishing = true; for (const w of workers) w.postMessage({ finish: true }); } };
   try {
