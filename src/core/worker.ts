@@ -33,7 +33,11 @@ async function main(): Promise<void> {
     if ('finish' in m) {
       const end = await pieces.finish();
       const transfer = end.out ? [end.out.buffer as ArrayBuffer] : [];
-      if (end.states) transfer.push(end.states.keys.buffer as ArrayBuffer);
+      if (end.states) { // (moved, not copied: made for this message)
+        const move = (x: unknown) => { if (ArrayBuffer.isView(x) && !transfer.includes(x.buffer as ArrayBuffer)) transfer.push(x.buffer as ArrayBuffer); };
+        move(end.states.keys); move(end.states.lens);
+        for (const c of end.states.cols) { move(c); if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c)) Object.values(c).forEach(move); }
+      }
       port.postMessage({ end: true, ...end }, transfer);
       return;
     }
