@@ -458,7 +458,7 @@ function compareTotal(a: unknown, b: unknown): number {
   if (ka === kb && ta === tb) return 0;
   const ja = typeof ta === 'number' ? String(ta) : typeof ta === 'string' && NUMBER.test(ta) ? ta : null;
   const jb = typeof tb === 'number' ? String(tb) : typeof tb === 'string' && NUMBER.test(tb) ? tb : null;
-  if (ja !== null && jb !== null && NUMBER.test(ja) && NUMBER.test(jb)) { const d = compareDec(parseDec(ja), parseDec(jb)); if (d) return d; }
+  if (ja !== null && jb !== null) { const d = compareDec(parseDec(ja), parseDec(jb)); if (d) return d; }
   if (ka !== kb) return ka - kb;
   const x = stringify(a), y = stringify(b);
   return x < y ? -1 : x > y ? 1 : 0;

@@ -220,7 +220,7 @@ export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 /** an exact decimal: sign * 0.digits * 10^exp, digits without leading or trailing zeros ('' for 0) */
 export interface Dec { sign: number; digits: string; exp: bigint }
 
-/** The exact decimal value of a JSON number text (see isJsonNumber). */
+/** The exact decimal value of a JSON number text (NUMBER). */
 export function parseDec(t: string): Dec {
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t);
   if (!m) throw new Error(`not a number: ${t}`);
@@ -241,7 +241,6 @@ export function compareDec(a: Dec, b: Dec): number {
   const c = a.exp !== b.exp ? (a.exp < b.exp ? -1 : 1) : a.digits === b.digits ? 0 : a.digits < b.digits ? -1 : 1;
   return a.sign * c;
 }
-
 
 /** Look up a dotted path (a.b.0.c) in a parsed record. */
 export function getPath(obj: any, path: string[]): unknown {

@@ -6,17 +6,13 @@
 // the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
 // README ("where") and in `where --help`.
 import { FieldReader, hasByte } from '../core/fields.js';
-import { BigNum, compareDec, parseDec, stringify } from '../core/json.js';
+import { BigNum, NUMBER, compareDec, parseDec, stringify } from '../core/json.js';
 import type { Dec } from '../core/json.js';
-
-export { compareDec, parseDec };
-export type { Dec };
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { InputOptions } from '../core/options.js';
 
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '~*' | '!~' | '!~*';
-
 
 export interface Cond {
   /** the condition as written (for messages) */
@@ -34,13 +30,11 @@ export interface Cond {
   re: RegExp | null;
 }
 
-/** RFC 8259's number grammar */
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /** what a user may mean as a number although JSON would not write it so (.5, 5., +5, 007) */
 const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const OP_CHARS = '=!<>~';
 
-export function isJsonNumber(t: string): boolean { return JSON_NUMBER.test(t); }
+export function isJsonNumber(t: string): boolean { return NUMBER.test(t); }
 
 /** A short plain decimal (at most 15 characters, no exponent) has at most 15 significant digits, so
  *  its double is exact enough: distinct such decimals give distinct doubles, in the same order. */
@@ -152,12 +146,12 @@ export function holds(c: Cond, v: unknown, raw: () => string | undefined): boole
   // that is one)
   const wantNum = c.nums.length > 0;
   let num: string | null = null, text: string;
-  if (typeof v === 'string') { text = v; if (wantNum && JSON_NUMBER.test(v)) num = v; }
+  if (typeof v === 'string') { text = v; if (wantNum && NUMBER.test(v)) num = v; }
   else if (typeof v === 'number' || v instanceof BigNum) {
     text = raw() ?? String(v);
     // the number's text as written (a reader that decoded it through a double could give "null" for
     // 1E400: then it is no number to compare)
-    if (wantNum && JSON_NUMBER.test(text)) num = text;
+    if (wantNum && NUMBER.test(text)) num = text;
   }
   else if (v === null || typeof v === 'boolean') text = String(v);
   else text = stringify(v);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { root, sh, tmpdir } from '../helpers/sh.mjs';
 
 const where = await import(path.join(root, 'dist/tools/where.js'));
+const json = await import(path.join(root, 'dist/core/json.js'));
 
 let seed = 2024;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -118,13 +119,13 @@ test('numbers compare exactly: random spellings against a BigInt oracle, and the
   for (let i = 0; i < 5000; i++) {
     const a = randomNumber(), b = rnd() < 0.3 ? a : randomNumber();
     assert.ok(where.isJsonNumber(a), a);
-    assert.is(where.compareDec(where.parseDec(a), where.parseDec(b)), ocmp(a, b), `${a} vs ${b}`);
+    assert.is(json.compareDec(json.parseDec(a), json.parseDec(b)), ocmp(a, b), `${a} vs ${b}`);
   }
   const same = ['10', '1e1', '10.0', '1.0E1', '100e-1', '0.01e3', '10.000000000000000000000'];
-  for (const a of same) for (const b of same) assert.is(where.compareDec(where.parseDec(a), where.parseDec(b)), 0, `${a} = ${b}`);
-  assert.is(where.compareDec(where.parseDec('1234567890123456789'), where.parseDec('1234567890123456788')), 1);
-  assert.is(where.compareDec(where.parseDec('-0'), where.parseDec('0.0e5')), 0);
-  assert.is(where.compareDec(where.parseDec('1e99999999999999999999'), where.parseDec('1e99999999999999999998')), 1);
+  for (const a of same) for (const b of same) assert.is(json.compareDec(json.parseDec(a), json.parseDec(b)), 0, `${a} = ${b}`);
+  assert.is(json.compareDec(json.parseDec('1234567890123456789'), json.parseDec('1234567890123456788')), 1);
+  assert.is(json.compareDec(json.parseDec('-0'), json.parseDec('0.0e5')), 0);
+  assert.is(json.compareDec(json.parseDec('1e99999999999999999999'), json.parseDec('1e99999999999999999998')), 1);
 });
 
 test('conditions: the operator is the first unescaped operator character; escapes and blanks', () => {
