@@ -145,6 +145,9 @@ const isBusy = (err: unknown) => String((err as { code?: unknown }).code ?? '').
 /** The loader's driver for one SQLite database file (better-sqlite3: synchronous, so no call awaits). */
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
+  /** (Driver.writeUnit; 250-2,000 alike on the Lingokids facts; EVENT_PIPES_SQLITE_WRITE_UNIT for the
+   *  tests that compare it with whole batches) */
+  readonly writeUnit = Number(process.env.EVENT_PIPES_SQLITE_WRITE_UNIT) || 1000;
   private readonly db: DB;
   private readonly statements = new WeakMap<WriteSpec, Statements>();
   private keysInsert: Database.Statement | null = null;

@@ -281,4 +281,47 @@ test('tables with triggers, collations or a WITHOUT ROWID integer key load as be
   assert.equal(rows(`${d}/a.db`, 'SELECT c FROM n'), [{ c: 2 }]);
 });
 
+test('records written a few at a time (EVENT_PIPES_SQLITE_WRITE_UNIT) or a --batch at once: the same tables, types, counts, rejects, transactions and exit status', () => {
+  // the write unit is SQLite's (Driver.writeUnit, 1000 by default): writes of fewer records than --batch
+  // while the table has its columns; the batches (transactions), the new table's and --alter's column
+  // types (from a whole batch) must not depend on it
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/schema.sql`, 'CREATE TABLE IF NOT EXISTS c (id INTEGER PRIMARY KEY, v INTEGER CHECK (v >= 0), s TEXT);');
+  const recs = [];
+  for (let i = 0; i < 95; i++) {
+    if (i % 17 === 4) recs.push({ v: i });                      // no key
+    else if (i % 13 === 6) recs.push({ id: i, v: -i });         // refused by the CHECK
+    else if (i % 11 === 7) recs.push({ id: i, v: i, extra: 1 }); // unknown column
+    else recs.push({ id: i % 40, v: i, s: `s${i}` });           // repeats: updates
+  }
+  const input = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  // a new table: types from the first batch (n is an integer until its 5th record); --alter: b too
+  const fresh = [1, 2, 3, 4].map((i) => ({ id: i, n: i })).concat([{ id: 5, n: 5.5 }], Array.from({ length: 10 }, (_, i) => ({ id: 6 + i, n: i })));
+  const alter = [{ id: 100, b: 1 }, { id: 101, b: 2 }, { id: 102, b: 2.5 }, { id: 103 }];
+  const strict = Array.from({ length: 25 }, (_, i) => JSON.stringify(i === 13 ? { v: i } : { id: i, v: i })).join('\n') + '\n';
+  const run = (unit) => {
+    const e = fs.mkdtempSync(`${d}/u${unit}-`), env = { env: { EVENT_PIPES_SQLITE_WRITE_UNIT: String(unit) } };
+    const out = [];
+    const go = (cmd, text) => { const r = sh(cmd.replaceAll('DB', `${e}/x.db`).replaceAll('E/', `${e}/`), { input: text, ...env }); out.push([r.status, r.stdout, r.stderr.replaceAll(e, 'E')]); };
+    go(`load-sqlite --db DB -t c -k id --schema ${d}/schema.sql --batch 10 --rejects E/rej.ndjson`, input);
+    go(`load-sqlite --db DB -t c -k id --batch 7 --atomic --post-sql "CREATE TABLE seen AS SELECT id FROM loaded_keys"`, input);
+    go('load-sqlite --db DB -t f -k id --batch 10', fresh.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    go('load-sqlite --db DB -t f -k id --batch 10 --alter', alter.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    go('load-sqlite --db DB -t s -k id --batch 10 --strict', strict);
+    go('load-sqlite --db DB -t s -k id --batch 10', strict);
+    const dump = (sql) => sh(`query-sqlite --db ${e}/x.db "${sql}"`).stdout;
+    out.push(dump('SELECT * FROM c ORDER BY id'), dump('SELECT id FROM seen ORDER BY id'), dump('SELECT * FROM f ORDER BY id'), dump('SELECT * FROM s ORDER BY id'),
+      dump("SELECT name, sql FROM sqlite_master WHERE name IN ('f', 'c') ORDER BY name"), fs.readFileSync(`${e}/rej.ndjson`, 'utf8'));
+    return out;
+  };
+  const whole = run(100000);
+  // the outcomes themselves (so that equal runs are also right ones)
+  assert.equal(whole.slice(0, 6).map((x) => x[0]), [0, 0, 0, 0, 1, 0]);
+  assert.match(whole[0][2], /c: inserted=38 updated=37 unchanged=0 rejected=20/);
+  assert.match(whole[4][2], /-:14: missing key: id\n.*stopped at the first bad record/s);
+  assert.match(lines(whole[10]).find((t) => t.name === 'f').sql, /"n" REAL, "b" REAL/);
+  assert.equal(lines(whole[9]).length, 24);
+  for (const unit of [1, 3, 7]) assert.equal(run(unit), whole, `write unit ${unit}`);
+});
+
 test.run();
