@@ -258,9 +258,9 @@ export function memberSpans(b: Buffer, s: number, e: number, keys: readonly Buff
 
 /** the nested paths under one member: its wanted child names, the paths ending at each child, the
  *  node of each child's own wanted children (FieldReader walks each object on the paths once) */
-interface PathNode { keys: Buffer[]; ends: number[][]; kids: (PathNode | null)[]; starts: Int32Array; stops: Int32Array }
+interface PathNode { keys: Buffer[]; ends: number[][]; kids: (PathNode | null)[]; starts: Int32Array; stops: Int32Array; simd: TopScan | null }
 function pathTree(paths: readonly (readonly Buffer[])[], depth: number, of: readonly number[]): PathNode {
-  const node: PathNode = { keys: [], ends: [], kids: [], starts: new Int32Array(0), stops: new Int32Array(0) };
+  const node: PathNode = { keys: [], ends: [], kids: [], starts: new Int32Array(0), stops: new Int32Array(0), simd: null };
   const groups: number[][] = [];
   for (const k of of) {
     const seg = paths[k][depth];
@@ -270,6 +270,7 @@ function pathTree(paths: readonly (readonly Buffer[])[], depth: number, of: read
   }
   node.kids = groups.map((g) => (g.length ? pathTree(paths, depth + 1, g) : null));
   node.starts = new Int32Array(node.keys.length); node.stops = new Int32Array(node.keys.length);
+  node.simd = TopScan.create(node.keys, true);
   return node;
 }
 
@@ -413,8 +414,12 @@ export class FieldReader {
    *  the way walked once for all the wanted names in it */
   private nested(b: Buffer, node: PathNode, vs: number, ve: number): void {
     const n = node.keys.length, st = node.starts, sp = node.stops;
-    if (vs >= 0 && b[vs] === LBRACE) memberSpans(b, vs, ve, node.keys, st, sp);
-    else st.fill(-1, 0, n);
+    // (the SIMD walk of the member's object when it is sure, else the JavaScript one: Lingokids' second
+    // chain, count-by --each over seven fields of the context and data objects of 882k events, 5 rounds
+    // alternated: 5.46-6.13 -> 5.31-5.61 s, the walks 625 -> ~360 ms)
+    if (vs >= 0 && b[vs] === LBRACE) {
+      if (node.simd === null || node.simd.scanNested(b, vs, ve, st, sp) === UNSURE) memberSpans(b, vs, ve, node.keys, st, sp);
+    } else st.fill(-1, 0, n);
     for (let c = 0; c < n; c++) {
       const ends = node.ends[c];
       for (let j = 0; j < ends.length; j++) { this.s[ends[j]] = st[c]; this.e[ends[j]] = sp[c]; }

@@ -416,12 +416,12 @@ export class TopScan {
 
   /** null when the walk is not there. One placement per set of keys (readers with the same keys share
    *  it: results are copied out at once). */
-  static create(keys: Buffer[]): TopScan | null {
+  static create(keys: Buffer[], nested = false): TopScan | null {
     if (memory === null || keys.length > 64) return null;
-    const id = keys.map((k) => k.toString('latin1')).join('\u0000') + '\u0000' + keys.length;
+    const id = keys.map((k) => k.toString('latin1')).join('\u0000') + '\u0000' + keys.length + (nested ? '\u0000nested' : '');
     let scan = scans.get(id);
     if (scan === undefined) {
-      scan = new TopScan(keys.map((k) => Buffer.from(k)), id);
+      scan = new TopScan(keys.map((k) => Buffer.from(k)), id, nested);
       if (!scan.place()) return null;
     }
     return scan;
@@ -431,9 +431,10 @@ export class TopScan {
   private readonly inUnion: Int32Array | null = null;
   private readonly unionNeeded: number = 0; // the union's keys up to the last of these
 
-  private constructor(private readonly keys: Buffer[], private readonly id: string) {
+  /** nested: for objects inside a line (scanNested), whose keys stay out of the union */
+  private constructor(private readonly keys: Buffer[], private readonly id: string, nested: boolean) {
     this.n = keys.length;
-    if (!MEMO) return;
+    if (!MEMO || nested) return;
     const fresh = keys.filter((k) => !unionIndex.has(k.toString('latin1')));
     if (union.length + new Set(fresh.map((k) => k.toString('latin1'))).size > 64) return;
     for (const k of fresh) {
@@ -484,6 +485,25 @@ export class TopScan {
     const r = trusted ? wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) : wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
     if (r < 0) return UNSURE;
     const shift = s - from, res = this.results >> 2;
+    for (let k = 0; k < this.n; k++) {
+      const vs = words[res + 2 * k];
+      starts[k] = vs < 0 ? -1 : vs + shift;
+      ends[k] = words[res + 2 * k + 1] + shift;
+    }
+    return e;
+  }
+
+  /**
+   * A member's object b[s, e) inside a line already read by the grammar (FieldReader.read): starts and
+   * ends filled as memberSpans fills them, or UNSURE (an escape: the caller walks it in JavaScript).
+   * Neither takes nor makes the memo (which is of whole lines).
+   */
+  scanNested(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array): number {
+    if (this.gen !== generation && !this.place()) return UNSURE;
+    const from = lineIn(b, s, e);
+    if (from < 0) return UNSURE;
+    if (wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) < 0) return UNSURE;
+    const words = i32!, shift = s - from, res = this.results >> 2;
     for (let k = 0; k < this.n; k++) {
       const vs = words[res + 2 * k];
       starts[k] = vs < 0 ? -1 : vs + shift;

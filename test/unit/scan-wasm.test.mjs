@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { walkObject } from '../../dist/core/fields.js';
+import { memberSpans, walkObject } from '../../dist/core/fields.js';
 
 /** the line's {...} span without surrounding blanks, or -1 when it is not framed as an object */
 function lineObject(b, start, end) {
@@ -169,6 +169,53 @@ test('deep nesting, long lines and literal runs', () => {
   assert.is(sure, 1);
 });
 
+test('objects inside a line (scanNested, FieldReader\'s nested paths): whenever the SIMD walk answers, it is memberSpans\' answer', () => {
+  // every object value at any depth of the valid lines (real, generated and random ones, and objects
+  // with escaped, repeated and look-alike names), scanned where it lies in its line
+  const nestedScanners = new Map();
+  const nestedFor = (keys) => {
+    const id = keys.map(String).join('\u0000');
+    if (!nestedScanners.has(id)) nestedScanners.set(id, TopScan.create(keys, true));
+    return nestedScanners.get(id);
+  };
+  const extra = [];
+  for (let i = 0; i < 400; i++) {
+    const inner = randomObject();
+    extra.push(`{"a":${inner},"context":{"os":{"name":"iOS","version":"14.2"},"app":{"version":"7.41.0"}},"b":[${inner}]}`);
+  }
+  extra.push('{"data":{"activity_id":"x","activity_id":"y","\\u0061ctivity_id":"z"}}', '{"data":{"a\\"b":1,"a":{"a":2}}}', '{"d":{ "k" : "v" , "k2":{}}}');
+  let nSure = 0, nAll = 0;
+  const visit = (b, s, e) => { // the object b[s, e): compare, then its members' objects
+    let own = [];
+    try { own = Object.keys(JSON.parse(b.toString('utf8', s, e))); } catch { return; }
+    const keys = [...new Set(['absent', 'a', 'name', 'version', ...own, ...own.map((k) => k + '_')])].slice(0, 64).map((k) => Buffer.from(k));
+    const js = new Int32Array(keys.length), je = new Int32Array(keys.length), ws = new Int32Array(keys.length), we = new Int32Array(keys.length);
+    memberSpans(b, s, e, keys, js, je);
+    const scanner = nestedFor(keys);
+    assert.ok(scanner, 'a nested scanner for these keys');
+    nAll++;
+    if (scanner.scanNested(b, s, e, ws, we) !== UNSURE) {
+      nSure++;
+      for (let k = 0; k < keys.length; k++) {
+        assert.is(ws[k], js[k], `start of ${keys[k]}: ${b.toString('utf8', s, e).slice(0, 300)}`);
+        if (js[k] >= 0) assert.is(we[k], je[k], `end of ${keys[k]}: ${b.toString('utf8', s, e).slice(0, 300)}`);
+      }
+    }
+    for (let k = 0; k < keys.length; k++) if (js[k] >= 0 && b[js[k]] === 123) visit(b, js[k], je[k]);
+  };
+  for (const text of [...corpus, ...extra]) {
+    // in place inside a chunk of the walk's memory (other bytes after the line), and as a plain buffer
+    const plain = Buffer.from(text), obj = lineObject(plain, 0, plain.length);
+    if (typeof obj === 'number') continue;
+    const chunk = chunkBuffer(plain.length + 100);
+    plain.copy(chunk, 0); chunk.fill(0x7b, plain.length);
+    visit(plain, obj.s, obj.e);
+    visit(chunk, obj.s, obj.e);
+    releaseChunk(chunk);
+  }
+  assert.ok(nSure > 0.9 * nAll && nAll > 10000, `sure for ${nSure} of ${nAll}`);
+});
+
 test('the pipeline gives the same bytes with either walk (EVENT_PIPES_SCAN=js)', () => {
   const file = path.join(real, 'sliide/bq-results-sample-data.jsons');
   const out = (cmd, env = {}) => sh(cmd, { env }).stdout;
@@ -178,6 +225,16 @@ test('the pipeline gives the same bytes with either walk (EVENT_PIPES_SCAN=js)',
   assert.is(out(local), out(local, { EVENT_PIPES_SCAN: 'js' }));
   assert.ok(out(count).split('\n').length > 3);
   assert.is(out(count), out(count, { EVENT_PIPES_SCAN: 'js' }));
+  // nested paths (the SIMD walk of each member's object): generated Lingokids events (with bad lines)
+  // on the real users and activities, and the game's events
+  const L = path.join(real, 'lingokids'), lk = path.join(tmpdir('scan-'), 'lk.ndjson');
+  assert.is(sh(`generate-lingokids --seed 8 --events 4000 --bad-lines 20 --users ${L}/users.json --activities ${L}/activities.json --out ${lk}`).status, 0);
+  const each = `count-by --each event_id os=context.os.name v=context.os.version app=context.app.version a=data.activity_id c=data.collection_id -a 'd=sum(data.duration)' -a 'k=count_if(data.completed)' -i "${lk}" 2>&1`;
+  assert.ok(out(each).split('\n').length > 3000);
+  assert.is(out(each), out(each, { EVENT_PIPES_SCAN: 'js' }));
+  const game = `count-by event_type c=event_data.country u=event_data.user_id o=event_data.device_os t=event_data.type -i "${path.join(real, 'nordeus-game/events_test.jsonl')}" 2>&1`;
+  assert.ok(out(game).split('\n').length > 10);
+  assert.is(out(game), out(game, { EVENT_PIPES_SCAN: 'js' }));
 });
 
 test('the SIMD line splitter: every newline, and exactly the lines holding the needle or a backslash', () => {
