@@ -324,6 +324,11 @@ export class Loader {
   private pending: Pending[] = [];
   /** records of the current --batch handed to flush() (its transaction, without --atomic) */
   private inBatch = 0;
+  /** the records of a write put off to the next one of its batch (the table went away: see flush) */
+  private held: Pending[] = [];
+  /** the current batch's refused records, reported when its last write is done (as when a batch was
+   *  one write: a failure of the run before drops them) */
+  private refusals: { where: Where; reason: string; detail: string }[] = [];
   private queue: Promise<void> = Promise.resolve();
   /** records in batches queued and not yet written */
   private queued = 0;
@@ -423,6 +428,8 @@ export class Loader {
     if (!this.inTxn) return;
     this.inTxn = false;
     this.notes = [];
+    this.held = [];
+    this.refusals = [];
     this.txn.inserted = this.txn.updated = this.txn.unchanged = 0;
     try { await this.driver.rollback(); } catch { /* the transaction is gone either way */ }
   }
@@ -487,13 +494,19 @@ export class Loader {
 
   /** write records (a batch, or part of one: batchEnd says whether it ends one) */
   private async flush(batch: Pending[], last: boolean, batchEnd = last): Promise<void> {
+    if (this.held.length) { batch = this.held.concat(batch); this.held = []; }
     const items = batch.map((p) => this.check(p)); // no database work: before the lock is taken
     if (this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
     let rows: Item[] = [];
     let result: BatchResult | undefined;
     if (items.some((it) => !it.fail)) {
       if (!this.inTxn) await this.begin();
-      if (this.columns.length === 0) await this.createTable(items);
+      if (this.columns.length === 0) {
+        // no table, though this write was sized for one (another writer dropped it since): its records
+        // wait for the rest of their batch, the new table's types coming from all of it
+        if (!batchEnd) { this.held = batch; return; }
+        await this.createTable(items);
+      }
       await this.addColumns(items);
       for (const it of items) if (!it.fail) this.toRow(it);
       rows = items.filter((it) => !it.fail);
@@ -501,6 +514,7 @@ export class Loader {
       if (rows.length) result = await this.driver.write(rows as Row[]);
     }
     this.tally(items, result);
+    if (batchEnd) this.report();
     if (last && this.o.postSql !== undefined) {
       if (!this.inTxn) await this.begin();
       if (!this.keysTable && this.o.key.length && this.wantsKeys()) { // no table and no record: the keys table, empty
@@ -663,8 +677,8 @@ export class Loader {
   }
 
   /** counts and rejections, in record order */
+  /** counts, and the refused records kept for report() (in record order) */
   private tally(items: Item[], result: BatchResult | undefined): void {
-    this.reporting = true;
     for (const it of items) {
       if (it.fail) { this.refuse(it, it.fail.reason, it.fail.detail); continue; }
       switch (result!.outcomes[it.row]) {
@@ -674,12 +688,22 @@ export class Loader {
         default: this.refuse(it, 'database', result!.errors[it.row] ?? 'refused');
       }
     }
-    this.reporting = false;
   }
 
   private refuse(it: Item, reason: string, detail: string): void {
-    this.totals.rejected++;
-    this.events.reject(it, reason, detail);
+    this.refusals.push({ where: { file: it.file, no: it.no, raw: it.raw }, reason, detail });
+  }
+
+  /** the batch's refused records: counted and reported (with --strict the first one stops the run) */
+  private report(): void {
+    const refusals = this.refusals;
+    this.refusals = [];
+    this.reporting = true;
+    for (const r of refusals) {
+      this.totals.rejected++;
+      this.events.reject(r.where, r.reason, r.detail);
+    }
+    this.reporting = false;
   }
 }
 
