@@ -676,7 +676,6 @@ export class Loader {
     shape.inOrder = shape.pos.every((p, i) => p === i);
   }
 
-  /** counts and rejections, in record order */
   /** counts, and the refused records kept for report() (in record order) */
   private tally(items: Item[], result: BatchResult | undefined): void {
     for (const it of items) {
