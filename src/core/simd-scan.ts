@@ -479,18 +479,7 @@ export class TopScan {
       }
     }
     if (inUnion !== null && ((unionGen === generation && unionPlaced === union.length) || placeUnion())) return this.unionScan(b, s, e, starts, ends, trusted, inUnion);
-    if (this.gen !== generation && !this.place()) return UNSURE;
-    const from = lineIn(b, s, e);
-    if (from < 0) return UNSURE;
-    const r = trusted ? wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) : wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
-    if (r < 0) return UNSURE;
-    const shift = s - from, res = this.results >> 2;
-    for (let k = 0; k < this.n; k++) {
-      const vs = words[res + 2 * k];
-      starts[k] = vs < 0 ? -1 : vs + shift;
-      ends[k] = words[res + 2 * k + 1] + shift;
-    }
-    return e;
+    return this.own(b, s, e, starts, ends, trusted);
   }
 
   /**
@@ -499,10 +488,16 @@ export class TopScan {
    * Neither takes nor makes the memo (which is of whole lines).
    */
   scanNested(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array): number {
+    return this.own(b, s, e, starts, ends, true);
+  }
+
+  /** the walk for these keys alone (placed in the walk's memory, again after a new generation) */
+  private own(b: Buffer, s: number, e: number, starts: Int32Array, ends: Int32Array, trusted: boolean): number {
     if (this.gen !== generation && !this.place()) return UNSURE;
     const from = lineIn(b, s, e);
     if (from < 0) return UNSURE;
-    if (wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) < 0) return UNSURE;
+    const r = trusted ? wasm!.scanTrusted(from, from + (e - s), this.at, this.n, this.results) : wasm!.scan(from, from + (e - s), this.at, this.n, this.results);
+    if (r < 0) return UNSURE;
     const words = i32!, shift = s - from, res = this.results >> 2;
     for (let k = 0; k < this.n; k++) {
       const vs = words[res + 2 * k];
