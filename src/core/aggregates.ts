@@ -21,8 +21,12 @@ export interface AggColumn {
   result(g: number): unknown;
   /** a mergeable partial state of group g (count-by --partial): exact, JSON-serialisable */
   state(g: number): unknown;
-  /** fold a partial state (from another process) into group g (count-by --merge) */
+  /** fold a partial state (from another process) into group g (count-by --merge); only a state bad()
+   *  passed */
   merge(g: number, state: unknown): void;
+  /** what is wrong with a partial state read for this aggregate (a state of another shape is a bad
+   *  record, never folded in part), or undefined when it is one state() could give */
+  bad(state: unknown): string | undefined;
   /** (a threaded run, where they exist) the states of groups 0..n-1 at once, as typed arrays a
    *  structured clone copies as they are (no JSON, no string a value) */
   states?(n: number): unknown;
@@ -74,7 +78,8 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
   const n = new Numbers();
   return {
     add: (g, r, k) => add(g, r, k, n), result: (g) => n.get(g), state: (g) => n.get(g),
-    merge(g, st) { n.at(g)[g] += Number(st) || 0; },
+    merge(g, st) { n.at(g)[g] += st as number; },
+    bad: (st) => (typeof st === 'number' && Number.isSafeInteger(st) && st >= 0 ? undefined : 'a count: a whole number >= 0'),
     states(m) { const c = new Float64Array(m); for (let g = 0; g < m; g++) c[g] = n.get(g); return c; },
     mergeStates(gs, st) { const c = st as Float64Array; for (let i = 0; i < gs.length; i++) n.at(gs[i])[gs[i]] += c[i]; },
   };
@@ -155,6 +160,16 @@ class Sums {
     return Number.isFinite(x) ? { s: x, n, float: true } : { s: null, n, float: true, overflow: true };
   }
 
+  /** {s, n} (see state()): n a whole number >= 0; with n > 0, s a number (a bare integer beyond 2^53),
+   *  or null with "overflow": true */
+  static bad(st: unknown): string | undefined {
+    const x = st as { s?: unknown; n?: unknown; overflow?: unknown } | null;
+    const shape = 'a sum: {"s": number, "n": count}';
+    if (x === null || typeof x !== 'object' || Array.isArray(x) || typeof x.n !== 'number' || !Number.isSafeInteger(x.n) || x.n < 0) return shape;
+    if (x.n > 0 && x.overflow !== true && !(typeof x.s === 'number' || x.s instanceof BigNum)) return shape;
+    return undefined;
+  }
+
   merge(g: number, st: unknown): void {
     const x = st as { s?: unknown; n?: unknown; float?: unknown; overflow?: unknown } | null;
     if (!x || typeof x !== 'object' || !Number(x.n)) return;
@@ -202,6 +217,7 @@ function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
     },
     state: (g) => c.state(g),
     merge: (g, st) => c.merge(g, st),
+    bad: Sums.bad,
   };
 }
 
@@ -336,6 +352,7 @@ export const ops: Record<string, OpDef> = {
             seen(gs[groups[k]], 4 + n);
           }
         },
+        bad: (st) => (Array.isArray(st) && st.every((t) => typeof t === 'string') ? undefined : 'a distinct set: an array of strings'),
         merge(g, st) {
           for (const t of st as string[]) {
             if (pair.length < 2 * t.length + 5) pair = Buffer.allocUnsafe(2 * (2 * t.length + 5));
@@ -357,6 +374,7 @@ export const ops: Record<string, OpDef> = {
         result: (g) => h[g]?.estimate() ?? 0,
         state: (g) => (h[g] ?? new HyperLogLog()).toState(),
         merge(g, st) { (h[g] ??= new HyperLogLog()).merge(HyperLogLog.fromState(String(st))); },
+        bad: (st) => (HyperLogLog.isState(st) ? undefined : `a HyperLogLog sketch: the base64 text of ${1 << HyperLogLog.P} registers`),
       };
     },
   },
@@ -372,6 +390,8 @@ export const ops: Record<string, OpDef> = {
         result: (g) => d[g]?.quantile(q) ?? null,
         state: (g) => d[g]?.toState() ?? [],
         merge(g, st) { (d[g] ??= new TDigest()).merge(st as [number, number][]); },
+        bad: (st) => (Array.isArray(st) && st.every((c) => Array.isArray(c) && c.length === 2 && Number.isFinite(c[0]) && typeof c[1] === 'number' && c[1] > 0 && Number.isFinite(c[1]))
+          ? undefined : 'a t-digest: an array of [mean, weight > 0] pairs'),
       };
     },
   },
@@ -417,15 +437,58 @@ export function quantileOf(sorted: Float64Array | number[], q: number): number |
   return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t; // numpy's lerp, for identical rounding
 }
 
-/** exact quantiles keep every value of the group (8 bytes each) and sort them once at the end */
+/**
+ * Rearranges `a` (no NaN) so that a[k] holds the value of rank k (0-based, ascending), no larger value
+ * before it and no smaller one after it, and returns it: a quickselect (median-of-three pivot, Hoare's
+ * partition, which splits runs of equal values evenly), O(n) where a sort is O(n log n); a range still
+ * large after 2 log2(n) + 8 rounds (an adversarial order) is sorted instead.
+ */
+export function selectKth(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1, rounds = 2 * (32 - Math.clz32(a.length)) + 8;
+  while (hi > lo) {
+    if (rounds-- === 0) { a.subarray(lo, hi + 1).sort(); break; }
+    const x = a[lo], y = a[(lo + hi) >>> 1], z = a[hi];
+    const p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < p) i++;
+      while (a[j] > p) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    // a[lo..j] <= p, a[i..hi] >= p, and everything between them equals p
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}
+
+/** quantileOf() of the values of `a` in any order (rearranged): the one or two ranks it needs found by
+ *  selectKth(), not by a sort */
+export function quantileOfAny(a: Float64Array, q: number): number | null {
+  const n = a.length;
+  if (n === 0) return null;
+  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1), t = h - lo;
+  const x = selectKth(a, lo);
+  let y = x;
+  if (hi > lo) { y = a[hi]; for (let i = hi + 1; i < n; i++) if (a[i] < y) y = a[i]; } // the least after rank lo
+  return t >= 0.5 ? y - (y - x) * (1 - t) : x + (y - x) * t; // (quantileOf's lerp)
+}
+
+/** exact quantiles keep every value of the group (8 bytes each) and find the ranks they need at the end */
 function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
   if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'quantile') ?? 'quantile needs a fraction');
   const values: number[][] = [];
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
-    result(g) { const v = values[g]; if (!v) return null; const a = Float64Array.from(v).sort(); return quantileOf(a, q); },
+    result(g) { const v = values[g]; return v ? quantileOfAny(Float64Array.from(v), q) : null; },
     state: (g) => values[g] ?? [],
-    merge(g, st) { const v = (values[g] ??= []); for (const x of st as number[]) v.push(x); },
+    merge(g, st) {
+      const v = values[g], w = st as number[];
+      if (v === undefined || v.length === 0) values[g] = w; // (a state just read: taken, not copied)
+      else for (let i = 0; i < w.length; i++) v.push(w[i]);
+    },
+    bad: (st) => (Array.isArray(st) && st.every((x) => typeof x === 'number' && Number.isFinite(x)) ? undefined : 'exact quantile values: an array of numbers'),
   };
 }
 
@@ -443,6 +506,7 @@ function extreme(sign: number, _spec: AggSpec, _note: (w: string) => void): AggC
     result: (g) => best[g] ?? null,
     state: (g) => best[g] ?? null,
     merge(g, st) { if (isNull(st)) return; const cur = best[g]; if (cur === undefined || sign * compareTotal(st, cur) > 0) best[g] = st; },
+    bad: () => undefined, // (any value, null when the group had none)
   };
 }
 

@@ -36,6 +36,12 @@ export class HyperLogLog {
 
   toState(): string { return Buffer.from(this.reg).toString('base64'); }
   static fromState(s: string): Uint8Array { return new Uint8Array(Buffer.from(s, 'base64')); }
+  /** a state toState() could give: base64 text of 2^P registers, each at most 32 - P + 1 */
+  static isState(s: unknown): boolean {
+    if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return false;
+    const r = HyperLogLog.fromState(s);
+    return r.length === 1 << HyperLogLog.P && r.every((x) => x <= 33 - HyperLogLog.P);
+  }
 }
 
 /** merging t-digest (compression δ = 100): quantiles within ~1% of rank in the middle, tighter at the tails */

@@ -159,7 +159,14 @@ export const tool: Tool<CountByOptions> = {
         let state: Record<string, unknown> | undefined;
         if (o.merge) {
           state = reader.value(nk);
-          if (state === null || typeof state !== 'object') return ctx.reject(line, 'not a partial state', 'no _state object: produce the input with count-by --partial');
+          if (state === null || typeof state !== 'object' || Array.isArray(state)) return ctx.reject(line, 'not a partial state', 'no _state object: produce the input with count-by --partial');
+          // every aggregate's state checked before any is folded in (a bad one costs its record only)
+          for (let a = 0; a < cols.length; a++) {
+            const name = specs[a].name, st = state[name];
+            if (st === undefined) return ctx.reject(line, 'not a partial state', `no state of ${name} in _state: the input was made with other aggregates`);
+            const why = cols[a].bad(st);
+            if (why !== undefined) return ctx.reject(line, 'not a partial state', `_state.${name} is not ${why}`);
+          }
         }
         // the group of the record before when the key bytes are the same (records come in runs of a key
         // in time-ordered input: a date, a month), else by the key text

@@ -225,4 +225,46 @@ test('distinct() keeps a table per group while groups are few and not small, els
   }
 });
 
+test('--merge: a state of the wrong shape is a bad record (line, reason), never folded in part, never a crash', () => {
+  const A = "-a 'n=count()' -a 's=sum(x)' -a 'd=distinct(x)' -a 'h=approx_distinct(x)' -a 't=approx_quantile(x,0.5)' -a 'q=p95(x)' -a 'm=max(x)'";
+  const good = sh(`count-by k --partial ${A}`, { input: '{"k":1,"x":3}\n{"k":1,"x":4}\n{"k":2,"x":5}\n' }).stdout.split('\n').filter(Boolean);
+  const st = JSON.parse(good[0]);
+  // each aggregate's state broken in turn, the others left good; and states missing or not objects
+  const breaks = { n: ['7', -1, 1.5, null], s: [{ s: 'x', n: 1 }, { s: 1 }, 3, { s: 1, n: -2 }], d: ['a', [1], {}], h: ['AAAA', 5, '!!!!'],
+    t: [[[1]], [[1, 0]], 'x', [[1, 'w']]], q: [5, [1, 'a'], [null], 'x'] };
+  const bad = [];
+  for (const [name, values] of Object.entries(breaks)) for (const v of values) bad.push(JSON.stringify({ k: 1, _state: { ...st._state, [name]: v } }));
+  const { _state: { m: _m, ...noMax } } = st;
+  bad.push(JSON.stringify({ k: 1, _state: noMax }), '{"k":1,"_state":[]}', '{"k":1,"_state":"x"}', '{"k":3,"_state":{}}');
+  const input = [good[0], ...bad, good[1]].join('\n') + '\n';
+  const r = sh(`count-by k --merge --max-reports 100 ${A}`, { input });
+  assert.is(r.status, 0, r.stderr);
+  // the good states alone, merged: the same output (no bad state counted, no group of a bad record: k 3)
+  assert.is(r.stdout, sh(`count-by k --merge ${A}`, { input: good.join('\n') + '\n' }).stdout);
+  assert.ok(!r.stdout.includes('"k":3'));
+  assert.match(r.stderr, new RegExp(`${bad.length} bad records skipped \\(not a partial state: ${bad.length}\\)$`, "m"));
+  assert.match(r.stderr, /-:2: not a partial state: _state\.n is not a count/);
+  assert.match(r.stderr, /no state of m in _state/);
+  // --strict stops at the first, exit 1
+  const s2 = sh(`count-by k --merge --strict ${A}`, { input });
+  assert.is(s2.status, 1);
+  assert.match(s2.stderr, /-:2: not a partial state/);
+});
+
+test('exact quantiles by selection equal those of a sorted copy (numpy linear), on runs of equal values and any order', async () => {
+  const { selectKth, quantileOfAny, quantileOf } = await import('../../dist/core/aggregates.js');
+  let z = 7;
+  const r = () => ((z = (z * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (const n of [1, 2, 3, 5, 17, 100, 1000, 4097]) {
+    for (const kind of ['random', 'few', 'sorted', 'reversed', 'equal']) {
+      const v = Float64Array.from({ length: n }, (_, i) => kind === 'random' ? r() * 1e6 - 5e5 : kind === 'few' ? Math.floor(r() * 3) : kind === 'sorted' ? i : kind === 'reversed' ? n - i : 4);
+      const sorted = Float64Array.from(v).sort();
+      for (const q of [0, 0.05, 0.5, 0.9, 0.95, 0.99, 1]) assert.is(quantileOfAny(Float64Array.from(v), q), quantileOf(sorted, q), `${kind} n=${n} q=${q}`);
+      const k = Math.floor(r() * n), a = Float64Array.from(v);
+      assert.is(selectKth(a, k), sorted[k]);
+      for (let i = 0; i < n; i++) assert.ok(i < k ? a[i] <= a[k] : i > k ? a[i] >= a[k] : true, `${kind} n=${n}: partitioned at ${k}`);
+    }
+  }
+});
+
 test.run();
