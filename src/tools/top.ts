@@ -4,6 +4,7 @@
 // the cut (the keep-th measure or better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
+import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -67,7 +68,7 @@ export const tool: Tool<TopOptions> = {
           arena.copy(a, 0, 0, used);
           arena = a;
         }
-        line.buf.copy(arena, used, line.start, line.end);
+        arena.set(line.buf.subarray(line.start, line.end), used); // (cheaper than copy()'s checks)
         at.ensure(n)[n] = close;
         measures.ensure(n)[n] = m;
         starts.ensure(n + 1)[n] = used;
@@ -81,8 +82,7 @@ export const tool: Tool<TopOptions> = {
         // the cut's measure (the keep-th in order): only records at least as good can be kept
         let cand: number[] = [];
         if (keep > 0) {
-          const sorted = ms.slice(0, n).sort();
-          const v = o.ascending ? sorted[keep - 1] : sorted[n - keep];
+          const v = selectKth(ms.slice(0, n), o.ascending ? keep - 1 : n - keep);
           for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
         }
         const keys = new Map<number, string>();
