@@ -9,6 +9,9 @@
 #   sink_on                  # true when --db or --pg was given
 #   sink_is_pg               # true with --pg
 #   sink_load ARGS...        # load-sqlite --db FILE ARGS, or load-postgres --url URL ARGS
+#   sink_load_tables OPTS... TABLE:KEY:FILE... -- ARGS...
+#                            # several tables loaded by one process, one after another (see
+#                            # scripts/lib/load-tables.mjs for OPTS)
 #   sink_query ARGS...       # query-sqlite --db FILE ARGS, or query-postgres --url URL ARGS
 #   sink_sql NAME            # the path of scripts/sql/NAME.sql, or of NAME.pg.sql with --pg when the
 #                            # recipe has one (where the dialects differ)
@@ -47,6 +50,13 @@ sink_is_pg() { [ -n "$sink_pg" ]; }
 
 sink_load() {
   if sink_is_pg; then load-postgres --url "$sink_pg" "$@"; else load-sqlite --db "$sink_db" "$@"; fi
+}
+
+sink_load_tables() {
+  local to=(--db "$sink_db") t=load-sqlite
+  if sink_is_pg; then to=(--url "$sink_pg"); t=load-postgres; fi
+  # (as the bins do: node parses NODE_EXTRA_CA_CERTS at start-up, ~0.1 s, and no load makes a TLS connection)
+  env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/load-tables.mjs" --tool "$t" "$@" "${to[@]}"
 }
 
 sink_query() {
