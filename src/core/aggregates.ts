@@ -388,9 +388,9 @@ export const ops: Record<string, OpDef> = {
       return {
         add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (d[g] ??= new TDigest()).add(x); },
         result: (g) => d[g]?.quantile(q) ?? null,
-        state: (g) => d[g]?.toState() ?? [],
-        merge(g, st) { (d[g] ??= new TDigest()).merge(st as [number, number][]); },
-        bad: (st) => (Array.isArray(st) && st.every((c) => Array.isArray(c) && c.length === 2 && Number.isFinite(c[0]) && typeof c[1] === 'number' && c[1] > 0 && Number.isFinite(c[1]))
+        state: (g) => (d[g]?.toState() ?? []).map(([m, w]) => [stateNumber(m), w]),
+        merge(g, st) { (d[g] ??= new TDigest()).merge((st as [unknown, number][]).map(([m, w]) => [toNumber(m), w])); },
+        bad: (st) => (Array.isArray(st) && st.every((c) => Array.isArray(c) && c.length === 2 && isStateNumber(c[0]) && typeof c[1] === 'number' && c[1] > 0 && Number.isFinite(c[1]))
           ? undefined : 'a t-digest: an array of [mean, weight > 0] pairs'),
       };
     },
@@ -475,6 +475,13 @@ export function quantileOfAny(a: Float64Array, q: number): number | null {
   return t >= 0.5 ? y - (y - x) * (1 - t) : x + (y - x) * t; // (quantileOf's lerp)
 }
 
+/** a value of a quantile's state as JSON writes it back exactly: a double as itself, +-Infinity (from
+ *  1e400) as a bare 1e400 or -1e400 token (JSON has no Infinity: it would be written null) */
+const stateNumber = (x: number): number | BigNum => (x === Infinity ? INF : x === -Infinity ? MINUS_INF : x);
+const INF = new BigNum('1e400'), MINUS_INF = new BigNum('-1e400');
+/** a value read from a quantile's state: a number, or a number token read exactly (16+ digits, 1e400) */
+const isStateNumber = (x: unknown): boolean => (typeof x === 'number' ? Number.isFinite(x) : x instanceof BigNum && !Number.isNaN(toNumber(x)));
+
 /** exact quantiles keep every value of the group (8 bytes each) and find the ranks they need at the end */
 function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
   if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'quantile') ?? 'quantile needs a fraction');
@@ -482,13 +489,14 @@ function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) 
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
     result(g) { const v = values[g]; return v ? quantileOfAny(Float64Array.from(v), q) : null; },
-    state: (g) => values[g] ?? [],
+    state: (g) => { const v = values[g] ?? []; return v.some((x) => !Number.isFinite(x)) ? v.map(stateNumber) : v; },
     merge(g, st) {
-      const v = values[g], w = st as number[];
-      if (v === undefined || v.length === 0) values[g] = w; // (a state just read: taken, not copied)
-      else for (let i = 0; i < w.length; i++) v.push(w[i]);
+      const v = values[g], w = st as (number | BigNum)[];
+      for (let i = 0; i < w.length; i++) if (typeof w[i] !== 'number') w[i] = toNumber(w[i]); // (read exactly: a double now)
+      if (v === undefined || v.length === 0) values[g] = w as number[]; // (a state just read: taken, not copied)
+      else for (let i = 0; i < w.length; i++) v.push(w[i] as number);
     },
-    bad: (st) => (Array.isArray(st) && st.every((x) => typeof x === 'number' && Number.isFinite(x)) ? undefined : 'exact quantile values: an array of numbers'),
+    bad: (st) => (Array.isArray(st) && st.every(isStateNumber) ? undefined : 'exact quantile values: an array of numbers'),
   };
 }
 

@@ -267,4 +267,17 @@ test('exact quantiles by selection equal those of a sorted copy (numpy linear), 
   }
 });
 
+test('--partial then --merge = one pass for quantiles of 16+ digit integers and of values beyond a double (states keep them exactly)', () => {
+  for (const x of ['1000000000000000', '9007199254740993', '1e20', '"12345678901234567"', '1682925088000000', '1e400', '-1e400', '"1e400"']) {
+    for (const a of ['m=p50(x)', 'm=p95(x)', 'm=quantile(x,0.9)', 'm=approx_quantile(x,0.5)']) {
+      const rows = [`{"k":"a","x":${x}}`, '{"k":"a","x":1}', '{"k":"a","x":7}', `{"k":"b","x":${x}}`];
+      const one = sh(`count-by k -a '${a}'`, { input: rows.join('\n') + '\n' }).stdout;
+      const parts = [rows.slice(0, 1), rows.slice(1)].map((p) => sh(`count-by k --partial -a '${a}'`, { input: p.join('\n') + '\n' }).stdout).join('');
+      const merged = sh(`count-by k --merge -a '${a}'`, { input: parts });
+      assert.is(merged.status, 0, `${x} ${a}: ${merged.stderr}`);
+      assert.is(merged.stdout, one, `${x} ${a}`);
+    }
+  }
+});
+
 test.run();
