@@ -10,8 +10,8 @@
 // A stream takes NDJSON bytes and gives NDJSON bytes (a Transform built on through2), one Stage of
 // the same engine as the command line: the same option spec, the same reading by the grammar, the
 // same output bytes. Bad records do not go to stderr: each is a 'reject' event ({tool, file, line,
-// reason, detail, raw}; --rejects FILE works too), diagnostics are 'warning' events, the closing
-// figures a 'stats' event; --strict stops the stream with an error at the first bad record, and a
+// reason, detail, raw}; --rejects FILE works too), diagnostics are 'warning' events (the lines the
+// command line writes on stderr, what stopped a run included), the closing figures a 'stats' event; --strict stops the stream with an error at the first bad record, and a
 // run the command line would end with status 1 (every record rejected, --max-reject-rate) ends the
 // stream with an error. Backpressure is the stream's: a tool's output for a chunk is pushed before
 // the next chunk is taken. objects() and fromObjects() convert between NDJSON bytes and records for
@@ -19,7 +19,7 @@
 import { Transform } from 'node:stream';
 import through2 from 'through2';
 import { registry, loadTool } from './tools/index.js';
-import { parseOptions } from './core/runner.js';
+import { parseOptions, stopMessage } from './core/runner.js';
 import { Splitter } from './core/input.js';
 import { BytesSink } from './core/output.js';
 import { Stage, StageError, StrictStop } from './core/stage.js';
@@ -71,6 +71,14 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     splitter = new Splitter('-', stage.transform.needle, stage);
   };
 
+  /** what stopped the run said as the command line says it (a 'warning' before the closing figures),
+   *  and the stage failed as there: no "every record read was rejected" on top of the failure */
+  const sayStop = (stream: Transform, e: unknown) => {
+    const s = e instanceof StrictStop || e instanceof StageError ? e.stage : stage!;
+    stream.emit('warning', `${s.name}: ${stopMessage(e instanceof StageError ? e.cause : e, s.name)}`);
+    s.failed = true;
+  };
+
   /** an error of the run as the stream's error (a strict stop or a tool's failure) */
   const asError = (e: unknown): Error => {
     const err = e instanceof StageError ? e.cause : e;
@@ -88,7 +96,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           const out = taken();
           if (out) this.push(out);
           done();
-        } catch (e) { failure = asError(e); done(failure); }
+        } catch (e) { failure = asError(e); sayStop(this, e); done(failure); }
       };
       if (stage) return go();
       starting ??= start(this);
@@ -101,7 +109,12 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
         try {
           splitter!.finish();
           await st.end();
-        } catch (e) { failure = asError(e); }
+        } catch (e) {
+          // said as the command line says it (a 'warning' before the closing figures), and the stage
+          // failed as there: no "every record read was rejected" on top of the failure that rejected them
+          failure = asError(e);
+          sayStop(this, e);
+        }
         const out = taken();
         if (out) this.push(out);
         const failed = st.finish([...args]) || failure !== null;

@@ -374,13 +374,17 @@ function createAll(stages: Stage[]): boolean {
 export function reportStop(e: unknown, fallback: Stage): boolean {
   const stage = e instanceof StrictStop || e instanceof StageError ? e.stage : fallback;
   const err = e instanceof StageError ? e.cause : e;
-  const say = sayer(stage.name);
-  let usage = false;
-  if (err instanceof StrictStop) say('stopped at the first bad record (--strict)');
-  else if (err instanceof UsageError) { say(`${err.message} (try '${stage.name} --help')`); usage = true; }
-  else { say(`error: ${(err as Error).message}`); debug(err); }
+  sayer(stage.name)(stopMessage(err, stage.name));
+  if (!(err instanceof StrictStop || err instanceof UsageError)) debug(err);
   stage.failed = true;
-  return usage;
+  return err instanceof UsageError;
+}
+
+/** what a stage says when `err` stopped the run (the library API's streams say the same) */
+export function stopMessage(err: unknown, name: string): string {
+  if (err instanceof StrictStop) return 'stopped at the first bad record (--strict)';
+  if (err instanceof UsageError) return `${err.message} (try '${name} --help')`;
+  return `error: ${(err as Error).message}`;
 }
 
 /**

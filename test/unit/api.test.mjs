@@ -105,4 +105,30 @@ test('objects() and fromObjects(): records in and out, 64-bit exact, broken line
   assert.is(back, '{"id":12345678901234567890,"x":1.5}\n{"id":2}\n');
 });
 
+test('what stops a stream is said as the command line says it (a warning), without "every record read was rejected" on top', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const os = await import('node:os');
+  const Database = (await import('better-sqlite3')).default;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const db = path.join(d, 'v.db');
+  const v = new Database(db); v.exec('CREATE VIEW t AS SELECT 1 AS k'); v.close(); // a table that cannot be loaded
+  const input = '{"k":1}\n{"k":2}\n';
+  const warnings = [];
+  const s = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'k']);
+  s.on('warning', (w) => warnings.push(w));
+  await rejects(pipeline(Readable.from([input]), s, new Writable({ write(_c, _e, cb) { cb(); } })), /load failed/);
+  const cli = spawnSync(path.join(root, 'bin/load-sqlite'), ['--db', db, '--table', 't', '--key', 'k'], { input, encoding: 'utf8' });
+  assert.is(cli.status, 1);
+  assert.is(warnings.join('\n') + '\n', cli.stderr);
+  assert.match(cli.stderr, /^load-sqlite: error: load failed/m);
+  assert.not.match(cli.stderr, /every record read was rejected/);
+  // a strict stop in the middle of the input: said, then the stream's error
+  const w2 = [];
+  const s2 = createStream('where', ['a=1', '--strict']);
+  s2.on('warning', (w) => w2.push(w));
+  await rejects(pipeline(Readable.from(['{"a":1}\n', 'nope\n', '{"a":2}\n']), s2, new Writable({ write(_c, _e, cb) { cb(); } })), /--strict/);
+  assert.ok(w2.includes('where: stopped at the first bad record (--strict)'), w2.join('\n'));
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test.run();
