@@ -24,6 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
+import { wantTurns } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -355,7 +356,13 @@ export class Loader {
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
     driver.backpressure?.(() => this.queued + this.pending.length > 3 * this.o.batch);
+    // a write queued is a chain of promises, run when the reader yields to the event loop: it yields
+    // after the chunk in hand while one waits (input.ts wantTurns), not only every few chunks, so that
+    // a batch is written when it is full, not when the next data (or the end) comes: over a pipe fed
+    // now and then (tail -f | load-sqlite --batch 1) a blocking read would otherwise hold it back
+    this.unwant = wantTurns(() => this.queued > 0);
   }
+  private readonly unwant: () => void;
 
   /** run --schema, read the table */
   async start(): Promise<void> {
@@ -403,6 +410,7 @@ export class Loader {
     this.pending = [];
     this.enqueue(() => this.flush(items, true), items.length);
     await this.queue;
+    this.unwant();
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;

@@ -383,4 +383,35 @@ test('a table another writer drops between two batches is made again from the wh
   for (const unit of [1, 7, 1000]) assert.equal(await load(unit), whole, `write unit ${unit}`);
 });
 
+test('over a pipe fed now and then, a full batch is written at once, not when the next data or the end comes', async () => {
+  const { spawn } = await import('node:child_process');
+  const { default: Database } = await import('better-sqlite3');
+  const d = tmpdir();
+  for (const [batch, feeds] of [[1, [['{"id":1}'], ['{"id":2}']]], [3, [['{"id":1}', '{"id":2}', '{"id":3}'], ['{"id":4}', '{"id":5}', '{"id":6}']]]]) {
+    const db = `${d}/live${batch}.db`;
+    const child = spawn('bin/load-sqlite', ['--db', db, '-t', 't', '-k', 'id', '--batch', String(batch)]);
+    let err = '';
+    child.stderr.on('data', (x) => { err += x; });
+    const done = new Promise((resolve) => child.on('close', resolve));
+    let want = 0;
+    try {
+      for (const feed of feeds) {
+        child.stdin.write(feed.join('\n') + '\n'); // and nothing more until the batch is in the table
+        want += feed.length;
+        let n = 0;
+        for (let i = 0; n < want; i++) {
+          assert.ok(i < 200, `batch ${batch}: ${want} rows written while the pipe stays open (${n} after 10 s)`);
+          await new Promise((r) => setTimeout(r, 50));
+          const other = new Database(db, { timeout: 5000 });
+          try { n = other.prepare('SELECT count(*) AS n FROM t').get().n; } catch { /* not made yet */ }
+          other.close();
+        }
+      }
+    } catch (e) { child.kill(); throw e; }
+    child.stdin.end();
+    assert.is(await done, 0, err);
+    assert.match(err, new RegExp(`inserted=${want} updated=0`));
+  }
+});
+
 test.run();
