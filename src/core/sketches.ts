@@ -67,7 +67,11 @@ export class TDigest {
     let sofar = 0, m = 0, w = 0, limit = -Infinity;
     for (const i of idx) {
       const x = this.means[i], xw = this.weights[i];
-      if (w > 0 && k((sofar + w + xw) / total) - limit <= 1) { m += ((x - m) * xw) / (w + xw); w += xw; continue; }
+      if (w > 0 && k((sofar + w + xw) / total) - limit <= 1) {
+        if (x !== m) m += ((x - m) * xw) / (w + xw); // (two equal infinities stay one: Infinity - Infinity is NaN)
+        w += xw;
+        continue;
+      }
       if (w > 0) { means.push(m); weights.push(w); sofar += w; }
       limit = k(sofar / total); m = x; w = xw;
     }

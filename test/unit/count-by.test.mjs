@@ -280,4 +280,18 @@ test('--partial then --merge = one pass for quantiles of 16+ digit integers and 
   }
 });
 
+test('approx_quantile: infinite values a t-digest folds into one centroid give a state --merge takes (Infinity - Infinity made it null)', () => {
+  const rows = [];
+  for (let i = 0; i < 1000; i++) rows.push(`{"k":"a","v":${i}}`);
+  for (let i = 0; i < 10; i++) rows.push('{"k":"a","v":1e400}');
+  const input = rows.join('\n') + '\n';
+  const A = "-a 'aq=approx_quantile(v,0.5)' -a 'hi=approx_quantile(v,1)'";
+  const one = sh(`count-by k ${A}`, { input });
+  const partial = sh(`count-by k --partial ${A}`, { input }).stdout;
+  assert.not.match(partial, /null/);
+  const merged = sh(`count-by k --merge ${A}`, { input: partial });
+  assert.is(merged.status, 0, merged.stderr);
+  assert.is(merged.stdout, one.stdout);
+});
+
 test.run();
