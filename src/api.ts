@@ -56,7 +56,17 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   let starting: Promise<void> | null = null;
   let failure: Error | null = null;
 
+  /** set the stream up; what fails here (a usage problem, a failed setup) is said as the command line
+   *  says it too, and is the stream's error */
   const start = async (stream: Transform): Promise<void> => {
+    try { await setUp(stream); } catch (e) {
+      const name = typeof tool === 'string' ? tool : tool.name, err = e instanceof StageError ? e.cause : e;
+      const said = stopMessage(err, name);
+      stream.emit('warning', `${name}: ${said.startsWith(`${name}: `) ? said.slice(name.length + 2) : said}`);
+      throw e;
+    }
+  };
+  const setUp = async (stream: Transform): Promise<void> => {
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
     if (args.includes('--help') || args.includes('-h')) throw new UsageError('--help is for the command line');
@@ -66,7 +76,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       say: (message) => stream.emit('warning', `${t.name}: ${message}`),
       onReject: (r) => stream.emit('reject', r),
     });
-    stage.create();
+    try { stage.create(); } catch (e) { throw e instanceof RangeError ? new UsageError(e.message) : e; } // (as the command line: a usage problem)
     await stage.init();
     splitter = new Splitter('-', stage.transform.needle, stage);
   };

@@ -51,7 +51,9 @@ async function load(args, input) {
     await pipeline(input, stream, new Writable({ write(_c, _e, cb) { cb(); } }));
     return { said, ok: true };
   } catch (e) {
-    if (!said.some((m) => m.includes(e.message))) said.push(e.message.startsWith(`${tool}:`) ? e.message : `${tool}: ${e.message}`);
+    // (the stream says what stopped it as a warning, worded as the command words it; its error only
+    // when nothing was said)
+    if (said.length === 0) said.push(e.message.startsWith(`${tool}:`) ? e.message : `${tool}: ${e.message}`);
     return { said, ok: false };
   }
 }

@@ -131,4 +131,28 @@ test('what stops a stream is said as the command line says it (a warning), witho
   fs.rmSync(d, { recursive: true, force: true });
 });
 
+test('a stream that cannot start says why as the command line does (a usage problem, a failed setup); scripts/lib/load-tables.mjs says a stop once', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const os = await import('node:os');
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  fs.writeFileSync(path.join(d, 'bad.sql'), 'CREATE TABLE oops(');
+  const cases = [['count-by', ['a', '-a', 'x=foo(v)']], ['where', ['--nope']], ['load-sqlite', ['--db', path.join(d, 'w.db'), '--table', 'a', '--key', 'k', '--schema', path.join(d, 'bad.sql')]]];
+  for (const [tool, args] of cases) {
+    const warnings = [];
+    const s = createStream(tool, args);
+    s.on('warning', (w) => warnings.push(w));
+    await rejects(pipeline(Readable.from(['{"k":1}\n']), s, new Writable({ write(_c, _e, cb) { cb(); } })), /./);
+    const cli = spawnSync(path.join(root, 'bin', tool), args, { input: '{"k":1}\n', encoding: 'utf8' });
+    assert.ok(cli.status !== 0);
+    assert.is(warnings.join('\n') + '\n', cli.stderr, tool);
+  }
+  fs.writeFileSync(path.join(d, 's.ndjson'), '{"k":1}\n{"x":2}\n');
+  const args = ['--db', path.join(d, 'x.db'), '--table', 't', '--key', 'k', '--strict'];
+  const cli = spawnSync(path.join(root, 'bin/load-sqlite'), args, { input: '{"k":1}\n{"x":2}\n', encoding: 'utf8' });
+  const many = spawnSync('node', [path.join(root, 'scripts/lib/load-tables.mjs'), '--name', 'R', `t:k:${path.join(d, 's.ndjson')}`, '--', '--db', path.join(d, 'y.db'), '--strict'], { encoding: 'utf8' });
+  assert.is(many.status, 1);
+  assert.is(many.stderr, cli.stderr + 'R: loading failed: t\n');
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test.run();
