@@ -360,7 +360,11 @@ export class Loader {
     // after the chunk in hand while one waits (input.ts wantTurns), not only every few chunks, so that
     // a batch is written when it is full, not when the next data (or the end) comes: over a pipe fed
     // now and then (tail -f | load-sqlite --batch 1) a blocking read would otherwise hold it back
-    this.unwant = wantTurns(() => this.queued > 0);
+    // (held weakly: a loader whose run stopped without finish(), in a program of the library API, is
+    // not kept alive by the registry; its entry goes when it is collected)
+    const me = new WeakRef(this);
+    const unwant = wantTurns(() => { const l = me.deref(); if (l === undefined) { unwant(); return false; } return l.queued > 0; });
+    this.unwant = unwant;
   }
   private readonly unwant: () => void;
 
@@ -377,6 +381,7 @@ export class Loader {
       await this.loadColumns();
     } catch (err) {
       const failure = this.describe(err);
+      this.unwant();
       await this.rollbackQuietly();
       try { await this.driver.close(); } catch { /* the failure is what is reported */ }
       throw failure;
