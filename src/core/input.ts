@@ -266,6 +266,25 @@ export function turnWanted(): boolean {
   return false;
 }
 
+/** Things a blocking read must not hold up: a load's commit of a full batch still in flight (load-postgres:
+ *  its round trips to the server end while this thread waits in readSync). After a short read (a pipe
+ *  fed slower than it is read: the next read may wait for data a long time) the reader awaits them first,
+ *  so a batch is committed when it is full, not when the next data comes; a reader kept busy (full
+ *  reads) does not wait. */
+const settlers = new Set<() => Promise<unknown> | null>();
+/** register `pending` (a promise while something must finish before a read that may block); returns
+ *  the unregistering call */
+export function settleBeforeWaiting(pending: () => Promise<unknown> | null): () => void {
+  settlers.add(pending);
+  return () => { settlers.delete(pending); };
+}
+function unsettled(): Promise<unknown> | null {
+  for (const f of settlers) { const p = f(); if (p !== null) return p; }
+  return null;
+}
+/** a read of fewer bytes than a full pipe holds (64 KiB): the writer is not ahead of the reader */
+const SHORT_READ = 1 << 16;
+
 /**
  * Read one input ('-' = stdin) to its end with blocking reads; gzip input is handed to the stream
  * path. Pauses while `waitDrain()` gives a promise and yields to the event loop every few chunks so
@@ -304,6 +323,7 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       const wait = waitDrain();
       if (wait) await wait;
       if ((chunks & 7) === 0 || turnWanted()) { await tick(); if (stopped()) return bytes; }
+      if (n < SHORT_READ) { const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; } }
     }
     splitter.finish();
     return bytes;

@@ -24,7 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
-import { wantTurns } from './input.js';
+import { settleBeforeWaiting, wantTurns } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -364,8 +364,12 @@ export class Loader {
     // not kept alive by the registry; its entry goes when it is collected)
     const me = new WeakRef(this);
     const unwant = wantTurns(() => { const l = me.deref(); if (l === undefined) { unwant(); return false; } return l.queued > 0; });
-    this.unwant = unwant;
+    // and a full batch's commit still in flight (load-postgres) is awaited before a read that may block
+    const unsettle = settleBeforeWaiting(() => { const l = me.deref(); if (l === undefined) { unsettle(); return null; } return l.ends > 0 ? l.queue : null; });
+    this.unwant = () => { unwant(); unsettle(); };
   }
+  /** full batches queued whose commit is not done */
+  private ends = 0;
   private readonly unwant: () => void;
 
   /** run --schema, read the table */
@@ -403,6 +407,7 @@ export class Loader {
       const batchEnd = this.inBatch >= this.o.batch;
       if (batchEnd) this.inBatch = 0;
       this.enqueue(() => this.flush(items, false, batchEnd), items.length);
+      if (batchEnd) { this.ends++; this.queue = this.queue.then(() => { this.ends--; }); } // (after its step, done or not)
     }
   }
 
