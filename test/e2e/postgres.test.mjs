@@ -28,31 +28,6 @@ if (!bindir) {
   const why = 'PostgreSQL is not installed (Debian: apt-get install postgresql): the load-postgres tests did NOT run';
   console.error(`\n  SKIPPED test/e2e/postgres.test.mjs: ${why}\n`);
   test.skip(`load-postgres against a real PostgreSQL: ${why}`, () => {});
-  test('over a pipe fed now and then, a full batch is committed at once, not when the next data or the end comes (--atomic: at the end)', async () => {
-    for (const [batch, extra, want] of [[1, [], [1, 2, 3]], [2, [], [0, 2, 2]], [1, ['--atomic'], [0, 0, 0]]]) {
-      const table = `live_${batch}_${extra.length}`;
-      const child = spawn(`${root}/bin/load-postgres`, ['--url', server.url, '-t', table, '-k', 'k', '--batch', String(batch), ...extra]);
-      let err = '';
-      child.stderr.on('data', (x) => { err += x; });
-      const done = new Promise((resolve) => child.on('close', resolve));
-      const seen = [];
-      try {
-        for (let i = 1; i <= 3; i++) {
-          child.stdin.write(`{"k":${i}}\n`); // and nothing more until the rows expected are there (or 10 s)
-          let n = -1;
-          for (let t = 0; t < 200 && n !== want[i - 1]; t++) {
-            await new Promise((r) => setTimeout(r, 50));
-            try { n = (await q(`SELECT count(*)::int AS n FROM ${table}`))[0].n; } catch { n = 0; }
-          }
-          seen.push(n);
-        }
-      } finally { child.stdin.end(); }
-      assert.is(await done, 0, err);
-      assert.equal(seen, want, `--batch ${batch} ${extra.join(' ')}`);
-      assert.equal(await q(`SELECT count(*)::int AS n FROM ${table}`), [{ n: 3 }]);
-    }
-  });
-
   test.run();
 } else {
   let server;
