@@ -59,19 +59,14 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   /** set the stream up; what fails here (a usage problem, a failed setup) is said as the command line
    *  says it too, and is the stream's error */
   const start = async (stream: Transform): Promise<void> => {
-    try { await setUp(stream); } catch (e) {
-      const name = typeof tool === 'string' ? tool : tool.name, err = e instanceof StageError ? e.cause : e;
-      const said = stopMessage(err, name);
-      stream.emit('warning', `${name}: ${said.startsWith(`${name}: `) ? said.slice(name.length + 2) : said}`);
-      throw e;
-    }
+    try { await setUp(stream); } catch (e) { sayStop(stream, e); throw e; }
   };
   const setUp = async (stream: Transform): Promise<void> => {
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
     if (args.includes('--help') || args.includes('-h')) throw new UsageError('--help is for the command line');
     const opts = await parseOptions(t, [...args]);
-    if (opts.files.some((f: string) => f !== '-')) throw new UsageError(`${t.name}: a stream reads no input files (pipe them into it)`);
+    if (opts.files.some((f: string) => f !== '-')) throw new UsageError('a stream reads no input files (pipe them into it)');
     stage = new Stage(t, opts, sink, {
       say: (message) => stream.emit('warning', `${t.name}: ${message}`),
       onReject: (r) => stream.emit('reject', r),
@@ -81,12 +76,13 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     splitter = new Splitter('-', stage.transform.needle, stage);
   };
 
-  /** what stopped the run said as the command line says it (a 'warning' before the closing figures),
-   *  and the stage failed as there: no "every record read was rejected" on top of the failure */
+  /** what stopped the run (or its set-up) said as the command line says it (a 'warning' before the
+   *  closing figures), and the stage failed as there: no "every record read was rejected" on top */
   const sayStop = (stream: Transform, e: unknown) => {
-    const s = e instanceof StrictStop || e instanceof StageError ? e.stage : stage!;
-    stream.emit('warning', `${s.name}: ${stopMessage(e instanceof StageError ? e.cause : e, s.name)}`);
-    s.failed = true;
+    const s = e instanceof StrictStop || e instanceof StageError ? e.stage : stage;
+    const name = s?.name ?? (typeof tool === 'string' ? tool : tool.name);
+    stream.emit('warning', `${name}: ${stopMessage(e instanceof StageError ? e.cause : e, name)}`);
+    if (s) s.failed = true;
   };
 
   /** an error of the run as the stream's error (a strict stop or a tool's failure) */

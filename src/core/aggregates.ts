@@ -432,10 +432,11 @@ function fraction(spec: AggSpec, op: string): string | undefined {
 export function quantileOf(sorted: Float64Array | number[], q: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;
-  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1), t = h - lo;
-  const a = sorted[lo], b = sorted[hi];
-  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t; // numpy's lerp, for identical rounding
+  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1);
+  return lerp(sorted[lo], sorted[hi], h - lo);
 }
+/** numpy's lerp between the values of ranks floor(h) and floor(h) + 1, for identical rounding */
+const lerp = (a: number, b: number, t: number) => (t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t);
 
 /**
  * Rearranges `a` (no NaN) so that a[k] holds the value of rank k (0-based, ascending), no larger value
@@ -468,11 +469,11 @@ export function selectKth(a: Float64Array, k: number): number {
 export function quantileOfAny(a: Float64Array, q: number): number | null {
   const n = a.length;
   if (n === 0) return null;
-  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1), t = h - lo;
+  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1);
   const x = selectKth(a, lo);
   let y = x;
   if (hi > lo) { y = a[hi]; for (let i = hi + 1; i < n; i++) if (a[i] < y) y = a[i]; } // the least after rank lo
-  return t >= 0.5 ? y - (y - x) * (1 - t) : x + (y - x) * t; // (quantileOf's lerp)
+  return lerp(x, y, h - lo);
 }
 
 /** a value of a quantile's state as JSON writes it back exactly: a double as itself, +-Infinity (from

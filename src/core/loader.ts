@@ -24,7 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
-import { settleBeforeWaiting, wantTurns } from './input.js';
+import { settleBeforeWaiting } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -356,21 +356,18 @@ export class Loader {
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
     driver.backpressure?.(() => this.queued + this.pending.length > 3 * this.o.batch);
-    // a write queued is a chain of promises, run when the reader yields to the event loop: it yields
-    // after the chunk in hand while one waits (input.ts wantTurns), not only every few chunks, so that
-    // a batch is written when it is full, not when the next data (or the end) comes: over a pipe fed
-    // now and then (tail -f | load-sqlite --batch 1) a blocking read would otherwise hold it back
-    // (held weakly: a loader whose run stopped without finish(), in a program of the library API, is
-    // not kept alive by the registry; its entry goes when it is collected)
+    // a write queued is a chain of promises, run when the reader lets the event loop turn; over a pipe
+    // fed now and then (tail -f | load-sqlite --batch 1) a blocking read would hold a full batch back
+    // until the next data or the end: after a short read the reader awaits the batches queued first
+    // (input.ts settleBeforeWaiting; load-postgres' round trips too). Held weakly: a loader whose run
+    // stopped without finish(), in a program of the library API, is not kept alive by the registry.
     const me = new WeakRef(this);
-    const unwant = wantTurns(() => { const l = me.deref(); if (l === undefined) { unwant(); return false; } return l.queued > 0; });
-    // and a full batch's commit still in flight (load-postgres) is awaited before a read that may block
     const unsettle = settleBeforeWaiting(() => { const l = me.deref(); if (l === undefined) { unsettle(); return null; } return l.ends > 0 ? l.queue : null; });
-    this.unwant = () => { unwant(); unsettle(); };
+    this.unsettle = unsettle;
   }
   /** full batches queued whose commit is not done */
   private ends = 0;
-  private readonly unwant: () => void;
+  private readonly unsettle: () => void;
 
   /** run --schema, read the table */
   async start(): Promise<void> {
@@ -385,7 +382,7 @@ export class Loader {
       await this.loadColumns();
     } catch (err) {
       const failure = this.describe(err);
-      this.unwant();
+      this.unsettle();
       await this.rollbackQuietly();
       try { await this.driver.close(); } catch { /* the failure is what is reported */ }
       throw failure;
@@ -420,7 +417,7 @@ export class Loader {
     this.pending = [];
     this.enqueue(() => this.flush(items, true), items.length);
     await this.queue;
-    this.unwant();
+    this.unsettle();
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;

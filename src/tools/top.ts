@@ -68,7 +68,7 @@ export const tool: Tool<TopOptions> = {
           arena.copy(a, 0, 0, used);
           arena = a;
         }
-        arena.set(line.buf.subarray(line.start, line.end), used); // (cheaper than copy()'s checks)
+        line.buf.copy(arena, used, line.start, line.end);
         at.ensure(n)[n] = close;
         measures.ensure(n)[n] = m;
         starts.ensure(n + 1)[n] = used;
