@@ -11,7 +11,7 @@
 // the same engine as the command line: the same option spec, the same reading by the grammar, the
 // same output bytes. Bad records do not go to stderr: each is a 'reject' event ({tool, file, line,
 // reason, detail, raw}; --rejects FILE works too), diagnostics are 'warning' events (the lines the
-// command line writes on stderr, what stopped a run included), the closing figures a 'stats' event; --strict stops the stream with an error at the first bad record, and a
+// command line writes on stderr, what stopped a run included), the closing figures a 'stats' event (at a stop too); --strict stops the stream with an error at the first bad record (the records before it pushed first), and a
 // run the command line would end with status 1 (every record rejected, --max-reject-rate) ends the
 // stream with an error. Backpressure is the stream's: a tool's output for a chunk is pushed before
 // the next chunk is taken. objects() and fromObjects() convert between NDJSON bytes and records for
@@ -85,6 +85,17 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     if (s) s.failed = true;
   };
 
+  /** the end of a run, stopped or not: what the tool wrote last goes out, then the closing figures
+   *  (the summary as the command line prints it, a 'stats' event); whether the stage failed */
+  const close = (stream: Transform): boolean => {
+    const st = stage!;
+    const out = taken();
+    if (out) stream.push(out);
+    const failed = st.finish([...args]);
+    stream.emit('stats', { tool: st.name, ...st.stats, reasons: Object.fromEntries(st.stats.reasons), counters: Object.fromEntries(st.stats.counters) });
+    return failed;
+  };
+
   /** an error of the run as the stream's error (a strict stop or a tool's failure) */
   const asError = (e: unknown): Error => {
     const err = e instanceof StageError ? e.cause : e;
@@ -102,7 +113,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           const out = taken();
           if (out) this.push(out);
           done();
-        } catch (e) { failure = asError(e); sayStop(this, e); done(failure); }
+        } catch (e) {
+          // as the command line: the records written before the stop go out, then the closing figures
+          failure = asError(e); sayStop(this, e); close(this);
+          done(failure);
+        }
       };
       if (stage) return go();
       starting ??= start(this);
@@ -121,10 +136,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           failure = asError(e);
           sayStop(this, e);
         }
-        const out = taken();
-        if (out) this.push(out);
-        const failed = st.finish([...args]) || failure !== null;
-        this.emit('stats', { tool: st.name, ...st.stats, reasons: Object.fromEntries(st.stats.reasons), counters: Object.fromEntries(st.stats.counters) });
+        const failed = close(this) || failure !== null;
         done(failed ? failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`) : null);
       };
       finish().catch((e) => done(asError(e)));

@@ -131,6 +131,30 @@ test('what stops a stream is said as the command line says it (a warning), witho
   fs.rmSync(d, { recursive: true, force: true });
 });
 
+test('a strict stop inside a chunk: the records before it go out and the closing figures come, as on the command line', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const input = '{"t":"2024-01-01T00:00:00Z"}\n{"t":"2024-01-02T00:00:00Z"}\n{"t":"nope"}\n{"t":"2024-01-03T00:00:00Z"}\n';
+  const args = ['--strict', '--field', 't'];
+  let out = '';
+  const stats = [];
+  const s = createStream('to-local-date', args);
+  s.on('warning', () => {});
+  s.on('stats', (st) => stats.push(st));
+  // one chunk holds the good records, the bad one and one after it
+  await rejects(pipeline(Readable.from([Buffer.from(input)]), s, new Writable({ write(c, _e, cb) { out += c; cb(); } })), /--strict/);
+  const os = await import('node:os');
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-')), 'st.ndjson');
+  const cli = spawnSync(path.join(root, 'bin/to-local-date'), [...args, '--stats-file', f], { input, encoding: 'utf8' });
+  assert.is(cli.status, 1);
+  assert.is(out, cli.stdout);
+  assert.is(out.split('\n').length - 1, 2);
+  assert.is(stats.length, 1);
+  const want = JSON.parse(fs.readFileSync(f, 'utf8'));
+  assert.equal([stats[0].in, stats[0].out, stats[0].rejected], [want.in, want.out, want.rejected]);
+  assert.equal([stats[0].in, stats[0].out, stats[0].rejected], [3, 2, 1]);
+  fs.rmSync(path.dirname(f), { recursive: true, force: true });
+});
+
 test('a stream that cannot start says why as the command line does (a usage problem, a failed setup); scripts/lib/load-tables.mjs says a stop once', async () => {
   const { spawnSync } = await import('node:child_process');
   const os = await import('node:os');
