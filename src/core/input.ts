@@ -282,6 +282,32 @@ function unsettled(): Promise<unknown> | null {
   for (const f of settlers) { const p = f(); if (p !== null) return p; }
   return null;
 }
+/** Things that need the event loop while the input is idle (a load's --flush-after timer): after a short
+ *  read the next read is made without blocking the thread (fs.read in libuv's pool), so their timers run
+ *  while no data comes; full reads stay blocking. */
+const loopWanters = new Set<() => boolean>();
+/** register `wants` (true while something needs the event loop when the input is idle); returns the
+ *  unregistering call */
+export function loopWhileWaiting(wants: () => boolean): () => void {
+  loopWanters.add(wants);
+  return () => { loopWanters.delete(wants); };
+}
+function loopWanted(): boolean {
+  for (const f of loopWanters) if (f()) return true;
+  return false;
+}
+/** one read without blocking the thread (a non-blocking pipe with nothing yet: tried again each ms) */
+function readAside(fd: number, buf: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const go = () => fs.read(fd, buf, 0, CHUNK, null, (err, n) => {
+      if (!err) resolve(n);
+      else if (err.code === 'EAGAIN') setTimeout(go, 1);
+      else if (err.code === 'EOF') resolve(0);
+      else reject(err);
+    });
+    go();
+  });
+}
 /** a read of fewer bytes than a full pipe holds (64 KiB): the writer is not ahead of the reader */
 const SHORT_READ = 1 << 16;
 
@@ -296,11 +322,13 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   const buf = chunkBuffer(CHUNK); // inside the SIMD walk's memory when free: lines are scanned in place
   const splitter = new Splitter(file, needle, sink);
   let bytes = 0, chunks = 0;
+  let aside: Promise<number> | null = null; // the next read, made without blocking (see loopWhileWaiting)
   try {
     for (;;) {
       let n: number;
       try {
-        n = fs.readSync(fd, buf, 0, CHUNK, null);
+        if (aside !== null) { const p = aside; aside = null; n = await p; }
+        else n = fs.readSync(fd, buf, 0, CHUNK, null);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') { await sleep(1); continue; } // a non-blocking pipe with nothing yet
@@ -323,7 +351,10 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       const wait = waitDrain();
       if (wait) await wait;
       if ((chunks & 7) === 0 || turnWanted()) { await tick(); if (stopped()) return bytes; }
-      if (n < SHORT_READ) { const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; } }
+      if (n < SHORT_READ) {
+        const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; }
+        if (loopWanted()) aside = readAside(fd, buf);
+      }
     }
     splitter.finish();
     return bytes;

@@ -24,7 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
-import { settleBeforeWaiting } from './input.js';
+import { loopWhileWaiting, settleBeforeWaiting } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -145,6 +145,9 @@ export interface LoaderOptions {
   schemaSql?: string;
   /** SQL text run after the last batch, in its transaction, with temp.loaded_keys */
   postSql?: string;
+  /** --flush-after: ms the first record of a batch may wait; then the batch is committed short of
+   *  --batch records (not with --atomic) */
+  flushAfterMs?: number;
 }
 
 /** Where a record came from, for its rejection. */
@@ -363,8 +366,13 @@ export class Loader {
     // stopped without finish(), in a program of the library API, is not kept alive by the registry.
     const me = new WeakRef(this);
     const unsettle = settleBeforeWaiting(() => { const l = me.deref(); if (l === undefined) { unsettle(); return null; } return l.ends > 0 ? l.queue : null; });
-    this.unsettle = unsettle;
+    // --flush-after: while a batch's timer runs, the reader's waits for data leave the event loop free
+    // (input.ts loopWhileWaiting), so the timer commits the batch though no more data comes
+    const unloop = o.flushAfterMs === undefined ? () => {} : loopWhileWaiting(() => { const l = me.deref(); if (l === undefined) { unloop(); return false; } return l.flushTimer !== null; });
+    this.unsettle = () => { unsettle(); unloop(); };
   }
+  /** --flush-after: the timer of the batch begun (cleared when it fills, or at the end) */
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** full batches queued whose commit is not done */
   private ends = 0;
   private readonly unsettle: () => void;
@@ -392,6 +400,11 @@ export class Loader {
   /** queue a record (an object); throws the failure of an earlier batch */
   add(rec: Record<string, unknown>, file: string, no: number, raw: string | RawLine): void {
     if (this.failure !== undefined) throw this.failure;
+    if (this.o.flushAfterMs !== undefined && this.flushTimer === null) {
+      // the batch's first record: it waits at most --flush-after for the batch to fill
+      this.flushTimer = setTimeout(() => { this.flushTimer = null; this.endBatch(); }, this.o.flushAfterMs);
+      this.flushTimer.unref();
+    }
     this.pending.push({ rec, file, no, raw });
     // a write of the batch's records, or of fewer (Driver.writeUnit) when they cannot change the table:
     // it exists (a new table's column types come from a whole --batch) and no column is added (--alter
@@ -404,15 +417,34 @@ export class Loader {
       const batchEnd = this.inBatch >= this.o.batch;
       if (batchEnd) this.inBatch = 0;
       this.enqueue(() => this.flush(items, false, batchEnd), items.length);
-      if (batchEnd) { this.ends++; this.queue = this.queue.then(() => { this.ends--; }); } // (after its step, done or not)
+      if (batchEnd) {
+        this.ends++; this.queue = this.queue.then(() => { this.ends--; }); // (after its step, done or not)
+        this.stopFlushTimer();
+      }
     }
   }
+
+  /** (--flush-after) end the batch begun, short of --batch records: its records written and committed */
+  private endBatch(): void {
+    if (this.failure !== undefined || this.finishing || (this.pending.length === 0 && this.inBatch === 0)) return;
+    const items = this.pending;
+    this.pending = [];
+    this.inBatch = 0;
+    this.enqueue(() => this.flush(items, false, true), items.length);
+    this.ends++; this.queue = this.queue.then(() => { this.ends--; });
+  }
+  private stopFlushTimer(): void {
+    if (this.flushTimer !== null) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+  }
+  private finishing = false;
 
   /** count a record the caller refused before add() (malformed, not an object) */
   countRejected(): void { this.totals.rejected++; }
 
   /** write the rest, run --post-sql, commit; returns the totals. Throws the failure of the run. */
   async finish(): Promise<Counts> {
+    this.finishing = true;
+    this.stopFlushTimer();
     const items = this.pending;
     this.pending = [];
     this.enqueue(() => this.flush(items, true), items.length);
@@ -726,7 +758,7 @@ export class Loader {
 
 export interface LoaderToolOptions {
   table: string; key: string[]; schema?: string; alter: boolean; batch: number;
-  onConflict: 'update' | 'ignore'; postSql?: string; atomic: boolean; busyTimeout: number;
+  onConflict: 'update' | 'ignore'; postSql?: string; atomic: boolean; busyTimeout: number; flushAfter?: number;
 }
 
 /** the options of a loader tool after its database option (a tool may reword a description) */
@@ -736,6 +768,7 @@ export const LOADER_OPTIONS: Record<string, Options> = {
   schema: { type: 'string', describe: 'SQL file run first (CREATE TABLE IF NOT EXISTS ...); else the table is created from inferred types' },
   alter: { type: 'boolean', default: false, describe: 'add columns the table lacks (ALTER TABLE ADD COLUMN); without it such records are rejected' },
   batch: { type: 'number', default: 10000, describe: 'records per transaction' },
+  'flush-after': { type: 'number', describe: 'seconds the first record of a batch may wait: then the batch is committed short of --batch records (a live input: tail -F ... | load-sqlite --flush-after 5); default: a batch is committed when full, and at the end' },
   'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
   'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
   atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read or, in a chain, a step before fails the run)' },
@@ -746,6 +779,8 @@ export const LOADER_OPTIONS: Record<string, Options> = {
 export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string) => string | undefined): string | undefined {
   o.key = listOption(o.key);
   if (!(o.batch >= 1) || !Number.isInteger(o.batch)) return '--batch takes a positive integer';
+  if (o.flushAfter !== undefined && !(o.flushAfter > 0 && o.flushAfter <= 86400)) return '--flush-after takes a number of seconds (more than 0, at most 86400)';
+  if (o.flushAfter !== undefined && o.atomic) return '--flush-after goes without --atomic (the whole load is one transaction)';
   if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
   for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
   if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
@@ -768,6 +803,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
       const driver = await open();
       loader = new Loader(driver, {
         table: o.table, key: o.key, alter: o.alter, batch: o.batch, onConflict: o.onConflict, atomic: o.atomic,
+        flushAfterMs: o.flushAfter === undefined ? undefined : Math.max(1, Math.round(o.flushAfter * 1000)),
         schemaSql: o.schema ? fs.readFileSync(o.schema, 'utf8') : undefined,
         postSql: o.postSql === undefined ? undefined : sqlText(o.postSql),
       }, {

@@ -258,8 +258,8 @@ if (!bindir) {
     ]);
   });
 
-  test('over a pipe fed now and then, a full batch is committed at once, not when the next data or the end comes (--atomic: at the end)', async () => {
-    for (const [batch, extra, want] of [[1, [], [1, 2, 3]], [2, [], [0, 2, 2]], [1, ['--atomic'], [0, 0, 0]]]) {
+  test('over a pipe fed now and then, a full batch is committed at once, not when the next data or the end comes (--atomic: at the end; --flush-after: a batch not full once its first record waited that long)', async () => {
+    for (const [batch, extra, want] of [[1, [], [1, 2, 3]], [2, [], [0, 2, 2]], [1, ['--atomic'], [0, 0, 0]], [1000, ['--flush-after', '0.3'], [1, 2, 3]]]) {
       const table = `live_${batch}_${extra.length}`;
       const child = spawn(`${root}/bin/load-postgres`, ['--url', server.url, '-t', table, '-k', 'k', '--batch', String(batch), ...extra]);
       let err = '';

@@ -414,4 +414,71 @@ test('over a pipe fed now and then, a full batch is written at once, not when th
   }
 });
 
+test('--flush-after: over a live pipe a batch not yet full is committed once its first record has waited that long (load-sqlite, in a chain, the library API); usage checks', async () => {
+  const { spawn } = await import('node:child_process');
+  const { default: Database } = await import('better-sqlite3');
+  const d = tmpdir();
+  const count = (db) => {
+    const other = new Database(db, { timeout: 5000 });
+    try { return other.prepare('SELECT count(*) AS n FROM t').get().n; } catch { return 0; } finally { other.close(); } // (no table yet: 0)
+  };
+  const waitFor = async (db, want, what) => {
+    let n = 0;
+    for (let i = 0; n < want; i++) {
+      assert.ok(i < 200, `${what}: ${want} rows written while the pipe stays open (${n} after 10 s)`);
+      await new Promise((r) => setTimeout(r, 50));
+      n = count(db);
+    }
+    assert.is(n, want, what);
+  };
+  for (const [name, cmd, args] of [
+    ['load-sqlite', 'bin/load-sqlite', []],
+    ['a chain', 'bin/event-pipes', ['where', 'id>0', 'then', 'load-sqlite']],
+  ]) {
+    const db = `${d}/flush-${name.replace(' ', '-')}.db`;
+    // batches of 1000: without --flush-after these records would wait for the end of the input
+    const child = spawn(cmd, [...args, '--db', db, '-t', 't', '-k', 'id', '--batch', '1000', '--flush-after', '0.3']);
+    let err = '';
+    child.stderr.on('data', (x) => { err += x; });
+    const done = new Promise((resolve) => child.on('close', resolve));
+    try {
+      child.stdin.write('{"id":1}\n{"id":2}\n');
+      await waitFor(db, 2, name);
+      child.stdin.write('{"id":3}\n');
+      await waitFor(db, 3, name);
+    } catch (e) { child.kill(); throw e; }
+    child.stdin.end('{"id":4}\n');
+    assert.is(await done, 0, err);
+    assert.match(err, /inserted=4 updated=0 unchanged=0 rejected=0/);
+    assert.is(count(db), 4);
+  }
+  // the library API: the timer runs between the chunks written
+  const api = await import(new URL('../../dist/api.js', import.meta.url).href);
+  const db = `${d}/flush-api.db`;
+  const s = api.createStream('load-sqlite', ['--db', db, '-t', 't', '-k', 'id', '--flush-after', '0.2']);
+  s.on('warning', () => {});
+  s.resume();
+  const finished = new Promise((resolve, reject) => { s.on('finish', resolve); s.on('error', reject); });
+  s.write('{"id":1}\n{"id":2}\n');
+  await waitFor(db, 2, 'the library API');
+  s.end('{"id":3}\n');
+  await finished;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.is(count(db), 3);
+  // the default: a batch is committed when full or at the end
+  const plain = spawn('bin/load-sqlite', ['--db', `${d}/plain.db`, '-t', 't', '-k', 'id', '--batch', '1000']);
+  const closed = new Promise((resolve) => plain.on('close', resolve));
+  plain.stdin.write('{"id":1}\n');
+  await new Promise((r) => setTimeout(r, 800));
+  assert.is(count(`${d}/plain.db`), 0, 'without --flush-after the record waits for its batch');
+  plain.stdin.end();
+  assert.is(await closed, 0);
+  assert.is(count(`${d}/plain.db`), 1);
+  for (const bad of [['--flush-after', '0'], ['--flush-after', '-1'], ['--flush-after', 'soon'], ['--flush-after', '1', '--atomic']]) {
+    const r = sh(`load-sqlite --db ${d}/u.db -t t ${bad.join(' ')}`, { input: '{"id":1}\n' });
+    assert.is(r.status, 2, bad.join(' '));
+    assert.match(r.stderr, /--flush-after/);
+  }
+});
+
 test.run();
