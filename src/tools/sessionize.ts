@@ -9,7 +9,8 @@
 // pings within --gap of each other merge, so sessionize(A + B) = sessionize(sessionize(A) + B) — the
 // sessions of any split of the pings, loaded in any order, are those of one load (28 bytes a record).
 // One record per session:
-// {user_id, session_start, session_end, duration_s, pings}, sorted by key and start.
+// {user_id, session_start, session_end, duration_s, pings}, sorted by key and start. Without --sorted
+// the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
 import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
@@ -171,6 +172,8 @@ export const tool: Tool<SessionizeOptions> = {
         }
         if (batched) flush();
         ctx.count('sessions', sessions);
+        // (the distinct keys, e.g. users, with a session: what a distinct() over the output counts, for free)
+        ctx.count('keys', nk);
       },
     };
   },
