@@ -96,6 +96,22 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     return failed;
   };
 
+  /** the run ended before its end (stopped, failed, the stream destroyed): the stage gives back what
+   *  it holds, once */
+  let ended = false;
+  const abort = () => {
+    if (ended || !stage) return;
+    ended = true;
+    Promise.resolve(stage.transform.abort?.()).catch(() => { /* what stopped the run is its error */ });
+  };
+
+  /** end the stream with `err` once what it pushed has been read: destroying it (what the error does)
+   *  throws away what its readable buffer holds, the records written before the stop */
+  const failWhenRead = (s: Transform, done: (err?: Error | null) => void, err: Error) => {
+    const go = () => { if (s.destroyed || s.readableLength === 0) done(err); else setTimeout(go, 5).unref(); };
+    go();
+  };
+
   /** an error of the run as the stream's error (a strict stop or a tool's failure) */
   const asError = (e: unknown): Error => {
     const err = e instanceof StageError ? e.cause : e;
@@ -114,9 +130,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           if (out) this.push(out);
           done();
         } catch (e) {
-          // as the command line: the records written before the stop go out, then the closing figures
+          // as the command line: the records written before the stop go out, then the closing figures;
+          // what the stage holds is given back (a load's open transaction rolled back)
           failure = asError(e); sayStop(this, e); close(this);
-          done(failure);
+          abort();
+          failWhenRead(this, done, failure);
         }
       };
       if (stage) return go();
@@ -137,12 +155,14 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           sayStop(this, e);
         }
         const failed = close(this) || failure !== null;
-        done(failed ? failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`) : null);
+        ended = true;
+        if (!failed) return done(null);
+        failWhenRead(this, done, failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`));
       };
       finish().catch((e) => done(asError(e)));
     },
   );
-  stream.on('close', () => { sink.closed = true; });
+  stream.on('close', () => { sink.closed = true; if (!ended) abort(); });
   return stream;
 }
 

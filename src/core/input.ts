@@ -282,9 +282,9 @@ function unsettled(): Promise<unknown> | null {
   for (const f of settlers) { const p = f(); if (p !== null) return p; }
   return null;
 }
-/** Things that need the event loop while the input is idle (a load's --flush-after timer): after a short
- *  read the next read is made without blocking the thread (fs.read in libuv's pool), so their timers run
- *  while no data comes; full reads stay blocking. */
+/** Things that need the event loop while the input is idle (a load's --flush-after timer): while one
+ *  does, each read is made without blocking the thread (fs.read in libuv's pool), so their timers run
+ *  while no data comes; otherwise reads block (the fast way). */
 const loopWanters = new Set<() => boolean>();
 /** register `wants` (true while something needs the event loop when the input is idle); returns the
  *  unregistering call */
@@ -323,6 +323,8 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   const splitter = new Splitter(file, needle, sink);
   let bytes = 0, chunks = 0;
   let aside: Promise<number> | null = null; // the next read, made without blocking (see loopWhileWaiting)
+  let live = true;
+  try { live = !fs.fstatSync(fd).isFile(); } catch { /* the read says why */ }
   try {
     for (;;) {
       let n: number;
@@ -351,10 +353,12 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       const wait = waitDrain();
       if (wait) await wait;
       if ((chunks & 7) === 0 || turnWanted()) { await tick(); if (stopped()) return bytes; }
-      if (n < SHORT_READ) {
-        const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; }
-        if (loopWanted()) aside = readAside(fd, buf);
-      }
+      if (n < SHORT_READ) { const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; } }
+      // A pipe, socket or terminal may have nothing more for a long time: while something needs the
+      // event loop (a --flush-after timer, a full batch's commit queued), the next read does not block
+      // the thread (after any read: a burst may end on a full pipe's 64 KiB, a socket's read be larger).
+      // A file always has its next bytes: read as fast as can be.
+      if (live && (loopWanted() || unsettled() !== null)) aside = readAside(fd, buf);
     }
     splitter.finish();
     return bytes;

@@ -438,6 +438,22 @@ export class Loader {
   }
   private finishing = false;
 
+  /** the run stopped before its end (a library stream stopped or destroyed): nothing more is written;
+   *  once the write in progress is done, the open transaction is rolled back and the database closed */
+  abort(): Promise<void> {
+    if (this.finishing) return this.queue;
+    this.finishing = true;
+    this.stopFlushTimer();
+    this.unsettle();
+    this.pending = [];
+    if (this.failure === undefined) this.failure = new RunFailure('the run stopped');
+    this.queue = this.queue.then(async () => {
+      await this.rollbackQuietly();
+      try { await this.driver.close(); } catch { /* closed already, after a failure */ }
+    });
+    return this.queue;
+  }
+
   /** count a record the caller refused before add() (malformed, not an object) */
   countRejected(): void { this.totals.rejected++; }
 
@@ -768,7 +784,7 @@ export const LOADER_OPTIONS: Record<string, Options> = {
   schema: { type: 'string', describe: 'SQL file run first (CREATE TABLE IF NOT EXISTS ...); else the table is created from inferred types' },
   alter: { type: 'boolean', default: false, describe: 'add columns the table lacks (ALTER TABLE ADD COLUMN); without it such records are rejected' },
   batch: { type: 'number', default: 10000, describe: 'records per transaction' },
-  'flush-after': { type: 'number', describe: 'seconds the first record of a batch may wait: then the batch is committed short of --batch records (a live input: tail -F ... | load-sqlite --flush-after 5); default: a batch is committed when full, and at the end' },
+  'flush-after': { type: 'number', describe: 'seconds the first record of a batch may wait: then the batch is committed short of --batch records (a live input: tail -F ... | load-sqlite --flush-after 5; a new table then takes its columns from a batch cut short: give --schema, or --alter); default: a batch is committed when full, and at the end' },
   'on-conflict': { choices: ['update', 'ignore'], default: 'update', describe: 'update: changed columns are updated; ignore: existing rows are kept' },
   'post-sql': { type: 'string', describe: 'SQL (or @FILE) run after the last batch in the same transaction; temp.loaded_keys has the loaded keys' },
   atomic: { type: 'boolean', default: false, describe: 'the whole load (and --post-sql) in one transaction: all or nothing (nothing when an input cannot be read or, in a chain, a step before fails the run)' },
@@ -823,6 +839,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
       }
       loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.end));
     },
+    abort() { return loader?.abort(); },
     async end() {
       const c = await loader.finish();
       ctx.count('inserted', c.inserted); ctx.count('updated', c.updated); ctx.count('unchanged', c.unchanged);

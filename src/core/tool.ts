@@ -82,6 +82,9 @@ export interface Transform {
   record(line: Line): void;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
+  /** (a library stream) the run stopped before its end (a --strict stop, a failure, the stream
+   *  destroyed): instead of end(), give back what is held (a load rolls its open transaction back) */
+  abort?(): void | Promise<void>;
   /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
    *  which the key ranges are chosen */
   sample?(max: number): KeyList;

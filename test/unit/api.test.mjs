@@ -155,6 +155,41 @@ test('a strict stop inside a chunk: the records before it go out and the closing
   fs.rmSync(path.dirname(f), { recursive: true, force: true });
 });
 
+test('a stop with a slow reader: the records before it all reach the reader before the error; a stopped load writes nothing and lets the database go', async () => {
+  const chunks = ['{"t":"2024-01-01T00:00:00Z"}\n', '{"t":"2024-01-02T00:00:00Z"}\n', '{"t":"2024-01-03T00:00:00Z"}\n{"t":"2024-01-04T00:00:00Z"}\n{"t":"nope"}\n{"t":"2024-01-05T00:00:00Z"}\n'];
+  let out = '';
+  const slow = new Writable({ highWaterMark: 1, write(c, _e, cb) { out += c; setTimeout(cb, 20); } });
+  const s = createStream('to-local-date', ['--strict', '--field', 't']);
+  s.on('warning', () => {});
+  await rejects(pipeline(Readable.from(chunks.map((c) => Buffer.from(c))), s, slow), /--strict/);
+  assert.is(out.split('\n').length - 1, 4, out);
+  // for await, with a wait between chunks
+  const s2 = createStream('to-local-date', ['--strict', '--field', 't']);
+  s2.on('warning', () => {});
+  Readable.from(chunks.map((c) => Buffer.from(c))).pipe(s2);
+  let out2 = '';
+  await rejects((async () => { for await (const c of s2) { out2 += c; await new Promise((r) => setTimeout(r, 20)); } })(), /--strict/);
+  assert.is(out2, out);
+  // load-sqlite stopped by --strict (with a --flush-after timer armed): nothing committed, the write
+  // lock given back at once (another writer gets it)
+  const os = await import('node:os');
+  const Database = (await import('better-sqlite3')).default;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const db = path.join(d, 'l.db');
+  for (const extra of [[], ['--flush-after', '0.3']]) {
+    const l = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'id', '--strict', ...extra]);
+    l.on('warning', () => {});
+    await rejects(pipeline(Readable.from(['{"id":1}\n{"id":2}\n{"id":3,\n{"id":4}\n']), l, new Writable({ write(_c, _e, cb) { cb(); } })), /--strict/);
+    await new Promise((r) => setTimeout(r, 600)); // (past the timer)
+    const other = new Database(db, { timeout: 200 });
+    other.exec('CREATE TABLE IF NOT EXISTS other (x)'); other.exec('INSERT INTO other VALUES (1)'); // the write lock
+    const t = other.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get().n;
+    other.close();
+    assert.is(t, 0, `no table t after the stop ${extra.join(' ')}`);
+  }
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test('a stream that cannot start says why as the command line does (a usage problem, a failed setup); scripts/lib/load-tables.mjs says a stop once', async () => {
   const { spawnSync } = await import('node:child_process');
   const os = await import('node:os');

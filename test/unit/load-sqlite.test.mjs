@@ -387,7 +387,10 @@ test('over a pipe fed now and then, a full batch is written at once, not when th
   const { spawn } = await import('node:child_process');
   const { default: Database } = await import('better-sqlite3');
   const d = tmpdir();
-  for (const [batch, feeds] of [[1, [['{"id":1}'], ['{"id":2}']]], [3, [['{"id":1}', '{"id":2}', '{"id":3}'], ['{"id":4}', '{"id":5}', '{"id":6}']]]]) {
+  // (the third: eight full batches in one write of 93 KB, read whole from the socket Node's spawn gives,
+  // more than a pipe's 64 KiB: the reader must not block before their commits)
+  const burst = Array.from({ length: 8000 }, (_v, i) => `{"id":${i + 1}}`);
+  for (const [batch, feeds] of [[1, [['{"id":1}'], ['{"id":2}']]], [3, [['{"id":1}', '{"id":2}', '{"id":3}'], ['{"id":4}', '{"id":5}', '{"id":6}']]], [1000, [burst]]]) {
     const db = `${d}/live${batch}.db`;
     const child = spawn('bin/load-sqlite', ['--db', db, '-t', 't', '-k', 'id', '--batch', String(batch)]);
     let err = '';
@@ -446,11 +449,16 @@ test('--flush-after: over a live pipe a batch not yet full is committed once its
       await waitFor(db, 2, name);
       child.stdin.write('{"id":3}\n');
       await waitFor(db, 3, name);
+      // a burst read whole (a read of 64 KiB or more, as a pipe or socket may give), then nothing
+      const burst = [];
+      for (let i = 0; i < 8000; i++) burst.push(`{"id":${100000 + i}}`);
+      child.stdin.write(burst.join('\n') + '\n');
+      await waitFor(db, 8003, `${name}, a burst of ${burst.join('\n').length + 1} bytes`);
     } catch (e) { child.kill(); throw e; }
     child.stdin.end('{"id":4}\n');
     assert.is(await done, 0, err);
-    assert.match(err, /inserted=4 updated=0 unchanged=0 rejected=0/);
-    assert.is(count(db), 4);
+    assert.match(err, /inserted=8004 updated=0 unchanged=0 rejected=0/);
+    assert.is(count(db), 8004);
   }
   // the library API: the timer runs between the chunks written
   const api = await import(new URL('../../dist/api.js', import.meta.url).href);
