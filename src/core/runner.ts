@@ -152,6 +152,21 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     }
     argv = args;
   }
+  // an option that takes a value given without one (last, or before another option): the parser
+  // leaves it unset (its default), so the run would go on without it; a value beginning with '-' is
+  // written --name=-x (a negative number may follow as it is)
+  for (const [name, o] of Object.entries(all)) {
+    if (o.type !== 'number' && o.type !== 'string' && !(o.type === undefined && o.choices)) continue;
+    const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+    const flags = new Set([`--${name}`, ...aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]);
+    for (let j = 0; j < argv.length && argv[j] !== '--'; j++) {
+      if (!flags.has(argv[j])) continue;
+      const next = argv[j + 1];
+      if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-\.?\d/.test(next))) {
+        throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
+      }
+    }
+  }
   const parsed = parser.detailed(argv, { ...cfg, configuration: { 'camel-case-expansion': true, 'greedy-arrays': false, 'populate--': true, 'strip-dashed': false } });
   if (parsed.error) throw new UsageError(parsed.error.message);
   const opts: any = parsed.argv;

@@ -25,6 +25,17 @@ for (const name of Object.keys(registry)) {
     assert.is(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, new RegExp(`^${name}: .*\\(try '${name} --help'\\)`));
     assert.match(bad.stderr, /unknown option --no-such-option /, 'the option as written');
+    // an option that takes a value, given without one (last, or before another option): a usage error,
+    // not a run without it (the parser leaves it unset)
+    const valued = Object.entries(tool.options).filter(([, o]) => o.type === 'number' || o.type === 'string').map(([n]) => n);
+    for (const opt of [...valued, ...(tool.noInput ? [] : ['max-reports'])]) {
+      for (const tail of ['', ' --stats']) {
+        const r = sh(`${name} --${opt}${tail} < /dev/null`);
+        assert.is(r.status, 2, `${name} --${opt}${tail}: ${r.stderr}`);
+        assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`^${name}: --${opt} needs a value \\(try '${name} --help'\\)`));
+      }
+    }
     // the bin starts node without NODE_EXTRA_CA_CERTS (node would warn about a missing file, and
     // parse the bundle on every start where it exists)
     const certs = sh(`NODE_EXTRA_CA_CERTS=/nonexistent/ca.pem ${name} --no-such-option < /dev/null`);
