@@ -106,9 +106,10 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   };
 
   /** end the stream with `err` once what it pushed has been read: destroying it (what the error does)
-   *  throws away what its readable buffer holds, the records written before the stop */
+   *  throws away what its readable buffer holds, the records written before the stop. A stream nobody
+   *  reads (no pipe, no 'data', no iterator: never flowing) gets it at once. */
   const failWhenRead = (s: Transform, done: (err?: Error | null) => void, err: Error) => {
-    const go = () => { if (s.destroyed || s.readableLength === 0) done(err); else setTimeout(go, 5).unref(); };
+    const go = () => { if (s.destroyed || s.readableLength === 0 || s.readableFlowing === null) done(err); else setTimeout(go, 5); };
     go();
   };
 
@@ -122,6 +123,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   const stream: Transform = through2(
     function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       const go = () => {
+        if (closed) { abort(); return done(); } // (destroyed while it was set up: nothing is read)
         try {
           const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           stage!.stats.bytes += b.length;
@@ -150,9 +152,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
           await st.end();
         } catch (e) {
           // said as the command line says it (a 'warning' before the closing figures), and the stage
-          // failed as there: no "every record read was rejected" on top of the failure that rejected them
+          // failed as there: no "every record read was rejected" on top of the failure that rejected them;
+          // what the stage holds is given back (a stop at the last line skips end(): a load's transaction)
           failure = asError(e);
           sayStop(this, e);
+          abort();
         }
         const failed = close(this) || failure !== null;
         ended = true;
@@ -162,7 +166,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       finish().catch((e) => done(asError(e)));
     },
   );
-  stream.on('close', () => { sink.closed = true; if (!ended) abort(); });
+  let closed = false;
+  stream.on('close', () => { sink.closed = true; closed = true; if (!ended) abort(); });
   return stream;
 }
 

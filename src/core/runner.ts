@@ -162,7 +162,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     for (let j = 0; j < argv.length && argv[j] !== '--'; j++) {
       if (!flags.has(argv[j])) continue;
       const next = argv[j + 1];
-      if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-\.?\d/.test(next))) {
+      if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(next))) { // (the parser's negative number)
         throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
       }
     }

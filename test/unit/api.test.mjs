@@ -190,6 +190,45 @@ test('a stop with a slow reader: the records before it all reach the reader befo
   fs.rmSync(d, { recursive: true, force: true });
 });
 
+test('the error of a stop reaches a program that does not read, and one whose reader needs no timer; a stop at the last line, or a stream destroyed while it is set up, commits nothing', async () => {
+  const within = (p, ms, what) => Promise.race([p, new Promise((_r, j) => setTimeout(() => j(new Error(`${what}: nothing after ${ms} ms`)), ms))]);
+  // no reader at all: the error comes at once
+  const s = createStream('where', ['a>=0', '--strict']);
+  s.on('warning', () => {});
+  const err = within(new Promise((resolve) => s.on('error', resolve)), 3000, 'no reader');
+  s.end('{"a":1}\n{bad\n');
+  assert.match((await err).message, /--strict/);
+  // a reader that goes on by setImmediate (nothing else keeps the program alive): every record, then the error
+  let n = 0;
+  const big = Array.from({ length: 3000 }, (_v, i) => `{"a":${i}}`).join('\n') + '\n';
+  const sink = new Writable({ highWaterMark: 1, write(c, _e, cb) { n += c.toString().split('\n').length - 1; setImmediate(cb); } });
+  const w = createStream('where', ['a>=0', '--strict']);
+  w.on('warning', () => {});
+  await within(rejects(pipeline(Readable.from([big, big, '{"a":1}\n{"a":\n']), w, sink), /--strict/), 10000, 'setImmediate reader');
+  assert.is(n, 6001);
+  const os = await import('node:os');
+  const Database = (await import('better-sqlite3')).default;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const db = path.join(d, 'a.db');
+  const rows = () => { const x = new Database(db, { timeout: 200 }); try { x.exec('CREATE TABLE IF NOT EXISTS other (x)'); return x.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get().n ? x.prepare('SELECT count(*) AS n FROM t').get().n : 0; } finally { x.close(); } };
+  // the bad record is the last line, without a newline (found at the end of the input, not in a chunk)
+  for (const extra of [['--atomic'], ['--flush-after', '0.2']]) {
+    const l = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'id', '--strict', ...extra]);
+    l.on('warning', () => {});
+    await rejects(pipeline(Readable.from(['{"id":1}\n{"id":2}\n', '{"id":3,']), l, new Writable({ write(_c, _e, cb) { cb(); } })), /--strict/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.is(rows(), 0, `a stop at the last line ${extra.join(' ')}: nothing committed, the write lock free`);
+  }
+  // destroyed (the source failed) before the stream was set up: what it had taken is not loaded
+  const l = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'id', '--flush-after', '0.2']);
+  l.on('warning', () => {});
+  const source = new Readable({ read() { this.push('{"id":1}\n{"id":2}\n'); process.nextTick(() => this.destroy(new Error('source failed'))); } });
+  await rejects(pipeline(source, l, new Writable({ write(_c, _e, cb) { cb(); } })), /source failed/);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(rows(), 0, 'destroyed while set up');
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test('a stream that cannot start says why as the command line does (a usage problem, a failed setup); scripts/lib/load-tables.mjs says a stop once', async () => {
   const { spawnSync } = await import('node:child_process');
   const os = await import('node:os');
