@@ -1,5 +1,5 @@
-// node duckdb-run.mjs [--threads N] [--db FILE] (SQLFILE | -e SQL) [NAME=VALUE ...]
-// Runs the statements of SQLFILE (or -e SQL) in DuckDB through its node API, each {{NAME}} replaced by
+// node duckdb-run.mjs [--threads N] [--db FILE] (SQLFILE... | -e SQL) [NAME=VALUE ...]
+// Runs the statements of the SQLFILEs, one after another (or -e SQL), in DuckDB through its node API, each {{NAME}} replaced by
 // VALUE (single quotes doubled: the placeholders stand inside SQL string literals), and prints the rows
 // of the last statement as NDJSON on stdout. --threads: DuckDB's worker threads (default 2); --db: a
 // database file (default: in memory). The bench starts it without NODE_EXTRA_CA_CERTS, like our bins.
@@ -14,11 +14,11 @@ while (args.length) {
   if (a === '--threads') threads = args.shift();
   else if (a === '--db') db = args.shift();
   else if (a === '-e') sql = args.shift();
-  else if (sql === undefined && !a.includes('=')) sql = fs.readFileSync(a, 'utf8');
+  else if (!a.includes('=')) sql = (sql === undefined ? '' : sql + '\n') + fs.readFileSync(a, 'utf8'); // (several files: run in order)
   else if (a.includes('=')) { const i = a.indexOf('='); vars[a.slice(0, i)] = a.slice(i + 1); }
   else { console.error(`duckdb-run: unexpected argument ${a}`); process.exit(2); }
 }
-if (sql === undefined) { console.error('usage: node duckdb-run.mjs [--threads N] [--db FILE] (SQLFILE | -e SQL) [NAME=VALUE ...]'); process.exit(2); }
+if (sql === undefined) { console.error('usage: node duckdb-run.mjs [--threads N] [--db FILE] (SQLFILE... | -e SQL) [NAME=VALUE ...]'); process.exit(2); }
 sql = sql.replace(/\{\{(\w+)\}\}/g, (_, k) => {
   if (!(k in vars)) { console.error(`duckdb-run: no value for {{${k}}}`); process.exit(2); }
   return vars[k].replaceAll("'", "''");
