@@ -97,19 +97,31 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   };
 
   /** the run ended before its end (stopped, failed, the stream destroyed): the stage gives back what
-   *  it holds, once */
+   *  it holds (again once set up, when it was stopped while being set up: a load opened meanwhile) */
   let ended = false;
   const abort = () => {
-    if (ended || !stage) return;
     ended = true;
-    Promise.resolve(stage.transform.abort?.()).catch(() => { /* what stopped the run is its error */ });
+    if (stage) Promise.resolve(stage.transform.abort?.()).catch(() => { /* what stopped the run is its error */ });
   };
 
-  /** end the stream with `err` once what it pushed has been read: destroying it (what the error does)
-   *  throws away what its readable buffer holds, the records written before the stop. A stream nobody
-   *  reads (no pipe, no 'data', no iterator: never flowing) gets it at once. */
+  /** end the stream with `err` once what it pushed has been read and written on by the streams it is
+   *  piped to: destroying it (what the error does; pipeline() destroys them too) throws away what their
+   *  buffers hold, the records written before the stop. Waits while that goes down; a reader that
+   *  takes none of it for a second (none at all, one that paused, one that reads more than is left)
+   *  gets the error then. */
   const failWhenRead = (s: Transform, done: (err?: Error | null) => void, err: Error) => {
-    const go = () => { if (s.destroyed || s.readableLength === 0 || s.readableFlowing === null) done(err); else setTimeout(go, 5); };
+    const held = () => {
+      let n = s.readableLength;
+      const pipes = (s as unknown as { _readableState?: { pipes?: { writableLength?: number }[] } })._readableState?.pipes ?? [];
+      for (const d of pipes) n += d.writableLength ?? 0;
+      return n;
+    };
+    let last = held(), since = Date.now();
+    const go = () => {
+      const n = held();
+      if (n < last) { last = n; since = Date.now(); }
+      if (s.destroyed || n === 0 || Date.now() - since > 1000) done(err); else setTimeout(go, 5);
+    };
     go();
   };
 
@@ -123,11 +135,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   const stream: Transform = through2(
     function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       const go = () => {
-        if (closed) { abort(); return done(); } // (destroyed while it was set up: nothing is read)
+        if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up: nothing is read)
         try {
           const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           stage!.stats.bytes += b.length;
-          splitter!.chunk(b, () => sink.closed);
+          splitter!.chunk(b, () => sink.closed || this.destroyed); // (destroyed from a handler of its own events: no more)
           const out = taken();
           if (out) this.push(out);
           done();
@@ -146,6 +158,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     function (this: Transform, done: (err?: Error | null) => void) {
       const finish = async () => {
         if (!stage) { starting ??= start(this); await starting; }
+        if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up)
         const st = stage!;
         try {
           splitter!.finish();
@@ -166,8 +179,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       finish().catch((e) => done(asError(e)));
     },
   );
+  // destroyed (by the program, or pipeline() after another stream failed): the stage stops at once,
+  // before 'close' comes a tick later (a reject handler may destroy it in the middle of a chunk)
   let closed = false;
-  stream.on('close', () => { sink.closed = true; closed = true; if (!ended) abort(); });
+  const destroy = stream._destroy.bind(stream);
+  stream._destroy = (err, cb) => { sink.closed = true; closed = true; if (!ended) abort(); destroy(err, cb); };
   return stream;
 }
 

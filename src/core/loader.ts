@@ -400,6 +400,7 @@ export class Loader {
   /** queue a record (an object); throws the failure of an earlier batch */
   add(rec: Record<string, unknown>, file: string, no: number, raw: string | RawLine): void {
     if (this.failure !== undefined) throw this.failure;
+    if (this.aborted) throw new RunFailure('the run stopped');
     if (this.o.flushAfterMs !== undefined && this.flushTimer === null) {
       // the batch's first record: it waits at most --flush-after for the batch to fill
       this.flushTimer = setTimeout(() => { this.flushTimer = null; this.endBatch(); }, this.o.flushAfterMs);
@@ -438,21 +439,23 @@ export class Loader {
   }
   private finishing = false;
 
-  /** the run stopped before its end (a library stream stopped or destroyed): nothing more is written;
-   *  once the write in progress is done, the open transaction is rolled back and the database closed */
+  /** the run stopped before its end (a library stream stopped or destroyed), as the command line stops:
+   *  the full batches already queued are written and committed, the records of the batch begun are
+   *  not, then the open transaction is rolled back and the database closed (a finish() under way does
+   *  not commit: its last batch and --post-sql are rolled back) */
   abort(): Promise<void> {
-    if (this.finishing) return this.queue;
-    this.finishing = true;
+    if (this.aborted) return this.queue;
+    this.aborted = this.finishing = true;
     this.stopFlushTimer();
     this.unsettle();
     this.pending = [];
-    if (this.failure === undefined) this.failure = new RunFailure('the run stopped');
     this.queue = this.queue.then(async () => {
       await this.rollbackQuietly();
       try { await this.driver.close(); } catch { /* closed already, after a failure */ }
     });
     return this.queue;
   }
+  private aborted = false;
 
   /** count a record the caller refused before add() (malformed, not an object) */
   countRejected(): void { this.totals.rejected++; }
@@ -588,7 +591,10 @@ export class Loader {
     }
     if (last && this.o.atomic && this.events.inputFailed()) throw new RunFailure('an input could not be read (--atomic)');
     if (last && this.o.atomic && this.events.upstreamFails()) throw new RunFailure('a step before the load fails the run (--atomic)');
-    if (this.inTxn && (last || (!this.o.atomic && batchEnd))) await this.commit();
+    if (this.inTxn && (last || (!this.o.atomic && batchEnd))) {
+      if (this.aborted && last) throw new RunFailure('the run stopped'); // (a finish() under way when stopped: rolled back)
+      await this.commit();
+    }
   }
 
   /** the shape of a key list (cached: records of one source share it) */

@@ -191,7 +191,8 @@ test('a stop with a slow reader: the records before it all reach the reader befo
 });
 
 test('the error of a stop reaches a program that does not read, and one whose reader needs no timer; a stop at the last line, or a stream destroyed while it is set up, commits nothing', async () => {
-  const within = (p, ms, what) => Promise.race([p, new Promise((_r, j) => setTimeout(() => j(new Error(`${what}: nothing after ${ms} ms`)), ms))]);
+  // (the deadline's timer does not keep the program alive: what keeps it alive until the error is the stream's own)
+  const within = (p, ms, what) => Promise.race([p, new Promise((_r, j) => setTimeout(() => j(new Error(`${what}: nothing after ${ms} ms`)), ms).unref())]);
   // no reader at all: the error comes at once
   const s = createStream('where', ['a>=0', '--strict']);
   s.on('warning', () => {});
@@ -226,6 +227,61 @@ test('the error of a stop reaches a program that does not read, and one whose re
   await rejects(pipeline(source, l, new Writable({ write(_c, _e, cb) { cb(); } })), /source failed/);
   await new Promise((r) => setTimeout(r, 500));
   assert.is(rows(), 0, 'destroyed while set up');
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
+test('after a stop: a reader that cannot take what is left, or comes late, or writes on slowly; a load destroyed from its own event handler; the batches kept are the command line\'s', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const within = (p, ms, what) => Promise.race([p, new Promise((_r, j) => setTimeout(() => j(new Error(`${what}: nothing after ${ms} ms`)), ms).unref())]);
+  // read(64) in 'readable' with 16 bytes left: no progress, the error within about a second
+  const r = createStream('where', ['a>=0', '--strict']);
+  r.on('warning', () => {});
+  r.on('readable', () => { while (r.read(64) !== null); });
+  const rErr = within(new Promise((resolve) => r.on('error', resolve)), 5000, 'read(64)');
+  Readable.from(['{"a":1}\n{"a":2}\n{"a":\n']).pipe(r);
+  assert.match((await rErr).message, /--strict/);
+  // a reader that comes after an await: what came before the stop is there for it
+  const l = createStream('where', ['a>=0', '--strict']);
+  l.on('warning', () => {});
+  l.on('error', () => {});
+  l.end('{"a":1}\n{"a":2}\n{"a":\n');
+  await new Promise((res) => setTimeout(res, 100));
+  let late = '';
+  await rejects((async () => { for await (const c of l) late += c; })(), /--strict/);
+  assert.is(late, '{"a":1}\n{"a":2}\n');
+  // a sink whose writes end later (default highWaterMark): every record before the stop, as the command line
+  const many = Array.from({ length: 2000 }, (_v, i) => `{"a":${i}}`).join('\n') + '\n{"a":\n';
+  let lines = 0;
+  const sink = new Writable({ write(c, _e, cb) { lines += c.toString().split('\n').length - 1; setTimeout(cb, 1); } });
+  const w = createStream('where', ['a>=0', '--strict']);
+  w.on('warning', () => {});
+  await rejects(pipeline(Readable.from([many]), w, sink), /--strict/);
+  assert.is(lines, 2000);
+  const os = await import('node:os');
+  const Database = (await import('better-sqlite3')).default;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const ids = (db) => { const x = new Database(db, { timeout: 200 }); try { x.exec('CREATE TABLE IF NOT EXISTS other (x)'); return x.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get().n ? x.prepare('SELECT id FROM t ORDER BY id').pluck().all() : []; } finally { x.close(); } };
+  // destroyed from its own 'reject' handler: nothing after that record is loaded, the batch begun is not
+  for (const [extra, input] of [[['--batch', '2'], '{"id":1}\n{"id":2,\n{"id":3}\n{"id":4}\n{"id":5}\n{"id":6}\n'], [['--atomic'], '{"id":1}\n{"id":2}\n{"x":3}\n{"id":4}\n']]) {
+    const db = path.join(d, `destroyed${extra[0]}.db`);
+    const s = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'id', ...extra]);
+    s.on('warning', () => {});
+    s.on('reject', () => s.destroy(new Error('stopped by the program')));
+    await rejects(pipeline(Readable.from([input]), s, new Writable({ write(_c, _e, cb) { cb(); } })), /stopped by the program/);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(ids(db), [], `destroyed from the reject handler ${extra.join(' ')}`);
+  }
+  // a --strict stop after full batches: the API keeps the batches the command line keeps
+  const input = Array.from({ length: 2500 }, (_v, i) => `{"id":${i}}`).join('\n') + '\n{"id":\n';
+  const cliDb = path.join(d, 'cli.db'), apiDb = path.join(d, 'api.db');
+  const c = spawnSync(path.join(root, 'bin/load-sqlite'), ['--db', cliDb, '-t', 't', '-k', 'id', '--batch', '1000', '--strict'], { input, encoding: 'utf8' });
+  assert.is(c.status, 1, c.stderr);
+  const a = createStream('load-sqlite', ['--db', apiDb, '-t', 't', '-k', 'id', '--batch', '1000', '--strict']);
+  a.on('warning', () => {});
+  await rejects(pipeline(Readable.from([input]), a, new Writable({ write(_c, _e, cb) { cb(); } })), /--strict/);
+  await new Promise((res) => setTimeout(res, 300));
+  assert.is(ids(apiDb).length, 2000);
+  assert.equal(ids(apiDb), ids(cliDb));
   fs.rmSync(d, { recursive: true, force: true });
 });
 
