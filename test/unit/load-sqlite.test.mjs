@@ -305,7 +305,8 @@ test('records written a few at a time (EVENT_PIPES_SQLITE_WRITE_UNIT) or a --bat
   const run = (unit) => {
     const e = fs.mkdtempSync(`${d}/u${unit}-`), env = { env: { EVENT_PIPES_SQLITE_WRITE_UNIT: String(unit) } };
     const out = [];
-    const go = (cmd, text) => { const r = sh(cmd.replaceAll('DB', `${e}/x.db`).replaceAll('E/', `${e}/`), { input: text, ...env }); out.push([r.status, r.stdout, r.stderr.replaceAll(e, 'E')]); };
+    // (DB and E/ put in in one pass: the folder's random name may hold "E/" or "DB" once put in)
+    const go = (cmd, text) => { const r = sh(cmd.replace(/\bDB\b|\bE\//g, (m) => (m === 'DB' ? `${e}/x.db` : `${e}/`)), { input: text, ...env }); out.push([r.status, r.stdout, r.stderr.replaceAll(e, 'E')]); };
     go(`load-sqlite --db DB -t c -k id --schema ${d}/schema.sql --batch 10 --rejects E/rej.ndjson`, input);
     go(`load-sqlite --db DB -t c -k id --batch 7 --atomic --post-sql "CREATE TABLE seen AS SELECT id FROM loaded_keys"`, input);
     go('load-sqlite --db DB -t f -k id --batch 10', fresh.map((r) => JSON.stringify(r)).join('\n') + '\n');
