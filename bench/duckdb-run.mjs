@@ -14,9 +14,8 @@ while (args.length) {
   if (a === '--threads') threads = args.shift();
   else if (a === '--db') db = args.shift();
   else if (a === '-e') sql = args.shift();
-  else if (!a.includes('=')) sql = (sql === undefined ? '' : sql + '\n') + fs.readFileSync(a, 'utf8'); // (several files: run in order)
   else if (a.includes('=')) { const i = a.indexOf('='); vars[a.slice(0, i)] = a.slice(i + 1); }
-  else { console.error(`duckdb-run: unexpected argument ${a}`); process.exit(2); }
+  else sql = (sql === undefined ? '' : sql + '\n') + fs.readFileSync(a, 'utf8'); // (several files: run in order)
 }
 if (sql === undefined) { console.error('usage: node duckdb-run.mjs [--threads N] [--db FILE] (SQLFILE... | -e SQL) [NAME=VALUE ...]'); process.exit(2); }
 sql = sql.replace(/\{\{(\w+)\}\}/g, (_, k) => {

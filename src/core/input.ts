@@ -266,25 +266,11 @@ export function turnWanted(): boolean {
   return false;
 }
 
-/** Things a blocking read must not hold up: a load's commit of a full batch still in flight (load-postgres:
- *  its round trips to the server end while this thread waits in readSync). After a short read (a pipe
- *  fed slower than it is read: the next read may wait for data a long time) the reader awaits them first,
- *  so a batch is committed when it is full, not when the next data comes; a reader kept busy (full
- *  reads) does not wait. */
-const settlers = new Set<() => Promise<unknown> | null>();
-/** register `pending` (a promise while something must finish before a read that may block); returns
- *  the unregistering call */
-export function settleBeforeWaiting(pending: () => Promise<unknown> | null): () => void {
-  settlers.add(pending);
-  return () => { settlers.delete(pending); };
-}
-function unsettled(): Promise<unknown> | null {
-  for (const f of settlers) { const p = f(); if (p !== null) return p; }
-  return null;
-}
-/** Things that need the event loop while the input is idle (a load's --flush-after timer): while one
- *  does, each read is made without blocking the thread (fs.read in libuv's pool), so their timers run
- *  while no data comes; otherwise reads block (the fast way). */
+/** Things that need the event loop while a live input is idle: a load's commit of a full batch queued
+ *  (its writes are promises; load-postgres' round trips), a load's --flush-after timer. While one
+ *  does, each read of a pipe, socket or terminal is made without blocking the thread (fs.read in
+ *  libuv's pool), so they run while no data comes (`tail -F | load-sqlite --batch 1` commits each
+ *  record as it comes, not when the next one does); otherwise reads block (the fast way). */
 const loopWanters = new Set<() => boolean>();
 /** register `wants` (true while something needs the event loop when the input is idle); returns the
  *  unregistering call */
@@ -308,8 +294,6 @@ function readAside(fd: number, buf: Buffer): Promise<number> {
     go();
   });
 }
-/** a read of fewer bytes than a full pipe holds (64 KiB): the writer is not ahead of the reader */
-const SHORT_READ = 1 << 16;
 
 /**
  * Read one input ('-' = stdin) to its end with blocking reads; gzip input is handed to the stream
@@ -353,12 +337,11 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       const wait = waitDrain();
       if (wait) await wait;
       if ((chunks & 7) === 0 || turnWanted()) { await tick(); if (stopped()) return bytes; }
-      if (n < SHORT_READ) { const p = unsettled(); if (p !== null) { await p; if (stopped()) return bytes; } }
       // A pipe, socket or terminal may have nothing more for a long time: while something needs the
-      // event loop (a --flush-after timer, a full batch's commit queued), the next read does not block
+      // event loop (a full batch's commit queued, a --flush-after timer), the next read does not block
       // the thread (after any read: a burst may end on a full pipe's 64 KiB, a socket's read be larger).
       // A file always has its next bytes: read as fast as can be.
-      if (live && (loopWanted() || unsettled() !== null)) aside = readAside(fd, buf);
+      if (live && loopWanted()) aside = readAside(fd, buf);
     }
     splitter.finish();
     return bytes;

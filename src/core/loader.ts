@@ -24,7 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
-import { loopWhileWaiting, settleBeforeWaiting } from './input.js';
+import { loopWhileWaiting } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -361,21 +361,20 @@ export class Loader {
     driver.backpressure?.(() => this.queued + this.pending.length > 3 * this.o.batch);
     // a write queued is a chain of promises, run when the reader lets the event loop turn; over a pipe
     // fed now and then (tail -f | load-sqlite --batch 1) a blocking read would hold a full batch back
-    // until the next data or the end: after a short read the reader awaits the batches queued first
-    // (input.ts settleBeforeWaiting; load-postgres' round trips too). Held weakly: a loader whose run
-    // stopped without finish(), in a program of the library API, is not kept alive by the registry.
+    // until the next data or the end, and a --flush-after timer could not fire: while a full batch's
+    // commit is queued or the timer runs, the reader's waits leave the event loop free (input.ts
+    // loopWhileWaiting). Held weakly: a loader whose run stopped without finish(), in a program of the
+    // library API, is not kept alive by the registry.
     const me = new WeakRef(this);
-    const unsettle = settleBeforeWaiting(() => { const l = me.deref(); if (l === undefined) { unsettle(); return null; } return l.ends > 0 ? l.queue : null; });
-    // --flush-after: while a batch's timer runs, the reader's waits for data leave the event loop free
-    // (input.ts loopWhileWaiting), so the timer commits the batch though no more data comes
-    const unloop = o.flushAfterMs === undefined ? () => {} : loopWhileWaiting(() => { const l = me.deref(); if (l === undefined) { unloop(); return false; } return l.flushTimer !== null; });
-    this.unsettle = () => { unsettle(); unloop(); };
+    const unloop = loopWhileWaiting(() => { const l = me.deref(); if (l === undefined) { unloop(); return false; } return l.ends > 0 || l.flushTimer !== null; });
+    this.unloop = unloop;
   }
   /** --flush-after: the timer of the batch begun (cleared when it fills, or at the end) */
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** full batches queued whose commit is not done */
   private ends = 0;
-  private readonly unsettle: () => void;
+  /** unregister from the reader (at the end, a failed start, an abort) */
+  private readonly unloop: () => void;
 
   /** run --schema, read the table */
   async start(): Promise<void> {
@@ -390,7 +389,7 @@ export class Loader {
       await this.loadColumns();
     } catch (err) {
       const failure = this.describe(err);
-      this.unsettle();
+      this.unloop();
       await this.rollbackQuietly();
       try { await this.driver.close(); } catch { /* the failure is what is reported */ }
       throw failure;
@@ -447,7 +446,7 @@ export class Loader {
     if (this.aborted) return this.queue;
     this.aborted = this.finishing = true;
     this.stopFlushTimer();
-    this.unsettle();
+    this.unloop();
     this.pending = [];
     this.queue = this.queue.then(async () => {
       await this.rollbackQuietly();
@@ -468,7 +467,7 @@ export class Loader {
     this.pending = [];
     this.enqueue(() => this.flush(items, true), items.length);
     await this.queue;
-    this.unsettle();
+    this.unloop();
     if (this.failure !== undefined) throw this.failure;
     await this.driver.close();
     return this.totals;

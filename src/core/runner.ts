@@ -131,6 +131,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   const all: Record<string, Options> = { ...tool.options, ...sharedOptions(tool) };
   const cfg = { string: [] as string[], boolean: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
   const known = new Set<string>(['_', '--', '$0']);
+  const valued = new Map<string, string>(); // the flags of options that take a value -> the option
   for (const [name, o] of Object.entries(all)) {
     const type = o.type ?? (o.choices ? 'string' : undefined);
     if (type === 'boolean') cfg.boolean.push(name);
@@ -141,6 +142,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     if (aliases.length) cfg.alias[name] = aliases;
     if (o.default !== undefined) cfg.default[name] = o.default;
     for (const n of [name, camel(name), ...aliases]) known.add(n);
+    if (type === 'number' || type === 'string') for (const a of [name, ...aliases]) { valued.set(`--${a}`, name); if (a.length === 1) valued.set(`-${a}`, name); }
   }
   // `-i -` (stdin): the parser leaves a lone "-" after an array option as a positional (count-by took
   // it for a key, where for a condition), so it is handed over as `--input=-`
@@ -155,16 +157,12 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   // an option that takes a value given without one (last, or before another option): the parser
   // leaves it unset (its default), so the run would go on without it; a value beginning with '-' is
   // written --name=-x (a negative number may follow as it is)
-  for (const [name, o] of Object.entries(all)) {
-    if (o.type !== 'number' && o.type !== 'string' && !(o.type === undefined && o.choices)) continue;
-    const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
-    const flags = new Set([`--${name}`, ...aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]);
-    for (let j = 0; j < argv.length && argv[j] !== '--'; j++) {
-      if (!flags.has(argv[j])) continue;
-      const next = argv[j + 1];
-      if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(next))) { // (the parser's negative number)
-        throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
-      }
+  for (let j = 0; j < argv.length && argv[j] !== '--'; j++) {
+    const name = valued.get(argv[j]);
+    if (name === undefined) continue;
+    const next = argv[j + 1];
+    if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(next))) { // (the parser's negative number)
+      throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
     }
   }
   const parsed = parser.detailed(argv, { ...cfg, configuration: { 'camel-case-expansion': true, 'greedy-arrays': false, 'populate--': true, 'strip-dashed': false } });
