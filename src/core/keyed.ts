@@ -454,28 +454,21 @@ function newKeyList(n: number, bytes: number): KeyList {
 /**
  * A thread's log of keyed events in shared memory, read by the threads that merge its key ranges
  * (parallel.ts, a 'keyed' tool): event i has the key keys[offs[i], offs[i] + lens[i]), a number
- * nums[i] and a byte tags[i] (final-action: the time and the kind); the events of key range r are
- * starts[r] .. starts[r + 1] - 1, in the order logged (partitionLog()).
+ * nums[i], a byte tags[i] (final-action: the time and the kind) and its key range ranges[i];
+ * counts[r] events are in range r (rangedLog()).
  */
-export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; starts: Int32Array }
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; ranges: Uint8Array; counts: Int32Array }
 
 /**
- * The log of events 0..n-1 (as in SharedKeyLog, their arena `keys` shared as it is) with event i in
- * key range ranges[i] of `parts`: its events grouped by range, in the order logged within each, in
- * new shared memory (a merging thread then takes a range's events as one slice of each log)
+ * The log of events 0..n-1 (as in SharedKeyLog) with event i in key range ranges[i] of `parts`, for
+ * the threads that merge the ranges: its arrays as they are when in shared memory already (a worker's
+ * log: no copy, no fresh memory), else copies there; a merging thread takes a range's events from it
+ * by their range bytes (gatherRange)
  */
-export function partitionLog(n: number, keys: Uint8Array, offs: Int32Array, lens: Int32Array, nums: Float64Array, tags: Uint8Array, ranges: Uint8Array, parts: number): SharedKeyLog {
-  const starts = new Int32Array(new SharedArrayBuffer(4 * (parts + 1)));
-  for (let i = 0; i < n; i++) starts[ranges[i] + 1]++;
-  for (let r = 0; r < parts; r++) starts[r + 1] += starts[r];
-  const at = Int32Array.from(starts.subarray(0, parts));
-  const shared = <T extends Int32Array | Float64Array | Uint8Array>(C: new (b: SharedArrayBuffer) => T, bytes: number) => new C(new SharedArrayBuffer(Math.max(8, n * bytes)));
-  const po = shared(Int32Array, 4), pl = shared(Int32Array, 4), pn = shared(Float64Array, 8), pt = shared(Uint8Array, 1);
-  for (let i = 0; i < n; i++) {
-    const k = at[ranges[i]]++;
-    po[k] = offs[i]; pl[k] = lens[i]; pn[k] = nums[i]; pt[k] = tags[i];
-  }
-  return { n, keys: sharedCopy(keys, keys.length), offs: po, lens: pl, nums: pn, tags: pt, starts };
+export function rangedLog(n: number, keys: Uint8Array, offs: Int32Array, lens: Int32Array, nums: Float64Array, tags: Uint8Array, ranges: Uint8Array, parts: number): SharedKeyLog {
+  const counts = new Int32Array(new SharedArrayBuffer(4 * parts));
+  for (let i = 0; i < n; i++) counts[ranges[i]]++;
+  return { n, keys: sharedCopy(keys, keys.length), offs: sharedCopy(offs, n), lens: sharedCopy(lens, n), nums: sharedCopy(nums, n), tags: sharedCopy(tags, n), ranges: sharedCopy(ranges, n), counts };
 }
 
 /** a typed array's first n elements in shared memory: itself when it is there already, else a copy */
@@ -487,21 +480,23 @@ export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: 
 }
 
 /**
- * The events of key range `part` in every thread's log: event k is event (the k-th of its log in
- * range `part`) of logs[from[k]], its key at offs[k] in the arena keys[from[k]], with lens, nums and
+ * The events of key range `part` in every thread's log: event k is an event of logs[from[k]] in range
+ * `part` (in the order logged), its key at offs[k] in the arena keys[from[k]], with lens, nums and
  * tags as in the log (the logs' arenas are not copied).
  */
 export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array } {
   let n = 0;
-  for (const l of logs) n += l.starts[part + 1] - l.starts[part];
+  for (const l of logs) n += l.counts[part];
   const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint8Array(n);
   let k = 0;
-  logs.forEach((l, j) => {
-    const s = l.starts[part], e = l.starts[part + 1];
-    from.fill(j, k, k + e - s);
-    offs.set(l.offs.subarray(s, e), k); lens.set(l.lens.subarray(s, e), k); nums.set(l.nums.subarray(s, e), k); tags.set(l.tags.subarray(s, e), k);
-    k += e - s;
-  });
+  for (let j = 0; j < logs.length; j++) {
+    const l = logs[j], r = l.ranges, lo = l.offs, ll = l.lens, ln = l.nums, lt = l.tags, e = l.n, start = k;
+    for (let i = 0; i < e; i++) {
+      if (r[i] !== part) continue;
+      offs[k] = lo[i]; lens[k] = ll[i]; nums[k] = ln[i]; tags[k] = lt[i]; k++;
+    }
+    from.fill(j, start, k);
+  }
   return { n, keys: logs.map((l) => l.keys), from, offs, lens, nums, tags };
 }
 

@@ -89,7 +89,7 @@ export interface Transform {
    *  which the key ranges are chosen */
   sample?(max: number): KeyList;
   /** (then) the key range of each of its logged events among those `splits` cut (keyed.ts rangesOf):
-   *  its log in shared memory grouped by range (partitionLog), which the threads merging them read */
+   *  its log in shared memory with the range of each event (rangedLog), which the threads merging them read */
   cut?(splits: KeyList): SharedKeyLog;
   /** (count-by --partial, the last stage in a thread of a threaded run) instead of end(): its groups
    *  and their states as values, which the main thread's count-by --merge folds with mergeStates (no

@@ -9,7 +9,7 @@
 // does not depend on the order of the events.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog, gatherRange, partitionLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
+import { GrowF64, GrowU8, KeyLog, gatherRange, rangedLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
 import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -119,13 +119,13 @@ export const tool: Tool<FinalActionOptions> = {
       },
       /** (in a worker of a threaded run) instead of end(): about `max` keys of the log */
       sample(max: number): KeyList { return sampleKeys(log, max); },
-      /** then: the key range of each logged event among those `splits` cut; the log grouped by
-       *  range (in shared memory) for the threads that merge them */
+      /** then: the key range of each logged event among those `splits` cut; the log (in shared
+       *  memory, not copied) with them, for the threads that merge the ranges */
       cut(splits: KeyList): SharedKeyLog {
         const n = log.size, a = log.arena, offs = log.offs, lens = log.lens, parts = splits.n + 1;
-        const ranges = new Uint8Array(n);
+        const ranges = new Uint8Array(new SharedArrayBuffer(Math.max(8, n)));
         rangesOf(splits, a, offs, lens, n, ranges);
-        return partitionLog(n, a.subarray(0, log.used), offs, lens, times.a, acts.a, ranges, parts);
+        return rangedLog(n, a.subarray(0, log.used), offs, lens, times.a, acts.a, ranges, parts);
       },
     };
   },

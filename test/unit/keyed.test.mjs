@@ -2,7 +2,7 @@
 // against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, KeyLog, PairSet, gatherRange, partitionLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, gatherRange, rangedLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -89,7 +89,7 @@ test('rangesOf: the range rangeOf gives every key (keys shorter than eight bytes
   }
 });
 
-test('key ranges read in the threads\' logs: partitionLog groups a log by range, gatherRange takes exactly the events of a range; sortKeys over several arenas is byte order, dup marks repeats', () => {
+test('key ranges read in the threads\' logs: rangedLog shares a log with its ranges, gatherRange takes exactly the events of a range; sortKeys over several arenas is byte order, dup marks repeats', () => {
   for (const [count, logsN] of [[3000, 2], [2000, 3], [0, 2], [1, 1]]) {
     const logs = [], events = [];
     for (let l = 0; l < logsN; l++) {
@@ -103,9 +103,10 @@ test('key ranges read in the threads\' logs: partitionLog groups a log by range,
         nums[i] = rnd(1000); tags[i] = 1 + rnd(2); ranges[i] = rnd(3);
         events.push({ key: b, num: nums[i], tag: tags[i], range: ranges[i] });
       }
-      const shared = partitionLog(count, log.arena, log.offs, log.lens, nums, tags, ranges, 3);
-      for (const x of [shared.offs, shared.lens, shared.nums, shared.tags, shared.starts]) assert.ok(x.buffer instanceof SharedArrayBuffer);
-      assert.equal([...shared.starts], [0, 1, 2, 3].map((r) => ranges.filter((x) => x < r).length));
+      const shared = rangedLog(count, log.arena, log.offs, log.lens, nums, tags, ranges, 3);
+      for (const x of [shared.keys, shared.offs, shared.lens, shared.nums, shared.tags, shared.ranges, shared.counts]) assert.ok(x.buffer instanceof SharedArrayBuffer);
+      assert.ok(shared.offs === log.offs && shared.keys === log.arena, 'the shared log as it is, not copied');
+      assert.equal([...shared.counts], [0, 1, 2].map((r) => ranges.filter((x) => x === r).length));
       logs.push(shared);
     }
     for (let part = 0; part < 3; part++) {
