@@ -282,17 +282,58 @@ function loopWanted(): boolean {
   for (const f of loopWanters) if (f()) return true;
   return false;
 }
-/** one read without blocking the thread (a non-blocking pipe with nothing yet: tried again each ms) */
-function readAside(fd: number, buf: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const go = () => fs.read(fd, buf, 0, CHUNK, null, (err, n) => {
-      if (!err) resolve(n);
-      else if (err.code === 'EAGAIN') setTimeout(go, 1);
-      else if (err.code === 'EOF') resolve(0);
-      else reject(err);
-    });
+/** wakes a reader waiting for a live input's next data (readInput; it then asks whether the run stopped) */
+const wakers = new Set<() => void>();
+/** A failure found between records (a load's commit failing while a live input is quiet): the readers
+ *  waiting for data are woken to look at their `stopped()`, so that the run ends and says it now rather
+ *  than when the next line comes (`tail -F` may send none for hours). */
+export function wakeReaders(): void { for (const w of [...wakers]) w(); }
+const WOKEN = -1;
+/** p, or WOKEN when wakeReaders() comes first */
+function untilWoken(p: Promise<number>): Promise<number> {
+  let wake!: () => void;
+  const woken = new Promise<number>((r) => { wake = () => r(WOKEN); });
+  wakers.add(wake);
+  return Promise.race([p, woken]).finally(() => { wakers.delete(wake); });
+}
+/** a read made without blocking the thread: its bytes (0 at the end), or 0 once cancelled */
+interface Aside { read: Promise<number>; cancel(): void }
+/**
+ * One read without blocking the thread: fs.read in libuv's pool. On a descriptor that does not block
+ * (see nonBlocking) a pipe with nothing yet answers EAGAIN: tried again at once for 2 ms (the next
+ * turn of the event loop: a writer a little slower than the reader is not kept waiting on a full
+ * pipe), then after waits growing from 1 to 100 ms while nothing comes (a quiet `tail -F` costs ten
+ * wake-ups a second); cancel() stops trying.
+ */
+function readAside(fd: number, buf: Buffer): Aside {
+  let cancelled = false;
+  const read = new Promise<number>((resolve, reject) => {
+    let wait = 0, since = 0;
+    const go = () => {
+      if (cancelled) { resolve(0); return; }
+      fs.read(fd, buf, 0, CHUNK, null, (err, n) => {
+        if (!err) resolve(n);
+        else if (err.code === 'EAGAIN') {
+          if (since === 0) since = performance.now();
+          if (wait === 0 && performance.now() - since < 2) setImmediate(go);
+          else { wait = Math.min(100, 2 * wait || 1); setTimeout(go, wait); }
+        } else if (err.code === 'EOF') resolve(0);
+        else reject(err);
+      });
+    };
     go();
   });
+  return { read, cancel: () => { cancelled = true; } };
+}
+/**
+ * A descriptor of the pipe `fd` whose reads do not block (its own open file description, opened
+ * through /proc: the flags of the one inherited, shared with the processes around, are left alone),
+ * for the reads made aside: a read blocked in libuv's pool cannot be given up, and holds the process
+ * at its exit until data comes. null where there is none (not Linux; a socket or a terminal: their
+ * reads aside block).
+ */
+function nonBlocking(fd: number): number | null {
+  try { return fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); } catch { return null; }
 }
 
 /**
@@ -306,15 +347,25 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   const buf = chunkBuffer(CHUNK); // inside the SIMD walk's memory when free: lines are scanned in place
   const splitter = new Splitter(file, needle, sink);
   let bytes = 0, chunks = 0;
-  let aside: Promise<number> | null = null; // the next read, made without blocking (see loopWhileWaiting)
-  let live = true;
-  try { live = !fs.fstatSync(fd).isFile(); } catch { /* the read says why */ }
+  let aside: Aside | null = null; // the next read, made without blocking (see loopWhileWaiting)
+  let live = true, fifo = false, left: Promise<unknown> | null = null;
+  let nb: number | null | undefined; // (a pipe) the descriptor of the reads aside (nonBlocking), once one is made
+  try { const st = fs.fstatSync(fd); live = !st.isFile(); fifo = st.isFIFO(); } catch { /* the read says why */ }
   try {
     for (;;) {
       let n: number;
+      if (stopped()) return bytes; // (a failure found while the event loop turned: a load's commit)
       try {
-        if (aside !== null) { const p = aside; aside = null; n = await p; }
-        else n = fs.readSync(fd, buf, 0, CHUNK, null);
+        if (aside !== null) {
+          const a: Aside = aside; aside = null;
+          n = await untilWoken(a.read);
+          if (n === WOKEN) {
+            // a failure (wakeReaders): the read is given up (one that blocks, on a socket or a terminal,
+            // ends when data comes: the process ends then)
+            if (stopped()) { a.cancel(); left = a.read.catch(() => undefined); return bytes; }
+            aside = a; continue;
+          }
+        } else n = fs.readSync(fd, buf, 0, CHUNK, null);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') { await sleep(1); continue; } // a non-blocking pipe with nothing yet
@@ -341,12 +392,20 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       // event loop (a full batch's commit queued, a --flush-after timer), the next read does not block
       // the thread (after any read: a burst may end on a full pipe's 64 KiB, a socket's read be larger).
       // A file always has its next bytes: read as fast as can be.
-      if (live && loopWanted()) aside = readAside(fd, buf);
+      if (live && loopWanted()) {
+        if (nb === undefined) nb = fifo ? nonBlocking(fd) : null;
+        aside = readAside(nb ?? fd, buf);
+      }
     }
     splitter.finish();
     return bytes;
   } finally {
-    releaseChunk(buf);
-    if (fd !== 0) fs.closeSync(fd);
+    const close = () => {
+      releaseChunk(buf);
+      if (fd !== 0) fs.closeSync(fd);
+      if (nb != null) fs.closeSync(nb);
+    };
+    if (left === null) close();
+    else void left.then(close); // (a read given up may still write into buf: kept until it ends)
   }
 }

@@ -24,7 +24,7 @@ import type { Options } from 'yargs';
 import { BigNum, doubleOf, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
-import { loopWhileWaiting } from './input.js';
+import { loopWhileWaiting, wakeReaders } from './input.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -396,6 +396,9 @@ export class Loader {
     }
   }
 
+  /** has a batch failed (the next add() or finish() throws it)? */
+  get failed(): boolean { return this.failure !== undefined; }
+
   /** queue a record (an object); throws the failure of an earlier batch */
   add(rec: Record<string, unknown>, file: string, no: number, raw: string | RawLine): void {
     if (this.failure !== undefined) throw this.failure;
@@ -483,6 +486,7 @@ export class Loader {
         this.failure = this.describe(err);
         await this.rollbackQuietly();
         try { await this.driver.close(); } catch { /* the failure is what is reported */ }
+        wakeReaders(); // (said now, not when the next record comes)
       } finally {
         this.queued -= records;
       }
@@ -845,6 +849,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
       loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.end));
     },
     abort() { return loader?.abort(); },
+    failed: () => loader?.failed === true,
     async end() {
       const c = await loader.finish();
       ctx.count('inserted', c.inserted); ctx.count('updated', c.updated); ctx.count('unchanged', c.unchanged);

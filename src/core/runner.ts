@@ -447,10 +447,12 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
     for (const stage of stages) await stage.init();
     const first = stages[0];
     if (!first.tool.noInput) {
+      // a stage failed between records (a load's commit): no more reading; its end() says why
+      const stop = () => out.closed || stages.some((s) => s.transform.failed?.() === true);
       for (const file of first.opts.files as string[]) {
-        if (out.closed) break;
+        if (stop()) break;
         try {
-          first.stats.bytes += await readInput(file, first.transform.needle, first, () => out.drained(), () => out.closed);
+          first.stats.bytes += await readInput(file, first.transform.needle, first, () => out.drained(), stop);
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           if (err instanceof StrictStop || !INPUT_ERRORS.has(e.code ?? '')) throw err;

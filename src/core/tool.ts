@@ -85,6 +85,10 @@ export interface Transform {
   /** (a library stream) the run stopped before its end (a --strict stop, a failure, the stream
    *  destroyed): instead of end(), give back what is held (a load rolls its open transaction back) */
   abort?(): void | Promise<void>;
+  /** a failure found between records (a load's commit): true once the run cannot go on; the runner
+   *  stops reading (also while a live input is quiet: input.ts wakeReaders) and ends the stages, whose
+   *  end() throws it */
+  failed?(): boolean;
   /** (a 'keyed' tool, in a worker of a threaded run) instead of end(): about `max` of its keys, from
    *  which the key ranges are chosen */
   sample?(max: number): KeyList;

@@ -107,6 +107,59 @@ test('two loaders at once into one database (not atomic, --batch 500, 40,000 rec
   assert.equal(rows(db, "SELECT count(*) AS n, count(DISTINCT id) AS k, sum(id LIKE 'a%') AS a FROM t"), [{ n: 80000, k: 80000, a: 40000 }]);
 });
 
+test('a batch that fails while a live input is quiet: the failure is said then, not when the next line comes; over a pipe the run ends (exit 1) then too (load-sqlite, a chain; --flush-after)', async () => {
+  const { spawn } = await import('node:child_process');
+  const { default: Database } = await import('better-sqlite3');
+  const d = tmpdir();
+  const cases = [];
+  for (const [name, cmd, args] of [
+    ['load-sqlite', 'bin/load-sqlite', ['--batch', '1']],
+    ['a chain', 'bin/event-pipes', ['where', 'id>0', 'then', 'load-sqlite', '--batch', '1']],
+    ['--flush-after', 'bin/load-sqlite', ['--batch', '1000', '--flush-after', '0.2']],
+  ]) {
+    // over a shell pipe (as `tail -F log | load-sqlite`), and over the socket Node's spawn gives
+    cases.push([`${name}, a pipe`, cmd, args, true]);
+    cases.push([`${name}, a socket`, cmd, args, false]);
+  }
+  for (const [name, cmd, args, pipe] of cases) {
+    const db = `${d}/quiet-${name.replace(/\W/g, '')}.db`, fifo = `${d}/quiet-${name.replace(/\W/g, '')}.fifo`;
+    const all = [...args, '--db', db, '-t', 't', '-k', 'id', '--busy-timeout', '300'];
+    if (pipe) sh(`mkfifo ${fifo}`);
+    const child = pipe ? spawn('sh', ['-c', `exec "$0" "$@" < ${fifo}`, cmd, ...all]) : spawn(cmd, all);
+    const input = pipe ? fs.createWriteStream(fifo) : child.stdin;
+    let err = '';
+    child.stderr.on('data', (x) => { err += x; });
+    const done = new Promise((resolve) => child.on('close', resolve));
+    let holder;
+    try {
+      input.write('{"id":1}\n');
+      for (let i = 0; ; i++) { // the first batch committed (the table made)
+        assert.ok(i < 200, `${name}: the first record committed (${err})`);
+        await new Promise((r) => setTimeout(r, 50));
+        const other = new Database(db, { timeout: 5000 });
+        let n = 0;
+        try { n = other.prepare('SELECT count(*) AS n FROM t').get().n; } catch { /* no table yet */ } finally { other.close(); }
+        if (n === 1) break;
+      }
+      holder = new Database(db);
+      holder.exec('BEGIN IMMEDIATE'); // another writer holds the lock for longer than --busy-timeout
+      input.write('{"id":2}\n'); // then the input stays open and quiet
+      const said = /load-sqlite: error: database is locked: another writer held .* longer than --busy-timeout \(300 ms\); batches committed before stay \(inserted=1 /;
+      for (let i = 0; !said.test(err); i++) {
+        assert.ok(i < 160, `${name}: the failure said while the input is quiet (${err})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (pipe) assert.is(await Promise.race([done, new Promise((r) => setTimeout(() => r('still running after 8 s'), 8000))]), 1, `${name}: ${err}`);
+      else { input.end('{"id":3}\n'); assert.is(await done, 1, `${name}: ${err}`); } // (a read of a socket cannot be given up)
+      assert.is(err.match(/error:/g).length, 1, err);
+    } finally {
+      holder?.exec('ROLLBACK'); holder?.close();
+      child.kill();
+      if (pipe) input.destroy();
+    }
+  }
+});
+
 const holdLock = (db, ms) => `node -e "const D=require('better-sqlite3'); const db=new D('${db}'); db.exec('BEGIN IMMEDIATE'); setTimeout(()=>db.exec('COMMIT'), ${ms})" & sleep 0.5;`;
 
 test('not atomic, a lock held past --busy-timeout: one line, exit 1, no bad records, the table unchanged', () => {
