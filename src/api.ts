@@ -20,7 +20,7 @@ import { Transform } from 'node:stream';
 import through2 from 'through2';
 import { registry, loadTool } from './tools/index.js';
 import { parseOptions, stopMessage } from './core/runner.js';
-import { Splitter } from './core/input.js';
+import { Splitter, whenWoken } from './core/input.js';
 import { BytesSink } from './core/output.js';
 import { Stage, StageError, StrictStop } from './core/stage.js';
 import type { RejectInfo, Stats } from './core/stage.js';
@@ -74,6 +74,20 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     try { stage.create(); } catch (e) { throw e instanceof RangeError ? new UsageError(e.message) : e; } // (as the command line: a usage problem)
     await stage.init();
     splitter = new Splitter('-', stage.transform.needle, stage);
+    if (stage.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
+  };
+
+  /** a failure found between chunks (a load's commit while nothing is written to the stream): the
+   *  stream's error now, as the command line's run ends then, not at the next chunk or the end */
+  let unwake = () => {};
+  let flushing = false;
+  const failedBetween = (s: Transform) => {
+    const st = stage!;
+    if (ended || closed || flushing || s.destroyed || !st.transform.failed!()) return;
+    ended = true;
+    unwake();
+    const fail = (e: unknown) => { failure = asError(e); sayStop(s, e); close(s); s.destroy(failure); };
+    st.end().then(() => fail(new Error(`${st.name}: the run failed`)), fail); // (end() throws the failure)
   };
 
   /** what stopped the run (or its set-up) said as the command line says it (a 'warning' before the
@@ -157,6 +171,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     },
     function (this: Transform, done: (err?: Error | null) => void) {
       const finish = async () => {
+        flushing = true;
+        unwake();
         if (!stage) { starting ??= start(this); await starting; }
         if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up)
         const st = stage!;
@@ -183,7 +199,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   // before 'close' comes a tick later (a reject handler may destroy it in the middle of a chunk)
   let closed = false;
   const destroy = stream._destroy.bind(stream);
-  stream._destroy = (err, cb) => { sink.closed = true; closed = true; if (!ended) abort(); destroy(err, cb); };
+  stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); if (!ended) abort(); destroy(err, cb); };
   return stream;
 }
 

@@ -288,6 +288,12 @@ const wakers = new Set<() => void>();
  *  waiting for data are woken to look at their `stopped()`, so that the run ends and says it now rather
  *  than when the next line comes (`tail -F` may send none for hours). */
 export function wakeReaders(): void { for (const w of [...wakers]) w(); }
+/** call `wake` on wakeReaders() too (a library stream waiting for its next chunk); returns the
+ *  unregistering call */
+export function whenWoken(wake: () => void): () => void {
+  wakers.add(wake);
+  return () => { wakers.delete(wake); };
+}
 const WOKEN = -1;
 /** p, or WOKEN when wakeReaders() comes first */
 function untilWoken(p: Promise<number>): Promise<number> {

@@ -309,4 +309,37 @@ test('a stream that cannot start says why as the command line does (a usage prob
   fs.rmSync(d, { recursive: true, force: true });
 });
 
+test('a load stream whose batch fails while nothing is written to it: its error comes then, not at the next chunk or the end', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const os = await import('node:os');
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-quiet-')), db = path.join(d, 'q.db');
+  const s = createStream('load-sqlite', ['--db', db, '-t', 't', '-k', 'id', '--batch', '1', '--busy-timeout', '300']);
+  const warnings = [];
+  s.on('warning', (w) => warnings.push(w));
+  s.resume();
+  const errored = new Promise((resolve) => s.on('error', resolve));
+  s.write('{"id":1}\n');
+  for (let i = 0; ; i++) {
+    assert.ok(i < 200, 'the first record committed');
+    await new Promise((r) => setTimeout(r, 50));
+    const other = new Database(db, { timeout: 5000 });
+    let n = 0;
+    try { n = other.prepare('SELECT count(*) AS n FROM t').get().n; } catch { /* no table yet */ } finally { other.close(); }
+    if (n === 1) break;
+  }
+  const holder = new Database(db);
+  holder.exec('BEGIN IMMEDIATE'); // another writer holds the lock past --busy-timeout
+  try {
+    s.write('{"id":2}\n'); // then nothing more for a while
+    const err = await Promise.race([errored, new Promise((r) => setTimeout(() => r(null), 8000))]);
+    assert.ok(err, 'the error while nothing more is written');
+    assert.match(err.message, /database is locked: another writer held .* longer than --busy-timeout \(300 ms\); batches committed before stay \(inserted=1 /);
+    assert.ok(warnings.some((w) => /^load-sqlite: error: database is locked/.test(w)), warnings.join('\n'));
+    assert.ok(s.destroyed);
+  } finally {
+    holder.exec('ROLLBACK'); holder.close();
+    s.destroy();
+  }
+});
+
 test.run();
