@@ -442,7 +442,19 @@ export class FieldReader {
       this.reason = 'malformed JSON';
       if (PRETTY_LINES.has(t) || /^"(?:[^"\\]|\\.)*"\s*:/.test(t) || (t.endsWith(',') && parses(t.slice(0, -1))) || t[0] === '[') {
         this.error = `a line of a JSON array or of pretty-printed JSON? ${FROM_JSON}`;
-      } else this.error = (err as Error).message;
+      } else if (t[0] === '{') {
+        // an object with something after it (a line that starts with '{' and does not end with '}'):
+        // said as the other broken objects are, with the byte column (not JSON.parse's position)
+        let s = start, e = end;
+        while (s < e && isBlank(b[s])) s++;
+        while (e > s && isBlank(b[e - 1])) e--;
+        const r = walkObject(b, s, e, [], this.ts, this.te);
+        if (r >= 0) fail(`unexpected ${describe(r < e ? b[skipWs(b, r, e)] : undefined)} after the object`, skipWs(b, r, e));
+        this.error = why(start);
+      } else {
+        // JSON.parse's words, its position (UTF-16 units from 0) made the byte column (from 1)
+        this.error = (err as Error).message.replace(/\bat position (\d+)( \(line \d+ column \d+\))?/, (_, n) => `at column ${Buffer.byteLength(text.slice(0, Number(n)), 'utf8') + 1}`);
+      }
     }
     return false;
   }

@@ -23,6 +23,10 @@ export class BigNum {
  *  not count). Texts that match go to the exact decoder, which decides number by number. */
 const MAY_ALTER = /(?<![\d.])\d{16,}(?![\d.eE])|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
 
+/** is the text valid Unicode, no lone surrogate (an escaped "\uD800" is valid JSON text with no UTF-8
+ *  form: the tools that write UTF-8 reject such strings, names too) */
+export const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
   const v = JSON.parse(text); // validates (and is the answer when no number could be altered)

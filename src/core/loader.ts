@@ -21,7 +21,7 @@
 // the failing statement; PostgreSQL retries a refused set in halves under savepoints down to the row).
 import fs from 'node:fs';
 import type { Options } from 'yargs';
-import { BigNum, doubleOf, stringify } from './json.js';
+import { BigNum, doubleOf, isWellFormed, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
 import { loopWhileWaiting, wakeReaders } from './input.js';
@@ -197,7 +197,6 @@ const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 /** the name as shown in a detail: plain when printable, else JSON-quoted */
 const show = (name: string) => (/^[\x20-\x7e]*$/.test(name) && name !== '' ? name : JSON.stringify(name));
 
-const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** A string value: refused when it is not valid Unicode. */
 function checkString(s: string, name: string): string {
@@ -853,7 +852,9 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
     async end() {
       const c = await loader.finish();
       ctx.count('inserted', c.inserted); ctx.count('updated', c.updated); ctx.count('unchanged', c.unchanged);
-      ctx.warn(`${o.table}: inserted=${c.inserted} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected}`);
+      // (rejected: every record this stage refused, also the lines never handed to record(): not one
+      // JSON object, too long, not UTF-8)
+      ctx.warn(`${o.table}: inserted=${c.inserted} updated=${c.updated} unchanged=${c.unchanged} rejected=${ctx.rejected()}`);
     },
   };
 }

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, parseJson, stringify } from './json.js';
+import { BigNum, isWellFormed, parseJson, stringify } from './json.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -162,7 +162,6 @@ function preview(v: unknown): string {
   return text.length <= 60 ? text : `${Array.from(text).slice(0, 60).join('')}...`;
 }
 
-const isWellFormed = (s: string): boolean => (s as any).isWellFormed();
 
 // ---------------------------------------------------------------- what we learn of each column
 class ColumnStat {

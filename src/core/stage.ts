@@ -86,6 +86,7 @@ export class Stage implements LineSink {
       count(counter, n = 1) { stats.counters.set(counter, (stats.counters.get(counter) ?? 0) + n); },
       countIn(n = 1, bytes = 0) { stats.in += n; stats.bytes += bytes; },
       inputFailed() { return stage.failed || (stage.upstream?.inputsFailed() ?? false); },
+      rejected() { return stage.stats.rejected; },
       failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
       willFail() { return stage.fails() || (stage.upstream?.runFails() ?? false); },
       upstreamFails() { return stage.upstream?.runFails() ?? false; },

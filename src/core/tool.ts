@@ -56,6 +56,9 @@ export interface ToolContext {
   /** true once an input could not be read (missing file, bad gzip): the run will exit 1, so an
    *  all-or-nothing sink (load-sqlite --atomic) should keep nothing */
   inputFailed(): boolean;
+  /** the records this stage rejected so far (the lines that were not one JSON object, too long or not
+   *  UTF-8 too, which never reach record()) */
+  rejected(): number;
   /** for tools that read their own input: report an input that could not be read (`tool: FILE:
    *  message`); the run goes on with the other inputs and exits 1 */
   failInput(file: string, message: string): void;

@@ -18,7 +18,7 @@
 //   a value are kept as they are (inside quotes).
 // - TSV (--tsv) is the same format with a tab as the delimiter (quoted where needed), which from-csv --tsv
 //   reads back.
-// - A string holding a lone surrogate (an escaped "\uD800": valid JSON text with no UTF-8 form) makes the
+// - A string or field name holding a lone surrogate (an escaped "\uD800": valid JSON text with no UTF-8 form) makes the
 //   record rejected as `bad string`, as load-sqlite and to-parquet do. Lines that are not JSON objects are
 //   rejected by the core's rules.
 import fs from 'node:fs';
@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FieldReader, hasByte } from '../core/fields.js';
 import { compactInto } from '../core/json-stream.js';
+import { isWellFormed } from '../core/json.js';
 import { MemberCursor, hasLoneSurrogate } from '../core/members.js';
 import { listOption } from '../core/options.js';
 import { checkDelimiter, delimiterOf } from '../core/csv.js';
@@ -234,7 +235,7 @@ export const tool: Tool<ToCsvOptions> = {
       names.forEach((n, k) => { if (k) out.byte(delim); enc.name(n, out); });
       endRow();
     };
-    const badString = (line: Line) => ctx.reject(line, 'bad string', 'a string holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair): it has no UTF-8 form');
+    const badString = (line: Line, name = false) => ctx.reject(line, 'bad string', `a ${name ? 'field name' : 'string'} holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair): it has no UTF-8 form`);
 
     const fields = listOption(o.fields);
     if (fields.length > 0) {
@@ -280,6 +281,7 @@ export const tool: Tool<ToCsvOptions> = {
       const prev = layoutKeys[j];
       if (prev !== undefined && prev.length === ke - ks && b.compare(prev, 0, prev.length, ks, ke) === 0) return layoutCols[j];
       const name = cursor.key();
+      if (!isWellFormed(name)) return -1; // (no UTF-8 form: two such names would be one header cell)
       let col = columns.get(name);
       if (col === undefined) { col = names.length; columns.set(name, col); names.push(name); }
       layoutKeys[j] = Buffer.from(b.subarray(ks, ke));
@@ -297,12 +299,12 @@ export const tool: Tool<ToCsvOptions> = {
         for (; cursor.next(); j++) {
           const col = colOf(b, j);
           cell.pos = 0;
-          if (!enc.cell(b, cursor.vs, cursor.ve, cell)) {
+          if (col < 0 || !enc.cell(b, cursor.vs, cursor.ve, cell)) {
             sp.pos = recStart;
             // a column first seen in a rejected record is not one of the output
             for (const n of names.splice(namesBefore)) columns.delete(n);
             layoutKeys = []; layoutCols = [];
-            badString(line);
+            badString(line, col < 0);
             return;
           }
           sp.varint(col);

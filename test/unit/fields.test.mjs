@@ -145,4 +145,20 @@ test('a reader of no fields: a trusted line (valid by the chain) is taken as fra
   assert.is(fs.readFileSync(path.join(tmp, 'saved.ndjson'), 'utf8'), '{"a":1}\n');
 });
 
+test('a broken line says where, as the byte column from 1: an object with text after it, an object cut short, another value (not JSON.parse\'s position in UTF-16 units from 0)', () => {
+  const r = new FieldReader(['a']);
+  for (const [line, error] of [
+    ['{"a":"b"}x', "unexpected 'x' after the object at column 10"],
+    ['  {"é":"b"} x ', "unexpected 'x' after the object at column 14"],
+    ['{"a":1', 'unexpected end of line at column 7'],
+    ['{broken', "expected a key or '}' but found 'b' at column 2"],
+    ['"é" x', 'Unexpected non-whitespace character after JSON at column 6'],
+  ]) {
+    const b = Buffer.from(line, 'utf8');
+    assert.not.ok(r.read(b, 0, b.length), line);
+    assert.is(r.reason, 'malformed JSON', line);
+    assert.is(r.error, error, line);
+  }
+});
+
 test.run();

@@ -543,4 +543,13 @@ test('--flush-after: over a live pipe a batch not yet full is committed once its
   }
 });
 
+test('the closing line\'s rejected= counts every record refused: the loader\'s and the lines never handed to it (not UTF-8, not one object, too long)', () => {
+  const d = tmpdir(), db = `${d}/r.db`;
+  fs.writeFileSync(`${d}/in.ndjson`, Buffer.concat([Buffer.from('{"k":"1"}\n{"k":"'), Buffer.from([0xff]), Buffer.from('"}\n{"k":"2"}x\n[1]\n{"k":"3","v":{"a":1}}\n{"k":"4"}\n')]));
+  const r = sh(`load-sqlite --db ${db} -t t -k k < ${d}/in.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /t: inserted=3 updated=0 unchanged=0 rejected=3\n/);
+  assert.match(r.stderr, /3 bad records skipped \(malformed JSON: 2, not a JSON object: 1\)/);
+});
+
 test.run();

@@ -196,6 +196,10 @@ test('bad records: not JSON objects (the core\'s reasons), a lone surrogate (bad
   assert.is(err[3], 'to-csv: 3 bad records skipped (not a JSON object: 1, bad string: 1, malformed JSON: 1)');
   assert.is(err.length, 5);
   assert.is(toCsv('', 'x\n').status, 1);
+  // a field name with a lone surrogate: no UTF-8 form either (two such names were one header cell)
+  const k = toCsv('', '{"a":1}\n{"\\ud800":1,"\\udc00":2}\n{"a":"\\ud83d\\ude00","b":3}\n');
+  assert.is(k.stdout, 'a,b\n1,\n😀,3\n');
+  assert.is(k.stderr.split('\n')[0], 'to-csv: -:2: bad string: a field name holds an escaped lone surrogate (\\uD800-\\uDFFF without its pair): it has no UTF-8 form');
   for (const bad of ["--delimiter ''", '--delimiter ab', "--delimiter '\"'", '--tsv --delimiter ";"']) {
     const u = sh(`to-csv ${bad} < /dev/null`);
     assert.is(u.status, 2, bad);
