@@ -10,6 +10,7 @@
 // kept off this path; see docs/PERFORMANCE.md.
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
@@ -221,17 +222,19 @@ export class Splitter {
 
 /** Read one input to its end, line by line; pauses while `waitDrain()` gives a promise. */
 export function readLines(file: string, src: Readable, needle: Buffer | undefined, sink: LineSink,
-  waitDrain: () => Promise<void> | null, stopped: () => boolean): Promise<number> {
-  const splitter = new Splitter(file, needle, sink);
+  waitDrain: () => Promise<void> | null, stopped: () => boolean, splitter = new Splitter(file, needle, sink)): Promise<number> {
   let bytes = 0;
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;
       settled = true;
+      unwake();
       src.off('data', onData); src.off('end', onEnd); src.off('error', finish);
       if (err) { src.destroy(); reject(err); } else resolve(bytes);
     };
+    // a failure while no data comes (wakeReaders): given up at once
+    const unwake = whenWoken(() => { if (stopped()) { src.destroy(); finish(); } });
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
       try { splitter.chunk(chunk, stopped); } catch (err) { finish(err); return; }
@@ -304,26 +307,17 @@ function untilWoken(p: Promise<number>): Promise<number> {
 }
 /** a read made without blocking the thread: its bytes (0 at the end), or 0 once cancelled */
 interface Aside { read: Promise<number>; cancel(): void }
-/**
- * One read without blocking the thread: fs.read in libuv's pool. On a descriptor that does not block
- * (see nonBlocking) a pipe with nothing yet answers EAGAIN: tried again at once for 2 ms (the next
- * turn of the event loop: a writer a little slower than the reader is not kept waiting on a full
- * pipe), then after waits growing from 1 to 100 ms while nothing comes (a quiet `tail -F` costs ten
- * wake-ups a second); cancel() stops trying.
- */
+/** One read without blocking the thread: fs.read in libuv's pool (a descriptor that does not block,
+ *  inherited so, with nothing yet: tried again each ms); cancel() stops trying. */
 function readAside(fd: number, buf: Buffer): Aside {
   let cancelled = false;
   const read = new Promise<number>((resolve, reject) => {
-    let wait = 0, since = 0;
     const go = () => {
       if (cancelled) { resolve(0); return; }
       fs.read(fd, buf, 0, CHUNK, null, (err, n) => {
         if (!err) resolve(n);
-        else if (err.code === 'EAGAIN') {
-          if (since === 0) since = performance.now();
-          if (wait === 0 && performance.now() - since < 2) setImmediate(go);
-          else { wait = Math.min(100, 2 * wait || 1); setTimeout(go, wait); }
-        } else if (err.code === 'EOF') resolve(0);
+        else if (err.code === 'EAGAIN') setTimeout(go, 1);
+        else if (err.code === 'EOF') resolve(0);
         else reject(err);
       });
     };
@@ -332,14 +326,15 @@ function readAside(fd: number, buf: Buffer): Aside {
   return { read, cancel: () => { cancelled = true; } };
 }
 /**
- * A descriptor of the pipe `fd` whose reads do not block (its own open file description, opened
- * through /proc: the flags of the one inherited, shared with the processes around, are left alone),
- * for the reads made aside: a read blocked in libuv's pool cannot be given up, and holds the process
- * at its exit until data comes. null where there is none (not Linux; a socket or a terminal: their
- * reads aside block).
+ * The rest of a pipe `fd` as a stream that waits for data without a thread (epoll, as Node reads a
+ * piped stdin) and can be given up: a net.Socket on a descriptor of its own, opened through /proc (its
+ * own open file description, made non-blocking; the flags of the one inherited, shared with the
+ * processes around, are left alone). null where there is none (not Linux).
  */
-function nonBlocking(fd: number): number | null {
-  try { return fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); } catch { return null; }
+function pipeStream(fd: number): net.Socket | null {
+  let nb: number;
+  try { nb = fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); } catch { return null; }
+  try { return new net.Socket({ fd: nb, readable: true, writable: false }); } catch { fs.closeSync(nb); return null; }
 }
 
 /**
@@ -355,7 +350,6 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   let bytes = 0, chunks = 0;
   let aside: Aside | null = null; // the next read, made without blocking (see loopWhileWaiting)
   let live = true, fifo = false, left: Promise<unknown> | null = null;
-  let nb: number | null | undefined; // (a pipe) the descriptor of the reads aside (nonBlocking), once one is made
   try { const st = fs.fstatSync(fd); live = !st.isFile(); fifo = st.isFIFO(); } catch { /* the read says why */ }
   try {
     for (;;) {
@@ -367,7 +361,7 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
           n = await untilWoken(a.read);
           if (n === WOKEN) {
             // a failure (wakeReaders): the read is given up (one that blocks, on a socket or a terminal,
-            // ends when data comes: the process ends then)
+            // ends when data comes: the process ends then; a pipe's is a stream, below)
             if (stopped()) { a.cancel(); left = a.read.catch(() => undefined); return bytes; }
             aside = a; continue;
           }
@@ -399,8 +393,11 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       // the thread (after any read: a burst may end on a full pipe's 64 KiB, a socket's read be larger).
       // A file always has its next bytes: read as fast as can be.
       if (live && loopWanted()) {
-        if (nb === undefined) nb = fifo ? nonBlocking(fd) : null;
-        aside = readAside(nb ?? fd, buf);
+        // a pipe: the rest read as a stream (the same splitter: the line begun and the numbering go
+        // on), which waits for data without a thread and is given up at once on a failure
+        const sock = fifo ? pipeStream(fd) : null;
+        if (sock !== null) return bytes + await readLines(file, sock, needle, sink, waitDrain, stopped, splitter);
+        aside = readAside(fd, buf);
       }
     }
     splitter.finish();
@@ -409,7 +406,6 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
     const close = () => {
       releaseChunk(buf);
       if (fd !== 0) fs.closeSync(fd);
-      if (nb != null) fs.closeSync(nb);
     };
     if (left === null) close();
     else void left.then(close); // (a read given up may still write into buf: kept until it ends)
