@@ -442,7 +442,7 @@ export class FieldReader {
       this.reason = 'malformed JSON';
       if (PRETTY_LINES.has(t) || /^"(?:[^"\\]|\\.)*"\s*:/.test(t) || (t.endsWith(',') && parses(t.slice(0, -1))) || t[0] === '[') {
         this.error = `a line of a JSON array or of pretty-printed JSON? ${FROM_JSON}`;
-      } else if (t[0] === '{') {
+      } else if (b[skipWs(b, start, end)] === LBRACE) {
         // an object with something after it (a line that starts with '{' and does not end with '}'):
         // said as the other broken objects are, with the byte column (not JSON.parse's position)
         let s = start, e = end;

@@ -78,10 +78,14 @@ export function searchNeedle(needle: Buffer, sample: Buffer): Buffer {
  *  readInput and the library stream share it). */
 export class Splitter {
   readonly line: Line;
-  private carry: Buffer | null = null;
+  /** the partial last line carried over, in pieces (copies: the chunk buffer is reused), joined once
+   *  its end comes (joining at each chunk made a long line cost its length times its chunks) */
+  private carry: Buffer[] | null = null;
+  private carried = 0;
   private discarding = false; // inside an overlong line: drop bytes up to its newline
 
   private first = true; // the input's first chunk (a byte order mark is skipped there)
+  private head: Buffer | null = null; // a first chunk of 1-2 bytes that may begin a byte order mark
   private checkEach = false; // the current chunk is not all valid UTF-8: check each line
 
   private needle: Buffer | undefined; // what is searched: the tool's needle or a suffix of it
@@ -160,6 +164,9 @@ export class Splitter {
     }
     let s = 0;
     if (this.first) {
+      if (this.head !== null) { chunk = Buffer.concat([this.head, chunk]); this.head = null; }
+      // (a mark split over the first reads, a pipe's or a program's: its first bytes wait for the rest)
+      if (chunk.length < 3 && chunk[0] === 0xef && (chunk.length === 1 || chunk[1] === 0xbb)) { this.head = Buffer.from(chunk); return; }
       this.first = false;
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) s = 3; // a byte order mark
     }
@@ -172,9 +179,10 @@ export class Splitter {
     if (this.carry !== null) {
       // finish the line begun in the previous chunk; copy only that line, not the whole chunk
       const nl = chunk.indexOf(NL, s);
-      if (nl < 0) { this.carry = Buffer.concat([this.carry, chunk.subarray(s)]); this.checkLength(); return; } // concat copies
-      const first = Buffer.concat([this.carry, chunk.subarray(s, nl)]);
-      this.carry = null;
+      if (nl < 0) { this.carryOver(chunk.subarray(s)); return; }
+      this.carry.push(chunk.subarray(s, nl));
+      const first = Buffer.concat(this.carry, this.carried + nl - s);
+      this.carry = null; this.carried = 0;
       this.deliver(first, 0, first.length, this.needle === undefined ? -1 : first.indexOf(this.needle), true);
       s = nl + 1;
       if (stopped()) return;
@@ -201,21 +209,29 @@ export class Splitter {
         if (stopped()) return;
       }
     }
-    if (s < chunk.length) { this.carry = Buffer.from(chunk.subarray(s)); this.checkLength(); } // the chunk buffer is reused
+    if (s < chunk.length) this.carryOver(chunk.subarray(s));
+  }
+
+  /** keep b (a piece of the line begun; copied) for the next chunk */
+  private carryOver(b: Buffer): void {
+    (this.carry ??= []).push(Buffer.from(b));
+    this.carried += b.length;
+    this.checkLength();
   }
 
   private checkLength(): void {
-    if (this.carry === null || this.carry.length <= MAX_LINE_BYTES) return;
+    if (this.carry === null || this.carried <= MAX_LINE_BYTES) return;
     const line = this.line;
-    line.no++; line.buf = this.carry; line.start = 0; line.end = 200;
+    line.no++; line.buf = Buffer.concat(this.carry, Math.min(200, this.carried)); line.start = 0; line.end = line.buf.length;
     this.sink.tooLong(line);
-    this.carry = null;
+    this.carry = null; this.carried = 0;
     this.discarding = true;
   }
 
   finish(): void {
-    const c = this.carry;
-    this.carry = null;
+    if (this.head !== null) { const h = this.head; this.head = null; this.first = false; this.chunk(h, () => false); } // (an input of 1-2 bytes)
+    const c = this.carry === null ? null : Buffer.concat(this.carry, this.carried);
+    this.carry = null; this.carried = 0;
     if (c !== null && c.length > 0 && !this.discarding) this.deliver(c, 0, c.length, this.needle === undefined ? -1 : c.indexOf(this.needle), true);
   }
 }
@@ -241,6 +257,9 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
       if (stopped()) { src.destroy(); finish(); return; }
       const wait = waitDrain();
       if (wait) { src.pause(); wait.then(() => { if (!settled) src.resume(); }); }
+      // a reply waits for the event loop (load-postgres' worker): let it in before the next chunk (a
+      // pipe's stream reads up to 32 chunks in a row, ~2 MiB, while data is there)
+      else if (turnWanted()) { src.pause(); setImmediate(() => { if (!settled) src.resume(); }); }
     };
     const onEnd = () => {
       try { splitter.finish(); } catch (err) { finish(err); return; }
@@ -372,11 +391,23 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
         if (code === 'EOF') n = 0; else throw err;
       }
       if (n === 0) break;
+      while (chunks === 0 && n === 1 && buf[0] === 0x1f) { // (gzip's two-byte mark split over the first reads of a pipe)
+        let m: number;
+        try { m = fs.readSync(fd, buf, 1, CHUNK - 1, null); } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN') { await sleep(1); continue; }
+          if (code === 'EOF') m = 0; else throw err;
+        }
+        if (m === 0) break;
+        n += m;
+      }
       if (chunks === 0 && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
         const head = Buffer.from(buf.subarray(0, n));
-        const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
+        // (a pipe: a stream that waits for data without a thread, given up at once on a failure)
+        const rest: Readable = (fifo ? pipeStream(fd) : null) ?? fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
         const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
         rest.on('error', (e) => gunzip.destroy(e));
+        gunzip.on('close', () => rest.destroy()); // (given up: the read too)
         gunzip.write(head);
         rest.pipe(gunzip);
         return await readLines(file, gunzip, needle, sink, waitDrain, stopped);

@@ -342,4 +342,20 @@ test('a load stream whose batch fails while nothing is written to it: its error 
   }
 });
 
+test('chunks cut anywhere: a byte order mark split over the first chunks is skipped, a line over thousands of chunks comes whole, as from one chunk', async () => {
+  const long = 'y'.repeat(3_000_000);
+  const input = Buffer.from(`\ufeff{"id":1}\n{"id":2,"v":"${long}"}\n{"id":3}\n`, 'utf8');
+  const through = async (pieces) => text(await collect(Readable.from(pieces).pipe(createStream('where', ['id>0']))));
+  const whole = await through([input]);
+  assert.is(whole, `{"id":1}\n{"id":2,"v":"${long}"}\n{"id":3}\n`);
+  for (const cuts of [[1], [2], [1, 2], [1, 500]]) { // the mark (3 bytes) cut after its first or second byte
+    const pieces = [];
+    let at = 0;
+    for (const c of cuts) { pieces.push(input.subarray(at, c)); at = c; }
+    for (; at < input.length; at += 1000) pieces.push(input.subarray(at, Math.min(input.length, at + 1000))); // the long line over 3,000 chunks
+    assert.is(await through(pieces), whole, `cut at ${cuts}`);
+  }
+  await rejects(through([Buffer.from([0xef])]), /too many records rejected/); // a lone first byte of a mark: a line of its own, rejected
+});
+
 test.run();
