@@ -404,10 +404,13 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       if (chunks === 0 && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
         const head = Buffer.from(buf.subarray(0, n));
         // (a pipe: a stream that waits for data without a thread, given up at once on a failure)
-        const rest: Readable = (fifo ? pipeStream(fd) : null) ?? fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
+        const sock = fifo ? pipeStream(fd) : null;
+        const rest: Readable = sock ?? fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
         const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
         rest.on('error', (e) => gunzip.destroy(e));
-        gunzip.on('close', () => rest.destroy()); // (given up: the read too)
+        // given up: the pipe's stream too (its own descriptor; a file's stream is left alone: its
+        // destroy() would close fd, which is closed below)
+        if (sock !== null) gunzip.on('close', () => sock.destroy());
         gunzip.write(head);
         rest.pipe(gunzip);
         return await readLines(file, gunzip, needle, sink, waitDrain, stopped);
