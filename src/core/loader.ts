@@ -131,6 +131,10 @@ export interface Driver {
    *  so a promise settles at the next chunk at the earliest); while `pressed()` is true the driver
    *  should finish its calls before returning, so that the queue drains */
   backpressure?(pressed: () => boolean): void;
+  /** (a driver whose calls run elsewhere: load-postgres' worker) wait, blocking, for the call under way
+   *  to be answered: the loader asks while records pile up, so that the input is not read ahead of a
+   *  database that does not answer (a lock held: the whole input was read into memory) */
+  settle?(): void;
 }
 
 export interface LoaderOptions {
@@ -408,6 +412,9 @@ export class Loader {
       this.flushTimer.unref();
     }
     this.pending.push({ rec, file, no, raw });
+    // records pile up while the database does not answer (a lock held elsewhere): wait for it here,
+    // which holds the reader too (the queued steps call the driver, and so wait, only as they run)
+    if (this.driver.settle !== undefined && this.queued + this.pending.length > 3 * this.o.batch) this.driver.settle();
     // a write of the batch's records, or of fewer (Driver.writeUnit) when they cannot change the table:
     // it exists (a new table's column types come from a whole --batch) and no column is added (--alter
     // types a column from the records of its write); either way the batches end where they did

@@ -274,6 +274,12 @@ export class PgDriver implements Driver {
 
   backpressure(pressed: () => boolean): void { this.pressed = pressed; }
 
+  settle(): void {
+    const seq = this.awaited;
+    if (seq === 0) return;
+    for (let done; (done = Atomics.load(this.flag, 0)) !== seq;) Atomics.wait(this.flag, 0, done);
+  }
+
   /** send a call; returns its number (the worker stores the number of the call it answered in flag) */
   private post(method: string, args: unknown[]): number {
     if (this.closed) throw new Error('the database connection is closed');

@@ -220,6 +220,29 @@ if (!bindir) {
     }
   });
 
+  test('a database that does not answer (a table lock held) holds the reader: the input is not read ahead into memory, and everything loads once the lock goes', async () => {
+    load('-t stall -k id', { input: '{"id":-1,"v":"x"}\n' });
+    const holder = new pg.Client({ connectionString: server.url });
+    await holder.connect();
+    const d = tmpdir(), progress = `${d}/progress`;
+    try {
+      await holder.query('BEGIN; LOCK TABLE stall IN EXCLUSIVE MODE');
+      // a producer of 200,000 records (11 MB) into a pipe, noting how many the pipe has taken
+      const producer = `node -e 'const fs=require("fs");let i=0;const next=()=>{while(i<200000){let b="";for(let k=0;k<1000;k++,i++)b+=JSON.stringify({id:i,v:"abcdefghijklmnopqrstuvwxyz"})+"\\n";fs.writeFileSync(process.argv[1],String(i));if(!process.stdout.write(b)){process.stdout.once("drain",next);return;}}};next();' ${progress}`;
+      const running = shAsync(`${producer} | load-postgres --url ${server.url} -t stall -k id --batch 1000 --busy-timeout 60000`, '');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const taken = Number(fs.readFileSync(progress, 'utf8'));
+      assert.ok(taken < 50000, `records taken from the producer while the database does not answer: ${taken} of 200000 (a few batches and a read are held)`);
+      await holder.query('COMMIT');
+      const r = await running;
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stderr, /stall: inserted=200000 updated=0 unchanged=0 rejected=0/);
+      assert.equal(await q('SELECT count(*)::int AS n FROM stall'), [{ n: 200001 }]);
+    } finally {
+      await holder.end();
+    }
+  });
+
   test('two loaders at once on a table neither has created: keys overlapping and not, in opposite orders; both load everything', async () => {
     const d = tmpdir();
     const a = Array.from({ length: 30000 }, (_, i) => ({ id: i, src: 'a', v: i }));
