@@ -445,8 +445,8 @@ export class FieldReader {
       } else if (b[skipWs(b, start, end)] === LBRACE) {
         // an object with something after it (a line that starts with '{' and does not end with '}'):
         // said as the other broken objects are, with the byte column (not JSON.parse's position)
-        let s = start, e = end;
-        while (s < e && isBlank(b[s])) s++;
+        const s = skipWs(b, start, end);
+        let e = end;
         while (e > s && isBlank(b[e - 1])) e--;
         const r = walkObject(b, s, e, [], this.ts, this.te);
         if (r >= 0) fail(`unexpected ${describe(r < e ? b[skipWs(b, r, e)] : undefined)} after the object`, skipWs(b, r, e));

@@ -319,10 +319,21 @@ export function whenWoken(wake: () => void): () => void {
 const WOKEN = -1;
 /** p, or WOKEN when wakeReaders() comes first */
 function untilWoken(p: Promise<number>): Promise<number> {
-  let wake!: () => void;
-  const woken = new Promise<number>((r) => { wake = () => r(WOKEN); });
-  wakers.add(wake);
-  return Promise.race([p, woken]).finally(() => { wakers.delete(wake); });
+  let unwake!: () => void;
+  const woken = new Promise<number>((r) => { unwake = whenWoken(() => r(WOKEN)); });
+  return Promise.race([p, woken]).finally(() => unwake());
+}
+/** a blocking read into buf[off...]: its bytes, 0 at the end (a terminal's EOF too); a descriptor that
+ *  does not block (inherited so) with nothing yet is tried again each ms */
+async function readNow(fd: number, buf: Buffer, off: number): Promise<number> {
+  for (;;) {
+    try { return fs.readSync(fd, buf, off, CHUNK - off, null); } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { await sleep(1); continue; }
+      if (code === 'EOF') return 0;
+      throw err;
+    }
+  }
 }
 /** a read made without blocking the thread: its bytes (0 at the end), or 0 once cancelled */
 interface Aside { read: Promise<number>; cancel(): void }
@@ -374,30 +385,19 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
     for (;;) {
       let n: number;
       if (stopped()) return bytes; // (a failure found while the event loop turned: a load's commit)
-      try {
-        if (aside !== null) {
-          const a: Aside = aside; aside = null;
-          n = await untilWoken(a.read);
-          if (n === WOKEN) {
-            // a failure (wakeReaders): the read is given up (one that blocks, on a socket or a terminal,
-            // ends when data comes: the process ends then; a pipe's is a stream, below)
-            if (stopped()) { a.cancel(); left = a.read.catch(() => undefined); return bytes; }
-            aside = a; continue;
-          }
-        } else n = fs.readSync(fd, buf, 0, CHUNK, null);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') { await sleep(1); continue; } // a non-blocking pipe with nothing yet
-        if (code === 'EOF') n = 0; else throw err;
-      }
+      if (aside !== null) {
+        const a: Aside = aside; aside = null;
+        n = await untilWoken(a.read);
+        if (n === WOKEN) {
+          // a failure (wakeReaders): the read is given up (one that blocks, on a socket or a terminal,
+          // ends when data comes: the process ends then; a pipe's is a stream, below)
+          if (stopped()) { a.cancel(); left = a.read.catch(() => undefined); return bytes; }
+          aside = a; continue;
+        }
+      } else n = await readNow(fd, buf, 0);
       if (n === 0) break;
       while (chunks === 0 && n === 1 && buf[0] === 0x1f) { // (gzip's two-byte mark split over the first reads of a pipe)
-        let m: number;
-        try { m = fs.readSync(fd, buf, 1, CHUNK - 1, null); } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'EAGAIN') { await sleep(1); continue; }
-          if (code === 'EOF') m = 0; else throw err;
-        }
+        const m = await readNow(fd, buf, 1);
         if (m === 0) break;
         n += m;
       }

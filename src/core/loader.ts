@@ -189,7 +189,7 @@ export interface LoaderEvents {
   upstreamFails(): boolean;
 }
 
-export interface Counts { inserted: number; updated: number; unchanged: number; rejected: number }
+export interface Counts { inserted: number; updated: number; unchanged: number }
 
 /** JSON columns are nested at most this deep (SQLite's JSON functions refuse deeper text). */
 export const MAX_DEPTH = 1000;
@@ -324,8 +324,8 @@ const sameNames = (a: string[], b: string[]) => {
  * commits. A failure of the run makes the next add() or finish() throw.
  */
 export class Loader {
-  /** committed figures (rejected: every record refused, committed or not) */
-  readonly totals: Counts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+  /** committed figures (the records refused are the stage's count: ToolContext.rejected) */
+  readonly totals: Counts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly txn = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly d: Dialect;
   private pending: Pending[] = [];
@@ -361,7 +361,7 @@ export class Loader {
     if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
-    driver.backpressure?.(() => this.queued + this.pending.length > 3 * this.o.batch);
+    driver.backpressure?.(() => this.piledUp());
     // a write queued is a chain of promises, run when the reader lets the event loop turn; over a pipe
     // fed now and then (tail -f | load-sqlite --batch 1) a blocking read would hold a full batch back
     // until the next data or the end, and a --flush-after timer could not fire: while a full batch's
@@ -399,6 +399,9 @@ export class Loader {
     }
   }
 
+  /** do records pile up behind the database (more than three batches queued or begun)? */
+  private piledUp(): boolean { return this.queued + this.pending.length > 3 * this.o.batch; }
+
   /** has a batch failed (the next add() or finish() throws it)? */
   get failed(): boolean { return this.failure !== undefined; }
 
@@ -414,7 +417,7 @@ export class Loader {
     this.pending.push({ rec, file, no, raw });
     // records pile up while the database does not answer (a lock held elsewhere): wait for it here,
     // which holds the reader too (the queued steps call the driver, and so wait, only as they run)
-    if (this.driver.settle !== undefined && this.queued + this.pending.length > 3 * this.o.batch) this.driver.settle();
+    if (this.driver.settle !== undefined && this.piledUp()) this.driver.settle();
     // a write of the batch's records, or of fewer (Driver.writeUnit) when they cannot change the table:
     // it exists (a new table's column types come from a whole --batch) and no column is added (--alter
     // types a column from the records of its write); either way the batches end where they did
@@ -465,8 +468,6 @@ export class Loader {
   }
   private aborted = false;
 
-  /** count a record the caller refused before add() (malformed, not an object) */
-  countRejected(): void { this.totals.rejected++; }
 
   /** write the rest, run --post-sql, commit; returns the totals. Throws the failure of the run. */
   async finish(): Promise<Counts> {
@@ -776,10 +777,7 @@ export class Loader {
     const refusals = this.refusals;
     this.refusals = [];
     this.reporting = true;
-    for (const r of refusals) {
-      this.totals.rejected++;
-      this.events.reject(r.where, r.reason, r.detail);
-    }
+    for (const r of refusals) this.events.reject(r.where, r.reason, r.detail);
     this.reporting = false;
   }
 }
@@ -847,11 +845,8 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
     },
     record(line: Line) {
       const rec = ctx.parse(line);
-      if (rec === undefined) return loader.countRejected();
-      if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
-        loader.countRejected();
-        return ctx.reject(line, 'not a JSON object');
-      }
+      if (rec === undefined) return;
+      if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
       loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.end));
     },
     abort() { return loader?.abort(); },

@@ -447,8 +447,10 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
     for (const stage of stages) await stage.init();
     const first = stages[0];
     if (!first.tool.noInput) {
-      // a stage failed between records (a load's commit): no more reading; its end() says why
-      const stop = () => out.closed || stages.some((s) => s.transform.failed?.() === true);
+      // a stage failed between records (a load's commit): no more reading; its end() says why (asked
+      // after every line: only the stages that can fail so, a chain without a load as before)
+      const failing = stages.filter((s) => s.transform.failed !== undefined).map((s) => s.transform);
+      const stop = failing.length === 0 ? () => out.closed : () => out.closed || failing.some((t) => t.failed!());
       for (const file of first.opts.files as string[]) {
         if (stop()) break;
         try {
