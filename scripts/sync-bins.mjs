@@ -21,7 +21,8 @@ if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/
 // EVENT_PIPES_CONCURRENT_JIT=1 puts them back on their thread (the later flag wins).
 const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation ${EVENT_PIPES_CONCURRENT_JIT:+--concurrent-recompilation} "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
 const binText = (tool) => `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
-const wanted = new Map([['event-pipes', `${PREAMBLE}import "../dist/cli.js";\n`], ...tools.map((t) => [t, binText(t)])]);
+// (event-pipes starts the worker threads of --threads N first, before it loads the rest: core/prestart.ts)
+const wanted = new Map([['event-pipes', `${PREAMBLE}const { prestart } = await import("../dist/core/prestart.js");\nprestart(process.argv.slice(2));\nawait import("../dist/cli.js");\n`], ...tools.map((t) => [t, binText(t)])]);
 
 const problems = [];
 for (const [name, text] of wanted) {

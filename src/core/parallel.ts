@@ -32,6 +32,7 @@ import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces } from './pieces.js';
 import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
+import { startErrors, takeStarted } from './prestart.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
@@ -165,10 +166,19 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
   const idle: Worker[] = []; // a worker's free places: each holds up to IN_FLIGHT pieces, so that it
   // starts its next piece at once, not after the main thread (busy with a piece of its own) answered
-  trace('starting workers');
   const workerFile = new URL('./worker.js', import.meta.url);
+  const started = takeStarted(); // (started as the process began: the chain is their first message)
+  for (const w of started.splice(nWorkers)) void w.terminate();
+  trace(`starting workers (${started.length} started ahead)`);
   for (let i = 0; i < nWorkers; i++) {
-    const w = new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
+    const early = started[i];
+    const w = early ?? new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
+    if (early) {
+      w.ref();
+      const e = startErrors.get(w);
+      if (e) fatal = e.message;
+      w.postMessage({ specs: workerSpecs, keyed: p.keyed });
+    }
     workers.push(w);
     w.on('message', (m: any) => {
       if (m.fatal) { fatal = m.fatal; notify(); return; }
@@ -248,7 +258,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     trace('pieces read');
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
     finish();
-    if (mine) finals.push(await mine.finish());
+    if (mine) finals.push(await mine.finish(p.partial && !p.keyed && main[0].transform.takeOver !== undefined));
     trace('this thread finished');
     if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: pieces taken by this thread: ${piecesHere} of ${tasks.length}\n`);
     while (finals.length < workers.length + (mine ? 1 : 0)) {
@@ -256,6 +266,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       await new Promise<void>((r) => { wake = r; });
     }
     trace('finals here');
+    // this thread's own copy's groups first: taken over as they are (no copy, no fold: the states of
+    // ~half the input), the workers' folded into them
+    const own = finals.find((f) => f.live !== undefined);
+    if (own && !own.error) {
+      if (!main[0].transform.takeOver!(own.live)) throw main[0].tag(new Error("this thread's groups could not be taken over"));
+      trace("this thread's groups taken over");
+    }
     for (const f of finals) {
       if (f.error) throw new Error(f.error);
       report(f.rejects, null);

@@ -39,6 +39,9 @@ export interface PiecesEnd {
   error?: string; sample?: KeyList;
   /** a partial last stage's groups and states as values (count-by: PartialStates), instead of records */
   states?: PartialStates;
+  /** (the main thread's copy, finish(true)) the partial last stage's groups and states as they are
+   *  (handOver), for the main thread's count-by --merge to take over */
+  live?: unknown;
 }
 
 /** keys a 'keyed' stage samples to choose the key ranges */
@@ -114,24 +117,30 @@ export class Pieces {
     return res;
   }
 
-  /** the end of the stages (a keyed last stage keeps its state: it gives a sample of its keys) */
-  async finish(): Promise<PiecesEnd> {
+  /** the end of the stages (a keyed last stage keeps its state: it gives a sample of its keys);
+   *  `live`: a partial last stage hands its groups over as they are (this thread's copy) */
+  async finish(live = false): Promise<PiecesEnd> {
     const { stages, sink, keyed } = this, last = stages[stages.length - 1];
     let error: string | undefined, sample: KeyList | undefined, states: PartialStates | undefined;
+    let handed: unknown;
     try {
       // (a partial last stage that can give its states as values gives them instead of its records)
       const byValue = !keyed && last.transform.states !== undefined;
       for (const s of keyed || byValue ? stages.slice(0, -1) : stages) await s.end();
       if (keyed) { try { sample = last.transform.sample!(SAMPLE); } catch (err) { throw last.tag(err); } }
       if (byValue) {
-        try { states = last.transform.states!() ?? undefined; } catch (err) { throw last.tag(err); }
-        if (states === undefined) await last.end();
+        const t = last.transform;
+        if (live && t.handOver) handed = t.handOver() ?? undefined;
+        if (handed === undefined) {
+          try { states = t.states!() ?? undefined; } catch (err) { throw last.tag(err); }
+          if (states === undefined) await last.end();
+        }
       }
     } catch (err) { error = (err as Error).message; }
     const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
     const out = sink.take();
     const rejects = this.rejects, warnings = this.warnings;
     this.rejects = []; this.warnings = [];
-    return { out, records: sink.records, counts, rejects, warnings, error, sample, states };
+    return { out, records: sink.records, counts, rejects, warnings, error, sample, states, live: handed };
   }
 }

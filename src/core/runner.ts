@@ -12,6 +12,7 @@ import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
+import { dropStarted } from './prestart.js';
 import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
 import type { Line, Tool } from './tool.js';
@@ -438,6 +439,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
       return;
     }
   }
+  dropStarted(); // (workers started ahead for --threads N: not used in one thread)
   let built: Built;
   try { built = build(chain, parsed, out, out); } catch (err) { openFailed(err); return; }
   const stages = built.stages;

@@ -104,6 +104,13 @@ export interface Transform {
   states?(): PartialStates | null;
   /** (count-by --merge) fold the groups and states given by a copy's states() */
   mergeStates?(s: PartialStates): void;
+  /** (count-by --partial, the main thread's own copy in a threaded run) instead of end(): its groups and
+   *  states as they are (live, not copied), for the count-by --merge of the same thread to take over
+   *  with takeOver before it folds the other copies' states; null when states() would be */
+  handOver?(): unknown;
+  /** (count-by --merge) take over what handOver gave, as its own groups and states: false (nothing
+   *  changed) when it holds groups already or the copy's keys and aggregates differ */
+  takeOver?(live: unknown): boolean;
 }
 
 /** groups and their aggregates' states as values a structured clone copies as they are (typed

@@ -11,6 +11,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Pieces } from './pieces.js';
+import { loadTool, registry } from '../tools/index.js';
 import type { PieceTask, WorkerSpec } from './pieces.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
@@ -21,14 +22,28 @@ export interface SplitTask { split: KeyList }
 /** (then) merge key range `part` (every worker's events of it, in their logs) into its output records */
 export interface MergeTask { merge: true; part: number; logs: SharedKeyLog[]; spares: MessagePort }
 
+type Message = PieceTask | SplitTask | MergeTask | { finish: true };
+
 async function main(): Promise<void> {
-  const { specs, keyed } = workerData as { specs: WorkerSpec[]; keyed: boolean };
   const port = parentPort!;
-  const pieces = await Pieces.create(specs, keyed);
+  // messages that come before the stages are ready wait here, in order
+  const early: unknown[] = [];
+  let take: ((m: unknown) => void) | null = null;
+  port.on('message', (m: unknown) => { if (take) take(m); else early.push(m); });
+  let { specs, keyed } = workerData as { specs?: WorkerSpec[]; keyed?: boolean; argv?: string[] };
+  if (specs === undefined) {
+    // started ahead (prestart.ts): the chain is the first message; the tools its command line names
+    // load meanwhile
+    const argv = (workerData as { argv: string[] }).argv;
+    const loading = Promise.all(argv.filter((w) => Object.hasOwn(registry, w)).map((w) => loadTool(w).catch(() => undefined)));
+    const first = (early.length ? early.shift() : await new Promise<unknown>((resolve) => { take = (m) => { take = null; resolve(m); }; })) as { specs: WorkerSpec[]; keyed: boolean };
+    ({ specs, keyed } = first);
+    await loading;
+  }
+  const pieces = await Pieces.create(specs!, keyed!);
   const { stages, toolsOpts } = pieces;
 
-  port.on('message', (m: PieceTask | SplitTask | MergeTask | { finish: true }) => { handle(m).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); });
-  const handle = async (m: PieceTask | SplitTask | MergeTask | { finish: true }): Promise<void> => {
+  const handle = async (m: Message): Promise<void> => {
     const last = stages[stages.length - 1];
     if ('finish' in m) {
       const end = await pieces.finish();
@@ -64,6 +79,8 @@ async function main(): Promise<void> {
     const res = pieces.piece(m as PieceTask);
     port.postMessage(res, res.out ? [res.out.buffer as ArrayBuffer] : []);
   };
+  take = (m) => { handle(m as Message).catch((err) => port.postMessage({ fatal: (err as Error).stack ?? String(err) })); };
+  for (const m of early.splice(0)) take(m);
   port.postMessage({ ready: true });
 }
 

@@ -112,7 +112,7 @@ export const tool: Tool<CountByOptions> = {
     const make = (rowsBefore = 0) => specs.map((s) => ops[s.op].make(rowsBefore ? { ...s, rowsBefore } : s, note));
     let cols: AggColumn[] = make();
     // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
-    const groups = new ByteKeys();
+    let groups = new ByteKeys();
     let scratch = Buffer.allocUnsafe(4096);
     const lastKey = Buffer.allocUnsafe(256);
     let lastLen = -1, lastGroup = 0;
@@ -139,6 +139,8 @@ export const tool: Tool<CountByOptions> = {
       out.latin1('}');
       out.end();
     };
+    /** the keys and aggregates, as a copy handing its groups over (handOver, takeOver) must have them */
+    const shape = JSON.stringify([o.key, specs]);
     let each = 0, written = 0; // (--each) the record's group in the set of columns; records written
 
     return {
@@ -192,6 +194,16 @@ export const tool: Tool<CountByOptions> = {
           at += lens[g];
         }
         return { keys, lens, cols: cols.map((col) => col.states!(n)) };
+      },
+      handOver() {
+        if (!o.partial || !cols.every((c) => c.states !== undefined)) return null;
+        return { groups, cols, shape };
+      },
+      takeOver(live: unknown) {
+        const x = live as { groups: ByteKeys; cols: AggColumn[]; shape: string };
+        if (!o.merge || groups.size > 0 || x.shape !== shape) return false;
+        groups = x.groups; cols = x.cols; lastLen = -1;
+        return true;
       },
       mergeStates(p: PartialStates) {
         if (!o.merge) throw new Error('count-by: states given to a count-by without --merge');

@@ -47,11 +47,13 @@ test('count-by whose aggregates all hand their states over as values (count, cou
   const byUser = `where 'event_name!=x' -i ${mixed} then count-by user_pseudo_id -a 'e=distinct(event_name)' -a 'n=count()' -a 'k=count_if(event_params)' -a 'o=distinct(event_server_timestamp_offset)' -a 'p=distinct(event_params)' -a 'u=count(user_id)'`;
   const r = same(byUser);
   assert.ok(r.stdout.split('\n').filter(Boolean).length >= 64, 'enough groups for the table of pairs');
-  assert.match(trace(byUser), /states folded/, 'the states went over as values');
+  assert.match(trace(byUser), /this thread's groups taken over[^]*states folded/, "this thread's groups taken over as they are, the worker's states folded into them as values");
   // few groups of many values (a table per group), and the same moved to pairs at 8 groups
   const byDay = `filter-engaged ${mixed} then to-local-date --tz UTC then count-by date event_name -a 'u=distinct(user_pseudo_id)' -a 'n=count()'`;
   same(byDay);
   same(byDay, { env: { EVENT_PIPES_DISTINCT_SETS: '8' } });
+  // (the groups taken over may hold their values as pairs already, the worker's not yet, or the reverse)
+  assert.match(trace(byDay, { EVENT_PIPES_DISTINCT_SETS: '8' }), /this thread's groups taken over[^]*states folded/);
   same(`where 'event_name!=x' -i ${mixed} then count-by event_name -a 'd=distinct(event_date)' -a 'u=distinct(user_pseudo_id)'`, { env: { EVENT_PIPES_DISTINCT_SETS: '2' } });
   // count-by --distinct (the recipe's pairs): its keys go over, no records come back
   const pairs = `filter-engaged ${mixed} then to-local-date --tz America/Chicago then count-by date user_pseudo_id --distinct`;
@@ -61,7 +63,7 @@ test('count-by whose aggregates all hand their states over as values (count, cou
   // an aggregate without that form: the states go as --partial records, as before
   const p50 = `where 'event_name!=x' -i ${mixed} then count-by event_name -a 'u=distinct(user_pseudo_id)' -a 'p=p50(event_server_timestamp_offset)'`;
   same(p50);
-  assert.not.match(trace(p50), /states folded/);
+  assert.not.match(trace(p50), /states folded|taken over/);
 });
 
 test('a join\'s side file with a bad line: reported once, at its own line, as one thread does; warnings under the stage that gave them', () => {
@@ -116,6 +118,24 @@ test('the main thread takes pieces while it waits (the first ones while the work
   assert.ok(all > 10, `many pieces (${all})`);
   assert.ok(here >= 1, `the main thread took ${here} of ${all}`);
   assert.is(taken('0')[0], 0);
+});
+
+test('the workers start as the process begins, before the chain is read (the chain is their first message); those not used end', () => {
+  const started = (args, input = '') => {
+    const r = sh(`event-pipes ${args} >/dev/null ${input}`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } });
+    assert.is(r.status, 0, r.stderr);
+    const m = /starting workers \((\d+) started ahead\)/.exec(r.stderr);
+    return m ? Number(m[1]) : null;
+  };
+  const chain = `filter-engaged ${mixed} then to-local-date then count-by date`;
+  assert.is(started(`--threads 2 ${chain}`), 1);
+  assert.is(started(`--threads=3 ${chain}`), 2);
+  // a keyed stage has one worker more (the main thread takes no pieces): one started then
+  assert.is(started(`--threads 2 where x!=1 -i ${mixed} then final-action --key user_pseudo_id --time event_timestamp --on user_engagement --off page_view`), 1);
+  // no threads after all: standard input, one piece; the workers started ahead end, the output is one thread's
+  same(`where x!=1 < ${mixed}`);
+  same(`where x!=1 -i ${ga4} then count-by event_name`, { env: { EVENT_PIPES_PIECE_BYTES: String(1 << 30) } });
+  assert.is(started(`--threads 2 where x!=1`, `< ${mixed}`), null);
 });
 
 test('several input files, a missing one, an empty one', () => {
