@@ -20,7 +20,12 @@ if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/
 // optimizing compiles then run on the main thread (README, "Every run ends": the measured cost);
 // EVENT_PIPES_CONCURRENT_JIT=1 puts them back on their thread (the later flag wins).
 const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation ${EVENT_PIPES_CONCURRENT_JIT:+--concurrent-recompilation} "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
-const binText = (tool) => `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
+// (a tool with its own --threads option, such as final-action, starts its workers first, before it loads
+// the rest: core/prestart.ts)
+const ownThreads = (tool) => /^\s*threads: \{ type:/m.test(fs.readFileSync(path.join(root, 'src/tools', `${tool}.ts`), 'utf8'));
+const binText = (tool) => ownThreads(tool)
+  ? `${PREAMBLE}const { prestartKeyed } = await import('../dist/core/prestart.js');\nprestartKeyed(process.argv.slice(2));\nconst { run } = await import('../dist/core/runner.js');\nconst { default: tool } = await import('../dist/tools/${tool}.js');\nawait run(tool);\n`
+  : `${PREAMBLE}import { run } from '../dist/core/runner.js';\nimport tool from '../dist/tools/${tool}.js';\nawait run(tool);\n`;
 // (event-pipes starts the worker threads of --threads N first, before it loads the rest: core/prestart.ts)
 const wanted = new Map([['event-pipes', `${PREAMBLE}const { prestart } = await import("../dist/core/prestart.js");\nprestart(process.argv.slice(2));\nawait import("../dist/cli.js");\n`], ...tools.map((t) => [t, binText(t)])]);
 
