@@ -173,6 +173,14 @@ export class ZoneClock {
     }
   }
 
+  /** the local text of `grain` at ms (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS for 'second'), or '' when the
+   *  local date (or the period's start) has no four-digit year: before 0000-01-01 or after 9999-12-31 */
+  localText(ms: number, grain: 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second', start: 'monday' | 'sunday' = 'monday'): string {
+    let t: string;
+    try { t = grain === 'day' ? this.localDate(ms) : grain === 'second' ? this.localDateTime(ms) : this.periodStart(ms, grain, start); } catch { return ''; }
+    return t.charCodeAt(0) !== 45 && t.charCodeAt(4) === 45 ? t : '';
+  }
+
   /** the instant of a local wall-clock time: gaps (spring forward) shift forward, overlaps take the earlier */
   fromLocal(localMs: number): number {
     if (this.fmt === null) return localMs;
@@ -204,11 +212,21 @@ function unitOf(abs: number): Exclude<Unit, 'auto'> {
   return abs < 1e11 ? 's' : abs < 1e14 ? 'ms' : abs < 1e17 ? 'us' : 'ns';
 }
 
+/** the unit of an epoch by magnitude: from the digits of an integer's text (exact: 99999999999999993
+ *  is below 1e17, though its double is 1e17), else from the number */
+function unitOfText(x: number, digits: string): Exclude<Unit, 'auto'> {
+  if (digits === '') return unitOf(Math.abs(x));
+  let i = digits.charCodeAt(0) === 45 ? 1 : 0;
+  while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
+  const n = digits.length - i; // digits without leading zeros: the value is below 10^n
+  return n <= 11 ? 's' : n <= 14 ? 'ms' : n <= 17 ? 'us' : 'ns';
+}
+
 function fromEpoch(x: number, text: string, unit: Unit): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
-  const u = unit === 'auto' ? unitOf(Math.abs(x)) : unit;
-  let ms: number;
   const digits = /^-?\d+$/.test(text) ? text : '';
+  const u = unit === 'auto' ? unitOfText(x, digits) : unit;
+  let ms: number;
   if (digits && (u === 'us' || u === 'ns') && digits.replace('-', '').length > 15) {
     // long integer strings: cut the digits instead of rounding the whole number through a double
     const cut = u === 'us' ? 3 : 6;
@@ -218,13 +236,13 @@ function fromEpoch(x: number, text: string, unit: Unit): number | string {
     ms = neg ? -whole - (rest ? 1 : 0) : whole;
   } else ms = Math.floor(x * SCALE[u]);
   if (ms < MIN_MS || ms > MAX_MS) {
-    const likely = unitOf(Math.abs(x));
+    const likely = unitOfText(x, digits);
     return `epoch ${text} is out of range for unit ${u}${unit !== 'auto' && likely !== u ? ` (it looks like ${likely})` : ''}`;
   }
   return ms;
 }
 
-const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function fromIso(text: string, inputTz: string): number | string {
   const m = ISO.exec(text);
@@ -265,7 +283,8 @@ export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputT
   if (typeof raw !== 'string') return `timestamp ${JSON.stringify(raw)} is not a number or a string`;
   const t = raw.trim();
   if (t === '') return 'empty timestamp';
-  if (/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
+  // a number as JSON writes one (not .5, 1. or 0123), but 8 digits are a basic ISO date (20240309)
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
   return fromIso(t, opts.inputTz ?? 'UTC');
 }
 
@@ -296,7 +315,7 @@ export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClo
   let ms = daysFromCivil(y, mo, d) * DAY;
   if (n === 10) return inputTz.fromLocal(ms);
   let i = s + 10;
-  if ((b[i] !== 84 && b[i] !== 32) || e - i < 6 || b[i + 3] !== 58) return NaN; // 'T' or ' ', HH:MM
+  if ((b[i] !== 84 && b[i] !== 116 && b[i] !== 32) || e - i < 6 || b[i + 3] !== 58) return NaN; // 'T', 't' or ' ', HH:MM
   const h = two(b, i + 1), mi = two(b, i + 4);
   if (h < 0 || h > 23 || mi < 0 || mi > 59) return NaN;
   ms += h * 3_600_000 + mi * 60_000;

@@ -7,6 +7,15 @@ import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart
 import { ByteKeys, GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
+/** the Monday (epoch days) of the ISO week of epoch day `days` (1970-01-05, epoch day 4, was a Monday) */
+const mondayOfDays = (days: number) => days - ((((days + 3) % 7) + 7) % 7);
+/** weeks numbered by their Monday: whole numbers (Mondays are epoch days 4 + 7k; Monday / 7 was not
+ *  one, and the difference of two such fractions was not always a whole number of weeks) */
+const weekNo = (monday: number) => (monday - 4) / 7;
+const mondayOfWeek = (w: number) => w * 7 + 4;
+/** the first Monday with a four-digit year: 0000-01-03 (a week before it starts in year -1) */
+const FIRST_MONDAY = mondayOfDays(-719528) + 7;
+
 export interface RetentionOptions { user: string; date: string; cohortField?: string; since?: string; maxWeeks?: number; merge: boolean }
 
 export const tool: Tool<RetentionOptions> = {
@@ -26,25 +35,28 @@ export const tool: Tool<RetentionOptions> = {
     'max-weeks': { type: 'number', describe: 'offsets up to this many weeks' },
     merge: { type: 'boolean', default: false, describe: 'input is retention output of runs over disjoint sets of users (no --since, --max-weeks there): sum them into the rows one run over all the users gives' },
   },
-  check(o) { return o.since !== undefined && !isValidDate(o.since) ? '--since takes YYYY-MM-DD' : undefined; },
+  check(o) { return o.since !== undefined && !(isValidDate(o.since) && mondayOfDays(dateToEpochDays(o.since)) >= FIRST_MONDAY) ? '--since takes YYYY-MM-DD (from 0000-01-03)' : undefined; },
   create(o, ctx) {
     if (o.merge) return merger(o, ctx);
     const reader = new FieldReader(o.cohortField ? [o.user, o.date, o.cohortField] : [o.user, o.date]);
-    const weekOf = (d: string) => dateToEpochDays(weekStart(d)) / 7; // Mondays are whole weeks apart
     // per user (a slot of the user's token bytes): the Monday (epoch days) of the first active week and
-    // of the cohort; the (user, Monday) pairs of activity in a hash set. A week number is Monday / 7.
+    // of the cohort; the (user, Monday) pairs of activity in a hash set. Weeks are numbered by weekNo.
     const users = new ByteKeys();
     const first = new GrowF64(Infinity), cohort = new GrowF64(NaN);
     const pairs = new PairSet();
     let scratch = Buffer.allocUnsafe(1024);
-    /** the Monday (epoch days) of the week of field k's date (its first 10 characters), or NaN */
+    /** the Monday (epoch days) of the week of field k's date (its first 10 characters), or NaN (also
+     *  for a week that starts before 0000-01-01: its Monday has no YYYY-MM-DD) */
     const mondayOf = (b: Buffer, k: number): number => {
       const s = reader.spanStart(k);
-      const days = s >= 0 && b[s] === 34 && reader.spanEnd(k) - s >= 12 ? dateBytesDays(b, s + 1) : NaN;
-      if (days === days) return days - (((days + 3) % 7) + 7) % 7;
-      const d = reader.value(k); // the general path: escapes, bad dates (and year 0, where weekStart fails)
-      if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return NaN;
-      return dateToEpochDays(weekStart(d.slice(0, 10)));
+      let days = s >= 0 && b[s] === 34 && reader.spanEnd(k) - s >= 12 ? dateBytesDays(b, s + 1) : NaN;
+      if (days !== days) {
+        const d = reader.value(k); // the general path: escapes, bad dates
+        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return NaN;
+        days = dateToEpochDays(d.slice(0, 10));
+      }
+      const m = mondayOfDays(days);
+      return m >= FIRST_MONDAY ? m : NaN;
     };
     return {
       record(line: Line) {
@@ -67,24 +79,23 @@ export const tool: Tool<RetentionOptions> = {
       },
       end() {
         const n = users.size;
-        const weekOfMonday = (m: number) => m / 7; // as weekOf: dateToEpochDays(Monday) / 7
         const cw = new Float64Array(n);
-        for (let u = 0; u < n; u++) cw[u] = weekOfMonday(o.cohortField ? cohort.a[u] : first.a[u]);
+        for (let u = 0; u < n; u++) cw[u] = weekNo(o.cohortField ? cohort.a[u] : first.a[u]);
         const size = new Map<number, number>(), kept = new Map<number, Map<number, number>>();
         for (let u = 0; u < n; u++) { const c = cw[u]; size.set(c, (size.get(c) ?? 0) + 1); }
         let maxWeek = -Infinity;
         pairs.forEach((u, m) => {
-          const w = weekOfMonday(m), c = cw[u];
+          const w = weekNo(m), c = cw[u];
           if (w > maxWeek) maxWeek = w;
           if (w < c) return;
           let row = kept.get(c);
           if (!row) { row = new Map(); kept.set(c, row); }
           row.set(w - c, (row.get(w - c) ?? 0) + 1);
         });
-        const sinceWeek = o.since ? weekOf(o.since) : -Infinity;
+        const sinceWeek = o.since ? weekNo(mondayOfDays(dateToEpochDays(o.since))) : -Infinity;
         for (const c of [...size.keys()].sort((a, b) => a - b)) {
           if (c < sinceWeek) continue;
-          const cohortWeek = epochDaysToDate(c * 7); // the Monday of week c
+          const cohortWeek = epochDaysToDate(mondayOfWeek(c));
           const last = Math.min(maxWeek - c, o.maxWeeks ?? Infinity);
           const row = kept.get(c);
           for (let k = 0; k <= last; k++) {
@@ -117,7 +128,8 @@ function merger(o: RetentionOptions, ctx: Parameters<Tool<RetentionOptions>['cre
       if (days !== days || (((days + 3) % 7) + 7) % 7 !== 0 || k !== k || n !== n || r !== r || r > n) {
         return ctx.reject(line, 'not a retention row', 'a row of retention (without --merge): cohort_week a Monday, week_offset, cohort_size >= retained_users, whole numbers');
       }
-      const c = days / 7;
+      if (days < FIRST_MONDAY) return ctx.reject(line, 'not a retention row', 'cohort_week before 0000-01-03');
+      const c = weekNo(days);
       if (c + k > maxWeek) maxWeek = c + k;
       if (k === 0) size.set(c, (size.get(c) ?? 0) + n);
       let row = kept.get(c);
@@ -125,12 +137,12 @@ function merger(o: RetentionOptions, ctx: Parameters<Tool<RetentionOptions>['cre
       row.set(k, (row.get(k) ?? 0) + r);
     },
     end() {
-      const sinceWeek = o.since ? dateToEpochDays(weekStart(o.since)) / 7 : -Infinity;
+      const sinceWeek = o.since ? weekNo(mondayOfDays(dateToEpochDays(o.since))) : -Infinity;
       for (const c of [...kept.keys()].sort((a, b) => a - b)) {
         if (c < sinceWeek) continue;
         const n = size.get(c);
-        if (n === undefined) { ctx.warn(`cohort ${epochDaysToDate(c * 7)} has no week_offset 0 row: left out`); continue; }
-        const cohortWeek = epochDaysToDate(c * 7), row = kept.get(c)!;
+        if (n === undefined) { ctx.warn(`cohort ${epochDaysToDate(mondayOfWeek(c))} has no week_offset 0 row: left out`); continue; }
+        const cohortWeek = epochDaysToDate(mondayOfWeek(c)), row = kept.get(c)!;
         const last = Math.min(maxWeek - c, o.maxWeeks ?? Infinity);
         for (let k = 0; k <= last; k++) {
           const r = row.get(k) ?? 0;

@@ -12,11 +12,16 @@
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start. Without --sorted
 // the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
+import { BigNum } from '../core/json.js';
 import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
+
+/** a session's length in seconds, to the microsecond (the difference of two epoch seconds with
+ *  fractions carries the doubles' noise: 1700000000.3 - 1700000000.1 = 0.20000004768371582) */
+const durationS = (start: number, last: number) => Math.round((last - start) * 1e6) / 1e6;
 
 /** an open (or finished) session: first time, latest end, pings */
 interface Open { start: number; last: number; n: number }
@@ -31,7 +36,7 @@ export const tool: Tool<SessionizeOptions> = {
   ],
   options: {
     key: { alias: 'k', type: 'string', default: 'event_data.user_id', describe: 'whose sessions (field path)' },
-    time: { type: 'string', default: 'event_timestamp', describe: 'ping time: epoch seconds (number or numeric string) or an ISO-8601 date-time (UTC without an offset)' },
+    time: { type: 'string', default: 'event_timestamp', describe: 'ping time: epoch seconds (a number or numeric string; from 1e11 on ms, µs or ns by magnitude, as every tool reads them) or an ISO-8601 date-time or date (UTC without an offset); sessions are written in epoch seconds' },
     gap: { type: 'number', default: 60, describe: 'seconds: a longer gap between two pings ends a session' },
     as: { type: 'string', default: 'user_id', describe: 'output name of the key' },
     sorted: { type: 'boolean', default: false, describe: 'input is in time order: emit sessions as they close (memory: open sessions only); a ping out of order is rejected' },
@@ -52,18 +57,22 @@ export const tool: Tool<SessionizeOptions> = {
     let scratch = Buffer.allocUnsafe(1024);
     const name = JSON.stringify(o.as);
     const utc = new ZoneClock('UTC');
-    /** field k as seconds: epoch seconds, or an ISO-8601 date-time (UTC unless it has an offset) */
+    /** field k as seconds: a number of epoch seconds as it is (fractions kept); else as every tool reads
+     *  a time (core/time.ts parseTimestamp): an epoch number or numeric string in s, ms, µs or ns by its
+     *  magnitude, an ISO-8601 date-time (UTC unless it has an offset) or date (20240309 too) */
     const timeOf = (b: Buffer, k: number): number => {
       const s = reader.spanStart(k);
-      if (s >= 0 && b[s] === 34) { // a plain ISO date-time straight from the bytes (never a number's text)
+      if (s < 0) return NaN;
+      if (b[s] === 34) { // a plain ISO date-time straight from the bytes (never a number's text)
         const ms = isoBytesMs(b, s + 1, reader.spanEnd(k) - 1, utc);
         if (ms === ms) return ms / 1000;
+      } else {
+        const n = reader.number(k);
+        if (Math.abs(n) < 1e11) return n; // (seconds: up to the year 5138)
       }
-      const n = reader.number(k);
-      if (Number.isFinite(n)) return n;
-      const v = reader.value(k);
-      if (typeof v !== 'string') return NaN;
-      const ms = parseTimestamp(v);
+      const v = reader.value(k), raw = v instanceof BigNum ? v.raw : v;
+      if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
+      const ms = parseTimestamp(raw);
       return typeof ms === 'number' ? ms / 1000 : NaN;
     };
     let end = 0, count = 1, pingTime = 0;
@@ -74,11 +83,11 @@ export const tool: Tool<SessionizeOptions> = {
       while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
       if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return -1; }
       const t = timeOf(line.buf, 1);
-      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(1) ?? null)}`); return -1; }
+      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1) ?? 'null'}`); return -1; }
       end = t; count = 1;
       if (END >= 0 && reader.found(END) && reader.value(END) !== null) {
         end = timeOf(line.buf, END);
-        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${JSON.stringify(reader.value(END))}`); return -1; }
+        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}`); return -1; }
         if (end < t) { ctx.reject(line, 'end before start', `${o.end}=${end} < ${o.time}=${t}`); return -1; }
       }
       if (PINGS >= 0 && reader.found(PINGS) && reader.value(PINGS) !== null) {
@@ -92,7 +101,7 @@ export const tool: Tool<SessionizeOptions> = {
     const open = new Map<string, Open>();
     let now = -Infinity, sinceSweep = 0;
     const emitSession = (key: string, x: Open) =>
-      ctx.emit(Buffer.from(`{${name}:${key},"session_start":${x.start},"session_end":${x.last},"duration_s":${x.last - x.start},"pings":${x.n}}`, 'latin1'));
+      ctx.emit(Buffer.from(`{${name}:${key},"session_start":${x.start},"session_end":${x.last},"duration_s":${durationS(x.start, x.last)},"pings":${x.n}}`, 'latin1'));
     const sweep = (all: boolean) => {
       for (const [k, x] of open) if (all || now - x.last > o.gap) { emitSession(k, x); open.delete(k); }
     };
@@ -139,7 +148,7 @@ export const tool: Tool<SessionizeOptions> = {
         const flush = () => { const b = Buffer.from(text, 'latin1'); ctx.emitBatch(b, 0, b.length, batched); text = ''; batched = 0; };
         let key = '', start = 0, last = 0, pings = 0, open = false;
         const close = () => {
-          text += `{${name}:${key},"session_start":${start},"session_end":${last},"duration_s":${last - start},"pings":${pings}}\n`;
+          text += `{${name}:${key},"session_start":${start},"session_end":${last},"duration_s":${durationS(start, last)},"pings":${pings}}\n`;
           sessions++;
           if (++batched >= 512) flush();
         };

@@ -6,6 +6,7 @@
 // other team's derived table reads it). Users without a registration time (unknown users) get null.
 import { FieldReader } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
+import { BigNum } from '../core/json.js';
 import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -51,8 +52,9 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const p = o.prefix;
     const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, o.as];
     const reader = new FieldReader(fields);
-    const ts = (v: unknown): number | null | string => {
-      if (v === undefined || v === null || v === '') return null;
+    const ts = (raw: unknown): number | null | string => {
+      if (raw === undefined || raw === null || raw === '') return null;
+      const v = raw instanceof BigNum ? raw.raw : raw; // a 16+ digit epoch (µs, ns): its exact text
       if (typeof v !== 'string' && typeof v !== 'number') return `not a timestamp: ${JSON.stringify(v)}`;
       return parseTimestamp(v, { inputTz: o.inputTz });
     };

@@ -28,17 +28,20 @@ function fieldsOf(o: ToLocalDateOptions): { grains: Grain[]; names: string[] } |
   return { grains, names };
 }
 
-/** the clock of a --tz-field value (cached per zone): the default clock for a missing or empty one,
- *  the reason for a zone that does not exist */
+/** the clock of a --tz-field value (cached per zone): the default clock for a missing, null or empty
+ *  one, the reason for a zone that does not exist or a value that is no zone name (a number, ...) */
 function zoneClocks(clock: ZoneClock): (zone: unknown) => ZoneClock | string {
   const clocks = new Map<string, ZoneClock>();
   return (zone) => {
-    if (typeof zone !== 'string' || zone === '') return clock;
+    if (zone === undefined || zone === null || zone === '') return clock;
+    if (typeof zone !== 'string') return `not a time zone name: ${JSON.stringify(zone)}`;
     let c = clocks.get(zone);
     if (!c) { try { c = new ZoneClock(zone); } catch { return `unknown time zone ${JSON.stringify(zone)}`; } clocks.set(zone, c); }
     return c;
   };
 }
+
+const OUT_OF_YEARS = 'its local date is outside the years 0000-9999';
 
 export const tool: Tool<ToLocalDateOptions> = {
   name: 'to-local-date',
@@ -71,8 +74,6 @@ export const tool: Tool<ToLocalDateOptions> = {
     const clockFor = zoneClocks(clock);
     const edit: Edit = { from: 0, to: 0, text: '' };
     const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
-    const dayOf = (zc: ZoneClock, ms: number): string =>
-      grain === 'day' ? zc.localDate(ms) : grain === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, grain, o.weekStart);
     // the JSON text of the last output, by clock and local day (every grain but 'second' is a function of the local day)
     let lastClock: ZoneClock | null = null, lastDays = NaN, lastText = '', lastJson = '';
     let lastRaw: unknown = undefined, lastDay = '';
@@ -86,10 +87,14 @@ export const tool: Tool<ToLocalDateOptions> = {
         const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
         if (ms === ms) { // the fast path
           const z = zc as ZoneClock;
-          if (grain === 'second') json = JSON.stringify(z.localDateTime(ms));
-          else {
+          if (grain === 'second') {
+            const t = z.localText(ms, grain);
+            if (t === '') return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS);
+            json = JSON.stringify(t);
+          } else {
             const days = z.localDays(ms);
-            if (days !== lastDays || z !== lastClock) { lastDays = days; lastClock = z; lastText = dayOf(z, ms); lastJson = JSON.stringify(lastText); }
+            if (days !== lastDays || z !== lastClock) { lastDays = days; lastClock = z; lastText = z.localText(ms, grain, o.weekStart); lastJson = JSON.stringify(lastText); }
+            if (lastText === '') return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS);
             json = lastJson;
           }
         } else {
@@ -103,9 +108,10 @@ export const tool: Tool<ToLocalDateOptions> = {
             if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
             const t = parseTimestamp(v, { unit, inputTz });
             if (typeof t === 'string') return ctx.reject(line, `bad ${o.field}`, t);
-            day = dayOf(zc, t);
+            day = zc.localText(t, grain, o.weekStart);
             lastRaw = raw; lastDay = day;
           }
+          if (day === '') return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS);
           if (day !== lastText) { lastText = day; lastJson = JSON.stringify(day); lastDays = NaN; }
           json = lastJson;
         }
@@ -123,8 +129,6 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   const ks = names.map((_, j) => 1 + j);
   const clockFor = zoneClocks(clock);
   const unit = o.unit, inputTz = o.inputTz;
-  const textOf = (zc: ZoneClock, ms: number, g: Grain): string =>
-    g === 'day' ? zc.localDate(ms) : g === 'second' ? zc.localDateTime(ms) : zc.periodStart(ms, g, o.weekStart);
   // the JSON texts by clock and local day (every grain but 'second' is a function of the local day)
   let lastClock: ZoneClock | null = null, lastDays = NaN;
   const texts: string[] = new Array(m).fill('');
@@ -134,13 +138,27 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   const memberNames = ks.map((k) => reader.topName(k));
   let version = 0, made = -1, members: Members | undefined;
   const edit: Edit = { from: 0, to: 0, text: '', bytes: undefined, names: undefined, spans: undefined };
-  const fill = (zc: ZoneClock, ms: number) => {
+  let outOfYears = false; // (the last day's texts: one has no four-digit year)
+  /** the texts of ms; false when one has no four-digit year */
+  const fill = (zc: ZoneClock, ms: number): boolean => {
     const days = zc.localDays(ms);
     if (days !== lastDays || zc !== lastClock) {
-      lastDays = days; lastClock = zc; version++;
-      for (let j = 0; j < m; j++) if (grains[j] !== 'second') texts[j] = JSON.stringify(textOf(zc, ms, grains[j]));
+      lastDays = days; lastClock = zc; version++; outOfYears = false;
+      for (let j = 0; j < m; j++) {
+        if (grains[j] === 'second') continue;
+        const t = zc.localText(ms, grains[j], o.weekStart);
+        if (t === '') outOfYears = true;
+        texts[j] = JSON.stringify(t);
+      }
     }
-    for (let j = 0; j < m; j++) if (grains[j] === 'second') { texts[j] = JSON.stringify(zc.localDateTime(ms)); version++; }
+    if (outOfYears) return false;
+    for (let j = 0; j < m; j++) {
+      if (grains[j] !== 'second') continue;
+      const t = zc.localText(ms, 'second');
+      if (t === '') return false;
+      texts[j] = JSON.stringify(t); version++;
+    }
+    return true;
   };
   const fastMs = (b: Buffer): number => valueBytesMs(b, reader.spanStart(0), reader.spanEnd(0), unit, inputClock);
   return {
@@ -148,7 +166,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
       if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
       const zc = o.tzField ? clockFor(reader.value(TZ)) : clock;
       const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
-      if (ms === ms) fill(zc as ZoneClock, ms);
+      if (ms === ms) { if (!fill(zc as ZoneClock, ms)) return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS); }
       else {
         const raw = reader.value(0);
         if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
@@ -157,7 +175,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
         if (typeof v !== 'string' && typeof v !== 'number') return ctx.reject(line, `bad ${o.field}`, JSON.stringify(raw));
         const t = parseTimestamp(v, { unit, inputTz });
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.field}`, t);
-        fill(zc, t);
+        if (!fill(zc, t)) return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS);
       }
       let absent = top;
       for (let j = 0; j < m && absent; j++) if (reader.found(ks[j])) absent = false;
