@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loopWhileWaiting } from './input.js';
+import { UsageError } from './tool.js';
 
 export interface FileTarget {
   /** the path to write to (the temporary file, or the target itself when written in place) */
@@ -18,9 +20,15 @@ export interface FileTarget {
   abort(): void;
 }
 
+/** the files this process writes whole (resolved paths): two writers of one file in one run (a fork's
+ *  two branches) are a usage error, not a race of their renames */
+const targets = new Set<string>();
+let made = 0;
+
 /** `staged`: a writer that opens its file more than once (hyparquet-writer appends chunk by chunk)
  *  writes a target that is not a regular file through a temporary file, copied there at commit */
 export function fileTarget(target: string, tag = `${process.pid}`, staged = false): FileTarget {
+  tag += `.${made++}`; // (each writer its own temporary file)
   let st: fs.Stats | undefined;
   try { st = fs.statSync(target); } catch { st = undefined; }
   if (st && !st.isFile()) {
@@ -35,6 +43,9 @@ export function fileTarget(target: string, tag = `${process.pid}`, staged = fals
   let real = target;
   if (st) real = fs.realpathSync(target);
   else { try { if (fs.lstatSync(target).isSymbolicLink()) real = path.resolve(path.dirname(target), fs.readlinkSync(target)); } catch { /* no such file yet */ } }
+  const whole = path.resolve(real);
+  if (targets.has(whole)) throw new UsageError(`${target} is written twice in this run`);
+  targets.add(whole);
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${tag}.tmp`);
   return {
     write: tmp, inPlace: false,
@@ -51,4 +62,34 @@ function copyInto(from: string, to: string): void {
       for (let off = 0; off < n;) off += fs.writeSync(dst, buf, off, n - off);
     }
   } finally { fs.closeSync(src); fs.closeSync(dst); }
+}
+
+/**
+ * A file written whole must not be left half-made by a signal (SIGINT, SIGTERM, SIGHUP: Ctrl-C, cron's
+ * `timeout`): on one, `abort` runs (the temporary file goes) and the signal is raised again, so the
+ * status says it; at exit without release() (an error, --strict) `abort` runs too. Signals act between
+ * records: while the file is open, live inputs (pipes, terminals, sockets) are read without blocking
+ * the thread (input.ts loopWhileWaiting), and beforeCommit() lets one that came during the last
+ * records act before the file goes into place.
+ */
+export function guardTarget(abort: () => void): { beforeCommit(): Promise<void>; release(): void } {
+  let released = false;
+  const onExit = () => { if (!released) abort(); };
+  process.once('exit', onExit);
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
+    const h = () => { abort(); process.kill(process.pid, sig); };
+    process.once(sig, h);
+    return [sig, h] as const;
+  });
+  const unloop = loopWhileWaiting(() => !released);
+  return {
+    beforeCommit: () => new Promise<void>((r) => { setImmediate(r); }),
+    release() {
+      if (released) return;
+      released = true;
+      unloop();
+      process.removeListener('exit', onExit);
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+    },
+  };
 }

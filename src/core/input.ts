@@ -381,6 +381,9 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   let aside: Aside | null = null; // the next read, made without blocking (see loopWhileWaiting)
   let live = true, fifo = false, left: Promise<unknown> | null = null;
   try { const st = fs.fstatSync(fd); live = !st.isFile(); fifo = st.isFIFO(); } catch { /* the read says why */ }
+  // (something needs the event loop from the start, a file written whole that a signal must be able to
+  // stop: the first read too is made without blocking the thread, the rest as below)
+  if (live && loopWanted()) aside = readAside(fd, buf);
   try {
     for (;;) {
       let n: number;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FieldReader } from '../core/fields.js';
 import { Output } from '../core/output.js';
-import { fileTarget } from '../core/files.js';
+import { fileTarget, guardTarget } from '../core/files.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -43,9 +43,9 @@ export const tool: Tool<SaveOptions> = {
     let fd: number;
     try { fd = fs.openSync(tmp, o.append ? 'a' : 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
     const out = new Output(fd, false);
-    let records = 0, done = false;
-    // a run stopped early (--strict, an error) leaves no temporary file behind
-    if (t) process.once('exit', () => { if (!done) t.abort(); });
+    let records = 0;
+    // a run stopped early (--strict, an error, a signal) leaves no temporary file behind
+    const guard = t ? guardTarget(() => t.abort()) : null;
     const reader = new FieldReader([]);
     return {
       record(line: Line) {
@@ -56,9 +56,10 @@ export const tool: Tool<SaveOptions> = {
         await out.finish();
         fs.closeSync(fd);
         if (!t) { ctx.count('records', records); return; }
-        if (ctx.willFail()) { t.abort(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }
+        if (ctx.willFail()) { t.abort(); guard!.release(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }
+        await guard!.beforeCommit();
         t.commit();
-        done = true;
+        guard!.release();
         ctx.count('records', records);
       },
     };

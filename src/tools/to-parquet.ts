@@ -5,6 +5,7 @@
 // temporary name and renamed only when complete: a failed run (an unreadable input, --strict, every
 // record rejected, an error) leaves no output file and an existing one untouched.
 import { ParquetSink } from '../core/parquet.js';
+import { guardTarget } from '../core/files.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
 import { columnTypes } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -46,10 +47,7 @@ export const tool: Tool<ToParquetOptions> = {
     const declared = new Map([...columnTypes(o.types, Object.keys(TYPES))].map(([col, t]) => [col, TYPES[t]]));
     const sink = new ParquetSink(out, { codec, rowGroupSize: o.rowGroupSize, declared });
     // the temporary file goes whatever ends the run: an error, --strict, a signal
-    process.once('exit', () => sink.abort());
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(sig, () => { sink.abort(); process.kill(process.pid, sig); });
-    }
+    const guard = guardTarget(() => sink.abort());
     let records = 0;
     return {
       record(line: Line) {
@@ -60,21 +58,23 @@ export const tool: Tool<ToParquetOptions> = {
         const bad = sink.add(rec, line);
         if (bad) ctx.reject(line, bad.reason, bad.detail);
       },
-      end() {
+      async end() {
         // a run that will exit 1 (an input could not be read, every record rejected, more than
         // --max-reject-rate) leaves no file and any earlier one untouched
         if (ctx.willFail()) {
-          sink.abort();
+          sink.abort(); guard.release();
           ctx.warn(`${out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : records > 0 && sink.accepted === 0 ? 'every record was rejected' : 'too many records rejected'}`);
           return;
         }
+        await guard.beforeCommit(); // (a signal that came during the last records: no file)
         try {
           const { schema, rows } = sink.close();
+          guard.release();
           for (const note of sink.notes()) ctx.warn(note);
           ctx.warn(`${out}: ${rows} rows, ${schema.map((c) => `${c.name} ${c.type}`).join(', ')}`);
           ctx.count('rows', rows);
         } catch (err) {
-          sink.abort();
+          sink.abort(); guard.release();
           throw err;
         }
       },

@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { registry } from '../../dist/tools/index.js';
-import { root, sh } from '../helpers/sh.mjs';
+import { spawn } from 'node:child_process';
+import { root, sh, tmpdir } from '../helpers/sh.mjs';
 
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 
@@ -92,6 +93,37 @@ test('a --stats-file or --rejects that cannot be opened: one line naming it, exi
     assert.match(r.stderr, /^count-by: --max-reject-rate takes a share of the records read, from 0 to 1 /);
   }
   fs.rmSync(d, { recursive: true });
+});
+
+test('files written whole (save, to-parquet): a signal while the input is quiet stops the run at once and leaves no file, an earlier one untouched; a fork writing one file twice is a usage error', async () => {
+  const dir = tmpdir('ep-signal-');
+  const env = { ...process.env, PATH: `${path.join(root, 'bin')}:${process.env.PATH}` };
+  for (const [tool, file] of [['save', 'out.ndjson'], ['to-parquet', 'out.parquet']]) {
+    for (const sig of ['SIGTERM', 'SIGINT']) {
+      const target = path.join(dir, file);
+      fs.writeFileSync(target, 'EARLIER');
+      // a producer that writes 2000 records, then waits: the tool is stopped while its input is quiet
+      const p = spawn('bash', ['-c', `trap 'exit 0' TERM; for i in $(seq 2000); do echo "{\\"i\\":$i}"; done; sleep 30 & wait`], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+      const t = spawn(tool, [target], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      p.stdout.pipe(t.stdin);
+      let err = '';
+      t.stderr.on('data', (d) => { err += d; });
+      await new Promise((r) => setTimeout(r, 1500)); // (the records read, the tool waiting for more)
+      const ended = new Promise((ok) => t.on('exit', (code, signal) => ok({ code, signal })));
+      t.kill(sig);
+      const r = await Promise.race([ended, new Promise((ok) => setTimeout(() => ok('still running'), 5000))]);
+      p.kill('SIGTERM'); t.kill('SIGKILL');
+      assert.equal(r, { code: null, signal: sig }, `${tool} stopped by ${sig}: ${err}`);
+      assert.is(fs.readFileSync(target, 'utf8'), 'EARLIER', `${tool}: the earlier file untouched`);
+      assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], `${tool}: no temporary file left`);
+    }
+  }
+  const target = path.join(dir, 'twice.ndjson');
+  fs.writeFileSync(target, 'EARLIER');
+  const r = sh(`event-pipes fork [ where a=1 then save ${target} ] [ save ${target} ]`, { input: '{"a":1}\n' });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^save: .*twice\.ndjson is written twice in this run \(try 'save --help'\)\n$/);
+  assert.is(fs.readFileSync(target, 'utf8'), 'EARLIER');
 });
 
 test.run();
