@@ -213,7 +213,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const report = (rejects: WorkerReject[], file: string | null, absolute = false) => {
     for (const r of rejects) {
       const before = absolute ? 0 : r.stage === 0 && file !== null ? linesBefore.get(file) ?? 0 : recsBefore[r.stage];
-      (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.raw, r.reason, r.detail ?? undefined);
+      (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.bytes ?? r.raw, r.reason, r.detail ?? undefined);
     }
   };
   // (each copy of a stage says the same things: once each, under the stage's name)

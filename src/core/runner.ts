@@ -103,7 +103,15 @@ async function printHelp(tool: Tool): Promise<void> {
     rows.forEach((r, i) => ex.push(`${i ? '    ' : '  '}${r}${i < rows.length - 1 ? ' \\' : ''}`));
     for (const r of fill(what.split(/\s+/).filter(Boolean), width - 6)) ex.push(`      ${r}`);
   }
-  process.stdout.write(text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
+  // (written at once: a stdout that cannot take it, /dev/full, is one line on stderr, not a stack trace)
+  const all = Buffer.from(text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
+  try { for (let off = 0; off < all.length;) off += fs.writeSync(1, all, off); } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') { process.stdout.write(all); return; } // (a non-blocking stdout: the stream waits)
+    if (code === 'EPIPE') return;
+    process.stderr.write(`${tool.name}: cannot write the help: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 const camel = (k: string) => k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -185,6 +193,14 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     if (!o.array && Array.isArray(v) && o.type !== 'array') { opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name]; }
   }
   if (opts.maxRejectRate !== undefined && !(opts.maxRejectRate >= 0 && opts.maxRejectRate <= 1)) throw new UsageError(`--max-reject-rate takes a share of the records read, from 0 to 1 (got ${opts.maxRejectRate})`);
+  if (opts.maxReports !== undefined && !(Number.isInteger(opts.maxReports) && opts.maxReports >= 0)) throw new UsageError(`--max-reports takes a whole number from 0 (got ${opts.maxReports})`);
+  // a switch given a value other than true or false (--strict=maybe: the parser read it as false)
+  for (const [name, o] of Object.entries(all)) {
+    if (o.type !== 'boolean') continue;
+    const given = argv.find((a) => a.startsWith(`--${name}=`) || a.startsWith(`--no-${name}=`));
+    if (given !== undefined && !/=(true|false)$/.test(given)) throw new UsageError(`--${name} is a switch: give it alone, or =true or =false (got '${given}')`);
+  }
+  for (const name of ['rejects', 'stats-file']) if (opts[name] === '') throw new UsageError(`--${name} needs a file name`);
   const pos = [...(opts._ as (string | number)[]), ...((opts['--'] as string[] | undefined) ?? [])].map(String);
   if (tool.positional) {
     opts[tool.positional.name] = pos;

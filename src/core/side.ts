@@ -19,9 +19,14 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
 }
 
-/** load every record of a side file; bad lines go to onBad(line, reason) */
+/** a bad line of a side file: its number, why, and its raw bytes (or text) for --rejects */
+export type OnBad = (line: number, reason: string, detail?: string, raw?: string | Uint8Array) => void;
+/** the raw bytes of an input line (its CR before the LF too) */
+const rawOf = (l: Line) => l.buf.subarray(l.start, l.buf[l.end] === 13 ? l.end + 1 : l.end);
+
+/** load every record of a side file; bad lines go to onBad(line, reason, detail, raw) */
 export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
-  onBad: (line: number, reason: string, detail?: string) => void): Promise<SideRecord[]> {
+  onBad: OnBad): Promise<SideRecord[]> {
   const size = fs.statSync(file).size;
   if (size > maxBytes) throw new Error(`side file ${file} is ${size} bytes, over the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
   let kind = format;
@@ -43,31 +48,31 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
   const checker = new FieldReader([]);
   await readInput(file, undefined, {
     line(l: Line) {
-      if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error); return; }
+      if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error, rawOf(l)); return; }
       out.push({ rec: parseJson(l.buf.toString('utf8', checker.objStart, checker.objEnd)), line: l.no });
     },
     skipped() { /* no needle: never called */ },
-    tooLong(l: Line) { onBad(l.no, 'line too long'); },
-    invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why); },
+    tooLong(l: Line) { onBad(l.no, 'line too long', undefined, rawOf(l)); },
+    invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why, rawOf(l)); },
   }, () => null, () => false);
   return out;
 }
 
 /** a CSV side file: the header names the fields; each well-formed row a record of text values */
-function loadCsv(file: string, onBad: (line: number, reason: string, detail?: string) => void): SideRecord[] {
+function loadCsv(file: string, onBad: OnBad): SideRecord[] {
   const out: SideRecord[] = [];
   let names: string[] | null = null;
   const scanner = new CsvScanner(44, {
     record(r: CsvRecord) {
       if (r.count === 1 && r.end === r.start) return; // a blank line
-      if (!r.utf8) { onBad(r.line, 'malformed CSV', 'invalid UTF-8'); return; }
+      if (!r.utf8) { onBad(r.line, 'malformed CSV', 'invalid UTF-8', r.buf.subarray(r.start, r.end)); return; }
       if (names === null) { names = Array.from({ length: r.count }, (_x, i) => fieldText(r, i).trim()); return; }
-      if (r.count !== names.length) { onBad(r.line, 'malformed CSV', `${r.count} fields, the header has ${names.length}`); return; }
+      if (r.count !== names.length) { onBad(r.line, 'malformed CSV', `${r.count} fields, the header has ${names.length}`, r.buf.subarray(r.start, r.end)); return; }
       const rec: Record<string, unknown> = {};
       for (let i = 0; i < r.count; i++) rec[names[i]] = fieldText(r, i);
       out.push({ rec, line: r.line });
     },
-    malformed(m: CsvMalformed) { onBad(m.line, 'malformed CSV', `${m.problem}: ${m.detail}`); },
+    malformed(m: CsvMalformed) { onBad(m.line, 'malformed CSV', `${m.problem}: ${m.detail}`, m.buf.subarray(m.start, m.end)); },
   });
   const data = fs.readFileSync(file);
   scanner.push(data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data);

@@ -25,8 +25,11 @@ export class StageError extends Error {
   constructor(override readonly cause: unknown, readonly stage: Stage) { super((cause as Error)?.message ?? String(cause)); }
 }
 
-/** a rejected record, as --rejects-format json writes it */
-export interface RejectInfo { tool: string; file: string; line: number; reason: string; detail: string | null; raw: string }
+const NEWLINE = Buffer.from('\n');
+
+/** a rejected record, as --rejects-format json writes it; `bytes`: the raw line's bytes where it was
+ *  a line of the input (`raw` is their UTF-8 reading: invalid bytes as U+FFFD), which --rejects keeps */
+export interface RejectInfo { tool: string; file: string; line: number; reason: string; detail: string | null; raw: string; bytes?: Uint8Array }
 
 export interface StageHooks {
   /** a diagnostic line for stderr, without the `tool: ` prefix */
@@ -75,7 +78,8 @@ export class Stage implements LineSink {
       emitSplice(line, from, to, text) { out.edited(line.buf, line.start, line.end, [{ from, to, text }]); },
       emitEdit(line, ed) { one[0] = ed; out.edited(line.buf, line.start, line.end, one); },
       emitEdits(line, edits) { out.edited(line.buf, line.start, line.end, edits); },
-      reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.toString('utf8', line.start, line.end), reason, detail); },
+      // (the line's bytes as read: its CR before the LF too, which the splitter left out)
+      reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.subarray(line.start, line.buf[line.end] === 13 ? line.end + 1 : line.end), reason, detail); },
       rejectAt(file, no, raw, reason, detail) { stage.reject(file, no, () => raw, reason, detail); },
       parse(line) {
         const c = stage.checker;
@@ -115,7 +119,7 @@ export class Stage implements LineSink {
   tooLong(l: Line): void { this.stats.in++; this.ctx.reject(l, 'line too long'); }
   invalid(l: Line, why: string): void { this.stats.in++; this.ctx.reject(l, 'malformed JSON', why); }
 
-  private reject(file: string, no: number, raw: () => string, reason: string, detail?: string): void {
+  private reject(file: string, no: number, raw: () => string | Uint8Array, reason: string, detail?: string): void {
     const stats = this.stats, opts = this.opts;
     stats.rejected++;
     if (this.inputs.has(file)) this.inputRejected++;
@@ -124,12 +128,16 @@ export class Stage implements LineSink {
     const msg = detail ? `${reason}: ${detail}` : reason;
     if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
     if (this.rejectsFd >= 0 || this.hooks.onReject) {
-      const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: raw() };
+      const r = raw();
+      // (bytes copied into a buffer of their own: a view would carry its whole chunk to another thread)
+      const bytes = typeof r === 'string' ? undefined : new Uint8Array(r);
+      const text = typeof r === 'string' ? r : Buffer.from(bytes!.buffer).toString('utf8');
+      const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: text };
+      if (bytes !== undefined) info.bytes = bytes;
       if (this.rejectsFd >= 0) {
-        const text = opts.rejectsFormat === 'json'
-          ? JSON.stringify({ file, line: no, reason, detail: info.detail, raw: info.raw })
-          : info.raw;
-        fs.writeSync(this.rejectsFd, text + '\n');
+        if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: info.detail, raw: text }) + '\n');
+        else if (bytes !== undefined) fs.writeSync(this.rejectsFd, Buffer.concat([bytes, NEWLINE])); // the line as read, byte for byte
+        else fs.writeSync(this.rejectsFd, text + '\n');
       }
       this.hooks.onReject?.(info);
     }

@@ -42,7 +42,7 @@ export interface ToolContext {
    *  in --rejects; with --strict the run stops with exit 1. */
   reject(line: Line, reason: string, detail?: string): void;
   /** report a bad record when the line is no longer at hand (e.g. in end()) */
-  rejectAt(file: string, no: number, raw: string, reason: string, detail?: string): void;
+  rejectAt(file: string, no: number, raw: string | Uint8Array, reason: string, detail?: string): void;
   /** the line as a record: checked by the grammar like every line (core/fields.ts), decoded with
    *  numbers exact (core/json.ts BigNum); a line that is not one valid JSON object is rejected and
    *  undefined returned. */

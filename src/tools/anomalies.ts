@@ -29,7 +29,10 @@ export const tool: Tool<AnomaliesOptions> = {
   usage: 'anomalies --value FIELD [--order date] [--by FIELD] [--window 14] [--threshold 3.5] [--all] [FILE...]',
   examples: [['query-sqlite --db insights.db "SELECT * FROM dau" | anomalies --value active_users --order date --window 14', 'unusual days, with their baseline and score']],
   options,
-  check(o) { return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window'; },
+  check(o) {
+    if (!(o.threshold > 0)) return `--threshold takes a positive number (got ${o.threshold})`;
+    return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window';
+  },
   create(o, ctx) {
     const reader = new FieldReader(o.by ? [o.value, o.order, o.by] : [o.value, o.order]);
     const series = new Map<string, { order: string; x: number; rec: any }[]>();

@@ -2,7 +2,7 @@
 // interaction durations before ranking power users, so one runaway value cannot dominate a total.
 // Values are replaced in the record's text; other records pass byte for byte; clipped ones are counted.
 import { FieldReader } from '../core/fields.js';
-import { numberToken } from '../core/json.js';
+import { BigNum, compareDec, numberToken, parseDec } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -32,14 +32,19 @@ export const tool: Tool<ClipOptions> = {
   create(o, ctx) {
     const reader = new FieldReader([o.field]);
     if (!o.field) throw new UsageError('--field is empty');
+    /** the value's decimal text (a numeric string's, trimmed) */
+    const textOf = (): string => { const v = reader.value(0); return typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : reader.raw(0)!; };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         if (!reader.found(0) || reader.value(0) === null) return ctx.emitLine(line);
         const x = reader.number(0);
         if (Number.isNaN(x)) return ctx.reject(line, `${o.field} is not a number`); // (1E400 reads as Infinity: clipped)
-        const y = o.max !== undefined && x > o.max ? o.max : o.min !== undefined && x < o.min ? o.min : x;
-        if (y === x) return ctx.emitLine(line);
+        // (a value whose double equals a bound is compared as the decimal it is: 9007199254740993 is above
+        // --max 9007199254740992, 0.1000000000000000055 above --max 0.1)
+        const cmp = (bound: number) => (x !== bound ? (x < bound ? -1 : 1) : compareDec(parseDec(textOf()), parseDec(numberToken(bound))));
+        const y = o.max !== undefined && cmp(o.max) > 0 ? o.max : o.min !== undefined && cmp(o.min) < 0 ? o.min : x;
+        if (y === x && (y !== o.max || cmp(o.max) <= 0) && (y !== o.min || cmp(o.min) >= 0)) return ctx.emitLine(line);
         ctx.count('clipped');
         ctx.emitEdits(line, reader.edits([0], [numberToken(y)]));
       },

@@ -83,7 +83,7 @@ export const tool: Tool<JoinOptions> = {
       async init() {
         let recs;
         try {
-          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail) => ctx.rejectAt(o.side, no, '', reason, detail));
+          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail, raw) => ctx.rejectAt(o.side, no, raw ?? '', reason, detail));
         } catch (err) {
           if (err instanceof StrictStop) throw err; // (a bad side line under --strict: a stop, exit 1)
           throw new UsageError((err as Error).message);
@@ -102,7 +102,8 @@ export const tool: Tool<JoinOptions> = {
         let dupes = 0;
         for (const { rec, line } of recs) {
           const k = getPath(rec, sideKey);
-          if (k === undefined || k === null) { ctx.rejectAt(o.side, line, '', `side record without ${sideKey.join('.')}`); continue; }
+          // (the record as JSON writes it: its line is not kept)
+          if (k === undefined || k === null) { ctx.rejectAt(o.side, line, JSON.stringify(rec), `side record without ${sideKey.join('.')}`); continue; }
           const texts = paths.map((p) => stringify(getPath(rec, p) ?? null));
           for (const key of o.explode && Array.isArray(k) ? k : [k]) {
             const t = keyText(key);

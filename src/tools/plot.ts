@@ -86,8 +86,8 @@ export const tool: Tool<PlotOptions> = {
   check(o) {
     if (listOption(o.y).length === 0) return '--y needs at least one field';
     if (!(o.maxPoints >= 1) || !Number.isInteger(o.maxPoints)) return '--max-points takes a positive whole number';
-    if (o.width !== undefined && !(o.width > 0 && Number.isInteger(o.width))) return '--width takes a positive whole number';
-    if (o.height !== undefined && !(o.height > 0 && Number.isInteger(o.height))) return '--height takes a positive whole number';
+    if (o.width !== undefined && !(o.width > 0 && o.width <= 20000 && Number.isInteger(o.width))) return '--width takes a whole number from 1 to 20000';
+    if (o.height !== undefined && !(o.height > 0 && o.height <= 20000 && Number.isInteger(o.height))) return '--height takes a whole number from 1 to 20000';
     return undefined;
   },
   create(o, ctx) {

@@ -35,7 +35,9 @@ export const tool: Tool<RetentionOptions> = {
     'max-weeks': { type: 'number', describe: 'offsets up to this many weeks' },
     merge: { type: 'boolean', default: false, describe: 'input is retention output of runs over disjoint sets of users (no --since, --max-weeks there): sum them into the rows one run over all the users gives' },
   },
-  check(o) { return o.since !== undefined && !(isValidDate(o.since) && mondayOfDays(dateToEpochDays(o.since)) >= FIRST_MONDAY) ? '--since takes YYYY-MM-DD (from 0000-01-03)' : undefined; },
+  check(o) {
+    if (o.maxWeeks !== undefined && !(Number.isInteger(o.maxWeeks) && o.maxWeeks >= 0)) return `--max-weeks takes a whole number from 0 (got ${o.maxWeeks})`;
+    return o.since !== undefined && !(isValidDate(o.since) && mondayOfDays(dateToEpochDays(o.since)) >= FIRST_MONDAY) ? '--since takes YYYY-MM-DD (from 0000-01-03)' : undefined; },
   create(o, ctx) {
     if (o.merge) return merger(o, ctx);
     const reader = new FieldReader(o.cohortField ? [o.user, o.date, o.cohortField] : [o.user, o.date]);

@@ -32,6 +32,7 @@ export const tool: Tool<SaveOptions> = {
   options,
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
+    if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
     return undefined;
   },
   create(o, ctx) {

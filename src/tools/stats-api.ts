@@ -40,7 +40,10 @@ export const tool: Tool<StatsApiOptions> = {
     ["curl -s 'http://127.0.0.1:5000/api/game-stats?date=2024-10-09'", "the day's figures for the whole game"],
   ],
   options,
-  check(o) { return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined; },
+  check(o) {
+    if (!(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) return `--port takes a TCP port, 0 to 65535 (got ${o.port})`;
+    return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined;
+  },
   create(o, ctx) {
     let db;
     try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }

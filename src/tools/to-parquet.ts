@@ -37,6 +37,7 @@ export const tool: Tool<ToParquetOptions> = {
   options,
   check(o) {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
+    if (o.out[0] === '') return 'FILE is empty: give the name of the Parquet file to write';
     if (!(o.rowGroupSize >= 1) || !Number.isInteger(o.rowGroupSize)) return '--row-group-size takes a positive whole number';
     return undefined;
   },

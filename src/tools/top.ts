@@ -4,6 +4,7 @@
 // the cut (the keep-th measure or better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
+import { BigNum, compareDec, numberToken, parseDec } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -43,7 +44,7 @@ export const tool: Tool<TopOptions> = {
   options,
   check(o) {
     if ((o.n === undefined) === (o.percent === undefined)) return 'give one of --n or --percent';
-    if (o.n !== undefined && !(o.n >= 0 && Number.isInteger(o.n))) return '--n takes a whole number';
+    if (o.n !== undefined && !(o.n >= 1 && Number.isInteger(o.n))) return '--n takes a whole number from 1';
     if (o.percent !== undefined && !(o.percent > 0 && o.percent <= 100)) return '--percent takes a number in (0, 100]';
     return undefined;
   },
@@ -85,15 +86,28 @@ export const tool: Tool<TopOptions> = {
           const v = selectKth(ms.slice(0, n), o.ascending ? keep - 1 : n - keep);
           for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
         }
-        const keys = new Map<number, string>();
+        // measures whose doubles tie are compared as the decimals they are (18446744073709551615 above
+        // ...614); then keys, ascending: null, false, true, numbers (by value), strings, others (as JSON)
+        const keys = new Map<number, unknown>(), texts = new Map<number, string>();
+        const decText = (v: unknown) => (typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : numberToken(v as number));
         for (const i of cand) {
           reader.read(arena, st[i], st[i + 1]);
-          keys.set(i, reader.found(1) ? String(reader.value(1)) : '');
+          keys.set(i, reader.found(1) ? reader.value(1) : null);
+          texts.set(i, decText(reader.value(0)));
         }
+        const rank = (v: unknown) => (v === null ? 0 : v === false ? 1 : v === true ? 2 : typeof v === 'number' || v instanceof BigNum ? 3 : typeof v === 'string' ? 4 : 5);
+        const keyCmp = (x: unknown, y: unknown): number => {
+          const rx = rank(x), ry = rank(y);
+          if (rx !== ry) return rx - ry;
+          if (rx === 3) return compareDec(parseDec(decText(x)), parseDec(decText(y)));
+          const a = rx === 4 ? x as string : JSON.stringify(x), b = rx === 4 ? y as string : JSON.stringify(y);
+          return a < b ? -1 : a > b ? 1 : 0;
+        };
         cand.sort((a, b) => {
           if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
-          const ka = keys.get(a)!, kb = keys.get(b)!;
-          return ka < kb ? -1 : ka > kb ? 1 : 0;
+          const t = texts.get(a)!, u = texts.get(b)!;
+          if (t !== u) { const c = compareDec(parseDec(t), parseDec(u)); if (c !== 0) return dir * c; }
+          return keyCmp(keys.get(a), keys.get(b));
         });
         cand = cand.slice(0, keep);
         const rankName = JSON.stringify(o.as);

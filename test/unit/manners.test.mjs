@@ -126,4 +126,26 @@ test('files written whole (save, to-parquet): a signal while the input is quiet 
   assert.is(fs.readFileSync(target, 'utf8'), 'EARLIER');
 });
 
+test('--rejects keeps the raw lines byte for byte (invalid UTF-8, a CR before the LF, a NUL), in one thread and in threads; a join side file\'s bad lines too', () => {
+  const dir = tmpdir('ep-rejects-');
+  const bad = [Buffer.from('{"a":"\xff\xfe"}', 'latin1'), Buffer.from('{"a":1,}\r'), Buffer.from('{"a":"x\u0000y"}'), Buffer.from('[1]\r')];
+  const good = Buffer.from('{"ok":1}');
+  const input = path.join(dir, 'in.ndjson');
+  const lines = [];
+  for (let i = 0; i < 3000; i++) lines.push(i % 100 === 7 ? bad[(i / 100 | 0) % bad.length] : good);
+  fs.writeFileSync(input, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+  const want = Buffer.concat(lines.filter((l) => l !== good).flatMap((l) => [l, Buffer.from('\n')]));
+  for (const [label, cmd] of [['one thread', 'where ok=1'], ['threads', 'event-pipes --threads 2 where ok=1']]) {
+    const rej = path.join(dir, `${label.replace(' ', '-')}.rej`);
+    const r = sh(`${cmd} --rejects ${rej} -i ${input} > /dev/null`, { env: { EVENT_PIPES_PIECE_BYTES: '4096' } });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(fs.readFileSync(rej).equals(want), `${label}: the rejected lines as read`);
+  }
+  const side = path.join(dir, 'side.ndjson');
+  fs.writeFileSync(side, Buffer.concat([Buffer.from('{"user_id":1,"a":\n[1]\r\n'), Buffer.from('{"user_id":2,"x":"\xff"}\n', 'latin1')]));
+  const rej = path.join(dir, 'side.rej');
+  sh(`join --side ${side} --on user_id --rejects ${rej} > /dev/null`, { input: '{"user_id":1}\n' });
+  assert.ok(fs.readFileSync(rej).equals(Buffer.concat([Buffer.from('{"user_id":1,"a":\n[1]\r\n'), Buffer.from('{"user_id":2,"x":"\xff"}\n', 'latin1')])), fs.readFileSync(rej, 'latin1'));
+});
+
 test.run();
