@@ -93,7 +93,11 @@ export const tool: Tool<FinalActionOptions> = {
           const action = reader.value(nk + 1);
           kind = on.has(action) ? ON : off.has(action) ? OFF : 0;
         }
-        if (kind === 0) { ctx.count('other events'); return; }
+        if (kind === 0) {
+          // (a record without the action is one this tool cannot use: a typo in --action-field shows)
+          if (!reader.found(nk + 1) || reader.value(nk + 1) === null) return ctx.reject(line, `missing ${o.actionField}`);
+          ctx.count('other events'); return;
+        }
         // the key (canonical tokens joined by byte 1, as keyInto) written in place at the end of the log
         let a = log.room(room), pos = log.used;
         for (let k = 0; k < nk; k++) {

@@ -76,7 +76,11 @@ export const tool: Tool<WatchRatioOptions> = {
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        if (!events.has(reader.value(nk))) { ctx.count('other events'); return; }
+        if (!events.has(reader.value(nk))) {
+          // (a record without the event's name is one this tool cannot use: a typo in --name-field shows)
+          if (!reader.found(nk) || reader.value(nk) === null) return ctx.reject(line, `missing ${o.nameField}`);
+          ctx.count('other events'); return;
+        }
         let len = reader.keyInto(nk, scratch);
         while (len === KEY_TOO_LONG) { scratch = Buffer.allocUnsafe(scratch.length * 4); len = reader.keyInto(nk, scratch); }
         if (len < 0) return ctx.reject(line, `missing ${o.key[-len - 1]}`);
