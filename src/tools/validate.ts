@@ -150,6 +150,12 @@ export const tool: Tool<ValidateOptions> = {
       };
     };
     const setPath = (rec: any, path: string[], v: unknown) => { let c = rec; for (let i = 0; i < path.length - 1; i++) c = c[path[i]]; c[path[path.length - 1]] = v; };
+    // --coerce by --type: the converted values are spliced into the line's text, the rest of it passes
+    // byte for byte (a schema's coercion, anywhere in the record, writes the record again)
+    const typeFields = [...new Set(types.map((t) => t.f))];
+    const typeReader = types.some((t) => t.path.slice(1).some((seg) => /^\d+$/.test(seg))) ? null : new FieldReader(typeFields);
+    const typeK = types.map((t) => typeFields.indexOf(t.f));
+    const converted = new Map<number, unknown>();
     return {
       init: compile,
       record(line: Line) {
@@ -162,13 +168,15 @@ export const tool: Tool<ValidateOptions> = {
           if (v === null) return ctx.reject(line, `null ${p}`);
           if (o.nonEmpty && v === '') return ctx.reject(line, `empty ${p}`);
         }
-        let changed = false;
-        for (const { f, path, kind } of types) {
+        let changed = false, rewrite = false;
+        converted.clear();
+        for (let t = 0; t < types.length; t++) {
+          const { f, path, kind } = types[t];
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           const c = fits(v, kind, o.coerce);
           if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, JSON.stringify(v instanceof BigNum ? v.raw : v));
-          if (c !== v) { setPath(rec, path, c); changed = true; }
+          if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
         }
         for (const { f, path, allowed } of enums) {
           const v = getPath(rec, path);
@@ -185,9 +193,14 @@ export const tool: Tool<ValidateOptions> = {
           const before = o.coerce ? stringify(rec) : '';
           const problem = ajvCheck(rec);
           if (problem) return ctx.reject(line, 'schema', problem);
-          if (o.coerce && stringify(rec) !== before) changed = true;
+          if (o.coerce && stringify(rec) !== before) { changed = true; rewrite = true; }
         }
-        if (changed) ctx.emit(stringify(rec)); else ctx.emitLine(line);
+        if (!changed) return ctx.emitLine(line);
+        if (rewrite || typeReader === null || !typeReader.read(line.buf, line.start, line.end, line.trusted)) return ctx.emit(stringify(rec));
+        const edits = [...converted].map(([k, v]) => ({ from: typeReader.spanStart(k), to: typeReader.spanEnd(k), text: stringify(v) }));
+        if (edits.some((e) => e.from < 0)) return ctx.emit(stringify(rec));
+        edits.sort((a, b) => a.from - b.from);
+        ctx.emitEdits(line, edits);
       },
     };
   },
