@@ -25,7 +25,7 @@ import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
-import { reportStop } from './runner.js';
+import { finishOutput, reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
@@ -368,7 +368,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     else sayer(stage.name)(`error: ${(cause as Error).message}`);
     (cause instanceof StrictStop ? cause.stage : stage).failed = true;
   }
-  await out.finish();
+  await finishOutput(out, main.length ? main[main.length - 1] : shadows[shadows.length - 1]);
   let failed = false;
   shadows.forEach((s, k) => { if (s.finish(specs[k].argv)) failed = true; });
   main.forEach((s, k) => { if (s.finish(built.argvs[k])) failed = true; });

@@ -485,12 +485,21 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   } catch (e) {
     usage = reportStop(e, stages[0]);
   }
-  await out.finish();
+  await finishOutput(out, stages[stages.length - 1]);
   if (process.env.EVENT_PIPES_TRACE && stages.length > 1) sayer('event-pipes')(`walks of a line taken over by the next stage: ${memoTaken()}`);
   let failed = false;
   for (const [k, stage] of stages.entries()) if (stage.finish(built.argvs[k])) failed = true;
   if (usage) process.exitCode = 2;
   else if (failed) process.exitCode = 1;
+}
+
+/** the output's last bytes written; a stdout that cannot take them (a full disk) fails the stage that
+ *  writes it, said in one line (as a write failing during the run is) */
+export async function finishOutput(out: Output, last: Stage): Promise<void> {
+  try { await out.finish(); } catch (err) {
+    sayer(last.name)(`error: ${(err as Error).message}`);
+    last.failed = true;
+  }
 }
 
 /** Run one tool as a process: the body of every bin/<tool>. */

@@ -44,24 +44,26 @@ export const tool: Tool<QuerySqliteOptions> = {
       end() {
         let db;
         try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
+        let rows: Record<string, unknown>[], columns: string[];
         try {
           const stmt = db.prepare(o.sql.join(' ')).safeIntegers(true);
           if (!stmt.reader) throw new UsageError('only queries that return rows are allowed');
-          const columns = stmt.columns().map((c) => c.name);
-          const rows = (stmt.all() as Record<string, unknown>[]).map((r) => {
+          columns = stmt.columns().map((c) => c.name);
+          rows = (stmt.all() as Record<string, unknown>[]).map((r) => {
             for (const k of Object.keys(r)) {
               const v = r[k];
               if (typeof v === 'bigint') r[k] = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : new BigNum(v.toString());
             }
             return r;
           });
-          if (o.format === 'table') ctx.emit(formatTable(rows, columns));
-          else if (o.format === 'csv') { ctx.emit(columns.map(csvCell).join(',')); for (const r of rows) ctx.emit(columns.map((c) => csvCell(r[c])).join(',')); }
-          else for (const r of rows) ctx.emit(stringify(r));
         } catch (err) {
           if (err instanceof UsageError) throw err;
           throw new UsageError(`query failed: ${(err as Error).message}`);
         } finally { db.close(); }
+        // (the rows written after the query: a stdout that cannot take them is the run's error, exit 1)
+        if (o.format === 'table') ctx.emit(formatTable(rows, columns));
+        else if (o.format === 'csv') { ctx.emit(columns.map(csvCell).join(',')); for (const r of rows) ctx.emit(columns.map((c) => csvCell(r[c])).join(',')); }
+        else for (const r of rows) ctx.emit(stringify(r));
       },
     };
   },

@@ -148,4 +148,17 @@ test('--rejects keeps the raw lines byte for byte (invalid UTF-8, a CR before th
   assert.ok(fs.readFileSync(rej).equals(Buffer.concat([Buffer.from('{"user_id":1,"a":\n[1]\r\n'), Buffer.from('{"user_id":2,"x":"\xff"}\n', 'latin1')])), fs.readFileSync(rej, 'latin1'));
 });
 
+test('a stdout that cannot take the output (a full disk): one line naming the error, exit 1 (the last bytes too, a query, a chain, --help)', () => {
+  if (!fs.existsSync('/dev/full')) return;
+  for (const cmd of ['where a=1', 'event-pipes where a=1 then count-by a', 'count-by a']) {
+    const r = sh(`${cmd} > /dev/full`, { input: '{"a":1}\n' });
+    assert.is(r.status, 1, `${cmd}: ${r.stderr}`);
+    assert.match(r.stderr, /^[a-z-]+: error: ENOSPC: no space left on device, write\n$/, cmd);
+  }
+  const help = sh('where --help > /dev/full');
+  assert.is(help.status, 1);
+  assert.match(help.stderr, /^where: cannot write the help: ENOSPC/);
+  assert.not.match(help.stderr, /\n\s+at /);
+});
+
 test.run();
