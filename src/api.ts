@@ -115,7 +115,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   let ended = false;
   const abort = () => {
     ended = true;
-    if (stage) Promise.resolve(stage.transform.abort?.()).catch(() => { /* what stopped the run is its error */ });
+    if (stage) Promise.resolve(stage.transform?.abort?.()).catch(() => { /* what stopped the run is its error */ });
   };
 
   /** end the stream with `err` once what it pushed has been read and written on by the streams it is

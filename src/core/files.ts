@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loopWhileWaiting } from './input.js';
+import { loopWhileQuiet } from './input.js';
 import { UsageError } from './tool.js';
 
 export interface FileTarget {
@@ -47,10 +47,10 @@ export function fileTarget(target: string, tag = `${process.pid}`, staged = fals
   if (targets.has(whole)) throw new UsageError(`${target} is written twice in this run`);
   targets.add(whole);
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${tag}.tmp`);
-  return {
+  return { // (done with it: the file may be written again, by a later run of the library API)
     write: tmp, inPlace: false,
-    commit() { fs.renameSync(tmp, real); },
-    abort() { try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ } },
+    commit() { try { fs.renameSync(tmp, real); } finally { targets.delete(whole); } },
+    abort() { targets.delete(whole); try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ } },
   };
 }
 
@@ -74,22 +74,27 @@ function copyInto(from: string, to: string): void {
  */
 export function guardTarget(abort: () => void): { beforeCommit(): Promise<void>; release(): void } {
   let released = false;
-  const onExit = () => { if (!released) abort(); };
-  process.once('exit', onExit);
-  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
-    const h = () => { abort(); process.kill(process.pid, sig); };
-    process.once(sig, h);
-    return [sig, h] as const;
-  });
-  const unloop = loopWhileWaiting(() => !released);
+  guarded.add(abort);
+  if (guarded.size === 1) listen(true);
+  const unloop = loopWhileQuiet(() => !released);
   return {
     beforeCommit: () => new Promise<void>((r) => { setImmediate(r); }),
     release() {
       if (released) return;
       released = true;
       unloop();
-      process.removeListener('exit', onExit);
-      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      guarded.delete(abort);
+      if (guarded.size === 0) listen(false);
     },
   };
+}
+/** the aborts of the files open now (one set of process listeners for all of them: a fork of many
+ *  saves adds no listener per file) */
+const guarded = new Set<() => void>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const abortAll = () => { for (const a of [...guarded]) a(); guarded.clear(); };
+const onSignal = (sig: NodeJS.Signals) => { abortAll(); listen(false); process.kill(process.pid, sig); };
+function listen(on: boolean): void {
+  if (on) { process.on('exit', abortAll); for (const s of SIGNALS) process.on(s, onSignal); }
+  else { process.removeListener('exit', abortAll); for (const s of SIGNALS) process.removeListener(s, onSignal); }
 }

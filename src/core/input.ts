@@ -96,7 +96,7 @@ export class Splitter {
   constructor(file: string, needle: Buffer | undefined, private readonly sink: LineSink) {
     this.needle = needle;
     this.whole = needle;
-    this.line = { buf: Buffer.alloc(0), start: 0, end: 0, file, no: 0 };
+    this.line = { buf: Buffer.alloc(0), start: 0, end: 0, file, no: 0, cr: false };
   }
 
   /** the next backslash at or after the current line (an escape could spell the needle differently) */
@@ -137,7 +137,8 @@ export class Splitter {
     const line = this.line;
     line.no++;
     let end = e;
-    if (end > s && b[end - 1] === 13) end--; // CRLF
+    line.cr = false;
+    if (end > s && b[end - 1] === 13) { end--; line.cr = true; } // CRLF
     if (end === s) return;
     if (b[s] === 32 || b[s] === 9 || b[s] === 13) {
       let i = s + 1;
@@ -304,6 +305,20 @@ function loopWanted(): boolean {
   for (const f of loopWanters) if (f()) return true;
   return false;
 }
+/** Things that need the event loop when a live input goes quiet (a file written whole, whose cleanup
+ *  must run on a signal): after a short read (the writer not ahead: the pipe had less than 64 KiB, a
+ *  socket or terminal a line), the next read is made without blocking the thread; full reads go on
+ *  blocking (the fast way: a bulk pipe costs nothing) */
+const quietWanters = new Set<() => boolean>();
+/** register `wants`; returns the unregistering call */
+export function loopWhileQuiet(wants: () => boolean): () => void {
+  quietWanters.add(wants);
+  return () => { quietWanters.delete(wants); };
+}
+function quietWanted(): boolean {
+  for (const f of quietWanters) if (f()) return true;
+  return false;
+}
 /** wakes a reader waiting for a live input's next data (readInput; it then asks whether the run stopped) */
 const wakers = new Set<() => void>();
 /** A failure found between records (a load's commit failing while a live input is quiet): the readers
@@ -383,7 +398,7 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
   try { const st = fs.fstatSync(fd); live = !st.isFile(); fifo = st.isFIFO(); } catch { /* the read says why */ }
   // (something needs the event loop from the start, a file written whole that a signal must be able to
   // stop: the first read too is made without blocking the thread, the rest as below)
-  if (live && loopWanted()) aside = readAside(fd, buf);
+  if (live && (loopWanted() || quietWanted())) aside = readAside(fd, buf);
   try {
     for (;;) {
       let n: number;
@@ -429,7 +444,8 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
       // event loop (a full batch's commit queued, a --flush-after timer), the next read does not block
       // the thread (after any read: a burst may end on a full pipe's 64 KiB, a socket's read be larger).
       // A file always has its next bytes: read as fast as can be.
-      if (live && loopWanted()) {
+      if (live && n < 65536 && !loopWanted() && quietWanted()) aside = readAside(fd, buf); // (the input may go quiet now)
+      else if (live && loopWanted()) {
         // a pipe: the rest read as a stream (the same splitter: the line begun and the numbering go
         // on), which waits for data without a thread and is given up at once on a failure
         const sock = fifo ? pipeStream(fd) : null;

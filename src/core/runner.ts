@@ -105,9 +105,10 @@ async function printHelp(tool: Tool): Promise<void> {
   }
   // (written at once: a stdout that cannot take it, /dev/full, is one line on stderr, not a stack trace)
   const all = Buffer.from(text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
-  try { for (let off = 0; off < all.length;) off += fs.writeSync(1, all, off); } catch (err) {
+  let off = 0;
+  try { while (off < all.length) off += fs.writeSync(1, all, off); } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') { process.stdout.write(all); return; } // (a non-blocking stdout: the stream waits)
+    if (code === 'EAGAIN') { process.stdout.write(all.subarray(off)); return; } // (a non-blocking stdout: the stream takes the rest)
     if (code === 'EPIPE') return;
     process.stderr.write(`${tool.name}: cannot write the help: ${(err as Error).message}\n`);
     process.exitCode = 1;

@@ -22,7 +22,7 @@ export function parseSize(text: string): number {
 /** a bad line of a side file: its number, why, and its raw bytes (or text) for --rejects */
 export type OnBad = (line: number, reason: string, detail?: string, raw?: string | Uint8Array) => void;
 /** the raw bytes of an input line (its CR before the LF too) */
-const rawOf = (l: Line) => l.buf.subarray(l.start, l.buf[l.end] === 13 ? l.end + 1 : l.end);
+const rawOf = (l: Line) => l.buf.subarray(l.start, l.cr ? l.end + 1 : l.end);
 
 /** load every record of a side file; bad lines go to onBad(line, reason, detail, raw) */
 export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,

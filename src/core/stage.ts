@@ -79,7 +79,7 @@ export class Stage implements LineSink {
       emitEdit(line, ed) { one[0] = ed; out.edited(line.buf, line.start, line.end, one); },
       emitEdits(line, edits) { out.edited(line.buf, line.start, line.end, edits); },
       // (the line's bytes as read: its CR before the LF too, which the splitter left out)
-      reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.subarray(line.start, line.buf[line.end] === 13 ? line.end + 1 : line.end), reason, detail); },
+      reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.subarray(line.start, line.cr ? line.end + 1 : line.end), reason, detail); },
       rejectAt(file, no, raw, reason, detail) { stage.reject(file, no, () => raw, reason, detail); },
       parse(line) {
         const c = stage.checker;
@@ -129,17 +129,18 @@ export class Stage implements LineSink {
     if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
     if (this.rejectsFd >= 0 || this.hooks.onReject) {
       const r = raw();
-      // (bytes copied into a buffer of their own: a view would carry its whole chunk to another thread)
-      const bytes = typeof r === 'string' ? undefined : new Uint8Array(r);
-      const text = typeof r === 'string' ? r : Buffer.from(bytes!.buffer).toString('utf8');
-      const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: text };
-      if (bytes !== undefined) info.bytes = bytes;
+      const textOf = () => (typeof r === 'string' ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('utf8'));
       if (this.rejectsFd >= 0) {
-        if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: info.detail, raw: text }) + '\n');
-        else if (bytes !== undefined) fs.writeSync(this.rejectsFd, Buffer.concat([bytes, NEWLINE])); // the line as read, byte for byte
-        else fs.writeSync(this.rejectsFd, text + '\n');
+        if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: textOf() }) + '\n');
+        else if (typeof r !== 'string') fs.writevSync(this.rejectsFd, [r, NEWLINE]); // the line as read, byte for byte
+        else fs.writeSync(this.rejectsFd, r + '\n');
       }
-      this.hooks.onReject?.(info);
+      if (this.hooks.onReject) {
+        const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: textOf() };
+        // (bytes copied into a buffer of their own: a view would carry its whole chunk to another thread)
+        if (typeof r !== 'string') info.bytes = new Uint8Array(r);
+        this.hooks.onReject(info);
+      }
     }
     if (opts.strict) throw new StrictStop(msg, this);
   }

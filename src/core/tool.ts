@@ -17,6 +17,8 @@ export interface Line {
   /** the line is known to be valid JSON (an earlier stage of an in-process chain read it by the
    *  grammar or wrote it): readers may skip the grammar check (FieldReader.read's `trusted`) */
   trusted?: boolean;
+  /** (a line as read from the input) it ended in CR LF: buf[end] is the CR, which --rejects keeps */
+  cr?: boolean;
 }
 
 export interface ToolContext {

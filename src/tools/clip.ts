@@ -2,16 +2,18 @@
 // interaction durations before ranking power users, so one runaway value cannot dominate a total.
 // Values are replaced in the record's text; other records pass byte for byte; clipped ones are counted.
 import { FieldReader } from '../core/fields.js';
-import { BigNum, compareDec, numberToken, parseDec } from '../core/json.js';
+import { BigNum, compareDec, parseDec } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
 const options = {
   field: { type: 'string', demandOption: true, describe: 'a top-level numeric field' },
-  max: { type: 'number', describe: 'values above become this' },
-  min: { type: 'number', describe: 'values below become this' },
+  max: { type: 'string', describe: 'values above become this (a number, compared and written as given)' },
+  min: { type: 'string', describe: 'values below become this (a number, compared and written as given)' },
 } as const satisfies Record<string, Options>;
 
 export type ClipOptions = OptionsOf<typeof options> & InputOptions;
@@ -25,7 +27,10 @@ export const tool: Tool<ClipOptions> = {
   options,
   check(o) {
     if (o.max === undefined && o.min === undefined) return 'give --max and/or --min';
-    if (o.max !== undefined && o.min !== undefined && o.min > o.max) return '--min is above --max';
+    for (const [name, v] of [['max', o.max], ['min', o.min]] as const) {
+      if (v !== undefined && !JSON_NUMBER.test(String(v).trim())) return `--${name} takes a number as JSON writes one (got '${v}')`;
+    }
+    if (o.max !== undefined && o.min !== undefined && compareDec(parseDec(String(o.min).trim()), parseDec(String(o.max).trim())) > 0) return '--min is above --max';
     if (o.field.includes('.')) return '--field takes a top-level field';
     return undefined;
   },
@@ -34,19 +39,22 @@ export const tool: Tool<ClipOptions> = {
     if (!o.field) throw new UsageError('--field is empty');
     /** the value's decimal text (a numeric string's, trimmed) */
     const textOf = (): string => { const v = reader.value(0); return typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : reader.raw(0)!; };
+    // the bounds as given: their digits compared exactly, their text written (9007199254740993 stays so)
+    const bound = (t: string | undefined) => (t === undefined ? undefined : { x: Number(t.trim()), dec: parseDec(t.trim()), text: t.trim() });
+    const max = bound(o.max === undefined ? undefined : String(o.max)), min = bound(o.min === undefined ? undefined : String(o.min));
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         if (!reader.found(0) || reader.value(0) === null) return ctx.emitLine(line);
         const x = reader.number(0);
         if (Number.isNaN(x)) return ctx.reject(line, `${o.field} is not a number`); // (1E400 reads as Infinity: clipped)
-        // (a value whose double equals a bound is compared as the decimal it is: 9007199254740993 is above
+        // (a value whose double equals a bound's is compared as the decimal it is: 9007199254740993 is above
         // --max 9007199254740992, 0.1000000000000000055 above --max 0.1)
-        const cmp = (bound: number) => (x !== bound ? (x < bound ? -1 : 1) : compareDec(parseDec(textOf()), parseDec(numberToken(bound))));
-        const y = o.max !== undefined && cmp(o.max) > 0 ? o.max : o.min !== undefined && cmp(o.min) < 0 ? o.min : x;
-        if (y === x && (y !== o.max || cmp(o.max) <= 0) && (y !== o.min || cmp(o.min) >= 0)) return ctx.emitLine(line);
+        const cmp = (b: { x: number; dec: ReturnType<typeof parseDec> }) => (x !== b.x ? (x < b.x ? -1 : 1) : compareDec(parseDec(textOf()), b.dec));
+        const to = max !== undefined && cmp(max) > 0 ? max : min !== undefined && cmp(min) < 0 ? min : undefined;
+        if (to === undefined) return ctx.emitLine(line);
         ctx.count('clipped');
-        ctx.emitEdits(line, reader.edits([0], [numberToken(y)]));
+        ctx.emitEdits(line, reader.edits([0], [to.text]));
       },
     };
   },

@@ -77,7 +77,7 @@ export const tool: Tool<FromJsonOptions> = {
         ctx.countIn();
         if (!info.object && prefix === null) {
           const where = info.index >= 0 ? `element ${info.index + 1} of the array, ` : '';
-          ctx.rejectAt(this.file, info.line, b.toString('utf8', s, e), 'not a JSON object', `${kindOf(b[s])} (${where}column ${info.column})`);
+          ctx.rejectAt(this.file, info.line, b.subarray(s, e), 'not a JSON object', `${kindOf(b[s])} (${where}column ${info.column})`);
           return;
         }
         if (info.object && !info.ws) { ctx.emit(b.subarray(s, e)); return; }
@@ -91,7 +91,7 @@ export const tool: Tool<FromJsonOptions> = {
       }
       bad(raw: Buffer, line: number, reason: StreamReason, detail: string): void {
         ctx.countIn();
-        ctx.rejectAt(this.file, line, raw.toString('utf8'), reason, detail);
+        ctx.rejectAt(this.file, line, raw, reason, detail);
       }
     }
 

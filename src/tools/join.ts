@@ -103,7 +103,7 @@ export const tool: Tool<JoinOptions> = {
         for (const { rec, line } of recs) {
           const k = getPath(rec, sideKey);
           // (the record as JSON writes it: its line is not kept)
-          if (k === undefined || k === null) { ctx.rejectAt(o.side, line, JSON.stringify(rec), `side record without ${sideKey.join('.')}`); continue; }
+          if (k === undefined || k === null) { ctx.rejectAt(o.side, line, stringify(rec), `side record without ${sideKey.join('.')}`); continue; }
           const texts = paths.map((p) => stringify(getPath(rec, p) ?? null));
           for (const key of o.explode && Array.isArray(k) ? k : [k]) {
             const t = keyText(key);

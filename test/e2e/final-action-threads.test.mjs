@@ -115,10 +115,11 @@ test('the plan: --threads N spreads a file over N threads; auto keeps a small fi
   assert.is(trace(`final-action ${small}`, { EVENT_PIPES_PIECE_BYTES: '' }), '(one thread)'); // auto: under 16 MB
   assert.is(trace(`final-action --threads 2 < ${small}`), '(one thread)');
   // its workers start as the process begins (before the rest of it is loaded and its options read)
-  const ahead = (cmd) => /starting workers \((\d+) started ahead\)/.exec(sh(`${cmd} > /dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '4096' } }).stderr)?.[1];
+  const ahead = (cmd, env = {}) => /starting workers \((\d+) started ahead\)/.exec(sh(`${cmd} > /dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '4096', ...env } }).stderr)?.[1];
   assert.is(ahead(`final-action --threads 2 ${small}`), '2');
   assert.is(ahead(`final-action --threads=3 --key user_uid ${small}`), '3');
-  assert.is(ahead(`final-action ${small}`), '0'); // auto, a small file: not guessed ahead (the trace is EVENT_PIPES_PIECE_BYTES' plan)
+  assert.is(ahead(`final-action ${small}`), '2'); // auto: two workers for a file of two pieces or more (4 KiB pieces here)
+  assert.is(ahead(`final-action ${small}`, { EVENT_PIPES_PIECE_BYTES: String(1 << 30) }), undefined); // one piece: one thread, none started
   const bad = sh(`final-action --threads two ${small}`);
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /--threads takes a number of threads or auto/);

@@ -136,6 +136,12 @@ test('the workers start as the process begins, before the chain is read (the cha
   same(`where x!=1 < ${mixed}`);
   same(`where x!=1 -i ${ga4} then count-by event_name`, { env: { EVENT_PIPES_PIECE_BYTES: String(1 << 30) } });
   assert.is(started(`--threads 2 where x!=1`, `< ${mixed}`), null);
+  // a file named but read from stdin after all (-i -): started for it, ended unused; none for a small file
+  const r = sh(`event-pipes --threads 2 where x!=1 -i - -i ${mixed} > /dev/null < ${mixed}`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: '65536' } });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /1 workers started ahead, ended unused/);
+  const tiny = sh(`event-pipes --threads 8 where x!=1 -i ${mixed} > /dev/null`, { env: { EVENT_PIPES_TRACE: '1', EVENT_PIPES_PIECE_BYTES: String(1 << 30) } });
+  assert.not.match(tiny.stderr, /[1-9]\d* (workers )?started ahead/);
 });
 
 test('several input files, a missing one, an empty one', () => {

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { root, real, hasReal } from '../helpers/sh.mjs';
@@ -356,6 +357,18 @@ test('chunks cut anywhere: a byte order mark split over the first chunks is skip
     assert.is(await through(pieces), whole, `cut at ${cuts}`);
   }
   await rejects(through([Buffer.from([0xef])]), /too many records rejected/); // a lone first byte of a mark: a line of its own, rejected
+});
+
+test('a file written whole can be written again by a later stream of the same process (save, to-parquet)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-again-'));
+  for (const [tool, file] of [['save', 'a.ndjson'], ['to-parquet', 'a.parquet']]) {
+    for (let i = 0; i < 2; i++) {
+      await pipeline(Readable.from([`{"a":${i}}\n`]), createStream(tool, [path.join(dir, file)]), new Writable({ write(_c, _e, cb) { cb(); } }));
+    }
+    assert.ok(fs.existsSync(path.join(dir, file)), tool);
+  }
+  assert.is(fs.readFileSync(path.join(dir, 'a.ndjson'), 'utf8'), '{"a":1}\n');
+  await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('save', [path.join(dir, 'no', 'x.ndjson')]), new Writable({ write(_c, _e, cb) { cb(); } })), /no such folder/);
 });
 
 test.run();
