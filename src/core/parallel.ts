@@ -25,14 +25,14 @@ import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
-import { finishOutput, reportStop } from './runner.js';
+import { createAll, finishOutput, reportStop } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces } from './pieces.js';
 import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
-import { startErrors, takeStarted } from './prestart.js';
+import { dropStarted, startErrors, takeStarted } from './prestart.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
@@ -122,6 +122,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // count-by: its records in, its rejects, its groups out)
   const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: sayer(s.tool.name) }));
   const main = built.stages;
+  // the threads' stages made here first, once: a bad invocation (an unknown --tz) is a usage error
+  // said as one thread says it (exit 2), not a worker's failure
+  if (!createAll(shadows)) { dropStarted(); return Number(process.exitCode ?? 1); }
   // (each stage sees whether the run fails before it: the stand-ins stand for the threads' stages)
   for (let k = 1; k < shadows.length; k++) shadows[k].upstream = shadows[k - 1];
   if (shadows.length) for (const st of main) if (st.upstream === null) st.upstream = shadows[shadows.length - 1]; // (the heads: the first stage, or each branch's of a fork right after the threads' stages)

@@ -387,7 +387,7 @@ function openFailed(err: unknown): void {
 }
 
 /** create every stage's transform; false (exit status set) on a usage problem or a failed setup */
-function createAll(stages: Stage[]): boolean {
+export function createAll(stages: Stage[]): boolean {
   for (const stage of stages) {
     try { stage.create(); } catch (err) {
       const say = sayer(stage.name);
