@@ -277,16 +277,19 @@ export const tick = () => new Promise<void>((r) => setImmediate(r));
  *  there (load-postgres's database worker registers one). The read loops yield after the chunk in hand
  *  while one is ready, not only every 8 chunks, so the reply is not held up behind ~1 MiB of parsing
  *  (the database would sit idle meanwhile). */
-const turnWaiters = new Set<() => boolean>();
+const turnWaiters = wanters();
 /** register `ready` (true while something waits for the event loop); returns the unregistering call */
-export function wantTurns(ready: () => boolean): () => void {
-  turnWaiters.add(ready);
-  return () => { turnWaiters.delete(ready); };
-}
+export const wantTurns = turnWaiters.add;
 /** does something wait for the event loop? */
-export function turnWanted(): boolean {
-  for (const ready of turnWaiters) if (ready()) return true;
-  return false;
+export const turnWanted = turnWaiters.any;
+
+/** a set of `wants` calls: add one (returns the unregistering call); does any want now? */
+function wanters(): { add(wants: () => boolean): () => void; any(): boolean } {
+  const all = new Set<() => boolean>();
+  return {
+    add(wants) { all.add(wants); return () => { all.delete(wants); }; },
+    any() { for (const f of all) if (f()) return true; return false; },
+  };
 }
 
 /** Things that need the event loop while a live input is idle: a load's commit of a full batch queued
@@ -294,31 +297,19 @@ export function turnWanted(): boolean {
  *  does, each read of a pipe, socket or terminal is made without blocking the thread (fs.read in
  *  libuv's pool), so they run while no data comes (`tail -F | load-sqlite --batch 1` commits each
  *  record as it comes, not when the next one does); otherwise reads block (the fast way). */
-const loopWanters = new Set<() => boolean>();
+const loopWanters = wanters();
 /** register `wants` (true while something needs the event loop when the input is idle); returns the
  *  unregistering call */
-export function loopWhileWaiting(wants: () => boolean): () => void {
-  loopWanters.add(wants);
-  return () => { loopWanters.delete(wants); };
-}
-function loopWanted(): boolean {
-  for (const f of loopWanters) if (f()) return true;
-  return false;
-}
+export const loopWhileWaiting = loopWanters.add;
+const loopWanted = loopWanters.any;
 /** Things that need the event loop when a live input goes quiet (a file written whole, whose cleanup
  *  must run on a signal): after a short read (the writer not ahead: the pipe had less than 64 KiB, a
  *  socket or terminal a line), the next read is made without blocking the thread; full reads go on
  *  blocking (the fast way: a bulk pipe costs nothing) */
-const quietWanters = new Set<() => boolean>();
+const quietWanters = wanters();
 /** register `wants`; returns the unregistering call */
-export function loopWhileQuiet(wants: () => boolean): () => void {
-  quietWanters.add(wants);
-  return () => { quietWanters.delete(wants); };
-}
-function quietWanted(): boolean {
-  for (const f of quietWanters) if (f()) return true;
-  return false;
-}
+export const loopWhileQuiet = quietWanters.add;
+const quietWanted = quietWanters.any;
 /** wakes a reader waiting for a live input's next data (readInput; it then asks whether the run stopped) */
 const wakers = new Set<() => void>();
 /** A failure found between records (a load's commit failing while a live input is quiet): the readers
