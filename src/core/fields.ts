@@ -7,7 +7,7 @@
 // JSON's escapes), numbers (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), literals, blanks (space, tab, CR), and
 // nesting up to MAX_DEPTH. UTF-8 validity is checked by the input reader for whole chunks (input.ts).
 // JSON's structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
-import { BigNum, canonicalNumber, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
+import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
 import { TopScan, UNSURE } from './simd-scan.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
@@ -510,6 +510,16 @@ export class FieldReader {
     return NaN;
   }
 
+  /** field k's number as the exact decimal it is written: a number's text, a numeric string's contents
+   *  (blanks around dropped); undefined for anything else (for exact comparisons where doubles tie) */
+  numberText(k: number): string | undefined {
+    if (this.s[k] < 0) return undefined;
+    const v = this.buf[this.s[k]] === 34 ? this.value(k) : this.raw(k);
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    return NUMBER_TEXT.test(t) ? t : undefined;
+  }
+
   /** decoded value, undefined when absent */
   value(k: number): any {
     return this.s[k] < 0 ? undefined : decodeValue(this.buf, this.s[k], this.e[k]);
@@ -681,7 +691,6 @@ export class Members {
   }
 }
 
-const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 /** digits only (no '.', exponent or sign) */
 function plainDigits(b: Buffer, s: number, e: number): boolean {

@@ -4,6 +4,8 @@
 // instant of the change, found by bisection. Calendar arithmetic uses days since 1970-01-01
 // (Howard Hinnant's civil-from-days), never Date objects on the hot path.
 
+import { NUMBER } from './json.js';
+
 const DAY = 86_400_000;
 const BUCKET = 900_000; // 15 min: no zone has changed offset twice within 15 minutes
 
@@ -284,7 +286,7 @@ export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputT
   const t = raw.trim();
   if (t === '') return 'empty timestamp';
   // a number as JSON writes one (not .5, 1. or 0123), but 8 digits are a basic ISO date (20240309)
-  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
+  if (NUMBER.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
   return fromIso(t, opts.inputTz ?? 'UTC');
 }
 

@@ -2,13 +2,11 @@
 // interaction durations before ranking power users, so one runaway value cannot dominate a total.
 // Values are replaced in the record's text; other records pass byte for byte; clipped ones are counted.
 import { FieldReader } from '../core/fields.js';
-import { BigNum, compareDec, parseDec } from '../core/json.js';
+import { NUMBER, compareDec, parseDec } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
-
-const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 const options = {
   field: { type: 'string', demandOption: true, describe: 'a top-level numeric field' },
@@ -28,7 +26,7 @@ export const tool: Tool<ClipOptions> = {
   check(o) {
     if (o.max === undefined && o.min === undefined) return 'give --max and/or --min';
     for (const [name, v] of [['max', o.max], ['min', o.min]] as const) {
-      if (v !== undefined && !JSON_NUMBER.test(String(v).trim())) return `--${name} takes a number as JSON writes one (got '${v}')`;
+      if (v !== undefined && !NUMBER.test(String(v).trim())) return `--${name} takes a number as JSON writes one (got '${v}')`;
     }
     if (o.max !== undefined && o.min !== undefined && compareDec(parseDec(String(o.min).trim()), parseDec(String(o.max).trim())) > 0) return '--min is above --max';
     if (o.field.includes('.')) return '--field takes a top-level field';
@@ -37,8 +35,6 @@ export const tool: Tool<ClipOptions> = {
   create(o, ctx) {
     const reader = new FieldReader([o.field]);
     if (!o.field) throw new UsageError('--field is empty');
-    /** the value's decimal text (a numeric string's, trimmed) */
-    const textOf = (): string => { const v = reader.value(0); return typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : reader.raw(0)!; };
     // the bounds as given: their digits compared exactly, their text written (9007199254740993 stays so)
     const bound = (t: string | undefined) => (t === undefined ? undefined : { x: Number(t.trim()), dec: parseDec(t.trim()), text: t.trim() });
     const max = bound(o.max === undefined ? undefined : String(o.max)), min = bound(o.min === undefined ? undefined : String(o.min));
@@ -50,7 +46,7 @@ export const tool: Tool<ClipOptions> = {
         if (Number.isNaN(x)) return ctx.reject(line, `${o.field} is not a number`); // (1E400 reads as Infinity: clipped)
         // (a value whose double equals a bound's is compared as the decimal it is: 9007199254740993 is above
         // --max 9007199254740992, 0.1000000000000000055 above --max 0.1)
-        const cmp = (b: { x: number; dec: ReturnType<typeof parseDec> }) => (x !== b.x ? (x < b.x ? -1 : 1) : compareDec(parseDec(textOf()), b.dec));
+        const cmp = (b: { x: number; dec: ReturnType<typeof parseDec> }) => (x !== b.x ? (x < b.x ? -1 : 1) : compareDec(parseDec(reader.numberText(0)!), b.dec));
         const to = max !== undefined && cmp(max) > 0 ? max : min !== undefined && cmp(min) < 0 ? min : undefined;
         if (to === undefined) return ctx.emitLine(line);
         ctx.count('clipped');

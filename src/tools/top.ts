@@ -4,7 +4,7 @@
 // the cut (the keep-th measure or better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
-import { BigNum, compareDec, numberToken, parseDec } from '../core/json.js';
+import { BigNum, compareDec, parseDec } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -88,18 +88,19 @@ export const tool: Tool<TopOptions> = {
         }
         // measures whose doubles tie are compared as the decimals they are (18446744073709551615 above
         // ...614); then keys, ascending: null, false, true, numbers (by value), strings, others (as JSON)
-        const keys = new Map<number, unknown>(), texts = new Map<number, string>();
-        const decText = (v: unknown) => (typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : numberToken(v as number));
+        const keys = new Map<number, unknown>(), texts = new Map<number, string>(), keyTexts = new Map<number, string>();
         for (const i of cand) {
           reader.read(arena, st[i], st[i + 1]);
-          keys.set(i, reader.found(1) ? reader.value(1) : null);
-          texts.set(i, decText(reader.value(0)));
+          const key = reader.found(1) ? reader.value(1) : null;
+          keys.set(i, key);
+          if (typeof key === 'number' || key instanceof BigNum) keyTexts.set(i, reader.numberText(1)!);
+          texts.set(i, reader.numberText(0)!);
         }
         const rank = (v: unknown) => (v === null ? 0 : v === false ? 1 : v === true ? 2 : typeof v === 'number' || v instanceof BigNum ? 3 : typeof v === 'string' ? 4 : 5);
-        const keyCmp = (x: unknown, y: unknown): number => {
-          const rx = rank(x), ry = rank(y);
+        const keyCmp = (i: number, j: number): number => {
+          const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
           if (rx !== ry) return rx - ry;
-          if (rx === 3) return compareDec(parseDec(decText(x)), parseDec(decText(y)));
+          if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
           const a = rx === 4 ? x as string : JSON.stringify(x), b = rx === 4 ? y as string : JSON.stringify(y);
           return a < b ? -1 : a > b ? 1 : 0;
         };
@@ -107,7 +108,7 @@ export const tool: Tool<TopOptions> = {
           if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
           const t = texts.get(a)!, u = texts.get(b)!;
           if (t !== u) { const c = compareDec(parseDec(t), parseDec(u)); if (c !== 0) return dir * c; }
-          return keyCmp(keys.get(a), keys.get(b));
+          return keyCmp(a, b);
         });
         cand = cand.slice(0, keep);
         const rankName = JSON.stringify(o.as);
