@@ -45,6 +45,8 @@ export interface CsvRecord {
   quoted: Uint8Array;
   /** the record's bytes are valid UTF-8 */
   utf8: boolean;
+  /** it was ended by CR LF (--rejects keeps the CR: buf[start, end + 1)) */
+  cr: boolean;
 }
 
 /** A malformed record: buf[start, end) is the text of its first line (without the terminator). */
@@ -55,6 +57,8 @@ export interface CsvMalformed {
   line: number;
   problem: CsvProblem;
   detail: string;
+  /** its line was ended by CR LF */
+  cr: boolean;
 }
 
 export interface CsvSink {
@@ -96,8 +100,8 @@ export class CsvScanner {
     if (delim === QUOTE || delim === CR || delim === LF || delim < 0 || delim > 0x7f) throw new RangeError('the delimiter must be one ASCII character other than \'"\', CR and LF');
     this.buf = Buffer.allocUnsafe(initial);
     for (const c of [delim, QUOTE, CR, LF]) this.stop[c] = 1;
-    this.rec = { buf: this.buf, start: 0, end: 0, line: 0, endLine: 0, count: 0, starts: new Int32Array(64), ends: new Int32Array(64), quoted: new Uint8Array(64), utf8: true };
-    this.bad = { buf: this.buf, start: 0, end: 0, line: 0, problem: 'stray quote', detail: '' };
+    this.rec = { buf: this.buf, start: 0, end: 0, line: 0, endLine: 0, count: 0, starts: new Int32Array(64), ends: new Int32Array(64), quoted: new Uint8Array(64), utf8: true, cr: false };
+    this.bad = { buf: this.buf, start: 0, end: 0, line: 0, problem: 'stray quote', detail: '', cr: false };
   }
 
   /** Room for at least n more bytes: returns the buffer and the offset to read into; then commit(count). */
@@ -167,14 +171,14 @@ export class CsvScanner {
     if (lf >= len) lf = -1;
     if (lf < 0 && !eof && len - start <= max) return MORE;
     const m = this.bad;
-    m.line = line; m.start = start;
+    m.line = line; m.start = start; m.cr = false;
     if ((lf < 0 ? len : lf) - start > max) {
       m.end = start + max; m.problem = 'record too long';
       m.detail = `line longer than ${max} bytes (--max-record-bytes): skipped, its first ${max} bytes kept`;
       if (lf < 0 && !eof) { this.discarding = true; this.pos = len; this.line = line; this.sink.malformed(m); return MORE; }
     } else {
       m.end = lf < 0 ? len : lf;
-      if (m.end > start && b[m.end - 1] === CR) m.end--;
+      if (m.end > start && b[m.end - 1] === CR) { m.end--; m.cr = true; }
       m.problem = problem; m.detail = detail;
     }
     const next = lf < 0 ? len : lf + 1;
@@ -294,6 +298,7 @@ export class CsvScanner {
         continue;
       }
       rec.start = start; rec.end = end; rec.line = line; rec.endLine = ln; rec.count = nf;
+      rec.cr = next === end + 2;
       rec.utf8 = this.utf8(start, end, eof);
       pos = next; line = ln + 1;
       this.pos = pos; this.line = line;

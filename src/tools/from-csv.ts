@@ -254,7 +254,7 @@ export const tool: Tool<FromCsvOptions> = {
       private reject(r: CsvRecord, reason: string, detail: string): void {
         out.flush(); // the records before it are out, even if --strict stops here
         if (r.endLine > r.line) detail += ` (record on lines ${r.line}-${r.endLine})`;
-        ctx.rejectAt(this.file, r.line, r.buf.subarray(r.start, r.end), reason, detail);
+        ctx.rejectAt(this.file, r.line, r.buf.subarray(r.start, r.cr ? r.end + 1 : r.end), reason, detail);
       }
 
       /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone;
@@ -287,7 +287,7 @@ export const tool: Tool<FromCsvOptions> = {
         if (!first) return; // a malformed record has no key cell: shard 0's
         ctx.countIn();
         out.flush();
-        ctx.rejectAt(this.file, m.line, m.buf.subarray(m.start, m.end), m.problem, m.detail);
+        ctx.rejectAt(this.file, m.line, m.buf.subarray(m.start, m.cr ? m.end + 1 : m.end), m.problem, m.detail);
       }
 
       record(r: CsvRecord): void {
