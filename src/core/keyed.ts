@@ -23,12 +23,12 @@ export class GrowF64 {
   }
 }
 
-export class GrowU8 {
-  a: Uint8Array;
+export class GrowU16 {
+  a: Uint16Array;
   /** `shared`: the arrays are in shared memory */
-  constructor(private readonly shared = false) { this.a = new Uint8Array(memory(1024, shared)); }
-  ensure(i: number): Uint8Array {
-    if (i >= this.a.length) { const b = new Uint8Array(memory(Math.max(i + 1, grown(this.a.length)), this.shared)); b.set(this.a); this.a = b; }
+  constructor(private readonly shared = false) { this.a = new Uint16Array(memory(2048, shared)); }
+  ensure(i: number): Uint16Array {
+    if (i >= this.a.length) { const b = new Uint16Array(memory(2 * Math.max(i + 1, grown(this.a.length)), this.shared)); b.set(this.a); this.a = b; }
     return this.a;
   }
 }
@@ -454,10 +454,10 @@ function newKeyList(n: number, bytes: number): KeyList {
 /**
  * A thread's log of keyed events in shared memory, read by the threads that merge its key ranges
  * (parallel.ts, a 'keyed' tool): event i has the key keys[offs[i], offs[i] + lens[i]), a number
- * nums[i], a byte tags[i] (final-action: the time and the kind) and its key range ranges[i];
+ * nums[i], a 16-bit tags[i] (final-action: the time, and the kind with what the time's double lost) and its key range ranges[i];
  * counts[r] events are in range r (rangedLog()).
  */
-export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array; ranges: Uint8Array; counts: Int32Array }
+export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint16Array; ranges: Uint8Array; counts: Int32Array }
 
 /**
  * The log of events 0..n-1 (as in SharedKeyLog) with event i in key range ranges[i] of `parts`, for
@@ -465,14 +465,14 @@ export interface SharedKeyLog { n: number; keys: Uint8Array; offs: Int32Array; l
  * log: no copy, no fresh memory), else copies there; a merging thread takes a range's events from it
  * by their range bytes (gatherRange)
  */
-export function rangedLog(n: number, keys: Uint8Array, offs: Int32Array, lens: Int32Array, nums: Float64Array, tags: Uint8Array, ranges: Uint8Array, parts: number): SharedKeyLog {
+export function rangedLog(n: number, keys: Uint8Array, offs: Int32Array, lens: Int32Array, nums: Float64Array, tags: Uint16Array, ranges: Uint8Array, parts: number): SharedKeyLog {
   const counts = new Int32Array(new SharedArrayBuffer(4 * parts));
   for (let i = 0; i < n; i++) counts[ranges[i]]++;
   return { n, keys: sharedCopy(keys, keys.length), offs: sharedCopy(offs, n), lens: sharedCopy(lens, n), nums: sharedCopy(nums, n), tags: sharedCopy(tags, n), ranges: sharedCopy(ranges, n), counts };
 }
 
 /** a typed array's first n elements in shared memory: itself when it is there already, else a copy */
-export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: T, n: number): T {
+export function sharedCopy<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(x: T, n: number): T {
   if (x.buffer instanceof SharedArrayBuffer) return x;
   const C = x.constructor as new (b: SharedArrayBuffer) => T, y = new C(new SharedArrayBuffer(Math.max(8, n * x.BYTES_PER_ELEMENT)));
   y.set(x.subarray(0, n) as any);
@@ -484,10 +484,10 @@ export function sharedCopy<T extends Uint8Array | Int32Array | Float64Array>(x: 
  * `part` (in the order logged), its key at offs[k] in the arena keys[from[k]], with lens, nums and
  * tags as in the log (the logs' arenas are not copied).
  */
-export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint8Array } {
+export function gatherRange(logs: SharedKeyLog[], part: number): { n: number; keys: Uint8Array[]; from: Uint8Array; offs: Int32Array; lens: Int32Array; nums: Float64Array; tags: Uint16Array } {
   let n = 0;
   for (const l of logs) n += l.counts[part];
-  const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint8Array(n);
+  const from = new Uint8Array(n), offs = new Int32Array(n), lens = new Int32Array(n), nums = new Float64Array(n), tags = new Uint16Array(n);
   let k = 0;
   for (let j = 0; j < logs.length; j++) {
     const l = logs[j], r = l.ranges, lo = l.offs, ll = l.lens, ln = l.nums, lt = l.tags, e = l.n, start = k;

@@ -9,7 +9,7 @@
 // does not depend on the order of the events.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
-import { GrowF64, GrowU8, KeyLog, gatherRange, rangedLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
+import { GrowF64, GrowU16, KeyLog, gatherRange, rangedLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
 import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -32,6 +32,26 @@ const options = {
 export type FinalActionOptions = OptionsOf<typeof options> & InputOptions;
 
 const ON = 1, OFF = 2;
+/**
+ * An event's tag: its kind and what its time's double lost. A time is kept as a double, but an integer
+ * of 16+ digits (an epoch in µs or ns) may not fit one: 1700000000000000001 and ...002 share a double.
+ * The tag holds the exact value's distance from its double (at most 2^14 for |t| < 2^68, past the
+ * year 9000 in ns) and the kind: ((exact - double + 2^14) << 1) | (off ? 1 : 0). So at an equal double
+ * the larger tag is the later event, and at an exact tie the off one: the fold compares times, then
+ * tags, as it compared times, then kinds. An ordinary time's tag is 2^15 (on) or 2^15 + 1 (off).
+ */
+const EXACT = 1 << 14, TAG_ON = EXACT << 1, TAG_OFF = TAG_ON | 1, BEYOND = 2 ** 68;
+/** the tag of an event of kind `kind` whose time, read as `t`, is written `text` in its record */
+function tagOf(kind: number, t: number, text: string | undefined): number {
+  const base = kind === OFF ? TAG_OFF : TAG_ON;
+  if (!(t >= 2 ** 53 || t <= -(2 ** 53)) || t >= BEYOND || t <= -BEYOND || text === undefined || !/^-?[0-9]+$/.test(text)) return base;
+  return base + (Number(BigInt(text) - BigInt(t)) << 1);
+}
+/** a time as written out: as read, a number (an integer the double and the tag make, its digits) */
+function timeText(t: number, tag: number): string {
+  if (!(t >= 2 ** 53 || t <= -(2 ** 53)) || t >= 1e21 || t <= -1e21) return String(t); // (the shortest text of the double)
+  return String(BigInt(t) + BigInt((tag >> 1) - EXACT)); // (String(t) is the double's shortest text: 1.7e18 + 256 as ...300)
+}
 /** events logged before they are first folded to one per key (then: twice the keys kept, at least this);
  *  EVENT_PIPES_FOLD_AT overrides it (the tests fold small inputs many times) */
 const FOLD_AT = Number(process.env.EVENT_PIPES_FOLD_AT) || 1 << 23;
@@ -69,12 +89,12 @@ export const tool: Tool<FinalActionOptions> = {
     const shared = !isMainThread;
     let log = new KeyLog(shared), foldAt = foldBase;
     let room = 4096; // bytes of free arena a key may take (grows for longer keys)
-    let times = new GrowF64(0, 1024, shared), acts = new GrowU8(shared);
+    let times = new GrowF64(0, 1024, shared), acts = new GrowU16(shared);
     /** sort the log by key and fold each key's events into one: the numbers of the events kept (the
-     *  first of each key, in key order), with the key's time and kind in `times` and `acts` by position */
+     *  first of each key, in key order), with the key's time and tag in `times` and `acts` by position */
     const fold = (): { keep: Uint32Array; m: number } => {
       const r = foldLog(log, times.a, acts.a);
-      times = new GrowF64(0, 0, shared); times.a = r.times; acts = new GrowU8(shared); acts.a = r.acts;
+      times = new GrowF64(0, 0, shared); times.a = r.times; acts = new GrowU16(shared); acts.a = r.acts;
       return r;
     };
     /** fold and continue with a log of the keys kept */
@@ -110,7 +130,7 @@ export const tool: Tool<FinalActionOptions> = {
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
         const i = log.commit(pos);
         const ta = i < times.a.length ? times.a : times.ensure(i), aa = i < acts.a.length ? acts.a : acts.ensure(i);
-        ta[i] = t; aa[i] = kind;
+        ta[i] = t; aa[i] = t >= 2 ** 53 || t <= -(2 ** 53) ? tagOf(kind, t, reader.numberText(nk)) : kind === OFF ? TAG_OFF : TAG_ON;
         if (log.size >= foldAt) compact();
       },
       end() {
@@ -149,22 +169,23 @@ export const tool: Tool<FinalActionOptions> = {
 
 /**
  * Sort the log (foldEvents: the keys a[offs[i], offs[i] + lens[i]) of events 0..n-1) by key and fold
- * each key's events (time ta[i] and kind aa[i] of event i) into one: the numbers of the events kept
- * (the first of each key, in key order), with the key's latest time and its kind (at a tie, off) in
- * `times` and `acts` by position (arrays of at least 1024).
+ * each key's events (time ta[i] and tag aa[i] of event i) into one: the numbers of the events kept
+ * (the first of each key, in key order), with the key's latest time and its tag (the larger at equal
+ * doubles: the exact later time; at an exact tie, off) in `times` and `acts` by position (arrays of at
+ * least 1024).
  */
-function foldLog(log: KeyLog, ta: Float64Array, aa: Uint8Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
+function foldLog(log: KeyLog, ta: Float64Array, aa: Uint16Array) { return foldEvents(log.arena, log.offs, log.lens, log.size, ta, aa); }
 
-export function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint8Array<ArrayBuffer> } {
+export function foldEvents(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, ta: Float64Array, aa: Uint16Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): { keep: Uint32Array; m: number; times: Float64Array<ArrayBuffer>; acts: Uint16Array<ArrayBuffer> } {
   const dup = new Uint8Array(n), order = sortKeys(a, offs, lens, n, dup, from, arenas);
   let kept = n;
   for (let k = 0; k < n; k++) kept -= dup[k];
-  const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint8Array(Math.max(1024, kept));
+  const keep = new Uint32Array(kept), t2 = new Float64Array(Math.max(1024, kept)), a2 = new Uint16Array(Math.max(1024, kept));
   let m = -1;
   for (let k = 0; k < n; k++) {
-    const r = order[k], t = ta[r], kind = aa[r];
-    if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = kind; }
-    else if (t > t2[m] || (t === t2[m] && kind === OFF)) { t2[m] = t; a2[m] = kind; }
+    const r = order[k], t = ta[r], tag = aa[r];
+    if (dup[k] === 0) { m++; keep[m] = r; t2[m] = t; a2[m] = tag; }
+    else if (t > t2[m] || (t === t2[m] && tag > a2[m])) { t2[m] = t; a2[m] = tag; }
   }
   return { keep, m: m + 1, times: t2, acts: a2 };
 }
@@ -197,10 +218,10 @@ export class RecordWriter {
     this.keepTime = o.keepTime;
   }
 
-  /** one record: the key a[ks, ke) (`av`: a view of a), its kind (ON or OFF) and time */
-  put(a: Uint8Array, ks: number, ke: number, kind: number, t: number, av: DataView): void {
-    const names = this.names, tail = kind === ON ? this.onT : this.offT;
-    const at = this.keepTime ? `,"final_action_at":${t}` : '';
+  /** one record: the key a[ks, ke) (`av`: a view of a), its final event's tag (its kind) and time */
+  put(a: Uint8Array, ks: number, ke: number, tag: number, t: number, av: DataView): void {
+    const names = this.names, tail = (tag & 1) === 0 ? this.onT : this.offT;
+    const at = this.keepTime ? `,"final_action_at":${timeText(t, tag)}` : '';
     const size = this.namesLength + (ke - ks) + tail.length + at.length + 2;
     let batch = this.batch, view = this.view, pos = this.pos;
     if (pos + size + 3 > batch.length) { // (+ 3: a constant piece's last word may reach past it)

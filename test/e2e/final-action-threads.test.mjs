@@ -125,4 +125,32 @@ test('the plan: --threads N spreads a file over N threads; auto keeps a small fi
   assert.match(bad.stderr, /--threads takes a number of threads or auto/);
 });
 
+test('ns epochs (16-20 digits) compared and written exactly, however their doubles tie (one thread and threads, folded often)', () => {
+  // (times were doubles: 1700000000000000001 and ...000 tied, the unlike won; --keep-time wrote ...256 as ...300)
+  const ns = path.join(dir, 'ns.ndjson'), lines = [];
+  for (let i = 0; i < 12000; i++) {
+    const k = Math.floor(rnd() * 60), big = k % 4 === 3; // some keys near 2^63 and past it
+    const base = big ? 9223372036854775000n : k % 4 === 2 ? -9007199254741000n : 1700000000000000000n;
+    const t = (base + BigInt(Math.floor(rnd() * 700))).toString();
+    const ev = pick(['reel_liked', 'reel_unliked']);
+    lines.push(`{"event_name":"${ev}","timestamp":${rnd() < 0.3 ? `"${t}"` : t},"user_uid":"u${k}","reel_uid":"r"}`);
+  }
+  fs.writeFileSync(ns, lines.join('\n') + '\n');
+  const want = new Map();
+  for (const l of lines) {
+    const [, ev, t, u] = l.match(/"event_name":"(\w+)","timestamp":"?(-?\d+)"?,"user_uid":"(\w+)"/);
+    const time = BigInt(t), off = ev === 'reel_unliked', w = want.get(u);
+    if (!w || time > w.time || (time === w.time && off)) want.set(u, { time, off });
+  }
+  const one = same(`--keep-time ${ns}`, { foldAt: ['', '9'] });
+  const got = one.stdout.trim().split('\n');
+  assert.is(got.length, want.size);
+  for (const l of got) {
+    const [, u, liked, at] = l.match(/"user_uid":"(\w+)","reel_uid":"r","liked":(true|false),"unliked":(?:true|false),"final_action_at":(-?\d+)\}/);
+    const w = want.get(u);
+    assert.is(at, w.time.toString(), `the time of ${u}`);
+    assert.is(liked === 'false', w.off, `the final action of ${u}`);
+  }
+});
+
 test.run();
