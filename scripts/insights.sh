@@ -211,7 +211,7 @@ for (const l of fs.readFileSync(0, "utf8").split("\n")) {
 }
 dau_job() {
   cat "$work"/*.dau | event-pipes count-by date -a 'active_users=sum(active_users)' \
-    then fork [ save "$work/dau.ndjson" ] [ anomalies --value active_users --order date --window 14 --all then save "$work/dau_anomalies.ndjson" ]
+    then fork [ save "$work/dau.ndjson" ] [ anomalies --value active_users --order date --window 14 --fill 0 --all then save "$work/dau_anomalies.ndjson" ]
   # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data: the
   # Monday of the last date's week, the combined dau's last line, less 25 weeks; GNU date, else node)
   local last since

@@ -140,7 +140,7 @@ insights_incremental() {
     "${up[@]}" "${a[@]}" -i "$r/retention" 2>> "$r/err" &&
     mapfile -t a < <(rep dau_anomalies date) &&
     event-pipes query-sqlite --db "$idb" "SELECT date, active_users FROM dau ORDER BY date" \
-      then anomalies --value active_users --order date --window 14 --all then "${up[@]}" "${a[@]}" 2>> "$r/err"
+      then anomalies --value active_users --order date --window 14 --fill 0 --all then "${up[@]}" "${a[@]}" 2>> "$r/err"
   } || status=1
   if [ "$status" != 0 ]; then
     grep -v ': inserted=' "$r/err" >&2 || true

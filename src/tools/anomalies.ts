@@ -3,6 +3,9 @@
 // MAD (median absolute deviation); the score is the modified z-score 0.6745 (x - median) / MAD (Iglewicz
 // & Hoaglin), and |score| > --threshold (3.5) is an anomaly. A point with fewer than --min-points
 // earlier points is not judged; a MAD of 0 makes any different value an anomaly (score ±Infinity -> null).
+// --fill V: the series is one of days (--order holds YYYY-MM-DD dates) and a day missing between a
+// series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
+// baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader } from '../core/fields.js';
 import { stringify } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -17,9 +20,35 @@ const options = {
   threshold: { type: 'number', default: 3.5, describe: '|modified z-score| above this is an anomaly' },
   'min-points': { type: 'number', default: 5, describe: 'judge a point only with at least this many earlier points' },
   all: { type: 'boolean', default: false, describe: 'emit every point with its score (default: only the anomalies)' },
+  fill: { type: 'number', describe: 'the order is a day (YYYY-MM-DD): a day missing between the first and the last of a series is a point of this value (e.g. 0 for DAU)' },
 } as const satisfies Record<string, Options>;
 
 export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
+
+interface Point { order: string; x: number; rec: any; group?: unknown }
+
+/** the day number of a YYYY-MM-DD date (a real day), else undefined */
+function dayOf(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
+  const y = +v.slice(0, 4), m = +v.slice(5, 7) - 1, day = +v.slice(8, 10), d = new Date(0);
+  d.setUTCFullYear(y, m, day); // (Date.UTC reads years 0-99 as 1900-1999)
+  return d.getUTCFullYear() === y && d.getUTCMonth() === m && d.getUTCDate() === day ? d.getTime() / 864e5 : undefined;
+}
+/** the points of a series of days (sorted) with the missing days between them as points of value `v` */
+function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
+  const out: Point[] = [];
+  for (let i = 0; i < pts.length; i++) {
+    if (i > 0) {
+      for (let d = dayOf(pts[i - 1].order)! + 1, end = dayOf(pts[i].order)!; d < end; d++) {
+        const day = new Date(d * 864e5).toISOString().slice(0, 10);
+        const rec: Record<string, unknown> = o.by ? { [o.by]: pts[i].group, [o.order]: day, [o.value]: v } : { [o.order]: day, [o.value]: v };
+        out.push({ order: day, x: v, rec });
+      }
+    }
+    out.push(pts[i]);
+  }
+  return out;
+}
 
 const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
 
@@ -31,26 +60,29 @@ export const tool: Tool<AnomaliesOptions> = {
   options,
   check(o) {
     if (!(o.threshold > 0)) return `--threshold takes a positive number (got ${o.threshold})`;
+    if (o.fill !== undefined && !Number.isFinite(o.fill)) return `--fill takes a number (got ${o.fill})`;
     return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window';
   },
   create(o, ctx) {
     const reader = new FieldReader(o.by ? [o.value, o.order, o.by] : [o.value, o.order]);
-    const series = new Map<string, { order: string; x: number; rec: any }[]>();
+    const series = new Map<string, Point[]>();
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         const x = reader.number(0), ord = reader.value(1);
         if (!Number.isFinite(x)) return ctx.reject(line, `no numeric ${o.value}`);
         if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);
+        if (o.fill !== undefined && dayOf(ord) === undefined) return ctx.reject(line, `${o.order} is not a day (YYYY-MM-DD), as --fill needs`, JSON.stringify(ord));
         const g = o.by ? JSON.stringify(reader.value(2) ?? null) : '';
         const rec = ctx.parse(line);
         if (rec === undefined) return;
-        (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec });
+        (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec, group: o.by ? reader.value(2) ?? null : undefined });
       },
       end() {
         let flagged = 0;
         for (const g of [...series.keys()].sort()) {
-          const pts = series.get(g)!.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+          let pts = series.get(g)!.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+          if (o.fill !== undefined) pts = filled(pts, o, o.fill);
           for (let i = 0; i < pts.length; i++) {
             const prev = pts.slice(Math.max(0, i - o.window), i).map((p) => p.x);
             let out: Record<string, unknown>;
