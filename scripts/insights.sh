@@ -121,14 +121,16 @@ stats="$work/stats.ndjson"; : > "$stats"
 #    all sit in one shard, so per-user work (power users, retention, sessions) is complete there and
 #    distinct users add up across shards; the rest is exact partial states (count-by --partial),
 #    combined below. (--threads cannot help here: a chain that starts with from-csv runs in one thread.)
+# the columns the tables need: a file without one of them is not read (from-csv --require: exit 1)
+COLUMNS=user_id,timestamp,action_type,duration_ms,app_version
 aggregates() {  # the aggregates of the partial states, the same in the shards and in the merges
   # (a session's users are counted apart, as a number per shard, summed: the shards' users are disjoint,
   # and a distinct() state is the set of every user: 6 MB a shard to write, read and merge again. The
   # number is sessionize's own count of the keys it made sessions of, in the run's figures: a
   # distinct(user_id) over its output counted the same, 316k users a shard, for ~0.3 s a shard)
   SESS=(-a 'sessions=count()' -a 'avg_duration_s=avg(duration_s)' -a 'p50_duration_s=p50(duration_s)' -a 'p95_duration_s=p95(duration_s)' -a 'avg_actions_per_session=avg(pings)')
-  DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
-  P95=(-a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)')
+  DEV=(-a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+  P95=(-a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)')
 }
 aggregates
 # part K N FILE...: shard K of N of the files -> $work/K.{dau,mau,users,p95,dev,ret,sess}. With one
@@ -151,7 +153,7 @@ part() {
   [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
     then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
-  event-pipes from-csv --types duration_ms=int,app_version=string "${shard[@]}" "${st[@]}" "${inputs[@]}" \
+  event-pipes from-csv --types duration_ms=int,app_version=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
     then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
     then fork \
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
@@ -170,7 +172,7 @@ if [ "$jobs" -eq 1 ]; then
   part 0 1 "${files[@]}"
 elif command -v parallel >/dev/null 2>&1; then   # GNU parallel (Debian package parallel): stops everything on the first failure
   printf '%s\n' "${files[@]}" > "$work/files.list"
-  export -f part aggregates; export work stats cap metadata gap PATH
+  export -f part aggregates; export work stats cap metadata gap PATH COLUMNS
   parallel --halt now,fail=1 -j "$jobs" 'mapfile -t fs < "$work/files.list"; part {} '"$jobs"' "${fs[@]}"' ::: $(seq 0 $((jobs - 1))) \
     || { echo "insights.sh: a shard failed" >&2; exit 1; }
 else                                            # without it: background jobs
@@ -179,12 +181,12 @@ else                                            # without it: background jobs
   for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a shard failed" >&2; exit 1; }; done
 fi
 # a shard whose rows were all rejected kept nothing; the run kept nothing only when every shard did
-# (from-csv's figures in the stats file: our own lines, {"tool":"from-csv","in":N,"out":N,...})
-if [ "$jobs" -gt 1 ]; then
-  read -r read_in kept_out < <(sed -nE 's/^\{"tool":"from-csv","in":([0-9]+),"out":([0-9]+),.*/\1 \2/p' "$stats" \
-    | { i=0 o=0; while read -r a b; do i=$((i + a)) o=$((o + b)); done; echo "$i $o"; })
-  [ "$read_in" -eq 0 ] || [ "$kept_out" -gt 0 ] || { echo "insights.sh: every interaction read was rejected: nothing kept" >&2; exit 1; }
-fi
+# (from-csv's figures in the stats file: our own lines, {"tool":"from-csv","in":N,"out":N,...}); a run
+# that read no interaction at all (files of a header only) replaces no table with an empty one
+read -r read_in kept_out < <(sed -nE 's/^\{"tool":"from-csv","in":([0-9]+),"out":([0-9]+),.*/\1 \2/p' "$stats" \
+  | { i=0 o=0; while read -r a b; do i=$((i + a)) o=$((o + b)); done; echo "$i $o"; })
+[ "$read_in" -gt 0 ] || { echo "insights.sh: no interaction in ${#files[@]} file(s): the tables are left as they were" >&2; exit 1; }
+[ "$kept_out" -gt 0 ] || { echo "insights.sh: every interaction read was rejected: nothing kept" >&2; exit 1; }
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly

@@ -8,7 +8,7 @@
 # time, by GNU parallel) or on the hosts of --hosts (scripts/lib/hosts.sh):
 #   dau, mau        count-by date / month --partial -a 'active_users=distinct(user_id)'
 #   users           count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' (after clip with --cap-duration)
-#   p95             page views: count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)'
+#   p95             page views: count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)'
 #   dev             with --metadata: join, count-by device_type --partial (n, avg, p50, p95, sum, sumsq)
 #   days            count-by user_id date --distinct: each user's active dates (their ISO weeks are kept)
 #   sess            sessionize: the partition's sessions (start, end, pings) per user
@@ -24,17 +24,17 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
   : > "$out.stats"; : > "$out.dev"
   [ -z "$cap" ] || clip=(clip --field duration_ms --max "$cap" "${st[@]}" then)
   [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
-    then count-by device_type --partial -a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
+    then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')
-  ep from-csv --types duration_ms=int,app_version=string "${st[@]}" "$in" \
+  ep from-csv --types duration_ms=int,app_version=string --require user_id,timestamp,action_type,duration_ms,app_version "${st[@]}" "$in" \
     then to-local-date --field timestamp --tz UTC "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain month --as month "${st[@]}" \
     then fork \
       [ count-by date --partial -a 'active_users=distinct(user_id)' then save "$out.dau" ] \
       [ count-by month --partial -a 'active_users=distinct(user_id)' then save "$out.mau" ] \
       [ ${clip[@]+"${clip[@]}"} count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' then save "$out.users" ] \
-      [ where action_type=page_view then count-by app_version --partial -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
+      [ where action_type=page_view then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
       ${dev[@]+"${dev[@]}"} \
       [ count-by user_id date --distinct then save "$out.days" ] \
       [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then save "$out.sess" ]
@@ -117,7 +117,7 @@ insights_incremental() {
   local up=(load-sqlite --db "$idb" --atomic --schema "$here/scripts/sql/insights.schema.sql" --stats-file "$stats")
   # a table replaced whole: the rows of keys not loaded go
   rep() { printf '%s\n' --table "$1" --key "$2" --post-sql "DELETE FROM $1 WHERE ($2) NOT IN (SELECT $2 FROM temp.loaded_keys)"; }
-  local DEV=(-a 'n=count()' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
+  local DEV=(-a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)')
   local a
   : > "$r/err"
   {
@@ -125,7 +125,7 @@ insights_incremental() {
     # the touched keys' rows from their merged states (a chain each: merge, then upsert)
     event-pipes count-by date --merge --stats-file "$stats" -a 'active_users=distinct(user_id)' -i "$r/dau" then "${up[@]}" --table dau --key date 2>> "$r/err" &&
     event-pipes count-by month --merge --stats-file "$stats" -a 'active_users=distinct(user_id)' -i "$r/mau" then "${up[@]}" --table mau --key month 2>> "$r/err" &&
-    event-pipes count-by app_version --merge --stats-file "$stats" -a 'n=count()' -a 'p95_duration_ms=p95(duration_ms)' -i "$r/p95" \
+    event-pipes count-by app_version --merge --stats-file "$stats" -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' -i "$r/p95" \
       then "${up[@]}" --table app_version_p95 --key app_version 2>> "$r/err" &&
     { [ -z "$metadata" ] || event-pipes count-by device_type --merge --stats-file "$stats" "${DEV[@]}" -i "$r/dev" then "${up[@]}" --table device_performance --key device_type 2>> "$r/err"; } &&
     count-by user_id --merge --stats-file "$stats" -a 'total_duration_ms=sum(duration_ms)' -i "$r/users" > "$r/totals" &&

@@ -28,7 +28,7 @@ import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { canonicalNumber } from '../core/json.js';
 import { canonicalNumberBytes } from '../core/fields.js';
-import { columnTypes } from '../core/options.js';
+import { columnTypes, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import type { Tool, ToolContext } from '../core/tool.js';
@@ -39,6 +39,7 @@ const options = {
   delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
   tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
   'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
+  require: { type: 'string', array: true, default: [], describe: 'columns each input\'s header must have (comma-separated or repeated): an input without one is not read (said; exit 1)' },
   shard: { type: 'string', describe: 'K/N:COLUMN: only the rows whose COLUMN value hashes to K of N (0 <= K < N): N runs over the same files split the rows by that key, each row (and each bad row) in exactly one run; a run whose rows were all rejected says so and exits 0 (the N runs together decide)' },
 } as const satisfies Record<string, Options>;
 
@@ -206,6 +207,7 @@ export const tool: Tool<FromCsvOptions> = {
   },
   create(o, ctx) {
     const types = columnTypes(o.types, Object.keys(KIND));
+    const required = listOption(o.require);
     const files = o.files.length ? o.files : ['-'];
     const delim = delimiterOf(o);
     const out = new RecordBatch((b, s, e, n) => ctx.emitBatch(b, s, e, n));
@@ -239,6 +241,12 @@ export const tool: Tool<FromCsvOptions> = {
           if (t !== undefined) typedSeen.add(n);
           kinds[i] = t !== undefined ? KIND[t] : o.infer ? INFER : STRING;
         });
+        const missing = required.filter((c) => !names.includes(c));
+        if (missing.length) {
+          ctx.failInput(`${this.file}:${r.line}`, `the header has no column ${missing.map((c) => JSON.stringify(c)).join(', ')} (--require): file skipped`);
+          this.skip = true;
+          return;
+        }
         const keys = names.map((n, i) => Buffer.from((i === 0 ? '{' : ',') + JSON.stringify(n) + ':'));
         headers++;
         const shardCol = shard ? names.indexOf(shard.column) : -1;

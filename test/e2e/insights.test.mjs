@@ -158,4 +158,34 @@ test('a table that cannot be loaded: the others are, its load says why, the run 
   assert.ok(q(`${d}/v.db`, 'SELECT count(*) AS n FROM dau')[0].n > 0);
 });
 
+test('the seed\'s rules on edge cases: durations missing, a day nobody came, files with no interaction (found by a review against the seed)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  // iPad: 100, 200 and two rows without a duration; Mac: 300, 400 (eta squared 0.8 over the four durations)
+  const rows = ['a1,2023-03-01 10:00:00,page_view,p1,100,5.0.0', 'a1,2023-03-01 10:01:00,page_view,p1,200,5.0.0', 'a1,2023-03-01 10:02:00,page_view,p1,,5.0.0',
+    'a1,2023-03-01 10:03:00,page_view,p1,,5.0.0', 'b1,2023-03-01 10:00:00,page_view,p1,300,5.0.0', 'b1,2023-03-01 10:01:00,page_view,p1,400,5.0.0'];
+  // ten users a day from 03-02 to 03-20, none on 03-16
+  for (let day = 2; day <= 20; day++) if (day !== 16) for (let u = 0; u < 10; u++) rows.push(`c${u},2023-03-${String(day).padStart(2, '0')} 12:00:00,click,p2,50,5.0.1`);
+  fs.writeFileSync(`${d}/a.csv`, head + rows.join('\n') + '\n');
+  fs.writeFileSync(`${d}/meta.csv`, 'user_id,join_date,country,device_type,subscription_type\na1,2023-01-01,ES,iPad,free\nb1,2023-01-01,ES,Mac,free\n');
+  const r = sh(`insights.sh --db ${d}/a.db --metadata ${d}/meta.csv ${d}/a.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(q(`${d}/a.db`, 'SELECT eta_squared FROM device_performance_effect')[0].eta_squared, 0.8);
+  assert.equal(q(`${d}/a.db`, "SELECT device_type, n FROM device_performance WHERE device_type IN ('iPad', 'Mac') ORDER BY 1"), [{ device_type: 'Mac', n: 2 }, { device_type: 'iPad', n: 2 }]);
+  assert.equal(q(`${d}/a.db`, "SELECT n FROM app_version_p95 WHERE app_version = '5.0.0'"), [{ n: 4 }]);
+  assert.equal(q(`${d}/a.db`, "SELECT date, active_users, anomaly FROM dau_anomalies WHERE date BETWEEN '2023-03-15' AND '2023-03-17'"),
+    [{ date: '2023-03-15', active_users: 10, anomaly: 0 }, { date: '2023-03-16', active_users: 0, anomaly: 1 }, { date: '2023-03-17', active_users: 10, anomaly: 0 }]);
+  // a header alone, or a file that is no interactions file: exit 1, the tables left as they were
+  fs.writeFileSync(`${d}/empty.csv`, head);
+  fs.writeFileSync(`${d}/garbage.json`, 'garbage\n1\n');
+  for (const [f, why] of [['empty.csv', /insights\.sh: no interaction in 1 file\(s\): the tables are left as they were/], ['garbage.json', /from-csv: .*garbage\.json:1: the header has no column "user_id", "timestamp", "action_type", "duration_ms", "app_version" \(--require\): file skipped/]]) {
+    for (const jobs of [1, 2]) {
+      const e = sh(`insights.sh --db ${d}/a.db --jobs ${jobs} ${d}/${f}`);
+      assert.is(e.status, 1, `${f}, --jobs ${jobs}`);
+      assert.match(e.stderr, why);
+      assert.is(q(`${d}/a.db`, 'SELECT count(*) AS n FROM dau')[0].n, 19);
+    }
+  }
+});
+
 test.run();
