@@ -77,7 +77,10 @@ export function doubleOf(raw: string): number | undefined {
 /**
  * A number token as a grouping key: the shortest double text when the token has at most 15
  * significant digits (any such decimal survives a double: 1.0, 1e0 and 1 are one key), else the
- * token's own text (a double would merge 390843300297759264.15 with its neighbours).
+ * exact decimal (decText): 12345678901234567890.0 and 12345678901234567890 are one key, 1E400 and
+ * 1e+400 another (written 1e400), but a double would merge
+ * 390843300297759264.15 with its neighbours, so they stay apart. (A number of more than 15 significant
+ * digits never equals one of 15 or fewer: the two kinds of key cannot meet.)
  */
 export function canonicalNumber(t: string): string {
   let sig = 0, started = false, zeros = 0;
@@ -88,9 +91,23 @@ export function canonicalNumber(t: string): string {
     if (c === 48) { if (started) zeros++; continue; }
     started = true; sig += zeros + 1; zeros = 0;
   }
-  if (sig > 15) return t;
-  const n = doubleOf(t);
-  return n === undefined ? t : String(n);
+  if (sig <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
+  return decText(parseDec(t));
+}
+
+/** an exact decimal as a JSON number: an integer of up to 40 digits plain (a 128-bit id), other
+ *  numbers plain from 1e-6 to below 1e21 (as JavaScript writes them), else d.ddde400, d.ddde-400 */
+export function decText(d: Dec): string {
+  if (d.sign === 0) return '0';
+  const s = d.sign < 0 ? '-' : '', k = d.digits.length, digits = d.digits;
+  if (k <= d.exp && d.exp <= 40n) return s + digits + '0'.repeat(Number(d.exp) - k);
+  if (d.exp >= -5n && d.exp <= 21n) {
+    const n = Number(d.exp);
+    if (n > 0) return s + digits.slice(0, n) + '.' + digits.slice(n);
+    return s + '0.' + '0'.repeat(-n) + digits;
+  }
+  const e = d.exp - 1n;
+  return s + digits[0] + (k > 1 ? '.' + digits.slice(1) : '') + 'e' + e.toString();
 }
 
 /** Decode a valid JSON text (already checked by JSON.parse or the field reader) keeping numbers exact.

@@ -40,7 +40,8 @@ const ON = 1, OFF = 2;
  * the larger tag is the later event, and at an exact tie the off one: the fold compares times, then
  * tags, as it compared times, then kinds. An ordinary time's tag is 2^15 (on) or 2^15 + 1 (off).
  */
-const EXACT = 1 << 14, TAG_ON = EXACT << 1, TAG_OFF = TAG_ON | 1, BEYOND = 2 ** 68;
+const EXACT = 1 << 14, BEYOND = 2 ** 68;
+export const TAG_ON = EXACT << 1, TAG_OFF = TAG_ON | 1;
 /** the tag of an event of kind `kind` whose time, read as `t`, is written `text` in its record */
 function tagOf(kind: number, t: number, text: string | undefined): number {
   const base = kind === OFF ? TAG_OFF : TAG_ON;

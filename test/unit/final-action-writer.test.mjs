@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { RecordWriter } from '../../dist/tools/final-action.js';
+import { RecordWriter, TAG_ON, TAG_OFF } from '../../dist/tools/final-action.js';
 
 let seed = 11;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -38,7 +38,7 @@ test('RecordWriter: the same bytes as JSON.stringify, batches of whole records',
       const j = rnd(arenas.length), arena = arenas[j], ks = used[j];
       arena.set(bytes, ks); used[j] += bytes.length;
       const kind = 1 + rnd(2), t = 1700000000 + rnd(1000);
-      w.put(arena, ks, used[j], kind, t, views[j]);
+      w.put(arena, ks, used[j], kind === 1 ? TAG_ON : TAG_OFF, t, views[j]); // (an event's tag: its kind, and what its time's double lost)
       const rec = {};
       key.forEach((k, i) => { rec[k.split('.').pop()] = JSON.parse(toks[i]); });
       rec[o.onAs] = kind === 1; rec[o.offAs] = kind === 2;
