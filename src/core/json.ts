@@ -83,6 +83,19 @@ export function doubleOf(raw: string): number | undefined {
  * digits never equals one of 15 or fewer: the two kinds of key cannot meet.)
  */
 export function canonicalNumber(t: string): string {
+  if (significantDigits(t) <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
+  return decText(parseDec(t));
+}
+
+/** A number token as the tools write a value back: the shortest double text when the token has at most
+ *  15 significant digits and a double holds it (1.50 as 1.5, 1E2 as 100), else its own text, exact. */
+export function writtenNumber(t: string): string {
+  if (significantDigits(t) <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
+  return t;
+}
+
+/** the significant digits of a number token (leading and trailing zeros not counted) */
+function significantDigits(t: string): number {
   let sig = 0, started = false, zeros = 0;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
@@ -91,8 +104,7 @@ export function canonicalNumber(t: string): string {
     if (c === 48) { if (started) zeros++; continue; }
     started = true; sig += zeros + 1; zeros = 0;
   }
-  if (sig <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
-  return decText(parseDec(t));
+  return sig;
 }
 
 /** an exact decimal as a JSON number: an integer of up to 40 digits plain (a 128-bit id), other

@@ -3,7 +3,7 @@
 // first (FieldReader.read), so this walk only follows what is known to be valid text. Values stay bytes:
 // numbers exactly as written, strings decoded only when asked.
 import { skipValue, skipWs } from './fields.js';
-import { parseJson, stringify } from './json.js';
+import { parseJson, stringify, writtenNumber } from './json.js';
 
 const QUOTE = 34, BSL = 92, COLON = 58, COMMA = 44, LBRACE = 123, RBRACE = 125;
 
@@ -74,10 +74,7 @@ export function valueText(b: Buffer, s: number, e: number): string {
     return t.indexOf('\\') < 0 ? t : stringify(parseJson(t));
   }
   if (c === 116 || c === 102 || c === 110) return b.toString('latin1', s, e); // true, false, null
-  if (c !== 123 && c !== 91) { // a number already in the form the writer gives it
-    const t = b.toString('latin1', s, e);
-    if (String(Number(t)) === t) return t;
-  }
+  if (c !== 123 && c !== 91) return writtenNumber(b.toString('latin1', s, e)); // a number: 1.50 as 1.5, 1E2 as 100; past 15 significant digits as written (0.10000000000000001, a key apart from 0.1, stays)
   return stringify(parseJson(b.toString('utf8', s, e)));
 }
 
@@ -144,7 +141,7 @@ export function writtenAsIs(b: Buffer, s: number, e: number, cursor: MemberCurso
     if (c === QUOTE) { for (let i = vs + 1; i < ve - 1; i++) if (b[i] === BSL) return false; }
     else if (c === 116 || c === 102 || c === 110) { /* true, false, null */ }
     else if (c === LBRACE || c === 91) return false;
-    else { const t = b.toString('latin1', vs, ve); if (String(Number(t)) !== t) return false; }
+    else { const t = b.toString('latin1', vs, ve); if (writtenNumber(t) !== t) return false; }
     // a name seen before in this record (the records of a source have a handful of members)
     for (let k = 0; k < n; k++) {
       const q = seenAt[k], l = seenEnd[k] - q;
