@@ -3,7 +3,8 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader } from '../core/fields.js';
-import { getPath, splitPath, stringify, BigNum } from '../core/json.js';
+import { getPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec } from '../core/json.js';
+import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -52,6 +53,59 @@ function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
   }
 }
 
+/**
+ * Is a number within --range's bounds? As doubles, exactly, except where the value's double equals a
+ * bound's: then the exact decimals decide (9007199254740993 is above 9007199254740992, which its double
+ * equals), when both are written as JSON numbers. `text`: the value's own decimal text.
+ */
+function inRange(n: number, r: { lo: number; hi: number; loDec?: Dec; hiDec?: Dec }, text: () => string | undefined): boolean {
+  if (!(n >= r.lo && n <= r.hi)) return false;
+  if (n !== r.lo && n !== r.hi) return true;
+  const t = text(), d = t !== undefined && NUMBER.test(t) ? parseDec(t) : undefined;
+  if (d === undefined) return true;
+  return (n !== r.lo || r.loDec === undefined || compareDec(d, r.loDec) >= 0) && (n !== r.hi || r.hiDec === undefined || compareDec(d, r.hiDec) <= 0);
+}
+
+/**
+ * A copy of a record for ajv, which knows numbers only as doubles: an exact number (BigNum: 16+ digit
+ * integers, numbers beyond a double) as a double of the same kind: its value, or beyond the range
+ * ±Number.MAX_VALUE (an integer, above any bound), or, for one too small for a double, ±MIN_VALUE
+ * (not an integer, as 1e-400 is not). (ajv called such values "must be integer"/"must be number".)
+ */
+function forAjv(v: unknown): unknown {
+  if (v instanceof BigNum) {
+    const n = doubleOf(v.raw);
+    if (n !== undefined) return n;
+    const neg = v.raw.startsWith('-');
+    return Number.isFinite(Number(v.raw)) ? (neg ? -Number.MIN_VALUE : Number.MIN_VALUE) : neg ? -Number.MAX_VALUE : Number.MAX_VALUE;
+  }
+  if (Array.isArray(v)) return v.map(forAjv);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: forAjv((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    return o;
+  }
+  return v;
+}
+
+/**
+ * The record after a schema's coercion (ajv changed `shadow`, forAjv's copy): ajv's values, but exact
+ * where a double is not: a numeric string it made a number is the string's number (a BigNum where a
+ * double would change it: "12345678901234567891", "1e400"), an exact number it left a number is itself,
+ * one it made a string is its own digits.
+ */
+function coerced(orig: unknown, shadow: unknown): unknown {
+  if (orig instanceof BigNum) return typeof shadow === 'number' ? orig : typeof shadow === 'string' ? orig.raw : shadow;
+  if (typeof orig === 'string' && typeof shadow === 'number') { const t = orig.trim(); return NUMBER.test(t) ? numberOf(t) : shadow; }
+  if (Array.isArray(orig) && Array.isArray(shadow)) return shadow.map((x, i) => coerced(orig[i], x));
+  if (orig !== null && typeof orig === 'object' && shadow !== null && typeof shadow === 'object' && !Array.isArray(shadow)) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(shadow)) Object.defineProperty(o, k, { value: coerced((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    return o;
+  }
+  return shadow;
+}
+
 export const tool: Tool<ValidateOptions> = {
   name: 'validate',
   parallel: 'local',
@@ -78,7 +132,8 @@ export const tool: Tool<ValidateOptions> = {
     const enums = pairs(o.enum, '--enum').map(([f, vals]) => ({ f, path: splitPath(f), allowed: new Set(vals.split('|')) }));
     const ranges = pairs(o.range, '--range').map(([f, r]) => {
       const [lo, hi] = r.split('..');
-      return { f, path: splitPath(f), lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi) };
+      const dec = (t: string) => (NUMBER.test(t) ? parseDec(t) : undefined);
+      return { f, path: splitPath(f), bounds: r, lo: lo === '' ? -Infinity : Number(lo), hi: hi === '' ? Infinity : Number(hi), loDec: dec(lo), hiDec: dec(hi) };
     });
     // No --schema, and no --coerce where a --type would convert a value: the fields are found in the
     // line's bytes (FieldReader; paths through objects only: a later segment of digits may index an
@@ -93,7 +148,7 @@ export const tool: Tool<ValidateOptions> = {
       const enu = enums.map((e) => ({ ...e, k: at(e.f) })), ran = ranges.map((r) => ({ ...r, k: at(r.f) }));
       const reader = new FieldReader(fields);
       const EMPTY = Buffer.from('""');
-      const shown = (v: unknown) => JSON.stringify(v instanceof BigNum ? v.raw : v);
+      const shown = (v: unknown) => (v instanceof BigNum ? v.raw : JSON.stringify(v));
       const NUMBER_START = (c: number) => c === 45 || (c >= 48 && c <= 57);
       return {
         record(line: Line) {
@@ -116,13 +171,14 @@ export const tool: Tool<ValidateOptions> = {
             const v = reader.value(k);
             if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
           }
-          for (const { f, k, lo, hi } of ran) {
+          for (const r of ran) {
+            const { f, k } = r;
             const c = reader.firstByte(k);
             if (c < 0 || c === 110) continue;
             let n: number;
             if (NUMBER_START(c)) n = reader.number(k);
             else { const v = reader.value(k); n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN; }
-            if (!(n >= lo && n <= hi)) return ctx.reject(line, `${f} out of range`, `${shown(reader.value(k))} not in ${lo}..${hi}`);
+            if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shown(reader.value(k))} not in ${r.bounds}`);
           }
           ctx.emitLine(line);
         },
@@ -134,10 +190,11 @@ export const tool: Tool<ValidateOptions> = {
       try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
     }
     // ajv is loaded only for --schema (importing it costs ~70 ms per process)
+    const coercing = o.coerce || loaded?.fromSample === true;
     const compile = async () => {
       if (!loaded) return;
       const { Ajv } = await import('ajv');
-      const ajv = new Ajv({ allErrors: false, coerceTypes: o.coerce || loaded.fromSample, strict: false });
+      const ajv = new Ajv({ allErrors: false, coerceTypes: coercing, strict: false });
       let validateFn: ReturnType<typeof ajv.compile>;
       try { validateFn = ajv.compile(loaded.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
@@ -175,7 +232,7 @@ export const tool: Tool<ValidateOptions> = {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           const c = fits(v, kind, o.coerce);
-          if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, JSON.stringify(v instanceof BigNum ? v.raw : v));
+          if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, (v instanceof BigNum ? v.raw : JSON.stringify(v)));
           if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
         }
         for (const { f, path, allowed } of enums) {
@@ -183,22 +240,27 @@ export const tool: Tool<ValidateOptions> = {
           if (v === undefined || v === null) continue;
           if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
         }
-        for (const { f, path, lo, hi } of ranges) {
+        for (const r of ranges) {
+          const { f, path } = r;
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           const n = typeof v === 'number' ? v : v instanceof BigNum ? Number(v.raw) : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
-          if (!(n >= lo && n <= hi)) return ctx.reject(line, `${f} out of range`, `${JSON.stringify(v instanceof BigNum ? v.raw : v)} not in ${lo}..${hi}`);
+          if (!inRange(n, r, () => (v instanceof BigNum ? v.raw : typeof v === 'string' ? v.trim() : String(v)))) return ctx.reject(line, `${f} out of range`, `${(v instanceof BigNum ? v.raw : JSON.stringify(v))} not in ${r.bounds}`);
         }
+        let out = rec;
         if (ajvCheck) {
-          const before = o.coerce ? stringify(rec) : '';
-          const problem = ajvCheck(rec);
+          const shadow = forAjv(rec);
+          const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
-          if (o.coerce && stringify(rec) !== before) { changed = true; rewrite = true; }
+          if (coercing) {
+            const after = coerced(rec, shadow) as Record<string, unknown>;
+            if (stringify(after) !== stringify(rec)) { out = after; changed = true; rewrite = true; }
+          }
         }
         if (!changed) return ctx.emitLine(line);
-        if (rewrite || typeReader === null || !typeReader.read(line.buf, line.start, line.end, line.trusted)) return ctx.emit(stringify(rec));
+        if (rewrite || typeReader === null || !typeReader.read(line.buf, line.start, line.end, line.trusted)) return ctx.emit(stringify(out));
         const edits = [...converted].map(([k, v]) => ({ from: typeReader.spanStart(k), to: typeReader.spanEnd(k), text: stringify(v) }));
-        if (edits.some((e) => e.from < 0)) return ctx.emit(stringify(rec));
+        if (edits.some((e) => e.from < 0)) return ctx.emit(stringify(out));
         edits.sort((a, b) => a.from - b.from);
         ctx.emitEdits(line, edits);
       },
