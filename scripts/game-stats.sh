@@ -14,6 +14,7 @@ export PATH="$here/bin:$PATH"
 sql="$here/scripts/sql"
 me=game-stats.sh
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/lenient.sh"
 
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
@@ -86,25 +87,11 @@ work=$(mktemp -d); stage_pid=""
 # before it would have been done by then)
 # (and says why it failed, if it did: another step's failure may have ended the run first)
 trap 'if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"' EXIT
-rejects=${rejects:-$work/rejects.ndjson}
+kept=$rejects; rejects=${rejects:-$work/rejects.ndjson}
 : > "$rejects"
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"
 countries=$(sed -nE 's/.*"country" *: *"([^"]+)".*/\1/p' "$tzs" | paste -sd'|')
-
-# A step that rejects every record it reads exits 1 (the runner's rule for a whole run). Inside this
-# recipe that is a normal outcome (a file whose only pings are of users not registered yet), so status 1
-# is accepted when the tool's own figures say it read records and rejected all of them.
-lenient() {
-  local figures=${figures:-}; [ -n "$figures" ] || figures=$(mktemp "$work/figures.XXXXXX")
-  local status=0
-  "$@" --stats-file "$figures" || status=$?
-  [ $status -eq 0 ] && return 0
-  local in_out_rej; in_out_rej=$(sed -nE 's/.*"in":([0-9]+),"out":([0-9]+),"rejected":([0-9]+),.*/\1 \2 \3/p' "$figures" | tail -n 1)
-  read -r n_in n_out n_rej <<< "${in_out_rej:-0 0 0}"
-  [ $status -eq 1 ] && [ "$n_in" -gt 0 ] && [ "$n_out" -eq 0 ] && [ "$n_rej" -eq "$n_in" ] && return 0
-  return $status
-}
 
 # One load at a time: a load reads the state, computes, and writes it back in one transaction.
 sink_lock game-stats
@@ -259,11 +246,16 @@ n() { grep -c . "$1" || true; }
 new=$(n "$work/events.ndjson")
 echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \
   "$(( $(n "$work/stage-points.ndjson") / 2 )) scored matches (re)written" >&2
-echo "$me: rejected events by reason (details in $rejects):" >&2
 # (the "reason" member's text: quotes inside the other members' texts are escaped, so it is the one
 # match on a line; grep -o rather than sed's .*"reason": the backtracking over long raw lines cost 1.1 s
-# for 45k rejects)
-grep -o '"reason":"[^"]*"' "$rejects" | sed -e 's/^"reason":"//' -e 's/"$//' | sort | uniq -c | sort -rn >&2 || true
+# for 45k rejects). Without --rejects the details are in this run's temporary files, gone at its end
+# (the tools' own "raw lines in" notes name them): the summary says how to keep them.
+if [ -s "$rejects" ]; then
+  echo "$me: rejected events by reason ($([ -n "$kept" ] && echo "details in $kept" || echo "give --rejects FILE to keep the details")):" >&2
+  grep -o '"reason":"[^"]*"' "$rejects" | sed -e 's/^"reason":"//' -e 's/"$//' | sort | uniq -c | sort -rn >&2 || true
+else
+  echo "$me: no event rejected" >&2
+fi
 if [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ]; then
   echo "$me: no event of this load could be used" >&2; exit 1
 fi

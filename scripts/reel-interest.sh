@@ -14,6 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=reel-interest.sh
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/lenient.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
@@ -27,7 +28,8 @@ unlike by event time), watched_ratio (the platform and app-version rules of reel
 is_interested (unliked: no; liked: yes; else watched_ratio > R), written as DIR/reel_interest.ndjson
 and DIR/reel_interest.parquet and, with --db or --pg, loaded into the table reel_interest (key
 user_uid, reel_uid) of SQLite or PostgreSQL. FILEs hold reel_watched, reel_liked and reel_unliked
-events (NDJSON), in any mix.
+events (NDJSON), in any mix: all of them, every day's (a pair is decided from the events given: a run
+over one day's files would replace the rows of the pairs it touched with that day's view).
 
 Options:
   --out DIR        the output folder (created if missing)
@@ -83,9 +85,14 @@ final-action -i "${files[@]}" > "$work/final.ndjson" & final_pid=$!
 # with a null app_version or replay_count is ignored too); validate reports each one dropped.
 important=user_uid,reel_uid,origin_platform,app_version,reel_watch_duration,reel_duration,replay_count
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
+# (when every watch event lacks one, validate keeps nothing: the chain's status 1, which is then no
+# failure here, the likes and unlikes still decide)
+status=0
 event-pipes where event_name=reel_watched "${inputs[@]}" \
-  then validate --require "$important" \
-  then watch-ratio > "$work/ratios.ndjson" || step watch-ratio
+  then validate --require "$important" --stats-file "$work/validate.figures" \
+  then watch-ratio > "$work/ratios.ndjson" || status=$?
+[ $status -eq 0 ] || { [ $status -eq 1 ] && rejected_all "$work/validate.figures"; } || step "the watch events (where, validate, watch-ratio)"
+
 wait "$final_pid" || step final-action
 # the decisions go to the NDJSON file and, as they come, to the Parquet writer (a process of its own:
 # it works while merge-keys and reel-interest do, 0.6 s less on a million events than after them)

@@ -134,6 +134,16 @@ test("watch events with a null important field are ignored whatever the platform
   assert.ok(alone.some((x) => x.reel_uid === 'r1'));
 });
 
+test('every watch event with a null important field: the likes still decide, exit 0 (the watch chain kept nothing: it failed the job)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/ev.ndjson`, '{"event_name":"reel_liked","timestamp":5,"user_uid":"a","reel_uid":"r"}\n'
+    + '{"event_name":"reel_watched","timestamp":5,"user_uid":"a","reel_uid":"r2","origin_platform":"ios","app_version":"1.0","reel_watch_duration":null,"reel_duration":10,"replay_count":0}\n');
+  const r = sh(`scripts/reel-interest.sh --out ${d}/o --db ${d}/l.db ${d}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8')), [{ user_uid: 'a', reel_uid: 'r', liked: true, unliked: false, watched_ratio: null, is_interested: true }]);
+  assert.match(r.stderr, /null reel_watch_duration: 1/);
+});
+
 test('a failing step is named, exits non-zero and leaves no half-written output', () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/ev.ndjson`, '{"event_name":"reel_liked","timestamp":1,"user_uid":"u","reel_uid":"r"}\n');
