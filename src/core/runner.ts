@@ -171,6 +171,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     const name = valued.get(argv[j]);
     if (name === undefined) continue;
     const next = argv[j + 1];
+    if (next === '-') { argv.splice(j, 2, `--${name}=-`); continue; } // (a lone '-' is a value here, as in --delimiter -; the parser took it for stdin)
     if (next === undefined || (next.length > 1 && next[0] === '-' && !/^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/.test(next))) { // (the parser's negative number)
       throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
     }

@@ -32,11 +32,12 @@ test('npm pack: dist, the commands, the recipes, README, LICENSE and CHANGELOG; 
   tarball = path.join(dir, info.filename);
   const files = info.files.map((f) => f.path);
   for (const must of ['dist/api.js', 'dist/api.d.ts', 'dist/core/scan.wasm', 'dist/cli.js', 'bin/event-pipes', 'bin/count-by',
-    'scripts/active-users.sh', 'scripts/sql/active-users.schema.sql', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+    'scripts/active-users.sh', 'scripts/sql/active-users.schema.sql', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'data/ga4-sample.ndjson.gz']) {
     assert.ok(files.includes(must), `${must} in the tarball`);
   }
   for (const t of tools) assert.ok(files.includes(`bin/${t}`), `bin/${t}`);
-  assert.not.ok(files.some((f) => /^(test|bench|\.ci|src|data|docs)\//.test(f)), files.filter((f) => /^(test|bench|\.ci|src|data|docs)\//.test(f)).join(' '));
+  const not = (f) => /^(test|bench|\.ci|src|data|docs)\//.test(f) && f !== 'data/ga4-sample.ndjson.gz'; // (the demo's sample: the demo is listed)
+  assert.not.ok(files.some(not), files.filter(not).join(' '));
 });
 
 test('npm install -g --prefix DIR of the tarball: a pipeline, a chain, a load and every --version from another directory', () => {
@@ -61,6 +62,12 @@ test('npm install -g --prefix DIR of the tarball: a pipeline, a chain, a load an
     const l = sh(`event-pipes active-users --db a.db --quiet ${sample} && query-sqlite --db a.db 'SELECT sum(active_user_count) AS n FROM active_user_table'`);
     assert.is(l.stdout, '{"n":64}\n', l.stderr);
   }
+  // the demo the installed command lists: on the sample shipped with it, into the current directory
+  const demo = sh('event-pipes demo');
+  assert.is(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /idempotent/);
+  assert.ok(fs.existsSync(path.join(work, 'event-pipes-demo/data/out/analytics.db')), 'the demo wrote into the current directory');
+  assert.not.ok(fs.existsSync(path.join(prefix, 'lib/node_modules/event-pipes/data/out')), 'nothing written in the package folder');
   const q = sh(`printf '{"k":1}\\n{"k":1}\\n' | load-sqlite --db t.db -t t -k k 2>&1 && query-sqlite --db t.db 'SELECT count(*) AS n FROM t'`);
   assert.match(q.stdout, /\{"n":1\}/, q.stderr); // the native addon was built and loads
 });
