@@ -25,7 +25,7 @@ import { CountSink, Output } from './output.js';
 import type { RecordSink } from './output.js';
 import { ChainSink, Stage, StageError, StrictStop } from './stage.js';
 import { UsageError } from './tool.js';
-import { createAll, finishOutput, reportStop } from './runner.js';
+import { createAll, finishOutput, reportStop, sayer } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
@@ -382,4 +382,3 @@ const EMPTY = new Uint8Array(0);
 const IN_FLIGHT = 2;
 /** pieces the main thread may go past the next result it waits for, when results carry records */
 const MAIN_AHEAD = 16;
-const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${m}\n`); };
