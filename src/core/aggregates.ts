@@ -435,8 +435,13 @@ export function quantileOf(sorted: Float64Array | number[], q: number): number |
   const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1);
   return lerp(sorted[lo], sorted[hi], h - lo);
 }
-/** numpy's lerp between the values of ranks floor(h) and floor(h) + 1, for identical rounding */
-const lerp = (a: number, b: number, t: number) => (t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t);
+/** numpy's lerp between the values of ranks floor(h) and floor(h) + 1, for identical rounding; where
+ *  b - a overflows (values near +-1.8e308 of both signs: numpy gives inf or nan) the weighted sum,
+ *  which does not */
+const lerp = (a: number, b: number, t: number) => {
+  const x = t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+  return Number.isFinite(x) || !Number.isFinite(a) || !Number.isFinite(b) ? x : a * (1 - t) + b * t;
+};
 
 /**
  * Rearranges `a` (no NaN) so that a[k] holds the value of rank k (0-based, ascending), no larger value
@@ -487,9 +492,16 @@ const isStateNumber = (x: unknown): boolean => (typeof x === 'number' ? Number.i
 function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
   if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'quantile') ?? 'quantile needs a fraction');
   const values: number[][] = [];
+  let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
-    result(g) { const v = values[g]; return v ? quantileOfAny(Float64Array.from(v), q) : null; },
+    result(g) {
+      row++;
+      const v = values[g], x = v ? quantileOfAny(Float64Array.from(v), q) : null;
+      if (x === null || Number.isFinite(x)) return x;
+      note(`${spec.name}: the value of output record ${row} is beyond the double range (+-1.8e308): written as null`);
+      return null;
+    },
     state: (g) => { const v = values[g] ?? []; return v.some((x) => !Number.isFinite(x)) ? v.map(stateNumber) : v; },
     merge(g, st) {
       const v = values[g], w = st as (number | BigNum)[];

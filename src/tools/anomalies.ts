@@ -50,7 +50,7 @@ function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
   return out;
 }
 
-const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
+const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : a[n / 2 - 1] / 2 + a[n / 2] / 2; }; // (halves first: the sum of two values near 1.8e308 overflows)
 
 export const tool: Tool<AnomaliesOptions> = {
   name: 'anomalies',

@@ -106,6 +106,8 @@ export const tool: Tool<WatchRatioOptions> = {
         const order = slots.sorted(), n = order.length, wrs = new Float64Array(n), cnt = new Float64Array(n);
         const da = dur.a, ra = ratio.a, ta = total.a, ca = count.a;
         for (let k = 0; k < n; k++) { const s = order[k], d = da[s]; wrs[k] = Number.isNaN(d) ? ra[s] : ta[s] / d; cnt[k] = ca[s]; }
+        // (each event's ratio is a double, checked as it came; a pair's sum of them may not be)
+        for (let k = 0; k < n; k++) if (!Number.isFinite(wrs[k])) ctx.warn(`the watched_ratio of output record ${k + 1} is beyond the double range (its events' sum): written as null`);
         const at = slots.gather(order);
         for (let k = 0; k < n; k++) { // by the key's bytes
           out.tokens(at.arenas[at.blk[k]], at.offs[k], at.offs[k] + at.lens[k], heads, headsLength);
