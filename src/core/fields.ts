@@ -746,6 +746,10 @@ function canonicalNested(b: Buffer, s: number, e: number): string {
   return out;
 }
 
+/** a decoded value as a message shows it: its JSON text, an exact number's own digits (1E400, not the
+ *  null its double would write) */
+export function shownValue(v: unknown): string { return v instanceof BigNum ? v.raw : JSON.stringify(v ?? null); }
+
 /** canonicalToken for an already decoded value */
 export function canonicalOf(v: unknown): string {
   if (v instanceof BigNum) return canonicalNumber(v.raw);

@@ -6,7 +6,7 @@
 // --fill V: the series is one of days (--order holds YYYY-MM-DD dates) and a day missing between a
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, canonicalOf } from '../core/fields.js';
 import { stringify } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -73,7 +73,7 @@ export const tool: Tool<AnomaliesOptions> = {
         if (!Number.isFinite(x)) return ctx.reject(line, `no numeric ${o.value}`);
         if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);
         if (o.fill !== undefined && dayOf(ord) === undefined) return ctx.reject(line, `${o.order} is not a day (YYYY-MM-DD), as --fill needs`, JSON.stringify(ord));
-        const g = o.by ? JSON.stringify(reader.value(2) ?? null) : '';
+        const g = o.by ? canonicalOf(reader.value(2) ?? null) : ''; // (a BigNum's own digits: 1E400 and 2E400 are two series)
         const rec = ctx.parse(line);
         if (rec === undefined) return;
         (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec, group: o.by ? reader.value(2) ?? null : undefined });

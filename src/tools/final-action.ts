@@ -128,7 +128,7 @@ export const tool: Tool<FinalActionOptions> = {
           if (pos === -1) return ctx.reject(line, `missing ${o.key[k]}`);
         }
         const t = reader.number(nk);
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${JSON.stringify(reader.value(nk) ?? null)}`);
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(nk) ?? 'null'}`);
         const i = log.commit(pos);
         const ta = i < times.a.length ? times.a : times.ensure(i), aa = i < acts.a.length ? acts.a : acts.ensure(i);
         ta[i] = t; aa[i] = t >= 2 ** 53 || t <= -(2 ** 53) ? tagOf(kind, t, reader.numberText(nk)) : kind === OFF ? TAG_OFF : TAG_ON;

@@ -2,7 +2,7 @@
 // like means interested, and with neither the user is interested when watched_ratio > threshold.
 // Emits exactly user_uid, reel_uid, liked, unliked, watched_ratio, is_interested.
 import type { Line, Tool } from '../core/tool.js';
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, shownValue } from '../core/fields.js';
 import { literalPath, numberToken } from '../core/json.js';
 import { objectText, setMember, valueText } from '../core/members.js';
 import { listOption } from '../core/options.js';
@@ -47,7 +47,7 @@ export const tool: Tool<ReelInterestOptions> = {
         const liked = bool(reader.value(nk)), unliked = bool(reader.value(nk + 1));
         const w = reader.value(nk + 2);
         const ratio = typeof w === 'number' ? w : w == null ? null : Number(w);
-        if (ratio !== null && !Number.isFinite(ratio)) return ctx.reject(line, 'bad watched_ratio', JSON.stringify(w));
+        if (ratio !== null && !Number.isFinite(ratio)) return ctx.reject(line, 'bad watched_ratio', shownValue(w));
         for (let k = 0; k < nk; k++) setMember(out, o.key[k], valueText(b, reader.spanStart(k), reader.spanEnd(k)));
         setMember(out, 'liked', String(liked));
         setMember(out, 'unliked', String(unliked));

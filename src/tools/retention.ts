@@ -67,11 +67,11 @@ export const tool: Tool<RetentionOptions> = {
         while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
         if (pos === -1) return ctx.reject(line, `missing ${o.user}`);
         const m = mondayOf(line.buf, 1);
-        if (m !== m) return ctx.reject(line, `bad ${o.date}`, JSON.stringify(reader.value(1) ?? null));
+        if (m !== m) return ctx.reject(line, `bad ${o.date}`, reader.raw(1) ?? 'null');
         let c = NaN;
         if (o.cohortField) {
           c = mondayOf(line.buf, 2);
-          if (c !== c) return ctx.reject(line, `bad ${o.cohortField}`, JSON.stringify(reader.value(2) ?? null));
+          if (c !== c) return ctx.reject(line, `bad ${o.cohortField}`, reader.raw(2) ?? 'null');
         }
         const u = users.slot(scratch, 0, pos);
         const f = first.ensure(u);

@@ -92,7 +92,7 @@ export const tool: Tool<SessionizeOptions> = {
       }
       if (PINGS >= 0 && reader.found(PINGS) && reader.value(PINGS) !== null) {
         count = reader.number(PINGS);
-        if (!(Number.isSafeInteger(count) && count > 0)) { ctx.reject(line, 'no usable ping count', `${o.pings}=${JSON.stringify(reader.value(PINGS))}`); return -1; }
+        if (!(Number.isSafeInteger(count) && count > 0)) { ctx.reject(line, 'no usable ping count', `${o.pings}=${reader.raw(PINGS)}`); return -1; }
       }
       pingTime = t;
       return pos;

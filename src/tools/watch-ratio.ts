@@ -3,7 +3,7 @@
 // the app: android >= 2.3.0 and ios report the total; android < 2.3.0 resets at each loop, so the total
 // is reel_duration * replay_count + reel_watch_duration when replay_count > 0. Versions compare as
 // versions ("2.10.0" > "2.3.0"); platform names case-insensitively; numbers may come as strings.
-import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
+import { FieldReader, KEY_TOO_LONG, shownValue } from '../core/fields.js';
 import { numberToken, toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64 } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
@@ -31,7 +31,7 @@ export type WatchRatioOptions = OptionsOf<typeof options> & InputOptions;
 /** total watch time of one event under the platform rules, or a reason it cannot be computed */
 export function totalWatch(platform: unknown, version: unknown, watch: unknown, duration: unknown, replays: unknown,
   resetsBefore = parseVersion('2.3.0')!): { total: number; duration: number } | { error: string; detail?: string } {
-  const bad = (field: string, v: unknown) => (v == null ? { error: `missing ${field}` } : { error: `bad ${field}`, detail: JSON.stringify(v) });
+  const bad = (field: string, v: unknown) => (v == null ? { error: `missing ${field}` } : { error: `bad ${field}`, detail: shownValue(v) });
   const p = typeof platform === 'string' ? platform.trim().toLowerCase() : '';
   if (p !== 'android' && p !== 'ios') return platform == null ? { error: 'missing platform' } : { error: 'unknown platform', detail: JSON.stringify(platform) };
   const w = watch == null ? NaN : toNumber(watch), d = duration == null ? NaN : toNumber(duration);
