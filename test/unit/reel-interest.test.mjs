@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseJson, stringify } from '../../dist/core/json.js';
+import { BigNum, parseJson, stringify } from '../../dist/core/json.js';
 import { isInterested } from '../../dist/tools/reel-interest.js';
 
 const bin = fileURLToPath(new URL('../../bin/reel-interest', import.meta.url));
@@ -39,7 +39,7 @@ test('the rule on the decoded record, written by the writer', () => {
     const bool = (v) => v === true || v === 'true';
     const liked = bool(r.liked), unliked = bool(r.unliked);
     const ratio = typeof r.watched_ratio === 'number' ? r.watched_ratio : r.watched_ratio == null ? null : Number(r.watched_ratio);
-    if (ratio !== null && !Number.isFinite(ratio)) { errs.push(`reel-interest: -:${i + 1}: bad watched_ratio: ${JSON.stringify(r.watched_ratio)}`); return; }
+    if (ratio !== null && !Number.isFinite(ratio)) { errs.push(`reel-interest: -:${i + 1}: bad watched_ratio: ${r.watched_ratio instanceof BigNum ? r.watched_ratio.raw : JSON.stringify(r.watched_ratio)}`); return; }
     want.push(stringify({ user_uid: r.user_uid, reel_uid: r.reel_uid, liked, unliked, watched_ratio: ratio, is_interested: isInterested(liked, unliked, ratio, 0.6) }));
   });
   assert.is(got.stdout, want.join('\n') + '\n');
