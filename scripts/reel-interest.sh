@@ -28,8 +28,8 @@ unlike by event time), watched_ratio (the platform and app-version rules of reel
 is_interested (unliked: no; liked: yes; else watched_ratio > R), written as DIR/reel_interest.ndjson
 and DIR/reel_interest.parquet and, with --db or --pg, loaded into the table reel_interest (key
 user_uid, reel_uid) of SQLite or PostgreSQL. FILEs hold reel_watched, reel_liked and reel_unliked
-events (NDJSON), in any mix: all of them, every day's (a pair is decided from the events given: a run
-over one day's files would replace the rows of the pairs it touched with that day's view).
+events (NDJSON), in any mix: all of them, every day's (a pair is decided from the events given:
+a run over one day's files would replace the rows of the pairs it touched with that day's view).
 
 Options:
   --out DIR        the output folder (created if missing)
