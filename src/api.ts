@@ -236,6 +236,8 @@ export function objects(): Transform {
 export function fromObjects(): Transform {
   return through2({ writableObjectMode: true }, function (rec: unknown, _enc: BufferEncoding, done: (err?: Error | null, data?: unknown) => void) {
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return done(new TypeError('fromObjects(): each record must be an object'));
-    done(null, stringify(rec) + '\n');
+    let text: string;
+    try { text = stringify(rec); } catch (err) { return done(err as Error); } // a cycle: the stream's error, not a throw inside write()
+    done(null, text + '\n');
   });
 }

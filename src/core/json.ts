@@ -189,45 +189,68 @@ export function numberToken(n: number): string {
 
 /**
  * The one writer of values: JSON text with BigNum and bigint as bare number tokens, never NaN or
- * Infinity (written as null, as JSON.stringify does). Iterative over containers: any depth.
+ * Infinity (written as null, as JSON.stringify does). Otherwise what JSON.stringify writes, whatever
+ * else the value holds: toJSON honoured (a Date is its ISO text), a cycle a TypeError. Recursive, as
+ * JSON.stringify is.
  */
 export function stringify(value: unknown): string {
   if (!needsExact(value)) return JSON.stringify(value) ?? 'null';
-  let out = '';
-  const write = (v: unknown): void => {
-    if (v instanceof BigNum) { out += v.raw; return; }
-    if (typeof v === 'bigint') { out += v.toString(); return; }
-    if (v === null || typeof v !== 'object') { out += JSON.stringify(v) ?? 'null'; return; }
+  const open: object[] = []; // the containers being written: one met again is a cycle
+  // JSON.stringify's SerializeJSONProperty: toJSON(key) first, then the value
+  const member = (key: string | number, v: unknown): string | undefined =>
+    v !== null && typeof v === 'object' && !(v instanceof BigNum) && typeof (v as ToJson).toJSON === 'function' ? write((v as ToJson).toJSON(String(key))) : write(v);
+  // undefined where JSON.stringify writes nothing (undefined, a function, a symbol)
+  const write = (v: unknown): string | undefined => {
+    switch (typeof v) {
+      case 'string': return JSON.stringify(v);
+      case 'number': return Number.isFinite(v) ? String(v) : 'null';
+      case 'boolean': return v ? 'true' : 'false';
+      case 'bigint': return v.toString();
+      case 'object': break;
+      default: return undefined;
+    }
+    if (v === null) return 'null';
+    if (v instanceof BigNum) return v.raw;
+    if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
+    if (open.includes(v)) throw new TypeError('Converting circular structure to JSON');
+    open.push(v);
+    let s: string;
     if (Array.isArray(v)) {
-      out += '[';
-      for (let k = 0; k < v.length; k++) { if (k) out += ','; write(v[k] === undefined ? null : v[k]); }
-      out += ']';
-      return;
+      s = '[';
+      for (let k = 0; k < v.length; k++) s += (k ? ',' : '') + (member(k, v[k]) ?? 'null');
+      s += ']';
+    } else {
+      s = '{';
+      for (const k of Object.keys(v)) {
+        const x = member(k, (v as Record<string, unknown>)[k]);
+        if (x !== undefined) s += (s.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + x;
+      }
+      s += '}';
     }
-    out += '{';
-    let first = true;
-    for (const k of Object.keys(v)) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x === undefined || typeof x === 'function') continue;
-      out += (first ? '' : ',') + JSON.stringify(k) + ':';
-      first = false;
-      write(x);
-    }
-    out += '}';
+    open.pop();
+    return s;
   };
-  write(value);
-  return out;
+  return member('', value) ?? 'null';
 }
 
-/** does the value hold a BigNum or bigint anywhere? (iterative) */
+type ToJson = { toJSON(key: string): unknown };
+
+/** does the value hold a BigNum or bigint anywhere? (iterative; past the first containers it keeps
+ *  the ones it saw, so a cycle, which JSON.stringify then refuses, or a shared part ends the walk) */
 function needsExact(v: unknown): boolean {
   if (typeof v === 'bigint' || v instanceof BigNum) return true;
   if (v === null || typeof v !== 'object') return false;
   const todo: unknown[] = [v];
+  let walked = 0, seen: Set<unknown> | undefined;
   while (todo.length) {
     const x = todo.pop();
     if (typeof x === 'bigint' || x instanceof BigNum) return true;
     if (x === null || typeof x !== 'object') continue;
+    if (++walked > 256) { // (a small record never gets here: no set to allocate on the hot path)
+      seen ??= new Set();
+      if (seen.has(x)) continue;
+      seen.add(x);
+    }
     if (Array.isArray(x)) { for (const y of x) if (y !== null && (typeof y === 'object' || typeof y === 'bigint')) todo.push(y); }
     else for (const k in x) { const y = (x as Record<string, unknown>)[k]; if (y !== null && (typeof y === 'object' || typeof y === 'bigint')) todo.push(y); }
   }

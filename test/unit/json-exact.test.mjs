@@ -1,8 +1,11 @@
 // parseJson's cheap check (which lines go to the exact decoder) must never miss a number that plain
 // JSON.parse would alter: on random texts, parseJson equals the exact decoding of every number token,
-// with hex ids, digit runs and exponents inside strings and as numbers.
+// with hex ids, digit runs and exponents inside strings and as numbers. stringify() writes a value as
+// JSON.stringify does whatever else the record holds (toJSON, a cycle a TypeError, quickly).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { root } from '../helpers/sh.mjs';
 import { parseJson, stringify, BigNum, numberOf } from '../../dist/core/json.js';
 
 let seed = 7;
@@ -64,6 +67,43 @@ test('hex ids with an "e" and three digits are plain strings', () => {
   assert.ok(parseJson('{"x":1e-400 }').x instanceof BigNum);
   assert.ok(parseJson('[1E+400]')[0] instanceof BigNum);
   assert.ok(parseJson('12345678901234567') instanceof BigNum);
+});
+
+test('stringify: a value is written as JSON.stringify writes it, with or without a bigint or BigNum beside it', () => {
+  const keyed = { toJSON(key) { return `key ${key}`; } };
+  const values = [new Date(Date.UTC(2020, 0, 2)), Buffer.from([0, 255]), new Uint8Array([1, 2]), keyed, new Map([[1, 2]]),
+    new Number(3), new String('s'), new Boolean(false), undefined, () => 1, Symbol('x'), NaN, -Infinity, -0,
+    { toJSON() { return undefined; } }, { toJSON() { return { nested: new Date(0) }; } }, [undefined, () => 1, keyed], { a: undefined, b: keyed }];
+  for (const v of values) {
+    const what = typeof v === 'symbol' ? 'a symbol' : String(typeof v === 'function' ? 'a function' : JSON.stringify(v));
+    assert.is(stringify({ v, n: 1n }), JSON.stringify({ v, n: 1 }), `in an object beside a bigint: ${what}`);
+    assert.is(stringify([v, new BigNum('12345678901234567890')]), JSON.stringify([v, 1]).replace(/1]$/, '12345678901234567890]'), `in an array beside a BigNum: ${what}`);
+    assert.is(stringify({ v }), JSON.stringify({ v }), `alone: ${what}`);
+  }
+  const shared = { x: 1 };
+  assert.is(stringify({ a: shared, b: [shared], n: 2n }), '{"a":{"x":1},"b":[{"x":1}],"n":2}', 'a part met twice is no cycle');
+});
+
+test('stringify: a cycle is a TypeError as JSON.stringify gives, at once (also through fromObjects())', () => {
+  // in a child process: the cycle used to hang the walk forever
+  const script = `
+    const { stringify, BigNum } = await import('${root}/dist/core/json.js');
+    const { fromObjects } = await import('${root}/dist/api.js');
+    const { Readable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const self = { a: 1 }; self.self = self;
+    const viaArray = { n: 1n, xs: [] }; viaArray.xs.push({ back: viaArray });
+    let deep = { big: new BigNum('12345678901234567890') }; const bottom = deep;
+    for (let i = 0; i < 1000; i++) deep = { next: deep, i };
+    bottom.loop = deep;
+    for (const [name, v] of [['self', self], ['via an array, beside a bigint', viaArray], ['1000 deep', deep]]) {
+      try { stringify(v); console.log(name + ': no error'); } catch (e) { console.log(name + ': ' + e.constructor.name + ': ' + e.message.split('\\n')[0]); }
+    }
+    try { await pipeline(Readable.from([self]), fromObjects(), async function* (s) { for await (const x of s); }); console.log('fromObjects: no error'); }
+    catch (e) { console.log('fromObjects: ' + e.constructor.name + ': ' + e.message.split('\\n')[0]); }`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10000 });
+  assert.is(r.error?.code, undefined, 'ended within 10 s');
+  assert.is(r.stdout, ['self', 'via an array, beside a bigint', '1000 deep', 'fromObjects'].map((n) => `${n}: TypeError: Converting circular structure to JSON\n`).join(''), r.stderr);
 });
 
 test.run();
