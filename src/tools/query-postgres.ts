@@ -4,15 +4,16 @@
 // Values are printed exactly: BIGINT as its digits (a number; beyond 2^53 still the exact digits),
 // NUMERIC as its exact number text, DATE and timestamps as PostgreSQL writes them (never through a JS
 // Date, so no time zone shift), JSON/JSONB as the JSON value itself (64-bit numbers exact), booleans
-// true/false; NaN and infinities (which JSON cannot hold) as the strings "NaN", "Infinity", "-Infinity".
+// true/false; NaN and infinities (which JSON cannot hold) as the strings "NaN", "Infinity", "-Infinity";
+// the rest (BYTEA, columns of one name) as query-sqlite prints them (core/result-rows.ts).
 // One statement only (the extended protocol refuses several); a query that returns no rows' shape
 // (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
-import { BigNum, parseJson, stringify } from '../core/json.js';
+import { BigNum, parseJson } from '../core/json.js';
+import { exactInteger, printRows } from '../core/result-rows.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { OptionsOf } from '../core/options.js';
-import { csvCell, formatTable } from './query-sqlite.js';
 
 const options = {
   url: { type: 'string', describe: 'postgres://USER@HOST:PORT/DB; without it the PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD variables as libpq reads them (as load-postgres)' },
@@ -27,11 +28,6 @@ const DATE = 1082, TIMESTAMP = 1114, TIMESTAMPTZ = 1184, TIME = 1083, TIMETZ = 1
 const AS_TEXT = new Set([DATE, TIMESTAMP, TIMESTAMPTZ, TIME, TIMETZ, INTERVAL]);
 const NOT_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
-const exactInteger = (s: string) => {
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : new BigNum(s);
-};
-
 /** the text PostgreSQL sends for a value of type `oid`, as the value printed */
 function parserFor(oid: number, builtin: (oid: number) => (text: string) => unknown): (text: string) => unknown {
   if (oid === INT8) return exactInteger;
@@ -41,9 +37,6 @@ function parserFor(oid: number, builtin: (oid: number) => (text: string) => unkn
   if (AS_TEXT.has(oid)) return (s) => s;
   return builtin(oid);
 }
-
-/** a value in a table or CSV cell */
-const cellText = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : v);
 
 export const tool: Tool<QueryPostgresOptions> = {
   name: 'query-postgres',
@@ -93,19 +86,7 @@ export const tool: Tool<QueryPostgresOptions> = {
             throw new Error(`query failed: ${oneLine(err)}`);
           }
           if (!r.fields.length) throw new UsageError('only queries that return rows are allowed');
-          const columns = r.fields.map((f) => f.name);
-          if (o.format === 'table') {
-            ctx.emit(formatTable(r.rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, cellText(row[i])]))), columns));
-          } else if (o.format === 'csv') {
-            ctx.emit(columns.map(csvCell).join(','));
-            for (const row of r.rows) ctx.emit(row.map((v) => csvCell(cellText(v))).join(','));
-          } else {
-            for (const row of r.rows) {
-              const rec: Record<string, unknown> = {};
-              columns.forEach((c, i) => { rec[c] = row[i]; });
-              ctx.emit(stringify(rec));
-            }
-          }
+          printRows(ctx, o.format, r.fields.map((f) => f.name), r.rows);
         } finally {
           try { await client.query('ROLLBACK'); } catch { /* the connection went: nothing to undo */ }
           await client.end().catch(() => undefined);

@@ -1,0 +1,57 @@
+// Query results as query-sqlite and query-postgres print them. A row is an array in the query's
+// column order, so two columns of one name (a join's two `id`s) keep their own values and a name such
+// as "0" keeps its place. One form of each value in every format:
+// - 64-bit integers exact (a number of their digits), given as bigint or digits (exactInteger);
+// - NULL as null, an empty CSV cell, NULL in a table; JSON values as their JSON text in a cell.
+// In NDJSON a name already used takes the first free of name_1, name_2... (DuckDB's rule for result
+// columns), said on stderr: a JSON object cannot hold one key twice.
+import { BigNum, stringify } from './json.js';
+import type { ToolContext } from './tool.js';
+
+export type Format = 'ndjson' | 'table' | 'csv';
+
+/** an integer (bigint or its digits) as the value printed: a number, or a BigNum past 2^53 */
+export function exactInteger(v: bigint | string): number | BigNum {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : new BigNum(v.toString());
+}
+
+/** the NDJSON keys of the columns: a name met before takes the first name_N (N = 1, 2...) that is no
+ *  column's name and not taken */
+export function uniqueNames(names: readonly string[]): string[] {
+  const all = new Set(names), taken = new Set<string>();
+  return names.map((name) => {
+    let key = name;
+    for (let n = 1; taken.has(key) || (key !== name && all.has(key)); n++) key = `${name}_${n}`;
+    taken.add(key);
+    return key;
+  });
+}
+
+/** print the rows (arrays in the order of `columns`) in the format */
+export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Format, columns: readonly string[], rows: readonly unknown[][]): void {
+  // a value as printed (see above)
+  const plain = (v: unknown, _col: number): unknown => (typeof v === 'bigint' ? exactInteger(v) : v);
+  const text = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : String(v));
+  if (format === 'ndjson') {
+    const keys = uniqueNames(columns);
+    keys.forEach((k, i) => { if (k !== columns[i]) ctx.warn(`column ${i + 1} (${columns[i]}) written as ${k}: another column has its name`); });
+    const quoted = keys.map((k) => JSON.stringify(k) + ':');
+    for (const row of rows) {
+      let line = '{';
+      for (let i = 0; i < quoted.length; i++) line += (i ? ',' : '') + quoted[i] + stringify(plain(row[i], i));
+      ctx.emit(line + '}');
+    }
+  } else if (format === 'csv') {
+    ctx.emit(columns.map(csvCell).join(','));
+    for (const row of rows) ctx.emit(row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? '' : csvCell(text(p)); }).join(','));
+  } else {
+    const cells = rows.map((row) => row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? 'NULL' : text(p); }));
+    const width = columns.map((c) => c.length);
+    for (const row of cells) row.forEach((v, i) => { if (v.length > width[i]) width[i] = v.length; });
+    const line = (vals: readonly string[]) => vals.map((v, i) => v.padEnd(width[i])).join('  ').trimEnd();
+    ctx.emit([line(columns), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
+  }
+}
+
+const csvCell = (s: string) => (/[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);
