@@ -2,6 +2,8 @@
 // column order, so two columns of one name (a join's two `id`s) keep their own values and a name such
 // as "0" keeps its place. One form of each value in every format:
 // - 64-bit integers exact (a number of their digits), given as bigint or digits (exactInteger);
+// - a BLOB/bytea as the text \x and its bytes in hex, as PostgreSQL writes bytea;
+// - a number JSON cannot hold (an infinite REAL) as null, said on stderr with its column;
 // - NULL as null, an empty CSV cell, NULL in a table; JSON values as their JSON text in a cell.
 // In NDJSON a name already used takes the first free of name_1, name_2... (DuckDB's rule for result
 // columns), said on stderr: a JSON object cannot hold one key twice.
@@ -30,8 +32,15 @@ export function uniqueNames(names: readonly string[]): string[] {
 
 /** print the rows (arrays in the order of `columns`) in the format */
 export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Format, columns: readonly string[], rows: readonly unknown[][]): void {
-  // a value as printed (see above)
-  const plain = (v: unknown, _col: number): unknown => (typeof v === 'bigint' ? exactInteger(v) : v);
+  const infinite = new Array<number>(columns.length).fill(0);
+  // a value as printed (see above; infinite numbers counted per column)
+  const plain = (v: unknown, col: number): unknown => {
+    if (typeof v === 'number') { if (Number.isFinite(v)) return v; infinite[col]++; return null; }
+    if (typeof v === 'bigint') return exactInteger(v);
+    if (v instanceof Uint8Array) return '\\x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+    if (Array.isArray(v)) return v.map((x) => plain(x, col)); // (PostgreSQL arrays)
+    return v;
+  };
   const text = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : String(v));
   if (format === 'ndjson') {
     const keys = uniqueNames(columns);
@@ -52,6 +61,7 @@ export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Forma
     const line = (vals: readonly string[]) => vals.map((v, i) => v.padEnd(width[i])).join('  ').trimEnd();
     ctx.emit([line(columns), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
   }
+  infinite.forEach((n, i) => { if (n) ctx.warn(`column ${i + 1} (${columns[i]}): ${n} infinite ${n === 1 ? 'number' : 'numbers'} printed as null (JSON has no Infinity)`); });
 }
 
 const csvCell = (s: string) => (/[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);

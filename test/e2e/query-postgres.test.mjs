@@ -1,7 +1,7 @@
 // query-postgres's rows as query-sqlite prints them (core/result-rows.ts), against a real PostgreSQL
 // started here (test/helpers/postgres.mjs; without PostgreSQL installed the file says so loudly and
 // skips): columns of one name keep their own values in every format (NDJSON renames a later one),
-// the query's column order. (The values of each type: postgres-recipes.test.mjs.)
+// the query's column order, BYTEA as \x and hex. (The values of each type: postgres-recipes.test.mjs.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pg from 'pg';
@@ -51,6 +51,14 @@ if (!bindir) {
 
   test('the query\'s column order, names like array indexes too', () => {
     assert.equal(query('SELECT 1 AS b, 2 AS "0", 3 AS "10"'), { ndjson: '{"b":1,"0":2,"10":3}\n', csv: 'b,0,10\n1,2,3\n', table: 'b  0  10\n-  -  --\n1  2  3\n' });
+  });
+
+  test('BYTEA as \\x and its bytes in hex in every format, beside a 64-bit integer or not', () => {
+    assert.equal(query("SELECT '\\x00ff'::bytea AS b, 9007199254740993::int8 AS big UNION ALL SELECT '', 1 UNION ALL SELECT NULL, NULL"), {
+      ndjson: '{"b":"\\\\x00ff","big":9007199254740993}\n{"b":"\\\\x","big":1}\n{"b":null,"big":null}\n',
+      csv: 'b,big\n\\x00ff,9007199254740993\n\\x,1\n,\n',
+      table: 'b       big\n------  ----------------\n\\x00ff  9007199254740993\n\\x      1\nNULL    NULL\n',
+    });
   });
 
   test.run();
