@@ -27,15 +27,23 @@ const INT8 = 20, NUMERIC = 1700, FLOAT4 = 700, FLOAT8 = 701, JSON_OID = 114, JSO
 const DATE = 1082, TIMESTAMP = 1114, TIMESTAMPTZ = 1184, TIME = 1083, TIMETZ = 1266, INTERVAL = 1186;
 const AS_TEXT = new Set([DATE, TIMESTAMP, TIMESTAMPTZ, TIME, TIMETZ, INTERVAL]);
 const NOT_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+// arrays of the types above: element by element as the type alone (pg's own parsers give int8[] as
+// strings, round numeric[] to doubles and read date[] and timestamps[] into a JavaScript Date)
+const ARRAY_OF = new Map([[1016, INT8], [1231, NUMERIC], [1021, FLOAT4], [1022, FLOAT8], [199, JSON_OID], [3807, JSONB],
+  [1182, DATE], [1115, TIMESTAMP], [1185, TIMESTAMPTZ], [1183, TIME], [1270, TIMETZ], [1187, INTERVAL]]);
+
+type PgTypes = { getTypeParser(oid: number, format: 'text'): unknown; arrayParser: { create(text: string, parse: (text: string) => unknown): { parse(): unknown } } };
 
 /** the text PostgreSQL sends for a value of type `oid`, as the value printed */
-function parserFor(oid: number, builtin: (oid: number) => (text: string) => unknown): (text: string) => unknown {
+function parserFor(oid: number, types: PgTypes): (text: string) => unknown {
+  const element = ARRAY_OF.get(oid);
+  if (element !== undefined) { const parse = parserFor(element, types); return (s) => types.arrayParser.create(s, parse).parse(); }
   if (oid === INT8) return exactInteger;
   if (oid === NUMERIC) return (s) => (NOT_FINITE.has(s) ? s : /^-?\d+$/.test(s) ? exactInteger(s) : new BigNum(s));
   if (oid === FLOAT4 || oid === FLOAT8) return (s) => (NOT_FINITE.has(s) ? s : Number(s));
   if (oid === JSON_OID || oid === JSONB) return parseJson;
   if (AS_TEXT.has(oid)) return (s) => s;
-  return builtin(oid);
+  return types.getTypeParser(oid, 'text') as (text: string) => unknown;
 }
 
 export const tool: Tool<QueryPostgresOptions> = {
@@ -62,7 +70,6 @@ export const tool: Tool<QueryPostgresOptions> = {
       record() { /* no input */ },
       async end() {
         const pg = (await import('pg')).default;
-        const builtin = (oid: number) => pg.types.getTypeParser(oid, 'text') as (text: string) => unknown;
         const client = new pg.Client({ connectionString: o.url, application_name: 'event-pipes query-postgres' });
         client.on('error', () => { /* the query's promise rejects */ });
         client.on('notice', () => { /* notices are not rows */ });
@@ -77,7 +84,7 @@ export const tool: Tool<QueryPostgresOptions> = {
           try {
             r = await client.query({
               text: o.sql.join(' '), rowMode: 'array', queryMode: 'extended',
-              types: { getTypeParser: (oid: number) => parserFor(oid, builtin) },
+              types: { getTypeParser: (oid: number) => parserFor(oid, pg.types as unknown as PgTypes) },
             } as never) as unknown as { fields: { name: string }[]; rows: unknown[][]; command: string };
           } catch (err) {
             const code = (err as { code?: unknown }).code;

@@ -1,7 +1,8 @@
 // query-postgres's rows as query-sqlite prints them (core/result-rows.ts), against a real PostgreSQL
 // started here (test/helpers/postgres.mjs; without PostgreSQL installed the file says so loudly and
 // skips): columns of one name keep their own values in every format (NDJSON renames a later one),
-// the query's column order, BYTEA as \x and hex. (The values of each type: postgres-recipes.test.mjs.)
+// the query's column order, BYTEA as \x and hex; arrays element by element as the type alone. (The
+// values of each type: postgres-recipes.test.mjs.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pg from 'pg';
@@ -59,6 +60,16 @@ if (!bindir) {
       csv: 'b,big\n\\x00ff,9007199254740993\n\\x,1\n,\n',
       table: 'b       big\n------  ----------------\n\\x00ff  9007199254740993\n\\x      1\nNULL    NULL\n',
     });
+  });
+
+  test('arrays: each element as the type alone (BIGINT and NUMERIC exact, NaN and infinities as strings, DATE and timestamps as PostgreSQL writes them, JSONB as its value)', () => {
+    const r = sh(`query-postgres --url ${server.url} "SELECT ARRAY['Infinity'::float8, 1.5, NULL] AS fs, ARRAY[9007199254740993, NULL]::int8[] AS ia, ` +
+      `ARRAY[0.1234567890123456789, 'NaN']::numeric[] AS na, ARRAY[DATE '2020-01-02'] AS da, ARRAY[TIMESTAMP '2020-01-02 03:04:05'] AS ta, ` +
+      `ARRAY['{\\"id\\":9223372036854775807}'::jsonb] AS ja, ARRAY[[1,2],[3,4]]::int8[] AS m, '{}'::int8[] AS e"`);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '{"fs":["Infinity",1.5,null],"ia":[9007199254740993,null],"na":[0.1234567890123456789,"NaN"],"da":["2020-01-02"],' +
+      '"ta":["2020-01-02 03:04:05"],"ja":[{"id":9223372036854775807}],"m":[[1,2],[3,4]],"e":[]}\n');
+    assert.is(r.stderr, '');
   });
 
   test.run();
