@@ -4,7 +4,9 @@
 // Infinity and 1e-400 into 0. Here a number token that a double cannot hold exactly as written (an
 // integer of 16 digits or more, or a number whose double is not finite or underflows to zero) is kept
 // as its exact text, a BigNum, and written back unchanged by stringify(). Decimals of ordinary range
-// are doubles (shortest round-trip text, as JSON.parse gives). The fast path is plain JSON.parse; the
+// are doubles (shortest round-trip text, as JSON.parse gives), except for the database sinks, which
+// store numbers exactly: parseDigits also keeps a decimal of more than 15 significant digits that its
+// double would write otherwise (0.10000000000000001). The fast path is plain JSON.parse; the
 // exact decoder below only runs for a text holding a 16-digit run or a 3-digit exponent somewhere.
 
 /** A JSON number kept as its exact token text (see above). Number(x) is the nearest double. */
@@ -30,7 +32,46 @@ export const isWellFormed = (s: string): boolean => (s as unknown as { isWellFor
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
   const v = JSON.parse(text); // validates (and is the answer when no number could be altered)
-  return suspect(v) && MAY_ALTER.test(text) ? decodeExact(text) : v;
+  return suspect(v) && MAY_ALTER.test(text) ? decodeExact(text, numberOf) : v;
+}
+
+/** The valid JSON text b[s, e) (UTF-8) decoded as parseJson does, but keeping also a decimal of more
+ *  than 15 significant digits whose double writes another text (12345678901234567890.123456789,
+ *  0.10000000000000001: the text the tools write back, writtenNumber), for a sink that stores numbers
+ *  exactly (the loaders' NUMERIC, TEXT and JSON columns); undefined when it has no such number
+ *  (parseJson's value holds). */
+export function parseDigits(b: Buffer, s: number, e: number): any {
+  return longDecimal(b, s, e) ? decodeExact(b.toString('utf8', s, e), digitsOf) : undefined;
+}
+
+/** does b[s, e) hold a number past 15 significant digits whose double writes another text? Its number
+ *  tokens are looked at, strings skipped (GA4's "1197596843.1673515749" is no number); a double's own
+ *  17 digits, 0.14285714285714285, are written back as they came. (A loop over the bytes: a regular
+ *  expression over the text took 1.1 us a 170-byte record.) */
+function longDecimal(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e;) {
+    const c = b[i];
+    if (c === 34) { // a string: past its closing quote
+      for (i++; i < e; i++) { const d = b[i]; if (d === 34) break; if (d === 92) i++; }
+      i++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) { // a number token
+      const t = i;
+      while (++i < e && inNumber(b[i]));
+      if (i - t >= 16 && keepsText(b.toString('latin1', t, i))) return true;
+    } else i++;
+  }
+  return false;
+}
+
+/** a byte of a number token: a digit . e E + - */
+const inNumber = (d: number) => (d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45;
+
+const keepsText = (t: string) => significantDigits(t) > 15 && String(Number(t)) !== t;
+
+/** numberOf, keeping also the text of a decimal a double does not write back (parseDigits) */
+function digitsOf(t: string): number | BigNum {
+  const n = numberOf(t);
+  return typeof n === 'number' && keepsText(t) ? new BigNum(t) : n;
 }
 
 /** could a number in the parsed value be one JSON.parse altered? Only an integer-valued double of
@@ -122,9 +163,9 @@ export function decText(d: Dec): string {
   return s + digits[0] + (k > 1 ? '.' + digits.slice(1) : '') + 'e' + e.toString();
 }
 
-/** Decode a valid JSON text (already checked by JSON.parse or the field reader) keeping numbers exact.
- *  Iterative: any depth. */
-function decodeExact(t: string): any {
+/** Decode a valid JSON text (already checked by JSON.parse or the field reader) keeping numbers exact
+ *  (each number token's value by `num`). Iterative: any depth. */
+function decodeExact(t: string, num: (token: string) => number | BigNum): any {
   const stack: any[] = []; // containers being filled
   const keys: (string | null)[] = []; // pending key per container (null for arrays)
   let i = 0, root: any;
@@ -166,7 +207,7 @@ function decodeExact(t: string): any {
       const s = i;
       i++;
       while (i < n) { const d = t.charCodeAt(i); if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) i++; else break; }
-      put(numberOf(t.slice(s, i)));
+      put(num(t.slice(s, i)));
     }
     // after a value: ',' continues the container, a closing bracket ends it (maybe several)
     for (;;) {

@@ -21,7 +21,7 @@
 // the failing statement; PostgreSQL retries a refused set in halves under savepoints down to the row).
 import fs from 'node:fs';
 import type { Options } from 'yargs';
-import { BigNum, doubleOf, isWellFormed, stringify } from './json.js';
+import { BigNum, canonicalNumber, doubleOf, isWellFormed, parseDigits, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
 import { loopWhileWaiting, wakeReaders } from './input.js';
@@ -37,6 +37,9 @@ export type Value = null | boolean | number | bigint | string | BigNum | JsonTex
 
 /** A nested value (object or array) as exact JSON text (BigNum digits kept). */
 export class JsonText { constructor(readonly text: string) {} }
+
+/** Dialect.numberDigits */
+export type Digits = 'all' | 'whole' | 'none';
 
 /** What a value is, for the declared type of a column created or added for it. */
 export type Kind = 'boolean' | 'integer' | 'bigint' | 'real' | 'date' | 'text' | 'json';
@@ -59,6 +62,12 @@ export interface Dialect {
   badName(name: string): string | undefined;
   /** the declared type of a column created or added for values of this kind */
   typeFor(kind: Kind): string;
+  /** which numbers for a column of this declared type must be the decimal the line wrote, not the
+   *  double JSON.parse made of it (json.ts parseDigits): 'all' where a number is stored as its text
+   *  (PostgreSQL NUMERIC and text types, SQLite TEXT); 'whole' where it is stored as an integer (a
+   *  double past 2^53 came from a decimal such as 12345678901234567.0: the integer it is, or a fraction
+   *  refused); 'none' where it is stored as a double */
+  numberDigits(column: Column): Digits;
   /** the value -> bind value conversion for a column of this declared type; throws RecordError for a
    *  value the column cannot hold exactly (e.g. an integer beyond 64 bits for an INTEGER column) */
   encoder(column: Column): (v: Value, name: string) => unknown;
@@ -242,12 +251,12 @@ export function normalize(v: unknown, name: string): Value {
     default:
       if (v === null) return null;
       if (v instanceof BigNum) {
-        if (INTEGER_TEXT.test(v.raw)) {
-          const b = BigInt(v.raw);
-          return b >= INT64_MIN && b <= INT64_MAX ? b : v;
-        }
-        if (NUMBER_TEXT.test(v.raw)) return v;
-        throw new RecordError('bad number', `${show(name)}: ${JSON.stringify(v.raw)}`);
+        if (!NUMBER_TEXT.test(v.raw)) throw new RecordError('bad number', `${show(name)}: ${JSON.stringify(v.raw)}`);
+        // a whole decimal (12345678901234567.0, 1.2345678901234567e16) is the integer it equals
+        const t = INTEGER_TEXT.test(v.raw) ? v.raw : canonicalNumber(v.raw);
+        if (!INTEGER_TEXT.test(t)) return v;
+        const b = BigInt(t);
+        return b >= INT64_MIN && b <= INT64_MAX ? b : t === v.raw ? v : new BigNum(t);
       }
       return jsonText(v as object, name);
   }
@@ -289,6 +298,8 @@ interface Shape {
   gen: number;
   /** table column index per name (-1: the table has no such column) */
   target: number[];
+  /** per name: its column's numberDigits ('all' for a column to come), for Loader.mayRound */
+  digits: Digits[];
   /** names without a table column */
   missing: string[];
   spec?: WriteSpec & { encoders: ((v: Value, name: string) => unknown)[] };
@@ -346,6 +357,8 @@ export class Loader {
   private notes: string[] = [];
   private columns: Column[] = [];
   private byFold = new Map<string, number>();
+  /** per column: Dialect.numberDigits */
+  private digits: Digits[] = [];
   private gen = 0;
   private schemaSeen: number | string | undefined;
   private keyFolds: string[];
@@ -533,6 +546,7 @@ export class Loader {
     this.schemaSeen = await this.driver.schemaVersion();
     this.byFold = new Map();
     this.columns.forEach((c, i) => { const f = this.d.fold(c.name); if (!this.byFold.has(f)) this.byFold.set(f, i); });
+    this.digits = this.columns.map((c) => this.d.numberDigits(c));
     this.gen++;
     this.specs.clear();
     if (this.columns.length === 0) { this.keyIndex = []; return; }
@@ -615,7 +629,7 @@ export class Loader {
     let s = this.shapes.get(sig);
     if (s && !sameNames(s.names, names)) s = undefined; // ["a\u0000b"] and ["a", "b"] share a signature
     if (!s) {
-      s = { names, keyAt: [], gen: -1, target: [], missing: [], pos: [], inOrder: false };
+      s = { names, keyAt: [], gen: -1, target: [], digits: [], missing: [], pos: [], inOrder: false };
       // ({}: no column to write; a row of nulls says nothing)
       if (names.length === 0) s.bad = new RecordError('empty record', 'no fields to load');
       const seen = new Map<string, string>();
@@ -649,12 +663,36 @@ export class Loader {
         if (v === undefined || v === null) throw new RecordError('missing key', this.o.key[k]);
         if (typeof v === 'object' && !(v instanceof BigNum)) throw new RecordError('bad key', `${this.o.key[k]}: ${Array.isArray(v) ? 'an array' : 'an object'}`);
       }
-      for (let i = 0; i < names.length; i++) it.checked[i] = normalize(p.rec[names[i]], names[i]);
+      if (this.normalizeAll(it)) {
+        // its line read again, when it has such a decimal (json.ts parseDigits: most lines have none)
+        const r = typeof p.raw === 'string' ? new RawLine(Buffer.from(p.raw), 0, Buffer.byteLength(p.raw)) : p.raw;
+        const again = parseDigits(r.buf, r.start, r.end);
+        if (again !== undefined) { it.rec = p.rec = again; this.normalizeAll(it); }
+      }
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       it.fail = err;
     }
     return it;
+  }
+
+  /** the record's values checked (normalize); returns whether one may be a decimal its double rounded
+   *  that is to be stored exactly: a number for a column of Dialect.numberDigits 'all' (or one to come:
+   *  no table yet, --alter), a number not a safe integer for a 'whole' one, an object or array. A record
+   *  of numbers for numeric columns costs nothing more (a look at its line would: 0.3 us a 170-byte
+   *  record, 0.8 with a double's 17 digits) */
+  private normalizeAll(it: Item): boolean {
+    const rec = it.rec, names = it.shape.names, checked = it.checked;
+    this.targets(it.shape);
+    const digits = it.shape.digits;
+    let may = false;
+    for (let i = 0; i < names.length; i++) {
+      const v = rec[names[i]];
+      if (typeof v === 'number') may ||= digits[i] === 'all' || (digits[i] === 'whole' && !Number.isSafeInteger(v));
+      else if (v !== null && typeof v === 'object' && !(v instanceof BigNum)) may = true;
+      checked[i] = normalize(v, names[i]);
+    }
+    return may;
   }
 
   /** the table from the first batch: key columns first, then the names in order of appearance */
@@ -706,6 +744,7 @@ export class Loader {
   private targets(shape: Shape): number[] {
     if (shape.gen !== this.gen) {
       shape.target = shape.names.map((n) => this.byFold.get(this.d.fold(n)) ?? -1);
+      shape.digits = shape.target.map((t) => (t < 0 ? 'all' : this.digits[t]));
       shape.missing = shape.names.filter((_n, i) => shape.target[i] < 0);
       shape.spec = undefined;
       shape.gen = this.gen;

@@ -45,7 +45,7 @@
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
-import { BigNum, doubleOf } from './json.js';
+import { BigNum, doubleOf, parseDec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -124,6 +124,10 @@ export const pgDialect: Dialect = {
   fold: (name) => name,
   badName,
   typeFor: (kind) => TYPES[kind],
+  numberDigits(column) {
+    const base = baseOf(column as PgColumn);
+    return base in INT_RANGE ? 'whole' : base === 'float4' || base === 'float8' || base === 'bool' ? 'none' : 'all';
+  },
   encoder(column) {
     const type = column.type || 'text';
     const base = baseOf(column as PgColumn);
@@ -148,6 +152,10 @@ export const pgDialect: Dialect = {
           if (typeof v === 'boolean') return v ? '1' : '0';
           if (typeof v === 'bigint' && v >= lo && v <= hi) return v.toString();
           if (typeof v === 'number' && v >= nlo && v <= nhi) return BigInt(v).toString(); // 2^53 and up: exact digits
+          if (v instanceof BigNum) { // a decimal past a double's digits (a whole one came as an integer)
+            const d = parseDec(v.raw);
+            if (BigInt(d.digits.length) > d.exp) throw new RecordError('wrong type', `${shown(name)}: ${v.raw} is not an integer (column type ${type})`);
+          }
           if (typeof v === 'number' || typeof v === 'bigint' || v instanceof BigNum) {
             throw new RecordError('out of range', `${shown(name)}: ${String(v)} does not fit column type ${type}`);
           }

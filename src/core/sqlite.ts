@@ -95,6 +95,10 @@ export const sqliteDialect: Dialect = {
   fold: foldAscii,
   badName,
   typeFor: (kind) => TYPES[kind],
+  numberDigits(column) {
+    const aff = affinity(column.type);
+    return aff === 'TEXT' ? 'all' : aff === 'REAL' ? 'none' : 'whole'; // (INTEGER, NUMERIC, none: integers as integers)
+  },
   encoder(column) {
     const type = column.type;
     const aff = affinity(type);

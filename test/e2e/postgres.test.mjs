@@ -170,6 +170,25 @@ if (!bindir) {
     assert.match(r.stderr, new RegExp(`-:1: out of range: id: ${big} does not fit column type bigint`));
   });
 
+  test('decimals past a double exact: NUMERIC, TEXT and inside JSONB get the number as written (never through a double); DOUBLE PRECISION rounded once, by the server; BIGINT takes a whole decimal, refuses a fraction', async () => {
+    const d = tmpdir();
+    fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE dn (k BIGINT PRIMARY KEY, amt NUMERIC, t TEXT, j JSONB, f DOUBLE PRECISION, i BIGINT);\n');
+    const input = '{"k":1,"amt":12345678901234567890.123456789,"t":12345678901234567890.123456789,"j":{"x":12345678901234567890.123456789,"y":[0.10000000000000001]}}\n' +
+      '{"k":4,"amt":99999999999999999999999999999999999999.99,"t":-0.10000000000000001,"f":0.10000000000000001,"i":12345678901234567.0}\n' +
+      '{"k":5,"amt":2.50,"t":0.14285714285714285,"j":[1.5,1E2],"f":0.5}\n{"k":6,"i":12345678901234567.5}\n';
+    const r = load(`-t dn -k k --schema ${d}/s.sql`, { input });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /-:4: wrong type: i: 12345678901234567\.5 is not an integer \(column type bigint\)\n/);
+    assert.match(r.stderr, /dn: inserted=3 updated=0 unchanged=0 rejected=1\n/);
+    assert.equal(await q('SELECT k::int, amt::text, t, j::text, f, i::text FROM dn ORDER BY k'), [
+      { k: 1, amt: '12345678901234567890.123456789', t: '12345678901234567890.123456789', j: '{"x": 12345678901234567890.123456789, "y": [0.10000000000000001]}', f: null, i: null },
+      { k: 4, amt: '99999999999999999999999999999999999999.99', t: '-0.10000000000000001', j: null, f: 0.1, i: '12345678901234567' },
+      { k: 5, amt: '2.5', t: '0.14285714285714285', j: '[1.5, 100]', f: 0.5, i: null },
+    ]);
+    // the same values again: unchanged (no update for a number the column already holds)
+    assert.match(load(`-t dn -k k`, { input }).stderr, /dn: inserted=0 updated=0 unchanged=3 rejected=1\n/);
+  });
+
   test('--atomic: an input that cannot be read loads nothing (exit 1); a failing --post-sql leaves the table as it was', async () => {
     const d = tmpdir();
     fs.writeFileSync(`${d}/good.ndjson`, ndjson(Array.from({ length: 50 }, (_, i) => ({ id: i, v: 1 }))));

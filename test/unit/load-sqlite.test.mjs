@@ -26,6 +26,23 @@ test('creates the table from inferred types, upserts by key, counts inserted/upd
   ]);
 });
 
+test('decimals past a double\'s digits: a TEXT column keeps the number as written, a JSON (TEXT) column its exact numbers, an INTEGER column a whole one exactly; REAL and NUMERIC columns a double', () => {
+  const d = tmpdir(), db = `${d}/dn.db`;
+  fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE dn (k INTEGER PRIMARY KEY, t TEXT, j TEXT, r REAL, n NUMERIC, i INTEGER);');
+  const input = '{"k":1,"t":12345678901234567890.123456789,"j":{"x":12345678901234567890.123456789,"y":[0.10000000000000001]},"r":0.10000000000000001,"n":99999999999999999999999999999999999999.99}\n' +
+    '{"k":2,"t":-0.10000000000000001,"j":[2.50,1E2,0.14285714285714285],"r":2.50}\n{"k":3,"t":12345678901234567890.0,"j":[1.0000000000000000],"i":12345678901234567.0}\n';
+  const r = sh(`load-sqlite --db ${db} -t dn -k k --schema ${d}/s.sql`, { input });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(sh(`query-sqlite --db ${db} "SELECT i FROM dn WHERE k = 3"`).stdout, '{"i":12345678901234567}\n'); // (not ...568)
+  assert.equal(rows(db, 'SELECT k, t, j, r, typeof(n) AS n FROM dn ORDER BY k'), [
+    { k: 1, t: '12345678901234567890.123456789', j: '{"x":12345678901234567890.123456789,"y":[0.10000000000000001]}', r: 0.1, n: 'real' },
+    // (15 significant digits or fewer: the double's shortest text; a whole number as an integer)
+    { k: 2, t: '-0.10000000000000001', j: '[2.5,100,0.14285714285714285]', r: 2.5, n: 'null' },
+    { k: 3, t: '12345678901234567890', j: '[1]', r: null, n: 'null' },
+  ]);
+  assert.match(sh(`load-sqlite --db ${db} -t dn -k k`, { input }).stderr, /dn: inserted=0 updated=0 unchanged=3 rejected=0\n/);
+});
+
 test('running the same load twice gives the same table', () => {
   const d = tmpdir(), db = `${d}/b.db`;
   const input = Array.from({ length: 25000 }, (_, i) => JSON.stringify({ k: `u${i % 20000}`, v: i })).join('\n') + '\n';
