@@ -41,7 +41,8 @@
 // left idle behind a megabyte of parsing. When the loader says records pile up (backpressure) the
 // calls wait for the worker (Atomics.wait) before returning, so at most about three batches and one
 // input chunk are held. Begin, write and commit return promises; the other calls (the catalog, DDL)
-// always wait: they are short.
+// wait: they are short (DDL returns a promise while another load of this process has a transaction
+// open, see inTxn).
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
@@ -242,6 +243,12 @@ interface WireError { message: string; code?: string; lock?: boolean }
 
 const WORKER_ROLE = 'event-pipes postgres driver';
 
+/** the drivers of this process with a transaction open. While another one has, a call that may wait
+ *  for a lock (DDL, a write, a commit) never blocks the thread: the lock may be that transaction's,
+ *  whose commit needs this thread (two library streams creating one table waited for each other until
+ *  --busy-timeout, and one failed) */
+const inTxn = new Set<PgDriver>();
+
 /** the loader's Driver for PostgreSQL: a pg client in a worker thread; begin, write and commit return
  *  a promise unless the loader's queue is long, the other calls return once the worker answered */
 export class PgDriver implements Driver {
@@ -284,7 +291,7 @@ export class PgDriver implements Driver {
 
   settle(): void {
     const seq = this.awaited;
-    if (seq === 0) return;
+    if (seq === 0 || this.othersInTxn()) return;
     for (let done; (done = Atomics.load(this.flag, 0)) !== seq;) Atomics.wait(this.flag, 0, done);
   }
 
@@ -307,9 +314,15 @@ export class PgDriver implements Driver {
   }
 
   /** a call that returns a promise (the main thread reads on meanwhile), unless the loader's queue is
-   *  long: then it returns once answered */
+   *  long (and no other driver of this process has a transaction open: inTxn): then it returns once
+   *  answered */
   private callSoon<T>(method: string, ...args: unknown[]): T | Promise<T> {
-    if (this.pressed()) return this.call(method, ...args);
+    if (this.pressed() && !this.othersInTxn()) return this.call(method, ...args);
+    return this.callLater(method, ...args);
+  }
+
+  /** a call that returns a promise */
+  private callLater<T>(method: string, ...args: unknown[]): Promise<T> {
     this.awaited = this.post(method, args);
     return new Promise<T>((resolve, reject) => {
       this.port.ref(); // the reply keeps the process alive
@@ -321,7 +334,17 @@ export class PgDriver implements Driver {
     });
   }
 
+  /** has another driver of this process a transaction open (inTxn)? */
+  private othersInTxn(): boolean { return inTxn.size > (inTxn.has(this) ? 1 : 0); }
+
+  /** a DDL call: it waits for the table's locks, so it returns once answered unless another driver of
+   *  this process has a transaction open (inTxn) */
+  private callDdl<T>(method: string, ...args: unknown[]): T | Promise<T> {
+    return this.othersInTxn() ? this.callLater(method, ...args) : this.call(method, ...args);
+  }
+
   private shutDown(): void {
+    inTxn.delete(this);
     this.closed = true;
     this.unwant();
     this.port.close();
@@ -337,18 +360,27 @@ export class PgDriver implements Driver {
     return v ?? this.call('schemaVersion');
   }
 
-  exec(sql: string): void { this.call('exec', sql); }
-  createTable(table: string, columns: Column[], key: string[]): string | undefined { return this.call('createTable', table, columns, key); }
-  addColumn(table: string, column: Column): void { this.call('addColumn', table, column); }
+  exec(sql: string): void | Promise<void> { return this.callDdl('exec', sql); }
+  createTable(table: string, columns: Column[], key: string[]): string | undefined | Promise<string | undefined> { return this.callDdl('createTable', table, columns, key); }
+  addColumn(table: string, column: Column): void | Promise<void> { return this.callDdl('addColumn', table, column); }
   createKeysTable(key: Column[]): void { this.call('createKeysTable', key); }
   begin(): void | Promise<void> {
+    inTxn.add(this);
     const got = this.callSoon<string>('begin');
     if (got instanceof Promise) return got.then((v) => { this.versionAtBegin = v; });
     this.versionAtBegin = got;
   }
 
-  commit(): void | Promise<void> { return this.callSoon('commit'); }
-  rollback(): void { if (!this.closed) this.call('rollback'); }
+  commit(): void | Promise<void> {
+    const got = this.callSoon<void>('commit');
+    if (!(got instanceof Promise)) { inTxn.delete(this); return; }
+    return got.finally(() => { inTxn.delete(this); });
+  }
+
+  rollback(): void {
+    inTxn.delete(this);
+    if (!this.closed) this.call('rollback');
+  }
 
   close(): void {
     if (this.closed) return;

@@ -12,6 +12,7 @@
 //   bits as the text of their digits;
 // - everywhere: booleans 0/1, strings as text, objects and arrays as JSON text with exact numbers.
 // Column names are matched as SQLite matches them: ignoring ASCII case ("A" and "a" are one column).
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { BigNum, doubleOf } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
@@ -146,6 +147,32 @@ export function recordError(err: unknown): string | undefined {
 
 const isBusy = (err: unknown) => String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
 
+/** The write transactions of this process's loaders on one database file take turns here, waiting
+ *  without blocking the thread. SQLite's busy handler waits by sleeping the thread (better-sqlite3 is
+ *  synchronous): a loader waiting so for the lock of another loader of this process (two library
+ *  streams, two branches of a fork) held up the very thread that was to commit it, until
+ *  --busy-timeout, and then failed. Other processes are waited for by SQLite, as before. */
+class Turns {
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
+  /** the turn now (true), or false when another loader of this process has it */
+  take(): boolean { return this.held ? false : (this.held = true); }
+  /** a promise of the turn within ms; rejects with LockTimeout after that */
+  wait(ms: number, timeout: () => LockTimeout): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const next = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => { this.waiting.splice(this.waiting.indexOf(next), 1); reject(timeout()); }, ms);
+      this.waiting.push(next);
+    });
+  }
+  /** the turn handed to the next loader waiting, if any */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next(); else this.held = false;
+  }
+}
+const turnsByFile = new Map<string, Turns>();
+
 /** The loader's driver for one SQLite database file (better-sqlite3: synchronous, so no call awaits). */
 export class SqliteDriver implements Driver {
   readonly dialect = sqliteDialect;
@@ -161,8 +188,19 @@ export class SqliteDriver implements Driver {
   private keysWidth = 0;
   private keysAt = 0;
 
+  /** this process's turns on the file (Turns), and whether this loader has the turn */
+  private readonly turns: Turns;
+  private myTurn = false;
+
   constructor(readonly file: string, private readonly busyTimeoutMs: number) {
     this.db = openDb(file, { busyTimeoutMs });
+    if (this.db.memory) this.turns = new Turns(); // (a database of this connection alone)
+    else {
+      const real = fs.realpathSync(file); // (one file however it is named)
+      let turns = turnsByFile.get(real);
+      if (!turns) turnsByFile.set(real, turns = new Turns());
+      this.turns = turns;
+    }
     // a load touches pages all over the table and its indexes (and --post-sql often reads them all
     // again): a page cache of up to 256 MiB (grown only as used) instead of SQLite's 2 MiB saves
     // re-reading them through the OS; temp B-trees (loaded_keys, sorts) stay in memory
@@ -203,13 +241,29 @@ export class SqliteDriver implements Driver {
     this.keysInsertMany = this.db.prepare(`INSERT OR IGNORE INTO temp.loaded_keys VALUES ${Array(this.keysAt).fill(row).join(', ')}`);
   }
 
-  begin(): void {
+  begin(): void | Promise<void> {
+    if (this.turns.take()) return this.beginNow();
+    return this.turns.wait(Math.max(1, this.busyTimeoutMs), () => this.locked()).then(() => this.beginNow());
+  }
+
+  /** BEGIN with this process's turn: the write lock now (waiting for other processes up to the busy
+   *  timeout), not at the first write */
+  private beginNow(): void {
+    this.myTurn = true;
     try {
-      this.db.exec('BEGIN IMMEDIATE'); // the write lock now (waiting up to the busy timeout), not at the first write
+      this.db.exec('BEGIN IMMEDIATE');
     } catch (err) {
-      if (isBusy(err)) throw new LockTimeout(`database is locked: another writer held ${this.file} longer than --busy-timeout (${this.busyTimeoutMs} ms)`);
-      throw err;
+      this.endTurn();
+      throw isBusy(err) ? this.locked() : err;
     }
+  }
+
+  private locked(): LockTimeout {
+    return new LockTimeout(`database is locked: another writer held ${this.file} longer than --busy-timeout (${this.busyTimeoutMs} ms)`);
+  }
+
+  private endTurn(): void {
+    if (this.myTurn) { this.myTurn = false; this.turns.give(); }
   }
 
   commit(): void {
@@ -217,11 +271,18 @@ export class SqliteDriver implements Driver {
       if (isBusy(err)) throw new LockTimeout(`database is locked: the commit waited longer than --busy-timeout (${this.busyTimeoutMs} ms)`);
       throw err;
     }
+    this.endTurn();
   }
 
-  rollback(): void { if (this.db.inTransaction) this.db.exec('ROLLBACK'); }
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.endTurn();
+  }
 
-  close(): void { if (this.db.open) this.db.close(); }
+  close(): void {
+    if (this.db.open) this.db.close();
+    this.endTurn();
+  }
 
   private prepare(spec: WriteSpec): Statements {
     let s = this.statements.get(spec);

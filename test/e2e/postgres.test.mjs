@@ -281,6 +281,29 @@ if (!bindir) {
     [{ n: 45001, only_a: 15001, only_b: 15001, wrong: 0 }]);
   });
 
+  test('two load streams of one process (the library API) on a table neither has created, written at once: both finish, everything loaded', async () => {
+    const { createStream } = await import(`${root}/dist/api.js`);
+    const { Readable, Writable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    async function* records(from) { // a chunk at a time, a turn of the event loop between chunks
+      for (let i = 0; i < 1000; i += 50) {
+        yield Array.from({ length: 50 }, (_v, j) => `{"k":${from + i + j},"v":${from}}\n`).join('');
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const load = (from) => {
+      const s = createStream('load-postgres', ['--url', server.url, '--table', 'lib2', '--key', 'k', '--batch', '100', '--busy-timeout', '3000']);
+      const warnings = [];
+      s.on('warning', (w) => warnings.push(w));
+      return pipeline(Readable.from(records(from)), s, new Writable({ write(_c, _e, cb) { cb(); } })).then(() => warnings.at(-1), (err) => `error: ${err.message}`);
+    };
+    const t0 = Date.now();
+    const got = await Promise.all([load(0), load(1000)]);
+    assert.equal(got, ['lib2: inserted=1000 updated=0 unchanged=0 rejected=0', 'lib2: inserted=1000 updated=0 unchanged=0 rejected=0'].map((t) => `load-postgres: ${t}`));
+    assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms (waited for --busy-timeout)`);
+    assert.equal(await q('SELECT count(*)::int AS n, count(*) FILTER (WHERE v = 1000)::int AS b FROM lib2'), [{ n: 2000, b: 1000 }]);
+  });
+
   test('--strict stops at the first bad record (exit 1): its batch rolled back, the batches before it kept', async () => {
     const input = ndjson(Array.from({ length: 25 }, (_, i) => (i === 13 ? { v: i } : { id: i, v: i })));
     const r = load('-t strict -k id --batch 10 --strict', { input });

@@ -371,4 +371,38 @@ test('a file written whole can be written again by a later stream of the same pr
   await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('save', [path.join(dir, 'no', 'x.ndjson')]), new Writable({ write(_c, _e, cb) { cb(); } })), /no such folder/);
 });
 
+test('two load streams of one process on one SQLite database, written at once: both finish, everything loaded (their transactions take turns without blocking the thread); an --atomic one still makes the other wait --busy-timeout, as between two processes', async () => {
+  const Database = (await import('better-sqlite3')).default;
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const db = path.join(d, 'two.db');
+  // records a chunk at a time, a turn of the event loop between chunks (a network source), each chunk a
+  // write: a transaction stays open from one chunk to the next while the other stream is written
+  process.env.EVENT_PIPES_SQLITE_WRITE_UNIT = '50';
+  async function* records(from, ms) {
+    for (let i = 0; i < 1000; i += 50) {
+      yield Array.from({ length: 50 }, (_v, j) => `{"k":${from + i + j},"v":${from}}\n`).join('');
+      await new Promise((r) => (ms ? setTimeout(r, ms) : setImmediate(r)));
+    }
+  }
+  const load = (from, table, extra = [], ms = 0) => {
+    const s = createStream('load-sqlite', ['--db', db, '--table', table, '--key', 'k', '--batch', '100', '--busy-timeout', '3000', ...extra]);
+    const warnings = [];
+    s.on('warning', (w) => warnings.push(w));
+    return pipeline(Readable.from(records(from, ms)), s, new Writable({ write(_c, _e, cb) { cb(); } })).then(() => warnings.at(-1), (err) => `error: ${err.message}`);
+  };
+  const t0 = Date.now();
+  assert.equal(await Promise.all([load(0, 't'), load(1000, 't')]), ['load-sqlite: t: inserted=1000 updated=0 unchanged=0 rejected=0', 'load-sqlite: t: inserted=1000 updated=0 unchanged=0 rejected=0']);
+  assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms (waited for --busy-timeout)`);
+  const x = new Database(db);
+  assert.equal(x.prepare('SELECT count(*) AS n, count(DISTINCT k) AS k, sum(v = 1000) AS b FROM t').get(), { n: 2000, k: 2000, b: 1000 });
+  x.close();
+  // an --atomic load holds the lock to its end: the other waits --busy-timeout and stops (its records
+  // coming slower than that), nothing of it written
+  const [atomic, other] = await Promise.all([load(0, 'a', ['--atomic'], 10), new Promise((r) => setTimeout(r, 50)).then(() => load(1000, 'a', ['--busy-timeout', '100']))]);
+  assert.is(atomic, 'load-sqlite: a: inserted=1000 updated=0 unchanged=0 rejected=0');
+  assert.match(other, /^error: database is locked: another writer held .* longer than --busy-timeout \(100 ms\); nothing written/, other);
+  delete process.env.EVENT_PIPES_SQLITE_WRITE_UNIT;
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test.run();
