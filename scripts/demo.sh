@@ -17,7 +17,7 @@ show that a second load changes nothing; then 200,000 freshly generated events (
 through the same tools with --stats per stage into data/out/generated.db. Takes no arguments. In a
 clone of the repository it replaces data/out/analytics.db and data/out/generated.db there (builds
 dist/ first if needed); from the package installed by npm (no src/ beside it) it writes
-event-pipes-demo/out/ and event-pipes-demo/generated/ in the current directory instead.
+event-pipes-demo/data/out/ and event-pipes-demo/data/generated/ in the current directory instead.
 
 Options:
   -h, --help  print this help and exit (nothing is run)

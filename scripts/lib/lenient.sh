@@ -6,7 +6,7 @@
 # rejected_all FIGURES: the last line of a --stats-file says records were read and all were rejected
 rejected_all() {
   local in_out_rej n_in n_out n_rej
-  in_out_rej=$(sed -nE 's/.*"in":([0-9]+),"out":([0-9]+),"rejected":([0-9]+),.*/\1 \2 \3/p' "$1" | tail -n 1)
+  in_out_rej=$(sed -nE 's/.*"in":([0-9]+),"out":([0-9]+),"rejected":([0-9]+),.*/\1 \2 \3/p' "$1" 2> /dev/null | tail -n 1)
   read -r n_in n_out n_rej <<< "${in_out_rej:-0 0 0}"
   [ "$n_in" -gt 0 ] && [ "$n_out" -eq 0 ] && [ "$n_rej" -eq "$n_in" ]
 }

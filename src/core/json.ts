@@ -148,12 +148,13 @@ function significantDigits(t: string): number {
   return sig;
 }
 
-/** an exact decimal as a JSON number: an integer of up to 40 digits plain (a 128-bit id), other
- *  numbers plain from 1e-6 to below 1e21 (as JavaScript writes them), else d.ddde400, d.ddde-400 */
+/** an exact decimal as a JSON number: an integer plain when it ends in at most 21 zeros (an id of any
+ *  length), other numbers plain from 1e-6 to below 1e21 (as JavaScript writes them), else d.ddde400,
+ *  d.ddde-400 */
 export function decText(d: Dec): string {
   if (d.sign === 0) return '0';
   const s = d.sign < 0 ? '-' : '', k = d.digits.length, digits = d.digits;
-  if (k <= d.exp && d.exp <= 40n) return s + digits + '0'.repeat(Number(d.exp) - k);
+  if (k <= d.exp && d.exp - BigInt(k) <= 21n) return s + digits + '0'.repeat(Number(d.exp) - k);
   if (d.exp >= -5n && d.exp <= 21n) {
     const n = Number(d.exp);
     if (n > 0) return s + digits.slice(0, n) + '.' + digits.slice(n);

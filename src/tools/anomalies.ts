@@ -7,7 +7,7 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { stringify } from '../core/json.js';
+import { splitPath, stringify } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -25,6 +25,13 @@ const options = {
 
 export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 
+/** rec at `path` = v, making the objects on the way */
+function setPath(rec: Record<string, any>, path: string[], v: unknown): void {
+  let c = rec;
+  for (let i = 0; i < path.length - 1; i++) c = c[path[i]] ??= {};
+  c[path[path.length - 1]] = v;
+}
+
 interface Point { order: string; x: number; rec: any; group?: unknown }
 
 /** the day number of a YYYY-MM-DD date (a real day), else undefined */
@@ -41,7 +48,10 @@ function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
     if (i > 0) {
       for (let d = dayOf(pts[i - 1].order)! + 1, end = dayOf(pts[i].order)!; d < end; d++) {
         const day = new Date(d * 864e5).toISOString().slice(0, 10);
-        const rec: Record<string, unknown> = o.by ? { [o.by]: pts[i].group, [o.order]: day, [o.value]: v } : { [o.order]: day, [o.value]: v };
+        const rec: Record<string, unknown> = {}; // (the fields are paths, as the reader reads them: u.c is {"u":{"c":...}})
+        if (o.by) setPath(rec, splitPath(o.by), pts[i].group);
+        setPath(rec, splitPath(o.order), day);
+        setPath(rec, splitPath(o.value), v);
         out.push({ order: day, x: v, rec });
       }
     }
@@ -50,7 +60,12 @@ function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
   return out;
 }
 
-const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y), n = a.length; return n % 2 ? a[(n - 1) / 2] : a[n / 2 - 1] / 2 + a[n / 2] / 2; }; // (halves first: the sum of two values near 1.8e308 overflows)
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y), n = a.length;
+  if (n % 2) return a[(n - 1) / 2];
+  const m = (a[n / 2 - 1] + a[n / 2]) / 2;
+  return Number.isFinite(m) ? m : a[n / 2 - 1] / 2 + a[n / 2] / 2; // (two values near 1.8e308 overflow their sum; halving first would lose 5e-324)
+};
 
 export const tool: Tool<AnomaliesOptions> = {
   name: 'anomalies',

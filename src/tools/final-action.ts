@@ -35,12 +35,12 @@ const ON = 1, OFF = 2;
 /**
  * An event's tag: its kind and what its time's double lost. A time is kept as a double, but an integer
  * of 16+ digits (an epoch in µs or ns) may not fit one: 1700000000000000001 and ...002 share a double.
- * The tag holds the exact value's distance from its double (at most 2^14 for |t| < 2^68, past the
- * year 9000 in ns) and the kind: ((exact - double + 2^14) << 1) | (off ? 1 : 0). So at an equal double
+ * The tag holds the exact value's distance from its double (at most 2^13 for |t| < 2^67, past the
+ * year 6000 in ns) and the kind: ((exact - double + 2^14) << 1) | (off ? 1 : 0). So at an equal double
  * the larger tag is the later event, and at an exact tie the off one: the fold compares times, then
  * tags, as it compared times, then kinds. An ordinary time's tag is 2^15 (on) or 2^15 + 1 (off).
  */
-const EXACT = 1 << 14, BEYOND = 2 ** 68;
+const EXACT = 1 << 14, BEYOND = 2 ** 67; // (from 2^67 a distance may be 2^14: the tag would pass 16 bits)
 export const TAG_ON = EXACT << 1, TAG_OFF = TAG_ON | 1;
 /** the tag of an event of kind `kind` whose time, read as `t`, is written `text` in its record */
 function tagOf(kind: number, t: number, text: string | undefined): number {
@@ -48,10 +48,12 @@ function tagOf(kind: number, t: number, text: string | undefined): number {
   if (!(t >= 2 ** 53 || t <= -(2 ** 53)) || t >= BEYOND || t <= -BEYOND || text === undefined || !/^-?[0-9]+$/.test(text)) return base;
   return base + (Number(BigInt(text) - BigInt(t)) << 1);
 }
-/** a time as written out: as read, a number (an integer the double and the tag make, its digits) */
+/** a time as written out: an integer of 16+ digits as the digits the double and the tag make (String(t)
+ *  is the double's shortest text: 1.7e18 + 256 as ...300; past 2^67, the double's own digits), else
+ *  the double's shortest text */
 function timeText(t: number, tag: number): string {
-  if (!(t >= 2 ** 53 || t <= -(2 ** 53)) || t >= 1e21 || t <= -1e21) return String(t); // (the shortest text of the double)
-  return String(BigInt(t) + BigInt((tag >> 1) - EXACT)); // (String(t) is the double's shortest text: 1.7e18 + 256 as ...300)
+  if (!(t >= 2 ** 53 || t <= -(2 ** 53)) || t >= 1e21 || t <= -1e21) return String(t);
+  return String(BigInt(t) + BigInt((tag >> 1) - EXACT));
 }
 /** events logged before they are first folded to one per key (then: twice the keys kept, at least this);
  *  EVENT_PIPES_FOLD_AT overrides it (the tests fold small inputs many times) */

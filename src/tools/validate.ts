@@ -2,7 +2,7 @@
 // counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
-import { FieldReader } from '../core/fields.js';
+import { FieldReader, shownValue } from '../core/fields.js';
 import { getPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
@@ -148,7 +148,7 @@ export const tool: Tool<ValidateOptions> = {
       const enu = enums.map((e) => ({ ...e, k: at(e.f) })), ran = ranges.map((r) => ({ ...r, k: at(r.f) }));
       const reader = new FieldReader(fields);
       const EMPTY = Buffer.from('""');
-      const shown = (v: unknown) => (v instanceof BigNum ? v.raw : JSON.stringify(v));
+      const shown = shownValue;
       const NUMBER_START = (c: number) => c === 45 || (c >= 48 && c <= 57);
       return {
         record(line: Line) {
@@ -232,7 +232,7 @@ export const tool: Tool<ValidateOptions> = {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           const c = fits(v, kind, o.coerce);
-          if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, (v instanceof BigNum ? v.raw : JSON.stringify(v)));
+          if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(v));
           if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
         }
         for (const { f, path, allowed } of enums) {
@@ -245,14 +245,14 @@ export const tool: Tool<ValidateOptions> = {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
           const n = typeof v === 'number' ? v : v instanceof BigNum ? Number(v.raw) : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
-          if (!inRange(n, r, () => (v instanceof BigNum ? v.raw : typeof v === 'string' ? v.trim() : String(v)))) return ctx.reject(line, `${f} out of range`, `${(v instanceof BigNum ? v.raw : JSON.stringify(v))} not in ${r.bounds}`);
+          if (!inRange(n, r, () => (v instanceof BigNum ? v.raw : typeof v === 'string' ? v.trim() : String(v)))) return ctx.reject(line, `${f} out of range`, `${shownValue(v)} not in ${r.bounds}`);
         }
         let out = rec;
         if (ajvCheck) {
           const shadow = forAjv(rec);
           const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
-          if (coercing) {
+          if (o.coerce) { // (a sample record's schema lets numbers come as strings: checked so, written as they came)
             const after = coerced(rec, shadow) as Record<string, unknown>;
             if (stringify(after) !== stringify(rec)) { out = after; changed = true; rewrite = true; }
           }
