@@ -107,7 +107,10 @@ export const tool: Tool<WatchRatioOptions> = {
         const da = dur.a, ra = ratio.a, ta = total.a, ca = count.a;
         for (let k = 0; k < n; k++) { const s = order[k], d = da[s]; wrs[k] = Number.isNaN(d) ? ra[s] : ta[s] / d; cnt[k] = ca[s]; }
         // (each event's ratio is a double, checked as it came; a pair's sum of them may not be)
-        for (let k = 0; k < n; k++) if (!Number.isFinite(wrs[k])) ctx.warn(`the watched_ratio of output record ${k + 1} is beyond the double range (its events' sum): written as null`);
+        const beyond: number[] = [];
+        for (let k = 0; k < n; k++) if (!Number.isFinite(wrs[k])) beyond.push(k + 1);
+        if (beyond.length === 1) ctx.warn(`the watched_ratio of output record ${beyond[0]} is beyond the double range (its events' sum): written as null`);
+        else if (beyond.length) ctx.warn(`the watched_ratio of ${beyond.length} output records (${beyond.slice(0, 10).join(', ')}${beyond.length > 10 ? ', ...' : ''}) is beyond the double range (their events' sums): written as null`);
         const at = slots.gather(order);
         for (let k = 0; k < n; k++) { // by the key's bytes
           out.tokens(at.arenas[at.blk[k]], at.offs[k], at.offs[k] + at.lens[k], heads, headsLength);
