@@ -123,16 +123,18 @@ export function doubleOf(raw: string): number | undefined {
  * 390843300297759264.15 with its neighbours, so they stay apart. (A number of more than 15 significant
  * digits never equals one of 15 or fewer: the two kinds of key cannot meet.)
  */
-export function canonicalNumber(t: string): string {
-  if (significantDigits(t) <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
-  return decText(parseDec(t));
-}
+export function canonicalNumber(t: string): string { return shortText(t) ?? decText(parseDec(t)); }
 
 /** A number token as the tools write a value back: the shortest double text when the token has at most
  *  15 significant digits and a double holds it (1.50 as 1.5, 1E2 as 100), else its own text, exact. */
-export function writtenNumber(t: string): string {
-  if (significantDigits(t) <= 15) { const n = doubleOf(t); if (n !== undefined) return String(n); }
-  return t;
+export function writtenNumber(t: string): string { return shortText(t) ?? t; }
+
+/** the shortest double text of a number token of at most 15 significant digits a double holds, else
+ *  undefined (a double writes such a decimal back as the same number) */
+function shortText(t: string): string | undefined {
+  if (significantDigits(t) > 15) return undefined;
+  const n = doubleOf(t);
+  return n === undefined ? undefined : String(n);
 }
 
 /** the significant digits of a number token (leading and trailing zeros not counted) */
@@ -341,6 +343,19 @@ export function compareDec(a: Dec, b: Dec): number {
 }
 
 /** Look up a dotted path (a.b.0.c) in a parsed record. */
+/** Set a dotted path (as splitPath gives it) in a record to v, making the objects on the way (a
+ *  member that is not an object is replaced); a member keeps its place (own properties only). */
+export function setPath(obj: any, path: string[], v: unknown): void {
+  let cur = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i], x = Object.prototype.hasOwnProperty.call(cur, seg) ? cur[seg] : undefined;
+    if (x === null || typeof x !== 'object') define(cur, seg, {});
+    cur = cur[seg];
+  }
+  define(cur, path[path.length - 1], v);
+}
+const define = (o: object, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+
 export function getPath(obj: any, path: string[]): unknown {
   let cur = obj;
   for (const seg of path) {

@@ -7,7 +7,8 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { splitPath, stringify } from '../core/json.js';
+import { setPath, splitPath, stringify } from '../core/json.js';
+import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -25,29 +26,15 @@ const options = {
 
 export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 
-/** rec at `path` = v, making the objects on the way */
-function setPath(rec: Record<string, any>, path: string[], v: unknown): void {
-  let c = rec;
-  for (let i = 0; i < path.length - 1; i++) c = c[path[i]] ??= {};
-  c[path[path.length - 1]] = v;
-}
-
 interface Point { order: string; x: number; rec: any; group?: unknown }
 
-/** the day number of a YYYY-MM-DD date (a real day), else undefined */
-function dayOf(v: unknown): number | undefined {
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
-  const y = +v.slice(0, 4), m = +v.slice(5, 7) - 1, day = +v.slice(8, 10), d = new Date(0);
-  d.setUTCFullYear(y, m, day); // (Date.UTC reads years 0-99 as 1900-1999)
-  return d.getUTCFullYear() === y && d.getUTCMonth() === m && d.getUTCDate() === day ? d.getTime() / 864e5 : undefined;
-}
 /** the points of a series of days (sorted) with the missing days between them as points of value `v` */
 function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
   const out: Point[] = [];
   for (let i = 0; i < pts.length; i++) {
     if (i > 0) {
-      for (let d = dayOf(pts[i - 1].order)! + 1, end = dayOf(pts[i].order)!; d < end; d++) {
-        const day = new Date(d * 864e5).toISOString().slice(0, 10);
+      for (let d = dateToEpochDays(pts[i - 1].order) + 1, end = dateToEpochDays(pts[i].order); d < end; d++) {
+        const day = epochDaysToDate(d);
         const rec: Record<string, unknown> = {}; // (the fields are paths, as the reader reads them: u.c is {"u":{"c":...}})
         if (o.by) setPath(rec, splitPath(o.by), pts[i].group);
         setPath(rec, splitPath(o.order), day);
@@ -87,7 +74,7 @@ export const tool: Tool<AnomaliesOptions> = {
         const x = reader.number(0), ord = reader.value(1);
         if (!Number.isFinite(x)) return ctx.reject(line, `no numeric ${o.value}`);
         if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);
-        if (o.fill !== undefined && dayOf(ord) === undefined) return ctx.reject(line, `${o.order} is not a day (YYYY-MM-DD), as --fill needs`, JSON.stringify(ord));
+        if (o.fill !== undefined && !(typeof ord === 'string' && isValidDate(ord))) return ctx.reject(line, `${o.order} is not a day (YYYY-MM-DD), as --fill needs`, JSON.stringify(ord));
         const g = o.by ? canonicalOf(reader.value(2) ?? null) : ''; // (a BigNum's own digits: 1E400 and 2E400 are two series)
         const rec = ctx.parse(line);
         if (rec === undefined) return;

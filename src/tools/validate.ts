@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec } from '../core/json.js';
+import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -66,11 +66,20 @@ function inRange(n: number, r: { lo: number; hi: number; loDec?: Dec; hiDec?: De
   return (n !== r.lo || r.loDec === undefined || compareDec(d, r.loDec) >= 0) && (n !== r.hi || r.hiDec === undefined || compareDec(d, r.hiDec) <= 0);
 }
 
+/** o[k] = v as a member of its own (a "__proto__" member too); plain assignment otherwise: objects
+ *  built by defineProperty are slower to read, ajv's checks of a copy ~2x */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 /**
- * A copy of a record for ajv, which knows numbers only as doubles: an exact number (BigNum: 16+ digit
- * integers, numbers beyond a double) as a double of the same kind: its value, or beyond the range
- * ±Number.MAX_VALUE (an integer, above any bound), or, for one too small for a double, ±MIN_VALUE
- * (not an integer, as 1e-400 is not). (ajv called such values "must be integer"/"must be number".)
+ * The record as ajv is to see it, which knows numbers only as doubles: an exact number (BigNum: 16+
+ * digit integers, numbers beyond a double) as a double of the same kind: its value, or beyond the
+ * range ±Number.MAX_VALUE (an integer, above any bound), or, for one too small for a double,
+ * ±MIN_VALUE (not an integer, as 1e-400 is not). (ajv called such values "must be integer"/"must be
+ * number".) The value itself where it holds no BigNum (most records: nothing copied), else a copy of
+ * the containers on the way to one.
  */
 function forAjv(v: unknown): unknown {
   if (v instanceof BigNum) {
@@ -79,13 +88,14 @@ function forAjv(v: unknown): unknown {
     const neg = v.raw.startsWith('-');
     return Number.isFinite(Number(v.raw)) ? (neg ? -Number.MIN_VALUE : Number.MIN_VALUE) : neg ? -Number.MAX_VALUE : Number.MAX_VALUE;
   }
-  if (Array.isArray(v)) return v.map(forAjv);
-  if (v !== null && typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: forAjv((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
-    return o;
+  if (v === null || typeof v !== 'object') return v;
+  let out: any;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k], y = forAjv(x);
+    if (y !== x && out === undefined) out = Array.isArray(v) ? [...v] : { ...v };
+    if (out !== undefined) put(out, k, y);
   }
-  return v;
+  return out ?? v;
 }
 
 /**
@@ -100,7 +110,7 @@ function coerced(orig: unknown, shadow: unknown): unknown {
   if (Array.isArray(orig) && Array.isArray(shadow)) return shadow.map((x, i) => coerced(orig[i], x));
   if (orig !== null && typeof orig === 'object' && shadow !== null && typeof shadow === 'object' && !Array.isArray(shadow)) {
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(shadow)) Object.defineProperty(o, k, { value: coerced((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(shadow)) put(o, k, coerced((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k]));
     return o;
   }
   return shadow;
@@ -148,7 +158,6 @@ export const tool: Tool<ValidateOptions> = {
       const enu = enums.map((e) => ({ ...e, k: at(e.f) })), ran = ranges.map((r) => ({ ...r, k: at(r.f) }));
       const reader = new FieldReader(fields);
       const EMPTY = Buffer.from('""');
-      const shown = shownValue;
       const NUMBER_START = (c: number) => c === 45 || (c >= 48 && c <= 57);
       return {
         record(line: Line) {
@@ -163,7 +172,7 @@ export const tool: Tool<ValidateOptions> = {
             if (c < 0 || c === 110) continue; // absent or null
             const ok = kind === 'string' ? c === 34 : kind === 'boolean' ? c === 116 || c === 102 : kind === 'object' ? c === 123
               : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.value(k), kind, false) !== undefined;
-            if (!ok) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shown(reader.value(k)));
+            if (!ok) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(reader.value(k)));
           }
           for (const { f, k, allowed } of enu) {
             const c = reader.firstByte(k);
@@ -178,7 +187,7 @@ export const tool: Tool<ValidateOptions> = {
             let n: number;
             if (NUMBER_START(c)) n = reader.number(k);
             else { const v = reader.value(k); n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN; }
-            if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shown(reader.value(k))} not in ${r.bounds}`);
+            if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shownValue(reader.value(k))} not in ${r.bounds}`);
           }
           ctx.emitLine(line);
         },
@@ -206,7 +215,6 @@ export const tool: Tool<ValidateOptions> = {
         return `${e.instancePath || '/'} ${e.message}`;
       };
     };
-    const setPath = (rec: any, path: string[], v: unknown) => { let c = rec; for (let i = 0; i < path.length - 1; i++) c = c[path[i]]; c[path[path.length - 1]] = v; };
     // --coerce by --type: the converted values are spliced into the line's text, the rest of it passes
     // byte for byte (a schema's coercion, anywhere in the record, writes the record again)
     const typeFields = [...new Set(types.map((t) => t.f))];
@@ -249,12 +257,16 @@ export const tool: Tool<ValidateOptions> = {
         }
         let out = rec;
         if (ajvCheck) {
+          // ajv sees the record itself where it holds no exact number (its coercion may change it: the
+          // record is written again only with --coerce, from its text before, `before`); a sample
+          // record's schema coerces too, but without --coerce the line passes as it came
+          const before = o.coerce ? stringify(rec) : '';
           const shadow = forAjv(rec);
           const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
-          if (o.coerce) { // (a sample record's schema lets numbers come as strings: checked so, written as they came)
-            const after = coerced(rec, shadow) as Record<string, unknown>;
-            if (stringify(after) !== stringify(rec)) { out = after; changed = true; rewrite = true; }
+          if (o.coerce && stringify(shadow) !== before) { // (coerced, or an exact number seen as a double)
+            const after = coerced(parseJson(before), shadow) as Record<string, unknown>;
+            if (stringify(after) !== before) { out = after; changed = true; rewrite = true; }
           }
         }
         if (!changed) return ctx.emitLine(line);
