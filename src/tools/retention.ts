@@ -84,8 +84,10 @@ export const tool: Tool<RetentionOptions> = {
         const cw = new Float64Array(n);
         for (let u = 0; u < n; u++) cw[u] = weekNo(o.cohortField ? cohort.a[u] : first.a[u]);
         const size = new Map<number, number>(), kept = new Map<number, Map<number, number>>();
-        for (let u = 0; u < n; u++) { const c = cw[u]; size.set(c, (size.get(c) ?? 0) + 1); }
+        // the last week of the data: of the activity, and of the cohorts (a --cohort-field week after a
+        // user's last activity still has its offset-0 row, as --merge counts a cohort's size from it)
         let maxWeek = -Infinity;
+        for (let u = 0; u < n; u++) { const c = cw[u]; size.set(c, (size.get(c) ?? 0) + 1); if (c > maxWeek) maxWeek = c; }
         pairs.forEach((u, m) => {
           const w = weekNo(m), c = cw[u];
           if (w > maxWeek) maxWeek = w;
