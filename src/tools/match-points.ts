@@ -55,10 +55,12 @@ export const tool: Tool<MatchPointsOptions> = {
       },
       end() {
         const isGoal = (g: unknown) => typeof g === 'number' && Number.isInteger(g) && g >= 0;
+        const withGoals = (e: Ev) => (e.hg == null && e.ag == null ? 0 : 1);
         const bad = (evs: Ev[], reason: string) => { for (const e of evs) ctx.rejectAt(e.file, e.no, e.raw, reason); };
         for (const key of [...matches.keys()].sort()) {
           const { id, evs } = matches.get(key)!;
-          evs.sort((a, b) => a.t - b.t || a.no - b.no);
+          // (at an equal time the start, without goals, comes first: whatever the order of the lines or files)
+          evs.sort((a, b) => a.t - b.t || withGoals(a) - withGoals(b) || a.no - b.no);
           if (evs.length === 1) { bad(evs, isGoal(evs[0].hg) ? 'match finish without a start' : 'match start without a finish'); continue; }
           if (evs.length > 2) { bad(evs, 'more than two events for a match'); continue; }
           const [s, f] = evs;
