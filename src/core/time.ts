@@ -206,6 +206,7 @@ export function zoneClock(zone: string): ZoneClock {
 // ---------------------------------------------------------------- parsing
 export type Unit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 const SCALE: Record<Exclude<Unit, 'auto'>, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
+const US: Record<Exclude<Unit, 'auto'>, number> = { s: 1e6, ms: 1e3, us: 1, ns: 1e-3 };
 const MIN_MS = -2_208_988_800_000; // 1900-01-01
 const MAX_MS = 10_413_792_000_000; // 2300-01-01
 
@@ -224,29 +225,41 @@ function unitOfText(x: number, digits: string): Exclude<Unit, 'auto'> {
   return n <= 11 ? 's' : n <= 14 ? 'ms' : n <= 17 ? 'us' : 'ns';
 }
 
-function fromEpoch(x: number, text: string, unit: Unit): number | string {
+function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
   const digits = /^-?\d+$/.test(text) ? text : '';
   const u = unit === 'auto' ? unitOfText(x, digits) : unit;
-  let ms: number;
+  let ms: number, us = 0; // (us: the µs within the ms, with `fine`)
   if (digits && (u === 'us' || u === 'ns') && digits.replace('-', '').length > 15) {
     // long integer strings: cut the digits instead of rounding the whole number through a double
     const cut = u === 'us' ? 3 : 6;
     const neg = digits.startsWith('-');
     const abs = neg ? digits.slice(1) : digits;
-    const whole = Number(abs.slice(0, abs.length - cut)), rest = /[1-9]/.test(abs.slice(abs.length - cut));
-    ms = neg ? -whole - (rest ? 1 : 0) : whole;
-  } else ms = Math.floor(x * SCALE[u]);
+    const whole = Number(abs.slice(0, abs.length - cut)), tail = abs.slice(abs.length - cut);
+    if (!fine) ms = neg ? -whole - (/[1-9]/.test(tail) ? 1 : 0) : whole;
+    else {
+      // the µs: the tail's first three digits (floored: a negative time with more below counts one more)
+      const k = Number(tail.slice(0, 3)) + (neg && /[1-9]/.test(tail.slice(3)) ? 1 : 0);
+      ms = neg ? (k === 0 ? -whole : -whole - 1) : whole;
+      us = neg ? (k === 0 ? 0 : 1000 - k) : k;
+    }
+  } else if (!fine) ms = Math.floor(x * SCALE[u]);
+  else if (Number.isInteger(x) && u !== 'ns') { ms = u === 'us' ? Math.floor(x / 1000) : x * SCALE[u]; us = u === 'us' ? x - ms * 1000 : 0; }
+  else {
+    // a fraction (or ns through a double): to the nearest µs (a decimal's digits are not a double's)
+    const whole = Math.round(x * US[u]);
+    ms = Math.floor(whole / 1000); us = whole - ms * 1000;
+  }
   if (ms < MIN_MS || ms > MAX_MS) {
     const likely = unitOfText(x, digits);
     return `epoch ${text} is out of range for unit ${u}${unit !== 'auto' && likely !== u ? ` (it looks like ${likely})` : ''}`;
   }
-  return ms;
+  return us === 0 ? ms : ms + us / 1000;
 }
 
 const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-function fromIso(text: string, inputTz: string): number | string {
+function fromIso(text: string, inputTz: string, fine = false): number | string {
   const m = ISO.exec(text);
   const bad = `timestamp '${text}' is not a number or an ISO-8601 date`;
   if (!m) return bad;
@@ -255,39 +268,45 @@ function fromIso(text: string, inputTz: string): number | string {
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return bad;
   if (!hs && off) return bad;
   const fracMs = frac ? Number((frac + '00').slice(0, 3)) : 0;
+  const sub = fine && frac && frac.length > 3 ? Number((frac + '00').slice(3, 6)) / 1000 : 0; // the µs, with `fine`
   const local = daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + fracMs;
   if (off) {
-    if (off === 'Z' || off === 'z') return local;
+    if (off === 'Z' || off === 'z') return local + sub;
     const sign = off[0] === '-' ? -1 : 1;
     const digits = off.slice(1).replace(':', '');
     const oh = +digits.slice(0, 2), om = digits.length > 2 ? +digits.slice(2, 4) : 0;
     if (oh > 23 || om > 59) return bad;
-    return local - sign * (oh * 3_600_000 + om * 60_000);
+    return local - sign * (oh * 3_600_000 + om * 60_000) + sub;
   }
-  return zoneClock(inputTz).fromLocal(local);
+  return zoneClock(inputTz).fromLocal(local) + sub;
 }
 
 /** the common case, an unsigned epoch of 10-19 digits with --unit auto: ms without regexes, or -1 */
-function plainEpochMs(t: string): number {
+function plainEpochMs(t: string, fine = false): number {
   const n = t.length;
   if (n < 10 || n > 19 || t.charCodeAt(0) === 48) return -1;
   for (let i = 0; i < n; i++) { const c = t.charCodeAt(i) - 48; if (c < 0 || c > 9) return -1; }
   // unit by magnitude as in unitOf(): < 1e11 s, < 1e14 ms, < 1e17 µs, else ns (no leading zero: n digits < 10^n)
-  const ms = n <= 11 ? Number(t) * 1000 : n <= 14 ? Number(t) : Number(t.slice(0, n - (n <= 17 ? 3 : 6)));
-  return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
+  const keep = n - (n <= 17 ? 3 : 6);
+  const ms = n <= 11 ? Number(t) * 1000 : n <= 14 ? Number(t) : Number(t.slice(0, keep));
+  if (ms < MIN_MS || ms > MAX_MS) return -1;
+  const us = fine && n > 14 ? Number(t.slice(keep, keep + 3)) : 0;
+  return us === 0 ? ms : ms + us / 1000;
 }
 
-/** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason */
-export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string } = {}): number | string {
-  const unit = opts.unit ?? 'auto';
-  if (unit === 'auto' && typeof raw === 'string') { const ms = plainEpochMs(raw); if (ms >= 0) return ms; }
-  if (typeof raw === 'number') return fromEpoch(raw, String(raw), unit);
+/** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason.
+ *  `fine`: to the µs (whole ms plus the µs as a fraction; a fraction of a number or ns through a double
+ *  to the nearest µs), for tools comparing times rather than finding their day */
+export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string; fine?: boolean } = {}): number | string {
+  const unit = opts.unit ?? 'auto', fine = opts.fine === true;
+  if (unit === 'auto' && typeof raw === 'string') { const ms = plainEpochMs(raw, fine); if (ms >= 0) return ms; }
+  if (typeof raw === 'number') return fromEpoch(raw, String(raw), unit, fine);
   if (typeof raw !== 'string') return `timestamp ${JSON.stringify(raw)} is not a number or a string`;
   const t = raw.trim();
   if (t === '') return 'empty timestamp';
   // a number as JSON writes one (not .5, 1. or 0123), but 8 digits are a basic ISO date (20240309)
-  if (NUMBER.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit);
-  return fromIso(t, opts.inputTz ?? 'UTC');
+  if (NUMBER.test(t) && !/^\d{8}$/.test(t)) return fromEpoch(Number(t), t, unit, fine);
+  return fromIso(t, opts.inputTz ?? 'UTC', fine);
 }
 
 // ---------------------------------------------------------------- parsing from bytes (hot paths)
@@ -307,14 +326,14 @@ function two(b: Uint8Array, i: number): number {
  * right after the time; times without an offset are wall-clock times of `inputTz` (a clock). NaN for
  * anything else, including shapes parseTimestamp would refuse (out-of-range fields).
  */
-export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClock): number {
+export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClock, fine = false): number {
   const n = e - s;
   if (n < 10 || b[s + 4] !== 45 || b[s + 7] !== 45) return NaN;
   const y1 = two(b, s), y2 = two(b, s + 2), mo = two(b, s + 5), d = two(b, s + 8);
   if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1) return NaN;
   const y = y1 * 100 + y2;
   if (d > daysInMonth(y, mo)) return NaN;
-  let ms = daysFromCivil(y, mo, d) * DAY;
+  let ms = daysFromCivil(y, mo, d) * DAY, sub = 0; // (sub: the µs as a fraction of a ms, with `fine`)
   if (n === 10) return inputTz.fromLocal(ms);
   let i = s + 10;
   if ((b[i] !== 84 && b[i] !== 116 && b[i] !== 32) || e - i < 6 || b[i + 3] !== 58) return NaN; // 'T', 't' or ' ', HH:MM
@@ -328,17 +347,18 @@ export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClo
     ms += sec * 1000;
     i += 3;
     if (i < e && (b[i] === 46 || b[i] === 44)) { // .f… or ,f…: the first three digits are ms
-      let j = i + 1, f = 0;
-      while (j < e && b[j] >= 48 && b[j] <= 57) { if (j - i <= 3) f = f * 10 + (b[j] - 48); j++; }
+      let j = i + 1, f = 0, u = 0;
+      while (j < e && b[j] >= 48 && b[j] <= 57) { if (j - i <= 3) f = f * 10 + (b[j] - 48); else if (j - i <= 6) u = u * 10 + (b[j] - 48); j++; }
       if (j === i + 1) return NaN;
       for (let k = j - i - 1; k < 3; k++) f *= 10;
       ms += f;
+      if (fine && j - i > 4) { for (let k = j - i - 1; k < 6; k++) u *= 10; sub = u / 1000; }
       i = j;
     }
   }
-  if (i === e) return inputTz.fromLocal(ms);
+  if (i === e) return inputTz.fromLocal(ms) + sub;
   const c = b[i];
-  if (c === 90 || c === 122) return i + 1 === e ? ms : NaN; // Z, z
+  if (c === 90 || c === 122) return i + 1 === e ? ms + sub : NaN; // Z, z
   if (c !== 43 && c !== 45) return NaN;
   const oh = i + 3 <= e ? two(b, i + 1) : -1;
   if (oh < 0 || oh > 23) return NaN;
@@ -349,23 +369,26 @@ export function isoBytesMs(b: Uint8Array, s: number, e: number, inputTz: ZoneClo
     om = i + 2 === e ? two(b, i) : -1;
     if (om < 0 || om > 59) return NaN;
   }
-  return ms - (c === 45 ? -1 : 1) * (oh * 3_600_000 + om * 60_000);
+  return ms - (c === 45 ? -1 : 1) * (oh * 3_600_000 + om * 60_000) + sub;
 }
 
 /** As plainEpochMs on the text b[s, e): an unsigned epoch of 10-19 digits with --unit auto, or -1 */
-export function epochBytesMs(b: Uint8Array, s: number, e: number): number {
+export function epochBytesMs(b: Uint8Array, s: number, e: number, fine = false): number {
   const n = e - s;
   if (n < 10 || n > 19 || b[s] === 48) return -1;
   // unit by magnitude: 10-11 digits s, 12-14 ms, 15-17 µs, 18-19 ns; whole ms = the leading digits
+  // (with `fine`, the next three are the µs)
   const keep = n <= 14 ? n : n - (n <= 17 ? 3 : 6);
-  let v = 0;
+  let v = 0, u = 0;
   for (let i = s; i < e; i++) {
     const c = b[i] - 48;
     if (c < 0 || c > 9) return -1;
     if (i < s + keep) v = v * 10 + c;
+    else if (i < s + keep + 3) u = u * 10 + c;
   }
   const ms = n <= 11 ? v * 1000 : v;
-  return ms >= MIN_MS && ms <= MAX_MS ? ms : -1;
+  if (ms < MIN_MS || ms > MAX_MS) return -1;
+  return fine && u !== 0 ? ms + u / 1000 : ms;
 }
 
 /**
@@ -374,13 +397,13 @@ export function epochBytesMs(b: Uint8Array, s: number, e: number): number {
  * with unit auto, epoch digits; a bare positive integer of 10-14 or 16-19 digits with unit auto. What
  * parseTimestamp gives the decoded value; NaN when it steps aside (then decode and parseTimestamp it).
  */
-export function valueBytesMs(b: Uint8Array, s: number, e: number, unit: Unit, inputTz: ZoneClock): number {
+export function valueBytesMs(b: Uint8Array, s: number, e: number, unit: Unit, inputTz: ZoneClock, fine = false): number {
   if (s < 0) return NaN;
   const q = b[s] === 34;
   if (q) { s++; e--; for (let i = s; i < e; i++) if (b[i] === 92) return NaN; } // an escape: decode first
   else if (b[s] < 49 || b[s] > 57 || e - s === 15) return NaN; // (a 15-digit number: µs or ms by value, decoded)
-  if (unit === 'auto') { const ms = epochBytesMs(b, s, e); if (ms >= 0) return ms; }
-  return q ? isoBytesMs(b, s, e, inputTz) : NaN;
+  if (unit === 'auto') { const ms = epochBytesMs(b, s, e, fine); if (ms >= 0) return ms; }
+  return q ? isoBytesMs(b, s, e, inputTz, fine) : NaN;
 }
 
 /** days since 1970-01-01 of the date YYYY-MM-DD at b[i, i + 10) (years 0001-9999), or NaN */

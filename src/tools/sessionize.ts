@@ -64,16 +64,16 @@ export const tool: Tool<SessionizeOptions> = {
       const s = reader.spanStart(k);
       if (s < 0) return NaN;
       if (b[s] === 34) { // a plain ISO date-time straight from the bytes (never a number's text)
-        const ms = isoBytesMs(b, s + 1, reader.spanEnd(k) - 1, utc);
-        if (ms === ms) return ms / 1000;
+        const ms = isoBytesMs(b, s + 1, reader.spanEnd(k) - 1, utc, true);
+        if (ms === ms) return Math.round(ms * 1000) / 1e6; // (seconds through whole µs: .0009 stays .0009)
       } else {
         const n = reader.number(k);
         if (Math.abs(n) < 1e11) return n; // (seconds: up to the year 5138)
       }
       const v = reader.value(k), raw = v instanceof BigNum ? v.raw : v;
       if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
-      const ms = parseTimestamp(raw);
-      return typeof ms === 'number' ? ms / 1000 : NaN;
+      const ms = parseTimestamp(raw, { fine: true }); // (to the µs)
+      return typeof ms === 'number' ? Math.round(ms * 1000) / 1e6 : NaN;
     };
     let end = 0, count = 1, pingTime = 0;
     /** read a record: the key's length in scratch (its time in pingTime, its end and pings in `end`, `count`), or -1 after rejecting the line */

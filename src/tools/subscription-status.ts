@@ -56,7 +56,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
       if (raw === undefined || raw === null || raw === '') return null;
       const v = raw instanceof BigNum ? raw.raw : raw; // a 16+ digit epoch (µs, ns): its exact text
       if (typeof v !== 'string' && typeof v !== 'number') return `not a timestamp: ${JSON.stringify(v)}`;
-      return parseTimestamp(v, { inputTz: o.inputTz });
+      return parseTimestamp(v, { inputTz: o.inputTz, fine: true }); // (to the µs: boundaries are compared)
     };
     // The user's times repeat on every event of the user: each field's JSON text (its bytes) -> its
     // value, remembered for up to 100,000 texts (no decoding, no string per lookup). The event time is
@@ -80,7 +80,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         // (the common shapes read from the bytes, as to-local-date reads them; else decoded and parsed)
-        let t: number | null | string = valueBytesMs(line.buf, reader.spanStart(0), reader.spanEnd(0), 'auto', clock);
+        let t: number | null | string = valueBytesMs(line.buf, reader.spanStart(0), reader.spanEnd(0), 'auto', clock, true);
         if (Number.isNaN(t)) t = ts(reader.value(0));
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);
