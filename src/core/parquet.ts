@@ -51,6 +51,16 @@ const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?\d+$/;
 
 /** the kind of a JSON value (0 for null) */
+/** a lone surrogate in a string or name anywhere inside an object/array: its JSON text would hold the
+ *  escape "\ud800", which has no UTF-8 form and which JSON readers of Parquet (DuckDB) refuse */
+function loneSurrogateIn(v: unknown): boolean {
+  if (typeof v === 'string') return !isWellFormed(v);
+  if (v === null || typeof v !== 'object' || v instanceof BigNum) return false;
+  if (Array.isArray(v)) { for (const x of v) if (loneSurrogateIn(x)) return true; return false; }
+  for (const k of Object.keys(v)) if (!isWellFormed(k) || loneSurrogateIn((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 function kindOf(v: unknown): number {
   if (v === null || v === undefined) return 0;
   switch (typeof v) {
@@ -346,6 +356,7 @@ export class ParquetSink {
       const k = keys[i], v = rec[k];
       if (!isWellFormed(k)) return { reason: 'invalid string', detail: `field name ${JSON.stringify(k)} is not valid Unicode (lone surrogate)` };
       if (typeof v === 'string' && !isWellFormed(v)) return { reason: 'invalid string', detail: `field ${k}: not valid Unicode (lone surrogate)` };
+      if (typeof v === 'object' && v !== null && !(v instanceof BigNum) && loneSurrogateIn(v)) return { reason: 'invalid string', detail: `field ${k}: a string or name inside it is not valid Unicode (lone surrogate)` };
       // (JSON.parse makes 1E400 Infinity; the core is to keep such a number as its text, a BigNum)
       if (typeof v === 'number' && !Number.isFinite(v)) return { reason: 'number out of range', detail: `field ${k}: beyond a double` };
       const kind = kinds[i] = kindOf(v);

@@ -194,6 +194,17 @@ test('no NaN, Infinity or broken string is written: numbers beyond a double keep
   assert.equal(rows, [{ x: '1.5', s: 'ok' }, { x: '1E400', s: 'big' }, { x: '-1e-400', s: 'tiny' }]);
 });
 
+test('a lone surrogate inside an object or array (a string or a name) rejects its record: a JSON column never holds "\\ud800", which DuckDB refuses to read', async () => {
+  const r = toParquet('', '{"o":{"k":"ok"}}\n{"o":{"k":"\\ud800"}}\n{"o":["x",["\\udc00"]]}\n{"o":{"\\ud800":1}}\n{"o":{"k":"\\ud83d\\ude00"}}\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /-:2: invalid string: field o: /);
+  assert.match(r.stderr, /-:3: invalid string: field o: /);
+  assert.match(r.stderr, /-:4: invalid string: field o: /);
+  const { columns, rows } = await readParquet(r.file);
+  assert.equal(columns, ['o JSON']);
+  assert.equal(rows.map((x) => JSON.parse(x.o)), [{ k: 'ok' }, { k: '😀' }]);
+});
+
 test('random records: the same file contents whatever the row group size, and each value as written', async () => {
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
