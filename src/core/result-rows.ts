@@ -4,7 +4,7 @@
 // - 64-bit integers exact (a number of their digits), given as bigint or digits (exactInteger);
 // - a BLOB/bytea as the text \x and its bytes in hex, as PostgreSQL writes bytea;
 // - a number JSON cannot hold (an infinite REAL) as null, said on stderr with its column;
-// - NULL as null, an empty CSV cell, NULL in a table; JSON values as their JSON text in a cell.
+// - NULL as null, an empty CSV cell (the empty string ""), NULL in a table; JSON values as their JSON text in a cell.
 // In NDJSON a name already used takes the first free of name_1, name_2... (DuckDB's rule for result
 // columns), said on stderr: a JSON object cannot hold one key twice.
 import { BigNum, stringify } from './json.js';
@@ -52,8 +52,11 @@ export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Forma
       ctx.emit(line + '}');
     }
   } else if (format === 'csv') {
-    ctx.emit(columns.map(csvCell).join(','));
-    for (const row of rows) ctx.emit(row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? '' : csvCell(text(p)); }).join(','));
+    // (as to-csv writes: NULL an empty cell, the empty string "", and a line that would be empty "", since
+    // CSV readers skip an empty line: the row would be lost)
+    const line = (cells: string[]) => (cells.length === 1 && cells[0] === '' ? '""' : cells.join(','));
+    ctx.emit(line(columns.map(csvCell)));
+    for (const row of rows) ctx.emit(line(row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? '' : csvCell(text(p)); })));
   } else {
     const cells = rows.map((row) => row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? 'NULL' : text(p); }));
     const width = columns.map((c) => c.length);
@@ -64,4 +67,4 @@ export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Forma
   infinite.forEach((n, i) => { if (n) ctx.warn(`column ${i + 1} (${columns[i]}): ${n} infinite ${n === 1 ? 'number' : 'numbers'} printed as null (JSON has no Infinity)`); });
 }
 
-const csvCell = (s: string) => (/[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);
+const csvCell = (s: string) => (s === '' || /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);
