@@ -9,6 +9,7 @@
 // columns), said on stderr: a JSON object cannot hold one key twice.
 import { BigNum, stringify } from './json.js';
 import type { ToolContext } from './tool.js';
+import { displayWidth, safe } from '../tools/to-table.js';
 
 export type Format = 'ndjson' | 'table' | 'csv';
 
@@ -58,11 +59,14 @@ export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Forma
     ctx.emit(line(columns.map(csvCell)));
     for (const row of rows) ctx.emit(line(row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? '' : csvCell(text(p)); })));
   } else {
-    const cells = rows.map((row) => row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? 'NULL' : text(p); }));
-    const width = columns.map((c) => c.length);
-    for (const row of cells) row.forEach((v, i) => { if (v.length > width[i]) width[i] = v.length; });
-    const line = (vals: readonly string[]) => vals.map((v, i) => v.padEnd(width[i])).join('  ').trimEnd();
-    ctx.emit([line(columns), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
+    // (as to-table shows text: control characters escaped, so data never drives the terminal; columns
+    // sized by display width, so wide and combining characters keep them aligned)
+    const cells = rows.map((row) => row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? 'NULL' : safe(text(p)); }));
+    const names = columns.map(safe);
+    const width = names.map(displayWidth);
+    for (const row of cells) row.forEach((v, i) => { const w = displayWidth(v); if (w > width[i]) width[i] = w; });
+    const line = (vals: readonly string[]) => vals.map((v, i) => v + ' '.repeat(width[i] - displayWidth(v))).join('  ').trimEnd();
+    ctx.emit([line(names), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
   }
   infinite.forEach((n, i) => { if (n) ctx.warn(`column ${i + 1} (${columns[i]}): ${n} infinite ${n === 1 ? 'number' : 'numbers'} printed as null (JSON has no Infinity)`); });
 }

@@ -94,7 +94,7 @@ export function truncate(s: string, max: number): string {
 // characters shown escaped: C0 controls, DEL, C1 controls, line/paragraph separators, bidi controls
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const ESCAPED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
-function safe(s: string): string {
+export function safe(s: string): string {
   return s.replace(UNSAFE, (c) => ESCAPED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
