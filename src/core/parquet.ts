@@ -354,9 +354,9 @@ export class ParquetSink {
     const keys = Object.keys(rec), kinds = this.kinds;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i], v = rec[k];
-      if (!isWellFormed(k)) return { reason: 'invalid string', detail: `field name ${JSON.stringify(k)} is not valid Unicode (lone surrogate)` };
-      if (typeof v === 'string' && !isWellFormed(v)) return { reason: 'invalid string', detail: `field ${k}: not valid Unicode (lone surrogate)` };
-      if (typeof v === 'object' && v !== null && !(v instanceof BigNum) && loneSurrogateIn(v)) return { reason: 'invalid string', detail: `field ${k}: a string or name inside it is not valid Unicode (lone surrogate)` };
+      if (!isWellFormed(k)) return { reason: 'bad string', detail: `field name ${JSON.stringify(k)} is not valid Unicode (lone surrogate)` };
+      if (typeof v === 'string' && !isWellFormed(v)) return { reason: 'bad string', detail: `field ${k}: not valid Unicode (lone surrogate)` };
+      if (typeof v === 'object' && v !== null && !(v instanceof BigNum) && loneSurrogateIn(v)) return { reason: 'bad string', detail: `field ${k}: a string or name inside it is not valid Unicode (lone surrogate)` };
       // (JSON.parse makes 1E400 Infinity; the core is to keep such a number as its text, a BigNum)
       if (typeof v === 'number' && !Number.isFinite(v)) return { reason: 'number out of range', detail: `field ${k}: beyond a double` };
       const kind = kinds[i] = kindOf(v);

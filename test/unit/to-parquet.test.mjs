@@ -188,7 +188,7 @@ test('no NaN, Infinity or broken string is written: numbers beyond a double keep
   const r = toParquet('', '{"x":1.5,"s":"ok"}\n{"x":1E400,"s":"big"}\n{"x":2,"s":"\\ud800"}\n{"x":-1e-400,"s":"tiny"}\n');
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /column x: double \(first at -:1\), number beyond int64\/double \(first at -:2\): written as STRING/);
-  assert.match(r.stderr, /-:3: invalid string: field s: not valid Unicode/);
+  assert.match(r.stderr, /-:3: bad string: field s: not valid Unicode/);
   const { columns, rows } = await readParquet(r.file);
   assert.equal(columns, ['x STRING', 's STRING']);
   assert.equal(rows, [{ x: '1.5', s: 'ok' }, { x: '1E400', s: 'big' }, { x: '-1e-400', s: 'tiny' }]);
@@ -197,9 +197,9 @@ test('no NaN, Infinity or broken string is written: numbers beyond a double keep
 test('a lone surrogate inside an object or array (a string or a name) rejects its record: a JSON column never holds "\\ud800", which DuckDB refuses to read', async () => {
   const r = toParquet('', '{"o":{"k":"ok"}}\n{"o":{"k":"\\ud800"}}\n{"o":["x",["\\udc00"]]}\n{"o":{"\\ud800":1}}\n{"o":{"k":"\\ud83d\\ude00"}}\n');
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /-:2: invalid string: field o: /);
-  assert.match(r.stderr, /-:3: invalid string: field o: /);
-  assert.match(r.stderr, /-:4: invalid string: field o: /);
+  assert.match(r.stderr, /-:2: bad string: field o: /);
+  assert.match(r.stderr, /-:3: bad string: field o: /);
+  assert.match(r.stderr, /-:4: bad string: field o: /);
   const { columns, rows } = await readParquet(r.file);
   assert.equal(columns, ['o JSON']);
   assert.equal(rows.map((x) => JSON.parse(x.o)), [{ k: 'ok' }, { k: '😀' }]);
