@@ -9,7 +9,7 @@
 // columns), said on stderr: a JSON object cannot hold one key twice.
 import { BigNum, stringify } from './json.js';
 import type { ToolContext } from './tool.js';
-import { displayWidth, safe } from '../tools/to-table.js';
+import { displayWidth, safe } from './display.js';
 
 export type Format = 'ndjson' | 'table' | 'csv';
 
