@@ -438,8 +438,8 @@ export class ParquetSink {
   /** write what is left (all of it again from the spill when the guess failed) and move the file into place */
   close(): { schema: Column[]; rows: number } {
     const schema = this.schema();
-    if (schema.length === 0 && this.accepted > 0) {
-      throw new Error(`${this.path}: not written: the records have no fields and a Parquet file needs a column (declare one with --types)`);
+    if (schema.length === 0) { // (a file of no column: DuckDB and others refuse to read it)
+      throw new Error(`${this.path}: not written: ${this.accepted > 0 ? 'the records have no fields' : 'no record came'} and a Parquet file needs a column (declare ${this.accepted > 0 ? 'one' : 'the columns'} with --types${this.accepted > 0 ? '' : ' to write an empty table'})`);
     }
     try {
       let writer: RowGroupWriter;
