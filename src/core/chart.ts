@@ -23,6 +23,8 @@
 //   fit their labels. Every text from the data is XML-escaped, and characters XML 1.0 forbids become
 //   U+FFFD; in the text chart control characters do (no terminal escape sequence gets through).
 
+import { civilFromDays, dateToEpochDays, daysFromCivil, epochDaysToDate, isValidDate } from './time.js';
+
 export type ChartKind = 'line' | 'bar';
 
 export interface ChartPoint {
@@ -183,20 +185,12 @@ export function formatTick(v: number, step: number, maxAbs: number, group = true
 
 // ---------------------------------------------------------------- dates
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAY_MS = 86400000;
-
-/** days since 1970-01-01 of a YYYY-MM-DD calendar date, undefined for anything else */
+/** days since 1970-01-01 of a YYYY-MM-DD calendar date, undefined for anything else (years 0000-9999:
+ *  Date.UTC would read 0001-0099 as 1901-1999) */
 export function dayNumber(s: string): number | undefined {
-  const m = DATE.exec(s);
-  if (!m) return undefined;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  const t = Date.UTC(y, mo - 1, d);
-  const back = new Date(t);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
-  return Math.round(t / DAY_MS);
+  return isValidDate(s) ? dateToEpochDays(s) : undefined;
 }
-const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+const dayText = epochDaysToDate;
 
 interface Tick { v: number; label: string }
 
@@ -216,10 +210,10 @@ function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean):
   };
   const months = (every: number, year: boolean): Tick[] => {
     const out: Tick[] = [];
-    const a = new Date(first * DAY_MS), b = new Date(last * DAY_MS);
-    for (let k = a.getUTCFullYear() * 12 + a.getUTCMonth(); k <= b.getUTCFullYear() * 12 + b.getUTCMonth(); k++) {
+    const [ay, am] = civilFromDays(first), [by, bm] = civilFromDays(last);
+    for (let k = ay * 12 + am - 1; k <= by * 12 + bm - 1; k++) {
       if (k % every !== 0) continue;
-      const t = Math.round(Date.UTC(Math.floor(k / 12), k % 12, 1) / DAY_MS);
+      const t = daysFromCivil(Math.floor(k / 12), k % 12 + 1, 1);
       if (t >= first && t <= last) out.push({ v: t, label: year ? String(Math.floor(k / 12)) : dayText(t).slice(0, 7) });
     }
     return out;

@@ -74,7 +74,7 @@ export function isoWeek(date: string): { year: number; week: number } {
   const year = civilFromDays(thursday)[0];
   return { year, week: Math.floor((thursday - daysFromCivil(year, 1, 1)) / 7) + 1 };
 }
-export const isoWeekLabel = (date: string) => { const w = isoWeek(date); return `${w.year}-W${p2(w.week)}`; };
+export const isoWeekLabel = (date: string) => { const w = isoWeek(date); return `${p4(w.year)}-W${p2(w.week)}`; };
 
 export function formatUtc(ms: number): string { return new Date(ms).toISOString(); }
 

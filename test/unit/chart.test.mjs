@@ -40,6 +40,10 @@ test('formatTick: separators, suffixes, decimals from the step, no "-0"', () => 
 test('dates: only real calendar days make a time axis', () => {
   assert.is(dayNumber('1970-01-02'), 1);
   assert.is(dayNumber('2024-02-29'), 19782);
+  // years 0001-0099 are dates of their own (Date.UTC read them as 1901-1999), and 0100-02-29 is none
+  assert.is(dayNumber('0050-03-01'), -701206); // (Python: date(50, 3, 1) - date(1970, 1, 1))
+  assert.is(dayNumber('0004-02-29'), -718008);
+  assert.is(dayNumber('0100-02-29'), undefined);
   for (const s of ['2023-02-29', '2024-13-01', '2024-1-01', '2024-01-01T00:00:00Z', ' 2024-01-01']) assert.is(dayNumber(s), undefined, s);
   // one non-date among dates: categories (nothing is placed by guess)
   const svg = svgChart({ kind: 'bar', xLabel: 'd', series: [{ name: 'v', points: [{ x: '2024-01-01', y: 1 }, { x: '2024-02-30', y: 2 }] }] });

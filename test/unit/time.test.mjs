@@ -84,6 +84,7 @@ test('ISO weeks over 1999-2031 equal a Date-based computation; labels at year en
   assert.is(isoWeekLabel('2024-12-30'), '2025-W01');
   assert.is(isoWeekLabel('2020-12-31'), '2020-W53');
   assert.is(isoWeekLabel('2026-01-01'), '2026-W01');
+  assert.is(isoWeekLabel('0650-06-01'), '0650-W22'); // (four-digit years)
 });
 
 test('periods: week starts (Monday/Sunday), quarters, period starts in a zone', () => {
