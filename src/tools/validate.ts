@@ -202,11 +202,14 @@ export const tool: Tool<ValidateOptions> = {
     const coercing = o.coerce || loaded?.fromSample === true;
     const compile = async () => {
       if (!loaded) return;
-      const { Ajv } = await import('ajv');
+      const [{ Ajv }, { default: addFormats }] = await Promise.all([import('ajv'), import('ajv-formats')]);
       // (ajv's own notes, e.g. an unknown format it ignores, said once each as this tool's warnings)
       const said = new Set<string>();
       const note = (...args: unknown[]) => { const m = args.map(String).join(' '); if (!said.has(m)) { said.add(m); ctx.warn(`--schema ${o.schema}: ${m}`); } };
       const ajv = new Ajv({ allErrors: false, coerceTypes: coercing, strict: false, logger: { log: () => {}, warn: note, error: note } });
+      // the formats are checked (date, date-time, time, email, uri, uuid, ipv4, ...: ajv-formats' full
+      // mode, RFC 3339 dates and times); a format it does not know is said once and not checked
+      (addFormats as unknown as (a: InstanceType<typeof Ajv>) => void)(ajv);
       let validateFn: ReturnType<typeof ajv.compile>;
       try { validateFn = ajv.compile(loaded.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
