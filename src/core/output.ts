@@ -210,6 +210,8 @@ export class BytesSink implements RecordSink {
   }
   textRecord(t: string): void { this.putText(t); this.nl(); }
   batch(b: Buffer, s: number, e: number, n: number): void { this.put(b, s, e); this.records += n; }
+  /** bytes collected since the last take */
+  get length(): number { return this.pos; }
   /** the bytes collected since the last take, or null */
   take(): Uint8Array | null {
     if (this.pos === 0) return null;

@@ -250,11 +250,20 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
       if (task.id === 0 && res.initRejects) report(res.initRejects, null, true); // (one copy's: all find the same)
-      report(res.rejects, task.file);
+      // each bad record reported after the piece's records before it are written: --strict stops
+      // there with them written, as in one thread
+      const piece = res.out && !p.partial ? Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength) : null;
+      let written = 0, writtenRecords = 0;
+      const writeTo = (at: number, records: number) => {
+        if (piece === null || at <= written) return;
+        into.batch(piece, written, at, records - writtenRecords);
+        written = at; writtenRecords = records;
+      };
+      for (const r of res.rejects) { writeTo(r.at ?? 0, r.atRecords ?? 0); report([r], task.file); }
       warn(res.warnings);
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
-      if (res.out && !p.partial) into.batch(Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength), 0, res.out.byteLength, res.records);
+      writeTo(piece?.length ?? 0, res.records);
       while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;
     }

@@ -19,7 +19,9 @@ import type { PartialStates, Tool } from './tool.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
-export interface WorkerReject extends RejectInfo { stage: number }
+/** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
+ *  them, as one thread does, and stops there) */
+export interface WorkerReject extends RejectInfo { stage: number; at?: number; atRecords?: number }
 /** a warning of stage `stage` (the main thread says it once, under that stage's name) */
 export type WorkerWarning = [stage: number, text: string];
 export interface PieceResult {
@@ -57,6 +59,8 @@ export class Pieces {
   private initRejects: WorkerReject[] | null = null;
   private warnings: WorkerWarning[] = [];
   private buf: Buffer | null = null;
+  /** the sink's records when the piece began */
+  private recordsBefore = 0;
 
   private constructor(private readonly keyed: boolean) {}
 
@@ -72,7 +76,7 @@ export class Pieces {
       p.toolsOpts.unshift({ tool, opts });
       const stage: Stage = new Stage(tool, opts, next, {
         say: (m) => { p.warnings.push([k, m]); },
-        onReject: (r) => { p.rejects.push({ ...r, stage: k }); },
+        onReject: (r) => { p.rejects.push({ ...r, stage: k, at: p.sink.length, atRecords: p.sink.records - p.recordsBefore }); },
       });
       p.stages.unshift(stage);
       if (k > 0) { const link = new ChainSink(stage, p.sink); p.links.push(link); next = link; }
@@ -88,7 +92,7 @@ export class Pieces {
     const { stages, sink } = this, first = stages[0];
     const res: PieceResult = { id: task.id, out: null, records: 0, lines: 0, bytes: 0, ins: [], rejects: [], warnings: [] };
     if (this.initRejects !== null) { res.initRejects = this.initRejects; this.initRejects = null; }
-    const before = sink.records;
+    const before = this.recordsBefore = sink.records;
     const insBefore = stages.map((s) => s.stats.in);
     for (const link of this.links) link.renumber(); // records numbered within the piece
     const splitter = new Splitter(task.file, first.transform.needle, first);
