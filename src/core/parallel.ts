@@ -369,7 +369,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     trace('ended');
   } catch (err) {
     if (err instanceof StrictStop || err instanceof StageError) stopped = err;
-    else { sayer(specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1; }
+    else {
+      // (stdout that cannot take the records, /dev/full: said by the stage that writes it, as in one thread)
+      const writer = (err as NodeJS.ErrnoException).syscall === 'write' ? (main.length ? main[main.length - 1] : shadows[shadows.length - 1]).name : specs[0].tool.name;
+      sayer(writer)(`error: ${(err as Error).message}`); status = 1;
+    }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
