@@ -7,7 +7,7 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { setPath, splitPath, stringify } from '../core/json.js';
+import { parseDigits, setPath, splitPath, stringify } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -76,8 +76,10 @@ export const tool: Tool<AnomaliesOptions> = {
         if (ord === undefined || ord === null) return ctx.reject(line, `missing ${o.order}`);
         if (o.fill !== undefined && !(typeof ord === 'string' && isValidDate(ord))) return ctx.reject(line, `${o.order} is not a day (YYYY-MM-DD), as --fill needs`, JSON.stringify(ord));
         const g = o.by ? canonicalOf(reader.value(2) ?? null) : ''; // (a BigNum's own digits: 1E400 and 2E400 are two series)
-        const rec = ctx.parse(line);
-        if (rec === undefined) return;
+        const parsed = ctx.parse(line);
+        if (parsed === undefined) return;
+        // (written back: a decimal of more than 15 significant digits keeps its text, as the loaders keep it)
+        const rec = parseDigits(line.buf, line.start, line.end) ?? parsed;
         (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec, group: o.by ? reader.value(2) ?? null : undefined });
       },
       end() {
