@@ -519,7 +519,7 @@ function extreme(sign: number, _spec: AggSpec, _note: (w: string) => void): AggC
   const best: unknown[] = [];
   return {
     add(g, r, k) {
-      const v = r.value(k);
+      const v = r.valueDigits(k); // (12345678901234567890.9 is not its double, nor 0.10000000000000001)
       if (isNull(v)) return;
       const cur = best[g];
       if (cur === undefined || sign * compareTotal(v, cur) > 0) best[g] = v;

@@ -7,7 +7,7 @@
 // JSON's escapes), numbers (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?), literals, blanks (space, tab, CR), and
 // nesting up to MAX_DEPTH. UTF-8 validity is checked by the input reader for whole chunks (input.ts).
 // JSON's structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
-import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, getPath, numberOf, parseJson, splitPath, stringify } from './json.js';
+import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, getPath, numberOf, parseDigits, parseJson, splitPath, stringify } from './json.js';
 import { TopScan, UNSURE } from './simd-scan.js';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
@@ -523,6 +523,13 @@ export class FieldReader {
   /** decoded value, undefined when absent */
   value(k: number): any {
     return this.s[k] < 0 ? undefined : decodeValue(this.buf, this.s[k], this.e[k]);
+  }
+
+  /** value(k), keeping also a decimal of more than 15 significant digits that its double writes
+   *  otherwise (0.10000000000000001) as its exact text (json.ts parseDigits): for values returned as
+   *  written (count-by's min and max, and their states) */
+  valueDigits(k: number): any {
+    return this.s[k] < 0 ? undefined : parseDigits(this.buf, this.s[k], this.e[k]) ?? decodeValue(this.buf, this.s[k], this.e[k]);
   }
 
   /** JSON text of the value, undefined when absent */

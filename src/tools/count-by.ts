@@ -101,6 +101,7 @@ export const tool: Tool<CountByOptions> = {
   create(o, ctx) {
     const keys = o.key.map(parseKey);
     const specs: AggSpec[] = o.distinct ? [] : (o.agg.length ? o.agg : ['count=count()']).map(parseAgg);
+    const hasExtreme = specs.some((s) => s.op === 'min' || s.op === 'max');
     const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new UsageError(`output field '${dup}' is named twice`);
@@ -160,7 +161,7 @@ export const tool: Tool<CountByOptions> = {
         }
         let state: Record<string, unknown> | undefined;
         if (o.merge) {
-          state = reader.value(nk);
+          state = hasExtreme ? reader.valueDigits(nk) : reader.value(nk); // (min/max states: as written)
           if (state === null || typeof state !== 'object' || Array.isArray(state)) return ctx.reject(line, 'not a partial state', 'no _state object: produce the input with count-by --partial');
           // every aggregate's state checked before any is folded in (a bad one costs its record only)
           for (let a = 0; a < cols.length; a++) {
