@@ -156,7 +156,7 @@ export const tool: Tool<PlotOptions> = {
       },
       end() {
         if (ctx.willFail()) {
-          if (toFile) ctx.warn(`${o.out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : 'too many records rejected'}`);
+          if (toFile) ctx.warn(`${o.out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : ctx.upstreamFails() ? 'the run failed before it' : 'too many records rejected'}`);
           return;
         }
         for (const [field, n] of nulls) ctx.warn(`${n} row${n === 1 ? '' : 's'} with a null ${field}: no point drawn for ${n === 1 ? 'it' : 'them'}`);

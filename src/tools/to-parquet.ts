@@ -64,7 +64,7 @@ export const tool: Tool<ToParquetOptions> = {
         // --max-reject-rate) leaves no file and any earlier one untouched
         if (ctx.willFail()) {
           sink.abort(); guard.release();
-          ctx.warn(`${out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : records > 0 && sink.accepted === 0 ? 'every record was rejected' : 'too many records rejected'}`);
+          ctx.warn(`${out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : ctx.upstreamFails() ? 'the run failed before it' : records > 0 && sink.accepted === 0 ? 'every record was rejected' : 'too many records rejected'}`);
           return;
         }
         await guard.beforeCommit(); // (a signal that came during the last records: no file)
