@@ -192,7 +192,12 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
       for (const x of Array.isArray(v) ? v : [v]) if (!(o.choices as unknown[]).includes(x)) throw new UsageError(`--${name} takes one of ${(o.choices as unknown[]).join(', ')} (got '${x}')`);
     }
     if (o.type === 'number' && v !== undefined && (Array.isArray(v) ? v : [v]).some((x) => typeof x !== 'number' || Number.isNaN(x))) throw new UsageError(`--${name} takes a number`);
-    if (!o.array && Array.isArray(v) && o.type !== 'array') { opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name]; }
+    if (!o.array && Array.isArray(v) && o.type !== 'array') {
+      // an option of one value given twice: the same value is harmless, two are a mistake (--tz UTC
+      // --tz Asia/Tokyo ran in Tokyo in silence); a switch repeated counts as its last
+      if (o.type !== 'boolean' && v.some((x) => x !== v[0])) throw new UsageError(`--${name} given twice (${v.map((x) => `'${x}'`).join(' and ')}): give it once`);
+      opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name];
+    }
   }
   if (opts.maxRejectRate !== undefined && !(opts.maxRejectRate >= 0 && opts.maxRejectRate <= 1)) throw new UsageError(`--max-reject-rate takes a share of the records read, from 0 to 1 (got ${opts.maxRejectRate})`);
   if (opts.maxReports !== undefined && !(Number.isInteger(opts.maxReports) && opts.maxReports >= 0)) throw new UsageError(`--max-reports takes a whole number from 0 (got ${opts.maxReports})`);
