@@ -193,9 +193,8 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     }
     if (o.type === 'number' && v !== undefined && (Array.isArray(v) ? v : [v]).some((x) => typeof x !== 'number' || Number.isNaN(x))) throw new UsageError(`--${name} takes a number`);
     if (!o.array && Array.isArray(v) && o.type !== 'array') {
-      // an option of one value given twice: the same value is harmless, two are a mistake (--tz UTC
-      // --tz Asia/Tokyo ran in Tokyo in silence); a switch repeated counts as its last
-      if (o.type !== 'boolean' && v.some((x) => x !== v[0])) throw new UsageError(`--${name} given twice (${v.map((x) => `'${x}'`).join(' and ')}): give it once`);
+      // an option of one value given again: the later one wins, as in ripgrep or curl (a script's
+      // defaults before "$@" are overridden by the user's)
       opts[name] = v[v.length - 1]; opts[camel(name)] = opts[name];
     }
   }
