@@ -194,6 +194,33 @@ test('ByteKeys.find: the slot of a key added before, -1 for any other, and nothi
 });
 
 
+test('ByteKeys: keys of zero and 255 bytes, every length around 4, 8, 12 and 16 MiB: find and slot agree, across rehashes', () => {
+  const k = new ByteKeys(false, true), all = [];
+  for (const fill of [0, 255, 34]) for (let n = 0; n <= 17; n++) for (const last of [0, 1, 255]) {
+    const b = Buffer.alloc(n + 2, fill); b[0] = 9; b[n + 1] = 9; // the key is b[1, n + 1)
+    if (n > 0) b[n] = last;
+    all.push(b);
+  }
+  const text = (b) => b.subarray(1, b.length - 1).toString('latin1'), slots = new Map();
+  for (const b of all) {
+    const t = text(b), before = k.find(b, 1, b.length - 1);
+    assert.is(before, slots.has(t) ? slots.get(t) : -1, `find before, length ${b.length - 2}`);
+    const s = k.slot(b, 1, b.length - 1);
+    if (!slots.has(t)) { assert.is(s, slots.size); slots.set(t, s); } else assert.is(s, slots.get(t));
+  }
+  for (const b of all) assert.is(k.find(b, 1, b.length - 1), slots.get(text(b)), 'after every rehash');
+  for (const [t, s] of slots) assert.is(k.text(s), t);
+  assert.is(k.size, slots.size);
+  // keys of 16 MiB and more: told apart by length and bytes
+  const big = new ByteKeys(), L = 0xffffff, huge = Buffer.alloc(L + 2, 97);
+  const a = big.slot(huge, 0, L), b = big.slot(huge, 0, L + 1), c = big.slot(huge, 0, L + 2);
+  assert.equal([a, b, c], [0, 1, 2]);
+  huge[L] = 98;
+  assert.is(big.find(huge, 0, L + 1), -1);
+  assert.is(big.slot(huge, 0, L), 0);
+  assert.is(big.slot(huge, 1, L + 2), 3);
+});
+
 test('ByteKeys over several blocks (keys past 1 MiB): one slot per key, text, find, sorted() in byte order', () => {
   const keys = new ByteKeys(), seen = new Map();
   let x = 12345; // (the high bits of a xorshift: the low bits of the LCG above repeat too soon here)
