@@ -116,6 +116,10 @@ function coerced(orig: unknown, shadow: unknown): unknown {
   return shadow;
 }
 
+/** an enum compares a scalar's text; an array or object is never an allowed value (String(["US"]) is "US") */
+const enumAllows = (allowed: Set<string>, v: unknown): boolean =>
+  (v === null || typeof v !== 'object' || v instanceof BigNum) && allowed.has(String(v));
+
 export const tool: Tool<ValidateOptions> = {
   name: 'validate',
   parallel: 'local',
@@ -178,7 +182,7 @@ export const tool: Tool<ValidateOptions> = {
             const c = reader.firstByte(k);
             if (c < 0 || c === 110) continue;
             const v = reader.value(k);
-            if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+            if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
           }
           for (const r of ran) {
             const { f, k } = r;
@@ -252,7 +256,7 @@ export const tool: Tool<ValidateOptions> = {
         for (const { f, path, allowed } of enums) {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
-          if (!allowed.has(String(v))) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+          if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
         }
         for (const r of ranges) {
           const { f, path } = r;
