@@ -57,6 +57,8 @@ export const tool: Tool<StatsApiOptions> = {
       game: db.prepare('SELECT count(DISTINCT user_id) AS active, coalesce(sum(session_count), 0) AS sessions FROM session_data WHERE (@date IS NULL OR date = @date)'),
       best: db.prepare('SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id ORDER BY p DESC, user_id'),
     };
+    /** runs the reads of one answer in one read transaction (one snapshot of the database) */
+    const snapshot = db.transaction(<T>(read: () => T): T => read()) as <T>(read: () => T) => T;
     const today = () => o.today ?? new Date().toISOString().slice(0, 10);
     const send = (res: http.ServerResponse, status: number, body: unknown) => {
       const text = JSON.stringify(body);
@@ -91,12 +93,21 @@ export const tool: Tool<StatsApiOptions> = {
         // found too, and its stored form keys the other tables
         const given = (id as string).toLowerCase();
         type User = { user_id: string; country: string; registration_date_local_timezone: string };
-        const user = (q.user.get({ id: given }) ?? q.userAnyCase.get({ id: given })) as User | undefined;
-        if (!user) return send(res, 404, { error: 'unknown user', user_id: given });
+        // (the queries read one snapshot: a load committing between them must not mix its tables' states)
+        const read = snapshot(() => {
+          const user = (q.user.get({ id: given }) ?? q.userAnyCase.get({ id: given })) as User | undefined;
+          if (!user) return undefined;
+          const uid = user.user_id;
+          return {
+            user,
+            s: q.sessions.get({ id: uid, date }) as { n: number; t: number },
+            last: (q.lastLogin.get({ id: uid, date: date ?? today() }) as { last: string | null }).last,
+            p: q.points.get({ id: uid, date }) as { home: number; away: number; d: number },
+          };
+        });
+        if (!read) return send(res, 404, { error: 'unknown user', user_id: given });
+        const { user, s, last, p } = read;
         id = user.user_id;
-        const s = q.sessions.get({ id, date }) as { n: number; t: number };
-        const last = (q.lastLogin.get({ id, date: date ?? today() }) as { last: string | null }).last;
-        const p = q.points.get({ id, date }) as { home: number; away: number; d: number };
         return send(res, 200, {
           user_id: id, country: user.country,
           days_since_last_login: last === null ? null : daysBetween(last, (date as string | null) ?? today()),
@@ -109,8 +120,10 @@ export const tool: Tool<StatsApiOptions> = {
       if (url.pathname === '/api/game-stats') {
         const date = dateParam(u);
         if (date !== null && typeof date === 'object') return send(res, 400, date);
-        const g = q.game.get({ date }) as { active: number; sessions: number };
-        const best = q.best.all({ date }) as { user_id: string; p: number }[];
+        const { g, best } = snapshot(() => ({
+          g: q.game.get({ date }) as { active: number; sessions: number },
+          best: q.best.all({ date }) as { user_id: string; p: number }[],
+        }));
         const top = best.filter((b) => b.p === best[0]?.p).map((b) => b.user_id);
         return send(res, 200, {
           date: date ?? null, active_users: g.active, number_of_sessions: g.sessions,

@@ -129,4 +129,36 @@ test('idle keep-alive connections alone: the stop takes no grace period', async 
   } finally { agent.destroy(); p.kill('SIGKILL'); }
 });
 
+test('an answer reads one snapshot: a load committing while requests come in never shows half of it', async () => {
+  const db = database();
+  const p = await start(db);
+  // a writer process commits two states in turn, each changing session_data and match_data together
+  const writer = spawn(process.execPath, ['-e', `
+    const Database = require(${JSON.stringify(path.join(root, 'node_modules/better-sqlite3'))});
+    const db = new Database(process.argv[1]); db.pragma('busy_timeout = 10000');
+    const put = db.transaction((k) => {
+      db.prepare('UPDATE session_data SET session_count = ? WHERE user_id = ?').run(2 + 2 * k, process.argv[2]);
+      db.prepare('UPDATE match_data SET total_points_home = ? WHERE user_id = ?').run(3 + 3 * k, process.argv[2]);
+    });
+    const until = Date.now() + 2500;
+    for (let i = 0; Date.now() < until; i++) put(i % 2);
+    put(0);`, db, LOWER], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const done = new Promise((ok) => writer.on('exit', ok));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    let finished = false, torn = [], n = 0;
+    done.then(() => { finished = true; });
+    while (!finished) {
+      const rs = await Promise.all([1, 2, 3, 4].map(() => get(p.port, `/api/user-stats?user_id=${LOWER}`, agent)));
+      for (const r of rs) {
+        n++;
+        const pair = `${r.json.number_of_sessions}/${r.json.total_points_won_home}`;
+        if (pair !== '2/3' && pair !== '4/6') torn.push(pair);
+      }
+    }
+    assert.ok(n > 100, `only ${n} requests`);
+    assert.equal(torn.slice(0, 5), [], `${torn.length} of ${n} answers mixed two states`);
+  } finally { agent.destroy(); writer.kill('SIGKILL'); p.kill('SIGKILL'); }
+});
+
 test.run();
