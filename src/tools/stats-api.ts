@@ -78,7 +78,7 @@ export const tool: Tool<StatsApiOptions> = {
       return d;
     };
     const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET' });
+      if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
       let url: URL;
       try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
       const u = url.searchParams;

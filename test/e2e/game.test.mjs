@@ -84,8 +84,8 @@ test('hostile and malformed requests get 400/404/405 JSON and never reach SQL or
       assert.match(r.type, /application\/json/);
       assert.type(r.json, 'object');
     }
-    const post = await new Promise((ok) => { const req = http.request({ host: '127.0.0.1', port: api.port, path: '/api/game-stats', method: 'POST' }, (res) => { res.resume(); ok(res.statusCode); }); req.end('x'); });
-    assert.is(post, 405);
+    const post = await new Promise((ok) => { const req = http.request({ host: '127.0.0.1', port: api.port, path: '/api/game-stats', method: 'POST' }, (res) => { res.resume(); ok([res.statusCode, res.headers.allow]); }); req.end('x'); });
+    assert.equal(post, [405, 'GET, HEAD']); // a 405 names the methods allowed (RFC 9110 15.5.6: MUST)
     assert.is((await get(api.port, '/health')).status, 200); // still up, tables intact
     assert.is((await get(api.port, '/api/game-stats')).json.number_of_sessions, 5);
   } finally { await api.stop(); }
