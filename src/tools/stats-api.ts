@@ -1,10 +1,11 @@
 // stats-api: a small read-only HTTP API over the game-stats database (node:http: two GET routes need no
 // framework, and node:http has no dependencies to audit and answers >2,000 requests/s here).
-//   GET /api/user-stats?user_id=UUID[&date=YYYY-MM-DD]   GET /api/game-stats[?date=YYYY-MM-DD]   GET /health
+//   GET /api/user-stats?user_id=ID[&date=YYYY-MM-DD]   GET /api/game-stats[?date=YYYY-MM-DD]   GET /health
 // Parameters are validated before any query (400 JSON on a malformed user_id or date), an unknown user
 // is 404, SQL uses bound parameters only, the database is opened read-only, and it binds 127.0.0.1.
-// A user_id is a UUID: matched case-insensitively (RFC 9562: UUIDs are compared as 128-bit values; the
-// hex digits may come in either case). SIGTERM/SIGINT stop it promptly with status 0: no new
+// A user_id that is a UUID is matched case-insensitively (RFC 9562: UUIDs are compared as 128-bit values;
+// the hex digits may come in either case); any other id (the loader takes any, the challenge's example
+// answer shows "123456") as it is. SIGTERM/SIGINT stop it promptly with status 0: no new
 // connections, idle keep-alive ones closed at once, a request in progress given a short grace.
 import http from 'node:http';
 import { openDb } from '../core/sqlite.js';
@@ -27,6 +28,8 @@ export type StatsApiOptions = OptionsOf<typeof options> & { files: string[] };
 const STOP_GRACE_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** the longest user_id asked for, and what no id holds */
+const ID_MAX = 256, CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export const tool: Tool<StatsApiOptions> = {
   name: 'stats-api',
@@ -88,14 +91,14 @@ export const tool: Tool<StatsApiOptions> = {
         const date = dateParam(u);
         if (id !== null && typeof id === 'object') return send(res, 400, id);
         if (date !== null && typeof date === 'object') return send(res, 400, date);
-        if (!UUID.test(id as string)) return send(res, 400, { error: 'user_id must be a UUID' });
-        // the canonical form is lowercase (what the recipe stores); another spelling in the database is
-        // found too, and its stored form keys the other tables
-        const given = (id as string).toLowerCase();
+        if ((id as string).length > ID_MAX || CONTROL.test(id as string)) return send(res, 400, { error: `user_id must be a UUID or an id as loaded (at most ${ID_MAX} characters, no control characters)` });
+        // a UUID's canonical form is lowercase (what the recipe stores); another spelling in the database
+        // is found too, and its stored form keys the other tables. Any other id is matched as it is.
+        const uuid = UUID.test(id as string), given = uuid ? (id as string).toLowerCase() : id as string;
         type User = { user_id: string; country: string; registration_date_local_timezone: string };
         // (the queries read one snapshot: a load committing between them must not mix its tables' states)
         const read = snapshot(() => {
-          const user = (q.user.get({ id: given }) ?? q.userAnyCase.get({ id: given })) as User | undefined;
+          const user = (q.user.get({ id: given }) ?? (uuid ? q.userAnyCase.get({ id: given }) : undefined)) as User | undefined;
           if (!user) return undefined;
           const uid = user.user_id;
           return {

@@ -1,5 +1,5 @@
 // stats-api as a user runs it: a real server process over a database loaded with the bins, real HTTP
-// clients. UUIDs match whatever the case of their hex digits; SIGTERM and SIGINT stop the server
+// clients. UUIDs match whatever the case of their hex digits, other ids as loaded; SIGTERM and SIGINT stop the server
 // promptly with status 0 even while clients hold keep-alive connections, half-sent requests or silent
 // sockets open.
 import { test } from 'uvu';
@@ -22,10 +22,12 @@ function database() {
   load('registration_data', 'user_id', [
     { user_id: LOWER, country: 'US', registration_date_local_timezone: '2024-10-09 11:27:35', registration_date_utc: '2024-10-09 15:27:35', device: 'iOS' },
     { user_id: STORED_UPPER, country: 'DE', registration_date_local_timezone: '2024-10-09 10:00:00', registration_date_utc: '2024-10-09 08:00:00', device: 'Web' },
+    { user_id: 'Abc-123456', country: 'JP', registration_date_local_timezone: '2024-10-09 09:00:00', registration_date_utc: '2024-10-09 00:00:00', device: 'Android' },
   ]);
   load('session_data', 'user_id,date', [
     { user_id: LOWER, date: '2024-10-09', session_count: 2, time_spent_in_game: 780 },
     { user_id: STORED_UPPER, date: '2024-10-10', session_count: 1, time_spent_in_game: 60 },
+    { user_id: 'Abc-123456', date: '2024-10-11', session_count: 3, time_spent_in_game: 90 },
   ]);
   load('match_data', 'user_id,date', [{ user_id: LOWER, date: '2024-10-09', total_duration: 113, total_points_home: 3, total_points_away: 0 }]);
   return db;
@@ -75,7 +77,14 @@ test('user_id is matched whatever the case of its hex digits; the answer names t
     // unknown stays 404, malformed stays 400
     const none = await get(p.port, '/api/user-stats?user_id=AAAAAAAA-0000-0000-0000-000000000000');
     assert.equal([none.status, none.json.user_id], [404, 'aaaaaaaa-0000-0000-0000-000000000000']);
-    assert.is((await get(p.port, `/api/user-stats?user_id=${LOWER}x`)).status, 400);
+    // an id that is no UUID (the loader takes any: the challenge's example shows "123456") is found as
+    // loaded, in its own case only; an unknown one is 404, one with a control character or too long 400
+    const other = await get(p.port, '/api/user-stats?user_id=Abc-123456');
+    assert.equal([other.status, other.json.user_id, other.json.country, other.json.number_of_sessions], [200, 'Abc-123456', 'JP', 3]);
+    assert.is((await get(p.port, '/api/user-stats?user_id=abc-123456')).status, 404);
+    assert.is((await get(p.port, `/api/user-stats?user_id=${LOWER}x`)).status, 404);
+    assert.is((await get(p.port, '/api/user-stats?user_id=a%01b')).status, 400);
+    assert.is((await get(p.port, `/api/user-stats?user_id=${'a'.repeat(257)}`)).status, 400);
   } finally { p.kill('SIGKILL'); }
 });
 
