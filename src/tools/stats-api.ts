@@ -50,7 +50,7 @@ export const tool: Tool<StatsApiOptions> = {
   create(o, ctx) {
     let db;
     try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
-    const q = {
+    const prepareAll = () => ({
       user: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
       // the ids as stored in another case (the table's key is binary-collated: a scan, only on a miss)
       userAnyCase: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id COLLATE NOCASE ORDER BY user_id LIMIT 1'),
@@ -59,7 +59,20 @@ export const tool: Tool<StatsApiOptions> = {
       points: db.prepare('SELECT coalesce(sum(total_points_home), 0) AS home, coalesce(sum(total_points_away), 0) AS away, coalesce(sum(total_duration), 0) AS d FROM match_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
       game: db.prepare('SELECT count(DISTINCT user_id) AS active, coalesce(sum(session_count), 0) AS sessions FROM session_data WHERE (@date IS NULL OR date = @date)'),
       best: db.prepare('SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id ORDER BY p DESC, user_id'),
+    });
+    // a database not loaded yet (a server started before the first load, as a service may be): 503
+    // until a load creates the tables, then the answers (a table missing for another reason: the same)
+    const noTables = (err: unknown) => /^no such table/.test((err as Error).message ?? '');
+    let q: ReturnType<typeof prepareAll> | null = null;
+    try { q = prepareAll(); } catch (err) {
+      if (!noTables(err)) throw err;
+      ctx.warn(`${o.db} has no game-stats tables yet: the API answers 503 until a load (game-stats.sh) creates them`);
+    }
+    const ready = (): boolean => {
+      if (q !== null) return true;
+      try { q = prepareAll(); return true; } catch (err) { if (noTables(err)) return false; throw err; }
     };
+    const NOT_LOADED = { error: 'no data loaded yet: the database has no game-stats tables' };
     /** runs the reads of one answer in one read transaction (one snapshot of the database) */
     const snapshot = db.transaction(<T>(read: () => T): T => read()) as <T>(read: () => T) => T;
     const today = () => o.today ?? new Date().toISOString().slice(0, 10);
@@ -86,6 +99,8 @@ export const tool: Tool<StatsApiOptions> = {
       try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
       const u = url.searchParams;
       if (url.pathname === '/health') return send(res, 200, { ok: true });
+      if ((url.pathname === '/api/user-stats' || url.pathname === '/api/game-stats') && !ready()) return send(res, 503, NOT_LOADED);
+      const qs = q!;
       if (url.pathname === '/api/user-stats') {
         let id = param(u, 'user_id', true);
         const date = dateParam(u);
@@ -98,14 +113,14 @@ export const tool: Tool<StatsApiOptions> = {
         type User = { user_id: string; country: string; registration_date_local_timezone: string };
         // (the queries read one snapshot: a load committing between them must not mix its tables' states)
         const read = snapshot(() => {
-          const user = (q.user.get({ id: given }) ?? (uuid ? q.userAnyCase.get({ id: given }) : undefined)) as User | undefined;
+          const user = (qs.user.get({ id: given }) ?? (uuid ? qs.userAnyCase.get({ id: given }) : undefined)) as User | undefined;
           if (!user) return undefined;
           const uid = user.user_id;
           return {
             user,
-            s: q.sessions.get({ id: uid, date }) as { n: number; t: number },
-            last: (q.lastLogin.get({ id: uid, date: date ?? today() }) as { last: string | null }).last,
-            p: q.points.get({ id: uid, date }) as { home: number; away: number; d: number },
+            s: qs.sessions.get({ id: uid, date }) as { n: number; t: number },
+            last: (qs.lastLogin.get({ id: uid, date: date ?? today() }) as { last: string | null }).last,
+            p: qs.points.get({ id: uid, date }) as { home: number; away: number; d: number },
           };
         });
         if (!read) return send(res, 404, { error: 'unknown user', user_id: given });
@@ -124,8 +139,8 @@ export const tool: Tool<StatsApiOptions> = {
         const date = dateParam(u);
         if (date !== null && typeof date === 'object') return send(res, 400, date);
         const { g, best } = snapshot(() => ({
-          g: q.game.get({ date }) as { active: number; sessions: number },
-          best: q.best.all({ date }) as { user_id: string; p: number }[],
+          g: qs.game.get({ date }) as { active: number; sessions: number },
+          best: qs.best.all({ date }) as { user_id: string; p: number }[],
         }));
         const top = best.filter((b) => b.p === best[0]?.p).map((b) => b.user_id);
         return send(res, 200, {

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -13,8 +14,8 @@ import { root, sh, tmpdir } from '../helpers/sh.mjs';
 const LOWER = '52d65a1b-8012-934e-001b-19e6ba3cdc0e';
 const STORED_UPPER = 'C4BF11BF-F279-5235-0CB3-023072CE1456'; // stored so by some other loader
 
-function database() {
-  const d = tmpdir(), db = `${d}/g.db`, schema = path.join(root, 'scripts/sql/game.schema.sql');
+function database(db = `${tmpdir()}/g.db`) {
+  const schema = path.join(root, 'scripts/sql/game.schema.sql');
   const load = (table, key, rows) => {
     const r = sh(`load-sqlite --db ${db} --table ${table} --key ${key} --schema ${schema}`, { input: rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
     assert.is(r.status, 0, r.stderr);
@@ -124,6 +125,23 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
     }
   });
 }
+
+test('started before the first load (a database without the tables): 503 until a load creates them, then the answers', async () => {
+  const d = tmpdir(), db = `${d}/g.db`;
+  fs.writeFileSync(db, ''); // (an empty database file, as a service's start may find it)
+  const p = await start(db);
+  try {
+    const early = await get(p.port, `/api/user-stats?user_id=${LOWER}`);
+    assert.equal([early.status, early.json.error], [503, 'no data loaded yet: the database has no game-stats tables']);
+    assert.is((await get(p.port, '/api/game-stats')).status, 503);
+    assert.is((await get(p.port, '/health')).status, 200);
+    assert.is((await get(p.port, `/api/user-stats?user_id=${LOWER}&date=2024-99-01`)).status, 503); // (nothing to answer from yet)
+    database(db); // (the loads, while the server runs)
+    const later = await get(p.port, `/api/user-stats?user_id=${LOWER}`);
+    assert.equal([later.status, later.json.number_of_sessions], [200, 2]);
+    assert.is((await get(p.port, '/api/game-stats')).json.active_users, 3);
+  } finally { p.kill('SIGKILL'); }
+});
 
 test('idle keep-alive connections alone: the stop takes no grace period', async () => {
   const p = await start(database());
