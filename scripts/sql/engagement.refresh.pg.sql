@@ -1,12 +1,15 @@
 -- PostgreSQL form of engagement.refresh.sql (total() is coalesce(sum(), 0) here). Run by load-postgres in the load's transaction, after the facts: the cube rows of every date that got
 -- new facts (activity_exit_dirty_dates, written just before by engagement.sh's post-load SQL) are recomputed
 -- from all the stored facts of that date. A repeat of a loaded file adds no fact and recomputes nothing.
--- The duration is summed in event_id order, so the sum does not depend on the order the facts came in.
+-- The durations are summed as whole microseconds (integers: exact, in any order), so the sum depends on
+-- neither the order the facts came in nor the database (SQLite adds doubles with compensation,
+-- PostgreSQL without: the last bits differed).
 DELETE FROM activity_engagement_daily WHERE date IN (SELECT date FROM activity_exit_dirty_dates);
 INSERT INTO activity_engagement_daily (date, country, os_name, os_version, app_version, subscription_status, activity_id,
                                        activity_type, activity_subtype, collection_id, plays, completed_plays, total_duration_s)
 SELECT date, country, os_name, os_version, app_version, subscription_status, activity_id,
-       activity_type, activity_subtype, collection_id, count(*), sum(completed), coalesce(sum(duration_s ORDER BY event_id), 0)
+       activity_type, activity_subtype, collection_id, count(*), sum(completed),
+       coalesce(sum(floor(duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000, 0)
 FROM activity_exit_facts
 WHERE date IN (SELECT date FROM activity_exit_dirty_dates)
 GROUP BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id
