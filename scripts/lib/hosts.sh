@@ -137,27 +137,32 @@ export -f _hosts_ep _hosts_check
 # toolkit (or one that runs, of this version), or that could not be reached, is named on stderr;
 # status 1 then.
 hosts_check() {
-  local out="$HOSTS_DIR/check.out" logins="$HOSTS_DIR/check.sshlogins" login groups bare i=0 bad=0 line args=()
+  local out="$HOSTS_DIR/check.out" logins="$HOSTS_DIR/check.sshlogins" login groups bare i=0 bad=0 line args=() n=0 k
+  local -A first=(); local which=()
   : > "$logins"
   while IFS= read -r login; do
     i=$((i + 1)); groups=""; bare=$login
     if [[ $bare =~ ^@([^/]*)/(.*)$ ]]; then groups="+${BASH_REMATCH[1]}"; bare=${BASH_REMATCH[2]}; fi
     [[ $bare =~ ^[0-9]+/(.*)$ ]] && bare=${BASH_REMATCH[1]}
-    printf '@hosts-check-%s%s/1/%s\n' "$i" "$groups" "$bare" >> "$logins"
-    args+=("$i@hosts-check-$i")
+    # a host given twice is checked once (parallel keeps one sshlogin of a spelling: a second check
+    # group of it would never get a host, and the check would wait for ever)
+    if [ -n "${first[$bare]-}" ]; then which[i]=${first[$bare]}; continue; fi
+    n=$((n + 1)); first[$bare]=$n; which[i]=$n
+    printf '@hosts-check-%s%s/1/%s\n' "$n" "$groups" "$bare" >> "$logins"
+    args+=("$n@hosts-check-$n")
   done < "$HOSTS_LOGINS"
   PARALLEL_SHELL=bash parallel --hostgroups --slf "$logins" -j 1 --tagstring 'host-{}' --env _hosts_ep --env _hosts_check \
     --env HOSTS_LOCAL_HOME --env HOSTS_REMOTE_PATH _hosts_check ::: "${args[@]}" > "$out" 2>&1 || true
   i=0
   while IFS= read -r login; do
-    i=$((i + 1))
-    line=$(grep "^host-$i"$'\t'"hosts-check " "$out" | head -n 1 | cut -f 2-)
+    i=$((i + 1)); k=${which[i]}
+    line=$(grep "^host-$k"$'\t'"hosts-check " "$out" | head -n 1 | cut -f 2-)
     case "$line" in
       "hosts-check ok $HOSTS_LOCAL_VERSION") ;;
       "hosts-check ok "*) echo "$HOSTS_ME: host $login: the toolkit there is ${line#hosts-check ok }, here $HOSTS_LOCAL_VERSION: install the same version" >&2; bad=1 ;;
       "hosts-check no "*) echo "$HOSTS_ME: host $login ${line#hosts-check no }" >&2; bad=1 ;;
-      *) line=$(grep "^host-$i"$'\t' "$out" | cut -f 2 | grep -v -e '^[[:space:]]*$' -e '^parallel: ' | head -n 1)
-         line=${line%"host-$i"}   # (a message without a newline at its end runs into the next tag)
+      *) line=$(grep "^host-$k"$'\t' "$out" | cut -f 2 | grep -v -e '^[[:space:]]*$' -e '^parallel: ' | head -n 1)
+         line=${line%"host-$k"}   # (a message without a newline at its end runs into the next tag)
          echo "$HOSTS_ME: host $login could not be reached or ran nothing${line:+: $line}" >&2; bad=1 ;;
     esac
   done < "$HOSTS_LOGINS"

@@ -207,6 +207,15 @@ it('a partition that fails on every host: exit 1, it is named, the database is u
   assert.equal(dumpAll(db), before);
 });
 
+it('the same host given twice (as is, or with another N/): checked once, the run ends with the tables of a local run', () => {
+  const files = sliideInputs();
+  const db = `${work}/sliide-twice.db`;
+  // (the check used to wait for ever: parallel keeps one sshlogin of a spelling)
+  const r = sh(`timeout 60 active-users.sh --quiet --db ${db} --hosts '${H1()},${sshd.login('127.0.0.1', { jobs: 1 })},:,1/:' ${files.join(' ')}`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(dumpAll(db), sliideLocal);
+});
+
 // ---- Lingokids: engagement.sh ---------------------------------------------------------------------
 
 it('engagement.sh --hosts: the facts of each partition made on the two hosts (users and activities sent along) give every table of a local run', () => {
