@@ -28,8 +28,9 @@
 # toolkit of that host, and each --side NAME=FILE is $NAME (its path on that host).
 # A job that fails (an exit status, a host that fails or disconnects) is tried again on another host
 # (--retries N, default the number of hosts and at least 2); a partition that fails every time stops
-# the run (parallel --halt now,fail=1: running jobs are killed): hosts_run returns 1 after naming it, and
-# the recipe loads nothing. Every result of every partition is checked to have come back.
+# the run (parallel --halt soon,fail=1: no job is started after it, the running ones end with their
+# cleanup; --halt now killed them before it and left their directories, inputs in them, on their
+# hosts): hosts_run returns 1 after naming it, and the recipe loads nothing. Every result of every partition is checked to have come back.
 
 HOSTS_SPEC=""; HOSTS_REMOTE_PATH=""; HOSTS_RETRIES=""; HOSTS_SHARED=0
 
@@ -229,7 +230,7 @@ hosts_run() {
   rm -rf "${HOSTS_OUT:?}"/*
   local status=0
   PARALLEL_SHELL=bash parallel --slf "$HOSTS_LOGINS" ${tfs[@]+"${tfs[@]}"} \
-    --retries "$HOSTS_RETRIES" --halt now,fail=1 --joblog "$HOSTS_DIR/joblog" \
+    --retries "$HOSTS_RETRIES" --halt soon,fail=1 --joblog "$HOSTS_DIR/joblog" \
     --env _hosts_ep --env _hosts_job --env "$stage" ${envs[@]+"${envs[@]}"} \
     --env HOSTS_LOCAL_HOME --env HOSTS_REMOTE_PATH --env HOSTS_OUT --env HOSTS_SHARED \
     --env HOSTS_SIDES --env HOSTS_ARGS --env HOSTS_STAGE --env HOSTS_EXTS \

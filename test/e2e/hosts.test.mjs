@@ -216,6 +216,29 @@ it('the same host given twice (as is, or with another N/): checked once, the run
   assert.equal(dumpAll(db), sliideLocal);
 });
 
+it('a partition that fails while another runs on the other host: that job ends with its cleanup, nothing left there', () => {
+  const files = sliideInputs();
+  const bad = `${data}/broken-early.jsons.gz`;
+  fs.writeFileSync(bad, Buffer.concat([fs.readFileSync(files[1]).subarray(0, 200), Buffer.from('not gzip any more')]));
+  // the job of the good partition starts 3 s late (its input already sent): it is still running when
+  // the bad one fails
+  const slow = `${work}/slow-ssh`;
+  fs.writeFileSync(slow, `#!/bin/bash
+case "$*" in ${JOB})
+  hex=""; for a in "$@"; do [[ $a =~ ^[0-9a-f]+$ ]] && hex+=$a; done
+  perl -e 'print pack("H*", $ARGV[0])' "$hex" | grep -a -q broken-early || sleep 3 ;;
+esac
+exec ssh "$@"
+`, { mode: 0o755 });
+  const left = leftOnHosts();
+  const db = `${work}/sliide-fail-early.db`;
+  const r = sh(`active-users.sh --quiet --db ${db} --retries 1 --hosts '1/${slow} -F ${sshd.config} root@127.0.0.1,1/${slow} -F ${sshd.config} root@127.0.0.2' ${files[0]} ${bad}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /broken-early\.jsons\.gz failed on .*, tried 1 times/);
+  assert.is(fs.existsSync(db), false, 'nothing loaded');
+  assert.equal(leftOnHosts(), left, 'no job directory (nor input) left on the hosts');
+});
+
 // ---- Lingokids: engagement.sh ---------------------------------------------------------------------
 
 it('engagement.sh --hosts: the facts of each partition made on the two hosts (users and activities sent along) give every table of a local run', () => {
