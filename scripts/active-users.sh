@@ -85,12 +85,17 @@ case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg,
 # (one process: the chain hands each record on without a pipe; its output is that of the pipeline
 # filter-engaged | to-local-date | count-by, 0.74 -> 0.55 s on a 464 MB export)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
-pairs() {
+load=(--table active_user_pairs --key date,user_pseudo_id --on-conflict ignore
+  --schema "$(sink_sql active-users.schema)" --atomic --post-sql "@$(sink_sql active-users.refresh)")
+sink_loader
+if ! hosts_on; then
+  # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
+  # load writes nothing (behind a pipe, the load committed the pairs read before the failure)
   event-pipes --threads "$threads" filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
     then to-local-date --tz "$tz" \
-    then count-by date user_pseudo_id --distinct
-}
-if hosts_on; then
+    then count-by date user_pseudo_id --distinct \
+    then "${SINK_LOADER[@]}" "${load[@]}"
+else
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
   hosts_setup active-users.sh "$work" "${files[@]}" || exit
   hosts_check || exit 1
@@ -101,12 +106,8 @@ if hosts_on; then
   export -f partition_pairs
   stage_args=(--arg "$tz" --arg "$min_ms"); for x in ${extra[@]+"${extra[@]}"}; do stage_args+=(--arg "$x"); done
   hosts_run --stage partition_pairs --result pairs "${stage_args[@]}" -- "${files[@]}" || exit 1
-  pairs() { hosts_cat pairs | count-by date user_pseudo_id --distinct; }
+  hosts_cat pairs | count-by date user_pseudo_id --distinct | sink_load "${load[@]}"
 fi
-pairs \
-  | sink_load --table active_user_pairs --key date,user_pseudo_id --on-conflict ignore \
-      --schema "$(sink_sql active-users.schema)" --atomic \
-      --post-sql "@$(sink_sql active-users.refresh)"
 
 [ "$quiet" = 1 ] || sink_query --format table 'SELECT date, active_user_count FROM active_user_table ORDER BY date'
 

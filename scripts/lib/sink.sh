@@ -9,6 +9,9 @@
 #   sink_on                  # true when --db or --pg was given
 #   sink_is_pg               # true with --pg
 #   sink_load ARGS...        # load-sqlite --db FILE ARGS, or load-postgres --url URL ARGS
+#   sink_loader              # the same command as the array SINK_LOADER, to end a chain with
+#                            # (... then "${SINK_LOADER[@]}" ARGS: the load knows a stage before it
+#                            # failed, an input cut short, and writes nothing; behind a pipe it cannot)
 #   sink_load_tables OPTS... TABLE:KEY:FILE... -- ARGS...
 #                            # several tables loaded by one process, one after another (see
 #                            # scripts/lib/load-tables.mjs for OPTS)
@@ -50,6 +53,10 @@ sink_is_pg() { [ -n "$sink_pg" ]; }
 
 sink_load() {
   if sink_is_pg; then load-postgres --url "$sink_pg" "$@"; else load-sqlite --db "$sink_db" "$@"; fi
+}
+
+sink_loader() {
+  if sink_is_pg; then SINK_LOADER=(load-postgres --url "$sink_pg"); else SINK_LOADER=(load-sqlite --db "$sink_db"); fi
 }
 
 sink_load_tables() {

@@ -69,6 +69,24 @@ test('generated export across the UK DST switch with --tz Europe/London: splits 
   assert.match(one.active_user_table, /"date":"2020-03-29"/);
 });
 
+test('an input cut short (a truncated .gz) fails the run and loads nothing, the tables as they were; the whole file then loads', () => {
+  const d = tmpdir();
+  const text = sh('generate-ga4 --seed 8 --events 20000 --users 300 --days 3').stdout;
+  fs.writeFileSync(`${d}/all.jsons`, text);
+  sh(`gzip -c ${d}/all.jsons > ${d}/all.jsons.gz`);
+  const gz = fs.readFileSync(`${d}/all.jsons.gz`);
+  fs.writeFileSync(`${d}/cut.jsons.gz`, gz.subarray(0, Math.floor(gz.length / 2)));
+  load(`${d}/db`, [`${d}/all.jsons`], 'UTC');
+  const before = dumpAll(`${d}/db`);
+  const r = sh(`active-users.sh --quiet --db ${d}/cut.db --tz UTC ${d}/cut.jsons.gz`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /unexpected end of file[\s\S]*nothing written/);
+  const empty = sh(`query-sqlite --db ${d}/cut.db --format csv 'SELECT count(*) AS n FROM active_user_pairs'`);
+  assert.ok(empty.status !== 0 || empty.stdout === 'n\n0\n', `pairs of a cut input were loaded: ${empty.stdout}`);
+  load(`${d}/cut.db`, [`${d}/all.jsons.gz`], 'UTC');
+  assert.equal(dumpAll(`${d}/cut.db`), before);
+});
+
 test('--help exits 0, documents every option and the incremental model, and touches nothing', () => {
   const d = tmpdir();
   const h = sh(`active-users.sh --help --db ${d}/a.db`);
