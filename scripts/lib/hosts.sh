@@ -249,7 +249,10 @@ hosts_run() {
   HOSTS_COUNT=${#files[@]}
   for ((i = 1; i <= HOSTS_COUNT; i++)); do
     for ext in "${exts[@]}"; do
-      [ -f "$HOSTS_OUT/$i/$ext" ] || { echo "$HOSTS_ME: the result of ${HOSTS_INPUTS[$((i - 1))]} did not come back from its host: nothing was loaded" >&2; return 1; }
+      [ -f "$HOSTS_OUT/$i/$ext" ] || {
+        # (the host of its last try, from the job log: Seq Host ...; parallel does not retry a failed transfer back)
+        local host; host=$(awk -F '\t' -v i="$i" 'NR > 1 && $1 == i { h = $2 } END { print h }' "$HOSTS_DIR/joblog" 2> /dev/null)
+        echo "$HOSTS_ME: the result of ${HOSTS_INPUTS[$((i - 1))]} did not come back from ${host:-its host} (the copy back failed): nothing was loaded" >&2; return 1; }
     done
   done
   return 0
