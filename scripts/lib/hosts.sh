@@ -30,7 +30,8 @@
 # (--retries N, default the number of hosts and at least 2); a partition that fails every time stops
 # the run (parallel --halt soon,fail=1: no job is started after it, the running ones end with their
 # cleanup; --halt now killed them before it and left their directories, inputs in them, on their
-# hosts): hosts_run returns 1 after naming it, and the recipe loads nothing. Every result of every partition is checked to have come back.
+# hosts): hosts_run returns 1 after naming it, and the recipe loads nothing. Every result of every
+# partition is checked to have come back.
 
 HOSTS_SPEC=""; HOSTS_REMOTE_PATH=""; HOSTS_RETRIES=""; HOSTS_SHARED=0
 

@@ -342,7 +342,6 @@ export function compareDec(a: Dec, b: Dec): number {
   return a.sign * c;
 }
 
-/** Look up a dotted path (a.b.0.c) in a parsed record. */
 /** Set a dotted path (as splitPath gives it) in a record to v, making the objects on the way (a
  *  member that is not an object is replaced); a member keeps its place (own properties only). */
 export function setPath(obj: any, path: string[], v: unknown): void {
@@ -356,6 +355,7 @@ export function setPath(obj: any, path: string[], v: unknown): void {
 }
 const define = (o: object, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 
+/** Look up a dotted path (a.b.0.c) in a parsed record. */
 export function getPath(obj: any, path: string[]): unknown {
   let cur = obj;
   for (const seg of path) {

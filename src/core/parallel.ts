@@ -115,8 +115,8 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const nWorkers = here ? nThreads - 1 : nThreads;
   // the partial stage's copies: count-by --partial; final-action told the number of copies (each folds
   // its events a share of the one-thread size, so the events held stay about the same)
-  // (the keyed stage's own --threads, if given, replaced by the run's: an option given twice differently is a usage error)
-  const partialArgv = (argv: string[]) => (p.keyed ? [...argv.filter((a, j) => !a.startsWith('--threads=') && a !== '--threads' && argv[j - 1] !== '--threads'), `--threads=${nThreads}`] : [...argv, '--partial']);
+  // (appended: an option given again overrides the stage's own --threads)
+  const partialArgv = (argv: string[]) => (p.keyed ? [...argv, `--threads=${nThreads}`] : [...argv, '--partial']);
   const workerSpecs: WorkerSpec[] = specs.slice(0, nWorker).map((s, k) => ({ tool: s.tool.name, argv: k === p.local ? partialArgv(s.argv) : s.argv }));
   // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
   // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one

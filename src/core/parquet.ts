@@ -50,7 +50,6 @@ const KIND_NAMES: [number, string][] = [[BOOL, 'boolean'], [INT, 'int64'], [INT_
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?\d+$/;
 
-/** the kind of a JSON value (0 for null) */
 /** a lone surrogate in a string or name anywhere inside an object/array: its JSON text would hold the
  *  escape "\ud800", which has no UTF-8 form and which JSON readers of Parquet (DuckDB) refuse */
 function loneSurrogateIn(v: unknown): boolean {
@@ -61,6 +60,7 @@ function loneSurrogateIn(v: unknown): boolean {
   return false;
 }
 
+/** the kind of a JSON value (0 for null) */
 function kindOf(v: unknown): number {
   if (v === null || v === undefined) return 0;
   switch (typeof v) {
