@@ -18,7 +18,17 @@ export function sh(script, { input, cwd = root, env = {}, encoding = 'utf8' } = 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function tmpdir(prefix = 'ep-') { return fs.mkdtempSync(path.join(os.tmpdir(), prefix)); }
+const made = [];
+/** a fresh directory under the temporary one, removed when the test process exits (EVENT_PIPES_KEEP_TMP=1
+ *  keeps it to look at; npm test also runs everything in a private TMPDIR that it removes: test/run.mjs) */
+export function tmpdir(prefix = 'ep-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (!process.env.EVENT_PIPES_KEEP_TMP) {
+    if (made.length === 0) process.on('exit', () => { for (const m of made) try { fs.rmSync(m, { recursive: true, force: true }); } catch { /* (left behind) */ } });
+    made.push(d);
+  }
+  return d;
+}
 
 /** NDJSON text -> array of objects */
 export const lines = (text) => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));

@@ -47,7 +47,7 @@ for (const name of Object.keys(registry)) {
 
 test('| head ends quietly with status 0 (EPIPE), for a pass-through tool and an aggregating one', () => {
   const gen = `awk 'BEGIN { for (i = 0; i < 300000; i++) printf "{\\"event_name\\":\\"user_engagement\\",\\"engagement_time_msec\\":5000,\\"event_timestamp\\":%d,\\"k\\":\\"u%d\\"}\\n", 1583600000 + i, i }'`;
-  const dir = fs.mkdtempSync('/tmp/ep-head-');
+  const dir = tmpdir('ep-head-');
   sh(`${gen} > ${dir}/in.ndjson`);
   for (const cmd of ['to-local-date --tz UTC', 'filter-engaged', 'count-by k', 'dedupe --key k']) {
     const r = sh(`${cmd} < ${dir}/in.ndjson | head -1`);
@@ -60,7 +60,7 @@ test('| head ends quietly with status 0 (EPIPE), for a pass-through tool and an 
 test('a non-blocking stdout (handed over so) with a slow reader loses nothing, and | head still ends with 0', () => {
   if (sh('command -v python3').status !== 0) return; // python3 sets O_NONBLOCK before exec'ing the tool
   const gen = `awk 'BEGIN { for (i = 0; i < 200000; i++) printf "{\\"event_timestamp\\":%d,\\"k\\":\\"u%d\\"}\\n", 1583600000 + i, i }'`;
-  const dir = fs.mkdtempSync('/tmp/ep-nb-');
+  const dir = tmpdir('ep-nb-');
   sh(`${gen} > ${dir}/in.ndjson`);
   const nb = `python3 -c "import os,fcntl,sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])"`;
   const want = sh(`to-local-date --tz UTC < ${dir}/in.ndjson | md5sum`).stdout;
@@ -73,7 +73,7 @@ test('a non-blocking stdout (handed over so) with a slow reader loses nothing, a
 });
 
 test('a --stats-file or --rejects that cannot be opened: one line naming it, exit 2, before any input is read (one tool, a chain, threads, a fork first)', () => {
-  const d = fs.mkdtempSync('/tmp/ep-manners-'), input = path.join(d, 'in.ndjson');
+  const d = tmpdir('ep-manners-'), input = path.join(d, 'in.ndjson');
   fs.writeFileSync(input, '{"a":1}\n{"a":2}\n');
   for (const [cmd, who] of [
     [`count-by a -i ${input} --stats-file ${d}/no/such/dir/s.ndjson`, 'count-by'],
