@@ -22,7 +22,8 @@
 # are sent with it (--transferfile; each under its local absolute path, made relative: names never
 # collide), the stage writes OUT.EXT there for each --result EXT (written to a temporary name and
 # renamed when the stage succeeded), they come back into $HOSTS_OUT/I/EXT (--return), and the directory
-# is removed whatever happened (--cleanup). On `:` the stage reads the input where it is and writes
+# is removed whatever happened (--cleanup; a run stopped by a signal removes its jobs' directories
+# itself: _hosts_stopped). On `:` the stage reads the input where it is and writes
 # into $HOSTS_OUT directly. With --shared-storage the hosts read the inputs and side files at their
 # paths here (nothing is sent; the results still come back). Inside the stage, `ep TOOL ARGS` runs the
 # toolkit of that host, and each --side NAME=FILE is $NAME (its path on that host).
@@ -230,12 +231,16 @@ hosts_run() {
   if [ "$HOSTS_REMOTE" = 1 ]; then tfs+=(--workdir ... --return "$HOSTS_OUT/./{#}" --cleanup); else tfs=(); fi
   rm -rf "${HOSTS_OUT:?}"/*
   local status=0
-  PARALLEL_SHELL=bash parallel --slf "$HOSTS_LOGINS" ${tfs[@]+"${tfs[@]}"} \
+  # (parallel started through a shell that writes down its pid, which names its job directories on
+  # the hosts, and execs it: still the foreground job, so Ctrl-C and timeout reach it)
+  trap '_hosts_stopped INT' INT; trap '_hosts_stopped TERM' TERM; trap '_hosts_stopped HUP' HUP
+  PARALLEL_SHELL=bash bash -c 'echo $$ > "$0"; exec "$@"' "$HOSTS_DIR/parallel.pid" parallel --slf "$HOSTS_LOGINS" ${tfs[@]+"${tfs[@]}"} \
     --retries "$HOSTS_RETRIES" --halt soon,fail=1 --joblog "$HOSTS_DIR/joblog" \
     --env _hosts_ep --env _hosts_job --env "$stage" ${envs[@]+"${envs[@]}"} \
     --env HOSTS_LOCAL_HOME --env HOSTS_REMOTE_PATH --env HOSTS_OUT --env HOSTS_SHARED \
     --env HOSTS_SIDES --env HOSTS_ARGS --env HOSTS_STAGE --env HOSTS_EXTS \
     '_hosts_job {#} {}' ::: "${files[@]}" || status=$?
+  trap - INT TERM HUP
   if [ "$status" != 0 ]; then
     # the partitions that failed (their last try), from the job log (Seq Host Starttime JobRuntime Send
     # Receive Exitval Signal Command); a job with a signal was stopped here (by --halt), not failed
@@ -257,6 +262,23 @@ hosts_run() {
     done
   done
   return 0
+}
+
+# a run stopped by a signal while its jobs run (timeout, Ctrl-C, a hang-up: parallel kills its jobs
+# and ends, and their --cleanup never runs, so their directories, the inputs sent in them, stayed on
+# the hosts): this run's job directories (.parallel/tmp/HOSTNAME-PID-SEQ under the login directory,
+# PID that of the parallel here) are removed on each remote host, then the signal ends the script as
+# it would have
+_hosts_stopped() {
+  local sig=$1 pid="" k args=()
+  pid=$(cat "$HOSTS_DIR/parallel.pid" 2> /dev/null) || true
+  if [ "$HOSTS_REMOTE" = 1 ] && [[ $pid =~ ^[0-9]+$ ]] && [ -f "$HOSTS_DIR/check.sshlogins" ]; then
+    # one job pinned to each host checked (hosts_check's host groups), `:` (this host) left out
+    for k in $(sed -n '/\/1\/:$/d; s/^@hosts-check-\([0-9]*\).*/\1/p' "$HOSTS_DIR/check.sshlogins"); do args+=("$k@hosts-check-$k"); done
+    [ ${#args[@]} = 0 ] || timeout 60 parallel --hostgroups --slf "$HOSTS_DIR/check.sshlogins" -j 1 \
+      ": {}; rm -rf .parallel/tmp/$(printf %q "$(hostname)")-$pid-*" ::: "${args[@]}" > /dev/null 2>&1 || true
+  fi
+  trap - "$sig"; kill -s "$sig" $$
 }
 
 # hosts_cat EXT: the result EXT of every partition, in the order of the input files

@@ -9,6 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { hasReal, real, root, sh, tmpdir } from '../helpers/sh.mjs';
 import { dumpAll } from '../helpers/incremental.mjs';
@@ -237,6 +238,33 @@ exec ssh "$@"
   assert.match(r.stderr, /broken-early\.jsons\.gz failed on .*, tried 1 times/);
   assert.is(fs.existsSync(db), false, 'nothing loaded');
   assert.equal(leftOnHosts(), left, 'no job directory (nor input) left on the hosts');
+});
+
+it('a run stopped by a signal while its jobs run (timeout: TERM to the group; Ctrl-C: INT): its job directories (inputs in them) are removed from the hosts, the database is unchanged', async () => {
+  const files = sliideInputs();
+  // the jobs wait 30 s once their inputs are on the host (a job's command comes after its transfer)
+  const slow = `${work}/stalled-ssh`;
+  fs.writeFileSync(slow, `#!/bin/bash
+case "$*" in ${JOB}) sleep 30 ;; esac
+exec ssh "$@"
+`, { mode: 0o755 });
+  for (const sig of ['SIGTERM', 'SIGINT']) {
+    const db = `${work}/sliide-stopped-${sig}.db`;
+    ok(sh(`active-users.sh --quiet --db ${db} ${files[0]}`), 'a first load');
+    const before = dumpAll(db), left = leftOnHosts();
+    const p = spawn('bash', ['-c', `exec active-users.sh --quiet --db ${db} --hosts '2/${slow} -F ${sshd.config} root@127.0.0.2' ${files.join(' ')}`],
+      { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: `${root}/bin:${root}/scripts:${process.env.PATH}` } });
+    let err = ''; p.stderr.on('data', (d) => { err += d; });
+    const ended = new Promise((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
+    let sent = [];
+    for (let i = 0; i < 300 && sent.length < 2; i++) { await new Promise((r) => setTimeout(r, 100)); sent = leftOnHosts().filter((d) => !left.includes(d)); }
+    assert.ok(sent.length >= 1, `the inputs were sent (${err})`);
+    process.kill(-p.pid, sig); // (to its process group, as timeout and a terminal do)
+    const { code, signal } = await ended;
+    assert.ok(signal === sig || code === 128 + (sig === 'SIGTERM' ? 15 : 2), `${sig}: ended by it (${code} ${signal}) ${err}`);
+    assert.equal(leftOnHosts(), left, `${sig}: nothing left on the host (${sent.join(' ')} were there)`);
+    assert.equal(dumpAll(db), before);
+  }
 });
 
 // ---- Lingokids: engagement.sh ---------------------------------------------------------------------
