@@ -4,12 +4,15 @@
 -- The durations are summed as whole microseconds (integers: exact, in any order), so the sum depends on
 -- neither the order the facts came in nor the database (SQLite adds doubles with compensation,
 -- PostgreSQL without: the last bits differed).
+-- The whole microseconds are added as doubles holding integers (total(), sum(double precision)), not as
+-- 64-bit integers: exact in any order while a sum is under 2^53 us (~285 years), and a huge duration
+-- (1e13 s twice, 1e300 s) no longer overflows the sum (the load failed) or is clamped to 2^63 us.
 DELETE FROM activity_engagement_daily WHERE date IN (SELECT date FROM activity_exit_dirty_dates);
 INSERT INTO activity_engagement_daily (date, country, os_name, os_version, app_version, subscription_status, activity_id,
                                        activity_type, activity_subtype, collection_id, plays, completed_plays, total_duration_s)
 SELECT date, country, os_name, os_version, app_version, subscription_status, activity_id,
        activity_type, activity_subtype, collection_id, count(*), sum(completed),
-       coalesce(CAST(sum(CAST(floor(duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000, 0)
+       total(floor(duration_s * 1000000 + 0.5)) / 1000000
 FROM activity_exit_facts
 WHERE date IN (SELECT date FROM activity_exit_dirty_dates)
 GROUP BY date, country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id

@@ -48,31 +48,31 @@ CREATE TABLE IF NOT EXISTS activity_engagement_daily (
 );
 CREATE INDEX IF NOT EXISTS activity_engagement_daily_by_date ON activity_engagement_daily (date);
 
--- The rollups sum the daily durations as whole microseconds (integers: exact), as the refresh does:
+-- The rollups sum the daily durations as whole microseconds (integer-valued doubles: exact below 2^53 us, no overflow), as the refresh does:
 -- the same figures in SQLite and PostgreSQL.
 CREATE OR REPLACE VIEW activity_engagement_weekly AS
 SELECT date_trunc('week', date)::date AS period_start,  -- ISO week: Monday
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 CREATE OR REPLACE VIEW activity_engagement_monthly AS
 SELECT date_trunc('month', date)::date AS period_start,
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 CREATE OR REPLACE VIEW activity_engagement_yearly AS
 SELECT date_trunc('year', date)::date AS period_start,
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, sum(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 CREATE OR REPLACE VIEW activity_top AS
 SELECT activity_id, activity_type, activity_subtype,
-       sum(plays) AS plays, sum(floor(total_duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000 AS total_duration_s,
+       sum(plays) AS plays, sum(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s,
        rank() OVER (ORDER BY sum(plays) DESC) AS rank_by_plays,
-       rank() OVER (ORDER BY sum(floor(total_duration_s * 1000000 + 0.5)::bigint)::double precision / 1000000 DESC) AS rank_by_duration
+       rank() OVER (ORDER BY sum(floor(total_duration_s * 1000000 + 0.5)) / 1000000 DESC) AS rank_by_duration
 FROM activity_engagement_daily GROUP BY activity_id, activity_type, activity_subtype;
 
 CREATE OR REPLACE VIEW activity_completion_daily AS

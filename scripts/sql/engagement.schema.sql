@@ -57,36 +57,36 @@ CREATE TABLE IF NOT EXISTS activity_engagement_daily (
 );
 CREATE INDEX IF NOT EXISTS activity_engagement_daily_by_date ON activity_engagement_daily (date);
 
--- The rollups sum the daily durations as whole microseconds (integers: exact), as the refresh does:
+-- The rollups sum the daily durations as whole microseconds (integer-valued doubles: exact below 2^53 us, no overflow), as the refresh does:
 -- the same figures in SQLite and PostgreSQL (views made by earlier versions are replaced).
 DROP VIEW IF EXISTS activity_engagement_weekly;
 CREATE VIEW activity_engagement_weekly AS
 SELECT date(date, '-' || ((CAST(strftime('%w', date) AS INTEGER) + 6) % 7) || ' days') AS period_start,  -- ISO week: Monday
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, CAST(sum(CAST(floor(total_duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, total(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 DROP VIEW IF EXISTS activity_engagement_monthly;
 CREATE VIEW activity_engagement_monthly AS
 SELECT strftime('%Y-%m-01', date) AS period_start,
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, CAST(sum(CAST(floor(total_duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, total(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 DROP VIEW IF EXISTS activity_engagement_yearly;
 CREATE VIEW activity_engagement_yearly AS
 SELECT strftime('%Y-01-01', date) AS period_start,
        country, os_name, os_version, app_version, subscription_status, activity_id, activity_type, activity_subtype, collection_id,
-       sum(plays) AS plays, sum(completed_plays) AS completed_plays, CAST(sum(CAST(floor(total_duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000 AS total_duration_s
+       sum(plays) AS plays, sum(completed_plays) AS completed_plays, total(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s
 FROM activity_engagement_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
 
 -- most played activities, by count and by total time (over everything loaded; filter the daily table for a period)
 DROP VIEW IF EXISTS activity_top;
 CREATE VIEW activity_top AS
 SELECT activity_id, activity_type, activity_subtype,
-       sum(plays) AS plays, CAST(sum(CAST(floor(total_duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000 AS total_duration_s,
+       sum(plays) AS plays, total(floor(total_duration_s * 1000000 + 0.5)) / 1000000 AS total_duration_s,
        rank() OVER (ORDER BY sum(plays) DESC) AS rank_by_plays,
-       rank() OVER (ORDER BY CAST(sum(CAST(floor(total_duration_s * 1000000 + 0.5) AS INTEGER)) AS REAL) / 1000000 DESC) AS rank_by_duration
+       rank() OVER (ORDER BY total(floor(total_duration_s * 1000000 + 0.5)) / 1000000 DESC) AS rank_by_duration
 FROM activity_engagement_daily GROUP BY activity_id, activity_type, activity_subtype;
 
 -- completion rate per activity type and day (rates are never summed: they are recomputed from the counts)

@@ -134,6 +134,28 @@ test('subscription boundaries: exactly at trial start, trial end (no subscriptio
   ]);
 });
 
+test('huge durations: the sums neither overflow (the load failed with "integer overflow", every retry too) nor clamp (1e300 became 9223372036854.775)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/users.json`, JSON.stringify({ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }) + '\n');
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify([{ activity_id: 'a', name: 'A', type: 'game', subtype: null }, { activity_id: 'b', name: 'B', type: 'game', subtype: null }]));
+  const ev = (id, act, day, duration) => JSON.stringify({ event_id: id, name: 'activity_exit', occurred_at: `2021-01-${day} 10:00:00.000`, user_id: 'u1', child_id: 'c', data: { activity_id: act, source: 'x', duration, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  // a: 1e13 s twice on one day (1e19 us each: over 2^63 when summed as integers), b: 1e300 s, and a day of ordinary ones
+  const evs = [ev('1', 'a', '04', 1e13), ev('2', 'a', '04', 1e13), ev('3', 'b', '05', 1e300), ev('4', 'a', '06', 0.1), ev('5', 'a', '06', 0.2), ev('6', 'a', '07', 5e12), ev('7', 'a', '08', 5e12)];
+  fs.writeFileSync(`${d}/ev.json`, evs.join('\n') + '\n');
+  const r = sh(`scripts/engagement.sh --db ${d}/h.db --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(q(`${d}/h.db`, 'SELECT date, activity_id, plays, total_duration_s FROM activity_engagement_daily ORDER BY 1'), [
+    { date: '2021-01-04', activity_id: 'a', plays: 2, total_duration_s: 2e13 }, { date: '2021-01-05', activity_id: 'b', plays: 1, total_duration_s: 1e300 },
+    { date: '2021-01-06', activity_id: 'a', plays: 2, total_duration_s: 0.3 }, { date: '2021-01-07', activity_id: 'a', plays: 1, total_duration_s: 5e12 },
+    { date: '2021-01-08', activity_id: 'a', plays: 1, total_duration_s: 5e12 }]);
+  // the rollups add daily rows that fit as integers one by one but not together (5e12 s + 5e12 s, the same ISO week)
+  assert.equal(q(`${d}/h.db`, "SELECT period_start, plays, total_duration_s FROM activity_engagement_weekly WHERE activity_id = 'a' ORDER BY 1"),
+    [{ period_start: '2021-01-04', plays: 6, total_duration_s: 3e13 + 0.3 }]);
+  assert.equal(q(`${d}/h.db`, "SELECT activity_id, total_duration_s, rank_by_duration FROM activity_top ORDER BY 1"),
+    [{ activity_id: 'a', total_duration_s: 3e13 + 0.3, rank_by_duration: 2 }, { activity_id: 'b', total_duration_s: 1e300, rank_by_duration: 1 }]);
+  for (const v of ['monthly', 'yearly']) assert.is(q(`${d}/h.db`, `SELECT sum(plays) AS p FROM activity_engagement_${v}`)[0].p, 7);
+});
+
 test("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
   if (!hasReal) return;
   const d = tmpdir();
