@@ -47,10 +47,11 @@ their facts in the load's transaction. So files split anywhere (within a day or 
 in any order, overlapping, or loaded again give the cube of one load of everything; a failed load
 writes nothing. Within a file (and across files) the first delivery of an event id counts; two
 different events sharing an id: the first loaded wins. Country, subscription status and activity
-type are resolved when an event is loaded, from the users and activities files given then. --tz and
---input-tz are stored on the first load; a later load with others is refused (exit 2): use a new
-database. Exit status: 0 done, 1 a failure (said on stderr; nothing written when the load failed), 2
-a usage error. See docs/recipes/engagement.md.
+type are resolved when an event is loaded, from the users and activities files given then (a
+malformed line in either fails the run: exit 1, nothing loaded). --tz and --input-tz are stored on
+the first load; a later load with others is refused (exit 2): use a new database. Exit status: 0
+done, 1 a failure (said on stderr; nothing written when the load failed), 2 a usage error. See
+docs/recipes/engagement.md.
 
 Examples:
   event-pipes engagement --db engagement.db --users users.json --activities activities.json \
@@ -125,9 +126,9 @@ if hosts_on; then
     : > "$out.stats"
     ep dedupe --key event_id ${st[@]+"${st[@]}"} -i "$in" \
       then where name=activity_exit ${st[@]+"${st[@]}"} \
-      then join --side "$users" --on user_id --prefix user_ ${st[@]+"${st[@]}"} \
+      then join --side "$users" --on user_id --prefix user_ --strict ${st[@]+"${st[@]}"} \
         --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${st[@]+"${st[@]}"} \
+      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict ${st[@]+"${st[@]}"} \
       then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${st[@]+"${st[@]}"} \
       then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${st[@]+"${st[@]}"} \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
@@ -150,9 +151,9 @@ else
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
 event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
   then where name=activity_exit ${stats[@]+"${stats[@]}"} \
-  then join --side "$users" --on user_id --prefix user_ ${stats[@]+"${stats[@]}"} \
+  then join --side "$users" --on user_id --prefix user_ --strict ${stats[@]+"${stats[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ ${stats[@]+"${stats[@]}"} \
+  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict ${stats[@]+"${stats[@]}"} \
   then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
   | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \

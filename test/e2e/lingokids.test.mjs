@@ -156,6 +156,27 @@ test('huge durations: the sums neither overflow (the load failed with "integer o
   for (const v of ['monthly', 'yearly']) assert.is(q(`${d}/h.db`, `SELECT sum(plays) AS p FROM activity_engagement_${v}`)[0].p, 7);
 });
 
+test('a malformed line in the users or activities file fails the run (exit 1, nothing loaded): its facts would keep a null country, status or type for good', () => {
+  const d = tmpdir();
+  const users = [{ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }, { user_id: 'u2', children_ids: [], country_code: 'mx', registration_at: '2021-01-01 00:00:00.000000' }];
+  fs.writeFileSync(`${d}/users.json`, users.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  fs.writeFileSync(`${d}/cut-users.json`, JSON.stringify(users[0]) + '\n' + JSON.stringify(users[1]).slice(0, 40) + '\n'); // a copy cut short
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify({ activity_id: 'a', name: 'A', type: 'game', subtype: null }) + '\n');
+  fs.writeFileSync(`${d}/bad-acts.json`, '{"activity_id": "a", "name": "A", "type": "game", "subtype": null\n');
+  const ev = (id, user) => JSON.stringify({ event_id: id, name: 'activity_exit', occurred_at: '2021-01-05 10:00:00.000', user_id: user, child_id: 'c', data: { activity_id: 'a', source: 'x', duration: 1, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  fs.writeFileSync(`${d}/ev.json`, [ev('1', 'u1'), ev('2', 'u2')].join('\n') + '\n');
+  const facts = () => (fs.existsSync(`${d}/s.db`) && q(`${d}/s.db`, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'activity_exit_facts'")[0].n ? q(`${d}/s.db`, 'SELECT count(*) AS n FROM activity_exit_facts')[0].n : 0);
+  for (const [u, a, file] of [['cut-users.json', 'acts.json', 'cut-users.json:2'], ['users.json', 'bad-acts.json', 'bad-acts.json:1']]) {
+    const r = sh(`scripts/engagement.sh --db ${d}/s.db --users ${d}/${u} --activities ${d}/${a} ${d}/ev.json`);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, file);
+    assert.is(facts(), 0, 'nothing loaded');
+  }
+  const ok = sh(`scripts/engagement.sh --db ${d}/s.db --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json`);
+  assert.is(ok.status, 0, ok.stderr);
+  assert.equal(q(`${d}/s.db`, 'SELECT country, activity_type, plays FROM activity_engagement_daily ORDER BY 1'), [{ country: 'es', activity_type: 'game', plays: 1 }, { country: 'mx', activity_type: 'game', plays: 1 }]);
+});
+
 test("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
   if (!hasReal) return;
   const d = tmpdir();
