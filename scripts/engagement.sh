@@ -48,7 +48,8 @@ in any order, overlapping, or loaded again give the cube of one load of everythi
 writes nothing. Within a file (and across files) the first delivery of an event id counts; two
 different events sharing an id: the first loaded wins. Country, subscription status and activity
 type are resolved when an event is loaded, from the users and activities files given then (a
-malformed line in either fails the run: exit 1, nothing loaded). --tz and --input-tz are stored on
+malformed line in either, or either one empty, fails the run: exit 1, nothing loaded; the events that
+match no user or no activity are counted on stderr). --tz and --input-tz are stored on
 the first load; a later load with others is refused (exit 2): use a new database. Exit status: 0
 done, 1 a failure (said on stderr; nothing written when the load failed), 2 a usage error. See
 docs/recipes/engagement.md.
@@ -84,8 +85,20 @@ while [ $# -gt 0 ]; do
 done
 sink_check
 for o in users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
+# an empty users or activities file (a failed export upstream) would store every event without its
+# country and status or its type, for good (a fact is never rewritten): nothing is loaded
+for o in users activities; do
+  if [ -f "${!o}" ] && [ -r "${!o}" ] && ! grep -q '[^][:space:][]' "${!o}"; then
+    echo "$me: --$o ${!o} holds no record: the events' $([ $o = users ] && echo 'country and subscription status' || echo 'activity type') would be stored unknown for good; nothing loaded" >&2
+    exit 1
+  fi
+done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+# each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
+# activity are said at the end
+[ ${#stats[@]} -gt 0 ] || stats=(--stats-file "$work/steps.ndjson")
+steps_from=$(( $(stat -c %s -- "${stats[1]}" 2> /dev/null || echo 0) + 1 ))
 
 # The facts depend on --tz and --input-tz: a database loaded with others is refused, and so is one of
 # the earlier recipe (a cube without facts: recomputing its days from facts would lose their events).
@@ -138,9 +151,9 @@ if hosts_on; then
   }
   export -f partition_facts
   hosts_run --stage partition_facts --result facts --result stats --side users="$users" --side activities="$activities" \
-    --arg "$input_tz" --arg "$tz" --arg "${#stats[@]}" -- "${files[@]}" || exit 1
+    --arg "$input_tz" --arg "$tz" --arg 1 -- "${files[@]}" || exit 1
   hosts_cat facts > "$work/facts.ndjson"
-  [ ${#stats[@]} = 0 ] || hosts_cat stats >> "${stats[1]}"
+  hosts_cat stats >> "${stats[1]}"
   event-pipes count-by date < "$work/facts.ndjson" > "$work/dates.ndjson"
 else
 # Three processes (both cores): dedupe, filter, the two joins and the subscription status in one
@@ -212,4 +225,11 @@ if [ -n "$out" ]; then
         --types activity_id=string,activity_type=string,activity_subtype=string,collection_id=string \
         --types plays=int64,completed_plays=int64,total_duration_s=double "$out/activity_engagement_daily.parquet"
 fi
+# events that matched no user or no activity (the joins' figures: in, unmatched), stored with their
+# country and status or their type unknown: said, with the file (a later load does not change them)
+tail -c "+$steps_from" "${stats[1]}" 2> /dev/null \
+  | sed -nE 's/^\{"tool":"join","in":([0-9]+),.*"unmatched":([0-9]+)[,}].*"--prefix","(user|activity)_".*/\3 \1 \2/p' \
+  | awk -v me="$me" -v users="$users" -v acts="$activities" '{ n[$1] += $2; u[$1] += $3 }
+      END { if (u["user"]) printf "%s: %d of %d activity_exit events matched no user in %s: their country and subscription status are unknown\n", me, u["user"], n["user"], users
+            if (u["activity"]) printf "%s: %d of %d activity_exit events matched no activity in %s: their activity type is unknown\n", me, u["activity"], n["activity"], acts }' >&2
 sink_query --format table 'SELECT substr(CAST(date AS TEXT), 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(CAST(sum(total_duration_s) / 3600 AS NUMERIC), 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2

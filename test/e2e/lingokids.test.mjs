@@ -177,6 +177,31 @@ test('a malformed line in the users or activities file fails the run (exit 1, no
   assert.equal(q(`${d}/s.db`, 'SELECT country, activity_type, plays FROM activity_engagement_daily ORDER BY 1'), [{ country: 'es', activity_type: 'game', plays: 1 }, { country: 'mx', activity_type: 'game', plays: 1 }]);
 });
 
+test('an empty users or activities file (a failed export) fails the run, nothing loaded; events whose user or activity is not in them are counted on stderr, with --hosts too', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/users.json`, JSON.stringify({ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }) + '\n');
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify({ activity_id: 'a', name: 'A', type: 'game', subtype: null }) + '\n');
+  fs.writeFileSync(`${d}/empty.json`, '');
+  fs.writeFileSync(`${d}/empty-array.json`, '[\n]\n');
+  const ev = (id, user, act) => JSON.stringify({ event_id: id, name: 'activity_exit', occurred_at: '2021-01-05 10:00:00.000', user_id: user, child_id: 'c', data: { activity_id: act, source: 'x', duration: 1, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  fs.writeFileSync(`${d}/ev.json`, [ev('1', 'u1', 'a'), ev('2', 'u2', 'a'), ev('3', 'u3', 'b')].join('\n') + '\n');
+  for (const [u, a, what] of [['empty.json', 'acts.json', '--users'], ['users.json', 'empty-array.json', '--activities']]) {
+    const r = sh(`scripts/engagement.sh --db ${d}/e.db --users ${d}/${u} --activities ${d}/${a} ${d}/ev.json`);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, `${what} ${d}/${u === 'empty.json' ? u : a} holds no record`);
+    assert.is(fs.existsSync(`${d}/e.db`), false, 'nothing loaded');
+  }
+  for (const hosts of ['', '--hosts :']) {
+    const r = sh(`scripts/engagement.sh --db ${d}/e${hosts ? 'h' : ''}.db ${hosts} --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json`);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, `engagement.sh: 2 of 3 activity_exit events matched no user in ${d}/users.json: their country and subscription status are unknown`);
+    assert.match(r.stderr, `engagement.sh: 1 of 3 activity_exit events matched no activity in ${d}/acts.json: their activity type is unknown`);
+  }
+  const all = sh(`scripts/engagement.sh --db ${d}/e.db --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json --stats-file ${d}/st.ndjson`);
+  assert.is(all.status, 0, all.stderr);
+  assert.match(all.stderr, '2 of 3 activity_exit events matched no user'); // (this run's figures, read from the user's --stats-file)
+});
+
 test("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
   if (!hasReal) return;
   const d = tmpdir();
