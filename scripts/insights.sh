@@ -154,6 +154,7 @@ part() {
     then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
   event-pipes from-csv --types duration_ms=int,app_version=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
+    then validate --require user_id --non-empty "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
     then fork \
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
