@@ -14,7 +14,9 @@
 // - any failure of the run rolls the open transaction back: with --atomic nothing is written, without
 //   it the batches committed before stay; with --atomic an input that could not be read
 //   (ToolContext.inputFailed), or a step before the load in a chain that fails the run (too many
-//   rejects: ToolContext.upstreamFails), means nothing is committed.
+//   rejects: ToolContext.upstreamFails), means nothing is committed; a load whose own rejections fail
+//   the run (every record, or more than --max-reject-rate: ToolContext.rejectsFail) commits neither its
+//   last batch nor --post-sql.
 // Per-record isolation: each record is checked and converted before anything is bound (names, keys,
 // nesting, numbers the column cannot hold); a record the database still refuses (NOT NULL, CHECK,
 // UNIQUE, FOREIGN KEY, a STRICT type) is reported by the driver for that row alone (SQLite undoes just
@@ -196,6 +198,9 @@ export interface LoaderEvents {
   inputFailed(): boolean;
   /** a step before the load (in a chain) fails the run: with --atomic nothing is committed */
   upstreamFails(): boolean;
+  /** this load's own rejections fail the run (every record, or more than --max-reject-rate): its last
+   *  transaction (the last batch and --post-sql; with --atomic all of it) is rolled back */
+  rejectsFail(): boolean;
 }
 
 export interface Counts { inserted: number; updated: number; unchanged: number }
@@ -605,6 +610,9 @@ export class Loader {
     }
     this.tally(items, result);
     if (batchEnd) this.report();
+    // a load whose own rejections fail the run keeps nothing of its last transaction: its "nothing kept"
+    // holds for a --post-sql too (a replace's DELETE of the keys not loaded); the run exits 1 as before
+    if (last && this.events.rejectsFail()) { await this.rollbackQuietly(); return; }
     if (last && this.o.postSql !== undefined) {
       if (!this.inTxn) await this.begin();
       if (!this.keysTable && this.o.key.length && this.wantsKeys()) { // no table and no record: the keys table, empty
@@ -879,6 +887,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
         note: (m) => ctx.warn(m),
         inputFailed: () => ctx.inputFailed(),
         upstreamFails: () => ctx.upstreamFails(),
+        rejectsFail: () => ctx.rejectsFail(),
       });
       await loader.start();
     },

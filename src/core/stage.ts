@@ -94,6 +94,7 @@ export class Stage implements LineSink {
       failInput(file, message) { hooks.say(`${file}: ${message}`); stage.failed = true; },
       willFail() { return stage.fails() || (stage.upstream?.runFails() ?? false); },
       upstreamFails() { return stage.upstream?.runFails() ?? false; },
+      rejectsFail() { return stage.tooManyRejected(); },
       waitDrain() { return out.drained() ?? (turnWanted() ? tick() : null); },
       stopped() { return out.closed; },
     };

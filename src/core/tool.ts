@@ -71,6 +71,9 @@ export interface ToolContext {
    *  every record it read was rejected, or more than its --max-reject-rate)? load-sqlite --atomic
    *  commits nothing then */
   upstreamFails(): boolean;
+  /** will this stage's own rejections make the run exit 1 as things stand (every record it read
+   *  rejected, or more than its --max-reject-rate)? A loader does not commit its last transaction then */
+  rejectsFail(): boolean;
   /** for tools that read their own input: a promise while the output waits for its reader (await it
    *  between chunks), null otherwise */
   waitDrain(): Promise<void> | null;
