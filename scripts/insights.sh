@@ -153,8 +153,11 @@ part() {
   [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
     then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
+  # a row without a user_id is no user's interaction, a duration_ms beyond a Long (the seed's type; validate
+  # compares doubles: 2^63-1024) no duration: both rejected (else a "null user" ranked among the power users,
+  # and a 20-digit duration made its user's total unloadable)
   event-pipes from-csv --types duration_ms=int,app_version=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
-    then validate --require user_id --non-empty "${st[@]}" \
+    then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
     then fork \
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \

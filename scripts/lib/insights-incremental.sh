@@ -28,7 +28,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')
   ep from-csv --types duration_ms=int,app_version=string --require user_id,timestamp,action_type,duration_ms,app_version "${st[@]}" "$in" \
-    then validate --require user_id --non-empty "${st[@]}" \
+    then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" \
     then to-local-date --field timestamp --tz UTC "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain month --as month "${st[@]}" \
     then fork \
