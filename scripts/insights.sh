@@ -103,6 +103,12 @@ if sink_is_pg; then
   [ "$incremental" = 0 ] && ! hosts_on || usage_error "--pg goes without --incremental and --hosts (their partition states are kept in a SQLite file: use --db)"
   [ -z "$report" ] || usage_error "--report reads a SQLite database: use --db, or query the tables with query-postgres"
 fi
+# the metadata's header must name user_id and device_type: another file (an interactions export, a wrong
+# column name) joined no one and replaced device_performance with nothing, exit 0
+if [ -n "$metadata" ] && [ -r "$metadata" ] && [[ $metadata != *.gz ]] \
+  && ! head -n 1 "$metadata" | from-csv --require user_id,device_type > /dev/null 2>&1; then
+  echo "$me: --metadata $metadata: its header has no user_id or no device_type column (nothing was run)" >&2; exit 1
+fi
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"

@@ -221,4 +221,20 @@ test('a duration_ms beyond a Long (the seed\'s type) is a bad row: the power use
   }
 });
 
+test('a --metadata file without user_id and device_type columns is refused before anything runs: exit 1, the tables as they were (found by a review against the seed)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/a.csv`, head + 'u1,2023-05-01 10:00:00,page_view,p1,100,5.0.0\n');
+  fs.writeFileSync(`${d}/meta.csv`, '\ufeffuser_id,join_date,country,device_type,subscription_type\r\nu1,2022-01-01,US,iPad,free\r\n');
+  for (const how of ['--jobs 2', '--incremental']) {
+    const db = `${d}/${how.slice(2, 5)}.db`;
+    const r = sh(`insights.sh --db ${db} ${how} --metadata ${d}/meta.csv ${d}/a.csv`);
+    assert.is(r.status, 0, r.stderr);
+    const wrong = sh(`insights.sh --db ${db} ${how} --metadata ${d}/a.csv ${d}/a.csv`); // an interactions file given as the metadata
+    assert.is(wrong.status, 1, wrong.stderr);
+    assert.match(wrong.stderr, /insights\.sh: --metadata .*a\.csv: its header has no user_id or no device_type column \(nothing was run\)/);
+    assert.equal(q(db, 'SELECT device_type, n FROM device_performance'), [{ device_type: 'iPad', n: 1 }], how);
+  }
+});
+
 test.run();
