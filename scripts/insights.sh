@@ -190,11 +190,13 @@ else                                            # without it: background jobs
   for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a shard failed" >&2; exit 1; }; done
 fi
-# a shard whose rows were all rejected kept nothing; the run kept nothing only when every shard did
-# (from-csv's figures in the stats file: our own lines, {"tool":"from-csv","in":N,"out":N,...}); a run
-# that read no interaction at all (files of a header only) replaces no table with an empty one
-read -r read_in kept_out < <(sed -nE 's/^\{"tool":"from-csv","in":([0-9]+),"out":([0-9]+),.*/\1 \2/p' "$stats" \
-  | { i=0 o=0; while read -r a b; do i=$((i + a)) o=$((o + b)); done; echo "$i $o"; })
+# a shard whose rows were all rejected kept nothing (by from-csv, validate or to-local-date: the stages of
+# a shard's chain are part of its run, and say so); the run kept nothing only when every shard did (the
+# figures in the stats file: our own lines, {"tool":"from-csv","in":N,...} read, {"tool":"to-local-date",
+# "in":N,"out":N,...} kept: the records the fork got); a run that read no interaction at all (files of
+# a header only) replaces no table with an empty one
+read -r read_in < <(sed -nE 's/^\{"tool":"from-csv","in":([0-9]+),.*/\1/p' "$stats" | { i=0; while read -r a; do i=$((i + a)); done; echo "$i"; })
+read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-9]+),.*/\1/p' "$stats" | { o=0; while read -r b; do o=$((o + b)); done; echo "$o"; })
 [ "$read_in" -gt 0 ] || { echo "insights.sh: no interaction in ${#files[@]} file(s): the tables are left as they were" >&2; exit 1; }
 [ "$kept_out" -gt 0 ] || { echo "insights.sh: every interaction read was rejected: nothing kept" >&2; exit 1; }
 

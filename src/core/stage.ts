@@ -160,7 +160,9 @@ export class Stage implements LineSink {
     const n = this.stats.in, r = this.inputRejected, rate = this.opts.maxRejectRate;
     return n > 0 && r > 0 && ((r >= n && !this.partOfRun()) || (rate !== undefined && r / n > rate));
   }
-  private partOfRun(): boolean { return this.tool.partOfRun?.(this.opts) === true; }
+  // (a stage after one that is part of a run, in its chain, is part of that run too: from-csv --shard K/N
+  // then to-local-date that rejects every record of this shard is one shard's outcome, not the run's)
+  private partOfRun(): boolean { return this.tool.partOfRun?.(this.opts) === true || (this.upstream?.partOfRun() ?? false); }
 
   /** after the last line: the tool's end() (aggregates emit here), unless the consumer went away */
   async end(): Promise<void> {

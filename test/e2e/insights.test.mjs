@@ -237,4 +237,30 @@ test('a --metadata file without user_id and device_type columns is refused befor
   }
 });
 
+test('a shard whose rows validate or to-local-date rejected all: the run goes on, every --jobs gives the same tables (found by a review against the seed)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  // one good row of one user, a row without a user_id and one with a bad timestamp: with 2 or 3 shards
+  // some shard holds only a rejected row, whichever the user
+  for (const u of ['u1', 'u2', 'u3', 'u4']) {
+    fs.writeFileSync(`${d}/${u}.csv`, head + `${u},2023-05-01 10:00:00,page_view,p1,100,5.0.0\n,2023-05-01 10:00:00,page_view,p1,100,5.0.0\n${u}x,garbage,page_view,p1,100,5.0.0\n`);
+    const tables = (jobs) => {
+      const r = sh(`insights.sh --db ${d}/${u}-${jobs}.db --jobs ${jobs} ${d}/${u}.csv`);
+      assert.is(r.status, 0, `${u} --jobs ${jobs}: ${r.stderr}`);
+      return ['dau', 'power_users', 'app_version_p95', 'session_metrics', 'retention'].map((t) => q(`${d}/${u}-${jobs}.db`, `SELECT * FROM ${t}`));
+    };
+    const one = tables(1);
+    assert.equal(one[0], [{ date: '2023-05-01', active_users: 1 }]);
+    for (const jobs of [2, 3]) assert.equal(tables(jobs), one, `${u} --jobs ${jobs}`);
+  }
+  // nothing kept by any shard: exit 1, the tables as they were
+  fs.writeFileSync(`${d}/none.csv`, head + ',2023-05-01 10:00:00,page_view,p1,100,5.0.0\nu1,garbage,page_view,p1,100,5.0.0\n');
+  for (const jobs of [2, 3]) {
+    const r = sh(`insights.sh --db ${d}/u1-1.db --jobs ${jobs} ${d}/none.csv`);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, /insights\.sh: every interaction read was rejected: nothing kept/);
+    assert.equal(q(`${d}/u1-1.db`, 'SELECT * FROM dau'), [{ date: '2023-05-01', active_users: 1 }]);
+  }
+});
+
 test.run();
