@@ -156,8 +156,10 @@ part() {
     then count-by all_users=none --partial "${SESS[@]}" "${st[@]}" then save "$work/$k.sess" ']')
   [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${st[@]}" then)
   # device type from the metadata (the first row of a repeated user_id wins)
+  # (a user whose device type is unknown, absent from the metadata or empty there, is not in the
+  # comparison; an interaction without an app_version is not in the p95 per version: both counted)
   [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
-    then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
+    then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
   # a row without a user_id is no user's interaction, a duration_ms beyond a Long (the seed's type; validate
   # compares doubles: 2^63-1024) no duration: both rejected (else a "null user" ranked among the power users,
@@ -169,7 +171,7 @@ part() {
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
       [ count-by month -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.mau" ] \
       [ "${users[@]}" count-by user_id -a 'total_duration_ms=sum(duration_ms)' "${st[@]}" then save "$work/$k.users" ] \
-      [ where action_type=page_view "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
       "${dev[@]}" \
       [ retention --user user_id --date date "${st[@]}" then save "$work/$k.ret" ] \
       "${sess[@]}" \

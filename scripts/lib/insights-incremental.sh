@@ -24,7 +24,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
   : > "$out.stats"; : > "$out.dev"
   [ -z "$cap" ] || clip=(clip --field duration_ms --max "$cap" "${st[@]}" then)
   [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
-    then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
+    then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')
   ep from-csv --types duration_ms=int,app_version=string --require user_id,timestamp,action_type,duration_ms,app_version "${st[@]}" "$in" \
@@ -35,7 +35,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
       [ count-by date --partial -a 'active_users=distinct(user_id)' then save "$out.dau" ] \
       [ count-by month --partial -a 'active_users=distinct(user_id)' then save "$out.mau" ] \
       [ ${clip[@]+"${clip[@]}"} count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' then save "$out.users" ] \
-      [ where action_type=page_view then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
       ${dev[@]+"${dev[@]}"} \
       [ count-by user_id date --distinct then save "$out.days" ] \
       [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then save "$out.sess" ]

@@ -206,6 +206,21 @@ test('rows without a user_id are rejected, in no table: not a power user, not a 
   }
 });
 
+test('an interaction without an app_version is not in the p95 per version, a user whose device type is empty not in the device comparison (as one absent from the metadata): no row rejected at the load', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/a.csv`, head + ['u1,2023-05-01 10:00:00,page_view,p1,100,5.0.0', 'u2,2023-05-01 11:00:00,page_view,p1,200,', 'u3,2023-05-01 12:00:00,page_view,p1,300,""', 'u4,2023-05-01 12:00:00,page_view,p1,400,5.0.0'].join('\n') + '\n');
+  fs.writeFileSync(`${d}/meta.csv`, 'user_id,device_type\nu1,ios\nu2,\nu3,""\n'); // (u4: absent)
+  for (const [db, how] of [['j1', '--jobs 1'], ['j2', '--jobs 2'], ['inc', '--incremental']]) {
+    const r = sh(`insights.sh --db ${d}/${db}.db ${how} --metadata ${d}/meta.csv ${d}/a.csv`);
+    assert.is(r.status, 0, r.stderr);
+    assert.not.match(r.stderr, /missing key|rejected=[1-9]/, db);
+    assert.equal(q(`${d}/${db}.db`, 'SELECT app_version, n FROM app_version_p95'), [{ app_version: '5.0.0', n: 2 }], db);
+    assert.equal(q(`${d}/${db}.db`, 'SELECT device_type, n FROM device_performance'), [{ device_type: 'ios', n: 1 }], db);
+    assert.equal(q(`${d}/${db}.db`, 'SELECT sum(active_users) AS n FROM dau'), [{ n: 4 }], db);
+  }
+});
+
 test('a duration_ms beyond a Long (the seed\'s type) is a bad row: the power users are ranked without it (found by a review against the seed)', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
