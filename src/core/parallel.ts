@@ -176,7 +176,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   trace(`starting workers (${started.length} started ahead)`);
   for (let i = 0; i < nWorkers; i++) {
     const early = started[i];
-    const w = early ?? new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed } });
+    // (stdout and stderr: true, not piped to this process's: a worker says everything in messages, and
+    // piping either one opens process.stdout (Readable.pipe compares its destination with it), whose
+    // pipe handle makes a pipe on fd 1 non-blocking: the direct writes of the merged batches then met
+    // EAGAIN and went through the stream, each batch copied, final-action's 280 MB into a pipe)
+    const w = early ?? new Worker(workerFile, { workerData: { specs: workerSpecs, keyed: p.keyed }, stdout: true, stderr: true });
     if (early) {
       w.ref();
       const e = startErrors.get(w);

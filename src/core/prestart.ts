@@ -29,10 +29,11 @@ function piecesOf(argv: string[]): number {
   return bytes >= 2 * PIECE_BYTES ? pieces : 0;
 }
 
+/** (stdout and stderr: true: see parallel.ts, where the workers are made otherwise) */
 function start(n: number, argv: string[]): void {
   for (let i = 0; i < n; i++) {
     let w: Worker;
-    try { w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { argv } }); } catch { return; }
+    try { w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { argv }, stdout: true, stderr: true }); } catch { return; }
     w.unref();
     w.on('error', (e) => { startErrors.set(w, e); });
     started.push(w);

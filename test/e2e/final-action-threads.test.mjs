@@ -153,4 +153,20 @@ test('ns epochs (16-20 digits) compared and written exactly, however their doubl
   }
 });
 
+
+test('a pipe on stdout stays blocking with threads: the merged batches are written from where they are, not copied through a stream (making the workers opened process.stdout, whose pipe handle switched fd 1 to non-blocking)', () => {
+  if (!fs.existsSync('/proc/self/fdinfo/1')) return;
+  const file = path.join(dir, 'stdout-flags.ndjson');
+  events(file, 40000, 30000, { bad: false });
+  // the reader waits 1 s, so the writer is still running (blocked on the full pipe) when its fd 1's
+  // flags are read; O_NONBLOCK is 04000 (octal) in /proc's flags
+  for (const cmd of [`final-action --threads 2 ${file}`, `event-pipes --threads 2 where event_name!=x -i ${file} then to-local-date --field timestamp --tz UTC`]) {
+    const r = sh(`${cmd} > >(sleep 1; md5sum > ${dir}/sum.txt) & pid=$!; sleep 0.5; grep '^flags:' /proc/$pid/fdinfo/1; wait $pid`,
+      { env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+    assert.is(r.status, 0, r.stderr);
+    const flags = parseInt(/flags:\s+([0-7]+)/.exec(r.stdout)?.[1] ?? 'x', 8);
+    assert.ok(Number.isInteger(flags), `${cmd}: flags read (${r.stdout})`);
+    assert.is(flags & 0o4000, 0, `${cmd}: fd 1 blocking (flags ${flags.toString(8)})`);
+  }
+});
 test.run();
