@@ -48,8 +48,8 @@ in any order, overlapping, or loaded again give the cube of one load of everythi
 writes nothing. Within a file (and across files) the first delivery of an event id counts; two
 different events sharing an id: the first loaded wins. Country, subscription status and activity
 type are resolved when an event is loaded, from the users and activities files given then (a
-malformed line in either, or either one empty, fails the run: exit 1, nothing loaded; the events that
-match no user or no activity are counted on stderr). --tz and --input-tz are stored on
+malformed line in either, or either one empty, fails the run: exit 1, nothing loaded; the events
+that match no user or no activity are counted on stderr). --tz and --input-tz are stored on
 the first load; a later load with others is refused (exit 2): use a new database. Exit status: 0
 done, 1 a failure (said on stderr; nothing written when the load failed), 2 a usage error. See
 docs/recipes/engagement.md.
