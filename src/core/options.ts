@@ -1,5 +1,10 @@
 // Small helpers for option values shared by the tools.
+import fs from 'node:fs';
 import { UsageError } from './tool.js';
+
+/** does a word of the command line name a regular file? (a file given where a key or condition goes:
+ *  those tools read files with -i, and say so) */
+export function namesFile(word: string): boolean { try { return fs.statSync(word).isFile(); } catch { return false; } }
 
 /** values given repeated and/or comma-separated (--key a,b --key c) as one list, blanks dropped */
 export function listOption(values: readonly string[]): string[] {

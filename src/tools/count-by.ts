@@ -1,7 +1,6 @@
 // count-by: grouped aggregation over NDJSON. Memory grows with the number of groups (and distinct
 // values for distinct()), never with the input. Output: one record per group, sorted by key; with
 // --each, one per record (its own group), in input order, nothing held.
-import fs from 'node:fs';
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
@@ -9,6 +8,7 @@ import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
 import { compareDec, parseDec, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
+import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
 
 export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean }
@@ -17,9 +17,6 @@ export interface CountByOptions { key: string[]; agg: string[]; distinct: boolea
 const EACH_BLOCK = 4096;
 
 /** "os=context.os.name" -> {name: "os", path: "context.os.name"}; "date" -> {name: "date", path: "date"} */
-/** does the word name a regular file? */
-function isFile(word: string): boolean { try { return fs.statSync(word).isFile(); } catch { return false; } }
-
 export function parseKey(text: string): { name: string; path: string } {
   const eq = text.indexOf('=');
   const name = eq < 0 ? text : text.slice(0, eq);
@@ -106,7 +103,7 @@ export const tool: Tool<CountByOptions> = {
     const keys = o.key.map(parseKey);
     // a key that names a file (count-by KEY FILE: files are read with -i) groups by a field no record
     // has, over standard input: in cron (stdin /dev/null) an empty output and status 0, said nowhere
-    for (const k of o.key) if (!k.includes('=') && isFile(k)) ctx.warn(`'${k}' is a key here, and a file of that name exists: files are read with -i ${k}`);
+    for (const k of o.key) if (!k.includes('=') && namesFile(k)) ctx.warn(`'${k}' is a key here, and a file of that name exists: files are read with -i ${k}`);
     const specs: AggSpec[] = o.distinct ? [] : (o.agg.length ? o.agg : ['count=count()']).map(parseAgg);
     const hasExtreme = specs.some((s) => s.op === 'min' || s.op === 'max');
     const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];

@@ -5,11 +5,11 @@
 // digit by digit, never through doubles); everything else as text. The kept lines pass byte for byte;
 // the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
 // README ("where") and in `where --help`.
-import fs from 'node:fs';
 import { FieldReader, hasByte } from '../core/fields.js';
 import { BigNum, NUMBER, compareDec, parseDec, stringify } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
+import { namesFile } from '../core/options.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { InputOptions } from '../core/options.js';
 
@@ -81,9 +81,6 @@ function unescape(s: string, escapable: (c: string) => boolean): { c: string; es
 
 const VALUE_ESCAPES = (c: string) => c === '\\' || c === '|' || isBlank(c) || OP_CHARS.includes(c);
 
-/** a word of the command line that names a regular file (a file given where a condition goes: where reads files with -i) */
-function isFile(word: string): boolean { try { return fs.statSync(word).isFile(); } catch { return false; } }
-
 /** Read one condition (throws UsageError with a hint). */
 export function parseCondition(text: string): Cond {
   // the field ends at the first operator character not escaped by a backslash
@@ -93,7 +90,7 @@ export function parseCondition(text: string): Cond {
     if (OP_CHARS.includes(text[i])) break;
   }
   const hint = 'write FIELD=V, FIELD!=V, FIELD<V, FIELD<=V, FIELD>V, FIELD>=V, FIELD~REGEX or FIELD!~REGEX';
-  if (i >= text.length) throw new UsageError(`cannot read condition '${text}': no operator; ${isFile(text) ? `'${text}' is a file: read it with -i ${text}` : hint}`);
+  if (i >= text.length) throw new UsageError(`cannot read condition '${text}': no operator; ${namesFile(text) ? `'${text}' is a file: read it with -i ${text}` : hint}`);
   // the field: escapes kept for the path syntax (a\.b is the key "a.b"), blanks around it trimmed
   const fieldChars = unescape(text.slice(0, i), () => true);
   if (fieldChars.length === 0) throw new UsageError(`cannot read condition '${text}': no field before the operator; ${hint}`);
