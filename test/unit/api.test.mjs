@@ -5,10 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { root, real, hasReal } from '../helpers/sh.mjs';
+import { root, real, hasReal, tmpdir } from '../helpers/sh.mjs';
 
 const api = await import(path.join(root, 'dist/api.js'));
 const { createStream, objects, fromObjects, BigNum, tools } = api;
@@ -110,7 +109,7 @@ test('what stops a stream is said as the command line says it (a warning), witho
   const { spawnSync } = await import('node:child_process');
   const os = await import('node:os');
   const Database = (await import('better-sqlite3')).default;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   const db = path.join(d, 'v.db');
   const v = new Database(db); v.exec('CREATE VIEW t AS SELECT 1 AS k'); v.close(); // a table that cannot be loaded
   const input = '{"k":1}\n{"k":2}\n';
@@ -144,7 +143,7 @@ test('a strict stop inside a chunk: the records before it go out and the closing
   // one chunk holds the good records, the bad one and one after it
   await rejects(pipeline(Readable.from([Buffer.from(input)]), s, new Writable({ write(c, _e, cb) { out += c; cb(); } })), /--strict/);
   const os = await import('node:os');
-  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-')), 'st.ndjson');
+  const f = path.join(tmpdir('ep-api-'), 'st.ndjson');
   const cli = spawnSync(path.join(root, 'bin/to-local-date'), [...args, '--stats-file', f], { input, encoding: 'utf8' });
   assert.is(cli.status, 1);
   assert.is(out, cli.stdout);
@@ -175,7 +174,7 @@ test('a stop with a slow reader: the records before it all reach the reader befo
   // lock given back at once (another writer gets it)
   const os = await import('node:os');
   const Database = (await import('better-sqlite3')).default;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   const db = path.join(d, 'l.db');
   for (const extra of [[], ['--flush-after', '0.3']]) {
     const l = createStream('load-sqlite', ['--db', db, '--table', 't', '--key', 'id', '--strict', ...extra]);
@@ -210,7 +209,7 @@ test('the error of a stop reaches a program that does not read, and one whose re
   assert.is(n, 6001);
   const os = await import('node:os');
   const Database = (await import('better-sqlite3')).default;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   const db = path.join(d, 'a.db');
   const rows = () => { const x = new Database(db, { timeout: 200 }); try { x.exec('CREATE TABLE IF NOT EXISTS other (x)'); return x.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get().n ? x.prepare('SELECT count(*) AS n FROM t').get().n : 0; } finally { x.close(); } };
   // the bad record is the last line, without a newline (found at the end of the input, not in a chunk)
@@ -260,7 +259,7 @@ test('after a stop: a reader that cannot take what is left, or comes late, or wr
   assert.is(lines, 2000);
   const os = await import('node:os');
   const Database = (await import('better-sqlite3')).default;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   const ids = (db) => { const x = new Database(db, { timeout: 200 }); try { x.exec('CREATE TABLE IF NOT EXISTS other (x)'); return x.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get().n ? x.prepare('SELECT id FROM t ORDER BY id').pluck().all() : []; } finally { x.close(); } };
   // destroyed from its own 'reject' handler: nothing after that record is loaded, the batch begun is not
   for (const [extra, input] of [[['--batch', '2'], '{"id":1}\n{"id":2,\n{"id":3}\n{"id":4}\n{"id":5}\n{"id":6}\n'], [['--atomic'], '{"id":1}\n{"id":2}\n{"x":3}\n{"id":4}\n']]) {
@@ -289,7 +288,7 @@ test('after a stop: a reader that cannot take what is left, or comes late, or wr
 test('a stream that cannot start says why as the command line does (a usage problem, a failed setup); scripts/lib/load-tables.mjs says a stop once', async () => {
   const { spawnSync } = await import('node:child_process');
   const os = await import('node:os');
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   fs.writeFileSync(path.join(d, 'bad.sql'), 'CREATE TABLE oops(');
   const cases = [['count-by', ['a', '-a', 'x=foo(v)']], ['where', ['--nope']], ['load-sqlite', ['--db', path.join(d, 'w.db'), '--table', 'a', '--key', 'k', '--schema', path.join(d, 'bad.sql')]]];
   for (const [tool, args] of cases) {
@@ -313,7 +312,7 @@ test('a stream that cannot start says why as the command line does (a usage prob
 test('a load stream whose batch fails while nothing is written to it: its error comes then, not at the next chunk or the end', async () => {
   const { default: Database } = await import('better-sqlite3');
   const os = await import('node:os');
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-quiet-')), db = path.join(d, 'q.db');
+  const d = tmpdir('ep-api-quiet-'), db = path.join(d, 'q.db');
   const s = createStream('load-sqlite', ['--db', db, '-t', 't', '-k', 'id', '--batch', '1', '--busy-timeout', '300']);
   const warnings = [];
   s.on('warning', (w) => warnings.push(w));
@@ -360,7 +359,7 @@ test('chunks cut anywhere: a byte order mark split over the first chunks is skip
 });
 
 test('a file written whole can be written again by a later stream of the same process (save, to-parquet)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-again-'));
+  const dir = tmpdir('ep-api-again-');
   for (const [tool, file] of [['save', 'a.ndjson'], ['to-parquet', 'a.parquet']]) {
     for (let i = 0; i < 2; i++) {
       await pipeline(Readable.from([`{"a":${i}}\n`]), createStream(tool, [path.join(dir, file)]), new Writable({ write(_c, _e, cb) { cb(); } }));
@@ -373,7 +372,7 @@ test('a file written whole can be written again by a later stream of the same pr
 
 test('two load streams of one process on one SQLite database, written at once: both finish, everything loaded (their transactions take turns without blocking the thread); an --atomic one still makes the other wait --busy-timeout, as between two processes', async () => {
   const Database = (await import('better-sqlite3')).default;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-api-'));
+  const d = tmpdir('ep-api-');
   const db = path.join(d, 'two.db');
   // records a chunk at a time, a turn of the event loop between chunks (a network source), each chunk a
   // write: a transaction stays open from one chunk to the next while the other stream is written
