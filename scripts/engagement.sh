@@ -133,25 +133,25 @@ check_db
 if hosts_on; then
   hosts_setup "$me" "$work" "${files[@]}" || exit
   hosts_check || exit 1
-  partition_facts() {  # IN OUT INPUT_TZ TZ STATS(0|1); $users and $activities: the side files there
-    local in=$1 out=$2 input_tz=$3 tz=$4 st=()
-    [ "$5" = 0 ] || st=(--stats-file "$out.stats")
+  partition_facts() {  # IN OUT INPUT_TZ TZ; $users and $activities: the side files there (the steps'
+    # figures come back too: the joins' say which events matched no user or activity)
+    local in=$1 out=$2 input_tz=$3 tz=$4 st=(--stats-file "$2.stats")
     : > "$out.stats"
-    ep dedupe --key event_id ${st[@]+"${st[@]}"} -i "$in" \
-      then where name=activity_exit ${st[@]+"${st[@]}"} \
-      then join --side "$users" --on user_id --prefix user_ --strict ${st[@]+"${st[@]}"} \
+    ep dedupe --key event_id "${st[@]}" -i "$in" \
+      then where name=activity_exit "${st[@]}" \
+      then join --side "$users" --on user_id --prefix user_ --strict "${st[@]}" \
         --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict ${st[@]+"${st[@]}"} \
-      then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${st[@]+"${st[@]}"} \
-      then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${st[@]+"${st[@]}"} \
+      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${st[@]}" \
+      then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${st[@]}" \
+      then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${st[@]}" \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
         app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
-        collection_id=data.collection_id ${st[@]+"${st[@]}"} \
+        collection_id=data.collection_id "${st[@]}" \
         -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' > "$out.facts"
   }
   export -f partition_facts
   hosts_run --stage partition_facts --result facts --result stats --side users="$users" --side activities="$activities" \
-    --arg "$input_tz" --arg "$tz" --arg 1 -- "${files[@]}" || exit 1
+    --arg "$input_tz" --arg "$tz" -- "${files[@]}" || exit 1
   hosts_cat facts > "$work/facts.ndjson"
   hosts_cat stats >> "${stats[1]}"
   event-pipes count-by date < "$work/facts.ndjson" > "$work/dates.ndjson"
@@ -162,17 +162,17 @@ else
 # the first chain: the two chains 7.0-7.4 -> 6.0-6.5 s on 1M events; with count-by grouping the facts,
 # the second chain was the lighter one and the status sat there.)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
-event-pipes dedupe --key event_id ${stats[@]+"${stats[@]}"} "${inputs[@]}" \
-  then where name=activity_exit ${stats[@]+"${stats[@]}"} \
-  then join --side "$users" --on user_id --prefix user_ --strict ${stats[@]+"${stats[@]}"} \
+event-pipes dedupe --key event_id "${stats[@]}" "${inputs[@]}" \
+  then where name=activity_exit "${stats[@]}" \
+  then join --side "$users" --on user_id --prefix user_ --strict "${stats[@]}" \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict ${stats[@]+"${stats[@]}"} \
-  then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" ${stats[@]+"${stats[@]}"} \
-  | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" ${stats[@]+"${stats[@]}"} \
+  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" \
+  then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" \
+  | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
-      collection_id=data.collection_id ${stats[@]+"${stats[@]}"} \
+      collection_id=data.collection_id "${stats[@]}" \
       -a 'completed=count_if(data.completed)' -a 'duration_s=sum(data.duration)' then save "$work/facts.ndjson" ]
   # one fact a record as it comes (count-by --each holds nothing: the ids are unique after dedupe), then
   # in id order for the load (SQLite inserts them twice as fast in key order: 882k facts 6.8 s against
@@ -215,7 +215,7 @@ pg=0; ! sink_is_pg || pg=1
   cat "$(sink_sql engagement.refresh)"
   echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")) ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
-sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic ${stats[@]+"${stats[@]}"} \
+sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" \
   --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
 
 if [ -n "$out" ]; then
