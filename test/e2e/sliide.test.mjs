@@ -152,4 +152,19 @@ test('event_timestamp is read as microseconds whatever its size: a seconds-sized
   ]);
 });
 
+test('an engaged event whose user_pseudo_id is empty or null is no user: it is counted as a bad record, not as one more active user', () => {
+  const dir = tmpdir();
+  const t = us('2020-03-10T18:00:00Z');
+  fs.writeFileSync(`${dir}/anon.ndjson`, [
+    ev({ us: t, user: 'real', ms: 5000 }),
+    ev({ us: t, user: '', ms: 5000 }),
+    ev({ us: t + 1n, user: '', ms: 5000 }),
+    ev({ us: t, user: null, ms: 5000 }),
+  ].join('\n') + '\n');
+  const r = sh(`scripts/active-users.sh --quiet --db ${dir}/n.db ${dir}/anon.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /3 bad records skipped/);
+  assert.equal(table(`${dir}/n.db`), [{ date: '2020-03-10', active_user_count: 1 }]);
+});
+
 test.run();
