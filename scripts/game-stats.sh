@@ -153,12 +153,12 @@ fi
 
 # 3. every event: unique id (the first delivery counts, in this load or an earlier one), known type, a
 #    timestamp within the season. The ids seen before go first, so their repeats are duplicates; tail
-#    drops them again. event_id must fit SQLite's 64-bit INTEGER (validate compares doubles: 2^63-1024).
+#    drops them again. event_id must fit a 64-bit INTEGER (validate compares the bounds exactly).
 seen=$(grep -c . "$work/seen.ndjson" || true)
 figures=$work/read.figures lenient dedupe --key event_id --reject-duplicates "${R1[@]}" -i "$work/seen.ndjson" "${inputs[@]}" \
   | tail -n +$((seen + 1)) \
   | lenient validate --require event_id,event_type,event_timestamp,event_data --type event_id=integer --type event_timestamp=integer \
-      --type event_data=object --range event_id=-9223372036854774784..9223372036854774784 \
+      --type event_data=object --range event_id=-9223372036854775808..9223372036854775807 \
       --enum event_type='registration|session_ping|match' --range event_timestamp="$season_start..$season_end" "${R1b[@]}" > "$work/events.ndjson"
 read_in=$(( $(sed -nE 's/.*"in":([0-9]+),.*/\1/p' "$work/read.figures") - seen ))
 

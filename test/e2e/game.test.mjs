@@ -198,4 +198,22 @@ test('the rejects file is the same bytes run after run (200k generated events wi
   assert.is(run(2), first);
 });
 
+test('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 load, once), one past them is out of range', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  const reg = (id, u) => `{"event_id": ${id}, "event_type": "registration", "event_timestamp": 1728463546, "event_data": {"country": "DE", "user_id": "${u}", "device_os": "iOS"}}`;
+  fs.writeFileSync(`${d}/ids.jsonl`, [reg('9223372036854775807', 'max'), reg('-9223372036854775808', 'min'), reg('9223372036854775000', 'near'),
+    reg('9223372036854775808', 'over'), reg('-9223372036854775809', 'under')].join('\n') + '\n');
+  const load = () => sh(`scripts/game-stats.sh --db ${d}/i.db --timezones ${G}/timezones.jsonl --rejects ${d}/rej.ndjson ${d}/ids.jsonl`);
+  let r = load();
+  assert.is(r.status, 0, r.stderr);
+  const users = () => lines(sh(`query-sqlite --db ${d}/i.db 'SELECT user_id FROM registration_data ORDER BY user_id'`).stdout).map((x) => x.user_id);
+  assert.equal(users(), ['max', 'min', 'near']);
+  assert.equal(fs.readFileSync(`${d}/rej.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l).reason), ['event_id out of range', 'event_id out of range']);
+  r = load(); // again: every id a duplicate, the tables unchanged
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /3 loaded before/);
+  assert.equal(users(), ['max', 'min', 'near']);
+});
+
 test.run();
