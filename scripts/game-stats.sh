@@ -47,7 +47,8 @@ The season bounds, the gap and the timezones file are stored with the state on t
 later load with different ones is refused (exit 2): start a new database instead. One load at a time
 per database (a lock on FILE.lock, or with --pg an advisory lock in the database; a second load
 waits). Exit status: 0 done, 1 a load that failed
-(nothing written) or that read events and rejected all of them, 2 a usage error. See
+(nothing written) or that read events and rejected all of them (events loaded before are not
+rejected: a file loaded again exits 0, nothing changed), 2 a usage error. See
 docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help).
 
 Examples:
