@@ -30,7 +30,7 @@ import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces } from './pieces.js';
-import type { PieceResult, PieceTask, PiecesEnd, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
+import type { PieceResult, PieceTask, PiecesEnd, StageCounts, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
 import { dropStarted, startErrors, takeStarted } from './prestart.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
@@ -232,6 +232,25 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
   // that they give their states while the main thread still works on its last pieces; a worker takes
   // its messages in order and runs each piece without waiting, so the end comes after its last piece)
+  // (under --strict) the counts of the threads' stages over the pieces taken so far, so that a stop
+  // leaves the figures of one thread stopped there (the copies' own totals went on past it)
+  const upTo = Array.from({ length: nWorker }, () => ({ in: 0, out: 0, counters: new Map<string, number>() }));
+  const counted = (counts: StageCounts[]) => counts.forEach((c, k) => {
+    const t = upTo[k];
+    t.in += c.in; t.out += c.out;
+    for (const [name, n] of c.counters) t.counters.set(name, (t.counters.get(name) ?? 0) + n);
+  });
+  const stopCounts = () => upTo.forEach((t, k) => {
+    if (k === p.local) { // the partial or keyed stage: the records it read (its counters, keyed)
+      main[0].stats.in = t.in;
+      if (p.keyed) for (const [name, n] of t.counters) main[0].stats.counters.set(name, n);
+      return;
+    }
+    shadows[k].stats.in = t.in;
+    (shadows[k].sink as CountSink).records = t.out;
+    for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, n);
+  });
+
   let finishing = false;
   const finish = () => { if (!finishing) { finishing = true; for (const w of workers) w.postMessage({ finish: true }); } };
   try {
@@ -264,7 +283,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         into.batch(piece, written, at, records - writtenRecords);
         written = at; writtenRecords = records;
       };
-      for (const r of res.rejects) { writeTo(r.at ?? 0, r.atRecords ?? 0); report([r], task.file); }
+      for (const r of res.rejects) {
+        writeTo(r.at ?? 0, r.atRecords ?? 0);
+        try { report([r], task.file); } catch (err) {
+          // a --strict stop: the figures and warnings of the threads' stages are those up to this record
+          if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(); }
+          throw err;
+        }
+      }
+      if (res.counts) counted(res.counts);
       warn(res.warnings);
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];

@@ -20,14 +20,17 @@ import type { PartialStates, Tool } from './tool.js';
 export interface WorkerSpec { tool: string; argv: string[] }
 export interface PieceTask { id: number; file: string; start: number; end: number }
 /** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
- *  them, as one thread does, and stops there) */
-export interface WorkerReject extends RejectInfo { stage: number; at?: number; atRecords?: number }
+ *  them, as one thread does, and stops there); under --strict, `counts` and `warned`: each stage's
+ *  counts in the piece and the piece's warnings said before it (the figures of a run stopped there) */
+export interface WorkerReject extends RejectInfo { stage: number; at?: number; atRecords?: number; counts?: StageCounts[]; warned?: number }
 /** a warning of stage `stage` (the main thread says it once, under that stage's name) */
 export type WorkerWarning = [stage: number, text: string];
 export interface PieceResult {
   id: number; out: Uint8Array | null; records: number; lines: number; bytes: number;
   /** records each stage read in this piece (its rejects are numbered within them) */
   ins: number[];
+  /** (under --strict) each stage's counts in this piece: the figures of a run stopped after it */
+  counts?: StageCounts[];
   rejects: WorkerReject[]; warnings: WorkerWarning[]; error?: string;
   /** (a copy's first piece) the bad lines its stages found while they started (a join's side file),
    *  numbered in their own files: every copy finds the same, the main thread reports those of piece 0 */
@@ -61,6 +64,17 @@ export class Pieces {
   private buf: Buffer | null = null;
   /** the sink's records when the piece began */
   private recordsBefore = 0;
+  /** a stage stops at its first bad record (--strict): the counts of each piece, and of each bad record
+   *  within it, go back (the main thread's figures of a run stopped there); and those when it began */
+  private strict = false;
+  private base: StageCounts[] = [];
+  private counts(): StageCounts[] {
+    return this.stages.map((s, k) => {
+      const b = this.base[k], counters = new Map(s.stats.counters);
+      if (b) for (const [name, n] of b.counters) counters.set(name, counters.get(name)! - n);
+      return { in: s.stats.in - (b?.in ?? 0), out: s.sink.records - (b?.out ?? 0), bytes: 0, counters: [...counters].filter(([, n]) => n !== 0) };
+    });
+  }
 
   private constructor(private readonly keyed: boolean) {}
 
@@ -70,13 +84,18 @@ export class Pieces {
     for (let k = specs.length - 1; k >= 0; k--) {
       const tool = (await loadTool(specs[k].tool))!;
       const opts = await parseOptions(tool, specs[k].argv);
+      if (opts.strict) p.strict = true;
       // the main thread reports, counts, keeps --rejects and decides --strict, in input order
       opts.maxReports = 0; opts.rejects = undefined; opts.strict = false; opts.stats = false; opts.statsFile = undefined; opts.maxRejectRate = undefined;
       opts.files = ['-'];
       p.toolsOpts.unshift({ tool, opts });
       const stage: Stage = new Stage(tool, opts, next, {
         say: (m) => { p.warnings.push([k, m]); },
-        onReject: (r) => { p.rejects.push({ ...r, stage: k, at: p.sink.length, atRecords: p.sink.records - p.recordsBefore }); },
+        onReject: (r) => {
+          const w: WorkerReject = { ...r, stage: k, at: p.sink.length, atRecords: p.sink.records - p.recordsBefore };
+          if (p.strict) { w.counts = p.counts(); w.warned = p.warnings.length; }
+          p.rejects.push(w);
+        },
       });
       p.stages.unshift(stage);
       if (k > 0) { const link = new ChainSink(stage, p.sink); p.links.push(link); next = link; }
@@ -94,6 +113,7 @@ export class Pieces {
     if (this.initRejects !== null) { res.initRejects = this.initRejects; this.initRejects = null; }
     const before = this.recordsBefore = sink.records;
     const insBefore = stages.map((s) => s.stats.in);
+    if (this.strict) { this.base = []; this.base = this.counts(); }
     for (const link of this.links) link.renumber(); // records numbered within the piece
     const splitter = new Splitter(task.file, first.transform.needle, first);
     if (task.start > 0) splitter.notAtStart();
@@ -113,6 +133,7 @@ export class Pieces {
     } catch (err) { res.error = (err as Error).message; }
     res.lines = splitter.line.no;
     res.ins = stages.map((s, k) => s.stats.in - insBefore[k]);
+    if (this.strict) res.counts = this.counts();
     first.stats.bytes += res.bytes;
     res.out = sink.take();
     res.records = sink.records - before;

@@ -158,4 +158,20 @@ test('the real Sliide sample: 11, 31 and 22 with any number of threads', () => {
   assert.is(r.stdout, '{"date":"2019-12-29","n":11}\n{"date":"2019-12-30","n":31}\n{"date":"2019-12-31","n":22}\n');
 });
 
+test('a --strict stop in a later piece: the --stats figures and the warnings of one thread stopped there (they were the threads\' stages\' totals of nothing: in=0 out=0)', () => {
+  const deep = path.join(dir, 'deep.ndjson');
+  const lines = fs.readFileSync(ga4, 'utf8').split('\n').filter(Boolean);
+  lines.splice(3000, 0, '{"event_name":"user_engagement","event_timestamp":"soon","user_pseudo_id":"x","engagement_time_msec":5000}', 'not json');
+  fs.writeFileSync(deep, lines.join('\n') + '\n');
+  for (const chain of [
+    `where 'event_name!=x' -i ${deep} --strict --stats then count-by event_name -a 's=sum(event_name)' --stats`,
+    `filter-engaged ${deep} --check-all --stats then to-local-date --tz UTC --strict --stats then count-by date --stats`,
+    `where 'event_name!=page_view' -i ${deep} --stats --strict then final-action --key user_pseudo_id --time event_timestamp --on user_engagement --off x --stats`,
+  ]) {
+    const r = same(chain);
+    assert.is(r.status, 1, chain);
+    assert.match(r.stderr, /: stats: in=[1-9]\d{3}/, chain);
+  }
+});
+
 test.run();
