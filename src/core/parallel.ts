@@ -232,8 +232,8 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
   // that they give their states while the main thread still works on its last pieces; a worker takes
   // its messages in order and runs each piece without waiting, so the end comes after its last piece)
-  // (under --strict) the counts of the threads' stages over the pieces taken so far, so that a stop
-  // leaves the figures of one thread stopped there (the copies' own totals went on past it)
+  // the counts of the threads' stages over the pieces taken so far, so that a --strict stop leaves the
+  // figures of one thread stopped there (the copies' own totals went on past it)
   const upTo = Array.from({ length: nWorker }, () => ({ in: 0, out: 0, counters: new Map<string, number>() }));
   const counted = (counts: StageCounts[]) => counts.forEach((c, k) => {
     const t = upTo[k];
@@ -243,12 +243,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const stopCounts = () => upTo.forEach((t, k) => {
     if (k === p.local) { // the partial or keyed stage: the records it read (its counters, keyed)
       main[0].stats.in = t.in;
-      if (p.keyed) for (const [name, n] of t.counters) main[0].stats.counters.set(name, n);
+      if (p.keyed) for (const [name, n] of t.counters) main[0].stats.counters.set(name, (main[0].stats.counters.get(name) ?? 0) + n);
       return;
     }
     shadows[k].stats.in = t.in;
     (shadows[k].sink as CountSink).records = t.out;
-    for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, n);
+    for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, (shadows[k].stats.counters.get(name) ?? 0) + n);
   });
 
   let finishing = false;
@@ -274,6 +274,12 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
       if (task.id === 0 && res.initRejects) report(res.initRejects, null, true); // (one copy's: all find the same)
+      if (task.id === 0 && res.initCounters) { // (the same: a join's side keys counted once)
+        res.initCounters.forEach((cs, k) => {
+          const st = k < p.local ? shadows[k].stats : p.keyed ? main[0].stats : null;
+          if (st) for (const [name, n] of cs) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
+        });
+      }
       // each bad record reported after the piece's records before it are written: --strict stops
       // there with them written, as in one thread
       const piece = res.out && !p.partial ? Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength) : null;
@@ -300,6 +306,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (out.closed) break;
     }
     trace('pieces read');
+    // the counters of the threads' stages in the order they first came in the input, as one thread
+    // lists them (each copy's totals list them in the order that copy met them)
+    upTo.forEach((t, k) => {
+      if (k < p.local) for (const name of t.counters.keys()) if (!shadows[k].stats.counters.has(name)) shadows[k].stats.counters.set(name, 0);
+    });
     // the end: each worker's stages end (a partial stage writes its states), then the main thread's
     finish();
     if (mine) finals.push(await mine.finish(p.partial && !p.keyed && main[0].transform.takeOver !== undefined));

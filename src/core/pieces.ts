@@ -29,12 +29,16 @@ export interface PieceResult {
   id: number; out: Uint8Array | null; records: number; lines: number; bytes: number;
   /** records each stage read in this piece (its rejects are numbered within them) */
   ins: number[];
-  /** (under --strict) each stage's counts in this piece: the figures of a run stopped after it */
+  /** each stage's counts in this piece: the figures of a run stopped after it (--strict), and the order
+   *  its counters first came in */
   counts?: StageCounts[];
   rejects: WorkerReject[]; warnings: WorkerWarning[]; error?: string;
   /** (a copy's first piece) the bad lines its stages found while they started (a join's side file),
    *  numbered in their own files: every copy finds the same, the main thread reports those of piece 0 */
   initRejects?: WorkerReject[];
+  /** (a copy's first piece) the counters its stages counted while they started (a join's side keys):
+   *  every copy counts the same, the main thread takes those of piece 0 */
+  initCounters?: [string, number][][];
 }
 export interface StageCounts { in: number; out: number; bytes: number; counters: [string, number][] }
 /** the end of a copy of the stages: what its last stage wrote at the end, their counts, a keyed
@@ -60,6 +64,8 @@ export class Pieces {
   private readonly sink = new BytesSink();
   private rejects: WorkerReject[] = [];
   private initRejects: WorkerReject[] | null = null;
+  private initCounters: [string, number][][] = [];
+  private initSent = false;
   private warnings: WorkerWarning[] = [];
   private buf: Buffer | null = null;
   /** the sink's records when the piece began */
@@ -103,6 +109,7 @@ export class Pieces {
     for (const s of p.stages) s.create();
     for (const s of p.stages) await s.init();
     p.initRejects = p.rejects; p.rejects = [];
+    p.initCounters = p.stages.map((s) => [...s.stats.counters]);
     return p;
   }
 
@@ -111,9 +118,10 @@ export class Pieces {
     const { stages, sink } = this, first = stages[0];
     const res: PieceResult = { id: task.id, out: null, records: 0, lines: 0, bytes: 0, ins: [], rejects: [], warnings: [] };
     if (this.initRejects !== null) { res.initRejects = this.initRejects; this.initRejects = null; }
+    if (!this.initSent) { res.initCounters = this.initCounters; this.initSent = true; }
     const before = this.recordsBefore = sink.records;
     const insBefore = stages.map((s) => s.stats.in);
-    if (this.strict) { this.base = []; this.base = this.counts(); }
+    this.base = []; this.base = this.counts();
     for (const link of this.links) link.renumber(); // records numbered within the piece
     const splitter = new Splitter(task.file, first.transform.needle, first);
     if (task.start > 0) splitter.notAtStart();
@@ -133,7 +141,7 @@ export class Pieces {
     } catch (err) { res.error = (err as Error).message; }
     res.lines = splitter.line.no;
     res.ins = stages.map((s, k) => s.stats.in - insBefore[k]);
-    if (this.strict) res.counts = this.counts();
+    res.counts = this.counts();
     first.stats.bytes += res.bytes;
     res.out = sink.take();
     res.records = sink.records - before;
@@ -162,7 +170,12 @@ export class Pieces {
         }
       }
     } catch (err) { error = (err as Error).message; }
-    const counts: StageCounts[] = stages.map((s) => ({ in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...s.stats.counters] }));
+    // (the counters of the start left out: the main thread counts one copy's)
+    const counts: StageCounts[] = stages.map((s, k) => {
+      const counters = new Map(s.stats.counters);
+      for (const [name, n] of this.initCounters[k]) counters.set(name, counters.get(name)! - n);
+      return { in: s.stats.in, out: s.sink.records, bytes: s.stats.bytes, counters: [...counters].filter(([, n]) => n !== 0) };
+    });
     const out = sink.take();
     const rejects = this.rejects, warnings = this.warnings;
     this.rejects = []; this.warnings = [];

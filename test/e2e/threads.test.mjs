@@ -174,4 +174,12 @@ test('a --strict stop in a later piece: the --stats figures and the warnings of 
   }
 });
 
+test('a join\'s side keys are counted once in --stats (each thread\'s copy of join loads the side file: their counts were summed)', () => {
+  const side = path.join(dir, 'side.ndjson');
+  for (const strict of ['', '--strict']) {
+    const r = same(`where 'event_name!=x' -i ${mixed} ${strict} --stats then join --side ${side} --on event_name --fields kind --stats`);
+    assert.match(r.stderr, /join: stats: in=\d+ out=\d+ rejected=1 side keys=2 /);
+  }
+});
+
 test.run();
