@@ -87,10 +87,15 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
 
 // ---- exact sums. A group's sum is kept as a double while every value is an integer and the sum stays
 // within +-(2^53 - 1) (where a double is exact), as a BigInt once an integer sum goes beyond (or an
-// integer of 16+ digits arrives: those come as BigNum, exact), and as a double (floating point) from
-// the first value that is not an integer on. A floating sum that leaves the double range (+-1.8e308)
-// has no value: it is written as null with a warning naming the output record, never silently.
+// integer of 16+ digits arrives: those come as BigNum, exact), and as floating point from the first
+// value that is not an integer on: the exact sum of the values' doubles (and of the integers before
+// them) kept as non-overlapping partials (Shewchuk's algorithm, as Python's math.fsum), rounded once
+// when written, so the answer does not depend on the order the values came in, nor on how the input
+// was cut (--partial/--merge, --threads). A floating sum that leaves the double range (+-1.8e308) has
+// no value: it is written as null with a warning naming the output record, never silently.
 const INT = 0, BIG = 1, FLOAT = 2;
+/** a floating sum's partials kept in place (more, rarely: in a Map) */
+const W = 8;
 const MAX = Number.MAX_SAFE_INTEGER;
 const LONG_DIGITS = /^[+-]?\d{16,}$/;
 
@@ -114,18 +119,117 @@ function kindOf(v: unknown): number {
   return Number.isSafeInteger(numOut) ? INT : Number.isNaN(numOut) ? -1 : FLOAT;
 }
 
+/** add x to the partials p exactly (p: non-overlapping, increasing magnitude); false when the sum
+ *  leaves the double range (x not finite, or an overflow) */
+function addExact(p: number[], x: number): boolean {
+  let i = 0;
+  for (let j = 0; j < p.length; j++) {
+    let y = p[j];
+    if (Math.abs(x) < Math.abs(y)) { const t = x; x = y; y = t; }
+    const hi = x + y, lo = y - (hi - x);
+    if (lo !== 0) p[i++] = lo;
+    x = hi;
+  }
+  p.length = i;
+  p.push(x);
+  return Number.isFinite(x);
+}
+
+/** an integer added exactly, as doubles (a BigInt beyond 2^53 is more than one) */
+function addBigExact(p: number[], b: bigint): boolean {
+  for (let k = 0; k < 40 && b !== 0n; k++) {
+    const d = Number(b);
+    if (!addExact(p, d)) return false;
+    b -= BigInt(d);
+  }
+  return true;
+}
+
+/** the partials' sum, rounded once (half to even) */
+function partialsValue(p: number[]): number {
+  let n = p.length;
+  if (n === 0) return 0;
+  let hi = p[--n], lo = 0;
+  while (n > 0) {
+    const x = hi, y = p[--n];
+    hi = x + y;
+    lo = y - (hi - x);
+    if (lo !== 0) break;
+  }
+  // (the rest below half an ulp decides a tie: round away from the half when it points that way)
+  if (n > 0 && ((lo < 0 && p[n - 1] < 0) || (lo > 0 && p[n - 1] > 0))) {
+    const y = lo * 2, x = hi + y;
+    if (y === x - hi) hi = x;
+  }
+  return hi;
+}
+
 /** A column of exact sums with their counts (sum, sumsq, avg). States: {s, n} with s a number or a
- *  bare integer beyond 2^53 (exact), plus "float": true for a floating sum and "overflow": true (s
- *  null) for one that left the double range, so a merge continues exactly where one pass would. */
+ *  bare integer beyond 2^53 (exact), plus "float": true for a floating sum (with "parts": its exact
+ *  partials when there are several) and "overflow": true (s null) for one that left the double range,
+ *  so a merge continues exactly where one pass would. */
 class Sums {
   readonly s = new Numbers();
   readonly n = new Numbers();
   mode = new Uint8Array(1024);
   readonly big = new Map<number, bigint>();
+  /** a floating group's partials, smallest first: up to W in place (pc: how many; 0 once the sum left
+   *  the double range), more (rarely) in `more` */
+  pa = new Float64Array(1024 * W);
+  pc = new Uint8Array(1024);
+  readonly more = new Map<number, number[]>();
 
   private modeAt(g: number): Uint8Array {
     if (g >= this.mode.length) { const m = new Uint8Array(Math.max(g + 1, this.mode.length * 2)); m.set(this.mode); this.mode = m; }
     return this.mode;
+  }
+
+  /** the partials of floating group g, smallest first */
+  private partials(g: number): number[] {
+    return this.more.get(g)?.slice() ?? Array.from(this.pa.subarray(g * W, g * W + this.pc[g]));
+  }
+  private store(g: number, p: number[], ok: boolean): void {
+    if (g >= this.pc.length) {
+      const n = Math.max(g + 1, this.pc.length * 2), c = new Uint8Array(n), a = new Float64Array(n * W);
+      c.set(this.pc); a.set(this.pa); this.pc = c; this.pa = a;
+    }
+    if (!ok) { this.pc[g] = 0; this.more.delete(g); return; }
+    if (p.length > W) { this.more.set(g, p); this.pc[g] = W + 1; return; }
+    this.more.delete(g);
+    this.pa.set(p, g * W); this.pc[g] = p.length;
+  }
+
+  /** group g to floating point: its integer sum so far becomes its first partials */
+  private toFloat(g: number): void {
+    const mode = this.modeAt(g), p: number[] = [];
+    const ok = mode[g] === BIG ? addBigExact(p, this.big.get(g)!) : addExact(p, this.s.at(g)[g]);
+    mode[g] = FLOAT; this.big.delete(g);
+    this.store(g, p, ok);
+  }
+
+  /** add the value of kind k (in numOut / bigOut) to the floating group g, exactly */
+  private addFloat(g: number, k: number): void {
+    const c = this.pc[g];
+    if (c === 0) return; // (beyond the double range already: it stays so)
+    if (k === BIG || c > W) { // the general case
+      const p = this.partials(g);
+      this.store(g, p, k === BIG ? addBigExact(p, bigOut) : addExact(p, numOut));
+      return;
+    }
+    // addExact over the partials in place
+    const pa = this.pa, at = g * W;
+    let x = numOut, i = 0;
+    for (let j = 0; j < c; j++) {
+      let y = pa[at + j];
+      if (Math.abs(x) < Math.abs(y)) { const t = x; x = y; y = t; }
+      const h = x + y, l = y - (h - x);
+      if (l !== 0) pa[at + i++] = l;
+      x = h;
+    }
+    if (!Number.isFinite(x)) { this.pc[g] = 0; return; }
+    if (i < W) { pa[at + i] = x; this.pc[g] = i + 1; return; }
+    const p = Array.from(pa.subarray(at, at + i)); p.push(x);
+    this.store(g, p, true);
   }
 
   /** add the value of kind k (in numOut / bigOut) counted as `count` values to group g */
@@ -133,12 +237,8 @@ class Sums {
     const s = this.s.at(g), mode = this.modeAt(g);
     this.n.at(g)[g] += count;
     const m = mode[g];
-    if (m === FLOAT) { s[g] += k === BIG ? Number(bigOut) : numOut; return; }
-    if (k === FLOAT) {
-      s[g] = (m === BIG ? Number(this.big.get(g)!) : s[g]) + numOut;
-      mode[g] = FLOAT; this.big.delete(g);
-      return;
-    }
+    if (m === FLOAT) { this.addFloat(g, k); return; }
+    if (k === FLOAT) { this.toFloat(g); this.addFloat(g, k); return; }
     if (m === INT && k === INT) {
       const t = s[g] + numOut;
       if (t <= MAX && t >= -MAX) { s[g] = t; return; } // exact: the true sum is within 2^53
@@ -152,35 +252,58 @@ class Sums {
   count(g: number): number { return this.n.get(g); }
   isFloat(g: number): boolean { return g < this.mode.length && this.mode[g] === FLOAT; }
   /** the sum: a number, a bigint beyond 2^53, or a non-finite number (overflow) */
-  sum(g: number): number | bigint { return g < this.mode.length && this.mode[g] === BIG ? this.big.get(g)! : this.s.get(g); }
+  sum(g: number): number | bigint {
+    if (g >= this.mode.length) return 0;
+    const m = this.mode[g];
+    if (m === BIG) return this.big.get(g)!;
+    if (m === FLOAT) return this.pc[g] === 0 ? NaN : partialsValue(this.partials(g));
+    return this.s.get(g);
+  }
 
   state(g: number): unknown {
     const x = this.sum(g), n = this.count(g);
     if (!this.isFloat(g)) return { s: x, n };
-    return Number.isFinite(x) ? { s: x, n, float: true } : { s: null, n, float: true, overflow: true };
+    if (!Number.isFinite(x)) return { s: null, n, float: true, overflow: true };
+    const p = this.partials(g);
+    return p.length > 1 ? { s: x, n, float: true, parts: p } : { s: x, n, float: true };
   }
 
   /** {s, n} (see state()): n a whole number >= 0; with n > 0, s a number (a bare integer beyond 2^53),
-   *  or null with "overflow": true */
+   *  or null with "overflow": true; "parts", if there, finite numbers */
   static bad(st: unknown): string | undefined {
-    const x = st as { s?: unknown; n?: unknown; overflow?: unknown } | null;
+    const x = st as { s?: unknown; n?: unknown; overflow?: unknown; parts?: unknown } | null;
     const shape = 'a sum: {"s": number, "n": count}';
     if (x === null || typeof x !== 'object' || Array.isArray(x) || typeof x.n !== 'number' || !Number.isSafeInteger(x.n) || x.n < 0) return shape;
     if (x.n > 0 && x.overflow !== true && !(typeof x.s === 'number' || x.s instanceof BigNum)) return shape;
+    if (x.parts !== undefined && !(Array.isArray(x.parts) && x.parts.every((v) => (typeof v === 'number' || v instanceof BigNum) && Number.isFinite(partNumber(v))))) return shape;
     return undefined;
   }
 
   merge(g: number, st: unknown): void {
-    const x = st as { s?: unknown; n?: unknown; float?: unknown; overflow?: unknown } | null;
+    const x = st as { s?: unknown; n?: unknown; float?: unknown; overflow?: unknown; parts?: unknown } | null;
     if (!x || typeof x !== 'object' || !Number(x.n)) return;
     const n = Number(x.n);
     if (x.overflow === true) { numOut = NaN; this.add(g, FLOAT, n); return; }
-    let k = kindOf(x.s);
+    if (x.float === true) { // the exact partials (or the one value) into this group's
+      if (Array.isArray(x.parts)) {
+        this.n.at(g)[g] += n;
+        if (this.modeAt(g)[g] !== FLOAT) this.toFloat(g);
+        for (const v of x.parts) { numOut = partNumber(v); this.addFloat(g, FLOAT); }
+        return;
+      }
+      numOut = partNumber(x.s);
+      if (Number.isNaN(numOut)) return;
+      this.add(g, FLOAT, n);
+      return;
+    }
+    const k = kindOf(x.s);
     if (k < 0) return;
-    if (x.float === true && k !== FLOAT) { if (k === BIG) numOut = Number(bigOut); k = FLOAT; }
     this.add(g, k, n);
   }
 }
+
+/** a double of a state as written (an integer of 16+ digits comes back as BigNum: its exact text) */
+function partNumber(v: unknown): number { return typeof v === 'number' ? v : v instanceof BigNum ? toNumber(v.raw) : NaN; }
 
 /** sum, sumsq and avg over a Sums column; `square` adds x * x (exactly for integers) */
 function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
