@@ -289,19 +289,34 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         into.batch(piece, written, at, records - writtenRecords);
         written = at; writtenRecords = records;
       };
-      for (const r of res.rejects) {
-        writeTo(r.at ?? 0, r.atRecords ?? 0);
-        try { report([r], task.file); } catch (err) {
-          // a --strict stop: the figures and warnings of the threads' stages are those up to this record
-          if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(); }
-          throw err;
+      const handedBefore = (into as { records?: number }).records ?? 0;
+      let stopCounted = false;
+      try {
+        for (const r of res.rejects) {
+          writeTo(r.at ?? 0, r.atRecords ?? 0);
+          try { report([r], task.file); } catch (err) {
+            // a --strict stop: the figures and warnings of the threads' stages are those up to this record
+            if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(); stopCounted = true; }
+            throw err;
+          }
         }
+        writeTo(piece?.length ?? 0, res.records);
+      } catch (err) {
+        // a stage of this thread stopped (--strict) at a record of this piece: the threads' stages'
+        // figures and warnings up to the record it stopped at, from the piece again in a fresh copy
+        if (err instanceof StrictStop && !stopCounted && shadows.length && !p.partial && main.includes(err.stage)) {
+          try {
+            const again = await Pieces.create(workerSpecs, false);
+            const { counts, warnings } = again.countsUpTo(task, ((into as { records?: number }).records ?? 0) - handedBefore);
+            counted(counts); warn(warnings); stopCounts();
+          } catch { /* (the figures as they are) */ }
+        }
+        throw err;
       }
       if (res.counts) counted(res.counts);
       warn(res.warnings);
       linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
-      writeTo(piece?.length ?? 0, res.records);
       while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;
     }

@@ -14,6 +14,7 @@ import { ChainSink, Stage } from './stage.js';
 import type { RejectInfo } from './stage.js';
 import { BytesSink } from './output.js';
 import type { RecordSink } from './output.js';
+import type { Edit } from './fields.js';
 import type { KeyList } from './keyed.js';
 import type { PartialStates, Tool } from './tool.js';
 
@@ -53,6 +54,16 @@ export interface PiecesEnd {
   live?: unknown;
 }
 
+/** the records of a piece, up to a limit (countsUpTo): past it, the piece stops */
+class LimitSink extends BytesSink {
+  limit = Infinity;
+  private check(): void { if (this.records >= this.limit) throw new Error('(the record the main thread stopped at)'); }
+  override record(b: Buffer, s: number, e: number): void { super.record(b, s, e); this.check(); }
+  override edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void { super.edited(b, s, e, edits); this.check(); }
+  override textRecord(t: string): void { super.textRecord(t); this.check(); }
+  override batch(b: Buffer, s: number, e: number, n: number): void { super.batch(b, s, e, n); this.check(); }
+}
+
 /** keys a 'keyed' stage samples to choose the key ranges */
 const SAMPLE = 4096;
 
@@ -61,7 +72,7 @@ export class Pieces {
   readonly stages: Stage[] = [];
   readonly toolsOpts: { tool: Tool; opts: any }[] = [];
   private readonly links: ChainSink[] = [];
-  private readonly sink = new BytesSink();
+  private readonly sink = new LimitSink();
   private rejects: WorkerReject[] = [];
   private initRejects: WorkerReject[] | null = null;
   private initCounters: [string, number][][] = [];
@@ -148,6 +159,14 @@ export class Pieces {
     res.rejects = this.rejects; this.rejects = [];
     res.warnings = this.warnings; this.warnings = [];
     return res;
+  }
+
+  /** (a fresh copy) each stage's counts in piece `task` until it wrote its `m`th record, and the
+   *  warnings given by then: the figures of a run a stage of the main thread stopped at that record */
+  countsUpTo(task: PieceTask, m: number): { counts: StageCounts[]; warnings: WorkerWarning[] } {
+    this.sink.limit = this.sink.records + m;
+    const res = this.piece(task);
+    return { counts: res.counts!, warnings: res.warnings };
   }
 
   /** the end of the stages (a keyed last stage keeps its state: it gives a sample of its keys);

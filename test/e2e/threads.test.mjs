@@ -182,4 +182,19 @@ test('a join\'s side keys are counted once in --stats (each thread\'s copy of jo
   }
 });
 
+test('a --strict stop in a stage of the main thread (dedupe), in a later piece: the threads\' stages\' --stats are those of one thread stopped there (they said in=0 out=0)', () => {
+  const dup = path.join(dir, 'dup.ndjson');
+  const lines = fs.readFileSync(ga4, 'utf8').split('\n').filter(Boolean);
+  lines.splice(3000, 0, lines[5]);
+  fs.writeFileSync(dup, lines.join('\n') + '\n');
+  for (const chain of [
+    `where 'event_name!=x' -i ${dup} --stats then dedupe --key event_timestamp,user_pseudo_id,event_name,event_server_timestamp_offset --reject-duplicates --strict --stats`,
+    `where 'event_name!=x' -i ${dup} --stats then to-local-date --tz UTC --stats then fork [ dedupe --key event_timestamp,user_pseudo_id,event_name,event_server_timestamp_offset --reject-duplicates --strict then save ${path.join(dir, 'dup-a.ndjson')} ] [ count-by date then save ${path.join(dir, 'dup-b.ndjson')} ]`,
+  ]) {
+    const r = same(chain);
+    assert.is(r.status, 1, chain);
+    assert.match(r.stderr, /where: stats: in=[1-9]\d{3} /, chain);
+  }
+});
+
 test.run();
