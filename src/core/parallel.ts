@@ -234,19 +234,20 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // its messages in order and runs each piece without waiting, so the end comes after its last piece)
   // the counts of the threads' stages over the pieces taken so far, so that a --strict stop leaves the
   // figures of one thread stopped there (the copies' own totals went on past it)
-  const upTo = Array.from({ length: nWorker }, () => ({ in: 0, out: 0, counters: new Map<string, number>() }));
+  const upTo = Array.from({ length: nWorker }, () => ({ in: 0, out: 0, bytes: 0, counters: new Map<string, number>() }));
   const counted = (counts: StageCounts[]) => counts.forEach((c, k) => {
     const t = upTo[k];
-    t.in += c.in; t.out += c.out;
+    t.in += c.in; t.out += c.out; t.bytes += c.bytes;
     for (const [name, n] of c.counters) t.counters.set(name, (t.counters.get(name) ?? 0) + n);
   });
   const stopCounts = () => upTo.forEach((t, k) => {
     if (k === p.local) { // the partial or keyed stage: the records it read (its counters, keyed)
-      main[0].stats.in = t.in;
+      main[0].stats.in = t.in; main[0].stats.bytes = t.bytes;
       if (p.keyed) for (const [name, n] of t.counters) main[0].stats.counters.set(name, (main[0].stats.counters.get(name) ?? 0) + n);
       return;
     }
     shadows[k].stats.in = t.in;
+    if (k > 0) shadows[k].stats.bytes = t.bytes; // (the first stage's: the pieces' bytes read, as counted)
     (shadows[k].sink as CountSink).records = t.out;
     for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, (shadows[k].stats.counters.get(name) ?? 0) + n);
   });

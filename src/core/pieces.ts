@@ -89,7 +89,7 @@ export class Pieces {
     return this.stages.map((s, k) => {
       const b = this.base[k], counters = new Map(s.stats.counters);
       if (b) for (const [name, n] of b.counters) counters.set(name, counters.get(name)! - n);
-      return { in: s.stats.in - (b?.in ?? 0), out: s.sink.records - (b?.out ?? 0), bytes: 0, counters: [...counters].filter(([, n]) => n !== 0) };
+      return { in: s.stats.in - (b?.in ?? 0), out: s.sink.records - (b?.out ?? 0), bytes: s.stats.bytes - (b?.bytes ?? 0), counters: [...counters].filter(([, n]) => n !== 0) };
     });
   }
 

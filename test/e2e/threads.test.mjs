@@ -197,4 +197,18 @@ test('a --strict stop in a stage of the main thread (dedupe), in a later piece: 
   }
 });
 
+test('--stats-file after a --strict stop: each stage\'s figures, the bytes it read too, are those of one thread (the stages after the first said bytes_in 0)', () => {
+  const deep = path.join(dir, 'deep.ndjson');
+  const figures = (threads) => {
+    const f = path.join(dir, `sf-${threads}.json`);
+    fs.rmSync(f, { force: true });
+    const r = sh(`event-pipes --threads ${threads} where 'event_name!=x' -i ${deep} --stats-file ${f} --strict then to-local-date --tz UTC --stats-file ${f} then count-by date --stats-file ${f}`, { env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+    assert.is(r.status, 1);
+    return fs.readFileSync(f, 'utf8').replace(/"elapsed_s":[^,]*,/g, '').replaceAll(f, 'FILE');
+  };
+  const one = figures(1);
+  assert.match(one, /"tool":"to-local-date","in":\d{4},.*"bytes_in":[1-9]/);
+  assert.is(figures(2), one);
+});
+
 test.run();
