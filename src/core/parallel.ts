@@ -196,7 +196,10 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       if (m.merged) {
         const part = merged[m.part] ??= { out: [], records: [], done: false };
         if (m.out) { part.out.push(m.out); part.records.push(m.records); }
-        if (m.done) { part.done = true; part.error = m.error; }
+        // (a range merged: its worker is ended now, not with the others at the end, so its memory (the
+        // sort's, its heap) goes while the other ranges are merged and written; the logs it shared
+        // stay for the workers that read them)
+        if (m.done) { part.done = true; part.error = m.error; void w.terminate(); }
         notify();
         return;
       }
