@@ -1,5 +1,6 @@
 // Compact keyed state: keys -> small integer slots (ByteKeys: key bytes in one arena), with per-slot
 // numbers in typed arrays that grow by doubling. Millions of keys cost no object each.
+import fs from 'node:fs';
 /** memory for n bytes: a SharedArrayBuffer (other threads may read it) or not */
 export function memory(n: number, shared: boolean): ArrayBuffer | SharedArrayBuffer { return shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n); }
 
@@ -186,7 +187,19 @@ export class ByteKeys {
 
 /**
  * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
- * a common prefix; equal keys in any order). An LSD radix sort (11-bit digits, 16-bit from 64K keys on: four
+ * a common prefix; equal keys in input order). With `dup` (n zeroed bytes), dup[k] is set to 1 where the
+ * k-th key in order equals the one before it. With `from`, the keys lie in several arenas: key i in
+ * arenas[from[i]] (`a` unused). From 2,048 keys on the sort runs compiled (src/wasm/sort.ts: the same
+ * steps as jsSortKeys, ~2x faster; final-action's 2.5M keys a range 0.59 -> 0.3 s), else, or without
+ * dist/core/sort.wasm or with EVENT_PIPES_SORT=js, in JavaScript (jsSortKeys).
+ */
+export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
+  return (n >= 2048 ? wasmSortKeys(a, offs, lens, n, dup, from, arenas) : null) ?? jsSortKeys(a, offs, lens, n, dup, from, arenas);
+}
+
+/**
+ * The numbers 0..n-1 of the keys a[offs[i], offs[i] + lens[i]) ordered by their bytes (shorter first on
+ * a common prefix; equal keys in input order). An LSD radix sort (11-bit digits, 16-bit from 64K keys on: four
  * passes instead of six, and keys sharing their first two bytes need three; passes over a digit all
  * keys share skipped) orders them by their first eight bytes, moving their first eight bytes (two
  * words) with the numbers so each pass reads sequentially; runs sharing eight bytes are then sorted by
@@ -194,7 +207,7 @@ export class ByteKeys {
  * by length or (both longer) the rest. Memory: 36 bytes a key while it sorts. With `dup` (n zeroed bytes), dup[k] is set to 1 where the k-th key in order
  * equals the one before it. With `from`, the keys lie in several arenas: key i in arenas[from[i]] (`a` unused).
  */
-export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
+export function jsSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
   // the first twenty bytes of each key as five big-endian words (zero-padded); the first two are moved
   // with the numbers, the other three (and the lengths) gathered in order after
   let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), w4 = new Uint32Array(n), src = new Uint32Array(n);
@@ -302,6 +315,95 @@ const RADIX_DIGITS = [[0, 0, 11], [0, 11, 11], [0, 22, 10], [1, 0, 11], [1, 11, 
 /** (many keys) wider digits: fewer passes; the 256 KiB of counters is small beside the keys (measured on
  *  the 5M-event bench's 2.5M keys of a range: 5 passes 185 ms -> 3 passes 125 ms) */
 const RADIX_DIGITS_16 = [[0, 0, 16], [0, 16, 16], [1, 0, 16], [1, 16, 16]];
+
+interface SortExports { memory: WebAssembly.Memory; ORDER: WebAssembly.Global; sortWords(...args: number[]): number }
+let sorter: SortExports | null | undefined; // (undefined: not loaded yet; null: none, the JavaScript sort)
+function wasmSorter(): SortExports | null {
+  if (sorter === undefined) {
+    sorter = null;
+    if (process.env.EVENT_PIPES_SORT !== 'js') {
+      try {
+        const bytes = fs.readFileSync(new URL('./sort.wasm', import.meta.url));
+        sorter = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort() { throw new Error('sort.wasm aborted'); } } }).exports as unknown as SortExports;
+        warmUp(sorter);
+      } catch { sorter = null; /* not built (tsc alone): the JavaScript sort */ }
+    }
+  }
+  return sorter;
+}
+
+/**
+ * A first sort of 32K made-up keys (~3 ms), so that V8 has compiled the module's code fully by the
+ * real one: a call runs to its end in the code it began in, and a module's first calls run in its
+ * baseline code (final-action's first sort of 2.5M keys: ~0.58 s cold, ~0.42 s after this).
+ */
+function warmUp(w: SortExports): void {
+  const n = 1 << 15, BASE = 65536;
+  w.memory.grow(Math.ceil((BASE + 41 * n + 4 * 65537 + 8) / 65536));
+  const u = new Uint32Array(w.memory.buffer, BASE, 10 * n);
+  let x = 7;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    // a quarter of the keys share their first eight bytes (a run past 256: its radix sort)
+    u[i] = i & 3 ? x : 0x22553132; u[n + i] = i & 3 ? x >>> 3 : 0x33343536;
+    u[2 * n + i] = x >>> 7; u[3 * n + i] = x & 0xff; u[4 * n + i] = 0; u[5 * n + i] = 16 + (x & 15); u[6 * n + i] = i;
+  }
+  const at = (k: number) => BASE + 4 * n * k;
+  w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(10) + 4 * 65537);
+}
+
+/** sortKeys() compiled (src/wasm/sort.ts): null without the module or past its memory (4 GiB) */
+export function wasmSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array | null {
+  const w = wasmSorter();
+  if (w === null) return null;
+  // ten arrays of n words (the keys' first twenty bytes as five words, lengths, numbers, three spare),
+  // 65,537 counters, n bytes of repeats (41 bytes a key; the JavaScript sort takes 36)
+  const BASE = 65536, bytes = BASE + 40 * n + 4 * 65537 + n + 8;
+  if (bytes > 2 ** 32 - 65536) return null;
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) { try { w.memory.grow(Math.ceil((bytes - have) / 65536)); } catch { return null; } }
+  const buf = w.memory.buffer, at = (k: number) => BASE + 4 * n * k;
+  const view = (k: number) => new Uint32Array(buf, at(k), n);
+  const w0 = view(0), w1 = view(1), w2 = view(2), w3 = view(3), w4 = view(4), ln = view(5), src = view(6);
+  const cnt = at(10), dupAt = cnt + 4 * 65537, dups = new Uint8Array(buf, dupAt, n);
+  dups.fill(0);
+  // the first twenty bytes of each key as big-endian words (zero-padded)
+  const views = (from === undefined ? [a] : arenas!).map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
+  let dv = views[0];
+  for (let s = 0; s < n; s++) {
+    const o = offs[s], l = lens[s];
+    if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
+    if (l >= 20) {
+      w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12); w4[s] = dv.getUint32(o + 16);
+    } else {
+      w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); w4[s] = wordOf(a, o, l, 4);
+    }
+    ln[s] = l; src[s] = s;
+  }
+  const groups = w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), cnt, dupAt);
+  const order = new Uint32Array(buf, w.ORDER.value as number, n).slice();
+  if (dup) dup.set(dups);
+  // (a memory grown past 32 MiB is let go with its module, to be collected with the arrays the
+  // JavaScript sort would have made: final-action's threads write their ranges after, a program using
+  // the library may never sort again; a smaller one serves the next sort)
+  if (buf.byteLength > 32 << 20) sorter = undefined;
+  // groups sharing twenty bytes with keys longer than that: by the rest of their bytes (stable, as
+  // the sort), then their repeats
+  const pairs = new Uint32Array(buf, at(3), 2 * groups);
+  const arenaOf = (i: number) => (from === undefined ? a : arenas![from[i]]);
+  const rest = (x: number, y: number) => {
+    const ax = arenaOf(x), ay = arenaOf(y), ox = offs[x], oy = offs[y], lx = lens[x], ly = lens[y], l = Math.min(lx, ly);
+    for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
+    return lx - ly;
+  };
+  for (let g = 0; g < groups; g++) {
+    const s = pairs[2 * g], e = pairs[2 * g + 1];
+    const part = Array.from(order.subarray(s, e)).sort(rest);
+    order.set(part, s);
+    if (dup) for (let k = s + 1; k < e; k++) dup[k] = rest(order[k - 1], order[k]) === 0 ? 1 : 0;
+  }
+  return order;
+}
 
 /**
  * A set of (slot, value) pairs of 32-bit integers (e.g. a user and an active week), kept in typed

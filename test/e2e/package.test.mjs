@@ -31,7 +31,7 @@ test('npm pack: dist, the commands, the recipes, README, LICENSE and CHANGELOG; 
   const info = JSON.parse(r.stdout)[0];
   tarball = path.join(dir, info.filename);
   const files = info.files.map((f) => f.path);
-  for (const must of ['dist/api.js', 'dist/api.d.ts', 'dist/core/scan.wasm', 'dist/cli.js', 'bin/event-pipes', 'bin/count-by',
+  for (const must of ['dist/api.js', 'dist/api.d.ts', 'dist/core/scan.wasm', 'dist/core/sort.wasm', 'dist/cli.js', 'bin/event-pipes', 'bin/count-by',
     'scripts/active-users.sh', 'scripts/sql/active-users.schema.sql', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'data/ga4-sample.ndjson.gz']) {
     assert.ok(files.includes(must), `${must} in the tarball`);
   }

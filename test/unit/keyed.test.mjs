@@ -2,7 +2,7 @@
 // against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, KeyLog, PairSet, gatherRange, rangedLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, gatherRange, jsSortKeys, rangedLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys, wasmSortKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -255,6 +255,44 @@ test('ByteKeys.gather: the keys of the slots given, in their order, across sever
     assert.is(at.arenas[at.blk[k]].toString('latin1', at.offs[k], at.offs[k] + at.lens[k]), a.toString('latin1', s, e));
   }
   assert.is(order.length, new Set(texts).size);
+});
+
+test('sortKeys compiled and in JavaScript: byte order, equal keys in input order, dup marks repeats; keys sharing twenty bytes ordered by the rest; long runs; one arena or several', () => {
+  const wasm = process.env.EVENT_PIPES_SORT !== 'js'; // (set: the compiled sort is off, sortKeys is jsSortKeys)
+  assert.is(wasmSortKeys(new Uint8Array(1), new Int32Array(1), new Int32Array(1), 1) !== null, wasm, 'dist/core/sort.wasm is built and loads');
+  const alphabet = [0, 1, 34, 48, 49, 57, 85, 255];
+  // [count, arenas, shape]: 'mixed' stems and lengths 0..44 (many share twenty bytes and are longer);
+  // 'run': every key shares eight bytes (a long run: 8-bit digits under 64K keys, 16-bit from 64K);
+  // 'few': a few distinct keys, each many times
+  for (const [count, arenasN, shape] of [[3000, 1, 'mixed'], [2047, 2, 'mixed'], [70000, 2, 'mixed'], [5000, 1, 'run'], [70000, 1, 'run'], [9000, 3, 'few'], [1, 1, 'mixed']]) {
+    const logs = Array.from({ length: arenasN }, () => new KeyLog(arenasN > 1));
+    const where = [];
+    const few = Array.from({ length: 7 }, (_, i) => Buffer.from(`"U${i}"\x01"r${'x'.repeat(i * 5)}"`, 'latin1'));
+    for (let i = 0; i < count; i++) {
+      let b;
+      if (shape === 'few') b = few[rnd(few.length)];
+      else {
+        const stem = shape === 'run' ? [34, 85, 49, 50, 51, 52, 34, 1] : rnd(3) === 0 ? [34, 85, 49, 50, 51, 52, 34, 1, 34, 114, 55, 55, 55, 55, 55, 55, 55, 55, 55, 55] : [];
+        b = Buffer.from(stem.concat(Array.from({ length: rnd(shape === 'run' ? 30 : 25) }, () => alphabet[rnd(rnd(3) ? 3 : alphabet.length)])));
+      }
+      const l = rnd(arenasN);
+      where.push([l, logs[l].size]);
+      logs[l].add(b, 0, b.length);
+    }
+    const from = new Uint8Array(count), offs = new Int32Array(count), lens = new Int32Array(count);
+    where.forEach(([l, k], i) => { from[i] = l; offs[i] = logs[l].offs[k]; lens[i] = logs[l].lens[k]; });
+    const arenas = logs.map((g) => g.arena);
+    const key = (i) => Buffer.from(arenas[from[i]].subarray(offs[i], offs[i] + lens[i]));
+    const keys = Array.from({ length: count }, (_, i) => key(i));
+    const want = Array.from({ length: count }, (_, i) => i).sort((x, y) => Buffer.compare(keys[x], keys[y]) || x - y);
+    for (const [name, sort] of [['wasm', wasmSortKeys], ['js', jsSortKeys], ['sortKeys', sortKeys]].filter(([name]) => wasm || name !== 'wasm')) {
+      const dup = new Uint8Array(count);
+      const order = arenasN > 1 ? sort(arenas[0], offs, lens, count, dup, from, arenas) : sort(arenas[0], offs, lens, count, dup);
+      const got = [...order];
+      if (got.some((x, k) => x !== want[k])) assert.unreachable(`${name} ${shape} ${count}: not byte order (ties in input order) at ${got.findIndex((x, k) => x !== want[k])}`);
+      for (let k = 0; k < count; k++) if (dup[k] !== (k > 0 && keys[got[k]].equals(keys[got[k - 1]]) ? 1 : 0)) assert.unreachable(`${name} ${shape} ${count}: dup at ${k}`);
+    }
+  }
 });
 
 test.run();
