@@ -211,20 +211,8 @@ export function jsSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n:
   // the first twenty bytes of each key as five big-endian words (zero-padded); the first two are moved
   // with the numbers, the other three (and the lengths) gathered in order after
   let w0 = new Uint32Array(n), w1 = new Uint32Array(n), w2 = new Uint32Array(n), w3 = new Uint32Array(n), w4 = new Uint32Array(n), src = new Uint32Array(n);
-  // (whole words read as big-endian through a view of the key's arena)
-  const views = (from === undefined ? [a] : arenas!).map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
-  let dv = views[0];
-  for (let s = 0; s < n; s++) {
-    const o = offs[s], l = lens[s];
-    if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
-    if (l >= 16) {
-      w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12);
-      w4[s] = l >= 20 ? dv.getUint32(o + 16) : wordOf(a, o, l, 4);
-    } else {
-      w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); // (w4[s] stays 0)
-    }
-    src[s] = s;
-  }
+  keyWords(a, offs, lens, n, from, arenas, w0, w1, w2, w3, w4);
+  for (let s = 0; s < n; s++) src[s] = s;
   // an LSD radix sort by the first eight bytes, moving those (and the numbers) only; the next eight
   // are gathered after it
   let v0 = new Uint32Array(n), v1 = new Uint32Array(n), dst = new Uint32Array(n);
@@ -305,6 +293,23 @@ export function jsSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n:
 }
 
 /** bytes 4k .. 4k + 3 of the key b[o, o + l) as a big-endian word (0 .. 2^32 - 1), zero past its end */
+/** the first twenty bytes of each key (as sortKeys takes them) as five big-endian words, zero-padded:
+ *  into w0..w4 (whole words read through a view of the key's arena) */
+function keyWords(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, from: Uint8Array | undefined, arenas: readonly Uint8Array[] | undefined,
+  w0: Uint32Array, w1: Uint32Array, w2: Uint32Array, w3: Uint32Array, w4: Uint32Array): void {
+  const views = (from === undefined ? [a] : arenas!).map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
+  let dv = views[0];
+  for (let s = 0; s < n; s++) {
+    const o = offs[s], l = lens[s];
+    if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
+    if (l >= 20) {
+      w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12); w4[s] = dv.getUint32(o + 16);
+    } else {
+      w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); w4[s] = wordOf(a, o, l, 4);
+    }
+  }
+}
+
 function wordOf(b: Uint8Array, o: number, l: number, k: number): number {
   let x = 0;
   for (let j = 4 * k; j < 4 * k + 4; j++) x = (x << 8) | (j < l ? b[o + j] : 0);
@@ -367,19 +372,9 @@ export function wasmSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, 
   const w0 = view(0), w1 = view(1), w2 = view(2), w3 = view(3), w4 = view(4), ln = view(5), src = view(6);
   const cnt = at(10), dupAt = cnt + 4 * 65537, dups = new Uint8Array(buf, dupAt, n);
   dups.fill(0);
-  // the first twenty bytes of each key as big-endian words (zero-padded)
-  const views = (from === undefined ? [a] : arenas!).map((x) => new DataView(x.buffer, x.byteOffset, x.byteLength));
-  let dv = views[0];
-  for (let s = 0; s < n; s++) {
-    const o = offs[s], l = lens[s];
-    if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
-    if (l >= 20) {
-      w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12); w4[s] = dv.getUint32(o + 16);
-    } else {
-      w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); w4[s] = wordOf(a, o, l, 4);
-    }
-    ln[s] = l; src[s] = s;
-  }
+  keyWords(a, offs, lens, n, from, arenas, w0, w1, w2, w3, w4);
+  ln.set(lens.subarray(0, n));
+  for (let s = 0; s < n; s++) src[s] = s;
   const groups = w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), cnt, dupAt);
   const order = new Uint32Array(buf, w.ORDER.value as number, n).slice();
   if (dup) dup.set(dups);
