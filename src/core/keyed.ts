@@ -190,7 +190,7 @@ export class ByteKeys {
  * a common prefix; equal keys in input order). With `dup` (n zeroed bytes), dup[k] is set to 1 where the
  * k-th key in order equals the one before it. With `from`, the keys lie in several arenas: key i in
  * arenas[from[i]] (`a` unused). From 2,048 keys on the sort runs compiled (src/wasm/sort.ts: the same
- * steps as jsSortKeys, ~2x faster; final-action's 2.5M keys a range 0.59 -> 0.3 s), else, or without
+ * steps as jsSortKeys; final-action's 2.5M keys of a range ~0.58 -> ~0.43 s on a first sort, ~0.3 s warm), else, or without
  * dist/core/sort.wasm or with EVENT_PIPES_SORT=js, in JavaScript (jsSortKeys).
  */
 export function sortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array {
@@ -292,7 +292,6 @@ export function jsSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n:
   }
 }
 
-/** bytes 4k .. 4k + 3 of the key b[o, o + l) as a big-endian word (0 .. 2^32 - 1), zero past its end */
 /** the first twenty bytes of each key (as sortKeys takes them) as five big-endian words, zero-padded:
  *  into w0..w4 (whole words read through a view of the key's arena) */
 function keyWords(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, from: Uint8Array | undefined, arenas: readonly Uint8Array[] | undefined,
@@ -310,6 +309,7 @@ function keyWords(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, 
   }
 }
 
+/** bytes 4k .. 4k + 3 of the key b[o, o + l) as a big-endian word (0 .. 2^32 - 1), zero past its end */
 function wordOf(b: Uint8Array, o: number, l: number, k: number): number {
   let x = 0;
   for (let j = 4 * k; j < 4 * k + 4; j++) x = (x << 8) | (j < l ? b[o + j] : 0);
