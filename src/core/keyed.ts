@@ -357,6 +357,10 @@ function warmUp(w: SortExports): void {
   w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(10) + 4 * 65537);
 }
 
+/** where sortWords() left the order: ORDER is a usize (u32), which JavaScript reads as a signed i32,
+ *  negative from 2 GiB on (from ~59.6M keys, the order in the last spare array) */
+export function orderAddress(w: { ORDER: WebAssembly.Global }): number { return (w.ORDER.value as number) >>> 0; }
+
 /** sortKeys() compiled (src/wasm/sort.ts): null without the module or past its memory (4 GiB) */
 export function wasmSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dup?: Uint8Array, from?: Uint8Array, arenas?: readonly Uint8Array[]): Uint32Array | null {
   const w = wasmSorter();
@@ -376,7 +380,7 @@ export function wasmSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, 
   ln.set(lens.subarray(0, n));
   for (let s = 0; s < n; s++) src[s] = s;
   const groups = w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), cnt, dupAt);
-  const order = new Uint32Array(buf, w.ORDER.value as number, n).slice();
+  const order = new Uint32Array(buf, orderAddress(w), n).slice();
   if (dup) dup.set(dups);
   // (a memory grown past 32 MiB is let go with its module, to be collected with the arrays the
   // JavaScript sort would have made: final-action's threads write their ranges after, a program using

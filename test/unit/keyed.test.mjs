@@ -2,7 +2,7 @@
 // against a Set of joined pairs, the key ranges of threads (sampleKeys, splitKeys, rangeOf).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteKeys, KeyLog, PairSet, gatherRange, jsSortKeys, rangedLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys, wasmSortKeys } from '../../dist/core/keyed.js';
+import { ByteKeys, KeyLog, PairSet, gatherRange, jsSortKeys, orderAddress, rangedLog, rangeOf, rangesOf, sampleKeys, sharedCopy, sortKeys, splitKeys, wasmSortKeys } from '../../dist/core/keyed.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -293,6 +293,23 @@ test('sortKeys compiled and in JavaScript: byte order, equal keys in input order
       for (let k = 0; k < count; k++) if (dup[k] !== (k > 0 && keys[got[k]].equals(keys[got[k - 1]]) ? 1 : 0)) assert.unreachable(`${name} ${shape} ${count}: dup at ${k}`);
     }
   }
+});
+
+test('the compiled sort past 2 GiB of its memory (~59.6M keys): the order is found where sortWords left it (ORDER read as an unsigned address)', async () => {
+  if (process.env.EVENT_PIPES_SORT === 'js') return;
+  const fs = await import('node:fs');
+  const w = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(new URL('../../dist/core/sort.wasm', import.meta.url))), { env: { abort() { throw new Error('abort'); } } }).exports;
+  // wasmSortKeys' layout for n keys, placed as it is for ~60M keys (the pages not written are never touched)
+  const n = 2048, BASE = 2 ** 31 + 65536, at = (k) => BASE + 4 * n * k;
+  try { w.memory.grow(Math.ceil((at(10) + 4 * 65537 + n + 8 - w.memory.buffer.byteLength) / 65536)); } catch { return; /* (no room for 2 GiB here) */ }
+  const buf = w.memory.buffer, u = (k) => new Uint32Array(buf, at(k), n);
+  // keys sharing their first two bytes (as JSON strings do): one radix pass fewer, the order in the last spare array
+  const w0 = u(0), w1 = u(1), ln = u(5), src = u(6);
+  for (let i = 0; i < n; i++) { w0[i] = 0x22550000 | (Math.imul(i, 40503) & 0xffff); w1[i] = Math.imul(i, 2654435761) >>> 0; ln[i] = 8; src[i] = i; }
+  const want = Array.from({ length: n }, (_, i) => i).sort((x, y) => w0[x] - w0[y] || w1[x] - w1[y] || x - y);
+  w.sortWords(n, at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(10) + 4 * 65537);
+  assert.ok(orderAddress(w) >= 2 ** 31);
+  assert.equal([...new Uint32Array(buf, orderAddress(w), n)], want);
 });
 
 test.run();
