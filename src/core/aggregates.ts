@@ -188,11 +188,15 @@ class Sums {
   private partials(g: number): number[] {
     return this.more.get(g)?.slice() ?? Array.from(this.pa.subarray(g * W, g * W + this.pc[g]));
   }
-  private store(g: number, p: number[], ok: boolean): void {
+  /** room for group g's partials */
+  private room(g: number): void {
     if (g >= this.pc.length) {
       const n = Math.max(g + 1, this.pc.length * 2), c = new Uint8Array(n), a = new Float64Array(n * W);
       c.set(this.pc); a.set(this.pa); this.pc = c; this.pa = a;
     }
+  }
+  private store(g: number, p: number[], ok: boolean): void {
+    this.room(g);
     if (!ok) { this.pc[g] = 0; this.more.delete(g); return; }
     if (p.length > W) { this.more.set(g, p); this.pc[g] = W + 1; return; }
     this.more.delete(g);
@@ -201,8 +205,13 @@ class Sums {
 
   /** group g to floating point: its integer sum so far becomes its first partials */
   private toFloat(g: number): void {
-    const mode = this.modeAt(g), p: number[] = [];
-    const ok = mode[g] === BIG ? addBigExact(p, this.big.get(g)!) : addExact(p, this.s.at(g)[g]);
+    const mode = this.modeAt(g);
+    if (mode[g] !== BIG) { // (an integer within 2^53: one partial, in place)
+      this.room(g);
+      this.pa[g * W] = this.s.at(g)[g]; this.pc[g] = 1; mode[g] = FLOAT;
+      return;
+    }
+    const p: number[] = [], ok = addBigExact(p, this.big.get(g)!);
     mode[g] = FLOAT; this.big.delete(g);
     this.store(g, p, ok);
   }
@@ -256,7 +265,7 @@ class Sums {
     if (g >= this.mode.length) return 0;
     const m = this.mode[g];
     if (m === BIG) return this.big.get(g)!;
-    if (m === FLOAT) return this.pc[g] === 0 ? NaN : partialsValue(this.partials(g));
+    if (m === FLOAT) { const c = this.pc[g]; return c === 0 ? NaN : c === 1 ? this.pa[g * W] : partialsValue(this.partials(g)); }
     return this.s.get(g);
   }
 
@@ -264,8 +273,7 @@ class Sums {
     const x = this.sum(g), n = this.count(g);
     if (!this.isFloat(g)) return { s: x, n };
     if (!Number.isFinite(x)) return { s: null, n, float: true, overflow: true };
-    const p = this.partials(g);
-    return p.length > 1 ? { s: x, n, float: true, parts: p } : { s: x, n, float: true };
+    return this.pc[g] > 1 ? { s: x, n, float: true, parts: this.partials(g) } : { s: x, n, float: true };
   }
 
   /** {s, n} (see state()): n a whole number >= 0; with n > 0, s a number (a bare integer beyond 2^53),
