@@ -92,7 +92,9 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
 // them) kept as non-overlapping partials (Shewchuk's algorithm, as Python's math.fsum), rounded once
 // when written, so the answer does not depend on the order the values came in, nor on how the input
 // was cut (--partial/--merge, --threads). A floating sum that leaves the double range (+-1.8e308) has
-// no value: it is written as null with a warning naming the output record, never silently.
+// no value: it is written as null with a warning naming the output record, never silently (one that
+// leaves it part-way stays null though later values would bring it back: that one case depends on
+// the order, 1e308 + 1e308 - 1e308 against 1e308 - 1e308 + 1e308).
 const INT = 0, BIG = 1, FLOAT = 2;
 /** a floating sum's partials kept in place (more, rarely: in a Map) */
 const W = 8;
