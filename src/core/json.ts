@@ -335,6 +335,16 @@ export function parseDec(t: string): Dec {
 }
 
 /** -1, 0 or 1: the order of two exact decimals */
+/** The exact decimal of a whole number: a number with no fraction, or a BigNum (a number past a
+ *  double's digits, as the decoder gives it) whose decimal has none (12345678901234567890.0, 1e400,
+ *  not 12345678901234567.5); else undefined. */
+export function wholeDec(v: unknown): Dec | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? parseDec(String(v)) : undefined;
+  if (!(v instanceof BigNum)) return undefined;
+  const d = parseDec(v.raw);
+  return BigInt(d.digits.length) <= d.exp ? d : undefined;
+}
+
 export function compareDec(a: Dec, b: Dec): number {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
   if (a.sign === 0) return 0;

@@ -7,7 +7,7 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
-import { BigNum, getPath, splitPath, stringify, toNumber } from '../core/json.js';
+import { compareDec, getPath, splitPath, stringify, toNumber, wholeDec } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -54,9 +54,9 @@ export const tool: Tool<MatchPointsOptions> = {
         m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end) });
       },
       end() {
-        // (a count of goals past 2^53 is read exactly, as a BigNum: a whole number too, compared exactly)
-        const isGoal = (g: unknown) => (typeof g === 'number' && Number.isInteger(g) && g >= 0) || (g instanceof BigNum && /^(0|[1-9][0-9]*)$/.test(g.raw));
-        const exact = (g: unknown) => BigInt(g instanceof BigNum ? g.raw : (g as number));
+        // a whole number of goals, 0 or more, exactly (past 2^53 the decoder gives a BigNum: compared exactly)
+        const goals = (g: unknown) => { const d = wholeDec(g); return d !== undefined && d.sign >= 0 ? d : undefined; };
+        const isGoal = (g: unknown) => goals(g) !== undefined;
         const withGoals = (e: Ev) => (e.hg == null && e.ag == null ? 0 : 1);
         const bad = (evs: Ev[], reason: string) => { for (const e of evs) ctx.rejectAt(e.file, e.no, e.raw, reason); };
         for (const key of [...matches.keys()].sort()) {
@@ -70,9 +70,9 @@ export const tool: Tool<MatchPointsOptions> = {
           if (home === '' || away === '' || home !== idText(f.home) || away !== idText(f.away)) { bad(evs, 'match events disagree on the players'); continue; }
           if (home === away) { bad(evs, 'a player cannot play themself'); continue; }
           if (s.hg != null || s.ag != null) { bad(evs, 'match start carries goals'); continue; }
-          if (!isGoal(f.hg) || !isGoal(f.ag)) { bad(evs, 'match finish lacks goals'); continue; }
-          const hg = exact(f.hg), ag = exact(f.ag);
-          const hp = hg > ag ? 3 : hg === ag ? 1 : 0, ap = ag > hg ? 3 : hg === ag ? 1 : 0;
+          const hg = goals(f.hg), ag = goals(f.ag);
+          if (hg === undefined || ag === undefined) { bad(evs, 'match finish lacks goals'); continue; }
+          const c = compareDec(hg, ag), hp = c > 0 ? 3 : c === 0 ? 1 : 0, ap = c < 0 ? 3 : c === 0 ? 1 : 0;
           const base = { match_id: id, match_start: s.t, duration_s: f.t - s.t };
           ctx.emit(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }));
           ctx.emit(stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));

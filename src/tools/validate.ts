@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec } from '../core/json.js';
+import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -45,7 +45,7 @@ function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
     case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof BigNum) ? v : undefined;
     case 'array': return Array.isArray(v) ? v : undefined;
     case 'number': case 'integer': {
-      if (v instanceof BigNum) return v;
+      if (v instanceof BigNum) return kind === 'number' || wholeDec(v) !== undefined ? v : undefined; // (12345678901234567.5 is no integer)
       const n = typeof v === 'number' ? v : coerce && typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
       if (!Number.isFinite(n) || (kind === 'integer' && !Number.isInteger(n))) return undefined;
       return typeof v === 'string' && /^\s*-?\d{16,}\s*$/.test(v) ? new BigNum(v.trim()) : n;
