@@ -284,12 +284,17 @@ export function jsSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, n:
   /** keys number sx and sy of lengths lx and ly sharing their first twenty bytes (zero-padded): by the
    *  rest, then by length (one that ends within the twenty bytes is a prefix of the other) */
   function tie(lx: number, ly: number, sx: number, sy: number): number {
-    if (lx <= 20 || ly <= 20) return lx - ly;
-    const ox = offs[sx], oy = offs[sy], l = Math.min(lx, ly);
-    const ax = from === undefined ? a : arenas![from[sx]], ay = from === undefined ? a : arenas![from[sy]];
-    for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
-    return lx - ly;
+    return lx <= 20 || ly <= 20 ? lx - ly : pastTwenty(a, offs, lens, from, arenas, sx, sy);
   }
+}
+
+/** keys number x and y, both longer than twenty bytes and sharing those, by their bytes from the
+ *  twentieth on, then by length (as sortKeys takes keys) */
+function pastTwenty(a: Uint8Array, offs: Int32Array, lens: Int32Array, from: Uint8Array | undefined, arenas: readonly Uint8Array[] | undefined, x: number, y: number): number {
+  const ox = offs[x], oy = offs[y], lx = lens[x], ly = lens[y], l = Math.min(lx, ly);
+  const ax = from === undefined ? a : arenas![from[x]], ay = from === undefined ? a : arenas![from[y]];
+  for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
+  return lx - ly;
 }
 
 /** the first twenty bytes of each key (as sortKeys takes them) as five big-endian words, zero-padded:
@@ -389,12 +394,7 @@ export function wasmSortKeys(a: Uint8Array, offs: Int32Array, lens: Int32Array, 
   // groups sharing twenty bytes with keys longer than that: by the rest of their bytes (stable, as
   // the sort), then their repeats
   const pairs = new Uint32Array(buf, at(3), 2 * groups);
-  const arenaOf = (i: number) => (from === undefined ? a : arenas![from[i]]);
-  const rest = (x: number, y: number) => {
-    const ax = arenaOf(x), ay = arenaOf(y), ox = offs[x], oy = offs[y], lx = lens[x], ly = lens[y], l = Math.min(lx, ly);
-    for (let k = 20; k < l; k++) { const d = ax[ox + k] - ay[oy + k]; if (d) return d; }
-    return lx - ly;
-  };
+  const rest = (x: number, y: number) => pastTwenty(a, offs, lens, from, arenas, x, y);
   for (let g = 0; g < groups; g++) {
     const s = pairs[2 * g], e = pairs[2 * g + 1];
     const part = Array.from(order.subarray(s, e)).sort(rest);
