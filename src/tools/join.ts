@@ -157,7 +157,9 @@ export const tool: Tool<JoinOptions> = {
         } else ctx.count('matched');
         let present = false;
         for (let j = 0; j < added.length; j++) if (reader.found(added[j])) { present = true; break; }
-        if (!present && added.length) {
+        if (!present) {
+          // (a side file of keys alone adds nothing: the join keeps or drops records by their key)
+          if (added.length === 0) return ctx.emitLine(line);
           // the added members before the closing brace (reader.edits' append, prepared once)
           return ctx.emitEdit(line, reader.appendEdit(entry >= 0 ? members[entry] : (nullMembers ??= new Members(outNames, nullTexts)), ed));
         }
