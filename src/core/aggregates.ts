@@ -65,7 +65,8 @@ function num(r: FieldReader, k: number, note: (w: string) => void, name: string)
   return x;
 }
 
-const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+/** a numeric string: a JSON number, blanks around allowed (README: what toNumber reads) */
+const numericText = (t: string) => NUMBER.test(t.trim());
 
 function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -687,8 +688,8 @@ const kindOfValue = (v: unknown) => (typeof v === 'number' || v instanceof BigNu
 const LONG_INT = /^\s*-?\d{16,}\s*$/;
 function compareMixed(a: unknown, b: unknown): number {
   const ta = a instanceof BigNum ? a.raw : a, tb = b instanceof BigNum ? b.raw : b;
-  const na = typeof ta === 'number' || (typeof ta === 'string' && NUMERIC.test(ta));
-  const nb = typeof tb === 'number' || (typeof tb === 'string' && NUMERIC.test(tb));
+  const na = typeof ta === 'number' || (typeof ta === 'string' && numericText(ta));
+  const nb = typeof tb === 'number' || (typeof tb === 'string' && numericText(tb));
   if (na && nb) {
     if (typeof ta === 'string' && typeof tb === 'string' && LONG_INT.test(ta) && LONG_INT.test(tb)) {
       const x = BigInt(ta.trim()), y = BigInt(tb.trim());

@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec, wholeDec } from '../core/json.js';
+import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -27,7 +27,6 @@ const options = {
 export type ValidateOptions = OptionsOf<typeof options> & InputOptions;
 
 type Kind = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
-const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 function pairs(list: string[], what: string): [string, string][] {
   return list.flatMap((x) => x.split(/,(?=[^,=]+=)/)).map((x) => {
@@ -46,7 +45,7 @@ function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
     case 'array': return Array.isArray(v) ? v : undefined;
     case 'number': case 'integer': {
       if (v instanceof BigNum) return kind === 'number' || wholeDec(v) !== undefined ? v : undefined; // (12345678901234567.5 is no integer)
-      const n = typeof v === 'number' ? v : coerce && typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
+      const n = typeof v === 'number' ? v : coerce && typeof v === 'string' ? toNumber(v) : NaN;
       if (!Number.isFinite(n) || (kind === 'integer' && !Number.isInteger(n))) return undefined;
       return typeof v === 'string' && /^\s*-?\d{16,}\s*$/.test(v) ? new BigNum(v.trim()) : n;
     }
@@ -190,7 +189,7 @@ export const tool: Tool<ValidateOptions> = {
             if (c < 0 || c === 110) continue;
             let n: number;
             if (NUMBER_START(c)) n = reader.number(k);
-            else { const v = reader.value(k); n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN; }
+            else { const v = reader.value(k); n = typeof v === 'string' ? toNumber(v) : NaN; }
             if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shownValue(reader.value(k))} not in ${r.bounds}`);
           }
           ctx.emitLine(line);
@@ -262,7 +261,7 @@ export const tool: Tool<ValidateOptions> = {
           const { f, path } = r;
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
-          const n = typeof v === 'number' ? v : v instanceof BigNum ? Number(v.raw) : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : NaN;
+          const n = typeof v === 'number' ? v : v instanceof BigNum ? Number(v.raw) : typeof v === 'string' ? toNumber(v) : NaN;
           if (!inRange(n, r, () => (v instanceof BigNum ? v.raw : typeof v === 'string' ? v.trim() : String(v)))) return ctx.reject(line, `${f} out of range`, `${shownValue(v)} not in ${r.bounds}`);
         }
         let out = rec;
