@@ -115,6 +115,35 @@ function coerced(orig: unknown, shadow: unknown): unknown {
   return shadow;
 }
 
+/**
+ * The first of a schema's coercions that --coerce does not allow, as "PATH: VALUE is not a KIND", or
+ * null. Allowed (README): a numeric string (a JSON number, blanks around) made a number, "true" and
+ * "false" made booleans. ajv coerces more: null to 0, "" or "false", "" and " " to 0, "0x10" to 16,
+ * "Infinity" to a number no JSON can hold, numbers to strings, 1 to true; each is refused, as the
+ * schema refuses the value without coercion. `orig`: the record before ajv, `shadow`: after.
+ */
+function refusedCoercion(orig: unknown, shadow: unknown, path: string): string | null {
+  const no = () => `${path || '/'}: ${shownValue(orig)} is not ${shadow === null ? 'null' : Array.isArray(shadow) ? 'an array' : typeof shadow === 'object' ? 'an object' : typeof shadow === 'number' ? 'a number' : `a ${typeof shadow}`}`;
+  if (orig instanceof BigNum) return typeof shadow === 'number' ? null : no(); // (forAjv's double of it)
+  if (Array.isArray(orig)) {
+    if (!Array.isArray(shadow) || shadow.length !== orig.length) return no();
+    for (let i = 0; i < orig.length; i++) { const r = refusedCoercion(orig[i], shadow[i], `${path}/${i}`); if (r) return r; }
+    return null;
+  }
+  if (orig !== null && typeof orig === 'object') {
+    if (shadow === null || typeof shadow !== 'object' || Array.isArray(shadow)) return no();
+    for (const k of Object.keys(orig)) {
+      const r = refusedCoercion((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (Object.is(orig, shadow)) return null;
+  if (typeof orig === 'string' && typeof shadow === 'number' && NUMBER.test(orig.trim())) return null;
+  if ((orig === 'true' && shadow === true) || (orig === 'false' && shadow === false)) return null;
+  return no();
+}
+
 /** an enum compares a scalar's text; an array or object is never an allowed value (String(["US"]) is "US") */
 const enumAllows = (allowed: Set<string>, v: unknown): boolean =>
   (v === null || typeof v !== 'object' || v instanceof BigNum) && allowed.has(String(v));
@@ -269,12 +298,14 @@ export const tool: Tool<ValidateOptions> = {
           // ajv sees the record itself where it holds no exact number (its coercion may change it: the
           // record is written again only with --coerce, from its text before, `before`); a sample
           // record's schema coerces too, but without --coerce the line passes as it came
-          const before = o.coerce ? stringify(rec) : '';
+          const before = coercing ? stringify(rec) : '';
           const shadow = forAjv(rec);
           const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
+          const orig = coercing ? parseJson(before) : undefined;
+          if (coercing) { const refused = refusedCoercion(orig, shadow, ''); if (refused) return ctx.reject(line, 'schema', refused); }
           if (o.coerce && stringify(shadow) !== before) { // (coerced, or an exact number seen as a double)
-            const after = coerced(parseJson(before), shadow) as Record<string, unknown>;
+            const after = coerced(orig, shadow) as Record<string, unknown>;
             if (stringify(after) !== before) { out = after; changed = true; rewrite = true; }
           }
         }
