@@ -147,7 +147,7 @@ export function holds(c: Cond, v: unknown, raw: () => string | undefined): boole
   // that is one)
   const wantNum = c.nums.length > 0;
   let num: string | null = null, text: string;
-  if (typeof v === 'string') { text = v; if (wantNum && NUMBER.test(v)) num = v; }
+  if (typeof v === 'string') { text = v; if (wantNum) { const t = v.trim(); if (NUMBER.test(t)) num = t; } } // (blanks around a numeric string: README, what toNumber reads)
   else if (typeof v === 'number' || v instanceof BigNum) {
     text = raw() ?? String(v);
     // the number's text as written (a reader that decoded it through a double could give "null" for
