@@ -23,7 +23,7 @@
 // the failing statement; PostgreSQL retries a refused set in halves under savepoints down to the row).
 import fs from 'node:fs';
 import type { Options } from 'yargs';
-import { BigNum, canonicalNumber, doubleOf, isWellFormed, parseDigits, stringify } from './json.js';
+import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, doubleOf, isWellFormed, parseDigits, stringify } from './json.js';
 import { listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
 import { loopWhileWaiting, wakeReaders } from './input.js';
@@ -209,7 +209,6 @@ export interface Counts { inserted: number; updated: number; unchanged: number }
 export const MAX_DEPTH = 1000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)$/;
-const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 
 /** the name as shown in a detail: plain when printable, else JSON-quoted */
