@@ -1,7 +1,7 @@
 // Aggregate functions for count-by (and any grouping tool). Each is a column store over group
 // numbers (typed arrays where it can), so memory grows with groups and distinct values only.
 // Adding a function = one entry in `ops`.
-import { BigNum, NUMBER, compareDec, parseDec, stringify, toNumber } from './json.js';
+import { BigNum, NUMBER, compareDec, parseDec, stringify, toNumber, truthy } from './json.js';
 import type { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
@@ -52,7 +52,6 @@ class Numbers {
 }
 
 const isNull = (v: unknown) => v === undefined || v === null;
-const truthy = (v: unknown) => !(isNull(v) || v === false || v === 0 || v === '' || v === '0' || v === 'false');
 
 /** numeric value of a field or NaN (non-numeric values are noted once per kind) */
 function num(r: FieldReader, k: number, note: (w: string) => void, name: string): number {

@@ -314,6 +314,12 @@ export function toNumber(v: unknown): number {
   return NaN;
 }
 
+/** a value that counts as true (count-by's count_if, filter-engaged's --require-param): not missing,
+ *  null, false, 0, "", "0" or "false" */
+export function truthy(v: unknown): boolean {
+  return !(v === undefined || v === null || v === false || v === 0 || v === '' || v === '0' || v === 'false');
+}
+
 /** JSON's number grammar (RFC 8259 section 6) */
 export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 

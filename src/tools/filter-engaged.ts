@@ -2,7 +2,7 @@
 // BigQuery export params (event_params: [{key, value: {int_value|double_value|float_value|string_value}}],
 // INT64 as JSON strings) or a flat top-level field. Kept lines leave byte for byte.
 import { FieldReader, decodeValue, forEachElement, hasByte, memberSpan, skipValue } from '../core/fields.js';
-import { toNumber } from '../core/json.js';
+import { toNumber, truthy } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -154,7 +154,6 @@ export const tool: Tool<FilterEngagedOptions> = {
     const fields = new FieldReader([o.nameField, 'event_params', o.param]);
     const paramKey = Buffer.from(o.param);
     const required = o.requireParam.map((p) => Buffer.from(p));
-    const truthy = (v: unknown) => v !== undefined && v !== null && v !== false && v !== 0 && v !== '0' && v !== '' && v !== 'false';
     return {
       // a matching line must contain the quoted event name (only when there is one name); the other
       // lines are counted as read without being looked at, unless --check-all
