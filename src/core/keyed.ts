@@ -308,11 +308,19 @@ function keyWords(a: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, 
     if (from !== undefined) { a = arenas![from[s]]; dv = views[from[s]]; }
     if (l >= 20) {
       w0[s] = dv.getUint32(o); w1[s] = dv.getUint32(o + 4); w2[s] = dv.getUint32(o + 8); w3[s] = dv.getUint32(o + 12); w4[s] = dv.getUint32(o + 16);
+    } else if (o + 20 <= dv.byteLength) {
+      // a shorter key: whole words all the same (the bytes past its end belong to what follows it in
+      // the arena), those bytes masked off; a word wholly past its end is 0
+      w0[s] = dv.getUint32(o) & tailMask(l); w1[s] = dv.getUint32(o + 4) & tailMask(l - 4); w2[s] = dv.getUint32(o + 8) & tailMask(l - 8);
+      w3[s] = dv.getUint32(o + 12) & tailMask(l - 12); w4[s] = dv.getUint32(o + 16) & tailMask(l - 16);
     } else {
       w0[s] = wordOf(a, o, l, 0); w1[s] = wordOf(a, o, l, 1); w2[s] = wordOf(a, o, l, 2); w3[s] = wordOf(a, o, l, 3); w4[s] = wordOf(a, o, l, 4);
     }
   }
 }
+
+/** the mask of a big-endian word's first `left` bytes (all four from 4 on, none from 0 down) */
+const tailMask = (left: number) => (left >= 4 ? 0xffffffff : left <= 0 ? 0 : (0xffffffff << (32 - 8 * left)) >>> 0);
 
 /** bytes 4k .. 4k + 3 of the key b[o, o + l) as a big-endian word (0 .. 2^32 - 1), zero past its end */
 function wordOf(b: Uint8Array, o: number, l: number, k: number): number {
