@@ -6,7 +6,7 @@ import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { compareDec, parseDec, stringify } from '../core/json.js';
+import { compareDec, literalPath, parseDec, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
@@ -109,8 +109,9 @@ export const tool: Tool<CountByOptions> = {
     const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new UsageError(`output field '${dup}' is named twice`);
-    // --merge reads the keys under their output names and the states under _state
-    const paths = o.merge ? [...keys.map((k) => k.name), '_state'] : [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
+    // --merge reads the keys under their output names (top-level names: a dot in one is not a path)
+    // and the states under _state
+    const paths = o.merge ? [...keys.map((k) => literalPath(k.name)), '_state'] : [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
     const reader = new FieldReader(paths);
     const noted = new Set<string>();
     const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
