@@ -386,6 +386,10 @@ export function getPath(obj: any, path: string[]): unknown {
 /** a key name as a path of one segment (its dots and backslashes escaped for splitPath) */
 export const literalPath = (name: string): string => name.replace(/[\\.]/g, '\\$&');
 
+/** the name under which a tool writes the value of a path: its last name (`context.os.name` -> `name`;
+ *  `a\.b`, one name with a dot, -> `a.b`) */
+export const pathName = (path: string): string => splitPath(path).pop()!;
+
 /** "context.os.name" -> ["context","os","name"]; a backslash escapes a dot in a key name. */
 export function splitPath(path: string): string[] {
   const out: string[] = [];

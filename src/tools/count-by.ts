@@ -6,7 +6,7 @@ import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { compareDec, literalPath, parseDec, stringify } from '../core/json.js';
+import { compareDec, literalPath, parseDec, pathName, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
@@ -22,7 +22,7 @@ export function parseKey(text: string): { name: string; path: string } {
   const name = eq < 0 ? text : text.slice(0, eq);
   const path = eq < 0 ? text : text.slice(eq + 1);
   if (!name || !path) throw new UsageError(`cannot read key '${text}': write FIELD or NAME=FIELD.PATH`);
-  return { name: eq < 0 ? path.split('.').pop()! : name, path };
+  return { name: eq < 0 ? pathName(path) : name, path };
 }
 
 const SEP = '\u0001'; // cannot occur in a JSON token (control characters are escaped in strings)

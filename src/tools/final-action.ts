@@ -9,6 +9,7 @@
 // does not depend on the order of the events.
 import { isMainThread } from 'node:worker_threads';
 import { FieldReader } from '../core/fields.js';
+import { pathName } from '../core/json.js';
 import { GrowF64, GrowU16, KeyLog, gatherRange, rangedLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
 import type { KeyList, SharedKeyLog } from '../core/keyed.js';
 import { UsageError } from '../core/tool.js';
@@ -213,7 +214,7 @@ export class RecordWriter {
   constructor(o: FinalActionOptions, private readonly handOver: boolean, private readonly emit: (b: Buffer, end: number, records: number) => Buffer | undefined | void) {
     this.batch = Buffer.allocUnsafe(handOver ? 1 << 20 : 1 << 16);
     this.view = viewOf(this.batch);
-    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(k.split('.').pop()) + ':', 'utf8').toString('latin1'));
+    const keyNames = o.key.map((k) => Buffer.from(JSON.stringify(pathName(k)) + ':', 'utf8').toString('latin1'));
     this.names = keyNames.map((k, i) => piece(Buffer.from((i ? ',' : '{') + k, 'latin1')));
     this.namesLength = this.names.reduce((n, p) => n + p.length, 0) - (o.key.length - 1); // (the key's separators are not written)
     this.onT = piece(Buffer.from(`,${JSON.stringify(o.onAs)}:true,${JSON.stringify(o.offAs)}:false`));

@@ -4,7 +4,7 @@
 // is reel_duration * replay_count + reel_watch_duration when replay_count > 0. Versions compare as
 // versions ("2.10.0" > "2.3.0"); platform names case-insensitively; numbers may come as strings.
 import { FieldReader, KEY_TOO_LONG, shownValue } from '../core/fields.js';
-import { numberToken, toNumber } from '../core/json.js';
+import { numberToken, pathName, toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64 } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { compareParsed, parseVersion } from '../core/version.js';
@@ -71,7 +71,7 @@ export const tool: Tool<WatchRatioOptions> = {
     let scratch = Buffer.allocUnsafe(1 << 12);
     const ratio = new GrowF64(0), count = new GrowF64(0), total = new GrowF64(0), dur = new GrowF64(0);
     // the output's constant pieces as bytes: `{"k1":`, `,"k2":` before the key's tokens
-    const heads = o.key.map((k, i) => Buffer.from((i ? ',' : '{') + JSON.stringify(k.split('.').pop()) + ':', 'utf8'));
+    const heads = o.key.map((k, i) => Buffer.from((i ? ',' : '{') + JSON.stringify(pathName(k)) + ':', 'utf8'));
     const headsLength = heads.reduce((n, h) => n + h.length, 0);
     return {
       record(line: Line) {
