@@ -12,7 +12,6 @@ import { FieldReader } from '../core/fields.js';
 import { pathName } from '../core/json.js';
 import { GrowF64, GrowU16, KeyLog, gatherRange, rangedLog, rangesOf, sampleKeys, sortKeys } from '../core/keyed.js';
 import type { KeyList, SharedKeyLog } from '../core/keyed.js';
-import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { listOption } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -74,11 +73,14 @@ export const tool: Tool<FinalActionOptions> = {
     o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';
     if (o.on.some((a) => o.off.includes(a))) return 'an action cannot be both --on and --off';
+    // each output field once: a key under its last name (a.id and b.id are both "id"), the states, the time
+    const names = [...o.key.map(pathName), o.onAs, o.offAs, ...(o.keepTime ? ['final_action_at'] : [])];
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) return `output field '${twice}' is named twice (keys are written under their last name; --on-as and --off-as name the states)`;
     if (o.threads !== 'auto' && !(Number.isInteger(Number(o.threads)) && Number(o.threads) >= 1 && Number(o.threads) <= 256)) return `--threads takes a number of threads or auto (got '${o.threads}')`;
     return undefined;
   },
   create(o, ctx) {
-    if (o.key.some((k) => k === o.onAs || k === o.offAs)) throw new UsageError('output field names collide with a key');
     const nk = o.key.length;
     const reader = new FieldReader([...o.key, o.time, o.actionField]);
     const on = new Set(o.on), off = new Set(o.off);

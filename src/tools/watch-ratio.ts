@@ -57,6 +57,10 @@ export const tool: Tool<WatchRatioOptions> = {
   options,
   check(o) {
     o.key = listOption(o.key);
+    // each output field once: a key under its last name (a.id and b.id are both "id"), then the figures
+    const names = [...o.key.map(pathName), 'watched_ratio', 'watch_events'];
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) return `output field '${twice}' is named twice (keys are written under their last name)`;
     if (!parseVersion(o.resetsBefore)) return `--resets-before takes a version such as 2.3.0`;
     return undefined;
   },
