@@ -3,8 +3,9 @@
 // Holds every record's measure and bytes (the percent cut needs the count); the records that can make
 // the cut (the keep-th measure or better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
+import type { Edit } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
-import { BigNum, compareDec, parseDec } from '../core/json.js';
+import { BigNum, compareDec, literalPath, parseDec } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -28,7 +29,7 @@ const options = {
   key: { type: 'string', default: 'user_id', describe: 'tie-breaker (ascending) and identity' },
   n: { type: 'number', describe: 'keep N records' },
   percent: { type: 'number', describe: 'keep ceil(P% of the records)' },
-  as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest)' },
+  as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest; replaced if present)' },
   ascending: { type: 'boolean', default: false, describe: 'rank the lowest first' },
 } as const satisfies Record<string, Options>;
 
@@ -49,10 +50,14 @@ export const tool: Tool<TopOptions> = {
     return undefined;
   },
   create(o, ctx) {
-    const reader = new FieldReader([o.by, o.key]);
-    // per record: its measure, where the rank goes, and its bytes in one arena (no object per record);
+    // (--as is a name: a record holding it has its value replaced, as to-local-date's --as, never a
+    // second member of that name)
+    const reader = new FieldReader([o.by, o.key, literalPath(o.as)]);
+    const held: Edit = { from: 0, to: 0, text: '' };
+    // per record: its measure, where the rank goes (before the closing brace, or over the value of a
+    // rank it holds: `to` >= 0), and its bytes in one arena (no object per record);
     // the keys are read again at the end, only for the records that can make the cut
-    const measures = new GrowF64(), at = new GrowF64(), starts = new GrowF64();
+    const measures = new GrowF64(), at = new GrowF64(), to = new GrowF64(), starts = new GrowF64();
     let arena = Buffer.allocUnsafe(1 << 20), used = 0, n = 0;
     return {
       record(line: Line) {
@@ -71,6 +76,8 @@ export const tool: Tool<TopOptions> = {
         }
         line.buf.copy(arena, used, line.start, line.end);
         at.ensure(n)[n] = close;
+        if (reader.found(2)) { reader.edit(2, '', held); at.a[n] = held.from - line.start; to.ensure(n)[n] = held.to - line.start; }
+        else to.ensure(n)[n] = -1;
         measures.ensure(n)[n] = m;
         starts.ensure(n + 1)[n] = used;
         used += len;
@@ -113,7 +120,8 @@ export const tool: Tool<TopOptions> = {
         cand = cand.slice(0, keep);
         const rankName = JSON.stringify(o.as);
         for (let r = 0; r < cand.length; r++) {
-          const i = cand[r], b = arena.subarray(st[i], st[i + 1]), a = at.a[i];
+          const i = cand[r], b = arena.subarray(st[i], st[i + 1]), a = at.a[i], t = to.a[i];
+          if (t >= 0) { ctx.emit(Buffer.concat([b.subarray(0, a), Buffer.from(String(r + 1)), b.subarray(t)])); continue; }
           const close = a < 0 ? -a - 1 : a;
           ctx.emit(Buffer.concat([b.subarray(0, close), Buffer.from(`${a < 0 ? '' : ','}${rankName}:${r + 1}`), b.subarray(close)]));
         }
