@@ -6,7 +6,7 @@
 // other team's derived table reads it). Users without a registration time (unknown users) get null.
 import { FieldReader } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
-import { BigNum } from '../core/json.js';
+import { BigNum, literalPath } from '../core/json.js';
 import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -50,7 +50,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     try { clock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
     const p = o.prefix;
-    const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, o.as];
+    const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, literalPath(o.as)];
     const reader = new FieldReader(fields);
     const ts = (raw: unknown): number | null | string => {
       if (raw === undefined || raw === null || raw === '') return null;

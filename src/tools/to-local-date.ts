@@ -3,7 +3,7 @@
 // (64-bit ids, INT64 strings, key order, spacing) leaves byte for byte.
 import { FieldReader, Members } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
-import { BigNum } from '../core/json.js';
+import { BigNum, literalPath } from '../core/json.js';
 import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -70,7 +70,8 @@ export const tool: Tool<ToLocalDateOptions> = {
     if (f.grains.length > 1) return several(o, ctx, f.grains, f.names);
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
-    const reader = new FieldReader(o.tzField ? [o.field, o.as, o.tzField] : [o.field, o.as]);
+    // (--as is a name, not a path: a backslash in it is part of the name)
+    const reader = new FieldReader(o.tzField ? [o.field, literalPath(o.as), o.tzField] : [o.field, literalPath(o.as)]);
     const clockFor = zoneClocks(clock);
     const edit: Edit = { from: 0, to: 0, text: '' };
     const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
@@ -125,7 +126,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   let clock: ZoneClock, inputClock: ZoneClock;
   try { clock = new ZoneClock(o.tz); inputClock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
   const m = grains.length, TZ = 1 + m;
-  const reader = new FieldReader(o.tzField ? [o.field, ...names, o.tzField] : [o.field, ...names]);
+  const reader = new FieldReader(o.tzField ? [o.field, ...names.map(literalPath), o.tzField] : [o.field, ...names.map(literalPath)]);
   const ks = names.map((_, j) => 1 + j);
   const clockFor = zoneClocks(clock);
   const unit = o.unit, inputTz = o.inputTz;
