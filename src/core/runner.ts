@@ -136,8 +136,11 @@ export function valueFlags(tool: Tool): Set<string> {
  * options, choices, required options, numbers. Returns null when --help was printed. Throws UsageError.
  */
 export async function parseOptions(tool: Tool, argv: string[]): Promise<any | null> {
-  if (argv.includes('--help') || argv.includes('-h')) { await printHelp(tool); return null; }
-  if (argv.includes('--version')) { process.stdout.write(`${tool.name} ${version()} (event-pipes)\n`); return null; }
+  // (the words after `--` are positional, whatever they look like: count-by -- --help groups by a
+  // field named --help, to-csv -- -h reads a file named -h)
+  const dashes = argv.indexOf('--'), opts0 = dashes < 0 ? argv : argv.slice(0, dashes);
+  if (opts0.includes('--help') || opts0.includes('-h')) { await printHelp(tool); return null; }
+  if (opts0.includes('--version')) { process.stdout.write(`${tool.name} ${version()} (event-pipes)\n`); return null; }
   const all: Record<string, Options> = { ...tool.options, ...sharedOptions(tool) };
   const cfg = { string: [] as string[], boolean: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
   const known = new Set<string>(['_', '--', '$0']);
