@@ -55,6 +55,7 @@ export class Stage implements LineSink {
   private jsonHint = 0; // rejected lines that looked like lines of a JSON array or of pretty JSON
   private inputRejected = 0; // rejected records of the inputs (not of a side file)
   private rejectsFd = -1;
+  private rejectsBroken = false; // a write to --rejects failed (the summary does not send the reader there)
   private readonly inputs: Set<string>;
   private readonly checker = new FieldReader([]); // ctx.parse's grammar check
   private readonly t0 = process.hrtime.bigint();
@@ -132,9 +133,14 @@ export class Stage implements LineSink {
       const r = raw();
       const textOf = () => (typeof r === 'string' ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('utf8'));
       if (this.rejectsFd >= 0) {
-        if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: textOf() }) + '\n');
-        else if (typeof r !== 'string') fs.writevSync(this.rejectsFd, [r, NEWLINE]); // the line as read, byte for byte
-        else fs.writeSync(this.rejectsFd, r + '\n');
+        try {
+          if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: textOf() }) + '\n');
+          else if (typeof r !== 'string') fs.writevSync(this.rejectsFd, [r, NEWLINE]); // the line as read, byte for byte
+          else fs.writeSync(this.rejectsFd, r + '\n');
+        } catch (err) { // (a full disk: the run fails, and says which file it could not write)
+          this.rejectsBroken = true;
+          throw new Error(`cannot write to --rejects ${opts.rejects}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
       }
       if (this.hooks.onReject) {
         const info: RejectInfo = { tool: this.name, file, line: no, reason, detail: detail ?? null, raw: textOf() };
@@ -185,7 +191,7 @@ export class Stage implements LineSink {
     const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
     if (stats.rejected > 0 && !opts.strict) {
       const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
-      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects ? `; raw lines in ${opts.rejects}` : ''}`
+      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && !this.rejectsBroken ? `; raw lines in ${opts.rejects}` : ''}`
         + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
     }
     if (opts.stats) {
