@@ -54,7 +54,11 @@ export const tool: Tool<MergeKeysOptions> = {
     const keys = new ByteKeys(), merged: string[][] = [];
     const raw = new RawRecords();
     let scratch = Buffer.allocUnsafe(4096);
-    const defaults = o.default.map((d) => [d.slice(0, d.indexOf('=')), stringify(parseJson(d.slice(d.indexOf('=') + 1)))] as const);
+    // (a field given again: the later value wins, as for --types and every option of one value, so a
+    // script's defaults before "$@" give way to the user's; in the place of the first)
+    const byField = new Map<string, string>();
+    for (const d of o.default) byField.set(d.slice(0, d.indexOf('=')), stringify(parseJson(d.slice(d.indexOf('=') + 1))));
+    const defaults = [...byField];
     const asIs = defaults.length === 0; // (with defaults, a record may lack one: written through its members)
     /** the members of `rec` from the record b[s, e) (a later value wins, in the earlier one's place) */
     const take = (rec: string[], b: Buffer, s: number, e: number) => {
