@@ -24,7 +24,7 @@
 import fs from 'node:fs';
 import type { Options } from 'yargs';
 import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, doubleOf, isWellFormed, parseDigits, stringify } from './json.js';
-import { listOption } from './options.js';
+import { blankList, listOption } from './options.js';
 import type { Line, ToolContext, Transform } from './tool.js';
 import { loopWhileWaiting, wakeReaders } from './input.js';
 
@@ -852,6 +852,8 @@ export const LOADER_OPTIONS: Record<string, Options> = {
 
 /** the checks of LOADER_OPTIONS (a message for a usage error, or undefined); normalizes o.key */
 export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string) => string | undefined): string | undefined {
+  const blank = blankList('key', o.key, 'a column');
+  if (blank) return blank;
   o.key = listOption(o.key);
   if (!(o.batch >= 1) || !Number.isInteger(o.batch)) return '--batch takes a positive integer';
   if (o.flushAfter !== undefined && !(o.flushAfter > 0 && o.flushAfter <= 86400)) return '--flush-after takes a number of seconds (more than 0, at most 86400)';

@@ -11,6 +11,16 @@ export function listOption(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/**
+ * A list option given, but only blanks (--key '', --fields ,): a usage message, else undefined. Such a
+ * value is no list at all, and taking it for the option left out changes what the run does (load-sqlite
+ * --key "$KEY" with KEY empty loaded by plain inserts, duplicating rows on a re-run; to-csv --fields ''
+ * wrote every field).
+ */
+export function blankList(option: string, values: readonly string[] | undefined, what = 'a field'): string | undefined {
+  return values !== undefined && values.length > 0 && listOption(values).length === 0 ? `--${option} is empty: give ${what} (or leave the option out)` : undefined;
+}
+
 /** --types COL=TYPE,... as a map from column to type; a type not in `allowed` is a usage error */
 export function columnTypes(values: readonly string[], allowed: readonly string[]): Map<string, string> {
   const types = new Map<string, string>();

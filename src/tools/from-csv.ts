@@ -28,7 +28,7 @@ import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
 import { isValidDate } from '../core/time.js';
 import { canonicalNumber } from '../core/json.js';
 import { canonicalNumberBytes } from '../core/fields.js';
-import { columnTypes, listOption } from '../core/options.js';
+import { blankList, columnTypes, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import type { Tool, ToolContext } from '../core/tool.js';
@@ -198,7 +198,7 @@ export const tool: Tool<FromCsvOptions> = {
   ],
   options,
   check(o) {
-    const bad = checkDelimiter(o);
+    const bad = blankList('require', o.require, 'a column') ?? checkDelimiter(o);
     if (bad) return bad;
     const m = o.maxRecordBytes;
     if (!Number.isInteger(m) || m < 1024) return `--max-record-bytes takes a whole number of bytes, at least 1024 (got ${m})`;

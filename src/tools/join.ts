@@ -10,7 +10,7 @@ import { loadSide, parseSize } from '../core/side.js';
 import { StrictStop } from '../core/stage.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { listOption } from '../core/options.js';
+import { blankList, listOption } from '../core/options.js';
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
@@ -39,6 +39,8 @@ export const tool: Tool<JoinOptions> = {
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
   },
   check(o) {
+    const blank = blankList('fields', o.fields);
+    if (blank) return blank;
     o.fields = listOption(o.fields);
     const names = o.fields.map((f) => o.prefix + splitPath(f).pop());
     const twice = names.find((n, i) => names.indexOf(n) !== i);

@@ -5,7 +5,7 @@ import type { Line, Tool } from '../core/tool.js';
 import { FieldReader, shownValue } from '../core/fields.js';
 import { literalPath, numberToken } from '../core/json.js';
 import { objectText, setMember, valueText } from '../core/members.js';
-import { listOption } from '../core/options.js';
+import { blankList, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 
@@ -30,7 +30,7 @@ export const tool: Tool<ReelInterestOptions> = {
   usage: 'reel-interest [--threshold 0.6] [FILE...]',
   examples: [['merge-keys -k user_uid,reel_uid final.ndjson ratios.ndjson | reel-interest', 'the Loco output rows']],
   options,
-  check(o) { o.key = listOption(o.key); return undefined; },
+  check(o) { const blank = blankList('key', o.key); o.key = listOption(o.key); return blank; },
   create(o, ctx) {
     // the fields are read from the line's bytes (key names taken literally: a dot is not a path); the
     // output is the object {keys..., liked, unliked, watched_ratio, is_interested} as the one writer

@@ -28,7 +28,7 @@ import { FieldReader, hasByte } from '../core/fields.js';
 import { compactInto } from '../core/json-stream.js';
 import { isWellFormed } from '../core/json.js';
 import { MemberCursor, hasLoneSurrogate } from '../core/members.js';
-import { listOption } from '../core/options.js';
+import { blankList, listOption } from '../core/options.js';
 import { checkDelimiter, delimiterOf } from '../core/csv.js';
 import type { Line, Tool, ToolContext } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -208,7 +208,7 @@ export const tool: Tool<ToCsvOptions> = {
   ],
   options,
   check(o) {
-    return checkDelimiter(o);
+    return blankList('fields', o.fields) ?? checkDelimiter(o);
   },
   create(o, ctx: ToolContext) {
     const delim = delimiterOf(o);

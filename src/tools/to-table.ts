@@ -22,7 +22,7 @@ import { displayWidth, safe, truncate } from '../core/display.js';
 import { FieldReader } from '../core/fields.js';
 import { compact } from '../core/json-stream.js';
 import { MemberCursor } from '../core/members.js';
-import { listOption } from '../core/options.js';
+import { blankList, listOption } from '../core/options.js';
 import type { Tool, ToolContext } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -71,6 +71,8 @@ export const tool: Tool<ToTableOptions> = {
   ],
   options,
   check(o) {
+    const blank = blankList('fields', o.fields);
+    if (blank) return blank;
     if (!Number.isInteger(o.rows) || o.rows < 1) return `--rows takes a whole number, at least 1 (got ${o.rows})`;
     if (!Number.isInteger(o.maxWidth) || o.maxWidth < 0 || (o.maxWidth > 0 && o.maxWidth < 2)) return `--max-width takes a whole number of columns, at least 2 (0: no limit; got ${o.maxWidth})`;
     return undefined;
