@@ -41,6 +41,9 @@ export const tool: Tool<JoinOptions> = {
   check(o) {
     const blank = blankList('fields', o.fields);
     if (blank) return blank;
+    // (STREAM_KEY= or =SIDE_KEY: a key of no name, whose records would all miss, their added fields null)
+    const eq = o.on.indexOf('=');
+    if (eq === 0 || eq === o.on.length - 1) return `--on takes STREAM_KEY or STREAM_KEY=SIDE_KEY (got '${o.on}')`;
     o.fields = listOption(o.fields);
     const names = o.fields.map((f) => o.prefix + splitPath(f).pop());
     const twice = names.find((n, i) => names.indexOf(n) !== i);
