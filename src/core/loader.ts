@@ -860,6 +860,8 @@ export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string)
   if (o.flushAfter !== undefined && o.atomic) return '--flush-after goes without --atomic (the whole load is one transaction)';
   if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
   for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  // (--schema "$SCHEMA" with SCHEMA empty: not the option left out, which would infer the table's types)
+  if (o.schema === '') return '--schema needs a file name';
   if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
   if (o.postSql?.startsWith('@') && !fs.existsSync(o.postSql.slice(1))) return `--post-sql file not found: ${o.postSql.slice(1)}`;
   return undefined;
