@@ -179,6 +179,15 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
       throw new UsageError(`--${name} needs a value${next === undefined || next.startsWith('--') ? '' : ` (one beginning with '-': --${name}=${next})`}`);
     }
   }
+  // a number given blank (--threshold '', --max-reject-rate=): the parser reads it as 0, so the run went
+  // on with 0 (every reel interesting, a run failed by its first rejected record)
+  for (let j = 0; j < argv.length && argv[j] !== '--'; j++) {
+    const w = argv[j], eq = w.indexOf('=');
+    const name = valued.get(eq > 0 && w.startsWith('--') ? w.slice(0, eq) : w);
+    if (name === undefined || (all[name].type ?? undefined) !== 'number') continue;
+    const value = eq > 0 && w.startsWith('--') ? w.slice(eq + 1) : argv[j + 1];
+    if (value !== undefined && value.trim() === '') throw new UsageError(`--${name} takes a number (got '${value}')`);
+  }
   const parsed = parser.detailed(argv, { ...cfg, configuration: { 'camel-case-expansion': true, 'greedy-arrays': false, 'populate--': true, 'strip-dashed': false } });
   if (parsed.error) throw new UsageError(parsed.error.message);
   const opts: any = parsed.argv;
