@@ -438,7 +438,7 @@ export class FieldReader {
       const v = JSON.parse(text);
       this.reason = 'not a JSON object';
       this.error = Array.isArray(v) ? `a JSON array ${FROM_JSON}` : `a ${v === null ? 'null' : typeof v}`;
-    } catch (err) {
+    } catch {
       this.reason = 'malformed JSON';
       if (PRETTY_LINES.has(t) || /^"(?:[^"\\]|\\.)*"\s*:/.test(t) || (t.endsWith(',') && parses(t.slice(0, -1))) || t[0] === '[') {
         this.error = `a line of a JSON array or of pretty-printed JSON? ${FROM_JSON}`;
@@ -452,8 +452,12 @@ export class FieldReader {
         if (r >= 0) fail(`unexpected ${describe(r < e ? b[skipWs(b, r, e)] : undefined)} after the object`, skipWs(b, r, e));
         this.error = why(start);
       } else {
-        // JSON.parse's words, its position (UTF-16 units from 0) made the byte column (from 1)
-        this.error = (err as Error).message.replace(/\bat position (\d+)( \(line \d+ column \d+\))?/, (_, n) => `at column ${Buffer.byteLength(text.slice(0, Number(n)), 'utf8') + 1}`);
+        // a line is one object, so its first byte other than a blank is the first error: said in the
+        // walk's words with its byte column (JSON.parse's words, which V8 words without a position
+        // for most errors, "Unexpected token 'b', \"bad\" is not valid JSON", gave no column)
+        const s = skipWs(b, start, end);
+        fail(`expected '{' but found ${describe(s < end ? b[s] : undefined)}`, s);
+        this.error = why(start);
       }
     }
     return false;
