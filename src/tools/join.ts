@@ -104,12 +104,14 @@ export const tool: Tool<JoinOptions> = {
         added = out.map((_n, i) => i + 1);
         nullTexts = out.map(() => 'null');
         outNames = out;
-        let dupes = 0;
+        let dupes = 0, keyed = 0;
+        const held = paths.map(() => false); // a side record (with a key) holds field i
         for (const { rec, line } of recs) {
           const k = getPath(rec, sideKey);
           // (the record as JSON writes it: its line is not kept)
           if (k === undefined || k === null) { ctx.rejectAt(o.side, line, stringify(rec), `side record without ${sideKey.join('.')}`); continue; }
-          const texts = paths.map((p) => stringify(getPath(rec, p) ?? null));
+          keyed++;
+          const texts = paths.map((p, i) => { const v = getPath(rec, p); if (v !== undefined) held[i] = true; return stringify(v ?? null); });
           for (const key of o.explode && Array.isArray(k) ? k : [k]) {
             const t = keyText(key);
             if (t === null) continue;
@@ -118,6 +120,10 @@ export const tool: Tool<JoinOptions> = {
           }
         }
         if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
+        // (a --fields name no side record has, a typo most likely: every record would get null there in
+        // silence; said as to-csv says it of its --fields)
+        const absent = fields.filter((_f, i) => !held[i]);
+        if (keyed > 0 && absent.length) ctx.warn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
         plainEntry = new Int32Array(index.size).fill(-1); // (made when first matched)
         for (const [t, texts] of index) {
           const json = JSON.stringify(t);
