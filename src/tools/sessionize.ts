@@ -43,7 +43,12 @@ export const tool: Tool<SessionizeOptions> = {
     end: { type: 'string', describe: 'a record with this field is a stretch of one session from --time to --end (e.g. a stored session) and merges like pings; without the field it is a ping' },
     pings: { type: 'string', describe: 'how many pings a record stands for (a positive integer; default 1), e.g. the pings of a stored session' },
   },
-  check(o) { return o.gap > 0 ? undefined : '--gap takes a positive number of seconds'; },
+  check(o) {
+    if (!(o.gap > 0)) return '--gap takes a positive number of seconds';
+    // (the key's name beside the session's fields: --as session_start wrote that name twice)
+    if (['session_start', 'session_end', 'duration_s', 'pings'].includes(o.as)) return `--as ${o.as}: a session's own field has that name (choose another for the key)`;
+    return undefined;
+  },
   create(o, ctx) {
     const stretches = o.end !== undefined || o.pings !== undefined;
     const paths = [o.key, o.time];
