@@ -346,7 +346,14 @@ export class ParquetSink {
     this.declared = opts.declared ?? new Map();
     this.target = fileTarget(path, `${process.pid}`, true);
     this.tmp = this.target.write;
-    if (!this.target.inPlace) fs.writeFileSync(this.tmp, ''); // fail now, not after reading the input, when FILE's folder is not writable
+    // fail now, not after reading the input, when FILE's folder is not writable; said of FILE (the
+    // temporary name, .FILE.PID.N.tmp, is the run's own business)
+    if (!this.target.inPlace) {
+      try { fs.writeFileSync(this.tmp, ''); } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(`cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : code ?? (err as Error).message}`);
+      }
+    }
   }
 
   /** take one record; a Rejection when it cannot be written (nothing of it is kept then) */
