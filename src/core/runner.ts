@@ -400,6 +400,32 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
   return parsed;
 }
 
+/**
+ * A --rejects file that the run also reads (an input, stdin redirected from it, a join's --side): each
+ * rejected line appended to it was read again and rejected again, so the run never ended and the file
+ * grew until the disk was full. A usage message naming it, or undefined. Regular files only (a
+ * terminal or /dev/stderr as --rejects is no input however stdin is connected).
+ */
+function rejectsReadBack(chain: ChainSpec, parsed: any[]): string | undefined {
+  const stat = (f: string) => { try { const st = f === '-' ? fs.fstatSync(0) : fs.statSync(f); return st.isFile() ? st : undefined; } catch { return undefined; } };
+  const stages: { tool: Tool; o: any }[] = [];
+  const walk = (c: ChainSpec, p: any[]) => c.forEach((el, k) => { if (isFork(el)) el.fork.forEach((br, i) => walk(br, p[k][i])); else stages.push({ tool: el.tool, o: p[k] }); });
+  walk(chain, parsed);
+  const first = stages[0];
+  const read: string[] = [];
+  if (first !== undefined && !first.tool.readsNothing) read.push(...((first.o.files as string[] | undefined)?.length ? first.o.files : ['-']));
+  for (const { o } of stages) if (typeof o.side === 'string') read.push(o.side);
+  const inputs = read.map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
+  for (const { tool, o } of stages) {
+    if (!o.rejects) continue;
+    const r = stat(o.rejects);
+    if (r === undefined) continue;
+    const same = inputs.find(([, st]) => st!.dev === r.dev && st!.ino === r.ino);
+    if (same) return `${tool.name}: --rejects ${o.rejects} is also read by this run (${same[0] === '-' ? 'standard input' : same[0]}): its rejected lines would be read again, without end (try '${tool.name} --help')`;
+  }
+  return undefined;
+}
+
 /** a stage's --rejects or --stats-file that cannot be opened (exit 2, one line); anything else rethrown */
 function openFailed(err: unknown): void {
   if (!(err instanceof OpenFailed)) throw err;
@@ -450,6 +476,8 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   const out = new Output(1, false);
   const parsed = await parseChain(chain, true);
   if (parsed === null) return;
+  const readBack = rejectsReadBack(chain, parsed);
+  if (readBack !== undefined) { process.stderr.write(`${plainText(readBack)}\n`); process.exitCode = 2; return; }
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
   // no `event-pipes --threads`: the first tool's own --threads, if it has one (final-action): auto is
