@@ -84,7 +84,11 @@ export const tool: Tool<PlotOptions> = {
   ],
   options,
   check(o) {
-    if (listOption(o.y).length === 0) return '--y needs at least one field';
+    const ys = listOption(o.y);
+    if (ys.length === 0) return '--y needs at least one field';
+    // (one field twice is one series of that name with each point twice: said as rows repeating x)
+    const twice = ys.find((y, i) => ys.indexOf(y) !== i);
+    if (twice !== undefined) return `--y names ${twice} twice`;
     if (!(o.maxPoints >= 1) || !Number.isInteger(o.maxPoints)) return '--max-points takes a positive whole number';
     if (o.width !== undefined && !(o.width > 0 && o.width <= 20000 && Number.isInteger(o.width))) return '--width takes a whole number from 1 to 20000';
     if (o.height !== undefined && !(o.height > 0 && o.height <= 20000 && Number.isInteger(o.height))) return '--height takes a whole number from 1 to 20000';
