@@ -401,12 +401,13 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
 }
 
 /**
- * A --rejects file that the run also reads (an input, stdin redirected from it, a join's --side): each
- * rejected line appended to it was read again and rejected again, so the run never ended and the file
- * grew until the disk was full. A usage message naming it, or undefined. Regular files only (a
- * terminal or /dev/stderr as --rejects is no input however stdin is connected).
+ * A file the run writes as it goes and also reads (an input, stdin redirected from it, a join's
+ * --side): a --rejects file, or standard output appended to one. What was appended was read again
+ * (and rejected or written again), so the run never ended and the file grew until the disk was full.
+ * A usage message naming it, or undefined. Regular files only (a terminal or /dev/stderr as --rejects
+ * is no input however stdin is connected).
  */
-function rejectsReadBack(chain: ChainSpec, parsed: any[]): string | undefined {
+function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   const stat = (f: string) => { try { const st = f === '-' ? fs.fstatSync(0) : fs.statSync(f); return st.isFile() ? st : undefined; } catch { return undefined; } };
   const stages: { tool: Tool; o: any }[] = [];
   const walk = (c: ChainSpec, p: any[]) => c.forEach((el, k) => { if (isFork(el)) el.fork.forEach((br, i) => walk(br, p[k][i])); else stages.push({ tool: el.tool, o: p[k] }); });
@@ -416,6 +417,16 @@ function rejectsReadBack(chain: ChainSpec, parsed: any[]): string | undefined {
   if (first !== undefined && !first.tool.readsNothing) read.push(...((first.o.files as string[] | undefined)?.length ? first.o.files : ['-']));
   for (const { o } of stages) if (typeof o.side === 'string') read.push(o.side);
   const inputs = read.map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
+  // standard output appended to a file the run reads (where ... -i f >> f): the records written were
+  // read again, without end (GNU cat refuses it: "input file is output file"); `> f` emptied f first,
+  // so a file of no bytes is no loop. Not for a chain that writes no records to stdout (save, loads).
+  const last = stages[stages.length - 1];
+  let out: fs.Stats | undefined;
+  try { out = fs.fstatSync(1); } catch { out = undefined; }
+  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && out?.isFile() && out.size > 0) {
+    const same = inputs.find(([, st]) => st!.dev === out!.dev && st!.ino === out!.ino);
+    if (same) return `${last.tool.name}: standard output is ${same[0] === '-' ? 'standard input' : same[0]}, which this run also reads: what it writes would be read again, without end (write to another file)`;
+  }
   for (const { tool, o } of stages) {
     if (!o.rejects) continue;
     const r = stat(o.rejects);
@@ -476,7 +487,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   const out = new Output(1, false);
   const parsed = await parseChain(chain, true);
   if (parsed === null) return;
-  const readBack = rejectsReadBack(chain, parsed);
+  const readBack = readsOwnOutput(chain, parsed);
   if (readBack !== undefined) { process.stderr.write(`${plainText(readBack)}\n`); process.exitCode = 2; return; }
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
