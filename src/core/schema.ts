@@ -29,9 +29,16 @@ export function schemaFromSample(sample: Record<string, unknown>): object {
   return { type: 'object', required: Object.keys(sample), properties };
 }
 
-export function loadSchema(file: string): { schema: object; fromSample: boolean } {
+export function loadSchema(file: string): { schema: object | boolean; fromSample: boolean } {
   const raw = fs.readFileSync(file, 'utf8');
   const doc = JSON.parse(stripComments(raw));
+  // true and false are JSON Schemas (every record valid, none valid); another value that is not an
+  // object is neither a schema nor a sample record (an array was read as a sample of fields "0", "1"...,
+  // and [] or a number as a sample of no field: every record passed)
+  if (typeof doc === 'boolean') return { schema: doc, fromSample: false };
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new Error(`${Array.isArray(doc) ? 'an array' : doc === null ? 'null' : `a ${typeof doc}`} is neither a JSON Schema nor a sample record (an object)`);
+  }
   const isSchema = doc && typeof doc === 'object' && ('$schema' in doc || 'properties' in doc || ('type' in doc && typeof doc.type === 'string' && ['object', 'array'].includes(doc.type)));
   return isSchema ? { schema: doc, fromSample: false } : { schema: schemaFromSample(doc), fromSample: true };
 }
