@@ -20,13 +20,14 @@ function recipes(): { name: string; summary: string }[] {
 const argv = process.argv.slice(2);
 // --threads N|auto before the first tool: the chain over N threads (core/parallel.ts)
 let threads: number | 'auto' | undefined; // (not given: the first tool's own --threads, else 1)
-if (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
+// (given again, the later one wins, as every option of one value: `event-pipes --threads auto "$@"`)
+while (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
   const v = argv[0].includes('=') ? argv[0].slice(10) : argv[1];
   if (v === undefined) { process.stderr.write("event-pipes: --threads needs a value: a number of threads or auto (try 'event-pipes --help')\n"); process.exit(2); }
   argv.splice(0, argv[0].includes('=') ? 1 : 2);
   threads = v === 'auto' ? 'auto' : Number(v);
   if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1 || threads > 256)) {
-    process.stderr.write(`event-pipes: --threads takes a number of threads or auto (got '${v}')\n`);
+    process.stderr.write(`event-pipes: --threads takes a number of threads or auto (got '${v}') (try 'event-pipes --help')\n`);
     process.exit(2);
   }
 }
