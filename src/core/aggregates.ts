@@ -1,7 +1,7 @@
 // Aggregate functions for count-by (and any grouping tool). Each is a column store over group
 // numbers (typed arrays where it can), so memory grows with groups and distinct values only.
 // Adding a function = one entry in `ops`.
-import { BigNum, NUMBER, compareDec, parseDec, stringify, toNumber, truthy } from './json.js';
+import { BigNum, NUMBER, compareCodePoints, compareDec, parseDec, stringify, toNumber, truthy } from './json.js';
 import type { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
@@ -69,8 +69,7 @@ const numericText = (t: string) => NUMBER.test(t.trim());
 
 function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const x = String(a), y = String(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareCodePoints(String(a), String(b)); // (text by code point, as the keys and where order it)
 }
 
 /** a counter column: count, count_if (states are the counts) */
@@ -678,8 +677,7 @@ function compareTotal(a: unknown, b: unknown): number {
   const jb = typeof tb === 'number' ? String(tb) : typeof tb === 'string' && NUMBER.test(tb) ? tb : null;
   if (ja !== null && jb !== null) { const d = compareDec(parseDec(ja), parseDec(jb)); if (d) return d; }
   if (ka !== kb) return ka - kb;
-  const x = stringify(a), y = stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareCodePoints(stringify(a), stringify(b));
 }
 
 const kindOfValue = (v: unknown) => (typeof v === 'number' || v instanceof BigNum ? 0 : typeof v === 'string' ? 1 : 2);

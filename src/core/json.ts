@@ -386,6 +386,26 @@ export function getPath(obj: any, path: string[]): unknown {
 /** a key name as a path of one segment (its dots and backslashes escaped for splitPath) */
 export const literalPath = (name: string): string => name.replace(/[\\.]/g, '\\$&');
 
+/**
+ * Strings in code point order (which is UTF-8 byte order, the order of the keys, of where's '<' and of
+ * SQLite), not JavaScript's UTF-16 order, in which a character past U+FFFF (its surrogates, D800-DFFF)
+ * sorts below U+E000-U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) { // (E000-FFFF below the surrogates, as their code points are)
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
 /** the name under which a tool writes the value of a path: its last name (`context.os.name` -> `name`;
  *  `a\.b`, one name with a dot, -> `a.b`) */
 export const pathName = (path: string): string => splitPath(path).pop()!;

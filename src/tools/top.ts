@@ -5,7 +5,7 @@
 import { FieldReader } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
-import { BigNum, compareDec, literalPath, parseDec } from '../core/json.js';
+import { BigNum, compareCodePoints, compareDec, literalPath, parseDec } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -108,8 +108,8 @@ export const tool: Tool<TopOptions> = {
           const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
           if (rx !== ry) return rx - ry;
           if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
-          const a = rx === 4 ? x as string : JSON.stringify(x), b = rx === 4 ? y as string : JSON.stringify(y);
-          return a < b ? -1 : a > b ? 1 : 0;
+          // (strings by code point, as the keys of count-by and merge-keys are ordered)
+          return compareCodePoints(rx === 4 ? x as string : JSON.stringify(x), rx === 4 ? y as string : JSON.stringify(y));
         };
         cand.sort((a, b) => {
           if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
