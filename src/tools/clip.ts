@@ -2,7 +2,7 @@
 // interaction durations before ranking power users, so one runaway value cannot dominate a total.
 // Values are replaced in the record's text; other records pass byte for byte; clipped ones are counted.
 import { FieldReader } from '../core/fields.js';
-import { NUMBER, compareDec, parseDec } from '../core/json.js';
+import { NUMBER, compareDec, parseDec, splitPath } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -29,7 +29,8 @@ export const tool: Tool<ClipOptions> = {
       if (v !== undefined && !NUMBER.test(String(v).trim())) return `--${name} takes a number as JSON writes one (got '${v}')`;
     }
     if (o.max !== undefined && o.min !== undefined && compareDec(parseDec(String(o.min).trim()), parseDec(String(o.max).trim())) > 0) return '--min is above --max';
-    if (o.field.includes('.')) return '--field takes a top-level field';
+    // (a path of one name: a.b reaches into an object, a\.b is the field named a.b, as where and to-csv read it)
+    if (splitPath(o.field).length !== 1) return '--field takes a top-level field (a dot in its name is written \\.)';
     return undefined;
   },
   create(o, ctx) {
