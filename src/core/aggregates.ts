@@ -569,8 +569,10 @@ export function quantileOf(sorted: Float64Array | number[], q: number): number |
 }
 /** numpy's lerp between the values of ranks floor(h) and floor(h) + 1, for identical rounding; where
  *  b - a overflows (values near +-1.8e308 of both signs: numpy gives inf or nan) the weighted sum,
- *  which does not */
+ *  which does not; at a whole rank (t = 0) or between equal values, the value itself (numpy: nan next
+ *  to an infinity) */
 const lerp = (a: number, b: number, t: number) => {
+  if (t === 0 || a === b) return a; // (a rank's own value: 5 between 5 and 1e400 is 5, where 5 + inf * 0 is NaN)
   const x = t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
   return Number.isFinite(x) || !Number.isFinite(a) || !Number.isFinite(b) ? x : a * (1 - t) + b * t;
 };
