@@ -21,6 +21,12 @@ export function blankList(option: string, values: readonly string[] | undefined,
   return values !== undefined && values.length > 0 && listOption(values).length === 0 ? `--${option} is empty: give ${what} (or leave the option out)` : undefined;
 }
 
+/** an option that names a field and switches a way of reading on (sessionize --end, to-local-date
+ *  --tz-field) given blank: a usage message (it looked up no field and ran as without it), or undefined */
+export function blankName(option: string, value: string | undefined, what = 'a field'): string | undefined {
+  return value !== undefined && value.trim() === '' ? `--${option} is empty: give ${what} (or leave the option out)` : undefined;
+}
+
 /** --types COL=TYPE,... as a map from column to type; a type not in `allowed` is a usage error */
 export function columnTypes(values: readonly string[], allowed: readonly string[]): Map<string, string> {
   const types = new Map<string, string>();

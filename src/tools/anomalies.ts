@@ -11,6 +11,7 @@ import { parseDigits, setPath, splitPath, stringify } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
+import { blankName } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
@@ -61,6 +62,8 @@ export const tool: Tool<AnomaliesOptions> = {
   examples: [['query-sqlite --db insights.db "SELECT * FROM dau" | anomalies --value active_users --order date --window 14', 'unusual days, with their baseline and score']],
   options,
   check(o) {
+    const blank = blankName('by', o.by);
+    if (blank) return blank;
     if (!(o.threshold > 0)) return `--threshold takes a positive number (got ${o.threshold})`;
     if (o.fill !== undefined && !Number.isFinite(o.fill)) return `--fill takes a number (got ${o.fill})`;
     return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window';

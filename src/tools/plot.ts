@@ -23,7 +23,7 @@ import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
-import { listOption } from '../core/options.js';
+import { blankName, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import { dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
@@ -84,6 +84,8 @@ export const tool: Tool<PlotOptions> = {
   ],
   options,
   check(o) {
+    const blank = blankName('by', o.by);
+    if (blank) return blank;
     const ys = listOption(o.y);
     if (ys.length === 0) return '--y needs at least one field';
     // (one field twice is one series of that name with each point twice: said as rows repeating x)

@@ -6,6 +6,7 @@ import { FieldReader } from '../core/fields.js';
 import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart } from '../core/time.js';
 import { ByteKeys, GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
+import { blankName } from '../core/options.js';
 
 /** the Monday (epoch days) of the ISO week of epoch day `days` (1970-01-05, epoch day 4, was a Monday) */
 const mondayOfDays = (days: number) => days - ((((days + 3) % 7) + 7) % 7);
@@ -36,6 +37,8 @@ export const tool: Tool<RetentionOptions> = {
     merge: { type: 'boolean', default: false, describe: 'input is retention output of runs over disjoint sets of users (no --since, --max-weeks there): sum them into the rows one run over all the users gives' },
   },
   check(o) {
+    const blank = blankName('cohort-field', o.cohortField);
+    if (blank) return blank;
     if (o.maxWeeks !== undefined && !(Number.isInteger(o.maxWeeks) && o.maxWeeks >= 0)) return `--max-weeks takes a whole number from 0 (got ${o.maxWeeks})`;
     return o.since !== undefined && !(isValidDate(o.since) && mondayOfDays(dateToEpochDays(o.since)) >= FIRST_MONDAY) ? '--since takes YYYY-MM-DD (from 0000-01-03)' : undefined; },
   create(o, ctx) {

@@ -16,6 +16,7 @@ import { BigNum } from '../core/json.js';
 import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
+import { blankName } from '../core/options.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
 
@@ -45,6 +46,8 @@ export const tool: Tool<SessionizeOptions> = {
   },
   check(o) {
     if (!(o.gap > 0)) return '--gap takes a positive number of seconds';
+    const blank = blankName('end', o.end) ?? blankName('pings', o.pings);
+    if (blank) return blank;
     // (the key's name beside the session's fields: --as session_start wrote that name twice)
     if (['session_start', 'session_end', 'duration_s', 'pings'].includes(o.as)) return `--as ${o.as}: a session's own field has that name (choose another for the key)`;
     return undefined;

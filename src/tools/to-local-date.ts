@@ -7,6 +7,7 @@ import { BigNum, literalPath } from '../core/json.js';
 import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
+import { blankName } from '../core/options.js';
 
 type Grain = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second';
 const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year', 'second'];
@@ -63,7 +64,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     'tz-field': { type: 'string', describe: "take each record's zone from this field (e.g. the user's timezone); --tz is the fallback when it is missing" },
     'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
   },
-  check(o) { const f = fieldsOf(o); return typeof f === 'string' ? f : undefined; },
+  check(o) { const f = fieldsOf(o); return typeof f === 'string' ? f : blankName('tz-field', o.tzField); },
   create(o, ctx) {
     const f = fieldsOf(o);
     if (typeof f === 'string') throw new UsageError(f);

@@ -8,7 +8,7 @@ import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { listOption } from '../core/options.js';
+import { blankName, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 
@@ -159,6 +159,8 @@ export const tool: Tool<ValidateOptions> = {
   ],
   options,
   check(o) {
+    const blank = blankName('schema', o.schema, 'a file');
+    if (blank) return blank;
     o.require = listOption(o.require);
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
