@@ -9,7 +9,7 @@ import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
   event: { type: 'string', array: true, default: ['user_engagement'], describe: 'event name(s) that count, matched exactly' },
-  param: { type: 'string', default: 'engagement_time_msec', describe: 'engaged-time parameter (in event_params, or a top-level field of that name)' },
+  param: { type: 'string', default: 'engagement_time_msec', describe: 'engaged-time parameter (in event_params, or a top-level field of that name, which decides when a record has both)' },
   'min-ms': { type: 'number', default: 3000, describe: 'keep events whose engaged time is >= this many ms' },
   'require-param': { type: 'string', array: true, default: [], describe: 'also require these params to be present and truthy (e.g. engaged_session_event)' },
   'name-field': { type: 'string', default: 'event_name', describe: 'top-level field holding the event name' },
