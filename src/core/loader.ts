@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import type { Options } from 'yargs';
 import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, doubleOf, isWellFormed, parseDigits, stringify } from './json.js';
 import { blankList, listOption } from './options.js';
+import { UsageError } from './tool.js';
 import type { Line, ToolContext, Transform } from './tool.js';
 import { loopWhileWaiting, wakeReaders } from './input.js';
 
@@ -375,9 +376,9 @@ export class Loader {
   constructor(private readonly driver: Driver, private readonly o: LoaderOptions, private readonly events: LoaderEvents) {
     this.d = driver.dialect;
     const bad = [o.table, ...o.key].map((n) => [n, this.d.badName(n)] as const).find(([, why]) => why);
-    if (bad) throw new RunFailure(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
+    if (bad) throw new UsageError(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
-    if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new RunFailure(`--key names one column twice: ${o.key.join(', ')}`);
+    if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new UsageError(`--key names one column twice: ${o.key.join(', ')}`);
     driver.backpressure?.(() => this.piledUp());
     // a write queued is a chain of promises, run when the reader lets the event loop turn; over a pipe
     // fed now and then (tail -f | load-sqlite --batch 1) a blocking read would hold a full batch back
@@ -860,6 +861,7 @@ export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string)
   if (o.flushAfter !== undefined && o.atomic) return '--flush-after goes without --atomic (the whole load is one transaction)';
   if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
   for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  if (new Set(o.key).size !== o.key.length) return `--key names one column twice: ${o.key.join(', ')}`; // (before the database is opened; names the database folds alike: by the loader)
   // (--schema "$SCHEMA" with SCHEMA empty: not the option left out, which would infer the table's types)
   if (o.schema === '') return '--schema needs a file name';
   if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
