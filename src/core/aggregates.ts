@@ -98,7 +98,8 @@ const INT = 0, BIG = 1, FLOAT = 2;
 /** a floating sum's partials kept in place (more, rarely: in a Map) */
 const W = 8;
 const MAX = Number.MAX_SAFE_INTEGER;
-const LONG_DIGITS = /^[+-]?\d{16,}$/;
+/** an integer of 16+ digits as JSON writes one (no "+", no leading zero: other texts are not numbers) */
+const LONG_DIGITS = /^-?[1-9]\d{15,}$/;
 
 /** the last numeric value read: in `numOut` (INT, FLOAT) or `bigOut` (BIG) */
 let numOut = 0, bigOut = 0n;
