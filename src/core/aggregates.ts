@@ -67,9 +67,13 @@ function num(r: FieldReader, k: number, note: (w: string) => void, name: string)
 /** a numeric string: a JSON number, blanks around allowed (README: what toNumber reads) */
 const numericText = (t: string) => NUMBER.test(t.trim());
 
+/** min/max's order of values that are not numbers: as text, a string by its value and anything else
+ *  by its JSON text (String() made an object "[object Object]" and an array "1,2", so {"z":1} was below
+ *  "a" and [10] below "2"), in code point order as the keys are sorted (JavaScript's < compares UTF-16
+ *  units, which put U+E000-U+FFFF after the astral planes: "\uff21" above "\ud83d\ude00") */
 function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return compareCodePoints(String(a), String(b)); // (text by code point, as the keys and where order it)
+  return compareCodePoints(typeof a === 'string' ? a : stringify(a), typeof b === 'string' ? b : stringify(b));
 }
 
 /** a counter column: count, count_if (states are the counts) */
