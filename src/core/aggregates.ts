@@ -94,10 +94,12 @@ function counter(add: (g: number, r: FieldReader, k: number, n: Numbers) => void
 // value that is not an integer on: the exact sum of the values' doubles (and of the integers before
 // them) kept as non-overlapping partials (Shewchuk's algorithm, as Python's math.fsum), rounded once
 // when written, so the answer does not depend on the order the values came in, nor on how the input
-// was cut (--partial/--merge, --threads). A floating sum that leaves the double range (+-1.8e308) has
-// no value: it is written as null with a warning naming the output record, never silently (one that
-// leaves it part-way stays null though later values would bring it back: that one case depends on
-// the order, 1e308 + 1e308 - 1e308 against 1e308 - 1e308 + 1e308).
+// was cut (--partial/--merge, --threads). A sum that comes near the edge of the double range (a value
+// or its largest partial past 2^1020, where an addition of doubles could overflow) is kept from then
+// on as one BigInt: the exact sum times 2^1074 (every double is a whole multiple of 2^-1074), so one
+// that passes beyond the range part-way and comes back has its value (1e308 + 1e308 - 1e308 is 1e308,
+// in any order). A sum whose exact value is beyond the range has none: it is written as null with a
+// warning naming the output record, never silently; so is one with a value that is no double (1e400).
 const INT = 0, BIG = 1, FLOAT = 2;
 /** a floating sum's partials kept in place (more, rarely: in a Map) */
 const W = 8;
@@ -170,9 +172,53 @@ function partialsValue(p: number[]): number {
   return hi;
 }
 
+/** past this a value or a sum's largest partial brings the group to its exact BigInt form (below it no
+ *  addition of the partials can overflow) */
+const EDGE = 2 ** 1020;
+const EDGE_BIG = 2n ** 1020n;
+const SCALE = 1074n;
+const f64 = new Float64Array(1), u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // (the high word's index)
+
+/** a finite double times 2^1074, exactly */
+function scaled(x: number): bigint {
+  if (x === 0) return 0n;
+  f64[0] = x;
+  const hi = u32[HI], lo = u32[1 - HI], e = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (e !== 0) m = (m | (1n << 52n)) << BigInt(e - 1);
+  return hi >>> 31 ? -m : m;
+}
+
+/** the double nearest w / 2^1074 / d (half to even; +-Infinity beyond the range): a BigInt sum's
+ *  value (d 1) or mean (d its count) */
+function wideValue(w: bigint, d: number): number {
+  let x = 1074n; // w * 2^-x is the value
+  if (d !== 1) { // the quotient with 64 more bits and a sticky bit for the remainder
+    const D = BigInt(d), t = w << 64n;
+    let q = t / D;
+    if (t % D !== 0n) q = q * 2n + (t < 0n ? -1n : 1n); else q *= 2n;
+    w = q; x += 65n;
+  }
+  const neg = w < 0n;
+  let a = neg ? -w : w;
+  if (a === 0n) return 0;
+  const len = BigInt(a.toString(2).length);
+  let shift = len - 53n;
+  if (shift < x - 1074n) shift = x - 1074n; // (subnormal: no more bits than the smallest double has)
+  if (shift > 0n) {
+    const m = a >> shift, rest = a - (m << shift), half = 1n << (shift - 1n);
+    a = rest > half || (rest === half && (m & 1n) === 1n) ? m + 1n : m;
+  }
+  const e = Number(shift - x);
+  const v = e > 1023 ? Infinity : Number(a) * 2 ** e;
+  return neg ? -v : v;
+}
+
 /** A column of exact sums with their counts (sum, sumsq, avg). States: {s, n} with s a number or a
  *  bare integer beyond 2^53 (exact), plus "float": true for a floating sum (with "parts": its exact
- *  partials when there are several) and "overflow": true (s null) for one that left the double range,
+ *  partials when there are several), "wide": its exact sum times 2^1074 once it came near the edge of
+ *  the double range, and "overflow": true (s null) for one beyond that range,
  *  so a merge continues exactly where one pass would. */
 class Sums {
   readonly s = new Numbers();
@@ -184,6 +230,8 @@ class Sums {
   pa = new Float64Array(1024 * W);
   pc = new Uint8Array(1024);
   readonly more = new Map<number, number[]>();
+  /** a floating group near or past the edge of the double range: its exact sum times 2^1074 (pc 0) */
+  readonly wide = new Map<number, bigint>();
 
   private modeAt(g: number): Uint8Array {
     if (g >= this.mode.length) { const m = new Uint8Array(Math.max(g + 1, this.mode.length * 2)); m.set(this.mode); this.mode = m; }
@@ -217,15 +265,27 @@ class Sums {
       this.pa[g * W] = this.s.at(g)[g]; this.pc[g] = 1; mode[g] = FLOAT;
       return;
     }
-    const p: number[] = [], ok = addBigExact(p, this.big.get(g)!);
+    const b = this.big.get(g)!;
     mode[g] = FLOAT; this.big.delete(g);
+    if (b >= EDGE_BIG || b <= -EDGE_BIG) { this.room(g); this.pc[g] = 0; this.more.delete(g); this.wide.set(g, b << SCALE); return; }
+    const p: number[] = [], ok = addBigExact(p, b);
     this.store(g, p, ok);
   }
 
   /** add the value of kind k (in numOut / bigOut) to the floating group g, exactly */
   private addFloat(g: number, k: number): void {
     const c = this.pc[g];
-    if (c === 0) return; // (beyond the double range already: it stays so)
+    if (c === 0) { // exact BigInt form, or no value (a value that is no double came)
+      const w = this.wide.get(g);
+      if (w === undefined) return;
+      if (k !== BIG && !Number.isFinite(numOut)) { this.wide.delete(g); return; }
+      this.wide.set(g, w + (k === BIG ? bigOut << SCALE : scaled(numOut)));
+      return;
+    }
+    if (k === BIG ? bigOut >= EDGE_BIG || bigOut <= -EDGE_BIG : Math.abs(numOut) >= EDGE && numOut - numOut === 0)
+      { this.toWide(g); this.addFloat(g, k); return; }
+    const top = c > W ? this.more.get(g)![this.more.get(g)!.length - 1] : this.pa[g * W + c - 1];
+    if (Math.abs(top) >= EDGE) { this.toWide(g); this.addFloat(g, k); return; }
     if (k === BIG || c > W) { // the general case
       const p = this.partials(g);
       this.store(g, p, k === BIG ? addBigExact(p, bigOut) : addExact(p, numOut));
@@ -246,6 +306,16 @@ class Sums {
     const p = Array.from(pa.subarray(at, at + i)); p.push(x);
     this.store(g, p, true);
   }
+
+  /** floating group g (partials) to its exact BigInt form */
+  private toWide(g: number): void {
+    let w = 0n;
+    for (const x of this.partials(g)) w += scaled(x);
+    this.wide.set(g, w); this.pc[g] = 0; this.more.delete(g);
+  }
+
+  /** group g's exact sum times 2^1074 when it has that form */
+  wideOf(g: number): bigint | undefined { return this.isFloat(g) && this.pc[g] === 0 ? this.wide.get(g) : undefined; }
 
   /** add the value of kind k (in numOut / bigOut) counted as `count` values to group g */
   add(g: number, k: number, count: number): void {
@@ -271,13 +341,19 @@ class Sums {
     if (g >= this.mode.length) return 0;
     const m = this.mode[g];
     if (m === BIG) return this.big.get(g)!;
-    if (m === FLOAT) { const c = this.pc[g]; return c === 0 ? NaN : c === 1 ? this.pa[g * W] : partialsValue(this.partials(g)); }
+    if (m === FLOAT) {
+      const c = this.pc[g];
+      if (c === 0) { const w = this.wide.get(g); return w === undefined ? NaN : wideValue(w, 1); }
+      return c === 1 ? this.pa[g * W] : partialsValue(this.partials(g));
+    }
     return this.s.get(g);
   }
 
   state(g: number): unknown {
     const x = this.sum(g), n = this.count(g);
     if (!this.isFloat(g)) return { s: x, n };
+    const w = this.wideOf(g);
+    if (w !== undefined) return Number.isFinite(x) ? { s: x, n, float: true, wide: w } : { s: null, n, float: true, overflow: true, wide: w };
     if (!Number.isFinite(x)) return { s: null, n, float: true, overflow: true };
     return this.pc[g] > 1 ? { s: x, n, float: true, parts: this.partials(g) } : { s: x, n, float: true };
   }
@@ -289,6 +365,8 @@ class Sums {
     const shape = 'a sum: {"s": number, "n": count}';
     if (x === null || typeof x !== 'object' || Array.isArray(x) || typeof x.n !== 'number' || !Number.isSafeInteger(x.n) || x.n < 0) return shape;
     if (x.n > 0 && x.overflow !== true && !(typeof x.s === 'number' || x.s instanceof BigNum)) return shape;
+    const w = (x as { wide?: unknown }).wide;
+    if (w !== undefined && !(typeof w === 'number' ? Number.isSafeInteger(w) : w instanceof BigNum && /^-?\d+$/.test(w.raw))) return shape;
     if (x.parts !== undefined && !(Array.isArray(x.parts) && x.parts.every((v) => (typeof v === 'number' || v instanceof BigNum) && Number.isFinite(partNumber(v))))) return shape;
     return undefined;
   }
@@ -297,6 +375,15 @@ class Sums {
     const x = st as { s?: unknown; n?: unknown; float?: unknown; overflow?: unknown; parts?: unknown } | null;
     if (!x || typeof x !== 'object' || !Number(x.n)) return;
     const n = Number(x.n);
+    const w = (x as { wide?: unknown }).wide;
+    if (w !== undefined) { // the exact sum times 2^1074 into this group's
+      this.n.at(g)[g] += n;
+      if (this.modeAt(g)[g] !== FLOAT) this.toFloat(g);
+      if (this.pc[g] !== 0) this.toWide(g);
+      const cur = this.wide.get(g);
+      if (cur !== undefined) this.wide.set(g, cur + BigInt(w instanceof BigNum ? w.raw : (w as number)));
+      return;
+    }
     if (x.overflow === true) { numOut = NaN; this.add(g, FLOAT, n); return; }
     if (x.float === true) { // the exact partials (or the one value) into this group's
       if (Array.isArray(x.parts)) {
@@ -321,7 +408,7 @@ function partNumber(v: unknown): number { return typeof v === 'number' ? v : v i
 
 /** sum, sumsq and avg over a Sums column; `square` adds x * x (exactly for integers) */
 function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
-  result: (sum: number | bigint, n: number) => number | bigint | null): AggColumn {
+  result: (sum: number | bigint, n: number) => number | bigint | null, average = false): AggColumn {
   const c = new Sums();
   let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
   return {
@@ -345,7 +432,8 @@ function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
       row++;
       const n = c.count(g);
       if (!n) return null;
-      const out = result(c.sum(g), n);
+      const w = c.wideOf(g);
+      const out = w !== undefined ? wideValue(w, average ? n : 1) : result(c.sum(g), n);
       if (typeof out === 'number' && !Number.isFinite(out)) {
         note(`${spec.name}: the value of output record ${row} is beyond the double range (+-1.8e308): written as null`);
         return null;
@@ -542,7 +630,7 @@ export const ops: Record<string, OpDef> = {
   },
   avg: {
     field: 'required', describe: 'mean of numeric values (null when none)',
-    make: (spec, note) => summing(spec, note, false, mean),
+    make: (spec, note) => summing(spec, note, false, mean, true),
   },
   quantile: {
     field: 'required', describe: 'exact quantile q of numeric values: quantile(field, 0.95); linear interpolation between closest ranks (numpy\'s default)',

@@ -76,7 +76,29 @@ test('a float group stays floating through a merge; an overflowing sum is null w
     assert.is(r.stderr, 'count-by: s: the value of output record 2 is beyond the double range (+-1.8e308): written as null\n');
   }
   // the partial state says so (a null sum alone would read as "no values")
-  assert.match(sh(`cat ${d}/a ${d}/b | count-by g --partial ${A}`).stdout, /"g":"o","_state":\{"s":\{"s":null,"n":3,"float":true,"overflow":true\}/);
+  assert.match(sh(`cat ${d}/a ${d}/b | count-by g --partial ${A}`).stdout, /"g":"o","_state":\{"s":\{"s":null,"n":3,"float":true,"overflow":true,"wide":\d+\}/);
+});
+
+test('a floating sum that passes beyond the double range part-way and comes back has its value, in any order and however cut; the mean of a sum beyond it is exact', () => {
+  const d = tmpdir();
+  const rows = ['{"g":"back","v":1e308}', '{"g":"back","v":1e308}', '{"g":"back","v":-1e308}', '{"g":"back","v":0.5}',
+    '{"g":"max","v":1.7976931348623157e308}', '{"g":"max","v":1.7976931348623157e308}',
+    '{"g":"tiny","v":1e308}', '{"g":"tiny","v":1e308}', '{"g":"tiny","v":-1e308}', '{"g":"tiny","v":-1e308}', '{"g":"tiny","v":1e-320}',
+    '{"g":"int","v":1e308}', '{"g":"int","v":"179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368"}', '{"g":"int","v":-1e308}'];
+  fs.writeFileSync(`${d}/all.ndjson`, rows.join('\n') + '\n');
+  fs.writeFileSync(`${d}/rev.ndjson`, [...rows].reverse().join('\n') + '\n');
+  const A = `-a 's=sum(v)' -a 'm=avg(v)'`;
+  const one = sh(`count-by g ${A} -i ${d}/all.ndjson`);
+  assert.is(one.status, 0, one.stderr);
+  // (Python: float(sum(map(Fraction, values))); the integer is 1.7976931348623157e308's exact value)
+  assert.equal(lines(one.stdout), [{ g: 'back', s: 1e308, m: 2.5e307 }, { g: 'int', s: 1.7976931348623157e308, m: 5.992310449541053e307 },
+    { g: 'max', s: null, m: 1.7976931348623157e308 }, { g: 'tiny', s: 1e-320, m: 2e-321 }]);
+  assert.is(one.stderr, 'count-by: s: the value of output record 3 is beyond the double range (+-1.8e308): written as null\n');
+  assert.is(sh(`count-by g ${A} -i ${d}/rev.ndjson`).stdout, one.stdout, 'reversed');
+  rows.forEach((r, i) => fs.appendFileSync(`${d}/p${i % 3}`, r + '\n'));
+  const merged = sh(`for i in 0 1 2; do count-by g --partial ${A} -i ${d}/p$i; done | count-by g --merge ${A}`);
+  assert.is(merged.stdout, one.stdout, 'merged');
+  assert.is(merged.stderr, one.stderr, 'merged');
 });
 
 test('bad aggregate arguments are usage errors (exit 2, one line), before any input is read', () => {
