@@ -768,8 +768,8 @@ function compareTotal(a: unknown, b: unknown): number {
   const ka = kindOfValue(a), kb = kindOfValue(b); // (a number, a BigNum: 0; text: 1; else 2)
   const ta = a instanceof BigNum ? a.raw : a, tb = b instanceof BigNum ? b.raw : b;
   if (ka === kb && ta === tb) return 0;
-  const ja = typeof ta === 'number' ? String(ta) : typeof ta === 'string' && NUMBER.test(ta) ? ta : null;
-  const jb = typeof tb === 'number' ? String(tb) : typeof tb === 'string' && NUMBER.test(tb) ? tb : null;
+  const ja = typeof ta === 'number' ? String(ta) : typeof ta === 'string' && numericText(ta) ? ta.trim() : null;
+  const jb = typeof tb === 'number' ? String(tb) : typeof tb === 'string' && numericText(tb) ? tb.trim() : null;
   if (ja !== null && jb !== null) { const d = compareDec(parseDec(ja), parseDec(jb)); if (d) return d; }
   if (ka !== kb) return ka - kb;
   return compareCodePoints(stringify(a), stringify(b));
