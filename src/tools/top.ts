@@ -5,7 +5,7 @@
 import { FieldReader } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
-import { BigNum, compareCodePoints, compareDec, literalPath, parseDec } from '../core/json.js';
+import { BigNum, compareCodePoints, compareDec, literalPath, parseDec, stringify } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -94,7 +94,8 @@ export const tool: Tool<TopOptions> = {
           for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
         }
         // measures whose doubles tie are compared as the decimals they are (18446744073709551615 above
-        // ...614); then keys, ascending: null, false, true, numbers (by value), strings, others (as JSON)
+        // ...614); then keys, ascending: null, false, true, numbers (by value), strings (code point order),
+        // others (as JSON)
         const keys = new Map<number, unknown>(), texts = new Map<number, string>(), keyTexts = new Map<number, string>();
         for (const i of cand) {
           reader.read(arena, st[i], st[i + 1]);
@@ -108,8 +109,9 @@ export const tool: Tool<TopOptions> = {
           const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
           if (rx !== ry) return rx - ry;
           if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
-          // (strings by code point, as the keys of count-by and merge-keys are ordered)
-          return compareCodePoints(rx === 4 ? x as string : JSON.stringify(x), rx === 4 ? y as string : JSON.stringify(y));
+          // (strings by code point, as the keys of count-by and merge-keys are ordered; anything else by the
+          // core's JSON text: JSON.stringify wrote a 16+-digit integer inside an object as its double)
+          return compareCodePoints(rx === 4 ? x as string : stringify(x), rx === 4 ? y as string : stringify(y));
         };
         cand.sort((a, b) => {
           if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);

@@ -6,7 +6,7 @@
 // the others are counted, not reported (they are not bad, just not wanted). The full rules are in the
 // README ("where") and in `where --help`.
 import { FieldReader, hasByte } from '../core/fields.js';
-import { BigNum, NUMBER, compareDec, parseDec, stringify } from '../core/json.js';
+import { BigNum, NUMBER, compareCodePoints, compareDec, parseDec, stringify } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
@@ -51,18 +51,8 @@ function compareNumberText(t: string, d: Dec, q: number): number {
   return compareDec(parseDec(t), d);
 }
 
-/** -1, 0 or 1: strings by code point (= UTF-8 byte order), not by UTF-16 code unit */
-export function compareText(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x === y) continue;
-    // surrogates (astral code points) sort after U+E000..U+FFFF
-    if (x >= 0xd800 && y >= 0xd800) { x = x >= 0xe000 ? x - 0x800 : x + 0x2000; y = y >= 0xe000 ? y - 0x800 : y + 0x2000; }
-    return x < y ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
+/** -1, 0 or 1: strings by code point (= UTF-8 byte order), not by UTF-16 code unit (the core's) */
+export const compareText = compareCodePoints;
 
 const isBlank = (c: string) => c === ' ' || c === '\t';
 
