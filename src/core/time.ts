@@ -4,7 +4,7 @@
 // instant of the change, found by bisection. Calendar arithmetic uses days since 1970-01-01
 // (Howard Hinnant's civil-from-days), never Date objects on the hot path.
 
-import { NUMBER } from './json.js';
+import { NUMBER, parseDec } from './json.js';
 
 const DAY = 86_400_000;
 const BUCKET = 900_000; // 15 min: no zone has changed offset twice within 15 minutes
@@ -225,6 +225,29 @@ function unitOfText(x: number, digits: string): Exclude<Unit, 'auto'> {
   return n <= 11 ? 's' : n <= 14 ? 'ms' : n <= 17 ? 'us' : 'ns';
 }
 
+const TENS: Record<Exclude<Unit, 'auto'>, bigint> = { s: 3n, ms: 0n, us: -3n, ns: -6n };
+
+/** the epoch ms of a decimal of more than 15 significant digits, floored from its digits: its double
+ *  can round up across a second (1710115199.9999999 s, 100 ns before midnight, is the double
+ *  1710115200: the next day); undefined for any other text (its double floors right) */
+function floorDecimal(text: string, u: Exclude<Unit, 'auto'>): number | undefined {
+  let sig = 0, lead = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) break; // e, E
+    if (c < 48 || c > 57 || (lead && c === 48)) continue;
+    lead = false; sig++;
+  }
+  if (sig <= 15 || !NUMBER.test(text)) return undefined;
+  const d = parseDec(text);
+  const e = d.exp + TENS[u] - BigInt(d.digits.length); // the ms are digits x 10^e
+  if (e > 30n || e < -60n) return undefined; // (far out of range either way: the double decides)
+  const m = BigInt(d.digits);
+  if (e >= 0n) return d.sign * Number(m * 10n ** e);
+  const p = 10n ** -e, q = m / p;
+  return d.sign > 0 ? Number(q) : -Number(q + (m % p === 0n ? 0n : 1n));
+}
+
 function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
   const digits = /^-?\d+$/.test(text) ? text : '';
@@ -243,7 +266,7 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
       ms = neg ? (k === 0 ? -whole : -whole - 1) : whole;
       us = neg ? (k === 0 ? 0 : 1000 - k) : k;
     }
-  } else if (!fine) ms = Math.floor(x * SCALE[u]);
+  } else if (!fine) ms = (digits === '' ? floorDecimal(text, u) : undefined) ?? Math.floor(x * SCALE[u]);
   else if (Number.isInteger(x) && u !== 'ns') { ms = u === 'us' ? Math.floor(x / 1000) : x * SCALE[u]; us = u === 'us' ? x - ms * 1000 : 0; }
   else {
     // a fraction (or ns through a double): to the nearest µs (a decimal's digits are not a double's)

@@ -73,6 +73,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     try { clock = new ZoneClock(o.tz); new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     // (--as is a name, not a path: a backslash in it is part of the name)
     const reader = new FieldReader(o.tzField ? [o.field, literalPath(o.as), o.tzField] : [o.field, literalPath(o.as)]);
+    const epochValue = epochValueOf(reader);
     const clockFor = zoneClocks(clock);
     const edit: Edit = { from: 0, to: 0, text: '' };
     const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
@@ -100,7 +101,7 @@ export const tool: Tool<ToLocalDateOptions> = {
             json = lastJson;
           }
         } else {
-          const raw = reader.value(0);
+          const raw = epochValue(reader.value(0));
           if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
           let day: string;
           if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
@@ -128,6 +129,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   try { clock = new ZoneClock(o.tz); inputClock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
   const m = grains.length, TZ = 1 + m;
   const reader = new FieldReader(o.tzField ? [o.field, ...names.map(literalPath), o.tzField] : [o.field, ...names.map(literalPath)]);
+  const epochValue = epochValueOf(reader);
   const ks = names.map((_, j) => 1 + j);
   const clockFor = zoneClocks(clock);
   const unit = o.unit, inputTz = o.inputTz;
@@ -170,7 +172,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
       const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
       if (ms === ms) { if (!fill(zc as ZoneClock, ms)) return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS); }
       else {
-        const raw = reader.value(0);
+        const raw = epochValue(reader.value(0));
         if (raw === undefined || raw === null) return ctx.reject(line, `missing ${o.field}`);
         if (typeof zc === 'string') return ctx.reject(line, `bad ${o.tzField}`, zc);
         const v = raw instanceof BigNum ? raw.raw : raw;
@@ -187,4 +189,16 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
     },
   };
 }
+/** the timestamp field's value, a number with a fraction or an exponent as its own text (a BigNum): one of
+ *  more than 15 significant digits is floored from its digits (1710115199.9999999 s is 100 ns before
+ *  midnight; its double, 1710115200, the midnight after); integers stay numbers (8 digits are epoch
+ *  seconds, not a basic ISO date) */
+function epochValueOf(reader: FieldReader): (v: unknown) => unknown {
+  return (v) => {
+    if (typeof v !== 'number') return v;
+    const t = reader.raw(0);
+    return t !== undefined && /[.eE]/.test(t) ? new BigNum(t) : v;
+  };
+}
+
 export default tool;
