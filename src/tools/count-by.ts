@@ -58,18 +58,6 @@ function wholeNumber(a: Uint8Array, i: number, e: number, max: number): number {
   return i === d0 || i - d0 > max || (a[d0] === 48 && i - d0 > 1) ? NaN : v;
 }
 
-/** Order of key values: null, false, true, numbers (numerically), strings, then anything else. */
-export function compareValues(a: unknown, b: unknown): number {
-  const rank = (v: unknown) => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4);
-  const ra = rank(a), rb = rank(b);
-  if (ra !== rb) return ra - rb;
-  if (ra === 1) return Number(a) - Number(b);
-  if (ra === 2) return (a as number) - (b as number);
-  if (ra === 3) return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
-  const x = JSON.stringify(a), y = JSON.stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 export const tool: Tool<CountByOptions> = {
   name: 'count-by',
   // pieces aggregated with --partial in threads and combined with --merge (--distinct too: its groups
