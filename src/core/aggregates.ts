@@ -432,8 +432,11 @@ function summing(spec: AggSpec, note: (w: string) => void, square: boolean,
       row++;
       const n = c.count(g);
       if (!n) return null;
-      const w = c.wideOf(g);
-      const out = w !== undefined ? wideValue(w, average ? n : 1) : result(c.sum(g), n);
+      // (a sum kept exact near the edge of the double range: its value; the mean of that value as any
+      // sum's, so the mean does not depend on whether the sum came near the edge part-way, which
+      // depends on the order of the values; the exact mean only of a sum beyond the range)
+      const x = c.sum(g), w = average && !Number.isFinite(x) ? c.wideOf(g) : undefined;
+      const out = w !== undefined ? wideValue(w, n) : result(x, n);
       if (typeof out === 'number' && !Number.isFinite(out)) {
         note(`${spec.name}: the value of output record ${row} is beyond the double range (+-1.8e308): written as null`);
         return null;

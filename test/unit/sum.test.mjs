@@ -137,4 +137,19 @@ test('a floating sum is the exact sum of the values rounded once: the same bytes
   assert.is(thr.stdout, one.stdout, '--threads 2 over small pieces');
 });
 
+test('avg of a floating sum is the mean of its value whether or not the sum came near the edge of the double range part-way (which depends on the order)', () => {
+  const d = tmpdir();
+  // 8.4e306 twice is past 2^1020: in this order the group's sum is kept exact as a BigInt part-way, in
+  // the other never; the sum is the same (1.134364244112401), and so is its mean (Python:
+  // float(Fraction(float(sum(map(Fraction, values)))) / 6); the exact mean, float(sum / 6), is ...687)
+  const A = '8.426686569667106e+306', tail = ['1.134364244112401', '8.80632917539329e-17'];
+  const orders = [[A, A, `-${A}`, `-${A}`, ...tail], [A, `-${A}`, A, `-${A}`, ...tail]];
+  for (const vs of orders) {
+    fs.writeFileSync(`${d}/in`, vs.map((v) => `{"g":1,"v":${v}}`).join('\n') + '\n');
+    const r = sh(`count-by g -a 's=sum(v)' -a 'm=avg(v)' -i ${d}/in`);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(lines(r.stdout), [{ g: 1, s: 1.134364244112401, m: 0.18906070735206684 }], vs.join(' '));
+  }
+});
+
 test.run();
