@@ -419,12 +419,15 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   const inputs = read.map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
   // standard output appended to a file the run reads (where ... -i f >> f): the records written were
   // read again, without end (GNU cat refuses it: "input file is output file"); `> f` emptied f first,
-  // so a file of no bytes is no loop. Not for a chain that writes no records to stdout (save, loads).
+  // so a file of no bytes read first is no loop (its end is met before anything is written; read after
+  // another input, -i a -i f > f, it holds a's records by then). Not for a chain that writes no records
+  // to stdout (save, loads).
   const last = stages[stages.length - 1];
   let out: fs.Stats | undefined;
   try { out = fs.fstatSync(1); } catch { out = undefined; }
-  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && out?.isFile() && out.size > 0) {
-    const same = inputs.find(([, st]) => st!.dev === out!.dev && st!.ino === out!.ino);
+  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && out?.isFile()) {
+    const at = read.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === out!.dev && st.ino === out!.ino ? [i] : []; });
+    const same = at.length === 0 || (out.size === 0 && at.length === 1 && at[0] === 0) ? undefined : [read[at[0]]];
     if (same) return `${last.tool.name}: standard output is ${same[0] === '-' ? 'standard input' : same[0]}, which this run also reads: what it writes would be read again, without end (write to another file)`;
   }
   for (const { tool, o } of stages) {
