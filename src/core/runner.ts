@@ -413,22 +413,24 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   const walk = (c: ChainSpec, p: any[]) => c.forEach((el, k) => { if (isFork(el)) el.fork.forEach((br, i) => walk(br, p[k][i])); else stages.push({ tool: el.tool, o: p[k] }); });
   walk(chain, parsed);
   const first = stages[0];
-  const read: string[] = [];
-  if (first !== undefined && !first.tool.readsNothing) read.push(...((first.o.files as string[] | undefined)?.length ? first.o.files : ['-']));
-  for (const { o } of stages) if (typeof o.side === 'string') read.push(o.side);
+  const files: string[] = first === undefined || first.tool.readsNothing ? [] : (first.o.files as string[] | undefined)?.length ? first.o.files : ['-'];
+  const read = [...files, ...stages.flatMap(({ o }) => (typeof o.side === 'string' ? [o.side as string] : []))];
   const inputs = read.map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
   // standard output appended to a file the run reads (where ... -i f >> f): the records written were
   // read again, without end (GNU cat refuses it: "input file is output file"); `> f` emptied f first,
   // so a file of no bytes read first is no loop (its end is met before anything is written; read after
   // another input, -i a -i f > f, it holds a's records by then). Not for a chain that writes no records
-  // to stdout (save, loads).
+  // to stdout (save, loads), nor one with a stage that writes nothing before its input ended (count-by,
+  // top: as sort f >> f, its input was read to its end first); a join's --side is read whole before
+  // anything is written.
   const last = stages[stages.length - 1];
+  const holds = chain.some((el, k) => !isFork(el) && (typeof el.tool.holdsOutput === 'function' ? el.tool.holdsOutput(parsed[k]) : el.tool.holdsOutput === true));
   let out: fs.Stats | undefined;
   try { out = fs.fstatSync(1); } catch { out = undefined; }
-  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && out?.isFile()) {
-    const at = read.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === out!.dev && st.ino === out!.ino ? [i] : []; });
-    const same = at.length === 0 || (out.size === 0 && at.length === 1 && at[0] === 0) ? undefined : [read[at[0]]];
-    if (same) return `${last.tool.name}: standard output is ${same[0] === '-' ? 'standard input' : same[0]}, which this run also reads: what it writes would be read again, without end (write to another file)`;
+  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && !holds && out?.isFile()) {
+    const at = files.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === out!.dev && st.ino === out!.ino ? [i] : []; });
+    const same = at.length === 0 || (out.size === 0 && at.length === 1 && at[0] === 0) ? undefined : files[at[0]];
+    if (same !== undefined) return `${last.tool.name}: standard output is ${same === '-' ? 'standard input' : same}, which this run also reads: what it writes would be read again, without end (write to another file)`;
   }
   for (const { tool, o } of stages) {
     if (!o.rejects) continue;

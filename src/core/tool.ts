@@ -145,6 +145,9 @@ export interface Tool<O = any> {
   sink?: boolean;
   /** a tool that reads no records at all (a server, a query): no input or bad-record options */
   readsNothing?: boolean;
+  /** a tool that writes no record before its input has ended (it groups, sorts or ranks): standard
+   *  output appended to a file the run reads is then no loop (count-by KEY -i f >> f) */
+  holdsOutput?: boolean | ((opts: O) => boolean);
   /** the run is one part of a larger one (from-csv --shard K/N): that this part kept nothing is said,
    *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
   partOfRun?: (opts: O) => boolean;

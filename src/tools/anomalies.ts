@@ -58,6 +58,7 @@ const median = (xs: number[]) => {
 export const tool: Tool<AnomaliesOptions> = {
   name: 'anomalies',
   summary: 'Flag points of a series (e.g. DAU per day) that deviate from a rolling median/MAD baseline beyond a modified z-score threshold.',
+  holdsOutput: true,
   usage: 'anomalies --value FIELD [--order date] [--by FIELD] [--window 14] [--threshold 3.5] [--all] [FILE...]',
   examples: [['query-sqlite --db insights.db "SELECT * FROM dau" | anomalies --value active_users --order date --window 14', 'unusual days, with their baseline and score']],
   options,

@@ -66,6 +66,7 @@ export const tool: Tool<CountByOptions> = {
   // records by their number, which a thread's piece does not know)
   parallel: (o: CountByOptions) => (o.partial || o.merge || o.each ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
+  holdsOutput: (o: CountByOptions) => !o.each, // (--each writes each record as it comes)
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
   positional: { name: 'key', describe: 'grouping fields: a path (context.os.name) or NAME=PATH', demand: true },
   examples: [

@@ -62,6 +62,7 @@ const FOLD_AT = Number(process.env.EVENT_PIPES_FOLD_AT) || 1 << 23;
 export const tool: Tool<FinalActionOptions> = {
   name: 'final-action',
   summary: 'Per key (e.g. user, reel), decide the final state of a toggling action (like/unlike) by event time, independent of input order.',
+  holdsOutput: true,
   usage: 'final-action [options] [FILE...]',
   examples: [
     ['cat reel_liked_data reel_unliked_data | final-action', 'one {user_uid, reel_uid, liked, unliked} per pair'],

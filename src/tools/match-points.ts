@@ -31,6 +31,7 @@ const idText = (v: unknown): string => (v === undefined || v === null ? '' : str
 export const tool: Tool<MatchPointsOptions> = {
   name: 'match-points',
   summary: 'Pair match start/finish events by match_id and emit per player the start time, duration, side and points (3/1/0); broken matches rejected with the reason.',
+  holdsOutput: true,
   usage: 'match-points [--time event_timestamp] [--match event_data.match_id] [--home F] [--away F] [--home-goals F] [--away-goals F] [FILE...]',
   examples: [
     ['where event_type=match -i events.jsonl | match-points', 'one record per player per finished match'],

@@ -31,6 +31,7 @@ export type MergeKeysOptions = OptionsOf<typeof options> & InputOptions;
 export const tool: Tool<MergeKeysOptions> = {
   name: 'merge-keys',
   summary: 'Full outer merge of records that share a key (across any number of inputs), with defaults for fields a key lacks; sorted by key.',
+  holdsOutput: true,
   usage: 'merge-keys --key K[,K] [--default FIELD=JSON]... FILE...',
   examples: [
     ["merge-keys --key user_uid,reel_uid --default liked=false --default watched_ratio=null final.ndjson ratios.ndjson", 'one record per (user, reel) from either file'],

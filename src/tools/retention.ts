@@ -22,6 +22,7 @@ export interface RetentionOptions { user: string; date: string; cohortField?: st
 export const tool: Tool<RetentionOptions> = {
   name: 'retention',
   summary: 'Weekly cohort retention: cohort = ISO week of the first activity (or a cohort field); retained users and rate per week offset.',
+  holdsOutput: true,
   usage: 'retention [--user user_id] [--date date] [--cohort-field join_date] [--since YYYY-MM-DD] [--merge] [FILE...]',
   examples: [
     ['to-local-date --field timestamp --tz UTC -i interactions.ndjson | retention --user user_id --date date --since 2023-07-03', 'weekly cohorts of the last 6 months'],

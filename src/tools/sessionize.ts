@@ -30,6 +30,7 @@ interface Open { start: number; last: number; n: number }
 export const tool: Tool<SessionizeOptions> = {
   name: 'sessionize',
   summary: 'Sessions from pings per key: a gap over --gap seconds starts a new one; emits start, end, duration and ping count (no use of session_start/end markers).',
+  holdsOutput: (o: SessionizeOptions) => !o.sorted, // (--sorted writes sessions as they close)
   usage: 'sessionize [--key event_data.user_id] [--time event_timestamp] [--gap 60] [--end FIELD --pings FIELD] [FILE...]',
   examples: [
     ['where event_type=session_ping -i events.jsonl | sessionize --gap 60', 'sessions of the game challenge'],

@@ -38,6 +38,7 @@ export type TopOptions = OptionsOf<typeof options> & InputOptions;
 export const tool: Tool<TopOptions> = {
   name: 'top',
   summary: 'Keep the top N or top P% of records by a measure (ties broken by key), with their rank.',
+  holdsOutput: true,
   usage: 'top --by FIELD (--n N | --percent P) [--key FIELD] [FILE...]',
   examples: [
     ["count-by user_id -a 'total_duration_ms=sum(duration_ms)' -i interactions.ndjson | top --by total_duration_ms --percent 1 --key user_id", 'power users: the top 1% by total time'],

@@ -49,6 +49,7 @@ export function totalWatch(platform: unknown, version: unknown, watch: unknown, 
 export const tool: Tool<WatchRatioOptions> = {
   name: 'watch-ratio',
   summary: 'Per (user, reel), the watched ratio: total watch time over the reel duration, with the per-platform/app-version meaning of reel_watch_duration.',
+  holdsOutput: true,
   usage: 'watch-ratio [options] [FILE...]',
   examples: [
     ['watch-ratio reel_watched_data', 'one {user_uid, reel_uid, watched_ratio, watch_events} per pair'],
