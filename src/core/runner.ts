@@ -409,9 +409,14 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
  */
 function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   const stat = (f: string) => { try { const st = f === '-' ? fs.fstatSync(0) : fs.statSync(f); return st.isFile() ? st : undefined; } catch { return undefined; } };
-  const stages: { tool: Tool; o: any }[] = [];
-  const walk = (c: ChainSpec, p: any[]) => c.forEach((el, k) => { if (isFork(el)) el.fork.forEach((br, i) => walk(br, p[k][i])); else stages.push({ tool: el.tool, o: p[k] }); });
-  walk(chain, parsed);
+  // each stage, `held` when it or a stage before it on its way writes nothing before its input ended
+  const holds = (tool: Tool, o: any) => (typeof tool.holdsOutput === 'function' ? tool.holdsOutput(o) : tool.holdsOutput === true);
+  const stages: { tool: Tool; o: any; held: boolean }[] = [];
+  const walk = (c: ChainSpec, p: any[], held: boolean) => c.forEach((el, k) => {
+    if (isFork(el)) el.fork.forEach((br, i) => walk(br, p[k][i], held));
+    else { held ||= holds(el.tool, p[k]); stages.push({ tool: el.tool, o: p[k], held }); }
+  });
+  walk(chain, parsed, false);
   const first = stages[0];
   const files: string[] = first === undefined || first.tool.readsNothing ? [] : (first.o.files as string[] | undefined)?.length ? first.o.files : ['-'];
   const read = [...files, ...stages.flatMap(({ o }) => (typeof o.side === 'string' ? [o.side as string] : []))];
@@ -423,14 +428,23 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   // to stdout (save, loads), nor one with a stage that writes nothing before its input ended (count-by,
   // top: as sort f >> f, its input was read to its end first); a join's --side is read whole before
   // anything is written.
+  // (the input that is file `w`, unless w is empty and read first, or undefined)
+  const readBack = (w: fs.Stats): string | undefined => {
+    const at = files.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === w.dev && st.ino === w.ino ? [i] : []; });
+    return at.length === 0 || (w.size === 0 && at.length === 1 && at[0] === 0) ? undefined : files[at[0]];
+  };
   const last = stages[stages.length - 1];
-  const holds = chain.some((el, k) => !isFork(el) && (typeof el.tool.holdsOutput === 'function' ? el.tool.holdsOutput(parsed[k]) : el.tool.holdsOutput === true));
   let out: fs.Stats | undefined;
   try { out = fs.fstatSync(1); } catch { out = undefined; }
-  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && !holds && out?.isFile()) {
-    const at = files.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === out!.dev && st.ino === out!.ino ? [i] : []; });
-    const same = at.length === 0 || (out.size === 0 && at.length === 1 && at[0] === 0) ? undefined : files[at[0]];
+  if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && !last.held && out?.isFile()) {
+    const same = readBack(out);
     if (same !== undefined) return `${last.tool.name}: standard output is ${same === '-' ? 'standard input' : same}, which this run also reads: what it writes would be read again, without end (write to another file)`;
+  }
+  // a sink appending to such a file as it goes (save --append): the same loop
+  for (const { tool, o, held } of stages) {
+    const file = tool.appendsTo?.(o), st = file === undefined || held ? undefined : stat(file);
+    const same = st === undefined ? undefined : readBack(st);
+    if (same !== undefined) return `${tool.name}: ${file} is also read by this run${same === file ? '' : ` (${same === '-' ? 'standard input' : same})`}: what it appends would be read again, without end (write to another file) (try '${tool.name} --help')`;
   }
   for (const { tool, o } of stages) {
     if (!o.rejects) continue;

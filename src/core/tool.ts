@@ -148,6 +148,9 @@ export interface Tool<O = any> {
   /** a tool that writes no record before its input has ended (it groups, sorts or ranks): standard
    *  output appended to a file the run reads is then no loop (count-by KEY -i f >> f) */
   holdsOutput?: boolean | ((opts: O) => boolean);
+  /** (a sink) the file it appends its records to as they come (save --append), if any: one the run
+   *  reads too is a loop, as standard output appended to it */
+  appendsTo?: (opts: O) => string | undefined;
   /** the run is one part of a larger one (from-csv --shard K/N): that this part kept nothing is said,
    *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
   partOfRun?: (opts: O) => boolean;

@@ -30,6 +30,7 @@ export const tool: Tool<SaveOptions> = {
     ['count-by event_date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
   ],
   options,
+  appendsTo: (o: SaveOptions) => (o.append ? o.file[0] : undefined), // (else a new file renamed into place)
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
