@@ -852,7 +852,7 @@ export const LOADER_OPTIONS: Record<string, Options> = {
 };
 
 /** the checks of LOADER_OPTIONS (a message for a usage error, or undefined); normalizes o.key */
-export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string) => string | undefined): string | undefined {
+export function checkLoaderOptions(o: LoaderToolOptions, d: Pick<Dialect, 'badName' | 'fold'>): string | undefined {
   const blank = blankList('key', o.key, 'a column');
   if (blank) return blank;
   o.key = listOption(o.key);
@@ -860,8 +860,9 @@ export function checkLoaderOptions(o: LoaderToolOptions, badName: (name: string)
   if (o.flushAfter !== undefined && !(o.flushAfter > 0 && o.flushAfter <= 86400)) return '--flush-after takes a number of seconds (more than 0, at most 86400)';
   if (o.flushAfter !== undefined && o.atomic) return '--flush-after goes without --atomic (the whole load is one transaction)';
   if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
-  for (const n of [o.table, ...o.key]) { const why = badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
-  if (new Set(o.key).size !== o.key.length) return `--key names one column twice: ${o.key.join(', ')}`; // (before the database is opened; names the database folds alike: by the loader)
+  for (const n of [o.table, ...o.key]) { const why = d.badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  // (before the database is opened: names it folds alike too, u,U in SQLite, which made its file)
+  if (new Set(o.key.map(d.fold)).size !== o.key.length) return `--key names one column twice: ${o.key.join(', ')}`;
   // (--schema "$SCHEMA" with SCHEMA empty: not the option left out, which would infer the table's types)
   if (o.schema === '') return '--schema needs a file name';
   if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;

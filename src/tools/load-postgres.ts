@@ -5,7 +5,7 @@
 // file is the command line, with the loader options every loader tool shares.
 import { checkLoaderOptions, LOADER_OPTIONS, loaderTransform } from '../core/loader.js';
 import type { LoaderToolOptions } from '../core/loader.js';
-import { badName, PgDriver } from '../core/postgres.js';
+import { pgDialect, PgDriver } from '../core/postgres.js';
 import type { Tool } from '../core/tool.js';
 
 export interface LoadPostgresOptions extends LoaderToolOptions { url?: string }
@@ -31,7 +31,7 @@ export const tool: Tool<LoadPostgresOptions> = {
       // the URL itself is not repeated: it may hold a password
       if (!url || !['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) return '--url takes postgres://USER@HOST:PORT/DB';
     }
-    return checkLoaderOptions(o, badName);
+    return checkLoaderOptions(o, pgDialect);
   },
   create(o, ctx) {
     return loaderTransform(o, ctx, () => new PgDriver({ url: o.url, table: o.table, lockTimeoutMs: o.busyTimeout }));

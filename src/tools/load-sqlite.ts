@@ -5,7 +5,7 @@
 // (src/core/sqlite.ts); this file is the command line. The rules are in the README's load-sqlite section.
 import { checkLoaderOptions, LOADER_OPTIONS, loaderTransform } from '../core/loader.js';
 import type { LoaderToolOptions } from '../core/loader.js';
-import { badName, SqliteDriver } from '../core/sqlite.js';
+import { sqliteDialect, SqliteDriver } from '../core/sqlite.js';
 import type { Tool } from '../core/tool.js';
 
 export interface LoadSqliteOptions extends LoaderToolOptions { db: string }
@@ -23,7 +23,7 @@ export const tool: Tool<LoadSqliteOptions> = {
     db: { type: 'string', demandOption: true, describe: 'SQLite database file (created if missing; WAL mode)' },
     ...LOADER_OPTIONS,
   },
-  check: (o) => checkLoaderOptions(o, badName),
+  check: (o) => checkLoaderOptions(o, sqliteDialect),
   create(o, ctx) {
     return loaderTransform(o, ctx, () => {
       try { return new SqliteDriver(o.db, o.busyTimeout); } catch (err) { throw new Error(`cannot open ${o.db}: ${(err as Error).message}`); }
