@@ -24,6 +24,14 @@ export interface SessionizeOptions { key: string; time: string; gap: number; as:
  *  fractions carries the doubles' noise: 1700000000.3 - 1700000000.1 = 0.20000004768371582) */
 const durationS = (start: number, last: number) => Math.round((last - start) * 1e6) / 1e6;
 
+/** --gap in whole microseconds, floored from the decimal it was given as (a gap of 60.1 s is 60100000 µs;
+ *  gap * 1e6 can fall below it: 60.1 * 1e6 could floor to 60099999) */
+export function gapMicros(gap: number): number {
+  const [m, e] = gap.toExponential().split('e'); // (the shortest digits that give this double: "6.01e+1")
+  const digits = m.replace('.', ''), shift = Number(e) - (digits.length - 1) + 6;
+  return Number(shift >= 0 ? BigInt(digits) * 10n ** BigInt(shift) : BigInt(digits) / 10n ** BigInt(-shift));
+}
+
 /** an open (or finished) session: first time, latest end, pings */
 interface Open { start: number; last: number; n: number }
 
@@ -66,6 +74,11 @@ export const tool: Tool<SessionizeOptions> = {
     let scratch = Buffer.allocUnsafe(1024);
     const name = JSON.stringify(o.as);
     const utc = new ZoneClock('UTC');
+    // two times are within the gap when their distance in whole µs is: the difference of two epoch seconds
+    // with fractions carries the doubles' noise (1700014149.2 - 1700014089.1 = 60.100000143), which split
+    // pings exactly --gap 60.1 apart; each time is a whole µs, so the rounded difference is exact
+    const gapUs = gapMicros(o.gap);
+    const within = (t: number, last: number) => Math.round((t - last) * 1e6) <= gapUs;
     /** field k as seconds: a number of epoch seconds as it is (fractions kept); else as every tool reads
      *  a time (core/time.ts parseTimestamp): an epoch number or numeric string in s, ms, µs or ns by its
      *  magnitude, an ISO-8601 date-time (UTC unless it has an offset) or date (20240309 too) */
@@ -112,7 +125,7 @@ export const tool: Tool<SessionizeOptions> = {
     const emitSession = (key: string, x: Open) =>
       ctx.emit(Buffer.from(`{${name}:${key},"session_start":${x.start},"session_end":${x.last},"duration_s":${durationS(x.start, x.last)},"pings":${x.n}}`, 'latin1'));
     const sweep = (all: boolean) => {
-      for (const [k, x] of open) if (all || now - x.last > o.gap) { emitSession(k, x); open.delete(k); }
+      for (const [k, x] of open) if (all || !within(now, x.last)) { emitSession(k, x); open.delete(k); }
     };
     if (o.sorted) {
       return {
@@ -124,7 +137,7 @@ export const tool: Tool<SessionizeOptions> = {
           now = t;
           const key = scratch.toString('latin1', 0, pos);
           const x = open.get(key);
-          if (x && t - x.last <= o.gap) { x.last = Math.max(x.last, end); x.n += count; }
+          if (x && within(t, x.last)) { x.last = Math.max(x.last, end); x.n += count; }
           else { if (x) emitSession(key, x); open.set(key, { start: t, last: end, n: count }); }
           if (++sinceSweep >= 1024) { sinceSweep = 0; sweep(false); }
         },
@@ -162,7 +175,7 @@ export const tool: Tool<SessionizeOptions> = {
           if (++batched >= 512) flush();
         };
         const add = (t: number, e: number, c: number) => {
-          if (open && t - last <= o.gap) { last = Math.max(last, e); pings += c; return; }
+          if (open && within(t, last)) { last = Math.max(last, e); pings += c; return; }
           if (open) close();
           open = true; start = t; last = e; pings = c;
         };
