@@ -129,7 +129,7 @@ function kindOf(v: unknown): number {
 
 /** add x to the partials p exactly (p: non-overlapping, increasing magnitude); false when the sum
  *  leaves the double range (x not finite, or an overflow) */
-function addExact(p: number[], x: number): boolean {
+export function addExact(p: number[], x: number): boolean {
   let i = 0;
   for (let j = 0; j < p.length; j++) {
     let y = p[j];
@@ -154,7 +154,7 @@ function addBigExact(p: number[], b: bigint): boolean {
 }
 
 /** the partials' sum, rounded once (half to even) */
-function partialsValue(p: number[]): number {
+export function partialsValue(p: number[]): number {
   let n = p.length;
   if (n === 0) return 0;
   let hi = p[--n], lo = 0;

@@ -6,6 +6,7 @@
 import { FieldReader, KEY_TOO_LONG, shownValue } from '../core/fields.js';
 import { numberToken, pathName, toNumber } from '../core/json.js';
 import { ByteKeys, GrowF64 } from '../core/keyed.js';
+import { addExact, partialsValue } from '../core/aggregates.js';
 import { RecordBatch } from '../core/output.js';
 import { compareParsed, parseVersion } from '../core/version.js';
 import { UsageError } from '../core/tool.js';
@@ -46,6 +47,29 @@ export function totalWatch(platform: unknown, version: unknown, watch: unknown, 
   return { total: r > 0 ? d * r + w : w, duration: d };
 }
 
+/**
+ * Per-key sums of doubles, exact and so the same in any order of the events: a key's sum is one double
+ * while every addition is exact (whole seconds, halves), and from the first that rounds its exact
+ * partials (as count-by's sums, math.fsum), rounded once when read. In order, 0.1 + 0.2 + 0.3 was
+ * 0.6000000000000001 and 0.3 + 0.2 + 0.1 was 0.6, and reel-interest's `> 0.6` decided by the order.
+ */
+export class ExactSums {
+  readonly hi = new GrowF64(0);
+  readonly parts = new Map<number, number[]>();
+  add(s: number, x: number): void {
+    const p = this.parts.get(s);
+    if (p !== undefined) { if (!addExact(p, x)) { this.parts.delete(s); this.hi.a[s] = x + partialsValue(p); } return; }
+    const h = this.hi.ensure(s), a = h[s], t = a + x;
+    // (the error of a + x, Knuth's two-sum: none, and the double is the exact sum)
+    const bv = t - a, err = (a - (t - bv)) + (x - bv);
+    if (err === 0 || !Number.isFinite(t)) { h[s] = t; return; }
+    const q: number[] = [a];
+    addExact(q, x);
+    this.parts.set(s, q);
+  }
+  value(s: number): number { const p = this.parts.get(s); return p !== undefined ? partialsValue(p) : this.hi.a[s]; }
+}
+
 export const tool: Tool<WatchRatioOptions> = {
   name: 'watch-ratio',
   summary: 'Per (user, reel), the watched ratio: total watch time over the reel duration, with the per-platform/app-version meaning of reel_watch_duration.',
@@ -74,7 +98,7 @@ export const tool: Tool<WatchRatioOptions> = {
     // a key is its fields' canonical tokens joined by byte 1 (FieldReader.keyInto), kept as bytes
     const slots = new ByteKeys();
     let scratch = Buffer.allocUnsafe(1 << 12);
-    const ratio = new GrowF64(0), count = new GrowF64(0), total = new GrowF64(0), dur = new GrowF64(0);
+    const ratio = new ExactSums(), count = new GrowF64(0), total = new ExactSums(), dur = new GrowF64(0);
     // the output's constant pieces as bytes: `{"k1":`, `,"k2":` before the key's tokens
     const heads = o.key.map((k, i) => Buffer.from((i ? ',' : '{') + JSON.stringify(pathName(k)) + ':', 'utf8'));
     const headsLength = heads.reduce((n, h) => n + h.length, 0);
@@ -97,10 +121,10 @@ export const tool: Tool<WatchRatioOptions> = {
         // reel's duration differs between events
         const s = slots.slot(scratch, 0, len);
         const n = count.ensure(s)[s]++;
-        const d = dur.ensure(s), tot = total.ensure(s), rat = ratio.ensure(s);
+        const d = dur.ensure(s);
         if (n === 0) d[s] = r.duration; else if (d[s] !== r.duration) d[s] = NaN;
-        tot[s] += r.total;
-        rat[s] += r.total / r.duration;
+        total.add(s, r.total);
+        ratio.add(s, r.total / r.duration);
       },
       end() {
         // written as bytes in batches: the key's tokens from its bytes (a JSON token holds no raw byte
@@ -109,8 +133,8 @@ export const tool: Tool<WatchRatioOptions> = {
         // the keys' figures gathered in key order first (a loop of independent reads the processor
         // overlaps), then written in that order
         const order = slots.sorted(), n = order.length, wrs = new Float64Array(n), cnt = new Float64Array(n);
-        const da = dur.a, ra = ratio.a, ta = total.a, ca = count.a;
-        for (let k = 0; k < n; k++) { const s = order[k], d = da[s]; wrs[k] = Number.isNaN(d) ? ra[s] : ta[s] / d; cnt[k] = ca[s]; }
+        const da = dur.a, ca = count.a;
+        for (let k = 0; k < n; k++) { const s = order[k], d = da[s]; wrs[k] = Number.isNaN(d) ? ratio.value(s) : total.value(s) / d; cnt[k] = ca[s]; }
         // (each event's ratio is a double, checked as it came; a pair's sum of them may not be)
         const beyond: number[] = [];
         for (let k = 0; k < n; k++) if (!Number.isFinite(wrs[k])) beyond.push(k + 1);
