@@ -7,7 +7,7 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
-import { compareDec, getPath, splitPath, stringify, toNumber, wholeDec } from '../core/json.js';
+import { NUMBER, compareDec, getPath, numberOf, splitPath, stringify, toNumber, wholeDec } from '../core/json.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -55,8 +55,12 @@ export const tool: Tool<MatchPointsOptions> = {
         m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end) });
       },
       end() {
-        // a whole number of goals, 0 or more, exactly (past 2^53 the decoder gives a BigNum: compared exactly)
-        const goals = (g: unknown) => { const d = wholeDec(g); return d !== undefined && d.sign >= 0 ? d : undefined; };
+        // a whole number of goals, 0 or more, exactly (past 2^53 the decoder gives a BigNum: compared exactly);
+        // a numeric string counts as the number it holds, as everywhere ("2", " 2 ", not "0x2" or "+2")
+        const goals = (g: unknown) => {
+          if (typeof g === 'string') { const t = g.trim(); g = NUMBER.test(t) ? numberOf(t) : undefined; }
+          const d = wholeDec(g); return d !== undefined && d.sign >= 0 ? d : undefined;
+        };
         const isGoal = (g: unknown) => goals(g) !== undefined;
         const withGoals = (e: Ev) => (e.hg == null && e.ag == null ? 0 : 1);
         const bad = (evs: Ev[], reason: string) => { for (const e of evs) ctx.rejectAt(e.file, e.no, e.raw, reason); };
