@@ -67,6 +67,8 @@ export const tool: Tool<AnomaliesOptions> = {
     if (blank) return blank;
     if (!(o.threshold > 0)) return `--threshold takes a positive number (got ${o.threshold})`;
     if (o.fill !== undefined && !Number.isFinite(o.fill)) return `--fill takes a number (got ${o.fill})`;
+    // (counts of points: a fraction was used as the next whole number, --window 2.5 as 3, in silence)
+    if (!Number.isInteger(o.window) || !Number.isInteger(o.minPoints)) return `--window and --min-points take whole numbers (got ${Number.isInteger(o.window) ? o.minPoints : o.window})`;
     return o.window >= 2 && o.minPoints >= 2 && o.minPoints <= o.window ? undefined : '--window and --min-points: 2 <= min-points <= window';
   },
   create(o, ctx) {
