@@ -248,6 +248,26 @@ function floorDecimal(text: string, u: Exclude<Unit, 'auto'>): number | undefine
   return d.sign > 0 ? Number(q) : -Number(q + (m % p === 0n ? 0n : 1n));
 }
 
+/** floor(v x 10^k) of the JSON number text's value v, exactly from its digits (a decimal's double can
+ *  lie on either side of a µs: 1700000000.0000009 s is the double of 1700000000.000001); undefined when
+ *  the text is no number or the result is not a safe integer */
+export function floorScaled(text: string, k: number): number | undefined {
+  if (!NUMBER.test(text)) return undefined;
+  const d = parseDec(text);
+  if (d.sign === 0) return 0;
+  const e = d.exp + BigInt(k) - BigInt(d.digits.length); // v x 10^k = digits x 10^e
+  if (e > 30n || e < -60n) return undefined;
+  const m = BigInt(d.digits);
+  let q: bigint;
+  if (e >= 0n) q = m * 10n ** e;
+  else { const p = 10n ** -e; q = m / p; if (d.sign < 0 && q * p !== m) q += 1n; }
+  const v = Number(d.sign < 0 ? -q : q);
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** powers of ten of a µs in each unit */
+const US_TENS: Record<Exclude<Unit, 'auto'>, number> = { s: 6, ms: 3, us: 0, ns: -3 };
+
 function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
   const digits = /^-?\d+$/.test(text) ? text : '';
@@ -267,10 +287,13 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
       us = neg ? (k === 0 ? 0 : 1000 - k) : k;
     }
   } else if (!fine) ms = (digits === '' ? floorDecimal(text, u) : undefined) ?? Math.floor(x * SCALE[u]);
-  else if (Number.isInteger(x) && u !== 'ns') { ms = u === 'us' ? Math.floor(x / 1000) : x * SCALE[u]; us = u === 'us' ? x - ms * 1000 : 0; }
+  // (an integer's text only: the double of 1699999999.9999999 is the integer 1700000000)
+  else if (Number.isInteger(x) && u !== 'ns' && digits !== '') { ms = u === 'us' ? Math.floor(x / 1000) : x * SCALE[u]; us = u === 'us' ? x - ms * 1000 : 0; }
   else {
-    // a fraction (or ns through a double): to the nearest µs (a decimal's digits are not a double's)
-    const whole = Math.round(x * US[u]);
+    // a fraction: floored to the µs from its digits, as an ISO fraction's and a long integer's digits
+    // are (rounding its double dated 1700000000.0000009 s 1 µs after "2023-11-14T22:13:20.0000009Z");
+    // without them (a text no double's shortest form gives): the nearest µs of the double
+    const whole = floorScaled(text, US_TENS[u]) ?? Math.round(x * US[u]);
     ms = Math.floor(whole / 1000); us = whole - ms * 1000;
   }
   if (ms < MIN_MS || ms > MAX_MS) {
@@ -318,12 +341,13 @@ function plainEpochMs(t: string, fine = false): number {
 }
 
 /** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason.
- *  `fine`: to the µs (whole ms plus the µs as a fraction; a fraction of a number or ns through a double
- *  to the nearest µs), for tools comparing times rather than finding their day */
-export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string; fine?: boolean } = {}): number | string {
+ *  `fine`: to the µs (whole ms plus the µs as a fraction; finer digits dropped, from a number's text:
+ *  pass a decoded number's own JSON text as `text`), for tools comparing times rather than finding their day */
+export function parseTimestamp(raw: string | number, opts: { unit?: Unit; inputTz?: string; fine?: boolean; text?: string } = {}): number | string {
   const unit = opts.unit ?? 'auto', fine = opts.fine === true;
   if (unit === 'auto' && typeof raw === 'string') { const ms = plainEpochMs(raw, fine); if (ms >= 0) return ms; }
-  if (typeof raw === 'number') return fromEpoch(raw, String(raw), unit, fine);
+  // (`text`: a number's own JSON text, whose digits its double may not keep)
+  if (typeof raw === 'number') return fromEpoch(raw, opts.text ?? String(raw), unit, fine);
   if (typeof raw !== 'string') return `timestamp ${JSON.stringify(raw)} is not a number or a string`;
   const t = raw.trim();
   if (t === '') return 'empty timestamp';

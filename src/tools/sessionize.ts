@@ -13,7 +13,7 @@
 // the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
-import { isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
+import { floorScaled, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
@@ -90,11 +90,21 @@ export const tool: Tool<SessionizeOptions> = {
         if (ms === ms) return Math.round(ms * 1000) / 1e6; // (seconds through whole µs: .0009 stays .0009)
       } else {
         const n = reader.number(k);
-        if (Math.abs(n) < 1e11) return n; // (seconds: up to the year 5138)
+        if (Math.abs(n) < 1e11) { // (seconds: up to the year 5138)
+          // more than 6 fraction digits (or an exponent): floored to the µs from the digits, as every form
+          // is (its double can lie above the µs: 1700000000.0000009 was 1700000000.000001)
+          let dot = -1;
+          for (let i = s, e = reader.spanEnd(k); i < e; i++) {
+            const c = b[i];
+            if (c === 46) dot = i;
+            else if (c === 101 || c === 69 || (dot >= 0 && i - dot > 6)) { const us = floorScaled(reader.raw(k)!, 6); return us === undefined ? n : us / 1e6; }
+          }
+          return n;
+        }
       }
       const v = reader.value(k), raw = v instanceof BigNum ? v.raw : v;
       if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
-      const ms = parseTimestamp(raw, { fine: true }); // (to the µs)
+      const ms = parseTimestamp(raw, { fine: true, text: typeof raw === 'number' ? reader.raw(k) : undefined }); // (to the µs)
       return typeof ms === 'number' ? Math.round(ms * 1000) / 1e6 : NaN;
     };
     let end = 0, count = 1, pingTime = 0;

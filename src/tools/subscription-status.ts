@@ -52,11 +52,14 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const p = o.prefix;
     const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, literalPath(o.as)];
     const reader = new FieldReader(fields);
-    const ts = (raw: unknown): number | null | string => {
+    /** field k's time (ms, to the µs), null, or a reason */
+    const ts = (k: number): number | null | string => {
+      const raw = reader.value(k);
       if (raw === undefined || raw === null || raw === '') return null;
       const v = raw instanceof BigNum ? raw.raw : raw; // a 16+ digit epoch (µs, ns): its exact text
       if (typeof v !== 'string' && typeof v !== 'number') return `not a timestamp: ${JSON.stringify(v)}`;
-      return parseTimestamp(v, { inputTz: o.inputTz, fine: true }); // (to the µs: boundaries are compared)
+      // (to the µs: boundaries are compared; a number's digits below the µs dropped from its own text)
+      return parseTimestamp(v, { inputTz: o.inputTz, fine: true, text: typeof v === 'number' ? reader.raw(k) : undefined });
     };
     // The user's times repeat on every event of the user: each field's JSON text (its bytes) -> its
     // value, remembered for up to 100,000 texts (no decoding, no string per lookup). The event time is
@@ -68,7 +71,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
       if (s < 0) return null;
       const slot = seen.slot(line.buf, s, reader.spanEnd(k));
       if (slot < known.length) return known[slot];
-      const v = ts(reader.value(k));
+      const v = ts(k);
       known.push(v);
       if (seen.size > 100000) { seen = new ByteKeys(); known = []; }
       return v;
@@ -81,7 +84,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         // (the common shapes read from the bytes, as to-local-date reads them; else decoded and parsed)
         let t: number | null | string = valueBytesMs(line.buf, reader.spanStart(0), reader.spanEnd(0), 'auto', clock, true);
-        if (Number.isNaN(t)) t = ts(reader.value(0));
+        if (Number.isNaN(t)) t = ts(0);
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);
         for (let k = 1; k <= 5; k++) {
