@@ -25,6 +25,18 @@ export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
 
+/** finish - start as the decimals the two times are written as (their shortest texts), rounded once: the
+ *  difference of their doubles carries their noise (1728494943.3 - 1728494830.1 = 113.20000004768372) */
+export function durationBetween(start: number, finish: number): number {
+  const d = finish - start, a = String(finish), b = String(start);
+  const PLAIN = /^-?\d+(?:\.(\d+))?$/, ma = PLAIN.exec(a), mb = PLAIN.exec(b);
+  if (!ma || !mb) return d; // (an exponent: far from any epoch in seconds)
+  const k = Math.max(ma[1]?.length ?? 0, mb[1]?.length ?? 0);
+  if (k === 0) return d; // (whole seconds: exact already)
+  const scaled = (t: string, f: number) => BigInt(t.replace('.', '')) * 10n ** BigInt(k - f);
+  return Number(scaled(a, ma[1]?.length ?? 0) - scaled(b, mb[1]?.length ?? 0)) / 10 ** k;
+}
+
 /** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
 const idText = (v: unknown): string => (v === undefined || v === null ? '' : stringify(v));
 
@@ -78,7 +90,7 @@ export const tool: Tool<MatchPointsOptions> = {
           const hg = goals(f.hg), ag = goals(f.ag);
           if (hg === undefined || ag === undefined) { bad(evs, 'match finish lacks goals'); continue; }
           const c = compareDec(hg, ag), hp = c > 0 ? 3 : c === 0 ? 1 : 0, ap = c < 0 ? 3 : c === 0 ? 1 : 0;
-          const base = { match_id: id, match_start: s.t, duration_s: f.t - s.t };
+          const base = { match_id: id, match_start: s.t, duration_s: durationBetween(s.t, f.t) };
           ctx.emit(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }));
           ctx.emit(stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));
           ctx.count('matches');
