@@ -14,6 +14,9 @@ const mondayOfDays = (days: number) => days - ((((days + 3) % 7) + 7) % 7);
  *  one, and the difference of two such fractions was not always a whole number of weeks) */
 const weekNo = (monday: number) => (monday - 4) / 7;
 const mondayOfWeek = (w: number) => w * 7 + 4;
+/** the first Monday on or after --since: the cohorts kept are those whose week starts on or after the
+ *  date (a Wednesday's own week, which started two days before it, was kept) */
+const sinceMonday = (since: string) => mondayOfDays(dateToEpochDays(since) + 6);
 /** the first Monday with a four-digit year: 0000-01-03 (a week before it starts in year -1) */
 const FIRST_MONDAY = mondayOfDays(-719528) + 7;
 
@@ -100,7 +103,7 @@ export const tool: Tool<RetentionOptions> = {
           if (!row) { row = new Map(); kept.set(c, row); }
           row.set(w - c, (row.get(w - c) ?? 0) + 1);
         });
-        const sinceWeek = o.since ? weekNo(mondayOfDays(dateToEpochDays(o.since))) : -Infinity;
+        const sinceWeek = o.since ? weekNo(sinceMonday(o.since)) : -Infinity;
         for (const c of [...size.keys()].sort((a, b) => a - b)) {
           if (c < sinceWeek) continue;
           const cohortWeek = epochDaysToDate(mondayOfWeek(c));
@@ -145,7 +148,7 @@ function merger(o: RetentionOptions, ctx: Parameters<Tool<RetentionOptions>['cre
       row.set(k, (row.get(k) ?? 0) + r);
     },
     end() {
-      const sinceWeek = o.since ? weekNo(mondayOfDays(dateToEpochDays(o.since))) : -Infinity;
+      const sinceWeek = o.since ? weekNo(sinceMonday(o.since)) : -Infinity;
       for (const c of [...kept.keys()].sort((a, b) => a - b)) {
         if (c < sinceWeek) continue;
         const n = size.get(c);
