@@ -438,7 +438,7 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   try { out = fs.fstatSync(1); } catch { out = undefined; }
   if (last !== undefined && !last.tool.sink && !isFork(chain[chain.length - 1]) && !last.held && out?.isFile()) {
     const same = readBack(out);
-    if (same !== undefined) return `${last.tool.name}: standard output is ${same === '-' ? 'standard input' : same}, which this run also reads: what it writes would be read again, without end (write to another file)`;
+    if (same !== undefined) return `${last.tool.name}: standard output is ${same === '-' ? 'standard input' : same}, which this run also reads: what it writes would be read again, without end (write to another file) (try '${last.tool.name} --help')`;
   }
   // a sink appending to such a file as it goes (save --append): the same loop
   for (const { tool, o, held } of stages) {

@@ -4,7 +4,7 @@
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
 import { FieldReader, Members, hasByte } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
-import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, splitPath, stringify } from '../core/json.js';
+import { BigNum, NUMBER, canonicalNumber, getPath, literalPath, pathName, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { loadSide, parseSize } from '../core/side.js';
 import { StrictStop } from '../core/stage.js';
@@ -45,7 +45,7 @@ export const tool: Tool<JoinOptions> = {
     const eq = o.on.indexOf('=');
     if (eq === 0 || eq === o.on.length - 1) return `--on takes STREAM_KEY or STREAM_KEY=SIDE_KEY (got '${o.on}')`;
     o.fields = listOption(o.fields);
-    const names = o.fields.map((f) => o.prefix + splitPath(f).pop());
+    const names = o.fields.map((f) => o.prefix + pathName(f));
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) return `--fields adds the field ${JSON.stringify(twice)} twice (fields are added under their last name): give --prefix, or join twice`;
     if (!Number.isFinite(parseSize(o.maxSide))) return `--max-side takes a size such as 512MB (got '${o.maxSide}')`;
@@ -98,7 +98,7 @@ export const tool: Tool<JoinOptions> = {
           for (const { rec } of recs) for (const k of Object.keys(rec)) if (k !== sideKey[0]) seen.add(k);
           fields = [...seen];
         }
-        const paths = fields.map(splitPath), out = fields.map((f) => o.prefix + splitPath(f).pop());
+        const paths = fields.map(splitPath), out = fields.map((f) => o.prefix + pathName(f));
         // the added fields are top-level paths of the reader (escaped so a dot in a name stays one name)
         reader = new FieldReader([streamKey, ...out.map(literalPath)]);
         added = out.map((_n, i) => i + 1);

@@ -120,20 +120,28 @@ function coerced(orig: unknown, shadow: unknown): unknown {
  * null. Allowed (README): a numeric string (a JSON number, blanks around) made a number, "true" and
  * "false" made booleans. ajv coerces more: null to 0, "" or "false", "" and " " to 0, "0x10" to 16,
  * "Infinity" to a number no JSON can hold, numbers to strings, 1 to true; each is refused, as the
- * schema refuses the value without coercion. `orig`: the record before ajv, `shadow`: after.
+ * schema refuses the value without coercion. `orig`: the record before ajv, `shadow`: after. (The
+ * path is made only for a refusal: `at` holds the keys and indexes down to the value looked at.)
  */
-function refusedCoercion(orig: unknown, shadow: unknown, path: string): string | null {
-  const no = () => `${path || '/'}: ${shownValue(orig)} is not ${shadow === null ? 'null' : Array.isArray(shadow) ? 'an array' : typeof shadow === 'object' ? 'an object' : typeof shadow === 'number' ? 'a number' : `a ${typeof shadow}`}`;
+function refusedCoercion(orig: unknown, shadow: unknown, at: (string | number)[] = []): string | null {
+  const no = () => {
+    const path = at.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('') || '/';
+    const kind = shadow === null ? 'null' : Array.isArray(shadow) ? 'an array' : typeof shadow === 'object' ? 'an object' : typeof shadow === 'number' ? 'a number' : `a ${typeof shadow}`;
+    return `${path}: ${shownValue(orig)} is not ${kind}`;
+  };
   if (orig instanceof BigNum) return typeof shadow === 'number' ? null : no(); // (forAjv's double of it)
   if (Array.isArray(orig)) {
     if (!Array.isArray(shadow) || shadow.length !== orig.length) return no();
-    for (let i = 0; i < orig.length; i++) { const r = refusedCoercion(orig[i], shadow[i], `${path}/${i}`); if (r) return r; }
+    for (let i = 0; i < orig.length; i++) {
+      at.push(i); const r = refusedCoercion(orig[i], shadow[i], at); at.pop();
+      if (r) return r;
+    }
     return null;
   }
   if (orig !== null && typeof orig === 'object') {
     if (shadow === null || typeof shadow !== 'object' || Array.isArray(shadow)) return no();
     for (const k of Object.keys(orig)) {
-      const r = refusedCoercion((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      at.push(k); const r = refusedCoercion((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k], at); at.pop();
       if (r) return r;
     }
     return null;
@@ -305,7 +313,7 @@ export const tool: Tool<ValidateOptions> = {
           const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
           const orig = coercing ? parseJson(before) : undefined;
-          if (coercing) { const refused = refusedCoercion(orig, shadow, ''); if (refused) return ctx.reject(line, 'schema', refused); }
+          if (coercing) { const refused = refusedCoercion(orig, shadow); if (refused) return ctx.reject(line, 'schema', refused); }
           if (o.coerce && stringify(shadow) !== before) { // (coerced, or an exact number seen as a double)
             const after = coerced(orig, shadow) as Record<string, unknown>;
             if (stringify(after) !== before) { out = after; changed = true; rewrite = true; }
