@@ -35,7 +35,7 @@ export const tool: Tool<RetentionOptions> = {
   options: {
     user: { type: 'string', default: 'user_id', describe: 'user field' },
     date: { type: 'string', default: 'date', describe: 'activity date field (YYYY-MM-DD), e.g. from to-local-date' },
-    'cohort-field': { type: 'string', describe: 'a date field that defines the cohort instead of the first activity (e.g. join_date)' },
+    'cohort-field': { type: 'string', describe: 'a date field that defines the cohort instead of the first activity (e.g. join_date; where a user\'s records disagree, the earliest)' },
     since: { type: 'string', describe: 'only cohorts whose week starts on or after this date' },
     'max-weeks': { type: 'number', describe: 'offsets up to this many weeks' },
     merge: { type: 'boolean', default: false, describe: 'input is retention output of runs over disjoint sets of users (no --since, --max-weeks there): sum them into the rows one run over all the users gives' },
@@ -52,6 +52,7 @@ export const tool: Tool<RetentionOptions> = {
     // of the cohort; the (user, Monday) pairs of activity in a hash set. Weeks are numbered by weekNo.
     const users = new ByteKeys();
     const first = new GrowF64(Infinity), cohort = new GrowF64(NaN);
+    let disagree = 0; // records whose cohort week is not the one their user had so far
     const pairs = new PairSet();
     let scratch = Buffer.allocUnsafe(1024);
     /** the Monday (epoch days) of the week of field k's date (its first 10 characters), or NaN (also
@@ -83,10 +84,14 @@ export const tool: Tool<RetentionOptions> = {
         const u = users.slot(scratch, 0, pos);
         const f = first.ensure(u);
         if (m < f[u]) f[u] = m;
-        if (o.cohortField) cohort.ensure(u)[u] = c;
+        if (o.cohortField) { // (a user whose records disagree: the earliest week, whatever the order)
+          const ca = cohort.ensure(u);
+          if (ca[u] !== c) { if (ca[u] === ca[u]) { disagree++; if (c < ca[u]) ca[u] = c; } else ca[u] = c; }
+        }
         pairs.add(u, m);
       },
       end() {
+        if (disagree) ctx.warn(`${disagree} record${disagree === 1 ? ' gives its user' : 's give their users'} another ${o.cohortField} week than an earlier one: a user's earliest week is their cohort`);
         const n = users.size;
         const cw = new Float64Array(n);
         for (let u = 0; u < n; u++) cw[u] = weekNo(o.cohortField ? cohort.a[u] : first.a[u]);
