@@ -29,6 +29,15 @@ export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 
 interface Point { order: string; x: number; rec: any; group?: unknown }
 
+/** points by --order (as text), and points of one order by value, then by their record's JSON text:
+ *  the order of the input never decides (each point's baseline is the points before it) */
+function byOrder(a: Point, b: Point): number {
+  if (a.order !== b.order) return a.order < b.order ? -1 : 1;
+  if (a.x !== b.x) return a.x - b.x;
+  const x = stringify(a.rec), y = stringify(b.rec);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** the points of a series of days (sorted) with the missing days between them as points of value `v` */
 function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
   const out: Point[] = [];
@@ -91,7 +100,7 @@ export const tool: Tool<AnomaliesOptions> = {
       end() {
         let flagged = 0;
         for (const g of [...series.keys()].sort()) {
-          let pts = series.get(g)!.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+          let pts = series.get(g)!.sort(byOrder);
           if (o.fill !== undefined) pts = filled(pts, o, o.fill);
           for (let i = 0; i < pts.length; i++) {
             const prev = pts.slice(Math.max(0, i - o.window), i).map((p) => p.x);
