@@ -1,10 +1,19 @@
 // Small helpers for option values shared by the tools.
 import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError } from './tool.js';
 
 /** does a word of the command line name a regular file? (a file given where a key or condition goes:
  *  those tools read files with -i, and say so) */
 export function namesFile(word: string): boolean { try { return fs.statSync(word).isFile(); } catch { return false; } }
+
+/** a file to write whose folder does not exist (or is no folder): a usage message, said before any
+ *  input is read (the run would read it all, then fail to write), or undefined */
+export function outputFolder(file: string): string | undefined {
+  const dir = path.dirname(path.resolve(file));
+  try { if (fs.statSync(dir).isDirectory()) return undefined; } catch { /* missing */ }
+  return `no such folder: ${path.dirname(file)} (for ${file})`;
+}
 
 /** values given repeated and/or comma-separated (--key a,b --key c) as one list, blanks dropped */
 export function listOption(values: readonly string[]): string[] {

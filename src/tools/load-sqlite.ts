@@ -7,6 +7,7 @@ import { checkLoaderOptions, LOADER_OPTIONS, loaderTransform } from '../core/loa
 import type { LoaderToolOptions } from '../core/loader.js';
 import { sqliteDialect, SqliteDriver } from '../core/sqlite.js';
 import type { Tool } from '../core/tool.js';
+import { outputFolder } from '../core/options.js';
 
 export interface LoadSqliteOptions extends LoaderToolOptions { db: string }
 
@@ -23,7 +24,7 @@ export const tool: Tool<LoadSqliteOptions> = {
     db: { type: 'string', demandOption: true, describe: 'SQLite database file (created if missing; WAL mode)' },
     ...LOADER_OPTIONS,
   },
-  check: (o) => checkLoaderOptions(o, sqliteDialect),
+  check: (o) => checkLoaderOptions(o, sqliteDialect) ?? (o.db !== ':memory:' && o.db !== '' ? outputFolder(o.db) : undefined),
   create(o, ctx) {
     return loaderTransform(o, ctx, () => {
       try { return new SqliteDriver(o.db, o.busyTimeout); } catch (err) { throw new Error(`cannot open ${o.db}: ${(err as Error).message}`); }

@@ -23,7 +23,7 @@ import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
 import { BigNum } from '../core/json.js';
-import { blankName, listOption } from '../core/options.js';
+import { blankName, listOption, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import { dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
@@ -84,7 +84,7 @@ export const tool: Tool<PlotOptions> = {
   ],
   options,
   check(o) {
-    const blank = blankName('by', o.by);
+    const blank = blankName('by', o.by) ?? (o.out !== undefined && o.out !== '' && o.out !== '-' ? outputFolder(o.out) : undefined);
     if (blank) return blank;
     const ys = listOption(o.y);
     if (ys.length === 0) return '--y needs at least one field';

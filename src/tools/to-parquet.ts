@@ -7,7 +7,7 @@
 import { ParquetSink } from '../core/parquet.js';
 import { guardTarget } from '../core/files.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
-import { columnTypes } from '../core/options.js';
+import { columnTypes, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import { UsageError } from '../core/tool.js';
@@ -39,7 +39,7 @@ export const tool: Tool<ToParquetOptions> = {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
     if (o.out[0] === '') return 'FILE is empty: give the name of the Parquet file to write';
     if (!(o.rowGroupSize >= 1) || !Number.isInteger(o.rowGroupSize)) return '--row-group-size takes a positive whole number';
-    return undefined;
+    return outputFolder(o.out[0]);
   },
   create(o, ctx) {
     const codec = (o.compression === 'none' ? 'UNCOMPRESSED' : o.compression.toUpperCase()) as Codec;

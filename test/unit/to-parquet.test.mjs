@@ -178,10 +178,10 @@ test('a failed run leaves no output file and an existing one untouched', () => {
   assert.is(r.status, 1);
   assert.match(r.stderr, /not written: every record was rejected/);
   assert.is(fs.readFileSync(`${d}/out.parquet`, 'utf8'), 'previous');
-  // a folder that does not exist: fails before reading
+  // a folder that does not exist: a usage error, before reading (as save's)
   r = sh(`to-parquet ${d}/nope/out.parquet`, { input: '{"a":1}\n' });
-  assert.is(r.status, 1);
-  assert.match(r.stderr, /nope/);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /no such folder: .*nope/);
 });
 
 test('no NaN, Infinity or broken string is written: numbers beyond a double keep their exact text, a lone surrogate is rejected', async () => {
