@@ -225,7 +225,8 @@ function unitOfText(x: number, digits: string): Exclude<Unit, 'auto'> {
   return n <= 11 ? 's' : n <= 14 ? 'ms' : n <= 17 ? 'us' : 'ns';
 }
 
-const TENS: Record<Exclude<Unit, 'auto'>, bigint> = { s: 3n, ms: 0n, us: -3n, ns: -6n };
+/** powers of ten of a ms in each unit (ms = value x 10^MS_TENS[u]) */
+const MS_TENS: Record<Exclude<Unit, 'auto'>, number> = { s: 3, ms: 0, us: -3, ns: -6 };
 
 /** the epoch ms of a decimal of more than 15 significant digits, floored from its digits: its double
  *  can round up across a second (1710115199.9999999 s, 100 ns before midnight, is the double
@@ -238,14 +239,7 @@ function floorDecimal(text: string, u: Exclude<Unit, 'auto'>): number | undefine
     if (c < 48 || c > 57 || (lead && c === 48)) continue;
     lead = false; sig++;
   }
-  if (sig <= 15 || !NUMBER.test(text)) return undefined;
-  const d = parseDec(text);
-  const e = d.exp + TENS[u] - BigInt(d.digits.length); // the ms are digits x 10^e
-  if (e > 30n || e < -60n) return undefined; // (far out of range either way: the double decides)
-  const m = BigInt(d.digits);
-  if (e >= 0n) return d.sign * Number(m * 10n ** e);
-  const p = 10n ** -e, q = m / p;
-  return d.sign > 0 ? Number(q) : -Number(q + (m % p === 0n ? 0n : 1n));
+  return sig <= 15 ? undefined : floorScaled(text, MS_TENS[u]);
 }
 
 /** floor(v x 10^k) of the JSON number text's value v, exactly from its digits (a decimal's double can
@@ -265,8 +259,6 @@ export function floorScaled(text: string, k: number): number | undefined {
   return Number.isSafeInteger(v) ? v : undefined;
 }
 
-/** powers of ten of a µs in each unit */
-const US_TENS: Record<Exclude<Unit, 'auto'>, number> = { s: 6, ms: 3, us: 0, ns: -3 };
 
 function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
@@ -293,7 +285,7 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
     // a fraction: floored to the µs from its digits, as an ISO fraction's and a long integer's digits
     // are (rounding its double dated 1700000000.0000009 s 1 µs after "2023-11-14T22:13:20.0000009Z");
     // without them (a text no double's shortest form gives): the nearest µs of the double
-    const whole = floorScaled(text, US_TENS[u]) ?? Math.round(x * US[u]);
+    const whole = floorScaled(text, MS_TENS[u] + 3) ?? Math.round(x * US[u]);
     ms = Math.floor(whole / 1000); us = whole - ms * 1000;
   }
   if (ms < MIN_MS || ms > MAX_MS) {

@@ -26,11 +26,7 @@ const durationS = (start: number, last: number) => Math.round((last - start) * 1
 
 /** --gap in whole microseconds, floored from the decimal it was given as (a gap of 60.1 s is 60100000 µs;
  *  gap * 1e6 can fall below it: 60.1 * 1e6 could floor to 60099999) */
-export function gapMicros(gap: number): number {
-  const [m, e] = gap.toExponential().split('e'); // (the shortest digits that give this double: "6.01e+1")
-  const digits = m.replace('.', ''), shift = Number(e) - (digits.length - 1) + 6;
-  return Number(shift >= 0 ? BigInt(digits) * 10n ** BigInt(shift) : BigInt(digits) / 10n ** BigInt(-shift));
-}
+export function gapMicros(gap: number): number { return floorScaled(String(gap), 6) ?? Math.floor(gap * 1e6); }
 
 /** an open (or finished) session: first time, latest end, pings */
 interface Open { start: number; last: number; n: number }
