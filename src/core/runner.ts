@@ -429,8 +429,9 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   // top: as sort f >> f, its input was read to its end first); a join's --side is read whole before
   // anything is written.
   // (the input that is file `w`, unless w is empty and read first, or undefined)
+  const fileStats = files.map(stat);
   const readBack = (w: fs.Stats): string | undefined => {
-    const at = files.flatMap((f, i) => { const st = stat(f); return st !== undefined && st.dev === w.dev && st.ino === w.ino ? [i] : []; });
+    const at = fileStats.flatMap((st, i) => (st !== undefined && st.dev === w.dev && st.ino === w.ino ? [i] : []));
     return at.length === 0 || (w.size === 0 && at.length === 1 && at[0] === 0) ? undefined : files[at[0]];
   };
   const last = stages[stages.length - 1];
