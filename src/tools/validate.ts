@@ -312,11 +312,16 @@ export const tool: Tool<ValidateOptions> = {
           const shadow = forAjv(rec);
           const problem = ajvCheck(shadow);
           if (problem) return ctx.reject(line, 'schema', problem);
-          const orig = coercing ? parseJson(before) : undefined;
-          if (coercing) { const refused = refusedCoercion(orig, shadow); if (refused) return ctx.reject(line, 'schema', refused); }
-          if (o.coerce && stringify(shadow) !== before) { // (coerced, or an exact number seen as a double)
-            const after = coerced(orig, shadow) as Record<string, unknown>;
-            if (stringify(after) !== before) { out = after; changed = true; rewrite = true; }
+          // (the record as ajv left it: the same text, nothing was coerced; else the record before it is
+          // read again from its text, for the coercions --coerce refuses and for the exact values)
+          if (coercing && stringify(shadow) !== before) { // (coerced, or an exact number seen as a double)
+            const orig = parseJson(before);
+            const refused = refusedCoercion(orig, shadow);
+            if (refused) return ctx.reject(line, 'schema', refused);
+            if (o.coerce) {
+              const after = coerced(orig, shadow) as Record<string, unknown>;
+              if (stringify(after) !== before) { out = after; changed = true; rewrite = true; }
+            }
           }
         }
         if (!changed) return ctx.emitLine(line);
