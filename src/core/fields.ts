@@ -8,7 +8,10 @@
 // nesting up to MAX_DEPTH. UTF-8 validity is checked by the input reader for whole chunks (input.ts).
 // JSON's structural bytes are ASCII and UTF-8 continuation bytes are >= 0x80, so byte offsets are safe.
 import { BigNum, NUMBER as NUMBER_TEXT, canonicalNumber, getPath, numberOf, parseDigits, parseJson, splitPath, stringify } from './json.js';
-import { TopScan, UNSURE } from './simd-scan.js';
+import { EventScan, TopScan, UNSURE } from './simd-scan.js';
+
+/** EVENT_PIPES_BATCH=0: every line read one at a time (tests compare the two) */
+const BATCH = process.env.EVENT_PIPES_BATCH !== '0';
 
 const QUOTE = 34, BSL = 92, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44, COLON = 58;
 
@@ -368,6 +371,13 @@ export class FieldReader {
         return under.length ? pathTree(this.pathKeys, 1, under) : null;
       });
     }
+  }
+
+  /** the compiled reading of many lines a call (EventScan: paths 0..n-3 the key strings, n-2 the time,
+   *  n-1 the action among `actions`), when every path is a distinct top-level name and the SIMD walk
+   *  is there; else null */
+  eventScan(actions: { token: Buffer; kind: number }[]): EventScan | null {
+    return this.flat && this.paths.length >= 3 && BATCH ? EventScan.create(this.topKeys, actions) : null;
   }
 
   /** the top-level name of path k (for setting it) */

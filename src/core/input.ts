@@ -20,6 +20,8 @@ const NL = 10;
 /** a line longer than this is rejected instead of being buffered without end */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const CHUNK = 1 << 17;
+/** lines that go the usual way after a batch that read none (see LineSink.batch) */
+const BATCH_PAUSE = 32;
 
 export interface LineSink {
   /** a candidate line (contains the needle, or there is no needle) */
@@ -30,6 +32,11 @@ export interface LineSink {
   tooLong(l: Line): void;
   /** a line that is not valid UTF-8 (why: where) */
   invalid(l: Line, why: string): void;
+  /** (a sink that reads many lines a call, when there is no needle) lines k0..n-1 of a chunk split by
+   *  `split` from `from`, line k0 beginning at chunk index `start`: reads lines from k0 on, as many as
+   *  it can, as line() would (each valid UTF-8, not blank); returns the number of the first it did not
+   *  read (that line then goes to line() or the others as usual) */
+  batch?: (split: LineSplit, from: number, start: number, k0: number, n: number) => number;
 }
 
 /** index of the first invalid UTF-8 sequence in b[s, e) (RFC 3629: no overlong forms, no surrogates,
@@ -194,7 +201,21 @@ export class Splitter {
     const simd = this.simd;
     if (simd !== null && simd.accepts(chunk)) {
       const from = s, n = simd.split(chunk, from);
+      // a sink that reads many lines a call takes them while it can; a line it does not read goes the
+      // usual way, and so do the next BATCH_PAUSE after one that none were read before
+      const batch = this.needle === undefined && !this.checkEach ? this.sink.batch : undefined;
+      let pause = 0;
       for (let k = 0; k < n; k++) {
+        if (batch !== undefined && pause === 0) {
+          const j = batch(simd, from, s, k, n);
+          if (j > k) {
+            this.line.no += j - k;
+            s = simd.lineEnd(j - 1, from) + 1;
+            k = j;
+            if (stopped()) return;
+            if (k === n) break;
+          } else pause = BATCH_PAUSE;
+        } else if (pause > 0) pause--;
         const nl = simd.lineEnd(k, from);
         this.deliverKnown(chunk, s, nl, simd.candidate(k));
         s = nl + 1;

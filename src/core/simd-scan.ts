@@ -11,6 +11,11 @@ interface ScanExports {
   scan(s: number, e: number, keys: number, nkeys: number, results: number): number;
   scanTrusted(s: number, e: number, keys: number, nkeys: number, results: number): number;
   split(s: number, e: number, needle: number, nlen: number, i1: number, i2: number, out: number): number;
+  events(base: number, first: number, ends: number, k0: number, n: number, keys: number, nk: number, acts: number, res: number,
+    keysOut: number, keyCap: number, lens: number, times: number, kinds: number, maxEvents: number): number;
+  KEYS_USED: WebAssembly.Global;
+  OTHERS: WebAssembly.Global;
+  FULL: WebAssembly.Global;
   FREE: WebAssembly.Global;
   MAX_LINE: WebAssembly.Global;
 }
@@ -159,6 +164,10 @@ export class LineSplit {
 
   /** index in the chunk of the k-th newline (relative to `from`'s chunk start) */
   lineEnd(k: number, from: number): number { return (this.ends[k] & 0x7fffffff) + from; }
+
+  /** the events of lines k0..n - 1 (split from `from`; line k0 begins at chunk index `start`) that
+   *  `scan` reads, up to the first it does not (see EventScan): that line's number */
+  events(scan: EventScan, from: number, start: number, k0: number, n: number): number { return scan.run(chunkAt + from, chunkAt + start, endsAt, k0, n); }
   candidate(k: number): boolean { return this.ends[k] < 0; }
 }
 
@@ -524,5 +533,87 @@ export class TopScan {
     }
     memoBuf = b; memoS = s; memoE = e; memoFrom = from; memoN = n; memoGen = generation; memoBy = holder; memoAt = ++counter;
     return e;
+  }
+}
+
+/**
+ * The compiled reading of a keyed event log's lines (final-action; src/wasm/scan.ts events()): per line
+ * of a chunk, the key fields' string tokens joined by byte 1, a time of 1-15 plain digits and an action
+ * among given tokens, read by the same walk as FieldReader.read (the same grammar check, the same
+ * spans), many lines a call; a line whose action is another string is counted (`others`). A line
+ * that needs more (an escape, a key that is not a string, a missing field, a time with a fraction or a
+ * sign or of 16 digits, a malformed line) stops it: that line goes the JavaScript way. After run(), the
+ * events are `count` entries of lens, times and kinds, their keys' bytes keys[0, used); `full`: it
+ * stopped for room, not at a line (run it again from there).
+ */
+let eventsOut = -1;
+export class EventScan {
+  private at = 0;
+  private gen = -1;
+  private res = 0;
+  private acts = 0;
+  keys!: Buffer;
+  lens!: Int32Array;
+  times!: Float64Array;
+  kinds!: Uint8Array;
+  used = 0;
+  count = 0;
+  others = 0;
+  full = false;
+  private static readonly EVENTS = 1024;
+  private static readonly KEY_CAP = 1 << 15;
+
+  /** null without the SIMD walk or room in its memory. (One place for the events of every EventScan
+   *  of the process: run() is synchronous and its caller takes the events out before the next one.) */
+  static create(keys: Buffer[], actions: { token: Buffer; kind: number }[]): EventScan | null {
+    if (memory === null || keys.length + 2 > 64) return null;
+    const n = EventScan.EVENTS;
+    if (eventsOut < 0) eventsOut = scanScratch(EventScan.KEY_CAP + 13 * n)?.byteOffset ?? -1;
+    const e = new EventScan(keys, actions);
+    if (eventsOut < 0 || !e.place()) return null;
+    const o = eventsOut;
+    e.keys = memory.subarray(o, o + EventScan.KEY_CAP);
+    e.times = new Float64Array(memory.buffer, o + EventScan.KEY_CAP, n);
+    e.lens = new Int32Array(memory.buffer, o + EventScan.KEY_CAP + 8 * n, n);
+    e.kinds = new Uint8Array(memory.buffer, o + EventScan.KEY_CAP + 12 * n, n);
+    return e;
+  }
+
+  private constructor(private readonly fields: Buffer[], private readonly actions: { token: Buffer; kind: number }[]) {}
+
+  /** the fields and action tokens placed in the walk's memory (again after a new generation) */
+  private place(): boolean {
+    const keys = this.fields, acts = this.actions;
+    const keyBytes = 8 + keys.length * 16 + keys.reduce((a, k) => a + k.length, 0);
+    const at = scanSpace(keyBytes + 4 + 12 * acts.length + acts.reduce((a, t) => a + t.token.length, 0));
+    if (at < 0) return false;
+    writeKeys(at, keys);
+    this.at = at; this.res = at + 8 + keys.length * 8;
+    let a = (at + keyBytes + 3) & ~3;
+    this.acts = a;
+    const words = i32!;
+    words[a >> 2] = acts.length;
+    let text = a + 4 + 12 * acts.length;
+    acts.forEach((t, j) => {
+      t.token.copy(memory!, text);
+      words[(a >> 2) + 1 + 3 * j] = text; words[(a >> 2) + 2 + 3 * j] = t.token.length; words[(a >> 2) + 3 + 3 * j] = t.kind;
+      text += t.token.length;
+    });
+    this.gen = generation;
+    return true;
+  }
+
+  /** (LineSplit.events) the lines from k0: the number of the first one not read */
+  run(base: number, first: number, ends: number, k0: number, n: number): number {
+    this.count = 0; this.used = 0; this.others = 0; this.full = false;
+    if (this.gen !== generation && !this.place()) return k0;
+    memoBuf = null;
+    const o = eventsOut, cap = EventScan.KEY_CAP, n0 = EventScan.EVENTS, w = wasm!;
+    const k = w.events(base, first, ends, k0, n, this.at, this.fields.length - 2, this.acts, this.res, o, cap, o + cap + 8 * n0, o + cap, o + cap + 12 * n0, n0);
+    this.used = w.KEYS_USED.value as number;
+    this.others = w.OTHERS.value as number;
+    this.full = w.FULL.value !== 0;
+    this.count = k - k0 - this.others;
+    return k;
   }
 }

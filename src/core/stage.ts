@@ -104,7 +104,20 @@ export class Stage implements LineSink {
   }
 
   /** create the transform (UsageError or RangeError: a usage problem; other errors: a failed setup) */
-  create(): void { this.transform = this.tool.create(this.opts, this.ctx); }
+  create(): void {
+    this.transform = this.tool.create(this.opts, this.ctx);
+    const take = this.transform.batch;
+    if (take !== undefined) {
+      this.batch = (split, from, start, k0, n) => {
+        let j: number;
+        try { j = take(split, from, start, k0, n); } catch (err) { throw this.tag(err); }
+        this.stats.in += j - k0;
+        return j;
+      };
+    }
+  }
+  /** (LineSink) many lines a call, when the transform reads them so (Transform.batch) */
+  batch?: LineSink['batch'];
 
   // LineSink: the lines of the input
   line(l: Line): void {

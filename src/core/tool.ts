@@ -4,6 +4,7 @@
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
+import type { LineSplit } from './simd-scan.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
 export interface Line {
@@ -88,6 +89,11 @@ export interface Transform {
   /** called once before the first line (e.g. to load a side file) */
   init?(): Promise<void>;
   record(line: Line): void;
+  /** (optional) lines k0..n-1 of a chunk split by `split` (from `from`; line k0 begins at chunk index
+   *  `start`), read many a call as record() would read them, from k0 on while it can (final-action:
+   *  the compiled reading of its events, EventScan): the number of the first line not read, which then
+   *  goes to record(). Only for lines as read from the input (no needle, valid UTF-8). */
+  batch?(split: LineSplit, from: number, start: number, k0: number, n: number): number;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
   /** (a library stream) the run stopped before its end (a --strict stop, a failure, the stream

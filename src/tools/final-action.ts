@@ -110,7 +110,32 @@ export const tool: Tool<FinalActionOptions> = {
       log = log.subset(keep, m);
       foldAt = Math.max(foldBase, 2 * m);
     };
+    // most lines read many a call by the compiled walk (EventScan: string keys, a time of plain digits,
+    // an action among --on and --off); a line it does not read comes to record()
+    const events = reader.eventScan([...onQ.map((token) => ({ token, kind: ON })), ...offQ.map((token) => ({ token, kind: OFF }))]);
     return {
+      batch: events === null ? undefined : (split, from, start, k0, n) => {
+        let k = k0;
+        do {
+          const j = split.events(events, from, start, k, n), m = events.count;
+          if (events.others) ctx.count('other events', events.others);
+          if (m > 0) {
+            const used = events.used, lens = events.lens, ts = events.times, kinds = events.kinds;
+            events.keys.copy(log.room(used), log.used, 0, used);
+            let end = log.used;
+            for (let q = 0; q < m; q++) {
+              end += lens[q];
+              const i = log.commit(end);
+              const ta = i < times.a.length ? times.a : times.ensure(i), aa = i < acts.a.length ? acts.a : acts.ensure(i);
+              ta[i] = ts[q]; aa[i] = kinds[q] === OFF ? TAG_OFF : TAG_ON;
+            }
+            if (log.size >= foldAt) compact();
+          }
+          if (j > k) start = split.lineEnd(j - 1, from) + 1;
+          k = j;
+        } while (events.full && k < n);
+        return k;
+      },
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
         let kind = 0;

@@ -445,3 +445,83 @@ export function split(s: usize, e: usize, needle: usize, nlen: usize, i1: usize,
   }
   return <i32>count;
 }
+
+/** (events()) the bytes of keys it appended (the caller copies them out), the lines it read whose
+ *  action is another string (no event: the caller counts them), and whether it stopped for room */
+export let KEYS_USED: usize = 0;
+export let OTHERS: i32 = 0;
+export let FULL: i32 = 0;
+
+/**
+ * The events of a keyed log (final-action) read from lines k0..n-1 of a chunk split by split() (newline
+ * k at base + (ends[k] & 0x7fffffff); line k0 begins at `first`, each next one after the newline
+ * before it; a CR before a newline is not part of its line), each line as scan() reads it with the
+ * wanted keys at `keys`: key nk + 1 (an action) is one of the tokens at `acts` (an i32 count, then
+ * (offset, length, kind) i32 triples): its kind at kinds (u8 each), or another string (counted in
+ * OTHERS, nothing more read); keys 0..nk-1 (each a string: its token, quotes included) joined by byte
+ * 1, appended at keysOut (KEYS_USED bytes in all) with their length at lens (i32 each); key nk (a time)
+ * as a whole number of 1 to 15 digits, bare or in quotes (no sign, no leading zero) at times (f64
+ * each). It stops at the first line not read so (a line not framed by '{' and '}', one scan() is
+ * unsure of, a value of any other form: the JavaScript side reads it, rejects it or counts it), and
+ * (FULL) before a line that might not fit the room left (keyCap bytes, maxEvents events) once it read
+ * one: returns the number of the line it stopped at (n when it read every line). `res`: scratch for
+ * scan()'s results.
+ */
+export function events(base: usize, first: usize, ends: usize, k0: i32, n: i32, keys: usize, nk: i32, acts: usize, res: usize,
+  keysOut: usize, keyCap: usize, lens: usize, times: usize, kinds: usize, maxEvents: i32): i32 {
+  let s = first, used: usize = 0, ev: usize = 0, others: i32 = 0, k = k0;
+  const nacts = <usize>load<i32>(acts);
+  FULL = 0;
+  for (; k < n; k++) {
+    const nl = base + <usize>(load<i32>(ends + (<usize>k << 2)) & 0x7fffffff);
+    let e = nl;
+    if (e > s && load<u8>(e - 1) == 13) e--;
+    if (<i32>ev >= maxEvents || used + (e - s) + <usize>nk > keyCap) { if (ev + <usize>others > 0) FULL = 1; break; }
+    if (e - s < 2 || load<u8>(s) != 123 || load<u8>(e - 1) != 125 || scan(s, e, keys, nk + 2, res) < 0) break;
+    // the action: one of the tokens, or another string
+    const as = <usize>load<i32>(res + (<usize>(nk + 1) << 3)), ae = <usize>load<i32>(res + (<usize>(nk + 1) << 3), 4);
+    if (<isize>as < 0 || load<u8>(as) != 34) break;
+    let kind: i32 = 0;
+    for (let j: usize = 0; j < nacts && kind == 0; j++) {
+      const t = acts + 4 + j * 12, len = <usize>load<i32>(t, 4);
+      if (len != ae - as) continue;
+      const at = <usize>load<i32>(t);
+      let i: usize = 0;
+      while (i < len && load<u8>(at + i) == load<u8>(as + i)) i++;
+      if (i == len) kind = load<i32>(t, 8);
+    }
+    if (kind == 0) { others++; s = nl + 1; continue; }
+    // the time: plain digits
+    let ts = <usize>load<i32>(res + (<usize>nk << 3)), te = <usize>load<i32>(res + (<usize>nk << 3), 4);
+    if (<isize>ts < 0) break;
+    if (load<u8>(ts) == 34) { ts++; te--; }
+    if (te <= ts || te - ts > 15 || (load<u8>(ts) == 48 && te - ts > 1)) break;
+    let v: i64 = 0, i = ts;
+    for (; i < te; i++) {
+      const d = <u32>load<u8>(i) - 48;
+      if (d > 9) break;
+      v = v * 10 + <i64>d;
+    }
+    if (i < te) break;
+    // the keys: strings (no backslash in the line, or scan() was unsure: their tokens as they are)
+    let o = keysOut + used, j: usize = 0;
+    const o0 = o;
+    for (; j < <usize>nk; j++) {
+      const vs = <usize>load<i32>(res + (j << 3)), ve = <usize>load<i32>(res + (j << 3), 4);
+      if (<isize>vs < 0 || load<u8>(vs) != 34) break;
+      if (j > 0) { store<u8>(o, 1); o++; }
+      memory.copy(o, vs, ve - vs);
+      o += ve - vs;
+    }
+    if (j < <usize>nk) break;
+    store<i32>(lens + (ev << 2), <i32>(o - o0));
+    store<f64>(times + (ev << 3), <f64>v);
+    store<u8>(kinds + ev, <u8>kind);
+    ev++;
+    used = o - keysOut;
+    s = nl + 1;
+  }
+  KEYS_USED = used;
+  OTHERS = others;
+  return k;
+}
