@@ -585,7 +585,7 @@ export class EventScan {
   private place(): boolean {
     const keys = this.fields, acts = this.actions;
     const keyBytes = 8 + keys.length * 16 + keys.reduce((a, k) => a + k.length, 0);
-    const at = scanSpace(keyBytes + 4 + 12 * acts.length + acts.reduce((a, t) => a + t.token.length, 0));
+    const at = scanSpace(keyBytes + 3 + 4 + 12 * acts.length + acts.reduce((a, t) => a + t.token.length, 0));
     if (at < 0) return false;
     writeKeys(at, keys);
     this.at = at; this.res = at + 8 + keys.length * 8;
