@@ -107,4 +107,14 @@ test('plain lines: --stats counts every line and the other events', () => {
   assert.is(r.stdout.trim().split('\n').length, 300);
 });
 
+test('the action table keeps its own bytes after a line read the usual way (whose reader places its keys next)', () => {
+  // (keys k, ts, event_name: 69 bytes of key table, so the action table starts 3 bytes past its share;
+  // its last token's bytes were overwritten by the reader's keys placed after it: "Z" became another action)
+  const f = path.join(dir, 'align.ndjson');
+  fs.writeFileSync(f, '{"k":"a","ts":1,"event_name":"Z"}\n{"ts":2,"event_name":"Z"}\n{"k":"b","ts":3,"event_name":"Z"}\n');
+  const r = same(`final-action --threads 1 --key k --time ts --off Z --stats ${f}`);
+  assert.is(r.stdout, '{"k":"a","liked":false,"unliked":true}\n{"k":"b","liked":false,"unliked":true}\n');
+  assert.match(r.stderr, /stats: in=3 out=2 rejected=1 keys=2 /);
+});
+
 test.run();
