@@ -566,7 +566,7 @@ export class EventScan {
   /** null without the SIMD walk or room in its memory. (One place for the events of every EventScan
    *  of the process: run() is synchronous and its caller takes the events out before the next one.) */
   static create(keys: Buffer[], actions: { token: Buffer; kind: number }[]): EventScan | null {
-    if (memory === null || keys.length + 2 > 64) return null;
+    if (memory === null || keys.length > 64) return null; // (the walk finds up to 64 fields: the keys, the time and the action)
     const n = EventScan.EVENTS;
     if (eventsOut < 0) eventsOut = scanScratch(EventScan.KEY_CAP + 13 * n)?.byteOffset ?? -1;
     const e = new EventScan(keys, actions);
