@@ -16,6 +16,7 @@ import { BigNum } from '../core/json.js';
 import { floorScaled, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
+import { RecordBatch } from '../core/output.js';
 import { blankName } from '../core/options.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
@@ -68,7 +69,9 @@ export const tool: Tool<SessionizeOptions> = {
     const slotOf = new GrowU32(), timeAt = new GrowF64(), endAt = new GrowF64(), countAt = new GrowF64();
     let records = 0;
     let scratch = Buffer.allocUnsafe(1024);
-    const name = JSON.stringify(o.as);
+    // (the key's name as latin1 text of its UTF-8 bytes, as the keys' tokens are: --as "ключ" was written
+    // as its characters' low bytes)
+    const name = Buffer.from(JSON.stringify(o.as), 'utf8').toString('latin1');
     const utc = new ZoneClock('UTC');
     // two times are within the gap when their distance in whole µs is: the difference of two epoch seconds
     // with fractions carries the doubles' noise (1700014149.2 - 1700014089.1 = 60.100000143), which split
@@ -171,14 +174,19 @@ export const tool: Tool<SessionizeOptions> = {
         for (let r = 0; r < n; r++) idx[fill[rank[slots[r]]]++] = r;
         const ts = timeAt.a, es = endAt.a, cs = countAt.a;
         let sorted = new Float64Array(1024);
-        // the output in batches of bytes
-        let text = '', batched = 0, sessions = 0;
-        const flush = () => { const b = Buffer.from(text, 'latin1'); ctx.emitBatch(b, 0, b.length, batched); text = ''; batched = 0; };
-        let key = '', start = 0, last = 0, pings = 0, open = false;
+        // the output in batches of bytes: the key's bytes as they are kept, the numbers' digits
+        const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
+        const head = `{${name}:`;
+        let sessions = 0, keyArena: Uint8Array = Buffer.alloc(0), ks = 0, ke = 0;
+        let start = 0, last = 0, pings = 0, open = false;
         const close = () => {
-          text += `{${name}:${key},"session_start":${start},"session_end":${last},"duration_s":${durationS(start, last)},"pings":${pings}}\n`;
+          out.latin1(head); out.bytes(keyArena, ks, ke);
+          out.latin1(',"session_start":'); out.number(start);
+          out.latin1(',"session_end":'); out.number(last);
+          out.latin1(',"duration_s":'); out.number(durationS(start, last));
+          out.latin1(',"pings":'); out.number(pings);
+          out.latin1('}'); out.end();
           sessions++;
-          if (++batched >= 512) flush();
         };
         const add = (t: number, e: number, c: number) => {
           if (open && within(t, last)) { last = Math.max(last, e); pings += c; return; }
@@ -187,7 +195,8 @@ export const tool: Tool<SessionizeOptions> = {
         };
         for (let i = 0; i < nk; i++) {
           const from = at[i], to = at[i + 1];
-          key = keys.text(order[i]);
+          const slot = order[i];
+          keyArena = keys.keyArena(slot); ks = keys.keyStart(slot); ke = ks + keys.keyLength(slot);
           open = false;
           if (stretches) {
             if (to - from > 1) idx.subarray(from, to).sort((a, b) => ts[a] - ts[b] || es[a] - es[b]);
@@ -207,7 +216,7 @@ export const tool: Tool<SessionizeOptions> = {
           }
           if (open) close();
         }
-        if (batched) flush();
+        out.flush();
         ctx.count('sessions', sessions);
         // (the distinct keys, e.g. users, with a session: what a distinct() over the output counts, for free)
         ctx.count('keys', nk);

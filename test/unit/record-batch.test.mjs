@@ -50,4 +50,18 @@ test('tokens: a composite key written with a head before each token, across a fu
   assert.is(Buffer.concat(batches).toString('latin1'), want.join('\n') + '\n');
 });
 
+test('number: every double written as String() writes it (safe integers digit by digit)', () => {
+  const xs = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 999999999, 1e9, 1e9 + 1, 1e9 - 1, 1692384305,
+    2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 123456789012345, 1.5, -0.25, 1e21, 1e-7, 4.5e15, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE];
+  for (let k = 1; k < 9007199; k = Math.floor(k * 1.37) + 1) xs.push(k * 1e9 - 1, k * 1e9, k * 1e9 + 1, -(k * 1e9 - 1)); // around 1e9 steps
+  let seed = 7;
+  for (let i = 0; i < 20000; i++) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; xs.push(Math.floor((seed / 2 ** 32) * 2 ** (seed % 54)) * (seed & 1 ? -1 : 1)); }
+  const out = new RecordBatch(() => {});
+  for (const x of xs) {
+    out.pos = 0;
+    out.number(x);
+    assert.is(out.buf.toString('latin1', 0, out.pos), String(x), `${x}`);
+  }
+});
+
 test.run();
