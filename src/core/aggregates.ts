@@ -796,9 +796,10 @@ function compareMixed(a: unknown, b: unknown): number {
   return compare(ta, tb);
 }
 
-/** "name=op(field)" or "op(field)" or "op()"; the name defaults to op_field (or op) */
+/** "name=op(field)" or "op(field)" or "op()"; the name defaults to op_field (or op). A name is a letter
+ *  or _ then letters, digits or _, in any script (Umsätze=sum(amount), сумма=sum(v)) */
 export function parseAgg(text: string): AggSpec {
-  const m = /^\s*(?:([A-Za-z_][\w]*)\s*=\s*)?([a-z_][a-z0-9_]*)\s*\(\s*([^,)]*?)\s*((?:,\s*[-\d.eE]+\s*)*)\)\s*$/.exec(text);
+  const m = /^\s*(?:([\p{L}_][\p{L}\p{M}\p{N}_]*)\s*=\s*)?([a-z_][a-z0-9_]*)\s*\(\s*([^,)]*?)\s*((?:,\s*[-\d.eE]+\s*)*)\)\s*$/u.exec(text);
   if (!m) throw new Error(`cannot read aggregate '${text}': write NAME=op(field), e.g. users=distinct(user_id)`);
   const [, name, op, field, rest] = m;
   const def = ops[op];
