@@ -58,15 +58,20 @@ const KEY_COLON = Buffer.from('"key"');
 
 /**
  * The common case without walking every element: a native search for the quoted name; absent bytes
- * mean an absent param. When its first occurrence reads `[ or , { "key" : "name"` with no nested array
- * before it, it is the key of a top-level element of this array: that one element is read. Anything
- * else (escapes, nesting, "key" not first) is left to the element-by-element walk.
+ * mean an absent param when the array holds no escape. When its first occurrence reads `[ or , { "key" :
+ * "name"` with no nested array or escape before it, it is the key of a top-level element of this array:
+ * that one element is read. Anything else (escapes, nesting, "key" not first) is left to the
+ * element-by-element walk.
  */
 function ga4ParamQuick(b: Buffer, s: number, e: number, name: Buffer): unknown {
   let q = quotedCache.get(name);
   if (q === undefined) { q = Buffer.from(`"${name.toString('latin1')}"`, 'latin1'); quotedCache.set(name, q); }
   const p = b.indexOf(q, s);
-  if (p < 0 || p + q.length > e) return undefined;
+  // (absent bytes mean an absent param only without escapes: "dur\u00e9e", as Python's json.dumps writes
+  // a non-ASCII key, is the key durée, and was taken for missing; an escaped spelling before the bytes
+  // found may be the first element with the key)
+  if (p < 0 || p + q.length > e) return hasByte(b, s, e, 92) ? NOT_QUICK : undefined;
+  if (hasByte(b, s, p, 92)) return NOT_QUICK;
   let i = p - 1;
   while (i > s && isWs(b[i])) i--;
   if (b[i] !== 58 /* : */) return NOT_QUICK;

@@ -42,6 +42,9 @@ function element(name) {
     `{"key":"${name}"}`,
     `{"key":"x","value":{"string_value":"\\"${name}\\""}}`,
     `{"key":"x","value":{"nested":[{"key":"${name}","value":{"int_value":"9"}}]}}`,
+    // the name spelled with escapes (as json.dumps writes a non-ASCII one) is the name
+    `{"key":"${name.replace(/_/g, '\\u005f')}","value":${value}}`,
+    `{"key":"x","value":{"string_value":"a\\u00e9"}}`,
   ];
   return pick(forms);
 }
