@@ -130,7 +130,12 @@ export const tool: Tool<PlotOptions> = {
           if (v === null) { yv.push(null); yText.push('null'); continue; }
           const n = reader.number(k + 1);
           const raw = reader.raw(k + 1) as string;
-          if (Number.isNaN(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw.length > 40 ? raw.slice(0, 40) + '…' : raw} is not a number`);
+          if (Number.isNaN(n)) {
+            // (cut to 40 characters, not UTF-16 units: an emoji at the cut lost half of itself, a lone
+            // surrogate in the message, U+FFFD on stderr and "\ud83d" in --rejects-format json)
+            const chars = raw.length > 40 ? Array.from(raw) : undefined;
+            return ctx.reject(line, 'no numeric y', `${ys[k]}=${chars && chars.length > 40 ? chars.slice(0, 40).join('') + '…' : raw} is not a number`);
+          }
           if (!Number.isFinite(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw} is beyond the double range`);
           yv.push(n); yText.push(typeof v === 'string' ? v.trim() : raw);
         }
