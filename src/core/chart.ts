@@ -24,6 +24,7 @@
 //   U+FFFD; in the text chart control characters do (no terminal escape sequence gets through).
 
 import { civilFromDays, dateToEpochDays, daysFromCivil, epochDaysToDate, isValidDate } from './time.js';
+import { cells, displayWidth, truncate } from './display.js';
 
 export type ChartKind = 'line' | 'bar';
 
@@ -110,23 +111,14 @@ function fitPx(s: string, px: number, fontSize: number): string {
 /** a text for a terminal: control characters (escape sequences included) become U+FFFD */
 function termText(s: string): string { return s.replace(/[\u0000-\u001F\u007F-\u009F]/g, '\uFFFD'); }
 
-/** terminal cells a text takes (wide East Asian characters and emoji 2, combining marks 0) */
-export function cellWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if ((c >= 0x300 && c <= 0x36f) || c === 0x200d || (c >= 0xfe00 && c <= 0xfe0f)) continue;
-    w += isWide(c) ? 2 : 1;
-  }
-  return w;
-}
+/** terminal cells a text takes: to-table's display width (grapheme clusters; wide East Asian characters
+ *  and emoji 2, combining marks 0). This chart's own count (wide ranges and U+0300-036F) took 🚀 and
+ *  the other emoji past U+1F64F for 1 cell, a ZWJ family for 6 and Thai marks for 1: rows misaligned */
+export const cellWidth = displayWidth;
 
 function fitCells(s: string, max: number): string {
-  if (cellWidth(s) <= max) return s;
-  if (max <= 0) return '';
-  const chars = [...s];
-  while (chars.length > 0 && cellWidth(chars.join('')) > max - 1) chars.pop();
-  return chars.join('') + '…';
+  if (max <= 0) return cellWidth(s) <= max ? s : '';
+  return truncate(s, max);
 }
 const padEnd = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - cellWidth(s)));
 const padStart = (s: string, w: number) => ' '.repeat(Math.max(0, w - cellWidth(s))) + s;
@@ -710,9 +702,10 @@ function textAxis(indent: number, cols: number, ticks: { col: number; label: str
     let at = indent + 1 + t.col - Math.floor(w / 2);
     at = Math.max(at, 0);
     if (at < free || at + w > indent + 1 + cols + 2) continue;
-    const chars = [...t.label];
+    // (by cells: a wide character takes two, its second left '' in the line; one slot a character
+    // moved every label after a CJK one a cell right per wide character, and cut the last off)
+    const chars = cells(t.label);
     for (let i = 0; i < chars.length; i++) labels[at + i] = chars[i];
-    // a wide character takes two cells: mark the second as taken
     free = at + w + 1;
   }
   return [' '.repeat(indent) + corner + line.join(''), labels.join('').trimEnd()];

@@ -53,6 +53,21 @@ export function truncate(s: string, max: number): string {
   return out + '…';
 }
 
+/** the cells a text takes on a terminal, one string a cell: each grapheme cluster in its first cell,
+ *  '' in the second cell of a wide one (so that joined they are the text, and indexed they are where a
+ *  terminal shows it); a cluster of no width joins the cell before it */
+export function cells(s: string): string[] {
+  if (PRINTABLE_ASCII.test(s)) return [...s];
+  const out: string[] = [];
+  for (const { segment } of segmenter.segment(s)) {
+    const g = graphemeWidth(segment);
+    if (g === 0 && out.length) out[out.length - 1] += segment;
+    else if (g === 2) out.push(segment, '');
+    else out.push(segment);
+  }
+  return out;
+}
+
 // characters shown escaped: C0 controls, DEL, C1 controls, line/paragraph separators, bidi controls
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const ESCAPED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
