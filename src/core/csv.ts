@@ -308,10 +308,12 @@ export class CsvScanner {
   }
 }
 
-/** a few bytes at p, for a message */
+/** a few characters at p, for a message: up to 10, whole (a 12-byte window cut the character at its
+ *  end in half, "a日本語�", and said nothing of the text after it) */
 function show(b: Buffer, p: number, len: number): string {
-  const t = b.toString('utf8', p, Math.min(len, p + 12)).split(/[\r\n]/)[0];
-  return JSON.stringify(t.length > 10 ? t.slice(0, 10) + '…' : t);
+  const t = b.toString('utf8', p, Math.min(len, p + 48)).split(/[\r\n]/)[0];
+  const chars = Array.from(t);
+  return JSON.stringify(chars.length > 10 ? chars.slice(0, 10).join('') + '…' : t);
 }
 
 /** the delimiter byte of the options (check() has vetted them) */
