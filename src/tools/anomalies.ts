@@ -7,7 +7,7 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { parseDigits, setPath, splitPath, stringify } from '../core/json.js';
+import { compareCodePoints, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -32,10 +32,11 @@ interface Point { order: string; x: number; rec: any; group?: unknown }
 /** points by --order (as text), and points of one order by value, then by their record's JSON text:
  *  the order of the input never decides (each point's baseline is the points before it) */
 function byOrder(a: Point, b: Point): number {
-  if (a.order !== b.order) return a.order < b.order ? -1 : 1;
+  // (text in code point order, as the toolkit sorts text: JavaScript's < put 😀 before ～, U+FF5E, so
+  // an order that count-by wrote in code point order was read in another, with other baselines)
+  if (a.order !== b.order) return compareCodePoints(a.order, b.order);
   if (a.x !== b.x) return a.x - b.x;
-  const x = stringify(a.rec), y = stringify(b.rec);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareCodePoints(stringify(a.rec), stringify(b.rec));
 }
 
 /** the points of a series of days (sorted) with the missing days between them as points of value `v` */
