@@ -50,7 +50,8 @@ export function openDb(file: string, opts: { readonly?: boolean; busyTimeoutMs?:
 /** why a name cannot be a table or column name, or undefined when it can */
 export function badName(name: string): string | undefined {
   if (name.length === 0) return 'empty';
-  if (name.length > 128) return 'longer than 128 characters';
+  // (characters, not UTF-16 units: a name of 100 emoji was refused as longer than 128 characters)
+  if (name.length > 128 && [...name].length > 128) return 'longer than 128 characters';
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character';
   if (!(name as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'not valid Unicode (a lone surrogate)';
   return undefined;
