@@ -293,7 +293,9 @@ export function forEachElement(b: Buffer, i: number, end: number, fn: (s: number
 
 /** does b[s, e) contain the byte? (Buffer.indexOf has no end bound and would scan the whole chunk) */
 export function hasByte(b: Buffer, s: number, e: number, byte: number): boolean {
-  if (e - s > 64) { const i = b.indexOf(byte, s); return i >= 0 && i < e; }
+  // (a native search of the span alone: b.indexOf(byte, s) goes on to the end of b, a whole 128 KiB
+  // chunk for a line in it, when the byte is not in the span)
+  if (e - s > 64) return b.subarray(s, e).indexOf(byte) >= 0;
   for (let i = s; i < e; i++) if (b[i] === byte) return true;
   return false;
 }
