@@ -18,15 +18,15 @@ export const startErrors = new WeakMap<Worker, Error>();
 /** bytes of a piece, as parallel.ts cuts them */
 const PIECE_BYTES = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
 
-/** the pieces of the words of ARGV that are regular files (0 when they hold under two pieces: what
- *  auto keeps in one thread) */
-function piecesOf(argv: string[]): number {
+/** the pieces of the words of ARGV that are regular files (0 when they hold under `least` pieces' bytes:
+ *  what auto keeps in one thread) */
+function piecesOf(argv: string[], least = 2): number {
   let bytes = 0, pieces = 0;
   for (const w of argv) {
     if (w.startsWith('-') && w.length > 1) continue;
     try { const st = fs.statSync(w); if (st.isFile() && st.size > 0) { bytes += st.size; pieces += Math.ceil(st.size / PIECE_BYTES); } } catch { /* not a file */ }
   }
-  return bytes >= 2 * PIECE_BYTES ? pieces : 0;
+  return bytes >= least * PIECE_BYTES ? pieces : 0;
 }
 
 /** (stdout and stderr: true: see parallel.ts, where the workers are made otherwise) */
@@ -65,12 +65,13 @@ export function prestart(argv: string[]): void {
 
 /** a keyed tool with its own --threads (final-action: N workers, the main thread takes no pieces), run
  *  as its own command: its workers when --threads says N >= 2, or auto (the default: 2 on a machine of
- *  two cores or more) */
+ *  two cores or more, for files of 8 pieces or more: parallel.ts KEYED_AUTO_PIECES, not imported here
+ *  to keep this module small) */
 export function prestartKeyed(argv: string[]): void {
   const v = threadsOf(argv) ?? 'auto';
   const n = v === 'auto' ? Math.min(2, os.availableParallelism()) : Number(v);
   if (!(Number.isInteger(n) && n >= 2 && n <= 256)) return;
-  const pieces = piecesOf(argv);
+  const pieces = piecesOf(argv, v === 'auto' ? 8 : 2);
   if (pieces >= 2) start(Math.min(n, pieces), argv);
 }
 

@@ -11,7 +11,7 @@ import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
-import { PIECE, plan, runParallel } from './parallel.js';
+import { KEYED_AUTO_PIECES, PIECE, plan, runParallel } from './parallel.js';
 import { dropStarted } from './prestart.js';
 import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
@@ -512,13 +512,13 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   const flat = (c: ChainSpec, p: any[]): any[] => c.flatMap((el, k) => (isFork(el) ? el.fork.flatMap((br, i) => flat(br, p[k][i])) : [p[k]]));
   if (flat(chain, parsed).some((o) => o.lineBuffered) || tty.isatty(1)) out.lineBuffered = true;
   // no `event-pipes --threads`: the first tool's own --threads, if it has one (final-action): auto is
-  // two threads on a machine with two cores or more, for files of two pieces (16 MiB) or more;
+  // two threads on a machine with two cores or more, for files of KEYED_AUTO_PIECES (64 MiB) or more;
   // `event-pipes --threads auto`: one a core, for files of two pieces or more
   let minBytes = 0;
   if (threads === 'auto') { threads = os.availableParallelism(); minBytes = 2 * PIECE; }
   else if (threads === undefined) {
     const own = (chain[0] as StageSpec).tool?.options?.threads ? parsed[0].threads : undefined;
-    if (own === 'auto') { threads = Math.min(2, os.availableParallelism()); minBytes = 2 * PIECE; }
+    if (own === 'auto') { threads = Math.min(2, os.availableParallelism()); minBytes = KEYED_AUTO_PIECES * PIECE; }
     else threads = own === undefined ? 1 : Number(own);
   }
   if (threads > 1) {

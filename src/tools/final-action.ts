@@ -26,7 +26,7 @@ const options = {
   'on-as': { type: 'string', default: 'liked', describe: 'output field: the final action is on' },
   'off-as': { type: 'string', default: 'unliked', describe: 'output field: the final action is off' },
   'keep-time': { type: 'boolean', default: false, describe: 'also output final_action_at (the time of the deciding event)' },
-  threads: { type: 'string', default: 'auto', describe: 'threads over a file input: N, or auto: 2 when the machine has two cores and the files are 16 MiB or more, else 1 (the output is the same)' },
+  threads: { type: 'string', default: 'auto', describe: 'threads over a file input: N, or auto: 2 when the machine has two cores and the files are 64 MiB or more, else 1 (the output is the same)' },
 } as const satisfies Record<string, Options>;
 
 export type FinalActionOptions = OptionsOf<typeof options> & InputOptions;
