@@ -536,6 +536,9 @@ export class TopScan {
   }
 }
 
+/** where every EventScan's events are written (one place for the process, taken on first use) */
+let eventsOut = -1;
+
 /**
  * The compiled reading of a keyed event log's lines (final-action; src/wasm/scan.ts events()): per line
  * of a chunk, the key fields' string tokens joined by byte 1, a time of 1-15 plain digits and an action
@@ -546,7 +549,6 @@ export class TopScan {
  * events are `count` entries of lens, times and kinds, their keys' bytes keys[0, used); `full`: it
  * stopped for room, not at a line (run it again from there).
  */
-let eventsOut = -1;
 export class EventScan {
   private at = 0;
   private gen = -1;
@@ -589,7 +591,7 @@ export class EventScan {
     if (at < 0) return false;
     writeKeys(at, keys);
     this.at = at; this.res = at + 8 + keys.length * 8;
-    let a = (at + keyBytes + 3) & ~3;
+    const a = (at + keyBytes + 3) & ~3;
     this.acts = a;
     const words = i32!;
     words[a >> 2] = acts.length;
