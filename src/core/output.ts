@@ -233,11 +233,6 @@ export class CountSink implements RecordSink {
   batch(_b: Buffer, _s: number, _e: number, n: number): void { this.records += n; }
 }
 
-/**
- * A tool's output records assembled as bytes and handed on in batches (ToolContext.emitBatch), not a
- * string and a Buffer per record: write a record at buf[pos...] (latin1(), bytes(), or in place after
- * room()), then end() it. Only complete records are handed on: room() keeps the record being written.
- */
 /** the digits of v (an integer, 0 <= v < 2^31) at b[p...], zero-padded to `width`: the position after */
 function digits(b: Buffer, p: number, v: number, width: number): number {
   let len = 1;
@@ -247,6 +242,11 @@ function digits(b: Buffer, p: number, v: number, width: number): number {
   return p + len;
 }
 
+/**
+ * A tool's output records assembled as bytes and handed on in batches (ToolContext.emitBatch), not a
+ * string and a Buffer per record: write a record at buf[pos...] (latin1(), bytes(), or in place after
+ * room()), then end() it. Only complete records are handed on: room() keeps the record being written.
+ */
 export class RecordBatch {
   buf = Buffer.allocUnsafe(1 << 20);
   pos = 0;
