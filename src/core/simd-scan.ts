@@ -164,11 +164,11 @@ export class LineSplit {
 
   /** index in the chunk of the k-th newline (relative to `from`'s chunk start) */
   lineEnd(k: number, from: number): number { return (this.ends[k] & 0x7fffffff) + from; }
+  candidate(k: number): boolean { return this.ends[k] < 0; }
 
   /** the events of lines k0..n - 1 (split from `from`; line k0 begins at chunk index `start`) that
    *  `scan` reads, up to the first it does not (see EventScan): that line's number */
   events(scan: EventScan, from: number, start: number, k0: number, n: number): number { return scan.run(chunkAt + from, chunkAt + start, endsAt, k0, n); }
-  candidate(k: number): boolean { return this.ends[k] < 0; }
 }
 
 const splitters = new Map<string, LineSplit | null>();
