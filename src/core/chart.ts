@@ -111,17 +111,16 @@ function fitPx(s: string, px: number, fontSize: number): string {
 /** a text for a terminal: control characters (escape sequences included) become U+FFFD */
 function termText(s: string): string { return s.replace(/[\u0000-\u001F\u007F-\u009F]/g, '\uFFFD'); }
 
-/** terminal cells a text takes: to-table's display width (grapheme clusters; wide East Asian characters
- *  and emoji 2, combining marks 0). This chart's own count (wide ranges and U+0300-036F) took 🚀 and
- *  the other emoji past U+1F64F for 1 cell, a ZWJ family for 6 and Thai marks for 1: rows misaligned */
-export const cellWidth = displayWidth;
+// (terminal cells: to-table's display width, displayWidth. This chart's own count, wide ranges and
+// U+0300-036F, took 🚀 and the other emoji past U+1F64F for 1 cell, a ZWJ family for 6 and Thai marks for
+// 1: rows misaligned)
 
 function fitCells(s: string, max: number): string {
-  if (max <= 0) return cellWidth(s) <= max ? s : '';
+  if (max <= 0) return displayWidth(s) <= max ? s : '';
   return truncate(s, max);
 }
-const padEnd = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - cellWidth(s)));
-const padStart = (s: string, w: number) => ' '.repeat(Math.max(0, w - cellWidth(s))) + s;
+const padEnd = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - displayWidth(s)));
+const padStart = (s: string, w: number) => ' '.repeat(Math.max(0, w - displayWidth(s))) + s;
 
 /** a coordinate with at most one decimal ("12", "12.5"): short and deterministic */
 const n1 = (v: number) => String(Math.round(v * 10) / 10);
@@ -698,7 +697,7 @@ function textAxis(indent: number, cols: number, ticks: { col: number; label: str
   for (const t of ticks) {
     if (t.col < 0 || t.col >= cols) continue;
     line[t.col] = '┬';
-    const w = cellWidth(t.label);
+    const w = displayWidth(t.label);
     let at = indent + 1 + t.col - Math.floor(w / 2);
     at = Math.max(at, 0);
     if (at < free || at + w > indent + 1 + cols + 2) continue;
@@ -735,9 +734,9 @@ function textBars(spec: ChartSpec, L: Layout, width: number, out: string[]): voi
   // rows in axis order: slot by slot, then series, then input order
   const all = L.marks.flat().sort((a, b) => a.pos - b.pos || a.s - b.s || a.col - b.col);
   const xLabel = termText(spec.xLabel ?? 'x'), yLabel = termText(spec.yLabel ?? 'y');
-  const labW = Math.min(Math.max(cellWidth(xLabel), ...all.map((m) => cellWidth(termText(m.xText)))), Math.floor(width * 0.3));
-  const serW = nS > 1 ? Math.min(Math.max(...spec.series.map((s) => cellWidth(termText(s.name)))), Math.floor(width * 0.2)) : 0;
-  const valW = Math.max(...all.map((m) => cellWidth(termText(m.yText))));
+  const labW = Math.min(Math.max(displayWidth(xLabel), ...all.map((m) => displayWidth(termText(m.xText)))), Math.floor(width * 0.3));
+  const serW = nS > 1 ? Math.min(Math.max(...spec.series.map((s) => displayWidth(termText(s.name)))), Math.floor(width * 0.2)) : 0;
+  const valW = Math.max(...all.map((m) => displayWidth(termText(m.yText))));
   const indent = labW + 1 + (serW ? serW + 1 : 0);
   const barW = Math.max(10, width - indent - 1 - 1 - valW);
   const [lo, hi] = yRange('bar', L);
@@ -766,7 +765,7 @@ function textBars(spec: ChartSpec, L: Layout, width: number, out: string[]): voi
     const lab = first ? fitCells(termText(m.xText), labW) : '';
     const ser = serW ? padEnd(fitCells(termText(spec.series[m.s].name), serW), serW) + ' ' : '';
     const note = m.p.note !== undefined ? `  (${termText(m.p.note)})` : '';
-    out.push(padEnd(lab, labW) + ' ' + ser + '┤' + padEnd(bar, Math.max(zero, cellWidth(bar))) + ' ' + termText(m.yText) + note);
+    out.push(padEnd(lab, labW) + ' ' + ser + '┤' + padEnd(bar, Math.max(zero, displayWidth(bar))) + ' ' + termText(m.yText) + note);
     prev = m;
   }
   const maxAbs = Math.max(Math.abs(t.lo), Math.abs(t.hi));
@@ -775,8 +774,8 @@ function textBars(spec: ChartSpec, L: Layout, width: number, out: string[]): voi
   // the lowest tick sits on the corner
   const lowLabel = formatTick(t.lo, t.step, maxAbs);
   const labels = [...axis[1].padEnd(indent + 1 + barW + 2)];
-  const at = Math.max(0, indent - Math.floor(cellWidth(lowLabel) / 2));
-  if (labels.slice(at, at + cellWidth(lowLabel) + 1).every((c) => c === ' ')) [...lowLabel].forEach((c, i) => { labels[at + i] = c; });
+  const at = Math.max(0, indent - Math.floor(displayWidth(lowLabel) / 2));
+  if (labels.slice(at, at + displayWidth(lowLabel) + 1).every((c) => c === ' ')) [...lowLabel].forEach((c, i) => { labels[at + i] = c; });
   out.push(axis[0], labels.join('').trimEnd());
 }
 
@@ -835,15 +834,15 @@ function textLines(spec: ChartSpec, L: Layout, width: number, out: string[]): vo
   if (L.xKind === 'category') {
     const band = cols / Math.max(1, L.categories.length);
     const labels = L.categories.map((c) => fitCells(termText(c), 16));
-    const widest = Math.max(...labels.map(cellWidth));
+    const widest = Math.max(...labels.map(displayWidth));
     const every = Math.max(1, Math.ceil((widest + 1) / band));
     ticks = labels.map((label, i) => ({ col: Math.floor(xd(i + 0.5) / 2), label })).filter((_, i) => i % every === 0);
   } else {
-    ticks = xTicks(L, cols, (s) => cellWidth(s), 2).map((k) => ({ col: Math.floor(xd(k.v) / 2), label: k.label }));
+    ticks = xTicks(L, cols, displayWidth, 2).map((k) => ({ col: Math.floor(xd(k.v) / 2), label: k.label }));
   }
   const axis = textAxis(yLabW + 1, cols, ticks);
   out.push(axis[0], axis[1]);
-  if (spec.xLabel) out.push(padStart(fitCells(termText(spec.xLabel), width), Math.floor((yLabW + 2 + cols + cellWidth(termText(spec.xLabel))) / 2)));
+  if (spec.xLabel) out.push(padStart(fitCells(termText(spec.xLabel), width), Math.floor((yLabW + 2 + cols + displayWidth(termText(spec.xLabel))) / 2)));
   if (L.broken) out.push('(line breaks: no row for a step)');
 }
 

@@ -22,6 +22,7 @@
 //   - a well-formed record is handed over whole (lines `line`..`endLine`), with `utf8` telling whether its
 //     bytes are valid UTF-8; the caller decides about field counts and values.
 import { isUtf8 } from 'node:buffer';
+import { clipChars } from './json.js';
 
 const QUOTE = 0x22, LF = 0x0a, CR = 0x0d;
 
@@ -311,9 +312,7 @@ export class CsvScanner {
 /** a few characters at p, for a message: up to 10, whole (a 12-byte window cut the character at its
  *  end in half, "a日本語�", and said nothing of the text after it) */
 function show(b: Buffer, p: number, len: number): string {
-  const t = b.toString('utf8', p, Math.min(len, p + 48)).split(/[\r\n]/)[0];
-  const chars = Array.from(t);
-  return JSON.stringify(chars.length > 10 ? chars.slice(0, 10).join('') + '…' : t);
+  return JSON.stringify(clipChars(b.toString('utf8', p, Math.min(len, p + 48)).split(/[\r\n]/)[0], 10));
 }
 
 /** the delimiter byte of the options (check() has vetted them) */

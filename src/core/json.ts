@@ -29,6 +29,14 @@ const MAY_ALTER = /(?<![\d.])\d{16,}(?![\d.eE])|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,
  *  form: the tools that write UTF-8 reject such strings, names too) */
 export const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
+/** a text for a message: its first `max` characters (code points: never half of an emoji) and '…' when
+ *  it has more */
+export function clipChars(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const chars = Array.from(s);
+  return chars.length <= max ? s : chars.slice(0, max).join('') + '…';
+}
+
 /** JSON.parse that keeps numbers exact (BigNum, see above). Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): any {
   const v = JSON.parse(text); // validates (and is the answer when no number could be altered)

@@ -37,10 +37,6 @@ import type { KeyList, SharedKeyLog } from './keyed.js';
 
 /** bytes per piece (EVENT_PIPES_PIECE_BYTES overrides it: the tests cut small inputs into many pieces) */
 export const PIECE = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
-/** a keyed tool's own --threads auto (final-action) takes a second thread from this many pieces (64 MiB):
- *  reading its events a batch at a time, one thread does 60 MB in ~0.5 s, as two do with a worker's
- *  start and the merge (20 MB: 0.27 against 0.37-0.46 s; 150 MB: 1.06-1.12 against 0.82-0.91 s) */
-export const KEYED_AUTO_PIECES = 8;
 
 interface Spec { tool: Tool; argv: string[] }
 

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, isWellFormed, parseJson, stringify } from './json.js';
+import { BigNum, clipChars, isWellFormed, parseJson, stringify } from './json.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -168,8 +168,7 @@ function convert(v: unknown, type: ColumnType): unknown {
 
 /** a value's JSON text for a message, cut to 60 characters (on a character boundary) */
 function preview(v: unknown): string {
-  const text = stringify(v);
-  return text.length <= 60 ? text : `${Array.from(text).slice(0, 60).join('')}...`;
+  return clipChars(stringify(v), 60);
 }
 
 

@@ -15,6 +15,11 @@ const started: Worker[] = [];
 /** a started worker's failure before it was taken (said when it is taken) */
 export const startErrors = new WeakMap<Worker, Error>();
 
+/** a keyed tool's own --threads auto (final-action) takes a second thread from this many pieces (64 MiB):
+ *  reading its events a batch at a time, one thread does 60 MB in ~0.5 s, as two do with a worker's
+ *  start and the merge (20 MB: 0.27 against 0.37-0.46 s; 150 MB: 1.06-1.12 against 0.82-0.91 s) */
+export const KEYED_AUTO_PIECES = 8;
+
 /** bytes of a piece, as parallel.ts cuts them */
 const PIECE_BYTES = Number(process.env.EVENT_PIPES_PIECE_BYTES) || 8 << 20;
 
@@ -65,13 +70,12 @@ export function prestart(argv: string[]): void {
 
 /** a keyed tool with its own --threads (final-action: N workers, the main thread takes no pieces), run
  *  as its own command: its workers when --threads says N >= 2, or auto (the default: 2 on a machine of
- *  two cores or more, for files of 8 pieces or more: parallel.ts KEYED_AUTO_PIECES, not imported here
- *  to keep this module small) */
+ *  two cores or more, for files of KEYED_AUTO_PIECES pieces or more) */
 export function prestartKeyed(argv: string[]): void {
   const v = threadsOf(argv) ?? 'auto';
   const n = v === 'auto' ? Math.min(2, os.availableParallelism()) : Number(v);
   if (!(Number.isInteger(n) && n >= 2 && n <= 256)) return;
-  const pieces = piecesOf(argv, v === 'auto' ? 8 : 2);
+  const pieces = piecesOf(argv, v === 'auto' ? KEYED_AUTO_PIECES : 2);
   if (pieces >= 2) start(Math.min(n, pieces), argv);
 }
 

@@ -22,7 +22,7 @@ import type { FileTarget } from '../core/files.js';
 import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
-import { BigNum } from '../core/json.js';
+import { BigNum, clipChars } from '../core/json.js';
 import { blankName, listOption, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -130,12 +130,9 @@ export const tool: Tool<PlotOptions> = {
           if (v === null) { yv.push(null); yText.push('null'); continue; }
           const n = reader.number(k + 1);
           const raw = reader.raw(k + 1) as string;
-          if (Number.isNaN(n)) {
-            // (cut to 40 characters, not UTF-16 units: an emoji at the cut lost half of itself, a lone
-            // surrogate in the message, U+FFFD on stderr and "\ud83d" in --rejects-format json)
-            const chars = raw.length > 40 ? Array.from(raw) : undefined;
-            return ctx.reject(line, 'no numeric y', `${ys[k]}=${chars && chars.length > 40 ? chars.slice(0, 40).join('') + '…' : raw} is not a number`);
-          }
+          // (cut to 40 characters, not UTF-16 units: an emoji at the cut lost half of itself, a lone
+          // surrogate in the message, U+FFFD on stderr and "\ud83d" in --rejects-format json)
+          if (Number.isNaN(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${clipChars(raw, 40)} is not a number`);
           if (!Number.isFinite(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw} is beyond the double range`);
           yv.push(n); yText.push(typeof v === 'string' ? v.trim() : raw);
         }
