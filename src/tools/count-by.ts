@@ -122,15 +122,46 @@ export const tool: Tool<CountByOptions> = {
     const headsLength = heads.reduce((m, h) => m + h.length, 0);
     /** the output record of group g, whose key is a[s, e); `results` (when given): each aggregate's
      *  results by output position i */
+    /** an aggregate's result as JSON (a number or null straight into the bytes, as stringify writes it) */
+    const put = (v: unknown) => {
+      if (typeof v === 'number') { if (Number.isFinite(v)) out.number(v); else out.latin1('null'); }
+      else if (v === null) out.latin1('null');
+      else out.latin1(l1(stringify(v)));
+    };
     const write = (g: number, a: Uint8Array, s: number, e: number, results?: unknown[][], i = 0) => {
       out.tokens(a, s, e, heads, headsLength);
-      if (results) { for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); out.latin1(l1(stringify(results[c][i]))); } }
+      if (results) { for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(results[c][i]); } }
       else if (o.partial) {
         const st: Record<string, unknown> = {};
         for (let c = 0; c < cols.length; c++) st[specs[c].name] = cols[c].state(g);
         out.latin1(',"_state":');
         out.latin1(l1(stringify(st)));
-      } else for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); out.latin1(l1(stringify(cols[c].result(g)))); }
+      } else for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(cols[c].result(g)); }
+      out.latin1('}');
+      out.end();
+    };
+    /** (--each) the record's key tokens straight from its line after their heads, then its aggregates:
+     *  no key bytes made and copied again */
+    let room = 256;
+    const writeEach = (g: number) => {
+      for (;;) {
+        out.room(room);
+        const b = out.buf;
+        let p = out.pos, k = 0;
+        for (; k < nk; k++) {
+          const h = heads[k];
+          if (p + h.length > b.length) break;
+          for (let j = 0; j < h.length; j++) b[p++] = h[j];
+          const q = reader.tokenInto(k, b, p);
+          if (q === -2) break;
+          if (q >= 0) { p = q; continue; }
+          if (p + 4 > b.length) break;
+          b[p] = 110; b[p + 1] = 117; b[p + 2] = 108; b[p + 3] = 108; p += 4; // absent or null: null
+        }
+        if (k === nk) { out.pos = p; break; }
+        room *= 2; // (a token longer than the room: again with more)
+      }
+      for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(cols[c].result(g)); }
       out.latin1('}');
       out.end();
     };
@@ -141,18 +172,18 @@ export const tool: Tool<CountByOptions> = {
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        // the key as one flat string made from bytes (a string built with += is a tree of cons
-        // strings that the Map keeps alive: ~3x the memory per group)
-        const len = reader.keyInto(nk, scratch, true);
-        if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
         if (o.each) { // its own group, written now
           for (let a = 0; a < cols.length; a++) cols[a].add(each, reader, nk + a);
-          write(each, scratch, 0, len);
+          writeEach(each);
           out.flush();
           written++;
           if (++each === EACH_BLOCK) { each = 0; cols = make(written); }
           return;
         }
+        // the key as one flat string made from bytes (a string built with += is a tree of cons
+        // strings that the Map keeps alive: ~3x the memory per group)
+        const len = reader.keyInto(nk, scratch, true);
+        if (len === KEY_TOO_LONG) { scratch = Buffer.alloc(scratch.length * 4); return this.record(line); }
         let state: Record<string, unknown> | undefined;
         if (o.merge) {
           state = hasExtreme ? reader.valueDigits(nk) : reader.value(nk); // (min/max states: as written)

@@ -356,6 +356,8 @@ export function scanTrusted(s: usize, e: usize, keys: usize, nkeys: i32, results
   if (v128.any_true(bs) || depth != 0) return UNSURE;
   if (nkeys == 0) return <i32>e;
   // Stage 2: the members in order: a quote after '{' or ',' opens a key, one after ':' a string value
+  // (a key whose length no wanted key has is skipped at its ':', its value not read)
+  const lengths = load<u64>(keys);
   let pair: usize = 0, keyNext = true;
   let ks: usize = 0, ke: usize = 0;
   for (let b: usize = 0; b < nblocks; b++) {
@@ -373,6 +375,7 @@ export function scanTrusted(s: usize, e: usize, keys: usize, nkeys: i32, results
         continue;
       }
       // ':' : the value of the key just read
+      if (((lengths >> <u64>((ke - ks) & 63)) & 1) == 0) continue;
       let vs = at + 1;
       while (load<u8>(vs) == 32 || load<u8>(vs) == 9 || load<u8>(vs) == 13 || load<u8>(vs) == 10) vs++;
       const v = <u32>load<u8>(vs);
