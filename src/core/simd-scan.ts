@@ -392,7 +392,7 @@ const after = (j: number, ve: number) => edFrom[j] > ve || (edFrom[j] === ve && 
 /** the union placed in the walk's memory (again when keys joined it or the key space was handed out anew) */
 function placeUnion(): boolean {
   if (unionGen === generation && unionPlaced === union.length) return true;
-  const at = scanSpace(8 + union.length * 16 + union.reduce((a, k) => a + k.length, 0));
+  const at = scanSpace(keysBytes(union));
   if (at < 0) return false;
   writeKeys(at, union);
   unionAt = at; unionResults = at + 8 + union.length * 8; unionGen = generation; unionPlaced = union.length;
@@ -400,18 +400,30 @@ function placeUnion(): boolean {
   return true;
 }
 
+/** bytes of the keys' space for `keys` (writeKeys) */
+const keysBytes = (keys: Buffer[]) => 8 + keys.length * 16 + 128 + keys.length * 2 + keys.reduce((a, k) => a + k.length, 0);
+
 /** keys at `at`: a u64 mask of their lengths mod 64, an (offset, length) i32 pair per key, room for
- *  an i32 (start, end) result per key, then the key bytes */
+ *  an i32 (start, end) result per key, the keys chained by length mod 64 (u16: 1 + the first key of
+ *  each length, 0 for none; then 1 + the next key of the same length, per key: the walk compares a
+ *  member's name with those keys only), then the key bytes */
 function writeKeys(at: number, keys: Buffer[]): void {
-  const mem = memory!, words = i32!;
+  const mem = memory!, words = i32!, n = keys.length;
+  if (n >= 0xffff) throw new Error('too many keys for the SIMD walk');
   let lengths = 0n;
-  let text = at + 8 + keys.length * 16;
+  const chains = at + 8 + n * 16;
+  let text = chains + 128 + n * 2;
+  mem.fill(0, chains, text);
   keys.forEach((k, j) => {
     lengths |= 1n << BigInt(k.length & 63);
     k.copy(mem, text);
     words[(at >> 2) + 2 + 2 * j] = text;
     words[(at >> 2) + 3 + 2 * j] = k.length;
     text += k.length;
+    // (onto the front of its length's chain)
+    const head = chains + 2 * (k.length & 63);
+    mem.writeUInt16LE(mem.readUInt16LE(head), chains + 128 + 2 * j);
+    mem.writeUInt16LE(j + 1, head);
   });
   mem.writeBigUInt64LE(lengths, at);
 }
@@ -457,7 +469,7 @@ export class TopScan {
   /** copy the keys into the walk's memory (again after the key space was handed out anew) */
   private place(): boolean {
     const keys = this.keys;
-    const at = scanSpace(8 + keys.length * 8 + keys.length * 8 + keys.reduce((a, k) => a + k.length, 0));
+    const at = scanSpace(keysBytes(keys));
     if (at < 0) return false;
     this.at = at;
     this.results = at + 8 + keys.length * 8;
@@ -586,7 +598,7 @@ export class EventScan {
   /** the fields and action tokens placed in the walk's memory (again after a new generation) */
   private place(): boolean {
     const keys = this.fields, acts = this.actions;
-    const keyBytes = 8 + keys.length * 16 + keys.reduce((a, k) => a + k.length, 0);
+    const keyBytes = keysBytes(keys);
     const at = scanSpace(keyBytes + 3 + 4 + 12 * acts.length + acts.reduce((a, t) => a + t.token.length, 0));
     if (at < 0) return false;
     writeKeys(at, keys);

@@ -69,18 +69,25 @@ function literal(p: usize, e: usize): isize {
   return <isize>j;
 }
 
-/** record member (ks, ke) -> (vs, ve) for every wanted key it equals (the last occurrence wins) */
+/** record member (ks, ke) -> (vs, ve) for every wanted key it equals (the last occurrence wins). The
+ *  keys of one length mod 64 are chained (writeKeys in core/simd-scan.ts): only those are compared */
 function record(keys: usize, nkeys: i32, results: usize, ks: usize, ke: usize, vs: usize, ve: usize): void {
   const n = ke - ks;
-  for (let k: usize = 0; k < <usize>nkeys; k++) {
+  const chains = keys + 8 + (<usize>nkeys << 4);
+  let k = <usize>load<u16>(chains + ((n & 63) << 1));
+  while (k != 0) {
+    k--;
     const at = keys + 8 + (k << 3);
-    if (<usize>load<i32>(at, 4) != n) continue;
-    const key = <usize>load<i32>(at);
-    let i: usize = 0;
-    while (i + 8 <= n && load<u64>(key + i) == load<u64>(ks + i)) i += 8; // eight bytes a compare
-    if (i + 8 <= n) continue;
-    while (i < n && load<u8>(key + i) == load<u8>(ks + i)) i++;
-    if (i == n) { store<i32>(results + (k << 3), <i32>vs); store<i32>(results + (k << 3), <i32>ve, 4); }
+    if (<usize>load<i32>(at, 4) == n) {
+      const key = <usize>load<i32>(at);
+      let i: usize = 0;
+      while (i + 8 <= n && load<u64>(key + i) == load<u64>(ks + i)) i += 8; // eight bytes a compare
+      if (i + 8 > n) {
+        while (i < n && load<u8>(key + i) == load<u8>(ks + i)) i++;
+        if (i == n) { store<i32>(results + (k << 3), <i32>vs); store<i32>(results + (k << 3), <i32>ve, 4); }
+      }
+    }
+    k = <usize>load<u16>(chains + 128 + (k << 1));
   }
 }
 
@@ -96,7 +103,8 @@ const NONE: u32 = 0, AFTER_OBJECT_OPEN: u32 = 1, AFTER_ARRAY_OPEN: u32 = 2, AFTE
 
 /**
  * The object at [s, e) (its first byte '{', its last '}'), wanted keys at `keys` (a u64 mask of their
- * lengths mod 64, then an (offset, length) i32 pair per key): e with `results` holding a (start, end)
+ * lengths mod 64, an (offset, length) i32 pair per key, the results' room, then the keys chained by
+ * length: see writeKeys in core/simd-scan.ts): e with `results` holding a (start, end)
  * i32 pair per key (-1 when absent), or UNSURE. Reads up to 64 bytes past e (they are masked off).
  */
 export function scan(s: usize, e: usize, keys: usize, nkeys: i32, results: usize): i32 {
