@@ -392,7 +392,7 @@ const after = (j: number, ve: number) => edFrom[j] > ve || (edFrom[j] === ve && 
 /** the union placed in the walk's memory (again when keys joined it or the key space was handed out anew) */
 function placeUnion(): boolean {
   if (unionGen === generation && unionPlaced === union.length) return true;
-  const at = scanSpace(keysBytes(union));
+  const at = union.length < MAX_KEYS ? scanSpace(keysBytes(union)) : -1;
   if (at < 0) return false;
   writeKeys(at, union);
   unionAt = at; unionResults = at + 8 + union.length * 8; unionGen = generation; unionPlaced = union.length;
@@ -400,6 +400,8 @@ function placeUnion(): boolean {
   return true;
 }
 
+/** the most keys a walk takes (writeKeys chains them by 16-bit numbers; more: the JavaScript walk) */
+const MAX_KEYS = 0xffff;
 /** bytes of the keys' space for `keys` (writeKeys) */
 const keysBytes = (keys: Buffer[]) => 8 + keys.length * 16 + 128 + keys.length * 2 + keys.reduce((a, k) => a + k.length, 0);
 
@@ -408,8 +410,7 @@ const keysBytes = (keys: Buffer[]) => 8 + keys.length * 16 + 128 + keys.length *
  *  each length, 0 for none; then 1 + the next key of the same length, per key: the walk compares a
  *  member's name with those keys only), then the key bytes */
 function writeKeys(at: number, keys: Buffer[]): void {
-  const mem = memory!, words = i32!, n = keys.length;
-  if (n >= 0xffff) throw new Error('too many keys for the SIMD walk');
+  const mem = memory!, words = i32!, n = keys.length; // (n < MAX_KEYS)
   let lengths = 0n;
   const chains = at + 8 + n * 16;
   let text = chains + 128 + n * 2;

@@ -120,14 +120,14 @@ export const tool: Tool<CountByOptions> = {
     const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
     const heads = head.map((h, k) => Buffer.from((k ? ',' : '{') + h, 'latin1')), tails = tail.map((t) => ',' + t);
     const headsLength = heads.reduce((m, h) => m + h.length, 0);
-    /** the output record of group g, whose key is a[s, e); `results` (when given): each aggregate's
-     *  results by output position i */
     /** an aggregate's result as JSON (a number or null straight into the bytes, as stringify writes it) */
     const put = (v: unknown) => {
       if (typeof v === 'number') { if (Number.isFinite(v)) out.number(v); else out.latin1('null'); }
       else if (v === null) out.latin1('null');
       else out.latin1(l1(stringify(v)));
     };
+    /** the output record of group g, whose key is a[s, e); `results` (when given): each aggregate's
+     *  results by output position i */
     const write = (g: number, a: Uint8Array, s: number, e: number, results?: unknown[][], i = 0) => {
       out.tokens(a, s, e, heads, headsLength);
       if (results) { for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(results[c][i]); } }
