@@ -126,6 +126,12 @@ export const tool: Tool<CountByOptions> = {
       else if (v === null) out.latin1('null');
       else out.latin1(l1(stringify(v)));
     };
+    /** group g's aggregate results after its key, and the record's end */
+    const resultsOf = (g: number) => {
+      for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(cols[c].result(g)); }
+      out.latin1('}');
+      out.end();
+    };
     /** the output record of group g, whose key is a[s, e); `results` (when given): each aggregate's
      *  results by output position i */
     const write = (g: number, a: Uint8Array, s: number, e: number, results?: unknown[][], i = 0) => {
@@ -136,7 +142,7 @@ export const tool: Tool<CountByOptions> = {
         for (let c = 0; c < cols.length; c++) st[specs[c].name] = cols[c].state(g);
         out.latin1(',"_state":');
         out.latin1(l1(stringify(st)));
-      } else for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(cols[c].result(g)); }
+      } else { resultsOf(g); return; }
       out.latin1('}');
       out.end();
     };
@@ -161,9 +167,7 @@ export const tool: Tool<CountByOptions> = {
         if (k === nk) { out.pos = p; break; }
         room *= 2; // (a token longer than the room: again with more)
       }
-      for (let c = 0; c < cols.length; c++) { out.latin1(tails[c]); put(cols[c].result(g)); }
-      out.latin1('}');
-      out.end();
+      resultsOf(g);
     };
     /** the keys and aggregates, as a copy handing its groups over (handOver, takeOver) must have them */
     const shape = JSON.stringify([o.key, specs]);
