@@ -47,8 +47,12 @@ function run(cmd, { cwd = root, extraEnv = {}, timeout = 180000 } = {}) {
     let stdout = '', stderr = '', timedOut = false;
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, timeout);
-    p.on('close', (status) => { clearTimeout(timer); resolve({ status: timedOut ? 'timed out' : status, stdout, stderr }); });
+    // (the kill comes 5 s after the timeout: a timer late because this process was busy with
+    // synchronous work fires before the exit it waited for is read, and took a quick command that had
+    // ended long before, a --help, for one that timed out)
+    let grace;
+    const timer = setTimeout(() => { grace = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, 5000); }, timeout);
+    p.on('close', (status) => { clearTimeout(timer); clearTimeout(grace); resolve({ status: timedOut ? 'timed out' : status, stdout, stderr }); });
   });
 }
 
