@@ -13,6 +13,14 @@ import type { Edit } from './fields.js';
  * Where a stage's output records go: a file descriptor (Output), the next stage of an in-process
  * chain (ChainSink in stage.ts), or a library stream. A record is handed over whole.
  */
+/**
+ * The members of a batch's records where the tool that wrote them knows them (RecordBatch.members):
+ * every record has `names` as its top-level members, in that order (plain names, whose JSON text is
+ * the name in quotes), record r's member j's value at [spans[r * 2m + 2j], spans[r * 2m + 2j + 1]) from
+ * the record's start (m: the number of names).
+ */
+export interface BatchWalks { readonly names: readonly string[]; readonly spans: Int32Array }
+
 export interface RecordSink {
   /** one record: the bytes b[s, e) (no newline) */
   record(b: Buffer, s: number, e: number): void;
@@ -20,8 +28,9 @@ export interface RecordSink {
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void;
   /** one record given as text */
   textRecord(t: string): void;
-  /** `n` complete newline-terminated records b[s, e) */
-  batch(b: Buffer, s: number, e: number, n: number): void;
+  /** `n` complete newline-terminated records b[s, e); `walks`: their members where the writer knows them
+   *  (a chain's next stage reads them from there instead of walking each record) */
+  batch(b: Buffer, s: number, e: number, n: number, walks?: BatchWalks): void;
   /** the consumer went away (| head): stop producing */
   readonly closed: boolean;
   /** a promise while the consumer has no room (await it between input chunks), else null */
@@ -253,11 +262,51 @@ export class RecordBatch {
   records = 0;
   /** where the record being written begins */
   private start = 0;
-  constructor(private readonly emit: (b: Buffer, s: number, e: number, records: number) => void) {}
+  constructor(private readonly emit: (b: Buffer, s: number, e: number, records: number, walks?: BatchWalks) => void) {}
+  // (members()) the records' members and their value spans, and 2 * their number
+  private walks: { names: readonly string[]; spans: Int32Array } | undefined = undefined;
+  private m2 = 0;
+  /**
+   * The records from now on have these top-level members, in this order, each once (plain names: the
+   * JSON text of each is the name in quotes), and their writer marks where each value lies (span(), or
+   * spans[spansAt() + 2j] and the one after): the next stage of a chain then takes them from there
+   * instead of walking the records (simd-scan.ts generatedWalk). null: records of no known shape. The
+   * records written before are handed on first.
+   */
+  members(names: readonly string[] | null): void {
+    this.flush();
+    this.walks = names === null ? undefined : { names, spans: new Int32Array(2 * names.length * 1024) };
+    this.m2 = names === null ? 0 : 2 * names.length;
+  }
+  /** the spans of the record being written: its member j's value at spans[i + 2j], spans[i + 2j + 1],
+   *  from the record's start (i: what this returns; the array is this.walks.spans, returned by spans()) */
+  spansAt(): number {
+    const w = this.walks!, i = this.records * this.m2;
+    if (i + this.m2 > w.spans.length) { const a = new Int32Array(2 * (i + this.m2)); a.set(w.spans); w.spans = a; }
+    return i;
+  }
+  /** the records' members are known (members()) */
+  walking(): boolean { return this.walks !== undefined; }
+  /** the span array spansAt() indexes (valid until the next spansAt()) */
+  spans(): Int32Array { return this.walks!.spans; }
+  /** where the next byte goes, counted from the start of the record being written (for span()) */
+  at(): number { return this.pos - this.start; }
+  /** member j's value of the record being written is [from, at()) (from: an at() taken before it) */
+  span(j: number, from: number): void {
+    if (this.walks === undefined) return;
+    const i = this.spansAt() + 2 * j, sp = this.walks.spans;
+    sp[i] = from; sp[i + 1] = this.pos - this.start;
+  }
+  /** hand on the complete records, with their spans (when kept); the record being written keeps its */
+  private handOn(): void {
+    const w = this.walks;
+    this.emit(this.buf, 0, this.start, this.records, w);
+    if (w !== undefined && this.records > 0) { const i = this.records * this.m2; if (i + this.m2 <= w.spans.length) w.spans.copyWithin(0, i, i + this.m2); }
+  }
   /** room for n more bytes at buf[pos...] */
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    if (this.start > 0) this.emit(this.buf, 0, this.start, this.records);
+    if (this.start > 0) this.handOn();
     this.records = 0;
     const part = this.pos - this.start; // (the record being written moves to the front)
     if (part + n > this.buf.length) {
@@ -329,7 +378,7 @@ export class RecordBatch {
   }
   /** hand on the complete records (a record being written stays) */
   flush(): void {
-    if (this.start > 0) this.emit(this.buf, 0, this.start, this.records);
+    if (this.start > 0) this.handOn();
     this.records = 0;
     if (this.start > 0) { this.buf.copyWithin(0, this.start, this.pos); this.pos -= this.start; this.start = 0; }
   }

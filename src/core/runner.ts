@@ -6,14 +6,14 @@ import tty from 'node:tty';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { CountSink, Output } from './output.js';
-import type { RecordSink } from './output.js';
+import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
 import { ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
-import { editedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
+import { editedWalk, generatedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { UsageError } from './tool.js';
 import type { Line, Tool } from './tool.js';
 
@@ -315,8 +315,17 @@ class ForkSink implements RecordSink {
     for (const x of this.branches) { if (x instanceof ChainSink) x.record(this.scratch, 0, n, since); else x.record(this.scratch, 0, n); }
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
-  batch(b: Buffer, s: number, e: number): void {
-    while (s < e) { let nl = b.indexOf(10, s); if (nl < 0 || nl >= e) nl = e; this.record(b, s, nl); s = nl + 1; }
+  batch(b: Buffer, s: number, e: number, _n: number, walks?: BatchWalks): void {
+    const m2 = walks === undefined ? 0 : 2 * walks.names.length;
+    for (let at = 0; s < e; at += m2) {
+      let nl = b.indexOf(10, s);
+      if (nl < 0 || nl >= e) nl = e;
+      // (members the writer placed: their spans are a walk the first branch's reader takes, and the next)
+      const since = scanMark();
+      if (walks !== undefined) generatedWalk(b, s, nl, walks.names, walks.spans, at, null);
+      this.record(b, s, nl, since);
+      s = nl + 1;
+    }
   }
 }
 

@@ -350,6 +350,31 @@ export function editedWalk(b: Buffer, s: number, e: number, edits: readonly Edit
   if (next !== null) { armed = true; armedFor = next; }
   return true;
 }
+/**
+ * The current stage wrote the record b[s, e) whole, and knows its top-level members: `names` in order
+ * (plain names: the JSON text of each is the name in quotes), member j's value at [s + spans[at + 2j],
+ * s + spans[at + 2j + 1]). Those spans become the walk of the union's keys (a wanted key that is no
+ * member: absent; a name given twice: its last value, as a walk finds), which serves `next` (or, with
+ * `next` null, whoever passOn arms) instead of a walk of the record: from-csv's rows, sessionize's
+ * sessions. Returns whether there is such a walk (not without the SIMD walk's memory, or with no key
+ * wanted).
+ */
+export function generatedWalk(b: Buffer, s: number, e: number, names: readonly string[], spans: Int32Array, at: number, next: LineHolder | null): boolean {
+  armed = false; armedFor = null; memoBuf = null;
+  if (!MEMO || memory === null || union.length === 0 || !placeUnion()) return false;
+  const n = unionPlaced, words = i32!, res = unionResults >> 2, idx = namesWanted(names, n);
+  for (let u = 0; u < n; u++) words[res + 2 * u] = -1;
+  if (idx !== null) {
+    for (let j = 0; j < idx.length; j++) {
+      const u = idx[j];
+      if (u >= 0) { words[res + 2 * u] = s + spans[at + 2 * j]; words[res + 2 * u + 1] = s + spans[at + 2 * j + 1]; }
+    }
+  }
+  // (the spans are of b itself: the walk is "made" at s)
+  memoBuf = b; memoS = s; memoE = e; memoFrom = s; memoN = n; memoGen = generation; memoBy = holder; memoAt = ++counter;
+  if (next !== null) { armed = true; armedFor = next; }
+  return true;
+}
 const wantedNames = new WeakMap<readonly string[], { n: number; idx: Int32Array | null }>();
 // the last two lists asked for (a chain's splicing stages each give theirs, the same list every record:
 // a WeakMap look-up a call was a quarter of editedWalk's time)

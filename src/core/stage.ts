@@ -7,9 +7,9 @@ import { parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
-import { disarm, editedWalk, enterLine, leaveLine, passOn, scanScratch } from './simd-scan.js';
+import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
-import type { RecordSink } from './output.js';
+import type { BatchWalks, RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
 /** a file a stage appends to (--rejects, --stats-file) cannot be opened: a usage error, said in the message */
@@ -74,7 +74,7 @@ export class Stage implements LineSink {
     const ctx: ToolContext = {
       name: this.name,
       emit(record) { if (typeof record === 'string') out.textRecord(record); else out.record(record, 0, record.length); },
-      emitBatch(bytes, start, end, records) { out.batch(bytes, start, end, records); },
+      emitBatch(bytes, start, end, records, walks) { out.batch(bytes, start, end, records, walks); },
       emitLine(line) { out.record(line.buf, line.start, line.end); },
       emitSplice(line, from, to, text) { out.edited(line.buf, line.start, line.end, [{ from, to, text }]); },
       emitEdit(line, ed) { one[0] = ed; out.edited(line.buf, line.start, line.end, one); },
@@ -309,11 +309,13 @@ export class ChainSink implements RecordSink {
     this.deliver(this.scratch, 0, this.used);
   }
 
-  batch(b: Buffer, s: number, e: number, _n: number): void {
-    while (s < e) {
+  batch(b: Buffer, s: number, e: number, _n: number, walks?: BatchWalks): void {
+    const m2 = walks === undefined ? 0 : 2 * walks.names.length;
+    for (let at = 0; s < e; at += m2) {
       let nl = b.indexOf(10, s);
       if (nl < 0 || nl >= e) nl = e;
-      disarm();
+      // (members the writer placed: their spans are the walk the next reader takes)
+      if (walks === undefined) disarm(); else generatedWalk(b, s, nl, walks.names, walks.spans, at, this.next);
       this.deliver(b, s, nl);
       s = nl + 1;
     }

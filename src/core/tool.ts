@@ -3,6 +3,7 @@
 // reading, line numbers, the error policy, output buffering, stats and exit codes.
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
+import type { BatchWalks } from './output.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 import type { LineSplit } from './simd-scan.js';
 
@@ -29,7 +30,7 @@ export interface ToolContext {
   emit(record: string | Buffer): void;
   /** write bytes holding `records` complete newline-terminated records (for tools that assemble
    *  their output in batches) */
-  emitBatch(bytes: Buffer, start: number, end: number, records: number): void;
+  emitBatch(bytes: Buffer, start: number, end: number, records: number, walks?: BatchWalks): void;
   /** pass an input line through byte for byte */
   emitLine(line: Line): void;
   /** emit the line with its bytes [from, to) replaced by `text` (from === to inserts): the way a tool

@@ -155,6 +155,8 @@ function writeAscii(ob: Buffer, o: number, s: string): number {
   return o;
 }
 
+const NO_SPANS = new Int32Array(0);
+
 /** the header of one input and what each of its columns becomes */
 interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number; shardCol: number }
 
@@ -210,7 +212,7 @@ export const tool: Tool<FromCsvOptions> = {
     const required = listOption(o.require);
     const files = o.files.length ? o.files : ['-'];
     const delim = delimiterOf(o);
-    const out = new RecordBatch((b, s, e, n) => ctx.emitBatch(b, s, e, n));
+    const out = new RecordBatch((b, s, e, n, walks) => ctx.emitBatch(b, s, e, n, walks));
     const typedSeen = new Set<string>();
     let headers = 0;
     // --shard: this run keeps the rows of shard k (bad rows that have no key cell belong to shard 0);
@@ -252,6 +254,10 @@ export const tool: Tool<FromCsvOptions> = {
         const shardCol = shard ? names.indexOf(shard.column) : -1;
         if (shard && shardCol < 0 && first) ctx.warn(`${this.file}:${r.line}: no column ${JSON.stringify(shard.column)} to shard by: its rows all belong to shard 0`);
         this.header = { names, keys, kinds, keyBytes: keys.reduce((a, k) => a + k.length, 0), shardCol };
+        // (the rows' members are the header's names: where a row's values lie is known as it is written,
+        // and a chain's next stage takes that instead of walking the row; names that JSON writes with an
+        // escape are left to the walk)
+        out.members(names.every((n) => JSON.stringify(n) === `"${n}"`) ? names : null);
       }
 
       private unreadable(line: number, why: string): void {
@@ -310,9 +316,14 @@ export const tool: Tool<FromCsvOptions> = {
         out.room(h.keyBytes + 6 * (r.end - r.start) + 8 * n + 2);
         const ob = out.buf, b = r.buf, starts = r.starts, ends = r.ends, quoted = r.quoted, kinds = h.kinds;
         let o = out.pos;
+        // each value's span from the record's start: it begins after its key, ends where the next key
+        // (or the closing brace) begins
+        const from = o, at = out.walking() ? out.spansAt() : -1, sp = at >= 0 ? out.spans() : NO_SPANS;
         for (let i = 0; i < n; i++) {
           const key = h.keys[i];
+          if (at >= 0 && i > 0) sp[at + 2 * i - 1] = o - from;
           for (let j = 0; j < key.length; j++) ob[o++] = key[j];
+          if (at >= 0) sp[at + 2 * i] = o - from;
           const s = starts[i], e = ends[i], q = quoted[i], kind = kinds[i];
           if (s === e && (q === 0 || kind > STRING)) { o = writeAscii(ob, o, 'null'); continue; }
           if (kind === INFER) {
@@ -336,6 +347,7 @@ export const tool: Tool<FromCsvOptions> = {
             return;
           }
         }
+        if (at >= 0 && n > 0) sp[at + 2 * n - 1] = o - from;
         ob[o++] = 0x7d; // }
         ob[o++] = 0x0a;
         out.pos = o;

@@ -175,16 +175,20 @@ export const tool: Tool<SessionizeOptions> = {
         const ts = timeAt.a, es = endAt.a, cs = countAt.a;
         let sorted = new Float64Array(1024);
         // the output in batches of bytes: the key's bytes as they are kept, the numbers' digits
-        const out = new RecordBatch((b, s, e, records) => ctx.emitBatch(b, s, e, records));
+        const out = new RecordBatch((b, s, e, records, walks) => ctx.emitBatch(b, s, e, records, walks));
+        // (where each session's values lie is known as it is written: a chain's next stage takes that
+        // instead of walking the session)
+        if (JSON.stringify(o.as) === `"${o.as}"`) out.members([o.as, 'session_start', 'session_end', 'duration_s', 'pings']);
         const head = `{${name}:`;
         let sessions = 0, keyArena: Uint8Array = Buffer.alloc(0), ks = 0, ke = 0;
         let start = 0, last = 0, pings = 0, open = false;
         const close = () => {
-          out.latin1(head); out.bytes(keyArena, ks, ke);
-          out.latin1(',"session_start":'); out.number(start);
-          out.latin1(',"session_end":'); out.number(last);
-          out.latin1(',"duration_s":'); out.number(durationS(start, last));
-          out.latin1(',"pings":'); out.number(pings);
+          let at = 0;
+          out.latin1(head); at = out.at(); out.bytes(keyArena, ks, ke); out.span(0, at);
+          out.latin1(',"session_start":'); at = out.at(); out.number(start); out.span(1, at);
+          out.latin1(',"session_end":'); at = out.at(); out.number(last); out.span(2, at);
+          out.latin1(',"duration_s":'); at = out.at(); out.number(durationS(start, last)); out.span(3, at);
+          out.latin1(',"pings":'); at = out.at(); out.number(pings); out.span(4, at);
           out.latin1('}'); out.end();
           sessions++;
         };

@@ -64,4 +64,45 @@ test('number: every double written as String() writes it (safe integers digit by
   }
 });
 
+
+test('members: each batch carries its records\' value spans, right across a buffer full mid-record', () => {
+  for (const sizes of [[10, 20, 30], [300_000, 900_000, 5, 700_000, 1_200_000, 3, 600_000, 600_000], [1_100_000, 2], [5, 6, 1_100_000, 4, 8, 2_500_000]]) {
+    const batches = [];
+    const out = new RecordBatch((b, s, e, n, walks) => batches.push({ bytes: Buffer.from(b.subarray(s, e)), n, names: walks?.names, spans: walks && Int32Array.from(walks.spans.subarray(0, 2 * walks.names.length * n)) }));
+    out.members(['a', 'b']);
+    const want = [];
+    sizes.forEach((size, k) => {
+      // (the buffer fills in a's text, or in b's after a's span was marked)
+      const a = 'x'.repeat(k % 2 ? size : 3 + k), b = 'y'.repeat(k % 2 ? 3 + k : size);
+      out.latin1('{"a":'); let at = out.at(); out.latin1(`"${a}"`); out.span(0, at);
+      out.latin1(',"b":'); at = out.at(); out.latin1(`"${b}"`); out.span(1, at);
+      out.latin1(',"c":'); out.number(k);
+      out.latin1('}'); out.end();
+      want.push([`"${a}"`, `"${b}"`]);
+    });
+    out.flush();
+    let r = 0;
+    for (const x of batches) {
+      assert.equal(x.names, ['a', 'b']);
+      let s = 0;
+      for (let i = 0; i < x.n; i++, r++) {
+        const e = x.bytes.indexOf(10, s);
+        const rec = x.bytes.subarray(s, e);
+        assert.is(rec.toString('latin1', x.spans[4 * i], x.spans[4 * i + 1]), want[r][0], `record ${r} a`);
+        assert.is(rec.toString('latin1', x.spans[4 * i + 2], x.spans[4 * i + 3]), want[r][1], `record ${r} b`);
+        s = e + 1;
+      }
+    }
+    assert.is(r, sizes.length, 'every record in a batch');
+  }
+});
+
+test('members(null): batches carry no spans', () => {
+  const walks = [];
+  const out = new RecordBatch((b, s, e, n, w) => walks.push(w));
+  out.members(['a']); out.members(null);
+  out.latin1('{"a":1}'); out.end(); out.flush();
+  assert.equal(walks, [undefined]);
+});
+
 test.run();
