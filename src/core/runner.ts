@@ -10,7 +10,7 @@ import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
-import { ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
+import { ChainSink, copyBytes, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
 import { editedWalk, generatedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
@@ -302,17 +302,33 @@ class ForkSink implements RecordSink {
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
     let n = 0, at = s;
     if (this.walk) this.scratch = this.home; // (a longer record than it holds went to a buffer of its own)
-    const put = (t: Buffer | string, from = 0, to = 0) => {
-      const need = typeof t === 'string' ? t.length * 3 : to - from;
-      if (n + need > this.scratch.length) { const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need)); this.scratch.copy(x, 0, 0, n); this.scratch = x; }
-      n += typeof t === 'string' ? this.scratch.write(t, n, 'utf8') : t.copy(this.scratch, n, from, to);
-    };
-    for (const ed of edits) { put(b, at, ed.from); if (ed.bytes !== undefined) put(ed.bytes, 0, ed.bytes.length); else put(ed.text); at = ed.to; }
-    put(b, at, e);
+    for (let j = 0; j < edits.length; j++) {
+      const ed = edits[j];
+      n = this.put(b, at, ed.from, n);
+      n = ed.bytes !== undefined ? this.put(ed.bytes, 0, ed.bytes.length, n) : this.putText(ed.text, n);
+      at = ed.to;
+    }
+    n = this.put(b, at, e, n);
     const since = scanMark();
     editedWalk(b, s, e, edits, this.scratch, 0, n, walkObject, null); // the walk of b, moved to the edited record: the branches take it
     this.records++;
     for (const x of this.branches) { if (x instanceof ChainSink) x.record(this.scratch, 0, n, since); else x.record(this.scratch, 0, n); }
+  }
+  /** room for `need` more bytes after the first n of the scratch buffer */
+  private room(n: number, need: number): void {
+    if (n + need <= this.scratch.length) return;
+    const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need));
+    this.scratch.copy(x, 0, 0, n);
+    this.scratch = x;
+  }
+  /** t[from, to) after the first n bytes of the scratch buffer: the new length */
+  private put(t: Buffer, from: number, to: number, n: number): number {
+    this.room(n, to - from);
+    return copyBytes(t, from, to, this.scratch, n);
+  }
+  private putText(t: string, n: number): number {
+    this.room(n, t.length * 3);
+    return n + this.scratch.write(t, n, 'utf8');
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
   batch(b: Buffer, s: number, e: number, _n: number, walks?: BatchWalks): void {
