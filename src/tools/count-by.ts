@@ -6,12 +6,12 @@ import { ByteKeys } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { compareDec, literalPath, parseDec, pathName, stringify } from '../core/json.js';
+import { BigNum, compareDec, literalPath, parseDec, pathName, stringify } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
 
-export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean }
+export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean; orderBy?: string }
 
 /** (--each) records between two fresh sets of aggregate columns: each record is group 0, 1, ... of a set */
 const EACH_BLOCK = 4096;
@@ -58,6 +58,40 @@ function wholeNumber(a: Uint8Array, i: number, e: number, max: number): number {
   return i === d0 || i - d0 > max || (a[d0] === 48 && i - d0 > 1) ? NaN : v;
 }
 
+/** the order of values (results of one aggregate, by group in key order) by value, ascending or
+ *  descending, stable (equal values keep key order); values that are no number (null) last. Exact
+ *  integers beyond 2^53 (BigInt, BigNum) whose doubles tie are compared exactly. */
+function byValue(vs: readonly unknown[], desc: boolean): Uint32Array {
+  const n = vs.length, d = new Float64Array(n), exact = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    const v = vs[i];
+    if (typeof v === 'number') d[i] = v;
+    else if (typeof v === 'bigint') { d[i] = Number(v); exact.set(i, String(v)); }
+    else if (v instanceof BigNum) { d[i] = Number(v.raw); exact.set(i, v.raw); }
+    else d[i] = NaN;
+  }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const dir = desc ? -1 : 1;
+  idx.sort((a, b) => {
+    const x = d[a], y = d[b];
+    if (x !== x || y !== y) { if (x === x) return -1; if (y === y) return 1; return a - b; } // (NaN: no number, last either way)
+    if (x !== y) return x < y ? -dir : dir;
+    if (exact.has(a) || exact.has(b)) {
+      const c = compareDec(parseDec(exact.get(a) ?? String(x)), parseDec(exact.get(b) ?? String(y)));
+      if (c !== 0) return dir * c;
+    }
+    return a - b;
+  });
+  return idx;
+}
+
+/** --order-by NAME[:desc|:asc] -> {name, desc}, or null */
+function parseOrderBy(text: string): { name: string; desc: boolean } | null {
+  const m = /^(.+?)(?::(asc|desc))?$/.exec(text);
+  return m === null || m[1] === '' ? null : { name: m[1], desc: m[2] === 'desc' };
+}
+
 export const tool: Tool<CountByOptions> = {
   name: 'count-by',
   // pieces aggregated with --partial in threads and combined with --merge (--distinct too: its groups
@@ -74,6 +108,7 @@ export const tool: Tool<CountByOptions> = {
     ["count-by os=context.os.name source=data.source -a 'plays=count()' -a 'done=count_if(data.completed)' -a 'secs=sum(data.duration)' -i events.json", 'several measures per (os, source)'],
     ["parallel -j 2 \"count-by date --partial -a 'users=distinct(user_id)' -i {}\" ::: part-* | count-by date --merge -a 'users=distinct(user_id)'", 'partitions in parallel (GNU parallel), merged exactly'],
     ["dedupe --key event_id -i events.json | count-by --each event_id os=context.os.name -a 'done=count_if(data.completed)' -a 'secs=sum(data.duration)'", 'one row per event, reshaped (input order, nothing held)'],
+    ["count-by user_id -a 'total_duration_ms=sum(duration_ms)' --order-by total_duration_ms:desc -i interactions.ndjson | head -n 10", 'the ten users with the most time (equal totals by user_id)'],
   ],
   options: {
     agg: { alias: 'a', type: 'string', array: true, default: [], describe: `aggregate NAME=op(field); ops: ${Object.keys(ops).join(', ')} (default count=count())` },
@@ -81,11 +116,18 @@ export const tool: Tool<CountByOptions> = {
     partial: { type: 'boolean', default: false, describe: 'emit mergeable partial states ("_state") instead of results, for count-by --merge' },
     merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
     each: { type: 'boolean', default: false, describe: 'every record is a group of its own: its key fields and the aggregates of it alone, written as it comes (input order, nothing held: memory stays flat), e.g. one row per event after dedupe' },
+    'order-by': { type: 'string', describe: 'NAME[:desc]: the groups ordered by aggregate NAME\'s value instead of by key (ascending; :desc descending), equal values by key; groups whose value is no number (null) last. (--partial states stay in key order: the --merge orders)' },
   },
   check(o) {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
     if (o.each && (o.partial || o.merge)) return '--each does not combine with --partial or --merge (each record is its own group: there is nothing to merge)';
     if (o.each && o.distinct) return '--each does not combine with --distinct (--each writes every record; the distinct keys are count-by KEY... --distinct)';
+    if (o.orderBy !== undefined) {
+      const by = parseOrderBy(o.orderBy), names = (o.agg.length ? o.agg : ['count=count()']).map((a) => parseAgg(a).name);
+      if (by === null) return `--order-by takes NAME or NAME:desc (or NAME:asc), NAME an aggregate's (got '${o.orderBy}')`;
+      if (o.each || o.distinct) return `--order-by orders results: not with ${o.each ? '--each (input order)' : '--distinct (no aggregates)'}`;
+      if (!names.includes(by.name)) return `--order-by ${by.name}: no aggregate of that name (${names.join(', ')}; the keys are the default order)`;
+    }
     return undefined;
   },
   create(o, ctx) {
@@ -103,7 +145,11 @@ export const tool: Tool<CountByOptions> = {
     const paths = o.merge ? [...keys.map((k) => literalPath(k.name)), '_state'] : [...keys.map((k) => k.path), ...specs.map((s) => s.field ?? keys[0].path)];
     const reader = new FieldReader(paths);
     const noted = new Set<string>();
-    const note = (what: string) => { if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
+    // (--order-by: the results are made in key order, and a warning naming an output record by number
+    // waits until the order by value is known: deferred)
+    let deferred: string[] | null = null;
+    const note = (what: string) => { if (deferred !== null) deferred.push(what); else if (!noted.has(what)) { noted.add(what); ctx.warn(what); } };
+    const orderBy = o.orderBy === undefined ? null : parseOrderBy(o.orderBy);
     const make = (rowsBefore = 0) => specs.map((s) => ops[s.op].make(rowsBefore ? { ...s, rowsBefore } : s, note));
     let cols: AggColumn[] = make();
     // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
@@ -385,8 +431,21 @@ export const tool: Tool<CountByOptions> = {
         }
         // (the keys' places, and the aggregates' results, gathered in output order first, each in a loop
         // of independent reads: the writer then reads them in sequence)
+        if (orderBy !== null && !o.partial) deferred = [];
+        const byKey: Uint32Array = order;
+        let results = o.partial ? undefined : cols.map((col) => { const r = new Array(n); for (let i = 0; i < n; i++) r[i] = col.result(byKey[i]); return r; });
+        if (orderBy !== null && results !== undefined) {
+          // (--order-by) the groups in key order, stably sorted by the value of one aggregate
+          const by = results[specs.findIndex((sp) => sp.name === orderBy.name)], perm = byValue(by, orderBy.desc);
+          const place = new Uint32Array(n);
+          for (let i = 0; i < n; i++) place[perm[i]] = i;
+          order = Uint32Array.from(perm, (i) => byKey[i]);
+          results = results.map((r) => Array.from(perm, (i) => r[i]));
+          const notes = deferred!;
+          deferred = null;
+          for (const m of notes) note(m.replace(/output record (\d+)/, (_w, k) => `output record ${place[Number(k) - 1] + 1}`));
+        }
         const at = groups.gather(order);
-        const results = o.partial ? undefined : cols.map((col) => { const r = new Array(n); for (let i = 0; i < n; i++) r[i] = col.result(order[i]); return r; });
         for (let i = 0; i < n; i++) { const s = at.offs[i]; write(order[i], at.arenas[at.blk[i]], s, s + at.lens[i], results, i); }
         out.flush();
         ctx.count('groups', n);

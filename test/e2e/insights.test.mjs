@@ -236,6 +236,31 @@ test('a duration_ms beyond a Long (the seed\'s type) is a bad row: the power use
   }
 });
 
+test('power users: the cut taken from the first K of each shard\'s users (count-by --order-by) is the cut over all users, with ties across shards at the cut and users without a duration', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  // 300 users: totals in few distinct values (many ties, spread over the shards), 12 users whose every
+  // duration_ms is empty (a total of null: not ranked, not counted in the P%)
+  const rows = [];
+  for (let i = 0; i < 300; i++) {
+    const u = `u${String((i * 7919) % 1000).padStart(3, '0')}`;
+    rows.push(`${u},2023-05-01 10:00:00,page_view,p1,${i < 12 ? '' : 100 * (1 + (i % 9))},5.0.0`);
+    if (i % 3 === 0 && i >= 12) rows.push(`${u},2023-05-02 10:00:00,edit,p1,${100 * (i % 4)},5.0.0`);
+  }
+  fs.writeFileSync(`${d}/a.csv`, head + rows.join('\n') + '\n');
+  const tot = new Map();
+  for (const l of rows) { const [u, , , , ms] = l.split(','); if (ms !== '') tot.set(u, (tot.get(u) ?? 0) + Number(ms)); }
+  const ranked = [...tot].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const pct of ['1', '7.5', '33.3', '100']) {
+    const want = ranked.slice(0, Math.ceil((tot.size * Number(pct)) / 100)).map(([user_id, t], i) => ({ user_id, total_duration_ms: t, rank: i + 1 }));
+    for (const jobs of [1, 2, 3]) {
+      const r = sh(`insights.sh --db ${d}/p${pct}-${jobs}.db --jobs ${jobs} --top-percent ${pct} ${d}/a.csv`);
+      assert.is(r.status, 0, r.stderr);
+      assert.equal(q(`${d}/p${pct}-${jobs}.db`, 'SELECT user_id, total_duration_ms, rank FROM power_users ORDER BY rank'), want, `--top-percent ${pct} --jobs ${jobs}`);
+    }
+  }
+});
+
 test('a --metadata file without user_id and device_type columns is refused before anything runs: exit 1, the tables as they were (found by a review against the seed)', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
