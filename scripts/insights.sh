@@ -204,59 +204,18 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 
 # 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
 #    per-user figures add up (no user is in two shards), partial states merge exactly
-# the combinations run in the background, side by side, and leave files; when every one is done (no
-# table is loaded unless all could be computed), one process loads the files one after another, each
-# table in its own transaction (scripts/lib/load-tables.mjs: a load process per table cost ~0.1 s of
-# Node start-up each, eight of them on two cores, 0.55-1.15 s against ~0.2 s), then the run's figures.
-# power users: each shard's users come in top's order (total descending, then user_id: count-by
-# --order-by), and its users are its own, so the top K of all users are among the first K of each shard's;
-# K = ceil(P% of the users with a total), as top --percent counts (a total of null: no number, as top
-# rejects it). top reads 2K lines instead of every user's (632k users: ~0.8 s -> ~0.2 s, the combination's
-# longest step)
-power_job() {
-  local n k f
-  n=$(cat "$work"/*.users | grep -vc '"total_duration_ms":null' || true)
-  k=$(awk -v n="$n" -v p="$top" 'BEGIN { x = n * p / 100; k = int(x); if (k < x) k++; print k }')
-  if [ "$k" -eq 0 ]; then : > "$work/power_users.ndjson"; return; fi
-  for f in "$work"/*.users; do head -n "$k" "$f"; done \
-    | top --by total_duration_ms --n "$k" --key user_id --stats-file "$stats" > "$work/power_users.ndjson"
-}
-# sessions: a gap of more than --session-gap seconds (30 min) between a user's interactions starts a new one
-sessions_job() {
-  cat "$work"/*.sess | count-by all_users --merge "${SESS[@]}" \
-    | node -e '
-const fs = require("fs");
-// users of different shards are different: the sum of the keys each shard'"'"'s sessionize made sessions
-// of (its line in the run'"'"'s figures; lines of steps running now are other tools'"'"')
-let users = 0;
-for (const l of fs.readFileSync(process.argv[1], "utf8").split("\n")) if (l.startsWith("{\"tool\":\"sessionize\",")) users += (JSON.parse(l).counters ?? {}).keys ?? 0;
-for (const l of fs.readFileSync(0, "utf8").split("\n")) {
-  if (!l) continue;
-  const { all_users, sessions, ...rest } = JSON.parse(l);
-  console.log(JSON.stringify({ all_users: "all", sessions, users, ...rest, sessions_per_user: users ? sessions / users : null }));
-}' "$stats" \
-    > "$work/sessions.ndjson"
-}
-dau_job() {
-  cat "$work"/*.dau | event-pipes count-by date -a 'active_users=sum(active_users)' \
-    then fork [ save "$work/dau.ndjson" ] [ anomalies --value active_users --order date --window 14 --fill 0 --all then save "$work/dau_anomalies.ndjson" ]
-  # retention: weekly cohorts of the last 6 months (26 weeks before the last week in the data: the
-  # Monday of the last date's week, the combined dau's last line, less 25 weeks; GNU date, else node)
-  local last since
-  last=$(tail -n 1 "$work/dau.ndjson" | sed -E 's/.*"date":"([^"]+)".*/\1/')
-  since=$(d=$(date -u -d "$last" +%u 2>/dev/null) && date -u -d "$last -$((d - 1 + 7 * 25)) days" +%F 2>/dev/null) \
-    || since=$(node -e "const d=new Date(process.argv[1]+'T00:00:00Z'); d.setUTCDate(d.getUTCDate()-((d.getUTCDay()+6)%7)-7*25); console.log(d.toISOString().slice(0,10))" "$last")
-  cat "$work"/*.ret | retention --merge --since "$since" --stats-file "$stats" > "$work/retention.ndjson"
-}
-mau_job() {
-  cat "$work"/*.mau | count-by month -a 'active_users=sum(active_users)' \
-    | sed -E 's/"month":"([0-9]{4}-[0-9]{2})-01"/"month":"\1"/' > "$work/mau.ndjson"
-}
-p95_job() { cat "$work"/*.p95 | count-by app_version --merge "${P95[@]}" > "$work/app_version_p95.ndjson"; }
-dev_job() { [ -z "$metadata" ] || cat "$work"/*.dev | count-by device_type --merge "${DEV[@]}" > "$work/device_performance.ndjson"; }
-steps=(power sessions dau mau p95 dev); pids=()
-for j in "${steps[@]}"; do "${j}_job" & pids+=($!); done
-for i in "${!steps[@]}"; do wait "${pids[$i]}" || { echo "insights.sh: the ${steps[$i]} step failed" >&2; exit 1; }; done
+# the combinations leave files; when every one is done (no table is loaded unless all could be
+# computed), one process loads the files one after another, each table in its own transaction
+# (scripts/lib/load-tables.mjs: a load process per table cost ~0.1 s of Node start-up each, eight of them
+# on two cores, 0.55-1.15 s against ~0.2 s), then the run's figures.
+# the combinations (scripts/lib/insights-combine.mjs): power users from the first K lines of each shard's
+# users, which come in top's order (count-by --order-by), K = ceil(P% of the users with a total); sessions
+# merged, their users summed from each shard's sessionize figures; dau summed, its anomalies, and
+# retention merged for the 26 weeks up to the last date's; mau summed; p95 per app version and device
+# stats merged. One process, the library API's streams (the same tools and figures as the commands: nine
+# processes side by side took 1.0-1.1 s on 1M interactions, the one ~0.5 s)
+env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/insights-combine.mjs" --work "$work" --top "$top" --stats "$stats" \
+  ${metadata:+--metadata} -- sess "${SESS[@]}" ';;' dev "${DEV[@]}" ';;' p95 "${P95[@]}" || exit 1
 loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"
   dau_anomalies:date:"$work/dau_anomalies.ndjson" retention:cohort_week,week_offset:"$work/retention.ndjson"
   power_users:user_id:"$work/power_users.ndjson" session_metrics:all_users:"$work/sessions.ndjson")
