@@ -10,10 +10,6 @@ import type { Writable } from 'node:stream';
 import type { Edit } from './fields.js';
 
 /**
- * Where a stage's output records go: a file descriptor (Output), the next stage of an in-process
- * chain (ChainSink in stage.ts), or a library stream. A record is handed over whole.
- */
-/**
  * The members of a batch's records where the tool that wrote them knows them (RecordBatch.members):
  * every record has `names` as its top-level members, in that order (plain names, whose JSON text is
  * the name in quotes), record r's member j's value at [spans[r * 2m + 2j], spans[r * 2m + 2j + 1]) from
@@ -21,6 +17,10 @@ import type { Edit } from './fields.js';
  */
 export interface BatchWalks { readonly names: readonly string[]; readonly spans: Int32Array }
 
+/**
+ * Where a stage's output records go: a file descriptor (Output), the next stage of an in-process
+ * chain (ChainSink in stage.ts), or a library stream. A record is handed over whole.
+ */
 export interface RecordSink {
   /** one record: the bytes b[s, e) (no newline) */
   record(b: Buffer, s: number, e: number): void;
