@@ -212,8 +212,8 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 # users, which come in top's order (count-by --order-by), K = ceil(P% of the users with a total); sessions
 # merged, their users summed from each shard's sessionize figures; dau summed, its anomalies, and
 # retention merged for the 26 weeks up to the last date's; mau summed; p95 per app version and device
-# stats merged. One process, the library API's streams (the same tools and figures as the commands: nine
-# processes side by side took 1.0-1.1 s on 1M interactions, the one ~0.5 s)
+# stats merged. One process, the library API's streams (the same tools and figures as the commands: eight
+# processes side by side took 1.0-1.1 s on 1M interactions, the one 0.6-0.8 s)
 env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/insights-combine.mjs" --work "$work" --top "$top" --stats "$stats" \
   ${metadata:+--metadata} -- sess "${SESS[@]}" ';;' dev "${DEV[@]}" ';;' p95 "${P95[@]}" || exit 1
 loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"

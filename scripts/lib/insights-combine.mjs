@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // scripts/lib/insights-combine.mjs: the Insights recipe's shards combined by ONE process (the library
 // API's streams: the same tools, options, messages and figures as the commands), where the combination
-// as commands side by side started nine Node processes (~0.1 s of start-up each, on two cores) for
-// ~0.3 s of work: 1.0-1.1 s of the run, now ~0.5 s (1M interactions).
+// as commands side by side started eight Node processes (~0.1 s of start-up each, on two cores) for
+// ~0.3 s of work: 1.0-1.1 s of the run, now 0.6-0.8 s (1M interactions; timed between the shards' end
+// and the loads' start, 2026-12-06).
 //
 //   node insights-combine.mjs --work DIR --top P --stats FILE [--metadata] -- sess AGG... ';;' dev AGG... ';;' p95 AGG...
 //
