@@ -261,6 +261,23 @@ test('power users: the cut taken from the first K of each shard\'s users (count-
   }
 });
 
+test('the combination (scripts/lib/insights-combine.mjs): a step that fails is said by name after the tool\'s own messages, the others still run, exit 1', () => {
+  const d = tmpdir();
+  const w = (f, lines) => fs.writeFileSync(`${d}/${f}`, lines.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  w('0.users', [{ user_id: 'u2', total_duration_ms: 9 }, { user_id: 'u1', total_duration_ms: 5 }]);
+  w('1.users', [{ user_id: 'u3', total_duration_ms: 9 }, { user_id: 'u4', total_duration_ms: null }]);
+  w('0.sess', [{ all_users: null, not_a_state: 1 }]); // (no _state: count-by --merge rejects it)
+  w('0.mau', [{ month: '2023-05-01', active_users: 2 }]); w('1.mau', [{ month: '2023-05-01', active_users: 1 }]);
+  w('0.p95', []); w('0.dev', []);
+  fs.writeFileSync(`${d}/stats.ndjson`, '');
+  const r = sh(`node scripts/lib/insights-combine.mjs --work ${d} --top 50 --stats ${d}/stats.ndjson -- sess -a 'sessions=count()' ';;' dev -a 'n=count()' ';;' p95 -a 'n=count()'`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /count-by: .*not a partial state[\s\S]*insights\.sh: the sessions step failed/);
+  // (power users: ceil(50% of the 3 users with a total) = 2, from the first 2 lines of each part; mau summed)
+  assert.equal(lines(fs.readFileSync(`${d}/power_users.ndjson`, 'utf8')), [{ user_id: 'u2', total_duration_ms: 9, rank: 1 }, { user_id: 'u3', total_duration_ms: 9, rank: 2 }]);
+  assert.equal(lines(fs.readFileSync(`${d}/mau.ndjson`, 'utf8')), [{ month: '2023-05', active_users: 3 }]);
+});
+
 test('a --metadata file without user_id and device_type columns is refused before anything runs: exit 1, the tables as they were (found by a review against the seed)', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
