@@ -50,16 +50,13 @@ const parts = (suffix) => fs.readdirSync(work).filter((f) => f.endsWith(`.${suff
 /** the files' bytes, one after another (as cat) */
 const cat = (files) => Readable.from((function* () { for (const f of files) yield fs.readFileSync(f); })());
 
-/** `input` through the tools' streams (each [tool, args]); their output bytes. A tool's messages go to
- *  stderr as the command prints them; a failure throws after them. */
-async function run(input, stages) {
+/** `input` through the tool's stream; its output bytes. The tool's messages go to stderr as the command
+ *  prints them; a failure throws after them. */
+async function run(input, tool, args) {
   const out = [];
-  const streams = stages.map(([tool, args]) => {
-    const s = createStream(tool, args);
-    s.on('warning', (m) => process.stderr.write(`${m}\n`));
-    return s;
-  });
-  await pipeline(input, ...streams, new Writable({ write(c, _e, cb) { out.push(c); cb(); } }));
+  const stream = createStream(tool, args);
+  stream.on('warning', (m) => process.stderr.write(`${m}\n`));
+  await pipeline(input, stream, new Writable({ write(c, _e, cb) { out.push(c); cb(); } }));
   return Buffer.concat(out);
 }
 const put = (name, bytes) => fs.writeFileSync(path.join(work, name), bytes);
@@ -86,12 +83,12 @@ const steps = {
       for (let j = 0; j < k; j++) { const x = b.indexOf(10, e + 1); if (x < 0) return b; e = x; }
       return b.subarray(0, e + 1);
     });
-    put('power_users.ndjson', await run(Readable.from(heads), [['top', ['--by', 'total_duration_ms', '--n', String(k), '--key', 'user_id', ...st]]]));
+    put('power_users.ndjson', await run(Readable.from(heads), 'top', ['--by', 'total_duration_ms', '--n', String(k), '--key', 'user_id', ...st]));
   },
   // sessions: merged; the users a sum of the keys each shard's sessionize made sessions of (its line in
   // the run's figures: users of different shards are different)
   async sessions() {
-    const merged = await run(cat(parts('sess')), [['count-by', ['all_users', '--merge', ...aggs.sess]]]);
+    const merged = await run(cat(parts('sess')), 'count-by', ['all_users', '--merge', ...aggs.sess]);
     let users = 0;
     for (const l of fs.readFileSync(stats, 'utf8').split('\n')) if (l.startsWith('{"tool":"sessionize",')) users += (JSON.parse(l).counters ?? {}).keys ?? 0;
     const out = [];
@@ -105,20 +102,20 @@ const steps = {
   // dau (sums of the shards' distinct users), its anomalies, then retention: weekly cohorts of the last 6
   // months (26 weeks before the last week in the data: the Monday of the last date's week, less 25 weeks)
   async dau() {
-    const dau = await run(cat(parts('dau')), [['count-by', ['date', '-a', 'active_users=sum(active_users)']]]);
+    const dau = await run(cat(parts('dau')), 'count-by', ['date', '-a', 'active_users=sum(active_users)']);
     put('dau.ndjson', dau);
-    put('dau_anomalies.ndjson', await run(Readable.from([dau]), [['anomalies', ['--value', 'active_users', '--order', 'date', '--window', '14', '--fill', '0', '--all']]]));
+    put('dau_anomalies.ndjson', await run(Readable.from([dau]), 'anomalies', ['--value', 'active_users', '--order', 'date', '--window', '14', '--fill', '0', '--all']));
     const last = /"date":"([^"]+)"/.exec(dau.toString('utf8').trimEnd().split('\n').pop() ?? '')?.[1];
     const since = new Date(`${last}T00:00:00Z`);
     since.setUTCDate(since.getUTCDate() - ((since.getUTCDay() + 6) % 7) - 7 * 25);
-    put('retention.ndjson', await run(cat(parts('ret')), [['retention', ['--merge', '--since', since.toISOString().slice(0, 10), ...st]]]));
+    put('retention.ndjson', await run(cat(parts('ret')), 'retention', ['--merge', '--since', since.toISOString().slice(0, 10), ...st]));
   },
   async mau() {
-    const mau = await run(cat(parts('mau')), [['count-by', ['month', '-a', 'active_users=sum(active_users)']]]);
+    const mau = await run(cat(parts('mau')), 'count-by', ['month', '-a', 'active_users=sum(active_users)']);
     put('mau.ndjson', mau.toString('utf8').replace(/"month":"([0-9]{4}-[0-9]{2})-01"/g, '"month":"$1"'));
   },
-  async p95() { put('app_version_p95.ndjson', await run(cat(parts('p95')), [['count-by', ['app_version', '--merge', ...aggs.p95]]])); },
-  async dev() { if (metadata) put('device_performance.ndjson', await run(cat(parts('dev')), [['count-by', ['device_type', '--merge', ...aggs.dev]]])); },
+  async p95() { put('app_version_p95.ndjson', await run(cat(parts('p95')), 'count-by', ['app_version', '--merge', ...aggs.p95])); },
+  async dev() { if (metadata) put('device_performance.ndjson', await run(cat(parts('dev')), 'count-by', ['device_type', '--merge', ...aggs.dev])); },
 };
 // one after another (one thread: the same time as side by side); every step is tried, a failure said
 // after the step's own messages; no table is loaded unless every one could be computed (exit 1)

@@ -279,22 +279,24 @@ export class RecordBatch {
     this.m2 = names === null ? 0 : 2 * names.length;
   }
   /** the spans of the record being written: its member j's value at spans[i + 2j], spans[i + 2j + 1],
-   *  from the record's start (i: what this returns; the array is this.walks.spans, returned by spans()) */
+   *  from the record's start (i: what this returns, -1 when the records' members are not known; the
+   *  array is returned by spans()) */
   spansAt(): number {
-    const w = this.walks!, i = this.records * this.m2;
+    const w = this.walks;
+    if (w === undefined) return -1;
+    const i = this.records * this.m2;
     if (i + this.m2 > w.spans.length) { const a = new Int32Array(2 * (i + this.m2)); a.set(w.spans); w.spans = a; }
     return i;
   }
-  /** the records' members are known (members()) */
-  walking(): boolean { return this.walks !== undefined; }
   /** the span array spansAt() indexes (valid until the next spansAt()) */
   spans(): Int32Array { return this.walks!.spans; }
   /** where the next byte goes, counted from the start of the record being written (for span()) */
   at(): number { return this.pos - this.start; }
   /** member j's value of the record being written is [from, at()) (from: an at() taken before it) */
   span(j: number, from: number): void {
-    if (this.walks === undefined) return;
-    const i = this.spansAt() + 2 * j, sp = this.walks.spans;
+    const at = this.spansAt();
+    if (at < 0) return;
+    const i = at + 2 * j, sp = this.walks!.spans;
     sp[i] = from; sp[i + 1] = this.pos - this.start;
   }
   /** hand on the complete records, with their spans (when kept); the record being written keeps its */

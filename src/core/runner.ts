@@ -10,7 +10,7 @@ import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { readInput } from './input.js';
-import { ChainSink, copyBytes, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
+import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
 import { editedWalk, generatedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
@@ -283,12 +283,14 @@ export const sayer = (name: string) => (m: string) => { process.stderr.write(`${
 class ForkSink implements RecordSink {
   records = 0; closed = false;
   private readonly home: Buffer;
-  private scratch: Buffer;
   private readonly walk: boolean;
+  /** edited records, assembled in `home` (a longer one in a buffer of its own) */
+  private readonly made: Assembly;
   constructor(private readonly branches: RecordSink[]) {
     const w = branches.length > 1 ? scanScratch(1 << 16) : null;
     this.walk = w !== null;
-    this.home = this.scratch = w ?? Buffer.allocUnsafe(1 << 16);
+    const home = this.home = w ?? Buffer.allocUnsafe(1 << 16);
+    this.made = new Assembly(() => home);
   }
   drained(): null { return null; }
   record(b: Buffer, s: number, e: number, since = scanMark()): void {
@@ -300,35 +302,12 @@ class ForkSink implements RecordSink {
     for (const x of this.branches) { if (x instanceof ChainSink) x.record(b, s, e, since); else x.record(b, s, e); }
   }
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
-    let n = 0, at = s;
-    if (this.walk) this.scratch = this.home; // (a longer record than it holds went to a buffer of its own)
-    for (let j = 0; j < edits.length; j++) {
-      const ed = edits[j];
-      n = this.put(b, at, ed.from, n);
-      n = ed.bytes !== undefined ? this.put(ed.bytes, 0, ed.bytes.length, n) : this.putText(ed.text, n);
-      at = ed.to;
-    }
-    n = this.put(b, at, e, n);
+    const m = this.made;
+    m.edited(b, s, e, edits);
     const since = scanMark();
-    editedWalk(b, s, e, edits, this.scratch, 0, n, walkObject, null); // the walk of b, moved to the edited record: the branches take it
+    editedWalk(b, s, e, edits, m.buf, 0, m.n, walkObject, null); // the walk of b, moved to the edited record: the branches take it
     this.records++;
-    for (const x of this.branches) { if (x instanceof ChainSink) x.record(this.scratch, 0, n, since); else x.record(this.scratch, 0, n); }
-  }
-  /** room for `need` more bytes after the first n of the scratch buffer */
-  private room(n: number, need: number): void {
-    if (n + need <= this.scratch.length) return;
-    const x = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + need));
-    this.scratch.copy(x, 0, 0, n);
-    this.scratch = x;
-  }
-  /** t[from, to) after the first n bytes of the scratch buffer: the new length */
-  private put(t: Buffer, from: number, to: number, n: number): number {
-    this.room(n, to - from);
-    return copyBytes(t, from, to, this.scratch, n);
-  }
-  private putText(t: string, n: number): number {
-    this.room(n, t.length * 3);
-    return n + this.scratch.write(t, n, 'utf8');
+    for (const x of this.branches) { if (x instanceof ChainSink) x.record(m.buf, 0, m.n, since); else x.record(m.buf, 0, m.n); }
   }
   textRecord(t: string): void { const b = Buffer.from(t, 'utf8'); this.record(b, 0, b.length); }
   batch(b: Buffer, s: number, e: number, _n: number, walks?: BatchWalks): void {

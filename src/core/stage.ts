@@ -247,22 +247,57 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** b[s, e) copied to `to` at `at` (room there is the caller's): the position after. Up to 48 bytes go
  *  by a loop, where Buffer.copy's call (~90 ns whatever the length, here) costs more than the bytes:
  *  the short pieces of an edited record (the text a stage adds, the closing brace after it) */
-export function copyBytes(b: Buffer, s: number, e: number, to: Uint8Array, at: number): number {
+function copyBytes(b: Buffer, s: number, e: number, to: Uint8Array, at: number): number {
   if (e - s > 48) return at + b.copy(to, at, s, e);
   for (let i = s; i < e; i++) to[at++] = b[i];
   return at;
+}
+
+/**
+ * A record assembled in process (an edited line, a record given as text), in one reused buffer: `home`,
+ * taken at the first record (`take`: a buffer of the SIMD walk's memory when there is room, where the
+ * next readers read it without copying it in first), or a buffer of its own for a longer record. The
+ * record is buf[0, n). (A chain's link and a fork each assemble theirs so.)
+ */
+export class Assembly {
+  buf: Buffer = EMPTY;
+  n = 0;
+  private home: Buffer | null = null;
+  constructor(private readonly take: () => Buffer) {}
+
+  /** b[s, e) with the edits applied (sorted, not overlapping) */
+  edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
+    this.start();
+    let at = s;
+    for (let j = 0; j < edits.length; j++) {
+      const ed = edits[j];
+      this.put(b, at, ed.from);
+      if (ed.bytes !== undefined) this.put(ed.bytes, 0, ed.bytes.length); else this.text(ed.text);
+      at = ed.to;
+    }
+    this.put(b, at, e);
+  }
+  /** a record given as text */
+  textRecord(t: string): void { this.start(); this.text(t); }
+
+  private start(): void { this.n = 0; this.buf = this.home ??= this.take(); }
+  private room(need: number): void {
+    if (this.n + need <= this.buf.length) return;
+    const x = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + need));
+    this.buf.copy(x, 0, 0, this.n);
+    this.buf = x;
+  }
+  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.n = copyBytes(b, s, e, this.buf, this.n); }
+  private text(t: string): void { this.room(t.length * 3); this.n += this.buf.write(t, this.n, 'utf8'); }
 }
 
 export class ChainSink implements RecordSink {
   records = 0;
   // the records of a stage are valid JSON (read by the grammar, or written by the one writer)
   private readonly view: Line = { buf: Buffer.alloc(0), start: 0, end: 0, file: '-', no: 0, trusted: process.env.EVENT_PIPES_TRUST !== '0' };
-  // records are assembled in a buffer of the SIMD walk's memory when there is room (scanScratch: the
-  // next stage reads them there, not copied in first), taken at the first assembled record (a link that
-  // only hands lines on takes none); a longer record than it holds gets a buffer of its own
-  private home: Buffer | null = null;
-  private scratch = EMPTY;
-  private used = 0; // bytes of the record being assembled in scratch
+  // edited and generated records (their buffer taken at the first: a link that only hands lines on
+  // takes none)
+  private readonly made = new Assembly(() => scanScratch(1 << 16) ?? Buffer.allocUnsafe(1 << 16));
 
   /** `last`: the sink at the end of the chain (its closed state and drain promise are the chain's) */
   constructor(private readonly next: Stage, private readonly last: RecordSink) {}
@@ -287,35 +322,18 @@ export class ChainSink implements RecordSink {
     this.next.line(v);
   }
 
-  private start(): void {
-    this.used = 0;
-    this.scratch = this.home ??= scanScratch(1 << 16) ?? Buffer.allocUnsafe(1 << 16);
-  }
-
-  private room(n: number): void {
-    if (this.used + n <= this.scratch.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.used + n));
-    this.scratch.copy(next, 0, 0, this.used);
-    this.scratch = next;
-  }
-
-  private put(b: Buffer, s: number, e: number): void { this.room(e - s); this.used = copyBytes(b, s, e, this.scratch, this.used); }
-  private putText(t: string): void { this.room(t.length * 3); this.used += this.scratch.write(t, this.used, 'utf8'); }
-
   edited(b: Buffer, s: number, e: number, edits: readonly Edit[]): void {
-    this.start();
-    let at = s;
-    for (const ed of edits) { this.put(b, at, ed.from); if (ed.bytes !== undefined) this.put(ed.bytes, 0, ed.bytes.length); else this.putText(ed.text); at = ed.to; }
-    this.put(b, at, e);
-    editedWalk(b, s, e, edits, this.scratch, 0, this.used, walkObject, this.next); // the walk of b, moved to the edited record
-    this.deliver(this.scratch, 0, this.used);
+    const m = this.made;
+    m.edited(b, s, e, edits);
+    editedWalk(b, s, e, edits, m.buf, 0, m.n, walkObject, this.next); // the walk of b, moved to the edited record
+    this.deliver(m.buf, 0, m.n);
   }
 
   textRecord(t: string): void {
-    this.start();
-    this.putText(t);
+    const m = this.made;
+    m.textRecord(t);
     disarm();
-    this.deliver(this.scratch, 0, this.used);
+    this.deliver(m.buf, 0, m.n);
   }
 
   batch(b: Buffer, s: number, e: number, _n: number, walks?: BatchWalks): void {

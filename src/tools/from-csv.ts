@@ -318,7 +318,7 @@ export const tool: Tool<FromCsvOptions> = {
         let o = out.pos;
         // each value's span from the record's start: it begins after its key, ends where the next key
         // (or the closing brace) begins
-        const from = o, at = out.walking() ? out.spansAt() : -1, sp = at >= 0 ? out.spans() : NO_SPANS;
+        const from = o, at = out.spansAt(), sp = at >= 0 ? out.spans() : NO_SPANS;
         for (let i = 0; i < n; i++) {
           const key = h.keys[i];
           if (at >= 0 && i > 0) sp[at + 2 * i - 1] = o - from;
