@@ -22,6 +22,7 @@
 //   they span in the detail), their raw text (all their lines) kept in --rejects.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { tick, turnDue } from '../core/input.js';
 import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
@@ -163,7 +164,6 @@ interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes:
 const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 const CHUNK = 1 << 17;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
 
 /** header names as keys: trimmed; empty -> column_N; repeated -> NAME_2, NAME_3... (never a name the header has) */
 export function headerNames(raw: string[]): { names: string[]; notes: string[] } {
@@ -408,7 +408,7 @@ export const tool: Tool<FromCsvOptions> = {
           const wait = ctx.waitDrain();
           if (wait) await wait;
           if (ctx.stopped()) { sink.skip = true; break; }
-          if ((chunks & 7) === 7) await tick();
+          if (turnDue()) await tick();
         }
         if (!sink.skip) scanner.end();
         out.flush();
@@ -424,7 +424,10 @@ export const tool: Tool<FromCsvOptions> = {
     return {
       record() { /* reads its own input */ },
       async end() {
-        for (const f of files) await readOne(f);
+        for (const f of files) {
+          if (ctx.stopped()) break; // (the reader went away: | head)
+          await readOne(f);
+        }
         const unused = [...types.keys()].filter((c) => !typedSeen.has(c));
         if (unused.length && headers > 0 && first) ctx.warn(`--types names no column of the input: ${unused.join(', ')}`);
       },

@@ -17,6 +17,7 @@
 //   of the broken element, at most --max-record-bytes of it) as everywhere.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { tick, turnDue } from '../core/input.js';
 import { JsonStreamReader, compactInto } from '../core/json-stream.js';
 import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
 import type { Tool, ToolContext } from '../core/tool.js';
@@ -33,7 +34,6 @@ export type FromJsonOptions = OptionsOf<typeof options> & InputOptions;
 const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 const CHUNK = 1 << 17;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
 
 function kindOf(c: number): string {
   if (c === 0x5b) return 'an array';
@@ -150,7 +150,7 @@ export const tool: Tool<FromJsonOptions> = {
           const wait = ctx.waitDrain();
           if (wait) await wait;
           if (ctx.stopped()) { complete = false; break; }
-          if ((chunks & 7) === 7) await tick();
+          if (turnDue()) await tick();
         }
         if (complete) reader.end();
       } catch (err) {

@@ -126,6 +126,71 @@ test('files written whole (save, to-parquet): a signal while the input is quiet 
   assert.is(fs.readFileSync(target, 'utf8'), 'EARLIER');
 });
 
+test('a signal that comes while a chain that saves a file is busy (not waiting for input) is acted on before the file goes into place: no file, the status says the signal', async () => {
+  const dir = tmpdir('ep-signal-busy-');
+  const env = { ...process.env, PATH: `${path.join(root, 'bin')}:${process.env.PATH}` };
+  fs.writeFileSync(path.join(dir, 'a.csv'), 'k,v\n' + 'x,1\n'.repeat(1000));
+  for (const [chain, input] of [['from-csv a.csv fifo', 'k,v\ny,2\n'], ['count-by k -i a.ndjson -i fifo', '{"k":"y"}\n']]) {
+    fs.writeFileSync(path.join(dir, 'a.ndjson'), '{"k":"x"}\n'.repeat(1000));
+    const fifo = path.join(dir, 'fifo'), target = path.join(dir, 'out.ndjson');
+    fs.rmSync(fifo, { force: true });
+    assert.is(sh(`mkfifo ${fifo}`).status, 0);
+    fs.writeFileSync(target, 'EARLIER');
+    // the chain reads a.csv, then blocks opening the FIFO (a synchronous open: no turn of the event loop,
+    // as in a long read of files); the signal comes then, and the FIFO's line after it
+    const t = spawn('event-pipes', [...chain.split(' '), 'then', 'save', target], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    t.stderr.on('data', (d) => { err += d; });
+    const ended = new Promise((ok) => t.on('exit', (code, signal) => ok({ code, signal })));
+    await new Promise((r) => setTimeout(r, 1500));
+    t.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    fs.writeFileSync(fifo, input);
+    const r = await Promise.race([ended, new Promise((ok) => setTimeout(() => ok('still running'), 10000))]);
+    t.kill('SIGKILL');
+    assert.equal(r, { code: null, signal: 'SIGTERM' }, `${chain}: ${err}`);
+    assert.is(fs.readFileSync(target, 'utf8'), 'EARLIER', `${chain}: the earlier file untouched`);
+  }
+});
+
+test('a signal while a chain that saves a file reads many small files is acted on then, not at the end (the event loop turns every 1 MiB read, counted across files)', async () => {
+  const dir = tmpdir('ep-signal-files-');
+  const env = { ...process.env, PATH: `${path.join(root, 'bin')}:${process.env.PATH}` };
+  const names = [];
+  for (let i = 0; i < 300; i++) { names.push(`f${i}.csv`); fs.writeFileSync(path.join(dir, `f${i}.csv`), 'k,v\n' + `x${i},${'9'.repeat(110)}\n`.repeat(1000)); }
+  assert.is(sh(`mkfifo ${dir}/fifo`).status, 0);
+  const target = path.join(dir, 'out.ndjson');
+  // 35 MB to read: the signal comes while they are read (or before: then it ends the run at once too);
+  // without the turns, the run reads them all and waits for a writer of the FIFO, named last
+  const t = spawn('event-pipes', ['from-csv', ...names, 'fifo', 'then', 'save', target], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  t.stderr.on('data', (d) => { err += d; });
+  const ended = new Promise((ok) => t.on('exit', (code, signal) => ok({ code, signal })));
+  await new Promise((r) => setTimeout(r, 300));
+  t.kill('SIGTERM');
+  const r = await Promise.race([ended, new Promise((ok) => setTimeout(() => ok('still running'), 10000))]);
+  t.kill('SIGKILL');
+  assert.equal(r, { code: null, signal: 'SIGTERM' }, err);
+  assert.not.ok(fs.existsSync(target));
+});
+
+test('| head over many small files ends the run (the event loop turns every 1 MiB read, counted across files): a FIFO named last is never opened', () => {
+  const dir = tmpdir('ep-head-files-');
+  const names = [];
+  for (let i = 0; i < 200; i++) {
+    names.push(`f${i}.csv`); fs.writeFileSync(path.join(dir, `f${i}.csv`), 'k,v\n' + `x${i},${'9'.repeat(90)}\n`.repeat(1000));
+    fs.writeFileSync(path.join(dir, `f${i}.ndjson`), `{"k":"x${i}","v":"${'9'.repeat(90)}"}\n`.repeat(1000));
+  }
+  assert.is(sh(`mkfifo ${dir}/fifo`).status, 0);
+  // (without the turns the run reads every file, then waits for a writer of the FIFO: the timeout ends it)
+  for (const cmd of [`from-csv ${names.join(' ')} fifo`, `event-pipes from-csv ${names.join(' ')} fifo then where k~x`,
+    `where k~x ${names.map((n) => `-i ${n.replace('.csv', '.ndjson')}`).join(' ')} -i fifo`]) {
+    const r = sh(`timeout 20 ${cmd} | head -1`, { cwd: dir });
+    assert.is(r.status, 0, `${cmd.slice(0, 40)}: ${r.stderr}`);
+    assert.is(r.stdout.split('\n').length, 2);
+  }
+});
+
 test('--rejects keeps the raw lines byte for byte (invalid UTF-8, a CR before the LF, a NUL), in one thread and in threads; a join side file\'s bad lines too', () => {
   const dir = tmpdir('ep-rejects-');
   const bad = [Buffer.from('{"a":"\xff\xfe"}', 'latin1'), Buffer.from('{"a":1,}\r'), Buffer.from('{"a":"x\u0000y"}'), Buffer.from('[1]\r')];
