@@ -105,8 +105,15 @@ if sink_is_pg; then
 fi
 # the metadata's header must name user_id and device_type: another file (an interactions export, a wrong
 # column name) joined no one and replaced device_performance with nothing, exit 0
-if [ -n "$metadata" ] && [ -r "$metadata" ] && [[ $metadata != *.gz ]] \
-  && ! head -n 1 "$metadata" | from-csv --require user_id,device_type > /dev/null 2>&1; then
+# (a header of plain names, without quotes, that has both is read here; another is read by from-csv, ~0.1 s)
+metadata_header() {
+  local h=""
+  IFS= read -r h < "$metadata" || [ -n "$h" ] || return 1
+  h=${h%$'\r'}
+  [[ $h != *'"'* && ,$h, == *,user_id,* && ,$h, == *,device_type,* ]] && return
+  head -n 1 "$metadata" | from-csv --require user_id,device_type > /dev/null 2>&1
+}
+if [ -n "$metadata" ] && [ -r "$metadata" ] && [[ $metadata != *.gz ]] && ! metadata_header; then
   echo "$me: --metadata $metadata: its header has no user_id or no device_type column (nothing was run)" >&2; exit 1
 fi
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
@@ -118,7 +125,7 @@ insights_refuse_states
 [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
 [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
-work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 
 # 1. one read of the files per shard: --jobs N processes, each reading every file and keeping the
@@ -180,17 +187,52 @@ part() {
           | count-by all_users=none --partial "${SESS[@]}" "${st[@]}" > "$work/$k.sess"
       else cat; fi
 }
+# 2. the combination of the shards and the loads: one Node process (scripts/lib/insights-combine.mjs,
+#    which loads the tables through scripts/lib/load-tables.mjs's loadTables), started as soon as a core
+#    is free (the first shard done), so that its start-up and the modules' loading (~0.2 s) overlap the
+#    last shard's work; it does nothing before the word go on its stdin, and nothing at all if the run
+#    stops first (its stdin then closes without it)
+loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"
+  dau_anomalies:date:"$work/dau_anomalies.ndjson" retention:cohort_week,week_offset:"$work/retention.ndjson"
+  power_users:user_id:"$work/power_users.ndjson" session_metrics:all_users:"$work/sessions.ndjson")
+[ -z "$metadata" ] || loads+=(device_performance:device_type:"$work/device_performance.ndjson")
+# the tables, each replaced whole (one transaction each); then the per-stage figures (the equivalent of
+# Spark's accumulators and stage view) into stage_stats, and their summary per tool
+sink_load_tables_argv --name insights.sh --replace --stats "$stats" --stage-stats "${loads[@]}" \
+  -- --atomic --schema "$(sink_sql insights.schema)"
+combine=""
+start_combine() {
+  # (as the bins do: node parses NODE_EXTRA_CA_CERTS at start-up, ~0.1 s, and no load makes a TLS connection)
+  exec {combine}> >(exec env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/insights-combine.mjs" --wait --work "$work" \
+    --top "$top" --stats "$stats" ${metadata:+--metadata} -- sess "${SESS[@]}" ';;' dev "${DEV[@]}" ';;' p95 "${P95[@]}" \
+    ';;' load "${SINK_LOAD_TABLES[@]}")
+  combine_pid=$!
+}
+# the processes a process started, and theirs, children first (a shard's subshell runs a pipeline: it
+# ends once they have, and can be waited for); by SIGINT, which the tools act on as on SIGTERM and
+# which the subshell does not report ("Terminated")
+stop_children() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do stop_children "$c"; kill -INT "$c" 2>/dev/null || true; done
+}
+trap 'for p in $(jobs -p); do stop_children "$p"; kill -TERM "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 if [ "$jobs" -eq 1 ]; then
   part 0 1 "${files[@]}"
-elif command -v parallel >/dev/null 2>&1; then   # GNU parallel (Debian package parallel): stops everything on the first failure
-  printf '%s\n' "${files[@]}" > "$work/files.list"
-  export -f part aggregates; export work stats cap metadata gap PATH COLUMNS
-  parallel --halt now,fail=1 -j "$jobs" 'mapfile -t fs < "$work/files.list"; part {} '"$jobs"' "${fs[@]}"' ::: $(seq 0 $((jobs - 1))) \
-    || { echo "insights.sh: a shard failed" >&2; exit 1; }
-else                                            # without it: background jobs
+else
+  # the shards side by side (background jobs); the first to fail stops the others
   pids=()
   for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || { echo "insights.sh: a shard failed" >&2; exit 1; }; done
+  while [ ${#pids[@]} -gt 0 ]; do
+    st=0; wait -n -p done "${pids[@]}" || st=$?
+    left=(); for p in "${pids[@]}"; do [ "$p" = "$done" ] || left+=("$p"); done; pids=(${left[@]+"${left[@]}"})
+    if [ "$st" -ne 0 ]; then
+      # (waited for: they end before their folder goes, else they say they cannot write their figures there)
+      for p in ${pids[@]+"${pids[@]}"}; do stop_children "$p"; done
+      for p in ${pids[@]+"${pids[@]}"}; do wait "$p" 2>/dev/null || true; done
+      echo "insights.sh: a shard failed" >&2; exit 1
+    fi
+    [ -n "$combine" ] || [ ${#pids[@]} -eq 0 ] || start_combine
+  done
 fi
 # a shard whose rows were all rejected kept nothing (by from-csv, validate or to-local-date: the stages of
 # a shard's chain are part of its run, and say so); the run kept nothing only when every shard did (the
@@ -202,26 +244,18 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 [ "$read_in" -gt 0 ] || { echo "insights.sh: no interaction in ${#files[@]} file(s): the tables are left as they were" >&2; exit 1; }
 [ "$kept_out" -gt 0 ] || { echo "insights.sh: every interaction read was rejected: nothing kept" >&2; exit 1; }
 
-# 2. combine the shards and load (each table replaced whole, in one transaction): distinct users and
-#    per-user figures add up (no user is in two shards), partial states merge exactly
-# the combinations leave files; when every one is done (no table is loaded unless all could be
-# computed), one process loads the files one after another, each table in its own transaction
-# (scripts/lib/load-tables.mjs: a load process per table cost ~0.1 s of Node start-up each, eight of them
-# on two cores, 0.55-1.15 s against ~0.2 s), then the run's figures.
-# the combinations (scripts/lib/insights-combine.mjs): power users from the first K lines of each shard's
-# users, which come in top's order (count-by --order-by), K = ceil(P% of the users with a total); sessions
-# merged, their users summed from each shard's sessionize figures; dau summed, its anomalies, and
-# retention merged for the 26 weeks up to the last date's; mau summed; p95 per app version and device
-# stats merged. One process, the library API's streams (the same tools and figures as the commands: eight
-# processes side by side took 1.0-1.1 s on 1M interactions, the one 0.6-0.8 s)
-env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/insights-combine.mjs" --work "$work" --top "$top" --stats "$stats" \
-  ${metadata:+--metadata} -- sess "${SESS[@]}" ';;' dev "${DEV[@]}" ';;' p95 "${P95[@]}" || exit 1
-loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"
-  dau_anomalies:date:"$work/dau_anomalies.ndjson" retention:cohort_week,week_offset:"$work/retention.ndjson"
-  power_users:user_id:"$work/power_users.ndjson" session_metrics:all_users:"$work/sessions.ndjson")
-[ -z "$metadata" ] || loads+=(device_performance:device_type:"$work/device_performance.ndjson")
-# 3. the tables, each replaced whole (one transaction each); then the per-stage figures (the
-#    equivalent of Spark's accumulators and stage view) into stage_stats, and their summary per tool
-sink_load_tables --name insights.sh --replace --stats "$stats" --stage-stats "${loads[@]}" \
-  -- --atomic --schema "$(sink_sql insights.schema)" || exit 1
+# the combination and the loads (scripts/lib/insights-combine.mjs, started above or now): distinct users
+# and per-user figures add up (no user is in two shards), partial states merge exactly. Power users from
+# the first K lines of each shard's users, which come in top's order (count-by --order-by), K = ceil(P%
+# of the users with a total); sessions merged, their users summed from each shard's sessionize figures;
+# dau summed, its anomalies, and retention merged for the 26 weeks up to the last date's; mau summed; p95
+# per app version and device stats merged. The library API's streams in one process (the same tools and
+# figures as the commands: eight processes side by side took 1.0-1.1 s on 1M interactions, the one
+# 0.6-0.8 s). Then the tables loaded one after another, each in its own transaction (a load process per
+# table cost ~0.1 s of Node start-up each, eight of them on two cores, 0.55-1.15 s against ~0.2 s); no
+# table is loaded unless every one could be computed
+[ -n "$combine" ] || start_combine
+# (in a subshell that ignores SIGPIPE: a process that ended early fails the wait below, not this shell)
+(trap '' PIPE; echo go >&"$combine") 2>/dev/null || true; exec {combine}>&-
+wait "$combine_pid" || exit 1
 [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

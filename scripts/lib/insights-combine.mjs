@@ -5,23 +5,30 @@
 // ~0.3 s of work: 1.0-1.1 s of the run, now 0.6-0.8 s (1M interactions; timed between the shards' end
 // and the loads' start, 2026-12-06).
 //
-//   node insights-combine.mjs --work DIR --top P --stats FILE [--metadata] -- sess AGG... ';;' dev AGG... ';;' p95 AGG...
+//   node insights-combine.mjs --work DIR --top P --stats FILE [--metadata] [--wait]
+//        -- sess AGG... ';;' dev AGG... ';;' p95 AGG... [';;' load ARGS...]
 //
 // Reads the shards' parts in DIR (K.users, K.sess, K.dau, K.mau, K.ret, K.p95, K.dev; K = 0, 1, ...) and
 // writes the tables' files there: power_users, session_metrics (sessions.ndjson), dau, dau_anomalies, mau,
 // retention, app_version_p95 and, with --metadata, device_performance. AGG: the aggregates of the
 // partial states (-a NAME=op(field) ...), as the shards wrote them. top's and retention's figures are
-// appended to --stats FILE, as the commands' --stats-file. Exit status: 0 done, 1 a step failed (said:
-// "insights.sh: the STEP step failed", after the tool's own messages).
+// appended to --stats FILE, as the commands' --stats-file. `load ARGS...` (last): then the tables are
+// loaded by this process, ARGS those of scripts/lib/load-tables.mjs (its loadTables), when every step
+// was done. --wait: nothing is done before the line "go" comes on stdin, and nothing at all when stdin
+// ends without it (the recipe starts this process while its shards still run, so that Node's start-up
+// and the modules' loading, ~0.2 s, overlap their work, and says go once they are done, or stops).
+// Exit status: 0 done, 1 a step failed (said: "insights.sh: the STEP step failed", after the tool's own
+// messages) or a load failed (said by the load).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { createStream } from '../../dist/api.js';
+import { loadTables } from './load-tables.mjs';
 
 const argv = process.argv.slice(2);
 const usage = (m) => { process.stderr.write(`insights-combine.mjs: ${m}\n`); process.exit(2); };
-let work = '', top = '', stats = '', metadata = false;
+let work = '', top = '', stats = '', metadata = false, wait = false;
 const cut = argv.indexOf('--');
 const own = cut < 0 ? argv : argv.slice(0, cut);
 for (let i = 0; i < own.length; i++) {
@@ -30,15 +37,20 @@ for (let i = 0; i < own.length; i++) {
   else if (a === '--top') top = own[++i];
   else if (a === '--stats') stats = own[++i];
   else if (a === '--metadata') metadata = true;
+  else if (a === '--wait') wait = true;
   else usage(`unknown option ${a}`);
 }
 if (!work || !top || !stats) usage('--work, --top and --stats are needed');
-// the aggregate lists after --: NAME AGG... separated by ';;'
+// the aggregate lists after --: NAME AGG... separated by ';;'; then load ARGS... to the end
 const aggs = {};
+let loadArgs = null;
 {
   let name = null;
-  for (const a of cut < 0 ? [] : argv.slice(cut + 1)) {
+  const rest = cut < 0 ? [] : argv.slice(cut + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
     if (a === ';;') { name = null; continue; }
+    if (name === null && a === 'load') { loadArgs = rest.slice(i + 1); break; }
     if (name === null) { name = a; aggs[name] = []; } else aggs[name].push(a);
   }
 }
@@ -117,10 +129,13 @@ const steps = {
   async p95() { put('app_version_p95.ndjson', await run(cat(parts('p95')), 'count-by', ['app_version', '--merge', ...aggs.p95])); },
   async dev() { if (metadata) put('device_performance.ndjson', await run(cat(parts('dev')), 'count-by', ['device_type', '--merge', ...aggs.dev])); },
 };
+// (--wait: until the recipe says go; stdin read whole, as a file: nothing else reads it)
+if (wait && fs.readFileSync(0, 'latin1') !== 'go\n') process.exit(0);
 // one after another (one thread: the same time as side by side); every step is tried, a failure said
 // after the step's own messages; no table is loaded unless every one could be computed (exit 1)
 let failed = false;
 for (const [name, step] of Object.entries(steps)) {
   try { await step(); } catch { process.stderr.write(`insights.sh: the ${name} step failed\n`); failed = true; }
 }
-process.exit(failed ? 1 : 0);
+if (failed) process.exit(1);
+if (loadArgs !== null) process.exitCode = await loadTables(loadArgs);

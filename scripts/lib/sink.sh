@@ -12,9 +12,10 @@
 #   sink_loader              # the same command as the array SINK_LOADER, to end a chain with
 #                            # (... then "${SINK_LOADER[@]}" ARGS: the load knows a stage before it
 #                            # failed, an input cut short, and writes nothing; behind a pipe it cannot)
-#   sink_load_tables OPTS... TABLE:KEY:FILE... -- ARGS...
-#                            # several tables loaded by one process, one after another (see
-#                            # scripts/lib/load-tables.mjs for OPTS)
+#   sink_load_tables_argv OPTS... TABLE:KEY:FILE... -- ARGS...
+#                            # several tables loaded by one process, one after another: the arguments
+#                            # of scripts/lib/load-tables.mjs (see it for OPTS) as the array
+#                            # SINK_LOAD_TABLES, for `node load-tables.mjs` or its loadTables function
 #   sink_query ARGS...       # query-sqlite --db FILE ARGS, or query-postgres --url URL ARGS
 #   sink_sql NAME            # the path of scripts/sql/NAME.sql, or of NAME.pg.sql with --pg when the
 #                            # recipe has one (where the dialects differ)
@@ -59,11 +60,10 @@ sink_loader() {
   if sink_is_pg; then SINK_LOADER=(load-postgres --url "$sink_pg"); else SINK_LOADER=(load-sqlite --db "$sink_db"); fi
 }
 
-sink_load_tables() {
+sink_load_tables_argv() {
   local to=(--db "$sink_db") t=load-sqlite
   if sink_is_pg; then to=(--url "$sink_pg"); t=load-postgres; fi
-  # (as the bins do: node parses NODE_EXTRA_CA_CERTS at start-up, ~0.1 s, and no load makes a TLS connection)
-  env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/load-tables.mjs" --tool "$t" "$@" "${to[@]}"
+  SINK_LOAD_TABLES=(--tool "$t" "$@" "${to[@]}")
 }
 
 sink_query() {

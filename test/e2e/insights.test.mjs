@@ -276,6 +276,44 @@ test('the combination (scripts/lib/insights-combine.mjs): a step that fails is s
   // (power users: ceil(50% of the 3 users with a total) = 2, from the first 2 lines of each part; mau summed)
   assert.equal(lines(fs.readFileSync(`${d}/power_users.ndjson`, 'utf8')), [{ user_id: 'u2', total_duration_ms: 9, rank: 1 }, { user_id: 'u3', total_duration_ms: 9, rank: 2 }]);
   assert.equal(lines(fs.readFileSync(`${d}/mau.ndjson`, 'utf8')), [{ month: '2023-05', active_users: 3 }]);
+  // --wait: nothing before "go" on stdin, nothing at all when stdin ends without it; then the loads
+  // (load ARGS: scripts/lib/load-tables.mjs's) after the steps, none when a step failed
+  w('0.sess', [{ all_users: null, _state: { sessions: 2 } }]);
+  w('0.dau', [{ date: '2023-05-01', active_users: 2 }]);
+  assert.is(sh(`echo '{"user_id":"u1","date":"2023-05-01"}' | retention --user user_id --date date > ${d}/0.ret`).status, 0);
+  for (const f of ['power_users', 'mau']) fs.rmSync(`${d}/${f}.ndjson`);
+  const cmd = `node scripts/lib/insights-combine.mjs --wait --work ${d} --top 50 --stats ${d}/stats.ndjson -- sess -a 'sessions=count()' ';;' dev -a 'n=count()' ';;' p95 -a 'n=count()' ';;' load --name R mau:month:${d}/mau.ndjson -- --db ${d}/t.db`;
+  const stopped = sh(`${cmd} < /dev/null`);
+  assert.is(stopped.status, 0, stopped.stderr);
+  assert.is(stopped.stderr, '');
+  assert.not.ok(fs.existsSync(`${d}/mau.ndjson`) || fs.existsSync(`${d}/t.db`), 'nothing done without go');
+  const go = sh(`echo go | ${cmd}`);
+  assert.is(go.status, 0, go.stderr);
+  assert.equal(lines(sh(`query-sqlite --db ${d}/t.db 'SELECT month, active_users FROM mau'`).stdout), [{ month: '2023-05', active_users: 3 }]);
+  assert.match(go.stderr, /load-sqlite: mau: inserted=1 /);
+  w('0.sess', [{ all_users: null, not_a_state: 1 }]);
+  const bad = sh(`echo go | ${cmd.replace('t.db', 'u.db')}`);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /insights\.sh: the sessions step failed/);
+  assert.not.ok(fs.existsSync(`${d}/u.db`), 'no load after a failed step');
+});
+
+test('a shard that fails stops the run: said once, exit 1, the tables as they were, no process of the run left behind', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  const rows = Array.from({ length: 2000 }, (_, i) => `u${i},2023-05-01 10:00:00,page_view,p1,100,5.0.0\n`).join('');
+  fs.writeFileSync(`${d}/a.csv`, head + rows);
+  assert.is(sh(`insights.sh --db ${d}/x.db --jobs 2 ${d}/a.csv`).status, 0);
+  fs.writeFileSync(`${d}/b.csv`, 'user_id,timestamp,action_type\nu1,2023-05-02 10:00:00,page_view\n'); // (no duration_ms: from-csv --require fails)
+  for (const jobs of [1, 2, 3]) {
+    const r = sh(`insights.sh --db ${d}/x.db --jobs ${jobs} ${d}/a.csv ${d}/b.csv`);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, /from-csv: .*b\.csv:1: the header has no column "duration_ms"/);
+    if (jobs > 1) assert.is(r.stderr.split('insights.sh: a shard failed').length, 2, r.stderr);
+    assert.not.match(r.stderr, /ENOENT|cannot|Terminated/, 'the shards stopped end before their folder goes, quietly');
+    assert.equal(q(`${d}/x.db`, 'SELECT date, active_users FROM dau'), [{ date: '2023-05-01', active_users: 2000 }], `--jobs ${jobs}`);
+    assert.is(sh(`pgrep -f '[${d[0]}]${d.slice(1)}' || true`).stdout, '', 'no process of the run is left'); // (the bracket: not this shell's own command line)
+  }
 });
 
 test('a --metadata file without user_id and device_type columns is refused before anything runs: exit 1, the tables as they were (found by a review against the seed)', () => {
@@ -291,6 +329,13 @@ test('a --metadata file without user_id and device_type columns is refused befor
     assert.is(wrong.status, 1, wrong.stderr);
     assert.match(wrong.stderr, /insights\.sh: --metadata .*a\.csv: its header has no user_id or no device_type column \(nothing was run\)/);
     assert.equal(q(db, 'SELECT device_type, n FROM device_performance'), [{ device_type: 'iPad', n: 1 }], how);
+  }
+  // (a plain header is read by the recipe itself, a quoted one by from-csv: the same answers)
+  for (const [header, ok] of [['user_id,device_type', true], ['"user_id","device_type"', true], ['"x,user_id,device_type"', false],
+    ['device_type,x,user_id', true], ['user_ids,device_type', false], ['user_id,"device_type', false], ['', false]]) {
+    fs.writeFileSync(`${d}/m.csv`, header ? `${header}\nu1,iPad\n` : '');
+    const r = sh(`insights.sh --db ${d}/m.db --jobs 2 --metadata ${d}/m.csv ${d}/a.csv`);
+    assert.is(r.status, ok ? 0 : 1, `${header}: ${r.stderr}`);
   }
 });
 
