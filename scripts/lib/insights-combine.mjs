@@ -129,8 +129,24 @@ const steps = {
   async p95() { put('app_version_p95.ndjson', await run(cat(parts('p95')), 'count-by', ['app_version', '--merge', ...aggs.p95])); },
   async dev() { if (metadata) put('device_performance.ndjson', await run(cat(parts('dev')), 'count-by', ['device_type', '--merge', ...aggs.dev])); },
 };
-// (--wait: until the recipe says go; stdin read whole, as a file: nothing else reads it)
-if (wait && fs.readFileSync(0, 'latin1') !== 'go\n') process.exit(0);
+if (wait) {
+  // while the shards run: each tool's module loaded and the tool used once on a line of its own, so that
+  // its first real use is not also its start (its options' parser, the SIMD walk's WebAssembly, code
+  // not yet compiled); the load's module (SQLite's or PostgreSQL's driver) loaded
+  const { registry } = await import('../../dist/tools/index.js');
+  const loader = loadArgs?.[loadArgs.indexOf('--tool') + 1];
+  await Promise.all([loader, 'to-table'].filter((t) => registry[t]).map((t) => registry[t]()));
+  const line = '{"k":"a","x":1,"d":"2023-01-01"}\n';
+  for (const [tool, args] of [['top', ['--by', 'x', '--n', '1']], ['count-by', ['k', '-a', 'n=count()', '-a', 'p=p95(x)']],
+    ['retention', ['--user', 'k', '--date', 'd']], ['anomalies', ['--value', 'x', '--order', 'd']]]) {
+    const stream = createStream(tool, args);
+    stream.on('warning', () => {});
+    await pipeline(Readable.from([line]), stream, new Writable({ write(_c, _e, cb) { cb(); } })).catch(() => {});
+  }
+  // until the recipe says go (stdin read whole, as a file: nothing else reads it); nothing at all when
+  // it ends without
+  if (fs.readFileSync(0, 'latin1') !== 'go\n') process.exit(0);
+}
 // one after another (one thread: the same time as side by side); every step is tried, a failure said
 // after the step's own messages; no table is loaded unless every one could be computed (exit 1)
 let failed = false;

@@ -280,6 +280,46 @@ test('--partial then --merge = one pass for quantiles of 16+ digit integers and 
   }
 });
 
+test('exact quantiles: values that repeat are a counted state ({"values","counts"}); --partial then --merge = one pass, mixed with value lists, whatever the cut; a bad counted state is a bad record', () => {
+  let z = 11;
+  const r = () => ((z = (z * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const A = "-a 'a=p50(x)' -a 'b=p95(x)' -a 'c=quantile(x,0.1)' -a 'n=count(x)'";
+  // per group: few distinct values (counted), many (a list), few with -0 (a list), 1e400 and 16+ digits among few
+  const pick = { few: () => Math.floor(r() * 5) * 2, many: () => r() * 1000, zero: () => (r() < 0.5 ? '-0' : Math.floor(r() * 3)),
+    big: () => ['1e400', '-1e400', '9007199254740993', '3'][Math.floor(r() * 4)] };
+  const rows = [];
+  for (let i = 0; i < 3000; i++) { const k = Object.keys(pick)[i % 4]; rows.push(`{"k":"${k}","x":${pick[k]()}}`); }
+  const one = sh(`count-by k ${A}`, { input: rows.join('\n') + '\n' }).stdout;
+  const whole = sh(`count-by k --partial ${A}`, { input: rows.join('\n') + '\n' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const st = (k) => whole.find((o) => o.k === k)._state;
+  assert.equal(st('few').a, { values: [0, 2, 4, 6, 8], counts: st('few').a.counts });
+  assert.is(st('few').a.counts.reduce((x, y) => x + y, 0), 750);
+  assert.ok(Array.isArray(st('many').a) && st('many').a.length === 750, 'distinct values: the list');
+  assert.ok(Array.isArray(st('zero').a), '-0 among them: the list');
+  for (const cuts of [[1500], [1, 2999], [700, 1400, 2100]]) {
+    const parts = [];
+    let from = 0;
+    for (const c of [...cuts, rows.length]) { parts.push(rows.slice(from, c)); from = c; }
+    const states = parts.map((p) => sh(`count-by k --partial ${A}`, { input: p.join('\n') + '\n' }).stdout).join('');
+    const merged = sh(`count-by k --merge ${A}`, { input: states });
+    assert.is(merged.status, 0, merged.stderr);
+    assert.is(merged.stdout, one, `cut at ${cuts}`);
+    // merges nest (a counted state from states)
+    const again = sh(`count-by k --merge --partial ${A} | count-by k --merge ${A}`, { input: states });
+    assert.is(again.stdout, one, `nested, cut at ${cuts}`);
+  }
+  // a counted state --partial could not have written: a bad record, never folded in part
+  const good = JSON.stringify({ k: 'few', _state: st('few') });
+  const bad = [{ values: [2, 1], counts: [1, 1] }, { values: [1, 1], counts: [1, 1] }, { values: [1, 2], counts: [1, 0] },
+    { values: [1, 2], counts: [1] }, { values: [1, 'x'], counts: [1, 1] }, { values: [1], counts: [1.5] }, { values: [1], counts: [1], more: 1 },
+    { values: [1] }, { counts: [1] }].map((q) => JSON.stringify({ k: 'few', _state: { ...st('few'), a: q } }));
+  const m = sh(`count-by k --merge ${A}`, { input: [good, ...bad].join('\n') + '\n' });
+  assert.is(m.status, 0, m.stderr);
+  assert.is(m.stdout, sh(`count-by k --merge ${A}`, { input: good + '\n' }).stdout);
+  assert.match(m.stderr, new RegExp(`${bad.length} bad records skipped \\(not a partial state: ${bad.length}\\)`));
+  assert.match(m.stderr, /exact quantile values: an array of numbers, or \{"values":\[\.\.\.\],"counts":\[\.\.\.\]\}/);
+});
+
 test('approx_quantile: infinite values a t-digest folds into one centroid give a state --merge takes (Infinity - Infinity made it null)', () => {
   const rows = [];
   for (let i = 0; i < 1000; i++) rows.push(`{"k":"a","v":${i}}`);
