@@ -320,6 +320,33 @@ test('exact quantiles: values that repeat are a counted state ({"values","counts
   assert.match(m.stderr, /exact quantile values: an array of numbers, or \{"values":\[\.\.\.\],"counts":\[\.\.\.\]\}/);
 });
 
+test('--order-by: whole values (packed with their rank, sorted natively) and others (the comparator) give the reference order: value, then key, null last; ascending and descending', () => {
+  let z = 5;
+  const r = () => ((z = (z * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const kinds = {
+    whole: () => Math.floor(r() * 40) - 20, // (ties, negatives, zero)
+    big: () => Math.floor(r() * 3) * 2 ** 50, // (beyond the packing: the comparator)
+    frac: () => Math.floor(r() * 20) / 4,
+    mixed: () => (r() < 0.2 ? null : Math.floor(r() * 10)),
+  };
+  for (const [kind, gen] of Object.entries(kinds)) {
+    const rows = [];
+    for (let i = 0; i < 3000; i++) { const v = gen(); rows.push(JSON.stringify(v === null ? { k: `u${Math.floor(r() * 800)}` } : { k: `u${Math.floor(r() * 800)}`, x: v })); }
+    for (const dir of ['', ':desc']) {
+      const out = sh(`count-by k -a 's=sum(x)' --order-by s${dir}`, { input: rows.join('\n') + '\n' });
+      assert.is(out.status, 0, out.stderr);
+      const got = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const byKey = sh(`count-by k -a 's=sum(x)'`, { input: rows.join('\n') + '\n' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const want = byKey.map((o, i) => ({ o, i })).sort((a, b) => {
+        const x = a.o.s, y = b.o.s;
+        if (x === null || y === null) return x === null && y === null ? a.i - b.i : x === null ? 1 : -1;
+        return x !== y ? (dir ? y - x : x - y) : a.i - b.i;
+      }).map((e) => e.o);
+      assert.equal(got, want, `${kind}${dir}`);
+    }
+  }
+});
+
 test('approx_quantile: infinite values a t-digest folds into one centroid give a state --merge takes (Infinity - Infinity made it null)', () => {
   const rows = [];
   for (let i = 0; i < 1000; i++) rows.push(`{"k":"a","v":${i}}`);
