@@ -105,12 +105,17 @@ if sink_is_pg; then
 fi
 # the metadata's header must name user_id and device_type: another file (an interactions export, a wrong
 # column name) joined no one and replaced device_performance with nothing, exit 0
-# (a header of plain names, without quotes, that has both is read here; another is read by from-csv, ~0.1 s)
+# (a header of plain ASCII names, that has both, is read here; any other by from-csv, ~0.1 s: quotes, a
+# BOM, a CR inside it, another encoding. bash's read drops NUL bytes, so the bytes read are counted:
+# a UTF-16 header read so would spell the names)
 metadata_header() {
-  local h=""
-  IFS= read -r h < "$metadata" || [ -n "$h" ] || return 1
-  h=${h%$'\r'}
-  [[ $h != *'"'* && ,$h, == *,user_id,* && ,$h, == *,device_type,* ]] && return
+  local h="" cr=0 n
+  IFS= read -r h < "$metadata" || true
+  [[ $h == *$'\r' ]] && { h=${h%$'\r'}; cr=1; }
+  if [[ $h =~ ^[A-Za-z0-9_.\ -]+(,[A-Za-z0-9_.\ -]+)*$ && ,$h, == *,user_id,* && ,$h, == *,device_type,* ]]; then
+    n=$(head -n 1 "$metadata" | wc -c)
+    [ "$n" -eq $(( ${#h} + cr + 1 )) ] || [ "$n" -eq $(( ${#h} + cr )) ] && return
+  fi
   head -n 1 "$metadata" | from-csv --require user_id,device_type > /dev/null 2>&1
 }
 if [ -n "$metadata" ] && [ -r "$metadata" ] && [[ $metadata != *.gz ]] && ! metadata_header; then
@@ -215,7 +220,14 @@ stop_children() {
   local c
   for c in $(pgrep -P "$1" 2>/dev/null); do stop_children "$c"; kill -INT "$c" 2>/dev/null || true; done
 }
-trap 'for p in $(jobs -p); do stop_children "$p"; kill -TERM "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# (on the way out: the shards' processes stopped, and the combination's when it was started and not
+# waited for, before the folder goes; a process substitution is not one of the jobs)
+stop_all() {
+  for p in $(jobs -p); do stop_children "$p"; kill -TERM "$p" 2>/dev/null || true; done
+  if [ -n "${combine_pid-}" ]; then kill -TERM "$combine_pid" 2>/dev/null || true; wait "$combine_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap stop_all EXIT
 if [ "$jobs" -eq 1 ]; then
   part 0 1 "${files[@]}"
 else
@@ -257,5 +269,7 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 [ -n "$combine" ] || start_combine
 # (in a subshell that ignores SIGPIPE: a process that ended early fails the wait below, not this shell)
 (trap '' PIPE; echo go >&"$combine") 2>/dev/null || true; exec {combine}>&-
-wait "$combine_pid" || exit 1
+st=0; wait "$combine_pid" || st=$?
+combine_pid=""
+[ "$st" -eq 0 ] || exit 1
 [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

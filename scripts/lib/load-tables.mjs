@@ -103,4 +103,6 @@ export async function loadTables(argv) {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1] ?? '.')).href) process.exitCode = await loadTables(process.argv.slice(2));
+/** run as a command (not imported): this file is the script node was given */
+const isMain = () => { try { return import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href; } catch { return false; } };
+if (isMain()) process.exitCode = await loadTables(process.argv.slice(2));

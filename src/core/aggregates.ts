@@ -770,16 +770,25 @@ function counted(v: number[]): Counted | null {
   const keys = [...seen.keys()].sort((a, b) => a - b);
   return { values: keys.map(stateNumber), counts: keys.map((k) => seen.get(k)!) };
 }
-/** a state counted() could have written: values (numbers, ascending, distinct) and counts (whole, >= 1), as many */
+/** a state counted() could have written: values (numbers, ascending, distinct, no -0) and counts (whole,
+ *  >= 1), as many; at least 64 values in all, at most a quarter of them distinct, and at most 2^27 (the
+ *  values a group can hold as doubles in memory: a count of 2^32 made the merge push values until Node
+ *  died, not a bad record) */
 function isCounted(st: unknown): boolean {
   if (st === null || typeof st !== 'object' || Array.isArray(st)) return false;
   const keys = Object.keys(st);
   if (keys.length !== 2 || !('values' in st) || !('counts' in st)) return false;
   const { values: u, counts: c } = st as Counted;
   if (!Array.isArray(u) || !Array.isArray(c) || u.length !== c.length || !u.every(isStateNumber)) return false;
-  for (let i = 0; i < c.length; i++) if (!(Number.isSafeInteger(c[i]) && c[i] >= 1) || (i > 0 && !(toNumber(u[i - 1]) < toNumber(u[i])))) return false;
-  return true;
+  let total = 0;
+  for (let i = 0; i < c.length; i++) {
+    if (!(Number.isSafeInteger(c[i]) && c[i] >= 1) || (total += c[i]) > MAX_COUNTED) return false;
+    const x = toNumber(u[i]);
+    if ((x === 0 && 1 / x < 0) || (i > 0 && !(toNumber(u[i - 1]) < x))) return false;
+  }
+  return total >= 64 && u.length <= total >> 2;
 }
+const MAX_COUNTED = 2 ** 27;
 
 /** min/max keep the original value (an INT64 string stays a string) and compare numerically when both
  *  values are numeric (numbers, numeric strings, long integers exactly via BigInt), else as text. */

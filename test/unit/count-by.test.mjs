@@ -312,8 +312,9 @@ test('exact quantiles: values that repeat are a counted state ({"values","counts
   const good = JSON.stringify({ k: 'few', _state: st('few') });
   const bad = [{ values: [2, 1], counts: [1, 1] }, { values: [1, 1], counts: [1, 1] }, { values: [1, 2], counts: [1, 0] },
     { values: [1, 2], counts: [1] }, { values: [1, 'x'], counts: [1, 1] }, { values: [1], counts: [1.5] }, { values: [1], counts: [1], more: 1 },
-    { values: [1] }, { counts: [1] }].map((q) => JSON.stringify({ k: 'few', _state: { ...st('few'), a: q } }));
-  const m = sh(`count-by k --merge ${A}`, { input: [good, ...bad].join('\n') + '\n' });
+    { values: [1] }, { counts: [1] }, { values: [1, 2], counts: [1, 2] }, { values: ['MINUS_ZERO', 1], counts: [100, 100] },
+    { values: Array.from({ length: 20 }, (_, i) => i), counts: [45, ...Array(19).fill(1)] }, { values: [1], counts: [2 ** 32] }].map((q) => JSON.stringify({ k: 'few', _state: { ...st('few'), a: q } }).replace('"MINUS_ZERO"', '-0'));
+  const m = sh(`count-by k --merge --max-reports 100 ${A}`, { input: [good, ...bad].join('\n') + '\n' });
   assert.is(m.status, 0, m.stderr);
   assert.is(m.stdout, sh(`count-by k --merge ${A}`, { input: good + '\n' }).stdout);
   assert.match(m.stderr, new RegExp(`${bad.length} bad records skipped \\(not a partial state: ${bad.length}\\)`));
