@@ -177,7 +177,7 @@ test('a line that is not an object says why as JSON.parse and the walk decide, a
   let n = 0;
   for (let c = 0x21; c < 0x7f; c++) {
     for (const pre of ['', '  ', '\t']) {
-      for (const rest of ['', 'abc', ',x,1', ' 1', '"', '}', ',', '2,3', 'rue', 'ull', 'x":1']) {
+      for (const rest of ['', 'abc', ',x,1', ' 1', '"', '}', ',', '2,3', 'rue', 'ull', 'alse', 'x":1', 'e5', '.5', '0', '2 ,', 'rue ', 'rue,']) {
         const line = pre + String.fromCharCode(c) + rest;
         const want = reference(line);
         if (want === null) continue;
@@ -190,7 +190,7 @@ test('a line that is not an object says why as JSON.parse and the walk decide, a
       }
     }
   }
-  assert.ok(n > 2500, `${n} lines`);
+  assert.ok(n > 4000, `${n} lines`);
 });
 
 test.run();
