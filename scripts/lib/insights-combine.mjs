@@ -62,12 +62,12 @@ const parts = (suffix) => fs.readdirSync(work).filter((f) => f.endsWith(`.${suff
 /** the files' bytes, one after another (as cat) */
 const cat = (files) => Readable.from((function* () { for (const f of files) yield fs.readFileSync(f); })());
 
-/** `input` through the tool's stream; its output bytes. The tool's messages go to stderr as the command
- *  prints them; a failure throws after them. */
-async function run(input, tool, args) {
+/** `input` through the tool's stream; its output bytes. The tool's messages go to `say` (stderr, as the
+ *  command prints them); a failure throws after them. */
+async function run(input, tool, args, say = (m) => process.stderr.write(`${m}\n`)) {
   const out = [];
   const stream = createStream(tool, args);
-  stream.on('warning', (m) => process.stderr.write(`${m}\n`));
+  stream.on('warning', say);
   await pipeline(input, stream, new Writable({ write(c, _e, cb) { out.push(c); cb(); } }));
   return Buffer.concat(out);
 }
@@ -139,9 +139,7 @@ if (wait) {
   const line = '{"k":"a","x":1,"d":"2023-01-01"}\n';
   for (const [tool, args] of [['top', ['--by', 'x', '--n', '1']], ['count-by', ['k', '-a', 'n=count()', '-a', 'p=p95(x)']],
     ['retention', ['--user', 'k', '--date', 'd']], ['anomalies', ['--value', 'x', '--order', 'd']]]) {
-    const stream = createStream(tool, args);
-    stream.on('warning', () => {});
-    await pipeline(Readable.from([line]), stream, new Writable({ write(_c, _e, cb) { cb(); } })).catch(() => {});
+    await run(Readable.from([line]), tool, args, () => {}).catch(() => {});
   }
   // until the recipe says go (stdin read whole, as a file: nothing else reads it); nothing at all when
   // it ends without

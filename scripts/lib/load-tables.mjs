@@ -64,7 +64,6 @@ export async function loadTables(argv) {
   if (tool !== 'load-sqlite' && tool !== 'load-postgres') return usage('--tool is load-sqlite or load-postgres');
   if (stageStats && !statsFile) return usage('--stage-stats needs --stats FILE');
 
-
   const stats = statsFile ? ['--stats-file', statsFile] : [];
   const failed = [];
   for (const { table, key, file } of specs) {

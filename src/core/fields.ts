@@ -456,10 +456,7 @@ export class FieldReader {
       // digit, '-', t, f or n but is no number, true, false or null and does not end with a comma (a CSV
       // row of numbers, a header "name,..."): malformed at that character, said without JSON.parse,
       // whose exception cost ~15 us a line (a CSV file of 1M rows given to count-by took 15 s to reject)
-      this.reason = 'malformed JSON';
-      fail(`expected '{' but found ${describe(c)}`, s0);
-      this.error = why(start);
-      return false;
+      return this.startsNoObject(b, start, s0, end);
     }
     const text = b.toString('utf8', start, end);
     const t = text.trim();
@@ -472,24 +469,27 @@ export class FieldReader {
       this.reason = 'malformed JSON';
       if (PRETTY_LINES.has(t) || /^"(?:[^"\\]|\\.)*"\s*:/.test(t) || (t.endsWith(',') && parses(t.slice(0, -1))) || t[0] === '[') {
         this.error = `a line of a JSON array or of pretty-printed JSON? ${FROM_JSON}`;
-      } else if (b[skipWs(b, start, end)] === LBRACE) {
+      } else if (c === LBRACE) {
         // an object with something after it (a line that starts with '{' and does not end with '}'):
         // said as the other broken objects are, with the byte column (not JSON.parse's position)
-        const s = skipWs(b, start, end);
+        const s = s0;
         let e = end;
         while (e > s && isBlank(b[e - 1])) e--;
         const r = walkObject(b, s, e, [], this.ts, this.te);
         if (r >= 0) fail(`unexpected ${describe(r < e ? b[skipWs(b, r, e)] : undefined)} after the object`, skipWs(b, r, e));
         this.error = why(start);
-      } else {
-        // a line is one object, so its first byte other than a blank is the first error: said in the
-        // walk's words with its byte column (JSON.parse's words, which V8 words without a position
-        // for most errors, "Unexpected token 'b', \"bad\" is not valid JSON", gave no column)
-        const s = skipWs(b, start, end);
-        fail(`expected '{' but found ${describe(s < end ? b[s] : undefined)}`, s);
-        this.error = why(start);
-      }
+      } else return this.startsNoObject(b, start, s0, end);
     }
+    return false;
+  }
+
+  /** a line is one object, so its first byte other than a blank (at s) is the first error: said in the
+   *  walk's words with its byte column (JSON.parse's words, which V8 words without a position for most
+   *  errors, "Unexpected token 'b', \"bad\" is not valid JSON", gave no column) */
+  private startsNoObject(b: Buffer, start: number, s: number, end: number): false {
+    this.reason = 'malformed JSON';
+    fail(`expected '{' but found ${describe(s < end ? b[s] : undefined)}`, s);
+    this.error = why(start);
     return false;
   }
 

@@ -19,7 +19,11 @@ import { LineSplit, chunkBuffer, releaseChunk } from './simd-scan.js';
 const NL = 10;
 /** a line longer than this is rejected instead of being buffered without end */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
-const CHUNK = 1 << 17;
+/** the size of one read (a reader's chunk) */
+export const CHUNK = 1 << 17;
+/** the errors of opening or reading an input file that are said as `FILE: message` (the run goes on to
+ *  the next file and fails at its end), not as a crash: the one list of the readers */
+export const INPUT_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 /** lines that go the usual way after a batch that read none (see LineSink.batch) */
 const BATCH_PAUSE = 32;
 
@@ -291,7 +295,7 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const tick = () => new Promise<void>((r) => setImmediate(r));
 /** Every eighth chunk (1 MiB) read by any reader of this thread, counted across files: time to let the
  *  event loop run (a closed stdout noticed, `| head` ending the run; a signal acted on). Counted per

@@ -9,7 +9,7 @@ import { CountSink, Output } from './output.js';
 import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
-import { readInput } from './input.js';
+import { INPUT_ERRORS, readInput } from './input.js';
 import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
@@ -232,9 +232,6 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   if (problem) throw new UsageError(problem);
   return opts;
 }
-
-/** the input errors that fail the run but not the other inputs */
-const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 
 const debug = (err: unknown) => { if (process.env.EVENT_PIPES_DEBUG) process.stderr.write(String((err as Error).stack) + '\n'); };
 

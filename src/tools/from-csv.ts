@@ -22,7 +22,7 @@
 //   they span in the detail), their raw text (all their lines) kept in --rejects.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { tick, turnDue } from '../core/input.js';
+import { CHUNK, INPUT_ERRORS, sleep, tick, turnDue } from '../core/input.js';
 import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf, fieldText } from '../core/csv.js';
 import type { CsvMalformed, CsvRecord, CsvSink } from '../core/csv.js';
@@ -161,9 +161,6 @@ const NO_SPANS = new Int32Array(0);
 /** the header of one input and what each of its columns becomes */
 interface Header { names: string[]; keys: Buffer[]; kinds: Uint8Array; keyBytes: number; shardCol: number }
 
-const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
-const CHUNK = 1 << 17;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** header names as keys: trimmed; empty -> column_N; repeated -> NAME_2, NAME_3... (never a name the header has) */
 export function headerNames(raw: string[]): { names: string[]; notes: string[] } {

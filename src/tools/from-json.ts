@@ -17,7 +17,7 @@
 //   of the broken element, at most --max-record-bytes of it) as everywhere.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { tick, turnDue } from '../core/input.js';
+import { CHUNK, INPUT_ERRORS, sleep, tick, turnDue } from '../core/input.js';
 import { JsonStreamReader, compactInto } from '../core/json-stream.js';
 import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
 import type { Tool, ToolContext } from '../core/tool.js';
@@ -31,9 +31,6 @@ const options = {
 
 export type FromJsonOptions = OptionsOf<typeof options> & InputOptions;
 
-const INPUT_ERRORS = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
-const CHUNK = 1 << 17;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function kindOf(c: number): string {
   if (c === 0x5b) return 'an array';
