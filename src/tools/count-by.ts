@@ -461,8 +461,10 @@ export const tool: Tool<CountByOptions> = {
           const by = results[specs.findIndex((sp) => sp.name === orderBy.name)], perm = byValue(by, orderBy.desc);
           const place = new Uint32Array(n);
           for (let i = 0; i < n; i++) place[perm[i]] = i;
-          order = Uint32Array.from(perm, (i) => byKey[i]);
-          results = results.map((r) => Array.from(perm, (i) => r[i]));
+          // (plain loops: Uint32Array.from with a function took ~50 ms for 316k groups)
+          order = new Uint32Array(n);
+          for (let i = 0; i < n; i++) order[i] = byKey[perm[i]];
+          results = results.map((r) => { const x = new Array(n); for (let i = 0; i < n; i++) x[i] = r[perm[i]]; return x; });
           const notes = deferred!;
           deferred = null;
           for (const m of notes) note(m.replace(/output record (\d+)/, (_w, k) => `output record ${place[Number(k) - 1] + 1}`));
