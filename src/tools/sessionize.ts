@@ -23,6 +23,8 @@ export interface SessionizeOptions { key: string; time: string; gap: number; as:
 
 /** a session's length in seconds, to the microsecond (the difference of two epoch seconds with
  *  fractions carries the doubles' noise: 1700000000.3 - 1700000000.1 = 0.20000004768371582) */
+/** a record's closing brace */
+const CLOSE = Buffer.from('}');
 const durationS = (start: number, last: number) => Math.round((last - start) * 1e6) / 1e6;
 
 /** --gap in whole microseconds, floored from the decimal it was given as (a gap of 60.1 s is 60100000 µs;
@@ -179,17 +181,26 @@ export const tool: Tool<SessionizeOptions> = {
         // (where each session's values lie is known as it is written: a chain's next stage takes that
         // instead of walking the session)
         if (JSON.stringify(o.as) === `"${o.as}"`) out.members([o.as, 'session_start', 'session_end', 'duration_s', 'pings']);
-        const head = `{${name}:`;
+        // (the names' bytes made once; the values' spans, from the record's start, set at its end: one
+        // spansAt() a session)
+        const head = Buffer.from(`{${name}:`, 'latin1'), S = Buffer.from(',"session_start":'), E = Buffer.from(',"session_end":');
+        const D = Buffer.from(',"duration_s":'), P = Buffer.from(',"pings":');
         let sessions = 0, keyArena: Uint8Array = Buffer.alloc(0), ks = 0, ke = 0;
         let start = 0, last = 0, pings = 0, open = false;
         const close = () => {
-          let at = 0;
-          out.latin1(head); at = out.at(); out.bytes(keyArena, ks, ke); out.span(0, at);
-          out.latin1(',"session_start":'); at = out.at(); out.number(start); out.span(1, at);
-          out.latin1(',"session_end":'); at = out.at(); out.number(last); out.span(2, at);
-          out.latin1(',"duration_s":'); at = out.at(); out.number(durationS(start, last)); out.span(3, at);
-          out.latin1(',"pings":'); at = out.at(); out.number(pings); out.span(4, at);
-          out.latin1('}'); out.end();
+          out.bytes(head, 0, head.length);
+          const k0 = out.at(); out.bytes(keyArena, ks, ke); const k1 = out.at();
+          out.bytes(S, 0, S.length); const s0 = out.at(); out.number(start); const s1 = out.at();
+          out.bytes(E, 0, E.length); const e0 = out.at(); out.number(last); const e1 = out.at();
+          out.bytes(D, 0, D.length); const d0 = out.at(); out.number(durationS(start, last)); const d1 = out.at();
+          out.bytes(P, 0, P.length); const p0 = out.at(); out.number(pings);
+          const i = out.spansAt();
+          if (i >= 0) {
+            const sp = out.spans();
+            sp[i] = k0; sp[i + 1] = k1; sp[i + 2] = s0; sp[i + 3] = s1; sp[i + 4] = e0; sp[i + 5] = e1;
+            sp[i + 6] = d0; sp[i + 7] = d1; sp[i + 8] = p0; sp[i + 9] = out.at();
+          }
+          out.bytes(CLOSE, 0, 1); out.end();
           sessions++;
         };
         const add = (t: number, e: number, c: number) => {
