@@ -1,12 +1,15 @@
 // Side files for lookups (join): NDJSON, a JSON array, or CSV with a header row, loaded whole into
 // memory under a size budget. NDJSON side files go through the one line reader and grammar check of
-// every input (input.ts, fields.ts), CSV through the strict CSV reader of from-csv (csv.ts): a header
-// row, values as text, a malformed row reported with its line and skipped.
+// every input (input.ts, fields.ts), CSV through from-csv's reader (csv.ts, csv-records.ts): its header
+// rules (renamed columns said), values (numbers inferred, an empty cell null) and bad rows (reported
+// with their line, skipped); gzip read transparently.
 import fs from 'node:fs';
-import { CsvScanner, fieldText } from './csv.js';
-import type { CsvMalformed, CsvRecord } from './csv.js';
-import { parseJson } from './json.js';
-import { FieldReader } from './fields.js';
+import zlib from 'node:zlib';
+import { CsvScanner } from './csv.js';
+import { CsvRecords } from './csv-records.js';
+import { RecordBatch } from './output.js';
+import { literalPath, parseJson } from './json.js';
+import { FieldReader, decodeValue } from './fields.js';
 import { readInput } from './input.js';
 import type { Line } from './tool.js';
 
@@ -24,29 +27,44 @@ export type OnBad = (line: number, reason: string, detail?: string, raw?: string
 /** the raw bytes of an input line (its CR before the LF too) */
 const rawOf = (l: Line) => l.buf.subarray(l.start, l.cr ? l.end + 1 : l.end);
 
-/** load every record of a side file; bad lines go to onBad(line, reason, detail, raw). `keep`: the
- *  fields the caller reads, its key first: a CSV side file's other columns are not decoded (100k rows of
- *  metadata with five columns, two of them joined on and added: 0.33 -> ~0.2 s); all are when the header
- *  has no such key (its rows are then reported whole) */
+/** load every record of a side file (gzip read transparently); bad lines go to onBad(line, reason,
+ *  detail, raw), other notes (a CSV header's renamed columns) to warn. `keep`: the fields the caller
+ *  reads, its key first: a CSV side file's other columns are not written (100k rows of metadata with
+ *  five columns, two of them joined on and added: 0.33 -> ~0.2 s); all are when the header has no such
+ *  key (its rows are then reported whole). A CSV side file's records are from-csv's (core/csv-records.ts:
+ *  its header rules, values and rejects) */
 export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
-  onBad: OnBad, keep?: readonly string[]): Promise<SideRecord[]> {
+  onBad: OnBad, keep?: readonly string[], warn: (message: string) => void = () => {}): Promise<SideRecord[]> {
   const size = fs.statSync(file).size;
   if (size > maxBytes) throw new Error(`side file ${file} is ${size} bytes, over the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
-  let kind = format;
+  const head = Buffer.alloc(64);
+  const fd = fs.openSync(file, 'r');
+  const got = fs.readSync(fd, head, 0, 64, 0);
+  fs.closeSync(fd);
+  const gz = got >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  /** the file's bytes, unzipped (within the budget) */
+  const whole = (): Buffer => {
+    const raw = fs.readFileSync(file);
+    if (!gz) return raw;
+    try { return zlib.gunzipSync(raw, { maxOutputLength: maxBytes }); } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`side file ${file} unzips to more than the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
+      throw new Error(`side file ${file}: ${(err as Error).message}`);
+    }
+  };
+  let kind = format, data: Buffer | undefined;
   if (kind === 'auto') {
-    const head = Buffer.alloc(64);
-    const fd = fs.openSync(file, 'r');
-    const n = fs.readSync(fd, head, 0, 64, 0);
-    fs.closeSync(fd);
-    const first = head.subarray(0, n).toString('utf8').trimStart()[0];
-    kind = /\.csv$/i.test(file) ? 'csv' : first === '[' ? 'json' : 'ndjson';
+    if (/\.csv(\.gz)?$/i.test(file)) kind = 'csv';
+    else {
+      const start = gz ? (data = whole()).subarray(0, 64) : head.subarray(0, got);
+      kind = start.toString('utf8').trimStart()[0] === '[' ? 'json' : 'ndjson';
+    }
   }
   if (kind === 'json') {
-    const all = parseJson(fs.readFileSync(file, 'utf8'));
+    const all = parseJson((data ?? whole()).toString('utf8'));
     if (!Array.isArray(all)) throw new Error(`side file ${file}: a JSON file must hold an array of records`);
     return all.map((rec, i) => ({ rec, line: i + 1 }));
   }
-  if (kind === 'csv') return loadCsv(file, onBad, keep);
+  if (kind === 'csv') return loadCsv(file, data ?? whole(), onBad, warn, keep);
   const out: SideRecord[] = [];
   const checker = new FieldReader([]);
   await readInput(file, undefined, {
@@ -61,31 +79,46 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
   return out;
 }
 
-/** a CSV side file: the header names the fields; each well-formed row a record of text values */
-function loadCsv(file: string, onBad: OnBad, keep?: readonly string[]): SideRecord[] {
+/** a CSV side file: its records as from-csv writes them (CsvRecords), parsed */
+function loadCsv(file: string, data: Buffer, onBad: OnBad, warn: (message: string) => void, keep?: readonly string[]): SideRecord[] {
   const out: SideRecord[] = [];
-  let names: string[] | null = null;
-  let cols: number[] = []; // the columns decoded
-  const scanner = new CsvScanner(44, {
-    record(r: CsvRecord) {
-      if (r.count === 1 && r.end === r.start) return; // a blank line
-      if (!r.utf8) { onBad(r.line, 'malformed CSV', 'invalid UTF-8', r.buf.subarray(r.start, r.end)); return; }
-      if (names === null) {
-        const ns = names = Array.from({ length: r.count }, (_x, i) => fieldText(r, i).trim());
-        cols = ns.map((_n, i) => i);
-        if (keep !== undefined && keep.length > 0 && ns.includes(keep[0])) cols = cols.filter((i) => keep.includes(ns[i]));
-        return;
-      }
-      if (r.count !== names.length) { onBad(r.line, 'malformed CSV', `${r.count} fields, the header has ${names.length}`, r.buf.subarray(r.start, r.end)); return; }
+  const lines: number[] = []; // where each record written starts
+  let unreadable: string | null = null;
+  // (each record's members decoded one by one where the writer says they lie (its walks), as a chain's
+  // next stage takes them; numbers exact, as parseJson decodes them. A whole-line parseJson cost ~40 %
+  // more. Names that JSON escapes: no walks, the grammar's reader)
+  let names: string[] | null = null, reader = new FieldReader([]);
+  const batch = new RecordBatch((b, s, e, _n, walks) => {
+    if (names === null) { names = records.columns(); reader = new FieldReader(names.map(literalPath)); }
+    const m = names.length, sp = walks?.spans;
+    for (let i = s, r = 0; i < e; r++) {
+      let nl = b.indexOf(10, i);
+      if (nl < 0 || nl > e) nl = e;
       const rec: Record<string, unknown> = {};
-      for (let j = 0; j < cols.length; j++) { const i = cols[j]; rec[names[i]] = fieldText(r, i); }
-      out.push({ rec, line: r.line });
-    },
-    malformed(m: CsvMalformed) { onBad(m.line, 'malformed CSV', `${m.problem}: ${m.detail}`, m.buf.subarray(m.start, m.end)); },
+      for (let k = 0; k < m; k++) {
+        let v: unknown;
+        if (sp !== undefined) v = decodeValue(b, i + sp[2 * (r * m + k)], i + sp[2 * (r * m + k) + 1]);
+        else { if (k === 0) reader.read(b, i, nl, true); v = reader.value(k); }
+        // (a column named __proto__ is a member as JSON.parse makes it, not the object's prototype)
+        if (names[k] === '__proto__') Object.defineProperty(rec, '__proto__', { value: v, enumerable: true, writable: true, configurable: true });
+        else rec[names[k]] = v;
+      }
+      out.push({ rec, line: lines[out.length] });
+      i = nl + 1;
+    }
   });
-  const data = fs.readFileSync(file);
-  scanner.push(data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data);
+  const records = new CsvRecords(file, {
+    out: batch, types: new Map(), infer: true, required: [], shard: null, keep, warn,
+    failInput: (where, m) => { unreadable ??= `${where}: ${m}`; },
+    rejectAt: (_f, line, raw, reason, detail) => onBad(line, reason, detail, raw),
+    countIn() { /* (join counts its side keys) */ },
+    written: (line) => { lines.push(line); },
+  });
+  const scanner = new CsvScanner(44, records);
+  scanner.push(data);
   scanner.end();
-  if (names === null) throw new Error(`side file ${file}: no header row`);
+  batch.flush();
+  if (unreadable !== null) throw new Error(`side file ${unreadable}`);
+  if (records.header === null) throw new Error(`side file ${file}: no header row`);
   return out;
 }

@@ -90,7 +90,7 @@ export const tool: Tool<JoinOptions> = {
         try {
           // (with --fields, only the key and those are read from a CSV side file's rows)
           const keep = fields.length > 0 ? [sideKey[0], ...fields.map((f) => splitPath(f)[0])] : undefined;
-          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail, raw) => ctx.rejectAt(o.side, no, raw ?? '', reason, detail), keep);
+          recs = await loadSide(o.side, o.sideFormat, parseSize(o.maxSide), (no, reason, detail, raw) => ctx.rejectAt(o.side, no, raw ?? '', reason, detail), keep, (m) => ctx.warn(m));
         } catch (err) {
           if (err instanceof StrictStop) throw err; // (a bad side line under --strict: a stop, exit 1)
           throw new UsageError((err as Error).message);
