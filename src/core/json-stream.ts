@@ -87,6 +87,13 @@ function describe(c: number | undefined): string {
 }
 
 
+/** what an element that is not an object is, and where (a `not a JSON object` rejection's detail) */
+export function notObject(b: Buffer, s: number, info: ElementInfo): string {
+  const c = b[s];
+  const kind = c === LBRACK ? 'an array' : c === QUOTE ? 'a string' : c === 0x74 || c === 0x66 ? 'a boolean' : c === 0x6e ? 'null' : 'a number';
+  return `${kind} (${info.index >= 0 ? `element ${info.index + 1} of the array, ` : ''}column ${info.column})`;
+}
+
 /**
  * Copy the valid JSON text b[s, e) to out[o...] without its insignificant whitespace (everything else
  * byte for byte: numbers, escapes and key order as written). Returns the new position in out (which
@@ -766,8 +773,13 @@ export class JsonStreamReader {
     const b = this.buf;
     let raw: Buffer;
     if (this.rawStart >= 0) {
-      let e = Math.min(rawEnd, this.rawStart + this.maxRecord);
+      // (the broken text without the blanks after it; when those end its line, the line's own bytes up
+      // to its LF: a CR before the LF kept, as every tool keeps a rejected line's bytes)
+      const end = Math.min(rawEnd, this.rawStart + this.maxRecord);
+      let e = end;
       while (e > this.rawStart && (b[e - 1] === SP || b[e - 1] === TAB || b[e - 1] === CR || b[e - 1] === LF)) e--;
+      const nl = b.indexOf(LF, e);
+      if (nl >= 0 && nl < end) e = nl;
       raw = Buffer.from(b.subarray(this.rawStart, e));
     } else raw = this.rawHead ?? Buffer.alloc(0);
     this.skipping = false;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { CsvScanner } from './csv.js';
 import { CsvRecords } from './csv-records.js';
+import { JsonStreamReader, notObject } from './json-stream.js';
 import { RecordBatch } from './output.js';
 import { literalPath, parseJson } from './json.js';
 import { FieldReader, decodeValue } from './fields.js';
@@ -59,11 +60,7 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
       kind = start.toString('utf8').trimStart()[0] === '[' ? 'json' : 'ndjson';
     }
   }
-  if (kind === 'json') {
-    const all = parseJson((data ?? whole()).toString('utf8'));
-    if (!Array.isArray(all)) throw new Error(`side file ${file}: a JSON file must hold an array of records`);
-    return all.map((rec, i) => ({ rec, line: i + 1 }));
-  }
+  if (kind === 'json') return loadJson(data ?? whole(), onBad);
   if (kind === 'csv') return loadCsv(file, data ?? whole(), onBad, warn, keep);
   const out: SideRecord[] = [];
   const checker = new FieldReader([]);
@@ -76,6 +73,23 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
     tooLong(l: Line) { onBad(l.no, 'line too long', undefined, rawOf(l)); },
     invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why, rawOf(l)); },
   }, () => null, () => false);
+  return out;
+}
+
+/** a JSON side file (an array, or documents one after another): its records as from-json reads them
+ *  (core/json-stream.ts: RFC 8259's grammar, valid UTF-8, a BOM skipped; a broken element or one that
+ *  is no object reported with its line and skipped) */
+function loadJson(data: Buffer, onBad: OnBad): SideRecord[] {
+  const out: SideRecord[] = [];
+  const reader = new JsonStreamReader({
+    element(b, s, e, info) {
+      if (!info.object) { onBad(info.line, 'not a JSON object', notObject(b, s, info), b.subarray(s, e)); return; }
+      out.push({ rec: parseJson(b.toString('utf8', s, e)), line: info.line });
+    },
+    bad(raw, line, reason, detail) { onBad(line, reason, detail, raw); },
+  });
+  reader.push(data);
+  reader.end();
   return out;
 }
 

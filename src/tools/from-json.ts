@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { CHUNK, INPUT_ERRORS, sleep, tick, turnDue } from '../core/input.js';
-import { JsonStreamReader, compactInto } from '../core/json-stream.js';
+import { JsonStreamReader, compactInto, notObject } from '../core/json-stream.js';
 import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
 import type { Tool, ToolContext } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -30,15 +30,6 @@ const options = {
 } as const satisfies Record<string, Options>;
 
 export type FromJsonOptions = OptionsOf<typeof options> & InputOptions;
-
-
-function kindOf(c: number): string {
-  if (c === 0x5b) return 'an array';
-  if (c === 0x22) return 'a string';
-  if (c === 0x74 || c === 0x66) return 'a boolean';
-  if (c === 0x6e) return 'null';
-  return 'a number';
-}
 
 export const tool: Tool<FromJsonOptions> = {
   name: 'from-json',
@@ -73,8 +64,7 @@ export const tool: Tool<FromJsonOptions> = {
       element(b: Buffer, s: number, e: number, info: ElementInfo): void {
         ctx.countIn();
         if (!info.object && prefix === null) {
-          const where = info.index >= 0 ? `element ${info.index + 1} of the array, ` : '';
-          ctx.rejectAt(this.file, info.line, b.subarray(s, e), 'not a JSON object', `${kindOf(b[s])} (${where}column ${info.column})`);
+          ctx.rejectAt(this.file, info.line, b.subarray(s, e), 'not a JSON object', notObject(b, s, info));
           return;
         }
         if (info.object && !info.ws) { ctx.emit(b.subarray(s, e)); return; }

@@ -95,9 +95,17 @@ export const tool: Tool<JoinOptions> = {
           if (err instanceof StrictStop) throw err; // (a bad side line under --strict: a stop, exit 1)
           throw new UsageError((err as Error).message);
         }
+        // the side records with a key (the others reported, in their order; their fields add nothing)
+        const keyedRecs: typeof recs = [];
+        for (const r of recs) {
+          const k = getPath(r.rec, sideKey);
+          // (the record as JSON writes it: its line is not kept)
+          if (k === undefined || k === null) ctx.rejectAt(o.side, r.line, stringify(r.rec), `side record without ${sideKey.join('.')}`);
+          else keyedRecs.push(r);
+        }
         if (fields.length === 0) {
           const seen = new Set<string>();
-          for (const { rec } of recs) for (const k of Object.keys(rec)) if (k !== sideKey[0]) seen.add(k);
+          for (const { rec } of keyedRecs) for (const k of Object.keys(rec)) if (k !== sideKey[0]) seen.add(k);
           fields = [...seen];
         }
         const paths = fields.map(splitPath), out = fields.map((f) => o.prefix + pathName(f));
@@ -106,16 +114,13 @@ export const tool: Tool<JoinOptions> = {
         added = out.map((_n, i) => i + 1);
         nullTexts = out.map(() => 'null');
         outNames = out;
-        let dupes = 0, keyed = 0;
+        let dupes = 0;
         const held = paths.map(() => false); // a side record (with a key) holds field i
         // side records adding the same texts share one array, hence one entry and one prepared Members
         // (a device type of 100k users: 4 entries made as matched, not 100k)
         const same = new Map<string, string[]>();
-        for (const { rec, line } of recs) {
+        for (const { rec } of keyedRecs) {
           const k = getPath(rec, sideKey);
-          // (the record as JSON writes it: its line is not kept)
-          if (k === undefined || k === null) { ctx.rejectAt(o.side, line, stringify(rec), `side record without ${sideKey.join('.')}`); continue; }
-          keyed++;
           let texts = paths.map((p, i) => { const v = getPath(rec, p); if (v !== undefined) held[i] = true; return stringify(v ?? null); });
           const id = texts.join('\x01'); // (no JSON text holds a raw control character)
           const first = same.get(id);
@@ -131,7 +136,7 @@ export const tool: Tool<JoinOptions> = {
         // (a --fields name no side record has, a typo most likely: every record would get null there in
         // silence; said as to-csv says it of its --fields)
         const absent = fields.filter((_f, i) => !held[i]);
-        if (keyed > 0 && absent.length) ctx.warn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
+        if (keyedRecs.length > 0 && absent.length) ctx.warn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
         plainEntry = new Int32Array(index.size).fill(-1); // (made when first matched)
         for (const [t, texts] of index) {
           const json = JSON.stringify(t);
