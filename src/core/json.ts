@@ -76,8 +76,9 @@ const inNumber = (d: number) => (d >= 48 && d <= 57) || d === 46 || d === 101 ||
 
 const keepsText = (t: string) => significantDigits(t) > 15 && String(Number(t)) !== t;
 
-/** numberOf, keeping also the text of a decimal a double does not write back (parseDigits) */
-function digitsOf(t: string): number | BigNum {
+/** numberOf, keeping also the text of a decimal a double does not write back (parseDigits; a numeric
+ *  string made a number, validate --coerce): 12345678901234567890.5 stays itself */
+export function digitsOf(t: string): number | BigNum {
   const n = numberOf(t);
   return typeof n === 'number' && keepsText(t) ? new BigNum(t) : n;
 }

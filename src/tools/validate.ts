@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, doubleOf, numberOf, parseDec, toNumber, wholeDec } from '../core/json.js';
+import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -44,10 +44,13 @@ function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
     case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof BigNum) ? v : undefined;
     case 'array': return Array.isArray(v) ? v : undefined;
     case 'number': case 'integer': {
-      if (v instanceof BigNum) return kind === 'number' || wholeDec(v) !== undefined ? v : undefined; // (12345678901234567.5 is no integer)
-      const n = typeof v === 'number' ? v : coerce && typeof v === 'string' ? toNumber(v) : NaN;
-      if (!Number.isFinite(n) || (kind === 'integer' && !Number.isInteger(n))) return undefined;
-      return typeof v === 'string' && /^\s*-?\d{16,}\s*$/.test(v) ? new BigNum(v.trim()) : n;
+      // (a numeric string's number exact where a double is not: 12345678901234567890.5 and 1e-400 stay
+      // themselves, as BigNum; they were rounded to 12345678901234567000 and 0)
+      let x = v;
+      if (coerce && typeof v === 'string') { const t = v.trim(); x = NUMBER.test(t) ? digitsOf(t) : NaN; }
+      if (x instanceof BigNum) return kind === 'number' || wholeDec(x) !== undefined ? x : undefined; // (12345678901234567.5 is no integer)
+      if (typeof x !== 'number' || !Number.isFinite(x) || (kind === 'integer' && !Number.isInteger(x))) return undefined;
+      return x;
     }
   }
 }
@@ -105,7 +108,7 @@ function forAjv(v: unknown): unknown {
  */
 function coerced(orig: unknown, shadow: unknown): unknown {
   if (orig instanceof BigNum) return typeof shadow === 'number' ? orig : typeof shadow === 'string' ? orig.raw : shadow;
-  if (typeof orig === 'string' && typeof shadow === 'number') { const t = orig.trim(); return NUMBER.test(t) ? numberOf(t) : shadow; }
+  if (typeof orig === 'string' && typeof shadow === 'number') { const t = orig.trim(); return NUMBER.test(t) ? digitsOf(t) : shadow; }
   if (Array.isArray(orig) && Array.isArray(shadow)) return shadow.map((x, i) => coerced(orig[i], x));
   if (orig !== null && typeof orig === 'object' && shadow !== null && typeof shadow === 'object' && !Array.isArray(shadow)) {
     const o: Record<string, unknown> = {};
@@ -213,8 +216,9 @@ export const tool: Tool<ValidateOptions> = {
             const c = reader.firstByte(k);
             if (c < 0 || c === 110) continue; // absent or null
             const ok = kind === 'string' ? c === 34 : kind === 'boolean' ? c === 116 || c === 102 : kind === 'object' ? c === 123
-              : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.value(k), kind, false) !== undefined;
-            if (!ok) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(reader.value(k)));
+              : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.valueDigits(k), kind, false) !== undefined;
+            // (valueDigits: a decimal of 16+ significant digits as written, whose double may be whole)
+            if (!ok) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(reader.valueDigits(k)));
           }
           for (const { f, k, allowed } of enu) {
             const c = reader.firstByte(k);
@@ -283,13 +287,20 @@ export const tool: Tool<ValidateOptions> = {
         }
         let changed = false, rewrite = false;
         converted.clear();
+        // (a number of 16+ significant digits as written, where its double may be whole: from the line)
+        let exact: boolean | undefined;
         for (let t = 0; t < types.length; t++) {
           const { f, path, kind } = types[t];
-          const v = getPath(rec, path);
+          let v = getPath(rec, path);
           if (v === undefined || v === null) continue;
+          if (typeof v === 'number' && typeReader !== null && (exact ??= typeReader.read(line.buf, line.start, line.end, line.trusted))) {
+            const d = typeReader.valueDigits(typeK[t]);
+            if (d instanceof BigNum) v = d;
+          }
           const c = fits(v, kind, o.coerce);
           if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(v));
           if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
+          else if (c !== getPath(rec, path)) setPath(rec, path, c); // (the exact number: the record's text unchanged)
         }
         for (const { f, path, allowed } of enums) {
           const v = getPath(rec, path);
