@@ -9,6 +9,26 @@ import path from 'node:path';
 import { loopWhileQuiet } from './input.js';
 import { UsageError } from './tool.js';
 
+/**
+ * FILE opened to append lines to (save --append, --rejects, --stats-file): when it is a regular file whose
+ * last byte is no newline (written by something else), one is written first, so that the first line
+ * appended does not run on from the file's last line (two records on one line, both lost to a reader).
+ */
+export function openAppend(file: string): number {
+  const fd = fs.openSync(file, 'a');
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isFile() && st.size > 0) {
+      const last = Buffer.alloc(1);
+      // ('a' opens write-only: the last byte is read through a second descriptor)
+      const rd = fs.openSync(file, 'r');
+      try { fs.readSync(rd, last, 0, 1, st.size - 1); } finally { fs.closeSync(rd); }
+      if (last[0] !== 10) fs.writeSync(fd, '\n');
+    }
+  } catch (err) { fs.closeSync(fd); throw err; }
+  return fd;
+}
+
 export interface FileTarget {
   /** the path to write to (the temporary file, or the target itself when written in place) */
   readonly write: string;

@@ -7,6 +7,7 @@ import { parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
+import { openAppend } from './files.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import type { BatchWalks, RecordSink } from './output.js';
@@ -66,7 +67,7 @@ export class Stage implements LineSink {
     // the files a stage appends to, opened now: one that cannot be is a usage error before any input is
     // read (the caller reports it), not a crash at the end (the stats file is appended to at the end)
     const open = (option: string, file: string): number => {
-      try { return fs.openSync(file, 'a'); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+      try { return openAppend(file); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
     };
     if (opts.rejects) this.rejectsFd = open('--rejects', opts.rejects);
     if (opts.statsFile) fs.closeSync(open('--stats-file', opts.statsFile));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FieldReader } from '../core/fields.js';
 import { Output } from '../core/output.js';
-import { fileTarget, guardTarget } from '../core/files.js';
+import { fileTarget, guardTarget, openAppend } from '../core/files.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -43,7 +43,7 @@ export const tool: Tool<SaveOptions> = {
     const t = o.append ? null : fileTarget(target);
     const tmp = t ? t.write : target;
     let fd: number;
-    try { fd = fs.openSync(tmp, o.append ? 'a' : 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
+    try { fd = o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
     const out = new Output(fd, false);
     let records = 0;
     // a run stopped early (--strict, an error, a signal) leaves no temporary file behind
