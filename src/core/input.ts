@@ -295,6 +295,101 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
   });
 }
 
+/** what a tool that reads its own input (from-csv, from-json) feeds its reader through (readOwnInput) */
+export interface OwnInput {
+  /** room for the next read: at least `want` bytes at buf[at...] */
+  space(): { buf: Buffer; at: number; want: number };
+  /** n bytes were read into space()'s room */
+  commit(n: number): void;
+  /** (a gzip input) an unzipped chunk */
+  push(chunk: Buffer): void;
+  /** the rest of this input is not wanted (from-csv: its header could not be read) */
+  skipped(): boolean;
+  /** after each chunk, before waiting for the output (from-csv hands its records on) */
+  flush?(): void;
+}
+/** the part of a ToolContext readOwnInput uses */
+interface OwnInputContext {
+  countIn(n?: number, bytes?: number): void;
+  waitDrain(): Promise<void> | null;
+  stopped(): boolean;
+  failInput(file: string, message: string): void;
+}
+
+/**
+ * FILE ('-': stdin) read whole into `into` by blocking reads (a non-blocking pipe waited for), or through
+ * zlib when its first bytes are gzip's mark (found over the first reads of a pipe too); the output
+ * waited for after each chunk, the reading stopped when the output's reader went away (| head), the
+ * event loop let turn now and then. An input that cannot be opened or read is said (ctx.failInput) and
+ * the run goes on. True when the input was read to its end (and not skipped): the reader's end is due.
+ */
+export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputContext): Promise<boolean> {
+  let fd: number;
+  const cannotRead = (err: NodeJS.ErrnoException) => ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
+  try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(err as NodeJS.ErrnoException); return false; }
+  let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
+  const read = (buf: Buffer, at: number, want: number): number | null => {
+    try { return fs.readSync(fd, buf, at, want, null); } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return null; // a non-blocking pipe with nothing yet
+      if (code === 'EOF') return 0;
+      throw err;
+    }
+  };
+  /** go on after a chunk: false to stop (the output's reader went away, or the input is skipped) */
+  const onward = async (): Promise<boolean> => {
+    if (into.skipped()) return false;
+    into.flush?.();
+    const wait = ctx.waitDrain();
+    if (wait) await wait;
+    return !ctx.stopped();
+  };
+  try {
+    for (let chunks = 0; ; chunks++) {
+      const { buf, at, want } = into.space();
+      let n = read(buf, at, want);
+      if (n === null) { await sleep(1); chunks--; continue; }
+      if (n === 0) break;
+      while (chunks === 0 && n === 1 && buf[at] === 0x1f) { // (gzip's two-byte mark split over a pipe's first reads)
+        const m = read(buf, at + 1, want - 1);
+        if (m === null) { await sleep(1); continue; }
+        if (m === 0) break;
+        n += m;
+      }
+      if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
+        owned = false;
+        const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
+        const z = zlib.createGunzip({ chunkSize: CHUNK });
+        rest.on('error', (e) => z.destroy(e));
+        z.write(Buffer.from(buf.subarray(at, at + n)));
+        rest.pipe(z);
+        try {
+          for await (const chunk of z as AsyncIterable<Buffer>) {
+            ctx.countIn(0, chunk.length);
+            into.push(chunk);
+            if (!(await onward())) return false;
+          }
+        } finally {
+          rest.unpipe(z);
+          if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
+        }
+        return true;
+      }
+      ctx.countIn(0, n);
+      into.commit(n);
+      if (!(await onward())) return false;
+      if (turnDue()) await tick();
+    }
+    return !into.skipped();
+  } catch (err) {
+    into.flush?.();
+    if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) { cannotRead(err as NodeJS.ErrnoException); return false; }
+    throw err;
+  } finally {
+    if (fd !== 0 && owned) fs.closeSync(fd);
+  }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const tick = () => new Promise<void>((r) => setImmediate(r));
 /** Every eighth chunk (1 MiB) read by any reader of this thread, counted across files: time to let the

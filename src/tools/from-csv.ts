@@ -20,9 +20,7 @@
 //   well-formed record, in this order: invalid UTF-8, a wrong number of fields, a value that does not
 //   fit its declared type. Those are rejected whole, reported at the line where they start (the lines
 //   they span in the detail), their raw text (all their lines) kept in --rejects.
-import fs from 'node:fs';
-import zlib from 'node:zlib';
-import { CHUNK, INPUT_ERRORS, sleep, tick, turnDue } from '../core/input.js';
+import { CHUNK, readOwnInput } from '../core/input.js';
 import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf } from '../core/csv.js';
 import { CSV_TYPES, CsvRecords, parseShard } from '../core/csv-records.js';
@@ -85,74 +83,18 @@ export const tool: Tool<FromCsvOptions> = {
       header(names, skipped) { for (const n of names) if (types.has(n)) typedSeen.add(n); if (!skipped) headers++; },
     };
 
-    const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
-      ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
-    };
-
-    /** a gzip input: the rest of the descriptor through zlib (the stream owns and closes the descriptor) */
-    const gunzip = async (fd: number, head: Buffer, scanner: CsvScanner, sink: CsvRecords) => {
-      const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
-      const z = zlib.createGunzip({ chunkSize: CHUNK });
-      rest.on('error', (e) => z.destroy(e));
-      z.write(head);
-      rest.pipe(z);
-      try {
-        for await (const chunk of z as AsyncIterable<Buffer>) {
-          ctx.countIn(0, chunk.length);
-          if (!sink.skip) scanner.push(chunk);
-          const wait = ctx.waitDrain();
-          if (wait) await wait;
-          if (ctx.stopped()) { sink.skip = true; break; }
-        }
-      } finally {
-        rest.unpipe(z);
-        if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
-      }
-    };
-
     const readOne = async (file: string) => {
-      let fd: number;
-      try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(file, err as NodeJS.ErrnoException); return; }
-      const sink = new CsvRecords(file, env);
-      const scanner = new CsvScanner(delim, sink, o.maxRecordBytes);
-      let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
-      try {
-        for (let chunks = 0; ; chunks++) {
-          const { buf, at } = scanner.space(CHUNK);
-          let n: number;
-          try {
-            n = fs.readSync(fd, buf, at, CHUNK, null);
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code === 'EAGAIN') { await sleep(1); chunks--; continue; } // a non-blocking pipe with nothing yet
-            if (code === 'EOF') n = 0; else throw err;
-          }
-          if (n === 0) break;
-          if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
-            owned = false;
-            await gunzip(fd, Buffer.from(buf.subarray(at, at + n)), scanner, sink);
-            break;
-          }
-          ctx.countIn(0, n);
-          scanner.commit(n);
-          if (sink.skip) break;
-          // wait while the output waits for its reader; stop when the reader went away (| head); now and
-          // then let the event loop run (a non-blocking stdout drains and notices a closed pipe only then)
-          out.flush();
-          const wait = ctx.waitDrain();
-          if (wait) await wait;
-          if (ctx.stopped()) { sink.skip = true; break; }
-          if (turnDue()) await tick();
-        }
-        if (!sink.skip) scanner.end();
-        out.flush();
-      } catch (err) {
-        out.flush();
-        if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) cannotRead(file, err as NodeJS.ErrnoException);
-        else throw err;
-      } finally {
-        if (fd !== 0 && owned) fs.closeSync(fd);
-      }
+      const records = new CsvRecords(file, env);
+      const scanner = new CsvScanner(delim, records, o.maxRecordBytes);
+      const done = await readOwnInput(file, {
+        space: () => ({ ...scanner.space(CHUNK), want: CHUNK }),
+        commit: (n) => scanner.commit(n),
+        push: (chunk) => scanner.push(chunk),
+        skipped: () => records.skip,
+        flush: () => out.flush(),
+      }, ctx);
+      if (done) scanner.end();
+      out.flush();
     };
 
     return {

@@ -15,9 +15,7 @@
 //   broken elements are reported `from-json: FILE:LINE: malformed JSON: what at column C`, counted,
 //   skipped, and reading resumes by the rule in core/json-stream.ts; --strict, --rejects (the raw text
 //   of the broken element, at most --max-record-bytes of it) as everywhere.
-import fs from 'node:fs';
-import zlib from 'node:zlib';
-import { CHUNK, INPUT_ERRORS, sleep, tick, turnDue } from '../core/input.js';
+import { CHUNK, readOwnInput } from '../core/input.js';
 import { JsonStreamReader, compactInto, notObject } from '../core/json-stream.js';
 import type { ElementInfo, JsonStreamSink, StreamReason } from '../core/json-stream.js';
 import type { Tool, ToolContext } from '../core/tool.js';
@@ -55,10 +53,6 @@ export const tool: Tool<FromJsonOptions> = {
     const prefix = o.wrap === undefined ? null : Buffer.from(`{${JSON.stringify(o.wrap)}:`);
     let scratch = Buffer.allocUnsafe(1 << 16);
 
-    const cannotRead = (file: string, err: NodeJS.ErrnoException) => {
-      ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
-    };
-
     class Sink implements JsonStreamSink {
       constructor(private readonly file: string) {}
       element(b: Buffer, s: number, e: number, info: ElementInfo): void {
@@ -82,70 +76,17 @@ export const tool: Tool<FromJsonOptions> = {
       }
     }
 
-    /** a gzip input: the rest of the descriptor through zlib (the stream owns and closes the descriptor) */
-    const gunzip = async (fd: number, head: Buffer, reader: JsonStreamReader) => {
-      const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
-      const z = zlib.createGunzip({ chunkSize: CHUNK });
-      rest.on('error', (e) => z.destroy(e));
-      z.write(head);
-      rest.pipe(z);
-      try {
-        for await (const chunk of z as AsyncIterable<Buffer>) {
-          ctx.countIn(0, chunk.length);
-          reader.push(chunk);
-          const wait = ctx.waitDrain();
-          if (wait) await wait;
-          if (ctx.stopped()) return false;
-        }
-        return true;
-      } finally {
-        rest.unpipe(z);
-        if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
-      }
-    };
-
     const readOne = async (file: string) => {
-      let fd: number;
-      try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(file, err as NodeJS.ErrnoException); return; }
       const reader = new JsonStreamReader(new Sink(file), o.maxRecordBytes);
-      let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
-      try {
-        let complete = true;
-        for (let chunks = 0; ; chunks++) {
-          // read at least as much as the unfinished element holds: an element cut by many chunk ends is
-          // re-read from its last token only a logarithmic number of times
-          const want = Math.max(CHUNK, reader.pending());
-          const { buf, at } = reader.space(want);
-          let n: number;
-          try {
-            n = fs.readSync(fd, buf, at, want, null);
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code === 'EAGAIN') { await sleep(1); chunks--; continue; } // a non-blocking pipe with nothing yet
-            if (code === 'EOF') n = 0; else throw err;
-          }
-          if (n === 0) break;
-          if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
-            owned = false;
-            complete = await gunzip(fd, Buffer.from(buf.subarray(at, at + n)), reader);
-            break;
-          }
-          ctx.countIn(0, n);
-          reader.commit(n);
-          // wait while the output waits for its reader; stop when the reader went away (| head); now and
-          // then let the event loop run (a non-blocking stdout drains and notices a closed pipe only then)
-          const wait = ctx.waitDrain();
-          if (wait) await wait;
-          if (ctx.stopped()) { complete = false; break; }
-          if (turnDue()) await tick();
-        }
-        if (complete) reader.end();
-      } catch (err) {
-        if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) cannotRead(file, err as NodeJS.ErrnoException);
-        else throw err;
-      } finally {
-        if (fd !== 0 && owned) fs.closeSync(fd);
-      }
+      const done = await readOwnInput(file, {
+        // (at least as much as the unfinished element holds: an element cut by many chunk ends is
+        // re-read from its last token only a logarithmic number of times)
+        space: () => { const want = Math.max(CHUNK, reader.pending()); return { ...reader.space(want), want }; },
+        commit: (n) => reader.commit(n),
+        push: (chunk) => reader.push(chunk),
+        skipped: () => false,
+      }, ctx);
+      if (done) reader.end();
     };
 
     return {
