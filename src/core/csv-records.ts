@@ -202,6 +202,13 @@ export class CsvRecords implements CsvSink {
   columns(): string[] { const h = this.header; return h === null ? [] : Array.from(h.cols, (c) => h.names[c]); }
 
   private readHeader(r: CsvRecord): void {
+    // (UTF-16 said as such: its byte order mark, or the NUL byte beside each ASCII character, which no
+    // header name holds; read as UTF-8 it was "invalid UTF-8", or names full of NULs without a mark)
+    const b = r.buf, s = r.start;
+    if ((r.end - s >= 2 && ((b[s] === 0xff && b[s + 1] === 0xfe) || (b[s] === 0xfe && b[s + 1] === 0xff))) || b.subarray(s, r.end).includes(0)) {
+      this.unreadable(r.line, 'UTF-16 or NUL bytes: convert the file to UTF-8, e.g. iconv -f UTF-16 -t UTF-8');
+      return;
+    }
     if (!r.utf8) { this.unreadable(r.line, 'invalid UTF-8'); return; }
     const raw: string[] = [];
     for (let i = 0; i < r.count; i++) raw.push(fieldText(r, i));
