@@ -288,6 +288,7 @@ export const tool: Tool<ToCsvOptions> = {
       layoutCols[j] = col;
       return col;
     };
+    let empty = 0; // records with no field
     return {
       record(line) {
         const b = line.buf;
@@ -315,9 +316,15 @@ export const tool: Tool<ToCsvOptions> = {
         if (layoutKeys.length > j) { layoutKeys.length = j; layoutCols.length = j; }
         sp.varint(0xffffffff >>> 1); // the end of the record (no column has this number)
         spool.endRecord();
+        if (j === 0) empty++;
       },
       async end() {
-        if (names.length === 0) return; // no record: no header either (the columns are unknown)
+        if (names.length === 0) {
+          // no record: no header either (the columns are unknown); records with no field at all make
+          // no column and no row, which is said, not left to a silent empty file
+          if (empty > 0) ctx.warn(`${empty} record${empty === 1 ? '' : 's'} with no field: no column, nothing written`);
+          return;
+        }
         header(names);
         const n = names.length;
         const starts = new Int32Array(n), ends = new Int32Array(n);
