@@ -233,7 +233,7 @@ export const tool: Tool<ValidateOptions> = {
             let n: number;
             if (NUMBER_START(c)) n = reader.number(k);
             else { const v = reader.value(k); n = typeof v === 'string' ? toNumber(v) : NaN; }
-            if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shownValue(reader.value(k))} not in ${r.bounds}`);
+            if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shownValue(reader.valueDigits(k))} not in ${r.bounds}`);
           }
           ctx.emitLine(line);
         },
