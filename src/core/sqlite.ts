@@ -93,6 +93,21 @@ function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number
   return n;
 }
 
+/** a string where the column wants a number (INTEGER, NUMERIC): SQLite makes the text of an integer
+ *  beyond 64 bits (an INT64-as-string id past its range) an approximate REAL, which would merge
+ *  distinct ids: refused as the number is (a TEXT column keeps the digits); any other text as it is */
+function textFor(v: string, name: string, type: string): string {
+  const m = INTEGER_LITERAL.exec(v);
+  if (m !== null && (m[1].length > 18 || v.length > 40)) {
+    const n = BigInt(m[0].trim());
+    if (n > INT64_MAX || n < INT64_MIN) throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
+  }
+  return v;
+}
+/** SQLite's integer literal as text turns into a number (blanks around, a sign): the digits in [1] */
+const INTEGER_LITERAL = /^\s*[+-]?(\d+)\s*$/;
+const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
+
 export const sqliteDialect: Dialect = {
   fold: foldAscii,
   badName,
@@ -111,10 +126,11 @@ export const sqliteDialect: Dialect = {
       case 'INTEGER':
       case 'REAL':
         // SQLite stores an integral double in an INTEGER column as an integer
-        return (v, name) => (typeof v === 'number' || typeof v === 'bigint' ? v : v instanceof BigNum ? numberFor(v, name, type, aff) : common(v));
+        return (v, name) => (typeof v === 'number' || typeof v === 'bigint' ? v : v instanceof BigNum ? numberFor(v, name, type, aff)
+          : typeof v === 'string' && aff === 'INTEGER' ? textFor(v, name, type) : common(v));
       case 'NUMERIC':
         return (v, name) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
-          : v instanceof BigNum ? numberFor(v, name, type, aff) : common(v));
+          : v instanceof BigNum ? numberFor(v, name, type, aff) : typeof v === 'string' ? textFor(v, name, type) : common(v));
       default:
         return (v) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
           : v instanceof BigNum ? (INTEGER_TEXT.test(v.raw) ? v.raw : doubleOf(v.raw) ?? v.raw) : common(v));
