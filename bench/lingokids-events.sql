@@ -3,7 +3,7 @@
 -- several SQL files): events deduplicated by event_id (the generator's repeats are exact copies, so
 -- which copy is kept does not matter), name = activity_exit, left joins to users (on user_id) and
 -- activities (on data.activity_id), the subscription status at the event's time (a state begins at
--- its timestamp; a trial that ended without a subscription is lapsed; unknown user: NULL).
+-- its timestamp; a trial that ended is lapsed until a subscription starts, if one does; unknown user: NULL).
 -- {{EVENTS}}, {{USERS}}, {{ACTIVITIES}}: the inputs.
 SET TimeZone = 'UTC';
 CREATE TEMP VIEW activity_exits AS
@@ -25,7 +25,7 @@ SELECT e.event_id, e.occurred_at, u.country_code AS country,
        CASE WHEN u.registration_at IS NULL THEN NULL
             WHEN e.occurred_at >= u.subscription_expire_at THEN 'lapsed'
             WHEN e.occurred_at >= u.subscription_start_at THEN 'subscribed'
-            WHEN e.occurred_at >= u.trial_end_at AND u.subscription_start_at IS NULL THEN 'lapsed'
+            WHEN e.occurred_at >= u.trial_end_at THEN 'lapsed'
             WHEN e.occurred_at >= u.trial_start_at THEN 'trial'
             ELSE 'free' END AS subscription_status,
        e.data.activity_id AS activity_id, a.type AS activity_type, a.subtype AS activity_subtype,

@@ -140,9 +140,15 @@ if (wait) {
 }
 // one after another (one thread: the same time as side by side); every step is tried, a failure said
 // after the step's own messages; no table is loaded unless every one could be computed (exit 1)
-let failed = false;
+// (INSIGHTS_TIMES=1: each step's milliseconds on stderr, for docs/PERFORMANCE.md)
+const times = process.env.INSIGHTS_TIMES === '1' ? [] : null;
+let failed = false, t0 = performance.now();
+const lap = (name) => { if (times) { const t = performance.now(); times.push(`${name} ${(t - t0).toFixed(0)}`); t0 = t; } };
 for (const [name, step] of Object.entries(steps)) {
   try { await step(); } catch { process.stderr.write(`insights.sh: the ${name} step failed\n`); failed = true; }
+  lap(name);
 }
 if (failed) process.exit(1);
 if (loadArgs !== null) process.exitCode = await loadTables(loadArgs);
+lap('loads');
+if (times) process.stderr.write(`insights-combine.mjs: ms: ${times.join(', ')}\n`);

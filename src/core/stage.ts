@@ -234,6 +234,8 @@ export class Stage implements LineSink {
         : `${r} of ${n} records rejected: more than --max-reject-rate ${opts.maxRejectRate}`);
       this.failed = true;
     }
+    const nothing = this.failed ? undefined : this.tool.keptNothing?.(opts, stats.counters);
+    if (nothing !== undefined) { say(nothing); this.failed = true; }
     return this.failed;
   }
 }

@@ -161,6 +161,9 @@ export interface Tool<O = any> {
   /** the run is one part of a larger one (from-csv --shard K/N): that this part kept nothing is said,
    *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
   partOfRun?: (opts: O) => boolean;
+  /** why a run that rejected nothing still kept nothing, from its closing figures (final-action: every
+   *  event was of another action, a typo in --on or --off most likely), or undefined: said, exit 1 */
+  keptNothing?: (opts: O, counters: ReadonlyMap<string, number>) => string | undefined;
   /**
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through

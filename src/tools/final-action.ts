@@ -70,6 +70,9 @@ export const tool: Tool<FinalActionOptions> = {
   ],
   options,
   parallel: 'keyed',
+  // (events read, none of --on or --off: the output is empty, and says why)
+  keptNothing: (o, c) => ((c.get('keys') ?? 0) === 0 && (c.get('other events') ?? 0) > 0
+    ? `no event was ${[...o.on, ...o.off].join(' or ')} (${c.get('other events')} of other actions: a typo in --on or --off?): nothing kept` : undefined),
   check(o) {
     o.key = listOption(o.key);
     if (o.key.length === 0) return '--key needs at least one field';

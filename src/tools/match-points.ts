@@ -7,13 +7,14 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
-import { NUMBER, compareDec, getPath, numberOf, splitPath, stringify, toNumber, wholeDec } from '../core/json.js';
+import { BigNum, NUMBER, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
+import { parseTimestamp } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
-  time: { type: 'string', default: 'event_timestamp', describe: 'event time (epoch seconds; field path)' },
+  time: { type: 'string', default: 'event_timestamp', describe: 'event time (field path): epoch s, ms, µs or ns (by magnitude) or ISO-8601; match_start is written in epoch seconds' },
   match: { type: 'string', default: 'event_data.match_id', describe: 'match id (field path): the same on a match\'s start and finish' },
   home: { type: 'string', default: 'event_data.home_user_id', describe: 'home player id (field path)' },
   away: { type: 'string', default: 'event_data.away_user_id', describe: 'away player id (field path)' },
@@ -25,17 +26,18 @@ export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
 
-/** finish - start as the decimals the two times are written as (their shortest texts), rounded once: the
- *  difference of their doubles carries their noise (1728494943.3 - 1728494830.1 = 113.20000004768372) */
-export function durationBetween(start: number, finish: number): number {
-  const d = finish - start, a = String(finish), b = String(start);
-  const PLAIN = /^-?\d+(?:\.(\d+))?$/, ma = PLAIN.exec(a), mb = PLAIN.exec(b);
-  if (!ma || !mb) return d; // (an exponent: far from any epoch in seconds)
-  const k = Math.max(ma[1]?.length ?? 0, mb[1]?.length ?? 0);
-  if (k === 0) return d; // (whole seconds: exact already)
-  const scaled = (t: string, f: number) => BigInt(t.replace('.', '')) * 10n ** BigInt(k - f);
-  return Number(scaled(a, ma[1]?.length ?? 0) - scaled(b, mb[1]?.length ?? 0)) / 10 ** k;
+/** a time as every tool reads it (core/time.ts parseTimestamp: epoch s, ms, µs or ns by magnitude,
+ *  or ISO-8601, UTC unless it says otherwise), in epoch ms to the µs; NaN when it is none (a number of
+ *  ms read as seconds gave durations 1000x too long, a start in seconds and a finish in ms 55,000
+ *  years) */
+function timeMs(v: unknown): number {
+  const raw = v instanceof BigNum ? v.raw : v;
+  if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
+  const ms = parseTimestamp(raw, { fine: true });
+  return typeof ms === 'number' ? ms : NaN;
 }
+/** epoch ms (to the µs) as seconds, exactly as their decimal: 1728494830.1, never ...30.099999904 */
+const seconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 /** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
 const idText = (v: unknown): string => (v === undefined || v === null ? '' : stringify(v));
@@ -59,8 +61,8 @@ export const tool: Tool<MatchPointsOptions> = {
         if (r === undefined) return;
         const matchId = getPath(r, P.match);
         if (matchId == null) return ctx.reject(line, `missing ${o.match}`);
-        const t = toNumber(getPath(r, P.time));
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time');
+        const t = timeMs(getPath(r, P.time));
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time) ?? null)}`);
         const key = idText(matchId);
         let m = matches.get(key);
         if (!m) matches.set(key, (m = { id: matchId, evs: [] }));
@@ -90,7 +92,7 @@ export const tool: Tool<MatchPointsOptions> = {
           const hg = goals(f.hg), ag = goals(f.ag);
           if (hg === undefined || ag === undefined) { bad(evs, 'match finish lacks goals'); continue; }
           const c = compareDec(hg, ag), hp = c > 0 ? 3 : c === 0 ? 1 : 0, ap = c < 0 ? 3 : c === 0 ? 1 : 0;
-          const base = { match_id: id, match_start: s.t, duration_s: durationBetween(s.t, f.t) };
+          const base = { match_id: id, match_start: seconds(s.t), duration_s: seconds(f.t - s.t) };
           ctx.emit(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }));
           ctx.emit(stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));
           ctx.count('matches');

@@ -21,7 +21,9 @@ export function statusAt(t: number, b: { registration: number | null; trialStart
   if (b.registration === null) return null;
   if (b.subExpire !== null && t >= b.subExpire) return 'lapsed';
   if (b.subStart !== null && t >= b.subStart) return 'subscribed';
-  if (b.trialEnd !== null && t >= b.trialEnd && b.subStart === null) return 'lapsed';
+  // (a trial over before the subscription started: lapsed between the two; it was 'trial' up to the
+  // subscription when one came later)
+  if (b.trialEnd !== null && t >= b.trialEnd) return 'lapsed';
   if (b.trialStart !== null && t >= b.trialStart) return 'trial';
   return 'free';
 }
