@@ -185,151 +185,163 @@ export interface CsvRecordsEnv {
  *  column written j-th, under keys[j], as kinds[j] */
 interface Header { names: string[]; cols: Int32Array; keys: Buffer[]; kinds: Uint8Array; kindOf: Uint8Array; keyBytes: number; shardCol: number }
 
-/** the records of one input (a CsvScanner's sink), header first */
-export class CsvRecords implements CsvSink {
-  header: Header | null = null;
-  /** the header could not be read: the rest of the input is skipped */
-  skip = false;
-  private readonly out: RecordBatch;
-  private readonly shard: Shard | null;
-  /** diagnostics about headers: said by shard 0 alone, so that N runs say each thing once */
-  private readonly first: boolean;
-  constructor(private readonly file: string, private readonly env: CsvRecordsEnv) {
-    this.out = env.out; this.shard = env.shard; this.first = env.shard === null || env.shard.k === 0;
-  }
-
+/** a CsvScanner's sink that writes an input's records */
+export interface CsvRecords extends CsvSink {
+  /** the input's header, once read (null before, or when it could not be read) */
+  readonly header: unknown;
+  /** the rest of the input is skipped (its header could not be read) */
+  skip: boolean;
   /** the names of the columns written (after the header) */
-  columns(): string[] { const h = this.header; return h === null ? [] : Array.from(h.cols, (c) => h.names[c]); }
+  columns(): string[];
+}
 
-  private readHeader(r: CsvRecord): void {
-    // (UTF-16 said as such: its byte order mark, or the NUL byte beside each ASCII character, which no
-    // header name holds; read as UTF-8 it was "invalid UTF-8", or names full of NULs without a mark)
-    const b = r.buf, s = r.start;
-    if ((r.end - s >= 2 && ((b[s] === 0xff && b[s + 1] === 0xfe) || (b[s] === 0xfe && b[s + 1] === 0xff))) || b.subarray(s, r.end).includes(0)) {
-      this.unreadable(r.line, 'UTF-16 or NUL bytes: convert the file to UTF-8, e.g. iconv -f UTF-16 -t UTF-8');
-      return;
-    }
-    if (!r.utf8) { this.unreadable(r.line, 'invalid UTF-8'); return; }
-    const raw: string[] = [];
-    for (let i = 0; i < r.count; i++) raw.push(fieldText(r, i));
-    const { names, notes } = headerNames(raw);
-    const env = this.env, shard = this.shard;
-    if (notes.length && this.first) env.warn(`${this.file}:${r.line}: header: ${notes.join('; ')}`);
-    const missing = env.required.filter((c) => !names.includes(c));
-    env.header?.(names, missing.length > 0);
-    if (missing.length) {
-      env.failInput(`${this.file}:${r.line}`, `the header has no column ${missing.map((c) => JSON.stringify(c)).join(', ')} (--require)`);
-      this.skip = true;
-      return;
-    }
-    // (env.keep: those columns alone, when the header has the first)
-    const keep = env.keep !== undefined && env.keep.length > 0 && names.includes(env.keep[0]) ? env.keep : null;
-    const cols = Int32Array.from(names.keys()).filter((i) => keep === null || keep.includes(names[i]));
-    const kindOf = Uint8Array.from(names, (n) => { const t = env.types.get(n); return t !== undefined ? KIND[t] : env.infer ? INFER : STRING; });
-    const kinds = Uint8Array.from(cols, (c) => kindOf[c]);
-    const keys = Array.from(cols, (c, j) => Buffer.from((j === 0 ? '{' : ',') + JSON.stringify(names[c]) + ':'));
-    const shardCol = shard ? names.indexOf(shard.column) : -1;
-    if (shard && shardCol < 0 && this.first) env.warn(`${this.file}:${r.line}: no column ${JSON.stringify(shard.column)} to shard by: its rows all belong to shard 0`);
-    this.header = { names, cols, keys, kinds, kindOf, keyBytes: keys.reduce((a, k) => a + k.length, 0), shardCol };
-    // (the rows' members are the header's names: where a row's values lie is known as it is written,
-    // and a chain's next stage takes that instead of walking the row; names that JSON writes with an
-    // escape are left to the walk)
-    const written = this.columns();
-    this.out.members(written.every((n) => JSON.stringify(n) === `"${n}"`) ? written : null);
-  }
+/** the sinks of a run's inputs: csvRecords(env)(file) is the sink of one input, header first. (The
+ *  class is made once a run, its values constants of its closure, as from-csv's own class was: as a
+ *  module-level class reading them from fields, the record loop ran ~17 % more instructions; made once
+ *  an input, its code was compiled again for every file) */
+export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
+  const out = env.out, shard = env.shard, countIn = env.countIn;
+  /** diagnostics about headers: said by shard 0 alone, so that N runs say each thing once */
+  const first = shard === null || shard.k === 0;
+  class Records implements CsvRecords {
+    constructor(private readonly file: string) {}
+    header: Header | null = null;
+    /** the header could not be read: the rest of the input is skipped */
+    skip = false;
 
-  private unreadable(line: number, why: string): void {
-    this.env.failInput(`${this.file}:${line}`, `cannot read the header (${why})`);
-    this.skip = true;
-  }
+    /** the names of the columns written (after the header) */
+    columns(): string[] { const h = this.header; return h === null ? [] : Array.from(h.cols, (c) => h.names[c]); }
 
-  private reject(r: CsvRecord, reason: string, detail: string): void {
-    this.out.flush(); // the records before it are out, even if --strict stops here
-    if (r.endLine > r.line) detail += ` (record on lines ${r.line}-${r.endLine})`;
-    this.env.rejectAt(this.file, r.line, r.buf.subarray(r.start, r.cr ? r.end + 1 : r.end), reason, detail);
-  }
-
-  /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone;
-   *  a cell written as a number, by that number's canonical text, as distinct() and count-by compare
-   *  it: 1, 1.0 and 1e0 are one key, so they must be in one shard) */
-  private mine(r: CsvRecord, col: number): boolean {
-    const sh = this.shard!;
-    if (col < 0 || col >= r.count) return sh.k === 0;
-    const num = this.numberKey(r, col);
-    if (num === AS_IS) return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
-    if (num !== null) { const v = Buffer.from(num, 'latin1'); return shardOf(v, 0, v.length, sh.n) === sh.k; }
-    if (r.quoted[col] === 2) { const v = Buffer.from(fieldText(r, col)); return shardOf(v, 0, v.length, sh.n) === sh.k; }
-    return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
-  }
-
-  /** the canonical number text of cell `col` when record() writes it as a number (AS_IS: its own
-   *  bytes are that text, as for most ids: no string made), else null */
-  private numberKey(r: CsvRecord, col: number): string | null {
-    const kind = this.header!.kindOf[col];
-    const s = r.starts[col], e = r.ends[col];
-    if (s === e || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
-    const w = numberCell(r, col, kind);
-    if (w === 1) return canonicalNumberBytes(r.buf, s, e) ? AS_IS : canonicalNumber(r.buf.toString('latin1', s, e));
-    return w === 2 ? canonicalNumber(String(lenientValue)) : null;
-  }
-
-  malformed(m: CsvMalformed): void {
-    if (this.skip) return;
-    if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.detail}`); return; }
-    if (!this.first) return; // a malformed record has no key cell: shard 0's
-    this.env.countIn();
-    this.out.flush();
-    this.env.rejectAt(this.file, m.line, m.buf.subarray(m.start, m.cr ? m.end + 1 : m.end), m.problem, m.detail);
-  }
-
-  record(r: CsvRecord): void {
-    if (this.skip) return;
-    const h = this.header;
-    if (h === null) { this.readHeader(r); return; }
-    if (this.shard !== null && !this.mine(r, h.shardCol)) return;
-    this.env.countIn();
-    if (!r.utf8) { this.reject(r, 'invalid UTF-8', 'the row holds bytes that are not UTF-8'); return; }
-    if (r.count !== h.names.length) { this.reject(r, 'wrong number of fields', `${r.count} instead of ${h.names.length}`); return; }
-    const out = this.out, n = h.keys.length;
-    out.room(h.keyBytes + 6 * (r.end - r.start) + 8 * n + 2);
-    const ob = out.buf, b = r.buf, starts = r.starts, ends = r.ends, quoted = r.quoted, kinds = h.kinds, cols = h.cols;
-    let o = out.pos;
-    // each value's span from the record's start: it begins after its key, ends where the next key
-    // (or the closing brace) begins
-    const from = o, at = out.spansAt(), sp = at >= 0 ? out.spans() : NO_SPANS;
-    for (let j = 0; j < n; j++) {
-      const key = h.keys[j], i = cols[j];
-      if (at >= 0 && j > 0) sp[at + 2 * j - 1] = o - from;
-      for (let k = 0; k < key.length; k++) ob[o++] = key[k];
-      if (at >= 0) sp[at + 2 * j] = o - from;
-      const s = starts[i], e = ends[i], q = quoted[i], kind = kinds[j];
-      if (s === e && (q === 0 || kind > STRING)) { o = writeAscii(ob, o, 'null'); continue; }
-      if (kind === INFER) {
-        if (numberCell(r, i, kind) === 1) { for (let k = s; k < e; k++) ob[o++] = b[k]; continue; }
-        o = writeString(ob, o, b, s, e, q);
-      } else if (kind === STRING) {
-        o = writeString(ob, o, b, s, e, q);
-      } else {
-        if (kind === INT || kind === FLOAT) {
-          const w = numberCell(r, i, kind);
-          if (w === 1) { for (let k = s; k < e; k++) ob[o++] = b[k]; continue; }
-          if (w === 2) { o = writeAscii(ob, o, String(lenientValue)); continue; }
-          const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e), fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
-          this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(fieldText(r, i))} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
-          return;
-        }
-        const v = fieldText(r, i);
-        if (kind === BOOL && (TRUE.test(v) || FALSE.test(v))) { o = writeAscii(ob, o, TRUE.test(v) ? 'true' : 'false'); continue; }
-        if (kind === DATE && isValidDate(v)) { o = writeString(ob, o, b, s, e, q); continue; }
-        this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(v)} is not ${kind === BOOL ? 'bool' : 'date'}`);
+    private readHeader(r: CsvRecord): void {
+      // (UTF-16 said as such: its byte order mark, or the NUL byte beside each ASCII character, which no
+      // header name holds; read as UTF-8 it was "invalid UTF-8", or names full of NULs without a mark)
+      const b = r.buf, s = r.start;
+      if ((r.end - s >= 2 && ((b[s] === 0xff && b[s + 1] === 0xfe) || (b[s] === 0xfe && b[s + 1] === 0xff))) || b.subarray(s, r.end).includes(0)) {
+        this.unreadable(r.line, 'UTF-16 or NUL bytes: convert the file to UTF-8, e.g. iconv -f UTF-16 -t UTF-8');
         return;
       }
+      if (!r.utf8) { this.unreadable(r.line, 'invalid UTF-8'); return; }
+      const raw: string[] = [];
+      for (let i = 0; i < r.count; i++) raw.push(fieldText(r, i));
+      const { names, notes } = headerNames(raw);
+      if (notes.length && first) env.warn(`${this.file}:${r.line}: header: ${notes.join('; ')}`);
+      const missing = env.required.filter((c) => !names.includes(c));
+      env.header?.(names, missing.length > 0);
+      if (missing.length) {
+        env.failInput(`${this.file}:${r.line}`, `the header has no column ${missing.map((c) => JSON.stringify(c)).join(', ')} (--require)`);
+        this.skip = true;
+        return;
+      }
+      // (env.keep: those columns alone, when the header has the first)
+      const keep = env.keep !== undefined && env.keep.length > 0 && names.includes(env.keep[0]) ? env.keep : null;
+      const cols = Int32Array.from(names.keys()).filter((i) => keep === null || keep.includes(names[i]));
+      const kindOf = Uint8Array.from(names, (n) => { const t = env.types.get(n); return t !== undefined ? KIND[t] : env.infer ? INFER : STRING; });
+      const kinds = Uint8Array.from(cols, (c) => kindOf[c]);
+      const keys = Array.from(cols, (c, j) => Buffer.from((j === 0 ? '{' : ',') + JSON.stringify(names[c]) + ':'));
+      const shardCol = shard ? names.indexOf(shard.column) : -1;
+      if (shard && shardCol < 0 && first) env.warn(`${this.file}:${r.line}: no column ${JSON.stringify(shard.column)} to shard by: its rows all belong to shard 0`);
+      this.header = { names, cols, keys, kinds, kindOf, keyBytes: keys.reduce((a, k) => a + k.length, 0), shardCol };
+      // (the rows' members are the header's names: where a row's values lie is known as it is written,
+      // and a chain's next stage takes that instead of walking the row; names that JSON writes with an
+      // escape are left to the walk)
+      const written = this.columns();
+      out.members(written.every((n) => JSON.stringify(n) === `"${n}"`) ? written : null);
     }
-    if (at >= 0 && n > 0) sp[at + 2 * n - 1] = o - from;
-    ob[o++] = 0x7d; // }
-    ob[o++] = 0x0a;
-    out.pos = o;
-    out.end(false);
-    this.env.written?.(r.line);
+
+    private unreadable(line: number, why: string): void {
+      env.failInput(`${this.file}:${line}`, `cannot read the header (${why})`);
+      this.skip = true;
+    }
+
+    private reject(r: CsvRecord, reason: string, detail: string): void {
+      out.flush(); // the records before it are out, even if --strict stops here
+      if (r.endLine > r.line) detail += ` (record on lines ${r.line}-${r.endLine})`;
+      env.rejectAt(this.file, r.line, r.buf.subarray(r.start, r.cr ? r.end + 1 : r.end), reason, detail);
+    }
+
+    /** the row belongs to this run's shard: by its key cell's value (its bytes, doubled quotes undone;
+     *  a cell written as a number, by that number's canonical text, as distinct() and count-by compare
+     *  it: 1, 1.0 and 1e0 are one key, so they must be in one shard) */
+    private mine(r: CsvRecord, col: number): boolean {
+      const sh = shard!;
+      if (col < 0 || col >= r.count) return sh.k === 0;
+      const num = this.numberKey(r, col);
+      if (num === AS_IS) return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
+      if (num !== null) { const v = Buffer.from(num, 'latin1'); return shardOf(v, 0, v.length, sh.n) === sh.k; }
+      if (r.quoted[col] === 2) { const v = Buffer.from(fieldText(r, col)); return shardOf(v, 0, v.length, sh.n) === sh.k; }
+      return shardOf(r.buf, r.starts[col], r.ends[col], sh.n) === sh.k;
+    }
+
+    /** the canonical number text of cell `col` when record() writes it as a number (AS_IS: its own
+     *  bytes are that text, as for most ids: no string made), else null */
+    private numberKey(r: CsvRecord, col: number): string | null {
+      const kind = this.header!.kindOf[col];
+      const s = r.starts[col], e = r.ends[col];
+      if (s === e || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
+      const w = numberCell(r, col, kind);
+      if (w === 1) return canonicalNumberBytes(r.buf, s, e) ? AS_IS : canonicalNumber(r.buf.toString('latin1', s, e));
+      return w === 2 ? canonicalNumber(String(lenientValue)) : null;
+    }
+
+    malformed(m: CsvMalformed): void {
+      if (this.skip) return;
+      if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.detail}`); return; }
+      if (!first) return; // a malformed record has no key cell: shard 0's
+      countIn();
+      out.flush();
+      env.rejectAt(this.file, m.line, m.buf.subarray(m.start, m.cr ? m.end + 1 : m.end), m.problem, m.detail);
+    }
+
+    record(r: CsvRecord): void {
+      if (this.skip) return;
+      const h = this.header;
+      if (h === null) { this.readHeader(r); return; }
+      if (shard !== null && !this.mine(r, h.shardCol)) return;
+      countIn();
+      if (!r.utf8) { this.reject(r, 'invalid UTF-8', 'the row holds bytes that are not UTF-8'); return; }
+      if (r.count !== h.names.length) { this.reject(r, 'wrong number of fields', `${r.count} instead of ${h.names.length}`); return; }
+      const n = h.keys.length;
+      out.room(h.keyBytes + 6 * (r.end - r.start) + 8 * n + 2);
+      const ob = out.buf, b = r.buf, starts = r.starts, ends = r.ends, quoted = r.quoted, kinds = h.kinds, cols = h.cols;
+      let o = out.pos;
+      // each value's span from the record's start: it begins after its key, ends where the next key
+      // (or the closing brace) begins
+      const from = o, at = out.spansAt(), sp = at >= 0 ? out.spans() : NO_SPANS;
+      for (let j = 0; j < n; j++) {
+        const key = h.keys[j], i = cols[j];
+        if (at >= 0 && j > 0) sp[at + 2 * j - 1] = o - from;
+        for (let k = 0; k < key.length; k++) ob[o++] = key[k];
+        if (at >= 0) sp[at + 2 * j] = o - from;
+        const s = starts[i], e = ends[i], q = quoted[i], kind = kinds[j];
+        if (s === e && (q === 0 || kind > STRING)) { o = writeAscii(ob, o, 'null'); continue; }
+        if (kind === INFER) {
+          if (numberCell(r, i, kind) === 1) { for (let k = s; k < e; k++) ob[o++] = b[k]; continue; }
+          o = writeString(ob, o, b, s, e, q);
+        } else if (kind === STRING) {
+          o = writeString(ob, o, b, s, e, q);
+        } else {
+          if (kind === INT || kind === FLOAT) {
+            const w = numberCell(r, i, kind);
+            if (w === 1) { for (let k = s; k < e; k++) ob[o++] = b[k]; continue; }
+            if (w === 2) { o = writeAscii(ob, o, String(lenientValue)); continue; }
+            const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e), fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
+            this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(fieldText(r, i))} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
+            return;
+          }
+          const v = fieldText(r, i);
+          if (kind === BOOL && (TRUE.test(v) || FALSE.test(v))) { o = writeAscii(ob, o, TRUE.test(v) ? 'true' : 'false'); continue; }
+          if (kind === DATE && isValidDate(v)) { o = writeString(ob, o, b, s, e, q); continue; }
+          this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(v)} is not ${kind === BOOL ? 'bool' : 'date'}`);
+          return;
+        }
+      }
+      if (at >= 0 && n > 0) sp[at + 2 * n - 1] = o - from;
+      ob[o++] = 0x7d; // }
+      ob[o++] = 0x0a;
+      out.pos = o;
+      out.end(false);
+      env.written?.(r.line);
+    }
   }
+  return (file) => new Records(file);
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { CsvScanner } from './csv.js';
-import { CsvRecords } from './csv-records.js';
+import { csvRecords } from './csv-records.js';
 import { JsonStreamReader, notObject } from './json-stream.js';
 import { RecordBatch } from './output.js';
 import { literalPath, parseJson } from './json.js';
@@ -121,13 +121,13 @@ function loadCsv(file: string, data: Buffer, onBad: OnBad, warn: (message: strin
       i = nl + 1;
     }
   });
-  const records = new CsvRecords(file, {
+  const records = csvRecords({
     out: batch, types: new Map(), infer: true, required: [], shard: null, keep, warn,
     failInput: (where, m) => { unreadable ??= `${where}: ${m}`; },
     rejectAt: (_f, line, raw, reason, detail) => onBad(line, reason, detail, raw),
     countIn() { /* (join counts its side keys) */ },
     written: (line) => { lines.push(line); },
-  });
+  })(file);
   const scanner = new CsvScanner(44, records);
   scanner.push(data);
   scanner.end();

@@ -23,7 +23,7 @@
 import { CHUNK, readOwnInput } from '../core/input.js';
 import { RecordBatch } from '../core/output.js';
 import { CsvScanner, checkDelimiter, delimiterOf } from '../core/csv.js';
-import { CSV_TYPES, CsvRecords, parseShard } from '../core/csv-records.js';
+import { CSV_TYPES, csvRecords, parseShard } from '../core/csv-records.js';
 import type { CsvRecordsEnv, Shard } from '../core/csv-records.js';
 import { blankList, columnTypes, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -82,9 +82,10 @@ export const tool: Tool<FromCsvOptions> = {
       countIn: () => ctx.countIn(),
       header(names, skipped) { for (const n of names) if (types.has(n)) typedSeen.add(n); if (!skipped) headers++; },
     };
+    const recordsOf = csvRecords(env);
 
     const readOne = async (file: string) => {
-      const records = new CsvRecords(file, env);
+      const records = recordsOf(file);
       const scanner = new CsvScanner(delim, records, o.maxRecordBytes);
       const done = await readOwnInput(file, {
         space: () => ({ ...scanner.space(CHUNK), want: CHUNK }),
