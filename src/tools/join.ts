@@ -96,12 +96,12 @@ export const tool: Tool<JoinOptions> = {
           throw new UsageError((err as Error).message);
         }
         // the side records with a key (the others reported, in their order; their fields add nothing)
-        const keyedRecs: typeof recs = [];
+        const keyedRecs: { rec: Record<string, unknown>; k: unknown }[] = [];
         for (const r of recs) {
           const k = getPath(r.rec, sideKey);
           // (the record as JSON writes it: its line is not kept)
           if (k === undefined || k === null) ctx.rejectAt(o.side, r.line, stringify(r.rec), `side record without ${sideKey.join('.')}`);
-          else keyedRecs.push(r);
+          else keyedRecs.push({ rec: r.rec, k });
         }
         if (fields.length === 0) {
           const seen = new Set<string>();
@@ -119,18 +119,20 @@ export const tool: Tool<JoinOptions> = {
         // side records adding the same texts share one array, hence one entry and one prepared Members
         // (a device type of 100k users: 4 entries made as matched, not 100k)
         const same = new Map<string, string[]>();
-        for (const { rec } of keyedRecs) {
-          const k = getPath(rec, sideKey);
-          let texts = paths.map((p, i) => { const v = getPath(rec, p); if (v !== undefined) held[i] = true; return stringify(v ?? null); });
-          const id = texts.join('\x01'); // (no JSON text holds a raw control character)
+        const addKey = (key: unknown, texts: string[]) => {
+          const t = keyText(key);
+          if (t === null) return;
+          if (index.has(t)) { dupes++; return; } // the first side record with a key wins
+          index.set(t, texts);
+        };
+        for (const { rec, k } of keyedRecs) {
+          let texts: string[] = new Array(paths.length);
+          for (let i = 0; i < paths.length; i++) { const v = getPath(rec, paths[i]); if (v !== undefined) held[i] = true; texts[i] = stringify(v ?? null); }
+          const id = texts.length === 1 ? texts[0] : texts.join('\x01'); // (no JSON text holds a raw control character)
           const first = same.get(id);
           if (first === undefined) same.set(id, texts); else texts = first;
-          for (const key of o.explode && Array.isArray(k) ? k : [k]) {
-            const t = keyText(key);
-            if (t === null) continue;
-            if (index.has(t)) { dupes++; continue; } // the first side record with a key wins
-            index.set(t, texts);
-          }
+          if (o.explode && Array.isArray(k)) for (const key of k) addKey(key, texts);
+          else addKey(k, texts);
         }
         if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
         // (a --fields name no side record has, a typo most likely: every record would get null there in
