@@ -30,9 +30,8 @@ const rawOf = (l: Line) => l.buf.subarray(l.start, l.cr ? l.end + 1 : l.end);
 
 /** load every record of a side file (gzip read transparently); bad lines go to onBad(line, reason,
  *  detail, raw), other notes (a CSV header's renamed columns) to warn. `keep`: the fields the caller
- *  reads, its key first: a CSV side file's other columns are not written (100k rows of metadata with
- *  five columns, two of them joined on and added: 0.33 -> ~0.2 s); all are when the header has no such
- *  key (its rows are then reported whole). A CSV side file's records are from-csv's (core/csv-records.ts:
+ *  reads, its key first: a CSV side file's other columns are not written (fewer bytes written and
+ *  decoded); all are when the header has no such key (its rows are then reported whole). A CSV side file's records are from-csv's (core/csv-records.ts:
  *  its header rules, values and rejects) */
 export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
   onBad: OnBad, keep?: readonly string[], warn: (message: string) => void = () => {}): Promise<SideRecord[]> {
