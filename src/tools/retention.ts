@@ -57,12 +57,14 @@ export const tool: Tool<RetentionOptions> = {
     let scratch = Buffer.allocUnsafe(1024);
     /** the Monday (epoch days) of the week of field k's date (its first 10 characters), or NaN (also
      *  for a week that starts before 0000-01-01: its Monday has no YYYY-MM-DD) */
+    // (a date, or a timestamp's date: what follows the ten characters, if anything, is ' ' or 'T' and
+    // a time; "2021-01-04xyz" is no date)
     const mondayOf = (b: Buffer, k: number): number => {
-      const s = reader.spanStart(k);
-      let days = s >= 0 && b[s] === 34 && reader.spanEnd(k) - s >= 12 ? dateBytesDays(b, s + 1) : NaN;
+      const s = reader.spanStart(k), e = reader.spanEnd(k), c = b[s + 11];
+      let days = s >= 0 && b[s] === 34 && e - s >= 12 && (e - s === 12 || ((c === 32 || c === 84 || c === 116) && e - s > 13)) ? dateBytesDays(b, s + 1) : NaN;
       if (days !== days) {
         const d = reader.value(k); // the general path: escapes, bad dates
-        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10))) return NaN;
+        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10)) || !(d.length === 10 || /^[ Tt]./.test(d.slice(10)))) return NaN;
         days = dateToEpochDays(d.slice(0, 10));
       }
       const m = mondayOfDays(days);
