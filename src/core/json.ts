@@ -188,8 +188,7 @@ function decodeExact(t: string, num: (token: string) => number | BigNum): any {
     const top = stack[stack.length - 1];
     const k = keys[keys.length - 1]!;
     if (Array.isArray(top)) top.push(v);
-    else if (k === '__proto__') Object.defineProperty(top, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else top[k] = v;
+    else putMember(top, k, v);
   };
   const str = (): string => {
     const s = i;
@@ -379,6 +378,11 @@ export function setPath(obj: any, path: string[], v: unknown): void {
   define(cur, path[path.length - 1], v);
 }
 const define = (o: object, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+/** o[k] = v as a member of its own, as JSON.parse makes it (a "__proto__" member too, not the object's
+ *  prototype); plain assignment otherwise: objects built by defineProperty are slower to read */
+export function putMember(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') define(o, k, v); else o[k] = v;
+}
 
 /** Look up a dotted path (a.b.0.c) in a parsed record. */
 export function getPath(obj: any, path: string[]): unknown {

@@ -9,7 +9,7 @@ import { CsvScanner } from './csv.js';
 import { csvRecords } from './csv-records.js';
 import { JsonStreamReader, notObject } from './json-stream.js';
 import { RecordBatch } from './output.js';
-import { literalPath, parseJson } from './json.js';
+import { literalPath, parseJson, putMember } from './json.js';
 import { FieldReader, decodeValue } from './fields.js';
 import { readInput } from './input.js';
 import type { Line } from './tool.js';
@@ -112,9 +112,7 @@ function loadCsv(file: string, data: Buffer, onBad: OnBad, warn: (message: strin
         let v: unknown;
         if (sp !== undefined) v = decodeValue(b, i + sp[2 * (r * m + k)], i + sp[2 * (r * m + k) + 1]);
         else { if (k === 0) reader.read(b, i, nl, true); v = reader.value(k); }
-        // (a column named __proto__ is a member as JSON.parse makes it, not the object's prototype)
-        if (names[k] === '__proto__') Object.defineProperty(rec, '__proto__', { value: v, enumerable: true, writable: true, configurable: true });
-        else rec[names[k]] = v;
+        putMember(rec, names[k], v); // (a column named __proto__ too)
       }
       out.push({ rec, line: lines[out.length] });
       i = nl + 1;

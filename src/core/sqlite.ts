@@ -98,7 +98,7 @@ function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number
  *  distinct ids: refused as the number is (a TEXT column keeps the digits); any other text as it is */
 function textFor(v: string, name: string, type: string): string {
   const m = INTEGER_LITERAL.exec(v);
-  if (m !== null && (m[1].length > 18 || v.length > 40)) {
+  if (m !== null && m[1].length > 18) { // (18 digits always fit)
     const n = BigInt(m[0].trim());
     if (n > INT64_MAX || n < INT64_MIN) throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
   }

@@ -4,7 +4,7 @@
 // instant of the change, found by bisection. Calendar arithmetic uses days since 1970-01-01
 // (Howard Hinnant's civil-from-days), never Date objects on the hot path.
 
-import { NUMBER, parseDec } from './json.js';
+import { BigNum, NUMBER, parseDec } from './json.js';
 
 const DAY = 86_400_000;
 const BUCKET = 900_000; // 15 min: no zone has changed offset twice within 15 minutes
@@ -331,6 +331,17 @@ function plainEpochMs(t: string, fine = false): number {
   const us = fine && n > 14 ? Number(t.slice(keep, keep + 3)) : 0;
   return us === 0 ? ms : ms + us / 1000;
 }
+
+/** a decoded field value (a number, a BigNum's exact text, a string) as a time to the µs: epoch ms with
+ *  the µs as a fraction (parseTimestamp, `fine`), or a reason; `text`: a number's own JSON text */
+export function valueMs(v: unknown, opts: { inputTz?: string; text?: string } = {}): number | string {
+  const raw = v instanceof BigNum ? v.raw : v; // (a 16+ digit epoch, µs or ns: its exact text)
+  if (typeof raw !== 'string' && typeof raw !== 'number') return `not a timestamp: ${JSON.stringify(raw) ?? String(raw)}`;
+  return parseTimestamp(raw, { inputTz: opts.inputTz, fine: true, text: typeof raw === 'number' ? opts.text : undefined });
+}
+/** epoch ms (to the µs) as epoch seconds, through whole µs: the double of their decimal (1728494830.1,
+ *  never ...30.099999904; .0009 stays .0009) */
+export const msSeconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 /** epoch ms (integer, floored) of an epoch number/numeric string or an ISO-8601 string; else a reason.
  *  `fine`: to the µs (whole ms plus the µs as a fraction; finer digits dropped, from a number's text:

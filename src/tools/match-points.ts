@@ -7,8 +7,8 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
-import { BigNum, NUMBER, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
-import { parseTimestamp } from '../core/time.js';
+import { NUMBER, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
+import { msSeconds, valueMs } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -25,19 +25,6 @@ const options = {
 export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
-
-/** a time as every tool reads it (core/time.ts parseTimestamp: epoch s, ms, µs or ns by magnitude,
- *  or ISO-8601, UTC unless it says otherwise), in epoch ms to the µs; NaN when it is none (a number of
- *  ms read as seconds gave durations 1000x too long, a start in seconds and a finish in ms 55,000
- *  years) */
-function timeMs(v: unknown): number {
-  const raw = v instanceof BigNum ? v.raw : v;
-  if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
-  const ms = parseTimestamp(raw, { fine: true });
-  return typeof ms === 'number' ? ms : NaN;
-}
-/** epoch ms (to the µs) as seconds, exactly as their decimal: 1728494830.1, never ...30.099999904 */
-const seconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 /** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
 const idText = (v: unknown): string => (v === undefined || v === null ? '' : stringify(v));
@@ -61,7 +48,9 @@ export const tool: Tool<MatchPointsOptions> = {
         if (r === undefined) return;
         const matchId = getPath(r, P.match);
         if (matchId == null) return ctx.reject(line, `missing ${o.match}`);
-        const t = timeMs(getPath(r, P.time));
+        // (a time as every tool reads it: epoch s, ms, µs or ns by magnitude, or ISO-8601; a number of ms
+        // read as seconds gave durations 1000x too long, a start in s and a finish in ms 55,000 years)
+        const ms = valueMs(getPath(r, P.time)), t = typeof ms === 'number' ? ms : NaN;
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time) ?? null)}`);
         const key = idText(matchId);
         let m = matches.get(key);
@@ -92,7 +81,7 @@ export const tool: Tool<MatchPointsOptions> = {
           const hg = goals(f.hg), ag = goals(f.ag);
           if (hg === undefined || ag === undefined) { bad(evs, 'match finish lacks goals'); continue; }
           const c = compareDec(hg, ag), hp = c > 0 ? 3 : c === 0 ? 1 : 0, ap = c < 0 ? 3 : c === 0 ? 1 : 0;
-          const base = { match_id: id, match_start: seconds(s.t), duration_s: seconds(f.t - s.t) };
+          const base = { match_id: id, match_start: msSeconds(s.t), duration_s: msSeconds(f.t - s.t) };
           ctx.emit(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }));
           ctx.emit(stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));
           ctx.count('matches');

@@ -12,8 +12,7 @@
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start. Without --sorted
 // the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
-import { BigNum } from '../core/json.js';
-import { floorScaled, isoBytesMs, parseTimestamp, ZoneClock } from '../core/time.js';
+import { floorScaled, isoBytesMs, msSeconds, valueMs, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { RecordBatch } from '../core/output.js';
@@ -88,7 +87,7 @@ export const tool: Tool<SessionizeOptions> = {
       if (s < 0) return NaN;
       if (b[s] === 34) { // a plain ISO date-time straight from the bytes (never a number's text)
         const ms = isoBytesMs(b, s + 1, reader.spanEnd(k) - 1, utc, true);
-        if (ms === ms) return Math.round(ms * 1000) / 1e6; // (seconds through whole µs: .0009 stays .0009)
+        if (ms === ms) return msSeconds(ms);
       } else {
         const n = reader.number(k);
         if (Math.abs(n) < 1e11) { // (seconds: up to the year 5138)
@@ -103,10 +102,8 @@ export const tool: Tool<SessionizeOptions> = {
           return n;
         }
       }
-      const v = reader.value(k), raw = v instanceof BigNum ? v.raw : v;
-      if (typeof raw !== 'string' && typeof raw !== 'number') return NaN;
-      const ms = parseTimestamp(raw, { fine: true, text: typeof raw === 'number' ? reader.raw(k) : undefined }); // (to the µs)
-      return typeof ms === 'number' ? Math.round(ms * 1000) / 1e6 : NaN;
+      const ms = valueMs(reader.value(k), { text: reader.raw(k) }); // (to the µs)
+      return typeof ms === 'number' ? msSeconds(ms) : NaN;
     };
     let end = 0, count = 1, pingTime = 0;
     /** read a record: the key's length in scratch (its time in pingTime, its end and pings in `end`, `count`), or -1 after rejecting the line */

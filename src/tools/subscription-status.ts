@@ -6,8 +6,8 @@
 // other team's derived table reads it). Users without a registration time (unknown users) get null.
 import { FieldReader } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
-import { BigNum, literalPath } from '../core/json.js';
-import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
+import { literalPath } from '../core/json.js';
+import { valueBytesMs, valueMs, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -58,10 +58,8 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const ts = (k: number): number | null | string => {
       const raw = reader.value(k);
       if (raw === undefined || raw === null || raw === '') return null;
-      const v = raw instanceof BigNum ? raw.raw : raw; // a 16+ digit epoch (µs, ns): its exact text
-      if (typeof v !== 'string' && typeof v !== 'number') return `not a timestamp: ${JSON.stringify(v)}`;
       // (to the µs: boundaries are compared; a number's digits below the µs dropped from its own text)
-      return parseTimestamp(v, { inputTz: o.inputTz, fine: true, text: typeof v === 'number' ? reader.raw(k) : undefined });
+      return valueMs(raw, { inputTz: o.inputTz, text: reader.raw(k) });
     };
     // The user's times repeat on every event of the user: each field's JSON text (its bytes) -> its
     // value, remembered for up to 100,000 texts (no decoding, no string per lookup). The event time is

@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, parseJson, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
+import { getPath, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -68,13 +68,6 @@ function inRange(n: number, r: { lo: number; hi: number; loDec?: Dec; hiDec?: De
   return (n !== r.lo || r.loDec === undefined || compareDec(d, r.loDec) >= 0) && (n !== r.hi || r.hiDec === undefined || compareDec(d, r.hiDec) <= 0);
 }
 
-/** o[k] = v as a member of its own (a "__proto__" member too); plain assignment otherwise: objects
- *  built by defineProperty are slower to read, ajv's checks of a copy ~2x */
-function put(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
-
 /**
  * The record as ajv is to see it, which knows numbers only as doubles: an exact number (BigNum: 16+
  * digit integers, numbers beyond a double) as a double of the same kind: its value, or beyond the
@@ -95,7 +88,7 @@ function forAjv(v: unknown): unknown {
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k], y = forAjv(x);
     if (y !== x && out === undefined) out = Array.isArray(v) ? [...v] : { ...v };
-    if (out !== undefined) put(out, k, y);
+    if (out !== undefined) putMember(out, k, y);
   }
   return out ?? v;
 }
@@ -112,7 +105,7 @@ function coerced(orig: unknown, shadow: unknown): unknown {
   if (Array.isArray(orig) && Array.isArray(shadow)) return shadow.map((x, i) => coerced(orig[i], x));
   if (orig !== null && typeof orig === 'object' && shadow !== null && typeof shadow === 'object' && !Array.isArray(shadow)) {
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(shadow)) put(o, k, coerced((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k]));
+    for (const k of Object.keys(shadow)) putMember(o, k, coerced((orig as Record<string, unknown>)[k], (shadow as Record<string, unknown>)[k]));
     return o;
   }
   return shadow;
