@@ -235,7 +235,7 @@ export class Stage implements LineSink {
       this.failed = true;
     }
     const nothing = this.failed ? undefined : this.tool.keptNothing?.(opts, stats.counters);
-    if (nothing !== undefined) { say(nothing); this.failed = true; }
+    if (nothing !== undefined) say(nothing);
     return this.failed;
   }
 }

@@ -162,7 +162,8 @@ export interface Tool<O = any> {
    *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
   partOfRun?: (opts: O) => boolean;
   /** why a run that rejected nothing still kept nothing, from its closing figures (final-action: every
-   *  event was of another action, a typo in --on or --off most likely), or undefined: said, exit 1 */
+   *  event was of another action, a typo in --on or --off perhaps), or undefined: said on stderr; the
+   *  run's status stays (such a run can be right: the Loco recipe on a day without a like) */
   keptNothing?: (opts: O, counters: ReadonlyMap<string, number>) => string | undefined;
   /**
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
