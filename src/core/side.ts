@@ -9,12 +9,13 @@ import { CsvScanner } from './csv.js';
 import { csvRecords } from './csv-records.js';
 import { JsonStreamReader, notObject } from './json-stream.js';
 import { RecordBatch } from './output.js';
-import { literalPath, parseJson, putMember } from './json.js';
-import { FieldReader, decodeValue } from './fields.js';
+import { FieldReader } from './fields.js';
 import { readInput } from './input.js';
 import type { Line } from './tool.js';
 
-export interface SideRecord { rec: Record<string, unknown>; line: number }
+/** a side record: its JSON object text b[s, e), valid JSON (read as a chain reads a line an earlier
+ *  stage wrote: trusted), and its line in the side file; b is reused after the call */
+export type OnSideRecord = (b: Buffer, s: number, e: number, line: number) => void;
 
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$/i.exec(text);
@@ -28,13 +29,14 @@ export type OnBad = (line: number, reason: string, detail?: string, raw?: string
 /** the raw bytes of an input line (its CR before the LF too) */
 const rawOf = (l: Line) => l.buf.subarray(l.start, l.cr ? l.end + 1 : l.end);
 
-/** load every record of a side file (gzip read transparently); bad lines go to onBad(line, reason,
- *  detail, raw), other notes (a CSV header's renamed columns) to warn. `keep`: the fields the caller
+/** read every record of a side file (gzip read transparently), each handed to onRecord as JSON text
+ *  in the file's order; bad lines go to onBad(line, reason, detail, raw), other notes (a CSV header's
+ *  renamed columns) to warn. `keep`: the fields the caller
  *  reads, its key first: a CSV side file's other columns are not written (fewer bytes written and
  *  decoded); all are when the header has no such key (its rows are then reported whole). A CSV side file's records are from-csv's (core/csv-records.ts:
  *  its header rules, values and rejects) */
-export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
-  onBad: OnBad, keep?: readonly string[], warn: (message: string) => void = () => {}): Promise<SideRecord[]> {
+export async function readSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
+  onBad: OnBad, onRecord: OnSideRecord, keep?: readonly string[], warn: (message: string) => void = () => {}): Promise<void> {
   const size = fs.statSync(file).size;
   if (size > maxBytes) throw new Error(`side file ${file} is ${size} bytes, over the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
   const head = Buffer.alloc(64);
@@ -59,64 +61,47 @@ export async function loadSide(file: string, format: 'auto' | 'ndjson' | 'json' 
       kind = start.toString('utf8').trimStart()[0] === '[' ? 'json' : 'ndjson';
     }
   }
-  if (kind === 'json') return loadJson(data ?? whole(), onBad);
-  if (kind === 'csv') return loadCsv(file, data ?? whole(), onBad, warn, keep);
-  const out: SideRecord[] = [];
+  if (kind === 'json') return loadJson(data ?? whole(), onBad, onRecord);
+  if (kind === 'csv') return loadCsv(file, data ?? whole(), onBad, onRecord, warn, keep);
   const checker = new FieldReader([]);
   await readInput(file, undefined, {
     line(l: Line) {
       if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error, rawOf(l)); return; }
-      out.push({ rec: parseJson(l.buf.toString('utf8', checker.objStart, checker.objEnd)), line: l.no });
+      onRecord(l.buf, checker.objStart, checker.objEnd, l.no);
     },
     skipped() { /* no needle: never called */ },
     tooLong(l: Line) { onBad(l.no, 'line too long', undefined, rawOf(l)); },
     invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why, rawOf(l)); },
   }, () => null, () => false);
-  return out;
 }
 
 /** a JSON side file (an array, or documents one after another): its records as from-json reads them
  *  (core/json-stream.ts: RFC 8259's grammar, valid UTF-8, a BOM skipped; a broken element or one that
  *  is no object reported with its line and skipped) */
-function loadJson(data: Buffer, onBad: OnBad): SideRecord[] {
-  const out: SideRecord[] = [];
+function loadJson(data: Buffer, onBad: OnBad, onRecord: OnSideRecord): void {
   const reader = new JsonStreamReader({
     element(b, s, e, info) {
       if (!info.object) { onBad(info.line, 'not a JSON object', notObject(b, s, info), b.subarray(s, e)); return; }
-      out.push({ rec: parseJson(b.toString('utf8', s, e)), line: info.line });
+      onRecord(b, s, e, info.line);
     },
     bad(raw, line, reason, detail) { onBad(line, reason, detail, raw); },
   });
   reader.push(data);
   reader.end();
-  return out;
 }
 
-/** a CSV side file: its records as from-csv writes them (CsvRecords), parsed */
-function loadCsv(file: string, data: Buffer, onBad: OnBad, warn: (message: string) => void, keep?: readonly string[]): SideRecord[] {
-  const out: SideRecord[] = [];
-  const lines: number[] = []; // where each record written starts
-  let unreadable: string | null = null;
-  // (each record's members decoded one by one where the writer says they lie (its walks), as a chain's
-  // next stage takes them; numbers exact, as parseJson decodes them. A whole-line parseJson cost ~40 %
-  // more. Names that JSON escapes: no walks, the grammar's reader)
-  let names: string[] | null = null, reader = new FieldReader([]);
-  const batch = new RecordBatch((b, s, e, _n, walks) => {
-    if (names === null) { names = records.columns(); reader = new FieldReader(names.map(literalPath)); }
-    const m = names.length, sp = walks?.spans;
-    for (let i = s, r = 0; i < e; r++) {
+/** a CSV side file: its records as from-csv writes them (CsvRecords) */
+function loadCsv(file: string, data: Buffer, onBad: OnBad, onRecord: OnSideRecord, warn: (message: string) => void, keep?: readonly string[]): void {
+  const lines: number[] = []; // the line each record written starts on
+  let unreadable: string | null = null, done = 0;
+  const batch = new RecordBatch((b, s, e) => {
+    for (let i = s; i < e;) {
       let nl = b.indexOf(10, i);
       if (nl < 0 || nl > e) nl = e;
-      const rec: Record<string, unknown> = {};
-      for (let k = 0; k < m; k++) {
-        let v: unknown;
-        if (sp !== undefined) v = decodeValue(b, i + sp[2 * (r * m + k)], i + sp[2 * (r * m + k) + 1]);
-        else { if (k === 0) reader.read(b, i, nl, true); v = reader.value(k); }
-        putMember(rec, names[k], v); // (a column named __proto__ too)
-      }
-      out.push({ rec, line: lines[out.length] });
+      onRecord(b, i, nl, lines[done++]);
       i = nl + 1;
     }
+    if (done === lines.length) { lines.length = 0; done = 0; }
   });
   const records = csvRecords({
     out: batch, types: new Map(), infer: true, required: [], shard: null, keep, warn,
@@ -131,5 +116,4 @@ function loadCsv(file: string, data: Buffer, onBad: OnBad, warn: (message: strin
   batch.flush();
   if (unreadable !== null) throw new Error(`side file ${unreadable}`);
   if (records.header === null) throw new Error(`side file ${file}: no header row`);
-  return out;
 }
