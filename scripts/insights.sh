@@ -195,8 +195,9 @@ part() {
 # 2. the combination of the shards and the loads: one Node process (scripts/lib/insights-combine.mjs,
 #    which loads the tables through scripts/lib/load-tables.mjs's loadTables), started as soon as a core
 #    is free (the first shard done), so that its start-up and the modules' loading (~0.2 s) overlap the
-#    last shard's work; it does nothing before the word go on its stdin, and nothing at all if the run
-#    stops first (its stdin then closes without it)
+#    last shard's work; it merges each shard's partial states as the recipe says the shard done ("done
+#    K" on its stdin), writes nothing before the word go there, and nothing at all if the run stops first
+#    (its stdin then closes without it)
 loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"
   dau_anomalies:date:"$work/dau_anomalies.ndjson" retention:cohort_week,week_offset:"$work/retention.ndjson"
   power_users:user_id:"$work/power_users.ndjson" session_metrics:all_users:"$work/sessions.ndjson")
@@ -232,8 +233,8 @@ if [ "$jobs" -eq 1 ]; then
   part 0 1 "${files[@]}"
 else
   # the shards side by side (background jobs); the first to fail stops the others
-  pids=()
-  for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); done
+  pids=(); declare -A shard_of=()
+  for ((k = 0; k < jobs; k++)); do part "$k" "$jobs" "${files[@]}" & pids+=($!); shard_of[$!]=$k; done
   while [ ${#pids[@]} -gt 0 ]; do
     st=0; wait -n -p done "${pids[@]}" || st=$?
     left=(); for p in "${pids[@]}"; do [ "$p" = "$done" ] || left+=("$p"); done; pids=(${left[@]+"${left[@]}"})
@@ -244,6 +245,8 @@ else
       echo "insights.sh: a shard failed" >&2; exit 1
     fi
     [ -n "$combine" ] || [ ${#pids[@]} -eq 0 ] || start_combine
+    # (the combination merges a shard's partial states as it ends: the first while the last still runs)
+    [ -z "$combine" ] || (trap '' PIPE; echo "done ${shard_of[$done]}" >&"$combine") 2>/dev/null || true
   done
 fi
 # a shard whose rows were all rejected kept nothing (by from-csv, validate or to-local-date: the stages of

@@ -14,9 +14,11 @@
 // partial states (-a NAME=op(field) ...), as the shards wrote them. top's and retention's figures are
 // appended to --stats FILE, as the commands' --stats-file. `load ARGS...` (last): then the tables are
 // loaded by this process, ARGS those of scripts/lib/load-tables.mjs (its loadTables), when every step
-// was done. --wait: nothing is done before the line "go" comes on stdin, and nothing at all when stdin
-// ends without it (the recipe starts this process while its shards still run, so that Node's start-up
-// and the modules' loading, ~0.2 s, overlap their work, and says go once they are done, or stops).
+// was done. --wait: the lines "done K" on stdin say that shard K has ended (its partial states are
+// merged then, the first shard's while the last still runs); nothing is written before the line "go"
+// comes, and nothing at all when stdin ends without it (the recipe starts this process while its shards
+// still run, so that Node's start-up and the modules' loading, ~0.2 s, overlap their work, says each
+// shard done as it ends, and go once all are, or stops).
 // Exit status: 0 done, 1 a step failed (said: "insights.sh: the STEP step failed", after the tool's own
 // messages) or a load failed (said by the load).
 import fs from 'node:fs';
@@ -63,6 +65,54 @@ const parts = (suffix) => fs.readdirSync(work).filter((f) => f.endsWith(`.${suff
 /** the files' bytes, one after another (as cat) */
 const cat = (files) => Readable.from((function* () { for (const f of files) yield fs.readFileSync(f); })());
 
+// --wait: the recipe says on stdin "done K" as each shard K ends, then "go" once all have and the run
+// goes on (without --wait: go already). The merges of the partial states take each shard's part as
+// its shard ends (the first shard's while the last still runs, on the core it left free), and end
+// their input at go alone (so no tool ends, nor writes its figures, in a run that stops).
+let said = wait ? null : 'go'; // null (waiting), 'go', or 'end' (stdin ended without go)
+const done = []; // the shards said done, in that order
+// (every waiter shares the promise of the next line heard, made anew once it comes)
+let heard = () => {};
+let nextLine = new Promise((ok) => { heard = ok; });
+const hear = () => { const h = heard; nextLine = new Promise((ok) => { heard = ok; }); h(); };
+const next = () => nextLine;
+if (wait) {
+  let text = '';
+  process.stdin.setEncoding('latin1');
+  process.stdin.on('data', (c) => {
+    text += c;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      const l = text.slice(0, nl);
+      text = text.slice(nl + 1);
+      if (said !== null) continue;
+      const m = /^done (\d+)$/.exec(l);
+      if (m) done.push(Number(m[1]));
+      else if (l === 'go') said = 'go';
+      hear();
+    }
+  });
+  process.stdin.on('end', () => { if (said === null) said = 'end'; hear(); });
+}
+/** (after go) */
+const goSaid = async () => { while (said === null) await next(); return said === 'go'; };
+/** each shard's part with this suffix (its bytes) as the shard is said done; at go the parts not given yet,
+ *  in the glob's order (the merges are exact in any order: sums, counts, quantile values) */
+async function* shardParts(suffix) {
+  const given = new Set();
+  for (;;) {
+    while (given.size < done.length) {
+      const k = done[given.size];
+      given.add(k);
+      const f = path.join(work, `${k}.${suffix}`);
+      if (fs.existsSync(f)) yield fs.readFileSync(f);
+    }
+    if (said === 'go') break;
+    if (said === 'end') await new Promise(() => {}); // (never: the process ends without go)
+    await next();
+  }
+  for (const f of parts(suffix)) if (!given.has(Number(path.basename(f).split('.')[0]))) yield fs.readFileSync(f);
+}
+
 /** `input` through the tool's stream; its output bytes. The tool's messages go to `say` (stderr, as the
  *  command prints them); a failure throws after them. */
 async function run(input, tool, args, say = (m) => process.stderr.write(`${m}\n`)) {
@@ -75,6 +125,10 @@ async function run(input, tool, args, say = (m) => process.stderr.write(`${m}\n`
 const put = (name, bytes) => fs.writeFileSync(path.join(work, name), bytes);
 const st = ['--stats-file', stats];
 
+// the merges of the shards' partial states, started at once (see shardParts); each step below takes its
+// merge's result (a merge that failed: that step's failure)
+let merges = null;
+const merge = (suffix, args) => { const p = run(Readable.from(shardParts(suffix)), 'count-by', args); p.catch(() => {}); return p; };
 const steps = {
   // power users: each shard's users come in top's order (total descending, then user_id: count-by
   // --order-by), and its users are its own, so the top K of all users are among the first K of each
@@ -93,7 +147,7 @@ const steps = {
   // sessions: merged; the users a sum of the keys each shard's sessionize made sessions of (its line in
   // the run's figures: users of different shards are different)
   async sessions() {
-    const merged = await run(cat(parts('sess')), 'count-by', ['all_users', '--merge', ...aggs.sess]);
+    const merged = await merges.sess;
     let users = 0;
     for (const l of fs.readFileSync(stats, 'utf8').split('\n')) if (l.startsWith('{"tool":"sessionize",')) users += (JSON.parse(l).counters ?? {}).keys ?? 0;
     const out = [];
@@ -107,7 +161,7 @@ const steps = {
   // dau (sums of the shards' distinct users), its anomalies, then retention: weekly cohorts of the last 6
   // months (26 weeks before the last week in the data: the Monday of the last date's week, less 25 weeks)
   async dau() {
-    const dau = await run(cat(parts('dau')), 'count-by', ['date', '-a', 'active_users=sum(active_users)']);
+    const dau = await merges.dau;
     put('dau.ndjson', dau);
     put('dau_anomalies.ndjson', await run(Readable.from([dau]), 'anomalies', ['--value', 'active_users', '--order', 'date', '--window', '14', '--fill', '0', '--all']));
     const last = /"date":"([^"]+)"/.exec(dau.toString('utf8').trimEnd().split('\n').pop() ?? '')?.[1];
@@ -116,11 +170,11 @@ const steps = {
     put('retention.ndjson', await run(cat(parts('ret')), 'retention', ['--merge', '--since', since.toISOString().slice(0, 10), ...st]));
   },
   async mau() {
-    const mau = await run(cat(parts('mau')), 'count-by', ['month', '-a', 'active_users=sum(active_users)']);
+    const mau = await merges.mau;
     put('mau.ndjson', mau.toString('utf8').replace(/"month":"([0-9]{4}-[0-9]{2})-01"/g, '"month":"$1"'));
   },
-  async p95() { put('app_version_p95.ndjson', await run(cat(parts('p95')), 'count-by', ['app_version', '--merge', ...aggs.p95])); },
-  async dev() { if (metadata) put('device_performance.ndjson', await run(cat(parts('dev')), 'count-by', ['device_type', '--merge', ...aggs.dev])); },
+  async p95() { put('app_version_p95.ndjson', await merges.p95); },
+  async dev() { if (metadata) put('device_performance.ndjson', await merges.dev); },
 };
 if (wait) {
   // while the shards run: each tool's module loaded and the tool used once on a line of its own, so that
@@ -134,10 +188,16 @@ if (wait) {
     ['retention', ['--user', 'k', '--date', 'd']], ['anomalies', ['--value', 'x', '--order', 'd']]]) {
     await run(Readable.from([line]), tool, args, () => {}).catch(() => {});
   }
-  // until the recipe says go (stdin read whole, as a file: nothing else reads it); nothing at all when
-  // it ends without
-  if (fs.readFileSync(0, 'latin1') !== 'go\n') process.exit(0);
 }
+merges = {
+  sess: merge('sess', ['all_users', '--merge', ...aggs.sess]),
+  dau: merge('dau', ['date', '-a', 'active_users=sum(active_users)']),
+  mau: merge('mau', ['month', '-a', 'active_users=sum(active_users)']),
+  p95: merge('p95', ['app_version', '--merge', ...aggs.p95]),
+  dev: metadata ? merge('dev', ['device_type', '--merge', ...aggs.dev]) : null,
+};
+// until the recipe says go; nothing at all (nothing written) when stdin ends without it
+if (!(await goSaid())) process.exit(0);
 // one after another (one thread: the same time as side by side); every step is tried, a failure said
 // after the step's own messages; no table is loaded unless every one could be computed (exit 1)
 // (INSIGHTS_TIMES=1: each step's milliseconds on stderr, for docs/PERFORMANCE.md)

@@ -287,10 +287,19 @@ test('the combination (scripts/lib/insights-combine.mjs): a step that fails is s
   assert.is(stopped.status, 0, stopped.stderr);
   assert.is(stopped.stderr, '');
   assert.not.ok(fs.existsSync(`${d}/mau.ndjson`) || fs.existsSync(`${d}/t.db`), 'nothing done without go');
-  const go = sh(`echo go | ${cmd}`);
+  // shards said done ("done K": their parts merged as they come) and stdin ending without go: nothing
+  const said = sh(`printf 'done 1\\ndone 0\\n' | ${cmd}`);
+  assert.is(said.status, 0, said.stderr);
+  assert.is(said.stderr, '');
+  assert.not.ok(fs.existsSync(`${d}/mau.ndjson`) || fs.existsSync(`${d}/t.db`), 'nothing done without go');
+  const go = sh(`printf 'done 1\\ngo\\n' | ${cmd}`);
   assert.is(go.status, 0, go.stderr);
   assert.equal(lines(sh(`query-sqlite --db ${d}/t.db 'SELECT month, active_users FROM mau'`).stdout), [{ month: '2023-05', active_users: 3 }]);
   assert.match(go.stderr, /load-sqlite: mau: inserted=1 /);
+  assert.equal(lines(fs.readFileSync(`${d}/power_users.ndjson`, 'utf8')), [{ user_id: 'u2', total_duration_ms: 9, rank: 1 }, { user_id: 'u3', total_duration_ms: 9, rank: 2 }]);
+  fs.rmSync(`${d}/t.db`);
+  assert.is(sh(`echo go | ${cmd}`).status, 0, 'go alone: every part at go');
+  assert.equal(lines(sh(`query-sqlite --db ${d}/t.db 'SELECT month, active_users FROM mau'`).stdout), [{ month: '2023-05', active_users: 3 }]);
   w('0.sess', [{ all_users: null, not_a_state: 1 }]);
   const bad = sh(`echo go | ${cmd.replace('t.db', 'u.db')}`);
   assert.is(bad.status, 1);
