@@ -4,7 +4,7 @@
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
 import { FieldReader, Members, decodeValue, hasByte } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
-import { BigNum, NUMBER, canonicalNumber, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
+import { BigNum, NUMBER, canonicalNumber, getPath, isWellFormed, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { readSide, parseSize } from '../core/side.js';
 import type { OnSideRecord } from '../core/side.js';
@@ -78,10 +78,18 @@ export const tool: Tool<JoinOptions> = {
     const ed: Edit = { from: 0, to: 0, text: '', bytes: undefined, names: undefined, spans: undefined };
     let outNames: string[] = [];
     let nullMembers: Members | undefined;
+    /** a key text's bytes in keyBuf, their length: its UTF-8; a text with a lone surrogate (no UTF-8
+     *  form: it would be U+FFFD's) as byte 0 and its UTF-16 (no UTF-8 text holds byte 0: a plain
+     *  string's raw bytes hold no control character, an object's key text starts with U+0001) */
+    const keyBytes = (t: string): number => {
+      if (keyBuf.length < 3 * t.length + 1) keyBuf = Buffer.allocUnsafe(3 * t.length + 1);
+      if (isWellFormed(t)) return keyBuf.write(t, 0, 'utf8');
+      keyBuf[0] = 0;
+      return 1 + keyBuf.write(t, 1, 'utf16le');
+    };
     /** the entry of the key whose keyText is k, or -1 */
     const entryOfKey = (k: string): number => {
-      if (keyBuf.length < 3 * k.length) keyBuf = Buffer.allocUnsafe(3 * k.length);
-      const slot = index.find(keyBuf, 0, keyBuf.write(k, 0, 'utf8'));
+      const slot = index.find(keyBuf, 0, keyBytes(k));
       return slot < 0 ? -1 : indexEntry[slot];
     };
     return {
@@ -136,15 +144,19 @@ export const tool: Tool<JoinOptions> = {
         };
         const addText = (k: unknown) => {
           const t = keyText(k);
-          if (t === null) return -1;
-          if (keyBuf.length < 3 * t.length) keyBuf = Buffer.allocUnsafe(3 * t.length);
-          return keyBuf.write(t, 0, 'utf8');
+          return t === null ? -1 : keyBytes(t);
         };
+        // (a path with a segment of digits may name an array's element, which the reader of members does
+        // not reach: such side files' records are decoded and their paths followed, as getPath does)
+        const split = paths.map(splitPath);
+        const viaObject = [sideKey, ...split].some((p) => p.some((seg) => /^(?:0|[1-9]\d*)$/.test(seg)));
         const take = (b: Buffer, s: number, e: number, line: number) => {
-          side.read(b, s, e, true);
-          const ks = side.spanStart(0), ke = side.spanEnd(0);
-          if (ks < 0 || b[ks] === 110) { // (the record as JSON writes it: its line is not kept)
-            ctx.rejectAt(file, line, stringify(parseJson(b.toString('utf8', s, e))), `side record without ${sideKey.join('.')}`);
+          let rec: unknown, k: unknown;
+          if (viaObject) rec = parseJson(b.toString('utf8', s, e)); else side.read(b, s, e, true);
+          const ks = viaObject ? -1 : side.spanStart(0), ke = viaObject ? -1 : side.spanEnd(0);
+          if (viaObject ? (k = getPath(rec, sideKey)) === undefined || k === null : ks < 0 || b[ks] === 110) {
+            // (the record as JSON writes it: its line is not kept)
+            ctx.rejectAt(file, line, stringify(rec ?? parseJson(b.toString('utf8', s, e))), `side record without ${sideKey.join('.')}`);
             return;
           }
           keyed++;
@@ -152,11 +164,12 @@ export const tool: Tool<JoinOptions> = {
           // string it decodes to the same), other values as stringify writes them decoded
           let at = 0;
           for (let i = 0; i < paths.length; i++) {
-            const vs = side.spanStart(i + 1), ve = side.spanEnd(i + 1);
+            let vs = side.spanStart(i + 1), ve = side.spanEnd(i + 1);
             let t: string | null = null;
+            if (viaObject) { const v = getPath(rec, split[i]); vs = v === undefined ? -1 : 0; t = stringify(v ?? null); }
             if (vs >= 0) held[i] = true;
             if (vs < 0) t = 'null';
-            else if (!(b[vs] === 34 && !hasByte(b, vs + 1, ve - 1, 92))) t = stringify(decodeValue(b, vs, ve));
+            else if (t === null && !(b[vs] === 34 && !hasByte(b, vs + 1, ve - 1, 92))) t = stringify(decodeValue(b, vs, ve));
             const need = at + 1 + (t === null ? ve - vs : 3 * t.length);
             if (texts.length < need) { const x = Buffer.allocUnsafe(2 * need); texts.copy(x, 0, 0, at); texts = x; }
             if (i > 0) texts[at++] = 1; // (no JSON text holds a raw control character)
@@ -165,8 +178,8 @@ export const tool: Tool<JoinOptions> = {
           const n = same.size, entry = same.slot(texts, 0, at);
           if (same.size > n) entries.push(at === 0 && paths.length === 0 ? [] : texts.toString('utf8', 0, at).split('\x01'));
           // the key: a plain string (no escape, no number's text) is its own text, as written
-          if (b[ks] === 34 && !(b[ks + 1] === 45 || (b[ks + 1] >= 48 && b[ks + 1] <= 57)) && !hasByte(b, ks + 1, ke - 1, 92)) return addKey(b, ks + 1, ke - 1, entry);
-          const k = decodeValue(b, ks, ke);
+          if (!viaObject && b[ks] === 34 && !(b[ks + 1] === 45 || (b[ks + 1] >= 48 && b[ks + 1] <= 57)) && !hasByte(b, ks + 1, ke - 1, 92)) return addKey(b, ks + 1, ke - 1, entry);
+          if (!viaObject) k = decodeValue(b, ks, ke);
           if (o.explode && Array.isArray(k)) {
             for (const x of k) { const len = addText(x); if (len >= 0) addKey(keyBuf, 0, len, entry); }
           } else {
