@@ -251,6 +251,25 @@ function digits(b: Buffer, p: number, v: number, width: number): number {
   return p + len;
 }
 
+/** the most bytes putNumber writes (String(-Number.MIN_VALUE) is 8, -1.7976931348623157e+308 24) */
+export const NUMBER_ROOM = 24;
+
+/** the number as String(n) writes it (JSON's text of a finite double) at b[p], NUMBER_ROOM bytes there;
+ *  returns the end: a safe integer digit by digit (in 32-bit steps: a double's % is a call) */
+export function putNumber(b: Buffer, p: number, n: number): number {
+  if (!Number.isSafeInteger(n)) {
+    const t = String(n);
+    for (let i = 0; i < t.length; i++) b[p++] = t.charCodeAt(i);
+    return p;
+  }
+  if (n < 0) { b[p++] = 45; n = -n; }
+  if (n < 1e9) return digits(b, p, n, 0);
+  // (n / 1e9 is rounded to a double, but below 2^53 it stays on the right side of a whole number: a
+  // quotient short of one by j / 1e9 is farther from it than half a unit of its last place)
+  const hi = Math.floor(n / 1e9), lo = n - hi * 1e9;
+  return digits(b, digits(b, p, hi, 0), lo, 9);
+}
+
 /**
  * A tool's output records assembled as bytes and handed on in batches (ToolContext.emitBatch), not a
  * string and a Buffer per record: write a record at buf[pos...] (latin1(), bytes(), or in place after
@@ -328,23 +347,10 @@ export class RecordBatch {
     else p += b.write(t, p, 'latin1');
     this.pos = p;
   }
-  /** a number as String(n) writes it (JSON's text of a finite double): a safe integer digit by digit
-   *  (in 32-bit steps: a double's % is a call) */
+  /** a number as String(n) writes it (JSON's text of a finite double): see putNumber */
   number(n: number): void {
-    if (!Number.isSafeInteger(n)) { this.latin1(String(n)); return; }
-    this.room(17);
-    const b = this.buf;
-    let p = this.pos;
-    if (n < 0) { b[p++] = 45; n = -n; }
-    if (n < 1e9) p = digits(b, p, n, 0);
-    else {
-      // (n / 1e9 is rounded to a double, but below 2^53 it stays on the right side of a whole number: a
-      // quotient short of one by j / 1e9 is farther from it than half a unit of its last place)
-      const hi = Math.floor(n / 1e9), lo = n - hi * 1e9;
-      p = digits(b, p, hi, 0);
-      p = digits(b, p, lo, 9);
-    }
-    this.pos = p;
+    this.room(NUMBER_ROOM);
+    this.pos = putNumber(this.buf, this.pos, n);
   }
   /** bytes s[from, to) at pos */
   bytes(s: Uint8Array, from: number, to: number): void {

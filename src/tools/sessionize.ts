@@ -15,7 +15,7 @@ import { FieldReader } from '../core/fields.js';
 import { floorScaled, isoBytesMs, msSeconds, valueMs, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
-import { RecordBatch } from '../core/output.js';
+import { NUMBER_ROOM, RecordBatch, putNumber } from '../core/output.js';
 import { blankName } from '../core/options.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
@@ -23,7 +23,6 @@ export interface SessionizeOptions { key: string; time: string; gap: number; as:
 /** a session's length in seconds, to the microsecond (the difference of two epoch seconds with
  *  fractions carries the doubles' noise: 1700000000.3 - 1700000000.1 = 0.20000004768371582) */
 /** a record's closing brace */
-const CLOSE = Buffer.from('}');
 const durationS = (start: number, last: number) => Math.round((last - start) * 1e6) / 1e6;
 
 /** --gap in whole microseconds, floored from the decimal it was given as (a gap of 60.1 s is 60100000 µs;
@@ -184,20 +183,40 @@ export const tool: Tool<SessionizeOptions> = {
         const D = Buffer.from(',"duration_s":'), P = Buffer.from(',"pings":');
         let sessions = 0, keyArena: Uint8Array = Buffer.alloc(0), ks = 0, ke = 0;
         let start = 0, last = 0, pings = 0, open = false;
+        // (a session written in place after one room(): its parts copied by loops, no call a part)
+        const fixed = head.length + S.length + E.length + D.length + P.length + 4 * NUMBER_ROOM + 1;
         const close = () => {
-          out.bytes(head, 0, head.length);
-          const k0 = out.at(); out.bytes(keyArena, ks, ke); const k1 = out.at();
-          out.bytes(S, 0, S.length); const s0 = out.at(); out.number(start); const s1 = out.at();
-          out.bytes(E, 0, E.length); const e0 = out.at(); out.number(last); const e1 = out.at();
-          out.bytes(D, 0, D.length); const d0 = out.at(); out.number(durationS(start, last)); const d1 = out.at();
-          out.bytes(P, 0, P.length); const p0 = out.at(); out.number(pings);
+          out.room(fixed + ke - ks);
+          const b = out.buf, base = out.pos;
+          let p = base;
+          for (let j = 0; j < head.length; j++) b[p++] = head[j];
+          const k0 = p - base;
+          for (let j = ks; j < ke; j++) b[p++] = keyArena[j];
+          const k1 = p - base;
+          for (let j = 0; j < S.length; j++) b[p++] = S[j];
+          const s0 = p - base;
+          p = putNumber(b, p, start);
+          const s1 = p - base;
+          for (let j = 0; j < E.length; j++) b[p++] = E[j];
+          const e0 = p - base;
+          p = putNumber(b, p, last);
+          const e1 = p - base;
+          for (let j = 0; j < D.length; j++) b[p++] = D[j];
+          const d0 = p - base;
+          p = putNumber(b, p, durationS(start, last));
+          const d1 = p - base;
+          for (let j = 0; j < P.length; j++) b[p++] = P[j];
+          const p0 = p - base;
+          p = putNumber(b, p, pings);
+          b[p++] = 125; // }
+          out.pos = p;
           const i = out.spansAt();
           if (i >= 0) {
             const sp = out.spans();
             sp[i] = k0; sp[i + 1] = k1; sp[i + 2] = s0; sp[i + 3] = s1; sp[i + 4] = e0; sp[i + 5] = e1;
-            sp[i + 6] = d0; sp[i + 7] = d1; sp[i + 8] = p0; sp[i + 9] = out.at();
+            sp[i + 6] = d0; sp[i + 7] = d1; sp[i + 8] = p0; sp[i + 9] = p - 1 - base;
           }
-          out.bytes(CLOSE, 0, 1); out.end();
+          out.end();
           sessions++;
         };
         const add = (t: number, e: number, c: number) => {
