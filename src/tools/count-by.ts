@@ -11,7 +11,7 @@ import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
 
-export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean; orderBy?: string }
+export interface CountByOptions { key: string[]; agg: string[]; distinct: boolean; partial: boolean; merge: boolean; each: boolean; orderBy?: string; limit?: number }
 
 /** (--each) records between two fresh sets of aggregate columns: each record is group 0, 1, ... of a set */
 const EACH_BLOCK = 4096;
@@ -139,11 +139,16 @@ export const tool: Tool<CountByOptions> = {
     merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
     each: { type: 'boolean', default: false, describe: 'every record is a group of its own: its key fields and the aggregates of it alone, written as it comes (input order, nothing held: memory stays flat), e.g. one row per event after dedupe' },
     'order-by': { type: 'string', describe: 'NAME[:desc]: the groups ordered by aggregate NAME\'s value instead of by key (ascending; :desc descending), equal values by key; groups whose value is no number (null) last. (--partial states stay in key order: the --merge orders)' },
+    limit: { type: 'number', describe: 'write the first N groups only (in key order, or with --order-by the top N); the figures count every group (groups), and with --order-by those whose value is no number (no value)' },
   },
   check(o) {
     try { o.agg.forEach(parseAgg); o.key.forEach(parseKey); } catch (err) { return (err as Error).message; }
     if (o.each && (o.partial || o.merge)) return '--each does not combine with --partial or --merge (each record is its own group: there is nothing to merge)';
     if (o.each && o.distinct) return '--each does not combine with --distinct (--each writes every record; the distinct keys are count-by KEY... --distinct)';
+    if (o.limit !== undefined) {
+      if (!(Number.isInteger(o.limit) && o.limit >= 0)) return `--limit takes a whole number of groups (got '${o.limit}')`;
+      if (o.each || o.partial) return `--limit writes some groups: not with ${o.each ? '--each (every record is written as it comes)' : '--partial (a merge needs every group\'s state)'}`;
+    }
     if (o.orderBy !== undefined) {
       const by = parseOrderBy(o.orderBy), names = (o.agg.length ? o.agg : ['count=count()']).map((a) => parseAgg(a).name);
       if (by === null) return `--order-by takes NAME or NAME:desc (or NAME:asc), NAME an aggregate's (got '${o.orderBy}')`;
@@ -453,24 +458,34 @@ export const tool: Tool<CountByOptions> = {
         }
         // (the keys' places, and the aggregates' results, gathered in output order first, each in a loop
         // of independent reads: the writer then reads them in sequence)
-        if (orderBy !== null && !o.partial) deferred = [];
+        // (the results' warnings naming an output record wait for its place: --order-by's, or beyond
+        // --limit, where no such record is written)
+        const w = o.limit === undefined ? n : Math.min(n, o.limit);
+        if ((orderBy !== null || w < n) && !o.partial) deferred = [];
+        let place: Uint32Array | null = null;
         const byKey: Uint32Array = order;
         let results = o.partial ? undefined : cols.map((col) => { const r = new Array(n); for (let i = 0; i < n; i++) r[i] = col.result(byKey[i]); return r; });
         if (orderBy !== null && results !== undefined) {
           // (--order-by) the groups in key order, stably sorted by the value of one aggregate
           const by = results[specs.findIndex((sp) => sp.name === orderBy.name)], perm = byValue(by, orderBy.desc);
-          const place = new Uint32Array(n);
+          place = new Uint32Array(n);
           for (let i = 0; i < n; i++) place[perm[i]] = i;
           // (plain loops: Uint32Array.from with a function took ~50 ms for 316k groups)
           order = new Uint32Array(n);
           for (let i = 0; i < n; i++) order[i] = byKey[perm[i]];
-          results = results.map((r) => { const x = new Array(n); for (let i = 0; i < n; i++) x[i] = r[perm[i]]; return x; });
-          const notes = deferred!;
-          deferred = null;
-          for (const m of notes) note(m.replace(/output record (\d+)/, (_w, k) => `output record ${place[Number(k) - 1] + 1}`));
+          results = results.map((r) => { const x = new Array(w); for (let i = 0; i < w; i++) x[i] = r[perm[i]]; return x; });
+          if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) if (typeof by[i] !== 'number' && typeof by[i] !== 'bigint') none++; ctx.count('no value', none); }
         }
-        const at = groups.gather(order);
-        for (let i = 0; i < n; i++) { const s = at.offs[i]; write(order[i], at.arenas[at.blk[i]], s, s + at.lens[i], results, i); }
+        if (deferred !== null) {
+          const notes = deferred;
+          deferred = null;
+          for (const m of notes) {
+            const k = /output record (\d+)/.exec(m), at = k === null ? -1 : place === null ? Number(k[1]) - 1 : place[Number(k[1]) - 1];
+            if (at < w) note(k === null ? m : m.replace(k[0], `output record ${at + 1}`));
+          }
+        }
+        const at = groups.gather(w < n ? order.subarray(0, w) : order);
+        for (let i = 0; i < w; i++) { const s = at.offs[i]; write(order[i], at.arenas[at.blk[i]], s, s + at.lens[i], results, i); }
         out.flush();
         ctx.count('groups', n);
       },

@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { lines, root, sh, tmpdir } from '../helpers/sh.mjs';
 
@@ -248,6 +249,7 @@ test('power users: the cut taken from the first K of each shard\'s users (count-
     if (i % 3 === 0 && i >= 12) rows.push(`${u},2023-05-02 10:00:00,edit,p1,${100 * (i % 4)},5.0.0`);
   }
   fs.writeFileSync(`${d}/a.csv`, head + rows.join('\n') + '\n');
+  fs.writeFileSync(`${d}/a.csv.gz`, zlib.gzipSync(fs.readFileSync(`${d}/a.csv`)));
   const tot = new Map();
   for (const l of rows) { const [u, , , , ms] = l.split(','); if (ms !== '') tot.set(u, (tot.get(u) ?? 0) + Number(ms)); }
   const ranked = [...tot].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -258,6 +260,15 @@ test('power users: the cut taken from the first K of each shard\'s users (count-
       assert.is(r.status, 0, r.stderr);
       assert.equal(q(`${d}/p${pct}-${jobs}.db`, 'SELECT user_id, total_duration_ms, rank FROM power_users ORDER BY rank'), want, `--top-percent ${pct} --jobs ${jobs}`);
     }
+    // (each shard writes its first L users, L = ceil(P% of the files' bytes / 7), a bound of the users: at
+    // 1 % fewer than a shard's users; a gzip file gives no bound, and every user is written)
+    const r = sh(`insights.sh --db ${d}/p${pct}-gz.db --jobs 2 --top-percent ${pct} ${d}/a.csv.gz`);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(q(`${d}/p${pct}-gz.db`, 'SELECT user_id, total_duration_ms, rank FROM power_users ORDER BY rank'), want, `--top-percent ${pct} gzip`);
+    const written = (db) => q(db, "SELECT sum(records_out) AS n FROM stage_stats WHERE tool = 'count-by' AND argv LIKE '%user_id%total_duration_ms%'")[0].n;
+    assert.is(written(`${d}/p${pct}-gz.db`), 300, 'gzip: every user written');
+    const l = Math.ceil((Number(pct) * fs.statSync(`${d}/a.csv`).size) / 700);
+    assert.is(written(`${d}/p${pct}-2.db`), pct === '1' ? 2 * l : 300, `L = ${l} users a shard`);
   }
 });
 
