@@ -32,8 +32,8 @@ Options:
   --db FILE              the SQLite database (created if missing)
   --pg URL               or a PostgreSQL database, postgres://USER@HOST:PORT/DB (the same tables;
                          not with --incremental, --hosts or --report)
-  --jobs N               shards of users processed in parallel (default 2: both cores; by GNU
-                         parallel when it is installed, else by background jobs)
+  --jobs N               shards of users processed in parallel (default 2: both cores; background
+                         jobs; an input that is no plain file, e.g. a pipe, makes it 1)
   --top-percent P        power_users: the top P% of active users by total duration_ms (default 1)
   --cap-duration MS      cap each interaction's duration_ms before the power-user ranking (default:
                          no cap)
@@ -127,6 +127,16 @@ if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - increme
 insights_refuse_states
 [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
+# each shard reads every file: an input that can be read only once (a pipe, /dev/stdin) would be split
+# between the shards, each getting some of its rows in silence; such a run is one shard (said)
+if [ "$jobs" -gt 1 ]; then
+  for f in "${files[@]}"; do
+    if [ -e "$f" ] && [ ! -f "$f" ]; then
+      echo "insights.sh: $f is no plain file (a pipe?): every shard reads every file, so this run is one shard (--jobs 1)" >&2
+      jobs=1; break
+    fi
+  done
+fi
 [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
 [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"

@@ -272,6 +272,18 @@ test('power users: the cut taken from the first K of each shard\'s users (count-
   }
 });
 
+test('an input that is no plain file (a pipe) is read by one shard, said: with two shards each got some of its rows in silence (found this session)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  const rows = Array.from({ length: 3000 }, (_, i) => `u${i % 700},2023-05-0${1 + (i % 9)} 10:00:00,page_view,p1,${i},5.0.0\n`).join('');
+  fs.writeFileSync(`${d}/a.csv`, head + rows);
+  assert.is(sh(`insights.sh --db ${d}/f.db --jobs 2 ${d}/a.csv`).status, 0);
+  const r = sh(`insights.sh --db ${d}/p.db --jobs 2 <(cat ${d}/a.csv)`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /insights\.sh: \/dev\/fd\/\d+ is no plain file \(a pipe\?\): every shard reads every file, so this run is one shard \(--jobs 1\)/);
+  for (const t of ['dau', 'power_users', 'retention', 'session_metrics']) assert.equal(q(`${d}/p.db`, `SELECT * FROM ${t} ORDER BY 1, 2`), q(`${d}/f.db`, `SELECT * FROM ${t} ORDER BY 1, 2`), t);
+});
+
 test('the combination (scripts/lib/insights-combine.mjs): a step that fails is said by name after the tool\'s own messages, the others still run, exit 1', () => {
   const d = tmpdir();
   const w = (f, lines) => fs.writeFileSync(`${d}/${f}`, lines.map((x) => JSON.stringify(x)).join('\n') + '\n');
