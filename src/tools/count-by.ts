@@ -474,7 +474,8 @@ export const tool: Tool<CountByOptions> = {
           order = new Uint32Array(n);
           for (let i = 0; i < n; i++) order[i] = byKey[perm[i]];
           results = results.map((r) => { const x = new Array(w); for (let i = 0; i < w; i++) x[i] = r[perm[i]]; return x; });
-          if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) if (typeof by[i] !== 'number' && typeof by[i] !== 'bigint') none++; ctx.count('no value', none); }
+          // (the groups whose value is written as null: none, or no finite number)
+          if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) { const v = by[i]; if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) none++; } ctx.count('no value', none); }
         }
         if (deferred !== null) {
           const notes = deferred;
