@@ -110,7 +110,6 @@ export const tool: Tool<JoinOptions> = {
         // fields are every member of the side records with a key, so those are read first (their texts
         // kept, then read as the others)
         const keyPath = eq < 0 ? o.on : o.on.slice(eq + 1);
-        const keyOnly = new FieldReader([keyPath]);
         let kept: { text: Buffer; line: number }[] | null = null;
         let paths: string[];
         if (fields.length === 0) {
@@ -118,9 +117,8 @@ export const tool: Tool<JoinOptions> = {
           kept = [];
           await read((b, s, e, line) => {
             kept!.push({ text: Buffer.from(b.subarray(s, e)), line });
-            keyOnly.read(b, s, e, true);
-            const k = keyOnly.value(0);
-            if (k !== undefined && k !== null) for (const name of Object.keys(parseJson(b.toString('utf8', s, e)))) if (name !== sideKey[0]) seen.add(name);
+            const rec = parseJson(b.toString('utf8', s, e)), k = getPath(rec, sideKey);
+            if (k !== undefined && k !== null) for (const name of Object.keys(rec)) if (name !== sideKey[0]) seen.add(name);
           });
           fields = [...seen];
           paths = fields.map(literalPath);
