@@ -31,10 +31,10 @@ const rawOf = (l: Line) => l.buf.subarray(l.start, l.cr ? l.end + 1 : l.end);
 
 /** read every record of a side file (gzip read transparently), each handed to onRecord as JSON text
  *  in the file's order; bad lines go to onBad(line, reason, detail, raw), other notes (a CSV header's
- *  renamed columns) to warn. `keep`: the fields the caller
- *  reads, its key first: a CSV side file's other columns are not written (fewer bytes written and
- *  decoded); all are when the header has no such key (its rows are then reported whole). A CSV side file's records are from-csv's (core/csv-records.ts:
- *  its header rules, values and rejects) */
+ *  renamed columns) to warn. `keep`: the fields the caller reads, its key first: a CSV side file's
+ *  other columns are not written; all are when the header has no such key (its rows are then
+ *  reported whole). A CSV side file's records are from-csv's (core/csv-records.ts: its header rules,
+ *  values and rejects) */
 export async function readSide(file: string, format: 'auto' | 'ndjson' | 'json' | 'csv', maxBytes: number,
   onBad: OnBad, onRecord: OnSideRecord, keep?: readonly string[], warn: (message: string) => void = () => {}): Promise<void> {
   const size = fs.statSync(file).size;

@@ -10,6 +10,7 @@ import { tick, turnWanted } from './input.js';
 import { openAppend } from './files.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
+import { copyBytes } from './output.js';
 import type { BatchWalks, RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
@@ -250,11 +251,6 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** b[s, e) copied to `to` at `at` (room there is the caller's): the position after. Up to 48 bytes go
  *  by a loop, where Buffer.copy's call (~90 ns whatever the length, here) costs more than the bytes:
  *  the short pieces of an edited record (the text a stage adds, the closing brace after it) */
-function copyBytes(b: Buffer, s: number, e: number, to: Uint8Array, at: number): number {
-  if (e - s > 48) return at + b.copy(to, at, s, e);
-  for (let i = s; i < e; i++) to[at++] = b[i];
-  return at;
-}
 
 /**
  * A record assembled in process (an edited line, a record given as text), in one reused buffer: `home`,

@@ -458,13 +458,13 @@ export const tool: Tool<CountByOptions> = {
         }
         // (the keys' places, and the aggregates' results, gathered in output order first, each in a loop
         // of independent reads: the writer then reads them in sequence)
-        // (the results' warnings naming an output record wait for its place: --order-by's, or beyond
-        // --limit, where no such record is written)
-        const w = o.limit === undefined ? n : Math.min(n, o.limit);
-        if ((orderBy !== null || w < n) && !o.partial) deferred = [];
+        // (--limit: the first w groups written; without --order-by only theirs are computed, with it
+        // every group's, the order's warnings naming an output record waiting for its place)
+        const w = o.limit === undefined ? n : Math.min(n, o.limit), computed = orderBy === null ? w : n;
+        if (orderBy !== null && !o.partial) deferred = [];
         let place: Uint32Array | null = null;
         const byKey: Uint32Array = order;
-        let results = o.partial ? undefined : cols.map((col) => { const r = new Array(n); for (let i = 0; i < n; i++) r[i] = col.result(byKey[i]); return r; });
+        let results = o.partial ? undefined : cols.map((col) => { const r = new Array(computed); for (let i = 0; i < computed; i++) r[i] = col.result(byKey[i]); return r; });
         if (orderBy !== null && results !== undefined) {
           // (--order-by) the groups in key order, stably sorted by the value of one aggregate
           const by = results[specs.findIndex((sp) => sp.name === orderBy.name)], perm = byValue(by, orderBy.desc);
@@ -481,7 +481,7 @@ export const tool: Tool<CountByOptions> = {
           const notes = deferred;
           deferred = null;
           for (const m of notes) {
-            const k = /output record (\d+)/.exec(m), at = k === null ? -1 : place === null ? Number(k[1]) - 1 : place[Number(k[1]) - 1];
+            const k = /output record (\d+)/.exec(m), at = k === null ? -1 : place![Number(k[1]) - 1];
             if (at < w) note(k === null ? m : m.replace(k[0], `output record ${at + 1}`));
           }
         }

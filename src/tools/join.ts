@@ -6,6 +6,7 @@ import { FieldReader, Members, decodeValue, hasByte } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, isWellFormed, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
+import { copyBytes } from '../core/output.js';
 import { readSide, parseSize } from '../core/side.js';
 import type { OnSideRecord } from '../core/side.js';
 import { StrictStop } from '../core/stage.js';
@@ -171,7 +172,7 @@ export const tool: Tool<JoinOptions> = {
             const need = at + 1 + (t === null ? ve - vs : 3 * t.length);
             if (texts.length < need) { const x = Buffer.allocUnsafe(2 * need); texts.copy(x, 0, 0, at); texts = x; }
             if (i > 0) texts[at++] = 1; // (no JSON text holds a raw control character)
-            if (t === null) { for (let j = vs; j < ve; j++) texts[at++] = b[j]; } else at += texts.write(t, at, 'utf8');
+            if (t === null) at = copyBytes(b, vs, ve, texts, at); else at += texts.write(t, at, 'utf8');
           }
           const n = same.size, entry = same.slot(texts, 0, at);
           if (same.size > n) entries.push(at === 0 && paths.length === 0 ? [] : texts.toString('utf8', 0, at).split('\x01'));

@@ -15,14 +15,13 @@ import { FieldReader } from '../core/fields.js';
 import { floorScaled, isoBytesMs, msSeconds, valueMs, ZoneClock } from '../core/time.js';
 import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
-import { NUMBER_ROOM, RecordBatch, putNumber } from '../core/output.js';
+import { NUMBER_ROOM, RecordBatch, copyBytes, putNumber } from '../core/output.js';
 import { blankName } from '../core/options.js';
 
 export interface SessionizeOptions { key: string; time: string; gap: number; as: string; sorted: boolean; end?: string; pings?: string }
 
 /** a session's length in seconds, to the microsecond (the difference of two epoch seconds with
  *  fractions carries the doubles' noise: 1700000000.3 - 1700000000.1 = 0.20000004768371582) */
-/** a record's closing brace */
 const durationS = (start: number, last: number) => Math.round((last - start) * 1e6) / 1e6;
 
 /** --gap in whole microseconds, floored from the decimal it was given as (a gap of 60.1 s is 60100000 µs;
@@ -183,29 +182,29 @@ export const tool: Tool<SessionizeOptions> = {
         const D = Buffer.from(',"duration_s":'), P = Buffer.from(',"pings":');
         let sessions = 0, keyArena: Uint8Array = Buffer.alloc(0), ks = 0, ke = 0;
         let start = 0, last = 0, pings = 0, open = false;
-        // (a session written in place after one room(): its parts copied by loops, no call a part)
+        // (a session written in place after one room(), no room check a part)
         const fixed = head.length + S.length + E.length + D.length + P.length + 4 * NUMBER_ROOM + 1;
         const close = () => {
           out.room(fixed + ke - ks);
           const b = out.buf, base = out.pos;
           let p = base;
-          for (let j = 0; j < head.length; j++) b[p++] = head[j];
+          p = copyBytes(head, 0, head.length, b, p);
           const k0 = p - base;
-          for (let j = ks; j < ke; j++) b[p++] = keyArena[j];
+          p = copyBytes(keyArena, ks, ke, b, p);
           const k1 = p - base;
-          for (let j = 0; j < S.length; j++) b[p++] = S[j];
+          p = copyBytes(S, 0, S.length, b, p);
           const s0 = p - base;
           p = putNumber(b, p, start);
           const s1 = p - base;
-          for (let j = 0; j < E.length; j++) b[p++] = E[j];
+          p = copyBytes(E, 0, E.length, b, p);
           const e0 = p - base;
           p = putNumber(b, p, last);
           const e1 = p - base;
-          for (let j = 0; j < D.length; j++) b[p++] = D[j];
+          p = copyBytes(D, 0, D.length, b, p);
           const d0 = p - base;
           p = putNumber(b, p, durationS(start, last));
           const d1 = p - base;
-          for (let j = 0; j < P.length; j++) b[p++] = P[j];
+          p = copyBytes(P, 0, P.length, b, p);
           const p0 = p - base;
           p = putNumber(b, p, pings);
           b[p++] = 125; // }
