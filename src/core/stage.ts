@@ -237,6 +237,8 @@ export class Stage implements LineSink {
     }
     const nothing = this.failed ? undefined : this.tool.keptNothing?.(opts, stats.counters);
     if (nothing !== undefined) say(nothing);
+    const doubt = this.failed ? undefined : this.tool.doubt?.(opts, stats.counters, stats.out);
+    if (doubt !== undefined) say(doubt);
     return this.failed;
   }
 }

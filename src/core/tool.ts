@@ -165,6 +165,10 @@ export interface Tool<O = any> {
    *  event was of another action, a typo in --on or --off perhaps), or undefined: said on stderr; the
    *  run's status stays (such a run can be right: the Loco recipe on a day without a like) */
   keptNothing?: (opts: O, counters: ReadonlyMap<string, number>) => string | undefined;
+  /** a doubt about a run's records from its closing figures (subscription-status: no record had the
+   *  user's registration field, so every status is null: a typo in --prefix perhaps), or undefined: said
+   *  on stderr; the run's status stays. `out`: the records written. */
+  doubt?: (opts: O, counters: ReadonlyMap<string, number>, out: number) => string | undefined;
   /**
    * How `event-pipes --threads N` may spread the tool over threads: 'local' when each output record
    * depends on its input record alone (and the options), so pieces of the input can go through

@@ -7,7 +7,8 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { compareCodePoints, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
+import { BigNum, compareCodePoints, compareDec, parseDec, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
+import type { Dec } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -16,7 +17,7 @@ import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
   value: { type: 'string', demandOption: true, describe: 'the measured value' },
-  order: { type: 'string', default: 'date', describe: 'the series order (sorted as text: dates, times)' },
+  order: { type: 'string', default: 'date', describe: 'the series order: numbers by value (hours, epochs), text in code point order (dates, ISO times)' },
   by: { type: 'string', describe: 'one series per value of this field' },
   window: { type: 'number', default: 14, describe: 'earlier points in the baseline' },
   threshold: { type: 'number', default: 3.5, describe: '|modified z-score| above this is an anomaly' },
@@ -27,14 +28,22 @@ const options = {
 
 export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 
-interface Point { order: string; x: number; rec: any; group?: unknown }
+/** a point: `order` is its --order value's text (a string's value, a number's digits, anything else's
+ *  JSON), `rank` the kind of that value (1 false, 2 true, 3 a number, 4 a string, 5 an array or object),
+ *  `dec` a number's exact value */
+interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown }
 
-/** points by --order (as text), and points of one order by value, then by their record's JSON text:
- *  the order of the input never decides (each point's baseline is the points before it) */
+/** points by --order, as the toolkit orders values (top, count-by): false, true, numbers by value,
+ *  strings in code point order, then arrays and objects by their JSON text; points of one order by
+ *  value, then by their record's JSON text: the order of the input never decides (each point's
+ *  baseline is the points before it). (Orders were compared as text: hours 1-24 went 1, 10, 11, ..., 2,
+ *  20, and the baselines were those of that order, in silence.) */
 function byOrder(a: Point, b: Point): number {
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  if (a.rank === 3) { const c = compareDec(a.dec!, b.dec!); if (c !== 0) return c; }
   // (text in code point order, as the toolkit sorts text: JavaScript's < put 😀 before ～, U+FF5E, so
   // an order that count-by wrote in code point order was read in another, with other baselines)
-  if (a.order !== b.order) return compareCodePoints(a.order, b.order);
+  else if (a.order !== b.order) return compareCodePoints(a.order, b.order);
   if (a.x !== b.x) return a.x - b.x;
   return compareCodePoints(stringify(a.rec), stringify(b.rec));
 }
@@ -50,7 +59,7 @@ function filled(pts: Point[], o: AnomaliesOptions, v: number): Point[] {
         if (o.by) setPath(rec, splitPath(o.by), pts[i].group);
         setPath(rec, splitPath(o.order), day);
         setPath(rec, splitPath(o.value), v);
-        out.push({ order: day, x: v, rec });
+        out.push({ order: day, rank: 4, x: v, rec });
       }
     }
     out.push(pts[i]);
@@ -96,7 +105,12 @@ export const tool: Tool<AnomaliesOptions> = {
         if (parsed === undefined) return;
         // (written back: a decimal of more than 15 significant digits keeps its text, as the loaders keep it)
         const rec = parseDigits(line.buf, line.start, line.end) ?? parsed;
-        (series.get(g) ?? series.set(g, []).get(g)!).push({ order: String(ord), x, rec, group: o.by ? reader.value(2) ?? null : undefined });
+        const p: Point = { order: '', rank: 5, x, rec, group: o.by ? reader.value(2) ?? null : undefined };
+        if (typeof ord === 'string') { p.order = ord; p.rank = 4; }
+        else if (typeof ord === 'number' || ord instanceof BigNum) { p.order = reader.numberText(1)!; p.rank = 3; p.dec = parseDec(p.order); }
+        else if (typeof ord === 'boolean') { p.order = String(ord); p.rank = ord ? 2 : 1; }
+        else p.order = stringify(ord);
+        (series.get(g) ?? series.set(g, []).get(g)!).push(p);
       },
       end() {
         let flagged = 0;

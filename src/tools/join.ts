@@ -37,7 +37,7 @@ export const tool: Tool<JoinOptions> = {
     explode: { type: 'boolean', default: false, describe: 'an array-valued side key indexes each of its elements' },
     unmatched: { choices: ['keep', 'drop', 'reject'], default: 'keep', describe: 'records with no side match: keep with null fields, drop (counted), or reject' },
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
-    existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value (counted, warned once), keep its own, or reject the record' },
+    existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value by the side\'s (an unmatched record keeps its own; counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
   },
   check(o) {
@@ -237,9 +237,12 @@ export const tool: Tool<JoinOptions> = {
         {
           const clash = added.filter((k) => reader.found(k)).map((k) => reader.topName(k));
           if (o.existing === 'reject') return ctx.reject(line, 'field already present', clash.join(', '));
-          ctx.count(o.existing === 'keep' ? 'kept existing' : 'replaced existing');
+          // (an unmatched record keeps its own values under replace too: the side file has none to give
+          // it, and its null would have wiped the record's value)
+          const own = o.existing === 'keep' || entry < 0;
+          ctx.count(own ? 'kept existing' : 'replaced existing');
           if (!warned) { warned = true; ctx.warn(`records already hold ${clash.join(', ')}: ${o.existing === 'keep' ? 'their own values are kept' : 'replaced by the side file\'s values'} (--existing; or --prefix to add both)`); }
-          if (o.existing === 'keep') {
+          if (own) {
             const keep = added.map((k) => !reader.found(k));
             ks = added.filter((_k, i) => keep[i]);
             texts = texts.filter((_t, i) => keep[i]);

@@ -12,7 +12,7 @@ import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
 export interface SubscriptionStatusOptions {
-  time: string; as: string; inputTz: string;
+  time: string; as: string; inputTz: string; prefix: string;
   registration: string; trialStart: string; trialEnd: string; subscriptionStart: string; subscriptionExpire: string;
 }
 
@@ -47,7 +47,21 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     'subscription-start': { type: 'string', default: 'subscription_start_at' },
     'subscription-expire': { type: 'string', default: 'subscription_expire_at' },
   },
-  create(o: SubscriptionStatusOptions & { prefix: string }, ctx) {
+  // (the user's fields are added by a join, null for an unknown user: a field no record has at all is
+  // a name that is not the join's, most likely a --prefix or field name typo, and every status is null
+  // or never that state, in silence)
+  doubt(o: SubscriptionStatusOptions, counters, out) {
+    if (out === 0) return undefined;
+    const p = o.prefix;
+    const names = [o.registration, o.trialStart, o.trialEnd, o.subscriptionStart, o.subscriptionExpire].map((f) => p + f);
+    // (the other fields may be left out by a side file for users without a trial or subscription: only
+    // the registration's absence says the fields are not there; those missing with it are named too)
+    if (counters.get(`without ${names[0]}`) !== out) return undefined;
+    const missing = names.filter((f) => counters.get(`without ${f}`) === out);
+    const hint = missing.length === 1 ? `a typo in ${p ? `--prefix ${p} or ` : ''}--registration?` : p ? `a typo in --prefix ${p}?` : 'added by join with a --prefix, which this run was not given?';
+    return `no record has ${missing.join(', ')}: every status is null (${hint})`;
+  },
+  create(o: SubscriptionStatusOptions, ctx) {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }
     if (o.as.includes('.')) throw new UsageError('--as takes a top-level field name (no dots)');
@@ -87,12 +101,15 @@ export const tool: Tool<SubscriptionStatusOptions> = {
         if (Number.isNaN(t)) t = ts(0);
         if (t === null) return ctx.reject(line, `missing ${o.time}`);
         if (typeof t === 'string') return ctx.reject(line, `bad ${o.time}`, t);
+        let absent = 0;
         for (let k = 1; k <= 5; k++) {
+          if (reader.spanStart(k) < 0) absent |= 1 << k;
           const v = userTs(line, k);
           if (typeof v === 'string') return ctx.reject(line, `bad ${fields[k]}`, v);
           if (k === 1) b.registration = v; else if (k === 2) b.trialStart = v; else if (k === 3) b.trialEnd = v;
           else if (k === 4) b.subStart = v; else b.subExpire = v;
         }
+        if (absent !== 0) for (let k = 1; k <= 5; k++) if (absent & (1 << k)) ctx.count(`without ${fields[k]}`);
         const state = statusAt(t, b);
         if (state === null) ctx.count('unknown users');
         let text = texts.get(state);
