@@ -3,7 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
-import { getPath, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
+import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
@@ -87,6 +87,30 @@ function forAjv(v: unknown): unknown {
   let out: any;
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k], y = forAjv(x);
+    if (y !== x && out === undefined) out = Array.isArray(v) ? [...v] : { ...v };
+    if (out !== undefined) putMember(out, k, y);
+  }
+  return out ?? v;
+}
+
+/**
+ * A copy of the record (decoded with its exact numbers) where each number that is no whole number but
+ * whose double is one (12345678901234567.5, a double of 17 digits has no fraction) is 0.5, a number that
+ * no schema calls an integer, and those numbers' JSON pointers; undefined when it holds none. ajv,
+ * seeing the doubles, called such a number an integer; a second look at this copy finds that it is not.
+ */
+function hiddenFractions(v: unknown, at: string, paths: string[]): unknown {
+  if (v instanceof BigNum) {
+    if (wholeDec(v) !== undefined) return v;
+    const n = doubleOf(v.raw) ?? Number(v.raw);
+    if (!Number.isInteger(n)) return v;
+    paths.push(at);
+    return 0.5;
+  }
+  if (v === null || typeof v !== 'object') return v;
+  let out: any;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k], y = hiddenFractions(x, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, paths);
     if (y !== x && out === undefined) out = Array.isArray(v) ? [...v] : { ...v };
     if (out !== undefined) putMember(out, k, y);
   }
@@ -233,6 +257,7 @@ export const tool: Tool<ValidateOptions> = {
       };
     }
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
+    let integerCheck: ((line: Line) => string | null) | null = null;
     let loaded: ReturnType<typeof loadSchema> | undefined;
     if (o.schema) {
       try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
@@ -259,6 +284,23 @@ export const tool: Tool<ValidateOptions> = {
         const e = validateFn.errors![0];
         return `${e.instancePath || '/'} ${e.message}`;
       };
+      // (a schema that names the integer type: a record's numbers past a double's digits that are no
+      // whole numbers, though their doubles are, are looked at again: every error of the record with
+      // them as 0.5, of which a type error at one of them is the one that counts)
+      if (JSON.stringify(loaded.schema).includes('"integer"')) {
+        let all: ReturnType<typeof ajv.compile> | undefined;
+        integerCheck = (line) => {
+          const exact = parseDigits(line.buf, line.start, line.end);
+          if (exact === undefined) return null;
+          const paths: string[] = [];
+          const copy = hiddenFractions(exact, '', paths);
+          if (paths.length === 0) return null;
+          all ??= new Ajv({ allErrors: true, coerceTypes: coercing, strict: false, logger: false }).compile(loaded.schema);
+          if (all(copy)) return null;
+          const e = all.errors!.find((x) => x.keyword === 'type' && paths.includes(x.instancePath) && String((x.params as { type?: unknown }).type).includes('integer'));
+          return e ? `${e.instancePath} ${e.message}` : null;
+        };
+      }
     };
     // --coerce by --type: the converted values are spliced into the line's text, the rest of it passes
     // byte for byte (a schema's coercion, anywhere in the record, writes the record again)
@@ -314,7 +356,7 @@ export const tool: Tool<ValidateOptions> = {
           // record's schema coerces too, but without --coerce the line passes as it came
           const before = coercing ? stringify(rec) : '';
           const shadow = forAjv(rec);
-          const problem = ajvCheck(shadow);
+          const problem = ajvCheck(shadow) ?? integerCheck?.(line);
           if (problem) return ctx.reject(line, 'schema', problem);
           // (the record as ajv left it: the same text, nothing was coerced; else the record before it is
           // read again from its text, for the coercions --coerce refuses and for the exact values)
