@@ -194,6 +194,16 @@ if (wait) {
     ['retention', ['--user', 'k', '--date', 'd']], ['anomalies', ['--value', 'x', '--order', 'd']]]) {
     await run(Readable.from([line]), tool, args, () => {}).catch(() => {});
   }
+  // and on more than one line: top on the first lines of a shard's users (a shard that has ended: its
+  // file is in place), a row loaded into a database of its own, so that the code they run after the
+  // last shard has run before (cold, top took ~0.1 s more, the loads ~0.07 s)
+  const users = parts('users')[0];
+  if (users) await run(Readable.from([firstLines(users, 4000)]), 'top', ['--by', 'total_duration_ms', '--n', '100', '--key', 'user_id'], () => {}).catch(() => {});
+  if (loader === 'load-sqlite') {
+    const db = path.join(work, 'warm.db');
+    await run(Readable.from([line, line.replace('"a"', '"b"')]), 'load-sqlite', ['--db', db, '--table', 'warm', '--key', 'k', '--atomic', '--post-sql', 'DELETE FROM warm WHERE (k) NOT IN (SELECT k FROM loaded_keys)'], () => {}).catch(() => {});
+    for (const f of fs.readdirSync(work)) if (f.startsWith('warm.db')) fs.rmSync(path.join(work, f), { force: true });
+  }
 }
 merges = {
   sess: merge('sess', ['all_users', '--merge', ...aggs.sess]),

@@ -722,29 +722,62 @@ const isStateNumber = (x: unknown): boolean => (typeof x === 'number' ? Number.i
 function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) => void): AggColumn {
   if (q === undefined || !(q >= 0 && q <= 1)) throw new UsageError(fraction(spec, 'quantile') ?? 'quantile needs a fraction');
   const values: number[][] = [];
+  // the sorted runs of values merged states gave (a state is written sorted): kept as they came, their
+  // ranks found by binary searches at the end (no value pushed again, no selection over all of them:
+  // the Insights recipe's merges of the shards' p50 and p95 states, ~0.1 s of its tail before)
+  const runs: ArrayLike<number>[][] = [];
   let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
+  /** every value of group g in one sorted array (a state) */
+  const sortedAll = (g: number): Float64Array => {
+    const v = values[g] ?? [], r = runs[g] ?? [];
+    let n = v.length;
+    for (const x of r) n += x.length;
+    const a = new Float64Array(n);
+    let at = 0;
+    for (const x of r) { a.set(x, at); at += x.length; }
+    for (let i = 0; i < v.length; i++) a[at++] = v[i];
+    return a.sort();
+  };
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
     result(g) {
       row++;
-      const v = values[g], x = v ? quantileOfAny(Float64Array.from(v), q) : null;
+      const v = values[g], r = runs[g];
+      const x = r === undefined ? (v ? quantileOfAny(Float64Array.from(v), q) : null)
+        : quantileOfRuns(v !== undefined && v.length > 0 ? [...r, Float64Array.from(v).sort()] : r, q);
       if (x === null || Number.isFinite(x)) return x;
       note(`${spec.name}: the value of output record ${row} is beyond the double range (+-1.8e308): written as null`);
       return null;
     },
+    // (ascending: a merge keeps it as a run)
     state: (g) => {
-      const v = values[g] ?? [];
-      return counted(v) ?? (v.some((x) => !Number.isFinite(x)) ? v.map(stateNumber) : v);
+      const all = runs[g] !== undefined ? sortedAll(g) : undefined;
+      const c = counted(all ?? values[g] ?? []); // (a group's own values counted before a sort: most are not)
+      if (c !== null) return c;
+      const a = all ?? sortedAll(g);
+      let finite = true;
+      for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) { finite = false; break; }
+      return finite ? Array.from(a) : Array.from(a, stateNumber);
     },
     merge(g, st) {
-      if (!Array.isArray(st)) { // {"values":[...],"counts":[...]}
-        const { values: u, counts } = st as Counted, v = (values[g] ??= []);
-        for (let i = 0; i < u.length; i++) { const x = toNumber(u[i]); for (let j = counts[i]; j > 0; j--) v.push(x); }
+      if (!Array.isArray(st)) { // {"values":[...],"counts":[...]}: ascending, a run of their repeats
+        const { values: u, counts } = st as Counted;
+        let n = 0;
+        for (let i = 0; i < counts.length; i++) n += counts[i];
+        const a = new Float64Array(n);
+        for (let i = 0, at = 0; i < u.length; i++) { a.fill(toNumber(u[i]), at, at + counts[i]); at += counts[i]; }
+        (runs[g] ??= []).push(a);
         return;
       }
-      const v = values[g], w = st as (number | BigNum)[];
-      for (let i = 0; i < w.length; i++) if (typeof w[i] !== 'number') w[i] = toNumber(w[i]); // (read exactly: a double now)
-      if (v === undefined || v.length === 0) values[g] = w as number[]; // (a state just read: taken, not copied)
+      const w = st as (number | BigNum)[];
+      let sorted = true;
+      for (let i = 0; i < w.length; i++) {
+        if (typeof w[i] !== 'number') w[i] = toNumber(w[i]); // (read exactly: a double now)
+        if (i > 0 && (w[i] as number) < (w[i - 1] as number)) sorted = false;
+      }
+      if (sorted) { (runs[g] ??= []).push(w as number[]); return; } // (a state just read: taken, not copied)
+      const v = values[g];
+      if (v === undefined || v.length === 0) values[g] = w as number[];
       else for (let i = 0; i < w.length; i++) v.push(w[i] as number);
     },
     bad: (st) => (Array.isArray(st) ? st.every(isStateNumber) : isCounted(st)) ? undefined
@@ -752,12 +785,50 @@ function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) 
   };
 }
 
+/** the quantile q of the values of sorted runs (as quantileOf() of them all in one sorted array) */
+export function quantileOfRuns(runs: readonly ArrayLike<number>[], q: number): number | null {
+  let n = 0;
+  for (const r of runs) n += r.length;
+  if (n === 0) return null;
+  const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1);
+  if (runs.length === 1) return lerp(runs[0][lo], runs[0][hi], h - lo);
+  const x = kthOfRuns(runs, lo);
+  return lerp(x, hi > lo ? kthOfRuns(runs, hi) : x, h - lo);
+}
+
+/** the value of rank k (0-based, ascending) among the values of sorted runs: the middle value of the
+ *  run with the most values left is a pivot whose rank binary searches in each run bound; the ranges
+ *  left above or below it, the largest at least halved each round */
+export function kthOfRuns(runs: readonly ArrayLike<number>[], k: number): number {
+  const m = runs.length, lo = new Array<number>(m).fill(0), hi = runs.map((r) => r.length);
+  const below = new Array<number>(m), upTo = new Array<number>(m);
+  for (;;) {
+    let b = 0;
+    for (let j = 1; j < m; j++) if (hi[j] - lo[j] > hi[b] - lo[b]) b = j;
+    const p = runs[b][(lo[b] + hi[b]) >>> 1];
+    let lt = 0, le = 0;
+    for (let j = 0; j < m; j++) {
+      const r = runs[j];
+      let a = lo[j], z = hi[j];
+      while (a < z) { const c = (a + z) >>> 1; if (r[c] < p) a = c + 1; else z = c; }
+      below[j] = a;
+      z = hi[j];
+      while (a < z) { const c = (a + z) >>> 1; if (r[c] <= p) a = c + 1; else z = c; }
+      upTo[j] = a;
+      lt += below[j] - lo[j]; le += upTo[j] - lo[j];
+    }
+    if (k < lt) for (let j = 0; j < m; j++) hi[j] = below[j];
+    else if (k < le) return p;
+    else { k -= le; for (let j = 0; j < m; j++) lo[j] = upTo[j]; }
+  }
+}
+
 /** An exact quantile's state where its values repeat: the distinct values, ascending, and how many
  *  times each came. Written instead of the values when there are at most a quarter as many distinct
  *  ones: 500k session durations (whole seconds, most of them 0) have 31, 2 MB of JSON a state
  *  otherwise, to write, read and check again at the merge (the Insights recipe's shards) */
 interface Counted { values: (number | BigNum)[]; counts: number[] }
-function counted(v: number[]): Counted | null {
+function counted(v: ArrayLike<number>): Counted | null {
   const n = v.length;
   if (n < 64) return null;
   const seen = new Map<number, number>(), most = n >> 2;
