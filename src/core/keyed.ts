@@ -683,3 +683,89 @@ export function rangeOf(splits: KeyList, a: Uint8Array, s: number, e: number): n
   }
   return lo;
 }
+
+/** what a stage needs of its key table: a ByteKeys, or a KeyView onto one shared with other stages */
+export interface KeyTable {
+  size: number;
+  slot(b: Uint8Array, s: number, e: number): number;
+  find(b: Uint8Array, s: number, e: number): number;
+  keyArena(slot: number): Buffer;
+  keyStart(slot: number): number;
+  keyLength(slot: number): number;
+  text(slot: number): string;
+  bytes(slot: number): [Buffer, number, number];
+  sorted(): Uint32Array;
+  gather(slots: Uint32Array): { arenas: Buffer[]; blk: Uint8Array; offs: Int32Array; lens: Int32Array };
+}
+
+/**
+ * A stage's own key table over a ByteKeys that other stages of the same run share (the branches of a
+ * fork that key each record by the same field: count-by, retention, sessionize by a user id). The
+ * shared table holds each key once; a record's key, looked up by the first stage given the record, is
+ * in cache for the next (where each stage's own table was a cache miss a look-up, two or three for a
+ * key seen before). Its slots are the stage's own, dense, in the order it first saw them (as a ByteKeys
+ * of its own numbers them).
+ */
+export class KeyView implements KeyTable {
+  /** shared slot -> own slot + 1 (0: not one of ours) */
+  private own = new Int32Array(1 << 12);
+  /** own slot -> shared slot */
+  private toShared = new Int32Array(1 << 12);
+  size = 0;
+  constructor(private readonly shared: ByteKeys) {}
+  slot(b: Uint8Array, s: number, e: number): number {
+    const t = this.shared.slot(b, s, e);
+    if (t >= this.own.length) { const o = new Int32Array(Math.max(2 * this.own.length, t + 1)); o.set(this.own); this.own = o; }
+    const g = this.own[t] - 1;
+    if (g >= 0) return g;
+    const n = this.size++;
+    if (n >= this.toShared.length) { const x = new Int32Array(2 * this.toShared.length); x.set(this.toShared); this.toShared = x; }
+    this.toShared[n] = t; this.own[t] = n + 1;
+    return n;
+  }
+  find(b: Uint8Array, s: number, e: number): number {
+    const t = this.shared.find(b, s, e);
+    return t < 0 || t >= this.own.length ? -1 : this.own[t] - 1;
+  }
+  keyArena(slot: number): Buffer { return this.shared.keyArena(this.toShared[slot]); }
+  keyStart(slot: number): number { return this.shared.keyStart(this.toShared[slot]); }
+  keyLength(slot: number): number { return this.shared.keyLength(this.toShared[slot]); }
+  text(slot: number): string { return this.shared.text(this.toShared[slot]); }
+  bytes(slot: number): [Buffer, number, number] { return this.shared.bytes(this.toShared[slot]); }
+  gather(slots: Uint32Array): { arenas: Buffer[]; blk: Uint8Array; offs: Int32Array; lens: Int32Array } {
+    const t = new Uint32Array(slots.length);
+    for (let k = 0; k < slots.length; k++) t[k] = this.toShared[slots[k]];
+    return this.shared.gather(t);
+  }
+  sorted(): Uint32Array {
+    const n = this.size, all = new Uint32Array(n);
+    for (let k = 0; k < n; k++) all[k] = k;
+    const { arenas, blk, offs, lens } = this.gather(all);
+    return sortKeys(arenas[0], offs, lens, n, undefined, blk, arenas);
+  }
+}
+
+/**
+ * The key tables the stages of one run share (runner.ts build: an in-process chain and its fork's
+ * branches): one ByteKeys for each kind of key (`token:PATH`, a field's tokens) that two stages or
+ * more key their records by (Tool.keysBy); a stage's table for it is a KeyView. Off with
+ * EVENT_PIPES_SHARED_KEYS=0 (each stage its own table, as when its kind is its own).
+ */
+export class SharedKeyTables {
+  private readonly tables = new Map<string, ByteKeys>();
+  /** ids: each stage's kind of key (undefined: none) */
+  constructor(ids: readonly (string | undefined)[]) {
+    if (process.env.EVENT_PIPES_SHARED_KEYS === '0') return;
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (id === undefined) continue;
+      if (seen.has(id) && !this.tables.has(id)) this.tables.set(id, new ByteKeys());
+      seen.add(id);
+    }
+  }
+  /** a stage's table for keys of kind `id` */
+  table(id: string | undefined): KeyTable {
+    const t = id === undefined ? undefined : this.tables.get(id);
+    return t === undefined ? new ByteKeys() : new KeyView(t);
+  }
+}

@@ -10,6 +10,7 @@ import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { INPUT_ERRORS, readInput } from './input.js';
+import { SharedKeyTables } from './keyed.js';
 import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
@@ -321,6 +322,16 @@ class ForkSink implements RecordSink {
   }
 }
 
+/** the kind of key each stage of the chain (and its fork's branches) looks its records up by (Tool.keysBy) */
+function keyKinds(chain: ChainSpec, parsed: any[]): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  chain.forEach((el, k) => {
+    if (isFork(el)) el.fork.forEach((br, i) => out.push(...keyKinds(br, parsed[k][i])));
+    else out.push(el.tool.keysBy?.(parsed[k]));
+  });
+  return out;
+}
+
 /** a chain's stages built in order: Stage objects (depth first: a fork's branches after its trunk),
  *  the argv of each (for --stats-file) and the sink that feeds the first stage */
 export interface Built { stages: Stage[]; argvs: string[][]; head: RecordSink }
@@ -329,7 +340,7 @@ export interface Built { stages: Stage[]; argvs: string[][]; head: RecordSink }
  * Build the stages of `chain` (options parsed in `parsed`, the same shape) writing into `terminal`;
  * `last` is the chain's real end (stdout: its closed state and drain are every link's).
  */
-function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: RecordSink): Built {
+function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: RecordSink, shared?: SharedKeyTables): Built {
   const tail = chain[chain.length - 1];
   const forked = tail !== undefined && isFork(tail);
   let sink = terminal;
@@ -337,7 +348,7 @@ function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: Reco
   if (forked) {
     const heads: RecordSink[] = [];
     (tail as ForkSpec).fork.forEach((branch, i) => {
-      const b = build(branch, parsed[chain.length - 1][i], new CountSink(), new CountSink());
+      const b = build(branch, parsed[chain.length - 1][i], new CountSink(), new CountSink(), shared);
       heads.push(b.head); branchStages.push(...b.stages); branchArgvs.push(...b.argvs);
       if (b.stages.length) branchFirsts.push(b.stages[0]);
     });
@@ -346,7 +357,7 @@ function build(chain: ChainSpec, parsed: any[], terminal: RecordSink, last: Reco
   const trunk: Stage[] = [], trunkArgvs: string[][] = [];
   for (let k = (forked ? chain.length - 1 : chain.length) - 1; k >= 0; k--) {
     const spec = chain[k] as StageSpec;
-    const stage = new Stage(spec.tool, parsed[k], sink, { say: sayer(spec.tool.name) });
+    const stage = new Stage(spec.tool, parsed[k], sink, { say: sayer(spec.tool.name), shared });
     trunk.unshift(stage); trunkArgvs.unshift(spec.argv);
     sink = new ChainSink(stage, last);
   }
@@ -539,7 +550,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
   }
   dropStarted(); // (workers started ahead for --threads N: not used in one thread)
   let built: Built;
-  try { built = build(chain, parsed, out, out); } catch (err) { openFailed(err); return; }
+  try { built = build(chain, parsed, out, out, new SharedKeyTables(keyKinds(chain, parsed))); } catch (err) { openFailed(err); return; }
   const stages = built.stages;
   if (!createAll(stages)) return;
   let usage = false;

@@ -11,6 +11,8 @@ import { openAppend } from './files.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import { copyBytes } from './output.js';
+import { ByteKeys } from './keyed.js';
+import type { SharedKeyTables } from './keyed.js';
 import type { BatchWalks, RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
@@ -38,6 +40,8 @@ export interface StageHooks {
   say(message: string): void;
   /** every rejected record (the library's 'reject' events) */
   onReject?(r: RejectInfo): void;
+  /** the key tables the run's stages share (an in-process chain), if any */
+  shared?: SharedKeyTables;
 }
 
 export interface Stats {
@@ -100,6 +104,7 @@ export class Stage implements LineSink {
       rejectsFail() { return stage.tooManyRejected(); },
       waitDrain() { return out.drained() ?? (turnWanted() ? tick() : null); },
       stopped() { return out.closed; },
+      keyTable(id) { return hooks.shared?.table(id) ?? new ByteKeys(); },
     };
     const one: Edit[] = [{ from: 0, to: 0, text: '' }];
     this.ctx = ctx;

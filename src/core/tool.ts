@@ -4,7 +4,7 @@
 import type { Options } from 'yargs';
 import type { Edit } from './fields.js';
 import type { BatchWalks } from './output.js';
-import type { KeyList, SharedKeyLog } from './keyed.js';
+import type { KeyList, KeyTable, SharedKeyLog } from './keyed.js';
 import type { LineSplit } from './simd-scan.js';
 
 /** One input line. The object is reused between calls: copy what you keep. */
@@ -81,6 +81,10 @@ export interface ToolContext {
   waitDrain(): Promise<void> | null;
   /** the reader of our output went away (`| head`): stop reading */
   stopped(): boolean;
+  /** a table for the stage's keys, of the kind its tool's keysBy() gave: a view onto a table shared
+   *  with the other stages of the run that key their records so (a record's key looked up by one is
+   *  in cache for the next), else a ByteKeys of its own */
+  keyTable(id: string | undefined): KeyTable;
 }
 
 export interface Transform {
@@ -165,6 +169,10 @@ export interface Tool<O = any> {
    *  event was of another action, a typo in --on or --off perhaps), or undefined: said on stderr; the
    *  run's status stays (such a run can be right: the Loco recipe on a day without a like) */
   keptNothing?: (opts: O, counters: ReadonlyMap<string, number>) => string | undefined;
+  /** the kind of key the stage looks each record up by in a table of its own (`token:PATH`: the
+   *  canonical token of one field, FieldReader.tokenInto), when other stages of an in-process run could
+   *  share that table (ToolContext.keyTable); undefined when it has none */
+  keysBy?: (opts: O) => string | undefined;
   /** a doubt about a run's records from its closing figures (subscription-status: no record had the
    *  user's registration field, so every status is null: a typo in --prefix perhaps), or undefined: said
    *  on stderr; the run's status stays. `out`: the records written. */

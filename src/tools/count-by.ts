@@ -3,6 +3,7 @@
 // --each, one per record (its own group), in input order, nothing held.
 import { FieldReader, KEY_TOO_LONG } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
+import type { KeyTable } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
@@ -157,6 +158,12 @@ export const tool: Tool<CountByOptions> = {
     }
     return undefined;
   },
+  // (one key field, its groups read from records: --merge reads states, --each keeps no table)
+  keysBy: (o) => {
+    if (o.merge || o.each || o.key.length !== 1) return undefined;
+    const k = parseKey(o.key[0]);
+    return `token:${k.path}`;
+  },
   create(o, ctx) {
     const keys = o.key.map(parseKey);
     // a key that names a file (count-by KEY FILE: files are read with -i) groups by a field no record
@@ -180,7 +187,9 @@ export const tool: Tool<CountByOptions> = {
     const make = (rowsBefore = 0) => specs.map((s) => ops[s.op].make(rowsBefore ? { ...s, rowsBefore } : s, note));
     let cols: AggColumn[] = make();
     // the groups' keys (bytes) -> group numbers in a byte hash table: no string per record or per group
-    let groups = new ByteKeys();
+    // (a table shared with the other stages of an in-process run that key their records by the same
+    // field, the branches of a fork: tool.keysBy)
+    let groups: KeyTable = ctx.keyTable(tool.keysBy!(o));
     let scratch = Buffer.allocUnsafe(4096);
     const lastKey = Buffer.allocUnsafe(256);
     let lastLen = -1, lastGroup = 0;
@@ -303,7 +312,7 @@ export const tool: Tool<CountByOptions> = {
         return { groups, cols, shape };
       },
       takeOver(live: unknown) {
-        const x = live as { groups: ByteKeys; cols: AggColumn[]; shape: string };
+        const x = live as { groups: KeyTable; cols: AggColumn[]; shape: string };
         if (!o.merge || groups.size > 0 || x.shape !== shape) return false;
         groups = x.groups; cols = x.cols; lastLen = -1;
         return true;

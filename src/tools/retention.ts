@@ -4,7 +4,7 @@
 // retention_rate — a heatmap's rows. Memory: per user its key bytes, first week and cohort (~40 bytes), and 8 bytes per (user, active week).
 import { FieldReader } from '../core/fields.js';
 import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart } from '../core/time.js';
-import { ByteKeys, GrowF64, PairSet } from '../core/keyed.js';
+import { GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
 
@@ -45,12 +45,13 @@ export const tool: Tool<RetentionOptions> = {
     if (blank) return blank;
     if (o.maxWeeks !== undefined && !(Number.isInteger(o.maxWeeks) && o.maxWeeks >= 0)) return `--max-weeks takes a whole number from 0 (got ${o.maxWeeks})`;
     return o.since !== undefined && !(isValidDate(o.since) && mondayOfDays(dateToEpochDays(o.since)) >= FIRST_MONDAY) ? '--since takes YYYY-MM-DD (from 0000-01-03)' : undefined; },
+  keysBy: (o) => (o.merge ? undefined : `token:${o.user}`),
   create(o, ctx) {
     if (o.merge) return merger(o, ctx);
     const reader = new FieldReader(o.cohortField ? [o.user, o.date, o.cohortField] : [o.user, o.date]);
     // per user (a slot of the user's token bytes): the Monday (epoch days) of the first active week and
     // of the cohort; the (user, Monday) pairs of activity in a hash set. Weeks are numbered by weekNo.
-    const users = new ByteKeys();
+    const users = ctx.keyTable(tool.keysBy!(o)); // (shared with other stages keying by the user: tool.keysBy)
     const first = new GrowF64(Infinity), cohort = new GrowF64(NaN);
     let disagree = 0; // records whose cohort week is not the one their user had so far
     const pairs = new PairSet();

@@ -13,7 +13,7 @@
 // the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
 import { floorScaled, isoBytesMs, msSeconds, valueMs, ZoneClock } from '../core/time.js';
-import { ByteKeys, GrowF64, GrowU32 } from '../core/keyed.js';
+import { GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { NUMBER_ROOM, RecordBatch, copyBytes, putNumber } from '../core/output.js';
 import { blankName } from '../core/options.js';
@@ -57,13 +57,14 @@ export const tool: Tool<SessionizeOptions> = {
     if (['session_start', 'session_end', 'duration_s', 'pings'].includes(o.as)) return `--as ${o.as}: a session's own field has that name (choose another for the key)`;
     return undefined;
   },
+  keysBy: (o) => (o.sorted ? undefined : `token:${o.key}`), // (--sorted keeps its open sessions by key text)
   create(o, ctx) {
     const stretches = o.end !== undefined || o.pings !== undefined;
     const paths = [o.key, o.time];
     const END = o.end !== undefined ? paths.push(o.end) - 1 : -1;
     const PINGS = o.pings !== undefined ? paths.push(o.pings) - 1 : -1;
     const reader = new FieldReader(paths);
-    const keys = new ByteKeys();
+    const keys = ctx.keyTable(tool.keysBy!(o)); // (shared with other stages keying by the same field: tool.keysBy)
     // per record: its key's slot and time, with --end/--pings also its end and ping count
     const slotOf = new GrowU32(), timeAt = new GrowF64(), endAt = new GrowF64(), countAt = new GrowF64();
     let records = 0;
