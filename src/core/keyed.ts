@@ -62,10 +62,11 @@ export class ByteKeys {
 
   /** small: start with room for a few hundred keys (64 KiB), not a few thousand (1 MiB), for tables
    *  made by the hundred; they grow the same. See also tiny(). */
-  constructor(small = false, tiny = false) {
-    const slots = tiny ? 1 << 4 : small ? 1 << 8 : 1 << 12;
-    this.blocks = [Buffer.allocUnsafe(tiny ? 1 << 9 : small ? 1 << 16 : 1 << 20)];
-    if (tiny) this.nextBlock = 1 << 10;
+  constructor(small = false, tiny = false, room?: { slots: number; bytes: number }) {
+    const slots = room ? room.slots : tiny ? 1 << 4 : small ? 1 << 8 : 1 << 12;
+    this.blocks = [Buffer.allocUnsafe(room ? room.bytes : tiny ? 1 << 9 : small ? 1 << 16 : 1 << 20)];
+    if (room) this.nextBlock = Math.min(1 << 20, 2 * room.bytes);
+    else if (tiny) this.nextBlock = 1 << 10;
     this.arena = this.blocks[0];
     this.blk = new Uint8Array(slots); this.offs = new Int32Array(slots); this.lens = new Int32Array(slots);
     this.table = new Int32Array(4 * slots).fill(-1);
@@ -76,6 +77,15 @@ export class ByteKeys {
    *  its arrays and objects), its blocks doubling up to 1 MiB; for tables made by the thousand (a set
    *  per group) */
   static tiny(): ByteKeys { return new ByteKeys(false, true); }
+
+  /** a table with room for about `keys` keys of `bytes` bytes in all before it grows (from 16 keys
+   *  and 512 bytes: tiny()'s): for a set whose size the sets made before it foretell (distinct's per
+   *  group: a day's users, where tiny() grew seven times) */
+  static sized(keys: number, bytes: number): ByteKeys {
+    let slots = 1 << 4;
+    while (slots * 1.2 < keys) slots *= 2;
+    return new ByteKeys(false, false, { slots, bytes: Math.max(1 << 9, bytes) });
+  }
 
   static hash(b: Uint8Array, s: number, e: number): number {
     let h = (e - s) ^ 0x811c9dc5, i = s;
