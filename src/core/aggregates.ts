@@ -737,16 +737,7 @@ function quantileColumn(q: number | undefined, spec: AggSpec, note: (w: string) 
   const runs: ArrayLike<number>[][] = [];
   let row = spec.rowsBefore ?? 0; // result() is called once per group, in output order
   /** every value of group g in one sorted array (a state) */
-  const sortedAll = (g: number): Float64Array => {
-    const v = values[g] ?? [], r = runs[g] ?? [];
-    let n = v.length;
-    for (const x of r) n += x.length;
-    const a = new Float64Array(n);
-    let at = 0;
-    for (const x of r) { a.set(x, at); at += x.length; }
-    for (let i = 0; i < v.length; i++) a[at++] = v[i];
-    return a.sort();
-  };
+  const sortedAll = (g: number): Float64Array => joinedRuns([...runs[g] ?? [], values[g] ?? []]).sort();
   return {
     add(g, r, k) { const x = num(r, k, note, spec.name); if (!Number.isNaN(x)) (values[g] ??= []).push(x); },
     result(g) {
@@ -801,14 +792,19 @@ export function quantileOfRuns(runs: readonly ArrayLike<number>[], q: number): n
   if (n === 0) return null;
   const h = (n - 1) * q, lo = Math.floor(h), hi = Math.min(lo + 1, n - 1);
   if (runs.length === 1) return lerp(runs[0][lo], runs[0][hi], h - lo);
-  if (runs.length > RUNS_MAX) { // (many runs: one array and a selection, O(n); see kthOfRuns)
-    const a = new Float64Array(n);
-    let at = 0;
-    for (const r of runs) { a.set(r, at); at += r.length; }
-    return quantileOfAny(a, q);
-  }
+  if (runs.length > RUNS_MAX) return quantileOfAny(joinedRuns(runs), q); // (many runs: one array and a selection, O(n); see kthOfRuns)
   const x = kthOfRuns(runs, lo);
   return lerp(x, hi > lo ? kthOfRuns(runs, hi) : x, h - lo);
+}
+
+/** the values of the arrays one after another, in one array */
+function joinedRuns(runs: readonly ArrayLike<number>[]): Float64Array {
+  let n = 0;
+  for (const r of runs) n += r.length;
+  const a = new Float64Array(n);
+  let at = 0;
+  for (const r of runs) { a.set(r, at); at += r.length; }
+  return a;
 }
 
 /** runs merged by binary searches up to this many (quantileOfRuns): each round of kthOfRuns halves

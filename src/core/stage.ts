@@ -255,10 +255,6 @@ export class Stage implements LineSink {
  */
 const EMPTY: Buffer = Buffer.alloc(0);
 
-/** b[s, e) copied to `to` at `at` (room there is the caller's): the position after. Up to 48 bytes go
- *  by a loop, where Buffer.copy's call (~90 ns whatever the length, here) costs more than the bytes:
- *  the short pieces of an edited record (the text a stage adds, the closing brace after it) */
-
 /**
  * A record assembled in process (an edited line, a record given as text), in one reused buffer: `home`,
  * taken at the first record (`take`: a buffer of the SIMD walk's memory when there is room, where the

@@ -47,9 +47,9 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     'subscription-start': { type: 'string', default: 'subscription_start_at' },
     'subscription-expire': { type: 'string', default: 'subscription_expire_at' },
   },
-  // (the user's fields are added by a join, null for an unknown user: a field no record has at all is
-  // a name that is not the join's, most likely a --prefix or field name typo, and every status is null
-  // or never that state, in silence)
+  // (the user's fields are added by a join, null for an unknown user: a registration field no record
+  // has at all is a name that is not the join's, most likely a --prefix or field name typo, and every
+  // status was null in silence)
   doubt(o: SubscriptionStatusOptions, counters, out) {
     if (out === 0) return undefined;
     const p = o.prefix;
@@ -68,6 +68,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const p = o.prefix;
     const fields = [o.time, p + o.registration, p + o.trialStart, p + o.trialEnd, p + o.subscriptionStart, p + o.subscriptionExpire, literalPath(o.as)];
     const reader = new FieldReader(fields);
+    const without = fields.map((f) => `without ${f}`); // (the figures' names, made once: doubt() reads them)
     /** field k's time (ms, to the µs), null, or a reason */
     const ts = (k: number): number | null | string => {
       const raw = reader.value(k);
@@ -109,7 +110,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
           if (k === 1) b.registration = v; else if (k === 2) b.trialStart = v; else if (k === 3) b.trialEnd = v;
           else if (k === 4) b.subStart = v; else b.subExpire = v;
         }
-        if (absent !== 0) for (let k = 1; k <= 5; k++) if (absent & (1 << k)) ctx.count(`without ${fields[k]}`);
+        if (absent !== 0) for (let k = 1; k <= 5; k++) if (absent & (1 << k)) ctx.count(without[k]);
         const state = statusAt(t, b);
         if (state === null) ctx.count('unknown users');
         let text = texts.get(state);
