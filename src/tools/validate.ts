@@ -5,7 +5,8 @@
 import { FieldReader, shownValue } from '../core/fields.js';
 import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
-import { loadSchema } from '../core/schema.js';
+import { loadSchema, DIALECTS } from '../core/schema.js';
+import type { Dialect, LoadedSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName, listOption } from '../core/options.js';
@@ -20,7 +21,8 @@ const options = {
   enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
   range: { type: 'string', array: true, default: [], describe: 'FIELD=MIN..MAX: numbers (or numeric strings) within the bounds, inclusive; either bound may be left out' },
   coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
-  schema: { type: 'string', describe: 'JSON Schema file, or a sample record with // comments (every field required, typed like the sample)' },
+  schema: { type: 'string', describe: 'JSON Schema file (draft-04, -06, -07, 2019-09 or 2020-12, by its $schema; $refs to files beside it are read), or a sample record with // comments (every field required, typed like the sample)' },
+  draft: { type: 'string', choices: DIALECTS, default: 'draft-07', describe: "the JSON Schema dialect of a --schema without $schema" },
   'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
 } as const satisfies Record<string, Options>;
 
@@ -258,24 +260,21 @@ export const tool: Tool<ValidateOptions> = {
     }
     let ajvCheck: ((rec: unknown) => string | null) | null = null;
     let integerCheck: ((line: Line) => string | null) | null = null;
-    let loaded: ReturnType<typeof loadSchema> | undefined;
+    let loaded: LoadedSchema | undefined;
+    // (ajv's own notes, e.g. an unknown format it ignores, said once each as this tool's warnings)
+    const said = new Set<string>();
+    const note = (...args: unknown[]) => { const m = args.map(String).join(' '); if (!said.has(m)) { said.add(m); ctx.warn(`--schema ${o.schema}: ${m}`); } };
     if (o.schema) {
-      try { loaded = loadSchema(o.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
+      try { loaded = loadSchema(o.schema, o.draft as Dialect, note); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
     }
     // ajv is loaded only for --schema (importing it costs ~70 ms per process)
     const coercing = o.coerce || loaded?.fromSample === true;
     const compile = async () => {
       if (!loaded) return;
-      const [{ Ajv }, { default: addFormats }] = await Promise.all([import('ajv'), import('ajv-formats')]);
-      // (ajv's own notes, e.g. an unknown format it ignores, said once each as this tool's warnings)
-      const said = new Set<string>();
-      const note = (...args: unknown[]) => { const m = args.map(String).join(' '); if (!said.has(m)) { said.add(m); ctx.warn(`--schema ${o.schema}: ${m}`); } };
-      const ajv = new Ajv({ allErrors: false, coerceTypes: coercing, strict: false, logger: { log: () => {}, warn: note, error: note } });
       // the formats are checked (date, date-time, time, email, uri, uuid, ipv4, ...: ajv-formats' full
       // mode, RFC 3339 dates and times); a format it does not know is said once and not checked
-      (addFormats as unknown as (a: InstanceType<typeof Ajv>) => void)(ajv);
-      let validateFn: ReturnType<typeof ajv.compile>;
-      try { validateFn = ajv.compile(loaded.schema); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
+      let validateFn: ReturnType<LoadedSchema['compile']>;
+      try { validateFn = loaded.compile({ allErrors: false, coerceTypes: coercing }); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
       const sampleFields = loaded.fromSample ? (loaded.schema as { required: string[] }).required : [];
       ajvCheck = (rec) => {
@@ -287,15 +286,15 @@ export const tool: Tool<ValidateOptions> = {
       // (a schema that names the integer type: a record's numbers past a double's digits that are no
       // whole numbers, though their doubles are, are looked at again: every error of the record with
       // them as 0.5, of which a type error at one of them is the one that counts)
-      if (JSON.stringify(loaded.schema).includes('"integer"')) {
-        let all: ReturnType<typeof ajv.compile> | undefined;
+      if (loaded.mentions('"integer"')) {
+        let all: ReturnType<LoadedSchema['compile']> | undefined;
         integerCheck = (line) => {
           const exact = parseDigits(line.buf, line.start, line.end);
           if (exact === undefined) return null;
           const paths: string[] = [];
           const copy = hiddenFractions(exact, '', paths);
           if (paths.length === 0) return null;
-          all ??= new Ajv({ allErrors: true, coerceTypes: coercing, strict: false, logger: false }).compile(loaded.schema);
+          all ??= loaded!.compile({ allErrors: true, coerceTypes: coercing, logger: false });
           if (all(copy)) return null;
           const e = all.errors!.find((x) => x.keyword === 'type' && paths.includes(x.instancePath) && String((x.params as { type?: unknown }).type).includes('integer'));
           return e ? `${e.instancePath} ${e.message}` : null;

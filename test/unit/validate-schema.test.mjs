@@ -1,0 +1,145 @@
+// validate --schema against the JSON Schema dialects, through the real bin: each dialect chosen by its
+// $schema (http or https, with or without the empty fragment) or by --draft, a keyword each dialect
+// reads its own way; documents of keywords only read as schemas, sample records still read as samples;
+// `required` on a record's own members; $refs to files beside the schema (nested, relative, by $id),
+// never the network. Written from the dialects' texts (json-schema.org), one record a line: kept or not.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sh, tmpdir } from '../helpers/sh.mjs';
+
+const dir = tmpdir('ep-schema-');
+const URI = {
+  'draft-04': 'http://json-schema.org/draft-04/schema#',
+  'draft-06': 'http://json-schema.org/draft-06/schema#',
+  'draft-07': 'http://json-schema.org/draft-07/schema#',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+};
+let n = 0;
+/** the records of `records` that validate keeps with this schema file text (and args), with its status and stderr */
+function run(schema, records, args = '', files = {}) {
+  const d = path.join(dir, String(n++));
+  fs.mkdirSync(d);
+  for (const [name, text] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(d, name)), { recursive: true }); fs.writeFileSync(path.join(d, name), typeof text === 'string' ? text : JSON.stringify(text)); }
+  fs.writeFileSync(path.join(d, 'schema.json'), typeof schema === 'string' ? schema : JSON.stringify(schema));
+  const input = records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+  const r = sh(`validate --schema schema.json --max-reports 0 ${args}`, { input, cwd: d });
+  return { status: r.status, stderr: r.stderr, kept: r.stdout.split('\n').filter(Boolean) };
+}
+const kept = (schema, records, args, files) => {
+  const r = run(schema, records, args, files);
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  return r.kept.map((l) => JSON.parse(l));
+};
+
+test('each dialect by its $schema reads its own keywords', () => {
+  // draft-04: exclusiveMinimum is a boolean beside minimum
+  assert.equal(kept({ $schema: URI['draft-04'], properties: { n: { minimum: 0, exclusiveMinimum: true } } }, [{ n: 0 }, { n: 1 }]), [{ n: 1 }]);
+  // draft-06 on: exclusiveMinimum is the bound itself; const and propertyNames
+  for (const d of ['draft-06', 'draft-07', '2019-09', '2020-12']) {
+    assert.equal(kept({ $schema: URI[d], properties: { n: { exclusiveMinimum: 0 } } }, [{ n: 0 }, { n: 1 }]), [{ n: 1 }], d);
+    assert.equal(kept({ $schema: URI[d], properties: { k: { const: 'a' } }, propertyNames: { maxLength: 1 } }, [{ k: 'a' }, { k: 'b' }, { kk: 'a' }]), [{ k: 'a' }], d);
+  }
+  // draft-07 on: if / then / else
+  for (const d of ['draft-07', '2019-09', '2020-12']) {
+    assert.equal(kept({ $schema: URI[d], if: { properties: { kind: { const: 'sub' } }, required: ['kind'] }, then: { required: ['plan'] }, else: { not: { required: ['plan'] } } },
+      [{ kind: 'sub', plan: 'p' }, { kind: 'sub' }, { kind: 'free' }, { kind: 'free', plan: 'p' }]), [{ kind: 'sub', plan: 'p' }, { kind: 'free' }], d);
+  }
+  // 2019-09 on: dependentRequired, unevaluatedProperties (through allOf)
+  for (const d of ['2019-09', '2020-12']) {
+    assert.equal(kept({ $schema: URI[d], dependentRequired: { card: ['cvv'] } }, [{ card: 1, cvv: 2 }, { card: 1 }, { cvv: 2 }]), [{ card: 1, cvv: 2 }, { cvv: 2 }], d);
+    assert.equal(kept({ $schema: URI[d], allOf: [{ properties: { a: true } }], properties: { b: true }, unevaluatedProperties: false }, [{ a: 1, b: 2 }, { a: 1, c: 3 }]), [{ a: 1, b: 2 }], d);
+  }
+  // 2020-12: prefixItems, and items for the rest
+  assert.equal(kept({ $schema: URI['2020-12'], properties: { t: { prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false } } },
+    [{ t: ['a', 1] }, { t: ['a', 'b'] }, { t: ['a', 1, 2] }, { t: ['a'] }]), [{ t: ['a', 1] }, { t: ['a'] }]);
+  // draft-07: items as an array is the tuple, additionalItems the rest
+  assert.equal(kept({ $schema: URI['draft-07'], properties: { t: { items: [{ type: 'string' }], additionalItems: false } } }, [{ t: ['a'] }, { t: ['a', 'b'] }, { t: [1] }]), [{ t: ['a'] }]);
+});
+
+test('$schema written with https, without its fragment: the same dialect; an unknown one is a usage error', () => {
+  for (const uri of ['https://json-schema.org/draft-07/schema#', 'http://json-schema.org/draft-07/schema', 'http://json-schema.org/draft/2020-12/schema#']) {
+    assert.equal(kept({ $schema: uri, required: ['a'] }, [{ a: 1 }, { b: 1 }]), [{ a: 1 }], uri);
+  }
+  const r = run({ $schema: 'http://json-schema.org/draft-03/schema#', required: ['a'] }, [{ a: 1 }]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /\$schema "http:\/\/json-schema.org\/draft-03\/schema#" is no dialect validate knows/);
+  assert.match(r.stderr, /2020-12/);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.equal(r.kept, []);
+});
+
+test('--draft: the dialect of a schema without $schema (draft-07 unless given); a $schema wins', () => {
+  const tuple = { properties: { t: { prefixItems: [{ type: 'string' }] } } };
+  // (draft-07 knows no prefixItems: nothing asserted)
+  assert.equal(kept(tuple, [{ t: ['a'] }, { t: [1] }]), [{ t: ['a'] }, { t: [1] }]);
+  assert.equal(kept(tuple, [{ t: ['a'] }, { t: [1] }], '--draft 2020-12'), [{ t: ['a'] }]);
+  assert.equal(kept({ properties: { n: { minimum: 0, exclusiveMinimum: true } } }, [{ n: 0 }, { n: 1 }], '--draft draft-04'), [{ n: 1 }]);
+  assert.equal(kept({ $schema: URI['2020-12'], ...tuple }, [{ t: ['a'] }, { t: [1] }], '--draft draft-04'), [{ t: ['a'] }]);
+  // draft-07's tuple form is no 2020-12 schema: said, exit 2
+  const r = run({ properties: { t: { items: [{ type: 'string' }] } } }, [{ t: ['a'] }], '--draft 2020-12');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /schema is invalid/);
+  const bad = run({ required: ['a'] }, [{ a: 1 }], '--draft 3');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /draft/);
+});
+
+test('a document of JSON Schema keywords only is a schema; sample records stay samples', () => {
+  // (these read as sample records before: every record "must have required property 'required'")
+  assert.equal(kept({ required: ['a'] }, [{ a: 1 }, { b: 1 }]), [{ a: 1 }]);
+  assert.equal(kept({ anyOf: [{ required: ['a'] }, { required: ['b'] }] }, [{ a: 1 }, { b: 1 }, { c: 1 }]), [{ a: 1 }, { b: 1 }]);
+  assert.equal(kept({ format: 'email' }, [{}, { a: 1 }]), [{}, { a: 1 }]); // (a string format says nothing of an object)
+  assert.equal(kept({ additionalProperties: false, patternProperties: { '^x_': { type: 'integer' } } }, [{ x_a: 1 }, { x_a: 'a' }, { y: 1 }]), [{ x_a: 1 }]);
+  assert.equal(kept({ minProperties: 2, title: 'two or more' }, [{ a: 1 }, { a: 1, b: 2 }]), [{ a: 1, b: 2 }]);
+  // a sample record whose fields happen to be keywords: not a valid schema, or annotations only
+  assert.equal(kept({ type: 'click', title: 'x' }, [{ type: 'view', title: 'y' }, { type: 'view' }]), [{ type: 'view', title: 'y' }]);
+  assert.equal(kept({ title: 'a', description: 'b' }, [{ title: 'c', description: 'd' }, { title: 'c' }]), [{ title: 'c', description: 'd' }]);
+  // a commented sample record (the Loco case study's form), a field named like a keyword among others
+  assert.equal(kept('// a sample\n{\n  "format": "mp4", // the file\'s\n  "size": 10\n}\n', [{ format: 'webm', size: 3 }, { format: 'webm' }, { format: 1, size: 3 }]), [{ format: 'webm', size: 3 }]);
+});
+
+test('required and properties judge a record\'s own members, not those every object inherits', () => {
+  const schema = { $schema: URI['2020-12'], required: ['toString', 'constructor'] };
+  assert.equal(kept(schema, [{}, { toString: 1 }, { toString: 1, constructor: 2 }]), [{ toString: 1, constructor: 2 }]);
+  assert.equal(kept({ properties: { toString: { type: 'object', required: ['length'] } } }, [{}, { toString: {} }, { toString: { length: 1 } }]), [{}, { toString: { length: 1 } }]);
+});
+
+test('$ref to files beside the schema: read (nested, relative to the file that refers), never fetched', () => {
+  const files = {
+    'defs/ids.json': { $schema: URI['2020-12'], $defs: { id: { type: 'string', pattern: '^u[0-9]+$' }, when: { $ref: 'time.json' } } },
+    'defs/time.json': '// epoch seconds\n{ "type": "integer", "minimum": 0 }\n',
+  };
+  const schema = { $schema: URI['2020-12'], required: ['user', 'ts'], properties: { user: { $ref: 'defs/ids.json#/$defs/id' }, ts: { $ref: 'defs/ids.json#/$defs/when' } } };
+  assert.equal(kept(schema, [{ user: 'u1', ts: 5 }, { user: 'x', ts: 5 }, { user: 'u1', ts: -1 }, { user: 'u1', ts: 1.5 }], '', files), [{ user: 'u1', ts: 5 }]);
+  // an integer named only in a referred file: a 17-digit number with a fraction is still no integer
+  assert.equal(kept(schema, ['{"user":"u1","ts":12345678901234567.5}', '{"user":"u1","ts":12345678901234567}'], '', files).length, 1);
+  // a file that is not there: said, exit 2
+  const missing = run({ properties: { a: { $ref: 'nope.json' } } }, [{ a: 1 }]);
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /can't resolve reference nope\.json/);
+  // a file that is no JSON: said, naming it
+  const broken = run({ properties: { a: { $ref: 'b.json' } } }, [{ a: 1 }], '', { 'b.json': '{"type": ' });
+  assert.is(broken.status, 2);
+  assert.match(broken.stderr, /\$ref b\.json: .*b\.json is not JSON/);
+  // a schema with an https $id, its files side by side on the disk: found there, known by their URLs
+  assert.equal(kept({ $schema: URI['2020-12'], $id: 'https://example.com/schemas/event.json', properties: { user: { $ref: 'common.json#/$defs/id' } } },
+    [{ user: 'u1' }, { user: 2 }], '', { 'common.json': { $id: 'https://example.com/schemas/common.json', $defs: { id: { type: 'string' } } } }), [{ user: 'u1' }]);
+  // a resource of the same document with its own $id is no file to read
+  assert.equal(kept({ $schema: URI['2020-12'], properties: { a: { $ref: 'item.json' } }, $defs: { item: { $id: 'item.json', type: 'integer' } } }, [{ a: 1 }, { a: 'x' }]), [{ a: 1 }]);
+  // a schema with an $id of its own: its file refs resolve against that $id (a file: URL here)
+  const idDir = path.join(dir, 'withid');
+  fs.mkdirSync(path.join(idDir, 'lib'), { recursive: true });
+  fs.writeFileSync(path.join(idDir, 'lib', 'n.json'), '{"type":"number"}');
+  assert.equal(kept({ $id: `file://${idDir}/lib/main.json`, properties: { a: { $ref: 'n.json' } } }, [{ a: 1 }, { a: 'x' }]), [{ a: 1 }]);
+  // draft-04's id alike
+  assert.equal(kept({ $schema: URI['draft-04'], id: `file://${idDir}/lib/main.json`, properties: { a: { $ref: 'n.json' } } }, [{ a: 1 }, { a: 'x' }]), [{ a: 1 }]);
+  // the network is never asked: a ref to http(s) is unresolved, a usage error
+  const remote = run({ properties: { a: { $ref: 'http://127.0.0.1:9/x.json' } } }, [{ a: 1 }]);
+  assert.is(remote.status, 2);
+  assert.match(remote.stderr, /can't resolve reference http:\/\/127\.0\.0\.1:9\/x\.json/);
+});
+
+test.run();
