@@ -18,11 +18,14 @@ const options = {
 
 export type SaveOptions = OptionsOf<typeof options> & InputOptions & { file: string[] };
 
+/** the names of standard output: `-`, as `-i -` is standard input, and the device's */
+const STDOUT = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
 export const tool: Tool<SaveOptions> = {
   name: 'save',
   summary: 'Write the records to FILE (renamed into place when the run succeeds; --append to add to it): the end of a fork branch.',
   usage: 'save FILE [--append] [-i INPUT]',
-  positional: { name: 'file', describe: 'the file to write', demand: true },
+  positional: { name: 'file', describe: 'the file to write (- or /dev/stdout: standard output, as it is)', demand: true },
   sink: true,
   parallel: undefined,
   examples: [
@@ -30,7 +33,8 @@ export const tool: Tool<SaveOptions> = {
     ['count-by event_date -i events.ndjson | save daily.ndjson', 'the same as > daily.ndjson, but the file appears only when complete'],
   ],
   options,
-  appendsTo: (o: SaveOptions) => (o.append ? o.file[0] : undefined), // (else a new file renamed into place)
+  // (else a new file renamed into place; standard output is written as the records come, appended or not)
+  appendsTo: (o: SaveOptions) => (STDOUT.has(o.file[0]) ? '/dev/stdout' : o.append ? o.file[0] : undefined),
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
@@ -38,13 +42,16 @@ export const tool: Tool<SaveOptions> = {
   },
   create(o, ctx) {
     const target = o.file[0];
+    // standard output (- or its device names): written to the descriptor as it is, not opened again
+    // (opening /dev/stdout fails where it is a socket, ENXIO, and truncates the file of a `>>`)
+    const stdout = STDOUT.has(target);
     const dir = path.dirname(path.resolve(target));
-    if (!fs.existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
-    const t = o.append ? null : fileTarget(target);
+    if (!stdout && !fs.existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
+    const t = o.append || stdout ? null : fileTarget(target);
     const tmp = t ? t.write : target;
     let fd: number;
-    try { fd = o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
-    const out = new Output(fd, false);
+    try { fd = stdout ? 1 : o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
+    const out = new Output(fd, o.lineBuffered === true);
     let records = 0;
     // a run stopped early (--strict, an error, a signal) leaves no temporary file behind
     const guard = t ? guardTarget(() => t.abort()) : null;
@@ -56,7 +63,7 @@ export const tool: Tool<SaveOptions> = {
       },
       async end() {
         await out.finish();
-        fs.closeSync(fd);
+        if (!stdout) fs.closeSync(fd);
         if (!t) { ctx.count('records', records); return; }
         if (ctx.willFail()) { t.abort(); guard!.release(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }
         await guard!.beforeCommit();
