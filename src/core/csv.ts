@@ -89,7 +89,7 @@ export class CsvScanner {
   private discarding = false;
   private ended = false;
   private readonly rec: CsvRecord;
-  /** the bytes that end an unquoted field's text: the delimiter, '"', CR, LF */
+  /** the bytes that end an unquoted field's text: the delimiter, '"' (unless lazyQuotes), CR, LF */
   private readonly stop = new Uint8Array(256);
   private readonly bad: CsvMalformed;
 
@@ -97,10 +97,12 @@ export class CsvScanner {
    * @param delim the delimiter byte (not '"', CR or LF)
    * @param maxRecord the longest record (bytes) the reader buffers before it gives up on it
    */
-  constructor(private readonly delim: number, private readonly sink: CsvSink, private readonly maxRecord = 16 << 20, initial = 1 << 18) {
+  constructor(private readonly delim: number, private readonly sink: CsvSink, private readonly maxRecord = 16 << 20, initial = 1 << 18, lazyQuotes = false) {
     if (delim === QUOTE || delim === CR || delim === LF || delim < 0 || delim > 0x7f) throw new RangeError('the delimiter must be one ASCII character other than \'"\', CR and LF');
     this.buf = Buffer.allocUnsafe(initial);
-    for (const c of [delim, QUOTE, CR, LF]) this.stop[c] = 1;
+    // (lazyQuotes: a '"' inside an unquoted field is one of its characters, as Go's LazyQuotes and
+    // Python's csv read it; a field that starts with one is quoted as ever)
+    for (const c of lazyQuotes ? [delim, CR, LF] : [delim, QUOTE, CR, LF]) this.stop[c] = 1;
     this.rec = { buf: this.buf, start: 0, end: 0, line: 0, endLine: 0, count: 0, starts: new Int32Array(64), ends: new Int32Array(64), quoted: new Uint8Array(64), utf8: true, cr: false };
     this.bad = { buf: this.buf, start: 0, end: 0, line: 0, problem: 'stray quote', detail: '', cr: false };
   }
