@@ -295,7 +295,9 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
   return us === 0 ? ms : ms + us / 1000;
 }
 
-const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+// (after the time: Z, an offset, or " UTC" / " GMT" as BigQuery's CSV exports and many SQL tools write
+// a UTC time: "2023-01-01 04:17:40.123456 UTC")
+const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function fromIso(text: string, inputTz: string, fine = false): number | string {
   const m = ISO.exec(text);
@@ -309,7 +311,7 @@ function fromIso(text: string, inputTz: string, fine = false): number | string {
   const sub = fine && frac && frac.length > 3 ? Number((frac + '00').slice(3, 6)) / 1000 : 0; // the µs, with `fine`
   const local = daysFromCivil(y, mo, d) * DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + fracMs;
   if (off) {
-    if (off === 'Z' || off === 'z') return local + sub;
+    if (off === 'Z' || off === 'z' || off === 'UTC' || off === 'GMT') return local + sub;
     const sign = off[0] === '-' ? -1 : 1;
     const digits = off.slice(1).replace(':', '');
     const oh = +digits.slice(0, 2), om = digits.length > 2 ? +digits.slice(2, 4) : 0;

@@ -62,6 +62,12 @@ test('ISO-8601 strings: offsets, fractions, naive times in a zone (gap shifts fo
   assert.is(parseTimestamp('2020-07-01 12:00:00', chi), Date.UTC(2020, 6, 1, 17));
   assert.is(parseTimestamp('2020-03-08 02:30:00', chi), Date.UTC(2020, 2, 8, 8, 30)); // gap: 03:30 CDT
   assert.is(parseTimestamp('2020-11-01 01:30:00', chi), Date.UTC(2020, 10, 1, 6, 30)); // overlap: the CDT one
+  // " UTC" / " GMT" after the time, as BigQuery's CSV exports write a TIMESTAMP: UTC whatever the input zone
+  assert.is(parseTimestamp('2023-01-01 04:17:40.123456 UTC', chi), Date.UTC(2023, 0, 1, 4, 17, 40, 123));
+  assert.is(parseTimestamp('2023-01-01 04:17:40.123456 UTC', { ...chi, fine: true }), Date.UTC(2023, 0, 1, 4, 17, 40, 123) + 0.456);
+  assert.is(parseTimestamp('2023-01-01T23:30:00 GMT', chi), Date.UTC(2023, 0, 1, 23, 30));
+  assert.is(parseTimestamp('2023-01-01 04:17:40UTC'), Date.UTC(2023, 0, 1, 4, 17, 40));
+  for (const t of ['2023-01-01 UTC', '2023-01-01 04:17:40 utc', '2023-01-01 04:17:40 UTC+1', '2023-01-01 04:17:40 CET', '2023-01-01 04:17:40 Z UTC']) assert.type(parseTimestamp(t), 'string', t);
 });
 
 /** ISO week the slow way: Thursday of the date's week, counted from the first Thursday of its year */
