@@ -3,6 +3,7 @@
 // comments, values showing each field's type), turned into a JSON Schema that requires every field
 // of the sample with the sample value's type.
 import fs from 'node:fs';
+import { parseTimestamp } from './time.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +31,119 @@ export function schemaFromSample(sample: Record<string, unknown>): object {
     properties[k] = t === 'integer' ? { type: 'number' } : t === 'null' ? {} : { type: t }; // integers in a sample: any number is fine
   }
   return { type: 'object', required: Object.keys(sample), properties };
+}
+
+/** is the document a Spark schema (StructType's JSON: `{"type": "struct", "fields": [{"name", "type",
+ *  "nullable", "metadata"}...]}`, as `df.schema.json()` writes it, or with a field's struct written
+ *  `"type": "struct", "fields": [...]` in the field itself)? */
+export function isSparkSchema(doc: unknown): doc is { type: 'struct'; fields: unknown[] } {
+  const d = doc as { type?: unknown; fields?: unknown };
+  return d !== null && typeof d === 'object' && d.type === 'struct' && Array.isArray(d.fields) && d.fields.length > 0 &&
+    d.fields.every((f) => f !== null && typeof f === 'object' && typeof (f as { name?: unknown }).name === 'string' &&
+      ((f as { type?: unknown }).type !== null && ['string', 'object'].includes(typeof (f as { type?: unknown }).type)));
+}
+
+/** the format of a Spark schema's timestamp strings: a time the tools read (ISO-8601, epoch digits) */
+const TIMESTAMP = 'ISO-8601 or epoch time';
+
+/** a schema that also lets null through (a nullable field, an array's element that may be null) */
+function orNull(s: Record<string, unknown>): Record<string, unknown> {
+  if (typeof s.type === 'string') return { ...s, type: [s.type, 'null'] };
+  if (Array.isArray(s.type)) return s.type.includes('null') ? s : { ...s, type: [...s.type, 'null'] };
+  return Object.keys(s).length === 0 ? s : { anyOf: [s, { type: 'null' }] };
+}
+
+/**
+ * A Spark schema as a JSON Schema, as Spark's JSON reader reads records with it: a field that is not
+ * nullable must be there and not null, a nullable one may be null or absent; other fields are let be.
+ * Types: string, char/varchar and binary are strings; byte, short, int(eger), long (tinyint, smallint,
+ * bigint) integers; float, double, real and decimal(p,s) numbers; boolean; date a YYYY-MM-DD string;
+ * timestamp (and _ntz, _ltz) a string the tools read as a time (ISO-8601, epoch digits) or a number
+ * (epoch seconds, as Spark reads a number); struct, array and
+ * map nested, as JSON objects (`{"type": "array", "elementType": ..., "containsNull": ...}`) or as
+ * Spark's type strings (`array<string>`, `map<string,int>`, `struct<a:int,b:array<string>>`).
+ */
+export function schemaFromSpark(doc: { fields: unknown[] }): object {
+  const fail = (m: string): never => { throw new Error(`a Spark schema: ${m}`); };
+  const struct = (fields: unknown[], at: string): Record<string, unknown> => {
+    const properties: Record<string, unknown> = {}, required: string[] = [];
+    for (const f of fields) {
+      const x = f as { name?: unknown; type?: unknown; nullable?: unknown; fields?: unknown; elementType?: unknown; containsNull?: unknown; keyType?: unknown; valueType?: unknown; valueContainsNull?: unknown };
+      if (x === null || typeof x !== 'object' || typeof x.name !== 'string') fail(`${at}: a field without a name`);
+      const name = x.name as string, where = at ? `${at}.${name}` : name;
+      // (a field's own struct, array or map may be written in the field: "type": "struct", "fields": [...])
+      const t = typeof x.type === 'string' && ['struct', 'array', 'map'].includes(x.type.trim().toLowerCase()) ? { ...x, type: x.type.trim().toLowerCase() } : x.type;
+      const s = type(t, where);
+      const nullable = x.nullable !== false;
+      properties[name] = nullable ? orNull(s) : s;
+      if (!nullable) required.push(name);
+    }
+    return required.length ? { type: 'object', properties, required } : { type: 'object', properties };
+  };
+  const type = (t: unknown, at: string): Record<string, unknown> => {
+    if (typeof t === 'string') return text(t, at);
+    if (t === null || typeof t !== 'object') return fail(`${at}: no type`);
+    const o = t as { type?: unknown; fields?: unknown; elementType?: unknown; containsNull?: unknown; valueType?: unknown; valueContainsNull?: unknown };
+    if (o.type === 'struct') return Array.isArray(o.fields) ? struct(o.fields, at) : fail(`${at}: a struct without its fields`);
+    if (o.type === 'array') {
+      if (o.elementType === undefined) return fail(`${at}: an array without its elementType`);
+      const e = type(o.elementType, `${at}[]`);
+      return { type: 'array', items: o.containsNull === false ? e : orNull(e) };
+    }
+    if (o.type === 'map') {
+      if (o.valueType === undefined) return fail(`${at}: a map without its valueType`);
+      const v = type(o.valueType, `${at}{}`);
+      return { type: 'object', additionalProperties: o.valueContainsNull === false ? v : orNull(v) };
+    }
+    if (o.type === 'udt') return {};
+    return fail(`${at}: type ${JSON.stringify(o.type)} is no Spark type`);
+  };
+  // a type string: a simple type, or array<T>, map<K,V>, struct<name:T,...> (Spark's DDL form)
+  const text = (src: string, at: string): Record<string, unknown> => {
+    let i = 0;
+    const ws = () => { while (i < src.length && /\s/.test(src[i])) i++; };
+    const expect = (c: string) => { ws(); if (src[i] !== c) fail(`${at}: '${c}' expected at ${i + 1} of the type "${src}"`); i++; };
+    const name = (): string => {
+      ws();
+      if (src[i] === '`') { const e = src.indexOf('`', i + 1); if (e < 0) fail(`${at}: an unclosed \` in the type "${src}"`); const n = src.slice(i + 1, e); i = e + 1; return n; }
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+      if (!m) return fail(`${at}: a name expected at ${i + 1} of the type "${src}"`);
+      i += m[0].length;
+      return m[0];
+    };
+    const one = (): Record<string, unknown> => {
+      const w = name().toLowerCase();
+      if (w === 'array') { expect('<'); const e = one(); expect('>'); return { type: 'array', items: orNull(e) }; }
+      if (w === 'map') { expect('<'); one(); expect(','); const v = one(); expect('>'); return { type: 'object', additionalProperties: orNull(v) }; }
+      if (w === 'struct') {
+        expect('<');
+        const properties: Record<string, unknown> = {};
+        ws();
+        if (src[i] !== '>') {
+          for (;;) { const n = name(); expect(':'); properties[n] = orNull(one()); ws(); if (src[i] !== ',') break; i++; }
+        }
+        expect('>');
+        return { type: 'object', properties };
+      }
+      ws();
+      if (src[i] === '(') { const e = src.indexOf(')', i); if (e < 0) fail(`${at}: an unclosed ( in the type "${src}"`); i = e + 1; } // decimal(10,2), varchar(20)
+      switch (w) {
+        case 'string': case 'char': case 'varchar': case 'binary': return { type: 'string' };
+        case 'date': return { type: 'string', format: 'date' };
+        case 'byte': case 'tinyint': case 'short': case 'smallint': case 'int': case 'integer': case 'long': case 'bigint': return { type: 'integer' };
+        case 'float': case 'double': case 'real': case 'decimal': case 'dec': case 'numeric': return { type: 'number' };
+        case 'boolean': return { type: 'boolean' };
+        case 'timestamp': case 'timestamp_ntz': case 'timestamp_ltz': return { type: ['string', 'number'], format: TIMESTAMP };
+        case 'null': case 'void': return { type: 'null' };
+        default: return fail(`${at}: type "${src}" is no Spark type validate knows`);
+      }
+    };
+    const r = one();
+    ws();
+    if (i !== src.length) fail(`${at}: the type "${src}" goes on after ${src.slice(0, i)}`);
+    return r;
+  };
+  return struct(doc.fields, '');
 }
 
 /** the JSON Schema dialects validate knows, by the name --draft takes */
@@ -79,6 +193,7 @@ export function newAjv(dialect: Dialect, options: Record<string, unknown>): AjvL
     if (dialect === 'draft-06') ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json'), META['draft-06']);
   }
   require('ajv-formats').default(ajv);
+  (ajv as unknown as { addFormat(n: string, f: object): void }).addFormat(TIMESTAMP, { type: 'string', validate: (t: string) => typeof parseTimestamp(t) === 'number' });
   return ajv;
 }
 
@@ -145,7 +260,8 @@ export interface LoadedSchema {
 }
 
 /**
- * The rules of a --schema file: a JSON Schema, or a commented sample record. A JSON Schema is a
+ * The rules of a --schema file: a JSON Schema, a Spark schema (schemaFromSpark), or a commented sample
+ * record. A JSON Schema is a
  * document with a `$schema`, `properties`, a `type` of object or array, or one whose every member is
  * a keyword of JSON Schema (not only annotations such as `title`) and that is a valid schema; true and
  * false too. Anything else is a sample record. `fallback`: the dialect of a schema without `$schema`.
@@ -180,7 +296,8 @@ export function loadSchema(file: string, fallback: Dialect = 'draft-07', warn: (
     return ajv.compile(typeof ownId === 'string' || typeof meta !== 'object' ? meta : { ...meta, [idKey]: url });
   };
   let schema: object | boolean = doc, fromSample = false;
-  if (typeof doc === 'object') {
+  if (isSparkSchema(doc)) schema = schemaFromSpark(doc);
+  else if (typeof doc === 'object') {
     const keys = Object.keys(doc);
     const signals = '$schema' in doc || ('properties' in doc && typeof doc.properties === 'object') ||
       ('type' in doc && typeof doc.type === 'string' && ['object', 'array'].includes(doc.type));
