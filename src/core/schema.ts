@@ -261,10 +261,10 @@ export interface LoadedSchema {
 
 /**
  * The rules of a --schema file: a JSON Schema, a Spark schema (schemaFromSpark), or a commented sample
- * record. A JSON Schema is a
- * document with a `$schema`, `properties`, a `type` of object or array, or one whose every member is
- * a keyword of JSON Schema (not only annotations such as `title`) and that is a valid schema; true and
- * false too. Anything else is a sample record. `fallback`: the dialect of a schema without `$schema`.
+ * record. A JSON Schema is a document with a `$schema`, `properties`, a `type` of object or array, or
+ * one whose every member is a keyword of JSON Schema (not only annotations such as `title`) and that
+ * is a valid schema; true and false too. Anything else is a sample record. `fallback`: the dialect of
+ * a schema without `$schema`; `warn`: ajv's notes (an unknown format), said by the caller.
  */
 export function loadSchema(file: string, fallback: Dialect = 'draft-07', warn: (m: string) => void = () => {}): LoadedSchema {
   const raw = fs.readFileSync(file, 'utf8');
