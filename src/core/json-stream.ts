@@ -297,6 +297,13 @@ export class JsonStreamReader {
         const c = b[i];
         if (c === SP || c === TAB || c === CR) { if (this.head) this.lineIndent++; i++; }
         else if (c === RS && this.outer === TOP) i++; // RFC 7464 JSON text sequences (jq --seq): RS before each document
+        else if (c === 0xef && this.outer === TOP) {
+          // a UTF-8 BOM between documents, as at the start: files saved with one and joined (`cat a.json
+          // b.json`); its rest yet to come: wait for it
+          if (i + 2 >= len && !eof) { this.pos = i; return DONE; }
+          if (i + 2 < len && b[i + 1] === 0xbb && b[i + 2] === 0xbf) i += 3;
+          else break;
+        }
         else if (c === LF) { i++; this.line++; this.lineStart = this.base + i; this.head = true; this.lineIndent = 0; }
         else break;
       }

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, isWellFormed, parseJson, stringify } from './json.js';
+import { BigNum, clipChars, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -71,10 +71,21 @@ function kindOf(v: unknown): number {
     case 'string': return looksLikeTime(v) && isoTime(v) && !iso.truncated && iso.zoned && !iso.leap ? TIME : STRING;
     case 'bigint': return intKind(v);
     case 'object':
-      if (v instanceof BigNum) return INTEGER_TEXT.test(v.raw) ? intKind(BigInt(v.raw)) : BIG;
+      if (v instanceof BigNum) { const w = wholeOf(v); return w === undefined ? BIG : intKind(w); }
       return NESTED;
     default: return STRING;
   }
+}
+
+/** the integer a BigNum is (its digits, or a whole decimal: 12345678901234567.0, 9.007199254740993e15),
+ *  or undefined (a fraction, or a number of more than 20 digits: beyond int64 either way) */
+function wholeOf(v: BigNum): bigint | undefined {
+  if (INTEGER_TEXT.test(v.raw)) return BigInt(v.raw);
+  const d = wholeDec(v);
+  if (d === undefined || d.exp > 20n) return undefined;
+  if (d.sign === 0) return 0n;
+  const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length));
+  return d.sign < 0 ? -n : n;
 }
 
 function intKind(b: bigint): number {
@@ -145,7 +156,7 @@ function convert(v: unknown, type: ColumnType): unknown {
     case 'BOOLEAN': if (typeof v === 'boolean') return v; break;
     case 'INT64':
       if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-      if (v instanceof BigNum && INTEGER_TEXT.test(v.raw)) return BigInt(v.raw);
+      if (v instanceof BigNum) { const w = wholeOf(v); if (w !== undefined) return w; }
       if (typeof v === 'bigint') return v;
       if (typeof v === 'string' && isInt64Text(v)) return BigInt(v);
       break;
@@ -251,7 +262,7 @@ class Spill {
       const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let s = 0;
       for (let nl = data.indexOf(10, s); nl >= 0; nl = data.indexOf(10, s)) {
-        yield parseJson(data.toString('utf8', s, nl));
+        yield parseDigits(data, s, nl) ?? parseJson(data.toString('utf8', s, nl)); // (exact decimals again)
         s = nl + 1;
       }
       rest = Buffer.from(data.subarray(s)); // a copy: `chunk` is read into again

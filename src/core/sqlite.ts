@@ -79,7 +79,9 @@ export function affinity(type: string): Affinity {
   return 'NUMERIC';
 }
 
-const TYPES: Record<Kind, string> = { boolean: 'INTEGER', integer: 'INTEGER', bigint: 'TEXT', real: 'REAL', date: 'DATE', text: 'TEXT', json: 'TEXT' };
+// (a column made for dates is TEXT: a DATE column has NUMERIC affinity, under which a later string such
+// as "00123" or "1.50" would be stored as the number 123 or 1.5)
+const TYPES: Record<Kind, string> = { boolean: 'INTEGER', integer: 'INTEGER', bigint: 'TEXT', real: 'REAL', date: 'TEXT', text: 'TEXT', json: 'TEXT' };
 const INTEGER_TEXT = /^-?\d+$/;
 const shown = (name: string) => (/^[\x20-\x7e]+$/.test(name) ? name : JSON.stringify(name));
 
@@ -95,17 +97,44 @@ function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number
 
 /** a string where the column wants a number (INTEGER, NUMERIC): SQLite makes the text of an integer
  *  beyond 64 bits (an INT64-as-string id past its range) an approximate REAL, which would merge
- *  distinct ids: refused as the number is (a TEXT column keeps the digits); any other text as it is */
-function textFor(v: string, name: string, type: string): string {
+ *  distinct ids: refused as the number is (a TEXT column keeps the digits). A decimal text of more than
+ *  15 significant digits goes through a REAL too ("12345678901234567.0" became 12345678901234568): a
+ *  whole one within 64 bits is bound as that integer, exactly, any other refused. Any other text as
+ *  it is (SQLite's affinity may make it a number of the same value: "007" 7) */
+function textFor(v: string, name: string, type: string): string | bigint {
   const m = INTEGER_LITERAL.exec(v);
-  if (m !== null && m[1].length > 18) { // (18 digits always fit)
-    const n = BigInt(m[0].trim());
-    if (n > INT64_MAX || n < INT64_MIN) throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
+  if (m !== null) {
+    if (m[1].length > 18) { // (18 digits always fit)
+      const n = BigInt(m[0].trim());
+      if (n > INT64_MAX || n < INT64_MIN) throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" does not fit a 64-bit integer (column type ${type || 'none'}; a TEXT column keeps the digits)`);
+    }
+    return v;
   }
-  return v;
+  const r = REAL_LITERAL.exec(v);
+  if (r === null || (r[2] === '' && (r[3] ?? '') === '')) return v;
+  const digits = (r[2] + (r[3] ?? '')).replace(/^0+/, '');
+  if (digits.replace(/0+$/, '').length <= 15) return v; // (a double holds 15 significant digits)
+  // the exact value: a whole number within 64 bits is that integer
+  const exp = BigInt(r[4] ?? '0') - BigInt((r[3] ?? '').length);
+  const all = BigInt(r[2] + (r[3] ?? ''));
+  let whole: bigint | undefined;
+  if (exp >= 0n) whole = exp <= 20n ? all * 10n ** exp : undefined;
+  else { const p = 10n ** -exp; whole = all % p === 0n ? all / p : undefined; }
+  if (whole !== undefined && r[1] === '-') whole = -whole;
+  if (whole !== undefined && whole <= INT64_MAX && whole >= INT64_MIN) return whole;
+  throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" has more digits than a double holds: SQLite would store it rounded (column type ${type || 'none'}; a TEXT column keeps the text)`);
+}
+/** a string where the column wants a REAL: the double SQLite would store for a numeric text, bound as
+ *  that (as the text, the reload's IS NOT compared it unequal to the stored double: counted updated
+ *  every time), any other text as it is */
+function realFor(v: string): string | number {
+  const r = REAL_LITERAL.exec(v);
+  return r === null || (r[2] === '' && (r[3] ?? '') === '') ? v : Number(v.trim());
 }
 /** SQLite's integer literal as text turns into a number (blanks around, a sign): the digits in [1] */
 const INTEGER_LITERAL = /^\s*[+-]?(\d+)\s*$/;
+/** and its real literal: sign [1], integer digits [2], fraction digits [3], exponent [4] */
+const REAL_LITERAL = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
 
 export const sqliteDialect: Dialect = {
@@ -125,9 +154,11 @@ export const sqliteDialect: Dialect = {
         return (v) => (typeof v === 'number' ? String(v) : typeof v === 'bigint' || v instanceof BigNum ? String(v) : common(v));
       case 'INTEGER':
       case 'REAL':
-        // SQLite stores an integral double in an INTEGER column as an integer
-        return (v, name) => (typeof v === 'number' || typeof v === 'bigint' ? v : v instanceof BigNum ? numberFor(v, name, type, aff)
-          : typeof v === 'string' && aff === 'INTEGER' ? textFor(v, name, type) : common(v));
+        // SQLite stores an integral double in an INTEGER column as an integer; a REAL column gets the
+        // double a 64-bit integer is stored as (bound exact, 9007199254740993 never equalled the stored
+        // 9007199254740992.0: every reload counted it updated)
+        return (v, name) => (typeof v === 'number' ? v : typeof v === 'bigint' ? (aff === 'REAL' ? Number(v) : v) : v instanceof BigNum ? numberFor(v, name, type, aff)
+          : typeof v === 'string' ? (aff === 'INTEGER' ? textFor(v, name, type) : realFor(v)) : common(v));
       case 'NUMERIC':
         return (v, name) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
           : v instanceof BigNum ? numberFor(v, name, type, aff) : typeof v === 'string' ? textFor(v, name, type) : common(v));

@@ -175,11 +175,16 @@ export class ZoneClock {
     }
   }
 
-  /** the local text of `grain` at ms (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS for 'second'), or '' when the
+  /** the local text of `grain` at ms (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS for 'second', the same with
+   *  the seconds, or the minutes and seconds, 0 for 'minute' and 'hour'), or '' when the
    *  local date (or the period's start) has no four-digit year: before 0000-01-01 or after 9999-12-31 */
-  localText(ms: number, grain: 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second', start: 'monday' | 'sunday' = 'monday'): string {
+  localText(ms: number, grain: 'day' | 'week' | 'month' | 'quarter' | 'year' | 'hour' | 'minute' | 'second', start: 'monday' | 'sunday' = 'monday'): string {
     let t: string;
-    try { t = grain === 'day' ? this.localDate(ms) : grain === 'second' ? this.localDateTime(ms) : this.periodStart(ms, grain, start); } catch { return ''; }
+    try {
+      t = grain === 'day' ? this.localDate(ms) : grain === 'second' ? this.localDateTime(ms)
+        : grain === 'minute' ? this.localDateTime(ms).slice(0, 16) + ':00' : grain === 'hour' ? this.localDateTime(ms).slice(0, 13) + ':00:00'
+        : this.periodStart(ms, grain, start);
+    } catch { return ''; }
     return t.charCodeAt(0) !== 45 && t.charCodeAt(4) === 45 ? t : '';
   }
 

@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FieldReader, hasByte } from '../core/fields.js';
 import { compactInto } from '../core/json-stream.js';
-import { isWellFormed } from '../core/json.js';
+import { isWellFormed, splitPath } from '../core/json.js';
 import { MemberCursor, hasLoneSurrogate } from '../core/members.js';
 import { blankList, listOption } from '../core/options.js';
 import { checkDelimiter, delimiterOf } from '../core/csv.js';
@@ -244,7 +244,8 @@ export const tool: Tool<ToCsvOptions> = {
       const found = new Uint8Array(fields.length);
       rowByRow = true;
       return {
-        init() { header(fields); return Promise.resolve(); },
+        // (the header names the fields: a.b for the path a\.b, the name with a dot, as for a.b into an object)
+        init() { header(fields.map((f) => splitPath(f).join('.'))); return Promise.resolve(); },
         record(line) {
           const b = line.buf;
           if (!reader.read(b, line.start, line.end)) { ctx.reject(line, reader.reason, reader.error); return; }
@@ -322,7 +323,8 @@ export const tool: Tool<ToCsvOptions> = {
         if (names.length === 0) {
           // no record: no header either (the columns are unknown); records with no field at all make
           // no column and no row, which is said, not left to a silent empty file
-          if (empty > 0) ctx.warn(`${empty} record${empty === 1 ? '' : 's'} with no field: no column, nothing written`);
+          // (records read and nothing kept: the run fails, as to-parquet's does)
+          if (empty > 0) throw new Error(`${empty} record${empty === 1 ? '' : 's'} with no field: no column, nothing written`);
           return;
         }
         header(names);

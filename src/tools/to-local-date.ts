@@ -9,8 +9,10 @@ import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
 
-type Grain = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'second';
-const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year', 'second'];
+type Grain = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'hour' | 'minute' | 'second';
+const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year', 'hour', 'minute', 'second'];
+/** the grains within a day: not a function of the local day (made for each record) */
+const inDay = (g: Grain): boolean => g === 'second' || g === 'minute' || g === 'hour';
 
 export interface ToLocalDateOptions {
   field: string; tz: string; inputTz: string; unit: 'auto' | 's' | 'ms' | 'us' | 'ns';
@@ -60,7 +62,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     unit: { choices: ['auto', 's', 'ms', 'us', 'ns'], default: 'auto', describe: 'epoch unit; auto decides by magnitude, an explicit unit is checked for plausibility' },
     'input-tz': { type: 'string', default: 'UTC', describe: 'zone of ISO strings that carry no offset' },
     as: { type: 'string', default: 'date', describe: 'name of the added field (replaced if present); with several grains one name each: date,month' },
-    grain: { type: 'string', default: 'day', describe: "day, week, month, quarter, year: the first day of the period (ISO weeks start Monday); 'second': the local date-time YYYY-MM-DD HH:MM:SS; a comma-separated list (day,month, with --as date,month) adds one field each in one pass" },
+    grain: { type: 'string', default: 'day', describe: "day, week, month, quarter, year: the first day of the period (ISO weeks start Monday); hour, minute, second: the local date-time YYYY-MM-DD HH:MM:SS, cut to the hour (HH:00:00) or minute; a comma-separated list (day,month, with --as date,month) adds one field each in one pass" },
     'tz-field': { type: 'string', describe: "take each record's zone from this field (e.g. the user's timezone); --tz is the fallback when it is missing" },
     'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
   },
@@ -77,7 +79,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     const clockFor = zoneClocks(clock);
     const edit: Edit = { from: 0, to: 0, text: '' };
     const unit = o.unit, inputTz = o.inputTz, inputClock = new ZoneClock(o.inputTz), grain = f.grains[0];
-    // the JSON text of the last output, by clock and local day (every grain but 'second' is a function of the local day)
+    // the JSON text of the last output, by clock and local day (every grain but those within a day is a function of the local day)
     let lastClock: ZoneClock | null = null, lastDays = NaN, lastText = '', lastJson = '';
     let lastRaw: unknown = undefined, lastDay = '';
     /** the timestamp's epoch ms read from the line's bytes for the common shapes, else NaN */
@@ -90,7 +92,7 @@ export const tool: Tool<ToLocalDateOptions> = {
         const ms = typeof zc === 'string' ? NaN : fastMs(line.buf);
         if (ms === ms) { // the fast path
           const z = zc as ZoneClock;
-          if (grain === 'second') {
+          if (inDay(grain)) {
             const t = z.localText(ms, grain);
             if (t === '') return ctx.reject(line, `bad ${o.field}`, OUT_OF_YEARS);
             json = JSON.stringify(t);
@@ -133,7 +135,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
   const ks = names.map((_, j) => 1 + j);
   const clockFor = zoneClocks(clock);
   const unit = o.unit, inputTz = o.inputTz;
-  // the JSON texts by clock and local day (every grain but 'second' is a function of the local day)
+  // the JSON texts by clock and local day (every grain but those within a day is a function of the local day)
   let lastClock: ZoneClock | null = null, lastDays = NaN;
   const texts: string[] = new Array(m).fill('');
   // a line without any of the fields (the common case) gets them in one edit appending `members`,
@@ -149,7 +151,7 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
     if (days !== lastDays || zc !== lastClock) {
       lastDays = days; lastClock = zc; version++; outOfYears = false;
       for (let j = 0; j < m; j++) {
-        if (grains[j] === 'second') continue;
+        if (inDay(grains[j])) continue;
         const t = zc.localText(ms, grains[j], o.weekStart);
         if (t === '') outOfYears = true;
         texts[j] = JSON.stringify(t);
@@ -157,8 +159,8 @@ function several(o: ToLocalDateOptions, ctx: Parameters<Tool<ToLocalDateOptions>
     }
     if (outOfYears) return false;
     for (let j = 0; j < m; j++) {
-      if (grains[j] !== 'second') continue;
-      const t = zc.localText(ms, 'second');
+      if (!inDay(grains[j])) continue;
+      const t = zc.localText(ms, grains[j]);
       if (t === '') return false;
       texts[j] = JSON.stringify(t); version++;
     }

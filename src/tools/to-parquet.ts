@@ -4,6 +4,7 @@
 // pinned with --types rejects its record (reported, counted, skipped). The file is written under a
 // temporary name and renamed only when complete: a failed run (an unreadable input, --strict, every
 // record rejected, an error) leaves no output file and an existing one untouched.
+import { parseDigits } from '../core/json.js';
 import { ParquetSink } from '../core/parquet.js';
 import { guardTarget } from '../core/files.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
@@ -53,8 +54,11 @@ export const tool: Tool<ToParquetOptions> = {
     return {
       record(line: Line) {
         records++;
-        const rec = ctx.parse(line);
+        let rec = ctx.parse(line);
         if (rec === undefined) return;
+        // (a decimal of more than 15 significant digits, or a whole one such as 12345678901234567.0, as
+        // its exact text: an INT64 of its integer, a STRING of its digits, never its double's)
+        rec = parseDigits(line.buf, line.start, line.end) ?? rec;
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
         const bad = sink.add(rec, line);
         if (bad) ctx.reject(line, bad.reason, bad.detail);

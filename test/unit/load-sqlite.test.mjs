@@ -14,7 +14,7 @@ test('creates the table from inferred types, upserts by key, counts inserted/upd
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /inserted=2 updated=0 unchanged=0/);
   const [{ sql }] = rows(db, "SELECT sql FROM sqlite_master WHERE name = 'daily'");
-  assert.is(sql, 'CREATE TABLE "daily" ("date" DATE NOT NULL, "n" INTEGER, "share" REAL, "ok" INTEGER, "id" INTEGER, PRIMARY KEY ("date"))');
+  assert.is(sql, 'CREATE TABLE "daily" ("date" TEXT NOT NULL, "n" INTEGER, "share" REAL, "ok" INTEGER, "id" INTEGER, PRIMARY KEY ("date"))');
   r = sh(`load-sqlite --db ${db} -t daily -k date`, { input: '{"date":"2020-01-01","n":1}\n{"date":"2020-01-02","n":5}\n{"date":"2020-01-03","n":3}\n' });
   assert.match(r.stderr, /inserted=1 updated=1 unchanged=1/);
   // columns the record does not carry are kept (never REPLACE); 64-bit ids exact
