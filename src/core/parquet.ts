@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
+import { BigNum, clipChars, doubleOf, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -60,6 +60,17 @@ function loneSurrogateIn(v: unknown): boolean {
   return false;
 }
 
+/** does the value hold a number that is a whole double of 2^53 or more (what such a text becomes)? */
+export function bigWhole(v: unknown): boolean {
+  const stack: unknown[] = [v]; // (no recursion: a record may nest deep)
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === 'number') { if (Number.isInteger(x) && Math.abs(x) >= 9007199254740992) return true; }
+    else if (x !== null && typeof x === 'object' && !(x instanceof BigNum)) for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push(y);
+  }
+  return false;
+}
+
 /** the kind of a JSON value (0 for null) */
 function kindOf(v: unknown): number {
   if (v === null || v === undefined) return 0;
@@ -71,7 +82,7 @@ function kindOf(v: unknown): number {
     case 'string': return looksLikeTime(v) && isoTime(v) && !iso.truncated && iso.zoned && !iso.leap ? TIME : STRING;
     case 'bigint': return intKind(v);
     case 'object':
-      if (v instanceof BigNum) { const w = wholeOf(v); return w === undefined ? BIG : intKind(w); }
+      if (v instanceof BigNum) { const w = wholeOf(v); return w !== undefined ? intKind(w) : doubleOf(v.raw) !== undefined ? DOUBLE : BIG; }
       return NESTED;
     default: return STRING;
   }
@@ -169,7 +180,9 @@ function convert(v: unknown, type: ColumnType): unknown {
       if (typeof v === 'string') return v;
       if (typeof v === 'number' && Number.isFinite(v)) return JSON.stringify(v);
       if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-      if (v instanceof BigNum) return v.raw;
+      // (an integer its digits; a fraction its double's text, as every record's fractions are, whether or
+      // not its record was read exactly; a number no double holds, 1E400, its text)
+      if (v instanceof BigNum) { const w = wholeOf(v); return w !== undefined ? String(w) : doubleOf(v.raw) !== undefined ? JSON.stringify(Number(v.raw)) : v.raw; }
       break;
     case 'TIMESTAMP': if (typeof v === 'string' && isoTime(v)) return iso.micros; break;
     case 'JSON': return Buffer.from(stringify(v), 'utf8');
@@ -262,7 +275,8 @@ class Spill {
       const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let s = 0;
       for (let nl = data.indexOf(10, s); nl >= 0; nl = data.indexOf(10, s)) {
-        yield parseDigits(data, s, nl) ?? parseJson(data.toString('utf8', s, nl)); // (exact decimals again)
+        const r = parseJson(data.toString('utf8', s, nl));
+        yield bigWhole(r) ? parseDigits(data, s, nl) ?? r : r; // (whole numbers past a double's exact again)
         s = nl + 1;
       }
       rest = Buffer.from(data.subarray(s)); // a copy: `chunk` is read into again

@@ -57,7 +57,7 @@ function orNull(s: Record<string, unknown>): Record<string, unknown> {
  * A Spark schema as a JSON Schema, as Spark's JSON reader reads records with it: a field that is not
  * nullable must be there and not null, a nullable one may be null or absent; other fields are let be.
  * Types: string, char/varchar and binary are strings; byte, short, int(eger), long (tinyint, smallint,
- * bigint) integers; float, double, real and decimal(p,s) numbers; boolean; date a YYYY-MM-DD string;
+ * bigint) integers within their ranges; float, double, real and decimal(p,s) numbers; boolean; date a YYYY-MM-DD string;
  * timestamp (and _ntz, _ltz) a string the tools read as a time (ISO-8601, epoch digits) or a number
  * (epoch seconds, as Spark reads a number); struct, array and
  * map nested, as JSON objects (`{"type": "array", "elementType": ..., "containsNull": ...}`) or as
@@ -130,7 +130,11 @@ export function schemaFromSpark(doc: { fields: unknown[] }): object {
       switch (w) {
         case 'string': case 'char': case 'varchar': case 'binary': return { type: 'string' };
         case 'date': return { type: 'string', format: 'date' };
-        case 'byte': case 'tinyint': case 'short': case 'smallint': case 'int': case 'integer': case 'long': case 'bigint': return { type: 'integer' };
+        // (within the type's range, as Spark reads it: 3000000000 is no int)
+        case 'byte': case 'tinyint': return { type: 'integer', minimum: -128, maximum: 127 };
+        case 'short': case 'smallint': return { type: 'integer', minimum: -32768, maximum: 32767 };
+        case 'int': case 'integer': return { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
+        case 'long': case 'bigint': return { type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 };
         case 'float': case 'double': case 'real': case 'decimal': case 'dec': case 'numeric': return { type: 'number' };
         case 'boolean': return { type: 'boolean' };
         case 'timestamp': case 'timestamp_ntz': case 'timestamp_ltz': return { type: ['string', 'number'], format: TIMESTAMP };
@@ -164,7 +168,7 @@ export function dialectOf(uri: string): Dialect | undefined {
 }
 
 // every keyword of the five dialects (a document of these names only, valid as a schema, is read as one)
-const KEYWORDS = new Set(('$schema $id id $ref $defs definitions $comment $anchor $dynamicRef $dynamicAnchor $recursiveRef ' +
+const KEYWORDS = new Set(('$schema $id $ref $defs definitions $comment $anchor $dynamicRef $dynamicAnchor $recursiveRef ' +
   '$recursiveAnchor $vocabulary type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength ' +
   'minLength pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required ' +
   'dependentRequired allOf anyOf oneOf not if then else dependentSchemas prefixItems items additionalItems contains ' +
@@ -172,6 +176,10 @@ const KEYWORDS = new Set(('$schema $id id $ref $defs definitions $comment $ancho
   'format contentEncoding contentMediaType contentSchema title description default deprecated readOnly writeOnly examples').split(' '));
 // the keywords that say something of a value but assert nothing (a sample record of only these is no schema)
 const ANNOTATIONS = new Set(['$comment', 'title', 'description', 'default', 'deprecated', 'readOnly', 'writeOnly', 'examples']);
+// the keywords that can judge an object (a record): a schema of keywords without one lets every record pass
+const ABOUT_OBJECTS = new Set(('type enum const required properties patternProperties additionalProperties propertyNames ' +
+  'minProperties maxProperties dependencies dependentRequired dependentSchemas unevaluatedProperties allOf anyOf oneOf not if ' +
+  '$ref $dynamicRef $recursiveRef').split(' '));
 
 const require = createRequire(import.meta.url);
 type AjvLike = { compile(s: object | boolean): any; validateSchema(s: object | boolean): boolean | Promise<unknown>; addSchema(s: object, key?: string): unknown };
@@ -188,11 +196,10 @@ export function newAjv(dialect: Dialect, options: Record<string, unknown>): AjvL
   if (dialect === 'draft-04') ajv = new (require('ajv-draft-04').default)(opts);
   else if (dialect === '2019-09') ajv = new (require('ajv/dist/2019').default)(opts);
   else if (dialect === '2020-12') ajv = new (require('ajv/dist/2020').default)(opts);
-  else {
-    ajv = new (require('ajv').default)(opts);
-    if (dialect === 'draft-06') ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json'), META['draft-06']);
-  }
+  else ajv = new (require('ajv').default)(opts);
   require('ajv-formats').default(ajv);
+  // (after the formats: its own uri and regex formats were said unknown on every run)
+  if (dialect === 'draft-06') ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json'), META['draft-06']);
   (ajv as unknown as { addFormat(n: string, f: object): void }).addFormat(TIMESTAMP, { type: 'string', validate: (t: string) => typeof parseTimestamp(t) === 'number' });
   return ajv;
 }
@@ -233,13 +240,15 @@ function addReferenced(ajv: AjvLike, doc: unknown, file: string, base: string, d
         let text: string;
         try { text = fs.readFileSync(disk, 'utf8'); } catch (err) { throw new Error(`$ref ${ref}: cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
         let sub: unknown;
-        try { sub = JSON.parse(stripComments(text)); } catch (err) { throw new Error(`$ref ${ref}: ${where} is not JSON: ${(err as Error).message}`); }
+        // (JSON.parse's words only to the position: not the file's first bytes in a message)
+        try { sub = JSON.parse(stripComments(text)); } catch (err) { throw new Error(`$ref ${ref}: ${where} is not JSON (${String((err as Error).message).replace(/, ".*$/s, '')})`); }
         if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) throw new Error(`$ref ${ref}: ${where} holds no schema (an object)`);
         texts.push(JSON.stringify(sub));
-        // (known by the URL the reference resolves to; its own $id, when it has one, is resolved by ajv)
-        ajv.addSchema(withMeta(sub, dialect) as object, typeof (sub as Record<string, unknown>)[idKey] === 'string' ? undefined : key.href);
-        const own = (sub as Record<string, unknown>)[idKey];
-        addReferenced(ajv, sub, disk.href, typeof own === 'string' ? new URL(own, key.href).href : key.href, dialect, seen, texts);
+        // known by the URL the reference resolves to (its own $id set aside: a file reached under two
+        // names, or named otherwise by its $id, is found under each), its references resolved from there
+        const { [idKey]: _own, ...body } = sub as Record<string, unknown>;
+        try { ajv.addSchema(withMeta(body, dialect) as object, key.href); } catch (err) { throw new Error(`$ref ${ref}: ${where}: ${(err as Error).message}`); }
+        addReferenced(ajv, body, disk.href, key.href, dialect, seen, texts);
       }
     }
     for (const [k, x] of Object.entries(o)) if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') walk(x, base);
@@ -301,9 +310,15 @@ export function loadSchema(file: string, fallback: Dialect = 'draft-07', warn: (
     const keys = Object.keys(doc);
     const signals = '$schema' in doc || ('properties' in doc && typeof doc.properties === 'object') ||
       ('type' in doc && typeof doc.type === 'string' && ['object', 'array'].includes(doc.type));
-    const keywordsOnly = !signals && keys.length > 0 && keys.every((k) => KEYWORDS.has(k)) && keys.some((k) => !ANNOTATIONS.has(k)) &&
-      newAjv(dialect, { logger: false }).validateSchema(doc) === true;
+    const keywordsOnly = !signals && keys.length > 0 && keys.every((k) => KEYWORDS.has(k) || (k === 'id' && dialect === 'draft-04')) &&
+      keys.some((k) => !ANNOTATIONS.has(k)) && newAjv(dialect, { logger: false }).validateSchema(doc) === true;
     if (!signals && !keywordsOnly) { schema = schemaFromSample(doc); fromSample = true; dialect = 'draft-07'; }
+    // (a document of keywords that judge no object, {"format": "mp3", "title": "Song"}: a schema every
+    // record passes, or a sample record whose fields are all named like keywords; read as the schema,
+    // and said)
+    else if (keywordsOnly && !keys.some((k) => ABOUT_OBJECTS.has(k))) {
+      warn(`read as a JSON Schema (every member is a JSON Schema keyword: ${keys.join(', ')}) that judges no member of a record: every record passes. A sample record needs a field that is no keyword; a schema can say so with $schema`);
+    }
   }
   return { schema, fromSample, dialect, compile: make, mentions: (t) => JSON.stringify(schema).includes(t) || texts.some((x) => x.includes(t)) };
 }

@@ -14,7 +14,8 @@
 // Column names are matched as SQLite matches them: ignoring ASCII case ("A" and "a" are one column).
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { BigNum, doubleOf } from './json.js';
+import { BigNum, compareDec, doubleOf, parseDec } from './json.js';
+import type { Dec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -99,8 +100,9 @@ function numberFor(v: BigNum, name: string, type: string, aff: Affinity): number
  *  beyond 64 bits (an INT64-as-string id past its range) an approximate REAL, which would merge
  *  distinct ids: refused as the number is (a TEXT column keeps the digits). A decimal text of more than
  *  15 significant digits goes through a REAL too ("12345678901234567.0" became 12345678901234568): a
- *  whole one within 64 bits is bound as that integer, exactly, any other refused. Any other text as
- *  it is (SQLite's affinity may make it a number of the same value: "007" 7) */
+ *  whole one within 64 bits is bound as that integer, exactly; one its double holds exactly
+ *  ("3.141592653589793", "0.30000000000000004") as it is; any other is refused. Any other text as it is
+ *  (SQLite's affinity may make it a number of the same value: "007" 7) */
 function textFor(v: string, name: string, type: string): string | bigint {
   const m = INTEGER_LITERAL.exec(v);
   if (m !== null) {
@@ -110,31 +112,39 @@ function textFor(v: string, name: string, type: string): string | bigint {
     }
     return v;
   }
-  const r = REAL_LITERAL.exec(v);
-  if (r === null || (r[2] === '' && (r[3] ?? '') === '')) return v;
-  const digits = (r[2] + (r[3] ?? '')).replace(/^0+/, '');
-  if (digits.replace(/0+$/, '').length <= 15) return v; // (a double holds 15 significant digits)
-  // the exact value: a whole number within 64 bits is that integer
-  const exp = BigInt(r[4] ?? '0') - BigInt((r[3] ?? '').length);
-  const all = BigInt(r[2] + (r[3] ?? ''));
-  let whole: bigint | undefined;
-  if (exp >= 0n) whole = exp <= 20n ? all * 10n ** exp : undefined;
-  else { const p = 10n ** -exp; whole = all % p === 0n ? all / p : undefined; }
-  if (whole !== undefined && r[1] === '-') whole = -whole;
-  if (whole !== undefined && whole <= INT64_MAX && whole >= INT64_MIN) return whole;
+  const d = realLiteral(v);
+  if (d === undefined || d.digits.length <= 15) return v; // (a double holds 15 significant digits)
+  // a whole number (its exponent past its digits: no 10^n made, whatever the exponent) within 64 bits
+  if (d.exp >= BigInt(d.digits.length)) {
+    if (d.exp <= 19n) {
+      const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length)) * BigInt(d.sign);
+      if (n <= INT64_MAX && n >= INT64_MIN) return n;
+    }
+  } else {
+    // a fraction its double holds exactly as written: stored as it says
+    const x = Number(v.trim());
+    if (Number.isFinite(x) && compareDec(parseDec(String(x).replace('e+', 'e')), d) === 0) return v;
+  }
   throw new RecordError('out of range', `${shown(name)}: "${v.trim()}" has more digits than a double holds: SQLite would store it rounded (column type ${type || 'none'}; a TEXT column keeps the text)`);
 }
 /** a string where the column wants a REAL: the double SQLite would store for a numeric text, bound as
  *  that (as the text, the reload's IS NOT compared it unequal to the stored double: counted updated
  *  every time), any other text as it is */
 function realFor(v: string): string | number {
-  const r = REAL_LITERAL.exec(v);
-  return r === null || (r[2] === '' && (r[3] ?? '') === '') ? v : Number(v.trim());
+  return realLiteral(v) === undefined ? v : Number(v.trim());
+}
+/** the exact decimal of a text SQLite reads as a number (blanks around, a sign, `5.`, `.5`, an
+ *  exponent), or undefined */
+function realLiteral(v: string): Dec | undefined {
+  const t = v.trim(); // (then one pass of the pattern: blanks on both sides made it quadratic)
+  const r = REAL_LITERAL.exec(t);
+  if (r === null || (r[2] === '' && (r[3] ?? '') === '')) return undefined;
+  return parseDec(`${r[1] === '-' ? '-' : ''}${r[2] || '0'}${r[3] ? `.${r[3]}` : ''}${r[4] !== undefined ? `e${r[4]}` : ''}`);
 }
 /** SQLite's integer literal as text turns into a number (blanks around, a sign): the digits in [1] */
 const INTEGER_LITERAL = /^\s*[+-]?(\d+)\s*$/;
-/** and its real literal: sign [1], integer digits [2], fraction digits [3], exponent [4] */
-const REAL_LITERAL = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
+/** and its real literal (trimmed): sign [1], integer digits [2], fraction digits [3], exponent [4] */
+const REAL_LITERAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
 
 export const sqliteDialect: Dialect = {

@@ -36,7 +36,7 @@ const options = {
   delimiter: { type: 'string', default: ',', describe: 'field delimiter: one ASCII character other than \'"\' ("\\t" is a tab)' },
   tsv: { type: 'boolean', default: false, describe: 'tab-separated (same as --delimiter "\\t")' },
   'max-record-bytes': { type: 'number', default: 16 << 20, describe: 'the longest record (bytes) read; a longer one is rejected as "record too long" and only its first line is given up' },
-  'lazy-quotes': { type: 'boolean', default: false, describe: 'a \'"\' inside an unquoted field is one of its characters (37\'36"N), as Go\'s LazyQuotes and Python\'s csv read it; by default (RFC 4180) such a row is rejected as a stray quote' },
+  'lazy-quotes': { type: 'boolean', default: false, describe: 'a \'"\' inside an unquoted field is one of its characters (37\'36"N), as Python\'s csv reads it (Go\'s LazyQuotes also takes text after a closing quote: this does not); by default (RFC 4180) such a row is rejected as a stray quote' },
   require: { type: 'string', array: true, default: [], describe: 'columns each input\'s header must have (comma-separated or repeated): an input without one is not read (said; exit 1)' },
   shard: { type: 'string', describe: 'K/N:COLUMN: only the rows whose COLUMN value hashes to K of N (0 <= K < N): N runs over the same files split the rows by that key, each row (and each bad row) in exactly one run; a run whose rows were all rejected says so and exits 0 (the N runs together decide)' },
 } as const satisfies Record<string, Options>;

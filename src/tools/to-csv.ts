@@ -244,8 +244,13 @@ export const tool: Tool<ToCsvOptions> = {
       const found = new Uint8Array(fields.length);
       rowByRow = true;
       return {
-        // (the header names the fields: a.b for the path a\.b, the name with a dot, as for a.b into an object)
-        init() { header(fields.map((f) => splitPath(f).join('.'))); return Promise.resolve(); },
+        // (the header names the fields: a.b for the path a\.b, the name with a dot, as for a.b into an
+        // object; where two would be one name, each is its path as given)
+        init() {
+          const names = fields.map((f) => splitPath(f).join('.'));
+          header(names.map((n, k) => (names.indexOf(n) !== names.lastIndexOf(n) ? fields[k] : n)));
+          return Promise.resolve();
+        },
         record(line) {
           const b = line.buf;
           if (!reader.read(b, line.start, line.end)) { ctx.reject(line, reader.reason, reader.error); return; }

@@ -91,7 +91,15 @@ test('a document of JSON Schema keywords only is a schema; sample records stay s
   // (these read as sample records before: every record "must have required property 'required'")
   assert.equal(kept({ required: ['a'] }, [{ a: 1 }, { b: 1 }]), [{ a: 1 }]);
   assert.equal(kept({ anyOf: [{ required: ['a'] }, { required: ['b'] }] }, [{ a: 1 }, { b: 1 }, { c: 1 }]), [{ a: 1 }, { b: 1 }]);
-  assert.equal(kept({ format: 'email' }, [{}, { a: 1 }]), [{}, { a: 1 }]); // (a string format says nothing of an object)
+  // (keywords that judge no member of a record: the schema every record passes, said on stderr)
+  const f = run({ format: 'email' }, [{}, { a: 1 }]);
+  assert.equal(f.kept.map((l) => JSON.parse(l)), [{}, { a: 1 }]);
+  assert.match(f.stderr, /read as a JSON Schema \(every member is a JSON Schema keyword: format\) that judges no member of a record: every record passes/);
+  const m = run({ minimum: 0, maximum: 10 }, [{ a: 1 }]);
+  assert.match(m.stderr, /keyword: minimum, maximum\) that judges no member/);
+  assert.not.match(run({ required: ['a'] }, [{ a: 1 }]).stderr, /judges no member/);
+  // `id` is draft-04's keyword only: elsewhere a field of a sample record
+  assert.equal(kept({ id: 'u1', description: 'x' }, [{ id: 'u2', description: 'y' }, { id: 'u3' }]), [{ id: 'u2', description: 'y' }]);
   assert.equal(kept({ additionalProperties: false, patternProperties: { '^x_': { type: 'integer' } } }, [{ x_a: 1 }, { x_a: 'a' }, { y: 1 }]), [{ x_a: 1 }]);
   assert.equal(kept({ minProperties: 2, title: 'two or more' }, [{ a: 1 }, { a: 1, b: 2 }]), [{ a: 1, b: 2 }]);
   // a sample record whose fields happen to be keywords: not a valid schema, or annotations only
@@ -127,6 +135,13 @@ test('$ref to files beside the schema: read (nested, relative to the file that r
   // a schema with an https $id, its files side by side on the disk: found there, known by their URLs
   assert.equal(kept({ $schema: URI['2020-12'], $id: 'https://example.com/schemas/event.json', properties: { user: { $ref: 'common.json#/$defs/id' } } },
     [{ user: 'u1' }, { user: 2 }], '', { 'common.json': { $id: 'https://example.com/schemas/common.json', $defs: { id: { type: 'string' } } } }), [{ user: 'u1' }]);
+  // a file with an $id of its own, reached by its path, and by two names: found under each
+  assert.equal(kept({ properties: { d: { $ref: 'defs.json' }, e: { $ref: './sub/../defs.json' } } }, [{ d: 1, e: 2 }, { d: 'x' }, { e: 'x' }], '',
+    { 'defs.json': { $id: 'https://ex.com/defs.json', type: 'integer' } }), [{ d: 1, e: 2 }]);
+  // a referred file that is no valid schema: said, naming it
+  const invalid = run({ $schema: URI['2020-12'], properties: { t: { $ref: 'old.json' } } }, [{ t: [1] }], '', { 'old.json': { items: [{ type: 'string' }] } });
+  assert.is(invalid.status, 2);
+  assert.match(invalid.stderr, /\$ref old\.json: .*old\.json: schema is invalid/);
   // a resource of the same document with its own $id is no file to read
   assert.equal(kept({ $schema: URI['2020-12'], properties: { a: { $ref: 'item.json' } }, $defs: { item: { $id: 'item.json', type: 'integer' } } }, [{ a: 1 }, { a: 'x' }]), [{ a: 1 }]);
   // a schema with an $id of its own: its file refs resolve against that $id (a file: URL here)
@@ -176,6 +191,9 @@ test('a Spark schema (StructType JSON) is read as Spark reads records with it', 
   ];
   assert.equal(kept(spark, records), [records[0], records[1]]);
   assert.equal(kept(spark, [records[12]], '--coerce'), [{ id: 1, at: '2021-01-24', price: 9.99 }]);
+  // integers within their type's range, as Spark reads them
+  const ranges = { type: 'struct', fields: [{ name: 'i', type: 'int', nullable: true }, { name: 'b', type: 'byte', nullable: true }] };
+  assert.equal(kept(ranges, [{ i: 2147483647, b: -128 }, { i: 3000000000 }, { b: 128 }]), [{ i: 2147483647, b: -128 }]);
   // a type it does not know: said, exit 2
   const r = run({ type: 'struct', fields: [{ name: 'x', type: 'interval', nullable: true }] }, [{ x: 1 }]);
   assert.is(r.status, 2);
