@@ -121,7 +121,10 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // the main thread's stages: stand-ins for the workers' (they report and count), then the rest of the
   // chain, built by the caller (a partial stage there is count-by --merge, reported as the chain's one
   // count-by: its records in, its rejects, its groups out)
-  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: sayer(s.tool.name) }));
+  // (what a stand-in says as it is made, a warning of its options, is said once with the copies' own)
+  const warned = new Set<string>();
+  const sayOnce = (name: string, w: string) => { const key = `${name}\u0000${w}`; if (!warned.has(key)) { warned.add(key); sayer(name)(w); } };
+  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: (m) => sayOnce(s.tool.name, m) }));
   const main = built.stages;
   // the threads' stages made here first, once: a bad invocation (an unknown --tz) is a usage error
   // said as one thread says it (exit 2), not a worker's failure
@@ -155,7 +158,6 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
-  const warned = new Set<string>();
   const linesBefore = new Map<string, number>();
   const recsBefore = new Array<number>(nWorker).fill(0);
   let stopped: StrictStop | StageError | null = null;
@@ -229,7 +231,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   };
   // (each copy of a stage says the same things: once each, under the stage's name)
   const warn = (warnings: WorkerWarning[]) => {
-    for (const [k, w] of warnings) { const name = specs[k].tool.name, key = `${name}\u0000${w}`; if (!warned.has(key)) { warned.add(key); sayer(name)(w); } }
+    for (const [k, w] of warnings) sayOnce(specs[k].tool.name, w);
   };
 
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so

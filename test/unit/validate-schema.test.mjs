@@ -98,6 +98,15 @@ test('a document of JSON Schema keywords only is a schema; sample records stay s
   const m = run({ minimum: 0, maximum: 10 }, [{ a: 1 }]);
   assert.match(m.stderr, /keyword: minimum, maximum\) that judges no member/);
   assert.not.match(run({ required: ['a'] }, [{ a: 1 }]).stderr, /judges no member/);
+  // said once on two threads too (each thread's copy said it: the main thread's stand-in outside the
+  // copies' dedupe)
+  const big = path.join(dir, 'big.ndjson'), fmt = path.join(dir, 'fmt.json');
+  fs.writeFileSync(fmt, '{"format":"email"}');
+  fs.writeFileSync(big, '{"a":1,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}\n'.repeat(300000)); // (19 MB: two pieces)
+  const t2 = sh(`event-pipes --threads 2 validate --schema ${fmt} -i ${big} | wc -l`, { env: { EVENT_PIPES_TRACE: '1' } });
+  assert.is(t2.stdout.trim(), '300000', t2.stderr);
+  assert.match(t2.stderr, /2 threads over \d+ pieces: validate in threads/, t2.stderr);
+  assert.is(t2.stderr.split('\n').filter((l) => l.includes('judges no member')).length, 1, t2.stderr);
   // `id` is draft-04's keyword only: elsewhere a field of a sample record
   assert.equal(kept({ id: 'u1', description: 'x' }, [{ id: 'u2', description: 'y' }, { id: 'u3' }]), [{ id: 'u2', description: 'y' }]);
   assert.equal(kept({ additionalProperties: false, patternProperties: { '^x_': { type: 'integer' } } }, [{ x_a: 1 }, { x_a: 'a' }, { y: 1 }]), [{ x_a: 1 }]);
