@@ -39,10 +39,11 @@ export function displayWidth(s: string): number {
   return w;
 }
 
-/** the text cut to at most `max` columns with '…' at the end (whole grapheme clusters only) */
+/** the text cut to at most `max` columns with '…' at the end (whole grapheme clusters only; never inside
+ *  an escape safe() wrote: "abcdefgh\n…" read as a backslash before the cut) */
 export function truncate(s: string, max: number): string {
   if (max <= 0) return s;
-  if (PRINTABLE_ASCII.test(s)) return s.length <= max ? s : s.slice(0, max - 1) + '…';
+  if (PRINTABLE_ASCII.test(s)) return s.length <= max ? s : s.slice(0, max - 1).replace(CUT_ESCAPE, '') + '…';
   if (displayWidth(s) <= max) return s;
   let w = 0, out = '';
   for (const { segment } of segmenter.segment(s)) {
@@ -50,8 +51,10 @@ export function truncate(s: string, max: number): string {
     if (w + g > max - 1) break;
     out += segment; w += g;
   }
-  return out + '…';
+  return out.replace(CUT_ESCAPE, '') + '…';
 }
+/** the start of an escape at the end of a cut text: a backslash, or \u and fewer than four hex digits */
+const CUT_ESCAPE = /\\(u[0-9a-f]{0,3})?$/;
 
 /** the cells a text takes on a terminal, one string a cell: each grapheme cluster in its first cell,
  *  '' in the second cell of a wide one (so that joined they are the text, and indexed they are where a
