@@ -359,6 +359,15 @@ export function wholeDec(v: unknown): Dec | undefined {
   return BigInt(d.digits.length) <= d.exp ? d : undefined;
 }
 
+/** the integer of an exact decimal that is a whole number of at most 20 digits (every 64-bit integer
+ *  and past it), else undefined (a fraction, or a longer number): no 10^n made, whatever its exponent */
+export function decInt(d: Dec): bigint | undefined {
+  if (d.sign === 0) return 0n;
+  if (d.exp > 20n || d.exp < BigInt(d.digits.length)) return undefined;
+  const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length));
+  return d.sign < 0 ? -n : n;
+}
+
 export function compareDec(a: Dec, b: Dec): number {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
   if (a.sign === 0) return 0;

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, doubleOf, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
+import { BigNum, clipChars, decInt, doubleOf, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -60,15 +60,18 @@ function loneSurrogateIn(v: unknown): boolean {
   return false;
 }
 
-/** does the value hold a number that is a whole double of 2^53 or more (what such a text becomes)? */
-export function bigWhole(v: unknown): boolean {
-  const stack: unknown[] = [v]; // (no recursion: a record may nest deep)
+/** the record as the reader decoded it, or read again exactly from its line b[s, e) where it holds a
+ *  whole double of 2^53 or more (what 12345678901234567.0 or 9.007199254740993e15 become): an INT64 of
+ *  its integer, never its double's. Asked of that double first: the exact reading costs a scan of the
+ *  line, and the 17-digit doubles of most records need none */
+export function exactly<T>(rec: T, b: Buffer, s: number, e: number): T {
+  const stack: unknown[] = [rec]; // (no recursion: a record may nest deep)
   while (stack.length) {
     const x = stack.pop();
-    if (typeof x === 'number') { if (Number.isInteger(x) && Math.abs(x) >= 9007199254740992) return true; }
+    if (typeof x === 'number') { if (Number.isInteger(x) && Math.abs(x) >= 9007199254740992) return parseDigits(b, s, e) ?? rec; }
     else if (x !== null && typeof x === 'object' && !(x instanceof BigNum)) for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push(y);
   }
-  return false;
+  return rec;
 }
 
 /** the kind of a JSON value (0 for null) */
@@ -82,21 +85,17 @@ function kindOf(v: unknown): number {
     case 'string': return looksLikeTime(v) && isoTime(v) && !iso.truncated && iso.zoned && !iso.leap ? TIME : STRING;
     case 'bigint': return intKind(v);
     case 'object':
-      if (v instanceof BigNum) { const w = wholeOf(v); return w !== undefined ? intKind(w) : doubleOf(v.raw) !== undefined ? DOUBLE : BIG; }
+      if (v instanceof BigNum) { const w = wholeOf(v); return typeof w === 'bigint' ? intKind(w) : w === BIG || doubleOf(v.raw) === undefined ? BIG : DOUBLE; }
       return NESTED;
     default: return STRING;
   }
 }
 
-/** the integer a BigNum is (its digits, or a whole decimal: 12345678901234567.0, 9.007199254740993e15),
- *  or undefined (a fraction, or a number of more than 20 digits: beyond int64 either way) */
-function wholeOf(v: BigNum): bigint | undefined {
-  if (INTEGER_TEXT.test(v.raw)) return BigInt(v.raw);
+/** the integer a BigNum is (its digits, or a whole decimal: 12345678901234567.0, 9.007199254740993e15);
+ *  BIG for a whole number of more than 20 digits (beyond int64 either way); undefined for a fraction */
+function wholeOf(v: BigNum): bigint | typeof BIG | undefined {
   const d = wholeDec(v);
-  if (d === undefined || d.exp > 20n) return undefined;
-  if (d.sign === 0) return 0n;
-  const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length));
-  return d.sign < 0 ? -n : n;
+  return d === undefined ? undefined : decInt(d) ?? BIG;
 }
 
 function intKind(b: bigint): number {
@@ -167,7 +166,7 @@ function convert(v: unknown, type: ColumnType): unknown {
     case 'BOOLEAN': if (typeof v === 'boolean') return v; break;
     case 'INT64':
       if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-      if (v instanceof BigNum) { const w = wholeOf(v); if (w !== undefined) return w; }
+      if (v instanceof BigNum) { const w = wholeOf(v); if (typeof w === 'bigint') return w; }
       if (typeof v === 'bigint') return v;
       if (typeof v === 'string' && isInt64Text(v)) return BigInt(v);
       break;
@@ -182,7 +181,7 @@ function convert(v: unknown, type: ColumnType): unknown {
       if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
       // (an integer its digits; a fraction its double's text, as every record's fractions are, whether or
       // not its record was read exactly; a number no double holds, 1E400, its text)
-      if (v instanceof BigNum) { const w = wholeOf(v); return w !== undefined ? String(w) : doubleOf(v.raw) !== undefined ? JSON.stringify(Number(v.raw)) : v.raw; }
+      if (v instanceof BigNum) { const w = wholeOf(v); return typeof w === 'bigint' ? String(w) : w === undefined && doubleOf(v.raw) !== undefined ? JSON.stringify(Number(v.raw)) : v.raw; }
       break;
     case 'TIMESTAMP': if (typeof v === 'string' && isoTime(v)) return iso.micros; break;
     case 'JSON': return Buffer.from(stringify(v), 'utf8');
@@ -275,8 +274,7 @@ class Spill {
       const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let s = 0;
       for (let nl = data.indexOf(10, s); nl >= 0; nl = data.indexOf(10, s)) {
-        const r = parseJson(data.toString('utf8', s, nl));
-        yield bigWhole(r) ? parseDigits(data, s, nl) ?? r : r; // (whole numbers past a double's exact again)
+        yield exactly(parseJson(data.toString('utf8', s, nl)), data, s, nl); // (whole numbers past a double's exact again)
         s = nl + 1;
       }
       rest = Buffer.from(data.subarray(s)); // a copy: `chunk` is read into again

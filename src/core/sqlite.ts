@@ -14,7 +14,7 @@
 // Column names are matched as SQLite matches them: ignoring ASCII case ("A" and "a" are one column).
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { BigNum, compareDec, doubleOf, parseDec } from './json.js';
+import { BigNum, compareDec, decInt, doubleOf, parseDec } from './json.js';
 import type { Dec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
@@ -114,12 +114,10 @@ function textFor(v: string, name: string, type: string): string | bigint {
   }
   const d = realLiteral(v);
   if (d === undefined || d.digits.length <= 15) return v; // (a double holds 15 significant digits)
-  // a whole number (its exponent past its digits: no 10^n made, whatever the exponent) within 64 bits
+  // a whole number (its exponent past its digits) within 64 bits
   if (d.exp >= BigInt(d.digits.length)) {
-    if (d.exp <= 19n) {
-      const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length)) * BigInt(d.sign);
-      if (n <= INT64_MAX && n >= INT64_MIN) return n;
-    }
+    const n = decInt(d);
+    if (n !== undefined && n <= INT64_MAX && n >= INT64_MIN) return n;
   } else {
     // a fraction its double holds exactly as written: stored as it says
     const x = Number(v.trim());
@@ -131,15 +129,17 @@ function textFor(v: string, name: string, type: string): string | bigint {
  *  that (as the text, the reload's IS NOT compared it unequal to the stored double: counted updated
  *  every time), any other text as it is */
 function realFor(v: string): string | number {
-  return realLiteral(v) === undefined ? v : Number(v.trim());
+  return literal(v) === null ? v : Number(v.trim());
 }
-/** the exact decimal of a text SQLite reads as a number (blanks around, a sign, `5.`, `.5`, an
- *  exponent), or undefined */
+/** the parts of a text SQLite reads as a number (blanks around, a sign, `5.`, `.5`, an exponent), or null */
+function literal(v: string): RegExpExecArray | null {
+  const r = REAL_LITERAL.exec(v.trim()); // (trimmed, then one pass: blanks on both sides of the pattern made it quadratic)
+  return r === null || (r[2] === '' && (r[3] ?? '') === '') ? null : r;
+}
+/** such a text's exact decimal, or undefined */
 function realLiteral(v: string): Dec | undefined {
-  const t = v.trim(); // (then one pass of the pattern: blanks on both sides made it quadratic)
-  const r = REAL_LITERAL.exec(t);
-  if (r === null || (r[2] === '' && (r[3] ?? '') === '')) return undefined;
-  return parseDec(`${r[1] === '-' ? '-' : ''}${r[2] || '0'}${r[3] ? `.${r[3]}` : ''}${r[4] !== undefined ? `e${r[4]}` : ''}`);
+  const r = literal(v);
+  return r === null ? undefined : parseDec(`${r[1] === '-' ? '-' : ''}${r[2] || '0'}${r[3] ? `.${r[3]}` : ''}${r[4] !== undefined ? `e${r[4]}` : ''}`);
 }
 /** SQLite's integer literal as text turns into a number (blanks around, a sign): the digits in [1] */
 const INTEGER_LITERAL = /^\s*[+-]?(\d+)\s*$/;

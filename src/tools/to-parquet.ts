@@ -4,8 +4,7 @@
 // pinned with --types rejects its record (reported, counted, skipped). The file is written under a
 // temporary name and renamed only when complete: a failed run (an unreadable input, --strict, every
 // record rejected, an error) leaves no output file and an existing one untouched.
-import { parseDigits } from '../core/json.js';
-import { ParquetSink, bigWhole } from '../core/parquet.js';
+import { ParquetSink, exactly } from '../core/parquet.js';
 import { guardTarget } from '../core/files.js';
 import type { Codec, ColumnType } from '../core/parquet.js';
 import { columnTypes, outputFolder } from '../core/options.js';
@@ -54,14 +53,10 @@ export const tool: Tool<ToParquetOptions> = {
     return {
       record(line: Line) {
         records++;
-        let rec = ctx.parse(line);
+        const rec = ctx.parse(line);
         if (rec === undefined) return;
-        // (a whole number past a double's integers written as a decimal or an exponent, 12345678901234567.0
-        // or 9.007199254740993e15, read exactly: an INT64 of its integer, never its double's; asked only
-        // where the record has such a double, the reading costing a scan of the line)
-        if (bigWhole(rec)) rec = parseDigits(line.buf, line.start, line.end) ?? rec;
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
-        const bad = sink.add(rec, line);
+        const bad = sink.add(exactly(rec, line.buf, line.start, line.end), line);
         if (bad) ctx.reject(line, bad.reason, bad.detail);
       },
       async end() {
