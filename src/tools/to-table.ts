@@ -5,7 +5,10 @@
 // - Columns: --fields (paths, in that order), else the top-level fields in first-seen order among the
 //   first --rows records (default 1000). Those records are held to size the columns, then printed; the
 //   rest stream with the same widths (memory: --rows records). A field first seen later is not shown
-//   (named in a warning at the end); a longer value later is cut to its column's width.
+//   (named in a warning at the end). A later value wider than its column (within --max-width) is not
+//   cut: it ends the table and starts the next one, sized by it and the --rows records from it, under
+//   the names again (after a blank line; --box closes the box and opens another), so no value below
+//   --max-width loses characters (a number cut to its width read as a bare '…').
 // - Cells: strings as their text; numbers exactly as written, right-aligned; true/false; JSON null as
 //   `null` (a missing field is empty, so the two stay apart); objects and arrays as compact JSON text.
 //   Control characters (and line/paragraph separators and bidirectional controls, which would move
@@ -29,7 +32,7 @@ import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
   fields: { type: 'string', array: true, default: [], describe: 'the columns, in order: field paths (a.b reaches into an object), comma-separated or repeated' },
-  rows: { type: 'number', default: 1000, describe: 'records read before the columns are sized and printed; later rows keep those widths (a longer value is cut)' },
+  rows: { type: 'number', default: 1000, describe: 'records read before the columns are sized and printed; a later value wider than its column starts a new table sized by the next --rows records (values are cut only at --max-width)' },
   'max-width': { type: 'number', default: 40, describe: "the widest a column gets (display columns); longer values end in '…' (0: no limit)" },
   box: { type: 'boolean', default: false, describe: 'draw the table with box-drawing lines (DuckDB style)' },
 } as const satisfies Record<string, Options>;
@@ -128,7 +131,14 @@ export const tool: Tool<ToTableOptions> = {
     };
 
     const row = (cells: Cell[]) => {
-      if (held === null) { ctx.emit(line(cells, false)); return; }
+      if (held === null) {
+        let fits = true;
+        for (let k = 0; k < widths.length && fits; k++) if (cells[k] !== undefined && cells[k].width > widths[k]) fits = false;
+        if (fits) { ctx.emit(line(cells, false)); return; }
+        // a wider value: this table ends, the next is sized by it and the rows after it
+        ctx.emit(o.box ? rule('└', '┴', '┘') : '');
+        held = [];
+      }
       held.push(cells);
       if (held.length >= o.rows) start();
     };

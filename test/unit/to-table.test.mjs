@@ -75,17 +75,28 @@ test('random Unicode values: the box lines all have one display width (CJK, Hang
   for (const args of ['--box', '--box --max-width 7', '--box --rows 5 --max-width 9']) {
     const t = toTable(args, recs.join('\n') + '\n');
     assert.is(t.status, 0, t.stderr);
-    const widths = t.stdout.trimEnd().split('\n').map(width);
-    assert.ok(widths.every((w) => w === widths[0]), `${args}: ${widths}`);
-    if (args.includes('--max-width 7')) assert.ok(widths[0] <= 3 * 7 + 10);
+    // (each table's lines: a later value wider than its column starts another table, sized anew)
+    const tables = t.stdout.trimEnd().split(/\n(?=┌)/);
+    if (args === '--box') assert.is(tables.length, 1);
+    for (const tb of tables) {
+      const widths = tb.split('\n').map(width);
+      assert.ok(widths.every((w) => w === widths[0]), `${args}: ${widths}`);
+      if (args.includes('--max-width 7')) assert.ok(widths[0] <= 3 * 7 + 10);
+    }
   }
 });
 
-test('--max-width cuts with an ellipsis on whole characters; --rows sizes on the first rows, then streams with those widths', () => {
+test('--max-width cuts with an ellipsis on whole characters; --rows sizes on the first rows, then streams with those widths; a wider value later starts a new table, never cut below --max-width', () => {
   const r = toTable('--max-width 6', '{"s":"東京都港区","t":"abcdefghij","n":1}\n');
   assert.is(r.stdout, 's      t       n\n-----  ------  -\n東京…  abcde…  1\n'); // 東京 + … is 5 wide: 都 (2 more) would pass 6
   const s = toTable('--rows 2', '{"a":"x","n":1}\n{"a":"yy","n":22}\n{"a":"zzzz","n":333,"late":true}\n{"n":4}\n');
-  assert.is(s.stdout, 'a    n\n--  --\nx    1\nyy  22\nz…  3…\n     4\n');
+  assert.is(s.stdout, 'a    n\n--  --\nx    1\nyy  22\n\na       n\n----  ---\nzzzz  333\n        4\n');
+  // a later number wider than its column: the next table shows it whole (it was a bare '…'); the cut
+  // at --max-width stays; --box closes one box and opens the next
+  const w = toTable('--rows 1 --max-width 8', '{"n":1}\n{"n":123456789012}\n{"n":5}\n');
+  assert.is(w.stdout, 'n\n-\n1\n\n       n\n--------\n1234567…\n       5\n');
+  const bx = toTable('--rows 1 --box', '{"n":1}\n{"n":1234}\n');
+  assert.is(bx.stdout, '┌───┐\n│ n │\n├───┤\n│ 1 │\n└───┘\n┌──────┐\n│    n │\n├──────┤\n│ 1234 │\n└──────┘\n');
   assert.is(s.stderr, 'to-table: not shown: field first seen after the first 2 records: late (name them with --fields, or raise --rows)\n');
 });
 
