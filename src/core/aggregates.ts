@@ -468,7 +468,7 @@ export const ops: Record<string, OpDef> = {
     make: (spec) => counter(spec.field === undefined ? (g, _r, _k, n) => { n.at(g)[g]++; } : (g, r, k, n) => { if (!isNull(r.value(k))) n.at(g)[g]++; }),
   },
   count_if: {
-    field: 'required', describe: 'records whose field is truthy (true, non-zero, non-empty, not "false")',
+    field: 'required', describe: 'records whose field is truthy (true, non-zero, non-empty, not "false"; "0" and "0.0" are zero)',
     make: () => counter((g, r, k, n) => { if (truthy(r.value(k))) n.at(g)[g]++; }),
   },
   distinct: {

@@ -323,9 +323,11 @@ export function toNumber(v: unknown): number {
 }
 
 /** a value that counts as true (count-by's count_if, filter-engaged's --require-param): not missing,
- *  null, false, 0, "", "0" or "false" */
+ *  null, false, 0, "", "false", nor a numeric string whose number is 0 ("0", "-0", "0.0", " 0 ", as
+ *  every tool reads a numeric string: "0.0" counted as true where 0.0 did not) */
 export function truthy(v: unknown): boolean {
-  return !(v === undefined || v === null || v === false || v === 0 || v === '' || v === '0' || v === 'false');
+  if (typeof v === 'string') return !(v === '' || v === 'false' || v === '0' || toNumber(v) === 0);
+  return !(v === undefined || v === null || v === false || v === 0);
 }
 
 /** JSON's number grammar (RFC 8259 section 6) */

@@ -7,7 +7,7 @@ import type { KeyTable } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { BigNum, compareDec, literalPath, parseDec, pathName, stringify } from '../core/json.js';
+import { BigNum, compareDec, literalPath, parseDec, pathName, stringify, toNumber } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
@@ -59,17 +59,24 @@ function wholeNumber(a: Uint8Array, i: number, e: number, max: number): number {
   return i === d0 || i - d0 > max || (a[d0] === 48 && i - d0 > 1) ? NaN : v;
 }
 
+/** an aggregate's result as the number --order-by ranks it by (as top ranks: a numeric string, such as
+ *  the max of INT64-as-string ids, is its number), NaN when it has none (null, text, beyond the double
+ *  range) */
+function rankNumber(v: unknown): number {
+  const x = typeof v === 'number' ? v : typeof v === 'bigint' || v instanceof BigNum || typeof v === 'string' ? toNumber(v) : NaN;
+  return Number.isFinite(x) ? x : NaN;
+}
+
 /** the order of values (results of one aggregate, by group in key order) by value, ascending or
- *  descending, stable (equal values keep key order); values that are no number (null) last. Exact
- *  integers beyond 2^53 (BigInt, BigNum) whose doubles tie are compared exactly. */
+ *  descending, stable (equal values keep key order); values that are no number (null, text) last. Exact
+ *  integers beyond 2^53 (BigInt, BigNum) and numeric strings whose doubles tie are compared exactly. */
 function byValue(vs: readonly unknown[], desc: boolean): Uint32Array {
   const n = vs.length, d = new Float64Array(n), exact = new Map<number, string>();
   for (let i = 0; i < n; i++) {
-    const v = vs[i];
-    if (typeof v === 'number') d[i] = v;
-    else if (typeof v === 'bigint') { d[i] = Number(v); exact.set(i, String(v)); }
-    else if (v instanceof BigNum) { d[i] = Number(v.raw); exact.set(i, v.raw); }
-    else d[i] = NaN;
+    const v = vs[i], x = rankNumber(v);
+    d[i] = x;
+    if (x !== x || typeof v === 'number') continue;
+    exact.set(i, typeof v === 'string' ? v.trim() : v instanceof BigNum ? v.raw : String(v));
   }
   const idx = new Uint32Array(n);
   if (exact.size === 0 && packedOrder(d, desc, idx)) return idx;
@@ -120,8 +127,12 @@ export const tool: Tool<CountByOptions> = {
   // pieces aggregated with --partial in threads and combined with --merge (--distinct too: its groups
   // are its keys; not when the user already asked for states or a merge)
   // (--each: in the main thread, after the stages before it ran in threads: its warnings name output
-  // records by their number, which a thread's piece does not know)
-  parallel: (o: CountByOptions) => (o.partial || o.merge || o.each ? undefined : 'partial'),
+  // records by their number, which a thread's piece does not know; --limit too, which the threads'
+  // --partial copies refuse (a merge needs every group's state); and approx_quantile, whose t-digest
+  // depends on how the values were grouped before merging, which pieces a thread took as it came free:
+  // in the main thread its answer is one thread's, run after run)
+  parallel: (o: CountByOptions) => (o.partial || o.merge || o.each || o.limit !== undefined ||
+    o.agg.some((a) => { try { return parseAgg(a).op === 'approx_quantile'; } catch { return false; } }) ? undefined : 'partial'),
   summary: 'Group records by key fields and compute aggregates (count, count_if, distinct, sum, avg, min, max, exact quantiles); mergeable partial states; sorted by key.',
   holdsOutput: (o: CountByOptions) => !o.each, // (--each writes each record as it comes)
   usage: 'count-by [options] KEY... [-a NAME=op(field)]...',
@@ -139,7 +150,7 @@ export const tool: Tool<CountByOptions> = {
     partial: { type: 'boolean', default: false, describe: 'emit mergeable partial states ("_state") instead of results, for count-by --merge' },
     merge: { type: 'boolean', default: false, describe: 'input is --partial output (of one or many processes): combine the states; same keys and aggregates' },
     each: { type: 'boolean', default: false, describe: 'every record is a group of its own: its key fields and the aggregates of it alone, written as it comes (input order, nothing held: memory stays flat), e.g. one row per event after dedupe' },
-    'order-by': { type: 'string', describe: 'NAME[:desc]: the groups ordered by aggregate NAME\'s value instead of by key (ascending; :desc descending), equal values by key; groups whose value is no number (null) last. (--partial states stay in key order: the --merge orders)' },
+    'order-by': { type: 'string', describe: 'NAME[:desc]: the groups ordered by aggregate NAME\'s value instead of by key (ascending; :desc descending), equal values by key; a numeric string (the max of INT64-as-string ids) by its number; groups whose value is no number (null, text) last. (--partial states stay in key order: the --merge orders)' },
     limit: { type: 'number', describe: 'write the first N groups only (in key order, or with --order-by the top N); the figures count every group (groups), and with --order-by those whose value is no number (no value)' },
   },
   check(o) {
@@ -154,6 +165,8 @@ export const tool: Tool<CountByOptions> = {
       const by = parseOrderBy(o.orderBy), names = (o.agg.length ? o.agg : ['count=count()']).map((a) => parseAgg(a).name);
       if (by === null) return `--order-by takes NAME or NAME:desc (or NAME:asc), NAME an aggregate's (got '${o.orderBy}')`;
       if (o.each || o.distinct) return `--order-by orders results: not with ${o.each ? '--each (input order)' : '--distinct (no aggregates)'}`;
+      const colon = by.name.lastIndexOf(':');
+      if (!names.includes(by.name) && colon > 0 && names.includes(by.name.slice(0, colon))) return `--order-by ${o.orderBy}: after the colon comes asc or desc (got '${by.name.slice(colon + 1)}')`;
       if (!names.includes(by.name)) return `--order-by ${by.name}: no aggregate of that name (${names.join(', ')}; the keys are the default order)`;
     }
     return undefined;
@@ -484,7 +497,7 @@ export const tool: Tool<CountByOptions> = {
           for (let i = 0; i < n; i++) order[i] = byKey[perm[i]];
           results = results.map((r) => { const x = new Array(w); for (let i = 0; i < w; i++) x[i] = r[perm[i]]; return x; });
           // (the groups whose value is written as null: none, or no finite number)
-          if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) { const v = by[i]; if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) none++; } ctx.count('no value', none); }
+          if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) if (rankNumber(by[i]) !== rankNumber(by[i])) none++; ctx.count('no value', none); }
         }
         if (deferred !== null) {
           const notes = deferred;
