@@ -418,16 +418,22 @@ export const literalPath = (name: string): string => name.replace(/[\\.]/g, '\\$
 export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) { // (E000-FFFF below the surrogates, as their code points are)
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x < y ? -1 : 1;
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  const x = a.charCodeAt(i), y = b.charCodeAt(i);
+  if (x < 0xd800 && y < 0xd800) return x < y ? -1 : 1;
+  // a surrogate: code point by code point from the character the first difference is in. A surrogate
+  // without its pair (an escaped "\ud800" is valid JSON) is the code point it names, between U+D7FF
+  // and U+E000, so "\udfff" sorts below U+E000 and below 😀 (U+1F600), as code point order has it
+  if (i > 0) { const p = a.charCodeAt(i - 1); if (p >= 0xd800 && p <= 0xdbff) i--; } // (a shared high surrogate)
+  let ia = i, ib = i;
+  while (ia < a.length && ib < b.length) {
+    const cx = a.codePointAt(ia)!, cy = b.codePointAt(ib)!;
+    if (cx !== cy) return cx < cy ? -1 : 1;
+    ia += cx > 0xffff ? 2 : 1; ib += cy > 0xffff ? 2 : 1;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return ia < a.length ? 1 : ib < b.length ? -1 : 0;
 }
 
 /** the name under which a tool writes the value of a path: its last name (`context.os.name` -> `name`;

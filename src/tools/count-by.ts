@@ -7,7 +7,7 @@ import type { KeyTable } from '../core/keyed.js';
 import { RecordBatch } from '../core/output.js';
 import { ops, parseAgg } from '../core/aggregates.js';
 import type { AggColumn, AggSpec } from '../core/aggregates.js';
-import { BigNum, compareDec, literalPath, parseDec, pathName, stringify, toNumber } from '../core/json.js';
+import { BigNum, compareCodePoints, compareDec, literalPath, parseDec, pathName, stringify, toNumber } from '../core/json.js';
 import { UsageError } from '../core/tool.js';
 import { namesFile } from '../core/options.js';
 import type { Line, PartialStates, Tool } from '../core/tool.js';
@@ -29,7 +29,8 @@ export function parseKey(text: string): { name: string; path: string } {
 const SEP = '\u0001'; // cannot occur in a JSON token (control characters are escaped in strings)
 
 /** a string token (latin1 text of its UTF-8 bytes, escapes and all) as the UTF-8 bytes of its value */
-const utf8Of = (token: string) => Buffer.from(JSON.parse(Buffer.from(token, 'latin1').toString('utf8')) as string, 'utf8');
+/** what a string token (latin1 text of its bytes) says */
+const stringOf = (token: string) => JSON.parse(Buffer.from(token, 'latin1').toString('utf8')) as string;
 
 /** PLAIN: the joined key is made of quoted strings only, without escapes or bytes below '#';
  *  FIRST_PLAIN: its first token is such a string */
@@ -364,8 +365,10 @@ export const tool: Tool<CountByOptions> = {
               if (ta !== tb) return compareDec(parseDec(ta), parseDec(tb)) || (ta < tb ? -1 : 1);
             }
             else if (ra === 3 && (a.lastIndexOf('\\', ie) >= i || b.lastIndexOf('\\', je) >= j)) {
-              // an escape (\t, \u00e9, \"): compare what the strings say, as UTF-8 bytes
-              const d = Buffer.compare(utf8Of(a.slice(i, ie)), utf8Of(b.slice(j, je)));
+              // an escape (\t, \u00e9, \"): compare what the strings say, in code point order (UTF-8
+              // byte order; a lone surrogate, "\ud800", which UTF-8 cannot hold, by the code point it
+              // names: as U+FFFD it tied with every other, and the order followed the input's)
+              const d = compareCodePoints(stringOf(a.slice(i, ie)), stringOf(b.slice(j, je)));
               if (d) return d;
             } else if (ra >= 3) {
               // compare the contents (between the quotes for strings), then the lengths

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { root } from '../helpers/sh.mjs';
-import { parseJson, stringify, BigNum, numberOf } from '../../dist/core/json.js';
+import { parseJson, stringify, BigNum, numberOf, compareCodePoints } from '../../dist/core/json.js';
 
 let seed = 7;
 const rnd = (n) => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return (seed >>> 8) % n; };
@@ -104,6 +104,17 @@ test('stringify: a cycle is a TypeError as JSON.stringify gives, at once (also t
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10000 });
   assert.is(r.error?.code, undefined, 'ended within 10 s');
   assert.is(r.stdout, ['self', 'via an array, beside a bigint', '1000 deep', 'fromObjects'].map((n) => `${n}: TypeError: Converting circular structure to JSON\n`).join(''), r.stderr);
+});
+
+test('compareCodePoints is code point order on random strings, lone surrogates (valid JSON escapes) included', () => {
+  const parts = ['a', 'z', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\ufffd', '\ud83d\ude00', '\ud800\udc00', '\udbff\udfff', '\ud800', '\udfff', '\udc00', ''];
+  const points = (s) => { const o = []; for (let i = 0; i < s.length;) { const c = s.codePointAt(i); o.push(c); i += c > 0xffff ? 2 : 1; } return o; };
+  const ref = (a, b) => { const x = points(a), y = points(b); for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1; return Math.sign(x.length - y.length); };
+  const mk = () => { let s = ''; for (let n = rnd(4); n > 0; n--) s += parts[rnd(parts.length)]; return s; };
+  for (let t = 0; t < 20000; t++) { const a = mk(), b = mk(); assert.is(Math.sign(compareCodePoints(a, b)), ref(a, b), JSON.stringify([a, b])); }
+  // (a lone low surrogate is U+DFFF: below U+E000 and U+1F600, where UTF-16 order put it above both)
+  assert.is(compareCodePoints('\udfff', '\ud83d\ude00'), -1);
+  assert.is(compareCodePoints('\udfff', '\ue000'), -1);
 });
 
 test.run();
