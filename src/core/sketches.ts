@@ -26,12 +26,18 @@ export class HyperLogLog {
 
   merge(other: Uint8Array): void { for (let i = 0; i < this.reg.length; i++) if (other[i] > this.reg[i]) this.reg[i] = other[i]; }
 
+  /** Ertl's improved estimator ("New cardinality estimation algorithms for HyperLogLog sketches",
+   *  2017): from the registers' histogram, without the classic switch from linear counting to the raw
+   *  estimate at 2.5 m, whose bias just past it (+2.4 % mean, 2.7 % rms at 10,240 distinct values)
+   *  broke the stated 1.6 % standard error; unbiased over the whole range, no tables */
   estimate(): number {
-    const m = this.reg.length, alpha = 0.7213 / (1 + 1.079 / m);
-    let sum = 0, zeros = 0;
-    for (let i = 0; i < m; i++) { sum += 2 ** -this.reg[i]; if (this.reg[i] === 0) zeros++; }
-    const e = (alpha * m * m) / sum;
-    return Math.round(e <= 2.5 * m && zeros > 0 ? m * Math.log(m / zeros) : e);
+    const m = this.reg.length, q = 32 - HyperLogLog.P;
+    const c = new Float64Array(q + 2);
+    for (let i = 0; i < m; i++) c[this.reg[i]]++;
+    let z = m * tau(1 - c[q + 1] / m);
+    for (let k = q; k >= 1; k--) z = 0.5 * (z + c[k]);
+    z += m * sigma(c[0] / m);
+    return Math.round((m * m) / (2 * Math.LN2) / z); // (no register set: z is infinite, 0)
   }
 
   toState(): string { return Buffer.from(this.reg).toString('base64'); }
@@ -42,6 +48,21 @@ export class HyperLogLog {
     const r = HyperLogLog.fromState(s);
     return r.length === 1 << HyperLogLog.P && r.every((x) => x <= 33 - HyperLogLog.P);
   }
+}
+
+/** Ertl's sigma(x) = x + sum 2^(k-1) x^(2^k) (the registers still 0) */
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let y = 1, z = x, before: number;
+  do { x *= x; before = z; z += x * y; y += y; } while (z !== before);
+  return z;
+}
+/** Ertl's tau(x) (the registers at their maximum) */
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let y = 1, z = 1 - x, before: number;
+  do { x = Math.sqrt(x); before = z; y *= 0.5; z -= (1 - x) * (1 - x) * y; } while (z !== before);
+  return z / 3;
 }
 
 /** merging t-digest (compression δ = 100): quantiles within ~1% of rank in the middle, tighter at the tails */
