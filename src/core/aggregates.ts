@@ -455,7 +455,17 @@ function mean(s: number | bigint, n: number): number | bigint {
   if (typeof s === 'number') return s / n;
   const d = BigInt(n), q = s / d, r = s % d;
   if (r === 0n) return q >= -MAX && q <= MAX ? Number(q) : q;
-  return Number(q) + Number(r) / n;
+  // the double nearest the exact s / n: the quotient to 57 bits or more, its last bit set when a
+  // remainder is left (so that a tie is no tie), rounded once by Number(). Number(q) + r / n rounded
+  // twice: the mean of 9007199254740993 and 9007199254740994 was 9007199254740992, below both
+  const neg = s < 0n, a = neg ? -s : s;
+  const shift = a.toString(2).length - d.toString(2).length - 57;
+  let num = a, den = d;
+  if (shift < 0) num <<= BigInt(-shift); else den <<= BigInt(shift);
+  let x = num / den;
+  if (num % den !== 0n) x |= 1n;
+  const v = Number(x) * 2 ** shift;
+  return neg ? -v : v;
 }
 
 /** distinct: a table per group up to this many groups (then one table of pairs); EVENT_PIPES_DISTINCT_SETS

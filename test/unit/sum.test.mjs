@@ -152,4 +152,36 @@ test('avg of a floating sum is the mean of its value whether or not the sum came
   }
 });
 
+test('avg of integers beyond 2^53 is the double nearest the exact mean (rounded once), never outside the values', () => {
+  // oracle: of the doubles around the truncated quotient, the one nearest p/q exactly (ties to the even
+  // mantissa); means beyond 2^60, so the doubles there are whole numbers
+  const nearest = (p, q) => {
+    let best = null, bestNum = 0n, bestDen = 1n;
+    const c = Number(p / q);
+    const buf = new DataView(new ArrayBuffer(8));
+    const step = (x, d) => { buf.setFloat64(0, x); buf.setBigUint64(0, buf.getBigUint64(0) + BigInt(d)); return buf.getFloat64(0); };
+    for (const x of [step(c, -1), c, step(c, 1)]) {
+      const dist = p - BigInt(x) * q, num = dist < 0n ? -dist : dist; // |p/q - x| = num / q
+      if (best === null || num < bestNum || (num === bestNum && (() => { buf.setFloat64(0, x); return (buf.getBigUint64(0) & 1n) === 0n; })())) { best = x; bestNum = num; }
+    }
+    return best;
+  };
+  const groups = [], input = [];
+  for (let g = 0; g < 400; g++) {
+    const n = 2 + Math.floor(rnd() * 6), vs = [];
+    for (let i = 0; i < n; i++) vs.push((2n ** 60n + BigInt(Math.floor(rnd() * 2 ** 30)) * BigInt(Math.floor(rnd() * 2 ** 30))) * (g % 2 ? -1n : 1n));
+    if (g === 0) vs.splice(0, n, 9007199254740993n, 9007199254740994n); // (2^53 + 1 and + 2: was 2^53, below both)
+    vs.forEach((v) => input.push(`{"g":${g},"v":${v}}`));
+    groups.push(vs);
+  }
+  const out = sh(`count-by g -a 'a=avg(v)'`, { input: input.join('\n') + '\n' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l.replace(/"a":(-?\d+)/, '"a":"$1"')));
+  groups.forEach((vs, g) => {
+    const sum = vs.reduce((a, b) => a + b, 0n), q = BigInt(vs.length);
+    const want = sum % q === 0n && sum / q <= MAX && sum / q >= -MAX ? Number(sum / q) : sum % q === 0n ? sum / q : nearest(sum, q);
+    if (typeof want === 'bigint') assert.is(out[g].a, String(want), `group ${g}`);
+    else assert.is(Number(out[g].a), want, `group ${g}`); // (written as String(double) writes it)
+  });
+  assert.is(out[0].a, '9007199254740994');
+});
+
 test.run();
