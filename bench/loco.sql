@@ -2,8 +2,9 @@
 -- (docs/recipes/reel-interest.md): one row per (user_uid, reel_uid) seen in a usable event, with
 --   liked / unliked: the final like/unlike by timestamp (numeric strings accepted; at a tie the unlike
 --     wins); like/unlike events without a numeric timestamp are ignored;
---   watched_ratio: over the watch events with none of the seven important fields null and a known
---     platform, a total watch time per event (ios and android >= 2.3.0: reel_watch_duration; android
+--   watched_ratio: over the watch events with a known platform and none of the fields their rule reads
+--     null (the key, the platform, both durations; app_version on android, replay_count on android
+--     before 2.3.0), a total watch time per event (ios and android >= 2.3.0: reel_watch_duration; android
 --     < 2.3.0: reel_duration * replay_count + reel_watch_duration when replay_count > 0), summed and
 --     divided by reel_duration (per-event ratios summed if a reel's duration differs between events);
 --   is_interested: unliked -> false, liked -> true, else watched_ratio > 0.6.
@@ -30,7 +31,7 @@ WITH final AS (
            + coalesce(TRY_CAST(split_part(app_version, '.', 3) AS BIGINT), 0) AS version
   FROM ev
   WHERE event_name = 'reel_watched' AND user_uid IS NOT NULL AND reel_uid IS NOT NULL AND origin_platform IS NOT NULL
-    AND app_version IS NOT NULL AND reel_watch_duration IS NOT NULL AND reel_duration IS NOT NULL AND replay_count IS NOT NULL
+    AND reel_watch_duration IS NOT NULL AND reel_duration IS NOT NULL
 ), totals AS (
   SELECT user_uid, reel_uid, d,
          CASE WHEN platform = 'ios' OR version >= 2003000 OR r = 0 THEN w ELSE d * r + w END AS total

@@ -3,7 +3,7 @@
 # Clip interest: one row per (user_uid, reel_uid) with liked, unliked (the final like/unlike by
 # event time), watched_ratio (platform/app-version rules) and is_interested, as NDJSON and Parquet, and
 # optionally loaded into SQLite (--db) or PostgreSQL (--pg). Two jobs, as in the case study's workflow:
-#   1. ETL to files: final-action + (watch events with no null important field) watch-ratio -> merge-keys
+#   1. ETL to files: final-action + (watch events with no null field their rule reads) watch-ratio -> merge-keys
 #      -> reel-interest -> out/reel_interest.{ndjson,parquet}
 #   2. load to the database: load-sqlite or load-postgres (table reel_interest, key user_uid, reel_uid),
 #      one transaction
@@ -40,8 +40,9 @@ Options:
                    (default 0.6)
   -h, --help       print this help and exit
 
-A watch event counts only when its key and every field the watch rules read are present and not null
-(validate reports each one dropped). Each output is written under a temporary name and renamed when
+A watch event counts only when its key and the fields its own rule reads are present and not null
+(the platform and both durations; app_version on android, replay_count on android before 2.3.0):
+each one dropped is reported. Each output is written under a temporary name and renamed when
 complete; a failing step is named and the previous outputs stay in place. Exit status: 0 done, 1 a
 step failed, 2 a usage error or an unreadable FILE. See docs/recipes/reel-interest.md.
 
@@ -80,18 +81,21 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and
 # the watch ratios read the files side by side: final-action in the background, the watch chain here
 final-action -i "${files[@]}" > "$work/final.ndjson" & final_pid=$!
-# "Ignore the events where important fields are null": a watch event counts only when its key and every
-# field the watched-ratio rules read are present and not null, whatever its platform (an ios event
-# with a null app_version or replay_count is ignored too); validate reports each one dropped.
-important=user_uid,reel_uid,origin_platform,app_version,reel_watch_duration,reel_duration,replay_count
+# "Ignore the events where important fields are null": a watch event counts only when its key and the
+# fields its own watched-ratio rule reads are present and not null: the key, the platform and both
+# durations always (validate reports each event dropped), app_version on android, replay_count on
+# android before 2.3.0 (watch-ratio reports each event dropped: "missing replay_count"). An ios event
+# with a null replay_count or app_version, which its rule does not read, counts.
+important=user_uid,reel_uid,origin_platform,reel_watch_duration,reel_duration
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
 # (when every watch event lacks one, validate keeps nothing: the chain's status 1, which is then no
 # failure here, the likes and unlikes still decide)
 status=0
 event-pipes where event_name=reel_watched "${inputs[@]}" \
   then validate --require "$important" --stats-file "$work/validate.figures" \
-  then watch-ratio > "$work/ratios.ndjson" || status=$?
-[ $status -eq 0 ] || { [ $status -eq 1 ] && rejected_all "$work/validate.figures"; } || step "the watch events (where, validate, watch-ratio)"
+  then watch-ratio --stats-file "$work/ratio.figures" > "$work/ratios.ndjson" || status=$?
+[ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/validate.figures" || rejected_all "$work/ratio.figures"; }; } \
+  || step "the watch events (where, validate, watch-ratio)"
 
 wait "$final_pid" || step final-action
 # the decisions go to the NDJSON file and, as they come, to the Parquet writer (a process of its own:

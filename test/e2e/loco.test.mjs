@@ -18,7 +18,8 @@ const verLess = (a, b) => {
   for (let i = 0; i < Math.max(x.length, y.length); i++) { const d = (x[i] ?? 0) - (y[i] ?? 0); if (d) return d < 0; }
   return false;
 };
-const IMPORTANT = ['origin_platform', 'app_version', 'reel_watch_duration', 'reel_duration', 'replay_count'];
+// the fields every watch event's rule reads; app_version (android) and replay_count (android < 2.3.0) below
+const IMPORTANT = ['origin_platform', 'reel_watch_duration', 'reel_duration'];
 function reference(events) {
   const pairs = new Map();
   const get = (e) => { const k = `${e.user_uid}|${e.reel_uid}`; if (!pairs.has(k)) pairs.set(k, { user_uid: e.user_uid, reel_uid: e.reel_uid, t: -Infinity, last: null, total: 0, dur: null, n: 0 }); return pairs.get(k); };
@@ -30,7 +31,7 @@ function reference(events) {
       const p = get(e);
       if (t > p.t || (t === p.t && e.event_name === 'reel_unliked')) { p.t = t; p.last = e.event_name; }
     } else if (e.event_name === 'reel_watched') {
-      // "ignore the events where important fields are null": every field the rules read, any platform
+      // "ignore the events where important fields are null": the fields the event's own rule reads
       if (IMPORTANT.some((f) => e[f] === null || e[f] === undefined)) continue;
       const platform = String(e.origin_platform ?? '').toLowerCase();
       const w = num(e.reel_watch_duration), d = num(e.reel_duration);
@@ -110,28 +111,31 @@ test('generated watch events with every rule + real like/unlike, mixed in one fi
   assert.match(sh(`scripts/reel-interest.sh --out ${d}/a --db ${d}/a.db ${d}/all.ndjson`).stderr, /inserted=0 updated=0 unchanged=\d+/);
 });
 
-test("watch events with a null important field are ignored whatever the platform (an ios event's null app_version too), each reported", () => {
+test("a watch event with a null field its rule reads is ignored and reported; one whose null field its rule does not read counts (ios: app_version, replay_count; android >= 2.3.0: replay_count)", () => {
   const d = tmpdir();
   const w = (reel, extra) => JSON.stringify({ event_name: 'reel_watched', timestamp: 1, user_uid: 'u1', reel_uid: reel, origin_platform: 'ios', app_version: '5.7.9', reel_watch_duration: 90, reel_duration: 100, replay_count: 0, ...extra });
   fs.writeFileSync(`${d}/ev.ndjson`, [
-    w('r1', { app_version: null }),                      // ios: app_version unused by the rule, still null: ignored
-    w('r2', {}), w('r2', { app_version: null, reel_watch_duration: 1000 }), // the null one does not add its 1000 s
-    w('r3', { replay_count: null }),
-    w('r4', { origin_platform: 'android', app_version: '2.4.0' }),
+    w('r1', { app_version: null }),                      // ios: app_version unused by the rule: counts
+    w('r2', {}), w('r2', { reel_watch_duration: null }), // a null duration: ignored (every rule reads it)
+    w('r3', { replay_count: null }),                     // ios: replay_count unused: counts
+    w('r4', { origin_platform: 'android', app_version: '2.4.0', replay_count: null }), // >= 2.3.0: unused
     w('r5', { app_version: null }),
     JSON.stringify({ event_name: 'reel_liked', timestamp: 5, user_uid: 'u1', reel_uid: 'r5', app_version: null }), // a like: app_version not important
+    w('r6', { origin_platform: 'android', app_version: null }),                   // android: which rule? ignored
+    w('r7', { origin_platform: 'android', app_version: '2.2.0', replay_count: null }), // < 2.3.0 reads it: ignored
+    w('r8', { reel_duration: null }),
   ].join('\n') + '\n');
   const r = sh(`scripts/reel-interest.sh --out ${d}/o ${d}/ev.ndjson`);
   assert.is(r.status, 0, r.stderr);
   const rows = lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8'));
   assert.equal(rows.map((x) => [x.reel_uid, x.watched_ratio, x.liked, x.is_interested]), [
-    ['r2', 0.9, false, true], ['r4', 0.9, false, true], ['r5', null, true, true],
+    ['r1', 0.9, false, true], ['r2', 0.9, false, true], ['r3', 0.9, false, true], ['r4', 0.9, false, true], ['r5', 0.9, true, true],
   ]);
-  assert.match(r.stderr, /null app_version: 3/);
-  assert.match(r.stderr, /null replay_count: 1/);
-  // watch-ratio alone stays generic: it computes the ios event without app_version
-  const alone = lines(sh(`watch-ratio -i ${d}/ev.ndjson`).stdout);
-  assert.ok(alone.some((x) => x.reel_uid === 'r1'));
+  assert.match(r.stderr, /validate: .*null reel_watch_duration: 1, null reel_duration: 1|validate: .*null reel_duration: 1, null reel_watch_duration: 1/);
+  assert.match(r.stderr, /watch-ratio: .*missing app_version: 1, missing replay_count: 1|watch-ratio: .*missing replay_count: 1, missing app_version: 1/);
+  // the same reading as the reference
+  const events = fs.readFileSync(`${d}/ev.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  compare(rows, reference(events));
 });
 
 test('every watch event with a null important field: the likes still decide, exit 0 (the watch chain kept nothing: it failed the job)', () => {
