@@ -19,13 +19,30 @@ const options = {
   db: { type: 'string', demandOption: true, describe: 'the database written by scripts/game-stats.sh (opened read-only)' },
   port: { type: 'number', default: 5000, describe: 'TCP port (0: any free port, printed on stderr)' },
   host: { type: 'string', default: '127.0.0.1', describe: 'address to bind' },
-  today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC)' },
+  today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC): from the last day with a session before it' },
 } as const satisfies Record<string, Options>;
 
 export type StatsApiOptions = OptionsOf<typeof options> & { files: string[] };
 
 /** how long a connection with a request in progress may take to finish once a stop is asked for */
 const STOP_GRACE_MS = 1000;
+
+/** x to two decimals as Python's round(x, 2) gives it (the challenge's API): the nearest, and at an
+ *  exact tie (x a multiple of 1/8 with 5 in the third decimal, such as 12.125) the even one, where
+ *  toFixed takes the larger */
+function round2(x: number): number {
+  const up = Number(x.toFixed(2));
+  const v = new DataView(new ArrayBuffer(8));
+  v.setFloat64(0, x);
+  const bits = v.getBigUint64(0), exp = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & ((1n << 52n) - 1n), e = exp - 1075;
+  if (exp === 0) e = -1074; else m |= 1n << 52n;
+  if (m === 0n) return up;
+  while ((m & 1n) === 0n) { m >>= 1n; e++; }
+  if (e !== -3) return up; // x * 100 = 25m * 2^(e + 2): a half exactly only when e + 2 = -1
+  const n = Math.round(up * 100); // (the larger of the two: odd? then the smaller)
+  return n % 2 === 0 ? up : (n - Math.sign(x)) / 100;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** the longest user_id asked for, and what no id holds */
@@ -55,7 +72,10 @@ export const tool: Tool<StatsApiOptions> = {
       // the ids as stored in another case (the table's key is binary-collated: a scan, only on a miss)
       userAnyCase: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id COLLATE NOCASE ORDER BY user_id LIMIT 1'),
       sessions: db.prepare('SELECT coalesce(sum(session_count), 0) AS n, coalesce(sum(time_spent_in_game), 0) AS t FROM session_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
-      lastLogin: db.prepare('SELECT max(date) AS last FROM session_data WHERE user_id = @id AND date <= @date'),
+      // (the last day with a session before the day asked about, or before today: a session on that day
+      // is not a "last login" to count from; the challenge's own API reads it so, and its example shows
+      // 1 day beside that day's 2 sessions)
+      lastLogin: db.prepare('SELECT max(date) AS last FROM session_data WHERE user_id = @id AND date < @date'),
       points: db.prepare('SELECT coalesce(sum(total_points_home), 0) AS home, coalesce(sum(total_points_away), 0) AS away, coalesce(sum(total_duration), 0) AS d FROM match_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
       game: db.prepare('SELECT count(DISTINCT user_id) AS active, coalesce(sum(session_count), 0) AS sessions FROM session_data WHERE (@date IS NULL OR date = @date)'),
       best: db.prepare('SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id ORDER BY p DESC, user_id'),
@@ -132,7 +152,7 @@ export const tool: Tool<StatsApiOptions> = {
           registration_date_local_timezone: user.registration_date_local_timezone,
           number_of_sessions: s.n, time_spent_in_game: s.t,
           total_points_won_home: p.home, total_points_won_away: p.away,
-          percentage_time_spent_in_match: s.t > 0 ? (p.d / s.t) * 100 : null,
+          percentage_time_spent_in_match: s.t > 0 ? round2((p.d / s.t) * 100) : 0,
         });
       }
       if (url.pathname === '/api/game-stats') {

@@ -48,13 +48,17 @@ test("the challenge's sample: both endpoints give the figures of the challenge's
     assert.equal(u.json, {
       user_id: '52d65a1b-8012-934e-001b-19e6ba3cdc0e', country: 'US', days_since_last_login: 3,
       registration_date_local_timezone: '2024-10-09 11:27:35', number_of_sessions: 2, time_spent_in_game: 780,
-      total_points_won_home: 3, total_points_won_away: 0, percentage_time_spent_in_match: (113 / 780) * 100,
+      total_points_won_home: 3, total_points_won_away: 0, percentage_time_spent_in_match: 14.49,
     });
+    // with a date: the last day with a session before it (the challenge's API; its example shows 1 day
+    // beside that day's 2 sessions), none here: null
     const day = await get(api.port, '/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09');
-    assert.is(day.json.days_since_last_login, 0);
+    assert.is(day.json.days_since_last_login, null);
     assert.is(day.json.number_of_sessions, 2);
+    assert.is(day.json.percentage_time_spent_in_match, 14.49);
     const other = await get(api.port, '/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-10');
     assert.equal([other.json.number_of_sessions, other.json.time_spent_in_game, other.json.total_points_won_home, other.json.days_since_last_login], [0, 0, 0, 1]);
+    assert.is(other.json.percentage_time_spent_in_match, 0); // (no time in the game that day: 0, as the challenge's API)
     const g = await get(api.port, '/api/game-stats');
     assert.equal([g.json.active_users, g.json.number_of_sessions, g.json.user_with_most_points], [3, 5, '52d65a1b-8012-934e-001b-19e6ba3cdc0e']);
     assert.ok(Math.abs(g.json.avg_sessions_for_users - 5 / 3) < 1e-9);
