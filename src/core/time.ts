@@ -214,6 +214,13 @@ const SCALE: Record<Exclude<Unit, 'auto'>, number> = { s: 1000, ms: 1, us: 1e-3,
 const US: Record<Exclude<Unit, 'auto'>, number> = { s: 1e6, ms: 1e3, us: 1, ns: 1e-3 };
 const MIN_MS = -2_208_988_800_000; // 1900-01-01
 const MAX_MS = 10_413_792_000_000; // 2300-01-01
+/** the times that tools keeping a time to the µs as a double of epoch seconds hold exactly (sessionize,
+ *  match-points): 1900-01-01 up to 2^32 s, 2106-02-07T06:28:16Z, past which two µs apart can round to
+ *  one double and a gap of exactly --gap be read a µs longer or shorter */
+export const US_EXACT_FROM_S = MIN_MS / 1000, US_EXACT_TO_S = 2 ** 32;
+/** why a time in epoch seconds is beyond those (for a reject's detail), or undefined */
+export const outsideUsRange = (s: number): string | undefined =>
+  (s >= US_EXACT_FROM_S && s < US_EXACT_TO_S ? undefined : `${s < US_EXACT_FROM_S ? 'before 1900' : 'from 2106-02-07T06:28:16Z on'}: times are kept to the microsecond as epoch seconds, exact from 1900 to 2106`);
 
 /** auto: |x| < 1e11 -> s (to year 5138), < 1e14 -> ms, < 1e17 -> µs, else ns */
 function unitOf(abs: number): Exclude<Unit, 'auto'> {

@@ -8,7 +8,7 @@
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
 import { NUMBER, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
-import { msSeconds, valueMs } from '../core/time.js';
+import { msSeconds, outsideUsRange, valueMs } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
@@ -52,6 +52,8 @@ export const tool: Tool<MatchPointsOptions> = {
         // read as seconds gave durations 1000x too long, a start in s and a finish in ms 55,000 years)
         const ms = valueMs(getPath(r, P.time)), t = typeof ms === 'number' ? ms : NaN;
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time) ?? null)}`);
+        const far = outsideUsRange(t / 1000);
+        if (far !== undefined) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time))}: ${far}`);
         const key = idText(matchId);
         let m = matches.get(key);
         if (!m) matches.set(key, (m = { id: matchId, evs: [] }));

@@ -12,7 +12,7 @@
 // {user_id, session_start, session_end, duration_s, pings}, sorted by key and start. Without --sorted
 // the figures (--stats, --stats-file) count the sessions and the keys (users) with a session.
 import { FieldReader } from '../core/fields.js';
-import { floorScaled, isoBytesMs, msSeconds, valueMs, ZoneClock } from '../core/time.js';
+import { floorScaled, isoBytesMs, msSeconds, outsideUsRange, valueMs, ZoneClock } from '../core/time.js';
 import { GrowF64, GrowU32 } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { NUMBER_ROOM, RecordBatch, copyBytes, putNumber } from '../core/output.js';
@@ -113,10 +113,14 @@ export const tool: Tool<SessionizeOptions> = {
       if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return -1; }
       const t = timeOf(line.buf, 1);
       if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1) ?? 'null'}`); return -1; }
+      const far = outsideUsRange(t);
+      if (far !== undefined) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1)}: ${far}`); return -1; }
       end = t; count = 1;
       if (END >= 0 && reader.found(END) && reader.value(END) !== null) {
         end = timeOf(line.buf, END);
         if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}`); return -1; }
+        const farEnd = outsideUsRange(end);
+        if (farEnd !== undefined) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}: ${farEnd}`); return -1; }
         if (end < t) { ctx.reject(line, 'end before start', `${o.end}=${end} < ${o.time}=${t}`); return -1; }
       }
       if (PINGS >= 0 && reader.found(PINGS) && reader.value(PINGS) !== null) {
