@@ -3,7 +3,9 @@
 // the week cohort_week + k. Emits, per cohort and offset from 0, cohort_size, retained_users and
 // retention_rate — a heatmap's rows. Memory: per user its key bytes, first week and cohort (~40 bytes), and 8 bytes per (user, active week).
 import { FieldReader } from '../core/fields.js';
-import { dateBytesDays, dateToEpochDays, epochDaysToDate, isValidDate, weekStart } from '../core/time.js';
+import { dateBytesDays, dateToEpochDays, epochDaysToDate, isoBytesMs, isValidDate, parseTimestamp, weekStart, ZoneClock } from '../core/time.js';
+
+const UTC = new ZoneClock('UTC');
 import { GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
@@ -63,9 +65,15 @@ export const tool: Tool<RetentionOptions> = {
     const mondayOf = (b: Buffer, k: number): number => {
       const s = reader.spanStart(k), e = reader.spanEnd(k), c = b[s + 11];
       let days = s >= 0 && b[s] === 34 && e - s >= 12 && (e - s === 12 || ((c === 32 || c === 84 || c === 116) && e - s > 13)) ? dateBytesDays(b, s + 1) : NaN;
+      // (a timestamp: its date as written, when the whole is a time every tool reads; "2023-01-01 hello
+      // world" was read as 2023-01-01)
+      if (days === days && e - s > 12 && isoBytesMs(b, s + 1, e - 1, UTC) !== isoBytesMs(b, s + 1, e - 1, UTC)) {
+        const d = reader.value(k);
+        if (typeof d !== 'string' || typeof parseTimestamp(d) !== 'number') return NaN;
+      }
       if (days !== days) {
         const d = reader.value(k); // the general path: escapes, bad dates
-        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10)) || !(d.length === 10 || /^[ Tt]./.test(d.slice(10)))) return NaN;
+        if (typeof d !== 'string' || !isValidDate(d.slice(0, 10)) || !(d.length === 10 || (/^[ Tt]./.test(d.slice(10)) && typeof parseTimestamp(d) === 'number'))) return NaN;
         days = dateToEpochDays(d.slice(0, 10));
       }
       const m = mondayOfDays(days);
@@ -112,7 +120,14 @@ export const tool: Tool<RetentionOptions> = {
           row.set(w - c, (row.get(w - c) ?? 0) + 1);
         });
         const sinceWeek = o.since ? weekNo(sinceMonday(o.since)) : -Infinity;
-        for (const c of [...size.keys()].sort((a, b) => a - b)) {
+        const cohorts = [...size.keys()].sort((a, b) => a - b);
+        // (one stray far date, a typo'd year or a 9999-12-31 sentinel, makes every cohort a row a week up
+        // to it: 2 records gave 416,221 rows. Said, with the way to bound it)
+        const from = cohorts.find((c) => c >= sinceWeek);
+        if (o.maxWeeks === undefined && from !== undefined && maxWeek - from > 520) {
+          ctx.warn(`the dates reach ${epochDaysToDate(mondayOfWeek(maxWeek))}, ${maxWeek - from} weeks after the first cohort (${epochDaysToDate(mondayOfWeek(from))}): every cohort gets a row a week up to then (--max-weeks N bounds the offsets)`);
+        }
+        for (const c of cohorts) {
           if (c < sinceWeek) continue;
           const cohortWeek = epochDaysToDate(mondayOfWeek(c));
           const last = Math.min(maxWeek - c, o.maxWeeks ?? Infinity);
