@@ -78,6 +78,7 @@ export const tool: Tool<SessionizeOptions> = {
     // pings exactly --gap 60.1 apart; each time is a whole µs, so the rounded difference is exact
     const gapUs = gapMicros(o.gap);
     const within = (t: number, last: number) => Math.round((t - last) * 1e6) <= gapUs;
+    let why = ''; // why the last time that is none is none
     /** field k as seconds: a number of epoch seconds as it is (fractions kept); else as every tool reads
      *  a time (core/time.ts parseTimestamp): an epoch number or numeric string in s, ms, µs or ns by its
      *  magnitude, an ISO-8601 date-time (UTC unless it has an offset) or date (20240309 too) */
@@ -102,7 +103,9 @@ export const tool: Tool<SessionizeOptions> = {
         }
       }
       const ms = valueMs(reader.value(k), { text: reader.raw(k) }); // (to the µs)
-      return typeof ms === 'number' ? msSeconds(ms) : NaN;
+      if (typeof ms === 'number') return msSeconds(ms);
+      why = ms; // (the reader's reason, for the reject)
+      return NaN;
     };
     let end = 0, count = 1, pingTime = 0;
     /** read a record: the key's length in scratch (its time in pingTime, its end and pings in `end`, `count`), or -1 after rejecting the line */
@@ -112,13 +115,13 @@ export const tool: Tool<SessionizeOptions> = {
       while (pos === -2) { scratch = Buffer.alloc(scratch.length * 8); pos = reader.tokenInto(0, scratch, 0); }
       if (pos === -1) { ctx.reject(line, `missing ${o.key}`); return -1; }
       const t = timeOf(line.buf, 1);
-      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1) ?? 'null'}`); return -1; }
+      if (!Number.isFinite(t)) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1) ?? 'null'}${why ? `: ${why}` : ''}`); why = ''; return -1; }
       const far = outsideUsRange(t);
       if (far !== undefined) { ctx.reject(line, 'no usable time', `${o.time}=${reader.raw(1)}: ${far}`); return -1; }
       end = t; count = 1;
       if (END >= 0 && reader.found(END) && reader.value(END) !== null) {
         end = timeOf(line.buf, END);
-        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}`); return -1; }
+        if (!Number.isFinite(end)) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}${why ? `: ${why}` : ''}`); why = ''; return -1; }
         const farEnd = outsideUsRange(end);
         if (farEnd !== undefined) { ctx.reject(line, 'no usable end', `${o.end}=${reader.raw(END)}: ${farEnd}`); return -1; }
         if (end < t) { ctx.reject(line, 'end before start', `${o.end}=${end} < ${o.time}=${t}`); return -1; }
