@@ -28,8 +28,7 @@ export function parseKey(text: string): { name: string; path: string } {
 
 const SEP = '\u0001'; // cannot occur in a JSON token (control characters are escaped in strings)
 
-/** a string token (latin1 text of its UTF-8 bytes, escapes and all) as the UTF-8 bytes of its value */
-/** what a string token (latin1 text of its bytes) says */
+/** what a string token (latin1 text of its UTF-8 bytes, escapes and all) says */
 const stringOf = (token: string) => JSON.parse(Buffer.from(token, 'latin1').toString('utf8')) as string;
 
 /** PLAIN: the joined key is made of quoted strings only, without escapes or bytes below '#';
@@ -499,7 +498,7 @@ export const tool: Tool<CountByOptions> = {
           order = new Uint32Array(n);
           for (let i = 0; i < n; i++) order[i] = byKey[perm[i]];
           results = results.map((r) => { const x = new Array(w); for (let i = 0; i < w; i++) x[i] = r[perm[i]]; return x; });
-          // (the groups whose value is written as null: none, or no finite number)
+          // (the groups whose value is no number: null, text, beyond the double range)
           if (o.limit !== undefined) { let none = 0; for (let i = 0; i < n; i++) if (rankNumber(by[i]) !== rankNumber(by[i])) none++; ctx.count('no value', none); }
         }
         if (deferred !== null) {

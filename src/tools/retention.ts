@@ -4,11 +4,11 @@
 // retention_rate — a heatmap's rows. Memory: per user its key bytes, first week and cohort (~40 bytes), and 8 bytes per (user, active week).
 import { FieldReader } from '../core/fields.js';
 import { dateBytesDays, dateToEpochDays, epochDaysToDate, isoBytesMs, isValidDate, parseTimestamp, weekStart, ZoneClock } from '../core/time.js';
-
-const UTC = new ZoneClock('UTC');
 import { GrowF64, PairSet } from '../core/keyed.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
+
+const UTC = new ZoneClock('UTC');
 
 /** the Monday (epoch days) of the ISO week of epoch day `days` (1970-01-05, epoch day 4, was a Monday) */
 const mondayOfDays = (days: number) => days - ((((days + 3) % 7) + 7) % 7);
@@ -67,9 +67,9 @@ export const tool: Tool<RetentionOptions> = {
       let days = s >= 0 && b[s] === 34 && e - s >= 12 && (e - s === 12 || ((c === 32 || c === 84 || c === 116) && e - s > 13)) ? dateBytesDays(b, s + 1) : NaN;
       // (a timestamp: its date as written, when the whole is a time every tool reads; "2023-01-01 hello
       // world" was read as 2023-01-01)
-      if (days === days && e - s > 12 && isoBytesMs(b, s + 1, e - 1, UTC) !== isoBytesMs(b, s + 1, e - 1, UTC)) {
-        const d = reader.value(k);
-        if (typeof d !== 'string' || typeof parseTimestamp(d) !== 'number') return NaN;
+      if (days === days && e - s > 12) {
+        const ms = isoBytesMs(b, s + 1, e - 1, UTC), d = ms !== ms ? reader.value(k) : '';
+        if (ms !== ms && (typeof d !== 'string' || typeof parseTimestamp(d) !== 'number')) return NaN;
       }
       if (days !== days) {
         const d = reader.value(k); // the general path: escapes, bad dates
