@@ -151,9 +151,6 @@ export class Splitter {
     line.cr = false;
     if (end > s && b[end - 1] === 13) { end--; line.cr = true; } // CRLF
     if (end === s) return;
-    // a byte order mark at a line's start (files saved with one and joined by cat): skipped, as at the
-    // input's start (RFC 8259 lets a parser ignore it; each line is a JSON text)
-    if (b[s] === 0xef && end - s >= 3 && b[s + 1] === 0xbb && b[s + 2] === 0xbf) { s += 3; if (end === s) return; }
     if (b[s] === 32 || b[s] === 9 || b[s] === 13) {
       let i = s + 1;
       while (i < end && (b[i] === 32 || b[i] === 9 || b[i] === 13)) i++;
