@@ -27,21 +27,14 @@ export type StatsApiOptions = OptionsOf<typeof options> & { files: string[] };
 /** how long a connection with a request in progress may take to finish once a stop is asked for */
 const STOP_GRACE_MS = 1000;
 
-/** x to two decimals as Python's round(x, 2) gives it (the challenge's API): the nearest, and at an
- *  exact tie (x a multiple of 1/8 with 5 in the third decimal, such as 12.125) the even one, where
- *  toFixed takes the larger */
+/** x to two decimals as Python's round(x, 2) gives it (the challenge's API): toFixed's nearest, and at
+ *  an exact tie the even one, where toFixed takes the larger. A tie is x * 100 ending in exactly .5: x a
+ *  multiple of 1/8 with an odd count of eighths (12.125), as 8x, exact, says */
 function round2(x: number): number {
-  const up = Number(x.toFixed(2));
-  const v = new DataView(new ArrayBuffer(8));
-  v.setFloat64(0, x);
-  const bits = v.getBigUint64(0), exp = Number((bits >> 52n) & 0x7ffn);
-  let m = bits & ((1n << 52n) - 1n), e = exp - 1075;
-  if (exp === 0) e = -1074; else m |= 1n << 52n;
-  if (m === 0n) return up;
-  while ((m & 1n) === 0n) { m >>= 1n; e++; }
-  if (e !== -3) return up; // x * 100 = 25m * 2^(e + 2): a half exactly only when e + 2 = -1
-  const n = Math.round(up * 100); // (the larger of the two: odd? then the smaller)
-  return n % 2 === 0 ? up : (n - Math.sign(x)) / 100;
+  const k = 8 * x;
+  if (!Number.isInteger(k) || k % 2 === 0) return Number(x.toFixed(2));
+  const lo = Math.floor(12.5 * k); // (x * 100 = 12.5k, half-way between lo and lo + 1)
+  return (lo % 2 === 0 ? lo : lo + 1) / 100;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
