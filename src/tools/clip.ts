@@ -51,7 +51,8 @@ export const tool: Tool<ClipOptions> = {
         const to = max !== undefined && cmp(max) > 0 ? max : min !== undefined && cmp(min) < 0 ? min : undefined;
         if (to === undefined) return ctx.emitLine(line);
         ctx.count('clipped');
-        ctx.emitEdits(line, reader.edits([0], [to.text]));
+        // (a numeric string stays a string: "700" clipped is "100", as an INT64-as-string id stays text)
+        ctx.emitEdits(line, reader.edits([0], [typeof reader.value(0) === 'string' ? `"${to.text}"` : to.text]));
       },
     };
   },
