@@ -65,6 +65,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
     if (args.includes('--help') || args.includes('-h')) throw new UsageError('--help is for the command line');
+    if (args.includes('--version')) throw new UsageError('--version is for the command line (the package\'s version is in its package.json)');
     const opts = await parseOptions(t, [...args]);
     if (opts.files.some((f: string) => f !== '-')) throw new UsageError('a stream reads no input files (pipe them into it)');
     stage = new Stage(t, opts, sink, {
@@ -150,6 +151,9 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       const go = () => {
         if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up: nothing is read)
+        // (stopped: a chunk queued behind the one it stopped in is not read, as the command line reads
+        // nothing after its stop; the stream's error comes from that stop)
+        if (failure !== null) return done();
         try {
           const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           stage!.stats.bytes += b.length;

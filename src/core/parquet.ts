@@ -281,8 +281,10 @@ class Spill {
     }
   }
 
+  private closed = false;
   close(): void {
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    // (once: the descriptor's number, closed, may be another file's by a second call)
+    if (!this.closed) { this.closed = true; try { fs.closeSync(this.fd); } catch { /* closed */ } }
     if (this.linked) fs.rmSync(this.linked, { force: true });
     this.linked = null;
   }

@@ -52,7 +52,8 @@ export const tool: Tool<SaveOptions> = {
     let fd: number;
     try { fd = stdout ? 1 : o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
     const out = new Output(fd, o.lineBuffered === true);
-    let records = 0;
+    let records = 0, open = !stdout; // (the descriptor, closed once: a number closed twice may be another file's by then)
+    const close = () => { if (open) { open = false; fs.closeSync(fd); } };
     // a run stopped early (--strict, an error, a signal) leaves no temporary file behind
     const guard = t ? guardTarget(() => t.abort()) : null;
     const reader = new FieldReader([]);
@@ -63,13 +64,19 @@ export const tool: Tool<SaveOptions> = {
       },
       async end() {
         await out.finish();
-        if (!stdout) fs.closeSync(fd);
+        close();
         if (!t) { ctx.count('records', records); return; }
         if (ctx.willFail()) { t.abort(); guard!.release(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }
         await guard!.beforeCommit();
         t.commit();
         guard!.release();
         ctx.count('records', records);
+      },
+      // (a library stream stopped or destroyed: no temporary file left, and the file can be written again
+      // by a later stream of the same process)
+      abort() {
+        try { close(); } catch { /* closed */ }
+        if (t) { t.abort(); guard!.release(); }
       },
     };
   },

@@ -79,6 +79,8 @@ export const tool: Tool<ToParquetOptions> = {
           throw err;
         }
       },
+      // (a library stream stopped or destroyed: no temporary file left, the file writable again)
+      abort() { sink.abort(); guard.release(); },
     };
   },
 };

@@ -370,6 +370,46 @@ test('a file written whole can be written again by a later stream of the same pr
   await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('save', [path.join(dir, 'no', 'x.ndjson')]), new Writable({ write(_c, _e, cb) { cb(); } })), /no such folder/);
 });
 
+test('a save or to-parquet stream that fails or is destroyed leaves no temporary file, and its file can be written by a later stream', async () => {
+  const dir = tmpdir('ep-api-fail-');
+  const sink = () => new Writable({ write(_c, _e, cb) { cb(); } });
+  async function* failing() { yield '{"a":1}\n'; await new Promise((r) => setTimeout(r, 20)); throw new Error('source died'); }
+  for (const [tool, file] of [['save', 'a.ndjson'], ['to-parquet', 'a.parquet']]) {
+    const target = path.join(dir, file);
+    await rejects(pipeline(Readable.from(failing()), createStream(tool, [target]), sink()), /source died/);
+    await rejects(pipeline(Readable.from(['{"a":1}\n', 'nope\n']), createStream(tool, [target, '--strict']), sink()), /--strict/);
+    const destroyed = createStream(tool, [target]);
+    destroyed.write('{"a":1}\n');
+    await new Promise((r) => setTimeout(r, 20));
+    destroyed.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], `${tool}: temporary files left`);
+    await pipeline(Readable.from(['{"a":2}\n']), createStream(tool, [target]), sink());
+    assert.ok(fs.existsSync(target), tool);
+  }
+  assert.is(fs.readFileSync(path.join(dir, 'a.ndjson'), 'utf8'), '{"a":2}\n');
+});
+
+test('a --strict stop with more chunks queued behind it: one reject, one stop, one stats event (the command line\'s stderr)', async () => {
+  const input = Buffer.from('{"a":1}\nnope\n{"a":2}\n{"a":3}\n');
+  const chunks = []; for (let i = 0; i < input.length; i += 3) chunks.push(input.subarray(i, i + 3));
+  const s = createStream('where', ['a>0', '--strict']);
+  const got = { rejects: [], warnings: [], stats: 0 };
+  s.on('reject', (r) => got.rejects.push([r.line, r.raw]));
+  s.on('warning', (w) => got.warnings.push(w));
+  s.on('stats', () => got.stats++);
+  let out = '';
+  await rejects(pipeline(Readable.from(chunks), s, new Writable({ write(c, _e, cb) { out += c; cb(); } })), /--strict/);
+  assert.equal(got.rejects, [[2, 'nope']]);
+  assert.equal(got.warnings, ['where: -:2: malformed JSON: expected \'{\' but found \'n\' at column 1', 'where: stopped at the first bad record (--strict)']);
+  assert.is(got.stats, 1);
+  assert.is(out, '{"a":1}\n');
+});
+
+test('--version in a stream\'s arguments is a usage error (nothing written to the program\'s stdout)', async () => {
+  await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('where', ['a>0', '--version']), new Writable({ write(_c, _e, cb) { cb(); } })), /--version is for the command line/);
+});
+
 test('two load streams of one process on one SQLite database, written at once: both finish, everything loaded (their transactions take turns without blocking the thread); an --atomic one still makes the other wait --busy-timeout, as between two processes', async () => {
   const Database = (await import('better-sqlite3')).default;
   const d = tmpdir('ep-api-');
