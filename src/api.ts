@@ -23,14 +23,21 @@ import { parseOptions, stopMessage } from './core/runner.js';
 import { Splitter, whenWoken } from './core/input.js';
 import { BytesSink } from './core/output.js';
 import { Stage, StageError, StrictStop } from './core/stage.js';
-import type { RejectInfo, Stats } from './core/stage.js';
+import type { RejectInfo } from './core/stage.js';
 import { FieldReader } from './core/fields.js';
 import { BigNum, parseJson, stringify } from './core/json.js';
 import { UsageError } from './core/tool.js';
 import type { Line, Tool } from './core/tool.js';
 
 export { BigNum, stringify, UsageError };
-export type { RejectInfo, Stats, Tool };
+export type { RejectInfo, Tool };
+
+/** a stream's 'stats' event: the closing figures the command line's --stats prints (records in, out,
+ *  rejected, bytes read; rejects by reason, the tool's own counters) */
+export interface Stats {
+  tool: string; in: number; out: number; rejected: number; bytes: number;
+  reasons: Record<string, number>; counters: Record<string, number>;
+}
 
 /** the names of the tools (each is also a command of its own) */
 export const tools: readonly string[] = Object.keys(registry);
@@ -107,7 +114,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     const out = taken();
     if (out) stream.push(out);
     const failed = st.finish([...args]);
-    stream.emit('stats', { tool: st.name, ...st.stats, reasons: Object.fromEntries(st.stats.reasons), counters: Object.fromEntries(st.stats.counters) });
+    const s = st.stats, figures: Stats = { tool: st.name, in: s.in, out: s.out, rejected: s.rejected, bytes: s.bytes, reasons: Object.fromEntries(s.reasons), counters: Object.fromEntries(s.counters) };
+    stream.emit('stats', figures);
     return failed;
   };
 

@@ -91,6 +91,20 @@ console.log(rows.join(','));
   const r = run(process.execPath, ['main.mjs'], { cwd: app });
   assert.is(r.stdout.trim(), '11,31,22', r.stderr);
   assert.ok(fs.existsSync(path.join(prefix, 'lib/node_modules/event-pipes/dist/api.d.ts')), 'type declarations installed');
+  // the declarations as a strict TypeScript project of a user reads them (with @types/node, as any
+  // Node library's): the events' types are what the events give ('stats': plain objects and the tool)
+  fs.writeFileSync(path.join(app, 'types.ts'), `
+import { createStream, objects, type Stats, type RejectInfo } from 'event-pipes';
+const s = createStream('where', ['a>0']);
+s.on('stats', (x: Stats) => { const n: number = x.reasons['malformed JSON'] ?? 0; const t: string = x.tool; console.log(n, t, x.counters['kept'] ?? 0, x.in + x.out); });
+s.on('reject', (r: RejectInfo) => { console.log(r.line, r.reason, r.raw); });
+s.pipe(objects());
+`);
+  fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: {
+    strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: false,
+    typeRoots: [path.join(root, 'node_modules/@types')], types: ['node'] }, files: ['types.ts'] }));
+  const tsc = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app });
+  assert.is(tsc.status, 0, tsc.stdout + tsc.stderr);
 });
 
 test.run();
