@@ -2,7 +2,9 @@
 //
 // JSON.parse turns 9007199254740993 into 9007199254740992 (and would merge distinct ids), 1E400 into
 // Infinity and 1e-400 into 0. Here a number token that a double cannot hold exactly as written (an
-// integer of 16 digits or more, or a number whose double is not finite or underflows to zero) is kept
+// integer of 16 digits or more, also written with a fraction or an exponent, 12345678901234567890.0:
+// a number of 1e15 or more whose double writes other digits; or a number whose double is not finite or
+// underflows to zero) is kept
 // as its exact text, a BigNum, and written back unchanged by stringify(). Decimals of ordinary range
 // are doubles (shortest round-trip text, as JSON.parse gives), except for the database sinks, which
 // store numbers exactly: parseDigits also keeps a decimal of more than 15 significant digits that its
@@ -18,12 +20,13 @@ export class BigNum {
 }
 
 /** does the text hold a number token that plain JSON.parse could alter? A cheap over-approximation:
- *  an integer of 16 digits or more (a run not next to a digit, '.' or exponent: the 16 or 17 digits of
- *  a double written out, 0.5454545454545454, are a decimal JSON.parse reads as written), a run of 300
- *  digits (a decimal whose double overflows or underflows to zero), or an exponent of 3 digits or more
- *  after a digit and before what can end a number (hex ids such as "9f3e4561..." inside strings do
- *  not count). Texts that match go to the exact decoder, which decides number by number. */
-const MAY_ALTER = /(?<![\d.])\d{16,}(?![\d.eE])|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
+ *  16 digits or more before any '.' (a run not after a digit or '.': the 16 or 17 digits of a double
+ *  written out, 0.5454545454545454, are a decimal JSON.parse reads as written; 12345678901234567890.0
+ *  is an integer of 20 digits), 17 digits and dots before a positive exponent (1.2345678901234567890e19),
+ *  a run of 300 digits (a decimal whose double overflows or underflows to zero), or an exponent of 3
+ *  digits or more after a digit and before what can end a number (hex ids such as "9f3e4561..." inside
+ *  strings do not count). Texts that match go to the exact decoder, which decides number by number. */
+const MAY_ALTER = /(?<![\d.])\d{16,}(?!\d)|[\d.]{17,}[eE]\+?\d|\d{300}|\d[eE][-+]?\d{3,}(?=[\s,\]}]|$)/;
 
 /** is the text valid Unicode, no lone surrogate (an escaped "\uD800" is valid JSON text with no UTF-8
  *  form: the tools that write UTF-8 reject such strings, names too) */
@@ -83,12 +86,12 @@ export function digitsOf(t: string): number | BigNum {
   return typeof n === 'number' && keepsText(t) ? new BigNum(t) : n;
 }
 
-/** could a number in the parsed value be one JSON.parse altered? Only an integer-valued double of
- *  1e15 or more (what an integer token of 16 digits becomes), a non-finite one, or a zero (what an
+/** could a number in the parsed value be one JSON.parse altered? Only a double of 1e15 or more (what
+ *  a token of 16 digits or more before its point becomes), a non-finite one, or a zero (what an
  *  underflowing token becomes) can be; the text is then looked at (MAY_ALTER). Cheaper than the
  *  pattern for the common record whose numbers are small or fractional. */
 function suspect(v: unknown): boolean {
-  if (typeof v === 'number') return v === 0 || !Number.isFinite(v) || (Math.abs(v) >= 1e15 && Number.isInteger(v));
+  if (typeof v === 'number') return v === 0 || !Number.isFinite(v) || Math.abs(v) >= 1e15;
   if (v === null || typeof v !== 'object') return false;
   const stack: object[] = [v as object];
   while (stack.length) {
@@ -96,7 +99,7 @@ function suspect(v: unknown): boolean {
     const values = Array.isArray(o) ? o : Object.values(o);
     for (let i = 0; i < values.length; i++) {
       const x = values[i];
-      if (typeof x === 'number') { if (x === 0 || !Number.isFinite(x) || (Math.abs(x) >= 1e15 && Number.isInteger(x))) return true; }
+      if (typeof x === 'number') { if (x === 0 || !Number.isFinite(x) || Math.abs(x) >= 1e15) return true; }
       else if (x !== null && typeof x === 'object') stack.push(x);
     }
   }
@@ -115,6 +118,10 @@ export function numberOf(t: string): number | BigNum {
   if (!exp && !frac && digits >= 16) return new BigNum(t);
   const n = Number(t);
   if (!Number.isFinite(n) || (n === 0 && nonzero)) return new BigNum(t);
+  // (an integer written with a fraction or an exponent, 12345678901234567890.0 or 1.2345678901234567890e19,
+  // is an integer of 16 digits or more too: from 1e15 on, digits a double drops are units or more, not
+  // a decimal's last places: kept as written, as the plain integer is)
+  if ((exp || frac) && (n >= 1e15 || n <= -1e15) && keepsText(t)) return new BigNum(t);
   return n;
 }
 

@@ -21,6 +21,13 @@ function number() {
   if (k === 5) return `${digits(2)}e0${digits(3)}`;
   if (k === 6 && rnd(4) === 0) return rnd(2) ? `0.${'0'.repeat(320 + rnd(20))}${digits(2)}` : `${digits(300 + rnd(20))}.${digits(2)}`;
   if (k === 6) return `${rnd(10)}.${digits(15 + rnd(3))}`; // a double written out in full
+  if (rnd(3) === 0) { // integers of 16 digits or more written with a fraction or an exponent, and their neighbours
+    const j = rnd(4);
+    if (j === 0) return `${rnd(2) ? '-' : ''}${digits(14 + rnd(8))}.${rnd(2) ? '0' : digits(1 + rnd(3))}`;
+    if (j === 1) return `${digits(1)}.${digits(14 + rnd(8))}e${rnd(2) ? '+' : ''}${13 + rnd(8)}`;
+    if (j === 2) return `${digits(10 + rnd(14))}e${rnd(2) ? '-' : ''}${rnd(12)}`;
+    return `${digits(16 + rnd(6))}.${digits(1 + rnd(4))}e-${rnd(8)}`;
+  }
   return String(rnd(100000) / 8);
 }
 function text() {
@@ -67,6 +74,16 @@ test('hex ids with an "e" and three digits are plain strings', () => {
   assert.ok(parseJson('{"x":1e-400 }').x instanceof BigNum);
   assert.ok(parseJson('[1E+400]')[0] instanceof BigNum);
   assert.ok(parseJson('12345678901234567') instanceof BigNum);
+});
+
+test('an integer of 16 digits or more written with a fraction or an exponent keeps its digits (it was its double: 12345678901234567890.0 became 12345678901234567000)', () => {
+  for (const t of ['12345678901234567890.0', '1.2345678901234567890e19', '-12345678901234567890.5', '1234567890123456.789', '123456789012345678901234.5e-5', '1.2345678901234567890E+19']) {
+    const v = parseJson(`{"x":${t}}`).x;
+    assert.ok(v instanceof BigNum && v.raw === t, `${t}: got ${v}`);
+    assert.is(stringify({ x: v }), `{"x":${t}}`);
+  }
+  // a double that holds it, or a decimal below 1e15: a number as before
+  for (const [t, n] of [['1234567890123456.5', 1234567890123456.5], ['10000000000000000.0', 1e16], ['1e16', 1e16], ['0.10000000000000001', 0.1], ['123456789.123456789', 123456789.123456789]]) assert.is(parseJson(`[${t}]`)[0], n, t);
 });
 
 test('stringify: a value is written as JSON.stringify writes it, with or without a bigint or BigNum beside it', () => {
