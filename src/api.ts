@@ -222,8 +222,9 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
  */
 export function objects(): Transform {
   const reader = new FieldReader([]);
+  // (raw: the line's reading with its CR before the LF, as createStream's rejects give it)
   const reject = (l: Line, reason: string, detail?: string) => stream.emit('reject',
-    { tool: 'objects', file: '-', line: l.no, reason, detail: detail ?? null, raw: l.buf.toString('utf8', l.start, l.end) });
+    { tool: 'objects', file: '-', line: l.no, reason, detail: detail ?? null, raw: l.buf.toString('utf8', l.start, l.cr ? l.end + 1 : l.end) });
   const splitter = new Splitter('-', undefined, {
     line(l) {
       if (!reader.read(l.buf, l.start, l.end)) return reject(l, reader.reason, reader.error);
@@ -250,6 +251,8 @@ export function fromObjects(): Transform {
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return done(new TypeError('fromObjects(): each record must be an object'));
     let text: string;
     try { text = stringify(rec); } catch (err) { return done(err as Error); } // a cycle: the stream's error, not a throw inside write()
+    // (a toJSON may make it something else: a Date is its ISO text, a string line no tool reads)
+    if (text.charCodeAt(0) !== 123) return done(new TypeError(`fromObjects(): each record must be an object (its toJSON gave ${text.length > 40 ? text.slice(0, 40) + '…' : text})`));
     done(null, text + '\n');
   });
 }

@@ -269,7 +269,10 @@ export function stringify(value: unknown): string {
       default: return undefined;
     }
     if (v === null) return 'null';
-    if (v instanceof BigNum) return v.raw;
+    if (v instanceof BigNum) { // (the library exports BigNum: one made of any text must not write invalid JSON)
+      if (!NUMBER.test(v.raw)) throw new TypeError(`a BigNum holds no JSON number: ${JSON.stringify(v.raw)}`);
+      return v.raw;
+    }
     if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
     if (open.includes(v)) throw new TypeError('Converting circular structure to JSON');
     open.push(v);

@@ -103,6 +103,23 @@ test('objects() and fromObjects(): records in and out, 64-bit exact, broken line
   assert.equal(rejects, [2]);
   const back = text(await collect(Readable.from(recs).pipe(fromObjects())));
   assert.is(back, '{"id":12345678901234567890,"x":1.5}\n{"id":2}\n');
+  // an integer of 20 digits written with a fraction comes as BigNum too, and goes back as written
+  const [big] = await collect(Readable.from(['{"id":12345678901234567890.0}\n']).pipe(objects()));
+  assert.ok(big.id instanceof BigNum && big.id.raw === '12345678901234567890.0', String(big.id));
+  assert.is(text(await collect(Readable.from([big]).pipe(fromObjects()))), '{"id":12345678901234567890.0}\n');
+  // a rejected line's raw keeps its CR before the LF, as createStream's rejects do
+  const o2 = objects(), raws = [];
+  o2.on('reject', (r) => raws.push(r.raw));
+  await collect(Readable.from(['{"a":5}\nbad\r\n{"a":1,}\r\n']).pipe(o2));
+  assert.equal(raws, ['bad\r', '{"a":1,}\r']);
+});
+
+test('fromObjects() writes nothing that is no JSON object: a toJSON giving a string or an array, a BigNum of other text, are stream errors', async () => {
+  for (const rec of [new Date(0), { toJSON: () => [1, 2] }, { toJSON: () => 5 }, { a: new BigNum('NaN') }, { a: new BigNum('1e') }, { a: new BigNum('') }]) {
+    let out = '';
+    await rejects(pipeline(Readable.from([{ ok: 1 }, rec]), fromObjects(), new Writable({ write(c, _e, cb) { out += c; cb(); } })), /must be an object|holds no JSON number/);
+    assert.is(out, '{"ok":1}\n');
+  }
 });
 
 test('what stops a stream is said as the command line says it (a warning), without "every record read was rejected" on top', async () => {
