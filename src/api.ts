@@ -68,13 +68,19 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   const start = async (stream: Transform): Promise<void> => {
     try { await setUp(stream); } catch (e) { sayStop(stream, e); throw e; }
   };
-  const setUp = async (stream: Transform): Promise<void> => {
+  // the options, read at once: a bad one is the stream's error now, not when the first chunk comes (a
+  // quiet source, a socket, told nothing until then); the stage itself is made at the first chunk
+  const parsed = (async () => {
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
     if (args.includes('--help') || args.includes('-h')) throw new UsageError('--help is for the command line');
     if (args.includes('--version')) throw new UsageError('--version is for the command line (the package\'s version is in its package.json)');
     const opts = await parseOptions(t, [...args]);
     if (opts.files.some((f: string) => f !== '-')) throw new UsageError('a stream reads no input files (pipe them into it)');
+    return { t, opts };
+  })();
+  const setUp = async (stream: Transform): Promise<void> => {
+    const { t, opts } = await parsed;
     stage = new Stage(t, opts, sink, {
       say: (message) => stream.emit('warning', `${t.name}: ${message}`),
       onReject: (r) => stream.emit('reject', r),
@@ -207,6 +213,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       finish().catch((e) => done(asError(e)));
     },
   );
+  // (nothing written yet: the set-up's own report, when it comes, says it)
+  parsed.catch((e) => { if (starting === null && !stream.destroyed) { failure = asError(e); sayStop(stream, e); stream.destroy(failure); } });
   // destroyed (by the program, or pipeline() after another stream failed): the stage stops at once,
   // before 'close' comes a tick later (a reject handler may destroy it in the middle of a chunk)
   let closed = false;

@@ -423,6 +423,21 @@ test('a --strict stop with more chunks queued behind it: one reject, one stop, o
   assert.is(out, '{"a":1}\n');
 });
 
+test('a bad option is the stream\'s error at once, before anything is written (a quiet source learns of it), said once', async () => {
+  const s = createStream('count-by', ['--nope']);
+  const warnings = [];
+  s.on('warning', (w) => warnings.push(w));
+  const err = await new Promise((resolve) => { s.on('error', resolve); setTimeout(() => resolve(null), 2000); });
+  assert.ok(err instanceof api.UsageError && /unknown option --nope/.test(err.message), String(err));
+  assert.equal(warnings, ["count-by: unknown option --nope (try 'count-by --help')"]);
+  // written at once (a pipeline): the same error, said once
+  const w2 = [];
+  const s2 = createStream('count-by', ['--nope']);
+  s2.on('warning', (w) => w2.push(w));
+  await rejects(pipeline(Readable.from(['{}\n']), s2, new Writable({ write(_c, _e, cb) { cb(); } })), /unknown option --nope/);
+  assert.equal(w2, ["count-by: unknown option --nope (try 'count-by --help')"]);
+});
+
 test('--version in a stream\'s arguments is a usage error (nothing written to the program\'s stdout)', async () => {
   await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('where', ['a>0', '--version']), new Writable({ write(_c, _e, cb) { cb(); } })), /--version is for the command line/);
 });
