@@ -124,7 +124,7 @@ export class Stage implements LineSink {
     }
   }
   /** (LineSink) many lines a call, when the transform reads them so (Transform.batch) */
-  batch?: LineSink['batch'];
+  batch?: NonNullable<LineSink['batch']>;
 
   // LineSink: the lines of the input
   line(l: Line): void {
