@@ -101,7 +101,7 @@ s.on('reject', (r: RejectInfo) => { console.log(r.line, r.reason, r.raw); });
 s.pipe(objects());
 `);
   fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: {
-    strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: false,
+    strict: true, exactOptionalPropertyTypes: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: false,
     typeRoots: [path.join(root, 'node_modules/@types')], types: ['node'] }, files: ['types.ts'] }));
   const tsc = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app });
   assert.is(tsc.status, 0, tsc.stdout + tsc.stderr);
