@@ -249,6 +249,10 @@ export function normalize(v: unknown, name: string): Value {
     case 'string': return checkString(v, name);
     case 'number':
       if (!Number.isFinite(v)) throw new RecordError('bad number', `${show(name)}: not a finite number`);
+      // a whole number of 2^53 or more written short (1e16, 2.5e17) is that integer exactly (a token of
+      // more digits than a double holds comes as a BigNum): within 64 bits an integer, so a column of
+      // them and 64-bit ids is INTEGER (it was REAL, and the ids in it rounded)
+      if (!Number.isSafeInteger(v) && Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) return BigInt(v);
       return v;
     case 'boolean': return v;
     case 'bigint': return v >= INT64_MIN && v <= INT64_MAX ? v : new BigNum(v.toString());
@@ -901,7 +905,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
       const rec = ctx.parse(line);
       if (rec === undefined) return;
       if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
-      loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.end));
+      loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.cr ? line.end + 1 : line.end)); // (--rejects keeps the line as read: its CR too)
     },
     abort() { return loader?.abort(); },
     failed: () => loader?.failed === true,

@@ -113,7 +113,9 @@ function textFor(v: string, name: string, type: string): string | bigint {
     return v;
   }
   const d = realLiteral(v);
-  if (d === undefined || d.digits.length <= 15) return v; // (a double holds 15 significant digits)
+  if (d === undefined) return v;
+  beyondDouble(v, name, type);
+  if (d.digits.length <= 15) return v; // (a double holds 15 significant digits)
   // a whole number (its exponent past its digits) within 64 bits
   if (d.exp >= BigInt(d.digits.length)) {
     const n = decInt(d);
@@ -128,12 +130,28 @@ function textFor(v: string, name: string, type: string): string | bigint {
 /** a string where the column wants a REAL: the double SQLite would store for a numeric text, bound as
  *  that (as the text, the reload's IS NOT compared it unequal to the stored double: counted updated
  *  every time), any other text as it is */
-function realFor(v: string): string | number {
-  return literal(v) === null ? v : Number(v.trim());
+function realFor(v: string, name: string, type: string): string | number {
+  return literal(v) === null ? v : beyondDouble(v, name, type);
 }
+/** the double of a numeric text, refused when it is none (SQLite stored "1e400" as Inf, "1e-400" as 0,
+ *  where the same values as JSON numbers are refused: nothing writes Infinity) */
+function beyondDouble(v: string, name: string, type: string): number {
+  const x = Number(blankTrim(v));
+  if (Number.isFinite(x) && (x !== 0 || !/[1-9]/.test(blankTrim(v).replace(/[eE].*$/, '')))) return x;
+  throw new RecordError('out of range', `${shown(name)}: "${blankTrim(v)}" does not fit a double (column type ${type || 'none'}; a TEXT column keeps the text)`);
+}
+/** the text without the blanks SQLite skips around a number (ASCII ones: "\u00a07" is no number to
+ *  SQLite, and stays text) */
+function blankTrim(v: string): string {
+  let s = 0, e = v.length;
+  while (s < e && isBlank(v.charCodeAt(s))) s++;
+  while (e > s && isBlank(v.charCodeAt(e - 1))) e--;
+  return s === 0 && e === v.length ? v : v.slice(s, e);
+}
+const isBlank = (c: number) => c === 32 || (c >= 9 && c <= 13);
 /** the parts of a text SQLite reads as a number (blanks around, a sign, `5.`, `.5`, an exponent), or null */
 function literal(v: string): RegExpExecArray | null {
-  const r = REAL_LITERAL.exec(v.trim()); // (trimmed, then one pass: blanks on both sides of the pattern made it quadratic)
+  const r = REAL_LITERAL.exec(blankTrim(v)); // (trimmed, then one pass: blanks on both sides of the pattern made it quadratic)
   return r === null || (r[2] === '' && (r[3] ?? '') === '') ? null : r;
 }
 /** such a text's exact decimal, or undefined */
@@ -142,7 +160,7 @@ function realLiteral(v: string): Dec | undefined {
   return r === null ? undefined : parseDec(`${r[1] === '-' ? '-' : ''}${r[2] || '0'}${r[3] ? `.${r[3]}` : ''}${r[4] !== undefined ? `e${r[4]}` : ''}`);
 }
 /** SQLite's integer literal as text turns into a number (blanks around, a sign): the digits in [1] */
-const INTEGER_LITERAL = /^\s*[+-]?(\d+)\s*$/;
+const INTEGER_LITERAL = /^[\t\n\v\f\r ]*[+-]?(\d+)[\t\n\v\f\r ]*$/;
 /** and its real literal (trimmed): sign [1], integer digits [2], fraction digits [3], exponent [4] */
 const REAL_LITERAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
@@ -168,7 +186,7 @@ export const sqliteDialect: Dialect = {
         // double a 64-bit integer is stored as (bound exact, 9007199254740993 never equalled the stored
         // 9007199254740992.0: every reload counted it updated)
         return (v, name) => (typeof v === 'number' ? v : typeof v === 'bigint' ? (aff === 'REAL' ? Number(v) : v) : v instanceof BigNum ? numberFor(v, name, type, aff)
-          : typeof v === 'string' ? (aff === 'INTEGER' ? textFor(v, name, type) : realFor(v)) : common(v));
+          : typeof v === 'string' ? (aff === 'INTEGER' ? textFor(v, name, type) : realFor(v, name, type)) : common(v));
       case 'NUMERIC':
         return (v, name) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : v) : typeof v === 'bigint' ? v
           : v instanceof BigNum ? numberFor(v, name, type, aff) : typeof v === 'string' ? textFor(v, name, type) : common(v));

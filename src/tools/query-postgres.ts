@@ -8,7 +8,7 @@
 // the rest (BYTEA, columns of one name) as query-sqlite prints them (core/result-rows.ts).
 // One statement only (the extended protocol refuses several); a query that returns no rows' shape
 // (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
-import { BigNum, parseJson } from '../core/json.js';
+import { BigNum, parseDigits, parseJson } from '../core/json.js';
 import { exactInteger, printRows } from '../core/result-rows.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
@@ -41,7 +41,8 @@ function parserFor(oid: number, types: PgTypes): (text: string) => unknown {
   if (oid === INT8) return exactInteger;
   if (oid === NUMERIC) return (s) => (NOT_FINITE.has(s) ? s : /^-?\d+$/.test(s) ? exactInteger(s) : new BigNum(s));
   if (oid === FLOAT4 || oid === FLOAT8) return (s) => (NOT_FINITE.has(s) ? s : Number(s));
-  if (oid === JSON_OID || oid === JSONB) return parseJson;
+  // (numbers exact: a decimal of more than 15 significant digits too, as the loaders stored it)
+  if (oid === JSON_OID || oid === JSONB) return (s) => { const b = Buffer.from(s, 'utf8'); return parseDigits(b, 0, b.length) ?? parseJson(s); };
   if (AS_TEXT.has(oid)) return (s) => s;
   return types.getTypeParser(oid, 'text') as (text: string) => unknown;
 }

@@ -13,6 +13,12 @@ if (!bindir) {
   const why = 'PostgreSQL is not installed (Debian: apt-get install postgresql): query-postgres was NOT run';
   console.error(`\n  SKIPPED test/e2e/query-postgres.test.mjs: ${why}\n`);
   test.skip(`query-postgres against a real PostgreSQL: ${why}`, () => {});
+  test('JSON and JSONB numbers exact: a decimal of more than 15 significant digits as stored (it was its double: 12345678901234567000, 0.1)', () => {
+    const r = sh(`query-postgres --url ${server.url} "SELECT '[12345678901234567890.5, 0.10000000000000001, 1.5]'::jsonb AS j, '{\\"a\\":12345678901234567890.5}'::json AS k"`);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '{"j":[12345678901234567890.5,0.10000000000000001,1.5],"k":{"a":12345678901234567890.5}}\n');
+  });
+
   test.run();
 } else {
   let server, startError;
@@ -70,6 +76,12 @@ if (!bindir) {
     assert.is(r.stdout, '{"fs":["Infinity",1.5,null],"ia":[9007199254740993,null],"na":[0.1234567890123456789,"NaN"],"da":["2020-01-02"],' +
       '"ta":["2020-01-02 03:04:05"],"ja":[{"id":9223372036854775807}],"m":[[1,2],[3,4]],"e":[]}\n');
     assert.is(r.stderr, '');
+  });
+
+  test('JSON and JSONB numbers exact: a decimal of more than 15 significant digits as stored (it was its double: 12345678901234567000, 0.1)', () => {
+    const r = sh(`query-postgres --url ${server.url} "SELECT '[12345678901234567890.5, 0.10000000000000001, 1.5]'::jsonb AS j, '{\\"a\\":12345678901234567890.5}'::json AS k"`);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '{"j":[12345678901234567890.5,0.10000000000000001,1.5],"k":{"a":12345678901234567890.5}}\n');
   });
 
   test.run();
