@@ -869,8 +869,16 @@ export function checkLoaderOptions(o: LoaderToolOptions, d: Pick<Dialect, 'badNa
   if (new Set(o.key.map(d.fold)).size !== o.key.length) return `--key names one column twice: ${o.key.join(', ')}`;
   // (--schema "$SCHEMA" with SCHEMA empty: not the option left out, which would infer the table's types)
   if (o.schema === '') return '--schema needs a file name';
-  if (o.schema && !fs.existsSync(o.schema)) return `--schema file not found: ${o.schema}`;
-  if (o.postSql?.startsWith('@') && !fs.existsSync(o.postSql.slice(1))) return `--post-sql file not found: ${o.postSql.slice(1)}`;
+  // (a folder, or a file it cannot read: said of the option, as a missing file is, not an EISDIR at the end)
+  const unreadable = (option: string, f: string) => {
+    let st: fs.Stats;
+    try { st = fs.statSync(f); } catch { return `${option} file not found: ${f}`; }
+    if (st.isDirectory()) return `${option} ${f} is a folder: give the SQL file`;
+    try { fs.accessSync(f, fs.constants.R_OK); } catch (err) { return `${option} ${f} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`; }
+    return undefined;
+  };
+  if (o.schema) { const u = unreadable('--schema', o.schema); if (u) return u; }
+  if (o.postSql?.startsWith('@')) { const u = unreadable('--post-sql', o.postSql.slice(1)); if (u) return u; }
   return undefined;
 }
 
