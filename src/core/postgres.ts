@@ -46,7 +46,7 @@
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
-import { BigNum, doubleOf, parseDec } from './json.js';
+import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -80,6 +80,50 @@ function baseOf(c: PgColumn): string {
     boolean: 'bool', 'character varying': 'varchar', varchar: 'varchar', character: 'bpchar', char: 'bpchar', decimal: 'numeric',
   };
   return names[t] ?? t;
+}
+
+/**
+ * A key column's COPY text to a text that is the same exactly when PostgreSQL reads the same value
+ * (load-postgres tells repeated keys in a batch by it), or undefined when that cannot be told here:
+ * text types as they are; numbers by their exact decimal (floats by their double); uuid without
+ * hyphens or braces, in lower case; booleans as t or f; a date in ISO form as it is; char(n) without
+ * its trailing blanks.
+ */
+function keyText(base: string): (t: string) => string | undefined {
+  const blank = (t: string) => t.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  switch (base) {
+    case 'text': case 'varchar': case 'name': return (t) => t;
+    case 'bpchar': return (t) => t.replace(/ +$/, '');
+    case 'int2': case 'int4': case 'int8': case 'numeric': case 'float4': case 'float8': case 'oid': {
+      const float = base === 'float4' || base === 'float8';
+      return (t) => {
+        const m = /^([+-]?)0*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(blank(t));
+        if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined; // (NaN, Infinity: as PostgreSQL's words, told no further)
+        const text = `${m[1] === '-' ? '-' : ''}${m[2] || '0'}${m[3] ? `.${m[3]}` : ''}${m[4] !== undefined ? `e${m[4]}` : ''}`;
+        if (float) { const x = Number(text); return Number.isNaN(x) ? undefined : String(x); }
+        return canonicalNumber(text);
+      };
+    }
+    case 'uuid': return (t) => { const h = blank(t).replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase(); return /^[0-9a-f]{32}$/.test(h) ? h : undefined; };
+    case 'bool': return (t) => {
+      const v = blank(t).toLowerCase();
+      if (v === '1' || (v.length > 0 && ('true'.startsWith(v) || 'yes'.startsWith(v))) || v === 'on') return 't';
+      if (v === '0' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v))) || v === 'off') return 'f';
+      return undefined;
+    };
+    case 'date': return (t) => (/^\d{4}-\d{2}-\d{2}$/.test(t) ? t : undefined);
+    case 'timestamp': case 'timestamptz': {
+      const tz = base === 'timestamptz';
+      return (t) => {
+        const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(t);
+        if (m === null || (tz && m[8] === undefined) || (!tz && m[8] !== undefined)) return undefined; // (a timestamptz without an offset: the session's zone decides)
+        let ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+        if (m[8] !== undefined && m[8] !== 'Z') { const o = m[8].replace(':', ''); ms -= (o[0] === '-' ? -1 : 1) * (+o.slice(1, 3) * 60 + +(o.slice(3) || '0')) * 60000; }
+        return Number.isNaN(ms) ? undefined : `${ms}.${(m[7] ?? '').padEnd(6, '0')}`;
+      };
+    }
+    default: return () => undefined;
+  }
 }
 
 // ---- values as COPY text ----
@@ -402,19 +446,28 @@ export class PgDriver implements Driver {
   }
 
   /** the batch as COPY text in runs: a run per statement shape and per how often its key came before
-   *  in the batch (without a key: per stretch of records of one shape) */
+   *  in the batch (without a key: per stretch of records of one shape). A key is told again by its value
+   *  as the column's type reads it (keyText: "01" and "1" in a BIGINT key, a uuid in upper and lower
+   *  case, are one key, which was put in one run and applied in key order, not in the input's); a key
+   *  whose value cannot be told so (a timestamp, an enum, an unusual spelling) goes in a run after
+   *  every record before it, and the records after it in runs after it, so that it applies in order */
   private wire(rows: readonly Row[]): { batch: WireBatch; order: Int32Array } {
     const generations: Map<WriteSpec, number[]>[] = [];
     const seen = new Map<string, number>();
-    let stretch = -1, last: WriteSpec | undefined;
+    let stretch = -1, last: WriteSpec | undefined, floor = 0;
     for (let i = 0; i < rows.length; i++) {
       const { spec, values } = rows[i];
       let g: number;
       const k = spec.keyIndex;
       if (k.length) {
-        const key = k.length === 1 ? values[k[0]] as string : k.map((j) => values[j]).join('\t');
-        g = seen.get(key) ?? 0;
-        seen.set(key, g + 1);
+        const texts = this.keyTexts(spec);
+        let key: string | undefined = '';
+        for (let j = 0; j < k.length && key !== undefined; j++) {
+          const part = texts[j](values[k[j]] as string);
+          key = part === undefined ? undefined : j === 0 ? part : key + '\t' + part;
+        }
+        if (key === undefined) { g = Math.max(floor, generations.length); floor = g + 1; } // (after all before it; all after it after it)
+        else { g = Math.max(seen.get(key) ?? 0, floor); seen.set(key, g + 1); }
       } else { // plain inserts keep the input's order: one run per stretch of one shape
         if (spec !== last) { stretch++; last = spec; }
         g = stretch;
@@ -444,6 +497,14 @@ export class PgDriver implements Driver {
       }
     }
     return { batch: { width, text, runs, specs }, order };
+  }
+
+  /** per key column of a statement shape, its COPY text to the text of its value (keyText) */
+  private readonly keyTextOf = new Map<WriteSpec, ((t: string) => string | undefined)[]>();
+  private keyTexts(spec: WriteSpec): ((t: string) => string | undefined)[] {
+    let f = this.keyTextOf.get(spec);
+    if (f === undefined) { f = spec.keyIndex.map((j) => keyText(baseOf(spec.columns[j] as PgColumn))); this.keyTextOf.set(spec, f); }
+    return f;
   }
 
   private specId(spec: WriteSpec, fresh: WireSpec[]): number {

@@ -113,6 +113,25 @@ if (!bindir) {
     assert.equal(await q(`SELECT count(*)::int AS n FROM p`), [{ n: 4 }]);
   });
 
+  test('a key spelled two ways in a batch (a uuid in upper and lower case, "01" and "1" in a BIGINT key, a timestamptz with two offsets) applies in input order: the last record wins, the first with --on-conflict ignore, as with --batch 1', async () => {
+    await q('CREATE TABLE uu (u uuid PRIMARY KEY, v int)');
+    await q('CREATE TABLE ig (id bigint PRIMARY KEY, v int)');
+    await q('CREATE TABLE ts (t timestamptz PRIMARY KEY, v int)');
+    await q('CREATE TABLE nb (id numeric PRIMARY KEY, v int)');
+    const uu = ['{"u":"A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11","v":1}', '{"u":"A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11","v":2}', '{"u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","v":3}'].join('\n') + '\n';
+    assert.is(load('-t uu -k u', { input: uu }).status, 0);
+    assert.equal(await q('SELECT v FROM uu'), [{ v: 3 }]);
+    const ig = ['{"id":"2","v":0}', '{"id":"1","v":1}', '{"id":"02","v":2}', '{"id":"01","v":3}', '{"id":"002","v":4}', '{"id":"001","v":5}'].join('\n') + '\n';
+    assert.is(load('-t ig -k id --on-conflict ignore', { input: ig }).status, 0);
+    assert.equal(await q('SELECT id::text, v FROM ig ORDER BY id'), [{ id: '1', v: 1 }, { id: '2', v: 0 }]);
+    const ts = ['{"t":"2024-01-01 10:00:00+00","v":1}', '{"t":"2024-01-01 12:00:00+02","v":2}', '{"t":"2024-01-01T10:00:00Z","v":3}', '{"t":"2024-01-01 11:00:00+01:00","v":4}', '{"t":"2024-01-02 00:00:00+00","v":5}'].join('\n') + '\n';
+    assert.is(load('-t ts -k t', { input: ts }).status, 0);
+    assert.equal(await q('SELECT v FROM ts ORDER BY t'), [{ v: 4 }, { v: 5 }]);
+    const nb = ['{"id":1.50,"v":1}', '{"id":"1.5","v":2}', '{"id":15e-1,"v":3}', '{"id":2,"v":4}', '{"id":"+1.500","v":5}'].join('\n') + '\n';
+    assert.is(load('-t nb -k id', { input: nb }).status, 0);
+    assert.equal(await q('SELECT id::text, v FROM nb ORDER BY id'), [{ id: '1.5', v: 5 }, { id: '2', v: 4 }]);
+  });
+
   test('unknown columns are rejected unless --alter adds them (typed from the batch); names are case-sensitive', async () => {
     load('-t alt -k id', { input: '{"id":1,"a":"x"}\n' });
     let r = load('-t alt -k id', { input: '{"id":2,"a":"y","b":3}\n{"id":3,"a":"z"}\n' });
