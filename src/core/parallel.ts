@@ -78,7 +78,7 @@ export function plan(specs: Spec[], parsed: any[], minBytes = 0): Plan | null {
 function pieces(files: string[]): PieceTask[] {
   const out: PieceTask[] = [];
   const probe = Buffer.alloc(1 << 16);
-  for (const file of files) {
+  for (const [input, file] of files.entries()) {
     const size = fs.statSync(file).size;
     const fd = fs.openSync(file, 'r');
     let start = 0;
@@ -91,10 +91,10 @@ function pieces(files: string[]): PieceTask[] {
         end += n;
         if (n === 0) { end = size; break; }
       }
-      out.push({ id: out.length, file, start, end: Math.min(end, size) });
+      out.push({ id: out.length, file, input, start, end: Math.min(end, size) });
       start = end;
     }
-    if (size === 0) out.push({ id: out.length, file, start: 0, end: 0 });
+    if (size === 0) out.push({ id: out.length, file, input, start: 0, end: 0 });
     fs.closeSync(fd);
   }
   return out;
@@ -123,12 +123,17 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // count-by: its records in, its rejects, its groups out)
   // (what a stand-in says as it is made, a warning of its options, is said once with the copies' own)
   const warned = new Set<string>();
-  const sayOnce = (name: string, w: string) => { const key = `${name}\u0000${w}`; if (!warned.has(key)) { warned.add(key); sayer(name)(w); } };
-  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), { say: (m) => sayOnce(s.tool.name, m) }));
+  // (by the stage, not its tool's name: a chain's second join says its own lines, the same text or not)
+  const sayOnce = (k: number, w: string) => { const key = `${k}\u0000${w}`; if (!warned.has(key)) { warned.add(key); sayer(specs[k].tool.name)(w); } };
+  const hooks = specs.slice(0, p.local).map((_s, k) => ({ say: (m: string) => sayOnce(k, m) }));
+  const shadows = specs.slice(0, p.local).map((s, k) => new Stage(s.tool, parsed[k], new CountSink(), hooks[k]));
   const main = built.stages;
   // the threads' stages made here first, once: a bad invocation (an unknown --tz) is a usage error
   // said as one thread says it (exit 2), not a worker's failure
   if (!createAll(shadows)) { dropStarted(); return Number(process.exitCode ?? 1); }
+  // made: what a stand-in says from now on is its own (the bad records of the pieces, its summary), each
+  // line said (a file named twice has its line 2 rejected twice), not once
+  hooks.forEach((h, k) => { h.say = (m) => sayer(specs[k].tool.name)(m); });
   // (each stage sees whether the run fails before it: the stand-ins stand for the threads' stages)
   for (let k = 1; k < shadows.length; k++) shadows[k].upstream = shadows[k - 1];
   if (shadows.length) for (const st of main) if (st.upstream === null) st.upstream = shadows[shadows.length - 1]; // (the heads: the first stage, or each branch's of a fork right after the threads' stages)
@@ -158,7 +163,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   let nextTask = 0, nextResult = 0, fatal: string | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; w?.(); };
-  const linesBefore = new Map<string, number>();
+  const linesBefore = new Map<number, number>(); // (per input as named: a file named twice is read twice, each from line 1)
   const recsBefore = new Array<number>(nWorker).fill(0);
   let stopped: StrictStop | StageError | null = null;
 
@@ -223,15 +228,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
 
   /** a worker's bad records, numbered as one thread would, through the stand-in stages (`absolute`:
    *  lines of a stage's own files, found as it started, numbered already) */
-  const report = (rejects: WorkerReject[], file: string | null, absolute = false) => {
+  const report = (rejects: WorkerReject[], input: number | null, absolute = false) => {
     for (const r of rejects) {
-      const before = absolute ? 0 : r.stage === 0 && file !== null ? linesBefore.get(file) ?? 0 : recsBefore[r.stage];
+      const before = absolute ? 0 : r.stage === 0 && input !== null ? linesBefore.get(input) ?? 0 : recsBefore[r.stage];
       (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.bytes ?? r.raw, r.reason, r.detail ?? undefined);
     }
   };
   // (each copy of a stage says the same things: once each, under the stage's name)
   const warn = (warnings: WorkerWarning[]) => {
-    for (const [k, w] of warnings) sayOnce(specs[k].tool.name, w);
+    for (const [k, w] of warnings) sayOnce(k, w);
   };
 
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
@@ -300,7 +305,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       try {
         for (const r of res.rejects) {
           writeTo(r.at ?? 0, r.atRecords ?? 0);
-          try { report([r], task.file); } catch (err) {
+          try { report([r], task.input); } catch (err) {
             // a --strict stop: the figures and warnings of the threads' stages are those up to this record
             if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(); stopCounted = true; }
             throw err;
@@ -321,7 +326,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       }
       if (res.counts) counted(res.counts);
       warn(res.warnings);
-      linesBefore.set(task.file, (linesBefore.get(task.file) ?? 0) + res.lines);
+      linesBefore.set(task.input, (linesBefore.get(task.input) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
       while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);
       if (out.closed) break;

@@ -19,7 +19,7 @@ import type { KeyList } from './keyed.js';
 import type { PartialStates, Tool } from './tool.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
-export interface PieceTask { id: number; file: string; start: number; end: number }
+export interface PieceTask { id: number; file: string; input: number; start: number; end: number }
 /** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
  *  them, as one thread does, and stops there); under --strict, `counts` and `warned`: each stage's
  *  counts in the piece and the piece's warnings said before it (the figures of a run stopped there) */

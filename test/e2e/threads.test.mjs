@@ -80,6 +80,15 @@ test('a join\'s side file with a bad line: reported once, at its own line, as on
   assert.match(strict.stderr, /join: stopped at the first bad record \(--strict\)/);
 });
 
+test('a file named twice is read twice, each from its line 1 (its rejects were numbered on from the first reading); two stages of one tool each say their own lines (the second join\'s, the same text as the first\'s, were dropped)', () => {
+  const d = path.join(dir, 'twice.ndjson'), side = path.join(dir, 'side-bad.ndjson');
+  fs.writeFileSync(d, Array.from({ length: 3000 }, (_, i) => (i % 700 === 3 ? 'x' : JSON.stringify({ id: i % 5, v: i % 7 }))).join('\n') + '\n');
+  fs.writeFileSync(side, '{"id":1,"p":"x"}\nnot json\n{"id":2,"q":"y"}\n');
+  const r = same(`where 'v!=1' -i ${d} -i ${d} --max-reports 100`);
+  assert.is(r.stderr.split('\n').filter((l) => l.includes(':4: malformed')).length, 2, r.stderr);
+  same(`join --side ${side} --on id --fields p -i ${d} then join --side ${side} --on id --fields q`);
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
