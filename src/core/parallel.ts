@@ -29,7 +29,7 @@ import { createAll, finishOutput, reportStop, sayer } from './runner.js';
 import type { Built } from './runner.js';
 import type { Tool } from './tool.js';
 import type { MergeTask, SplitTask } from './worker.js';
-import { Pieces } from './pieces.js';
+import { Pieces, PieceSetupError } from './pieces.js';
 import type { PieceResult, PieceTask, PiecesEnd, StageCounts, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
 import { dropStarted, startErrors, takeStarted } from './prestart.js';
@@ -166,6 +166,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const linesBefore = new Map<number, number>(); // (per input as named: a file named twice is read twice, each from line 1)
   const recsBefore = new Array<number>(nWorker).fill(0);
   let stopped: StrictStop | StageError | null = null;
+  // a stage of the threads' copies that could not be set up: the run's stop, said as one thread says it
+  // (under that stage's name; exit 2 for a usage error), not "a worker thread failed"
+  let setupError: StageError | null = null;
+  const setupFailed = (k: number, message: string, usage: boolean) => {
+    setupError ??= new StageError(usage ? new UsageError(message) : new Error(message), k < shadows.length ? shadows[k] : main[0]);
+    fatal = message;
+  };
 
   // pieces handed out ahead of the one taken next: two per worker when their records come back with
   // them (to be held until their turn); more when they come back small (a partial or keyed stage keeps
@@ -196,7 +203,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
     workers.push(w);
     w.on('message', (m: any) => {
-      if (m.fatal) { fatal = m.fatal; notify(); return; }
+      if (m.fatal) { if (m.setup) setupFailed(m.setup.stage, m.fatal, m.setup.usage); else fatal = m.fatal; notify(); return; }
       if (m.ready) { trace('a worker ready'); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
@@ -223,7 +230,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
 
   let mine: Pieces | null = null, piecesHere = 0; // the main thread's copy of the stages, the pieces it took
   if (here) {
-    try { mine = await Pieces.create(workerSpecs, false); } catch (err) { fatal = (err as Error).message; }
+    try { mine = await Pieces.create(workerSpecs, false); } catch (err) {
+      if (err instanceof PieceSetupError) setupFailed(err.stage, err.message, err.usage); else fatal = (err as Error).message;
+    }
   }
 
   /** a worker's bad records, numbered as one thread would, through the stand-in stages (`absolute`:
@@ -266,7 +275,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const finish = () => { if (!finishing) { finishing = true; for (const w of workers) w.postMessage({ finish: true }); } };
   try {
     while (nextResult < tasks.length) {
-      if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+      if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
       if (p.partial && !p.keyed && nextTask === tasks.length) finish();
       const res = results.get(nextResult);
       if (!res) {
@@ -343,7 +352,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     trace('this thread finished');
     if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: pieces taken by this thread: ${piecesHere} of ${tasks.length}\n`);
     while (finals.length < workers.length + (mine ? 1 : 0)) {
-      if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+      if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
       await new Promise<void>((r) => { wake = r; });
     }
     trace('finals here');
@@ -384,7 +393,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       const splits = splitKeys(finals.map((f) => f.sample!), workers.length);
       const answers = async <T extends { error?: string }>(from: Map<Worker, T>): Promise<T[]> => {
         while (from.size < workers.length) {
-          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
           await new Promise<void>((r) => { wake = r; });
         }
         const all = workers.map((w) => from.get(w)!);
@@ -414,7 +423,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       for (let j = 0; j < nParts; j++) {
         for (let k = 0; ; k++) {
           const part = merged[j];
-          if (fatal) throw new Error(`a worker thread failed: ${fatal}`);
+          if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
           if (part?.error) throw stage.tag(new Error(part.error));
           if (part && k < part.out.length) {
             const b = part.out[k], n = part.records[k];

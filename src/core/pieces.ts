@@ -10,7 +10,8 @@ import { loadTool } from '../tools/index.js';
 import { parseOptions } from './runner.js';
 import { Splitter } from './input.js';
 import { chunkBuffer } from './simd-scan.js';
-import { ChainSink, Stage } from './stage.js';
+import { ChainSink, Stage, StageError } from './stage.js';
+import { UsageError } from './tool.js';
 import type { RejectInfo } from './stage.js';
 import { BytesSink } from './output.js';
 import type { RecordSink } from './output.js';
@@ -19,6 +20,11 @@ import type { KeyList } from './keyed.js';
 import type { PartialStates, Tool } from './tool.js';
 
 export interface WorkerSpec { tool: string; argv: string[] }
+/** stage `stage` of a thread's copy of the chain could not be set up (its message; a usage error or not) */
+export class PieceSetupError extends Error {
+  constructor(readonly stage: number, message: string, readonly usage: boolean) { super(message); }
+}
+
 export interface PieceTask { id: number; file: string; input: number; start: number; end: number }
 /** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
  *  them, as one thread does, and stops there); under --strict, `counts` and `warned`: each stage's
@@ -117,8 +123,14 @@ export class Pieces {
       p.stages.unshift(stage);
       if (k > 0) { const link = new ChainSink(stage, p.sink); p.links.push(link); next = link; }
     }
-    for (const s of p.stages) s.create();
-    for (const s of p.stages) await s.init();
+    // (a stage that cannot be set up, a join's side file that cannot be read: said by the main thread as
+    // one thread says it, under that stage's name, a usage error where it is one)
+    for (const [k, s] of p.stages.entries()) {
+      try { s.create(); await s.init(); } catch (err) {
+        const cause = err instanceof StageError ? err.cause : err;
+        throw new PieceSetupError(k, (cause as Error)?.message ?? String(cause), cause instanceof UsageError || cause instanceof RangeError);
+      }
+    }
     p.initRejects = p.rejects; p.rejects = [];
     p.initCounters = p.stages.map((s) => [...s.stats.counters]);
     return p;

@@ -10,7 +10,7 @@
 // output records.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { Pieces } from './pieces.js';
+import { Pieces, PieceSetupError } from './pieces.js';
 import { loadTool, registry } from '../tools/index.js';
 import type { PieceTask, WorkerSpec } from './pieces.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
@@ -84,4 +84,4 @@ async function main(): Promise<void> {
   port.postMessage({ ready: true });
 }
 
-main().catch((err) => parentPort!.postMessage({ fatal: (err as Error).message }));
+main().catch((err) => parentPort!.postMessage(err instanceof PieceSetupError ? { fatal: err.message, setup: { stage: err.stage, usage: err.usage } } : { fatal: (err as Error).message }));

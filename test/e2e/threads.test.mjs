@@ -89,6 +89,15 @@ test('a file named twice is read twice, each from its line 1 (its rejects were n
   same(`join --side ${side} --on id --fields p -i ${d} then join --side ${side} --on id --fields q`);
 });
 
+test('a stage the threads cannot set up (a join\'s side file missing or over --max-side, a schema that is invalid): a usage error under that stage\'s name, exit 2, as in one thread (it was "a worker thread failed", exit 1, under the first tool\'s name)', () => {
+  const d = path.join(dir, 'twice.ndjson'), schema = path.join(dir, 'bad-schema.json');
+  fs.writeFileSync(schema, '{"type":"object","properties":{"id":{"type":"frob"}}}');
+  for (const chain of [`join --side ${dir}/nosuch.ndjson --on id -i ${d}`, `where 'v!=1' -i ${d} then join --side ${dir}/side-bad.ndjson --on id --max-side 5`, `validate --schema ${schema} -i ${d}`]) {
+    const r = same(chain);
+    assert.is(r.status, 2, `${chain}: ${r.stderr}`);
+  }
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
