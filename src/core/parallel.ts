@@ -259,14 +259,17 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     t.in += c.in; t.out += c.out; t.bytes += c.bytes;
     for (const [name, n] of c.counters) t.counters.set(name, (t.counters.get(name) ?? 0) + n);
   });
-  const stopCounts = () => upTo.forEach((t, k) => {
+  // (`input`: the input stopped in; the first stage read the ones before it to their ends, which one
+  // thread counts as its bytes, a file as it ends)
+  const stopCounts = (input: number) => upTo.forEach((t, k) => {
     if (k === p.local) { // the partial or keyed stage: the records it read (its counters, keyed)
       main[0].stats.in = t.in; main[0].stats.bytes = t.bytes;
       if (p.keyed) for (const [name, n] of t.counters) main[0].stats.counters.set(name, (main[0].stats.counters.get(name) ?? 0) + n);
       return;
     }
     shadows[k].stats.in = t.in;
-    if (k > 0) shadows[k].stats.bytes = t.bytes; // (the first stage's: the pieces' bytes read, as counted)
+    if (k > 0) shadows[k].stats.bytes = t.bytes;
+    else shadows[0].stats.bytes = tasks.reduce((n, x) => (x.input < input ? n + x.end - x.start : n), 0);
     (shadows[k].sink as CountSink).records = t.out;
     for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, (shadows[k].stats.counters.get(name) ?? 0) + n);
   });
@@ -316,7 +319,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
           writeTo(r.at ?? 0, r.atRecords ?? 0);
           try { report([r], task.input); } catch (err) {
             // a --strict stop: the figures and warnings of the threads' stages are those up to this record
-            if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(); stopCounted = true; }
+            if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(task.input); stopCounted = true; }
             throw err;
           }
         }
@@ -328,7 +331,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
           try {
             const again = await Pieces.create(workerSpecs, false);
             const { counts, warnings } = again.countsUpTo(task, ((into as { records?: number }).records ?? 0) - handedBefore);
-            counted(counts); warn(warnings); stopCounts();
+            counted(counts); warn(warnings); stopCounts(task.input);
           } catch { /* (the figures as they are) */ }
         }
         throw err;

@@ -98,6 +98,21 @@ test('a stage the threads cannot set up (a join\'s side file missing or over --m
   }
 });
 
+test('--stats-file after a --strict stop in a later input file: the first stage\'s bytes are the earlier files\' read to their ends, as one thread counts them (they were 0)', () => {
+  const c0 = path.join(dir, 'c0.ndjson'), c1 = path.join(dir, 'c1.ndjson');
+  const rows = Array.from({ length: 3000 }, (_, i) => (i === 2500 ? 'not json' : JSON.stringify({ id: i, v: i % 7 })));
+  fs.writeFileSync(c0, rows.slice(0, 1000).join('\n') + '\n'); fs.writeFileSync(c1, rows.slice(1000).join('\n') + '\n');
+  const figures = (n) => {
+    const f = path.join(dir, `sf-${n}.json`); fs.rmSync(f, { force: true });
+    sh(`event-pipes --threads ${n} where 'v!=1' -i ${c0} -i ${c1} --strict --stats-file ${f}`, { env: { EVENT_PIPES_PIECE_BYTES: '4096' } });
+    const { bytes_in, in: n_in, out, rejected } = JSON.parse(fs.readFileSync(f, 'utf8'));
+    return { bytes_in, n_in, out, rejected };
+  };
+  const one = figures(1);
+  assert.is(one.bytes_in, fs.statSync(c0).size);
+  assert.equal(figures(2), one);
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
