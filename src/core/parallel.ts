@@ -296,13 +296,19 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       results.delete(nextResult);
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
-      if (task.id === 0 && res.initRejects) report(res.initRejects, null, true); // (one copy's: all find the same)
-      if (task.id === 0 && res.initCounters) { // (the same: a join's side keys counted once)
-        res.initCounters.forEach((cs, k) => {
-          const st = k < p.local ? shadows[k].stats : p.keyed ? main[0].stats : null;
-          if (st) for (const [name, n] of cs) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
-        });
+      // (the same: a join's side keys counted once; `upTo`: the stages set up before a --strict stop in
+      // a later stage's set-up, whose figures one thread has too)
+      const initCounted = (upTo: number) => res.initCounters?.forEach((cs, k) => {
+        const st = k >= upTo ? null : k < p.local ? shadows[k].stats : p.keyed ? main[0].stats : null;
+        if (st) for (const [name, n] of cs) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
+      });
+      if (task.id === 0 && res.initRejects) { // (one copy's: all find the same)
+        try { report(res.initRejects, null, true); } catch (err) {
+          if (err instanceof StrictStop) initCounted(shadows.indexOf(err.stage as Stage));
+          throw err;
+        }
       }
+      if (task.id === 0) initCounted(Infinity);
       // each bad record reported after the piece's records before it are written: --strict stops
       // there with them written, as in one thread
       const piece = res.out && !p.partial ? Buffer.from(res.out.buffer, res.out.byteOffset, res.out.byteLength) : null;
