@@ -113,6 +113,19 @@ test('--stats-file after a --strict stop in a later input file: the first stage\
   assert.equal(figures(2), one);
 });
 
+test('a --strict stop in a second join\'s side file: the first join\'s side keys are in its figures, as in one thread (they were left out)', () => {
+  const d = path.join(dir, 'twice.ndjson'), side2 = path.join(dir, 'side-repeat.ndjson');
+  fs.writeFileSync(side2, '{"id":1,"p":"x"}\n{"id":1,"p":"y"}\n');
+  const counters = (n) => {
+    const f = path.join(dir, `sfj-${n}.json`); fs.rmSync(f, { force: true });
+    const r = sh(`event-pipes --threads ${n} join --side ${side2} --on id --fields p -i ${d} --stats-file ${f} then join --side ${dir}/side-bad.ndjson --on id --fields q --strict`);
+    assert.is(r.status, 1, r.stderr);
+    return JSON.parse(fs.readFileSync(f, 'utf8').split('\n')[0]).counters;
+  };
+  assert.equal(counters(1), { 'side keys': 1 });
+  assert.equal(counters(2), counters(1));
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
