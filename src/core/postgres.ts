@@ -146,7 +146,15 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
   int2: [-(2n ** 15n), 2n ** 15n - 1n], int4: [-(2n ** 31n), 2n ** 31n - 1n], int8: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
-const kindName = (v: Value) => (v instanceof JsonText ? (v.text.startsWith('[') ? 'an array' : 'an object') : typeof v);
+const kindName = (v: Value) => (v instanceof JsonText ? (v.text.startsWith('[') ? 'an array' : 'an object') : v instanceof BigNum ? 'number' : typeof v);
+/** a decimal past a double's digits whose double is a whole number within 2^53 (1.0000000000000001) is
+ *  that integer, as when its line is read without its digits kept (which another field of the record
+ *  decides: a number for a text or JSON column keeps them) */
+const wholeDouble = (v: Value): Value => {
+  if (!(v instanceof BigNum)) return v;
+  const x = doubleOf(v.raw);
+  return x !== undefined && Number.isSafeInteger(x) ? x : v;
+};
 
 function wrongType(v: Value, name: string, type: string): never {
   throw new RecordError('wrong type', `${shown(name)}: ${kindName(v)} for column type ${type}`);
@@ -188,6 +196,7 @@ export const pgDialect: Dialect = {
         const [lo, hi] = INT_RANGE[base];
         const [nlo, nhi] = [Number(lo), Number(hi)];
         return (v, name) => {
+          v = wholeDouble(v);
           if (typeof v === 'number') {
             if (!Number.isInteger(v)) throw new RecordError('wrong type', `${shown(name)}: ${v} is not an integer (column type ${type})`);
             if (Number.isSafeInteger(v) && v >= nlo && v <= nhi) return String(v);
@@ -235,6 +244,7 @@ export const pgDialect: Dialect = {
           if (v === null) return NULL_FIELD;
           if (typeof v === 'boolean') return v ? 't' : 'f';
           if (typeof v === 'string') return field(v, name);
+          v = wholeDouble(v);
           if ((typeof v === 'number' || typeof v === 'bigint') && (v == 0 || v == 1)) return v == 1 ? 't' : 'f';
           return wrongType(v, name, type);
         };

@@ -132,6 +132,15 @@ if (!bindir) {
     assert.equal(await q('SELECT id::text, v FROM nb ORDER BY id'), [{ id: '1.5', v: 5 }, { id: '2', v: 4 }]);
   });
 
+  test('1.0000000000000001 into BIGINT and BOOLEAN loads as 1 and true whatever else the record holds (a JSON field or a number for a text column made it "wrong type")', async () => {
+    await q('CREATE TABLE p1 (id bigint PRIMARY KEY, n bigint, b boolean, t text, j jsonb)');
+    const input = ['{"id":1,"n":1.0000000000000001}', '{"id":2,"n":1.0000000000000001,"t":"x"}', '{"id":3,"n":1.0000000000000001,"j":[1]}',
+      '{"id":4,"n":1.0000000000000001,"t":5}', '{"id":5,"b":1.0000000000000001}', '{"id":6,"b":1.0000000000000001,"j":{}}', '{"id":7,"b":0.5,"j":{}}'].join('\n') + '\n';
+    const r = load('-t p1 -k id', { input });
+    assert.is(r.stderr, 'load-postgres: -:7: wrong type: b: number for column type boolean\nload-postgres: p1: inserted=6 updated=0 unchanged=0 rejected=1\nload-postgres: 1 bad record skipped (wrong type: 1)\n');
+    assert.equal(await q('SELECT id::int, n::int, b FROM p1 ORDER BY id'), [1, 2, 3, 4].map((id) => ({ id, n: 1, b: null })).concat([5, 6].map((id) => ({ id, n: null, b: true }))));
+  });
+
   test('unknown columns are rejected unless --alter adds them (typed from the batch); names are case-sensitive', async () => {
     load('-t alt -k id', { input: '{"id":1,"a":"x"}\n' });
     let r = load('-t alt -k id', { input: '{"id":2,"a":"y","b":3}\n{"id":3,"a":"z"}\n' });
