@@ -323,6 +323,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       try {
         for (const r of res.rejects) {
           writeTo(r.at ?? 0, r.atRecords ?? 0);
+          // (the reader went away, | head: what came after in the piece is not read, as one thread
+          // reads nothing past the write that failed: no reject said, no --strict stop)
+          if (out.closed) break;
           try { report([r], task.input); } catch (err) {
             // a --strict stop: the figures and warnings of the threads' stages are those up to this record
             if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(task.input); stopCounted = true; }

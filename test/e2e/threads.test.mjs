@@ -126,6 +126,17 @@ test('a --strict stop in a second join\'s side file: the first join\'s side keys
   assert.equal(counters(2), counters(1));
 });
 
+test('| head: the reader gone, a bad line further in the same piece is not reported and --strict does not stop: exit 0 quietly, as one thread (it said the line and exited 1)', () => {
+  const h = path.join(dir, 'head.ndjson');
+  fs.writeFileSync(h, Array.from({ length: 400000 }, (_, i) => (i === 50000 ? 'bad' : `{"id":${i}}`)).join('\n') + '\n');
+  for (const n of [1, 2]) {
+    const r = sh(`set -o pipefail; event-pipes --threads ${n} where 'id!=-1' -i ${h} --strict | head -n 3`);
+    assert.is(r.stdout, '{"id":0}\n{"id":1}\n{"id":2}\n', `${n} threads`);
+    assert.is(r.stderr, '', `${n} threads`);
+    assert.is(r.status, 0, `${n} threads`);
+  }
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
