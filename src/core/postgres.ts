@@ -97,10 +97,11 @@ function keyText(base: string): (t: string) => string | undefined {
     case 'int2': case 'int4': case 'int8': case 'numeric': case 'float4': case 'float8': case 'oid': {
       const float = base === 'float4' || base === 'float8';
       return (t) => {
-        const m = /^([+-]?)0*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(blank(t));
+        const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(blank(t));
         if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined; // (NaN, Infinity: as PostgreSQL's words, told no further)
-        const text = `${m[1] === '-' ? '-' : ''}${m[2] || '0'}${m[3] ? `.${m[3]}` : ''}${m[4] !== undefined ? `e${m[4]}` : ''}`;
-        if (float) { const x = Number(text); return Number.isNaN(x) ? undefined : String(x); }
+        const whole = m[2].replace(/^0+(?=\d)/, '') || '0'; // ("007" is 7, "0" stays)
+        const text = `${m[1] === '-' ? '-' : ''}${whole}${m[3] ? `.${m[3]}` : ''}${m[4] !== undefined ? `e${m[4]}` : ''}`;
+        if (float) { const x = base === 'float4' ? Math.fround(Number(text)) : Number(text); return Number.isNaN(x) ? undefined : String(x); }
         return canonicalNumber(text);
       };
     }
