@@ -131,6 +131,9 @@ export class Pieces {
         throw new PieceSetupError(k, (cause as Error)?.message ?? String(cause), cause instanceof UsageError || cause instanceof RangeError);
       }
     }
+    // (a --partial last stage: the main thread's --merge copy of it said its set-up's warnings already)
+    const last = specs.length - 1;
+    if (p.toolsOpts[last]?.opts.partial === true) p.warnings = p.warnings.filter(([k]) => k !== last);
     p.initRejects = p.rejects; p.rejects = [];
     p.initCounters = p.stages.map((s) => [...s.stats.counters]);
     return p;

@@ -137,6 +137,12 @@ test('| head: the reader gone, a bad line further in the same piece is not repor
   }
 });
 
+test('count-by\'s warning about its options is said once (the threads\' --partial copies said it again)', () => {
+  const d = path.join(dir, 'twice.ndjson');
+  const r = same(`count-by ${d} -i ${d}`);
+  assert.is(r.stderr.split('\n').filter((l) => l.includes('is a key here')).length, 1, r.stderr);
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
