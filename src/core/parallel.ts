@@ -244,6 +244,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
   };
   // (each copy of a stage says the same things: once each, under the stage's name)
+  /** warnings[from, ...) said while their place is at or before the `upTo`th bad record of their list;
+   *  returns where it stopped */
+  const sayWarnings = (warnings: WorkerWarning[] | undefined, from: number, upTo: number): number => {
+    let i = from;
+    for (; warnings !== undefined && i < warnings.length && (warnings[i][2] ?? 0) <= upTo; i++) sayOnce(warnings[i][0], warnings[i][1]);
+    return i;
+  };
   const warn = (warnings: WorkerWarning[]) => {
     for (const [k, w] of warnings) sayOnce(k, w);
   };
@@ -303,11 +310,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         if (st) for (const [name, n] of cs) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
       });
       if (task.id === 0 && res.initRejects) { // (one copy's: all find the same)
-        try { report(res.initRejects, null, true); } catch (err) {
+        let iw = 0;
+        try {
+          for (const [i, r] of res.initRejects.entries()) { iw = sayWarnings(res.initWarnings, iw, i); report([r], null, true); }
+        } catch (err) {
           if (err instanceof StrictStop) initCounted(shadows.indexOf(err.stage as Stage));
           throw err;
         }
-      }
+        sayWarnings(res.initWarnings, iw, Infinity);
+      } else if (res.initWarnings) sayWarnings(res.initWarnings, 0, Infinity); // (another copy's: the same, said once)
       if (task.id === 0) initCounted(Infinity);
       // each bad record reported after the piece's records before it are written: --strict stops
       // there with them written, as in one thread
@@ -319,16 +330,17 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         written = at; writtenRecords = records;
       };
       const handedBefore = (into as { records?: number }).records ?? 0;
-      let stopCounted = false;
+      let stopCounted = false, pw = 0; // (the piece's warnings said, each among the bad records before and after it)
       try {
-        for (const r of res.rejects) {
+        for (const [i, r] of res.rejects.entries()) {
           writeTo(r.at ?? 0, r.atRecords ?? 0);
           // (the reader went away, | head: what came after in the piece is not read, as one thread
           // reads nothing past the write that failed: no reject said, no --strict stop)
           if (out.closed) break;
+          pw = sayWarnings(res.warnings, pw, i);
           try { report([r], task.input); } catch (err) {
             // a --strict stop: the figures and warnings of the threads' stages are those up to this record
-            if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(0, r.warned)); stopCounts(task.input); stopCounted = true; }
+            if (err instanceof StrictStop && r.counts) { counted(r.counts); warn(res.warnings.slice(pw, r.warned)); stopCounts(task.input); stopCounted = true; }
             throw err;
           }
         }
@@ -346,7 +358,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         throw err;
       }
       if (res.counts) counted(res.counts);
-      warn(res.warnings);
+      if (!out.closed) sayWarnings(res.warnings, pw, Infinity);
       linesBefore.set(task.input, (linesBefore.get(task.input) ?? 0) + res.lines);
       for (let k = 1; k < nWorker; k++) recsBefore[k] += res.ins[k];
       while (idle.length && nextTask < tasks.length && nextTask - nextResult < ahead) dispatch(idle.shift()!);

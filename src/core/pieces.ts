@@ -31,7 +31,9 @@ export interface PieceTask { id: number; file: string; input: number; start: num
  *  counts in the piece and the piece's warnings said before it (the figures of a run stopped there) */
 export interface WorkerReject extends RejectInfo { stage: number; at?: number; atRecords?: number; counts?: StageCounts[]; warned?: number }
 /** a warning of stage `stage` (the main thread says it once, under that stage's name) */
-export type WorkerWarning = [stage: number, text: string];
+/** `at`: the bad records of its list (the piece's, or the set-up's) said before it: the main thread
+ *  says it there, among them, as one thread does */
+export type WorkerWarning = [stage: number, text: string, at?: number];
 export interface PieceResult {
   id: number; out: Uint8Array | null; records: number; lines: number; bytes: number;
   /** records each stage read in this piece (its rejects are numbered within them) */
@@ -43,6 +45,8 @@ export interface PieceResult {
   /** (a copy's first piece) the bad lines its stages found while they started (a join's side file),
    *  numbered in their own files: every copy finds the same, the main thread reports those of piece 0 */
   initRejects?: WorkerReject[];
+  /** (a copy's first piece) the warnings its stages gave while they started, placed among initRejects */
+  initWarnings?: WorkerWarning[];
   /** (a copy's first piece) the counters its stages counted while they started (a join's side keys):
    *  every copy counts the same, the main thread takes those of piece 0 */
   initCounters?: [string, number][][];
@@ -81,6 +85,7 @@ export class Pieces {
   private readonly sink = new LimitSink();
   private rejects: WorkerReject[] = [];
   private initRejects: WorkerReject[] | null = null;
+  private initWarnings: WorkerWarning[] | null = null;
   private initCounters: [string, number][][] = [];
   private initSent = false;
   private warnings: WorkerWarning[] = [];
@@ -113,7 +118,7 @@ export class Pieces {
       opts.files = ['-'];
       p.toolsOpts.unshift({ tool, opts });
       const stage: Stage = new Stage(tool, opts, next, {
-        say: (m) => { p.warnings.push([k, m]); },
+        say: (m) => { p.warnings.push([k, m, p.rejects.length]); },
         onReject: (r) => {
           const w: WorkerReject = { ...r, stage: k, at: p.sink.length, atRecords: p.sink.records - p.recordsBefore };
           if (p.strict) { w.counts = p.counts(); w.warned = p.warnings.length; }
@@ -135,6 +140,7 @@ export class Pieces {
     const last = specs.length - 1;
     if (p.toolsOpts[last]?.opts.partial === true) p.warnings = p.warnings.filter(([k]) => k !== last);
     p.initRejects = p.rejects; p.rejects = [];
+    p.initWarnings = p.warnings; p.warnings = [];
     p.initCounters = p.stages.map((s) => [...s.stats.counters]);
     return p;
   }
@@ -144,6 +150,7 @@ export class Pieces {
     const { stages, sink } = this, first = stages[0];
     const res: PieceResult = { id: task.id, out: null, records: 0, lines: 0, bytes: 0, ins: [], rejects: [], warnings: [] };
     if (this.initRejects !== null) { res.initRejects = this.initRejects; this.initRejects = null; }
+    if (this.initWarnings !== null) { res.initWarnings = this.initWarnings; this.initWarnings = null; }
     if (!this.initSent) { res.initCounters = this.initCounters; this.initSent = true; }
     const before = this.recordsBefore = sink.records;
     const insBefore = stages.map((s) => s.stats.in);

@@ -143,6 +143,20 @@ test('count-by\'s warning about its options is said once (the threads\' --partia
   assert.is(r.stderr.split('\n').filter((l) => l.includes('is a key here')).length, 1, r.stderr);
 });
 
+test('warnings of the threads\' stages in their place among the bad records, as one thread says them (they came after their piece\'s), a set-up\'s too, also at a --strict stop', () => {
+  const d = path.join(dir, 'twice.ndjson'), side2 = path.join(dir, 'side-repeat.ndjson');
+  const w = path.join(dir, 'warn1.ndjson'), w2 = path.join(dir, 'warn2.ndjson');
+  fs.writeFileSync(w, 'not json\n{"id":1,"v":1}\n');
+  fs.writeFileSync(w2, '{"v":1,"name":"a"}\nnot json\n{"v":2,"name":"b"}\n');
+  for (const chain of [`join --side ${side2} --on id --fields p -i ${w} -i ${d}`, `where 'v!=9' -i ${w2} -i ${d} then count-by v -a 's=sum(name)'`,
+    `join --side ${side2} --on id --fields p -i ${d} then join --side ${dir}/side-bad.ndjson --on id --fields q --strict`]) {
+    const run = (n) => sh(`event-pipes --threads ${n} ${chain}`, { env: { EVENT_PIPES_PIECE_BYTES: '4096' } });
+    const one = run(1), two = run(2);
+    assert.is(two.stderr, one.stderr, chain);
+    assert.is(two.status, one.status, chain);
+  }
+});
+
 test('only local stages: the records in input order; rejects numbered as one thread does (--max-reports 1000)', () => {
   same(`where event_name=user_engagement -i ${mixed} --max-reports 1000 then to-local-date --tz UTC --field event_timestamp --max-reports 1000`);
   same(`filter-engaged --check-all ${mixed} --max-reports 1000 then to-local-date --tz Asia/Kolkata --grain week --as week`);
