@@ -251,6 +251,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     for (; warnings !== undefined && i < warnings.length && (warnings[i][2] ?? 0) <= upTo; i++) sayOnce(warnings[i][0], warnings[i][1]);
     return i;
   };
+  /** warnings said, each copy's once */
   const warn = (warnings: WorkerWarning[]) => {
     for (const [k, w] of warnings) sayOnce(k, w);
   };

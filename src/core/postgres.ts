@@ -83,22 +83,26 @@ function baseOf(c: PgColumn): string {
 }
 
 /**
- * A key column's COPY text to a text that is the same exactly when PostgreSQL reads the same value
- * (load-postgres tells repeated keys in a batch by it), or undefined when that cannot be told here:
- * text types as they are; numbers by their exact decimal (floats by their double); uuid without
- * hyphens or braces, in lower case; booleans as t or f; a date in ISO form as it is; char(n) without
- * its trailing blanks.
+ * A key column's COPY text to a text that is the same when PostgreSQL reads the same value (load-postgres
+ * tells repeated keys in a batch by it): text types as they are; numbers by their exact decimal (floats
+ * by their double); uuid without hyphens or braces, in lower case; booleans as t or f; a timestamp or a
+ * timestamptz with an offset as its instant; char(n) without its trailing blanks; other types, and
+ * forms not read here (a timestamptz without an offset, NaN), by their text. Undefined when the text
+ * cannot be read as the type at all (the server refuses it; it goes in a run of its own, in order).
  */
 function keyText(base: string): (t: string) => string | undefined {
   const blank = (t: string) => t.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   switch (base) {
     case 'text': case 'varchar': case 'name': return (t) => t;
+    // (the text the one writer wrote: a value's JSON as it writes it, so one value is one text but for
+    // an object's member order or a number's digits kept as given, 1.0 and 1, which jsonb takes as one)
+    case 'json': case 'jsonb': return (t) => t;
     case 'bpchar': return (t) => t.replace(/ +$/, '');
     case 'int2': case 'int4': case 'int8': case 'numeric': case 'float4': case 'float8': case 'oid': {
       const float = base === 'float4' || base === 'float8';
       return (t) => {
         const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(blank(t));
-        if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined; // (NaN, Infinity: as PostgreSQL's words, told no further)
+        if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return t; // (NaN, Infinity: by their text)
         const whole = m[2].replace(/^0+(?=\d)/, '') || '0'; // ("007" is 7, "0" stays)
         const text = `${m[1] === '-' ? '-' : ''}${whole}${m[3] ? `.${m[3]}` : ''}${m[4] !== undefined ? `e${m[4]}` : ''}`;
         if (float) { const x = base === 'float4' ? Math.fround(Number(text)) : Number(text); return Number.isNaN(x) ? undefined : String(x); }
@@ -112,18 +116,18 @@ function keyText(base: string): (t: string) => string | undefined {
       if (v === '0' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v))) || v === 'off') return 'f';
       return undefined;
     };
-    case 'date': return (t) => (/^\d{4}-\d{2}-\d{2}$/.test(t) ? t : undefined);
+    case 'date': return (t) => t; // (the ISO form the tools write; another is told by its text)
     case 'timestamp': case 'timestamptz': {
       const tz = base === 'timestamptz';
       return (t) => {
         const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(t);
-        if (m === null || (tz && m[8] === undefined) || (!tz && m[8] !== undefined)) return undefined; // (a timestamptz without an offset: the session's zone decides)
+        if (m === null || (tz && m[8] === undefined) || (!tz && m[8] !== undefined)) return t; // (a timestamptz without an offset: the session's zone reads it, the same for all: by its text)
         let ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
         if (m[8] !== undefined && m[8] !== 'Z') { const o = m[8].replace(':', ''); ms -= (o[0] === '-' ? -1 : 1) * (+o.slice(1, 3) * 60 + +(o.slice(3) || '0')) * 60000; }
-        return Number.isNaN(ms) ? undefined : `${ms}.${(m[7] ?? '').padEnd(6, '0')}`;
+        return Number.isNaN(ms) ? t : `${ms}.${(m[7] ?? '').padEnd(6, '0')}`;
       };
     }
-    default: return () => undefined;
+    default: return (t) => t; // (an enum, inet, ...: by its text, as one spelling of each value is usual)
   }
 }
 
@@ -460,7 +464,7 @@ export class PgDriver implements Driver {
    *  in the batch (without a key: per stretch of records of one shape). A key is told again by its value
    *  as the column's type reads it (keyText: "01" and "1" in a BIGINT key, a uuid in upper and lower
    *  case, are one key, which was put in one run and applied in key order, not in the input's); a key
-   *  whose value cannot be told so (a timestamp, an enum, an unusual spelling) goes in a run after
+   *  whose text the type cannot read (a uuid of 31 digits: the server refuses it) goes in a run after
    *  every record before it, and the records after it in runs after it, so that it applies in order */
   private wire(rows: readonly Row[]): { batch: WireBatch; order: Int32Array } {
     const generations: Map<WriteSpec, number[]>[] = [];
