@@ -212,6 +212,16 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER_TEXT = /^-?(?:0|[1-9]\d*)$/;
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 
+/** the text without the ASCII blanks a database skips around a number (SQLite and PostgreSQL alike:
+ *  "\u00a07" is no number to either) */
+export function blankTrim(v: string): string {
+  let s = 0, e = v.length;
+  while (s < e && isAsciiBlank(v.charCodeAt(s))) s++;
+  while (e > s && isAsciiBlank(v.charCodeAt(e - 1))) e--;
+  return s === 0 && e === v.length ? v : v.slice(s, e);
+}
+const isAsciiBlank = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
 /** the name as shown in a detail: plain when printable, else JSON-quoted */
 const show = (name: string) => (/^[\x20-\x7e]*$/.test(name) && name !== '' ? name : JSON.stringify(name));
 

@@ -252,9 +252,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     return i;
   };
   /** warnings said, each copy's once */
-  const warn = (warnings: WorkerWarning[]) => {
-    for (const [k, w] of warnings) sayOnce(k, w);
-  };
+  const warn = (warnings: WorkerWarning[]) => { sayWarnings(warnings, 0, Infinity); };
 
   // (a partial stage's states: the workers are told to end as soon as every piece is handed out, so
   // that they give their states while the main thread still works on its last pieces; a worker takes

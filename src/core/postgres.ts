@@ -47,7 +47,7 @@ import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData 
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
 import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
-import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
+import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim as blank } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
 /** A table column as read from the catalog: `type` with its modifier (character varying(10)),
@@ -91,7 +91,6 @@ function baseOf(c: PgColumn): string {
  * cannot be read as the type at all (the server refuses it; it goes in a run of its own, in order).
  */
 function keyText(base: string): (t: string) => string | undefined {
-  const blank = (t: string) => t.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   switch (base) {
     case 'text': case 'varchar': case 'name': return (t) => t;
     // (the text the one writer wrote: a value's JSON as it writes it, so one value is one text but for

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { BigNum, compareDec, decInt, doubleOf, parseDec } from './json.js';
 import type { Dec } from './json.js';
-import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED } from './loader.js';
+import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
 export type DB = Database.Database;
@@ -136,19 +136,10 @@ function realFor(v: string, name: string, type: string): string | number {
 /** the double of a numeric text, refused when it is none (SQLite stored "1e400" as Inf, "1e-400" as 0,
  *  where the same values as JSON numbers are refused: nothing writes Infinity) */
 function beyondDouble(v: string, name: string, type: string): number {
-  const x = Number(blankTrim(v));
-  if (Number.isFinite(x) && (x !== 0 || !/[1-9]/.test(blankTrim(v).replace(/[eE].*$/, '')))) return x;
-  throw new RecordError('out of range', `${shown(name)}: "${blankTrim(v)}" does not fit a double (column type ${type || 'none'}; a TEXT column keeps the text)`);
+  const t = blankTrim(v), x = doubleOf(t);
+  if (x !== undefined) return x;
+  throw new RecordError('out of range', `${shown(name)}: "${t}" does not fit a double (column type ${type || 'none'}; a TEXT column keeps the text)`);
 }
-/** the text without the blanks SQLite skips around a number (ASCII ones: "\u00a07" is no number to
- *  SQLite, and stays text) */
-function blankTrim(v: string): string {
-  let s = 0, e = v.length;
-  while (s < e && isBlank(v.charCodeAt(s))) s++;
-  while (e > s && isBlank(v.charCodeAt(e - 1))) e--;
-  return s === 0 && e === v.length ? v : v.slice(s, e);
-}
-const isBlank = (c: number) => c === 32 || (c >= 9 && c <= 13);
 /** the parts of a text SQLite reads as a number (blanks around, a sign, `5.`, `.5`, an exponent), or null */
 function literal(v: string): RegExpExecArray | null {
   const r = REAL_LITERAL.exec(blankTrim(v)); // (trimmed, then one pass: blanks on both sides of the pattern made it quadratic)
