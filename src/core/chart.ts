@@ -154,16 +154,27 @@ export function niceTicks(lo: number, hi: number, count: number, integer = false
   }
   let step = niceStep((hi - lo) / Math.max(1, count));
   if (integer && step < 1) step = 1;
-  const d = decimalsOf(step);
   const a = Math.floor(lo / step + 1e-9), b = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];
-  for (let k = a; k <= b; k++) ticks.push(Number((k * step).toFixed(d)) || 0);
+  // (a multiple of the step to 12 significant digits, the float noise of k * step gone: to a fixed
+  // number of decimals, capped at 12, every tick of values below 1e-12 was 0 and the scale collapsed)
+  for (let k = a; k <= b; k++) ticks.push(Number((k * step).toPrecision(12)) || 0);
   return { lo: ticks[0], hi: ticks[ticks.length - 1], step, ticks };
 }
 
+/** the largest magnitude a chart places (plot refuses a value beyond it): an axis of nice steps
+ *  around values up to it still spans a finite double */
+export const CHART_LIMIT = 1e300;
+
 /** a tick label: thousands separators (`group`), or M/B/T for large values, as many decimals as the
- *  step needs */
+ *  step needs; from 1e15 on, and for steps below 1e-6, in exponent form ("2e+18", "1.5e-9") */
 export function formatTick(v: number, step: number, maxAbs: number, group = true): string {
+  if (maxAbs >= 1e15 || (step > 0 && step < 1e-6)) {
+    if (v === 0) return '0';
+    const se = Math.floor(Math.log10(step)), ve = Math.floor(Math.log10(Math.abs(v)));
+    const digits = Math.min(15, Math.max(0, ve - se + decimalsOf(step / 10 ** se)));
+    return v.toExponential(digits).replace(/\.?0+e/, 'e');
+  }
   const [div, suffix] = maxAbs >= 1e12 ? [1e12, 'T'] : maxAbs >= 1e9 ? [1e9, 'B'] : maxAbs >= 1e6 ? [1e6, 'M'] : [1, ''];
   const d = decimalsOf(step / div);
   let s = (Math.abs(v) / div).toFixed(d);

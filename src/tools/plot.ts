@@ -26,7 +26,7 @@ import { BigNum, clipChars } from '../core/json.js';
 import { blankName, listOption, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
-import { dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
+import { CHART_LIMIT, dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
 import type { ChartPoint, ChartSeries, ChartSpec, DataTable } from '../core/chart.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -122,6 +122,7 @@ export const tool: Tool<PlotOptions> = {
         const xRaw = reader.raw(0) as string;
         const x: string | number = typeof xv === 'number' || xv instanceof BigNum ? Number(xv) : typeof xv === 'string' ? xv : xRaw;
         if (typeof x === 'number' && !Number.isFinite(x)) return ctx.reject(line, 'bad x', `${o.x}=${xRaw} is beyond the double range`);
+        if (typeof x === 'number' && Math.abs(x) > CHART_LIMIT) return ctx.reject(line, 'bad x', `${o.x}=${xRaw} is beyond the range a chart scales (±1e300)`);
         const xText = typeof xv === 'string' ? xv : xRaw;
         const yv: (number | null)[] = [], yText: string[] = [];
         for (let k = 0; k < ys.length; k++) {
@@ -134,6 +135,7 @@ export const tool: Tool<PlotOptions> = {
           // surrogate in the message, U+FFFD on stderr and "\ud83d" in --rejects-format json)
           if (Number.isNaN(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${clipChars(raw, 40)} is not a number`);
           if (!Number.isFinite(n)) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw} is beyond the double range`);
+          if (Math.abs(n) > CHART_LIMIT) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw} is beyond the range a chart scales (±1e300)`);
           yv.push(n); yText.push(typeof v === 'string' ? v.trim() : raw);
         }
         const byText = o.by === undefined ? undefined : textOf(reader.value(BY) ?? null, reader.raw(BY) ?? 'null');

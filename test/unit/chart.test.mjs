@@ -35,6 +35,33 @@ test('formatTick: separators, suffixes, decimals from the step, no "-0"', () => 
   assert.is(formatTick(-1500, 500, 2000), '-1,500');
   assert.is(formatTick(-0, 1, 1), '0');
   assert.is(formatTick(2024, 1, 2024, false), '2024');
+  // from 1e15 on, and for steps below 1e-6, exponents ("1e+296T" and every tiny tick "0" before)
+  assert.is(formatTick(2e307, 1e307, 1e308), '2e+307');
+  assert.is(formatTick(2.5e16, 5e15, 3e16), '2.5e+16');
+  assert.is(formatTick(-3e-15, 1e-15, 5e-15), '-3e-15');
+  assert.is(formatTick(1.5e-9, 2.5e-10, 2e-9), '1.5e-9');
+  assert.is(formatTick(1.25e-9, 2.5e-10, 2e-9), '1.25e-9');
+  assert.is(formatTick(0, 1e-15, 5e-15), '0');
+});
+
+test('niceTicks and labels at any magnitude a chart takes (1e-300 to 1e300): distinct ticks, distinct labels', () => {
+  // (ticks were rounded to at most 12 decimals: below 1e-12 every tick was 0, the axis one point)
+  assert.equal(niceTicks(1e-15, 5e-15, 4).ticks, [1e-15, 2e-15, 3e-15, 4e-15, 5e-15]);
+  let seed = 29;
+  const rnd = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+  for (let k = 0; k < 3000; k++) {
+    const scale = 10 ** Math.floor(rnd() * 590 - 300);
+    const a = (rnd() - 0.5) * 10 * scale, b = a + rnd() * 10 * scale + scale / 1000;
+    const t = niceTicks(a, b, 2 + Math.floor(rnd() * 10));
+    assert.ok(Number.isFinite(t.hi - t.lo) && t.lo <= a && t.hi >= b, `${a}..${b} in ${t.lo}..${t.hi}`);
+    const maxAbs = Math.max(Math.abs(t.lo), Math.abs(t.hi));
+    const labels = t.ticks.map((v) => formatTick(v, t.step, maxAbs));
+    assert.is(new Set(labels).size, labels.length, `${labels.join(' ')} for ${a}..${b}`);
+    for (const [i, l] of labels.entries()) {
+      if (!/e/.test(l)) continue;
+      assert.ok(Math.abs(Number(l) - t.ticks[i]) <= t.step * 1e-6, `${l} for ${t.ticks[i]}`);
+    }
+  }
 });
 
 test('dates: only real calendar days make a time axis', () => {
