@@ -193,12 +193,14 @@ export function dayNumber(s: string): number | undefined {
   return isValidDate(s) ? dateToEpochDays(s) : undefined;
 }
 const dayText = epochDaysToDate;
+const FIRST_DAY = dateToEpochDays('0000-01-01'), LAST_DAY = dateToEpochDays('9999-12-31');
 
 interface Tick { v: number; label: string }
 
 /** date ticks: days, Mondays, months, years, the finest kind whose labels fit `maxCount(labelWidth)` */
 function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean): Tick[] {
-  const first = Math.ceil(lo - 1e-9), last = Math.floor(hi + 1e-9);
+  // (ticks only on days a date names: years 0000-9999; a bar's slot may reach past them)
+  const first = Math.max(Math.ceil(lo - 1e-9), FIRST_DAY), last = Math.min(Math.floor(hi + 1e-9), LAST_DAY);
   // day ticks in full, or (short) only the first one and the first of each new year in full, the
   // others MM-DD
   const days = (every: number, offset: number, short: boolean): Tick[] => {
@@ -216,7 +218,7 @@ function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean):
     for (let k = ay * 12 + am - 1; k <= by * 12 + bm - 1; k++) {
       if (k % every !== 0) continue;
       const t = daysFromCivil(Math.floor(k / 12), k % 12 + 1, 1);
-      if (t >= first && t <= last) out.push({ v: t, label: year ? String(Math.floor(k / 12)) : dayText(t).slice(0, 7) });
+      if (t >= first && t <= last) out.push({ v: t, label: year ? String(Math.floor(k / 12)).padStart(4, '0') : dayText(t).slice(0, 7) });
     }
     return out;
   };
@@ -224,7 +226,7 @@ function dateTicks(lo: number, hi: number, fits: (labels: string[]) => boolean):
   const kinds: (() => Tick[])[] = [];
   if (span <= 400) for (const [every, offset] of [[1, 0], [2, 0], [7, 3], [14, 3]]) kinds.push(() => days(every, offset, false), () => days(every, offset, true));
   kinds.push(() => months(1, false), () => months(2, false), () => months(3, false), () => months(6, false));
-  for (const y of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]) kinds.push(() => months(12 * y, true));
+  for (const y of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]) kinds.push(() => months(12 * y, true));
   let ticks: Tick[] = [];
   for (const kind of kinds) {
     ticks = kind();
@@ -343,7 +345,10 @@ function layout(spec: ChartSpec): Layout {
   else {
     slot = Number.isFinite(gap) ? gap : xKind === 'time' ? 1 : distinct.length && distinct[0] !== 0 && !Number.isInteger(distinct[0]) ? Math.abs(distinct[0]) / 5 : 1;
     const a = distinct[0] ?? 0, b = distinct[distinct.length - 1] ?? 0;
-    const pad = spec.kind === 'bar' || xKind === 'time' || b === a ? slot / 2 : Math.min(slot / 2, (b - a) * 0.03);
+    // (a line's time axis: half a slot, at most 3 % of the span but half a day at least: two points
+    // 124 years apart were padded by 62 years each side, 0001-01-01 and 9999-12-31 by 5,000)
+    const pad = spec.kind === 'bar' || b === a ? slot / 2
+      : xKind === 'time' ? Math.min(slot / 2, Math.max(0.5, (b - a) * 0.03)) : Math.min(slot / 2, (b - a) * 0.03);
     lo = a - pad; hi = b + pad;
   }
   // bar columns: one per series, more where a series repeats an x (its bars then stand side by side)
