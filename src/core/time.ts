@@ -228,9 +228,18 @@ function unitOf(abs: number): Exclude<Unit, 'auto'> {
 }
 
 /** the unit of an epoch by magnitude: from the digits of an integer's text (exact: 99999999999999993
- *  is below 1e17, though its double is 1e17), else from the number */
-function unitOfText(x: number, digits: string): Exclude<Unit, 'auto'> {
-  if (digits === '') return unitOf(Math.abs(x));
+ *  is below 1e17, though its double is 1e17), else from the number, but for a decimal whose double
+ *  is a bound itself from its digits (99999999999.9999999 is below 1e11: seconds; its double 1e11 said
+ *  ms, a time in 1973) */
+function unitOfText(x: number, digits: string, text: string): Exclude<Unit, 'auto'> {
+  if (digits === '') {
+    const abs = Math.abs(x);
+    if ((abs === 1e11 || abs === 1e14 || abs === 1e17) && NUMBER.test(text)) {
+      const n = Number(parseDec(text).exp); // (the value is below 10^n, at least 10^(n-1))
+      return n <= 11 ? 's' : n <= 14 ? 'ms' : n <= 17 ? 'us' : 'ns';
+    }
+    return unitOf(abs);
+  }
   let i = digits.charCodeAt(0) === 45 ? 1 : 0;
   while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
   const n = digits.length - i; // digits without leading zeros: the value is below 10^n
@@ -275,7 +284,7 @@ export function floorScaled(text: string, k: number): number | undefined {
 function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | string {
   if (!Number.isFinite(x)) return `timestamp '${text}' is not a finite number`;
   const digits = /^-?\d+$/.test(text) ? text : '';
-  const u = unit === 'auto' ? unitOfText(x, digits) : unit;
+  const u = unit === 'auto' ? unitOfText(x, digits, text) : unit;
   let ms: number, us = 0; // (us: the µs within the ms, with `fine`)
   if (digits && (u === 'us' || u === 'ns') && digits.replace('-', '').length > 15) {
     // long integer strings: cut the digits instead of rounding the whole number through a double
@@ -301,7 +310,7 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
     ms = Math.floor(whole / 1000); us = whole - ms * 1000;
   }
   if (ms < MIN_MS || ms > MAX_MS) {
-    const likely = unitOfText(x, digits);
+    const likely = unitOfText(x, digits, text);
     return `epoch ${text} is out of range for unit ${u}${unit !== 'auto' && likely !== u ? ` (it looks like ${likely})` : ''}`;
   }
   return us === 0 ? ms : ms + us / 1000;

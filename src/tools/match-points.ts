@@ -24,7 +24,7 @@ const options = {
 
 export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
-interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string }
+interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string; order: number }
 
 /** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
 const idText = (v: unknown): string => (v === undefined || v === null ? '' : stringify(v));
@@ -42,6 +42,7 @@ export const tool: Tool<MatchPointsOptions> = {
   create(o, ctx) {
     const P = { time: splitPath(o.time), match: splitPath(o.match), home: splitPath(o.home), away: splitPath(o.away), hg: splitPath(o.homeGoals), ag: splitPath(o.awayGoals) };
     const matches = new Map<string, { id: unknown; evs: Ev[] }>();
+    let read = 0; // (the events' input order: their rejects are reported in it)
     return {
       record(line: Line) {
         const r = ctx.parse(line);
@@ -57,7 +58,7 @@ export const tool: Tool<MatchPointsOptions> = {
         const key = idText(matchId);
         let m = matches.get(key);
         if (!m) matches.set(key, (m = { id: matchId, evs: [] }));
-        m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end) });
+        m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end), order: read++ });
       },
       end() {
         // a whole number of goals, 0 or more, exactly (past 2^53 the decoder gives a BigNum: compared exactly);
@@ -68,7 +69,10 @@ export const tool: Tool<MatchPointsOptions> = {
         };
         const isGoal = (g: unknown) => goals(g) !== undefined;
         const withGoals = (e: Ev) => (e.hg == null && e.ag == null ? 0 : 1);
-        const bad = (evs: Ev[], reason: string) => { for (const e of evs) ctx.rejectAt(e.file, e.no, e.raw, reason); };
+        // the matches decided first, in key order; then the rejects reported in input order (they came
+        // in match id order: lines 26, 33, 3, 4...), then the rows written (--strict: none)
+        const rejects: { e: Ev; reason: string }[] = [], rows: string[] = [];
+        const bad = (evs: Ev[], reason: string) => { for (const e of evs) rejects.push({ e, reason }); };
         for (const key of [...matches.keys()].sort()) {
           const { id, evs } = matches.get(key)!;
           // (at an equal time the start, without goals, comes first: whatever the order of the lines or files)
@@ -77,17 +81,23 @@ export const tool: Tool<MatchPointsOptions> = {
           if (evs.length > 2) { bad(evs, 'more than two events for a match'); continue; }
           const [s, f] = evs;
           const home = idText(s.home), away = idText(s.away);
-          if (home === '' || away === '' || home !== idText(f.home) || away !== idText(f.away)) { bad(evs, 'match events disagree on the players'); continue; }
+          // (a player missing on either event is said so: both events without an away player "disagreed")
+          if (home === '' || idText(f.home) === '') { bad(evs, `missing ${o.home}`); continue; }
+          if (away === '' || idText(f.away) === '') { bad(evs, `missing ${o.away}`); continue; }
+          if (home !== idText(f.home) || away !== idText(f.away)) { bad(evs, 'match events disagree on the players'); continue; }
           if (home === away) { bad(evs, 'a player cannot play themself'); continue; }
           if (s.hg != null || s.ag != null) { bad(evs, 'match start carries goals'); continue; }
           const hg = goals(f.hg), ag = goals(f.ag);
           if (hg === undefined || ag === undefined) { bad(evs, 'match finish lacks goals'); continue; }
           const c = compareDec(hg, ag), hp = c > 0 ? 3 : c === 0 ? 1 : 0, ap = c < 0 ? 3 : c === 0 ? 1 : 0;
           const base = { match_id: id, match_start: msSeconds(s.t), duration_s: msSeconds(f.t - s.t) };
-          ctx.emit(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }));
-          ctx.emit(stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));
-          ctx.count('matches');
+          rows.push(stringify({ user_id: s.home, side: 'home', ...base, points_home: hp, points_away: 0 }),
+            stringify({ user_id: s.away, side: 'away', ...base, points_home: 0, points_away: ap }));
         }
+        rejects.sort((a, b) => a.e.order - b.e.order);
+        for (const { e, reason } of rejects) ctx.rejectAt(e.file, e.no, e.raw, reason);
+        for (const row of rows) ctx.emit(row);
+        if (rows.length) ctx.count('matches', rows.length / 2);
       },
     };
   },

@@ -46,6 +46,14 @@ test('epoch units: auto by magnitude, explicit units checked, long digit strings
   assert.is(parseTimestamp(`${ms}000`, { unit: 'us' }), ms);
   assert.match(String(parseTimestamp(ms, { unit: 's' })), /looks like ms/);
   assert.match(String(parseTimestamp(ms * 1000, { unit: 'ms' })), /out of range for unit ms \(it looks like us\)/);
+  // the unit of a decimal whose double is a bound (1e11, 1e14, 1e17) from its digits: these are below
+  // the bound (s, ms, µs: out of range), not at it (ms, µs, ns: 1973, as their doubles said)
+  for (const t of ['99999999999.9999999', '99999999999999.99999', '99999999999999999.9']) {
+    assert.match(String(parseTimestamp(t)), /out of range for unit/, t);
+    assert.match(String(parseTimestamp(Number(t), { text: t })), /out of range for unit/, t);
+  }
+  assert.is(parseTimestamp('100000000000.0000001'), 100000000000); // at the bound: ms
+  assert.is(parseTimestamp('1e11'), 100000000000);
   for (const bad of ['', 'abc', 'NaN', '2024-13-01', '2024-02-30', '2024-01-01T25:00', '12:00', true, null]) assert.type(parseTimestamp(bad), 'string', String(bad));
 });
 
