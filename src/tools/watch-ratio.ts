@@ -43,7 +43,7 @@ export function totalWatch(platform: unknown, version: unknown, watch: unknown, 
   if (!v) return bad('app_version', version);
   if (compareParsed(v, resetsBefore) >= 0) return { total: w, duration: d };
   const r = replays == null ? NaN : toNumber(replays);
-  if (!Number.isFinite(r) || r < 0) return bad('replay_count', replays);
+  if (!Number.isInteger(r) || r < 0) return bad('replay_count', replays); // (a count: 1.5 was taken as one and a half loops)
   return { total: r > 0 ? d * r + w : w, duration: d };
 }
 
