@@ -3,7 +3,7 @@
 // comments, values showing each field's type), turned into a JSON Schema that requires every field
 // of the sample with the sample value's type.
 import fs from 'node:fs';
-import { parseTimestamp } from './time.js';
+import { isValidDate, parseTimestamp } from './time.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -201,7 +201,27 @@ export function newAjv(dialect: Dialect, options: Record<string, unknown>): AjvL
   // (after the formats: its own uri and regex formats were said unknown on every run)
   if (dialect === 'draft-06') ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json'), META['draft-06']);
   (ajv as unknown as { addFormat(n: string, f: object): void }).addFormat(TIMESTAMP, { type: 'string', validate: (t: string) => typeof parseTimestamp(t) === 'number' });
+  (ajv as unknown as { addFormat(n: string, f: object): void }).addFormat('date-time', { type: 'string', validate: isDateTime });
   return ajv;
+}
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+/**
+ * RFC 3339's date-time (section 5.6; a space for the T, as its note allows and ajv-formats took): a
+ * real calendar date, hours 00-23, minutes 00-59, a second of 60 only where the UTC time is 23:59 (a
+ * leap second), a fraction of any length, an offset of Z or ±HH:MM within 23:59. ajv-formats took an
+ * offset of "+01", hour 24 ("24:59:60+01:00") and refused a fraction of fifteen digits.
+ */
+export function isDateTime(t: string): boolean {
+  const m = DATE_TIME.exec(t);
+  if (!m || !isValidDate(m[1])) return false;
+  const h = +m[2], mi = +m[3], sec = +m[4];
+  if (h > 23 || mi > 59 || sec > 60) return false;
+  const oh = m[6] === undefined ? 0 : +m[6], om = m[7] === undefined ? 0 : +m[7];
+  if (oh > 23 || om > 59) return false;
+  if (sec < 60) return true;
+  const sign = m[5] === '-' ? -1 : 1, utc = (((h * 60 + mi - sign * (oh * 60 + om)) % 1440) + 1440) % 1440;
+  return utc === 23 * 60 + 59;
 }
 
 /** the schema's `$schema` as ajv knows it (https for the draft-0N ones, and the like: the same dialect) */

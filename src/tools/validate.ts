@@ -243,7 +243,7 @@ export const tool: Tool<ValidateOptions> = {
             const c = reader.firstByte(k);
             if (c < 0 || c === 110) continue;
             const v = reader.value(k);
-            if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+            if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, shownValue(reader.valueDigits(k)));
           }
           for (const r of ran) {
             const { f, k } = r;
@@ -258,7 +258,7 @@ export const tool: Tool<ValidateOptions> = {
         },
       };
     }
-    let ajvCheck: ((rec: unknown) => string | null) | null = null;
+    let ajvCheck: ((rec: unknown, at: string) => string | null) | null = null;
     let integerCheck: ((line: Line) => string | null) | null = null;
     let loaded: LoadedSchema | undefined;
     // (ajv's own notes, e.g. an unknown format it ignores, said once each as this tool's warnings)
@@ -277,9 +277,18 @@ export const tool: Tool<ValidateOptions> = {
       try { validateFn = loaded.compile({ allErrors: false, coerceTypes: coercing }); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
       // ajv's coercion turns null into 0 or "": a sample record's fields must not be null
       const sampleFields = loaded.fromSample ? (loaded.schema as { required: string[] }).required : [];
-      ajvCheck = (rec) => {
+      // (a schema whose $ref comes back to itself with nothing between, {"$ref": "#"}, recursed until
+      // the stack ran out: "error: Maximum call stack size exceeded" at the first record, no file named)
+      const loops = (err: unknown, at: string) => {
+        if (!(err instanceof RangeError)) return err;
+        return new UsageError(`--schema ${o.schema}: the schema refers to itself without end (a $ref that comes back to it, checking ${at}: ajv's recursion ran out of stack)`);
+      };
+      try { validateFn({}); } catch (err) { throw loops(err, 'an empty object'); }
+      ajvCheck = (rec, at) => {
         for (const f of sampleFields) if ((rec as Record<string, unknown>)[f] === null) return `/${f} is null`;
-        if (validateFn(rec)) return null;
+        let ok: boolean;
+        try { ok = validateFn(rec); } catch (err) { throw loops(err, at); }
+        if (ok) return null;
         const e = validateFn.errors![0];
         return `${e.instancePath || '/'} ${e.message}`;
       };
@@ -295,7 +304,9 @@ export const tool: Tool<ValidateOptions> = {
           const copy = hiddenFractions(exact, '', paths);
           if (paths.length === 0) return null;
           all ??= loaded!.compile({ allErrors: true, coerceTypes: coercing, logger: false });
-          if (all(copy)) return null;
+          let ok: boolean;
+          try { ok = all(copy); } catch (err) { throw loops(err, `${line.file}:${line.no}`); }
+          if (ok) return null;
           const e = all.errors!.find((x) => x.keyword === 'type' && paths.includes(x.instancePath) && String((x.params as { type?: unknown }).type).includes('integer'));
           return e ? `${e.instancePath} ${e.message}` : null;
         };
@@ -339,7 +350,7 @@ export const tool: Tool<ValidateOptions> = {
         for (const { f, path, allowed } of enums) {
           const v = getPath(rec, path);
           if (v === undefined || v === null) continue;
-          if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, JSON.stringify(v));
+          if (!enumAllows(allowed, v)) return ctx.reject(line, `${f} not allowed`, shownValue(v));
         }
         for (const r of ranges) {
           const { f, path } = r;
@@ -355,7 +366,7 @@ export const tool: Tool<ValidateOptions> = {
           // record's schema coerces too, but without --coerce the line passes as it came
           const before = coercing ? stringify(rec) : '';
           const shadow = forAjv(rec);
-          const problem = ajvCheck(shadow) ?? integerCheck?.(line);
+          const problem = ajvCheck(shadow, `${line.file}:${line.no}`) ?? integerCheck?.(line);
           if (problem) return ctx.reject(line, 'schema', problem);
           // (the record as ajv left it: the same text, nothing was coerced; else the record before it is
           // read again from its text, for the coercions --coerce refuses and for the exact values)

@@ -124,6 +124,30 @@ test('required and properties judge a record\'s own members, not those every obj
   assert.equal(kept({ properties: { toString: { type: 'object', required: ['length'] } } }, [{}, { toString: {} }, { toString: { length: 1 } }]), [{}, { toString: { length: 1 } }]);
 });
 
+test('date-time as RFC 3339 has it: offsets ±HH:MM, hours to 23, a leap second only at 23:59 UTC, any fraction', () => {
+  const schema = { properties: { t: { format: 'date-time' } } };
+  const ok = ['1985-04-12T23:20:50.52Z', '1996-12-19T16:39:57-08:00', '1963-06-19t08:30:06.283185z', '1998-12-31T23:59:60Z',
+    '1998-12-31T15:59:60.123-08:00', '1985-04-12T00:59:59.999999999999999Z', '2024-02-29 12:00:00+05:30'];
+  // (ajv-formats took the first two: an offset of hours alone, hour 24)
+  const bad = ['1985-04-12T23:20:50+01', '2016-12-31T24:59:60+01:00', '1998-12-31T22:59:60Z', '1998-12-31T23:59:61Z',
+    '1990-12-31T15:59:59-24:00', '1990-12-31T10:00:00+10:60', '1990-02-31T15:59:59Z', '2013-350T01:01:01', '1963-6-19T08:30:06Z',
+    '2024-01-01T00:00:00', '1963-06-1\u09eaT00:00:00Z', '1963-06-19T08:30:06.28123+01:00Z'];
+  assert.equal(kept(schema, [...ok, ...bad].map((t) => ({ t }))).map((r) => r.t), ok);
+});
+
+test('a schema that refers to itself without end is a usage error naming it, not a stack overflow at a record', () => {
+  let r = run({ $ref: '#' }, [{ x: 1 }]);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--schema schema.json: the schema refers to itself without end/);
+  // a loop only some records reach: said at that record
+  r = run({ if: { required: ['a'] }, then: { $ref: '#' } }, [{ x: 1 }, { a: 1 }]);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /checking -:2/);
+  assert.equal(r.kept, ['{"x":1}']);
+  // a recursive schema that follows the data ends
+  assert.equal(kept({ properties: { a: { $ref: '#' } } }, [{ a: { a: { a: 1 } } }]), [{ a: { a: { a: 1 } } }]);
+});
+
 test('$ref to files beside the schema: read (nested, relative to the file that refers), never fetched', () => {
   const files = {
     'defs/ids.json': { $schema: URI['2020-12'], $defs: { id: { type: 'string', pattern: '^u[0-9]+$' }, when: { $ref: 'time.json' } } },
