@@ -4,6 +4,8 @@
 // of the sample with the sample value's type.
 import fs from 'node:fs';
 import { isValidDate, parseTimestamp } from './time.js';
+import { BigNum, NUMBER, compareDec, numberOf, parseDec, parseJson } from './json.js';
+import type { Dec } from './json.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -134,7 +136,9 @@ export function schemaFromSpark(doc: { fields: unknown[] }): object {
         case 'byte': case 'tinyint': return { type: 'integer', minimum: -128, maximum: 127 };
         case 'short': case 'smallint': return { type: 'integer', minimum: -32768, maximum: 32767 };
         case 'int': case 'integer': return { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
-        case 'long': case 'bigint': return { type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 };
+        // (the bounds exact: their doubles are ±2^63, and 9223372036854775808 passed)
+        case 'long': case 'bigint': return exactly({ type: 'integer', minimum: -9223372036854775808, maximum: 9223372036854775807 },
+          { minimum: new BigNum('-9223372036854775808'), maximum: new BigNum('9223372036854775807') });
         case 'float': case 'double': case 'real': case 'decimal': case 'dec': case 'numeric': return { type: 'number' };
         case 'boolean': return { type: 'boolean' };
         case 'timestamp': case 'timestamp_ntz': case 'timestamp_ltz': return { type: ['string', 'number'], format: TIMESTAMP };
@@ -182,6 +186,160 @@ const ABOUT_OBJECTS = new Set(('type enum const required properties patternPrope
   '$ref $dynamicRef $recursiveRef').split(' '));
 
 const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------- exact numbers under a schema
+// ajv knows numbers as doubles: a 64-bit id past 2^53 and a bound, a const or an enum member beside it
+// share a double (9007199254740993 passed "maximum": 9007199254740992, a const matched an id one away,
+// a Spark long took 2^63). The numeric keywords (maximum, minimum, the exclusive ones, multipleOf,
+// const, enum) are this module's own, on the exact values: the schema's as written (each schema object
+// given to ajv has a twin read with exact numbers) and the record's (validate hands the record's
+// exact containers beside the doubles ajv sees: withOriginals).
+
+/** a schema object given to ajv -> its twin with exact numbers (BigNum where a double is not the number) */
+const EXACT_SCHEMA = new WeakMap<object, object>();
+const own = (o: object, k: string | number): unknown => Object.getOwnPropertyDescriptor(o, k)?.value;
+/** link every object of `plain` (JSON.parse's) to its place in `exact` (the same text read exactly) */
+function twin(plain: unknown, exact: unknown): void {
+  if (plain === null || typeof plain !== 'object' || exact === null || typeof exact !== 'object' || exact instanceof BigNum) return;
+  EXACT_SCHEMA.set(plain, exact);
+  for (const k of Object.keys(plain)) twin(own(plain, k), own(exact, k));
+}
+/** a schema object made here whose numbers `exact` says exactly */
+function exactly<T extends object>(node: T, exact: Record<string, unknown>): T { EXACT_SCHEMA.set(node, { ...node, ...exact }); return node; }
+/** a copy of a schema object (withMeta's, a file's body without its $id) shares its twin */
+function sameTwin<T>(copy: T, of: unknown): T {
+  const t = of !== null && typeof of === 'object' ? EXACT_SCHEMA.get(of) : undefined;
+  if (t !== undefined && copy !== null && typeof copy === 'object') EXACT_SCHEMA.set(copy, t);
+  return copy;
+}
+/** JSON.parse of a schema text, its objects twinned with the exact reading */
+function parseSchema(text: string): any {
+  const plain = JSON.parse(text);
+  twin(plain, parseJson(text));
+  distinctEnums(plain);
+  return plain;
+}
+/** an enum's members that only their doubles make the same (12345678901234567891 and ...892) once
+ *  each on ajv's side, whose meta-schema said "must NOT have duplicate items" (the twin keeps all) */
+function distinctEnums(v: unknown): void {
+  if (v === null || typeof v !== 'object') return;
+  for (const k of Object.keys(v)) {
+    const x = own(v, k);
+    if (k === 'enum' && Array.isArray(x) && x.some((m) => typeof m === 'number')) {
+      const t = EXACT_SCHEMA.get(v), all = t === undefined ? undefined : own(t, 'enum');
+      const texts = x.map((m) => JSON.stringify(m));
+      if (new Set(texts).size < x.length && Array.isArray(all) && all.every((m, i) => all.findIndex((n) => exactEqual(m, n)) === i)) {
+        (v as Record<string, unknown>)[k] = x.filter((_, i) => texts.indexOf(texts[i]) === i);
+      }
+    }
+    distinctEnums(x);
+  }
+}
+
+/** the record's containers ajv sees (copies where they hold exact numbers) -> the record's own */
+let originals: WeakMap<object, object> | undefined;
+/** run `f` (ajv on a record) with the map from the containers ajv sees to the record's exact ones */
+export function withOriginals<T>(map: WeakMap<object, object> | undefined, f: () => T): T {
+  const was = originals;
+  originals = map;
+  try { return f(); } finally { originals = was; }
+}
+interface DataCxt { parentData?: unknown; parentDataProperty?: string | number }
+/** the exact value of the data ajv gives a keyword: the record's own where ajv sees a double of it */
+function exactData(data: unknown, cxt: DataCxt | undefined): unknown {
+  const parent = cxt?.parentData;
+  if (originals === undefined || parent === null || typeof parent !== 'object' || cxt?.parentDataProperty === undefined) return data;
+  const orig = originals.get(parent);
+  if (orig === undefined) return data;
+  const o = own(orig, cxt.parentDataProperty);
+  if (typeof data !== 'number') return o !== null && typeof o === 'object' && typeof data === 'object' ? o : data;
+  // (a numeric string ajv coerced: its exact number)
+  return o instanceof BigNum ? o : typeof o === 'string' && NUMBER.test(o.trim()) ? numberOf(o.trim()) : data;
+}
+const isNum = (v: unknown): v is number | BigNum => typeof v === 'number' || v instanceof BigNum;
+const decOf = (v: number | BigNum): Dec => parseDec(v instanceof BigNum ? v.raw : String(v));
+/** the order of two exact numbers (two doubles: as doubles; their shortest texts order alike) */
+function cmp(a: number | BigNum, b: number | BigNum): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  return compareDec(decOf(a), decOf(b));
+}
+/** JSON Schema's equality: numbers by value (exactly), arrays in order, objects by members */
+export function exactEqual(a: unknown, b: unknown): boolean {
+  if (isNum(a) || isNum(b)) return isNum(a) && isNum(b) && cmp(a, b) === 0;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => exactEqual(x, b[i]));
+  }
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && exactEqual(own(a, k), own(b, k)));
+}
+/** is `v` a whole multiple of `m` (> 0), exactly (0.3 of 0.1 is: ajv's doubles said no) */
+export function isMultiple(v: number | BigNum, m: number | BigNum): boolean {
+  if (typeof v === 'number' && typeof m === 'number' && Number.isSafeInteger(v) && Number.isSafeInteger(m)) return v % m === 0;
+  const a = decOf(v), b = decOf(m);
+  if (a.sign === 0) return true;
+  if (b.sign === 0) return false;
+  const d = (a.exp - BigInt(a.digits.length)) - (b.exp - BigInt(b.digits.length)); // v / m = (A / B) x 10^d
+  if (d < 0n && -d > BigInt(a.digits.length) + 20n) return false; // (smaller than m: B x 10^-d > A)
+  if (d > 100_000n) return Number.isInteger(Number(v) / Number(m)); // (1e100000 of 7: its double's answer)
+  let A = BigInt(a.digits), B = BigInt(b.digits);
+  if (d >= 0n) A *= 10n ** d; else B *= 10n ** -d;
+  return A % B === 0n;
+}
+const textOf = (v: unknown): string => (v instanceof BigNum ? v.raw : String(v));
+/** the exact value of keyword `kw` of schema object `parent` (ajv's `value`, its double, otherwise) */
+function exactSchema(parent: object, kw: string, value: unknown): unknown {
+  const t = EXACT_SCHEMA.get(parent);
+  const v = t === undefined ? undefined : own(t, kw);
+  return v === undefined ? value : v;
+}
+type KeywordFn = { (schema: any, data: any, parent: any, cxt?: DataCxt): boolean; errors?: unknown[] };
+/** ajv's numeric keywords replaced by exact ones, with ajv's own messages and params */
+function exactKeywords(ajv: { removeKeyword(k: string): unknown; addKeyword(d: object): unknown; RULES: { keywords: Record<string, unknown> } }, dialect: Dialect): void {
+  const limit = (kw: string, op: '<=' | '>=' | '<' | '>', exclusiveKw?: string) => {
+    const fn: KeywordFn = (schema, data, parent, cxt) => {
+      const x = exactData(data, cxt), l = exactSchema(parent, kw, schema);
+      if (!isNum(x) || !isNum(l)) return true;
+      // (draft-04: a boolean exclusiveMaximum/-Minimum beside makes the bound exclusive)
+      const o = exclusiveKw !== undefined && parent[exclusiveKw] === true ? (op === '<=' ? '<' : '>') : op;
+      const c = cmp(x, l);
+      if (o === '<=' ? c <= 0 : o === '>=' ? c >= 0 : o === '<' ? c < 0 : c > 0) return true;
+      fn.errors = [{ keyword: kw, message: `must be ${o} ${textOf(l)}`, params: { comparison: o, limit: schema } }];
+      return false;
+    };
+    return { keyword: kw, type: 'number', schemaType: 'number', errors: true, validate: fn };
+  };
+  const multipleOf: KeywordFn = (schema, data, parent, cxt) => {
+    const x = exactData(data, cxt), m = exactSchema(parent, 'multipleOf', schema);
+    if (!isNum(x) || !isNum(m) || isMultiple(x, m)) return true;
+    multipleOf.errors = [{ keyword: 'multipleOf', message: `must be multiple of ${textOf(m)}`, params: { multipleOf: schema } }];
+    return false;
+  };
+  const constant: KeywordFn = (schema, data, parent, cxt) => {
+    if (exactEqual(exactData(data, cxt), exactSchema(parent, 'const', schema))) return true;
+    constant.errors = [{ keyword: 'const', message: 'must be equal to constant', params: { allowedValue: schema } }];
+    return false;
+  };
+  const oneOfEnum: KeywordFn = (schema, data, parent, cxt) => {
+    const x = exactData(data, cxt), all = exactSchema(parent, 'enum', schema) as unknown[];
+    if (Array.isArray(all) && all.some((v) => exactEqual(x, v))) return true;
+    oneOfEnum.errors = [{ keyword: 'enum', message: 'must be equal to one of the allowed values', params: { allowedValues: schema } }];
+    return false;
+  };
+  const d4 = dialect === 'draft-04';
+  const defs = [
+    limit('maximum', '<=', d4 ? 'exclusiveMaximum' : undefined), limit('minimum', '>=', d4 ? 'exclusiveMinimum' : undefined),
+    ...(d4 ? [] : [limit('exclusiveMaximum', '<'), limit('exclusiveMinimum', '>')]),
+    { keyword: 'multipleOf', type: 'number', schemaType: 'number', errors: true, validate: multipleOf },
+    { keyword: 'const', errors: true, validate: constant },
+    { keyword: 'enum', schemaType: 'array', errors: true, validate: oneOfEnum },
+  ];
+  for (const d of defs) {
+    if (!(d.keyword in ajv.RULES.keywords)) continue;
+    ajv.removeKeyword(d.keyword);
+    ajv.addKeyword(d);
+  }
+}
 type AjvLike = { compile(s: object | boolean): any; validateSchema(s: object | boolean): boolean | Promise<unknown>; addSchema(s: object, key?: string): unknown };
 
 /**
@@ -198,6 +356,7 @@ export function newAjv(dialect: Dialect, options: Record<string, unknown>): AjvL
   else if (dialect === '2020-12') ajv = new (require('ajv/dist/2020').default)(opts);
   else ajv = new (require('ajv').default)(opts);
   require('ajv-formats').default(ajv);
+  exactKeywords(ajv as unknown as Parameters<typeof exactKeywords>[0], dialect);
   // (after the formats: its own uri and regex formats were said unknown on every run)
   if (dialect === 'draft-06') ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json'), META['draft-06']);
   (ajv as unknown as { addFormat(n: string, f: object): void }).addFormat(TIMESTAMP, { type: 'string', validate: (t: string) => typeof parseTimestamp(t) === 'number' });
@@ -227,7 +386,7 @@ export function isDateTime(t: string): boolean {
 /** the schema's `$schema` as ajv knows it (https for the draft-0N ones, and the like: the same dialect) */
 function withMeta(doc: object | boolean, dialect: Dialect): object | boolean {
   if (typeof doc !== 'object' || !('$schema' in doc)) return doc;
-  return { ...doc, $schema: META[dialect] };
+  return sameTwin({ ...doc, $schema: META[dialect] }, doc);
 }
 
 /**
@@ -261,12 +420,13 @@ function addReferenced(ajv: AjvLike, doc: unknown, file: string, base: string, d
         try { text = fs.readFileSync(disk, 'utf8'); } catch (err) { throw new Error(`$ref ${ref}: cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
         let sub: unknown;
         // (JSON.parse's words only to the position: not the file's first bytes in a message)
-        try { sub = JSON.parse(stripComments(text)); } catch (err) { throw new Error(`$ref ${ref}: ${where} is not JSON (${String((err as Error).message).replace(/, ".*$/s, '')})`); }
+        try { sub = parseSchema(stripComments(text)); } catch (err) { throw new Error(`$ref ${ref}: ${where} is not JSON (${String((err as Error).message).replace(/, ".*$/s, '')})`); }
         if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) throw new Error(`$ref ${ref}: ${where} holds no schema (an object)`);
         texts.push(JSON.stringify(sub));
         // known by the URL the reference resolves to (its own $id set aside: a file reached under two
         // names, or named otherwise by its $id, is found under each), its references resolved from there
         const { [idKey]: _own, ...body } = sub as Record<string, unknown>;
+        sameTwin(body, sub);
         try { ajv.addSchema(withMeta(body, dialect) as object, key.href); } catch (err) { throw new Error(`$ref ${ref}: ${where}: ${(err as Error).message}`); }
         addReferenced(ajv, body, disk.href, key.href, dialect, seen, texts);
       }
@@ -297,7 +457,7 @@ export interface LoadedSchema {
  */
 export function loadSchema(file: string, fallback: Dialect = 'draft-07', warn: (m: string) => void = () => {}): LoadedSchema {
   const raw = fs.readFileSync(file, 'utf8');
-  const doc = JSON.parse(stripComments(raw));
+  const doc = parseSchema(stripComments(raw));
   // true and false are JSON Schemas (every record valid, none valid); another value that is not an
   // object is neither a schema nor a sample record (an array was read as a sample of fields "0", "1"...,
   // and [] or a number as a sample of no field: every record passed)
@@ -322,7 +482,7 @@ export function loadSchema(file: string, fallback: Dialect = 'draft-07', warn: (
     addReferenced(ajv, schema, url, base, dialect, new Set([url, base.replace(/#.*$/, '')]), texts);
     // (a schema with no $id of its own is known by its file's URL: its relative $refs are files beside it)
     const meta = withMeta(schema, dialect);
-    return ajv.compile(typeof ownId === 'string' || typeof meta !== 'object' ? meta : { ...meta, [idKey]: url });
+    return ajv.compile(typeof ownId === 'string' || typeof meta !== 'object' ? meta : sameTwin({ ...meta, [idKey]: url }, meta));
   };
   let schema: object | boolean = doc, fromSample = false;
   if (isSparkSchema(doc)) schema = schemaFromSpark(doc);

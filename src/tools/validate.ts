@@ -5,7 +5,7 @@
 import { FieldReader, shownValue } from '../core/fields.js';
 import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
-import { loadSchema, DIALECTS } from '../core/schema.js';
+import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
 import type { Dialect, LoadedSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -78,7 +78,7 @@ function inRange(n: number, r: { lo: number; hi: number; loDec?: Dec; hiDec?: De
  * number".) The value itself where it holds no BigNum (most records: nothing copied), else a copy of
  * the containers on the way to one.
  */
-function forAjv(v: unknown): unknown {
+function forAjv(v: unknown, originals?: WeakMap<object, object>): unknown {
   if (v instanceof BigNum) {
     const n = doubleOf(v.raw);
     if (n !== undefined) return n;
@@ -88,8 +88,8 @@ function forAjv(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   let out: any;
   for (const k of Object.keys(v)) {
-    const x = (v as Record<string, unknown>)[k], y = forAjv(x);
-    if (y !== x && out === undefined) out = Array.isArray(v) ? [...v] : { ...v };
+    const x = (v as Record<string, unknown>)[k], y = forAjv(x, originals);
+    if (y !== x && out === undefined) { out = Array.isArray(v) ? [...v] : { ...v }; originals?.set(out, v); }
     if (out !== undefined) putMember(out, k, y);
   }
   return out ?? v;
@@ -365,8 +365,10 @@ export const tool: Tool<ValidateOptions> = {
           // record is written again only with --coerce, from its text before, `before`); a sample
           // record's schema coerces too, but without --coerce the line passes as it came
           const before = coercing ? stringify(rec) : '';
-          const shadow = forAjv(rec);
-          const problem = ajvCheck(shadow, `${line.file}:${line.no}`) ?? integerCheck?.(line);
+          // (the containers ajv sees as copies with doubles: the record's own, for the exact keywords)
+          const originals = new WeakMap<object, object>();
+          const shadow = forAjv(rec, originals);
+          const problem = withOriginals(shadow === rec ? undefined : originals, () => ajvCheck!(shadow, `${line.file}:${line.no}`)) ?? integerCheck?.(line);
           if (problem) return ctx.reject(line, 'schema', problem);
           // (the record as ajv left it: the same text, nothing was coerced; else the record before it is
           // read again from its text, for the coercions --coerce refuses and for the exact values)

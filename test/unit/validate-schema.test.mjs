@@ -148,6 +148,39 @@ test('a schema that refers to itself without end is a usage error naming it, not
   assert.equal(kept({ properties: { a: { $ref: '#' } } }, [{ a: { a: { a: 1 } } }]), [{ a: { a: { a: 1 } } }]);
 });
 
+test('numeric keywords on exact numbers: 64-bit ids and bounds past 2^53 compared by their digits, not their doubles', () => {
+  // an oracle on BigInts: random integers near 2^53 and 2^63, bounds of the same kind, every keyword
+  let seed = 7;
+  const rnd = (n) => { seed = (seed * 16807) % 2147483647; return seed % n; };
+  const near = () => [2n ** 53n, 2n ** 63n, 10n ** 19n, 2n ** 70n][rnd(4)] + BigInt(rnd(9) - 4);
+  const num = () => (rnd(4) === 0 ? -near() : near());
+  for (let round = 0; round < 12; round++) {
+    const kw = ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf', 'const', 'enum'][round % 7];
+    const bound = kw === 'multipleOf' ? BigInt([2, 3, 7, 9, 10][rnd(5)]) : near();
+    const allowed = [bound, bound + 2n];
+    const prop = kw === 'enum' ? `[${allowed.join(',')}]` : String(bound);
+    const schema = `{"properties":{"n":{"${kw}":${prop}}}}`;
+    const values = Array.from({ length: 40 }, () => (rnd(3) === 0 ? bound + BigInt(rnd(5) - 2) : num()));
+    const holds = (v) => kw === 'maximum' ? v <= bound : kw === 'minimum' ? v >= bound : kw === 'exclusiveMaximum' ? v < bound
+      : kw === 'exclusiveMinimum' ? v > bound : kw === 'multipleOf' ? v % bound === 0n : kw === 'const' ? v === bound : allowed.includes(v);
+    const want = values.filter(holds).map((v) => `{"n":${v}}`);
+    assert.equal(run(schema, values.map((v) => `{"n":${v}}`)).kept, want, schema);
+  }
+  // a Spark long: its range exactly (9223372036854775808 took 2^63's double and passed)
+  const spark = { type: 'struct', fields: [{ name: 'n', type: 'long', nullable: false, metadata: {} }] };
+  assert.equal(run(spark, ['{"n":9223372036854775808}', '{"n":-9223372036854775809}', '{"n":9223372036854775807}', '{"n":-9223372036854775808}']).kept,
+    ['{"n":9223372036854775807}', '{"n":-9223372036854775808}']);
+  // messages name the bound as written; multipleOf of decimals exactly (0.3 of 0.1: ajv's doubles said no)
+  assert.match(run('{"properties":{"n":{"maximum":9007199254740993}}}', ['{"n":9007199254740994}'], '--max-reports 1').stderr, /must be <= 9007199254740993/);
+  assert.equal(kept({ properties: { n: { multipleOf: 0.1 } } }, ['{"n":0.3}', '{"n":0.35}']), [{ n: 0.3 }]);
+  // members of an enum that share a double are members still (ajv's meta-schema called them duplicates)
+  assert.equal(run('{"properties":{"n":{"enum":[1180591620717411303420,1180591620717411303422]}}}',
+    ['{"n":1180591620717411303421}', '{"n":1180591620717411303422}']).kept, ['{"n":1180591620717411303422}']);
+  // draft-04's boolean exclusive bounds
+  assert.equal(run(`{"$schema":"${URI['draft-04']}","properties":{"n":{"maximum":9007199254740993,"exclusiveMaximum":true}}}`,
+    ['{"n":9007199254740993}', '{"n":9007199254740992}']).kept, ['{"n":9007199254740992}']);
+});
+
 test('$ref to files beside the schema: read (nested, relative to the file that refers), never fetched', () => {
   const files = {
     'defs/ids.json': { $schema: URI['2020-12'], $defs: { id: { type: 'string', pattern: '^u[0-9]+$' }, when: { $ref: 'time.json' } } },
