@@ -23,8 +23,9 @@
 //       (followed as written, from the error on); for stray text (no open bracket), the next '{' (or,
 //       outside an array, '['), or the array's next ',' or its ']';
 //   (2) LINES, always: the next line that starts, after blanks, with '{' (or, outside an array, '[')
-//       and is indented no deeper than the line where the broken element began (NDJSON lines, arrays
-//       with one element per line, pretty-printed arrays and documents: jq ., JSON.stringify(x, null, 2)).
+//       and is indented no deeper than the line where the broken element began, or in an array than
+//       the line of its last element that began one (NDJSON lines, arrays with one element per line,
+//       pretty-printed arrays and documents: jq ., JSON.stringify(x, null, 2)).
 // While skipping, a string never runs past the end of its line (a valid string holds no raw LF), so a
 // stray quote cannot swallow the lines after it. The reader goes on there as if an element had ended
 // (after a '}' or ']'), a ',' had been read, or a new element or document starts.
@@ -156,6 +157,9 @@ export class JsonStreamReader {
   private eCol = 0;
   private eAtHead = false;
   private eIndent = 0;
+  /** the indentation of the array's last element that began a line (-1: none yet): a broken element
+   *  indented less than its siblings is skipped up to the next line that starts like them too */
+  private sibIndent = -1;
   private eWs = false;
   private depth = 0;
   private vstate = VALUE;
@@ -319,7 +323,7 @@ export class JsonStreamReader {
       const c = b[i];
       const outer = this.outer;
       if (outer === TOP) {
-        if (c === LBRACK) { this.outer = A_FIRST; this.arrayLine = this.line; this.arrayIndent = this.lineIndent; this.index = 0; this.head = false; i++; continue; }
+        if (c === LBRACK) { this.outer = A_FIRST; this.arrayLine = this.line; this.arrayIndent = this.lineIndent; this.sibIndent = -1; this.index = 0; this.head = false; i++; continue; }
         if (VALUE_START[c] === 1) { this.startElement(i); return GO; }
         return this.junk(i, `expected a JSON value but found ${describe(c)}`);
       }
@@ -411,7 +415,7 @@ export class JsonStreamReader {
       let k = lf + 1;
       while (k < at && (b[k] === SP || b[k] === TAB || b[k] === CR)) k++;
       const c = b[k];
-      if (k < at && k - lf - 1 <= this.eIndent && (c === LBRACE || (c === LBRACK && !inArray))) {
+      if (k < at && k - lf - 1 <= this.resumeIndent(this.eIndent, inArray) && (c === LBRACE || (c === LBRACK && !inArray))) {
         let line = this.eLine;
         for (let j = es; j < lf; j++) if (b[j] === LF) line++;
         let e = lf;
@@ -430,6 +434,13 @@ export class JsonStreamReader {
       lf = b.indexOf(LF, lf + 1);
     }
     return false;
+  }
+
+  /** how deep a line that starts an element after a broken one (indented `own`) may be indented: no
+   *  deeper than the broken one's line, or than its siblings' in an array (one indented less than
+   *  them cost every element after it: no later line was that shallow) */
+  private resumeIndent(own: number, inArray: boolean): number {
+    return inArray && this.sibIndent > own ? this.sibIndent : own;
   }
 
   private beginSkip(from: number, depth: number, inString: boolean, reason: StreamReason, detail: string): void {
@@ -703,6 +714,7 @@ export class JsonStreamReader {
     this.pos = e;
     this.head = false;
     const index = this.outer === TOP ? -1 : this.index;
+    if (this.outer !== TOP && this.eAtHead) this.sibIndent = this.eIndent;
     this.outer = this.outer === TOP ? TOP : A_AFTER;
     if (e - es > this.maxRecord) {
       this.index++;
@@ -735,7 +747,7 @@ export class JsonStreamReader {
         if (c === SP || c === TAB || c === CR) { this.lineIndent++; i++; continue; }
         if (c !== LF) {
           this.head = false;
-          if ((c === LBRACE || (c === LBRACK && !inArray)) && this.lineIndent <= this.kIndent) {
+          if ((c === LBRACE || (c === LBRACK && !inArray)) && this.lineIndent <= this.resumeIndent(this.kIndent, inArray)) {
             this.head = true; // the element starts a line
             return this.resync(i, i, inArray ? A_NEXT : TOP);
           }

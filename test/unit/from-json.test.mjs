@@ -241,7 +241,7 @@ test('errors: line and column of the error, the element\'s first line, raw text 
   assert.is(r.stderr, [
     "from-json: -:4: malformed JSON: unexpected '}' at column 15 (in the element from line 2)",
     'from-json: -:7: malformed JSON: bad escape in a string at column 12 (in the element from line 6)',
-    'from-json: 2 bad records skipped (malformed JSON: 2); raw lines in ' + `${d}/bad.json`, ''].join('\n'));
+    'from-json: 2 bad records skipped (malformed JSON: 2); JSON records in ' + `${d}/bad.json`, ''].join('\n'));
   const rej = fs.readFileSync(`${d}/bad.json`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(rej.map((x) => [x.line, x.raw]), [[4, '{\n    "a": 1,\n    "b": [1, 2}\n  },'], [7, '{\n    "c": "x\\q"\n  },']]);
   const s = fromJson('--strict', '{"a":1}\n{"b":x}\n{"c":3}\n');
