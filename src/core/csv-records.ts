@@ -249,7 +249,8 @@ export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
     }
 
     private unreadable(line: number, why: string): void {
-      env.failInput(`${this.file}:${line}`, `cannot read the header (${why})`);
+      // (a row's hint that reading resumes on the next line is not so for the header: the file is skipped)
+      env.failInput(`${this.file}:${line}`, `cannot read the header (${why.replace(/: line \d+ is rejected alone, reading resumes on line \d+\)$/, ')')})`);
       this.skip = true;
     }
 
