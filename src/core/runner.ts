@@ -395,6 +395,12 @@ async function parseChain(chain: ChainSpec, top: boolean): Promise<any[] | null>
       continue;
     }
     const { tool, argv } = el, say = sayer(tool.name);
+    // (a stage after one that writes its records to a file or table got none, silently)
+    const prev = k > 0 ? chain[k - 1] : undefined;
+    if (prev !== undefined && !isFork(prev) && prev.tool.sink) {
+      sayer('event-pipes')(`${prev.tool.name} writes its records to its file or table and passes none on: nothing can follow it in a chain (end the chain with it, or put it in a fork branch) (try 'event-pipes --help')`);
+      process.exitCode = 2; return null;
+    }
     try {
       const opts = await parseOptions(tool, argv);
       if (opts === null) return null; // --help
