@@ -183,6 +183,16 @@ export const tool: Tool<WhereOptions> = {
   options: {},
   create(o, ctx) {
     const conds = o.cond.map(parseCondition);
+    // (an = value a number written as JSON does not, .5, 5., +5: text, said once: it matched no number
+    // silently; a leading zero, 007, is an id's text as documented and not said)
+    for (const c of conds) {
+      if (c.op !== '=' && c.op !== '!=') continue;
+      for (const v of c.values) {
+        if (!isJsonNumber(v) && LOOSE_NUMBER.test(v) && /^[+-]?\.|^\+|\.(?:[eE]|$)/.test(v)) {
+          ctx.warn(`'${c.text}': ${v} is no JSON number, so it is compared as text (write ${String(Number(v))} for the number)`);
+        }
+      }
+    }
     const reader = new FieldReader(conds.map((c) => c.path));
     let k = 0;
     const raw = () => reader.raw(k);
