@@ -285,11 +285,14 @@ export class CsvScanner {
       const max = this.maxRecord;
       if (problem === null) {
         if (next === 0) {
-          if (len - start <= max + 1) break records; // the record goes on past the bytes at hand
+          // the record goes on past the bytes at hand (a CR last may be a CRLF's: the LF decides)
+          if (len - start <= max + 1 || (len - start === max + 2 && b[len - 1] === CR)) break records;
           problem = 'record too long'; k = len;
         } else k = next === len && b[len - 1] !== LF ? len : next - 1; // ended by the end of the input: looked at len
       }
-      if (k - start > max + 1) {
+      // (the CR of a CRLF ending is the line end's: the same record was read with LF and too long with
+      // CRLF at the bound)
+      if ((problem === null && k > start && k < len && b[k] === LF && b[k - 1] === CR ? k - 1 : k) - start > max + 1) {
         problem = 'record too long';
         detail = `the record does not end within ${max} bytes (--max-record-bytes)`;
       }
