@@ -81,10 +81,11 @@ export const tool: Tool<MatchPointsOptions> = {
           if (evs.length > 2) { bad(evs, 'more than two events for a match'); continue; }
           const [s, f] = evs;
           const home = idText(s.home), away = idText(s.away);
-          // (a player missing on either event is said so: both events without an away player "disagreed")
-          if (home === '' || idText(f.home) === '') { bad(evs, `missing ${o.home}`); continue; }
-          if (away === '' || idText(f.away) === '') { bad(evs, `missing ${o.away}`); continue; }
-          if (home !== idText(f.home) || away !== idText(f.away)) { bad(evs, 'match events disagree on the players'); continue; }
+          // (a player missing on both events is said so: both without an away player "disagreed")
+          const fHome = idText(f.home), fAway = idText(f.away);
+          if (home === '' && fHome === '') { bad(evs, `missing ${o.home}`); continue; }
+          if (away === '' && fAway === '') { bad(evs, `missing ${o.away}`); continue; }
+          if (home === '' || away === '' || home !== fHome || away !== fAway) { bad(evs, 'match events disagree on the players'); continue; }
           if (home === away) { bad(evs, 'a player cannot play themself'); continue; }
           if (s.hg != null || s.ag != null) { bad(evs, 'match start carries goals'); continue; }
           const hg = goals(f.hg), ag = goals(f.ag);
