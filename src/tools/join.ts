@@ -159,8 +159,9 @@ export const tool: Tool<JoinOptions> = {
             return;
           }
           keyed++;
-          // the texts added: a string without escapes as it is written (JSON.stringify writes the
-          // string it decodes to the same), other values as stringify writes them decoded
+          // the texts added: a string without escapes and a number as written (JSON.stringify writes
+          // the string it decodes to the same; a number's text is the side's own: 1.50, 1e5 and -0
+          // came out as 1.5, 100000 and 0), other values as stringify writes them decoded
           let at = 0;
           for (let i = 0; i < paths.length; i++) {
             let vs = side.spanStart(i + 1), ve = side.spanEnd(i + 1);
@@ -168,7 +169,7 @@ export const tool: Tool<JoinOptions> = {
             if (viaObject) { const v = getPath(rec, split[i]); vs = v === undefined ? -1 : 0; t = stringify(v ?? null); }
             if (vs >= 0) held[i] = true;
             if (vs < 0) t = 'null';
-            else if (t === null && !(b[vs] === 34 && !hasByte(b, vs + 1, ve - 1, 92))) t = stringify(decodeValue(b, vs, ve));
+            else if (t === null && !(b[vs] === 34 && !hasByte(b, vs + 1, ve - 1, 92)) && !(b[vs] === 45 || (b[vs] >= 48 && b[vs] <= 57))) t = stringify(decodeValue(b, vs, ve));
             const need = at + 1 + (t === null ? ve - vs : 3 * t.length);
             if (texts.length < need) { const x = Buffer.allocUnsafe(2 * need); texts.copy(x, 0, 0, at); texts = x; }
             if (i > 0) texts[at++] = 1; // (no JSON text holds a raw control character)
