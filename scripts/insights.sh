@@ -297,6 +297,10 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 # table cost ~0.1 s of Node start-up each, eight of them on two cores, 0.55-1.15 s against ~0.2 s); no
 # table is loaded unless every one could be computed
 [ -n "$combine" ] || start_combine
+# one run at a time per database, from here to the end (as the other recipes and --incremental: two runs
+# at once replaced the tables one by one in turn, and PostgreSQL was left with one run's dau and the
+# other's mau)
+sink_lock insights
 # (in a subshell that ignores SIGPIPE: a process that ended early fails the wait below, not this shell)
 (trap '' PIPE; echo go >&"$combine") 2>/dev/null || true; exec {combine}>&-
 st=0; wait "$combine_pid" || st=$?

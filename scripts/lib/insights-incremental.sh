@@ -60,9 +60,12 @@ insights_incremental() {
   [ "$full" = 0 ] || [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
   [ -z "$partition_key" ] || [ ${#files[@]} = 1 ] || usage_error "--partition-key names the partition of one input file (got ${#files[@]} files)"
   [ -z "$metadata" ] || [ -r "$metadata" ] || { echo "$me: cannot read $metadata (nothing was run)" >&2; exit 1; }
-  # the partition keys: the file names (or --partition-key), distinct within a run
+  # the partition keys: the file names (or --partition-key), distinct within a run; without
+  # --incremental (--hosts: a scratch database, no key kept) each input is a partition of its own,
+  # named by its place (eu/day.csv and us/day.csv were refused as one key, as a local run is not)
   local keys=()
   for f in "${files[@]}"; do
+    if [ "$full" = 1 ]; then keys+=("input $((${#keys[@]} + 1))"); continue; fi
     key=${partition_key:-$(basename -- "$f")}
     for i in ${keys[@]+"${keys[@]}"}; do [ "$i" != "$key" ] || usage_error "two inputs have the partition key '$key' (a partition is fed once a run; give one of them later)"; done
     keys+=("$key")

@@ -181,6 +181,8 @@ exec ssh "$@"
   const [polls, dir] = fs.readFileSync(`${work}/flaky.done/polls`, 'utf8').trim().split(' ');
   assert.ok(dir && Number(polls) < 500, `the connection was killed while the job's stage ran (${polls} ${dir})`);
   assert.equal(dumpAll(db), sliideLocal);
+  // the failed try is said (a host failing every night went unnoticed: its partitions done elsewhere)
+  assert.match(r.stderr, /failed on .*127\.0\.0\.2 \(exit 255: the connection failed\) and was tried again \(it succeeded\)/);
   assert.equal(leftOnHosts(), before, `nothing left on the hosts (${r.stderr})`);
 });
 
@@ -328,6 +330,15 @@ it('insights.sh --hosts (with and without --incremental): the partitions\' state
   ok(sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --hosts '${H1()},${H2()}' ${files.slice(0, 4).join(' ')}`), 'hosts, first batch');
   ok(sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --hosts '${H1()},${H2()}' ${files.slice(3).join(' ')}`), 'hosts, second batch');
   same(`${work}/ins-inc.db`, '--hosts --incremental');
+  // inputs of one file name in two folders (eu/day.csv, us/day.csv): without --incremental each is a
+  // partition of its own, as in a local run (they were refused as one partition key, exit 2)
+  fs.mkdirSync(`${d}/eu`); fs.mkdirSync(`${d}/us`);
+  fs.copyFileSync(files[0], `${d}/eu/day.csv`); fs.copyFileSync(files[1], `${d}/us/day.csv`);
+  ok(sh(`insights.sh --db ${work}/ins-name-local.db ${opts} ${d}/eu/day.csv ${d}/us/day.csv`), 'local, one file name twice');
+  ok(sh(`insights.sh --db ${work}/ins-name-hosts.db ${opts} --hosts '${H1()},${H2()}' ${d}/eu/day.csv ${d}/us/day.csv`), 'hosts, one file name twice');
+  const nameLocal = dumpAll(`${work}/ins-name-local.db`), nameHosts = dumpAll(`${work}/ins-name-hosts.db`);
+  for (const t of T) assert.is(nameHosts[t], nameLocal[t], `one file name twice: ${t}`);
+  assert.match(nameLocal.dau, /2023/, 'the tables hold rows');
   assert.equal(leftOnHosts(), before, 'nothing left on the hosts');
   // a host without the toolkit: named, nothing stored
   const r = sh(`insights.sh --incremental --db ${work}/ins-inc.db ${opts} --remote-path /nonexistent/event-pipes --hosts '${H1()}' ${files[0]}`);
