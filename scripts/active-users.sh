@@ -75,6 +75,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 sink_check
+hosts_opts_check
 [[ $min_ms =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--min-ms takes a number of milliseconds (got '$min_ms')"
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
 [[ $threads =~ ^(auto|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"

@@ -84,6 +84,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 sink_check
+hosts_opts_check
 for o in users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
 # an empty users or activities file (a failed export upstream) would store every event without its
 # country and status or its type, for good (a fact is never rewritten): nothing is loaded

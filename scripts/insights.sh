@@ -99,6 +99,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 sink_check
+hosts_opts_check
 if sink_is_pg; then
   [ "$incremental" = 0 ] && ! hosts_on || usage_error "--pg goes without --incremental and --hosts (their partition states are kept in a SQLite file: use --db)"
   [ -z "$report" ] || usage_error "--report reads a SQLite database: use --db, or query the tables with query-postgres"

@@ -47,6 +47,16 @@ hosts_opt() {
 
 hosts_on() { [ -n "$HOSTS_SPEC" ]; }
 
+# an option of --hosts given without it: a usage error (usage_error of the recipe; it was ignored)
+hosts_opts_check() {
+  hosts_on && return 0
+  local o=""
+  [ -z "$HOSTS_REMOTE_PATH" ] || o=--remote-path
+  [ -z "$HOSTS_RETRIES" ] || o=--retries
+  [ "$HOSTS_SHARED" = 0 ] || o=--shared-storage
+  [ -z "$o" ] || usage_error "$o goes with --hosts (without it the run is on this machine)"
+}
+
 hosts_help() {
   cat <<'EOF'
 

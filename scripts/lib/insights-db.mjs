@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS insights_session_durations (duration_s INTEGER PRIMAR
 CREATE TABLE IF NOT EXISTS insights_session_totals (total TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-const fail = (msg, code = 1) => { process.stderr.write(`${me}: ${msg}\n`); process.exit(code); };
+// (a usage error, exit 2, with the recipe's hint as every usage error has it)
+const fail = (msg, code = 1) => { process.stderr.write(`${me}: ${msg}${code === 2 ? ` (try '${me} --help')` : ''}\n`); process.exit(code); };
 const open = (file) => { const db = new Database(file); db.pragma('journal_mode = WAL'); db.pragma('busy_timeout = 60000'); return db; };
 
 /** the token of the first field of a line written as {"NAME":TOKEN,"NEXT":...}: a string token cannot

@@ -88,7 +88,8 @@ insights_incremental() {
       hosts_setup "$me" "$work" "${files[@]}" || exit
       hosts_check || exit 1
     elif command -v parallel > /dev/null 2>&1; then
-      HOSTS_SPEC="$jobs/:"; hosts_setup "$me" "$work" "${files[@]}" || exit
+      # (this machine: a partition that fails is not tried again, it would fail the same way)
+      HOSTS_SPEC="$jobs/:"; HOSTS_RETRIES=1; hosts_setup "$me" "$work" "${files[@]}" || exit
     else  # no GNU parallel: one partition after the other here
       HOSTS_DIR="$work/hosts"; HOSTS_OUT="$HOSTS_DIR/out"; HOSTS_COUNT=${#files[@]}
       ep() { event-pipes "$@"; }
