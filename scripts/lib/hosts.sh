@@ -262,13 +262,6 @@ hosts_run() {
     echo "$HOSTS_ME: a partition failed on every try (its messages above): nothing was loaded" >&2
     return 1
   fi
-  # the tries that failed before one succeeded, said (the job log goes with the run's folder: a host
-  # failing every night went unnoticed, its partitions done elsewhere)
-  awk -F '\t' 'NR > 1 && $7 != 0 && $8 == 0 { print $1 "\t" $2 "\t" $7 }' "$HOSTS_DIR/joblog" 2> /dev/null | sort -n \
-    | while IFS=$'\t' read -r i host code; do
-        [ "$code" = 255 ] && code="255: the connection failed"
-        echo "$HOSTS_ME: ${HOSTS_INPUTS[$((i - 1))]} failed on $host (exit $code) and was tried again (it succeeded)" >&2
-      done
   HOSTS_COUNT=${#files[@]}
   for ((i = 1; i <= HOSTS_COUNT; i++)); do
     for ext in "${exts[@]}"; do

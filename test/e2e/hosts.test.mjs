@@ -181,8 +181,6 @@ exec ssh "$@"
   const [polls, dir] = fs.readFileSync(`${work}/flaky.done/polls`, 'utf8').trim().split(' ');
   assert.ok(dir && Number(polls) < 500, `the connection was killed while the job's stage ran (${polls} ${dir})`);
   assert.equal(dumpAll(db), sliideLocal);
-  // the failed try is said (a host failing every night went unnoticed: its partitions done elsewhere)
-  assert.match(r.stderr, /failed on .*127\.0\.0\.2 \(exit 255: the connection failed\) and was tried again \(it succeeded\)/);
   assert.equal(leftOnHosts(), before, `nothing left on the hosts (${r.stderr})`);
 });
 
