@@ -81,7 +81,12 @@ sink_name() {
 sink_lock() {  # NAME
   if sink_is_pg; then
     # a session that takes the lock, says so, and holds it until its stdin closes (this shell ends)
-    coproc SINK_LOCK { EVENT_PIPES_PG_URL=$sink_pg exec node "$here/scripts/lib/pg-lock.mjs" "$1" 2>&1; }
+    # (with the shell's other descriptors closed: it held insights.sh's pipe to its combining process
+    # open, which then waited for its end for ever)
+    coproc SINK_LOCK {
+      for _fd in /proc/$BASHPID/fd/*; do _fd=${_fd##*/}; [ "$_fd" -le 2 ] || eval "exec $_fd>&-"; done 2> /dev/null
+      EVENT_PIPES_PG_URL=$sink_pg exec node "$here/scripts/lib/pg-lock.mjs" "$1" 2>&1
+    }
     local said=""
     read -r said <&"${SINK_LOCK[0]}" || true
     [ "$said" = locked ] || { echo "$me: cannot lock $(sink_name): ${said:-the lock session ended}" >&2; exit 1; }

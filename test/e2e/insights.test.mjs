@@ -145,6 +145,18 @@ test('numeric user ids written differently (1, 1e0, 1.0; -0, 0.0) are one user i
   for (const jobs of [2, 3]) assert.equal(tables(jobs), one, `--jobs ${jobs}`);
 });
 
+test('the loads wait for the database\'s lock (DB.lock, as --incremental and the other recipes): two runs at once replaced the tables in turn, a mix of both (found by a review)', () => {
+  const d = tmpdir();
+  sh(`generate-insights --seed 4 --interactions 2000 --users 300 --out ${d}/data`);
+  // a holder of the lock that writes a mark just before it lets go: the run ends after the mark
+  const r = sh(`(flock 9; echo locked > ${d}/held; sleep 2; echo released > ${d}/mark) 9>> ${d}/l.db.lock &
+    while [ ! -e ${d}/held ]; do sleep 0.05; done
+    insights.sh --db ${d}/l.db --jobs 2 ${d}/data/interactions/*.csv; s=$?; cat ${d}/mark; wait; exit $s`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'released\n', 'the run loaded after the lock was let go');
+  assert.ok(q(`${d}/l.db`, 'SELECT count(*) AS n FROM dau')[0].n > 0);
+});
+
 test('a table that cannot be loaded: the others are, its load says why, the run exits 1 naming it', () => {
   const d = tmpdir();
   sh(`generate-insights --seed 4 --interactions 2000 --users 300 --out ${d}/data`);
