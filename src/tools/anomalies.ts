@@ -31,7 +31,29 @@ export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 /** a point: `order` is its --order value's text (a string's value, a number's digits, anything else's
  *  JSON), `rank` the kind of that value (1 false, 2 true, 3 a number, 4 a string, 5 an array or object),
  *  `dec` a number's exact value */
-interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown }
+interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown; raw?: string }
+
+/** a record's line as it came, without the blanks around it (and an input's byte order mark) */
+function lineText(line: Line): string {
+  let a = line.start, b = line.end;
+  const buf = line.buf;
+  if (buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf) a += 3;
+  while (a < b && (buf[a] === 32 || buf[a] === 9 || buf[a] === 13)) a++;
+  while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
+  return buf.toString('utf8', a, b);
+}
+
+/** the point's record with the figures added: its line as it came with the members after its last
+ *  (1.50 stayed 1.50: the record was written again, 1.5), or, where a figure's name is one of its
+ *  members (replaced in place) or the point was filled in, the record written whole */
+function withFigures(p: Point, out: Record<string, unknown>): string {
+  const raw = p.raw;
+  if (raw === undefined || Object.keys(out).some((k) => Object.prototype.hasOwnProperty.call(p.rec, k))) return stringify({ ...p.rec, ...out });
+  let end = raw.lastIndexOf('}') - 1;
+  while (end >= 0 && (raw.charCodeAt(end) === 32 || raw.charCodeAt(end) === 9 || raw.charCodeAt(end) === 13 || raw.charCodeAt(end) === 10)) end--;
+  const members = Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(',');
+  return raw.slice(0, end + 1) + (raw[end] === '{' ? '' : ',') + members + '}';
+}
 
 /** points by --order, as the toolkit orders values (top, count-by): false, true, numbers by value,
  *  strings in code point order, then arrays and objects by their JSON text; points of one order by
@@ -105,7 +127,7 @@ export const tool: Tool<AnomaliesOptions> = {
         if (parsed === undefined) return;
         // (written back: a decimal of more than 15 significant digits keeps its text, as the loaders keep it)
         const rec = parseDigits(line.buf, line.start, line.end) ?? parsed;
-        const p: Point = { order: '', rank: 5, x, rec, group: o.by ? reader.value(2) ?? null : undefined };
+        const p: Point = { order: '', rank: 5, x, rec, group: o.by ? reader.value(2) ?? null : undefined, raw: lineText(line) };
         if (typeof ord === 'string') { p.order = ord; p.rank = 4; }
         else if (typeof ord === 'number' || ord instanceof BigNum) { p.order = reader.numberText(1)!; p.rank = 3; p.dec = parseDec(p.order); }
         else if (typeof ord === 'boolean') { p.order = String(ord); p.rank = ord ? 2 : 1; }
@@ -127,7 +149,7 @@ export const tool: Tool<AnomaliesOptions> = {
               out = { baseline_median: m, baseline_mad: mad, score: Number.isFinite(score) ? score : null, anomaly: Math.abs(score) > o.threshold };
             }
             if (out.anomaly) flagged++;
-            if (o.all || out.anomaly) ctx.emit(stringify({ ...pts[i].rec, ...out }));
+            if (o.all || out.anomaly) ctx.emit(withFigures(pts[i], out));
           }
         }
         ctx.count('anomalies', flagged);
