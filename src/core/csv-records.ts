@@ -249,8 +249,7 @@ export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
     }
 
     private unreadable(line: number, why: string): void {
-      // (a row's hint that reading resumes on the next line is not so for the header: the file is skipped)
-      env.failInput(`${this.file}:${line}`, `cannot read the header (${why.replace(/: line \d+ is rejected alone, reading resumes on line \d+\)$/, ')')})`);
+      env.failInput(`${this.file}:${line}`, `cannot read the header (${why})`);
       this.skip = true;
     }
 
@@ -286,7 +285,8 @@ export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
 
     malformed(m: CsvMalformed): void {
       if (this.skip) return;
-      if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.detail}`); return; }
+      // (the finding only: a row's "reading resumes on the next line" is not so for the header, whose file is skipped)
+      if (this.header === null) { this.unreadable(m.line, `${m.problem}: ${m.finding}`); return; }
       if (!first) return; // a malformed record has no key cell: shard 0's
       countIn();
       out.flush();

@@ -58,6 +58,8 @@ export interface CsvMalformed {
   line: number;
   problem: CsvProblem;
   detail: string;
+  /** the detail without what the reader does next (a header that cannot be read skips its file) */
+  finding: string;
   /** its line was ended by CR LF */
   cr: boolean;
 }
@@ -104,7 +106,7 @@ export class CsvScanner {
     // Python's csv read it; a field that starts with one is quoted as ever)
     for (const c of lazyQuotes ? [delim, CR, LF] : [delim, QUOTE, CR, LF]) this.stop[c] = 1;
     this.rec = { buf: this.buf, start: 0, end: 0, line: 0, endLine: 0, count: 0, starts: new Int32Array(64), ends: new Int32Array(64), quoted: new Uint8Array(64), utf8: true, cr: false };
-    this.bad = { buf: this.buf, start: 0, end: 0, line: 0, problem: 'stray quote', detail: '', cr: false };
+    this.bad = { buf: this.buf, start: 0, end: 0, line: 0, problem: 'stray quote', detail: '', finding: '', cr: false };
   }
 
   /** Room for at least n more bytes: returns the buffer and the offset to read into; then commit(count). */
@@ -168,7 +170,7 @@ export class CsvScanner {
    * line longer than maxRecord is rejected as too long (its first maxRecord bytes kept) and skipped to
    * its end, however far that is. MORE when that line's end is not at hand yet.
    */
-  private rejectLine(start: number, line: number, problem: CsvProblem, detail: string, eof: boolean): number {
+  private rejectLine(start: number, line: number, problem: CsvProblem, detail: string, eof: boolean, finding = detail): number {
     const b = this.buf, len = this.len, max = this.maxRecord;
     let lf = b.indexOf(LF, start);
     if (lf >= len) lf = -1;
@@ -177,12 +179,12 @@ export class CsvScanner {
     m.line = line; m.start = start; m.cr = false;
     if ((lf < 0 ? len : lf) - start > max) {
       m.end = start + max; m.problem = 'record too long';
-      m.detail = `line longer than ${max} bytes (--max-record-bytes): skipped, its first ${max} bytes kept`;
+      m.detail = m.finding = `line longer than ${max} bytes (--max-record-bytes): skipped, its first ${max} bytes kept`;
       if (lf < 0 && !eof) { this.discarding = true; this.pos = len; this.line = line; this.sink.malformed(m); return MORE; }
     } else {
       m.end = lf < 0 ? len : lf;
       if (m.end > start && b[m.end - 1] === CR) { m.end--; m.cr = true; }
-      m.problem = problem; m.detail = detail;
+      m.problem = problem; m.detail = detail; m.finding = finding;
     }
     const next = lf < 0 ? len : lf + 1;
     this.pos = next; this.line = line + 1;
@@ -297,8 +299,13 @@ export class CsvScanner {
         detail = `the record does not end within ${max} bytes (--max-record-bytes)`;
       }
       if (problem !== null) {
-        if (ln > line) detail += `, found on line ${ln} (a quote opened on line ${line} may be stray: line ${line} is rejected alone, reading resumes on line ${line + 1})`;
-        const r = this.rejectLine(start, line, problem, detail, eof);
+        let finding = detail;
+        if (ln > line) {
+          const stray = `${detail}, found on line ${ln} (a quote opened on line ${line} may be stray`;
+          finding = `${stray})`;
+          detail = `${stray}: line ${line} is rejected alone, reading resumes on line ${line + 1})`;
+        }
+        const r = this.rejectLine(start, line, problem, detail, eof, finding);
         if (r === MORE) break records;
         pos = r; line++;
         continue;

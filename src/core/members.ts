@@ -165,3 +165,17 @@ function isIndexBytes(b: Buffer, s: number, e: number): boolean {
   for (let i = s; i < e; i++) { const d = b[i] - 48; if (d < 0 || d > 9) return false; v = v * 10 + d; }
   return v < 4294967295;
 }
+
+const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** Where members go at the end of a record's bytes (top's rank, anomalies' figures): the offset of its
+ *  closing brace from `start`, negated minus one when the object is empty (no comma needed); null when
+ *  the bytes do not end with an object. */
+export function closingBrace(b: Buffer, start: number, end: number): number | null {
+  let close = end - 1;
+  while (close > start && isWs(b[close])) close--;
+  if (close <= start || b[close] !== 125) return null;
+  let j = close - 1;
+  while (j > start && isWs(b[j])) j--;
+  return b[j] === 123 ? -(close - start) - 1 : close - start;
+}

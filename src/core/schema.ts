@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { isValidDate, parseTimestamp } from './time.js';
 import { BigNum, NUMBER, compareDec, numberOf, parseDec, parseJson } from './json.js';
 import type { Dec } from './json.js';
+import { shownValue } from './fields.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -286,7 +287,6 @@ export function isMultiple(v: number | BigNum, m: number | BigNum): boolean {
   if (d >= 0n) A *= 10n ** d; else B *= 10n ** -d;
   return A % B === 0n;
 }
-const textOf = (v: unknown): string => (v instanceof BigNum ? v.raw : String(v));
 /** the exact value of keyword `kw` of schema object `parent` (ajv's `value`, its double, otherwise) */
 function exactSchema(parent: object, kw: string, value: unknown): unknown {
   const t = EXACT_SCHEMA.get(parent);
@@ -304,7 +304,7 @@ function exactKeywords(ajv: { removeKeyword(k: string): unknown; addKeyword(d: o
       const o = exclusiveKw !== undefined && parent[exclusiveKw] === true ? (op === '<=' ? '<' : '>') : op;
       const c = cmp(x, l);
       if (o === '<=' ? c <= 0 : o === '>=' ? c >= 0 : o === '<' ? c < 0 : c > 0) return true;
-      fn.errors = [{ keyword: kw, message: `must be ${o} ${textOf(l)}`, params: { comparison: o, limit: schema } }];
+      fn.errors = [{ keyword: kw, message: `must be ${o} ${shownValue(l)}`, params: { comparison: o, limit: schema } }];
       return false;
     };
     return { keyword: kw, type: 'number', schemaType: 'number', errors: true, validate: fn };
@@ -312,7 +312,7 @@ function exactKeywords(ajv: { removeKeyword(k: string): unknown; addKeyword(d: o
   const multipleOf: KeywordFn = (schema, data, parent, cxt) => {
     const x = exactData(data, cxt), m = exactSchema(parent, 'multipleOf', schema);
     if (!isNum(x) || !isNum(m) || isMultiple(x, m)) return true;
-    multipleOf.errors = [{ keyword: 'multipleOf', message: `must be multiple of ${textOf(m)}`, params: { multipleOf: schema } }];
+    multipleOf.errors = [{ keyword: 'multipleOf', message: `must be multiple of ${shownValue(m)}`, params: { multipleOf: schema } }];
     return false;
   };
   const constant: KeywordFn = (schema, data, parent, cxt) => {

@@ -7,6 +7,7 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
+import { closingBrace } from '../core/members.js';
 import { BigNum, compareCodePoints, compareDec, parseDec, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
@@ -31,28 +32,18 @@ export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
 /** a point: `order` is its --order value's text (a string's value, a number's digits, anything else's
  *  JSON), `rank` the kind of that value (1 false, 2 true, 3 a number, 4 a string, 5 an array or object),
  *  `dec` a number's exact value */
-interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown; raw?: string }
+interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown; raw?: Buffer }
 
-/** a record's line as it came, without the blanks around it (and an input's byte order mark) */
-function lineText(line: Line): string {
-  let a = line.start, b = line.end;
-  const buf = line.buf;
-  if (buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf) a += 3;
-  while (a < b && (buf[a] === 32 || buf[a] === 9 || buf[a] === 13)) a++;
-  while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
-  return buf.toString('utf8', a, b);
-}
-
-/** the point's record with the figures added: its line as it came with the members after its last
- *  (1.50 stayed 1.50: the record was written again, 1.5), or, where a figure's name is one of its
- *  members (replaced in place) or the point was filled in, the record written whole */
-function withFigures(p: Point, out: Record<string, unknown>): string {
+/** the point's record with the figures added after its last member, its bytes as they came (1.50
+ *  stayed 1.50: the record was written again, 1.5), or, where a figure's name is one of its members
+ *  (replaced in place) or the point was filled in, the record written whole */
+function withFigures(p: Point, out: Record<string, unknown>): Buffer | string {
   const raw = p.raw;
-  if (raw === undefined || Object.keys(out).some((k) => Object.prototype.hasOwnProperty.call(p.rec, k))) return stringify({ ...p.rec, ...out });
-  let end = raw.lastIndexOf('}') - 1;
-  while (end >= 0 && (raw.charCodeAt(end) === 32 || raw.charCodeAt(end) === 9 || raw.charCodeAt(end) === 13 || raw.charCodeAt(end) === 10)) end--;
+  const close = raw === undefined || Object.keys(out).some((k) => Object.prototype.hasOwnProperty.call(p.rec, k)) ? null : closingBrace(raw, 0, raw.length);
+  if (close === null) return stringify({ ...p.rec, ...out });
   const members = Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(',');
-  return raw.slice(0, end + 1) + (raw[end] === '{' ? '' : ',') + members + '}';
+  const at = close < 0 ? -close - 1 : close;
+  return Buffer.concat([raw!.subarray(0, at), Buffer.from(`${close < 0 ? '' : ','}${members}`), raw!.subarray(at)]);
 }
 
 /** points by --order, as the toolkit orders values (top, count-by): false, true, numbers by value,
@@ -127,7 +118,7 @@ export const tool: Tool<AnomaliesOptions> = {
         if (parsed === undefined) return;
         // (written back: a decimal of more than 15 significant digits keeps its text, as the loaders keep it)
         const rec = parseDigits(line.buf, line.start, line.end) ?? parsed;
-        const p: Point = { order: '', rank: 5, x, rec, group: o.by ? reader.value(2) ?? null : undefined, raw: lineText(line) };
+        const p: Point = { order: '', rank: 5, x, rec, group: o.by ? reader.value(2) ?? null : undefined, raw: Buffer.from(line.buf.subarray(line.start, line.end)) };
         if (typeof ord === 'string') { p.order = ord; p.rank = 4; }
         else if (typeof ord === 'number' || ord instanceof BigNum) { p.order = reader.numberText(1)!; p.rank = 3; p.dec = parseDec(p.order); }
         else if (typeof ord === 'boolean') { p.order = String(ord); p.rank = ord ? 2 : 1; }

@@ -8,21 +8,11 @@ import { GrowF64 } from '../core/keyed.js';
 import { BigNum, compareCodePoints, compareDec, literalPath, parseDec, stringify } from '../core/json.js';
 import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
+import { closingBrace } from '../core/members.js';
 import type { Options } from 'yargs';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
-const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-
-/** Where the rank goes in a record's bytes: the offset of its closing brace, negated minus one when the
- *  object is empty (no comma needed); null when the bytes do not end with an object. */
-export function closingBrace(b: Buffer, start: number, end: number): number | null {
-  let close = end - 1;
-  while (close > start && isWs(b[close])) close--;
-  if (close <= start || b[close] !== 125) return null;
-  let j = close - 1;
-  while (j > start && isWs(b[j])) j--;
-  return b[j] === 123 ? -(close - start) - 1 : close - start;
-}
+export { closingBrace }; // (its home is core/members.ts; the unit tests import it from here)
 
 const options = {
   by: { type: 'string', demandOption: true, describe: 'numeric measure to rank by' },

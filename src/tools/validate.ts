@@ -318,6 +318,9 @@ export const tool: Tool<ValidateOptions> = {
     const typeReader = types.some((t) => t.path.slice(1).some((seg) => /^\d+$/.test(seg))) ? null : new FieldReader(typeFields);
     const typeK = types.map((t) => typeFields.indexOf(t.f));
     const converted = new Map<number, unknown>();
+    // the copies forAjv makes of a record's containers -> the record's own (one map for the run: its
+    // keys are the copies, gone with their record; no map made a record)
+    const originals = new WeakMap<object, object>();
     return {
       init: compile,
       record(line: Line) {
@@ -366,7 +369,6 @@ export const tool: Tool<ValidateOptions> = {
           // record's schema coerces too, but without --coerce the line passes as it came
           const before = coercing ? stringify(rec) : '';
           // (the containers ajv sees as copies with doubles: the record's own, for the exact keywords)
-          const originals = new WeakMap<object, object>();
           const shadow = forAjv(rec, originals);
           const problem = withOriginals(shadow === rec ? undefined : originals, () => ajvCheck!(shadow, `${line.file}:${line.no}`)) ?? integerCheck?.(line);
           if (problem) return ctx.reject(line, 'schema', problem);
