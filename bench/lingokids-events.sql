@@ -1,7 +1,7 @@
 -- The Lingokids activity_exit events as scripts/engagement.sh reads them (docs/recipes/engagement.md),
 -- for bench/lingokids.sql and bench/lingokids-facts.sql (run after this file: duckdb-run.mjs takes
--- several SQL files): events deduplicated by event_id (the generator's repeats are exact copies, so
--- which copy is kept does not matter), name = activity_exit, left joins to users (on user_id) and
+-- several SQL files): name = activity_exit, deduplicated by event_id (the generator's repeats are exact
+-- copies, so which copy is kept does not matter), left joins to users (on user_id) and
 -- activities (on data.activity_id), the subscription status at the event's time (a state begins at
 -- its timestamp; a trial that ended is lapsed until a subscription starts, if one does; unknown user: NULL).
 -- {{EVENTS}}, {{USERS}}, {{ACTIVITIES}}: the inputs.
@@ -13,6 +13,7 @@ WITH ev AS (
     columns = {event_id: 'VARCHAR', name: 'VARCHAR', occurred_at: 'TIMESTAMP', user_id: 'VARCHAR',
                data: 'STRUCT(activity_id VARCHAR, duration DOUBLE, completed BOOLEAN, collection_id VARCHAR)',
                context: 'STRUCT(os STRUCT(name VARCHAR, version VARCHAR), app STRUCT(version VARCHAR))'})
+  WHERE name = 'activity_exit'
 ), users AS (
   SELECT * FROM read_json('{{USERS}}', format = 'newline_delimited',
     columns = {user_id: 'VARCHAR', country_code: 'VARCHAR', registration_at: 'TIMESTAMP', trial_start_at: 'TIMESTAMP',
@@ -32,5 +33,4 @@ SELECT e.event_id, e.occurred_at, u.country_code AS country,
        e.data.collection_id AS collection_id, e.data.completed AS completed, e.data.duration AS duration
 FROM ev e
 LEFT JOIN users u ON u.user_id = e.user_id
-LEFT JOIN activities a ON a.activity_id = e.data.activity_id
-WHERE e.name = 'activity_exit';
+LEFT JOIN activities a ON a.activity_id = e.data.activity_id;

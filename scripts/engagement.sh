@@ -45,8 +45,10 @@ with its index); an event id already stored is a duplicate and is not counted ag
 summary calls it "unchanged"). The cube rows of the days that got new events are recomputed from all
 their facts in the load's transaction. So files split anywhere (within a day or across days), loaded
 in any order, overlapping, or loaded again give the cube of one load of everything; a failed load
-writes nothing. Within a file (and across files) the first delivery of an event id counts; two
-different events sharing an id: the first loaded wins. Country, subscription status and activity
+writes nothing. Within a file (and across files) the first good delivery of an activity_exit
+event id counts (a delivery rejected as a bad record, such as a bad occurred_at, does not hide a
+later one; events of other names do not take an id); two different activity_exit events sharing an
+id: the first loaded wins. Country, subscription status and activity
 type are resolved when an event is loaded, from the users and activities files given then (a
 malformed line in either, or either one empty, fails the run: exit 1, nothing loaded; the events
 that match no user or no activity are counted on stderr). --tz and --input-tz are stored on
@@ -126,8 +128,11 @@ check_db() {
 }
 check_db
 
-# Events -> one fact per activity_exit event (the first delivery of each event_id in these files): its
-# day, slice and measures. count-by groups by event_id plus the slice, so each event is one row.
+# Events -> one fact per activity_exit event (the first good delivery of each event_id in these files):
+# its day, slice and measures. dedupe comes after every step that can reject an event (a bad line, a
+# bad occurred_at), so a delivery those steps reject never hides a later good one, and after the
+# filter, so events of other names do not share the id space (as across loads, where only facts are
+# kept). count-by groups by event_id plus the slice, so each event is one row.
 # With --hosts: the facts of each partition (input file) on the hosts, in one process there (the same
 # steps as a chain, the users and activities files sent with each job); here they are put together in
 # the order of the files, and the load keeps the first fact of an event id (--on-conflict ignore).
@@ -138,13 +143,13 @@ if hosts_on; then
     # figures come back too: the joins' say which events matched no user or activity)
     local in=$1 out=$2 input_tz=$3 tz=$4 st=(--stats-file "$2.stats")
     : > "$out.stats"
-    ep dedupe --key event_id "${st[@]}" -i "$in" \
-      then where name=activity_exit "${st[@]}" \
+    ep where name=activity_exit "${st[@]}" -i "$in" \
       then join --side "$users" --on user_id --prefix user_ --strict "${st[@]}" \
         --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
       then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${st[@]}" \
       then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${st[@]}" \
       then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${st[@]}" \
+      then dedupe --key event_id "${st[@]}" \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
         app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
         collection_id=data.collection_id "${st[@]}" \
@@ -157,19 +162,19 @@ if hosts_on; then
   hosts_cat stats >> "${stats[1]}"
   event-pipes count-by date < "$work/facts.ndjson" > "$work/dates.ndjson"
 else
-# Three processes (both cores): dedupe, filter, the two joins and the subscription status in one
-# chain; the local day, the facts and the load's days (a fork) in another; the load below. Each chain
+# Three processes (both cores): the filter, the two joins and the subscription status in one chain;
+# the local day, dedupe, the facts and the load's days (a fork) in another; the load below. Each chain
 # hands its records on without re-reading. (With the facts written as they come, the status belongs in
 # the first chain: the two chains 7.0-7.4 -> 6.0-6.5 s on 1M events; with count-by grouping the facts,
 # the second chain was the lighter one and the status sat there.)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
-event-pipes dedupe --key event_id "${stats[@]}" "${inputs[@]}" \
-  then where name=activity_exit "${stats[@]}" \
+event-pipes where name=activity_exit "${stats[@]}" "${inputs[@]}" \
   then join --side "$users" --on user_id --prefix user_ --strict "${stats[@]}" \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
   then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" \
   then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" \
   | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" \
+  then dedupe --key event_id "${stats[@]}" \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \

@@ -295,7 +295,7 @@ it('engagement.sh --hosts: the facts of each partition made on the two hosts (us
   const stats = fs.readFileSync(`${work}/lingo.stats`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.is(stats.filter((s) => s.tool === 'dedupe').length, files.length);
   const lineCount = files.reduce((a, f) => a + fs.readFileSync(f, 'utf8').trim().split('\n').length, 0);
-  assert.is(stats.filter((s) => s.tool === 'dedupe').reduce((a, s) => a + s.in, 0), lineCount, 'every line of every partition read');
+  assert.is(stats.filter((s) => s.tool === 'where').reduce((a, s) => a + s.in, 0), lineCount, 'every line of every partition read');
   assert.is(stats.at(-1).tool, 'load-sqlite');
   assert.equal(leftOnHosts(), before);
 });

@@ -26,9 +26,8 @@ function reference(events, users, activities, keyOf) {
   const U = new Map(users.map((u) => [u.user_id, u])), A = new Map(activities.map((a) => [a.activity_id, a]));
   const seen = new Set(), out = new Map();
   for (const e of events) {
-    if (!e || seen.has(e.event_id)) continue;
+    if (!e || e.name !== 'activity_exit' || seen.has(e.event_id)) continue;
     seen.add(e.event_id);
-    if (e.name !== 'activity_exit') continue;
     const u = U.get(e.user_id), a = A.get(e.data.activity_id), t = ms(e.occurred_at);
     const k = keyOf({ date: e.occurred_at.slice(0, 10), country: u?.country_code ?? null, status: status(u, t), type: a?.type ?? null, activity: e.data.activity_id });
     const r = out.get(k) ?? { plays: 0, completed: 0, secs: 0 };
@@ -132,6 +131,34 @@ test('subscription boundaries: exactly at trial start, trial end (no subscriptio
     { date: '2021-01-09', s: 'lapsed', p: 1 }, { date: '2021-01-09', s: 'subscribed', p: 1 },
     { date: '2021-02-07', s: 'subscribed', p: 1 }, { date: '2021-02-08', s: 'lapsed', p: 1 },
   ]);
+});
+
+test('the first good delivery counts: one rejected (a bad occurred_at) does not hide a later one, events of other names take no id; one load, --hosts and two loads agree', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/users.json`, JSON.stringify({ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }) + '\n');
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify({ activity_id: 'a', name: 'A', type: 'game', subtype: null }) + '\n');
+  const ev = (id, at, name = 'activity_exit', duration = 1) => JSON.stringify({ event_id: id, name, occurred_at: at, user_id: 'u1', child_id: 'c', data: { activity_id: 'a', source: 'x', duration, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  // 1: a bad time, then good; 2: another event's id, then an activity_exit; 3: delivered twice; 4: bad in
+  // the first file, good in the second; 5: a broken line in the first file, then good in the second
+  fs.writeFileSync(`${d}/a.json`, [ev('1', 'yesterday', 'activity_exit', 7), ev('1', '2021-01-05 10:00:00.000'), ev('2', '2021-01-05 11:00:00.000', 'activity_start'),
+    ev('2', '2021-01-06 10:00:00.000'), ev('3', '2021-01-06 11:00:00.000', 'activity_exit', 2), ev('3', '2021-01-06 11:00:00.000', 'activity_exit', 2),
+    ev('4', '2021-13-01 10:00:00.000'), ev('5', '2021-01-07 10:00:00.000').slice(0, -3)].join('\n') + '\n');
+  fs.writeFileSync(`${d}/b.json`, [ev('4', '2021-01-07 10:00:00.000'), ev('5', '2021-01-07 12:00:00.000'), ev('1', '2021-01-08 10:00:00.000')].join('\n') + '\n');
+  const opts = `--users ${d}/users.json --activities ${d}/acts.json`;
+  const facts = (db) => q(db, 'SELECT event_id, date, duration_s FROM activity_exit_facts ORDER BY event_id');
+  const cube = (db) => q(db, 'SELECT date, plays, total_duration_s FROM activity_engagement_daily ORDER BY date');
+  const want = [{ event_id: '1', date: '2021-01-05', duration_s: 1 }, { event_id: '2', date: '2021-01-06', duration_s: 1 },
+    { event_id: '3', date: '2021-01-06', duration_s: 2 }, { event_id: '4', date: '2021-01-07', duration_s: 1 }, { event_id: '5', date: '2021-01-07', duration_s: 1 }];
+  for (const [db, how] of [['one', ''], ['hosts', '--hosts :']]) {
+    const r = sh(`scripts/engagement.sh --db ${d}/${db}.db ${how} ${opts} ${d}/a.json ${d}/b.json`);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /bad records? skipped/);
+    assert.equal(facts(`${d}/${db}.db`), want, db);
+  }
+  for (const f of ['a', 'b']) assert.is(sh(`scripts/engagement.sh --db ${d}/two.db ${opts} ${d}/${f}.json`).status, 0);
+  assert.equal(facts(`${d}/two.db`), want, 'two loads');
+  assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 2, total_duration_s: 2 }]);
+  for (const db of ['hosts', 'two']) assert.equal(cube(`${d}/${db}.db`), cube(`${d}/one.db`), db);
 });
 
 test('huge durations: the sums neither overflow (the load failed with "integer overflow", every retry too) nor clamp (1e300 became 9223372036854.775)', () => {
