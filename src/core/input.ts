@@ -14,6 +14,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
+import { fileProblem } from './options.js';
 import { LineSplit, chunkBuffer, releaseChunk } from './simd-scan.js';
 
 const NL = 10;
@@ -325,7 +326,7 @@ interface OwnInputContext {
  */
 export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputContext): Promise<boolean> {
   let fd: number;
-  const cannotRead = (err: NodeJS.ErrnoException) => ctx.failInput(file, err.code === 'ENOENT' ? 'no such file' : err.message);
+  const cannotRead = (err: NodeJS.ErrnoException) => ctx.failInput(file, fileProblem(err, file));
   try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(err as NodeJS.ErrnoException); return false; }
   let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
   const read = (buf: Buffer, at: number, want: number): number | null => {

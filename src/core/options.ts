@@ -15,6 +15,21 @@ export function outputFolder(file: string): string | undefined {
   return `no such folder: ${path.dirname(file)} (for ${file})`;
 }
 
+/** why FILE could not be opened or read, in words (the system's code names only what no word here
+ *  covers): one wording for the inputs, --rejects, --stats-file and the generators' outputs */
+export function fileProblem(err: NodeJS.ErrnoException, file: string, writing = false): string {
+  switch (err.code) {
+    case 'ENOENT': return writing ? `no such folder: ${path.dirname(file)}` : 'no such file';
+    case 'ENOTDIR': return 'a name on its path is not a folder';
+    case 'EISDIR': return 'it is a folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'read-only file system';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EIO': return 'input/output error';
+    default: return err.message;
+  }
+}
+
 /** values given repeated and/or comma-separated (--key a,b --key c) as one list, blanks dropped */
 export function listOption(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);

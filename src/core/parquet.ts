@@ -24,6 +24,7 @@ import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
 import { BigNum, clipChars, decInt, doubleOf, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
+import { fileProblem } from './options.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
 
@@ -374,8 +375,7 @@ export class ParquetSink {
     // temporary name, .FILE.PID.N.tmp, is the run's own business)
     if (!this.target.inPlace) {
       try { fs.writeFileSync(this.tmp, ''); } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new Error(`cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : code ?? (err as Error).message}`);
+        throw new Error(`cannot write ${path}: ${fileProblem(err as NodeJS.ErrnoException, path, true)}`);
       }
     }
   }

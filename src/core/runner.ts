@@ -15,6 +15,7 @@ import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from '
 import { PIECE, plan, runParallel } from './parallel.js';
 import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
 import { editedWalk, generatedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
+import { fileProblem } from './options.js';
 import { UsageError } from './tool.js';
 import type { Line, Tool } from './tool.js';
 
@@ -575,7 +576,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           if (err instanceof StrictStop || !INPUT_ERRORS.has(e.code ?? '')) throw err;
-          sayer(first.name)(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+          sayer(first.name)(`${file}: ${fileProblem(e, file)}`);
           first.failed = true;
         }
       }

@@ -8,6 +8,7 @@ import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
 import { openAppend } from './files.js';
+import { fileProblem } from './options.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
 import { copyBytes } from './output.js';
@@ -72,7 +73,7 @@ export class Stage implements LineSink {
     // the files a stage appends to, opened now: one that cannot be is a usage error before any input is
     // read (the caller reports it), not a crash at the end (the stats file is appended to at the end)
     const open = (option: string, file: string): number => {
-      try { return openAppend(file); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+      try { return openAppend(file); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)} (try '${this.name} --help')`); }
     };
     if (opts.rejects) this.rejectsFd = open('--rejects', opts.rejects);
     if (opts.statsFile) fs.closeSync(open('--stats-file', opts.statsFile));

@@ -2,6 +2,7 @@
 // the generators' shared option parsing and output files (every failure one line on stderr).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileProblem } from '../core/options.js';
 
 export class Rng {
   private s: number;
@@ -81,7 +82,7 @@ export function genArgs(argv: string[], spec: Record<string, string | number>, u
 /** why a file cannot be opened, in one line; a missing folder is a usage error (2), the rest exit 1 */
 function openError(name: string, file: string, err: NodeJS.ErrnoException): never {
   if (err.code === 'ENOENT') die(name, `no such folder: ${path.dirname(file)}`, 2);
-  die(name, `cannot write ${file}: ${err.code === 'EISDIR' ? 'it is a folder' : err.message}`, 1);
+  die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1);
 }
 
 /** the output stream: stdout for '-', else FILE created or replaced (opened now, so a bad path fails at once) */
@@ -90,7 +91,7 @@ export function openOut(name: string, file: string): NodeJS.WritableStream {
   let fd: number;
   try { fd = fs.openSync(file, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
   const stream = fs.createWriteStream('', { fd });
-  stream.on('error', (err) => die(name, `cannot write ${file}: ${err.message}`, 1));
+  stream.on('error', (err) => die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1));
   return stream;
 }
 
@@ -102,7 +103,7 @@ export function writeOut(name: string, file: string, text: string): void {
 /** the records of an NDJSON file given with an option: unreadable is a usage error, a bad line exit 1 */
 export function readRecords(name: string, option: string, file: string): any[] {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (err) { die(name, `cannot read ${option} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2); }
+  try { text = fs.readFileSync(file, 'utf8'); } catch (err) { die(name, `cannot read ${option} ${file}: ${fileProblem(err as NodeJS.ErrnoException, file)}`, 2); }
   return text.split('\n').map((l, i) => {
     if (!l.trim()) return undefined;
     try { return JSON.parse(l); } catch (err) { die(name, `${file}:${i + 1}: not JSON (${(err as Error).message})`, 1); }

@@ -23,7 +23,7 @@ import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
 import { BigNum, clipChars } from '../core/json.js';
-import { blankName, listOption, outputFolder } from '../core/options.js';
+import { blankName, fileProblem, listOption, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 import { CHART_LIMIT, dayNumber, htmlPage, naturalCompare, svgChart, textChart, xKindOf } from '../core/chart.js';
@@ -202,7 +202,7 @@ export const tool: Tool<PlotOptions> = {
           t.commit();
         } catch (err) {
           t?.abort();
-          throw new Error(`${out}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+          throw new Error(`${out}: ${fileProblem(err as NodeJS.ErrnoException, out, true)}`);
         }
         ctx.warn(`${out}: ${o.kind} chart, ${series.length} series, ${points} point${points === 1 ? '' : 's'}`);
       },

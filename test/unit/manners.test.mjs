@@ -84,9 +84,12 @@ test('a --stats-file or --rejects that cannot be opened: one line naming it, exi
     const r = sh(cmd);
     assert.is(r.status, 2, `${cmd}: ${r.stderr}`);
     assert.is(r.stdout, '', cmd);
-    assert.match(r.stderr, new RegExp(`^${who}: cannot open --(stats-file|rejects) ${d}/no/such/dir/[a-z.]+: ENOENT\n$`), cmd);
+    assert.match(r.stderr, new RegExp(`^${who}: cannot open --(stats-file|rejects) ${d}/no/such/dir/[a-z.]+: no such folder: ${d}/no/such/dir \\(try '${who} --help'\\)\n$`), cmd);
   }
   assert.not.ok(fs.existsSync(path.join(d, 'out.ndjson')), 'nothing written');
+  const folder = sh(`where a=1 -i ${input} --rejects ${d}`); // (was: "EISDIR")
+  assert.is(folder.status, 2, folder.stderr);
+  assert.is(folder.stderr, `where: cannot open --rejects ${d}: it is a folder (try 'where --help')\n`);
   for (const rate of ['2', '-0.1']) { // a share of the records: 0 to 1
     const r = sh(`count-by a -i ${input} --max-reject-rate=${rate}`);
     assert.is(r.status, 2, r.stderr);
