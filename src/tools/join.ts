@@ -111,6 +111,7 @@ export const tool: Tool<JoinOptions> = {
         // fields are every member of the side records with a key, so those are read first (their texts
         // kept, then read as the others)
         const keyPath = eq < 0 ? o.on : o.on.slice(eq + 1);
+        const badBefore = ctx.rejected(); // (the side file's bad records: counted apart, below)
         let kept: { text: Buffer; line: number }[] | null = null;
         let paths: string[];
         if (fields.length === 0) {
@@ -195,6 +196,8 @@ export const tool: Tool<JoinOptions> = {
         const absent = fields.filter((_f, i) => !held[i]);
         if (keyed > 0 && absent.length) ctx.warn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
         ctx.count('side keys', index.size);
+        // ("rejected" counts them with the stream's: said apart, in - out = rejected would not hold)
+        if (ctx.rejected() > badBefore) ctx.count('side rejected', ctx.rejected() - badBefore);
       },
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
