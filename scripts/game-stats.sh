@@ -49,7 +49,8 @@ per database (a lock on FILE.lock, or with --pg an advisory lock in the database
 waits). Exit status: 0 done, 1 a load that failed
 (nothing written) or that read events and rejected all of them (events loaded before are not
 rejected: a file loaded again exits 0, nothing changed), 2 a usage error. See
-docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help).
+docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help;
+SQLite only: query a --pg load with query-postgres).
 
 Examples:
   event-pipes game-stats --db game.db --timezones timezones.jsonl --rejects rejects.ndjson \

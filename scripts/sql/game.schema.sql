@@ -9,6 +9,9 @@ CREATE TABLE IF NOT EXISTS registration_data (
     registration_date_utc            TEXT NOT NULL,
     device                           TEXT NOT NULL
 ) WITHOUT ROWID;
+-- stats-api finds a UUID asked for in another case by this index (a scan of every user per unknown id
+-- without it; the recipe stores ids as loaded)
+CREATE INDEX IF NOT EXISTS registration_data_user_nocase ON registration_data (user_id COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS session_data (
     user_id            TEXT    NOT NULL,
     date               DATE    NOT NULL,             -- UTC date the session started

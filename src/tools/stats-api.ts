@@ -7,7 +7,9 @@
 // the hex digits may come in either case); any other id (the loader takes any, the challenge's example
 // answer shows "123456") as it is. SIGTERM/SIGINT stop it promptly with status 0: no new
 // connections, idle keep-alive ones closed at once, a request in progress given a short grace.
+import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { openDb } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
@@ -18,7 +20,7 @@ import type { InputOptions, OptionsOf } from '../core/options.js';
 const options = {
   db: { type: 'string', demandOption: true, describe: 'the database written by scripts/game-stats.sh (opened read-only)' },
   port: { type: 'number', default: 5000, describe: 'TCP port (0: any free port, printed on stderr)' },
-  host: { type: 'string', default: '127.0.0.1', describe: 'address to bind' },
+  host: { type: 'string', default: '127.0.0.1', describe: 'address to bind (another than a loopback one serves the network: said on stderr)' },
   today: { type: 'string', describe: 'the date days_since_last_login counts to when no date is given (default: today, UTC): from the last day with a session before it' },
 } as const satisfies Record<string, Options>;
 
@@ -44,7 +46,7 @@ const ID_MAX = 256, CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const tool: Tool<StatsApiOptions> = {
   name: 'stats-api',
   summary: 'Read-only HTTP API over the game-stats SQLite database: /api/user-stats and /api/game-stats, JSON answers, 400/404 on bad input.',
-  usage: 'stats-api --db FILE [--port 5000] [--host 127.0.0.1]',
+  usage: 'stats-api --db FILE [--port 5000] [--host 127.0.0.1] [--today YYYY-MM-DD]',
   noInput: true,
   readsNothing: true,
   examples: [
@@ -54,15 +56,23 @@ export const tool: Tool<StatsApiOptions> = {
   ],
   options,
   check(o) {
+    const stray = o.files.find((f) => f !== '-'); // (no file given: ['-'])
+    if (stray !== undefined) return `stats-api reads no input (got '${stray}'): give the database with --db`;
+    if (o.host.trim() === '') return '--host is empty: give an address to bind (127.0.0.1, the default, serves this machine only)';
     if (!(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) return `--port takes a TCP port, 0 to 65535 (got ${o.port})`;
     return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined;
   },
   create(o, ctx) {
     let db;
+    try { if (fs.statSync(o.db).isDirectory()) throw new UsageError(`--db ${o.db} is a folder`); } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`no such database: ${o.db} (a server started before the first load needs the file: create it empty, \`: > ${o.db}\`)`);
+    }
     try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
     const prepareAll = () => ({
       user: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
-      // the ids as stored in another case (the table's key is binary-collated: a scan, only on a miss)
+      // the ids as stored in another case (only on a miss; by game.schema.sql's index on the ids without
+      // case, else a scan)
       userAnyCase: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id COLLATE NOCASE ORDER BY user_id LIMIT 1'),
       sessions: db.prepare('SELECT coalesce(sum(session_count), 0) AS n, coalesce(sum(time_spent_in_game), 0) AS t FROM session_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
       // (the last day with a session before the day asked about, or before today: a session on that day
@@ -71,21 +81,37 @@ export const tool: Tool<StatsApiOptions> = {
       lastLogin: db.prepare('SELECT max(date) AS last FROM session_data WHERE user_id = @id AND date < @date'),
       points: db.prepare('SELECT coalesce(sum(total_points_home), 0) AS home, coalesce(sum(total_points_away), 0) AS away, coalesce(sum(total_duration), 0) AS d FROM match_data WHERE user_id = @id AND (@date IS NULL OR date = @date)'),
       game: db.prepare('SELECT count(DISTINCT user_id) AS active, coalesce(sum(session_count), 0) AS sessions FROM session_data WHERE (@date IS NULL OR date = @date)'),
-      best: db.prepare('SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id ORDER BY p DESC, user_id'),
+      // (the users with the most points only: every user's sum taken to JavaScript cost seconds a
+      // million users, blocking every other request)
+      best: db.prepare('WITH t AS MATERIALIZED (SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id) '
+        + 'SELECT user_id, p FROM t WHERE p = (SELECT max(p) FROM t) ORDER BY user_id'),
     });
+    // a first load under way: its keys staged (game-stats.sh stages them in a transaction of their own,
+    // which creates the tables) and no settings yet (written in the load's last transaction, with the
+    // tables' rows). A database without those tables (made by another loader) is loaded as it is.
+    const firstLoad = (): boolean => {
+      try { return (db.prepare('SELECT EXISTS (SELECT 1 FROM game_stage_keys) AND NOT EXISTS (SELECT 1 FROM game_settings) AS busy').get() as { busy: number }).busy === 1; } catch (err) {
+        if (noTables(err)) return false;
+        throw err;
+      }
+    };
     // a database not loaded yet (a server started before the first load, as a service may be): 503
     // until a load creates the tables, then the answers (a table missing for another reason: the same)
     const noTables = (err: unknown) => /^no such table/.test((err as Error).message ?? '');
-    let q: ReturnType<typeof prepareAll> | null = null;
+    let q: ReturnType<typeof prepareAll> | null = null, loaded = false;
+    const named = (err: unknown) => new Error(`${o.db}: ${(err as Error).message}`); // (SQLite's "file is not a database" names no file)
     try { q = prepareAll(); } catch (err) {
-      if (!noTables(err)) throw err;
+      if (!noTables(err)) throw named(err);
       ctx.warn(`${o.db} has no game-stats tables yet: the API answers 503 until a load (game-stats.sh) creates them`);
     }
     const ready = (): boolean => {
-      if (q !== null) return true;
-      try { q = prepareAll(); return true; } catch (err) { if (noTables(err)) return false; throw err; }
+      if (q === null) {
+        try { q = prepareAll(); } catch (err) { if (noTables(err)) return false; throw err; }
+      }
+      return loaded || (loaded = !firstLoad());
     };
     const NOT_LOADED = { error: 'no data loaded yet: the database has no game-stats tables' };
+    const LOADING = { error: 'no data loaded yet: the first load is under way' };
     /** runs the reads of one answer in one read transaction (one snapshot of the database) */
     const snapshot = db.transaction(<T>(read: () => T): T => read()) as <T>(read: () => T) => T;
     const today = () => o.today ?? new Date().toISOString().slice(0, 10);
@@ -98,21 +124,33 @@ export const tool: Tool<StatsApiOptions> = {
     const param = (u: URLSearchParams, name: string, required: boolean): string | null | { error: string } => {
       const all = u.getAll(name);
       if (all.length > 1) return { error: `give ${name} once` };
-      if (all.length === 0 || all[0] === '') return required ? { error: `${name} is required` } : null;
+      if (all.length === 0) return required ? { error: `${name} is required` } : null;
+      // (an empty value is an error, not the parameter left out: date= gave the whole season's figures)
+      if (all[0] === '') return { error: required ? `${name} is required` : `${name} is empty: give a value or leave it out` };
       return all[0];
+    };
+    /** a parameter the route does not take (a misspelt date= answered for the whole season), or none */
+    const unknownParam = (u: URLSearchParams, known: string[]): { error: string } | undefined => {
+      for (const name of u.keys()) if (!known.includes(name)) return { error: `unknown parameter ${name}: this route takes ${known.join(', ')}` };
+      return undefined;
     };
     const dateParam = (u: URLSearchParams) => {
       const d = param(u, 'date', false);
       if (d !== null && typeof d === 'string' && (d.length !== 10 || !isValidDate(d))) return { error: 'date must be a calendar date YYYY-MM-DD' };
       return d;
     };
+    const ROUTES = ['/api/user-stats', '/api/game-stats', '/health'];
     const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
       let url: URL;
       try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
+      if (!ROUTES.includes(url.pathname)) return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
+      if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
       const u = url.searchParams;
       if (url.pathname === '/health') return send(res, 200, { ok: true });
-      if ((url.pathname === '/api/user-stats' || url.pathname === '/api/game-stats') && !ready()) return send(res, 503, NOT_LOADED);
+      const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : ['date'];
+      const unknown = unknownParam(u, known);
+      if (unknown) return send(res, 400, unknown);
+      if (!ready()) return send(res, 503, q === null ? NOT_LOADED : LOADING);
       const qs = q!;
       if (url.pathname === '/api/user-stats') {
         let id = param(u, 'user_id', true);
@@ -155,14 +193,14 @@ export const tool: Tool<StatsApiOptions> = {
           g: qs.game.get({ date }) as { active: number; sessions: number },
           best: qs.best.all({ date }) as { user_id: string; p: number }[],
         }));
-        const top = best.filter((b) => b.p === best[0]?.p).map((b) => b.user_id);
+        const top = best.map((b) => b.user_id);
         return send(res, 200, {
           date: date ?? null, active_users: g.active, number_of_sessions: g.sessions,
           avg_sessions_for_users: g.active ? g.sessions / g.active : null,
           user_with_most_points: top[0] ?? null, users_with_most_points: top, most_points: best[0]?.p ?? null,
         });
       }
-      return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
+      return send(res, 404, { error: 'no such route' }); // (not reached: the routes are checked first)
     };
     return {
       record() { /* no input */ },
@@ -174,10 +212,26 @@ export const tool: Tool<StatsApiOptions> = {
             try { handle(req, res); } catch (err) { ctx.warn(`error: ${(err as Error).message}`); if (!res.headersSent) send(res, 500, { error: 'internal error' }); }
           });
           server.keepAliveTimeout = 5000;
-          server.on('error', (err) => reject(new UsageError(`cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+          // a request line and headers beyond Node's limit (16 KiB): a JSON answer as every other error
+          // (Node's own was a bare 431 without a body)
+          server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+            if (!socket.writable) return socket.destroy();
+            const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? ['431 Request Header Fields Too Large', 'the request line and headers are too long (at most 16 KiB)'] : ['400 Bad Request', 'malformed request'];
+            const body = JSON.stringify({ error: text });
+            socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+          });
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            // a busy port is no usage error (exit 1, no --help hint); an address that is not this machine's is
+            if (err.code === 'EADDRINUSE') reject(new Error(`cannot listen on ${o.host}:${o.port}: the port is in use (another server, or --port 0 for any free one)`));
+            else reject(new UsageError(`cannot listen on ${o.host}:${o.port}: ${err.message}`));
+          });
           server.listen(o.port, o.host, () => {
-            const a = server.address() as { port: number };
-            ctx.warn(`listening on http://${o.host}:${a.port}`);
+            const a = server.address() as net.AddressInfo;
+            const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+            ctx.warn(`listening on http://${host}:${a.port}`);
+            // (the default binds the loopback address only; any other serves whoever reaches this machine)
+            const loopback = a.address === '::1' || a.address.startsWith('127.') || a.address.startsWith('::ffff:127.');
+            if (!loopback) ctx.warn(a.address === '0.0.0.0' || a.address === '::' ? 'serving every network interface: the API is reachable from the network, without authentication' : `serving ${a.address}: the API is reachable from that network, without authentication`);
           });
           // A stop: no new connections; idle keep-alive connections closed now (a client holding one
           // must not keep the process alive), and those with a request in progress (or connected but

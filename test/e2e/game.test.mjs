@@ -80,7 +80,11 @@ test('hostile and malformed requests get 400/404/405 JSON, reach SQL only as bou
       ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=2024-10-09%27;DROP%20TABLE%20session_data;--', 400],
       ['/api/user-stats?user_id=00000000-0000-0000-0000-000000000000', 404], [`/api/user-stats?user_id=${'a'.repeat(5000)}`, 400],
       ['/api/user-stats?user_id=%E2%9C%93%F0%9F%98%80', 404], ['/api/user-stats?user_id=%ZZ', 404], ['/api/user-stats?user_id=a%0Ab', 400], ['/api/game-stats?date=yesterday', 400],
-      ['/api/game-stats?date[]=1', 200], ['/nope', 404], ['/api/../etc/passwd', 404],
+      ['/nope', 404], ['/api/../etc/passwd', 404],
+      // a parameter the route does not take, or an empty date: 400 (they answered for the whole season)
+      ['/api/game-stats?date[]=1', 400], ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&dat=2024-10-09', 400],
+      ['/api/user-stats?user_id=52d65a1b-8012-934e-001b-19e6ba3cdc0e&date=', 400], ['/api/game-stats?date=', 400],
+      [`/api/game-stats?date=2024-10-09&x=${'a'.repeat(20000)}`, 431], // (Node's bare 431 had no body)
     ];
     for (const [p, status] of cases) {
       const r = await get(api.port, p);
@@ -90,6 +94,8 @@ test('hostile and malformed requests get 400/404/405 JSON, reach SQL only as bou
     }
     const post = await new Promise((ok) => { const req = http.request({ host: '127.0.0.1', port: api.port, path: '/api/game-stats', method: 'POST' }, (res) => { res.resume(); ok([res.statusCode, res.headers.allow]); }); req.end('x'); });
     assert.equal(post, [405, 'GET, HEAD']); // a 405 names the methods allowed (RFC 9110 15.5.6: MUST)
+    const nowhere = await new Promise((ok) => { const req = http.request({ host: '127.0.0.1', port: api.port, path: '/nope', method: 'OPTIONS' }, (res) => { res.resume(); ok(res.statusCode); }); req.end(); });
+    assert.is(nowhere, 404); // (a path that does not exist, whatever the method: it was 405)
     assert.is((await get(api.port, '/health')).status, 200); // still up, tables intact
     assert.is((await get(api.port, '/api/game-stats')).json.number_of_sessions, 5);
   } finally { await api.stop(); }

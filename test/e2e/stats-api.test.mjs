@@ -143,6 +143,50 @@ test('started before the first load (a database without the tables): 503 until a
   } finally { p.kill('SIGKILL'); }
 });
 
+test('a first load under way (its keys staged, the tables created, no settings yet): 503, not an empty game and 404s; then the answers', async () => {
+  const db = database();
+  const Database = (await import(path.join(root, 'node_modules/better-sqlite3/lib/index.js'))).default;
+  const w = new Database(db);
+  w.prepare('INSERT INTO game_stage_keys (event_id, event_type) VALUES (1, ?)').run('registration');
+  const p = await start(db);
+  try {
+    const early = await get(p.port, `/api/user-stats?user_id=${LOWER}`);
+    assert.equal([early.status, early.json.error], [503, 'no data loaded yet: the first load is under way']);
+    assert.is((await get(p.port, '/api/game-stats')).status, 503);
+    w.transaction(() => { // (the load's last transaction: the settings with the rows, the stage emptied)
+      w.prepare("INSERT INTO game_settings (name, value) VALUES ('gap', '30')").run();
+      w.prepare('DELETE FROM game_stage_keys').run();
+    })();
+    assert.equal((await get(p.port, `/api/user-stats?user_id=${LOWER}`)).json.number_of_sessions, 2);
+    assert.is((await get(p.port, '/api/game-stats')).json.active_users, 3);
+  } finally { w.close(); p.kill('SIGKILL'); }
+});
+
+test('start-up: an empty --host, a stray argument, a missing or folder --db are usage errors; a busy port exit 1; another address than loopback said', async () => {
+  const db = database();
+  const run = (args) => sh(`stats-api --db ${args}`);
+  for (const [args, msg] of [[`${db} --host ''`, /--host is empty/], [`${db} extra.json`, /reads no input \(got 'extra\.json'\)/],
+    [`${db}.missing`, /no such database: .*g\.db\.missing \(a server started before the first load needs the file/], [`${path.dirname(db)}`, /is a folder/]]) {
+    const r = run(args);
+    assert.is(r.status, 2, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+  const p = await start(db);
+  try {
+    const busy = run(`${db} --port ${p.port}`);
+    assert.is(busy.status, 1, busy.stderr);
+    assert.match(busy.stderr, `stats-api: error: cannot listen on 127.0.0.1:${p.port}: the port is in use`);
+    assert.not.match(busy.stderr, /--help/);
+  } finally { p.kill('SIGKILL'); }
+  const wide = spawn(process.execPath, [path.join(root, 'bin', 'stats-api'), '--db', db, '--port', '0', '--host', '0.0.0.0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  wide.stderr.on('data', (d) => { err += d; });
+  for (let i = 0; i < 100 && !/network/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+  wide.kill('SIGKILL');
+  assert.match(err, /listening on http:\/\/0\.0\.0\.0:\d+\nstats-api: serving every network interface: the API is reachable from the network/);
+});
+
 test('idle keep-alive connections alone: the stop takes no grace period', async () => {
   const p = await start(database());
   const agent = new http.Agent({ keepAlive: true });
