@@ -51,6 +51,7 @@ export function fileTarget(target: string, tag = `${process.pid}`, staged = fals
   tag += `.${made++}`; // (each writer its own temporary file)
   let st: fs.Stats | undefined;
   try { st = fs.statSync(target); } catch { st = undefined; }
+  if (st?.isDirectory()) throw new UsageError(`${target} is a folder`);
   if (st && !st.isFile()) {
     if (!staged) return { write: target, inPlace: true, commit() {}, abort() {} };
     const tmp = path.join(os.tmpdir(), `event-pipes-${path.basename(target)}.${tag}.tmp`);
@@ -69,7 +70,17 @@ export function fileTarget(target: string, tag = `${process.pid}`, staged = fals
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${tag}.tmp`);
   return { // (done with it: the file may be written again, by a later run of the library API)
     write: tmp, inPlace: false,
-    commit() { try { fs.renameSync(tmp, real); } finally { targets.delete(whole); } },
+    commit() {
+      try {
+        // (a file replaced keeps its mode, and its owner where this process may give it: a private
+        // 0600 file became 0644, the temporary file's default)
+        if (st) {
+          fs.chmodSync(tmp, st.mode & 0o7777);
+          try { if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) fs.chownSync(tmp, st.uid, st.gid); } catch { /* not ours to give */ }
+        }
+        fs.renameSync(tmp, real);
+      } finally { targets.delete(whole); }
+    },
     abort() { targets.delete(whole); try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ } },
   };
 }

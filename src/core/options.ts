@@ -19,7 +19,7 @@ export function outputFolder(file: string): string | undefined {
  *  covers): one wording for the inputs, --rejects, --stats-file and the generators' outputs */
 export function fileProblem(err: NodeJS.ErrnoException, file: string, writing = false): string {
   switch (err.code) {
-    case 'ENOENT': return writing ? `no such folder: ${path.dirname(file)}` : 'no such file';
+    case 'ENOENT': return !writing ? 'no such file' : fs.existsSync(path.dirname(path.resolve(file))) ? 'no file can be made in that folder' : `no such folder: ${path.dirname(file)}`;
     case 'ENOTDIR': return 'a name on its path is not a folder';
     case 'EISDIR': return 'it is a folder';
     case 'EACCES': case 'EPERM': return 'permission denied';
@@ -55,9 +55,12 @@ export function blankName(option: string, value: string | undefined, what = 'a f
 export function columnTypes(values: readonly string[], allowed: readonly string[]): Map<string, string> {
   const types = new Map<string, string>();
   for (const t of listOption(values)) {
-    const [col, type] = t.split('=');
-    if (!col || !allowed.includes(type)) throw new UsageError(`--types takes COL=${allowed.join('|')} (got '${t}')`);
-    types.set(col.trim(), type);
+    // (the last = splits: a column named a=b cannot be pinned, but a=int64=junk is no type either)
+    const eq = t.lastIndexOf('='), col = t.slice(0, eq).trim(), type = t.slice(eq + 1).trim();
+    if (eq < 0 || !col || col.includes('=') || !allowed.includes(type)) throw new UsageError(`--types takes COL=${allowed.join('|')} (got '${t}')`);
+    const was = types.get(col);
+    if (was !== undefined && was !== type) throw new UsageError(`--types gives ${col} two types: ${was} and ${type}`);
+    types.set(col, type);
   }
   return types;
 }

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, decInt, doubleOf, isWellFormed, parseDigits, parseJson, stringify, wholeDec } from './json.js';
+import { BigNum, clipChars, compareDec, decInt, doubleOf, isWellFormed, parseDec, parseDigits, parseJson, stringify, wholeDec } from './json.js';
 import { fileProblem } from './options.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
@@ -40,13 +40,14 @@ export interface Rejection { reason: string; detail: string }
 const BOOL = 1;
 const INT = 2; // an integer within int64
 const INT_WIDE = 4; // (with INT) an int64 value a double cannot hold exactly, e.g. 9007199254740993
-const DOUBLE = 8; // a number a double holds: fractions, and integer-valued doubles beyond int64 (1e20)
-const BIG = 16; // a number kept as exact text that neither int64 nor a double holds (2^64, 1E400)
+const DOUBLE = 8; // a number a double holds: fractions below 2^53, and beyond it numbers whose double
+// is written as the same number (1e20, 18446744073709552000, 1.2345678901234566E25)
+const BIG = 16; // a number kept as exact text that neither int64 nor a double holds (18446744073709551615, 1E400)
 const TIME = 32; // an ISO-8601 date-time with a zone and at most µs precision
 const STRING = 64;
 const NESTED = 128; // an object or an array
 const KIND_NAMES: [number, string][] = [[BOOL, 'boolean'], [INT, 'int64'], [INT_WIDE, 'int64 a double cannot hold'], [DOUBLE, 'double'],
-  [BIG, 'number beyond int64/double'], [TIME, 'timestamp'], [STRING, 'string'], [NESTED, 'object/array']];
+  [BIG, 'number neither int64 nor a double holds'], [TIME, 'timestamp'], [STRING, 'string'], [NESTED, 'object/array']];
 
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?\d+$/;
@@ -84,9 +85,16 @@ function kindOf(v: unknown): number {
       // a double already: integers within int64 are INT (and exact as doubles), everything else DOUBLE
       return Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808 ? INT : DOUBLE;
     case 'string': return looksLikeTime(v) && isoTime(v) && !iso.truncated && iso.zoned && !iso.leap ? TIME : STRING;
-    case 'bigint': return intKind(v);
+    case 'bigint': { const k = intKind(v); return k === BIG ? beyond(String(v)) : k; }
     case 'object':
-      if (v instanceof BigNum) { const w = wholeOf(v); return typeof w === 'bigint' ? intKind(w) : w === BIG || doubleOf(v.raw) === undefined ? BIG : DOUBLE; }
+      if (v instanceof BigNum) {
+        const w = wholeOf(v);
+        if (typeof w === 'bigint') { const k = intKind(w); return k === BIG ? beyond(v.raw) : k; }
+        if (w === BIG) return beyond(v.raw);
+        const d = doubleOf(v.raw); // (a fraction: below 2^53 a double rounds it as any decimal; past it, where
+        // its double has no fraction, only a number the double is written as)
+        return d === undefined ? BIG : Math.abs(d) < 9007199254740992 ? DOUBLE : beyond(v.raw);
+      }
       return NESTED;
     default: return STRING;
   }
@@ -97,6 +105,14 @@ function kindOf(v: unknown): number {
 function wholeOf(v: BigNum): bigint | typeof BIG | undefined {
   const d = wholeDec(v);
   return d === undefined ? undefined : decInt(d) ?? BIG;
+}
+
+/** a number past int64 or past 2^53 (its text): DOUBLE when its double, written shortest, is the same
+ *  number (1e19, 18446744073709552000 as JSON.stringify writes 2^64, 1.2345678901234566E25 as Java
+ *  writes it), else BIG (2^64 - 1, 12345678901234567.5, 1E400): a double would change it */
+function beyond(raw: string): number {
+  const d = doubleOf(raw);
+  return d !== undefined && compareDec(parseDec(raw), parseDec(String(d))) === 0 ? DOUBLE : BIG;
 }
 
 function intKind(b: bigint): number {
@@ -117,7 +133,8 @@ function typeOf(kinds: number): ColumnType {
 }
 
 // ---------------------------------------------------------------- ISO-8601 date-times to µs
-const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+// (RFC 3339 takes t and z in lower case, ISO 8601 a comma before the fraction: as time.ts reads them)
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 /** the last isoTime() result (one object, no allocation per value) */
 const iso = { micros: 0n, zoned: false, truncated: false, leap: false };
 
@@ -182,12 +199,24 @@ function convert(v: unknown, type: ColumnType): unknown {
       if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
       // (an integer its digits; a fraction its double's text, as every record's fractions are, whether or
       // not its record was read exactly; a number no double holds, 1E400, its text)
-      if (v instanceof BigNum) { const w = wholeOf(v); return typeof w === 'bigint' ? String(w) : w === undefined && doubleOf(v.raw) !== undefined ? JSON.stringify(Number(v.raw)) : v.raw; }
+      if (v instanceof BigNum) { const w = wholeOf(v); return typeof w === 'bigint' ? String(w) : w === undefined && kindOf(v) === DOUBLE ? JSON.stringify(Number(v.raw)) : v.raw; }
       break;
     case 'TIMESTAMP': if (typeof v === 'string' && isoTime(v)) return iso.micros; break;
-    case 'JSON': return Buffer.from(stringify(v), 'utf8');
+    case 'JSON': return Buffer.from(stringify(doublesShort(v)), 'utf8');
   }
   throw new NoFit(`${preview(v)} does not fit ${type}`);
+}
+
+/** v with its fractions a double holds as those doubles (a JSON column's numbers: integers exact, other
+ *  decimals as doubles written shortest, whether or not their record was read exactly: a 1e16 elsewhere
+ *  in a record kept 0.10000000000000001 as written, the same value in another record became 0.1) */
+function doublesShort(v: unknown): unknown {
+  if (v instanceof BigNum) return wholeOf(v) === undefined && kindOf(v) === DOUBLE ? Number(v.raw) : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(doublesShort);
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) o[k] = doublesShort((v as Record<string, unknown>)[k]);
+  return o;
 }
 
 /** a value's JSON text for a message, cut to 60 characters (on a character boundary) */
@@ -299,7 +328,7 @@ class RowGroupWriter {
   private readonly elements: Record<string, unknown>[];
   rowsWritten = 0;
 
-  constructor(file: string, private readonly schema: Column[], private readonly opts: ParquetOptions) {
+  constructor(private readonly file: string, private readonly schema: Column[], private readonly opts: ParquetOptions) {
     this.elements = schema.map(schemaElement);
     this.writer = new ParquetWriter({
       writer: fileWriter(file), codec: opts.codec, compressors,
@@ -339,7 +368,57 @@ class RowGroupWriter {
     this.flush();
     for (const e of this.elements) if ((e.logical_type as any)?.type === 'JSON') e.converted_type = 'JSON';
     this.writer.finish();
+    if (this.rowsWritten === 0) typeEmptyRowGroups(this.file);
   }
+}
+
+/** hyparquet-writer (0.17) writes the footer's list of row groups, when there is none (a table of no
+ *  row), with the element type 0 (its getCompactTypeForList returns `elemType ?? BYTE` of a 0), which
+ *  strict Thrift readers refuse (arrow-rs: "Expected list element type of Struct but got Byte"; DuckDB
+ *  and hyparquet read it): that one byte is set to STRUCT (12), the footer's length unchanged */
+function typeEmptyRowGroups(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const size = fs.fstatSync(fd).size, tail = Buffer.alloc(8);
+    fs.readSync(fd, tail, 0, 8, size - 8);
+    const len = tail.readUInt32LE(0), at = size - 8 - len, meta = Buffer.alloc(len);
+    fs.readSync(fd, meta, 0, len, at);
+    const list = fieldAt(meta, 4); // FileMetaData.row_groups
+    if (list >= 0 && meta[list] === 0x00) fs.writeSync(fd, Buffer.from([0x0c]), 0, 1, at + list);
+  } finally { fs.closeSync(fd); }
+}
+
+/** where the value of a Thrift compact-protocol struct's field `id` (of type list) begins in `b` (the
+ *  struct at 0), or -1: the fields before it are skipped by their types */
+export function fieldAt(b: Buffer, want: number): number {
+  let p = 0;
+  const varint = (): number => { let v = 0, f = 1; for (;;) { const x = b[p++]; v += (x & 0x7f) * f; if (x < 0x80) return v; f *= 128; } };
+  const skip = (t: number): void => {
+    switch (t) {
+      case 1: case 2: return; // a boolean field: its value is its type
+      case 3: p++; return;
+      case 4: case 5: case 6: varint(); return;
+      case 7: p += 8; return;
+      case 8: { const n = varint(); p += n; return; }
+      case 9: case 10: {
+        const h = b[p++], et = h & 15;
+        const n = h >> 4 === 15 ? varint() : h >> 4;
+        for (let i = 0; i < n; i++) { if (et === 1 || et === 2) p++; else skip(et); }
+        return;
+      }
+      case 11: { const n = varint(); if (n > 0) { const kv = b[p++]; for (let i = 0; i < n; i++) { skip(kv >> 4); skip(kv & 15); } } return; }
+      case 12: for (;;) { const h = b[p++]; if (h === 0) return; if (h >> 4 === 0) varint(); skip(h & 15); }
+      default: throw new Error(`Thrift type ${t} unknown`);
+    }
+  };
+  for (let id = 0; p < b.length;) {
+    const h = b[p++];
+    if (h === 0) return -1;
+    id = h >> 4 === 0 ? (v => (v >>> 1) ^ -(v & 1))(varint()) : id + (h >> 4);
+    if (id === want) return (h & 15) === 9 ? p : -1;
+    skip(h & 15);
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------- the sink
@@ -354,6 +433,9 @@ class RowGroupWriter {
 export class ParquetSink {
   private readonly cols = new Map<string, ColumnStat>();
   private held: Record<string, unknown>[] = [];
+  /** the held records' lines, each with a newline */
+  private heldLines = Buffer.alloc(0);
+  private heldBytes = 0;
   private spill: Spill | null = null;
   /** the row groups written with the first row group's schema, while it holds */
   private guess: { schema: Column[]; writer: RowGroupWriter } | null = null;
@@ -415,7 +497,7 @@ export class ParquetSink {
     }
     this.accepted++;
     if (this.spill === null) {
-      if (this.held.length < this.opts.rowGroupSize) { this.held.push(rec); return undefined; }
+      if (this.held.length < this.opts.rowGroupSize) { this.held.push(rec); this.holdLine(line); return undefined; }
       this.startSpill(); // (its guess includes this record)
     } else if (changed && this.guess) {
       const now = this.schema(), was = this.guess.schema;
@@ -430,13 +512,31 @@ export class ParquetSink {
     return undefined;
   }
 
+  /** a held record's line, kept for the spill (one buffer, grown by doubling) */
+  private holdLine(line: Line): void {
+    const len = line.end - line.start;
+    if (this.heldBytes + len + 1 > this.heldLines.length) {
+      const x = Buffer.allocUnsafe(Math.max(1 << 16, 2 * (this.heldBytes + len + 1)));
+      this.heldLines.copy(x, 0, 0, this.heldBytes);
+      this.heldLines = x;
+    }
+    this.heldBytes += line.buf.copy(this.heldLines, this.heldBytes, line.start, line.end);
+    this.heldLines[this.heldBytes++] = 10;
+  }
+
   /** the first row group is full: guess the schema from it, write it, and spill from now on */
   private startSpill(): void {
     const schema = this.schema();
     this.guess = { schema, writer: new RowGroupWriter(this.tmp, schema, this.opts) };
-    this.spill = new Spill(`${this.path}.spill-${process.pid}`);
-    for (const r of this.held) { this.spill.putText(stringify(r)); this.guess.writer.add(r); }
+    // (beside the temporary file: beside FILE, or in the temporary folder for a FILE that is a device or a
+    // pipe, /dev/stdout or /dev/fd/63, beside which nothing can be made)
+    this.spill = new Spill(`${this.tmp}.spill`);
+    // (the held records' lines as they came: their records written as JSON again lost -0.0 and the
+    // digits a record's exact reading kept, so the file depended on --row-group-size)
+    if (this.heldBytes > 0) this.spill.put(this.heldLines, 0, this.heldBytes - 1); // (put adds the last newline)
+    for (const r of this.held) this.guess.writer.add(r);
     this.held = [];
+    this.heldLines = Buffer.alloc(0);
   }
 
   /** the columns: the declared ones first (in --types order: seeing them late changes nothing), then the
@@ -485,7 +585,7 @@ export class ParquetSink {
       this.held = [];
       writer.finish();
       if (writer.rowsWritten !== this.accepted) throw new Error(`internal error: ${writer.rowsWritten} rows written of ${this.accepted}`);
-      this.target.commit();
+      try { this.target.commit(); } catch (err) { throw new Error(`cannot write ${this.path}: ${fileProblem(err as NodeJS.ErrnoException, this.path, true)}`); }
       return { schema, rows: writer.rowsWritten };
     } finally {
       this.spill?.close();

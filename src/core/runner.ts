@@ -466,6 +466,13 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
     const same = st === undefined ? undefined : readBack(st);
     if (same !== undefined) return `${tool.name}: ${file} is also read by this run${same === file ? '' : ` (${same === '-' ? 'standard input' : same})`}: what it appends would be read again, without end (write to another file) (try '${tool.name} --help')`;
   }
+  // a sink that puts a file of another format in place of one the run reads (to-parquet f -i f: the
+  // NDJSON replaced by its Parquet)
+  for (const { tool, o } of stages) {
+    const file = tool.replaces?.(o), st = file === undefined ? undefined : stat(file);
+    const same = st === undefined ? undefined : inputs.find(([, s]) => s!.dev === st.dev && s!.ino === st.ino);
+    if (same) return `${tool.name}: ${file} is also read by this run${same[0] === file ? '' : ` (${same[0] === '-' ? 'standard input' : same[0]})`}: it would be replaced by what is made of it (write another file, then rename it) (try '${tool.name} --help')`;
+  }
   for (const { tool, o } of stages) {
     if (!o.rejects) continue;
     const r = stat(o.rejects);

@@ -162,6 +162,10 @@ export interface Tool<O = any> {
   /** (a sink) the file it appends its records to as they come (save --append), if any: one the run
    *  reads too is a loop, as standard output appended to it */
   appendsTo?: (opts: O) => string | undefined;
+  /** (a sink) the file it writes whole and puts in place of the old one (to-parquet): one the run reads
+   *  is a usage error (its input would be replaced by another format). (save FILE -i FILE may: sponge's
+   *  rewrite in place, the same format) */
+  replaces?: (opts: O) => string | undefined;
   /** the run is one part of a larger one (from-csv --shard K/N): that this part kept nothing is said,
    *  not a failure (the caller judges the parts together); --max-reject-rate still applies */
   partOfRun?: (opts: O) => boolean;

@@ -10,6 +10,7 @@ import { fileTarget, guardTarget, openAppend } from '../core/files.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
+import { fileProblem } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
 const options = {
@@ -17,6 +18,13 @@ const options = {
 } as const satisfies Record<string, Options>;
 
 export type SaveOptions = OptionsOf<typeof options> & InputOptions & { file: string[] };
+
+/** file names of other formats, and what writes them */
+const OTHER_FORMATS: [RegExp, string, string][] = [
+  [/\.parquet$/i, 'Parquet', 'end the chain with to-parquet FILE'],
+  [/\.[ct]sv$/i, 'CSV', 'use to-csv (to-csv > FILE)'],
+  [/\.(gz|bz2|xz|zst)$/i, 'a compressed file', 'compress standard output (... | gzip > FILE)'],
+];
 
 /** the names of standard output: `-`, as `-i -` is standard input, and the device's */
 const STDOUT = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
@@ -38,6 +46,9 @@ export const tool: Tool<SaveOptions> = {
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
+    // (a name that says another format: save writes NDJSON, which readers going by the name refuse)
+    const other = OTHER_FORMATS.find(([re]) => re.test(o.file[0]));
+    if (other) return `${o.file[0]} names ${other[1]}, but save writes NDJSON: ${other[2]}, or give the file an NDJSON name`;
     return undefined;
   },
   create(o, ctx) {
@@ -50,7 +61,7 @@ export const tool: Tool<SaveOptions> = {
     const t = o.append || stdout ? null : fileTarget(target);
     const tmp = t ? t.write : target;
     let fd: number;
-    try { fd = stdout ? 1 : o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${(err as Error).message}`); }
+    try { fd = stdout ? 1 : o.append ? openAppend(tmp) : fs.openSync(tmp, 'w'); } catch (err) { throw new UsageError(`cannot write ${target}: ${fileProblem(err as NodeJS.ErrnoException, target, true)}`); }
     const out = new Output(fd, o.lineBuffered === true);
     let records = 0, open = !stdout; // (the descriptor, closed once: a number closed twice may be another file's by then)
     const close = () => { if (open) { open = false; fs.closeSync(fd); } };

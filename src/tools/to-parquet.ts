@@ -35,6 +35,7 @@ export const tool: Tool<ToParquetOptions> = {
     ['to-parquet --types watched_ratio=double,liked=boolean interest.parquet -i reel_interest.ndjson', 'fixed types: the same schema even when a run has only nulls; a value that does not fit rejects its record'],
   ],
   options,
+  replaces: (o: ToParquetOptions) => o.out[0],
   check(o) {
     if (o.out.length !== 1) return 'give exactly one output FILE (input comes on stdin or with -i)';
     if (o.out[0] === '') return 'FILE is empty: give the name of the Parquet file to write';

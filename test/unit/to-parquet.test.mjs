@@ -124,7 +124,7 @@ test('9007199254740993 stays exact in an INT64 column and in JSON text, also pas
 test('an integer beyond int64 makes its column STRING (exact digits), the rest of the file is written', async () => {
   const r = toParquet('', '{"id":1,"v":"a"}\n{"id":18446744073709551615,"v":"b"}\n{"id":-3,"v":"c"}\n');
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /column id: int64 \(first at -:1\), number beyond int64\/double \(first at -:2\): written as STRING \(exact text\)/);
+  assert.match(r.stderr, /column id: int64 \(first at -:1\), number neither int64 nor a double holds \(first at -:2\): written as STRING \(exact text\)/);
   const { columns, rows } = await readParquet(r.file);
   assert.equal(columns, ['id STRING', 'v STRING']);
   assert.equal(rows, [{ id: '1', v: 'a' }, { id: '18446744073709551615', v: 'b' }, { id: '-3', v: 'c' }]);
@@ -187,7 +187,7 @@ test('a failed run leaves no output file and an existing one untouched', () => {
 test('no NaN, Infinity or broken string is written: numbers beyond a double keep their exact text, a lone surrogate is rejected', async () => {
   const r = toParquet('', '{"x":1.5,"s":"ok"}\n{"x":1E400,"s":"big"}\n{"x":2,"s":"\\ud800"}\n{"x":-1e-400,"s":"tiny"}\n');
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /column x: double \(first at -:1\), number beyond int64\/double \(first at -:2\): written as STRING/);
+  assert.match(r.stderr, /column x: double \(first at -:1\), number neither int64 nor a double holds \(first at -:2\): written as STRING/);
   assert.match(r.stderr, /-:3: bad string: field s: not valid Unicode/);
   const { columns, rows } = await readParquet(r.file);
   assert.equal(columns, ['x STRING', 's STRING']);
