@@ -8,8 +8,16 @@
 // a few truncated lines. In time order with a little disorder; deterministic by SEED.
 import fs from 'node:fs';
 
-const [out = 'data/game.ndjson', eventsArg = '1000000', seedArg = '3'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const usage = 'usage: node bench/gen-game.mjs OUT [EVENTS] [SEED] (default data/game.ndjson 1000000 3)';
+if (args.some((a) => a.startsWith('-'))) { // (--help was taken for OUT: a 185 MB file named --help)
+  const help = args.includes('--help') || args.includes('-h');
+  (help ? process.stdout : process.stderr).write(usage + '\n');
+  process.exit(help ? 0 : 2);
+}
+const [out = 'data/game.ndjson', eventsArg = '1000000', seedArg = '3'] = args;
 const target = Number(eventsArg);
+if (!Number.isSafeInteger(target) || target < 1 || !/^\d+$/.test(seedArg)) { process.stderr.write(`gen-game: EVENTS takes a whole number, 1 or more, SEED 0 or more\n${usage}\n`); process.exit(2); }
 let s = Number(seedArg) >>> 0 || 1;
 const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
 const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));

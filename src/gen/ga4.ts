@@ -8,7 +8,8 @@ const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N
 
 Writes GA4/Firebase export NDJSON shaped like the Sliide sample (default 100000 events, 5000 users,
 7 days from 2020-03-06, which include the US DST switch of 2020-03-08), to --out FILE or stdout; the
-same --seed gives the same bytes. --bad-lines N plants N malformed lines.
+same --seed gives the same bytes. --bad-lines N plants N bad lines (at most one per event), each
+cut short, not JSON, with an unquoted key, or \`{}\` (valid JSON: a record without the fields).
 
 Examples:
   generate-ga4 --seed 7 --events 10000 --out ga4.ndjson
@@ -35,7 +36,8 @@ const up = (key: string, kind: 'string_value' | 'int_value', v: string, at: stri
 export async function main(argv: string[]): Promise<void> {
   const o = genArgs(argv, { seed: 1, events: 100000, users: 5000, days: 7, start: '2020-03-06', 'bad-lines': 0, out: '-' }, USAGE);
   const start = Date.parse(`${o.start}T00:00:00Z`);
-  if (!Number.isFinite(start)) { die('generate-ga4', '--start takes YYYY-MM-DD', 2); }
+  // (a calendar day: 2020-02-30 was March 1, 2020 January 1)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(String(o.start)) || !Number.isFinite(start) || new Date(start).toISOString().slice(0, 10) !== o.start) die('generate-ga4', `--start takes a calendar day YYYY-MM-DD (got '${o.start}')`, 2);
   const rng = new Rng(Number(o.seed));
   const nEvents = Number(o.events), nUsers = Math.max(1, Number(o.users)), spanUs = Number(o.days) * 86_400_000_000;
   const users: User[] = [];

@@ -8,7 +8,8 @@ import { Rng, die, genArgs, writeOut } from './random.js';
 const USAGE = `usage: generate-insights [--seed N] [--interactions N] [--users N] --out DIR
 
 The Insights seed's generator: writes DIR/interactions/date=YYYY-MM-DD.csv (user_id, timestamp,
-action_type, page_id, duration_ms, app_version; one file per day of 2023) and DIR/user_metadata.csv
+action_type, page_id, duration_ms, app_version; one file per day with interactions: 364, as the
+seed's generator draws times up to 2023-12-31 00:00:00) and DIR/user_metadata.csv
 (user_id, join_date, country, device_type, subscription_type); default 1000000 interactions and
 100000 users. DIR is created if missing; the same --seed gives the same bytes.
 

@@ -2,7 +2,7 @@
 // given users/activities files (e.g. the real samples) or generated ones; deterministic by --seed.
 // Planted: duplicate deliveries, unknown users and activities, other event names, events at the exact
 // subscription boundaries, optional malformed lines.
-import { BatchWriter, Rng, genArgs, openOut, readRecords, writeOut } from './random.js';
+import { BatchWriter, Rng, atLeastOne, die, genArgs, openOut, readRecords, writeOut } from './random.js';
 
 const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE]
                           [--make-users N] [--make-activities N] [--out-users FILE]
@@ -11,7 +11,8 @@ const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] 
 Writes raw Lingokids activity_exit events (NDJSON; default 10000) to --out FILE or stdout, with
 duplicate deliveries, unknown users and activities and other event names planted. Without --users /
 --activities it makes them up (--make-users, --make-activities) and writes them with --out-users /
---out-activities. The same --seed gives the same bytes.
+--out-activities. --bad-lines N cuts N of the events' lines short (malformed JSON; at most one per
+event), spread evenly. The same --seed gives the same bytes.
 
 Examples:
   generate-lingokids --seed 1 --events 10000 --users users.json --activities activities.json \\
@@ -25,10 +26,16 @@ const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace
 
 export async function main(argv: string[]): Promise<void> {
   const o = genArgs(argv, { seed: 1, events: 10000, users: '', activities: '', 'make-users': 300, 'make-activities': 200, 'out-users': '', 'out-activities': '', 'bad-lines': 0, out: '-' }, USAGE);
-  const rng = new Rng(Number(o.seed));
+  const rng = new Rng(Number(o.seed)), me = 'generate-lingokids';
+  if (!o.users) atLeastOne(me, o, 'make-users');
+  if (!o.activities) atLeastOne(me, o, 'make-activities');
   const start = Date.parse('2021-01-01T00:00:00Z'), span = 31 * 86400000;
   let users: any[], activities: any[];
-  if (o.users) users = readRecords('generate-lingokids', '--users', String(o.users));
+  if (o.users) {
+    users = readRecords(me, '--users', String(o.users));
+    const bad = users.findIndex((u) => typeof u?.user_id !== 'string');
+    if (users.length === 0 || bad >= 0) die(me, `--users ${o.users} ${users.length === 0 ? 'holds no user' : `record ${bad + 1} has no user_id string`}`, 2);
+  }
   else {
     users = Array.from({ length: Number(o['make-users']) }, () => {
       const reg = start - rng.int(0, 20) * 86400000 + rng.int(0, 86399999);
@@ -43,7 +50,11 @@ export async function main(argv: string[]): Promise<void> {
     });
     if (o['out-users']) writeOut('generate-lingokids', String(o['out-users']), users.map((u) => JSON.stringify(u)).join('\n') + '\n');
   }
-  if (o.activities) activities = readRecords('generate-lingokids', '--activities', String(o.activities));
+  if (o.activities) {
+    activities = readRecords(me, '--activities', String(o.activities));
+    const bad = activities.findIndex((a) => typeof a?.activity_id !== 'string');
+    if (activities.length === 0 || bad >= 0) die(me, `--activities ${o.activities} ${activities.length === 0 ? 'holds no activity' : `record ${bad + 1} has no activity_id string`}`, 2);
+  }
   else {
     activities = Array.from({ length: Number(o['make-activities']) }, (_, i) => ({ activity_id: `act_${i}`, name: `Activity ${i}`, type: rng.pick(['game', 'video', 'song', 'book', 'traceable']), subtype: rng.next() < 0.3 ? null : rng.pick(['hide_and_seek', 'word', 'unique']) }));
     if (o['out-activities']) writeOut('generate-lingokids', String(o['out-activities']), activities.map((a) => JSON.stringify(a)).join('\n') + '\n');
@@ -51,10 +62,15 @@ export async function main(argv: string[]): Promise<void> {
   const bounds = ['registration_at', 'trial_start_at', 'trial_end_at', 'subscription_start_at', 'subscription_expire_at'];
   const out = new BatchWriter(openOut('generate-lingokids', String(o.out)));
   process.stdout.on('error', () => process.exit(0));
-  const n = Number(o.events), bad = Number(o['bad-lines']);
+  const n = Number(o.events), nBad = Math.min(n, Number(o['bad-lines']));
+  // the lines cut short: spread evenly, each an event of its own (it was every floor(n/N)th line with a
+  // remainder of 7, none when N >= n/7, and fewer where a slot fell on a duplicate delivery)
+  const bad = new Set<number>();
+  for (let k = 0; k < nBad; k++) bad.add(Math.floor(((k + 0.5) / nBad) * n));
   const recent: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (recent.length && rng.next() < 0.02) { await out.line(rng.pick(recent)); continue; } // a duplicate delivery
+    const dup = recent.length > 0 && rng.next() < 0.02;
+    if (dup && !bad.has(i)) { await out.line(rng.pick(recent)); continue; } // a duplicate delivery
     const u = rng.next() < 0.01 ? { user_id: rng.uuid(), children_ids: [rng.uuid()] } : rng.pick(users);
     const a = rng.next() < 0.01 ? { activity_id: `retired_${rng.int(1, 9)}` } : rng.pick(activities);
     let at = start + Math.floor(rng.next() * span);
@@ -71,7 +87,7 @@ export async function main(argv: string[]): Promise<void> {
     };
     let line = JSON.stringify(ev);
     recent.push(line); if (recent.length > 50) recent.shift();
-    if (bad && i % Math.max(1, Math.floor(n / bad)) === 7) line = line.slice(0, rng.int(5, line.length - 3));
+    if (bad.has(i)) line = line.slice(0, rng.int(5, line.length - 3));
     await out.line(line);
   }
   await out.end();

@@ -1,7 +1,7 @@
 // generate-loco: reel_watched / reel_liked / reel_unliked events shaped like the Loco case study's
 // schema files, deterministic by --seed, covering every watch rule: android before and after 2.3.0
 // (incl. 2.10.0 and "2.3"), ios, replays, numbers as strings, null fields, unknown platforms.
-import { BatchWriter, Rng, genArgs, openOut } from './random.js';
+import { BatchWriter, Rng, atLeastOne, genArgs, openOut } from './random.js';
 
 const USAGE = `usage: generate-loco [--seed N] [--events N] [--users N] [--reels N] [--out FILE]
 
@@ -19,6 +19,7 @@ const VERSIONS: [string, string][] = [['android', '1.7.8'], ['android', '2.2.9']
 
 export async function main(argv: string[]): Promise<void> {
   const o = genArgs(argv, { seed: 1, events: 10000, users: 50, reels: 40, out: '-' }, USAGE);
+  for (const c of ['users', 'reels']) atLeastOne('generate-loco', o, c);
   const rng = new Rng(Number(o.seed));
   const users = Array.from({ length: Number(o.users) }, () => rng.hex(6).toUpperCase());
   const reels = Array.from({ length: Number(o.reels) }, () => ({ uid: rng.uuid(), duration: rng.int(10, 180), streamer: rng.hex(7).toUpperCase(), cat: rng.pick(['freefire', 'bgmi', 'valorant']) }));

@@ -71,12 +71,20 @@ export function genArgs(argv: string[], spec: Record<string, string | number>, u
     const v = m[2] ?? argv[++i];
     if (v === undefined) die(name, `--${m[1]} needs a value`, 2);
     if (typeof spec[m[1]] === 'number') {
+      // (every number a generator takes is a count or the seed: a whole number; the seed one of the
+      // 2^32 the generator tells apart, which took 1.5, 1 and 4294967297 for the same)
       const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n < 0) die(name, `--${m[1]} takes a non-negative number (got '${v}')`, 2);
+      if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) die(name, `--${m[1]} takes a whole number, 0 or more (got '${v}')`, 2);
+      if (m[1] === 'seed' && n > 0xffffffff) die(name, `--seed takes 0 to 4294967295 (got '${v}')`, 2);
       out[m[1]] = n;
     } else out[m[1]] = v;
   }
   return out;
+}
+
+/** a count that must be 1 or more (a world of no user or reel: events without them, or a crash) */
+export function atLeastOne(name: string, o: Record<string, string | number>, option: string): void {
+  if (Number(o[option]) < 1) die(name, `--${option} takes 1 or more (got ${o[option]})`, 2);
 }
 
 /** why a file cannot be opened, in one line; a missing folder is a usage error (2), the rest exit 1 */
