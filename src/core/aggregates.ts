@@ -113,7 +113,15 @@ let numOut = 0, bigOut = 0n;
 /** What kind of number does the decoded value hold: INT (a safe integer), BIG (an integer beyond),
  *  FLOAT (any other finite or infinite number), or -1 (none: null, missing, not numeric). */
 function kindOf(v: unknown): number {
-  if (typeof v === 'number') { numOut = v; return Number.isSafeInteger(v) ? INT : Number.isNaN(v) ? -1 : FLOAT; }
+  if (typeof v === 'number') {
+    numOut = v;
+    if (Number.isSafeInteger(v)) return INT;
+    // (a whole double from 2^53 to below 1e21 is the integer its text says, as JavaScript writes such
+    // doubles in plain digits: 1e20 + 1 was 1e20. The reader keeps numbers of 16+ significant digits as
+    // text, so a number here was written with 15 or fewer, which its shortest text gives back)
+    if (Number.isInteger(v) && Math.abs(v) < 1e21) { bigOut = BigInt(String(v)); return BIG; }
+    return Number.isNaN(v) ? -1 : FLOAT;
+  }
   let t: string;
   if (v instanceof BigNum) t = v.raw;
   else if (typeof v === 'string') t = v.trim();
@@ -124,7 +132,21 @@ function kindOf(v: unknown): number {
     return BIG;
   }
   numOut = toNumber(t);
-  return Number.isSafeInteger(numOut) ? INT : Number.isNaN(numOut) ? -1 : FLOAT;
+  if (Number.isSafeInteger(numOut)) return INT;
+  if (Number.isNaN(numOut)) return -1;
+  // a whole number from 2^53 to below 1e21 written otherwise than in plain digits (12345678901234567890.0,
+  // 1.2345678901234567890e19): the integer it says, as its plain digits give (its double was summed,
+  // while count-by's keys and min/max take the texts for one number). Past 1e21 a number in exponent
+  // form is a float (1e400, 6.02e23), as JavaScript writes it
+  if (Number.isInteger(numOut) && Math.abs(numOut) < 1e21 && NUMBER.test(t)) {
+    const d = parseDec(t);
+    if (BigInt(d.digits.length) <= d.exp) {
+      bigOut = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length)) * BigInt(d.sign);
+      if (bigOut >= -MAX && bigOut <= MAX) { numOut = Number(bigOut); return INT; }
+      return BIG;
+    }
+  }
+  return FLOAT;
 }
 
 /** add x to the partials p exactly (p: non-overlapping, increasing magnitude); false when the sum
@@ -954,7 +976,8 @@ export function parseAgg(text: string): AggSpec {
   const texts = rest ? rest.split(',').map((x) => x.trim()).filter(Boolean) : [];
   const bad = texts.find((x) => !/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(x));
   if (bad !== undefined) throw new Error(`cannot read '${bad}' in '${text}': arguments are numbers`);
-  const spec: AggSpec = { name: name ?? (field ? `${op}_${field.replace(/\W+/g, '_')}` : op), op, field: field || undefined, args: texts.map(Number) };
+  // (the default name keeps letters of any script, as a NAME may hold them: max(сумма) was max__)
+  const spec: AggSpec = { name: name ?? (field ? `${op}_${field.replace(/[^\p{L}\p{M}\p{N}_]+/gu, '_')}` : op), op, field: field || undefined, args: texts.map(Number) };
   const problem = def.params ? def.params(spec) : spec.args.length ? `${op}() takes no argument after the field (got ${texts.join(', ')})` : undefined;
   if (problem) throw new Error(problem);
   return spec;
