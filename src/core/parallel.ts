@@ -148,7 +148,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   }
 
   if (process.env.EVENT_PIPES_TRACE) {
-    process.stderr.write(`event-pipes: ${nThreads} threads over ${tasks.length} pieces: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
+    process.stderr.write(`event-pipes: ${nThreads} thread${nThreads === 1 ? '' : 's'} over ${tasks.length} piece${tasks.length === 1 ? '' : 's'}: ${specs.slice(0, p.local).map((s) => s.tool.name).join(', ')}` +
       `${p.partial ? ` (+ ${specs[p.local].tool.name} ${p.keyed ? 'per key, key ranges merged in threads' : '--partial, merged here'})` : ''} in threads` +
       `${here ? ' (this one and ' + nWorkers + ' workers)' : ''}; ${main.map((s) => s.name).join(', ') || 'nothing'} here\n`);
   }

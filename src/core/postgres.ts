@@ -43,9 +43,11 @@
 // input chunk are held. Begin, write and commit return promises; the other calls (the catalog, DDL)
 // wait: they are short (DDL returns a promise while another load of this process has a transaction
 // open, see inTxn).
+import os from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
+import { UsageError } from './tool.js';
 import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim as blank } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
@@ -57,6 +59,56 @@ export interface PgColumn extends Column { cast?: string; base?: string }
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** why a name cannot be a table or column name, or undefined when it can */
+/** the sslmode values libpq knows */
+const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/**
+ * A connected pg client for URL, with libpq's meanings where pg's differ:
+ * - `sslmode` as libpq reads it (pg takes prefer, require and verify-ca for verify-full, with a
+ *   9-line warning: `?sslmode=require` against a managed server's private CA failed where psql
+ *   connects): `require` encrypts without checking the certificate (with `sslrootcert`, as
+ *   verify-ca), `prefer` and `allow` try TLS and connect without it when the server has none; an
+ *   unknown mode is a usage error (pg took it silently);
+ * - the password from `~/.pgpass` (or PGPASSFILE) as libpq finds it, read here: pg's own lookup
+ *   prints a deprecation warning on every run (cron mail) and goes in pg 9;
+ * - without a user in the URL, PGUSER or USER, the system's name for this process's user, as libpq
+ *   asks the system (pg had none: "no PostgreSQL user name specified" under env -i or systemd).
+ */
+export async function pgConnect(url: string | undefined, applicationName: string, prepare?: (client: import('pg').Client) => void): Promise<import('pg').Client> {
+  const pg = (await import('pg')).default;
+  let u: URL | undefined;
+  try { u = url === undefined ? undefined : new URL(url); } catch { /* pg says what is wrong with it */ }
+  const mode = u?.searchParams.get('sslmode') ?? undefined;
+  if (mode !== undefined && !SSLMODES.includes(mode)) throw new UsageError(`sslmode=${mode} is not one of ${SSLMODES.join(', ')}`);
+  const fallback = mode === 'prefer' || mode === 'allow';
+  let connectionString = url;
+  if (u && mode !== undefined && !u.searchParams.has('uselibpqcompat')) {
+    if (mode === 'allow') u.searchParams.set('sslmode', 'prefer');
+    u.searchParams.set('uselibpqcompat', 'true');
+    connectionString = u.toString();
+  }
+  if (!pg.defaults.user && !process.env.PGUSER) { try { pg.defaults.user = os.userInfo().username; } catch { /* no entry for this uid */ } }
+  const password = async (p: { host: string; port: number; database: string; user: string }): Promise<string | undefined> => {
+    const pgpass = (await import('pgpass')).default;
+    return new Promise((resolve) => pgpass({ host: p.host, port: p.port, database: p.database, user: p.user }, resolve));
+  };
+  const open = async (cs: string | undefined) => {
+    const client = new pg.Client({ connectionString: cs, application_name: applicationName });
+    // (a password in the URL or PGPASSWORD is pg's to send; else the function, asked only when the
+    // server wants one: set on the client, as the URL's empty password overrides the constructor's)
+    if (!u?.password && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
+    prepare?.(client);
+    await client.connect();
+    return client;
+  };
+  try { return await open(connectionString); } catch (err) {
+    if (!fallback || !/does not support SSL/i.test((err as Error).message ?? '')) throw err;
+    const plain = new URL(connectionString!);
+    plain.searchParams.set('sslmode', 'disable');
+    return open(plain.toString());
+  }
+}
+
 export function badName(name: string): string | undefined {
   if (name.length === 0) return 'empty';
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character';
@@ -613,14 +665,13 @@ class PgWorkerDriver {
   private inTxn = false;
 
   async connect(): Promise<void> {
-    const pg = (await import('pg')).default;
     const copy = await import('pg-copy-streams');
     this.copyFrom = (copy as unknown as { default?: typeof copy }).default?.from ?? copy.from;
-    const client = new pg.Client({ connectionString: this.config.url, application_name: 'event-pipes load-postgres' });
-    client.on('error', (err) => { this.broken = err; });
-    client.on('notice', () => { /* CREATE ... IF NOT EXISTS notices */ });
-    this.client = client;
-    await client.connect();
+    this.client = await pgConnect(this.config.url, 'event-pipes load-postgres', (client) => {
+      client.on('error', (err) => { this.broken = err; });
+      client.on('notice', () => { /* CREATE ... IF NOT EXISTS notices */ });
+    });
+    const client = this.client;
     await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.config.lockTimeoutMs))}`);
   }
 

@@ -13,6 +13,10 @@ import { displayWidth, safe } from './display.js';
 
 export type Format = 'ndjson' | 'table' | 'csv';
 
+/** a JSON or JSONB value (query-postgres): in a CSV or table cell its JSON text, a string or null too
+ *  (`"abc"` printed as the text abc, JSON null as SQL NULL's empty cell) */
+export class JsonCell { constructor(readonly value: unknown) {} }
+
 /** an integer (bigint or its digits) as the value printed: a number, or a BigNum past 2^53 */
 export function exactInteger(v: bigint | string): number | BigNum {
   const n = Number(v);
@@ -31,8 +35,18 @@ export function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
-/** print the rows (arrays in the order of `columns`) in the format */
-export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Format, columns: readonly string[], rows: readonly unknown[][]): void {
+/** the rows of `rows` in batches of up to `n` (a database's rows printed a batch at a time) */
+export function* batched<T>(rows: Iterable<T>, n = 4096): Generator<T[]> {
+  let batch: T[] = [];
+  for (const r of rows) { batch.push(r); if (batch.length === n) { yield batch; batch = []; } }
+  if (batch.length) yield batch;
+}
+
+/** print the rows (arrays in the order of `columns`), given in batches, in the format, each as it comes
+ *  (a table's column widths need every row first: its cells are held, its lines written one by one) */
+export async function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'> & Partial<Pick<ToolContext, 'stopped'>>, format: Format, columns: readonly string[], batches: Iterable<unknown[][]> | AsyncIterable<unknown[][]>): Promise<void> {
+  const stopped = () => ctx.stopped?.() === true; // (the reader went away, | head: the rows left unread)
+  async function* each(): AsyncGenerator<unknown[][]> { for await (const b of batches) { if (stopped()) return; yield b; } }
   const infinite = new Array<number>(columns.length).fill(0);
   // a value as printed (see above; infinite numbers counted per column)
   const plain = (v: unknown, col: number): unknown => {
@@ -40,33 +54,48 @@ export function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'>, format: Forma
     if (typeof v === 'bigint') return exactInteger(v);
     if (v instanceof Uint8Array) return '\\x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
     if (Array.isArray(v)) return v.map((x) => plain(x, col)); // (PostgreSQL arrays)
+    if (v instanceof JsonCell) return v.value;
     return v;
   };
   const text = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : String(v));
+  /** a value's cell: null for SQL NULL, else its text (a JSON value's JSON text) */
+  const cell = (v: unknown, i: number): string | null => {
+    const p = plain(v, i);
+    if (v instanceof JsonCell) return stringify(p);
+    return p === null || p === undefined ? null : text(p);
+  };
   if (format === 'ndjson') {
     const keys = uniqueNames(columns);
     keys.forEach((k, i) => { if (k !== columns[i]) ctx.warn(`column ${i + 1} (${columns[i]}) written as ${k}: another column has its name`); });
     const quoted = keys.map((k) => JSON.stringify(k) + ':');
-    for (const row of rows) {
-      let line = '{';
-      for (let i = 0; i < quoted.length; i++) line += (i ? ',' : '') + quoted[i] + stringify(plain(row[i], i));
-      ctx.emit(line + '}');
+    for await (const rows of each()) {
+      for (const row of rows) {
+        let line = '{';
+        for (let i = 0; i < quoted.length; i++) line += (i ? ',' : '') + quoted[i] + stringify(plain(row[i], i));
+        ctx.emit(line + '}');
+      }
     }
   } else if (format === 'csv') {
     // (as to-csv writes: NULL an empty cell, the empty string "", and a line that would be empty "", since
     // CSV readers skip an empty line: the row would be lost)
     const line = (cells: string[]) => (cells.length === 1 && cells[0] === '' ? '""' : cells.join(','));
     ctx.emit(line(columns.map(csvCell)));
-    for (const row of rows) ctx.emit(line(row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? '' : csvCell(text(p)); })));
+    for await (const rows of each()) {
+      for (const row of rows) ctx.emit(line(row.map((v, i) => { const c = cell(v, i); return c === null ? '' : csvCell(c); })));
+    }
   } else {
     // (as to-table shows text: control characters escaped, so data never drives the terminal; columns
     // sized by display width, so wide and combining characters keep them aligned)
-    const cells = rows.map((row) => row.map((v, i) => { const p = plain(v, i); return p === null || p === undefined ? 'NULL' : safe(text(p)); }));
+    const cells: string[][] = [];
+    for await (const rows of each()) for (const row of rows) cells.push(row.map((v, i) => { const c = cell(v, i); return c === null ? 'NULL' : safe(c); }));
     const names = columns.map(safe);
     const width = names.map(displayWidth);
     for (const row of cells) row.forEach((v, i) => { const w = displayWidth(v); if (w > width[i]) width[i] = w; });
     const line = (vals: readonly string[]) => vals.map((v, i) => v + ' '.repeat(width[i] - displayWidth(v))).join('  ').trimEnd();
-    ctx.emit([line(names), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
+    // (a line at a time: one string of the whole table failed past ~512M characters, nothing printed)
+    ctx.emit(line(names));
+    ctx.emit(line(width.map((w) => '-'.repeat(w))));
+    for (let r = 0; r < cells.length && !stopped(); r++) { ctx.emit(line(cells[r])); cells[r] = []; }
   }
   infinite.forEach((n, i) => { if (n) ctx.warn(`column ${i + 1} (${columns[i]}): ${n} infinite ${n === 1 ? 'number' : 'numbers'} printed as null (JSON has no Infinity)`); });
 }

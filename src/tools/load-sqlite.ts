@@ -1,4 +1,4 @@
-// load-sqlite: upsert NDJSON records into a SQLite table with INSERT ... ON CONFLICT DO UPDATE (never
+// load-sqlite: upsert NDJSON records into a SQLite table by key: INSERT ... ON CONFLICT DO NOTHING, then an UPDATE of the columns that changed (never
 // REPLACE, which would wipe columns the record does not carry). The work is the loader core's
 // (src/core/loader.ts: batches, checks, conversion, counts, transactions, bad record vs failure of the
 // run, and the options and transform every loader tool shares) over the SQLite driver
@@ -14,7 +14,7 @@ export interface LoadSqliteOptions extends LoaderToolOptions { db: string }
 export const tool: Tool<LoadSqliteOptions> = {
   name: 'load-sqlite',
   sink: true,
-  summary: 'Upsert NDJSON records into a SQLite table by key (ON CONFLICT DO UPDATE), creating or widening the table; idempotent, transactional, with counts.',
+  summary: 'Upsert NDJSON records into a SQLite table by key (insert, or update the columns that changed), creating or widening the table; idempotent, transactional, with counts.',
   usage: 'load-sqlite --db FILE --table NAME [--key COL[,COL]] [options] [FILE...]',
   examples: [
     ["count-by date -a 'n=count()' -i ev.ndjson | load-sqlite --db analytics.db --table daily --key date", 'upsert daily counts'],

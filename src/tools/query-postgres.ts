@@ -9,7 +9,8 @@
 // One statement only (the extended protocol refuses several); a query that returns no rows' shape
 // (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
 import { BigNum, parseDigits, parseJson } from '../core/json.js';
-import { exactInteger, printRows } from '../core/result-rows.js';
+import { pgConnect } from '../core/postgres.js';
+import { JsonCell, exactInteger, printRows } from '../core/result-rows.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -42,7 +43,7 @@ function parserFor(oid: number, types: PgTypes): (text: string) => unknown {
   if (oid === NUMERIC) return (s) => (NOT_FINITE.has(s) ? s : /^-?\d+$/.test(s) ? exactInteger(s) : new BigNum(s));
   if (oid === FLOAT4 || oid === FLOAT8) return (s) => (NOT_FINITE.has(s) ? s : Number(s));
   // (numbers exact: a decimal of more than 15 significant digits too, as the loaders stored it)
-  if (oid === JSON_OID || oid === JSONB) return (s) => { const b = Buffer.from(s, 'utf8'); return parseDigits(b, 0, b.length) ?? parseJson(s); };
+  if (oid === JSON_OID || oid === JSONB) return (s) => { const b = Buffer.from(s, 'utf8'); return new JsonCell(parseDigits(b, 0, b.length) ?? parseJson(s)); };
   if (AS_TEXT.has(oid)) return (s) => s;
   return types.getTypeParser(oid, 'text') as (text: string) => unknown;
 }
@@ -71,30 +72,54 @@ export const tool: Tool<QueryPostgresOptions> = {
       record() { /* no input */ },
       async end() {
         const pg = (await import('pg')).default;
-        const client = new pg.Client({ connectionString: o.url, application_name: 'event-pipes query-postgres' });
-        client.on('error', () => { /* the query's promise rejects */ });
-        client.on('notice', () => { /* notices are not rows */ });
+        let client: import('pg').Client;
         try {
-          await client.connect();
+          client = await pgConnect(o.url, 'event-pipes query-postgres', (c) => {
+            c.on('error', () => { /* the query's promise rejects */ });
+            c.on('notice', () => { /* notices are not rows */ });
+          });
         } catch (err) {
+          if (err instanceof UsageError) throw err;
           throw new Error(oneLine(err)); // the URL is never repeated: it may hold a password
         }
         try {
           await client.query('BEGIN READ ONLY');
-          let r;
+          type Result = { fields: { name: string }[]; rows: unknown[][]; command: string };
+          const types = { getTypeParser: (oid: number) => parserFor(oid, pg.types as unknown as PgTypes) };
+          const run = async (text: string): Promise<Result> => {
+            try { return await client.query({ text, rowMode: 'array', queryMode: 'extended', types } as never) as unknown as Result; } catch (err) {
+              const code = (err as { code?: unknown }).code;
+              // a query the server refuses as written (syntax, names, read-only) is a usage error
+              if (typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '42601')) throw new UsageError(`query failed: ${oneLine(err)}`);
+              throw new Error(`query failed: ${oneLine(err)}`);
+            }
+          };
+          // the rows through a cursor, FETCHed 10,000 at a time and printed as they come (all of them
+          // held first took ~190 bytes a row, and | head waited for the last); a statement a cursor
+          // cannot hold (SHOW, EXPLAIN, not a query) is run as it is
+          const sql = o.sql.join(' ');
+          let first: Result | null = null;
+          await client.query('SAVEPOINT ep_cursor');
           try {
-            r = await client.query({
-              text: o.sql.join(' '), rowMode: 'array', queryMode: 'extended',
-              types: { getTypeParser: (oid: number) => parserFor(oid, pg.types as unknown as PgTypes) },
-            } as never) as unknown as { fields: { name: string }[]; rows: unknown[][]; command: string };
+            await client.query({ text: `DECLARE ep_rows NO SCROLL CURSOR FOR ${sql}`, queryMode: 'extended' } as never);
+            first = await run('FETCH 10000 FROM ep_rows');
           } catch (err) {
-            const code = (err as { code?: unknown }).code;
-            // a query the server refuses as written (syntax, names, read-only) is a usage error
-            if (typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '42601')) throw new UsageError(`query failed: ${oneLine(err)}`);
-            throw new Error(`query failed: ${oneLine(err)}`);
+            if (!['42601', '0A000', '42P11', '34000'].includes((err as { code?: string }).code ?? '')) {
+              if (err instanceof UsageError || err instanceof Error && /^query failed/.test(err.message)) throw err;
+              const code = (err as { code?: unknown }).code;
+              if (typeof code === 'string' && (/^42/.test(code) || code === '25006')) throw new UsageError(`query failed: ${oneLine(err)}`);
+              throw new Error(`query failed: ${oneLine(err)}`);
+            }
+            await client.query('ROLLBACK TO SAVEPOINT ep_cursor');
           }
+          const r = first ?? await run(sql);
           if (!r.fields.length) throw new UsageError('only queries that return rows are allowed');
-          printRows(ctx, o.format, r.fields.map((f) => f.name), r.rows);
+          async function* batches(): AsyncGenerator<unknown[][]> {
+            yield r.rows;
+            if (first === null) return;
+            for (let n = r.rows.length; n === 10000;) { const next = await run('FETCH 10000 FROM ep_rows'); n = next.rows.length; yield next.rows; }
+          }
+          await printRows(ctx, o.format, r.fields.map((f) => f.name), batches());
         } finally {
           try { await client.query('ROLLBACK'); } catch { /* the connection went: nothing to undo */ }
           await client.end().catch(() => undefined);

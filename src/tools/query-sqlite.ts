@@ -1,7 +1,8 @@
 // query-sqlite: run a read-only SQL query against a SQLite file and print the rows as NDJSON (default),
 // an aligned table or CSV. For scripts and checks; it opens the database read-only. Rows are read as
 // arrays and printed by core/result-rows.ts (columns of one name, BLOBs, infinite REALs: see there).
-import { printRows } from '../core/result-rows.js';
+import fs from 'node:fs';
+import { batched, printRows } from '../core/result-rows.js';
 import { openDb } from '../core/sqlite.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
@@ -29,23 +30,45 @@ export const tool: Tool<QuerySqliteOptions> = {
   create(o, ctx) {
     return {
       record() { /* no input */ },
-      end() {
+      async end() {
+        // (a query wrong as written is a usage error, exit 2; a database that cannot be read, is locked
+        // past the wait, or fails while the rows come, exit 1: the run failed, --help cannot help)
         let db;
-        try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
-        let rows: unknown[][], columns: string[];
         try {
-          const stmt = db.prepare(o.sql.join(' ')).safeIntegers(true);
-          if (!stmt.reader) throw new UsageError('only queries that return rows are allowed');
-          columns = stmt.columns().map((c) => c.name);
-          rows = stmt.raw(true).all() as unknown[][];
+          if (fs.statSync(o.db).isDirectory()) throw new UsageError(`--db ${o.db} is a folder`);
         } catch (err) {
           if (err instanceof UsageError) throw err;
-          throw new UsageError(`query failed: ${(err as Error).message}`);
+          throw new Error(`cannot open ${o.db}: no such file`);
+        }
+        try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new Error(`cannot open ${o.db}: ${why(err)}`); }
+        try {
+          let stmt;
+          try { stmt = db.prepare(o.sql.join(' ')).safeIntegers(true); } catch (err) {
+            if ((err as { code?: string }).code === 'SQLITE_ERROR') throw new UsageError(`query failed: ${(err as Error).message}`);
+            throw new Error(`${o.db}: ${why(err)}`);
+          }
+          if (!stmt.reader) throw new UsageError('only queries that return rows are allowed');
+          const columns = stmt.columns().map((c) => c.name);
+          // (the rows printed as they come: all of them held first took ~360 bytes a row, and | head
+          // waited for the last)
+          try { await printRows(ctx, o.format, columns, batched(stmt.raw(true).iterate() as Iterable<unknown[]>)); } catch (err) {
+            if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw new Error(`query failed: ${why(err)}`);
+            throw err;
+          }
         } finally { db.close(); }
-        // (the rows written after the query: a stdout that cannot take them is the run's error, exit 1)
-        printRows(ctx, o.format, columns, rows);
       },
     };
   },
 };
 export default tool;
+
+/** SQLite's message, and what to do where it misleads: a database in WAL mode (as the loaders leave it)
+ *  opened read-only needs its folder writable for the -shm file */
+function why(err: unknown): string {
+  const e = err as Error & { code?: string };
+  if (e.code === 'SQLITE_READONLY' || e.code === 'SQLITE_CANTOPEN' && /readonly|read-only/.test(e.message)) {
+    return `${e.message} (a database in WAL mode, as load-sqlite leaves it, is read through files beside it: its folder must be writable by this user, or the database copied where it is)`;
+  }
+  if (e.code === 'SQLITE_BUSY') return `${e.message} (another process held the database past the 10 s wait)`;
+  return e.message;
+}

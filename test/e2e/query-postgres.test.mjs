@@ -5,6 +5,8 @@
 // values of each type: postgres-recipes.test.mjs.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
 import { sh } from '../helpers/sh.mjs';
 import { bindir, startServer } from '../helpers/postgres.mjs';
@@ -82,6 +84,57 @@ if (!bindir) {
     const r = sh(`query-postgres --url ${server.url} "SELECT '[12345678901234567890.5, 0.10000000000000001, 1.5]'::jsonb AS j, '{\\"a\\":12345678901234567890.5}'::json AS k"`);
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, '{"j":[12345678901234567890.5,0.10000000000000001,1.5],"k":{"a":12345678901234567890.5}}\n');
+  });
+
+  test('connections as libpq makes them: sslmode=require encrypts without checking a self-signed certificate (pg took it for verify-full and failed, with a 9-line warning), prefer falls back where the server has no TLS, an unknown mode is a usage error; the password from ~/.pgpass without pg\'s deprecation warning; no USER: the system\'s user name', async () => {
+    const tls = await startServer({ ssl: true, password: 'sekrit' }), plain = await startServer();
+    try {
+      const home = fs.mkdtempSync('/tmp/ep-pgpass-');
+      fs.writeFileSync(`${home}/.pgpass`, `127.0.0.1:${tls.port}:*:postgres:sekrit\n`, { mode: 0o600 });
+      const base = `postgres://postgres@127.0.0.1:${tls.port}/postgres`;
+      for (const mode of ['require', 'prefer', 'allow']) {
+        const r = sh(`query-postgres --url '${base}?sslmode=${mode}' "SELECT ssl AS s FROM pg_stat_ssl WHERE pid = pg_backend_pid()"`, { env: { HOME: home } });
+        assert.is(r.status, 0, `${mode}: ${r.stderr}`);
+        assert.is(r.stdout, '{"s":true}\n', mode);
+        assert.is(r.stderr, '', `${mode}: nothing on stderr (no warning of sslmode, none of pgpass)`);
+        const load = sh(`load-postgres --url '${base}?sslmode=${mode}' --table t_${mode} --key a`, { env: { HOME: home }, input: '{"a":1}\n' });
+        assert.is(load.status, 0, `load-postgres ${mode}: ${load.stderr}`);
+      }
+      const full = sh(`query-postgres --url '${base}?sslmode=verify-full' "SELECT 1 AS a"`, { env: { HOME: home } });
+      assert.is(full.status, 1, 'verify-full checks the certificate');
+      assert.match(full.stderr, /self-signed certificate/);
+      const bogus = sh(`query-postgres --url '${base}?sslmode=bogus' "SELECT 1 AS a"`, { env: { HOME: home } });
+      assert.is(bogus.status, 2, bogus.stderr);
+      assert.match(bogus.stderr, /sslmode=bogus is not one of disable, allow, prefer, require, verify-ca, verify-full/);
+      const fallback = sh(`query-postgres --url '${plain.url}?sslmode=prefer' "SELECT 1 AS a"`);
+      assert.is(fallback.status, 0, fallback.stderr);
+      assert.is(fallback.stdout, '{"a":1}\n');
+      // (no user in the URL, no PGUSER, no USER: the system's name for this user, as libpq asks it; the
+      // server has no such role, which says the name was sent: pg sent none)
+      const me = os.userInfo().username;
+      const anon = sh(`env -i PATH="$PATH" HOME=${home} query-postgres --url 'postgres://127.0.0.1:${plain.port}/postgres' "SELECT current_user AS u"`);
+      if (me === 'postgres') assert.is(anon.stdout, '{"u":"postgres"}\n', anon.stderr);
+      else assert.match(anon.stderr, `role "${me}" does not exist`);
+      fs.rmSync(home, { recursive: true, force: true });
+    } finally { tls.stop(); plain.stop(); }
+  });
+
+  test('a JSON or JSONB string or null is its JSON text in a CSV or table cell (it printed as the text abc, and as SQL NULL); rows through a cursor, printed as they come: | head ends at once, and a statement no cursor holds (SHOW) runs as it is', () => {
+    const csv = sh(`query-postgres --url ${server.url} --format csv "SELECT '\\"abc\\"'::jsonb j1, 'null'::jsonb j2, NULL::jsonb j3, 'abc'::text t"`);
+    assert.is(csv.status, 0, csv.stderr);
+    assert.is(csv.stdout, 'j1,j2,j3,t\n"""abc""",null,,abc\n');
+    const table = sh(`query-postgres --url ${server.url} --format table "SELECT '\\"abc\\"'::jsonb j1, 'null'::jsonb j2, NULL::jsonb j3"`);
+    assert.is(table.stdout, 'j1     j2    j3\n-----  ----  ----\n"abc"  null  NULL\n');
+    const nd = sh(`query-postgres --url ${server.url} "SELECT '\\"abc\\"'::jsonb j1, 'null'::jsonb j2, ARRAY['\\"a\\"'::jsonb, 'null'::jsonb] ja"`);
+    assert.is(nd.stdout, '{"j1":"abc","j2":null,"ja":["a",null]}\n');
+    const head = sh(`query-postgres --url ${server.url} "SELECT x FROM generate_series(1, 200000000) x" | head -2; echo "status \${PIPESTATUS[0]}"`);
+    assert.is(head.stdout, '{"x":1}\n{"x":2}\nstatus 0\n', head.stderr);
+    const many = sh(`query-postgres --url ${server.url} --format csv "SELECT x FROM generate_series(1, 25001) x" | sed -n '1p;2p;$p'`);
+    assert.is(many.stdout, 'x\n1\n25001\n');
+    const show = sh(`query-postgres --url ${server.url} "SHOW client_encoding"`);
+    assert.is(show.stdout, '{"client_encoding":"UTF8"}\n', show.stderr);
+    const two = sh(`query-postgres --url ${server.url} "SELECT 1; SELECT 2"`);
+    assert.is(two.status, 2);
   });
 
   test.run();

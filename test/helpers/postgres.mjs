@@ -21,7 +21,9 @@ export const freePort = () => new Promise((resolve, reject) => {
 });
 
 /** a private server: { url, port, stop() } */
-export async function startServer() {
+/** `ssl`: TLS on with a self-signed certificate made here; `password`: the postgres role's password,
+ *  asked over TCP (scram-sha-256), the socket still trusted */
+export async function startServer({ ssl = false, password } = {}) {
   const root = process.getuid() === 0;
   const dir = fs.mkdtempSync('/tmp/ep-pg-');
   let stopped = false;
@@ -45,8 +47,22 @@ export async function startServer() {
   }
   const port = await freePort();
   as(`${bindir}/initdb`, ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-locale']);
+  let extra = '';
+  if (ssl) {
+    as('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=event-pipes-test',
+      '-keyout', `${dir}/data/server.key`, '-out', `${dir}/data/server.crt`]);
+    fs.chmodSync(`${dir}/data/server.key`, 0o600);
+    extra += ' -c ssl=on';
+  }
+  if (password !== undefined) {
+    // (the password set over the socket, trusted; TCP connections must give it)
+    fs.writeFileSync(`${dir}/hba.conf`, 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+    if (root) fs.chownSync(`${dir}/hba.conf`, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout));
+    extra += ` -c hba_file=${dir}/hba.conf`;
+  }
   as(`${bindir}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '60',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start']);
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off${extra}`, 'start']);
+  if (password !== undefined) as(`${bindir}/psql`, ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qAtc', `ALTER ROLE postgres PASSWORD '${password}'`]);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop };
 }
 
