@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, compareDec, decInt, doubleOf, isWellFormed, parseDec, parseDigits, parseJson, stringify, wholeDec } from './json.js';
+import { BigNum, clipChars, compareDec, decInt, doubleOf, isWellFormed, parseDec, parseDigits, parseJson, putMember, stringify, wholeDec } from './json.js';
 import { fileProblem } from './options.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
@@ -215,7 +215,7 @@ function doublesShort(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(doublesShort);
   const o: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) o[k] = doublesShort((v as Record<string, unknown>)[k]);
+  for (const k of Object.keys(v)) putMember(o, k, doublesShort((v as Record<string, unknown>)[k])); // (__proto__ an own member)
   return o;
 }
 
