@@ -309,6 +309,9 @@ function needsExact(v: unknown): boolean {
     if (typeof x === 'bigint' || x instanceof BigNum) return true;
     if (x === null || typeof x !== 'object') continue;
     if (++walked > 256) { // (a small record never gets here: no set to allocate on the hot path)
+      // (past 4M containers the exact writer is taken, which writes any value: a set of 16.7M ended
+      // the run, "Set maximum size exceeded", on one line of 50 MB of {})
+      if (walked > 1 << 22) return true;
       seen ??= new Set();
       if (seen.has(x)) continue;
       seen.add(x);

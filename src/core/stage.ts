@@ -3,7 +3,7 @@
 // command line (runner.ts), an in-process chain (`event-pipes A then B`, runner.ts) and the library
 // stream (api.ts) all drive stages; only where the records come from and go to differs.
 import fs from 'node:fs';
-import { parseJson } from './json.js';
+import { clipChars, parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
@@ -148,7 +148,9 @@ export class Stage implements LineSink {
     if (this.inputs.has(file)) this.inputRejected++;
     stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
     if (detail?.endsWith(FROM_JSON)) this.jsonHint++;
-    const msg = detail ? `${reason}: ${detail}` : reason;
+    // (a detail quoting a value of megabytes made a line of megabytes on stderr: cut to 300 characters,
+    // the whole of it in --rejects-format json)
+    const msg = detail ? `${reason}: ${detail.length > 300 ? `${clipChars(detail.slice(0, 1200), 300)} (${detail.length} characters)` : detail}` : reason;
     if (this.reported < opts.maxReports || opts.strict) { this.hooks.say(`${file}:${no}: ${msg}`); this.reported++; }
     if (this.rejectsFd >= 0 || this.hooks.onReject) {
       const r = raw();
