@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { sh } from '../helpers/sh.mjs';
 import { bindir, startServer } from '../helpers/postgres.mjs';
@@ -88,8 +89,8 @@ if (!bindir) {
 
   test('connections as libpq makes them: sslmode=require encrypts without checking a self-signed certificate (pg took it for verify-full and failed, with a 9-line warning), prefer falls back where the server has no TLS, an unknown mode is a usage error; the password from ~/.pgpass without pg\'s deprecation warning; no USER: the system\'s user name', async () => {
     const tls = await startServer({ ssl: true, password: 'sekrit' }), plain = await startServer();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ep-pgpass-'));
     try {
-      const home = fs.mkdtempSync('/tmp/ep-pgpass-');
       fs.writeFileSync(`${home}/.pgpass`, `127.0.0.1:${tls.port}:*:postgres:sekrit\n`, { mode: 0o600 });
       const base = `postgres://postgres@127.0.0.1:${tls.port}/postgres`;
       for (const mode of ['require', 'prefer', 'allow']) {
@@ -115,8 +116,7 @@ if (!bindir) {
       const anon = sh(`env -i PATH="$PATH" HOME=${home} query-postgres --url 'postgres://127.0.0.1:${plain.port}/postgres' "SELECT current_user AS u"`);
       if (me === 'postgres') assert.is(anon.stdout, '{"u":"postgres"}\n', anon.stderr);
       else assert.match(anon.stderr, `role "${me}" does not exist`);
-      fs.rmSync(home, { recursive: true, force: true });
-    } finally { tls.stop(); plain.stop(); }
+    } finally { tls.stop(); plain.stop(); fs.rmSync(home, { recursive: true, force: true }); }
   });
 
   test('a JSON or JSONB string or null is its JSON text in a CSV or table cell (it printed as the text abc, and as SQL NULL); rows through a cursor, printed as they come: | head ends at once, and a statement no cursor holds (SHOW) runs as it is', () => {
