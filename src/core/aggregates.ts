@@ -1,7 +1,7 @@
 // Aggregate functions for count-by (and any grouping tool). Each is a column store over group
 // numbers (typed arrays where it can), so memory grows with groups and distinct values only.
 // Adding a function = one entry in `ops`.
-import { BigNum, NUMBER, compareCodePoints, compareDec, parseDec, stringify, toNumber, truthy } from './json.js';
+import { BigNum, NUMBER, compareCodePoints, compareDec, decInt, parseDec, stringify, toNumber, truthy } from './json.js';
 import type { FieldReader } from './fields.js';
 import { UsageError } from './tool.js';
 import { HyperLogLog, TDigest } from './sketches.js';
@@ -138,15 +138,11 @@ function kindOf(v: unknown): number {
   // 1.2345678901234567890e19): the integer it says, as its plain digits give (its double was summed,
   // while count-by's keys and min/max take the texts for one number). Past 1e21 a number in exponent
   // form is a float (1e400, 6.02e23), as JavaScript writes it
-  if (Number.isInteger(numOut) && Math.abs(numOut) < 1e21 && NUMBER.test(t)) {
-    const d = parseDec(t);
-    if (BigInt(d.digits.length) <= d.exp) {
-      bigOut = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length)) * BigInt(d.sign);
-      if (bigOut >= -MAX && bigOut <= MAX) { numOut = Number(bigOut); return INT; }
-      return BIG;
-    }
-  }
-  return FLOAT;
+  const whole = Number.isInteger(numOut) && Math.abs(numOut) < 1e21 && NUMBER.test(t) ? decInt(parseDec(t), 21) : undefined;
+  if (whole === undefined) return FLOAT;
+  bigOut = whole;
+  if (bigOut >= -MAX && bigOut <= MAX) { numOut = Number(bigOut); return INT; }
+  return BIG;
 }
 
 /** add x to the partials p exactly (p: non-overlapping, increasing magnitude); false when the sum

@@ -374,11 +374,12 @@ export function wholeDec(v: unknown): Dec | undefined {
   return BigInt(d.digits.length) <= d.exp ? d : undefined;
 }
 
-/** the integer of an exact decimal that is a whole number of at most 20 digits (every 64-bit integer
- *  and past it), else undefined (a fraction, or a longer number): no 10^n made, whatever its exponent */
-export function decInt(d: Dec): bigint | undefined {
+/** the integer of an exact decimal that is a whole number of at most `maxDigits` digits (20: every
+ *  64-bit integer and past it), else undefined (a fraction, or a longer number): no 10^n made, whatever
+ *  its exponent */
+export function decInt(d: Dec, maxDigits = 20): bigint | undefined {
   if (d.sign === 0) return 0n;
-  if (d.exp > 20n || d.exp < BigInt(d.digits.length)) return undefined;
+  if (d.exp > BigInt(maxDigits) || d.exp < BigInt(d.digits.length)) return undefined;
   const n = BigInt(d.digits + '0'.repeat(Number(d.exp) - d.digits.length));
   return d.sign < 0 ? -n : n;
 }

@@ -213,10 +213,21 @@ function convert(v: unknown, type: ColumnType): unknown {
 function doublesShort(v: unknown): unknown {
   if (v instanceof BigNum) return wholeOf(v) === undefined && kindOf(v) === DOUBLE ? Number(v.raw) : v;
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(doublesShort);
-  const o: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) putMember(o, k, doublesShort((v as Record<string, unknown>)[k])); // (__proto__ an own member)
-  return o;
+  // (a copy only where a member changes: most values hold no such decimal and are written as they are)
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) { const x = doublesShort(v[i]); if (x !== v[i]) (out ??= v.slice())[i] = x; }
+    return out ?? v;
+  }
+  const r = v as Record<string, unknown>;
+  let out: Record<string, unknown> | null = null;
+  for (const k of Object.keys(r)) {
+    const x = doublesShort(r[k]);
+    if (x === r[k]) continue;
+    if (out === null) { out = {}; for (const m of Object.keys(r)) putMember(out, m, r[m]); } // (__proto__ an own member)
+    putMember(out, k, x);
+  }
+  return out ?? v;
 }
 
 /** a value's JSON text for a message, cut to 60 characters (on a character boundary) */
@@ -282,7 +293,6 @@ class Spill {
     this.used += len + 1;
   }
 
-  putText(text: string): void { const b = Buffer.from(text, 'utf8'); this.put(b, 0, b.length); }
 
   private write(b: Buffer): void {
     let off = 0;

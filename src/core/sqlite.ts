@@ -23,6 +23,12 @@ export type DB = Database.Database;
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // a blocking sleep (Atomics.wait)
 
+/** what a database path names, for a reader's message before SQLite's ("unable to open database
+ *  file", "disk I/O error" for a folder) */
+export function dbFileKind(file: string): 'file' | 'folder' | 'missing' {
+  try { return fs.statSync(file).isDirectory() ? 'folder' : 'file'; } catch { return 'missing'; }
+}
+
 export function openDb(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}): DB {
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   try {

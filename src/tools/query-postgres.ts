@@ -86,13 +86,14 @@ export const tool: Tool<QueryPostgresOptions> = {
           await client.query('BEGIN READ ONLY');
           type Result = { fields: { name: string }[]; rows: unknown[][]; command: string };
           const types = { getTypeParser: (oid: number) => parserFor(oid, pg.types as unknown as PgTypes) };
+          // a query the server refuses as written (syntax, names, read-only) is a usage error, a failure
+          // while it runs the run's
+          const failed = (err: unknown): Error => {
+            const code = (err as { code?: unknown }).code;
+            return typeof code === 'string' && (/^42/.test(code) || code === '25006') ? new UsageError(`query failed: ${oneLine(err)}`) : new Error(`query failed: ${oneLine(err)}`);
+          };
           const run = async (text: string): Promise<Result> => {
-            try { return await client.query({ text, rowMode: 'array', queryMode: 'extended', types } as never) as unknown as Result; } catch (err) {
-              const code = (err as { code?: unknown }).code;
-              // a query the server refuses as written (syntax, names, read-only) is a usage error
-              if (typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '42601')) throw new UsageError(`query failed: ${oneLine(err)}`);
-              throw new Error(`query failed: ${oneLine(err)}`);
-            }
+            try { return await client.query({ text, rowMode: 'array', queryMode: 'extended', types } as never) as unknown as Result; } catch (err) { throw failed(err); }
           };
           // the rows through a cursor, FETCHed 10,000 at a time and printed as they come (all of them
           // held first took ~190 bytes a row, and | head waited for the last); a statement a cursor
@@ -100,18 +101,15 @@ export const tool: Tool<QueryPostgresOptions> = {
           const sql = o.sql.join(' ');
           let first: Result | null = null;
           await client.query('SAVEPOINT ep_cursor');
+          let declared = true;
           try {
             await client.query({ text: `DECLARE ep_rows NO SCROLL CURSOR FOR ${sql}`, queryMode: 'extended' } as never);
-            first = await run('FETCH 10000 FROM ep_rows');
           } catch (err) {
-            if (!['42601', '0A000', '42P11', '34000'].includes((err as { code?: string }).code ?? '')) {
-              if (err instanceof UsageError || err instanceof Error && /^query failed/.test(err.message)) throw err;
-              const code = (err as { code?: unknown }).code;
-              if (typeof code === 'string' && (/^42/.test(code) || code === '25006')) throw new UsageError(`query failed: ${oneLine(err)}`);
-              throw new Error(`query failed: ${oneLine(err)}`);
-            }
+            if (!['42601', '0A000', '42P11', '34000'].includes((err as { code?: string }).code ?? '')) throw failed(err);
             await client.query('ROLLBACK TO SAVEPOINT ep_cursor');
+            declared = false;
           }
+          if (declared) first = await run('FETCH 10000 FROM ep_rows');
           const r = first ?? await run(sql);
           if (!r.fields.length) throw new UsageError('only queries that return rows are allowed');
           async function* batches(): AsyncGenerator<unknown[][]> {

@@ -1,9 +1,8 @@
 // query-sqlite: run a read-only SQL query against a SQLite file and print the rows as NDJSON (default),
 // an aligned table or CSV. For scripts and checks; it opens the database read-only. Rows are read as
 // arrays and printed by core/result-rows.ts (columns of one name, BLOBs, infinite REALs: see there).
-import fs from 'node:fs';
 import { batched, printRows } from '../core/result-rows.js';
-import { openDb } from '../core/sqlite.js';
+import { dbFileKind, openDb } from '../core/sqlite.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -34,12 +33,9 @@ export const tool: Tool<QuerySqliteOptions> = {
         // (a query wrong as written is a usage error, exit 2; a database that cannot be read, is locked
         // past the wait, or fails while the rows come, exit 1: the run failed, --help cannot help)
         let db;
-        try {
-          if (fs.statSync(o.db).isDirectory()) throw new UsageError(`--db ${o.db} is a folder`);
-        } catch (err) {
-          if (err instanceof UsageError) throw err;
-          throw new Error(`cannot open ${o.db}: no such file`);
-        }
+        const kind = dbFileKind(o.db);
+        if (kind === 'folder') throw new UsageError(`--db ${o.db} is a folder`);
+        if (kind === 'missing') throw new Error(`cannot open ${o.db}: no such file`);
         try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new Error(`cannot open ${o.db}: ${why(err)}`); }
         try {
           let stmt;

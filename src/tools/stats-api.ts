@@ -7,10 +7,9 @@
 // the hex digits may come in either case); any other id (the loader takes any, the challenge's example
 // answer shows "123456") as it is. SIGTERM/SIGINT stop it promptly with status 0: no new
 // connections, idle keep-alive ones closed at once, a request in progress given a short grace.
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { openDb } from '../core/sqlite.js';
+import { dbFileKind, openDb } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
@@ -64,10 +63,9 @@ export const tool: Tool<StatsApiOptions> = {
   },
   create(o, ctx) {
     let db;
-    try { if (fs.statSync(o.db).isDirectory()) throw new UsageError(`--db ${o.db} is a folder`); } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`no such database: ${o.db} (a server started before the first load needs the file: create it empty, \`: > ${o.db}\`)`);
-    }
+    const kind = dbFileKind(o.db);
+    if (kind === 'folder') throw new UsageError(`--db ${o.db} is a folder`);
+    if (kind === 'missing') throw new UsageError(`no such database: ${o.db} (a server started before the first load needs the file: create it empty, \`: > ${o.db}\`)`);
     try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
     const prepareAll = () => ({
       user: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
