@@ -6,12 +6,12 @@
 // do meanwhile; stdout writes to pipes and files are synchronous on Linux too). Measured on this machine
 // (481 MB): readSync 1 MiB 0.13 s (128 KiB reads 3-4x faster again: the buffer stays in the CPU cache);
 // process.stdin 'data' events over a pipe 0.49 s; for-await over process.stdin 0.58-0.68 s. Gzip input
-// goes through a zlib stream. split2 (one string per line) is
+// is read member by member (core/gzip.ts: zlib's raw inflate). split2 (one string per line) is
 // kept off this path; see docs/PERFORMANCE.md.
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import net from 'node:net';
-import zlib from 'node:zlib';
+import { gunzipMembers } from './gzip.js';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
 import { fileProblem } from './options.js';
@@ -360,10 +360,7 @@ export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputCo
       if (chunks === 0 && n >= 2 && buf[at] === 0x1f && buf[at + 1] === 0x8b) {
         owned = false;
         const rest = fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: fd !== 0 });
-        const z = zlib.createGunzip({ chunkSize: CHUNK });
-        rest.on('error', (e) => z.destroy(e));
-        z.write(Buffer.from(buf.subarray(at, at + n)));
-        rest.pipe(z);
+        const z = gunzipMembers(Buffer.from(buf.subarray(at, at + n)), rest, CHUNK);
         try {
           for await (const chunk of z as AsyncIterable<Buffer>) {
             ctx.countIn(0, chunk.length);
@@ -371,7 +368,7 @@ export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputCo
             if (!(await onward())) return false;
           }
         } finally {
-          rest.unpipe(z);
+          z.destroy();
           if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
         }
         return true;
@@ -542,13 +539,10 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
         // (a pipe: a stream that waits for data without a thread, given up at once on a failure)
         const sock = fifo ? pipeStream(fd) : null;
         const rest: Readable = sock ?? fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
-        const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
-        rest.on('error', (e) => gunzip.destroy(e));
+        const gunzip = gunzipMembers(head, rest, CHUNK);
         // given up: the pipe's stream too (its own descriptor; a file's stream is left alone: its
         // destroy() would close fd, which is closed below)
         if (sock !== null) gunzip.on('close', () => sock.destroy());
-        gunzip.write(head);
-        rest.pipe(gunzip);
         return await readLines(file, gunzip, needle, sink, waitDrain, stopped);
       }
       bytes += n;

@@ -1,0 +1,152 @@
+// gzip input, member by member (core/gzip.ts), through both readers (the line reader of the NDJSON
+// tools, `where`; the own-input reader of from-csv and from-json), from a file, a redirected stdin and a
+// pipe: concatenated members, zero padding, a text file appended to a .gz (every record of the gzip data
+// kept, the rest said with its size, exit 1: Node's Gunzip dropped its last ~128 KiB), truncated data,
+// damaged trailers, every optional header field (compared with GNU gzip's reading of the same bytes).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { sh, tmpdir } from '../helpers/sh.mjs';
+import { gzipHeaderLength } from '../../dist/core/gzip.js';
+
+const hasGzip = sh('command -v gzip').status === 0;
+const lines = (n, f = (k) => `{"a":${k}}`) => Array.from({ length: n }, (_, k) => f(k) + '\n').join('');
+const N = 60000; // ~0.7 MB of lines: more than one 128 KiB output chunk
+const text = lines(N);
+
+/** the three ways a file reaches a tool */
+const ways = (tool, file) => [`${tool} ${file}`, `${tool} < ${file}`, `cat ${file} | ${tool}`];
+
+/** every tool and way over `file`: stdout's lines, stderr and the status */
+function all(file, check) {
+  for (const [tool, arg] of [["where 'a>=0'", '-i'], ['from-json', ''], ['from-csv', '']]) {
+    const csv = tool === 'from-csv';
+    for (const cmd of ways(tool, csv ? file.replace(/\.gz$/, '.csv.gz') : file)) {
+      const c = arg && cmd.startsWith(`${tool} /`) ? cmd.replace(tool, `${tool} ${arg}`) : cmd;
+      const r = sh(c);
+      check(r, c);
+    }
+  }
+}
+
+/** write NAME.gz (NDJSON lines) and NAME.csv.gz (the same values as CSV) from a maker of gzip bytes */
+function both(d, name, make) {
+  const csv = 'a\n' + Array.from({ length: N }, (_, k) => `${k}\n`).join('');
+  fs.writeFileSync(`${d}/${name}.gz`, make(text));
+  fs.writeFileSync(`${d}/${name}.csv.gz`, make(csv));
+  return `${d}/${name}.gz`;
+}
+const wantLines = (n = N) => Array.from({ length: n }, (_, k) => `{"a":${k}}`); // (from-csv reads the numbers as numbers)
+/** the same lines (said as the first difference: uvu's diff of 60,000 lines takes minutes) */
+function same(got, want, msg) {
+  if (got.length === want.length && got.every((l, k) => l === want[k])) return;
+  const k = got.findIndex((l, i) => l !== want[i]);
+  assert.unreachable(`${msg}: ${got.length} lines against ${want.length}; first difference at ${k}: ${got[k]} against ${want[k]}`);
+}
+
+test('a header is read with its optional fields; bytes that are not one are refused', () => {
+  const base = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+  assert.is(gzipHeaderLength(Buffer.from(base)), 10);
+  assert.is(gzipHeaderLength(Buffer.from(base.slice(0, 9))), -1);
+  const all = Buffer.from([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3, 3, 0, 1, 2, 3, 0x6e, 0x61, 0, 0x63, 0, 0xaa, 0xbb]);
+  assert.is(gzipHeaderLength(all), all.length);
+  for (let k = 0; k < all.length; k++) assert.is(gzipHeaderLength(all.subarray(0, k)), -1, `cut at ${k}`);
+  assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8c])), /incorrect header check/);
+  assert.throws(() => gzipHeaderLength(Buffer.from([0x7b])), /incorrect header check/);
+  assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8b, 7])), /unknown compression method/);
+  assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3])), /unknown header flags/);
+});
+
+test('one member, members concatenated, zero padding: every record, exit 0', () => {
+  const d = tmpdir();
+  const cases = {
+    one: (t) => zlib.gzipSync(t),
+    members: (t) => Buffer.concat([zlib.gzipSync(t.slice(0, 1000)), zlib.gzipSync(t.slice(1000, 400000)), zlib.gzipSync(''), zlib.gzipSync(t.slice(400000))]),
+    padded: (t) => Buffer.concat([zlib.gzipSync(t), Buffer.alloc(5000)]),
+    paddedBetween: (t) => Buffer.concat([zlib.gzipSync(t.slice(0, 3000)), Buffer.alloc(7), zlib.gzipSync(t.slice(3000))]),
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    all(both(d, name, make), (r, cmd) => {
+      assert.is(r.stderr, '', cmd);
+      assert.is(r.status, 0, cmd);
+      same(r.stdout.split('\n').slice(0, -1), wantLines(), cmd);
+    });
+  }
+});
+
+test('every optional header field (FEXTRA, FNAME, FCOMMENT, FHCRC) is skipped, as GNU gzip reads it', () => {
+  const d = tmpdir();
+  const make = (t) => {
+    const plain = zlib.gzipSync(t);
+    const head = Buffer.from([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3]);
+    const extra = Buffer.from([5, 0, 0x41, 0x42, 3, 0, 0x7a]);
+    const name = Buffer.from('events.ndjson\0'), comment = Buffer.from('a comment\0');
+    const fields = Buffer.concat([head, extra, name, comment]);
+    const hcrc = Buffer.alloc(2); hcrc.writeUInt16LE(zlib.crc32(fields) & 0xffff);
+    return Buffer.concat([fields, hcrc, plain.subarray(10)]);
+  };
+  const file = both(d, 'fields', make);
+  if (hasGzip) assert.is(sh(`gzip -dc ${file}`).stdout, text, 'gzip reads the crafted header');
+  all(file, (r, cmd) => {
+    assert.is(r.stderr, '', cmd);
+    assert.is(r.status, 0, cmd);
+    same(r.stdout.split('\n').slice(0, -1), wantLines(), cmd);
+  });
+});
+
+test('a text file appended to a .gz: every record of the gzip data kept, the rest said with its size, exit 1', () => {
+  const d = tmpdir();
+  const tail = '{"not":"read"}\n';
+  const file = both(d, 'junk', (t) => Buffer.concat([zlib.gzipSync(t), Buffer.from(tail)]));
+  all(file, (r, cmd) => {
+    assert.is(r.status, 1, cmd);
+    same(r.stdout.split('\n').slice(0, -1), wantLines(), cmd);
+    assert.match(r.stderr, new RegExp(`: trailing garbage after the gzip data: ${tail.length} bytes from byte \\d+ ignored\\n$`), cmd);
+    assert.is(r.stderr.split('\n').length, 2, cmd);
+  });
+  if (hasGzip) assert.match(sh(`gzip -dc ${file} | wc -l`).stdout, new RegExp(`^${N}\\b`), 'GNU gzip keeps as many');
+  // later inputs are read still
+  fs.writeFileSync(`${d}/one.gz`, zlib.gzipSync(text));
+  const r = sh(`where -i ${file} -i ${d}/one.gz 'a>=0'`);
+  assert.is(r.status, 1);
+  assert.is(r.stdout.split('\n').length - 1, N * 2);
+});
+
+test('truncated data and damaged trailers: what was inflated kept, zlib\'s words, exit 1', () => {
+  const d = tmpdir();
+  const good = zlib.gzipSync(text);
+  const damaged = {
+    truncated: [good.subarray(0, Math.floor(good.length / 2)), /: unexpected end of file\n/],
+    noTrailer: [good.subarray(0, good.length - 8), /: unexpected end of file\n/],
+    halfTrailer: [good.subarray(0, good.length - 3), /: unexpected end of file\n/],
+    crc: [Buffer.concat([good.subarray(0, good.length - 8), Buffer.from([1, 2, 3, 4]), good.subarray(good.length - 4)]), /: incorrect data check\n/],
+    size: [Buffer.concat([good.subarray(0, good.length - 4), Buffer.from([1, 2, 3, 4])]), /: incorrect length check\n/],
+    headerOnly: [good.subarray(0, 6), /: unexpected end of file\n/],
+  };
+  for (const [name, [bytes, err]] of Object.entries(damaged)) {
+    fs.writeFileSync(`${d}/${name}.gz`, bytes);
+    for (const cmd of ways("where 'a>=0'", `${d}/${name}.gz`).map((c) => c.replace(`where 'a>=0' ${d}`, `where 'a>=0' -i ${d}`))) {
+      const r = sh(cmd);
+      assert.is(r.status, 1, cmd);
+      assert.match(r.stderr, err, cmd);
+      const got = r.stdout.split('\n').slice(0, -1);
+      // the records before the damage, in order, none made up
+      same(got, wantLines(got.length), cmd);
+      if (name !== 'truncated' && name !== 'headerOnly') assert.is(got.length, N, cmd);
+    }
+  }
+});
+
+test('| head ends quietly over a large gzip input, from a file and a pipe', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/big.gz`, zlib.gzipSync(lines(400000), { level: 1 }));
+  for (const cmd of [`where -i ${d}/big.gz 'a>=0' | head -2`, `{ cat ${d}/big.gz || true; } | where 'a>=0' | head -2`, `from-json ${d}/big.gz | head -2`, `{ cat ${d}/big.gz || true; } | from-json | head -2`]) {
+    const r = sh(cmd); // (pipefail: the tool's status, not only head's)
+    assert.is(r.status, 0, cmd);
+    assert.is(r.stdout, '{"a":0}\n{"a":1}\n', cmd);
+    assert.is(r.stderr, '', cmd);
+  }
+});
+
+test.run();
