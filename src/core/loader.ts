@@ -63,6 +63,11 @@ export interface Dialect {
   fold(name: string): string;
   /** why a name cannot be a column or table name here, or undefined when it can */
   badName(name: string): string | undefined;
+  /** why a name cannot be a column's (beyond badName: PostgreSQL's system columns), or undefined */
+  badColumn(name: string): string | undefined;
+  /** the most columns a table has here, and the database's name as said in a rejection */
+  readonly maxColumns: number;
+  readonly name: string;
   /** the declared type of a column created or added for values of this kind */
   typeFor(kind: Kind): string;
   /** which numbers for a column of this declared type must be the decimal the line wrote, not the
@@ -389,7 +394,7 @@ export class Loader {
 
   constructor(private readonly driver: Driver, private readonly o: LoaderOptions, private readonly events: LoaderEvents) {
     this.d = driver.dialect;
-    const bad = [o.table, ...o.key].map((n) => [n, this.d.badName(n)] as const).find(([, why]) => why);
+    const bad = [o.table, ...o.key].map((n, k) => [n, this.d.badName(n) ?? (k > 0 ? this.d.badColumn(n) : undefined)] as const).find(([, why]) => why);
     if (bad) throw new UsageError(`bad name ${JSON.stringify(bad[0])}: ${bad[1]}`);
     this.keyFolds = o.key.map((k) => this.d.fold(k));
     if (new Set(this.keyFolds).size !== this.keyFolds.length) throw new UsageError(`--key names one column twice: ${o.key.join(', ')}`);
@@ -655,8 +660,9 @@ export class Loader {
       // ({}: no column to write; a row of nulls says nothing)
       if (names.length === 0) s.bad = new RecordError('empty record', 'no fields to load');
       const seen = new Map<string, string>();
+      if (names.length > this.d.maxColumns) s.bad = this.tooWide(names.length);
       for (const n of names) {
-        const why = this.d.badName(n);
+        const why = this.d.badName(n) ?? this.d.badColumn(n);
         if (why) { s.bad = new RecordError('bad column name', `${JSON.stringify(n)}: ${why}`); break; }
         const f = this.d.fold(n);
         const other = seen.get(f);
@@ -717,20 +723,36 @@ export class Loader {
     return may;
   }
 
-  /** the table from the first batch: key columns first, then the names in order of appearance */
-  private async createTable(items: Item[]): Promise<void> {
-    const cols = new Map<string, { name: string; kind: Kind | undefined }>();
-    for (let k = 0; k < this.o.key.length; k++) cols.set(this.keyFolds[k], { name: this.o.key[k], kind: undefined });
+  /** a record with more fields than a table has columns here (or that would make its table so) */
+  private tooWide(n: number): RecordError {
+    return new RecordError('too many columns', `the table would have ${n} columns; a ${this.d.name} table has at most ${this.d.maxColumns}`);
+  }
+
+  /** the columns of a batch's records (in order) that `cols` (by fold) lacks go into it, their kinds
+   *  merged with the values'; a record that would take `cols` past `base` + its size beyond the
+   *  database's most columns is rejected alone (its columns not taken) */
+  private gather(items: Item[], cols: Map<string, { name: string; kind: Kind | undefined }>, base: number, wanted: (it: Item, i: number) => boolean): void {
     for (const it of items) {
       if (it.fail) continue;
       const names = it.shape.names;
+      let more = 0;
+      for (let i = 0; i < names.length; i++) if (wanted(it, i) && !cols.has(this.d.fold(names[i]))) more++;
+      if (base + cols.size + more > this.d.maxColumns) { it.fail = this.tooWide(base + cols.size + more); continue; }
       for (let i = 0; i < names.length; i++) {
+        if (!wanted(it, i)) continue;
         const f = this.d.fold(names[i]);
         const c = cols.get(f);
         if (c) c.kind = mergeKinds(c.kind, kindOf(it.checked[i]));
         else cols.set(f, { name: names[i], kind: kindOf(it.checked[i]) });
       }
     }
+  }
+
+  /** the table from the first batch: key columns first, then the names in order of appearance */
+  private async createTable(items: Item[]): Promise<void> {
+    const cols = new Map<string, { name: string; kind: Kind | undefined }>();
+    for (let k = 0; k < this.o.key.length; k++) cols.set(this.keyFolds[k], { name: this.o.key[k], kind: undefined });
+    this.gather(items, cols, 0, () => true);
     const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
     const declared = await this.stage(`creating table ${this.o.table}`, () => this.driver.createTable(this.o.table, columns, this.o.key));
     if (declared !== undefined) this.notes.push(`created table ${this.o.table} (${declared})`);
@@ -740,20 +762,16 @@ export class Loader {
   /** columns the table lacks: added with --alter (types from this batch's values), else the records are rejected */
   private async addColumns(items: Item[]): Promise<void> {
     const add = new Map<string, { name: string; kind: Kind | undefined }>();
+    const adding: Item[] = [];
     for (const it of items) {
       if (it.fail) continue;
       const shape = it.shape;
-      const target = this.targets(shape);
+      this.targets(shape);
       if (shape.missing.length === 0) continue;
       if (!this.o.alter) { it.fail = new RecordError('unknown column (use --alter to add it)', shape.missing.join(', ')); continue; }
-      for (let i = 0; i < target.length; i++) {
-        if (target[i] >= 0) continue;
-        const f = this.d.fold(shape.names[i]);
-        const c = add.get(f);
-        if (c) c.kind = mergeKinds(c.kind, kindOf(it.checked[i]));
-        else add.set(f, { name: shape.names[i], kind: kindOf(it.checked[i]) });
-      }
+      adding.push(it);
     }
+    this.gather(adding, add, this.columns.length, (it, i) => it.shape.target[i] < 0);
     if (add.size === 0) return;
     for (const c of add.values()) {
       await this.stage(`adding column ${c.name}`, () => this.driver.addColumn(this.o.table, { name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
@@ -866,7 +884,7 @@ export const LOADER_OPTIONS: Record<string, Options> = {
 };
 
 /** the checks of LOADER_OPTIONS (a message for a usage error, or undefined); normalizes o.key */
-export function checkLoaderOptions(o: LoaderToolOptions, d: Pick<Dialect, 'badName' | 'fold'>): string | undefined {
+export function checkLoaderOptions(o: LoaderToolOptions, d: Pick<Dialect, 'badName' | 'badColumn' | 'fold'>): string | undefined {
   const blank = blankList('key', o.key, 'a column');
   if (blank) return blank;
   o.key = listOption(o.key);
@@ -874,7 +892,7 @@ export function checkLoaderOptions(o: LoaderToolOptions, d: Pick<Dialect, 'badNa
   if (o.flushAfter !== undefined && !(o.flushAfter > 0 && o.flushAfter <= 86400)) return '--flush-after takes a number of seconds (more than 0, at most 86400)';
   if (o.flushAfter !== undefined && o.atomic) return '--flush-after goes without --atomic (the whole load is one transaction)';
   if (!(o.busyTimeout >= 0)) return '--busy-timeout takes a number of milliseconds (0 or more)';
-  for (const n of [o.table, ...o.key]) { const why = d.badName(n); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
+  for (const n of [o.table, ...o.key]) { const why = d.badName(n) ?? (n !== o.table || o.key.includes(n) ? d.badColumn(n) : undefined); if (why) return `bad name ${JSON.stringify(n)}: ${why}`; }
   // (before the database is opened: names it folds alike too, u,U in SQLite, which made its file)
   if (new Set(o.key.map(d.fold)).size !== o.key.length) return `--key names one column twice: ${o.key.join(', ')}`;
   // (--schema "$SCHEMA" with SCHEMA empty: not the option left out, which would infer the table's types)

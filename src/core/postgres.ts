@@ -117,6 +117,9 @@ export function badName(name: string): string | undefined {
   return undefined;
 }
 
+/** the names PostgreSQL gives every table's system columns (a column of the name cannot be made) */
+const SYSTEM_COLUMNS: ReadonlySet<string> = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid']);
+
 export const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 
 const shown = (name: string) => (/^[\x20-\x7e]+$/.test(name) ? name : JSON.stringify(name));
@@ -232,6 +235,9 @@ function jsonField(v: Value, name: string, binary: boolean): string {
 export const pgDialect: Dialect = {
   fold: (name) => name,
   badName,
+  badColumn: (name) => (SYSTEM_COLUMNS.has(name) ? 'the name of a PostgreSQL system column' : undefined),
+  maxColumns: 1600, // (MaxHeapAttributeNumber)
+  name: 'PostgreSQL',
   typeFor: (kind) => TYPES[kind],
   numberDigits(column) {
     const base = baseOf(column as PgColumn);

@@ -64,6 +64,15 @@ export function badName(name: string): string | undefined {
   return undefined;
 }
 
+/** `(a OR b OR ...)` as a balanced tree of ORs: SQLite's parser refuses an expression more than 1000
+ *  deep (SQLITE_MAX_EXPR_DEPTH), which a chain of the comparisons of 1,000 columns is; the tree of a
+ *  table's 2,000 is 12 deep. The terms are evaluated left to right as in the chain. */
+export function anyOf(terms: string[]): string {
+  if (terms.length <= 8) return `(${terms.join(' OR ')})`;
+  const half = terms.length >> 1;
+  return `(${anyOf(terms.slice(0, half))} OR ${anyOf(terms.slice(half))})`;
+}
+
 /** "name" with embedded quotes doubled; refuses what is not a sensible column/table name */
 export function quoteIdent(name: string): string {
   const why = badName(name);
@@ -165,6 +174,9 @@ const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
 export const sqliteDialect: Dialect = {
   fold: foldAscii,
   badName,
+  badColumn: () => undefined,
+  maxColumns: 2000, // (SQLITE_MAX_COLUMN: better-sqlite3 keeps SQLite's default)
+  name: 'SQLite',
   typeFor: (kind) => TYPES[kind],
   numberDigits(column) {
     const aff = affinity(column.type);
@@ -375,11 +387,11 @@ export class SqliteDriver implements Driver {
     const plain = !updates || this.plainTable(spec.table);
     const update = updates && plain
       ? `UPDATE ${T} SET ${nonKey.map((c) => `${c} = ?`).join(', ')} WHERE ${byKey}` +
-        ` AND (${nonKey.map((c) => `${c} IS NOT ?`).join(' OR ')})`
+        ` AND ${anyOf(nonKey.map((c) => `${c} IS NOT ?`))}`
       : null;
     const upsert = updates && !plain
       ? `${insert} ON CONFLICT (${keyList}) DO UPDATE SET ` +
-        `${nonKey.map((c) => `${c} = excluded.${c}`).join(', ')} WHERE ${nonKey.map((c) => `${T}.${c} IS NOT excluded.${c}`).join(' OR ')}`
+        `${nonKey.map((c) => `${c} = excluded.${c}`).join(', ')} WHERE ${anyOf(nonKey.map((c) => `${T}.${c} IS NOT excluded.${c}`))}`
       : null;
     s = {
       insert: this.db.prepare(keyCols.length ? `${insert} ON CONFLICT (${keyList}) DO NOTHING` : insert),

@@ -376,5 +376,38 @@ if (!bindir) {
     }
   });
 
+  test('a record past 1600 columns or with a system column\'s name is rejected alone; 900 columns upsert (a row past 8 kB is the database\'s own rejection)', async () => {
+    const wide = (id, n, v, prefix = 'c') => { const o = { id }; for (let i = 0; i < n; i++) o[`${prefix}${i}`] = v + i; return o; };
+    // one record of 1,600 fields (the table would have 1,601), one of a system column's name: the others kept
+    let r = load('-t wide_a -k id', { input: ndjson([{ id: 'a', x: 1 }, wide('w', 1600, 0), { id: 'b', xmin: 2 }, { id: 'c', XMIN: 3 }]) });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /:2: too many columns: the table would have 1601 columns; a PostgreSQL table has at most 1600\n/);
+    assert.match(r.stderr, /:3: bad column name: "xmin": the name of a PostgreSQL system column\n/);
+    assert.match(r.stderr, /wide_a: inserted=2 updated=0 unchanged=0 rejected=2\n/);
+    assert.equal(await q('SELECT id, x, "XMIN" AS y FROM wide_a ORDER BY id'), [{ id: 'a', x: '1', y: null }, { id: 'c', x: null, y: '3' }]);
+    // two records that together would pass the bound: the second is rejected, the first kept
+    r = load('-t wide_b -k id', { input: ndjson([wide('p', 1000, 0, 'p'), wide('q', 1000, 0, 'q'), { id: 'r', p1: 7 }]) });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /:2: too many columns: the table would have 2001 columns/);
+    assert.equal(await q('SELECT id, p1 FROM wide_b ORDER BY id'), [{ id: 'p', p1: '1' }, { id: 'r', p1: '7' }]);
+    // the same with --alter, a batch a record
+    r = load('-t wide_c -k id --alter --batch 1', { input: ndjson([wide('p', 1000, 0, 'p'), wide('q', 1000, 0, 'q'), { id: 'r', p1: 7 }]) });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /:2: too many columns: the table would have 2001 columns/);
+    assert.equal(await q('SELECT id, p1 FROM wide_c ORDER BY id'), [{ id: 'p', p1: '1' }, { id: 'r', p1: '7' }]);
+    // 900 non-key BIGINT columns (7.2 kB a row: 1,000 would not fit a page): inserted, updated, unchanged
+    r = load('-t wide_d -k id', { input: ndjson([wide('a', 900, 0), wide('a', 900, 1), wide('a', 900, 1)]) });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wide_d: inserted=1 updated=1 unchanged=1 rejected=0\n/);
+    assert.equal(await q('SELECT c0, c899 FROM wide_d'), [{ c0: '1', c899: '900' }]);
+    // a key named like a system column: a usage error before anything is done
+    r = load('-t wide_e -k ctid', { input: '{"ctid":1}\n' });
+    assert.is(r.status, 2);
+    assert.match(r.stderr, /bad name "ctid": the name of a PostgreSQL system column/);
+    // a table may have such a name
+    r = load('-t xmin -k id', { input: '{"id":1}\n' });
+    assert.is(r.status, 0, r.stderr);
+  });
+
   test.run();
 }

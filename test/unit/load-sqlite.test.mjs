@@ -569,4 +569,35 @@ test('the closing line\'s rejected= counts every record refused: the loader\'s a
   assert.match(r.stderr, /3 bad records skipped \(malformed JSON: 2, not a JSON object: 1\)/);
 });
 
+test('wide records: 1,999 non-key columns upsert (a chain of 1,000 comparisons was past SQLite\'s expression depth: the whole load failed); a record that would make the table pass 2,000 columns is rejected alone', () => {
+  const d = tmpdir();
+  const wide = (id, n, v, prefix = 'c') => { const o = { id }; for (let i = 0; i < n; i++) o[`${prefix}${i}`] = v + i; return JSON.stringify(o); };
+  const ups = [wide('a', 1999, 0), wide('a', 1999, 1), wide('a', 1999, 1)].join('\n') + '\n';
+  // the plain way (UPDATE, then INSERT) and the upsert way (a table with a trigger)
+  let r = sh(`load-sqlite --db ${d}/p.db -t t -k id`, { input: ups });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /t: inserted=1 updated=1 unchanged=1 rejected=0\n/);
+  assert.equal(rows(`${d}/p.db`, 'SELECT c0, c1998 FROM t'), [{ c0: 1, c1998: 1999 }]);
+  const cols = Array.from({ length: 1999 }, (_, i) => `c${i} INTEGER`).join(', ');
+  fs.writeFileSync(`${d}/s.sql`, `CREATE TABLE t (id TEXT PRIMARY KEY, ${cols}); CREATE TABLE n (k INTEGER); CREATE TRIGGER tr AFTER UPDATE ON t BEGIN INSERT INTO n VALUES (1); END;`);
+  r = sh(`load-sqlite --db ${d}/u.db -t t -k id --schema ${d}/s.sql`, { input: ups });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /t: inserted=1 updated=1 unchanged=1 rejected=0\n/);
+  assert.equal(rows(`${d}/u.db`, 'SELECT c0, c1998, (SELECT count(*) FROM n) AS fired FROM t'), [{ c0: 1, c1998: 1999, fired: 1 }]);
+  // 2,000 fields and the key: that record alone
+  r = sh(`load-sqlite --db ${d}/w.db -t t -k id`, { input: `{"id":"x","a":1}\n${wide('w', 2000, 0)}\n{"id":"y","a":2}\n` });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /-:2: too many columns: the table would have 2001 columns; a SQLite table has at most 2000\n/);
+  assert.equal(rows(`${d}/w.db`, 'SELECT id, a FROM t ORDER BY id'), [{ id: 'x', a: 1 }, { id: 'y', a: 2 }]);
+  // two records that together would: the second, in the first batch and with --alter a batch a record
+  for (const extra of ['', '--alter --batch 1']) {
+    const db = `${d}/b${extra ? 'a' : ''}.db`;
+    r = sh(`load-sqlite --db ${db} -t t -k id ${extra}`, { input: `${wide('p', 1200, 0, 'p')}\n${wide('q', 1200, 0, 'q')}\n{"id":"r","p1":7}\n` });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /-:2: too many columns: the table would have 2401 columns/, extra);
+    assert.match(r.stderr, /inserted=2 updated=0 unchanged=0 rejected=1\n/, extra);
+    assert.equal(rows(db, 'SELECT id, p1 FROM t ORDER BY id'), [{ id: 'p', p1: 1 }, { id: 'r', p1: 7 }], extra);
+  }
+});
+
 test.run();
