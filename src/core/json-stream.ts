@@ -117,6 +117,18 @@ export function compactInto(b: Buffer, s: number, e: number, out: Buffer, o: num
   return o;
 }
 
+/** is the valid JSON text b holds nested more than `levels` deep (arrays and objects)? */
+export function nestedDeeper(b: Buffer, levels: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === QUOTE) { for (i++; b[i] !== QUOTE; i++) if (b[i] === BSL) i++; }
+    else if (c === LBRACE || c === LBRACK) { if (++depth > levels) return true; }
+    else if (c === RBRACE || c === RBRACK) depth--;
+  }
+  return false;
+}
+
 /** the valid JSON text b[s, e) without insignificant whitespace, as a Buffer */
 export function compact(b: Buffer, s: number, e: number): Buffer {
   const out = Buffer.allocUnsafe(e - s);

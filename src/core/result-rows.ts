@@ -15,7 +15,11 @@ export type Format = 'ndjson' | 'table' | 'csv';
 
 /** a JSON or JSONB value (query-postgres): in a CSV or table cell its JSON text, a string or null too
  *  (`"abc"` printed as the text abc, JSON null as SQL NULL's empty cell) */
-export class JsonCell { constructor(readonly value: unknown) {} }
+export class JsonCell {
+  /** `text`: the value's JSON text instead (without blanks), printed as it is: a value nested deeper
+   *  than the writers walk (JSON.stringify recurses: ~5,000 levels ended the run) */
+  constructor(readonly value: unknown, readonly text?: string) {}
+}
 
 /** an integer (bigint or its digits) as the value printed: a number, or a BigNum past 2^53 */
 export function exactInteger(v: bigint | string): number | BigNum {
@@ -53,15 +57,18 @@ export async function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'> & Partia
     if (typeof v === 'number') { if (Number.isFinite(v)) return v; infinite[col]++; return null; }
     if (typeof v === 'bigint') return exactInteger(v);
     if (v instanceof Uint8Array) return '\\x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-    if (Array.isArray(v)) return v.map((x) => plain(x, col)); // (PostgreSQL arrays)
-    if (v instanceof JsonCell) return v.value;
+    if (Array.isArray(v)) { // (PostgreSQL arrays; one of a JSON value printed as its text is so too)
+      const xs = v.map((x) => plain(x, col));
+      return xs.some((x) => x instanceof RawJson) ? new RawJson(`[${xs.map(json).join(',')}]`) : xs;
+    }
+    if (v instanceof JsonCell) return v.text === undefined ? v.value : new RawJson(v.text);
     return v;
   };
-  const text = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? stringify(v) : String(v));
+  const text = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof BigNum) ? json(v) : String(v));
   /** a value's cell: null for SQL NULL, else its text (a JSON value's JSON text) */
   const cell = (v: unknown, i: number): string | null => {
     const p = plain(v, i);
-    if (v instanceof JsonCell) return stringify(p);
+    if (v instanceof JsonCell) return json(p);
     return p === null || p === undefined ? null : text(p);
   };
   if (format === 'ndjson') {
@@ -71,7 +78,7 @@ export async function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'> & Partia
     for await (const rows of each()) {
       for (const row of rows) {
         let line = '{';
-        for (let i = 0; i < quoted.length; i++) line += (i ? ',' : '') + quoted[i] + stringify(plain(row[i], i));
+        for (let i = 0; i < quoted.length; i++) line += (i ? ',' : '') + quoted[i] + json(plain(row[i], i));
         ctx.emit(line + '}');
       }
     }
@@ -99,5 +106,10 @@ export async function printRows(ctx: Pick<ToolContext, 'emit' | 'warn'> & Partia
   }
   infinite.forEach((n, i) => { if (n) ctx.warn(`column ${i + 1} (${columns[i]}): ${n} infinite ${n === 1 ? 'number' : 'numbers'} printed as null (JSON has no Infinity)`); });
 }
+
+/** a JsonCell's text, written as it is */
+class RawJson { constructor(readonly text: string) {} }
+/** a printed value's JSON text */
+const json = (p: unknown): string => (p instanceof RawJson ? p.text : stringify(p));
 
 const csvCell = (s: string) => (s === '' || /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);

@@ -9,6 +9,7 @@
 // One statement only (the extended protocol refuses several); a query that returns no rows' shape
 // (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
 import { BigNum, parseDigits, parseJson } from '../core/json.js';
+import { compact, nestedDeeper } from '../core/json-stream.js';
 import { pgConnect } from '../core/postgres.js';
 import { JsonCell, exactInteger, printRows } from '../core/result-rows.js';
 import { UsageError } from '../core/tool.js';
@@ -43,7 +44,14 @@ function parserFor(oid: number, types: PgTypes): (text: string) => unknown {
   if (oid === NUMERIC) return (s) => (NOT_FINITE.has(s) ? s : /^-?\d+$/.test(s) ? exactInteger(s) : new BigNum(s));
   if (oid === FLOAT4 || oid === FLOAT8) return (s) => (NOT_FINITE.has(s) ? s : Number(s));
   // (numbers exact: a decimal of more than 15 significant digits too, as the loaders stored it)
-  if (oid === JSON_OID || oid === JSONB) return (s) => { const b = Buffer.from(s, 'utf8'); return new JsonCell(parseDigits(b, 0, b.length) ?? parseJson(s)); };
+  if (oid === JSON_OID || oid === JSONB) {
+    return (s) => {
+      const b = Buffer.from(s, 'utf8');
+      // (deeper than the writers walk: its text, compacted; PostgreSQL checked it is JSON)
+      if (nestedDeeper(b, 1000)) return new JsonCell(undefined, compact(b, 0, b.length).toString('utf8'));
+      return new JsonCell(parseDigits(b, 0, b.length) ?? parseJson(s));
+    };
+  }
   if (AS_TEXT.has(oid)) return (s) => s;
   return types.getTypeParser(oid, 'text') as (text: string) => unknown;
 }
