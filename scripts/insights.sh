@@ -26,7 +26,8 @@ app_version; e.g. one file per day, as generate-insights writes them) into the S
 mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and stage_stats (and
 device_performance with --metadata). The files are read once by each of --jobs processes, each
 keeping one shard of the users (from-csv --shard) and computing every table's part in one
-in-process chain; the shards combine exactly. Every table is replaced whole by a run.
+in-process chain; the shards combine exactly. Every table is replaced whole by a run (each in a
+transaction of its own; device_performance by an empty one without --metadata).
 
 Options:
   --db FILE              the SQLite database (created if missing)
@@ -119,15 +120,35 @@ metadata_header() {
   fi
   head -n 1 "$metadata" | from-csv --require user_id,device_type > /dev/null 2>&1
 }
-if [ -n "$metadata" ] && [ -r "$metadata" ] && [[ $metadata != *.gz ]] && ! metadata_header; then
-  echo "$me: --metadata $metadata: its header has no user_id or no device_type column (nothing was run)" >&2; exit 1
+metadata_fails() {
+  echo "$me: --metadata $metadata: $1 (nothing was run)" >&2; exit 1
+}
+if [ -n "$metadata" ]; then
+  # (every shard and partition reads it: a plain file, read here first; a gzip one's header through gzip)
+  [ -e "$metadata" ] || metadata_fails "no such file"
+  [ ! -d "$metadata" ] || metadata_fails "it is a folder"
+  [ -f "$metadata" ] || metadata_fails "not a plain file (each part of the run reads it)"
+  [ -r "$metadata" ] || metadata_fails "cannot be read (permissions)"
+  [ -s "$metadata" ] || metadata_fails "an empty file (no header row)"
+  mark=""; LC_ALL=C read -r -N 2 mark < "$metadata" 2> /dev/null || true
+  if [ "$mark" = $'\x1f\x8b' ]; then
+    { gzip -dc -- "$metadata" 2> /dev/null || true; } | head -n 1 | from-csv --require user_id,device_type > /dev/null 2>&1 \
+      || metadata_fails "its header has no user_id or no device_type column, or it is no gzip CSV"
+  elif ! metadata_header; then
+    metadata_fails "its header has no user_id or no device_type column"
+  fi
 fi
+[ -z "$report" ] || [ ! -e "$report" ] || [ -d "$report" ] || usage_error "--report $report: a file, not a folder"
+[[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v p="$top" 'BEGIN { exit !(p <= 100) }' || usage_error "--top-percent takes a number from 0 to 100 (got '$top')"
+[[ $gap =~ ^[0-9]+$ && $gap =~ [1-9] ]] || usage_error "--session-gap takes a whole number of seconds, 1 or more (got '$gap')"
+gap=$((10#$gap))  # (0600 is 600: the sessions' parameter as the states record it)
+[[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
+[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
 insights_refuse_states
 [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
-[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 # each shard reads every file: an input that can be read only once (a pipe, /dev/stdin) would be split
 # between the shards, each getting some of its rows in silence; such a run is one shard (said)
 if [ "$jobs" -gt 1 ]; then
@@ -138,9 +159,6 @@ if [ "$jobs" -gt 1 ]; then
     fi
   done
 fi
-[[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
-[[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
-[[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 
@@ -204,14 +222,14 @@ part() {
   # a row without a user_id is no user's interaction, a duration_ms beyond a Long (the seed's type; validate
   # compares doubles: 2^63-1024) no duration: both rejected (else a "null user" ranked among the power users,
   # and a 20-digit duration made its user's total unloadable)
-  event-pipes from-csv --types duration_ms=int,app_version=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
+  event-pipes from-csv --types duration_ms=int,app_version=string,user_id=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
     then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
     then fork \
       [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
       [ count-by month -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.mau" ] \
       [ "${users[@]}" count-by user_id -a 'total_duration_ms=sum(duration_ms)' --order-by total_duration_ms:desc "${users_limit[@]}" "${st[@]}" then save "$work/$k.users" ] \
-      [ where action_type=page_view 'app_version!=null' 'app_version~.' "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
       "${dev[@]}" \
       [ retention --user user_id --date date "${st[@]}" then save "$work/$k.ret" ] \
       "${sess[@]}" \
@@ -229,7 +247,10 @@ part() {
 loads=(dau:date:"$work/dau.ndjson" mau:month:"$work/mau.ndjson" app_version_p95:app_version:"$work/app_version_p95.ndjson"
   dau_anomalies:date:"$work/dau_anomalies.ndjson" retention:cohort_week,week_offset:"$work/retention.ndjson"
   power_users:user_id:"$work/power_users.ndjson" session_metrics:all_users:"$work/sessions.ndjson")
-[ -z "$metadata" ] || loads+=(device_performance:device_type:"$work/device_performance.ndjson")
+# (without --metadata the table is replaced by an empty one: every table is one run's, and this run
+# knows no device)
+if [ -n "$metadata" ]; then loads+=(device_performance:device_type:"$work/device_performance.ndjson")
+else loads+=(device_performance:device_type:/dev/null); fi
 # the tables, each replaced whole (one transaction each); then the per-stage figures (the equivalent of
 # Spark's accumulators and stage view) into stage_stats, and their summary per tool
 sink_load_tables_argv --name insights.sh --replace --stats "$stats" --stage-stats "${loads[@]}" \

@@ -27,7 +27,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
     then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')
-  ep from-csv --types duration_ms=int,app_version=string --require user_id,timestamp,action_type,duration_ms,app_version "${st[@]}" "$in" \
+  ep from-csv --types duration_ms=int,app_version=string,user_id=string --require user_id,timestamp,action_type,duration_ms,app_version "${st[@]}" "$in" \
     then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" \
     then to-local-date --field timestamp --tz UTC "${st[@]}" \
     then to-local-date --field timestamp --tz UTC --grain month --as month "${st[@]}" \
@@ -35,7 +35,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
       [ count-by date --partial -a 'active_users=distinct(user_id)' then save "$out.dau" ] \
       [ count-by month --partial -a 'active_users=distinct(user_id)' then save "$out.mau" ] \
       [ ${clip[@]+"${clip[@]}"} count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' then save "$out.users" ] \
-      [ where action_type=page_view 'app_version!=null' 'app_version~.' then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
       ${dev[@]+"${dev[@]}"} \
       [ count-by user_id date --distinct then save "$out.days" ] \
       [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then save "$out.sess" ]
@@ -53,13 +53,9 @@ insights_refuse_states() {
 
 insights_incremental() {
   local full=$1 i f key work idb="$db" status=0
-  [[ $gap =~ ^[0-9]+$ ]] || usage_error "--session-gap takes a whole number of seconds (got '$gap')"
-  [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
-  [[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--top-percent takes a number (got '$top')"
-  [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel jobs (got '$jobs')"
+  # (--session-gap, --cap-duration, --top-percent, --jobs and --metadata are checked by insights.sh)
   [ "$full" = 0 ] || [ ${#files[@]} -gt 0 ] || usage_error "no INTERACTIONS.csv file given"
   [ -z "$partition_key" ] || [ ${#files[@]} = 1 ] || usage_error "--partition-key names the partition of one input file (got ${#files[@]} files)"
-  [ -z "$metadata" ] || [ -r "$metadata" ] || { echo "$me: cannot read $metadata (nothing was run)" >&2; exit 1; }
   # the partition keys: the file names (or --partition-key), distinct within a run; without
   # --incremental (--hosts: a scratch database, no key kept) each input is a partition of its own,
   # named by its place (eu/day.csv and us/day.csv were refused as one key, as a local run is not)

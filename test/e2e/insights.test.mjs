@@ -130,7 +130,7 @@ test('a shard whose rows were all rejected: the run goes on with the others; not
   assert.is(sh(`insights.sh --db ${d}/c.db --jobs 1 ${d}/none.csv`).status, 1);
 });
 
-test('numeric user ids written differently (1, 1e0, 1.0; -0, 0.0) are one user in one shard: every --jobs gives the same tables', () => {
+test('user ids are strings (the seed\'s type): 1, 1e0, 1.0 and 10E-1, -0 and 0.0 are six users (they were one user, and one, as numbers); every --jobs gives the same tables', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
   fs.writeFileSync(`${d}/a.csv`, head + ['1,2023-01-02 00:00:00', '1e0,2023-01-02 00:10:00', '2,2023-01-02 00:00:00', '1.0,2023-01-02 00:20:00',
@@ -141,7 +141,9 @@ test('numeric user ids written differently (1, 1e0, 1.0; -0, 0.0) are one user i
     return ['session_metrics', 'dau ORDER BY date', 'mau', 'retention ORDER BY cohort_week, week_offset', 'power_users ORDER BY rank'].map((t) => q(`${d}/j${jobs}.db`, `SELECT * FROM ${t}`));
   };
   const one = tables(1);
-  assert.equal(one[0].map((r) => [r.sessions, r.users]), [[4, 3]]); // users 1, 2 and 0; user 1: a session of three pings, another a week later
+  assert.equal(one[0].map((r) => [r.sessions, r.users]), [[7, 7]]); // every id a user of its own, one session each
+  assert.equal(one[1], [{ date: '2023-01-02', active_users: 4 }, { date: '2023-01-03', active_users: 2 }, { date: '2023-01-09', active_users: 1 }]);
+  assert.equal(one[4].map((r) => r.user_id), ['-0']); // (ceil(1 % of 7): one; every total 100, the tie by user_id as text)
   for (const jobs of [2, 3]) assert.equal(tables(jobs), one, `--jobs ${jobs}`);
 });
 
@@ -168,7 +170,7 @@ test('a table that cannot be loaded: the others are, its load says why, the run 
   assert.match(r.stderr, /insights\.sh: loading failed: power_users\n/);
   // the messages of the loads in the tables' order, whichever finished first
   const order = [...r.stderr.matchAll(/load-sqlite: (\w+): inserted/g)].map((m) => m[1]);
-  assert.equal(order, ['dau', 'mau', 'app_version_p95', 'dau_anomalies', 'retention', 'power_users', 'session_metrics']);
+  assert.equal(order, ['dau', 'mau', 'app_version_p95', 'dau_anomalies', 'retention', 'power_users', 'session_metrics', 'device_performance']);
   assert.ok(q(`${d}/v.db`, 'SELECT count(*) AS n FROM dau')[0].n > 0);
 });
 
@@ -436,6 +438,71 @@ test('a shard whose rows validate or to-local-date rejected all: the run goes on
     assert.match(r.stderr, /insights\.sh: every interaction read was rejected: nothing kept/);
     assert.equal(q(`${d}/u1-1.db`, 'SELECT * FROM dau'), [{ date: '2023-05-01', active_users: 1 }]);
   }
+});
+
+test('a run without --metadata empties device_performance (it kept the last run\'s, which --report showed as this one\'s); a gzip, empty, missing or not plain --metadata is refused before anything runs; usage errors for --session-gap 0, --top-percent past 100, --report naming a file (found by a review)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/a.csv`, head + 'u1,2023-05-01 10:00:00,page_view,p1,100,5.0.0\nu2,2023-05-01 11:00:00,edit,p1,200,5.0.1\n');
+  fs.writeFileSync(`${d}/m.csv`, 'user_id,device_type\nu1,iPad\nu2,Mac\n');
+  const db = `${d}/x.db`;
+  let r = sh(`insights.sh --db ${db} --metadata ${d}/m.csv ${d}/a.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(q(db, 'SELECT count(*) AS n FROM device_performance')[0].n, 2);
+  r = sh(`insights.sh --db ${db} --report ${d}/rep ${d}/a.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(q(db, 'SELECT * FROM device_performance'), []);
+  assert.not.match(fs.readFileSync(`${d}/rep/report.md`, 'utf8'), /[Dd]evice/);
+  // a gzip metadata file's header is checked too (through gzip); the right one is read
+  fs.writeFileSync(`${d}/nodev.csv.gz`, zlib.gzipSync('user_id,join_date\nu1,2022-01-01\n'));
+  fs.writeFileSync(`${d}/m.csv.gz`, zlib.gzipSync(fs.readFileSync(`${d}/m.csv`)));
+  fs.writeFileSync(`${d}/empty.csv`, '');
+  r = sh(`insights.sh --db ${db} --metadata ${d}/m.csv.gz ${d}/a.csv`);
+  assert.is(r.status, 0, r.stderr);
+  const before = q(db, 'SELECT * FROM device_performance ORDER BY device_type');
+  assert.is(before.length, 2);
+  for (const [file, why] of [['nodev.csv.gz', 'its header has no user_id or no device_type column, or it is no gzip CSV'], ['empty.csv', 'an empty file \\(no header row\\)'],
+    ['missing.csv', 'no such file'], ['.', 'it is a folder'], ['/dev/null', 'not a plain file \\(each part of the run reads it\\)']]) {
+    const path = file.startsWith('/') ? file : `${d}/${file}`;
+    r = sh(`insights.sh --db ${db} --metadata ${path} ${d}/a.csv`);
+    assert.is(r.status, 1, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^insights\\.sh: --metadata ${path.replace(/[.]/g, '\\.')}: ${why} \\(nothing was run\\)\\n$`), file);
+    assert.equal(q(db, 'SELECT * FROM device_performance ORDER BY device_type'), before, file);
+  }
+  fs.writeFileSync(`${d}/afile`, '');
+  for (const [args, msg] of [['--session-gap 0', /--session-gap takes a whole number of seconds, 1 or more/], ['--top-percent 150', /--top-percent takes a number from 0 to 100/],
+    [`--report ${d}/afile`, /--report .*afile: a file, not a folder/], ['--incremental --session-gap 00', /--session-gap takes/]]) {
+    r = sh(`insights.sh --db ${d}/u.db ${args} ${d}/a.csv`);
+    assert.is(r.status, 2, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, msg, args);
+  }
+});
+
+test('an app version whose page views have no duration is in no row (the load failed on its NULL p95, exit 1 when it was the only version); the report draws and counts a day nobody came and escapes a version in its table (found by a review)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/nodur.csv`, head + 'u1,2023-03-01 10:00:00,page_view,p1,,9.9.9\n');
+  let r = sh(`insights.sh --db ${d}/n.db ${d}/nodur.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.not.match(r.stderr, /constraint|failed/);
+  assert.equal(q(`${d}/n.db`, 'SELECT * FROM app_version_p95'), []);
+  // 40 days of 20 users each, one day of nobody, versions with Markdown and HTML in their names
+  const rows = [];
+  for (let day = 1; day <= 40; day++) {
+    if (day === 30) continue;
+    const date = new Date(Date.UTC(2023, 0, day)).toISOString().slice(0, 10);
+    for (let u = 0; u < 20; u++) rows.push(`u${u},${date} 10:00:00,page_view,p1,${100 + u},${u % 2 ? '5|0 <b>x</b> & y' : '1.0'}`);
+  }
+  fs.writeFileSync(`${d}/days.csv`, head + rows.join('\n') + '\n');
+  r = sh(`insights.sh --db ${d}/r.db --report ${d}/rep ${d}/days.csv`);
+  assert.is(r.status, 0, r.stderr);
+  const flagged = q(`${d}/r.db`, 'SELECT date FROM dau_anomalies WHERE anomaly = 1 ORDER BY date').map((x) => x.date);
+  assert.ok(flagged.includes('2023-01-30'), String(flagged));
+  const md = fs.readFileSync(`${d}/rep/report.md`, 'utf8');
+  assert.match(md, /Active users\*\*: 40 days; 20 a day on average; 1 unusual day flagged \(2023-01-30\)\./);
+  assert.ok(md.includes('| 5\\|0 &lt;b&gt;x&lt;/b&gt; &amp; y | 390 | '), md);
+  const svg = fs.readFileSync(`${d}/rep/dau.svg`, 'utf8');
+  assert.match(svg, /2023-01-30/);
 });
 
 test.run();
