@@ -27,7 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { createStream } from '../../dist/api.js';
 import { loadTables } from './load-tables.mjs';
-import { firstLines, usersOf } from './users-file.mjs';
+import { firstLines, usersOf, withTotals } from './users-file.mjs';
 
 const argv = process.argv.slice(2);
 const usage = (m) => { process.stderr.write(`insights-combine.mjs: ${m}\n`); process.exit(2); };
@@ -148,7 +148,7 @@ const steps = {
     if (limited !== files.length) { n = 0; for (const f of files) { const c = usersOf(f); n += c.lines - c.nulls; } }
     const k = Math.ceil((n * Number(top)) / 100);
     if (k === 0) { put('power_users.ndjson', ''); return; }
-    put('power_users.ndjson', await run(Readable.from(files.map((f) => firstLines(f, k))), 'top', ['--by', 'total_duration_ms', '--n', String(k), '--key', 'user_id', ...st]));
+    put('power_users.ndjson', await run(Readable.from(files.map((f) => withTotals(firstLines(f, k)))), 'top', ['--by', 'total_duration_ms', '--n', String(k), '--key', 'user_id', ...st]));
   },
   // sessions: merged; the users a sum of the keys each shard's sessionize made sessions of (its line in
   // the run's figures: users of different shards are different)

@@ -58,3 +58,16 @@ export function firstLines(file, k) {
     return Buffer.concat(parts);
   } finally { fs.closeSync(fd); }
 }
+
+/** lines (whole ones) without their last lines that hold a null total: the users with a total of a
+ *  users file's first lines (a user none of whose interactions had a duration is no candidate: given to
+ *  top, it was a "bad record", said and counted on every run that had one) */
+export function withTotals(lines) {
+  let e = lines.length;
+  while (e > 0) {
+    const s = e >= 2 ? lines.lastIndexOf(10, e - 2) + 1 : 0;
+    if (lines.subarray(s, e).indexOf(NULL_TOTAL) < 0) break;
+    e = s;
+  }
+  return lines.subarray(0, e);
+}

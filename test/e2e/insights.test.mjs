@@ -478,7 +478,7 @@ test('a run without --metadata empties device_performance (it kept the last run\
   }
 });
 
-test('an app version whose page views have no duration is in no row (the load failed on its NULL p95, exit 1 when it was the only version); the report draws and counts a day nobody came and escapes a version in its table (found by a review)', () => {
+test('an app version whose page views have no duration is in no row (the load failed on its NULL p95, exit 1 when it was the only version), a user without one no bad record of top\'s; the report draws and counts a day nobody came and escapes a version in its table (found by a review)', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
   fs.writeFileSync(`${d}/nodur.csv`, head + 'u1,2023-03-01 10:00:00,page_view,p1,,9.9.9\n');
@@ -486,6 +486,13 @@ test('an app version whose page views have no duration is in no row (the load fa
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stderr, /constraint|failed/);
   assert.equal(q(`${d}/n.db`, 'SELECT * FROM app_version_p95'), []);
+  // a user without a duration beside one with: no power user candidate, no "bad record" of top's
+  fs.writeFileSync(`${d}/nodur2.csv`, head + 'u1,2023-03-01 10:00:00,page_view,p1,,9.9.9\nu2,2023-03-01 10:00:00,page_view,p1,5,5.0.0\n');
+  r = sh(`insights.sh --db ${d}/n2.db ${d}/nodur2.csv`);
+  assert.is(r.status, 0, r.stderr);
+  assert.not.match(r.stderr, /top: |bad record/);
+  assert.equal(q(`${d}/n2.db`, 'SELECT user_id, total_duration_ms FROM power_users'), [{ user_id: 'u2', total_duration_ms: 5 }]);
+  assert.equal(q(`${d}/n2.db`, 'SELECT app_version, n FROM app_version_p95'), [{ app_version: '5.0.0', n: 1 }]);
   // 40 days of 20 users each, one day of nobody, versions with Markdown and HTML in their names
   const rows = [];
   for (let day = 1; day <= 40; day++) {

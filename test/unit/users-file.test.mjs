@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { firstLines, usersOf } from '../../scripts/lib/users-file.mjs';
+import { firstLines, usersOf, withTotals } from '../../scripts/lib/users-file.mjs';
 
 let seed = 3;
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
@@ -28,6 +28,15 @@ test('usersOf and firstLines read what the whole file as a string says', () => {
       assert.is(firstLines(file, k).toString(), lines.slice(0, k).map((l) => `${l}\n`).join(''), `first ${k} lines`);
     }
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('withTotals drops the last lines that hold a null total, and no other', () => {
+  const line = (u, t) => JSON.stringify({ user_id: u, total_duration_ms: t }) + '\n';
+  for (const [lines, keep] of [[[], 0], [[line('a', 5)], 1], [[line('a', null)], 0], [[line('a', 5), line('b', null), line('c', null)], 1],
+    [[line('a', 5), line('b', 4)], 2], [[line('a', null), line('b', 3)], 2], [[line('total_duration_ms":null', 2)], 1]]) {
+    const buf = Buffer.from(lines.join(''));
+    assert.is(withTotals(buf).toString(), lines.slice(0, keep).join(''), lines.join(''));
+  }
 });
 
 test.run();
