@@ -15,11 +15,23 @@ function dataError(message: string, code = 'Z_DATA_ERROR'): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** the most bytes a member's header may take (its name, comment and extra field): past it the bytes are
+ *  not taken for a header (bytes after the data that began 1f 8b 08 08 and held no zero byte were read
+ *  and searched again and again, as a name that never ended) */
+export const MAX_HEADER = 1 << 20;
+
 /**
  * The length of the gzip member header at buf[0..] (10 bytes and the optional fields FLG names), or
- * -1 while buf holds too little of it to say; throws when the bytes are not a gzip header.
+ * -1 while buf holds too little of it to say; throws when the bytes are not a gzip header (or one
+ * longer than MAX_HEADER, or whose header CRC, FHCRC, is wrong).
  */
 export function gzipHeaderLength(buf: Buffer): number {
+  const n = headerLength(buf);
+  if (n < 0 && buf.length > MAX_HEADER) throw dataError(`gzip header longer than ${MAX_HEADER} bytes (a name or comment without its end)`);
+  return n;
+}
+
+function headerLength(buf: Buffer): number {
   if (buf.length >= 1 && buf[0] !== 0x1f) throw dataError('incorrect header check');
   if (buf.length >= 2 && buf[1] !== 0x8b) throw dataError('incorrect header check');
   if (buf.length >= 3 && buf[2] !== 8) throw dataError('unknown compression method');
@@ -37,18 +49,55 @@ export function gzipHeaderLength(buf: Buffer): number {
     if (z < 0) return -1;
     p = z + 1;
   }
-  if (flg & 2) p += 2; // FHCRC
-  return buf.length < p ? -1 : p;
+  if (flg & 2) { // FHCRC: the low 16 bits of the CRC-32 of the header before it
+    if (buf.length < p + 2) return -1;
+    if ((zlib.crc32(buf.subarray(0, p)) & 0xffff) !== buf.readUInt16LE(p)) throw dataError('header crc mismatch');
+    p += 2;
+  }
+  return p;
 }
 
 /**
  * The unzipped bytes of a gzip input (its first bytes `head`, then the stream `src`), as a
- * Readable that waits for its reader. Errors (Z_DATA_ERROR, Z_BUF_ERROR: said by the readers as
- * `FILE: message`) come after every byte inflated before them.
+ * Readable that waits for its reader. It ends after every byte inflated before a failure; the failure
+ * (Z_DATA_ERROR, Z_BUF_ERROR, or the input's own: said by the readers as `FILE: message`) is then its
+ * inputFailure().
  */
-export function gunzipMembers(head: Buffer, src: Readable, chunkSize: number): Readable {
+export function gunzipMembers(head: Buffer, src: Readable, chunkSize: number): Gunzipped {
   // (src is read, not destroyed: its descriptor stays the caller's to close)
-  return Readable.from(members(head, src.iterator({ destroyOnReturn: false }), chunkSize), { objectMode: false });
+  const box: { error?: Error } = {};
+  async function* caught(): AsyncGenerator<Buffer> {
+    try { yield* members(head, src.iterator({ destroyOnReturn: false }), chunkSize); } catch (err) { box.error = err as Error; }
+  }
+  return Object.assign(Readable.from(caught(), { objectMode: false }), { inputFailure: () => box.error });
+}
+
+/** the unzipped bytes, which end (not fail) where the input failed: the stream's error would drop the
+ *  bytes it still held (a salvaged step's, the last line's), so the failure is asked for at the end */
+export type Gunzipped = Readable & { inputFailure(): Error | undefined };
+
+/** the most deflate input and output of a member held for salvage (below): past them the output of
+ *  zlib's last step before an error in its data is lost, as Node's Gunzip loses it */
+const SALVAGE_IN = 16 << 20, SALVAGE_OUT = 64 << 20;
+
+/**
+ * The output of a member's deflate bytes `data` that zlib gives before the error in them, past the
+ * `given` bytes handed on already (`ok`: a length of data known to inflate without error). zlib stops
+ * a step at the error and Node drops that step's output; here the longest prefix of `data` that
+ * inflates without error (flushed as a truncated input is) is found by halving, its output the answer:
+ * what `gzip -dc` writes before it says the error.
+ */
+function salvage(data: Buffer, ok: number, given: number): Buffer {
+  const inflateTo = (n: number): Buffer | null => {
+    try { return zlib.inflateRawSync(data.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: SALVAGE_OUT + (16 << 20) }); } catch { return null; }
+  };
+  let lo = ok, hi = data.length, best = inflateTo(lo);
+  if (best === null) return Buffer.alloc(0);
+  while (hi - lo > 1) {
+    const mid = lo + ((hi - lo) >> 1), got = inflateTo(mid);
+    if (got !== null) { lo = mid; best = got; } else hi = mid;
+  }
+  return best.length > given ? best.subarray(given) : Buffer.alloc(0);
 }
 
 async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: number): AsyncGenerator<Buffer> {
@@ -101,12 +150,15 @@ async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: numb
       // the deflate data: written to raw inflate until it stops taking input (the data's end)
       const inflate = zlib.createInflateRaw({ chunkSize });
       let written = 0;
-      let crc = 0, size = 0;
+      let crc = 0, size = 0, given = 0;
+      // the member's deflate bytes so far, while it is small (see salvage)
+      let held: Buffer[] | null = [];
       const feed = (async (): Promise<Buffer> => {
         let c: Buffer | null = pending;
         for (;;) {
           if (c.length > 0) {
             written += c.length;
+            if (held !== null && written <= SALVAGE_IN && given <= SALVAGE_OUT) held.push(c); else held = null;
             await new Promise<void>((resolve, reject) => inflate.write(c, (err) => (err ? reject(err) : resolve())));
             if (inflate.bytesWritten < written) return c.subarray(c.length - (written - inflate.bytesWritten));
           }
@@ -119,8 +171,17 @@ async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: numb
         for await (const out of inflate as AsyncIterable<Buffer>) {
           crc = zlib.crc32(out, crc);
           size = (size + out.length) >>> 0;
+          given += out.length;
           yield out;
         }
+      } catch (err) {
+        // zlib's error drops the output of the step that met it (up to a chunk): inflated again from
+        // the member's start, as far as it goes, and handed on before the error
+        if (held !== null && (err as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') {
+          const more = salvage(Buffer.concat(held), inflate.bytesWritten, given);
+          if (more.length > 0) yield more;
+        }
+        throw err;
       } finally {
         inflate.destroy();
       }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import net from 'node:net';
 import { gunzipMembers } from './gzip.js';
+import type { Gunzipped } from './gzip.js';
 import type { Readable } from 'node:stream';
 import type { Line } from './tool.js';
 import { fileProblem } from './options.js';
@@ -273,7 +274,7 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
       if (settled) return;
       settled = true;
       unwake();
-      src.off('data', onData); src.off('end', onEnd); src.off('error', finish);
+      src.off('data', onData); src.off('end', onEnd); src.off('error', onError);
       if (err) { src.destroy(); reject(err); } else resolve(bytes);
     };
     // a failure while no data comes (wakeReaders): given up at once
@@ -290,9 +291,16 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
     };
     const onEnd = () => {
       try { splitter.finish(); } catch (err) { finish(err); return; }
-      finish();
+      // (a gzip input ends where it failed, after every line before the failure: core/gzip.ts)
+      finish((src as Partial<Gunzipped>).inputFailure?.());
     };
-    src.on('data', onData); src.once('end', onEnd); src.once('error', finish);
+    // the input failed midway (a damaged gzip file): the lines read are ended as at an end first (the
+    // last one without its newline too, as `gzip -dc FILE | tool` has it), then the failure is said
+    const onError = (err: unknown) => {
+      if (!settled && !stopped()) { try { splitter.finish(); } catch { /* (the input's failure is said) */ } }
+      finish(err);
+    };
+    src.on('data', onData); src.once('end', onEnd); src.once('error', onError);
   });
 }
 
@@ -322,13 +330,16 @@ interface OwnInputContext {
  * zlib when its first bytes are gzip's mark (found over the first reads of a pipe too); the output
  * waited for after each chunk, the reading stopped when the output's reader went away (| head), the
  * event loop let turn now and then. An input that cannot be opened or read is said (ctx.failInput) and
- * the run goes on. True when the input was read to its end (and not skipped): the reader's end is due.
+ * the run goes on. True when the reader's end is due: the input was read to its end (and not skipped),
+ * or it failed after some of it was read (a damaged gzip file, an I/O error midway: the records read
+ * are ended as at an end, the last one without its newline too, as `gzip -dc FILE | tool` has them).
  */
 export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputContext): Promise<boolean> {
   let fd: number;
   const cannotRead = (err: NodeJS.ErrnoException) => ctx.failInput(file, fileProblem(err, file));
   try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(err as NodeJS.ErrnoException); return false; }
   let owned = true; // the descriptor is ours to close (not after it went to the gzip stream)
+  let gave = false; // bytes went to the reader
   const read = (buf: Buffer, at: number, want: number): number | null => {
     try { return fs.readSync(fd, buf, at, want, null); } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -365,8 +376,11 @@ export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputCo
           for await (const chunk of z as AsyncIterable<Buffer>) {
             ctx.countIn(0, chunk.length);
             into.push(chunk);
+            gave = true;
             if (!(await onward())) return false;
           }
+          const failure = z.inputFailure();
+          if (failure) throw failure;
         } finally {
           z.destroy();
           if (fd !== 0) rest.destroy(); // closes the descriptor once no read is pending
@@ -375,13 +389,14 @@ export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputCo
       }
       ctx.countIn(0, n);
       into.commit(n);
+      gave = true;
       if (!(await onward())) return false;
       if (turnDue()) await tick();
     }
     return !into.skipped();
   } catch (err) {
     into.flush?.();
-    if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) { cannotRead(err as NodeJS.ErrnoException); return false; }
+    if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) { cannotRead(err as NodeJS.ErrnoException); return gave && !into.skipped() && !ctx.stopped(); }
     throw err;
   } finally {
     if (fd !== 0 && owned) fs.closeSync(fd);

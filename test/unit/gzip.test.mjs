@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { sh, tmpdir } from '../helpers/sh.mjs';
-import { gzipHeaderLength } from '../../dist/core/gzip.js';
+import { MAX_HEADER, gzipHeaderLength } from '../../dist/core/gzip.js';
 
 const hasGzip = sh('command -v gzip').status === 0;
 const lines = (n, f = (k) => `{"a":${k}}`) => Array.from({ length: n }, (_, k) => f(k) + '\n').join('');
@@ -49,13 +49,21 @@ test('a header is read with its optional fields; bytes that are not one are refu
   const base = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
   assert.is(gzipHeaderLength(Buffer.from(base)), 10);
   assert.is(gzipHeaderLength(Buffer.from(base.slice(0, 9))), -1);
-  const all = Buffer.from([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3, 3, 0, 1, 2, 3, 0x6e, 0x61, 0, 0x63, 0, 0xaa, 0xbb]);
+  const fields = Buffer.from([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3, 3, 0, 1, 2, 3, 0x6e, 0x61, 0, 0x63, 0]);
+  const all = Buffer.concat([fields, Buffer.from([zlib.crc32(fields) & 0xff, (zlib.crc32(fields) >> 8) & 0xff])]);
   assert.is(gzipHeaderLength(all), all.length);
   for (let k = 0; k < all.length; k++) assert.is(gzipHeaderLength(all.subarray(0, k)), -1, `cut at ${k}`);
   assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8c])), /incorrect header check/);
   assert.throws(() => gzipHeaderLength(Buffer.from([0x7b])), /incorrect header check/);
   assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8b, 7])), /unknown compression method/);
   assert.throws(() => gzipHeaderLength(Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3])), /unknown header flags/);
+  // FHCRC checked (GNU gzip, pigz and Node refuse a wrong one)
+  const bad = Buffer.from(all); bad[all.length - 1] ^= 1;
+  assert.throws(() => gzipHeaderLength(bad), /header crc mismatch/);
+  // a name without its end: not searched for ever (it was, read again with every chunk: quadratic)
+  const long = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3]), Buffer.alloc(MAX_HEADER, 0x78)]);
+  assert.is(gzipHeaderLength(long.subarray(0, MAX_HEADER)), -1);
+  assert.throws(() => gzipHeaderLength(long), /gzip header longer than/);
 });
 
 test('one member, members concatenated, zero padding: every record, exit 0', () => {
@@ -146,6 +154,63 @@ test('| head ends quietly over a large gzip input, from a file and a pipe', () =
     assert.is(r.status, 0, cmd);
     assert.is(r.stdout, '{"a":0}\n{"a":1}\n', cmd);
     assert.is(r.stderr, '', cmd);
+  }
+});
+
+test('the last record without its newline is kept when an error follows the data (trailing garbage, a bad trailer, a cut): as `gzip -dc | tool` has it', () => {
+  const d = tmpdir();
+  const body = '{"a":1}\n{"a":2}', csv = 'a\n1\n2';
+  const good = zlib.gzipSync(body), goodCsv = zlib.gzipSync(csv);
+  const cases = {
+    junk: (g) => Buffer.concat([g, Buffer.from('junk\n')]),
+    crc: (g) => Buffer.concat([g.subarray(0, g.length - 8), Buffer.from([1, 2, 3, 4]), g.subarray(g.length - 4)]),
+    cut: (g) => g.subarray(0, g.length - 3),
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    fs.writeFileSync(`${d}/${name}.gz`, make(good));
+    fs.writeFileSync(`${d}/${name}.csv.gz`, make(goodCsv));
+    for (const cmd of [`where 'a>0' -i ${d}/${name}.gz`, `where 'a>0' < ${d}/${name}.gz`, `cat ${d}/${name}.gz | where 'a>0'`, `from-json ${d}/${name}.gz`,
+      `from-csv ${d}/${name}.csv.gz`, `cat ${d}/${name}.csv.gz | from-csv`]) {
+      const r = sh(cmd);
+      assert.is(r.status, 1, cmd);
+      assert.is(r.stdout, '{"a":1}\n{"a":2}\n', `${cmd}: ${r.stderr}`);
+      assert.is(r.stderr.split('\n').length, 2, `${cmd}: one line, the input's failure: ${r.stderr}`);
+    }
+  }
+});
+
+test('damaged deflate data: every record zlib inflates before it finds the damage is kept (zlib\'s last step was dropped with the error: up to 128 KiB of records, all of a small file)', () => {
+  const d = tmpdir();
+  for (const n of [600, 60000]) {
+    const data = Buffer.from(lines(n, (k) => `{"a":${k},"p":"${(k * 2654435761 % 2 ** 32).toString(16).repeat(k % 7 + 1)}"}`));
+    const gz = zlib.gzipSync(data, { level: 6 });
+    // the first byte from the middle whose flip zlib finds damaged within a few KiB, and what it had
+    // inflated before it found it (its output fed 16 bytes at a time: the most zlib gives)
+    let flipped = null, before = 0;
+    for (let i = Math.floor(gz.length / 2); i < gz.length - 8 && flipped === null; i++) {
+      const x = Buffer.from(gz); x[i] ^= 0xff;
+      const inf = zlib.inflateRawSync(x.subarray(10, i), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      let out = inf.length;
+      try { zlib.inflateRawSync(x.subarray(10, Math.min(x.length - 8, i + 4000)), { finishFlush: zlib.constants.Z_SYNC_FLUSH }); continue; } catch { /* damaged: found */ }
+      for (let k = i + 16; k <= Math.min(x.length - 8, i + 4000); k += 16) {
+        try { out = zlib.inflateRawSync(x.subarray(10, k), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length; } catch { break; }
+      }
+      flipped = x; before = inf.length; // (what zlib inflated from the bytes before the flip: intact; after it zlib may write garbage before it finds the damage)
+      assert.ok(out >= before);
+    }
+    assert.ok(flipped !== null, 'a damaging flip found');
+    fs.writeFileSync(`${d}/z${n}.gz`, flipped);
+    // the whole lines of what zlib inflated from the bytes before the flip
+    const intact = data.subarray(0, before).toString('latin1').split('\n').length - 1;
+    for (const cmd of [`where 'a>=0' -i ${d}/z${n}.gz`, `cat ${d}/z${n}.gz | where 'a>=0'`, `from-json ${d}/z${n}.gz`]) {
+      const r = sh(cmd, { encoding: 'latin1' });
+      assert.is(r.status, 1, cmd);
+      assert.match(r.stderr, /z\d+\.gz: invalid|-: invalid/, cmd);
+      const got = r.stdout.split('\n').slice(0, -1);
+      const want = data.toString('latin1').split('\n').slice(0, got.length);
+      let same = 0; while (same < got.length && got[same] === want[same]) same++;
+      assert.ok(same >= intact, `${cmd}: ${same} intact lines, zlib inflated ${intact} before the flipped byte`);
+    }
   }
 });
 
