@@ -102,6 +102,11 @@ function checkSettings(db, want) {
   }
   schema(db);
   const have = Object.fromEntries(db.prepare('SELECT setting, value FROM insights_settings').all().map((r) => [r.setting, r.value]));
+  // (states stored before user ids were read as text held numbers: merged with text ids, each such user
+  // was counted twice, 7 and "7")
+  if (!isNew && want.user_ids !== undefined && !('user_ids' in have) && db.prepare('SELECT 1 FROM insights_state LIMIT 1').get()) {
+    fail('the database\'s states were made by an earlier version of the recipe, which read user ids as numbers (this one reads them as text, as the seed types them): feed every partition again into a new database', 2);
+  }
   const diff = Object.keys(want).filter((k) => k in have && have[k] !== want[k]);
   if (diff.length) fail(`the database's states were made with ${diff.map((k) => `${k} ${have[k] || '(none)'}`).join(', ')}, not ${diff.map((k) => want[k] || '(none)').join(', ')}: use the same options or a new database`, 2);
   const ins = db.prepare('INSERT INTO insights_settings (setting, value) VALUES (?, ?) ON CONFLICT (setting) DO NOTHING');

@@ -113,7 +113,7 @@ insights_incremental() {
   flock 9
   local idbjs="$here/scripts/lib/insights-db.mjs"
   db_() { node "$idbjs" "$@"; }
-  db_ apply "$idb" "$work/list" "{\"cap_duration\":\"$cap\",\"session_gap\":\"$gap\",\"metadata\":\"$([ -n "$metadata" ] && echo yes || echo no)\"}" || exit
+  db_ apply "$idb" "$work/list" "{\"cap_duration\":\"$cap\",\"session_gap\":\"$gap\",\"metadata\":\"$([ -n "$metadata" ] && echo yes || echo no)\",\"user_ids\":\"text\"}" || exit
   local r="$work/r"; mkdir -p "$r"
   local up=(load-sqlite --db "$idb" --atomic --schema "$here/scripts/sql/insights.schema.sql" --stats-file "$stats")
   # a table replaced whole: the rows of keys not loaded go

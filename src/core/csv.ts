@@ -27,7 +27,7 @@ import { clipChars } from './json.js';
 const QUOTE = 0x22, LF = 0x0a, CR = 0x0d;
 
 /** why a record is malformed (the counted reason) */
-export type CsvProblem = 'stray quote' | 'text after closing quote' | 'stray CR' | 'unclosed quote' | 'record too long';
+export type CsvProblem = 'stray quote' | 'text after closing quote' | 'stray CR' | 'unclosed quote' | 'record too long' | 'cut record';
 
 /** One well-formed record; the object and its arrays are reused: copy what you keep. */
 export interface CsvRecord {
@@ -148,6 +148,20 @@ export class CsvScanner {
     if (this.ended) return;
     this.ended = true;
     this.scan(true);
+    this.len = this.pos = this.validTo = this.checkTo = 0;
+  }
+
+  /** the input failed midway (a damaged gzip file): the records it ended are read; the rest, a record
+   *  without its end, is rejected by its first line (it may be cut inside a value: `196` of `1961234`,
+   *  which reads as well as the whole) */
+  cut(): void {
+    if (this.ended) return;
+    this.scan(false);
+    this.ended = true;
+    if (!this.discarding && this.pos < this.len) {
+      const start = this.pos;
+      this.rejectLine(start, this.line, 'cut record', 'the input failed before the end of this record', true);
+    }
     this.len = this.pos = this.validTo = this.checkTo = 0;
   }
 

@@ -42,6 +42,7 @@ function headerLength(buf: Buffer): number {
   if (flg & 4) { // FEXTRA: XLEN and its bytes
     if (buf.length < p + 2) return -1;
     p += 2 + buf.readUInt16LE(p);
+    if (buf.length < p) return -1;
   }
   for (const bit of [8, 16]) { // FNAME, FCOMMENT: zero-terminated
     if (!(flg & bit)) continue;
@@ -54,7 +55,7 @@ function headerLength(buf: Buffer): number {
     if ((zlib.crc32(buf.subarray(0, p)) & 0xffff) !== buf.readUInt16LE(p)) throw dataError('header crc mismatch');
     p += 2;
   }
-  return p;
+  return buf.length < p ? -1 : p;
 }
 
 /**
@@ -144,7 +145,8 @@ async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: numb
         // not a gzip member after one: the rest is said, not read as gzip
         let rest = pending.length;
         for (let c = await next(); c !== null; c = await next()) rest += c.length;
-        throw dataError(`trailing garbage after the gzip data: ${rest} bytes from byte ${at} ignored`);
+        // (the data before them is whole: its members' checks passed)
+        throw Object.assign(dataError(`trailing garbage after the gzip data: ${rest} bytes from byte ${at} ignored`), { whole: true });
       }
       at += hl; pending = pending.subarray(hl);
       // the deflate data: written to raw inflate until it stops taking input (the data's end)

@@ -331,10 +331,11 @@ interface OwnInputContext {
  * waited for after each chunk, the reading stopped when the output's reader went away (| head), the
  * event loop let turn now and then. An input that cannot be opened or read is said (ctx.failInput) and
  * the run goes on. True when the reader's end is due: the input was read to its end (and not skipped),
- * or it failed after some of it was read (a damaged gzip file, an I/O error midway: the records read
- * are ended as at an end, the last one without its newline too, as `gzip -dc FILE | tool` has them).
+ * or what it held was whole when it failed (bytes after a gzip file's data); 'cut' when it failed after
+ * some of it was read (a damaged gzip file, an I/O error midway): the reader takes what it had, and
+ * what follows its last record's end is a record cut short (rejected by a reader that cannot tell).
  */
-export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputContext): Promise<boolean> {
+export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputContext): Promise<boolean | 'cut'> {
   let fd: number;
   const cannotRead = (err: NodeJS.ErrnoException) => ctx.failInput(file, fileProblem(err, file));
   try { fd = file === '-' ? 0 : fs.openSync(file, 'r'); } catch (err) { cannotRead(err as NodeJS.ErrnoException); return false; }
@@ -396,7 +397,11 @@ export async function readOwnInput(file: string, into: OwnInput, ctx: OwnInputCo
     return !into.skipped();
   } catch (err) {
     into.flush?.();
-    if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) { cannotRead(err as NodeJS.ErrnoException); return gave && !into.skipped() && !ctx.stopped(); }
+    if (INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) {
+      cannotRead(err as NodeJS.ErrnoException);
+      if (!gave || into.skipped() || ctx.stopped()) return false;
+      return (err as { whole?: boolean }).whole === true ? true : 'cut';
+    }
     throw err;
   } finally {
     if (fd !== 0 && owned) fs.closeSync(fd);
@@ -555,10 +560,15 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
         const sock = fifo ? pipeStream(fd) : null;
         const rest: Readable = sock ?? fs.createReadStream('', { fd, highWaterMark: CHUNK, autoClose: false });
         const gunzip = gunzipMembers(head, rest, CHUNK);
-        // given up: the pipe's stream too (its own descriptor; a file's stream is left alone: its
-        // destroy() would close fd, which is closed below)
-        if (sock !== null) gunzip.on('close', () => sock.destroy());
-        return await readLines(file, gunzip, needle, sink, waitDrain, stopped);
+        // given up or done: the pipe's stream too, at once (its own descriptor; the unzipping's end
+        // waits for its read, which a quiet writer holds: a run that stopped itself, --strict, waited
+        // for the writer's next bytes). A file's stream is left alone: its destroy() would close fd,
+        // which is closed below.
+        try {
+          return await readLines(file, gunzip, needle, sink, waitDrain, stopped);
+        } finally {
+          if (sock !== null) sock.destroy();
+        }
       }
       bytes += n;
       chunks++;

@@ -95,7 +95,8 @@ export const tool: Tool<FromCsvOptions> = {
         skipped: () => records.skip,
         flush: () => out.flush(),
       }, ctx);
-      if (done) scanner.end();
+      if (done === true) scanner.end();
+      else if (done === 'cut') scanner.cut();
       out.flush();
     };
 

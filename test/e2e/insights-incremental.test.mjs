@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { hasReal, real, sh, tmpdir } from '../helpers/sh.mjs';
 import { dumpAll, rng } from '../helpers/incremental.mjs';
 
@@ -148,6 +149,13 @@ test('a batch with --jobs 2 equals --jobs 1; usage errors; a database of another
   // no files: the tables recomputed from the states (what a failed run leaves to the next)
   run(`--incremental --db ${d}/a.db`);
   assert.equal(dumpAll(`${d}/a.db`).power_users, a.power_users);
+  // states stored before user ids were read as text (no user_ids setting, as the earlier version left
+  // them) are refused: merged with text ids, a numeric id was two users
+  const bdb = new Database(`${d}/b.db`); bdb.exec("DELETE FROM insights_settings WHERE setting = 'user_ids'"); bdb.close();
+  const old = sh(`insights.sh --incremental --db ${d}/b.db ${files[0]}`);
+  assert.is(old.status, 2, old.stderr);
+  assert.match(old.stderr, /made by an earlier version of the recipe, which read user ids as numbers/);
+  assert.equal(dumpAll(`${d}/b.db`).dau, b.dau);
 });
 
 test.run();
