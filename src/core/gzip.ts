@@ -101,6 +101,19 @@ function salvage(data: Buffer, ok: number, given: number): Buffer {
   return best.length > given ? best.subarray(given) : Buffer.alloc(0);
 }
 
+/** the most a member inflated at once may unzip to (see inflateWhole) */
+const QUICK_OUT = 8 << 20;
+
+/** the deflate data at the start of `b` inflated whole, when it ends within b and unzips to at most
+ *  QUICK_OUT bytes: its bytes and the length of b it took; null otherwise (it goes on past b, is
+ *  damaged, or is larger: the stream's way then) */
+function inflateWhole(b: Buffer): { out: Buffer; used: number } | null {
+  try {
+    const r = zlib.inflateRawSync(b, { info: true, maxOutputLength: QUICK_OUT }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return { out: r.buffer, used: r.engine.bytesWritten };
+  } catch { return null; }
+}
+
 async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: number): AsyncGenerator<Buffer> {
   let done = false;
   /** the next chunk of the input, or null at its end */
@@ -149,6 +162,19 @@ async function* members(head: Buffer, it: AsyncIterator<Buffer>, chunkSize: numb
         throw Object.assign(dataError(`trailing garbage after the gzip data: ${rest} bytes from byte ${at} ignored`), { whole: true });
       }
       at += hl; pending = pending.subarray(hl);
+      // a member whose deflate data ends within the bytes at hand (small members one after another,
+      // `gzip >>` a line at a time): inflated at once (a stream each took ~0.1 ms: 20,000 members 2.7 s);
+      // data that goes on past them, is damaged or unzips past QUICK_OUT goes the stream's way below
+      const quick = pending.length > 0 ? inflateWhole(pending) : null;
+      if (quick !== null) {
+        if (quick.out.length > 0) yield quick.out;
+        at += quick.used; pending = pending.subarray(quick.used);
+        if (!(await want(8))) throw dataError('unexpected end of file', 'Z_BUF_ERROR');
+        if (pending.readUInt32LE(0) !== zlib.crc32(quick.out) >>> 0) throw dataError('incorrect data check');
+        if (pending.readUInt32LE(4) !== quick.out.length >>> 0) throw dataError('incorrect length check');
+        at += 8; pending = pending.subarray(8);
+        continue;
+      }
       // the deflate data: written to raw inflate until it stops taking input (the data's end)
       const inflate = zlib.createInflateRaw({ chunkSize });
       let written = 0;

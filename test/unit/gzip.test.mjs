@@ -87,6 +87,10 @@ test('one member, members concatenated, zero padding: every record, exit 0', () 
     members: (t) => Buffer.concat([zlib.gzipSync(t.slice(0, 1000)), zlib.gzipSync(t.slice(1000, 400000)), zlib.gzipSync(''), zlib.gzipSync(t.slice(400000))]),
     padded: (t) => Buffer.concat([zlib.gzipSync(t), Buffer.alloc(5000)]),
     paddedBetween: (t) => Buffer.concat([zlib.gzipSync(t.slice(0, 3000)), Buffer.alloc(7), zlib.gzipSync(t.slice(3000))]),
+    // a member a line (`gzip >>` a line at a time: inflated at once where a member ends within the
+    // bytes at hand, by a stream where it goes on past them), and members of every size between
+    tiny: (t) => Buffer.concat(t.split(/(?<=\n)/).map((l) => zlib.gzipSync(l))),
+    mixed: (t) => { const out = []; for (let at = 0, n = 1; at < t.length; at += n, n = (n * 7 + 13) % 300000) out.push(zlib.gzipSync(t.slice(at, at + n))); return Buffer.concat(out); },
   };
   for (const [name, make] of Object.entries(cases)) {
     all(both(d, name, make), (r, cmd) => {
