@@ -111,6 +111,9 @@ export interface Driver {
   readonly dialect: Dialect;
   /** the table's columns in table order; [] when it does not exist */
   columns(table: string): MaybePromise<Column[]>;
+  /** the column places the table uses toward the database's most (PostgreSQL: dropped columns too);
+   *  without it, its columns */
+  slotsUsed?(table: string): MaybePromise<number>;
   /** a value that changes whenever the schema changes (another writer may alter the table between
    *  our transactions) */
   schemaVersion(): MaybePromise<number | string>;
@@ -391,6 +394,8 @@ export class Loader {
   private shapes = new Map<string, Shape>();
   private lastShape: Shape | undefined;
   private specs = new Map<string, Shape['spec']>();
+  /** the table's column places toward the database's most (Driver.slotsUsed) */
+  private slots = 0;
 
   constructor(private readonly driver: Driver, private readonly o: LoaderOptions, private readonly events: LoaderEvents) {
     this.d = driver.dialect;
@@ -567,6 +572,7 @@ export class Loader {
 
   private async loadColumns(): Promise<void> {
     this.columns = await this.driver.columns(this.o.table);
+    this.slots = this.driver.slotsUsed && this.columns.length > 0 ? await this.driver.slotsUsed(this.o.table) : this.columns.length;
     this.schemaSeen = await this.driver.schemaVersion();
     this.byFold = new Map();
     this.columns.forEach((c, i) => { const f = this.d.fold(c.name); if (!this.byFold.has(f)) this.byFold.set(f, i); });
@@ -771,7 +777,7 @@ export class Loader {
       if (!this.o.alter) { it.fail = new RecordError('unknown column (use --alter to add it)', shape.missing.join(', ')); continue; }
       adding.push(it);
     }
-    this.gather(adding, add, this.columns.length, (it, i) => it.shape.target[i] < 0);
+    this.gather(adding, add, this.slots, (it, i) => it.shape.target[i] < 0);
     if (add.size === 0) return;
     for (const c of add.values()) {
       await this.stage(`adding column ${c.name}`, () => this.driver.addColumn(this.o.table, { name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));

@@ -468,6 +468,7 @@ export class PgDriver implements Driver {
   }
 
   columns(table: string): PgColumn[] { return this.call('columns', table); }
+  slotsUsed(table: string): number { return this.call('slotsUsed', table); }
 
   /** the version read with BEGIN (one round trip for both), else a fresh one */
   schemaVersion(): string {
@@ -700,6 +701,12 @@ class PgWorkerDriver {
       LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, [quoteIdent(table)]);
     return r.rows as PgColumn[];
+  }
+
+  /** the table's columns, dropped ones too: PostgreSQL counts them toward its 1600 */
+  async slotsUsed(table: string): Promise<number> {
+    const r = await this.q('SELECT count(*)::int AS n FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0', [quoteIdent(table)]);
+    return (r.rows[0] as { n: number }).n;
   }
 
   /** the table's oid and columns as one text (another writer may create or alter the table) */
