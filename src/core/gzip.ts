@@ -4,8 +4,9 @@
  * header check", and the output it had inflated in that same step is dropped with the error: the last
  * ~128 KiB of records were lost. Here each member's header and trailer are read by this code and its
  * deflate data by zlib's raw inflate, which says where the data ended; everything inflated is handed
- * on before any error, and what follows the last member is said (its size), not decoded. Zero bytes
- * after a member are padding, skipped as gzip and Node do.
+ * on before any error (damaged deflate data salvaged as far as zlib goes), and what follows the last
+ * member is said (its size), not decoded. Zero bytes after a member are padding, skipped (Node skips
+ * them too; GNU gzip stops at them and ignores a member after them).
  */
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
