@@ -274,7 +274,7 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
       if (settled) return;
       settled = true;
       unwake();
-      src.off('data', onData); src.off('end', onEnd); src.off('error', onError);
+      src.off('data', onData); src.off('end', onEnd); src.off('error', finish);
       if (err) { src.destroy(); reject(err); } else resolve(bytes);
     };
     // a failure while no data comes (wakeReaders): given up at once
@@ -291,16 +291,11 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
     };
     const onEnd = () => {
       try { splitter.finish(); } catch (err) { finish(err); return; }
-      // (a gzip input ends where it failed, after every line before the failure: core/gzip.ts)
+      // (a gzip input ends where it failed, after every line before the failure, the last one without
+      // its newline too, as `gzip -dc FILE | tool` has them: core/gzip.ts)
       finish((src as Partial<Gunzipped>).inputFailure?.());
     };
-    // the input failed midway (a damaged gzip file): the lines read are ended as at an end first (the
-    // last one without its newline too, as `gzip -dc FILE | tool` has it), then the failure is said
-    const onError = (err: unknown) => {
-      if (!settled && !stopped()) { try { splitter.finish(); } catch { /* (the input's failure is said) */ } }
-      finish(err);
-    };
-    src.on('data', onData); src.once('end', onEnd); src.once('error', onError);
+    src.on('data', onData); src.once('end', onEnd); src.once('error', finish);
   });
 }
 
