@@ -4,14 +4,18 @@
 // rules (renamed columns said), values (numbers inferred, an empty cell null) and bad rows (reported
 // with their line, skipped); gzip read transparently.
 import fs from 'node:fs';
-import zlib from 'node:zlib';
+import { gunzipMembers } from './gzip.js';
 import { CsvScanner } from './csv.js';
 import { csvRecords } from './csv-records.js';
 import { JsonStreamReader, notObject } from './json-stream.js';
 import { RecordBatch } from './output.js';
 import { FieldReader } from './fields.js';
-import { readInput } from './input.js';
+import { readInput, Splitter } from './input.js';
+import type { LineSink } from './input.js';
 import type { Line } from './tool.js';
+
+/** a side file whose gzip data is damaged or cut: a failed run (status 1), not a usage error */
+export class SideFileDamaged extends Error {}
 
 /** a side record: its JSON object text b[s, e), valid JSON (read as a chain reads a line an earlier
  *  stage wrote: trusted), and its line in the side file; b is reused after the call */
@@ -44,27 +48,38 @@ export async function readSide(file: string, format: 'auto' | 'ndjson' | 'json' 
   const got = fs.readSync(fd, head, 0, 64, 0);
   fs.closeSync(fd);
   const gz = got >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  /** the file's bytes, unzipped (within the budget) */
-  const whole = (): Buffer => {
-    const raw = fs.readFileSync(file);
-    if (!gz) return raw;
-    try { return zlib.gunzipSync(raw, { maxOutputLength: maxBytes }); } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`side file ${file} unzips to more than the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
-      throw new Error(`side file ${file}: ${(err as Error).message}`);
-    }
+  /** the file's bytes, unzipped (within the budget) as every gzip input is (core/gzip.ts): bytes after
+   *  the data said and ignored; damaged or cut data fails the run (a lookup table read in part would
+   *  give records the wrong side fields, or none, without a word) */
+  const whole = async (): Promise<Buffer> => {
+    if (!gz) return fs.readFileSync(file);
+    const src = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+    const z = gunzipMembers(Buffer.alloc(0), src, 1 << 20);
+    const parts: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const c of z as AsyncIterable<Buffer>) {
+        if ((n += c.length) > maxBytes) throw new Error(`side file ${file} unzips to more than the --max-side budget of ${maxBytes}: raise --max-side or pre-filter it`);
+        parts.push(c);
+      }
+    } finally { z.destroy(); src.destroy(); }
+    const failure = z.inputFailure() as (Error & { whole?: boolean }) | undefined;
+    if (failure?.whole) warn(`${file}: ${failure.message}`);
+    else if (failure) throw new SideFileDamaged(`side file ${file}: ${failure.message} (the file is damaged: nothing was joined)`);
+    return Buffer.concat(parts, n);
   };
   let kind = format, data: Buffer | undefined;
   if (kind === 'auto') {
     if (/\.csv(\.gz)?$/i.test(file)) kind = 'csv';
     else {
-      const start = gz ? (data = whole()).subarray(0, 64) : head.subarray(0, got);
+      const start = gz ? (data = await whole()).subarray(0, 64) : head.subarray(0, got);
       kind = start.toString('utf8').trimStart()[0] === '[' ? 'json' : 'ndjson';
     }
   }
-  if (kind === 'json') return loadJson(data ?? whole(), onBad, onRecord);
-  if (kind === 'csv') return loadCsv(file, data ?? whole(), onBad, onRecord, warn, keep);
+  if (kind === 'json') return loadJson(data ?? await whole(), onBad, onRecord);
+  if (kind === 'csv') return loadCsv(file, data ?? await whole(), onBad, onRecord, warn, keep);
   const checker = new FieldReader([]);
-  await readInput(file, undefined, {
+  const sink: LineSink = {
     line(l: Line) {
       if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error, rawOf(l)); return; }
       onRecord(l.buf, checker.objStart, checker.objEnd, l.no);
@@ -72,7 +87,12 @@ export async function readSide(file: string, format: 'auto' | 'ndjson' | 'json' 
     skipped() { /* no needle: never called */ },
     tooLong(l: Line) { onBad(l.no, 'line too long', undefined, rawOf(l)); },
     invalid(l: Line, why: string) { onBad(l.no, 'malformed JSON', why, rawOf(l)); },
-  }, () => null, () => false);
+  };
+  if (!gz) { await readInput(file, undefined, sink, () => null, () => false); return; }
+  // (gzip: unzipped whole first, so that damaged data fails the run before any line is used)
+  const lines = new Splitter(file, undefined, sink);
+  lines.chunk(data ?? await whole(), () => false);
+  lines.finish();
 }
 
 /** a JSON side file (an array, or documents one after another): its records as from-json reads them

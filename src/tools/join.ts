@@ -7,12 +7,12 @@ import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, isWellFormed, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
 import { ByteKeys } from '../core/keyed.js';
 import { copyBytes } from '../core/output.js';
-import { readSide, parseSize } from '../core/side.js';
+import { readSide, parseSize, SideFileDamaged } from '../core/side.js';
 import type { OnSideRecord } from '../core/side.js';
 import { StrictStop } from '../core/stage.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { blankList, listOption } from '../core/options.js';
+import { blankList, fileProblem, listOption } from '../core/options.js';
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
@@ -103,8 +103,10 @@ export const tool: Tool<JoinOptions> = {
           try {
             await readSide(file, o.sideFormat, parseSize(o.maxSide), onBad, onRecord, keep, (m) => ctx.warn(m));
           } catch (err) {
-            if (err instanceof StrictStop) throw err; // (a bad side line under --strict: a stop, exit 1)
-            throw new UsageError((err as Error).message);
+            // (a bad side line under --strict: a stop, exit 1; damaged gzip data: a failed run, exit 1)
+            if (err instanceof StrictStop || err instanceof SideFileDamaged) throw err;
+            const code = (err as NodeJS.ErrnoException).code;
+            throw new UsageError(code?.startsWith('E') ? `side file ${file}: ${fileProblem(err as NodeJS.ErrnoException, file)}` : (err as Error).message);
           }
         };
         // the side key and the fields read from each side record's text; by default (no --fields) the
