@@ -440,7 +440,7 @@ test('a shard whose rows validate or to-local-date rejected all: the run goes on
   }
 });
 
-test('a run without --metadata empties device_performance (it kept the last run\'s, which --report showed as this one\'s); a gzip, empty, missing or not plain --metadata is refused before anything runs; usage errors for --session-gap 0, --top-percent past 100, --report naming a file (found by a review)', () => {
+test('a run without --metadata empties device_performance (it kept the last run\'s, which --report showed as this one\'s); a gzip, empty, missing or not plain --metadata is refused before anything runs, and so is a missing or folder input; usage errors for --session-gap 0, --top-percent past 100, --report naming a file (found by a review)', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
   fs.writeFileSync(`${d}/a.csv`, head + 'u1,2023-05-01 10:00:00,page_view,p1,100,5.0.0\nu2,2023-05-01 11:00:00,edit,p1,200,5.0.1\n');
@@ -469,6 +469,15 @@ test('a run without --metadata empties device_performance (it kept the last run\
     assert.match(r.stderr, new RegExp(`^insights\\.sh: --metadata ${path.replace(/[.]/g, '\\.')}: ${why} \\(nothing was run\\)\\n$`), file);
     assert.equal(q(db, 'SELECT * FROM device_performance ORDER BY device_type'), before, file);
   }
+  // a missing or folder input: one line, before anything runs (each shard said its seven outputs not written)
+  for (const [file, why] of [['gone.csv', 'no such file'], ['.', 'it is a folder']]) {
+    for (const mode of ['--jobs 2', '--incremental']) {
+      r = sh(`insights.sh --db ${db} ${mode} ${d}/a.csv ${d}/${file}`);
+      assert.is(r.status, 1, `${file} ${mode}: ${r.stderr}`);
+      assert.is(r.stderr, `insights.sh: ${d}/${file}: ${why} (nothing was run)\n`, `${file} ${mode}`);
+    }
+  }
+  assert.equal(q(db, 'SELECT * FROM device_performance ORDER BY device_type'), before);
   fs.writeFileSync(`${d}/afile`, '');
   for (const [args, msg] of [['--session-gap 0', /--session-gap takes a whole number of seconds, 1 or more/], ['--top-percent 150', /--top-percent takes a number from 0 to 100/],
     [`--report ${d}/afile`, /--report .*afile: a file, not a folder/], ['--incremental --session-gap 00', /--session-gap takes/]]) {
