@@ -11,6 +11,7 @@ export PATH="$here/bin:$PATH"
 me=active-users.sh
 . "$here/scripts/lib/hosts.sh"
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/inputs.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
@@ -80,6 +81,7 @@ hosts_opts_check
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
 [[ $threads =~ ^(auto|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"
 [ ${#files[@]} -gt 0 ] || files=(-)
+inputs_check "${files[@]}"
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
 # the hosts (the same chain in one process there), the pairs of every partition merged here

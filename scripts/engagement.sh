@@ -16,6 +16,7 @@ me=engagement.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/inputs.sh"
 help() {
   cat <<'EOF'
 usage: engagement.sh --db FILE|--pg URL --users FILE --activities FILE [options] EVENTS...
@@ -97,6 +98,7 @@ for o in users activities; do
   fi
 done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
+inputs_check "${files[@]}"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
 # activity are said at the end

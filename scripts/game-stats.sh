@@ -14,6 +14,7 @@ export PATH="$here/bin:$PATH"
 sql="$here/scripts/sql"
 me=game-stats.sh
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/inputs.sh"
 . "$here/scripts/lib/lenient.sh"
 
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
@@ -83,6 +84,7 @@ int='^-?[0-9]{1,15}$'
 [[ $season_start =~ $int && $season_end =~ $int ]] || usage_error "--season-start and --season-end take epoch seconds"
 [[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || usage_error "--gap takes a positive whole number of seconds"
 [ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
+inputs_check "${files[@]}"
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 work=$(mktemp -d); stage_pid=""
 # (a first load's staging, step 1, runs in the background: a failure elsewhere waits for it, as one

@@ -12,6 +12,7 @@ export PATH="$here/bin:$PATH"
 me=insights.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/inputs.sh"
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
@@ -144,13 +145,7 @@ fi
 gap=$((10#$gap))  # (0600 is 600: the sessions' parameter as the states record it)
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
-# every input readable before anything runs (a missing one failed each shard's chain, with a line for each
-# of its seven outputs not written), said as a tool says it, status 1 as the tools' (and --metadata's)
-for f in "${files[@]}"; do
-  why=""
-  if [ ! -e "$f" ]; then why="no such file"; elif [ -d "$f" ]; then why="it is a folder"; elif [ ! -r "$f" ]; then why="permission denied"; fi
-  [ -z "$why" ] || { echo "$me: $f: $why (nothing was run)" >&2; exit 1; }
-done
+inputs_check "${files[@]}"
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"

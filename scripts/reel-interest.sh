@@ -14,6 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$here/bin:$PATH"
 me=reel-interest.sh
 . "$here/scripts/lib/sink.sh"
+. "$here/scripts/lib/inputs.sh"
 . "$here/scripts/lib/lenient.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
@@ -72,7 +73,7 @@ done
 sink_check optional
 [ ${#files[@]} -gt 0 ] || usage_error "no FILE given"
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
-for f in "${files[@]}"; do [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 2; }; done
+inputs_check "${files[@]}"
 mkdir -p "$out"
 work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

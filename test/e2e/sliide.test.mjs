@@ -168,3 +168,21 @@ test('an engaged event whose user_pseudo_id is empty or null is no user: it is c
 });
 
 test.run();
+
+test('every recipe refuses a missing or folder input before anything runs: one line, exit 1, no database made (a missing file failed a recipe half way: insights.sh said fourteen outputs not written, game-stats.sh made its database first)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/u.json`, '[]'); fs.writeFileSync(`${d}/a.json`, '[]'); fs.writeFileSync(`${d}/tz.jsonl`, '');
+  const recipes = [
+    ['active-users.sh', `--db ${d}/x.db`], ['engagement.sh', `--db ${d}/x.db --users ${d}/u.json --activities ${d}/a.json`],
+    ['game-stats.sh', `--db ${d}/x.db --timezones ${d}/tz.jsonl`], ['insights.sh', `--db ${d}/x.db`], ['reel-interest.sh', `--out ${d}/o --db ${d}/x.db`]];
+  fs.mkdirSync(`${d}/folder`);
+  for (const [recipe, args] of recipes) {
+    for (const [file, why] of [['gone.ndjson', 'no such file'], ['folder', 'it is a folder']]) {
+      const r = sh(`scripts/${recipe} ${args} ${d}/${file}`);
+      assert.is(r.status, 1, `${recipe} ${file}: ${r.stderr}`);
+      assert.is(r.stderr, `${recipe}: ${d}/${file}: ${why} (nothing was run)\n`, `${recipe} ${file}`);
+      assert.not.ok(fs.existsSync(`${d}/x.db`), `${recipe}: no database made`);
+      assert.not.ok(fs.existsSync(`${d}/o`), `${recipe}: no output folder made`);
+    }
+  }
+});
