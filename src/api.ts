@@ -16,13 +16,15 @@
 // stream with an error. Backpressure is the stream's: a tool's output for a chunk is pushed before
 // the next chunk is taken. objects() and fromObjects() convert between NDJSON bytes and records for
 // programs that hold objects (numbers a double cannot hold come as BigNum and go back exactly).
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import through2 from 'through2';
 import { registry, loadTool } from './tools/index.js';
-import { parseOptions, stopMessage } from './core/runner.js';
-import { Splitter, whenWoken } from './core/input.js';
+import { parseOptions, plainText, stopMessage } from './core/runner.js';
+import { CHUNK, Splitter, whenWoken } from './core/input.js';
+import { gunzipMembers } from './core/gzip.js';
+import type { Gunzipped } from './core/gzip.js';
 import { BytesSink } from './core/output.js';
-import { Stage, StageError, StrictStop } from './core/stage.js';
+import { OpenFailed, Stage, StageError, StrictStop } from './core/stage.js';
 import type { RejectInfo } from './core/stage.js';
 import { FieldReader } from './core/fields.js';
 import { BigNum, parseJson, stringify } from './core/json.js';
@@ -49,13 +51,91 @@ function toolOf(tool: string | Tool): Promise<Tool> | Tool {
   return loadTool(tool) as Promise<Tool>;
 }
 
+/** createStream's arguments as JavaScript may pass them: a tool that is no name and no Tool (undefined
+ *  crashed the process from the stream's own error report) and args that are no array of strings (a
+ *  string was spread into its characters, `count-by` grouping by d, a, t, e) thrown at once */
+function checkCall(tool: unknown, args: unknown): void {
+  const isTool = (t: unknown) => t !== null && typeof t === 'object' && typeof (t as Tool).name === 'string' && typeof (t as Tool).create === 'function';
+  if (typeof tool !== 'string' && !isTool(tool)) throw new UsageError(`createStream: the tool is a tool's name (one of: ${tools.join(', ')}) or a Tool (got ${tool === null ? 'null' : typeof tool})`);
+  if (typeof tool === 'string' && !registry[tool]) throw new UsageError(`unknown tool '${tool}' (one of: ${tools.join(', ')})`);
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
+    throw new UsageError(`createStream: args is an array of strings, the command line's words (got ${Array.isArray(args) ? 'an array holding ' + typeof args.find((a) => typeof a !== 'string') : args === null ? 'null' : typeof args})`);
+  }
+}
+
 /**
- * A tool as a Node Transform stream: NDJSON bytes in, NDJSON bytes out; `args` are the command line's
- * arguments (options and, for tools like count-by, positional values), without input files. Throws a
- * UsageError (synchronously for an unknown tool, as a stream error for bad options).
+ * The bytes of a stream handed to `each`, unzipped first when they begin with gzip's mark, as the
+ * command line reads every input (core/gzip.ts: members one after another, what follows the data said
+ * at the end, not decoded). Plain bytes go to `each` as they come; gzip bytes through a decompressor,
+ * whose output `each` takes as it comes (an error `each` throws there is the next write's, or the end's).
+ */
+class Feed {
+  private gz: boolean | undefined;
+  private held: Buffer | null = null; // a first chunk of one byte, gzip's first (a mark split over writes)
+  private src: PassThrough | null = null;
+  private z: Gunzipped | null = null;
+  private pump: Promise<void> | null = null;
+  private error: { e: unknown } | null = null;
+  private waiting: ((e?: unknown) => void) | null = null;
+
+  constructor(private readonly each: (b: Buffer) => void) {}
+
+  /** take a chunk; then cb() when the next may come, or cb(e) with what handing bytes on threw */
+  write(b: Buffer, cb: (e?: unknown) => void): void {
+    if (this.error) return cb(this.error.e);
+    if (b.length === 0) return cb(); // (a program's empty write)
+    if (this.gz === undefined) {
+      if (this.held) { b = Buffer.concat([this.held, b]); this.held = null; }
+      if (b.length === 1 && b[0] === 0x1f) { this.held = Buffer.from(b); return cb(); }
+      this.gz = b[0] === 0x1f && b[1] === 0x8b;
+      if (this.gz) this.start();
+    }
+    if (!this.gz) {
+      try { this.each(b); } catch (e) { return cb(e); }
+      return cb();
+    }
+    if (this.src!.write(b)) return cb();
+    this.waiting = cb;
+    this.src!.once('drain', () => { const w = this.waiting; this.waiting = null; w?.(); });
+  }
+
+  private start(): void {
+    const src = this.src = new PassThrough({ highWaterMark: CHUNK });
+    const z = this.z = gunzipMembers(Buffer.alloc(0), src, CHUNK);
+    this.pump = (async () => {
+      try { for await (const c of z as AsyncIterable<Buffer>) this.each(c); } catch (e) {
+        this.error = { e };
+        z.destroy();
+        const w = this.waiting; this.waiting = null; w?.(e);
+      }
+    })();
+  }
+
+  /** the input ended: resolves once every byte went to `each`, with the gzip data's own failure (the
+   *  caller says it, after the last line, as the command line does), if any; rejects with what `each`
+   *  threw */
+  async end(): Promise<Error | undefined> {
+    if (this.held) { const h = this.held; this.held = null; this.gz = false; this.each(h); }
+    if (!this.gz) return undefined;
+    this.src!.end();
+    await this.pump;
+    if (this.error) throw this.error.e;
+    return this.z!.inputFailure();
+  }
+
+  /** stop (the stream destroyed) */
+  destroy(): void { this.z?.destroy(); this.src?.destroy(); }
+}
+
+/**
+ * A tool as a Node Transform stream: NDJSON bytes in (gzip too, as the command line reads it), NDJSON
+ * bytes out; `args` are the command line's arguments (options and, for tools like count-by, positional
+ * values), without input files. Throws a UsageError synchronously for an unknown tool or arguments that
+ * are no array of strings; a bad option, or a set-up that fails (a file the tool cannot open, an unknown
+ * time zone), is the stream's error at once.
  */
 export function createStream(tool: string | Tool, args: readonly string[] = []): Transform {
-  if (typeof tool === 'string' && !registry[tool]) throw new UsageError(`unknown tool '${tool}' (one of: ${tools.join(', ')})`);
+  checkCall(tool, args);
   const sink = new BytesSink();
   const taken = () => { const t = sink.take(); return t && Buffer.from(t.buffer, t.byteOffset, t.byteLength); };
   let stage: Stage | null = null;
@@ -63,13 +143,9 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   let starting: Promise<void> | null = null;
   let failure: Error | null = null;
 
-  /** set the stream up; what fails here (a usage problem, a failed setup) is said as the command line
-   *  says it too, and is the stream's error */
-  const start = async (stream: Transform): Promise<void> => {
-    try { await setUp(stream); } catch (e) { sayStop(stream, e); throw e; }
-  };
-  // the options, read at once: a bad one is the stream's error now, not when the first chunk comes (a
-  // quiet source, a socket, told nothing until then); the stage itself is made at the first chunk
+  // the options read and the stage made at once: a bad option, an unknown zone, a --rejects that cannot
+  // be opened is the stream's error now, not when the first chunk comes (a quiet source, a socket, told
+  // nothing until then); what needs the input's first bytes (a load's transaction) waits for them
   const parsed = (async () => {
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
@@ -77,19 +153,41 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     if (args.includes('--version')) throw new UsageError('--version is for the command line (the package\'s version is in its package.json)');
     const opts = await parseOptions(t, [...args]);
     if (opts.files.some((f: string) => f !== '-')) throw new UsageError('a stream reads no input files (pipe them into it)');
+    // (save - wrote on the program's own standard output, behind the stream's back)
+    if (t.appendsTo?.(opts) === '/dev/stdout') throw new UsageError('a stream writes no standard output of its own: its output is the stream (leave the tool out, or name a file)');
     return { t, opts };
   })();
-  const setUp = async (stream: Transform): Promise<void> => {
+  const make = async (stream: Transform): Promise<void> => {
     const { t, opts } = await parsed;
-    stage = new Stage(t, opts, sink, {
-      say: (message) => stream.emit('warning', `${t.name}: ${message}`),
-      onReject: (r) => stream.emit('reject', r),
-    });
-    try { stage.create(); } catch (e) { throw e instanceof RangeError ? new UsageError(e.message) : e; } // (as the command line: a usage problem)
-    await stage.init();
-    splitter = new Splitter('-', stage.transform.needle, stage);
-    if (stage.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
+    try {
+      stage = new Stage(t, opts, sink, {
+        say: (message) => stream.emit('warning', `${t.name}: ${plainText(message)}`), // (as stderr has it: one line)
+        onReject: (r) => stream.emit('reject', r),
+      });
+    } catch (e) { throw e instanceof OpenFailed ? new UsageError(e.bare) : e; } // (as the command line: a usage problem)
+    try { stage.create(); } catch (e) { throw e instanceof RangeError ? new UsageError(e.message) : e; }
+    if (closed) abort(); // (destroyed meanwhile: what create() made is given back)
   };
+  let made: Promise<void>;
+  /** set the rest up (the tool's init: a side file read, a load's database opened) once the stream is
+   *  written to or ended; what fails here is said as the command line says it, and is the stream's error */
+  const start = async (stream: Transform): Promise<void> => {
+    await made; // (its failure is said, and the stream destroyed, where it is made)
+    try { await setUp(stream); } catch (e) { sayStop(stream, e); abort(); throw e; }
+    if (closed) abort(); // (destroyed while it was set up: a load opened meanwhile let go)
+  };
+  const setUp = async (stream: Transform): Promise<void> => {
+    await stage!.init();
+    splitter = new Splitter('-', stage!.transform.needle, stage!);
+    if (stage!.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
+  };
+  /** the input's bytes (unzipped) to the stage's lines, and what that wrote to the stream */
+  const feed = new Feed((b) => {
+    stage!.stats.bytes += b.length;
+    splitter!.chunk(b, () => sink.closed || stream.destroyed); // (destroyed from a handler of its own events: no more)
+    const out = taken();
+    if (out) stream.push(out);
+  });
 
   /** a failure found between chunks (a load's commit while nothing is written to the stream): the
    *  stream's error now, as the command line's run ends then, not at the next chunk or the end */
@@ -109,7 +207,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   const sayStop = (stream: Transform, e: unknown) => {
     const s = e instanceof StrictStop || e instanceof StageError ? e.stage : stage;
     const name = s?.name ?? (typeof tool === 'string' ? tool : tool.name);
-    stream.emit('warning', `${name}: ${stopMessage(e instanceof StageError ? e.cause : e, name)}`);
+    stream.emit('warning', `${name}: ${plainText(stopMessage(e instanceof StageError ? e.cause : e, name))}`);
     if (s) s.failed = true;
   };
 
@@ -125,12 +223,14 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     return failed;
   };
 
-  /** the run ended before its end (stopped, failed, the stream destroyed): the stage gives back what
-   *  it holds (again once set up, when it was stopped while being set up: a load opened meanwhile) */
+  /** the run ended before its end (stopped, failed, the stream destroyed, its set-up failed): the stage
+   *  gives back what it holds (its --rejects descriptor; a load's transaction, a file being written) */
   let ended = false;
   const abort = () => {
     ended = true;
-    if (stage) Promise.resolve(stage.transform?.abort?.()).catch(() => { /* what stopped the run is its error */ });
+    if (!stage) return;
+    stage.release();
+    Promise.resolve(stage.transform?.abort?.()).catch(() => { /* what stopped the run is its error */ });
   };
 
   /** end the stream with `err` once what it pushed has been read and written on by the streams it is
@@ -161,6 +261,15 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     return err instanceof Error ? err : new Error(String(err));
   };
 
+  /** the run stopped by `e` (a strict stop, a tool's error) while a chunk was read: as the command line,
+   *  the records written before the stop go out, then the closing figures; what the stage holds is
+   *  given back (a load's open transaction rolled back); `done` gets the error once they were read */
+  const stopped = (s: Transform, done: (err?: Error | null) => void, e: unknown) => {
+    failure = asError(e); sayStop(s, e); close(s);
+    abort();
+    failWhenRead(s, done, failure);
+  };
+
   const stream: Transform = through2(
     function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       const go = () => {
@@ -168,34 +277,28 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
         // (stopped: a chunk queued behind the one it stopped in is not read, as the command line reads
         // nothing after its stop; the stream's error comes from that stop)
         if (failure !== null) return done();
-        try {
-          const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-          stage!.stats.bytes += b.length;
-          splitter!.chunk(b, () => sink.closed || this.destroyed); // (destroyed from a handler of its own events: no more)
-          const out = taken();
-          if (out) this.push(out);
-          done();
-        } catch (e) {
-          // as the command line: the records written before the stop go out, then the closing figures;
-          // what the stage holds is given back (a load's open transaction rolled back)
-          failure = asError(e); sayStop(this, e); close(this);
-          abort();
-          failWhenRead(this, done, failure);
-        }
+        feed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, (e) => {
+          if (e === undefined) done();
+          else if (failure === null && !closed) stopped(this, done, e);
+          else done();
+        });
       };
-      if (stage) return go();
+      if (splitter) return go();
       starting ??= start(this);
-      starting.then(go, (e) => { failure = asError(e); done(failure); });
+      starting.then(go, (e) => { failure ??= asError(e); done(failure); });
     },
     function (this: Transform, done: (err?: Error | null) => void) {
       const finish = async () => {
         flushing = true;
         unwake();
-        if (!stage) { starting ??= start(this); await starting; }
+        if (!splitter) { starting ??= start(this); await starting; }
         if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up)
         const st = stage!;
         try {
+          const failed = await feed.end();
           splitter!.finish();
+          // (a gzip input's failure, after its last line, as the command line says `-: message`)
+          if (failed) st.ctx.failInput('-', failed.message);
           await st.end();
         } catch (e) {
           // said as the command line says it (a 'warning' before the closing figures), and the stage
@@ -213,13 +316,20 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       finish().catch((e) => done(asError(e)));
     },
   );
-  // (nothing written yet: the set-up's own report, when it comes, says it)
-  parsed.catch((e) => { if (starting === null && !stream.destroyed) { failure = asError(e); sayStop(stream, e); stream.destroy(failure); } });
   // destroyed (by the program, or pipeline() after another stream failed): the stage stops at once,
   // before 'close' comes a tick later (a reject handler may destroy it in the middle of a chunk)
   let closed = false;
   const destroy = stream._destroy.bind(stream);
-  stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); if (!ended) abort(); destroy(err, cb); };
+  stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); feed.destroy(); if (!ended) abort(); destroy(err, cb); };
+  // (nothing written yet: a set-up that fails here says so and ends the stream with its error)
+  made = make(stream);
+  made.catch((e) => {
+    failure ??= asError(e);
+    abort();
+    if (stream.destroyed) return;
+    sayStop(stream, e);
+    stream.destroy(failure);
+  });
   return stream;
 }
 
@@ -237,20 +347,52 @@ export function objects(): Transform {
     line(l) {
       if (!reader.read(l.buf, l.start, l.end)) return reject(l, reader.reason, reader.error);
       stream.push(parseJson(l.buf.toString('utf8', reader.objStart, reader.objEnd)));
+      owed = false;
     },
     skipped() { /* no needle */ },
     tooLong(l) { reject(l, 'line too long'); },
     invalid(l, why) { reject(l, 'malformed JSON', why); },
   });
+  const feed = new Feed((b) => splitter.chunk(b, () => false));
+  let more: (() => void) | null = null; // the rest of a chunk, once the reader wants more
+  // the reader asked for more (its _read) and no record came since: slices are read whatever the buffer
+  // holds until one does (a _read is answered by a push, or none comes again)
+  let owed = false;
   const stream: Transform = through2({ readableObjectMode: true },
     function (chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
-      try { splitter.chunk(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, () => false); done(); } catch (e) { done(e as Error); }
+      // a chunk a slice at a time, each once the reader took what the last gave: a tool's output at its
+      // end is one chunk (count-by's million groups: every record made at once, the reader's
+      // backpressure unheard, the event loop held ~2 s)
+      const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      let at = 0;
+      const next = (e?: unknown): void => {
+        for (;;) {
+          if (e !== undefined) return done(e as Error);
+          if (at >= b.length) return done();
+          if (!owed && stream.readableLength >= stream.readableHighWaterMark && !stream.destroyed) { more = next; return; }
+          const piece = b.subarray(at, at = Math.min(b.length, at + SLICE));
+          let now = true, back = false, got: unknown;
+          feed.write(piece, (x) => { if (now) { back = true; got = x; } else next(x); });
+          now = false;
+          if (!back) return; // (a gzip input: the rest once the decompressor took it)
+          e = got;
+        }
+      };
+      next();
     },
     function (done: (err?: Error | null) => void) {
-      try { splitter.finish(); done(); } catch (e) { done(e as Error); }
+      // (a gzip input's failure, after its last record: the stream's error)
+      feed.end().then((failed) => { splitter.finish(); done(failed ? new Error(`objects: -: ${failed.message}`) : null); }, (e) => done(e as Error));
     });
+  const read = stream._read.bind(stream);
+  stream._read = (n: number) => { owed = true; const m = more; more = null; m?.(); read(n); };
+  const destroy = stream._destroy.bind(stream);
+  stream._destroy = (err, cb) => { more = null; feed.destroy(); destroy(err, cb); };
   return stream;
 }
+
+/** the most of a chunk objects() turns into records before it looks whether the reader wants more */
+const SLICE = 1 << 16;
 
 /** records to NDJSON bytes (an object-mode Transform): one line per record, written by the one writer
  *  (BigNum and bigint as exact numbers; never NaN or Infinity) */

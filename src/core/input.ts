@@ -171,6 +171,9 @@ export class Splitter {
   notAtStart(): void { this.first = false; }
 
   chunk(chunk: Buffer, stopped: () => boolean): void {
+    // (an empty chunk, a program's empty write: nothing, not the first chunk, whose byte order mark is
+    // skipped and which samples the needle)
+    if (chunk.length === 0) return;
     if (!this.chosen) {
       this.simd = LineSplit.create(this.needle, chunk);
       if (this.needle !== undefined) this.needle = searchNeedle(this.needle, chunk);

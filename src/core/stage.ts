@@ -17,8 +17,11 @@ import type { SharedKeyTables } from './keyed.js';
 import type { BatchWalks, RecordSink } from './output.js';
 import type { Line, Tool, ToolContext, Transform } from './tool.js';
 
-/** a file a stage appends to (--rejects, --stats-file) cannot be opened: a usage error, said in the message */
-export class OpenFailed extends Error {}
+/** a file a stage appends to (--rejects, --stats-file) cannot be opened: a usage error, said in the
+ *  message (`bare`: the message without the tool's name and the hint, as a UsageError words it) */
+export class OpenFailed extends Error {
+  constructor(message: string, readonly bare: string) { super(message); }
+}
 
 /** thrown through the record calls by --strict at the first bad record */
 export class StrictStop extends Error {
@@ -73,7 +76,10 @@ export class Stage implements LineSink {
     // the files a stage appends to, opened now: one that cannot be is a usage error before any input is
     // read (the caller reports it), not a crash at the end (the stats file is appended to at the end)
     const open = (option: string, file: string): number => {
-      try { return openAppend(file); } catch (err) { throw new OpenFailed(`${this.name}: cannot open ${option} ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)} (try '${this.name} --help')`); }
+      try { return openAppend(file); } catch (err) {
+        const bare = `cannot open ${option} ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`;
+        throw new OpenFailed(`${this.name}: ${bare} (try '${this.name} --help')`, bare);
+      }
     };
     if (opts.rejects) this.rejectsFd = open('--rejects', opts.rejects);
     if (opts.statsFile) fs.closeSync(open('--stats-file', opts.statsFile));
@@ -206,9 +212,13 @@ export class Stage implements LineSink {
    * The closing report (bad-record summary, --stats, --stats-file) and the verdict: true when the run
    * failed. `argv` goes to --stats-file.
    */
+  /** the descriptor of --rejects closed (at the end; a library stream destroyed or whose set-up failed
+   *  gives it back here: each one left open was a descriptor lost) */
+  release(): void { if (this.rejectsFd >= 0) { fs.closeSync(this.rejectsFd); this.rejectsFd = -1; } }
+
   finish(argv: string[]): boolean {
     const stats = this.stats, opts = this.opts, say = this.hooks.say;
-    if (this.rejectsFd >= 0) { fs.closeSync(this.rejectsFd); this.rejectsFd = -1; }
+    this.release();
     stats.out = this.sink.records;
     const secs = Number(process.hrtime.bigint() - this.t0) / 1e9;
     const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');

@@ -9,7 +9,7 @@ import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
 import type { Dialect, LoadedSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { blankName, listOption } from '../core/options.js';
+import { blankName, fileProblem, listOption } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 
@@ -265,7 +265,10 @@ export const tool: Tool<ValidateOptions> = {
     const said = new Set<string>();
     const note = (...args: unknown[]) => { const m = args.map(String).join(' '); if (!said.has(m)) { said.add(m); ctx.warn(`--schema ${o.schema}: ${m}`); } };
     if (o.schema) {
-      try { loaded = loadSchema(o.schema, o.draft as Dialect, note); } catch (err) { throw new UsageError(`--schema ${o.schema}: ${(err as Error).message}`); }
+      try { loaded = loadSchema(o.schema, o.draft as Dialect, note); } catch (err) {
+        const e = err as NodeJS.ErrnoException; // (a file that cannot be read said in words, not Node's `ENOENT: ..., open`)
+        throw new UsageError(`--schema ${o.schema}: ${e.code !== undefined && e.syscall !== undefined ? fileProblem(e, o.schema) : e.message}`);
+      }
     }
     // ajv is loaded only for --schema (importing it costs ~70 ms per process)
     const coercing = o.coerce || loaded?.fromSample === true;

@@ -476,4 +476,106 @@ test('two load streams of one process on one SQLite database, written at once: b
   fs.rmSync(d, { recursive: true, force: true });
 });
 
+
+test('a set-up that fails is the stream\'s error at once too, as the command line words it: an unknown zone, a missing side file or schema, a --rejects or save folder that is not there (found by a review: said only when the first chunk came)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const cases = [['to-local-date', ['--tz', 'America/Chicgo']], ['to-local-date', ['--input-tz', 'Mars/X']], ['join', ['--side', '/no/such/side.ndjson', '--on', 'id']],
+    ['validate', ['--schema', '/no/such/schema.json']], ['where', ['a=1', '--rejects', '/no/such/dir/r.txt']], ['where', ['a=1', '--stats-file', '/no/such/dir/s.txt']],
+    ['save', ['/no/such/dir/f.ndjson']]];
+  for (const [tool, args] of cases) {
+    const s = createStream(tool, args);
+    const warnings = [];
+    s.on('warning', (w) => warnings.push(w));
+    const err = await new Promise((resolve) => { s.on('error', resolve); setTimeout(() => resolve(null), 2000); });
+    assert.ok(err instanceof api.UsageError, `${tool} ${args.join(' ')}: ${err}`);
+    const cli = spawnSync(path.join(root, 'bin', tool), args, { input: '{"a":1}\n', encoding: 'utf8' });
+    assert.is(cli.status, 2, `${tool}: ${cli.stderr}`);
+    assert.is(warnings.join('\n') + '\n', cli.stderr, `${tool} ${args.join(' ')}`);
+    assert.not.match(cli.stderr, /ENOENT/);
+  }
+});
+
+test('createStream\'s arguments checked at once: a tool that is no name or Tool, args that are no array of strings (a string was spread into its characters; undefined ended the process); save - is a usage error (it wrote on the program\'s own stdout)', async () => {
+  for (const bad of [undefined, null, 5, {}]) assert.throws(() => createStream(bad, []), (e) => e instanceof api.UsageError && /the tool is a tool's name/.test(e.message), String(bad));
+  for (const bad of ['date', ['date', 5], null, { 0: 'date' }]) assert.throws(() => createStream('count-by', bad), (e) => e instanceof api.UsageError && /args is an array of strings/.test(e.message), JSON.stringify(bad));
+  for (const target of ['-', '/dev/stdout']) {
+    await rejects(pipeline(Readable.from(['{"a":1}\n']), createStream('save', [target]), new Writable({ write(_c, _e, cb) { cb(); } })), /writes no standard output of its own/);
+  }
+});
+
+test('a stream with --rejects that is destroyed, aborted or whose set-up fails gives its descriptor back (each kept one until the process ended)', async () => {
+  const d = tmpdir('ep-api-');
+  const rej = path.join(d, 'r.txt');
+  const open = () => fs.readdirSync('/proc/self/fd').filter((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`) === rej; } catch { return false; } }).length;
+  for (let i = 0; i < 20; i++) {
+    const s = createStream('where', ['a=1', '--rejects', rej]);
+    s.write('{"a":1}\nbad\n');
+    await new Promise((r) => setTimeout(r, 5));
+    s.destroy();
+    const ac = new AbortController();
+    const p = pipeline(Readable.from((async function* () { yield '{"a":1}\nbad\n'; await new Promise((r) => setTimeout(r, 50)); yield '{"a":2}\n'; })()), createStream('where', ['a=1', '--rejects', rej]), new Writable({ write(_c, _e, cb) { cb(); } }), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 10);
+    await p.catch(() => {});
+    const bad = createStream('to-local-date', ['--tz', 'Nowhere/X', '--rejects', rej]);
+    await new Promise((r) => bad.on('error', r));
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.is(open(), 0);
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
+test('gzip input through a stream and objects(), as the command line reads it: members, a mark split over writes, bytes after the data said (found by a review: every line rejected as invalid UTF-8)', async () => {
+  const zlib = await import('node:zlib');
+  const { spawnSync } = await import('node:child_process');
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, e: i % 3 ? 'view' : 'click' })).join('\n') + '\n';
+  const gz = Buffer.concat([zlib.gzipSync(lines.slice(0, 20000)), zlib.gzipSync(lines.slice(20000))]);
+  for (const tail of [Buffer.alloc(0), Buffer.from('junk\n')]) {
+    const input = Buffer.concat([gz, tail]);
+    const cli = spawnSync(path.join(root, 'bin/where'), ['e=click', '--stats'], { input, encoding: 'utf8' });
+    for (const cut of [1, 7, 4096, input.length]) {
+      const chunks = [];
+      for (let at = 0; at < input.length; at += cut) chunks.push(input.subarray(at, at + cut));
+      const s = createStream('where', ['e=click', '--stats']);
+      const warnings = [];
+      s.on('warning', (w) => warnings.push(w));
+      let out = '', err = null;
+      await pipeline(Readable.from(chunks), s, new Writable({ write(c, _e, cb) { out += c; cb(); } })).catch((e) => { err = e; });
+      assert.is(out, cli.stdout, `cut ${cut}`);
+      assert.is(warnings.join('\n').replace(/ elapsed=.*/g, ''), cli.stderr.trimEnd().replace(/ elapsed=.*/g, ''), `cut ${cut}`);
+      assert.is(err !== null, cli.status !== 0, `cut ${cut}`);
+      const recs = [];
+      err = null;
+      await pipeline(Readable.from(chunks), objects(), new Writable({ objectMode: true, write(r, _e, cb) { recs.push(r); cb(); } })).catch((e) => { err = e; });
+      assert.is(recs.length, 3000, `objects, cut ${cut}`);
+      assert.is(err === null, tail.length === 0, `objects, cut ${cut}: ${err}`);
+    }
+  }
+});
+
+test('objects() hears its reader: a chunk of a million lines (a tool\'s output at its end) is made into records as they are read, not all at once; a _read answered even when a slice holds no whole line', async () => {
+  const n = 200000;
+  const big = Buffer.from(Array.from({ length: n }, (_, i) => `{"k":"u${i}","v":${i}}`).join('\n') + '\n');
+  const o = objects();
+  let first = -1, seen = 0;
+  await pipeline(Readable.from([big]), o, async function* (src) { for await (const r of src) { if (first < 0) first = o.readableLength; seen++; assert.is(r.v, seen - 1); if (seen % 1000 === 0) await new Promise((r) => setImmediate(r)); } });
+  assert.is(seen, n);
+  assert.ok(first < 5000, `records made before the first was read: ${first}`);
+  // long lines (a slice without a line end) and bad lines: every record, no stall
+  const long = 'x'.repeat(150000);
+  let t = '';
+  for (let i = 0; i < 60; i++) t += (i % 3 === 0 ? 'bad\n' : '') + `{"k":"${long}","v":${i}}\n`;
+  const o2 = objects();
+  let rej = 0, got = 0;
+  o2.on('reject', () => rej++);
+  await pipeline(Readable.from([Buffer.from(t)]), o2, async function* (src) { for await (const _ of src) { got++; await new Promise((r) => setImmediate(r)); } });
+  assert.equal([got, rej], [60, 20]);
+});
+
+test('an empty chunk first leaves the byte order mark skipped (it was read as data, the first record rejected)', async () => {
+  const s = createStream('where', ['a=1']);
+  const out = await collect(Readable.from([Buffer.alloc(0), Buffer.from('\xef\xbb\xbf{"a":1}\n', 'latin1')]).pipe(s));
+  assert.is(text(out), '{"a":1}\n');
+  const recs = await collect(Readable.from([Buffer.alloc(0), Buffer.from('\xef\xbb\xbf{"a":1}\n', 'latin1')]).pipe(objects()));
+  assert.equal(recs, [{ a: 1 }]);
+});
 test.run();
