@@ -268,8 +268,9 @@ export type ChainSpec = (StageSpec | ForkSpec)[];
 
 const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 /** a diagnostic's text with the control characters that input can carry into it (a line quoted in a
- *  parse error) written as \xNN: an ESC or BEL from the data must not retitle or recolour a terminal */
-export const plainText = (m: string): string => m.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+ *  parse error) written as \xNN: an ESC or BEL from the data must not retitle or recolour a terminal,
+ *  a line break must not make one diagnostic two (the second one a line the data wrote: `tool: -:7: ...`) */
+export const plainText = (m: string): string => m.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 /** a tool's diagnostics on stderr: `tool: message`, one line */
 export const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${plainText(m)}\n`); };
 

@@ -317,8 +317,8 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
 }
 
 // (after the time: Z, an offset, or " UTC" / " GMT" as BigQuery's CSV exports and many SQL tools write
-// a UTC time: "2023-01-01 04:17:40.123456 UTC")
-const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+// a UTC time: "2023-01-01 04:17:40.123456 UTC"; spaces before it, not a tab or a line break)
+const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)? *(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function fromIso(text: string, inputTz: string, fine = false): number | string {
   const m = ISO.exec(text);

@@ -2,6 +2,7 @@
 // chosen fields of the matching side record to each streamed record, spliced into its text (the rest
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
+import fs from 'node:fs';
 import { FieldReader, Members, decodeValue, hasByte } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, isWellFormed, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
@@ -51,6 +52,9 @@ export const tool: Tool<JoinOptions> = {
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) return `--fields adds the field ${JSON.stringify(twice)} twice (fields are added under their last name): give --prefix, or join twice`;
     if (!Number.isFinite(parseSize(o.maxSide))) return `--max-side takes a size such as 512MB (got '${o.maxSide}')`;
+    // (a side file that is not there, said with the options: a library stream said it only when its
+    // first chunk came)
+    try { if (fs.statSync(o.side).isDirectory()) return `side file ${o.side}: it is a folder`; } catch (err) { return `side file ${o.side}: ${fileProblem(err as NodeJS.ErrnoException, o.side)}`; }
     return undefined;
   },
   create(o, ctx) {
@@ -114,15 +118,19 @@ export const tool: Tool<JoinOptions> = {
         // kept, then read as the others)
         const keyPath = eq < 0 ? o.on : o.on.slice(eq + 1);
         const badBefore = ctx.rejected(); // (the side file's bad records: counted apart, below)
+        // a side record without the key, kept in --rejects as read (its line's bytes: it was written
+        // again as JSON, 1.50 as 1.5, escapes decoded, its blanks and CR gone)
+        const noKey = (line: number, raw: Uint8Array) => ctx.rejectAt(file, line, Buffer.from(raw), `side record without ${sideKey.join('.')}`);
         let kept: { text: Buffer; line: number }[] | null = null;
         let paths: string[];
         if (fields.length === 0) {
           const seen = new Set<string>();
           kept = [];
-          await read((b, s, e, line) => {
-            kept!.push({ text: Buffer.from(b.subarray(s, e)), line });
+          await read((b, s, e, line, raw) => {
             const rec = parseJson(b.toString('utf8', s, e)), k = getPath(rec, sideKey);
-            if (k !== undefined && k !== null) for (const name of Object.keys(rec)) if (name !== sideKey[0]) seen.add(name);
+            if (k === undefined || k === null) { noKey(line, raw ?? b.subarray(s, e)); return; }
+            kept!.push({ text: Buffer.from(b.subarray(s, e)), line });
+            for (const name of Object.keys(rec)) if (name !== sideKey[0]) seen.add(name);
           });
           fields = [...seen];
           paths = fields.map(literalPath);
@@ -152,15 +160,11 @@ export const tool: Tool<JoinOptions> = {
         // not reach: such side files' records are decoded and their paths followed, as getPath does)
         const split = paths.map(splitPath);
         const viaObject = [sideKey, ...split].some((p) => p.some((seg) => /^(?:0|[1-9]\d*)$/.test(seg)));
-        const take = (b: Buffer, s: number, e: number, line: number) => {
+        const take = (b: Buffer, s: number, e: number, line: number, raw?: Uint8Array) => {
           let rec: unknown, k: unknown;
           if (viaObject) rec = parseJson(b.toString('utf8', s, e)); else side.read(b, s, e, true);
           const ks = viaObject ? -1 : side.spanStart(0), ke = viaObject ? -1 : side.spanEnd(0);
-          if (viaObject ? (k = getPath(rec, sideKey)) === undefined || k === null : ks < 0 || b[ks] === 110) {
-            // (the record as JSON writes it: its line is not kept)
-            ctx.rejectAt(file, line, stringify(rec ?? parseJson(b.toString('utf8', s, e))), `side record without ${sideKey.join('.')}`);
-            return;
-          }
+          if (viaObject ? (k = getPath(rec, sideKey)) === undefined || k === null : ks < 0 || b[ks] === 110) { noKey(line, raw ?? b.subarray(s, e)); return; }
           keyed++;
           // the texts added: a string without escapes and a number as written (JSON.stringify writes
           // the string it decodes to the same; a number's text is the side's own: 1.50, 1e5 and -0
@@ -192,6 +196,10 @@ export const tool: Tool<JoinOptions> = {
         };
         if (kept === null) await read(take);
         else for (const r of kept) take(r.text, 0, r.text.length, r.line);
+        // a side file of which no record could be used (every line broken, or none with the key): the
+        // run fails before any record is read (each would have been joined to nothing, exit 0)
+        const sideBad = ctx.rejected() - badBefore;
+        if (keyed === 0 && sideBad > 0) throw new Error(`side file ${file}: none of its records could be used (${sideBad} rejected): nothing to join with`);
         if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
         // (a --fields name no side record has, a typo most likely: every record would get null there in
         // silence; said as to-csv says it of its --fields)

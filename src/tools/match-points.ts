@@ -24,6 +24,7 @@ const options = {
 
 export type MatchPointsOptions = OptionsOf<typeof options> & InputOptions;
 
+// (raw: the line as read, its CR before the LF too, for --rejects: valid UTF-8, as the record was read)
 interface Ev { t: number; home: unknown; away: unknown; hg: unknown; ag: unknown; file: string; no: number; raw: string; order: number }
 
 /** canonical JSON text of an id (BigNum: its exact digits); '' for a missing or null id */
@@ -58,7 +59,7 @@ export const tool: Tool<MatchPointsOptions> = {
         const key = idText(matchId);
         let m = matches.get(key);
         if (!m) matches.set(key, (m = { id: matchId, evs: [] }));
-        m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.end), order: read++ });
+        m.evs.push({ t, home: getPath(r, P.home), away: getPath(r, P.away), hg: getPath(r, P.hg), ag: getPath(r, P.ag), file: line.file, no: line.no, raw: line.buf.toString('utf8', line.start, line.cr ? line.end + 1 : line.end), order: read++ });
       },
       end() {
         // a whole number of goals, 0 or more, exactly (past 2^53 the decoder gives a BigNum: compared exactly);

@@ -165,7 +165,10 @@ export const tool: Tool<PlotOptions> = {
         table.push([xText, ...yText, ...(byText !== undefined ? [byText] : [])]);
       },
       end() {
-        if (ctx.willFail()) {
+        // (a file is not written after a failure anywhere in the run, as every sink of a chain; a chart on
+        // stdout only after plot's own, as the pipeline `A | plot` draws what A gave it, failing or not)
+        const ownFailure = ctx.rejectsFail() || (ctx.inputFailed() && !ctx.upstreamFails());
+        if (toFile ? ctx.willFail() : ownFailure) {
           if (toFile) ctx.warn(`${o.out}: not written: ${ctx.inputFailed() ? 'an input could not be read' : ctx.upstreamFails() ? 'the run failed before it' : 'too many records rejected'}`);
           return;
         }
