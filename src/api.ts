@@ -64,10 +64,28 @@ function checkCall(tool: unknown, args: unknown): void {
 }
 
 /**
+ * A Readable's reader, heard: wait() is a promise while the stream's buffer is full and no read came
+ * since the last push, else null; pushed() after a push. (A read is answered by a push, or none comes
+ * again: after one, bytes are read on until something is pushed, whatever the buffer holds.)
+ */
+function readerGate(stream: Transform): { wait(): Promise<void> | null; pushed(): void; release(): void } {
+  let owed = false, waiters: (() => void)[] = [];
+  const release = () => { const w = waiters; waiters = []; for (const f of w) f(); };
+  const read = stream._read.bind(stream);
+  stream._read = (n: number) => { owed = true; release(); read(n); };
+  return {
+    wait: () => (owed || stream.destroyed || stream.readableLength < stream.readableHighWaterMark ? null : new Promise<void>((r) => waiters.push(r))),
+    pushed: () => { owed = false; },
+    release,
+  };
+}
+
+/**
  * The bytes of a stream handed to `each`, unzipped first when they begin with gzip's mark, as the
  * command line reads every input (core/gzip.ts: members one after another, what follows the data said
  * at the end, not decoded). Plain bytes go to `each` as they come; gzip bytes through a decompressor,
- * whose output `each` takes as it comes (an error `each` throws there is the next write's, or the end's).
+ * whose output `each` takes as it comes, each piece once `wait()` (the reader) lets it (an error `each`
+ * throws there is the next write's, or the end's).
  */
 class Feed {
   private gz: boolean | undefined;
@@ -78,32 +96,37 @@ class Feed {
   private error: { e: unknown } | null = null;
   private waiting: ((e?: unknown) => void) | null = null;
 
-  constructor(private readonly each: (b: Buffer) => void) {}
+  constructor(private readonly each: (b: Buffer) => void, private readonly wait: () => Promise<void> | null) {}
 
-  /** take a chunk; then cb() when the next may come, or cb(e) with what handing bytes on threw */
-  write(b: Buffer, cb: (e?: unknown) => void): void {
-    if (this.error) return cb(this.error.e);
-    if (b.length === 0) return cb(); // (a program's empty write)
+  /** take a chunk: resolves when the next may come; rejects with what handing bytes on threw */
+  async write(b: Buffer): Promise<void> {
+    if (this.error) throw this.error.e;
+    if (b.length === 0) return; // (a program's empty write)
     if (this.gz === undefined) {
       if (this.held) { b = Buffer.concat([this.held, b]); this.held = null; }
-      if (b.length === 1 && b[0] === 0x1f) { this.held = Buffer.from(b); return cb(); }
+      if (b.length === 1 && b[0] === 0x1f) { this.held = Buffer.from(b); return; }
       this.gz = b[0] === 0x1f && b[1] === 0x8b;
       if (this.gz) this.start();
     }
-    if (!this.gz) {
-      try { this.each(b); } catch (e) { return cb(e); }
-      return cb();
-    }
-    if (this.src!.write(b)) return cb();
-    this.waiting = cb;
-    this.src!.once('drain', () => { const w = this.waiting; this.waiting = null; w?.(); });
+    if (!this.gz) { this.each(b); return; }
+    if (this.src!.write(b)) return;
+    await new Promise<void>((ok, no) => {
+      this.waiting = (e) => (e === undefined ? ok() : no(e));
+      this.src!.once('drain', () => { const w = this.waiting; this.waiting = null; w?.(); });
+    });
   }
 
   private start(): void {
     const src = this.src = new PassThrough({ highWaterMark: CHUNK });
     const z = this.z = gunzipMembers(Buffer.alloc(0), src, CHUNK);
     this.pump = (async () => {
-      try { for await (const c of z as AsyncIterable<Buffer>) this.each(c); } catch (e) {
+      try {
+        for await (const c of z as AsyncIterable<Buffer>) {
+          this.each(c);
+          const w = this.wait();
+          if (w) await w;
+        }
+      } catch (e) {
         this.error = { e };
         z.destroy();
         const w = this.waiting; this.waiting = null; w?.(e);
@@ -181,13 +204,15 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     splitter = new Splitter('-', stage!.transform.needle, stage!);
     if (stage!.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
   };
-  /** the input's bytes (unzipped) to the stage's lines, and what that wrote to the stream */
+  /** the input's bytes (unzipped) to the stage's lines, and what that wrote to the stream (a gzip
+   *  input's pieces as the reader takes them: nothing after the run stopped) */
   const feed = new Feed((b) => {
+    if (failure !== null || ended) return;
     stage!.stats.bytes += b.length;
     splitter!.chunk(b, () => sink.closed || stream.destroyed); // (destroyed from a handler of its own events: no more)
     const out = taken();
-    if (out) stream.push(out);
-  });
+    if (out) { stream.push(out); gate.pushed(); }
+  }, () => gate.wait());
 
   /** a failure found between chunks (a load's commit while nothing is written to the stream): the
    *  stream's error now, as the command line's run ends then, not at the next chunk or the end */
@@ -277,10 +302,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
         // (stopped: a chunk queued behind the one it stopped in is not read, as the command line reads
         // nothing after its stop; the stream's error comes from that stop)
         if (failure !== null) return done();
-        feed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, (e) => {
-          if (e === undefined) done();
-          else if (failure === null && !closed) stopped(this, done, e);
-          else done();
+        feed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk).then(() => done(), (e) => {
+          if (failure === null && !closed) stopped(this, done, e); else done();
         });
       };
       if (splitter) return go();
@@ -320,7 +343,8 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   // before 'close' comes a tick later (a reject handler may destroy it in the middle of a chunk)
   let closed = false;
   const destroy = stream._destroy.bind(stream);
-  stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); feed.destroy(); if (!ended) abort(); destroy(err, cb); };
+  stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); feed.destroy(); gate.release(); if (!ended) abort(); destroy(err, cb); };
+  const gate = readerGate(stream);
   // (nothing written yet: a set-up that fails here says so and ends the stream with its error)
   made = make(stream);
   made.catch((e) => {
@@ -347,47 +371,34 @@ export function objects(): Transform {
     line(l) {
       if (!reader.read(l.buf, l.start, l.end)) return reject(l, reader.reason, reader.error);
       stream.push(parseJson(l.buf.toString('utf8', reader.objStart, reader.objEnd)));
-      owed = false;
+      gate.pushed();
     },
     skipped() { /* no needle */ },
     tooLong(l) { reject(l, 'line too long'); },
     invalid(l, why) { reject(l, 'malformed JSON', why); },
   });
-  const feed = new Feed((b) => splitter.chunk(b, () => false));
-  let more: (() => void) | null = null; // the rest of a chunk, once the reader wants more
-  // the reader asked for more (its _read) and no record came since: slices are read whatever the buffer
-  // holds until one does (a _read is answered by a push, or none comes again)
-  let owed = false;
+  const feed = new Feed((b) => splitter.chunk(b, () => false), () => gate.wait());
   const stream: Transform = through2({ readableObjectMode: true },
     function (chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       // a chunk a slice at a time, each once the reader took what the last gave: a tool's output at its
       // end is one chunk (count-by's million groups: every record made at once, the reader's
       // backpressure unheard, the event loop held ~2 s)
       const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      let at = 0;
-      const next = (e?: unknown): void => {
-        for (;;) {
-          if (e !== undefined) return done(e as Error);
-          if (at >= b.length) return done();
-          if (!owed && stream.readableLength >= stream.readableHighWaterMark && !stream.destroyed) { more = next; return; }
-          const piece = b.subarray(at, at = Math.min(b.length, at + SLICE));
-          let now = true, back = false, got: unknown;
-          feed.write(piece, (x) => { if (now) { back = true; got = x; } else next(x); });
-          now = false;
-          if (!back) return; // (a gzip input: the rest once the decompressor took it)
-          e = got;
+      (async () => {
+        for (let at = 0; at < b.length && !stream.destroyed;) {
+          const w = gate.wait();
+          if (w) await w;
+          await feed.write(b.subarray(at, at = Math.min(b.length, at + SLICE)));
         }
-      };
-      next();
+      })().then(() => done(), (e) => done(e as Error));
     },
     function (done: (err?: Error | null) => void) {
       // (a gzip input's failure, after its last record: the stream's error)
       feed.end().then((failed) => { splitter.finish(); done(failed ? new Error(`objects: -: ${failed.message}`) : null); }, (e) => done(e as Error));
     });
-  const read = stream._read.bind(stream);
-  stream._read = (n: number) => { owed = true; const m = more; more = null; m?.(); read(n); };
+  const gate = readerGate(stream);
   const destroy = stream._destroy.bind(stream);
-  stream._destroy = (err, cb) => { more = null; feed.destroy(); destroy(err, cb); };
+  stream._destroy = (err, cb) => { feed.destroy(); gate.release(); destroy(err, cb); };
   return stream;
 }
 

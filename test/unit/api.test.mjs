@@ -552,6 +552,20 @@ test('gzip input through a stream and objects(), as the command line reads it: m
   }
 });
 
+test('gzip input hears the reader too: an unread stream holds a chunk or two of output, not the whole unzipped input', async () => {
+  const zlib = await import('node:zlib');
+  const line = JSON.stringify({ e: 'click', pad: 'x'.repeat(200) }) + '\n';
+  const n = 200000, gz = zlib.gzipSync(Buffer.from(line.repeat(n))); // 45 MB unzipped from ~0.2 MB
+  const s = createStream('where', ['e=click']);
+  Readable.from((function* () { for (let i = 0; i < gz.length; i += 65536) yield gz.subarray(i, i + 65536); })()).pipe(s);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(s.readableLength < 4 << 20, `held unread: ${s.readableLength}`);
+  let got = 0;
+  s.on('data', (c) => { got += c.length; });
+  await new Promise((r) => s.on('end', r));
+  assert.is(got, line.length * n);
+});
+
 test('objects() hears its reader: a chunk of a million lines (a tool\'s output at its end) is made into records as they are read, not all at once; a _read answered even when a slice holds no whole line', async () => {
   const n = 200000;
   const big = Buffer.from(Array.from({ length: n }, (_, i) => `{"k":"u${i}","v":${i}}`).join('\n') + '\n');
