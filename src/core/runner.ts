@@ -232,6 +232,15 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   if (opts.files.length === 0) opts.files = ['-'];
   const problem = tool.check?.(opts);
   if (problem) throw new UsageError(problem);
+  // (after the tool's own checks, which say more where they know more: --delimiter '')
+  // an option the tool has a value for (a field's name: --time, --key, --user; a zone) given empty: a
+  // usage error, as the optional ones are (blankName): `--time "$T"` with T unset rejected every record
+  // as "missing " (exit 1), where --by '' or --field '' in other tools was exit 2
+  for (const [name, o] of Object.entries(all)) {
+    if (o.type === 'string' && typeof o.default === 'string' && o.default !== '' && opts[name] === '') { // (not blanks: --delimiter ' ' or a tab is one)
+      throw new UsageError(`--${name} is empty: give a value, or leave the option out (its default: ${o.default})`);
+    }
+  }
   return opts;
 }
 
