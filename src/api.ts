@@ -95,12 +95,20 @@ class Feed {
   private pump: Promise<void> | null = null;
   private error: { e: unknown } | null = null;
   private waiting: ((e?: unknown) => void) | null = null;
+  private over = false; // the decompressor is done (the input's end, an error): later bytes are not read
+  private told = false; // the pump's error went to a write, to `early`, or to the end
+  private ending = false;
 
-  constructor(private readonly each: (b: Buffer) => void, private readonly wait: () => Promise<void> | null) {}
+  /** `early`: the gzip data failed (`failed`: damaged, so nothing after it is read) or `each` threw
+   *  (`thrown`: a --strict stop) while no write waited and before the input's end: the caller ends the run
+   *  then, as the command line's ends (without it, the failure is the next write's or the end's) */
+  constructor(private readonly each: (b: Buffer) => void, private readonly wait: () => Promise<void> | null,
+    private readonly early?: (failed: Error | undefined, thrown?: unknown) => void) {}
 
   /** take a chunk: resolves when the next may come; rejects with what handing bytes on threw */
   async write(b: Buffer): Promise<void> {
-    if (this.error) throw this.error.e;
+    if (this.error && !this.told) { this.told = true; throw this.error.e; }
+    if (this.over) return; // (past damaged data: not read, as the command line reads nothing after it)
     if (b.length === 0) return; // (a program's empty write)
     if (this.gz === undefined) {
       if (this.held) { b = Buffer.concat([this.held, b]); this.held = null; }
@@ -121,16 +129,30 @@ class Feed {
     const z = this.z = gunzipMembers(Buffer.alloc(0), src, CHUNK);
     this.pump = (async () => {
       try {
+        // (a slice at a time: a member inflated at once is up to 8 MiB, a million short lines)
         for await (const c of z as AsyncIterable<Buffer>) {
-          this.each(c);
-          const w = this.wait();
-          if (w) await w;
+          for (let at = 0; at < c.length;) {
+            this.each(c.subarray(at, at = Math.min(c.length, at + SLICE)));
+            const w = this.wait();
+            if (w) await w;
+          }
         }
       } catch (e) {
         this.error = { e };
         z.destroy();
-        const w = this.waiting; this.waiting = null; w?.(e);
       }
+      // done: what the input still holds, and brings, is let through unread (a writer waiting for room
+      // waited for ever after damaged data, which the reader stops at)
+      this.over = true;
+      src.resume();
+      const w = this.waiting; this.waiting = null;
+      if (this.error) {
+        if (w) { this.told = true; w(this.error.e); } else if (!this.ending && this.early) { this.told = true; this.early(undefined, this.error.e); }
+        return;
+      }
+      w?.();
+      const failed = z.inputFailure();
+      if (failed && !this.ending && this.early) { this.told = true; this.early(failed); }
     })();
   }
 
@@ -138,12 +160,13 @@ class Feed {
    *  caller says it, after the last line, as the command line does), if any; rejects with what `each`
    *  threw */
   async end(): Promise<Error | undefined> {
+    this.ending = true;
     if (this.held) { const h = this.held; this.held = null; this.gz = false; this.each(h); }
     if (!this.gz) return undefined;
     this.src!.end();
     await this.pump;
-    if (this.error) throw this.error.e;
-    return this.z!.inputFailure();
+    if (this.error && !this.told) { this.told = true; throw this.error.e; }
+    return this.told ? undefined : this.z!.inputFailure();
   }
 
   /** stop (the stream destroyed) */
@@ -166,9 +189,10 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   let starting: Promise<void> | null = null;
   let failure: Error | null = null;
 
-  // the options read and the stage made at once: a bad option, an unknown zone, a --rejects that cannot
-  // be opened is the stream's error now, not when the first chunk comes (a quiet source, a socket, told
-  // nothing until then); what needs the input's first bytes (a load's transaction) waits for them
+  // the options read and checked at once (the tool's checks too: a zone, a side file, a schema, a folder
+  // to write in): a bad one is the stream's error now, not when the first chunk comes (a quiet source, a
+  // socket, told nothing until then); the stage itself is made at the first chunk (or the end), so that a
+  // stream made and never used opens, claims and listens to nothing
   const parsed = (async () => {
     const t = await toolOf(tool);
     if (t.noInput) throw new UsageError(`${t.name} reads no NDJSON stream (it reads its own input or none): run it as a command`);
@@ -180,7 +204,19 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     if (t.appendsTo?.(opts) === '/dev/stdout') throw new UsageError('a stream writes no standard output of its own: its output is the stream (leave the tool out, or name a file)');
     return { t, opts };
   })();
-  const make = async (stream: Transform): Promise<void> => {
+  /** set the stream up once it is written to or ended; what fails here (a usage problem, a failed setup)
+   *  is said as the command line says it, with the closing figures of what was read (a side file's bad
+   *  lines), and is the stream's error */
+  const start = async (stream: Transform): Promise<void> => {
+    try { await setUp(stream); } catch (e) {
+      sayStop(stream, e);
+      if (stage?.transform !== undefined) close(stream);
+      abort();
+      throw e;
+    }
+    if (closed) abort(); // (destroyed while it was set up: a load opened meanwhile let go)
+  };
+  const setUp = async (stream: Transform): Promise<void> => {
     const { t, opts } = await parsed;
     try {
       stage = new Stage(t, opts, sink, {
@@ -189,20 +225,9 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
       });
     } catch (e) { throw e instanceof OpenFailed ? new UsageError(e.bare) : e; } // (as the command line: a usage problem)
     try { stage.create(); } catch (e) { throw e instanceof RangeError ? new UsageError(e.message) : e; }
-    if (closed) abort(); // (destroyed meanwhile: what create() made is given back)
-  };
-  let made: Promise<void>;
-  /** set the rest up (the tool's init: a side file read, a load's database opened) once the stream is
-   *  written to or ended; what fails here is said as the command line says it, and is the stream's error */
-  const start = async (stream: Transform): Promise<void> => {
-    await made; // (its failure is said, and the stream destroyed, where it is made)
-    try { await setUp(stream); } catch (e) { sayStop(stream, e); abort(); throw e; }
-    if (closed) abort(); // (destroyed while it was set up: a load opened meanwhile let go)
-  };
-  const setUp = async (stream: Transform): Promise<void> => {
-    await stage!.init();
-    splitter = new Splitter('-', stage!.transform.needle, stage!);
-    if (stage!.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
+    await stage.init();
+    splitter = new Splitter('-', stage.transform.needle, stage);
+    if (stage.transform.failed && !flushing) unwake = whenWoken(() => failedBetween(stream));
   };
   /** the input's bytes (unzipped) to the stage's lines, and what that wrote to the stream (a gzip
    *  input's pieces as the reader takes them: nothing after the run stopped) */
@@ -212,7 +237,14 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     splitter!.chunk(b, () => sink.closed || stream.destroyed); // (destroyed from a handler of its own events: no more)
     const out = taken();
     if (out) { stream.push(out); gate.pushed(); }
-  }, () => gate.wait());
+  }, () => gate.wait(), (failed, thrown) => {
+    // a gzip input's failure between writes: the run ends now, as the command line's does (a --strict
+    // stop, damaged data), not when the writer writes again or ends (a quiet source: perhaps never)
+    if (failure !== null || closed || flushing || finishing) return;
+    const fail = (err?: Error | null) => { stream.destroy(err ?? undefined); };
+    if (thrown !== undefined) { stopped(stream, fail, thrown); return; }
+    finishRun(stream, async () => failed).then((err) => { failure = err ?? new Error(`${stage!.name}: the run failed`); failWhenRead(stream, fail, failure); });
+  });
 
   /** a failure found between chunks (a load's commit while nothing is written to the stream): the
    *  stream's error now, as the command line's run ends then, not at the next chunk or the end */
@@ -295,6 +327,32 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     failWhenRead(s, done, failure);
   };
 
+  /** the end of the input (`read`: the last bytes, and a gzip input's failure): the last line, the
+   *  tool's end (aggregates emit here), the closing figures; the run's error, or null */
+  let finishing = false;
+  const finishRun = async (s: Transform, read: () => Promise<Error | undefined>): Promise<Error | null> => {
+    finishing = true;
+    const st = stage!;
+    try {
+      const failed = await read();
+      splitter!.finish();
+      // (a gzip input's failure, after its last line, as the command line says `-: message`)
+      if (failed) st.ctx.failInput('-', failed.message);
+      await st.end();
+    } catch (e) {
+      // said as the command line says it (a 'warning' before the closing figures), and the stage
+      // failed as there: no "every record read was rejected" on top of the failure that rejected them;
+      // what the stage holds is given back (a stop at the last line skips end(): a load's transaction)
+      failure = asError(e);
+      sayStop(s, e);
+      abort();
+    }
+    const failed = close(s) || failure !== null;
+    ended = true;
+    if (!failed) return null;
+    return failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`);
+  };
+
   const stream: Transform = through2(
     function (this: Transform, chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void) {
       const go = () => {
@@ -316,25 +374,10 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
         unwake();
         if (!splitter) { starting ??= start(this); await starting; }
         if (closed || this.destroyed) { abort(); return done(); } // (destroyed while it was set up)
-        const st = stage!;
-        try {
-          const failed = await feed.end();
-          splitter!.finish();
-          // (a gzip input's failure, after its last line, as the command line says `-: message`)
-          if (failed) st.ctx.failInput('-', failed.message);
-          await st.end();
-        } catch (e) {
-          // said as the command line says it (a 'warning' before the closing figures), and the stage
-          // failed as there: no "every record read was rejected" on top of the failure that rejected them;
-          // what the stage holds is given back (a stop at the last line skips end(): a load's transaction)
-          failure = asError(e);
-          sayStop(this, e);
-          abort();
-        }
-        const failed = close(this) || failure !== null;
-        ended = true;
-        if (!failed) return done(null);
-        failWhenRead(this, done, failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`));
+        if (finishing) return; // (ended already, damaged gzip data: its error comes once what came before is read)
+        const err = await finishRun(this, () => feed.end());
+        if (err === null) return done(null);
+        failWhenRead(this, done, err);
       };
       finish().catch((e) => done(asError(e)));
     },
@@ -345,15 +388,9 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   const destroy = stream._destroy.bind(stream);
   stream._destroy = (err, cb) => { sink.closed = true; closed = true; unwake(); feed.destroy(); gate.release(); if (!ended) abort(); destroy(err, cb); };
   const gate = readerGate(stream);
-  // (nothing written yet: a set-up that fails here says so and ends the stream with its error)
-  made = make(stream);
-  made.catch((e) => {
-    failure ??= asError(e);
-    abort();
-    if (stream.destroyed) return;
-    sayStop(stream, e);
-    stream.destroy(failure);
-  });
+  // (nothing written yet: a bad option says so and ends the stream with its error; once a chunk came,
+  // the set-up's own report says it)
+  parsed.catch((e) => { if (starting === null && !stream.destroyed) { failure = asError(e); sayStop(stream, e); stream.destroy(failure); } });
   return stream;
 }
 

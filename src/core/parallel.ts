@@ -169,7 +169,9 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // a stage of the threads' copies that could not be set up: the run's stop, said as one thread says it
   // (under that stage's name; exit 2 for a usage error), not "a worker thread failed"
   let setupError: StageError | null = null;
-  const setupFailed = (k: number, message: string, usage: boolean) => {
+  let setupFound: { rejects: WorkerReject[]; warnings: WorkerWarning[] } | null = null; // (the first copy's: all find the same)
+  const setupFailed = (k: number, message: string, usage: boolean, rejects: WorkerReject[] = [], warnings: WorkerWarning[] = []) => {
+    if (setupError === null) setupFound = { rejects, warnings };
     setupError ??= new StageError(usage ? new UsageError(message) : new Error(message), k < shadows.length ? shadows[k] : main[0]);
     fatal = message;
   };
@@ -203,7 +205,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
     workers.push(w);
     w.on('message', (m: any) => {
-      if (m.fatal) { if (m.setup) setupFailed(m.setup.stage, m.fatal, m.setup.usage); else fatal = m.fatal; notify(); return; }
+      if (m.fatal) { if (m.setup) setupFailed(m.setup.stage, m.fatal, m.setup.usage, m.setup.rejects, m.setup.warnings); else fatal = m.fatal; notify(); return; }
       if (m.ready) { trace('a worker ready'); return; }
       if (m.end) { finals.push(m); notify(); return; }
       if (m.cut) { cuts.set(w, m); notify(); return; }
@@ -231,7 +233,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   let mine: Pieces | null = null, piecesHere = 0; // the main thread's copy of the stages, the pieces it took
   if (here) {
     try { mine = await Pieces.create(workerSpecs, false); } catch (err) {
-      if (err instanceof PieceSetupError) setupFailed(err.stage, err.message, err.usage); else fatal = (err as Error).message;
+      if (err instanceof PieceSetupError) setupFailed(err.stage, err.message, err.usage, err.rejects, err.warnings); else fatal = (err as Error).message;
     }
   }
 
@@ -280,11 +282,24 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     for (const [name, n] of t.counters) shadows[k].stats.counters.set(name, (shadows[k].stats.counters.get(name) ?? 0) + n);
   });
 
+  /** a copy failed: what its set-up found reported as one thread reports it (a --strict stop at the first
+   *  of them), then its failure, or the worker's */
+  const setupStop = (): never => {
+    if (setupFound !== null) {
+      const { rejects, warnings } = setupFound;
+      setupFound = null;
+      let iw = 0;
+      for (const [i, r] of rejects.entries()) { iw = sayWarnings(warnings, iw, i); report([r], null, true); }
+      sayWarnings(warnings, iw, Infinity);
+    }
+    throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
+  };
+
   let finishing = false;
   const finish = () => { if (!finishing) { finishing = true; for (const w of workers) w.postMessage({ finish: true }); } };
   try {
     while (nextResult < tasks.length) {
-      if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
+      if (fatal) setupStop();
       if (p.partial && !p.keyed && nextTask === tasks.length) finish();
       const res = results.get(nextResult);
       if (!res) {
@@ -375,7 +390,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     trace('this thread finished');
     if (process.env.EVENT_PIPES_TRACE) process.stderr.write(`event-pipes: pieces taken by this thread: ${piecesHere} of ${tasks.length}\n`);
     while (finals.length < workers.length + (mine ? 1 : 0)) {
-      if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
+      if (fatal) setupStop();
       await new Promise<void>((r) => { wake = r; });
     }
     trace('finals here');
@@ -416,7 +431,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       const splits = splitKeys(finals.map((f) => f.sample!), workers.length);
       const answers = async <T extends { error?: string }>(from: Map<Worker, T>): Promise<T[]> => {
         while (from.size < workers.length) {
-          if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
+          if (fatal) setupStop();
           await new Promise<void>((r) => { wake = r; });
         }
         const all = workers.map((w) => from.get(w)!);
@@ -446,7 +461,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       for (let j = 0; j < nParts; j++) {
         for (let k = 0; ; k++) {
           const part = merged[j];
-          if (fatal) throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
+          if (fatal) setupStop();
           if (part?.error) throw stage.tag(new Error(part.error));
           if (part && k < part.out.length) {
             const b = part.out[k], n = part.records[k];

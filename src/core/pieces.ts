@@ -22,7 +22,10 @@ import type { PartialStates, Tool } from './tool.js';
 export interface WorkerSpec { tool: string; argv: string[] }
 /** stage `stage` of a thread's copy of the chain could not be set up (its message; a usage error or not) */
 export class PieceSetupError extends Error {
-  constructor(readonly stage: number, message: string, readonly usage: boolean) { super(message); }
+  /** `rejects`, `warnings`: what the copy's stages found while they were set up, before it failed (a
+   *  join's side file's bad lines: one thread reports them before the failure, keeps them in --rejects) */
+  constructor(readonly stage: number, message: string, readonly usage: boolean,
+    readonly rejects: WorkerReject[] = [], readonly warnings: WorkerWarning[] = []) { super(message); }
 }
 
 export interface PieceTask { id: number; file: string; input: number; start: number; end: number }
@@ -133,7 +136,7 @@ export class Pieces {
     for (const [k, s] of p.stages.entries()) {
       try { s.create(); await s.init(); } catch (err) {
         const cause = err instanceof StageError ? err.cause : err;
-        throw new PieceSetupError(k, (cause as Error)?.message ?? String(cause), cause instanceof UsageError || cause instanceof RangeError);
+        throw new PieceSetupError(k, (cause as Error)?.message ?? String(cause), cause instanceof UsageError || cause instanceof RangeError, p.rejects, p.warnings);
       }
     }
     // (a --partial last stage: the main thread's --merge copy of it said its set-up's warnings already)

@@ -1,6 +1,7 @@
 // The shared runner every bin calls: options (yargs), --help, input reading, the error policy
 // (report, count, skip; --strict; --rejects), --stats, buffered output, EPIPE and exit codes.
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import tty from 'node:tty';
 import parser from 'yargs-parser';
@@ -220,7 +221,12 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     const given = argv.find((a) => a.startsWith(`--${name}=`) || a.startsWith(`--no-${name}=`));
     if (given !== undefined && !/=(true|false)$/.test(given)) throw new UsageError(`--${name} is a switch: give it alone, or =true or =false (got '${given}')`);
   }
-  for (const name of ['rejects', 'stats-file']) if (opts[name] === '') throw new UsageError(`--${name} needs a file name`);
+  for (const name of ['rejects', 'stats-file']) {
+    if (opts[name] === '') throw new UsageError(`--${name} needs a file name`);
+    // (a folder that is not there, said with the options: a library stream said it at its first chunk)
+    const dir = typeof opts[name] === 'string' ? path.dirname(path.resolve(opts[name])) : undefined;
+    if (dir !== undefined && !fs.existsSync(dir)) throw new UsageError(`cannot open --${name} ${opts[name]}: no such folder: ${path.dirname(opts[name])}`);
+  }
   const pos = [...(opts._ as (string | number)[]), ...((opts['--'] as string[] | undefined) ?? [])].map(String);
   if (tool.positional) {
     opts[tool.positional.name] = pos;
@@ -496,7 +502,7 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
 /** a stage's --rejects or --stats-file that cannot be opened (exit 2, one line); anything else rethrown */
 function openFailed(err: unknown): void {
   if (!(err instanceof OpenFailed)) throw err;
-  process.stderr.write(`${err.message}\n`);
+  process.stderr.write(`${plainText(err.message)}\n`);
   process.exitCode = 2;
 }
 

@@ -317,8 +317,8 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
 }
 
 // (after the time: Z, an offset, or " UTC" / " GMT" as BigQuery's CSV exports and many SQL tools write
-// a UTC time: "2023-01-01 04:17:40.123456 UTC"; spaces before it, not a tab or a line break)
-const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)? *(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+// a UTC time: "2023-01-01 04:17:40.123456 UTC"; spaces before it, no-break ones too, not a tab or a line break)
+const ISO = /^(\d{4})-?(\d{2})-?(\d{2})(?:[Tt ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function fromIso(text: string, inputTz: string, fine = false): number | string {
   const m = ISO.exec(text);
@@ -487,4 +487,14 @@ export function dateBytesDays(b: Uint8Array, i: number): number {
   const y = y1 * 100 + y2;
   if (y === 0 || d > daysInMonth(y, mo)) return NaN;
   return daysFromCivil(y, mo, d);
+}
+
+/** what is wrong with a --tz or --input-tz value (an unknown zone), or undefined: a tool's check, so
+ *  that a library stream says it with its options, before any input */
+export function zoneProblem(...zones: (string | undefined)[]): string | undefined {
+  for (const z of zones) {
+    if (z === undefined) continue;
+    try { new ZoneClock(z); } catch (err) { return (err as Error).message; }
+  }
+  return undefined;
 }

@@ -84,4 +84,4 @@ async function main(): Promise<void> {
   port.postMessage({ ready: true });
 }
 
-main().catch((err) => parentPort!.postMessage(err instanceof PieceSetupError ? { fatal: err.message, setup: { stage: err.stage, usage: err.usage } } : { fatal: (err as Error).message }));
+main().catch((err) => parentPort!.postMessage(err instanceof PieceSetupError ? { fatal: err.message, setup: { stage: err.stage, usage: err.usage, rejects: err.rejects, warnings: err.warnings } } : { fatal: (err as Error).message }));

@@ -46,6 +46,8 @@ export const tool: Tool<SaveOptions> = {
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
+    // (its folder: said with the options, before any input; a library stream said it at its first chunk)
+    if (!STDOUT.has(o.file[0]) && !fs.existsSync(path.dirname(path.resolve(o.file[0])))) return `no such folder: ${path.dirname(path.resolve(o.file[0]))}`;
     // (a name that says another format: save writes NDJSON, which readers going by the name refuse)
     const other = OTHER_FORMATS.find(([re]) => re.test(o.file[0]));
     if (other) return `${o.file[0]} names ${other[1]}, but save writes NDJSON: ${other[2]}, or give the file an NDJSON name`;

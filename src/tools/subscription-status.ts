@@ -7,7 +7,7 @@
 import { FieldReader } from '../core/fields.js';
 import { ByteKeys } from '../core/keyed.js';
 import { literalPath } from '../core/json.js';
-import { valueBytesMs, valueMs, ZoneClock } from '../core/time.js';
+import { valueBytesMs, valueMs, zoneProblem, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 
@@ -61,6 +61,7 @@ export const tool: Tool<SubscriptionStatusOptions> = {
     const hint = missing.length === 1 ? `a typo in ${p ? `--prefix ${p} or ` : ''}--registration?` : p ? `a typo in --prefix ${p}?` : 'added by join with a --prefix, which this run was not given?';
     return `no record has ${missing.join(', ')}: every status is null (${hint})`;
   },
+  check: (o: SubscriptionStatusOptions) => zoneProblem(o.inputTz),
   create(o: SubscriptionStatusOptions, ctx) {
     let clock: ZoneClock;
     try { clock = new ZoneClock(o.inputTz); } catch (err) { throw new UsageError((err as Error).message); }

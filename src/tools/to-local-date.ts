@@ -4,7 +4,7 @@
 import { FieldReader, Members } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum, literalPath } from '../core/json.js';
-import { parseTimestamp, valueBytesMs, ZoneClock } from '../core/time.js';
+import { parseTimestamp, valueBytesMs, zoneProblem, ZoneClock } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import { blankName } from '../core/options.js';
@@ -66,7 +66,7 @@ export const tool: Tool<ToLocalDateOptions> = {
     'tz-field': { type: 'string', describe: "take each record's zone from this field (e.g. the user's timezone); --tz is the fallback when it is missing" },
     'week-start': { choices: ['monday', 'sunday'], default: 'monday', describe: 'first day of a week for --grain week' },
   },
-  check(o) { const f = fieldsOf(o); return typeof f === 'string' ? f : blankName('tz-field', o.tzField); },
+  check(o) { const f = fieldsOf(o); return typeof f === 'string' ? f : blankName('tz-field', o.tzField) ?? zoneProblem(o.tz, o.inputTz); },
   create(o, ctx) {
     const f = fieldsOf(o);
     if (typeof f === 'string') throw new UsageError(f);

@@ -2,6 +2,7 @@
 // counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
+import fs from 'node:fs';
 import { FieldReader, shownValue } from '../core/fields.js';
 import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
@@ -191,6 +192,8 @@ export const tool: Tool<ValidateOptions> = {
   check(o) {
     const blank = blankName('schema', o.schema, 'a file');
     if (blank) return blank;
+    // (a schema file that cannot be read, said with the options: a library stream said it at its first chunk)
+    if (o.schema !== undefined) { try { fs.accessSync(o.schema, fs.constants.R_OK); if (fs.statSync(o.schema).isDirectory()) return `--schema ${o.schema}: it is a folder`; } catch (err) { return `--schema ${o.schema}: ${fileProblem(err as NodeJS.ErrnoException, o.schema)}`; } }
     o.require = listOption(o.require);
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;

@@ -408,7 +408,8 @@ test('a --metadata file without user_id and device_type columns is refused befor
   for (const [header, ok] of [['user_id,device_type', true], ['"user_id","device_type"', true], ['"x,user_id,device_type"', false],
     ['device_type,x,user_id', true], ['user_ids,device_type', false], ['user_id,"device_type', false], ['', false],
     ['user_id,device_type\r', true], ['user_id,a\r,device_type', false], [utf16('user_id,device_type\n'), false], [utf16('id,user_id,device_type\n', true), false]]) {
-    fs.writeFileSync(`${d}/m.csv`, typeof header !== 'string' ? header : header ? `${header}\nu1,iPad\n` : '');
+    // (a row of as many cells as the header has: a metadata file none of whose rows can be read fails the run)
+    fs.writeFileSync(`${d}/m.csv`, typeof header !== 'string' ? header : header ? `${header}\n${header === 'device_type,x,user_id' ? 'iPad,0,u1' : 'u1,iPad'}\n` : '');
     const r = sh(`insights.sh --db ${d}/m.db --jobs 2 --metadata ${d}/m.csv ${d}/a.csv`);
     assert.is(r.status, ok ? 0 : 1, `${JSON.stringify(String(header))}: ${r.stderr}`);
   }

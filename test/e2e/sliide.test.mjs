@@ -167,11 +167,11 @@ test('an engaged event whose user_pseudo_id is empty or null is no user: it is c
   assert.equal(table(`${dir}/n.db`), [{ date: '2020-03-10', active_user_count: 1 }]);
 });
 
-test.run();
 
 test('every recipe refuses a missing or folder input before anything runs: one line, exit 1, no database made (a missing file failed a recipe half way: insights.sh said fourteen outputs not written, game-stats.sh made its database first)', () => {
   const d = tmpdir();
-  fs.writeFileSync(`${d}/u.json`, '[]'); fs.writeFileSync(`${d}/a.json`, '[]'); fs.writeFileSync(`${d}/tz.jsonl`, '');
+  // (a record each in the users and activities: an empty one is refused first)
+  fs.writeFileSync(`${d}/u.json`, '[{"user_id":"u1"}]'); fs.writeFileSync(`${d}/a.json`, '[{"activity_id":"a1"}]'); fs.writeFileSync(`${d}/tz.jsonl`, '');
   const recipes = [
     ['active-users.sh', `--db ${d}/x.db`], ['engagement.sh', `--db ${d}/x.db --users ${d}/u.json --activities ${d}/a.json`],
     ['game-stats.sh', `--db ${d}/x.db --timezones ${d}/tz.jsonl`], ['insights.sh', `--db ${d}/x.db`], ['reel-interest.sh', `--out ${d}/o --db ${d}/x.db`]];
@@ -186,3 +186,4 @@ test('every recipe refuses a missing or folder input before anything runs: one l
     }
   }
 });
+test.run();

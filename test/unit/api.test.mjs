@@ -592,4 +592,63 @@ test('an empty chunk first leaves the byte order mark skipped (it was read as da
   const recs = await collect(Readable.from([Buffer.alloc(0), Buffer.from('\xef\xbb\xbf{"a":1}\n', 'latin1')]).pipe(objects()));
   assert.equal(recs, [{ a: 1 }]);
 });
+test('gzip damaged mid-way, with more bytes after it, ends the stream with its error (it hung: the writer waited for room the reader no longer made); a --strict stop in a gzip member comes at once from a quiet source (found by the day\'s review)', async () => {
+  const zlib = await import('node:zlib');
+  const crypto = await import('node:crypto');
+  const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, r: crypto.randomBytes(40).toString('hex') })).join('\n') + '\n';
+  const gz = Buffer.from(zlib.gzipSync(lines));
+  gz.fill(0xff, 100000, 100064); // (deflate data damaged ~10 % in)
+  const chunks = [];
+  for (let at = 0; at < gz.length; at += 65536) chunks.push(gz.subarray(at, at + 65536));
+  const warnings = [];
+  const s = createStream('where', ['i>=0']);
+  s.on('warning', (w) => warnings.push(w));
+  let out = 0;
+  const t0 = Date.now();
+  const err = await pipeline(Readable.from(chunks), s, new Writable({ write(c, _e, cb) { out += c.length; cb(); } })).then(() => null, (e) => e);
+  assert.ok(err !== null && Date.now() - t0 < 5000, String(err));
+  assert.ok(out > 0, 'the lines before the damage');
+  assert.ok(warnings.some((w) => /^where: -: /.test(w)), warnings.join('\n'));
+  const oerr = await pipeline(Readable.from(chunks), objects(), new Writable({ objectMode: true, write(_r, _e, cb) { cb(); } })).then(() => null, (e) => e);
+  assert.match(String(oerr), /objects: -: /);
+  // --strict: the stop from a source that writes one member and goes quiet
+  const q = createStream('where', ['a=1', '--strict']);
+  let got = '';
+  q.on('data', (c) => { got += c; });
+  const stop = new Promise((r) => q.on('error', r));
+  q.write(zlib.gzipSync('{"a":1}\nbad\n{"a":1}\n'));
+  const e2 = await Promise.race([stop, new Promise((r) => setTimeout(() => r(null), 2000))]);
+  assert.match(String(e2), /stopped at the first bad record/);
+  assert.is(got, '{"a":1}\n');
+});
+
+test('a stream made and never used opens, claims and listens to nothing; two save streams on one file made up front write it one after the other; a warning of the options and --stats\' elapsed time are those of the stream\'s use (found by the day\'s review)', async () => {
+  const d = tmpdir('ep-api-');
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const before = fds(), sigint = process.listenerCount('SIGINT');
+  fs.writeFileSync(path.join(d, 'x.ndjson'), 'abc');
+  const unused = [createStream('where', ['a=1', '--rejects', path.join(d, 'r.txt')]), createStream('save', [path.join(d, 'a.ndjson')]),
+    createStream('save', ['--append', path.join(d, 'x.ndjson')]), createStream('to-parquet', [path.join(d, 'b.parquet')])];
+  await new Promise((r) => setTimeout(r, 100));
+  assert.is(fds(), before);
+  assert.is(process.listenerCount('SIGINT'), sigint);
+  assert.equal(fs.readdirSync(d).sort(), ['x.ndjson']);
+  assert.is(fs.readFileSync(path.join(d, 'x.ndjson'), 'utf8'), 'abc');
+  for (const u of unused) u.destroy();
+  const file = path.join(d, 'out.ndjson');
+  const a = createStream('save', [file]), b = createStream('save', [file]);
+  await pipeline(Readable.from(['{"v":1}\n']), a, new Writable({ write(_c, _e, cb) { cb(); } }));
+  await pipeline(Readable.from(['{"v":2}\n']), b, new Writable({ write(_c, _e, cb) { cb(); } }));
+  assert.is(fs.readFileSync(file, 'utf8'), '{"v":2}\n');
+  const w = createStream('where', ['n=.5', '--stats']);
+  await new Promise((r) => setTimeout(r, 300));
+  const warnings = [];
+  w.on('warning', (m) => warnings.push(m));
+  await pipeline(Readable.from(['{"n":1}\n']), w, new Writable({ write(_c, _e, cb) { cb(); } }));
+  assert.match(warnings[0], /'n=\.5': \.5 is no JSON number/);
+  const elapsed = Number(/elapsed=([\d.]+)s/.exec(warnings.find((m) => /stats:/.test(m)))[1]);
+  assert.ok(elapsed < 0.25, `elapsed ${elapsed}`);
+  fs.rmSync(d, { recursive: true, force: true });
+});
+
 test.run();
