@@ -48,8 +48,10 @@ The season bounds, the gap and the timezones file are stored with the state on t
 later load with different ones is refused (exit 2): start a new database instead. One load at a time
 per database (a lock on FILE.lock, or with --pg an advisory lock in the database; a second load
 waits). Exit status: 0 done, 1 a load that failed
-(nothing written) or that read events and rejected all of them (events loaded before are not
-rejected: a file loaded again exits 0, nothing changed), 2 a usage error. See
+(nothing written) or that read events and rejected all of them at the first checks (id, type, time;
+events loaded before are not rejected: a file loaded again exits 0, nothing changed; events that pass
+those and fail a later rule, a country or a goal count, are counted among the rejects, exit 0), 2 a
+usage error. See
 docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help;
 SQLite only: query a --pg load with query-postgres).
 
@@ -129,9 +131,14 @@ fi
 #    they need: the ids already seen, stored registrations, sessions and match events (views game_stage_*).
 #    A first load (a new database: none of the recipe's tables) has no state to read: its keys are
 #    staged beside steps 3-6 (only the apply, step 7, reads them), not before them.
+# (only events whose event_id is an integer: step 3 rejects the others, and the stage's INTEGER key made
+#  a string "21" the id 21, seen by every later load: a later load's event 21 was then a duplicate, and a
+#  split of the events gave other tables than one load. validate's exit 1, every event or an input
+#  rejected, is step 3's to say)
 stage_keys() {
-  lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
-      home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id "${inputs[@]}" 2> "$work/keys.err" \
+  { validate --type event_id=integer --max-reports 0 "${inputs[@]}" 2> /dev/null || [ $? -eq 1 ]; } \
+    | lenient count-by --distinct event_id event_type user_id=event_data.user_id match_id=event_data.match_id \
+      home_user_id=event_data.home_user_id away_user_id=event_data.away_user_id 2> "$work/keys.err" \
     | lenient sink_load --table game_stage_keys --key event_id --atomic \
         --schema "$(sink_sql game.schema)" --post-sql "@$(sink_sql game.stage)" 2>> "$work/keys.err"
 }

@@ -119,6 +119,19 @@ test('a 19-digit numeric user id across loads: registered in the first, more pin
   assert.match(got.game_registrations, /"user_id":"1234567890123456789n"/); // the state keeps the exact integer
 });
 
+test('an event whose event_id is a numeric string (rejected) leaves no id seen: a later load\'s event of that number counts, as in one load (it was a duplicate: the registration, and the user\'s sessions, lost; found by a review)', () => {
+  if (!hasReal) return;
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/P.jsonl`, '{"event_id": "21", "event_type": "session_ping", "event_timestamp": 1728259250, "event_data": {"user_id": "uq"}}\n');
+  fs.writeFileSync(`${d}/Q.jsonl`, '{"event_id": 21, "event_type": "registration", "event_timestamp": 1728259210, "event_data": {"country": "US", "user_id": "uq", "device_os": "iOS"}}\n');
+  load(`${d}/one.db`, [`${d}/P.jsonl`, `${d}/Q.jsonl`]);
+  const r = sh(`game-stats.sh --db ${d}/two.db --timezones ${TZ} ${d}/P.jsonl`);
+  assert.is(r.status, 1, r.stderr); // (its only event rejected: nothing of this load could be used)
+  load(`${d}/two.db`, [`${d}/Q.jsonl`]);
+  assert.equal(dump(`${d}/two.db`), dump(`${d}/one.db`));
+  assert.match(dump(`${d}/one.db`).registration_data, /"uq"/);
+});
+
 test('--help documents every option and changes nothing; other options or an old database are refused (exit 2)', () => {
   const d = tmpdir();
   const h = sh(`game-stats.sh --help --db ${d}/g.db`);
