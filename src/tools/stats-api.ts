@@ -84,11 +84,16 @@ export const tool: Tool<StatsApiOptions> = {
       best: db.prepare('WITH t AS MATERIALIZED (SELECT user_id, sum(total_points_home + total_points_away) AS p FROM match_data WHERE (@date IS NULL OR date = @date) GROUP BY user_id) '
         + 'SELECT user_id, p FROM t WHERE p = (SELECT max(p) FROM t) ORDER BY user_id'),
     });
-    // a first load under way: its keys staged (game-stats.sh stages them in a transaction of their own,
-    // which creates the tables) and no settings yet (written in the load's last transaction, with the
-    // tables' rows). A database without those tables (made by another loader) is loaded as it is.
+    // a first load under way: no settings yet (written in the load's last transaction, with the tables'
+    // rows) and its keys staged, or no rows at all (the tables are made when the keys are staged, but
+    // before they come: a request in between found no keys, took the database for loaded and answered
+    // an empty game until the load ended: a review). A database loaded otherwise (without the recipe's
+    // settings, with rows) is loaded as it is.
     const firstLoad = (): boolean => {
-      try { return (db.prepare('SELECT EXISTS (SELECT 1 FROM game_stage_keys) AND NOT EXISTS (SELECT 1 FROM game_settings) AS busy').get() as { busy: number }).busy === 1; } catch (err) {
+      try {
+        return (db.prepare('SELECT NOT EXISTS (SELECT 1 FROM game_settings) AND (EXISTS (SELECT 1 FROM game_stage_keys) OR NOT (EXISTS (SELECT 1 FROM registration_data) '
+          + 'OR EXISTS (SELECT 1 FROM session_data) OR EXISTS (SELECT 1 FROM match_data))) AS busy').get() as { busy: number }).busy === 1;
+      } catch (err) {
         if (noTables(err)) return false;
         throw err;
       }

@@ -232,4 +232,21 @@ test('an answer reads one snapshot: a load committing while requests come in nev
   } finally { agent.destroy(); writer.kill('SIGKILL'); p.kill('SIGKILL'); }
 });
 
+test('a first load between its tables and its staged keys: 503, not an empty game for the rest of the load (found by a review: the tables came first, a request then took the database for loaded)', async () => {
+  const db = `${tmpdir()}/race.db`;
+  const Database = (await import(path.join(root, 'node_modules/better-sqlite3/lib/index.js'))).default;
+  const w = new Database(db);
+  w.exec(fs.readFileSync(path.join(root, 'scripts/sql/game.schema.sql'), 'utf8')); // (the tables, as the stage's transaction makes them)
+  const p = await start(db);
+  try {
+    assert.is((await get(p.port, '/api/game-stats')).status, 503);
+    w.prepare('INSERT INTO game_stage_keys (event_id, event_type, user_id) VALUES (1, \'registration\', \'u1\')').run();
+    assert.is((await get(p.port, '/api/game-stats')).status, 503);
+    w.exec("INSERT INTO game_settings VALUES ('gap', '60'); DELETE FROM game_stage_keys; INSERT INTO session_data (user_id, date, session_count, time_spent_in_game) VALUES ('u1', '2024-10-09', 1, 60)");
+    const r = await get(p.port, '/api/game-stats?date=2024-10-09');
+    assert.is(r.status, 200);
+    assert.is(r.json.number_of_sessions, 1);
+  } finally { p.kill(); w.close(); }
+});
+
 test.run();
