@@ -84,7 +84,8 @@ test('a --stats-file or --rejects that cannot be opened: one line naming it, exi
     const r = sh(cmd);
     assert.is(r.status, 2, `${cmd}: ${r.stderr}`);
     assert.is(r.stdout, '', cmd);
-    assert.match(r.stderr, new RegExp(`^${who}: cannot open --(stats-file|rejects) ${d}/no/such/dir/[a-z.]+: no such folder: ${d}/no/such/dir \\(try '${who} --help'\\)\n$`), cmd);
+    // (fork's hint names the command, event-pipes fork, as its other usage errors do)
+    assert.match(r.stderr, new RegExp(`^${who}: cannot open --(stats-file|rejects) ${d}/no/such/dir/[a-z.]+: no such folder: ${d}/no/such/dir \\(try '${who === 'fork' ? 'event-pipes fork' : who} --help'\\)\n$`), cmd);
   }
   assert.not.ok(fs.existsSync(path.join(d, 'out.ndjson')), 'nothing written');
   const folder = sh(`where a=1 -i ${input} --rejects ${d}`); // (was: "EISDIR")
