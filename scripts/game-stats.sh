@@ -48,10 +48,10 @@ The season bounds, the gap and the timezones file are stored with the state on t
 later load with different ones is refused (exit 2): start a new database instead. One load at a time
 per database (a lock on FILE.lock, or with --pg an advisory lock in the database; a second load
 waits). Exit status: 0 done, 1 a load that failed
-(nothing written) or that read events and rejected all of them at the first checks (id, type, time;
-events loaded before are not rejected: a file loaded again exits 0, nothing changed; events that pass
-those and fail a later rule, a country or a goal count, are counted among the rejects, exit 0), 2 a
-usage error. See
+(nothing written) or that read events and rejected all of them at the first checks (id, type,
+time; events loaded before are not rejected: a file loaded again exits 0, nothing changed; events
+that pass those and fail a later rule, a country or a goal count, are counted among the rejects,
+exit 0), 2 a usage error. See
 docs/recipes/game-stats.md. Serve the tables over HTTP with stats-api --db FILE (stats-api --help;
 SQLite only: query a --pg load with query-postgres).
 

@@ -45,7 +45,8 @@ A watch event counts only when its key and the fields its own rule reads are pre
 (the platform and both durations; app_version on android, replay_count on android before 2.3.0):
 each one dropped is reported. Each output is written under a temporary name and renamed when
 complete; a failing step is named and the previous outputs stay in place. Exit status: 0 done, 1 a
-step failed or a FILE that cannot be read (nothing was run), 2 a usage error. See docs/recipes/reel-interest.md.
+step failed or a FILE that cannot be read (nothing was run), 2 a usage error. See
+docs/recipes/reel-interest.md.
 
 Examples:
   scripts/reel-interest.sh --out out reel_liked_data reel_unliked_data reel_watched_data
