@@ -30,6 +30,12 @@ export function fileProblem(err: NodeJS.ErrnoException, file: string, writing = 
   }
 }
 
+/** why FILE, named by an option to be read (a side file, a schema), cannot be: in words, or undefined
+ *  (said with the options: a library stream said it only when its first chunk came) */
+export function unreadable(file: string): string | undefined {
+  try { fs.accessSync(file, fs.constants.R_OK); return fs.statSync(file).isDirectory() ? 'it is a folder' : undefined; } catch (err) { return fileProblem(err as NodeJS.ErrnoException, file); }
+}
+
 /** values given repeated and/or comma-separated (--key a,b --key c) as one list, blanks dropped */
 export function listOption(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);

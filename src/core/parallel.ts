@@ -253,6 +253,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     for (; warnings !== undefined && i < warnings.length && (warnings[i][2] ?? 0) <= upTo; i++) sayOnce(warnings[i][0], warnings[i][1]);
     return i;
   };
+  /** what a copy's stages found while they were set up (a join's side file's bad lines), reported as one
+   *  thread reports them, each warning in its place among them (a --strict stop: a StrictStop thrown) */
+  const sayFound = (rejects: WorkerReject[], warnings: WorkerWarning[] | undefined) => {
+    let iw = 0;
+    for (const [i, r] of rejects.entries()) { iw = sayWarnings(warnings, iw, i); report([r], null, true); }
+    sayWarnings(warnings, iw, Infinity);
+  };
   /** warnings said, each copy's once */
   const warn = (warnings: WorkerWarning[]) => { sayWarnings(warnings, 0, Infinity); };
 
@@ -285,13 +292,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   /** a copy failed: what its set-up found reported as one thread reports it (a --strict stop at the first
    *  of them), then its failure, or the worker's */
   const setupStop = (): never => {
-    if (setupFound !== null) {
-      const { rejects, warnings } = setupFound;
-      setupFound = null;
-      let iw = 0;
-      for (const [i, r] of rejects.entries()) { iw = sayWarnings(warnings, iw, i); report([r], null, true); }
-      sayWarnings(warnings, iw, Infinity);
-    }
+    if (setupFound !== null) { const { rejects, warnings } = setupFound; setupFound = null; sayFound(rejects, warnings); }
     throw setupError ?? new Error(`a worker thread failed: ${fatal}`);
   };
 
@@ -324,14 +325,10 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         if (st) for (const [name, n] of cs) st.counters.set(name, (st.counters.get(name) ?? 0) + n);
       });
       if (task.id === 0 && res.initRejects) { // (one copy's: all find the same)
-        let iw = 0;
-        try {
-          for (const [i, r] of res.initRejects.entries()) { iw = sayWarnings(res.initWarnings, iw, i); report([r], null, true); }
-        } catch (err) {
+        try { sayFound(res.initRejects, res.initWarnings); } catch (err) {
           if (err instanceof StrictStop) initCounted(shadows.indexOf(err.stage as Stage));
           throw err;
         }
-        sayWarnings(res.initWarnings, iw, Infinity);
       } else if (res.initWarnings) sayWarnings(res.initWarnings, 0, Infinity); // (another copy's: the same, said once)
       if (task.id === 0) initCounted(Infinity);
       // each bad record reported after the piece's records before it are written: --strict stops

@@ -18,10 +18,10 @@ import type { Line } from './tool.js';
 export class SideFileDamaged extends Error {}
 
 /** a side record: its JSON object text b[s, e), valid JSON (read as a chain reads a line an earlier
- *  stage wrote: trusted), its line in the side file, and the bytes it was read from where they are not
- *  b[s, e): an NDJSON line with its blanks and CR (a CSV row's record is its JSON text); b and raw are
- *  reused after the call */
-export type OnSideRecord = (b: Buffer, s: number, e: number, line: number, raw?: Uint8Array) => void;
+ *  stage wrote: trusted), its line in the side file, and b[rs, re), the bytes it was read from where
+ *  they are not b[s, e): an NDJSON line with its blanks and CR (a CSV row's record is its JSON text); b
+ *  is reused after the call */
+export type OnSideRecord = (b: Buffer, s: number, e: number, line: number, rs?: number, re?: number) => void;
 
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$/i.exec(text);
@@ -84,7 +84,7 @@ export async function readSide(file: string, format: 'auto' | 'ndjson' | 'json' 
   const sink: LineSink = {
     line(l: Line) {
       if (!checker.read(l.buf, l.start, l.end)) { onBad(l.no, checker.reason, checker.error, rawOf(l)); return; }
-      onRecord(l.buf, checker.objStart, checker.objEnd, l.no, rawOf(l));
+      onRecord(l.buf, checker.objStart, checker.objEnd, l.no, l.start, l.cr ? l.end + 1 : l.end);
     },
     skipped() { /* no needle: never called */ },
     tooLong(l: Line) { onBad(l.no, 'line too long', undefined, rawOf(l)); },

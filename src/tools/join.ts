@@ -2,7 +2,6 @@
 // chosen fields of the matching side record to each streamed record, spliced into its text (the rest
 // of the line stays byte for byte). Unmatched records are kept with null fields (or dropped, or
 // rejected) and counted. Array-valued side keys (children_ids) can be exploded into one index entry each.
-import fs from 'node:fs';
 import { FieldReader, Members, decodeValue, hasByte } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { BigNum, NUMBER, canonicalNumber, getPath, isWellFormed, literalPath, parseJson, pathName, splitPath, stringify } from '../core/json.js';
@@ -13,7 +12,7 @@ import type { OnSideRecord } from '../core/side.js';
 import { StrictStop } from '../core/stage.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { blankList, fileProblem, listOption } from '../core/options.js';
+import { blankList, fileProblem, listOption, unreadable } from '../core/options.js';
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
@@ -52,10 +51,8 @@ export const tool: Tool<JoinOptions> = {
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) return `--fields adds the field ${JSON.stringify(twice)} twice (fields are added under their last name): give --prefix, or join twice`;
     if (!Number.isFinite(parseSize(o.maxSide))) return `--max-side takes a size such as 512MB (got '${o.maxSide}')`;
-    // (a side file that is not there, said with the options: a library stream said it only when its
-    // first chunk came)
-    try { if (fs.statSync(o.side).isDirectory()) return `side file ${o.side}: it is a folder`; } catch (err) { return `side file ${o.side}: ${fileProblem(err as NodeJS.ErrnoException, o.side)}`; }
-    return undefined;
+    const why = unreadable(o.side);
+    return why === undefined ? undefined : `side file ${o.side}: ${why}`;
   },
   create(o, ctx) {
     const eq = o.on.indexOf('=');
@@ -126,9 +123,9 @@ export const tool: Tool<JoinOptions> = {
         if (fields.length === 0) {
           const seen = new Set<string>();
           kept = [];
-          await read((b, s, e, line, raw) => {
+          await read((b, s, e, line, rs = s, re = e) => {
             const rec = parseJson(b.toString('utf8', s, e)), k = getPath(rec, sideKey);
-            if (k === undefined || k === null) { noKey(line, raw ?? b.subarray(s, e)); return; }
+            if (k === undefined || k === null) { noKey(line, b.subarray(rs, re)); return; }
             kept!.push({ text: Buffer.from(b.subarray(s, e)), line });
             for (const name of Object.keys(rec)) if (name !== sideKey[0]) seen.add(name);
           });
@@ -160,11 +157,11 @@ export const tool: Tool<JoinOptions> = {
         // not reach: such side files' records are decoded and their paths followed, as getPath does)
         const split = paths.map(splitPath);
         const viaObject = [sideKey, ...split].some((p) => p.some((seg) => /^(?:0|[1-9]\d*)$/.test(seg)));
-        const take = (b: Buffer, s: number, e: number, line: number, raw?: Uint8Array) => {
+        const take = (b: Buffer, s: number, e: number, line: number, rs = s, re = e) => {
           let rec: unknown, k: unknown;
           if (viaObject) rec = parseJson(b.toString('utf8', s, e)); else side.read(b, s, e, true);
           const ks = viaObject ? -1 : side.spanStart(0), ke = viaObject ? -1 : side.spanEnd(0);
-          if (viaObject ? (k = getPath(rec, sideKey)) === undefined || k === null : ks < 0 || b[ks] === 110) { noKey(line, raw ?? b.subarray(s, e)); return; }
+          if (viaObject ? (k = getPath(rec, sideKey)) === undefined || k === null : ks < 0 || b[ks] === 110) { noKey(line, b.subarray(rs, re)); return; }
           keyed++;
           // the texts added: a string without escapes and a number as written (JSON.stringify writes
           // the string it decodes to the same; a number's text is the side's own: 1.50, 1e5 and -0

@@ -58,8 +58,6 @@ export const tool: Tool<SaveOptions> = {
     // standard output (- or its device names): written to the descriptor as it is, not opened again
     // (opening /dev/stdout fails where it is a socket, ENXIO, and truncates the file of a `>>`)
     const stdout = STDOUT.has(target);
-    const dir = path.dirname(path.resolve(target));
-    if (!stdout && !fs.existsSync(dir)) throw new UsageError(`no such folder: ${dir}`);
     const t = o.append || stdout ? null : fileTarget(target);
     const tmp = t ? t.write : target;
     let fd: number;

@@ -2,7 +2,6 @@
 // counted, --rejects). Rules from options — required fields, types (numeric strings accepted for
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
-import fs from 'node:fs';
 import { FieldReader, shownValue } from '../core/fields.js';
 import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
@@ -10,7 +9,7 @@ import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
 import type { Dialect, LoadedSchema } from '../core/schema.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
-import { blankName, fileProblem, listOption } from '../core/options.js';
+import { blankName, fileProblem, listOption, unreadable } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
 
@@ -192,8 +191,8 @@ export const tool: Tool<ValidateOptions> = {
   check(o) {
     const blank = blankName('schema', o.schema, 'a file');
     if (blank) return blank;
-    // (a schema file that cannot be read, said with the options: a library stream said it at its first chunk)
-    if (o.schema !== undefined) { try { fs.accessSync(o.schema, fs.constants.R_OK); if (fs.statSync(o.schema).isDirectory()) return `--schema ${o.schema}: it is a folder`; } catch (err) { return `--schema ${o.schema}: ${fileProblem(err as NodeJS.ErrnoException, o.schema)}`; } }
+    const why = o.schema === undefined ? undefined : unreadable(o.schema);
+    if (why !== undefined) return `--schema ${o.schema}: ${why}`;
     o.require = listOption(o.require);
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
