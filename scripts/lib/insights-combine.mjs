@@ -26,6 +26,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { createStream } from '../../dist/api.js';
+import { ceilPercent } from '../../dist/core/options.js';
 import { loadTables } from './load-tables.mjs';
 import { firstLines, usersOf, withTotals } from './users-file.mjs';
 
@@ -146,7 +147,7 @@ const steps = {
       if (r.argv?.includes('--limit')) { limited++; n += (r.counters?.groups ?? 0) - (r.counters?.['no value'] ?? 0); }
     }
     if (limited !== files.length) { n = 0; for (const f of files) { const c = usersOf(f); n += c.lines - c.nulls; } }
-    const k = Math.ceil((n * Number(top)) / 100);
+    const k = ceilPercent(n, top);
     if (k === 0) { put('power_users.ndjson', ''); return; }
     put('power_users.ndjson', await run(Readable.from(files.map((f) => withTotals(firstLines(f, k)))), 'top', ['--by', 'total_duration_ms', '--n', String(k), '--key', 'user_id', ...st]));
   },

@@ -30,6 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantileOf } from '../../dist/core/aggregates.js';
+import { ceilPercent } from '../../dist/core/options.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const me = 'insights.sh';
@@ -233,7 +234,7 @@ function store(dbFile, dir, percent) {
   // power_users: `top --percent P` keeps the first ceil(P% of the users) by total (ties by user id); the
   // users whose total reaches the k-th largest are all it can keep: they go to `top --n k`, the same rows
   const users = db.prepare('SELECT count(*) FROM insights_user_totals').pluck().get();
-  const k = Math.ceil((users * percent) / 100);
+  const k = ceilPercent(users, percent);
   const kth = k > 0 ? db.prepare('SELECT total_num FROM insights_user_totals ORDER BY total_num DESC LIMIT 1 OFFSET ?').pluck().get(k - 1) : null;
   write(path.join(dir, 'top-candidates'), kth === null ? [] : db.prepare('SELECT user, total FROM insights_user_totals INDEXED BY insights_user_totals_num WHERE total_num >= ? ORDER BY user').raw().iterate(kth),
     (r) => `{"user_id":${r[0]},"total_duration_ms":${r[1]}}`);

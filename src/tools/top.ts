@@ -10,6 +10,7 @@ import { selectKth } from '../core/aggregates.js';
 import type { Line, Tool } from '../core/tool.js';
 import { closingBrace } from '../core/members.js';
 import type { Options } from 'yargs';
+import { ceilPercent } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 
 export { closingBrace }; // (its home is core/members.ts; the unit tests import it from here)
@@ -75,7 +76,7 @@ export const tool: Tool<TopOptions> = {
         starts.a[++n] = used;
       },
       end() {
-        const keep = o.n !== undefined ? Math.min(o.n, n) : Math.ceil((n * (o.percent as number)) / 100);
+        const keep = o.n !== undefined ? Math.min(o.n, n) : ceilPercent(n, o.percent as number);
         const ms = measures.a, st = starts.a;
         const dir = o.ascending ? 1 : -1;
         // the cut's measure (the keep-th in order): only records at least as good can be kept
