@@ -338,7 +338,11 @@ interface Shape {
 
 /** A record on its way: checked (shape, checked values) before the lock is taken, then converted to
  *  a Row (spec, values) for the driver, or failed. */
-interface Pending extends Where { rec: Record<string, unknown> }
+interface Pending extends Where {
+  rec: Record<string, unknown>;
+  /** a line the stage rejected before it was a record (Loader.hold): reported with the batch's refusals */
+  held?: RecordError;
+}
 
 interface Item extends Pending {
   shape: Shape;
@@ -451,12 +455,26 @@ export class Loader {
   add(rec: Record<string, unknown>, file: string, no: number, raw: string | RawLine): void {
     if (this.failure !== undefined) throw this.failure;
     if (this.aborted) throw new RunFailure('the run stopped');
+    this.push({ rec, file, no, raw });
+  }
+
+  /** a line the stage rejected before it was a record (not JSON, not an object, too long): queued in its
+   *  place, to be reported with the refusals of its batch in line order (they are known when the batch
+   *  is written); false when it is to be reported at once (the run failed or stopped, or this is the
+   *  batch's report itself) */
+  hold(file: string, no: number, raw: string | Uint8Array, reason: string, detail: string | undefined): boolean {
+    if (this.reporting || this.failure !== undefined || this.aborted || this.finishing) return false;
+    this.push({ rec: {}, file, no, raw: typeof raw === 'string' ? raw : new RawLine(Buffer.from(raw), 0, raw.length), held: new RecordError(reason, detail ?? '') });
+    return true;
+  }
+
+  private push(p: Pending): void {
     if (this.o.flushAfterMs !== undefined && this.flushTimer === null) {
       // the batch's first record: it waits at most --flush-after for the batch to fill
       this.flushTimer = setTimeout(() => { this.flushTimer = null; this.endBatch(); }, this.o.flushAfterMs);
       this.flushTimer.unref();
     }
-    this.pending.push({ rec, file, no, raw });
+    this.pending.push(p);
     // records pile up while the database does not answer (a lock held elsewhere): wait for it here,
     // which holds the reader too (the queued steps call the driver, and so wait, only as they run)
     if (this.driver.settle !== undefined && this.piledUp()) this.driver.settle();
@@ -686,6 +704,7 @@ export class Loader {
 
   /** the checks that need no database: names, keys, values */
   private check(p: Pending): Item {
+    if (p.held !== undefined) return { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape: undefined as unknown as Shape, checked: [], fail: p.held, spec: undefined, values: undefined, row: -1 };
     const names = Object.keys(p.rec);
     const shape = this.shapeOf(names);
     const it: Item = { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape, checked: new Array(names.length), fail: undefined, spec: undefined, values: undefined, row: -1 };
@@ -935,7 +954,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
         schemaSql: o.schema ? fs.readFileSync(o.schema, 'utf8') : undefined,
         postSql: o.postSql === undefined ? undefined : sqlText(o.postSql),
       }, {
-        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, String(w.raw), reason, detail),
+        reject: (w, reason, detail) => ctx.rejectAt(w.file, w.no, typeof w.raw === 'string' ? w.raw : w.raw.buf.subarray(w.raw.start, w.raw.end), reason, detail || undefined),
         note: (m) => ctx.warn(m),
         inputFailed: () => ctx.inputFailed(),
         upstreamFails: () => ctx.upstreamFails(),
@@ -950,6 +969,7 @@ export function loaderTransform(o: LoaderToolOptions, ctx: ToolContext, open: ()
       loader.add(rec, line.file, line.no, raws.keep(line.buf, line.start, line.cr ? line.end + 1 : line.end)); // (--rejects keeps the line as read: its CR too)
     },
     abort() { return loader?.abort(); },
+    holdReject: (file, no, raw, reason, detail) => loader?.hold(file, no, raw, reason, detail) === true,
     failed: () => loader?.failed === true,
     async end() {
       const c = await loader.finish();

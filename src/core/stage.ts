@@ -144,11 +144,20 @@ export class Stage implements LineSink {
 
   /** an error leaving this stage, tagged with it (a strict stop or a downstream error as it is) */
   tag(err: unknown): unknown { return err instanceof StrictStop || err instanceof StageError ? err : new StageError(err, this); }
-  skipped(l: Line, ok: boolean): void { this.stats.in++; if (!ok) this.ctx.reject(l, 'malformed JSON', 'not one JSON object'); }
+  /** a line the needle passed over: only its frame was looked at; one that is not `{...}` is walked (a
+   *  bad line: rare) for its reason as every tool gives it (`[1]` is not a JSON object, not malformed) */
+  skipped(l: Line, ok: boolean): void {
+    this.stats.in++;
+    if (ok) return;
+    const c = this.checker;
+    if (!c.read(l.buf, l.start, l.end, false)) this.ctx.reject(l, c.reason, c.error);
+    else this.ctx.reject(l, 'malformed JSON', 'not one JSON object');
+  }
   tooLong(l: Line): void { this.stats.in++; this.ctx.reject(l, 'line too long'); }
   invalid(l: Line, why: string): void { this.stats.in++; this.ctx.reject(l, 'malformed JSON', why); }
 
   private reject(file: string, no: number, raw: () => string | Uint8Array, reason: string, detail?: string): void {
+    if (this.transform?.holdReject?.(file, no, raw(), reason, detail)) return; // (reported by it, in line order)
     const stats = this.stats, opts = this.opts;
     stats.rejected++;
     if (this.inputs.has(file)) this.inputRejected++;

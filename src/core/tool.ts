@@ -101,6 +101,11 @@ export interface Transform {
   batch?(split: LineSplit, from: number, start: number, k0: number, n: number): number;
   /** called once after the last line (aggregating tools emit here) */
   end?(): void | Promise<void>;
+  /** a sink that reports its own refusals when a batch of its records is written (the loaders) takes
+   *  the stage's other rejects of the lines it reads (not JSON, not an object, too long) as they come,
+   *  to report them with its own in line order (--strict stops at the first bad line, not at a later
+   *  one of its batch); false: report it now */
+  holdReject?(file: string, no: number, raw: string | Uint8Array, reason: string, detail: string | undefined): boolean;
   /** (a library stream) the run stopped before its end (a --strict stop, a failure, the stream
    *  destroyed): instead of end(), give back what is held (a load rolls its open transaction back) */
   abort?(): void | Promise<void>;
