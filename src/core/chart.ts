@@ -24,7 +24,7 @@
 //   U+FFFD; in the text chart control characters do (no terminal escape sequence gets through).
 
 import { civilFromDays, dateToEpochDays, daysFromCivil, epochDaysToDate, isValidDate } from './time.js';
-import { cells, displayWidth, truncate } from './display.js';
+import { cells, displayWidth, truncate, UNSAFE } from './display.js';
 
 export type ChartKind = 'line' | 'bar';
 
@@ -109,7 +109,8 @@ function fitPx(s: string, px: number, fontSize: number): string {
 }
 
 /** a text for a terminal: control characters (escape sequences included) become U+FFFD */
-function termText(s: string): string { return s.replace(/[\u0000-\u001F\u007F-\u009F]/g, '\uFFFD'); }
+/** text for a terminal: no control, line separator or bidi control reaches it (as to-table's) */
+function termText(s: string): string { return s.replace(UNSAFE, '\uFFFD'); }
 
 // (terminal cells: to-table's display width, displayWidth. This chart's own count, wide ranges and
 // U+0300-036F, took 🚀 and the other emoji past U+1F64F for 1 cell, a ZWJ family for 6 and Thai marks for
@@ -140,7 +141,7 @@ export function niceStep(rough: number): number {
 export function decimalsOf(step: number): number {
   for (let d = 0; d < 12; d++) {
     const v = step * 10 ** d;
-    if (Math.abs(v - Math.round(v)) < 1e-9 * Math.max(1, v)) return d;
+    if (v >= 0.5 && Math.abs(v - Math.round(v)) < 1e-9 * Math.max(1, v)) return d; // (a step of 5e-11 T is no whole number of T)
   }
   return 12;
 }
@@ -154,11 +155,17 @@ export function niceTicks(lo: number, hi: number, count: number, integer = false
   }
   let step = niceStep((hi - lo) / Math.max(1, count));
   if (integer && step < 1) step = 1;
+  // values whose spread is near a double's precision (1e14 and 1e14 + 0.01): a step of at least 16 of
+  // their units in the last place, so the ticks stay apart (they were one value, and the scale 0/0)
+  const mag = Math.max(Math.abs(lo), Math.abs(hi));
+  if (step < mag * 2 ** -48) step = niceStep(mag * 2 ** -48);
   const a = Math.floor(lo / step + 1e-9), b = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];
-  // (a multiple of the step to 12 significant digits, the float noise of k * step gone: to a fixed
-  // number of decimals, capped at 12, every tick of values below 1e-12 was 0 and the scale collapsed)
-  for (let k = a; k <= b; k++) ticks.push(Number((k * step).toPrecision(12)) || 0);
+  // (a multiple of the step to the significant digits the ticks need, the float noise of k * step gone:
+  // 12 of them made 1e14 + 50 one tick with 1e14, and a fixed number of decimals, capped at 12, made every
+  // tick of values below 1e-12 0)
+  const digits = Math.min(17, Math.max(12, Math.ceil(Math.log10(mag / step)) + 3));
+  for (let k = a; k <= b; k++) ticks.push(Number((k * step).toPrecision(digits)) || 0);
   return { lo: ticks[0], hi: ticks[ticks.length - 1], step, ticks };
 }
 
@@ -311,7 +318,13 @@ function layout(spec: ChartSpec): Layout {
   const catIndex = new Map<string, number>();
   const xText = (p: ChartPoint) => p.xText ?? String(p.x);
   if (xKind === 'category') {
-    for (const s of spec.series) for (const p of s.points) {
+    // first appearance in the rows' order (a series' points are gathered apart: taken series by series,
+    // W43 of the first came before W42 of the second, its line drawn back in time)
+    const all: ChartPoint[] = [];
+    for (const s of spec.series) for (const p of s.points) all.push(p);
+    const rowOf = (p: ChartPoint) => p.row ?? Number.MAX_SAFE_INTEGER;
+    all.sort((a, b) => rowOf(a) - rowOf(b));
+    for (const p of all) {
       const t = xText(p);
       if (!catIndex.has(t)) { catIndex.set(t, categories.length); categories.push(t); }
     }
@@ -380,7 +393,8 @@ function layout(spec: ChartSpec): Layout {
     if (cur.length) out.push(cur);
     return out;
   });
-  return { xKind, categories, lo, hi, slot, marks, runs, cols, ymin, ymax, yInteger, broken, notes, count };
+  // (a bar chart has no line to break: its gaps are plain to see)
+  return { xKind, categories, lo, hi, slot, marks, runs, cols, ymin, ymax, yInteger, broken: broken && spec.kind === 'line', notes, count };
 }
 
 /** the y range to show: zero included for bars, and for lines whose data lies close to zero */
@@ -825,6 +839,7 @@ function textLines(spec: ChartSpec, L: Layout, width: number, out: string[]): vo
         if (i === 0) continue;
         // Bresenham from the previous point
         let x0 = xd(run[i - 1].pos), y0 = yd(run[i - 1].p.y);
+        if (!Number.isFinite(x0 + y0 + x1 + y1)) continue; // (never a walk that cannot end)
         const dx = Math.abs(x1 - x0), dy = -Math.abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
         let err = dx + dy;
         for (;;) {
