@@ -55,4 +55,46 @@ test('a password in a URL of the command is logged as ***', () => {
   assert.not.match(log, /S3CRET/);
 });
 
+test('a lock that cannot be had for another reason than a run is said as it is, exit 1 (it was "previous run still holds", 75, every night); a lock file of another user still locks', () => {
+  const dir = tmpdir();
+  fs.writeFileSync(`${dir}/afile`, '');
+  let r = sh(`cron-run job touch ${dir}/ran`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: `${dir}/afile` } });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /cannot open the lock file .*afile\/job\.lock: no such folder/);
+  fs.mkdirSync(`${dir}/locks/job.lock`, { recursive: true });
+  r = sh(`cron-run job touch ${dir}/ran`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: `${dir}/locks` } });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /job\.lock: not a plain file; not run/);
+  assert.not.match(r.stderr, /still holds/);
+  assert.not.ok(fs.existsSync(`${dir}/ran`));
+  // a lock file made before and now read-only to this user (a run by hand as root left it in /tmp)
+  fs.writeFileSync(`${dir}/ro.lock`, '');
+  fs.chmodSync(`${dir}/ro.lock`, 0o444);
+  r = sh(`cron-run ro touch ${dir}/ran`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: dir } });
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(fs.existsSync(`${dir}/ran`));
+});
+
+test('something the command leaves running does not hold the next run off (the lock is not inherited)', () => {
+  const dir = tmpdir();
+  const env = { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: dir };
+  let r = sh(`cron-run job bash -c 'sleep 3 > /dev/null 2>&1 & echo started'`, { env });
+  assert.is(r.status, 0, r.stderr);
+  r = sh(`cron-run job echo second`, { env });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(`${dir}/job.log`, 'utf8'), /second/);
+});
+
+test('run by hand from a terminal, a command that reads the terminal fails at once, as under cron (it was stopped: cron-run hung with the lock held)', () => {
+  if (sh('command -v script').status !== 0) return; // (util-linux's script gives the run a terminal)
+  const dir = tmpdir();
+  fs.writeFileSync(`${dir}/t.sh`, `cron-run tty bash -c 'read -r x < /dev/tty; echo "read: $?"'; echo "status $?"\ncron-run stdin bash -c 'read -r x; echo "stdin: $?"'; echo "status $?"\n`);
+  const t0 = Date.now();
+  const r = sh(`timeout 20 script -qec "bash ${dir}/t.sh" /dev/null`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: dir } });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.ok(Date.now() - t0 < 15000);
+  assert.match(fs.readFileSync(`${dir}/tty.log`, 'utf8'), /read: 1/);
+  assert.match(fs.readFileSync(`${dir}/stdin.log`, 'utf8'), /stdin: 1/);
+});
+
 test.run();
