@@ -7,9 +7,11 @@
 // the hex digits may come in either case); any other id (the loader takes any, the challenge's example
 // answer shows "123456") as it is. SIGTERM/SIGINT stop it promptly with status 0: no new
 // connections, idle keep-alive ones closed at once, a request in progress given a short grace.
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dbFileKind, openDb } from '../core/sqlite.js';
+import type { DB } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
@@ -24,6 +26,11 @@ const options = {
 } as const satisfies Record<string, Options>;
 
 export type StatsApiOptions = OptionsOf<typeof options> & { files: string[] };
+
+/** how long a request waits for a lock on the database (a rollback-journal database being written):
+ *  SQLite waits in the one thread every request is answered in, so briefly, then 503 with Retry-After
+ *  (it waited the loaders' 10 s, every route, /health too, held, then answered 500) */
+const BUSY_MS = 200;
 
 /** how long a connection with a request in progress may take to finish once a stop is asked for */
 const STOP_GRACE_MS = 1000;
@@ -62,11 +69,16 @@ export const tool: Tool<StatsApiOptions> = {
     return o.today !== undefined && !isValidDate(o.today) ? '--today takes YYYY-MM-DD' : undefined;
   },
   create(o, ctx) {
-    let db;
+    let db: DB;
     const kind = dbFileKind(o.db);
     if (kind === 'folder') throw new UsageError(`--db ${o.db} is a folder`);
     if (kind === 'missing') throw new UsageError(`no such database: ${o.db} (a server started before the first load needs the file: create it empty, \`: > ${o.db}\`)`);
-    try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
+    try { db = openDb(o.db, { readonly: true, busyTimeoutMs: BUSY_MS }); } catch (err) { throw new UsageError(`cannot open ${o.db}: ${(err as Error).message}`); }
+    // the file served: a database made anew under the name (removed and loaded again, as a load with
+    // other settings asks; or renamed over it) is opened in its place at the next request (the old
+    // file's answers went on, 200, and /health said ok, until a restart)
+    const idOf = (st: fs.Stats) => `${st.dev}:${st.ino}`;
+    let served = idOf(fs.statSync(o.db));
     const prepareAll = () => ({
       user: db.prepare('SELECT user_id, country, registration_date_local_timezone FROM registration_data WHERE user_id = @id'),
       // the ids as stored in another case (only on a miss; by game.schema.sql's index on the ids without
@@ -116,7 +128,20 @@ export const tool: Tool<StatsApiOptions> = {
     const NOT_LOADED = { error: 'no data loaded yet: the database has no game-stats tables' };
     const LOADING = { error: 'no data loaded yet: the first load is under way' };
     /** runs the reads of one answer in one read transaction (one snapshot of the database) */
-    const snapshot = db.transaction(<T>(read: () => T): T => read()) as <T>(read: () => T) => T;
+    const inTransaction = () => db.transaction(<T>(read: () => T): T => read()) as <T>(read: () => T) => T;
+    let snapshot = inTransaction();
+    /** the file under the name still the one open, else the new one opened (undefined), or why not */
+    const current = (): string | undefined => {
+      let st: fs.Stats;
+      try { st = fs.statSync(o.db); } catch { return `the database file ${o.db} is gone`; }
+      if (idOf(st) === served) return undefined;
+      let next;
+      try { next = openDb(o.db, { readonly: true, busyTimeoutMs: BUSY_MS }); } catch (err) { return `cannot open the new ${o.db}: ${(err as Error).message}`; }
+      db.close();
+      db = next; served = idOf(st); q = null; loaded = false; snapshot = inTransaction();
+      ctx.warn(`${o.db} was made anew: answering from the new file`);
+      return undefined;
+    };
     const today = () => o.today ?? new Date().toISOString().slice(0, 10);
     const send = (res: http.ServerResponse, status: number, body: unknown) => {
       const text = JSON.stringify(body);
@@ -149,6 +174,8 @@ export const tool: Tool<StatsApiOptions> = {
       if (!ROUTES.includes(url.pathname)) return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
       if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
       const u = url.searchParams;
+      const gone = current();
+      if (gone !== undefined) { res.setHeader('retry-after', '5'); return send(res, 503, { error: gone }); }
       if (url.pathname === '/health') return send(res, 200, { ok: true });
       const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : ['date'];
       const unknown = unknownParam(u, known);
@@ -212,7 +239,12 @@ export const tool: Tool<StatsApiOptions> = {
           let stopping = false;
           const server = http.createServer((req, res) => {
             if (stopping) res.shouldKeepAlive = false; // answer, then close: the server is going away
-            try { handle(req, res); } catch (err) { ctx.warn(`error: ${(err as Error).message}`); if (!res.headersSent) send(res, 500, { error: 'internal error' }); }
+            try { handle(req, res); } catch (err) {
+              if (res.headersSent) return;
+              // (a lock held past BUSY_MS: a rollback-journal database being written; the recipe's are WAL)
+              if ((err as { code?: string }).code === 'SQLITE_BUSY') { res.setHeader('retry-after', '1'); send(res, 503, { error: 'the database is busy (locked by a writer): try again' }); return; }
+              ctx.warn(`error: ${(err as Error).message}`); send(res, 500, { error: 'internal error' });
+            }
           });
           server.keepAliveTimeout = 5000;
           // a request line and headers beyond Node's limit (16 KiB): a JSON answer as every other error

@@ -249,4 +249,47 @@ test('a first load between its tables and its staged keys: 503, not an empty gam
   } finally { p.kill(); w.close(); }
 });
 
+test('a database made anew under its name (removed and loaded again, or renamed over it) is answered from at the next request (the old file answered, 200, until a restart); a file gone is 503', async () => {
+  const d = tmpdir(), db = database(`${d}/g.db`);
+  const p = await start(db);
+  try {
+    assert.is((await get(p.port, '/api/game-stats')).json.active_users, 3);
+    for (const f of fs.readdirSync(d)) fs.rmSync(`${d}/${f}`);
+    const gone = await get(p.port, '/health');
+    assert.equal([gone.status, gone.json.error], [503, `the database file ${db} is gone`]);
+    assert.is((await get(p.port, '/api/game-stats')).status, 503);
+    // a new database with one user only, renamed over the name
+    const other = `${tmpdir()}/n.db`;
+    const r = sh(`load-sqlite --db ${other} --table session_data --key user_id,date --schema ${path.join(root, 'scripts/sql/game.schema.sql')}`, { input: '{"user_id":"u1","date":"2024-10-09","session_count":1,"time_spent_in_game":5}\n' });
+    assert.is(r.status, 0, r.stderr);
+    fs.renameSync(other, db);
+    const now = await get(p.port, '/api/game-stats');
+    assert.equal([now.status, now.json.active_users], [200, 1]);
+    assert.is((await get(p.port, '/health')).status, 200);
+  } finally { p.kill('SIGKILL'); }
+});
+
+test('a request meeting a lock on a rollback-journal database: 503 with Retry-After after a short wait, and other routes not held for the loaders\' 10 s', async () => {
+  const db = database();
+  sh(`node -e 'new (require(process.argv[1]))(process.argv[2]).pragma("journal_mode = DELETE")' ${path.join(root, 'node_modules/better-sqlite3')} ${db}`);
+  const p = await start(db);
+  const holder = spawn(process.execPath, ['-e', `
+    const Database = require(${JSON.stringify(path.join(root, 'node_modules/better-sqlite3'))});
+    const db = new Database(${JSON.stringify(db)});
+    db.exec('BEGIN EXCLUSIVE; DELETE FROM game_settings WHERE 0');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); process.exit(0); }, 4000);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((ok) => holder.stdout.once('data', ok));
+    const t0 = Date.now();
+    const busy = await get(p.port, '/api/game-stats');
+    assert.is(busy.status, 503);
+    assert.match(busy.json.error, /busy/);
+    assert.ok(Date.now() - t0 < 2500, `answered after ${Date.now() - t0} ms`);
+    await new Promise((ok) => holder.on('exit', ok));
+    assert.is((await get(p.port, '/api/game-stats')).status, 200);
+  } finally { p.kill('SIGKILL'); holder.kill('SIGKILL'); }
+});
+
 test.run();
