@@ -20,7 +20,7 @@ import { PassThrough, Transform } from 'node:stream';
 import through2 from 'through2';
 import { registry, loadTool } from './tools/index.js';
 import { parseOptions, plainText, stopMessage } from './core/runner.js';
-import { CHUNK, Splitter, whenWoken } from './core/input.js';
+import { CHUNK, Splitter, turnWanted, whenWoken } from './core/input.js';
 import { gunzipMembers } from './core/gzip.js';
 import type { Gunzipped } from './core/gzip.js';
 import { BytesSink } from './core/output.js';
@@ -358,7 +358,10 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
         // (stopped: a chunk queued behind the one it stopped in is not read, as the command line reads
         // nothing after its stop; the stream's error comes from that stop)
         if (failure !== null) return done();
-        feed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk).then(() => done(), (e) => {
+        // (a stage waiting on another thread's reply, load-postgres': the event loop turned before the next
+        // chunk, as the command line's reader turns it, else a producer that writes at once, as
+        // Readable.from does, queued all its input while the replies waited unread)
+        feed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk).then(() => { if (turnWanted()) setImmediate(done); else done(); }, (e) => {
           if (failure === null && !closed) stopped(this, done, e); else done();
         });
       };

@@ -880,8 +880,14 @@ export class Loader {
   private report(): void {
     const refusals = this.refusals;
     this.refusals = [];
-    this.reporting = true;
-    for (const r of refusals) this.events.reject(r.where, r.reason, r.detail);
+    this.reporting = true; // (left so when a report throws: describe() passes a --strict stop on as it is)
+    for (const r of refusals) {
+      this.events.reject(r.where, r.reason, r.detail);
+      // (a library stream destroyed from its 'reject' handler: nothing after that line is written, as
+      // when the line was said as read; the batch's write is rolled back and the batches after it, read
+      // already, are not written)
+      if (this.aborted) throw new RunFailure('the run stopped');
+    }
     this.reporting = false;
   }
 }

@@ -62,6 +62,26 @@ const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): 
 /** the sslmode values libpq knows */
 const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
+/** the sslmode of a connection as libpq takes it: the URL's, else PGSSLMODE's */
+function sslmodeOf(u: URL | undefined): { mode: string | undefined; fromEnv: boolean } {
+  const given = u?.searchParams.get('sslmode') ?? undefined;
+  return given !== undefined ? { mode: given, fromEnv: false } : { mode: process.env.PGSSLMODE || undefined, fromEnv: true };
+}
+
+/** what is wrong with a --url (or, without one, PGSSLMODE) before any connection, or undefined: the
+ *  tools' checks (a usage error; load-postgres' was found in its worker, exit 1) */
+export function pgUrlProblem(url: string | undefined): string | undefined {
+  let u: URL | undefined;
+  if (url !== undefined) {
+    try { u = new URL(url); } catch { /* below */ }
+    // (the URL itself is not repeated: it may hold a password)
+    if (!u || !['postgres:', 'postgresql:', 'socket:'].includes(u.protocol)) return '--url takes postgres://USER@HOST:PORT/DB';
+  }
+  return badMode(sslmodeOf(u));
+}
+const badMode = ({ mode, fromEnv }: { mode: string | undefined; fromEnv: boolean }) =>
+  mode !== undefined && !SSLMODES.includes(mode) ? `${fromEnv ? 'PGSSLMODE=' : 'sslmode='}${mode} is not one of ${SSLMODES.join(', ')}` : undefined;
+
 /**
  * A connected pg client for URL, with libpq's meanings where pg's differ:
  * - `sslmode` as libpq reads it (pg takes prefer, require and verify-ca for verify-full, with a
@@ -78,10 +98,15 @@ export async function pgConnect(url: string | undefined, applicationName: string
   const pg = (await import('pg')).default;
   let u: URL | undefined;
   try { u = url === undefined ? undefined : new URL(url); } catch { /* pg says what is wrong with it */ }
-  const mode = u?.searchParams.get('sslmode') ?? undefined;
-  if (mode !== undefined && !SSLMODES.includes(mode)) throw new UsageError(`sslmode=${mode} is not one of ${SSLMODES.join(', ')}`);
+  const { mode, fromEnv } = sslmodeOf(u);
+  const bad = badMode({ mode, fromEnv });
+  if (bad !== undefined) throw new UsageError(bad);
   const fallback = mode === 'prefer' || mode === 'allow';
   let connectionString = url;
+  // PGSSLMODE as the URL's sslmode (pg read it with its own meanings: require checked the certificate,
+  // prefer failed on a server without TLS); without a URL, one of nothing but it (pg takes the host,
+  // user, database from the PG* variables then, as without any)
+  if (mode !== undefined && fromEnv) { u ??= new URL('postgresql://'); u.searchParams.set('sslmode', mode); }
   if (u && mode !== undefined && !u.searchParams.has('uselibpqcompat')) {
     if (mode === 'allow') u.searchParams.set('sslmode', 'prefer');
     u.searchParams.set('uselibpqcompat', 'true');
@@ -90,13 +115,18 @@ export async function pgConnect(url: string | undefined, applicationName: string
   if (!pg.defaults.user && !process.env.PGUSER) { try { pg.defaults.user = os.userInfo().username; } catch { /* no entry for this uid */ } }
   const password = async (p: { host: string; port: number; database: string; user: string }): Promise<string | undefined> => {
     const pgpass = (await import('pgpass')).default;
-    return new Promise((resolve) => pgpass({ host: p.host, port: p.port, database: p.database, user: p.user }, resolve));
+    const found = await new Promise<string | undefined>((resolve) => pgpass({ host: p.host, port: p.port, database: p.database, user: p.user }, resolve));
+    // (none anywhere: said as libpq says it, not as pg's "SASL: SCRAM-SERVER-FIRST-MESSAGE: client
+    // password must be a string")
+    if (found === undefined) throw new Error('no password supplied: the server asks for one (give it in PGPASSWORD or ~/.pgpass)');
+    return found;
   };
   const open = async (cs: string | undefined) => {
     const client = new pg.Client({ connectionString: cs, application_name: applicationName });
     // (a password in the URL or PGPASSWORD is pg's to send; else the function, asked only when the
     // server wants one: set on the client, as the URL's empty password overrides the constructor's)
-    if (!u?.password && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
+    // (and a `password` parameter of the URL, as libpq takes it: the function overrode it)
+    if (!u?.password && !u?.searchParams.has('password') && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
     prepare?.(client);
     await client.connect();
     return client;
@@ -872,7 +902,9 @@ const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")
 /** a refused row's message: the server's, with the key of a unique violation */
 function describeRowError(err: Error): string {
   const detail = (err as { detail?: unknown }).detail;
-  return typeof detail === 'string' && detail.startsWith('Key (') && detail.length < 300 ? `${err.message} (${detail.replace(/\.$/, '')})` : err.message;
+  // (a key's conflict, and the why of a value refused: "invalid input syntax for type json" said nothing
+  // of a lone surrogate nested in it; not the failing row, whose line is the reject's)
+  return typeof detail === 'string' && detail.length < 300 && !detail.startsWith('Failing row contains') ? `${err.message} (${detail.replace(/\.$/, '')})` : err.message;
 }
 
 /** an error as one line for the main thread (pg's, a socket's, an AggregateError of several addresses) */

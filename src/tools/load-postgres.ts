@@ -5,7 +5,7 @@
 // file is the command line, with the loader options every loader tool shares.
 import { checkLoaderOptions, LOADER_OPTIONS, loaderTransform } from '../core/loader.js';
 import type { LoaderToolOptions } from '../core/loader.js';
-import { pgDialect, PgDriver } from '../core/postgres.js';
+import { pgDialect, PgDriver, pgUrlProblem } from '../core/postgres.js';
 import type { Tool } from '../core/tool.js';
 
 export interface LoadPostgresOptions extends LoaderToolOptions { url?: string }
@@ -25,13 +25,11 @@ export const tool: Tool<LoadPostgresOptions> = {
     'busy-timeout': { ...LOADER_OPTIONS['busy-timeout'], describe: 'ms to wait for a lock another transaction holds (lock_timeout: a row being written, the table being altered), then exit 1 with nothing of the transaction written' },
   },
   check(o) {
-    if (o.url !== undefined) {
-      let url: URL | undefined;
-      try { url = new URL(o.url); } catch { /* below */ }
-      // the URL itself is not repeated: it may hold a password
-      if (!url || !['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) return '--url takes postgres://USER@HOST:PORT/DB';
-    }
-    return checkLoaderOptions(o, pgDialect);
+    // (the loader's temporary tables come first in PostgreSQL's search for a name: a table so named could
+    // not be loaded, every run failing with a missing column; load-sqlite names its main table apart)
+    const own = /^ep_stage_\d+$/.test(o.table) || (o.table === 'loaded_keys' && /loaded_keys/i.test(o.postSql ?? ''));
+    if (own) return `--table ${o.table}: the name of one of the loader's own temporary tables here: load into another name`;
+    return pgUrlProblem(o.url) ?? checkLoaderOptions(o, pgDialect);
   },
   create(o, ctx) {
     return loaderTransform(o, ctx, () => new PgDriver({ url: o.url, table: o.table, lockTimeoutMs: o.busyTimeout }));

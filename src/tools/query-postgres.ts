@@ -10,7 +10,7 @@
 // (INSERT, SET...) is a usage error, and so is what the read-only transaction refuses.
 import { BigNum, parseDigits, parseJson } from '../core/json.js';
 import { compact, nestedDeeper } from '../core/json-stream.js';
-import { pgConnect } from '../core/postgres.js';
+import { pgConnect, pgUrlProblem } from '../core/postgres.js';
 import { JsonCell, exactInteger, printRows } from '../core/result-rows.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
@@ -68,12 +68,7 @@ export const tool: Tool<QueryPostgresOptions> = {
   ],
   options,
   check(o) {
-    if (o.url !== undefined) {
-      let url: URL | undefined;
-      try { url = new URL(o.url); } catch { /* below */ }
-      if (!url || !['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) return '--url takes postgres://USER@HOST:PORT/DB';
-    }
-    return undefined;
+    return pgUrlProblem(o.url);
   },
   create(o, ctx) {
     return {
@@ -98,7 +93,8 @@ export const tool: Tool<QueryPostgresOptions> = {
           // while it runs the run's
           const failed = (err: unknown): Error => {
             const code = (err as { code?: unknown }).code;
-            return typeof code === 'string' && (/^42/.test(code) || code === '25006') ? new UsageError(`query failed: ${oneLine(err)}`) : new Error(`query failed: ${oneLine(err)}`);
+            // (08P01: a query with parameters, $1, that nothing here can give)
+            return typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '08P01') ? new UsageError(`query failed: ${oneLine(err)}`) : new Error(`query failed: ${oneLine(err)}`);
           };
           const run = async (text: string): Promise<Result> => {
             try { return await client.query({ text, rowMode: 'array', queryMode: 'extended', types } as never) as unknown as Result; } catch (err) { throw failed(err); }

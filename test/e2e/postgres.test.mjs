@@ -416,5 +416,22 @@ if (!bindir) {
     assert.equal(await q('SELECT id, x FROM wide_f ORDER BY id'), [{ id: 'a', x: '1' }, { id: 'b', x: '2' }]);
   });
 
-  test.run();
+  test('the library stream loads as a producer that writes at once gives its records (Readable.from of a generator): the event loop turns while the writes wait, where the whole input was queued before the first write', async () => {
+    const { createStream } = await import('../../dist/api.js');
+    const { Readable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const N = 200000;
+    let produced = 0;
+    const seen = [];
+    const timer = setInterval(() => seen.push(produced), 5);
+    function* gen() { for (; produced < N; produced++) yield `{"id":${produced},"v":"${'y'.repeat(60)}"}\n`; }
+    const s = createStream('load-postgres', ['--url', server.url, '-t', 'from_generator', '-k', 'id', '--batch', '1000']);
+    try {
+      await pipeline(Readable.from(gen()), s, async function* (src) { for await (const x of src) yield x; });
+    } finally { clearInterval(timer); }
+    assert.is(Number((await q('SELECT count(*) AS n FROM from_generator'))[0].n), N);
+    assert.ok(seen.some((n) => n < N / 2), `the event loop turned only at: ${seen.slice(0, 5).join(', ')}`);
+  });
+
+test.run();
 }

@@ -113,6 +113,44 @@ if (!bindir) {
     } finally { tls.stop(); plain.stop(); fs.rmSync(home, { recursive: true, force: true }); }
   });
 
+  test('PGSSLMODE as libpq reads it (pg checked the certificate for require, failed prefer on a server without TLS, took an unknown one silently); a password given as ?password= (pgpass overrode it); none anywhere said plainly; load-postgres: an unknown sslmode and its own temp tables\' names are usage errors; a query with $1 is wrong as written (exit 2)', async () => {
+    const tls = await startServer({ ssl: true }), locked = await startServer({ password: 'sekrit' });
+    try {
+      const ssl = 'SELECT ssl AS s FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+      for (const mode of ['require', 'prefer']) {
+        const r = sh(`query-postgres --url ${tls.url} "${ssl}"`, { env: { PGSSLMODE: mode } });
+        assert.equal([r.status, r.stdout, r.stderr], [0, '{"s":true}\n', ''], mode);
+      }
+      const bare = sh(`query-postgres "${ssl}"`, { env: { PGSSLMODE: 'require', PGHOST: '127.0.0.1', PGPORT: String(tls.port), PGUSER: 'postgres', PGDATABASE: 'postgres' } });
+      assert.equal([bare.status, bare.stdout], [0, '{"s":true}\n'], bare.stderr);
+      const fallback = sh(`query-postgres --url ${server.url} "SELECT 1 AS a"`, { env: { PGSSLMODE: 'prefer' } });
+      assert.equal([fallback.status, fallback.stdout], [0, '{"a":1}\n'], fallback.stderr);
+      for (const tool of ['query-postgres --url URL "SELECT 1"', 'load-postgres --url URL -t t -k a']) {
+        const env = sh(tool.replace('URL', server.url), { env: { PGSSLMODE: 'bogus' }, input: '{"a":1}\n' });
+        assert.is(env.status, 2, env.stderr);
+        assert.match(env.stderr, /PGSSLMODE=bogus is not one of disable/);
+        const url = sh(tool.replace('URL', `'${server.url}?sslmode=bogus'`), { input: '{"a":1}\n' });
+        assert.is(url.status, 2, url.stderr);
+        assert.match(url.stderr, /sslmode=bogus is not one of disable/);
+      }
+      const base = `postgres://postgres@127.0.0.1:${locked.port}/postgres`;
+      const given = sh(`query-postgres --url '${base}?password=sekrit' "SELECT 1 AS a"`, { env: { PGPASSFILE: '/nonexistent' } });
+      assert.equal([given.status, given.stdout], [0, '{"a":1}\n'], given.stderr);
+      const none = sh(`query-postgres --url '${base}' "SELECT 1 AS a"`, { env: { PGPASSFILE: '/nonexistent' } });
+      assert.is(none.status, 1);
+      assert.match(none.stderr, /no password supplied/);
+      for (const t of ['ep_stage_2', 'loaded_keys']) {
+        const own = sh(`load-postgres --url ${server.url} -t ${t} -k a --post-sql 'SELECT count(*) FROM loaded_keys'`, { input: '{"a":1}\n' });
+        assert.is(own.status, 2, own.stderr);
+        assert.match(own.stderr, /the loader's own temporary tables/);
+      }
+      const param = sh(`query-postgres --url ${server.url} 'SELECT $1::int AS x'`);
+      assert.is(param.status, 2, param.stderr);
+      const nested = sh(`load-postgres --url ${server.url} -t nested_json -k a`, { input: '{"a":1,"j":{"x":"\\ud800"}}\n{"a":2,"j":{"x":1}}\n' });
+      assert.match(nested.stderr, /surrogate/i);
+    } finally { tls.stop(); locked.stop(); }
+  });
+
   test('a JSON or JSONB string or null is its JSON text in a CSV or table cell (it printed as the text abc, and as SQL NULL); rows through a cursor, printed as they come: | head ends at once, and a statement no cursor holds (SHOW) runs as it is', () => {
     const csv = sh(`query-postgres --url ${server.url} --format csv "SELECT '\\"abc\\"'::jsonb j1, 'null'::jsonb j2, NULL::jsonb j3, 'abc'::text t"`);
     assert.is(csv.status, 0, csv.stderr);
