@@ -7,7 +7,7 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
-import { NUMBER, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
+import { NUMBER, compareCodePoints, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
 import { msSeconds, outsideUsRange, valueMs } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -74,7 +74,7 @@ export const tool: Tool<MatchPointsOptions> = {
         // in match id order: lines 26, 33, 3, 4...), then the rows written (--strict: none)
         const rejects: { e: Ev; reason: string }[] = [], rows: string[] = [];
         const bad = (evs: Ev[], reason: string) => { for (const e of evs) rejects.push({ e, reason }); };
-        for (const key of [...matches.keys()].sort()) {
+        for (const key of [...matches.keys()].sort(compareCodePoints)) { // (by code point, as the toolkit's other text orders: sort() put U+1F600 before U+FF01)
           const { id, evs } = matches.get(key)!;
           // (at an equal time the start, without goals, comes first: whatever the order of the lines or files)
           evs.sort((a, b) => a.t - b.t || withGoals(a) - withGoals(b) || a.no - b.no);

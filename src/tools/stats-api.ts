@@ -173,10 +173,15 @@ export const tool: Tool<StatsApiOptions> = {
       try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
       if (!ROUTES.includes(url.pathname)) return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
       if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
+      // (RFC 9112 3.2: a request with no Host, or more than one, is answered 400; Node's own answer to a
+      // missing one had no JSON body, and a second one was taken)
+      let hosts = 0;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
+      if (hosts !== 1) return send(res, 400, { error: hosts === 0 ? 'no Host header' : 'more than one Host header' });
       const u = url.searchParams;
       const gone = current();
       if (gone !== undefined) { res.setHeader('retry-after', '5'); return send(res, 503, { error: gone }); }
-      if (url.pathname === '/health') return send(res, 200, { ok: true });
+      if (url.pathname === '/health') return [...u.keys()].length ? send(res, 400, { error: 'unknown parameter: /health takes none' }) : send(res, 200, { ok: true });
       const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : ['date'];
       const unknown = unknownParam(u, known);
       if (unknown) return send(res, 400, unknown);
@@ -237,7 +242,7 @@ export const tool: Tool<StatsApiOptions> = {
       end() {
         return new Promise<void>((resolve, reject) => {
           let stopping = false;
-          const server = http.createServer((req, res) => {
+          const server = http.createServer({ requireHostHeader: false }, (req, res) => {
             if (stopping) res.shouldKeepAlive = false; // answer, then close: the server is going away
             try { handle(req, res); } catch (err) {
               if (res.headersSent) return;
@@ -247,6 +252,11 @@ export const tool: Tool<StatsApiOptions> = {
             }
           });
           server.keepAliveTimeout = 5000;
+          // (CONNECT, which node:http hands to this event only: 405 as every other method, not a dropped connection)
+          server.on('connect', (_req, socket: net.Socket) => {
+            const body = JSON.stringify({ error: 'only GET' });
+            socket.end(`HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+          });
           // a request line and headers beyond Node's limit (16 KiB): a JSON answer as every other error
           // (Node's own was a bare 431 without a body)
           server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

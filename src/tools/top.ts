@@ -101,7 +101,7 @@ export const tool: Tool<TopOptions> = {
           const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
           if (rx !== ry) return rx - ry;
           if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
-          // (strings by code point, as the keys of count-by and merge-keys are ordered; anything else by the
+          // (strings by code point, as count-by orders its groups; anything else by the
           // core's JSON text: JSON.stringify wrote a 16+-digit integer inside an object as its double)
           return compareCodePoints(rx === 4 ? x as string : stringify(x), rx === 4 ? y as string : stringify(y));
         };

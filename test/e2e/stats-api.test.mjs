@@ -292,4 +292,29 @@ test('a request meeting a lock on a rollback-journal database: 503 with Retry-Af
   } finally { p.kill('SIGKILL'); holder.kill('SIGKILL'); }
 });
 
+test('HTTP edges answered in JSON: CONNECT 405 (the connection was dropped), no Host or two of them 400 (Node answered the first without a body, took the second), /health with a parameter 400', async () => {
+  const p = await start(database());
+  const raw = (text) => new Promise((resolve, reject) => {
+    const c = net.connect(p.port, '127.0.0.1', () => c.end(text));
+    let got = '';
+    c.on('data', (d) => { got += d; });
+    c.on('end', () => resolve(got));
+    c.on('error', reject);
+  });
+  try {
+    const connect = await raw('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
+    assert.match(connect, /^HTTP\/1\.1 405 /);
+    assert.match(connect, /\{"error":"only GET"\}$/);
+    const noHost = await raw('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(noHost, /^HTTP\/1\.1 400 /);
+    assert.match(noHost, /\{"error":"no Host header"\}$/);
+    const twoHosts = await raw('GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n');
+    assert.match(twoHosts, /^HTTP\/1\.1 400 /);
+    assert.match(twoHosts, /more than one Host header/);
+    const health = await get(p.port, '/health?x=1');
+    assert.is(health.status, 400);
+    assert.is((await get(p.port, '/health')).status, 200);
+  } finally { p.kill('SIGKILL'); }
+});
+
 test.run();
