@@ -182,7 +182,9 @@ export function formatTick(v: number, step: number, maxAbs: number, group = true
     const digits = Math.min(15, Math.max(0, ve - se + decimalsOf(step / 10 ** se)));
     return v.toExponential(digits).replace(/\.?0+e/, 'e');
   }
-  const [div, suffix] = maxAbs >= 1e12 ? [1e12, 'T'] : maxAbs >= 1e9 ? [1e9, 'B'] : maxAbs >= 1e6 ? [1e6, 'M'] : [1, ''];
+  // (a suffix only for a step of at least a thousandth of its unit: 1,733,000,000,000.2 reads better
+  // than 1.7330000000002T, and 1,000,001 than 1.000001M)
+  const [div, suffix] = maxAbs >= 1e12 && step >= 1e9 ? [1e12, 'T'] : maxAbs >= 1e9 && step >= 1e6 ? [1e9, 'B'] : maxAbs >= 1e6 && step >= 1e3 ? [1e6, 'M'] : [1, ''];
   const d = decimalsOf(step / div);
   let s = (Math.abs(v) / div).toFixed(d);
   if (Number(s) === 0) return '0';

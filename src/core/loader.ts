@@ -338,16 +338,26 @@ interface Shape {
 
 /** A record on its way: checked (shape, checked values) before the lock is taken, then converted to
  *  a Row (spec, values) for the driver, or failed. */
+/** the record of a held line (none: it is reported, never written) */
+const NO_RECORD: Record<string, unknown> = Object.freeze({});
+
+/** why a record is refused (a RecordError, or a held line's plain reason: no Error made per bad line) */
+interface Refusal { readonly reason: string; readonly detail: string }
+
 interface Pending extends Where {
   rec: Record<string, unknown>;
-  /** a line the stage rejected before it was a record (Loader.hold): reported with the batch's refusals */
-  held?: RecordError;
+  /** a line the stage rejected before it was a record (Loader.hold): reported with the batch's refusals
+   *  (its own Item: no other object made for it) */
+  held?: boolean;
+  /** (a held line) said already */
+  said?: boolean;
+  fail?: Refusal;
 }
 
 interface Item extends Pending {
   shape: Shape;
   checked: Value[];
-  fail?: RecordError;
+  fail?: Refusal;
   spec?: WriteSpec;
   values?: unknown[];
   /** index in the batch's rows */
@@ -377,7 +387,7 @@ export class Loader {
   private held: Pending[] = [];
   /** the current batch's refused records, reported when its last write is done (as when a batch was
    *  one write: a failure of the run before drops them) */
-  private refusals: { where: Where; reason: string; detail: string }[] = [];
+  private refusals: Item[] = [];
   private queue: Promise<void> = Promise.resolve();
   /** records in batches queued and not yet written */
   private queued = 0;
@@ -464,8 +474,29 @@ export class Loader {
    *  batch's report itself) */
   hold(file: string, no: number, raw: string | Uint8Array, reason: string, detail: string | undefined): boolean {
     if (this.reporting || this.failure !== undefined || this.aborted || this.finishing) return false;
-    this.push({ rec: {}, file, no, raw: typeof raw === 'string' ? raw : new RawLine(Buffer.from(raw), 0, raw.length), held: new RecordError(reason, detail ?? '') });
+    const bytes = typeof raw === 'string' ? raw : this.heldRaws.keep(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), 0, raw.byteLength);
+    const p: Pending = { rec: NO_RECORD, file, no, raw: bytes, held: true, said: false, fail: { reason, detail: detail ?? '' } };
+    this.heldLines.push(p);
+    this.push(p);
     return true;
+  }
+  /** the held lines in line order, from heldFrom on not yet said (said all at once if the run fails) */
+  private heldLines: Pending[] = [];
+  private heldFrom = 0;
+  private readonly heldRaws = new RawLines();
+  /** the records (not held lines) in `pending`: they fill a batch (a bad line does not) */
+  private pendingRecords = 0;
+
+  /** the held lines not yet said, said now in line order (the run failed: their batches are not
+   *  written, and as read they were said before the failure) */
+  private sayHeld(): void {
+    const lines = this.heldLines;
+    this.heldLines = [];
+    this.reporting = true;
+    try {
+      for (let i = this.heldFrom; i < lines.length; i++) if (!lines[i].said) this.events.reject(lines[i], lines[i].fail!.reason, lines[i].fail!.detail);
+    } catch { /* (a --strict stop: said already) */ }
+    this.heldFrom = 0;
   }
 
   private push(p: Pending): void {
@@ -475,6 +506,8 @@ export class Loader {
       this.flushTimer.unref();
     }
     this.pending.push(p);
+    if (p.held) return; // (a bad line fills no batch, and waits for nothing)
+    this.pendingRecords++;
     // records pile up while the database does not answer (a lock held elsewhere): wait for it here,
     // which holds the reader too (the queued steps call the driver, and so wait, only as they run)
     if (this.driver.settle !== undefined && this.piledUp()) this.driver.settle();
@@ -482,13 +515,14 @@ export class Loader {
     // it exists (a new table's column types come from a whole --batch) and no column is added (--alter
     // types a column from the records of its write); either way the batches end where they did
     const unit = this.driver.writeUnit !== undefined && !this.o.alter && this.columns.length > 0 ? this.driver.writeUnit : this.o.batch;
-    if (this.pending.length >= Math.min(unit, this.o.batch - this.inBatch)) {
-      const items = this.pending;
+    if (this.pendingRecords >= Math.min(unit, this.o.batch - this.inBatch)) {
+      const items = this.pending, n = this.pendingRecords;
       this.pending = [];
-      this.inBatch += items.length;
+      this.pendingRecords = 0;
+      this.inBatch += n;
       const batchEnd = this.inBatch >= this.o.batch;
       if (batchEnd) this.inBatch = 0;
-      this.enqueue(() => this.flush(items, false, batchEnd), items.length);
+      this.enqueue(() => this.flush(items, false, batchEnd), n);
       if (batchEnd) {
         this.ends++; this.queue = this.queue.then(() => { this.ends--; }); // (after its step, done or not)
         this.stopFlushTimer();
@@ -499,10 +533,11 @@ export class Loader {
   /** (--flush-after) end the batch begun, short of --batch records: its records written and committed */
   private endBatch(): void {
     if (this.failure !== undefined || this.finishing || (this.pending.length === 0 && this.inBatch === 0)) return;
-    const items = this.pending;
+    const items = this.pending, n = this.pendingRecords;
     this.pending = [];
+    this.pendingRecords = 0;
     this.inBatch = 0;
-    this.enqueue(() => this.flush(items, false, true), items.length);
+    this.enqueue(() => this.flush(items, false, true), n);
     this.ends++; this.queue = this.queue.then(() => { this.ends--; });
   }
   private stopFlushTimer(): void {
@@ -520,6 +555,7 @@ export class Loader {
     this.stopFlushTimer();
     this.unloop();
     this.pending = [];
+    this.pendingRecords = 0;
     this.queue = this.queue.then(async () => {
       await this.rollbackQuietly();
       try { await this.driver.close(); } catch { /* closed already, after a failure */ }
@@ -533,9 +569,10 @@ export class Loader {
   async finish(): Promise<Counts> {
     this.finishing = true;
     this.stopFlushTimer();
-    const items = this.pending;
+    const items = this.pending, n = this.pendingRecords;
     this.pending = [];
-    this.enqueue(() => this.flush(items, true), items.length);
+    this.pendingRecords = 0;
+    this.enqueue(() => this.flush(items, true), n);
     await this.queue;
     this.unloop();
     if (this.failure !== undefined) throw this.failure;
@@ -550,7 +587,9 @@ export class Loader {
         if (this.failure !== undefined) return;
         await step();
       } catch (err) {
+        const stop = this.reporting || this.aborted; // (a --strict stop in a report, a stream stopped)
         this.failure = this.describe(err);
+        if (!stop) this.sayHeld();
         await this.rollbackQuietly();
         try { await this.driver.close(); } catch { /* the failure is what is reported */ }
         wakeReaders(); // (said now, not when the next record comes)
@@ -704,7 +743,7 @@ export class Loader {
 
   /** the checks that need no database: names, keys, values */
   private check(p: Pending): Item {
-    if (p.held !== undefined) return { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape: undefined as unknown as Shape, checked: [], fail: p.held, spec: undefined, values: undefined, row: -1 };
+    if (p.held) return p as Item; // (its fail set: tally and report read only that and its place)
     const names = Object.keys(p.rec);
     const shape = this.shapeOf(names);
     const it: Item = { rec: p.rec, file: p.file, no: p.no, raw: p.raw, shape, checked: new Array(names.length), fail: undefined, spec: undefined, values: undefined, row: -1 };
@@ -873,7 +912,8 @@ export class Loader {
   }
 
   private refuse(it: Item, reason: string, detail: string): void {
-    this.refusals.push({ where: { file: it.file, no: it.no, raw: it.raw }, reason, detail });
+    if (it.fail === undefined) it.fail = { reason, detail }; // (the database's refusal)
+    this.refusals.push(it);
   }
 
   /** the batch's refused records: counted and reported (with --strict the first one stops the run) */
@@ -882,13 +922,18 @@ export class Loader {
     this.refusals = [];
     this.reporting = true; // (left so when a report throws: describe() passes a --strict stop on as it is)
     for (const r of refusals) {
-      this.events.reject(r.where, r.reason, r.detail);
+      this.events.reject(r, r.fail!.reason, r.fail!.detail);
+      r.said = true;
       // (a library stream destroyed from its 'reject' handler: nothing after that line is written, as
       // when the line was said as read; the batch's write is rolled back and the batches after it, read
       // already, are not written)
       if (this.aborted) throw new RunFailure('the run stopped');
     }
     this.reporting = false;
+    // (the held lines said: let go of them)
+    const lines = this.heldLines;
+    while (this.heldFrom < lines.length && lines[this.heldFrom].said) this.heldFrom++;
+    if (this.heldFrom === lines.length) { this.heldLines = []; this.heldFrom = 0; } else if (this.heldFrom > 1024) { lines.splice(0, this.heldFrom); this.heldFrom = 0; }
   }
 }
 

@@ -101,14 +101,16 @@ export async function pgConnect(url: string | undefined, applicationName: string
   const { mode, fromEnv } = sslmodeOf(u);
   const bad = badMode({ mode, fromEnv });
   if (bad !== undefined) throw new UsageError(bad);
-  const fallback = mode === 'prefer' || mode === 'allow';
+  // (a Unix socket carries no TLS: libpq connects over it whatever the mode; pg tried TLS there)
+  const socket = u?.protocol === 'socket:' || (u?.searchParams.get('host') ?? u?.hostname ?? '').startsWith('/') || (u === undefined && (process.env.PGHOST ?? '').startsWith('/'));
+  const fallback = !socket && (mode === 'prefer' || mode === 'allow');
   let connectionString = url;
   // PGSSLMODE as the URL's sslmode (pg read it with its own meanings: require checked the certificate,
   // prefer failed on a server without TLS); without a URL, one of nothing but it (pg takes the host,
   // user, database from the PG* variables then, as without any)
-  if (mode !== undefined && fromEnv) { u ??= new URL('postgresql://'); u.searchParams.set('sslmode', mode); }
+  if (mode !== undefined && (fromEnv || socket)) { u ??= new URL('postgresql://'); u.searchParams.set('sslmode', socket ? 'disable' : mode); }
   if (u && mode !== undefined && !u.searchParams.has('uselibpqcompat')) {
-    if (mode === 'allow') u.searchParams.set('sslmode', 'prefer');
+    if (mode === 'allow' && !socket) u.searchParams.set('sslmode', 'prefer');
     u.searchParams.set('uselibpqcompat', 'true');
     connectionString = u.toString();
   }
@@ -122,11 +124,12 @@ export async function pgConnect(url: string | undefined, applicationName: string
     return found;
   };
   const open = async (cs: string | undefined) => {
-    const client = new pg.Client({ connectionString: cs, application_name: applicationName });
+    // (ssl: false over a socket: a socket: URL's parameters are not read by pg, which took PGSSLMODE then)
+    const client = new pg.Client({ connectionString: cs, application_name: applicationName, ...(socket ? { ssl: false } : {}) });
     // (a password in the URL or PGPASSWORD is pg's to send; else the function, asked only when the
     // server wants one: set on the client, as the URL's empty password overrides the constructor's)
     // (and a `password` parameter of the URL, as libpq takes it: the function overrode it)
-    if (!u?.password && !u?.searchParams.has('password') && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
+    if (!u?.password && !u?.searchParams.get('password') && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
     prepare?.(client);
     await client.connect();
     return client;

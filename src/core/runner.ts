@@ -285,7 +285,8 @@ const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 /** a diagnostic's text with the control characters that input can carry into it (a line quoted in a
  *  parse error) written as \xNN: an ESC or BEL from the data must not retitle or recolour a terminal,
  *  a line break must not make one diagnostic two (the second one a line the data wrote: `tool: -:7: ...`) */
-export const plainText = (m: string): string => m.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+export const plainText = (m: string): string => m.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+  (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`)); // (bidi controls and line separators too: a diagnostic quoting data is not reordered on the terminal)
 /** a tool's diagnostics on stderr: `tool: message`, one line */
 export const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${plainText(m)}\n`); };
 

@@ -3,6 +3,7 @@
 // record carries, only when a value changed. The work is the loader core's (src/core/loader.ts) over the
 // PostgreSQL driver (src/core/postgres.ts: COPY into a staging table, one upsert per run of rows); this
 // file is the command line, with the loader options every loader tool shares.
+import fs from 'node:fs';
 import { checkLoaderOptions, LOADER_OPTIONS, loaderTransform } from '../core/loader.js';
 import type { LoaderToolOptions } from '../core/loader.js';
 import { pgDialect, PgDriver, pgUrlProblem } from '../core/postgres.js';
@@ -27,7 +28,8 @@ export const tool: Tool<LoadPostgresOptions> = {
   check(o) {
     // (the loader's temporary tables come first in PostgreSQL's search for a name: a table so named could
     // not be loaded, every run failing with a missing column; load-sqlite names its main table apart)
-    const own = /^ep_stage_\d+$/.test(o.table) || (o.table === 'loaded_keys' && /loaded_keys/i.test(o.postSql ?? ''));
+    const post = () => { try { return o.postSql?.startsWith('@') ? fs.readFileSync(o.postSql.slice(1), 'utf8') : o.postSql ?? ''; } catch { return ''; } };
+    const own = /^ep_stage_\d+$/.test(o.table) || (o.table === 'loaded_keys' && /loaded_keys/i.test(post()));
     if (own) return `--table ${o.table}: the name of one of the loader's own temporary tables here: load into another name`;
     return pgUrlProblem(o.url) ?? checkLoaderOptions(o, pgDialect);
   },

@@ -93,8 +93,9 @@ export const tool: Tool<QueryPostgresOptions> = {
           // while it runs the run's
           const failed = (err: unknown): Error => {
             const code = (err as { code?: unknown }).code;
-            // (08P01: a query with parameters, $1, that nothing here can give)
-            return typeof code === 'string' && (/^42/.test(code) || code === '25006' || code === '08P01') ? new UsageError(`query failed: ${oneLine(err)}`) : new Error(`query failed: ${oneLine(err)}`);
+            // (a query with parameters, $1, that nothing here can give: 08P01 "bind message supplies 0 parameters")
+            const params = code === '08P01' && /bind message supplies/.test((err as Error).message ?? '');
+            return typeof code === 'string' && (/^42/.test(code) || code === '25006' || params) ? new UsageError(`query failed: ${oneLine(err)}`) : new Error(`query failed: ${oneLine(err)}`);
           };
           const run = async (text: string): Promise<Result> => {
             try { return await client.query({ text, rowMode: 'array', queryMode: 'extended', types } as never) as unknown as Result; } catch (err) { throw failed(err); }

@@ -173,11 +173,11 @@ export const tool: Tool<StatsApiOptions> = {
       try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, { error: 'malformed URL' }); }
       if (!ROUTES.includes(url.pathname)) return send(res, 404, { error: 'no such route', routes: ['/api/user-stats?user_id=&date=', '/api/game-stats?date=', '/health'] });
       if (req.method !== 'GET' && req.method !== 'HEAD') { res.setHeader('allow', 'GET, HEAD'); return send(res, 405, { error: 'only GET' }); }
-      // (RFC 9112 3.2: a request with no Host, or more than one, is answered 400; Node's own answer to a
-      // missing one had no JSON body, and a second one was taken)
+      // (RFC 9112 3.2: an HTTP/1.1 request with no Host, or any with more than one, is answered 400;
+      // Node's own answer to a missing one had no JSON body, and a second one was taken)
       let hosts = 0;
       for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
-      if (hosts !== 1) return send(res, 400, { error: hosts === 0 ? 'no Host header' : 'more than one Host header' });
+      if (hosts > 1 || (hosts === 0 && req.httpVersion !== '1.0')) return send(res, 400, { error: hosts === 0 ? 'no Host header' : 'more than one Host header' }); // (HTTP/1.0 has no Host: a load balancer's health check)
       const u = url.searchParams;
       const gone = current();
       if (gone !== undefined) { res.setHeader('retry-after', '5'); return send(res, 503, { error: gone }); }

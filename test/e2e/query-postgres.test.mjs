@@ -136,11 +136,22 @@ if (!bindir) {
       const base = `postgres://postgres@127.0.0.1:${locked.port}/postgres`;
       const given = sh(`query-postgres --url '${base}?password=sekrit' "SELECT 1 AS a"`, { env: { PGPASSFILE: '/nonexistent' } });
       assert.equal([given.status, given.stdout], [0, '{"a":1}\n'], given.stderr);
-      const none = sh(`query-postgres --url '${base}' "SELECT 1 AS a"`, { env: { PGPASSFILE: '/nonexistent' } });
-      assert.is(none.status, 1);
-      assert.match(none.stderr, /no password supplied/);
-      for (const t of ['ep_stage_2', 'loaded_keys']) {
-        const own = sh(`load-postgres --url ${server.url} -t ${t} -k a --post-sql 'SELECT count(*) FROM loaded_keys'`, { input: '{"a":1}\n' });
+      for (const url of [base, `${base}?password=`]) {
+        const none = sh(`query-postgres --url '${url}' "SELECT 1 AS a"`, { env: { PGPASSFILE: '/nonexistent' } });
+        assert.is(none.status, 1);
+        assert.match(none.stderr, /no password supplied/);
+      }
+      // over a Unix socket no TLS, whatever the mode (as libpq): pg tried it and failed
+      const dir = fs.readdirSync('/tmp').map((d) => `/tmp/${d}`).find((d) => d.startsWith('/tmp/ep-pg-') && fs.existsSync(`${d}/.s.PGSQL.${tls.port}`));
+      const overSocket = `postgres://postgres@localhost/postgres?host=${dir}&port=${tls.port}`;
+      for (const [url, env] of [[overSocket, { PGSSLMODE: 'require' }], [`${overSocket}&sslmode=require`, {}], [`socket:${dir}?db=postgres&port=${tls.port}`, { PGSSLMODE: 'require', PGUSER: 'postgres' }]]) {
+        const r = sh(`query-postgres --url '${url}' "SELECT 1 AS a"`, { env });
+        assert.equal([r.status, r.stdout], [0, '{"a":1}\n'], `${url}: ${r.stderr}`);
+      }
+      const postFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ep-post-')), 'post.sql');
+      fs.writeFileSync(postFile, 'SELECT count(*) FROM loaded_keys');
+      for (const [t, post] of [['ep_stage_2', "'SELECT 1'"], ['loaded_keys', "'SELECT count(*) FROM loaded_keys'"], ['loaded_keys', `@${postFile}`]]) {
+        const own = sh(`load-postgres --url ${server.url} -t ${t} -k a --post-sql ${post}`, { input: '{"a":1}\n' });
         assert.is(own.status, 2, own.stderr);
         assert.match(own.stderr, /the loader's own temporary tables/);
       }

@@ -308,6 +308,8 @@ test('HTTP edges answered in JSON: CONNECT 405 (the connection was dropped), no 
     const noHost = await raw('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
     assert.match(noHost, /^HTTP\/1\.1 400 /);
     assert.match(noHost, /\{"error":"no Host header"\}$/);
+    const http10 = await raw('GET /health HTTP/1.0\r\n\r\n'); // (HTTP/1.0 has no Host: a load balancer's check)
+    assert.match(http10, /^HTTP\/1\.1 200 /);
     const twoHosts = await raw('GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n');
     assert.match(twoHosts, /^HTTP\/1\.1 400 /);
     assert.match(twoHosts, /more than one Host header/);
