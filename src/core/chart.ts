@@ -108,7 +108,6 @@ function fitPx(s: string, px: number, fontSize: number): string {
   return chars.join('') + '…';
 }
 
-/** a text for a terminal: control characters (escape sequences included) become U+FFFD */
 /** text for a terminal: no control, line separator or bidi control reaches it (as to-table's) */
 function termText(s: string): string { return s.replace(UNSAFE, '\uFFFD'); }
 

@@ -71,8 +71,11 @@ export function cells(s: string): string[] {
   return out;
 }
 
-// characters shown escaped (by to-table; the text charts put U+FFFD for them): C0 controls, DEL, C1 controls, line/paragraph separators, bidi controls
-export const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** the characters past C1 that reorder or break a terminal's line: line/paragraph separators, bidi
+ *  controls (a regex class's body: to-table, the text charts and every diagnostic keep them out) */
+export const REORDERING = '\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+// characters shown escaped (by to-table; the text charts put U+FFFD for them): C0 controls, DEL, C1 controls, and those
+export const UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${REORDERING}]`, 'g');
 const ESCAPED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
 export function safe(s: string): string {
   return s.replace(UNSAFE, (c) => ESCAPED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

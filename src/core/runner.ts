@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import tty from 'node:tty';
+import { REORDERING } from './display.js';
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
 import { CountSink, Output } from './output.js';
@@ -285,8 +286,10 @@ const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 /** a diagnostic's text with the control characters that input can carry into it (a line quoted in a
  *  parse error) written as \xNN: an ESC or BEL from the data must not retitle or recolour a terminal,
  *  a line break must not make one diagnostic two (the second one a line the data wrote: `tool: -:7: ...`) */
-export const plainText = (m: string): string => m.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-  (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`)); // (bidi controls and line separators too: a diagnostic quoting data is not reordered on the terminal)
+// (bidi controls and line separators too, display.ts' REORDERING: a diagnostic quoting data is not reordered on the terminal)
+const DIAGNOSTIC_UNSAFE = new RegExp(`[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f${REORDERING}]`, 'g');
+export const plainText = (m: string): string => m.replace(DIAGNOSTIC_UNSAFE,
+  (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`));
 /** a tool's diagnostics on stderr: `tool: message`, one line */
 export const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${plainText(m)}\n`); };
 

@@ -159,7 +159,7 @@ export const tool: Tool<StatsApiOptions> = {
     };
     /** a parameter the route does not take (a misspelt date= answered for the whole season), or none */
     const unknownParam = (u: URLSearchParams, known: string[]): { error: string } | undefined => {
-      for (const name of u.keys()) if (!known.includes(name)) return { error: `unknown parameter ${name}: this route takes ${known.join(', ')}` };
+      for (const name of u.keys()) if (!known.includes(name)) return { error: `unknown parameter ${name}: this route takes ${known.join(', ') || 'none'}` };
       return undefined;
     };
     const dateParam = (u: URLSearchParams) => {
@@ -181,10 +181,10 @@ export const tool: Tool<StatsApiOptions> = {
       const u = url.searchParams;
       const gone = current();
       if (gone !== undefined) { res.setHeader('retry-after', '5'); return send(res, 503, { error: gone }); }
-      if (url.pathname === '/health') return [...u.keys()].length ? send(res, 400, { error: 'unknown parameter: /health takes none' }) : send(res, 200, { ok: true });
-      const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : ['date'];
+      const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : url.pathname === '/api/game-stats' ? ['date'] : [];
       const unknown = unknownParam(u, known);
       if (unknown) return send(res, 400, unknown);
+      if (url.pathname === '/health') return send(res, 200, { ok: true });
       if (!ready()) return send(res, 503, q === null ? NOT_LOADED : LOADING);
       const qs = q!;
       if (url.pathname === '/api/user-stats') {
