@@ -205,7 +205,14 @@ function store(dbFile, dir, percent) {
   const up = db.prepare('INSERT INTO insights_user_totals (user, total, total_num) VALUES (?, ?, ?) ON CONFLICT (user) DO UPDATE SET total = excluded.total, total_num = excluded.total_num');
   const ins = db.prepare('INSERT INTO insights_sessions (user, session_start, session_end, duration_s, pings) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
-    for (const l of lines(path.join(dir, 'totals'))) { const t = l.slice(l.indexOf(',"total_duration_ms":') + 21, -1); up.run(token(l, 'total_duration_ms'), t, Number(t)); }
+    // (a user whose interactions all have no duration has no total, null: not stored, so not counted
+    // among the users of the percentage nor ranked, as the run without --incremental; the failed NOT NULL
+    // wedged every later run)
+    const drop = db.prepare('DELETE FROM insights_user_totals WHERE user = ?');
+    for (const l of lines(path.join(dir, 'totals'))) {
+      const t = l.slice(l.indexOf(',"total_duration_ms":') + 21, -1), user = token(l, 'total_duration_ms');
+      if (t === 'null') drop.run(user); else up.run(user, t, Number(t));
+    }
     db.exec("DELETE FROM insights_user_totals WHERE user IN (SELECT key FROM insights_touched t WHERE kind = 'users' AND NOT EXISTS (SELECT 1 FROM insights_state s WHERE s.kind = 'users' AND s.key = t.key))");
     // the touched users' sessions replaced, their share of the duration counts and totals taken out and put back
     const dur = new Map(), tot = { sessions: 0, users: 0, duration_s: 0, pings: 0 };

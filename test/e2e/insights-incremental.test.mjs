@@ -117,6 +117,29 @@ test('generate-insights output (heavy user, session across midnight, --metadata,
   assert.ok(one.device_performance.split('\n').length === 6, one.device_performance);
 });
 
+test('users whose interactions have no duration (empty duration_ms) in some or all partitions: batches = one run', () => {
+  // u1: no duration anywhere (no total: not a power user, not among the users counted for the
+  // percentage); u2: none in one partition, some in another; the others with durations. The recompute
+  // failed on u1 (NOT NULL total_num) and every later --incremental run of the database with it
+  const rows = [];
+  const day = (i) => `2023-07-${String(1 + i).padStart(2, '0')}`;
+  for (let i = 0; i < 6; i++) {
+    rows.push({ user_id: 'u1', timestamp: `${day(i)} 10:00:00`, action_type: 'page_view', page_id: 'p1', duration_ms: '', app_version: '5.7.3' });
+    rows.push({ user_id: 'u2', timestamp: `${day(i)} 11:00:00`, action_type: 'page_view', page_id: 'p1', duration_ms: i % 2 ? '' : 100 * i + 7, app_version: '5.7.3' });
+    for (let u = 3; u < 9; u++) rows.push({ user_id: `u${u}`, timestamp: `${day(i)} 1${u}:00:00`, action_type: 'click', page_id: 'p2', duration_ms: u * 10 + i, app_version: '5.8.0' });
+  }
+  const files = writeDays(`${tmpdir()}/nodur`, rows);
+  const { one } = batchesEqualOneRun('empty durations', files, { seeds: [2, 5], opts: '--top-percent 30' });
+  assert.not.match(one.power_users, /"u1"/);
+  assert.is(one.power_users.split('\n').length, 3, one.power_users); // ceil(30 % of the 7 users with a total)
+  // the first partition alone: u1 without a total, and a later run on that database
+  const d = tmpdir();
+  run(`--incremental --db ${d}/a.db --top-percent 30 ${files[0]}`);
+  run(`--incremental --db ${d}/a.db --top-percent 30 ${files.slice(1).join(' ')}`);
+  const got = dumpAll(`${d}/a.db`);
+  for (const t of TABLES) assert.is(got[t], one[t], `first partition, then the rest: table ${t}`);
+});
+
 test('a batch with --jobs 2 equals --jobs 1; usage errors; a database of another kind or other settings is refused', () => {
   const d = tmpdir();
   sh(`generate-insights --seed 8 --interactions 800 --users 80 --out ${d}/data`);
