@@ -23,7 +23,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
   local in=$1 out=$2 cap=$3 gap=$4 meta=$5 st=(--stats-file "$2.stats") clip=() dev=()
   : > "$out.stats"; : > "$out.dev"
   [ -z "$cap" ] || clip=(clip --field duration_ms --max "$cap" "${st[@]}" then)
-  [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --fields device_type --unmatched drop "${st[@]}"
+  [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop "${st[@]}"
     then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')

@@ -16,7 +16,7 @@ import { blankList, fileProblem, listOption, unreadable } from '../core/options.
 
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
-  maxSide: string; sideFormat: 'auto' | 'ndjson' | 'json' | 'csv'; existing: 'replace' | 'keep' | 'reject';
+  maxSide: string; sideFormat: 'auto' | 'ndjson' | 'json' | 'csv'; existing: 'replace' | 'keep' | 'reject'; keyMatch: 'value' | 'text';
 }
 
 export const tool: Tool<JoinOptions> = {
@@ -39,6 +39,7 @@ export const tool: Tool<JoinOptions> = {
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
     existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value by the side\'s (an unmatched record keeps its own; counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
+    'key-match': { choices: ['value', 'text'], default: 'value', describe: 'value: keys match by value (7, "7" and "7.0" are one key: a CSV side file\'s cells find numbers); text: by their text (a string\'s content, a number or true/false as written): "7" and 7 are one key, "7.0" and "7" two (ids that are text)' },
   },
   check(o) {
     const blank = blankList('fields', o.fields);
@@ -90,6 +91,9 @@ export const tool: Tool<JoinOptions> = {
       return 1 + keyBuf.write(t, 1, 'utf16le');
     };
     /** the entry of the key whose keyText is k, or -1 */
+    const asText = o.keyMatch === 'text';
+    /** a decoded key's text under --key-match */
+    const textOf = asText ? keyAsText : keyText;
     const entryOfKey = (k: string): number => {
       const slot = index.find(keyBuf, 0, keyBytes(k));
       return slot < 0 ? -1 : indexEntry[slot];
@@ -150,7 +154,7 @@ export const tool: Tool<JoinOptions> = {
           indexEntry[slot] = entry;
         };
         const addText = (k: unknown) => {
-          const t = keyText(k);
+          const t = textOf(k);
           return t === null ? -1 : keyBytes(t);
         };
         // (a path with a segment of digits may name an array's element, which the reader of members does
@@ -181,8 +185,10 @@ export const tool: Tool<JoinOptions> = {
           }
           const n = same.size, entry = same.slot(texts, 0, at);
           if (same.size > n) entries.push(at === 0 && paths.length === 0 ? [] : texts.toString('utf8', 0, at).split('\x01'));
-          // the key: a plain string (no escape, no number's text) is its own text, as written
-          if (!viaObject && b[ks] === 34 && !(b[ks + 1] === 45 || (b[ks + 1] >= 48 && b[ks + 1] <= 57)) && !hasByte(b, ks + 1, ke - 1, 92)) return addKey(b, ks + 1, ke - 1, entry);
+          // the key: a plain string (no escape, no number's text) is its own text, as written; by text,
+          // any plain string, and a number, true or false as written
+          if (!viaObject && b[ks] === 34 && (asText || !(b[ks + 1] === 45 || (b[ks + 1] >= 48 && b[ks + 1] <= 57))) && !hasByte(b, ks + 1, ke - 1, 92)) return addKey(b, ks + 1, ke - 1, entry);
+          if (!viaObject && asText && b[ks] !== 34 && b[ks] !== 91 && b[ks] !== 123) return addKey(b, ks, ke, entry);
           if (!viaObject) k = decodeValue(b, ks, ke);
           if (o.explode && Array.isArray(k)) {
             for (const x of k) { const len = addText(x); if (len >= 0) addKey(keyBuf, 0, len, entry); }
@@ -211,9 +217,13 @@ export const tool: Tool<JoinOptions> = {
         let texts: string[] | undefined;
         let entry = -1;
         const b = line.buf, ys = reader.spanStart(0), ye = reader.spanEnd(0);
-        if (ys >= 0 && b[ys] === 34 && !(b[ys + 1] === 45 || (b[ys + 1] >= 48 && b[ys + 1] <= 57)) && !hasByte(b, ys + 1, ye - 1, 92)) {
+        if (ys >= 0 && b[ys] === 34 && (asText || !(b[ys + 1] === 45 || (b[ys + 1] >= 48 && b[ys + 1] <= 57))) && !hasByte(b, ys + 1, ye - 1, 92)) {
           // a plain string: its key is its content, on the side or nowhere
           const slot = index.find(b, ys + 1, ye - 1);
+          if (slot >= 0) { entry = indexEntry[slot]; texts = entries[entry]; }
+        } else if (ys >= 0 && asText && b[ys] !== 34 && b[ys] !== 91 && b[ys] !== 123) {
+          // by text: a number, true or false as written (null matches nothing)
+          const slot = b[ys] === 110 ? -1 : index.find(b, ys, ye);
           if (slot >= 0) { entry = indexEntry[slot]; texts = entries[entry]; }
         } else if (ys >= 0) {
           const slot = cache.slot(b, ys, ye);
@@ -221,7 +231,7 @@ export const tool: Tool<JoinOptions> = {
             const h = hits[slot];
             if (h !== undefined) { entry = h; texts = entries[h]; }
           } else {
-            const key = keyText(reader.value(0));
+            const key = textOf(reader.value(0));
             if (key !== null) entry = entryOfKey(key);
             if (entry >= 0) texts = entries[entry];
             hits.push(texts === undefined ? undefined : entry);
@@ -273,6 +283,18 @@ export function keyText(v: unknown): string | null {
   if (v instanceof BigNum) return canonicalNumber(v.raw);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
   if (typeof v === 'string') return NUMBER.test(v) ? canonicalNumber(v) : v;
+  if (typeof v === 'boolean') return String(v);
+  return '\u0001' + stringify(v);
+}
+
+/** A join key as text under --key-match text: a string by its content, a number by its text (a decoded
+ *  one, an element of an array side key or a side record read whole: its shortest text, BigNum's as
+ *  written), true/false as words, arrays and objects by their JSON text; null for null. */
+export function keyAsText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof BigNum) return v.raw;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);
   return '\u0001' + stringify(v);
 }

@@ -147,6 +147,21 @@ test('user ids are strings (the seed\'s type): 1, 1e0, 1.0 and 10E-1, -0 and 0.0
   for (const jobs of [2, 3]) assert.equal(tables(jobs), one, `--jobs ${jobs}`);
 });
 
+test('the metadata join matches user ids as text, as the tables count them: 7.0 and 7e0 do not get the device of 7, 007 gets its own (by value, join\'s default, 7.0 and 7e0 were user 7 there, and four users in dau) (found by a review)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/meta.csv`, 'user_id,join_date,country,device_type,subscription_type\n7,2022-01-15,US,Android Phone,free\n007,2022-01-15,US,Mac,free\n');
+  fs.writeFileSync(`${d}/i.csv`, 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n' +
+    ['7,100', '007,200', '7.0,400', '7e0,800'].map((x) => { const [u, ms] = x.split(','); return `${u},2023-07-01 10:00:00,page_view,p1,${ms},5.7.3`; }).join('\n') + '\n');
+  for (const args of ['--jobs 2', '--jobs 1', '--incremental']) {
+    const db = `${d}/${args.replace(/\W/g, '')}.db`;
+    const r = sh(`insights.sh --db ${db} ${args} --metadata ${d}/meta.csv ${d}/i.csv`);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(q(db, 'SELECT device_type, n, sum_duration_ms FROM device_performance ORDER BY device_type'),
+      [{ device_type: 'Android Phone', n: 1, sum_duration_ms: 100 }, { device_type: 'Mac', n: 1, sum_duration_ms: 200 }], args);
+    assert.equal(q(db, 'SELECT active_users FROM dau'), [{ active_users: 4 }], args);
+  }
+});
+
 test('the loads wait for the database\'s lock (DB.lock, as --incremental and the other recipes): two runs at once replaced the tables in turn, a mix of both (found by a review)', () => {
   const d = tmpdir();
   sh(`generate-insights --seed 4 --interactions 2000 --users 300 --out ${d}/data`);
