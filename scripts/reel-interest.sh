@@ -82,19 +82,25 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and
 # the watch ratios read the files side by side: final-action in the background, the watch chain here
-final-action -i "${files[@]}" > "$work/final.ndjson" & final_pid=$!
+# The ids are text (the schemas' user_uid and reel_uid are strings; "some attributes might have the wrong
+# data type"): an id sent as a number is its text (validate --coerce), so user_uid 1 and "1" are one user
+# on both sides, in the NDJSON, the Parquet file and the table alike (they were two rows in the files,
+# one in the table, the last written)
+ids=(--type user_uid=string --type reel_uid=string --coerce)
+inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
+event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" \
+  then final-action > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and the
 # fields its own watched-ratio rule reads are present and not null: the key, the platform and both
 # durations always (validate reports each event dropped), app_version on android, replay_count on
 # android before 2.3.0 (watch-ratio reports each event dropped: "missing replay_count"). An ios event
 # with a null replay_count or app_version, which its rule does not read, counts.
 important=user_uid,reel_uid,origin_platform,reel_watch_duration,reel_duration
-inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
 # (when every watch event lacks one, validate keeps nothing: the chain's status 1, which is then no
 # failure here, the likes and unlikes still decide)
 status=0
 event-pipes where event_name=reel_watched "${inputs[@]}" \
-  then validate --require "$important" --stats-file "$work/validate.figures" \
+  then validate --require "$important" "${ids[@]}" --stats-file "$work/validate.figures" \
   then watch-ratio --stats-file "$work/ratio.figures" > "$work/ratios.ndjson" || status=$?
 [ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/validate.figures" || rejected_all "$work/ratio.figures"; }; } \
   || step "the watch events (where, validate, watch-ratio)"

@@ -3,6 +3,7 @@
 // numbers with --coerce, and converted in the output), enums — and/or a JSON Schema (ajv) or a
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
+import type { Edit } from '../core/fields.js';
 import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
@@ -20,7 +21,7 @@ const options = {
   type: { type: 'string', array: true, default: [], describe: `FIELD=KIND, KIND one of ${KINDS.join(', ')}` },
   enum: { type: 'string', array: true, default: [], describe: 'FIELD=a|b|c: allowed values (compared as text)' },
   range: { type: 'string', array: true, default: [], describe: 'FIELD=MIN..MAX: numbers (or numeric strings) within the bounds, inclusive; either bound may be left out' },
-  coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans); the output carries the converted values' },
+  coerce: { type: 'boolean', default: false, describe: 'accept numeric strings for numbers (and "true"/"false" for booleans; with --type F=string, a number or true/false for text, as written: 2.50 is "2.50"); the output carries the converted values' },
   schema: { type: 'string', describe: 'JSON Schema file (draft-04, -06, -07, 2019-09 or 2020-12, by its $schema; $refs to files beside it are read), or a sample record with // comments (every field required, typed like the sample)' },
   draft: { type: 'string', choices: DIALECTS, default: 'draft-07', describe: "the JSON Schema dialect of a --schema without $schema" },
   'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
@@ -217,7 +218,10 @@ export const tool: Tool<ValidateOptions> = {
     // kind, a rejection's detail), and the record passes on as it came. The same answers as the
     // decoding below (test/unit/validate.test.mjs holds the two to that).
     const paths = [...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path)];
-    if (!o.schema && !(o.coerce && types.length) && !paths.some((p) => p.slice(1).some((seg) => /^\d+$/.test(seg)))) {
+    // (--coerce to text, an id sent as a number, here too: the token quoted in place, when no --enum or
+    // --range reads the field, which compare the value after the coercion)
+    const coercesHere = types.every((t) => t.kind === 'string' && !enums.some((e) => e.f === t.f) && !ranges.some((r) => r.f === t.f));
+    if (!o.schema && !(o.coerce && types.length && !coercesHere) && !paths.some((p) => p.slice(1).some((seg) => /^\d+$/.test(seg)))) {
       const fields: string[] = [];
       const at = (f: string) => { let i = fields.indexOf(f); if (i < 0) { i = fields.length; fields.push(f); } return i; };
       const req = required.map((r) => ({ ...r, k: at(r.p) })), typ = types.map((t) => ({ ...t, k: at(t.f) }));
@@ -233,9 +237,15 @@ export const tool: Tool<ValidateOptions> = {
             if (reader.isNull(k)) return ctx.reject(line, `null ${p}`);
             if (o.nonEmpty && reader.rawEquals(k, EMPTY)) return ctx.reject(line, `empty ${p}`);
           }
+          let quoted: Edit[] | undefined;
           for (const { f, k, kind } of typ) {
             const c = reader.firstByte(k);
             if (c < 0 || c === 110) continue; // absent or null
+            if (kind === 'string' && o.coerce && (NUMBER_START(c) || c === 116 || c === 102)) {
+              const from = reader.spanStart(k);
+              if (!quoted?.some((e) => e.from === from)) (quoted ??= []).push({ from, to: reader.spanEnd(k), text: JSON.stringify(reader.raw(k)) });
+              continue;
+            }
             const ok = kind === 'string' ? c === 34 : kind === 'boolean' ? c === 116 || c === 102 : kind === 'object' ? c === 123
               : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.valueDigits(k), kind, false) !== undefined;
             // (valueDigits: a decimal of 16+ significant digits as written, whose double may be whole)
@@ -256,6 +266,7 @@ export const tool: Tool<ValidateOptions> = {
             else { const v = reader.value(k); n = typeof v === 'string' ? toNumber(v) : NaN; }
             if (!inRange(n, r, () => reader.numberText(k))) return ctx.reject(line, `${f} out of range`, `${shownValue(reader.valueDigits(k))} not in ${r.bounds}`);
           }
+          if (quoted) return ctx.emitEdits(line, quoted.sort((a, b) => a.from - b.from));
           ctx.emitLine(line);
         },
       };
@@ -350,7 +361,13 @@ export const tool: Tool<ValidateOptions> = {
             const d = typeReader.valueDigits(typeK[t]);
             if (d instanceof BigNum) v = d;
           }
-          const c = fits(v, kind, o.coerce);
+          let c = fits(v, kind, o.coerce);
+          if (c === undefined && kind === 'string' && o.coerce && (typeof v === 'number' || v instanceof BigNum || typeof v === 'boolean')) {
+            // a number or true/false where text is wanted (an id sent as a number): its text as written
+            let raw: string | undefined;
+            if (typeReader !== null && (exact ??= typeReader.read(line.buf, line.start, line.end, line.trusted))) raw = typeReader.raw(typeK[t]);
+            c = raw ?? (v instanceof BigNum ? v.raw : String(v));
+          }
           if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(v));
           if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
           else if (c !== getPath(rec, path)) setPath(rec, path, c); // (the exact number: the record's text unchanged)

@@ -148,6 +148,26 @@ test('every watch event with a null important field: the likes still decide, exi
   assert.match(r.stderr, /null reel_watch_duration: 1/);
 });
 
+test('an id sent as a number is its text: user_uid 1 and "1" are one user in the NDJSON, the Parquet file and the table (they were two rows in the files, one in the table, the last written) (found by a review)', async () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/ev.ndjson`, [
+    '{"event_name":"reel_liked","timestamp":1682964233,"user_uid":1,"reel_uid":"r"}',
+    '{"event_name":"reel_unliked","timestamp":1682964233,"user_uid":"1","reel_uid":"r"}', // (a tie: the unlike wins)
+    '{"event_name":"reel_watched","timestamp":1682964233,"user_uid":2.50,"reel_uid":7,"origin_platform":"ios","reel_watch_duration":50,"reel_duration":60}',
+    '{"event_name":"reel_liked","timestamp":1682964230,"user_uid":"2.50","reel_uid":"7"}',
+  ].join('\n') + '\n');
+  const r = sh(`scripts/reel-interest.sh --out ${d}/o --db ${d}/l.db ${d}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  const want = [{ user_uid: '1', reel_uid: 'r', liked: false, unliked: true, watched_ratio: null, is_interested: false },
+    { user_uid: '2.50', reel_uid: '7', liked: true, unliked: false, watched_ratio: 50 / 60, is_interested: true }];
+  assert.equal(lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8')), want);
+  const pb = fs.readFileSync(`${d}/o/reel_interest.parquet`);
+  const pq = await parquetReadObjects({ file: pb.buffer.slice(pb.byteOffset, pb.byteOffset + pb.length) });
+  assert.equal(pq.map((x) => [x.user_uid, x.reel_uid, x.liked, x.unliked]), want.map((x) => [x.user_uid, x.reel_uid, x.liked, x.unliked]));
+  const db = lines(sh(`query-sqlite --db ${d}/l.db 'SELECT user_uid, reel_uid, liked, unliked FROM reel_interest ORDER BY user_uid'`).stdout);
+  assert.equal(db, want.map((x) => ({ user_uid: x.user_uid, reel_uid: x.reel_uid, liked: x.liked ? 1 : 0, unliked: x.unliked ? 1 : 0 })));
+});
+
 test('a failing step is named, exits non-zero and leaves no half-written output', () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/ev.ndjson`, '{"event_name":"reel_liked","timestamp":1,"user_uid":"u","reel_uid":"r"}\n');
