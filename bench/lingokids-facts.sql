@@ -14,6 +14,6 @@ FROM activity_exits;
 CREATE TABLE activity_engagement_daily AS
 SELECT strftime(date, '%Y-%m-%d') AS date, country, os_name, os_version, app_version, subscription_status,
        activity_id, activity_type, activity_subtype, collection_id,
-       count(*) AS plays, sum(completed) AS completed_plays, coalesce(sum(duration_s), 0) AS total_duration_s
+       count(*) AS plays, sum(completed) AS completed_plays, coalesce(sum(CASE WHEN duration_s >= 0 THEN duration_s END), 0) AS total_duration_s
 FROM activity_exit_facts
 GROUP BY ALL;

@@ -6,6 +6,6 @@ CREATE TABLE activity_engagement_daily AS
 SELECT strftime(occurred_at, '%Y-%m-%d') AS date, country, os_name, os_version, app_version, subscription_status,
        activity_id, activity_type, activity_subtype, collection_id,
        count(*) AS plays, count(*) FILTER (WHERE completed) AS completed_plays,
-       coalesce(sum(duration), 0) AS total_duration_s
+       coalesce(sum(CASE WHEN duration >= 0 THEN duration END), 0) AS total_duration_s
 FROM activity_exits
 GROUP BY ALL;

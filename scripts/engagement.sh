@@ -240,4 +240,7 @@ tail -c "+$steps_from" "${stats[1]}" 2> /dev/null \
   | awk -v me="$me" -v users="$users" -v acts="$activities" '{ n[$1] += $2; u[$1] += $3 }
       END { if (u["user"]) printf "%s: %d of %d activity_exit events matched no user in %s: their country and subscription status are unknown\n", me, u["user"], n["user"], users
             if (u["activity"]) printf "%s: %d of %d activity_exit events matched no activity in %s: their activity type is unknown\n", me, u["activity"], n["activity"], acts }' >&2
+# a negative duration is no time played: stored with its fact, left out of total_duration_s (said)
+neg=$(grep -cE '"duration_s":-[0-9.]*[1-9]' "$work/facts.ndjson" || true)
+[ "${neg:-0}" = 0 ] || echo "$me: $neg of the load's activity_exit events have a negative data.duration: not counted as time played (their plays are)" >&2
 sink_query --format table 'SELECT substr(CAST(date AS TEXT), 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(CAST(sum(total_duration_s) / 3600 AS NUMERIC), 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2

@@ -183,6 +183,19 @@ test('huge durations: the sums neither overflow (the load failed with "integer o
   for (const v of ['monthly', 'yearly']) assert.is(q(`${d}/h.db`, `SELECT sum(plays) AS p FROM activity_engagement_${v}`)[0].p, 7);
 });
 
+test('a negative duration is no time played: kept in its fact as sent, left out of total_duration_s (the play counts), said on stderr (found by a review against the seed)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/users.json`, JSON.stringify({ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }) + '\n');
+  fs.writeFileSync(`${d}/acts.json`, JSON.stringify([{ activity_id: 'a', name: 'A', type: 'game', subtype: null }]));
+  const ev = (id, duration) => `{"event_id":"${id}","name":"activity_exit","occurred_at":"2021-01-04 10:00:00.000","user_id":"u1","data":{"activity_id":"a","duration":${duration},"completed":true,"collection_id":""},"context":{"os":{"name":"iOS","version":"14"},"app":{"version":"7.41.0"}}}`;
+  fs.writeFileSync(`${d}/ev.json`, [ev('1', '96.5'), ev('2', '-5'), ev('3', '-0'), ev('4', '-0.5e1'), ev('5', '10'), ev('6', 'null')].join('\n') + '\n');
+  const r = sh(`scripts/engagement.sh --db ${d}/n.db --users ${d}/users.json --activities ${d}/acts.json ${d}/ev.json`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(q(`${d}/n.db`, 'SELECT plays, total_duration_s FROM activity_engagement_daily'), [{ plays: 6, total_duration_s: 106.5 }]);
+  assert.equal(q(`${d}/n.db`, "SELECT event_id, duration_s FROM activity_exit_facts WHERE duration_s < 0 ORDER BY 1"), [{ event_id: '2', duration_s: -5 }, { event_id: '4', duration_s: -5 }]);
+  assert.match(r.stderr, /engagement\.sh: 2 of the load's activity_exit events have a negative data\.duration: not counted as time played/);
+});
+
 test('a malformed line in the users or activities file fails the run (exit 1, nothing loaded): its facts would keep a null country, status or type for good', () => {
   const d = tmpdir();
   const users = [{ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }, { user_id: 'u2', children_ids: [], country_code: 'mx', registration_at: '2021-01-01 00:00:00.000000' }];
