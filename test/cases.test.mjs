@@ -14,6 +14,9 @@ for (const tool of fs.readdirSync(base).sort()) {
     const dir = path.join(base, tool, id);
     const read = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
     test(`case ${tool}/${id}: ${read('cmd').trim().split('\n')[0].slice(0, 80)}`, () => {
+      // (a misspelt expected file, exp-err or status.txt, would drop its check in silence)
+      const odd = fs.readdirSync(dir).filter((f) => /^(exp|stat)/i.test(f) && !['expout', 'experr', 'status'].includes(f));
+      assert.equal(odd, [], 'files that look like expected results but are not named expout, experr or status');
       const input = read('input') ?? '';
       const r = sh(read('cmd'), { input, cwd: dir, env: { TMPDIR: tmpdir('ep-case-') } });
       assert.is(r.stdout, read('expout') ?? '', 'stdout');

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { TABLES, dump, generateGame, oracle, rng } from '../helpers/game.mjs';
 
 const G = path.join(real, 'nordeus-game');
@@ -51,16 +51,14 @@ function splitEqualsOneLoad(name, text, seeds, k, oneDb) {
 let sampleDb;
 const sampleCopy = (d) => { for (const x of ['', '-wal', '-shm']) if (fs.existsSync(sampleDb + x)) fs.copyFileSync(sampleDb + x, `${d}/g.db${x}`); return `${d}/g.db`; };
 
-test('the challenge sample: random splits in random orders with repeats give the tables of one load', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('the challenge sample: random splits in random orders with repeats give the tables of one load', () => {
   sampleDb = `${tmpdir()}/one.db`;
   load(sampleDb, [`${G}/events_test.jsonl`]);
   const text = fs.readFileSync(`${G}/events_test.jsonl`, 'utf8').trim().split('\n');
   splitEqualsOneLoad('sample', text, [11], 3, sampleDb);
 });
 
-test('generated streams (every rule, awkward cases): one load equals the rules; random splits equal one load', () => {
-  if (!hasReal) return;
+withReal(test)('generated streams (every rule, awkward cases): one load equals the rules; random splits equal one load', () => {
   for (const [seed, k] of [[1, 4], [2, 3]]) {
     const text = generateGame(seed);
     const { one } = splitEqualsOneLoad(`generated ${seed}`, text, [100 + seed], k);
@@ -73,8 +71,7 @@ test('generated streams (every rule, awkward cases): one load equals the rules; 
   }
 });
 
-test('regression: the sample, then its first 30 lines again, changes nothing (was: 2 sessions / 780 s -> 1 / 180 s)', () => {
-  if (!hasReal) return;
+withReal(test)('regression: the sample, then its first 30 lines again, changes nothing (was: 2 sessions / 780 s -> 1 / 180 s)', () => {
   const d = tmpdir();
   sh(`head -30 ${G}/events_test.jsonl > ${d}/head.jsonl`);
   sampleCopy(d);
@@ -90,8 +87,7 @@ test('regression: the sample, then its first 30 lines again, changes nothing (wa
   assert.match(r.stderr, /30 duplicate/);
 });
 
-test('regression: the sample as two halves: the second rejects nothing for want of the first; the match across them is scored', () => {
-  if (!hasReal) return;
+withReal(test)('regression: the sample as two halves: the second rejects nothing for want of the first; the match across them is scored', () => {
   const d = tmpdir();
   sh(`head -24 ${G}/events_test.jsonl > ${d}/a.jsonl; tail -n +25 ${G}/events_test.jsonl > ${d}/b.jsonl`); // the match starts in a, finishes in b
   load(`${d}/ab.db`, [`${d}/a.jsonl`]);
@@ -102,8 +98,7 @@ test('regression: the sample as two halves: the second rejects nothing for want 
   assert.match(one.match_data, /"user_id":"52d65a1b-8012-934e-001b-19e6ba3cdc0e","date":"2024-10-09","total_duration":113,"total_points_home":3/);
 });
 
-test('a 19-digit numeric user id across loads: registered in the first, more pings and the match finish in the second', () => {
-  if (!hasReal) return;
+withReal(test)('a 19-digit numeric user id across loads: registered in the first, more pings and the match finish in the second', () => {
   const d = tmpdir();
   const uuid = '52d65a1b-8012-934e-001b-19e6ba3cdc0e', big = '1234567890123456789';
   fs.writeFileSync(`${d}/all.jsonl`, fs.readFileSync(`${G}/events_test.jsonl`, 'utf8').replaceAll(`"${uuid}"`, big));
@@ -119,8 +114,7 @@ test('a 19-digit numeric user id across loads: registered in the first, more pin
   assert.match(got.game_registrations, /"user_id":"1234567890123456789n"/); // the state keeps the exact integer
 });
 
-test('an event whose event_id is a numeric string (rejected) leaves no id seen: a later load\'s event of that number counts, as in one load (it was a duplicate: the registration, and the user\'s sessions, lost; found by a review)', () => {
-  if (!hasReal) return;
+withReal(test)('an event whose event_id is a numeric string (rejected) leaves no id seen: a later load\'s event of that number counts, as in one load (it was a duplicate: the registration, and the user\'s sessions, lost; found by a review)', () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/P.jsonl`, '{"event_id": "21", "event_type": "session_ping", "event_timestamp": 1728259250, "event_data": {"user_id": "uq"}}\n');
   fs.writeFileSync(`${d}/Q.jsonl`, '{"event_id": 21, "event_type": "registration", "event_timestamp": 1728259210, "event_data": {"country": "US", "user_id": "uq", "device_os": "iOS"}}\n');

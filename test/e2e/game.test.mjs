@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { hasReal, lines, real, root, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, root, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const G = path.join(real, 'nordeus-game');
 
@@ -36,8 +36,7 @@ function get(port, pathname) {
   });
 }
 
-test("the challenge's sample: both endpoints give the figures of the challenge's own tests", async () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)("the challenge's sample: both endpoints give the figures of the challenge's own tests", async () => {
   const d = tmpdir();
   const r = sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
   assert.is(r.status, 0, r.stderr);
@@ -67,8 +66,7 @@ test("the challenge's sample: both endpoints give the figures of the challenge's
   } finally { await api.stop(); }
 });
 
-test('hostile and malformed requests get 400/404/405 JSON, reach SQL only as bound parameters and never crash the server', async () => {
-  if (!hasReal) return;
+withReal(test)('hostile and malformed requests get 400/404/405 JSON, reach SQL only as bound parameters and never crash the server', async () => {
   const d = tmpdir();
   sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
   const api = await startApi(`${d}/g.db`);
@@ -101,8 +99,7 @@ test('hostile and malformed requests get 400/404/405 JSON, reach SQL only as bou
   } finally { await api.stop(); }
 });
 
-test('bounded load test: 32 connections for 3 s, zero errors (the rate printed) (3 s, 32 connections, 127.0.0.1)', async () => {
-  if (!hasReal) return;
+withReal(test)('bounded load test: 32 connections for 3 s, zero errors (the rate printed) (3 s, 32 connections, 127.0.0.1)', async () => {
   const d = tmpdir();
   sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${G}/events_test.jsonl`);
   const api = await startApi(`${d}/g.db`);
@@ -124,8 +121,7 @@ test('bounded load test: 32 connections for 3 s, zero errors (the rate printed) 
   } finally { await api.stop(); }
 });
 
-test('the realistic stream rebuilt from the curated split: every dirty row rejected for the right reason', () => {
-  if (!hasReal) return;
+withReal(test)('the realistic stream rebuilt from the curated split: every dirty row rejected for the right reason', () => {
   const d = tmpdir();
   const C = path.join(G, 'derived_rbojan2000_curated');
   const ts = (s) => Date.parse(s.replace(' ', 'T') + 'Z') / 1000;
@@ -171,8 +167,7 @@ test('the realistic stream rebuilt from the curated split: every dirty row rejec
   assert.is(sh(`query-sqlite --db ${d}/g.db 'SELECT * FROM session_data ORDER BY 1, 2'`).stdout, before);
 });
 
-test('sessionize: --sorted (memory of open sessions only) equals the unsorted mode; shuffled input gives the same sessions', () => {
-  if (!hasReal) return;
+withReal(test)('sessionize: --sorted (memory of open sessions only) equals the unsorted mode; shuffled input gives the same sessions', () => {
   const d = tmpdir();
   const C = path.join(G, 'derived_rbojan2000_curated');
   const pings = lines(fs.readFileSync(`${C}/session_ping.jsonl`, 'utf8'))
@@ -192,8 +187,7 @@ test('sessionize: --sorted (memory of open sessions only) equals the unsorted mo
   assert.match(r.stderr, /out of time order/);
 });
 
-test('the rejects file is the same bytes run after run (200k generated events with every rule broken)', () => {
-  if (!hasReal) return;
+withReal(test)('the rejects file is the same bytes run after run (200k generated events with every rule broken)', () => {
   // each tool has its own rejects file, joined in step order: two tools of one pipeline writing one
   // file interleaved their lines by timing (this failed then)
   const d = tmpdir();
@@ -208,8 +202,7 @@ test('the rejects file is the same bytes run after run (200k generated events wi
   assert.is(run(2), first);
 });
 
-test('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 load, once), one past them is out of range', () => {
-  if (!hasReal) return;
+withReal(test)('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 load, once), one past them is out of range', () => {
   const d = tmpdir();
   const reg = (id, u) => `{"event_id": ${id}, "event_type": "registration", "event_timestamp": 1728463546, "event_data": {"country": "DE", "user_id": "${u}", "device_os": "iOS"}}`;
   fs.writeFileSync(`${d}/ids.jsonl`, [reg('9223372036854775807', 'max'), reg('-9223372036854775808', 'min'), reg('9223372036854775000', 'near'),

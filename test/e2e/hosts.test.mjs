@@ -25,15 +25,20 @@ const it = lacking ? test.skip : test;
 
 let sshd, bare, data, work;
 const hidden = canHide();
+let startError; // (a failed start said by every test: uvu swallows what test.before throws)
 test.before(async () => {
   if (lacking) return;
+  try { await start(); } catch (err) { startError = err; }
+});
+test.before.each(() => { if (startError) throw startError; });
+async function start() {
   data = tmpdir('ep-hosts-data-');   // the inputs: not visible to the hosts (when namespaces work here)
   work = tmpdir('ep-hosts-work-');   // wrappers, logs, databases
   if (!hidden) console.error('hosts.test.mjs: no private mount namespace here: the hosts share this file system (inputs are still sent: jobs read them by relative names)');
   sshd = await startSshd({ hide: hidden ? [data] : [] });
   // a third host without the toolkit: this checkout hidden from it
   if (hidden) bare = await startSshd({ addresses: ['127.0.0.3'], hide: [data, root] });
-});
+}
 test.after(() => { sshd?.stop(); bare?.stop(); });
 
 const H1 = () => sshd.login('127.0.0.1', { jobs: 2 });

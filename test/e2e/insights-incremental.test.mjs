@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { hasReal, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { dumpAll, rng } from '../helpers/incremental.mjs';
 
 const TABLES = ['dau', 'mau', 'power_users', 'retention', 'app_version_p95', 'device_performance', 'device_performance_effect', 'dau_anomalies', 'session_metrics'];
@@ -70,8 +70,7 @@ function batchesEqualOneRun(name, files, { seeds, opts = '', jobs = 2 }) {
   return { d, one };
 }
 
-test('real Lingokids activity events as 31 daily partitions: batches in any order, repeats, a correction = one run', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real Lingokids activity events as 31 daily partitions: batches in any order, repeats, a correction = one run', () => {
   const events = fs.readFileSync(path.join(real, 'lingokids', 'derived_facundoroot_duckdb', 'intermediate_activity_events_enriched.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const rows = events.map((e) => ({ user_id: e.user_id, timestamp: e.occurred_at.slice(0, 19), action_type: e.activity_type === 'game' ? 'page_view' : e.activity_type,
     page_id: e.activity_id, duration_ms: Math.round(e.duration_seconds * 1000), app_version: e.app_version }));
@@ -82,8 +81,7 @@ test('real Lingokids activity events as 31 daily partitions: batches in any orde
   assert.match(one.retention, /"week_offset":4/);
 });
 
-test('real game session pings as 28 daily partitions (sessions across midnight): batches = one run', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real game session pings as 28 daily partitions (sessions across midnight): batches = one run', () => {
   const pings = fs.readFileSync(path.join(real, 'nordeus-game', 'derived_rbojan2000_curated', 'session_ping.jsonl'), 'utf8').trim().split('\n')
     .map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter((p) => p && p.user_id && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(p.session_timestamp));
   const rows = pings.map((p) => ({ user_id: p.user_id, timestamp: p.session_timestamp, action_type: p.type || 'page_view', page_id: `e${p.event_id}`, duration_ms: 60000 + (p.event_id % 997), app_version: `1.${p.event_id % 3}` }));

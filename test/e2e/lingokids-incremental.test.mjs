@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { dumpAll, plan } from '../helpers/incremental.mjs';
 
 const L = path.join(real, 'lingokids');
@@ -81,8 +81,7 @@ test('generated events: splits within and across days, in any order, with repeat
   assert.ok(days.some((x) => x.subscription_status === null) && days.some((x) => x.activity_type === null), 'unknown users and activities kept');
 });
 
-test('real users and activities, days cut by --tz America/New_York: random splits equal one load', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real users and activities, days cut by --tz America/New_York: random splits equal one load', () => {
   const w = { users: `${L}/users.json`, acts: `${L}/activities.json` };
   const text = generate(8, 1500, w);
   const { one } = splitsEqualOneLoad('real', text, { seeds: [3], k: 3, ...w, extra: '--tz America/New_York' });

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const L = path.join(real, 'lingokids');
 const q = (db, sql) => lines(sh(`query-sqlite --db ${db} "${sql}"`).stdout);
@@ -39,8 +39,7 @@ function reference(events, users, activities, keyOf) {
 const isoMonday = (d) => { const t = new Date(d + 'T00:00:00Z'); t.setUTCDate(t.getUTCDate() - ((t.getUTCDay() + 6) % 7)); return t.toISOString().slice(0, 10); };
 const parseLines = (text) => text.split('\n').filter((l) => l.trim()).map((l) => { try { return JSON.parse(l); } catch { return null; } });
 
-test('generated raw events on the real users/activities: month x country x status x type and ISO week x activity equal the reference', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('generated raw events on the real users/activities: month x country x status x type and ISO week x activity equal the reference', () => {
   const d = tmpdir();
   sh(`scripts/generate-lingokids --seed 21 --events 30000 --users ${L}/users.json --activities ${L}/activities.json --bad-lines 4 > ${d}/ev.json`);
   const r = sh(`scripts/engagement.sh --db ${d}/c.db --users ${L}/users.json --activities ${L}/activities.json --out ${d}/out ${d}/ev.json`);
@@ -86,8 +85,7 @@ test('generated raw events on the real users/activities: month x country x statu
   assert.is(top.rank_by_plays, 1);
 });
 
-test('the facts are sorted by id with sort: one that fails (a full disk) stops the run with exit 1 and loads nothing; a second load of the same file changes nothing', () => {
-  if (!hasReal) return;
+withReal(test)('the facts are sorted by id with sort: one that fails (a full disk) stops the run with exit 1 and loads nothing; a second load of the same file changes nothing', () => {
   const d = tmpdir();
   sh(`scripts/generate-lingokids --seed 5 --events 3000 --users ${L}/users.json --activities ${L}/activities.json > ${d}/ev.json`);
   fs.mkdirSync(`${d}/bin`);
@@ -242,8 +240,7 @@ test('an empty users or activities file (a failed export) fails the run, nothing
   assert.match(all.stderr, '2 of 3 activity_exit events matched no user'); // (this run's figures, read from the user's --stats-file)
 });
 
-test("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
-  if (!hasReal) return;
+withReal(test)("cross-check with the other team's derived table: same plays per (day, country, OS, app, status, type, collection)", () => {
   const d = tmpdir();
   const derived = lines(fs.readFileSync(`${L}/derived_facundoroot_duckdb/intermediate_activity_events_enriched.jsonl`, 'utf8'));
   // rebuild raw activity_exit events from their flattened rows (fields they dropped are filled with placeholders)

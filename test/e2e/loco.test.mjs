@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const liked = path.join(real, 'loco', 'reel_liked_data');
 const unliked = path.join(real, 'loco', 'reel_unliked_data');
@@ -66,8 +66,7 @@ function compare(ours, want) {
   }
 }
 
-test('real like/unlike files: final actions equal the reference; watched_ratio null', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real like/unlike files: final actions equal the reference; watched_ratio null', () => {
   const d = tmpdir();
   const r = sh(`scripts/reel-interest.sh --out ${d}/out ${liked} ${unliked}`);
   assert.is(r.status, 0, r.stderr);

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { root, real, hasReal, tmpdir } from '../helpers/sh.mjs';
+import { root, real, hasReal, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const registry = fs.readFileSync(path.join(root, 'src/tools/index.ts'), 'utf8');
@@ -72,8 +72,7 @@ test('npm install -g --prefix DIR of the tarball: a pipeline, a chain, a load an
   assert.match(q.stdout, /\{"n":1\}/, q.stderr); // the native addon was built and loads
 });
 
-test('the installed library: import { createStream } from "event-pipes" gives the same answer', () => {
-  if (!hasReal) return;
+withReal(test)('the installed library: import { createStream } from "event-pipes" gives the same answer', () => {
   const app = tmpdir('ep-app-');
   fs.mkdirSync(path.join(app, 'node_modules'));
   fs.symlinkSync(path.join(prefix, 'lib/node_modules/event-pipes'), path.join(app, 'node_modules/event-pipes'));

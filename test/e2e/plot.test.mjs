@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasReal, real, root, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, real, root, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { findAll, parseXml, textOf } from '../helpers/xml.mjs';
 import { decodePng, pixelStats } from '../helpers/png.mjs';
 import { chromium, dumpDom, screenshot } from '../helpers/chromium.mjs';
@@ -267,8 +267,7 @@ test('usage errors: one line, exit 2', () => {
   }
 });
 
-test('Sliide recipe --plot: the chart of active_user_table; docs/img/active-users.svg is what the documented command draws', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('Sliide recipe --plot: the chart of active_user_table; docs/img/active-users.svg is what the documented command draws', () => {
   const d = tmpdir();
   const sample = path.join(real, 'sliide', 'bq-results-sample-data.jsons');
   for (const ext of ['svg', 'html', 'txt']) {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import Database from 'better-sqlite3';
-import { hasReal, real, root, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, real, root, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { bindir, startServer } from '../helpers/postgres.mjs';
 import { plan } from '../helpers/incremental.mjs';
 import { TABLES as GAME_TABLES, generateGame } from '../helpers/game.mjs';
@@ -209,8 +209,7 @@ if (!bindir) {
     sameTables(await pgTables(url, GAME_TABLES), want, 'after a refused load');
   });
 
-  test('game-stats.sh: the challenge sample with --pg gives the tables of --db', async () => {
-    if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+  withReal(test)('game-stats.sh: the challenge sample with --pg gives the tables of --db', async () => {
     const G = path.join(real, 'nordeus-game');
     const d = tmpdir();
     const url = await newDb();

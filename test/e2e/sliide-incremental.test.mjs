@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasReal, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 import { dumpAll, plan } from '../helpers/incremental.mjs';
 
 const sample = path.join(real, 'sliide', 'bq-results-sample-data.jsons');
@@ -35,8 +35,7 @@ function splitsEqualOneLoad(name, text, { tz, seeds, k }) {
   return one;
 }
 
-test('real sample: random splits, random orders, repeats give the tables of one load (11, 31, 22)', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real sample: random splits, random orders, repeats give the tables of one load (11, 31, 22)', () => {
   const text = fs.readFileSync(sample, 'utf8').trim().split('\n');
   const one = splitsEqualOneLoad('sample', text, { tz: 'America/Chicago', seeds: [1, 2, 3], k: 3 });
   assert.is(one.active_user_table, [

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasReal, lines, real, sh, tmpdir } from '../helpers/sh.mjs';
+import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const sample = path.join(real, 'sliide', 'bq-results-sample-data.jsons');
 const table = (db) => lines(sh(`query-sqlite --db ${db} 'SELECT date, active_user_count FROM active_user_table ORDER BY date'`).stdout);
@@ -21,8 +21,7 @@ function ev({ name = 'user_engagement', us, user, ms, msAs = 'int' }) {
 }
 const us = (iso) => BigInt(Date.parse(iso)) * 1000n;
 
-test('real sample: 11, 31, 22 active users on 2019-12-29..31 (US/Central), the published answer', () => {
-  if (!hasReal) return console.log('  (skipped: ../shared/data/real not present)');
+withReal(test)('real sample: 11, 31, 22 active users on 2019-12-29..31 (US/Central), the published answer', () => {
   const dir = tmpdir();
   const r = sh(`scripts/active-users.sh --db ${dir}/a.db ${sample}`);
   assert.is(r.status, 0, r.stderr);
@@ -34,8 +33,7 @@ test('real sample: 11, 31, 22 active users on 2019-12-29..31 (US/Central), the p
   assert.match(r.stdout, /2019-12-30\s+31/);
 });
 
-test('real sample: --threads 2 (64 KiB pieces, the sample cut in ~12) gives the tables of --threads 1, with the bad lines counted once; --threads x is a usage error', () => {
-  if (!hasReal) return;
+withReal(test)('real sample: --threads 2 (64 KiB pieces, the sample cut in ~12) gives the tables of --threads 1, with the bad lines counted once; --threads x is a usage error', () => {
   const dir = tmpdir();
   // the sample with two bad lines in the middle of it
   sh(`head -600 ${sample} > ${dir}/s.jsons; echo '{"event_name": broken' >> ${dir}/s.jsons; echo '[1]' >> ${dir}/s.jsons; tail -n +601 ${sample} >> ${dir}/s.jsons`);
@@ -55,8 +53,7 @@ test('real sample: --threads 2 (64 KiB pieces, the sample cut in ~12) gives the 
   assert.is(u.status, 2); assert.match(u.stderr, /--threads takes a number of threads or auto/);
 });
 
-test('real sample: the bare pipeline of the README gives the same counts', () => {
-  if (!hasReal) return;
+withReal(test)('real sample: the bare pipeline of the README gives the same counts', () => {
   const r = sh(`filter-engaged < ${sample} | to-local-date --tz America/Chicago | count-by date -a 'active_user_count=distinct(user_pseudo_id)'`);
   assert.is(r.status, 0, r.stderr);
   assert.equal(lines(r.stdout), [
@@ -66,8 +63,7 @@ test('real sample: the bare pipeline of the README gives the same counts', () =>
   ]);
 });
 
-test('real sample: re-running and loading overlapping halves give the counts of one load', () => {
-  if (!hasReal) return;
+withReal(test)('real sample: re-running and loading overlapping halves give the counts of one load', () => {
   const dir = tmpdir();
   sh(`head -700 ${sample} > ${dir}/a.jsons; tail -600 ${sample} > ${dir}/b.jsons`);
   for (const f of ['a.jsons', 'b.jsons', 'a.jsons', 'b.jsons']) assert.is(sh(`scripts/active-users.sh --quiet --db ${dir}/x.db ${dir}/${f}`).status, 0);

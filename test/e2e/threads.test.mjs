@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sh, tmpdir, real, hasReal } from '../helpers/sh.mjs';
+import { sh, tmpdir, real, hasReal, withReal } from '../helpers/sh.mjs';
 
 const dir = tmpdir('ep-threads-');
 const ga4 = path.join(dir, 'ga4.ndjson');
@@ -229,8 +229,7 @@ test('several input files, a missing one, an empty one', () => {
   assert.is(r.status, 1);
 });
 
-test('the real Sliide sample: 11, 31 and 22 with any number of threads', () => {
-  if (!hasReal) return;
+withReal(test)('the real Sliide sample: 11, 31 and 22 with any number of threads', () => {
   const r = same(`filter-engaged ${path.join(real, 'sliide/bq-results-sample-data.jsons')} then to-local-date --tz America/Chicago then count-by date -a 'n=distinct(user_pseudo_id)'`, { threads: [2, 4] });
   assert.is(r.stdout, '{"date":"2019-12-29","n":11}\n{"date":"2019-12-30","n":31}\n{"date":"2019-12-31","n":22}\n');
 });

@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const real = path.resolve(root, '../shared/data/real');
 export const hasReal = fs.existsSync(real);
+let missingSaid = false;
+/** `withReal(test)('name', fn)`: a test that needs ../shared/data/real, skipped (counted as skipped,
+ *  and said once on stderr) when it is missing, not passed without running */
+export function withReal(test) {
+  if (hasReal) return test;
+  if (!missingSaid) { missingSaid = true; process.stderr.write(`\n!! ${real} is missing: the tests that read the real samples are skipped\n`); }
+  return test.skip;
+}
 
 /** bash -c script; returns {status, stdout, stderr} (decoded as `encoding`: latin1 keeps every byte) */
 export function sh(script, { input, cwd = root, env = {}, encoding = 'utf8' } = {}) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { root, real, hasReal, tmpdir } from '../helpers/sh.mjs';
+import { root, real, hasReal, tmpdir, withReal } from '../helpers/sh.mjs';
 
 const api = await import(path.join(root, 'dist/api.js'));
 const { createStream, objects, fromObjects, BigNum, tools } = api;
@@ -19,8 +19,7 @@ async function rejects(promise, re) {
 async function collect(stream) { const out = []; for await (const x of stream) out.push(x); return out; }
 const text = (chunks) => Buffer.concat(chunks.map((c) => Buffer.from(c))).toString('utf8');
 
-test('the Sliide sample through three streams: 11, 31 and 22 active users (the published answer)', async () => {
-  if (!hasReal) { console.log('  (no ../shared/data/real: skipped)'); return; }
+withReal(test)('the Sliide sample through three streams: 11, 31 and 22 active users (the published answer)', async () => {
   const rows = [];
   await pipeline(
     fs.createReadStream(path.join(real, 'sliide/bq-results-sample-data.jsons'), { highWaterMark: 4096 }), // small chunks: lines cut across them

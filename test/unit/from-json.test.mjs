@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { sh, tmpdir, real, hasReal } from '../helpers/sh.mjs';
+import { sh, tmpdir, real, hasReal, withReal } from '../helpers/sh.mjs';
 import { Generator, Mutator, parse, JsonError, VALUE_CASES, LINE_CASES, valueEqual } from '../helpers/json-grammar.mjs';
 import { JsonStreamReader, compact } from '../../dist/core/json-stream.js';
 
@@ -51,8 +51,7 @@ const fromJson = (args, input, opts = {}) => sh(`from-json ${args}`, { input, ..
 
 // ---- the handout ----
 
-test('the Sliide handout array gives its 75 records: byte for byte the sample\'s user_engagement lines', () => {
-  if (!hasReal) return;
+withReal(test)('the Sliide handout array gives its 75 records: byte for byte the sample\'s user_engagement lines', () => {
   const r = sh(`from-json ${sliide}/user_engagement.examples.json`);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
@@ -62,8 +61,7 @@ test('the Sliide handout array gives its 75 records: byte for byte the sample\'s
   assert.equal(out, sample);
 });
 
-test('jq . of the 1,000-line sample | from-json: the 1,000 records back, equal in value and byte for byte', () => {
-  if (!hasReal || !hasJq) return;
+(hasJq ? withReal(test) : test.skip)('jq . of the 1,000-line sample | from-json: the 1,000 records back, equal in value and byte for byte', () => {
   const file = `${sliide}/bq-results-sample-data.jsons`;
   const r = sh(`jq . ${file} | from-json`);
   assert.is(r.status, 0, r.stderr);

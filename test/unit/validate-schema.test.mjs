@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sh, tmpdir, real, hasReal } from '../helpers/sh.mjs';
+import { sh, tmpdir, real, hasReal, withReal } from '../helpers/sh.mjs';
 
 const dir = tmpdir('ep-schema-');
 const URI = {
@@ -266,8 +266,7 @@ test('a Spark schema (StructType JSON) is read as Spark reads records with it', 
   assert.match(r.stderr, /a Spark schema: x: type "interval" is no Spark type validate knows/);
 });
 
-test('the real Lingokids samples pass the Spark schemas that came with them; generated events too, broken ones said', () => {
-  if (!hasReal) { console.log('  (no ../shared/data/real: skipped)'); return; }
+withReal(test)('the real Lingokids samples pass the Spark schemas that came with them; generated events too, broken ones said', () => {
   const lk = path.join(real, 'lingokids'), sch = path.join(lk, 'schemas_psanchezarmas');
   for (const [data, schema, n] of [['users.json', 'users_schema.json', 409], ['activities.json', 'activities_schema.json', 1492]]) {
     const r = sh(`validate --schema ${sch}/${schema} --stats < ${lk}/${data} | wc -l`);
