@@ -95,7 +95,7 @@ if ! hosts_on; then
   # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
   # load writes nothing (behind a pipe, the load committed the pairs read before the failure)
   event-pipes --threads "$threads" filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
-    then validate --require user_pseudo_id --non-empty \
+    then validate --require user_pseudo_id --non-empty --type user_pseudo_id=string --coerce \
     then to-local-date --tz "$tz" --unit us \
     then count-by date user_pseudo_id --distinct \
     then "${SINK_LOADER[@]}" "${load[@]}"
@@ -105,7 +105,7 @@ else
   hosts_check || exit 1
   partition_pairs() {  # IN OUT TZ MIN_MS [--require-param NAME]...
     local in=$1 out=$2 tz=$3 min_ms=$4; shift 4
-    ep filter-engaged --min-ms "$min_ms" "$@" "$in" then validate --require user_pseudo_id --non-empty then to-local-date --tz "$tz" --unit us then count-by date user_pseudo_id --distinct > "$out.pairs"
+    ep filter-engaged --min-ms "$min_ms" "$@" "$in" then validate --require user_pseudo_id --non-empty --type user_pseudo_id=string --coerce then to-local-date --tz "$tz" --unit us then count-by date user_pseudo_id --distinct > "$out.pairs"
   }
   export -f partition_pairs
   stage_args=(--arg "$tz" --arg "$min_ms"); for x in ${extra[@]+"${extra[@]}"}; do stage_args+=(--arg "$x"); done
