@@ -267,15 +267,6 @@ export class Splitter {
   }
 }
 
-/** what a stop thrown while an input was read (a --strict stop) carries: the bytes read till then, for
- *  the stage's figures (they said 0 bytes, 0.0 MB/s) */
-export const bytesReadBy = (err: unknown): number => (err !== null && typeof err === 'object' ? (err as { bytesRead?: number }).bytesRead ?? 0 : 0);
-/** err, with `bytes` more read before it (an outer reader's bytes added to an inner one's) */
-function readTill(err: unknown, bytes: number): unknown {
-  if (err !== null && typeof err === 'object') (err as { bytesRead?: number }).bytesRead = bytes + bytesReadBy(err);
-  return err;
-}
-
 /** Read one input to its end, line by line; pauses while `waitDrain()` gives a promise. */
 export function readLines(file: string, src: Readable, needle: Buffer | undefined, sink: LineSink,
   waitDrain: () => Promise<void> | null, stopped: () => boolean, splitter = new Splitter(file, needle, sink)): Promise<number> {
@@ -287,7 +278,7 @@ export function readLines(file: string, src: Readable, needle: Buffer | undefine
       settled = true;
       unwake();
       src.off('data', onData); src.off('end', onEnd); src.off('error', finish);
-      if (err) { src.destroy(); reject(readTill(err, bytes)); } else resolve(bytes);
+      if (err) { src.destroy(); reject(err); } else resolve(bytes);
     };
     // a failure while no data comes (wakeReaders): given up at once
     const unwake = whenWoken(() => { if (stopped()) { src.destroy(); finish(); } });
@@ -599,8 +590,6 @@ export async function readInput(file: string, needle: Buffer | undefined, sink: 
     }
     splitter.finish();
     return bytes;
-  } catch (err) {
-    throw readTill(err, bytes);
   } finally {
     const close = () => {
       releaseChunk(buf);

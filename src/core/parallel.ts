@@ -79,8 +79,10 @@ function pieces(files: string[]): PieceTask[] {
   const out: PieceTask[] = [];
   const probe = Buffer.alloc(1 << 16);
   for (const [input, file] of files.entries()) {
-    const size = fs.statSync(file).size;
     const fd = fs.openSync(file, 'r');
+    // (the file each piece must find: a piece opens it by name, and a file replaced meanwhile, `mv new
+    // old` as exports are published, mixed two files in one output)
+    const st = fs.fstatSync(fd), size = st.size, dev = st.dev, ino = st.ino;
     let start = 0;
     while (start < size) {
       let end = Math.min(size, start + PIECE);
@@ -91,10 +93,10 @@ function pieces(files: string[]): PieceTask[] {
         end += n;
         if (n === 0) { end = size; break; }
       }
-      out.push({ id: out.length, file, input, start, end: Math.min(end, size) });
+      out.push({ id: out.length, file, input, start, end: Math.min(end, size), dev, ino });
       start = end;
     }
-    if (size === 0) out.push({ id: out.length, file, input, start: 0, end: 0 });
+    if (size === 0) out.push({ id: out.length, file, input, start: 0, end: 0, dev, ino });
     fs.closeSync(fd);
   }
   return out;

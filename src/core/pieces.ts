@@ -28,7 +28,9 @@ export class PieceSetupError extends Error {
     readonly rejects: WorkerReject[] = [], readonly warnings: WorkerWarning[] = []) { super(message); }
 }
 
-export interface PieceTask { id: number; file: string; input: number; start: number; end: number }
+/** `dev`, `ino`: the file the pieces were cut from (a piece of another file, or a file shorter than its
+ *  end, fails the run: one thread reads the file it opened) */
+export interface PieceTask { id: number; file: string; input: number; start: number; end: number; dev: number; ino: number }
 /** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
  *  them, as one thread does, and stops there); under --strict, `counts` and `warned`: each stage's
  *  counts in the piece and the piece's warnings said before it (the figures of a run stopped there) */
@@ -165,9 +167,11 @@ export class Pieces {
     try {
       const fd = fs.openSync(task.file, 'r');
       try {
+        const st = fs.fstatSync(fd);
+        if (st.dev !== task.dev || st.ino !== task.ino) throw new Error(`${task.file} was replaced while it was read (another file by that name): read it again`);
         for (let at = task.start; at < task.end;) {
           const n = fs.readSync(fd, buf, 0, Math.min(buf.length, task.end - at), at);
-          if (n === 0) break;
+          if (n === 0) throw new Error(`${task.file} shrank while it was read (${at} bytes of the ${task.end} it had): read it again`);
           splitter.chunk(n === buf.length ? buf : buf.subarray(0, n), () => false);
           at += n;
           res.bytes += n;

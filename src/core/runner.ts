@@ -11,7 +11,7 @@ import { CountSink, Output } from './output.js';
 import type { BatchWalks, RecordSink } from './output.js';
 import { FieldReader, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
-import { INPUT_ERRORS, bytesReadBy, readInput } from './input.js';
+import { INPUT_ERRORS, readInput } from './input.js';
 import { SharedKeyTables } from './keyed.js';
 import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
@@ -602,8 +602,7 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
           first.stats.bytes += await readInput(file, first.transform.needle, first, () => out.drained(), stop);
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
-          if (err instanceof StrictStop) { first.stats.bytes += bytesReadBy(err); throw err; }
-          if (!INPUT_ERRORS.has(e.code ?? '')) throw err;
+          if (err instanceof StrictStop || !INPUT_ERRORS.has(e.code ?? '')) throw err;
           sayer(first.name)(`${file}: ${fileProblem(e, file)}`);
           first.failed = true;
         }
