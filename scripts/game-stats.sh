@@ -38,7 +38,8 @@ Options:
   --timezones FILE     NDJSON {country, timezone}: the allowed countries and their zones (local
                        registration time); every load of a database must use the same one
   --rejects FILE       write the events not counted by this load as JSON lines {file, line, reason,
-                       detail, raw} (default: a temporary file); a per-reason summary goes to stderr
+                       detail, raw} (default: a temporary file); a per-reason summary goes to stderr;
+                       the file is replaced at the end (one that cannot be written: exit 1, said)
   --season-start EPOCH first second of the season, UTC (default 1728259200 = 2024-10-07 00:00:00)
   --season-end EPOCH   last second of the season, UTC (default 1730678399 = 2024-11-03 23:59:59)
   --gap SECONDS        a longer gap between two pings of a user starts a new session (default 60)
@@ -93,8 +94,12 @@ work=$(mktemp -d); stage_pid=""
 # before it would have been done by then)
 # (and says why it failed, if it did: another step's failure may have ended the run first)
 trap 'if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"' EXIT
-kept=$rejects; rejects=${rejects:-$work/rejects.ndjson}
-: > "$rejects"
+# (--rejects FILE: opened now, so that one that cannot be written fails before anything runs; written
+# whole at the end, under a temporary name renamed over it: last night's is not emptied by a run that
+# then fails, and a full disk is a failure said, not a cut file and a wrong summary)
+kept=$rejects
+if [ -n "$kept" ] && ! : >> "$kept"; then echo "$me: cannot write --rejects $kept; nothing loaded" >&2; exit 1; fi
+rejects=$work/rejects.ndjson
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"
 countries=$(sed -nE 's/.*"country" *: *"([^"]+)".*/\1/p' "$tzs" | paste -sd'|')
@@ -252,7 +257,21 @@ cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage
   | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
   || { cat "$work/apply.err" >&2; exit 1; }
 
-cat "$work"/rejects.[1-6]* > "$rejects" 2>/dev/null || true
+parts=(); for f in "$work"/rejects.[1-6]*; do [ -e "$f" ] && parts+=("$f"); done
+if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TMPDIR: the summary would be cut)
+  echo "$me: the load is committed, but its rejected events could not be gathered in $work" >&2
+  rejects_failed=1
+fi
+if [ -n "$kept" ]; then
+  # (a regular file or a new one under a temporary name, then renamed; anything else, a pipe or a
+  # device, written as it is)
+  if [ -e "$kept" ] && [ ! -f "$kept" ]; then part=""; else part="$(dirname -- "$kept")/.$(basename -- "$kept").$$.tmp"; fi
+  if ! if [ -n "$part" ]; then cat "$rejects" > "$part" && mv -f -- "$part" "$kept"; else cat "$rejects" > "$kept"; fi; then
+    [ -z "$part" ] || rm -f -- "$part"
+    echo "$me: the load is committed, but its rejected events could not be written to --rejects $kept" >&2
+    rejects_failed=1
+  fi
+fi
 n() { grep -c . "$1" || true; }
 new=$(n "$work/events.ndjson")
 echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \
@@ -262,7 +281,7 @@ echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage
 # for 45k rejects). Without --rejects the details are in this run's temporary files, gone at its end
 # (the tools' own "raw lines in" notes name them): the summary says how to keep them.
 if [ -s "$rejects" ]; then
-  echo "$me: rejected events by reason ($([ -n "$kept" ] && echo "details in $kept" || echo "give --rejects FILE to keep the details")):" >&2
+  echo "$me: rejected events by reason ($([ -n "${rejects_failed:-}" ] && echo "their details could not be kept" || { [ -n "$kept" ] && echo "details in $kept" || echo "give --rejects FILE to keep the details"; })):" >&2
   grep -o '"reason":"[^"]*"' "$rejects" | sed -e 's/^"reason":"//' -e 's/"$//' | sort | uniq -c | sort -rn >&2 || true
 else
   echo "$me: no event rejected" >&2
@@ -270,3 +289,4 @@ fi
 if [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ]; then
   echo "$me: no event of this load could be used" >&2; exit 1
 fi
+[ -z "${rejects_failed:-}" ] || exit 1

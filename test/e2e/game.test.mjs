@@ -202,6 +202,33 @@ withReal(test)('the rejects file is the same bytes run after run (200k generated
   assert.is(run(2), first);
 });
 
+withReal(test)('--rejects: a file that cannot be written fails before anything runs; one the disk cannot hold, or /dev/full, fails the run after the load (exit 1, said, no cut file); last night\'s is kept by a run that fails (found by a review)', () => {
+  const d = tmpdir();
+  const bogus = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ event_id: 900000 + i, event_type: 'bogus', event_timestamp: 1728300000, event_data: {} }));
+  fs.writeFileSync(`${d}/mix.jsonl`, fs.readFileSync(`${G}/events_test.jsonl`, 'utf8').split('\n').slice(0, 50).join('\n') + '\n' + bogus.join('\n') + '\n');
+  const run = (db, rej, file = `${d}/mix.jsonl`) => sh(`scripts/game-stats.sh --db ${d}/${db} --timezones ${G}/timezones.jsonl --rejects ${rej} ${file}`);
+  let r = run('a.db', `${d}/rej.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8')).length, 3000);
+  // a run that fails keeps the last rejects file as it was (it was emptied first)
+  r = run('b.db', `${d}/rej.ndjson`, `${d}/nosuch.jsonl`);
+  assert.is(r.status, 1);
+  assert.is(lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8')).length, 3000);
+  // a folder that is not there: before anything runs
+  r = run('c.db', `${d}/no/such/rej.ndjson`);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /cannot write --rejects .*no\/such\/rej\.ndjson; nothing loaded/);
+  assert.not.ok(fs.existsSync(`${d}/c.db`));
+  // a device that takes nothing: the load is committed, the run says so and exits 1 (it said "no event rejected", 0)
+  if (fs.existsSync('/dev/full')) {
+    r = run('e.db', '/dev/full');
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, /the load is committed, but its rejected events could not be written to --rejects \/dev\/full/);
+    assert.match(r.stderr, /3000 event_type not allowed/);
+    assert.ok(fs.statSync('/dev/full').isCharacterDevice(), '/dev/full left as it was');
+  }
+});
+
 withReal(test)('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 load, once), one past them is out of range', () => {
   const d = tmpdir();
   const reg = (id, u) => `{"event_id": ${id}, "event_type": "registration", "event_timestamp": 1728463546, "event_data": {"country": "DE", "user_id": "${u}", "device_os": "iOS"}}`;
