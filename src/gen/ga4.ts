@@ -50,7 +50,6 @@ export async function main(argv: string[]): Promise<void> {
   const bad = new Set<number>();
   for (let i = 0; i < Number(o['bad-lines']) && nEvents > 0; i++) bad.add(Math.floor(((i + 0.5) / Number(o['bad-lines'])) * nEvents));
   const out = new BatchWriter(openOut('generate-ga4', String(o.out)));
-  process.stdout.on('error', () => process.exit(0));
   for (let i = 0; i < nEvents; i++) {
     const u = users[Math.floor(rng.next() ** 1.3 * nUsers)]; // some users far more active
     const tsUs = BigInt(start) * 1000n + BigInt(Math.floor(rng.next() * spanUs));

@@ -61,7 +61,6 @@ export async function main(argv: string[]): Promise<void> {
   }
   const bounds = ['registration_at', 'trial_start_at', 'trial_end_at', 'subscription_start_at', 'subscription_expire_at'];
   const out = new BatchWriter(openOut('generate-lingokids', String(o.out)));
-  process.stdout.on('error', () => process.exit(0));
   const n = Number(o.events), nBad = Math.min(n, Number(o['bad-lines']));
   // the lines cut short: spread evenly, each an event of its own (it was every floor(n/N)th line with a
   // remainder of 7, none when N >= n/7, and fewer where a slot fell on a duplicate delivery)

@@ -24,7 +24,6 @@ export async function main(argv: string[]): Promise<void> {
   const users = Array.from({ length: Number(o.users) }, () => rng.hex(6).toUpperCase());
   const reels = Array.from({ length: Number(o.reels) }, () => ({ uid: rng.uuid(), duration: rng.int(10, 180), streamer: rng.hex(7).toUpperCase(), cat: rng.pick(['freefire', 'bgmi', 'valorant']) }));
   const out = new BatchWriter(openOut('generate-loco', String(o.out)));
-  process.stdout.on('error', () => process.exit(0));
   const t0 = 1682900000;
   for (let i = 0; i < Number(o.events); i++) {
     const user = rng.pick(users), reel = rng.pick(reels), [platform, version] = rng.pick(VERSIONS);

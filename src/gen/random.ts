@@ -46,7 +46,10 @@ export class BatchWriter {
   }
   async end(): Promise<void> {
     await this.flush();
-    if (this.out !== process.stdout) await new Promise<void>((r) => this.out.end(() => r()));
+    if (this.out !== process.stdout) {
+      await new Promise<void>((r) => this.out.end(() => r()));
+      (this.out as { whole?: () => void }).whole?.();
+    }
   }
 }
 
@@ -93,19 +96,50 @@ function openError(name: string, file: string, err: NodeJS.ErrnoException): neve
   die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1);
 }
 
-/** the output stream: stdout for '-', else FILE created or replaced (opened now, so a bad path fails at once) */
+/** the name a file is written under until it is whole (beside it: the rename is atomic); FILE itself
+ *  when it is there and no regular file (a device, /dev/full or /dev/null, a pipe: written as it is) */
+function partName(file: string): string {
+  try { if (!fs.statSync(file).isFile()) return file; } catch { /* not there: a new file */ }
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+}
+/** files being written under their part name (removed when the run dies) */
+const parts = new Set<string>();
+process.on('exit', () => { for (const f of parts) { try { fs.unlinkSync(f); } catch { /* gone */ } } });
+
+/**
+ * The output stream: stdout for '-' (a closed reader, `| head`, ends the run quietly; any other
+ * failure, a full disk, is said, exit 1: it was exit 0, the file cut); else FILE, written under a
+ * temporary name beside it (opened now, so a bad path fails at once) and renamed to FILE by
+ * BatchWriter.end(): a failure leaves no cut FILE and an old one as it was.
+ */
 export function openOut(name: string, file: string): NodeJS.WritableStream {
-  if (file === '-') return process.stdout;
+  if (file === '-') {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      die(name, `cannot write the output: ${fileProblem(err, 'the output', true)}`, 1);
+    });
+    return process.stdout;
+  }
+  const part = partName(file);
   let fd: number;
-  try { fd = fs.openSync(file, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  try { fd = fs.openSync(part, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  if (part !== file) parts.add(part);
   const stream = fs.createWriteStream('', { fd });
   stream.on('error', (err) => die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1));
+  (stream as { whole?: () => void }).whole = () => {
+    if (part === file) return;
+    try { fs.renameSync(part, file); parts.delete(part); } catch (err) { die(name, `cannot write ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`, 1); }
+  };
   return stream;
 }
 
-/** write a whole file (created or replaced), failing in one line */
+/** write a whole file (created or replaced, under a temporary name first), failing in one line */
 export function writeOut(name: string, file: string, text: string): void {
-  try { fs.writeFileSync(file, text); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  const part = partName(file);
+  try {
+    if (part === file) { fs.writeFileSync(file, text); return; }
+    parts.add(part); fs.writeFileSync(part, text); fs.renameSync(part, file); parts.delete(part);
+  } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
 }
 
 /** the records of an NDJSON file given with an option: unreadable is a usage error, a bad line exit 1 */
