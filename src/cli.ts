@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { registry, loadTool } from './tools/index.js';
-import { forkInput, parseOptions, runChain, valueFlags, version } from './core/runner.js';
+import { forkInput, parseOptions, runChain, valueFlags, version, writeText } from './core/runner.js';
 import type { ChainSpec } from './core/runner.js';
 
 /** the recipes: scripts/<name>.sh beside dist/, each with its summary (the first comment line) */
@@ -32,7 +32,7 @@ while (argv[0] === '--threads' || argv[0]?.startsWith('--threads=')) {
   }
 }
 const [name] = argv;
-if (name === '--version') process.stdout.write(`event-pipes ${version()}\n`);
+if (name === '--version') writeText('event-pipes', 'the version', `event-pipes ${version()}\n`);
 else if (!name || name === '--help' || name === '-h' || name === 'list') {
   const out: string[] = ['event-pipes: small Unix filters for NDJSON events. Tools (each is also a bin of its own):', ''];
   for (const n of Object.keys(registry)) out.push(`  ${n.padEnd(22)} ${(await loadTool(n))!.summary}`);
@@ -57,7 +57,7 @@ else if (!name || name === '--help' || name === '-h' || name === 'list') {
     "    [ count-by date -a 'users=distinct(user_pseudo_id)' then save daily.ndjson ] \\",
     "    [ count-by user_pseudo_id then load-sqlite --db a.db --table per_user --key user_pseudo_id ]",
     '', "Run 'TOOL --help' (or 'event-pipes RECIPE --help') for options and examples; 'event-pipes --version' for the version.");
-  process.stdout.write(out.join('\n') + '\n');
+  writeText('event-pipes', name === 'list' ? 'the list' : 'the help', out.join('\n') + '\n');
 } else if (!registry[name] && recipes().some((r) => r.name === name)) {
   const r = spawnSync('bash', [new URL(`${name}.sh`, scripts).pathname, ...argv.slice(1)], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;

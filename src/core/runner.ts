@@ -107,14 +107,23 @@ async function printHelp(tool: Tool): Promise<void> {
     rows.forEach((r, i) => ex.push(`${i ? '    ' : '  '}${r}${i < rows.length - 1 ? ' \\' : ''}`));
     for (const r of fill(what.split(/\s+/).filter(Boolean), width - 6)) ex.push(`      ${r}`);
   }
-  // (written at once: a stdout that cannot take it, /dev/full, is one line on stderr, not a stack trace)
-  const all = Buffer.from(text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
+  writeText(tool.name, 'the help', text + '\n' + (ex.length ? `\nExamples:\n${ex.join('\n')}\n` : ''));
+}
+
+/** `text` on stdout at once (the help, the version, the list of tools): a closed reader (`| true`) ends
+ *  it quietly; one that cannot take it (/dev/full) is one line on stderr and exit 1, not a stack trace */
+export function writeText(name: string, what: string, text: string): void {
+  const all = Buffer.from(text);
   let off = 0;
   try { while (off < all.length) off += fs.writeSync(1, all, off); } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') { process.stdout.write(all.subarray(off)); return; } // (a non-blocking stdout: the stream takes the rest)
+    if (code === 'EAGAIN') { // (a non-blocking stdout: the stream takes the rest, its failure said alike)
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') { process.stderr.write(`${name}: cannot write ${what}: ${e.message}\n`); process.exitCode = 1; } });
+      process.stdout.write(all.subarray(off));
+      return;
+    }
     if (code === 'EPIPE') return;
-    process.stderr.write(`${tool.name}: cannot write the help: ${(err as Error).message}\n`);
+    process.stderr.write(`${name}: cannot write ${what}: ${(err as Error).message}\n`);
     process.exitCode = 1;
   }
 }
@@ -144,7 +153,7 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
   // field named --help, to-csv -- -h reads a file named -h)
   const dashes = argv.indexOf('--'), opts0 = dashes < 0 ? argv : argv.slice(0, dashes);
   if (opts0.includes('--help') || opts0.includes('-h')) { await printHelp(tool); return null; }
-  if (opts0.includes('--version')) { process.stdout.write(`${tool.name} ${version()} (event-pipes)\n`); return null; }
+  if (opts0.includes('--version')) { writeText(tool.name, 'the version', `${tool.name} ${version()} (event-pipes)\n`); return null; }
   const all: Record<string, Options> = { ...tool.options, ...sharedOptions(tool) };
   const cfg = { string: [] as string[], boolean: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
   const known = new Set<string>(['_', '--', '$0']);
