@@ -12,6 +12,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 const started: Worker[] = [];
+
+/** the address space a worker thread takes (V8 reserves its heap and code ranges: ~600 MB measured a worker,
+ *  the first ~860 MB), with room to work */
+const WORKER_SPACE = 640 << 20;
+
+/**
+ * How many worker threads the process's address-space limit (`ulimit -v`) leaves room for: Infinity
+ * without one. A worker that does not fit is no error V8 lets a program see: it aborts the whole
+ * process (`Fatal process OOM ... CodeRange`, status 133), where one thread works.
+ */
+export function workerRoom(): number {
+  try {
+    const m = /^Max address space\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (!m || m[1] === 'unlimited') return Infinity;
+    const vm = /^VmSize:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (!vm) return Infinity;
+    return Math.max(0, Math.floor((Number(m[1]) - Number(vm[1]) * 1024 - (256 << 20)) / WORKER_SPACE));
+  } catch { return Infinity; } // (no /proc: no limit read)
+}
 /** a started worker's failure before it was taken (said when it is taken) */
 export const startErrors = new WeakMap<Worker, Error>();
 
@@ -36,6 +55,7 @@ function piecesOf(argv: string[], least = 2): number {
 
 /** (stdout and stderr: true: see parallel.ts, where the workers are made otherwise) */
 function start(n: number, argv: string[]): void {
+  n = Math.min(n, workerRoom()); // (the run says so when it takes fewer threads)
   for (let i = 0; i < n; i++) {
     let w: Worker;
     try { w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { argv }, stdout: true, stderr: true }); } catch { return; }
@@ -81,6 +101,8 @@ export function prestartKeyed(argv: string[]): void {
 
 /** the workers started ahead, taken (each still unref'd: the taker refs it) */
 export function takeStarted(): Worker[] { return started.splice(0); }
+/** the workers started ahead, not yet taken */
+export const startedCount = (): number => started.length;
 
 /** end the workers started ahead that no one took (the chain runs in one thread) */
 export function dropStarted(): void {

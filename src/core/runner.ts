@@ -15,7 +15,7 @@ import { INPUT_ERRORS, readInput } from './input.js';
 import { SharedKeyTables } from './keyed.js';
 import { Assembly, ChainSink, OpenFailed, Stage, StageError, StrictStop } from './stage.js';
 import { PIECE, plan, runParallel } from './parallel.js';
-import { KEYED_AUTO_PIECES, dropStarted } from './prestart.js';
+import { KEYED_AUTO_PIECES, dropStarted, startedCount, workerRoom } from './prestart.js';
 import { editedWalk, generatedWalk, inScanMemory, memoTaken, scanMark, scanScratch, walkMoved } from './simd-scan.js';
 import { fileProblem } from './options.js';
 import { UsageError } from './tool.js';
@@ -575,6 +575,19 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
     const own = (chain[0] as StageSpec).tool?.options?.threads ? parsed[0].threads : undefined;
     if (own === 'auto') { threads = Math.min(2, os.availableParallelism()); minBytes = KEYED_AUTO_PIECES * PIECE; }
     else threads = own === undefined ? 1 : Number(own);
+  }
+  if (threads > 1) {
+    // (the workers the address-space limit leaves room for: one more aborted the process, status 133)
+    const head = chain[0] as StageSpec, room = workerRoom() + startedCount(); // (those started ahead are in the space taken)
+    // (a keyed stage's ranges are merged by workers only: N threads are N workers; else the main thread
+    // is one of them)
+    const kinds = chain.map((el, k) => { if (isFork(el)) return 'fork'; const q = (el as StageSpec).tool?.parallel; return typeof q === 'function' ? q(parsed[k]) : q; });
+    const fit = kinds[kinds.findIndex((x) => x !== 'local')] === 'keyed' ? room : room + 1;
+    if (threads > fit) {
+      const n = Math.max(1, fit);
+      process.stderr.write(`${head.tool?.name ?? 'event-pipes'}: --threads ${threads}: the address-space limit (ulimit -v) leaves room for ${n} thread${n === 1 ? '' : 's'} (a worker takes ~0.6 GB of it): ${n} used\n`);
+      threads = n;
+    }
   }
   if (threads > 1) {
     const linear = chain.findIndex(isFork);
