@@ -112,7 +112,7 @@ sq() { printf "'%s'" "${1//\'/\'\'}"; }
 printf 'setting,value\ninput_tz,%s\ntz,%s\n' "$input_tz" "$tz" > "$work/want-settings.csv"
 check_db() {
   sink_is_pg || [ -s "$sink_db" ] || return 0
-  if sink_query --format csv 'SELECT setting, value FROM engagement_settings ORDER BY setting' > "$work/settings.csv" 2> /dev/null; then
+  if sink_query --format csv "SELECT setting, value FROM engagement_settings WHERE setting IN ('input_tz', 'tz') ORDER BY setting" > "$work/settings.csv" 2> /dev/null; then
     if [ "$(wc -l < "$work/settings.csv")" -gt 1 ] && ! cmp -s "$work/settings.csv" "$work/want-settings.csv"; then
       { echo "$me: $db was loaded with another --tz or --input-tz; use the same ones or a new database. It has:"
         tail -n +2 "$work/settings.csv"; } >&2
@@ -220,8 +220,12 @@ pg=0; ! sink_is_pg || pg=1
     echo ") INSERT INTO activity_exit_dirty_dates (date)"
     echo "  SELECT l.date FROM load_dates l WHERE (SELECT count(*) FROM activity_exit_facts f WHERE f.date = l.date) > l.n;"
   fi
+  # a database whose cube summed negative durations (loaded before they were left out: no
+  # durations setting): every day of it recomputed once, in this load's transaction
+  echo "INSERT INTO activity_exit_dirty_dates (date) SELECT DISTINCT date FROM activity_exit_facts"
+  echo "  WHERE NOT EXISTS (SELECT 1 FROM engagement_settings WHERE setting = 'durations') ON CONFLICT (date) DO NOTHING;"
   cat "$(sink_sql engagement.refresh)"
-  echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")) ON CONFLICT (setting) DO NOTHING;"
+  echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")), ('durations', 'negative not counted') ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
 sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" \
   --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
@@ -242,5 +246,5 @@ tail -c "+$steps_from" "${stats[1]}" 2> /dev/null \
             if (u["activity"]) printf "%s: %d of %d activity_exit events matched no activity in %s: their activity type is unknown\n", me, u["activity"], n["activity"], acts }' >&2
 # a negative duration is no time played: stored with its fact, left out of total_duration_s (said)
 neg=$(grep -cE '"duration_s":-[0-9.]*[1-9]' "$work/facts.ndjson" || true)
-[ "${neg:-0}" = 0 ] || echo "$me: $neg of the load's activity_exit events have a negative data.duration: not counted as time played (their plays are)" >&2
+[ "${neg:-0}" = 0 ] || echo "$me: $neg of the activity_exit events in these files have a negative data.duration: not counted as time played (their plays are)" >&2
 sink_query --format table 'SELECT substr(CAST(date AS TEXT), 1, 7) AS month, sum(plays) AS plays, sum(completed_plays) AS completed, round(CAST(sum(total_duration_s) / 3600 AS NUMERIC), 1) AS hours FROM activity_engagement_daily GROUP BY 1 ORDER BY 1' >&2

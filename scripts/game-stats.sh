@@ -263,10 +263,17 @@ if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TM
   rejects_failed=1
 fi
 if [ -n "$kept" ]; then
-  # (a regular file or a new one under a temporary name, then renamed; anything else, a pipe or a
-  # device, written as it is)
-  if [ -e "$kept" ] && [ ! -f "$kept" ]; then part=""; else part="$(dirname -- "$kept")/.$(basename -- "$kept").$$.tmp"; fi
-  if ! if [ -n "$part" ]; then cat "$rejects" > "$part" && mv -f -- "$part" "$kept"; else cat "$rejects" > "$kept"; fi; then
+  # (as save writes its file, core/files.ts: a regular file, or a new one, under a temporary name
+  # beside it, then renamed, its mode kept; a link's target so; a device or a pipe, or a file in a
+  # folder that takes no other file, written as it is)
+  target=$kept; [ ! -L "$kept" ] || target=$(readlink -f -- "$kept" 2> /dev/null || printf '%s' "$kept")
+  part=""
+  if [ ! -e "$target" ] || [ -f "$target" ]; then
+    dir=$(dirname -- "$target")
+    [ ! -w "$dir" ] || part="$dir/.$(basename -- "$target").$$.tmp"
+  fi
+  if ! if [ -n "$part" ]; then cat "$rejects" > "$part" && { [ ! -e "$target" ] || chmod --reference="$target" -- "$part" 2> /dev/null || true; } && mv -f -- "$part" "$target"
+       else cat "$rejects" > "$target"; fi; then
     [ -z "$part" ] || rm -f -- "$part"
     echo "$me: the load is committed, but its rejected events could not be written to --rejects $kept" >&2
     rejects_failed=1

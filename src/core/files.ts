@@ -66,6 +66,13 @@ export function fileTarget(target: string, tag = `${process.pid}`, staged = fals
   else { try { if (fs.lstatSync(target).isSymbolicLink()) real = path.resolve(path.dirname(target), fs.readlinkSync(target)); } catch { /* no such file yet */ } }
   const whole = path.resolve(real);
   if (targets.has(whole)) throw new UsageError(`${target} is written twice in this run`);
+  // (a file this process may write in a folder that takes no other file: written in place, as before
+  // there were temporary files; not whole on a failure, but a run that worked is not refused)
+  if (st) {
+    let folder = true;
+    try { fs.accessSync(path.dirname(real), fs.constants.W_OK); } catch { folder = false; }
+    if (!folder) { try { fs.accessSync(real, fs.constants.W_OK); return { write: real, inPlace: true, commit() {}, abort() {} }; } catch { /* neither: the open says why */ } }
+  }
   targets.add(whole);
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${tag}.tmp`);
   return { // (done with it: the file may be written again, by a later run of the library API)

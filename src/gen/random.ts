@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileProblem } from '../core/options.js';
+import { fileTarget, guardTarget } from '../core/files.js';
+import type { FileTarget } from '../core/files.js';
 
 export class Rng {
   private s: number;
@@ -96,21 +98,12 @@ function openError(name: string, file: string, err: NodeJS.ErrnoException): neve
   die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1);
 }
 
-/** the name a file is written under until it is whole (beside it: the rename is atomic); FILE itself
- *  when it is there and no regular file (a device, /dev/full or /dev/null, a pipe: written as it is) */
-function partName(file: string): string {
-  try { if (!fs.statSync(file).isFile()) return file; } catch { /* not there: a new file */ }
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-}
-/** files being written under their part name (removed when the run dies) */
-const parts = new Set<string>();
-process.on('exit', () => { for (const f of parts) { try { fs.unlinkSync(f); } catch { /* gone */ } } });
-
 /**
  * The output stream: stdout for '-' (a closed reader, `| head`, ends the run quietly; any other
- * failure, a full disk, is said, exit 1: it was exit 0, the file cut); else FILE, written under a
- * temporary name beside it (opened now, so a bad path fails at once) and renamed to FILE by
- * BatchWriter.end(): a failure leaves no cut FILE and an old one as it was.
+ * failure, a full disk, is said, exit 1: it was exit 0, the file cut); else FILE, written whole as
+ * save writes its file (core/files.ts fileTarget: a temporary file beside it, renamed when whole by
+ * BatchWriter.end(), removed on a failure or a signal; a device, or a file in a folder that takes no
+ * other file, written in place; a link's target written). Opened now: a bad path fails at once.
  */
 export function openOut(name: string, file: string): NodeJS.WritableStream {
   if (file === '-') {
@@ -120,26 +113,24 @@ export function openOut(name: string, file: string): NodeJS.WritableStream {
     });
     return process.stdout;
   }
-  const part = partName(file);
+  let t: FileTarget;
+  try { t = fileTarget(file); } catch (err) { die(name, (err as Error).message, 2); }
   let fd: number;
-  try { fd = fs.openSync(part, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
-  if (part !== file) parts.add(part);
+  try { fd = fs.openSync(t.write, 'w'); } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  const guard = guardTarget(() => t.abort());
   const stream = fs.createWriteStream('', { fd });
-  stream.on('error', (err) => die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1));
+  stream.on('error', (err) => { t.abort(); die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1); });
   (stream as { whole?: () => void }).whole = () => {
-    if (part === file) return;
-    try { fs.renameSync(part, file); parts.delete(part); } catch (err) { die(name, `cannot write ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`, 1); }
+    try { t.commit(); } catch (err) { t.abort(); die(name, `cannot write ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`, 1); } finally { guard.release(); }
   };
   return stream;
 }
 
-/** write a whole file (created or replaced, under a temporary name first), failing in one line */
+/** write a whole file (created or replaced, as openOut's), failing in one line */
 export function writeOut(name: string, file: string, text: string): void {
-  const part = partName(file);
-  try {
-    if (part === file) { fs.writeFileSync(file, text); return; }
-    parts.add(part); fs.writeFileSync(part, text); fs.renameSync(part, file); parts.delete(part);
-  } catch (err) { openError(name, file, err as NodeJS.ErrnoException); }
+  let t: FileTarget;
+  try { t = fileTarget(file); } catch (err) { die(name, (err as Error).message, 2); }
+  try { fs.writeFileSync(t.write, text); t.commit(); } catch (err) { t.abort(); openError(name, file, err as NodeJS.ErrnoException); }
 }
 
 /** the records of an NDJSON file given with an option: unreadable is a usage error, a bad line exit 1 */

@@ -219,6 +219,15 @@ withReal(test)('--rejects: a file that cannot be written fails before anything r
   assert.is(r.status, 1);
   assert.match(r.stderr, /cannot write --rejects .*no\/such\/rej\.ndjson; nothing loaded/);
   assert.not.ok(fs.existsSync(`${d}/c.db`));
+  // a link: its target written (the link was replaced by a file, the target left as it was), its mode kept
+  fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/rej.ndjson`, 'old\n'); fs.chmodSync(`${d}/real/rej.ndjson`, 0o600);
+  fs.symlinkSync('real/rej.ndjson', `${d}/link.ndjson`);
+  r = run('d.db', `${d}/link.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(fs.lstatSync(`${d}/link.ndjson`).isSymbolicLink());
+  assert.is(lines(fs.readFileSync(`${d}/real/rej.ndjson`, 'utf8')).length, 3000);
+  assert.is(fs.statSync(`${d}/real/rej.ndjson`).mode & 0o777, 0o600);
+  assert.equal(fs.readdirSync(`${d}/real`), ['rej.ndjson']);
   // a device that takes nothing: the load is committed, the run says so and exits 1 (it said "no event rejected", 0)
   if (fs.existsSync('/dev/full')) {
     r = run('e.db', '/dev/full');

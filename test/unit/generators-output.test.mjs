@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import { sh, tmpdir } from '../helpers/sh.mjs';
+import path from 'node:path';
+import { root, sh, tmpdir } from '../helpers/sh.mjs';
 
 const full = fs.existsSync('/dev/full') ? test : test.skip;
 
@@ -42,8 +43,25 @@ test('--out FILE: whole or not at all; a file that cannot be written leaves the 
     assert.ok(fs.statSync('/dev/full').isCharacterDevice());
     assert.equal(fs.readdirSync('/dev').filter((f) => f.endsWith('.tmp')), []);
   }
+  // a link: its target written, the link kept
+  fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/t.ndjson`, 'old\n'); fs.symlinkSync('real/t.ndjson', `${d}/l.ndjson`);
+  r = sh(`generate-loco --events 10 --out ${d}/l.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(fs.lstatSync(`${d}/l.ndjson`).isSymbolicLink());
+  assert.is(fs.readFileSync(`${d}/real/t.ndjson`, 'utf8').trim().split('\n').length, 10);
   assert.equal(fs.readdirSync(d).filter((f) => f.endsWith('.tmp')), []);
   assert.equal(fs.readdirSync(`${d}/ro`).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('a signal while the file is written: no part file left, no file made', async () => {
+  const d = tmpdir();
+  const { spawn } = await import('node:child_process');
+  const p = spawn(path.join(root, 'scripts', 'generate-ga4'), ['--events', '3000000', '--out', `${d}/big.ndjson`], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 700));
+  p.kill('SIGTERM');
+  const code = await new Promise((r) => p.on('close', (c, sig) => r(sig ?? c)));
+  assert.is(code, 'SIGTERM');
+  assert.equal(fs.readdirSync(d), []);
 });
 
 test.run();
