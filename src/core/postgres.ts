@@ -47,6 +47,7 @@ import os from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { wantTurns } from './input.js';
+import { workerRoom } from './prestart.js';
 import { UsageError } from './tool.js';
 import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim as blank } from './loader.js';
@@ -418,6 +419,9 @@ export class PgDriver implements Driver {
 
   /** connects (throws the connection's error as one line) */
   constructor(config: PgConfig) {
+    // (a thread V8 cannot reserve room for aborts the process, status 133: said instead, exit 1; the
+    // client's heap stays small: no room kept beyond the thread's own)
+    if (workerRoom(600 << 20, 0) < 1) throw new Error('the address-space limit (ulimit -v) leaves no room for the PostgreSQL client\'s thread (~0.6 GB): raise it');
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(new URL(import.meta.url), {

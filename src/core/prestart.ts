@@ -18,17 +18,18 @@ const started: Worker[] = [];
 const WORKER_SPACE = 640 << 20;
 
 /**
- * How many worker threads the process's address-space limit (`ulimit -v`) leaves room for: Infinity
+ * How many worker threads (of `space` each, `spare` kept for the rest of the process: a worker that
+ * reads pieces needs room for its heap to grow) the process's address-space limit (`ulimit -v`) leaves room for: Infinity
  * without one. A worker that does not fit is no error V8 lets a program see: it aborts the whole
  * process (`Fatal process OOM ... CodeRange`, status 133), where one thread works.
  */
-export function workerRoom(): number {
+export function workerRoom(space = WORKER_SPACE, spare = 256 << 20): number {
   try {
     const m = /^Max address space\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
     if (!m || m[1] === 'unlimited') return Infinity;
     const vm = /^VmSize:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
     if (!vm) return Infinity;
-    return Math.max(0, Math.floor((Number(m[1]) - Number(vm[1]) * 1024 - (256 << 20)) / WORKER_SPACE));
+    return Math.max(0, Math.floor((Number(m[1]) - Number(vm[1]) * 1024 - spare) / space));
   } catch { return Infinity; } // (no /proc: no limit read)
 }
 /** a started worker's failure before it was taken (said when it is taken) */
@@ -55,7 +56,9 @@ function piecesOf(argv: string[], least = 2): number {
 
 /** (stdout and stderr: true: see parallel.ts, where the workers are made otherwise) */
 function start(n: number, argv: string[]): void {
-  n = Math.min(n, workerRoom()); // (the run says so when it takes fewer threads)
+  // (the run says so when it takes fewer threads; a chain that loads into PostgreSQL keeps room for
+  // its client's thread)
+  n = Math.min(n, workerRoom() - (argv.includes('load-postgres') ? 1 : 0));
   for (let i = 0; i < n; i++) {
     let w: Worker;
     try { w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { argv }, stdout: true, stderr: true }); } catch { return; }

@@ -582,7 +582,9 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
     // (a keyed stage's ranges are merged by workers only: N threads are N workers; else the main thread
     // is one of them)
     const kinds = chain.map((el, k) => { if (isFork(el)) return 'fork'; const q = (el as StageSpec).tool?.parallel; return typeof q === 'function' ? q(parsed[k]) : q; });
-    const fit = kinds[kinds.findIndex((x) => x !== 'local')] === 'keyed' ? room : room + 1;
+    // (load-postgres' client is a thread of its own too)
+    const pg = chain.some((el) => !isFork(el) && (el as StageSpec).tool?.name === 'load-postgres') ? 1 : 0;
+    const fit = (kinds[kinds.findIndex((x) => x !== 'local')] === 'keyed' ? room : room + 1) - pg;
     if (threads > fit) {
       const n = Math.max(1, fit);
       process.stderr.write(`${head.tool?.name ?? 'event-pipes'}: --threads ${threads}: the address-space limit (ulimit -v) leaves room for ${n} thread${n === 1 ? '' : 's'} (a worker takes ~0.6 GB of it): ${n} used\n`);

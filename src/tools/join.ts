@@ -39,7 +39,7 @@ export const tool: Tool<JoinOptions> = {
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
     existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value by the side\'s (an unmatched record keeps its own; counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
-    'key-match': { choices: ['value', 'text'], default: 'value', describe: 'value: keys match by value (7, "7" and "7.0" are one key: a CSV side file\'s cells find numbers); text: by their text (a string\'s content, a number or true/false as written): "7" and 7 are one key, "7.0" and "7" two (ids that are text)' },
+    'key-match': { choices: ['value', 'text'], default: 'value', describe: 'value: keys match by value (7, "7" and "7.0" are one key: a CSV side file\'s cells find numbers); text: by their text (a string\'s content, a number or true/false as written; an array side key\'s elements, with --explode, by their shortest text): "7" and 7 are one key, "7.0" and "7" two (ids that are text)' },
   },
   check(o) {
     const blank = blankList('fields', o.fields);
@@ -90,10 +90,10 @@ export const tool: Tool<JoinOptions> = {
       keyBuf[0] = 0;
       return 1 + keyBuf.write(t, 1, 'utf16le');
     };
-    /** the entry of the key whose keyText is k, or -1 */
     const asText = o.keyMatch === 'text';
     /** a decoded key's text under --key-match */
     const textOf = asText ? keyAsText : keyText;
+    /** the entry of the key whose keyText is k, or -1 */
     const entryOfKey = (k: string): number => {
       const slot = index.find(keyBuf, 0, keyBytes(k));
       return slot < 0 ? -1 : indexEntry[slot];
