@@ -287,15 +287,12 @@ export function keyText(v: unknown): string | null {
   return '\u0001' + stringify(v);
 }
 
-/** A join key as text under --key-match text: a string by its content, a number by its text (a decoded
- *  one, an element of an array side key or a side record read whole: its shortest text, BigNum's as
- *  written), true/false as words, arrays and objects by their JSON text; null for null. */
+/** A join key as text under --key-match text: a string by its content, a BigNum as written, the rest
+ *  as keyText has them (a decoded number, an element of an array side key or a side record read whole:
+ *  its shortest text; true/false as words, arrays and objects by their JSON text; null for null). */
 export function keyAsText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof BigNum) return v.raw;
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
   if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return String(v);
-  return '\u0001' + stringify(v);
+  if (v instanceof BigNum) return v.raw;
+  return keyText(v);
 }
 export default tool;
