@@ -38,8 +38,8 @@ Options:
   --timezones FILE     NDJSON {country, timezone}: the allowed countries and their zones (local
                        registration time); every load of a database must use the same one
   --rejects FILE       write the events not counted by this load as JSON lines {file, line, reason,
-                       detail, raw} (default: a temporary file); a per-reason summary goes to stderr;
-                       the file is replaced at the end (one that cannot be written: exit 1, said)
+                       detail, raw} (default: a temporary file); a per-reason summary goes to
+                       stderr; the file is replaced at the end (one that cannot be written: exit 1)
   --season-start EPOCH first second of the season, UTC (default 1728259200 = 2024-10-07 00:00:00)
   --season-end EPOCH   last second of the season, UTC (default 1730678399 = 2024-11-03 23:59:59)
   --gap SECONDS        a longer gap between two pings of a user starts a new session (default 60)

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { loadTool } from '../tools/index.js';
 import { parseOptions } from './runner.js';
 import { Splitter } from './input.js';
-import { chunkBuffer } from './simd-scan.js';
+import { chunkBuffer, releaseChunk } from './simd-scan.js';
 import { ChainSink, Stage, StageError } from './stage.js';
 import { UsageError } from './tool.js';
 import type { RejectInfo } from './stage.js';
@@ -227,6 +227,9 @@ export class Pieces {
     const out = sink.take();
     const rejects = this.rejects, warnings = this.warnings;
     this.rejects = []; this.warnings = [];
+    // (the read buffer, in the SIMD walk's memory: given back, for the main thread's later readers,
+    // a library program's streams; a later piece takes one again)
+    if (this.buf !== null) { releaseChunk(this.buf); this.buf = null; }
     return { out, records: sink.records, counts, rejects, warnings, error, sample, states, live: handed };
   }
 }
