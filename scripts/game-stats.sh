@@ -263,18 +263,10 @@ if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TM
   rejects_failed=1
 fi
 if [ -n "$kept" ]; then
-  # (as save writes its file, core/files.ts: a regular file, or a new one, under a temporary name
-  # beside it, then renamed, its mode kept; a link's target so; a device or a pipe, or a file in a
-  # folder that takes no other file, written as it is)
-  target=$kept; [ ! -L "$kept" ] || target=$(readlink -f -- "$kept" 2> /dev/null || printf '%s' "$kept")
-  part=""
-  if [ ! -e "$target" ] || [ -f "$target" ]; then
-    dir=$(dirname -- "$target")
-    [ ! -w "$dir" ] || part="$dir/.$(basename -- "$target").$$.tmp"
-  fi
-  if ! if [ -n "$part" ]; then cat "$rejects" > "$part" && { [ ! -e "$target" ] || chmod --reference="$target" -- "$part" 2> /dev/null || true; } && mv -f -- "$part" "$target"
-       else cat "$rejects" > "$target"; fi; then
-    [ -z "$part" ] || rm -f -- "$part"
+  # (written whole by save, as every file the toolkit writes whole, core/files.ts: under a temporary name
+  # renamed into place, a link's target, a device or pipe as it is; failing, the old file kept)
+  if ! save --strict -- "$kept" < "$rejects" 2> "$work/save.err"; then
+    cat "$work/save.err" >&2
     echo "$me: the load is committed, but its rejected events could not be written to --rejects $kept" >&2
     rejects_failed=1
   fi

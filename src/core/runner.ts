@@ -299,6 +299,20 @@ const isFork = (x: StageSpec | ForkSpec): x is ForkSpec => 'fork' in x;
 const DIAGNOSTIC_UNSAFE = new RegExp(`[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f${REORDERING}]`, 'g');
 export const plainText = (m: string): string => m.replace(DIAGNOSTIC_UNSAFE,
   (c) => (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`));
+/**
+ * The threads of a run over threads (`keyed`: its ranges merged by workers only, N threads N workers;
+ * else the main thread is one) that the address-space limit (`ulimit -v`) leaves room for: a worker
+ * that does not fit aborted the process (status 133). The workers started ahead are in the space
+ * taken; load-postgres' client is a thread of its own. Fewer than asked are said.
+ */
+function threadsThatFit(threads: number, keyed: boolean, chain: ChainSpec): number {
+  const pg = chain.some((el) => !isFork(el) && el.tool?.name === 'load-postgres') ? 1 : 0;
+  const fit = workerRoom() + startedCount() + (keyed ? 0 : 1) - pg;
+  if (threads <= fit) return threads;
+  const n = Math.max(1, fit), head = chain[0] as StageSpec;
+  process.stderr.write(`${head.tool?.name ?? 'event-pipes'}: --threads ${threads}: the address-space limit (ulimit -v) leaves room for ${n} thread${n === 1 ? '' : 's'} (a worker takes ~0.6 GB of it): ${n} used\n`);
+  return n;
+}
 /** a tool's diagnostics on stderr: `tool: message`, one line */
 export const sayer = (name: string) => (m: string) => { process.stderr.write(`${name}: ${plainText(m)}\n`); };
 
@@ -577,25 +591,11 @@ export async function runChain(chain: ChainSpec, threads?: number | 'auto'): Pro
     else threads = own === undefined ? 1 : Number(own);
   }
   if (threads > 1) {
-    // (the workers the address-space limit leaves room for: one more aborted the process, status 133)
-    const head = chain[0] as StageSpec, room = workerRoom() + startedCount(); // (those started ahead are in the space taken)
-    // (a keyed stage's ranges are merged by workers only: N threads are N workers; else the main thread
-    // is one of them)
-    const kinds = chain.map((el, k) => { if (isFork(el)) return 'fork'; const q = (el as StageSpec).tool?.parallel; return typeof q === 'function' ? q(parsed[k]) : q; });
-    // (load-postgres' client is a thread of its own too)
-    const pg = chain.some((el) => !isFork(el) && (el as StageSpec).tool?.name === 'load-postgres') ? 1 : 0;
-    const fit = (kinds[kinds.findIndex((x) => x !== 'local')] === 'keyed' ? room : room + 1) - pg;
-    if (threads > fit) {
-      const n = Math.max(1, fit);
-      process.stderr.write(`${head.tool?.name ?? 'event-pipes'}: --threads ${threads}: the address-space limit (ulimit -v) leaves room for ${n} thread${n === 1 ? '' : 's'} (a worker takes ~0.6 GB of it): ${n} used\n`);
-      threads = n;
-    }
-  }
-  if (threads > 1) {
     const linear = chain.findIndex(isFork);
     const specs = (linear < 0 ? chain : chain.slice(0, linear)) as StageSpec[];
     const p = plan(specs, parsed, minBytes);
-    if (p) {
+    if (p) threads = threadsThatFit(threads, p.keyed, chain);
+    if (p && threads > 1) {
       const from = p.local;
       const mainParsed = parsed.slice(from);
       if (p.partial) mainParsed[0] = { ...mainParsed[0], merge: true };

@@ -1,7 +1,7 @@
 // generate-ga4: GA4 / Firebase BigQuery export lines shaped like the Sliide sample (the same 12 keys in
 // the same order, event_params / user_properties arrays, INT64 values as JSON strings, µs timestamps),
 // deterministic by --seed. About 31% user_engagement, engagement times spread across the 3 s boundary.
-import { BatchWriter, Rng, die, genArgs, openOut } from './random.js';
+import { Rng, die, genArgs, openOut } from './random.js';
 
 const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD]
                     [--bad-lines N] [--out FILE]
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const bad = new Set<number>();
   for (let i = 0; i < Number(o['bad-lines']) && nEvents > 0; i++) bad.add(Math.floor(((i + 0.5) / Number(o['bad-lines'])) * nEvents));
-  const out = new BatchWriter(openOut('generate-ga4', String(o.out)));
+  const out = openOut('generate-ga4', String(o.out));
   for (let i = 0; i < nEvents; i++) {
     const u = users[Math.floor(rng.next() ** 1.3 * nUsers)]; // some users far more active
     const tsUs = BigInt(start) * 1000n + BigInt(Math.floor(rng.next() * spanUs));

@@ -2,7 +2,7 @@
 // given users/activities files (e.g. the real samples) or generated ones; deterministic by --seed.
 // Planted: duplicate deliveries, unknown users and activities, other event names, events at the exact
 // subscription boundaries, optional malformed lines.
-import { BatchWriter, Rng, atLeastOne, die, genArgs, openOut, readRecords, writeOut } from './random.js';
+import { Rng, atLeastOne, die, genArgs, openOut, readRecords, writeOut } from './random.js';
 
 const USAGE = `usage: generate-lingokids [--seed N] [--events N] [--users FILE] [--activities FILE]
                           [--make-users N] [--make-activities N] [--out-users FILE]
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     if (o['out-activities']) writeOut('generate-lingokids', String(o['out-activities']), activities.map((a) => JSON.stringify(a)).join('\n') + '\n');
   }
   const bounds = ['registration_at', 'trial_start_at', 'trial_end_at', 'subscription_start_at', 'subscription_expire_at'];
-  const out = new BatchWriter(openOut('generate-lingokids', String(o.out)));
+  const out = openOut('generate-lingokids', String(o.out));
   const n = Number(o.events), nBad = Math.min(n, Number(o['bad-lines']));
   // the lines cut short: spread evenly, each an event of its own (it was every floor(n/N)th line with a
   // remainder of 7, none when N >= n/7, and fewer where a slot fell on a duplicate delivery)

@@ -1,7 +1,7 @@
 // generate-loco: reel_watched / reel_liked / reel_unliked events shaped like the Loco case study's
 // schema files, deterministic by --seed, covering every watch rule: android before and after 2.3.0
 // (incl. 2.10.0 and "2.3"), ios, replays, numbers as strings, null fields, unknown platforms.
-import { BatchWriter, Rng, atLeastOne, genArgs, openOut } from './random.js';
+import { Rng, atLeastOne, genArgs, openOut } from './random.js';
 
 const USAGE = `usage: generate-loco [--seed N] [--events N] [--users N] [--reels N] [--out FILE]
 
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   const rng = new Rng(Number(o.seed));
   const users = Array.from({ length: Number(o.users) }, () => rng.hex(6).toUpperCase());
   const reels = Array.from({ length: Number(o.reels) }, () => ({ uid: rng.uuid(), duration: rng.int(10, 180), streamer: rng.hex(7).toUpperCase(), cat: rng.pick(['freefire', 'bgmi', 'valorant']) }));
-  const out = new BatchWriter(openOut('generate-loco', String(o.out)));
+  const out = openOut('generate-loco', String(o.out));
   const t0 = 1682900000;
   for (let i = 0; i < Number(o.events); i++) {
     const user = rng.pick(users), reel = rng.pick(reels), [platform, version] = rng.pick(VERSIONS);

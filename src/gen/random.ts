@@ -34,7 +34,8 @@ export class Rng {
 export class BatchWriter {
   private parts: string[] = [];
   private size = 0;
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  /** `whole`: the file written is put into place (openOut's) */
+  constructor(private readonly out: NodeJS.WritableStream, private readonly whole?: () => void) {}
   async line(s: string): Promise<void> {
     this.parts.push(s, '\n');
     this.size += s.length + 1;
@@ -50,7 +51,7 @@ export class BatchWriter {
     await this.flush();
     if (this.out !== process.stdout) {
       await new Promise<void>((r) => this.out.end(() => r()));
-      (this.out as { whole?: () => void }).whole?.();
+      this.whole?.();
     }
   }
 }
@@ -102,16 +103,16 @@ function openError(name: string, file: string, err: NodeJS.ErrnoException): neve
  * The output stream: stdout for '-' (a closed reader, `| head`, ends the run quietly; any other
  * failure, a full disk, is said, exit 1: it was exit 0, the file cut); else FILE, written whole as
  * save writes its file (core/files.ts fileTarget: a temporary file beside it, renamed when whole by
- * BatchWriter.end(), removed on a failure or a signal; a device, or a file in a folder that takes no
+ * the writer's end(), removed on a failure or a signal; a device, or a file in a folder that takes no
  * other file, written in place; a link's target written). Opened now: a bad path fails at once.
  */
-export function openOut(name: string, file: string): NodeJS.WritableStream {
+export function openOut(name: string, file: string): BatchWriter {
   if (file === '-') {
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(0);
       die(name, `cannot write the output: ${fileProblem(err, 'the output', true)}`, 1);
     });
-    return process.stdout;
+    return new BatchWriter(process.stdout);
   }
   let t: FileTarget;
   try { t = fileTarget(file); } catch (err) { die(name, (err as Error).message, 2); }
@@ -120,10 +121,9 @@ export function openOut(name: string, file: string): NodeJS.WritableStream {
   const guard = guardTarget(() => t.abort());
   const stream = fs.createWriteStream('', { fd });
   stream.on('error', (err) => { t.abort(); die(name, `cannot write ${file}: ${fileProblem(err, file, true)}`, 1); });
-  (stream as { whole?: () => void }).whole = () => {
+  return new BatchWriter(stream, () => {
     try { t.commit(); } catch (err) { t.abort(); die(name, `cannot write ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`, 1); } finally { guard.release(); }
-  };
-  return stream;
+  });
 }
 
 /** write a whole file (created or replaced, as openOut's), failing in one line */
