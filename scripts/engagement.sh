@@ -110,9 +110,12 @@ steps_from=$(( $(stat -c %s -- "${stats[1]}" 2> /dev/null || echo 0) + 1 ))
 # Checked now (fail fast) and again under the lock, before the load.
 sq() { printf "'%s'" "${1//\'/\'\'}"; }
 printf 'setting,value\ninput_tz,%s\ntz,%s\n' "$input_tz" "$tz" > "$work/want-settings.csv"
+recompute_all=0  # (a database loaded before negative durations were left out: no durations setting)
 check_db() {
   sink_is_pg || [ -s "$sink_db" ] || return 0
-  if sink_query --format csv "SELECT setting, value FROM engagement_settings WHERE setting IN ('input_tz', 'tz') ORDER BY setting" > "$work/settings.csv" 2> /dev/null; then
+  if sink_query --format csv 'SELECT setting, value FROM engagement_settings ORDER BY setting' > "$work/all-settings.csv" 2> /dev/null; then
+    { head -n 1 "$work/all-settings.csv"; grep -E '^(input_tz|tz),' "$work/all-settings.csv" || true; } > "$work/settings.csv"
+    recompute_all=0; [ "$(wc -l < "$work/settings.csv")" -le 1 ] || grep -q '^durations,' "$work/all-settings.csv" || recompute_all=1
     if [ "$(wc -l < "$work/settings.csv")" -gt 1 ] && ! cmp -s "$work/settings.csv" "$work/want-settings.csv"; then
       { echo "$me: $db was loaded with another --tz or --input-tz; use the same ones or a new database. It has:"
         tail -n +2 "$work/settings.csv"; } >&2
@@ -220,10 +223,9 @@ pg=0; ! sink_is_pg || pg=1
     echo ") INSERT INTO activity_exit_dirty_dates (date)"
     echo "  SELECT l.date FROM load_dates l WHERE (SELECT count(*) FROM activity_exit_facts f WHERE f.date = l.date) > l.n;"
   fi
-  # a database whose cube summed negative durations (loaded before they were left out: no
-  # durations setting): every day of it recomputed once, in this load's transaction
-  echo "INSERT INTO activity_exit_dirty_dates (date) SELECT DISTINCT date FROM activity_exit_facts"
-  echo "  WHERE NOT EXISTS (SELECT 1 FROM engagement_settings WHERE setting = 'durations') ON CONFLICT (date) DO NOTHING;"
+  # a database whose cube summed negative durations (loaded before they were left out: no durations
+  # setting, seen by check_db under the lock): every day of it recomputed once, in this load's transaction
+  [ "$recompute_all" = 0 ] || echo "INSERT INTO activity_exit_dirty_dates (date) SELECT DISTINCT date FROM activity_exit_facts WHERE true ON CONFLICT (date) DO NOTHING;"
   cat "$(sink_sql engagement.refresh)"
   echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")), ('durations', 'negative not counted') ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
