@@ -93,11 +93,16 @@ work=$(mktemp -d); stage_pid=""
 # (a first load's staging, step 1, runs in the background: a failure elsewhere waits for it, as one
 # before it would have been done by then)
 # (and says why it failed, if it did: another step's failure may have ended the run first)
-trap 'if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"' EXIT
+# (a --rejects file this run made for its early check, still empty, goes when the run fails: a first
+# run that failed leaves no file behind, as one that failed before the check)
+made_kept=
+trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"
+  if [ "$st" -ne 0 ] && [ -n "$made_kept" ] && [ -f "$kept" ] && [ ! -s "$kept" ]; then rm -f -- "$kept"; fi' EXIT
 # (--rejects FILE: opened now, so that one that cannot be written fails before anything runs; written
 # whole at the end, under a temporary name renamed over it: last night's is not emptied by a run that
 # then fails, and a full disk is a failure said, not a cut file and a wrong summary)
 kept=$rejects
+if [ -n "$kept" ] && [ ! -e "$kept" ] && [ ! -L "$kept" ]; then made_kept=1; fi
 if [ -n "$kept" ] && ! : >> "$kept"; then echo "$me: cannot write --rejects $kept; nothing loaded" >&2; exit 1; fi
 rejects=$work/rejects.ndjson
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \

@@ -219,6 +219,12 @@ withReal(test)('--rejects: a file that cannot be written fails before anything r
   assert.is(r.status, 1);
   assert.match(r.stderr, /cannot write --rejects .*no\/such\/rej\.ndjson; nothing loaded/);
   assert.not.ok(fs.existsSync(`${d}/c.db`));
+  // a first run that fails after that check leaves no empty rejects file behind (its check made it)
+  fs.writeFileSync(`${d}/junk.db`, Buffer.alloc(5000, 7));
+  r = run('junk.db', `${d}/first.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /file is not a database/);
+  assert.not.ok(fs.existsSync(`${d}/first.ndjson`), 'the empty file made by the check is gone');
   // a link: its target written (the link was replaced by a file, the target left as it was), its mode kept
   fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/rej.ndjson`, 'old\n'); fs.chmodSync(`${d}/real/rej.ndjson`, 0o600);
   fs.symlinkSync('real/rej.ndjson', `${d}/link.ndjson`);
