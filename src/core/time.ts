@@ -214,6 +214,7 @@ const SCALE: Record<Exclude<Unit, 'auto'>, number> = { s: 1000, ms: 1, us: 1e-3,
 const US: Record<Exclude<Unit, 'auto'>, number> = { s: 1e6, ms: 1e3, us: 1, ns: 1e-3 };
 const MIN_MS = -2_208_988_800_000; // 1900-01-01
 const MAX_MS = 10_413_792_000_000; // 2300-01-01
+const TENS_OF_1973 = 1e11; // ms: 1e8 s, 1973-03-03T09:46:40Z (-1e8 s: 1966-10-31)
 /** the times that tools keeping a time to the µs as a double of epoch seconds hold exactly (sessionize,
  *  match-points): 1900-01-01 up to 2^32 s, 2106-02-07T06:28:16Z, past which two µs apart can round to
  *  one double and a gap of exactly --gap be read a µs longer or shorter */
@@ -312,6 +313,15 @@ function fromEpoch(x: number, text: string, unit: Unit, fine = false): number | 
   if (ms < MIN_MS || ms > MAX_MS) {
     const likely = unitOfText(x, digits, text);
     return `epoch ${text} is out of range for unit ${u}${unit !== 'auto' && likely !== u ? ` (it looks like ${likely})` : ''}`;
+  }
+  // an explicit unit finer than the value's size says (seconds given as ms, ms as µs): a time within
+  // ~3 years of 1970 that, in the unit its size says, is one of 1973-2300 (a modern time): refused, as
+  // a value too big for its unit is, not loaded as a day in 1970 (a value of under 1e8 is left alone)
+  if (unit !== 'auto' && Math.abs(ms) < TENS_OF_1973) {
+    const likely = unitOfText(x, digits, text);
+    const asLikely = x * SCALE[likely];
+    if (SCALE[likely] > SCALE[u] && Math.abs(asLikely) >= TENS_OF_1973 && asLikely >= MIN_MS && asLikely <= MAX_MS)
+      return `epoch ${text} read as ${u} is a time in ${new Date(ms).toISOString().slice(0, 4)} (it looks like ${likely})`;
   }
   return us === 0 ? ms : ms + us / 1000;
 }

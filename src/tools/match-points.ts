@@ -7,6 +7,7 @@
 // doubles: 64-bit numeric ids are kept exact and written back as the same number tokens; 7 and "7"
 // are different ids. The field options read flat records too (e.g. match events kept in a database
 // by an earlier load: --match match_id --home home_user_id ...).
+import { FieldReader } from '../core/fields.js';
 import { NUMBER, compareCodePoints, compareDec, getPath, numberOf, splitPath, stringify, wholeDec } from '../core/json.js';
 import { msSeconds, outsideUsRange, valueMs } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -44,6 +45,7 @@ export const tool: Tool<MatchPointsOptions> = {
     const P = { time: splitPath(o.time), match: splitPath(o.match), home: splitPath(o.home), away: splitPath(o.away), hg: splitPath(o.homeGoals), ag: splitPath(o.awayGoals) };
     const matches = new Map<string, { id: unknown; evs: Ev[] }>();
     let read = 0; // (the events' input order: their rejects are reported in it)
+    const timeText = new FieldReader([o.time]);
     return {
       record(line: Line) {
         const r = ctx.parse(line);
@@ -52,7 +54,10 @@ export const tool: Tool<MatchPointsOptions> = {
         if (matchId == null) return ctx.reject(line, `missing ${o.match}`);
         // (a time as every tool reads it: epoch s, ms, µs or ns by magnitude, or ISO-8601; a number of ms
         // read as seconds gave durations 1000x too long, a start in s and a finish in ms 55,000 years)
-        const ms = valueMs(getPath(r, P.time)), t = typeof ms === 'number' ? ms : NaN;
+        // (a number's own text: the double of 1710115199.9999999 is the next day's 1710115200)
+        const tv = getPath(r, P.time);
+        const ms = valueMs(tv, { text: typeof tv === 'number' && timeText.read(line.buf, line.start, line.end) ? timeText.raw(0) : undefined });
+        const t = typeof ms === 'number' ? ms : NaN;
         if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time) ?? null)}`);
         const far = outsideUsRange(t / 1000);
         if (far !== undefined) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time))}: ${far}`);
