@@ -131,19 +131,20 @@ test('64-bit user ids that differ only past 2^53 stay distinct', () => {
   assert.is(pass, a.slice(0, -1) + ',"date":"2020-06-01"}');
 });
 
-test('event_timestamp is read as microseconds whatever its size: a seconds-sized or nanoseconds-sized value is not re-read in another unit', () => {
+test('event_timestamp is read as microseconds: a seconds-sized or nanoseconds-sized value is not re-read in another unit but refused, said with the unit it looks like (a seconds-sized one was a day in 1970 in silence)', () => {
   const dir = tmpdir();
   fs.writeFileSync(`${dir}/units.ndjson`, [
-    ev({ us: 1583863200n, user: 'small', ms: 5000 }), // 1970-01-01T00:26:23Z in microseconds: 1969-12-31 in Chicago
+    ev({ us: 1583863200n, user: 'small', ms: 5000 }), // 1970-01-01T00:26:23Z in microseconds: seconds of 2020, refused
     ev({ us: -1000000n, user: 'neg', ms: 5000 }), // one second before the epoch: 1969-12-31 in Chicago
     ev({ us: 9223372036854775807n, user: 'huge', ms: 5000 }), // year 294247 in microseconds: refused
     ev({ us: us('2020-03-10T18:00:00Z'), user: 'ok', ms: 5000 }),
   ].join('\n') + '\n');
   const r = sh(`scripts/active-users.sh --quiet --db ${dir}/u.db ${dir}/units.ndjson`);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /1 bad record skipped/);
+  assert.match(r.stderr, /2 bad records skipped/);
+  assert.match(r.stderr, /epoch 1583863200 read as us is a time in 1970 \(it looks like s\)/);
   assert.equal(table(`${dir}/u.db`), [
-    { date: '1969-12-31', active_user_count: 2 },
+    { date: '1969-12-31', active_user_count: 1 },
     { date: '2020-03-10', active_user_count: 1 },
   ]);
 });
