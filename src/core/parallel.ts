@@ -244,7 +244,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   const report = (rejects: WorkerReject[], input: number | null, absolute = false) => {
     for (const r of rejects) {
       const before = absolute ? 0 : r.stage === 0 && input !== null ? linesBefore.get(input) ?? 0 : recsBefore[r.stage];
-      (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.bytes ?? r.raw, r.reason, r.detail ?? undefined);
+      (r.stage < p.local ? shadows[r.stage] : main[0]).ctx.rejectAt(r.file, before + r.line, r.bytes ?? r.raw, r.reason, r.detail ?? undefined, absolute);
     }
   };
   // (each copy of a stage says the same things: once each, under the stage's name)

@@ -94,7 +94,7 @@ export class Stage implements LineSink {
       emitEdits(line, edits) { out.edited(line.buf, line.start, line.end, edits); },
       // (the line's bytes as read: its CR before the LF too, which the splitter left out)
       reject(line, reason, detail) { stage.reject(line.file, line.no, () => line.buf.subarray(line.start, line.cr ? line.end + 1 : line.end), reason, detail); },
-      rejectAt(file, no, raw, reason, detail) { stage.reject(file, no, () => raw, reason, detail); },
+      rejectAt(file, no, raw, reason, detail, side) { stage.reject(file, no, () => raw, reason, detail, side); },
       parse(line) {
         const c = stage.checker;
         if (!c.read(line.buf, line.start, line.end, line.trusted)) { ctx.reject(line, c.reason, c.error); return undefined; }
@@ -156,11 +156,11 @@ export class Stage implements LineSink {
   tooLong(l: Line): void { this.stats.in++; this.ctx.reject(l, 'line too long'); }
   invalid(l: Line, why: string): void { this.stats.in++; this.ctx.reject(l, 'malformed JSON', why); }
 
-  private reject(file: string, no: number, raw: () => string | Uint8Array, reason: string, detail?: string): void {
+  private reject(file: string, no: number, raw: () => string | Uint8Array, reason: string, detail?: string, side = false): void {
     if (this.transform?.holdReject?.(file, no, raw(), reason, detail)) return; // (reported by it, in line order)
     const stats = this.stats, opts = this.opts;
     stats.rejected++;
-    if (this.inputs.has(file)) this.inputRejected++;
+    if (!side && this.inputs.has(file)) this.inputRejected++;
     stats.reasons.set(reason, (stats.reasons.get(reason) ?? 0) + 1);
     if (detail?.endsWith(FROM_JSON)) this.jsonHint++;
     // (a detail quoting a value of megabytes made a line of megabytes on stderr: cut to 300 characters,

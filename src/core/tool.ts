@@ -45,8 +45,11 @@ export interface ToolContext {
    *  counted per reason), reported `tool: file:line: reason`, raw line kept
    *  in --rejects; with --strict the run stops with exit 1. */
   reject(line: Line, reason: string, detail?: string): void;
-  /** report a bad record when the line is no longer at hand (e.g. in end()) */
-  rejectAt(file: string, no: number, raw: string | Uint8Array, reason: string, detail?: string): void;
+  /** report a bad record when the line is no longer at hand (e.g. in end()); `side`: a line of a file
+   *  the stage reads for itself (join's side file), not of its input, whatever its name (a side file that
+   *  is also an input: its bad lines counted as the input's made "every record was rejected" of a run
+   *  that kept records) */
+  rejectAt(file: string, no: number, raw: string | Uint8Array, reason: string, detail?: string, side?: boolean): void;
   /** the line as a record: checked by the grammar like every line (core/fields.ts), decoded with
    *  numbers exact (core/json.ts BigNum); a line that is not one valid JSON object is rejected and
    *  undefined returned. */

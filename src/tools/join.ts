@@ -101,7 +101,7 @@ export const tool: Tool<JoinOptions> = {
     return {
       async init() {
         const file = o.side;
-        const onBad = (no: number, reason: string, detail?: string, raw?: string | Uint8Array) => ctx.rejectAt(file, no, raw ?? '', reason, detail);
+        const onBad = (no: number, reason: string, detail?: string, raw?: string | Uint8Array) => ctx.rejectAt(file, no, raw ?? '', reason, detail, true);
         const read = async (onRecord: OnSideRecord) => {
           // (with --fields, only the key and those are read from a CSV side file's rows)
           const keep = fields.length > 0 ? [sideKey[0], ...fields.map((f) => splitPath(f)[0])] : undefined;
@@ -121,7 +121,7 @@ export const tool: Tool<JoinOptions> = {
         const badBefore = ctx.rejected(); // (the side file's bad records: counted apart, below)
         // a side record without the key, kept in --rejects as read (its line's bytes: it was written
         // again as JSON, 1.50 as 1.5, escapes decoded, its blanks and CR gone)
-        const noKey = (line: number, raw: Uint8Array) => ctx.rejectAt(file, line, Buffer.from(raw), `side record without ${sideKey.join('.')}`);
+        const noKey = (line: number, raw: Uint8Array) => ctx.rejectAt(file, line, Buffer.from(raw), `side record without ${sideKey.join('.')}`, undefined, true);
         let kept: { text: Buffer; line: number }[] | null = null;
         let paths: string[];
         if (fields.length === 0) {
