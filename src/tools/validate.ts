@@ -200,7 +200,7 @@ export const tool: Tool<ValidateOptions> = {
       pairs(o.enum, '--enum');
       for (const [f, r] of pairs(o.range, '--range')) if (!/^-?[\d.eE+-]*\.\.-?[\d.eE+-]*$/.test(r)) return `--range ${f}: write MIN..MAX (got '${r}')`;
     } catch (err) { return (err as Error).message; }
-    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema) return 'give at least one rule (--require, --type, --enum or --schema)';
+    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema) return 'give at least one rule (--require, --type, --enum, --range or --schema)';
     return undefined;
   },
   create(o, ctx) {
