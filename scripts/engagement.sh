@@ -137,7 +137,9 @@ check_db
 # its day, slice and measures. dedupe comes after every step that can reject an event (a bad line, a
 # bad occurred_at), so a delivery those steps reject never hides a later good one, and after the
 # filter, so events of other names do not share the id space (as across loads, where only facts are
-# kept). count-by groups by event_id plus the slice, so each event is one row.
+# kept). count-by groups by event_id plus the slice, so each event is one row. An event whose event_id
+# is missing, null or empty ("") is a bad record (validate): an empty id was loaded as a fact, and a
+# second one was then taken for its duplicate.
 # With --hosts: the facts of each partition (input file) on the hosts, in one process there (the same
 # steps as a chain, the users and activities files sent with each job); here they are put together in
 # the order of the files, and the load keeps the first fact of an event id (--on-conflict ignore).
@@ -154,6 +156,7 @@ if hosts_on; then
       then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${st[@]}" \
       then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${st[@]}" \
       then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${st[@]}" \
+      then validate --require event_id --non-empty "${st[@]}" \
       then dedupe --key event_id "${st[@]}" \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
         app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
@@ -179,6 +182,7 @@ event-pipes where name=activity_exit "${stats[@]}" "${inputs[@]}" \
   then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" \
   then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" \
   | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" \
+  then validate --require event_id --non-empty "${stats[@]}" \
   then dedupe --key event_id "${stats[@]}" \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \

@@ -28,7 +28,8 @@ mau, power_users, retention, app_version_p95, dau_anomalies, session_metrics and
 device_performance with --metadata). The files are read once by each of --jobs processes, each
 keeping one shard of the users (from-csv --shard) and computing every table's part in one
 in-process chain; the shards combine exactly. Every table is replaced whole by a run (each in a
-transaction of its own; device_performance by an empty one without --metadata).
+transaction of its own; device_performance by an empty one without --metadata), but stage_stats,
+which gains the run's figures (the rows of earlier runs kept, each with its run's time).
 
 Options:
   --db FILE              the SQLite database (created if missing)
@@ -293,7 +294,7 @@ else
       # (waited for: they end before their folder goes, else they say they cannot write their figures there)
       for p in ${pids[@]+"${pids[@]}"}; do stop_children "$p"; done
       for p in ${pids[@]+"${pids[@]}"}; do wait "$p" 2>/dev/null || true; done
-      echo "insights.sh: a shard failed" >&2; exit 1
+      echo "insights.sh: a shard failed (said above): nothing was loaded, the tables are as they were" >&2; exit 1
     fi
     [ -n "$combine" ] || [ ${#pids[@]} -eq 0 ] || start_combine
     # (the combination merges a shard's partial states as it ends: the first while the last still runs)

@@ -116,6 +116,13 @@ merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
        if [ "${st[0]}" != 0 ] || [ "${st[1]}" != 0 ]; then step decide
        elif [ "${st[2]}" != 0 ]; then step "writing reel_interest.ndjson"
        else step to-parquet; fi; }
+# a run that decided no pair (an empty input; every watch event rejected and no like or unlike) kept
+# nothing: it says so in its status and leaves the last run's files (and table) as they were, where it
+# wrote empty ones over them with exit 0
+if [ ! -s "$work/reel_interest.ndjson" ]; then
+  echo "reel-interest.sh: no (user, reel) pair came out of the input (no usable watch event, like or unlike): nothing kept, the outputs in $out left as they were" >&2
+  exit 1
+fi
 mv "$work/reel_interest.ndjson" "$out/reel_interest.ndjson"
 mv "$work/reel_interest.parquet" "$out/reel_interest.parquet"
 

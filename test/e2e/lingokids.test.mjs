@@ -141,7 +141,10 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
   // the first file, good in the second; 5: a broken line in the first file, then good in the second
   fs.writeFileSync(`${d}/a.json`, [ev('1', 'yesterday', 'activity_exit', 7), ev('1', '2021-01-05 10:00:00.000'), ev('2', '2021-01-05 11:00:00.000', 'activity_start'),
     ev('2', '2021-01-06 10:00:00.000'), ev('3', '2021-01-06 11:00:00.000', 'activity_exit', 2), ev('3', '2021-01-06 11:00:00.000', 'activity_exit', 2),
-    ev('4', '2021-13-01 10:00:00.000'), ev('5', '2021-01-07 10:00:00.000').slice(0, -3)].join('\n') + '\n');
+    ev('4', '2021-13-01 10:00:00.000'), ev('5', '2021-01-07 10:00:00.000').slice(0, -3),
+    // an empty or null event_id is no event's id: a bad record each (an empty one was loaded as a fact,
+    // and the second taken for its duplicate: a review)
+    ev('', '2021-01-05 12:00:00.000'), ev('', '2021-01-05 13:00:00.000'), ev(null, '2021-01-05 14:00:00.000')].join('\n') + '\n');
   fs.writeFileSync(`${d}/b.json`, [ev('4', '2021-01-07 10:00:00.000'), ev('5', '2021-01-07 12:00:00.000'), ev('1', '2021-01-08 10:00:00.000')].join('\n') + '\n');
   const opts = `--users ${d}/users.json --activities ${d}/acts.json`;
   const facts = (db) => q(db, 'SELECT event_id, date, duration_s FROM activity_exit_facts ORDER BY event_id');
@@ -152,6 +155,7 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
     const r = sh(`scripts/engagement.sh --db ${d}/${db}.db ${how} ${opts} ${d}/a.json ${d}/b.json`);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stderr, /bad records? skipped/);
+    assert.match(r.stderr, /validate: 3 bad records skipped \(empty event_id: 2, null event_id: 1\)/, db);
     assert.equal(facts(`${d}/${db}.db`), want, db);
   }
   for (const f of ['a', 'b']) assert.is(sh(`scripts/engagement.sh --db ${d}/two.db ${opts} ${d}/${f}.json`).status, 0);

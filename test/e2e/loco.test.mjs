@@ -147,6 +147,25 @@ test('every watch event with a null important field: the likes still decide, exi
   assert.match(r.stderr, /null reel_watch_duration: 1/);
 });
 
+test('a run that decides no pair (every watch event rejected, no like; an empty file) kept nothing: exit 1, last night\'s files and table left as they were (they were emptied, exit 0: found by a review)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/good.ndjson`, '{"event_name":"reel_liked","timestamp":5,"user_uid":"a","reel_uid":"r"}\n');
+  fs.writeFileSync(`${d}/bad.ndjson`, '{"event_name":"reel_watched","timestamp":5,"user_uid":"a","reel_uid":"r2","origin_platform":"ios","app_version":"1.0","reel_watch_duration":null,"reel_duration":10,"replay_count":0}\n');
+  fs.writeFileSync(`${d}/empty.ndjson`, '');
+  let r = sh(`scripts/reel-interest.sh --out ${d}/o --db ${d}/l.db ${d}/good.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  const before = fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8'), parquet = fs.readFileSync(`${d}/o/reel_interest.parquet`);
+  for (const f of ['bad.ndjson', 'empty.ndjson']) {
+    r = sh(`scripts/reel-interest.sh --out ${d}/o --db ${d}/l.db ${d}/${f}`);
+    assert.is(r.status, 1, `${f}: ${r.stderr}`);
+    assert.match(r.stderr, /no \(user, reel\) pair came out of the input .*nothing kept/, f);
+    assert.is(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8'), before, f);
+    assert.ok(fs.readFileSync(`${d}/o/reel_interest.parquet`).equals(parquet), f);
+    assert.equal(fs.readdirSync(`${d}/o`).sort(), ['reel_interest.ndjson', 'reel_interest.parquet'], f);
+  }
+  assert.equal(lines(sh(`query-sqlite --db ${d}/l.db 'SELECT count(*) AS n FROM reel_interest'`).stdout), [{ n: 1 }]);
+});
+
 test('an id sent as a number is its text: user_uid 1 and "1" are one user in the NDJSON, the Parquet file and the table (they were two rows in the files, one in the table, the last written) (found by a review)', async () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/ev.ndjson`, [
