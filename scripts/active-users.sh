@@ -12,12 +12,13 @@ me=active-users.sh
 . "$here/scripts/lib/hosts.sh"
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
+. "$here/scripts/lib/rejects.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
 usage: active-users.sh --db FILE|--pg URL [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]
-                       [--plot FILE.svg|.html|.txt] [--threads N|auto] [FILE ...]
+                       [--plot FILE.svg|.html|.txt] [--threads N|auto] [--rejects FILE] [FILE ...]
    or: event-pipes active-users ARGS
 
 Sliide: distinct active users per local day into the table active_user_table(date,
@@ -36,6 +37,10 @@ Options:
   --plot FILE           draw active users per day after the load: FILE.svg, FILE.html or FILE.txt
   --threads N|auto      threads reading plain files (event-pipes --threads, 1-256; default auto:
                         one a core for files of 16 MiB or more). Stdin, gzip, --hosts: one
+  --rejects FILE        write the records the steps refused as JSON lines {file, line, reason,
+                        detail, raw}, step by step (filter-engaged, validate, to-local-date),
+                        each in input order; replaced whole at the end of a run that loaded
+                        (not with --hosts)
   -h, --help            print this help and exit
 
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
@@ -57,7 +62,7 @@ EOF
   hosts_help
   exit 0
 }
-tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; threads=auto; files=()
+tz="America/Chicago"; min_ms=3000; extra=(); quiet=0; plot=""; threads=auto; rejects=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
     --quiet) quiet=1; shift ;;
     --plot) need "$@"; plot=$2; shift 2 ;;
     --threads) need "$@"; threads=$2; shift 2 ;;
+    --rejects) need "$@"; rejects=$2; shift 2 ;;
     --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
     --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
@@ -81,6 +87,7 @@ hosts_opts_check
 case "$plot" in ''|*.svg|*.html|*.txt) ;; *) usage_error "--plot takes FILE.svg, FILE.html or FILE.txt (got '$plot')" ;; esac
 [[ $threads =~ ^(auto|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$ ]] || usage_error "--threads takes a number of threads or auto (got '$threads')"
 [ ${#files[@]} -gt 0 ] || files=(-)
+[ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
 inputs_check "${files[@]}"
 
 # the (date, user) pairs of the inputs: here, or with --hosts one partition (input file) per job on
@@ -92,13 +99,23 @@ load=(--table active_user_pairs --key date,user_pseudo_id --on-conflict ignore
   --schema "$(sink_sql active-users.schema)" --atomic --post-sql "@$(sink_sql active-users.refresh)")
 sink_loader
 if ! hosts_on; then
+  # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
+  # order and written whole once the load is done; scripts/lib/rejects.sh)
+  work=$(mktemp -d); trap 'st=$?; rm -rf "$work"; rejects_close "$st"' EXIT
+  rejects_open "$rejects"
+  mapfile -t R1 < <(rejects_opts "$work" 1); mapfile -t R2 < <(rejects_opts "$work" 2); mapfile -t R3 < <(rejects_opts "$work" 3)
   # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
   # load writes nothing (behind a pipe, the load committed the pairs read before the failure)
-  event-pipes --threads "$threads" filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} "${inputs[@]}" \
-    then validate --require user_pseudo_id --non-empty --type user_pseudo_id=string --coerce \
-    then to-local-date --tz "$tz" --unit us \
+  event-pipes --threads "$threads" filter-engaged --min-ms "$min_ms" ${extra[@]+"${extra[@]}"} ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
+    then validate --require user_pseudo_id --non-empty --type user_pseudo_id=string --coerce ${R2[@]+"${R2[@]}"} \
+    then to-local-date --tz "$tz" --unit us ${R3[@]+"${R3[@]}"} \
     then count-by date user_pseudo_id --distinct \
     then "${SINK_LOADER[@]}" "${load[@]}"
+  if [ -n "$rejects" ]; then
+    parts=(); for f in "$work"/rejects.[1-3]; do [ -e "$f" ] && parts+=("$f"); done
+    cat ${parts[@]+"${parts[@]}"} < /dev/null | rejects_save \
+      || { echo "$me: the load is committed, but its refused records could not be written to --rejects $rejects" >&2; exit 1; }
+  fi
 else
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
   hosts_setup active-users.sh "$work" "${files[@]}" || exit

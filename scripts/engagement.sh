@@ -17,6 +17,7 @@ usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
+. "$here/scripts/lib/rejects.sh"
 help() {
   cat <<'EOF'
 usage: engagement.sh --db FILE|--pg URL --users FILE --activities FILE [options] EVENTS...
@@ -38,6 +39,9 @@ Options:
   --tz ZONE          the IANA zone of the day (default UTC)
   --input-tz ZONE    the zone of the naive timestamps occurred_at and the users' times (default UTC)
   --stats-file F     append each step's figures (records in, out, rejected) to F as JSON lines
+  --rejects FILE     write the events the steps refused as JSON lines {file, line, reason, detail,
+                     raw}, step by step, each in input order; replaced whole at the end of a run
+                     that loaded (not with --hosts)
   -h, --help         print this help and exit
 
 Loads are incremental and idempotent. Every activity_exit event loaded is kept in
@@ -68,7 +72,7 @@ EOF
   hosts_help
   exit 0
 }
-db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); files=()
+db=""; users=""; activities=""; out=""; tz=UTC; input_tz=UTC; stats=(); rejects=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --db|--pg) need "$@"; sink_opt "$1" "$2"; db=$(sink_name); shift 2 ;;
@@ -78,6 +82,7 @@ while [ $# -gt 0 ]; do
     --tz) need "$@"; tz=$2; shift 2 ;;
     --input-tz) need "$@"; input_tz=$2; shift 2 ;;
     --stats-file) need "$@"; stats=(--stats-file "$2"); shift 2 ;;
+    --rejects) need "$@"; rejects=$2; shift 2 ;;
     --hosts|--remote-path|--retries) need "$@"; hosts_opt "$1" "$2"; shift 2 ;;
     --shared-storage) hosts_opt "$1"; shift ;;
     -h|--help) help ;;
@@ -98,8 +103,13 @@ for o in users activities; do
   fi
 done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
+[ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
 inputs_check "${files[@]}"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'st=$?; rm -rf "$work"; rejects_close "$st"' EXIT
+# (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
+# order and written whole once the load is done; scripts/lib/rejects.sh)
+rejects_open "$rejects"
+for k in 1 2 3 4 5 6 7 8; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
 # each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
 # activity are said at the end
 [ ${#stats[@]} -gt 0 ] || stats=(--stats-file "$work/steps.ndjson")
@@ -176,14 +186,14 @@ else
 # the first chain: the two chains 7.0-7.4 -> 6.0-6.5 s on 1M events; with count-by grouping the facts,
 # the second chain was the lighter one and the status sat there.)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
-event-pipes where name=activity_exit "${stats[@]}" "${inputs[@]}" \
-  then join --side "$users" --on user_id --prefix user_ --strict "${stats[@]}" \
+event-pipes where name=activity_exit "${stats[@]}" ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
+  then join --side "$users" --on user_id --prefix user_ --strict "${stats[@]}" ${R2[@]+"${R2[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" \
-  then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" \
-  | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" \
-  then validate --require event_id --non-empty "${stats[@]}" \
-  then dedupe --key event_id "${stats[@]}" \
+  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" ${R3[@]+"${R3[@]}"} \
+  then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" ${R4[@]+"${R4[@]}"} \
+  | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" ${R5[@]+"${R5[@]}"} \
+  then validate --require event_id --non-empty "${stats[@]}" ${R6[@]+"${R6[@]}"} \
+  then dedupe --key event_id "${stats[@]}" ${R7[@]+"${R7[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
       app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
@@ -233,8 +243,13 @@ pg=0; ! sink_is_pg || pg=1
   cat "$(sink_sql engagement.refresh)"
   echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")), ('durations', 'negative not counted') ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
-sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" \
+sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" ${R8[@]+"${R8[@]}"} \
   --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
+if [ -n "$rejects" ]; then
+  parts=(); for f in "$work"/rejects.[1-8]; do [ -e "$f" ] && parts+=("$f"); done
+  cat ${parts[@]+"${parts[@]}"} < /dev/null | rejects_save \
+    || { echo "$me: the load is committed, but its refused records could not be written to --rejects $rejects" >&2; exit 1; }
+fi
 
 if [ -n "$out" ]; then
   mkdir -p "$out"

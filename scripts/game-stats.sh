@@ -15,6 +15,7 @@ sql="$here/scripts/sql"
 me=game-stats.sh
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
+. "$here/scripts/lib/rejects.sh"
 . "$here/scripts/lib/lenient.sh"
 
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
@@ -93,17 +94,13 @@ work=$(mktemp -d); stage_pid=""
 # (a first load's staging, step 1, runs in the background: a failure elsewhere waits for it, as one
 # before it would have been done by then)
 # (and says why it failed, if it did: another step's failure may have ended the run first)
-# (a --rejects file this run made for its early check, still empty, goes when the run fails: a first
-# run that failed leaves no file behind, as one that failed before the check)
-made_kept=
-trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"
-  if [ "$st" -ne 0 ] && [ -n "$made_kept" ] && [ -f "$kept" ] && [ ! -s "$kept" ]; then rm -f -- "$kept"; fi' EXIT
-# (--rejects FILE: opened now, so that one that cannot be written fails before anything runs; written
-# whole at the end, under a temporary name renamed over it: last night's is not emptied by a run that
-# then fails, and a full disk is a failure said, not a cut file and a wrong summary)
+# (a --rejects file this run made for its early check, still empty, goes when the run fails)
+trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"; rejects_close "$st"' EXIT
+# (--rejects FILE: checked now, so that one that cannot be written fails before anything runs; written
+# whole at the end: last night's is not emptied by a run that then fails, and a full disk is a failure
+# said, not a cut file and a wrong summary; scripts/lib/rejects.sh)
 kept=$rejects
-if [ -n "$kept" ] && [ ! -e "$kept" ] && [ ! -L "$kept" ]; then made_kept=1; fi
-if [ -n "$kept" ] && ! : >> "$kept"; then echo "$me: cannot write --rejects $kept; nothing loaded" >&2; exit 1; fi
+rejects_open "$kept"
 rejects=$work/rejects.ndjson
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"
@@ -268,10 +265,7 @@ if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TM
   rejects_failed=1
 fi
 if [ -n "$kept" ]; then
-  # (written whole by save, as every file the toolkit writes whole, core/files.ts: under a temporary name
-  # renamed into place, a link's target, a device or pipe as it is; failing, the old file kept)
-  if ! save --strict -- "$kept" < "$rejects" 2> "$work/save.err"; then
-    cat "$work/save.err" >&2
+  if ! rejects_save < "$rejects"; then
     echo "$me: the load is committed, but its rejected events could not be written to --rejects $kept" >&2
     rejects_failed=1
   fi

@@ -233,7 +233,10 @@ export class Stage implements LineSink {
     const reasons = [...stats.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}: ${n}`).join(', ');
     if (stats.rejected > 0 && !opts.strict) {
       const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
-      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && !this.rejectsBroken ? `; ${opts.rejectsFormat === 'json' ? 'JSON records' : 'raw lines'} in ${opts.rejects}` : ''}`
+      // (a recipe gathering its steps' rejects in its run's folder names the file they go to at its end:
+      // EVENT_PIPES_REJECTS_AS, not a temporary file gone when it is read)
+      const kept = process.env.EVENT_PIPES_REJECTS_AS || opts.rejects;
+      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && !this.rejectsBroken ? `; ${opts.rejectsFormat === 'json' ? 'JSON records' : 'raw lines'} in ${kept}` : ''}`
         + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
     }
     if (opts.stats) {

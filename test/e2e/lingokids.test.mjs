@@ -151,13 +151,19 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
   const cube = (db) => q(db, 'SELECT date, plays, total_duration_s FROM activity_engagement_daily ORDER BY date');
   const want = [{ event_id: '1', date: '2021-01-05', duration_s: 1 }, { event_id: '2', date: '2021-01-06', duration_s: 1 },
     { event_id: '3', date: '2021-01-06', duration_s: 2 }, { event_id: '4', date: '2021-01-07', duration_s: 1 }, { event_id: '5', date: '2021-01-07', duration_s: 1 }];
-  for (const [db, how] of [['one', ''], ['hosts', '--hosts :']]) {
+  for (const [db, how] of [['one', `--rejects ${d}/rej.ndjson`], ['hosts', '--hosts :']]) {
     const r = sh(`scripts/engagement.sh --db ${d}/${db}.db ${how} ${opts} ${d}/a.json ${d}/b.json`);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stderr, /bad records? skipped/);
     assert.match(r.stderr, /validate: 3 bad records skipped \(empty event_id: 2, null event_id: 1\)/, db);
     assert.equal(facts(`${d}/${db}.db`), want, db);
   }
+  // --rejects: each step's refused events, step by step (a review: no recipe but game-stats kept them)
+  const rej = lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8'));
+  assert.equal(rej.map((x) => [path.basename(x.file), x.line, x.reason]), [['a.json', 8, 'malformed JSON'],
+    ['-', 1, 'bad occurred_at'], ['-', 6, 'bad occurred_at'], ['-', 5, 'empty event_id'], ['-', 6, 'empty event_id'], ['-', 7, 'null event_id']]);
+  assert.is(rej[0].raw, ev('5', '2021-01-07 10:00:00.000').slice(0, -3));
+  assert.is(sh(`scripts/engagement.sh --db ${d}/x.db --hosts : --rejects ${d}/r2.ndjson ${opts} ${d}/a.json`).status, 2);
   for (const f of ['a', 'b']) assert.is(sh(`scripts/engagement.sh --db ${d}/two.db ${opts} ${d}/${f}.json`).status, 0);
   assert.equal(facts(`${d}/two.db`), want, 'two loads');
   assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 2, total_duration_s: 2 }]);

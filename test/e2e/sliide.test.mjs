@@ -149,6 +149,43 @@ test('event_timestamp is read as microseconds: a seconds-sized or nanoseconds-si
   ]);
 });
 
+test('--rejects FILE: every step\'s refused records as JSON lines, step by step, the same with --threads 2; a run that fails keeps the last file (a first one leaves none); not with --hosts (found by a review: no recipe but game-stats kept its bad records)', () => {
+  const dir = tmpdir();
+  const t = us('2020-03-10T18:00:00Z');
+  const rows = [ev({ us: t, user: 'a', ms: 5000 }), '{"event_name":"user_engagement","broken', ev({ us: t, user: '', ms: 5000 }),
+    ev({ us: 1583863200n, user: 'b', ms: 5000 }), ev({ us: t, user: 'c', ms: 5000 })];
+  // (padding lines so that --threads 2 with small pieces splits the file)
+  const pad = Array.from({ length: 3000 }, (_, i) => ev({ name: 'screen_view', us: t + BigInt(i), user: `p${i}`, ms: 0 }));
+  fs.writeFileSync(`${dir}/day.ndjson`, [...pad, ...rows, ...pad].join('\n') + '\n');
+  const runs = {};
+  for (const threads of [1, 2]) {
+    const r = sh(`scripts/active-users.sh --quiet --threads ${threads} --db ${dir}/t${threads}.db --rejects ${dir}/rej${threads}.ndjson ${dir}/day.ndjson`, { env: { EVENT_PIPES_PIECE_BYTES: '65536' } });
+    assert.is(r.status, 0, r.stderr);
+    // (each step's summary names the recipe's file, not the run's own part of it, gone at its end)
+    const named = [...r.stderr.matchAll(/JSON records in (\S+)/g)].map((m) => m[1]);
+    assert.equal(named, [`${dir}/rej${threads}.ndjson`, `${dir}/rej${threads}.ndjson`, `${dir}/rej${threads}.ndjson`]);
+    runs[threads] = fs.readFileSync(`${dir}/rej${threads}.ndjson`, 'utf8');
+    assert.equal(table(`${dir}/t${threads}.db`), [{ date: '2020-03-10', active_user_count: 2 }]);
+  }
+  assert.is(runs[2], runs[1], '--threads 2 writes the same file');
+  const got = lines(runs[1]);
+  assert.equal(got.map((x) => [x.file.endsWith('day.ndjson') ? 'day' : x.file, x.reason]), [['day', 'malformed JSON'], ['-', 'empty user_pseudo_id'], ['-', 'bad event_timestamp']]);
+  assert.is(got[0].line, 3002);
+  assert.is(got[0].raw, rows[1]);
+  assert.is(got[1].raw, rows[2]);
+  // a run that fails (a database that is no SQLite file) keeps the last file; a first one leaves none
+  fs.writeFileSync(`${dir}/junk.db`, Buffer.alloc(5000, 7));
+  let r = sh(`scripts/active-users.sh --quiet --db ${dir}/junk.db --rejects ${dir}/rej1.ndjson ${dir}/day.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.is(fs.readFileSync(`${dir}/rej1.ndjson`, 'utf8'), runs[1]);
+  r = sh(`scripts/active-users.sh --quiet --db ${dir}/junk.db --rejects ${dir}/new.ndjson ${dir}/day.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.not.ok(fs.existsSync(`${dir}/new.ndjson`));
+  r = sh(`scripts/active-users.sh --quiet --db ${dir}/h.db --hosts : --rejects ${dir}/h.ndjson ${dir}/day.ndjson`);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /--rejects is kept by a run on this machine only \(not with --hosts\)/);
+});
+
 test('an engaged event whose user_pseudo_id is empty or null is no user: it is counted as a bad record, not as one more active user', () => {
   const dir = tmpdir();
   const t = us('2020-03-10T18:00:00Z');

@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# scripts/lib/rejects.sh: a recipe's --rejects FILE: the records its steps refused, as JSON lines
+# {file, line, reason, detail, raw} (each tool's --rejects-format json), step by step in the recipe's
+# order, each step's in its input order. Sourced by the recipes; needs `me` (the recipe's name).
+#
+#   rejects_open FILE     # before anything runs: FILE ("" none) checked writable, else said and exit 1
+#                         # (a run that would fail at its end is refused before it loads anything)
+#   rejects_opts DIR N    # prints one step's options, one a line, for mapfile: --rejects DIR/rejects.N
+#                         # --rejects-format json (nothing without --rejects); N orders the steps
+#   rejects_save < LINES  # at the end (the load done): LINES written whole to FILE by save (core/files.ts:
+#                         # under a temporary name renamed into place, a link's target, a device as it
+#                         # is); failing, said and status 1, the old FILE kept as it was
+#   rejects_close STATUS  # in the recipe's EXIT trap: a FILE that rejects_open made, still empty, goes
+#                         # when the run failed (a first run that failed leaves no empty file behind)
+REJECTS_FILE=""; REJECTS_MADE=""
+rejects_open() {
+  REJECTS_FILE=$1
+  [ -n "$REJECTS_FILE" ] || return 0
+  if [ ! -e "$REJECTS_FILE" ] && [ ! -L "$REJECTS_FILE" ]; then REJECTS_MADE=1; fi
+  if ! : >> "$REJECTS_FILE"; then echo "$me: cannot write --rejects $REJECTS_FILE; nothing loaded" >&2; exit 1; fi
+  export EVENT_PIPES_REJECTS_AS=$REJECTS_FILE
+}
+rejects_opts() {
+  [ -z "$REJECTS_FILE" ] || printf '%s\n' --rejects "$1/rejects.$2" --rejects-format json
+}
+# (the tools' summaries name the recipe's file, not the run's part of it: "JSON records in FILE")
+[ -z "${EVENT_PIPES_REJECTS_AS+x}" ] || unset EVENT_PIPES_REJECTS_AS
+rejects_save() {
+  local err
+  err=$(mktemp) || return 1
+  if ! save --strict -- "$REJECTS_FILE" 2> "$err"; then
+    cat "$err" >&2; rm -f "$err"
+    return 1
+  fi
+  rm -f "$err"
+}
+rejects_close() {
+  if [ "$1" -ne 0 ] && [ -n "$REJECTS_MADE" ] && [ -f "$REJECTS_FILE" ] && [ ! -s "$REJECTS_FILE" ]; then rm -f -- "$REJECTS_FILE"; fi
+}
