@@ -40,7 +40,7 @@ Options:
   --rejects FILE        write the records the steps refused as JSON lines {file, line, reason,
                         detail, raw}, step by step (filter-engaged, validate, to-local-date),
                         each in input order; replaced whole at the end of a run that loaded
-                        (not with --hosts)
+                        or refused records (not with --hosts)
   -h, --help            print this help and exit
 
 Loads are incremental and idempotent: the (date, user_pseudo_id) pairs ever seen active are kept in
@@ -101,7 +101,7 @@ sink_loader
 if ! hosts_on; then
   # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
   # order and written whole once the load is done; scripts/lib/rejects.sh)
-  work=$(mktemp -d); trap 'st=$?; rm -rf "$work"; rejects_close "$st"' EXIT
+  work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
   rejects_open "$rejects"
   mapfile -t R1 < <(rejects_opts "$work" 1); mapfile -t R2 < <(rejects_opts "$work" 2); mapfile -t R3 < <(rejects_opts "$work" 3)
   # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
@@ -111,11 +111,7 @@ if ! hosts_on; then
     then to-local-date --tz "$tz" --unit us ${R3[@]+"${R3[@]}"} \
     then count-by date user_pseudo_id --distinct \
     then "${SINK_LOADER[@]}" "${load[@]}"
-  if [ -n "$rejects" ]; then
-    parts=(); for f in "$work"/rejects.[1-3]; do [ -e "$f" ] && parts+=("$f"); done
-    cat ${parts[@]+"${parts[@]}"} < /dev/null | rejects_save \
-      || { echo "$me: the load is committed, but its refused records could not be written to --rejects $rejects" >&2; exit 1; }
-  fi
+  rejects_write "$work" || exit 1
 else
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
   hosts_setup active-users.sh "$work" "${files[@]}" || exit

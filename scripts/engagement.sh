@@ -41,7 +41,7 @@ Options:
   --stats-file F     append each step's figures (records in, out, rejected) to F as JSON lines
   --rejects FILE     write the events the steps refused as JSON lines {file, line, reason, detail,
                      raw}, step by step, each in input order; replaced whole at the end of a run
-                     that loaded (not with --hosts)
+                     that loaded or refused records (not with --hosts)
   -h, --help         print this help and exit
 
 Loads are incremental and idempotent. Every activity_exit event loaded is kept in
@@ -105,7 +105,7 @@ done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 [ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
 inputs_check "${files[@]}"
-work=$(mktemp -d); trap 'st=$?; rm -rf "$work"; rejects_close "$st"' EXIT
+work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
 # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
 # order and written whole once the load is done; scripts/lib/rejects.sh)
 rejects_open "$rejects"
@@ -245,11 +245,7 @@ pg=0; ! sink_is_pg || pg=1
 } > "$work/post.sql"
 sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" ${R8[@]+"${R8[@]}"} \
   --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"
-if [ -n "$rejects" ]; then
-  parts=(); for f in "$work"/rejects.[1-8]; do [ -e "$f" ] && parts+=("$f"); done
-  cat ${parts[@]+"${parts[@]}"} < /dev/null | rejects_save \
-    || { echo "$me: the load is committed, but its refused records could not be written to --rejects $rejects" >&2; exit 1; }
-fi
+rejects_write "$work" || exit 1
 
 if [ -n "$out" ]; then
   mkdir -p "$out"

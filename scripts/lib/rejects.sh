@@ -10,9 +10,17 @@
 #   rejects_save < LINES  # at the end (the load done): LINES written whole to FILE by save (core/files.ts:
 #                         # under a temporary name renamed into place, a link's target, a device as it
 #                         # is); failing, said and status 1, the old FILE kept as it was
+#   rejects_write DIR [failed]
+#                         # the steps' files DIR/rejects.N joined in step order and saved (rejects_save);
+#                         # with `failed` (the steps or the load failed) only when they hold a record: a
+#                         # run that refused every record says why in FILE, one that failed before it
+#                         # refused any leaves last night's FILE as it was. Failing, said, status 1
+#   rejects_on_exit STATUS DIR
+#                         # in the recipe's EXIT trap, first: a run that failed (status 1: said; not a
+#                         # signal, whose steps were cut short) writes its refused records, if any
 #   rejects_close STATUS  # in the recipe's EXIT trap: a FILE that rejects_open made, still empty, goes
 #                         # when the run failed (a first run that failed leaves no empty file behind)
-REJECTS_FILE=""; REJECTS_MADE=""
+REJECTS_FILE=""; REJECTS_MADE=""; REJECTS_WRITTEN=""
 rejects_open() {
   REJECTS_FILE=$1
   [ -n "$REJECTS_FILE" ] || return 0
@@ -33,6 +41,18 @@ rejects_save() {
     return 1
   fi
   rm -f "$err"
+}
+rejects_write() {
+  [ -n "$REJECTS_FILE" ] || return 0
+  REJECTS_WRITTEN=1
+  local parts=() f any=""
+  for f in "$1"/rejects.[0-9]; do [ -e "$f" ] && parts+=("$f"); [ ! -s "$f" ] || any=1; done
+  [ -z "${2-}" ] || [ -n "$any" ] || return 0
+  cat ${parts[@]+"${parts[@]}"} < /dev/null | rejects_save \
+    || { echo "$me: the refused records could not be written to --rejects $REJECTS_FILE" >&2; return 1; }
+}
+rejects_on_exit() {
+  [ "$1" -ne 1 ] || [ -z "$REJECTS_FILE" ] || [ -n "$REJECTS_WRITTEN" ] || [ ! -d "$2" ] || rejects_write "$2" failed || true
 }
 rejects_close() {
   if [ "$1" -ne 0 ] && [ -n "$REJECTS_MADE" ] && [ -f "$REJECTS_FILE" ] && [ ! -s "$REJECTS_FILE" ]; then rm -f -- "$REJECTS_FILE"; fi

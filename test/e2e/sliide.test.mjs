@@ -181,6 +181,11 @@ test('--rejects FILE: every step\'s refused records as JSON lines, step by step,
   r = sh(`scripts/active-users.sh --quiet --db ${dir}/junk.db --rejects ${dir}/new.ndjson ${dir}/day.ndjson`);
   assert.is(r.status, 1, r.stderr);
   assert.not.ok(fs.existsSync(`${dir}/new.ndjson`));
+  // a run that refused every record fails, and its file says why
+  fs.writeFileSync(`${dir}/bad.ndjson`, 'bad\n' + rows[1] + '\n');
+  r = sh(`scripts/active-users.sh --quiet --db ${dir}/b.db --rejects ${dir}/rej1.ndjson ${dir}/bad.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.equal(lines(fs.readFileSync(`${dir}/rej1.ndjson`, 'utf8')).map((x) => [x.line, x.reason, x.raw]), [[1, 'malformed JSON', 'bad'], [2, 'malformed JSON', rows[1]]]);
   r = sh(`scripts/active-users.sh --quiet --db ${dir}/h.db --hosts : --rejects ${dir}/h.ndjson ${dir}/day.ndjson`);
   assert.is(r.status, 2);
   assert.match(r.stderr, /--rejects is kept by a run on this machine only \(not with --hosts\)/);
