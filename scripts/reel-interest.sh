@@ -15,12 +15,13 @@ export PATH="$here/bin:$PATH"
 me=reel-interest.sh
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
+. "$here/scripts/lib/rejects.sh"
 . "$here/scripts/lib/lenient.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
-usage: reel-interest.sh --out DIR [--db FILE|--pg URL] [--threshold R] FILE...
+usage: reel-interest.sh --out DIR [--db FILE|--pg URL] [--threshold R] [--rejects FILE] FILE...
    or, in the package folder: scripts/reel-interest.sh ARGS
       (not event-pipes reel-interest: that runs the tool reel-interest)
 
@@ -39,6 +40,9 @@ Options:
                    a password in PGPASSWORD or ~/.pgpass rather than in the URL)
   --threshold R    the watched_ratio above which a user with no like or unlike is interested
                    (default 0.6)
+  --rejects FILE   write the events the steps refused as JSON lines {file, line, reason, detail,
+                   raw}, step by step, each in input order (a line that is no JSON once); replaced
+                   whole at the end of a run that wrote its outputs or refused events
   -h, --help       print this help and exit
 
 A watch event counts only when its key and the fields its own rule reads are present and not null
@@ -58,12 +62,13 @@ Examples:
 EOF
   exit 0
 }
-out=""; threshold=0.6; files=()
+out=""; threshold=0.6; rejects=""; files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) need "$@"; out=$2; shift 2 ;;
     --db|--pg) need "$@"; sink_opt "$1" "$2"; shift 2 ;;
     --threshold) need "$@"; threshold=$2; shift 2 ;;
+    --rejects) need "$@"; rejects=$2; shift 2 ;;
     -h|--help) help ;;
     --) shift; files+=("$@"); break ;;
     -?*) usage_error "unknown option $1" ;;
@@ -77,7 +82,13 @@ sink_check optional
 inputs_check "${files[@]}"
 mkdir -p "$out"
 work=$(mktemp -d "$out/.work.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'st=$?; kill $(jobs -p) 2>/dev/null || true; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
+# (--rejects: each step's refused events in a file of its own, joined in step order at the end: the
+# watch chain's where (the lines that are no JSON: the likes' chain reads the same ones, said twice on
+# stderr, kept once), the likes' validate and final-action, the watches' validate and watch-ratio;
+# scripts/lib/rejects.sh)
+rejects_open "$rejects"
+for k in 1 2 3 4 5; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
 step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and
@@ -88,8 +99,8 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 # one in the table, the last written)
 ids=(--type user_uid=string --type reel_uid=string --coerce)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
-event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" \
-  then final-action > "$work/final.ndjson" & final_pid=$!
+event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" ${R2[@]+"${R2[@]}"} \
+  then final-action ${R3[@]+"${R3[@]}"} > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and the
 # fields its own watched-ratio rule reads are present and not null: the key, the platform and both
 # durations always (validate reports each event dropped), app_version on android, replay_count on
@@ -99,9 +110,9 @@ important=user_uid,reel_uid,origin_platform,reel_watch_duration,reel_duration
 # (when every watch event lacks one, validate keeps nothing: the chain's status 1, which is then no
 # failure here, the likes and unlikes still decide)
 status=0
-event-pipes where event_name=reel_watched "${inputs[@]}" \
-  then validate --require "$important" "${ids[@]}" --stats-file "$work/validate.figures" \
-  then watch-ratio --stats-file "$work/ratio.figures" > "$work/ratios.ndjson" || status=$?
+event-pipes where event_name=reel_watched ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
+  then validate --require "$important" "${ids[@]}" --stats-file "$work/validate.figures" ${R4[@]+"${R4[@]}"} \
+  then watch-ratio --stats-file "$work/ratio.figures" ${R5[@]+"${R5[@]}"} > "$work/ratios.ndjson" || status=$?
 [ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/validate.figures" || rejected_all "$work/ratio.figures"; }; } \
   || step "the watch events (where, validate, watch-ratio)"
 
@@ -125,6 +136,7 @@ if [ ! -s "$work/reel_interest.ndjson" ]; then
 fi
 mv "$work/reel_interest.ndjson" "$out/reel_interest.ndjson"
 mv "$work/reel_interest.parquet" "$out/reel_interest.parquet"
+rejects_write "$work" || exit 1
 
 # job 2: load to the database (all or nothing)
 if sink_on; then

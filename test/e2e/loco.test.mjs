@@ -166,6 +166,21 @@ test('a run that decides no pair (every watch event rejected, no like; an empty 
   assert.equal(lines(sh(`query-sqlite --db ${d}/l.db 'SELECT count(*) AS n FROM reel_interest'`).stdout), [{ n: 1 }]);
 });
 
+test('--rejects FILE: every step\'s refused events as JSON lines, step by step; a line that is no JSON kept once though both chains read it (a review: the recipe kept none)', () => {
+  const d = tmpdir();
+  const bad = ['{"broken', '{"event_name":"reel_liked","timestamp":1e30,"user_uid":"u","reel_uid":"r"}',
+    '{"event_name":"reel_watched","timestamp":5,"user_uid":"u","reel_uid":"r2","origin_platform":"ios","app_version":"1.0","reel_watch_duration":null,"reel_duration":10,"replay_count":0}',
+    '{"event_name":"reel_watched","timestamp":5,"user_uid":"u","reel_uid":"r3","origin_platform":"web","app_version":"1.0","reel_watch_duration":4,"reel_duration":10,"replay_count":0}'];
+  fs.writeFileSync(`${d}/ev.ndjson`, ['{"event_name":"reel_unliked","timestamp":7,"user_uid":"u","reel_uid":"r"}', ...bad].join('\n') + '\n');
+  const r = sh(`scripts/reel-interest.sh --out ${d}/o --rejects ${d}/rej.ndjson ${d}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  const rej = lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8'));
+  assert.equal(rej.map((x) => [x.reason, x.raw]), [['malformed JSON', bad[0]], ['no usable time', bad[1]], ['null reel_watch_duration', bad[2]], ['unknown platform', bad[3]]]);
+  assert.is(rej[0].line, 2);
+  // the like at 1e30 did not win: the real unlike decides
+  assert.equal(lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8')), [{ user_uid: 'u', reel_uid: 'r', liked: false, unliked: true, watched_ratio: null, is_interested: false }]);
+});
+
 test('an id sent as a number is its text: user_uid 1 and "1" are one user in the NDJSON, the Parquet file and the table (they were two rows in the files, one in the table, the last written) (found by a review)', async () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/ev.ndjson`, [
