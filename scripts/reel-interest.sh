@@ -100,7 +100,7 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 ids=(--type user_uid=string --type reel_uid=string --coerce)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
 event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" ${R2[@]+"${R2[@]}"} \
-  then final-action ${R3[@]+"${R3[@]}"} > "$work/final.ndjson" & final_pid=$!
+  then final-action ${R3[@]+"${R3[@]}"} --stats-file "$work/final.figures" > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and the
 # fields its own watched-ratio rule reads are present and not null: the key, the platform and both
 # durations always (validate reports each event dropped), app_version on android, replay_count on
@@ -143,4 +143,7 @@ if sink_on; then
   sink_load --table reel_interest --key user_uid,reel_uid --atomic \
     --schema "$(sink_sql reel-interest.schema)" < "$out/reel_interest.ndjson" || step "$(sink_is_pg && echo load-postgres || echo load-sqlite)"
 fi
+# events of other names ("REEL_LIKED", "reel_shared"): left out, counted by final-action, said here
+others=$(sed -nE 's/.*"other events":([0-9]+).*/\1/p' "$work/final.figures" 2> /dev/null | tail -n 1)
+[ "${others:-0}" = 0 ] || echo "$me: $others event$([ "$others" = 1 ] || echo s) of other names (not reel_watched, reel_liked or reel_unliked) left out" >&2
 echo "reel-interest.sh: $(wc -l < "$out/reel_interest.ndjson") rows in $out/reel_interest.ndjson and .parquet$(sink_on && echo ", table reel_interest in $(sink_name)")" >&2

@@ -24,7 +24,8 @@ REJECTS_FILE=""; REJECTS_MADE=""; REJECTS_WRITTEN=""
 rejects_open() {
   REJECTS_FILE=$1
   [ -n "$REJECTS_FILE" ] || return 0
-  if [ ! -e "$REJECTS_FILE" ] && [ ! -L "$REJECTS_FILE" ]; then REJECTS_MADE=1; fi
+  # (the file the check makes: FILE, or a dangling link's target, which is what the link names)
+  if [ ! -e "$REJECTS_FILE" ]; then REJECTS_MADE=$(readlink -m -- "$REJECTS_FILE"); fi
   if ! : >> "$REJECTS_FILE"; then echo "$me: cannot write --rejects $REJECTS_FILE; nothing loaded" >&2; exit 1; fi
   export EVENT_PIPES_REJECTS_AS=$REJECTS_FILE
 }
@@ -55,5 +56,5 @@ rejects_on_exit() {
   [ "$1" -ne 1 ] || [ -z "$REJECTS_FILE" ] || [ -n "$REJECTS_WRITTEN" ] || [ ! -d "$2" ] || rejects_write "$2" failed || true
 }
 rejects_close() {
-  if [ "$1" -ne 0 ] && [ -n "$REJECTS_MADE" ] && [ -f "$REJECTS_FILE" ] && [ ! -s "$REJECTS_FILE" ]; then rm -f -- "$REJECTS_FILE"; fi
+  if [ "$1" -ne 0 ] && [ -n "$REJECTS_MADE" ] && [ -f "$REJECTS_MADE" ] && [ ! -L "$REJECTS_MADE" ] && [ ! -s "$REJECTS_MADE" ]; then rm -f -- "$REJECTS_MADE"; fi
 }

@@ -195,12 +195,6 @@ export class JsonStreamReader {
    *  string (its opening quote was a stray one): skipping goes back to just after that quote */
   private kStrOpen = -1;
   private kAfterStr = false;
-  /** (absolute offsets: this.base + index) the closing quote of the skipped string just read, and the
-   *  one of a string found to be none: the re-read from after its opening quote takes that quote as a
-   *  stray byte too, not as the opening of a string (which ran to the line end over the ']' or ',' where
-   *  reading resumes: `[?"x"?]` took the next line's `[` for a stray byte of the same array) */
-  private kStrClose = -1;
-  private kNoOpen = -1;
   /** rule (1) applies (else lines only) */
   private kBrackets = false;
   private kIndent = 0;
@@ -469,7 +463,6 @@ export class JsonStreamReader {
     this.kEsc = false;
     this.kStrOpen = -1;
     this.kAfterStr = false;
-    this.kStrClose = this.kNoOpen = -1;
     this.kBrackets = !this.eAtHead;
     this.kIndent = this.eIndent;
     this.kStartLine = this.eLine;
@@ -778,20 +771,20 @@ export class JsonStreamReader {
           i++;
           if (this.kEsc) this.kEsc = false;
           else if (c === BSL) this.kEsc = true;
-          else if (c === QUOTE) { this.kInStr = false; this.kAfterStr = this.kStrOpen >= 0; this.kStrClose = this.base + i - 1; }
+          else if (c === QUOTE) { this.kInStr = false; this.kAfterStr = this.kStrOpen >= 0; }
           continue;
         }
       }
       if (this.kAfterStr) {
         if (c === SP || c === TAB || c === CR) { i++; continue; }
         this.kAfterStr = false;
-        if (c !== COLON && c !== COMMA && c !== RBRACE && c !== RBRACK && c !== LF) { i = this.kStrOpen + 1; this.kStrOpen = -1; this.kNoOpen = this.kStrClose; continue; }
+        if (c !== COLON && c !== COMMA && c !== RBRACE && c !== RBRACK && c !== LF) { i = this.kStrOpen + 1; this.kStrOpen = -1; continue; }
         this.kStrOpen = -1;
       }
       if (c === LF) { i++; this.line++; this.lineStart = this.base + i; this.head = true; this.lineIndent = 0; continue; }
       i++;
       if (!this.kBrackets) continue;
-      if (c === QUOTE) { if (this.base + i - 1 !== this.kNoOpen) { this.kInStr = true; this.kStrOpen = i - 1; } continue; }
+      if (c === QUOTE) { this.kInStr = true; this.kStrOpen = i - 1; continue; }
       if (this.kDepth === 0) { // stray text: up to where an element or separator can stand
         if (c === LBRACE || (c === LBRACK && !inArray)) return this.resync(i - 1, i - 1, inArray ? A_NEXT : TOP);
         if (inArray && c === COMMA) return this.resync(i - 1, i, A_NEXT);

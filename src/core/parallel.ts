@@ -240,7 +240,8 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   }
 
   /** a worker's bad records, numbered as one thread would, through the stand-in stages (`absolute`:
-   *  lines of a stage's own files, found as it started, numbered already) */
+   *  lines of a stage's own files, found as it started, numbered already: a join's side file, never
+   *  lines of the input, so they are passed on as side rejects) */
   const report = (rejects: WorkerReject[], input: number | null, absolute = false) => {
     for (const r of rejects) {
       const before = absolute ? 0 : r.stage === 0 && input !== null ? linesBefore.get(input) ?? 0 : recsBefore[r.stage];

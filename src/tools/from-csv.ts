@@ -98,10 +98,6 @@ export const tool: Tool<FromCsvOptions> = {
       if (done === true) scanner.end();
       else if (done === 'cut') scanner.cut();
       out.flush();
-      // (an input without a header at all, empty or blank, has none of the columns --require names: it
-      // passed as rows of nothing, where a header without them failed the run)
-      if (done === true && records.header === null && !records.skip && env.required.length > 0)
-        ctx.failInput(file, `no header (an empty or blank input): none of the columns ${env.required.map((c) => JSON.stringify(c)).join(', ')} (--require): file skipped`);
     };
 
     return {

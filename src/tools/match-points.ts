@@ -56,11 +56,13 @@ export const tool: Tool<MatchPointsOptions> = {
         // read as seconds gave durations 1000x too long, a start in s and a finish in ms 55,000 years)
         // (a number's own text: the double of 1710115199.9999999 is the next day's 1710115200)
         const tv = getPath(r, P.time);
-        const ms = valueMs(tv, { text: typeof tv === 'number' && timeText.read(line.buf, line.start, line.end) ? timeText.raw(0) : undefined });
+        const text = typeof tv === 'number' && timeText.read(line.buf, line.start, line.end) ? timeText.raw(0) : undefined;
+        const ms = valueMs(tv, { text });
         const t = typeof ms === 'number' ? ms : NaN;
-        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time) ?? null)}`);
+        // (the value as written, in the reason: not its double, which the input need not hold)
+        if (!Number.isFinite(t)) return ctx.reject(line, 'no usable time', `${o.time}=${text ?? stringify(tv ?? null)}`);
         const far = outsideUsRange(t / 1000);
-        if (far !== undefined) return ctx.reject(line, 'no usable time', `${o.time}=${stringify(getPath(r, P.time))}: ${far}`);
+        if (far !== undefined) return ctx.reject(line, 'no usable time', `${o.time}=${text ?? stringify(tv)}: ${far}`);
         const key = idText(matchId);
         let m = matches.get(key);
         if (!m) matches.set(key, (m = { id: matchId, evs: [] }));

@@ -225,6 +225,12 @@ withReal(test)('--rejects: a file that cannot be written fails before anything r
   assert.is(r.status, 1, r.stderr);
   assert.match(r.stderr, /file is not a database/);
   assert.not.ok(fs.existsSync(`${d}/first.ndjson`), 'the empty file made by the check is gone');
+  // ... and so does the target a dangling link named (the link is left as it was)
+  fs.symlinkSync('target.ndjson', `${d}/dangling.ndjson`);
+  r = run('junk.db', `${d}/dangling.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.not.ok(fs.existsSync(`${d}/target.ndjson`), 'the target made by the check is gone');
+  assert.ok(fs.lstatSync(`${d}/dangling.ndjson`).isSymbolicLink());
   // a link: its target written (the link was replaced by a file, the target left as it was), its mode kept
   fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/rej.ndjson`, 'old\n'); fs.chmodSync(`${d}/real/rej.ndjson`, 0o600);
   fs.symlinkSync('real/rej.ndjson', `${d}/link.ndjson`);

@@ -171,9 +171,12 @@ test('--rejects FILE: every step\'s refused events as JSON lines, step by step; 
   const bad = ['{"broken', '{"event_name":"reel_liked","timestamp":1e30,"user_uid":"u","reel_uid":"r"}',
     '{"event_name":"reel_watched","timestamp":5,"user_uid":"u","reel_uid":"r2","origin_platform":"ios","app_version":"1.0","reel_watch_duration":null,"reel_duration":10,"replay_count":0}',
     '{"event_name":"reel_watched","timestamp":5,"user_uid":"u","reel_uid":"r3","origin_platform":"web","app_version":"1.0","reel_watch_duration":4,"reel_duration":10,"replay_count":0}'];
-  fs.writeFileSync(`${d}/ev.ndjson`, ['{"event_name":"reel_unliked","timestamp":7,"user_uid":"u","reel_uid":"r"}', ...bad].join('\n') + '\n');
+  fs.writeFileSync(`${d}/ev.ndjson`, ['{"event_name":"reel_unliked","timestamp":7,"user_uid":"u","reel_uid":"r"}', ...bad,
+    '{"event_name":"REEL_LIKED","timestamp":9,"user_uid":"u","reel_uid":"r"}'].join('\n') + '\n');
   const r = sh(`scripts/reel-interest.sh --out ${d}/o --rejects ${d}/rej.ndjson ${d}/ev.ndjson`);
   assert.is(r.status, 0, r.stderr);
+  // an event of another name is left out and counted (it went unsaid)
+  assert.match(r.stderr, /reel-interest\.sh: 1 event of other names \(not reel_watched, reel_liked or reel_unliked\) left out/);
   const rej = lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8'));
   assert.equal(rej.map((x) => [x.reason, x.raw]), [['malformed JSON', bad[0]], ['no usable time', bad[1]], ['null reel_watch_duration', bad[2]], ['unknown platform', bad[3]]]);
   assert.is(rej[0].line, 2);
