@@ -102,7 +102,7 @@ if ! hosts_on; then
   # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
   # order and written whole once the load is done; scripts/lib/rejects.sh)
   work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
-  rejects_open "$rejects"
+  rejects_open "$rejects" "${files[@]}" "${sink_db-}"
   mapfile -t R1 < <(rejects_opts "$work" 1); mapfile -t R2 < <(rejects_opts "$work" 2); mapfile -t R3 < <(rejects_opts "$work" 3)
   # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
   # load writes nothing (behind a pipe, the load committed the pairs read before the failure)

@@ -108,7 +108,7 @@ inputs_check "${files[@]}"
 work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
 # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
 # order and written whole once the load is done; scripts/lib/rejects.sh)
-rejects_open "$rejects"
+rejects_open "$rejects" "${files[@]}" "${sink_db-}" "$users" "$activities" "${stats[1]-}" ${out:+"$out/activity_engagement_daily.parquet"}
 for k in 1 2 3 4 5 6 7 8; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
 # each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
 # activity are said at the end

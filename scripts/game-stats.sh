@@ -100,7 +100,7 @@ trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then ca
 # whole at the end: last night's is not emptied by a run that then fails, and a full disk is a failure
 # said, not a cut file and a wrong summary; scripts/lib/rejects.sh)
 kept=$rejects
-rejects_open "$kept"
+rejects_open "$kept" "${files[@]}" "${sink_db-}" "$tzs"
 rejects=$work/rejects.ndjson
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"

@@ -80,16 +80,19 @@ sink_check optional
 [ ${#files[@]} -gt 0 ] || usage_error "no FILE given"
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
 inputs_check "${files[@]}"
-mkdir -p "$out"
-work=$(mktemp -d "$out/.work.XXXXXX")
-trap 'st=$?; kill $(jobs -p) 2>/dev/null || true; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
+work=""
+trap 'st=$?; kill $(jobs -p) 2>/dev/null || true; [ -z "$work" ] || { rejects_on_exit "$st" "$work"; rm -rf "$work"; }; rejects_close "$st"' EXIT
 # (--rejects: each step's refused events in a file of its own, joined in step order at the end: the
 # watch chain's where (the lines that are no JSON: the likes' chain reads the same ones, said twice on
 # stderr, kept once), the likes' validate and final-action, the watches' validate and watch-ratio;
-# scripts/lib/rejects.sh)
-rejects_open "$rejects"
+# scripts/lib/rejects.sh. Checked before the output folder is made.)
+rejects_open "$rejects" "${files[@]}" "${sink_db-}" "$out/reel_interest.ndjson" "$out/reel_interest.parquet"
+mkdir -p "$out"
+work=$(mktemp -d "$out/.work.XXXXXX")
 for k in 1 2 3 4 5; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
-step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
+# a failed step is named, exit 1; one stopped by a signal (130: an interrupt its shell ignored, in the
+# background of a script) ends the run with that status, its refused records not written
+step() { local st=${2:-$?}; [ "$st" -lt 128 ] || exit "$st"; echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 
 # job 1: ETL to files (the event kinds may be in any files, mixed or separate). The final actions and
 # the watch ratios read the files side by side: final-action in the background, the watch chain here
@@ -98,7 +101,14 @@ step() { echo "reel-interest.sh: step '$1' failed" >&2; exit 1; }
 # on both sides, in the NDJSON, the Parquet file and the table alike (they were two rows in the files,
 # one in the table, the last written)
 ids=(--type user_uid=string --type reel_uid=string --coerce)
-inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done   # where's positionals are conditions
+# (-i each: where's positionals are conditions.) Both chains read every file: standard input or a pipe
+# can be read once, and was split between them (some events in one chain only, exit 0): such an input
+# is copied into the run's folder first.
+inputs=(); n=0
+for f in "${files[@]}"; do
+  if [ "$f" = - ] || [ ! -f "$f" ]; then n=$((n + 1)); cat -- "$f" > "$work/input.$n" || step "reading $f"; f=$work/input.$n; fi
+  inputs+=(-i "$f")
+done
 event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" ${R2[@]+"${R2[@]}"} \
   then final-action ${R3[@]+"${R3[@]}"} --stats-file "$work/final.figures" > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and the
@@ -114,7 +124,7 @@ event-pipes where event_name=reel_watched ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
   then validate --require "$important" "${ids[@]}" --stats-file "$work/validate.figures" ${R4[@]+"${R4[@]}"} \
   then watch-ratio --stats-file "$work/ratio.figures" ${R5[@]+"${R5[@]}"} > "$work/ratios.ndjson" || status=$?
 [ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/validate.figures" || rejected_all "$work/ratio.figures"; }; } \
-  || step "the watch events (where, validate, watch-ratio)"
+  || step "the watch events (where, validate, watch-ratio)" "$status"
 
 wait "$final_pid" || step final-action
 # the decisions go to the NDJSON file and, as they come, to the Parquet writer (a process of its own:
@@ -124,9 +134,9 @@ merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \
   | to-parquet --types user_uid=string,reel_uid=string,liked=boolean,unliked=boolean,watched_ratio=double,is_interested=boolean \
     "$work/reel_interest.parquet" \
   || { st=("${PIPESTATUS[@]}")
-       if [ "${st[0]}" != 0 ] || [ "${st[1]}" != 0 ]; then step decide
-       elif [ "${st[2]}" != 0 ]; then step "writing reel_interest.ndjson"
-       else step to-parquet; fi; }
+       if [ "${st[0]}" != 0 ] || [ "${st[1]}" != 0 ]; then step decide "$(( st[0] != 0 ? st[0] : st[1] ))"
+       elif [ "${st[2]}" != 0 ]; then step "writing reel_interest.ndjson" "${st[2]}"
+       else step to-parquet "${st[3]}"; fi; }
 # a run that decided no pair (an empty input; every watch event rejected and no like or unlike) kept
 # nothing: it says so in its status and leaves the last run's files (and table) as they were, where it
 # wrote empty ones over them with exit 0

@@ -232,7 +232,7 @@ withReal(test)('--rejects: a file that cannot be written fails before anything r
   assert.not.ok(fs.existsSync(`${d}/target.ndjson`), 'the target made by the check is gone');
   assert.ok(fs.lstatSync(`${d}/dangling.ndjson`).isSymbolicLink());
   // a link: its target written (the link was replaced by a file, the target left as it was), its mode kept
-  fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/rej.ndjson`, 'old\n'); fs.chmodSync(`${d}/real/rej.ndjson`, 0o600);
+  fs.mkdirSync(`${d}/real`); fs.writeFileSync(`${d}/real/rej.ndjson`, '{"file":"old","line":1,"reason":"x","detail":null,"raw":"old"}\n'); fs.chmodSync(`${d}/real/rej.ndjson`, 0o600);
   fs.symlinkSync('real/rej.ndjson', `${d}/link.ndjson`);
   r = run('d.db', `${d}/link.ndjson`);
   assert.is(r.status, 0, r.stderr);

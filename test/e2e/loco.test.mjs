@@ -184,6 +184,20 @@ test('--rejects FILE: every step\'s refused events as JSON lines, step by step; 
   assert.equal(lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8')), [{ user_uid: 'u', reel_uid: 'r', liked: false, unliked: true, watched_ratio: null, is_interested: false }]);
 });
 
+test('standard input or a pipe is read by both chains (it was split between them: some events in one chain only, 1972 rows instead of 2010, exit 0: found by a review)', () => {
+  const d = tmpdir();
+  assert.is(sh(`generate-loco --seed 4 --events 6000 --out ${d}/ev.ndjson`).status, 0);
+  let r = sh(`scripts/reel-interest.sh --out ${d}/file ${d}/ev.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  const want = fs.readFileSync(`${d}/file/reel_interest.ndjson`, 'utf8');
+  for (const [how, cmd] of [['stdin', `scripts/reel-interest.sh --out ${d}/stdin - < ${d}/ev.ndjson`], ['pipe', `cat ${d}/ev.ndjson | scripts/reel-interest.sh --out ${d}/pipe -`],
+    ['fifo', `scripts/reel-interest.sh --out ${d}/fifo <(cat ${d}/ev.ndjson)`]]) {
+    r = sh(cmd);
+    assert.is(r.status, 0, `${how}: ${r.stderr}`);
+    assert.is(fs.readFileSync(`${d}/${how}/reel_interest.ndjson`, 'utf8'), want, how);
+  }
+});
+
 test('an id sent as a number is its text: user_uid 1 and "1" are one user in the NDJSON, the Parquet file and the table (they were two rows in the files, one in the table, the last written) (found by a review)', async () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/ev.ndjson`, [

@@ -186,6 +186,17 @@ test('--rejects FILE: every step\'s refused records as JSON lines, step by step,
   r = sh(`scripts/active-users.sh --quiet --db ${dir}/b.db --rejects ${dir}/rej1.ndjson ${dir}/bad.ndjson`);
   assert.is(r.status, 1, r.stderr);
   assert.equal(lines(fs.readFileSync(`${dir}/rej1.ndjson`, 'utf8')).map((x) => [x.line, x.reason, x.raw]), [[1, 'malformed JSON', 'bad'], [2, 'malformed JSON', rows[1]]]);
+  // a FILE the run reads or writes, one holding anything but refused records (a forgotten argument:
+  // `--rejects day1 day2`), or `-`, is refused before anything runs (a review: the records replaced them)
+  fs.copyFileSync(`${dir}/day.ndjson`, `${dir}/day1.ndjson`);
+  for (const [args, why] of [[`--rejects ${dir}/day1.ndjson ${dir}/day.ndjson`, /holds something other than refused records/],
+    [`--rejects ${dir}/day.ndjson ${dir}/day.ndjson`, /which this run reads or writes/], [`--rejects ${dir}/b.db ${dir}/day.ndjson`, /which this run reads or writes/],
+    [`--rejects - ${dir}/day.ndjson`, /--rejects takes a file, not -/]]) {
+    r = sh(`scripts/active-users.sh --quiet --db ${dir}/b.db ${args}`);
+    assert.is(r.status, 2, args);
+    assert.match(r.stderr, why, args);
+  }
+  assert.ok(fs.readFileSync(`${dir}/day1.ndjson`).equals(fs.readFileSync(`${dir}/day.ndjson`)), 'the input left as it was');
   r = sh(`scripts/active-users.sh --quiet --db ${dir}/h.db --hosts : --rejects ${dir}/h.ndjson ${dir}/day.ndjson`);
   assert.is(r.status, 2);
   assert.match(r.stderr, /--rejects is kept by a run on this machine only \(not with --hosts\)/);
