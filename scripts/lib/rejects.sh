@@ -52,7 +52,7 @@ rejects_opts() {
   [ -z "$REJECTS_FILE" ] || printf '%s\n' --rejects "$1/rejects.$2" --rejects-format json
 }
 # (the tools' summaries name the recipe's file, not the run's part of it: "JSON records in FILE")
-[ -z "${EVENT_PIPES_REJECTS_AS+x}" ] || unset EVENT_PIPES_REJECTS_AS
+unset EVENT_PIPES_REJECTS_AS
 rejects_save() {
   local err
   # (its messages held back until it fails: no temporary file for them)
