@@ -101,6 +101,8 @@ trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then ca
 # said, not a cut file and a wrong summary; scripts/lib/rejects.sh)
 kept=$rejects
 rejects_open "$kept" "${files[@]}" "${sink_db-}" "$tzs"
+# (without --rejects the steps' files are this run's own, gone at its end: their summaries name none)
+[ -n "$kept" ] || export EVENT_PIPES_REJECTS_AS=
 rejects=$work/rejects.ndjson
 printf '{"setting":"gap","value":"%s"}\n{"setting":"season_end","value":"%s"}\n{"setting":"season_start","value":"%s"}\n{"setting":"timezones","value":"sha256:%s"}\n' \
   "$gap" "$season_end" "$season_start" "$(sha256sum < "$tzs" | cut -c1-64)" > "$work/want-settings.ndjson"

@@ -234,9 +234,10 @@ export class Stage implements LineSink {
     if (stats.rejected > 0 && !opts.strict) {
       const shown = this.reported < stats.rejected ? `; ${this.reported} shown` : '';
       // (a recipe gathering its steps' rejects in its run's folder names the file they go to at its end:
-      // EVENT_PIPES_REJECTS_AS, not a temporary file gone when it is read)
-      const kept = process.env.EVENT_PIPES_REJECTS_AS || opts.rejects;
-      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && !this.rejectsBroken ? `; ${opts.rejectsFormat === 'json' ? 'JSON records' : 'raw lines'} in ${kept}` : ''}`
+      // EVENT_PIPES_REJECTS_AS, not a temporary file gone when it is read; set and empty: none is kept,
+      // the recipe says so itself, and no file is named)
+      const as = process.env.EVENT_PIPES_REJECTS_AS, kept = as === undefined ? opts.rejects : as;
+      say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && kept && !this.rejectsBroken ? `; ${opts.rejectsFormat === 'json' ? 'JSON records' : 'raw lines'} in ${kept}` : ''}`
         + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
     }
     if (opts.stats) {

@@ -250,6 +250,21 @@ withReal(test)('--rejects: a file that cannot be written fails before anything r
   }
 });
 
+withReal(test)('without --rejects, the steps\' summaries name no file (their files are the run\'s own, gone at its end); with it, the FILE given (found in the thirty-fourth session)', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/ev.jsonl`, fs.readFileSync(`${G}/events_test.jsonl`, 'utf8') + '{"bad\n{"event_id": 99999991}\n');
+  const r = sh(`scripts/game-stats.sh --db ${d}/g.db --timezones ${G}/timezones.jsonl ${d}/ev.jsonl`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /dedupe: 1 bad record skipped \(malformed JSON: 1; 0 shown\)\n/);
+  assert.match(r.stderr, /validate: 1 bad record skipped/);
+  assert.not.match(r.stderr, /records in/, 'no file named');
+  assert.match(r.stderr, /give --rejects FILE to keep the details/);
+  const k = sh(`scripts/game-stats.sh --db ${d}/k.db --timezones ${G}/timezones.jsonl --rejects ${d}/kept.ndjson ${d}/ev.jsonl`);
+  assert.is(k.status, 0, k.stderr);
+  assert.match(k.stderr, new RegExp(`dedupe: 1 bad record skipped \\(malformed JSON: 1; 0 shown\\); JSON records in ${d}/kept.ndjson\n`));
+  assert.is(lines(fs.readFileSync(`${d}/kept.ndjson`, 'utf8')).length, 2);
+});
+
 withReal(test)('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 load, once), one past them is out of range', () => {
   const d = tmpdir();
   const reg = (id, u) => `{"event_id": ${id}, "event_type": "registration", "event_timestamp": 1728463546, "event_data": {"country": "DE", "user_id": "${u}", "device_os": "iOS"}}`;
