@@ -219,7 +219,9 @@ part() {
   # device type from the metadata (the first row of a repeated user_id wins)
   # (a user whose device type is unknown, absent from the metadata or empty there, is not in the
   # comparison; an interaction without an app_version is not in the p95 per version: both counted)
-  [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop "${st[@]}"
+  # (every shard reads the whole side file: the first says its bad lines and counts them, the others
+  # skip them in silence, --side-quiet; each shard said them, a line refused twice in stage_stats)
+  [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop $([ "$k" = 0 ] || echo --side-quiet) "${st[@]}"
     then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
   # a row without a user_id is no user's interaction, a duration_ms beyond a Long (the seed's type; validate

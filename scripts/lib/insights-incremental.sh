@@ -23,7 +23,9 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
   local in=$1 out=$2 cap=$3 gap=$4 meta=$5 st=(--stats-file "$2.stats") clip=() dev=()
   : > "$out.stats"; : > "$out.dev"
   [ -z "$cap" ] || clip=(clip --field duration_ms --max "$cap" "${st[@]}" then)
-  [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop "${st[@]}"
+  # (the side file's bad lines are said once, by insights_incremental before the partitions: each
+  # partition skips them in silence, --side-quiet; a year of days said them 365 times)
+  [ "$meta" = 0 ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop --side-quiet "${st[@]}"
     then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial -a 'n=count(duration_ms)' -a 'mean_duration_ms=avg(duration_ms)' -a 'p50_duration_ms=p50(duration_ms)'
       -a 'p95_duration_ms=p95(duration_ms)' -a 'sum_duration_ms=sum(duration_ms)' -a 'sumsq_duration_ms=sumsq(duration_ms)'
     then save "$out.dev" ']')
@@ -72,6 +74,12 @@ insights_incremental() {
   if [ "$full" = 1 ]; then insights_refuse_states; idb="$work/scratch.db"; fi
   mkdir -p "$(dirname "$db")"
 
+  # 0. the side file read once here, its bad lines said and counted (stage_stats) as one join's (the
+  # partitions' joins skip them in silence); one of which no record can be used fails the run now
+  if [ -n "$metadata" ] && [ ${#files[@]} -gt 0 ]; then
+    join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop --stats-file "$work/side.stats" < /dev/null > /dev/null \
+      || { echo "$me: --metadata $metadata cannot be used (said above): nothing was loaded" >&2; exit 1; }
+  fi
   # 1. the partitions' states: on the hosts (--hosts), or here through GNU parallel (--jobs at a time)
   export metadata
   export -f insights_partition
@@ -104,6 +112,7 @@ insights_incremental() {
     printf '%s\t%s\t%s\n' "${keys[$((i - 1))]}" "$f" "$HOSTS_OUT/$i" >> "$work/list"
   done
   local stats="$work/stats.ndjson"
+  [ ! -f "$work/side.stats" ] || cat "$work/side.stats" >> "$stats"
   for ((i = 1; i <= ${#files[@]}; i++)); do cat "$HOSTS_OUT/$i/stats" >> "$stats"; done
   [ -f "$stats" ] || : > "$stats"
 

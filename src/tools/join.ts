@@ -17,6 +17,7 @@ import { blankList, fileProblem, listOption, unreadable } from '../core/options.
 export interface JoinOptions {
   side: string; on: string; fields: string[]; prefix: string; explode: boolean; unmatched: 'keep' | 'drop' | 'reject';
   maxSide: string; sideFormat: 'auto' | 'ndjson' | 'json' | 'csv'; existing: 'replace' | 'keep' | 'reject'; keyMatch: 'value' | 'text';
+  sideQuiet: boolean;
 }
 
 export const tool: Tool<JoinOptions> = {
@@ -39,6 +40,7 @@ export const tool: Tool<JoinOptions> = {
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
     existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value by the side\'s (an unmatched record keeps its own; counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
+    'side-quiet': { type: 'boolean', default: false, describe: 'say nothing of the side file: its bad lines are skipped neither said nor counted, its repeated keys not warned of (for the second and later copies of one join run side by side over parts of the stream, whose first one says them)' },
     'key-match': { choices: ['value', 'text'], default: 'value', describe: 'value: keys match by value (7, "7" and "7.0" are one key: a CSV side file\'s cells find numbers); text: by their text (a string\'s content, a number or true/false as written; an array side key\'s elements, with --explode, by their shortest text): "7" and 7 are one key, "7.0" and "7" two (ids that are text)' },
   },
   check(o) {
@@ -101,12 +103,16 @@ export const tool: Tool<JoinOptions> = {
     return {
       async init() {
         const file = o.side;
-        const onBad = (no: number, reason: string, detail?: string, raw?: string | Uint8Array) => ctx.rejectAt(file, no, raw ?? '', reason, detail, true);
+        // (--side-quiet: a side line that cannot be used is skipped in silence, counted here alone for the
+        // check that some record could be used; another copy of the join says it)
+        let quietBad = 0;
+        const onBad = (no: number, reason: string, detail?: string, raw?: string | Uint8Array) => { if (o.sideQuiet) quietBad++; else ctx.rejectAt(file, no, raw ?? '', reason, detail, true); };
+        const sideWarn = (m: string) => { if (!o.sideQuiet) ctx.warn(m); };
         const read = async (onRecord: OnSideRecord) => {
           // (with --fields, only the key and those are read from a CSV side file's rows)
           const keep = fields.length > 0 ? [sideKey[0], ...fields.map((f) => splitPath(f)[0])] : undefined;
           try {
-            await readSide(file, o.sideFormat, parseSize(o.maxSide), onBad, onRecord, keep, (m) => ctx.warn(m));
+            await readSide(file, o.sideFormat, parseSize(o.maxSide), onBad, onRecord, keep, sideWarn);
           } catch (err) {
             // (a bad side line under --strict: a stop, exit 1; damaged gzip data: a failed run, exit 1)
             if (err instanceof StrictStop || err instanceof SideFileDamaged) throw err;
@@ -121,7 +127,7 @@ export const tool: Tool<JoinOptions> = {
         const badBefore = ctx.rejected(); // (the side file's bad records: counted apart, below)
         // a side record without the key, kept in --rejects as read (its line's bytes: it was written
         // again as JSON, 1.50 as 1.5, escapes decoded, its blanks and CR gone)
-        const noKey = (line: number, raw: Uint8Array) => ctx.rejectAt(file, line, Buffer.from(raw), `side record without ${sideKey.join('.')}`, undefined, true);
+        const noKey = (line: number, raw: Uint8Array) => { if (o.sideQuiet) quietBad++; else ctx.rejectAt(file, line, Buffer.from(raw), `side record without ${sideKey.join('.')}`, undefined, true); };
         let kept: { text: Buffer; line: number }[] | null = null;
         let paths: string[];
         if (fields.length === 0) {
@@ -201,13 +207,13 @@ export const tool: Tool<JoinOptions> = {
         else for (const r of kept) take(r.text, 0, r.text.length, r.line);
         // a side file of which no record could be used (every line broken, or none with the key): the
         // run fails before any record is read (each would have been joined to nothing, exit 0)
-        const sideBad = ctx.rejected() - badBefore;
+        const sideBad = ctx.rejected() - badBefore + quietBad;
         if (keyed === 0 && sideBad > 0) throw new Error(`side file ${file}: none of its records could be used (${sideBad} rejected): nothing to join with`);
-        if (dupes) ctx.warn(`${dupes} side records repeat a key already seen: the first one is used`);
+        if (dupes) sideWarn(`${dupes} side records repeat a key already seen: the first one is used`);
         // (a --fields name no side record has, a typo most likely: every record would get null there in
         // silence; said as to-csv says it of its --fields)
         const absent = fields.filter((_f, i) => !held[i]);
-        if (keyed > 0 && absent.length) ctx.warn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
+        if (keyed > 0 && absent.length) sideWarn(`--fields names no field of the side file: ${absent.join(', ')} (added as null)`);
         ctx.count('side keys', index.size);
         // ("rejected" counts them with the stream's: said apart, in - out = rejected would not hold)
         if (ctx.rejected() > badBefore) ctx.count('side rejected', ctx.rejected() - badBefore);

@@ -179,4 +179,38 @@ test('a batch with --jobs 2 equals --jobs 1; usage errors; a database of another
   assert.equal(dumpAll(`${d}/b.db`).dau, b.dau);
 });
 
+test('a --metadata file with bad lines: each said once and counted once in stage_stats, by a run of two shards and by an incremental batch of several partitions; the tables as without them (found in the thirty-fourth session)', () => {
+  const d = tmpdir();
+  sh(`generate-insights --seed 4 --interactions 1500 --users 120 --out ${d}/data`);
+  const files = fs.readdirSync(`${d}/data/interactions`).slice(0, 5).map((f) => `${d}/data/interactions/${f}`);
+  const users = new Set();
+  for (const f of files) for (const l of fs.readFileSync(f, 'utf8').trim().split('\n').slice(1)) users.add(l.split(',')[0]);
+  const good = ['user_id,join_date,country,device_type,subscription_type', ...[...users].sort().map((u, i) => `${u},2022-01-01,US,${['iPhone', 'Mac', 'Windows'][i % 3]},free`)];
+  fs.writeFileSync(`${d}/good.csv`, good.join('\n') + '\n');
+  // a stray quote (line 3) and a row without a user_id (line 6)
+  const bad = [...good.slice(0, 2), 'x,"y', ...good.slice(2, 4), ',2022-01-01,US,Mac,free', ...good.slice(4)];
+  fs.writeFileSync(`${d}/bad.csv`, bad.join('\n') + '\n');
+  const said = (stderr) => stderr.split('\n').filter((l) => l.startsWith('join: ')).sort();
+  const joinRejected = (db) => new Database(db, { readonly: true }).prepare("SELECT sum(rejected) AS n FROM stage_stats WHERE tool = 'join'").get().n;
+  for (const [mode, opts] of [['shards', '--jobs 2'], ['incremental', '--incremental --jobs 2']]) {
+    const ok = run(`${opts} --db ${d}/good-${mode}.db --metadata ${d}/good.csv ${files.join(' ')}`);
+    assert.equal(said(ok.stderr), [], mode);
+    const r = run(`${opts} --db ${d}/bad-${mode}.db --metadata ${d}/bad.csv ${files.join(' ')}`);
+    assert.equal(said(r.stderr), [
+      `join: ${d}/bad.csv:3: unclosed quote: the quoted field 2 is not closed by the end of the input, found on line ${bad.length} (a quote opened on line 3 may be stray: line 3 is rejected alone, reading resumes on line 4)`,
+      `join: ${d}/bad.csv:6: side record without user_id`,
+      'join: 2 bad records skipped (unclosed quote: 1, side record without user_id: 1)',
+    ].sort(), `${mode}: ${r.stderr}`);
+    assert.is(joinRejected(`${d}/bad-${mode}.db`), 2, mode);
+    const a = dumpAll(`${d}/good-${mode}.db`), b = dumpAll(`${d}/bad-${mode}.db`);
+    for (const t of TABLES) assert.is(b[t], a[t], `${mode}: ${t}`);
+  }
+  // a side file of which no record can be used: the incremental batch fails before its partitions, said once
+  fs.writeFileSync(`${d}/none.csv`, 'user_id,device_type\n"x\n');
+  const none = sh(`insights.sh --incremental --db ${d}/none.db --metadata ${d}/none.csv ${files.join(' ')}`);
+  assert.is(none.status, 1, none.stderr);
+  assert.is(none.stderr.split('\n').filter((l) => l.includes('none of its records could be used')).length, 1, none.stderr);
+  assert.match(none.stderr, /insights\.sh: --metadata .*none\.csv cannot be used \(said above\): nothing was loaded/);
+});
+
 test.run();
