@@ -9,6 +9,16 @@ import path from 'node:path';
 import { loopWhileQuiet } from './input.js';
 import { UsageError } from './tool.js';
 
+/** the descriptor that FILE names when it is standard output or standard error (/dev/stdout, /dev/fd/1,
+ *  /proc/self/fd/1; the same for 2): 1 or 2, written to as it is; else -1. Opened again by name, it was a
+ *  description of its own, with its own offset where the shell's `2> FILE` had no O_APPEND: the lines
+ *  written through it (--rejects /dev/stderr) were written over by the next message, lost in silence. */
+export function standardFd(file: string): number {
+  const m = /^\/(?:dev\/(?:std(out|err)|fd\/([12]))|proc\/self\/fd\/([12]))$/.exec(file);
+  if (m === null) return -1;
+  return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3]);
+}
+
 /**
  * FILE opened to append lines to (save --append, --rejects, --stats-file): when it is a regular file whose
  * last byte is no newline (written by something else), one is written first, so that the first line

@@ -7,7 +7,7 @@ import { clipChars, parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
-import { openAppend } from './files.js';
+import { openAppend, standardFd } from './files.js';
 import { fileProblem } from './options.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
@@ -75,14 +75,17 @@ export class Stage implements LineSink {
     this.inputs = new Set<string>(opts.files as string[]);
     // the files a stage appends to, opened now: one that cannot be is a usage error before any input is
     // read (the caller reports it), not a crash at the end (the stats file is appended to at the end)
+    // (standard output or error named: its descriptor, as it is, never closed here; standardFd says why)
     const open = (option: string, file: string): number => {
+      const std = standardFd(file);
+      if (std >= 0) return std;
       try { return openAppend(file); } catch (err) {
         const bare = `cannot open ${option} ${file}: ${fileProblem(err as NodeJS.ErrnoException, file, true)}`;
         throw new OpenFailed(`${this.name}: ${bare} (try '${this.name} --help')`, bare);
       }
     };
     if (opts.rejects) this.rejectsFd = open('--rejects', opts.rejects);
-    if (opts.statsFile) fs.closeSync(open('--stats-file', opts.statsFile));
+    if (opts.statsFile) { const fd = open('--stats-file', opts.statsFile); if (fd > 2) fs.closeSync(fd); }
     const stage = this, stats = this.stats, out = sink;
     const ctx: ToolContext = {
       name: this.name,
@@ -223,7 +226,7 @@ export class Stage implements LineSink {
    */
   /** the descriptor of --rejects closed (at the end; a library stream destroyed or whose set-up failed
    *  gives it back here: each one left open was a descriptor lost) */
-  release(): void { if (this.rejectsFd >= 0) { fs.closeSync(this.rejectsFd); this.rejectsFd = -1; } }
+  release(): void { if (this.rejectsFd > 2) fs.closeSync(this.rejectsFd); this.rejectsFd = -1; }
 
   finish(argv: string[]): boolean {
     const stats = this.stats, opts = this.opts, say = this.hooks.say;
@@ -247,11 +250,14 @@ export class Stage implements LineSink {
     }
     if (opts.statsFile) {
       try {
-        fs.appendFileSync(opts.statsFile, JSON.stringify({
+        const std = standardFd(opts.statsFile), line = JSON.stringify({
           tool: this.name, in: stats.in, out: stats.out, rejected: stats.rejected,
           reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
           bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
-        }) + '\n');
+        }) + '\n';
+        if (std === 2) process.stderr.write(line); // (in its place among the messages written through it)
+        else if (std >= 0) fs.writeSync(std, line);
+        else fs.appendFileSync(opts.statsFile, line);
       } catch (err) { // (removed or made unwritable during the run)
         say(`cannot append to --stats-file ${opts.statsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         this.failed = true;
