@@ -80,7 +80,7 @@ const LENIENT_FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const AS_IS = '';
 
 /** the number a FLOAT cell of lenient spelling (1., .5, +5, 007) is written as (numberCell's 2) */
-let lenientValue = 0;
+let lenientValue = '';
 /**
  * How a cell of kind INFER, INT or FLOAT is written as a number, the one rule of record() and --shard:
  * 1 its own bytes (a finite JSON number), 2 lenientValue (a FLOAT spelled otherwise), 0 not as a
@@ -99,9 +99,20 @@ function numberCell(r: CsvRecord, i: number, kind: number): number {
   if (fits && finite(b, s, e, num)) return 1;
   if (kind === FLOAT && !fits) {
     const v = fieldText(r, i), f = Number(v);
-    if (LENIENT_FLOAT.test(v) && Number.isFinite(f)) { lenientValue = f; return 2; }
+    if (LENIENT_FLOAT.test(v) && Number.isFinite(f)) { lenientValue = lenientText(v, f); return 2; }
   }
   return 0;
+}
+/** the JSON number text of a FLOAT cell spelled otherwise (LENIENT_FLOAT: `+1.5e3`, `.5`, `5.`, `007`),
+ *  `f` its double: that double's text when it holds every digit (15 significant digits or fewer:
+ *  `1500`), else the cell's own digits respelled (`+12345678901234567890` -> `12345678901234567890`,
+ *  `00012345678901234567` -> `12345678901234567`; through the double they were other numbers) */
+function lenientText(v: string, f: number): string {
+  const m = /^([+-]?)0*(\d*)(?:\.(\d*))?(.*)$/.exec(v)!;
+  const int = m[2], frac = m[3] ?? '';
+  const digits = (int + frac).replace(/^0+/, '').replace(/0+$/, '');
+  if (digits.length <= 15) return String(f);
+  return `${m[1] === '-' ? '-' : ''}${int || '0'}${frac ? `.${frac}` : ''}${m[4]}`;
 }
 const TRUE = /^(true|1|yes)$/i, FALSE = /^(false|0|no)$/i;
 const HEX = '0123456789abcdef';
@@ -280,7 +291,7 @@ export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
       if (s === e || !(kind === INFER || kind === INT || kind === FLOAT)) return null;
       const w = numberCell(r, col, kind);
       if (w === 1) return canonicalNumberBytes(r.buf, s, e) ? AS_IS : canonicalNumber(r.buf.toString('latin1', s, e));
-      return w === 2 ? canonicalNumber(String(lenientValue)) : null;
+      return w === 2 ? canonicalNumber(lenientValue) : null;
     }
 
     malformed(m: CsvMalformed): void {
@@ -324,7 +335,7 @@ export function csvRecords(env: CsvRecordsEnv): (file: string) => CsvRecords {
           if (kind === INT || kind === FLOAT) {
             const w = numberCell(r, i, kind);
             if (w === 1) { for (let k = s; k < e; k++) ob[o++] = b[k]; continue; }
-            if (w === 2) { o = writeAscii(ob, o, String(lenientValue)); continue; }
+            if (w === 2) { o = writeAscii(ob, o, lenientValue); continue; }
             const num = q === 2 ? NOT_NUMBER : jsonNumber(b, s, e), fits = num === INTEGER || (kind === FLOAT && num !== NOT_NUMBER);
             this.reject(r, 'bad value', `${h.names[i]}=${JSON.stringify(fieldText(r, i))} is not ${kind === INT ? 'int' : 'float'}${fits ? ' (beyond the range of a double)' : ''}`);
             return;
