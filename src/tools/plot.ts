@@ -109,6 +109,7 @@ export const tool: Tool<PlotOptions> = {
     // per series: where its first repeated x was met, and how many repeats
     const repeats = new Map<number, { n: number; at: string; x: string }>();
     const seen: Set<string>[] = [];
+    const byStrings: (string | undefined)[] = []; // each series's --by value when it is a string
     const table: string[][] = [];
     const numericCol: boolean[] = [false, ...ys.map(() => true), ...(o.by !== undefined ? [false] : [])];
     const nulls = new Map<string, number>();
@@ -138,14 +139,18 @@ export const tool: Tool<PlotOptions> = {
           if (Math.abs(n) > CHART_LIMIT) return ctx.reject(line, 'no numeric y', `${ys[k]}=${raw} is beyond the range a chart scales (±1e300)`);
           yv.push(n); yText.push(typeof v === 'string' ? v.trim() : raw);
         }
-        const byText = o.by === undefined ? undefined : textOf(reader.value(BY) ?? null, reader.raw(BY) ?? 'null');
+        const byValue = o.by === undefined ? undefined : reader.value(BY);
+        const byText = o.by === undefined ? undefined : byValue === undefined ? `(no ${o.by})` : textOf(byValue, reader.raw(BY) ?? 'null');
+        // (a series per JSON value: 1 and "1", null, "null" and no field at all are series apart, as
+        // count-by keeps them; keyed by their display text, each pair was drawn as one line)
+        const byKey = o.by === undefined ? '' : byValue === undefined ? '\u0001' : typeof byValue === 'string' ? JSON.stringify(byValue) : byText;
         const row = table.length;
         for (let k = 0; k < ys.length; k++) {
           if (yv[k] === null) { nulls.set(ys[k], (nulls.get(ys[k]) ?? 0) + 1); continue; }
           if (++points > o.maxPoints) {
             throw new Error(`more than ${o.maxPoints} points (--max-points): a chart of that many marks cannot be read; aggregate first (count-by) or raise --max-points`);
           }
-          const key = `${byText ?? ''}\u0000${ys[k]}`;
+          const key = `${byKey}\u0000${ys[k]}`;
           let si = seriesIndex.get(key);
           if (si === undefined) {
             if (series.length >= MAX_SERIES) throw new Error(`more than ${MAX_SERIES} series (${o.by !== undefined ? `values of ${o.by}` : ''}${o.by !== undefined && ys.length > 1 ? ' x ' : ''}${ys.length > 1 ? 'y fields' : ''}): keep fewer (where, top) before plotting`);
@@ -153,6 +158,7 @@ export const tool: Tool<PlotOptions> = {
             seriesIndex.set(key, si);
             const name = byText === undefined ? ys[k] : ys.length > 1 ? `${byText} · ${ys[k]}` : byText;
             series.push({ name, yName: ys[k], tag: byText === undefined ? undefined : `${o.by}: ${byText}`, points: [] });
+            byStrings.push(typeof byValue === 'string' ? byValue : undefined);
             seen.push(new Set());
           }
           if (seen[si].has(xText)) {
@@ -173,6 +179,18 @@ export const tool: Tool<PlotOptions> = {
           return;
         }
         for (const [field, n] of nulls) ctx.warn(`${n} row${n === 1 ? '' : 's'} with a null ${field}: no point drawn for ${n === 1 ? 'it' : 'them'}`);
+        // rows, but not one point: a chart of nothing is no answer (a broken upstream), said and exit 1
+        if (points === 0 && table.length > 0) throw new Error(`no point to draw: every y of the ${table.length} row${table.length === 1 ? '' : 's'} is null${toFile ? ` (${o.out} not written)` : ''}`);
+        // two series of one name (the value 1 and the text "1", null and "null"): the text's named in quotes
+        const named = new Map<string, number>();
+        for (const x of series) named.set(x.name, (named.get(x.name) ?? 0) + 1);
+        series.forEach((x, i) => {
+          const str = byStrings[i];
+          if (str === undefined || named.get(x.name)! < 2) return;
+          const q = JSON.stringify(str);
+          x.name = ys.length > 1 ? `${q} · ${x.yName}` : q;
+          x.tag = `${o.by}: ${q}`;
+        });
         for (const [si, r] of repeats) {
           ctx.warn(`${r.at}: ${series[si].name}: ${r.n} row${r.n === 1 ? ' repeats' : 's repeat'} an x value (first: ${r.x}); every row is drawn (${o.kind === 'line' ? 'the line runs through them in input order' : 'bars side by side'}); aggregate with count-by for one value per x`);
         }
