@@ -68,13 +68,16 @@ export const tool: Tool<SaveOptions> = {
     // a run stopped early (--strict, an error, a signal) leaves no temporary file behind
     const guard = t ? guardTarget(() => t.abort()) : null;
     const reader = new FieldReader([]);
+    // (a write that fails, a full disk, said of FILE: "ENOSPC: no space left on device, write" named none)
+    const named = (err: unknown): Error => ((err as NodeJS.ErrnoException).code ? new Error(`cannot write ${target}: ${fileProblem(err as NodeJS.ErrnoException, target, true)}`) : err as Error);
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
-        out.record(line.buf, line.start, line.end); records++;
+        try { out.record(line.buf, line.start, line.end); } catch (err) { throw named(err); }
+        records++;
       },
       async end() {
-        await out.finish();
+        try { await out.finish(); } catch (err) { throw named(err); }
         close();
         if (!t) { ctx.count('records', records); return; }
         if (ctx.willFail()) { t.abort(); guard!.release(); if (!t.inPlace) ctx.warn(`${target}: not written (the run failed)`); return; }

@@ -90,7 +90,8 @@ export const tool: Tool<ToTableOptions> = {
     let held: Cell[][] | null = []; // the first rows, until the columns are sized
     let widths: number[] = [];
     let numeric: boolean[] = [];
-    const later = new Set<string>(); // fields first seen after the columns were fixed
+    const later = new Map<string, number>(); // fields first seen after the columns were fixed: their values not shown
+    let records = 0; // (records read: none with a field makes no column, said at the end)
 
     const pad = (s: string, w: number, n: number, right: boolean) => (right ? ' '.repeat(n - w) + s : s + ' '.repeat(n - w));
     const line = (cells: Cell[], nameRow: boolean): string => {
@@ -148,6 +149,7 @@ export const tool: Tool<ToTableOptions> = {
         const b = l.buf;
         if (!reader.read(b, l.start, l.end)) { ctx.reject(l, reader.reason, reader.error); return; }
         const cells: Cell[] = [];
+        records++;
         if (fields.length > 0) {
           for (let k = 0; k < fields.length; k++) cells.push(reader.found(k) ? cellOf(b, reader.spanStart(k), reader.spanEnd(k), max) : EMPTY);
         } else {
@@ -156,7 +158,7 @@ export const tool: Tool<ToTableOptions> = {
             const name = cursor.key();
             let col = columns.get(name);
             if (col === undefined) {
-              if (held === null) { later.add(name); continue; }
+              if (held === null) { later.set(name, (later.get(name) ?? 0) + 1); continue; }
               col = names.length; columns.set(name, col); names.push(name);
             }
             cells[col] = cellOf(b, cursor.vs, cursor.ve, max);
@@ -169,9 +171,14 @@ export const tool: Tool<ToTableOptions> = {
         if (held !== null) start();
         if (o.box && widths.length > 0) ctx.emit(rule('└', '┴', '┘'));
         if (later.size) {
-          const list = [...later];
-          ctx.warn(`not shown: field${list.length === 1 ? '' : 's'} first seen after the first ${o.rows} records: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ` and ${list.length - 10} more` : ''} (name them with --fields, or raise --rows)`);
+          // (the values not shown, counted: a field first met after a table's columns were fixed may be a
+          // column of a later table, whose rows show it; its values before that were not)
+          const list = [...later].map(([name, n]) => `${name} (${n} value${n === 1 ? '' : 's'})`);
+          ctx.warn(`not shown: fields first seen after a table's columns were sized (--rows ${o.rows}): ${list.slice(0, 10).join(', ')}${list.length > 10 ? ` and ${list.length - 10} more` : ''} (name them with --fields, or raise --rows)`);
         }
+        // records with no field at all: no column, no row, said and failed, as to-csv does (a silent
+        // empty table before)
+        if (names.length === 0 && records > 0 && !ctx.willFail()) throw new Error(`${records} record${records === 1 ? '' : 's'} with no field: no column, nothing shown`);
       },
     };
   },

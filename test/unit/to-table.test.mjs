@@ -97,7 +97,17 @@ test('--max-width cuts with an ellipsis on whole characters; --rows sizes on the
   assert.is(w.stdout, 'n\n-\n1\n\n       n\n--------\n1234567…\n       5\n');
   const bx = toTable('--rows 1 --box', '{"n":1}\n{"n":1234}\n');
   assert.is(bx.stdout, '┌───┐\n│ n │\n├───┤\n│ 1 │\n└───┘\n┌──────┐\n│    n │\n├──────┤\n│ 1234 │\n└──────┘\n');
-  assert.is(s.stderr, 'to-table: not shown: field first seen after the first 2 records: late (name them with --fields, or raise --rows)\n');
+  assert.is(s.stderr, "to-table: not shown: fields first seen after a table's columns were sized (--rows 2): late (1 value) (name them with --fields, or raise --rows)\n");
+  // a field first met while a table's columns were fixed, a column of the next table: the values not
+  // shown counted (it was said "not shown" though the next table showed it; found by a review); records
+  // with no field: no column, said, exit 1 (as to-csv; an empty table and 0 before)
+  const t = toTable('--rows 2', '{"a":"x"}\n{"a":"x"}\n{"a":"x","b":0}\n{"a":"wider value"}\n{"a":"y","b":2}\n');
+  assert.is(t.stdout, 'a\n-\nx\nx\nx\n\na            b\n-----------  -\nwider value\ny            2\n');
+  assert.is(t.stderr, "to-table: not shown: fields first seen after a table's columns were sized (--rows 2): b (1 value) (name them with --fields, or raise --rows)\n");
+  const e = toTable('', '{}\n{}\n');
+  assert.is(e.status, 1);
+  assert.is(e.stderr, 'to-table: error: 2 records with no field: no column, nothing shown\n');
+  assert.is(toTable('', '').status, 0);
 });
 
 test('--fields with dotted paths; no input prints nothing, or the header of --fields; bad records; usage errors', () => {
