@@ -86,7 +86,7 @@ sink_lock() {  # NAME
     # open, which then waited for its end for ever)
     coproc SINK_LOCK {
       for _fd in /proc/$BASHPID/fd/*; do _fd=${_fd##*/}; [ "$_fd" -le 2 ] || eval "exec $_fd>&-"; done 2> /dev/null
-      EVENT_PIPES_PG_URL=$sink_pg exec node "$here/scripts/lib/pg-lock.mjs" "$1" 2>&1
+      EVENT_PIPES_PG_URL=$sink_pg exec node "$here/scripts/lib/pg-lock.mjs" "$1"
     }
     local said=""
     read -r said <&"${SINK_LOCK[0]}" || true

@@ -132,7 +132,12 @@ export async function pgConnect(url: string | undefined, applicationName: string
     // (and a `password` parameter of the URL, as libpq takes it: the function overrode it)
     if (!u?.password && !u?.searchParams.get('password') && !process.env.PGPASSWORD) (client as unknown as { password: unknown }).password = password;
     prepare?.(client);
-    await client.connect();
+    try { await client.connect(); } catch (err) {
+      // (its socket ended: refused for want of a password, the client's socket stayed open until the
+      // server's authentication_timeout, a minute, and the run with it)
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      throw err;
+    }
     return client;
   };
   try { return await open(connectionString); } catch (err) {

@@ -240,6 +240,15 @@ if (!bindir) {
       assert.is(r.status, 2, bad);
       assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+    // the recipe's lock session connects as the tools do: `sslmode=prefer` (or PGSSLMODE) on a server
+    // without TLS falls back to plain, as libpq; the lock's bare client failed ("cannot lock ...: The
+    // server does not support SSL connections", or pg's SSL warning read as its answer; found by a review)
+    const prefer = sh(`insights.sh --pg '${url}?sslmode=prefer' --metadata ${d}/g/user_metadata.csv --cap-duration 600000 ${files}`);
+    assert.is(prefer.status, 0, prefer.stderr);
+    assert.not.match(prefer.stderr, /cannot lock|Warning/);
+    sameTables(await pgTables(url, INS), want, 'insights --pg ?sslmode=prefer');
+    const env = sh(`PGSSLMODE=require insights.sh --pg '${url}?sslmode=prefer' --cap-duration 600000 ${files}`);
+    assert.is(env.status, 0, env.stderr);
   });
 
   // ---- engagement.sh --------------------------------------------------------------------------------
