@@ -50,6 +50,7 @@ import { wantTurns } from './input.js';
 import { workerRoom } from './prestart.js';
 import { UsageError } from './tool.js';
 import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
+import { isValidDate } from './time.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim as blank } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -348,6 +349,28 @@ export const pgDialect: Dialect = {
           v = wholeDouble(v);
           if ((typeof v === 'number' || typeof v === 'bigint') && (v == 0 || v == 1)) return v == 1 ? 't' : 'f';
           return wrongType(v, name, type);
+        };
+      // (a DATE takes YYYY-MM-DD alone: PostgreSQL's reading of other text dropped a time and its offset,
+      // "2024-01-01T23:59:59-05:00" a day early in UTC, and read "today" as the load's day, so that a
+      // load run twice gave two tables; infinity and -infinity are dates of its own, kept)
+      case 'date':
+        return (v, name) => {
+          if (v === null) return NULL_FIELD;
+          if (typeof v !== 'string') return wrongType(v, name, type);
+          if (isValidDate(v) || v === 'infinity' || v === '-infinity') return v;
+          throw new RecordError('wrong type', `${shown(name)}: ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)} is no date YYYY-MM-DD (column type ${type})`);
+        };
+      case 'timestamp':
+      case 'timestamptz':
+        return (v, name) => {
+          if (v === null) return NULL_FIELD;
+          // (now, today, tomorrow and yesterday are read at the load's time: a reload gave another table)
+          if (typeof v === 'string' && /^\s*(now|today|tomorrow|yesterday)\s*$/i.test(v)) {
+            throw new RecordError('wrong type', `${shown(name)}: ${JSON.stringify(v)} is read at the time of the load (column type ${type}): give the time it stands for`);
+          }
+          if (typeof v === 'string') return field(v, name);
+          if (v instanceof JsonText) return field(v.text, name);
+          return String(v);
         };
       default: // text types and every other type (read by the type's input function)
         return (v, name) => {
