@@ -70,6 +70,11 @@ export interface Dialect {
   readonly name: string;
   /** the declared type of a column created or added for values of this kind */
   typeFor(kind: Kind): string;
+  /** a column of numbers a double cannot all hold (an integer past 2^53 beside fractions, a decimal
+   *  of more digits than a double keeps) is made of the exact kind (bigint: PostgreSQL NUMERIC), not
+   *  a double's, which rounded 9007199254740993 to ...992 in silence; SQLite keeps REAL (its TEXT
+   *  would compare numbers as text) */
+  readonly exactNumbers?: boolean;
   /** which numbers for a column of this declared type must be the decimal the line wrote, not the
    *  double JSON.parse made of it (json.ts parseDigits): 'all' where a number is stored as its text
    *  (PostgreSQL NUMERIC and text types, SQLite TEXT); 'whole' where it is stored as an integer (a
@@ -300,6 +305,15 @@ export function kindOf(v: Value): Kind | undefined {
     // a number a double cannot hold (beyond int64, 1E400, 1e-400) makes a column of exact text
     default: return v instanceof JsonText ? 'json' : INTEGER_TEXT.test(v.raw) || doubleOf(v.raw) === undefined ? 'bigint' : 'real';
   }
+}
+
+/** a column to be made, as the values of a batch say: its kind, and whether a number a double cannot
+ *  hold was among them (wideNumber) */
+interface Gathered { name: string; kind: Kind | undefined; wide: boolean }
+
+/** a number a double does not hold exactly: an integer past 2^53, or a decimal kept as written */
+function wideNumber(v: Value): boolean {
+  return typeof v === 'bigint' ? v > 9007199254740992n || v < -9007199254740992n : v instanceof BigNum;
 }
 
 /** The kind of a column holding values of kinds a and b. */
@@ -795,7 +809,7 @@ export class Loader {
   /** the columns of a batch's records (in order) that `cols` (by fold) lacks go into it, their kinds
    *  merged with the values'; a record that would take `cols` past `base` + its size beyond the
    *  database's most columns is rejected alone (its columns not taken) */
-  private gather(items: Item[], cols: Map<string, { name: string; kind: Kind | undefined }>, base: number, wanted: (it: Item, i: number) => boolean): void {
+  private gather(items: Item[], cols: Map<string, Gathered>, base: number, wanted: (it: Item, i: number) => boolean): void {
     for (const it of items) {
       if (it.fail) continue;
       const names = it.shape.names;
@@ -805,19 +819,23 @@ export class Loader {
       for (let i = 0; i < names.length; i++) {
         if (!wanted(it, i)) continue;
         const f = this.d.fold(names[i]);
-        const c = cols.get(f);
-        if (c) c.kind = mergeKinds(c.kind, kindOf(it.checked[i]));
-        else cols.set(f, { name: names[i], kind: kindOf(it.checked[i]) });
+        const c = cols.get(f), v = it.checked[i], wide = wideNumber(v);
+        if (c) { c.kind = mergeKinds(c.kind, kindOf(v)); c.wide ||= wide; } else cols.set(f, { name: names[i], kind: kindOf(v), wide });
       }
     }
   }
 
+  /** the declared type of a column made for the values gathered */
+  private typeOf(c: Gathered): string {
+    return this.d.typeFor(c.kind === 'real' && c.wide && this.d.exactNumbers ? 'bigint' : c.kind ?? 'text');
+  }
+
   /** the table from the first batch: key columns first, then the names in order of appearance */
   private async createTable(items: Item[]): Promise<void> {
-    const cols = new Map<string, { name: string; kind: Kind | undefined }>();
-    for (let k = 0; k < this.o.key.length; k++) cols.set(this.keyFolds[k], { name: this.o.key[k], kind: undefined });
+    const cols = new Map<string, Gathered>();
+    for (let k = 0; k < this.o.key.length; k++) cols.set(this.keyFolds[k], { name: this.o.key[k], kind: undefined, wide: false });
     this.gather(items, cols, 0, () => true);
-    const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
+    const columns = [...cols.values()].map((c) => ({ name: c.name, type: this.typeOf(c) }));
     const declared = await this.stage(`creating table ${this.o.table}`, () => this.driver.createTable(this.o.table, columns, this.o.key));
     if (declared !== undefined) this.notes.push(`created table ${this.o.table} (${declared})`);
     await this.loadColumns();
@@ -825,7 +843,7 @@ export class Loader {
 
   /** columns the table lacks: added with --alter (types from this batch's values), else the records are rejected */
   private async addColumns(items: Item[]): Promise<void> {
-    const add = new Map<string, { name: string; kind: Kind | undefined }>();
+    const add = new Map<string, Gathered>();
     const adding: Item[] = [];
     for (const it of items) {
       if (it.fail) continue;
@@ -838,7 +856,7 @@ export class Loader {
     this.gather(adding, add, this.slots, (it, i) => it.shape.target[i] < 0);
     if (add.size === 0) return;
     for (const c of add.values()) {
-      await this.stage(`adding column ${c.name}`, () => this.driver.addColumn(this.o.table, { name: c.name, type: this.d.typeFor(c.kind ?? 'text') }));
+      await this.stage(`adding column ${c.name}`, () => this.driver.addColumn(this.o.table, { name: c.name, type: this.typeOf(c) }));
     }
     this.notes.push(`added column(s) ${[...add.values()].map((c) => c.name).join(', ')} to ${this.o.table}`);
     await this.loadColumns();

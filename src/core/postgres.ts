@@ -279,6 +279,7 @@ export const pgDialect: Dialect = {
   maxColumns: 1600, // (MaxHeapAttributeNumber)
   name: 'PostgreSQL',
   typeFor: (kind) => TYPES[kind],
+  exactNumbers: true,
   numberDigits(column) {
     const base = baseOf(column as PgColumn);
     return base in INT_RANGE ? 'whole' : base === 'float4' || base === 'float8' || base === 'bool' ? 'none' : 'all';

@@ -209,6 +209,19 @@ if (!bindir) {
     assert.equal(await q("SELECT id::int, u::text FROM ts ORDER BY id"), [{ id: 3, u: '1970-01-01 00:00:00' }]);
   });
 
+  test('a created column of numbers a double cannot all hold is NUMERIC: an id past 2^53 beside a fraction, a decimal of 20 digits (DOUBLE PRECISION rounded them in silence; found by a review); a double\'s own digits stay DOUBLE PRECISION', async () => {
+    let r = load('-t mixw -k k', { input: '{"k":1,"v":9007199254740993,"w":1.5,"r":0.14285714285714285}\n{"k":2,"v":1.5,"w":9007199254740992,"d":12345678901234567890.123456789}\n' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, /created table mixw \("k" BIGINT NOT NULL, "v" NUMERIC, "w" DOUBLE PRECISION, "r" DOUBLE PRECISION, "d" NUMERIC\)/);
+    r = load('-t mixw -k k --alter', { input: '{"k":3,"e":0.10000000000000001,"f":2.5}\n' });
+    assert.match(r.stderr, /added column\(s\) e, f to mixw/);
+    assert.equal(await q("SELECT k::int, v::text, d::text, e::text, format_type(a.atttypid, a.atttypmod) AS ft FROM mixw, pg_attribute a WHERE a.attrelid = 'mixw'::regclass AND a.attname = 'f' ORDER BY k"), [
+      { k: 1, v: '9007199254740993', d: null, e: null, ft: 'double precision' },
+      { k: 2, v: '1.5', d: '12345678901234567890.123456789', e: null, ft: 'double precision' },
+      { k: 3, v: null, d: null, e: '0.10000000000000001', ft: 'double precision' },
+    ]);
+  });
+
   test('integers beyond 64 bits: a NUMERIC column of their exact digits (inferred), rejected by a BIGINT column', async () => {
     const big = '123456789012345678901234567890';
     let r = load('-t wide -k id', { input: `{"id":1,"x":${big},"y":1E400}\n{"id":2,"x":-${big},"y":0.5}\n` });
