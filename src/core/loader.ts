@@ -602,11 +602,12 @@ export class Loader {
         await step();
       } catch (err) {
         const stop = this.reporting || this.aborted; // (a --strict stop in a report, a stream stopped)
+        const strict = this.reporting && !this.aborted;
         this.failure = this.describe(err);
         if (!stop) this.sayHeld();
         await this.rollbackQuietly();
         // (a --strict stop: what stays is said, as a failure's message says it; it went unsaid)
-        if (this.reporting && !this.o.atomic && this.committed) {
+        if (strict && !this.o.atomic && this.committed) {
           this.events.note(`${this.o.table}: the batch of the bad record rolled back; batches committed before stay (inserted=${this.totals.inserted} updated=${this.totals.updated} unchanged=${this.totals.unchanged})`);
         }
         try { await this.driver.close(); } catch { /* the failure is what is reported */ }
