@@ -253,7 +253,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     if (ended || closed || flushing || s.destroyed || !st.transform.failed!()) return;
     ended = true;
     unwake();
-    const fail = (e: unknown) => { failure = asError(e); sayStop(s, e); close(s); s.destroy(failure); };
+    const fail = (e: unknown) => { failure = asError(e); listening(() => sayStop(s, e)); listening(() => close(s)); s.destroy(failure); };
     st.end().then(() => fail(new Error(`${st.name}: the run failed`)), fail); // (end() throws the failure)
   };
 
@@ -309,6 +309,11 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
     go();
   };
 
+  /** the events of a stop emitted: a listener that throws there (one that makes every warning an error,
+   *  throwing again) leaves the stream's error what stopped the run (it escaped as an uncaught exception
+   *  from the stop's promise, the stream never ended, a pipeline() never settled) */
+  const listening = (emit: () => void) => { try { emit(); } catch { /* the run's error stands */ } };
+
   /** an error of the run as the stream's error (a strict stop or a tool's failure) */
   const asError = (e: unknown): Error => {
     const err = e instanceof StageError ? e.cause : e;
@@ -320,7 +325,7 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
    *  the records written before the stop go out, then the closing figures; what the stage holds is
    *  given back (a load's open transaction rolled back); `done` gets the error once they were read */
   const stopped = (s: Transform, done: (err?: Error | null) => void, e: unknown) => {
-    failure = asError(e); sayStop(s, e); close(s);
+    failure = asError(e); listening(() => sayStop(s, e)); listening(() => close(s));
     abort();
     failWhenRead(s, done, failure);
   };
@@ -328,27 +333,29 @@ export function createStream(tool: string | Tool, args: readonly string[] = []):
   /** the end of the input (`read`: the last bytes, and a gzip input's failure): the last line, the
    *  tool's end (aggregates emit here), the closing figures; the run's error, or null */
   let finishing = false;
+  let inputFailure: Error | null = null;
   const finishRun = async (s: Transform, read: () => Promise<Error | undefined>): Promise<Error | null> => {
     finishing = true;
     const st = stage!;
     try {
       const failed = await read();
       splitter!.finish();
-      // (a gzip input's failure, after its last line, as the command line says `-: message`)
-      if (failed) st.ctx.failInput('-', failed.message);
+      // (a gzip input's failure, after its last line, as the command line says `-: message`; the
+      // stream's error says it too: "an error" alone lost why the input was refused)
+      if (failed) { st.ctx.failInput('-', failed.message); inputFailure = new Error(`${st.name}: -: ${failed.message}`); }
       await st.end();
     } catch (e) {
       // said as the command line says it (a 'warning' before the closing figures), and the stage
       // failed as there: no "every record read was rejected" on top of the failure that rejected them;
       // what the stage holds is given back (a stop at the last line skips end(): a load's transaction)
       failure = asError(e);
-      sayStop(s, e);
+      listening(() => sayStop(s, e));
       abort();
     }
     const failed = close(s) || failure !== null;
     ended = true;
     if (!failed) return null;
-    return failure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`);
+    return failure ?? inputFailure ?? new Error(`${st.name}: the run failed (see the 'warning' events): ${st.tooManyRejected() ? 'too many records rejected' : 'an error'}`);
   };
 
   const stream: Transform = through2(

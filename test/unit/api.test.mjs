@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -524,7 +525,7 @@ test('a stream with --rejects that is destroyed, aborted or whose set-up fails g
 });
 
 test('gzip input through a stream and objects(), as the command line reads it: members, a mark split over writes, bytes after the data said (found by a review: every line rejected as invalid UTF-8)', async () => {
-  const zlib = await import('node:zlib');
+  // (zlib: imported at the top)
   const { spawnSync } = await import('node:child_process');
   const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, e: i % 3 ? 'view' : 'click' })).join('\n') + '\n';
   const gz = Buffer.concat([zlib.gzipSync(lines.slice(0, 20000)), zlib.gzipSync(lines.slice(20000))]);
@@ -648,6 +649,32 @@ test('a stream made and never used opens, claims and listens to nothing; two sav
   const elapsed = Number(/elapsed=([\d.]+)s/.exec(warnings.find((m) => /stats:/.test(m)))[1]);
   assert.ok(elapsed < 0.25, `elapsed ${elapsed}`);
   fs.rmSync(d, { recursive: true, force: true });
+});
+
+test('a warning listener that throws (every warning made an error) gives the stream that error, once: it escaped from the stop as an uncaught exception and the pipeline never settled (found by a review)', async () => {
+  const uncaught = [];
+  const on = (e) => uncaught.push(e);
+  process.on('uncaughtException', on);
+  try {
+    for (const [tool, args] of [['where', ['a>0']], ['count-by', ['a']]]) {
+      const s = createStream(tool, args);
+      s.on('warning', (w) => { throw new Error(`logger failed: ${w}`); });
+      await rejects(pipeline(Readable.from([Buffer.from('{"a":1}\nbad\n{"a":2}\n')]), s, async function* (x) { for await (const _c of x); }), new RegExp(`^logger failed: ${tool}: -:2: malformed JSON`));
+    }
+    await new Promise((ok) => setTimeout(ok, 50));
+    assert.equal(uncaught.map((e) => e.message), []);
+  } finally { process.off('uncaughtException', on); }
+});
+
+test('a damaged gzip input: the stream error says why (it said "an error", the cause in a warning alone; found by a review)', async () => {
+  const gz = zlib.gzipSync(Buffer.from(Array.from({ length: 20000 }, (_, i) => `{"a":${i % 5}}\n`).join('')));
+  for (const [input, re] of [[gz.subarray(0, gz.length >> 1), /^count-by: -: unexpected end of file$/], [Buffer.concat([gz, Buffer.from('hello\n')]), /^count-by: -: trailing garbage after the gzip data: 6 bytes from byte \d+ ignored$/]]) {
+    const s = createStream('count-by', ['a']);
+    const warnings = [];
+    s.on('warning', (w) => warnings.push(w));
+    await rejects(pipeline(Readable.from([input]), s, async function* (x) { for await (const _c of x); }), re);
+    assert.is(warnings.length, 1);
+  }
 });
 
 test.run();
