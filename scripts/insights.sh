@@ -145,6 +145,7 @@ fi
 [[ $gap =~ ^[0-9]+$ && $gap =~ [1-9] ]] || usage_error "--session-gap takes a whole number of seconds, 1 or more (got '$gap')"
 gap=$((10#$gap))  # (0600 is 600: the sessions' parameter as the states record it)
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
+[ -z "$cap" ] || cap=$((10#$cap))  # (0100 is 100: clip refused 0100 in every shard, after the work; and the states record one spelling)
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 inputs_check "${files[@]}"
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
@@ -328,6 +329,9 @@ read -r kept_out < <(sed -nE 's/^\{"tool":"to-local-date","in":[0-9]+,"out":([0-
 # at once replaced the tables one by one in turn, and PostgreSQL was left with one run's dau and the
 # other's mau)
 sink_lock insights
+# (again under the lock: an --incremental batch that stored its states since the first look would have
+# its tables replaced and its states left behind, each later batch mixing them)
+insights_refuse_states
 # (in a subshell that ignores SIGPIPE: a process that ended early fails the wait below, not this shell)
 (trap '' PIPE; echo go >&"$combine") 2>/dev/null || true; exec {combine}>&-
 st=0; wait "$combine_pid" || st=$?

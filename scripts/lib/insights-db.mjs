@@ -96,7 +96,7 @@ function schema(db) {
 }
 
 /** settings the states depend on: a database fed with others is refused (exit 2) */
-function checkSettings(db, want) {
+function checkSettings(db, want, store = true) {
   const isNew = !db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'insights_state'").get();
   if (isNew && db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'dau'").get() && db.prepare('SELECT 1 FROM dau LIMIT 1').get()) {
     fail('the database holds tables of a run without --incremental (no partition states): feed every partition with --incremental into a new database', 2);
@@ -111,14 +111,19 @@ function checkSettings(db, want) {
   const diff = Object.keys(want).filter((k) => k in have && have[k] !== want[k]);
   if (diff.length) fail(`the database's states were made with ${diff.map((k) => `${k} ${have[k] || '(none)'}`).join(', ')}, not ${diff.map((k) => want[k] || '(none)').join(', ')}: use the same options or a new database`, 2);
   const ins = db.prepare('INSERT INTO insights_settings (setting, value) VALUES (?, ?) ON CONFLICT (setting) DO NOTHING');
-  for (const [k, v] of Object.entries(want)) ins.run(k, v);
+  // (stored with the first partition: a run of no file on a new database stored the defaults, and the
+  // real first batch, with --metadata say, was refused as made with other settings)
+  if (store) for (const [k, v] of Object.entries(want)) ins.run(k, v);
 }
 
 function apply(dbFile, listFile, settingsJson) {
   const parts = lines(listFile).map((l) => { const [partition, file, dir] = l.split('\t'); return { partition, file, dir }; });
   const db = open(dbFile);
   const run = db.transaction(() => {
-    checkSettings(db, JSON.parse(settingsJson));
+    checkSettings(db, JSON.parse(settingsJson), parts.length > 0);
+    // (each partition's results are in its folder: one not there is a failure, never a partition of no
+    // rows, which a missing file of it was read as)
+    for (const p of parts) if (!p.dir || !fs.existsSync(p.dir) || !fs.statSync(p.dir).isDirectory()) fail(`the results of partition ${p.partition} are not in ${p.dir}`);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS tu (user TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.tu;');
     const touch = db.prepare('INSERT OR IGNORE INTO insights_touched (kind, key) VALUES (?, ?)');
     const tu = db.prepare('INSERT OR IGNORE INTO temp.tu (user) VALUES (?)');

@@ -37,7 +37,7 @@ insights_partition() {  # IN OUT CAP GAP META(0|1); $metadata: the side file (th
       [ count-by date --partial -a 'active_users=distinct(user_id)' then save "$out.dau" ] \
       [ count-by month --partial -a 'active_users=distinct(user_id)' then save "$out.mau" ] \
       [ ${clip[@]+"${clip[@]}"} count-by user_id --partial -a 'total_duration_ms=sum(duration_ms)' then save "$out.users" ] \
-      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' "${st[@]}" then count-by app_version --partial -a 'n=count(duration_ms)' -a 'p95_duration_ms=p95(duration_ms)' then save "$out.p95" ] \
       ${dev[@]+"${dev[@]}"} \
       [ count-by user_id date --distinct then save "$out.days" ] \
       [ sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" then save "$out.sess" ]
@@ -62,6 +62,15 @@ insights_incremental() {
   # --incremental (--hosts: a scratch database, no key kept) each input is a partition of its own,
   # named by its place (eu/day.csv and us/day.csv were refused as one key, as a local run is not)
   local keys=()
+  # (the batch's list is a line a partition, its fields split by tabs: a tab or a line break in a name
+  # shifted them, and the partition's rows were stored as none, exit 0)
+  local nl=$'\n' tab=$'\t'
+  case $partition_key in *"$tab"* | *"$nl"*) usage_error "--partition-key $(printf '%q' "$partition_key"): a key with a tab or a line break cannot name a partition" ;; esac
+  for f in "${files[@]}"; do
+    case $f in *"$tab"* | *"$nl"*) usage_error "$(printf '%q' "$f"): a file whose name holds a tab or a line break cannot be a partition (rename it)" ;; esac
+    f=$(cd "$(dirname -- "$f")" 2> /dev/null && pwd) || continue
+    case $f in *"$tab"* | *"$nl"*) usage_error "$(printf '%q' "$f"): a folder whose name holds a tab or a line break cannot hold a partition (rename it)" ;; esac
+  done
   for f in "${files[@]}"; do
     if [ "$full" = 1 ]; then keys+=("input $((${#keys[@]} + 1))"); continue; fi
     key=${partition_key:-$(basename -- "$f")}
@@ -143,7 +152,10 @@ insights_incremental() {
     db_ store "$idb" "$r" "$top" &&
     # the tables over everything, from the maintained totals, sessions, cohort counts and dau
     mapfile -t a < <(rep power_users user_id) &&
-    event-pipes top --by total_duration_ms --n "$(cat "$r/top-n")" --key user_id -i "$r/top-candidates" then "${up[@]}" "${a[@]}" 2>> "$r/err" &&
+    # (no power user, --top-percent 0 or no user with a duration: the table emptied; top refuses --n 0,
+    # which failed every batch until a duration came)
+    if [ "$(cat "$r/top-n")" = 0 ]; then "${up[@]}" "${a[@]}" -i "$r/top-candidates" 2>> "$r/err"
+    else event-pipes top --by total_duration_ms --n "$(cat "$r/top-n")" --key user_id -i "$r/top-candidates" then "${up[@]}" "${a[@]}" 2>> "$r/err"; fi &&
     mapfile -t a < <(rep session_metrics all_users) &&
     "${up[@]}" "${a[@]}" -i "$r/session-metrics" 2>> "$r/err" &&
     mapfile -t a < <(rep retention cohort_week,week_offset) &&

@@ -213,4 +213,46 @@ test('a --metadata file with bad lines: each said once and counted once in stage
   assert.match(none.stderr, /insights\.sh: --metadata .*none\.csv cannot be used \(said above\): nothing was loaded/);
 });
 
+test('found in the thirty-fourth session: a name with a tab refused (its rows were stored as none, exit 0); power_users of no row (--top-percent 0, no duration) empties the table (every batch failed on top --n 0); --cap-duration 0100 is 100; a run of no file on a new database stores no settings; a run without --incremental checks for states again under the lock', () => {
+  const d = tmpdir();
+  sh(`generate-insights --seed 6 --interactions 600 --users 50 --out ${d}/data`);
+  const files = fs.readdirSync(`${d}/data/interactions`).slice(0, 4).map((f) => `${d}/data/interactions/${f}`);
+  fs.mkdirSync(`${d}/tab`);
+  fs.copyFileSync(files[0], `${d}/tab/a\tb.csv`);
+  for (const args of [`--incremental --db ${d}/t.db '${d}/tab/a\tb.csv'`, `--incremental --db ${d}/t.db --partition-key $'a\\tb' ${files[0]}`, `--hosts 2/: --db ${d}/t.db '${d}/tab/a\tb.csv'`]) {
+    const r = sh(`insights.sh ${args}`);
+    assert.is(r.status, 2, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, /a tab or a line break/);
+  }
+  assert.not.ok(fs.existsSync(`${d}/t.db`));
+  // power_users empty: the incremental batches equal one run
+  run(`--top-percent 0 --db ${d}/p0.db ${files.join(' ')}`);
+  run(`--incremental --top-percent 0 --db ${d}/p0i.db ${files.slice(0, 2).join(' ')}`);
+  run(`--incremental --top-percent 0 --db ${d}/p0i.db ${files.slice(2).join(' ')}`);
+  const one = dumpAll(`${d}/p0.db`), inc = dumpAll(`${d}/p0i.db`);
+  for (const t of TABLES) assert.is(inc[t], one[t], `--top-percent 0: ${t}`);
+  assert.is(one.power_users, '');
+  // --cap-duration with a leading zero: the same states and tables as without it
+  run(`--incremental --cap-duration 0300000 --db ${d}/c.db ${files[0]}`);
+  run(`--incremental --cap-duration 300000 --db ${d}/c.db ${files[1]}`);
+  run(`--cap-duration 0300000 --db ${d}/cf.db ${files.slice(0, 2).join(' ')}`);
+  const c = dumpAll(`${d}/c.db`), cf = dumpAll(`${d}/cf.db`);
+  for (const t of TABLES) assert.is(c[t], cf[t], `--cap-duration 0300000: ${t}`);
+  // no file on a new database: nothing stored, and the first batch takes its own settings
+  run(`--incremental --db ${d}/n.db`);
+  run(`--incremental --session-gap 60 --db ${d}/n.db ${files[0]}`);
+  // the states looked for again once the lock is had: a batch that stored states while this run waited
+  // for the lock (here: a state table made while a holder kept the lock) is not overwritten by it
+  run(`--db ${d}/race.db ${files[0]}`);
+  const r = sh(`( flock 9; : > ${d}/held; sleep 60 ) 9>> ${d}/race.db.lock & holder=$!
+    while [ ! -e ${d}/held ]; do sleep 0.1; done
+    insights.sh --db ${d}/race.db ${files.join(' ')} & run=$!
+    for i in $(seq 600); do pgrep -x flock > /dev/null && break; sleep 0.1; done
+    echo '{"partition":"p","kind":"dau","key":"k","state":"{}"}' | load-sqlite --db ${d}/race.db -t insights_state -k partition,kind,key 2> /dev/null
+    kill $holder; wait $run; echo "status $?"`);
+  assert.match(r.stdout, /status 2/, r.stderr);
+  assert.match(r.stderr, /holds partition states/);
+  assert.is(dumpAll(`${d}/race.db`).dau, dumpAll(`${d}/p0.db`).dau.split('\n').filter((l) => l.includes(path.basename(files[0]).slice(5, 15))).join('\n'));
+});
+
 test.run();
