@@ -238,6 +238,23 @@ function field(s: string, name: string): string {
   return s.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]);
 }
 
+/** does JSON text hold an escaped lone surrogate (\ud800 without its low half, or a low half alone)?
+ *  jsonb refuses it, as "Unicode low surrogate must follow a high surrogate" whichever half it lacks */
+function loneSurrogateEscape(t: string): boolean {
+  const unit = (i: number) => (t.charCodeAt(i) === 92 && (t.charCodeAt(i + 1) | 32) === 117 ? parseInt(t.slice(i + 2, i + 6), 16) : -1);
+  for (let i = t.indexOf('\\'); i >= 0 && i < t.length; i = t.indexOf('\\', i)) {
+    const u = unit(i);
+    if (u < 0) { i += 2; continue; } // another escape (\\ too): past it
+    if (u >= 0xdc00 && u <= 0xdfff) return true;
+    if (u >= 0xd800 && u <= 0xdbff) {
+      const low = unit(i + 6);
+      if (!(low >= 0xdc00 && low <= 0xdfff)) return true;
+      i += 12;
+    } else i += 6;
+  }
+  return false;
+}
+
 /** the escape \u0000 in JSON text (not preceded by an escaping backslash): jsonb refuses it */
 const JSON_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
@@ -267,6 +284,9 @@ function jsonField(v: Value, name: string, binary: boolean): string {
   }
   if (v instanceof JsonText) {
     if (binary && JSON_NUL.test(v.text)) throw new RecordError('bad string', `${shown(name)}: holds U+0000, which jsonb cannot hold`);
+    // (a string inside it with a lone surrogate: said as a top-level string's is, not as the server's
+    // "database: ... low surrogate must follow a high surrogate" of a lone high one)
+    if (binary && loneSurrogateEscape(v.text)) throw new RecordError('bad string', `${shown(name)}: a string or name inside it is not valid Unicode (a lone surrogate), which jsonb cannot hold`);
     return field(v.text, name);
   }
   return String(v);
