@@ -537,8 +537,15 @@ export function svgChart(spec: ChartSpec): string {
     xLabels = labels.map((label, i) => ({ v: i + 0.5, label })).filter((_, i) => i % every === 0);
     if (rotated) {
       // a rotated label reaches left of its slot: the first ones must not leave the picture
-      const reach = Math.max(0, ...xLabels.map((t) => textWidth(t.label, 11) * SIN - t.v * band));
-      if (reach + 8 > left) { left = Math.ceil(reach + 8); plotW = W - left - right; }
+      // (the width as drawn may pass the estimate, a font of wider glyphs: 15 % of room; and the slots
+      // narrow as the margin grows, so the reach is found again with them: the first label of a long
+      // list was cut at the picture's edge)
+      for (let k = 0; k < 3; k++) {
+        const b = plotW / Math.max(1, L.categories.length);
+        const reach = Math.max(0, ...xLabels.map((t) => 1.15 * textWidth(t.label, 11) * SIN - t.v * b - 3));
+        if (reach + 8 <= left) break;
+        left = Math.ceil(reach + 8); plotW = W - left - right;
+      }
     }
     bottom += rotated ? Math.max(0, ...xLabels.map((t) => textWidth(t.label, 11))) * SIN + 11 * SIN + 6 : LINE + 4;
   } else {

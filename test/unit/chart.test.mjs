@@ -3,7 +3,7 @@
 // wider than asked.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayNumber, formatTick, naturalCompare, niceTicks, svgChart, textChart, xmlEscape } from '../../dist/core/chart.js';
+import { dayNumber, formatTick, naturalCompare, niceTicks, svgChart, textChart, textWidth, xmlEscape } from '../../dist/core/chart.js';
 import { findAll, parseXml, textOf } from '../helpers/xml.mjs';
 
 test('niceTicks: 1-2-5 steps that cover the range; whole steps for whole numbers', () => {
@@ -116,6 +116,19 @@ test('random charts: the SVG is XML with a titled mark per point; text lines fit
     const text = textChart({ ...spec, width, height: 3 + Math.floor(rnd() * 20) });
     const wide = (s) => [...s].reduce((w, ch) => w + (/[\u3000-\u9fff\u{1F300}-\u{1FAFF}]/u.test(ch) ? 2 : 1), 0);
     for (const l of text.split('\n')) assert.ok(wide(l) <= width, `case ${k}: ${wide(l)} > ${width}: ${l}`);
+  }
+});
+
+test('rotated category labels stay in the picture, the first of a long list too, with room for a font wider than the estimate (it began outside: found by a review)', () => {
+  for (const n of [12, 40, 150]) {
+    const points = Array.from({ length: n }, (_, i) => ({ x: `category number ${i} with a really long descriptive label`, y: (i % 23) - 5, xText: `category number ${i} with a really long descriptive label`, yText: String((i % 23) - 5) }));
+    const svg = svgChart({ kind: 'bar', xLabel: 'c', yLabel: 'v', series: [{ name: 'v', yName: 'v', points }], width: 800, height: 400 });
+    const rotated = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" font-size="11"[^>]*text-anchor="end" transform="rotate\(-45[^"]*"\s*>([^<]*)<\/text>/g)];
+    assert.ok(rotated.length > 0, `${n}: rotated labels`);
+    for (const [, x, label] of rotated) {
+      const left = Number(x) - 1.15 * textWidth(label.replace(/&amp;/g, '&'), 11) * Math.SQRT1_2;
+      assert.ok(left >= 0, `${n} categories: "${label}" begins at ${left.toFixed(1)}`);
+    }
   }
 });
 
