@@ -19,6 +19,20 @@ export function standardFd(file: string): number {
   return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3]);
 }
 
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+/** all of `data` written to `fd`, waiting while it is full: a pipe set non-blocking (standard error once
+ *  Node has written to it: --rejects /dev/stderr met EAGAIN when the reader lagged, and a line past the
+ *  pipe's room was written in part) is waited on, a millisecond at a time, as a blocking write waits */
+export function writeFully(fd: number, data: Uint8Array | string): void {
+  const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  for (let off = 0; off < b.length;) {
+    try { off += fs.writeSync(fd, b, off, b.length - off); } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+}
+
 /**
  * FILE opened to append lines to (save --append, --rejects, --stats-file): when it is a regular file whose
  * last byte is no newline (written by something else), one is written first, so that the first line

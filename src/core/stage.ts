@@ -7,7 +7,7 @@ import { clipChars, parseJson } from './json.js';
 import { FieldReader, FROM_JSON, walkObject } from './fields.js';
 import type { Edit } from './fields.js';
 import { tick, turnWanted } from './input.js';
-import { openAppend, standardFd } from './files.js';
+import { openAppend, standardFd, writeFully } from './files.js';
 import { fileProblem } from './options.js';
 import { disarm, editedWalk, enterLine, generatedWalk, leaveLine, passOn, scanScratch } from './simd-scan.js';
 import type { LineSink } from './input.js';
@@ -175,9 +175,10 @@ export class Stage implements LineSink {
       const textOf = () => (typeof r === 'string' ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('utf8'));
       if (this.rejectsFd >= 0) {
         try {
-          if (opts.rejectsFormat === 'json') fs.writeSync(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: textOf() }) + '\n');
-          else if (typeof r !== 'string') fs.writevSync(this.rejectsFd, [r, NEWLINE]); // the line as read, byte for byte
-          else fs.writeSync(this.rejectsFd, r + '\n');
+          // (whole, however the descriptor takes it: see writeFully)
+          if (opts.rejectsFormat === 'json') writeFully(this.rejectsFd, JSON.stringify({ file, line: no, reason, detail: detail ?? null, raw: textOf() }) + '\n');
+          else if (typeof r !== 'string') writeFully(this.rejectsFd, Buffer.concat([r, NEWLINE])); // the line as read, byte for byte
+          else writeFully(this.rejectsFd, r + '\n');
         } catch (err) { // (a full disk: the run fails, and says which file it could not write)
           this.rejectsBroken = true;
           throw new Error(`cannot write to --rejects ${opts.rejects}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -256,7 +257,7 @@ export class Stage implements LineSink {
           bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
         }) + '\n';
         if (std === 2) process.stderr.write(line); // (in its place among the messages written through it)
-        else if (std >= 0) fs.writeSync(std, line);
+        else if (std >= 0) writeFully(std, line);
         else fs.appendFileSync(opts.statsFile, line);
       } catch (err) { // (removed or made unwritable during the run)
         say(`cannot append to --stats-file ${opts.statsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
