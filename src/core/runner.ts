@@ -256,6 +256,16 @@ export async function parseOptions(tool: Tool, argv: string[]): Promise<any | nu
     if (o.type === 'string' && typeof o.default === 'string' && o.default !== '' && opts[name] === '') { // (not blanks: --delimiter ' ' or a tab is one)
       throw new UsageError(`--${name} is empty: give a value, or leave the option out (its default: ${o.default})`);
     }
+    // (a required option given again, empty, after its value: the later one counts, and it is empty;
+    // `load-sqlite --db default.db "$@"` given --db "$DB" with DB unset loaded into SQLite's temporary
+    // database of that name, gone at its end, exit 0)
+    if (o.demandOption && opts[name] === '') throw new UsageError(`--${name} is empty: give a value (the last one given counts)`);
+    // (a list the tool has a default for, given an empty value: the events to keep, --event '', kept
+    // none, and final-action --off '' took no unlike as one: an answer of nothing, exit 0)
+    const v = opts[name];
+    if (Array.isArray(o.default) && o.default.length > 0 && Array.isArray(v) && v.some((x) => typeof x === 'string' && x.trim() === '')) {
+      throw new UsageError(`--${name} is given an empty value: give a value, or leave the option out (its default: ${o.default.join(',')})`);
+    }
   }
   return opts;
 }
