@@ -272,6 +272,19 @@ const wholeDouble = (v: Value): Value => {
   return x !== undefined && Number.isSafeInteger(x) ? x : v;
 };
 
+/** a date as PostgreSQL writes one: YYYY-MM-DD (more digits for a year past 9999), a day of its month
+ *  (proleptic Gregorian: year 1 BC, astronomical 0, is a leap year), ` BC` after it, or infinity */
+function pgDate(v: string): boolean {
+  if (/^[+-]?infinity$/i.test(v)) return true;
+  const m = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/.exec(v);
+  if (m === null) return false;
+  const year = m[4] ? 1 - Number(m[1]) : Number(m[1]), month = Number(m[2]), day = Number(m[3]);
+  if (m[4] && Number(m[1]) === 0) return false; // (there is no year 0 BC)
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days && (m[4] !== undefined || isValidDate(v) || Number(m[1]) > 9999);
+}
+
 function wrongType(v: Value, name: string, type: string): never {
   throw new RecordError('wrong type', `${shown(name)}: ${kindName(v)} for column type ${type}`);
 }
@@ -378,7 +391,7 @@ export const pgDialect: Dialect = {
         return (v, name) => {
           if (v === null) return NULL_FIELD;
           if (typeof v !== 'string') return wrongType(v, name, type);
-          if (isValidDate(v) || v === 'infinity' || v === '-infinity') return v;
+          if (pgDate(v)) return v;
           throw new RecordError('wrong type', `${shown(name)}: ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)} is no date YYYY-MM-DD (column type ${type})`);
         };
       case 'timestamp':
@@ -386,7 +399,7 @@ export const pgDialect: Dialect = {
         return (v, name) => {
           if (v === null) return NULL_FIELD;
           // (now, today, tomorrow and yesterday are read at the load's time: a reload gave another table)
-          if (typeof v === 'string' && /^\s*(now|today|tomorrow|yesterday)\s*$/i.test(v)) {
+          if (typeof v === 'string' && /(^|[^a-z])(now|today|tomorrow|yesterday)($|[^a-z])/i.test(v)) {
             throw new RecordError('wrong type', `${shown(name)}: ${JSON.stringify(v)} is read at the time of the load (column type ${type}): give the time it stands for`);
           }
           if (typeof v === 'string') return field(v, name);

@@ -191,21 +191,24 @@ if (!bindir) {
     fs.writeFileSync(`${d}/s.sql`, 'CREATE TABLE IF NOT EXISTS ts_words (id BIGINT PRIMARY KEY, t TIMESTAMPTZ, u TIMESTAMP);\n');
     let r = load('-t date_only -k id', { input: '{"id":1,"d":"2024-01-01"}\n' });
     assert.match(r.stderr, /created table date_only \("id" BIGINT NOT NULL, "d" DATE\)/);
-    r = load('-t date_only -k id', { input: ndjson(['{"id":2,"d":"2024-01-01T23:59:59-05:00"}', '{"id":3,"d":"Jan 7 2024"}', '{"id":4,"d":"today"}', '{"id":5,"d":20240108}', '{"id":6,"d":"infinity"}', '{"id":7,"d":"2024-02-29"}']) });
+    r = load('-t date_only -k id', { input: ndjson(['{"id":2,"d":"2024-01-01T23:59:59-05:00"}', '{"id":3,"d":"Jan 7 2024"}', '{"id":4,"d":"today"}', '{"id":5,"d":20240108}', '{"id":6,"d":"infinity"}', '{"id":7,"d":"2024-02-29"}', '{"id":8,"d":"2024-01-01 BC"}', '{"id":9,"d":"10000-01-01"}', '{"id":10,"d":"-Infinity"}', '{"id":11,"d":"2023-02-29"}']) });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stderr, [
       'load-postgres: -:1: wrong type: d: "2024-01-01T23:59:59-05:00" is no date YYYY-MM-DD (column type date)',
       'load-postgres: -:2: wrong type: d: "Jan 7 2024" is no date YYYY-MM-DD (column type date)',
       'load-postgres: -:3: wrong type: d: "today" is no date YYYY-MM-DD (column type date)',
       'load-postgres: -:4: wrong type: d: number for column type date',
-      'load-postgres: date_only: inserted=2 updated=0 unchanged=0 rejected=4',
-      'load-postgres: 4 bad records skipped (wrong type: 4)',
+      'load-postgres: -:10: wrong type: d: "2023-02-29" is no date YYYY-MM-DD (column type date)',
+      'load-postgres: date_only: inserted=5 updated=0 unchanged=0 rejected=5',
+      'load-postgres: 5 bad records skipped (wrong type: 5)',
     ].join('\n') + '\n');
-    assert.equal(await q("SELECT id::int, d::text FROM date_only ORDER BY id"), [{ id: 1, d: '2024-01-01' }, { id: 6, d: 'infinity' }, { id: 7, d: '2024-02-29' }]);
-    r = load(`-t ts_words -k id --schema ${d}/s.sql`, { input: ndjson(['{"id":1,"t":"now"}', '{"id":2,"u":" Yesterday "}', '{"id":3,"t":"2024-01-01T00:00:00Z","u":"epoch"}']) });
+    assert.equal(await q("SELECT id::int, d::text FROM date_only ORDER BY id"), [{ id: 1, d: '2024-01-01' }, { id: 6, d: 'infinity' }, { id: 7, d: '2024-02-29' }, { id: 8, d: '2024-01-01 BC' }, { id: 9, d: '10000-01-01' }, { id: 10, d: '-infinity' }]);
+    r = load(`-t ts_words -k id --schema ${d}/s.sql`, { input: ndjson(['{"id":1,"t":"now"}', '{"id":2,"u":" Yesterday "}', '{"id":3,"t":"2024-01-01T00:00:00Z","u":"epoch"}', '{"id":4,"t":"today 12:00"}', '{"id":5,"t":"now()"}']) });
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stderr, /-:1: wrong type: t: "now" is read at the time of the load \(column type timestamp with time zone\)/);
     assert.match(r.stderr, /-:2: wrong type: u: " Yesterday " is read at the time of the load/);
+    assert.match(r.stderr, /-:4: wrong type: t: "today 12:00" is read at the time of the load/);
+    assert.match(r.stderr, /-:5: wrong type: t: "now\(\)" is read at the time of the load/);
     assert.equal(await q("SELECT id::int, u::text FROM ts_words ORDER BY id"), [{ id: 3, u: '1970-01-01 00:00:00' }]);
   });
 
