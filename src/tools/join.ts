@@ -40,7 +40,7 @@ export const tool: Tool<JoinOptions> = {
     'max-side': { type: 'string', default: '1GiB', describe: 'refuse a side file larger than this (e.g. 200MB)' },
     existing: { choices: ['replace', 'keep', 'reject'], default: 'replace', describe: 'a record that already has an added field: replace its value by the side\'s (an unmatched record keeps its own; counted, warned once), keep its own, or reject the record' },
     'side-format': { choices: ['auto', 'ndjson', 'json', 'csv'], default: 'auto', describe: 'auto: CSV by extension, JSON array by a leading [' },
-    'side-quiet': { type: 'boolean', default: false, describe: 'say nothing of the side file: its bad lines are skipped neither said nor counted, its repeated keys not warned of (for the second and later copies of one join run side by side over parts of the stream, whose first one says them)' },
+    'side-quiet': { type: 'boolean', default: false, describe: 'say nothing of the side file: its bad lines are skipped neither said nor counted (nor stopped at by --strict), its repeated keys not warned of (for the second and later copies of one join run side by side over parts of the stream, whose first one says them)' },
     'key-match': { choices: ['value', 'text'], default: 'value', describe: 'value: keys match by value (7, "7" and "7.0" are one key: a CSV side file\'s cells find numbers); text: by their text (a string\'s content, a number or true/false as written; an array side key\'s elements, with --explode, by their shortest text): "7" and 7 are one key, "7.0" and "7" two (ids that are text)' },
   },
   check(o) {
@@ -208,7 +208,7 @@ export const tool: Tool<JoinOptions> = {
         // a side file of which no record could be used (every line broken, or none with the key): the
         // run fails before any record is read (each would have been joined to nothing, exit 0)
         const sideBad = ctx.rejected() - badBefore + quietBad;
-        if (keyed === 0 && sideBad > 0) throw new Error(`side file ${file}: none of its records could be used (${sideBad} rejected): nothing to join with`);
+        if (keyed === 0 && sideBad > 0) throw new Error(`side file ${file}: none of its records could be used (${sideBad} ${o.sideQuiet ? 'could not be read' : 'rejected'}): nothing to join with`);
         if (dupes) sideWarn(`${dupes} side records repeat a key already seen: the first one is used`);
         // (a --fields name no side record has, a typo most likely: every record would get null there in
         // silence; said as to-csv says it of its --fields)

@@ -22,7 +22,7 @@ import type { FileTarget } from '../core/files.js';
 import path from 'node:path';
 import tty from 'node:tty';
 import { FieldReader } from '../core/fields.js';
-import { BigNum, clipChars } from '../core/json.js';
+import { BigNum, canonicalNumber, clipChars } from '../core/json.js';
 import { blankName, fileProblem, listOption, outputFolder } from '../core/options.js';
 import type { InputOptions, OptionsOf } from '../core/options.js';
 import type { Options } from 'yargs';
@@ -143,7 +143,9 @@ export const tool: Tool<PlotOptions> = {
         const byText = o.by === undefined ? undefined : byValue === undefined ? `(no ${o.by})` : textOf(byValue, reader.raw(BY) ?? 'null');
         // (a series per JSON value: 1 and "1", null, "null" and no field at all are series apart, as
         // count-by keeps them; keyed by their display text, each pair was drawn as one line)
-        const byKey = o.by === undefined ? '' : byValue === undefined ? '\u0001' : typeof byValue === 'string' ? JSON.stringify(byValue) : byText;
+        // (a number by its value, 1, 1.0 and 1e0 one series; an object or array by its text)
+        const byKey = o.by === undefined ? '' : byValue === undefined ? '\u0001' : typeof byValue === 'string' ? JSON.stringify(byValue)
+          : typeof byValue === 'number' || byValue instanceof BigNum ? canonicalNumber(reader.raw(BY) as string) : byText;
         const row = table.length;
         for (let k = 0; k < ys.length; k++) {
           if (yv[k] === null) { nulls.set(ys[k], (nulls.get(ys[k]) ?? 0) + 1); continue; }

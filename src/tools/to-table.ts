@@ -91,7 +91,7 @@ export const tool: Tool<ToTableOptions> = {
     let widths: number[] = [];
     let numeric: boolean[] = [];
     const later = new Map<string, number>(); // fields first seen after the columns were fixed: their values not shown
-    let records = 0; // (records read: none with a field makes no column, said at the end)
+    let records = 0, empty = 0; // (records read, those with no field: no column at all is said at the end)
 
     const pad = (s: string, w: number, n: number, right: boolean) => (right ? ' '.repeat(n - w) + s : s + ' '.repeat(n - w));
     const line = (cells: Cell[], nameRow: boolean): string => {
@@ -132,6 +132,7 @@ export const tool: Tool<ToTableOptions> = {
     };
 
     const row = (cells: Cell[]) => {
+      if (held === null && names.length === 0) return; // (no column: no row either, an empty line each)
       if (held === null) {
         let fits = true;
         for (let k = 0; k < widths.length && fits; k++) if (cells[k] !== undefined && cells[k].width > widths[k]) fits = false;
@@ -154,7 +155,9 @@ export const tool: Tool<ToTableOptions> = {
           for (let k = 0; k < fields.length; k++) cells.push(reader.found(k) ? cellOf(b, reader.spanStart(k), reader.spanEnd(k), max) : EMPTY);
         } else {
           cursor.reset(b, reader.objStart, reader.objEnd);
+          let members = 0;
           while (cursor.next()) {
+            members++;
             const name = cursor.key();
             let col = columns.get(name);
             if (col === undefined) {
@@ -163,6 +166,7 @@ export const tool: Tool<ToTableOptions> = {
             }
             cells[col] = cellOf(b, cursor.vs, cursor.ve, max);
           }
+          if (members === 0) empty++;
           for (let k = 0; k < names.length; k++) cells[k] ??= EMPTY;
         }
         row(cells);
@@ -178,7 +182,10 @@ export const tool: Tool<ToTableOptions> = {
         }
         // records with no field at all: no column, no row, said and failed, as to-csv does (a silent
         // empty table before)
-        if (names.length === 0 && records > 0 && !ctx.willFail()) throw new Error(`${records} record${records === 1 ? '' : 's'} with no field: no column, nothing shown`);
+        if (names.length === 0 && records > 0 && !ctx.willFail()) {
+          throw new Error(empty === records ? `${records} record${records === 1 ? '' : 's'} with no field: no column, nothing shown`
+            : `no column: the records that sized the columns (--rows ${o.rows}) had no field, and the fields met later are not shown (name them with --fields, or raise --rows)`);
+        }
       },
     };
   },

@@ -108,6 +108,11 @@ test('--max-width cuts with an ellipsis on whole characters; --rows sizes on the
   assert.is(e.status, 1);
   assert.is(e.stderr, 'to-table: error: 2 records with no field: no column, nothing shown\n');
   assert.is(toTable('', '').status, 0);
+  // the records that sized the columns had no field, later ones had: said so (not "4 records with no
+  // field"), no empty line a record (found by the day's review)
+  const late = toTable('--rows 2', '{}\n{}\n{"a":1}\n{"a":2,"b":3}\n');
+  assert.equal([late.status, late.stdout], [1, '']);
+  assert.match(late.stderr, /no column: the records that sized the columns \(--rows 2\) had no field/);
 });
 
 test('--fields with dotted paths; no input prints nothing, or the header of --fields; bad records; usage errors', () => {
