@@ -70,8 +70,8 @@ Other hosts (GNU parallel and rsync here; on each host: this toolkit, node, bash
                       those of a run without --hosts.
   --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes, DIR relative to the
                       home there unless absolute; default: this toolkit's path, else `event-pipes`
-                      on the host's PATH). Every host is checked first (same version as here, node,
-                      rsync); a host that lacks it is named and nothing runs (exit 1).
+                      on the host's PATH). Every host is checked first (same version and build as here,
+                      node, rsync); a host that lacks it is named and nothing runs (exit 1).
   --shared-storage    the hosts read the inputs (and side files) at the same paths: nothing is sent
   --retries N         tries of a job: a job that fails or whose host fails or disconnects is run
                       again on another host (default: the number of hosts, at least 2); a partition
@@ -94,6 +94,11 @@ hosts_setup() {
     printf '%s' "$HOSTS_SPEC" | sed -e 's/\\,/\x01/g' -e 's/,,/\x01/g' | tr ',' '\n' | tr '\001' ',' \
       | grep -v -e '^[[:space:]]*$' > "$HOSTS_LOGINS" || true
   fi
+  # (a host that stops answering, no reset, a hung machine or a dropped link: its ssh ends after a
+  # minute of silence, so that its job fails and is run again on another host; without it the run
+  # waited for TCP's keep-alive, hours. Where a login names its own command, `ssh -F ...`, or
+  # PARALLEL_SSH is set, those decide)
+  export PARALLEL_SSH=${PARALLEL_SSH:-ssh -o ServerAliveInterval=15 -o ServerAliveCountMax=4}
   HOSTS_N=$(wc -l < "$HOSTS_LOGINS")
   [ "$HOSTS_N" -gt 0 ] || { echo "$HOSTS_ME: --hosts $HOSTS_SPEC: no host in it (try '$HOSTS_ME --help')" >&2; return 2; }
   if [ -n "$HOSTS_RETRIES" ]; then
@@ -102,6 +107,11 @@ hosts_setup() {
     HOSTS_RETRIES=$(( HOSTS_N < 2 ? 2 : HOSTS_N ))
   fi
   [ $# -gt 0 ] || { echo "$HOSTS_ME: --hosts needs input files (standard input cannot be sent to other hosts) (try '$HOSTS_ME --help')" >&2; return 2; }
+  # (GNU parallel reads its arguments a line each: a name with a line break was two jobs, both failed,
+  # and another file was named)
+  for f in "$@"; do
+    case $f in *$'\n'*) echo "$HOSTS_ME: $(printf '%q' "$f"): a file whose name holds a line break cannot be sent to the hosts (rename it) (try '$HOSTS_ME --help')" >&2; return 2 ;; esac
+  done
   for f in "$@"; do
     [ "$f" != - ] || { echo "$HOSTS_ME: --hosts needs input files (standard input cannot be sent to other hosts) (try '$HOSTS_ME --help')" >&2; return 2; }
     [ -f "$f" ] && [ -r "$f" ] || { echo "$HOSTS_ME: cannot read $f (nothing was run)" >&2; return 1; }
@@ -112,7 +122,7 @@ hosts_setup() {
     HOSTS_REMOTE=1
     command -v rsync > /dev/null 2>&1 || { echo "$HOSTS_ME: --hosts needs rsync here and on the hosts (Debian package rsync)" >&2; return 1; }
   fi
-  HOSTS_LOCAL_VERSION=$("$here/bin/event-pipes" --version)
+  HOSTS_LOCAL_VERSION="$("$here/bin/event-pipes" --version) (build $(_hosts_build "$here/bin/event-pipes"))"
   export HOSTS_LOCAL_HOME=$here HOSTS_REMOTE_PATH HOSTS_OUT HOSTS_SHARED
   return 0
 }
@@ -130,7 +140,17 @@ _hosts_ep() {
   fi
   return 0
 }
-# one line per host: "hosts-check ok VERSION" or "hosts-check no REASON"
+# the build of the toolkit whose bin/event-pipes is $1: a digest of its code (dist's .js and .wasm, the
+# recipes' scripts), the same for a checkout and the package made of it. The version alone did not tell
+# an older copy from this one (0.2.0 for months of changes: a host's older validate refused ids this
+# one takes, and the tables differed, exit 0)
+_hosts_build() {
+  local root
+  root=$(cd "$(dirname -- "$(readlink -f -- "$1")")/.." && pwd) || return 0
+  (cd "$root" && find dist scripts -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.sh' -o -name '*.mjs' -o -name '*.sql' \) \
+    ! -name '*.test.*' ! -name sync-bins.mjs -print 2> /dev/null | LC_ALL=C sort | xargs -d '\n' cat 2> /dev/null | sha256sum | cut -c1-12)
+}
+# one line per host: "hosts-check ok VERSION (build B)" or "hosts-check no REASON"
 _hosts_check() {
   local ep v
   ep=$(_hosts_ep)
@@ -141,9 +161,9 @@ _hosts_check() {
   fi
   if ! v=$("$ep" --version 2>&1); then echo "hosts-check no cannot run the toolkit: $ep --version failed: $(printf '%s' "$v" | tail -n 1)"; return 0; fi
   if [ "$PARALLEL_SSHLOGIN" != : ] && ! command -v rsync > /dev/null 2>&1; then echo "hosts-check no lacks rsync (the files are sent with it)"; return 0; fi
-  echo "hosts-check ok $v"
+  echo "hosts-check ok $v (build $(_hosts_build "$ep"))"
 }
-export -f _hosts_ep _hosts_check
+export -f _hosts_ep _hosts_build _hosts_check
 
 # hosts_check: every host runs _hosts_check once (one parallel run, each job pinned to its host by a
 # host group: much quicker than --nonall, which starts a parallel per host); each host that lacks the
@@ -164,7 +184,7 @@ hosts_check() {
     printf '@hosts-check-%s%s/1/%s\n' "$n" "$groups" "$bare" >> "$logins"
     args+=("$n@hosts-check-$n")
   done < "$HOSTS_LOGINS"
-  PARALLEL_SHELL=bash parallel --hostgroups --slf "$logins" -j 1 --tagstring 'host-{}' --env _hosts_ep --env _hosts_check \
+  PARALLEL_SHELL=bash parallel --hostgroups --slf "$logins" -j 1 --tagstring 'host-{}' --env _hosts_ep --env _hosts_build --env _hosts_check \
     --env HOSTS_LOCAL_HOME --env HOSTS_REMOTE_PATH _hosts_check ::: "${args[@]}" > "$out" 2>&1 || true
   i=0
   while IFS= read -r login; do
@@ -172,7 +192,7 @@ hosts_check() {
     line=$(grep "^host-$k"$'\t'"hosts-check " "$out" | head -n 1 | cut -f 2-)
     case "$line" in
       "hosts-check ok $HOSTS_LOCAL_VERSION") ;;
-      "hosts-check ok "*) echo "$HOSTS_ME: host $login: the toolkit there is ${line#hosts-check ok }, here $HOSTS_LOCAL_VERSION: install the same version" >&2; bad=1 ;;
+      "hosts-check ok "*) echo "$HOSTS_ME: host $login: the toolkit there is ${line#hosts-check ok }, here $HOSTS_LOCAL_VERSION: install the same build" >&2; bad=1 ;;
       "hosts-check no "*) echo "$HOSTS_ME: host $login ${line#hosts-check no }" >&2; bad=1 ;;
       *) line=$(grep "^host-$k"$'\t' "$out" | cut -f 2 | grep -v -e '^[[:space:]]*$' -e '^parallel: ' | head -n 1)
          line=${line%"host-$k"}   # (a message without a newline at its end runs into the next tag)
@@ -251,6 +271,13 @@ hosts_run() {
     --env HOSTS_SIDES --env HOSTS_ARGS --env HOSTS_STAGE --env HOSTS_EXTS \
     '_hosts_job {#} {}' ::: "${files[@]}" || status=$?
   trap - INT TERM HUP
+  # (Ctrl-C: GNU parallel catches SIGINT, kills its jobs and exits 255 rather than die of it, so bash
+  # runs no INT trap: the jobs' directories stayed on the hosts and the run said a partition failed.
+  # 255 with no job failed of itself and jobs not run to their end (stopped by a signal, or not in the
+  # job log at all) is that stop)
+  if [ "$status" = 255 ] && awk -F '\t' -v n="${#files[@]}" 'NR > 1 && $8 == 0 && $7 == 0 { ok++ } NR > 1 && $7 != 0 && $8 == 0 { f = 1 } END { exit !(!f && ok < n) }' "$HOSTS_DIR/joblog" 2> /dev/null; then
+    _hosts_stopped INT
+  fi
   if [ "$status" != 0 ]; then
     # the partitions that failed (their last try), from the job log (Seq Host Starttime JobRuntime Send
     # Receive Exitval Signal Command); a job with a signal was stopped here (by --halt), not failed

@@ -155,6 +155,19 @@ it('a host without the toolkit is named, nothing runs, nothing is loaded (exit 1
     assert.match(r.stderr, /host ssh -F \S+ root@127\.0\.0\.3 lacks the toolkit: neither \S+\/bin\/event-pipes \(its path here\) nor event-pipes on its PATH/);
     assert.not.match(r.stderr, /127\.0\.0\.1 lacks/);
   }
+  // a copy of the toolkit of the same version but other code (an older build deployed there): named,
+  // nothing run (the version alone passed it, and its older validate gave other tables, exit 0; found
+  // by a review)
+  const other = `${work}/other-build`;
+  fs.mkdirSync(other);
+  for (const d of ['bin', 'dist', 'scripts']) fs.cpSync(path.join(root, d), path.join(other, d), { recursive: true });
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(other, 'package.json'));
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(other, 'node_modules'));
+  fs.appendFileSync(path.join(other, 'dist', 'tools', 'validate.js'), '\n// another build\n');
+  r = sh(`active-users.sh --quiet --db ${db} --remote-path ${other} --hosts '${H1()}' ${files.join(' ')}`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /the toolkit there is event-pipes \S+ \(build [0-9a-f]{12}\), here event-pipes \S+ \(build [0-9a-f]{12}\): install the same build/);
+  assert.equal(dumpAll(db), before);
   // a host that cannot be reached
   r = sh(`active-users.sh --quiet --db ${db} --hosts '${H1()},ssh -o BatchMode=yes -p 1 root@127.0.0.2' ${files.join(' ')}`);
   assert.is(r.status, 1, r.stderr);
@@ -356,6 +369,21 @@ it('--help of the recipes documents --hosts and its options', () => {
     assert.is(h.status, 0);
     for (const o of ['--hosts', '@FILE', 'sshlogin', '--remote-path', '--retries', '--shared-storage', ':']) assert.ok(h.stdout.includes(o), `${s}: ${o}`);
   }
+});
+
+it('Ctrl-C (SIGINT to the run\'s process group): the run ends of the signal, not "a partition failed" (GNU parallel exits 255 on it, and no INT trap ran: the jobs\' directories stayed on the hosts); a file whose name holds a line break is refused (found by a review)', () => {
+  const d = tmpdir('ep-hosts-int-');
+  const line = fs.readFileSync(sliideInputs()[0], 'utf8');
+  for (let i = 0; i < 60; i++) fs.writeFileSync(`${d}/p${String(i).padStart(2, '0')}.jsons`, line);
+  const r = sh(`setsid bash -c "exec active-users.sh --quiet --db ${d}/i.db --hosts '1/:' ${d}/p*.jsons" > ${d}/out 2>&1 & p=$!
+    for k in $(seq 300); do [ -s ${d}/i.db ] || ls ${d} | grep -q . && pgrep -f _hosts_job > /dev/null && break; sleep 0.1; done
+    sleep 1; kill -INT -- -$p; wait $p; echo "status $?"`);
+  assert.match(r.stdout, /status 130/, fs.readFileSync(`${d}/out`, 'utf8'));
+  assert.not.match(fs.readFileSync(`${d}/out`, 'utf8'), /a partition failed/);
+  fs.writeFileSync(`${d}/a\nb.jsons`, line);
+  const nl = sh(`active-users.sh --quiet --db ${d}/n.db --hosts '1/:' '${d}/a\nb.jsons'`);
+  assert.is(nl.status, 2, nl.stderr);
+  assert.match(nl.stderr, /a file whose name holds a line break cannot be sent to the hosts/);
 });
 
 test.run();
