@@ -242,7 +242,7 @@ export class Stage implements LineSink {
       // the recipe says so itself, and no file is named)
       const as = process.env.EVENT_PIPES_REJECTS_AS, kept = as === undefined ? opts.rejects : as;
       say(`${stats.rejected} bad record${stats.rejected === 1 ? '' : 's'} skipped (${reasons}${shown})${opts.rejects && kept && !this.rejectsBroken ? `; ${opts.rejectsFormat === 'json' ? 'JSON records' : 'raw lines'} in ${kept}` : ''}`
-        + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name} ...)` : ''));
+        + (this.jsonHint * 2 > stats.rejected ? `; the input looks like a JSON array or pretty-printed JSON: from-json reads it (from-json FILE | ${this.name === 'fork' ? 'event-pipes fork' : this.name} ...)` : ''));
     }
     if (opts.stats) {
       const extra = [...stats.counters].map(([k, v]) => ` ${k}=${v}`).join('');
