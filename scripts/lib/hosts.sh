@@ -70,8 +70,8 @@ Other hosts (GNU parallel and rsync here; on each host: this toolkit, node, bash
                       those of a run without --hosts.
   --remote-path DIR   where the toolkit is on the hosts (DIR/bin/event-pipes, DIR relative to the
                       home there unless absolute; default: this toolkit's path, else `event-pipes`
-                      on the host's PATH). Every host is checked first (same version and build as here,
-                      node, rsync); a host that lacks it is named and nothing runs (exit 1).
+                      on the host's PATH). Every host is checked first (same version and build as
+                      here, node, rsync); a host that lacks it is named and nothing runs (exit 1).
   --shared-storage    the hosts read the inputs (and side files) at the same paths: nothing is sent
   --retries N         tries of a job: a job that fails or whose host fails or disconnects is run
                       again on another host (default: the number of hosts, at least 2); a partition
