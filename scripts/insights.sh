@@ -145,7 +145,9 @@ fi
 [[ $gap =~ ^[0-9]+$ && $gap =~ [1-9] ]] || usage_error "--session-gap takes a whole number of seconds, 1 or more (got '$gap')"
 gap=$((10#$gap))  # (0600 is 600: the sessions' parameter as the states record it)
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
-[ -z "$cap" ] || cap=$((10#$cap))  # (0100 is 100: clip refused 0100 in every shard, after the work; and the states record one spelling)
+# (0100 is 100: clip refused 0100 in every shard, after the work; and the states record one spelling;
+# by its text: bash's arithmetic wrapped a cap past 2^63 to a negative one, every total -1)
+while [[ $cap == 0?* ]]; do cap=${cap#0}; done
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 inputs_check "${files[@]}"
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)

@@ -146,9 +146,10 @@ _hosts_ep() {
 # one takes, and the tables differed, exit 0)
 _hosts_build() {
   local root
-  root=$(cd "$(dirname -- "$(readlink -f -- "$1")")/.." && pwd) || return 0
+  # (POSIX tools only, cksum's CRC and size: a host without sha256sum or GNU xargs had an empty digest)
+  root=$(cd "$(dirname -- "$(readlink -f -- "$1" 2> /dev/null || printf '%s\n' "$1")")/.." && pwd) || return 0
   (cd "$root" && find dist scripts -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.sh' -o -name '*.mjs' -o -name '*.sql' \) \
-    ! -name '*.test.*' ! -name sync-bins.mjs -print 2> /dev/null | LC_ALL=C sort | xargs -d '\n' cat 2> /dev/null | sha256sum | cut -c1-12)
+    ! -name '*.test.*' ! -name sync-bins.mjs -print 2> /dev/null | LC_ALL=C sort | while IFS= read -r f; do cat -- "$f"; done | cksum | tr ' ' -)
 }
 # one line per host: "hosts-check ok VERSION (build B)" or "hosts-check no REASON"
 _hosts_check() {
@@ -264,6 +265,12 @@ hosts_run() {
   # (parallel started through a shell that writes down its pid, which names its job directories on
   # the hosts, and execs it: still the foreground job, so Ctrl-C and timeout reach it)
   trap '_hosts_stopped INT' INT; trap '_hosts_stopped TERM' TERM; trap '_hosts_stopped HUP' HUP
+  # (Ctrl-C: GNU parallel catches SIGINT, kills its jobs and exits 255 rather than die of it, so bash
+  # runs no INT trap: the jobs' directories stayed on the hosts and the run said a partition failed. A
+  # sentinel in the background hears the SIGINT itself (perl, which parallel is written in: a handler
+  # of its own, where the shell's background jobs ignore SIGINT) and leaves a mark)
+  rm -f "$HOSTS_DIR/sigint"
+  perl -e '$SIG{INT} = sub { open(my $f, ">", $ARGV[0]); exit 0 }; sleep 1 while 1' "$HOSTS_DIR/sigint" 2> /dev/null & local sentinel=$!
   PARALLEL_SHELL=bash bash -c 'echo $$ > "$0"; exec "$@"' "$HOSTS_DIR/parallel.pid" parallel --slf "$HOSTS_LOGINS" ${tfs[@]+"${tfs[@]}"} \
     --retries "$HOSTS_RETRIES" --halt soon,fail=1 --joblog "$HOSTS_DIR/joblog" \
     --env _hosts_ep --env _hosts_job --env "$stage" ${envs[@]+"${envs[@]}"} \
@@ -271,13 +278,8 @@ hosts_run() {
     --env HOSTS_SIDES --env HOSTS_ARGS --env HOSTS_STAGE --env HOSTS_EXTS \
     '_hosts_job {#} {}' ::: "${files[@]}" || status=$?
   trap - INT TERM HUP
-  # (Ctrl-C: GNU parallel catches SIGINT, kills its jobs and exits 255 rather than die of it, so bash
-  # runs no INT trap: the jobs' directories stayed on the hosts and the run said a partition failed.
-  # 255 with no job failed of itself and jobs not run to their end (stopped by a signal, or not in the
-  # job log at all) is that stop)
-  if [ "$status" = 255 ] && awk -F '\t' -v n="${#files[@]}" 'NR > 1 && $8 == 0 && $7 == 0 { ok++ } NR > 1 && $7 != 0 && $8 == 0 { f = 1 } END { exit !(!f && ok < n) }' "$HOSTS_DIR/joblog" 2> /dev/null; then
-    _hosts_stopped INT
-  fi
+  kill "$sentinel" 2> /dev/null; wait "$sentinel" 2> /dev/null || true
+  if [ "$status" != 0 ] && [ -e "$HOSTS_DIR/sigint" ]; then _hosts_stopped INT; fi
   if [ "$status" != 0 ]; then
     # the partitions that failed (their last try), from the job log (Seq Host Starttime JobRuntime Send
     # Receive Exitval Signal Command); a job with a signal was stopped here (by --halt), not failed

@@ -275,11 +275,11 @@ const wholeDouble = (v: Value): Value => {
 /** a date as PostgreSQL writes one: YYYY-MM-DD (more digits for a year past 9999), a day of its month
  *  (proleptic Gregorian: year 1 BC, astronomical 0, is a leap year), ` BC` after it, or infinity */
 function pgDate(v: string): boolean {
-  if (/^[+-]?infinity$/i.test(v)) return true;
+  if (/^-?infinity$/i.test(v)) return true;
   const m = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/.exec(v);
   if (m === null) return false;
   const year = m[4] ? 1 - Number(m[1]) : Number(m[1]), month = Number(m[2]), day = Number(m[3]);
-  if (m[4] && Number(m[1]) === 0) return false; // (there is no year 0 BC)
+  if (m[4] ? Number(m[1]) === 0 || Number(m[1]) > 4713 : Number(m[1]) > 5874897) return false; // (no year 0 BC; PostgreSQL's range)
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
   return days !== undefined && day >= 1 && day <= days && (m[4] !== undefined || isValidDate(v) || Number(m[1]) > 9999);
