@@ -50,7 +50,6 @@ import { wantTurns } from './input.js';
 import { workerRoom } from './prestart.js';
 import { UsageError } from './tool.js';
 import { BigNum, canonicalNumber, doubleOf, parseDec } from './json.js';
-import { isValidDate } from './time.js';
 import { INSERTED, JsonText, LockTimeout, RecordError, REFUSED, UNCHANGED, UPDATED, blankTrim as blank } from './loader.js';
 import type { BatchResult, Column, Dialect, Driver, Kind, Row, Value, WriteSpec } from './loader.js';
 
@@ -282,7 +281,7 @@ function pgDate(v: string): boolean {
   if (m[4] ? Number(m[1]) === 0 || Number(m[1]) > 4713 : Number(m[1]) > 5874897) return false; // (no year 0 BC; PostgreSQL's range)
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  return days !== undefined && day >= 1 && day <= days && (m[4] !== undefined || isValidDate(v) || Number(m[1]) > 9999);
+  return days !== undefined && day >= 1 && day <= days;
 }
 
 function wrongType(v: Value, name: string, type: string): never {

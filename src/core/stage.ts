@@ -256,8 +256,7 @@ export class Stage implements LineSink {
           reasons: Object.fromEntries(stats.reasons), counters: Object.fromEntries(stats.counters),
           bytes_in: stats.bytes, elapsed_s: Number(secs.toFixed(3)), argv,
         }) + '\n';
-        if (std === 2) process.stderr.write(line); // (in its place among the messages written through it)
-        else if (std >= 0) writeFully(std, line);
+        if (std >= 0) writeFully(std, line); // (the stream as it is, as --rejects writes it)
         else fs.appendFileSync(opts.statsFile, line);
       } catch (err) { // (removed or made unwritable during the run)
         say(`cannot append to --stats-file ${opts.statsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

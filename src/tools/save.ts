@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FieldReader } from '../core/fields.js';
 import { Output } from '../core/output.js';
-import { fileTarget, guardTarget, openAppend } from '../core/files.js';
+import { fileTarget, guardTarget, openAppend, standardFd } from '../core/files.js';
 import { UsageError } from '../core/tool.js';
 import type { Line, Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -27,7 +27,8 @@ const OTHER_FORMATS: [RegExp, string, string][] = [
 ];
 
 /** the names of standard output: `-`, as `-i -` is standard input, and the device's */
-const STDOUT = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+/** `-` or a name of standard output (files.ts standardFd: the names --rejects and --stats-file know too) */
+const isStdout = (file: string) => file === '-' || standardFd(file) === 1;
 
 export const tool: Tool<SaveOptions> = {
   name: 'save',
@@ -42,12 +43,12 @@ export const tool: Tool<SaveOptions> = {
   ],
   options,
   // (else a new file renamed into place; standard output is written as the records come, appended or not)
-  appendsTo: (o: SaveOptions) => (STDOUT.has(o.file[0]) ? '/dev/stdout' : o.append ? o.file[0] : undefined),
+  appendsTo: (o: SaveOptions) => (isStdout(o.file[0]) ? '/dev/stdout' : o.append ? o.file[0] : undefined),
   check(o) {
     if (o.file.length !== 1) return 'give exactly one FILE to write (input files come with -i)';
     if (o.file[0] === '') return 'FILE is empty: give the name of the file to write';
     // (its folder: said with the options, before any input; a library stream said it at its first chunk)
-    if (!STDOUT.has(o.file[0]) && !fs.existsSync(path.dirname(path.resolve(o.file[0])))) return `no such folder: ${path.dirname(path.resolve(o.file[0]))}`;
+    if (!isStdout(o.file[0]) && !fs.existsSync(path.dirname(path.resolve(o.file[0])))) return `no such folder: ${path.dirname(path.resolve(o.file[0]))}`;
     // (a name that says another format: save writes NDJSON, which readers going by the name refuse)
     const other = OTHER_FORMATS.find(([re]) => re.test(o.file[0]));
     if (other) return `${o.file[0]} names ${other[1]}, but save writes NDJSON: ${other[2]}, or give the file an NDJSON name`;
@@ -57,7 +58,7 @@ export const tool: Tool<SaveOptions> = {
     const target = o.file[0];
     // standard output (- or its device names): written to the descriptor as it is, not opened again
     // (opening /dev/stdout fails where it is a socket, ENXIO, and truncates the file of a `>>`)
-    const stdout = STDOUT.has(target);
+    const stdout = isStdout(target);
     const t = o.append || stdout ? null : fileTarget(target);
     const tmp = t ? t.write : target;
     let fd: number;
