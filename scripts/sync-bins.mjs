@@ -19,7 +19,7 @@ if (tools.length === 0) { console.error('sync-bins: no tools found in src/tools/
 // seen twice in this project's test runs, a process that never ends: in cron, a stuck lock). The
 // optimizing compiles then run on the main thread (README, "Every run ends": the measured cost);
 // EVENT_PIPES_CONCURRENT_JIT=1 puts them back on their thread (the later flag wins).
-const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; exec node --no-concurrent-recompilation ${EVENT_PIPES_CONCURRENT_JIT:+--concurrent-recompilation} "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
+const PREAMBLE = '#!/bin/sh\n":" //; unset NODE_EXTRA_CA_CERTS; [ -h /dev/fd/1 ] || [ -e /dev/fd/1 ] || [ ! -d /dev/fd/ ] || exec 1</dev/null; [ -h /dev/fd/0 ] || [ -e /dev/fd/0 ] || [ ! -d /dev/fd/ ] || exec 0>/dev/null; exec node --no-concurrent-recompilation ${EVENT_PIPES_CONCURRENT_JIT:+--concurrent-recompilation} "$0" "$@"  # (sh, then node: scripts/sync-bins.mjs says why)\n';
 // (a tool with its own --threads option, such as final-action, starts its workers first, before it loads
 // the rest: core/prestart.ts)
 const ownThreads = (tool) => /^\s*threads: \{ type:/m.test(fs.readFileSync(path.join(root, 'src/tools', `${tool}.ts`), 'utf8'));

@@ -25,7 +25,7 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 export const CHUNK = 1 << 17;
 /** the errors of opening or reading an input file that are said as `FILE: message` (the run goes on to
  *  the next file and fails at its end), not as a crash: the one list of the readers */
-export const INPUT_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EIO', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
+export const INPUT_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EIO', 'EBADF', 'Z_DATA_ERROR', 'Z_BUF_ERROR']);
 /** lines that go the usual way after a batch that read none (see LineSink.batch) */
 const BATCH_PAUSE = 32;
 

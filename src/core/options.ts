@@ -26,6 +26,9 @@ export function fileProblem(err: NodeJS.ErrnoException, file: string, writing = 
     case 'EROFS': return 'read-only file system';
     case 'ENOSPC': return 'no space left on the device';
     case 'EIO': return 'input/output error';
+    // (a standard stream closed, `<&-` or `>&-`: the bins' launcher opens it the other way round, so
+    // that every read or write of it fails so, rather than Node's /dev/null in its place taking them)
+    case 'EBADF': return writing ? 'not open for writing (closed?)' : 'not open for reading (closed?)';
     default: return err.message;
   }
 }

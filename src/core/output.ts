@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Edit } from './fields.js';
+import { fileProblem } from './options.js';
 
 /**
  * The members of a batch's records where the tool that wrote them knows them (RecordBatch.members):
@@ -79,6 +80,8 @@ export class Output implements RecordSink {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EPIPE') { this.closed = true; return null; }
         if (code === 'EAGAIN') return chunk.subarray(off);
+        // (said with the stream's name: `cannot write standard output: no space left on the device`)
+        if (this.fd === 1) throw Object.assign(new Error(`cannot write standard output: ${fileProblem(err as NodeJS.ErrnoException, '-', true)}`), { code, syscall: 'write' });
         throw err;
       }
     }

@@ -123,7 +123,7 @@ export function writeText(name: string, what: string, text: string): void {
       return;
     }
     if (code === 'EPIPE') return;
-    process.stderr.write(`${name}: cannot write ${what}: ${(err as Error).message}\n`);
+    process.stderr.write(`${name}: cannot write ${what}: ${fileProblem(err as NodeJS.ErrnoException, '-', true)}\n`);
     process.exitCode = 1;
   }
 }
