@@ -76,6 +76,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || usage_error "missing --out DIR"
+[ ! -e "$out" ] || [ -d "$out" ] || usage_error "--out $out: a file, not a folder"
 sink_check optional
 [ ${#files[@]} -gt 0 ] || usage_error "no FILE given"
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
@@ -107,9 +108,9 @@ ids=(--type user_uid=string --type reel_uid=string --coerce)
 inputs=(); n=0
 for f in "${files[@]}"; do
   if [ "$f" = - ] || [ ! -f "$f" ]; then n=$((n + 1)); cat -- "$f" > "$work/input.$n" || step "reading $f"; f=$work/input.$n; fi
-  inputs+=(-i "$f")
+  inputs+=("--input=$f") # (a name beginning with '-' is the option's value written so)
 done
-event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" ${R2[@]+"${R2[@]}"} \
+event-pipes --threads auto where 'event_name!=reel_watched' "${inputs[@]}" then validate "${ids[@]}" --stats-file "$work/likes.figures" ${R2[@]+"${R2[@]}"} \
   then final-action ${R3[@]+"${R3[@]}"} --stats-file "$work/final.figures" > "$work/final.ndjson" & final_pid=$!
 # "Ignore the events where important fields are null": a watch event counts only when its key and the
 # fields its own watched-ratio rule reads are present and not null: the key, the platform and both
@@ -126,7 +127,11 @@ event-pipes where event_name=reel_watched ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
 [ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/validate.figures" || rejected_all "$work/ratio.figures"; }; } \
   || step "the watch events (where, validate, watch-ratio)" "$status"
 
-wait "$final_pid" || step final-action
+# (the same for the likes and unlikes: when every one is rejected, the chain's status 1 is no failure
+# here, the watch events still decide; one bad like failed the run, writing nothing)
+status=0; wait "$final_pid" || status=$?
+[ $status -eq 0 ] || { [ $status -eq 1 ] && { rejected_all "$work/likes.figures" || rejected_all "$work/final.figures"; }; } \
+  || step final-action "$status"
 # the decisions go to the NDJSON file and, as they come, to the Parquet writer (a process of its own:
 # it works while merge-keys and reel-interest do, 0.6 s less on a million events than after them)
 merge-keys --key user_uid,reel_uid "$work/final.ndjson" "$work/ratios.ndjson" \

@@ -44,9 +44,12 @@ for (const name of fs.readdirSync(path.join(root, 'bin'))) {
 }
 const pkgFile = path.join(root, 'package.json');
 const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
-const bin = Object.fromEntries([...wanted.keys()].map((n) => [n, `bin/${n}`]));
+// (the generators, scripts/generate-*, are commands of the package too: their --help examples and the
+// README call them by name, so an installed package has them on PATH)
+const generators = fs.readdirSync(path.join(root, 'scripts')).filter((f) => /^generate-[a-z0-9-]+$/.test(f)).sort();
+const bin = Object.fromEntries([...[...wanted.keys()].map((n) => [n, `bin/${n}`]), ...generators.map((g) => [g, `scripts/${g}`])]);
 if (JSON.stringify(pkg.bin) !== JSON.stringify(bin)) {
-  problems.push('package.json "bin" does not list exactly the registered tools');
+  problems.push('package.json "bin" does not list exactly the registered tools and the generators');
   if (!check) { pkg.bin = bin; fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n'); }
 }
 if (problems.length) {

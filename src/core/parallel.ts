@@ -32,6 +32,8 @@ import type { MergeTask, SplitTask } from './worker.js';
 import { Pieces, PieceSetupError } from './pieces.js';
 import type { PieceResult, PieceTask, PiecesEnd, StageCounts, WorkerReject, WorkerSpec, WorkerWarning } from './pieces.js';
 import { splitKeys } from './keyed.js';
+import { INPUT_ERRORS } from './input.js';
+import { fileProblem } from './options.js';
 import { dropStarted, startErrors, takeStarted } from './prestart.js';
 import type { KeyList, SharedKeyLog } from './keyed.js';
 
@@ -79,7 +81,13 @@ function pieces(files: string[]): PieceTask[] {
   const out: PieceTask[] = [];
   const probe = Buffer.alloc(1 << 16);
   for (const [input, file] of files.entries()) {
-    const fd = fs.openSync(file, 'r');
+    let fd: number;
+    try { fd = fs.openSync(file, 'r'); } catch (err) {
+      // (gone since the plan looked: one piece of nothing, which finds it gone when handed out, and says so)
+      if (!INPUT_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      out.push({ id: out.length, file, input, start: 0, end: 0, dev: -1, ino: -1 });
+      continue;
+    }
     // (the file each piece must find: a piece opens it by name, and a file replaced meanwhile, `mv new
     // old` as exports are published, mixed two files in one output)
     const st = fs.fstatSync(fd), size = st.size, dev = st.dev, ino = st.ino;
@@ -182,8 +190,26 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // them (to be held until their turn); more when they come back small (a partial or keyed stage keeps
   // them: only rejects come back), so a slow piece does not leave the other workers idle
   const ahead = (p.partial ? 16 : 2) * threads;
+  // each file opened as its first piece is handed out, kept open until the pieces have moved past it
+  // (its pieces are read at positions from that descriptor: a file removed meanwhile is read to its
+  // end, as one thread reads the file it opened); one that cannot be opened then is said when its turn
+  // comes, its pieces read nothing, and the run goes on (exit 1), as one thread says it
+  const fds = new Map<number, number>(), gone = new Map<number, string>();
+  const take = (): PieceTask => {
+    const t = tasks[nextTask++];
+    if (!fds.has(t.input) && !gone.has(t.input)) {
+      try { fds.set(t.input, fs.openSync(t.file, 'r')); } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (!INPUT_ERRORS.has(e.code ?? '')) throw err;
+        gone.set(t.input, fileProblem(e, t.file));
+      }
+    }
+    const fd = fds.get(t.input);
+    return fd !== undefined ? { ...t, fd } : { ...t, gone: gone.get(t.input) };
+  };
+  const closeBefore = (input: number) => { for (const [k, fd] of fds) if (k < input) { fds.delete(k); fs.closeSync(fd); } };
   const dispatch = (w: Worker) => {
-    if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(tasks[nextTask++]);
+    if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(take());
     else idle.push(w);
   };
   const idle: Worker[] = []; // a worker's free places: each holds up to IN_FLIGHT pieces, so that it
@@ -311,7 +337,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         // hold more than MAIN_AHEAD pieces' results until a worker's comes (a worker is up ~0.1 s after
         // the main thread: the main thread would go through the input meanwhile, and on after `| head`)
         if (mine && nextTask < tasks.length && (p.partial || nextTask - nextResult < MAIN_AHEAD)) {
-          const task = tasks[nextTask++];
+          const task = take();
           results.set(task.id, mine.piece(task));
           piecesHere++;
           await new Promise<void>((r) => { setImmediate(r); });
@@ -321,6 +347,13 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       results.delete(nextResult);
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
+      closeBefore(task.input);
+      const notOpened = gone.get(task.input);
+      if (notOpened !== undefined && task.start === 0) {
+        const first = shadows.length ? shadows[0] : main[0];
+        sayer(first.name)(`${task.file}: ${notOpened}`);
+        first.failed = true;
+      }
       // (the same: a join's side keys counted once; `upTo`: the stages set up before a --strict stop in
       // a later stage's set-up, whose figures one thread has too)
       const initCounted = (upTo: number) => res.initCounters?.forEach((cs, k) => {
@@ -365,7 +398,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         if (err instanceof StrictStop && !stopCounted && shadows.length && !p.partial && main.includes(err.stage)) {
           try {
             const again = await Pieces.create(workerSpecs, false);
-            const { counts, warnings } = again.countsUpTo(task, ((into as { records?: number }).records ?? 0) - handedBefore);
+            const { counts, warnings } = again.countsUpTo({ ...task, fd: fds.get(task.input), gone: gone.get(task.input) }, ((into as { records?: number }).records ?? 0) - handedBefore);
             counted(counts); warn(warnings); stopCounts(task.input);
           } catch { /* (the figures as they are) */ }
         }
@@ -492,6 +525,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
+    for (const fd of fds.values()) fs.closeSync(fd);
   }
   if (stopped) {
     const stage = stopped.stage, cause = stopped instanceof StageError ? stopped.cause : stopped;

@@ -30,7 +30,13 @@ export class PieceSetupError extends Error {
 
 /** `dev`, `ino`: the file the pieces were cut from (a piece of another file, or a file shorter than its
  *  end, fails the run: one thread reads the file it opened) */
-export interface PieceTask { id: number; file: string; input: number; start: number; end: number; dev: number; ino: number }
+export interface PieceTask {
+  id: number; file: string; input: number; start: number; end: number; dev: number; ino: number;
+  /** the file, opened by the main thread when its first piece was handed out (as one thread opens a
+   *  file when it comes to it, and reads it to its end though it is removed meanwhile); `gone`: why it
+   *  could not be opened then (no such file: said once, its pieces read nothing, the run goes on) */
+  fd?: number; gone?: string;
+}
 /** `at`, `atRecords`: the bytes and records of the piece's output written before it (--strict writes
  *  them, as one thread does, and stops there); under --strict, `counts` and `warned`: each stage's
  *  counts in the piece and the piece's warnings said before it (the figures of a run stopped there) */
@@ -165,19 +171,22 @@ export class Pieces {
     if (task.start > 0) splitter.notAtStart();
     const buf = this.buf ??= chunkBuffer(1 << 17);
     try {
-      const fd = fs.openSync(task.file, 'r');
+      // (the main thread's descriptor, read at positions; one of its own where there is none)
+      const fd = task.gone !== undefined ? -1 : task.fd ?? fs.openSync(task.file, 'r');
       try {
-        const st = fs.fstatSync(fd);
-        if (st.dev !== task.dev || st.ino !== task.ino) throw new Error(`${task.file} was replaced while it was read (another file by that name): read it again`);
-        for (let at = task.start; at < task.end;) {
-          const n = fs.readSync(fd, buf, 0, Math.min(buf.length, task.end - at), at);
-          if (n === 0) throw new Error(`${task.file} shrank while it was read (${at} bytes of the ${task.end} it had): read it again`);
-          splitter.chunk(n === buf.length ? buf : buf.subarray(0, n), () => false);
-          at += n;
-          res.bytes += n;
+        if (fd >= 0) {
+          const st = fs.fstatSync(fd);
+          if (st.dev !== task.dev || st.ino !== task.ino) throw new Error(`${task.file} was replaced while it was read (another file by that name): read it again`);
+          for (let at = task.start; at < task.end;) {
+            const n = fs.readSync(fd, buf, 0, Math.min(buf.length, task.end - at), at);
+            if (n === 0) throw new Error(`${task.file} shrank while it was read (${at} bytes of the ${task.end} it had): read it again`);
+            splitter.chunk(n === buf.length ? buf : buf.subarray(0, n), () => false);
+            at += n;
+            res.bytes += n;
+          }
         }
         splitter.finish();
-      } finally { fs.closeSync(fd); }
+      } finally { if (fd >= 0 && task.fd === undefined) fs.closeSync(fd); }
     } catch (err) { res.error = (err as Error).message; }
     res.lines = splitter.line.no;
     res.ins = stages.map((s, k) => s.stats.in - insBefore[k]);

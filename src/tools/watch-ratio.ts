@@ -113,7 +113,9 @@ export const tool: Tool<WatchRatioOptions> = {
         let len = reader.keyInto(nk, scratch);
         while (len === KEY_TOO_LONG) { scratch = Buffer.allocUnsafe(scratch.length * 4); len = reader.keyInto(nk, scratch); }
         if (len < 0) return ctx.reject(line, `missing ${o.key[-len - 1]}`);
-        const r = totalWatch(reader.value(nk + 1), reader.value(nk + 2), reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
+        // (a version sent as a number is read as written: 2.10 is 2.10.0, not its double's 2.1)
+        const version = reader.value(nk + 2);
+        const r = totalWatch(reader.value(nk + 1), typeof version === 'number' ? reader.raw(nk + 2) : version, reader.value(nk + 3), reader.value(nk + 4), reader.value(nk + 5), threshold);
         if ('error' in r) return ctx.reject(line, r.error, r.detail);
         if (!Number.isFinite(r.total / r.duration)) return ctx.reject(line, 'ratio out of range', `${r.total} / ${r.duration} is beyond a double`);
         // sum the totals and divide once (exact for whole seconds: 40 + 20 over 100 is 0.6, not

@@ -147,6 +147,23 @@ test('every watch event with a null important field: the likes still decide, exi
   assert.match(r.stderr, /null reel_watch_duration: 1/);
 });
 
+test('every like and unlike rejected: the watch events still decide, exit 0, the rejected like kept by --rejects (one bad like failed the run, nothing written: found by a review); a file named -x.ndjson; --out naming a file is a usage error', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/-x.ndjson`, '{"event_name":"reel_liked","timestamp":null,"user_uid":"u","reel_uid":"r"}\n'
+    + '{"event_name":"reel_watched","user_uid":"u","reel_uid":"r","origin_platform":"ios","reel_duration":10,"reel_watch_duration":5}\n'
+    + '{"event_name":"reel_watched","user_uid":"w","reel_uid":"r","origin_platform":"android","app_version":2.10,"reel_duration":10,"reel_watch_duration":9,"replay_count":2}\n');
+  const r = sh(`cd ${d} && ${process.cwd()}/scripts/reel-interest.sh --out o --db l.db --rejects rej.txt -- -x.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(lines(fs.readFileSync(`${d}/o/reel_interest.ndjson`, 'utf8')), [
+    { user_uid: 'u', reel_uid: 'r', liked: false, unliked: false, watched_ratio: 0.5, is_interested: false },
+    { user_uid: 'w', reel_uid: 'r', liked: false, unliked: false, watched_ratio: 0.9, is_interested: true }]);
+  assert.equal(lines(fs.readFileSync(`${d}/rej.txt`, 'utf8')).map((x) => [x.reason, JSON.parse(x.raw).event_name]), [['no usable time', 'reel_liked']]);
+  fs.writeFileSync(`${d}/afile`, '');
+  const u = sh(`scripts/reel-interest.sh --out ${d}/afile ${d}/-x.ndjson`);
+  assert.is(u.status, 2, u.stderr);
+  assert.match(u.stderr, /^reel-interest\.sh: --out .*afile: a file, not a folder \(try/);
+});
+
 test('a run that decides no pair (every watch event rejected, no like; an empty file) kept nothing: exit 1, last night\'s files and table left as they were (they were emptied, exit 0: found by a review)', () => {
   const d = tmpdir();
   fs.writeFileSync(`${d}/good.ndjson`, '{"event_name":"reel_liked","timestamp":5,"user_uid":"a","reel_uid":"r"}\n');

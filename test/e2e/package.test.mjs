@@ -17,7 +17,10 @@ test('every registered tool has a bin file and a package.json "bin" entry (scrip
   const r = run(process.execPath, [path.join(root, 'scripts/sync-bins.mjs'), '--check']);
   assert.is(r.status, 0, r.stderr);
   for (const t of tools) assert.is(pkg.bin[t], `bin/${t}`, t);
-  assert.is(Object.keys(pkg.bin).length, tools.length + 1); // + event-pipes
+  const generators = fs.readdirSync(path.join(root, 'scripts')).filter((f) => f.startsWith('generate-'));
+  assert.ok(generators.length >= 4, generators.join());
+  for (const g of generators) assert.is(pkg.bin[g], `scripts/${g}`, g);
+  assert.is(Object.keys(pkg.bin).length, tools.length + 1 + generators.length); // + event-pipes, the generators
   assert.is(pkg.scripts.prepack, 'npm run build', 'the tarball is built from the sources being packed');
   assert.ok(fs.existsSync(path.join(root, 'LICENSE')) && fs.existsSync(path.join(root, 'CHANGELOG.md')));
 });
@@ -62,6 +65,9 @@ test('npm install -g --prefix DIR of the tarball: a pipeline, a chain, a load an
     const l = sh(`event-pipes active-users --db a.db --quiet ${sample} && query-sqlite --db a.db 'SELECT sum(active_user_count) AS n FROM active_user_table'`);
     assert.is(l.stdout, '{"n":64}\n', l.stderr);
   }
+  // the generators are on PATH too: their --help examples run as pasted (they were no command at all)
+  const g = sh('generate-loco --seed 3 --events 50 | where event_name=reel_watched | count-by event_name');
+  assert.match(g.stdout, /^\{"event_name":"reel_watched","count":\d+\}\n$/, g.stderr);
   // the demo the installed command lists: on the sample shipped with it, into the current directory
   const demo = sh('event-pipes demo');
   assert.is(demo.status, 0, demo.stderr);

@@ -89,6 +89,33 @@ test('a file named twice is read twice, each from its line 1 (its rejects were n
   same(`join --side ${side} --on id --fields p -i ${d} then join --side ${side} --on id --fields q`);
 });
 
+test('an input removed while the run reads the files before it: said by name, the others kept, exit 1, as one thread (the threads threw away every record: "error: ENOENT", nothing written; found by a review); removed after it was opened: read whole', () => {
+  const big = path.join(dir, 'big-rm.ndjson'), small = path.join(dir, 'small.ndjson');
+  fs.writeFileSync(big, Array.from({ length: 200000 }, (_, i) => JSON.stringify({ k: i % 997, pad: 'x'.repeat(60) })).join('\n') + '\n');
+  fs.writeFileSync(small, '{"k":5000}\n{"k":5001}\n');
+  const files = `-i ${big} -i ${big} -i ${big} -i ${dir}/gone.ndjson -i ${small}`;
+  const chain = `where 'k!=-1' ${files} then count-by k`;
+  fs.copyFileSync(small, `${dir}/gone.ndjson`);
+  const all = sh(`event-pipes ${chain}`);
+  assert.is(all.status, 0, all.stderr);
+  const without = all.stdout.split('\n').filter(Boolean);
+  // (the run is started, the file removed a moment later: before its turn it is said gone; after its
+  // open it is read whole; either way the rest is written, never lost)
+  for (const delay of ['0.1', '0.3']) {
+    fs.copyFileSync(small, `${dir}/gone.ndjson`);
+    const r = sh(`event-pipes --threads 2 ${chain} > ${dir}/o.txt 2> ${dir}/e.txt & sleep ${delay}; rm -f ${dir}/gone.ndjson; wait $!; echo $?`);
+    const status = Number(r.stdout.trim()), err = fs.readFileSync(`${dir}/e.txt`, 'utf8'), got = fs.readFileSync(`${dir}/o.txt`, 'utf8');
+    if (status === 1) {
+      assert.is(err, `where: ${dir}/gone.ndjson: no such file\n`);
+      // (its two records gone: k 5000 and 5001 counted once each, by small.ndjson)
+      assert.equal(got.split('\n').filter(Boolean), without.map((l) => l.replace(/^(\{"k":500[01],"count":)2\}$/, '$11}')));
+    } else {
+      assert.is(status, 0, err);
+      assert.is(got, all.stdout, err);
+    }
+  }
+});
+
 test('a stage the threads cannot set up (a join\'s side file missing or over --max-side, a schema that is invalid): a usage error under that stage\'s name, exit 2, as in one thread (it was "a worker thread failed", exit 1, under the first tool\'s name)', () => {
   const d = path.join(dir, 'twice.ndjson'), schema = path.join(dir, 'bad-schema.json');
   fs.writeFileSync(schema, '{"type":"object","properties":{"id":{"type":"frob"}}}');

@@ -31,4 +31,22 @@ test('a piece of the file it was cut from is read; another file by its name, or 
   await p.finish(); // (its read buffer in the SIMD walk's memory given back: the later test files' splitters need it)
 });
 
+test('a piece read from the descriptor the main thread opened: the file removed since is read whole; one that could not be opened (gone) reads nothing, no error (the run says it once and goes on)', async () => {
+  const d = tmpdir(), f = `${d}/in.ndjson`;
+  fs.writeFileSync(f, lines(1000, 'a'));
+  const st = fs.statSync(f), end = st.size, fd = fs.openSync(f, 'r');
+  fs.rmSync(f); // (by name, each piece opened it again: ENOENT failed the whole run, nothing written)
+  const p = await Pieces.create([{ tool: 'where', argv: ['i>=0'] }], false);
+  const half = Math.floor(end / 2) + lines(1000, 'a').slice(Math.floor(end / 2)).indexOf('\n') + 1;
+  const a = p.piece({ id: 0, file: f, input: 0, start: 0, end: half, dev: st.dev, ino: st.ino, fd });
+  const b = p.piece({ id: 1, file: f, input: 0, start: half, end, dev: st.dev, ino: st.ino, fd });
+  assert.is(a.error, undefined); assert.is(b.error, undefined);
+  assert.is(a.records + b.records, 1000);
+  fs.closeSync(fd);
+  const g = p.piece({ id: 2, file: f, input: 1, start: 0, end, dev: st.dev, ino: st.ino, gone: 'no such file' });
+  assert.is(g.error, undefined);
+  assert.is(g.records, 0);
+  await p.finish();
+});
+
 test.run();
