@@ -4,7 +4,7 @@
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
-import { getPath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
+import { getPath, isWellFormed, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
 import type { Dialect, LoadedSchema } from '../core/schema.js';
@@ -37,6 +37,16 @@ function pairs(list: string[], what: string): [string, string][] {
     if (eq < 1) throw new UsageError(`${what} takes FIELD=VALUE (got '${x}')`);
     return [x.slice(0, eq).trim(), x.slice(eq + 1).trim()];
   });
+}
+
+/** `--type F=string`'s refusal of a string holding a lone surrogate (an escaped "\ud800" without its
+ *  pair: valid JSON text with no UTF-8 form, which no sink stores: SQLite, PostgreSQL and Parquet refuse
+ *  the record, so the outputs of one run disagreed, NDJSON keeping what the others lost) */
+const LONE = (f: string) => `${f}: not valid Unicode (a lone surrogate)`;
+/** does the string token buf[s, e) hold a lone surrogate? (only a token with an escape can) */
+function loneSurrogate(buf: Buffer, s: number, e: number, value: () => unknown): boolean {
+  for (let i = s; i < e; i++) if (buf[i] === 92) return !isWellFormed(value() as string);
+  return false;
 }
 
 /** does v have the kind (numeric strings count as numbers when coercing)? returns the coerced value or undefined */
@@ -246,6 +256,7 @@ export const tool: Tool<ValidateOptions> = {
               if (!quoted?.some((e) => e.from === from)) (quoted ??= []).push({ from, to: reader.spanEnd(k), text: JSON.stringify(reader.raw(k)) });
               continue;
             }
+            if (kind === 'string' && c === 34 && loneSurrogate(line.buf, reader.spanStart(k), reader.spanEnd(k), () => reader.value(k))) return ctx.reject(line, 'bad string', LONE(f));
             const ok = kind === 'string' ? c === 34 : kind === 'boolean' ? c === 116 || c === 102 : kind === 'object' ? c === 123
               : kind === 'array' ? c === 91 : NUMBER_START(c) && fits(reader.valueDigits(k), kind, false) !== undefined;
             // (valueDigits: a decimal of 16+ significant digits as written, whose double may be whole)
@@ -369,6 +380,7 @@ export const tool: Tool<ValidateOptions> = {
             c = raw ?? (v instanceof BigNum ? v.raw : String(v));
           }
           if (c === undefined) return ctx.reject(line, `${f} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`, shownValue(v));
+          if (kind === 'string' && !isWellFormed(c as string)) return ctx.reject(line, 'bad string', LONE(f));
           if (c !== v) { setPath(rec, path, c); changed = true; converted.set(typeK[t], c); }
           else if (c !== getPath(rec, path)) setPath(rec, path, c); // (the exact number: the record's text unchanged)
         }
