@@ -1,7 +1,8 @@
 // top: the top N, or the top P percent (ceil(P% of the records)), of records by a numeric measure,
 // highest first, ties broken by the key in ascending order (so the cut is deterministic); adds a rank.
-// Holds every record's measure and bytes (the percent cut needs the count); the records that can make
-// the cut (the keep-th measure or better) are sorted, the others never.
+// With --percent it holds every record's measure and bytes (the cut needs the count); with --n, the best N
+// of them (kept as they come, see compact). The records that can make the cut (the keep-th measure or
+// better) are sorted, the others never.
 import { FieldReader } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
 import { GrowF64 } from '../core/keyed.js';
@@ -23,6 +24,9 @@ const options = {
   as: { type: 'string', default: 'rank', describe: 'name of the added rank field (1 = highest; replaced if present)' },
   ascending: { type: 'boolean', default: false, describe: 'rank the lowest first' },
 } as const satisfies Record<string, Options>;
+
+/** records held past N before the cut is made (EVENT_PIPES_TOP_SLACK: the tests cut small inputs often) */
+const SLACK = Number(process.env.EVENT_PIPES_TOP_SLACK) || 65536;
 
 export type TopOptions = OptionsOf<typeof options> & InputOptions;
 
@@ -51,6 +55,74 @@ export const tool: Tool<TopOptions> = {
     // the keys are read again at the end, only for the records that can make the cut
     const measures = new GrowF64(), at = new GrowF64(), to = new GrowF64(), starts = new GrowF64();
     let arena = Buffer.allocUnsafe(1 << 20), used = 0, n = 0;
+    /** the best `keep` of the records held, best first (ties: the measure's exact decimal, the key, then
+     *  input order) */
+    const best = (keep: number): number[] => {
+      const ms = measures.a;
+      // the cut's measure (the keep-th in order): only records at least as good can be kept
+      const cand: number[] = [];
+      if (keep > 0) {
+        const v = selectKth(ms.slice(0, n), o.ascending ? keep - 1 : n - keep);
+        for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
+      }
+      return ordered(cand).slice(0, keep);
+    };
+    /** `cand` (in input order) sorted best first */
+    const ordered = (cand: number[]): number[] => {
+      const ms = measures.a, st = starts.a;
+      const dir = o.ascending ? 1 : -1;
+      // measures whose doubles tie are compared as the decimals they are (18446744073709551615 above
+      // ...614); then keys, ascending: null, false, true, numbers (by value), strings (code point order),
+      // others (as JSON)
+      const keys = new Map<number, unknown>(), texts = new Map<number, string>(), keyTexts = new Map<number, string>();
+      for (const i of cand) {
+        reader.read(arena, st[i], st[i + 1]);
+        const key = reader.found(1) ? reader.value(1) : null;
+        keys.set(i, key);
+        if (typeof key === 'number' || key instanceof BigNum) keyTexts.set(i, reader.numberText(1)!);
+        texts.set(i, reader.numberText(0)!);
+      }
+      const rank = (v: unknown) => (v === null ? 0 : v === false ? 1 : v === true ? 2 : typeof v === 'number' || v instanceof BigNum ? 3 : typeof v === 'string' ? 4 : 5);
+      const keyCmp = (i: number, j: number): number => {
+        const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
+        if (rx !== ry) return rx - ry;
+        if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
+        // (strings by code point, as count-by orders its groups; anything else by the
+        // core's JSON text: JSON.stringify wrote a 16+-digit integer inside an object as its double)
+        return compareCodePoints(rx === 4 ? x as string : stringify(x), rx === 4 ? y as string : stringify(y));
+      };
+      cand.sort((a, b) => {
+        if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
+        const t = texts.get(a)!, u = texts.get(b)!;
+        if (t !== u) { const c = compareDec(parseDec(t), parseDec(u)); if (c !== 0) return dir * c; }
+        return keyCmp(a, b);
+      });
+      return cand;
+    };
+    // with --n, memory bounded by N, not the input: when the records held reach LIMIT, only the best N
+    // are kept (in input order); the others can never make the cut (it held every record: 160 MB for
+    // top --n 3 of 50 MB, found by a review). --percent needs the count of all, so it holds them all.
+    const limit = o.n !== undefined ? Math.max(2 * o.n, o.n + SLACK) : Infinity;
+    const compact = (): void => {
+      // those better than the N-th's measure are kept unsorted; of those that tie with it (as doubles),
+      // the best of the rest, sorted (only they need the keys read)
+      const N = o.n!, ms = measures.a, v = selectKth(ms.slice(0, n), o.ascending ? N - 1 : n - N);
+      const ties: number[] = [];
+      let better = 0;
+      for (let i = 0; i < n; i++) if (ms[i] === v) ties.push(i); else if (o.ascending ? ms[i] < v : ms[i] > v) better++;
+      const tieKept = new Set(ordered(ties).slice(0, N - better));
+      const kept: number[] = [];
+      for (let i = 0; i < n; i++) if (ms[i] === v ? tieKept.has(i) : o.ascending ? ms[i] < v : ms[i] > v) kept.push(i);
+      const st = starts.a, spans = kept.map((i) => [st[i], st[i + 1]]);
+      let pos = 0;
+      kept.forEach((i, j) => {
+        measures.a[j] = measures.a[i]; at.a[j] = at.a[i]; to.a[j] = to.a[i];
+        const [b, e] = spans[j];
+        arena.copy(arena, pos, b, e); // (to the left, overlapping: a memmove)
+        st[j] = pos; pos += e - b;
+      });
+      n = kept.length; used = pos; st[n] = pos;
+    };
     return {
       record(line: Line) {
         if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
@@ -74,44 +146,11 @@ export const tool: Tool<TopOptions> = {
         starts.ensure(n + 1)[n] = used;
         used += len;
         starts.a[++n] = used;
+        if (n >= limit) compact();
       },
       end() {
         const keep = o.n !== undefined ? Math.min(o.n, n) : ceilPercent(n, o.percent as number);
-        const ms = measures.a, st = starts.a;
-        const dir = o.ascending ? 1 : -1;
-        // the cut's measure (the keep-th in order): only records at least as good can be kept
-        let cand: number[] = [];
-        if (keep > 0) {
-          const v = selectKth(ms.slice(0, n), o.ascending ? keep - 1 : n - keep);
-          for (let i = 0; i < n; i++) if (o.ascending ? ms[i] <= v : ms[i] >= v) cand.push(i);
-        }
-        // measures whose doubles tie are compared as the decimals they are (18446744073709551615 above
-        // ...614); then keys, ascending: null, false, true, numbers (by value), strings (code point order),
-        // others (as JSON)
-        const keys = new Map<number, unknown>(), texts = new Map<number, string>(), keyTexts = new Map<number, string>();
-        for (const i of cand) {
-          reader.read(arena, st[i], st[i + 1]);
-          const key = reader.found(1) ? reader.value(1) : null;
-          keys.set(i, key);
-          if (typeof key === 'number' || key instanceof BigNum) keyTexts.set(i, reader.numberText(1)!);
-          texts.set(i, reader.numberText(0)!);
-        }
-        const rank = (v: unknown) => (v === null ? 0 : v === false ? 1 : v === true ? 2 : typeof v === 'number' || v instanceof BigNum ? 3 : typeof v === 'string' ? 4 : 5);
-        const keyCmp = (i: number, j: number): number => {
-          const x = keys.get(i), y = keys.get(j), rx = rank(x), ry = rank(y);
-          if (rx !== ry) return rx - ry;
-          if (rx === 3) return compareDec(parseDec(keyTexts.get(i)!), parseDec(keyTexts.get(j)!));
-          // (strings by code point, as count-by orders its groups; anything else by the
-          // core's JSON text: JSON.stringify wrote a 16+-digit integer inside an object as its double)
-          return compareCodePoints(rx === 4 ? x as string : stringify(x), rx === 4 ? y as string : stringify(y));
-        };
-        cand.sort((a, b) => {
-          if (ms[a] !== ms[b]) return dir * (ms[a] - ms[b]);
-          const t = texts.get(a)!, u = texts.get(b)!;
-          if (t !== u) { const c = compareDec(parseDec(t), parseDec(u)); if (c !== 0) return dir * c; }
-          return keyCmp(a, b);
-        });
-        cand = cand.slice(0, keep);
+        const cand = best(keep), st = starts.a;
         const rankName = JSON.stringify(o.as);
         for (let r = 0; r < cand.length; r++) {
           const i = cand[r], b = arena.subarray(st[i], st[i + 1]), a = at.a[i], t = to.a[i];
