@@ -7,8 +7,7 @@
 // series' first and last is a point of value V (DAU: 0, a day nobody came), judged and used in the
 // baseline like the others, so the window is --window days and an outage day is flagged.
 import { FieldReader, canonicalOf } from '../core/fields.js';
-import { closingBrace } from '../core/members.js';
-import { BigNum, compareCodePoints, compareDec, parseDec, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
+import { BigNum, compareCodePoints, compareDec, literalPath, parseDec, parseDigits, setPath, splitPath, stringify } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { dateToEpochDays, epochDaysToDate, isValidDate } from '../core/time.js';
 import type { Line, Tool } from '../core/tool.js';
@@ -34,16 +33,24 @@ export type AnomaliesOptions = OptionsOf<typeof options> & InputOptions;
  *  `dec` a number's exact value */
 interface Point { order: string; rank: number; dec?: Dec; x: number; rec: any; group?: unknown; raw?: Buffer }
 
-/** the point's record with the figures added after its last member, its bytes as they came (1.50
- *  stayed 1.50: the record was written again, 1.5), or, where a figure's name is one of its members
- *  (replaced in place) or the point was filled in, the record written whole */
+/** the figures' names, as the records get them (a name the record holds has its value replaced there) */
+const FIGURES = ['baseline_median', 'baseline_mad', 'score', 'anomaly'];
+const figureReader = new FieldReader(FIGURES.map(literalPath));
+const FIGURE_KS = FIGURES.map((_n, k) => k);
+
+/** the point's record with the figures, its bytes as they came (1.50 stays 1.50, "\u00e9" stays so): a
+ *  figure whose name the record holds replaced in place (it was written whole again then: anomalies run
+ *  twice changed every number's text), the others added after its last member; a point filled in
+ *  (--fill) written whole */
 function withFigures(p: Point, out: Record<string, unknown>): Buffer | string {
   const raw = p.raw;
-  const close = raw === undefined || Object.keys(out).some((k) => Object.prototype.hasOwnProperty.call(p.rec, k)) ? null : closingBrace(raw, 0, raw.length);
-  if (close === null) return stringify({ ...p.rec, ...out });
-  const members = Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(',');
-  const at = close < 0 ? -close - 1 : close;
-  return Buffer.concat([raw!.subarray(0, at), Buffer.from(`${close < 0 ? '' : ','}${members}`), raw!.subarray(at)]);
+  if (raw === undefined || !figureReader.read(raw, 0, raw.length)) return stringify({ ...p.rec, ...out });
+  const edits = figureReader.edits(FIGURE_KS, FIGURES.map((k) => stringify(out[k])));
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const e of edits) { parts.push(raw.subarray(at, e.from), Buffer.from(e.text)); at = e.to; }
+  parts.push(raw.subarray(at));
+  return Buffer.concat(parts);
 }
 
 /** points by --order, as the toolkit orders values (top, count-by): false, true, numbers by value,
