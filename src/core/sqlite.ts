@@ -462,3 +462,15 @@ export class SqliteDriver implements Driver {
     return { outcomes, errors };
   }
 }
+
+/** SQLite's message, and what to do where it misleads: a database in WAL mode (as the loaders leave it)
+ *  opened read-only needs its folder writable for the -shm file */
+export function sqliteProblem(err: unknown): string {
+  const e = err as Error & { code?: string };
+  // (SQLITE_READONLY_DIRECTORY, better-sqlite3's extended code, is the usual one: a folder not writable)
+  if (e.code?.startsWith('SQLITE_READONLY') || e.code === 'SQLITE_CANTOPEN' && /readonly|read-only/.test(e.message)) {
+    return `${e.message} (a database in WAL mode, as load-sqlite leaves it, is read through files beside it: its folder must be writable by this user, or the database copied where it is)`;
+  }
+  if (e.code === 'SQLITE_BUSY') return `${e.message} (another process held the database past the 10 s wait)`;
+  return e.message;
+}

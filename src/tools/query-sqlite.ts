@@ -2,7 +2,7 @@
 // an aligned table or CSV. For scripts and checks; it opens the database read-only. Rows are read as
 // arrays and printed by core/result-rows.ts (columns of one name, BLOBs, infinite REALs: see there).
 import { batched, printRows } from '../core/result-rows.js';
-import { dbFileKind, openDb } from '../core/sqlite.js';
+import { dbFileKind, openDb, sqliteProblem } from '../core/sqlite.js';
 import { UsageError } from '../core/tool.js';
 import type { Tool } from '../core/tool.js';
 import type { Options } from 'yargs';
@@ -36,19 +36,23 @@ export const tool: Tool<QuerySqliteOptions> = {
         const kind = dbFileKind(o.db);
         if (kind === 'folder') throw new UsageError(`--db ${o.db} is a folder`);
         if (kind === 'missing') throw new Error(`cannot open ${o.db}: no such file`);
-        try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new Error(`cannot open ${o.db}: ${why(err)}`); }
+        try { db = openDb(o.db, { readonly: true }); } catch (err) { throw new Error(`cannot open ${o.db}: ${sqliteProblem(err)}`); }
         try {
           let stmt;
           try { stmt = db.prepare(o.sql.join(' ')).safeIntegers(true); } catch (err) {
-            if ((err as { code?: string }).code === 'SQLITE_ERROR') throw new UsageError(`query failed: ${(err as Error).message}`);
-            throw new Error(`${o.db}: ${why(err)}`);
+            // (a query wrong as written: SQLite's syntax errors, and better-sqlite3's own, which have no code:
+            // more than one statement, `?` without a value; they were said as the database's failure, exit 1)
+            const code = (err as { code?: string }).code;
+            if (code === 'SQLITE_ERROR' || (code === undefined && (err instanceof RangeError || err instanceof TypeError))) throw new UsageError(`query failed: ${(err as Error).message}`);
+            throw new Error(`${o.db}: ${sqliteProblem(err)}`);
           }
           if (!stmt.reader) throw new UsageError('only queries that return rows are allowed');
           const columns = stmt.columns().map((c) => c.name);
           // (the rows printed as they come: all of them held first took ~360 bytes a row, and | head
           // waited for the last)
           try { await printRows(ctx, o.format, columns, batched(stmt.raw(true).iterate() as Iterable<unknown[]>)); } catch (err) {
-            if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw new Error(`query failed: ${why(err)}`);
+            if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw new Error(`query failed: ${sqliteProblem(err)}`);
+            if (err instanceof RangeError && /parameter/i.test(err.message)) throw new UsageError(`query failed: ${err.message} (the query's ? or :name has no value here)`);
             throw err;
           }
         } finally { db.close(); }
@@ -57,14 +61,3 @@ export const tool: Tool<QuerySqliteOptions> = {
   },
 };
 export default tool;
-
-/** SQLite's message, and what to do where it misleads: a database in WAL mode (as the loaders leave it)
- *  opened read-only needs its folder writable for the -shm file */
-function why(err: unknown): string {
-  const e = err as Error & { code?: string };
-  if (e.code === 'SQLITE_READONLY' || e.code === 'SQLITE_CANTOPEN' && /readonly|read-only/.test(e.message)) {
-    return `${e.message} (a database in WAL mode, as load-sqlite leaves it, is read through files beside it: its folder must be writable by this user, or the database copied where it is)`;
-  }
-  if (e.code === 'SQLITE_BUSY') return `${e.message} (another process held the database past the 10 s wait)`;
-  return e.message;
-}

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { dbFileKind, openDb } from '../core/sqlite.js';
+import { dbFileKind, openDb, sqliteProblem } from '../core/sqlite.js';
 import type { DB } from '../core/sqlite.js';
 import { daysBetween, isValidDate } from '../core/time.js';
 import { UsageError } from '../core/tool.js';
@@ -114,7 +114,7 @@ export const tool: Tool<StatsApiOptions> = {
     // until a load creates the tables, then the answers (a table missing for another reason: the same)
     const noTables = (err: unknown) => /^no such table/.test((err as Error).message ?? '');
     let q: ReturnType<typeof prepareAll> | null = null, loaded = false;
-    const named = (err: unknown) => new Error(`${o.db}: ${(err as Error).message}`); // (SQLite's "file is not a database" names no file)
+    const named = (err: unknown) => new Error(`${o.db}: ${sqliteProblem(err)}`); // (SQLite's "file is not a database" names no file)
     try { q = prepareAll(); } catch (err) {
       if (!noTables(err)) throw named(err);
       ctx.warn(`${o.db} has no game-stats tables yet: the API answers 503 until a load (game-stats.sh) creates them`);
@@ -184,7 +184,17 @@ export const tool: Tool<StatsApiOptions> = {
       const known = url.pathname === '/api/user-stats' ? ['user_id', 'date'] : url.pathname === '/api/game-stats' ? ['date'] : [];
       const unknown = unknownParam(u, known);
       if (unknown) return send(res, 400, unknown);
-      if (url.pathname === '/health') return send(res, 200, { ok: true });
+      if (url.pathname === '/health') {
+        // (the file read, not only found: one that is no database, a half-copied file renamed into place,
+        // was "ok" while every other route answered 500)
+        try { db.prepare('SELECT count(*) AS n FROM sqlite_master').get(); } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_BUSY') throw err; // (503 "busy", below)
+          ctx.warn(`error: ${o.db}: ${sqliteProblem(err)}`);
+          res.setHeader('retry-after', '5');
+          return send(res, 503, { error: `the database cannot be read: ${(err as Error).message}` });
+        }
+        return send(res, 200, { ok: true });
+      }
       if (!ready()) return send(res, 503, q === null ? NOT_LOADED : LOADING);
       const qs = q!;
       if (url.pathname === '/api/user-stats') {

@@ -266,6 +266,12 @@ test('a database made anew under its name (removed and loaded again, or renamed 
     const now = await get(p.port, '/api/game-stats');
     assert.equal([now.status, now.json.active_users], [200, 1]);
     assert.is((await get(p.port, '/health')).status, 200);
+    // a file that is no database renamed over it (a half-copied file): /health 503, not "ok" while every
+    // other route answered 500 (a review)
+    fs.writeFileSync(`${d}/junk`, 'garbage\n');
+    fs.renameSync(`${d}/junk`, db);
+    const junk = await get(p.port, '/health');
+    assert.equal([junk.status, junk.json.error], [503, 'the database cannot be read: file is not a database']);
   } finally { p.kill('SIGKILL'); }
 });
 
