@@ -101,7 +101,7 @@ sink_loader
 if ! hosts_on; then
   # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
   # order and written whole once the load is done; scripts/lib/rejects.sh)
-  work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
+  work=$(mktemp -d); trap 'st=$?; trap "" INT TERM HUP; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
   rejects_open "$rejects" "${files[@]}" "${sink_db-}"
   mapfile -t R1 < <(rejects_opts "$work" 1); mapfile -t R2 < <(rejects_opts "$work" 2); mapfile -t R3 < <(rejects_opts "$work" 3)
   # the load ends the chain: an input cut short (a truncated .gz) or unreadable fails the run and the
@@ -113,7 +113,7 @@ if ! hosts_on; then
     then "${SINK_LOADER[@]}" "${load[@]}"
   rejects_write "$work" || exit 1
 else
-  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  work=$(mktemp -d); trap 'trap "" INT TERM HUP; rm -rf "$work"' EXIT
   hosts_setup active-users.sh "$work" "${files[@]}" || exit
   hosts_check || exit 1
   partition_pairs() {  # IN OUT TZ MIN_MS [--require-param NAME]...

@@ -105,7 +105,7 @@ done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 [ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
 inputs_check "${files[@]}"
-work=$(mktemp -d); trap 'st=$?; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
+work=$(mktemp -d); trap 'st=$?; trap "" INT TERM HUP; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
 # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
 # order and written whole once the load is done; scripts/lib/rejects.sh)
 rejects_open "$rejects" "${files[@]}" "${sink_db-}" "$users" "$activities" "${stats[1]-}" ${out:+"$out/activity_engagement_daily.parquet"}

@@ -95,7 +95,7 @@ work=$(mktemp -d); stage_pid=""
 # before it would have been done by then)
 # (and says why it failed, if it did: another step's failure may have ended the run first)
 # (a --rejects file this run made for its early check, still empty, goes when the run fails)
-trap 'st=$?; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"; rejects_close "$st"' EXIT
+trap 'st=$?; trap "" INT TERM HUP; if [ -n "$stage_pid" ] && ! wait "$stage_pid" 2> /dev/null; then cat "$work/keys.err" >&2 2> /dev/null || true; fi; rm -rf "$work"; rejects_close "$st"' EXIT
 # (--rejects FILE: checked now, so that one that cannot be written fails before anything runs; written
 # whole at the end: last night's is not emptied by a run that then fails, and a full disk is a failure
 # said, not a cut file and a wrong summary; scripts/lib/rejects.sh)

@@ -165,7 +165,7 @@ if [ "$jobs" -gt 1 ]; then
     fi
   done
 fi
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'trap "" INT TERM HUP; rm -rf "$work"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
 
 # 1. one read of the files per shard: --jobs N processes, each reading every file and keeping the
@@ -281,6 +281,7 @@ stop_children() {
 # (on the way out: the shards' processes stopped, and the combination's when it was started and not
 # waited for, before the folder goes; a process substitution is not one of the jobs)
 stop_all() {
+  trap '' INT TERM HUP
   for p in $(jobs -p); do stop_children "$p"; kill -TERM "$p" 2>/dev/null || true; done
   if [ -n "${combine_pid-}" ]; then kill -TERM "$combine_pid" 2>/dev/null || true; wait "$combine_pid" 2>/dev/null || true; fi
   rm -rf "$work"

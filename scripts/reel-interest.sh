@@ -82,7 +82,7 @@ sink_check optional
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || usage_error "--threshold takes a number (got '$threshold')"
 inputs_check "${files[@]}"
 work=""
-trap 'st=$?; kill $(jobs -p) 2>/dev/null || true; [ -z "$work" ] || { rejects_on_exit "$st" "$work"; rm -rf "$work"; }; rejects_close "$st"' EXIT
+trap 'st=$?; trap "" INT TERM HUP; kill $(jobs -p) 2>/dev/null || true; [ -z "$work" ] || { rejects_on_exit "$st" "$work"; rm -rf "$work"; }; rejects_close "$st"' EXIT
 # (--rejects: each step's refused events in a file of its own, joined in step order at the end: the
 # watch chain's where (the lines that are no JSON: the likes' chain reads the same ones, said twice on
 # stderr, kept once), the likes' validate and final-action, the watches' validate and watch-ratio;

@@ -77,7 +77,7 @@ insights_incremental() {
     for i in ${keys[@]+"${keys[@]}"}; do [ "$i" != "$key" ] || usage_error "two inputs have the partition key '$key' (a partition is fed once a run; give one of them later)"; done
     keys+=("$key")
   done
-  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  work=$(mktemp -d); trap 'trap "" INT TERM HUP; rm -rf "$work"' EXIT
   # without --incremental (--hosts): everything is built in a scratch database, and its tables replace
   # those of --db in one transaction at the end
   if [ "$full" = 1 ]; then insights_refuse_states; idb="$work/scratch.db"; fi

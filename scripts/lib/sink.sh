@@ -75,8 +75,9 @@ sink_sql() {  # NAME
 }
 
 sink_name() {
-  # (a password given as the URL's parameter, ?password=, as libpq takes it, left out too)
-  if sink_is_pg; then printf '%s\n' "$sink_pg" | sed -E 's#^([a-z]+://[^:/@]*):[^@/]*@#\1@#; s#([?&])password=[^&]*#\1password=***#g'; else printf '%s\n' "$sink_db"; fi
+  # (a password given as the URL's parameter, ?password=, as libpq takes it, left out too; the password
+  # runs to the last @ before the host, as the URL parser reads it: etl:p@ss@db is password p@ss)
+  if sink_is_pg; then printf '%s\n' "$sink_pg" | sed -E 's#^([a-z]+://[^:/@]*):[^/]*@#\1@#; s#([?&])password=[^&]*#\1password=***#g'; else printf '%s\n' "$sink_db"; fi
 }
 
 sink_lock() {  # NAME

@@ -1,7 +1,7 @@
 // generate-ga4: GA4 / Firebase BigQuery export lines shaped like the Sliide sample (the same 12 keys in
 // the same order, event_params / user_properties arrays, INT64 values as JSON strings, µs timestamps),
 // deterministic by --seed. About 31% user_engagement, engagement times spread across the 3 s boundary.
-import { Rng, die, genArgs, openOut } from './random.js';
+import { Rng, die, genArgs, openOut, atLeastOne } from './random.js';
 
 const USAGE = `usage: generate-ga4 [--seed N] [--events N] [--users N] [--days N] [--start YYYY-MM-DD]
                     [--bad-lines N] [--out FILE]
@@ -38,8 +38,10 @@ export async function main(argv: string[]): Promise<void> {
   const start = Date.parse(`${o.start}T00:00:00Z`);
   // (a calendar day: 2020-02-30 was March 1, 2020 January 1)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(String(o.start)) || !Number.isFinite(start) || new Date(start).toISOString().slice(0, 10) !== o.start) die('generate-ga4', `--start takes a calendar day YYYY-MM-DD (got '${o.start}')`, 2);
+  // (--users 0 was one user, in silence; --days 0 is an empty span: refused as the other generators do)
+  for (const c of ['users', 'days']) atLeastOne('generate-ga4', o, c);
   const rng = new Rng(Number(o.seed));
-  const nEvents = Number(o.events), nUsers = Math.max(1, Number(o.users)), spanUs = Number(o.days) * 86_400_000_000;
+  const nEvents = Number(o.events), nUsers = Number(o.users), spanUs = Number(o.days) * 86_400_000_000;
   const users: User[] = [];
   for (let i = 0; i < nUsers; i++) {
     users.push({

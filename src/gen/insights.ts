@@ -9,7 +9,8 @@ const USAGE = `usage: generate-insights [--seed N] [--interactions N] [--users N
 
 The Insights seed's generator: writes DIR/interactions/date=YYYY-MM-DD.csv (user_id, timestamp,
 action_type, page_id, duration_ms, app_version; one file per day with interactions: 364, as the
-seed's generator draws times up to 2023-12-31 00:00:00) and DIR/user_metadata.csv
+seed's generator draws times up to 2023-12-31 00:00:00 (that instant included: one seed in twenty
+or so writes a 365th file, of a row or two, at the default size)) and DIR/user_metadata.csv
 (user_id, join_date, country, device_type, subscription_type); default 1000000 interactions and
 100000 users. DIR is created if missing; the same --seed gives the same bytes.
 

@@ -8,7 +8,9 @@ import type { FileTarget } from '../core/files.js';
 
 export class Rng {
   private s: number;
-  constructor(seed: number) { this.s = seed >>> 0 || 0x9e3779b9; }
+  // (mulberry32: every 32-bit state is a good start, 0 too; 0 was mapped to 0x9e3779b9, so --seed 0 and
+  // --seed 2654435769 gave the same bytes)
+  constructor(seed: number) { this.s = seed >>> 0; }
   /** [0, 1) */
   next(): number {
     let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);

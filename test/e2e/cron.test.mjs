@@ -53,6 +53,19 @@ test('a password in a URL of the command is logged as ***', () => {
   const log = fs.readFileSync(`${dir}/job.log`, 'utf8');
   assert.match(log, /start: true --pg postgres:\/\/etl:\*\*\*@db\.internal:5432\/analytics/);
   assert.not.match(log, /S3CRET/);
+  // a password holding @ runs to the last @ before the host, as the URL parser reads it (ss@ was logged)
+  const r2 = sh(`cron-run job2 true postgres://etl:p@ss@db/x`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: dir } });
+  assert.is(r2.status, 0, r2.stderr);
+  assert.match(fs.readFileSync(`${dir}/job2.log`, 'utf8'), /start: true postgres:\/\/etl:\*\*\*@db\/x\n/);
+});
+
+test('a log file that cannot be written (here a folder by its name; in cron, a log folder made by root for another user): one line, not run, exit 1 (bash\'s errors and "FAILED with status 1" were mailed)', () => {
+  const dir = tmpdir();
+  fs.mkdirSync(`${dir}/job.log`);
+  const r = sh(`cron-run job touch ${dir}/ran`, { env: { EVENT_PIPES_LOG_DIR: dir, EVENT_PIPES_LOCK_DIR: dir } });
+  assert.is(r.status, 1);
+  assert.is(r.stderr, `cron-run: cannot write the log file ${dir}/job.log (permissions?); job not run\n`);
+  assert.not.ok(fs.existsSync(`${dir}/ran`));
 });
 
 test('a lock that cannot be had for another reason than a run is said as it is, exit 1 (it was "previous run still holds", 75, every night); a lock file of another user still locks', () => {

@@ -64,4 +64,17 @@ test('a signal while the file is written: no part file left, no file made', asyn
   assert.equal(fs.readdirSync(d), []);
 });
 
+test('every seed its own stream (--seed 0 gave the bytes of --seed 2654435769); generate-ga4 --users 0 or --days 0 refused as the other generators refuse a count of 0 (it was one user, in silence)', () => {
+  const a = sh('generate-ga4 --events 20 --seed 0'), b = sh('generate-ga4 --events 20 --seed 2654435769');
+  assert.is(a.status, 0, a.stderr); assert.is(b.status, 0, b.stderr);
+  assert.is.not(a.stdout, b.stdout);
+  assert.is(a.stdout, sh('generate-ga4 --events 20 --seed 0').stdout);
+  for (const c of ['users', 'days']) {
+    const r = sh(`generate-ga4 --${c} 0 --events 3`);
+    assert.is(r.status, 2, c);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^generate-ga4: --${c} takes 1 or more \\(got 0\\)`));
+  }
+});
+
 test.run();
