@@ -312,6 +312,12 @@ export class CsvScanner {
         problem = 'record too long';
         detail = `the record does not end within ${max} bytes (--max-record-bytes)`;
       }
+      if (problem === 'record too long') {
+        // (the line on which the bound was passed: the lines counted so far ran to the end of the bytes at
+        // hand, so the "found on line" said depended on how the input came, a file or a pipe)
+        ln = line;
+        for (let i = start, e = Math.min(len, start + max + 1); i < e; i++) if (b[i] === LF) ln++;
+      }
       if (problem !== null) {
         let finding = detail;
         if (ln > line) {
