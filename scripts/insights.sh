@@ -13,6 +13,7 @@ me=insights.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
+. "$here/scripts/lib/rejects.sh"
 need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
 help() {
   cat <<'EOF'
@@ -44,6 +45,10 @@ Options:
   --session-gap SECONDS  a longer gap between a user's interactions starts a new session (default
                          1800)
   --report DIR           also write DIR/report.md with SVG charts
+  --rejects FILE         write the interactions the steps refused (and the metadata's bad lines) as
+                         JSON lines {file, line, reason, detail, raw}, step by step, shard by shard;
+                         replaced whole at the end of a run that loaded or refused records (not with
+                         --incremental or --hosts)
   --incremental          add these partitions to what the database holds (see below)
   --partition-key KEY    with --incremental and one file: its partition key (default: its file name)
   -h, --help             print this help and exit
@@ -81,7 +86,7 @@ EOF
   hosts_help
   exit 0
 }
-db=""; jobs=2; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""
+db=""; jobs=2; top=1; metadata=""; gap=1800; report=""; cap=""; files=(); incremental=0; partition_key=""; rejects=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --db|--pg) need "$@"; sink_opt "$1" "$2"; db=$sink_db; shift 2 ;;
@@ -90,6 +95,7 @@ while [ $# -gt 0 ]; do
     --metadata) need "$@"; metadata=$2; shift 2 ;;
     --session-gap) need "$@"; gap=$2; shift 2 ;;
     --report) need "$@"; report=$2; shift 2 ;;
+    --rejects) need "$@"; rejects=$2; shift 2 ;;
     --cap-duration) need "$@"; cap=$2; shift 2 ;;   # cap each interaction's duration_ms before the power-user ranking (off by default)
     --incremental) incremental=1; shift ;;
     --partition-key) need "$@"; partition_key=$2; shift 2 ;;
@@ -151,6 +157,7 @@ while [[ $cap == 0?* ]]; do cap=${cap#0}; done
 [[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || usage_error "--jobs takes a number of parallel groups (got '$jobs')"
 inputs_check "${files[@]}"
 # --incremental, and --hosts: per-partition states (scripts/lib/insights-incremental.sh)
+[ -z "$rejects" ] || { [ "$incremental" = 0 ] && ! hosts_on; } || usage_error "--rejects goes without --incremental and --hosts (run a partition's steps by hand with --rejects: docs/recipes/insights.md)"
 if [ "$incremental" = 1 ] || hosts_on; then insights_incremental "$((1 - incremental))"; fi
 [ -z "$partition_key" ] || usage_error "--partition-key goes with --incremental"
 insights_refuse_states
@@ -165,8 +172,19 @@ if [ "$jobs" -gt 1 ]; then
     fi
   done
 fi
-work=$(mktemp -d); trap 'trap "" INT TERM HUP; rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'st=$?; trap "" INT TERM HUP; rm -rf "$work"; rejects_close "$st"' EXIT
 stats="$work/stats.ndjson"; : > "$stats"
+# (--rejects: each step's refused records in a file of its own per shard, $work/rej.STEP.SHARD (1
+# from-csv, 2 validate, 3 to-local-date, 4 the metadata's join, shard 0's: the others skip its bad lines
+# in silence, 5 the branches), joined step by step, shard by shard, and written whole once the tables
+# are loaded; scripts/lib/rejects.sh)
+rejects_open "$rejects" "${files[@]}" "$metadata" "${sink_db-}" ${report:+"$report/report.md"}
+rejects_join() {
+  local s k
+  for s in 1 2 3 4 5; do
+    for ((k = 0; k < jobs; k++)); do [ ! -e "$work/rej.$s.$k" ] || cat -- "$work/rej.$s.$k"; done > "$work/rejects.$s"
+  done
+}
 
 # 1. one read of the files per shard: --jobs N processes, each reading every file and keeping the
 #    interactions of the users whose user_id hashes to its shard (from-csv --shard K/N:user_id), all
@@ -213,37 +231,43 @@ part() {
   local k=$1 n=$2; shift 2
   local SESS DEV P95; aggregates
   set -o pipefail
-  local shard=() users=() dev=() st=(--stats-file "$stats")
+  local shard=() users=() dev=() st=(--stats-file "$stats") r1=() r2=() r3=() r4=() b=()
+  if [ -n "$rejects" ]; then
+    r1=(--rejects "$work/rej.1.$k" --rejects-format json); r2=(--rejects "$work/rej.2.$k" --rejects-format json)
+    r3=(--rejects "$work/rej.3.$k" --rejects-format json); r4=(--rejects "$work/rej.4.$k" --rejects-format json)
+    b=(--rejects "$work/rej.5.$k" --rejects-format json)
+  fi
+  b=("${st[@]}" ${b[@]+"${b[@]}"})  # (the branches' stages: their figures, and their refused records)
   [ "$n" -eq 1 ] || shard=(--shard "$k/$n:user_id")
   local sess=('[' save --append /dev/stdout ']')
-  [ "$n" -eq 1 ] || sess=('[' sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}"
-    then count-by all_users=none --partial "${SESS[@]}" "${st[@]}" then save "$work/$k.sess" ']')
-  [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${st[@]}" then)
+  [ "$n" -eq 1 ] || sess=('[' sessionize --key user_id --time timestamp --gap "$gap" "${b[@]}"
+    then count-by all_users=none --partial "${SESS[@]}" "${b[@]}" then save "$work/$k.sess" ']')
+  [ -z "$cap" ] || users=(clip --field duration_ms --max "$cap" "${b[@]}" then)
   # device type from the metadata (the first row of a repeated user_id wins)
   # (a user whose device type is unknown, absent from the metadata or empty there, is not in the
   # comparison; an interaction without an app_version is not in the p95 per version: both counted)
   # (every shard reads the whole side file: the first says its bad lines and counts them, the others
   # skip them in silence, --side-quiet; each shard said them, a line refused twice in stage_stats)
-  [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop $([ "$k" = 0 ] || echo --side-quiet) "${st[@]}"
-    then where 'device_type!=null' 'device_type~.' "${st[@]}" then count-by device_type --partial "${DEV[@]}" then save "$work/$k.dev" ']')
+  [ -z "$metadata" ] || dev=('[' join --side "$metadata" --on user_id --key-match text --fields device_type --unmatched drop $([ "$k" = 0 ] || echo --side-quiet) "${st[@]}" ${r4[@]+"${r4[@]}"}
+    then where 'device_type!=null' 'device_type~.' "${b[@]}" then count-by device_type --partial "${DEV[@]}" "${b[@]}" then save "$work/$k.dev" ']')
   local inputs=(); for f in "$@"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
   # a row without a user_id is no user's interaction, a duration_ms beyond a Long (the seed's type; validate
   # compares doubles: 2^63-1024) no duration: both rejected (else a "null user" ranked among the power users,
   # and a 20-digit duration made its user's total unloadable)
-  event-pipes from-csv --types duration_ms=int,app_version=string,user_id=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" "${inputs[@]}" \
-    then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" \
-    then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" \
+  event-pipes from-csv --types duration_ms=int,app_version=string,user_id=string --require "$COLUMNS" "${shard[@]}" "${st[@]}" ${r1[@]+"${r1[@]}"} "${inputs[@]}" \
+    then validate --require user_id --non-empty --range duration_ms=..9223372036854774784 "${st[@]}" ${r2[@]+"${r2[@]}"} \
+    then to-local-date --field timestamp --tz UTC --grain day,month --as date,month "${st[@]}" ${r3[@]+"${r3[@]}"} \
     then fork \
-      [ count-by date -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.dau" ] \
-      [ count-by month -a 'active_users=distinct(user_id)' "${st[@]}" then save "$work/$k.mau" ] \
-      [ "${users[@]}" count-by user_id -a 'total_duration_ms=sum(duration_ms)' --order-by total_duration_ms:desc "${users_limit[@]}" "${st[@]}" then save "$work/$k.users" ] \
-      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' "${st[@]}" then count-by app_version --partial "${P95[@]}" then save "$work/$k.p95" ] \
+      [ count-by date -a 'active_users=distinct(user_id)' "${b[@]}" then save "$work/$k.dau" ] \
+      [ count-by month -a 'active_users=distinct(user_id)' "${b[@]}" then save "$work/$k.mau" ] \
+      [ "${users[@]}" count-by user_id -a 'total_duration_ms=sum(duration_ms)' --order-by total_duration_ms:desc "${users_limit[@]}" "${b[@]}" then save "$work/$k.users" ] \
+      [ where action_type=page_view 'app_version!=null' 'app_version~.' 'duration_ms!=null' "${b[@]}" then count-by app_version --partial "${P95[@]}" "${b[@]}" then save "$work/$k.p95" ] \
       "${dev[@]}" \
-      [ retention --user user_id --date date "${st[@]}" then save "$work/$k.ret" ] \
+      [ retention --user user_id --date date "${b[@]}" then save "$work/$k.ret" ] \
       "${sess[@]}" \
     | if [ "$n" -eq 1 ]; then
-        sessionize --key user_id --time timestamp --gap "$gap" "${st[@]}" \
-          | count-by all_users=none --partial "${SESS[@]}" "${st[@]}" > "$work/$k.sess"
+        sessionize --key user_id --time timestamp --gap "$gap" "${b[@]}" \
+          | count-by all_users=none --partial "${SESS[@]}" "${b[@]}" > "$work/$k.sess"
       else cat; fi
 }
 # 2. the combination of the shards and the loads: one Node process (scripts/lib/insights-combine.mjs,
@@ -281,10 +305,14 @@ stop_children() {
 # (on the way out: the shards' processes stopped, and the combination's when it was started and not
 # waited for, before the folder goes; a process substitution is not one of the jobs)
 stop_all() {
+  local st=$?
   trap '' INT TERM HUP
   for p in $(jobs -p); do stop_children "$p"; kill -TERM "$p" 2>/dev/null || true; done
   if [ -n "${combine_pid-}" ]; then kill -TERM "$combine_pid" 2>/dev/null || true; wait "$combine_pid" 2>/dev/null || true; fi
+  # (a run that failed, status 1, writes what its steps refused, if anything: rejects_on_exit)
+  if [ "$st" -eq 1 ] && [ -n "$rejects" ] && [ -d "$work" ]; then rejects_join; rejects_on_exit "$st" "$work"; fi
   rm -rf "$work"
+  rejects_close "$st"
 }
 trap stop_all EXIT
 if [ "$jobs" -eq 1 ]; then
@@ -340,4 +368,5 @@ insights_refuse_states
 st=0; wait "$combine_pid" || st=$?
 combine_pid=""
 [ "$st" -eq 0 ] || exit 1
+if [ -n "$rejects" ]; then rejects_join; rejects_write "$work" || exit 1; fi
 [ -z "$report" ] || { node "$here/dist/report/insights.js" --db "$db" --out "$report" && echo "insights.sh: report in $report/report.md" >&2; }

@@ -130,6 +130,41 @@ test('a shard whose rows were all rejected: the run goes on with the others; not
   assert.is(sh(`insights.sh --db ${d}/c.db --jobs 1 ${d}/none.csv`).status, 1);
 });
 
+test('--rejects FILE: every step\'s refused rows (a malformed CSV row, a row without a user, a bad timestamp, a bad metadata line) as JSON lines, each once whatever --jobs, the raw CSV row kept byte for byte; a run that kept nothing writes them too, exit 1; not with --incremental (usage error); the file refused when it is an input (found missing by a review: only insights.sh had no --rejects)', () => {
+  const d = tmpdir();
+  const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
+  fs.writeFileSync(`${d}/day.csv`, head + 'u1,2023-01-01 00:00:00,view,p1,100,1.0\nu2,2023-01-01 00:01:00,"x"y,p1,5,1.0\n,2023-01-01 00:02:00,view,p1,5,1.0\nu3,not-a-time,view,p1,5,1.0\nu4,2023-01-02 00:00:00,edit,p2,7,1.1\n');
+  fs.writeFileSync(`${d}/meta.csv`, 'user_id,device_type\nu1,ios\nbad"line\nu4,android\n');
+  const want = [
+    ['day.csv', 'text after closing quote', 'u2,2023-01-01 00:01:00,"x"y,p1,5,1.0'],
+    ['-', 'null user_id', null],
+    ['-', 'bad timestamp', null],
+    ['meta.csv', 'stray quote', 'bad"line'],
+  ];
+  const tables = [];
+  for (const jobs of [1, 2, 3]) {
+    const r = sh(`insights.sh --db ${d}/j${jobs}.db --jobs ${jobs} --metadata ${d}/meta.csv --rejects ${d}/rej${jobs}.json ${d}/day.csv`);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`JSON records in ${d}/rej${jobs}\\.json`));
+    const got = lines(fs.readFileSync(`${d}/rej${jobs}.json`, 'utf8'));
+    assert.equal(got.map((x) => [x.file.replace(/.*\//, ''), x.reason, x.file === '-' ? null : x.raw]), want, `--jobs ${jobs}`);
+    assert.match(got[1].raw, /"user_id":null/); assert.match(got[2].raw, /"timestamp":"not-a-time"/);
+    tables.push(q(`${d}/j${jobs}.db`, 'SELECT * FROM dau ORDER BY date'));
+  }
+  assert.equal(tables[1], tables[0]); assert.equal(tables[2], tables[0]);
+  // a run that kept nothing: its refused rows written all the same, exit 1
+  fs.writeFileSync(`${d}/none.csv`, head + 'u1,bad,view,p1,5,1.0\n');
+  const none = sh(`insights.sh --db ${d}/n.db --rejects ${d}/none.json ${d}/none.csv`);
+  assert.is(none.status, 1);
+  assert.equal(lines(fs.readFileSync(`${d}/none.json`, 'utf8')).map((x) => x.reason), ['bad timestamp']);
+  const inc = sh(`insights.sh --incremental --db ${d}/i.db --rejects ${d}/x.json ${d}/day.csv`);
+  assert.is(inc.status, 2);
+  assert.match(inc.stderr, /--rejects goes without --incremental and --hosts/);
+  const self = sh(`insights.sh --db ${d}/s.db --rejects ${d}/day.csv ${d}/day.csv`);
+  assert.is(self.status, 2, self.stderr);
+  assert.ok(fs.readFileSync(`${d}/day.csv`, 'utf8').startsWith(head), 'the input left as it was');
+});
+
 test('user ids are strings (the seed\'s type): 1, 1e0, 1.0 and 10E-1, -0 and 0.0 are six users (they were one user, and one, as numbers); every --jobs gives the same tables', () => {
   const d = tmpdir();
   const head = 'user_id,timestamp,action_type,page_id,duration_ms,app_version\n';
