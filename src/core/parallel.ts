@@ -190,13 +190,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
   // them (to be held until their turn); more when they come back small (a partial or keyed stage keeps
   // them: only rejects come back), so a slow piece does not leave the other workers idle
   const ahead = (p.partial ? 16 : 2) * threads;
-  // each file opened as its first piece is handed out, kept open until the pieces have moved past it
-  // (its pieces are read at positions from that descriptor: a file removed meanwhile is read to its
-  // end, as one thread reads the file it opened); one that cannot be opened then is said when its turn
-  // comes, its pieces read nothing, and the run goes on (exit 1), as one thread says it
-  const fds = new Map<number, number>(), gone = new Map<number, string>();
+  // each file opened as its first piece is handed out, closed once its last piece is read (its pieces
+  // are read at positions from that descriptor: a file removed meanwhile is read to its end, as one
+  // thread reads the file it opened; no more files open at once than pieces in flight); one that
+  // cannot be opened then is said when its turn comes, its pieces read nothing, and the run goes on
+  // (exit 1), as one thread says it
+  const fds = new Map<number, number>(), gone = new Map<number, string>(), unread = new Map<number, number>();
   const take = (): PieceTask => {
     const t = tasks[nextTask++];
+    unread.set(t.input, (unread.get(t.input) ?? 0) + 1);
     if (!fds.has(t.input) && !gone.has(t.input)) {
       try { fds.set(t.input, fs.openSync(t.file, 'r')); } catch (err) {
         const e = err as NodeJS.ErrnoException;
@@ -207,7 +209,15 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     const fd = fds.get(t.input);
     return fd !== undefined ? { ...t, fd } : { ...t, gone: gone.get(t.input) };
   };
-  const closeBefore = (input: number) => { for (const [k, fd] of fds) if (k < input) { fds.delete(k); fs.closeSync(fd); } };
+  /** piece `id` read: its file closed when it was the file's last (every piece of it handed out and read) */
+  const read = (id: number) => {
+    const input = tasks[id].input, left = unread.get(input)! - 1;
+    unread.set(input, left);
+    if (left > 0 || (nextTask < tasks.length && tasks[nextTask].input === input)) return;
+    unread.delete(input);
+    const fd = fds.get(input);
+    if (fd !== undefined) { fds.delete(input); fs.closeSync(fd); }
+  };
   const dispatch = (w: Worker) => {
     if (nextTask < tasks.length && nextTask - nextResult < ahead) w.postMessage(take());
     else idle.push(w);
@@ -247,7 +257,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         notify();
         return;
       }
-      results.set(m.id, m);
+      results.set(m.id, m); read(m.id);
       dispatch(w);
       notify();
     });
@@ -338,7 +348,7 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
         // the main thread: the main thread would go through the input meanwhile, and on after `| head`)
         if (mine && nextTask < tasks.length && (p.partial || nextTask - nextResult < MAIN_AHEAD)) {
           const task = take();
-          results.set(task.id, mine.piece(task));
+          results.set(task.id, mine.piece(task)); read(task.id);
           piecesHere++;
           await new Promise<void>((r) => { setImmediate(r); });
         } else await new Promise<void>((r) => { wake = r; });
@@ -347,7 +357,6 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
       results.delete(nextResult);
       const task = tasks[nextResult++];
       if (res.error) throw new Error(res.error);
-      closeBefore(task.input);
       const notOpened = gone.get(task.input);
       if (notOpened !== undefined && task.start === 0) {
         const first = shadows.length ? shadows[0] : main[0];

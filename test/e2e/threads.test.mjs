@@ -116,6 +116,20 @@ test('an input removed while the run reads the files before it: said by name, th
   }
 });
 
+test('many small files under a low limit of open files (ulimit -n 96): no more files open than pieces in flight, the output that of one thread (this session\'s first version opened every file ahead of its pieces: EMFILE, nothing written)', () => {
+  const d = path.join(dir, 'many');
+  fs.mkdirSync(d, { recursive: true });
+  const args = [];
+  for (let i = 0; i < 300; i++) { fs.writeFileSync(`${d}/f${i}.ndjson`, `{"k":${i % 7}}\n{"k":${i % 5}}\n`); args.push(`-i ${d}/f${i}.ndjson`); }
+  for (const chain of [`where 'k>=0' ${args.join(' ')} then count-by k`, `where 'k>=0' ${args.join(' ')}`]) {
+    const one = sh(`event-pipes ${chain}`);
+    const two = sh(`ulimit -n 96; event-pipes --threads 2 ${chain}`);
+    assert.is(two.status, 0, two.stderr);
+    assert.is(two.stdout, one.stdout);
+    assert.ok(one.stdout.length > 0);
+  }
+});
+
 test('a stage the threads cannot set up (a join\'s side file missing or over --max-side, a schema that is invalid): a usage error under that stage\'s name, exit 2, as in one thread (it was "a worker thread failed", exit 1, under the first tool\'s name)', () => {
   const d = path.join(dir, 'twice.ndjson'), schema = path.join(dir, 'bad-schema.json');
   fs.writeFileSync(schema, '{"type":"object","properties":{"id":{"type":"frob"}}}');
