@@ -14,7 +14,7 @@ me=active-users.sh
 . "$here/scripts/lib/inputs.sh"
 . "$here/scripts/lib/rejects.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
-need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; [[ $2 != --?* ]] || usage_error "$1 needs a value, not the option $2 (a file so named: ./$2)"; }
 help() {
   cat <<'EOF'
 usage: active-users.sh --db FILE|--pg URL [--tz ZONE] [--min-ms N] [--require-param NAME] [--quiet]

@@ -14,7 +14,7 @@ export PATH="$here/bin:$PATH"
 . "$here/scripts/lib/hosts.sh"
 me=engagement.sh
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
-need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; [[ $2 != --?* ]] || usage_error "$1 needs a value, not the option $2 (a file so named: ./$2)"; }
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
 . "$here/scripts/lib/rejects.sh"
@@ -96,19 +96,39 @@ hosts_opts_check
 for o in users activities; do [ -n "${!o}" ] || usage_error "missing --$o FILE"; done
 # an empty users or activities file (a failed export upstream) would store every event without its
 # country and status or its type, for good (a fact is never rewritten): nothing is loaded
+# (a gzip file's records, not its bytes: an empty users.json.gz passed, every event stored without them)
+side_text() { if [ "$(head -c 2 -- "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then gzip -cd -- "$1" 2> /dev/null; else cat -- "$1"; fi; }
 for o in users activities; do
-  if [ -f "${!o}" ] && [ -r "${!o}" ] && ! grep -q '[^][:space:][]' "${!o}"; then
+  # (a missing one said as a missing EVENTS file is, before anything runs: it was join's usage error)
+  [ -e "${!o}" ] || { echo "$me: --$o ${!o}: no such file (nothing was run)" >&2; exit 1; }
+  if [ -f "${!o}" ] && [ -r "${!o}" ] && ! grep -q '[^][:space:][]' < <(side_text "${!o}"); then
     echo "$me: --$o ${!o} holds no record: the events' $([ $o = users ] && echo 'country and subscription status' || echo 'activity type') would be stored unknown for good; nothing loaded" >&2
     exit 1
   fi
 done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
+# (a zone that is none said as the recipe's usage error before anything runs: it was said by the tools
+# of the second chain, with their hints, after the first had read and reported records)
+tz_err=$(to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" < /dev/null 2>&1 > /dev/null) \
+  || usage_error "$(printf '%s\n' "$tz_err" | sed -n '1{s/^to-local-date: //; s/ (try .*//; p}')"
+[ -z "$out" ] || [ ! -e "$out" ] || [ -d "$out" ] || usage_error "--out $out: a file, not a folder"
 [ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
 inputs_check "${files[@]}"
 work=$(mktemp -d); trap 'st=$?; trap "" INT TERM HUP; rejects_on_exit "$st" "$work"; rm -rf "$work"; rejects_close "$st"' EXIT
 # (--rejects: each step's refused records in a file of its own in the run's folder, joined in step
 # order and written whole once the load is done; scripts/lib/rejects.sh)
 rejects_open "$rejects" "${files[@]}" "${sink_db-}" "$users" "$activities" "${stats[1]-}" ${out:+"$out/activity_engagement_daily.parquet"}
+# (--stats-file naming an input, a side file or the database; or a forgotten argument, `--stats-file
+# day1.json day2.json`, appended the figures to day 1's events, exit 0: a file that holds anything but
+# figures, its first bytes no {"tool":, is refused, as rejects_open refuses such a --rejects)
+if [ ${#stats[@]} -gt 0 ]; then
+  for f in "${files[@]}" "$users" "$activities" "${sink_db-}"; do
+    [ -n "$f" ] && [ "$f" != - ] && [ "${stats[1]}" -ef "$f" ] && usage_error "--stats-file ${stats[1]} is $f, which this run reads or writes: its figures would be appended to it"
+  done
+  if [ -f "${stats[1]}" ] && [ -s "${stats[1]}" ] && [ "$(head -c 8 -- "${stats[1]}" 2> /dev/null)" != '{"tool":' ]; then
+    usage_error "--stats-file ${stats[1]} holds something other than figures (it does not begin with {\"tool\":): not appended to; remove it or name another file"
+  fi
+fi
 for k in 1 2 3 4 5 6 7 8; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
 # each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
 # activity are said at the end
@@ -145,7 +165,9 @@ check_db
 
 # Events -> one fact per activity_exit event (the first good delivery of each event_id in these files):
 # its day, slice and measures. dedupe comes after every step that can reject an event (a bad line, a
-# bad occurred_at), so a delivery those steps reject never hides a later good one, and after the
+# bad occurred_at, a string the load would refuse: validate --unicode, a lone surrogate, which load-sqlite
+# refused after dedupe had dropped the later good delivery), so a delivery those steps reject never
+# hides a later good one, and after the
 # filter, so events of other names do not share the id space (as across loads, where only facts are
 # kept). count-by groups by event_id plus the slice, so each event is one row. An event whose event_id
 # is missing, null or empty ("") is a bad record (validate): an empty id was loaded as a fact, and a
@@ -161,12 +183,12 @@ if hosts_on; then
     local in=$1 out=$2 input_tz=$3 tz=$4 st=(--stats-file "$2.stats")
     : > "$out.stats"
     ep where name=activity_exit "${st[@]}" -i "$in" \
-      then join --side "$users" --on user_id --prefix user_ --strict "${st[@]}" \
+      then join --side "$users" --on user_id --key-match text --prefix user_ --strict "${st[@]}" \
         --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-      then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${st[@]}" \
+      then join --side "$activities" --on data.activity_id=activity_id --key-match text --fields type,subtype --prefix activity_ --strict "${st[@]}" \
       then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${st[@]}" \
       then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${st[@]}" \
-      then validate --require event_id --non-empty "${st[@]}" \
+      then validate --require event_id --non-empty --unicode "${st[@]}" \
       then dedupe --key event_id "${st[@]}" \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
         app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
@@ -187,12 +209,12 @@ else
 # the second chain was the lighter one and the status sat there.)
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done  # (-i each: a file may be named then)
 event-pipes where name=activity_exit "${stats[@]}" ${R1[@]+"${R1[@]}"} "${inputs[@]}" \
-  then join --side "$users" --on user_id --prefix user_ --strict "${stats[@]}" ${R2[@]+"${R2[@]}"} \
+  then join --side "$users" --on user_id --key-match text --prefix user_ --strict "${stats[@]}" ${R2[@]+"${R2[@]}"} \
       --fields country_code,registration_at,trial_start_at,trial_end_at,subscription_start_at,subscription_expire_at \
-  then join --side "$activities" --on data.activity_id=activity_id --fields type,subtype --prefix activity_ --strict "${stats[@]}" ${R3[@]+"${R3[@]}"} \
+  then join --side "$activities" --on data.activity_id=activity_id --key-match text --fields type,subtype --prefix activity_ --strict "${stats[@]}" ${R3[@]+"${R3[@]}"} \
   then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" ${R4[@]+"${R4[@]}"} \
   | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" ${R5[@]+"${R5[@]}"} \
-  then validate --require event_id --non-empty "${stats[@]}" ${R6[@]+"${R6[@]}"} \
+  then validate --require event_id --non-empty --unicode "${stats[@]}" ${R6[@]+"${R6[@]}"} \
   then dedupe --key event_id "${stats[@]}" ${R7[@]+"${R7[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
@@ -241,7 +263,9 @@ pg=0; ! sink_is_pg || pg=1
   # setting, seen by check_db under the lock): every day of it recomputed once, in this load's transaction
   [ "$recompute_all" = 0 ] || echo "INSERT INTO activity_exit_dirty_dates (date) SELECT DISTINCT date FROM activity_exit_facts WHERE true ON CONFLICT (date) DO NOTHING;"
   cat "$(sink_sql engagement.refresh)"
-  echo "INSERT INTO engagement_settings (setting, value) VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")), ('durations', 'negative not counted') ON CONFLICT (setting) DO NOTHING;"
+  # (stored with the first facts: a first load that stored none, an empty file, pinned the zones of a
+  # database that held nothing they decide)
+  echo "INSERT INTO engagement_settings (setting, value) SELECT column1, column2 FROM (VALUES ('input_tz', $(sq "$input_tz")), ('tz', $(sq "$tz")), ('durations', 'negative not counted')) AS s WHERE EXISTS (SELECT 1 FROM activity_exit_facts) ON CONFLICT (setting) DO NOTHING;"
 } > "$work/post.sql"
 sink_load --table activity_exit_facts --key event_id --on-conflict ignore --atomic "${stats[@]}" ${R8[@]+"${R8[@]}"} \
   --schema "$(sink_sql engagement.schema)" --post-sql "@$work/post.sql" < "$work/facts.ndjson"

@@ -19,7 +19,7 @@ me=game-stats.sh
 . "$here/scripts/lib/lenient.sh"
 
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
-need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; [[ $2 != --?* ]] || usage_error "$1 needs a value, not the option $2 (a file so named: ./$2)"; }
 help() {
   cat <<'EOF'
 usage: game-stats.sh --db FILE|--pg URL --timezones FILE [options] EVENTS...

@@ -14,7 +14,7 @@ usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
 . "$here/scripts/lib/sink.sh"
 . "$here/scripts/lib/inputs.sh"
 . "$here/scripts/lib/rejects.sh"
-need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; [[ $2 != --?* ]] || usage_error "$1 needs a value, not the option $2 (a file so named: ./$2)"; }
 help() {
   cat <<'EOF'
 usage: insights.sh --db FILE|--pg URL [--jobs N] [--top-percent P] [--cap-duration MS]

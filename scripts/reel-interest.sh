@@ -18,7 +18,7 @@ me=reel-interest.sh
 . "$here/scripts/lib/rejects.sh"
 . "$here/scripts/lib/lenient.sh"
 usage_error() { echo "$me: $1 (try '$me --help')" >&2; exit 2; }
-need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; }
+need() { [ -n "${2-}" ] || usage_error "$1 needs a value"; [[ $2 != --?* ]] || usage_error "$1 needs a value, not the option $2 (a file so named: ./$2)"; }
 help() {
   cat <<'EOF'
 usage: reel-interest.sh --out DIR [--db FILE|--pg URL] [--threshold R] [--rejects FILE] FILE...

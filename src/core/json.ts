@@ -32,6 +32,24 @@ const MAY_ALTER = /(?<![\d.])\d{16,}(?!\d)|[\d.]{17,}[eE]\+?\d|\d{300}|\d[eE][-+
  *  form: the tools that write UTF-8 reject such strings, names too) */
 export const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
+/** the path (a.b.0) of the first string or member name in v that is not valid Unicode (a lone
+ *  surrogate), `NAME (its name)` for a name, '' for v itself; undefined when there is none */
+export function loneSurrogatePath(v: unknown): string | undefined {
+  const stack: [unknown, string][] = [[v, '']]; // (no recursion: a record may nest deep)
+  while (stack.length) {
+    const [x, at] = stack.pop()!;
+    if (typeof x === 'string') { if (!isWellFormed(x)) return at; continue; }
+    if (x === null || typeof x !== 'object' || x instanceof BigNum) continue;
+    const entries: [string, unknown][] = Array.isArray(x) ? x.map((y, i) => [String(i), y]) : Object.entries(x);
+    for (let i = entries.length - 1; i >= 0; i--) { // (in order: the first one found is the first in the text)
+      const [k, y] = entries[i], p = at ? `${at}.${k}` : k;
+      if (!Array.isArray(x) && !isWellFormed(k)) return `${p} (its name)`;
+      stack.push([y, p]);
+    }
+  }
+  return undefined;
+}
+
 /** a text for a message: its first `max` characters (code points: never half of an emoji) and '…' when
  *  it has more */
 export function clipChars(s: string, max: number): string {

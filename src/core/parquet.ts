@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ParquetWriter } from 'hyparquet-writer';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { BigNum, clipChars, compareDec, decInt, doubleOf, isWellFormed, parseDec, parseDigits, parseJson, putMember, stringify, wholeDec } from './json.js';
+import { BigNum, clipChars, compareDec, decInt, doubleOf, isWellFormed, loneSurrogatePath, parseDec, parseDigits, parseJson, putMember, stringify, wholeDec } from './json.js';
 import { fileProblem } from './options.js';
 import { parseTimestamp } from './time.js';
 import type { Line } from './tool.js';
@@ -54,13 +54,7 @@ const INTEGER_TEXT = /^-?\d+$/;
 
 /** a lone surrogate in a string or name anywhere inside an object/array: its JSON text would hold the
  *  escape "\ud800", which has no UTF-8 form and which JSON readers of Parquet (DuckDB) refuse */
-function loneSurrogateIn(v: unknown): boolean {
-  if (typeof v === 'string') return !isWellFormed(v);
-  if (v === null || typeof v !== 'object' || v instanceof BigNum) return false;
-  if (Array.isArray(v)) { for (const x of v) if (loneSurrogateIn(x)) return true; return false; }
-  for (const k of Object.keys(v)) if (!isWellFormed(k) || loneSurrogateIn((v as Record<string, unknown>)[k])) return true;
-  return false;
-}
+const loneSurrogateIn = (v: unknown): boolean => loneSurrogatePath(v) !== undefined;
 
 /** the record as the reader decoded it, or read again exactly from its line b[s, e) where it holds a
  *  whole double of 2^53 or more (what 12345678901234567.0 or 9.007199254740993e15 become): an INT64 of

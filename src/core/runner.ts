@@ -533,6 +533,19 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
     const same = inputs.find(([, st]) => st!.dev === r.dev && st!.ino === r.ino);
     if (same) return `${tool.name}: --rejects ${o.rejects} is also read by this run (${same[0] === '-' ? 'standard input' : same[0]}): its rejected lines would be read again, without end (try '${tool.name} --help')`;
   }
+  // --stats-file or --rejects naming an input, a side file, a schema or a stage's database: its lines
+  // were appended to it (a forgotten argument, `--stats-file day1.ndjson day2.ndjson`, added the figures
+  // to day 1's events, exit 0; `--rejects a.db` wrote lines into the database's pages)
+  const kept = stages.flatMap(({ o }) => [o.db, o.schema].filter((f): f is string => typeof f === 'string' && f !== '' && f !== ':memory:'))
+    .map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
+  for (const { tool, o } of stages) {
+    for (const [option, file] of [['--stats-file', o.statsFile], ['--rejects', o.rejects]] as const) {
+      const r = typeof file === 'string' ? stat(file) : undefined;
+      if (r === undefined) continue;
+      const same = [...inputs, ...kept].find(([, st]) => st!.dev === r.dev && st!.ino === r.ino);
+      if (same) return `${tool.name}: ${option} ${file} is ${same[0] === file ? 'also' : `${same[0] === '-' ? 'standard input' : same[0]},`} read or written by this run: its lines would be appended to it (name another file) (try '${tool.name} --help')`;
+    }
+  }
   return undefined;
 }
 

@@ -4,7 +4,7 @@
 // commented sample record (the Loco schema files) given with --schema.
 import { FieldReader, shownValue } from '../core/fields.js';
 import type { Edit } from '../core/fields.js';
-import { getPath, isWellFormed, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
+import { getPath, isWellFormed, loneSurrogatePath, parseDigits, parseJson, putMember, setPath, splitPath, stringify, BigNum, NUMBER, compareDec, digitsOf, doubleOf, parseDec, toNumber, wholeDec } from '../core/json.js';
 import type { Dec } from '../core/json.js';
 import { loadSchema, withOriginals, DIALECTS } from '../core/schema.js';
 import type { Dialect, LoadedSchema } from '../core/schema.js';
@@ -25,6 +25,7 @@ const options = {
   schema: { type: 'string', describe: 'JSON Schema file (draft-04, -06, -07, 2019-09 or 2020-12, by its $schema; $refs to files beside it are read), or a sample record with // comments (every field required, typed like the sample)' },
   draft: { type: 'string', choices: DIALECTS, default: 'draft-07', describe: "the JSON Schema dialect of a --schema without $schema" },
   'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
+  unicode: { type: 'boolean', default: false, describe: 'every string and member name of the record valid Unicode: one holding a lone surrogate (an escaped \\ud800 alone, which no database or Parquet file stores) is a bad string' },
 } as const satisfies Record<string, Options>;
 
 export type ValidateOptions = OptionsOf<typeof options> & InputOptions;
@@ -43,6 +44,18 @@ function pairs(list: string[], what: string): [string, string][] {
  *  pair: valid JSON text with no UTF-8 form, which no sink stores: SQLite, PostgreSQL and Parquet refuse
  *  the record, so the outputs of one run disagreed, NDJSON keeping what the others lost) */
 const LONE = (f: string) => `${f}: not valid Unicode (a lone surrogate)`;
+/** --unicode: the path of the record's first string or name holding a lone surrogate, else undefined;
+ *  only a line with an escape \uD800-\uDFFF is decoded to find out (`rec`: the record, if decoded) */
+const ESCAPE_U = Buffer.from('\\u');
+function loneSurrogateAt(line: Line, rec?: unknown): string | undefined {
+  const b = line.buf.subarray(line.start, line.end);
+  let i = b.indexOf(ESCAPE_U);
+  for (; i >= 0; i = b.indexOf(ESCAPE_U, i + 2)) {
+    const c = b[i + 2] | 0x20, d = b[i + 3] | 0x20; // (lower case)
+    if (c === 0x64 && (d === 0x38 || d === 0x39 || (d >= 0x61 && d <= 0x66))) break; // d8-df
+  }
+  return i < 0 ? undefined : loneSurrogatePath(rec ?? parseJson(b.toString('utf8')));
+}
 /** does the string token buf[s, e) hold a lone surrogate? (only a token with an escape can) */
 function loneSurrogate(buf: Buffer, s: number, e: number, value: () => unknown): boolean {
   for (let i = s; i < e; i++) if (buf[i] === 92) return !isWellFormed(value() as string);
@@ -210,7 +223,7 @@ export const tool: Tool<ValidateOptions> = {
       pairs(o.enum, '--enum');
       for (const [f, r] of pairs(o.range, '--range')) if (!/^-?[\d.eE+-]*\.\.-?[\d.eE+-]*$/.test(r)) return `--range ${f}: write MIN..MAX (got '${r}')`;
     } catch (err) { return (err as Error).message; }
-    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema) return 'give at least one rule (--require, --type, --enum, --range or --schema)';
+    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema && !o.unicode) return 'give at least one rule (--require, --type, --enum, --range, --unicode or --schema)';
     return undefined;
   },
   create(o, ctx) {
@@ -242,6 +255,7 @@ export const tool: Tool<ValidateOptions> = {
       return {
         record(line: Line) {
           if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
+          if (o.unicode) { const at = loneSurrogateAt(line); if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at)); }
           for (const { p, k } of req) {
             if (!reader.found(k)) return ctx.reject(line, `missing ${p}`);
             if (reader.isNull(k)) return ctx.reject(line, `null ${p}`);
@@ -354,6 +368,7 @@ export const tool: Tool<ValidateOptions> = {
         const rec = ctx.parse(line);
         if (rec === undefined) return;
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
+        if (o.unicode) { const at = loneSurrogateAt(line, rec); if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at)); }
         for (const { p, path } of required) {
           const v = getPath(rec, path);
           if (v === undefined) return ctx.reject(line, `missing ${p}`);

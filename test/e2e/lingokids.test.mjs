@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { hasReal, lines, real, sh, tmpdir, withReal } from '../helpers/sh.mjs';
@@ -144,30 +145,78 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
     ev('4', '2021-13-01 10:00:00.000'), ev('5', '2021-01-07 10:00:00.000').slice(0, -3),
     // an empty or null event_id is no event's id: a bad record each (an empty one was loaded as a fact,
     // and the second taken for its duplicate: a review)
-    ev('', '2021-01-05 12:00:00.000'), ev('', '2021-01-05 13:00:00.000'), ev(null, '2021-01-05 14:00:00.000')].join('\n') + '\n');
+    ev('', '2021-01-05 12:00:00.000'), ev('', '2021-01-05 13:00:00.000'), ev(null, '2021-01-05 14:00:00.000'),
+    // 6: a string no database stores (a lone surrogate: load-sqlite refused it after dedupe had dropped
+    // the good second delivery, the event lost: a review), then good
+    ev('6', '2021-01-07 11:00:00.000').replace('"collection_id":""', '"collection_id":"x\\ud800"'), ev('6', '2021-01-07 11:30:00.000')].join('\n') + '\n');
   fs.writeFileSync(`${d}/b.json`, [ev('4', '2021-01-07 10:00:00.000'), ev('5', '2021-01-07 12:00:00.000'), ev('1', '2021-01-08 10:00:00.000')].join('\n') + '\n');
   const opts = `--users ${d}/users.json --activities ${d}/acts.json`;
   const facts = (db) => q(db, 'SELECT event_id, date, duration_s FROM activity_exit_facts ORDER BY event_id');
   const cube = (db) => q(db, 'SELECT date, plays, total_duration_s FROM activity_engagement_daily ORDER BY date');
   const want = [{ event_id: '1', date: '2021-01-05', duration_s: 1 }, { event_id: '2', date: '2021-01-06', duration_s: 1 },
-    { event_id: '3', date: '2021-01-06', duration_s: 2 }, { event_id: '4', date: '2021-01-07', duration_s: 1 }, { event_id: '5', date: '2021-01-07', duration_s: 1 }];
+    { event_id: '3', date: '2021-01-06', duration_s: 2 }, { event_id: '4', date: '2021-01-07', duration_s: 1 }, { event_id: '5', date: '2021-01-07', duration_s: 1 },
+    { event_id: '6', date: '2021-01-07', duration_s: 1 }];
   for (const [db, how] of [['one', `--rejects ${d}/rej.ndjson`], ['hosts', '--hosts :']]) {
     const r = sh(`scripts/engagement.sh --db ${d}/${db}.db ${how} ${opts} ${d}/a.json ${d}/b.json`);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stderr, /bad records? skipped/);
-    assert.match(r.stderr, /validate: 3 bad records skipped \(empty event_id: 2, null event_id: 1\)/, db);
+    assert.match(r.stderr, /validate: 4 bad records skipped \(empty event_id: 2, null event_id: 1, bad string: 1\)/, db);
     assert.equal(facts(`${d}/${db}.db`), want, db);
   }
   // --rejects: each step's refused events, step by step (a review: no recipe but game-stats kept them)
   const rej = lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8'));
   assert.equal(rej.map((x) => [path.basename(x.file), x.line, x.reason]), [['a.json', 8, 'malformed JSON'],
-    ['-', 1, 'bad occurred_at'], ['-', 6, 'bad occurred_at'], ['-', 5, 'empty event_id'], ['-', 6, 'empty event_id'], ['-', 7, 'null event_id']]);
+    ['-', 1, 'bad occurred_at'], ['-', 6, 'bad occurred_at'], ['-', 5, 'empty event_id'], ['-', 6, 'empty event_id'], ['-', 7, 'null event_id'], ['-', 8, 'bad string']]);
   assert.is(rej[0].raw, ev('5', '2021-01-07 10:00:00.000').slice(0, -3));
   assert.is(sh(`scripts/engagement.sh --db ${d}/x.db --hosts : --rejects ${d}/r2.ndjson ${opts} ${d}/a.json`).status, 2);
   for (const f of ['a', 'b']) assert.is(sh(`scripts/engagement.sh --db ${d}/two.db ${opts} ${d}/${f}.json`).status, 0);
   assert.equal(facts(`${d}/two.db`), want, 'two loads');
-  assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 2, total_duration_s: 2 }]);
+  assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 3, total_duration_s: 3 }]);
   for (const db of ['hosts', 'two']) assert.equal(cube(`${d}/${db}.db`), cube(`${d}/one.db`), db);
+});
+
+test('a review\'s findings: --stats-file naming an input or a file of other content refused (a forgotten argument appended the figures to day 1\'s events); an empty gzipped users file refused; ids joined as text ("100" is not "1e2"); usage mistakes said by the recipe before anything runs; an empty first load pins no zone', () => {
+  const d = tmpdir();
+  fs.writeFileSync(`${d}/users.json`, JSON.stringify({ user_id: 'u1', children_ids: [], country_code: 'es', registration_at: '2021-01-01 00:00:00.000000' }) + '\n');
+  fs.writeFileSync(`${d}/acts.json`, [{ activity_id: '7', name: 'A', type: 'song', subtype: null }, { activity_id: '1e2', name: 'B', type: 'book', subtype: null }].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const ev = (id, act) => JSON.stringify({ event_id: id, name: 'activity_exit', occurred_at: '2021-01-05 10:00:00.000', user_id: 'u1', child_id: 'c', data: { activity_id: act, source: 'x', duration: 1, completed: true, collection_id: '', loading_time: 0 }, context: { device: {}, os: { name: 'iOS', version: '14' }, app: { version: '7.41.0', build: '1' } } });
+  fs.writeFileSync(`${d}/day1.json`, [ev('1', '7'), ev('2', '100'), ev('3', '7.00')].join('\n') + '\n');
+  fs.writeFileSync(`${d}/day2.json`, ev('4', '7') + '\n');
+  const day1 = fs.readFileSync(`${d}/day1.json`, 'utf8');
+  const opts = `--users ${d}/users.json --activities ${d}/acts.json`;
+  let r = sh(`scripts/engagement.sh --db ${d}/s.db ${opts} --stats-file ${d}/day1.json ${d}/day2.json`);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--stats-file .*day1\.json holds something other than figures/);
+  r = sh(`scripts/engagement.sh --db ${d}/s.db ${opts} --stats-file ${d}/users.json ${d}/day2.json`);
+  assert.is(r.status, 2, r.stderr);
+  assert.is(fs.readFileSync(`${d}/day1.json`, 'utf8'), day1);
+  assert.not.ok(fs.existsSync(`${d}/s.db`), 'nothing loaded');
+  // ids as text: "100" and "7.00" are no catalogue activity (they took "1e2"'s and "7"'s types)
+  r = sh(`scripts/engagement.sh --db ${d}/t.db ${opts} --stats-file ${d}/figures.ndjson ${d}/day1.json`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(q(`${d}/t.db`, 'SELECT event_id, activity_type FROM activity_exit_facts ORDER BY event_id'), [{ event_id: '1', activity_type: 'song' }, { event_id: '2', activity_type: null }, { event_id: '3', activity_type: null }]);
+  assert.match(r.stderr, /2 of 3 activity_exit events matched no activity/);
+  // an empty users file, gzipped (a failed export): refused as the plain one is
+  fs.writeFileSync(`${d}/empty.json.gz`, zlib.gzipSync(''));
+  r = sh(`scripts/engagement.sh --db ${d}/g.db --users ${d}/empty.json.gz --activities ${d}/acts.json ${d}/day2.json`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /--users .*empty\.json\.gz holds no record/);
+  // usage mistakes: the recipe's own one line, exit 2 (or 1 for a missing file), before anything runs
+  for (const [args, status, said] of [[`--db --users ${d}/users.json --activities ${d}/acts.json`, 2, /--db needs a value, not the option --users/],
+    [`--db ${d}/u.db ${opts} --tz Mars/Base`, 2, /^engagement\.sh: unknown time zone 'Mars\/Base'.*\(try 'engagement\.sh --help'\)\n$/],
+    [`--db ${d}/u.db --users ${d}/nope.json --activities ${d}/acts.json`, 1, /^engagement\.sh: --users .*nope\.json: no such file \(nothing was run\)\n$/],
+    [`--db ${d}/u.db ${opts} --out ${d}/day2.json`, 2, /--out .*day2\.json: a file, not a folder/]]) {
+    const u = sh(`scripts/engagement.sh ${args} ${d}/day2.json`);
+    assert.is(u.status, status, `${args}: ${u.stderr}`);
+    assert.match(u.stderr, said, args);
+    assert.not.ok(fs.existsSync(`${d}/u.db`), args);
+  }
+  // a first load that stored no fact pins no zone: a later load with another --tz is taken
+  fs.writeFileSync(`${d}/none.json`, '');
+  assert.is(sh(`scripts/engagement.sh --db ${d}/e.db ${opts} ${d}/none.json`).status, 0);
+  r = sh(`scripts/engagement.sh --db ${d}/e.db ${opts} --tz Europe/Madrid ${d}/day2.json`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(q(`${d}/e.db`, "SELECT value FROM engagement_settings WHERE setting = 'tz'"), [{ value: 'Europe/Madrid' }]);
 });
 
 test('huge durations: the sums neither overflow (the load failed with "integer overflow", every retry too) nor clamp (1e300 became 9223372036854.775)', () => {
