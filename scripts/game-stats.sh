@@ -88,6 +88,10 @@ int='^-?[0-9]{1,15}$'
 [[ $season_start =~ $int && $season_end =~ $int ]] || usage_error "--season-start and --season-end take epoch seconds"
 [[ $gap =~ ^[0-9]{1,9}$ ]] && [ "$gap" -gt 0 ] || usage_error "--gap takes a positive whole number of seconds"
 [ -r "$tzs" ] || { echo "$me: cannot read --timezones $tzs" >&2; exit 2; }
+[ "$season_start" -le "$season_end" ] || usage_error "--season-start $season_start is after --season-end $season_end: an empty season"
+# (each country once, with a zone the tools know: a zone that is none lost its country's registrations
+# in silence, an empty one read them as UTC, a file of no country refused every registration, exit 0)
+env -u NODE_EXTRA_CA_CERTS node "$here/scripts/lib/zones-file.mjs" "$me" "$tzs" || exit 2
 inputs_check "${files[@]}"
 inputs=(); for f in "${files[@]}"; do inputs+=(-i "$f"); done
 work=$(mktemp -d); stage_pid=""
@@ -201,7 +205,7 @@ registration_rows() {
 # 5. sessions: every new ping joins its user's stored sessions, registered or not yet (a user's sessions
 #    count once the registration arrives); pings of users not registered (yet) are reported
 pings() {
-  where event_type=session_ping < "$work/events.ndjson" | lenient validate --require event_data.user_id "${R3[@]}" > "$work/pings.ndjson"
+  where event_type=session_ping < "$work/events.ndjson" | lenient validate --require event_data.user_id --non-empty "${R3[@]}" > "$work/pings.ndjson"
 }
 sessions() {
   # (each ping a one-ping session, as it comes: sessionize merges pings of one second as it merges any
@@ -219,7 +223,7 @@ unregistered_pings() {
 #    start and finish paired (unfinished matches and events of unregistered players wait in the database)
 match_events() {
   where event_type=match < "$work/events.ndjson" \
-    | lenient validate --require event_data.match_id,event_data.home_user_id,event_data.away_user_id \
+    | lenient validate --require event_data.match_id,event_data.home_user_id,event_data.away_user_id --non-empty \
         --type event_data.home_goals_scored=integer --type event_data.away_goals_scored=integer \
         --range event_data.home_goals_scored=0.. --range event_data.away_goals_scored=0.. "${R5[@]}" \
     | count-by --distinct event_id event_timestamp match_id=event_data.match_id home_user_id=event_data.home_user_id \
@@ -256,24 +260,31 @@ if [ "$first" = 1 ]; then
   pid=$stage_pid; stage_pid=""
   wait "$pid" || { cat "$work/keys.err" >&2; exit 1; }
 fi
-cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
-    "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
-  | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
-  || { cat "$work/apply.err" >&2; exit 1; }
+n() { grep -c . "$1" || true; }
+new=$(n "$work/events.ndjson")
+# (a load of which no event could be used fails, exit 1, and writes nothing: it committed the state, its
+# event ids and a first load's settings, so the corrected file loaded again was "loaded before" in
+# every event, exit 0, and nothing counted; the keys it staged are dropped by the next load's stage)
+unusable=0; [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ] && unusable=1
+if [ "$unusable" = 0 ]; then
+  cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
+      "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
+    | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
+    || { cat "$work/apply.err" >&2; exit 1; }
+fi
+committed=$([ "$unusable" = 0 ] && echo "the load is committed" || echo "nothing was loaded")
 
 parts=(); for f in "$work"/rejects.[1-6]*; do [ -e "$f" ] && parts+=("$f"); done
 if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TMPDIR: the summary would be cut)
-  echo "$me: the load is committed, but its rejected events could not be gathered in $work" >&2
+  echo "$me: $committed, but its rejected events could not be gathered in $work" >&2
   rejects_failed=1
 fi
 if [ -n "$kept" ]; then
   if ! rejects_save < "$rejects"; then
-    echo "$me: the load is committed, but its rejected events could not be written to --rejects $kept" >&2
+    echo "$me: $committed, but its rejected events could not be written to --rejects $kept" >&2
     rejects_failed=1
   fi
 fi
-n() { grep -c . "$1" || true; }
-new=$(n "$work/events.ndjson")
 echo "$me: $read_in events read: $new new, $seen loaded before; $(n "$work/stage-sessions.ndjson") sessions and" \
   "$(( $(n "$work/stage-points.ndjson") / 2 )) scored matches (re)written" >&2
 # (the "reason" member's text: quotes inside the other members' texts are escaped, so it is the one
@@ -286,7 +297,7 @@ if [ -s "$rejects" ]; then
 else
   echo "$me: no event rejected" >&2
 fi
-if [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ]; then
-  echo "$me: no event of this load could be used" >&2; exit 1
+if [ "$unusable" = 1 ]; then
+  echo "$me: no event of this load could be used: nothing was loaded" >&2; exit 1
 fi
 [ -z "${rejects_failed:-}" ] || exit 1

@@ -282,4 +282,41 @@ withReal(test)('event ids up to the 64-bit bounds are valid (2^63-1 and -2^63 lo
   assert.equal(users(), ['max', 'min', 'near']);
 });
 
+withReal(test)('a review against the challenge: the timezones file checked up front (a zone that is none lost its registrations in silence, an empty one read them as UTC, a file of no country refused them all, exit 0); an empty season a usage error; a load of which no event could be used writes nothing, so the corrected file loads (it committed every id: the rerun loaded nothing, exit 0); a ping of an empty user_id rejected', () => {
+  const d = tmpdir(), T = path.join(G, 'timezones.jsonl'), E = path.join(G, 'events_test.jsonl');
+  const tz = fs.readFileSync(T, 'utf8');
+  for (const [extra, said] of [['{"country": "XX", "timezone": "Mars/Olympus"}\n', /:\d+: country "XX": unknown time zone "Mars\/Olympus"/],
+    ['{"country": "XX", "timezone": ""}\n', /:\d+: country "XX" has no timezone/], ['{"country": "YY"}\n', /:\d+: country "YY" has no timezone/]]) {
+    fs.writeFileSync(`${d}/tz.jsonl`, tz + extra);
+    const r = sh(`game-stats.sh --db ${d}/bad.db --timezones ${d}/tz.jsonl ${E}`);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, said);
+    assert.not.ok(fs.existsSync(`${d}/bad.db`), 'nothing written');
+  }
+  fs.writeFileSync(`${d}/none.jsonl`, '');
+  let r = sh(`game-stats.sh --db ${d}/bad.db --timezones ${d}/none.jsonl ${E}`);
+  assert.is(r.status, 2); assert.match(r.stderr, /holds no country/);
+  r = sh(`game-stats.sh --db ${d}/bad.db --timezones ${T} --season-start 1730678399 --season-end 1728259200 ${E}`);
+  assert.is(r.status, 2); assert.match(r.stderr, /an empty season/);
+  assert.not.ok(fs.existsSync(`${d}/bad.db`), 'nothing written');
+  // a day exported in ms by mistake: no event usable, exit 1, nothing loaded; the corrected file then loads
+  const head3 = fs.readFileSync(E, 'utf8').split('\n').slice(0, 3);
+  fs.writeFileSync(`${d}/ms.ndjson`, head3.map((l) => l.replace(/"event_timestamp": (\d+)/, '"event_timestamp": $1000')).join('\n') + '\n');
+  fs.writeFileSync(`${d}/fixed.ndjson`, head3.join('\n') + '\n');
+  r = sh(`game-stats.sh --db ${d}/g.db --timezones ${T} ${d}/ms.ndjson`);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /no event of this load could be used: nothing was loaded/);
+  r = sh(`game-stats.sh --db ${d}/g.db --timezones ${T} ${d}/fixed.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /3 events read: 3 new, 0 loaded before/);
+  const regs = head3.filter((l) => JSON.parse(l).event_type === 'registration').length;
+  assert.ok(regs > 0);
+  assert.equal(lines(sh(`query-sqlite --db ${d}/g.db 'SELECT count(*) AS n FROM registration_data'`).stdout), [{ n: regs }]);
+  // a ping of an empty user_id: rejected as a registration of one is (it waited for good for a registration that could never come)
+  fs.writeFileSync(`${d}/uid.ndjson`, '{"event_id": 90, "event_type": "session_ping", "event_timestamp": 1728475000, "event_data": {"user_id": ""}}\n');
+  r = sh(`game-stats.sh --db ${d}/g.db --timezones ${T} --rejects ${d}/rej.ndjson ${d}/uid.ndjson`);
+  assert.equal(lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8')).map((x) => x.reason), ['empty event_data.user_id']);
+  assert.equal(lines(sh(`query-sqlite --db ${d}/g.db "SELECT count(*) AS n FROM game_sessions WHERE user_id = ''"`).stdout), [{ n: 0 }]);
+});
+
 test.run();
