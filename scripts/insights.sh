@@ -147,7 +147,7 @@ if [ -n "$metadata" ]; then
   fi
 fi
 [ -z "$report" ] || [ ! -e "$report" ] || [ -d "$report" ] || usage_error "--report $report: a file, not a folder"
-[[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v p="$top" 'BEGIN { exit !(p <= 100) }' || usage_error "--top-percent takes a number from 0 to 100 (got '$top')"
+[[ $top =~ ^[0-9]+([.][0-9]+)?$ ]] && awk -v p="$top" 'BEGIN { exit !(p <= 100) }' < /dev/null > /dev/null || usage_error "--top-percent takes a number from 0 to 100 (got '$top')"
 [[ $gap =~ ^[0-9]+$ && $gap =~ [1-9] ]] || usage_error "--session-gap takes a whole number of seconds, 1 or more (got '$gap')"
 gap=$((10#$gap))  # (0600 is 600: the sessions' parameter as the states record it)
 [[ -z $cap || $cap =~ ^[0-9]+$ ]] || usage_error "--cap-duration takes a whole number of milliseconds (got '$cap')"
@@ -268,7 +268,7 @@ part() {
     | if [ "$n" -eq 1 ]; then
         sessionize --key user_id --time timestamp --gap "$gap" "${b[@]}" \
           | count-by all_users=none --partial "${SESS[@]}" "${b[@]}" > "$work/$k.sess"
-      else cat; fi
+      else cat > /dev/null; fi  # (nothing comes: every branch saves; a closed stdout is no failure)
 }
 # 2. the combination of the shards and the loads: one Node process (scripts/lib/insights-combine.mjs,
 #    which loads the tables through scripts/lib/load-tables.mjs's loadTables), started as soon as a core

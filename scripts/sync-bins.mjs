@@ -29,7 +29,17 @@ const binText = (tool) => ownThreads(tool)
 // (event-pipes starts the worker threads of --threads N first, before it loads the rest: core/prestart.ts)
 const wanted = new Map([['event-pipes', `${PREAMBLE}const { prestart } = await import("../dist/core/prestart.js");\nprestart(process.argv.slice(2));\nawait import("../dist/cli.js");\n`], ...tools.map((t) => [t, binText(t)])]);
 
+// the generators (scripts/generate-NAME, from src/gen/NAME.ts) start as the bins do: a closed standard
+// output said, not Node's /dev/null in its place taking every line (exit 0)
+const generatorText = (g) => `${PREAMBLE}import { main } from '../dist/gen/${g.slice('generate-'.length)}.js';\nawait main(process.argv.slice(2));\n`;
+
 const problems = [];
+for (const g of fs.readdirSync(path.join(root, 'scripts')).filter((f) => /^generate-[a-z0-9-]+$/.test(f))) {
+  const file = path.join(root, 'scripts', g), text = generatorText(g);
+  if (fs.readFileSync(file, 'utf8') === text) continue;
+  problems.push(`scripts/${g} differs from the template`);
+  if (!check) { fs.writeFileSync(file, text); fs.chmodSync(file, 0o755); }
+}
 for (const [name, text] of wanted) {
   const file = path.join(root, 'bin', name);
   const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;

@@ -529,8 +529,11 @@ export async function runParallel(specs: Spec[], parsed: any[], threads: number,
     if (err instanceof StrictStop || err instanceof StageError) stopped = err;
     else {
       // (stdout that cannot take the records, /dev/full: said by the stage that writes it, as in one thread)
-      const writer = (err as NodeJS.ErrnoException).syscall === 'write' ? (main.length ? main[main.length - 1] : shadows[shadows.length - 1]).name : specs[0].tool.name;
-      sayer(writer)(`error: ${(err as Error).message}`); status = 1;
+      const writes = (err as NodeJS.ErrnoException).syscall === 'write' ? (main.length ? main[main.length - 1] : shadows[shadows.length - 1]) : undefined;
+      sayer(writes?.name ?? specs[0].tool.name)(`error: ${(err as Error).message}`); status = 1;
+      // (failed, as one thread marks it: its end says nothing more, not "no event was reel_liked" of a
+      // merge the failed write stopped)
+      if (writes !== undefined) writes.failed = true;
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

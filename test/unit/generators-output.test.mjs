@@ -77,4 +77,12 @@ test('every seed its own stream (--seed 0 gave the bytes of --seed 2654435769); 
   }
 });
 
+test('a closed standard output is said, exit 1, as the bins say it (the generators were plain node scripts: Node put /dev/null in its place, every line lost, exit 0)', () => {
+  for (const g of ['generate-ga4', 'generate-lingokids', 'generate-loco']) { // (generate-insights writes a folder)
+    const r = sh(`${g} --events 5 >&-`);
+    assert.is(r.status, 1, `${g}: ${r.stderr}`);
+    assert.match(r.stderr, /not open for writing \(closed\?\)/, g);
+  }
+});
+
 test.run();
