@@ -168,7 +168,11 @@ export function writtenNumber(t: string): string { return shortText(t) ?? t; }
 function shortText(t: string): string | undefined {
   if (significantDigits(t) > 15) return undefined;
   const n = doubleOf(t);
-  return n === undefined ? undefined : String(n);
+  if (n === undefined) return undefined;
+  // (below the normal doubles, 2.2e-308, a double holds fewer digits: 3e-324 and 5e-324 are one double,
+  // and were one key, written 5e-324; such a number keeps its own text unless its double's is the same)
+  if (n !== 0 && Math.abs(n) < 2.2250738585072014e-308 && compareDec(parseDec(String(n)), parseDec(t)) !== 0) return undefined;
+  return String(n);
 }
 
 /** the significant digits of a number token (leading and trailing zeros not counted) */
@@ -357,7 +361,9 @@ export function toNumber(v: unknown): number {
  *  null, false, 0, "", "false", nor a numeric string whose number is 0 ("0", "-0", "0.0", " 0 ", as
  *  every tool reads a numeric string: "0.0" counted as true where 0.0 did not) */
 export function truthy(v: unknown): boolean {
-  if (typeof v === 'string') return !(v === '' || v === 'false' || v === '0' || toNumber(v) === 0);
+  // (a numeric string's number is 0 by its exact decimal: "1e-400" is not 0, as the number 1e-400 is not,
+  // though its double is)
+  if (typeof v === 'string') { if (v === '' || v === 'false' || v === '0') return false; const t = v.trim(); return !(NUMBER.test(t) ? parseDec(t).sign === 0 : toNumber(v) === 0); }
   return !(v === undefined || v === null || v === false || v === 0);
 }
 

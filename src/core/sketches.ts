@@ -89,7 +89,9 @@ export class TDigest {
     for (const i of idx) {
       const x = this.means[i], xw = this.weights[i];
       if (w > 0 && k((sofar + w + xw) / total) - limit <= 1) {
-        if (x !== m) m += ((x - m) * xw) / (w + xw); // (two equal infinities stay one: Infinity - Infinity is NaN)
+        // (two equal infinities stay one: Infinity - Infinity is NaN; a weighted mean of its two ends, not
+        // m + (x - m) * ..., whose difference overflowed between -1.7e308 and 1.7e308: null written)
+        if (x !== m) { const f = xw / (w + xw), v = m + (x - m) * f; m = Number.isFinite(v) || !Number.isFinite(x) || !Number.isFinite(m) ? v : m * (1 - f) + x * f; }
         w += xw;
         continue;
       }
@@ -113,7 +115,8 @@ export class TDigest {
       if (cum + w / 2 >= target) {
         if (i === 0) return this.means[0];
         const prevMid = cum - this.weights[i - 1] / 2, mid = cum + w / 2;
-        return this.means[i - 1] + ((target - prevMid) / (mid - prevMid)) * (this.means[i] - this.means[i - 1]);
+        const a = this.means[i - 1], b = this.means[i], f = (target - prevMid) / (mid - prevMid), v = a + f * (b - a);
+        return Number.isFinite(v) || !Number.isFinite(a) || !Number.isFinite(b) ? v : a * (1 - f) + b * f; // (b - a past the double range)
       }
       cum += w;
     }

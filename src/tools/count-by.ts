@@ -188,7 +188,15 @@ export const tool: Tool<CountByOptions> = {
     const hasExtreme = specs.some((s) => s.op === 'min' || s.op === 'max');
     const names = [...keys.map((k) => k.name), ...specs.map((s) => s.name)];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new UsageError(`output field '${dup}' is named twice`);
+    if (dup) {
+      // (said with its cause: a key is written under its path's last name, and without -a the aggregate is
+      // count=count(), so `count-by user | count-by count`, a histogram, met its own default)
+      const key = keys.find((k) => k.name === dup);
+      const why = key && !o.agg.length && !o.distinct && dup === 'count' ? `: the key ${key.path} and the default aggregate count=count(); name one: the key, n=${key.path}, or the aggregate, -a 'users=count()'`
+        : key && keys.filter((k) => k.name === dup).length > 1 ? `: keys are written under their last name (${keys.filter((k) => k.name === dup).map((k) => k.path).join(', ')}); name them, e.g. a_id=a.id`
+        : '';
+      throw new UsageError(`output field '${dup}' is named twice${why}`);
+    }
     // (the states of --partial, and of the threads' pieces, go under _state: a key or an aggregate of
     // that name made two _state members, and --merge grouped by the states)
     if (names.includes('_state')) throw new UsageError(`output field '_state' is the name of count-by's partial states (--partial, --merge, --threads): name it otherwise (${keys.some((k) => k.name === '_state') ? 'state=_state' : 'state=op(field)'})`);
