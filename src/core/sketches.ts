@@ -91,7 +91,7 @@ export class TDigest {
       if (w > 0 && k((sofar + w + xw) / total) - limit <= 1) {
         // (two equal infinities stay one: Infinity - Infinity is NaN; a weighted mean of its two ends, not
         // m + (x - m) * ..., whose difference overflowed between -1.7e308 and 1.7e308: null written)
-        if (x !== m) { const f = xw / (w + xw), v = m + (x - m) * f; m = Number.isFinite(v) || !Number.isFinite(x) || !Number.isFinite(m) ? v : m * (1 - f) + x * f; }
+        if (x !== m) { const v = m + ((x - m) * xw) / (w + xw); m = Number.isFinite(v) || !Number.isFinite(x) || !Number.isFinite(m) ? v : m * (w / (w + xw)) + x * (xw / (w + xw)); }
         w += xw;
         continue;
       }
