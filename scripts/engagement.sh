@@ -109,7 +109,7 @@ done
 [ ${#files[@]} -gt 0 ] || usage_error "no EVENTS file given"
 # (a zone that is none said as the recipe's usage error before anything runs: it was said by the tools
 # of the second chain, with their hints, after the first had read and reported records)
-tz_err=$(to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" < /dev/null 2>&1 > /dev/null) \
+tz_err=$(to-local-date --field occurred_at --input-tz="$input_tz" --tz="$tz" < /dev/null 2>&1 > /dev/null) \
   || usage_error "$(printf '%s\n' "$tz_err" | sed -n '1{s/^to-local-date: //; s/ (try .*//; p}')"
 [ -z "$out" ] || [ ! -e "$out" ] || [ -d "$out" ] || usage_error "--out $out: a file, not a folder"
 [ -z "$rejects" ] || ! hosts_on || usage_error "--rejects is kept by a run on this machine only (not with --hosts)"
@@ -125,9 +125,12 @@ if [ ${#stats[@]} -gt 0 ]; then
   for f in "${files[@]}" "$users" "$activities" "${sink_db-}"; do
     [ -n "$f" ] && [ "$f" != - ] && [ "${stats[1]}" -ef "$f" ] && usage_error "--stats-file ${stats[1]} is $f, which this run reads or writes: its figures would be appended to it"
   done
+  # (a standard stream named, /dev/stderr into an appended log: the tools write to it as it is)
+  case ${stats[1]} in /dev/std* | /dev/fd/* | /proc/self/fd/*) ;; *)
   if [ -f "${stats[1]}" ] && [ -s "${stats[1]}" ] && [ "$(head -c 8 -- "${stats[1]}" 2> /dev/null)" != '{"tool":' ]; then
     usage_error "--stats-file ${stats[1]} holds something other than figures (it does not begin with {\"tool\":): not appended to; remove it or name another file"
-  fi
+  fi ;;
+  esac
 fi
 for k in 1 2 3 4 5 6 7 8; do mapfile -t "R$k" < <(rejects_opts "$work" "$k"); done
 # each step's figures (--stats-file, else a file of the run's): the events that matched no user or no
@@ -165,9 +168,10 @@ check_db
 
 # Events -> one fact per activity_exit event (the first good delivery of each event_id in these files):
 # its day, slice and measures. dedupe comes after every step that can reject an event (a bad line, a
-# bad occurred_at, a string the load would refuse: validate --unicode, a lone surrogate, which load-sqlite
-# refused after dedupe had dropped the later good delivery), so a delivery those steps reject never
-# hides a later good one, and after the
+# bad occurred_at, a string of the fact the load would refuse: validate --unicode-fields, a lone surrogate,
+# which load-sqlite refused after dedupe had dropped the later good delivery; only the fact's fields,
+# the event's others are not stored), so a delivery those steps reject never hides a later good one,
+# and after the
 # filter, so events of other names do not share the id space (as across loads, where only facts are
 # kept). count-by groups by event_id plus the slice, so each event is one row. An event whose event_id
 # is missing, null or empty ("") is a bad record (validate): an empty id was loaded as a fact, and a
@@ -175,6 +179,9 @@ check_db
 # With --hosts: the facts of each partition (input file) on the hosts, in one process there (the same
 # steps as a chain, the users and activities files sent with each job); here they are put together in
 # the order of the files, and the load keeps the first fact of an event id (--on-conflict ignore).
+# (the fact's fields that are text, or may be: what the load stores of an event; partition_facts, which
+# runs on the hosts, spells them out)
+FACT_TEXT=event_id,user_country_code,context.os.name,context.os.version,context.app.version,subscription_status,data.activity_id,activity_type,activity_subtype,data.collection_id
 if hosts_on; then
   hosts_setup "$me" "$work" "${files[@]}" || exit
   hosts_check || exit 1
@@ -188,7 +195,7 @@ if hosts_on; then
       then join --side "$activities" --on data.activity_id=activity_id --key-match text --fields type,subtype --prefix activity_ --strict "${st[@]}" \
       then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${st[@]}" \
       then to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${st[@]}" \
-      then validate --require event_id --non-empty --unicode "${st[@]}" \
+      then validate --require event_id --non-empty --unicode-fields event_id,user_country_code,context.os.name,context.os.version,context.app.version,subscription_status,data.activity_id,activity_type,activity_subtype,data.collection_id "${st[@]}" \
       then dedupe --key event_id "${st[@]}" \
       then count-by event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \
         app_version=context.app.version subscription_status activity_id=data.activity_id activity_type activity_subtype \
@@ -214,7 +221,7 @@ event-pipes where name=activity_exit "${stats[@]}" ${R1[@]+"${R1[@]}"} "${inputs
   then join --side "$activities" --on data.activity_id=activity_id --key-match text --fields type,subtype --prefix activity_ --strict "${stats[@]}" ${R3[@]+"${R3[@]}"} \
   then subscription-status --time occurred_at --prefix user_ --input-tz "$input_tz" "${stats[@]}" ${R4[@]+"${R4[@]}"} \
   | event-pipes to-local-date --field occurred_at --input-tz "$input_tz" --tz "$tz" "${stats[@]}" ${R5[@]+"${R5[@]}"} \
-  then validate --require event_id --non-empty --unicode "${stats[@]}" ${R6[@]+"${R6[@]}"} \
+  then validate --require event_id --non-empty --unicode-fields "$FACT_TEXT" "${stats[@]}" ${R6[@]+"${R6[@]}"} \
   then dedupe --key event_id "${stats[@]}" ${R7[@]+"${R7[@]}"} \
   then fork [ count-by date then save "$work/dates.ndjson" ] \
     [ count-by --each event_id date country=user_country_code os_name=context.os.name os_version=context.os.version \

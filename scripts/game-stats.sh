@@ -266,13 +266,16 @@ new=$(n "$work/events.ndjson")
 # event ids and a first load's settings, so the corrected file loaded again was "loaded before" in
 # every event, exit 0, and nothing counted; the keys it staged are dropped by the next load's stage)
 unusable=0; [ "$read_in" -gt 0 ] && [ "$new" -eq 0 ] && [ "$seen" -eq 0 ] && unusable=1
-if [ "$unusable" = 0 ]; then
+# (a first load with no new event, an empty file, stores nothing either: it pinned the season, the gap and
+# the timezones file of a database that held nothing they decide, every later load with others refused)
+empty_first=0; [ "$first" = 1 ] && [ "$new" -eq 0 ] && empty_first=1
+if [ "$unusable" = 0 ] && [ "$empty_first" = 0 ]; then
   cat "$work/want-settings.ndjson" "$work/stage-registrations.ndjson" "$work/stage-sessions.ndjson" \
       "$work/stage-match-events.ndjson" "$work/stage-points.ndjson" \
     | sink_load --table game_stage_rows --atomic --strict --post-sql "@$(sink_sql game.apply)" 2> "$work/apply.err" \
     || { cat "$work/apply.err" >&2; exit 1; }
 fi
-committed=$([ "$unusable" = 0 ] && echo "the load is committed" || echo "nothing was loaded")
+committed=$([ "$unusable" = 0 ] && [ "$empty_first" = 0 ] && echo "the load is committed" || echo "nothing was loaded")
 
 parts=(); for f in "$work"/rejects.[1-6]*; do [ -e "$f" ] && parts+=("$f"); done
 if ! cat ${parts[@]+"${parts[@]}"} < /dev/null > "$rejects"; then  # (a full $TMPDIR: the summary would be cut)

@@ -528,7 +528,7 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   }
   for (const { tool, o } of stages) {
     if (!o.rejects) continue;
-    const r = stat(o.rejects);
+    const r = o.rejects === '-' ? undefined : stat(o.rejects);
     if (r === undefined) continue;
     const same = inputs.find(([, st]) => st!.dev === r.dev && st!.ino === r.ino);
     if (same) return `${tool.name}: --rejects ${o.rejects} is also read by this run (${same[0] === '-' ? 'standard input' : same[0]}): its rejected lines would be read again, without end (try '${tool.name} --help')`;
@@ -538,9 +538,11 @@ function readsOwnOutput(chain: ChainSpec, parsed: any[]): string | undefined {
   // to day 1's events, exit 0; `--rejects a.db` wrote lines into the database's pages)
   const kept = stages.flatMap(({ o }) => [o.db, o.schema].filter((f): f is string => typeof f === 'string' && f !== '' && f !== ':memory:'))
     .map((f) => [f, stat(f)] as const).filter(([, st]) => st !== undefined);
+  // (a file these options name is a path, '-' too: the tools write a file of that name, not stdin)
+  const statPath = (f: string) => { try { const st = fs.statSync(f); return st.isFile() ? st : undefined; } catch { return undefined; } };
   for (const { tool, o } of stages) {
     for (const [option, file] of [['--stats-file', o.statsFile], ['--rejects', o.rejects]] as const) {
-      const r = typeof file === 'string' ? stat(file) : undefined;
+      const r = typeof file === 'string' ? statPath(file) : undefined;
       if (r === undefined) continue;
       const same = [...inputs, ...kept].find(([, st]) => st!.dev === r.dev && st!.ino === r.ino);
       if (same) return `${tool.name}: ${option} ${file} is ${same[0] === file ? 'also' : `${same[0] === '-' ? 'standard input' : same[0]},`} read or written by this run: its lines would be appended to it (name another file) (try '${tool.name} --help')`;

@@ -47,13 +47,15 @@ export const tool: Tool<QuerySqliteOptions> = {
             throw new Error(`${o.db}: ${sqliteProblem(err)}`);
           }
           if (!stmt.reader) throw new UsageError('only queries that return rows are allowed');
-          // (INSERT ... RETURNING returns rows too: it met the read-only connection and was said as a
-          // folder this user cannot write)
-          if (!stmt.readonly) throw new UsageError('it reads only: a statement that writes (INSERT, UPDATE, DELETE ... RETURNING) is not run');
           const columns = stmt.columns().map((c) => c.name);
           // (the rows printed as they come: all of them held first took ~360 bytes a row, and | head
           // waited for the last)
           try { await printRows(ctx, o.format, columns, batched(stmt.raw(true).iterate() as Iterable<unknown[]>)); } catch (err) {
+            // (INSERT ... RETURNING returns rows too: on the read-only connection it was said as a folder
+            // this user cannot write; a PRAGMA or EXPLAIN that SQLite calls not read-only still runs)
+            if ((err as { code?: string }).code?.startsWith('SQLITE_READONLY') && !stmt.readonly && /^\s*(?:with\b[\s\S]*?\b)?(?:insert|update|delete|replace)\b/i.test(o.sql.join(' '))) {
+              throw new UsageError('it reads only: a statement that writes (INSERT, UPDATE, DELETE ... RETURNING) is not run');
+            }
             if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw new Error(`query failed: ${sqliteProblem(err)}`);
             if ((err instanceof RangeError || err instanceof TypeError) && /parameter/i.test(err.message)) throw new UsageError(`query failed: ${err.message} (the query's ? or :name has no value here)`);
             throw err;

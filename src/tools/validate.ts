@@ -26,6 +26,7 @@ const options = {
   draft: { type: 'string', choices: DIALECTS, default: 'draft-07', describe: "the JSON Schema dialect of a --schema without $schema" },
   'non-empty': { type: 'boolean', default: false, describe: 'required string fields must not be empty' },
   unicode: { type: 'boolean', default: false, describe: 'every string and member name of the record valid Unicode: one holding a lone surrogate (an escaped \\ud800 alone, which no database or Parquet file stores) is a bad string' },
+  'unicode-fields': { type: 'string', array: true, default: [], describe: 'as --unicode, for these fields only (their values, whatever kind, and the strings and names inside them): the fields a load stores (comma-separated or repeated)' },
 } as const satisfies Record<string, Options>;
 
 export type ValidateOptions = OptionsOf<typeof options> & InputOptions;
@@ -48,13 +49,17 @@ const LONE = (f: string) => `${f}: not valid Unicode (a lone surrogate)`;
  *  only a line with an escape \uD800-\uDFFF is decoded to find out (`rec`: the record, if decoded) */
 const ESCAPE_U = Buffer.from('\\u');
 function loneSurrogateAt(line: Line, rec?: unknown): string | undefined {
-  const b = line.buf.subarray(line.start, line.end);
-  let i = b.indexOf(ESCAPE_U);
-  for (; i >= 0; i = b.indexOf(ESCAPE_U, i + 2)) {
+  if (!mayHoldLone(line.buf, line.start, line.end)) return undefined;
+  return loneSurrogatePath(rec ?? parseJson(line.buf.toString('utf8', line.start, line.end)));
+}
+/** does b[s, e) hold an escape \uD800-\uDFFF (one that may be a lone surrogate)? */
+function mayHoldLone(buf: Buffer, s: number, e: number): boolean {
+  const b = buf.subarray(s, e);
+  for (let i = b.indexOf(ESCAPE_U); i >= 0; i = b.indexOf(ESCAPE_U, i + 2)) {
     const c = b[i + 2] | 0x20, d = b[i + 3] | 0x20; // (lower case)
-    if (c === 0x64 && (d === 0x38 || d === 0x39 || (d >= 0x61 && d <= 0x66))) break; // d8-df
+    if (c === 0x64 && (d === 0x38 || d === 0x39 || (d >= 0x61 && d <= 0x66))) return true; // d8-df
   }
-  return i < 0 ? undefined : loneSurrogatePath(rec ?? parseJson(b.toString('utf8')));
+  return false;
 }
 /** does the string token buf[s, e) hold a lone surrogate? (only a token with an escape can) */
 function loneSurrogate(buf: Buffer, s: number, e: number, value: () => unknown): boolean {
@@ -218,12 +223,13 @@ export const tool: Tool<ValidateOptions> = {
     const why = o.schema === undefined ? undefined : unreadable(o.schema);
     if (why !== undefined) return `--schema ${o.schema}: ${why}`;
     o.require = listOption(o.require);
+    o.unicodeFields = listOption(o.unicodeFields);
     try {
       for (const [, k] of pairs(o.type, '--type')) if (!KINDS.includes(k)) return `--type: unknown kind '${k}' (${KINDS.join(', ')})`;
       pairs(o.enum, '--enum');
       for (const [f, r] of pairs(o.range, '--range')) if (!/^-?[\d.eE+-]*\.\.-?[\d.eE+-]*$/.test(r)) return `--range ${f}: write MIN..MAX (got '${r}')`;
     } catch (err) { return (err as Error).message; }
-    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema && !o.unicode) return 'give at least one rule (--require, --type, --enum, --range, --unicode or --schema)';
+    if (!o.require.length && !o.type.length && !o.enum.length && !o.range.length && !o.schema && !o.unicode && !o.unicodeFields.length) return 'give at least one rule (--require, --type, --enum, --range, --unicode, --unicode-fields or --schema)';
     return undefined;
   },
   create(o, ctx) {
@@ -240,7 +246,8 @@ export const tool: Tool<ValidateOptions> = {
     // array, which getPath below does), decoded only where a rule needs the value (an enum, a number's
     // kind, a rejection's detail), and the record passes on as it came. The same answers as the
     // decoding below (test/unit/validate.test.mjs holds the two to that).
-    const paths = [...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path)];
+    const unicodeFields = (o.unicodeFields as string[]).map((f) => ({ f, path: splitPath(f) }));
+    const paths = [...required.map((r) => r.path), ...types.map((t) => t.path), ...enums.map((e) => e.path), ...ranges.map((r) => r.path), ...unicodeFields.map((u) => u.path)];
     // (--coerce to text, an id sent as a number, here too: the token quoted in place, when no --enum or
     // --range reads the field, which compare the value after the coercion)
     const coercesHere = types.every((t) => t.kind === 'string' && !enums.some((e) => e.f === t.f) && !ranges.some((r) => r.f === t.f));
@@ -249,6 +256,7 @@ export const tool: Tool<ValidateOptions> = {
       const at = (f: string) => { let i = fields.indexOf(f); if (i < 0) { i = fields.length; fields.push(f); } return i; };
       const req = required.map((r) => ({ ...r, k: at(r.p) })), typ = types.map((t) => ({ ...t, k: at(t.f) }));
       const enu = enums.map((e) => ({ ...e, k: at(e.f) })), ran = ranges.map((r) => ({ ...r, k: at(r.f) }));
+      const uni = unicodeFields.map((u) => ({ ...u, k: at(u.f) }));
       const reader = new FieldReader(fields);
       const EMPTY = Buffer.from('""');
       const NUMBER_START = (c: number) => c === 45 || (c >= 48 && c <= 57);
@@ -256,6 +264,12 @@ export const tool: Tool<ValidateOptions> = {
         record(line: Line) {
           if (!reader.read(line.buf, line.start, line.end, line.trusted)) return ctx.reject(line, reader.reason, reader.error);
           if (o.unicode) { const at = loneSurrogateAt(line); if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at)); }
+          for (const { f, k } of uni) {
+            const s0 = reader.spanStart(k);
+            if (s0 < 0 || !mayHoldLone(line.buf, s0, reader.spanEnd(k))) continue;
+            const at = loneSurrogatePath(reader.value(k));
+            if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at ? `${f}.${at}` : f));
+          }
           for (const { p, k } of req) {
             if (!reader.found(k)) return ctx.reject(line, `missing ${p}`);
             if (reader.isNull(k)) return ctx.reject(line, `null ${p}`);
@@ -369,6 +383,10 @@ export const tool: Tool<ValidateOptions> = {
         if (rec === undefined) return;
         if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return ctx.reject(line, 'not a JSON object');
         if (o.unicode) { const at = loneSurrogateAt(line, rec); if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at)); }
+        for (const { f, path } of unicodeFields) {
+          const at = loneSurrogatePath(getPath(rec, path));
+          if (at !== undefined) return ctx.reject(line, 'bad string', LONE(at ? `${f}.${at}` : f));
+        }
         for (const { p, path } of required) {
           const v = getPath(rec, path);
           if (v === undefined) return ctx.reject(line, `missing ${p}`);

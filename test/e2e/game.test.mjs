@@ -317,6 +317,12 @@ withReal(test)('a review against the challenge: the timezones file checked up fr
   r = sh(`game-stats.sh --db ${d}/g.db --timezones ${T} --rejects ${d}/rej.ndjson ${d}/uid.ndjson`);
   assert.equal(lines(fs.readFileSync(`${d}/rej.ndjson`, 'utf8')).map((x) => x.reason), ['empty event_data.user_id']);
   assert.equal(lines(sh(`query-sqlite --db ${d}/g.db "SELECT count(*) AS n FROM game_sessions WHERE user_id = ''"`).stdout), [{ n: 0 }]);
+  // a first load of an empty file stores no settings: a later load with another --gap is taken (the late review)
+  fs.writeFileSync(`${d}/empty.ndjson`, '');
+  assert.is(sh(`game-stats.sh --db ${d}/e.db --timezones ${T} ${d}/empty.ndjson`).status, 0);
+  r = sh(`game-stats.sh --db ${d}/e.db --timezones ${T} --gap 90 ${d}/fixed.ndjson`);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(lines(sh(`query-sqlite --db ${d}/e.db "SELECT value FROM game_settings WHERE name = 'gap'"`).stdout), [{ value: '90' }]);
 });
 
 test.run();

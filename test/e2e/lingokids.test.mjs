@@ -148,14 +148,17 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
     ev('', '2021-01-05 12:00:00.000'), ev('', '2021-01-05 13:00:00.000'), ev(null, '2021-01-05 14:00:00.000'),
     // 6: a string no database stores (a lone surrogate: load-sqlite refused it after dedupe had dropped
     // the good second delivery, the event lost: a review), then good
-    ev('6', '2021-01-07 11:00:00.000').replace('"collection_id":""', '"collection_id":"x\\ud800"'), ev('6', '2021-01-07 11:30:00.000')].join('\n') + '\n');
+    ev('6', '2021-01-07 11:00:00.000').replace('"collection_id":""', '"collection_id":"x\\ud800"'), ev('6', '2021-01-07 11:30:00.000'),
+    // 7: such a string in a member no fact stores (the device's model): loaded (a check of the whole event
+    // refused it: the late review)
+    ev('7', '2021-01-08 09:00:00.000').replace('"device":{}', '"device":{"model":"x\\ud800"}')].join('\n') + '\n');
   fs.writeFileSync(`${d}/b.json`, [ev('4', '2021-01-07 10:00:00.000'), ev('5', '2021-01-07 12:00:00.000'), ev('1', '2021-01-08 10:00:00.000')].join('\n') + '\n');
   const opts = `--users ${d}/users.json --activities ${d}/acts.json`;
   const facts = (db) => q(db, 'SELECT event_id, date, duration_s FROM activity_exit_facts ORDER BY event_id');
   const cube = (db) => q(db, 'SELECT date, plays, total_duration_s FROM activity_engagement_daily ORDER BY date');
   const want = [{ event_id: '1', date: '2021-01-05', duration_s: 1 }, { event_id: '2', date: '2021-01-06', duration_s: 1 },
     { event_id: '3', date: '2021-01-06', duration_s: 2 }, { event_id: '4', date: '2021-01-07', duration_s: 1 }, { event_id: '5', date: '2021-01-07', duration_s: 1 },
-    { event_id: '6', date: '2021-01-07', duration_s: 1 }];
+    { event_id: '6', date: '2021-01-07', duration_s: 1 }, { event_id: '7', date: '2021-01-08', duration_s: 1 }];
   for (const [db, how] of [['one', `--rejects ${d}/rej.ndjson`], ['hosts', '--hosts :']]) {
     const r = sh(`scripts/engagement.sh --db ${d}/${db}.db ${how} ${opts} ${d}/a.json ${d}/b.json`);
     assert.is(r.status, 0, r.stderr);
@@ -171,7 +174,7 @@ test('the first good delivery counts: one rejected (a bad occurred_at) does not 
   assert.is(sh(`scripts/engagement.sh --db ${d}/x.db --hosts : --rejects ${d}/r2.ndjson ${opts} ${d}/a.json`).status, 2);
   for (const f of ['a', 'b']) assert.is(sh(`scripts/engagement.sh --db ${d}/two.db ${opts} ${d}/${f}.json`).status, 0);
   assert.equal(facts(`${d}/two.db`), want, 'two loads');
-  assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 3, total_duration_s: 3 }]);
+  assert.equal(cube(`${d}/one.db`), [{ date: '2021-01-05', plays: 1, total_duration_s: 1 }, { date: '2021-01-06', plays: 2, total_duration_s: 3 }, { date: '2021-01-07', plays: 3, total_duration_s: 3 }, { date: '2021-01-08', plays: 1, total_duration_s: 1 }]);
   for (const db of ['hosts', 'two']) assert.equal(cube(`${d}/${db}.db`), cube(`${d}/one.db`), db);
 });
 
