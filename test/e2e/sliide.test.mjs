@@ -220,8 +220,8 @@ test('an engaged event whose user_pseudo_id is empty or null is no user: it is c
 
 test('every recipe refuses a missing or folder input before anything runs: one line, exit 1, no database made (a missing file failed a recipe half way: insights.sh said fourteen outputs not written, game-stats.sh made its database first)', () => {
   const d = tmpdir();
-  // (a record each in the users and activities: an empty one is refused first)
-  fs.writeFileSync(`${d}/u.json`, '[{"user_id":"u1"}]'); fs.writeFileSync(`${d}/a.json`, '[{"activity_id":"a1"}]'); fs.writeFileSync(`${d}/tz.jsonl`, '');
+  // (a record each in the users and activities, a country in the timezones: an empty one is refused first)
+  fs.writeFileSync(`${d}/u.json`, '[{"user_id":"u1"}]'); fs.writeFileSync(`${d}/a.json`, '[{"activity_id":"a1"}]'); fs.writeFileSync(`${d}/tz.jsonl`, '{"country":"US","timezone":"America/New_York"}\n');
   const recipes = [
     ['active-users.sh', `--db ${d}/x.db`], ['engagement.sh', `--db ${d}/x.db --users ${d}/u.json --activities ${d}/a.json`],
     ['game-stats.sh', `--db ${d}/x.db --timezones ${d}/tz.jsonl`], ['insights.sh', `--db ${d}/x.db`], ['reel-interest.sh', `--out ${d}/o --db ${d}/x.db`]];
