@@ -69,11 +69,9 @@ function mayHoldLone(buf: Buffer, s: number, e: number): boolean {
   }
   return false;
 }
-/** does the string token buf[s, e) hold a lone surrogate? (only a token with an escape can) */
-function loneSurrogate(buf: Buffer, s: number, e: number, value: () => unknown): boolean {
-  for (let i = s; i < e; i++) if (buf[i] === 92) return !isWellFormed(value() as string);
-  return false;
-}
+/** does the string token buf[s, e) hold a lone surrogate? (only a token with such an escape can) */
+const loneSurrogate = (buf: Buffer, s: number, e: number, value: () => unknown): boolean =>
+  mayHoldLone(buf, s, e) && !isWellFormed(value() as string);
 
 /** does v have the kind (numeric strings count as numbers when coercing)? returns the coerced value or undefined */
 function fits(v: unknown, kind: Kind, coerce: boolean): unknown {
